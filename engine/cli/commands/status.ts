@@ -1,0 +1,40 @@
+import { jobStatus, type JobStatus } from '../../pipeline/job-status.js';
+import { resolveStatePath } from '../../state/default-path.js';
+import { StateStore } from '../../state/store.js';
+
+const n = (x: number): string => Math.round(x).toLocaleString('en-US');
+
+function render(s: JobStatus): string {
+  const pct = s.estimatedRows ? Math.min(100, (100 * s.rowsCopied) / s.estimatedRows) : s.state === 'done' ? 100 : 0;
+  const out = [
+    `${s.name}: ${s.state}, phase ${s.phase} — ${n(s.rowsCopied)} / ~${n(s.estimatedRows)} rows (${pct.toFixed(1)}%)` +
+      (s.state === 'running' ? `, ${n(s.rowsPerSecond)} rows/s` : ''),
+  ];
+  if (s.error) out.push(`  error: ${s.error.replace(/\n/g, '\n  ')}`);
+  const rows = s.tables.map((t) => [
+    t.source === t.sink ? t.source : `${t.source} → ${t.sink}`,
+    t.state,
+    `${n(t.rowsCopied)} / ${t.state === 'done' ? '' : '~'}${n(t.estimatedRows)}`,
+    `${t.chunksDone} / ${t.chunksTotalExact ? '' : '~'}${t.chunksTotal}`,
+    t.rowsPerSecond ? n(t.rowsPerSecond) : '',
+    t.error ?? '',
+  ]);
+  const head = ['table', 'state', 'rows copied / estimated', 'chunks', 'rows/s', 'error'];
+  const widths = head.map((h, i) => Math.max(h.length, ...rows.map((r) => r[i]!.length)));
+  const fmt = (r: string[]): string => '  ' + r.map((c, i) => c.padEnd(widths[i]!)).join('  ').trimEnd();
+  out.push(fmt(head), ...rows.map(fmt));
+  return out.join('\n');
+}
+
+export async function statusCommand(opts: { state?: string; job?: string; json?: boolean }): Promise<void> {
+  const store = new StateStore(resolveStatePath(opts.state));
+  try {
+    const jobs = store.jobs().filter((j) => !opts.job || j.name === opts.job);
+    const statuses = jobs.map((j) => jobStatus(store, j));
+    if (opts.json) process.stdout.write(JSON.stringify({ stateFile: store.path, jobs: statuses }, null, 2) + '\n');
+    else if (!statuses.length) process.stdout.write(`No jobs in ${store.path}${opts.job ? ` named ${opts.job}` : ''}. Start one with: cutover run JOB.json\n`);
+    else process.stdout.write(`state file: ${store.path}\n` + statuses.map(render).join('\n\n') + '\n');
+  } finally {
+    store.close();
+  }
+}

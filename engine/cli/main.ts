@@ -1,0 +1,60 @@
+// The `cutover` CLI: check, run, status, logs. Errors print what is wrong and how to fix it, never a stack trace.
+import { Command, Option } from 'commander';
+import { formatError } from '../../shared/errors.js';
+import { checkCommand } from './commands/check.js';
+import { runCommand } from './commands/run.js';
+import { statusCommand } from './commands/status.js';
+import { logsCommand } from './commands/logs.js';
+
+const program = new Command('cutover')
+  .description('Move a live MySQL or MariaDB database with minimal downtime: exact, resumable copy.')
+  .version('0.1.0')
+  .showHelpAfterError('(run with --help for usage)');
+
+const stateOption = () =>
+  new Option('--state <file>', 'state file (default: $CUTOVER_STATE, else the per-user app-data folder)');
+
+program
+  .command('check')
+  .description('Run the preflight checks on a source (and optionally a sink); exit 0 when nothing fails')
+  .requiredOption('--source <url>', 'source server, mysql://user:password@host:port')
+  .option('--sink <url>', 'sink server, mysql://user:password@host:port')
+  .option('--streaming', 'treat binlog settings and replication privileges as required (for streaming jobs)')
+  .option('--json', 'print the report as JSON')
+  .action(checkCommand);
+
+program
+  .command('run')
+  .description('Run a job file; running it again with the same state file resumes where it stopped')
+  .argument('<job>', 'job file (JSON)')
+  .addOption(stateOption())
+  .option('--restart', 'forget this job\'s progress and copy again from the start')
+  .option('--skip-preflight', 'do not run the preflight checks first')
+  .addOption(new Option('--log-level <level>', 'terminal log level').choices(['debug', 'info', 'warn', 'error']).default('info'))
+  .option('--quiet', 'print only warnings and errors')
+  .action(runCommand);
+
+program
+  .command('status')
+  .description('Show each job: phase, per-table rows copied / estimated, chunks, rows/s, errors')
+  .addOption(stateOption())
+  .option('--job <name>', 'only this job')
+  .option('--json', 'print as JSON')
+  .action(statusCommand);
+
+program
+  .command('logs')
+  .description('Print the log stored in the state file')
+  .addOption(stateOption())
+  .option('--job <name>', 'only this job')
+  .addOption(new Option('--level <level>', 'minimum level').choices(['debug', 'info', 'warn', 'error']).default('info'))
+  .option('--follow', 'keep printing new lines as they are written')
+  .option('--limit <n>', 'how many of the latest lines to print first', '200')
+  .action(logsCommand);
+
+try {
+  await program.parseAsync(process.argv);
+} catch (e) {
+  if (!(e as { logged?: boolean }).logged) console.error(`cutover: ${formatError(e)}`);
+  process.exitCode = process.exitCode && process.exitCode !== 0 ? process.exitCode : 1;
+}

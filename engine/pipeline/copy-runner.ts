@@ -1,0 +1,225 @@
+// The snapshot copy: workers take chunks across and within tables, read them from the source in key
+// ranges and write them to the sink in byte-bounded batches. A chunk is marked done in the state file
+// only after the sink has committed every row of it, so a crash re-copies at most the chunks in flight.
+import { CutoverError } from '../../shared/errors.js';
+import type { SnapshotOptions } from '../../shared/job-config.js';
+import { qualified } from '../../shared/table-selection.js';
+import type { Connection, ServerAddress } from '../source/mysql/connection.js';
+import { nextBoundary, openDataConnection, streamChunk } from '../source/mysql/snapshot-reader.js';
+import type { CopyTable, RawRow, Sink, SinkWriter } from '../sink/sink.js';
+import { decodeKey, encodeKey } from '../sql/values.js';
+import type { ChunkRow, StateStore } from '../state/store.js';
+import type { Logger } from './logger.js';
+import type { CopyMetrics } from './metrics.js';
+
+interface TableRuntime {
+  t: CopyTable;
+  name: string;
+  pending: ChunkRow[];
+  plannedAll: boolean;
+  cursor: RawRow | null;
+  nextSeq: number;
+  planning: Promise<void> | null;
+  active: number;
+  failed: boolean;
+}
+
+export class StopRequested extends Error {
+  constructor() {
+    super('stop requested');
+  }
+}
+
+export interface CopyRunnerOptions {
+  store: StateStore;
+  source: ServerAddress;
+  sink: Sink;
+  tables: CopyTable[];
+  snapshot: SnapshotOptions;
+  /** Raw bytes per sink batch; the sink splits statements further if needed. */
+  batchBytes: number;
+  log: Logger;
+  metrics: CopyMetrics;
+  signal: AbortSignal;
+}
+
+export class CopyRunner {
+  private readonly runtimes: TableRuntime[] = [];
+  private firstError: unknown = null;
+
+  constructor(private readonly o: CopyRunnerOptions) {}
+
+  async run(): Promise<void> {
+    const { store } = this.o;
+    for (const t of this.o.tables) {
+      const row = store.table(t.stateId);
+      if (row.state === 'done') continue;
+      const last = store.lastChunk(t.stateId);
+      this.runtimes.push({
+        t,
+        name: qualified(t.source),
+        pending: store.pendingChunks(t.stateId),
+        plannedAll: row.planned_all === 1,
+        cursor: row.plan_cursor && t.keyColumns.length ? decodeKey(row.plan_cursor) : null,
+        nextSeq: last ? last.seq + 1 : 0,
+        planning: null,
+        active: 0,
+        failed: false,
+      });
+      if (row.state !== 'copying') store.setTable(t.stateId, { state: 'copying', started_at: Date.now() });
+    }
+    if (!this.runtimes.length) return;
+    const workers = Math.max(1, Math.min(this.o.snapshot.parallelism, this.maxUsefulWorkers()));
+    await Promise.all(Array.from({ length: workers }, (_, i) => this.worker(i)));
+    if (this.firstError) throw this.firstError;
+    if (this.o.signal.aborted) throw new StopRequested();
+  }
+
+  /** Tables without a key take one worker each; keyed tables can use every worker. */
+  private maxUsefulWorkers(): number {
+    return this.runtimes.some((r) => r.t.keyColumns.length > 0) ? Infinity : this.runtimes.length;
+  }
+
+  private async worker(i: number): Promise<void> {
+    let src: Connection | null = null;
+    let writer: SinkWriter | null = null;
+    try {
+      src = await openDataConnection(this.o.source);
+      writer = await this.o.sink.openWriter();
+      for (;;) {
+        const work = await this.next(src);
+        if (!work) break;
+        const { rt, chunk } = work;
+        try {
+          await this.copyChunk(src, writer, rt, chunk);
+        } finally {
+          rt.active--;
+        }
+        this.finishTableIfDone(rt);
+      }
+    } catch (e) {
+      if (!(e instanceof StopRequested) && !this.firstError) {
+        this.firstError = e;
+        this.o.log.debug(`worker ${i} stopped: ${(e as Error).message}`);
+      }
+      // A failed or stopped worker's connections may be mid-statement: destroy, don't reuse.
+      (src as unknown as { destroy?: () => void } | null)?.destroy?.();
+      src = null;
+    } finally {
+      await src?.end().catch(() => undefined);
+      await writer?.close().catch(() => undefined);
+    }
+  }
+
+  private stopping(): boolean {
+    return this.o.signal.aborted || this.firstError !== null;
+  }
+
+  /** The next chunk to copy: the least-busy table first, planning its next chunk when none is ready. */
+  private async next(src: Connection): Promise<{ rt: TableRuntime; chunk: ChunkRow } | null> {
+    for (;;) {
+      if (this.stopping()) return null;
+      const open = this.runtimes.filter((r) => !r.failed && (r.pending.length > 0 || !r.plannedAll));
+      if (!open.length) return null;
+      open.sort((a, b) => a.active - b.active);
+      for (const rt of open) {
+        if (rt.pending.length) {
+          rt.active++;
+          return { rt, chunk: rt.pending.shift()! };
+        }
+        if (!rt.plannedAll && !rt.planning) {
+          rt.planning = this.planNext(src, rt).finally(() => (rt.planning = null));
+          await rt.planning;
+          break; // re-evaluate: the new chunk may be taken by this worker or another
+        }
+      }
+      const waits = open.filter((r) => r.planning).map((r) => r.planning!);
+      if (waits.length && open.every((r) => !r.pending.length)) await Promise.race(waits);
+    }
+  }
+
+  private async planNext(src: Connection, rt: TableRuntime): Promise<void> {
+    const { t } = rt;
+    let upper: RawRow | null = null;
+    if (t.keyColumns.length) upper = await nextBoundary(src, t, rt.cursor, this.o.snapshot.chunkRows);
+    const last = upper === null;
+    const chunk = this.o.store.addChunk(t.stateId, rt.nextSeq++, rt.cursor ? encodeKey(rt.cursor) : null, upper ? encodeKey(upper) : null, last);
+    rt.cursor = upper;
+    rt.plannedAll = last;
+    rt.pending.push(chunk);
+  }
+
+  private async copyChunk(src: Connection, writer: SinkWriter, rt: TableRuntime, chunk: ChunkRow): Promise<void> {
+    const { t } = rt;
+    if (!t.keyColumns.length) await this.restartKeylessTable(writer, rt);
+    const lower = chunk.lower_key ? decodeKey(chunk.lower_key) : null;
+    const upper = chunk.upper_key ? decodeKey(chunk.upper_key) : null;
+    let batch: RawRow[] = [];
+    let batchBytes = 0;
+    let rows = 0;
+    let bytes = 0;
+    let inflight: Promise<void> = Promise.resolve();
+    const flush = async (): Promise<void> => {
+      const b = batch;
+      const n = batchBytes;
+      batch = [];
+      batchBytes = 0;
+      await inflight; // at most one batch being written while the next is read
+      inflight = writer.write(t, b).then(() => {
+        rows += b.length;
+        bytes += n;
+        this.o.metrics.add(t.stateId, b.length, n);
+      });
+      inflight.catch(() => undefined); // awaited below; avoid an unhandled rejection meanwhile
+    };
+    try {
+      await streamChunk(src, t, lower, upper, (row) => {
+        if (this.stopping()) throw new StopRequested();
+        let size = row.length * 3;
+        for (const v of row) if (v) size += v.length;
+        batch.push(row);
+        batchBytes += size;
+        if (batchBytes >= this.o.batchBytes) return flush();
+      });
+      if (batch.length) await flush();
+      await inflight;
+    } catch (e) {
+      await inflight.catch(() => undefined);
+      if (e instanceof StopRequested) throw e;
+      rt.failed = true;
+      const msg = e instanceof CutoverError ? e.message : `Copying ${rt.name} failed: ${(e as Error).message}`;
+      this.o.store.setTable(t.stateId, { state: 'failed', error: msg });
+      this.o.log.error(msg, rt.name);
+      throw e instanceof CutoverError ? e : new CutoverError(msg, 'Fix the cause, then run the same job again: finished chunks are not copied again.');
+    }
+    this.o.store.finishChunk(chunk, rows, bytes);
+  }
+
+  /**
+   * A table without a unique key cannot be re-copied idempotently, so its single chunk always starts
+   * from an empty sink table: emptied when Cutover created it, refused when it held rows of its own.
+   */
+  private async restartKeylessTable(writer: SinkWriter, rt: TableRuntime): Promise<void> {
+    const row = this.o.store.table(rt.t.stateId);
+    if (row.schema_created === 1) {
+      await writer.truncate(rt.t);
+    } else if (row.plan_cursor === 'started') {
+      const sinkName = `${rt.t.sink.db}.${rt.t.sink.table}`;
+      throw new CutoverError(
+        `${rt.name} has no primary or unique key, and its copy into the existing sink table ${sinkName} (onExisting: append) was interrupted: resuming would duplicate rows.`,
+        `Empty the sink table (TRUNCATE TABLE ${sinkName};) and run again, or add a primary key on the source.`,
+      );
+    }
+    this.o.store.setTable(rt.t.stateId, { plan_cursor: 'started' });
+    this.o.log.warn('has no primary or unique key: copied in one pass; an interrupted copy restarts this table from the beginning', rt.name);
+  }
+
+  private finishTableIfDone(rt: TableRuntime): void {
+    if (rt.failed || !rt.plannedAll || rt.pending.length || rt.active || rt.planning) return;
+    const s = this.o.store;
+    const row = s.table(rt.t.stateId);
+    if (row.state === 'done') return;
+    s.setTable(rt.t.stateId, { state: 'done', finished_at: Date.now(), error: null });
+    this.o.log.info(`copied ${row.rows_copied.toLocaleString('en-US')} rows in ${row.chunks_done} chunk(s)`, rt.name);
+  }
+}

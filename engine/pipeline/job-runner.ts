@@ -1,0 +1,121 @@
+// Runs a job through its phases: preflight → schema → copy → views → done, recording each in the state file.
+import { CutoverError, formatError } from '../../shared/errors.js';
+import type { JobConfig } from '../../shared/job-config.js';
+import { sinkName, qualified } from '../../shared/table-selection.js';
+import { connect, parseMysqlUrl, type Connection } from '../source/mysql/connection.js';
+import { databaseDefaults } from '../source/mysql/schema-reader.js';
+import { openDataConnection, validateFilter } from '../source/mysql/snapshot-reader.js';
+import { MysqlSink } from '../sink/mysql/mysql-sink.js';
+import type { LogLevel, StateStore } from '../state/store.js';
+import { CopyRunner, StopRequested } from './copy-runner.js';
+import { createLogger, type Logger } from './logger.js';
+import { CopyMetrics } from './metrics.js';
+import { planTables, planViews } from './table-plan.js';
+
+export interface RunJobOptions {
+  store: StateStore;
+  config: JobConfig;
+  signal: AbortSignal;
+  /** Echo logs at or above this level to the terminal. */
+  echo?: { level: LogLevel; write: (line: string) => void };
+  /** Preflight hook: throws a CutoverError when a check fails. */
+  preflight?: (cfg: JobConfig, log: Logger) => Promise<void>;
+  progressEveryMs?: number;
+}
+
+export type RunOutcome = 'done' | 'stopped';
+
+export async function runJob(o: RunJobOptions): Promise<RunOutcome> {
+  const { store, config: cfg } = o;
+  const job = store.upsertJob(cfg.name, cfg);
+  const log = createLogger(store, cfg.name, o.echo);
+  if (job.state === 'done') {
+    log.info('this job already finished; nothing to do (use --restart to copy again from scratch)');
+    return 'done';
+  }
+  store.setJob(job.id, { state: 'running', phase: 'preflight', pid: process.pid, error: null, started_at: job.started_at ?? Date.now() });
+  const metrics = new CopyMetrics(store, job.id);
+  let progress: NodeJS.Timeout | null = null;
+  let src: Connection | null = null;
+  let sink: MysqlSink | null = null;
+  try {
+    if (o.preflight) await o.preflight(cfg, log);
+    const sourceAddr = parseMysqlUrl(cfg.source.url);
+    src = await connect(sourceAddr);
+    const meta = src;
+    sink = await MysqlSink.open({
+      address: parseMysqlUrl(cfg.sink.url),
+      batchBytes: cfg.sink.batchBytes,
+      mapTable: (r) => sinkName(cfg, r),
+      databaseDefaults: (db) => databaseDefaults(meta, db),
+    });
+
+    store.setJob(job.id, { phase: 'schema' });
+    const tables = await planTables(src, cfg, store, job.id);
+    const data = await openDataConnection(sourceAddr);
+    try {
+      for (const t of tables) {
+        const bad = await validateFilter(data, t);
+        if (bad)
+          throw new CutoverError(`The row filter "where" → "${qualified(t.source)}" is not valid on the source: ${bad}`, 'Correct the SQL condition in the job file.', 'CONFIG');
+      }
+    } finally {
+      await data.end();
+    }
+    for (const t of tables) {
+      const row = store.table(t.stateId);
+      if (row.state === 'done') continue;
+      const prepared = await sink.prepareTable(t, cfg.snapshot.onExisting, row.schema_created === 1);
+      if (prepared.created && row.schema_created !== 1) store.setTable(t.stateId, { schema_created: 1 });
+      for (const w of prepared.warnings) log.warn(w, qualified(t.source));
+    }
+
+    store.setJob(job.id, { phase: 'copying' });
+    const total = tables.reduce((n, t) => n + t.source.estimatedRows, 0);
+    log.info(`copying ${tables.length} table(s), about ${total.toLocaleString('en-US')} rows, with ${cfg.snapshot.parallelism} worker(s)`);
+    metrics.start();
+    if (o.echo) {
+      progress = setInterval(() => {
+        const copied = store.tables(job.id).reduce((n, t) => n + t.rows_copied, 0);
+        log.info(`${copied.toLocaleString('en-US')} rows copied, ${Math.round(metrics.rowsPerSecond).toLocaleString('en-US')} rows/s`);
+      }, o.progressEveryMs ?? 5000);
+      progress.unref();
+    }
+    await new CopyRunner({
+      store,
+      source: sourceAddr,
+      sink,
+      tables,
+      snapshot: cfg.snapshot,
+      batchBytes: Math.floor(sink.maxStatementBytes / 2),
+      log,
+      metrics,
+      signal: o.signal,
+    }).run();
+
+    store.setJob(job.id, { phase: 'views' });
+    const views = await planViews(src, cfg);
+    for (const w of await sink.createViews(views)) log.warn(w);
+    if (views.length) log.info(`${views.length} view(s) created on the sink`);
+
+    store.setJob(job.id, { phase: 'done', state: 'done', finished_at: Date.now(), pid: null });
+    const copied = store.tables(job.id).reduce((n, t) => n + t.rows_copied, 0);
+    log.info(`done: ${tables.length} table(s), ${copied.toLocaleString('en-US')} rows copied`);
+    return 'done';
+  } catch (e) {
+    if (e instanceof StopRequested || (o.signal.aborted && !(e instanceof CutoverError))) {
+      store.setJob(job.id, { state: 'stopped', pid: null });
+      log.warn('stopped on request; run the same job again to resume');
+      return 'stopped';
+    }
+    const msg = formatError(e);
+    store.setJob(job.id, { state: 'failed', error: msg, pid: null });
+    log.error(msg);
+    throw e;
+  } finally {
+    if (progress) clearInterval(progress);
+    metrics.stop();
+    await src?.end().catch(() => undefined);
+    await sink?.close();
+  }
+}

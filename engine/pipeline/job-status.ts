@@ -1,0 +1,88 @@
+// A job's status as the CLI and the UI show it, read from the state file.
+import type { JobRow, StateStore } from '../state/store.js';
+
+export interface TableStatus {
+  source: string;
+  sink: string;
+  state: string;
+  rowsCopied: number;
+  estimatedRows: number;
+  chunksDone: number;
+  chunksTotal: number;
+  chunksTotalExact: boolean;
+  rowsPerSecond: number;
+  error: string | null;
+}
+
+export interface JobStatus {
+  name: string;
+  state: string;
+  phase: string;
+  error: string | null;
+  startedAt: number | null;
+  finishedAt: number | null;
+  updatedAt: number;
+  rowsCopied: number;
+  estimatedRows: number;
+  rowsPerSecond: number;
+  bytesPerSecond: number;
+  tables: TableStatus[];
+}
+
+function alive(pid: number | null): boolean {
+  if (!pid) return false;
+  try {
+    process.kill(pid, 0);
+    return true;
+  } catch (e) {
+    return (e as NodeJS.ErrnoException).code === 'EPERM';
+  }
+}
+
+/** A job recorded as running whose process is gone was killed: it resumes when run again. */
+export function effectiveState(job: JobRow): string {
+  return job.state === 'running' && !alive(job.pid) ? 'interrupted' : job.state;
+}
+
+export function jobStatus(store: StateStore, job: JobRow): JobStatus {
+  const cfg = JSON.parse(job.config) as { snapshot?: { chunkRows?: number } };
+  const chunkRows = cfg.snapshot?.chunkRows ?? 20000;
+  const recent = Math.floor(Date.now() / 1000) - 5;
+  const running = effectiveState(job) === 'running';
+  const rate = (tableId: number | null): { r: number; b: number } => {
+    if (!running) return { r: 0, b: 0 };
+    const s = store.samples(job.id, tableId, recent).at(-1);
+    return { r: s?.rows_per_s ?? 0, b: s?.bytes_per_s ?? 0 };
+  };
+  const tables = store.tables(job.id).map((t): TableStatus => {
+    const est = Math.max(t.estimated_rows, t.rows_copied);
+    const exact = t.planned_all === 1;
+    return {
+      source: `${t.src_db}.${t.src_table}`,
+      sink: `${t.sink_db}.${t.sink_table}`,
+      state: t.state,
+      rowsCopied: t.rows_copied,
+      estimatedRows: t.state === 'done' ? t.rows_copied : est,
+      chunksDone: t.chunks_done,
+      chunksTotal: exact ? t.chunks_planned : Math.max(t.chunks_planned, Math.ceil(est / chunkRows), 1),
+      chunksTotalExact: exact,
+      rowsPerSecond: rate(t.id).r,
+      error: t.error,
+    };
+  });
+  const total = rate(null);
+  return {
+    name: job.name,
+    state: effectiveState(job),
+    phase: job.phase,
+    error: job.error,
+    startedAt: job.started_at,
+    finishedAt: job.finished_at,
+    updatedAt: job.updated_at,
+    rowsCopied: tables.reduce((n, t) => n + t.rowsCopied, 0),
+    estimatedRows: tables.reduce((n, t) => n + t.estimatedRows, 0),
+    rowsPerSecond: total.r,
+    bytesPerSecond: total.b,
+    tables,
+  };
+}

@@ -1,0 +1,101 @@
+// Turns the job file into the list of tables to copy: selection, renames, excluded columns, filters.
+import { CutoverError } from '../../shared/errors.js';
+import type { JobConfig } from '../../shared/job-config.js';
+import {
+  excludedColumns,
+  isSelected,
+  qualified,
+  rowFilter,
+  sinkDatabase,
+  sinkName,
+  type TableRef,
+} from '../../shared/table-selection.js';
+import type { Connection } from '../source/mysql/connection.js';
+import { listBaseTables, listViews, readTable, showCreateView } from '../source/mysql/schema-reader.js';
+import type { CopyTable } from '../sink/sink.js';
+import { rewriteCreateView } from '../sink/mysql/ddl-rewrite.js';
+import type { StateStore } from '../state/store.js';
+
+export async function planTables(conn: Connection, cfg: JobConfig, store: StateStore, jobId: number): Promise<CopyTable[]> {
+  const all = await listBaseTables(conn);
+  const refs = all.filter((r) => isSelected(cfg, r));
+  if (!refs.length) {
+    throw new CutoverError(
+      `No table on the source matches "tables": include ${JSON.stringify(cfg.tables.include)}${cfg.tables.exclude.length ? `, exclude ${JSON.stringify(cfg.tables.exclude)}` : ''}.`,
+      'Check the database and table names (patterns are "db.*", "db.table" or "/regex/" matched against "db.table"); `cutover check` lists the source tables.',
+      'CONFIG',
+    );
+  }
+  checkConfigNames(cfg, all);
+  const sinkNames = new Map<string, string>();
+  const out: CopyTable[] = [];
+  for (const ref of refs) {
+    const info = await readTable(conn, ref);
+    const sink = sinkName(cfg, ref);
+    const key = `${sink.db}.${sink.table}`;
+    if (sinkNames.has(key)) {
+      throw new CutoverError(
+        `Both ${sinkNames.get(key)} and ${qualified(ref)} would be copied to ${key} on the sink.`,
+        'Change "rename" so every table has its own sink name.',
+        'CONFIG',
+      );
+    }
+    sinkNames.set(key, qualified(ref));
+    const excluded = excludedColumns(cfg, ref);
+    for (const name of excluded) {
+      if (!info.columns.some((c) => c.name === name))
+        throw new CutoverError(
+          `"columns" → "${qualified(ref)}" excludes column "${name}", which the table does not have.`,
+          `Columns of ${qualified(ref)}: ${info.columns.map((c) => c.name).join(', ')}.`,
+          'CONFIG',
+        );
+    }
+    const columns = info.columns.filter((c) => !c.generated && !excluded.has(c.name));
+    const keyColumns = info.chunkKey.map((k) => info.columns.find((c) => c.name === k)!);
+    if (keyColumns.some((k) => excluded.has(k.name))) {
+      throw new CutoverError(
+        `Column ${keyColumns.find((k) => excluded.has(k.name))!.name} of ${qualified(ref)} is part of its key and cannot be excluded.`,
+        `Remove it from "columns" → "${qualified(ref)}" → "exclude".`,
+        'CONFIG',
+      );
+    }
+    const row = store.ensureTable(jobId, ref, sink);
+    store.setTable(row.id, { key_columns: JSON.stringify(info.chunkKey), estimated_rows: info.estimatedRows });
+    out.push({ stateId: row.id, source: info, sink, columns, keyColumns, where: rowFilter(cfg, ref) });
+  }
+  return out;
+}
+
+/** Rename, columns and where entries must name tables the job copies: a typo must not pass silently. */
+function checkConfigNames(cfg: JobConfig, all: TableRef[]): void {
+  const selected = new Set(all.filter((r) => isSelected(cfg, r)).map(qualified));
+  const dbs = new Set(all.filter((r) => isSelected(cfg, r)).map((r) => r.db));
+  for (const [section, keys] of [
+    ['columns', Object.keys(cfg.columns)],
+    ['where', Object.keys(cfg.where)],
+  ] as const) {
+    for (const k of keys) {
+      if (!selected.has(k))
+        throw new CutoverError(`"${section}" names ${k}, which is not among the tables the job copies.`, 'Check the name ("db.table") and "tables".', 'CONFIG');
+    }
+  }
+  for (const k of Object.keys(cfg.rename)) {
+    if (k.includes('.') ? !selected.has(k) : !dbs.has(k))
+      throw new CutoverError(`"rename" names ${k}, which is not among the databases or tables the job copies.`, 'Check the name and "tables".', 'CONFIG');
+  }
+}
+
+/** Views in the selected databases that the patterns select, rewritten for the sink. */
+export async function planViews(conn: Connection, cfg: JobConfig): Promise<{ sql: string; name: TableRef }[]> {
+  const views = (await listViews(conn)).filter((v) => isSelected(cfg, v));
+  const out: { sql: string; name: TableRef }[] = [];
+  for (const v of views) {
+    const create = await showCreateView(conn, v);
+    const name = sinkName(cfg, v);
+    out.push({
+      name,
+      sql: rewriteCreateView(create, v, name, (r) => sinkName(cfg, r), (db) => sinkDatabase(cfg, db)),
+    });
+  }
+  return out;
+}

@@ -1,0 +1,132 @@
+// Rewrites the source's SHOW CREATE TABLE / SHOW CREATE VIEW for the sink: renames and excluded columns.
+// SHOW CREATE output is regular (one definition per line, identifiers in backticks), so line-wise
+// rewriting is exact; anything unexpected is an error, never a silent change.
+import { CutoverError } from '../../../shared/errors.js';
+import type { TableRef } from '../../../shared/table-selection.js';
+import { quoteId, quoteTable } from '../../sql/identifiers.js';
+
+const ID = '`((?:[^`]|``)+)`';
+const unq = (s: string): string => s.replace(/``/g, '`');
+
+export interface TableRewrite {
+  source: TableRef;
+  sink: TableRef;
+  excludeColumns: Set<string>;
+  /** Maps a referenced source table (db, table) to its sink name. */
+  mapTable: (ref: TableRef) => TableRef;
+}
+
+export interface RewriteResult {
+  sql: string;
+  droppedIndexes: string[];
+}
+
+/** Identifiers named in a definition's column list, e.g. KEY `k` (`a`,`b`(10)) → ["a","b"]. */
+function listedColumns(line: string): string[] {
+  const open = line.indexOf('(');
+  if (open < 0) return [];
+  let depth = 0;
+  let end = open;
+  for (let i = open; i < line.length; i++) {
+    if (line[i] === '(') depth++;
+    else if (line[i] === ')' && --depth === 0) {
+      end = i;
+      break;
+    }
+  }
+  return [...line.slice(open, end + 1).matchAll(new RegExp(ID, 'g'))].map((m) => unq(m[1]!));
+}
+
+function mentions(line: string, cols: Set<string>): string[] {
+  return [...line.matchAll(new RegExp(ID, 'g'))].map((m) => unq(m[1]!)).filter((n) => cols.has(n));
+}
+
+export function rewriteCreateTable(createSql: string, rw: TableRewrite): RewriteResult {
+  const lines = createSql.split('\n');
+  const head = lines[0] ?? '';
+  const headMatch = new RegExp(`^CREATE TABLE ${ID} \\($`).exec(head);
+  if (!headMatch) throw new CutoverError(`Unexpected SHOW CREATE TABLE output for ${quoteTable(rw.source)}: ${head}`, 'Report this as a bug.');
+  const closeIdx = lines.findIndex((l, i) => i > 0 && l.startsWith(')'));
+  const defs = lines.slice(1, closeIdx).map((l) => l.replace(/,$/, ''));
+  const tail = lines.slice(closeIdx);
+  const droppedIndexes: string[] = [];
+  const kept: string[] = [];
+  const ex = rw.excludeColumns;
+
+  for (const def of defs) {
+    const t = def.trim();
+    const colMatch = new RegExp(`^${ID} `).exec(t);
+    if (colMatch) {
+      const name = unq(colMatch[1]!);
+      if (ex.has(name)) continue;
+      const gen = /\b(GENERATED ALWAYS )?AS \(/i.test(t) ? mentions(t.slice(t.search(/\bAS \(/i)), ex) : [];
+      if (gen.length)
+        throw new CutoverError(
+          `Column ${name} of ${quoteTable(rw.source)} is generated from excluded column ${gen.join(', ')}.`,
+          `Exclude ${name} too, or stop excluding ${gen.join(', ')}.`,
+        );
+      kept.push(def);
+      continue;
+    }
+    if (/^(PRIMARY KEY|UNIQUE KEY|UNIQUE INDEX|KEY|INDEX|FULLTEXT|SPATIAL|VECTOR)\b/i.test(t)) {
+      const hit = listedColumns(t).filter((c) => ex.has(c));
+      if (hit.length) {
+        if (/^PRIMARY KEY/i.test(t))
+          throw new CutoverError(
+            `Column ${hit.join(', ')} of ${quoteTable(rw.source)} is part of the primary key and cannot be excluded.`,
+            `Remove it from "columns" → "${rw.source.db}.${rw.source.table}" → "exclude".`,
+          );
+        droppedIndexes.push(t);
+        continue;
+      }
+      kept.push(def);
+      continue;
+    }
+    if (/^CONSTRAINT /i.test(t)) {
+      if (mentions(t.replace(new RegExp(`REFERENCES ${ID}(\\.${ID})? .*$`), ''), ex).length) {
+        droppedIndexes.push(t);
+        continue;
+      }
+      kept.push(rewriteReferences(def, rw));
+      continue;
+    }
+    throw new CutoverError(`Unexpected line in SHOW CREATE TABLE ${quoteTable(rw.source)}: ${t}`, 'Report this as a bug.');
+  }
+  const sql = [`CREATE TABLE ${quoteTable(rw.sink)} (`, kept.join(',\n'), ...tail].join('\n');
+  return { sql, droppedIndexes };
+}
+
+/** FOREIGN KEY … REFERENCES `t` (…) or `db`.`t` (…) → the referenced table's sink name, fully qualified. */
+function rewriteReferences(def: string, rw: TableRewrite): string {
+  return def.replace(new RegExp(`REFERENCES ${ID}(?:\\.${ID})? \\(`), (_m, a: string, b?: string) => {
+    const ref = b !== undefined ? { db: unq(a), table: unq(b) } : { db: rw.source.db, table: unq(a) };
+    return `REFERENCES ${quoteTable(rw.mapTable(ref))} (`;
+  });
+}
+
+/**
+ * SHOW CREATE VIEW → a CREATE VIEW for the sink: no DEFINER (the sink user becomes it), the view's own
+ * name and every `db`.`table` reference mapped to sink names, database-only renames applied too.
+ */
+export function rewriteCreateView(
+  createSql: string,
+  view: TableRef,
+  sinkView: TableRef,
+  mapTable: (ref: TableRef) => TableRef,
+  mapDb: (db: string) => string,
+): string {
+  let sql = createSql.replace(new RegExp(`DEFINER=${ID}@${ID} `), '');
+  const nameRe = new RegExp(`VIEW ${ID}(?:\\.${ID})? AS `);
+  const m = nameRe.exec(sql);
+  if (!m) throw new CutoverError(`Unexpected SHOW CREATE VIEW output for ${quoteTable(view)}`, 'Report this as a bug.');
+  const head = sql.slice(0, m.index) + `VIEW ${quoteTable(sinkView)} AS `;
+  const body = sql.slice(m.index + m[0].length).replace(new RegExp(`${ID}\\.${ID}`, 'g'), (all, a: string, b: string) => {
+    const ref = { db: unq(a), table: unq(b) };
+    const mapped = mapTable(ref);
+    if (mapped.db !== ref.db || mapped.table !== ref.table) return quoteTable(mapped);
+    const db = mapDb(ref.db);
+    return db !== ref.db ? `${quoteId(db)}.${quoteId(ref.table)}` : all;
+  });
+  sql = head + body;
+  return sql;
+}

@@ -1,0 +1,194 @@
+// The MySQL/MariaDB sink: creates the schema from the source's DDL and writes rows idempotently.
+import { CutoverError } from '../../../shared/errors.js';
+import type { TableRef } from '../../../shared/table-selection.js';
+import { connect, queryRows, type Connection, type ServerAddress } from '../../source/mysql/connection.js';
+import { quoteId, quoteTable } from '../../sql/identifiers.js';
+import type { CopyTable, OnExisting, PreparedTable, RawRow, Sink, SinkWriter } from '../sink.js';
+import { rewriteCreateTable, type TableRewrite } from './ddl-rewrite.js';
+import { buildInserts, insertTemplate, type InsertTemplate } from './insert-builder.js';
+
+/**
+ * Session settings for writing: UTC (TIMESTAMPs are exchanged in UTC), strict mode without NO_ZERO_DATE /
+ * NO_ZERO_IN_DATE (zero dates copy as they are, anything invalid is an error, never truncated),
+ * NO_AUTO_VALUE_ON_ZERO (a 0 in an AUTO_INCREMENT column stays 0), no foreign key checks (load order).
+ */
+export const SINK_SESSION = [
+  "SET SESSION sql_mode = 'STRICT_ALL_TABLES,NO_AUTO_VALUE_ON_ZERO,NO_ENGINE_SUBSTITUTION'",
+  'SET SESSION foreign_key_checks = 0',
+];
+
+export interface MysqlSinkOptions {
+  address: ServerAddress;
+  batchBytes?: number;
+  /** Maps a source table to its sink name (for foreign keys that reference other tables). */
+  mapTable: (ref: TableRef) => TableRef;
+  databaseDefaults: (db: string) => Promise<{ charset: string; collation: string }>;
+}
+
+export class MysqlSink implements Sink {
+  readonly kind = 'mysql';
+  private admin!: Connection;
+  private flavor: 'mysql' | 'mariadb' = 'mariadb';
+  private statementBytes = 4 * 1024 * 1024;
+  private readonly createdDbs = new Set<string>();
+
+  private constructor(private readonly opts: MysqlSinkOptions) {}
+
+  static async open(opts: MysqlSinkOptions): Promise<MysqlSink> {
+    const s = new MysqlSink(opts);
+    s.admin = await connect(opts.address, SINK_SESSION);
+    const [v] = await queryRows<{ v: string; p: string | number }>(s.admin, 'SELECT VERSION() AS v, @@max_allowed_packet AS p');
+    s.flavor = /mariadb/i.test(String(v?.v)) ? 'mariadb' : 'mysql';
+    const packet = Number(v?.p ?? 4194304);
+    // Statements stay well under max_allowed_packet; larger batches do not make InnoDB faster.
+    s.statementBytes = opts.batchBytes ?? Math.max(64 * 1024, Math.min(4 * 1024 * 1024, Math.floor(packet / 4)));
+    if (s.statementBytes > packet - 1024) {
+      throw new CutoverError(
+        `sink.batchBytes (${s.statementBytes}) is larger than the sink's max_allowed_packet (${packet}).`,
+        `Lower "sink.batchBytes", or raise the limit: SET GLOBAL max_allowed_packet = ${Math.max(packet * 2, 67108864)};`,
+      );
+    }
+    return s;
+  }
+
+  get maxStatementBytes(): number {
+    return this.statementBytes;
+  }
+
+  private async ensureDatabase(db: string, sourceDb: string): Promise<void> {
+    if (this.createdDbs.has(db)) return;
+    const d = await this.opts.databaseDefaults(sourceDb);
+    await this.admin.query(`CREATE DATABASE IF NOT EXISTS ${quoteId(db)} CHARACTER SET ${d.charset} COLLATE ${d.collation}`);
+    this.createdDbs.add(db);
+  }
+
+  private async exists(ref: TableRef): Promise<boolean> {
+    const rows = await queryRows(this.admin, 'SELECT 1 FROM information_schema.TABLES WHERE TABLE_SCHEMA = ? AND TABLE_NAME = ?', [
+      ref.db,
+      ref.table,
+    ]);
+    return rows.length > 0;
+  }
+
+  async prepareTable(t: CopyTable, onExisting: OnExisting, alreadyOurs: boolean): Promise<PreparedTable> {
+    const warnings: string[] = [];
+    await this.ensureDatabase(t.sink.db, t.source.db);
+    if (await this.exists(t.sink)) {
+      if (alreadyOurs) return { created: true, warnings };
+      const [row] = await queryRows(this.admin, `SELECT 1 AS x FROM ${quoteTable(t.sink)} LIMIT 1`);
+      if (!row) return { created: true, warnings };
+      if (onExisting === 'fail') {
+        throw new CutoverError(
+          `The sink table ${quoteTable(t.sink)} already exists and has rows.`,
+          `Empty it (TRUNCATE TABLE ${quoteTable(t.sink)};), or set "snapshot": {"onExisting": "truncate"} to empty it automatically, or "append" to keep its rows (rows with the same key are overwritten).`,
+        );
+      }
+      if (onExisting === 'truncate') {
+        await this.admin.query(`TRUNCATE TABLE ${quoteTable(t.sink)}`);
+        warnings.push(`emptied the existing sink table ${quoteTable(t.sink)} (onExisting: truncate)`);
+        return { created: true, warnings };
+      }
+      warnings.push(`appending to the existing rows of ${quoteTable(t.sink)} (onExisting: append)`);
+      return { created: false, warnings };
+    }
+    const rw: TableRewrite = {
+      source: t.source,
+      sink: t.sink,
+      excludeColumns: new Set(t.source.columns.map((c) => c.name).filter((n) => !t.columns.some((c) => c.name === n) && !isGenerated(t, n))),
+      mapTable: this.opts.mapTable,
+    };
+    const { sql, droppedIndexes } = rewriteCreateTable(t.source.createSql, rw);
+    for (const d of droppedIndexes) warnings.push(`not created on the sink because it uses an excluded column: ${d}`);
+    try {
+      await this.admin.query(sql);
+    } catch (e) {
+      throw new CutoverError(
+        `Creating ${quoteTable(t.sink)} on the sink failed: ${(e as Error).message}`,
+        `Create the table on the sink by hand (the statement was:\n${sql}\n) and run again with "onExisting": "append".`,
+      );
+    }
+    return { created: true, warnings };
+  }
+
+  async createViews(views: { sql: string; name: TableRef }[]): Promise<string[]> {
+    // Views may depend on each other: create what can be created until nothing more succeeds.
+    let pending = [...views];
+    const errors = new Map<string, string>();
+    for (let progress = true; pending.length && progress; ) {
+      progress = false;
+      const next: typeof pending = [];
+      for (const v of pending) {
+        if (await this.exists(v.name)) {
+          errors.delete(quoteTable(v.name));
+          continue;
+        }
+        try {
+          await this.admin.query(v.sql);
+          errors.delete(quoteTable(v.name));
+          progress = true;
+        } catch (e) {
+          errors.set(quoteTable(v.name), (e as Error).message);
+          next.push(v);
+        }
+      }
+      pending = next;
+    }
+    return [...errors.entries()].map(([n, m]) => `view ${n} not created on the sink: ${m}`);
+  }
+
+  async openWriter(): Promise<SinkWriter> {
+    return new MysqlWriter(await connect(this.opts.address, SINK_SESSION), this.flavor, this.statementBytes);
+  }
+
+  async close(): Promise<void> {
+    await this.admin.end().catch(() => undefined);
+  }
+}
+
+function isGenerated(t: CopyTable, name: string): boolean {
+  return t.source.columns.some((c) => c.name === name && c.generated);
+}
+
+class MysqlWriter implements SinkWriter {
+  private readonly templates = new Map<number, InsertTemplate>();
+
+  constructor(
+    private readonly conn: Connection,
+    private readonly flavor: 'mysql' | 'mariadb',
+    private readonly maxBytes: number,
+  ) {}
+
+  async write(t: CopyTable, rows: RawRow[]): Promise<void> {
+    let tpl = this.templates.get(t.stateId);
+    if (!tpl) this.templates.set(t.stateId, (tpl = insertTemplate(t, this.flavor)));
+    for (const sql of buildInserts(tpl, rows, this.maxBytes)) {
+      try {
+        await this.conn.query(sql);
+      } catch (e) {
+        throw explainWriteError(e, t);
+      }
+    }
+  }
+
+  async truncate(t: CopyTable): Promise<void> {
+    await this.conn.query(`TRUNCATE TABLE ${quoteTable(t.sink)}`);
+  }
+
+  async close(): Promise<void> {
+    await this.conn.end().catch(() => undefined);
+  }
+}
+
+function explainWriteError(e: unknown, t: CopyTable): CutoverError {
+  const err = e as { code?: string; sqlMessage?: string; message?: string };
+  const where = quoteTable(t.sink);
+  if (err.code === 'ER_NET_PACKET_TOO_LARGE')
+    return new CutoverError(
+      `A row of ${where} is larger than the sink's max_allowed_packet.`,
+      'SET GLOBAL max_allowed_packet = 1073741824; on the sink (and reconnect), then run again: the copy resumes.',
+    );
+  return new CutoverError(
+    `Writing to ${where} failed: ${err.code ?? ''} ${err.sqlMessage ?? err.message ?? String(e)}`.trim(),
+    'Fix the cause on the sink (the row and table above), then run the same job again: finished chunks are not copied again.',
+  );
+}

@@ -1,0 +1,44 @@
+// The one interface every sink implements. The pipeline owns ordering and positions; a sink writes
+// what it is given, idempotently, and says when it is durable (the returned promise resolves).
+import type { ColumnInfo, TableInfo } from '../source/mysql/schema-reader.js';
+import type { TableRef } from '../../shared/table-selection.js';
+
+/** A row as the source stored it: one raw value per written column, NULL as null. */
+export type RawRow = (Buffer | null)[];
+
+/** One table as the copy moves it: where it comes from, where it goes, which columns travel. */
+export interface CopyTable {
+  stateId: number;
+  source: TableInfo;
+  sink: TableRef;
+  /** Columns read and written, in order: no generated and no excluded columns. */
+  columns: ColumnInfo[];
+  /** Chunk key columns (a subset of `columns`); empty for a table without any unique key. */
+  keyColumns: ColumnInfo[];
+  where?: string;
+}
+
+export type OnExisting = 'fail' | 'truncate' | 'append';
+
+export interface PreparedTable {
+  /** True when this run created the sink table (or found it empty). */
+  created: boolean;
+  warnings: string[];
+}
+
+export interface Sink {
+  readonly kind: string;
+  /** Creates the database and table (or checks the existing one against `onExisting`). */
+  prepareTable(t: CopyTable, onExisting: OnExisting, alreadyOurs: boolean): Promise<PreparedTable>;
+  /** Creates views once the tables exist; returns one message per view not created. */
+  createViews(views: { sql: string; name: TableRef }[]): Promise<string[]>;
+  openWriter(): Promise<SinkWriter>;
+  close(): Promise<void>;
+}
+
+export interface SinkWriter {
+  /** Writes rows idempotently (a re-written row ends identical); resolves once durable. */
+  write(t: CopyTable, rows: RawRow[]): Promise<void>;
+  truncate(t: CopyTable): Promise<void>;
+  close(): Promise<void>;
+}

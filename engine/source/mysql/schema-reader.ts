@@ -1,0 +1,143 @@
+// Reads what the copy needs to know about source tables: columns, the chunk key, DDL, views.
+import type { Connection } from './connection.js';
+import { queryRows } from './connection.js';
+import type { TableRef } from '../../../shared/table-selection.js';
+import { quoteId, quoteTable } from '../../sql/identifiers.js';
+
+export interface ColumnInfo {
+  name: string;
+  dataType: string; // lower-case DATA_TYPE, e.g. "varchar", "float", "bit"
+  columnType: string; // full COLUMN_TYPE, e.g. "bigint(20) unsigned"
+  charset: string | null;
+  collation: string | null;
+  nullable: boolean;
+  generated: boolean;
+}
+
+export interface TableInfo extends TableRef {
+  columns: ColumnInfo[];
+  /** Columns of the primary key or first NOT NULL unique key, in index order; empty when none. */
+  chunkKey: string[];
+  chunkKeyName: string | null;
+  engine: string | null;
+  estimatedRows: number;
+  dataBytes: number;
+  createSql: string;
+}
+
+interface ColumnRow {
+  TABLE_NAME: string;
+  COLUMN_NAME: string;
+  DATA_TYPE: string;
+  COLUMN_TYPE: string;
+  CHARACTER_SET_NAME: string | null;
+  COLLATION_NAME: string | null;
+  IS_NULLABLE: string;
+  EXTRA: string;
+}
+
+interface IndexRow {
+  TABLE_NAME: string;
+  INDEX_NAME: string;
+  NON_UNIQUE: number | string;
+  COLUMN_NAME: string;
+  SUB_PART: number | null;
+  NULLABLE: string;
+}
+
+export async function listBaseTables(conn: Connection): Promise<TableRef[]> {
+  const rows = await queryRows<{ db: string; t: string }>(
+    conn,
+    `SELECT TABLE_SCHEMA AS db, TABLE_NAME AS t FROM information_schema.TABLES
+     WHERE TABLE_TYPE = 'BASE TABLE' AND TABLE_SCHEMA NOT IN ('mysql','information_schema','performance_schema','sys')
+     ORDER BY TABLE_SCHEMA, TABLE_NAME`,
+  );
+  return rows.map((r) => ({ db: String(r.db), table: String(r.t) }));
+}
+
+export async function listViews(conn: Connection): Promise<TableRef[]> {
+  const rows = await queryRows<{ db: string; t: string }>(
+    conn,
+    `SELECT TABLE_SCHEMA AS db, TABLE_NAME AS t FROM information_schema.VIEWS
+     WHERE TABLE_SCHEMA NOT IN ('mysql','information_schema','performance_schema','sys') ORDER BY 1, 2`,
+  );
+  return rows.map((r) => ({ db: String(r.db), table: String(r.t) }));
+}
+
+export async function readTable(conn: Connection, ref: TableRef): Promise<TableInfo> {
+  const cols = await queryRows<ColumnRow>(
+    conn,
+    `SELECT TABLE_NAME, COLUMN_NAME, DATA_TYPE, COLUMN_TYPE, CHARACTER_SET_NAME, COLLATION_NAME, IS_NULLABLE, EXTRA
+     FROM information_schema.COLUMNS WHERE TABLE_SCHEMA = ? AND TABLE_NAME = ? ORDER BY ORDINAL_POSITION`,
+    [ref.db, ref.table],
+  );
+  const idx = await queryRows<IndexRow>(
+    conn,
+    `SELECT TABLE_NAME, INDEX_NAME, NON_UNIQUE, COLUMN_NAME, SUB_PART, NULLABLE
+     FROM information_schema.STATISTICS WHERE TABLE_SCHEMA = ? AND TABLE_NAME = ? ORDER BY INDEX_NAME = 'PRIMARY' DESC, INDEX_NAME, SEQ_IN_INDEX`,
+    [ref.db, ref.table],
+  );
+  const meta = await queryRows<{ ENGINE: string | null; TABLE_ROWS: number | string | null; DATA_LENGTH: number | string | null }>(
+    conn,
+    `SELECT ENGINE, TABLE_ROWS, DATA_LENGTH FROM information_schema.TABLES WHERE TABLE_SCHEMA = ? AND TABLE_NAME = ?`,
+    [ref.db, ref.table],
+  );
+  const [createRow] = await queryRows<Record<string, string>>(conn, `SHOW CREATE TABLE ${quoteTable(ref)}`);
+  const columns: ColumnInfo[] = cols.map((c) => ({
+    name: String(c.COLUMN_NAME),
+    dataType: String(c.DATA_TYPE).toLowerCase(),
+    columnType: String(c.COLUMN_TYPE).toLowerCase(),
+    charset: c.CHARACTER_SET_NAME,
+    collation: c.COLLATION_NAME,
+    nullable: c.IS_NULLABLE === 'YES',
+    generated: /GENERATED|PERSISTENT|VIRTUAL/i.test(String(c.EXTRA)),
+  }));
+  const key = pickChunkKey(idx, columns);
+  return {
+    ...ref,
+    columns,
+    chunkKey: key?.columns ?? [],
+    chunkKeyName: key?.name ?? null,
+    engine: meta[0]?.ENGINE ?? null,
+    estimatedRows: Number(meta[0]?.TABLE_ROWS ?? 0),
+    dataBytes: Number(meta[0]?.DATA_LENGTH ?? 0),
+    createSql: String(createRow?.['Create Table'] ?? ''),
+  };
+}
+
+/** The primary key, else the first unique index whose columns are all NOT NULL, not prefixes and not generated. */
+export function pickChunkKey(idx: IndexRow[], columns: ColumnInfo[]): { name: string; columns: string[] } | null {
+  const byName = new Map<string, IndexRow[]>();
+  for (const r of idx) {
+    const name = String(r.INDEX_NAME);
+    if (!byName.has(name)) byName.set(name, []);
+    byName.get(name)!.push(r);
+  }
+  const colByName = new Map(columns.map((c) => [c.name, c]));
+  const candidates = [...byName.entries()].filter(([, parts]) => {
+    if (Number(parts[0]!.NON_UNIQUE) !== 0) return false;
+    return parts.every((p) => {
+      const c = colByName.get(String(p.COLUMN_NAME));
+      return c && !c.nullable && !c.generated && p.SUB_PART == null;
+    });
+  });
+  candidates.sort(([a], [b]) => (a === 'PRIMARY' ? -1 : b === 'PRIMARY' ? 1 : 0));
+  const first = candidates[0];
+  return first ? { name: first[0], columns: first[1].map((p) => String(p.COLUMN_NAME)) } : null;
+}
+
+export async function showCreateView(conn: Connection, ref: TableRef): Promise<string> {
+  const [row] = await queryRows<Record<string, string>>(conn, `SHOW CREATE VIEW ${quoteTable(ref)}`);
+  return String(row?.['Create View'] ?? '');
+}
+
+export async function databaseDefaults(conn: Connection, db: string): Promise<{ charset: string; collation: string }> {
+  const [row] = await queryRows<{ cs: string; co: string }>(
+    conn,
+    'SELECT DEFAULT_CHARACTER_SET_NAME AS cs, DEFAULT_COLLATION_NAME AS co FROM information_schema.SCHEMATA WHERE SCHEMA_NAME = ?',
+    [db],
+  );
+  return { charset: row?.cs ?? 'utf8mb4', collation: row?.co ?? 'utf8mb4_general_ci' };
+}
+
+export { quoteId };

@@ -1,0 +1,88 @@
+// Reads a table in chunks by its key. Boundaries and comparisons are computed by the server
+// (keyset pagination: WHERE key > lower ORDER BY key LIMIT 1 OFFSET n), never in JavaScript.
+import type { Connection as CallbackConnection } from 'mysql2';
+import type { Connection } from './connection.js';
+import { connect, type ServerAddress } from './connection.js';
+import type { CopyTable, RawRow } from '../../sink/sink.js';
+import { quoteId, quoteTable } from '../../sql/identifiers.js';
+import { keyCompare, keyRenderer, keySelectExpr, selectExpr } from '../../sql/values.js';
+
+/** Data connections receive values as stored: no conversion of strings to the connection's charset. */
+const DATA_SESSION = ['SET SESSION character_set_results = NULL'];
+
+// Every value as the raw bytes the server sent (NULL as null); see engine/sql/values.ts.
+const rawTypeCast = (field: { buffer(): Buffer | null }): Buffer | null => field.buffer();
+
+export async function openDataConnection(a: ServerAddress): Promise<Connection> {
+  return connect(a, DATA_SESSION);
+}
+
+function keyIndexHint(t: CopyTable): string {
+  return t.source.chunkKeyName ? ` FORCE INDEX (${quoteId(t.source.chunkKeyName)})` : '';
+}
+
+function rangeWhere(t: CopyTable, lower: RawRow | null, upper: RawRow | null): string {
+  const cols = t.keyColumns.map((c) => quoteId(c.name));
+  const render = t.keyColumns.map(keyRenderer);
+  const conds: string[] = [];
+  if (t.where) conds.push(`(${t.where})`);
+  if (lower) conds.push(keyCompare(cols, lower.map((v, i) => render[i]!(v)), '>'));
+  if (upper) conds.push(keyCompare(cols, upper.map((v, i) => render[i]!(v)), '<='));
+  return conds.length ? ` WHERE ${conds.join(' AND ')}` : '';
+}
+
+async function rawQuery(conn: Connection, sql: string): Promise<RawRow[]> {
+  const [rows] = await conn.query({ sql, rowsAsArray: true, typeCast: rawTypeCast as never });
+  return rows as unknown as RawRow[];
+}
+
+/**
+ * The inclusive upper key of the chunk that starts after `lower`: the key `chunkRows` rows further in
+ * key order, or null when fewer rows remain (the chunk then runs to the end of the table).
+ */
+export async function nextBoundary(conn: Connection, t: CopyTable, lower: RawRow | null, chunkRows: number): Promise<RawRow | null> {
+  const cols = t.keyColumns.map((c) => quoteId(c.name)).join(', ');
+  const sel = t.keyColumns.map(keySelectExpr).join(', ');
+  const lowerOnly: CopyTable = { ...t, where: undefined };
+  const sql = `SELECT ${sel} FROM ${quoteTable(t.source)}${keyIndexHint(t)}${rangeWhere(lowerOnly, lower, null)} ORDER BY ${cols} LIMIT 1 OFFSET ${chunkRows - 1}`;
+  const rows = await rawQuery(conn, sql);
+  return rows[0] ?? null;
+}
+
+/** Checks a row filter by asking the source to plan it; returns the server's message when it is invalid. */
+export async function validateFilter(conn: Connection, t: CopyTable): Promise<string | null> {
+  if (!t.where) return null;
+  try {
+    await conn.query(`EXPLAIN SELECT 1 FROM ${quoteTable(t.source)} WHERE (${t.where})`);
+    return null;
+  } catch (e) {
+    return (e as Error).message;
+  }
+}
+
+export function chunkSelectSql(t: CopyTable, lower: RawRow | null, upper: RawRow | null): string {
+  const sel = t.columns.map(selectExpr).join(', ');
+  const hint = t.keyColumns.length ? keyIndexHint(t) : '';
+  return `SELECT ${sel} FROM ${quoteTable(t.source)}${hint}${rangeWhere(t, lower, upper)}`;
+}
+
+/**
+ * Streams the rows of one chunk. The callback's promise is awaited before more rows are read, so a
+ * slow sink slows the reader (backpressure) and memory stays bounded by the caller's batch size.
+ */
+export async function streamChunk(
+  conn: Connection,
+  t: CopyTable,
+  lower: RawRow | null,
+  upper: RawRow | null,
+  onRow: (row: RawRow) => Promise<void> | void,
+): Promise<void> {
+  const raw = (conn as unknown as { connection: CallbackConnection }).connection;
+  const stream = raw
+    .query({ sql: chunkSelectSql(t, lower, upper), rowsAsArray: true, typeCast: rawTypeCast as never })
+    .stream({ highWaterMark: 256 });
+  for await (const row of stream as AsyncIterable<RawRow>) {
+    const p = onRow(row);
+    if (p) await p;
+  }
+}

@@ -1,0 +1,70 @@
+// The SQLite state file's schema, applied in order by PRAGMA user_version.
+export const MIGRATIONS: string[] = [
+  `
+  CREATE TABLE jobs (
+    id INTEGER PRIMARY KEY,
+    name TEXT NOT NULL UNIQUE,
+    config TEXT NOT NULL,
+    phase TEXT NOT NULL DEFAULT 'pending',   -- pending | preflight | copying | done
+    state TEXT NOT NULL DEFAULT 'idle',      -- idle | running | stopped | failed | done
+    error TEXT,
+    pid INTEGER,
+    created_at INTEGER NOT NULL,
+    updated_at INTEGER NOT NULL,
+    started_at INTEGER,
+    finished_at INTEGER
+  );
+  CREATE TABLE job_tables (
+    id INTEGER PRIMARY KEY,
+    job_id INTEGER NOT NULL REFERENCES jobs(id) ON DELETE CASCADE,
+    src_db TEXT NOT NULL,
+    src_table TEXT NOT NULL,
+    sink_db TEXT NOT NULL,
+    sink_table TEXT NOT NULL,
+    state TEXT NOT NULL DEFAULT 'pending',   -- pending | copying | done | failed
+    key_columns TEXT NOT NULL DEFAULT '[]',
+    estimated_rows INTEGER NOT NULL DEFAULT 0,
+    rows_copied INTEGER NOT NULL DEFAULT 0,
+    bytes_copied INTEGER NOT NULL DEFAULT 0,
+    chunks_done INTEGER NOT NULL DEFAULT 0,
+    chunks_planned INTEGER NOT NULL DEFAULT 0,
+    planned_all INTEGER NOT NULL DEFAULT 0,
+    plan_cursor TEXT,
+    schema_created INTEGER NOT NULL DEFAULT 0,
+    error TEXT,
+    started_at INTEGER,
+    finished_at INTEGER,
+    UNIQUE (job_id, src_db, src_table)
+  );
+  CREATE TABLE chunks (
+    id INTEGER PRIMARY KEY,
+    table_id INTEGER NOT NULL REFERENCES job_tables(id) ON DELETE CASCADE,
+    seq INTEGER NOT NULL,
+    lower_key TEXT,
+    upper_key TEXT,
+    state TEXT NOT NULL DEFAULT 'pending',   -- pending | done
+    rows INTEGER NOT NULL DEFAULT 0,
+    bytes INTEGER NOT NULL DEFAULT 0,
+    finished_at INTEGER,
+    UNIQUE (table_id, seq)
+  );
+  CREATE INDEX chunks_state ON chunks (table_id, state);
+  CREATE TABLE logs (
+    id INTEGER PRIMARY KEY,
+    ts INTEGER NOT NULL,
+    level TEXT NOT NULL,
+    job TEXT,
+    tbl TEXT,
+    message TEXT NOT NULL
+  );
+  CREATE INDEX logs_job ON logs (job, id);
+  CREATE TABLE metric_samples (
+    job_id INTEGER NOT NULL,
+    table_id INTEGER,                        -- NULL: the whole job
+    ts INTEGER NOT NULL,                     -- unix seconds
+    rows_per_s REAL NOT NULL,
+    bytes_per_s REAL NOT NULL
+  );
+  CREATE INDEX metric_samples_job ON metric_samples (job_id, table_id, ts);
+  `,
+];

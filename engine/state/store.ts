@@ -1,0 +1,256 @@
+// The local state file (SQLite, WAL): jobs, per-table progress, chunks, logs and metric samples.
+import Database from 'better-sqlite3';
+import { mkdirSync } from 'node:fs';
+import { dirname } from 'node:path';
+import { CutoverError } from '../../shared/errors.js';
+import { MIGRATIONS } from './schema.js';
+
+export type LogLevel = 'debug' | 'info' | 'warn' | 'error';
+export const LOG_LEVELS: LogLevel[] = ['debug', 'info', 'warn', 'error'];
+
+export interface JobRow {
+  id: number;
+  name: string;
+  config: string;
+  phase: string;
+  state: string;
+  error: string | null;
+  pid: number | null;
+  created_at: number;
+  updated_at: number;
+  started_at: number | null;
+  finished_at: number | null;
+}
+
+export interface TableRow {
+  id: number;
+  job_id: number;
+  src_db: string;
+  src_table: string;
+  sink_db: string;
+  sink_table: string;
+  state: string;
+  key_columns: string;
+  estimated_rows: number;
+  rows_copied: number;
+  bytes_copied: number;
+  chunks_done: number;
+  chunks_planned: number;
+  planned_all: number;
+  plan_cursor: string | null;
+  schema_created: number;
+  error: string | null;
+  started_at: number | null;
+  finished_at: number | null;
+}
+
+export interface ChunkRow {
+  id: number;
+  table_id: number;
+  seq: number;
+  lower_key: string | null;
+  upper_key: string | null;
+  state: string;
+  rows: number;
+  bytes: number;
+}
+
+export interface LogRow {
+  id: number;
+  ts: number;
+  level: LogLevel;
+  job: string | null;
+  tbl: string | null;
+  message: string;
+}
+
+export interface MetricSample {
+  job_id: number;
+  table_id: number | null;
+  ts: number;
+  rows_per_s: number;
+  bytes_per_s: number;
+}
+
+const now = (): number => Date.now();
+
+export class StateStore {
+  readonly db: Database.Database;
+
+  constructor(readonly path: string) {
+    try {
+      if (path !== ':memory:') mkdirSync(dirname(path), { recursive: true });
+      this.db = new Database(path);
+      this.db.pragma('journal_mode = WAL');
+      this.db.pragma('synchronous = NORMAL');
+      this.db.pragma('foreign_keys = ON');
+      this.db.pragma('busy_timeout = 5000');
+      this.migrate();
+    } catch (e) {
+      throw new CutoverError(
+        `Cannot open the state file ${path}: ${(e as Error).message}`,
+        'Check that the folder is writable and the disk is not full, or choose another file with --state FILE.',
+      );
+    }
+  }
+
+  private migrate(): void {
+    const version = this.db.pragma('user_version', { simple: true }) as number;
+    for (let v = version; v < MIGRATIONS.length; v++) {
+      this.db.transaction(() => {
+        this.db.exec(MIGRATIONS[v]!);
+        this.db.pragma(`user_version = ${v + 1}`);
+      })();
+    }
+  }
+
+  close(): void {
+    this.db.close();
+  }
+
+  // ---- jobs
+  upsertJob(name: string, config: unknown): JobRow {
+    const t = now();
+    this.db
+      .prepare(
+        `INSERT INTO jobs (name, config, created_at, updated_at) VALUES (?, ?, ?, ?)
+         ON CONFLICT(name) DO UPDATE SET config = excluded.config, updated_at = excluded.updated_at`,
+      )
+      .run(name, JSON.stringify(config), t, t);
+    return this.job(name)!;
+  }
+
+  job(name: string): JobRow | undefined {
+    return this.db.prepare('SELECT * FROM jobs WHERE name = ?').get(name) as JobRow | undefined;
+  }
+
+  jobs(): JobRow[] {
+    return this.db.prepare('SELECT * FROM jobs ORDER BY updated_at DESC').all() as JobRow[];
+  }
+
+  setJob(id: number, fields: Partial<Pick<JobRow, 'phase' | 'state' | 'error' | 'pid' | 'started_at' | 'finished_at'>>): void {
+    const keys = Object.keys(fields);
+    if (!keys.length) return;
+    const sets = keys.map((k) => `${k} = @${k}`).join(', ');
+    this.db.prepare(`UPDATE jobs SET ${sets}, updated_at = @updated_at WHERE id = @id`).run({ ...fields, id, updated_at: now() });
+  }
+
+  /** Forgets a job's tables and chunks, so the next run copies from scratch. */
+  resetJob(id: number): void {
+    this.db.prepare('DELETE FROM job_tables WHERE job_id = ?').run(id);
+    this.setJob(id, { phase: 'pending', state: 'idle', error: null, started_at: null, finished_at: null });
+  }
+
+  // ---- tables
+  ensureTable(jobId: number, src: { db: string; table: string }, sink: { db: string; table: string }): TableRow {
+    this.db
+      .prepare(
+        `INSERT INTO job_tables (job_id, src_db, src_table, sink_db, sink_table) VALUES (?, ?, ?, ?, ?)
+         ON CONFLICT(job_id, src_db, src_table) DO NOTHING`,
+      )
+      .run(jobId, src.db, src.table, sink.db, sink.table);
+    return this.db
+      .prepare('SELECT * FROM job_tables WHERE job_id = ? AND src_db = ? AND src_table = ?')
+      .get(jobId, src.db, src.table) as TableRow;
+  }
+
+  tables(jobId: number): TableRow[] {
+    return this.db.prepare('SELECT * FROM job_tables WHERE job_id = ? ORDER BY src_db, src_table').all(jobId) as TableRow[];
+  }
+
+  table(id: number): TableRow {
+    return this.db.prepare('SELECT * FROM job_tables WHERE id = ?').get(id) as TableRow;
+  }
+
+  setTable(
+    id: number,
+    fields: Partial<Omit<TableRow, 'id' | 'job_id' | 'src_db' | 'src_table'>>,
+  ): void {
+    const keys = Object.keys(fields);
+    if (!keys.length) return;
+    this.db.prepare(`UPDATE job_tables SET ${keys.map((k) => `${k} = @${k}`).join(', ')} WHERE id = @id`).run({ ...fields, id });
+  }
+
+  // ---- chunks
+  /** Records a planned chunk and advances the table's planning cursor in one transaction. */
+  addChunk(tableId: number, seq: number, lower: string | null, upper: string | null, last: boolean): ChunkRow {
+    return this.db.transaction(() => {
+      this.db
+        .prepare('INSERT INTO chunks (table_id, seq, lower_key, upper_key) VALUES (?, ?, ?, ?) ON CONFLICT(table_id, seq) DO NOTHING')
+        .run(tableId, seq, lower, upper);
+      this.db
+        .prepare('UPDATE job_tables SET plan_cursor = ?, planned_all = ?, chunks_planned = (SELECT COUNT(*) FROM chunks WHERE table_id = ?) WHERE id = ?')
+        .run(upper, last ? 1 : 0, tableId, tableId);
+      return this.db.prepare('SELECT * FROM chunks WHERE table_id = ? AND seq = ?').get(tableId, seq) as ChunkRow;
+    })();
+  }
+
+  pendingChunks(tableId: number): ChunkRow[] {
+    return this.db.prepare("SELECT * FROM chunks WHERE table_id = ? AND state = 'pending' ORDER BY seq").all(tableId) as ChunkRow[];
+  }
+
+  lastChunk(tableId: number): ChunkRow | undefined {
+    return this.db.prepare('SELECT * FROM chunks WHERE table_id = ? ORDER BY seq DESC LIMIT 1').get(tableId) as ChunkRow | undefined;
+  }
+
+  /** Marks a chunk copied and adds its counts to the table, atomically; called only after the sink committed it. */
+  finishChunk(chunk: ChunkRow, rows: number, bytes: number): void {
+    this.db.transaction(() => {
+      const r = this.db
+        .prepare("UPDATE chunks SET state = 'done', rows = ?, bytes = ?, finished_at = ? WHERE id = ? AND state = 'pending'")
+        .run(rows, bytes, now(), chunk.id);
+      if (r.changes === 1) {
+        this.db
+          .prepare('UPDATE job_tables SET rows_copied = rows_copied + ?, bytes_copied = bytes_copied + ?, chunks_done = chunks_done + 1 WHERE id = ?')
+          .run(rows, bytes, chunk.table_id);
+      }
+    })();
+  }
+
+  /** Drops a table's chunks and counters (for tables that cannot resume mid-table, or a re-copy). */
+  resetTableChunks(tableId: number): void {
+    this.db.transaction(() => {
+      this.db.prepare('DELETE FROM chunks WHERE table_id = ?').run(tableId);
+      this.db
+        .prepare(
+          "UPDATE job_tables SET rows_copied = 0, bytes_copied = 0, chunks_done = 0, chunks_planned = 0, planned_all = 0, plan_cursor = NULL, state = 'pending', error = NULL WHERE id = ?",
+        )
+        .run(tableId);
+    })();
+  }
+
+  // ---- logs
+  log(level: LogLevel, job: string | null, tbl: string | null, message: string): void {
+    this.db.prepare('INSERT INTO logs (ts, level, job, tbl, message) VALUES (?, ?, ?, ?, ?)').run(now(), level, job, tbl, message);
+  }
+
+  logs(opts: { job?: string; minLevel?: LogLevel; afterId?: number; limit?: number }): LogRow[] {
+    const levels = LOG_LEVELS.slice(LOG_LEVELS.indexOf(opts.minLevel ?? 'debug'));
+    const where = [`level IN (${levels.map(() => '?').join(',')})`, 'id > ?'];
+    const params: unknown[] = [...levels, opts.afterId ?? 0];
+    if (opts.job) {
+      where.push('job = ?');
+      params.push(opts.job);
+    }
+    const rows = this.db
+      .prepare(`SELECT * FROM logs WHERE ${where.join(' AND ')} ORDER BY id DESC LIMIT ?`)
+      .all(...params, opts.limit ?? 1000) as LogRow[];
+    return rows.reverse();
+  }
+
+  // ---- metrics
+  addSamples(samples: MetricSample[]): void {
+    const stmt = this.db.prepare('INSERT INTO metric_samples (job_id, table_id, ts, rows_per_s, bytes_per_s) VALUES (?, ?, ?, ?, ?)');
+    this.db.transaction(() => {
+      for (const s of samples) stmt.run(s.job_id, s.table_id, s.ts, s.rows_per_s, s.bytes_per_s);
+    })();
+  }
+
+  samples(jobId: number, tableId: number | null, sinceTs = 0): MetricSample[] {
+    return (
+      tableId === null
+        ? this.db.prepare('SELECT * FROM metric_samples WHERE job_id = ? AND table_id IS NULL AND ts >= ? ORDER BY ts').all(jobId, sinceTs)
+        : this.db.prepare('SELECT * FROM metric_samples WHERE job_id = ? AND table_id = ? AND ts >= ? ORDER BY ts').all(jobId, tableId, sinceTs)
+    ) as MetricSample[];
+  }
+}

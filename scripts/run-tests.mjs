@@ -1,0 +1,62 @@
+#!/usr/bin/env node
+// `npm test`: build, start throwaway MariaDB source and sink, run unit and integration tests on them,
+// stop the servers. An integration test that cannot reach its server fails; nothing is skipped.
+import { spawnSync } from 'node:child_process';
+import { readdirSync, statSync } from 'node:fs';
+import { join } from 'node:path';
+import { instances, requireMariadb, startInstance, stopInstance, urlOf } from './test-services.mjs';
+
+const root = new URL('..', import.meta.url).pathname;
+const only = process.argv.slice(2); // optional: substrings of test file paths to run
+
+function run(cmd, args, env = process.env) {
+  const r = spawnSync(cmd, args, { cwd: root, stdio: 'inherit', env });
+  return r.status ?? 1;
+}
+
+function findTests(dir) {
+  const out = [];
+  let entries = [];
+  try {
+    entries = readdirSync(dir);
+  } catch {
+    return out;
+  }
+  for (const e of entries.sort()) {
+    const p = join(dir, e);
+    if (statSync(p).isDirectory()) out.push(...findTests(p));
+    else if (e.endsWith('.test.js')) out.push(p);
+  }
+  return out;
+}
+
+if (run('npx', ['tsc', '-p', 'tsconfig.json']) !== 0) process.exit(1);
+let files = [...findTests(join(root, 'dist/test/unit')), ...findTests(join(root, 'dist/test/integration'))];
+if (only.length) files = files.filter((f) => only.some((o) => f.includes(o)));
+
+try {
+  requireMariadb();
+} catch (e) {
+  console.error(e.message);
+  process.exit(1);
+}
+const inst = instances('test', 33060);
+let code = 1;
+try {
+  await stopInstance(inst.source);
+  await stopInstance(inst.sink);
+  await startInstance(inst.source);
+  await startInstance(inst.sink);
+  const env = {
+    ...process.env,
+    CUTOVER_TEST_SOURCE_URL: urlOf(inst.source),
+    CUTOVER_TEST_SINK_URL: urlOf(inst.sink),
+  };
+  code = run(process.execPath, ['--test', '--test-concurrency=1', '--test-reporter=spec', ...files], env);
+} finally {
+  if (!process.env.CUTOVER_KEEP_SERVICES) {
+    await stopInstance(inst.source);
+    await stopInstance(inst.sink);
+  }
+}
+process.exit(code);

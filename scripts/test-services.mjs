@@ -1,0 +1,183 @@
+#!/usr/bin/env node
+// Throwaway MariaDB instances for tests, benchmarks and the demo.
+//
+//   node scripts/test-services.mjs start [source|sink|all] [--prefix NAME] [--port-base N]
+//   node scripts/test-services.mjs stop  [source|sink|all] [--prefix NAME]
+//   node scripts/test-services.mjs status
+//
+// Each instance has its own temporary datadir under $CUTOVER_SERVICES_DIR (default
+// /tmp/cutover-services), its own port on 127.0.0.1 and its own socket. The source has the binlog on
+// in ROW format with FULL images and FULL row metadata. Starting is idempotent (a running, answering
+// instance is left alone) and ready-checked; stopping waits for the server to exit.
+// Root has no password; a user `cutover`/`cutover` with all privileges exists for TCP tests.
+import { spawn, spawnSync } from 'node:child_process';
+import { existsSync, mkdirSync, readFileSync, rmSync, writeFileSync, openSync } from 'node:fs';
+import { join } from 'node:path';
+
+const BASE_DIR = process.env.CUTOVER_SERVICES_DIR ?? '/tmp/cutover-services';
+
+export function instances(prefix = 'test', portBase = 33060) {
+  return {
+    source: {
+      name: `${prefix}-source`,
+      port: portBase + 1,
+      serverId: 1,
+      extra: [
+        '--log-bin=mysql-bin',
+        '--binlog-format=ROW',
+        '--binlog-row-image=FULL',
+        '--binlog-row-metadata=FULL',
+        // A non-UTC server time zone proves TIMESTAMPs are read and written in UTC.
+        '--default-time-zone=+05:30',
+      ],
+    },
+    sink: { name: `${prefix}-sink`, port: portBase + 2, serverId: 2, extra: ['--log-bin=mysql-bin', '--binlog-format=ROW'] },
+  };
+}
+
+function which(cmd) {
+  const r = spawnSync('sh', ['-c', `command -v ${cmd}`], { encoding: 'utf8' });
+  return r.status === 0 ? r.stdout.trim() : null;
+}
+
+export function requireMariadb() {
+  const missing = ['mariadbd', 'mariadb-install-db', 'mariadb-admin', 'mariadb'].filter((c) => !which(c));
+  if (missing.length) {
+    throw new Error(
+      `MariaDB server binaries not found (${missing.join(', ')}). Install them with:\n` +
+        `  sudo apt-get update && sudo apt-get install -y mariadb-server mariadb-client`,
+    );
+  }
+}
+
+function paths(inst) {
+  const dir = join(BASE_DIR, inst.name);
+  return { dir, data: join(dir, 'data'), sock: join(dir, 'mysqld.sock'), pid: join(dir, 'mysqld.pid'), log: join(dir, 'error.log') };
+}
+
+function ping(inst) {
+  const p = paths(inst);
+  const r = spawnSync('mariadb-admin', ['--no-defaults', `--socket=${p.sock}`, '-uroot', '--connect-timeout=2', 'ping'], {
+    encoding: 'utf8',
+  });
+  return r.status === 0 && /alive/.test(r.stdout);
+}
+
+function sql(inst, statement) {
+  const p = paths(inst);
+  const r = spawnSync('mariadb', ['--no-defaults', `--socket=${p.sock}`, '-uroot', '-e', statement], { encoding: 'utf8' });
+  if (r.status !== 0) throw new Error(`${inst.name}: ${statement}: ${r.stderr}`);
+  return r.stdout;
+}
+
+const sleep = (ms) => new Promise((r) => setTimeout(r, ms));
+
+export async function startInstance(inst) {
+  requireMariadb();
+  const p = paths(inst);
+  if (existsSync(p.sock) && ping(inst)) return { ...inst, url: urlOf(inst), already: true };
+  mkdirSync(p.dir, { recursive: true });
+  if (!existsSync(join(p.data, 'mysql'))) {
+    rmSync(p.data, { recursive: true, force: true });
+    const r = spawnSync(
+      'mariadb-install-db',
+      ['--no-defaults', `--datadir=${p.data}`, '--user=root', '--auth-root-authentication-method=normal', '--skip-test-db'],
+      { encoding: 'utf8' },
+    );
+    if (r.status !== 0) throw new Error(`mariadb-install-db failed for ${inst.name}:\n${r.stdout}\n${r.stderr}`);
+  }
+  const args = [
+    '--no-defaults',
+    `--datadir=${p.data}`,
+    `--socket=${p.sock}`,
+    `--pid-file=${p.pid}`,
+    `--log-error=${p.log}`,
+    `--port=${inst.port}`,
+    '--bind-address=127.0.0.1',
+    '--user=root',
+    `--server-id=${inst.serverId}`,
+    '--innodb-buffer-pool-size=512M',
+    '--innodb-log-file-size=256M',
+    '--innodb-flush-log-at-trx-commit=2',
+    '--max-connections=500',
+    '--max-allowed-packet=64M',
+    '--skip-name-resolve',
+    '--local-infile=1',
+    ...inst.extra,
+  ];
+  const out = openSync(join(p.dir, 'stdout.log'), 'a');
+  const child = spawn('mariadbd', args, { detached: true, stdio: ['ignore', out, out] });
+  child.unref();
+  for (let i = 0; i < 300; i++) {
+    if (existsSync(p.sock) && ping(inst)) {
+      sql(
+        inst,
+        "CREATE USER IF NOT EXISTS 'cutover'@'%' IDENTIFIED BY 'cutover'; GRANT ALL ON *.* TO 'cutover'@'%' WITH GRANT OPTION;",
+      );
+      writeFileSync(join(p.dir, 'url'), urlOf(inst));
+      return { ...inst, url: urlOf(inst), already: false };
+    }
+    if (child.exitCode !== null) break;
+    await sleep(100);
+  }
+  const log = existsSync(p.log) ? readFileSync(p.log, 'utf8').split('\n').slice(-20).join('\n') : '(no error log)';
+  throw new Error(`${inst.name} did not become ready on port ${inst.port}. Last lines of ${p.log}:\n${log}`);
+}
+
+export async function stopInstance(inst, { wipe = true } = {}) {
+  const p = paths(inst);
+  if (existsSync(p.pid)) {
+    const pid = Number(readFileSync(p.pid, 'utf8').trim());
+    try {
+      process.kill(pid, 'SIGTERM');
+      for (let i = 0; i < 300; i++) {
+        try {
+          process.kill(pid, 0);
+        } catch {
+          break;
+        }
+        await sleep(100);
+      }
+    } catch {
+      /* not running */
+    }
+  }
+  if (wipe) rmSync(p.dir, { recursive: true, force: true });
+}
+
+export function urlOf(inst) {
+  return `mysql://cutover:cutover@127.0.0.1:${inst.port}`;
+}
+
+export function socketOf(inst) {
+  return paths(inst).sock;
+}
+
+async function main() {
+  const [cmd = 'status', which_ = 'all', ...rest] = process.argv.slice(2);
+  const opt = (name, dflt) => {
+    const i = rest.indexOf(name);
+    return i >= 0 ? rest[i + 1] : dflt;
+  };
+  const all = instances(opt('--prefix', 'test'), Number(opt('--port-base', '33060')));
+  const chosen = which_ === 'all' ? Object.values(all) : [all[which_]].filter(Boolean);
+  if (!chosen.length) throw new Error(`unknown instance "${which_}" (use source, sink or all)`);
+  for (const inst of chosen) {
+    if (cmd === 'start') {
+      const r = await startInstance(inst);
+      console.log(`${inst.name}: ${r.already ? 'already running' : 'started'} at ${r.url}`);
+    } else if (cmd === 'stop') {
+      await stopInstance(inst);
+      console.log(`${inst.name}: stopped`);
+    } else if (cmd === 'status') {
+      console.log(`${inst.name}: ${existsSync(paths(inst).sock) && ping(inst) ? 'running' : 'stopped'} (${urlOf(inst)})`);
+    } else throw new Error(`unknown command "${cmd}" (use start, stop or status)`);
+  }
+}
+
+if (import.meta.url === `file://${process.argv[1]}`) {
+  main().catch((e) => {
+    console.error(e.message);
+    process.exit(1);
+  });
+}

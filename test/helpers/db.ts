@@ -1,0 +1,117 @@
+// Helpers for integration tests: the real servers started by `npm test`, SQL, checksums and the CLI.
+import { spawn, type ChildProcess } from 'node:child_process';
+import { mkdtempSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import mysql from 'mysql2/promise';
+
+export const ROOT = new URL('../../../', import.meta.url).pathname; // dist/test/helpers → repo root
+export const CLI = join(ROOT, 'bin/cutover.js');
+
+function requireEnv(name: string): string {
+  const v = process.env[name];
+  if (!v) throw new Error(`${name} is not set: run integration tests with \`npm test\`, which starts the MariaDB servers.`);
+  return v;
+}
+
+export const sourceUrl = (): string => requireEnv('CUTOVER_TEST_SOURCE_URL');
+export const sinkUrl = (): string => requireEnv('CUTOVER_TEST_SINK_URL');
+
+/** A connection that allows several statements per call and permissive sql_mode (zero dates). */
+export async function admin(url: string): Promise<mysql.Connection> {
+  const u = new URL(url);
+  const conn = await mysql.createConnection({
+    host: u.hostname,
+    port: Number(u.port),
+    user: decodeURIComponent(u.username),
+    password: decodeURIComponent(u.password),
+    multipleStatements: true,
+    charset: 'utf8mb4',
+    dateStrings: true,
+    supportBigNumbers: true,
+    bigNumberStrings: true,
+  });
+  await conn.query("SET SESSION sql_mode = 'NO_ENGINE_SUBSTITUTION', time_zone = '+00:00'");
+  return conn;
+}
+
+export async function exec(url: string, sql: string): Promise<void> {
+  const c = await admin(url);
+  try {
+    await c.query(sql);
+  } finally {
+    await c.end();
+  }
+}
+
+export async function query<T = Record<string, unknown>>(url: string, sql: string, params: unknown[] = []): Promise<T[]> {
+  const c = await admin(url);
+  try {
+    const [rows] = await c.query(sql, params);
+    return rows as T[];
+  } finally {
+    await c.end();
+  }
+}
+
+const q = (s: string): string => '`' + s.replace(/`/g, '``') + '`';
+
+export async function checksum(url: string, db: string, table: string): Promise<string> {
+  const rows = await query<{ Checksum: string | null }>(url, `CHECKSUM TABLE ${q(db)}.${q(table)} EXTENDED`);
+  return String(rows[0]?.Checksum);
+}
+
+/**
+ * Every row as hex of every (non-generated) column, sorted by that text, so two tables can be compared
+ * byte by byte regardless of key order or charset.
+ */
+export async function rowDump(url: string, db: string, table: string): Promise<string[]> {
+  const cols = await query<{ c: string; t: string }>(
+    url,
+    `SELECT COLUMN_NAME AS c, DATA_TYPE AS t FROM information_schema.COLUMNS WHERE TABLE_SCHEMA = ? AND TABLE_NAME = ? ORDER BY ORDINAL_POSITION`,
+    [db, table],
+  );
+  const exprs = cols.map(({ c, t }) =>
+    t === 'float' ? `IFNULL(HEX(CAST(${q(c)} AS DOUBLE)), 'NULL')` : `IFNULL(HEX(${q(c)}), 'NULL')`,
+  );
+  const rows = await query<{ r: string }>(url, `SELECT CONCAT_WS('|', ${exprs.join(', ')}) AS r FROM ${q(db)}.${q(table)}`);
+  return rows.map((r) => String(r.r)).sort();
+}
+
+export function tempDir(prefix = 'cutover-test-'): string {
+  return mkdtempSync(join(tmpdir(), prefix));
+}
+
+export function writeJob(dir: string, job: unknown, name = 'job.json'): string {
+  const p = join(dir, name);
+  writeFileSync(p, JSON.stringify(job, null, 2));
+  return p;
+}
+
+export interface CliResult {
+  code: number | null;
+  signal: NodeJS.Signals | null;
+  stdout: string;
+  stderr: string;
+}
+
+export function startCli(args: string[], env: Record<string, string> = {}): { child: ChildProcess; done: Promise<CliResult> } {
+  const child = spawn(process.execPath, [CLI, ...args], { env: { ...process.env, ...env }, stdio: ['ignore', 'pipe', 'pipe'] });
+  let stdout = '';
+  let stderr = '';
+  child.stdout!.on('data', (d) => (stdout += d));
+  child.stderr!.on('data', (d) => (stderr += d));
+  const done = new Promise<CliResult>((resolve) =>
+    child.on('close', (code, signal) => resolve({ code, signal, stdout, stderr })),
+  );
+  return { child, done };
+}
+
+export async function runCli(args: string[], env: Record<string, string> = {}): Promise<CliResult> {
+  return startCli(args, env).done;
+}
+
+/** A unique database-name prefix per test, so tests sharing the servers never collide. */
+export function uniqueName(base: string): string {
+  return `${base}_${process.pid}_${Math.floor(Math.random() * 1e6)}`;
+}
