@@ -1,0 +1,111 @@
+// Sink-side preflight checks: write privileges, packet size, and that the server accepts writes.
+import { quoteId } from '../../sql/identifiers.js';
+import type { CheckItem, Side } from './preflight.js';
+import { guarded, persistSql, readVariables } from './preflight-source.js';
+import { hasPrivilege } from './server-info.js';
+
+/** What Cutover does on a sink: create databases and tables, write rows, and alter them for DDL. */
+export const SINK_PRIVILEGES = ['CREATE', 'INSERT', 'UPDATE', 'DELETE', 'DROP', 'ALTER', 'INDEX', 'CREATE VIEW', 'REFERENCES'] as const;
+
+export const MIN_SINK_PACKET = 16 * 1024 * 1024;
+
+export interface SinkCheckOptions {
+  /** The databases the job writes on the sink; unknown (undefined or empty): only *.* grants count. */
+  databases?: string[];
+}
+
+export async function checkSink(s: Side, items: CheckItem[], opts: SinkCheckOptions): Promise<void> {
+  const { conn, info, account } = s;
+  const push = (i: Omit<CheckItem, 'side'>): void => void items.push({ side: 'sink', ...i });
+  const targets = opts.databases ?? [];
+
+  // --- privileges
+  if (!s.grants) {
+    push({ id: 'sink.privileges', title: 'Write privileges', status: 'warn', detail: `Could not read SHOW GRANTS: ${s.grantsError ?? 'unknown error'}` });
+  } else {
+    const g = s.grants;
+    const missingByDb = new Map<string, string[]>(); // '*' = globally
+    const dbOnly: string[] = [];
+    for (const p of SINK_PRIVILEGES) {
+      if (hasPrivilege(g, p)) continue;
+      if (targets.length) {
+        for (const db of targets) if (!hasPrivilege(g, p, db)) missingByDb.set(db, [...(missingByDb.get(db) ?? []), p]);
+      } else if (g.databases.some((d) => d.privileges.has(p) || d.privileges.has('ALL'))) {
+        dbOnly.push(p);
+      } else missingByDb.set('*', [...(missingByDb.get('*') ?? []), p]);
+    }
+    if (missingByDb.size) {
+      const missing = [...new Set([...missingByDb.values()].flat())];
+      const where = targets.length ? ` on ${[...missingByDb.keys()].join(', ')}` : '';
+      push({
+        id: 'sink.privileges',
+        title: 'Write privileges',
+        status: 'fail',
+        detail: `${account} lacks ${missing.join(', ')}${where}: Cutover cannot create and write the tables without them.`,
+        fix: [...missingByDb]
+          .map(([db, privs]) => `GRANT ${privs.join(', ')} ON ${db === '*' ? '*' : quoteId(db)}.* TO ${account};`)
+          .join('\n'),
+      });
+    } else if (dbOnly.length) {
+      push({
+        id: 'sink.privileges',
+        title: 'Write privileges',
+        status: 'warn',
+        detail:
+          `${dbOnly.join(', ')} granted only on some databases (${g.databases.map((d) => d.pattern).join(', ')}): ` +
+          'every database the job writes must be among them.',
+        fix: `GRANT ${dbOnly.join(', ')} ON <sink db>.* TO ${account};`,
+      });
+    } else {
+      push({
+        id: 'sink.privileges',
+        title: 'Write privileges',
+        status: 'pass',
+        detail: `${SINK_PRIVILEGES.join(', ')}${targets.length ? ` on ${targets.join(', ')}` : ' on *.*'}.`,
+      });
+    }
+  }
+
+  await guarded(items, { id: 'sink.settings', side: 'sink', title: 'Sink settings' }, async () => {
+    const v = await readVariables(conn, ['max_allowed_packet', 'local_infile', 'read_only', 'super_read_only', 'innodb_read_only']);
+
+    const packet = Number(v.get('max_allowed_packet') ?? '0');
+    const mib = (n: number): string => `${(n / 1024 / 1024).toFixed(n % (1024 * 1024) ? 1 : 0)} MiB`;
+    if (packet >= MIN_SINK_PACKET)
+      push({ id: 'sink.max_allowed_packet', title: 'Max packet size', status: 'pass', detail: `max_allowed_packet = ${mib(packet)}.` });
+    else
+      push({
+        id: 'sink.max_allowed_packet',
+        title: 'Max packet size',
+        status: 'warn',
+        detail: `max_allowed_packet = ${mib(packet)}: batches of large rows (BLOB, TEXT, JSON) are refused above it; 16 MiB is the minimum Cutover recommends.`,
+        fix:
+          info.flavor === 'mysql' && info.major >= 8
+            ? 'SET PERSIST max_allowed_packet = 67108864;'
+            : 'SET GLOBAL max_allowed_packet = 67108864; and in my.cnf under [mysqld]: max_allowed_packet = 64M',
+      });
+
+    push({
+      id: 'sink.local_infile',
+      title: 'LOAD DATA LOCAL',
+      status: 'pass',
+      detail: `Not required: Cutover writes with batched INSERT statements (local_infile = ${v.get('local_infile') ?? 'n/a'}).`,
+    });
+
+    const ro = ['innodb_read_only', 'super_read_only', 'read_only'].filter((n) => v.get(n)?.toUpperCase() === 'ON' || v.get(n) === '1');
+    if (!ro.length) push({ id: 'sink.read_only', title: 'Writable', status: 'pass', detail: 'read_only = OFF.' });
+    else
+      push({
+        id: 'sink.read_only',
+        title: 'Writable',
+        status: 'fail',
+        detail: `${ro.map((n) => `${n} = ON`).join(', ')}: the sink refuses writes (is it a replica, or the wrong server?).`,
+        fix: ro.includes('innodb_read_only')
+          ? 'Remove innodb_read_only from my.cnf and restart the server.'
+          : [
+              ...(ro.includes('super_read_only') ? [persistSql(info, 'super_read_only', 'OFF')] : []),
+              persistSql(info, 'read_only', 'OFF'),
+            ].join('\n'),
+      });
+  });
+}

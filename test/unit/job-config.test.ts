@@ -1,0 +1,79 @@
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import { parseJobConfig, parseJobText } from '../../shared/job-config.js';
+import { CutoverError } from '../../shared/errors.js';
+
+const minimal = {
+  name: 'shop-to-new-host',
+  source: { url: 'mysql://user:pass@127.0.0.1:3307' },
+  sink: { type: 'mysql', url: 'mysql://user:pass@127.0.0.1:3308' },
+  tables: { include: ['shop.*'] },
+  mode: 'snapshot',
+};
+
+function errorOf(fn: () => unknown): CutoverError {
+  try {
+    fn();
+  } catch (e) {
+    assert.ok(e instanceof CutoverError, 'expected a CutoverError');
+    return e;
+  }
+  assert.fail('expected an error');
+}
+
+test('the documented job file is valid and keeps every field', () => {
+  const full = {
+    ...minimal,
+    tables: { include: ['shop.*'], exclude: ['shop.audit_log'] },
+    rename: { shop: 'shop_v2', 'shop.users': 'shop_v2.customers' },
+    columns: { 'shop.users': { exclude: ['password_hash'] } },
+    where: { 'shop.orders': "created_at >= '2024-01-01'" },
+    snapshot: { parallelism: 4, chunkRows: 20000, onExisting: 'fail' },
+  };
+  const cfg = parseJobConfig(full);
+  assert.deepEqual(cfg.rename, full.rename);
+  assert.deepEqual(cfg.columns['shop.users']?.exclude, ['password_hash']);
+  assert.equal(cfg.where['shop.orders'], "created_at >= '2024-01-01'");
+});
+
+test('only name, source, sink, tables and mode are required; defaults are filled in', () => {
+  const cfg = parseJobConfig(minimal);
+  assert.deepEqual(cfg.snapshot, { parallelism: 4, chunkRows: 20000, onExisting: 'fail' });
+  assert.deepEqual(cfg.tables.exclude, []);
+  assert.deepEqual(cfg.rename, {});
+});
+
+test('errors name the JSON path and the fix', () => {
+  const e = errorOf(() => parseJobConfig({ ...minimal, snapshot: { onExisting: 'overwrite', parallelism: 0 } }));
+  assert.match(e.message, /\$\.snapshot\.onExisting: .*"fail", "truncate" or "append"/);
+  assert.match(e.message, /\$\.snapshot\.parallelism: /);
+});
+
+test('a missing required field is reported by path', () => {
+  const { mode: _m, ...noMode } = minimal;
+  const e = errorOf(() => parseJobConfig(noMode));
+  assert.match(e.message, /\$\.mode: /);
+});
+
+test('unknown fields are rejected, not ignored', () => {
+  const e = errorOf(() => parseJobConfig({ ...minimal, snapshto: {} }));
+  assert.match(e.message, /unknown field\(s\) "snapshto"/);
+});
+
+test('bad URLs and patterns are rejected', () => {
+  const e = errorOf(() => parseJobConfig({ ...minimal, source: { url: 'postgres://x' }, tables: { include: ['shop'] } }));
+  assert.match(e.message, /\$\.source\.url: must be a URL like mysql:\/\//);
+  assert.match(e.message, /\$\.tables\.include\[0\]: must be "db\.\*"/);
+  assert.doesNotThrow(() => parseJobConfig({ ...minimal, tables: { include: ['/^shop\\.(a|b)$/'] } }));
+  assert.throws(() => parseJobConfig({ ...minimal, tables: { include: ['/[unclosed/'] } }), CutoverError);
+});
+
+test('a rename must map a database to a database and a table to a table', () => {
+  const e = errorOf(() => parseJobConfig({ ...minimal, rename: { shop: 'shop_v2.users' } }));
+  assert.match(e.message, /\$\.rename\["shop"\]/);
+});
+
+test('invalid JSON says so', () => {
+  const e = errorOf(() => parseJobText('{"name": '));
+  assert.match(e.message, /not valid JSON/);
+});

@@ -1,0 +1,51 @@
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import { mkdtempSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { StateStore } from '../../engine/state/store.js';
+import { appDataDir, resolveStatePath } from '../../engine/state/default-path.js';
+
+test('chunks count once even when finished twice (a resumed chunk)', () => {
+  const s = new StateStore(join(mkdtempSync(join(tmpdir(), 'st-')), 'state.db'));
+  const job = s.upsertJob('j', { a: 1 });
+  const t = s.ensureTable(job.id, { db: 'a', table: 'b' }, { db: 'a', table: 'b' });
+  const c0 = s.addChunk(t.id, 0, null, '["MQ=="]', false);
+  s.addChunk(t.id, 1, '["MQ=="]', null, true);
+  s.finishChunk(c0, 10, 100);
+  s.finishChunk(c0, 10, 100);
+  const row = s.table(t.id);
+  assert.equal(row.rows_copied, 10);
+  assert.equal(row.chunks_done, 1);
+  assert.equal(row.chunks_planned, 2);
+  assert.equal(row.planned_all, 1);
+  assert.deepEqual(s.pendingChunks(t.id).map((c) => c.seq), [1]);
+  s.close();
+});
+
+test('the state file reopens with its data (WAL) and logs filter by level', () => {
+  const path = join(mkdtempSync(join(tmpdir(), 'st-')), 'nested', 'state.db');
+  const a = new StateStore(path);
+  a.log('info', 'j', null, 'hello');
+  a.log('warn', 'j', 't', 'careful');
+  a.close();
+  const b = new StateStore(path);
+  assert.deepEqual(b.logs({ minLevel: 'warn' }).map((l) => l.message), ['careful']);
+  assert.equal(b.logs({}).length, 2);
+  b.close();
+});
+
+test('an unwritable state path is an actionable error', () => {
+  assert.throws(
+    () => new StateStore('/dev/null/cutover/state.db'),
+    (e: Error & { fix?: string }) => /Cannot open the state file/.test(e.message) && /--state FILE/.test(e.fix ?? ''),
+  );
+});
+
+test('default state path: per-user app-data folder, overridable', () => {
+  assert.match(appDataDir('linux', { XDG_CONFIG_HOME: '/x' }), /^\/x\/Cutover$/);
+  assert.match(appDataDir('darwin', {}), /Library\/Application Support\/Cutover$/);
+  assert.match(appDataDir('win32', { APPDATA: 'C:\\Users\\a\\AppData\\Roaming' }), /Cutover$/);
+  assert.equal(resolveStatePath('/flag.db', { CUTOVER_STATE: '/env.db' }), '/flag.db');
+  assert.equal(resolveStatePath(undefined, { CUTOVER_STATE: '/env.db' }), '/env.db');
+});
