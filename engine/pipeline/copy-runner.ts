@@ -189,7 +189,6 @@ export class CopyRunner {
       rt.failed = true;
       const msg = e instanceof CutoverError ? e.message : `Copying ${rt.name} failed: ${(e as Error).message}`;
       this.o.store.setTable(t.stateId, { state: 'failed', error: msg });
-      this.o.log.error(msg, rt.name);
       throw e instanceof CutoverError ? e : new CutoverError(msg, 'Fix the cause, then run the same job again: finished chunks are not copied again.');
     }
     this.o.store.finishChunk(chunk, rows, bytes);
@@ -211,7 +210,7 @@ export class CopyRunner {
       );
     }
     this.o.store.setTable(rt.t.stateId, { plan_cursor: 'started' });
-    this.o.log.warn('has no primary or unique key: copied in one pass; an interrupted copy restarts this table from the beginning', rt.name);
+    this.o.log.warn('has no primary key or NOT NULL unique key on whole columns: copied in one pass; an interrupted copy restarts this table from the beginning', rt.name);
   }
 
   private finishTableIfDone(rt: TableRuntime): void {

@@ -95,8 +95,9 @@ export async function runJob(o: RunJobOptions): Promise<RunOutcome> {
 
     store.setJob(job.id, { phase: 'views' });
     const views = await planViews(src, cfg);
-    for (const w of await sink.createViews(views)) log.warn(w);
-    if (views.length) log.info(`${views.length} view(s) created on the sink`);
+    const viewProblems = await sink.createViews(views);
+    for (const w of viewProblems) log.warn(w);
+    if (views.length) log.info(`${views.length - viewProblems.length} of ${views.length} view(s) created on the sink`);
 
     store.setJob(job.id, { phase: 'done', state: 'done', finished_at: Date.now(), pid: null });
     const copied = store.tables(job.id).reduce((n, t) => n + t.rows_copied, 0);

@@ -6,7 +6,6 @@ import {
   isSelected,
   qualified,
   rowFilter,
-  sinkDatabase,
   sinkName,
   type TableRef,
 } from '../../shared/table-selection.js';
@@ -87,14 +86,16 @@ function checkConfigNames(cfg: JobConfig, all: TableRef[]): void {
 
 /** Views in the selected databases that the patterns select, rewritten for the sink. */
 export async function planViews(conn: Connection, cfg: JobConfig): Promise<{ sql: string; name: TableRef }[]> {
-  const views = (await listViews(conn)).filter((v) => isSelected(cfg, v));
+  const allViews = await listViews(conn);
+  const known = new Set([...(await listBaseTables(conn)), ...allViews].map(qualified));
+  const views = allViews.filter((v) => isSelected(cfg, v));
   const out: { sql: string; name: TableRef }[] = [];
   for (const v of views) {
     const create = await showCreateView(conn, v);
     const name = sinkName(cfg, v);
     out.push({
       name,
-      sql: rewriteCreateView(create, v, name, (r) => sinkName(cfg, r), (db) => sinkDatabase(cfg, db)),
+      sql: rewriteCreateView(create, v, name, (r) => sinkName(cfg, r), (r) => known.has(qualified(r))),
     });
   }
   return out;

@@ -12,6 +12,8 @@ export type ValueKind = 'number' | 'float' | 'temporal' | 'text' | 'binary' | 'b
 
 const NUMBER = new Set(['tinyint', 'smallint', 'mediumint', 'int', 'integer', 'bigint', 'decimal', 'numeric', 'year', 'double', 'real']);
 const TEMPORAL = new Set(['date', 'datetime', 'timestamp', 'time']);
+/** Types whose text form is canonical and which the server parses back from it (MariaDB UUID, INET4, INET6). */
+const TEXT_FORM = new Set(['uuid', 'inet4', 'inet6']);
 const TEXT = new Set(['char', 'varchar', 'tinytext', 'text', 'mediumtext', 'longtext']);
 const BINARY = new Set(['binary', 'varbinary', 'tinyblob', 'blob', 'mediumblob', 'longblob']);
 /** Character sets whose ASCII range is not single-byte ASCII: their values are always written as hex. */
@@ -21,7 +23,7 @@ export function valueKind(c: Pick<ColumnInfo, 'dataType'>): ValueKind {
   const t = c.dataType;
   if (t === 'float') return 'float';
   if (NUMBER.has(t)) return 'number';
-  if (TEMPORAL.has(t)) return 'temporal';
+  if (TEMPORAL.has(t) || TEXT_FORM.has(t)) return 'temporal';
   if (TEXT.has(t)) return 'text';
   if (BINARY.has(t)) return 'binary';
   if (t === 'bit') return 'bit';

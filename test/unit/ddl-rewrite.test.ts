@@ -60,10 +60,16 @@ test('views lose their DEFINER and point at the sink names', () => {
   const v =
     'CREATE ALGORITHM=UNDEFINED DEFINER=`root`@`localhost` SQL SECURITY DEFINER VIEW `v_orders` AS select `u`.`name` AS `name` from (`shop`.`users` `u` join `shop`.`orders` `o` on(`o`.`user_id` = `u`.`id`))';
   const out = rewriteCreateView(v, { db: 'shop', table: 'v_orders' }, { db: 'shop_v2', table: 'v_orders' }, (r) =>
-    r.db === 'shop' && r.table === 'users' ? { db: 'shop_v2', table: 'customers' } : r,
-  (db) => (db === 'shop' ? 'shop_v2' : db));
+    r.db === 'shop' && r.table === 'users' ? { db: 'shop_v2', table: 'customers' } : r.db === 'shop' ? { db: 'shop_v2', table: r.table } : r,
+  (r) => r.db === 'shop' && ['users', 'orders'].includes(r.table));
   assert.doesNotMatch(out, /DEFINER=/);
   assert.match(out, /VIEW `shop_v2`\.`v_orders` AS select/);
   assert.match(out, /from \(`shop_v2`\.`customers` `u` join `shop_v2`\.`orders` `o`/);
   assert.match(out, /`u`\.`name` AS `name`/);
+});
+
+test('view rewriting leaves aliases that equal a database name and string literals alone', () => {
+  const v = "CREATE VIEW `v` AS select `pv`.`id` AS `id`,'`pv`.`actor`' AS `s` from `pv`.`actor` `pv`";
+  const out = rewriteCreateView(v, { db: 'pv', table: 'v' }, { db: 'pv2', table: 'v' }, (r) => ({ db: 'pv2', table: r.table }), (r) => r.db === 'pv' && r.table === 'actor');
+  assert.equal(out, "CREATE VIEW `pv2`.`v` AS select `pv`.`id` AS `id`,'`pv`.`actor`' AS `s` from `pv2`.`actor` `pv`");
 });

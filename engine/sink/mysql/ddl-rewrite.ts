@@ -106,27 +106,65 @@ function rewriteReferences(def: string, rw: TableRewrite): string {
 
 /**
  * SHOW CREATE VIEW → a CREATE VIEW for the sink: no DEFINER (the sink user becomes it), the view's own
- * name and every `db`.`table` reference mapped to sink names, database-only renames applied too.
+ * name and every `db`.`table` reference to a known source table or view mapped to its sink name.
+ * String literals are left alone, and a two-part name that is not a known table (an alias and a
+ * column, say) is never touched, even when the alias equals a database name.
  */
 export function rewriteCreateView(
   createSql: string,
   view: TableRef,
   sinkView: TableRef,
   mapTable: (ref: TableRef) => TableRef,
-  mapDb: (db: string) => string,
+  isKnownTable: (ref: TableRef) => boolean,
 ): string {
-  let sql = createSql.replace(new RegExp(`DEFINER=${ID}@${ID} `), '');
-  const nameRe = new RegExp(`VIEW ${ID}(?:\\.${ID})? AS `);
-  const m = nameRe.exec(sql);
+  const sql = createSql.replace(new RegExp(`DEFINER=${ID}@${ID} `), '');
+  const m = new RegExp(`VIEW ${ID}(?:\\.${ID})? AS `).exec(sql);
   if (!m) throw new CutoverError(`Unexpected SHOW CREATE VIEW output for ${quoteTable(view)}`, 'Report this as a bug.');
   const head = sql.slice(0, m.index) + `VIEW ${quoteTable(sinkView)} AS `;
-  const body = sql.slice(m.index + m[0].length).replace(new RegExp(`${ID}\\.${ID}`, 'g'), (all, a: string, b: string) => {
-    const ref = { db: unq(a), table: unq(b) };
-    const mapped = mapTable(ref);
-    if (mapped.db !== ref.db || mapped.table !== ref.table) return quoteTable(mapped);
-    const db = mapDb(ref.db);
-    return db !== ref.db ? `${quoteId(db)}.${quoteId(ref.table)}` : all;
-  });
-  sql = head + body;
-  return sql;
+  return head + mapTableNames(sql.slice(m.index + m[0].length), mapTable, isKnownTable);
+}
+
+const TWO_PART = new RegExp(`^${ID}\\.${ID}`);
+
+function mapTableNames(body: string, mapTable: (ref: TableRef) => TableRef, isKnown: (ref: TableRef) => boolean): string {
+  let out = '';
+  let i = 0;
+  while (i < body.length) {
+    const ch = body[i]!;
+    if (ch === "'" || ch === '"') {
+      const end = skipString(body, i);
+      out += body.slice(i, end);
+      i = end;
+    } else if (ch === '`') {
+      const rest = body.slice(i);
+      const two = TWO_PART.exec(rest);
+      if (two && body[i - 1] !== '.') {
+        const ref = { db: unq(two[1]!), table: unq(two[2]!) };
+        out += isKnown(ref) ? quoteTable(mapTable(ref)) : two[0];
+        i += two[0].length;
+      } else {
+        const one = new RegExp(`^${ID}`).exec(rest);
+        const len = one ? one[0].length : 1;
+        out += body.slice(i, i + len);
+        i += len;
+      }
+    } else {
+      out += ch;
+      i++;
+    }
+  }
+  return out;
+}
+
+/** The index just past a quoted string starting at `start` (backslash escapes and doubled quotes). */
+function skipString(s: string, start: number): number {
+  const q = s[start]!;
+  for (let i = start + 1; i < s.length; i++) {
+    if (s[i] === '\\') i++;
+    else if (s[i] === q) {
+      if (s[i + 1] === q) i++;
+      else return i + 1;
+    }
+  }
+  return s.length;
 }

@@ -8,6 +8,8 @@ export interface InsertTemplate {
   prefix: string;
   suffix: string;
   renderers: Render[];
+  /** Positions of ENUM columns: an empty value there may be the invalid-value index 0 (see mysql-sink). */
+  enumColumns: number[];
 }
 
 export function insertTemplate(t: CopyTable, flavor: 'mysql' | 'mariadb'): InsertTemplate {
@@ -20,7 +22,12 @@ export function insertTemplate(t: CopyTable, flavor: 'mysql' | 'mariadb'): Inser
     suffix = ' ON DUPLICATE KEY UPDATE ' + cols.map((c) => `${c}=VALUES(${c})`).join(',');
   }
   void flavor;
-  return { prefix, suffix, renderers: t.columns.map(valueRenderer) };
+  return {
+    prefix,
+    suffix,
+    renderers: t.columns.map(valueRenderer),
+    enumColumns: t.columns.flatMap((c, i) => (c.dataType === 'enum' ? [i] : [])),
+  };
 }
 
 export function renderRow(tpl: InsertTemplate, row: RawRow): string {
@@ -51,4 +58,11 @@ export function buildInserts(tpl: InsertTemplate, rows: RawRow[], maxBytes: numb
   }
   if (parts.length) out.push(tpl.prefix + parts.join(',') + tpl.suffix);
   return out;
+}
+
+/** Count of empty ENUM values in a row (each may be ENUM's invalid-value index 0, which strict mode refuses). */
+export function emptyEnumValues(tpl: InsertTemplate, row: RawRow): number {
+  let n = 0;
+  for (const i of tpl.enumColumns) if (row[i]?.length === 0) n++;
+  return n;
 }

@@ -5,15 +5,17 @@ import { connect, queryRows, type Connection, type ServerAddress } from '../../s
 import { quoteId, quoteTable } from '../../sql/identifiers.js';
 import type { CopyTable, OnExisting, PreparedTable, RawRow, Sink, SinkWriter } from '../sink.js';
 import { rewriteCreateTable, type TableRewrite } from './ddl-rewrite.js';
-import { buildInserts, insertTemplate, type InsertTemplate } from './insert-builder.js';
+import { buildInserts, emptyEnumValues, insertTemplate, renderRow, type InsertTemplate } from './insert-builder.js';
 
 /**
  * Session settings for writing: UTC (TIMESTAMPs are exchanged in UTC), strict mode without NO_ZERO_DATE /
  * NO_ZERO_IN_DATE (zero dates copy as they are, anything invalid is an error, never truncated),
  * NO_AUTO_VALUE_ON_ZERO (a 0 in an AUTO_INCREMENT column stays 0), no foreign key checks (load order).
  */
+const STRICT_MODE = "SET SESSION sql_mode = 'STRICT_ALL_TABLES,NO_AUTO_VALUE_ON_ZERO,NO_ENGINE_SUBSTITUTION'";
+const LENIENT_MODE = "SET SESSION sql_mode = 'NO_AUTO_VALUE_ON_ZERO,NO_ENGINE_SUBSTITUTION'";
 export const SINK_SESSION = [
-  "SET SESSION sql_mode = 'STRICT_ALL_TABLES,NO_AUTO_VALUE_ON_ZERO,NO_ENGINE_SUBSTITUTION'",
+  STRICT_MODE,
   'SET SESSION foreign_key_checks = 0',
 ];
 
@@ -161,12 +163,43 @@ class MysqlWriter implements SinkWriter {
   async write(t: CopyTable, rows: RawRow[]): Promise<void> {
     let tpl = this.templates.get(t.stateId);
     if (!tpl) this.templates.set(t.stateId, (tpl = insertTemplate(t, this.flavor)));
-    for (const sql of buildInserts(tpl, rows, this.maxBytes)) {
-      try {
-        await this.conn.query(sql);
-      } catch (e) {
-        throw explainWriteError(e, t);
+    let strict = rows;
+    let lenient: RawRow[] = [];
+    if (tpl.enumColumns.length) {
+      strict = rows.filter((r) => emptyEnumValues(tpl, r) === 0);
+      if (strict.length !== rows.length) lenient = rows.filter((r) => emptyEnumValues(tpl, r) > 0);
+    }
+    for (const sql of buildInserts(tpl, strict, this.maxBytes)) await this.run(sql, t);
+    for (const row of lenient) await this.writeEnumZeroRow(tpl, t, row);
+  }
+
+  private async run(sql: string, t: CopyTable): Promise<{ warningStatus?: number }> {
+    try {
+      const [res] = await this.conn.query(sql);
+      return res as { warningStatus?: number };
+    } catch (e) {
+      throw explainWriteError(e, t);
+    }
+  }
+
+  /**
+   * ENUM's invalid value (index 0, read as '') can only be written outside strict mode. Such a row is
+   * written alone without strict mode, and any warning beyond one per empty ENUM value fails the copy.
+   */
+  private async writeEnumZeroRow(tpl: InsertTemplate, t: CopyTable, row: RawRow): Promise<void> {
+    await this.conn.query(LENIENT_MODE);
+    try {
+      const res = await this.run(tpl.prefix + renderRow(tpl, row) + tpl.suffix, t);
+      const allowed = emptyEnumValues(tpl, row) * (tpl.suffix ? 2 : 1);
+      if ((res.warningStatus ?? 0) > allowed) {
+        const [warnings] = await this.conn.query('SHOW WARNINGS');
+        throw new CutoverError(
+          `Writing a row with an empty ENUM value to ${quoteTable(t.sink)} changed data: ${JSON.stringify(warnings)}`,
+          'Compare the column definitions of the source and sink tables.',
+        );
       }
+    } finally {
+      await this.conn.query(STRICT_MODE);
     }
   }
 

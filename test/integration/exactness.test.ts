@@ -1,0 +1,339 @@
+// Every value of every type family copies byte for byte: test/fixtures/types.sql is loaded into a fresh
+// source database, copied with `cutover run` twice (defaults into the same name; small chunks, three
+// readers and a rename into another name), and every base table is compared with CHECKSUM TABLE ...
+// EXTENDED, a hex dump of every column, a typed dump that also sees numbers exactly, its column
+// definitions and its indexes.
+import { after, before, describe, it } from 'node:test';
+import assert from 'node:assert/strict';
+import { readFileSync } from 'node:fs';
+import { join } from 'node:path';
+import {
+  ROOT,
+  checksum,
+  exec,
+  query,
+  rowDump,
+  sinkUrl,
+  sourceUrl,
+  startCli,
+  tempDir,
+  uniqueName,
+  writeJob,
+  type CliResult,
+} from '../helpers/db.js';
+
+const q = (s: string): string => '`' + s.replace(/`/g, '``') + '`';
+const COPY_TIMEOUT_MS = 10 * 60_000;
+
+/** Runs the CLI; kills it (and fails) if it has not finished in time. */
+async function runCliWithTimeout(args: string[], ms = COPY_TIMEOUT_MS): Promise<CliResult> {
+  const { child, done } = startCli(args);
+  const timer = setTimeout(() => child.kill('SIGKILL'), ms);
+  try {
+    return await done;
+  } finally {
+    clearTimeout(timer);
+  }
+}
+
+function describeRun(r: CliResult): string {
+  return `exit code ${r.code} signal ${r.signal}\n--- stdout ---\n${r.stdout.slice(-6000)}\n--- stderr ---\n${r.stderr.slice(-6000)}`;
+}
+
+async function baseTables(url: string, db: string): Promise<string[]> {
+  const rows = await query<{ t: string }>(
+    url,
+    "SELECT TABLE_NAME AS t FROM information_schema.TABLES WHERE TABLE_SCHEMA = ? AND TABLE_TYPE = 'BASE TABLE' ORDER BY TABLE_NAME",
+    [db],
+  );
+  return rows.map((r) => String(r.t));
+}
+
+/**
+ * Every row as text that is exact for every type: numbers as their decimal text (FLOAT widened to
+ * DOUBLE first, which is exact), ENUM/SET with their index, TIMESTAMP with its epoch value, everything
+ * else as hex of its bytes. (HEX() of a number would drop its fraction.)
+ */
+async function exactDump(url: string, db: string, table: string, only?: string[], where?: string): Promise<string[]> {
+  let cols = await query<{ c: string; t: string }>(
+    url,
+    'SELECT COLUMN_NAME AS c, DATA_TYPE AS t FROM information_schema.COLUMNS WHERE TABLE_SCHEMA = ? AND TABLE_NAME = ? ORDER BY ORDINAL_POSITION',
+    [db, table],
+  );
+  if (only) cols = cols.filter((c) => only.includes(c.c));
+  const expr = ({ c, t }: { c: string; t: string }): string => {
+    const col = q(c);
+    switch (t) {
+      case 'float':
+        return `CAST(CAST(${col} AS DOUBLE) AS CHAR)`;
+      case 'double':
+      case 'decimal':
+      case 'tinyint':
+      case 'smallint':
+      case 'mediumint':
+      case 'int':
+      case 'bigint':
+      case 'year':
+        return `CAST(${col} AS CHAR)`;
+      case 'enum':
+      case 'set':
+        return `CONCAT(HEX(${col}), '#', ${col} + 0)`;
+      case 'timestamp':
+        return `CONCAT(HEX(${col}), '#', UNIX_TIMESTAMP(${col}))`;
+      default:
+        return `HEX(${col})`;
+    }
+  };
+  const exprs = cols.map((c) => `IFNULL(${expr(c)}, 'NULL')`);
+  const rows = await query<{ r: string }>(
+    url,
+    `SELECT CONCAT_WS('|', ${exprs.join(', ')}) AS r FROM ${q(db)}.${q(table)}${where ? ` WHERE ${where}` : ''}`,
+  );
+  return rows.map((r) => String(r.r)).sort();
+}
+
+/** A short, readable description of how two sorted dumps differ (multiset difference), or null. */
+function dumpDiff(src: string[], sink: string[]): string | null {
+  const count = new Map<string, number>();
+  for (const r of src) count.set(r, (count.get(r) ?? 0) + 1);
+  const extra: string[] = [];
+  for (const r of sink) {
+    const n = count.get(r);
+    if (n) count.set(r, n - 1);
+    else extra.push(r);
+  }
+  const missing: string[] = [];
+  for (const [r, n] of count) for (let i = 0; i < n; i++) missing.push(r);
+  if (!missing.length && !extra.length) return null;
+  const cut = (s: string): string => (s.length > 300 ? `${s.slice(0, 300)}…(${s.length} chars)` : s);
+  return (
+    `source ${src.length} rows, sink ${sink.length} rows; ${missing.length} source rows missing/different, ${extra.length} unexpected sink rows\n` +
+    missing.slice(0, 3).map((r) => `    source only: ${cut(r)}`).join('\n') +
+    '\n' +
+    extra.slice(0, 3).map((r) => `    sink only:   ${cut(r)}`).join('\n')
+  );
+}
+
+interface ColumnDef {
+  COLUMN_NAME: string;
+  ORDINAL_POSITION: string;
+  COLUMN_TYPE: string;
+  IS_NULLABLE: string;
+  COLUMN_DEFAULT: string | null;
+  CHARACTER_SET_NAME: string | null;
+  COLLATION_NAME: string | null;
+  EXTRA: string;
+  GENERATION_EXPRESSION: string | null;
+  COLUMN_COMMENT: string;
+}
+
+async function columnDefs(url: string, db: string, table: string): Promise<ColumnDef[]> {
+  const rows = await query<ColumnDef>(
+    url,
+    `SELECT COLUMN_NAME, CAST(ORDINAL_POSITION AS CHAR) AS ORDINAL_POSITION, COLUMN_TYPE, IS_NULLABLE, COLUMN_DEFAULT,
+            CHARACTER_SET_NAME, COLLATION_NAME, EXTRA, GENERATION_EXPRESSION, COLUMN_COMMENT
+       FROM information_schema.COLUMNS WHERE TABLE_SCHEMA = ? AND TABLE_NAME = ? ORDER BY ORDINAL_POSITION`,
+    [db, table],
+  );
+  return rows.map((r) => ({ ...r }));
+}
+
+async function indexDefs(url: string, db: string, table: string): Promise<string[]> {
+  const rows = await query<{ d: string }>(
+    url,
+    `SELECT CONCAT_WS(' ', INDEX_NAME, NON_UNIQUE, SEQ_IN_INDEX, COLUMN_NAME, IFNULL(SUB_PART, '-'), INDEX_TYPE, IFNULL(COLLATION, '-')) AS d
+       FROM information_schema.STATISTICS WHERE TABLE_SCHEMA = ? AND TABLE_NAME = ? ORDER BY INDEX_NAME, SEQ_IN_INDEX`,
+    [db, table],
+  );
+  return rows.map((r) => String(r.d));
+}
+
+/** Runs `check` for every table and fails once, naming every table that failed and why. */
+async function forEveryTable(tables: string[], check: (t: string) => Promise<string | null>): Promise<void> {
+  const failures: string[] = [];
+  for (const t of tables) {
+    try {
+      const f = await check(t);
+      if (f) failures.push(`  ${t}: ${f}`);
+    } catch (e) {
+      failures.push(`  ${t}: ${(e as Error).message}`);
+    }
+  }
+  assert.equal(failures.length, 0, `${failures.length} of ${tables.length} tables differ:\n${failures.join('\n')}`);
+}
+
+describe('exactness: every type family copies byte for byte', () => {
+  const SRC = sourceUrl();
+  const SINK = sinkUrl();
+  const srcDb = uniqueName('exact');
+  const dir = tempDir('cutover-exact-');
+  let srcTables: string[] = [];
+
+  before(async () => {
+    const sql = readFileSync(join(ROOT, 'test/fixtures/types.sql'), 'utf8');
+    await exec(SRC, `CREATE DATABASE ${q(srcDb)} CHARACTER SET utf8mb4; USE ${q(srcDb)};\n${sql}`);
+    srcTables = await baseTables(SRC, srcDb);
+    assert.ok(srcTables.length >= 25, `the fixture created only ${srcTables.length} tables`);
+  });
+
+  after(async () => {
+    if (process.env.CUTOVER_TEST_KEEP_DBS) return;
+    await exec(SRC, `DROP DATABASE IF EXISTS ${q(srcDb)}`).catch(() => {});
+    await exec(SINK, `DROP DATABASE IF EXISTS ${q(srcDb)}; DROP DATABASE IF EXISTS ${q(srcDb + '_c')}`).catch(() => {});
+  });
+
+  const variants = [
+    { label: 'defaults, same database name', suffix: '', snapshot: undefined as undefined | Record<string, unknown> },
+    { label: 'chunkRows 100, parallelism 3, renamed', suffix: '_c', snapshot: { chunkRows: 100, parallelism: 3, onExisting: 'fail' } },
+  ];
+
+  for (const v of variants) {
+    describe(v.label, () => {
+      const sinkDb = srcDb + v.suffix;
+      let run: CliResult | undefined;
+      const copied = (): void => {
+        assert.ok(run, 'the copy did not run');
+        assert.equal(run.code, 0, `the copy failed (exit code ${run.code}), so nothing can be compared: see the exit-code test`);
+      };
+
+      before(async () => {
+        const job: Record<string, unknown> = {
+          name: `exact${v.suffix || '-default'}`,
+          source: { url: SRC },
+          sink: { type: 'mysql', url: SINK },
+          tables: { include: [`${srcDb}.*`] },
+          mode: 'snapshot',
+        };
+        if (v.suffix) job.rename = { [srcDb]: sinkDb };
+        if (v.snapshot) job.snapshot = v.snapshot;
+        const jobPath = writeJob(dir, job, `job${v.suffix || '-default'}.json`);
+        const statePath = join(dir, `state${v.suffix || '-default'}.sqlite`);
+        run = await runCliWithTimeout(['run', jobPath, '--state', statePath]);
+      }, { timeout: COPY_TIMEOUT_MS + 30_000 });
+
+      it('`cutover run` exits with code 0', () => {
+        assert.ok(run);
+        assert.equal(run.code, 0, describeRun(run));
+      });
+
+      it('creates every base table on the sink (and no others)', async () => {
+        copied();
+        const sinkTables = await baseTables(SINK, sinkDb);
+        assert.deepEqual(
+          srcTables.filter((t) => !sinkTables.includes(t)),
+          [],
+          'tables missing on the sink',
+        );
+        assert.deepEqual(
+          sinkTables.filter((t) => !srcTables.includes(t) && !/cutover/i.test(t)),
+          [],
+          'unexpected tables on the sink',
+        );
+      });
+
+      it('CHECKSUM TABLE ... EXTENDED is equal for every table', async () => {
+        copied();
+        await forEveryTable(srcTables, async (t) => {
+          const [a, b] = await Promise.all([checksum(SRC, srcDb, t), checksum(SINK, sinkDb, t)]);
+          return a === b ? null : `checksum source ${a} ≠ sink ${b}`;
+        });
+      });
+
+      it('the hex dump of every column of every row is equal (rowDump)', async () => {
+        copied();
+        await forEveryTable(srcTables, async (t) => dumpDiff(await rowDump(SRC, srcDb, t), await rowDump(SINK, sinkDb, t)));
+      });
+
+      it('the typed dump (exact numbers, ENUM/SET indexes, TIMESTAMP epochs) is equal', async () => {
+        copied();
+        await forEveryTable(srcTables, async (t) => dumpDiff(await exactDump(SRC, srcDb, t), await exactDump(SINK, sinkDb, t)));
+      });
+
+      it('column definitions are equal (type, nullability, default, charset, collation, extra, comment)', async () => {
+        copied();
+        await forEveryTable(srcTables, async (t) => {
+          const [a, b] = await Promise.all([columnDefs(SRC, srcDb, t), columnDefs(SINK, sinkDb, t)]);
+          try {
+            assert.deepEqual(b, a);
+            return null;
+          } catch {
+            const diffs: string[] = [];
+            for (let i = 0; i < Math.max(a.length, b.length); i++) {
+              if (JSON.stringify(a[i]) !== JSON.stringify(b[i])) diffs.push(`source ${JSON.stringify(a[i])}\n      sink   ${JSON.stringify(b[i])}`);
+            }
+            return diffs.slice(0, 3).join('\n      ');
+          }
+        });
+      });
+
+      it('indexes are equal', async () => {
+        copied();
+        await forEveryTable(srcTables, async (t) => {
+          const [a, b] = await Promise.all([indexDefs(SRC, srcDb, t), indexDefs(SINK, sinkDb, t)]);
+          return JSON.stringify(a) === JSON.stringify(b) ? null : `source ${JSON.stringify(a)}\n      sink   ${JSON.stringify(b)}`;
+        });
+      });
+
+      it('generated columns exist on the sink and are still generated', async () => {
+        copied();
+        const gen = async (url: string, db: string) =>
+          query<{ c: string; e: string; x: string }>(
+            url,
+            `SELECT COLUMN_NAME AS c, EXTRA AS e, GENERATION_EXPRESSION AS x FROM information_schema.COLUMNS
+              WHERE TABLE_SCHEMA = ? AND TABLE_NAME = 't_generated' AND GENERATION_EXPRESSION IS NOT NULL ORDER BY ORDINAL_POSITION`,
+            [db],
+          );
+        const [a, b] = await Promise.all([gen(SRC, srcDb), gen(SINK, sinkDb)]);
+        assert.deepEqual(
+          a.map((r) => `${r.c} ${r.e}`),
+          ['total VIRTUAL GENERATED', 'label STORED GENERATED', 'j_name VIRTUAL GENERATED'],
+          'fixture sanity',
+        );
+        assert.deepEqual(b.map((r) => ({ ...r })), a.map((r) => ({ ...r })));
+        // Still computed: a new row gets its generated values from the server.
+        await exec(SINK, `INSERT INTO ${q(sinkDb)}.t_generated (id, a, b, j) VALUES (-1, 40, 2, '{"name": "probe"}')`);
+        try {
+          const [row] = await query<{ total: string; label: string; j_name: string }>(
+            SINK,
+            `SELECT total, label, j_name FROM ${q(sinkDb)}.t_generated WHERE id = -1`,
+          );
+          assert.deepEqual({ ...row }, { total: 42, label: 'item--1:40', j_name: 'probe' });
+        } finally {
+          await exec(SINK, `DELETE FROM ${q(sinkDb)}.t_generated WHERE id = -1`);
+        }
+      });
+
+      it('spot checks: the values most often mangled arrive as written', async () => {
+        copied();
+        const one = async (sql: string): Promise<unknown[]> => {
+          const [a, b] = await Promise.all([query(SRC, sql.replace(/\bDB\b/g, q(srcDb))), query(SINK, sql.replace(/\bDB\b/g, q(sinkDb)))]);
+          assert.deepEqual(b.map((r) => ({ ...r })), a.map((r) => ({ ...r })), sql);
+          return a;
+        };
+        const ints = await one('SELECT biu, bi FROM DB.t_int WHERE id IN (1, 2) ORDER BY id');
+        assert.deepEqual(ints, [
+          { biu: '0', bi: '-9223372036854775808' },
+          { biu: '18446744073709551615', bi: '9223372036854775807' },
+        ]);
+        await one('SELECT CAST(d65 AS CHAR) AS d FROM DB.t_decimal ORDER BY id');
+        await one("SELECT CAST(ts6 AS CHAR) AS t, UNIX_TIMESTAMP(ts6) AS u FROM DB.t_timestamp ORDER BY id");
+        await one('SELECT CAST(dt6 AS CHAR) AS d, CAST(d AS CHAR) AS dd FROM DB.t_datetime ORDER BY id');
+        await one('SELECT CAST(t6 AS CHAR) AS t FROM DB.t_time ORDER BY id');
+        await one('SELECT HEX(b64) AS b, b7 + 0 AS b7, b1 + 0 AS b1 FROM DB.t_bit ORDER BY id');
+        await one('SELECT MD5(lb) AS m, LENGTH(lb) AS l, HEX(vb) AS vb FROM DB.t_binary ORDER BY id');
+        await one('SELECT HEX(l) AS l, HEX(lt) AS lt FROM DB.t_latin1 ORDER BY id');
+        await one('SELECT HEX(g) AS g FROM DB.t_gbk ORDER BY id');
+        await one('SELECT HEX(c) AS c, HEX(v) AS v FROM DB.t_char_pad ORDER BY id');
+        await one('SELECT HEX(t) AS t, HEX(v) AS v FROM DB.t_text_nul ORDER BY id');
+        await one('SELECT HEX(j) AS j FROM DB.t_json ORDER BY id');
+        await one('SELECT ST_SRID(g) AS s, HEX(g) AS g, ST_SRID(p) AS sp FROM DB.t_geo ORDER BY id');
+        await one('SELECT CAST(y AS CHAR) AS y FROM DB.t_year ORDER BY id');
+        await one('SELECT e + 0 AS e, e2 + 0 AS e2, s + 0 AS s, CAST(s64 + 0 AS CHAR) AS s64 FROM DB.t_enum_set ORDER BY id');
+        await one('SELECT COUNT(*) AS n FROM DB.t_no_key');
+        await one('SELECT CAST(id AS CHAR) AS id FROM DB.t_big_unsigned_pk ORDER BY id');
+        await one('SELECT HEX(k) AS k FROM DB.t_ci_varchar_pk ORDER BY k, HEX(k)');
+        await one('SELECT `select`, HEX(`ключ`) AS k, HEX(`名前`) AS n FROM DB.`order` ORDER BY `select`');
+      });
+    });
+  }
+});
