@@ -2,9 +2,10 @@
 // what it is given, idempotently, and says when it is durable (the returned promise resolves).
 import type { ColumnInfo, TableInfo } from '../source/mysql/schema-reader.js';
 import type { TableRef } from '../../shared/table-selection.js';
+import type { RawValue } from '../sql/values.js';
 
-/** A row as the source stored it: one raw value per written column, NULL as null. */
-export type RawRow = (Buffer | null)[];
+/** A row as the source stored it: one byte string per written column (see RawValue), NULL as null. */
+export type RawRow = RawValue[];
 
 /** One table as the copy moves it: where it comes from, where it goes, which columns travel. */
 export interface CopyTable {

@@ -38,19 +38,23 @@ export function selectExpr(c: ColumnInfo): string {
   return valueKind(c) === 'float' ? `(${q} + 0E0)` : q;
 }
 
-export type Render = (v: Buffer | null) => string;
+/**
+ * A value as the server sent it: a "byte string" whose char codes are the bytes (0–255, decoded as
+ * latin1, which maps every byte to one code unit and back without loss), or null for NULL. Byte
+ * strings are far cheaper for V8 than one Buffer per value.
+ */
+export type RawValue = string | null;
+export type Render = (v: RawValue) => string;
 
-/** True when the bytes can go between single quotes as they are: printable ASCII without ' or \. */
-function plainAscii(b: Buffer): boolean {
-  for (let i = 0; i < b.length; i++) {
-    const x = b[i]!;
-    if (x < 0x20 || x > 0x7e || x === 0x27 || x === 0x5c) return false;
-  }
-  return true;
+/** Printable ASCII without ' or \: such bytes can go between single quotes as they are. */
+const PLAIN_ASCII = /^[\x20-\x26\x28-\x5b\x5d-\x7e]*$/;
+
+export function bytesToHex(v: string): string {
+  return Buffer.from(v, 'latin1').toString('hex');
 }
 
-function hex(b: Buffer): string {
-  return b.length === 0 ? "''" : "X'" + b.toString('hex') + "'";
+function hex(v: string): string {
+  return v.length === 0 ? "''" : "X'" + bytesToHex(v) + "'";
 }
 
 /** How to write a value of this column as a literal in an INSERT. */
@@ -59,21 +63,22 @@ export function valueRenderer(c: ColumnInfo): Render {
   switch (kind) {
     case 'number':
     case 'float':
-      return (v) => (v === null ? 'NULL' : v.toString('latin1'));
+      return (v) => (v === null ? 'NULL' : v);
     case 'temporal':
-      return (v) => (v === null ? 'NULL' : "'" + v.toString('latin1') + "'");
+      return (v) => (v === null ? 'NULL' : "'" + v + "'");
     case 'text':
     case 'enum':
     case 'binary': {
       const wide = c.charset !== null && WIDE_CHARSETS.has(c.charset);
-      return (v) => (v === null ? 'NULL' : !wide && plainAscii(v) ? "'" + v.toString('latin1') + "'" : hex(v));
+      if (wide) return (v) => (v === null ? 'NULL' : hex(v));
+      return (v) => (v === null ? 'NULL' : PLAIN_ASCII.test(v) ? "'" + v + "'" : hex(v));
     }
     case 'json':
       // MySQL's JSON type rejects binary strings: give the text its character set.
       return (v) => (v === null ? 'NULL' : `CONVERT(${hex(v)} USING utf8mb4)`);
     case 'bit':
     case 'opaque':
-      return (v) => (v === null ? 'NULL' : "X'" + v.toString('hex') + "'");
+      return (v) => (v === null ? 'NULL' : "X'" + bytesToHex(v) + "'");
   }
 }
 
@@ -86,10 +91,10 @@ export function keyRenderer(c: ColumnInfo): Render {
   if ((kind === 'text' || kind === 'enum') && c.charset && c.collation && kind !== 'enum') {
     const intro = `_${c.charset} `;
     const coll = ` COLLATE ${c.collation}`;
-    return (v) => (v === null ? 'NULL' : `${intro}X'${v.toString('hex')}'${coll}`);
+    return (v) => (v === null ? 'NULL' : `${intro}X'${bytesToHex(v)}'${coll}`);
   }
-  if (kind === 'enum') return (v) => (v === null ? 'NULL' : v.toString('latin1')); // selected as its index number
-  if (kind === 'binary') return (v) => (v === null ? 'NULL' : "X'" + v.toString('hex') + "'");
+  if (kind === 'enum') return (v) => (v === null ? 'NULL' : v); // selected as its index number
+  if (kind === 'binary') return (v) => (v === null ? 'NULL' : "X'" + bytesToHex(v) + "'");
   return valueRenderer(c);
 }
 
@@ -99,12 +104,12 @@ export function keySelectExpr(c: ColumnInfo): string {
 }
 
 /** Key-boundary values travel through SQLite as JSON: base64 per column, null for NULL. */
-export function encodeKey(values: (Buffer | null)[]): string {
-  return JSON.stringify(values.map((v) => (v === null ? null : v.toString('base64'))));
+export function encodeKey(values: RawValue[]): string {
+  return JSON.stringify(values.map((v) => (v === null ? null : Buffer.from(v, 'latin1').toString('base64'))));
 }
 
-export function decodeKey(json: string): (Buffer | null)[] {
-  return (JSON.parse(json) as (string | null)[]).map((s) => (s === null ? null : Buffer.from(s, 'base64')));
+export function decodeKey(json: string): RawValue[] {
+  return (JSON.parse(json) as (string | null)[]).map((s) => (s === null ? null : Buffer.from(s, 'base64').toString('latin1')));
 }
 
 /** `(a, b) > (x, y)` expanded so every server uses the index range: a > x OR (a = x AND b > y). */

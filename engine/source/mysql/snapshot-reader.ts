@@ -10,8 +10,8 @@ import { keyCompare, keyRenderer, keySelectExpr, selectExpr } from '../../sql/va
 /** Data connections receive values as stored: no conversion of strings to the connection's charset. */
 const DATA_SESSION = ['SET SESSION character_set_results = NULL'];
 
-// Every value as the raw bytes the server sent (NULL as null); see engine/sql/values.ts.
-const rawTypeCast = (field: { buffer(): Buffer | null }): Buffer | null => field.buffer();
+// Every value as the raw bytes the server sent, as a byte string (NULL as null); see engine/sql/values.ts.
+const rawTypeCast = (field: { string(encoding: string): string | null }): string | null => field.string('latin1');
 
 export async function openDataConnection(a: ServerAddress): Promise<Connection> {
   return connect(a, DATA_SESSION);
