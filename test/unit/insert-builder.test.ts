@@ -1,6 +1,8 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { buildInserts, insertTemplate } from '../../engine/sink/mysql/insert-builder.js';
+import { encodeRows, loadDataTemplate } from '../../engine/sink/mysql/load-data.js';
+import { duplicateKeyName } from '../../engine/sink/mysql/mysql-writer.js';
 import type { CopyTable } from '../../engine/sink/sink.js';
 import type { ColumnInfo } from '../../engine/source/mysql/schema-reader.js';
 
@@ -15,14 +17,9 @@ const table = (keyed: boolean): CopyTable => ({
 });
 const rows = Array.from({ length: 100 }, (_, i) => [String(i), i % 10 ? 'row ' + i : null]);
 
-test('keyed tables get idempotent upserts, never REPLACE', () => {
+test('rows are inserted with INSERT IGNORE (a row whose key exists is kept), never REPLACE', () => {
   const [sql] = buildInserts(insertTemplate(table(true), 'mariadb'), rows.slice(0, 2), 1 << 20);
-  assert.equal(sql, "INSERT INTO `d`.`t` (`id`,`select`) VALUES (0,NULL),(1,'row 1') ON DUPLICATE KEY UPDATE `id`=VALUES(`id`),`select`=VALUES(`select`)");
-});
-
-test('tables without a key get plain inserts', () => {
-  const [sql] = buildInserts(insertTemplate(table(false), 'mariadb'), rows.slice(0, 1), 1 << 20);
-  assert.equal(sql, 'INSERT INTO `d`.`t` (`id`,`select`) VALUES (0,NULL)');
+  assert.equal(sql, "INSERT IGNORE INTO `d`.`t` (`id`,`select`) VALUES (0,NULL),(1,'row 1')");
 });
 
 test('statements stay under the byte budget and keep every row in order', () => {
@@ -31,4 +28,27 @@ test('statements stay under the byte budget and keep every row in order', () => 
   for (const s of stmts) assert.ok(Buffer.byteLength(s) <= 300 || !s.includes('),('), `too long: ${s.length}`);
   const ids = stmts.flatMap((s) => [...s.matchAll(/\((\d+),/g)].map((m) => Number(m[1])));
   assert.deepEqual(ids, rows.map((_, i) => i));
+});
+
+test('LOAD DATA rows: tab-separated bytes, \\N for NULL, escapes for \\ tab newline CR NUL', () => {
+  const buf = encodeRows([
+    ['1', null, 'a\tb\nc\\d\re\0f'],
+    ['2', '', 'é'],
+  ]);
+  assert.equal(buf.toString('latin1'), '1\t\\N\ta\\tb\\nc\\\\d\\re\\0f\n2\t\té\n');
+  assert.equal(buf.length, 27);
+});
+
+test('LOAD DATA statement: binary charset, IGNORE, BIT through a number', () => {
+  const bit: ColumnInfo = { ...c('flags', 'bit') };
+  const t = table(true);
+  const { sql } = loadDataTemplate({ ...t, columns: [...cols, bit] }, 'mariadb');
+  assert.match(sql, /^LOAD DATA LOCAL INFILE 'cutover\.tsv' IGNORE INTO TABLE `d`\.`t` CHARACTER SET binary /);
+  assert.match(sql, /\(`id`,`select`,@v2\) SET `flags` = CAST\(CONV\(HEX\(@v2\), 16, 10\) AS UNSIGNED\)$/);
+});
+
+test('duplicate warnings name their key on MariaDB and MySQL 8', () => {
+  assert.equal(duplicateKeyName("Duplicate entry '5' for key 'PRIMARY'"), 'PRIMARY');
+  assert.equal(duplicateKeyName("Duplicate entry 'a@x' for key 'users.email'"), 'email');
+  assert.equal(duplicateKeyName('Data truncated for column'), null);
 });

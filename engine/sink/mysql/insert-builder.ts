@@ -1,4 +1,5 @@
-// Multi-row INSERT … ON DUPLICATE KEY UPDATE statements, each kept under a byte budget.
+// Multi-row INSERT IGNORE statements, each kept under a byte budget. A row whose key exists is kept
+// (the writer checks that every ignored row was a duplicate of the chunk key, see mysql-writer.ts).
 // Never REPLACE: it deletes rows that collide on a secondary unique key (gh-ost #1633).
 import type { CopyTable, RawRow } from '../sink.js';
 import { quoteId, quoteTable } from '../../sql/identifiers.js';
@@ -14,13 +15,8 @@ export interface InsertTemplate {
 
 export function insertTemplate(t: CopyTable, flavor: 'mysql' | 'mariadb'): InsertTemplate {
   const cols = t.columns.map((c) => quoteId(c.name));
-  const prefix = `INSERT INTO ${quoteTable(t.sink)} (${cols.join(',')}) VALUES `;
-  let suffix = '';
-  if (t.keyColumns.length > 0) {
-    // Idempotent re-copy: a row already there is overwritten with the source's value.
-    // VALUES() works on MariaDB and MySQL (deprecated since 8.0.20 but still accepted in 8.4).
-    suffix = ' ON DUPLICATE KEY UPDATE ' + cols.map((c) => `${c}=VALUES(${c})`).join(',');
-  }
+  const prefix = `INSERT IGNORE INTO ${quoteTable(t.sink)} (${cols.join(',')}) VALUES `;
+  const suffix = '';
   void flavor;
   return {
     prefix,

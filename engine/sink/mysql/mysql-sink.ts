@@ -3,21 +3,13 @@ import { CutoverError } from '../../../shared/errors.js';
 import type { TableRef } from '../../../shared/table-selection.js';
 import { connect, queryRows, type Connection, type ServerAddress } from '../../source/mysql/connection.js';
 import { quoteId, quoteTable } from '../../sql/identifiers.js';
-import type { CopyTable, OnExisting, PreparedTable, RawRow, Sink, SinkWriter } from '../sink.js';
+import type { CopyTable, OnExisting, PreparedTable, Sink, SinkWriter } from '../sink.js';
 import { rewriteCreateTable, type TableRewrite } from './ddl-rewrite.js';
-import { buildInserts, emptyEnumValues, insertTemplate, renderRow, type InsertTemplate } from './insert-builder.js';
+import { MysqlWriter, type WriteMethod } from './mysql-writer.js';
+import { SINK_SESSION } from './session.js';
 
-/**
- * Session settings for writing: UTC (TIMESTAMPs are exchanged in UTC), strict mode without NO_ZERO_DATE /
- * NO_ZERO_IN_DATE (zero dates copy as they are, anything invalid is an error, never truncated),
- * NO_AUTO_VALUE_ON_ZERO (a 0 in an AUTO_INCREMENT column stays 0), no foreign key checks (load order).
- */
-const STRICT_MODE = "SET SESSION sql_mode = 'STRICT_ALL_TABLES,NO_AUTO_VALUE_ON_ZERO,NO_ENGINE_SUBSTITUTION'";
-const LENIENT_MODE = "SET SESSION sql_mode = 'NO_AUTO_VALUE_ON_ZERO,NO_ENGINE_SUBSTITUTION'";
-export const SINK_SESSION = [
-  STRICT_MODE,
-  'SET SESSION foreign_key_checks = 0',
-];
+export { SINK_SESSION };
+
 
 export interface MysqlSinkOptions {
   address: ServerAddress;
@@ -32,6 +24,7 @@ export class MysqlSink implements Sink {
   private admin!: Connection;
   private flavor: 'mysql' | 'mariadb' = 'mariadb';
   private statementBytes = 4 * 1024 * 1024;
+  private method: WriteMethod = 'load-data';
   private readonly createdDbs = new Set<string>();
 
   private constructor(private readonly opts: MysqlSinkOptions) {}
@@ -42,6 +35,8 @@ export class MysqlSink implements Sink {
     const [v] = await queryRows<{ v: string; p: string | number }>(s.admin, 'SELECT VERSION() AS v, @@max_allowed_packet AS p');
     s.flavor = /mariadb/i.test(String(v?.v)) ? 'mariadb' : 'mysql';
     const packet = Number(v?.p ?? 4194304);
+    const [infile] = await queryRows<{ li: number | string }>(s.admin, 'SELECT @@local_infile AS li');
+    s.method = Number(infile?.li) === 1 || String(infile?.li).toUpperCase() === 'ON' ? 'load-data' : 'insert';
     // Statements stay well under max_allowed_packet; larger batches do not make InnoDB faster.
     s.statementBytes = opts.batchBytes ?? Math.max(64 * 1024, Math.min(4 * 1024 * 1024, Math.floor(packet / 4)));
     if (s.statementBytes > packet - 1024) {
@@ -51,6 +46,11 @@ export class MysqlSink implements Sink {
       );
     }
     return s;
+  }
+
+  /** How rows are written: LOAD DATA LOCAL when the sink allows it (faster), else multi-row INSERT. */
+  get writeMethod(): WriteMethod {
+    return this.method;
   }
 
   get maxStatementBytes(): number {
@@ -139,7 +139,7 @@ export class MysqlSink implements Sink {
   }
 
   async openWriter(): Promise<SinkWriter> {
-    return new MysqlWriter(await connect(this.opts.address, SINK_SESSION), this.flavor, this.statementBytes);
+    return new MysqlWriter(await connect(this.opts.address, SINK_SESSION), this.flavor, this.statementBytes, this.method);
   }
 
   async close(): Promise<void> {
@@ -149,79 +149,4 @@ export class MysqlSink implements Sink {
 
 function isGenerated(t: CopyTable, name: string): boolean {
   return t.source.columns.some((c) => c.name === name && c.generated);
-}
-
-class MysqlWriter implements SinkWriter {
-  private readonly templates = new Map<number, InsertTemplate>();
-
-  constructor(
-    private readonly conn: Connection,
-    private readonly flavor: 'mysql' | 'mariadb',
-    private readonly maxBytes: number,
-  ) {}
-
-  async write(t: CopyTable, rows: RawRow[]): Promise<void> {
-    let tpl = this.templates.get(t.stateId);
-    if (!tpl) this.templates.set(t.stateId, (tpl = insertTemplate(t, this.flavor)));
-    let strict = rows;
-    let lenient: RawRow[] = [];
-    if (tpl.enumColumns.length) {
-      strict = rows.filter((r) => emptyEnumValues(tpl, r) === 0);
-      if (strict.length !== rows.length) lenient = rows.filter((r) => emptyEnumValues(tpl, r) > 0);
-    }
-    for (const sql of buildInserts(tpl, strict, this.maxBytes)) await this.run(sql, t);
-    for (const row of lenient) await this.writeEnumZeroRow(tpl, t, row);
-  }
-
-  private async run(sql: string, t: CopyTable): Promise<{ warningStatus?: number }> {
-    try {
-      const [res] = await this.conn.query(sql);
-      return res as { warningStatus?: number };
-    } catch (e) {
-      throw explainWriteError(e, t);
-    }
-  }
-
-  /**
-   * ENUM's invalid value (index 0, read as '') can only be written outside strict mode. Such a row is
-   * written alone without strict mode, and any warning beyond one per empty ENUM value fails the copy.
-   */
-  private async writeEnumZeroRow(tpl: InsertTemplate, t: CopyTable, row: RawRow): Promise<void> {
-    await this.conn.query(LENIENT_MODE);
-    try {
-      const res = await this.run(tpl.prefix + renderRow(tpl, row) + tpl.suffix, t);
-      const allowed = emptyEnumValues(tpl, row) * (tpl.suffix ? 2 : 1);
-      if ((res.warningStatus ?? 0) > allowed) {
-        const [warnings] = await this.conn.query('SHOW WARNINGS');
-        throw new CutoverError(
-          `Writing a row with an empty ENUM value to ${quoteTable(t.sink)} changed data: ${JSON.stringify(warnings)}`,
-          'Compare the column definitions of the source and sink tables.',
-        );
-      }
-    } finally {
-      await this.conn.query(STRICT_MODE);
-    }
-  }
-
-  async truncate(t: CopyTable): Promise<void> {
-    await this.conn.query(`TRUNCATE TABLE ${quoteTable(t.sink)}`);
-  }
-
-  async close(): Promise<void> {
-    await this.conn.end().catch(() => undefined);
-  }
-}
-
-function explainWriteError(e: unknown, t: CopyTable): CutoverError {
-  const err = e as { code?: string; sqlMessage?: string; message?: string };
-  const where = quoteTable(t.sink);
-  if (err.code === 'ER_NET_PACKET_TOO_LARGE')
-    return new CutoverError(
-      `A row of ${where} is larger than the sink's max_allowed_packet.`,
-      'SET GLOBAL max_allowed_packet = 1073741824; on the sink (and reconnect), then run again: the copy resumes.',
-    );
-  return new CutoverError(
-    `Writing to ${where} failed: ${err.code ?? ''} ${err.sqlMessage ?? err.message ?? String(e)}`.trim(),
-    'Fix the cause on the sink (the row and table above), then run the same job again: finished chunks are not copied again.',
-  );
 }

