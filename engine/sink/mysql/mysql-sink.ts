@@ -82,7 +82,7 @@ export class MysqlSink implements Sink {
       if (onExisting === 'fail') {
         throw new CutoverError(
           `The sink table ${quoteTable(t.sink)} already exists and has rows.`,
-          `Empty it (TRUNCATE TABLE ${quoteTable(t.sink)};), or set "snapshot": {"onExisting": "truncate"} to empty it automatically, or "append" to keep its rows (rows with the same key are overwritten).`,
+          `Empty it (TRUNCATE TABLE ${quoteTable(t.sink)};), or set "snapshot": {"onExisting": "truncate"} to empty it automatically, or "append" to keep its rows (source rows whose key is already there are not copied).`,
         );
       }
       if (onExisting === 'truncate') {
