@@ -62,19 +62,31 @@ export async function checksum(url: string, db: string, table: string): Promise<
 }
 
 /**
- * Every row as hex of every (non-generated) column, sorted by that text, so two tables can be compared
- * byte by byte regardless of key order or charset.
+ * Every row as text that is exact for every type, sorted, so two tables can be compared byte by byte
+ * regardless of key order or charset: numbers as their decimal text (FLOAT widened to DOUBLE first,
+ * which is exact; HEX() of a number would drop its fraction), ENUM/SET with their index, TIMESTAMP with
+ * its epoch value, everything else as hex of its bytes.
  */
-export async function rowDump(url: string, db: string, table: string): Promise<string[]> {
-  const cols = await query<{ c: string; t: string }>(
+export async function rowDump(url: string, db: string, table: string, only?: string[], where?: string): Promise<string[]> {
+  let cols = await query<{ c: string; t: string }>(
     url,
-    `SELECT COLUMN_NAME AS c, DATA_TYPE AS t FROM information_schema.COLUMNS WHERE TABLE_SCHEMA = ? AND TABLE_NAME = ? ORDER BY ORDINAL_POSITION`,
+    'SELECT COLUMN_NAME AS c, DATA_TYPE AS t FROM information_schema.COLUMNS WHERE TABLE_SCHEMA = ? AND TABLE_NAME = ? ORDER BY ORDINAL_POSITION',
     [db, table],
   );
-  const exprs = cols.map(({ c, t }) =>
-    t === 'float' ? `IFNULL(HEX(CAST(${q(c)} AS DOUBLE)), 'NULL')` : `IFNULL(HEX(${q(c)}), 'NULL')`,
+  if (only) cols = cols.filter((c) => only.includes(c.c));
+  const expr = ({ c, t }: { c: string; t: string }): string => {
+    const col = q(c);
+    if (t === 'float') return `CAST(CAST(${col} AS DOUBLE) AS CHAR)`;
+    if (['double', 'decimal', 'tinyint', 'smallint', 'mediumint', 'int', 'bigint', 'year'].includes(t)) return `CAST(${col} AS CHAR)`;
+    if (t === 'enum' || t === 'set') return `CONCAT(HEX(${col}), '#', ${col} + 0)`;
+    if (t === 'timestamp') return `CONCAT(HEX(${col}), '#', UNIX_TIMESTAMP(${col}))`;
+    return `HEX(${col})`;
+  };
+  const exprs = cols.map((c) => `IFNULL(${expr(c)}, 'NULL')`);
+  const rows = await query<{ r: string }>(
+    url,
+    `SELECT CONCAT_WS('|', ${exprs.join(', ')}) AS r FROM ${q(db)}.${q(table)}${where ? ` WHERE ${where}` : ''}`,
   );
-  const rows = await query<{ r: string }>(url, `SELECT CONCAT_WS('|', ${exprs.join(', ')}) AS r FROM ${q(db)}.${q(table)}`);
   return rows.map((r) => String(r.r)).sort();
 }
 

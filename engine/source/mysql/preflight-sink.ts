@@ -85,12 +85,17 @@ export async function checkSink(s: Side, items: CheckItem[], opts: SinkCheckOpti
             : 'SET GLOBAL max_allowed_packet = 67108864; and in my.cnf under [mysqld]: max_allowed_packet = 64M',
       });
 
-    push({
-      id: 'sink.local_infile',
-      title: 'LOAD DATA LOCAL',
-      status: 'pass',
-      detail: `Not required: Cutover writes with batched INSERT statements (local_infile = ${v.get('local_infile') ?? 'n/a'}).`,
-    });
+    const infile = v.get('local_infile');
+    if (infile?.toUpperCase() === 'ON' || infile === '1')
+      push({ id: 'sink.local_infile', title: 'LOAD DATA LOCAL', status: 'pass', detail: 'local_infile = ON: rows are written with LOAD DATA LOCAL (the fast path).' });
+    else
+      push({
+        id: 'sink.local_infile',
+        title: 'LOAD DATA LOCAL',
+        status: 'warn',
+        detail: `local_infile = ${infile ?? 'n/a'}: rows are written with multi-row INSERT instead of LOAD DATA LOCAL, about 1.5× slower.`,
+        fix: persistSql(info, 'local_infile', 'ON'),
+      });
 
     const ro = ['innodb_read_only', 'super_read_only', 'read_only'].filter((n) => v.get(n)?.toUpperCase() === 'ON' || v.get(n) === '1');
     if (!ro.length) push({ id: 'sink.read_only', title: 'Writable', status: 'pass', detail: 'read_only = OFF.' });
