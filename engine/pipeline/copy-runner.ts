@@ -154,34 +154,28 @@ export class CopyRunner {
     if (!t.keyColumns.length) await this.restartKeylessTable(writer, rt);
     const lower = chunk.lower_key ? decodeKey(chunk.lower_key) : null;
     const upper = chunk.upper_key ? decodeKey(chunk.upper_key) : null;
-    let batch: RawRow[] = [];
-    let batchBytes = 0;
+    let batch = writer.newBatch(t);
     let rows = 0;
     let bytes = 0;
     let inflight: Promise<void> = Promise.resolve();
     const flush = async (): Promise<void> => {
       const b = batch;
-      const n = batchBytes;
-      batch = [];
-      batchBytes = 0;
+      batch = writer.newBatch(t);
       await inflight; // at most one batch being written while the next is read
-      inflight = writer.write(t, b).then(() => {
-        rows += b.length;
-        bytes += n;
-        this.o.metrics.add(t.stateId, b.length, n);
+      inflight = writer.write(b).then(() => {
+        rows += b.rows;
+        bytes += b.bytes;
+        this.o.metrics.add(t.stateId, b.rows, b.bytes);
       });
       inflight.catch(() => undefined); // awaited below; avoid an unhandled rejection meanwhile
     };
     try {
       await streamChunk(src, t, lower, upper, (row) => {
         if (this.stopping()) throw new StopRequested();
-        let size = row.length * 3;
-        for (const v of row) if (v) size += v.length;
-        batch.push(row);
-        batchBytes += size;
-        if (batchBytes >= this.o.batchBytes) return flush();
+        batch.add(row);
+        if (batch.bytes >= this.o.batchBytes) return flush();
       });
-      if (batch.length) await flush();
+      if (batch.rows) await flush();
       await inflight;
     } catch (e) {
       await inflight.catch(() => undefined);

@@ -37,9 +37,22 @@ export interface Sink {
   close(): Promise<void>;
 }
 
+/**
+ * Rows on their way to a sink, already encoded in the sink's wire form as they arrive, so a batch
+ * holds one compact buffer rather than an object per value (less garbage, bounded memory).
+ */
+export interface SinkBatch {
+  readonly table: CopyTable;
+  readonly rows: number;
+  /** Bytes of source data added (the unit of metrics and batch sizing). */
+  readonly bytes: number;
+  add(row: RawRow): void;
+}
+
 export interface SinkWriter {
-  /** Writes rows idempotently (a re-written row ends identical); resolves once durable. */
-  write(t: CopyTable, rows: RawRow[]): Promise<void>;
+  newBatch(t: CopyTable): SinkBatch;
+  /** Writes a batch idempotently (a row whose key exists is kept); resolves once durable. */
+  write(batch: SinkBatch): Promise<void>;
   truncate(t: CopyTable): Promise<void>;
   close(): Promise<void>;
 }

@@ -36,23 +36,22 @@ export function renderRow(tpl: InsertTemplate, row: RawRow): string {
   return s + ')';
 }
 
-/** Splits rows into statements of at most maxBytes (a single larger row still gets its own statement). */
-export function buildInserts(tpl: InsertTemplate, rows: RawRow[], maxBytes: number): string[] {
+/** Joins rendered row tuples into statements of at most maxBytes (a larger single row gets its own). */
+export function buildInserts(tpl: InsertTemplate, tuples: string[], maxBytes: number): string[] {
   const out: string[] = [];
   const fixed = Buffer.byteLength(tpl.prefix) + Buffer.byteLength(tpl.suffix);
-  let parts: string[] = [];
+  let start = 0;
   let size = fixed;
-  for (const row of rows) {
-    const v = renderRow(tpl, row);
-    if (parts.length && size + v.length + 1 > maxBytes) {
-      out.push(tpl.prefix + parts.join(',') + tpl.suffix);
-      parts = [];
+  for (let i = 0; i < tuples.length; i++) {
+    const n = tuples[i]!.length + 1;
+    if (i > start && size + n > maxBytes) {
+      out.push(tpl.prefix + tuples.slice(start, i).join(',') + tpl.suffix);
+      start = i;
       size = fixed;
     }
-    parts.push(v);
-    size += v.length + 1;
+    size += n;
   }
-  if (parts.length) out.push(tpl.prefix + parts.join(',') + tpl.suffix);
+  if (start < tuples.length) out.push(tpl.prefix + tuples.slice(start).join(',') + tpl.suffix);
   return out;
 }
 

@@ -42,18 +42,58 @@ export function loadDataTemplate(t: CopyTable, flavor: 'mysql' | 'mariadb'): Loa
 const NEEDS_ESCAPE = /[\\\t\n\r\0]/;
 const ESCAPES: Record<string, string> = { '\\': '\\\\', '\t': '\\t', '\n': '\\n', '\r': '\\r', '\0': '\\0' };
 const ESCAPE_ALL = /[\\\t\n\r\0]/g;
+const TAB = 0x09;
+const NEWLINE = 0x0a;
+
+/**
+ * Tab-separated rows written straight into one growable buffer: each value's bytes are copied in
+ * as it arrives, so no per-row object outlives the row (the values die young, nothing is promoted).
+ */
+export class TsvBuffer {
+  private buf: Buffer;
+  private len = 0;
+  rows = 0;
+
+  constructor(initialBytes = 64 * 1024) {
+    this.buf = Buffer.allocUnsafe(initialBytes);
+  }
+
+  private reserve(n: number): void {
+    if (this.len + n <= this.buf.length) return;
+    const next = Buffer.allocUnsafe(Math.max(this.buf.length * 2, this.len + n));
+    this.buf.copy(next, 0, 0, this.len);
+    this.buf = next;
+  }
+
+  addRow(row: RawRow): void {
+    for (let i = 0; i < row.length; i++) {
+      const v = row[i];
+      if (i) {
+        this.reserve(1);
+        this.buf[this.len++] = TAB;
+      }
+      const text = v === null || v === undefined ? '\\N' : NEEDS_ESCAPE.test(v) ? v.replace(ESCAPE_ALL, (ch) => ESCAPES[ch]!) : v;
+      this.reserve(text.length);
+      this.len += this.buf.write(text, this.len, 'latin1');
+    }
+    this.reserve(1);
+    this.buf[this.len++] = NEWLINE;
+    this.rows++;
+  }
+
+  get byteLength(): number {
+    return this.len;
+  }
+
+  /** The encoded rows (a view, valid until the next addRow). */
+  bytes(): Buffer {
+    return this.buf.subarray(0, this.len);
+  }
+}
 
 /** Rows as the tab-separated bytes LOAD DATA reads. */
 export function encodeRows(rows: RawRow[]): Buffer {
-  let out = '';
-  for (const row of rows) {
-    for (let i = 0; i < row.length; i++) {
-      const v = row[i];
-      if (i) out += '\t';
-      if (v === null || v === undefined) out += '\\N';
-      else out += NEEDS_ESCAPE.test(v) ? v.replace(ESCAPE_ALL, (ch) => ESCAPES[ch]!) : v;
-    }
-    out += '\n';
-  }
-  return Buffer.from(out, 'latin1');
+  const tsv = new TsvBuffer();
+  for (const r of rows) tsv.addRow(r);
+  return tsv.bytes();
 }

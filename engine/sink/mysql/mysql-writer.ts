@@ -8,12 +8,42 @@ import { Readable } from 'node:stream';
 import { CutoverError } from '../../../shared/errors.js';
 import { quoteTable } from '../../sql/identifiers.js';
 import type { Connection } from '../../source/mysql/connection.js';
-import type { CopyTable, RawRow, SinkWriter } from '../sink.js';
+import type { CopyTable, RawRow, SinkBatch, SinkWriter } from '../sink.js';
 import { buildInserts, emptyEnumValues, insertTemplate, renderRow, type InsertTemplate } from './insert-builder.js';
-import { encodeRows, loadDataTemplate, type LoadTemplate } from './load-data.js';
+import { loadDataTemplate, TsvBuffer, type LoadTemplate } from './load-data.js';
 import { LENIENT_MODE, STRICT_MODE } from './session.js';
 
 export type WriteMethod = 'load-data' | 'insert';
+
+/** A batch encoded for LOAD DATA (TSV bytes) or for INSERT (rendered row tuples). */
+class MysqlBatch implements SinkBatch {
+  rows = 0;
+  bytes = 0;
+  readonly tsv: TsvBuffer | null;
+  readonly tuples: string[] | null;
+  /** Rows holding ENUM's invalid value: written apart (see writeEnumZeroRow). */
+  readonly enumZero: RawRow[] = [];
+
+  constructor(
+    readonly table: CopyTable,
+    readonly tpl: InsertTemplate,
+    method: WriteMethod,
+    expectedBytes: number,
+  ) {
+    this.tsv = method === 'load-data' ? new TsvBuffer(expectedBytes) : null;
+    this.tuples = method === 'insert' ? [] : null;
+  }
+
+  add(row: RawRow): void {
+    let size = row.length;
+    for (let i = 0; i < row.length; i++) size += row[i]?.length ?? 0;
+    this.rows++;
+    this.bytes += size;
+    if (this.tpl.enumColumns.length && emptyEnumValues(this.tpl, row) > 0) this.enumZero.push(row);
+    else if (this.tsv) this.tsv.addRow(row);
+    else this.tuples!.push(renderRow(this.tpl, row));
+  }
+}
 
 interface WriteResult {
   warningStatus?: number;
@@ -42,26 +72,25 @@ export class MysqlWriter implements SinkWriter {
     return tpl;
   }
 
-  async write(t: CopyTable, rows: RawRow[]): Promise<void> {
-    const tpl = this.insertTpl(t);
-    let normal = rows;
-    let enumZero: RawRow[] = [];
-    if (tpl.enumColumns.length) {
-      normal = rows.filter((r) => emptyEnumValues(tpl, r) === 0);
-      if (normal.length !== rows.length) enumZero = rows.filter((r) => emptyEnumValues(tpl, r) > 0);
-    }
-    if (normal.length) {
-      if (this.method === 'load-data') await this.load(t, normal);
-      else for (const sql of buildInserts(tpl, normal, this.maxBytes)) await this.checked(sql, t, 0);
-    }
-    for (const row of enumZero) await this.writeEnumZeroRow(tpl, t, row);
+  newBatch(t: CopyTable): MysqlBatch {
+    // Sized for a full batch (half a statement, see the copy runner) so it rarely has to grow.
+    return new MysqlBatch(t, this.insertTpl(t), this.method, Math.ceil(this.maxBytes * 0.55));
   }
 
-  private async load(t: CopyTable, rows: RawRow[]): Promise<void> {
-    let tpl = this.loads.get(t.stateId);
-    if (!tpl) this.loads.set(t.stateId, (tpl = loadDataTemplate(t, this.flavor)));
-    const data = encodeRows(rows);
-    await this.checked({ sql: tpl.sql, infileStreamFactory: () => Readable.from([data]) }, t, 0);
+  async write(batch: SinkBatch): Promise<void> {
+    const b = batch as MysqlBatch;
+    const t = b.table;
+    if (b.tsv?.rows) {
+      let tpl = this.loads.get(t.stateId);
+      if (!tpl) this.loads.set(t.stateId, (tpl = loadDataTemplate(t, this.flavor)));
+      const data = b.tsv.bytes();
+      await this.checked({ sql: tpl.sql, infileStreamFactory: () => Readable.from([data]) }, t, 0);
+    }
+    if (b.tuples?.length) {
+      const tpl = this.insertTpl(t);
+      for (const sql of buildInserts(tpl, b.tuples, this.maxBytes)) await this.checked(sql, t, 0);
+    }
+    for (const row of b.enumZero) await this.writeEnumZeroRow(b.tpl, t, row);
   }
 
   /** Runs a write and fails on any warning but duplicates of the chunk key (and `allowed` others). */
