@@ -10,6 +10,7 @@ import type { LogLevel, StateStore } from '../state/store.js';
 import { CopyRunner, StopRequested } from './copy-runner.js';
 import { createLogger, type Logger } from './logger.js';
 import { CopyMetrics } from './metrics.js';
+import { alive } from './job-status.js';
 import { planTables, planViews } from './table-plan.js';
 
 export interface RunJobOptions {
@@ -33,7 +34,13 @@ export async function runJob(o: RunJobOptions): Promise<RunOutcome> {
     log.info('this job already finished; nothing to do (use --restart to copy again from scratch)');
     return 'done';
   }
-  store.setJob(job.id, { state: 'running', phase: 'preflight', pid: process.pid, error: null, started_at: job.started_at ?? Date.now() });
+  try {
+    store.claimJob(job.id, process.pid, alive);
+  } catch (e) {
+    log.error(formatError(e));
+    throw e;
+  }
+  store.setJob(job.id, { phase: 'preflight', started_at: job.started_at ?? Date.now() });
   const metrics = new CopyMetrics(store, job.id);
   let progress: NodeJS.Timeout | null = null;
   let src: Connection | null = null;

@@ -29,7 +29,7 @@ export interface JobStatus {
   tables: TableStatus[];
 }
 
-function alive(pid: number | null): boolean {
+export function alive(pid: number | null): boolean {
   if (!pid) return false;
   try {
     process.kill(pid, 0);
@@ -56,7 +56,8 @@ export function jobStatus(store: StateStore, job: JobRow): JobStatus {
   };
   const tables = store.tables(job.id).map((t): TableStatus => {
     const est = Math.max(t.estimated_rows, t.rows_copied);
-    const exact = t.planned_all === 1;
+    const keyless = t.key_columns === '[]';
+    const exact = t.planned_all === 1 || keyless; // a table without a key is always one chunk
     return {
       source: `${t.src_db}.${t.src_table}`,
       sink: `${t.sink_db}.${t.sink_table}`,
@@ -64,7 +65,7 @@ export function jobStatus(store: StateStore, job: JobRow): JobStatus {
       rowsCopied: t.rows_copied,
       estimatedRows: t.state === 'done' ? t.rows_copied : est,
       chunksDone: t.chunks_done,
-      chunksTotal: exact ? t.chunks_planned : Math.max(t.chunks_planned, Math.ceil(est / chunkRows), 1),
+      chunksTotal: keyless ? 1 : exact ? t.chunks_planned : Math.max(t.chunks_planned, Math.ceil(est / chunkRows), 1),
       chunksTotalExact: exact,
       rowsPerSecond: rate(t.id).r,
       error: t.error,

@@ -120,6 +120,25 @@ export class StateStore {
     return this.job(name)!;
   }
 
+  /**
+   * Marks a job as running in this process, atomically (an IMMEDIATE transaction), and refuses when
+   * another live process already runs it: two copies of one job would race on the same chunks.
+   */
+  claimJob(id: number, pid: number, isAlive: (pid: number) => boolean): void {
+    this.db
+      .transaction(() => {
+        const row = this.db.prepare('SELECT name, state, pid FROM jobs WHERE id = ?').get(id) as Pick<JobRow, 'name' | 'state' | 'pid'>;
+        if (row.state === 'running' && row.pid && row.pid !== pid && isAlive(row.pid)) {
+          throw new CutoverError(
+            `The job "${row.name}" is already running (process ${row.pid}) with this state file.`,
+            `Wait for it, or stop it first (kill -TERM ${row.pid}); \`cutover status\` shows its progress.`,
+          );
+        }
+        this.db.prepare("UPDATE jobs SET state = 'running', pid = ?, error = NULL, updated_at = ? WHERE id = ?").run(pid, now(), id);
+      })
+      .immediate();
+  }
+
   job(name: string): JobRow | undefined {
     return this.db.prepare('SELECT * FROM jobs WHERE name = ?').get(name) as JobRow | undefined;
   }

@@ -377,7 +377,6 @@ describe('resume: crash, stop and re-run', { timeout: 10 * 60_000 }, () => {
 
   it(
     'a second run of a job that is still running (same state file) is refused; the sink stays exact',
-    { todo: 'engine: nothing stops a concurrent second run; both copy, and the keyless table can end with every row twice' },
     async () => {
       const stateFile = join(dir, 'concurrent.db');
       const sdb = sinkDb('conc');
