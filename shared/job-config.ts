@@ -15,6 +15,13 @@ export const SnapshotOptions = z
     parallelism: z.number().int().min(1).max(64).default(4),
     chunkRows: z.number().int().min(100).max(10_000_000).default(20_000),
     onExisting: z.enum(['fail', 'truncate', 'append']).default('fail'),
+    throttle: z
+      .object({
+        maxThreadsRunning: z.number().int().min(0).default(40),
+        maxRowsPerSecond: z.number().int().min(0).default(0),
+      })
+      .strict()
+      .default({ maxThreadsRunning: 40, maxRowsPerSecond: 0 }),
   })
   .strict();
 
@@ -46,7 +53,12 @@ export const JobConfig = z
     columns: z.record(z.string(), z.object({ exclude: z.array(z.string().min(1)).default([]) }).strict()).default({}),
     where: z.record(z.string(), z.string().min(1)).default({}),
     mode: z.enum(['snapshot']),
-    snapshot: SnapshotOptions.default({ parallelism: 4, chunkRows: 20_000, onExisting: 'fail' }),
+    snapshot: SnapshotOptions.default({
+      parallelism: 4,
+      chunkRows: 20_000,
+      onExisting: 'fail',
+      throttle: { maxThreadsRunning: 40, maxRowsPerSecond: 0 },
+    }),
   })
   .strict();
 

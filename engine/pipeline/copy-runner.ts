@@ -11,6 +11,7 @@ import { decodeKey, encodeKey } from '../sql/values.js';
 import type { ChunkRow, StateStore } from '../state/store.js';
 import type { Logger } from './logger.js';
 import type { CopyMetrics } from './metrics.js';
+import type { Throttle } from './throttle.js';
 
 interface TableRuntime {
   t: CopyTable;
@@ -40,6 +41,7 @@ export interface CopyRunnerOptions {
   batchBytes: number;
   log: Logger;
   metrics: CopyMetrics;
+  throttle: Throttle;
   signal: AbortSignal;
 }
 
@@ -173,9 +175,9 @@ export class CopyRunner {
       await streamChunk(src, t, lower, upper, (row) => {
         if (this.stopping()) throw new StopRequested();
         batch.add(row);
-        if (batch.bytes >= this.o.batchBytes) return flush();
+        if (batch.bytes >= this.o.batchBytes) return this.o.throttle.admit(batch.rows).then(flush);
       });
-      if (batch.rows) await flush();
+      if (batch.rows) await this.o.throttle.admit(batch.rows).then(flush);
       await inflight;
     } catch (e) {
       await inflight.catch(() => undefined);

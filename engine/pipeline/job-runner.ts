@@ -2,7 +2,7 @@
 import { CutoverError, formatError } from '../../shared/errors.js';
 import type { JobConfig } from '../../shared/job-config.js';
 import { sinkName, qualified } from '../../shared/table-selection.js';
-import { connect, parseMysqlUrl, type Connection } from '../source/mysql/connection.js';
+import { connect, parseMysqlUrl, queryRows, type Connection } from '../source/mysql/connection.js';
 import { databaseDefaults } from '../source/mysql/schema-reader.js';
 import { openDataConnection, validateFilter } from '../source/mysql/snapshot-reader.js';
 import { MysqlSink } from '../sink/mysql/mysql-sink.js';
@@ -10,6 +10,7 @@ import type { LogLevel, StateStore } from '../state/store.js';
 import { CopyRunner, StopRequested } from './copy-runner.js';
 import { createLogger, type Logger } from './logger.js';
 import { CopyMetrics } from './metrics.js';
+import { Throttle } from './throttle.js';
 import { alive } from './job-status.js';
 import { planTables, planViews } from './table-plan.js';
 
@@ -45,6 +46,8 @@ export async function runJob(o: RunJobOptions): Promise<RunOutcome> {
   let progress: NodeJS.Timeout | null = null;
   let src: Connection | null = null;
   let sink: MysqlSink | null = null;
+  let throttle: Throttle | null = null;
+  let probe: Connection | null = null;
   try {
     if (o.preflight) await o.preflight(cfg, log);
     const sourceAddr = parseMysqlUrl(cfg.source.url);
@@ -88,6 +91,18 @@ export async function runJob(o: RunJobOptions): Promise<RunOutcome> {
       }, o.progressEveryMs ?? 5000);
       progress.unref();
     }
+    const probeConn = await connect(sourceAddr);
+    throttle = new Throttle(
+      cfg.snapshot.throttle,
+      async () => {
+        const [row] = await queryRows<{ Value: string }>(probeConn, "SHOW GLOBAL STATUS LIKE 'Threads_running'");
+        return Number(row?.Value ?? 0);
+      },
+      log,
+      o.signal,
+    );
+    probe = probeConn;
+    throttle.start();
     await new CopyRunner({
       store,
       source: sourceAddr,
@@ -97,6 +112,7 @@ export async function runJob(o: RunJobOptions): Promise<RunOutcome> {
       batchBytes: Math.floor(sink.maxStatementBytes / 2),
       log,
       metrics,
+      throttle,
       signal: o.signal,
     }).run();
 
@@ -122,6 +138,8 @@ export async function runJob(o: RunJobOptions): Promise<RunOutcome> {
     throw e;
   } finally {
     if (progress) clearInterval(progress);
+    throttle?.stop();
+    await probe?.end().catch(() => undefined);
     metrics.stop();
     await src?.end().catch(() => undefined);
     await sink?.close();

@@ -38,7 +38,8 @@ test('the documented job file is valid and keeps every field', () => {
 
 test('only name, source, sink, tables and mode are required; defaults are filled in', () => {
   const cfg = parseJobConfig(minimal);
-  assert.deepEqual(cfg.snapshot, { parallelism: 4, chunkRows: 20000, onExisting: 'fail' });
+  assert.deepEqual(cfg.snapshot, { parallelism: 4, chunkRows: 20000, onExisting: 'fail', throttle: { maxThreadsRunning: 40, maxRowsPerSecond: 0 } });
+  assert.deepEqual(parseJobConfig({ ...minimal, snapshot: { parallelism: 2 } }).snapshot.throttle, { maxThreadsRunning: 40, maxRowsPerSecond: 0 });
   assert.deepEqual(cfg.tables.exclude, []);
   assert.deepEqual(cfg.rename, {});
 });
