@@ -1,0 +1,11 @@
+import mysql from 'mysql2/promise';
+import { collect, DSN } from './lib.mjs';
+const c = await mysql.createConnection({ ...DSN, multipleStatements: true });
+await c.query(`CREATE DATABASE IF NOT EXISTS zt; USE zt; DROP TABLE IF EXISTS gs; CREATE TABLE gs (id INT PRIMARY KEY, g1 GEOMETRY, v VARCHAR(10) CHARACTER SET latin1, v2 VARCHAR(10) CHARACTER SET utf8mb4, p POINT, v3 VARCHAR(10) CHARACTER SET gbk, v4 BINARY(4))`);
+const [[m]] = await c.query('SHOW MASTER STATUS');
+await c.query(`INSERT INTO gs VALUES (1, POINT(1,2), _latin1 X'e9', 'é', POINT(3,4), _gbk X'c4e3', X'01')`);
+await c.end();
+const { events } = await collect({}, { filename: m.File, position: m.Position, includeEvents: ['tablemap', 'writerows'] }, (ev) => ev.getTypeName() === 'WriteRows');
+const tm = events.find(e => e.getTypeName() === 'TableMap');
+console.log(tm.columnTypes, tm._columnCharsetIds);
+console.log(events.find(e => e.getTypeName() === 'WriteRows').rows[0]);
