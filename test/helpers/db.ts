@@ -54,7 +54,8 @@ export async function query<T = Record<string, unknown>>(url: string, sql: strin
   }
 }
 
-const q = (s: string): string => '`' + s.replace(/`/g, '``') + '`';
+/** A quoted identifier. */
+export const q = (s: string): string => '`' + s.replace(/`/g, '``') + '`';
 
 export async function checksum(url: string, db: string, table: string): Promise<string> {
   const rows = await query<{ Checksum: string | null }>(url, `CHECKSUM TABLE ${q(db)}.${q(table)} EXTENDED`);
@@ -121,6 +122,44 @@ export function startCli(args: string[], env: Record<string, string> = {}): { ch
 
 export async function runCli(args: string[], env: Record<string, string> = {}): Promise<CliResult> {
   return startCli(args, env).done;
+}
+
+/** Runs the CLI, killing it if it has not finished after `ms` (a hung copy fails the test instead of CI). */
+export async function runCliWithTimeout(args: string[], ms = 10 * 60_000, env: Record<string, string> = {}): Promise<CliResult> {
+  const { child, done } = startCli(args, env);
+  const timer = setTimeout(() => child.kill('SIGKILL'), ms);
+  try {
+    return await done;
+  } finally {
+    clearTimeout(timer);
+  }
+}
+
+/** Exit status and the tails of both streams, for assertion messages. */
+export function describeRun(r: CliResult): string {
+  return `exit code ${r.code} signal ${r.signal}\n--- stdout ---\n${r.stdout.slice(-6000)}\n--- stderr ---\n${r.stderr.slice(-6000)}`;
+}
+
+/** How two sorted row dumps differ (as multisets), readable in a failure message; null when equal. */
+export function dumpDiff(src: string[], sink: string[]): string | null {
+  const count = new Map<string, number>();
+  for (const r of src) count.set(r, (count.get(r) ?? 0) + 1);
+  const extra: string[] = [];
+  for (const r of sink) {
+    const n = count.get(r);
+    if (n) count.set(r, n - 1);
+    else extra.push(r);
+  }
+  const missing: string[] = [];
+  for (const [r, n] of count) for (let i = 0; i < n; i++) missing.push(r);
+  if (!missing.length && !extra.length) return null;
+  const cut = (s: string): string => (s.length > 300 ? `${s.slice(0, 300)}…(${s.length} chars)` : s);
+  return (
+    `source ${src.length} rows, sink ${sink.length} rows; ${missing.length} source rows missing/different, ${extra.length} unexpected sink rows\n` +
+    missing.slice(0, 3).map((r) => `    source only: ${cut(r)}`).join('\n') +
+    '\n' +
+    extra.slice(0, 3).map((r) => `    sink only:   ${cut(r)}`).join('\n')
+  );
 }
 
 /** A unique database-name prefix per test, so tests sharing the servers never collide. */

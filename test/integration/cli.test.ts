@@ -6,15 +6,10 @@ import assert from 'node:assert/strict';
 import { existsSync, rmSync, writeFileSync } from 'node:fs';
 import { createServer } from 'node:net';
 import { join } from 'node:path';
-import { exec, query, runCli, sinkUrl, sourceUrl, startCli, tempDir, uniqueName, writeJob, type CliResult } from '../helpers/db.js';
+import { describeRun, exec, q, query, runCli, sinkUrl, sourceUrl, startCli, tempDir, uniqueName, writeJob, type CliResult } from '../helpers/db.js';
 
-const q = (s: string): string => '`' + s.replace(/`/g, '``') + '`';
 const sleep = (ms: number): Promise<void> => new Promise((r) => setTimeout(r, ms));
 const STACK = /^\s+at /m;
-
-function describeRun(r: CliResult): string {
-  return `exit code ${r.code} signal ${r.signal}\n--- stdout ---\n${r.stdout.slice(-4000)}\n--- stderr ---\n${r.stderr.slice(-4000)}`;
-}
 
 /** Waits until `pred` holds for the accumulated output, or fails after `ms`. */
 async function waitFor(what: string, pred: () => boolean, ms = 30_000): Promise<void> {

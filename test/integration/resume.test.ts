@@ -18,10 +18,12 @@ import {
   tempDir,
   uniqueName,
   writeJob,
+  q,
+  describeRun,
+  runCliWithTimeout,
   type CliResult,
 } from '../helpers/db.js';
 
-const q = (s: string): string => '`' + s.replace(/`/g, '``') + '`';
 const RUN_TIMEOUT_MS = 120_000;
 const sleep = (ms: number): Promise<void> => new Promise((r) => setTimeout(r, ms));
 
@@ -59,19 +61,7 @@ function makeJob(name: string, srcDb: string, sinkDb: string, snapshot: Record<s
   };
 }
 
-function describeRun(r: CliResult): string {
-  return `exit code ${r.code} signal ${r.signal}\n--- stdout ---\n${r.stdout.slice(-4000)}\n--- stderr ---\n${r.stderr.slice(-4000)}`;
-}
-
-async function runToEnd(args: string[]): Promise<CliResult> {
-  const { child, done } = startCli(args);
-  const timer = setTimeout(() => child.kill('SIGKILL'), RUN_TIMEOUT_MS);
-  try {
-    return await done;
-  } finally {
-    clearTimeout(timer);
-  }
-}
+const runToEnd = (args: string[]): Promise<CliResult> => runCliWithTimeout(args, RUN_TIMEOUT_MS);
 
 interface Peek {
   pid: number | null;
