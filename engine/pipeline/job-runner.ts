@@ -10,6 +10,8 @@ import type { LogLevel, StateStore } from '../state/store.js';
 import { CopyRunner, StopRequested } from './copy-runner.js';
 import { createLogger, type Logger } from './logger.js';
 import { CopyMetrics } from './metrics.js';
+import { readBinlogStatus } from '../source/mysql/binlog-status.js';
+import { formatPosition } from '../../shared/positions.js';
 import { Throttle } from './throttle.js';
 import { alive } from './job-status.js';
 import { planTables, planViews } from './table-plan.js';
@@ -81,6 +83,7 @@ export async function runJob(o: RunJobOptions): Promise<RunOutcome> {
     }
 
     store.setJob(job.id, { phase: 'copying' });
+    await recordCopyStart(store, job.id, src, log);
     const total = tables.reduce((n, t) => n + t.source.estimatedRows, 0);
     log.info(`copying ${tables.length} table(s), about ${total.toLocaleString('en-US')} rows, with ${cfg.snapshot.parallelism} worker(s)`);
     metrics.start();
@@ -143,5 +146,20 @@ export async function runJob(o: RunJobOptions): Promise<RunOutcome> {
     metrics.stop();
     await src?.end().catch(() => undefined);
     await sink?.close();
+  }
+}
+
+/**
+ * Records where the source's binlog stood when the copy first started (kept across resumes): the
+ * position streaming will start from. A source without a binlog copies fine; it is only noted.
+ */
+async function recordCopyStart(store: StateStore, jobId: number, src: Connection, log: Logger): Promise<void> {
+  if (store.jobById(jobId)?.copy_start_position) return;
+  try {
+    const status = await readBinlogStatus(src);
+    store.setJob(jobId, { copy_start_position: JSON.stringify(status) });
+    log.info(`copy started at source binlog position ${formatPosition(status.file)}${status.gtid ? ` (GTID ${formatPosition(status.gtid)})` : ''}`);
+  } catch (e) {
+    log.info(`source binlog position not recorded: ${(e as Error).message}`);
   }
 }

@@ -1,5 +1,7 @@
 // A job's status as the CLI and the UI show it, read from the state file.
 import type { JobRow, StateStore } from '../state/store.js';
+import type { BinlogStatus } from '../source/mysql/binlog-status.js';
+import { formatPosition } from '../../shared/positions.js';
 
 export interface TableStatus {
   source: string;
@@ -26,6 +28,8 @@ export interface JobStatus {
   estimatedRows: number;
   rowsPerSecond: number;
   bytesPerSecond: number;
+  /** The source binlog position when the copy started: "file:pos" and GTID, if the source has a binlog. */
+  copyStartPosition: { file: string; gtid: string | null } | null;
   tables: TableStatus[];
 }
 
@@ -84,6 +88,13 @@ export function jobStatus(store: StateStore, job: JobRow): JobStatus {
     estimatedRows: tables.reduce((n, t) => n + t.estimatedRows, 0),
     rowsPerSecond: total.r,
     bytesPerSecond: total.b,
+    copyStartPosition: startPosition(job.copy_start_position),
     tables,
   };
+}
+
+function startPosition(json: string | null): JobStatus['copyStartPosition'] {
+  if (!json) return null;
+  const s = JSON.parse(json) as BinlogStatus;
+  return { file: formatPosition(s.file), gtid: s.gtid ? formatPosition(s.gtid) : null };
 }

@@ -67,4 +67,8 @@ export const MIGRATIONS: string[] = [
   );
   CREATE INDEX metric_samples_job ON metric_samples (job_id, table_id, ts);
   `,
+  `
+  -- The source's binlog position when the copy started (JSON BinlogStatus); streaming starts from here.
+  ALTER TABLE jobs ADD COLUMN copy_start_position TEXT;
+  `,
 ];

@@ -20,6 +20,7 @@ export interface JobRow {
   updated_at: number;
   started_at: number | null;
   finished_at: number | null;
+  copy_start_position: string | null;
 }
 
 export interface TableRow {
@@ -143,11 +144,18 @@ export class StateStore {
     return this.db.prepare('SELECT * FROM jobs WHERE name = ?').get(name) as JobRow | undefined;
   }
 
+  jobById(id: number): JobRow | undefined {
+    return this.db.prepare('SELECT * FROM jobs WHERE id = ?').get(id) as JobRow | undefined;
+  }
+
   jobs(): JobRow[] {
     return this.db.prepare('SELECT * FROM jobs ORDER BY updated_at DESC').all() as JobRow[];
   }
 
-  setJob(id: number, fields: Partial<Pick<JobRow, 'phase' | 'state' | 'error' | 'pid' | 'started_at' | 'finished_at'>>): void {
+  setJob(
+    id: number,
+    fields: Partial<Pick<JobRow, 'phase' | 'state' | 'error' | 'pid' | 'started_at' | 'finished_at' | 'copy_start_position'>>,
+  ): void {
     const keys = Object.keys(fields);
     if (!keys.length) return;
     const sets = keys.map((k) => `${k} = @${k}`).join(', ');
@@ -157,7 +165,7 @@ export class StateStore {
   /** Forgets a job's tables and chunks, so the next run copies from scratch. */
   resetJob(id: number): void {
     this.db.prepare('DELETE FROM job_tables WHERE job_id = ?').run(id);
-    this.setJob(id, { phase: 'pending', state: 'idle', error: null, started_at: null, finished_at: null });
+    this.setJob(id, { phase: 'pending', state: 'idle', error: null, started_at: null, finished_at: null, copy_start_position: null });
   }
 
   // ---- tables

@@ -10,6 +10,8 @@ function render(s: JobStatus): string {
     `${s.name}: ${s.state}, phase ${s.phase} — ${n(s.rowsCopied)} / ~${n(s.estimatedRows)} rows (${pct.toFixed(1)}%)` +
       (s.state === 'running' ? `, ${n(s.rowsPerSecond)} rows/s` : ''),
   ];
+  if (s.copyStartPosition)
+    out.push(`  copy started at source binlog ${s.copyStartPosition.file}${s.copyStartPosition.gtid ? ` (GTID ${s.copyStartPosition.gtid})` : ''}`);
   if (s.error) out.push(`  error: ${s.error.replace(/\n/g, '\n  ')}`);
   const rows = s.tables.map((t) => [
     t.source === t.sink ? t.source : `${t.source} → ${t.sink}`,
