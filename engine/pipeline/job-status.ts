@@ -13,6 +13,8 @@ export interface TableStatus {
   chunksTotal: number;
   chunksTotalExact: boolean;
   rowsPerSecond: number;
+  /** Seconds until the table is copied at its current rate; null when not copying or unknown. */
+  etaSeconds: number | null;
   error: string | null;
 }
 
@@ -28,6 +30,8 @@ export interface JobStatus {
   estimatedRows: number;
   rowsPerSecond: number;
   bytesPerSecond: number;
+  /** Seconds until every table is copied at the current rate; null when not copying or unknown. */
+  etaSeconds: number | null;
   /** The source binlog position when the copy started: "file:pos" and GTID, if the source has a binlog. */
   copyStartPosition: { file: string; gtid: string | null } | null;
   tables: TableStatus[];
@@ -61,6 +65,7 @@ export function jobStatus(store: StateStore, job: JobRow): JobStatus {
   const tables = store.tables(job.id).map((t): TableStatus => {
     const est = Math.max(t.estimated_rows, t.rows_copied);
     const keyless = t.key_columns === '[]';
+    const r = t.state === 'copying' ? rate(t.id).r : 0;
     const exact = t.planned_all === 1 || keyless; // a table without a key is always one chunk
     return {
       source: `${t.src_db}.${t.src_table}`,
@@ -71,7 +76,8 @@ export function jobStatus(store: StateStore, job: JobRow): JobStatus {
       chunksDone: t.chunks_done,
       chunksTotal: keyless ? 1 : exact ? t.chunks_planned : Math.max(t.chunks_planned, Math.ceil(est / chunkRows), 1),
       chunksTotalExact: exact,
-      rowsPerSecond: rate(t.id).r,
+      rowsPerSecond: r,
+      etaSeconds: eta(est - t.rows_copied, r),
       error: t.error,
     };
   });
@@ -88,6 +94,7 @@ export function jobStatus(store: StateStore, job: JobRow): JobStatus {
     estimatedRows: tables.reduce((n, t) => n + t.estimatedRows, 0),
     rowsPerSecond: total.r,
     bytesPerSecond: total.b,
+    etaSeconds: eta(tables.reduce((n, t) => n + Math.max(0, t.estimatedRows - t.rowsCopied), 0), total.r),
     copyStartPosition: startPosition(job.copy_start_position),
     tables,
   };
@@ -97,4 +104,8 @@ function startPosition(json: string | null): JobStatus['copyStartPosition'] {
   if (!json) return null;
   const s = JSON.parse(json) as BinlogStatus;
   return { file: formatPosition(s.file), gtid: s.gtid ? formatPosition(s.gtid) : null };
+}
+
+function eta(remainingRows: number, rowsPerSecond: number): number | null {
+  return rowsPerSecond > 0 && remainingRows > 0 ? Math.ceil(remainingRows / rowsPerSecond) : null;
 }
