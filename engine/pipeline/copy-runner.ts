@@ -176,12 +176,12 @@ export class CopyRunner {
         if (this.stopping()) throw new StopRequested();
         batch.add(row);
         if (batch.bytes >= this.o.batchBytes) return this.o.throttle.admit(batch.rows).then(flush);
-      });
+      }, this.o.signal);
       if (batch.rows) await this.o.throttle.admit(batch.rows).then(flush);
       await inflight;
     } catch (e) {
       await inflight.catch(() => undefined);
-      if (e instanceof StopRequested) throw e;
+      if (e instanceof StopRequested || this.o.signal.aborted) throw new StopRequested();
       rt.failed = true;
       const msg = e instanceof CutoverError ? e.message : `Copying ${rt.name} failed: ${(e as Error).message}`;
       this.o.store.setTable(t.stateId, { state: 'failed', error: msg });

@@ -32,10 +32,19 @@ export function valueKind(c: Pick<ColumnInfo, 'dataType'>): ValueKind {
   return 'opaque'; // geometry types, vector, anything newer: bytes as hex
 }
 
+/**
+ * Character sets the driver cannot name an encoding for (it fails on their column metadata even when
+ * the bytes are taken raw): such columns are selected as binary, which sends the very same bytes.
+ */
+const DRIVER_UNKNOWN_CHARSETS = new Set(['dec8', 'hp8', 'swe7', 'keybcs2', 'geostd8', 'eucjpms', 'armscii8']);
+
 /** The select expression for a column on the source. */
 export function selectExpr(c: ColumnInfo): string {
   const q = quoteId(c.name);
-  return valueKind(c) === 'float' ? `(${q} + 0E0)` : q;
+  const kind = valueKind(c);
+  if (kind === 'float') return `(${q} + 0E0)`;
+  if ((kind === 'text' || kind === 'enum') && c.charset && DRIVER_UNKNOWN_CHARSETS.has(c.charset)) return `CAST(${q} AS BINARY)`;
+  return q;
 }
 
 /**
@@ -93,14 +102,19 @@ export function keyRenderer(c: ColumnInfo): Render {
     const coll = ` COLLATE ${c.collation}`;
     return (v) => (v === null ? 'NULL' : `${intro}X'${bytesToHex(v)}'${coll}`);
   }
-  if (kind === 'enum') return (v) => (v === null ? 'NULL' : v); // selected as its index number
+  if (kind === 'enum' || kind === 'bit') return (v) => (v === null ? 'NULL' : v); // selected as a number (keySelectExpr)
   if (kind === 'binary') return (v) => (v === null ? 'NULL' : "X'" + bytesToHex(v) + "'");
   return valueRenderer(c);
 }
 
-/** The select expression for a key column when reading a chunk boundary. ENUM/SET keys order by index number. */
+/**
+ * The select expression for a key column when reading a chunk boundary. ENUM/SET keys order by index
+ * number, and BIT keys compare as numbers (a hex literal would compare as a binary string): both are
+ * read and compared as unsigned integers.
+ */
 export function keySelectExpr(c: ColumnInfo): string {
-  return valueKind(c) === 'enum' ? `(${quoteId(c.name)} + 0)` : selectExpr(c);
+  const k = valueKind(c);
+  return k === 'enum' || k === 'bit' ? `CAST(${quoteId(c.name)} AS UNSIGNED)` : selectExpr(c);
 }
 
 /** Key-boundary values travel through SQLite as JSON: base64 per column, null for NULL. */

@@ -10,7 +10,7 @@ const c = (name: string, dataType: string): ColumnInfo => ({ name, dataType, col
 const cols = [c('id', 'int'), c('select', 'varchar')];
 const table = (keyed: boolean): CopyTable => ({
   stateId: 1,
-  source: { db: 's', table: 't', columns: cols, chunkKey: keyed ? ['id'] : [], chunkKeyName: keyed ? 'PRIMARY' : null, engine: 'InnoDB', estimatedRows: 0, dataBytes: 0, createSql: '' },
+  source: { db: 's', table: 't', columns: cols, chunkKey: keyed ? ['id'] : [], chunkKeyName: keyed ? 'PRIMARY' : null, engine: 'InnoDB', estimatedRows: 0, dataBytes: 0, createSql: '', systemVersioned: false },
   sink: { db: 'd', table: 't' },
   columns: cols,
   keyColumns: keyed ? [cols[0]!] : [],

@@ -65,7 +65,7 @@ export class MysqlSink implements Sink {
   }
 
   private async exists(ref: TableRef): Promise<boolean> {
-    const rows = await queryRows(this.admin, 'SELECT 1 FROM information_schema.TABLES WHERE TABLE_SCHEMA = ? AND TABLE_NAME = ?', [
+    const rows = await queryRows(this.admin, 'SELECT 1 FROM information_schema.TABLES WHERE TABLE_SCHEMA = CAST(? AS BINARY) AND TABLE_NAME = CAST(? AS BINARY)', [
       ref.db,
       ref.table,
     ]);

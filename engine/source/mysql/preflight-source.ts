@@ -229,13 +229,17 @@ export async function checkSource(s: Side, items: CheckItem[], opts: SourceCheck
   await guarded(items, { id: 'source.tables.keys', side: 'source', title: 'Primary keys' }, async () => {
     const rows = await queryRows<{ db: string; tbl: string; idx: string; nullable: string | number }>(
       conn,
-      `SELECT s.TABLE_SCHEMA AS db, s.TABLE_NAME AS tbl, s.INDEX_NAME AS idx,
-              SUM(c.COLUMN_NAME IS NULL OR c.IS_NULLABLE <> 'NO') AS nullable
+      // A key the copy can chunk by: unique, every column NOT NULL, whole (no prefix) and not generated
+      // (the same rule as schema-reader's pickChunkKey). Names compare as bytes: tables may differ by case only.
+      `SELECT MIN(s.TABLE_SCHEMA) AS db, MIN(s.TABLE_NAME) AS tbl, s.INDEX_NAME AS idx,
+              SUM(c.COLUMN_NAME IS NULL OR c.IS_NULLABLE <> 'NO' OR s.SUB_PART IS NOT NULL OR c.EXTRA LIKE '%GENERATED%'
+                  OR c.EXTRA LIKE '%PERSISTENT%') AS nullable
          FROM information_schema.STATISTICS s
          LEFT JOIN information_schema.COLUMNS c
-           ON c.TABLE_SCHEMA = s.TABLE_SCHEMA AND c.TABLE_NAME = s.TABLE_NAME AND c.COLUMN_NAME = s.COLUMN_NAME
+           ON CAST(c.TABLE_SCHEMA AS BINARY) = CAST(s.TABLE_SCHEMA AS BINARY) AND CAST(c.TABLE_NAME AS BINARY) = CAST(s.TABLE_NAME AS BINARY)
+              AND c.COLUMN_NAME = s.COLUMN_NAME
         WHERE s.NON_UNIQUE = 0 AND s.TABLE_SCHEMA IN (?)
-        GROUP BY s.TABLE_SCHEMA, s.TABLE_NAME, s.INDEX_NAME`,
+        GROUP BY CAST(s.TABLE_SCHEMA AS BINARY), CAST(s.TABLE_NAME AS BINARY), s.INDEX_NAME`,
       [databases],
     );
     const keyed = new Set(rows.filter((r) => Number(r.nullable) === 0).map((r) => key(String(r.db), String(r.tbl))));

@@ -23,6 +23,8 @@ export interface TableInfo extends TableRef {
   estimatedRows: number;
   dataBytes: number;
   createSql: string;
+  /** MariaDB system-versioned table: only its current rows are readable by SELECT, and copied. */
+  systemVersioned: boolean;
 }
 
 interface ColumnRow {
@@ -49,7 +51,7 @@ export async function listBaseTables(conn: Connection): Promise<TableRef[]> {
   const rows = await queryRows<{ db: string; t: string }>(
     conn,
     `SELECT TABLE_SCHEMA AS db, TABLE_NAME AS t FROM information_schema.TABLES
-     WHERE TABLE_TYPE = 'BASE TABLE' AND TABLE_SCHEMA NOT IN ('mysql','information_schema','performance_schema','sys')
+     WHERE TABLE_TYPE IN ('BASE TABLE', 'SYSTEM VERSIONED') AND TABLE_SCHEMA NOT IN ('mysql','information_schema','performance_schema','sys')
      ORDER BY TABLE_SCHEMA, TABLE_NAME`,
   );
   return rows.map((r) => ({ db: String(r.db), table: String(r.t) }));
@@ -68,18 +70,18 @@ export async function readTable(conn: Connection, ref: TableRef): Promise<TableI
   const cols = await queryRows<ColumnRow>(
     conn,
     `SELECT TABLE_NAME, COLUMN_NAME, DATA_TYPE, COLUMN_TYPE, CHARACTER_SET_NAME, COLLATION_NAME, IS_NULLABLE, EXTRA
-     FROM information_schema.COLUMNS WHERE TABLE_SCHEMA = ? AND TABLE_NAME = ? ORDER BY ORDINAL_POSITION`,
+     FROM information_schema.COLUMNS WHERE TABLE_SCHEMA = CAST(? AS BINARY) AND TABLE_NAME = CAST(? AS BINARY) ORDER BY ORDINAL_POSITION`,
     [ref.db, ref.table],
   );
   const idx = await queryRows<IndexRow>(
     conn,
     `SELECT TABLE_NAME, INDEX_NAME, NON_UNIQUE, COLUMN_NAME, SUB_PART, NULLABLE
-     FROM information_schema.STATISTICS WHERE TABLE_SCHEMA = ? AND TABLE_NAME = ? ORDER BY INDEX_NAME = 'PRIMARY' DESC, INDEX_NAME, SEQ_IN_INDEX`,
+     FROM information_schema.STATISTICS WHERE TABLE_SCHEMA = CAST(? AS BINARY) AND TABLE_NAME = CAST(? AS BINARY) ORDER BY INDEX_NAME = 'PRIMARY' DESC, INDEX_NAME, SEQ_IN_INDEX`,
     [ref.db, ref.table],
   );
   const meta = await queryRows<{ ENGINE: string | null; TABLE_ROWS: number | string | null; DATA_LENGTH: number | string | null }>(
     conn,
-    `SELECT ENGINE, TABLE_ROWS, DATA_LENGTH FROM information_schema.TABLES WHERE TABLE_SCHEMA = ? AND TABLE_NAME = ?`,
+    `SELECT ENGINE, TABLE_ROWS, DATA_LENGTH FROM information_schema.TABLES WHERE TABLE_SCHEMA = CAST(? AS BINARY) AND TABLE_NAME = CAST(? AS BINARY)`,
     [ref.db, ref.table],
   );
   const [createRow] = await queryRows<Record<string, string>>(conn, `SHOW CREATE TABLE ${quoteTable(ref)}`);
@@ -102,6 +104,7 @@ export async function readTable(conn: Connection, ref: TableRef): Promise<TableI
     estimatedRows: Number(meta[0]?.TABLE_ROWS ?? 0),
     dataBytes: Number(meta[0]?.DATA_LENGTH ?? 0),
     createSql: String(createRow?.['Create Table'] ?? ''),
+    systemVersioned: /\bWITH SYSTEM VERSIONING\b/.test(String(createRow?.['Create Table'] ?? '')),
   };
 }
 

@@ -76,13 +76,25 @@ export async function streamChunk(
   lower: RawRow | null,
   upper: RawRow | null,
   onRow: (row: RawRow) => Promise<void> | void,
+  signal?: AbortSignal,
 ): Promise<void> {
   const raw = (conn as unknown as { connection: CallbackConnection }).connection;
   const stream = raw
     .query({ sql: chunkSelectSql(t, lower, upper), rowsAsArray: true, typeCast: rawTypeCast as never })
     .stream({ highWaterMark: 256 });
-  for await (const row of stream as AsyncIterable<RawRow>) {
-    const p = onRow(row);
-    if (p) await p;
+  // mysql2 reports some failures (a lost connection, a value it cannot parse) on the connection, not
+  // on the query's stream, which would then never end: end the stream with that error instead.
+  const fail = (e: Error): void => void stream.destroy(e);
+  const abort = (): void => void stream.destroy(new Error('stop requested'));
+  raw.once('error', fail);
+  signal?.addEventListener('abort', abort, { once: true });
+  try {
+    for await (const row of stream as AsyncIterable<RawRow>) {
+      const p = onRow(row);
+      if (p) await p;
+    }
+  } finally {
+    raw.off('error', fail);
+    signal?.removeEventListener('abort', abort);
   }
 }

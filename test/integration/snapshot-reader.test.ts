@@ -1,0 +1,79 @@
+// The chunk reader never hangs: a failure the driver reports on the connection ends the chunk with an
+// error, and a stop request ends it at once. Columns in charsets the driver cannot name still copy.
+import { after, before, test } from 'node:test';
+import assert from 'node:assert/strict';
+import { parseMysqlUrl } from '../../engine/source/mysql/connection.js';
+import { readTable } from '../../engine/source/mysql/schema-reader.js';
+import { openDataConnection, streamChunk } from '../../engine/source/mysql/snapshot-reader.js';
+import type { CopyTable } from '../../engine/sink/sink.js';
+import { exec, sourceUrl, uniqueName } from '../helpers/db.js';
+
+const db = uniqueName('reader');
+
+before(async () => {
+  await exec(
+    sourceUrl(),
+    `CREATE DATABASE ${db}; USE ${db};
+     CREATE TABLE t (id INT PRIMARY KEY, v VARCHAR(10) CHARACTER SET dec8, w VARCHAR(10) CHARACTER SET swe7);
+     INSERT INTO t VALUES (1, 'abc', 'x'), (2, NULL, 'y');
+     CREATE TABLE big (id INT PRIMARY KEY, v CHAR(100)); INSERT INTO big SELECT seq, 'x' FROM seq_1_to_50000;`,
+  );
+});
+
+after(async () => exec(sourceUrl(), `DROP DATABASE IF EXISTS ${db}`));
+
+async function table(name: string): Promise<CopyTable> {
+  const conn = await openDataConnection(parseMysqlUrl(sourceUrl()));
+  try {
+    const info = await readTable(conn, { db, table: name });
+    return { stateId: 1, source: info, sink: { db, table: name }, columns: info.columns, keyColumns: info.columns.slice(0, 1) };
+  } finally {
+    await conn.end();
+  }
+}
+
+test('columns in charsets the driver has no encoding for are read as their bytes', async () => {
+  const t = await table('t');
+  const conn = await openDataConnection(parseMysqlUrl(sourceUrl()));
+  const rows: unknown[] = [];
+  try {
+    await streamChunk(conn, t, null, null, (r) => void rows.push(r));
+  } finally {
+    await conn.end();
+  }
+  assert.deepEqual(rows, [
+    ['1', 'abc', 'x'],
+    ['2', null, 'y'],
+  ]);
+});
+
+test('a failure reported on the connection ends the chunk with that error instead of hanging', async () => {
+  const t = await table('t');
+  // Pretend the dec8 column is latin1, so it is selected as is and the driver fails on its metadata.
+  const plain: CopyTable = { ...t, columns: t.columns.map((c) => ({ ...c, charset: 'latin1' })) };
+  const conn = await openDataConnection(parseMysqlUrl(sourceUrl()));
+  try {
+    await assert.rejects(streamChunk(conn, plain, null, null, () => undefined), /Encoding not recognized/);
+  } finally {
+    conn.destroy();
+  }
+});
+
+test('a stop request ends a chunk that is waiting on a slow consumer', async () => {
+  const t = await table('big');
+  const conn = await openDataConnection(parseMysqlUrl(sourceUrl()));
+  const ac = new AbortController();
+  let rows = 0;
+  try {
+    await assert.rejects(
+      streamChunk(conn, t, null, null, async () => {
+        if (++rows === 10) ac.abort();
+        await new Promise((r) => setTimeout(r, 5));
+      }, ac.signal),
+      /stop requested/,
+    );
+    assert.ok(rows < 50000, `read ${rows} rows after the stop`);
+  } finally {
+    conn.destroy();
+  }
+});
