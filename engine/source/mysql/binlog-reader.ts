@@ -1,0 +1,378 @@
+// Reads row changes and DDL from a MySQL/MariaDB binlog (@vlasky/zongji), with every value converted to
+// exactly the RawValue the snapshot's SELECT returns for the same row and column (binlog-values.ts), so
+// a change can be applied with the same renderers as the copy.
+//
+// Requirements (checked on open): binlog_format=ROW, binlog_row_image=FULL, and on MariaDB/MySQL 8
+// binlog_row_metadata=FULL (column names, charsets and ENUM/SET labels then come from each TableMap).
+// Transactions are delivered whole, after their commit; `end` is the position right after the commit
+// event, the only safe place to resume from (a position inside a transaction would replay it without its
+// GTID). Backpressure: the binlog connection is paused while more than `highWater` row changes wait.
+import ZongJi from '@vlasky/zongji';
+import type { AnyBinlogEvent, TableMapEvent, ZongJiOptions } from '@vlasky/zongji';
+import type { FilePosition } from '../../../shared/positions.js';
+import { CutoverError } from '../../../shared/errors.js';
+import type { RawRow } from '../../sink/sink.js';
+import { connect, parseMysqlUrl, queryRows, type Connection } from './connection.js';
+import { BinlogType, converterFor, type ColumnHint, type ValueConverter } from './binlog-values.js';
+
+export interface RowChange {
+  db: string;
+  table: string;
+  type: 'insert' | 'update' | 'delete';
+  /** Old row (update, delete), values in `columns` order. */
+  before: RawRow | null;
+  /** New row (insert, update). */
+  after: RawRow | null;
+  /** Every column of the row image in table order, generated columns included (the copy skips those). */
+  columns: string[];
+}
+
+export interface BinlogTransaction {
+  kind: 'transaction';
+  /** Row changes of the included tables, in binlog order; empty when the transaction touched none. */
+  changes: RowChange[];
+  gtid: string | null;
+  /** The position after the commit event: resume from here. */
+  end: FilePosition;
+  /** Commit event time, unix seconds. */
+  timestamp: number;
+}
+
+export interface DdlEvent {
+  kind: 'ddl';
+  /** The statement's default database (may be '' when none was selected). */
+  db: string;
+  sql: string;
+  end: FilePosition;
+  gtid: string | null;
+  timestamp: number;
+}
+
+export type BinlogItem = BinlogTransaction | DdlEvent;
+
+export interface BinlogReaderOptions {
+  /** Unique among the source's replicas. */
+  serverId: number;
+  /** Which tables' row changes to decode; others are skipped inside zongji (not decoded). */
+  include: (db: string, table: string) => boolean;
+  /** Buffered row changes above which the binlog connection is paused (default 10,000). */
+  highWater?: number;
+}
+
+interface TableState {
+  db: string;
+  table: string;
+  columns: string[];
+  convert: ValueConverter[];
+}
+
+interface OpenGroup {
+  gtid: string | null;
+  changes: RowChange[];
+}
+
+/** zongji internals the reader relies on (pinned version 0.9.0, see FINDINGS.md). */
+interface ZongJiInternals {
+  tableMap: Record<number, { columns: { name: string; type: number; charset: string | null }[]; columnSchemas: Record<string, unknown>[] }>;
+  connection: { pause(): void; resume(): void } | null;
+  _skipSchema(db: string, table: string): boolean;
+}
+
+const HINT_SQL = `SELECT COLUMN_NAME AS name, DATA_TYPE AS dataType, COLUMN_TYPE AS columnType, EXTRA AS extra
+  FROM information_schema.COLUMNS WHERE TABLE_SCHEMA = CAST(? AS BINARY) AND TABLE_NAME = CAST(? AS BINARY)`;
+
+export class BinlogReader {
+  private readonly queue: BinlogItem[] = [];
+  private queuedChanges = 0;
+  private readonly pauses = new Set<'backpressure' | 'schema'>();
+  private waiter: (() => void) | null = null;
+  private error: Error | null = null;
+  private closed = false;
+  private file: string;
+  private group: OpenGroup | null = null;
+  private readonly tables = new Map<number, TableState>();
+  private readonly hints = new Map<string, Map<string, ColumnHint>>();
+  private readonly highWater: number;
+
+  private constructor(
+    private readonly zongji: ZongJi,
+    private readonly meta: Connection,
+    private readonly opts: BinlogReaderOptions,
+    startFile: string,
+  ) {
+    this.file = startFile;
+    this.highWater = opts.highWater ?? 10_000;
+  }
+
+  static async open(url: string, start: FilePosition | { gtid: string }, opts: BinlogReaderOptions): Promise<BinlogReader> {
+    const addr = parseMysqlUrl(url);
+    const meta = await connect(addr);
+    try {
+      await checkSettings(meta);
+    } catch (e) {
+      await meta.end();
+      throw e;
+    }
+    const zongji = new ZongJi({
+      host: addr.host,
+      port: addr.port,
+      user: addr.user,
+      password: addr.password,
+      socketPath: addr.socketPath,
+      dateStrings: true, // DATE/DATETIME/TIMESTAMP as the server's text, microseconds and zero dates kept
+      timezone: '+00:00', // TIMESTAMP in UTC, as the copy's session reads it
+      jsonStrings: true,
+    });
+    const reader = new BinlogReader(zongji, meta, opts, 'file' in start ? start.file : '');
+    (zongji as unknown as ZongJiInternals)._skipSchema = (db, table) => !opts.include(db, table);
+    zongji.on('binlog', (ev: AnyBinlogEvent) => {
+      try {
+        reader.onEvent(ev);
+      } catch (e) {
+        reader.fail(e as Error);
+      }
+    });
+    await new Promise<void>((resolve, reject) => {
+      zongji.once('ready', resolve);
+      zongji.on('error', (e: Error) => {
+        reject(e);
+        reader.fail(e);
+      });
+      const common: ZongJiOptions = { serverId: opts.serverId };
+      zongji.start('gtid' in start ? { ...common, gtidSet: start.gtid } : { ...common, filename: start.file, position: start.pos });
+    }).catch(async (e) => {
+      await reader.close();
+      throw e;
+    });
+    return reader;
+  }
+
+  /** The next transaction or DDL, in binlog order; null once closed. Waits for the source otherwise. */
+  async next(): Promise<BinlogItem | null> {
+    for (;;) {
+      const item = this.queue.shift();
+      if (item) {
+        if (item.kind === 'transaction') this.queuedChanges -= item.changes.length;
+        if (this.pauses.has('backpressure') && this.queuedChanges + this.queue.length <= this.highWater / 2) this.unpause('backpressure');
+        return item;
+      }
+      if (this.error) throw this.error;
+      if (this.closed) return null;
+      await new Promise<void>((resolve) => (this.waiter = resolve));
+    }
+  }
+
+  async *[Symbol.asyncIterator](): AsyncGenerator<BinlogItem> {
+    for (let item = await this.next(); item; item = await this.next()) yield item;
+  }
+
+  async close(): Promise<void> {
+    if (this.closed) return;
+    this.closed = true;
+    this.wake();
+    await new Promise<void>((resolve) => {
+      this.zongji.once('stopped', () => resolve());
+      this.zongji.stop();
+    });
+    await this.meta.end().catch(() => undefined);
+  }
+
+  private fail(e: Error): void {
+    if (!this.error) this.error = e;
+    this.wake();
+  }
+
+  private wake(): void {
+    const w = this.waiter;
+    this.waiter = null;
+    w?.();
+  }
+
+  private pause(reason: 'backpressure' | 'schema'): void {
+    if (this.pauses.size === 0) (this.zongji as unknown as ZongJiInternals).connection?.pause();
+    this.pauses.add(reason);
+  }
+
+  private unpause(reason: 'backpressure' | 'schema'): void {
+    if (!this.pauses.delete(reason) || this.pauses.size > 0) return;
+    (this.zongji as unknown as ZongJiInternals).connection?.resume();
+  }
+
+  private push(item: BinlogItem): void {
+    const last = this.queue[this.queue.length - 1];
+    // A run of transactions that touched no included table needs only its last position.
+    if (item.kind === 'transaction' && !item.changes.length && last?.kind === 'transaction' && !last.changes.length && sameDomain(last.gtid, item.gtid)) {
+      this.queue[this.queue.length - 1] = item;
+      return;
+    }
+    this.queue.push(item);
+    if (item.kind === 'transaction') this.queuedChanges += item.changes.length;
+    if (this.queuedChanges + this.queue.length > this.highWater) this.pause('backpressure');
+    this.wake();
+  }
+
+  private onEvent(ev: AnyBinlogEvent): void {
+    switch (ev.getEventName()) {
+      case 'rotate':
+        this.file = (ev as { binlogName: string }).binlogName;
+        return;
+      case 'mariadbgtid':
+      case 'gtid':
+        this.group = { gtid: (ev as { gtid: string }).gtid, changes: [] };
+        return;
+      case 'tablemap':
+        this.onTableMap(ev as TableMapEvent);
+        return;
+      case 'writerows':
+      case 'updaterows':
+      case 'deleterows':
+        this.onRows(ev as unknown as RowsEventLike);
+        return;
+      case 'xid':
+        this.commit(ev.nextPosition, ev.timestamp);
+        return;
+      case 'query':
+        this.onQuery(ev as AnyBinlogEvent & { schema: string; query: string });
+        return;
+      case 'xaprepare':
+        throw new CutoverError('The binlog holds an XA transaction, which Cutover cannot stream yet.', 'Avoid XA transactions on the source during the migration.');
+      default:
+        return;
+    }
+  }
+
+  private commit(endPos: number, timestampMs: number): void {
+    const g = this.group ?? { gtid: null, changes: [] };
+    this.group = null;
+    this.push({ kind: 'transaction', changes: g.changes, gtid: g.gtid, end: { kind: 'file', file: this.file, pos: endPos }, timestamp: Math.floor(timestampMs / 1000) });
+  }
+
+  private onQuery(ev: { schema: string; query: string; nextPosition: number; timestamp: number }): void {
+    const sql = ev.query.trim();
+    const upper = sql.toUpperCase();
+    if (upper === 'BEGIN' || upper.startsWith('XA START') || upper.startsWith('XA END')) {
+      if (!this.group) this.group = { gtid: null, changes: [] };
+      return;
+    }
+    if (upper === 'COMMIT' || upper.startsWith('XA COMMIT')) return this.commit(ev.nextPosition, ev.timestamp);
+    if (upper === 'ROLLBACK') {
+      // a non-transactional table's changes are logged and then the statement is rolled back: they stay
+      return this.commit(ev.nextPosition, ev.timestamp);
+    }
+    if (/^(SAVEPOINT|ROLLBACK\s+TO)\b/.test(upper)) return;
+    const inTx = this.group !== null && this.group.changes.length > 0;
+    this.push({ kind: 'ddl', db: ev.schema, sql, end: { kind: 'file', file: this.file, pos: ev.nextPosition }, gtid: this.group?.gtid ?? null, timestamp: Math.floor(ev.timestamp / 1000) });
+    if (!inTx) this.group = null;
+    this.hints.clear(); // the schema may have changed
+  }
+
+  private onTableMap(ev: TableMapEvent): void {
+    const z = this.zongji as unknown as ZongJiInternals;
+    const t = z.tableMap[ev.tableId];
+    if (!t) return;
+    const enumSet = (ev as unknown as { _enumSetValues?: (Buffer[] | undefined)[] })._enumSetValues;
+    const labels: (string[] | null)[] = [];
+    // Synchronous, before the row events of this table are parsed: raw bytes for text, numbers for ENUM/SET.
+    t.columns.forEach((col, i) => {
+      if (col.charset != null) col.charset = 'binary'; // iconv-lite 'binary' = latin1: one code unit per byte
+      const s = t.columnSchemas[i]!;
+      const isEnumSet = col.type === BinlogType.ENUM || col.type === BinlogType.SET;
+      if (isEnumSet && !(s.ENUM_VALUES || s.SET_VALUES)) {
+        throw new CutoverError(`No ENUM/SET labels in the binlog for ${ev.schemaName}.${ev.tableName}.`, 'SET GLOBAL binlog_row_metadata = FULL');
+      }
+      if (s.ENUM_VALUES) s.ENUM_VALUES = (s.ENUM_VALUES as unknown[]).map((_, k) => k + 1);
+      if (s.SET_VALUES) s.SET_VALUES = (s.SET_VALUES as unknown[]).map((_, k) => k);
+      if (col.type === BinlogType.GEOMETRY) s.RAW_GEOMETRY = true; // patches/@vlasky+zongji+0.9.0.patch
+      labels.push(isEnumSet ? (enumSet?.[i] ?? []).map((b) => b.toString('latin1')) : null);
+    });
+    const build = (hints: Map<string, ColumnHint>): void => {
+      this.tables.set(ev.tableId, {
+        db: ev.schemaName,
+        table: ev.tableName,
+        columns: t.columns.map((c) => c.name),
+        convert: t.columns.map((c, i) => converterFor({ name: c.name, type: c.type, labels: labels[i]!, hint: hints.get(c.name) ?? null })),
+      });
+    };
+    const key = `${ev.schemaName}\0${ev.tableName}`;
+    const cached = this.hints.get(key);
+    if (cached) return build(cached);
+    // Column details the binlog lacks (UUID/INET, zerofill, DOUBLE(M,D)): read them before the rows are parsed.
+    this.pause('schema');
+    queryRows<{ name: string; dataType: string; columnType: string; extra: string }>(this.meta, HINT_SQL, [ev.schemaName, ev.tableName])
+      .then((rows) => {
+        const hints = new Map<string, ColumnHint>();
+        for (const r of rows) {
+          hints.set(String(r.name), {
+            dataType: String(r.dataType).toLowerCase(),
+            columnType: String(r.columnType).toLowerCase(),
+            generated: /GENERATED|PERSISTENT|VIRTUAL|STORED/i.test(String(r.extra)),
+          });
+        }
+        this.hints.set(key, hints);
+        build(hints);
+        this.unpause('schema');
+      })
+      .catch((e: Error) => this.fail(e));
+  }
+
+  private onRows(ev: RowsEventLike): void {
+    const t = this.tables.get(ev.tableId);
+    if (!t) throw new Error(`binlog row event for table id ${ev.tableId} without its TableMap`);
+    const n = t.columns.length;
+    for (const bm of [ev.columns_present_bitmap, ev.columns_present_bitmap2]) {
+      if (bm && !allPresent(bm, n)) {
+        throw new CutoverError(`A row image of ${t.db}.${t.table} lacks columns: the source does not log full rows.`, 'SET GLOBAL binlog_row_image = FULL');
+      }
+    }
+    const toRow = (r: Record<string, unknown>): RawRow => t.columns.map((c, i) => t.convert[i]!(r[c]));
+    if (!this.group) this.group = { gtid: null, changes: [] };
+    const changes = this.group.changes;
+    const base = { db: t.db, table: t.table, columns: t.columns };
+    const name = ev.getEventName();
+    for (const r of ev.rows) {
+      if (name === 'writerows') changes.push({ ...base, type: 'insert', before: null, after: toRow(r as Record<string, unknown>) });
+      else if (name === 'deleterows') changes.push({ ...base, type: 'delete', before: toRow(r as Record<string, unknown>), after: null });
+      else {
+        const u = r as { before: Record<string, unknown>; after: Record<string, unknown> };
+        changes.push({ ...base, type: 'update', before: toRow(u.before), after: toRow(u.after) });
+      }
+    }
+  }
+}
+
+interface RowsEventLike {
+  tableId: number;
+  rows: unknown[];
+  columns_present_bitmap?: Buffer;
+  columns_present_bitmap2?: Buffer;
+  getEventName(): string;
+}
+
+function allPresent(bitmap: Buffer, n: number): boolean {
+  for (let i = 0; i < n; i++) if (!(bitmap[i >> 3]! & (1 << (i & 7)))) return false;
+  return true;
+}
+
+/** MariaDB GTIDs of one replication domain ("0-1-5", "0-2-9"), or both absent / both MySQL. */
+function sameDomain(a: string | null, b: string | null): boolean {
+  if (a === null || b === null) return a === b;
+  const da = /^(\d+)-\d+-\d+$/.exec(a)?.[1];
+  const db = /^(\d+)-\d+-\d+$/.exec(b)?.[1];
+  return da !== undefined && da === db;
+}
+
+/** Row events are exact only with ROW format, FULL images and (for names, charsets, ENUM labels) FULL metadata. */
+async function checkSettings(conn: Connection): Promise<void> {
+  const [row] = await queryRows<Record<string, string | null>>(
+    conn,
+    "SELECT @@GLOBAL.binlog_format AS format, @@GLOBAL.binlog_row_image AS image, @@GLOBAL.log_bin AS log_bin",
+  );
+  const fix = (what: string, sql: string): CutoverError => new CutoverError(`The source's ${what}; binlog streaming needs it.`, sql);
+  if (String(row?.log_bin) !== '1' && String(row?.log_bin).toUpperCase() !== 'ON') throw fix('binary log is off', 'Start the server with --log-bin');
+  if (String(row?.format).toUpperCase() !== 'ROW') throw fix(`binlog_format is ${row?.format}, not ROW`, 'SET GLOBAL binlog_format = ROW');
+  if (String(row?.image).toUpperCase() !== 'FULL') throw fix(`binlog_row_image is ${row?.image}, not FULL`, 'SET GLOBAL binlog_row_image = FULL');
+  const [meta] = await queryRows<{ v: string | null }>(conn, 'SELECT @@GLOBAL.binlog_row_metadata AS v').catch(() => [{ v: null }]);
+  if (meta && meta.v !== null && String(meta.v).toUpperCase() !== 'FULL') {
+    throw fix(`binlog_row_metadata is ${meta.v}, not FULL`, 'SET GLOBAL binlog_row_metadata = FULL');
+  }
+}
