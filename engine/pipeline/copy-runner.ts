@@ -23,6 +23,7 @@ interface TableRuntime {
   planning: Promise<void> | null;
   active: number;
   failed: boolean;
+  completing: boolean;
 }
 
 export class StopRequested extends Error {
@@ -67,12 +68,15 @@ export class CopyRunner {
         planning: null,
         active: 0,
         failed: false,
+        completing: false,
       });
       if (row.state !== 'copying') store.setTable(t.stateId, { state: 'copying', started_at: Date.now() });
     }
     if (!this.runtimes.length) return;
     const workers = Math.max(1, Math.min(this.o.snapshot.parallelism, this.maxUsefulWorkers()));
     await Promise.all(Array.from({ length: workers }, (_, i) => this.worker(i)));
+    // Tables whose chunks were all done before this run (a crash between the last chunk and the end).
+    if (!this.stopping()) for (const rt of this.runtimes) await this.completeTable(rt).catch((e) => (this.firstError ??= e));
     if (this.firstError) throw this.firstError;
     if (this.o.signal.aborted) throw new StopRequested();
   }
@@ -97,7 +101,7 @@ export class CopyRunner {
         } finally {
           rt.active--;
         }
-        this.finishTableIfDone(rt);
+        await this.completeTable(rt);
       }
     } catch (e) {
       if (!(e instanceof StopRequested) && !this.firstError) {
@@ -209,12 +213,27 @@ export class CopyRunner {
     this.o.log.warn('has no primary key or NOT NULL unique key on whole columns: copied in one pass; an interrupted copy restarts this table from the beginning', rt.name);
   }
 
-  private finishTableIfDone(rt: TableRuntime): void {
-    if (rt.failed || !rt.plannedAll || rt.pending.length || rt.active || rt.planning) return;
+  /** Once every chunk of a table is copied: add its deferred indexes, then mark it done. */
+  private async completeTable(rt: TableRuntime): Promise<void> {
+    if (rt.failed || rt.completing || !rt.plannedAll || rt.pending.length || rt.active || rt.planning) return;
     const s = this.o.store;
     const row = s.table(rt.t.stateId);
     if (row.state === 'done') return;
-    s.setTable(rt.t.stateId, { state: 'done', finished_at: Date.now(), error: null });
+    rt.completing = true;
+    const deferred = JSON.parse(row.deferred_indexes) as string[];
+    if (deferred.length) {
+      s.setTable(rt.t.stateId, { state: 'indexing' });
+      const started = Date.now();
+      try {
+        await this.o.sink.finishTable(rt.t, deferred);
+      } catch (e) {
+        rt.failed = true;
+        s.setTable(rt.t.stateId, { state: 'failed', error: (e as Error).message });
+        throw e;
+      }
+      this.o.log.info(`added ${deferred.length} secondary index(es) after the copy in ${((Date.now() - started) / 1000).toFixed(1)} s`, rt.name);
+    }
+    s.setTable(rt.t.stateId, { state: 'done', finished_at: Date.now(), error: null, deferred_indexes: '[]' });
     this.o.log.info(`copied ${row.rows_copied.toLocaleString('en-US')} rows in ${row.chunks_done} chunk(s)`, rt.name);
   }
 }

@@ -78,7 +78,8 @@ export async function runJob(o: RunJobOptions): Promise<RunOutcome> {
       const row = store.table(t.stateId);
       if (row.state === 'done') continue;
       const prepared = await sink.prepareTable(t, cfg.snapshot.onExisting, row.schema_created === 1);
-      if (prepared.created && row.schema_created !== 1) store.setTable(t.stateId, { schema_created: 1 });
+      if (prepared.created && row.schema_created !== 1)
+        store.setTable(t.stateId, { schema_created: 1, deferred_indexes: JSON.stringify(prepared.deferredIndexes) });
       for (const w of prepared.warnings) log.warn(w, qualified(t.source));
       if (t.source.systemVersioned)
         log.warn('is system-versioned: its current rows are copied; its history rows are not (the sink table keeps history from now on)', qualified(t.source));

@@ -25,12 +25,16 @@ export interface PreparedTable {
   /** True when this run created the sink table (or found it empty). */
   created: boolean;
   warnings: string[];
+  /** Index definitions to add once the table's rows are loaded (see finishTable). */
+  deferredIndexes: string[];
 }
 
 export interface Sink {
   readonly kind: string;
   /** Creates the database and table (or checks the existing one against `onExisting`). */
   prepareTable(t: CopyTable, onExisting: OnExisting, alreadyOurs: boolean): Promise<PreparedTable>;
+  /** After a table's rows are all written: adds its deferred indexes (those it does not have yet). */
+  finishTable(t: CopyTable, deferredIndexes: string[]): Promise<void>;
   /** Creates views once the tables exist; returns one message per view not created. */
   createViews(views: { sql: string; name: TableRef }[]): Promise<string[]>;
   openWriter(): Promise<SinkWriter>;

@@ -71,4 +71,8 @@ export const MIGRATIONS: string[] = [
   -- The source's binlog position when the copy started (JSON BinlogStatus); streaming starts from here.
   ALTER TABLE jobs ADD COLUMN copy_start_position TEXT;
   `,
+  `
+  -- Secondary indexes to add once the table's rows are loaded (JSON array of definitions).
+  ALTER TABLE job_tables ADD COLUMN deferred_indexes TEXT NOT NULL DEFAULT '[]';
+  `,
 ];

@@ -40,6 +40,7 @@ export interface TableRow {
   planned_all: number;
   plan_cursor: string | null;
   schema_created: number;
+  deferred_indexes: string;
   error: string | null;
   started_at: number | null;
   finished_at: number | null;

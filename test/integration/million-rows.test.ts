@@ -61,5 +61,12 @@ test('a 1M-row copy killed with SIGKILL twice, then run again, is exact', async 
     assert.equal(await checksum(sinkUrl(), db, t), await checksum(sourceUrl(), db, t), `CHECKSUM of ${t}`);
     const [n] = await query<{ n: number }>(sinkUrl(), `SELECT COUNT(*) AS n FROM ${q(db)}.${t}`);
     assert.equal(Number(n?.n), 250_000);
+    // The secondary index is deferred until the table's rows are in: after the kills it must be there.
+    const idx = await query<{ i: string }>(
+      sinkUrl(),
+      'SELECT DISTINCT INDEX_NAME AS i FROM information_schema.STATISTICS WHERE TABLE_SCHEMA = ? AND TABLE_NAME = ? ORDER BY 1',
+      [db, t],
+    );
+    assert.deepEqual(idx.map((r) => r.i).sort(), ['PRIMARY', 'k_1'].sort());
   }
 });

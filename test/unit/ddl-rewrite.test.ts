@@ -73,3 +73,19 @@ test('view rewriting leaves aliases that equal a database name and string litera
   const out = rewriteCreateView(v, { db: 'pv', table: 'v' }, { db: 'pv2', table: 'v' }, (r) => ({ db: 'pv2', table: r.table }), (r) => r.db === 'pv' && r.table === 'actor');
   assert.equal(out, "CREATE VIEW `pv2`.`v` AS select `pv`.`id` AS `id`,'`pv`.`actor`' AS `s` from `pv2`.`actor` `pv`");
 });
+
+test('plain secondary indexes are deferred until after the load; unique, full-text and foreign-key tables are not', () => {
+  const sql = 'CREATE TABLE `t` (\n  `id` int NOT NULL,\n  `k` int NOT NULL,\n  `u` int,\n  `d` text,\n  PRIMARY KEY (`id`),\n  UNIQUE KEY `u` (`u`),\n  KEY `k_1` (`k`),\n  FULLTEXT KEY `ft` (`d`)\n) ENGINE=InnoDB';
+  const r = rewriteCreateTable(sql, { source: { db: 'a', table: 't' }, sink: { db: 'a', table: 't' }, excludeColumns: new Set(), mapTable: (x) => x });
+  assert.deepEqual(r.deferredIndexes, ['KEY `k_1` (`k`)']);
+  assert.doesNotMatch(r.sql, /k_1/);
+  assert.match(r.sql, /UNIQUE KEY `u` \(`u`\),\n  FULLTEXT KEY `ft` \(`d`\)\n\) ENGINE=InnoDB/);
+  const withFk = rewriteCreateTable(create, {
+    source: { db: 'shop', table: 'users' },
+    sink: { db: 'shop', table: 'users' },
+    excludeColumns: new Set(),
+    mapTable: rename,
+  });
+  assert.deepEqual(withFk.deferredIndexes, []);
+  assert.match(withFk.sql, /KEY `team` \(`team_id`\)/);
+});

@@ -75,10 +75,19 @@ export class MysqlSink implements Sink {
   async prepareTable(t: CopyTable, onExisting: OnExisting, alreadyOurs: boolean): Promise<PreparedTable> {
     const warnings: string[] = [];
     await this.ensureDatabase(t.sink.db, t.source.db);
+    const rw: TableRewrite = {
+      source: t.source,
+      sink: t.sink,
+      excludeColumns: new Set(t.source.columns.map((c) => c.name).filter((n) => !t.columns.some((c) => c.name === n) && !isGenerated(t, n))),
+      mapTable: this.opts.mapTable,
+    };
+    const { sql, droppedIndexes, deferredIndexes } = rewriteCreateTable(t.source.createSql, rw);
     if (await this.exists(t.sink)) {
-      if (alreadyOurs) return { created: true, warnings };
+      if (alreadyOurs) return { created: true, warnings, deferredIndexes: [] };
+      // An existing empty (or emptied) table is filled like a new one; of the source's deferrable indexes,
+      // finishTable adds those it lacks (a table left by an interrupted earlier copy may lack them).
       const [row] = await queryRows(this.admin, `SELECT 1 AS x FROM ${quoteTable(t.sink)} LIMIT 1`);
-      if (!row) return { created: true, warnings };
+      if (!row) return { created: true, warnings, deferredIndexes };
       if (onExisting === 'fail') {
         throw new CutoverError(
           `The sink table ${quoteTable(t.sink)} already exists and has rows.`,
@@ -88,18 +97,11 @@ export class MysqlSink implements Sink {
       if (onExisting === 'truncate') {
         await this.admin.query(`TRUNCATE TABLE ${quoteTable(t.sink)}`);
         warnings.push(`emptied the existing sink table ${quoteTable(t.sink)} (onExisting: truncate)`);
-        return { created: true, warnings };
+        return { created: true, warnings, deferredIndexes };
       }
       warnings.push(`appending to the existing rows of ${quoteTable(t.sink)} (onExisting: append)`);
-      return { created: false, warnings };
+      return { created: false, warnings, deferredIndexes: [] };
     }
-    const rw: TableRewrite = {
-      source: t.source,
-      sink: t.sink,
-      excludeColumns: new Set(t.source.columns.map((c) => c.name).filter((n) => !t.columns.some((c) => c.name === n) && !isGenerated(t, n))),
-      mapTable: this.opts.mapTable,
-    };
-    const { sql, droppedIndexes } = rewriteCreateTable(t.source.createSql, rw);
     for (const d of droppedIndexes) warnings.push(`not created on the sink because it uses an excluded column: ${d}`);
     try {
       await this.admin.query(sql);
@@ -109,7 +111,36 @@ export class MysqlSink implements Sink {
         `Create the table on the sink by hand (the statement was:\n${sql}\n) and run again with "onExisting": "append".`,
       );
     }
-    return { created: true, warnings };
+    return { created: true, warnings, deferredIndexes };
+  }
+
+  async finishTable(t: CopyTable, deferredIndexes: string[]): Promise<void> {
+    if (!deferredIndexes.length) return;
+    const existing = new Set(
+      (
+        await queryRows<{ n: string }>(
+          this.admin,
+          'SELECT DISTINCT INDEX_NAME AS n FROM information_schema.STATISTICS WHERE TABLE_SCHEMA = CAST(? AS BINARY) AND TABLE_NAME = CAST(? AS BINARY)',
+          [t.sink.db, t.sink.table],
+        )
+      ).map((r) => String(r.n)),
+    );
+    const missing = deferredIndexes.filter((d) => {
+      const name = /^(?:KEY|INDEX) `((?:[^`]|``)+)`/i.exec(d)?.[1]?.replace(/``/g, '`');
+      return !name || !existing.has(name);
+    });
+    if (!missing.length) return;
+    const conn = await connect(this.opts.address, SINK_SESSION);
+    try {
+      await conn.query(`ALTER TABLE ${quoteTable(t.sink)} ${missing.map((d) => `ADD ${d}`).join(', ')}`);
+    } catch (e) {
+      throw new CutoverError(
+        `Adding the secondary indexes of ${quoteTable(t.sink)} after its copy failed: ${(e as Error).message}`,
+        `Run again (the copy resumes and retries the indexes), or add them by hand: ALTER TABLE ${quoteTable(t.sink)} ${missing.map((d) => `ADD ${d}`).join(', ')};`,
+      );
+    } finally {
+      await conn.end().catch(() => undefined);
+    }
   }
 
   async createViews(views: { sql: string; name: TableRef }[]): Promise<string[]> {
