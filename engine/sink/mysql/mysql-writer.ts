@@ -10,7 +10,7 @@ import { quoteTable } from '../../sql/identifiers.js';
 import type { Connection } from '../../source/mysql/connection.js';
 import type { CopyTable, RawRow, SinkBatch, SinkWriter } from '../sink.js';
 import { buildInserts, emptyEnumValues, insertTemplate, renderRow, type InsertTemplate } from './insert-builder.js';
-import { loadDataTemplate, TsvBuffer, type LoadTemplate } from './load-data.js';
+import { loadDataTemplate, plainColumns, TsvBuffer, type LoadTemplate } from './load-data.js';
 import { LENIENT_MODE, STRICT_MODE } from './session.js';
 
 export type WriteMethod = 'load-data' | 'insert';
@@ -29,8 +29,9 @@ class MysqlBatch implements SinkBatch {
     readonly tpl: InsertTemplate,
     method: WriteMethod,
     expectedBytes: number,
+    plain: boolean[],
   ) {
-    this.tsv = method === 'load-data' ? new TsvBuffer(expectedBytes) : null;
+    this.tsv = method === 'load-data' ? new TsvBuffer(expectedBytes, plain) : null;
     this.tuples = method === 'insert' ? [] : null;
   }
 
@@ -58,6 +59,7 @@ interface Warning {
 export class MysqlWriter implements SinkWriter {
   private readonly inserts = new Map<number, InsertTemplate>();
   private readonly loads = new Map<number, LoadTemplate>();
+  private readonly plain = new Map<number, boolean[]>();
 
   constructor(
     private readonly conn: Connection,
@@ -74,7 +76,9 @@ export class MysqlWriter implements SinkWriter {
 
   newBatch(t: CopyTable): MysqlBatch {
     // Sized for a full batch (half a statement, see the copy runner) so it rarely has to grow.
-    return new MysqlBatch(t, this.insertTpl(t), this.method, Math.ceil(this.maxBytes * 0.55));
+    let plain = this.plain.get(t.stateId);
+    if (!plain) this.plain.set(t.stateId, (plain = plainColumns(t)));
+    return new MysqlBatch(t, this.insertTpl(t), this.method, Math.ceil(this.maxBytes * 0.55), plain);
   }
 
   async write(batch: SinkBatch): Promise<void> {

@@ -82,19 +82,45 @@ export async function streamChunk(
   const stream = raw
     .query({ sql: chunkSelectSql(t, lower, upper), rowsAsArray: true, typeCast: rawTypeCast as never })
     .stream({ highWaterMark: 256 });
+  // Rows are taken from 'data' events (cheaper per row than async iteration); while the consumer's
+  // promise is pending the stream is paused, which pauses the connection (backpressure).
   // mysql2 reports some failures (a lost connection, a value it cannot parse) on the connection, not
   // on the query's stream, which would then never end: end the stream with that error instead.
-  const fail = (e: Error): void => void stream.destroy(e);
-  const abort = (): void => void stream.destroy(new Error('stop requested'));
-  raw.once('error', fail);
-  signal?.addEventListener('abort', abort, { once: true });
-  try {
-    for await (const row of stream as AsyncIterable<RawRow>) {
-      const p = onRow(row);
-      if (p) await p;
-    }
-  } finally {
-    raw.off('error', fail);
-    signal?.removeEventListener('abort', abort);
-  }
+  await new Promise<void>((resolve, reject) => {
+    let settled = false;
+    const finish = (e?: Error): void => {
+      if (settled) return;
+      settled = true;
+      raw.off('error', finish);
+      signal?.removeEventListener('abort', abort);
+      if (e) {
+        stream.destroy();
+        reject(e);
+      } else resolve();
+    };
+    const abort = (): void => finish(new Error('stop requested'));
+    raw.once('error', finish);
+    signal?.addEventListener('abort', abort, { once: true });
+    stream.on('error', finish);
+    stream.on('end', () => finish());
+    stream.on('data', (row: RawRow) => {
+      if (settled) return;
+      let p: Promise<void> | void;
+      try {
+        p = onRow(row);
+      } catch (e) {
+        finish(e as Error);
+        return;
+      }
+      if (p) {
+        stream.pause();
+        p.then(
+          () => {
+            if (!settled) stream.resume();
+          },
+          (e: Error) => finish(e),
+        );
+      }
+    });
+  });
 }
