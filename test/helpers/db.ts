@@ -3,6 +3,7 @@ import { spawn, type ChildProcess } from 'node:child_process';
 import { mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import assert from 'node:assert/strict';
 import mysql from 'mysql2/promise';
 
 export const ROOT = new URL('../../../', import.meta.url).pathname; // dist/test/helpers → repo root
@@ -165,4 +166,18 @@ export function dumpDiff(src: string[], sink: string[]): string | null {
 /** A unique database-name prefix per test, so tests sharing the servers never collide. */
 export function uniqueName(base: string): string {
   return `${base}_${process.pid}_${Math.floor(Math.random() * 1e6)}`;
+}
+
+/** Runs `check` for every table and fails once, naming every table that failed and why. */
+export async function forEveryTable(tables: string[], check: (t: string) => Promise<string | null>): Promise<void> {
+  const failures: string[] = [];
+  for (const t of tables) {
+    try {
+      const f = await check(t);
+      if (f) failures.push(`  ${t}: ${f}`);
+    } catch (e) {
+      failures.push(`  ${t}: ${(e as Error).message}`);
+    }
+  }
+  assert.equal(failures.length, 0, `${failures.length} of ${tables.length} tables differ:\n${failures.join('\n')}`);
 }

@@ -21,6 +21,7 @@ import {
   runCliWithTimeout,
   describeRun,
   dumpDiff,
+  forEveryTable,
   type CliResult,
 } from '../helpers/db.js';
 
@@ -35,19 +36,6 @@ async function tablesOfType(url: string, db: string, type: 'BASE TABLE' | 'VIEW'
     [db, type],
   );
   return rows.map((r) => String(r.t));
-}
-
-async function forEveryTable(tables: string[], check: (t: string) => Promise<string | null>): Promise<void> {
-  const failures: string[] = [];
-  for (const t of tables) {
-    try {
-      const f = await check(t);
-      if (f) failures.push(`  ${t}: ${f}`);
-    } catch (e) {
-      failures.push(`  ${t}: ${(e as Error).message}`);
-    }
-  }
-  assert.equal(failures.length, 0, `${failures.length} of ${tables.length} tables differ:\n${failures.join('\n')}`);
 }
 
 /** Foreign keys of a database, with the referenced schema replaced by a placeholder when it is `db` itself. */
