@@ -6,7 +6,7 @@ import type { SnapshotOptions } from '../../shared/job-config.js';
 import { qualified } from '../../shared/table-selection.js';
 import type { Connection, ServerAddress } from '../source/mysql/connection.js';
 import { nextBoundary, openDataConnection, streamChunk } from '../source/mysql/snapshot-reader.js';
-import type { CopyTable, RawRow, Sink, SinkWriter } from '../sink/sink.js';
+import type { CopyTable, RawRow, Sink, SinkBatch, SinkWriter } from '../sink/sink.js';
 import { decodeKey, encodeKey } from '../sql/values.js';
 import type { ChunkRow, StateStore } from '../state/store.js';
 import type { Logger } from './logger.js';
@@ -160,13 +160,13 @@ export class CopyRunner {
     if (!t.keyColumns.length) await this.restartKeylessTable(writer, rt);
     const lower = chunk.lower_key ? decodeKey(chunk.lower_key) : null;
     const upper = chunk.upper_key ? decodeKey(chunk.upper_key) : null;
-    let batch = writer.newBatch(t);
+    let batch: SinkBatch | null = null; // created on the first row after a flush
     let rows = 0;
     let bytes = 0;
     let inflight: Promise<void> = Promise.resolve();
     const flush = async (): Promise<void> => {
-      const b = batch;
-      batch = writer.newBatch(t);
+      const b = batch!;
+      batch = null;
       await inflight; // at most one batch being written while the next is read
       inflight = writer.write(b).then(() => {
         rows += b.rows;
@@ -178,10 +178,12 @@ export class CopyRunner {
     try {
       await streamChunk(src, t, lower, upper, (row) => {
         if (this.stopping()) throw new StopRequested();
+        batch ??= writer.newBatch(t);
         batch.add(row);
         if (batch.bytes >= this.o.batchBytes) return this.o.throttle.admit(batch.rows).then(flush);
       }, this.o.signal);
-      if (batch.rows) await this.o.throttle.admit(batch.rows).then(flush);
+      const last = batch as SinkBatch | null; // assigned in the callback above
+      if (last?.rows) await this.o.throttle.admit(last.rows).then(flush);
       await inflight;
     } catch (e) {
       await inflight.catch(() => undefined);
