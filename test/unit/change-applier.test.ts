@@ -1,0 +1,98 @@
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import { changeStatements, checkpointUpsert, pendingTransactions, planTable } from '../../engine/sink/mysql/change-applier.js';
+import type { BinlogTransaction, RowChange } from '../../engine/source/mysql/binlog-reader.js';
+import type { ColumnInfo, TableInfo } from '../../engine/source/mysql/schema-reader.js';
+
+const c = (name: string, dataType: string, extra: Partial<ColumnInfo> = {}): ColumnInfo => ({
+  name,
+  dataType,
+  columnType: dataType,
+  charset: ['varchar', 'enum'].includes(dataType) ? 'utf8mb4' : null,
+  collation: ['varchar', 'enum'].includes(dataType) ? 'utf8mb4_general_ci' : null,
+  nullable: true,
+  generated: false,
+  ...extra,
+});
+const info = (columns: ColumnInfo[], chunkKey: string[]): TableInfo => ({
+  db: 's',
+  table: 't',
+  columns,
+  chunkKey,
+  chunkKeyName: chunkKey.length ? 'PRIMARY' : null,
+  engine: 'InnoDB',
+  estimatedRows: 0,
+  dataBytes: 0,
+  createSql: '',
+  systemVersioned: false,
+});
+const cols = [c('id', 'int'), c('name', 'varchar'), c('at', 'datetime'), c('total', 'decimal', { generated: true }), c('f', 'float')];
+const names = cols.map((x) => x.name);
+const keyed = planTable({ sink: { db: 'd', table: 't' }, info: info(cols, ['id']) });
+const keyless = planTable({ sink: { db: 'd', table: 'k' }, info: info(cols, []) });
+const ch = (type: RowChange['type'], before: (string | null)[] | null, after: (string | null)[] | null, columns = names): RowChange => ({
+  db: 's',
+  table: 't',
+  type,
+  before,
+  after,
+  columns,
+});
+const row1 = ['1', 'a', '2024-01-02 03:04:05.000006', '9.50', '1.5'];
+
+test('insert is an upsert of every written column, generated columns skipped', () => {
+  assert.deepEqual(changeStatements(keyed, ch('insert', null, row1)), [
+    "INSERT INTO `d`.`t` (`id`,`name`,`at`,`f`) VALUES (1,'a','2024-01-02 03:04:05.000006',1.5) ON DUPLICATE KEY UPDATE `name` = VALUES(`name`), `at` = VALUES(`at`), `f` = VALUES(`f`)",
+  ]);
+});
+
+test('row image columns are mapped by name, not by position', () => {
+  const reordered = ['f', 'total', 'at', 'name', 'id'];
+  const [sql] = changeStatements(keyed, ch('insert', null, ['1.5', '9.50', '2024-01-01 00:00:00', "it's", '7'], reordered));
+  assert.match(sql!, /VALUES \(7,X'69742773','2024-01-01 00:00:00',1\.5\)/);
+});
+
+test('update keeping the key is one upsert; a key change deletes the old key first', () => {
+  const row2 = ['1', 'b', null, '1', '2'];
+  assert.deepEqual(changeStatements(keyed, ch('update', row1, row2)).length, 1);
+  const moved = changeStatements(keyed, ch('update', row1, ['5', 'a', null, '1', '2']));
+  assert.equal(moved.length, 2);
+  assert.equal(moved[0], 'DELETE FROM `d`.`t` WHERE `id` = 1');
+  assert.match(moved[1]!, /^INSERT INTO `d`\.`t` .* VALUES \(5,'a',NULL,2\) ON DUPLICATE KEY UPDATE/);
+});
+
+test('delete by key uses key literals with charset and collation for strings', () => {
+  const p = planTable({ sink: { db: 'd', table: 't' }, info: info(cols, ['name', 'id']) });
+  assert.deepEqual(changeStatements(p, ch('delete', row1, null)), [
+    "DELETE FROM `d`.`t` WHERE `name` = _utf8mb4 X'61' COLLATE utf8mb4_general_ci AND `id` = 1",
+  ]);
+});
+
+test('keyless tables: plain insert, update/delete match the whole before-image NULL-safely with LIMIT 1', () => {
+  assert.deepEqual(changeStatements(keyless, ch('insert', null, row1)), [
+    "INSERT INTO `d`.`k` (`id`,`name`,`at`,`f`) VALUES (1,'a','2024-01-02 03:04:05.000006',1.5)",
+  ]);
+  const before = ['1', null, '2024-01-02 03:04:05.000006', '9.50', '1.5'];
+  assert.deepEqual(changeStatements(keyless, ch('delete', before, null)), [
+    "DELETE FROM `d`.`k` WHERE `id` = 1 AND `name` IS NULL AND `at` = '2024-01-02 03:04:05.000006' AND (`f` + 0E0) = 1.5 LIMIT 1",
+  ]);
+  assert.deepEqual(changeStatements(keyless, ch('update', row1, ['2', 'x', null, '0', '0'])), [
+    "UPDATE `d`.`k` SET `id` = 2, `name` = 'x', `at` = NULL, `f` = 0 WHERE `id` = 1 AND CAST(`name` AS BINARY) = X'61' AND `at` = '2024-01-02 03:04:05.000006' AND (`f` + 0E0) = 1.5 LIMIT 1",
+  ]);
+});
+
+test('a row image missing a column fails instead of writing a wrong row', () => {
+  assert.throws(() => changeStatements(keyed, ch('insert', null, ['1'], ['id'])), /has no column name/);
+});
+
+test('transactions at or before the checkpoint are skipped', () => {
+  const tx = (file: string, pos: number): BinlogTransaction => ({ kind: 'transaction', changes: [], gtid: null, end: { kind: 'file', file, pos }, timestamp: 0 });
+  const txs = [tx('mysql-bin.000009', 500), tx('mysql-bin.000010', 100), tx('mysql-bin.000010', 200)];
+  assert.equal(pendingTransactions(txs, null).length, 3);
+  assert.deepEqual(pendingTransactions(txs, { kind: 'file', file: 'mysql-bin.000010', pos: 100 }), [txs[2]]);
+  assert.equal(pendingTransactions(txs, { kind: 'file', file: 'mysql-bin.000010', pos: 200 }).length, 0);
+  assert.equal(pendingTransactions(txs, { kind: 'file', file: 'mysql-bin.000008', pos: 9999 }).length, 3);
+  const cp = checkpointUpsert('job', txs[2]!.end, '0-1-5');
+  assert.deepEqual(cp.params, ['job', 'mysql-bin.000010', 200, '0-1-5']);
+  assert.match(cp.sql, /^INSERT INTO `_cutover`\.`cutover_checkpoint` .* ON DUPLICATE KEY UPDATE/);
+});
