@@ -17,9 +17,10 @@ after(async () => {
 });
 
 test('the copy waits while the source is busy, says so, then finishes exactly', async () => {
-  // Four sessions each running a 4-second query keep Threads_running above the limit of 3.
+  // Four sessions each running an 8-second query keep Threads_running above the limit of 3 (long enough
+  // to outlast the CLI's start and preflight on a loaded machine).
   const busy = await Promise.all([1, 2, 3, 4].map(() => admin(sourceUrl())));
-  const sleepers = busy.map((c) => c.query('SELECT SLEEP(4)'));
+  const sleepers = busy.map((c) => c.query('SELECT SLEEP(8)'));
   const dir = tempDir();
   const state = join(dir, 'state.db');
   const job = writeJob(dir, {
