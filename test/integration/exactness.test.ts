@@ -28,6 +28,44 @@ import {
 
 const COPY_TIMEOUT_MS = 10 * 60_000;
 
+/**
+ * Registers a `before` hook that copies `srcDb` (into `sinkDb` when the variant has a suffix) with
+ * `cutover run`; `run` is its result and `check()` fails a test when the copy did not succeed.
+ */
+function copyInBefore(
+  name: string,
+  srcDb: string,
+  sinkDb: string,
+  dir: string,
+  v: { suffix: string; snapshot: undefined | Record<string, unknown> },
+  timeoutMs: number,
+): { readonly run: CliResult | undefined; check(): void } {
+  let run: CliResult | undefined;
+  before(async () => {
+    const job: Record<string, unknown> = {
+      name: `${name}${v.suffix || '-default'}`,
+      source: { url: sourceUrl() },
+      sink: { type: 'mysql', url: sinkUrl() },
+      tables: { include: [`${srcDb}.*`] },
+      mode: 'snapshot',
+    };
+    if (v.suffix) job.rename = { [srcDb]: sinkDb };
+    if (v.snapshot) job.snapshot = v.snapshot;
+    const jobPath = writeJob(dir, job, `job${v.suffix || '-default'}.json`);
+    const statePath = join(dir, `state${v.suffix || '-default'}.sqlite`);
+    run = await runCliWithTimeout(['run', jobPath, '--state', statePath], timeoutMs);
+  }, { timeout: timeoutMs + 30_000 });
+  return {
+    get run() {
+      return run;
+    },
+    check() {
+      assert.ok(run, 'the copy did not run');
+      assert.equal(run.code, 0, `the copy failed (exit code ${run.code}), so nothing can be compared: see the exit-code test`);
+    },
+  };
+}
+
 async function baseTables(url: string, db: string): Promise<string[]> {
   const rows = await query<{ t: string }>(
     url,
@@ -99,28 +137,11 @@ describe('exactness: every type family copies byte for byte', () => {
   for (const v of variants) {
     describe(v.label, () => {
       const sinkDb = srcDb + v.suffix;
-      let run: CliResult | undefined;
-      const copied = (): void => {
-        assert.ok(run, 'the copy did not run');
-        assert.equal(run.code, 0, `the copy failed (exit code ${run.code}), so nothing can be compared: see the exit-code test`);
-      };
-
-      before(async () => {
-        const job: Record<string, unknown> = {
-          name: `exact${v.suffix || '-default'}`,
-          source: { url: SRC },
-          sink: { type: 'mysql', url: SINK },
-          tables: { include: [`${srcDb}.*`] },
-          mode: 'snapshot',
-        };
-        if (v.suffix) job.rename = { [srcDb]: sinkDb };
-        if (v.snapshot) job.snapshot = v.snapshot;
-        const jobPath = writeJob(dir, job, `job${v.suffix || '-default'}.json`);
-        const statePath = join(dir, `state${v.suffix || '-default'}.sqlite`);
-        run = await runCliWithTimeout(['run', jobPath, '--state', statePath]);
-      }, { timeout: COPY_TIMEOUT_MS + 30_000 });
+      const copy = copyInBefore('exact', srcDb, sinkDb, dir, v, COPY_TIMEOUT_MS);
+      const copied = (): void => copy.check();
 
       it('`cutover run` exits with code 0', () => {
+        const run = copy.run;
         assert.ok(run);
         assert.equal(run.code, 0, describeRun(run));
       });
@@ -280,29 +301,12 @@ describe('exactness: edge cases from other projects’ test suites copy byte for
   for (const v of variants) {
     describe(v.label, () => {
       const sinkDb = srcDb + v.suffix;
-      let run: CliResult | undefined;
-      const copied = (): void => {
-        assert.ok(run, 'the copy did not run');
-        assert.equal(run.code, 0, `the copy failed (exit code ${run.code}), so nothing can be compared: see the exit-code test`);
-      };
-
-      before(async () => {
-        const job: Record<string, unknown> = {
-          name: `edge${v.suffix || '-default'}`,
-          source: { url: SRC },
-          sink: { type: 'mysql', url: SINK },
-          tables: { include: [`${srcDb}.*`] },
-          mode: 'snapshot',
-        };
-        if (v.suffix) job.rename = { [srcDb]: sinkDb };
-        if (v.snapshot) job.snapshot = v.snapshot;
-        const jobPath = writeJob(dir, job, `job${v.suffix || '-default'}.json`);
-        const statePath = join(dir, `state${v.suffix || '-default'}.sqlite`);
-        // A few seconds normally; a hang (e.g. a charset the driver cannot decode) must not stall the suite.
-        run = await runCliWithTimeout(['run', jobPath, '--state', statePath], EDGE_COPY_TIMEOUT_MS);
-      }, { timeout: EDGE_COPY_TIMEOUT_MS + 30_000 });
+      // A few seconds normally; a hang (e.g. a charset the driver cannot decode) must not stall the suite.
+      const copy = copyInBefore('edge', srcDb, sinkDb, dir, v, EDGE_COPY_TIMEOUT_MS);
+      const copied = (): void => copy.check();
 
       it('`cutover run` exits with code 0', () => {
+        const run = copy.run;
         assert.ok(run);
         assert.equal(run.code, 0, describeRun(run));
       });
