@@ -51,6 +51,8 @@ try {
     ...process.env,
     CUTOVER_TEST_SOURCE_URL: urlOf(inst.source),
     CUTOVER_TEST_SINK_URL: urlOf(inst.sink),
+    // Which instances these are, for tests that restart a server (test-services.mjs instances()).
+    CUTOVER_TEST_SERVICES: JSON.stringify({ prefix: 'test', portBase: 33060 }),
   };
   code = run(process.execPath, ['--test', '--test-concurrency=1', '--test-reporter=spec', ...files], env);
 } finally {

@@ -1,6 +1,7 @@
 // The job file: a contract. Later work may add fields, never break these.
 import { z } from 'zod';
 import { CutoverError } from './errors.js';
+import { parseGtid } from './positions.js';
 
 const mysqlUrl = z
   .string()
@@ -34,6 +35,38 @@ export const MysqlSinkConfig = z
   })
   .strict();
 
+const filePosition = z
+  .object({
+    file: z.string().regex(/^.+\.\d+$/, { message: 'must be a binlog file name such as "mysql-bin.000042"' }),
+    pos: z.number().int().min(4),
+  })
+  .strict();
+
+export const StreamOptions = z
+  .object({
+    /** Where `mode: "stream"` starts: the source's position now, a file and position, or a GTID. */
+    start: z
+      .union([z.literal('current'), filePosition, z.object({ gtid: z.string().min(1) }).strict()])
+      .default('current'),
+    /** Source transactions grouped into one sink transaction, bounded by row changes, bytes and time. */
+    batch: z
+      .object({
+        maxRows: z.number().int().min(1).max(1_000_000).default(20_000),
+        maxBytes: z.number().int().min(65_536).default(8 * 1024 * 1024),
+        maxDelayMs: z.number().int().min(0).max(60_000).default(500),
+      })
+      .strict()
+      .default({ maxRows: 20_000, maxBytes: 8 * 1024 * 1024, maxDelayMs: 500 }),
+    /** The replica server id Cutover uses on the source; must be unique among its replicas. */
+    serverId: z.number().int().min(1).max(4_294_967_295).optional(),
+    /** Writes `_cutover`.`heartbeat` on the source every intervalMs to measure lag while the source is idle. */
+    heartbeat: z
+      .object({ enabled: z.boolean().default(false), intervalMs: z.number().int().min(100).default(1000) })
+      .strict()
+      .default({ enabled: false, intervalMs: 1000 }),
+  })
+  .strict();
+
 export const JobConfig = z
   .object({
     name: z
@@ -52,17 +85,33 @@ export const JobConfig = z
     rename: z.record(z.string().min(1), z.string().min(1)).default({}),
     columns: z.record(z.string(), z.object({ exclude: z.array(z.string().min(1)).default([]) }).strict()).default({}),
     where: z.record(z.string(), z.string().min(1)).default({}),
-    mode: z.enum(['snapshot']),
+    mode: z.enum(['snapshot', 'snapshot+stream', 'stream']),
     snapshot: SnapshotOptions.default({
       parallelism: 4,
       chunkRows: 20_000,
       onExisting: 'fail',
       throttle: { maxThreadsRunning: 40, maxRowsPerSecond: 0 },
     }),
+    stream: StreamOptions.optional(),
   })
-  .strict();
+  .strict()
+  .superRefine((cfg, ctx) => {
+    if (cfg.mode !== 'stream' && cfg.stream?.start !== undefined && cfg.stream.start !== 'current') {
+      ctx.addIssue({ code: 'custom', path: ['stream', 'start'], message: 'only "mode": "stream" takes a start position (snapshot+stream starts where its copy started)' });
+    }
+    const start = cfg.stream?.start;
+    if (start && typeof start === 'object' && 'gtid' in start && !parseGtid(start.gtid)) {
+      ctx.addIssue({ code: 'custom', path: ['stream', 'start', 'gtid'], message: 'must be a MariaDB GTID position ("0-1-100,1-2-7") or a MySQL GTID set ("uuid:1-100")' });
+    }
+  });
 
 export type JobConfig = z.infer<typeof JobConfig>;
+export type StreamOptions = z.infer<typeof StreamOptions>;
+
+/** The stream settings with their defaults filled in. */
+export function streamOptions(cfg: JobConfig): StreamOptions {
+  return StreamOptions.parse(cfg.stream ?? {});
+}
 export type SnapshotOptions = z.infer<typeof SnapshotOptions>;
 
 export function isValidPattern(p: string): boolean {
@@ -79,7 +128,8 @@ export function isValidPattern(p: string): boolean {
 }
 
 const FIXES: Record<string, string> = {
-  mode: 'Set "mode" to "snapshot".',
+  mode: 'Set "mode" to "snapshot", "snapshot+stream" or "stream".',
+  'stream.start': 'Use "current", { "file": "mysql-bin.000042", "pos": 4 } or { "gtid": "0-1-100" }.',
   'snapshot.onExisting': 'Use "fail", "truncate" or "append".',
   'sink.type': 'Use "mysql".',
 };

@@ -7,7 +7,7 @@ import { statusCommand } from './commands/status.js';
 import { logsCommand } from './commands/logs.js';
 
 const program = new Command('cutover')
-  .description('Move a live MySQL or MariaDB database with minimal downtime: exact, resumable copy.')
+  .description('Move a live MySQL or MariaDB database with minimal downtime: exact, resumable copy, then binlog streaming.')
   .version('0.1.0')
   .showHelpAfterError('(run with --help for usage)');
 
@@ -30,13 +30,16 @@ program
   .addOption(stateOption())
   .option('--restart', 'forget this job\'s progress and copy again from the start')
   .option('--skip-preflight', 'do not run the preflight checks first')
+  .option('--exit-when-caught-up', 'streaming modes: exit 0 once the sink has applied everything up to the source position read when the copy finished (or, in stream mode, when this run began)')
+  .option('--skip-ddl', 'streaming paused at a DDL statement: go on past it without applying it to the sink (apply it by hand first if needed)')
+  .option('--resnapshot', 'snapshot+stream: forget the stream position and copy every table again (emptying the sink tables), e.g. after the source purged the binlog the stream needed')
   .addOption(new Option('--log-level <level>', 'terminal log level').choices(['debug', 'info', 'warn', 'error']).default('info'))
   .option('--quiet', 'print only warnings and errors')
   .action(runCommand);
 
 program
   .command('status')
-  .description('Show each job: phase, per-table rows copied / estimated, chunks, rows/s, errors')
+  .description('Show each job: phase, per-table rows copied / estimated, chunks, rows/s, stream positions and lag, errors')
   .addOption(stateOption())
   .option('--job <name>', 'only this job')
   .option('--json', 'print as JSON')

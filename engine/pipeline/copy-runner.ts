@@ -6,6 +6,7 @@ import type { SnapshotOptions } from '../../shared/job-config.js';
 import { qualified } from '../../shared/table-selection.js';
 import type { Connection, ServerAddress } from '../source/mysql/connection.js';
 import { nextBoundary, openDataConnection, streamChunk } from '../source/mysql/snapshot-reader.js';
+import { startConsistentSnapshot } from '../source/mysql/binlog-status.js';
 import type { CopyTable, RawRow, Sink, SinkBatch, SinkWriter } from '../sink/sink.js';
 import { decodeKey, encodeKey } from '../sql/values.js';
 import type { ChunkRow, StateStore } from '../state/store.js';
@@ -44,6 +45,8 @@ export interface CopyRunnerOptions {
   metrics: CopyMetrics;
   throttle: Throttle;
   signal: AbortSignal;
+  /** Streaming follows: read keyless tables in a consistent snapshot and record its binlog position. */
+  recordSnapshotPositions?: boolean;
 }
 
 export class CopyRunner {
@@ -164,6 +167,8 @@ export class CopyRunner {
     let rows = 0;
     let bytes = 0;
     let inflight: Promise<void> = Promise.resolve();
+    let snapshotPosition: string | null = null;
+    if (!t.keyColumns.length && this.o.recordSnapshotPositions) snapshotPosition = JSON.stringify((await startConsistentSnapshot(src)).file);
     const flush = async (): Promise<void> => {
       const b = batch!;
       batch = null;
@@ -185,7 +190,9 @@ export class CopyRunner {
       const last = batch as SinkBatch | null; // assigned in the callback above
       if (last?.rows) await this.o.throttle.admit(last.rows).then(flush);
       await inflight;
+      if (snapshotPosition) await src.query('COMMIT');
     } catch (e) {
+      if (snapshotPosition) await src.query('ROLLBACK').catch(() => undefined);
       await inflight.catch(() => undefined);
       if (e instanceof StopRequested || this.o.signal.aborted) throw new StopRequested();
       rt.failed = true;
@@ -193,6 +200,7 @@ export class CopyRunner {
       this.o.store.setTable(t.stateId, { state: 'failed', error: msg });
       throw e instanceof CutoverError ? e : new CutoverError(msg, 'Fix the cause, then run the same job again: finished chunks are not copied again.');
     }
+    if (snapshotPosition) this.o.store.setTable(t.stateId, { snapshot_position: snapshotPosition });
     this.o.store.finishChunk(chunk, rows, bytes);
   }
 

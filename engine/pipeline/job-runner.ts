@@ -10,11 +10,13 @@ import type { LogLevel, StateStore } from '../state/store.js';
 import { CopyRunner, StopRequested } from './copy-runner.js';
 import { createLogger, type Logger } from './logger.js';
 import { CopyMetrics } from './metrics.js';
-import { readBinlogStatus } from '../source/mysql/binlog-status.js';
+import { readBinlogStatus, readConsistentPosition } from '../source/mysql/binlog-status.js';
 import { formatPosition } from '../../shared/positions.js';
 import { Throttle } from './throttle.js';
 import { alive } from './job-status.js';
 import { planTables, planViews } from './table-plan.js';
+import { runStreamPhase } from './stream-phase.js';
+import { StreamStore } from '../state/stream-store.js';
 
 export interface RunJobOptions {
   store: StateStore;
@@ -25,15 +27,19 @@ export interface RunJobOptions {
   /** Preflight hook: throws a CutoverError when a check fails. */
   preflight?: (cfg: JobConfig, log: Logger) => Promise<void>;
   progressEveryMs?: number;
+  /** Streaming modes: return once the sink has caught up with the target position. */
+  exitWhenCaughtUp?: boolean;
+  /** Skip the DDL statement the stream paused at. */
+  skipDdl?: boolean;
 }
 
-export type RunOutcome = 'done' | 'stopped';
+export type RunOutcome = 'done' | 'stopped' | 'caught-up';
 
 export async function runJob(o: RunJobOptions): Promise<RunOutcome> {
   const { store, config: cfg } = o;
   const job = store.upsertJob(cfg.name, cfg);
   const log = createLogger(store, cfg.name, o.echo);
-  if (job.state === 'done') {
+  if (job.state === 'done' && cfg.mode === 'snapshot') {
     log.info('this job already finished; nothing to do (use --restart to copy again from scratch)');
     return 'done';
   }
@@ -62,6 +68,33 @@ export async function runJob(o: RunJobOptions): Promise<RunOutcome> {
       databaseDefaults: (db) => databaseDefaults(meta, db),
     });
 
+    const streamSource = src;
+    const stream = async (tables: Awaited<ReturnType<typeof planTables>> | null): Promise<RunOutcome> => {
+      if (progress) clearInterval(progress);
+      throttle?.stop();
+      const outcome = await runStreamPhase({
+        store,
+        jobId: job.id,
+        cfg,
+        tables,
+        source: streamSource,
+        log,
+        signal: o.signal,
+        exitWhenCaughtUp: o.exitWhenCaughtUp ?? false,
+        skipDdl: o.skipDdl ?? false,
+      });
+      if (outcome === 'stopped') throw new StopRequested();
+      store.setJob(job.id, { state: 'stopped', pid: null, error: null });
+      log.info('caught up with the source; stopping as asked (--exit-when-caught-up); run the job again to keep streaming');
+      return 'caught-up';
+    };
+
+    // Once streaming has begun, the stream owns the table set (its schema history follows DDL): the
+    // source is not planned or copied again.
+    if (cfg.mode !== 'snapshot' && new StreamStore(store).hasSchemaHistory(job.id)) return await stream(null);
+
+    // Before the schema is read: DDL after this point is in the binlog the stream replays from here.
+    await recordCopyStart(store, job.id, src, log);
     store.setJob(job.id, { phase: 'schema' });
     const tables = await planTables(src, cfg, store, job.id);
     const data = await openDataConnection(sourceAddr);
@@ -85,8 +118,19 @@ export async function runJob(o: RunJobOptions): Promise<RunOutcome> {
         log.warn('is system-versioned: its current rows are copied; its history rows are not (the sink table keeps history from now on)', qualified(t.source));
     }
 
+    if (cfg.mode === 'stream') {
+      for (const t of tables) {
+        const row = store.table(t.stateId);
+        if (row.state !== 'streaming') {
+          const prepared = await sink.prepareTable(t, 'append', row.schema_created === 1);
+          if (prepared.created) await sink.finishTable(t, prepared.deferredIndexes);
+          store.setTable(t.stateId, { schema_created: prepared.created ? 1 : row.schema_created, state: 'streaming' });
+        }
+      }
+      return await stream(tables);
+    }
+
     store.setJob(job.id, { phase: 'copying' });
-    await recordCopyStart(store, job.id, src, log);
     const total = tables.reduce((n, t) => n + t.source.estimatedRows, 0);
     log.info(`copying ${tables.length} table(s), about ${total.toLocaleString('en-US')} rows, with ${cfg.snapshot.parallelism} worker(s)`);
     metrics.start();
@@ -120,6 +164,7 @@ export async function runJob(o: RunJobOptions): Promise<RunOutcome> {
       metrics,
       throttle,
       signal: o.signal,
+      recordSnapshotPositions: cfg.mode === 'snapshot+stream',
     }).run();
 
     store.setJob(job.id, { phase: 'views' });
@@ -128,11 +173,25 @@ export async function runJob(o: RunJobOptions): Promise<RunOutcome> {
     for (const w of viewProblems) log.warn(w);
     if (views.length) log.info(`${views.length - viewProblems.length} of ${views.length} view(s) created on the sink`);
 
-    store.setJob(job.id, { phase: 'done', state: 'done', finished_at: Date.now(), pid: null });
     const copied = store.tables(job.id).reduce((n, t) => n + t.rows_copied, 0);
+    if (cfg.mode === 'snapshot+stream') {
+      if (!store.jobById(job.id)?.copy_end_position) {
+        const end = await readBinlogStatus(src);
+        store.setJob(job.id, { copy_end_position: JSON.stringify(end) });
+        log.info(`copy finished: ${tables.length} table(s), ${copied.toLocaleString('en-US')} rows; source binlog at ${formatPosition(end.file)}`);
+      }
+      return await stream(tables);
+    }
+    store.setJob(job.id, { phase: 'done', state: 'done', finished_at: Date.now(), pid: null });
     log.info(`done: ${tables.length} table(s), ${copied.toLocaleString('en-US')} rows copied`);
     return 'done';
   } catch (e) {
+    if (e instanceof CutoverError && (e.code === 'SINK_ROW' || e.code === 'DDL_PAUSED')) {
+      const msg = formatError(e);
+      store.setJob(job.id, { state: 'paused', error: msg, pid: null });
+      log.error(msg);
+      throw e;
+    }
     if (e instanceof StopRequested || (o.signal.aborted && !(e instanceof CutoverError))) {
       store.setJob(job.id, { state: 'stopped', pid: null });
       log.warn('stopped on request; run the same job again to resume');
@@ -159,7 +218,7 @@ export async function runJob(o: RunJobOptions): Promise<RunOutcome> {
 async function recordCopyStart(store: StateStore, jobId: number, src: Connection, log: Logger): Promise<void> {
   if (store.jobById(jobId)?.copy_start_position) return;
   try {
-    const status = await readBinlogStatus(src);
+    const status = await readConsistentPosition(src);
     store.setJob(jobId, { copy_start_position: JSON.stringify(status) });
     log.info(`copy started at source binlog position ${formatPosition(status.file)}${status.gtid ? ` (GTID ${formatPosition(status.gtid)})` : ''}`);
   } catch (e) {

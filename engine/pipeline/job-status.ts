@@ -2,6 +2,8 @@
 import type { JobRow, StateStore } from '../state/store.js';
 import type { BinlogStatus } from '../source/mysql/binlog-status.js';
 import { formatPosition } from '../../shared/positions.js';
+import { StreamStore, type StreamState } from '../state/stream-store.js';
+import type { PendingDdl } from './stream-ddl.js';
 
 export interface TableStatus {
   source: string;
@@ -15,7 +17,19 @@ export interface TableStatus {
   rowsPerSecond: number;
   /** Seconds until the table is copied at its current rate; null when not copying or unknown. */
   etaSeconds: number | null;
+  /** Binlog row changes applied to this table while streaming. */
+  inserts: number;
+  updates: number;
+  deletes: number;
   error: string | null;
+}
+
+/** The streaming side of a job: positions, lag and throughput (null before streaming starts). */
+export interface StreamStatus extends StreamState {
+  /** Per second, from the latest sample (zero when the job is not running). */
+  eventsPerSecond: { transactions: number; inserts: number; updates: number; deletes: number; ddl: number };
+  /** The DDL statement the stream is paused at, if any. */
+  pendingDdl: PendingDdl | null;
 }
 
 export interface JobStatus {
@@ -34,6 +48,9 @@ export interface JobStatus {
   etaSeconds: number | null;
   /** The source binlog position when the copy started: "file:pos" and GTID, if the source has a binlog. */
   copyStartPosition: { file: string; gtid: string | null } | null;
+  /** The source binlog position when the copy finished (where the first catch-up ends). */
+  copyEndPosition: { file: string; gtid: string | null } | null;
+  stream: StreamStatus | null;
   tables: TableStatus[];
 }
 
@@ -78,6 +95,9 @@ export function jobStatus(store: StateStore, job: JobRow): JobStatus {
       chunksTotalExact: exact,
       rowsPerSecond: r,
       etaSeconds: eta(est - t.rows_copied, r),
+      inserts: t.inserts,
+      updates: t.updates,
+      deletes: t.deletes,
       error: t.error,
     };
   });
@@ -96,7 +116,28 @@ export function jobStatus(store: StateStore, job: JobRow): JobStatus {
     bytesPerSecond: total.b,
     etaSeconds: eta(tables.reduce((n, t) => n + Math.max(0, t.estimatedRows - t.rowsCopied), 0), total.r),
     copyStartPosition: startPosition(job.copy_start_position),
+    copyEndPosition: startPosition(job.copy_end_position),
+    stream: streamStatus(store, job, running),
     tables,
+  };
+}
+
+function streamStatus(store: StateStore, job: JobRow, running: boolean): StreamStatus | null {
+  if (!job.stream_state && !job.pending_ddl) return null;
+  const state = job.stream_state
+    ? (JSON.parse(job.stream_state) as StreamState)
+    : { applied: null, source: null, target: null, caughtUp: false, lagSeconds: null, heartbeatLagMs: null, behindBytes: null, behindTxs: null, retentionSecondsLeft: null, updatedAt: job.updated_at };
+  const sample = running ? new StreamStore(store).samples(job.id, Math.floor(Date.now() / 1000) - 5).at(-1) : undefined;
+  return {
+    ...state,
+    eventsPerSecond: {
+      transactions: sample?.txs_per_s ?? 0,
+      inserts: sample?.inserts_per_s ?? 0,
+      updates: sample?.updates_per_s ?? 0,
+      deletes: sample?.deletes_per_s ?? 0,
+      ddl: sample?.ddl_per_s ?? 0,
+    },
+    pendingDdl: job.pending_ddl ? (JSON.parse(job.pending_ddl) as PendingDdl) : null,
   };
 }
 

@@ -75,4 +75,40 @@ export const MIGRATIONS: string[] = [
   -- Secondary indexes to add once the table's rows are loaded (JSON array of definitions).
   ALTER TABLE job_tables ADD COLUMN deferred_indexes TEXT NOT NULL DEFAULT '[]';
   `,
+  `
+  -- Binlog streaming (see engine/pipeline/stream-runner.ts).
+  ALTER TABLE jobs ADD COLUMN copy_end_position TEXT;   -- JSON BinlogStatus when the copy finished: the catch-up target
+  ALTER TABLE jobs ADD COLUMN stream_state TEXT;        -- JSON StreamState, rewritten every second while streaming
+  ALTER TABLE jobs ADD COLUMN pending_ddl TEXT;         -- JSON: the DDL statement the job paused at
+  ALTER TABLE job_tables ADD COLUMN snapshot_position TEXT;  -- keyless tables: binlog position of the copy's snapshot
+  ALTER TABLE job_tables ADD COLUMN inserts INTEGER NOT NULL DEFAULT 0;
+  ALTER TABLE job_tables ADD COLUMN updates INTEGER NOT NULL DEFAULT 0;
+  ALTER TABLE job_tables ADD COLUMN deletes INTEGER NOT NULL DEFAULT 0;
+  CREATE TABLE stream_samples (
+    job_id INTEGER NOT NULL,
+    ts INTEGER NOT NULL,                     -- unix seconds
+    lag_seconds REAL,                        -- source commit time of the last applied transaction vs. now (0 when caught up)
+    heartbeat_lag_ms REAL,                   -- end-to-end lag measured by the source heartbeat (when enabled)
+    behind_bytes INTEGER,                    -- binlog bytes between the applied position and the source's current one
+    behind_txs INTEGER,                      -- transactions behind (GTID sequence numbers), when known
+    txs_per_s REAL NOT NULL,
+    inserts_per_s REAL NOT NULL,
+    updates_per_s REAL NOT NULL,
+    deletes_per_s REAL NOT NULL,
+    ddl_per_s REAL NOT NULL
+  );
+  CREATE INDEX stream_samples_job ON stream_samples (job_id, ts);
+  CREATE TABLE schema_history (
+    id INTEGER PRIMARY KEY,
+    job_id INTEGER NOT NULL REFERENCES jobs(id) ON DELETE CASCADE,
+    src_db TEXT NOT NULL,
+    src_table TEXT NOT NULL,
+    file TEXT NOT NULL,                      -- the definition holds from this binlog position on
+    pos INTEGER NOT NULL,
+    ddl TEXT,                                -- the statement that made it (NULL: as read when streaming started)
+    info TEXT,                               -- JSON TableInfo; NULL when the statement dropped the table
+    created_at INTEGER NOT NULL
+  );
+  CREATE INDEX schema_history_job ON schema_history (job_id, id);
+  `,
 ];

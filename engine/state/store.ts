@@ -21,6 +21,9 @@ export interface JobRow {
   started_at: number | null;
   finished_at: number | null;
   copy_start_position: string | null;
+  copy_end_position: string | null;
+  stream_state: string | null;
+  pending_ddl: string | null;
 }
 
 export interface TableRow {
@@ -41,6 +44,10 @@ export interface TableRow {
   plan_cursor: string | null;
   schema_created: number;
   deferred_indexes: string;
+  snapshot_position: string | null;
+  inserts: number;
+  updates: number;
+  deletes: number;
   error: string | null;
   started_at: number | null;
   finished_at: number | null;
@@ -155,7 +162,7 @@ export class StateStore {
 
   setJob(
     id: number,
-    fields: Partial<Pick<JobRow, 'phase' | 'state' | 'error' | 'pid' | 'started_at' | 'finished_at' | 'copy_start_position'>>,
+    fields: Partial<Pick<JobRow, 'phase' | 'state' | 'error' | 'pid' | 'started_at' | 'finished_at' | 'copy_start_position' | 'copy_end_position' | 'stream_state' | 'pending_ddl'>>,
   ): void {
     const keys = Object.keys(fields);
     if (!keys.length) return;
@@ -166,7 +173,18 @@ export class StateStore {
   /** Forgets a job's tables and chunks, so the next run copies from scratch. */
   resetJob(id: number): void {
     this.db.prepare('DELETE FROM job_tables WHERE job_id = ?').run(id);
-    this.setJob(id, { phase: 'pending', state: 'idle', error: null, started_at: null, finished_at: null, copy_start_position: null });
+    this.db.prepare('DELETE FROM schema_history WHERE job_id = ?').run(id);
+    this.setJob(id, {
+      phase: 'pending',
+      state: 'idle',
+      error: null,
+      started_at: null,
+      finished_at: null,
+      copy_start_position: null,
+      copy_end_position: null,
+      stream_state: null,
+      pending_ddl: null,
+    });
   }
 
   // ---- tables

@@ -38,7 +38,7 @@ async function checkpointRow(): Promise<{ file: string; pos: string; gtid: strin
 }
 
 async function applyInBatches(applier: ChangeApplier, txs: BinlogTransaction[]): Promise<void> {
-  for (let i = 0; i < txs.length; i += 3) await applier.apply(txs.slice(i, i + 3));
+  for (let i = 0; i < txs.length; i += 3) await applier.apply(txs.slice(i, i + 3), 'strict');
 }
 
 test('binlog transactions apply exactly once, checkpointed with the data', async () => {
@@ -115,7 +115,7 @@ test('binlog transactions apply exactly once, checkpointed with the data', async
     // Again: every transaction is at or before the checkpoint, so nothing is written (keyless inserts
     // and the keyless delete would change the sink if replayed).
     await applyInBatches(applier, txs);
-    await applier.apply(txs);
+    await applier.apply(txs, 'strict');
     await assertSame('after applying again');
     assert.deepEqual(await checkpointRow(), cp, 'the checkpoint row was not rewritten');
   } finally {
@@ -125,7 +125,7 @@ test('binlog transactions apply exactly once, checkpointed with the data', async
   const fresh = await ChangeApplier.open(sinkUrl(), { jobName: job, tables });
   try {
     assert.deepEqual(await fresh.lastApplied(), last.end);
-    await fresh.apply(txs.slice(-3));
+    await fresh.apply(txs.slice(-3), 'strict');
     await assertSame('after a fresh applier replayed the tail');
   } finally {
     await fresh.close();

@@ -1,6 +1,7 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { changeStatements, checkpointUpsert, pendingTransactions, planTable } from '../../engine/sink/mysql/change-applier.js';
+import { checkpointUpsert, pendingTransactions } from '../../engine/sink/mysql/change-applier.js';
+import { batchStatements, changeStatements as statements, netEffectStatements, planTable, uniqueKeyCount, type ApplyMode, type TablePlan } from '../../engine/sink/mysql/change-statements.js';
 import type { BinlogTransaction, RowChange } from '../../engine/source/mysql/binlog-reader.js';
 import type { ColumnInfo, TableInfo } from '../../engine/source/mysql/schema-reader.js';
 
@@ -23,7 +24,7 @@ const info = (columns: ColumnInfo[], chunkKey: string[]): TableInfo => ({
   engine: 'InnoDB',
   estimatedRows: 0,
   dataBytes: 0,
-  createSql: '',
+  createSql: chunkKey.length ? '  PRIMARY KEY (`id`)' : '',
   systemVersioned: false,
 });
 const cols = [c('id', 'int'), c('name', 'varchar'), c('at', 'datetime'), c('total', 'decimal', { generated: true }), c('f', 'float')];
@@ -40,10 +41,21 @@ const ch = (type: RowChange['type'], before: (string | null)[] | null, after: (s
 });
 const row1 = ['1', 'a', '2024-01-02 03:04:05.000006', '9.50', '1.5'];
 
-test('insert is an upsert of every written column, generated columns skipped', () => {
+const changeStatements = (plan: TablePlan, change: RowChange, mode: ApplyMode = 'reconcile'): string[] => statements(plan, change, mode).map((s) => s.sql);
+
+test('reconcile mode: insert REPLACEs every written column, generated columns skipped', () => {
   assert.deepEqual(changeStatements(keyed, ch('insert', null, row1)), [
-    "INSERT INTO `d`.`t` (`id`,`name`,`at`,`f`) VALUES (1,'a','2024-01-02 03:04:05.000006',1.5) ON DUPLICATE KEY UPDATE `name` = VALUES(`name`), `at` = VALUES(`at`), `f` = VALUES(`f`)",
+    "REPLACE INTO `d`.`t` (`id`,`name`,`at`,`f`) VALUES (1,'a','2024-01-02 03:04:05.000006',1.5)",
   ]);
+});
+
+test('strict mode: plain INSERT; UPDATE and DELETE by key must affect exactly one row', () => {
+  assert.deepEqual(statements(keyed, ch('insert', null, row1), 'strict').map((s) => [s.sql, s.expect]), [
+    ["INSERT INTO `d`.`t` (`id`,`name`,`at`,`f`) VALUES (1,'a','2024-01-02 03:04:05.000006',1.5)", null],
+  ]);
+  const moved = statements(keyed, ch('update', row1, ['5', 'b', null, '1', '2']), 'strict');
+  assert.deepEqual(moved.map((s) => [s.sql, s.expect]), [["UPDATE `d`.`t` SET `id` = 5, `name` = 'b', `at` = NULL, `f` = 2 WHERE `id` = 1 LIMIT 1", 1]]);
+  assert.deepEqual(statements(keyed, ch('delete', row1, null), 'strict').map((s) => [s.sql, s.expect]), [['DELETE FROM `d`.`t` WHERE `id` = 1', 1]]);
 });
 
 test('row image columns are mapped by name, not by position', () => {
@@ -52,13 +64,13 @@ test('row image columns are mapped by name, not by position', () => {
   assert.match(sql!, /VALUES \(7,X'69742773','2024-01-01 00:00:00',1\.5\)/);
 });
 
-test('update keeping the key is one upsert; a key change deletes the old key first', () => {
+test('reconcile: an update keeping the key is one REPLACE; a key change deletes the old key first', () => {
   const row2 = ['1', 'b', null, '1', '2'];
   assert.deepEqual(changeStatements(keyed, ch('update', row1, row2)).length, 1);
   const moved = changeStatements(keyed, ch('update', row1, ['5', 'a', null, '1', '2']));
   assert.equal(moved.length, 2);
   assert.equal(moved[0], 'DELETE FROM `d`.`t` WHERE `id` = 1');
-  assert.match(moved[1]!, /^INSERT INTO `d`\.`t` .* VALUES \(5,'a',NULL,2\) ON DUPLICATE KEY UPDATE/);
+  assert.match(moved[1]!, /^REPLACE INTO `d`\.`t` .* VALUES \(5,'a',NULL,2\)$/);
 });
 
 test('delete by key uses key literals with charset and collation for strings', () => {
@@ -79,6 +91,43 @@ test('keyless tables: plain insert, update/delete match the whole before-image N
   assert.deepEqual(changeStatements(keyless, ch('update', row1, ['2', 'x', null, '0', '0'])), [
     "UPDATE `d`.`k` SET `id` = 2, `name` = 'x', `at` = NULL, `f` = 0 WHERE `id` = 1 AND CAST(`name` AS BINARY) = X'61' AND `at` = '2024-01-02 03:04:05.000006' AND (`f` + 0E0) = 1.5 LIMIT 1",
   ]);
+});
+
+test('net effect: only tables whose sole unique key is an exactly comparable chunk key', () => {
+  assert.equal(keyed.netEffect, true);
+  assert.equal(keyless.netEffect, false);
+  const twoUnique = planTable({ sink: { db: 'd', table: 't' }, info: { ...info(cols, ['id']), createSql: '  PRIMARY KEY (`id`),\n  UNIQUE KEY `n` (`name`)' } });
+  assert.equal(twoUnique.netEffect, false);
+  const stringKey = planTable({ sink: { db: 'd', table: 't' }, info: info(cols, ['name']) });
+  assert.equal(stringKey.netEffect, false, 'a case-insensitive string key may equal another spelling');
+  assert.equal(uniqueKeyCount('  PRIMARY KEY (`id`),\n  UNIQUE KEY `a` (`x`),\n  KEY `b` (`y`)'), 2);
+});
+
+test('net effect: repeated changes of one key keep its last image; keys that existed are deleted first', () => {
+  const r = (id: string, name: string): (string | null)[] => [id, name, null, '0', '0'];
+  const changes = [
+    ch('update', r('1', 'a'), r('1', 'b')),
+    ch('update', r('1', 'b'), r('1', 'c')),
+    ch('insert', null, r('2', 'x')),
+    ch('delete', r('2', 'x'), null),
+    ch('delete', r('3', 'y'), null),
+    ch('update', r('4', 'p'), r('5', 'p')),
+    ch('update', r('5', 'p'), r('4', 'q')),
+  ];
+  const out = netEffectStatements(keyed, changes, 'strict');
+  assert.deepEqual(out.map((s) => [s.sql, s.expect]), [
+    ['DELETE FROM `d`.`t` WHERE `id` IN (1,3,4)', 3],
+    ["INSERT INTO `d`.`t` (`id`,`name`,`at`,`f`) VALUES (1,'c',NULL,0),(4,'q',NULL,0)", null],
+  ]);
+  const rec = netEffectStatements(keyed, changes, 'reconcile');
+  assert.equal(rec[0]!.expect, null);
+  assert.match(rec[1]!.sql, /^REPLACE INTO/);
+});
+
+test('a batch keeps one statement per change for tables that cannot use the net effect', () => {
+  const out = batchStatements([ch('insert', null, row1), ch('delete', row1, null)], () => keyless, 'strict');
+  assert.equal(out.length, 2);
+  assert.match(out[1]!.sql, /^DELETE FROM `d`\.`k` .* LIMIT 1$/);
 });
 
 test('a row image missing a column fails instead of writing a wrong row', () => {

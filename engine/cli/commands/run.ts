@@ -7,6 +7,9 @@ import type { Logger } from '../../pipeline/logger.js';
 import { formatPreflight, runPreflight } from '../../source/mysql/preflight.js';
 import { resolveStatePath } from '../../state/default-path.js';
 import { StateStore, type LogLevel } from '../../state/store.js';
+import { connect, parseMysqlUrl } from '../../source/mysql/connection.js';
+import { quoteId } from '../../sql/identifiers.js';
+import { CHECKPOINT_DB, CHECKPOINT_TABLE } from '../../sink/mysql/change-applier.js';
 
 interface RunOpts {
   state?: string;
@@ -14,6 +17,9 @@ interface RunOpts {
   skipPreflight?: boolean;
   logLevel: LogLevel;
   quiet?: boolean;
+  exitWhenCaughtUp?: boolean;
+  skipDdl?: boolean;
+  resnapshot?: boolean;
 }
 
 function readJob(path: string): JobConfig {
@@ -27,7 +33,7 @@ function readJob(path: string): JobConfig {
 }
 
 async function preflight(cfg: JobConfig, log: Logger): Promise<void> {
-  const report = await runPreflight({ sourceUrl: cfg.source.url, sinkUrl: cfg.sink.url, streaming: false, selected: (r) => isSelected(cfg, r) });
+  const report = await runPreflight({ sourceUrl: cfg.source.url, sinkUrl: cfg.sink.url, streaming: cfg.mode !== 'snapshot', selected: (r) => isSelected(cfg, r) });
   for (const item of report.items) {
     if (item.status === 'warn') log.warn(`preflight: ${item.title}: ${item.detail}${item.fix ? ` (fix: ${item.fix})` : ''}`);
   }
@@ -51,9 +57,16 @@ export async function runCommand(jobPath: string, opts: RunOpts): Promise<void> 
   process.on('SIGINT', onSignal);
   process.on('SIGTERM', onSignal);
   try {
-    if (opts.restart) {
+    if (opts.restart || opts.resnapshot) {
       const job = store.job(cfg.name);
       if (job) store.resetJob(job.id);
+    }
+    if (opts.resnapshot) {
+      if (cfg.mode !== 'snapshot+stream') {
+        throw new CutoverError('--resnapshot copies the tables again before streaming; it needs "mode": "snapshot+stream".', 'Change "mode" in the job file, or, in "stream" mode, set "stream": {"start": "current"} and run with --restart.', 'CONFIG');
+      }
+      await forgetSinkCheckpoint(cfg);
+      cfg.snapshot = { ...cfg.snapshot, onExisting: 'truncate' };
     }
     const outcome = await runJob({
       store,
@@ -61,6 +74,8 @@ export async function runCommand(jobPath: string, opts: RunOpts): Promise<void> 
       signal: controller.signal,
       echo: { level: opts.quiet ? 'warn' : opts.logLevel, write: (l) => process.stderr.write(l + '\n') },
       preflight: opts.skipPreflight ? undefined : preflight,
+      exitWhenCaughtUp: opts.exitWhenCaughtUp,
+      skipDdl: opts.skipDdl,
     }).catch((e) => {
       (e as { logged?: boolean }).logged = true;
       throw e;
@@ -72,5 +87,17 @@ export async function runCommand(jobPath: string, opts: RunOpts): Promise<void> 
     store.close();
     process.off('SIGINT', onSignal);
     process.off('SIGTERM', onSignal);
+  }
+}
+
+/** --resnapshot: the sink's checkpoint of this job goes, so the stream starts where the new copy starts. */
+async function forgetSinkCheckpoint(cfg: JobConfig): Promise<void> {
+  const conn = await connect(parseMysqlUrl(cfg.sink.url));
+  try {
+    await conn.query(`DELETE FROM ${quoteId(CHECKPOINT_DB)}.${quoteId(CHECKPOINT_TABLE)} WHERE job = ?`, [cfg.name]).catch((e: { errno?: number }) => {
+      if (e.errno !== 1146 && e.errno !== 1049) throw e;
+    });
+  } finally {
+    await conn.end().catch(() => undefined);
   }
 }

@@ -9,12 +9,14 @@ const duration = (s: number | null): string =>
 function render(s: JobStatus): string {
   const pct = s.estimatedRows ? Math.min(100, (100 * s.rowsCopied) / s.estimatedRows) : s.state === 'done' ? 100 : 0;
   const out = [
-    `${s.name}: ${s.state}, phase ${s.phase} — ${n(s.rowsCopied)} / ${s.state === 'done' ? '' : '~'}${n(s.estimatedRows)} rows (${pct.toFixed(1)}%)` +
+ `${s.name}: ${s.state}, phase ${PHASES[s.phase] ?? s.phase} — ${n(s.rowsCopied)} / ${s.state === 'done' ? '' : '~'}${n(s.estimatedRows)} rows (${pct.toFixed(1)}%)` +
       (s.state === 'running' ? `, ${n(s.rowsPerSecond)} rows/s${s.etaSeconds !== null ? `, about ${duration(s.etaSeconds)} left` : ''}` : ''),
   ];
   if (s.copyStartPosition)
     out.push(`  copy started at source binlog ${s.copyStartPosition.file}${s.copyStartPosition.gtid ? ` (GTID ${s.copyStartPosition.gtid})` : ''}`);
+  if (s.stream) out.push(...renderStream(s));
   if (s.error) out.push(`  error: ${s.error.replace(/\n/g, '\n  ')}`);
+  const streaming = s.stream !== null;
   const rows = s.tables.map((t) => [
     t.source === t.sink ? t.source : `${t.source} → ${t.sink}`,
     t.state,
@@ -22,13 +24,32 @@ function render(s: JobStatus): string {
     `${t.chunksDone} / ${t.chunksTotalExact ? '' : '~'}${t.chunksTotal}`,
     t.rowsPerSecond ? n(t.rowsPerSecond) : '',
     duration(t.etaSeconds),
+    ...(streaming ? [n(t.inserts), n(t.updates), n(t.deletes)] : []),
     t.error ?? '',
   ]);
-  const head = ['table', 'state', 'rows copied / estimated', 'chunks', 'rows/s', 'ETA', 'error'];
+  const head = ['table', 'state', 'rows copied / estimated', 'chunks', 'rows/s', 'ETA', ...(streaming ? ['inserts', 'updates', 'deletes'] : []), 'error'];
   const widths = head.map((h, i) => Math.max(h.length, ...rows.map((r) => r[i]!.length)));
   const fmt = (r: string[]): string => '  ' + r.map((c, i) => c.padEnd(widths[i]!)).join('  ').trimEnd();
   out.push(fmt(head), ...rows.map(fmt));
   return out.join('\n');
+}
+
+const PHASES: Record<string, string> = { 'catching-up': 'catching up' };
+
+function renderStream(s: JobStatus): string[] {
+  const st = s.stream!;
+  const pos = (p: { file: string; pos: number; gtid?: string | null } | null): string => (p ? `${p.file}:${p.pos}${p.gtid ? ` (GTID ${p.gtid})` : ''}` : '—');
+  const lines = [
+    `  stream: applied ${pos(st.applied)}; source at ${pos(st.source)}${st.target && !st.caughtUp ? `; catching up to ${st.target.file}:${st.target.pos}` : ''}`,
+    `  lag: ${st.lagSeconds === null ? 'unknown' : `${st.lagSeconds.toFixed(1)} s`}` +
+      (st.behindBytes !== null ? `, ${n(st.behindBytes)} bytes behind` : '') +
+      (st.behindTxs !== null ? `, ${n(st.behindTxs)} transactions behind` : '') +
+      (st.heartbeatLagMs !== null ? `, heartbeat ${n(st.heartbeatLagMs)} ms` : '') +
+      (s.state === 'running' ? `; ${n(st.eventsPerSecond.transactions)} tx/s (${n(st.eventsPerSecond.inserts)} ins, ${n(st.eventsPerSecond.updates)} upd, ${n(st.eventsPerSecond.deletes)} del /s)` : ''),
+  ];
+  if (st.retentionSecondsLeft !== null) lines.push(`  the source may purge the binlog the stream needs in ${duration(Math.max(0, Math.round(st.retentionSecondsLeft)))}`);
+  if (st.pendingDdl) lines.push(`  paused at DDL ${st.pendingDdl.position}: ${st.pendingDdl.sql.replace(/\s+/g, ' ').slice(0, 200)} — run with --skip-ddl to go on`);
+  return lines;
 }
 
 export async function statusCommand(opts: { state?: string; job?: string; json?: boolean }): Promise<void> {

@@ -1,31 +1,31 @@
 // Applies binlog transactions to a MySQL/MariaDB sink exactly once.
 //
-// Each apply(txs) is one sink transaction: every row change of every transaction in binlog order, then
-// the upsert of this job's checkpoint row (`_cutover`.`cutover_checkpoint`) to the last transaction's
-// end position and GTID, then COMMIT. Transactions whose end is at or before the stored checkpoint are
-// skipped (the checkpoint row is read FOR UPDATE inside the same transaction), so replaying a batch
-// after a crash neither loses nor double-applies it.
+// Each apply(txs) is one sink transaction: the row changes of every transaction in the batch (see
+// change-statements.ts for the SQL), then the upsert of this job's checkpoint row
+// (`_cutover`.`cutover_checkpoint`) to the last transaction's end position and GTID, then COMMIT.
+// Transactions whose end is at or before the stored checkpoint are skipped (the checkpoint row is read
+// FOR UPDATE inside the same transaction), so replaying a batch after a crash neither loses nor
+// double-applies it.
 //
-// Row changes are applied by the table's chunk key (primary key, else the first NOT NULL unique key):
-// insert → INSERT … ON DUPLICATE KEY UPDATE (idempotent), update → upsert of the new row (after a DELETE
-// of the old key when the key changed), delete → DELETE by key. Tables without such a key match the full
-// before-image NULL-safely with LIMIT 1. Values are rendered with the copy's literals (values.ts), in the
-// copy's strict sink session.
+// Statements are sent many to a round trip (multi-statement packets); every result is checked against
+// what the statement must affect. When a packet fails, the transaction is rolled back and the batch is
+// applied again one statement per change, in binlog order: if that succeeds it is committed (the set
+// form only guessed wrong), otherwise the exact change, statement and server message are reported as a
+// SinkChangeError and nothing of the batch is kept.
 //
-// Not yet wired to a job mode (binlog streaming is the next issue). Known gaps before it is: ON DUPLICATE
-// KEY UPDATE can fire on another unique key and update the wrong row (must be detected, as the copy
-// does with its warnings); warnings are not read back; ENUM's invalid value; DDL; a keyless UPDATE or
-// DELETE that matches no sink row is not reported.
+// DDL is not transactional: applyDdl marks the checkpoint row with the statement's position first, so a
+// crash between the DDL and its checkpoint is recognised on replay ("already exists" / "doesn't exist"
+// errors of that statement are then taken as already applied).
 import type { FilePosition } from '../../../shared/positions.js';
-import { compareFilePositions } from '../../../shared/positions.js';
+import { compareFilePositions, formatPosition } from '../../../shared/positions.js';
 import { CutoverError } from '../../../shared/errors.js';
-import type { TableRef } from '../../../shared/table-selection.js';
 import type { BinlogTransaction, RowChange } from '../../source/mysql/binlog-reader.js';
-import type { ColumnInfo, TableInfo } from '../../source/mysql/schema-reader.js';
 import { connect, parseMysqlUrl, queryRows, type Connection } from '../../source/mysql/connection.js';
-import { quoteId, quoteTable } from '../../sql/identifiers.js';
-import { bytesToHex, keyRenderer, valueKind, valueRenderer, type RawValue, type Render } from '../../sql/values.js';
+import { quoteId } from '../../sql/identifiers.js';
+import { batchStatements, planTable, type ApplierTable, type ApplyMode, type Statement, type TablePlan } from './change-statements.js';
 import { SINK_SESSION } from './session.js';
+
+export type { ApplierTable, ApplyMode } from './change-statements.js';
 
 export const CHECKPOINT_DB = '_cutover';
 export const CHECKPOINT_TABLE = 'cutover_checkpoint';
@@ -38,16 +38,13 @@ export const CHECKPOINT_DDL = [
   file VARCHAR(255) NOT NULL,
   pos BIGINT UNSIGNED NOT NULL,
   gtid TEXT NULL,
+  pending_ddl VARCHAR(300) NULL,
   applied_at TIMESTAMP(6) NOT NULL DEFAULT CURRENT_TIMESTAMP(6)
 ) ENGINE=InnoDB DEFAULT CHARSET=utf8mb4`,
 ];
 
-export interface ApplierTable {
-  /** Where the rows go on the sink. */
-  sink: TableRef;
-  /** The source table (columns in table order, chunk key). */
-  info: TableInfo;
-}
+/** Server errors a replayed DDL gives when it was already applied. */
+const ALREADY_APPLIED = new Set([1050, 1051, 1054, 1060, 1061, 1091, 1146]);
 
 export interface ChangeApplierOptions {
   jobName: string;
@@ -55,149 +52,27 @@ export interface ChangeApplierOptions {
   tables: Map<string, ApplierTable>;
 }
 
-/** Everything needed to build the statements of one table, computed once. */
-export interface TablePlan {
-  target: string;
-  /** Written columns (generated ones skipped). */
-  writeCols: ColumnInfo[];
-  writeRender: Render[];
-  /** Chunk-key columns, empty when the table has no usable key. */
-  keyCols: ColumnInfo[];
-  keyRender: Render[];
-  /** Prefix `INSERT INTO t (cols) VALUES ` and the ON DUPLICATE KEY UPDATE suffix (keyed tables only). */
-  insertPrefix: string;
-  upsertSuffix: string;
-  /** Positions of info columns in a row image, cached per RowChange.columns list. */
-  positions: Map<string, Map<string, number>>;
+export interface Checkpoint {
+  position: FilePosition;
+  gtid: string | null;
+  pendingDdl: string | null;
 }
 
-/** A key literal for WHERE: charset/collation-aware for strings; ENUM and BIT by their raw value (not a number). */
-function whereKeyRenderer(c: ColumnInfo): Render {
-  const kind = valueKind(c);
-  return kind === 'enum' || kind === 'bit' ? valueRenderer(c) : keyRenderer(c);
-}
-
-export function planTable(t: ApplierTable): TablePlan {
-  const { info } = t;
-  const writeCols = info.columns.filter((c) => !c.generated);
-  const byName = new Map(info.columns.map((c) => [c.name, c]));
-  const keyCols = info.chunkKey.map((k) => {
-    const c = byName.get(k);
-    if (!c) throw new CutoverError(`chunk key column ${k} is not a column of ${info.db}.${info.table}`);
-    return c;
-  });
-  const target = quoteTable(t.sink);
-  const keyNames = new Set(info.chunkKey);
-  const nonKey = writeCols.filter((c) => !keyNames.has(c.name));
-  const updates = nonKey.length
-    ? nonKey.map((c) => `${quoteId(c.name)} = VALUES(${quoteId(c.name)})`)
-    : keyCols.slice(0, 1).map((c) => `${quoteId(c.name)} = ${quoteId(c.name)}`);
-  return {
-    target,
-    writeCols,
-    writeRender: writeCols.map(valueRenderer),
-    keyCols,
-    keyRender: keyCols.map(whereKeyRenderer),
-    insertPrefix: `INSERT INTO ${target} (${writeCols.map((c) => quoteId(c.name)).join(',')}) VALUES `,
-    upsertSuffix: keyCols.length ? ` ON DUPLICATE KEY UPDATE ${updates.join(', ')}` : '',
-    positions: new Map(),
-  };
-}
-
-function positionsOf(plan: TablePlan, change: RowChange): Map<string, number> {
-  const sig = change.columns.join('\0');
-  let m = plan.positions.get(sig);
-  if (!m) {
-    m = new Map();
-    change.columns.forEach((name, i) => m!.set(name, i));
-    // Column names are case-insensitive: fall back to a case-folded match.
-    for (const c of plan.writeCols) {
-      if (m.has(c.name)) continue;
-      const i = change.columns.findIndex((n) => n.toLowerCase() === c.name.toLowerCase());
-      if (i >= 0) m.set(c.name, i);
-    }
-    plan.positions.set(sig, m);
-  }
-  return m;
-}
-
-function valueOf(pos: Map<string, number>, row: readonly RawValue[], c: ColumnInfo, change: RowChange): RawValue {
-  const i = pos.get(c.name);
-  if (i === undefined || i >= row.length) {
-    throw new CutoverError(
-      `the binlog row image of ${change.db}.${change.table} has no column ${c.name} (columns: ${change.columns.join(', ')})`,
-      'The source table changed since the copy read its schema.',
+/** A change the sink refused: which one, the statement, and the server's message. */
+export class SinkChangeError extends CutoverError {
+  constructor(
+    readonly change: RowChange,
+    readonly statement: string,
+    readonly tx: BinlogTransaction,
+    reason: string,
+  ) {
+    const at = `${formatPosition(tx.end)}${tx.gtid ? ` (GTID ${tx.gtid})` : ''}`;
+    const sql = statement.length > 1500 ? statement.slice(0, 1500) + ' …' : statement;
+    super(
+      `The sink refused a ${change.type} on ${change.db}.${change.table} from the source transaction ending at ${at}: ${reason}\n  statement: ${sql}`,
+      'Nothing of this transaction was applied and the job is paused. Correct the sink (for example remove the row that conflicts, or the constraint), then run the same job again: the transaction is retried.',
+      'SINK_ROW',
     );
-  }
-  return row[i] ?? null;
-}
-
-/** A NULL-safe match of one column against a before-image value, comparing the stored bytes exactly. */
-function matchExpr(c: ColumnInfo, v: RawValue): string {
-  const q = quoteId(c.name);
-  if (v === null) return `${q} IS NULL`;
-  switch (valueKind(c)) {
-    case 'number':
-      return `${q} = ${v}`;
-    case 'float':
-      return `(${q} + 0E0) = ${v}`;
-    case 'temporal':
-      return `${q} = '${v}'`;
-    case 'json':
-      return `${q} = CAST(CONVERT(X'${bytesToHex(v)}' USING utf8mb4) AS JSON)`;
-    default:
-      // text, enum/set, binary, bit, geometry: the bytes as the snapshot reads them, compared as binary
-      // (a case-insensitive collation would match another row).
-      return `CAST(${q} AS BINARY) = X'${bytesToHex(v)}'`;
-  }
-}
-
-function keyWhere(plan: TablePlan, pos: Map<string, number>, row: readonly RawValue[], change: RowChange): string {
-  return plan.keyCols.map((c, i) => `${quoteId(c.name)} = ${plan.keyRender[i]!(valueOf(pos, row, c, change))}`).join(' AND ');
-}
-
-function imageWhere(plan: TablePlan, pos: Map<string, number>, row: readonly RawValue[], change: RowChange): string {
-  return plan.writeCols.map((c) => matchExpr(c, valueOf(pos, row, c, change))).join(' AND ');
-}
-
-function tuple(plan: TablePlan, pos: Map<string, number>, row: readonly RawValue[], change: RowChange): string {
-  return '(' + plan.writeCols.map((c, i) => plan.writeRender[i]!(valueOf(pos, row, c, change))).join(',') + ')';
-}
-
-function sameKey(plan: TablePlan, pos: Map<string, number>, a: readonly RawValue[], b: readonly RawValue[], change: RowChange): boolean {
-  return plan.keyCols.every((c) => valueOf(pos, a, c, change) === valueOf(pos, b, c, change));
-}
-
-function need(row: readonly RawValue[] | null, what: string, change: RowChange): readonly RawValue[] {
-  if (!row) throw new CutoverError(`${change.type} on ${change.db}.${change.table} has no ${what} image`);
-  return row;
-}
-
-/** The statements that apply one row change, in order. Pure. */
-export function changeStatements(plan: TablePlan, change: RowChange): string[] {
-  const pos = positionsOf(plan, change);
-  const keyed = plan.keyCols.length > 0;
-  switch (change.type) {
-    case 'insert': {
-      const after = need(change.after, 'after', change);
-      return [plan.insertPrefix + tuple(plan, pos, after, change) + plan.upsertSuffix];
-    }
-    case 'delete': {
-      const before = need(change.before, 'before', change);
-      if (keyed) return [`DELETE FROM ${plan.target} WHERE ${keyWhere(plan, pos, before, change)}`];
-      return [`DELETE FROM ${plan.target} WHERE ${imageWhere(plan, pos, before, change)} LIMIT 1`];
-    }
-    case 'update': {
-      const before = need(change.before, 'before', change);
-      const after = need(change.after, 'after', change);
-      if (keyed) {
-        const upsert = plan.insertPrefix + tuple(plan, pos, after, change) + plan.upsertSuffix;
-        if (sameKey(plan, pos, before, after, change)) return [upsert];
-        return [`DELETE FROM ${plan.target} WHERE ${keyWhere(plan, pos, before, change)}`, upsert];
-      }
-      const sets = plan.writeCols.map((c, i) => `${quoteId(c.name)} = ${plan.writeRender[i]!(valueOf(pos, after, c, change))}`);
-      return [`UPDATE ${plan.target} SET ${sets.join(', ')} WHERE ${imageWhere(plan, pos, before, change)} LIMIT 1`];
-    }
   }
 }
 
@@ -211,8 +86,8 @@ export function pendingTransactions(txs: BinlogTransaction[], checkpoint: FilePo
 export function checkpointUpsert(job: string, end: FilePosition, gtid: string | null): { sql: string; params: unknown[] } {
   return {
     sql:
-      `INSERT INTO ${CHECKPOINT} (job, file, pos, gtid, applied_at) VALUES (?, ?, ?, ?, NOW(6)) ` +
-      'ON DUPLICATE KEY UPDATE file = VALUES(file), pos = VALUES(pos), gtid = VALUES(gtid), applied_at = VALUES(applied_at)',
+      `INSERT INTO ${CHECKPOINT} (job, file, pos, gtid, pending_ddl, applied_at) VALUES (?, ?, ?, ?, NULL, NOW(6)) ` +
+      'ON DUPLICATE KEY UPDATE file = VALUES(file), pos = VALUES(pos), gtid = VALUES(gtid), pending_ddl = NULL, applied_at = VALUES(applied_at)',
     params: [job, end.file, end.pos, gtid],
   };
 }
@@ -220,10 +95,28 @@ export function checkpointUpsert(job: string, end: FilePosition, gtid: string | 
 interface CheckpointRow {
   file: string;
   pos: string | number;
+  gtid: string | null;
+  pending_ddl: string | null;
+}
+
+interface ServerError {
+  errno?: number;
+  message?: string;
+}
+
+class Mismatch extends Error {
+  constructor(
+    readonly statement: Statement,
+    readonly affected: number,
+  ) {
+    super(`it affected ${affected} row(s) where ${statement.expect} ${statement.expect === 1 ? 'was' : 'were'} expected`);
+  }
 }
 
 export class ChangeApplier {
   private readonly plans = new Map<string, TablePlan>();
+  /** Text sent per round trip, below the sink's max_allowed_packet. */
+  private packetBytes = 4 << 20;
 
   private constructor(
     private readonly conn: Connection,
@@ -236,9 +129,11 @@ export class ChangeApplier {
     if (opts.jobName.length === 0 || opts.jobName.length > 100) {
       throw new CutoverError(`job name "${opts.jobName}" must be 1 to 100 characters for the sink checkpoint`);
     }
-    const applier = new ChangeApplier(await connect(parseMysqlUrl(sinkUrl), SINK_SESSION), opts);
+    const applier = new ChangeApplier(await connect(parseMysqlUrl(sinkUrl), SINK_SESSION, { multipleStatements: true }), opts);
     try {
       for (const ddl of CHECKPOINT_DDL) await applier.conn.query(ddl);
+      const [row] = await queryRows<{ v: string | number }>(applier.conn, 'SELECT @@max_allowed_packet AS v');
+      applier.packetBytes = Math.max(64 << 10, Math.min(16 << 20, Math.floor(Number(row?.v ?? 4 << 20) / 2)));
     } catch (e) {
       await applier.close();
       throw e;
@@ -246,38 +141,148 @@ export class ChangeApplier {
     return applier;
   }
 
-  /** The end of the last applied transaction, or null when this job has applied none. */
-  async lastApplied(): Promise<FilePosition | null> {
+  /** Replaces (or adds) the definition of a source table, after DDL. */
+  setTable(sourceName: string, table: ApplierTable): void {
+    this.opts.tables.set(sourceName, table);
+    this.plans.set(sourceName, planTable(table));
+  }
+
+  dropTable(sourceName: string): void {
+    this.opts.tables.delete(sourceName);
+    this.plans.delete(sourceName);
+  }
+
+  hasTable(sourceName: string): boolean {
+    return this.plans.has(sourceName);
+  }
+
+  /** The sink connection, for reading table definitions after DDL (not for writes). */
+  get connection(): Connection {
+    return this.conn;
+  }
+
+  /** This job's checkpoint on the sink, or null when it has applied nothing yet. */
+  async checkpoint(): Promise<Checkpoint | null> {
     return this.readCheckpoint(false);
   }
 
+  /** The end of the last applied transaction, or null when this job has applied none. */
+  async lastApplied(): Promise<FilePosition | null> {
+    return (await this.readCheckpoint(false))?.position ?? null;
+  }
+
+  /** Writes the checkpoint without changes (the starting position of a stream). */
+  async setCheckpoint(end: FilePosition, gtid: string | null): Promise<void> {
+    const cp = checkpointUpsert(this.opts.jobName, end, gtid);
+    await this.conn.query(cp.sql, cp.params);
+  }
+
   /** Applies the transactions not yet applied, and the checkpoint, in one sink transaction. */
-  async apply(txs: BinlogTransaction[]): Promise<void> {
-    if (txs.length === 0) return;
-    await this.conn.query('BEGIN');
+  async apply(txs: BinlogTransaction[], mode: ApplyMode): Promise<number> {
+    if (txs.length === 0) return 0;
+    const pending = await this.begin(txs);
+    if (!pending) return 0;
     try {
-      const pending = pendingTransactions(txs, await this.readCheckpoint(true));
-      if (pending.length === 0) {
+      const changes = pending.flatMap((t) => t.changes);
+      try {
+        await this.run(batchStatements(changes, (c) => this.planFor(c), mode, true));
+      } catch (e) {
+        if (!(e instanceof Mismatch) && !isServerError(e)) throw e;
         await this.conn.query('ROLLBACK');
-        return;
-      }
-      for (const tx of pending) {
-        for (const change of tx.changes) {
-          for (const sql of changeStatements(this.planFor(change), change)) await this.conn.query(sql);
-        }
+        await this.begin(pending);
+        await this.runOneByOne(pending, mode);
       }
       const last = pending[pending.length - 1]!;
       const cp = checkpointUpsert(this.opts.jobName, last.end, last.gtid);
       await this.conn.query(cp.sql, cp.params);
       await this.conn.query('COMMIT');
+      return pending.length;
     } catch (e) {
       await this.conn.query('ROLLBACK').catch(() => undefined);
       throw e;
     }
   }
 
+  /**
+   * Applies one DDL statement (null: nothing to run on the sink, only the position moves) and moves the
+   * checkpoint past it. `alreadyOk`: "already exists / does not exist" errors mean the sink has it (the
+   * copy read the table after the statement). Returns 'already' when the sink had it.
+   */
+  async applyDdl(sql: string | null, end: FilePosition, gtid: string | null, alreadyOk = false): Promise<'applied' | 'already'> {
+    const before = await this.readCheckpoint(false);
+    if (before && compareFilePositions(end, before.position) <= 0) return 'already';
+    const marker = formatPosition(end);
+    let result: 'applied' | 'already' = 'applied';
+    if (sql) {
+      const retried = before?.pendingDdl === marker;
+      await this.conn.query(`UPDATE ${CHECKPOINT} SET pending_ddl = ? WHERE job = ?`, [marker, this.opts.jobName]);
+      try {
+        await this.conn.query(sql);
+      } catch (e) {
+        const errno = (e as ServerError).errno ?? 0;
+        if (!((retried || alreadyOk) && ALREADY_APPLIED.has(errno))) throw e;
+        result = 'already';
+      }
+    }
+    await this.setCheckpoint(end, gtid);
+    return result;
+  }
+
   async close(): Promise<void> {
     await this.conn.end().catch(() => undefined);
+  }
+
+  /** BEGIN, lock the checkpoint row, and keep the transactions after it; null (rolled back) when none. */
+  private async begin(txs: BinlogTransaction[]): Promise<BinlogTransaction[] | null> {
+    await this.conn.query('BEGIN');
+    try {
+      const pending = pendingTransactions(txs, (await this.readCheckpoint(true))?.position ?? null);
+      if (pending.length) return pending;
+      await this.conn.query('ROLLBACK');
+      return null;
+    } catch (e) {
+      await this.conn.query('ROLLBACK').catch(() => undefined);
+      throw e;
+    }
+  }
+
+  /** Sends the statements many per round trip and checks what each affected. */
+  private async run(statements: Statement[]): Promise<void> {
+    let i = 0;
+    while (i < statements.length) {
+      const group: Statement[] = [];
+      let bytes = 0;
+      while (i < statements.length && (group.length === 0 || bytes + statements[i]!.sql.length < this.packetBytes)) {
+        bytes += statements[i]!.sql.length + 2;
+        group.push(statements[i++]!);
+      }
+      const [res] = await this.conn.query(group.map((s) => s.sql).join(';\n'));
+      const results = (group.length === 1 ? [res] : res) as { affectedRows?: number }[];
+      group.forEach((s, k) => {
+        const affected = results[k]?.affectedRows ?? 0;
+        if (s.expect !== null && affected !== s.expect) throw new Mismatch(s, affected);
+      });
+    }
+  }
+
+  /** The slow, exact path: one statement per change in binlog order; names the change that fails. */
+  private async runOneByOne(txs: BinlogTransaction[], mode: ApplyMode): Promise<void> {
+    for (const tx of txs) {
+      for (const s of batchStatements(tx.changes, (c) => this.planFor(c), mode, false)) {
+        let affected: number;
+        try {
+          const [res] = await this.conn.query(s.sql);
+          affected = (res as { affectedRows?: number }).affectedRows ?? 0;
+        } catch (e) {
+          if (!isServerError(e)) throw e;
+          throw new SinkChangeError(s.change, s.sql, tx, (e as ServerError).message ?? String(e));
+        }
+        if (s.expect !== null && affected !== s.expect) {
+          const what = s.change.type === 'insert' ? 'row' : affected === 0 ? 'the row is missing on the sink' : `${affected} rows matched`;
+          throw new SinkChangeError(s.change, s.sql, tx, `${what} (expected ${s.expect} row affected, got ${affected}); the sink has diverged from the source`);
+        }
+      }
+    }
   }
 
   private planFor(change: RowChange): TablePlan {
@@ -286,13 +291,19 @@ export class ChangeApplier {
     return plan;
   }
 
-  private async readCheckpoint(lock: boolean): Promise<FilePosition | null> {
+  private async readCheckpoint(lock: boolean): Promise<Checkpoint | null> {
     const rows = await queryRows<CheckpointRow>(
       this.conn,
-      `SELECT file, pos FROM ${CHECKPOINT} WHERE job = ?${lock ? ' FOR UPDATE' : ''}`,
+      `SELECT file, pos, gtid, pending_ddl FROM ${CHECKPOINT} WHERE job = ?${lock ? ' FOR UPDATE' : ''}`,
       [this.opts.jobName],
     );
     const r = rows[0];
-    return r ? { kind: 'file', file: r.file, pos: Number(r.pos) } : null;
+    return r ? { position: { kind: 'file', file: r.file, pos: Number(r.pos) }, gtid: r.gtid, pendingDdl: r.pending_ddl } : null;
   }
+}
+
+/** An error the server returned for a statement (not a lost connection). */
+export function isServerError(e: unknown): boolean {
+  const err = e as { errno?: number; fatal?: boolean; sqlState?: string };
+  return typeof err.errno === 'number' && err.errno >= 1000 && !err.fatal && err.errno !== 1053 && err.errno !== 2013 && err.errno !== 2006;
 }

@@ -93,6 +93,7 @@ export class BinlogReader {
   private readonly tables = new Map<number, TableState>();
   private readonly hints = new Map<string, Map<string, ColumnHint>>();
   private readonly highWater: number;
+  private position: FilePosition | null = null;
 
   private constructor(
     private readonly zongji: ZongJi,
@@ -147,8 +148,12 @@ export class BinlogReader {
     return reader;
   }
 
-  /** The next transaction or DDL, in binlog order; null once closed. Waits for the source otherwise. */
-  async next(): Promise<BinlogItem | null> {
+  /**
+   * The next transaction or DDL, in binlog order; null once closed. Waits for the source otherwise, or,
+   * with `timeoutMs`, returns undefined when nothing arrived in that time.
+   */
+  async next(timeoutMs?: number): Promise<BinlogItem | null | undefined> {
+    const deadline = timeoutMs === undefined ? Infinity : Date.now() + timeoutMs;
     for (;;) {
       const item = this.queue.shift();
       if (item) {
@@ -158,8 +163,27 @@ export class BinlogReader {
       }
       if (this.error) throw this.error;
       if (this.closed) return null;
-      await new Promise<void>((resolve) => (this.waiter = resolve));
+      const left = deadline - Date.now();
+      if (left <= 0) return undefined;
+      await new Promise<void>((resolve) => {
+        const timer = left === Infinity ? null : setTimeout(() => {
+          this.waiter = null;
+          resolve();
+        }, left);
+        this.waiter = () => {
+          if (timer) clearTimeout(timer);
+          resolve();
+        };
+      });
     }
+  }
+
+  /**
+   * Where the reader stands when everything it read has been handed out and no transaction is open: the
+   * position after the last event read (rotations and non-transactional events included); else null.
+   */
+  get idlePosition(): FilePosition | null {
+    return this.queue.length === 0 && this.group === null ? this.position : null;
   }
 
   async *[Symbol.asyncIterator](): AsyncGenerator<BinlogItem> {
@@ -212,6 +236,13 @@ export class BinlogReader {
   }
 
   private onEvent(ev: AnyBinlogEvent): void {
+    this.dispatch(ev);
+    if (this.group !== null) return;
+    if (ev.getEventName() === 'rotate') this.position = { kind: 'file', file: this.file, pos: (ev as { position: number }).position };
+    else if (ev.nextPosition > 0) this.position = { kind: 'file', file: this.file, pos: ev.nextPosition };
+  }
+
+  private dispatch(ev: AnyBinlogEvent): void {
     switch (ev.getEventName()) {
       case 'rotate':
         this.file = (ev as { binlogName: string }).binlogName;

@@ -64,10 +64,10 @@ function baseOptions(a: ServerAddress): ConnectionOptions {
 /** Session settings every Cutover connection runs first. */
 const SESSION_SQL = "SET time_zone = '+00:00'";
 
-export async function connect(a: ServerAddress, extraSession: string[] = []): Promise<Connection> {
+export async function connect(a: ServerAddress, extraSession: string[] = [], options: { multipleStatements?: boolean } = {}): Promise<Connection> {
   let conn: Connection;
   try {
-    conn = await mysql.createConnection(baseOptions(a));
+    conn = await mysql.createConnection({ ...baseOptions(a), ...options });
   } catch (e) {
     throw explainConnectError(e, a);
   }
@@ -107,6 +107,7 @@ export function explainConnectError(e: unknown, a: ServerAddress): CutoverError 
       return new CutoverError(
         `Nothing is listening at ${a.host}:${a.port} (connection refused).`,
         'Check that the server is running and the host and port are right; for a local server, `ss -ltnp | grep mysqld` shows its port.',
+        'UNREACHABLE',
       );
     case 'ENOTFOUND':
     case 'EAI_AGAIN':
@@ -115,6 +116,7 @@ export function explainConnectError(e: unknown, a: ServerAddress): CutoverError 
       return new CutoverError(
         `Timed out connecting to ${a.host}:${a.port}.`,
         'Check firewalls and security groups between this machine and the server, and the bind-address setting of the server.',
+        'UNREACHABLE',
       );
     case 'ER_ACCESS_DENIED_ERROR':
       return new CutoverError(

@@ -1,0 +1,121 @@
+// DDL met in the binlog while streaming: mapped to the sink (renames, exclusions) and applied, with the
+// table's new definition recorded in the schema history at the statement's position. A statement that
+// cannot be mapped, or that the sink refuses, pauses the job with the statement and the choices.
+import { CutoverError } from '../../shared/errors.js';
+import type { JobConfig } from '../../shared/job-config.js';
+import { formatPosition } from '../../shared/positions.js';
+import { excludedColumns, qualified, sinkName, type TableRef } from '../../shared/table-selection.js';
+import type { DdlEvent } from '../source/mysql/binlog-reader.js';
+import { queryRows, type Connection } from '../source/mysql/connection.js';
+import { readTable, type TableInfo } from '../source/mysql/schema-reader.js';
+import type { ApplierTable, ChangeApplier } from '../sink/mysql/change-applier.js';
+import { mapDdl } from '../sink/mysql/ddl-mapper.js';
+import type { StateStore } from '../state/store.js';
+import type { StreamStore } from '../state/stream-store.js';
+import type { Logger } from './logger.js';
+
+/** The applier's view of a source table: its sink name and the columns that travel. */
+export function applierTable(cfg: Pick<JobConfig, 'rename' | 'columns'>, info: TableInfo): ApplierTable {
+  const excluded = excludedColumns(cfg, info);
+  return { sink: sinkName(cfg, info), info: { ...info, columns: info.columns.filter((c) => !excluded.has(c.name)) } };
+}
+
+export interface DdlContext {
+  cfg: JobConfig;
+  jobId: number;
+  store: StateStore;
+  streams: StreamStore;
+  log: Logger;
+  applier: ChangeApplier;
+  /** A metadata connection to the source. */
+  source: Connection;
+  /** State-file table ids by source "db.table" (for counters); updated here. */
+  tableIds: Map<string, number>;
+  /** "file:pos" of a paused statement the operator chose to skip (--skip-ddl), or null. */
+  skipAt: string | null;
+}
+
+export interface PendingDdl {
+  position: string;
+  db: string;
+  sql: string;
+  reason: string;
+}
+
+/** Applies (or skips) one DDL event; throws a CutoverError with code DDL_PAUSED when it must not go on. */
+export async function handleDdl(ctx: DdlContext, ev: DdlEvent, reconciling: boolean): Promise<void> {
+  const at = formatPosition(ev.end);
+  const action = mapDdl(ev.sql, ev.db, ctx.cfg);
+  if (action.kind === 'ignore') {
+    await ctx.applier.applyDdl(null, ev.end, ev.gtid);
+    return;
+  }
+  if (ctx.skipAt === at) {
+    ctx.log.warn(`skipped on request (--skip-ddl) the statement at ${at}: ${oneLine(ev.sql)}`);
+    await ctx.applier.applyDdl(null, ev.end, ev.gtid);
+    await refreshTables(ctx, ev, action.targets.flatMap((t) => [t.source, ...(t.renamedTo ? [t.renamedTo] : [])]), null);
+    ctx.store.setJob(ctx.jobId, { pending_ddl: null });
+    return;
+  }
+  if (action.kind === 'unmappable') throw pause(ctx, ev, action.reason);
+  try {
+    const r = await ctx.applier.applyDdl(action.sql, ev.end, ev.gtid, reconciling);
+    ctx.log.info(`${r === 'already' ? 'DDL already on the sink' : 'applied DDL'} at ${at}: ${oneLine(action.sql)}`);
+  } catch (e) {
+    const err = e as { errno?: number; message?: string };
+    if (typeof err.errno !== 'number') throw e;
+    throw pause(ctx, ev, `the sink refused it: ${err.message}\n  mapped statement: ${oneLine(action.sql)}`);
+  }
+  const dropped: TableRef[] = [];
+  const changed: TableRef[] = [];
+  for (const t of action.targets) {
+    if (t.change === 'drop') dropped.push(t.source);
+    else if (t.change === 'rename') {
+      dropped.push(t.source);
+      if (t.renamedTo) changed.push(t.renamedTo);
+    } else if (t.change !== 'truncate') changed.push(t.source);
+  }
+  await refreshTables(ctx, ev, changed, dropped);
+  ctx.store.setJob(ctx.jobId, { pending_ddl: null });
+}
+
+/** Re-reads the changed tables from the source and records them (and the dropped ones) in the schema history. */
+async function refreshTables(ctx: DdlContext, ev: DdlEvent, changed: TableRef[], dropped: TableRef[] | null): Promise<void> {
+  for (const ref of dropped ?? []) {
+    ctx.applier.dropTable(qualified(ref));
+    const id = ctx.tableIds.get(qualified(ref));
+    if (id !== undefined) ctx.store.setTable(id, { state: 'dropped' });
+    ctx.tableIds.delete(qualified(ref));
+    ctx.streams.recordSchema(ctx.jobId, { source: ref, from: ev.end, ddl: ev.sql, info: null });
+  }
+  for (const ref of changed) {
+    // The sink has just run the same statement, so its definition of the table is the one in force at
+    // this position (the source's may already be further on); excluded columns are absent from both views.
+    const sinkRef = sinkName(ctx.cfg, ref);
+    const found = await queryRows(ctx.applier.connection, 'SELECT 1 AS x FROM information_schema.TABLES WHERE TABLE_SCHEMA = CAST(? AS BINARY) AND TABLE_NAME = CAST(? AS BINARY)', [sinkRef.db, sinkRef.table]);
+    if (!found.length) continue;
+    const info: TableInfo = { ...(await readTable(ctx.applier.connection, sinkRef)), db: ref.db, table: ref.table };
+    ctx.applier.setTable(qualified(ref), applierTable(ctx.cfg, info));
+    const row = ctx.store.ensureTable(ctx.jobId, ref, sinkRef);
+    if (!ctx.tableIds.has(qualified(ref))) ctx.store.setTable(row.id, { state: row.state === 'done' ? 'done' : 'streaming', key_columns: JSON.stringify(info.chunkKey) });
+    ctx.tableIds.set(qualified(ref), row.id);
+    ctx.streams.recordSchema(ctx.jobId, { source: ref, from: ev.end, ddl: ev.sql, info });
+  }
+}
+
+function pause(ctx: DdlContext, ev: DdlEvent, reason: string): CutoverError {
+  const at = formatPosition(ev.end);
+  const pending: PendingDdl = { position: at, db: ev.db, sql: ev.sql, reason };
+  ctx.store.setJob(ctx.jobId, { pending_ddl: JSON.stringify(pending) });
+  return new CutoverError(
+    `Streaming paused at the DDL statement ending at ${at}${ev.db ? ` (default database ${ev.db})` : ''}: ${reason}\n  statement: ${oneLine(ev.sql)}`,
+    `Either apply the equivalent change to the sink by hand and then run the job again with --skip-ddl (the stream goes on after this statement), ` +
+      `or run again with --skip-ddl to leave the sink as it is. Nothing after this statement has been applied.`,
+    'DDL_PAUSED',
+  );
+}
+
+function oneLine(sql: string): string {
+  const s = sql.replace(/\s+/g, ' ').trim();
+  return s.length > 500 ? s.slice(0, 500) + ' …' : s;
+}

@@ -1,0 +1,154 @@
+// Streaming's live numbers: events per second by type, lag in seconds, and how far (bytes, transactions)
+// the sink is behind the source's current binlog position; sampled every second into the state file.
+import type { FilePosition } from '../../shared/positions.js';
+import { compareFilePositions, fileSequence } from '../../shared/positions.js';
+import { listBinlogFiles, readBinlogStatus } from '../source/mysql/binlog-status.js';
+import type { Connection } from '../source/mysql/connection.js';
+import type { StreamState, StreamStore } from '../state/stream-store.js';
+
+interface Counters {
+  txs: number;
+  inserts: number;
+  updates: number;
+  deletes: number;
+  ddl: number;
+}
+
+const zero = (): Counters => ({ txs: 0, inserts: 0, updates: 0, deletes: 0, ddl: 0 });
+
+/** Bytes from position a to position b over the source's binlog files (b after a); null when unknown. */
+export function bytesBetween(a: FilePosition, b: FilePosition, files: { name: string; bytes: number }[]): number | null {
+  if (compareFilePositions(a, b) >= 0) return 0;
+  if (a.file === b.file) return b.pos - a.pos;
+  const size = new Map(files.map((f) => [f.name, f.bytes]));
+  const first = size.get(a.file);
+  if (first === undefined) return null;
+  let total = first - a.pos;
+  for (const f of files) {
+    const seq = fileSequence(f.name);
+    if (seq > fileSequence(a.file) && seq < fileSequence(b.file)) total += f.bytes;
+  }
+  return total + b.pos;
+}
+
+/** Transactions between two MariaDB GTID positions of the same domain and server ("0-1-42"); else null. */
+export function gtidDistance(applied: string | null, source: string | null): number | null {
+  if (!applied || !source) return null;
+  const a = /^(\d+)-(\d+)-(\d+)$/.exec(applied.trim());
+  if (!a) return null;
+  for (const part of source.split(',')) {
+    const s = /^(\d+)-(\d+)-(\d+)$/.exec(part.trim());
+    if (s && s[1] === a[1]) return Math.max(0, Number(s[3]) - Number(a[3]));
+  }
+  return null;
+}
+
+export class StreamMetrics {
+  private readonly count = zero();
+  private last = zero();
+  private lastTs = Date.now();
+  private timer: NodeJS.Timeout | null = null;
+  private sampling = false;
+  /** Commit time (unix s) of the last applied transaction, and of the oldest one read but not applied. */
+  appliedAt: number | null = null;
+  oldestPendingAt: number | null = null;
+  applied: { file: string; pos: number; gtid: string | null } | null = null;
+  target: FilePosition | null = null;
+  caughtUp = false;
+  heartbeatLagMs: number | null = null;
+  retentionSecondsLeft: number | null = null;
+
+  constructor(
+    private readonly streams: StreamStore,
+    private readonly jobId: number,
+    /** A source connection for its current position (may be replaced after a reconnect). */
+    public source: Connection | null,
+  ) {}
+
+  countTransaction(changes: { type: 'insert' | 'update' | 'delete' }[]): void {
+    this.count.txs++;
+    for (const c of changes) {
+      if (c.type === 'insert') this.count.inserts++;
+      else if (c.type === 'update') this.count.updates++;
+      else this.count.deletes++;
+    }
+  }
+
+  countDdl(): void {
+    this.count.ddl++;
+  }
+
+  start(): void {
+    this.lastTs = Date.now();
+    this.timer = setInterval(() => void this.sample(), 1000);
+    this.timer.unref();
+  }
+
+  stop(): Promise<void> {
+    if (this.timer) clearInterval(this.timer);
+    this.timer = null;
+    return this.sample();
+  }
+
+  async sample(): Promise<void> {
+    if (this.sampling) return;
+    this.sampling = true;
+    try {
+      const nowMs = Date.now();
+      const secs = Math.max(0.001, (nowMs - this.lastTs) / 1000);
+      this.lastTs = nowMs;
+      const c = this.count;
+      const rate = (k: keyof Counters): number => (c[k] - this.last[k]) / secs;
+      let source: StreamState['source'] = null;
+      let behindBytes: number | null = null;
+      let behindTxs: number | null = null;
+      if (this.source) {
+        try {
+          const status = await readBinlogStatus(this.source);
+          const gtid = status.gtid?.kind === 'mariadb-gtid' ? status.gtid.gtidPos : status.gtid?.kind === 'mysql-gtid' ? status.gtid.gtidSet : null;
+          source = { file: status.file.file, pos: status.file.pos, gtid };
+          if (this.applied) {
+            const a: FilePosition = { kind: 'file', file: this.applied.file, pos: this.applied.pos };
+            behindBytes = bytesBetween(a, status.file, a.file === status.file.file ? [] : await listBinlogFiles(this.source));
+            behindTxs = gtidDistance(this.applied.gtid, gtid);
+            if (behindBytes === 0) behindTxs = 0;
+          }
+        } catch {
+          /* the source is unreachable: the stream reconnects; the sample keeps what it knows */
+        }
+      }
+      const lag = this.caughtUp || behindBytes === 0 ? 0 : this.oldestPendingAt !== null ? Math.max(0, nowMs / 1000 - this.oldestPendingAt) : this.appliedAt !== null ? Math.max(0, nowMs / 1000 - this.appliedAt) : null;
+      const state: StreamState = {
+        applied: this.applied,
+        source,
+        target: this.target ? { file: this.target.file, pos: this.target.pos } : null,
+        caughtUp: this.caughtUp,
+        lagSeconds: lag,
+        heartbeatLagMs: this.heartbeatLagMs,
+        behindBytes,
+        behindTxs,
+        retentionSecondsLeft: this.retentionSecondsLeft,
+        updatedAt: nowMs,
+      };
+      this.streams.addSample({
+        job_id: this.jobId,
+        ts: Math.floor(nowMs / 1000),
+        lag_seconds: lag,
+        heartbeat_lag_ms: this.heartbeatLagMs,
+        behind_bytes: behindBytes,
+        behind_txs: behindTxs,
+        txs_per_s: rate('txs'),
+        inserts_per_s: rate('inserts'),
+        updates_per_s: rate('updates'),
+        deletes_per_s: rate('deletes'),
+        ddl_per_s: rate('ddl'),
+      });
+      this.streams.setState(this.jobId, state);
+      this.last = { ...c };
+    } catch {
+      /* metrics are best effort; positions are not */
+    } finally {
+      this.sampling = false;
+    }
+  }
+}

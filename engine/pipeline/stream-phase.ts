@@ -1,0 +1,113 @@
+// Sets up the streaming phase of a job from the state file: where to start, what counts as caught up,
+// which definition each table has at the sink's checkpoint (schema history), and runs the stream.
+import { CutoverError } from '../../shared/errors.js';
+import { streamOptions, type JobConfig } from '../../shared/job-config.js';
+import type { FilePosition } from '../../shared/positions.js';
+import { formatPosition } from '../../shared/positions.js';
+import { qualified } from '../../shared/table-selection.js';
+import { readBinlogStatus, type BinlogStatus } from '../source/mysql/binlog-status.js';
+import type { Connection } from '../source/mysql/connection.js';
+import type { ApplierTable } from '../sink/mysql/change-applier.js';
+import type { CopyTable } from '../sink/sink.js';
+import type { StateStore } from '../state/store.js';
+import { StreamStore } from '../state/stream-store.js';
+import type { Logger } from './logger.js';
+import { applierTable } from './stream-ddl.js';
+import type { PendingDdl } from './stream-ddl.js';
+import { StreamRunner, type StreamOutcome } from './stream-runner.js';
+
+/** The schema history position of the definitions read when streaming was first set up. */
+const INITIAL: FilePosition = { kind: 'file', file: 'initial.000000', pos: 0 };
+
+export interface StreamPhaseOptions {
+  store: StateStore;
+  jobId: number;
+  cfg: JobConfig;
+  /** The tables just copied or prepared; null when resuming a stream (the schema history has them). */
+  tables: CopyTable[] | null;
+  /** A source connection (metadata). */
+  source: Connection;
+  log: Logger;
+  signal: AbortSignal;
+  exitWhenCaughtUp: boolean;
+  skipDdl: boolean;
+}
+
+export async function runStreamPhase(o: StreamPhaseOptions): Promise<StreamOutcome> {
+  const { store, jobId, cfg, log } = o;
+  const streams = new StreamStore(store);
+  const job = store.jobById(jobId)!;
+  const stream = streamOptions(cfg);
+
+  if (o.tables && !streams.hasSchemaHistory(jobId)) {
+    for (const t of o.tables) streams.recordSchema(jobId, { source: t.source, from: INITIAL, ddl: null, info: t.source });
+  }
+  const tablesAt = (at: FilePosition | null): Map<string, ApplierTable> => {
+    const out = new Map<string, ApplierTable>();
+    for (const [name, v] of streams.schemaAt(jobId, at ?? INITIAL)) out.set(name, applierTable(cfg, v.info!));
+    return out;
+  };
+  const rows = store.tables(jobId).filter((r) => r.state !== 'dropped');
+  const tableIds = new Map(rows.map((r) => [`${r.src_db}.${r.src_table}`, r.id]));
+  const snapshotPositions = new Map<string, FilePosition>();
+  for (const r of rows) if (r.snapshot_position) snapshotPositions.set(`${r.src_db}.${r.src_table}`, JSON.parse(r.snapshot_position) as FilePosition);
+
+  let start: FilePosition | { gtid: string };
+  let reconcileUntil: FilePosition | null = null;
+  let target: FilePosition;
+  if (cfg.mode === 'snapshot+stream') {
+    const s = parseStatus(job.copy_start_position);
+    const h = parseStatus(job.copy_end_position);
+    if (!s || !h) {
+      throw new CutoverError(
+        'The copy did not record the source binlog positions streaming needs (the source had no binlog when the copy ran?).',
+        'Turn the binary log on (log_bin, binlog_format=ROW) and run again with --resnapshot.',
+      );
+    }
+    start = s.file;
+    reconcileUntil = h.file;
+    // The first catch-up ends at the copy's end; once streaming, a new run catches up with the source as it is now.
+    target = job.phase === 'streaming' ? (await readBinlogStatus(o.source)).file : h.file;
+  } else {
+    const now = await readBinlogStatus(o.source);
+    const configured = stream.start;
+    if (configured === 'current') {
+      // The first run decides "current"; later runs continue from the sink's checkpoint (or from here).
+      let first = parseStatus(job.copy_start_position);
+      if (!first) {
+        first = now;
+        store.setJob(jobId, { copy_start_position: JSON.stringify(now) });
+      }
+      start = first.file;
+    } else start = 'gtid' in configured ? { gtid: configured.gtid } : { kind: 'file', file: configured.file, pos: configured.pos };
+    target = now.file;
+  }
+  const pending = job.pending_ddl ? (JSON.parse(job.pending_ddl) as PendingDdl) : null;
+  if (o.skipDdl && !pending) log.warn('--skip-ddl: the job is not paused at a DDL statement; nothing to skip');
+  store.setJob(jobId, { phase: job.phase === 'streaming' ? 'streaming' : 'catching-up' });
+  log.info(
+    `streaming ${tableIds.size} table(s); caught up at ${formatPosition(target)}` +
+      (reconcileUntil ? ` (changes up to the copy's end at ${formatPosition(reconcileUntil)} are reconciled with the copied rows)` : ''),
+  );
+  for (const t of o.tables ?? []) if (!t.keyColumns.length) log.warn('has no primary or unique key: the stream applies its updates and deletes by the whole row with LIMIT 1', qualified(t.source));
+  return new StreamRunner({
+    store,
+    jobId,
+    cfg,
+    stream,
+    log,
+    signal: o.signal,
+    tablesAt,
+    tableIds,
+    start,
+    reconcileUntil,
+    snapshotPositions,
+    target,
+    exitWhenCaughtUp: o.exitWhenCaughtUp,
+    skipDdlAt: o.skipDdl && pending ? pending.position : null,
+  }).run();
+}
+
+function parseStatus(json: string | null): BinlogStatus | null {
+  return json ? (JSON.parse(json) as BinlogStatus) : null;
+}

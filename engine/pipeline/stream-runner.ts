@@ -1,0 +1,307 @@
+// Follows the source's binlog and keeps the sink in step, exactly once.
+//
+// Position: the sink's checkpoint row (written in the same transaction as the data, see
+// change-applier.ts) is the truth; the state file mirrors it for status. A (re)start reads it and asks
+// the source for the binlog from there. Without a checkpoint the stream starts at `start`.
+//
+// Handoff after a copy: the copy recorded where the binlog stood before it read any row (S) and when it
+// finished (H). Changes from S to H are applied in 'reconcile' mode (REPLACE / delete-if-present), so
+// rows the copy already saw in their later state end as the source had them at H; from H on, in
+// 'strict' mode. Tables without a key are read in one consistent snapshot whose own position is
+// recorded, and their changes up to it are skipped (they are in the copy).
+//
+// Batching: transactions are grouped into one sink transaction until maxRows row changes, maxBytes, or
+// maxDelayMs since the first one, or until the reader has nothing more ready. DDL ends a batch.
+//
+// Failures: a lost source or sink connection is retried with backoff (1 s doubling to 30 s), resuming
+// from the sink's checkpoint; a change or DDL the sink refuses stops the run with the job paused.
+import { CutoverError } from '../../shared/errors.js';
+import type { JobConfig, StreamOptions } from '../../shared/job-config.js';
+import type { FilePosition } from '../../shared/positions.js';
+import { compareFilePositions, formatPosition } from '../../shared/positions.js';
+import { isSelected } from '../../shared/table-selection.js';
+import { BinlogReader, type BinlogTransaction, type RowChange } from '../source/mysql/binlog-reader.js';
+import { checkPositionAvailable, readRetention } from '../source/mysql/binlog-retention.js';
+import { connect, parseMysqlUrl, type Connection } from '../source/mysql/connection.js';
+import { HEARTBEAT_DB, HEARTBEAT_TABLE, SourceHeartbeat, heartbeatTime } from '../source/mysql/heartbeat.js';
+import { ChangeApplier, type ApplierTable, type ApplyMode } from '../sink/mysql/change-applier.js';
+import type { StateStore } from '../state/store.js';
+import { StreamStore, type ChangeCounts } from '../state/stream-store.js';
+import type { Logger } from './logger.js';
+import { handleDdl } from './stream-ddl.js';
+import { StreamMetrics } from './stream-metrics.js';
+
+export interface StreamRunnerOptions {
+  store: StateStore;
+  jobId: number;
+  cfg: JobConfig;
+  stream: StreamOptions;
+  log: Logger;
+  signal: AbortSignal;
+  /** Source tables by "db.table" as defined at a position (the schema history); null: before any. */
+  tablesAt: (at: FilePosition | null) => Map<string, ApplierTable>;
+  tableIds: Map<string, number>;
+  /** Where to start when the sink has no checkpoint for this job. */
+  start: FilePosition | { gtid: string };
+  /** Apply in reconcile mode up to and including this position (the copy's end); null: strict throughout. */
+  reconcileUntil: FilePosition | null;
+  /** Keyless tables: changes at or before their snapshot position are already in the copy. */
+  snapshotPositions: Map<string, FilePosition>;
+  /** The position that counts as caught up (phase catching-up → streaming; --exit-when-caught-up). */
+  target: FilePosition;
+  exitWhenCaughtUp: boolean;
+  skipDdlAt: string | null;
+}
+
+export type StreamOutcome = 'caught-up' | 'stopped';
+
+const sleep = (ms: number, signal: AbortSignal): Promise<void> =>
+  new Promise((resolve) => {
+    const t = setTimeout(done, ms);
+    function done(): void {
+      clearTimeout(t);
+      signal.removeEventListener('abort', done);
+      resolve();
+    }
+    signal.addEventListener('abort', done, { once: true });
+  });
+
+/** Lost connections and server restarts: worth reconnecting for. */
+export function isTransient(e: unknown): boolean {
+  const err = e as { code?: string; errno?: number; fatal?: boolean };
+  if (err.code === 'UNREACHABLE') return true;
+  if (['ECONNREFUSED', 'ECONNRESET', 'EPIPE', 'ETIMEDOUT', 'PROTOCOL_CONNECTION_LOST', 'ER_SERVER_SHUTDOWN', 'ER_CONNECTION_KILLED'].includes(String(err.code))) return true;
+  if ([1053, 1927, 2002, 2003, 2006, 2013].includes(Number(err.errno))) return true;
+  return err.fatal === true && !(e instanceof CutoverError);
+}
+
+export class StreamRunner {
+  private readonly streams: StreamStore;
+  private readonly metrics: StreamMetrics;
+  private applier: ChangeApplier | null = null;
+  private reader: BinlogReader | null = null;
+  private source: Connection | null = null;
+  private heartbeat: SourceHeartbeat | null = null;
+  private phaseSet = false;
+  private retentionCheckedAt = 0;
+  private warnedKeyless = new Set<string>();
+  private tables = new Map<string, ApplierTable>();
+
+  constructor(private readonly o: StreamRunnerOptions) {
+    this.streams = new StreamStore(o.store);
+    this.metrics = new StreamMetrics(this.streams, o.jobId, null);
+    this.metrics.target = o.target;
+  }
+
+  async run(): Promise<StreamOutcome> {
+    const { log, signal } = this.o;
+    this.metrics.start();
+    if (this.o.stream.heartbeat.enabled) {
+      this.heartbeat = await SourceHeartbeat.start(this.o.cfg.source.url, {
+        job: this.o.cfg.name,
+        intervalMs: this.o.stream.heartbeat.intervalMs,
+        onError: (e) => log.warn(`source heartbeat: ${e.message}`),
+      });
+    }
+    let failures = 0;
+    try {
+      for (;;) {
+        try {
+          const outcome = await this.session();
+          return outcome;
+        } catch (e) {
+          if (signal.aborted && !(e instanceof CutoverError)) return 'stopped';
+          if (!isTransient(e)) throw e;
+          failures++;
+          const wait = Math.min(30_000, 1000 * 2 ** Math.min(failures - 1, 5));
+          log.warn(`connection lost (${(e as Error).message}); reconnecting in ${wait / 1000} s (attempt ${failures})`);
+          await this.closeSession();
+          await sleep(wait, signal);
+          if (signal.aborted) return 'stopped';
+        }
+      }
+    } finally {
+      await this.closeSession();
+      await this.heartbeat?.stop();
+      await this.metrics.stop();
+    }
+  }
+
+  private async closeSession(): Promise<void> {
+    await this.reader?.close().catch(() => undefined);
+    await this.applier?.close();
+    await this.source?.end().catch(() => undefined);
+    this.reader = null;
+    this.applier = null;
+    this.source = null;
+    this.metrics.source = null;
+  }
+
+  /** One connected stretch: from the sink's checkpoint until caught up, stopped, or a connection fails. */
+  private async session(): Promise<StreamOutcome> {
+    const { cfg, log, signal, stream } = this.o;
+    const applier = (this.applier = await ChangeApplier.open(cfg.sink.url, { jobName: cfg.name, tables: new Map() }));
+    const cp = await applier.checkpoint();
+    this.tables = this.o.tablesAt(cp?.position ?? null);
+    for (const [name, t] of this.tables) applier.setTable(name, t);
+    const source = (this.source = await connect(parseMysqlUrl(cfg.source.url)));
+    this.metrics.source = source;
+    let from: FilePosition | { gtid: string } = cp?.position ?? this.o.start;
+    if (!cp && 'file' in from) await applier.setCheckpoint(from, null);
+    await checkPositionAvailable(source, 'file' in from ? from : toGtidPosition(from.gtid));
+    log.info(`streaming from ${'file' in from ? formatPosition(from) : `GTID ${from.gtid}`}${cp ? ' (the sink checkpoint)' : ''}`);
+    if (cp) this.metrics.applied = { file: cp.position.file, pos: cp.position.pos, gtid: cp.gtid };
+    const heartbeatName = `${HEARTBEAT_DB}.${HEARTBEAT_TABLE}`;
+    const reader = (this.reader = await BinlogReader.open(cfg.source.url, from, {
+      serverId: stream.serverId ?? defaultServerId(cfg.name),
+      include: (db, table) => isSelected(cfg, { db, table }) || (this.heartbeat !== null && `${db}.${table}` === heartbeatName),
+    }));
+    const ddlCtx = { cfg, jobId: this.o.jobId, store: this.o.store, streams: this.streams, log, applier, source, tableIds: this.o.tableIds, skipAt: this.o.skipDdlAt };
+
+    let batch: BinlogTransaction[] = [];
+    let batchMode: ApplyMode = 'strict';
+    let rows = 0;
+    let bytes = 0;
+    let firstAt = 0;
+    const flush = async (): Promise<void> => {
+      if (!batch.length) return;
+      const txs = batch;
+      batch = [];
+      rows = bytes = 0;
+      await applier.apply(txs, batchMode);
+      this.afterApply(txs);
+    };
+
+    for (;;) {
+      if (signal.aborted) {
+        await flush();
+        return 'stopped';
+      }
+      this.maybeCheckRetention(source);
+      const wait = batch.length ? Math.max(0, stream.batch.maxDelayMs - (Date.now() - firstAt)) : 250;
+      const item = await reader.next(batch.length ? Math.min(wait, 5) : wait);
+      if (item === null) throw new CutoverError('the binlog reader closed unexpectedly');
+      if (item === undefined) {
+        await flush();
+        const idle = reader.idlePosition;
+        this.metrics.oldestPendingAt = null;
+        if (idle && compareFilePositions(idle, this.o.target) >= 0) {
+          this.metrics.caughtUp = true;
+          if (!this.phaseSet) {
+            this.phaseSet = true;
+            this.o.store.setJob(this.o.jobId, { phase: 'streaming' });
+            log.info(`caught up with the source at ${formatPosition(idle)}; streaming`);
+          }
+          if (this.o.exitWhenCaughtUp) return 'caught-up';
+        }
+        continue;
+      }
+      this.metrics.caughtUp = false;
+      if (item.kind === 'ddl') {
+        await flush();
+        this.metrics.countDdl();
+        await handleDdl(ddlCtx, item, this.o.reconcileUntil !== null && compareFilePositions(item.end, this.o.reconcileUntil) <= 0);
+        this.metrics.applied = { file: item.end.file, pos: item.end.pos, gtid: item.gtid };
+        continue;
+      }
+      const tx = this.filter(item);
+      const mode: ApplyMode = this.o.reconcileUntil && compareFilePositions(tx.end, this.o.reconcileUntil) <= 0 ? 'reconcile' : 'strict';
+      if (batch.length && mode !== batchMode) await flush();
+      if (!batch.length) {
+        firstAt = Date.now();
+        batchMode = mode;
+        this.metrics.oldestPendingAt = tx.timestamp;
+      }
+      batch.push(tx);
+      rows += tx.changes.length;
+      for (const c of tx.changes) bytes += rowBytes(c);
+      if (rows >= stream.batch.maxRows || bytes >= stream.batch.maxBytes || Date.now() - firstAt >= stream.batch.maxDelayMs) await flush();
+    }
+  }
+
+  /** Drops changes the copy already holds (keyless tables) and heartbeat rows (measured, not applied). */
+  private filter(tx: BinlogTransaction): BinlogTransaction {
+    const keep: RowChange[] = [];
+    for (const c of tx.changes) {
+      const name = `${c.db}.${c.table}`;
+      if (c.db === HEARTBEAT_DB && c.table === HEARTBEAT_TABLE) {
+        this.onHeartbeat(c);
+        continue;
+      }
+      const snap = this.o.snapshotPositions.get(name);
+      if (snap && compareFilePositions(tx.end, snap) <= 0) continue;
+      const t = this.tables.get(name);
+      if (t && t.info.chunkKey.length === 0 && c.type !== 'insert' && !this.warnedKeyless.has(name)) {
+        this.warnedKeyless.add(name);
+        this.o.log.warn('has no primary or unique key: updates and deletes match the whole row image with LIMIT 1', name);
+      }
+      keep.push(c);
+    }
+    return keep.length === tx.changes.length ? tx : { ...tx, changes: keep };
+  }
+
+  private onHeartbeat(c: RowChange): void {
+    const written = heartbeatTime(c, this.o.cfg.name);
+    if (written !== null) this.metrics.heartbeatLagMs = Math.max(0, Date.now() - written);
+  }
+
+  private afterApply(txs: BinlogTransaction[]): void {
+    const last = txs[txs.length - 1]!;
+    this.metrics.applied = { file: last.end.file, pos: last.end.pos, gtid: last.gtid };
+    this.metrics.appliedAt = last.timestamp;
+    const counts = new Map<number, ChangeCounts>();
+    for (const tx of txs) {
+      this.metrics.countTransaction(tx.changes);
+      for (const c of tx.changes) {
+        const id = this.o.tableIds.get(`${c.db}.${c.table}`);
+        if (id === undefined) continue;
+        let n = counts.get(id);
+        if (!n) counts.set(id, (n = { inserts: 0, updates: 0, deletes: 0 }));
+        if (c.type === 'insert') n.inserts++;
+        else if (c.type === 'update') n.updates++;
+        else n.deletes++;
+      }
+    }
+    try {
+      this.streams.addCounts(counts);
+    } catch {
+      /* counters are best effort */
+    }
+  }
+
+  /** Once a minute: warn when the binlog file holding the applied position is within an hour of expiry. */
+  private maybeCheckRetention(source: Connection): void {
+    const applied = this.metrics.applied;
+    if (!applied || Date.now() - this.retentionCheckedAt < 60_000) return;
+    this.retentionCheckedAt = Date.now();
+    readRetention(source, { kind: 'file', file: applied.file, pos: applied.pos })
+      .then((r) => {
+        this.metrics.retentionSecondsLeft = r.secondsLeft;
+        if (r.secondsLeft !== null && r.secondsLeft < 3600) {
+          this.o.log.warn(
+            `the source may purge ${applied.file}, which the stream still needs, in ${Math.max(0, Math.round(r.secondsLeft / 60))} min (${r.settings}); ` +
+              'let the stream catch up, or keep binlogs longer: SET GLOBAL binlog_expire_logs_seconds = 604800;',
+          );
+        }
+      })
+      .catch(() => undefined);
+  }
+}
+
+function rowBytes(c: RowChange): number {
+  let n = 0;
+  for (const img of [c.before, c.after]) if (img) for (const v of img) n += v === null ? 1 : v.length + 3;
+  return n;
+}
+
+function toGtidPosition(gtid: string): { kind: 'mariadb-gtid'; gtidPos: string } | { kind: 'mysql-gtid'; gtidSet: string } {
+  return /^\d+-\d+-\d+/.test(gtid.trim()) ? { kind: 'mariadb-gtid', gtidPos: gtid.trim() } : { kind: 'mysql-gtid', gtidSet: gtid.trim() };
+}
+
+/** A replica server id derived from the job name, away from the small ids servers usually have. */
+export function defaultServerId(job: string): number {
+  let h = 2166136261;
+  for (const ch of job) h = Math.imul(h ^ ch.charCodeAt(0), 16777619) >>> 0;
+  return 1_000_000 + (h % 1_000_000_000);
+}
+

@@ -1,0 +1,317 @@
+// The SQL that applies binlog row changes to a MySQL/MariaDB sink. Pure: no connection here.
+//
+// Two modes:
+// - 'reconcile' while the stream catches up over the rows the copy read (its changes may already be in
+//   the sink): inserts and new row images are REPLACEd (which also removes a row that holds the same
+//   value of another unique key "from the future": that row's own later change restores it), deletes
+//   delete by key whether or not the row is there. Replaying the binlog from before the copy started
+//   this way ends with every row as the source had it at the end of the replay.
+// - 'strict' once the sink is in step: INSERT must not find the key, UPDATE and DELETE must find exactly
+//   one row (checked through `expect`); any difference is the sink having diverged, and is reported.
+//
+// Batches of changes to a table whose only unique key is its chunk key, with key values compared
+// exactly by their bytes (numbers, temporals, binary strings, BIT, ENUM), are reduced to their net
+// effect per key: one DELETE … IN for keys that existed before the batch and one multi-row INSERT (or
+// REPLACE) of final row images. The batch is one sink transaction, so the intermediate states were never
+// visible anyway; per-key order is kept because only the last image of each key is written. Other
+// tables get one statement per change, in binlog order.
+import { CutoverError } from '../../../shared/errors.js';
+import type { TableRef } from '../../../shared/table-selection.js';
+import type { RowChange } from '../../source/mysql/binlog-reader.js';
+import type { ColumnInfo, TableInfo } from '../../source/mysql/schema-reader.js';
+import { quoteId, quoteTable } from '../../sql/identifiers.js';
+import { bytesToHex, keyRenderer, valueKind, valueRenderer, type RawValue, type Render } from '../../sql/values.js';
+
+export type ApplyMode = 'reconcile' | 'strict';
+
+export interface ApplierTable {
+  /** Where the rows go on the sink. */
+  sink: TableRef;
+  /** The source table (columns in table order, chunk key). */
+  info: TableInfo;
+}
+
+/** One statement, the rows it must affect (null: not checked) and the change it comes from. */
+export interface Statement {
+  sql: string;
+  expect: number | null;
+  change: RowChange;
+}
+
+/** Everything needed to build the statements of one table, computed once. */
+export interface TablePlan {
+  source: string;
+  target: string;
+  /** Written columns (generated ones skipped). */
+  writeCols: ColumnInfo[];
+  writeRender: Render[];
+  /** Chunk-key columns, empty when the table has no usable key. */
+  keyCols: ColumnInfo[];
+  keyRender: Render[];
+  /** `(col, …) VALUES ` after INSERT INTO / REPLACE INTO the target. */
+  columnsClause: string;
+  /** Changes of this table may be reduced to their net effect per key (see the header). */
+  netEffect: boolean;
+  /** Positions of info columns in a row image, cached per RowChange.columns list. */
+  positions: Map<string, Map<string, number>>;
+}
+
+const EXACT_KEY_KINDS = new Set(['number', 'temporal', 'binary', 'bit', 'enum']);
+
+/** A key literal for WHERE: charset/collation-aware for strings; ENUM and BIT by their raw value (not a number). */
+function whereKeyRenderer(c: ColumnInfo): Render {
+  const kind = valueKind(c);
+  return kind === 'enum' || kind === 'bit' ? valueRenderer(c) : keyRenderer(c);
+}
+
+/** Unique keys (PRIMARY KEY and UNIQUE KEY lines) in SHOW CREATE TABLE text. */
+export function uniqueKeyCount(createSql: string): number {
+  return createSql.split('\n').filter((l) => /^\s*(PRIMARY KEY|UNIQUE KEY|UNIQUE INDEX)\b/i.test(l)).length;
+}
+
+export function planTable(t: ApplierTable): TablePlan {
+  const { info } = t;
+  const writeCols = info.columns.filter((c) => !c.generated);
+  const byName = new Map(info.columns.map((c) => [c.name, c]));
+  const keyCols = info.chunkKey.map((k) => {
+    const c = byName.get(k);
+    if (!c) throw new CutoverError(`chunk key column ${k} is not a column of ${info.db}.${info.table}`);
+    return c;
+  });
+  return {
+    source: `${info.db}.${info.table}`,
+    target: quoteTable(t.sink),
+    writeCols,
+    writeRender: writeCols.map(valueRenderer),
+    keyCols,
+    keyRender: keyCols.map(whereKeyRenderer),
+    columnsClause: `(${writeCols.map((c) => quoteId(c.name)).join(',')}) VALUES `,
+    netEffect: keyCols.length > 0 && uniqueKeyCount(info.createSql) === 1 && keyCols.every((c) => EXACT_KEY_KINDS.has(valueKind(c))),
+    positions: new Map(),
+  };
+}
+
+function positionsOf(plan: TablePlan, change: RowChange): Map<string, number> {
+  const sig = change.columns.join('\0');
+  let m = plan.positions.get(sig);
+  if (!m) {
+    m = new Map();
+    change.columns.forEach((name, i) => m!.set(name, i));
+    // Column names are case-insensitive: fall back to a case-folded match.
+    for (const c of plan.writeCols) {
+      if (m.has(c.name)) continue;
+      const i = change.columns.findIndex((n) => n.toLowerCase() === c.name.toLowerCase());
+      if (i >= 0) m.set(c.name, i);
+    }
+    plan.positions.set(sig, m);
+  }
+  return m;
+}
+
+/** Reads one column of a row image, by name. */
+class Image {
+  private readonly pos: Map<string, number>;
+  constructor(
+    private readonly plan: TablePlan,
+    private readonly change: RowChange,
+  ) {
+    this.pos = positionsOf(plan, change);
+  }
+
+  value(row: readonly RawValue[], c: ColumnInfo): RawValue {
+    const i = this.pos.get(c.name);
+    if (i === undefined || i >= row.length) {
+      throw new CutoverError(
+        `the binlog row image of ${this.change.db}.${this.change.table} has no column ${c.name} (columns: ${this.change.columns.join(', ')})`,
+        'The source table changed in a way the stream did not see (a DDL outside the binlog?): copy the table again with --resnapshot.',
+      );
+    }
+    return row[i] ?? null;
+  }
+
+  keyWhere(row: readonly RawValue[]): string {
+    return this.plan.keyCols.map((c, i) => `${quoteId(c.name)} = ${this.plan.keyRender[i]!(this.value(row, c))}`).join(' AND ');
+  }
+
+  keyTuple(row: readonly RawValue[]): string {
+    const lits = this.plan.keyCols.map((c, i) => this.plan.keyRender[i]!(this.value(row, c)));
+    return lits.length === 1 ? lits[0]! : `(${lits.join(',')})`;
+  }
+
+  /** A string identifying the key exactly (by bytes), for the net-effect map. */
+  keyId(row: readonly RawValue[]): string {
+    return this.plan.keyCols.map((c) => {
+      const v = this.value(row, c);
+      return v === null ? '\u0000N' : v;
+    }).join('\u0000|');
+  }
+
+  imageWhere(row: readonly RawValue[]): string {
+    return this.plan.writeCols.map((c) => matchExpr(c, this.value(row, c))).join(' AND ');
+  }
+
+  tuple(row: readonly RawValue[]): string {
+    return '(' + this.plan.writeCols.map((c, i) => this.plan.writeRender[i]!(this.value(row, c))).join(',') + ')';
+  }
+
+  sets(row: readonly RawValue[]): string {
+    return this.plan.writeCols.map((c, i) => `${quoteId(c.name)} = ${this.plan.writeRender[i]!(this.value(row, c))}`).join(', ');
+  }
+
+  sameKey(a: readonly RawValue[], b: readonly RawValue[]): boolean {
+    return this.plan.keyCols.every((c) => this.value(a, c) === this.value(b, c));
+  }
+}
+
+/** A NULL-safe match of one column against a before-image value, comparing the stored bytes exactly. */
+function matchExpr(c: ColumnInfo, v: RawValue): string {
+  const q = quoteId(c.name);
+  if (v === null) return `${q} IS NULL`;
+  switch (valueKind(c)) {
+    case 'number':
+      return `${q} = ${v}`;
+    case 'float':
+      return `(${q} + 0E0) = ${v}`;
+    case 'temporal':
+      return `${q} = '${v}'`;
+    case 'json':
+      return `${q} = CAST(CONVERT(X'${bytesToHex(v)}' USING utf8mb4) AS JSON)`;
+    default:
+      // text, enum/set, binary, bit, geometry: the bytes as the snapshot reads them, compared as binary
+      // (a case-insensitive collation would match another row).
+      return `CAST(${q} AS BINARY) = X'${bytesToHex(v)}'`;
+  }
+}
+
+function need(row: readonly RawValue[] | null, what: string, change: RowChange): readonly RawValue[] {
+  if (!row) throw new CutoverError(`${change.type} on ${change.db}.${change.table} has no ${what} image`);
+  return row;
+}
+
+/** The statements that apply one row change, in order. */
+export function changeStatements(plan: TablePlan, change: RowChange, mode: ApplyMode): Statement[] {
+  const img = new Image(plan, change);
+  const keyed = plan.keyCols.length > 0;
+  const strict = mode === 'strict';
+  const put = (row: readonly RawValue[]): Statement => ({
+    sql: `${strict || !keyed ? 'INSERT' : 'REPLACE'} INTO ${plan.target} ${plan.columnsClause}${img.tuple(row)}`,
+    expect: null,
+    change,
+  });
+  const del = (where: string, limit: string): Statement => ({ sql: `DELETE FROM ${plan.target} WHERE ${where}${limit}`, expect: strict ? 1 : null, change });
+  switch (change.type) {
+    case 'insert':
+      return [put(need(change.after, 'after', change))];
+    case 'delete': {
+      const before = need(change.before, 'before', change);
+      return keyed ? [del(img.keyWhere(before), '')] : [{ ...del(img.imageWhere(before), ' LIMIT 1'), expect: 1 }];
+    }
+    case 'update': {
+      const before = need(change.before, 'before', change);
+      const after = need(change.after, 'after', change);
+      if (!keyed || strict) {
+        const where = keyed ? img.keyWhere(before) : img.imageWhere(before);
+        return [{ sql: `UPDATE ${plan.target} SET ${img.sets(after)} WHERE ${where} LIMIT 1`, expect: 1, change }];
+      }
+      if (img.sameKey(before, after)) return [put(after)];
+      return [del(img.keyWhere(before), ''), put(after)];
+    }
+  }
+}
+
+interface NetRow {
+  existed: boolean;
+  final: readonly RawValue[] | null;
+  /** The change that set `final` (or removed the row), for error reports. */
+  change: RowChange;
+  img: Image;
+}
+
+const MAX_STATEMENT_BYTES = 1 << 20;
+
+/**
+ * The net effect of a table's changes (in binlog order) as set statements: a DELETE … IN of every key
+ * that existed before (strict: all must be found) and a multi-row INSERT/REPLACE of the final images.
+ */
+export function netEffectStatements(plan: TablePlan, changes: readonly RowChange[], mode: ApplyMode): Statement[] {
+  const rows = new Map<string, NetRow>();
+  const remove = (img: Image, before: readonly RawValue[], change: RowChange): void => {
+    const id = img.keyId(before);
+    const e = rows.get(id);
+    if (e) Object.assign(e, { final: null, change, img });
+    else rows.set(id, { existed: true, final: null, change, img });
+  };
+  const put = (img: Image, after: readonly RawValue[], change: RowChange, existed: boolean): void => {
+    const id = img.keyId(after);
+    const e = rows.get(id);
+    if (e) Object.assign(e, { final: after, change, img });
+    else rows.set(id, { existed, final: after, change, img });
+  };
+  for (const change of changes) {
+    const img = new Image(plan, change);
+    if (change.type === 'insert') put(img, need(change.after, 'after', change), change, false);
+    else if (change.type === 'delete') remove(img, need(change.before, 'before', change), change);
+    else {
+      const before = need(change.before, 'before', change);
+      const after = need(change.after, 'after', change);
+      if (img.sameKey(before, after)) put(img, after, change, true);
+      else {
+        remove(img, before, change);
+        put(img, after, change, false);
+      }
+    }
+  }
+  const out: Statement[] = [];
+  const strict = mode === 'strict';
+  const gone = [...rows.values()].filter((r) => r.existed);
+  const keyList = plan.keyCols.length === 1 ? quoteId(plan.keyCols[0]!.name) : `(${plan.keyCols.map((c) => quoteId(c.name)).join(',')})`;
+  batched(gone, (r) => r.img.keyTuple(r.final ?? beforeOf(r.change)), (part, lits) =>
+    out.push({ sql: `DELETE FROM ${plan.target} WHERE ${keyList} IN (${lits.join(',')})`, expect: strict ? part.length : null, change: part[0]!.change }),
+  );
+  const put2 = [...rows.values()].filter((r) => r.final !== null);
+  const verb = strict ? 'INSERT' : 'REPLACE';
+  batched(put2, (r) => r.img.tuple(r.final!), (part, tuples) =>
+    out.push({ sql: `${verb} INTO ${plan.target} ${plan.columnsClause}${tuples.join(',')}`, expect: null, change: part[0]!.change }),
+  );
+  return out;
+}
+
+function beforeOf(change: RowChange): readonly RawValue[] {
+  return need(change.before ?? change.after, 'before', change);
+}
+
+/** Splits items into statements of at most MAX_STATEMENT_BYTES of rendered text. */
+function batched<T>(items: T[], render: (t: T) => string, emit: (part: T[], texts: string[]) => void): void {
+  let part: T[] = [];
+  let texts: string[] = [];
+  let bytes = 0;
+  for (const item of items) {
+    const text = render(item);
+    if (part.length && bytes + text.length > MAX_STATEMENT_BYTES) {
+      emit(part, texts);
+      part = [];
+      texts = [];
+      bytes = 0;
+    }
+    part.push(item);
+    texts.push(text);
+    bytes += text.length + 1;
+  }
+  if (part.length) emit(part, texts);
+}
+
+/** The statements for a batch of changes (any tables, binlog order). */
+export function batchStatements(changes: readonly RowChange[], planFor: (c: RowChange) => TablePlan, mode: ApplyMode, netEffect = true): Statement[] {
+  const out: Statement[] = [];
+  const grouped = new Map<TablePlan, RowChange[]>();
+  for (const change of changes) {
+    const plan = planFor(change);
+    if (netEffect && plan.netEffect) {
+      let list = grouped.get(plan);
+      if (!list) grouped.set(plan, (list = []));
+      list.push(change);
+    } else out.push(...changeStatements(plan, change, mode));
+  }
+  for (const [plan, list] of grouped) out.push(...netEffectStatements(plan, list, mode));
+  return out;
+}

@@ -1,0 +1,158 @@
+// DDL during streaming: applied to the sink with renames and column exclusions, unmappable statements
+// pause the job until the operator skips them, and a restart decodes with the schema in force at the
+// sink's checkpoint (schema history), not the source's current one.
+import { after, test } from 'node:test';
+import assert from 'node:assert/strict';
+import { join } from 'node:path';
+import { describeRun, dumpDiff, exec, query, rowDump, runCliWithTimeout, sinkUrl, sourceUrl, startCli, tempDir, uniqueName, writeJob } from '../helpers/db.js';
+
+const db = uniqueName('sddl');
+const sinkDb = `${db}_v2`;
+const jobName = uniqueName('sddl-job');
+const dir = tempDir();
+const state = join(dir, 'state.db');
+
+after(async () => {
+  await exec(sourceUrl(), `DROP DATABASE IF EXISTS ${db}`);
+  await exec(sinkUrl(), `DROP DATABASE IF EXISTS ${sinkDb}`);
+  await exec(sinkUrl(), `DELETE FROM _cutover.cutover_checkpoint WHERE job = '${jobName}'`).catch(() => undefined);
+});
+
+const sleep = (ms: number): Promise<void> => new Promise((r) => setTimeout(r, ms));
+
+async function sourceEnd(): Promise<{ file: string; pos: number }> {
+  const [row] = await query<{ File: string; Position: number }>(sourceUrl(), 'SHOW MASTER STATUS');
+  return { file: row!.File, pos: Number(row!.Position) };
+}
+
+/** Waits until the sink's checkpoint for the job reaches the source's current binlog end. */
+async function waitApplied(label: string): Promise<void> {
+  const end = await sourceEnd();
+  for (let i = 0; i < 600; i++) {
+    const [cp] = await query<{ file: string; pos: string }>(sinkUrl(), 'SELECT file, CAST(pos AS CHAR) AS pos FROM _cutover.cutover_checkpoint WHERE job = ?', [jobName]).catch(() => []);
+    if (cp && (cp.file > end.file || (cp.file === end.file && Number(cp.pos) >= end.pos))) return;
+    await sleep(100);
+  }
+  throw new Error(`${label}: the sink did not reach ${end.file}:${end.pos} in 60 s`);
+}
+
+async function assertTable(table: string, sinkTable: string, columns: string[]): Promise<void> {
+  const src = await rowDump(sourceUrl(), db, table, columns);
+  const dst = await rowDump(sinkUrl(), sinkDb, sinkTable, columns);
+  assert.equal(dumpDiff(src, dst), null, `${db}.${table} vs ${sinkDb}.${sinkTable}`);
+}
+
+async function sinkColumns(table: string): Promise<string[]> {
+  const rows = await query<{ c: string }>(sinkUrl(), 'SELECT COLUMN_NAME AS c FROM information_schema.COLUMNS WHERE TABLE_SCHEMA = ? AND TABLE_NAME = ? ORDER BY ORDINAL_POSITION', [sinkDb, table]);
+  return rows.map((r) => r.c);
+}
+
+async function sinkTables(): Promise<string[]> {
+  const rows = await query<{ t: string }>(sinkUrl(), 'SELECT TABLE_NAME AS t FROM information_schema.TABLES WHERE TABLE_SCHEMA = ? ORDER BY 1', [sinkDb]);
+  return rows.map((r) => r.t);
+}
+
+test('DDL while streaming: mapped, applied, paused when unmappable, and decoded by the schema history after a restart', { timeout: 240_000 }, async () => {
+  await exec(
+    sourceUrl(),
+    `CREATE DATABASE ${db};
+     CREATE TABLE ${db}.t (id INT PRIMARY KEY, a VARCHAR(20), secret VARCHAR(20));
+     CREATE TABLE ${db}.u (id INT PRIMARY KEY, pii VARCHAR(20), n INT);
+     CREATE TABLE ${db}.\`select\` (id INT PRIMARY KEY, x INT);
+     INSERT INTO ${db}.t VALUES (1,'one','s1'),(2,'two','s2');
+     INSERT INTO ${db}.u VALUES (1,'p',1);
+     INSERT INTO ${db}.\`select\` VALUES (1,1);`,
+  );
+  const job = writeJob(dir, {
+    name: jobName,
+    source: { url: sourceUrl() },
+    sink: { type: 'mysql', url: sinkUrl() },
+    tables: { include: [`${db}.*`] },
+    rename: { [db]: sinkDb, [`${db}.select`]: `${sinkDb}.chosen` },
+    columns: { [`${db}.t`]: { exclude: ['secret'] }, [`${db}.u`]: { exclude: ['pii'] } },
+    mode: 'snapshot+stream',
+  });
+  const args = ['run', job, '--state', state];
+
+  // 1. Mappable DDL while the stream runs.
+  let run = startCli(args);
+  try {
+    await sleep(500);
+    await exec(
+      sourceUrl(),
+      `ALTER TABLE ${db}.t ADD COLUMN c INT DEFAULT 5;
+       INSERT INTO ${db}.t (id, a, secret, c) VALUES (3,'three','s3',33);
+       UPDATE ${db}.t SET c = 7 WHERE id = 1;
+       ALTER TABLE ${db}.\`select\` ADD INDEX ix (x);
+       CREATE TABLE ${db}.n (id BIGINT UNSIGNED PRIMARY KEY, v JSON);
+       INSERT INTO ${db}.n VALUES (18446744073709551615, '{"big": 12345678901234567890}'), (1, '[]');
+       RENAME TABLE ${db}.n TO ${db}.n2;
+       INSERT INTO ${db}.n2 VALUES (2, 'null');
+       CREATE TABLE ${db}.gone (id INT PRIMARY KEY);
+       INSERT INTO ${db}.gone VALUES (1);
+       DROP TABLE ${db}.gone;
+       TRUNCATE TABLE ${db}.\`select\`;
+       INSERT INTO ${db}.\`select\` VALUES (5,5);
+       ALTER TABLE ${db}.t DROP COLUMN secret;
+       INSERT INTO ${db}.t (id, a, c) VALUES (4,'four',44);`,
+    );
+    await waitApplied('mappable DDL');
+    await assertTable('t', 't', ['id', 'a', 'c']);
+    await assertTable('select', 'chosen', ['id', 'x']);
+    await assertTable('n2', 'n2', ['id', 'v']);
+    assert.deepEqual(await sinkColumns('t'), ['id', 'a', 'c'], 'the excluded column never reaches the sink');
+    assert.deepEqual(await sinkTables(), ['chosen', 'n2', 't', 'u']);
+    const [ix] = await query(sinkUrl(), `SELECT 1 FROM information_schema.STATISTICS WHERE TABLE_SCHEMA = ? AND TABLE_NAME = 'chosen' AND INDEX_NAME = 'ix'`, [sinkDb]);
+    assert.ok(ix, 'ALTER … ADD INDEX reached the renamed sink table');
+
+    // 2. A statement on an excluded column cannot be mapped: the job pauses and names it.
+    await exec(sourceUrl(), `ALTER TABLE ${db}.u MODIFY pii VARCHAR(50); INSERT INTO ${db}.u VALUES (2,'q',2);`);
+    const paused = await Promise.race([run.done, new Promise<null>((r) => setTimeout(() => r(null), 60_000).unref())]);
+    assert.ok(paused, 'the run stopped at the unmappable statement');
+    assert.notEqual(paused.code, 0, describeRun(paused));
+    assert.match(paused.stderr, /Streaming paused at the DDL statement/);
+    assert.match(paused.stderr, /MODIFY pii VARCHAR\(50\)/);
+    assert.match(paused.stderr, /--skip-ddl/);
+    const status = await runCliWithTimeout(['status', '--state', state, '--json'], 30_000);
+    const js = JSON.parse(status.stdout) as { jobs: { state: string; stream: { pendingDdl: { sql: string } | null } }[] };
+    assert.equal(js.jobs[0]!.state, 'paused');
+    assert.match(js.jobs[0]!.stream!.pendingDdl!.sql, /MODIFY pii/);
+    assert.equal((await rowDump(sinkUrl(), sinkDb, 'u', ['id', 'n'])).length, 1, 'nothing after the paused statement was applied');
+  } finally {
+    run.child.kill('SIGKILL');
+    await run.done;
+  }
+
+  // 3. --skip-ddl goes on past it; the rows after it arrive.
+  run = startCli([...args, '--skip-ddl']);
+  try {
+    await sleep(500);
+    await waitApplied('after --skip-ddl').catch(async (e: Error) => {
+      run.child.kill('SIGKILL');
+      throw new Error(`${e.message}\n${describeRun(await run.done)}`);
+    });
+    await assertTable('u', 'u', ['id', 'n']);
+    run.child.kill('SIGTERM');
+    const r = await run.done;
+    assert.equal(r.code, 130, describeRun(r));
+    assert.match(r.stderr, /skipped on request \(--skip-ddl\)/);
+  } finally {
+    run.child.kill('SIGKILL');
+  }
+
+  // 4. While the job is stopped: rows in the old layout, a column added, rows in the new one. The restart
+  // must decode the first rows with the definition at the checkpoint, not the source's current one.
+  await exec(
+    sourceUrl(),
+    `INSERT INTO ${db}.t (id, a, c) VALUES (10,'ten',10);
+     UPDATE ${db}.t SET a = 'ONE' WHERE id = 1;
+     ALTER TABLE ${db}.t ADD COLUMN d DATETIME(6) NULL AFTER a;
+     INSERT INTO ${db}.t (id, a, d, c) VALUES (11,'eleven','2024-02-29 12:34:56.789012',11);
+     ALTER TABLE ${db}.t DROP COLUMN c;
+     INSERT INTO ${db}.t (id, a, d) VALUES (12,'twelve',NULL);`,
+  );
+  const end = await runCliWithTimeout([...args, '--exit-when-caught-up'], 120_000);
+  assert.equal(end.code, 0, describeRun(end));
+  await assertTable('t', 't', ['id', 'a', 'd']);
+  assert.deepEqual(await sinkColumns('t'), ['id', 'a', 'd']);
+});
