@@ -82,6 +82,7 @@ export async function runJob(o: RunJobOptions): Promise<RunOutcome> {
         signal: o.signal,
         exitWhenCaughtUp: o.exitWhenCaughtUp ?? false,
         skipDdl: o.skipDdl ?? false,
+        previousPhase: job.phase,
       });
       if (outcome === 'stopped') throw new StopRequested();
       store.setJob(job.id, { state: 'stopped', pid: null, error: null });

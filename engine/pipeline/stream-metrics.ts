@@ -57,6 +57,7 @@ export class StreamMetrics {
   caughtUp = false;
   heartbeatLagMs: number | null = null;
   retentionSecondsLeft: number | null = null;
+  private lastKnown: Pick<StreamState, 'source' | 'behindBytes' | 'behindTxs'> = { source: null, behindBytes: null, behindTxs: null };
 
   constructor(
     private readonly streams: StreamStore,
@@ -99,9 +100,8 @@ export class StreamMetrics {
       this.lastTs = nowMs;
       const c = this.count;
       const rate = (k: keyof Counters): number => (c[k] - this.last[k]) / secs;
-      let source: StreamState['source'] = null;
-      let behindBytes: number | null = null;
-      let behindTxs: number | null = null;
+      // Without a connection (reconnecting, or stopped) the last known values stand.
+      let { source, behindBytes, behindTxs } = this.lastKnown;
       if (this.source) {
         try {
           const status = await readBinlogStatus(this.source);
@@ -144,6 +144,7 @@ export class StreamMetrics {
         ddl_per_s: rate('ddl'),
       });
       this.streams.setState(this.jobId, state);
+      this.lastKnown = { source, behindBytes, behindTxs };
       this.last = { ...c };
     } catch {
       /* metrics are best effort; positions are not */

@@ -31,6 +31,8 @@ export interface StreamPhaseOptions {
   signal: AbortSignal;
   exitWhenCaughtUp: boolean;
   skipDdl: boolean;
+  /** The job's phase when this run began (the run itself moves it through preflight first). */
+  previousPhase: string;
 }
 
 export async function runStreamPhase(o: StreamPhaseOptions): Promise<StreamOutcome> {
@@ -67,7 +69,7 @@ export async function runStreamPhase(o: StreamPhaseOptions): Promise<StreamOutco
     start = s.file;
     reconcileUntil = h.file;
     // The first catch-up ends at the copy's end; once streaming, a new run catches up with the source as it is now.
-    target = job.phase === 'streaming' ? (await readBinlogStatus(o.source)).file : h.file;
+    target = o.previousPhase === 'streaming' ? (await readBinlogStatus(o.source)).file : h.file;
   } else {
     const now = await readBinlogStatus(o.source);
     const configured = stream.start;
@@ -84,7 +86,7 @@ export async function runStreamPhase(o: StreamPhaseOptions): Promise<StreamOutco
   }
   const pending = job.pending_ddl ? (JSON.parse(job.pending_ddl) as PendingDdl) : null;
   if (o.skipDdl && !pending) log.warn('--skip-ddl: the job is not paused at a DDL statement; nothing to skip');
-  store.setJob(jobId, { phase: job.phase === 'streaming' ? 'streaming' : 'catching-up' });
+  store.setJob(jobId, { phase: o.previousPhase === 'streaming' ? 'streaming' : 'catching-up' });
   log.info(
     `streaming ${tableIds.size} table(s); caught up at ${formatPosition(target)}` +
       (reconcileUntil ? ` (changes up to the copy's end at ${formatPosition(reconcileUntil)} are reconciled with the copied rows)` : ''),

@@ -86,6 +86,8 @@ export class StreamRunner {
   private retentionCheckedAt = 0;
   private warnedKeyless = new Set<string>();
   private tables = new Map<string, ApplierTable>();
+  /** Consecutive failed sessions (reset once a session is reading the binlog again). */
+  private failures = 0;
 
   constructor(private readonly o: StreamRunnerOptions) {
     this.streams = new StreamStore(o.store);
@@ -103,7 +105,6 @@ export class StreamRunner {
         onError: (e) => log.warn(`source heartbeat: ${e.message}`),
       });
     }
-    let failures = 0;
     try {
       for (;;) {
         try {
@@ -112,18 +113,18 @@ export class StreamRunner {
         } catch (e) {
           if (signal.aborted && !(e instanceof CutoverError)) return 'stopped';
           if (!isTransient(e)) throw e;
-          failures++;
-          const wait = Math.min(30_000, 1000 * 2 ** Math.min(failures - 1, 5));
-          log.warn(`connection lost (${(e as Error).message}); reconnecting in ${wait / 1000} s (attempt ${failures})`);
+          this.failures++;
+          const wait = Math.min(30_000, 1000 * 2 ** Math.min(this.failures - 1, 5));
+          log.warn(`connection lost (${(e as Error).message}); reconnecting in ${wait / 1000} s (attempt ${this.failures})`);
           await this.closeSession();
           await sleep(wait, signal);
           if (signal.aborted) return 'stopped';
         }
       }
     } finally {
+      await this.metrics.stop();
       await this.closeSession();
       await this.heartbeat?.stop();
-      await this.metrics.stop();
     }
   }
 
@@ -156,6 +157,8 @@ export class StreamRunner {
       serverId: stream.serverId ?? defaultServerId(cfg.name),
       include: (db, table) => isSelected(cfg, { db, table }) || (this.heartbeat !== null && `${db}.${table}` === heartbeatName),
     }));
+    if (this.failures) log.info('reconnected');
+    this.failures = 0;
     const ddlCtx = { cfg, jobId: this.o.jobId, store: this.o.store, streams: this.streams, log, applier, source, tableIds: this.o.tableIds, skipAt: this.o.skipDdlAt };
 
     let batch: BinlogTransaction[] = [];
