@@ -66,6 +66,7 @@ export async function runJob(o: RunJobOptions): Promise<RunOutcome> {
       batchBytes: cfg.sink.batchBytes,
       mapTable: (r) => sinkName(cfg, r),
       databaseDefaults: (db) => databaseDefaults(meta, db),
+      streamFollows: cfg.mode === 'snapshot+stream',
     });
 
     const streamSource = src;
@@ -95,7 +96,7 @@ export async function runJob(o: RunJobOptions): Promise<RunOutcome> {
     if (cfg.mode !== 'snapshot' && new StreamStore(store).hasSchemaHistory(job.id)) return await stream(null);
 
     // Before the schema is read: DDL after this point is in the binlog the stream replays from here.
-    await recordCopyStart(store, job.id, src, log);
+    await recordCopyStart(store, job.id, src, log, cfg.mode);
     store.setJob(job.id, { phase: 'schema' });
     const tables = await planTables(src, cfg, store, job.id);
     const data = await openDataConnection(sourceAddr);
@@ -108,7 +109,7 @@ export async function runJob(o: RunJobOptions): Promise<RunOutcome> {
     } finally {
       await data.end();
     }
-    for (const t of tables) {
+    for (const t of cfg.mode === 'stream' ? [] : tables) {
       const row = store.table(t.stateId);
       if (row.state === 'done') continue;
       const prepared = await sink.prepareTable(t, cfg.snapshot.onExisting, row.schema_created === 1);
@@ -216,12 +217,12 @@ export async function runJob(o: RunJobOptions): Promise<RunOutcome> {
  * Records where the source's binlog stood when the copy first started (kept across resumes): the
  * position streaming will start from. A source without a binlog copies fine; it is only noted.
  */
-async function recordCopyStart(store: StateStore, jobId: number, src: Connection, log: Logger): Promise<void> {
+async function recordCopyStart(store: StateStore, jobId: number, src: Connection, log: Logger, mode: JobConfig['mode']): Promise<void> {
   if (store.jobById(jobId)?.copy_start_position) return;
   try {
     const status = await readConsistentPosition(src);
     store.setJob(jobId, { copy_start_position: JSON.stringify(status) });
-    log.info(`copy started at source binlog position ${formatPosition(status.file)}${status.gtid ? ` (GTID ${formatPosition(status.gtid)})` : ''}`);
+    log.info(`${mode === 'stream' ? 'source binlog position when the stream was set up' : 'copy started at source binlog position'} ${formatPosition(status.file)}${status.gtid ? ` (GTID ${formatPosition(status.gtid)})` : ''}`);
   } catch (e) {
     log.info(`source binlog position not recorded: ${(e as Error).message}`);
   }

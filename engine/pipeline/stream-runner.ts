@@ -173,6 +173,7 @@ export class StreamRunner {
       rows = bytes = 0;
       await applier.apply(txs, batchMode);
       this.afterApply(txs);
+      if (compareFilePositions(txs[txs.length - 1]!.end, this.o.target) >= 0) this.reachedTarget(txs[txs.length - 1]!.end);
     };
 
     for (;;) {
@@ -190,21 +191,22 @@ export class StreamRunner {
         this.metrics.oldestPendingAt = null;
         if (idle && compareFilePositions(idle, this.o.target) >= 0) {
           this.metrics.caughtUp = true;
-          if (!this.phaseSet) {
-            this.phaseSet = true;
-            this.o.store.setJob(this.o.jobId, { phase: 'streaming' });
-            log.info(`caught up with the source at ${formatPosition(idle)}; streaming`);
-          }
-          if (this.o.exitWhenCaughtUp) return 'caught-up';
+          this.reachedTarget(idle);
         }
+        if (this.o.exitWhenCaughtUp && this.phaseSet) return 'caught-up';
         continue;
       }
       this.metrics.caughtUp = false;
+      if (this.o.exitWhenCaughtUp && this.phaseSet) {
+        await flush();
+        return 'caught-up';
+      }
       if (item.kind === 'ddl') {
         await flush();
         this.metrics.countDdl();
         await handleDdl(ddlCtx, item, this.o.reconcileUntil !== null && compareFilePositions(item.end, this.o.reconcileUntil) <= 0);
         this.metrics.applied = { file: item.end.file, pos: item.end.pos, gtid: item.gtid };
+        if (compareFilePositions(item.end, this.o.target) >= 0) this.reachedTarget(item.end);
         continue;
       }
       const tx = this.filter(item);
@@ -220,6 +222,14 @@ export class StreamRunner {
       for (const c of tx.changes) bytes += rowBytes(c);
       if (rows >= stream.batch.maxRows || bytes >= stream.batch.maxBytes || Date.now() - firstAt >= stream.batch.maxDelayMs) await flush();
     }
+  }
+
+  /** The applied position reached the catch-up target: phase streaming (once). */
+  private reachedTarget(at: FilePosition): void {
+    if (this.phaseSet) return;
+    this.phaseSet = true;
+    this.o.store.setJob(this.o.jobId, { phase: 'streaming' });
+    this.o.log.info(`caught up with the source at ${formatPosition(at)}; streaming`);
   }
 
   /** Drops changes the copy already holds (keyless tables) and heartbeat rows (measured, not applied). */

@@ -263,7 +263,9 @@ export function netEffectStatements(plan: TablePlan, changes: readonly RowChange
   }
   const out: Statement[] = [];
   const strict = mode === 'strict';
-  const gone = [...rows.values()].filter((r) => r.existed);
+  // Strict: the keys that existed before the batch (each must be found). Reconcile: also keys that first
+  // appear in the batch and end removed, since the copy may already hold them in a later state.
+  const gone = [...rows.values()].filter((r) => r.existed || (!strict && r.final === null));
   const keyList = plan.keyCols.length === 1 ? quoteId(plan.keyCols[0]!.name) : `(${plan.keyCols.map((c) => quoteId(c.name)).join(',')})`;
   batched(gone, (r) => r.img.keyTuple(r.final ?? beforeOf(r.change)), (part, lits) =>
     out.push({ sql: `DELETE FROM ${plan.target} WHERE ${keyList} IN (${lits.join(',')})`, expect: strict ? part.length : null, change: part[0]!.change }),

@@ -17,6 +17,8 @@ export interface MysqlSinkOptions {
   /** Maps a source table to its sink name (for foreign keys that reference other tables). */
   mapTable: (ref: TableRef) => TableRef;
   databaseDefaults: (db: string) => Promise<{ charset: string; collation: string }>;
+  /** A binlog stream follows the copy and reconciles rows that collide on a secondary unique key. */
+  streamFollows?: boolean;
 }
 
 export class MysqlSink implements Sink {
@@ -170,7 +172,7 @@ export class MysqlSink implements Sink {
   }
 
   async openWriter(): Promise<SinkWriter> {
-    return new MysqlWriter(await connect(this.opts.address, SINK_SESSION), this.flavor, this.statementBytes, this.method);
+    return new MysqlWriter(await connect(this.opts.address, SINK_SESSION), this.flavor, this.statementBytes, this.method, this.opts.streamFollows ?? false);
   }
 
   async close(): Promise<void> {

@@ -1,0 +1,178 @@
+// snapshot+stream handoff under a live write load: the copy reads each chunk at its own moment (no global
+// lock) while a writer keeps changing rows in every way, then the stream replays the binlog from the copy's
+// start. The sink must end byte-for-byte equal to the source: the stream picks up exactly where the copy's
+// view of each row ends, for a table with a secondary UNIQUE key, a composite key, no key at all, and
+// awkward types.
+import { after, before, describe, it } from 'node:test';
+import assert from 'node:assert/strict';
+import { rmSync } from 'node:fs';
+import { join } from 'node:path';
+import { compareFilePositions, type FilePosition } from '../../shared/positions.js';
+import { describeRun, exec, q, sinkUrl, sourceUrl, startCli, tempDir, uniqueName, writeJob } from '../helpers/db.js';
+import {
+  SourceWriter,
+  assertSinkEqualsSource,
+  chunkFinishTimes,
+  fmt,
+  peekJob,
+  schemaSql,
+  sinkCheckpoint,
+  sleep,
+  sourcePosition,
+  statusJson,
+  tablesOf,
+  transactionsBetween,
+  waitFor,
+  type JobPeek,
+  type SchemaSizes,
+  type WriterStats,
+} from '../helpers/stream.js';
+
+const SIZES: SchemaSizes = { uk: 25_000, comp: 24_000, nokey: 6_000, types: 10_000, log: 0 };
+const TABLES = tablesOf(SIZES);
+const RUN_TIMEOUT_MS = 150_000;
+
+describe('snapshot+stream handoff under concurrent writes', { timeout: 240_000 }, () => {
+  const base = uniqueName('hd');
+  const srcDb = `${base}_src`;
+  const sinkDb = `${base}_sink`;
+  const jobName = base;
+  const dir = tempDir('cutover-handoff-');
+
+  before(async () => {
+    await exec(sourceUrl(), schemaSql(srcDb, SIZES));
+    await exec(sourceUrl(), `ANALYZE TABLE ${TABLES.map((t) => `${q(srcDb)}.${q(t)}`).join(', ')}`);
+  });
+
+  after(async () => {
+    await exec(sourceUrl(), `DROP DATABASE IF EXISTS ${q(srcDb)}`);
+    await exec(sinkUrl(), `DROP DATABASE IF EXISTS ${q(sinkDb)}`);
+    await exec(sinkUrl(), `DELETE FROM _cutover.cutover_checkpoint WHERE job = '${jobName}'`).catch(() => undefined);
+    rmSync(dir, { recursive: true, force: true });
+  });
+
+  it("the stream picks up exactly where the copy's view of each row ends", async (t) => {
+    const seed = Number(process.env.CUTOVER_TEST_SEED ?? Math.floor(Math.random() * 2 ** 31));
+    const stateFile = join(dir, 'state.db');
+    const job = writeJob(dir, {
+      name: jobName,
+      source: { url: sourceUrl() },
+      sink: { type: 'mysql', url: sinkUrl() },
+      tables: { include: [`${srcDb}.*`] },
+      rename: { [srcDb]: sinkDb },
+      mode: 'snapshot+stream',
+      // Small chunks, two workers and a rate cap: the copy takes several seconds and reads each chunk at a
+      // different moment while the writer is changing rows in chunks already copied and not yet copied.
+      snapshot: { parallelism: 2, chunkRows: 500, throttle: { maxRowsPerSecond: 8_000 } },
+    });
+
+    t.diagnostic(`seed ${seed} (CUTOVER_TEST_SEED=${seed} repeats the writer's choices)`);
+    const writer = new SourceWriter(srcDb, SIZES, seed, 2);
+    await writer.start();
+    const { child, done } = startCli(['run', job, '--state', stateFile]);
+    const guard = setTimeout(() => child.kill('SIGKILL'), RUN_TIMEOUT_MS);
+    let exited = false;
+    void done.then(() => (exited = true));
+    let finalPos: FilePosition | null = null;
+    let writerStats: WriterStats | null = null;
+    try {
+      await sleep(200); // the writer is already running when the copy starts
+
+      // Follow the phases in the background (first time each is seen, for the diagnostics).
+      const startedAt = Date.now();
+      const seen: Record<string, number> = {};
+      let last: JobPeek | null = null;
+      const poller = setInterval(() => {
+        const p = peekJob(stateFile);
+        if (!p || p.pid !== child.pid) return;
+        last = p;
+        seen[p.phase] ??= Date.now() - startedAt;
+        if (p.copyEnd) seen['copy end recorded'] ??= Date.now() - startedAt;
+      }, 25);
+      const alive = async (): Promise<void> => {
+        if (writer.failed) assert.fail(`the writer failed: ${writer.failed.message}`);
+        if (exited) assert.fail(`the job exited:\n${describeRun(await done)}`);
+      };
+      const detail = async (): Promise<string> => `sink checkpoint ${fmt(await sinkCheckpoint(jobName))}; source at ${fmt(await sourcePosition())}; state ${JSON.stringify(last)}`;
+
+      try {
+        // 1. The copy ends (its end position H is recorded) while the writer keeps going.
+        const copyEnd = await waitFor('the copy to finish (copy_end_position recorded)', 90_000, async () => {
+          await alive();
+          return (last as JobPeek | null)?.copyEnd ?? null;
+        }, detail);
+        // 2. The stream replays from the copy's start S through H (reconcile) and beyond (strict).
+        await waitFor(`the sink checkpoint to pass the copy's end ${fmt(copyEnd)}`, 60_000, async () => {
+          await alive();
+          const cp = await sinkCheckpoint(jobName);
+          return cp !== null && compareFilePositions(cp, copyEnd) >= 0;
+        }, detail, 100);
+        seen['checkpoint past copy end'] ??= Date.now() - startedAt;
+        // 3. Keep writing while strict streaming applies the changes, then stop and let the stream drain.
+        await sleep(3_000);
+        await alive();
+        const stats = await writer.stop();
+        const final = await sourcePosition();
+        await waitFor(`the sink checkpoint to reach the source's final position ${fmt(final)}`, 60_000, async () => {
+          await alive();
+          const cp = await sinkCheckpoint(jobName);
+          return cp !== null && compareFilePositions(cp, final) >= 0;
+        }, detail, 100);
+        seen['checkpoint at final position'] ??= Date.now() - startedAt;
+        // 4. With the source idle, the job must say it has caught up (phase streaming).
+        await waitFor('phase streaming once the source is idle', 15_000, async () => {
+          await alive();
+          return (last as JobPeek | null)?.phase === 'streaming';
+        }, detail);
+        finalPos = final;
+        writerStats = stats;
+      } finally {
+        clearInterval(poller);
+      }
+      child.kill('SIGTERM');
+      const r = await done;
+      assert.equal(r.code, 130, describeRun(r));
+      assert.match(r.stderr, /SIGTERM: stopping/);
+      const final = finalPos!;
+      const stats = writerStats!;
+      assert.deepEqual(await sinkCheckpoint(jobName), final, 'the checkpoint is the end of the last source transaction');
+
+      // The copy really overlapped the writes: transactions between the copy's start and end positions, and
+      // commits between the first and the last chunk the copy finished.
+      const p = peekJob(stateFile)!;
+      assert.ok(p.copyStart && p.copyEnd, `copy positions not recorded: ${JSON.stringify(p)}`);
+      const inCopy = await transactionsBetween(p.copyStart, p.copyEnd);
+      const chunks = chunkFinishTimes(stateFile);
+      const firstChunk = Math.min(...chunks.map((c) => c.at));
+      const lastChunk = Math.max(...chunks.map((c) => c.at));
+      const betweenChunks = writer.committedBetween(firstChunk, lastChunk);
+      assert.ok(chunks.length >= 80, `only ${chunks.length} chunks: the copy was not chunked finely`);
+      assert.ok(inCopy >= 100, `only ${inCopy} source transactions between the copy's start ${fmt(p.copyStart)} and end ${fmt(p.copyEnd)}`);
+      assert.ok(betweenChunks >= 100, `only ${betweenChunks} writer commits between the first and the last copied chunk`);
+      // Every kind of change happened while the copy was reading chunks (swaps, key moves, re-inserts …).
+      const during = writer.opsBetween(firstChunk, lastChunk);
+      const missing = Object.entries(during).filter(([, n]) => n === 0).map(([op]) => op);
+      assert.deepEqual(missing, [], `writer operations that never ran during the copy: ${missing.join(', ')}`);
+
+      await assertSinkEqualsSource(srcDb, sinkDb, TABLES);
+
+      const s = await statusJson(stateFile);
+      assert.equal(s.error, null, `status reports an error: ${s.error}`);
+      assert.equal(s.state, 'stopped');
+      assert.equal(s.phase, 'streaming');
+      for (const tb of s.tables) assert.equal(tb.error, null, `${tb.source}: ${tb.error}`);
+      assert.ok(s.tables.reduce((n, x) => n + x.inserts + x.updates + x.deletes, 0) > 0, 'status counts no streamed changes');
+
+      t.diagnostic(
+        `first seen at (ms after start): ${JSON.stringify(seen)}; ${chunks.length} chunks over ${lastChunk - firstChunk} ms; ` +
+          `${inCopy} source transactions between copy start and end, ${betweenChunks} writer commits between first and last chunk; ` +
+          `writer: ${stats.transactions} transactions, ${stats.rowChanges} row changes; final position ${fmt(final)}`,
+      );
+      t.diagnostic(`writer operations during the copy: ${JSON.stringify(during)}`);
+    } finally {
+      clearTimeout(guard);
+      if (!exited) child.kill('SIGKILL');
+      await writer.stop().catch(() => undefined);
+    }
+  });
+});
