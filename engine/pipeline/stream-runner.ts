@@ -156,6 +156,8 @@ export class StreamRunner {
     const reader = (this.reader = await BinlogReader.open(cfg.source.url, from, {
       serverId: stream.serverId ?? defaultServerId(cfg.name),
       include: (db, table) => isSelected(cfg, { db, table }) || (this.heartbeat !== null && `${db}.${table}` === heartbeatName),
+      // Keep decoding while a batch is being applied: room for two batches.
+      highWater: Math.max(10_000, 2 * stream.batch.maxRows),
     }));
     if (this.failures) log.info('reconnected');
     this.failures = 0;
@@ -182,7 +184,8 @@ export class StreamRunner {
         return 'stopped';
       }
       this.maybeCheckRetention(source);
-      const wait = batch.length ? Math.max(0, stream.batch.maxDelayMs - (Date.now() - firstAt)) : 250;
+      // While catching up, a quiet binlog is looked at often (the target may lie past the last transaction).
+      const wait = batch.length ? Math.max(0, stream.batch.maxDelayMs - (Date.now() - firstAt)) : this.phaseSet ? 250 : 25;
       const item = await reader.next(batch.length ? Math.min(wait, 5) : wait);
       if (item === null) throw new CutoverError('the binlog reader closed unexpectedly');
       if (item === undefined) {
@@ -236,7 +239,7 @@ export class StreamRunner {
   private filter(tx: BinlogTransaction): BinlogTransaction {
     const keep: RowChange[] = [];
     for (const c of tx.changes) {
-      const name = `${c.db}.${c.table}`;
+      const name = c.name ?? `${c.db}.${c.table}`;
       if (c.db === HEARTBEAT_DB && c.table === HEARTBEAT_TABLE) {
         this.onHeartbeat(c);
         continue;
@@ -266,7 +269,7 @@ export class StreamRunner {
     for (const tx of txs) {
       this.metrics.countTransaction(tx.changes);
       for (const c of tx.changes) {
-        const id = this.o.tableIds.get(`${c.db}.${c.table}`);
+        const id = this.o.tableIds.get(c.name ?? `${c.db}.${c.table}`);
         if (id === undefined) continue;
         let n = counts.get(id);
         if (!n) counts.set(id, (n = { inserts: 0, updates: 0, deletes: 0 }));

@@ -286,7 +286,7 @@ export class ChangeApplier {
   }
 
   private planFor(change: RowChange): TablePlan {
-    const plan = this.plans.get(`${change.db}.${change.table}`);
+    const plan = this.plans.get(change.name ?? `${change.db}.${change.table}`);
     if (!plan) throw new CutoverError(`a binlog change on ${change.db}.${change.table}, which is not a table of this job`);
     return plan;
   }

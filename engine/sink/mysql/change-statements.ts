@@ -54,6 +54,7 @@ export interface TablePlan {
   netEffect: boolean;
   /** Positions of info columns in a row image, cached per RowChange.columns list. */
   positions: Map<string, Map<string, number>>;
+  positionsByArray: WeakMap<readonly string[], Map<string, number>>;
 }
 
 const EXACT_KEY_KINDS = new Set(['number', 'temporal', 'binary', 'bit', 'enum']);
@@ -88,13 +89,21 @@ export function planTable(t: ApplierTable): TablePlan {
     columnsClause: `(${writeCols.map((c) => quoteId(c.name)).join(',')}) VALUES `,
     netEffect: keyCols.length > 0 && uniqueKeyCount(info.createSql) === 1 && keyCols.every((c) => EXACT_KEY_KINDS.has(valueKind(c))),
     positions: new Map(),
+    positionsByArray: new WeakMap(),
   };
 }
 
 function positionsOf(plan: TablePlan, change: RowChange): Map<string, number> {
+  // The reader shares one columns array per table definition: most lookups hit the identity cache.
+  const byArray = plan.positionsByArray.get(change.columns);
+  if (byArray) return byArray;
   const sig = change.columns.join('\0');
-  let m = plan.positions.get(sig);
-  if (!m) {
+  let m: Map<string, number> | undefined = plan.positions.get(sig);
+  if (m) {
+    plan.positionsByArray.set(change.columns, m);
+    return m;
+  }
+  {
     m = new Map();
     change.columns.forEach((name, i) => m!.set(name, i));
     // Column names are case-insensitive: fall back to a case-folded match.
@@ -104,6 +113,7 @@ function positionsOf(plan: TablePlan, change: RowChange): Map<string, number> {
       if (i >= 0) m.set(c.name, i);
     }
     plan.positions.set(sig, m);
+    plan.positionsByArray.set(change.columns, m);
   }
   return m;
 }

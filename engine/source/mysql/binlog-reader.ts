@@ -18,6 +18,8 @@ import { BinlogType, converterFor, type ColumnHint, type ValueConverter } from '
 export interface RowChange {
   db: string;
   table: string;
+  /** "db.table", one shared string per table (cheap map keys on the hot path). */
+  name?: string;
   type: 'insert' | 'update' | 'delete';
   /** Old row (update, delete), values in `columns` order. */
   before: RawRow | null;
@@ -62,8 +64,24 @@ export interface BinlogReaderOptions {
 interface TableState {
   db: string;
   table: string;
+  name: string;
   columns: string[];
   convert: ValueConverter[];
+  /** What the TableMap said (names, types, ENUM/SET labels) and the hints used: reused while equal. */
+  types: number[];
+  labels: (string[] | null)[];
+  hintsVersion: number;
+}
+
+function sameColumns(prev: TableState, cols: { name: string; type: number }[], labels: (string[] | null)[]): boolean {
+  if (prev.columns.length !== cols.length) return false;
+  for (let i = 0; i < cols.length; i++) {
+    if (prev.columns[i] !== cols[i]!.name || prev.types[i] !== cols[i]!.type) return false;
+    const a = prev.labels[i];
+    const b = labels[i];
+    if (a !== b && (a?.length !== b?.length || a!.some((x, k) => x !== b![k]))) return false;
+  }
+  return true;
 }
 
 interface OpenGroup {
@@ -94,6 +112,7 @@ export class BinlogReader {
   private readonly hints = new Map<string, Map<string, ColumnHint>>();
   private readonly highWater: number;
   private position: FilePosition | null = null;
+  private hintsVersion = 0;
 
   private constructor(
     private readonly zongji: ZongJi,
@@ -125,7 +144,14 @@ export class BinlogReader {
       jsonStrings: true,
     });
     const reader = new BinlogReader(zongji, meta, opts, 'file' in start ? start.file : '');
-    (zongji as unknown as ZongJiInternals)._skipSchema = (db, table) => !opts.include(db, table);
+    const included = new Map<string, Map<string, boolean>>();
+    (zongji as unknown as ZongJiInternals)._skipSchema = (db, table) => {
+      let perDb = included.get(db);
+      if (!perDb) included.set(db, (perDb = new Map()));
+      let yes = perDb.get(table);
+      if (yes === undefined) perDb.set(table, (yes = opts.include(db, table)));
+      return !yes;
+    };
     zongji.on('binlog', (ev: AnyBinlogEvent) => {
       try {
         reader.onEvent(ev);
@@ -295,6 +321,7 @@ export class BinlogReader {
     this.push({ kind: 'ddl', db: ev.schema, sql, end: { kind: 'file', file: this.file, pos: ev.nextPosition }, gtid: this.group?.gtid ?? null, timestamp: Math.floor(ev.timestamp / 1000) });
     if (!inTx) this.group = null;
     this.hints.clear(); // the schema may have changed
+    this.hintsVersion++;
   }
 
   private onTableMap(ev: TableMapEvent): void {
@@ -316,15 +343,22 @@ export class BinlogReader {
       if (col.type === BinlogType.GEOMETRY) s.RAW_GEOMETRY = true; // patches/@vlasky+zongji+0.9.0.patch
       labels.push(isEnumSet ? (enumSet?.[i] ?? []).map((b) => b.toString('latin1')) : null);
     });
+    // The same table is mapped again before every transaction that touches it: reuse its converters.
+    const prev = this.tables.get(ev.tableId);
+    if (prev && prev.hintsVersion === this.hintsVersion && prev.db === ev.schemaName && prev.table === ev.tableName && sameColumns(prev, t.columns, labels)) return;
+    const key = `${ev.schemaName}\0${ev.tableName}`;
     const build = (hints: Map<string, ColumnHint>): void => {
       this.tables.set(ev.tableId, {
         db: ev.schemaName,
         table: ev.tableName,
+        name: `${ev.schemaName}.${ev.tableName}`,
         columns: t.columns.map((c) => c.name),
         convert: t.columns.map((c, i) => converterFor({ name: c.name, type: c.type, labels: labels[i]!, hint: hints.get(c.name) ?? null })),
+        types: t.columns.map((c) => c.type),
+        labels,
+        hintsVersion: this.hintsVersion,
       });
     };
-    const key = `${ev.schemaName}\0${ev.tableName}`;
     const cached = this.hints.get(key);
     if (cached) return build(cached);
     // Column details the binlog lacks (UUID/INET, zerofill, DOUBLE(M,D)): read them before the rows are parsed.
@@ -355,17 +389,21 @@ export class BinlogReader {
         throw new CutoverError(`A row image of ${t.db}.${t.table} lacks columns: the source does not log full rows.`, 'SET GLOBAL binlog_row_image = FULL');
       }
     }
-    const toRow = (r: Record<string, unknown>): RawRow => t.columns.map((c, i) => t.convert[i]!(r[c]));
+    const { columns, convert, db, table, name } = t;
+    const toRow = (r: Record<string, unknown>): RawRow => {
+      const out: RawRow = new Array(n);
+      for (let i = 0; i < n; i++) out[i] = convert[i]!(r[columns[i]!]);
+      return out;
+    };
     if (!this.group) this.group = { gtid: null, changes: [] };
     const changes = this.group.changes;
-    const base = { db: t.db, table: t.table, columns: t.columns };
-    const name = ev.getEventName();
+    const kind = ev.getEventName();
     for (const r of ev.rows) {
-      if (name === 'writerows') changes.push({ ...base, type: 'insert', before: null, after: toRow(r as Record<string, unknown>) });
-      else if (name === 'deleterows') changes.push({ ...base, type: 'delete', before: toRow(r as Record<string, unknown>), after: null });
+      if (kind === 'writerows') changes.push({ db, table, name, columns, type: 'insert', before: null, after: toRow(r as Record<string, unknown>) });
+      else if (kind === 'deleterows') changes.push({ db, table, name, columns, type: 'delete', before: toRow(r as Record<string, unknown>), after: null });
       else {
         const u = r as { before: Record<string, unknown>; after: Record<string, unknown> };
-        changes.push({ ...base, type: 'update', before: toRow(u.before), after: toRow(u.after) });
+        changes.push({ db, table, name, columns, type: 'update', before: toRow(u.before), after: toRow(u.after) });
       }
     }
   }
