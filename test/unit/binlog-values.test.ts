@@ -8,9 +8,11 @@ import {
   formatInet6,
   formatUuid,
   mariadbDouble,
+  parseInet6,
   type BinlogColumnDef,
   type ColumnHint,
 } from '../../engine/source/mysql/binlog-values.js';
+import { schemaLabels } from '../../engine/source/mysql/binlog-reader.js';
 
 const bytes = (hex: string): string => Buffer.from(hex.replace(/[^0-9a-f]/gi, ''), 'hex').toString('latin1');
 const hint = (dataType: string, columnType = dataType): ColumnHint => ({ dataType, columnType, generated: false });
@@ -91,4 +93,28 @@ test('column converters: integers, zerofill, YEAR 0000, ENUM index 0, SET member
   assert.equal(conv(T.DATETIME2)('0000-00-00 00:00:00.000000'), '0000-00-00 00:00:00.000000');
   assert.equal(conv(T.VARCHAR)(bytes('e98081')), bytes('e98081'));
   assert.equal(conv(T.VARCHAR)(null), null);
+});
+
+test('IPv6 text (as zongji sends it with binlog_row_metadata=MINIMAL) parses back to the bytes the server formats', () => {
+  for (const [text, canonical] of [
+    ['1:0:1:1:1:1:1:1', '1:0:1:1:1:1:1:1'],
+    ['1:2:3:4:5:6:7:0', '1:2:3:4:5:6:7:0'],
+    ['::ffff:192.0.2.1', '::ffff:192.0.2.1'],
+    ['::', '::'],
+    ['2001:db8::ff00:42:8329', '2001:db8::ff00:42:8329'],
+    ['0:0:0:0:0:0:0:1', '::1'],
+  ] as const) {
+    const bytes = parseInet6(text, 'c');
+    assert.equal(bytes.length, 16, text);
+    assert.equal(parseInet6(formatInet6(bytes), 'c'), bytes, `${text} round-trips`);
+    if (canonical === '::1') assert.equal(formatInet6(bytes), '::1');
+  }
+  assert.throws(() => parseInet6('1::2::3', 'c'), /not an IPv6 address/);
+  assert.throws(() => parseInet6('1:2:3', 'c'), /not an IPv6 address/);
+});
+
+test('ENUM/SET labels from COLUMN_TYPE (binlog_row_metadata=MINIMAL) become the stored bytes', () => {
+  assert.deepEqual(schemaLabels("enum('a','it''s','x,y','é')", 'utf8mb4', 't'), ['a', "it's", 'x,y', '\xc3\xa9']);
+  assert.deepEqual(schemaLabels("set('1','2')", 'latin1', 't'), ['1', '2']);
+  assert.throws(() => schemaLabels("enum('é')", 'latin1', 't'), /not ASCII in character set latin1/);
 });

@@ -3,7 +3,9 @@
 // a change can be applied with the same renderers as the copy.
 //
 // Requirements (checked on open): binlog_format=ROW, binlog_row_image=FULL, and on MariaDB/MySQL 8
-// binlog_row_metadata=FULL (column names, charsets and ENUM/SET labels then come from each TableMap).
+// binlog_row_metadata=FULL (column names, charsets and ENUM/SET labels then come from each TableMap) or
+// MINIMAL (zongji then reads names and types from information_schema: the current schema, so a column
+// change not yet streamed is decoded with the new definition; FULL is recommended).
 // Transactions are delivered whole, after their commit; `end` is the position right after the commit
 // event, the only safe place to resume from (a position inside a transaction would replay it without its
 // GTID). Backpressure: the binlog connection is paused while more than `highWater` row changes wait.
@@ -73,6 +75,42 @@ interface TableState {
   hintsVersion: number;
 }
 
+/**
+ * ENUM/SET labels from a COLUMN_TYPE such as enum('a','it''s'), as the bytes the column stores. The text
+ * is UTF-8; labels outside ASCII in another character set cannot be turned back into their bytes here.
+ */
+export function schemaLabels(columnType: string, charset: string, table: string): string[] {
+  const m = /^(?:enum|set)\((.*)\)$/is.exec(columnType.trim());
+  const labels: string[] = [];
+  if (m) {
+    const body = m[1]!;
+    let i = 0;
+    while (i < body.length && body[i] === "'") {
+      let label = '';
+      for (i++; i < body.length; i++) {
+        if (body[i] === "'" && body[i + 1] === "'") (label += "'"), i++;
+        else if (body[i] === '\\' && i + 1 < body.length) label += body[++i];
+        else if (body[i] === "'") break;
+        else label += body[i];
+      }
+      labels.push(label);
+      i++; // closing quote
+      if (body[i] === ',') i++;
+    }
+  }
+  if (!labels.length) throw new CutoverError(`No ENUM/SET labels for ${table} in the binlog or the schema (${columnType}).`, 'SET GLOBAL binlog_row_metadata = FULL');
+  const utf8 = /^utf8/i.test(charset);
+  return labels.map((l) => {
+    if (!utf8 && /[^\x00-\x7f]/.test(l)) {
+      throw new CutoverError(
+        `The ENUM/SET labels of ${table} are not ASCII in character set ${charset}: with binlog_row_metadata=MINIMAL their stored bytes are unknown.`,
+        'SET GLOBAL binlog_row_metadata = FULL (and in the server configuration), then run again.',
+      );
+    }
+    return Buffer.from(l, 'utf8').toString('latin1');
+  });
+}
+
 function sameColumns(prev: TableState, cols: { name: string; type: number }[], labels: (string[] | null)[]): boolean {
   if (prev.columns.length !== cols.length) return false;
   for (let i = 0; i < cols.length; i++) {
@@ -94,6 +132,7 @@ interface ZongJiInternals {
   tableMap: Record<number, { columns: { name: string; type: number; charset: string | null }[]; columnSchemas: Record<string, unknown>[] }>;
   connection: { pause(): void; resume(): void } | null;
   _skipSchema(db: string, table: string): boolean;
+  isMariaDb?: boolean;
 }
 
 const HINT_SQL = `SELECT COLUMN_NAME AS name, DATA_TYPE AS dataType, COLUMN_TYPE AS columnType, EXTRA AS extra
@@ -332,16 +371,19 @@ export class BinlogReader {
     const labels: (string[] | null)[] = [];
     // Synchronous, before the row events of this table are parsed: raw bytes for text, numbers for ENUM/SET.
     t.columns.forEach((col, i) => {
-      if (col.charset != null) col.charset = 'binary'; // iconv-lite 'binary' = latin1: one code unit per byte
+      const charset = col.charset;
+      if (col.charset != null) col.charset = 'binary'; // raw text: one code unit per byte (see the zongji patch)
       const s = t.columnSchemas[i]!;
       const isEnumSet = col.type === BinlogType.ENUM || col.type === BinlogType.SET;
-      if (isEnumSet && !(s.ENUM_VALUES || s.SET_VALUES)) {
-        throw new CutoverError(`No ENUM/SET labels in the binlog for ${ev.schemaName}.${ev.tableName}.`, 'SET GLOBAL binlog_row_metadata = FULL');
+      let names: string[] | null = isEnumSet && enumSet?.[i] ? enumSet[i]!.map((b) => b.toString('latin1')) : null;
+      if (isEnumSet && !names) {
+        // binlog_row_metadata=MINIMAL: the labels come from the current schema (zongji read COLUMN_TYPE)
+        names = schemaLabels(String(s.COLUMN_TYPE ?? ''), String(s.CHARACTER_SET_NAME ?? charset ?? 'utf8mb4'), `${ev.schemaName}.${ev.tableName}`);
       }
-      if (s.ENUM_VALUES) s.ENUM_VALUES = (s.ENUM_VALUES as unknown[]).map((_, k) => k + 1);
-      if (s.SET_VALUES) s.SET_VALUES = (s.SET_VALUES as unknown[]).map((_, k) => k);
+      if (col.type === BinlogType.ENUM) s.ENUM_VALUES = names!.map((_, k) => k + 1);
+      if (col.type === BinlogType.SET) s.SET_VALUES = names!.map((_, k) => k);
       if (col.type === BinlogType.GEOMETRY) s.RAW_GEOMETRY = true; // patches/@vlasky+zongji+0.9.0.patch
-      labels.push(isEnumSet ? (enumSet?.[i] ?? []).map((b) => b.toString('latin1')) : null);
+      labels.push(names);
     });
     // The same table is mapped again before every transaction that touches it: reuse its converters.
     const prev = this.tables.get(ev.tableId);
@@ -361,6 +403,18 @@ export class BinlogReader {
     };
     const cached = this.hints.get(key);
     if (cached) return build(cached);
+    const e = ev as unknown as { hasSelfDescribingMetadata?: () => boolean; hasAmbiguousTemporalColumns?: () => boolean };
+    const selfDescribing = e.hasSelfDescribingMetadata?.() === true && !(z.isMariaDb && e.hasAmbiguousTemporalColumns?.() === true);
+    if (!selfDescribing) {
+      // zongji has just read the columns from information_schema (binlog_row_metadata=MINIMAL) and will
+      // resume the connection as soon as this handler returns: take the hints from what it read.
+      const hints = new Map<string, ColumnHint>();
+      for (const c of t.columnSchemas) {
+        const columnType = String(c.COLUMN_TYPE ?? '').toLowerCase();
+        hints.set(String(c.COLUMN_NAME), { dataType: /^[a-z0-9_]+/.exec(columnType)?.[0] ?? '', columnType, generated: false, textForm: true });
+      }
+      return build(hints);
+    }
     // Column details the binlog lacks (UUID/INET, zerofill, DOUBLE(M,D)): read them before the rows are parsed.
     this.pause('schema');
     queryRows<{ name: string; dataType: string; columnType: string; extra: string }>(this.meta, HINT_SQL, [ev.schemaName, ev.tableName])
@@ -441,7 +495,7 @@ async function checkSettings(conn: Connection): Promise<void> {
   if (String(row?.format).toUpperCase() !== 'ROW') throw fix(`binlog_format is ${row?.format}, not ROW`, 'SET GLOBAL binlog_format = ROW');
   if (String(row?.image).toUpperCase() !== 'FULL') throw fix(`binlog_row_image is ${row?.image}, not FULL`, 'SET GLOBAL binlog_row_image = FULL');
   const [meta] = await queryRows<{ v: string | null }>(conn, 'SELECT @@GLOBAL.binlog_row_metadata AS v').catch(() => [{ v: null }]);
-  if (meta && meta.v !== null && String(meta.v).toUpperCase() !== 'FULL') {
-    throw fix(`binlog_row_metadata is ${meta.v}, not FULL`, 'SET GLOBAL binlog_row_metadata = FULL');
+  if (meta && meta.v !== null && !['FULL', 'MINIMAL'].includes(String(meta.v).toUpperCase())) {
+    throw fix(`binlog_row_metadata is ${meta.v}, not FULL or MINIMAL`, 'SET GLOBAL binlog_row_metadata = FULL');
   }
 }

@@ -19,6 +19,8 @@ export interface ColumnHint {
   dataType: string; // information_schema DATA_TYPE, lower case
   columnType: string; // COLUMN_TYPE, lower case, e.g. "int(6) unsigned zerofill", "double(15,5)"
   generated: boolean;
+  /** zongji read the column from information_schema (binlog_row_metadata=MINIMAL) and sends UUID/INET as text. */
+  textForm?: boolean;
 }
 
 export interface BinlogColumnDef {
@@ -153,6 +155,11 @@ function typeArgs(columnType: string): number[] {
 
 const INTEGER_TYPES = new Set<number>([BinlogType.TINY, BinlogType.SHORT, BinlogType.INT24, BinlogType.LONG, BinlogType.LONGLONG]);
 const TEXT_FORM_WIDTH: Record<string, number> = { uuid: 16, inet6: 16, inet4: 4 };
+const TEXT_FORM_SHAPE: Record<string, RegExp> = {
+  uuid: /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/,
+  inet6: /^[0-9a-f:.]{2,45}$/,
+  inet4: /^\d{1,3}(\.\d{1,3}){3}$/,
+};
 
 /** A converter for one column; built once per TableMap, applied to every value of that column. */
 export function converterFor(col: BinlogColumnDef): ValueConverter {
@@ -206,12 +213,41 @@ export function converterFor(col: BinlogColumnDef): ValueConverter {
     return (v) => {
       if (v === null || v === undefined) return null;
       const b = bytes(v);
+      if (hint!.textForm) {
+        // binlog_row_metadata=MINIMAL: zongji sends a text form, not always the server's canonical one
+        if (!TEXT_FORM_SHAPE[hint!.dataType]!.test(b)) throw new Error(`column ${col.name}: ${hint!.dataType} value "${b}" in the binlog`);
+        return hint!.dataType === 'inet6' ? formatInet6(parseInet6(b, col.name)) : b;
+      }
       if (b.length !== width) throw new Error(`column ${col.name}: ${hint!.dataType} value of ${b.length} bytes in the binlog`);
       return fmt(b);
     };
   }
   // DECIMAL strings, temporals (dateStrings, UTC), text (latin1 byte strings), BIT/BLOB/BINARY/GEOMETRY Buffers
   return (v) => (v === null || v === undefined ? null : bytes(v));
+}
+
+/** IPv6 text (compressed or not, IPv4 tail allowed) → its 16 bytes as a byte string. */
+export function parseInet6(text: string, column: string): string {
+  const bad = (): Error => new Error(`column ${column}: "${text}" is not an IPv6 address`);
+  let s = text;
+  const tail: number[] = [];
+  const v4 = /(\d{1,3})\.(\d{1,3})\.(\d{1,3})\.(\d{1,3})$/.exec(s);
+  if (v4) {
+    const b = v4.slice(1).map(Number);
+    if (b.some((x) => x > 255)) throw bad();
+    tail.push((b[0]! << 8) | b[1]!, (b[2]! << 8) | b[3]!);
+    s = s.slice(0, v4.index) + (s.slice(0, v4.index).endsWith(':') ? '' : ':');
+    if (s.endsWith(':') && !s.endsWith('::')) s = s.slice(0, -1);
+  }
+  const halves = s.split('::');
+  if (halves.length > 2) throw bad();
+  const words = (h: string): number[] => (h === '' ? [] : h.split(':').map((w) => (/^[0-9a-f]{1,4}$/i.test(w) ? parseInt(w, 16) : NaN)));
+  const head = words(halves[0]!);
+  const rest = halves.length === 2 ? words(halves[1]!) : [];
+  const fill = 8 - tail.length - head.length - rest.length;
+  if (fill < 0 || (halves.length === 1 && fill !== 0) || [...head, ...rest].some(Number.isNaN)) throw bad();
+  const all = [...head, ...new Array<number>(fill).fill(0), ...rest, ...tail];
+  return all.map((w) => String.fromCharCode(w >> 8, w & 255)).join('');
 }
 
 function labelAt(labels: string[], i: number, name: string): string {
