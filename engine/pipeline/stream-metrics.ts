@@ -66,6 +66,12 @@ export class StreamMetrics {
     public source: Connection | null,
   ) {}
 
+  /** The source's binlog position at the last sample, if known. */
+  get sourcePosition(): FilePosition | null {
+    const s = this.lastKnown.source;
+    return s ? { kind: 'file', file: s.file, pos: s.pos } : null;
+  }
+
   countTransaction(changes: { type: 'insert' | 'update' | 'delete' }[]): void {
     this.count.txs++;
     for (const c of changes) {

@@ -55,6 +55,8 @@ export interface StreamRunnerOptions {
 
 export type StreamOutcome = 'caught-up' | 'stopped';
 
+const STALL_MS = 30_000;
+
 const sleep = (ms: number, signal: AbortSignal): Promise<void> =>
   new Promise((resolve) => {
     const t = setTimeout(done, ms);
@@ -192,6 +194,7 @@ export class StreamRunner {
         await flush();
         const idle = reader.idlePosition;
         this.metrics.oldestPendingAt = null;
+        this.checkStalled(reader);
         if (idle && compareFilePositions(idle, this.o.target) >= 0) {
           this.metrics.caughtUp = true;
           this.reachedTarget(idle);
@@ -225,6 +228,20 @@ export class StreamRunner {
       for (const c of tx.changes) bytes += rowBytes(c);
       if (rows >= stream.batch.maxRows || bytes >= stream.batch.maxBytes || Date.now() - firstAt >= stream.batch.maxDelayMs) await flush();
     }
+  }
+
+  /**
+   * A binlog connection can die without an error (a network partition): when nothing has arrived for
+   * STALL_MS while the source's position is past the reader's, the connection is dropped and reopened.
+   */
+  private checkStalled(reader: BinlogReader): void {
+    if (Date.now() - reader.lastEventAt < STALL_MS) return;
+    const source = this.metrics.sourcePosition;
+    const at = reader.idlePosition;
+    if (!source || !at || compareFilePositions(source, at) <= 0) return;
+    throw Object.assign(new Error(`no binlog event for ${STALL_MS / 1000} s while the source moved on to ${formatPosition(source)}: the connection is stalled`), {
+      code: 'ECONNRESET',
+    });
   }
 
   /** The applied position reached the catch-up target: phase streaming (once). */

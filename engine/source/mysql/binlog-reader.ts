@@ -152,6 +152,8 @@ export class BinlogReader {
   private readonly highWater: number;
   private position: FilePosition | null = null;
   private hintsVersion = 0;
+  /** When the last event arrived (for the stall watchdog). */
+  lastEventAt = Date.now();
 
   private constructor(
     private readonly zongji: ZongJi,
@@ -301,6 +303,7 @@ export class BinlogReader {
   }
 
   private onEvent(ev: AnyBinlogEvent): void {
+    this.lastEventAt = Date.now();
     this.dispatch(ev);
     if (this.group !== null) return;
     if (ev.getEventName() === 'rotate') this.position = { kind: 'file', file: this.file, pos: (ev as { position: number }).position };
