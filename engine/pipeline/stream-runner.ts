@@ -24,7 +24,7 @@ import { BinlogReader, type BinlogTransaction, type RowChange } from '../source/
 import { checkPositionAvailable, readRetention } from '../source/mysql/binlog-retention.js';
 import { connect, parseMysqlUrl, type Connection } from '../source/mysql/connection.js';
 import { HEARTBEAT_DB, HEARTBEAT_TABLE, SourceHeartbeat, heartbeatTime } from '../source/mysql/heartbeat.js';
-import { ChangeApplier, type ApplierTable, type ApplyMode } from '../sink/mysql/change-applier.js';
+import { ChangeApplier, isRetryable, type ApplierTable, type ApplyMode } from '../sink/mysql/change-applier.js';
 import type { StateStore } from '../state/store.js';
 import { StreamStore, type ChangeCounts } from '../state/stream-store.js';
 import type { Logger } from './logger.js';
@@ -73,7 +73,8 @@ export function isTransient(e: unknown): boolean {
   const err = e as { code?: string; errno?: number; fatal?: boolean };
   if (err.code === 'UNREACHABLE') return true;
   if (['ECONNREFUSED', 'ECONNRESET', 'EPIPE', 'ETIMEDOUT', 'PROTOCOL_CONNECTION_LOST', 'ER_SERVER_SHUTDOWN', 'ER_CONNECTION_KILLED'].includes(String(err.code))) return true;
-  if ([1053, 1927, 2002, 2003, 2006, 2013].includes(Number(err.errno))) return true;
+  // server shutdown, connection killed, cannot connect, gone away, lost; lock wait timeout and deadlock (retried)
+  if ([1053, 1927, 2002, 2003, 2006, 2013, 1205, 1213].includes(Number(err.errno))) return true;
   return err.fatal === true && !(e instanceof CutoverError);
 }
 
@@ -117,7 +118,8 @@ export class StreamRunner {
           if (!isTransient(e)) throw e;
           this.failures++;
           const wait = Math.min(30_000, 1000 * 2 ** Math.min(this.failures - 1, 5));
-          log.warn(`connection lost (${(e as Error).message}); reconnecting in ${wait / 1000} s (attempt ${this.failures})`);
+          const what = isRetryable(e) ? 'the sink transaction was rolled back' : 'connection lost';
+          log.warn(`${what} (${(e as Error).message}); reconnecting in ${wait / 1000} s (attempt ${this.failures})`);
           await this.closeSession();
           await sleep(wait, signal);
           if (signal.aborted) return 'stopped';

@@ -187,7 +187,7 @@ export class ChangeApplier {
       try {
         await this.run(batchStatements(changes, (c) => this.planFor(c), mode, true));
       } catch (e) {
-        if (!(e instanceof Mismatch) && !isServerError(e)) throw e;
+        if (!(e instanceof Mismatch) && (!isServerError(e) || isRetryable(e))) throw e;
         await this.conn.query('ROLLBACK');
         await this.begin(pending);
         await this.runOneByOne(pending, mode);
@@ -274,7 +274,7 @@ export class ChangeApplier {
           const [res] = await this.conn.query(s.sql);
           affected = (res as { affectedRows?: number }).affectedRows ?? 0;
         } catch (e) {
-          if (!isServerError(e)) throw e;
+          if (!isServerError(e) || isRetryable(e)) throw e;
           throw new SinkChangeError(s.change, s.sql, tx, (e as ServerError).message ?? String(e));
         }
         if (s.expect !== null && affected !== s.expect) {
@@ -306,4 +306,10 @@ export class ChangeApplier {
 export function isServerError(e: unknown): boolean {
   const err = e as { errno?: number; fatal?: boolean; sqlState?: string };
   return typeof err.errno === 'number' && err.errno >= 1000 && !err.fatal && err.errno !== 1053 && err.errno !== 2013 && err.errno !== 2006;
+}
+
+/** Lock wait timeout and deadlock: the whole batch is retried later, nothing is wrong with the change. */
+export function isRetryable(e: unknown): boolean {
+  const errno = (e as { errno?: number }).errno;
+  return errno === 1205 || errno === 1213;
 }
