@@ -1,13 +1,16 @@
-// Helpers for snapshot+stream integration tests: a source schema with awkward tables, a concurrent
-// writer that changes it in every way the stream must follow, and readers of the state file, the
-// source's binlog position and the sink's checkpoint row.
+// Helpers for the streaming integration tests: a source schema with awkward tables, a concurrent
+// writer that changes it in every way the stream must follow, readers of the state file, the source's
+// binlog position and the sink's checkpoint row, waits on them, job files, a CLI run in the background,
+// and clean-up.
 import assert from 'node:assert/strict';
-import { existsSync } from 'node:fs';
+import type { ChildProcess } from 'node:child_process';
+import { existsSync, rmSync } from 'node:fs';
+import { join } from 'node:path';
 import Database from 'better-sqlite3';
 import mysql from 'mysql2/promise';
 import type { FilePosition } from '../../shared/positions.js';
-import { compareFilePositions, formatPosition } from '../../shared/positions.js';
-import { checksum, describeRun, dumpDiff, forEveryTable, q, query, rowDump, runCli, sinkUrl, sourceUrl, type CliResult } from './db.js';
+import { compareFilePositions } from '../../shared/positions.js';
+import { checksum, describeRun, dumpDiff, exec, forEveryTable, q, query, rowDump, runCli, sinkUrl, sourceUrl, startCli, tempDir, uniqueName, type CliResult } from './db.js';
 
 export const sleep = (ms: number): Promise<void> => new Promise((r) => setTimeout(r, ms));
 
@@ -241,6 +244,11 @@ export class SourceWriter {
 
   get failed(): Error | null {
     return this.error;
+  }
+
+  /** Fails the test, with the writer's error, if the writer has failed. */
+  assertNotFailed(): void {
+    if (this.error) assert.fail(`the writer failed: ${this.error.message}`);
   }
 
   /** Transactions committed in [from, to] (Date.now() values). */
@@ -511,17 +519,39 @@ export async function sourcePosition(): Promise<FilePosition> {
   return { kind: 'file', file: String(row.File), pos: Number(row.Position) };
 }
 
+/**
+ * The sink's checkpoint row of `job`; null while there is none (no row yet, or the `_cutover` database
+ * or its table not created yet). Any other error (e.g. the sink is unreachable) is thrown.
+ */
 export async function sinkCheckpoint(job: string): Promise<FilePosition | null> {
-  const rows = await query<{ file: string; pos: string }>(
-    sinkUrl(),
-    'SELECT file, CAST(pos AS CHAR) AS pos FROM _cutover.cutover_checkpoint WHERE job = ?',
-    [job],
-  ).catch(() => []);
-  const r = rows[0];
-  return r ? { kind: 'file', file: r.file, pos: Number(r.pos) } : null;
+  try {
+    const [r] = await query<{ file: string; pos: string }>(
+      sinkUrl(),
+      'SELECT file, CAST(pos AS CHAR) AS pos FROM _cutover.cutover_checkpoint WHERE job = ?',
+      [job],
+    );
+    return r ? { kind: 'file', file: r.file, pos: Number(r.pos) } : null;
+  } catch (e) {
+    if ([1049, 1146].includes(Number((e as { errno?: number }).errno))) return null; // unknown database / table
+    throw e;
+  }
 }
 
-export const fmt = (p: FilePosition | null): string => (p ? formatPosition(p) : 'none');
+/** A file and offset as found in the sink checkpoint, `cutover status --json` or a log line. */
+export interface FileAndPos {
+  file: string;
+  pos: number;
+}
+
+/** `file:pos` for messages ('none' for no position). */
+export const fmt = (p: FileAndPos | null | undefined): string => (p ? `${p.file}:${p.pos}` : 'none');
+
+/** Just the file and offset of `p` as a FilePosition (drops anything else, such as a status entry's gtid), for deepEqual and comparisons. */
+export const asFilePosition = (p: FileAndPos): FilePosition => ({ kind: 'file', file: p.file, pos: p.pos });
+
+/** Whether `p` is at or past `target` in the binlog (false when there is no `p`). */
+export const reached = (p: FileAndPos | null | undefined, target: FileAndPos): boolean =>
+  !!p && compareFilePositions(asFilePosition(p), asFilePosition(target)) >= 0;
 
 export interface JobPeek {
   pid: number | null;
@@ -597,21 +627,46 @@ export async function transactionsBetween(from: FilePosition, to: FilePosition):
   return n;
 }
 
+/** A position in `cutover status --json`. */
+export interface StatusPosition extends FileAndPos {
+  gtid?: string | null;
+}
+
+/** One job of `cutover status --json`. */
 export interface StatusJob {
   name: string;
   state: string;
   phase: string;
   error: string | null;
-  stream: { applied: { file: string; pos: number } | null; caughtUp: boolean } | null;
+  stream: {
+    applied: StatusPosition | null;
+    source: StatusPosition | null;
+    target: StatusPosition | null;
+    caughtUp: boolean;
+    lagSeconds: number | null;
+    behindBytes: number | null;
+    behindTxs: number | null;
+  } | null;
   tables: { source: string; state: string; error: string | null; inserts: number; updates: number; deletes: number }[];
 }
 
+/** `cutover status --json` of a state file holding exactly one job (both checked). */
 export async function statusJson(stateFile: string): Promise<StatusJob> {
   const r: CliResult = await runCli(['status', '--state', stateFile, '--json']);
   assert.equal(r.code, 0, describeRun(r));
   const jobs = (JSON.parse(r.stdout) as { jobs: StatusJob[] }).jobs;
   assert.equal(jobs.length, 1, r.stdout);
   return jobs[0]!;
+}
+
+/** `cutover status --json` of a job stopped cleanly while streaming: state stopped, phase streaming, no job or table error. */
+export async function assertStoppedWhileStreaming(stateFile: string): Promise<StatusJob> {
+  const s = await statusJson(stateFile);
+  assert.equal(s.error, null, `status reports an error: ${s.error}`);
+  assert.equal(s.state, 'stopped', JSON.stringify(s));
+  assert.equal(s.phase, 'streaming', JSON.stringify(s));
+  for (const tb of s.tables) assert.equal(tb.error, null, `${tb.source}: ${tb.error}`);
+  return s;
 }
 
 /** Polls `check` until it returns a truthy value; fails with `what` (and `detail()`) after `ms`. */
@@ -625,12 +680,222 @@ export async function waitFor<T>(what: string, ms: number, check: () => Promise<
   }
 }
 
-/** Every table: row dumps equal as multisets and CHECKSUM TABLE equal; fails once naming every table that differs. */
-export async function assertSinkEqualsSource(srcDb: string, sinkDb: string, tables: string[]): Promise<void> {
-  await forEveryTable(tables, async (t) => {
+/**
+ * Every table: row dumps equal as multisets and CHECKSUM TABLE equal; fails once naming every table that
+ * differs (each prefixed with `label`, when given, to say at which step).
+ */
+export async function assertSinkEqualsSource(srcDb: string, sinkDb: string, tables: readonly string[], label?: string): Promise<void> {
+  const at = label ? `${label}: ` : '';
+  await forEveryTable([...tables], async (t) => {
     const diff = dumpDiff(await rowDump(sourceUrl(), srcDb, t), await rowDump(sinkUrl(), sinkDb, t));
-    if (diff) return diff;
+    if (diff) return `${at}${diff}`;
     const [a, b] = [await checksum(sourceUrl(), srcDb, t), await checksum(sinkUrl(), sinkDb, t)];
-    return a === b ? null : `CHECKSUM TABLE differs: source ${a}, sink ${b}`;
+    return a === b ? null : `${at}CHECKSUM TABLE differs: source ${a}, sink ${b}`;
   });
+}
+
+// ---------------------------------------------------------------------------------------------------
+// A CLI run in the background, and waits that fail as soon as it exits
+
+/** A CLI started in the background, with its combined stdout and stderr readable while it runs. */
+export interface LiveCli {
+  child: ChildProcess;
+  done: Promise<CliResult>;
+  /** stdout and stderr so far, interleaved as they arrived. */
+  out: () => string;
+  exited: () => boolean;
+}
+
+export function startLive(args: string[]): LiveCli {
+  const { child, done } = startCli(args);
+  let out = '';
+  let exited = false;
+  child.stdout!.on('data', (d) => (out += d));
+  child.stderr!.on('data', (d) => (out += d));
+  void done.then(() => (exited = true));
+  return { child, done, out: () => out, exited: () => exited };
+}
+
+/** Starts `cutover run` of a job file in the background and waits (up to 2 min) until the job is streaming; kills it if it never gets there. */
+export async function startStreaming(jobPath: string, stateFile: string): Promise<LiveCli> {
+  const live = startLive(['run', jobPath, '--state', stateFile]);
+  try {
+    await waitUntil('the streaming phase', () => peekJob(stateFile)?.phase === 'streaming', { live, ms: 120_000 });
+    return live;
+  } catch (e) {
+    await killLive(live);
+    throw e;
+  }
+}
+
+/** Fails with the CLI's exit status and output if it has exited; `what` says what it was expected to be doing. */
+export async function assertStillRunning(live: LiveCli, what: string): Promise<void> {
+  if (live.exited()) assert.fail(`${what}: the CLI exited\n${describeRun(await live.done)}`);
+}
+
+/** In a `finally`: SIGKILLs the CLI if it is still running and waits for it to go. */
+export async function killLive(live: LiveCli | null): Promise<void> {
+  if (live && !live.exited()) {
+    live.child.kill('SIGKILL');
+    await live.done;
+  }
+}
+
+/** SIGTERM: the stream stops after the batch in flight, with exit code 130 (SIGKILL after a minute). */
+export async function stopWithSigterm(live: LiveCli): Promise<CliResult> {
+  assert.equal(live.exited(), false, `the CLI exited before SIGTERM:\n${live.out().slice(-6000)}`);
+  live.child.kill('SIGTERM');
+  const guard = setTimeout(() => live.child.kill('SIGKILL'), 60_000);
+  try {
+    const r = await live.done;
+    assert.equal(r.code, 130, `SIGTERM should stop the stream with exit code 130\n${describeRun(r)}`);
+    return r;
+  } finally {
+    clearTimeout(guard);
+  }
+}
+
+/** A stack trace line in CLI output (the CLI must report errors without one). */
+export const STACK_TRACE = /^\s+at /m;
+
+/** What a wait needs besides its condition. */
+export interface WaitOptions {
+  /** Fail after this long (default 60 s). */
+  ms?: number;
+  /** A CLI that must keep running meanwhile: fail at once, with its output, if it exits. */
+  live?: LiveCli | null;
+  /** Called before every poll; throws to stop waiting (e.g. when a concurrent writer has failed). */
+  guard?: () => Promise<void> | void;
+  /** More for the failure message. */
+  detail?: () => string | Promise<string>;
+  /** Poll interval (default 200 ms). */
+  everyMs?: number;
+}
+
+/** waitFor with WaitOptions: stops early when `o.guard` throws or `o.live` exits; a timeout shows the CLI's output so far. */
+export async function waitUntil<T>(what: string, check: () => Promise<T | null | undefined | false> | T | null | undefined | false, o: WaitOptions = {}): Promise<T> {
+  const { live, guard, detail } = o;
+  return waitFor(
+    what,
+    o.ms ?? 60_000,
+    async () => {
+      await guard?.();
+      const v = await check();
+      if (!v && live) await assertStillRunning(live, `while waiting for ${what}`);
+      return v;
+    },
+    detail || live
+      ? async () => [detail ? await detail() : '', live ? `--- CLI output so far ---\n${live.out().slice(-6000)}` : ''].filter(Boolean).join('\n')
+      : undefined,
+    o.everyMs ?? 200,
+  );
+}
+
+/** Waits until the sink checkpoint of `job` is at or past `target` (`what` names it), and returns the checkpoint. */
+export async function waitForCheckpoint(job: string, target: FilePosition, what: string, o: WaitOptions = {}): Promise<FilePosition> {
+  let last: FilePosition | null = null;
+  return waitUntil(
+    `the sink checkpoint of ${job} to reach ${what} ${fmt(target)}`,
+    async () => {
+      last = await sinkCheckpoint(job);
+      return reached(last, target) ? last : null;
+    },
+    { ...o, detail: async () => `last checkpoint seen: ${fmt(last)}${o.detail ? `; ${await o.detail()}` : ''}` },
+  );
+}
+
+/** Waits until the sink has applied all the source has written so far (the sink checkpoint of `job` reaches the source's binlog end as of this call); returns that end. */
+export async function waitCaughtUp(job: string, o: WaitOptions = {}): Promise<FilePosition> {
+  const target = await sourcePosition();
+  await waitForCheckpoint(job, target, "the source's binlog end", o);
+  return target;
+}
+
+// ---------------------------------------------------------------------------------------------------
+// Job files, set-up and clean-up
+
+/** A job copying/streaming `db.*` from the test source to the test sink; `extra` adds or overrides keys (mode defaults to snapshot+stream). */
+export function jobSpec(name: string, db: string, extra: Record<string, unknown> = {}): Record<string, unknown> {
+  return {
+    name,
+    source: { url: sourceUrl() },
+    sink: { type: 'mysql', url: sinkUrl() },
+    tables: { include: [`${db}.*`] },
+    mode: 'snapshot+stream',
+    ...extra,
+  };
+}
+
+/** jobSpec with 100-row chunks on two workers and batches applied within 100 ms, so a short test sees its changes quickly. */
+export function quickJob(name: string, db: string, mode = 'snapshot+stream', stream: Record<string, unknown> = {}): Record<string, unknown> {
+  return jobSpec(name, db, { mode, snapshot: { chunkRows: 100, parallelism: 2 }, stream: { batch: { maxDelayMs: 100 }, ...stream } });
+}
+
+/** The writer's seed: CUTOVER_TEST_SEED when set (to repeat a failing run), else a random one. */
+export function testSeed(): number {
+  return Number(process.env.CUTOVER_TEST_SEED ?? Math.floor(Math.random() * 2 ** 31));
+}
+
+/** Creates the schema of schemaSql on the source and ANALYZEs its tables, so the copy sees current row estimates. */
+export async function createSourceSchema(db: string, sizes: SchemaSizes): Promise<void> {
+  await exec(sourceUrl(), schemaSql(db, sizes));
+  await exec(sourceUrl(), `ANALYZE TABLE ${tablesOf(sizes).map((t) => `${q(db)}.${q(t)}`).join(', ')}`);
+}
+
+/**
+ * Removes what a streaming test left on the servers: the source and sink databases and the job's sink
+ * checkpoint row (a missing checkpoint table is fine). `bestEffort` ignores every error, for `finally`
+ * blocks where a failed clean-up must not hide the test's own failure.
+ */
+export async function dropStreamTest(job: string, srcDb: string, sinkDb = srcDb, bestEffort = false): Promise<void> {
+  const step = (p: Promise<unknown>): Promise<unknown> => (bestEffort ? p.catch(() => undefined) : p);
+  await step(exec(sourceUrl(), `DROP DATABASE IF EXISTS ${q(srcDb)}`));
+  await step(exec(sinkUrl(), `DROP DATABASE IF EXISTS ${q(sinkDb)}`));
+  await query(sinkUrl(), 'DELETE FROM _cutover.cutover_checkpoint WHERE job = ?', [job]).catch(() => undefined);
+}
+
+/** Temporary directories for a suite; call `removeAll` from its `after`. */
+export class TempDirs {
+  private readonly dirs: string[] = [];
+  constructor(private readonly prefix: string) {}
+  /** A new empty directory. */
+  make(): string {
+    const d = tempDir(this.prefix);
+    this.dirs.push(d);
+    return d;
+  }
+  removeAll(): void {
+    for (const d of this.dirs.splice(0)) rmSync(d, { recursive: true, force: true });
+  }
+}
+
+/** What one streaming test works with: unique database and job names, a new directory and the state file in it. */
+export interface StreamCase {
+  db: string;
+  job: string;
+  dir: string;
+  state: string;
+}
+
+/** A StreamCase for the test `name`: job uniqueName(name), database uniqueName of `name` with '_' for '-', a new directory of `dirs`. */
+export function newStreamCase(dirs: TempDirs, name: string): StreamCase {
+  const dir = dirs.make();
+  return { db: uniqueName(name.replace(/-/g, '_')), job: uniqueName(name), dir, state: join(dir, 'state.db') };
+}
+
+/** The names a concurrent-writer test uses: a unique job name, its source database and the sink database it is renamed to. */
+export interface WriterTestNames {
+  jobName: string;
+  srcDb: string;
+  sinkDb: string;
+}
+
+export function writerTestNames(tag: string): WriterTestNames {
+  const jobName = uniqueName(tag);
+  return { jobName, srcDb: `${jobName}_src`, sinkDb: `${jobName}_sink` };
+}
+
+/** A snapshot+stream job for a concurrent-writer test: its source database renamed to its sink database, with these snapshot settings. */
+export function writerTestJob(n: WriterTestNames, snapshot: Record<string, unknown>): Record<string, unknown> {
+  return jobSpec(n.jobName, n.srcDb, { rename: { [n.srcDb]: n.sinkDb }, snapshot });
 }

@@ -6,21 +6,28 @@ import { after, before, describe, it } from 'node:test';
 import assert from 'node:assert/strict';
 import { rmSync } from 'node:fs';
 import { join } from 'node:path';
-import { compareFilePositions } from '../../shared/positions.js';
-import { describeRun, exec, q, runCliWithTimeout, sinkUrl, sourceUrl, startCli, tempDir, uniqueName, writeJob, type CliResult } from '../helpers/db.js';
+import { describeRun, runCliWithTimeout, tempDir, writeJob, type CliResult } from '../helpers/db.js';
 import {
   SourceWriter,
   assertSinkEqualsSource,
+  assertStillRunning,
+  assertStoppedWhileStreaming,
+  createSourceSchema,
+  dropStreamTest,
   fmt,
+  killLive,
   peekJob,
   prng,
-  schemaSql,
+  reached,
   sinkCheckpoint,
   sleep,
   sourcePosition,
-  statusJson,
+  startLive,
   tablesOf,
-  waitFor,
+  testSeed,
+  waitUntil,
+  writerTestJob,
+  writerTestNames,
   type JobPeek,
   type SchemaSizes,
 } from '../helpers/stream.js';
@@ -32,38 +39,23 @@ const COPY_KILLS = 5;
 const STREAM_KILLS = 7;
 
 describe('snapshot+stream killed at random moments under writes', { timeout: 300_000 }, () => {
-  const base = uniqueName('hc');
-  const srcDb = `${base}_src`;
-  const sinkDb = `${base}_sink`;
-  const jobName = base;
+  const names = writerTestNames('hc');
+  const { srcDb, sinkDb, jobName } = names;
   const dir = tempDir('cutover-crash-');
 
-  before(async () => {
-    await exec(sourceUrl(), schemaSql(srcDb, SIZES));
-    await exec(sourceUrl(), `ANALYZE TABLE ${TABLES.map((t) => `${q(srcDb)}.${q(t)}`).join(', ')}`);
-  });
+  before(() => createSourceSchema(srcDb, SIZES));
 
   after(async () => {
-    await exec(sourceUrl(), `DROP DATABASE IF EXISTS ${q(srcDb)}`);
-    await exec(sinkUrl(), `DROP DATABASE IF EXISTS ${q(sinkDb)}`);
-    await exec(sinkUrl(), `DELETE FROM _cutover.cutover_checkpoint WHERE job = '${jobName}'`).catch(() => undefined);
+    await dropStreamTest(jobName, srcDb, sinkDb);
     rmSync(dir, { recursive: true, force: true });
   });
 
   it('SIGKILL at random points (during the copy and while streaming), at least 10 times: no loss, no double apply', async (t) => {
-    const seed = Number(process.env.CUTOVER_TEST_SEED ?? Math.floor(Math.random() * 2 ** 31));
+    const seed = testSeed();
     const rnd = prng(seed ^ 0x5eed);
     const stateFile = join(dir, 'state.db');
-    const job = writeJob(dir, {
-      name: jobName,
-      source: { url: sourceUrl() },
-      sink: { type: 'mysql', url: sinkUrl() },
-      tables: { include: [`${srcDb}.*`] },
-      rename: { [srcDb]: sinkDb },
-      mode: 'snapshot+stream',
-      // Many small chunks and a rate cap: an uninterrupted copy takes about 15 s, so the first kills land in it.
-      snapshot: { parallelism: 2, chunkRows: 300, throttle: { maxRowsPerSecond: 2_500 } },
-    });
+    // Many small chunks and a rate cap: an uninterrupted copy takes about 15 s, so the first kills land in it.
+    const job = writeJob(dir, writerTestJob(names, { parallelism: 2, chunkRows: 300, throttle: { maxRowsPerSecond: 2_500 } }));
     const args = ['run', job, '--state', stateFile];
 
     t.diagnostic(`seed ${seed} (CUTOVER_TEST_SEED=${seed} repeats the writer's choices and the kill delays)`);
@@ -75,28 +67,24 @@ describe('snapshot+stream killed at random moments under writes', { timeout: 300
         const aim = i < COPY_KILLS ? 'copy' : 'stream';
         // The first kill aimed at the stream comes early, to land in the reconcile replay (S..H).
         const delay = Math.round(i === COPY_KILLS ? 100 + rnd() * 400 : 500 + rnd() * 2_500);
-        const { child, done } = startCli(args);
-        let exited = false;
-        void done.then(() => (exited = true));
+        const live = startLive(args);
+        const { child, done } = live;
         const guard = setTimeout(() => child.kill('SIGKILL'), 120_000);
         try {
           const alive = async (): Promise<void> => {
-            if (writer.failed) assert.fail(`the writer failed: ${writer.failed.message}`);
-            if (exited) assert.fail(`iteration ${i + 1}: the job exited on its own:\n${describeRun(await done)}`);
+            writer.assertNotFailed();
+            await assertStillRunning(live, `iteration ${i + 1}: the job exited on its own`);
           };
           // Wait until this process is copying (or, aimed at the stream, streaming); a copy already finished counts as streaming.
           const ready = (p: JobPeek): boolean =>
             aim === 'copy' ? p.phase === 'copying' || p.copyEnd !== null : p.phase === 'catching-up' || p.phase === 'streaming';
-          await waitFor(
+          await waitUntil(
             `iteration ${i + 1}: phase ${aim === 'copy' ? 'copying' : 'catching-up/streaming'}`,
-            90_000,
-            async () => {
-              await alive();
+            () => {
               const p = peekJob(stateFile);
               return p !== null && p.pid === child.pid && ready(p);
             },
-            async () => `state ${JSON.stringify(peekJob(stateFile))}`,
-            20,
+            { ms: 90_000, guard: alive, detail: () => `state ${JSON.stringify(peekJob(stateFile))}`, everyMs: 20 },
           );
           await sleep(delay);
           await alive();
@@ -105,15 +93,14 @@ describe('snapshot+stream killed at random moments under writes', { timeout: 300
           assert.equal(r.signal, 'SIGKILL', describeRun(r));
         } finally {
           clearTimeout(guard);
-          if (!exited) child.kill('SIGKILL');
+          await killLive(live);
         }
         // The phase the killed process had recorded, and whether its stream was still before the copy's end H.
         const p = peekJob(stateFile)!;
         assert.equal(p.state, 'running', `a killed run leaves the job marked running (status: interrupted): ${JSON.stringify(p)}`);
         assert.equal(p.error, null, `iteration ${i + 1}: ${p.error}`);
         const cp = await sinkCheckpoint(jobName);
-        const mode =
-          p.phase === 'copying' || !p.copyEnd ? '-' : cp && compareFilePositions(cp, p.copyEnd) >= 0 ? 'strict (past H)' : 'reconcile (before H)';
+        const mode = p.phase === 'copying' || !p.copyEnd ? '-' : reached(cp, p.copyEnd) ? 'strict (past H)' : 'reconcile (before H)';
         kills.push({ aim, phase: p.phase, mode, delay, checkpoint: fmt(cp) });
       }
 
@@ -127,19 +114,14 @@ describe('snapshot+stream killed at random moments under writes', { timeout: 300
         assert.equal(r.code, 0, describeRun(r));
         // A job that had not yet caught up with the copy's end H targets H; once it has, the source's
         // position at the run's start. Run a second time only when the first stopped at H, before the end.
-        const cp = await sinkCheckpoint(jobName);
-        if (cp && compareFilePositions(cp, final) >= 0) break;
+        if (reached(await sinkCheckpoint(jobName), final)) break;
       }
       assert.deepEqual(await sinkCheckpoint(jobName), final, "the sink checkpoint is the source's final position");
       assert.deepEqual(await sourcePosition(), final, 'nothing wrote to the source binlog meanwhile');
 
       await assertSinkEqualsSource(srcDb, sinkDb, TABLES);
 
-      const s = await statusJson(stateFile);
-      assert.equal(s.error, null, `status reports an error: ${s.error}`);
-      assert.equal(s.state, 'stopped', JSON.stringify(s));
-      assert.equal(s.phase, 'streaming', JSON.stringify(s));
-      for (const tb of s.tables) assert.equal(tb.error, null, `${tb.source}: ${tb.error}`);
+      const s = await assertStoppedWhileStreaming(stateFile);
       assert.deepEqual(s.stream?.applied && { file: s.stream.applied.file, pos: s.stream.applied.pos }, { file: final.file, pos: final.pos });
 
       const copyKills = kills.filter((k) => k.phase === 'copying').length;

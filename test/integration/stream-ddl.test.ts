@@ -4,7 +4,8 @@
 import { after, test } from 'node:test';
 import assert from 'node:assert/strict';
 import { join } from 'node:path';
-import { describeRun, dumpDiff, exec, query, rowDump, runCliWithTimeout, sinkUrl, sourceUrl, startCli, tempDir, uniqueName, writeJob } from '../helpers/db.js';
+import { describeRun, dumpDiff, exec, query, rowDump, runCliWithTimeout, sinkUrl, sourceUrl, tempDir, uniqueName, writeJob } from '../helpers/db.js';
+import { dropStreamTest, jobSpec, killLive, sleep, startLive, startStreaming, stopWithSigterm, waitCaughtUp, type LiveCli } from '../helpers/stream.js';
 
 const db = uniqueName('sddl');
 const sinkDb = `${db}_v2`;
@@ -12,29 +13,10 @@ const jobName = uniqueName('sddl-job');
 const dir = tempDir();
 const state = join(dir, 'state.db');
 
-after(async () => {
-  await exec(sourceUrl(), `DROP DATABASE IF EXISTS ${db}`);
-  await exec(sinkUrl(), `DROP DATABASE IF EXISTS ${sinkDb}`);
-  await exec(sinkUrl(), `DELETE FROM _cutover.cutover_checkpoint WHERE job = '${jobName}'`).catch(() => undefined);
-});
+after(() => dropStreamTest(jobName, db, sinkDb));
 
-const sleep = (ms: number): Promise<void> => new Promise((r) => setTimeout(r, ms));
-
-async function sourceEnd(): Promise<{ file: string; pos: number }> {
-  const [row] = await query<{ File: string; Position: number }>(sourceUrl(), 'SHOW MASTER STATUS');
-  return { file: row!.File, pos: Number(row!.Position) };
-}
-
-/** Waits until the sink's checkpoint for the job reaches the source's current binlog end. */
-async function waitApplied(label: string): Promise<void> {
-  const end = await sourceEnd();
-  for (let i = 0; i < 600; i++) {
-    const [cp] = await query<{ file: string; pos: string }>(sinkUrl(), 'SELECT file, CAST(pos AS CHAR) AS pos FROM _cutover.cutover_checkpoint WHERE job = ?', [jobName]).catch(() => []);
-    if (cp && (cp.file > end.file || (cp.file === end.file && Number(cp.pos) >= end.pos))) return;
-    await sleep(100);
-  }
-  throw new Error(`${label}: the sink did not reach ${end.file}:${end.pos} in 60 s`);
-}
+/** Waits (up to 60 s) until the sink has applied all the source has written so far; fails at once if `run` exits. */
+const waitApplied = (live: LiveCli): Promise<unknown> => waitCaughtUp(jobName, { live, everyMs: 100 });
 
 async function assertTable(table: string, sinkTable: string, columns: string[]): Promise<void> {
   const src = await rowDump(sourceUrl(), db, table, columns);
@@ -63,21 +45,18 @@ test('DDL while streaming: mapped, applied, paused when unmappable, and decoded 
      INSERT INTO ${db}.u VALUES (1,'p',1);
      INSERT INTO ${db}.\`select\` VALUES (1,1);`,
   );
-  const job = writeJob(dir, {
-    name: jobName,
-    source: { url: sourceUrl() },
-    sink: { type: 'mysql', url: sinkUrl() },
-    tables: { include: [`${db}.*`] },
-    rename: { [db]: sinkDb, [`${db}.select`]: `${sinkDb}.chosen` },
-    columns: { [`${db}.t`]: { exclude: ['secret'] }, [`${db}.u`]: { exclude: ['pii'] } },
-    mode: 'snapshot+stream',
-  });
+  const job = writeJob(
+    dir,
+    jobSpec(jobName, db, {
+      rename: { [db]: sinkDb, [`${db}.select`]: `${sinkDb}.chosen` },
+      columns: { [`${db}.t`]: { exclude: ['secret'] }, [`${db}.u`]: { exclude: ['pii'] } },
+    }),
+  );
   const args = ['run', job, '--state', state];
 
-  // 1. Mappable DDL while the stream runs.
-  let run = startCli(args);
+  // 1. Mappable DDL while the stream runs (after the copy: a DDL during the job's planning is another test).
+  let run = await startStreaming(job, state);
   try {
-    await sleep(500);
     await exec(
       sourceUrl(),
       `ALTER TABLE ${db}.t ADD COLUMN c INT DEFAULT 5;
@@ -96,7 +75,7 @@ test('DDL while streaming: mapped, applied, paused when unmappable, and decoded 
        ALTER TABLE ${db}.t DROP COLUMN secret;
        INSERT INTO ${db}.t (id, a, c) VALUES (4,'four',44);`,
     );
-    await waitApplied('mappable DDL');
+    await waitApplied(run);
     await assertTable('t', 't', ['id', 'a', 'c']);
     await assertTable('select', 'chosen', ['id', 'x']);
     await assertTable('n2', 'n2', ['id', 'v']);
@@ -119,25 +98,19 @@ test('DDL while streaming: mapped, applied, paused when unmappable, and decoded 
     assert.match(js.jobs[0]!.stream!.pendingDdl!.sql, /MODIFY pii/);
     assert.equal((await rowDump(sinkUrl(), sinkDb, 'u', ['id', 'n'])).length, 1, 'nothing after the paused statement was applied');
   } finally {
-    run.child.kill('SIGKILL');
-    await run.done;
+    await killLive(run);
   }
 
   // 3. --skip-ddl goes on past it; the rows after it arrive.
-  run = startCli([...args, '--skip-ddl']);
+  run = startLive([...args, '--skip-ddl']);
   try {
     await sleep(500);
-    await waitApplied('after --skip-ddl').catch(async (e: Error) => {
-      run.child.kill('SIGKILL');
-      throw new Error(`${e.message}\n${describeRun(await run.done)}`);
-    });
+    await waitApplied(run);
     await assertTable('u', 'u', ['id', 'n']);
-    run.child.kill('SIGTERM');
-    const r = await run.done;
-    assert.equal(r.code, 130, describeRun(r));
+    const r = await stopWithSigterm(run);
     assert.match(r.stderr, /skipped on request \(--skip-ddl\)/);
   } finally {
-    run.child.kill('SIGKILL');
+    await killLive(run);
   }
 
   // 4. While the job is stopped: rows in the old layout, a column added, rows in the new one. The restart

@@ -4,34 +4,33 @@
 // with the table, the statement and the position; fixing the sink and running again resumes).
 import { after, describe, it } from 'node:test';
 import assert from 'node:assert/strict';
-import { existsSync, rmSync } from 'node:fs';
 import { join } from 'node:path';
 import { pathToFileURL } from 'node:url';
-import type { ChildProcess } from 'node:child_process';
-import Database from 'better-sqlite3';
+import { compareFilePositions, fileSequence } from '../../shared/positions.js';
+import { ROOT, describeRun, exec, q, query, runCliWithTimeout, sinkUrl, sourceUrl, writeJob, type CliResult } from '../helpers/db.js';
 import {
-  ROOT,
-  checksum,
-  describeRun,
-  dumpDiff,
-  exec,
-  q,
-  query,
-  rowDump,
-  runCli,
-  runCliWithTimeout,
-  sinkUrl,
-  sourceUrl,
-  startCli,
-  tempDir,
-  uniqueName,
-  writeJob,
-  type CliResult,
-} from '../helpers/db.js';
+  STACK_TRACE,
+  TempDirs,
+  assertSinkEqualsSource,
+  dropStreamTest,
+  fmt,
+  killLive,
+  newStreamCase,
+  quickJob,
+  sinkCheckpoint,
+  sleep,
+  sourcePosition,
+  startStreaming,
+  statusJson,
+  stopWithSigterm,
+  waitCaughtUp,
+  waitUntil,
+  type LiveCli,
+} from '../helpers/stream.js';
 
 const RUN_TIMEOUT_MS = 180_000;
-const sleep = (ms: number): Promise<void> => new Promise((r) => setTimeout(r, ms));
-const STACK = /^\s+at /m;
+/** How long the stream may take to apply what was written before a wait (more after a restart). */
+const CATCH_UP_MS = 90_000;
 
 // ---------------------------------------------------------------------------------------------------
 // The MariaDB instances behind the test URLs (for restarts)
@@ -77,107 +76,6 @@ async function services(): Promise<Services> {
 }
 
 // ---------------------------------------------------------------------------------------------------
-// Binlog positions, the sink checkpoint, the state file
-
-interface Pos {
-  file: string;
-  pos: number;
-}
-const seqOf = (file: string): number => Number(file.slice(file.lastIndexOf('.') + 1));
-const cmpPos = (a: Pos, b: Pos): number => seqOf(a.file) - seqOf(b.file) || a.pos - b.pos;
-const fmt = (p: Pos | null): string => (p ? `${p.file}:${p.pos}` : '(none)');
-
-async function masterPos(): Promise<Pos> {
-  const [r] = await query<{ File: string; Position: string | number }>(sourceUrl(), 'SHOW MASTER STATUS');
-  assert.ok(r, 'the source has no binary log (SHOW MASTER STATUS is empty)');
-  return { file: String(r.File), pos: Number(r.Position) };
-}
-
-async function checkpointOf(job: string): Promise<Pos | null> {
-  try {
-    const rows = await query<{ file: string; pos: string }>(sinkUrl(), 'SELECT file, CAST(pos AS CHAR) AS pos FROM _cutover.cutover_checkpoint WHERE job = ?', [job]);
-    return rows[0] ? { file: rows[0].file, pos: Number(rows[0].pos) } : null;
-  } catch (e) {
-    if ([1049, 1146].includes(Number((e as { errno?: number }).errno))) return null;
-    throw e;
-  }
-}
-
-/** Output of a background CLI as it arrives. */
-interface Live {
-  child: ChildProcess;
-  done: Promise<CliResult>;
-  out: () => string;
-  exited: () => boolean;
-}
-
-function startLive(args: string[]): Live {
-  const { child, done } = startCli(args);
-  let out = '';
-  let exited = false;
-  child.stdout!.on('data', (d) => (out += d));
-  child.stderr!.on('data', (d) => (out += d));
-  void done.then(() => (exited = true));
-  return { child, done, out: () => out, exited: () => exited };
-}
-
-async function failedRun(what: string, live: Live): Promise<never> {
-  const r = await live.done;
-  assert.fail(`${what}: the CLI exited\n${describeRun(r)}`);
-}
-
-/** Waits for `pred`, failing (with the CLI's output) if the CLI exits first or `ms` pass. */
-async function waitFor(what: string, live: Live | null, pred: () => Promise<boolean> | boolean, ms = 60_000): Promise<void> {
-  const end = Date.now() + ms;
-  for (;;) {
-    if (await pred()) return;
-    if (live?.exited()) await failedRun(`while waiting for ${what}`, live);
-    if (Date.now() > end) assert.fail(`timed out waiting for ${what}${live ? `\n--- CLI output so far ---\n${live.out().slice(-6000)}` : ''}`);
-    await sleep(200);
-  }
-}
-
-/** The job's phase and state, read from the state file (read-only, for timing). */
-function peek(stateFile: string): { phase: string; state: string } | null {
-  if (!existsSync(stateFile)) return null;
-  let db: Database.Database | null = null;
-  try {
-    db = new Database(stateFile, { readonly: true, fileMustExist: true });
-    return (db.prepare('SELECT phase, state FROM jobs LIMIT 1').get() as { phase: string; state: string } | undefined) ?? null;
-  } catch {
-    return null; // being created or migrated
-  } finally {
-    db?.close();
-  }
-}
-
-/** The checkpoint has reached the source's current position: everything written so far is applied. */
-async function waitCaughtUp(job: string, live: Live | null, ms = 90_000): Promise<Pos> {
-  const target = await masterPos();
-  let last: Pos | null = null;
-  await waitFor(
-    `the sink checkpoint of ${job} to reach the source position ${fmt(target)} (last seen ${fmt(last)})`,
-    live,
-    async () => {
-      last = await checkpointOf(job);
-      return last !== null && cmpPos(last, target) >= 0;
-    },
-    ms,
-  );
-  return target;
-}
-
-interface StatusJson {
-  jobs: { name: string; state: string; phase: string; error: string | null }[];
-}
-
-async function status(stateFile: string): Promise<StatusJson> {
-  const r = await runCli(['status', '--state', stateFile, '--json']);
-  assert.equal(r.code, 0, describeRun(r));
-  return JSON.parse(r.stdout) as StatusJson;
-}
-
-// ---------------------------------------------------------------------------------------------------
 // Data
 
 const TABLES = ['t', 'c'] as const;
@@ -207,83 +105,32 @@ async function writeRound(db: string, round: number): Promise<void> {
   );
 }
 
-async function assertTablesEqual(db: string, label: string, tables: readonly string[] = TABLES): Promise<void> {
-  for (const t of tables) {
-    const diff = dumpDiff(await rowDump(sourceUrl(), db, t), await rowDump(sinkUrl(), db, t));
-    assert.equal(diff, null, `${label}: ${db}.${t} differs: ${diff}`);
-    assert.equal(await checksum(sinkUrl(), db, t), await checksum(sourceUrl(), db, t), `${label}: CHECKSUM TABLE ${db}.${t}`);
-  }
-}
-
-function streamJob(name: string, db: string): Record<string, unknown> {
-  return {
-    name,
-    source: { url: sourceUrl() },
-    sink: { type: 'mysql', url: sinkUrl() },
-    tables: { include: [`${db}.*`] },
-    mode: 'snapshot+stream',
-    snapshot: { chunkRows: 100, parallelism: 2 },
-    stream: { batch: { maxDelayMs: 100 } },
-  };
-}
-
-async function dropEverything(db: string, job: string): Promise<void> {
-  await exec(sourceUrl(), `DROP DATABASE IF EXISTS ${q(db)}`).catch(() => undefined);
-  await exec(sinkUrl(), `DROP DATABASE IF EXISTS ${q(db)}`).catch(() => undefined);
-  await exec(sinkUrl(), `DELETE FROM _cutover.cutover_checkpoint WHERE job = '${job}'`).catch(() => undefined);
-}
-
-/** SIGTERM: the stream stops after the batch in flight; exit code 130. */
-async function stopWithSigterm(live: Live): Promise<CliResult> {
-  assert.equal(live.exited(), false, `the CLI exited before SIGTERM:\n${live.out().slice(-6000)}`);
-  live.child.kill('SIGTERM');
-  const guard = setTimeout(() => live.child.kill('SIGKILL'), 60_000);
-  try {
-    const r = await live.done;
-    assert.equal(r.code, 130, `SIGTERM should stop the stream with exit code 130\n${describeRun(r)}`);
-    return r;
-  } finally {
-    clearTimeout(guard);
-  }
-}
-
 // ---------------------------------------------------------------------------------------------------
 
 describe('streaming failures', { timeout: 15 * 60_000 }, () => {
-  const dirs: string[] = [];
-  after(() => {
-    for (const d of dirs) rmSync(d, { recursive: true, force: true });
-  });
-  const newDir = (): string => {
-    const d = tempDir('cutover-stream-fail-');
-    dirs.push(d);
-    return d;
-  };
+  const dirs = new TempDirs('cutover-stream-fail-');
+  after(() => dirs.removeAll());
 
   for (const side of ['source', 'sink'] as const) {
     it(`${side} restart while streaming: the CLI reconnects, keeps running, and the sink ends equal; SIGTERM → 130`, { timeout: 6 * 60_000 }, async () => {
       const svc = await services(); // fails first, with its message, when the servers are not named
       const inst = svc[side];
-      const db = uniqueName(`sf_${side}_restart`);
-      const job = uniqueName(`sf-${side}-restart`);
-      const dir = newDir();
-      const state = join(dir, 'state.db');
+      const { db, job, dir, state } = newStreamCase(dirs, `sf-${side}-restart`);
       let down = false;
-      let live: Live | null = null;
+      let live: LiveCli | null = null;
       try {
         await exec(sourceUrl(), createSql(db));
-        live = startLive(['run', writeJob(dir, streamJob(job, db)), '--state', state]);
+        live = await startStreaming(writeJob(dir, quickJob(job, db)), state);
         const l = live;
-        await waitFor('the streaming phase', l, () => peek(state)?.phase === 'streaming', 120_000);
         await writeRound(db, 1);
-        await waitCaughtUp(job, l); // the stream was live before the restart
+        await waitCaughtUp(job, { live: l, ms: CATCH_UP_MS }); // the stream was live before the restart
         await writeRound(db, 2); // possibly not yet applied when the server goes away
 
         down = true;
         await svc.stop(inst, { wipe: false });
         // An idle stream only touches the sink when it has something to apply: give it a change.
         if (side === 'sink') await writeRound(db, 3);
-        await waitFor('a reconnect warning', l, () => /connection lost .*reconnecting in/i.test(l.out()), 60_000);
+        await waitUntil('a reconnect warning', () => /connection lost .*reconnecting in/i.test(l.out()), { live: l, ms: 60_000 });
         assert.equal(l.exited(), false, 'the CLI must keep running while the server is down');
         await sleep(1500); // at least one reconnect attempt fails while the server is down
         await svc.start(inst);
@@ -291,55 +138,48 @@ describe('streaming failures', { timeout: 15 * 60_000 }, () => {
         await writeRound(db, 4);
         await writeRound(db, 5);
 
-        await waitCaughtUp(job, l, 120_000);
-        await assertTablesEqual(db, `after the ${side} restart`);
+        await waitCaughtUp(job, { live: l, ms: 120_000 });
+        await assertSinkEqualsSource(db, db, TABLES, `after the ${side} restart`);
         assert.equal(l.exited(), false, `the CLI must still be running:\n${l.out().slice(-6000)}`);
         const r = await stopWithSigterm(l);
         assert.match(r.stderr, /warn.*connection lost .*reconnecting in \d+(\.\d+)? s \(attempt 1\)/i, 'the reconnect is logged as a warning');
-        assert.doesNotMatch(r.stderr, STACK);
-        const s = await status(state);
-        assert.equal(s.jobs[0]?.state, 'stopped', JSON.stringify(s.jobs[0]));
-        await assertTablesEqual(db, 'after SIGTERM');
+        assert.doesNotMatch(r.stderr, STACK_TRACE);
+        const s = await statusJson(state);
+        assert.equal(s.state, 'stopped', JSON.stringify(s));
+        await assertSinkEqualsSource(db, db, TABLES, 'after SIGTERM');
       } finally {
         if (down) await svc.start(inst); // never leave a server down
-        if (live && !live.exited()) {
-          live.child.kill('SIGKILL');
-          await live.done;
-        }
-        await dropEverything(db, job);
+        await killLive(live);
+        await dropStreamTest(job, db, db, true);
       }
     });
   }
 
   it('binlog purged while the job was stopped: BINLOG_PURGED names the file, the retention and --resnapshot; --resnapshot recovers', { timeout: 6 * 60_000 }, async () => {
-    const db = uniqueName('sf_purged');
-    const job = uniqueName('sf-purged');
-    const dir = newDir();
-    const state = join(dir, 'state.db');
-    const jobPath = writeJob(dir, streamJob(job, db));
-    let live: Live | null = null;
+    const { db, job, dir, state } = newStreamCase(dirs, 'sf-purged');
+    const jobPath = writeJob(dir, quickJob(job, db));
+    let live: LiveCli | null = null;
     try {
       await exec(sourceUrl(), createSql(db));
-      live = startLive(['run', jobPath, '--state', state]);
+      live = await startStreaming(jobPath, state);
       const l = live;
-      await waitFor('the streaming phase', l, () => peek(state)?.phase === 'streaming', 120_000);
       await writeRound(db, 1);
-      await waitCaughtUp(job, l);
+      await waitCaughtUp(job, { live: l, ms: CATCH_UP_MS });
       await stopWithSigterm(l);
-      const cp = await checkpointOf(job);
+      const cp = await sinkCheckpoint(job);
       assert.ok(cp, 'the stream left a checkpoint on the sink');
 
       await writeRound(db, 2);
       await exec(sourceUrl(), 'FLUSH BINARY LOGS');
-      const current = (await masterPos()).file;
+      const current = (await sourcePosition()).file;
       assert.notEqual(current, cp.file, 'FLUSH BINARY LOGS must start a new file');
       // MariaDB keeps a file until its binlog checkpoint has passed (InnoDB flushed): retry briefly.
       let files: string[] = [];
-      await waitFor(`PURGE BINARY LOGS TO '${current}' to remove ${cp.file}`, null, async () => {
+      await waitUntil(`PURGE BINARY LOGS TO '${current}' to remove ${cp.file}`, async () => {
         await exec(sourceUrl(), `PURGE BINARY LOGS TO '${current}'`);
         files = (await query<{ Log_name: string }>(sourceUrl(), 'SHOW BINARY LOGS')).map((r) => r.Log_name);
         return !files.includes(cp.file);
-      }, 30_000);
+      }, { ms: 30_000 });
       await writeRound(db, 3);
 
       const r = await runCliWithTimeout(['run', jobPath, '--state', state, '--exit-when-caught-up'], RUN_TIMEOUT_MS);
@@ -351,50 +191,44 @@ describe('streaming failures', { timeout: 15 * 60_000 }, () => {
       assert.match(out, /no longer has|purged/i, describeRun(r));
       assert.match(out, /--resnapshot/, describeRun(r));
       assert.match(out, /binlog_expire_logs_seconds|expire_logs_days/, `the error shows the retention setting\n${describeRun(r)}`);
-      assert.doesNotMatch(out, STACK);
-      const s = await status(state);
-      assert.notEqual(s.jobs[0]?.state, 'running', JSON.stringify(s.jobs[0]));
-      assert.match(s.jobs[0]?.error ?? '', /--resnapshot/, `status shows the error: ${JSON.stringify(s.jobs[0])}`);
+      assert.doesNotMatch(out, STACK_TRACE);
+      const s = await statusJson(state);
+      assert.notEqual(s.state, 'running', JSON.stringify(s));
+      assert.match(s.error ?? '', /--resnapshot/, `status shows the error: ${JSON.stringify(s)}`);
 
       const again = await runCliWithTimeout(['run', jobPath, '--state', state, '--resnapshot', '--exit-when-caught-up'], RUN_TIMEOUT_MS);
       assert.equal(again.code, 0, describeRun(again));
-      await assertTablesEqual(db, 'after --resnapshot');
-      const cp2 = await checkpointOf(job);
-      assert.ok(cp2 && seqOf(cp2.file) >= seqOf(current), `the new checkpoint ${fmt(cp2)} is in a file the source still has (oldest ${current})`);
+      await assertSinkEqualsSource(db, db, TABLES, 'after --resnapshot');
+      const cp2 = await sinkCheckpoint(job);
+      assert.ok(cp2 && fileSequence(cp2.file) >= fileSequence(current), `the new checkpoint ${fmt(cp2)} is in a file the source still has (oldest ${current})`);
 
       // the job streams on normally from there
       await writeRound(db, 4);
       const third = await runCliWithTimeout(['run', jobPath, '--state', state, '--exit-when-caught-up'], RUN_TIMEOUT_MS);
       assert.equal(third.code, 0, describeRun(third));
-      await assertTablesEqual(db, 'streaming after --resnapshot');
+      await assertSinkEqualsSource(db, db, TABLES, 'streaming after --resnapshot');
     } finally {
-      if (live && !live.exited()) {
-        live.child.kill('SIGKILL');
-        await live.done;
-      }
-      await dropEverything(db, job);
+      await killLive(live);
+      await dropStreamTest(job, db, db, true);
     }
   });
 
   it('the sink refuses a change: paused with the table, statement and position; fixing the sink and running again resumes', { timeout: 6 * 60_000 }, async () => {
-    const db = uniqueName('sf_refused');
-    const job = uniqueName('sf-refused');
-    const dir = newDir();
-    const state = join(dir, 'state.db');
-    const jobPath = writeJob(dir, streamJob(job, db));
+    const { db, job, dir, state } = newStreamCase(dirs, 'sf-refused');
+    const jobPath = writeJob(dir, quickJob(job, db));
     const d = q(db);
     const run = (): Promise<CliResult> => runCliWithTimeout(['run', jobPath, '--state', state, '--exit-when-caught-up'], RUN_TIMEOUT_MS);
     try {
       await exec(sourceUrl(), createSql(db));
       const first = await run();
       assert.equal(first.code, 0, describeRun(first));
-      await assertTablesEqual(db, 'after the copy');
+      await assertSinkEqualsSource(db, db, TABLES, 'after the copy');
 
       // 1. Duplicate key: a row only the sink has, with the key a later source insert uses.
       await exec(sinkUrl(), `INSERT INTO ${d}.t VALUES (5000, 'sink only', NULL, NULL)`);
       await exec(sourceUrl(), `INSERT INTO ${d}.t VALUES (4999, 'before', 1, NULL)`);
       await exec(sourceUrl(), `INSERT INTO ${d}.t VALUES (5000, 'from the source', 2, NULL)`);
-      const at = await masterPos(); // the end of the refused transaction
+      const at = await sourcePosition(); // the end of the refused transaction
       await exec(sourceUrl(), `INSERT INTO ${d}.t VALUES (5001, 'after', 3, NULL)`);
 
       const dup = await run();
@@ -404,14 +238,14 @@ describe('streaming failures', { timeout: 15 * 60_000 }, () => {
       assert.match(dup.stderr, /statement: INSERT INTO [^\n]*5000/, `shows the INSERT\n${describeRun(dup)}`);
       assert.match(dup.stderr, /duplicate entry/i, describeRun(dup));
       assert.ok(dup.stderr.includes(fmt(at)), `names the source position ${fmt(at)}\n${describeRun(dup)}`);
-      assert.doesNotMatch(dup.stderr, STACK);
-      let s = await status(state);
-      assert.equal(s.jobs[0]?.state, 'paused', JSON.stringify(s.jobs[0]));
-      assert.match(s.jobs[0]?.error ?? '', new RegExp(`${db}\\.t\\b[\\s\\S]*statement: INSERT INTO`), `status --json shows the error: ${JSON.stringify(s.jobs[0])}`);
+      assert.doesNotMatch(dup.stderr, STACK_TRACE);
+      let s = await statusJson(state);
+      assert.equal(s.state, 'paused', JSON.stringify(s));
+      assert.match(s.error ?? '', new RegExp(`${db}\\.t\\b[\\s\\S]*statement: INSERT INTO`), `status --json shows the error: ${JSON.stringify(s)}`);
       const [later] = await query<{ n: number }>(sinkUrl(), `SELECT COUNT(*) AS n FROM ${d}.t WHERE id = 5001`);
       assert.equal(Number(later!.n), 0, 'the transaction after the refused one is not applied');
-      const cpPaused = await checkpointOf(job);
-      assert.ok(cpPaused && cmpPos(cpPaused, at) < 0, `the sink checkpoint ${fmt(cpPaused)} stays before the refused transaction's end ${fmt(at)}`);
+      const cpPaused = await sinkCheckpoint(job);
+      assert.ok(cpPaused && compareFilePositions(cpPaused, at) < 0, `the sink checkpoint ${fmt(cpPaused)} stays before the refused transaction's end ${fmt(at)}`);
       const [sinkRow] = await query<{ v: string }>(sinkUrl(), `SELECT v FROM ${d}.t WHERE id = 5000`);
       assert.equal(sinkRow?.v, 'sink only', 'nothing of the refused transaction was applied');
 
@@ -423,9 +257,9 @@ describe('streaming failures', { timeout: 15 * 60_000 }, () => {
       await exec(sinkUrl(), `DELETE FROM ${d}.t WHERE id = 5000`);
       const fixed = await run();
       assert.equal(fixed.code, 0, describeRun(fixed));
-      await assertTablesEqual(db, 'after fixing the duplicate');
-      s = await status(state);
-      assert.notEqual(s.jobs[0]?.state, 'paused', JSON.stringify(s.jobs[0]));
+      await assertSinkEqualsSource(db, db, TABLES, 'after fixing the duplicate');
+      s = await statusJson(state);
+      assert.notEqual(s.state, 'paused', JSON.stringify(s));
 
       // 2. A row missing on the sink, then updated on the source.
       const [saved] = await query<{ r: string }>(sinkUrl(), `SELECT CONCAT_WS('|', id, v, n, at) AS r FROM ${d}.t WHERE id = 42`);
@@ -437,17 +271,17 @@ describe('streaming failures', { timeout: 15 * 60_000 }, () => {
       assert.match(missing.stderr, new RegExp(`update on ${db}\\.t\\b`), describeRun(missing));
       assert.match(missing.stderr, /missing on the sink/, describeRun(missing));
       assert.match(missing.stderr, /statement: UPDATE /, describeRun(missing));
-      s = await status(state);
-      assert.equal(s.jobs[0]?.state, 'paused', JSON.stringify(s.jobs[0]));
-      assert.match(s.jobs[0]?.error ?? '', /missing on the sink/, JSON.stringify(s.jobs[0]));
+      s = await statusJson(state);
+      assert.equal(s.state, 'paused', JSON.stringify(s));
+      assert.match(s.error ?? '', /missing on the sink/, JSON.stringify(s));
 
       // Put the row back as it was before the update; the retried transaction then applies.
       await exec(sinkUrl(), `INSERT INTO ${d}.t VALUES (42, 'v42', 126, '2024-01-01 00:00:42')`);
       const resumed = await run();
       assert.equal(resumed.code, 0, describeRun(resumed));
-      await assertTablesEqual(db, 'after restoring the missing row');
+      await assertSinkEqualsSource(db, db, TABLES, 'after restoring the missing row');
     } finally {
-      await dropEverything(db, job);
+      await dropStreamTest(job, db, db, true);
     }
   });
 });

@@ -7,22 +7,31 @@ import { after, before, describe, it } from 'node:test';
 import assert from 'node:assert/strict';
 import { rmSync } from 'node:fs';
 import { join } from 'node:path';
-import { compareFilePositions, type FilePosition } from '../../shared/positions.js';
-import { describeRun, exec, q, sinkUrl, sourceUrl, startCli, tempDir, uniqueName, writeJob } from '../helpers/db.js';
+import type { FilePosition } from '../../shared/positions.js';
+import { tempDir, writeJob } from '../helpers/db.js';
 import {
   SourceWriter,
   assertSinkEqualsSource,
+  assertStillRunning,
+  assertStoppedWhileStreaming,
   chunkFinishTimes,
+  createSourceSchema,
+  dropStreamTest,
   fmt,
+  killLive,
   peekJob,
-  schemaSql,
   sinkCheckpoint,
   sleep,
   sourcePosition,
-  statusJson,
+  startLive,
+  stopWithSigterm,
   tablesOf,
+  testSeed,
   transactionsBetween,
-  waitFor,
+  waitForCheckpoint,
+  waitUntil,
+  writerTestJob,
+  writerTestNames,
   type JobPeek,
   type SchemaSizes,
   type WriterStats,
@@ -33,46 +42,30 @@ const TABLES = tablesOf(SIZES);
 const RUN_TIMEOUT_MS = 150_000;
 
 describe('snapshot+stream handoff under concurrent writes', { timeout: 240_000 }, () => {
-  const base = uniqueName('hd');
-  const srcDb = `${base}_src`;
-  const sinkDb = `${base}_sink`;
-  const jobName = base;
+  const names = writerTestNames('hd');
+  const { srcDb, sinkDb, jobName } = names;
   const dir = tempDir('cutover-handoff-');
 
-  before(async () => {
-    await exec(sourceUrl(), schemaSql(srcDb, SIZES));
-    await exec(sourceUrl(), `ANALYZE TABLE ${TABLES.map((t) => `${q(srcDb)}.${q(t)}`).join(', ')}`);
-  });
+  before(() => createSourceSchema(srcDb, SIZES));
 
   after(async () => {
-    await exec(sourceUrl(), `DROP DATABASE IF EXISTS ${q(srcDb)}`);
-    await exec(sinkUrl(), `DROP DATABASE IF EXISTS ${q(sinkDb)}`);
-    await exec(sinkUrl(), `DELETE FROM _cutover.cutover_checkpoint WHERE job = '${jobName}'`).catch(() => undefined);
+    await dropStreamTest(jobName, srcDb, sinkDb);
     rmSync(dir, { recursive: true, force: true });
   });
 
   it("the stream picks up exactly where the copy's view of each row ends", async (t) => {
-    const seed = Number(process.env.CUTOVER_TEST_SEED ?? Math.floor(Math.random() * 2 ** 31));
+    const seed = testSeed();
     const stateFile = join(dir, 'state.db');
-    const job = writeJob(dir, {
-      name: jobName,
-      source: { url: sourceUrl() },
-      sink: { type: 'mysql', url: sinkUrl() },
-      tables: { include: [`${srcDb}.*`] },
-      rename: { [srcDb]: sinkDb },
-      mode: 'snapshot+stream',
-      // Small chunks, two workers and a rate cap: the copy takes several seconds and reads each chunk at a
-      // different moment while the writer is changing rows in chunks already copied and not yet copied.
-      snapshot: { parallelism: 2, chunkRows: 500, throttle: { maxRowsPerSecond: 8_000 } },
-    });
+    // Small chunks, two workers and a rate cap: the copy takes several seconds and reads each chunk at a
+    // different moment while the writer is changing rows in chunks already copied and not yet copied.
+    const job = writeJob(dir, writerTestJob(names, { parallelism: 2, chunkRows: 500, throttle: { maxRowsPerSecond: 8_000 } }));
 
     t.diagnostic(`seed ${seed} (CUTOVER_TEST_SEED=${seed} repeats the writer's choices)`);
     const writer = new SourceWriter(srcDb, SIZES, seed, 2);
     await writer.start();
-    const { child, done } = startCli(['run', job, '--state', stateFile]);
+    const live = startLive(['run', job, '--state', stateFile]);
+    const { child } = live;
     const guard = setTimeout(() => child.kill('SIGKILL'), RUN_TIMEOUT_MS);
-    let exited = false;
-    void done.then(() => (exited = true));
     let finalPos: FilePosition | null = null;
     let writerStats: WriterStats | null = null;
     try {
@@ -90,48 +83,42 @@ describe('snapshot+stream handoff under concurrent writes', { timeout: 240_000 }
         if (p.copyEnd) seen['copy end recorded'] ??= Date.now() - startedAt;
       }, 25);
       const alive = async (): Promise<void> => {
-        if (writer.failed) assert.fail(`the writer failed: ${writer.failed.message}`);
-        if (exited) assert.fail(`the job exited:\n${describeRun(await done)}`);
+        writer.assertNotFailed();
+        await assertStillRunning(live, 'while the writer runs');
       };
       const detail = async (): Promise<string> => `sink checkpoint ${fmt(await sinkCheckpoint(jobName))}; source at ${fmt(await sourcePosition())}; state ${JSON.stringify(last)}`;
 
       try {
         // 1. The copy ends (its end position H is recorded) while the writer keeps going.
-        const copyEnd = await waitFor('the copy to finish (copy_end_position recorded)', 90_000, async () => {
-          await alive();
-          return (last as JobPeek | null)?.copyEnd ?? null;
-        }, detail);
+        const copyEnd = await waitUntil('the copy to finish (copy_end_position recorded)', () => (last as JobPeek | null)?.copyEnd ?? null, {
+          ms: 90_000,
+          guard: alive,
+          detail,
+          everyMs: 50,
+        });
         // 2. The stream replays from the copy's start S through H (reconcile) and beyond (strict).
-        await waitFor(`the sink checkpoint to pass the copy's end ${fmt(copyEnd)}`, 60_000, async () => {
-          await alive();
-          const cp = await sinkCheckpoint(jobName);
-          return cp !== null && compareFilePositions(cp, copyEnd) >= 0;
-        }, detail, 100);
+        await waitForCheckpoint(jobName, copyEnd, "the copy's end", { guard: alive, detail, everyMs: 100 });
         seen['checkpoint past copy end'] ??= Date.now() - startedAt;
         // 3. Keep writing while strict streaming applies the changes, then stop and let the stream drain.
         await sleep(3_000);
         await alive();
         const stats = await writer.stop();
         const final = await sourcePosition();
-        await waitFor(`the sink checkpoint to reach the source's final position ${fmt(final)}`, 60_000, async () => {
-          await alive();
-          const cp = await sinkCheckpoint(jobName);
-          return cp !== null && compareFilePositions(cp, final) >= 0;
-        }, detail, 100);
+        await waitForCheckpoint(jobName, final, "the source's final position", { guard: alive, detail, everyMs: 100 });
         seen['checkpoint at final position'] ??= Date.now() - startedAt;
         // 4. With the source idle, the job must say it has caught up (phase streaming).
-        await waitFor('phase streaming once the source is idle', 15_000, async () => {
-          await alive();
-          return (last as JobPeek | null)?.phase === 'streaming';
-        }, detail);
+        await waitUntil('phase streaming once the source is idle', () => (last as JobPeek | null)?.phase === 'streaming', {
+          ms: 15_000,
+          guard: alive,
+          detail,
+          everyMs: 50,
+        });
         finalPos = final;
         writerStats = stats;
       } finally {
         clearInterval(poller);
       }
-      child.kill('SIGTERM');
-      const r = await done;
-      assert.equal(r.code, 130, describeRun(r));
+      const r = await stopWithSigterm(live);
       assert.match(r.stderr, /SIGTERM: stopping/);
       const final = finalPos!;
       const stats = writerStats!;
@@ -156,11 +143,7 @@ describe('snapshot+stream handoff under concurrent writes', { timeout: 240_000 }
 
       await assertSinkEqualsSource(srcDb, sinkDb, TABLES);
 
-      const s = await statusJson(stateFile);
-      assert.equal(s.error, null, `status reports an error: ${s.error}`);
-      assert.equal(s.state, 'stopped');
-      assert.equal(s.phase, 'streaming');
-      for (const tb of s.tables) assert.equal(tb.error, null, `${tb.source}: ${tb.error}`);
+      const s = await assertStoppedWhileStreaming(stateFile);
       assert.ok(s.tables.reduce((n, x) => n + x.inserts + x.updates + x.deletes, 0) > 0, 'status counts no streamed changes');
 
       t.diagnostic(
@@ -171,7 +154,7 @@ describe('snapshot+stream handoff under concurrent writes', { timeout: 240_000 }
       t.diagnostic(`writer operations during the copy: ${JSON.stringify(during)}`);
     } finally {
       clearTimeout(guard);
-      if (!exited) child.kill('SIGKILL');
+      await killLive(live);
       await writer.stop().catch(() => undefined);
     }
   });
