@@ -3,6 +3,7 @@
 // and exports `main(argv) → Promise<exit code>` and a one-line `summary`.
 const BENCHES = {
   copy: () => import('./bench/copy.mjs'),
+  apply: () => import('./bench/apply.mjs'),
 };
 
 function usage(stream) {

@@ -1,7 +1,11 @@
-// Small helpers shared by the benchmarks: processes, timing, SQL through the `mariadb` client, tables.
+// Small helpers shared by the benchmarks: processes, timing, SQL through the `mariadb` client, tables,
+// options, host facts and result files.
 import { spawn, spawnSync } from 'node:child_process';
-import { closeSync, existsSync, openSync, readFileSync } from 'node:fs';
+import { closeSync, existsSync, mkdirSync, openSync, readFileSync, writeFileSync } from 'node:fs';
+import { cpus, loadavg, totalmem } from 'node:os';
+import { join } from 'node:path';
 import { performance } from 'node:perf_hooks';
+import { parseArgs } from 'node:util';
 
 export const ROOT = new URL('../../', import.meta.url).pathname;
 export const GNU_TIME = '/usr/bin/time';
@@ -34,6 +38,16 @@ export function timed(cmd, args, { log, rssFile, cwd = ROOT, env = process.env }
   });
 }
 
+export const sleep = (ms) => new Promise((r) => setTimeout(r, ms));
+
+/** What `timed` says of a failed run: "exit N" and, if any, why. */
+export const exitError = (r) => `exit ${r.code}${r.error ? `, ${r.error}` : ''}`;
+
+/** A `timed` run as a benchmark outcome: ok, seconds, peak RSS and, on failure, the error. */
+export function outcome(r) {
+  return { ok: r.code === 0, seconds: r.seconds, rssKiB: r.rssKiB, error: r.code === 0 ? undefined : exitError(r) };
+}
+
 export function tail(file, lines = 15) {
   if (!existsSync(file)) return '(no output)';
   return readFileSync(file, 'utf8').trimEnd().split('\n').slice(-lines).join('\n');
@@ -59,4 +73,116 @@ export function formatTable(header, rows) {
   return [line(all[0]), widths.map((w) => '-'.repeat(w)).join('  '), ...all.slice(1).map(line)].join('\n');
 }
 
+/**
+ * Cutover's speed against each of `bases` that succeeded (`by`: name → result), their time / cutover's,
+ * with a report line each naming the base by `label(name, result)`.
+ */
+export function cutoverRatios(by, bases, label) {
+  const ratios = {};
+  const lines = [];
+  for (const base of bases) {
+    if (!by[base]?.ok) continue;
+    ratios[base] = by[base].seconds / by.cutover.seconds; // speed (throughput) ratio = inverse time ratio
+    lines.push(`cutover / ${label(base, by[base])} = ${ratios[base].toFixed(2)}×`);
+  }
+  return { ratios, lines };
+}
+
 export const fmtInt = (n) => (n == null ? '-' : Math.round(n).toLocaleString('en-US'));
+
+/**
+ * Parses a benchmark's argv (`-h`/`--help` is added to `options`): `{ opts }`, or `{ exit }` once the help
+ * is printed (0) or the parse error and the help (1).
+ */
+export function parseOptions(argv, options, help) {
+  let opts;
+  try {
+    ({ values: opts } = parseArgs({ args: argv, options: { ...options, help: { type: 'boolean', short: 'h', default: false } } }));
+  } catch (e) {
+    console.error(`${e.message}\n\n${help}`);
+    return { exit: 1 };
+  }
+  if (opts.help) {
+    process.stdout.write(help);
+    return { exit: 0 };
+  }
+  return { opts };
+}
+
+/** An integer option ≥ `min` (underscores allowed: 1_000_000), undefined when not given; throws otherwise. */
+export function intOption(opts, name, min) {
+  if (opts[name] === undefined) return undefined;
+  const n = Number(String(opts[name]).replace(/_/g, ''));
+  if (!Number.isInteger(n) || n < min) throw new Error(`--${name} must be an integer ≥ ${min} (got "${opts[name]}")`);
+  return n;
+}
+
+/**
+ * The names an `--only` list picks from `all`, in `all`'s fixed order, `aliases` (name → names) expanded;
+ * all of them without one. Null, once printed, when it names something unknown or nothing.
+ */
+export function selectOnly(only, all, noun, aliases = {}) {
+  const expand = (s) => (Object.hasOwn(aliases, s) ? aliases[s] : [s]);
+  const asked = only ? only.split(',').map((s) => s.trim()).filter(Boolean).flatMap(expand) : all;
+  const unknown = asked.filter((c) => !all.includes(c));
+  if (unknown.length || !asked.length) {
+    const alias = Object.keys(aliases).length ? ` or ${Object.keys(aliases).join(', ')}` : '';
+    console.error(`--only: unknown ${noun}(s) ${unknown.join(', ') || '(none given)'}; use ${all.join(', ')}${alias}`);
+    return null;
+  }
+  return all.filter((c) => asked.includes(c));
+}
+
+/** Whether the commands in `needed` and GNU time are there; if not, says how to install them (`install`: text, or missing → text). */
+export function checkTools(needed, install) {
+  const missing = needed.filter((c) => !which(c));
+  if (missing.length) {
+    console.error(`Missing ${missing.join(', ')}. Install with:\n  ${typeof install === 'function' ? install(missing) : install}`);
+    return false;
+  }
+  if (!which(GNU_TIME)) {
+    console.error(`GNU time (${GNU_TIME}) is missing. Install with:\n  sudo apt-get install -y time`);
+    return false;
+  }
+  return true;
+}
+
+/** The machine and the tools' versions (`tools`: key → command taking --version), for the JSON. Its load average is other work if called first. */
+export function hostInfo(tools) {
+  const version = (cmd) => {
+    const r = spawnSync(cmd, ['--version'], { encoding: 'utf8' });
+    return r.status === 0 ? r.stdout.split('\n')[0].trim() : null;
+  };
+  return {
+    cpus: cpus().length,
+    loadavgAtStart: loadavg(),
+    cpuModel: cpus()[0]?.model ?? null,
+    memMB: Math.round(totalmem() / 1024 / 1024),
+    node: process.version,
+    ...Object.fromEntries(Object.entries(tools).map(([key, cmd]) => [key, version(cmd)])),
+  };
+}
+
+/**
+ * Prints a run's report and writes its JSON to bench-results/BENCH-STARTEDAT.json, saying where: when and
+ * where it ran, then `fields` (data, options, …), the results, the report's ratios and targets, ok.
+ */
+export function reportAndSave({ bench, startedAt, totalSeconds, host, report, results, ok }, fields) {
+  console.log('\n' + report.text + '\n');
+  const json = {
+    bench,
+    startedAt: startedAt.toISOString(),
+    finishedAt: new Date().toISOString(),
+    ...(totalSeconds !== undefined ? { totalSeconds } : {}),
+    host: { ...host, loadavgAtEnd: loadavg() },
+    ...fields,
+    results,
+    ratios: report.ratios,
+    targets: report.targets,
+    ok,
+  };
+  mkdirSync(join(ROOT, 'bench-results'), { recursive: true });
+  const out = join(ROOT, 'bench-results', `${bench}-${json.startedAt.replace(/[:.]/g, '-')}.json`);
+  writeFileSync(out, JSON.stringify(json, null, 2) + '\n');
+  console.log(`results: ${out.replace(ROOT, '')}`);
+}
