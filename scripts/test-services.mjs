@@ -52,7 +52,7 @@ export function requireMariadb() {
 
 function paths(inst) {
   const dir = join(BASE_DIR, inst.name);
-  return { dir, data: join(dir, 'data'), sock: join(dir, 'mysqld.sock'), pid: join(dir, 'mysqld.pid'), log: join(dir, 'error.log') };
+  return { dir, data: join(dir, 'data'), tmp: join(dir, 'tmp'), sock: join(dir, 'mysqld.sock'), pid: join(dir, 'mysqld.pid'), log: join(dir, 'error.log') };
 }
 
 function ping(inst) {
@@ -76,7 +76,7 @@ export async function startInstance(inst) {
   requireMariadb();
   const p = paths(inst);
   if (existsSync(p.sock) && ping(inst)) return { ...inst, url: urlOf(inst), already: true };
-  mkdirSync(p.dir, { recursive: true });
+  mkdirSync(p.tmp, { recursive: true });
   if (!existsSync(join(p.data, 'mysql'))) {
     rmSync(p.data, { recursive: true, force: true });
     const r = spawnSync(
@@ -92,6 +92,8 @@ export async function startInstance(inst) {
     `--socket=${p.sock}`,
     `--pid-file=${p.pid}`,
     `--log-error=${p.log}`,
+    // Its own temporary directory: a cleanup of /tmp by anything else must not break a running query.
+    `--tmpdir=${p.tmp}`,
     `--port=${inst.port}`,
     '--bind-address=127.0.0.1',
     '--user=root',
