@@ -12,7 +12,7 @@ import {
   type BinlogColumnDef,
   type ColumnHint,
 } from '../../engine/source/mysql/binlog-values.js';
-import { schemaLabels } from '../../engine/source/mysql/binlog-reader.js';
+import { schemaLabels } from '../../engine/source/mysql/binlog-table-state.js';
 
 const bytes = (hex: string): string => Buffer.from(hex.replace(/[^0-9a-f]/gi, ''), 'hex').toString('latin1');
 const hint = (dataType: string, columnType = dataType): ColumnHint => ({ dataType, columnType, generated: false });

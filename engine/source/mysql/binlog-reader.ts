@@ -15,7 +15,9 @@ import type { FilePosition } from '../../../shared/positions.js';
 import { CutoverError } from '../../../shared/errors.js';
 import type { RawRow } from '../../sink/sink.js';
 import { connect, parseMysqlUrl, queryRows, type Connection } from './connection.js';
-import { BinlogType, converterFor, type ColumnHint, type ValueConverter } from './binlog-values.js';
+import { BinlogType, converterFor, type ColumnHint } from './binlog-values.js';
+import { allPresent, sameColumns, schemaLabels, type TableState } from './binlog-table-state.js';
+import { checkBinlogSettings } from './binlog-settings.js';
 
 export interface RowChange {
   db: string;
@@ -61,65 +63,6 @@ export interface BinlogReaderOptions {
   include: (db: string, table: string) => boolean;
   /** Buffered row changes above which the binlog connection is paused (default 10,000). */
   highWater?: number;
-}
-
-interface TableState {
-  db: string;
-  table: string;
-  name: string;
-  columns: string[];
-  convert: ValueConverter[];
-  /** What the TableMap said (names, types, ENUM/SET labels) and the hints used: reused while equal. */
-  types: number[];
-  labels: (string[] | null)[];
-  hintsVersion: number;
-}
-
-/**
- * ENUM/SET labels from a COLUMN_TYPE such as enum('a','it''s'), as the bytes the column stores. The text
- * is UTF-8; labels outside ASCII in another character set cannot be turned back into their bytes here.
- */
-export function schemaLabels(columnType: string, charset: string, table: string): string[] {
-  const m = /^(?:enum|set)\((.*)\)$/is.exec(columnType.trim());
-  const labels: string[] = [];
-  if (m) {
-    const body = m[1]!;
-    let i = 0;
-    while (i < body.length && body[i] === "'") {
-      let label = '';
-      for (i++; i < body.length; i++) {
-        if (body[i] === "'" && body[i + 1] === "'") (label += "'"), i++;
-        else if (body[i] === '\\' && i + 1 < body.length) label += body[++i];
-        else if (body[i] === "'") break;
-        else label += body[i];
-      }
-      labels.push(label);
-      i++; // closing quote
-      if (body[i] === ',') i++;
-    }
-  }
-  if (!labels.length) throw new CutoverError(`No ENUM/SET labels for ${table} in the binlog or the schema (${columnType}).`, 'SET GLOBAL binlog_row_metadata = FULL');
-  const utf8 = /^utf8/i.test(charset);
-  return labels.map((l) => {
-    if (!utf8 && /[^\x00-\x7f]/.test(l)) {
-      throw new CutoverError(
-        `The ENUM/SET labels of ${table} are not ASCII in character set ${charset}: with binlog_row_metadata=MINIMAL their stored bytes are unknown.`,
-        'SET GLOBAL binlog_row_metadata = FULL (and in the server configuration), then run again.',
-      );
-    }
-    return Buffer.from(l, 'utf8').toString('latin1');
-  });
-}
-
-function sameColumns(prev: TableState, cols: { name: string; type: number }[], labels: (string[] | null)[]): boolean {
-  if (prev.columns.length !== cols.length) return false;
-  for (let i = 0; i < cols.length; i++) {
-    if (prev.columns[i] !== cols[i]!.name || prev.types[i] !== cols[i]!.type) return false;
-    const a = prev.labels[i];
-    const b = labels[i];
-    if (a !== b && (a?.length !== b?.length || a!.some((x, k) => x !== b![k]))) return false;
-  }
-  return true;
 }
 
 interface OpenGroup {
@@ -169,7 +112,7 @@ export class BinlogReader {
     const addr = parseMysqlUrl(url);
     const meta = await connect(addr);
     try {
-      await checkSettings(meta);
+      await checkBinlogSettings(meta);
     } catch (e) {
       await meta.end();
       throw e;
@@ -474,11 +417,6 @@ interface RowsEventLike {
   getEventName(): string;
 }
 
-function allPresent(bitmap: Buffer, n: number): boolean {
-  for (let i = 0; i < n; i++) if (!(bitmap[i >> 3]! & (1 << (i & 7)))) return false;
-  return true;
-}
-
 /** MariaDB GTIDs of one replication domain ("0-1-5", "0-2-9"), or both absent / both MySQL. */
 function sameDomain(a: string | null, b: string | null): boolean {
   if (a === null || b === null) return a === b;
@@ -487,18 +425,3 @@ function sameDomain(a: string | null, b: string | null): boolean {
   return da !== undefined && da === db;
 }
 
-/** Row events are exact only with ROW format, FULL images and (for names, charsets, ENUM labels) FULL metadata. */
-async function checkSettings(conn: Connection): Promise<void> {
-  const [row] = await queryRows<Record<string, string | null>>(
-    conn,
-    "SELECT @@GLOBAL.binlog_format AS format, @@GLOBAL.binlog_row_image AS image, @@GLOBAL.log_bin AS log_bin",
-  );
-  const fix = (what: string, sql: string): CutoverError => new CutoverError(`The source's ${what}; binlog streaming needs it.`, sql);
-  if (String(row?.log_bin) !== '1' && String(row?.log_bin).toUpperCase() !== 'ON') throw fix('binary log is off', 'Start the server with --log-bin');
-  if (String(row?.format).toUpperCase() !== 'ROW') throw fix(`binlog_format is ${row?.format}, not ROW`, 'SET GLOBAL binlog_format = ROW');
-  if (String(row?.image).toUpperCase() !== 'FULL') throw fix(`binlog_row_image is ${row?.image}, not FULL`, 'SET GLOBAL binlog_row_image = FULL');
-  const [meta] = await queryRows<{ v: string | null }>(conn, 'SELECT @@GLOBAL.binlog_row_metadata AS v').catch(() => [{ v: null }]);
-  if (meta && meta.v !== null && !['FULL', 'MINIMAL'].includes(String(meta.v).toUpperCase())) {
-    throw fix(`binlog_row_metadata is ${meta.v}, not FULL or MINIMAL`, 'SET GLOBAL binlog_row_metadata = FULL');
-  }
-}
