@@ -7,30 +7,22 @@ import assert from 'node:assert/strict';
 import { rmSync } from 'node:fs';
 import { join } from 'node:path';
 import { describeRun, runCliWithTimeout, tempDir, writeJob, type CliResult } from '../helpers/db.js';
+import { createSourceSchema, tablesOf, type SchemaSizes } from '../helpers/source-schema.js';
+import { SourceWriter, prng, testSeed } from '../helpers/source-writer.js';
 import {
-  SourceWriter,
   assertSinkEqualsSource,
-  assertStillRunning,
-  assertStoppedWhileStreaming,
-  createSourceSchema,
   dropStreamTest,
   fmt,
-  killLive,
   peekJob,
-  prng,
   reached,
   sinkCheckpoint,
   sleep,
   sourcePosition,
-  startLive,
-  tablesOf,
-  testSeed,
-  waitUntil,
   writerTestJob,
   writerTestNames,
   type JobPeek,
-  type SchemaSizes,
 } from '../helpers/stream.js';
+import { assertStillRunning, assertStoppedWhileStreaming, killLive, startLive, waitUntil } from '../helpers/stream-cli.js';
 
 const SIZES: SchemaSizes = { uk: 12_000, comp: 12_000, nokey: 3_000, types: 5_000, log: 5_000 };
 const TABLES = tablesOf(SIZES);

@@ -5,7 +5,8 @@ import { after, test } from 'node:test';
 import assert from 'node:assert/strict';
 import { join } from 'node:path';
 import { describeRun, dumpDiff, exec, query, rowDump, runCliWithTimeout, sinkUrl, sourceUrl, tempDir, uniqueName, writeJob } from '../helpers/db.js';
-import { dropStreamTest, jobSpec, killLive, sleep, startLive, startStreaming, stopWithSigterm, waitCaughtUp, type LiveCli } from '../helpers/stream.js';
+import { dropStreamTest, jobSpec, sleep } from '../helpers/stream.js';
+import { killLive, startLive, startStreaming, stopWithSigterm, waitCaughtUp, type LiveCli } from '../helpers/stream-cli.js';
 
 const db = uniqueName('sddl');
 const sinkDb = `${db}_v2`;

@@ -8,25 +8,8 @@ import { join } from 'node:path';
 import { pathToFileURL } from 'node:url';
 import { compareFilePositions, fileSequence } from '../../shared/positions.js';
 import { ROOT, describeRun, exec, q, query, runCliWithTimeout, sinkUrl, sourceUrl, writeJob, type CliResult } from '../helpers/db.js';
-import {
-  STACK_TRACE,
-  TempDirs,
-  assertSinkEqualsSource,
-  dropStreamTest,
-  fmt,
-  killLive,
-  newStreamCase,
-  quickJob,
-  sinkCheckpoint,
-  sleep,
-  sourcePosition,
-  startStreaming,
-  statusJson,
-  stopWithSigterm,
-  waitCaughtUp,
-  waitUntil,
-  type LiveCli,
-} from '../helpers/stream.js';
+import { TempDirs, assertSinkEqualsSource, dropStreamTest, fmt, newStreamCase, quickJob, sinkCheckpoint, sleep, sourcePosition } from '../helpers/stream.js';
+import { STACK_TRACE, killLive, startStreaming, statusJson, stopWithSigterm, waitCaughtUp, waitUntil, type LiveCli } from '../helpers/stream-cli.js';
 
 const RUN_TIMEOUT_MS = 180_000;
 /** How long the stream may take to apply what was written before a wait (more after a restart). */

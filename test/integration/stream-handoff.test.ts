@@ -9,33 +9,23 @@ import { rmSync } from 'node:fs';
 import { join } from 'node:path';
 import type { FilePosition } from '../../shared/positions.js';
 import { tempDir, writeJob } from '../helpers/db.js';
+import { createSourceSchema, tablesOf, type SchemaSizes } from '../helpers/source-schema.js';
+import { SourceWriter, testSeed, type WriterStats } from '../helpers/source-writer.js';
 import {
-  SourceWriter,
   assertSinkEqualsSource,
-  assertStillRunning,
-  assertStoppedWhileStreaming,
   chunkFinishTimes,
-  createSourceSchema,
   dropStreamTest,
   fmt,
-  killLive,
   peekJob,
   sinkCheckpoint,
   sleep,
   sourcePosition,
-  startLive,
-  stopWithSigterm,
-  tablesOf,
-  testSeed,
   transactionsBetween,
-  waitForCheckpoint,
-  waitUntil,
   writerTestJob,
   writerTestNames,
   type JobPeek,
-  type SchemaSizes,
-  type WriterStats,
 } from '../helpers/stream.js';
+import { assertStillRunning, assertStoppedWhileStreaming, killLive, startLive, stopWithSigterm, waitForCheckpoint, waitUntil } from '../helpers/stream-cli.js';
 
 const SIZES: SchemaSizes = { uk: 25_000, comp: 24_000, nokey: 6_000, types: 10_000, log: 0 };
 const TABLES = tablesOf(SIZES);

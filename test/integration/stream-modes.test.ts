@@ -6,18 +6,10 @@ import { after, describe, it } from 'node:test';
 import assert from 'node:assert/strict';
 import { join } from 'node:path';
 import { checksum, describeRun, dumpDiff, exec, q, query, rowDump, runCli, runCliWithTimeout, sinkUrl, sourceUrl, writeJob, type CliResult } from '../helpers/db.js';
+import { TempDirs, asFilePosition, dropStreamTest, fmt, newStreamCase, quickJob, reached, sinkCheckpoint, sourcePosition } from '../helpers/stream.js';
 import {
   STACK_TRACE,
-  TempDirs,
-  asFilePosition,
-  dropStreamTest,
-  fmt,
   killLive,
-  newStreamCase,
-  quickJob,
-  reached,
-  sinkCheckpoint,
-  sourcePosition,
   startStreaming,
   statusJson,
   stopWithSigterm,
@@ -25,7 +17,7 @@ import {
   waitUntil,
   type LiveCli,
   type StatusJob,
-} from '../helpers/stream.js';
+} from '../helpers/stream-cli.js';
 
 const RUN_TIMEOUT_MS = 180_000;
 
