@@ -162,6 +162,12 @@ export class StreamRunner {
       include: (db, table) => isSelected(cfg, { db, table }) || (this.heartbeat !== null && `${db}.${table}` === heartbeatName),
       // Keep decoding while a batch is being applied: room for two batches.
       highWater: Math.max(10_000, 2 * stream.batch.maxRows),
+      // Decode with the definitions of the schema history (as updated by each DDL), not the source's current ones.
+      hints: (db, table) => {
+        const t = applier.table(`${db}.${table}`);
+        return t ? new Map(t.info.columns.map((c) => [c.name, { dataType: c.dataType, columnType: c.columnType, generated: c.generated }])) : null;
+      },
+      pauseAfterDdl: true,
     }));
     if (this.failures) log.info('reconnected');
     this.failures = 0;
@@ -213,6 +219,7 @@ export class StreamRunner {
         await flush();
         this.metrics.countDdl();
         await handleDdl(ddlCtx, item, this.o.reconcileUntil !== null && compareFilePositions(item.end, this.o.reconcileUntil) <= 0);
+        reader.ddlHandled();
         this.metrics.applied = { file: item.end.file, pos: item.end.pos, gtid: item.gtid };
         if (compareFilePositions(item.end, this.o.target) >= 0) this.reachedTarget(item.end);
         continue;

@@ -156,6 +156,11 @@ export class ChangeApplier {
     return this.plans.has(sourceName);
   }
 
+  /** The definition the applier uses for a source table (its travelling columns), if it is one of the job's. */
+  table(sourceName: string): ApplierTable | undefined {
+    return this.opts.tables.get(sourceName);
+  }
+
   /** The sink connection, for reading table definitions after DDL (not for writes). */
   get connection(): Connection {
     return this.conn;

@@ -63,7 +63,19 @@ export interface BinlogReaderOptions {
   include: (db: string, table: string) => boolean;
   /** Buffered row changes above which the binlog connection is paused (default 10,000). */
   highWater?: number;
+  /**
+   * Column details of a table as the consumer knows it at this point of the binlog (its schema history),
+   * used instead of reading the source's current schema; null: not known, read the source.
+   */
+  hints?: (db: string, table: string) => Map<string, ColumnHint> | null;
+  /**
+   * Stop decoding after each DDL statement until ddlHandled() is called, so rows after it are decoded
+   * with the definitions the consumer has updated by then.
+   */
+  pauseAfterDdl?: boolean;
 }
+
+type PauseReason = 'backpressure' | 'schema' | 'ddl';
 
 interface OpenGroup {
   gtid: string | null;
@@ -84,7 +96,7 @@ const HINT_SQL = `SELECT COLUMN_NAME AS name, DATA_TYPE AS dataType, COLUMN_TYPE
 export class BinlogReader {
   private readonly queue: BinlogItem[] = [];
   private queuedChanges = 0;
-  private readonly pauses = new Set<'backpressure' | 'schema'>();
+  private readonly pauses = new Set<PauseReason>();
   private waiter: (() => void) | null = null;
   private error: Error | null = null;
   private closed = false;
@@ -200,6 +212,11 @@ export class BinlogReader {
     for (let item = await this.next(); item; item = await this.next()) yield item;
   }
 
+  /** The consumer has handled the last DDL item (see pauseAfterDdl): decoding goes on. */
+  ddlHandled(): void {
+    this.unpause('ddl');
+  }
+
   async close(): Promise<void> {
     if (this.closed) return;
     this.closed = true;
@@ -222,12 +239,12 @@ export class BinlogReader {
     w?.();
   }
 
-  private pause(reason: 'backpressure' | 'schema'): void {
+  private pause(reason: PauseReason): void {
     if (this.pauses.size === 0) (this.zongji as unknown as ZongJiInternals).connection?.pause();
     this.pauses.add(reason);
   }
 
-  private unpause(reason: 'backpressure' | 'schema'): void {
+  private unpause(reason: PauseReason): void {
     if (!this.pauses.delete(reason) || this.pauses.size > 0) return;
     (this.zongji as unknown as ZongJiInternals).connection?.resume();
   }
@@ -304,6 +321,7 @@ export class BinlogReader {
     if (/^(SAVEPOINT|ROLLBACK\s+TO)\b/.test(upper)) return;
     const inTx = this.group !== null && this.group.changes.length > 0;
     this.push({ kind: 'ddl', db: ev.schema, sql, end: { kind: 'file', file: this.file, pos: ev.nextPosition }, gtid: this.group?.gtid ?? null, timestamp: Math.floor(ev.timestamp / 1000) });
+    if (this.opts.pauseAfterDdl) this.pause('ddl');
     if (!inTx) this.group = null;
     this.hints.clear(); // the schema may have changed
     this.hintsVersion++;
@@ -347,10 +365,12 @@ export class BinlogReader {
         hintsVersion: this.hintsVersion,
       });
     };
-    const cached = this.hints.get(key);
-    if (cached) return build(cached);
     const e = ev as unknown as { hasSelfDescribingMetadata?: () => boolean; hasAmbiguousTemporalColumns?: () => boolean };
     const selfDescribing = e.hasSelfDescribingMetadata?.() === true && !(z.isMariaDb && e.hasAmbiguousTemporalColumns?.() === true);
+    const known = selfDescribing ? this.opts.hints?.(ev.schemaName, ev.tableName) : null;
+    if (known) return build(known);
+    const cached = this.hints.get(key);
+    if (cached) return build(cached);
     if (!selfDescribing) {
       // zongji has just read the columns from information_schema (binlog_row_metadata=MINIMAL) and will
       // resume the connection as soon as this handler returns: take the hints from what it read.
