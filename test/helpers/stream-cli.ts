@@ -29,6 +29,7 @@ export interface StatusJob {
     lagSeconds: number | null;
     behindBytes: number | null;
     behindTxs: number | null;
+    heartbeatLagMs: number | null;
   } | null;
   tables: { source: string; state: string; error: string | null; inserts: number; updates: number; deletes: number }[];
 }

@@ -200,6 +200,34 @@ describe('streaming modes and status', { timeout: 15 * 60_000 }, () => {
     }
   });
 
+  it('the optional source heartbeat: written on the source every interval, measured as end-to-end lag, never applied to the sink', { timeout: 5 * 60_000 }, async () => {
+    const { db, job: name, dir, state } = newStreamCase(dirs, 'sm-heartbeat');
+    const d = q(db);
+    let live: LiveCli | null = null;
+    try {
+      await exec(sourceUrl(), `CREATE DATABASE ${d}; USE ${d}; ${TABLE_DDL(d)}`);
+      live = await startStreaming(writeJob(dir, quickJob(name, db, 'snapshot+stream', { heartbeat: { enabled: true, intervalMs: 200 } })), state);
+      const l = live;
+      // The source is otherwise idle: only the heartbeat moves its binlog.
+      let s: StatusJob | null = null;
+      await waitUntil('cutover status to show a heartbeat lag', async () => {
+        s = await statusJson(state);
+        return typeof s.stream?.heartbeatLagMs === 'number';
+      }, { live: l, ms: 30_000, detail: () => `last: ${JSON.stringify(s?.stream)}` });
+      const lag = (s! as StatusJob).stream!.heartbeatLagMs!;
+      assert.ok(lag >= 0 && lag < 60_000, `heartbeat lag ${lag} ms`);
+      const [beat] = await query<{ n: number }>(sourceUrl(), 'SELECT COUNT(*) AS n FROM _cutover.heartbeat WHERE job = ?', [name]);
+      assert.equal(Number(beat?.n), 1, 'one heartbeat row per job on the source');
+      const onSink = await query(sinkUrl(), "SELECT 1 FROM information_schema.TABLES WHERE TABLE_SCHEMA = '_cutover' AND TABLE_NAME = 'heartbeat'");
+      assert.equal(onSink.length, 0, 'the heartbeat table is measured, not applied to the sink');
+      await stopWithSigterm(l);
+    } finally {
+      await killLive(live);
+      await query(sourceUrl(), 'DELETE FROM _cutover.heartbeat WHERE job = ?', [name]).catch(() => undefined);
+      await dropStreamTest(name, db, db, true);
+    }
+  });
+
   it('snapshot+stream, a later run: catches up to the source position when the run began, phase stays "streaming"', { timeout: 5 * 60_000 }, async () => {
     const { db, job: name, dir, state } = newStreamCase(dirs, 'sm-later');
     const d = q(db);
