@@ -245,10 +245,13 @@ export class StreamRunner {
    */
   private checkStalled(reader: BinlogReader): void {
     if (Date.now() - reader.lastEventAt < STALL_MS) return;
+    // The server sends a heartbeat every 5 s while the binlog is quiet: once some have come, silence means
+    // a dead connection; without them, only silence while the source's position moves on does.
     const source = this.metrics.sourcePosition;
     const at = reader.idlePosition;
-    if (!source || !at || compareFilePositions(source, at) <= 0) return;
-    throw Object.assign(new Error(`no binlog event for ${STALL_MS / 1000} s while the source moved on to ${formatPosition(source)}: the connection is stalled`), {
+    const movedOn = source !== null && at !== null && compareFilePositions(source, at) > 0;
+    if (reader.heartbeats === 0 && !movedOn) return;
+    throw Object.assign(new Error(`no binlog event or heartbeat for ${STALL_MS / 1000} s${movedOn ? ` while the source moved on to ${formatPosition(source!)}` : ''}: the connection is stalled`), {
       code: 'ECONNRESET',
     });
   }

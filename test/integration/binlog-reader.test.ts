@@ -237,3 +237,23 @@ test('transactions, positions, rotation, DDL and GTID starts', { timeout: 120_00
     await conn.end();
   }
 });
+
+test('a quiet binlog sends heartbeats: the connection is seen alive and the position does not move', { timeout: 60_000 }, async () => {
+  const conn = await connect(parseMysqlUrl(sourceUrl()));
+  try {
+    const at = (await readBinlogStatus(conn)).file;
+    const reader = await BinlogReader.open(sourceUrl(), at, { serverId: serverId++, include: () => false, heartbeatMs: 200 });
+    try {
+      const deadline = Date.now() + 20_000;
+      while (reader.heartbeats < 3 && Date.now() < deadline) assert.equal(await reader.next(100), undefined);
+      assert.ok(reader.heartbeats >= 3, `${reader.heartbeats} heartbeat(s) in 20 s`);
+      assert.ok(Date.now() - reader.lastEventAt < 5_000, 'the last event is recent');
+      const idle = reader.idlePosition;
+      assert.ok(idle && compareFilePositions(idle, at) === 0, `the position stays at ${at.file}:${at.pos}, not ${JSON.stringify(idle)}`);
+    } finally {
+      await reader.close();
+    }
+  } finally {
+    await conn.end();
+  }
+});

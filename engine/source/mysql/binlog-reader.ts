@@ -73,6 +73,8 @@ export interface BinlogReaderOptions {
    * with the definitions the consumer has updated by then.
    */
   pauseAfterDdl?: boolean;
+  /** Heartbeat period asked of the server while the binlog is quiet (default 5,000 ms; 0: none). */
+  heartbeatMs?: number;
 }
 
 type PauseReason = 'backpressure' | 'schema' | 'ddl';
@@ -107,8 +109,9 @@ export class BinlogReader {
   private readonly highWater: number;
   private position: FilePosition | null = null;
   private hintsVersion = 0;
-  /** When the last event arrived (for the stall watchdog). */
+  /** When the last event (heartbeats included) arrived, and how many heartbeats came: for the stall watchdog. */
   lastEventAt = Date.now();
+  heartbeats = 0;
 
   private constructor(
     private readonly zongji: ZongJi,
@@ -161,7 +164,7 @@ export class BinlogReader {
         reject(e);
         reader.fail(e);
       });
-      const common: ZongJiOptions = { serverId: opts.serverId };
+      const common = { serverId: opts.serverId, heartbeatPeriodMs: opts.heartbeatMs ?? 5000 } as ZongJiOptions; // heartbeatPeriodMs: see the zongji patch
       zongji.start('gtid' in start ? { ...common, gtidSet: start.gtid } : { ...common, filename: start.file, position: start.pos });
     }).catch(async (e) => {
       await reader.close();
@@ -264,6 +267,11 @@ export class BinlogReader {
 
   private onEvent(ev: AnyBinlogEvent): void {
     this.lastEventAt = Date.now();
+    if (ev.getEventName() === 'heartbeat') {
+      // Sent by the server while the binlog is quiet: the connection is alive; the position stays.
+      this.heartbeats++;
+      return;
+    }
     this.dispatch(ev);
     if (this.group !== null) return;
     if (ev.getEventName() === 'rotate') this.position = { kind: 'file', file: this.file, pos: (ev as { position: number }).position };
