@@ -34,6 +34,8 @@ export interface StreamStatus extends StreamState {
 
 export interface JobStatus {
   name: string;
+  /** The job file's mode: snapshot, snapshot+stream or stream. */
+  mode: string;
   state: string;
   phase: string;
   error: string | null;
@@ -70,7 +72,7 @@ export function effectiveState(job: JobRow): string {
 }
 
 export function jobStatus(store: StateStore, job: JobRow): JobStatus {
-  const cfg = JSON.parse(job.config) as { snapshot?: { chunkRows?: number } };
+  const cfg = JSON.parse(job.config) as { mode?: string; snapshot?: { chunkRows?: number } };
   const chunkRows = cfg.snapshot?.chunkRows ?? 20000;
   const recent = Math.floor(Date.now() / 1000) - 5;
   const running = effectiveState(job) === 'running';
@@ -104,6 +106,7 @@ export function jobStatus(store: StateStore, job: JobRow): JobStatus {
   const total = rate(null);
   return {
     name: job.name,
+    mode: cfg.mode ?? 'snapshot',
     state: effectiveState(job),
     phase: job.phase,
     error: job.error,

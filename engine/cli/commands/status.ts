@@ -8,20 +8,27 @@ const duration = (s: number | null): string =>
 
 function render(s: JobStatus): string {
   const pct = s.estimatedRows ? Math.min(100, (100 * s.rowsCopied) / s.estimatedRows) : s.state === 'done' ? 100 : 0;
+  const copies = s.mode !== 'stream';
   const out = [
- `${s.name}: ${s.state}, phase ${PHASES[s.phase] ?? s.phase} — ${n(s.rowsCopied)} / ${s.state === 'done' ? '' : '~'}${n(s.estimatedRows)} rows (${pct.toFixed(1)}%)` +
-      (s.state === 'running' ? `, ${n(s.rowsPerSecond)} rows/s${s.etaSeconds !== null ? `, about ${duration(s.etaSeconds)} left` : ''}` : ''),
+    `${s.name}: ${s.state}, phase ${PHASES[s.phase] ?? s.phase}` +
+      (copies
+        ? ` — ${n(s.rowsCopied)} / ${s.state === 'done' ? '' : '~'}${n(s.estimatedRows)} rows (${pct.toFixed(1)}%)` +
+          (s.state === 'running' && s.phase === 'copying' ? `, ${n(s.rowsPerSecond)} rows/s${s.etaSeconds !== null ? `, about ${duration(s.etaSeconds)} left` : ''}` : '')
+        : ' (stream only, nothing copied)'),
   ];
-  if (s.copyStartPosition)
-    out.push(`  copy started at source binlog ${s.copyStartPosition.file}${s.copyStartPosition.gtid ? ` (GTID ${s.copyStartPosition.gtid})` : ''}`);
+  const at = (p: { file: string; gtid: string | null }): string => `${p.file}${p.gtid ? ` (GTID ${p.gtid})` : ''}`;
+  if (s.copyStartPosition) out.push(`  ${copies ? 'copy started' : 'stream set up'} at source binlog ${at(s.copyStartPosition)}`);
+  if (s.copyEndPosition) out.push(`  copy ended at source binlog ${at(s.copyEndPosition)}`);
   if (s.stream) out.push(...renderStream(s));
   if (s.error) out.push(`  error: ${s.error.replace(/\n/g, '\n  ')}`);
   const streaming = s.stream !== null;
+  // Tables that only stream (stream mode, or created by DDL while streaming) and dropped ones were never copied.
+  const copied = (state: string): boolean => state !== 'streaming' && state !== 'dropped';
   const rows = s.tables.map((t) => [
     t.source === t.sink ? t.source : `${t.source} → ${t.sink}`,
     t.state,
-    `${n(t.rowsCopied)} / ${t.state === 'done' ? '' : '~'}${n(t.estimatedRows)}`,
-    `${t.chunksDone} / ${t.chunksTotalExact ? '' : '~'}${t.chunksTotal}`,
+    copied(t.state) ? `${n(t.rowsCopied)} / ${t.state === 'done' ? '' : '~'}${n(t.estimatedRows)}` : '—',
+    copied(t.state) ? `${t.chunksDone} / ${t.chunksTotalExact ? '' : '~'}${t.chunksTotal}` : '—',
     t.rowsPerSecond ? n(t.rowsPerSecond) : '',
     duration(t.etaSeconds),
     ...(streaming ? [n(t.inserts), n(t.updates), n(t.deletes)] : []),
