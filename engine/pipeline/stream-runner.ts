@@ -18,7 +18,7 @@
 import { CutoverError } from '../../shared/errors.js';
 import type { JobConfig, StreamOptions } from '../../shared/job-config.js';
 import type { FilePosition } from '../../shared/positions.js';
-import { compareFilePositions, formatPosition } from '../../shared/positions.js';
+import { compareFilePositions, formatPosition, parseGtid } from '../../shared/positions.js';
 import { isSelected } from '../../shared/table-selection.js';
 import { BinlogReader, type BinlogTransaction, type RowChange } from '../source/mysql/binlog-reader.js';
 import { checkPositionAvailable, readRetention } from '../source/mysql/binlog-retention.js';
@@ -153,7 +153,9 @@ export class StreamRunner {
     this.metrics.source = source;
     let from: FilePosition | { gtid: string } = cp?.position ?? this.o.start;
     if (!cp && 'file' in from) await applier.setCheckpoint(from, null);
-    await checkPositionAvailable(source, 'file' in from ? from : toGtidPosition(from.gtid));
+    const gtid = 'file' in from ? null : parseGtid(from.gtid);
+    if ('gtid' in from && !gtid) throw new CutoverError(`"${from.gtid}" is not a MariaDB GTID position or a MySQL GTID set`, 'Correct "stream.start.gtid" in the job file.', 'CONFIG');
+    await checkPositionAvailable(source, 'file' in from ? from : gtid!);
     log.info(`streaming from ${'file' in from ? formatPosition(from) : `GTID ${from.gtid}`}${cp ? ' (the sink checkpoint)' : ''}`);
     if (cp) this.metrics.applied = { file: cp.position.file, pos: cp.position.pos, gtid: cp.gtid };
     const heartbeatName = `${HEARTBEAT_DB}.${HEARTBEAT_TABLE}`;
@@ -339,9 +341,6 @@ function rowBytes(c: RowChange): number {
   return n;
 }
 
-function toGtidPosition(gtid: string): { kind: 'mariadb-gtid'; gtidPos: string } | { kind: 'mysql-gtid'; gtidSet: string } {
-  return /^\d+-\d+-\d+/.test(gtid.trim()) ? { kind: 'mariadb-gtid', gtidPos: gtid.trim() } : { kind: 'mysql-gtid', gtidSet: gtid.trim() };
-}
 
 /** A replica server id derived from the job name, away from the small ids servers usually have. */
 export function defaultServerId(job: string): number {

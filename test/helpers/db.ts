@@ -96,6 +96,18 @@ export function tempDir(prefix = 'cutover-test-'): string {
   return mkdtempSync(join(tmpdir(), prefix));
 }
 
+/** A job copying/streaming `db.*` from the test source to the test sink; `extra` adds or overrides keys (mode defaults to snapshot+stream). */
+export function jobSpec(name: string, db: string, extra: Record<string, unknown> = {}): Record<string, unknown> {
+  return {
+    name,
+    source: { url: sourceUrl() },
+    sink: { type: 'mysql', url: sinkUrl() },
+    tables: { include: [`${db}.*`] },
+    mode: 'snapshot+stream',
+    ...extra,
+  };
+}
+
 export function writeJob(dir: string, job: unknown, name = 'job.json'): string {
   const p = join(dir, name);
   writeFileSync(p, JSON.stringify(job, null, 2));

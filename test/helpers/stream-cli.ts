@@ -4,35 +4,15 @@
 import assert from 'node:assert/strict';
 import type { ChildProcess } from 'node:child_process';
 import type { FilePosition } from '../../shared/positions.js';
+import type { JobStatus } from '../../engine/pipeline/job-status.js';
 import { describeRun, runCli, startCli, type CliResult } from './db.js';
 import { fmt, peekJob, reached, sinkCheckpoint, sleep, sourcePosition, type FileAndPos } from './stream.js';
 
 // ---------------------------------------------------------------------------------------------------
 // `cutover status --json`, and a plain poll
 
-/** A position in `cutover status --json`. */
-export interface StatusPosition extends FileAndPos {
-  gtid?: string | null;
-}
-
-/** One job of `cutover status --json`. */
-export interface StatusJob {
-  name: string;
-  state: string;
-  phase: string;
-  error: string | null;
-  stream: {
-    applied: StatusPosition | null;
-    source: StatusPosition | null;
-    target: StatusPosition | null;
-    caughtUp: boolean;
-    lagSeconds: number | null;
-    behindBytes: number | null;
-    behindTxs: number | null;
-    heartbeatLagMs: number | null;
-  } | null;
-  tables: { source: string; state: string; error: string | null; inserts: number; updates: number; deletes: number }[];
-}
+/** One job of `cutover status --json`: the engine's own status type. */
+export type StatusJob = JobStatus;
 
 /** `cutover status --json` of a state file holding exactly one job (both checked). */
 export async function statusJson(stateFile: string): Promise<StatusJob> {

@@ -8,7 +8,7 @@ import { join } from 'node:path';
 import Database from 'better-sqlite3';
 import type { FilePosition } from '../../shared/positions.js';
 import { compareFilePositions } from '../../shared/positions.js';
-import { checksum, dumpDiff, exec, forEveryTable, q, query, rowDump, sinkUrl, sourceUrl, tempDir, uniqueName } from './db.js';
+import { checksum, dumpDiff, exec, forEveryTable, jobSpec, q, query, rowDump, sinkUrl, sourceUrl, tempDir, uniqueName } from './db.js';
 
 export const sleep = (ms: number): Promise<void> => new Promise((r) => setTimeout(r, ms));
 
@@ -149,17 +149,7 @@ export async function assertSinkEqualsSource(srcDb: string, sinkDb: string, tabl
 // ---------------------------------------------------------------------------------------------------
 // Job files, set-up and clean-up
 
-/** A job copying/streaming `db.*` from the test source to the test sink; `extra` adds or overrides keys (mode defaults to snapshot+stream). */
-export function jobSpec(name: string, db: string, extra: Record<string, unknown> = {}): Record<string, unknown> {
-  return {
-    name,
-    source: { url: sourceUrl() },
-    sink: { type: 'mysql', url: sinkUrl() },
-    tables: { include: [`${db}.*`] },
-    mode: 'snapshot+stream',
-    ...extra,
-  };
-}
+export { jobSpec } from './db.js';
 
 /** jobSpec with 100-row chunks on two workers and batches applied within 100 ms, so a short test sees its changes quickly. */
 export function quickJob(name: string, db: string, mode = 'snapshot+stream', stream: Record<string, unknown> = {}): Record<string, unknown> {

@@ -6,7 +6,7 @@ import assert from 'node:assert/strict';
 import { existsSync, rmSync, writeFileSync } from 'node:fs';
 import { createServer } from 'node:net';
 import { join } from 'node:path';
-import { describeRun, exec, q, query, runCli, sinkUrl, sourceUrl, startCli, tempDir, uniqueName, writeJob, type CliResult } from '../helpers/db.js';
+import { describeRun, exec, jobSpec, q, query, runCli, sinkUrl, sourceUrl, startCli, tempDir, uniqueName, writeJob, type CliResult } from '../helpers/db.js';
 
 const sleep = (ms: number): Promise<void> => new Promise((r) => setTimeout(r, ms));
 const STACK = /^\s+at /m;
@@ -65,16 +65,7 @@ describe('cutover CLI', { timeout: 5 * 60_000 }, () => {
   const job = (name: string, over: Record<string, unknown> = {}, sinkSuffix = name.replace(/\W/g, '_')): Record<string, unknown> => {
     const sinkDb = `${base}_${sinkSuffix}`;
     if (!sinkDbs.includes(sinkDb)) sinkDbs.push(sinkDb);
-    return {
-      name,
-      source: { url: sourceUrl() },
-      sink: { type: 'mysql', url: sinkUrl() },
-      tables: { include: [`${srcDb}.*`] },
-      rename: { [srcDb]: sinkDb },
-      mode: 'snapshot',
-      snapshot: { chunkRows: 500, parallelism: 2 },
-      ...over,
-    };
+    return jobSpec(name, srcDb, { rename: { [srcDb]: sinkDb }, mode: 'snapshot', snapshot: { chunkRows: 500, parallelism: 2 }, ...over });
   };
 
   before(async () => {

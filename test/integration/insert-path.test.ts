@@ -4,7 +4,7 @@ import { after, before, test } from 'node:test';
 import assert from 'node:assert/strict';
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { checksum, exec, query, ROOT, rowDump, runCli, sinkUrl, sourceUrl, tempDir, uniqueName, writeJob } from '../helpers/db.js';
+import { checksum, exec, jobSpec, query, ROOT, rowDump, runCli, sinkUrl, sourceUrl, tempDir, uniqueName, writeJob } from '../helpers/db.js';
 
 const q = (s: string): string => '`' + s.replace(/`/g, '``') + '`';
 const srcDb = uniqueName('inspath');
@@ -24,15 +24,7 @@ after(async () => {
 
 test('with local_infile=OFF on the sink, INSERT IGNORE copies every type family exactly', async () => {
   const dir = tempDir();
-  const job = writeJob(dir, {
-    name: 'insert-path',
-    source: { url: sourceUrl() },
-    sink: { type: 'mysql', url: sinkUrl() },
-    tables: { include: [`${srcDb}.*`] },
-    rename: { [srcDb]: sinkDb },
-    mode: 'snapshot',
-    snapshot: { chunkRows: 500, parallelism: 2 },
-  });
+  const job = writeJob(dir, jobSpec('insert-path', srcDb, { rename: { [srcDb]: sinkDb }, mode: 'snapshot', snapshot: { chunkRows: 500, parallelism: 2 } }));
   const r = await runCli(['run', job, '--state', join(dir, 'state.db')]);
   assert.equal(r.code, 0, r.stderr);
   const check = await runCli(['check', '--source', sourceUrl(), '--sink', sinkUrl(), '--json']);

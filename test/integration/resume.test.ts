@@ -1,6 +1,7 @@
 // Resumability: a copy killed with SIGKILL at random moments and resumed (possibly several times) ends
 // byte-for-byte equal to the source, finished chunks are never copied again, SIGTERM stops cleanly,
 // onExisting behaves as documented, and a finished job is not copied again unless --restart is given.
+import type { JobStatus } from '../../engine/pipeline/job-status.js';
 import { after, before, describe, it } from 'node:test';
 import assert from 'node:assert/strict';
 import { existsSync, rmSync } from 'node:fs';
@@ -110,18 +111,9 @@ function chunks(stateFile: string): ChunkInfo[] {
   }
 }
 
-interface TableStatus {
-  source: string;
-  sink: string;
-  state: string;
-  rowsCopied: number;
-  estimatedRows: number;
-  chunksDone: number;
-  chunksTotal: number;
-}
 interface StatusJson {
   stateFile: string;
-  jobs: { name: string; state: string; phase: string; rowsCopied: number; estimatedRows: number; tables: TableStatus[] }[];
+  jobs: JobStatus[];
 }
 
 async function status(stateFile: string): Promise<StatusJson> {
