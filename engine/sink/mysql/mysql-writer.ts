@@ -83,7 +83,23 @@ export class MysqlWriter implements SinkWriter {
     return new MysqlBatch(t, this.insertTpl(t), this.method, Math.ceil(this.maxBytes * 0.55), plain);
   }
 
+  /**
+   * Writes one batch in one transaction: LOAD DATA LOCAL and INSERT IGNORE downgrade errors to
+   * warnings and store the clamped value, so a batch whose warnings fail it must leave nothing behind
+   * (a resumed copy keeps rows whose key exists, and would otherwise keep the changed ones).
+   */
   async write(batch: SinkBatch): Promise<void> {
+    await this.conn.query('START TRANSACTION');
+    try {
+      await this.writeRows(batch);
+      await this.conn.query('COMMIT');
+    } catch (e) {
+      await this.conn.query('ROLLBACK').catch(() => undefined);
+      throw e;
+    }
+  }
+
+  private async writeRows(batch: SinkBatch): Promise<void> {
     const b = batch as MysqlBatch;
     const t = b.table;
     if (b.tsv?.rows) {
