@@ -2,59 +2,10 @@
 import type { JobRow, StateStore } from '../state/store.js';
 import type { BinlogStatus } from '../source/mysql/binlog-status.js';
 import { formatPosition } from '../../shared/positions.js';
-import { StreamStore, type StreamState } from '../state/stream-store.js';
-import type { PendingDdl } from './stream-ddl.js';
+import { StreamStore } from '../state/stream-store.js';
+import type { JobStatus, PendingDdl, StreamState, StreamStatus, TableStatus } from '../../shared/job-status.js';
 
-export interface TableStatus {
-  source: string;
-  sink: string;
-  state: string;
-  rowsCopied: number;
-  estimatedRows: number;
-  chunksDone: number;
-  chunksTotal: number;
-  chunksTotalExact: boolean;
-  rowsPerSecond: number;
-  /** Seconds until the table is copied at its current rate; null when not copying or unknown. */
-  etaSeconds: number | null;
-  /** Binlog row changes applied to this table while streaming. */
-  inserts: number;
-  updates: number;
-  deletes: number;
-  error: string | null;
-}
-
-/** The streaming side of a job: positions, lag and throughput (null before streaming starts). */
-export interface StreamStatus extends StreamState {
-  /** Per second, from the latest sample (zero when the job is not running). */
-  eventsPerSecond: { transactions: number; inserts: number; updates: number; deletes: number; ddl: number };
-  /** The DDL statement the stream is paused at, if any. */
-  pendingDdl: PendingDdl | null;
-}
-
-export interface JobStatus {
-  name: string;
-  /** The job file's mode: snapshot, snapshot+stream or stream. */
-  mode: string;
-  state: string;
-  phase: string;
-  error: string | null;
-  startedAt: number | null;
-  finishedAt: number | null;
-  updatedAt: number;
-  rowsCopied: number;
-  estimatedRows: number;
-  rowsPerSecond: number;
-  bytesPerSecond: number;
-  /** Seconds until every table is copied at the current rate; null when not copying or unknown. */
-  etaSeconds: number | null;
-  /** The source binlog position when the copy started: "file:pos" and GTID, if the source has a binlog. */
-  copyStartPosition: { file: string; gtid: string | null } | null;
-  /** The source binlog position when the copy finished (where the first catch-up ends). */
-  copyEndPosition: { file: string; gtid: string | null } | null;
-  stream: StreamStatus | null;
-  tables: TableStatus[];
-}
+export type { JobStatus, StreamStatus, TableStatus } from '../../shared/job-status.js';
 
 export function alive(pid: number | null): boolean {
   if (!pid) return false;

@@ -35,12 +35,9 @@ export interface DdlContext {
   skipAt: string | null;
 }
 
-export interface PendingDdl {
-  position: string;
-  db: string;
-  sql: string;
-  reason: string;
-}
+import type { PendingDdl } from '../../shared/job-status.js';
+
+export type { PendingDdl };
 
 /** Applies (or skips) one DDL event; throws a CutoverError with code DDL_PAUSED when it must not go on. */
 export async function handleDdl(ctx: DdlContext, ev: DdlEvent, reconciling: boolean): Promise<void> {

@@ -5,6 +5,9 @@ import { compareFilePositions } from '../../shared/positions.js';
 import type { TableRef } from '../../shared/table-selection.js';
 import type { TableInfo } from '../source/mysql/schema-reader.js';
 import type { StateStore } from './store.js';
+import type { StreamState } from '../../shared/job-status.js';
+
+export type { StreamState } from '../../shared/job-status.js';
 
 export interface StreamSample {
   job_id: number;
@@ -18,24 +21,6 @@ export interface StreamSample {
   updates_per_s: number;
   deletes_per_s: number;
   ddl_per_s: number;
-}
-
-/** What `cutover status` and the UI show about a running stream; rewritten every second. */
-export interface StreamState {
-  /** Where the sink is: the end of the last applied transaction. */
-  applied: { file: string; pos: number; gtid: string | null } | null;
-  /** Where the source's binlog is now. */
-  source: { file: string; pos: number; gtid: string | null } | null;
-  /** The position the catch-up must reach (the copy's end, or the source's position when a stream run began). */
-  target: { file: string; pos: number } | null;
-  caughtUp: boolean;
-  lagSeconds: number | null;
-  heartbeatLagMs: number | null;
-  behindBytes: number | null;
-  behindTxs: number | null;
-  /** Seconds until the binlog file holding the applied position may be purged by expiry; null when not at risk. */
-  retentionSecondsLeft: number | null;
-  updatedAt: number;
 }
 
 export interface SchemaVersion {

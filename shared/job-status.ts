@@ -1,0 +1,78 @@
+// A job's status as the CLI and the UI show it (computed by engine/pipeline/job-status.ts from the state file).
+
+/** What `cutover status` and the UI show about a running stream; rewritten every second. */
+export interface StreamState {
+  /** Where the sink is: the end of the last applied transaction. */
+  applied: { file: string; pos: number; gtid: string | null } | null;
+  /** Where the source's binlog is now. */
+  source: { file: string; pos: number; gtid: string | null } | null;
+  /** The position the catch-up must reach (the copy's end, or the source's position when a stream run began). */
+  target: { file: string; pos: number } | null;
+  caughtUp: boolean;
+  lagSeconds: number | null;
+  heartbeatLagMs: number | null;
+  behindBytes: number | null;
+  behindTxs: number | null;
+  /** Seconds until the binlog file holding the applied position may be purged by expiry; null when not at risk. */
+  retentionSecondsLeft: number | null;
+  updatedAt: number;
+}
+
+/** The DDL statement a stream is paused at. */
+export interface PendingDdl {
+  position: string;
+  db: string;
+  sql: string;
+  reason: string;
+}
+
+export interface TableStatus {
+  source: string;
+  sink: string;
+  state: string;
+  rowsCopied: number;
+  estimatedRows: number;
+  chunksDone: number;
+  chunksTotal: number;
+  chunksTotalExact: boolean;
+  rowsPerSecond: number;
+  /** Seconds until the table is copied at its current rate; null when not copying or unknown. */
+  etaSeconds: number | null;
+  /** Binlog row changes applied to this table while streaming. */
+  inserts: number;
+  updates: number;
+  deletes: number;
+  error: string | null;
+}
+
+/** The streaming side of a job: positions, lag and throughput (null before streaming starts). */
+export interface StreamStatus extends StreamState {
+  /** Per second, from the latest sample (zero when the job is not running). */
+  eventsPerSecond: { transactions: number; inserts: number; updates: number; deletes: number; ddl: number };
+  /** The DDL statement the stream is paused at, if any. */
+  pendingDdl: PendingDdl | null;
+}
+
+export interface JobStatus {
+  name: string;
+  /** The job file's mode: snapshot, snapshot+stream or stream. */
+  mode: string;
+  state: string;
+  phase: string;
+  error: string | null;
+  startedAt: number | null;
+  finishedAt: number | null;
+  updatedAt: number;
+  rowsCopied: number;
+  estimatedRows: number;
+  rowsPerSecond: number;
+  bytesPerSecond: number;
+  /** Seconds until every table is copied at the current rate; null when not copying or unknown. */
+  etaSeconds: number | null;
+  /** The source binlog position when the copy started: "file:pos" and GTID, if the source has a binlog. */
+  copyStartPosition: { file: string; gtid: string | null } | null;
+  /** The source binlog position when the copy finished (where the first catch-up ends). */
+  copyEndPosition: { file: string; gtid: string | null } | null;
+  stream: StreamStatus | null;
+  tables: TableStatus[];
+}
