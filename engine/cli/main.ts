@@ -1,10 +1,11 @@
-// The `cutover` CLI: check, run, status, logs. Errors print what is wrong and how to fix it, never a stack trace.
+// The `cutover` CLI: check, run, status, logs, ui. Errors print what is wrong and how to fix it, never a stack trace.
 import { Command, Option } from 'commander';
 import { formatError } from '../../shared/errors.js';
 import { checkCommand } from './commands/check.js';
 import { runCommand } from './commands/run.js';
 import { statusCommand } from './commands/status.js';
 import { logsCommand } from './commands/logs.js';
+import { uiCommand } from './commands/ui.js';
 
 const program = new Command('cutover')
   .description('Move a live MySQL or MariaDB database with minimal downtime: exact, resumable copy, then binlog streaming.')
@@ -54,6 +55,15 @@ program
   .option('--follow', 'keep printing new lines as they are written')
   .option('--limit <n>', 'how many of the latest lines to print first', '200')
   .action(logsCommand);
+
+program
+  .command('ui')
+  .description('Open the dashboard in a browser: serves it and the engine API on 127.0.0.1, guarded by a per-launch token')
+  .addOption(stateOption())
+  .option('--port <n>', 'port on 127.0.0.1 (0: any free port)', '7420')
+  .option('--open', 'open the dashboard in the default browser')
+  .option('--demo', 'also start the demo: throwaway MariaDB servers, a sample shop with a write load, a snapshot+stream job')
+  .action(uiCommand);
 
 try {
   await program.parseAsync(process.argv);

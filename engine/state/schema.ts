@@ -111,4 +111,9 @@ export const MIGRATIONS: string[] = [
   );
   CREATE INDEX schema_history_job ON schema_history (job_id, id);
   `,
+  `
+  -- Errors stay on the dashboard until the operator dismisses them.
+  ALTER TABLE logs ADD COLUMN dismissed_at INTEGER;
+  CREATE INDEX logs_level ON logs (level, id);
+  `,
 ];

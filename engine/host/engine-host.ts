@@ -1,0 +1,263 @@
+// The engine host: the one implementation of shared/api.ts. Web mode (engine/server) and Electron's
+// engine utility process (electron/engine-process.ts) both wrap it. Jobs run as `cutover run` child
+// processes (job-processes.ts), so a busy copy never blocks the API; everything shown comes from the
+// state file, which the jobs write.
+import { readFileSync } from 'node:fs';
+import { fileURLToPath } from 'node:url';
+import type { ApiArgs, ApiEvent, ApiMethod, ApiMethods, ApiResponse, HostInfo, JobSummary } from '../../shared/api.js';
+import { API_ARGS, isApiMethod } from '../../shared/api-schema.js';
+import { CutoverError } from '../../shared/errors.js';
+import { parseJobText } from '../../shared/job-config.js';
+import { effectiveState, jobStatus } from '../pipeline/job-status.js';
+import { DashboardStore, downsample } from '../state/dashboard-store.js';
+import { StateStore, type JobRow } from '../state/store.js';
+import { EventPump } from './event-pump.js';
+import { JobProcesses, type JobExit } from './job-processes.js';
+import { recopyTable, retryTable } from './table-actions.js';
+import { DemoRunner } from './demo-runner.js';
+import { DEMO_JOB_NAME } from '../demo/demo.js';
+
+export interface EngineHostOptions {
+  statePath: string;
+  shell: 'electron' | 'web';
+}
+
+/** One connected renderer: it chooses which jobs' status and chart points it is pushed. */
+export interface HostConnection {
+  watch(jobs: string[]): void;
+  close(): void;
+}
+
+const ROOT = fileURLToPath(new URL('../../../', import.meta.url));
+const VERSION = (JSON.parse(readFileSync(`${ROOT}package.json`, 'utf8')) as { version: string }).version;
+
+type Handlers = { [M in ApiMethod]: (...args: ApiArgs<M>) => Promise<ApiMethods[M]['result']> | ApiMethods[M]['result'] };
+
+export class EngineHost {
+  private readonly dash: DashboardStore;
+  private readonly procs: JobProcesses;
+  private readonly pump: EventPump;
+  private readonly demo: DemoRunner;
+  /** Jobs this host is pausing: when their process exits on request, they are marked paused, not stopped. */
+  private readonly pausing = new Set<string>();
+  private readonly startedAt = new Map<string, number>();
+  private closed = false;
+
+  private constructor(
+    private readonly store: StateStore,
+    private readonly shell: EngineHostOptions['shell'],
+  ) {
+    this.dash = new DashboardStore(store);
+    this.procs = new JobProcesses(store.path, (e) => this.onJobExit(e));
+    this.demo = new DemoRunner(ROOT);
+    this.pump = new EventPump({
+      jobs: () => this.listJobs(),
+      errors: () => this.dash.errors(),
+      logsAfter: (id) => this.dash.logs({ afterId: id, limit: 1000 }),
+      lastLogId: () => this.dash.lastLogId(),
+      status: (job) => {
+        const row = this.store.job(job);
+        return row ? jobStatus(this.store, row) : null;
+      },
+      points: (job, after, until) => {
+        const row = this.store.job(job);
+        return row ? this.dash.points(row.id, after + 1, until) : [];
+      },
+    });
+  }
+
+  static open(o: EngineHostOptions): EngineHost {
+    return new EngineHost(new StateStore(o.statePath), o.shell);
+  }
+
+  get statePath(): string {
+    return this.store.path;
+  }
+
+  /** Validates the arguments and runs the method; errors come back as { ok: false, error }. */
+  async call(method: ApiMethod | string, args: unknown): Promise<ApiResponse<ApiMethod>> {
+    try {
+      if (this.closed) throw new CutoverError('Cutover is shutting down.', 'Start it again.', 'SHUTDOWN');
+      if (!isApiMethod(method)) throw new CutoverError(`Unknown API method "${method}".`, undefined, 'BAD_REQUEST');
+      const parsed = API_ARGS[method].safeParse(args ?? []);
+      if (!parsed.success) {
+        const issue = parsed.error.issues[0];
+        throw new CutoverError(`Invalid arguments for ${method}: ${issue?.path.join('.') || 'arguments'}: ${issue?.message}`, 'This is a bug in the caller.', 'BAD_REQUEST');
+      }
+      const handler = this.handlers[method] as (...a: unknown[]) => unknown;
+      const result = await handler(...(parsed.data as unknown[]));
+      return { ok: true, result: result as never };
+    } catch (e) {
+      return { ok: false, error: errorBody(e) };
+    }
+  }
+
+  /** Events for one renderer, about once a second. */
+  connect(send: (event: ApiEvent) => void): HostConnection {
+    return this.pump.connect(send);
+  }
+
+  /** Pauses the jobs this host runs (each checkpoints its batch in flight), stops the demo load, closes the state file. */
+  async shutdown(): Promise<void> {
+    if (this.closed) return;
+    this.closed = true;
+    this.pump.stop();
+    for (const job of this.procs.names()) this.pausing.add(job);
+    await Promise.all([this.procs.stopAll(), this.demo.stop()]);
+    for (const job of this.pausing) this.markPaused(job, 'paused when Cutover quit; Resume to continue from where it stopped');
+    this.store.close();
+  }
+
+  private readonly handlers: Handlers = {
+    info: (): HostInfo => ({ version: VERSION, statePath: this.store.path, shell: this.shell, demo: this.demo.info() }),
+    listJobs: () => this.listJobs(),
+    jobStatus: (job) => jobStatus(this.store, this.jobRow(job)),
+    jobConfig: (job) => JSON.stringify(JSON.parse(this.jobRow(job).config), null, 2),
+    openJob: (file) => this.openJob(file.text, file.fileName),
+    start: (job) => this.start(job),
+    pause: async (job) => {
+      const row = this.jobRow(job);
+      if (!this.isRunning(row)) throw new CutoverError(`The job "${job}" is not running.`, 'Only a running job can be paused.', 'STATE');
+      this.pausing.add(job);
+      await this.procs.stop(job, row.pid);
+      this.markPaused(job, 'paused by the operator; Resume continues from the last stored position');
+    },
+    resume: (job, options) => this.start(job, options?.skipDdl ? ['--skip-ddl'] : []),
+    stop: async (job) => {
+      const row = this.jobRow(job);
+      if (this.isRunning(row)) await this.procs.stop(job, row.pid);
+      else if (row.state === 'paused') this.store.setJob(row.id, { state: 'stopped' });
+      this.store.log('info', job, null, 'stopped by the operator; Start runs it again from where it stopped');
+      this.pump.poke();
+    },
+    retryTable: async (job, table) => {
+      const row = this.jobRow(job);
+      if (this.isRunning(row)) throw new CutoverError(`The job "${job}" is running.`, 'Pause it first, then retry the table.', 'STATE');
+      retryTable(this.store, row, table);
+      this.start(job);
+    },
+    recopyTable: async (job, table) => {
+      const row = this.jobRow(job);
+      const wasRunning = this.isRunning(row);
+      await recopyTable(this.store, row, table, async () => {
+        if (wasRunning) await this.procs.stop(job, row.pid);
+      });
+      this.start(job);
+    },
+    history: (job, q) => downsample(this.dash.points(this.jobRow(job).id, q?.sinceTs ?? 0), q?.maxPoints ?? 2000),
+    logs: (q) => this.dash.logs(q),
+    errors: (job) => this.dash.errors(job),
+    dismissError: (id) => {
+      this.dash.dismissError(id);
+      this.pump.poke();
+    },
+    startDemo: async () => {
+      // A second demo starts from scratch: the old run and its load stop before the sink copy is dropped.
+      const previous = this.store.job(DEMO_JOB_NAME);
+      if (previous && this.isRunning(previous)) await this.procs.stop(previous.name, previous.pid);
+      await this.demo.stop();
+      const config = await this.demo.prepare((line) => this.store.log('info', null, null, `demo: ${line}`));
+      const { name } = this.openJob(JSON.stringify(config), 'demo');
+      this.store.resetJob(this.jobRow(name).id);
+      this.start(name);
+      this.demo.startLoad();
+      return { name };
+    },
+  };
+
+  private listJobs(): JobSummary[] {
+    const counts = new Map(
+      (
+        this.store.db
+          .prepare('SELECT job_id, COUNT(*) AS n, SUM(rows_copied) AS copied, SUM(MAX(estimated_rows, rows_copied)) AS est FROM job_tables GROUP BY job_id')
+          .all() as { job_id: number; n: number; copied: number; est: number }[]
+      ).map((r) => [r.job_id, r]),
+    );
+    const lastLog = new Map(
+      (this.store.db.prepare('SELECT job, MAX(ts) AS ts FROM logs WHERE job IS NOT NULL GROUP BY job').all() as { job: string; ts: number }[]).map((r) => [r.job, r.ts]),
+    );
+    return this.store.jobs().map((j) => {
+      const c = counts.get(j.id);
+      const state = effectiveState(j);
+      const stream = j.stream_state ? (JSON.parse(j.stream_state) as { lagSeconds: number | null }) : null;
+      return {
+        name: j.name,
+        mode: (JSON.parse(j.config) as { mode?: string }).mode ?? 'snapshot',
+        state,
+        phase: j.phase,
+        error: j.error,
+        rowsCopied: c?.copied ?? 0,
+        estimatedRows: j.state === 'done' ? (c?.copied ?? 0) : (c?.est ?? 0),
+        tables: c?.n ?? 0,
+        lagSeconds: state === 'running' ? (stream?.lagSeconds ?? null) : null,
+        lastActivity: Math.max(j.updated_at, lastLog.get(j.name) ?? 0),
+        controllable: this.isRunning(j),
+      };
+    });
+  }
+
+  private openJob(text: string, fileName?: string): { name: string } {
+    const cfg = parseJobText(text, `job file${fileName ? ` ${fileName}` : ''}`);
+    const existing = this.store.job(cfg.name);
+    if (existing && this.isRunning(existing)) {
+      throw new CutoverError(`The job "${cfg.name}" is running; its job file cannot be replaced now.`, 'Stop it first, or give the new job another "name".', 'STATE');
+    }
+    const row = this.store.upsertJob(cfg.name, cfg);
+    if (!existing) this.store.setJob(row.id, { state: 'idle', phase: 'pending' });
+    this.store.log('info', cfg.name, null, `job file ${existing ? 'replaced' : 'opened'}${fileName ? ` from ${fileName}` : ''}`);
+    this.pump.poke();
+    return { name: cfg.name };
+  }
+
+  private start(job: string, flags: string[] = []): void {
+    const row = this.jobRow(job);
+    if (row.state === 'done') {
+      throw new CutoverError(`The job "${job}" has finished: every table is copied.`, 'Re-copy a table from its row in the table grid, or run `cutover run JOB.json --restart` to copy everything again.', 'STATE');
+    }
+    if (this.isRunning(row)) throw new CutoverError(`The job "${job}" is already running.`, 'Pause or stop it first.', 'STATE');
+    this.pausing.delete(job);
+    this.startedAt.set(job, Date.now());
+    this.procs.start(job, row.config, flags);
+    this.pump.poke();
+  }
+
+  private onJobExit(e: JobExit): void {
+    if (this.closed) return;
+    const row = this.store.job(e.job);
+    if (!row) return;
+    const since = this.startedAt.get(e.job) ?? 0;
+    const logged = this.store.db.prepare("SELECT 1 FROM logs WHERE job = ? AND level = 'error' AND ts >= ? LIMIT 1").get(e.job, since);
+    if (e.code !== 0 && e.code !== 130 && !logged && !this.pausing.has(e.job)) {
+      // It ended before it could record why (a crash, or a job file the CLI refused): show its own words.
+      const text = e.stderr.replace(/^cutover: /gm, '').trim() || `the job's process ended with ${e.signal ?? `exit code ${e.code}`}`;
+      this.store.log('error', e.job, null, text);
+      if (row.state === 'running') this.store.setJob(row.id, { state: 'failed', error: text, pid: null });
+    }
+    this.pump.poke();
+  }
+
+  private markPaused(job: string, message: string): void {
+    this.pausing.delete(job);
+    const row = this.store.job(job);
+    if (!row || (row.state !== 'stopped' && row.state !== 'running')) return;
+    this.store.setJob(row.id, { state: 'paused', error: null, pid: null });
+    this.store.log('info', job, null, message);
+    this.pump.poke();
+  }
+
+  private isRunning(row: JobRow): boolean {
+    return this.procs.running(row.name) || effectiveState(row) === 'running';
+  }
+
+  private jobRow(job: string): JobRow {
+    const row = this.store.job(job);
+    if (!row) throw new CutoverError(`There is no job named "${job}" in the state file ${this.store.path}.`, 'Open its job file first.', 'NOT_FOUND');
+    return row;
+  }
+}
+
+function errorBody(e: unknown): { message: string; fix: string | null; code: string } {
+  if (e instanceof CutoverError) return { message: e.message, fix: e.fix ?? null, code: e.code };
+  const err = e as { sqlMessage?: string; code?: string; message?: string };
+  return { message: err?.sqlMessage ?? err?.message ?? String(e), fix: null, code: err?.code ?? 'INTERNAL' };
+}

@@ -1,0 +1,90 @@
+// Runs each job as its own `cutover run` process: a CPU-heavy copy never stalls the API, a crash of
+// one job never takes the host down, and a job started from the CLI is controlled the same way (by
+// its pid in the state file). Stopping is always graceful first: SIGTERM makes the job commit its
+// batch in flight and store its position, exactly as Ctrl-C does in a terminal.
+import { spawn, type ChildProcess } from 'node:child_process';
+import { chmodSync, mkdirSync, writeFileSync } from 'node:fs';
+import { dirname, join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { alive } from '../pipeline/job-status.js';
+
+const CLI = fileURLToPath(new URL('../../../bin/cutover.js', import.meta.url));
+const STDERR_TAIL = 4000;
+
+export interface JobExit {
+  job: string;
+  code: number | null;
+  signal: NodeJS.Signals | null;
+  /** The end of what the process wrote to stderr (for a crash before it could log). */
+  stderr: string;
+}
+
+export class JobProcesses {
+  private readonly children = new Map<string, ChildProcess>();
+
+  constructor(
+    private readonly statePath: string,
+    private readonly onExit: (exit: JobExit) => void,
+  ) {}
+
+  /** Where the host writes the job files it runs (beside the state file, readable only by the user). */
+  get jobDir(): string {
+    return join(dirname(this.statePath), 'jobs');
+  }
+
+  running(job: string): boolean {
+    return this.children.has(job);
+  }
+
+  names(): string[] {
+    return [...this.children.keys()];
+  }
+
+  start(job: string, config: string, flags: string[] = []): void {
+    if (this.children.has(job)) return;
+    mkdirSync(this.jobDir, { recursive: true, mode: 0o700 });
+    const file = join(this.jobDir, `${encodeURIComponent(job)}.json`);
+    writeFileSync(file, config, { mode: 0o600 });
+    chmodSync(file, 0o600);
+    // In Electron, process.execPath is the app itself: ELECTRON_RUN_AS_NODE makes it plain Node.
+    const env = { ...process.env, ...(process.versions.electron ? { ELECTRON_RUN_AS_NODE: '1' } : {}) };
+    const child = spawn(process.execPath, [CLI, 'run', file, '--state', this.statePath, '--quiet', ...flags], {
+      env,
+      stdio: ['ignore', 'ignore', 'pipe'],
+    });
+    let stderr = '';
+    child.stderr!.setEncoding('utf8').on('data', (d: string) => {
+      stderr = (stderr + d).slice(-STDERR_TAIL);
+    });
+    this.children.set(job, child);
+    child.on('exit', (code, signal) => {
+      this.children.delete(job);
+      this.onExit({ job, code, signal, stderr });
+    });
+  }
+
+  /**
+   * Asks a job's process to stop after its batch in flight (SIGTERM) and waits for it to exit; after
+   * `graceMs` it is killed (the job resumes from its last stored position either way).
+   */
+  async stop(job: string, pid: number | null, graceMs = 30_000): Promise<void> {
+    const child = this.children.get(job);
+    const target = child?.pid ?? pid;
+    if (!target || !alive(target)) return;
+    const exited = child ? new Promise<void>((r) => child.once('exit', () => r())) : waitForExit(target);
+    process.kill(target, 'SIGTERM');
+    const timer = new Promise<'timeout'>((r) => setTimeout(() => r('timeout'), graceMs).unref());
+    if ((await Promise.race([exited, timer])) === 'timeout' && alive(target)) {
+      process.kill(target, 'SIGKILL');
+      await exited;
+    }
+  }
+
+  async stopAll(graceMs?: number): Promise<void> {
+    await Promise.all(this.names().map((j) => this.stop(j, null, graceMs)));
+  }
+}
+
+async function waitForExit(pid: number): Promise<void> {
+  while (alive(pid)) await new Promise((r) => setTimeout(r, 100));
+}

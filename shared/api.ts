@@ -1,0 +1,196 @@
+// The one API between the renderer and the engine host. The renderer calls it over the preload bridge
+// in Electron and over HTTP + WebSocket in web mode (`cutover ui`); both carry exactly these methods and
+// events. Arguments are validated by the host (shared/api-schema.ts) before anything runs.
+import type { JobStatus } from './job-status.js';
+
+export type { JobStatus, TableStatus, StreamStatus, StreamState, PendingDdl } from './job-status.js';
+
+export type LogLevel = 'debug' | 'info' | 'warn' | 'error';
+
+export interface HostInfo {
+  version: string;
+  /** The state file every job's progress, metrics and logs live in (shown in the UI). */
+  statePath: string;
+  /** How the renderer is connected: the desktop app or a browser on `cutover ui`. */
+  shell: 'electron' | 'web';
+  demo: DemoInfo;
+}
+
+export interface DemoInfo {
+  /** Whether "Try the demo" can run here (it needs the MariaDB server binaries and the project's scripts). */
+  available: boolean;
+  /** Why not, when it is not available: what to install. */
+  reason: string | null;
+  /** The demo job's name once started. */
+  job: string | null;
+}
+
+/** One line of the jobs list. */
+export interface JobSummary {
+  name: string;
+  mode: string;
+  /** running, paused, stopped, failed, done, interrupted (its process was killed), idle (never run). */
+  state: string;
+  phase: string;
+  error: string | null;
+  rowsCopied: number;
+  estimatedRows: number;
+  tables: number;
+  lagSeconds: number | null;
+  /** Unix ms of the job's last recorded activity. */
+  lastActivity: number;
+  /** The job's process is running under this host (it can be paused or stopped from here). */
+  controllable: boolean;
+}
+
+/** One point of a job's live charts (unix seconds); null where the job had no such phase then. */
+export interface MetricPoint {
+  ts: number;
+  /** Copy throughput. */
+  rowsPerSecond: number | null;
+  /** Streamed row events (inserts + updates + deletes) per second. */
+  eventsPerSecond: number | null;
+  /** Stream lag in seconds. */
+  lagSeconds: number | null;
+}
+
+export interface LogLine {
+  id: number;
+  /** Unix ms. */
+  ts: number;
+  level: LogLevel;
+  job: string | null;
+  table: string | null;
+  message: string;
+}
+
+/** An error that stays on screen until the operator dismisses it. */
+export interface JobError {
+  /** The log line's id. */
+  id: number;
+  ts: number;
+  job: string | null;
+  table: string | null;
+  /** What is wrong. */
+  message: string;
+  /** What to do about it, when known. */
+  fix: string | null;
+}
+
+export interface LogQuery {
+  job?: string;
+  minLevel?: LogLevel;
+  /** Case-insensitive substring. */
+  search?: string;
+  /** Only lines after this id (for following). */
+  afterId?: number;
+  /** The latest N lines (default 500, at most 5000). */
+  limit?: number;
+}
+
+export interface HistoryQuery {
+  /** Unix seconds; default: the job's first sample. */
+  sinceTs?: number;
+  /** Downsample to at most this many points (default 2000): each bucket keeps its average and peak lag. */
+  maxPoints?: number;
+}
+
+/** Every method: its arguments and its result. */
+export interface ApiMethods {
+  info: { args: []; result: HostInfo };
+  listJobs: { args: []; result: JobSummary[] };
+  jobStatus: { args: [job: string]; result: JobStatus };
+  /** The job file as JSON text (passwords included only as the file had them). */
+  jobConfig: { args: [job: string]; result: string };
+  /** Adds (or replaces, when not running) a job from a job file's text; returns its name. */
+  openJob: { args: [file: { text: string; fileName?: string }]; result: { name: string } };
+  start: { args: [job: string]; result: void };
+  /** Stops reading after the batch in flight is committed; Resume continues from there. */
+  pause: { args: [job: string]; result: void };
+  resume: { args: [job: string, options?: { skipDdl?: boolean }]; result: void };
+  /** Ends the job's run; Start runs it again from where it stopped. */
+  stop: { args: [job: string]; result: void };
+  /** A table whose copy failed: copy its unfinished chunks again (the job runs again). */
+  retryTable: { args: [job: string, table: string]; result: void };
+  /** Empty a table on the sink and copy it again from the start (before the job streams). */
+  recopyTable: { args: [job: string, table: string]; result: void };
+  history: { args: [job: string, query?: HistoryQuery]; result: MetricPoint[] };
+  logs: { args: [query: LogQuery]; result: LogLine[] };
+  errors: { args: [job?: string]; result: JobError[] };
+  dismissError: { args: [id: number]; result: void };
+  /** Starts the demo: throwaway MariaDB servers, a sample shop schema with a write load, a snapshot+stream job. */
+  startDemo: { args: []; result: { name: string } };
+}
+
+export type ApiMethod = keyof ApiMethods;
+export type ApiArgs<M extends ApiMethod> = ApiMethods[M]['args'];
+export type ApiResult<M extends ApiMethod> = ApiMethods[M]['result'];
+
+/** Pushed by the host about once a second (only what changed). */
+export type ApiEvent =
+  | { type: 'jobs'; jobs: JobSummary[] }
+  /** The watched job's status. */
+  | { type: 'status'; job: string; status: JobStatus }
+  /** New chart points of the watched job. */
+  | { type: 'metrics'; job: string; points: MetricPoint[] }
+  /** New log lines (all jobs). */
+  | { type: 'logs'; lines: LogLine[] }
+  /** The errors not yet dismissed (all jobs), whenever that list changes. */
+  | { type: 'errors'; errors: JobError[] };
+
+/** An error crossing the API: what is wrong and what to do. */
+export interface ApiErrorBody {
+  message: string;
+  fix: string | null;
+  code: string;
+}
+
+export type ApiResponse<M extends ApiMethod> = { ok: true; result: ApiResult<M> } | { ok: false; error: ApiErrorBody };
+
+/** What the renderer's components use (renderer/src/api/ builds it over the bridge or HTTP + WebSocket). */
+export interface CutoverApi {
+  call<M extends ApiMethod>(method: M, ...args: ApiArgs<M>): Promise<ApiResult<M>>;
+  /**
+   * Receives events until the returned function is called. `job` names a job whose status and chart
+   * points this listener needs pushed (the client watches the union over its live subscriptions);
+   * null: only the jobs list, logs and errors. Every listener gets every event: filter on `event.job`.
+   */
+  subscribe(job: string | null, listener: (event: ApiEvent) => void): () => void;
+}
+
+/**
+ * What Electron's preload exposes as `window.cutover` (contextBridge, one object). Errors come back as
+ * values (class instances do not cross the bridge); renderer/src/api/ turns them into ApiError.
+ */
+export interface CutoverBridge {
+  call(method: ApiMethod, args: unknown[]): Promise<ApiResponse<ApiMethod>>;
+  /** Which jobs' status and chart points to push. */
+  watch(jobs: string[]): void;
+  onEvent(listener: (event: ApiEvent) => void): () => void;
+}
+
+/** Thrown by CutoverApi.call when the host answers with an error. */
+export class ApiError extends Error {
+  constructor(
+    message: string,
+    readonly fix: string | null,
+    readonly code: string,
+  ) {
+    super(message);
+    this.name = 'ApiError';
+  }
+}
+
+/** The messages of the Electron bridge and the web-mode WebSocket (client → host). */
+export type ClientMessage = { type: 'watch'; jobs: string[] };
+
+/**
+ * Web mode over HTTP: `POST /api/call/<method>` with the body `{"args": [...]}` answers an ApiResponse
+ * as JSON; `GET /api/events` upgrades to a WebSocket that carries ClientMessage up and ApiEvent down.
+ * Every request, static files included, needs the per-launch token: opening `/?token=…` sets it as an
+ * HttpOnly SameSite=Strict cookie and redirects to `/`.
+ */
+export const WEB = { callPrefix: '/api/call/', events: '/api/events' } as const;
+
+/** Names of the Electron IPC channels (main ↔ renderer ↔ engine utility process). */
+export const IPC = { call: 'cutover:call', event: 'cutover:event', watch: 'cutover:watch' } as const;
