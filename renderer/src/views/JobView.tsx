@@ -1,0 +1,181 @@
+// One job: title, state, phase timeline, controls, summary, positions, paused DDL, charts, tables, log.
+import { useEffect, useState } from 'react';
+import type { ApiError, CutoverApi, JobStatus } from '../../../shared/api';
+import { ConfirmDialog } from '../components/ConfirmDialog';
+import { ErrorBanner } from '../components/ErrorBanner';
+import { StateBadge } from '../components/StateBadge';
+import { Time } from '../components/Time';
+import { useAction } from '../components/useAction';
+import { toApiError } from '../api/errors';
+import { MetricsCharts } from '../widgets/live-chart/MetricsCharts';
+import { LogViewer } from '../widgets/log-viewer/LogViewer';
+import { TableGrid } from '../widgets/table-grid/TableGrid';
+import { JobControls, type Control } from './JobControls';
+import { phaseLabel } from './JobsList';
+import { PendingDdlPanel } from './PendingDdlPanel';
+import { PhaseTimeline } from './PhaseTimeline';
+import { PositionPanel } from './PositionPanel';
+import { SummaryTiles } from './SummaryTiles';
+
+export interface JobViewProps {
+  api: CutoverApi;
+  job: string;
+  /** From the jobs list: whether this host runs the job's process (default true when unknown). */
+  controllable?: boolean;
+  /** Changes when the data should be loaded again (e.g. after a reconnect). */
+  refreshKey?: number;
+}
+
+/** Follows one job's status: the initial jobStatus() call, then 'status' events. */
+export function useJobStatus(api: CutoverApi, job: string, refreshKey = 0): { status: JobStatus | null; error: ApiError | null } {
+  const [status, setStatus] = useState<JobStatus | null>(null);
+  const [error, setError] = useState<ApiError | null>(null);
+  useEffect(() => {
+    let live = true;
+    let pushed = false;
+    setError(null);
+    const off = api.subscribe(job, (event) => {
+      if (event.type === 'status' && event.job === job) {
+        pushed = true;
+        setStatus(event.status);
+        setError(null);
+      }
+    });
+    api.call('jobStatus', job).then(
+      (s) => {
+        // An event pushed meanwhile is at least as recent as this answer.
+        if (live && !pushed) setStatus(s);
+      },
+      (e: unknown) => {
+        if (live) setError(toApiError(e));
+      },
+    );
+    return () => {
+      live = false;
+      off();
+    };
+  }, [api, job, refreshKey]);
+  // A different job: forget the previous one's status at once.
+  const [shownJob, setShownJob] = useState(job);
+  if (shownJob !== job) {
+    setShownJob(job);
+    setStatus(null);
+    setError(null);
+  }
+  return { status: status && status.name === job ? status : null, error };
+}
+
+export function JobView({ api, job, controllable = true, refreshKey = 0 }: JobViewProps) {
+  const { status, error: loadError } = useJobStatus(api, job, refreshKey);
+  const action = useAction();
+  const [recopy, setRecopy] = useState<string | null>(null);
+
+  const onAction = (c: Control) => {
+    void action.run(c, () => (c === 'resume' ? api.call('resume', job) : api.call(c, job)));
+  };
+
+  if (!status) {
+    return (
+      <section className="job-view" aria-labelledby="job-title">
+        <h1 id="job-title" className="job-title">
+          {job}
+        </h1>
+        {loadError ? <ErrorBanner error={loadError} title="Cannot load this job" /> : <p className="muted" role="status">Loading…</p>}
+      </section>
+    );
+  }
+
+  const canRecopy = status.stream === null && status.phase !== 'streaming';
+  return (
+    <section className="job-view" aria-labelledby="job-title" data-testid="job-view">
+      <div className="job-header">
+        <div className="job-heading">
+          <h1 id="job-title" className="job-title">
+            {status.name}
+          </h1>
+          <StateBadge state={status.state} testId="job-state" />
+          <span className="job-mode" title="Job mode">
+            <span className="muted">mode</span> <code>{status.mode}</code>
+          </span>
+          <span className="job-phase">
+            <span className="muted">phase</span> <span data-testid="job-phase">{phaseLabel(status.phase)}</span>
+          </span>
+          <span className="job-times small muted">
+            started <Time ms={status.startedAt} /> · updated <Time ms={status.updatedAt} relative />
+          </span>
+        </div>
+        <JobControls state={status.state} busy={action.busy} controllable={controllable} onAction={onAction} />
+      </div>
+
+      <ErrorBanner error={action.error} onDismiss={action.clearError} />
+      {status.error && (
+        <div className="banner banner-error" role="status" data-testid="job-error">
+          <div className="banner-body">
+            <p className="banner-message">{status.error}</p>
+          </div>
+        </div>
+      )}
+
+      <PhaseTimeline mode={status.mode} phase={status.phase} state={status.state} />
+
+      {status.stream?.pendingDdl && (
+        <PendingDdlPanel
+          ddl={status.stream.pendingDdl}
+          busy={action.busy === 'skip-ddl'}
+          onSkip={() => void action.run('skip-ddl', () => api.call('resume', job, { skipDdl: true }))}
+        />
+      )}
+
+      <SummaryTiles status={status} />
+
+      <div className="job-columns">
+        <PositionPanel status={status} />
+        <div className="panel charts-panel">
+          <MetricsCharts api={api} job={job} />
+        </div>
+      </div>
+
+      <section className="panel" aria-labelledby="tables-title">
+        <h2 id="tables-title" className="panel-title">
+          Tables <span className="muted num">({status.tables.length})</span>
+        </h2>
+        <TableGrid
+          tables={status.tables}
+          canRecopy={canRecopy}
+          onRetry={(table) => void action.run(`retry:${table}`, () => api.call('retryTable', job, table))}
+          onRecopy={(table) => setRecopy(table)}
+        />
+      </section>
+
+      <section className="panel" aria-labelledby="log-title">
+        <h2 id="log-title" className="panel-title">
+          Log
+        </h2>
+        <LogViewer api={api} job={job} />
+      </section>
+
+      {recopy && (
+        <ConfirmDialog
+          title={`Copy ${recopy} again?`}
+          confirmLabel="Empty and copy again"
+          danger
+          onCancel={() => setRecopy(null)}
+          onConfirm={() => {
+            const table = recopy;
+            setRecopy(null);
+            void action.run(`recopy:${table}`, () => api.call('recopyTable', job, table));
+          }}
+        >
+          <p>
+            The table <code>{recopy}</code> is emptied on the sink and copied again from the start.
+          </p>
+        </ConfirmDialog>
+      )}
+      {action.busy && action.busy.includes(':') && (
+        <p className="small muted" role="status">
+          Working…
+        </p>
+      )}
+    </section>
+  );
+}
