@@ -1,8 +1,10 @@
 #!/usr/bin/env node
-// `npm test`: build, start throwaway MariaDB source and sink, run unit and integration tests on them,
-// stop the servers. An integration test that cannot reach its server fails; nothing is skipped.
+// `npm test`: type-check and build everything (engine, renderer, Electron shell), run the renderer's
+// component tests (Vitest, jsdom), start throwaway MariaDB source and sink, run the unit, integration
+// and end-to-end tests (Debian's Chromium driven by playwright-core) on them, stop the servers. A test
+// that cannot reach its server or browser fails; nothing is skipped.
 import { spawnSync } from 'node:child_process';
-import { readdirSync, statSync } from 'node:fs';
+import { existsSync, readdirSync, statSync } from 'node:fs';
 import { join } from 'node:path';
 import { instances, requireMariadb, startInstance, stopInstance, urlOf } from './test-services.mjs';
 
@@ -30,9 +32,27 @@ function findTests(dir) {
   return out;
 }
 
-if (run('npx', ['tsc', '-p', 'tsconfig.json']) !== 0) process.exit(1);
-let files = [...findTests(join(root, 'dist/test/unit')), ...findTests(join(root, 'dist/test/integration'))];
+const steps = [
+  ['engine and tests', ['tsc', '-p', 'tsconfig.json']],
+  ['renderer types', ['tsc', '-p', 'tsconfig.renderer.json']],
+  ['Electron shell types', ['tsc', '-p', 'tsconfig.electron.json', '--noEmit']],
+  ['renderer build', ['vite', 'build', '--logLevel', 'warn']],
+];
+for (const [what, args] of steps) {
+  console.log(`# ${what}: ${args.join(' ')}`);
+  if (run('npx', args) !== 0) process.exit(1);
+}
+let files = [...findTests(join(root, 'dist/test/unit')), ...findTests(join(root, 'dist/test/integration')), ...findTests(join(root, 'dist/test/e2e'))];
 if (only.length) files = files.filter((f) => only.some((o) => f.includes(o)));
+if (!only.length || only.some((o) => 'renderer'.includes(o) || o.startsWith('renderer'))) {
+  console.log('# renderer component tests: vitest run');
+  if (run('npx', ['vitest', 'run', '--reporter=dot']) !== 0) process.exit(1);
+}
+const chromium = process.env.CUTOVER_CHROMIUM ?? '/usr/bin/chromium';
+if (files.some((f) => f.includes('/e2e/')) && !existsSync(chromium)) {
+  console.error(`The end-to-end tests need Debian's Chromium at ${chromium}: sudo apt-get install -y chromium (or set CUTOVER_CHROMIUM).`);
+  process.exit(1);
+}
 
 try {
   requireMariadb();
