@@ -8,6 +8,7 @@ import type { Connection } from '../source/mysql/connection.js';
 import { connect, parseMysqlUrl } from '../source/mysql/connection.js';
 import { quoteId } from '../sql/identifiers.js';
 import { ACTIONS, FIRST_NAMES, LAST_NAMES, SHOP_DB } from './shop-data.js';
+import { prng } from './prng.js';
 
 export interface WriteLoadOptions {
   url: string;
@@ -31,17 +32,6 @@ export interface WriteLoadStats {
   byKind: Record<string, number>;
 }
 
-/** A small seeded PRNG (mulberry32): the load's choices are reproducible for a given seed. */
-export function prng(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
 
 const RETRYABLE = new Set([1213 /* deadlock */, 1205 /* lock wait timeout */]);
 const CONNECTION_CODES = new Set(['ECONNREFUSED', 'ECONNRESET', 'EPIPE', 'ETIMEDOUT', 'PROTOCOL_CONNECTION_LOST', 'ER_SERVER_SHUTDOWN', 'ER_CONNECTION_KILLED']);

@@ -7,17 +7,8 @@ import type { SchemaSizes } from './source-schema.js';
 import { WriterOperations, type Op } from './source-writer-ops.js';
 import { sleep } from './stream.js';
 
-/** A small deterministic PRNG (mulberry32), so a failing run can be repeated with its seed. */
-export function prng(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
+export { prng } from '../../engine/demo/prng.js';
+import { prng } from '../../engine/demo/prng.js';
 
 /** The writer's seed: CUTOVER_TEST_SEED when set (to repeat a failing run), else a random one. */
 export function testSeed(): number {
