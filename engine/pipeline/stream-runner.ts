@@ -152,7 +152,10 @@ export class StreamRunner {
     const source = (this.source = await connect(parseMysqlUrl(cfg.source.url)));
     this.metrics.source = source;
     let from: FilePosition | { gtid: string } = cp?.position ?? this.o.start;
-    if (!cp && 'file' in from) await applier.setCheckpoint(from, null);
+    if (!cp && 'file' in from) {
+      await applier.setCheckpoint(from, null);
+      this.metrics.applied = { file: from.file, pos: from.pos, gtid: null }; // the sink has everything before it
+    }
     const gtid = 'file' in from ? null : parseGtid(from.gtid);
     if ('gtid' in from && !gtid) throw new CutoverError(`"${from.gtid}" is not a MariaDB GTID position or a MySQL GTID set`, 'Correct "stream.start.gtid" in the job file.', 'CONFIG');
     await checkPositionAvailable(source, 'file' in from ? from : gtid!);
