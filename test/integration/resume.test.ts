@@ -185,22 +185,28 @@ async function assertStateComplete(stateFile: string, srcDb: string): Promise<vo
 }
 
 /**
- * Starts a run and SIGKILLs it `killAfterMs` after the state file first shows the copying phase (so the
- * preflight's duration does not move the kill point); `killed` says whether it was still running.
+ * Starts a run and SIGKILLs it once the state file shows `killAtChunks` chunks done in the copying
+ * phase (progress, not time, so a busy machine does not move the kill point past the end of the copy);
+ * `killed` says whether it was still running.
  */
-async function runAndKill(args: string[], stateFile: string, killAfterMs: number): Promise<{ r: CliResult; killed: boolean }> {
+async function runAndKill(args: string[], stateFile: string, killAtChunks: number): Promise<{ r: CliResult; killed: boolean }> {
   const { child, done } = startCli(args);
   const guard = setTimeout(() => child.kill('SIGKILL'), RUN_TIMEOUT_MS);
   let exited = false;
   void done.then(() => (exited = true));
-  let timer: NodeJS.Timeout | undefined;
   try {
-    while (!exited && !copyingIn(peek(stateFile), child.pid)) await sleep(10);
-    if (!exited) timer = setTimeout(() => child.kill('SIGKILL'), killAfterMs);
+    for (;;) {
+      if (exited) break;
+      const p = peek(stateFile);
+      if (copyingIn(p, child.pid) && p!.chunksDone >= killAtChunks) {
+        child.kill('SIGKILL');
+        break;
+      }
+      await sleep(5);
+    }
     const r = await done;
     return { r, killed: r.signal === 'SIGKILL' };
   } finally {
-    clearTimeout(timer);
     clearTimeout(guard);
   }
 }
@@ -232,30 +238,17 @@ describe('resume: crash, stop and re-run', { timeout: 10 * 60_000 }, () => {
   };
 
   it('SIGKILL at random moments, then resume: every table exact, no duplicates, done chunks never re-copied', async (t) => {
-    // 1. One uninterrupted copy into a throwaway sink: when copying starts and how long it lasts.
+    // 1. One uninterrupted copy into a throwaway sink: how many chunks the copy has.
     const measureState = join(dir, 'measure.db');
     const measureSink = sinkDb('measure');
     const mJob = writeJob(dir, makeJob('measure', srcDb, measureSink), 'measure.json');
-    const started = Date.now();
-    const { child, done } = startCli(['run', mJob, '--state', measureState]);
-    const guard = setTimeout(() => child.kill('SIGKILL'), RUN_TIMEOUT_MS);
-    let copyStart = -1;
-    let finished = false;
-    void done.then(() => (finished = true));
-    while (!finished) {
-      if (copyStart < 0 && copyingIn(peek(measureState), child.pid)) copyStart = Date.now() - started;
-      await sleep(20);
-    }
-    clearTimeout(guard);
-    const m = await done;
-    const total = Date.now() - started;
+    const m = await runToEnd(['run', mJob, '--state', measureState]);
     assert.equal(m.code, 0, describeRun(m));
-    assert.ok(copyStart >= 0, 'the copying phase was never observed');
-    const window = Math.max(500, total - copyStart);
+    const totalChunks = chunks(measureState).length;
     await exec(sinkUrl(), `DROP DATABASE IF EXISTS ${q(measureSink)}`);
-    t.diagnostic(`uninterrupted run: ${total} ms, copying from ${copyStart} ms (copy window ${window} ms)`);
+    t.diagnostic(`uninterrupted run: ${totalChunks} chunks`);
 
-    // 2. Kill at 10/25/45/65/85 % of the copy window (± jitter), resume (killing again in two iterations), compare.
+    // 2. Kill at 10/25/45/65/85 % of the chunks (± jitter), resume (killing again in two iterations), compare.
     const fractions = [0.1, 0.25, 0.45, 0.65, 0.85];
     let reallyKilled = 0;
     let probed = false;
@@ -265,8 +258,7 @@ describe('resume: crash, stop and re-run', { timeout: 10 * 60_000 }, () => {
       const job = writeJob(dir, makeJob(`crash-${i}`, srcDb, sdb), `crash-${i}.json`);
       const args = ['run', job, '--state', stateFile];
       const jitterPct = Math.round((Math.random() * 2 - 1) * 5);
-      const jitter = (jitterPct / 100) * window;
-      const killAt = Math.max(20, Math.round(f * window + jitter));
+      const killAt = Math.max(1, Math.round((f + jitterPct / 100) * totalChunks));
       const first = await runAndKill(args, stateFile, killAt);
       const notes: string[] = [];
       if (first.killed) {
@@ -282,7 +274,7 @@ describe('resume: crash, stop and re-run', { timeout: 10 * 60_000 }, () => {
           assert.equal(s!.state, 'interrupted', 'a job whose process was killed shows as interrupted');
         }
         notes.push(
-          `killed ${killAt} ms into the copy (${Math.round(f * 100)}%${jitterPct >= 0 ? '+' : ''}${jitterPct}%), ` +
+          `killed at ${killAt} chunks done (${Math.round(f * 100)}%${jitterPct >= 0 ? '+' : ''}${jitterPct}%), ` +
             `phase ${s?.phase ?? '-'}, chunks ${done}/${tot} (${perTable}), ${keylessNote}${midCopy ? '' : ' (not mid-copy)'}`,
         );
 
@@ -297,14 +289,15 @@ describe('resume: crash, stop and re-run', { timeout: 10 * 60_000 }, () => {
         }
       } else {
         assert.equal(first.r.code, 0, describeRun(first.r));
-        notes.push(`finished before the kill ${killAt} ms into the copy`);
+        notes.push(`finished before the kill at ${killAt} chunks`);
       }
 
       // Iterations 2 and 4 are killed once more while resuming.
       if (first.killed && (i === 1 || i === 3)) {
-        const again = Math.max(20, Math.round(0.4 * (1 - f) * window));
+        const doneBefore = peek(stateFile)?.chunksDone ?? 0;
+        const again = doneBefore + Math.max(1, Math.round(0.4 * (totalChunks - doneBefore)));
         const second = await runAndKill(args, stateFile, again);
-        notes.push(second.killed ? `resume killed again ${again} ms into its copy` : `resume finished before the kill at ${again} ms`);
+        notes.push(second.killed ? `resume killed again at ${again} chunks done` : `resume finished before the kill at ${again} chunks`);
         if (!second.killed) assert.equal(second.r.code, 0, describeRun(second.r));
       }
 
