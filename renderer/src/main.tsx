@@ -5,6 +5,7 @@ import { createApi } from './api';
 import { App } from './App';
 import { applyTheme, initialTheme } from './components/ThemeToggle';
 import './styles/app.css';
+import './styles/controls.css';
 
 applyTheme(initialTheme());
 const api = createApi();

@@ -197,7 +197,7 @@ export function MetricsCharts({ api, job }: MetricsChartsProps) {
 
   return (
     <section className="mc" aria-label="Live charts">
-      <div className="mc-toolbar">
+      <div className="toolbar mc-toolbar">
         <div className="mc-ranges" role="group" aria-label="Time range">
           {TIME_RANGES.map((r) => (
             <button
@@ -393,7 +393,7 @@ function Chart({ def, ring, view, rangeName, theme }: ChartProps) {
         <div className="mc-host" ref={hostRef} />
         {!hasValues && <p className="mc-empty">{def.empty}</p>}
       </div>
-      <p className="mc-sr">{summary}</p>
+      <p className="mc-sr visually-hidden">{summary}</p>
     </div>
   );
 }

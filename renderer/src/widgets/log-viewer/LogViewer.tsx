@@ -1,6 +1,7 @@
 // A job's (or every job's) log: level filter, debounced search, live lines with follow, export as .log.
 import { memo, useCallback, useEffect, useId, useLayoutEffect, useMemo, useRef, useState } from 'react';
 import type { CutoverApi, LogLevel, LogLine } from '../../../../shared/api.js';
+import { SearchField, ToolbarField } from '../../components/ToolbarField.js';
 import { formatTime, formatUtc } from '../../format.js';
 import { LOG_LEVELS, MAX_LINES, formatLogFile, logFileName, matchesLine, mergeLines, type LogFilter } from './log-model.js';
 import './LogViewer.css';
@@ -105,9 +106,8 @@ export function LogViewer({ api, job }: LogViewerProps) {
 
   return (
     <section className="lv" data-testid="log-viewer" aria-label={job ? `Log of ${job}` : 'Log'}>
-      <div className="lv-toolbar">
-        <label className="lv-field">
-          <span>Level</span>
+      <div className="toolbar lv-toolbar">
+        <ToolbarField label="Level">
           <select value={level} onChange={(e) => setLevel(e.target.value as LogLevel)} aria-controls={`${ids}-log`}>
             {LOG_LEVELS.map((l) => (
               <option key={l} value={l}>
@@ -115,25 +115,16 @@ export function LogViewer({ api, job }: LogViewerProps) {
               </option>
             ))}
           </select>
-        </label>
-        <label className="lv-field">
-          <span>Search</span>
-          <input
-            type="search"
-            value={searchInput}
-            placeholder="Text in messages"
-            onChange={(e) => setSearchInput(e.target.value)}
-            aria-controls={`${ids}-log`}
-          />
-        </label>
-        <span className="lv-count" aria-live="polite">
+        </ToolbarField>
+        <SearchField label="Search" value={searchInput} placeholder="Text in messages" onChange={setSearchInput} controls={`${ids}-log`} />
+        <span className="toolbar-status" aria-live="polite">
           {loading ? 'Loading…' : `${shown.length.toLocaleString('en-US')} ${shown.length === 1 ? 'line' : 'lines'}`}
         </span>
         <div className="lv-buttons">
-          <button type="button" aria-pressed={follow} onClick={() => setFollow((f) => !f)} title="Keep the newest line in view">
+          <button type="button" className="tool-btn" aria-pressed={follow} onClick={() => setFollow((f) => !f)} title="Keep the newest line in view">
             {follow ? 'Following' : 'Follow'}
           </button>
-          <button type="button" onClick={exportLines} disabled={shown.length === 0} title="Download the lines shown as a .log file">
+          <button type="button" className="tool-btn" onClick={exportLines} disabled={shown.length === 0} title="Download the lines shown as a .log file">
             Export
           </button>
         </div>
@@ -145,7 +136,7 @@ export function LogViewer({ api, job }: LogViewerProps) {
       )}
       <div
         id={`${ids}-log`}
-        className="lv-list"
+        className="lv-list scroll-panel"
         ref={listRef}
         onScroll={onScroll}
         role="log"
@@ -154,7 +145,7 @@ export function LogViewer({ api, job }: LogViewerProps) {
         tabIndex={0}
       >
         {shown.length === 0 && !loading ? (
-          <p className="lv-empty">{search ? 'No log line matches the search.' : `No log lines at ${level} level or above yet.`}</p>
+          <p className="widget-empty">{search ? 'No log line matches the search.' : `No log lines at ${level} level or above yet.`}</p>
         ) : (
           <ol className="lv-lines">
             {shown.map((l) => (
@@ -173,7 +164,7 @@ const Line = memo(function Line({ line, showJob }: { line: LogLine; showJob: boo
       <time className="lv-time" dateTime={new Date(line.ts).toISOString()} title={formatUtc(line.ts)}>
         {formatTime(line.ts)}
       </time>
-      <span className={`lv-badge lv-badge-${line.level}`}>{line.level.toUpperCase()}</span>
+      <span className={`lv-badge tone-badge lv-badge-${line.level}`}>{line.level.toUpperCase()}</span>
       <span className="lv-body">
         {showJob && line.job && <span className="lv-job">{line.job} </span>}
         {line.table && <span className="lv-table">[{line.table}] </span>}

@@ -2,6 +2,7 @@
 // chunks, streamed changes and errors, sortable and filterable, virtualized for thousands of tables.
 import { memo, useCallback, useEffect, useId, useMemo, useRef, useState } from 'react';
 import type { TableStatus } from '../../../../shared/job-status.js';
+import { SearchField, ToolbarField } from '../../components/ToolbarField.js';
 import { formatDuration, formatNumber, formatPercent } from '../../format.js';
 import {
   countStates,
@@ -101,19 +102,9 @@ export function TableGrid({ tables, onRetry, onRecopy, canRecopy }: TableGridPro
 
   return (
     <div className="tg" data-testid="table-grid">
-      <div className="tg-toolbar">
-        <label className="tg-field">
-          <span>Filter</span>
-          <input
-            type="search"
-            value={text}
-            placeholder="Table name"
-            onChange={(e) => setText(e.target.value)}
-            aria-controls={`${ids}-table`}
-          />
-        </label>
-        <label className="tg-field">
-          <span>State</span>
+      <div className="toolbar tg-toolbar">
+        <SearchField label="Filter" value={text} placeholder="Table name" onChange={setText} controls={`${ids}-table`} />
+        <ToolbarField label="State">
           <select value={stateFilter} onChange={(e) => setStateFilter(e.target.value)} aria-controls={`${ids}-table`}>
             <option value="all">All ({formatNumber(counts.total)})</option>
             {options.map((s) => (
@@ -122,8 +113,8 @@ export function TableGrid({ tables, onRetry, onRecopy, canRecopy }: TableGridPro
               </option>
             ))}
           </select>
-        </label>
-        <p className="tg-summary" data-testid="table-grid-summary" aria-live="polite">
+        </ToolbarField>
+        <p className="tg-summary toolbar-status" data-testid="table-grid-summary" aria-live="polite">
           {formatNumber(counts.total)} {counts.total === 1 ? 'table' : 'tables'} · {formatNumber(done)} done ·{' '}
           {formatNumber(failed)} failed
           {filteredOut && <> · showing {formatNumber(rows.length)}</>}
@@ -131,7 +122,7 @@ export function TableGrid({ tables, onRetry, onRecopy, canRecopy }: TableGridPro
       </div>
 
       <div
-        className="tg-scroll"
+        className="tg-scroll scroll-panel"
         ref={scrollRef}
         onScroll={onScroll}
         role="region"
@@ -196,7 +187,7 @@ export function TableGrid({ tables, onRetry, onRecopy, canRecopy }: TableGridPro
           </tbody>
         </table>
         {rows.length === 0 && (
-          <p className="tg-empty">{tables.length === 0 ? 'No tables yet.' : 'No table matches the filter.'}</p>
+          <p className="widget-empty">{tables.length === 0 ? 'No tables yet.' : 'No table matches the filter.'}</p>
         )}
       </div>
 
@@ -204,7 +195,7 @@ export function TableGrid({ tables, onRetry, onRecopy, canRecopy }: TableGridPro
         <div className="tg-detail" role="region" aria-label={`Error of ${detailTable.source}`}>
           <div className="tg-detail-head">
             <strong>{detailTable.source}</strong>
-            <button type="button" onClick={() => setDetail(null)}>
+            <button type="button" className="tool-btn tool-btn-small" onClick={() => setDetail(null)}>
               Close
             </button>
           </div>
@@ -236,7 +227,7 @@ const Row = memo(function Row({ t, index, canRecopy, onRetry, onRecopy, onShowEr
         {t.sink !== t.source && <span className="tg-sink"> → {t.sink}</span>}
       </td>
       <td>
-        <span className={`tg-badge tg-badge-${stateClass(t.state)}`}>{t.state}</span>
+        <span className={`tg-badge tone-badge tg-badge-${stateClass(t.state)}`}>{t.state}</span>
       </td>
       <td className="tg-num">
         <div className="tg-progress">
@@ -275,12 +266,13 @@ const Row = memo(function Row({ t, index, canRecopy, onRetry, onRecopy, onShowEr
       <td>
         <div className="tg-actions">
         {t.state === 'failed' && (
-          <button type="button" aria-label={`Retry ${t.source}`} onClick={() => onRetry(t.source)}>
+          <button type="button" className="tool-btn tool-btn-small" aria-label={`Retry ${t.source}`} onClick={() => onRetry(t.source)}>
             Retry
           </button>
         )}
         <button
           type="button"
+          className="tool-btn tool-btn-small"
           aria-label={`Re-copy ${t.source}`}
           aria-disabled={!canRecopy || undefined}
           title={canRecopy ? 'Empty this table on the sink and copy it again from the start' : RECOPY_UNAVAILABLE}
