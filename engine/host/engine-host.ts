@@ -132,9 +132,8 @@ export class EngineHost {
     },
     retryTable: async (job, table) => {
       const row = this.jobRow(job);
-      if (this.isRunning(row)) throw new CutoverError(`The job "${job}" is running.`, 'Pause it first, then retry the table.', 'STATE');
-      retryTable(this.store, row, table);
-      this.start(job);
+      retryTable(this.store, row, table, () => this.isRunning(row));
+      await this.start(job);
     },
     recopyTable: async (job, table) => {
       const row = this.jobRow(job);
@@ -142,7 +141,7 @@ export class EngineHost {
       await recopyTable(this.store, row, table, async () => {
         if (wasRunning) await this.procs.stop(job, row.pid);
       });
-      this.start(job);
+      await this.start(job);
     },
     history: (job, q) => downsample(this.dash.points(this.jobRow(job).id, q?.sinceTs ?? 0), q?.maxPoints ?? 2000),
     logs: (q) => this.dash.logs(q),
@@ -159,7 +158,7 @@ export class EngineHost {
       const config = await this.demo.prepare((line) => this.store.log('info', null, null, `demo: ${line}`));
       const { name } = this.openJob(JSON.stringify(config), 'demo');
       this.store.resetJob(this.jobRow(name).id);
-      this.start(name);
+      await this.start(name);
       this.demo.startLoad();
       return { name };
     },
@@ -209,8 +208,13 @@ export class EngineHost {
     return { name: cfg.name };
   }
 
-  private start(job: string, flags: string[] = []): void {
-    const row = this.jobRow(job);
+  private async start(job: string, flags: string[] = []): Promise<void> {
+    let row = this.jobRow(job);
+    // A run that has just finished (or failed) may still be closing its connections: let it exit.
+    if (this.procs.running(job) && !this.isRunning(row)) {
+      await this.procs.waitExit(job);
+      row = this.jobRow(job);
+    }
     if (row.state === 'done') {
       throw new CutoverError(`The job "${job}" has finished: every table is copied.`, 'Re-copy a table from its row in the table grid, or run `cutover run JOB.json --restart` to copy everything again.', 'STATE');
     }
@@ -245,8 +249,14 @@ export class EngineHost {
     this.pump.poke();
   }
 
+  /**
+   * Running: its process has claimed the job (state running, pid alive), or this host has just started
+   * it and it has not claimed it yet. A process that recorded an end state and is exiting is not.
+   */
   private isRunning(row: JobRow): boolean {
-    return this.procs.running(row.name) || effectiveState(row) === 'running';
+    if (effectiveState(row) === 'running') return true;
+    const started = this.startedAt.get(row.name);
+    return this.procs.running(row.name) && started !== undefined && row.updated_at < started;
   }
 
   private jobRow(job: string): JobRow {

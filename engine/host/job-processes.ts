@@ -80,6 +80,14 @@ export class JobProcesses {
     }
   }
 
+  /** Waits until the job's process (if any) has exited, at most `ms`; returns whether it has. */
+  async waitExit(job: string, ms = 30_000): Promise<boolean> {
+    const child = this.children.get(job);
+    if (!child) return true;
+    const timer = new Promise<boolean>((r) => setTimeout(() => r(false), ms).unref());
+    return Promise.race([new Promise<boolean>((r) => child.once('exit', () => r(true))), timer]);
+  }
+
   async stopAll(graceMs?: number): Promise<void> {
     await Promise.all(this.names().map((j) => this.stop(j, null, graceMs)));
   }

@@ -13,10 +13,15 @@ function findTable(store: StateStore, job: JobRow, table: string): TableRow {
   return t;
 }
 
-/** A failed table goes back to pending: its finished chunks stay copied, the rest are copied again. */
-export function retryTable(store: StateStore, job: JobRow, table: string): void {
+/**
+ * A failed table goes back to pending: its finished chunks stay copied, the rest are copied again.
+ * `jobRunning` is asked only once the table is known to have failed (a finished job's process may
+ * still be exiting).
+ */
+export function retryTable(store: StateStore, job: JobRow, table: string, jobRunning: () => boolean): void {
   const t = findTable(store, job, table);
   if (t.state !== 'failed') throw new CutoverError(`${table} has not failed (it is ${t.state}).`, 'Only a failed table can be retried.', 'STATE');
+  if (jobRunning()) throw new CutoverError(`The job "${job.name}" is running.`, 'Pause it first, then retry the table.', 'STATE');
   store.setTable(t.id, { state: 'pending', error: null });
   store.log('info', job.name, table, 'retry requested: its unfinished chunks are copied again');
 }
@@ -37,16 +42,27 @@ export async function recopyTable(store: StateStore, job: JobRow, table: string,
   }
   const cfg = JSON.parse(job.config) as JobConfig;
   await stopJob();
-  const sink = await connect(parseMysqlUrl(cfg.sink.url));
-  try {
-    await sink.query(`TRUNCATE TABLE ${quoteTable({ db: t.sink_db, table: t.sink_table })}`).catch((e: { errno?: number }) => {
-      if (e.errno !== 1146) throw e; // not created yet: nothing to empty
-    });
-  } finally {
-    await sink.end().catch(() => undefined);
+  // A Kafka sink has nothing to empty: the re-copy publishes the table's rows again (consumers keep the
+  // last message per key).
+  if (cfg.sink.type === 'mysql') {
+    const sink = await connect(parseMysqlUrl(cfg.sink.url));
+    try {
+      await sink.query(`TRUNCATE TABLE ${quoteTable({ db: t.sink_db, table: t.sink_table })}`).catch((e: { errno?: number }) => {
+        if (e.errno !== 1146) throw e; // not created yet: nothing to empty
+      });
+    } finally {
+      await sink.end().catch(() => undefined);
+    }
   }
   store.resetTableChunks(t.id);
   const fresh = store.jobById(job.id)!;
   if (fresh.state === 'done' || fresh.phase === 'done') store.setJob(job.id, { state: 'stopped', phase: 'copying', finished_at: null });
-  store.log('info', job.name, table, `re-copy requested: ${t.sink_db}.${t.sink_table} emptied on the sink; the table is copied again from the start`);
+  store.log(
+    'info',
+    job.name,
+    table,
+    cfg.sink.type === 'mysql'
+      ? `re-copy requested: ${t.sink_db}.${t.sink_table} emptied on the sink; the table is copied again from the start`
+      : 're-copy requested: the table is published to Kafka again from the start',
+  );
 }
