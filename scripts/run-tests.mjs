@@ -60,7 +60,10 @@ try {
   console.error(e.message);
   process.exit(1);
 }
-const inst = instances('test', 33060);
+// CUTOVER_TEST_PORT_BASE runs a second suite beside one already using the default ports (33061/33062).
+const portBase = Number(process.env.CUTOVER_TEST_PORT_BASE ?? 33060);
+const prefix = portBase === 33060 ? 'test' : `test${portBase}`;
+const inst = instances(prefix, portBase);
 let code = 1;
 try {
   await stopInstance(inst.source);
@@ -72,7 +75,7 @@ try {
     CUTOVER_TEST_SOURCE_URL: urlOf(inst.source),
     CUTOVER_TEST_SINK_URL: urlOf(inst.sink),
     // Which instances these are, for tests that restart a server (test-services.mjs instances()).
-    CUTOVER_TEST_SERVICES: JSON.stringify({ prefix: 'test', portBase: 33060 }),
+    CUTOVER_TEST_SERVICES: JSON.stringify({ prefix, portBase }),
   };
   code = run(process.execPath, ['--test', '--test-concurrency=1', '--test-reporter=spec', ...files], env);
 } finally {
