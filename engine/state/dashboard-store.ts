@@ -2,7 +2,7 @@
 // samples merged per second, downsampled for long ranges), log lines with search, and the errors
 // that stay on screen until dismissed.
 import type { JobError, LogLine, LogQuery, MetricPoint } from '../../shared/api.js';
-import { LOG_LEVELS, type LogRow, type StateStore } from './store.js';
+import type { LogRow, StateStore } from './store.js';
 
 const FIX = '\n  Fix: ';
 
@@ -80,21 +80,7 @@ export class DashboardStore {
   }
 
   logs(q: LogQuery): LogLine[] {
-    const levels = LOG_LEVELS.slice(LOG_LEVELS.indexOf(q.minLevel ?? 'debug'));
-    const where = [`level IN (${levels.map(() => '?').join(',')})`, 'id > ?'];
-    const params: unknown[] = [...levels, q.afterId ?? 0];
-    if (q.job) {
-      where.push('job = ?');
-      params.push(q.job);
-    }
-    if (q.search) {
-      where.push("(message LIKE ? ESCAPE '\\' OR tbl LIKE ? ESCAPE '\\')");
-      const like = `%${q.search.replace(/[\\%_]/g, (c) => `\\${c}`)}%`;
-      params.push(like, like);
-    }
-    const limit = Math.min(q.limit ?? 500, 5000);
-    const rows = this.db.prepare(`SELECT * FROM logs WHERE ${where.join(' AND ')} ORDER BY id DESC LIMIT ?`).all(...params, limit) as LogRow[];
-    return rows.reverse().map(logLine);
+    return this.store.logs({ ...q, limit: Math.min(q.limit ?? 500, 5000) }).map(logLine);
   }
 
   /** The newest log id (0 when the log is empty). */

@@ -270,13 +270,19 @@ export class StateStore {
     this.db.prepare('INSERT INTO logs (ts, level, job, tbl, message) VALUES (?, ?, ?, ?, ?)').run(now(), level, job, tbl, message);
   }
 
-  logs(opts: { job?: string; minLevel?: LogLevel; afterId?: number; limit?: number }): LogRow[] {
+  /** The latest `limit` lines (oldest first) at or above a level, after an id; `search` matches message or table, case-insensitively. */
+  logs(opts: { job?: string; minLevel?: LogLevel; afterId?: number; limit?: number; search?: string }): LogRow[] {
     const levels = LOG_LEVELS.slice(LOG_LEVELS.indexOf(opts.minLevel ?? 'debug'));
     const where = [`level IN (${levels.map(() => '?').join(',')})`, 'id > ?'];
     const params: unknown[] = [...levels, opts.afterId ?? 0];
     if (opts.job) {
       where.push('job = ?');
       params.push(opts.job);
+    }
+    if (opts.search) {
+      where.push("(message LIKE ? ESCAPE '\\' OR tbl LIKE ? ESCAPE '\\')");
+      const like = `%${opts.search.replace(/[\\%_]/g, (c) => `\\${c}`)}%`;
+      params.push(like, like);
     }
     const rows = this.db
       .prepare(`SELECT * FROM logs WHERE ${where.join(' AND ')} ORDER BY id DESC LIMIT ?`)

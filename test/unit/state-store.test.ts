@@ -35,6 +35,19 @@ test('the state file reopens with its data (WAL) and logs filter by level', () =
   b.close();
 });
 
+test('log search matches the message or the table, case-insensitively, with % and _ taken literally', () => {
+  const s = new StateStore(':memory:');
+  s.log('info', 'j', 'shop.orders', 'copied 100 rows');
+  s.log('info', 'j', null, '50% done');
+  s.log('info', 'j', null, '50 rows done');
+  s.log('warn', 'k', 'shop.items', 'Copied slowly');
+  assert.deepEqual(s.logs({ search: 'COPIED' }).map((l) => l.message), ['copied 100 rows', 'Copied slowly']);
+  assert.deepEqual(s.logs({ search: 'orders' }).map((l) => l.message), ['copied 100 rows']);
+  assert.deepEqual(s.logs({ search: '50%' }).map((l) => l.message), ['50% done']);
+  assert.deepEqual(s.logs({ search: 'copied', job: 'k' }).map((l) => l.message), ['Copied slowly']);
+  s.close();
+});
+
 test('an unwritable state path is an actionable error', () => {
   assert.throws(
     () => new StateStore('/dev/null/cutover/state.db'),
