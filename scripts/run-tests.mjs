@@ -48,6 +48,11 @@ if (!only.length || only.some((o) => 'renderer'.includes(o) || o.startsWith('ren
   console.log('# renderer component tests: vitest run');
   if (run('npx', ['vitest', 'run', '--reporter=dot']) !== 0) process.exit(1);
 }
+const missingTools = (tools) => tools.filter((t) => spawnSync('sh', ['-c', `command -v ${t}`]).status !== 0);
+if (files.some((f) => f.includes('kafka')) && missingTools(['java', 'mvn', 'kcat']).length) {
+  console.error(`The Kafka tests need ${missingTools(['java', 'mvn', 'kcat']).join(', ')}: sudo apt-get install -y default-jdk-headless maven kcat`);
+  process.exit(1);
+}
 const chromium = process.env.CUTOVER_CHROMIUM ?? '/usr/bin/chromium';
 if (files.some((f) => f.includes('/e2e/')) && !existsSync(chromium)) {
   console.error(`The end-to-end tests need Debian's Chromium at ${chromium}: sudo apt-get install -y chromium (or set CUTOVER_CHROMIUM).`);

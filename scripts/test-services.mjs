@@ -4,7 +4,10 @@
 //   node scripts/test-services.mjs start [source|sink|all] [--prefix NAME] [--port-base N]
 //   node scripts/test-services.mjs stop  [source|sink|all] [--prefix NAME]
 //   node scripts/test-services.mjs status
+//   node scripts/test-services.mjs start|stop|status kafka [--prefix NAME] [--port-base N] [--fresh] [--wipe]
 //
+// `kafka` is a single-node Apache Kafka broker on 127.0.0.1:<port-base + 32> (scripts/kafka-broker.mjs;
+// its stop keeps the data unless --wipe). `all` means the MariaDB source and sink only.
 // Each instance has its own temporary datadir under $CUTOVER_SERVICES_DIR (default
 // /tmp/cutover-services), its own port on 127.0.0.1 and its own socket. The source has the binlog on
 // in ROW format with FULL images and FULL row metadata. Starting is idempotent (a running, answering
@@ -161,9 +164,13 @@ async function main() {
     const i = rest.indexOf(name);
     return i >= 0 ? rest[i + 1] : dflt;
   };
+  if (which_ === 'kafka') {
+    const { kafkaMain } = await import('./kafka-broker.mjs');
+    return kafkaMain(cmd, opt('--prefix', 'test'), Number(opt('--port-base', '33060')), rest);
+  }
   const all = instances(opt('--prefix', 'test'), Number(opt('--port-base', '33060')));
   const chosen = which_ === 'all' ? Object.values(all) : [all[which_]].filter(Boolean);
-  if (!chosen.length) throw new Error(`unknown instance "${which_}" (use source, sink or all)`);
+  if (!chosen.length) throw new Error(`unknown instance "${which_}" (use source, sink, all or kafka)`);
   for (const inst of chosen) {
     if (cmd === 'start') {
       const r = await startInstance(inst);
