@@ -1,0 +1,274 @@
+// Debezium MySQL connector messages (change events, keys, tombstones, schema-change events), as the Kafka
+// Connect JsonConverter writes them with `value.converter.schemas.enable=false` and
+// `key.converter.schemas.enable=false`: the message is the payload alone.
+//
+// Reference: https://debezium.io/documentation/reference/stable/connectors/mysql.html (checked against
+// debezium/debezium documentation/modules/ROOT/pages/connectors/mysql.adoc: "create events", "update
+// events", "delete events", "Tombstone events", "Primary key updates", "Schema change topic", "Data type
+// mappings"), and the converters in debezium-connector-binlog BinlogValueConverters / BinlogGeometry and
+// debezium-core ZonedTimestamp / geometry.Point.
+//
+// Connector settings emulated — chosen so that every value is exact and has a documented form:
+//   decimal.handling.mode=string            DECIMAL/NUMERIC → "123.4500" (plain text, scale kept)
+//   bigint.unsigned.handling.mode=precise   BIGINT UNSIGNED → Connect Decimal(scale 0), written by the
+//   + JsonConverter decimal.format=NUMERIC    JsonConverter as a JSON number with every digit:
+//                                             18446744073709551615 (signed BIGINT is an INT64 number too;
+//                                             a consumer parsing JSON numbers into doubles loses precision
+//                                             on both, exactly as with a real Debezium connector)
+//   time.precision.mode=adaptive_time_microseconds (the default)
+//                                           DATE → days since epoch (INT32); TIME(n) → µs (INT64, negative
+//                                             and > 24 h kept); DATETIME(0-3) → epoch ms; DATETIME(4-6) →
+//                                             epoch µs (both read as UTC); TIMESTAMP(n) → ISO-8601 UTC string
+//                                             "2026-01-01T00:00:00.000001Z" with exactly n fraction digits
+//                                             (no fraction for n = 0), as ZonedTimestamp formats it
+//   enable.time.adjuster=false              years 0000-0099 are kept (the default adjuster would turn a
+//                                             DATE 0012-05-05 into 2012-05-05)
+//   binary.handling.mode=base64             BINARY/VARBINARY/BLOB → base64 string; BINARY(n) right-padded
+//                                             with 0x00 to n bytes (DBZ-254)
+//   include.query=true                      source.query is the statement when the binlog has it, else null
+//   tombstones.on.delete=true               a delete is followed by a tombstone (renderMessages)
+//   provide.transaction.metadata=false      "transaction": null
+// Other mappings (fixed by Debezium): BIT(1) → boolean; BIT(n>1) → base64 of the bits in little-endian byte
+// order, ceil(n/8) bytes (io.debezium.data.Bits); TINYINT…INT UNSIGNED → numbers; FLOAT → FLOAT32
+// (shortest float digits), FLOAT(M,D) and DOUBLE → FLOAT64; YEAR → number; ENUM / SET → their text
+// ("a,c"); JSON → the document as a string; GEOMETRY types → {"wkb": base64 WKB, "srid": n | null (0 →
+// null)}; POINT → {"x", "y", "wkb", "srid"}; text → decoded with the column's character set (latin1 as
+// cp1252, as Connector/J maps it).
+// Invalid dates: Debezium documents that "zero-values" (0000-00-00, and any date with month or day 0)
+// become null when the column is nullable, and the epoch (0 days / 0 ms / "1970-01-01T00:00:00Z") when it
+// is NOT NULL. We do the same. (Cutover's own MySQL sink keeps them; only this message form loses them.)
+//
+// Envelope field order is the Envelope schema's: before, after, source, op, ts_ms, transaction. The source
+// block is the MySQL connector's (Debezium 2.x before 2.6 added ts_us/ts_ns): version, connector, name,
+// ts_ms, snapshot ("true" | "last" | "false"), db, sequence (null), table, server_id, gtid, file, pos, row,
+// thread, query.
+// Key: the key columns' struct, {"id":1001}; null for a table without a primary or NOT NULL unique key (no
+// message.key.columns). A primary-key change is emitted as Debezium does: a delete with header
+// __debezium.newkey, a tombstone, and a create with header __debezium.oldkey. A tombstone is not emitted
+// for a keyless table (a null key cannot be compacted; Kafka rejects it on compacted topics).
+// Schema-change topic value: {source, ts_ms, databaseName, schemaName: null, ddl, tableChanges: []}, key
+// {"databaseName": db}. Subset: tableChanges is always empty (Cutover does not parse DDL into column
+// metadata); consumers that need it must read the DDL.
+import type { RawValue } from '../../../sql/values.js';
+import type { ChangeEventInput, KafkaColumn, KafkaMessage, SchemaChangeInput } from './event.js';
+import {
+  base64,
+  columnFacts,
+  decodeJsonText,
+  decodeLabel,
+  decodeText,
+  epochUnits,
+  float32Digits,
+  fsp,
+  isZeroDate,
+  jobj,
+  jsonDouble,
+  jsonNumber,
+  jstr,
+  parseDateTime,
+  plainDecimal,
+  splitGeometry,
+  timeMicros,
+  toBuffer,
+  wkbPoint,
+} from './json-values.js';
+
+/** One column value in Debezium's JSON form. */
+export function debeziumValue(col: KafkaColumn, v: RawValue, where: string): string {
+  if (v === null) return 'null';
+  const f = columnFacts(col);
+  const what = `${where}.${col.name}`;
+  switch (f.kind) {
+    case 'int':
+    case 'year':
+      return jsonNumber(v, what);
+    case 'decimal':
+      return jstr(plainDecimal(v, what));
+    case 'float':
+      // FLOAT and FLOAT(p<=24) are FLOAT32; FLOAT(M,D) is FLOAT64 (the float widened to a double)
+      return f.args.length === 2 ? jsonNumber(v, what) : jsonDouble(float32Digits(Number(v)), what);
+    case 'double':
+      return jsonNumber(v, what);
+    case 'date': {
+      const p = parseDateTime(v, what);
+      if (isZeroDate(p)) return col.nullable ? 'null' : '0';
+      return String(epochUnits(p, 0) / 86400n);
+    }
+    case 'datetime': {
+      const p = parseDateTime(v, what);
+      if (isZeroDate(p)) return col.nullable ? 'null' : '0';
+      return String(epochUnits(p, fsp(f) <= 3 ? 3 : 6));
+    }
+    case 'timestamp': {
+      const p = parseDateTime(v, what);
+      if (isZeroDate(p)) return col.nullable ? 'null' : jstr('1970-01-01T00:00:00Z');
+      return jstr(v.replace(' ', 'T') + 'Z');
+    }
+    case 'time':
+      return String(timeMicros(v, what));
+    case 'text':
+      return jstr(decodeText(v, f.charset, what));
+    case 'enum':
+    case 'set':
+      return jstr(decodeLabel(v, f, what));
+    case 'json':
+      return jstr(decodeJsonText(v, what));
+    case 'textform':
+      return jstr(v);
+    case 'bit': {
+      const n = f.args[0] ?? 1;
+      if (n === 1) return v.length && v.charCodeAt(v.length - 1) & 1 ? 'true' : 'false';
+      const size = Math.ceil(n / 8);
+      const le = toBuffer(v).reverse();
+      const out = Buffer.alloc(size);
+      le.copy(out, 0, 0, Math.min(size, le.length));
+      return jstr(out.toString('base64'));
+    }
+    case 'bytes': {
+      const n = f.type === 'binary' ? f.args[0] ?? 1 : 0;
+      if (n > v.length) return jstr(Buffer.concat([toBuffer(v), Buffer.alloc(n - v.length)]).toString('base64'));
+      return jstr(base64(v));
+    }
+    case 'geometry': {
+      const g = splitGeometry(v, what);
+      const srid = g.srid === 0 ? 'null' : String(g.srid);
+      const wkb = jstr(g.wkb.toString('base64'));
+      if (f.type === 'point') {
+        const xy = wkbPoint(g.wkb);
+        if (!xy) throw new Error(`${what}: a POINT column holds a geometry that is not a 2D point`);
+        return jobj([
+          ['x', jsonDouble(xy[0], what)],
+          ['y', jsonDouble(xy[1], what)],
+          ['wkb', wkb],
+          ['srid', srid],
+        ]);
+      }
+      return jobj([
+        ['wkb', wkb],
+        ['srid', srid],
+      ]);
+    }
+    case 'opaque':
+      return jstr(base64(v));
+  }
+}
+
+function rowJson(e: ChangeEventInput, row: RawValue[] | null, where: string): string {
+  if (row === null) return 'null';
+  const cols = e.table.columns;
+  if (row.length !== cols.length) throw new Error(`${where}: ${row.length} values for ${cols.length} columns`);
+  return jobj(cols.map((c, i) => [c.name, debeziumValue(c, row[i] ?? null, where)] as const));
+}
+
+const snapshotText = (s: boolean | 'last'): string => (s === 'last' ? 'last' : s ? 'true' : 'false');
+
+function sourceJson(e: ChangeEventInput): string {
+  const s = e.source;
+  return jobj([
+    ['version', jstr(s.version)],
+    ['connector', jstr(s.connector)],
+    ['name', jstr(s.serverName)],
+    ['ts_ms', String(Math.trunc(s.tsMs))],
+    ['snapshot', jstr(snapshotText(s.snapshot))],
+    ['db', jstr(e.table.db)],
+    ['sequence', 'null'],
+    ['table', jstr(e.table.table)],
+    ['server_id', String(s.serverId ?? 0)],
+    ['gtid', s.gtid === null ? 'null' : jstr(s.gtid)],
+    ['file', jstr(s.file ?? '')],
+    ['pos', String(s.pos ?? 0)],
+    ['row', String(s.row)],
+    ['thread', s.thread == null ? 'null' : String(s.thread)],
+    ['query', s.query == null ? 'null' : jstr(s.query)],
+  ]);
+}
+
+/** The change event value: before, after, source, op, ts_ms, transaction. */
+export function debeziumValueJson(e: ChangeEventInput, op = e.op, before = e.before, after = e.after): string {
+  const where = `${e.table.db}.${e.table.table}`;
+  return jobj([
+    ['before', rowJson(e, op === 'c' || op === 'r' ? null : before, where)],
+    ['after', rowJson(e, op === 'd' ? null : after, where)],
+    ['source', sourceJson(e)],
+    ['op', jstr(op)],
+    ['ts_ms', String(Math.trunc(e.tsMs))],
+    ['transaction', 'null'],
+  ]);
+}
+
+/** The key struct {"id":1001} of one row image; null for a keyless table. */
+export function debeziumKey(e: ChangeEventInput, row: RawValue[] | null): string | null {
+  const keys = e.table.keyColumns;
+  if (!keys.length || !row) return null;
+  const where = `${e.table.db}.${e.table.table}`;
+  return jobj(
+    keys.map((k) => {
+      const i = e.table.columns.findIndex((c) => c.name === k);
+      if (i < 0) throw new Error(`${where}: key column ${k} is not among the columns`);
+      return [k, debeziumValue(e.table.columns[i]!, row[i] ?? null, where)] as const;
+    }),
+  );
+}
+
+/** Same key values (byte for byte) in both images? */
+export function sameKey(e: ChangeEventInput): boolean {
+  if (!e.before || !e.after) return true;
+  for (const k of e.table.keyColumns) {
+    const i = e.table.columns.findIndex((c) => c.name === k);
+    if (e.before[i] !== e.after[i]) return false;
+  }
+  return true;
+}
+
+/**
+ * Every record Debezium writes for this event, in order: one change event; after a delete a tombstone;
+ * for an update that changes the key, delete (+ tombstone) with the old key and create with the new one.
+ * `partitionKey` of each record is filled in by the caller (index.ts).
+ */
+export function debeziumRecords(e: ChangeEventInput, tombstones: boolean): Omit<KafkaMessage, 'partitionKey'>[] {
+  const row = e.op === 'd' ? e.before : e.after;
+  if (e.op === 'u' && e.table.keyColumns.length && !sameKey(e)) {
+    const oldKey = debeziumKey(e, e.before);
+    const newKey = debeziumKey(e, e.after);
+    const out: Omit<KafkaMessage, 'partitionKey'>[] = [
+      { key: oldKey, value: debeziumValueJson(e, 'd', e.before, null), headers: { '__debezium.newkey': newKey ?? 'null' } },
+    ];
+    if (tombstones) out.push({ key: oldKey, value: null });
+    out.push({ key: newKey, value: debeziumValueJson(e, 'c', null, e.after), headers: { '__debezium.oldkey': oldKey ?? 'null' } });
+    return out;
+  }
+  const key = debeziumKey(e, row);
+  const out: Omit<KafkaMessage, 'partitionKey'>[] = [{ key, value: debeziumValueJson(e) }];
+  if (e.op === 'd' && tombstones && key !== null) out.push({ key, value: null });
+  return out;
+}
+
+/** Schema-change topic record (value and key {"databaseName": db}). */
+export function debeziumSchemaChange(c: SchemaChangeInput): { key: string; value: string } {
+  const source = jobj([
+    ['version', jstr(c.version ?? '')],
+    ['connector', jstr('mysql')],
+    ['name', jstr(c.serverName ?? '')],
+    ['ts_ms', String(Math.trunc(c.tsMs))],
+    ['snapshot', jstr('false')],
+    ['db', jstr(c.db)],
+    ['sequence', 'null'],
+    ['table', c.table ? jstr(c.table) : 'null'],
+    ['server_id', String(c.serverId ?? 0)],
+    ['gtid', c.position.gtid ? jstr(c.position.gtid) : 'null'],
+    ['file', jstr(c.position.file ?? '')],
+    ['pos', String(c.position.pos ?? 0)],
+    ['row', '0'],
+    ['thread', c.thread == null ? 'null' : String(c.thread)],
+    ['query', 'null'],
+  ]);
+  const value = jobj([
+    ['source', source],
+    ['ts_ms', String(Math.trunc(c.producedMs ?? c.tsMs))],
+    ['databaseName', jstr(c.db)],
+    ['schemaName', 'null'],
+    ['ddl', jstr(c.ddl)],
+    ['tableChanges', '[]'],
+  ]);
+  return { key: jobj([['databaseName', jstr(c.db)]]), value };
+}
