@@ -35,6 +35,54 @@ export const MysqlSinkConfig = z
   })
   .strict();
 
+/** "host:port" (a host name, an IPv4 address or a bracketed IPv6 address). */
+const brokerAddress = z
+  .string()
+  .regex(/^(?:\[[0-9A-Fa-f:.]+\]|[A-Za-z0-9_.-]+):\d{1,5}$/, { message: 'must be "host:port", e.g. "127.0.0.1:9092"' });
+
+/** A topic name template: literal characters and the placeholders listed in `allowed` (e.g. {db}, {table}). */
+function topicTemplate(allowed: readonly string[]) {
+  return z
+    .string()
+    .min(1)
+    .max(249)
+    .superRefine((s, ctx) => {
+      for (const m of s.matchAll(/\{([^}]*)\}/g)) {
+        if (!allowed.includes(m[1]!))
+          ctx.addIssue({ code: 'custom', message: `unknown placeholder {${m[1]}}: use ${allowed.map((a) => `{${a}}`).join(' and ')}, or a fixed name` });
+      }
+    });
+}
+
+export const KAFKA_TOPIC_DEFAULT = 'cutover.{db}.{table}';
+export const KAFKA_SCHEMA_TOPIC_DEFAULT = 'cutover.{job}.schema-changes';
+
+export const KafkaSinkConfig = z
+  .object({
+    type: z.literal('kafka'),
+    /** Bootstrap brokers, "host:port". */
+    brokers: z.array(brokerAddress).min(1),
+    /** Topic per table: a template with {db} and {table} (the sink names, after "rename"), or a fixed name. */
+    topic: topicTemplate(['db', 'table']).default(KAFKA_TOPIC_DEFAULT),
+    /** Message format: Debezium, Canal (flat message) or Maxwell JSON. */
+    format: z.enum(['debezium', 'canal', 'maxwell']).default('debezium'),
+    /** How partitions are chosen: by the row's primary key (hash) or one partition per table. */
+    key: z.enum(['pk', 'table']).default('pk'),
+    /** Partitions of the topics Cutover creates. */
+    partitions: z.number().int().min(1).max(10_000).default(6),
+    /** Replication factor of the topics Cutover creates. */
+    replicationFactor: z.number().int().min(1).max(32).default(1),
+    /** Transactions (exactly-once publishing); not available yet. */
+    exactlyOnce: z.boolean().default(false),
+    /** A delete is followed by a tombstone (null value) for log-compacted topics (Debezium format). */
+    tombstones: z.boolean().default(false),
+    /** Where DDL statements go (streaming): a template with {job}. */
+    schemaTopic: topicTemplate(['job']).default(KAFKA_SCHEMA_TOPIC_DEFAULT),
+    /** Kafka client id (broker logs, quotas); default "cutover-<job name>". */
+    clientId: z.string().min(1).max(200).optional(),
+  })
+  .strict();
+
 const filePosition = z
   .object({
     file: z.string().regex(/^.+\.\d+$/, { message: 'must be a binlog file name such as "mysql-bin.000042"' }),
@@ -75,7 +123,7 @@ export const JobConfig = z
       .max(100)
       .regex(/^[\w.-]+$/, { message: 'may contain letters, digits, "_", "-" and "." only' }),
     source: z.object({ url: mysqlUrl }).strict(),
-    sink: z.discriminatedUnion('type', [MysqlSinkConfig]),
+    sink: z.discriminatedUnion('type', [MysqlSinkConfig, KafkaSinkConfig]),
     tables: z
       .object({
         include: z.array(tablePattern).min(1),
@@ -103,10 +151,24 @@ export const JobConfig = z
     if (start && typeof start === 'object' && 'gtid' in start && !parseGtid(start.gtid)) {
       ctx.addIssue({ code: 'custom', path: ['stream', 'start', 'gtid'], message: 'must be a MariaDB GTID position ("0-1-100,1-2-7") or a MySQL GTID set ("uuid:1-100")' });
     }
+    if (cfg.sink.type === 'kafka') {
+      if (cfg.mode !== 'snapshot')
+        ctx.addIssue({ code: 'custom', path: ['mode'], message: 'streaming into Kafka is not available yet; use "mode": "snapshot"', params: { fix: 'Set "mode": "snapshot" to copy the tables into Kafka.' } });
+      if (cfg.sink.exactlyOnce)
+        ctx.addIssue({ code: 'custom', path: ['sink', 'exactlyOnce'], message: 'exactly-once publishing (Kafka transactions) is not available yet; set it to false (the copy is at-least-once: a resumed chunk may publish its rows again)' });
+    }
   });
 
 export type JobConfig = z.infer<typeof JobConfig>;
+export type MysqlSinkConfig = z.infer<typeof MysqlSinkConfig>;
+export type KafkaSinkConfig = z.infer<typeof KafkaSinkConfig>;
 export type StreamOptions = z.infer<typeof StreamOptions>;
+
+/** The MySQL sink's URL, for code that only a MySQL sink reaches (a Kafka sink is refused with `what`). */
+export function mysqlSinkUrl(cfg: Pick<JobConfig, 'sink'>, what: string): string {
+  if (cfg.sink.type === 'mysql') return cfg.sink.url;
+  throw new CutoverError(`${what} needs a MySQL or MariaDB sink; this job publishes to Kafka.`, 'Use a job with "sink": {"type": "mysql", …} for this.', 'CONFIG');
+}
 
 /** The stream settings with their defaults filled in. */
 export function streamOptions(cfg: JobConfig): StreamOptions {
@@ -131,7 +193,12 @@ const FIXES: Record<string, string> = {
   mode: 'Set "mode" to "snapshot", "snapshot+stream" or "stream".',
   'stream.start': 'Use "current", { "file": "mysql-bin.000042", "pos": 4 } or { "gtid": "0-1-100" }.',
   'snapshot.onExisting': 'Use "fail", "truncate" or "append".',
-  'sink.type': 'Use "mysql".',
+  'sink.type': 'Use "mysql" or "kafka".',
+  'sink.brokers': 'List the bootstrap brokers: "brokers": ["127.0.0.1:9092"].',
+  'sink.format': 'Use "debezium", "canal" or "maxwell".',
+  'sink.key': 'Use "pk" (partition by primary key) or "table" (one partition per table).',
+  'sink.topic': 'Use a topic name or a template such as "cutover.{db}.{table}".',
+  'sink.schemaTopic': 'Use a topic name or a template such as "cutover.{job}.schema-changes".',
 };
 
 function jsonPath(path: PropertyKey[]): string {
@@ -147,7 +214,8 @@ export function parseJobConfig(raw: unknown, origin = 'job file'): JobConfig {
   }
   const lines = r.error.issues.map((i) => {
     const key = i.path.map(String).join('.');
-    const fix = FIXES[key];
+    const own = i.code === 'custom' ? (i.params as { fix?: string } | undefined)?.fix : undefined;
+    const fix = own ?? FIXES[key] ?? FIXES[key.replace(/\.\d+(?=\.|$)/g, '')];
     let msg = i.message;
     if (i.code === 'unrecognized_keys') msg = `unknown field(s) ${i.keys.map((k) => `"${k}"`).join(', ')}: remove them or check the spelling`;
     if (i.code === 'invalid_type' && /received undefined/.test(i.message)) msg = 'is required';

@@ -6,6 +6,7 @@ import { connect, parseMysqlUrl, queryRows, type Connection } from '../source/my
 import { databaseDefaults } from '../source/mysql/schema-reader.js';
 import { openDataConnection, validateFilter } from '../source/mysql/snapshot-reader.js';
 import { MysqlSink } from '../sink/mysql/mysql-sink.js';
+import type { Sink } from '../sink/sink.js';
 import type { LogLevel, StateStore } from '../state/store.js';
 import { CopyRunner, StopRequested } from './copy-runner.js';
 import { createLogger, type Logger } from './logger.js';
@@ -53,7 +54,8 @@ export async function runJob(o: RunJobOptions): Promise<RunOutcome> {
   const metrics = new CopyMetrics(store, job.id);
   let progress: NodeJS.Timeout | null = null;
   let src: Connection | null = null;
-  let sink: MysqlSink | null = null;
+  let sink: Sink | null = null;
+  let batchBytes = 0;
   let throttle: Throttle | null = null;
   let probe: Connection | null = null;
   try {
@@ -61,13 +63,32 @@ export async function runJob(o: RunJobOptions): Promise<RunOutcome> {
     const sourceAddr = parseMysqlUrl(cfg.source.url);
     src = await connect(sourceAddr);
     const meta = src;
-    sink = await MysqlSink.open({
-      address: parseMysqlUrl(cfg.sink.url),
-      batchBytes: cfg.sink.batchBytes,
-      mapTable: (r) => sinkName(cfg, r),
-      databaseDefaults: (db) => databaseDefaults(meta, db),
-      streamFollows: cfg.mode === 'snapshot+stream',
-    });
+    if (cfg.sink.type === 'mysql') {
+      const mysql = await MysqlSink.open({
+        address: parseMysqlUrl(cfg.sink.url),
+        batchBytes: cfg.sink.batchBytes,
+        mapTable: (r) => sinkName(cfg, r),
+        databaseDefaults: (db) => databaseDefaults(meta, db),
+        streamFollows: cfg.mode === 'snapshot+stream',
+      });
+      sink = mysql;
+      batchBytes = Math.floor(mysql.maxStatementBytes / 2);
+    } else {
+      // Loaded only for Kafka jobs (kafkajs is not needed otherwise).
+      const { KafkaSink } = await import('../sink/kafka/kafka-sink.js');
+      const kafka = await KafkaSink.open({
+        config: cfg.sink,
+        jobName: cfg.name,
+        log,
+        signal: o.signal,
+        copyStart: () => {
+          const p = store.jobById(job.id)?.copy_start_position;
+          return p ? JSON.parse(p) : null;
+        },
+      });
+      sink = kafka;
+      batchBytes = kafka.batchBytes;
+    }
 
     const streamSource = src;
     const stream = async (tables: Awaited<ReturnType<typeof planTables>> | null): Promise<RunOutcome> => {
@@ -161,7 +182,7 @@ export async function runJob(o: RunJobOptions): Promise<RunOutcome> {
       sink,
       tables,
       snapshot: cfg.snapshot,
-      batchBytes: Math.floor(sink.maxStatementBytes / 2),
+      batchBytes,
       log,
       metrics,
       throttle,

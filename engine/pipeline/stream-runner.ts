@@ -16,7 +16,7 @@
 // Failures: a lost source or sink connection is retried with backoff (1 s doubling to 30 s), resuming
 // from the sink's checkpoint; a change or DDL the sink refuses stops the run with the job paused.
 import { CutoverError } from '../../shared/errors.js';
-import type { JobConfig, StreamOptions } from '../../shared/job-config.js';
+import { mysqlSinkUrl, type JobConfig, type StreamOptions } from '../../shared/job-config.js';
 import type { FilePosition } from '../../shared/positions.js';
 import { compareFilePositions, formatPosition, parseGtid } from '../../shared/positions.js';
 import { isSelected } from '../../shared/table-selection.js';
@@ -145,7 +145,7 @@ export class StreamRunner {
   /** One connected stretch: from the sink's checkpoint until caught up, stopped, or a connection fails. */
   private async session(): Promise<StreamOutcome> {
     const { cfg, log, signal, stream } = this.o;
-    const applier = (this.applier = await ChangeApplier.open(cfg.sink.url, { jobName: cfg.name, tables: new Map() }));
+    const applier = (this.applier = await ChangeApplier.open(mysqlSinkUrl(cfg, 'Streaming'), { jobName: cfg.name, tables: new Map() }));
     const cp = await applier.checkpoint();
     this.tables = this.o.tablesAt(cp?.position ?? null);
     for (const [name, t] of this.tables) applier.setTable(name, t);

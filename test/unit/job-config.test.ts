@@ -78,3 +78,44 @@ test('invalid JSON says so', () => {
   const e = errorOf(() => parseJobText('{"name": '));
   assert.match(e.message, /not valid JSON/);
 });
+
+const kafkaJob = { ...minimal, sink: { type: 'kafka', brokers: ['127.0.0.1:9092'] } };
+
+test('a Kafka sink: defaults are filled in', () => {
+  const cfg = parseJobConfig(kafkaJob);
+  assert.deepEqual(cfg.sink, {
+    type: 'kafka',
+    brokers: ['127.0.0.1:9092'],
+    topic: 'cutover.{db}.{table}',
+    format: 'debezium',
+    key: 'pk',
+    partitions: 6,
+    replicationFactor: 1,
+    exactlyOnce: false,
+    tombstones: false,
+    schemaTopic: 'cutover.{job}.schema-changes',
+  });
+  const full = parseJobConfig({ ...kafkaJob, sink: { type: 'kafka', brokers: ['k1:9092', '[::1]:9093'], topic: 'all-rows', format: 'canal', key: 'table', partitions: 12, replicationFactor: 3, tombstones: true, schemaTopic: 'ddl.{job}', clientId: 'me' } });
+  assert.equal(full.sink.type === 'kafka' && full.sink.format, 'canal');
+});
+
+test('a Kafka sink: bad fields are named with their JSON path and fix', () => {
+  const e = errorOf(() => parseJobConfig({ ...kafkaJob, sink: { type: 'kafka', brokers: ['localhost'], format: 'avro', key: 'id', topic: 'x.{schema}', partitions: 0 } }));
+  assert.match(e.message, /\$\.sink\.brokers\[0\]: must be "host:port".* — List the bootstrap brokers/);
+  assert.match(e.message, /\$\.sink\.format: .* — Use "debezium", "canal" or "maxwell"/);
+  assert.match(e.message, /\$\.sink\.key: .* — Use "pk" \(partition by primary key\) or "table"/);
+  assert.match(e.message, /\$\.sink\.topic: unknown placeholder \{schema\}: use \{db\} and \{table\}/);
+  assert.match(e.message, /\$\.sink\.partitions: /);
+  assert.match(errorOf(() => parseJobConfig({ ...kafkaJob, sink: { type: 'kafka', brokers: [] } })).message, /\$\.sink\.brokers: /);
+  assert.match(errorOf(() => parseJobConfig({ ...kafkaJob, sink: { type: 'kafka', brokers: ['a:1'], url: 'mysql://x@y:1' } })).message, /\$\.sink: unknown field\(s\) "url"/);
+  assert.match(errorOf(() => parseJobConfig({ ...minimal, sink: { type: 'postgres' } })).message, /\$\.sink\.type: .* — Use "mysql" or "kafka"/);
+});
+
+test('a Kafka sink refuses streaming modes and exactly-once for now', () => {
+  for (const mode of ['snapshot+stream', 'stream']) {
+    const e = errorOf(() => parseJobConfig({ ...kafkaJob, mode }));
+    assert.match(e.message, /\$\.mode: streaming into Kafka is not available yet; use "mode": "snapshot" — Set "mode": "snapshot"/);
+    assert.doesNotMatch(e.message, /"snapshot\+stream" or "stream"/);
+  }
+  assert.match(errorOf(() => parseJobConfig({ ...kafkaJob, sink: { type: 'kafka', brokers: ['a:1'], exactlyOnce: true } })).message, /\$\.sink\.exactlyOnce: exactly-once publishing .* not available yet/);
+});

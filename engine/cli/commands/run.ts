@@ -1,6 +1,6 @@
 import { readFileSync } from 'node:fs';
 import { CutoverError } from '../../../shared/errors.js';
-import { parseJobText, type JobConfig } from '../../../shared/job-config.js';
+import { mysqlSinkUrl, parseJobText, type JobConfig } from '../../../shared/job-config.js';
 import { isSelected } from '../../../shared/table-selection.js';
 import { runJob } from '../../pipeline/job-runner.js';
 import type { Logger } from '../../pipeline/logger.js';
@@ -33,7 +33,13 @@ function readJob(path: string): JobConfig {
 }
 
 async function preflight(cfg: JobConfig, log: Logger): Promise<void> {
-  const report = await runPreflight({ sourceUrl: cfg.source.url, sinkUrl: cfg.sink.url, streaming: cfg.mode !== 'snapshot', selected: (r) => isSelected(cfg, r) });
+  const report = await runPreflight({
+    sourceUrl: cfg.source.url,
+    sinkUrl: cfg.sink.type === 'mysql' ? cfg.sink.url : undefined,
+    kafka: cfg.sink.type === 'kafka' ? cfg.sink : undefined,
+    streaming: cfg.mode !== 'snapshot',
+    selected: (r) => isSelected(cfg, r),
+  });
   for (const item of report.items) {
     if (item.status === 'warn') log.warn(`preflight: ${item.title}: ${item.detail}${item.fix ? ` (fix: ${item.fix})` : ''}`);
   }
@@ -92,7 +98,7 @@ export async function runCommand(jobPath: string, opts: RunOpts): Promise<void> 
 
 /** --resnapshot: the sink's checkpoint of this job goes, so the stream starts where the new copy starts. */
 async function forgetSinkCheckpoint(cfg: JobConfig): Promise<void> {
-  const conn = await connect(parseMysqlUrl(cfg.sink.url));
+  const conn = await connect(parseMysqlUrl(mysqlSinkUrl(cfg, '--resnapshot')));
   try {
     await conn.query(`DELETE FROM ${quoteId(CHECKPOINT_DB)}.${quoteId(CHECKPOINT_TABLE)} WHERE job = ?`, [cfg.name]).catch((e: { errno?: number }) => {
       if (e.errno !== 1146 && e.errno !== 1049) throw e;

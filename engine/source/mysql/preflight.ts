@@ -2,6 +2,7 @@
 // the SQL or my.cnf setting that fixes it. Never throws for a failed check: a failure is an item.
 import type { Connection } from 'mysql2/promise';
 import { CutoverError } from '../../../shared/errors.js';
+import type { KafkaSinkConfig } from '../../../shared/job-config.js';
 import type { TableRef } from '../../../shared/table-selection.js';
 import { connect, explainConnectError, parseMysqlUrl, queryRows, redactUrl } from './connection.js';
 import type { ServerAddress } from './connection.js';
@@ -35,6 +36,8 @@ export interface PreflightOptions {
   streaming?: boolean;
   /** Which source tables the job takes; default: every non-system base table (of the URL's database, if it names one). */
   selected?: (ref: TableRef) => boolean;
+  /** A Kafka sink instead of a MySQL one (sinkUrl is then ignored): brokers, message size, topic creation. */
+  kafka?: KafkaSinkConfig;
 }
 
 export async function runPreflight(opts: PreflightOptions): Promise<PreflightReport> {
@@ -42,6 +45,9 @@ export async function runPreflight(opts: PreflightOptions): Promise<PreflightRep
   const report: PreflightReport = { ok: true, source: { url: redactUrl(opts.sourceUrl) }, items };
 
   let sourceDbs: string[] | undefined;
+  // Loaded only for Kafka jobs (kafkajs is not needed otherwise).
+  const kafka = opts.kafka ? await import('../../sink/kafka/preflight.js') : null;
+  let rows: import('../../sink/kafka/preflight.js').RowEstimate[] | undefined;
   const source = await openSide('source', opts.sourceUrl, items);
   if (source) {
     report.source.flavor = source.info.flavor;
@@ -49,12 +55,16 @@ export async function runPreflight(opts: PreflightOptions): Promise<PreflightRep
     try {
       const r = await checkSource(source, items, { streaming: opts.streaming ?? false, selected: opts.selected });
       sourceDbs = r.databases;
+      if (kafka) rows = await kafka.estimateRows(source.conn, opts.selected ?? (() => true)).catch(() => undefined);
     } finally {
       await source.conn.end().catch(() => undefined);
     }
   }
 
-  if (opts.sinkUrl !== undefined) {
+  if (kafka && opts.kafka) {
+    report.sink = { url: `kafka://${opts.kafka.brokers.join(',')}` };
+    await kafka.checkKafkaSink(opts.kafka, items, { rows, clientId: opts.kafka.clientId });
+  } else if (opts.sinkUrl !== undefined) {
     report.sink = { url: redactUrl(opts.sinkUrl) };
     const sink = await openSide('sink', opts.sinkUrl, items);
     if (sink) {
