@@ -9,6 +9,7 @@ import { connect, parseMysqlUrl } from '../source/mysql/connection.js';
 import { quoteId } from '../sql/identifiers.js';
 import { ACTIONS, FIRST_NAMES, LAST_NAMES, SHOP_DB } from './shop-data.js';
 import { prng } from './prng.js';
+import { sleepUnlessAborted as sleep } from '../pipeline/sleep.js';
 
 export interface WriteLoadOptions {
   url: string;
@@ -43,17 +44,7 @@ function isConnectionError(e: ErrorLike): boolean {
   return !!e.fatal || CONNECTION_CODES.has(e.code ?? '') || CONNECTION_ERRNOS.has(e.errno ?? 0) || /closed state|connection.*(lost|closed)/i.test(e.message ?? '');
 }
 
-const sleep = (ms: number, signal: AbortSignal): Promise<void> =>
-  new Promise((resolve) => {
-    if (signal.aborted || ms <= 0) return resolve();
-    const t = setTimeout(done, ms);
-    function done(): void {
-      clearTimeout(t);
-      signal.removeEventListener('abort', done);
-      resolve();
-    }
-    signal.addEventListener('abort', done, { once: true });
-  });
+
 
 interface Ranges {
   maxCustomer: number;

@@ -30,6 +30,7 @@ import { StreamStore, type ChangeCounts } from '../state/stream-store.js';
 import type { Logger } from './logger.js';
 import { handleDdl } from './stream-ddl.js';
 import { StreamMetrics } from './stream-metrics.js';
+import { sleepUnlessAborted as sleep } from './sleep.js';
 
 export interface StreamRunnerOptions {
   store: StateStore;
@@ -57,16 +58,7 @@ export type StreamOutcome = 'caught-up' | 'stopped';
 
 const STALL_MS = 30_000;
 
-const sleep = (ms: number, signal: AbortSignal): Promise<void> =>
-  new Promise((resolve) => {
-    const t = setTimeout(done, ms);
-    function done(): void {
-      clearTimeout(t);
-      signal.removeEventListener('abort', done);
-      resolve();
-    }
-    signal.addEventListener('abort', done, { once: true });
-  });
+
 
 /** Lost connections and server restarts: worth reconnecting for. */
 export function isTransient(e: unknown): boolean {
