@@ -3,6 +3,7 @@
 // come from when the binlog lacks them, and whether a row image holds every column.
 import { CutoverError } from '../../../shared/errors.js';
 import type { ValueConverter } from './binlog-values.js';
+import { enumLabels } from '../../sql/enum-labels.js';
 
 export interface TableState {
   db: string;
@@ -21,24 +22,7 @@ export interface TableState {
  * is UTF-8; labels outside ASCII in another character set cannot be turned back into their bytes here.
  */
 export function schemaLabels(columnType: string, charset: string, table: string): string[] {
-  const m = /^(?:enum|set)\((.*)\)$/is.exec(columnType.trim());
-  const labels: string[] = [];
-  if (m) {
-    const body = m[1]!;
-    let i = 0;
-    while (i < body.length && body[i] === "'") {
-      let label = '';
-      for (i++; i < body.length; i++) {
-        if (body[i] === "'" && body[i + 1] === "'") (label += "'"), i++;
-        else if (body[i] === '\\' && i + 1 < body.length) label += body[++i];
-        else if (body[i] === "'") break;
-        else label += body[i];
-      }
-      labels.push(label);
-      i++; // closing quote
-      if (body[i] === ',') i++;
-    }
-  }
+  const labels = enumLabels(columnType);
   if (!labels.length) throw new CutoverError(`No ENUM/SET labels for ${table} in the binlog or the schema (${columnType}).`, 'SET GLOBAL binlog_row_metadata = FULL');
   const utf8 = /^utf8/i.test(charset);
   return labels.map((l) => {

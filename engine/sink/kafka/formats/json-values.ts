@@ -7,6 +7,7 @@
 // undecodable byte sequence is an error, never a silent U+FFFD), keeping a leading BOM.
 import { fixedDouble } from '../../../source/mysql/binlog-values.js';
 import type { KafkaColumn } from './event.js';
+import { enumLabels } from '../../../sql/enum-labels.js';
 
 // ---------------------------------------------------------------------------------------------- JSON text
 
@@ -111,29 +112,6 @@ export function columnFacts(col: KafkaColumn): ColumnFacts {
 
 /** Fractional-second digits of a TIME / DATETIME / TIMESTAMP column. */
 export const fsp = (f: ColumnFacts): number => f.args[0] ?? 0;
-
-/** Labels of "enum('a','b''c')" / "set(...)" as COLUMN_TYPE writes them ('' doubles a quote). */
-export function enumLabels(columnType: string): string[] {
-  const m = /^(?:enum|set)\s*\((.*)\)\s*$/is.exec(columnType.trim());
-  const labels: string[] = [];
-  if (!m) return labels;
-  const body = m[1]!;
-  let i = 0;
-  while (i < body.length) {
-    while (body[i] === ' ' || body[i] === ',') i++;
-    if (body[i] !== "'") break;
-    let label = '';
-    for (i++; i < body.length; i++) {
-      if (body[i] === "'" && body[i + 1] === "'") (label += "'"), i++;
-      else if (body[i] === '\\' && i + 1 < body.length) label += body[++i];
-      else if (body[i] === "'") break;
-      else label += body[i];
-    }
-    labels.push(label);
-    i++;
-  }
-  return labels;
-}
 
 // ------------------------------------------------------------------------------------------------ numbers
 
