@@ -4,6 +4,7 @@
 const BENCHES = {
   copy: () => import('./bench/copy.mjs'),
   apply: () => import('./bench/apply.mjs'),
+  kafka: () => import('./bench/kafka.mjs'),
 };
 
 function usage(stream) {
