@@ -346,13 +346,12 @@ async function topicCount(admin, topic) {
  */
 async function prerender({ source, format, work, rows }) {
   const dist = (p) => import(pathToFileURL(join(ROOT, 'dist', p)).href);
-  const [{ parseMysqlUrl, connect }, { openDataConnection, streamChunk }, { readTable }, { readConsistentPosition }, { formatPosition }, formats, { partitionFor }, { engineVersion }] =
+  const [{ parseMysqlUrl, connect }, { openDataConnection, streamChunk }, { readTable }, { readConsistentPosition }, formats, { partitionFor }, { copySourceInfo }] =
     await Promise.all([
       dist('engine/source/mysql/connection.js'),
       dist('engine/source/mysql/snapshot-reader.js'),
       dist('engine/source/mysql/schema-reader.js'),
       dist('engine/source/mysql/binlog-status.js'),
-      dist('shared/positions.js'),
       dist('engine/sink/kafka/formats/index.js'),
       dist('engine/sink/kafka/partition.js'),
       dist('engine/sink/kafka/kafka-sink.js'),
@@ -377,21 +376,7 @@ async function prerender({ source, format, work, rows }) {
   const keyColumns = info.chunkKey.map((k) => info.columns.find((c) => c.name === k));
   const t = { stateId: 1, source: info, sink: { db: DB, table: TABLE }, columns, keyColumns };
   const kt = { db: info.db, table: info.table, columns, keyColumns: keyColumns.map((c) => c.name) };
-  const file = start?.file?.kind === 'file' ? start.file : null;
-  const src = {
-    serverId: null,
-    file: file?.file ?? null,
-    pos: file?.pos ?? null,
-    gtid: start?.gtid ? formatPosition(start.gtid) : null,
-    snapshot: true,
-    row: 0,
-    thread: null,
-    query: null,
-    xid: null,
-    serverName: JOB_NAME,
-    version: engineVersion(),
-    connector: 'mysql',
-  };
+  const src = copySourceInfo(JOB_NAME, start);
 
   const files = Array.from({ length: PARTITIONS }, (_, p) => join(work, `p${p}.tsv`));
   const warmFiles = Array.from({ length: PARTITIONS }, (_, p) => join(work, `warm-p${p}.tsv`));

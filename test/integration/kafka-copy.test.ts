@@ -26,12 +26,11 @@ import { readTable } from '../../engine/source/mysql/schema-reader.js';
 import { openDataConnection, streamChunk } from '../../engine/source/mysql/snapshot-reader.js';
 import type { CopyTable, RawRow } from '../../engine/sink/sink.js';
 import { renderKey, renderMessages, type ChangeEventInput, type KafkaFormat, type SourceInfo } from '../../engine/sink/kafka/formats/index.js';
-import { engineVersion } from '../../engine/sink/kafka/kafka-sink.js';
+import { copySourceInfo } from '../../engine/sink/kafka/kafka-sink.js';
 import { legalTopicName } from '../../engine/sink/kafka/partition.js';
 import { StateStore } from '../../engine/state/store.js';
 import { kcat as readTopic, loadBroker, type KafkaBroker, type KafkaInstance, type KcatRecord } from '../helpers/kafka.js';
 import type { BinlogStatus } from '../../engine/source/mysql/binlog-status.js';
-import { formatPosition } from '../../shared/positions.js';
 
 const FORMATS: KafkaFormat[] = ['debezium', 'canal', 'maxwell'];
 const BIG_ROWS = 50_000;
@@ -84,21 +83,7 @@ function copySource(statePath: string, job: string): Omit<SourceInfo, 'tsMs'> {
   try {
     const p = store.job(job)?.copy_start_position;
     const start = p ? (JSON.parse(p) as BinlogStatus) : null;
-    const file = start?.file.kind === 'file' ? start.file : null;
-    return {
-      serverId: null,
-      file: file?.file ?? null,
-      pos: file?.pos ?? null,
-      gtid: start?.gtid ? formatPosition(start.gtid) : null,
-      snapshot: true,
-      row: 0,
-      thread: null,
-      query: null,
-      xid: null,
-      serverName: job,
-      version: engineVersion(),
-      connector: 'mysql',
-    };
+    return copySourceInfo(job, start);
   } finally {
     store.close();
   }

@@ -17,6 +17,7 @@ import type { CopyTable, OnExisting, PreparedTable, Sink, SinkWriter } from '../
 import { AUTHZ, kafkaClient, kafkaErrorText, protocolType, unreachable } from './kafka-client.js';
 import { KafkaWriter } from './kafka-writer.js';
 import { legalTopicName, resolveTopicTemplate } from './partition.js';
+import type { SourceInfo } from './formats/index.js';
 
 /** The broker's default message.max.bytes (1 MiB + 12 bytes of record batch overhead). */
 export const DEFAULT_MESSAGE_MAX_BYTES = 1_048_588;
@@ -52,6 +53,25 @@ export function engineVersion(): string {
     }
   }
   return cutoverVersion;
+}
+
+/** The source block of copied rows: the job's name and the binlog position the copy started from. */
+export function copySourceInfo(jobName: string, copyStart: BinlogStatus | null): Omit<SourceInfo, 'tsMs'> {
+  const file = copyStart?.file.kind === 'file' ? copyStart.file : null;
+  return {
+    serverId: null,
+    file: file?.file ?? null,
+    pos: file?.pos ?? null,
+    gtid: copyStart?.gtid ? formatPosition(copyStart.gtid) : null,
+    snapshot: true,
+    row: 0,
+    thread: null,
+    query: null,
+    xid: null,
+    serverName: jobName,
+    version: engineVersion(),
+    connector: 'mysql',
+  };
 }
 
 export class KafkaSink implements Sink {
@@ -213,11 +233,9 @@ export class KafkaSink implements Sink {
     }
   }
 
-  /** The source block of copied rows: the job's name, and the binlog position the copy started from. */
-  sourceBase(): { file: string | null; pos: number | null; gtid: string | null; serverName: string; version: string } {
-    const start = this.opts.copyStart?.() ?? null;
-    const file = start?.file.kind === 'file' ? start.file : null;
-    return { file: file?.file ?? null, pos: file?.pos ?? null, gtid: start?.gtid ? formatPosition(start.gtid) : null, serverName: this.opts.jobName, version: engineVersion() };
+  /** The source block of copied rows (see copySourceInfo). */
+  sourceInfo(): Omit<SourceInfo, 'tsMs'> {
+    return copySourceInfo(this.opts.jobName, this.opts.copyStart?.() ?? null);
   }
 
   private async topicExists(name: string): Promise<boolean> {

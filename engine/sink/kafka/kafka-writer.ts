@@ -143,21 +143,7 @@ export class KafkaWriter implements SinkWriter {
     let r = this.renderers.get(t.stateId);
     if (!r) {
       const cfg = this.sink.opts.config;
-      const base = this.sink.sourceBase();
-      r = new TableRenderer(t, this.sink.topicOf(t), cfg.format, cfg.key, cfg.tombstones, {
-        serverId: null,
-        file: base.file,
-        pos: base.pos,
-        gtid: base.gtid,
-        snapshot: true,
-        row: 0,
-        thread: null,
-        query: null,
-        xid: null,
-        serverName: base.serverName,
-        version: base.version,
-        connector: 'mysql',
-      });
+      r = new TableRenderer(t, this.sink.topicOf(t), cfg.format, cfg.key, cfg.tombstones, this.sink.sourceInfo());
       this.renderers.set(t.stateId, r);
     }
     return r;
