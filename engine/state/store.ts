@@ -103,13 +103,21 @@ export class StateStore {
     }
   }
 
+  /**
+   * Brings the file to the newest schema, one version per IMMEDIATE transaction that reads the version
+   * under the write lock: two processes opening a new file at once (a job and the dashboard, or a test
+   * watching a job) must not both run the same migration.
+   */
   private migrate(): void {
-    const version = this.db.pragma('user_version', { simple: true }) as number;
-    for (let v = version; v < MIGRATIONS.length; v++) {
-      this.db.transaction(() => {
-        this.db.exec(MIGRATIONS[v]!);
-        this.db.pragma(`user_version = ${v + 1}`);
-      })();
+    const step = this.db.transaction((): boolean => {
+      const v = this.db.pragma('user_version', { simple: true }) as number;
+      if (v >= MIGRATIONS.length) return false;
+      this.db.exec(MIGRATIONS[v]!);
+      this.db.pragma(`user_version = ${v + 1}`);
+      return true;
+    });
+    while (step.immediate()) {
+      /* next version */
     }
   }
 

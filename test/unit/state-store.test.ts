@@ -1,4 +1,5 @@
 import { test } from 'node:test';
+import { spawn } from 'node:child_process';
 import assert from 'node:assert/strict';
 import { mkdtempSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -46,6 +47,26 @@ test('log search matches the message or the table, case-insensitively, with % an
   assert.deepEqual(s.logs({ search: '50%' }).map((l) => l.message), ['50% done']);
   assert.deepEqual(s.logs({ search: 'copied', job: 'k' }).map((l) => l.message), ['Copied slowly']);
   s.close();
+});
+
+test('processes opening a new state file at the same moment migrate it once (no "table already exists")', async () => {
+  const store = new URL('../../engine/state/store.js', import.meta.url).href;
+  const code = `const { StateStore } = await import(${JSON.stringify(store)}); new StateStore(process.argv[1]).close();`;
+  for (let round = 0; round < 5; round++) {
+    const path = join(mkdtempSync(join(tmpdir(), 'st-race-')), 'state.db');
+    const runs = await Promise.all(
+      [0, 1, 2, 3].map(
+        () =>
+          new Promise<{ code: number | null; err: string }>((resolve) => {
+            const c = spawn(process.execPath, ['--input-type=module', '-e', code, path], { stdio: ['ignore', 'ignore', 'pipe'] });
+            let err = '';
+            c.stderr!.on('data', (d) => (err += d));
+            c.on('close', (exit) => resolve({ code: exit, err }));
+          }),
+      ),
+    );
+    for (const r of runs) assert.equal(r.code, 0, r.err);
+  }
 });
 
 test('an unwritable state path is an actionable error', () => {
