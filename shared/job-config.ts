@@ -72,7 +72,7 @@ export const KafkaSinkConfig = z
     partitions: z.number().int().min(1).max(10_000).default(6),
     /** Replication factor of the topics Cutover creates. */
     replicationFactor: z.number().int().min(1).max(32).default(1),
-    /** Transactions (exactly-once publishing); not available yet. */
+    /** Kafka transactions: each batch of changes and copied chunks with the job's position, so read_committed consumers see each once. */
     exactlyOnce: z.boolean().default(false),
     /** A delete is followed by a tombstone (null value) for log-compacted topics (Debezium format). */
     tombstones: z.boolean().default(false),
@@ -151,12 +151,13 @@ export const JobConfig = z
     if (start && typeof start === 'object' && 'gtid' in start && !parseGtid(start.gtid)) {
       ctx.addIssue({ code: 'custom', path: ['stream', 'start', 'gtid'], message: 'must be a MariaDB GTID position ("0-1-100,1-2-7") or a MySQL GTID set ("uuid:1-100")' });
     }
-    if (cfg.sink.type === 'kafka') {
-      if (cfg.mode !== 'snapshot')
-        ctx.addIssue({ code: 'custom', path: ['mode'], message: 'streaming into Kafka is not available yet; use "mode": "snapshot"', params: { fix: 'Set "mode": "snapshot" to copy the tables into Kafka.' } });
-      if (cfg.sink.exactlyOnce)
-        ctx.addIssue({ code: 'custom', path: ['sink', 'exactlyOnce'], message: 'exactly-once publishing (Kafka transactions) is not available yet; set it to false (the copy is at-least-once: a resumed chunk may publish its rows again)' });
-    }
+    if (cfg.sink.type === 'kafka' && cfg.sink.exactlyOnce && cfg.mode === 'snapshot')
+      ctx.addIssue({
+        code: 'custom',
+        path: ['sink', 'exactlyOnce'],
+        message: 'exactly-once publishing needs a stream: in "mode": "snapshot" the copy is at-least-once (a chunk a crash interrupted is published again)',
+        params: { fix: 'Use "mode": "snapshot+stream" and run it with --exit-when-caught-up (the copy is then published in transactions, once), or set "exactlyOnce": false.' },
+      });
   });
 
 export type JobConfig = z.infer<typeof JobConfig>;

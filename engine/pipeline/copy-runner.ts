@@ -13,6 +13,8 @@ import type { ChunkRow, StateStore } from '../state/store.js';
 import type { Logger } from './logger.js';
 import type { CopyMetrics } from './metrics.js';
 import type { Throttle } from './throttle.js';
+import type { ChunkGate } from './chunk-gate.js';
+import type { ChunkPayload } from '../sink/kafka/kafka-stream-target.js';
 
 interface TableRuntime {
   t: CopyTable;
@@ -47,6 +49,11 @@ export interface CopyRunnerOptions {
   signal: AbortSignal;
   /** Streaming follows: read keyless tables in a consistent snapshot and record its binlog position. */
   recordSnapshotPositions?: boolean;
+  /**
+   * A stream publishes alongside (Kafka): every chunk is read in its own consistent snapshot and handed
+   * to the gate, which publishes it at its binlog position (chunk-gate.ts); done once durable there.
+   */
+  gate?: ChunkGate<ChunkPayload>;
 }
 
 export class CopyRunner {
@@ -161,6 +168,7 @@ export class CopyRunner {
   private async copyChunk(src: Connection, writer: SinkWriter, rt: TableRuntime, chunk: ChunkRow): Promise<void> {
     const { t } = rt;
     if (!t.keyColumns.length) await this.restartKeylessTable(writer, rt);
+    if (this.o.gate) return this.copyChunkThroughGate(src, writer, rt, chunk, this.o.gate);
     const lower = chunk.lower_key ? decodeKey(chunk.lower_key) : null;
     const upper = chunk.upper_key ? decodeKey(chunk.upper_key) : null;
     let batch: SinkBatch | null = null; // created on the first row after a flush
@@ -202,6 +210,67 @@ export class CopyRunner {
     }
     if (snapshotPosition) this.o.store.setTable(t.stateId, { snapshot_position: snapshotPosition });
     this.o.store.finishChunk(chunk, rows, bytes);
+  }
+
+  /**
+   * Reads the chunk in a consistent snapshot whose binlog position the gate publishes it at. A snapshot
+   * that came out behind what the stream has already published is read again (rare: a commit racing it).
+   */
+  private async copyChunkThroughGate(src: Connection, writer: SinkWriter, rt: TableRuntime, chunk: ChunkRow, gate: ChunkGate<ChunkPayload>): Promise<void> {
+    const { t } = rt;
+    const lower = chunk.lower_key ? decodeKey(chunk.lower_key) : null;
+    const upper = chunk.upper_key ? decodeKey(chunk.upper_key) : null;
+    for (let attempt = 1; ; attempt++) {
+      const res = gate.reserve();
+      let submitted = false;
+      try {
+        const at = (await startConsistentSnapshot(src)).file;
+        if (!res.setPosition(at)) {
+          await src.query('ROLLBACK');
+          if (attempt % 10 === 0) this.o.log.debug(`chunk ${chunk.seq}: snapshot behind the stream ${attempt} times; reading it again`, rt.name);
+          continue;
+        }
+        const batches: SinkBatch[] = [];
+        let batch: SinkBatch | null = null;
+        let rows = 0;
+        let bytes = 0;
+        await streamChunk(src, t, lower, upper, (row) => {
+          if (this.stopping()) throw new StopRequested();
+          if (!batch) batches.push((batch = writer.newBatch(t, at)));
+          batch.add(row);
+          if (batch.bytes >= this.o.batchBytes) {
+            const b = batch;
+            batch = null;
+            rows += b.rows;
+            bytes += b.bytes;
+            return this.o.throttle.admit(b.rows);
+          }
+        }, this.o.signal);
+        const tail = batch as SinkBatch | null;
+        if (tail) {
+          rows += tail.rows;
+          bytes += tail.bytes;
+        }
+        await src.query('COMMIT');
+        submitted = true;
+        await res.submit({ batches, chunkId: chunk.id, tableId: t.stateId, table: rt.name, rows, bytes }, () => {
+          this.o.metrics.add(t.stateId, rows, bytes);
+          this.o.store.finishChunk(chunk, rows, bytes);
+          if (!t.keyColumns.length) this.o.store.setTable(t.stateId, { snapshot_position: JSON.stringify(at) });
+        });
+        return;
+      } catch (e) {
+        if (!submitted) {
+          res.cancel();
+          await src.query('ROLLBACK').catch(() => undefined);
+        }
+        if (e instanceof StopRequested || this.o.signal.aborted) throw new StopRequested();
+        rt.failed = true;
+        const msg = e instanceof CutoverError ? e.message : `Copying ${rt.name} failed: ${(e as Error).message}`;
+        this.o.store.setTable(t.stateId, { state: 'failed', error: msg });
+        throw e instanceof CutoverError ? e : new CutoverError(msg, 'Fix the cause, then run the same job again: finished chunks are not copied again.');
+      }
+    }
   }
 
   /**

@@ -16,7 +16,11 @@ import { formatPosition } from '../../shared/positions.js';
 import { Throttle } from './throttle.js';
 import { alive } from './job-status.js';
 import { planTables, planViews } from './table-plan.js';
-import { runStreamPhase } from './stream-phase.js';
+import { prepareStreamPhase, runStreamPhase } from './stream-phase.js';
+import type { StreamTarget } from './stream-target.js';
+import type { KafkaSink } from '../sink/kafka/kafka-sink.js';
+import type { KafkaStreamTarget } from '../sink/kafka/kafka-stream-target.js';
+import type { StreamOutcome } from './stream-runner.js';
 import { StreamStore } from '../state/stream-store.js';
 
 export interface RunJobOptions {
@@ -58,6 +62,8 @@ export async function runJob(o: RunJobOptions): Promise<RunOutcome> {
   let batchBytes = 0;
   let throttle: Throttle | null = null;
   let probe: Connection | null = null;
+  let kafkaSink: KafkaSink | null = null;
+  let kafkaTarget: KafkaStreamTarget | null = null;
   try {
     if (o.preflight) await o.preflight(cfg, log);
     const sourceAddr = parseMysqlUrl(cfg.source.url);
@@ -87,8 +93,85 @@ export async function runJob(o: RunJobOptions): Promise<RunOutcome> {
         },
       });
       sink = kafka;
+      kafkaSink = kafka;
       batchBytes = kafka.batchBytes;
     }
+    // Kafka streams publish through one target for the whole run (the copy alongside hands it chunks).
+    const openKafkaTarget = async (signal: AbortSignal): Promise<KafkaStreamTarget> => {
+      if (!kafkaTarget) {
+        const { KafkaStreamTarget } = await import('../sink/kafka/kafka-stream-target.js');
+        kafkaTarget = await KafkaStreamTarget.open({ sink: kafkaSink!, store, jobId: job.id, jobName: cfg.name, log, signal });
+      }
+      return kafkaTarget;
+    };
+    const openTarget = kafkaSink ? async (): Promise<StreamTarget> => openKafkaTarget(o.signal) : undefined;
+
+    /**
+     * Kafka "snapshot+stream": the stream publishes from the copy's start position while the copy runs,
+     * and each copied chunk is published at its snapshot's binlog position (chunk-gate.ts). Once every
+     * chunk is published, the stream catches up with the source as it is then.
+     */
+    const copyWithStream = async (tables: Awaited<ReturnType<typeof planTables>>, copy: (signal: AbortSignal, gate: KafkaStreamTarget['gate']) => Promise<void>): Promise<RunOutcome> => {
+      const inner = new AbortController();
+      const stopBoth = (): void => inner.abort();
+      o.signal.addEventListener('abort', stopBoth, { once: true });
+      try {
+        const target = await openKafkaTarget(inner.signal);
+        for (const t of tables) {
+          const row = store.table(t.stateId);
+          const copied = row.state === 'done' || (row.planned_all === 1 && store.pendingChunks(t.stateId).length === 0);
+          if (!t.keyColumns.length && !copied) target.held.add(qualified(t.source));
+        }
+        const runner = await prepareStreamPhase({
+          store,
+          jobId: job.id,
+          cfg,
+          tables,
+          source: streamSource,
+          log,
+          signal: inner.signal,
+          exitWhenCaughtUp: o.exitWhenCaughtUp ?? false,
+          skipDdl: o.skipDdl ?? false,
+          previousPhase: job.phase,
+          openTarget: async () => target,
+          copyAlongside: true,
+        });
+        store.setJob(job.id, { phase: 'copying' });
+        let streamError: unknown = null;
+        const streaming = runner.run().then(
+          (outcome) => {
+            target.gate.fail(new StopRequested());
+            return outcome;
+          },
+          (e) => {
+            streamError = e;
+            target.gate.fail(e);
+            inner.abort();
+            throw e;
+          },
+        );
+        streaming.catch(() => undefined);
+        try {
+          await copy(inner.signal, target.gate);
+        } catch (e) {
+          inner.abort();
+          await streaming.catch(() => undefined);
+          throw streamError ?? e;
+        }
+        if (progress) clearInterval(progress);
+        throttle?.stop();
+        const views = await planViews(streamSource, cfg);
+        for (const w of await sink!.createViews(views)) log.warn(w);
+        const end = await readBinlogStatus(streamSource);
+        store.setJob(job.id, { copy_end_position: JSON.stringify(end) });
+        const copied = store.tables(job.id).reduce((n, t) => n + t.rows_copied, 0);
+        log.info(`copy published: ${tables.length} table(s), ${copied.toLocaleString('en-US')} rows; catching up with the source at ${formatPosition(end.file)}`);
+        runner.setTarget(end.file);
+        return streamEnded(await streaming);
+      } finally {
+        o.signal.removeEventListener('abort', stopBoth);
+      }
+    };
 
     const streamSource = src;
     const stream = async (tables: Awaited<ReturnType<typeof planTables>> | null): Promise<RunOutcome> => {
@@ -105,7 +188,11 @@ export async function runJob(o: RunJobOptions): Promise<RunOutcome> {
         exitWhenCaughtUp: o.exitWhenCaughtUp ?? false,
         skipDdl: o.skipDdl ?? false,
         previousPhase: job.phase,
+        openTarget,
       });
+      return streamEnded(outcome);
+    };
+    const streamEnded = (outcome: StreamOutcome): RunOutcome => {
       if (outcome === 'stopped') throw new StopRequested();
       store.setJob(job.id, { state: 'stopped', pid: null, error: null });
       log.info('caught up with the source; stopping as asked (--exit-when-caught-up); run the job again to keep streaming');
@@ -114,7 +201,10 @@ export async function runJob(o: RunJobOptions): Promise<RunOutcome> {
 
     // Once streaming has begun, the stream owns the table set (its schema history follows DDL): the
     // source is not planned or copied again.
-    if (cfg.mode !== 'snapshot' && new StreamStore(store).hasSchemaHistory(job.id)) return await stream(null);
+    // (A Kafka copy runs alongside its stream: until it has finished, a new run copies the rest.)
+    const copyAlongside = kafkaSink !== null && cfg.mode === 'snapshot+stream';
+    const copyFinished = store.jobById(job.id)?.copy_end_position != null;
+    if (cfg.mode !== 'snapshot' && new StreamStore(store).hasSchemaHistory(job.id) && (!copyAlongside || copyFinished)) return await stream(null);
 
     // Before the schema is read: DDL after this point is in the binlog the stream replays from here.
     await recordCopyStart(store, job.id, src, log, cfg.mode);
@@ -176,19 +266,23 @@ export async function runJob(o: RunJobOptions): Promise<RunOutcome> {
     );
     probe = probeConn;
     throttle.start();
-    await new CopyRunner({
-      store,
-      source: sourceAddr,
-      sink,
-      tables,
-      snapshot: cfg.snapshot,
-      batchBytes,
-      log,
-      metrics,
-      throttle,
-      signal: o.signal,
-      recordSnapshotPositions: cfg.mode === 'snapshot+stream',
-    }).run();
+    const copy = (signal: AbortSignal, gate?: KafkaStreamTarget['gate']): Promise<void> =>
+      new CopyRunner({
+        store,
+        source: sourceAddr,
+        sink: sink!,
+        tables,
+        snapshot: cfg.snapshot,
+        batchBytes,
+        log,
+        metrics,
+        throttle: throttle!,
+        signal,
+        recordSnapshotPositions: cfg.mode === 'snapshot+stream',
+        gate,
+      }).run();
+    if (copyAlongside) return await copyWithStream(tables, copy);
+    await copy(o.signal);
 
     store.setJob(job.id, { phase: 'views' });
     const views = await planViews(src, cfg);
@@ -230,6 +324,7 @@ export async function runJob(o: RunJobOptions): Promise<RunOutcome> {
     await probe?.end().catch(() => undefined);
     metrics.stop();
     await src?.end().catch(() => undefined);
+    await (kafkaTarget as KafkaStreamTarget | null)?.dispose().catch(() => undefined);
     await sink?.close();
   }
 }

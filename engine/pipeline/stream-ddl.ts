@@ -20,19 +20,23 @@ export function applierTable(cfg: Pick<JobConfig, 'rename' | 'columns'>, info: T
   return { sink: sinkName(cfg, info), info: { ...info, columns: info.columns.filter((c) => !excluded.has(c.name)) } };
 }
 
-export interface DdlContext {
+/** What handling a DDL statement needs, whatever the sink. */
+export interface DdlContextBase {
   cfg: JobConfig;
   jobId: number;
   store: StateStore;
   streams: StreamStore;
   log: Logger;
-  applier: ChangeApplier;
   /** A metadata connection to the source. */
   source: Connection;
   /** State-file table ids by source "db.table" (for counters); updated here. */
   tableIds: Map<string, number>;
   /** "file:pos" of a paused statement the operator chose to skip (--skip-ddl), or null. */
   skipAt: string | null;
+}
+
+export interface DdlContext extends DdlContextBase {
+  applier: ChangeApplier;
 }
 
 import type { PendingDdl } from '../../shared/job-status.js';
@@ -100,7 +104,7 @@ async function refreshTables(ctx: DdlContext, ev: DdlEvent, changed: TableRef[],
   }
 }
 
-function pause(ctx: DdlContext, ev: DdlEvent, reason: string): CutoverError {
+export function pause(ctx: DdlContextBase, ev: DdlEvent, reason: string): CutoverError {
   const at = formatPosition(ev.end);
   const pending: PendingDdl = { position: at, db: ev.db, sql: ev.sql, reason };
   ctx.store.setJob(ctx.jobId, { pending_ddl: JSON.stringify(pending) });
@@ -112,7 +116,7 @@ function pause(ctx: DdlContext, ev: DdlEvent, reason: string): CutoverError {
   );
 }
 
-function oneLine(sql: string): string {
+export function oneLine(sql: string): string {
   const s = sql.replace(/\s+/g, ' ').trim();
   return s.length > 500 ? s.slice(0, 500) + ' …' : s;
 }

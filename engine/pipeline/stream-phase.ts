@@ -15,6 +15,8 @@ import type { Logger } from './logger.js';
 import { applierTable } from './stream-ddl.js';
 import type { PendingDdl } from './stream-ddl.js';
 import { StreamRunner, type StreamOutcome } from './stream-runner.js';
+import { openMysqlTarget } from './mysql-stream-target.js';
+import type { StreamTarget } from './stream-target.js';
 
 /** The schema history position of the definitions read when streaming was first set up. */
 const INITIAL: FilePosition = { kind: 'file', file: 'initial.000000', pos: 0 };
@@ -33,9 +35,21 @@ export interface StreamPhaseOptions {
   skipDdl: boolean;
   /** The job's phase when this run began (the run itself moves it through preflight first). */
   previousPhase: string;
+  /** The sink side of the stream; default: the MySQL sink's change applier. */
+  openTarget?: () => Promise<StreamTarget>;
+  /**
+   * Kafka "snapshot+stream": the copy runs alongside the stream (its chunks are published in binlog
+   * order, see chunk-gate.ts), so there is no reconcile window, and the catch-up target is set when the
+   * copy ends (StreamRunner.setTarget).
+   */
+  copyAlongside?: boolean;
 }
 
 export async function runStreamPhase(o: StreamPhaseOptions): Promise<StreamOutcome> {
+  return (await prepareStreamPhase(o)).run();
+}
+
+export async function prepareStreamPhase(o: StreamPhaseOptions): Promise<StreamRunner> {
   const { store, jobId, cfg, log } = o;
   const streams = new StreamStore(store);
   const job = store.jobById(jobId)!;
@@ -56,8 +70,13 @@ export async function runStreamPhase(o: StreamPhaseOptions): Promise<StreamOutco
 
   let start: FilePosition | { gtid: string };
   let reconcileUntil: FilePosition | null = null;
-  let target: FilePosition;
-  if (cfg.mode === 'snapshot+stream') {
+  let target: FilePosition | null;
+  if (cfg.mode === 'snapshot+stream' && o.copyAlongside) {
+    const s = parseStatus(job.copy_start_position);
+    if (!s) throw new CutoverError('The copy did not record the source binlog position streaming starts from.', 'Turn the binary log on (log_bin, binlog_format=ROW) and run again with --resnapshot.');
+    start = s.file;
+    target = null;
+  } else if (cfg.mode === 'snapshot+stream') {
     const s = parseStatus(job.copy_start_position);
     const h = parseStatus(job.copy_end_position);
     if (!s || !h) {
@@ -67,7 +86,7 @@ export async function runStreamPhase(o: StreamPhaseOptions): Promise<StreamOutco
       );
     }
     start = s.file;
-    reconcileUntil = h.file;
+    reconcileUntil = cfg.sink.type === 'kafka' ? null : h.file; // Kafka: the copy was published in binlog order
     // The first catch-up ends at the copy's end; once streaming, a new run catches up with the source as it is now.
     target = o.previousPhase === 'streaming' ? (await readBinlogStatus(o.source)).file : h.file;
   } else {
@@ -86,12 +105,13 @@ export async function runStreamPhase(o: StreamPhaseOptions): Promise<StreamOutco
   }
   const pending = job.pending_ddl ? (JSON.parse(job.pending_ddl) as PendingDdl) : null;
   if (o.skipDdl && !pending) log.warn('--skip-ddl: the job is not paused at a DDL statement; nothing to skip');
-  store.setJob(jobId, { phase: o.previousPhase === 'streaming' ? 'streaming' : 'catching-up' });
+  if (!o.copyAlongside) store.setJob(jobId, { phase: o.previousPhase === 'streaming' ? 'streaming' : 'catching-up' });
   log.info(
-    `streaming ${tableIds.size} table(s); caught up at ${formatPosition(target)}` +
+    `streaming ${tableIds.size} table(s); ${target ? `caught up at ${formatPosition(target)}` : 'the copy is published between the changes, in binlog order'}` +
       (reconcileUntil ? ` (changes up to the copy's end at ${formatPosition(reconcileUntil)} are reconciled with the copied rows)` : ''),
   );
-  for (const t of o.tables ?? []) if (!t.keyColumns.length) log.warn('has no primary or unique key: the stream applies its updates and deletes by the whole row with LIMIT 1', qualified(t.source));
+  if (cfg.sink.type === 'mysql')
+    for (const t of o.tables ?? []) if (!t.keyColumns.length) log.warn('has no primary or unique key: the stream applies its updates and deletes by the whole row with LIMIT 1', qualified(t.source));
   return new StreamRunner({
     store,
     jobId,
@@ -107,7 +127,8 @@ export async function runStreamPhase(o: StreamPhaseOptions): Promise<StreamOutco
     target,
     exitWhenCaughtUp: o.exitWhenCaughtUp,
     skipDdlAt: o.skipDdl && pending ? pending.position : null,
-  }).run();
+    openTarget: o.openTarget ?? (() => openMysqlTarget(cfg)),
+  });
 }
 
 function parseStatus(json: string | null): BinlogStatus | null {

@@ -16,7 +16,7 @@
 // Failures: a lost source or sink connection is retried with backoff (1 s doubling to 30 s), resuming
 // from the sink's checkpoint; a change or DDL the sink refuses stops the run with the job paused.
 import { CutoverError } from '../../shared/errors.js';
-import { mysqlSinkUrl, type JobConfig, type StreamOptions } from '../../shared/job-config.js';
+import type { JobConfig, StreamOptions } from '../../shared/job-config.js';
 import type { FilePosition } from '../../shared/positions.js';
 import { compareFilePositions, formatPosition, parseGtid } from '../../shared/positions.js';
 import { isSelected } from '../../shared/table-selection.js';
@@ -24,11 +24,11 @@ import { BinlogReader, type BinlogTransaction, type RowChange } from '../source/
 import { checkPositionAvailable, readRetention } from '../source/mysql/binlog-retention.js';
 import { connect, parseMysqlUrl, type Connection } from '../source/mysql/connection.js';
 import { HEARTBEAT_DB, HEARTBEAT_TABLE, SourceHeartbeat, heartbeatTime } from '../source/mysql/heartbeat.js';
-import { ChangeApplier, isRetryable, type ApplierTable, type ApplyMode } from '../sink/mysql/change-applier.js';
+import { isRetryable, type ApplierTable, type ApplyMode } from '../sink/mysql/change-applier.js';
 import type { StateStore } from '../state/store.js';
 import { StreamStore, type ChangeCounts } from '../state/stream-store.js';
 import type { Logger } from './logger.js';
-import { handleDdl } from './stream-ddl.js';
+import type { StreamTarget } from './stream-target.js';
 import { StreamMetrics } from './stream-metrics.js';
 import { sleepUnlessAborted as sleep } from './sleep.js';
 
@@ -48,10 +48,12 @@ export interface StreamRunnerOptions {
   reconcileUntil: FilePosition | null;
   /** Keyless tables: changes at or before their snapshot position are already in the copy. */
   snapshotPositions: Map<string, FilePosition>;
-  /** The position that counts as caught up (phase catching-up → streaming; --exit-when-caught-up). */
-  target: FilePosition;
+  /** The position that counts as caught up (phase catching-up → streaming; --exit-when-caught-up); null: not yet known (a copy still runs alongside, see setTarget). */
+  target: FilePosition | null;
   exitWhenCaughtUp: boolean;
   skipDdlAt: string | null;
+  /** Opens the sink side for one session (MySQL: a change applier; Kafka: the publisher). */
+  openTarget: () => Promise<StreamTarget>;
 }
 
 export type StreamOutcome = 'caught-up' | 'stopped';
@@ -73,7 +75,7 @@ export function isTransient(e: unknown): boolean {
 export class StreamRunner {
   private readonly streams: StreamStore;
   private readonly metrics: StreamMetrics;
-  private applier: ChangeApplier | null = null;
+  private applier: StreamTarget | null = null;
   private reader: BinlogReader | null = null;
   private source: Connection | null = null;
   private heartbeat: SourceHeartbeat | null = null;
@@ -137,7 +139,7 @@ export class StreamRunner {
   /** One connected stretch: from the sink's checkpoint until caught up, stopped, or a connection fails. */
   private async session(): Promise<StreamOutcome> {
     const { cfg, log, signal, stream } = this.o;
-    const applier = (this.applier = await ChangeApplier.open(mysqlSinkUrl(cfg, 'Streaming'), { jobName: cfg.name, tables: new Map() }));
+    const applier = (this.applier = await this.o.openTarget());
     const cp = await applier.checkpoint();
     this.tables = this.o.tablesAt(cp?.position ?? null);
     for (const [name, t] of this.tables) applier.setTable(name, t);
@@ -168,7 +170,7 @@ export class StreamRunner {
     }));
     if (this.failures) log.info('reconnected');
     this.failures = 0;
-    const ddlCtx = { cfg, jobId: this.o.jobId, store: this.o.store, streams: this.streams, log, applier, source, tableIds: this.o.tableIds, skipAt: this.o.skipDdlAt };
+    const ddlCtx = { cfg, jobId: this.o.jobId, store: this.o.store, streams: this.streams, log, source, tableIds: this.o.tableIds, skipAt: this.o.skipDdlAt };
 
     let batch: BinlogTransaction[] = [];
     let batchMode: ApplyMode = 'strict';
@@ -182,7 +184,7 @@ export class StreamRunner {
       rows = bytes = 0;
       await applier.apply(txs, batchMode);
       this.afterApply(txs);
-      if (compareFilePositions(txs[txs.length - 1]!.end, this.o.target) >= 0) this.reachedTarget(txs[txs.length - 1]!.end);
+      if (this.atTarget(txs[txs.length - 1]!.end)) this.reachedTarget(txs[txs.length - 1]!.end);
     };
 
     for (;;) {
@@ -198,9 +200,10 @@ export class StreamRunner {
       if (item === undefined) {
         await flush();
         const idle = reader.idlePosition;
+        if (idle && applier.idle) await applier.idle(idle);
         this.metrics.oldestPendingAt = null;
         this.checkStalled(reader);
-        if (idle && compareFilePositions(idle, this.o.target) >= 0) {
+        if (idle && this.atTarget(idle)) {
           this.metrics.caughtUp = true;
           this.reachedTarget(idle);
         }
@@ -215,10 +218,10 @@ export class StreamRunner {
       if (item.kind === 'ddl') {
         await flush();
         this.metrics.countDdl();
-        await handleDdl(ddlCtx, item, this.o.reconcileUntil !== null && compareFilePositions(item.end, this.o.reconcileUntil) <= 0);
+        await applier.ddl(ddlCtx, item, this.o.reconcileUntil !== null && compareFilePositions(item.end, this.o.reconcileUntil) <= 0);
         reader.ddlHandled();
         this.metrics.applied = { file: item.end.file, pos: item.end.pos, gtid: item.gtid };
-        if (compareFilePositions(item.end, this.o.target) >= 0) this.reachedTarget(item.end);
+        if (this.atTarget(item.end)) this.reachedTarget(item.end);
         continue;
       }
       const tx = this.filter(item);
@@ -251,6 +254,17 @@ export class StreamRunner {
     throw Object.assign(new Error(`no binlog event or heartbeat for ${STALL_MS / 1000} s${movedOn ? ` while the source moved on to ${formatPosition(source!)}` : ''}: the connection is stalled`), {
       code: 'ECONNRESET',
     });
+  }
+
+  /** The copy that ran alongside has finished: catching up ends at `at`. */
+  setTarget(at: FilePosition): void {
+    this.o.target = at;
+    this.metrics.target = at;
+    this.o.store.setJob(this.o.jobId, { phase: 'catching-up' });
+  }
+
+  private atTarget(at: FilePosition): boolean {
+    return this.o.target !== null && compareFilePositions(at, this.o.target) >= 0;
   }
 
   /** The applied position reached the catch-up target: phase streaming (once). */

@@ -3,6 +3,7 @@
 import type { ColumnInfo, TableInfo } from '../source/mysql/schema-reader.js';
 import type { TableRef } from '../../shared/table-selection.js';
 import type { RawValue } from '../sql/values.js';
+import type { FilePosition } from '../../shared/positions.js';
 
 /** A row as the source stored it: one byte string per written column (see RawValue), NULL as null. */
 export type RawRow = RawValue[];
@@ -54,7 +55,8 @@ export interface SinkBatch {
 }
 
 export interface SinkWriter {
-  newBatch(t: CopyTable): SinkBatch;
+  /** `snapshotAt`: the binlog position the rows are read at, when the copy knows it (Kafka read events carry it). */
+  newBatch(t: CopyTable, snapshotAt?: FilePosition): SinkBatch;
   /** Writes a batch idempotently (a row whose key exists is kept); resolves once durable. */
   write(batch: SinkBatch): Promise<void>;
   truncate(t: CopyTable): Promise<void>;

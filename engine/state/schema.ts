@@ -116,4 +116,9 @@ export const MIGRATIONS: string[] = [
   ALTER TABLE logs ADD COLUMN dismissed_at INTEGER;
   CREATE INDEX logs_level ON logs (level, id);
   `,
+  `
+  -- Kafka sinks without transactions: the position of the last binlog change the brokers acknowledged
+  -- (JSON {file, pos, gtid}); with exactlyOnce the position lives in Kafka and this mirrors it.
+  ALTER TABLE jobs ADD COLUMN sink_checkpoint TEXT;
+  `,
 ];

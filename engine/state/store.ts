@@ -24,6 +24,7 @@ export interface JobRow {
   copy_end_position: string | null;
   stream_state: string | null;
   pending_ddl: string | null;
+  sink_checkpoint: string | null;
 }
 
 export interface TableRow {
@@ -170,7 +171,7 @@ export class StateStore {
 
   setJob(
     id: number,
-    fields: Partial<Pick<JobRow, 'phase' | 'state' | 'error' | 'pid' | 'started_at' | 'finished_at' | 'copy_start_position' | 'copy_end_position' | 'stream_state' | 'pending_ddl'>>,
+    fields: Partial<Pick<JobRow, 'phase' | 'state' | 'error' | 'pid' | 'started_at' | 'finished_at' | 'copy_start_position' | 'copy_end_position' | 'stream_state' | 'pending_ddl' | 'sink_checkpoint'>>,
   ): void {
     const keys = Object.keys(fields);
     if (!keys.length) return;
@@ -192,6 +193,7 @@ export class StateStore {
       copy_end_position: null,
       stream_state: null,
       pending_ddl: null,
+      sink_checkpoint: null,
     });
   }
 

@@ -9,7 +9,7 @@ import { readFileSync } from 'node:fs';
 import type { Admin } from 'kafkajs';
 import { CutoverError } from '../../../shared/errors.js';
 import type { KafkaSinkConfig } from '../../../shared/job-config.js';
-import { formatPosition } from '../../../shared/positions.js';
+import { formatPosition, type FilePosition } from '../../../shared/positions.js';
 import type { TableRef } from '../../../shared/table-selection.js';
 import type { Logger } from '../../pipeline/logger.js';
 import type { BinlogStatus } from '../../source/mysql/binlog-status.js';
@@ -195,6 +195,41 @@ export class KafkaSink implements Sink {
     return { created: false, warnings, deferredIndexes: [] };
   }
 
+  /**
+   * The topic a streamed table publishes to, created when missing (a table the stream met in DDL, or
+   * "mode": "stream", whose tables were not prepared by a copy).
+   */
+  async streamTopic(sinkRef: TableRef): Promise<TopicInfo> {
+    const { name } = this.topicName({ sink: sinkRef });
+    await this.ensureTopic(name, this.opts.config.partitions, `${sinkRef.db}.${sinkRef.table}`);
+    return this.describeTopic(name);
+  }
+
+  /**
+   * The schema-change topic (one partition, so statements stay in order, kept forever like Debezium's
+   * schema history). With exactlyOnce, the job's position is committed as an offset on its partition 0.
+   */
+  async schemaTopic(): Promise<TopicInfo> {
+    const name = legalTopicName(resolveTopicTemplate(this.opts.config.schemaTopic, { job: this.opts.jobName }));
+    await this.ensureTopic(name, 1, 'schema changes', [{ name: 'retention.ms', value: '-1' }]);
+    return this.describeTopic(name);
+  }
+
+  private async ensureTopic(name: string, partitions: number, what: string, configEntries?: { name: string; value: string }[]): Promise<void> {
+    if (await this.topicExists(name)) return;
+    try {
+      await this.admin.createTopics({ topics: [{ topic: name, numPartitions: partitions, replicationFactor: this.opts.config.replicationFactor, configEntries }], waitForLeaders: true });
+      this.opts.log.info(`created topic "${name}" (${partitions} partition(s), replication factor ${this.opts.config.replicationFactor})`, what);
+    } catch (e) {
+      if (protocolType(e) !== 'TOPIC_ALREADY_EXISTS') throw this.createError(name, e);
+    }
+  }
+
+  /** The admin client (checkpoint offsets of exactly-once jobs). */
+  get adminClient(): Admin {
+    return this.admin;
+  }
+
   /** Nothing to do after a table: Kafka has no indexes. */
   async finishTable(): Promise<void> {}
 
@@ -233,9 +268,10 @@ export class KafkaSink implements Sink {
     }
   }
 
-  /** The source block of copied rows (see copySourceInfo). */
-  sourceInfo(): Omit<SourceInfo, 'tsMs'> {
-    return copySourceInfo(this.opts.jobName, this.opts.copyStart?.() ?? null);
+  /** The source block of copied rows (see copySourceInfo): read at `snapshotAt`, or the copy's start. */
+  sourceInfo(snapshotAt?: FilePosition): Omit<SourceInfo, 'tsMs'> {
+    const start = this.opts.copyStart?.() ?? null;
+    return copySourceInfo(this.opts.jobName, snapshotAt ? { file: snapshotAt, gtid: null } : start);
   }
 
   private async topicExists(name: string): Promise<boolean> {

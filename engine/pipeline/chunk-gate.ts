@@ -1,0 +1,137 @@
+// The handoff between a copy and a stream that publish to one ordered log (Kafka), DBLog-style but
+// without writes to the source: each copy chunk is read in its own consistent snapshot, whose exact
+// binlog position P MariaDB reports, and its rows are published between the binlog changes that end at
+// or before P and those after it. Every key's messages are then in source order: changes up to P, the
+// read event (the row as it stood at P), changes after P.
+//
+// A copy worker `reserve()`s before it starts its snapshot; while a reservation has no position yet, or
+// has one but its rows are still being read, the stream publishes nothing past it (it waits). A chunk
+// whose position turns out to be behind what the stream already published (the snapshot started
+// between a transaction's binlog write and its commit) is refused: the worker reads it again.
+import type { FilePosition } from '../../shared/positions.js';
+import { compareFilePositions } from '../../shared/positions.js';
+
+export interface ChunkSubmission<T> {
+  at: FilePosition;
+  payload: T;
+  /** Called synchronously as soon as the chunk is durable on the sink (before anything else is published). */
+  onDurable: () => void;
+  resolve: () => void;
+  reject: (e: unknown) => void;
+}
+
+export class Reservation<T> {
+  at: FilePosition | null = null;
+  submission: ChunkSubmission<T> | null = null;
+  constructor(private readonly gate: ChunkGate<T>) {}
+
+  /** Records the snapshot's position; false when it is behind the published stream (read the chunk again). */
+  setPosition(at: FilePosition): boolean {
+    if (this.gate.publishedUpTo && compareFilePositions(at, this.gate.publishedUpTo) < 0) {
+      this.cancel();
+      return false;
+    }
+    this.at = at;
+    this.gate.changed();
+    return true;
+  }
+
+  /** Hands the chunk's rows over; resolves once they are durable on the sink. */
+  submit(payload: T, onDurable: () => void): Promise<void> {
+    if (!this.at) throw new Error('submit before setPosition');
+    return new Promise<void>((resolve, reject) => {
+      this.submission = { at: this.at!, payload, onDurable, resolve, reject };
+      this.gate.changed();
+    });
+  }
+
+  cancel(): void {
+    this.gate.remove(this);
+  }
+}
+
+export class ChunkGate<T> {
+  private readonly open = new Set<Reservation<T>>();
+  private waiters: (() => void)[] = [];
+  /** The end of the last binlog transaction handed to the sink. */
+  publishedUpTo: FilePosition | null = null;
+  private failed: unknown = null;
+
+  reserve(): Reservation<T> {
+    if (this.failed) throw this.failed;
+    const r = new Reservation<T>(this);
+    this.open.add(r);
+    return r;
+  }
+
+  remove(r: Reservation<T>): void {
+    this.open.delete(r);
+    this.changed();
+  }
+
+  changed(): void {
+    const w = this.waiters;
+    this.waiters = [];
+    for (const f of w) f();
+  }
+
+  /** Resolves at the next change (a position set, rows submitted, a reservation gone), or after `ms`. */
+  wait(ms = 1000): Promise<void> {
+    return new Promise((resolve) => {
+      const t = setTimeout(resolve, ms);
+      this.waiters.push(() => {
+        clearTimeout(t);
+        resolve();
+      });
+    });
+  }
+
+  get pending(): number {
+    return this.open.size;
+  }
+
+  /** Some reservation has not got its position yet: nothing may be published until it has. */
+  get unsettled(): boolean {
+    for (const r of this.open) if (!r.at) return true;
+    return false;
+  }
+
+  /** The lowest position of a chunk still being read: binlog changes ending after it must wait. */
+  holdPosition(): FilePosition | null {
+    let min: FilePosition | null = null;
+    for (const r of this.open) if (r.at && !r.submission && (!min || compareFilePositions(r.at, min) < 0)) min = r.at;
+    return min;
+  }
+
+  /** Takes the submitted chunks whose position is before `end` (or at or before it, `inclusive`), in position order. */
+  take(end: FilePosition | null, inclusive: boolean): ChunkSubmission<T>[] {
+    const out: ChunkSubmission<T>[] = [];
+    for (const r of this.open) {
+      const s = r.submission;
+      if (!s) continue;
+      const c = end ? compareFilePositions(s.at, end) : -1;
+      if (c < 0 || (inclusive && c === 0)) out.push(s);
+    }
+    for (const s of out) for (const r of this.open) if (r.submission === s) this.open.delete(r);
+    return out.sort((a, b) => compareFilePositions(a.at, b.at));
+  }
+
+  /** Puts taken chunks back (their publishing failed; they go with the next attempt). */
+  restore(subs: ChunkSubmission<T>[]): void {
+    for (const s of subs) {
+      const r = new Reservation<T>(this);
+      r.at = s.at;
+      r.submission = s;
+      this.open.add(r);
+    }
+    this.changed();
+  }
+
+  /** The sink failed for good: every waiting chunk fails with it, and so does every later reservation. */
+  fail(e: unknown): void {
+    this.failed = e;
+    for (const r of this.open) r.submission?.reject(e);
+    this.open.clear();
+    this.changed();
+  }
+}

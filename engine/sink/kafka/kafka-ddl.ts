@@ -1,0 +1,59 @@
+// DDL met by a stream into Kafka: the statement as the source ran it goes to the schema-change topic
+// (Debezium / Canal / Maxwell form), and the changed tables' new definitions are read from the source
+// and recorded in the schema history at the statement's position, before the position moves past it
+// (a crash in between re-reads them). Consumers of Kafka need no rewritten statement, so only a
+// statement whose tables cannot be told pauses the job.
+import { formatPosition } from '../../../shared/positions.js';
+import { qualified, type TableRef } from '../../../shared/table-selection.js';
+import { applierTable, oneLine, pause, type DdlContextBase } from '../../pipeline/stream-ddl.js';
+import type { DdlEvent } from '../../source/mysql/binlog-reader.js';
+import { queryRows } from '../../source/mysql/connection.js';
+import { readTable } from '../../source/mysql/schema-reader.js';
+import { mapDdl } from '../mysql/ddl-mapper.js';
+import { sinkName } from '../../../shared/table-selection.js';
+import type { KafkaStreamTarget } from './kafka-stream-target.js';
+
+/** `publish(tables, statement)`: the schema-change record (when `statement`) and the position past `ev`. */
+export async function handleKafkaDdl(ctx: DdlContextBase, ev: DdlEvent, target: KafkaStreamTarget, publish: (tables: string[], statement: boolean) => Promise<void>): Promise<void> {
+  const at = formatPosition(ev.end);
+  const action = mapDdl(ev.sql, ev.db, ctx.cfg);
+  if (action.kind === 'ignore') {
+    await publish([], false);
+    return;
+  }
+  const targets = action.targets;
+  const skip = ctx.skipAt === at;
+  if (!skip && action.kind === 'unmappable' && !targets.length) throw pause(ctx, ev, action.reason);
+  const dropped: TableRef[] = [];
+  const changed: TableRef[] = [];
+  for (const t of targets) {
+    if (t.change === 'drop') dropped.push(t.source);
+    else if (t.change === 'rename') {
+      dropped.push(t.source);
+      if (t.renamedTo) changed.push(t.renamedTo);
+    } else if (t.change !== 'truncate') changed.push(t.source);
+  }
+  // The source's definition now: the one in force after this statement, unless later DDL of the same
+  // table has run since (the stream is behind); the row images are checked against it as they come.
+  for (const ref of changed) {
+    const found = await queryRows(ctx.source, 'SELECT 1 AS x FROM information_schema.TABLES WHERE TABLE_SCHEMA = CAST(? AS BINARY) AND TABLE_NAME = CAST(? AS BINARY)', [ref.db, ref.table]);
+    if (!found.length) continue;
+    const info = await readTable(ctx.source, ref);
+    target.setTable(qualified(ref), applierTable(ctx.cfg, info));
+    const row = ctx.store.ensureTable(ctx.jobId, ref, sinkName(ctx.cfg, ref));
+    if (!ctx.tableIds.has(qualified(ref))) ctx.store.setTable(row.id, { state: row.state === 'done' ? 'done' : 'streaming', key_columns: JSON.stringify(info.chunkKey) });
+    ctx.tableIds.set(qualified(ref), row.id);
+    ctx.streams.recordSchema(ctx.jobId, { source: ref, from: ev.end, ddl: ev.sql, info });
+  }
+  for (const ref of dropped) {
+    target.dropTable(qualified(ref));
+    const id = ctx.tableIds.get(qualified(ref));
+    if (id !== undefined) ctx.store.setTable(id, { state: 'dropped' });
+    ctx.tableIds.delete(qualified(ref));
+    ctx.streams.recordSchema(ctx.jobId, { source: ref, from: ev.end, ddl: ev.sql, info: null });
+  }
+  if (skip) ctx.log.warn(`skipped on request (--skip-ddl) the statement at ${at}: ${oneLine(ev.sql)}`);
+  await publish(targets.map((t) => qualified(t.source)), !skip);
+  if (!skip) ctx.log.info(`published DDL at ${at} to "${target.schemaTopicName}": ${oneLine(ev.sql)}`);
+  ctx.store.setJob(ctx.jobId, { pending_ddl: null });
+}

@@ -1,0 +1,257 @@
+// Sends rendered records to Kafka: one idempotent producer (acks=all, one request in flight, so
+// per-partition order holds through retries), requests split so that each partition's record batch stays
+// under its topic's max.message.bytes, and retries with backoff while the brokers cannot be reached.
+//
+// Two ways to send:
+//   send(records)             at-least-once: resolves once the brokers acknowledged every record.
+//   transaction(records, cp)  exactly-once: a Kafka transaction holding the records and the checkpoint
+//                             (committed as this job's consumer-group offset metadata, atomically with
+//                             the records); retried whole on a new producer after a failure, so a
+//                             read_committed consumer sees each record once.
+import type { Producer, Transaction } from 'kafkajs';
+import { CutoverError } from '../../../shared/errors.js';
+import type { Logger } from '../../pipeline/logger.js';
+import { AUTHZ, isTransient, kafkaClient, kafkaErrorText, kafkajs, protocolType, TOO_LARGE, unreachable } from './kafka-client.js';
+
+/** One record, ready to send. */
+export interface OutRecord {
+  topic: TopicLimits;
+  key: Buffer | null;
+  value: Buffer | null;
+  partition: number;
+  headers?: Record<string, string>;
+  /** Approximate bytes in a record batch (key, value, headers, record overhead). */
+  size: number;
+  /** Names the row in an error: "db.table (id=1)". */
+  origin: () => string;
+}
+
+export interface TopicLimits {
+  name: string;
+  /** The topic's max.message.bytes (the limit of one record batch, i.e. per partition per request). */
+  maxMessageBytes: number;
+}
+
+/** What a transaction commits beside its records: the consumer-group offset whose metadata is the checkpoint. */
+export interface TransactionCheckpoint {
+  group: string;
+  topic: string;
+  /** Offset metadata (at most offset.metadata.max.bytes, 4,096 by default). */
+  metadata: string;
+}
+
+export interface RecordSenderOptions {
+  brokers: string[];
+  clientId: string;
+  log: Logger;
+  signal?: AbortSignal;
+  /** How long a send keeps retrying while the brokers cannot be reached (default 120 s). */
+  retryForMs?: number;
+  /** Kafka transactions with this transactional.id (exactly-once); none: idempotent only. */
+  transactionalId?: string;
+  /** Names the thing being published, in log lines ("rows of db.table", "changes"). */
+  what?: string;
+}
+
+/** Record batch header bytes (magic v2) and a margin for varint lengths. */
+export const BATCH_OVERHEAD = 128;
+/** At most this many bytes in one produce request (the broker's socket.request.max.bytes is 100 MiB). */
+const MAX_REQUEST_BYTES = 16 * 1024 * 1024;
+
+const sleep = (ms: number): Promise<void> => new Promise((r) => setTimeout(r, ms));
+
+/** Bytes of a record batch for the topic, leaving room for the batch header. */
+export function batchBudget(t: TopicLimits): number {
+  return Math.max(1024, Math.floor(t.maxMessageBytes * 0.9) - BATCH_OVERHEAD);
+}
+
+/**
+ * Splits records into produce requests: per topic-partition in order, each partition's share of a
+ * request under its topic's budget (a message larger than that goes alone, and the broker decides).
+ */
+export function splitRequests(records: OutRecord[]): OutRecord[][] {
+  const queues = new Map<string, { budget: number; q: OutRecord[]; head: number }>();
+  for (const r of records) {
+    const id = `${r.partition}\u0000${r.topic.name}`;
+    let e = queues.get(id);
+    if (!e) queues.set(id, (e = { budget: batchBudget(r.topic), q: [], head: 0 }));
+    e.q.push(r);
+  }
+  const out: OutRecord[][] = [];
+  for (;;) {
+    const send: OutRecord[] = [];
+    let total = 0;
+    for (const e of queues.values()) {
+      let part = 0;
+      while (e.head < e.q.length && total < MAX_REQUEST_BYTES) {
+        const m = e.q[e.head]!;
+        if (part > 0 && part + m.size > e.budget) break;
+        send.push(m);
+        part += m.size;
+        total += m.size;
+        e.head++;
+        if (part > e.budget) break; // an oversized message alone in its partition's batch
+      }
+    }
+    if (!send.length) return out;
+    out.push(send);
+  }
+}
+
+function topicMessages(records: OutRecord[]): { topic: string; messages: { key: Buffer | null; value: Buffer | null; partition: number; headers?: Record<string, string> }[] }[] {
+  const by = new Map<string, { key: Buffer | null; value: Buffer | null; partition: number; headers?: Record<string, string> }[]>();
+  for (const r of records) {
+    let l = by.get(r.topic.name);
+    if (!l) by.set(r.topic.name, (l = []));
+    l.push({ key: r.key, value: r.value, partition: r.partition, headers: r.headers });
+  }
+  return [...by].map(([topic, messages]) => ({ topic, messages }));
+}
+
+export class RecordSender {
+  private producer: Producer | null = null;
+
+  constructor(private readonly o: RecordSenderOptions) {}
+
+  get transactional(): boolean {
+    return this.o.transactionalId !== undefined;
+  }
+
+  async connect(): Promise<void> {
+    const o = this.o;
+    const p = kafkaClient({ brokers: o.brokers, clientId: o.clientId, log: o.log }).producer({
+      idempotent: true,
+      maxInFlightRequests: 1,
+      allowAutoTopicCreation: false,
+      transactionalId: o.transactionalId,
+      // Long enough for a broker restart inside one transaction; the coordinator aborts it after this.
+      transactionTimeout: o.transactionalId ? 60_000 : undefined,
+      createPartitioner: kafkajs.Partitioners.DefaultPartitioner, // unused: every message names its partition
+    });
+    try {
+      // For a transactional producer this also fences an earlier instance of the job and waits until its
+      // open transaction is aborted (InitProducerId), so checkpoints read after it are final.
+      await p.connect();
+    } catch (e) {
+      await p.disconnect().catch(() => undefined);
+      throw this.classify(e, null) ?? unreachable(o.brokers, e, 'Connecting the Kafka producer');
+    }
+    this.producer = p;
+  }
+
+  /** At-least-once: sends every record, resolving once the brokers acknowledged them all. */
+  async send(records: OutRecord[]): Promise<void> {
+    for (const req of splitRequests(records)) {
+      await this.retrying(req, async () => {
+        if (!this.producer) await this.connect();
+        await this.producer!.sendBatch({ acks: -1, timeout: 30_000, topicMessages: topicMessages(req) });
+      });
+    }
+  }
+
+  /**
+   * Exactly-once: the records and the checkpoint in one Kafka transaction. A failure aborts it (or the
+   * broker does, after the transaction timeout) and the whole transaction is sent again on a new producer.
+   */
+  async transaction(records: OutRecord[], cp: TransactionCheckpoint | null): Promise<void> {
+    const reqs = splitRequests(records);
+    await this.retrying(records, async () => {
+      if (!this.producer) await this.connect();
+      let tx: Transaction | null = null;
+      try {
+        tx = await this.producer!.transaction();
+        for (const req of reqs) await tx.sendBatch({ acks: -1, timeout: 30_000, topicMessages: topicMessages(req) });
+        if (cp) {
+          const partitions = [{ partition: 0, offset: String(Date.now()), metadata: cp.metadata }] as unknown as { partition: number; offset: string }[];
+          await tx.sendOffsets({ consumerGroupId: cp.group, topics: [{ topic: cp.topic, partitions }] });
+        }
+        await tx.commit();
+      } catch (e) {
+        if (tx?.isActive()) await tx.abort().catch(() => undefined);
+        throw e;
+      }
+    });
+  }
+
+  private async retrying(records: OutRecord[], attempt: () => Promise<void>): Promise<void> {
+    const o = this.o;
+    const retryFor = o.retryForMs ?? 120_000;
+    const started = Date.now();
+    let backoff = 500;
+    let warned = false;
+    for (;;) {
+      try {
+        await attempt();
+        if (warned) o.log.info(`Kafka brokers reachable again; publishing goes on`);
+        return;
+      } catch (e) {
+        const refused = this.classify(e, records);
+        if (refused) throw refused;
+        if (Date.now() - started >= retryFor || o.signal?.aborted)
+          throw e instanceof CutoverError ? e : unreachable(o.brokers, e, `Publishing ${o.what ?? 'to Kafka'} (retried for ${Math.round((Date.now() - started) / 1000)} s)`);
+        if (!warned) {
+          o.log.warn(`Kafka brokers ${o.brokers.join(', ')} unavailable (${kafkaErrorText(e)}); retrying for up to ${Math.round(retryFor / 1000)} s`);
+          warned = true;
+        } else o.log.debug(`publishing failed again: ${kafkaErrorText(e)}`);
+        // A fresh producer (new connections, new producer id): the old one's sequence state may be stale.
+        await this.close();
+        await sleep(backoff);
+        backoff = Math.min(backoff * 2, 5000);
+      }
+    }
+  }
+
+  /** A failure that retrying cannot fix, as the error to stop with; null when it is worth retrying. */
+  private classify(e: unknown, records: OutRecord[] | null): CutoverError | null {
+    const type = protocolType(e);
+    if (type && TOO_LARGE.has(type) && records?.length) return tooLarge(records, type, this.o.brokers[0] ?? 'HOST:PORT');
+    if (type && AUTHZ.has(type)) {
+      const topics = [...new Set((records ?? []).map((r) => r.topic.name))].join(', ') || '(the job\'s topics)';
+      return new CutoverError(
+        `Publishing to Kafka was refused: ${type} (topics ${topics}${this.o.transactionalId ? `, transactional id ${this.o.transactionalId}` : ''}).`,
+        `Allow Cutover's principal to write the topics (kafka-acls.sh --add --allow-principal User:<cutover> --operation Write --operation Describe --topic <topic>; and --operation IdempotentWrite --cluster` +
+          (this.o.transactionalId ? `; for exactlyOnce also --operation Write --operation Describe --transactional-id ${this.o.transactionalId} and --operation Read --group <the job's group>` : '') +
+          `), then run the job again.`,
+      );
+    }
+    if (type === 'INVALID_TRANSACTION_TIMEOUT')
+      return new CutoverError(
+        `The brokers refused Cutover's transaction timeout of 60 s (${type}).`,
+        'Raise transaction.max.timeout.ms on the brokers to at least 60000, or set "exactlyOnce": false.',
+      );
+    const transient = isTransient(e) || (e instanceof CutoverError && e.code === 'UNREACHABLE') || /PRODUCER_FENCED|INVALID_PRODUCER_EPOCH|INVALID_TXN_STATE|CONCURRENT_TRANSACTIONS|TRANSACTION_COORDINATOR/.test(type ?? '');
+    if (transient) return null;
+    return new CutoverError(
+      `Publishing ${this.o.what ?? 'to Kafka'} failed: ${kafkaErrorText(e)}`,
+      'Fix the cause on the Kafka side, then run the same job again: it resumes from its last acknowledged position.',
+    );
+  }
+
+  async close(): Promise<void> {
+    const p = this.producer;
+    this.producer = null;
+    await p?.disconnect().catch(() => undefined);
+  }
+}
+
+/** MESSAGE_TOO_LARGE / RECORD_LIST_TOO_LARGE: name the table and the largest row of the request. */
+function tooLarge(records: OutRecord[], type: string, broker: string): CutoverError {
+  const big = records.reduce((a, m) => (m.size > a.size ? m : a), records[0]!);
+  const topic = big.topic;
+  const origin = big.origin();
+  const table = origin.replace(/ \(.*$/, '');
+  return new CutoverError(
+    `A row of ${origin} is too large for Kafka: its message is ${big.size.toLocaleString('en-US')} bytes, ` +
+      `over the limit of topic "${topic.name}" (max.message.bytes = ${topic.maxMessageBytes.toLocaleString('en-US')}; broker said ${type}). Nothing was skipped: the job is paused.`,
+    `Raise the topic's limit (kafka-configs.sh --bootstrap-server ${broker} --alter --entity-type topics --entity-name ${topic.name} --add-config max.message.bytes=${nextPow2(big.size + 1024)}; ` +
+      `above the broker's message.max.bytes, raise that too, and the consumers' fetch.max.bytes / max.partition.fetch.bytes), ` +
+      `or exclude the large column ("columns": {"${table}": {"exclude": ["…"]}}); then run the job again: it resumes where it stopped.`,
+    'SINK_ROW',
+  );
+}
+
+function nextPow2(n: number): number {
+  let p = 1024 * 1024;
+  while (p < n) p *= 2;
+  return p;
+}

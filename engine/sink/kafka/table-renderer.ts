@@ -1,0 +1,90 @@
+// How one table's row changes become Kafka records: the format's messages (rendered once, kept as
+// bytes), keyed by the primary key as JSON, on the partition the key (or the table) hashes to.
+import { CutoverError } from '../../../shared/errors.js';
+import type { ColumnInfo } from '../../source/mysql/schema-reader.js';
+import type { RawRow } from '../sink.js';
+import { renderKey, renderMessages, type ChangeEventInput, type KafkaFormat, type KafkaTable, type KeyMode } from './formats/index.js';
+import { partitionFor } from './partition.js';
+import type { OutRecord, TopicLimits } from './record-sender.js';
+
+export interface RenderedTopic extends TopicLimits {
+  partitions: number;
+}
+
+export interface RendererOptions {
+  format: KafkaFormat;
+  keyMode: KeyMode;
+  /** Debezium: a tombstone (null value) after each delete, for log-compacted topics. */
+  tombstones: boolean;
+}
+
+export class TableRenderer {
+  readonly kt: KafkaTable;
+  readonly keyIdx: number[];
+  readonly where: string;
+
+  constructor(
+    db: string,
+    table: string,
+    readonly columns: ColumnInfo[],
+    readonly keyColumns: ColumnInfo[],
+    readonly topic: RenderedTopic,
+    readonly o: RendererOptions,
+  ) {
+    this.kt = { db, table, columns, keyColumns: keyColumns.map((c) => c.name) };
+    this.keyIdx = keyColumns.map((k) => columns.findIndex((c) => c.name === k.name));
+    this.where = `${db}.${table}`;
+  }
+
+  keyValues(row: RawRow): RawRow {
+    return this.keyIdx.map((i) => row[i] ?? null);
+  }
+
+  /** The row's key for messages: key column = value, as text (bytes decoded as UTF-8). */
+  keyText(row: RawRow): string {
+    if (!this.keyIdx.length) return '(no key)';
+    return this.keyColumns
+      .map((c, j) => {
+        const v = row[this.keyIdx[j]!] ?? null;
+        return `${c.name}=${v === null ? 'NULL' : JSON.stringify(Buffer.from(v, 'latin1').toString('utf8'))}`;
+      })
+      .join(', ');
+  }
+
+  /** Every record of one row change, in order, appended to `out`. */
+  render(e: ChangeEventInput, out: OutRecord[]): void {
+    const o = this.o;
+    const row = (e.op === 'd' ? e.before : e.after)!;
+    let msgs;
+    let canalKey: string | null = null;
+    try {
+      msgs = renderMessages(o.format, e, { keyMode: o.keyMode, tombstonesOnDelete: o.tombstones });
+      // Canal's own producer sends no key; Cutover sends the Debezium-style primary-key JSON ({"id":1})
+      // so that log compaction and per-key consumers work. The value is Canal's message unchanged.
+      if (o.format === 'canal') canalKey = renderKey(o.keyMode, e, 'debezium');
+    } catch (err) {
+      throw new CutoverError(
+        `A row of ${this.where} (${this.keyText(row)}) cannot be written as a ${o.format} message: ${(err as Error).message}`,
+        'Fix the value on the source (for text: bytes valid in the column\'s character set), or exclude the column ("columns": {"db.table": {"exclude": [...]}}), then run the job again.',
+        'SINK_ROW',
+      );
+    }
+    const origin = (): string => `${this.where} (${this.keyText(row)})`;
+    for (const m of msgs) {
+      const keyText = o.format === 'canal' ? canalKey : m.key;
+      const key = keyText === null ? null : Buffer.from(keyText, 'utf8');
+      const value = m.value === null ? null : Buffer.from(m.value, 'utf8');
+      let hsize = 0;
+      if (m.headers) for (const [k, v] of Object.entries(m.headers)) hsize += k.length + Buffer.byteLength(v) + 4;
+      out.push({
+        topic: this.topic,
+        key,
+        value,
+        partition: partitionFor(m.partitionKey, this.topic.partitions),
+        headers: m.headers,
+        size: (key?.length ?? 0) + (value?.length ?? 0) + hsize + 24,
+        origin,
+      });
+    }
+  }
+}
