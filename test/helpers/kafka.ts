@@ -4,7 +4,13 @@ import assert from 'node:assert/strict';
 import { spawnSync } from 'node:child_process';
 import { join } from 'node:path';
 import { pathToFileURL } from 'node:url';
-import { ROOT } from './db.js';
+import { ROOT, sourceUrl } from './db.js';
+import { parseMysqlUrl } from '../../engine/source/mysql/connection.js';
+import { readTable } from '../../engine/source/mysql/schema-reader.js';
+import { openDataConnection, streamChunk } from '../../engine/source/mysql/snapshot-reader.js';
+import type { CopyTable, RawRow } from '../../engine/sink/sink.js';
+import { renderMessages, type ChangeEventInput } from '../../engine/sink/kafka/formats/index.js';
+import { copySourceInfo } from '../../engine/sink/kafka/kafka-sink.js';
 
 export interface KafkaInstance {
   name: string;
@@ -49,4 +55,91 @@ export function kcat(bootstrap: string, topic: string, isolation: 'read_committe
       const [p, k, v] = line.split('\t');
       return { partition: Number(p), key: k ?? '', value: v ?? '' };
     });
+}
+
+/** A source table read exactly as the copy reads it (raw bytes, the same columns and select expressions). */
+export async function readSourceTable(db: string, table: string): Promise<{ t: CopyTable; rows: RawRow[] }> {
+  const conn = await openDataConnection(parseMysqlUrl(sourceUrl()));
+  try {
+    const info = await readTable(conn, { db, table });
+    const columns = info.columns.filter((c) => !c.generated);
+    const t: CopyTable = { stateId: 0, source: info, sink: { db, table }, columns, keyColumns: info.chunkKey.map((k) => columns.find((c) => c.name === k)!) };
+    const rows: RawRow[] = [];
+    await streamChunk(conn, t, null, null, (row) => void rows.push(row));
+    return { t, rows };
+  } finally {
+    await conn.end();
+  }
+}
+
+/** JSON.parse that keeps long numbers (DECIMAL(65,30), BIGINT UNSIGNED) exact, as strings. */
+export function parseExact(text: string): unknown {
+  return JSON.parse(text.replace(/([:[,])(-?\d{16,}(?:\.\d+)?(?:[eE][-+]?\d+)?)(?=[,}\]])/g, '$1"$2"'));
+}
+
+interface DebeziumValue {
+  op: 'r' | 'c' | 'u' | 'd';
+  before: unknown;
+  after: unknown;
+  source: { file: string; pos: number; row: number; snapshot: string };
+}
+
+/** What a consumer of a Debezium topic rebuilds: per key the last row (deletes remove it); keyless rows as a multiset. */
+export interface RebuiltTable {
+  byKey: Map<string, string>;
+  keyless: string[];
+  /** Per key, the (file, pos) of its messages in topic order. */
+  positions: Map<string, { file: string; pos: number; op: string; row: number }[]>;
+  messages: number;
+  /** Deletes of keyless rows the rebuilt table did not hold (replays, when tolerated). */
+  strayDeletes: number;
+}
+
+/** `tolerant`: a keyless delete of a row not held is counted (at-least-once replays) instead of failing. */
+export function rebuildDebezium(records: KcatRecord[], tolerant = false): RebuiltTable {
+  let strayDeletes = 0;
+  const byKey = new Map<string, string>();
+  const keyless = new Map<string, number>();
+  const positions = new Map<string, { file: string; pos: number; op: string; row: number }[]>();
+  for (const r of records) {
+    if (r.value === '') continue; // a tombstone
+    const v = parseExact(r.value) as DebeziumValue;
+    const after = v.after === null ? null : JSON.stringify(v.after);
+    const before = v.before === null ? null : JSON.stringify(v.before);
+    if (r.key === '') {
+      if (before !== null && v.op !== 'r' && v.op !== 'c') {
+        const n = keyless.get(before) ?? 0;
+        if (n === 0 && tolerant) strayDeletes++;
+        else {
+          assert.ok(n > 0, `a keyless ${v.op} of a row the topic does not hold: ${before}`);
+          keyless.set(before, n - 1);
+        }
+      }
+      if (after !== null) keyless.set(after, (keyless.get(after) ?? 0) + 1);
+      continue;
+    }
+    let l = positions.get(r.key);
+    if (!l) positions.set(r.key, (l = []));
+    l.push({ file: v.source.file, pos: v.source.pos, op: v.op, row: v.source.row });
+    if (v.op === 'd') byKey.delete(r.key);
+    else byKey.set(r.key, after!);
+  }
+  return { byKey, keyless: [...keyless].flatMap(([row, n]) => Array<string>(n).fill(row)).sort(), positions, messages: records.length, strayDeletes };
+}
+
+/** The source table as a Debezium consumer should have rebuilt it: key → after image, or the keyless multiset. */
+export async function expectedDebezium(db: string, table: string, job: string): Promise<{ byKey: Map<string, string>; keyless: string[] }> {
+  const { t, rows } = await readSourceTable(db, table);
+  const kt = { db, table, columns: t.columns, keyColumns: t.keyColumns.map((c) => c.name) };
+  const source = { ...copySourceInfo(job, null), tsMs: 0 };
+  const byKey = new Map<string, string>();
+  const keyless: string[] = [];
+  for (const after of rows) {
+    const e: ChangeEventInput = { op: 'r', table: kt, before: null, after, source, tsMs: 0 };
+    const [m] = renderMessages('debezium', e, { keyMode: 'pk' });
+    const img = JSON.stringify((parseExact(m!.value!) as DebeziumValue).after);
+    if (m!.key === null) keyless.push(img);
+    else byKey.set(m!.key, img);
+  }
+  return { byKey, keyless: keyless.sort() };
 }

@@ -21,15 +21,12 @@ import { createRequire } from 'node:module';
 import { join } from 'node:path';
 import kafkajs from 'kafkajs';
 import { ROOT, describeRun, exec, query, q, runCliWithTimeout, sourceUrl, startCli, tempDir, uniqueName, writeJob } from '../helpers/db.js';
-import { parseMysqlUrl } from '../../engine/source/mysql/connection.js';
-import { readTable } from '../../engine/source/mysql/schema-reader.js';
-import { openDataConnection, streamChunk } from '../../engine/source/mysql/snapshot-reader.js';
 import type { CopyTable, RawRow } from '../../engine/sink/sink.js';
 import { renderKey, renderMessages, type ChangeEventInput, type KafkaFormat, type SourceInfo } from '../../engine/sink/kafka/formats/index.js';
 import { copySourceInfo } from '../../engine/sink/kafka/kafka-sink.js';
 import { legalTopicName } from '../../engine/sink/kafka/partition.js';
 import { StateStore } from '../../engine/state/store.js';
-import { kcat as readTopic, loadBroker, type KafkaBroker, type KafkaInstance, type KcatRecord } from '../helpers/kafka.js';
+import { kcat as readTopic, loadBroker, readSourceTable, type KafkaBroker, type KafkaInstance, type KcatRecord } from '../helpers/kafka.js';
 import type { BinlogStatus } from '../../engine/source/mysql/binlog-status.js';
 
 const FORMATS: KafkaFormat[] = ['debezium', 'canal', 'maxwell'];
@@ -55,20 +52,7 @@ function topicsOf(): string[] {
   return (JSON.parse(r.stdout) as { topics: { topic: string }[] }).topics.map((t) => t.topic);
 }
 
-/** A source table read exactly as the copy reads it (raw bytes, the same columns and select expressions). */
-async function readSource(db: string, table: string): Promise<{ t: CopyTable; rows: RawRow[] }> {
-  const conn = await openDataConnection(parseMysqlUrl(sourceUrl()));
-  try {
-    const info = await readTable(conn, { db, table });
-    const columns = info.columns.filter((c) => !c.generated);
-    const t: CopyTable = { stateId: 0, source: info, sink: { db, table }, columns, keyColumns: info.chunkKey.map((k) => columns.find((c) => c.name === k)!) };
-    const rows: RawRow[] = [];
-    await streamChunk(conn, t, null, null, (row) => void rows.push(row));
-    return { t, rows };
-  } finally {
-    await conn.end();
-  }
-}
+const readSource = readSourceTable;
 
 /** The production time stamps (the only fields that differ between two renderings of one row). */
 function normalize(format: KafkaFormat, value: string): string {

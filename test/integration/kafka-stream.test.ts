@@ -1,0 +1,330 @@
+// Copy and stream into Kafka ("mode": "snapshot+stream", Debezium format) with the real CLI, a real broker
+// (scripts/kafka-broker.mjs, prefix kafka-stream, 127.0.0.1:33592), the MariaDB test source under a
+// continuous write load (test/helpers/source-writer.ts: key changes, delete + re-insert, unique swaps,
+// multi-table transactions, a table without a key), and kcat as the independent consumer:
+//   - at-least-once and exactlyOnce: SIGKILL at random moments, during the copy and then at least 10
+//     times while streaming; after a final catch-up, kcat (read_committed) rebuilds every table from its
+//     topic, per key (deletes remove the key) and, for the keyless table, as a multiset of rows: each
+//     equals the source table. Per key, messages come in binlog order (source file/pos never goes back)
+//     except, at-least-once, where a crash replays a batch; exactlyOnce: no change twice, no read event
+//     twice, and the order holds strictly;
+//   - the broker stopped for 30 s while streaming: the job waits and retries, then catches up, nothing lost;
+//   - DDL while streaming: the statement on the schema-change topic, later rows with the new column;
+//     tombstones after deletes when asked.
+// A broker that cannot start fails the tests (nothing is skipped).
+import { after, before, describe, it } from 'node:test';
+import assert from 'node:assert/strict';
+import { spawnSync } from 'node:child_process';
+import { rmSync } from 'node:fs';
+import { join } from 'node:path';
+import kafkajs from 'kafkajs';
+import { compareFilePositions, type FilePosition } from '../../shared/positions.js';
+import { StateStore } from '../../engine/state/store.js';
+import { describeRun, exec, q, runCliWithTimeout, sourceUrl, tempDir, uniqueName, writeJob, type CliResult } from '../helpers/db.js';
+import { expectedDebezium, kcat, loadBroker, rebuildDebezium, type KafkaBroker, type KafkaInstance, type KcatRecord } from '../helpers/kafka.js';
+import { createSourceSchema, tablesOf, type SchemaSizes } from '../helpers/source-schema.js';
+import { SourceWriter, prng, testSeed } from '../helpers/source-writer.js';
+import { fmt, peekJob, sleep, sourcePosition, type JobPeek } from '../helpers/stream.js';
+import { assertStillRunning, killLive, startLive, stopWithSigterm, waitUntil } from '../helpers/stream-cli.js';
+
+const SIZES: SchemaSizes = { uk: 6_000, comp: 6_000, nokey: 2_000, types: 3_000, log: 3_000 };
+const TABLES = tablesOf(SIZES);
+const COPY_KILLS = 2;
+const STREAM_KILLS = 10;
+
+let broker: KafkaBroker;
+let inst: KafkaInstance;
+let work: string;
+
+before(async () => {
+  for (const tool of ['kcat', 'java', 'mvn']) {
+    const r = spawnSync('sh', ['-c', `command -v ${tool}`]);
+    if (r.status !== 0) throw new Error(`${tool} not found: sudo apt-get install -y kcat default-jdk-headless maven`);
+  }
+  broker = await loadBroker();
+  inst = broker.kafkaInstance('kafka-stream', 33560);
+  await broker.fetchKafkaJars();
+  const r = await broker.startKafka(inst, { fresh: true });
+  assert.equal(r.bootstrap, '127.0.0.1:33592');
+  work = tempDir('cutover-kafka-stream-');
+});
+
+after(async () => {
+  if (broker && inst) await broker.stopKafka(inst, { wipe: !process.env.CUTOVER_KEEP_SERVICES });
+  if (work) rmSync(work, { recursive: true, force: true });
+});
+
+function kafkaJob(name: string, db: string, sink: Record<string, unknown>, snapshot: Record<string, unknown> = {}): Record<string, unknown> {
+  return {
+    name,
+    source: { url: sourceUrl() },
+    sink: { type: 'kafka', brokers: [inst.bootstrap], topic: `${name}.{db}.{table}`, format: 'debezium', partitions: 4, ...sink },
+    tables: { include: [`${db}.*`] },
+    mode: 'snapshot+stream',
+    snapshot: { parallelism: 2, chunkRows: 500, ...snapshot },
+  };
+}
+
+/** The position the job has durably published up to: the group offset metadata (exactlyOnce) or the state file. */
+async function publishedPosition(stateFile: string, job: string, exactlyOnce: boolean): Promise<FilePosition | null> {
+  if (exactlyOnce) {
+    const admin = new kafkajs.Kafka({ brokers: [inst.bootstrap], clientId: 'kafka-stream-test', logLevel: kafkajs.logLevel.NOTHING }).admin();
+    await admin.connect();
+    try {
+      const o = await admin.fetchOffsets({ groupId: `cutover-${job}`, topics: [`cutover.${job}.schema-changes`] });
+      const meta = o[0]?.partitions[0]?.metadata;
+      if (!meta) return null;
+      const m = JSON.parse(meta) as { file: string; pos: number };
+      return { kind: 'file', file: m.file, pos: m.pos };
+    } finally {
+      await admin.disconnect();
+    }
+  }
+  const store = new StateStore(stateFile);
+  try {
+    const cp = store.job(job)?.sink_checkpoint;
+    return cp ? { kind: 'file', ...(JSON.parse(cp) as { file: string; pos: number }) } : null;
+  } finally {
+    store.close();
+  }
+}
+
+/** Runs `--exit-when-caught-up` until the published position is the source's final one. */
+async function catchUp(args: string[], stateFile: string, job: string, exactlyOnce: boolean): Promise<FilePosition> {
+  const final = await sourcePosition();
+  for (let n = 0; n < 3; n++) {
+    const r = await runCliWithTimeout([...args, '--exit-when-caught-up'], 180_000);
+    assert.equal(r.code, 0, describeRun(r));
+    const p = await publishedPosition(stateFile, job, exactlyOnce);
+    if (p && compareFilePositions(p, final) >= 0) return final;
+  }
+  assert.fail(`the job did not catch up with ${fmt(final)}: published ${fmt(await publishedPosition(stateFile, job, exactlyOnce))}`);
+}
+
+interface OrderReport {
+  keys: number;
+  backwards: number;
+  duplicateChanges: number;
+  duplicateReads: number;
+}
+
+/** Per key: does the source position ever go back, and is any change (or read event) there twice? */
+function orderOf(positions: Map<string, { file: string; pos: number; op: string; row: number }[]>): OrderReport {
+  const r: OrderReport = { keys: positions.size, backwards: 0, duplicateChanges: 0, duplicateReads: 0 };
+  for (const list of positions.values()) {
+    const seen = new Set<string>();
+    for (let i = 0; i < list.length; i++) {
+      const m = list[i]!;
+      if (i > 0 && compareFilePositions({ kind: 'file', file: m.file, pos: m.pos }, { kind: 'file', file: list[i - 1]!.file, pos: list[i - 1]!.pos }) < 0) r.backwards++;
+      const id = `${m.op}@${m.file}:${m.pos}#${m.row}`;
+      if (seen.has(id)) {
+        if (m.op === 'r') r.duplicateReads++;
+        else r.duplicateChanges++;
+      }
+      seen.add(id);
+    }
+  }
+  return r;
+}
+
+/** Every table rebuilt from its topic by kcat equals the source table; returns the order report over all keyed tables. */
+async function assertTopicsEqualSource(job: string, db: string, exactKeyless = true): Promise<{ order: OrderReport; messages: number; keylessNote: string | null }> {
+  let keylessNote: string | null = null;
+  const total: OrderReport = { keys: 0, backwards: 0, duplicateChanges: 0, duplicateReads: 0 };
+  let messages = 0;
+  for (const table of TABLES) {
+    const records: KcatRecord[] = kcat(inst.bootstrap, `${job}.${db}.${table}`);
+    const got = rebuildDebezium(records, !exactKeyless);
+    const want = await expectedDebezium(db, table, job);
+    messages += got.messages;
+    if (want.byKey.size === 0 && want.keyless.length) {
+      if (!exactKeyless) {
+        // At-least-once: a batch replayed after a crash repeats inserts and deletes of rows that have no
+        // key, which no consumer can tell apart (with exactlyOnce the same table must match exactly).
+        keylessNote = `${table}: ${got.keyless.length} rows rebuilt for ${want.keyless.length} in the source, ${got.strayDeletes} replayed deletes of rows already gone`;
+        continue;
+      }
+      assert.equal(got.keyless.length, want.keyless.length, `${table}: rows`);
+      assert.deepEqual(got.keyless, want.keyless, `${table}: the keyless rows`);
+      continue;
+    }
+    assert.equal(got.byKey.size, want.byKey.size, `${table}: keys in the topic vs rows in the source`);
+    for (const [k, v] of want.byKey) assert.equal(got.byKey.get(k), v, `${table}: key ${k}`);
+    const o = orderOf(got.positions);
+    total.keys += o.keys;
+    total.backwards += o.backwards;
+    total.duplicateChanges += o.duplicateChanges;
+    total.duplicateReads += o.duplicateReads;
+  }
+  return { order: total, messages, keylessNote };
+}
+
+for (const exactlyOnce of [false, true]) {
+  const label = exactlyOnce ? 'exactlyOnce (transactions)' : 'at-least-once';
+  describe(`copy + stream into Kafka, ${label}, killed at random moments under writes`, { timeout: 480_000 }, () => {
+    const job = uniqueName(exactlyOnce ? 'ks-eo' : 'ks-alo');
+    const db = `${job}_src`.replace(/-/g, '_');
+    const dir = tempDir('cutover-kafka-kill-');
+    before(() => createSourceSchema(db, SIZES));
+    after(async () => {
+      await exec(sourceUrl(), `DROP DATABASE IF EXISTS ${q(db)}`).catch(() => undefined);
+      rmSync(dir, { recursive: true, force: true });
+    });
+
+    it(`SIGKILL ${COPY_KILLS} times during the copy and ${STREAM_KILLS} while streaming: kcat rebuilds every table equal to the source`, async (t) => {
+      const seed = testSeed();
+      const rnd = prng(seed ^ 0x4b61);
+      const stateFile = join(dir, 'state.db');
+      const file = writeJob(dir, kafkaJob(job, db, { exactlyOnce }, { throttle: { maxRowsPerSecond: 2_500 } }));
+      const args = ['run', file, '--state', stateFile];
+      t.diagnostic(`seed ${seed} (CUTOVER_TEST_SEED=${seed} repeats the writer's choices and the kill delays)`);
+      const writer = new SourceWriter(db, SIZES, seed, 3);
+      await writer.start();
+      const kills: { aim: string; phase: string; delay: number }[] = [];
+      try {
+        for (let i = 0; i < COPY_KILLS + STREAM_KILLS; i++) {
+          const aim = i < COPY_KILLS ? 'copy' : 'stream';
+          const delay = Math.round(300 + rnd() * 2_500);
+          const live = startLive(args);
+          const guard = setTimeout(() => live.child.kill('SIGKILL'), 120_000);
+          try {
+            const alive = async (): Promise<void> => {
+              writer.assertNotFailed();
+              await assertStillRunning(live, `iteration ${i + 1}: the job exited on its own`);
+            };
+            const ready = (p: JobPeek): boolean => (aim === 'copy' ? p.phase === 'copying' || p.copyEnd !== null : p.phase === 'catching-up' || p.phase === 'streaming');
+            await waitUntil(
+              `iteration ${i + 1}: phase ${aim === 'copy' ? 'copying' : 'catching-up/streaming'}`,
+              () => {
+                const p = peekJob(stateFile);
+                return p !== null && p.pid === live.child.pid && ready(p);
+              },
+              { ms: 90_000, guard: alive, detail: () => `state ${JSON.stringify(peekJob(stateFile))}\n${live.out().slice(-3000)}`, everyMs: 20 },
+            );
+            await sleep(delay);
+            await alive();
+            live.child.kill('SIGKILL');
+            const r: CliResult = await live.done;
+            assert.equal(r.signal, 'SIGKILL', describeRun(r));
+          } finally {
+            clearTimeout(guard);
+            await killLive(live);
+          }
+          const p = peekJob(stateFile)!;
+          assert.equal(p.error, null, `iteration ${i + 1}: ${p.error}`);
+          kills.push({ aim, phase: p.phase, delay });
+        }
+        const stats = await writer.stop();
+        const final = await catchUp(args, stateFile, job, exactlyOnce);
+        const { order, messages, keylessNote } = await assertTopicsEqualSource(job, db, exactlyOnce);
+        if (keylessNote) t.diagnostic(keylessNote);
+        const copyKills = kills.filter((k) => k.phase === 'copying').length;
+        const streamKills = kills.filter((k) => k.phase === 'catching-up' || k.phase === 'streaming').length;
+        t.diagnostic(`${kills.length} kills: ${copyKills} during the copy, ${streamKills} while streaming; writer: ${stats.transactions} transactions, ${stats.rowChanges} row changes; final ${fmt(final)}`);
+        t.diagnostic(`${messages} messages; ${order.keys} keys: ${order.backwards} steps back in source position, ${order.duplicateChanges} changes and ${order.duplicateReads} read events seen twice`);
+        assert.ok(streamKills >= STREAM_KILLS, `only ${streamKills} kills landed while streaming`);
+        assert.ok(copyKills >= 1, `no kill landed during the copy`);
+        if (exactlyOnce) {
+          assert.equal(order.duplicateChanges, 0, 'exactlyOnce: no change published twice');
+          assert.equal(order.duplicateReads, 0, 'exactlyOnce: no copied row published twice');
+          assert.equal(order.backwards, 0, 'exactlyOnce: every key in binlog order');
+        }
+      } finally {
+        await writer.stop().catch(() => undefined);
+      }
+    });
+  });
+}
+
+describe('streaming into Kafka while the broker is down for 30 s', { timeout: 300_000 }, () => {
+  const job = uniqueName('ks-outage');
+  const db = `${job}_src`.replace(/-/g, '_');
+  const dir = tempDir('cutover-kafka-outage-');
+  const sizes: SchemaSizes = { uk: 2_000, comp: 2_000, nokey: 500, types: 1_000, log: 1_000 };
+  before(() => createSourceSchema(db, sizes));
+  after(async () => {
+    await exec(sourceUrl(), `DROP DATABASE IF EXISTS ${q(db)}`).catch(() => undefined);
+    rmSync(dir, { recursive: true, force: true });
+  });
+
+  it('the job waits and retries, then catches up: nothing is lost', async () => {
+    const stateFile = join(dir, 'state.db');
+    const file = writeJob(dir, kafkaJob(job, db, {}));
+    const writer = new SourceWriter(db, sizes, testSeed(), 5);
+    await writer.start();
+    const live = startLive(['run', file, '--state', stateFile]);
+    try {
+      await waitUntil('streaming', () => peekJob(stateFile)?.phase === 'streaming', { ms: 90_000, live });
+      await sleep(1000);
+      await broker.stopKafka(inst);
+      await sleep(30_000);
+      await assertStillRunning(live, 'the job gave up while the broker was down');
+      await broker.startKafka(inst);
+      await sleep(3000);
+      await writer.stop();
+      const final = await sourcePosition();
+      await waitUntil(`the job to publish up to ${fmt(final)}`, async () => {
+        const p = await publishedPosition(stateFile, job, false);
+        return p !== null && compareFilePositions(p, final) >= 0;
+      }, { ms: 120_000, live });
+      const r = await stopWithSigterm(live);
+      assert.match(r.stderr, /Kafka brokers 127\.0\.0\.1:33592 unavailable .*retrying for up to 120 s/, 'the outage was seen');
+      assert.match(r.stderr, /Kafka brokers reachable again/);
+    } finally {
+      await writer.stop().catch(() => undefined);
+      await killLive(live);
+    }
+    const tables = tablesOf(sizes);
+    for (const table of tables) {
+      const got = rebuildDebezium(kcat(inst.bootstrap, `${job}.${db}.${table}`));
+      const want = await expectedDebezium(db, table, job);
+      if (want.byKey.size === 0) assert.deepEqual(got.keyless, want.keyless, `${table}: the keyless rows`);
+      else {
+        assert.equal(got.byKey.size, want.byKey.size, `${table}: keys`);
+        for (const [k, v] of want.byKey) assert.equal(got.byKey.get(k), v, `${table}: key ${k}`);
+      }
+    }
+  });
+});
+
+describe('DDL and tombstones while streaming into Kafka', { timeout: 120_000 }, () => {
+  const job = uniqueName('ks-ddl');
+  const db = `${job}_src`.replace(/-/g, '_');
+  const dir = tempDir('cutover-kafka-ddl-');
+  after(async () => {
+    await exec(sourceUrl(), `DROP DATABASE IF EXISTS ${q(db)}`).catch(() => undefined);
+    rmSync(dir, { recursive: true, force: true });
+  });
+
+  it('publishes the statement to the schema-change topic, then rows with the new column; a delete is followed by a tombstone', async () => {
+    await exec(sourceUrl(), `CREATE DATABASE ${q(db)}; CREATE TABLE ${q(db)}.t (id INT PRIMARY KEY, v VARCHAR(10)); INSERT INTO ${q(db)}.t VALUES (1, 'a'), (2, 'b')`);
+    const stateFile = join(dir, 'state.db');
+    const file = writeJob(dir, kafkaJob(job, db, { tombstones: true }));
+    const live = startLive(['run', file, '--state', stateFile]);
+    try {
+      await waitUntil('streaming', () => peekJob(stateFile)?.phase === 'streaming', { ms: 60_000, live });
+      await exec(sourceUrl(), `ALTER TABLE ${q(db)}.t ADD COLUMN w INT NOT NULL DEFAULT 7; INSERT INTO ${q(db)}.t VALUES (3, 'c', 9); DELETE FROM ${q(db)}.t WHERE id = 1`);
+      const final = await sourcePosition();
+      await waitUntil('the changes published', async () => {
+        const p = await publishedPosition(stateFile, job, false);
+        return p !== null && compareFilePositions(p, final) >= 0;
+      }, { ms: 60_000, live });
+      await stopWithSigterm(live);
+    } finally {
+      await killLive(live);
+    }
+    const ddl = kcat(inst.bootstrap, `cutover.${job}.schema-changes`);
+    assert.equal(ddl.length, 1, JSON.stringify(ddl));
+    const change = JSON.parse(ddl[0]!.value) as { ddl?: string; databaseName?: string };
+    assert.match(change.ddl ?? '', /ADD COLUMN w INT NOT NULL DEFAULT 7/);
+    assert.equal(change.databaseName, db);
+    const rows = kcat(inst.bootstrap, `${job}.${db}.t`);
+    const ops = rows.map((r) => (r.value === '' ? `tombstone ${r.key}` : `${(JSON.parse(r.value) as { op: string }).op} ${r.key}`));
+    assert.deepEqual(ops.filter((o) => o.startsWith('r')).sort(), ['r {"id":1}', 'r {"id":2}']);
+    // (keys 1 and 3 are on different partitions: only each key's own order is defined)
+    assert.deepEqual(ops.filter((o) => !o.startsWith('r') && o.endsWith('{"id":1}')), ['d {"id":1}', 'tombstone {"id":1}']);
+    assert.deepEqual(ops.filter((o) => !o.startsWith('r') && !o.endsWith('{"id":1}')), ['c {"id":3}']);
+    const inserted = JSON.parse(rows.find((r) => r.key === '{"id":3}')!.value) as { after: Record<string, unknown> };
+    assert.deepEqual(inserted.after, { id: 3, v: 'c', w: 9 });
+  });
+});
