@@ -5,12 +5,13 @@ const BENCHES = {
   copy: () => import('./bench/copy.mjs'),
   apply: () => import('./bench/apply.mjs'),
   kafka: () => import('./bench/kafka.mjs'),
+  'kafka-stream': () => import('./bench/kafka-stream.mjs'),
 };
 
 function usage(stream) {
   stream.write('Usage: npm run bench -- NAME [options]   (NAME --help for its options)\n\nBenchmarks:\n');
   return Promise.all(Object.entries(BENCHES).map(async ([name, load]) => [name, (await load()).summary ?? ''])).then((rows) => {
-    for (const [name, summary] of rows) stream.write(`  ${name.padEnd(8)} ${summary}\n`);
+    for (const [name, summary] of rows) stream.write(`  ${name.padEnd(13)} ${summary}\n`);
   });
 }
 

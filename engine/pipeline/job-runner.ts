@@ -12,6 +12,7 @@ import { CopyRunner, StopRequested } from './copy-runner.js';
 import { createLogger, type Logger } from './logger.js';
 import { CopyMetrics } from './metrics.js';
 import { readBinlogStatus, readConsistentPosition } from '../source/mysql/binlog-status.js';
+import { readServerInfo } from '../source/mysql/server-info.js';
 import { formatPosition } from '../../shared/positions.js';
 import { Throttle } from './throttle.js';
 import { alive } from './job-status.js';
@@ -116,6 +117,12 @@ export async function runJob(o: RunJobOptions): Promise<RunOutcome> {
       const stopBoth = (): void => inner.abort();
       o.signal.addEventListener('abort', stopBoth, { once: true });
       try {
+        if ((await readServerInfo(streamSource)).flavor !== 'mariadb')
+          throw new CutoverError(
+            'Copying into Kafka while streaming ("mode": "snapshot+stream") publishes each chunk at the exact binlog position of its consistent snapshot, which only MariaDB reports (binlog_snapshot_position); on MySQL a chunk could be published after a change it does not contain.',
+            'Stop the writes to the selected tables while a "mode": "snapshot" copy runs, then stream from the position it logged ("mode": "stream", "stream": {"start": {"file": …, "pos": …}}); or copy into a MySQL sink.',
+            'CONFIG',
+          );
         const target = await openKafkaTarget(inner.signal);
         for (const t of tables) {
           const row = store.table(t.stateId);

@@ -148,6 +148,38 @@ export async function checkKafkaSink(cfg: KafkaSinkConfig, items: CheckItem[], o
         });
       else push({ id: 'sink.create_topics', title: 'Create topics', status: 'warn', detail: `Could not be checked: ${kafkaErrorText(e)}` });
     }
+    // --- exactly-once: the transaction state log must be placeable on this cluster
+    if (cfg.exactlyOnce) {
+      try {
+        const nodeId = cluster.brokers[0]?.nodeId;
+        const r = await admin.describeConfigs({
+          includeSynonyms: false,
+          resources: [{ type: 4 /* BROKER */, name: String(nodeId), configNames: ['transaction.state.log.replication.factor', 'transaction.state.log.min.isr', 'transaction.max.timeout.ms'] }],
+        });
+        const v = (n: string): number => Number(r.resources[0]?.configEntries.find((c) => c.configName === n)?.configValue);
+        const rf = v('transaction.state.log.replication.factor');
+        const maxTimeout = v('transaction.max.timeout.ms');
+        if (Number.isFinite(rf) && rf > cluster.brokers.length)
+          push({
+            id: 'sink.transactions',
+            title: 'Kafka transactions',
+            status: 'fail',
+            detail: `"exactlyOnce" needs transactions, but transaction.state.log.replication.factor = ${rf} is more than the ${cluster.brokers.length} broker(s): the brokers cannot create their transaction log, and every transaction would time out.`,
+            fix: `Set transaction.state.log.replication.factor (and transaction.state.log.min.isr) to at most ${cluster.brokers.length} in the brokers' server.properties and restart them, or set "exactlyOnce": false.`,
+          });
+        else if (Number.isFinite(maxTimeout) && maxTimeout < 60_000)
+          push({
+            id: 'sink.transactions',
+            title: 'Kafka transactions',
+            status: 'fail',
+            detail: `transaction.max.timeout.ms = ${maxTimeout} is below the 60,000 ms Cutover's transactions ask for (long enough to ride out a broker restart).`,
+            fix: 'Raise transaction.max.timeout.ms on the brokers to at least 60000, or set "exactlyOnce": false.',
+          });
+        else push({ id: 'sink.transactions', title: 'Kafka transactions', status: 'pass', detail: `Transactions available (transaction.state.log.replication.factor = ${Number.isFinite(rf) ? rf : 'unknown'}).` });
+      } catch (e) {
+        push({ id: 'sink.transactions', title: 'Kafka transactions', status: 'warn', detail: `Could not be checked: ${kafkaErrorText(e)}` });
+      }
+    }
   } finally {
     await admin.disconnect().catch(() => undefined);
   }

@@ -1,0 +1,59 @@
+// The copy/stream handoff gate (engine/pipeline/chunk-gate.ts): what the stream may publish while copy
+// chunks are being read, in which order chunks come out, and chunks whose snapshot is behind the stream.
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import { ChunkGate } from '../../engine/pipeline/chunk-gate.js';
+import type { FilePosition } from '../../shared/positions.js';
+
+const at = (pos: number, file = 'mysql-bin.000001'): FilePosition => ({ kind: 'file', file, pos });
+
+test('a reservation without a position holds everything; with one, only what lies past it', () => {
+  const g = new ChunkGate<string>();
+  const r = g.reserve();
+  assert.equal(g.unsettled, true, 'nothing may be published before the snapshot position is known');
+  assert.equal(r.setPosition(at(500)), true);
+  assert.equal(g.unsettled, false);
+  assert.deepEqual(g.holdPosition(), at(500), 'changes ending after 500 wait for the chunk read at 500');
+  void r.submit('rows', () => undefined);
+  assert.equal(g.holdPosition(), null, 'submitted: nothing is held any more');
+});
+
+test('chunks come out in binlog order, before the first change that ends after them (equal: after it)', () => {
+  const g = new ChunkGate<string>();
+  for (const [p, name] of [[900, 'c'], [300, 'a'], [600, 'b']] as const) {
+    const r = g.reserve();
+    r.setPosition(at(p));
+    void r.submit(name, () => undefined);
+  }
+  assert.deepEqual(g.take(at(300), false).map((s) => s.payload), [], 'a change ending at 300 is in the chunk read at 300: it goes first');
+  assert.deepEqual(g.take(at(700), false).map((s) => s.payload), ['a', 'b']);
+  assert.deepEqual(g.take(at(900), true).map((s) => s.payload), ['c'], 'idle at 900: the chunk read at 900 can go');
+  assert.equal(g.pending, 0);
+  assert.deepEqual(g.take(at(10, 'mysql-bin.000002'), false), [], 'taken once');
+});
+
+test('a snapshot behind what the stream already published is refused (the chunk is read again)', () => {
+  const g = new ChunkGate<string>();
+  g.publishedUpTo = at(1000);
+  const late = g.reserve();
+  assert.equal(late.setPosition(at(999)), false);
+  assert.equal(g.pending, 0, 'the refused reservation is gone');
+  const ok = g.reserve();
+  assert.equal(ok.setPosition(at(1000)), true, 'at the published position is fine');
+});
+
+test('chunks whose publishing failed go back and come out again; a failed sink fails every waiting chunk', async () => {
+  const g = new ChunkGate<string>();
+  const r = g.reserve();
+  r.setPosition(at(100));
+  const done = r.submit('x', () => undefined);
+  const taken = g.take(at(200), false);
+  assert.equal(taken.length, 1);
+  g.restore(taken);
+  assert.deepEqual(g.take(at(200), false).map((s) => s.payload), ['x']);
+  g.restore(taken);
+  const boom = new Error('broker gone');
+  g.fail(boom);
+  await assert.rejects(done, /broker gone/);
+  assert.throws(() => g.reserve(), /broker gone/);
+});
