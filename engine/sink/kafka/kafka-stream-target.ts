@@ -20,6 +20,7 @@
 import { CutoverError } from '../../../shared/errors.js';
 import type { KafkaSinkConfig } from '../../../shared/job-config.js';
 import type { FilePosition } from '../../../shared/positions.js';
+import type { TableRef } from '../../../shared/table-selection.js';
 import { compareFilePositions, formatPosition } from '../../../shared/positions.js';
 import { ChunkGate, type ChunkSubmission } from '../../pipeline/chunk-gate.js';
 import type { Logger } from '../../pipeline/logger.js';
@@ -70,6 +71,14 @@ export interface KafkaStreamTargetOptions {
 }
 
 const OPS: Record<RowChange['type'], ChangeOp> = { insert: 'c', update: 'u', delete: 'd' };
+
+/** The published columns of a row image, in the renderer's order. */
+function pick(img: RawRow | null, pos: number[]): RawRow | null {
+  if (!img) return null;
+  const out: RawRow = new Array(pos.length);
+  for (let k = 0; k < pos.length; k++) out[k] = img[pos[k]!] ?? null;
+  return out;
+}
 
 export class KafkaStreamTarget implements StreamTarget {
   readonly gate = new ChunkGate<ChunkPayload>();
@@ -214,20 +223,31 @@ export class KafkaStreamTarget implements StreamTarget {
   private async renderTx(tx: BinlogTransaction, out: OutRecord[]): Promise<void> {
     const now = Date.now();
     const n = tx.changes.length;
+    const base = this.source;
     for (let i = 0; i < n; i++) {
       const c = tx.changes[i]!;
       const name = c.name ?? `${c.db}.${c.table}`;
       if (this.held.has(name)) continue;
-      const e = await this.renderer(name);
+      const e = this.renderers.get(name) ?? (await this.renderer(name));
       if (!e) continue;
       const pos = this.positions(e, c);
-      const pick = (img: RawRow | null): RawRow | null => (img ? pos.map((j) => img[j] ?? null) : null);
       const ev: ChangeEventInput = {
         op: OPS[c.type],
         table: e.r.kt,
-        before: c.type === 'insert' ? null : pick(c.before),
-        after: c.type === 'delete' ? null : pick(c.after),
-        source: { ...this.source, file: tx.end.file, pos: tx.end.pos, gtid: tx.gtid, tsMs: tx.timestamp * 1000, row: i },
+        before: c.type === 'insert' ? null : pick(c.before, pos),
+        after: c.type === 'delete' ? null : pick(c.after, pos),
+        source: {
+          serverId: base.serverId,
+          snapshot: false,
+          serverName: base.serverName,
+          version: base.version,
+          connector: base.connector,
+          file: tx.end.file,
+          pos: tx.end.pos,
+          gtid: tx.gtid,
+          tsMs: tx.timestamp * 1000,
+          row: i,
+        },
         tsMs: now,
         txCommit: i === n - 1,
       };
@@ -339,14 +359,14 @@ export class KafkaStreamTarget implements StreamTarget {
     const records: OutRecord[] = [];
     const chunks: ChunkSubmission<ChunkPayload>[] = [];
     this.takeChunks(ev.end, false, chunks, records);
-    const publishStatement = async (tables: string[], statement: boolean): Promise<void> => {
+    const publishStatement = async (tables: TableRef[], statement: boolean): Promise<void> => {
       const schema = this.schema!;
       const m = statement && renderSchemaChange(this.cfg.format, {
-        db: ev.db,
+        db: ev.db || tables[0]?.db || '',
         ddl: ev.sql,
         position: { file: ev.end.file, pos: ev.end.pos, gtid: ev.gtid },
         tsMs: ev.timestamp * 1000,
-        table: tables.length === 1 ? tables[0]!.split('.').slice(1).join('.') : null,
+        table: tables.length === 1 ? tables[0]!.table : null,
         producedMs: Date.now(),
         serverName: this.o.jobName,
         version: this.source.version,
