@@ -36,9 +36,49 @@ export function murmur2(data: Uint8Array): number {
   return h | 0;
 }
 
+/**
+ * murmur2 of an ASCII string's bytes (its UTF-8 is one byte per character), read straight from the
+ * string; null when it has a character ≥ U+0080 (then the UTF-8 bytes must be hashed).
+ */
+function murmur2Ascii(s: string): number | null {
+  const length = s.length;
+  const m = 0x5bd1e995;
+  let h = (0x9747b28c ^ length) | 0;
+  const length4 = length >> 2;
+  for (let i = 0; i < length4; i++) {
+    const i4 = i * 4;
+    const b0 = s.charCodeAt(i4);
+    const b1 = s.charCodeAt(i4 + 1);
+    const b2 = s.charCodeAt(i4 + 2);
+    const b3 = s.charCodeAt(i4 + 3);
+    if ((b0 | b1 | b2 | b3) > 0x7f) return null;
+    let k = b0 | (b1 << 8) | (b2 << 16) | (b3 << 24);
+    k = Math.imul(k, m);
+    k ^= k >>> 24;
+    k = Math.imul(k, m);
+    h = Math.imul(h, m);
+    h ^= k;
+  }
+  const tail = length4 * 4;
+  const rest = length & 3;
+  for (let i = tail; i < length; i++) if (s.charCodeAt(i) > 0x7f) return null;
+  if (rest === 3) h ^= s.charCodeAt(tail + 2) << 16;
+  if (rest >= 2) h ^= s.charCodeAt(tail + 1) << 8;
+  if (rest >= 1) {
+    h ^= s.charCodeAt(tail);
+    h = Math.imul(h, m);
+  }
+  h ^= h >>> 13;
+  h = Math.imul(h, m);
+  h ^= h >>> 15;
+  return h | 0;
+}
+
 /** The partition of a partition-key string among `partitions` (Java: toPositive(murmur2(bytes)) % n). */
 export function partitionFor(partitionKey: string, partitions: number): number {
-  return (murmur2(Buffer.from(partitionKey, 'utf8')) & 0x7fffffff) % partitions;
+  // an ASCII key (the usual: "db.table\0len:123") is hashed without encoding it into a Buffer first
+  const h = murmur2Ascii(partitionKey) ?? murmur2(Buffer.from(partitionKey, 'utf8'));
+  return (h & 0x7fffffff) % partitions;
 }
 
 export const MAX_TOPIC_LENGTH = 249;

@@ -50,7 +50,7 @@
 // {"databaseName": db}. Subset: tableChanges is always empty (Cutover does not parse DDL into column
 // metadata); consumers that need it must read the DDL.
 import type { RawValue } from '../../../sql/values.js';
-import type { ChangeEventInput, KafkaColumn, KafkaMessage, SchemaChangeInput } from './event.js';
+import type { ChangeEventInput, KafkaColumn, KafkaMessage, SchemaChangeInput, SourceInfo } from './event.js';
 import {
   base64,
   columnFacts,
@@ -60,6 +60,8 @@ import {
   epochUnits,
   float32Digits,
   fsp,
+  isAsciiText,
+  isJsonNumber,
   isZeroDate,
   jobj,
   jsonDouble,
@@ -71,13 +73,33 @@ import {
   timeMicros,
   toBuffer,
   wkbPoint,
+  type ColumnFacts,
 } from './json-values.js';
+import { tableCache, type TableCache } from './table-cache.js';
 
 /** One column value in Debezium's JSON form. */
 export function debeziumValue(col: KafkaColumn, v: RawValue, where: string): string {
+  return valueOf(columnFacts(col), v, where);
+}
+
+/** debeziumValue with the column's facts at hand; the common kinds without building the error-message text. */
+function valueOf(f: ColumnFacts, v: RawValue, where: string): string {
   if (v === null) return 'null';
-  const f = columnFacts(col);
-  const what = `${where}.${col.name}`;
+  switch (f.kind) {
+    case 'int':
+    case 'year':
+    case 'double':
+      if (isJsonNumber(v)) return v; // what jsonNumber returns for it
+      break;
+    case 'text':
+      if (isAsciiText(v, f.charset)) return jstr(v); // what decodeText returns for it
+      break;
+  }
+  return slowValue(f, v, `${where}.${f.col.name}`);
+}
+
+function slowValue(f: ColumnFacts, v: string, what: string): string {
+  const col = f.col;
   switch (f.kind) {
     case 'int':
     case 'year':
@@ -153,22 +175,65 @@ export function debeziumValue(col: KafkaColumn, v: RawValue, where: string): str
   }
 }
 
-function rowJson(e: ChangeEventInput, row: RawValue[] | null, where: string): string {
+function rowJson(tc: TableCache, row: RawValue[] | null): string {
   if (row === null) return 'null';
-  const cols = e.table.columns;
-  if (row.length !== cols.length) throw new Error(`${where}: ${row.length} values for ${cols.length} columns`);
-  return jobj(cols.map((c, i) => [c.name, debeziumValue(c, row[i] ?? null, where)] as const));
+  const n = tc.columns.length;
+  if (row.length !== n) throw new Error(`${tc.where}: ${row.length} values for ${n} columns`);
+  const { facts, names, where } = tc;
+  let out = '{';
+  for (let i = 0; i < n; i++) {
+    if (i) out += ',';
+    out += names[i]! + valueOf(facts[i]!, row[i] ?? null, where);
+  }
+  return out + '}';
 }
 
 const snapshotText = (s: boolean | 'last'): string => (s === 'last' ? 'last' : s ? 'true' : 'false');
 
-function sourceJson(e: ChangeEventInput): string {
+/** The source block around its ts_ms, for the last source seen with this table (rows of one chunk share it). */
+interface SourceMemo {
+  s: Omit<SourceInfo, 'tsMs'>;
+  before: string;
+  after: string;
+}
+
+const sameSource = (a: Omit<SourceInfo, 'tsMs'>, b: SourceInfo): boolean =>
+  a.version === b.version &&
+  a.connector === b.connector &&
+  a.serverName === b.serverName &&
+  a.snapshot === b.snapshot &&
+  a.serverId === b.serverId &&
+  a.gtid === b.gtid &&
+  a.file === b.file &&
+  a.pos === b.pos &&
+  a.row === b.row &&
+  a.thread === b.thread &&
+  a.query === b.query;
+
+function sourceJson(e: ChangeEventInput, tc: TableCache): string {
+  const s = e.source;
+  let m = tc.memo.get('debezium.source') as SourceMemo | undefined;
+  if (!m || !sameSource(m.s, s)) {
+    const MARK = '\u0000ts\u0000'; // not JSON text: cannot occur in the rendered block
+    const text = sourceBlock(e, MARK);
+    const at = text.indexOf(MARK);
+    m = {
+      s: { version: s.version, connector: s.connector, serverName: s.serverName, snapshot: s.snapshot, serverId: s.serverId, gtid: s.gtid, file: s.file, pos: s.pos, row: s.row, thread: s.thread, query: s.query },
+      before: text.slice(0, at),
+      after: text.slice(at + MARK.length),
+    };
+    tc.memo.set('debezium.source', m);
+  }
+  return m.before + String(Math.trunc(s.tsMs)) + m.after;
+}
+
+function sourceBlock(e: ChangeEventInput, tsText: string): string {
   const s = e.source;
   return jobj([
     ['version', jstr(s.version)],
     ['connector', jstr(s.connector)],
     ['name', jstr(s.serverName)],
-    ['ts_ms', String(Math.trunc(s.tsMs))],
+    ['ts_ms', tsText],
     ['snapshot', jstr(snapshotText(s.snapshot))],
     ['db', jstr(e.table.db)],
     ['sequence', 'null'],
@@ -185,36 +250,42 @@ function sourceJson(e: ChangeEventInput): string {
 
 /** The change event value: before, after, source, op, ts_ms, transaction. */
 export function debeziumValueJson(e: ChangeEventInput, op = e.op, before = e.before, after = e.after): string {
-  const where = `${e.table.db}.${e.table.table}`;
-  return jobj([
-    ['before', rowJson(e, op === 'c' || op === 'r' ? null : before, where)],
-    ['after', rowJson(e, op === 'd' ? null : after, where)],
-    ['source', sourceJson(e)],
-    ['op', jstr(op)],
-    ['ts_ms', String(Math.trunc(e.tsMs))],
-    ['transaction', 'null'],
-  ]);
+  const tc = tableCache(e.table);
+  // the Envelope's fields in order, as jobj writes them
+  return (
+    '{"before":' +
+    rowJson(tc, op === 'c' || op === 'r' ? null : before) +
+    ',"after":' +
+    rowJson(tc, op === 'd' ? null : after) +
+    ',"source":' +
+    sourceJson(e, tc) +
+    ',"op":' +
+    jstr(op) +
+    ',"ts_ms":' +
+    String(Math.trunc(e.tsMs)) +
+    ',"transaction":null}'
+  );
 }
 
 /** The key struct {"id":1001} of one row image; null for a keyless table. */
 export function debeziumKey(e: ChangeEventInput, row: RawValue[] | null): string | null {
   const keys = e.table.keyColumns;
   if (!keys.length || !row) return null;
-  const where = `${e.table.db}.${e.table.table}`;
-  return jobj(
-    keys.map((k) => {
-      const i = e.table.columns.findIndex((c) => c.name === k);
-      if (i < 0) throw new Error(`${where}: key column ${k} is not among the columns`);
-      return [k, debeziumValue(e.table.columns[i]!, row[i] ?? null, where)] as const;
-    }),
-  );
+  const tc = tableCache(e.table);
+  let out = '{';
+  for (let j = 0; j < keys.length; j++) {
+    const i = tc.keyIdx[j]!;
+    if (i < 0) throw new Error(`${tc.where}: key column ${keys[j]} is not among the columns`);
+    if (j) out += ',';
+    out += tc.keyNames[j]! + valueOf(tc.facts[i]!, row[i] ?? null, tc.where);
+  }
+  return out + '}';
 }
 
 /** Same key values (byte for byte) in both images? */
 export function sameKey(e: ChangeEventInput): boolean {
   if (!e.before || !e.after) return true;
-  for (const k of e.table.keyColumns) {
-    const i = e.table.columns.findIndex((c) => c.name === k);
+  for (const i of tableCache(e.table).keyIdx) {
     if (e.before[i] !== e.after[i]) return false;
   }
   return true;

@@ -14,13 +14,24 @@ import { enumLabels } from '../../../sql/enum-labels.js';
 /** A JSON string literal. */
 export const jstr = (s: string): string => JSON.stringify(s);
 
+/** `"name":` — a member name as JSON text with its colon, memoized (the same few names are written for every row). */
+const names = new Map<string, string>();
+export function jname(name: string): string {
+  let t = names.get(name);
+  if (t === undefined) {
+    t = JSON.stringify(name) + ':';
+    if (names.size < 10_000) names.set(name, t);
+  }
+  return t;
+}
+
 /** A JSON object from [name, JSON text] pairs, in order. */
 export function jobj(pairs: readonly (readonly [string, string])[]): string {
   let out = '{';
   for (let i = 0; i < pairs.length; i++) {
     const p = pairs[i]!;
     if (i) out += ',';
-    out += JSON.stringify(p[0]) + ':' + p[1];
+    out += jname(p[0]) + p[1];
   }
   return out + '}';
 }
@@ -116,12 +127,17 @@ export const fsp = (f: ColumnFacts): number => f.args[0] ?? 0;
 // ------------------------------------------------------------------------------------------------ numbers
 
 const NUMBER_TEXT = /^([+-]?)(\d+)(\.\d+)?([eE][+-]?\d+)?$/;
+/** Text that already is a JSON number literal (no '+', no leading zeros): jsonNumber returns it as it is. */
+const JSON_NUMBER = /^-?(?:0|[1-9]\d*)(?:\.\d+)?(?:[eE][+-]?\d+)?$/;
+/** jsonNumber's result when the text is already a JSON number (the common case), without the regex groups. */
+export const isJsonNumber = (raw: string): boolean => JSON_NUMBER.test(raw);
 
 /**
  * A number's text (as MySQL prints it) as a JSON number literal, every digit kept: a leading '+' and
  * zerofill zeros are dropped (JSON forbids both). Throws on anything that is not a finite number.
  */
 export function jsonNumber(raw: string, what: string): string {
+  if (JSON_NUMBER.test(raw)) return raw;
   const m = NUMBER_TEXT.exec(raw);
   if (!m) throw new Error(`${what}: "${raw}" is not a number`);
   const int = m[2]!.replace(/^0+(?=\d)/, '');
@@ -233,12 +249,20 @@ const ENCODINGS: Record<string, string> = {
 
 const decoders = new Map<string, TextDecoder>();
 
+const ASCII = /^[\x00-\x7f]*$/;
+/** Character sets whose text is UTF-8: ASCII bytes decode to themselves. */
+const UTF8_CHARSETS = new Set(['utf8mb4', 'utf8mb3', 'utf8']);
+/** decodeText's fast answer: a UTF-8 (or latin1/ascii) value made only of ASCII bytes is its own text. */
+export const isAsciiText = (raw: string, charset: string): boolean =>
+  (UTF8_CHARSETS.has(charset) || charset === 'latin1' || charset === 'ascii') && ASCII.test(raw);
+
 /** Decodes a text value with its column's character set; throws on bytes that are not valid in it. */
 export function decodeText(raw: string, charset: string, what: string): string {
   if (charset === 'latin1' || charset === 'ascii') return decodeCp1252(raw);
   if (charset === 'utf32') return decodeUtf32(raw, what);
   const label = ENCODINGS[charset];
   if (!label) throw new Error(`${what}: no decoder for character set ${charset}; the value cannot be written as text without changing it`);
+  if (label === 'utf-8' && ASCII.test(raw)) return raw; // ASCII bytes are valid UTF-8 and decode to themselves
   let d = decoders.get(label);
   if (!d) decoders.set(label, (d = new TextDecoder(label, { fatal: true, ignoreBOM: true })));
   try {
