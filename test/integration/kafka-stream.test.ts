@@ -328,3 +328,37 @@ describe('DDL and tombstones while streaming into Kafka', { timeout: 120_000 }, 
     assert.deepEqual(inserted.after, { id: 3, v: 'c', w: 9 });
   });
 });
+
+describe('a row too large for the broker while streaming into Kafka', { timeout: 120_000 }, () => {
+  const job = uniqueName('ks-big');
+  const db = `${job}_src`.replace(/-/g, '_');
+  const dir = tempDir('cutover-kafka-big-');
+  after(async () => {
+    await exec(sourceUrl(), `DROP DATABASE IF EXISTS ${q(db)}`).catch(() => undefined);
+    rmSync(dir, { recursive: true, force: true });
+  });
+
+  it('pauses the job with an error naming the table and the key', async () => {
+    await exec(sourceUrl(), `CREATE DATABASE ${q(db)}; CREATE TABLE ${q(db)}.b (id INT PRIMARY KEY, body LONGBLOB); INSERT INTO ${q(db)}.b VALUES (1, 'small')`);
+    const stateFile = join(dir, 'state.db');
+    const file = writeJob(dir, kafkaJob(job, db, {}));
+    const live = startLive(['run', file, '--state', stateFile]);
+    let r: CliResult;
+    try {
+      await waitUntil('streaming', () => peekJob(stateFile)?.phase === 'streaming', { ms: 60_000, live });
+      // 2 MiB of random bytes: over the broker's 1 MiB message.max.bytes in any JSON form.
+      await exec(sourceUrl(), `INSERT INTO ${q(db)}.b VALUES (42, RANDOM_BYTES(1024) ), (43, 'after')`);
+      await exec(sourceUrl(), `UPDATE ${q(db)}.b SET body = REPEAT(RANDOM_BYTES(1024), 2048) WHERE id = 42; UPDATE ${q(db)}.b SET body = 'later' WHERE id = 1`);
+      r = await live.done;
+    } finally {
+      await killLive(live);
+    }
+    assert.notEqual(r.code, 0, describeRun(r));
+    assert.match(r.stderr, new RegExp(`A row of ${db}\\.b \\(id="42"\\) is too large for Kafka`), describeRun(r));
+    assert.match(r.stderr, /max\.message\.bytes/);
+    assert.doesNotMatch(r.stderr, /^\s+at /m, 'no stack trace');
+    const p = peekJob(stateFile)!;
+    assert.equal(p.state, 'paused');
+    assert.match(p.error ?? '', /id="42"/);
+  });
+});

@@ -14,7 +14,7 @@ import { sinkName } from '../../../shared/table-selection.js';
 import type { KafkaStreamTarget } from './kafka-stream-target.js';
 
 /** `publish(tables, statement)`: the schema-change record (when `statement`) and the position past `ev`. */
-export async function handleKafkaDdl(ctx: DdlContextBase, ev: DdlEvent, target: KafkaStreamTarget, publish: (tables: string[], statement: boolean) => Promise<void>): Promise<void> {
+export async function handleKafkaDdl(ctx: DdlContextBase, ev: DdlEvent, target: KafkaStreamTarget, publish: (tables: TableRef[], statement: boolean) => Promise<void>): Promise<void> {
   const at = formatPosition(ev.end);
   const action = mapDdl(ev.sql, ev.db, ctx.cfg);
   if (action.kind === 'ignore') {
@@ -53,7 +53,7 @@ export async function handleKafkaDdl(ctx: DdlContextBase, ev: DdlEvent, target: 
     ctx.streams.recordSchema(ctx.jobId, { source: ref, from: ev.end, ddl: ev.sql, info: null });
   }
   if (skip) ctx.log.warn(`skipped on request (--skip-ddl) the statement at ${at}: ${oneLine(ev.sql)}`);
-  await publish(targets.map((t) => qualified(t.source)), !skip);
+  await publish(targets.map((t) => t.source), !skip);
   if (!skip) ctx.log.info(`published DDL at ${at} to "${target.schemaTopicName}": ${oneLine(ev.sql)}`);
   ctx.store.setJob(ctx.jobId, { pending_ddl: null });
 }

@@ -16,8 +16,8 @@ import { AUTHZ, isTransient, kafkaClient, kafkaErrorText, kafkajs, protocolType,
 /** One record, ready to send. */
 export interface OutRecord {
   topic: TopicLimits;
-  key: Buffer | null;
-  value: Buffer | null;
+  key: string | Buffer | null;
+  value: string | Buffer | null;
   partition: number;
   headers?: Record<string, string>;
   /** Approximate bytes in a record batch (key, value, headers, record overhead). */
@@ -98,8 +98,10 @@ export function splitRequests(records: OutRecord[]): OutRecord[][] {
   }
 }
 
-function topicMessages(records: OutRecord[]): { topic: string; messages: { key: Buffer | null; value: Buffer | null; partition: number; headers?: Record<string, string> }[] }[] {
-  const by = new Map<string, { key: Buffer | null; value: Buffer | null; partition: number; headers?: Record<string, string> }[]>();
+type WireMessage = { key: string | Buffer | null; value: string | Buffer | null; partition: number; headers?: Record<string, string> };
+
+function topicMessages(records: OutRecord[]): { topic: string; messages: WireMessage[] }[] {
+  const by = new Map<string, WireMessage[]>();
   for (const r of records) {
     let l = by.get(r.topic.name);
     if (!l) by.set(r.topic.name, (l = []));

@@ -72,8 +72,9 @@ export class TableRenderer {
     const origin = (): string => `${this.where} (${this.keyText(row)})`;
     for (const m of msgs) {
       const keyText = o.format === 'canal' ? canalKey : m.key;
-      const key = keyText === null ? null : Buffer.from(keyText, 'utf8');
-      const value = m.value === null ? null : Buffer.from(m.value, 'utf8');
+      // Strings, not Buffers: the (patched) client writes them straight into the request as UTF-8.
+      const key = keyText;
+      const value = m.value;
       let hsize = 0;
       if (m.headers) for (const [k, v] of Object.entries(m.headers)) hsize += k.length + Buffer.byteLength(v) + 4;
       out.push({
@@ -82,7 +83,7 @@ export class TableRenderer {
         value,
         partition: partitionFor(m.partitionKey, this.topic.partitions),
         headers: m.headers,
-        size: (key?.length ?? 0) + (value?.length ?? 0) + hsize + 24,
+        size: (key === null ? 0 : Buffer.byteLength(key)) + (value === null ? 0 : Buffer.byteLength(value)) + hsize + 24,
         origin,
       });
     }
