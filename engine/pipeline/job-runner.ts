@@ -17,7 +17,7 @@ import { formatPosition } from '../../shared/positions.js';
 import { Throttle } from './throttle.js';
 import { alive } from './job-status.js';
 import { planTables, planViews } from './table-plan.js';
-import { prepareStreamPhase, runStreamPhase } from './stream-phase.js';
+import { prepareStreamPhase, runStreamPhase, type StreamPhaseOptions } from './stream-phase.js';
 import type { StreamTarget } from './stream-target.js';
 import type { KafkaSink } from '../sink/kafka/kafka-sink.js';
 import type { KafkaStreamTarget } from '../sink/kafka/kafka-stream-target.js';
@@ -129,20 +129,7 @@ export async function runJob(o: RunJobOptions): Promise<RunOutcome> {
           const copied = row.state === 'done' || (row.planned_all === 1 && store.pendingChunks(t.stateId).length === 0);
           if (!t.keyColumns.length && !copied) target.held.add(qualified(t.source));
         }
-        const runner = await prepareStreamPhase({
-          store,
-          jobId: job.id,
-          cfg,
-          tables,
-          source: streamSource,
-          log,
-          signal: inner.signal,
-          exitWhenCaughtUp: o.exitWhenCaughtUp ?? false,
-          skipDdl: o.skipDdl ?? false,
-          previousPhase: job.phase,
-          openTarget: async () => target,
-          copyAlongside: true,
-        });
+        const runner = await prepareStreamPhase({ ...streamPhase(tables, inner.signal), openTarget: async () => target, copyAlongside: true });
         store.setJob(job.id, { phase: 'copying' });
         let streamError: unknown = null;
         const streaming = runner.run().then(
@@ -181,22 +168,23 @@ export async function runJob(o: RunJobOptions): Promise<RunOutcome> {
     };
 
     const streamSource = src;
+    /** The stream phase's options common to a stream after the copy and one alongside it. */
+    const streamPhase = (tables: Awaited<ReturnType<typeof planTables>> | null, signal: AbortSignal): StreamPhaseOptions => ({
+      store,
+      jobId: job.id,
+      cfg,
+      tables,
+      source: streamSource,
+      log,
+      signal,
+      exitWhenCaughtUp: o.exitWhenCaughtUp ?? false,
+      skipDdl: o.skipDdl ?? false,
+      previousPhase: job.phase,
+    });
     const stream = async (tables: Awaited<ReturnType<typeof planTables>> | null): Promise<RunOutcome> => {
       if (progress) clearInterval(progress);
       throttle?.stop();
-      const outcome = await runStreamPhase({
-        store,
-        jobId: job.id,
-        cfg,
-        tables,
-        source: streamSource,
-        log,
-        signal: o.signal,
-        exitWhenCaughtUp: o.exitWhenCaughtUp ?? false,
-        skipDdl: o.skipDdl ?? false,
-        previousPhase: job.phase,
-        openTarget,
-      });
+      const outcome = await runStreamPhase({ ...streamPhase(tables, o.signal), openTarget });
       return streamEnded(outcome);
     };
     const streamEnded = (outcome: StreamOutcome): RunOutcome => {

@@ -143,3 +143,20 @@ export async function expectedDebezium(db: string, table: string, job: string): 
   }
   return { byKey, keyless: keyless.sort() };
 }
+
+/**
+ * The broker a Kafka test file uses: checks kcat, Java and Maven, fetches the jars, starts a fresh
+ * single-node broker of its own (prefix, ports from portBase) and checks its address.
+ */
+export async function startTestBroker(prefix: string, portBase: number): Promise<{ broker: KafkaBroker; inst: KafkaInstance }> {
+  for (const tool of ['kcat', 'java', 'mvn']) {
+    const r = spawnSync('sh', ['-c', `command -v ${tool}`]);
+    if (r.status !== 0) throw new Error(`${tool} not found: sudo apt-get install -y kcat default-jdk-headless maven`);
+  }
+  const broker = await loadBroker();
+  const inst = broker.kafkaInstance(prefix, portBase);
+  await broker.fetchKafkaJars();
+  const r = await broker.startKafka(inst, { fresh: true });
+  assert.equal(r.bootstrap, `127.0.0.1:${portBase + 32}`);
+  return { broker, inst };
+}

@@ -26,7 +26,7 @@ import { renderKey, renderMessages, type ChangeEventInput, type KafkaFormat, typ
 import { copySourceInfo } from '../../engine/sink/kafka/kafka-sink.js';
 import { legalTopicName } from '../../engine/sink/kafka/partition.js';
 import { StateStore } from '../../engine/state/store.js';
-import { kcat as readTopic, loadBroker, readSourceTable, type KafkaBroker, type KafkaInstance, type KcatRecord } from '../helpers/kafka.js';
+import { kcat as readTopic, startTestBroker, readSourceTable, type KafkaBroker, type KafkaInstance, type KcatRecord } from '../helpers/kafka.js';
 import type { BinlogStatus } from '../../engine/source/mysql/binlog-status.js';
 
 const FORMATS: KafkaFormat[] = ['debezium', 'canal', 'maxwell'];
@@ -145,15 +145,7 @@ function tableRate(state: string, name: string): number {
 }
 
 before(async () => {
-  for (const tool of ['kcat', 'java', 'mvn']) {
-    const r = spawnSync('sh', ['-c', `command -v ${tool}`]);
-    if (r.status !== 0) throw new Error(`${tool} not found: sudo apt-get install -y kcat default-jdk-headless maven`);
-  }
-  broker = await loadBroker();
-  inst = broker.kafkaInstance('kafka-copy', 33460);
-  await broker.fetchKafkaJars();
-  const r = await broker.startKafka(inst, { fresh: true });
-  assert.equal(r.bootstrap, '127.0.0.1:33492');
+  ({ broker, inst } = await startTestBroker('kafka-copy', 33460));
   work = tempDir('cutover-kafka-copy-');
   // t_binary holds rows of 1 MiB and 5 MiB (in JSON up to ~12 MiB): their topics are created beforehand
   // with a larger max.message.bytes (an existing empty topic is used as if Cutover had created it, and its

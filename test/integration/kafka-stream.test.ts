@@ -14,14 +14,13 @@
 // A broker that cannot start fails the tests (nothing is skipped).
 import { after, before, describe, it } from 'node:test';
 import assert from 'node:assert/strict';
-import { spawnSync } from 'node:child_process';
 import { rmSync } from 'node:fs';
 import { join } from 'node:path';
 import kafkajs from 'kafkajs';
 import { compareFilePositions, type FilePosition } from '../../shared/positions.js';
 import { StateStore } from '../../engine/state/store.js';
 import { describeRun, exec, q, runCliWithTimeout, sourceUrl, tempDir, uniqueName, writeJob, type CliResult } from '../helpers/db.js';
-import { expectedDebezium, kcat, loadBroker, rebuildDebezium, type KafkaBroker, type KafkaInstance, type KcatRecord } from '../helpers/kafka.js';
+import { expectedDebezium, kcat, startTestBroker, rebuildDebezium, type KafkaBroker, type KafkaInstance, type KcatRecord } from '../helpers/kafka.js';
 import { createSourceSchema, tablesOf, type SchemaSizes } from '../helpers/source-schema.js';
 import { SourceWriter, prng, testSeed } from '../helpers/source-writer.js';
 import { fmt, peekJob, sleep, sourcePosition, type JobPeek } from '../helpers/stream.js';
@@ -37,15 +36,7 @@ let inst: KafkaInstance;
 let work: string;
 
 before(async () => {
-  for (const tool of ['kcat', 'java', 'mvn']) {
-    const r = spawnSync('sh', ['-c', `command -v ${tool}`]);
-    if (r.status !== 0) throw new Error(`${tool} not found: sudo apt-get install -y kcat default-jdk-headless maven`);
-  }
-  broker = await loadBroker();
-  inst = broker.kafkaInstance('kafka-stream', 33560);
-  await broker.fetchKafkaJars();
-  const r = await broker.startKafka(inst, { fresh: true });
-  assert.equal(r.bootstrap, '127.0.0.1:33592');
+  ({ broker, inst } = await startTestBroker('kafka-stream', 33560));
   work = tempDir('cutover-kafka-stream-');
 });
 

@@ -121,10 +121,6 @@ export class KafkaStreamTarget implements StreamTarget {
     return t;
   }
 
-  get exactlyOnce(): boolean {
-    return this.cfg.exactlyOnce;
-  }
-
   get schemaTopicName(): string {
     return this.schema!.name;
   }
@@ -180,11 +176,6 @@ export class KafkaStreamTarget implements StreamTarget {
 
   table(sourceName: string): ApplierTable | undefined {
     return this.tables.get(sourceName);
-  }
-
-  /** Topics for every table the stream may publish (before the first change). */
-  async prepareTopics(): Promise<void> {
-    for (const name of this.tables.keys()) await this.renderer(name);
   }
 
   private async renderer(name: string): Promise<{ r: TableRenderer; positions: WeakMap<readonly string[], number[]> } | null> {
