@@ -121,4 +121,45 @@ export const MIGRATIONS: string[] = [
   -- (JSON {file, pos, gtid}); with exactlyOnce the position lives in Kafka and this mirrors it.
   ALTER TABLE jobs ADD COLUMN sink_checkpoint TEXT;
   `,
+  `
+  -- Saved connection profiles (engine/connections/profile-store.ts): settings in clear, secrets
+  -- (passwords, passphrases) encrypted with the installation's key (AES-256-GCM, base64).
+  CREATE TABLE profiles (
+    name TEXT PRIMARY KEY,
+    kind TEXT NOT NULL,                      -- mysql | kafka
+    settings TEXT NOT NULL,                  -- JSON Profile (shared/profiles.ts), no secrets
+    secrets TEXT,                            -- encrypted JSON ProfileSecrets
+    updated_at INTEGER NOT NULL,
+    last_test_at INTEGER,
+    last_test_ok INTEGER
+  );
+  -- The migration wizard's draft (one per installation), encrypted like the secrets: it survives a restart.
+  CREATE TABLE wizard_drafts (
+    id TEXT PRIMARY KEY,
+    draft TEXT NOT NULL,
+    updated_at INTEGER NOT NULL
+  );
+  -- Verification runs (engine/verify/): source vs. sink checksums per key range, mismatched row keys, repairs.
+  CREATE TABLE verifications (
+    id INTEGER PRIMARY KEY,
+    job_id INTEGER NOT NULL REFERENCES jobs(id) ON DELETE CASCADE,
+    state TEXT NOT NULL,                     -- running | pass | fail | error | stopped
+    pid INTEGER,
+    started_at INTEGER NOT NULL,
+    finished_at INTEGER,
+    report TEXT NOT NULL                     -- JSON VerifyReport (shared/verify.ts), rewritten as tables finish
+  );
+  CREATE INDEX verifications_job ON verifications (job_id, id);
+  -- The cutover assistant's checklist: one row per step and job, its latest result.
+  CREATE TABLE cutover_steps (
+    job_id INTEGER NOT NULL REFERENCES jobs(id) ON DELETE CASCADE,
+    step TEXT NOT NULL,
+    state TEXT NOT NULL,                     -- running | done | failed | skipped | undone
+    started_at INTEGER NOT NULL,
+    finished_at INTEGER,
+    operator TEXT NOT NULL,                  -- user@host that ran it
+    result TEXT NOT NULL,                    -- JSON: what the step found or did
+    PRIMARY KEY (job_id, step)
+  );
+  `,
 ];

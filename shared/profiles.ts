@@ -1,0 +1,137 @@
+// Saved connection profiles: a MySQL/MariaDB server (optionally over TLS and/or an SSH tunnel through a
+// bastion) or a Kafka cluster (optionally over TLS and SASL). The engine stores them in the state file
+// with every secret encrypted (engine/connections/); the renderer only ever sees ProfileSummary, never
+// a secret. A job file refers to a profile by name ({"profile": "prod-db"}) instead of carrying its
+// password.
+import { z } from 'zod';
+
+/** Profile names: what a job file's {"profile": …} says. */
+export const PROFILE_NAME = /^[\w .@()-]{1,64}$/;
+
+export const TLS_MODES = ['disabled', 'required', 'verify-ca', 'verify-identity'] as const;
+export type TlsMode = (typeof TLS_MODES)[number];
+
+/** TLS towards the server: CA / client certificate / client key as file paths on this machine. */
+export const TlsSettings = z
+  .object({
+    /** disabled: plain TCP; required: encrypted, server not verified; verify-ca: chain checked; verify-identity: chain and host name. */
+    mode: z.enum(TLS_MODES).default('disabled'),
+    caFile: z.string().max(4096).optional(),
+    certFile: z.string().max(4096).optional(),
+    keyFile: z.string().max(4096).optional(),
+  })
+  .strict();
+export type TlsSettings = z.infer<typeof TlsSettings>;
+
+/** An SSH tunnel through a bastion host: the server's host and port are reached from the bastion. */
+export const SshSettings = z
+  .object({
+    host: z.string().min(1).max(255),
+    port: z.number().int().min(1).max(65535).default(22),
+    user: z.string().min(1).max(255),
+    auth: z.enum(['password', 'key']),
+    /** auth "key": the private key file (OpenSSH or PEM format). */
+    privateKeyFile: z.string().max(4096).optional(),
+    /** The bastion's host key fingerprint, "SHA256:…" (as `ssh-keygen -lf` prints it); the tunnel refuses any other key. */
+    hostKey: z.string().max(200).optional(),
+  })
+  .strict();
+export type SshSettings = z.infer<typeof SshSettings>;
+
+export const SASL_MECHANISMS = ['plain', 'scram-sha-256', 'scram-sha-512'] as const;
+
+/** The secrets of a profile. Never returned to the renderer; stored encrypted. */
+export const ProfileSecrets = z
+  .object({
+    /** MySQL password, or Kafka SASL password. */
+    password: z.string().max(1024).optional(),
+    /** SSH password (auth "password"). */
+    sshPassword: z.string().max(1024).optional(),
+    /** Passphrase of the SSH private key, if it has one. */
+    sshPassphrase: z.string().max(1024).optional(),
+  })
+  .strict();
+export type ProfileSecrets = z.infer<typeof ProfileSecrets>;
+
+export const MysqlProfile = z
+  .object({
+    kind: z.literal('mysql'),
+    name: z.string().regex(PROFILE_NAME, { message: 'use 1–64 letters, digits, spaces and _ . @ ( ) -' }),
+    host: z.string().min(1).max(255),
+    port: z.number().int().min(1).max(65535).default(3306),
+    user: z.string().min(1).max(255),
+    /** A Unix socket instead of host and port (local servers only; no TLS or SSH then). */
+    socket: z.string().max(4096).optional(),
+    tls: TlsSettings.default({ mode: 'disabled' }),
+    ssh: SshSettings.optional(),
+  })
+  .strict();
+export type MysqlProfile = z.infer<typeof MysqlProfile>;
+
+export const KafkaProfile = z
+  .object({
+    kind: z.literal('kafka'),
+    name: z.string().regex(PROFILE_NAME, { message: 'use 1–64 letters, digits, spaces and _ . @ ( ) -' }),
+    /** Bootstrap brokers, "host:port". */
+    brokers: z.array(z.string().regex(/^(?:\[[0-9A-Fa-f:.]+\]|[A-Za-z0-9_.-]+):\d{1,5}$/, { message: 'must be "host:port"' })).min(1),
+    tls: TlsSettings.default({ mode: 'disabled' }),
+    sasl: z.object({ mechanism: z.enum(SASL_MECHANISMS), username: z.string().min(1).max(255) }).strict().optional(),
+  })
+  .strict();
+export type KafkaProfile = z.infer<typeof KafkaProfile>;
+
+/** A profile without its secrets: what is stored in clear and what the renderer sees. */
+export const Profile = z.discriminatedUnion('kind', [MysqlProfile, KafkaProfile]);
+export type Profile = z.infer<typeof Profile>;
+
+/**
+ * What the renderer sends to save or test a profile. A secret left undefined keeps the stored one (an
+ * edit that does not retype the password); an empty string clears it. `previousName` renames.
+ */
+export const ProfileInput = z
+  .object({
+    profile: Profile,
+    secrets: ProfileSecrets.default({}),
+    previousName: z.string().max(64).optional(),
+  })
+  .strict();
+export type ProfileInput = z.infer<typeof ProfileInput>;
+
+/** A stored profile as listed: its settings, which secrets it holds (never their values), and when it was saved. */
+export interface ProfileSummary {
+  profile: Profile;
+  has: { password: boolean; sshPassword: boolean; sshPassphrase: boolean };
+  updatedAt: number;
+  /** The last Test: when, and whether it passed. */
+  lastTest: { at: number; ok: boolean } | null;
+}
+
+/** The answer of a connection Test: what was reached, or exactly what failed and how to fix it. */
+export interface ConnectionTestResult {
+  ok: boolean;
+  /** e.g. "Connected to MariaDB 10.11.9 as 'cutover'@'%' over TLS (TLSv1.3) through ssh bastion:22". */
+  message: string;
+  /** Which leg failed: the SSH tunnel, TLS, authentication, the network… */
+  stage?: 'config' | 'ssh' | 'network' | 'tls' | 'auth' | 'server';
+  fix?: string | null;
+  /** The MySQL server: flavor and version. */
+  server?: { flavor: 'mysql' | 'mariadb'; version: string };
+  /** The TLS protocol negotiated, when TLS is on. */
+  tlsVersion?: string;
+  /** The SSH bastion's host key fingerprint ("SHA256:…"), so the operator can pin it. */
+  sshHostKey?: string;
+  /** Kafka: the cluster id and brokers. */
+  kafka?: { clusterId: string; brokers: string[] };
+}
+
+/** One-line description of where a profile points (no secrets): "root@db.example.com:3306 via ssh ops@bastion:22, TLS verify-identity". */
+export function describeProfile(p: Profile): string {
+  if (p.kind === 'kafka') {
+    const extras = [p.tls.mode !== 'disabled' ? `TLS ${p.tls.mode}` : null, p.sasl ? `SASL ${p.sasl.mechanism} as ${p.sasl.username}` : null].filter(Boolean);
+    return `${p.brokers.join(', ')}${extras.length ? `, ${extras.join(', ')}` : ''}`;
+  }
+  const at = p.socket ? `${p.user}@${p.socket}` : `${p.user}@${p.host}:${p.port}`;
+  const via = p.ssh ? ` via ssh ${p.ssh.user}@${p.ssh.host}:${p.ssh.port}` : '';
+  const tls = p.tls.mode !== 'disabled' ? `, TLS ${p.tls.mode}` : '';
+  return `${at}${via}${tls}`;
+}

@@ -1,0 +1,83 @@
+// Verification: source vs. sink, per primary-key range, computed by each server; the report names the
+// row keys that differ, and a repair copies only those rows again. Written by `cutover verify` (and the
+// dashboard's Verify button, which runs the same command) into the state file as it goes.
+
+/** One row key that differs. Values as display text; `hex` is the exact bytes (null for NULL), used by repair. */
+export interface RowMismatch {
+  /** Key column → value as text (bytes decoded as UTF-8, invalid sequences shown as \xNN). */
+  key: Record<string, string | null>;
+  /** The key's exact bytes per key column, hex (null: SQL NULL). */
+  hex: (string | null)[];
+  /** missing: on the source, not on the sink; extra: on the sink, not on the source; different: both, with other values. */
+  kind: 'missing' | 'extra' | 'different';
+}
+
+export type VerifyTableState = 'pending' | 'running' | 'match' | 'mismatch' | 'error';
+
+export interface VerifyTableResult {
+  /** The source table, "db.table". */
+  table: string;
+  /** Where its rows are on the sink: "db.table" (MySQL) or the topic (Kafka). */
+  sink: string;
+  state: VerifyTableState;
+  /** Key ranges compared (a table without a key is one range). */
+  chunks: number;
+  chunksDone: number;
+  /** Chunks that differed at first and were compared again (the stream was still applying changes to them). */
+  rechecked: number;
+  /** Chunks that still differ after the re-checks. */
+  mismatchedChunks: number;
+  rowsSource: number;
+  rowsSink: number;
+  /** The differing rows, at most `maxRows` per table (see `truncated`). */
+  mismatches: RowMismatch[];
+  /** More rows differ than were listed. */
+  truncated: boolean;
+  /** A table without a key: rows are compared as a multiset; repair empties and copies it again. */
+  keyless: boolean;
+  error: string | null;
+  /** When this table was last repaired (unix ms), and how many rows that rewrote. */
+  repaired: { at: number; rows: number } | null;
+}
+
+export type VerifyState = 'running' | 'pass' | 'fail' | 'error' | 'stopped';
+
+export interface VerifyReport {
+  /** The verification's id in the state file. */
+  id: number;
+  job: string;
+  sinkType: 'mysql' | 'kafka';
+  state: VerifyState;
+  startedAt: number;
+  finishedAt: number | null;
+  /** Where the source's binlog stood when the comparison began and ended (text, e.g. "mysql-bin.000003:1234"). */
+  sourcePosition: { start: string | null; end: string | null };
+  /** The comparison ran while the job was streaming: differing chunks were compared again once the sink had caught up. */
+  whileStreaming: boolean;
+  tables: VerifyTableResult[];
+  /** Totals over the tables. */
+  summary: { tables: number; matched: number; mismatched: number; errors: number; rowsSource: number; rowsSink: number; mismatchedRows: number };
+  /** Why the run failed as a whole (a connection, a missing privilege), with the fix. */
+  error: { message: string; fix: string | null } | null;
+  /** Operator and machine that ran it ("alice@laptop"). */
+  operator: string;
+}
+
+export function emptySummary(): VerifyReport['summary'] {
+  return { tables: 0, matched: 0, mismatched: 0, errors: 0, rowsSource: 0, rowsSink: 0, mismatchedRows: 0 };
+}
+
+/** Sums the per-table results into the report's summary. */
+export function summarize(tables: VerifyTableResult[]): VerifyReport['summary'] {
+  const s = emptySummary();
+  for (const t of tables) {
+    s.tables++;
+    if (t.state === 'match') s.matched++;
+    else if (t.state === 'mismatch') s.mismatched++;
+    else if (t.state === 'error') s.errors++;
+    s.rowsSource += t.rowsSource;
+    s.rowsSink += t.rowsSink;
+    s.mismatchedRows += t.mismatches.length;
+  }
+  return s;
+}
