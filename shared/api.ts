@@ -2,8 +2,18 @@
 // in Electron and over HTTP + WebSocket in web mode (`cutover ui`); both carry exactly these methods and
 // events. Arguments are validated by the host (shared/api-schema.ts) before anything runs.
 import type { JobStatus } from './job-status.js';
+import type { CutoverReportFile, CutoverRunOptions, CutoverState, CutoverStepId } from './cutover.js';
+import type { PreflightReport } from './preflight.js';
+import type { ConnectionTestResult, ProfileInput, ProfileSummary } from './profiles.js';
+import type { VerifyReport } from './verify.js';
+import type { CatalogTable, JobExport, KafkaSample, WizardDraft, WizardEstimate } from './wizard.js';
 
 export type { JobStatus, TableStatus, StreamStatus, StreamState, PendingDdl } from './job-status.js';
+export type { CutoverReportFile, CutoverRunOptions, CutoverState, CutoverStep, CutoverStepId, DeferredObject } from './cutover.js';
+export type { CheckItem, PreflightReport } from './preflight.js';
+export type { ConnectionTestResult, Profile, ProfileInput, ProfileSummary } from './profiles.js';
+export type { RowMismatch, VerifyReport, VerifyTableResult } from './verify.js';
+export type { CatalogTable, JobExport, KafkaSample, WizardDraft, WizardEstimate, WizardStep } from './wizard.js';
 
 export type LogLevel = 'debug' | 'info' | 'warn' | 'error';
 
@@ -120,6 +130,48 @@ export interface ApiMethods {
   dismissError: { args: [id: number]; result: void };
   /** Starts the demo: throwaway MariaDB servers, a sample shop schema with a write load, a snapshot+stream job. */
   startDemo: { args: []; result: { name: string } };
+
+  // ---- saved connections (secrets never come back)
+  listProfiles: { args: []; result: ProfileSummary[] };
+  /** Saves (creates, edits or renames) a profile; an undefined secret keeps the stored one. */
+  saveProfile: { args: [input: ProfileInput]; result: ProfileSummary };
+  deleteProfile: { args: [name: string]; result: void };
+  /** Connects with these settings (the stored secrets where the input leaves them undefined) and says exactly what worked or failed. */
+  testProfile: { args: [input: ProfileInput]; result: ConnectionTestResult };
+
+  // ---- the migration wizard
+  /** The saved draft, or null when there is none. */
+  getDraft: { args: []; result: WizardDraft | null };
+  saveDraft: { args: [draft: WizardDraft]; result: void };
+  discardDraft: { args: []; result: void };
+  /** The preflight on the draft's source (streaming: binlog settings and replication privileges required). */
+  wizardPreflight: { args: [draft: WizardDraft]; result: PreflightReport };
+  /** The source's databases and tables with row estimates, sizes, keys, columns and warnings. */
+  sourceCatalog: { args: [profile: string]; result: CatalogTable[] };
+  /** Asks the source to plan a row filter (EXPLAIN); null when it is valid, else the server's message. */
+  checkFilter: { args: [profile: string, table: string, where: string]; result: { error: string | null } };
+  /** A Kafka message rendered from a real row of the table with the draft's mapping. */
+  sampleMessage: { args: [draft: WizardDraft, table: string]; result: KafkaSample };
+  /** How long the copy should take, from a short timed read of the source. */
+  estimate: { args: [draft: WizardDraft]; result: WizardEstimate };
+  /** The job file (connections by profile name, or by environment variables for another machine) and the CLI command. */
+  exportJob: { args: [draft: WizardDraft, connections: 'profile' | 'env']; result: JobExport };
+  /** Validates the whole draft, adds the job, starts it and discards the draft. */
+  createJob: { args: [draft: WizardDraft]; result: { name: string } };
+
+  // ---- verification
+  /** Starts a verification of the job (all its tables, or these); progress via verification(). */
+  verify: { args: [job: string, options?: { tables?: string[] }]; result: { id: number } };
+  /** The job's latest verification, or null. */
+  verification: { args: [job: string]; result: VerifyReport | null };
+  /** Copies again only the rows a verification found different, then verifies those tables again. */
+  repair: { args: [job: string, verificationId: number]; result: { id: number } };
+
+  // ---- the cutover assistant
+  cutoverState: { args: [job: string]; result: CutoverState };
+  cutoverRun: { args: [job: string, step: CutoverStepId, options?: CutoverRunOptions]; result: CutoverState };
+  cutoverUndo: { args: [job: string, step: CutoverStepId]; result: CutoverState };
+  cutoverReport: { args: [job: string, format: 'markdown' | 'html']; result: CutoverReportFile };
 }
 
 export type ApiMethod = keyof ApiMethods;

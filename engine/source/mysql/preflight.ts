@@ -4,30 +4,14 @@ import type { Connection } from 'mysql2/promise';
 import { CutoverError } from '../../../shared/errors.js';
 import type { KafkaSinkConfig } from '../../../shared/job-config.js';
 import type { TableRef } from '../../../shared/table-selection.js';
+import type { CheckItem, CheckStatus, PreflightReport } from '../../../shared/preflight.js';
 import { connect, explainConnectError, parseMysqlUrl, queryRows, redactUrl } from './connection.js';
 import type { ServerAddress } from './connection.js';
 import { describeServer, parseGrants, readServerInfo, type GrantSet, type ServerInfo } from './server-info.js';
 import { accountLiteral, checkSource, errorText } from './preflight-source.js';
 import { checkSink } from './preflight-sink.js';
 
-export type CheckStatus = 'pass' | 'warn' | 'fail';
-
-export interface CheckItem {
-  id: string;
-  side: 'source' | 'sink';
-  title: string;
-  status: CheckStatus;
-  detail: string;
-  fix?: string;
-  tables?: string[];
-}
-
-export interface PreflightReport {
-  ok: boolean;
-  source: { url: string; flavor?: string; version?: string };
-  sink?: { url: string; flavor?: string; version?: string };
-  items: CheckItem[];
-}
+export type { CheckItem, CheckStatus, PreflightReport } from '../../../shared/preflight.js';
 
 export interface PreflightOptions {
   sourceUrl: string;
