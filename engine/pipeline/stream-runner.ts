@@ -158,7 +158,8 @@ export class StreamRunner {
     const heartbeatName = `${HEARTBEAT_DB}.${HEARTBEAT_TABLE}`;
     const reader = (this.reader = await BinlogReader.open(cfg.source.url, from, {
       serverId: stream.serverId ?? defaultServerId(cfg.name),
-      include: (db, table) => isSelected(cfg, { db, table }) || (this.heartbeat !== null && `${db}.${table}` === heartbeatName),
+      // The heartbeat table always: the cutover assistant's fence is a heartbeat row (engine/cutover/fence.ts).
+      include: (db, table) => isSelected(cfg, { db, table }) || `${db}.${table}` === heartbeatName,
       // Keep decoding while a batch is being applied: room for two batches.
       highWater: Math.max(10_000, 2 * stream.batch.maxRows),
       // Decode with the definitions of the schema history (as updated by each DDL), not the source's current ones.

@@ -133,6 +133,45 @@ export function rewriteCreateView(
   return head + mapTableNames(sql.slice(m.index + m[0].length), mapTable, isKnownTable);
 }
 
+const QID = '`(?:[^`]|``)+`';
+/** A name as SHOW CREATE prints it, backticked or bare, without its quotes. */
+const unquote = (s: string): string => (s.startsWith('`') ? unq(s.slice(1, -1)) : s);
+
+export type StoredObjectKind = 'trigger' | 'procedure' | 'function' | 'event';
+
+/**
+ * SHOW CREATE TRIGGER / PROCEDURE / FUNCTION / EVENT → the statement for the sink: no DEFINER (the sink
+ * user becomes it), the object itself fully qualified with its sink database, a trigger's table mapped
+ * to its sink name, and every `db`.`table` reference in the body to a known source table mapped like a
+ * view's. Unqualified table names in the body resolve in the object's own (sink) database, as they did
+ * on the source; a table renamed *within* its database and named unqualified in a body is not rewritten
+ * (the caller warns about that).
+ */
+export function rewriteStoredObject(
+  createSql: string,
+  kind: StoredObjectKind,
+  object: TableRef,
+  sinkDb: string,
+  mapTable: (ref: TableRef) => TableRef,
+  isKnownTable: (ref: TableRef) => boolean,
+): string {
+  const name = `(${QID}|[\\w$]+)`;
+  const sql = createSql.replace(new RegExp(`DEFINER\\s*=\\s*(?:${QID}|'[^']*'|[\\w$]+)@(?:${QID}|'[^']*'|[^\\s]+)\\s+`), '');
+  const word = kind.toUpperCase();
+  const m = new RegExp(`\\b${word}\\s+(?:IF NOT EXISTS\\s+)?(?:${name}\\.)?${name}`, 'i').exec(sql);
+  if (!m) throw new CutoverError(`Unexpected SHOW CREATE ${word} output for ${quoteTable(object)}`, 'Create it on the sink by hand.');
+  let head = sql.slice(0, m.index) + `${word} ${quoteTable({ db: sinkDb, table: object.table })}`;
+  let rest = sql.slice(m.index + m[0].length);
+  if (kind === 'trigger') {
+    const on = new RegExp(`^(\\s+(?:BEFORE|AFTER)\\s+(?:INSERT|UPDATE|DELETE)\\s+ON\\s+)(?:${name}\\.)?${name}`, 'i').exec(rest);
+    if (!on) throw new CutoverError(`Unexpected SHOW CREATE TRIGGER output for ${quoteTable(object)}: no ON clause`, 'Create it on the sink by hand.');
+    const ref = { db: on[2] !== undefined ? unquote(on[2]) : object.db, table: unquote(on[3]!) };
+    head += on[1] + quoteTable(mapTable(ref));
+    rest = rest.slice(on[0].length);
+  }
+  return head + mapTableNames(rest, mapTable, isKnownTable);
+}
+
 const TWO_PART = new RegExp(`^${ID}\\.${ID}`);
 
 function mapTableNames(body: string, mapTable: (ref: TableRef) => TableRef, isKnown: (ref: TableRef) => boolean): string {

@@ -188,3 +188,29 @@ export function heartbeatTime(change: HeartbeatRowImage, job?: string): number |
   if (raw === null || raw === undefined || !/^\d{1,19}$/.test(raw)) return null;
   return Number(raw) / 1000;
 }
+
+/**
+ * Writes this job's heartbeat row once, as a fence: a transaction the job's stream passes through (the
+ * reader always follows the heartbeat table), so once the stream's applied position reaches it, the sink
+ * has everything the source committed before it. Returns where it ended: the binlog position right after
+ * the commit (at or after the fence) and, on MariaDB, the fence transaction's own GTID (exact).
+ */
+export async function writeFence(conn: Connection, job: string): Promise<{ writtenAt: number; gtid: string | null }> {
+  const [me] = await queryRows<{ u: string }>(conn, 'SELECT CURRENT_USER() AS u');
+  const at = String(me?.u ?? '').lastIndexOf('@');
+  const account = at > 0 ? `'${me!.u.slice(0, at)}'@'${me!.u.slice(at + 1)}'` : `'${job}'@'%'`;
+  await ensureTable(conn, account);
+  const writtenAt = Date.now();
+  await write(conn, job).catch((e: unknown) => {
+    const err = e as { errno?: number };
+    if (err.errno === 1290)
+      throw new CutoverError(
+        `The source is read-only and ${account} cannot write the fence row to ${TABLE}.`,
+        `GRANT READ_ONLY ADMIN ON *.* TO ${account}; (MariaDB 10.5.2+; SUPER on MySQL, and not under super_read_only), or undo read-only, run the fence, then set read-only again.`,
+        'READ_ONLY',
+      );
+    throw explain(e, account, 'write to');
+  });
+  const [g] = await queryRows<{ g: string | null }>(conn, 'SELECT @@last_gtid AS g').catch(() => [{ g: null }]);
+  return { writtenAt, gtid: g?.g ? String(g.g) : null };
+}

@@ -1,0 +1,174 @@
+// The cutover report, for change records: what was moved (tables, rows), when (job, copy, stream, each
+// checklist step), the binlog positions, the final verification, the objects created on the sink, and
+// who did it. Markdown for tickets and wikis; HTML (self-contained, printable) for everything else. No
+// secret is ever part of it: endpoints are shown as profile names or URLs without their password.
+import type { CutoverState } from '../../shared/cutover.js';
+import type { VerifyReport } from '../../shared/verify.js';
+import { jobStatus } from '../pipeline/job-status.js';
+import { redactUrl } from '../source/mysql/connection.js';
+import type { JobRow, StateStore } from '../state/store.js';
+
+export interface ReportInput {
+  store: StateStore;
+  job: JobRow;
+  state: CutoverState;
+  verification: VerifyReport | null;
+  generatedBy: string;
+}
+
+/** One block of the report: a heading, then paragraphs and/or a table. Rendered to Markdown or HTML. */
+interface Section {
+  title: string;
+  lines?: string[];
+  table?: { head: string[]; rows: (string | number)[][] };
+}
+
+const iso = (ms: number | null | undefined): string => (ms ? new Date(ms).toISOString().replace('T', ' ').replace(/\.\d+Z$/, ' UTC') : '—');
+
+function duration(from: number | null | undefined, to: number | null | undefined): string {
+  if (!from || !to || to < from) return '—';
+  let s = Math.round((to - from) / 1000);
+  const h = Math.floor(s / 3600);
+  s -= h * 3600;
+  const m = Math.floor(s / 60);
+  s -= m * 60;
+  return h ? `${h} h ${m} min` : m ? `${m} min ${s} s` : `${s} s`;
+}
+
+/** A job file endpoint as text without secrets: a profile name, a URL without its password, or brokers. */
+export function describeEndpoint(e: unknown): string {
+  const o = (e ?? {}) as { profile?: string; url?: string; brokers?: string[]; type?: string };
+  const kind = o.type === 'kafka' ? 'Kafka ' : '';
+  if (o.profile) return `${kind}saved connection “${o.profile}”`;
+  if (o.url) return redactUrl(o.url).replace(/\/\/([^:@/]*):\*\*\*@/, '//$1@');
+  if (o.brokers) return `Kafka ${o.brokers.join(', ')}`;
+  return '—';
+}
+
+function sections(i: ReportInput): Section[] {
+  const { job, state } = i;
+  const status = jobStatus(i.store, job);
+  const cfg = JSON.parse(job.config) as { mode?: string; source?: unknown; sink?: unknown };
+  const tables = i.store.tables(job.id);
+  const copyStarted = Math.min(...tables.map((t) => t.started_at ?? Infinity));
+  const copyFinished = tables.length && tables.every((t) => t.finished_at) ? Math.max(...tables.map((t) => t.finished_at!)) : null;
+  const rows = tables.reduce((n, t) => n + t.rows_copied, 0);
+  const streamed = tables.reduce((n, t) => n + t.inserts + t.updates + t.deletes, 0);
+  const fence = state.steps.find((s) => s.id === 'fence');
+  const out: Section[] = [
+    {
+      title: 'Summary',
+      lines: [
+        `Job **${job.name}** (${cfg.mode ?? 'snapshot'}): ${tables.length} table(s), ${rows.toLocaleString('en-US')} rows copied, ${streamed.toLocaleString('en-US')} row changes streamed.`,
+        `Source: ${describeEndpoint(cfg.source)}. Sink: ${describeEndpoint(cfg.sink)}.`,
+        `Checklist: ${state.complete ? 'complete' : 'not complete'}. Final verification: ${i.verification ? `${i.verification.state} (verification ${i.verification.id}, ${iso(i.verification.finishedAt)})` : 'not run'}.`,
+        `Report generated ${iso(Date.now())} by ${i.generatedBy}.`,
+      ],
+    },
+    {
+      title: 'Timings',
+      table: {
+        head: ['What', 'Started', 'Finished', 'Took'],
+        rows: [
+          ['Job', iso(job.started_at), iso(job.finished_at), duration(job.started_at, job.finished_at ?? Date.now())],
+          ['Copy', iso(Number.isFinite(copyStarted) ? copyStarted : null), iso(copyFinished), duration(Number.isFinite(copyStarted) ? copyStarted : null, copyFinished)],
+          ...state.steps.filter((s) => s.startedAt).map((s) => [`Cutover: ${s.title}`, iso(s.startedAt), iso(s.finishedAt), duration(s.startedAt, s.finishedAt)]),
+        ],
+      },
+    },
+    {
+      title: 'Binlog positions',
+      table: {
+        head: ['Position', 'File:position', 'GTID'],
+        rows: [
+          ['Copy started', status.copyStartPosition?.file ?? '—', status.copyStartPosition?.gtid ?? '—'],
+          ['Copy finished', status.copyEndPosition?.file ?? '—', status.copyEndPosition?.gtid ?? '—'],
+          ['Applied on the sink', status.stream?.applied ? `${status.stream.applied.file}:${status.stream.applied.pos}` : '—', status.stream?.applied?.gtid ?? '—'],
+          ['Fence', String(fence?.facts.position ?? '—'), String(fence?.facts.gtid ?? '—')],
+        ],
+      },
+    },
+    {
+      title: 'Cutover checklist',
+      table: {
+        head: ['Step', 'State', 'By', 'Finished', 'Result'],
+        rows: state.steps.map((s) => [s.title, s.state, s.operator ?? '—', iso(s.finishedAt), s.detail ?? '']),
+      },
+    },
+  ];
+  const v = i.verification;
+  const verifyByTable = new Map((v?.tables ?? []).map((t) => [t.table, t]));
+  out.push({
+    title: 'Tables',
+    table: {
+      head: ['Source', 'Sink', 'Rows copied', 'Inserts', 'Updates', 'Deletes', 'Verification'],
+      rows: tables.map((t) => {
+        const name = `${t.src_db}.${t.src_table}`;
+        const vt = verifyByTable.get(name);
+        const verdict = !vt ? '—' : vt.state === 'match' ? `match (${vt.rowsSource.toLocaleString('en-US')} rows)` : vt.state === 'mismatch' ? `${vt.mismatches.length}${vt.truncated ? '+' : ''} row(s) differ` : vt.state;
+        return [name, `${t.sink_db}.${t.sink_table}`, t.rows_copied, t.inserts, t.updates, t.deletes, verdict];
+      }),
+    },
+  });
+  if (v) {
+    out.push({
+      title: 'Final verification',
+      lines: [
+        `Verification ${v.id}: **${v.state}**, ${iso(v.startedAt)} – ${iso(v.finishedAt)}, by ${v.operator}${v.whileStreaming ? ' (while streaming; differing chunks compared again once the sink had caught up)' : ''}.`,
+        `${v.summary.matched} of ${v.summary.tables} table(s) match; ${v.summary.rowsSource.toLocaleString('en-US')} source rows, ${v.summary.rowsSink.toLocaleString('en-US')} sink rows; ${v.summary.mismatchedRows} row(s) differ.`,
+        `Source binlog during the comparison: ${v.sourcePosition.start ?? '—'} → ${v.sourcePosition.end ?? '—'}.`,
+      ],
+    });
+  }
+  if (state.deferred.length)
+    out.push({ title: 'Triggers, routines and events', table: { head: ['Kind', 'Source', 'Sink', 'State', 'Error'], rows: state.deferred.map((o) => [o.kind, o.name, o.sinkName, o.state, o.error ?? '']) } });
+  out.push({ title: 'Rollback', lines: state.steps.map((s) => `- **${s.title}**: ${s.rollback}`) });
+  return out;
+}
+
+const mdCell = (v: string | number): string => String(v).replace(/\|/g, '\\|').replace(/\r?\n/g, ' ');
+
+function toMarkdown(title: string, secs: Section[]): string {
+  const out = [`# ${title}`, ''];
+  for (const s of secs) {
+    out.push(`## ${s.title}`, '');
+    if (s.lines) out.push(...s.lines.map((l) => (l.startsWith('- ') ? l : `${l}  `)), '');
+    if (s.table) {
+      out.push(`| ${s.table.head.join(' | ')} |`, `| ${s.table.head.map(() => '---').join(' | ')} |`);
+      for (const r of s.table.rows) out.push(`| ${r.map(mdCell).join(' | ')} |`);
+      out.push('');
+    }
+  }
+  return out.join('\n');
+}
+
+const esc = (v: string | number): string => String(v).replace(/[&<>"']/g, (c) => ({ '&': '&amp;', '<': '&lt;', '>': '&gt;', '"': '&quot;', "'": '&#39;' })[c]!);
+const inline = (s: string): string => esc(s).replace(/\*\*(.+?)\*\*/g, '<strong>$1</strong>');
+
+function toHtml(title: string, secs: Section[]): string {
+  const body: string[] = [`<h1>${esc(title)}</h1>`];
+  for (const s of secs) {
+    body.push(`<h2>${esc(s.title)}</h2>`);
+    const bullets = (s.lines ?? []).filter((l) => l.startsWith('- '));
+    for (const l of (s.lines ?? []).filter((l) => !l.startsWith('- '))) body.push(`<p>${inline(l)}</p>`);
+    if (bullets.length) body.push(`<ul>${bullets.map((l) => `<li>${inline(l.slice(2))}</li>`).join('')}</ul>`);
+    if (s.table)
+      body.push(
+        `<table><thead><tr>${s.table.head.map((h) => `<th>${esc(h)}</th>`).join('')}</tr></thead><tbody>${s.table.rows
+          .map((r) => `<tr>${r.map((c) => `<td${typeof c === 'number' ? ' class="num"' : ''}>${esc(typeof c === 'number' ? c.toLocaleString('en-US') : c)}</td>`).join('')}</tr>`)
+          .join('')}</tbody></table>`,
+      );
+  }
+  const css =
+    'body{font:14px/1.5 system-ui,sans-serif;max-width:1100px;margin:2em auto;padding:0 1em;color:#1b1f24}' +
+    'h1{font-size:1.6em}h2{font-size:1.2em;margin-top:1.6em;border-bottom:1px solid #d0d7de}' +
+    'table{border-collapse:collapse;width:100%}th,td{border:1px solid #d0d7de;padding:4px 8px;text-align:left;vertical-align:top}' +
+    'th{background:#f6f8fa}td.num{text-align:right;font-variant-numeric:tabular-nums}';
+  return `<!doctype html>\n<html lang="en"><head><meta charset="utf-8"><title>${esc(title)}</title><style>${css}</style></head><body>\n${body.join('\n')}\n</body></html>\n`;
+}
+
+export function buildReport(i: ReportInput): { markdown: string; html: string } {
+  const title = `Cutover report: ${i.job.name}`;
+  const secs = sections(i);
+  return { markdown: toMarkdown(title, secs), html: toHtml(title, secs) };
+}

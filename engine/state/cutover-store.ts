@@ -1,0 +1,57 @@
+// The cutover assistant's checklist in the state file (table cutover_steps): per job and step, the latest
+// state, who ran it, when, and what it found or did (JSON), so the report can be written at any time and
+// a restarted app shows where the cutover stands.
+import type { CutoverStepId, CutoverStepState } from '../../shared/cutover.js';
+import type { StateStore } from './store.js';
+
+export interface CutoverStepRow {
+  step: CutoverStepId;
+  state: CutoverStepState;
+  started_at: number;
+  finished_at: number | null;
+  operator: string;
+  /** What the step found or did. */
+  result: StepResult;
+}
+
+export interface StepResult {
+  detail: string | null;
+  fix?: string | null;
+  facts?: Record<string, string | number | boolean | null>;
+  /** Step-specific data (the deferred objects, the report text…). */
+  data?: unknown;
+}
+
+export class CutoverStore {
+  constructor(private readonly store: StateStore) {}
+
+  steps(jobId: number): Map<CutoverStepId, CutoverStepRow> {
+    const rows = this.store.db.prepare('SELECT step, state, started_at, finished_at, operator, result FROM cutover_steps WHERE job_id = ?').all(jobId) as (Omit<CutoverStepRow, 'result'> & { result: string })[];
+    return new Map(rows.map((r) => [r.step, { ...r, result: JSON.parse(r.result) as StepResult }]));
+  }
+
+  /** Records a step as started (replacing its earlier result). */
+  begin(jobId: number, step: CutoverStepId, operator: string, result: StepResult = { detail: null }): void {
+    this.store.db
+      .prepare(
+        `INSERT INTO cutover_steps (job_id, step, state, started_at, finished_at, operator, result) VALUES (?, ?, 'running', ?, NULL, ?, ?)
+         ON CONFLICT(job_id, step) DO UPDATE SET state = 'running', started_at = excluded.started_at, finished_at = NULL, operator = excluded.operator, result = excluded.result`,
+      )
+      .run(jobId, step, Date.now(), operator, JSON.stringify(result));
+  }
+
+  /** Records how a step ended. */
+  finish(jobId: number, step: CutoverStepId, state: Exclude<CutoverStepState, 'pending' | 'running'>, result: StepResult, operator?: string): void {
+    const t = Date.now();
+    this.store.db
+      .prepare(
+        `INSERT INTO cutover_steps (job_id, step, state, started_at, finished_at, operator, result) VALUES (@job, @step, @state, @t, @t, @op, @result)
+         ON CONFLICT(job_id, step) DO UPDATE SET state = @state, finished_at = @t, result = @result${operator ? ', operator = @op' : ''}`,
+      )
+      .run({ job: jobId, step, state, t, op: operator ?? '', result: JSON.stringify(result) });
+  }
+
+  reset(jobId: number): void {
+    this.store.db.prepare('DELETE FROM cutover_steps WHERE job_id = ?').run(jobId);
+  }
+}

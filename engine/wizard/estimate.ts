@@ -1,0 +1,99 @@
+// The wizard's time estimate: the copy's own reader (the same query, the same raw values) reads the start
+// of the largest selected table for at most a couple of seconds, and that measured rate is spread over
+// the selected tables by their size. Read-only; nothing is written anywhere. The figure leaves out the
+// sink's write speed and a busy source, and says so.
+import type { WizardEstimate } from '../../shared/wizard.js';
+import type { CopyTable } from '../sink/sink.js';
+import type { Connection } from '../source/mysql/connection.js';
+import { readTable } from '../source/mysql/schema-reader.js';
+import { nextBoundary, streamChunk } from '../source/mysql/snapshot-reader.js';
+import type { CatalogTable } from '../../shared/wizard.js';
+
+const SAMPLE_ROWS = 20_000;
+const SAMPLE_MS = 2_000;
+
+export interface EstimateInput {
+  tables: CatalogTable[];
+  excludeColumns: Record<string, string[]>;
+  where: Record<string, string>;
+  parallelism: number;
+  /** 0: no cap. */
+  maxRowsPerSecond: number;
+}
+
+/**
+ * `data`: a connection opened like the copy's (openDataConnection); the caller destroys it afterwards (a
+ * sample cut short by the time limit leaves its result set unread).
+ */
+export async function estimateCopy(data: Connection, input: EstimateInput): Promise<WizardEstimate> {
+  const rows = input.tables.reduce((n, t) => n + t.estimatedRows, 0);
+  const bytes = input.tables.reduce((n, t) => n + t.dataBytes, 0);
+  const largest = [...input.tables].sort((a, b) => b.dataBytes - a.dataBytes || b.estimatedRows - a.estimatedRows)[0];
+  if (!largest || rows === 0) {
+    return { rows, bytes, sample: null, rowsPerSecond: 0, seconds: null, basis: 'The selected tables look empty (the server estimates 0 rows), so there is nothing to time.' };
+  }
+  const name = `${largest.db}.${largest.table}`;
+  const info = await readTable(data, largest);
+  const excluded = new Set(input.excludeColumns[name] ?? []);
+  const t: CopyTable = {
+    stateId: 0,
+    source: info,
+    sink: largest,
+    columns: info.columns.filter((c) => !c.generated && !excluded.has(c.name)),
+    keyColumns: info.chunkKey.map((k) => info.columns.find((c) => c.name === k)!),
+    where: input.where[name],
+  };
+  const stop = new AbortController();
+  let sampled = 0;
+  let sampledBytes = 0;
+  const started = performance.now();
+  const timer = setTimeout(() => stop.abort(), SAMPLE_MS);
+  try {
+    // The copy's own first chunk: its boundary query, then its rows (a keyless table: until the limit).
+    const upper = t.keyColumns.length ? await nextBoundary(data, t, null, SAMPLE_ROWS) : null;
+    await streamChunk(
+      data,
+      t,
+      null,
+      upper,
+      (row) => {
+        sampled++;
+        for (const v of row) sampledBytes += v === null ? 1 : v.length;
+        if (sampled >= SAMPLE_ROWS) stop.abort();
+      },
+      stop.signal,
+    ).catch((e: unknown) => {
+      if (!stop.signal.aborted) throw e;
+    });
+  } finally {
+    clearTimeout(timer);
+  }
+  const ms = Math.max(1, performance.now() - started);
+  if (sampled === 0) {
+    return { rows, bytes, sample: { table: name, rows: 0, bytes: 0, ms }, rowsPerSecond: 0, seconds: null, basis: `${name} returned no rows to time (its row filter may match none).` };
+  }
+  const perReader = (sampled / ms) * 1000;
+  // The measured rate in the server's own size unit (DATA_LENGTH per second), so a table of wide rows
+  // takes proportionally longer than one of narrow rows.
+  const bytesPerRow = largest.estimatedRows > 0 ? largest.dataBytes / largest.estimatedRows : 0;
+  const workers = Math.max(1, input.parallelism);
+  let seconds = bytesPerRow > 0 && bytes > 0 ? bytes / (perReader * bytesPerRow * workers) : rows / (perReader * workers);
+  let rowsPerSecond = perReader * workers;
+  const capped = input.maxRowsPerSecond > 0 && rowsPerSecond > input.maxRowsPerSecond;
+  if (capped) {
+    rowsPerSecond = input.maxRowsPerSecond;
+    seconds = Math.max(seconds, rows / input.maxRowsPerSecond);
+  }
+  const basis =
+    `Reading ${sampled.toLocaleString('en-US')} rows (${formatBytes(sampledBytes)}) of ${name} took ${(ms / 1000).toFixed(2)} s, ` +
+    `${Math.round(perReader).toLocaleString('en-US')} rows/s for one reader; spread over the selected tables by size with ${workers} worker${workers === 1 ? '' : 's'}` +
+    `${capped ? `, capped at ${input.maxRowsPerSecond.toLocaleString('en-US')} rows/s by the throttle` : ''}. ` +
+    'The sink may write more slowly than the source reads, and a busy source pauses the copy, so take it as a lower bound.';
+  return { rows, bytes, sample: { table: name, rows: sampled, bytes: sampledBytes, ms: Math.round(ms) }, rowsPerSecond: Math.round(rowsPerSecond), seconds: Math.round(seconds), basis };
+}
+
+function formatBytes(n: number): string {
+  if (n < 1024) return `${n} B`;
+  if (n < 1024 * 1024) return `${(n / 1024).toFixed(1)} KiB`;
+  return `${(n / 1024 / 1024).toFixed(1)} MiB`;
+}
