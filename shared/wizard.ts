@@ -210,6 +210,11 @@ export function sinkNames(draft: WizardDraft): Map<string, string> {
 
 const JOB_NAME = /^[\w.-]{1,100}$/;
 
+/** SQL text with its quoted strings and identifiers blanked out (what is left is syntax). */
+function withoutLiterals(sql: string): string {
+  return sql.replace(/'(?:[^'\\]|\\.|'')*'|"(?:[^"\\]|\\.|"")*"|`(?:[^`]|``)*`/g, "''");
+}
+
 /** Problems of one step; empty when Next may go on. (Checks that need a server, such as a row filter, are run by the engine too.) */
 export function validateStep(step: WizardStep, d: WizardDraft, ctx: WizardContext): FieldError[] {
   const errors: FieldError[] = [];
@@ -270,7 +275,7 @@ export function validateStep(step: WizardStep, d: WizardDraft, ctx: WizardContex
       }
       for (const [table, cond] of Object.entries(d.mapping.where)) {
         if (!cond.trim()) err(`mapping.where.${table}`, 'An empty row filter: remove it or write a condition.');
-        else if (/;\s*\S/.test(cond)) err(`mapping.where.${table}`, 'A row filter is one SQL condition, without ";".');
+        else if (/;/.test(withoutLiterals(cond))) err(`mapping.where.${table}`, 'A row filter is one SQL condition, without ";" (outside quotes).');
       }
       if (sinkKind(d, ctx) === 'kafka') {
         const k = d.mapping.kafka;
