@@ -22,9 +22,11 @@ export interface JobExit {
 export class JobProcesses {
   private readonly children = new Map<string, ChildProcess>();
 
+  /** `command`: `run` (the job itself) or `verify` (a verification of it, beside a running job). */
   constructor(
     private readonly statePath: string,
     private readonly onExit: (exit: JobExit) => void,
+    private readonly command: 'run' | 'verify' = 'run',
   ) {}
 
   /** Where the host writes the job files it runs (beside the state file, readable only by the user). */
@@ -43,12 +45,12 @@ export class JobProcesses {
   start(job: string, config: string, flags: string[] = []): void {
     if (this.children.has(job)) return;
     mkdirSync(this.jobDir, { recursive: true, mode: 0o700 });
-    const file = join(this.jobDir, `${encodeURIComponent(job)}.json`);
+    const file = join(this.jobDir, `${encodeURIComponent(job)}${this.command === 'run' ? '' : `.${this.command}`}.json`);
     writeFileSync(file, config, { mode: 0o600 });
     chmodSync(file, 0o600);
     // In Electron, process.execPath is the app itself: ELECTRON_RUN_AS_NODE makes it plain Node.
     const env = { ...process.env, ...(process.versions.electron ? { ELECTRON_RUN_AS_NODE: '1' } : {}) };
-    const child = spawn(process.execPath, [CLI, 'run', file, '--state', this.statePath, '--quiet', ...flags], {
+    const child = spawn(process.execPath, [CLI, this.command, file, '--state', this.statePath, ...(this.command === 'run' ? ['--quiet'] : []), ...flags], {
       env,
       stdio: ['ignore', 'ignore', 'pipe'],
     });

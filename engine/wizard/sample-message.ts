@@ -1,4 +1,4 @@
-// The wizard's sample Kafka message: the first row of a table (in key order), read by the copy's own
+// The wizard's sample Kafka message: a row of a table (the first the server sends), read by the copy's own
 // reader and rendered by the very code that will publish it (TableRenderer: format, key, partition), as
 // the read event the copy will send. Nothing is published.
 import { CutoverError } from '../../shared/errors.js';
@@ -11,9 +11,9 @@ import type { OutRecord } from '../sink/kafka/record-sender.js';
 import type { RawRow } from '../sink/sink.js';
 import type { Connection } from '../source/mysql/connection.js';
 import { readTable } from '../source/mysql/schema-reader.js';
-import { nextBoundary, streamChunk } from '../source/mysql/snapshot-reader.js';
+import { streamChunk } from '../source/mysql/snapshot-reader.js';
 
-/** `data`: a connection opened like the copy's (openDataConnection). */
+/** `data`: a connection opened like the copy's (openDataConnection), destroyed by the caller afterwards. */
 export async function sampleMessage(data: Connection, draft: WizardDraft, table: string): Promise<KafkaSample> {
   const dot = table.indexOf('.');
   const ref = { db: table.slice(0, dot), table: table.slice(dot + 1) };
@@ -27,13 +27,13 @@ export async function sampleMessage(data: Connection, draft: WizardDraft, table:
   const keyColumns = info.chunkKey.map((k) => info.columns.find((c) => c.name === k)!);
   const t = { stateId: 0, source: info, sink, columns, keyColumns, where: draft.mapping.where[table]?.trim() || undefined };
   let row: RawRow | null = null;
-  const upper = keyColumns.length ? await nextBoundary(data, t, null, 1) : null;
+  // The first row the server sends (the query is cut short after it; the caller destroys the connection).
   const stop = new AbortController();
   await streamChunk(
     data,
     t,
     null,
-    upper,
+    null,
     (r) => {
       if (!row) row = r;
       stop.abort();
