@@ -10,6 +10,7 @@ import { connect, parseMysqlUrl, queryRows, type Connection } from '../source/my
 import { readServerInfo } from '../source/mysql/server-info.js';
 import { kafkaProfileSettings, mysqlUrlOf, profileTarget, type ResolvedJob } from './resolve.js';
 import type { Tunnel } from './ssh-tunnel.js';
+import { tlsConnectionOptions } from './tls-files.js';
 
 type Stage = NonNullable<ConnectionTestResult['stage']>;
 
@@ -112,6 +113,7 @@ async function testKafka(p: KafkaProfile, secrets: ProfileSecrets, cleanup: (() 
   const settings = kafkaProfileSettings(p, secrets);
   let admin;
   try {
+    tlsConnectionOptions(settings.tls, 'tls'); // the files, named as the profile names them
     admin = kafkaClient({ brokers: settings.brokers, clientId: 'cutover-test', retries: 0, connectionTimeout: 5000, tls: settings.tls, sasl: settings.sasl }).admin();
   } catch (e) {
     const err = e instanceof CutoverError ? e : new CutoverError(String((e as Error)?.message ?? e));
