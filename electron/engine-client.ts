@@ -13,6 +13,8 @@ export interface EngineClientOptions {
   onEvent(conn: number, event: ApiEvent): void;
   /** The engine died and will be (or could not be) restarted; for the log. */
   onCrash?(code: number, restarting: boolean): void;
+  /** Extra environment for the engine process (the installation's secret key), asked at each start. */
+  env?(): Record<string, string>;
 }
 
 type Pending = { resolve: (r: ApiResponse<ApiMethod>) => void };
@@ -44,7 +46,7 @@ export class EngineClient {
     const child = utilityProcess.fork(this.o.entry, [STATE_ARG, this.o.statePath], {
       serviceName: 'Cutover engine',
       stdio: 'inherit',
-      env: { ...process.env },
+      env: { ...process.env, ...this.o.env?.() },
     });
     this.child = child;
     this.ready = false;

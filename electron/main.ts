@@ -9,6 +9,7 @@ import { basename, dirname, join, resolve } from 'node:path';
 import { fileURLToPath, pathToFileURL } from 'node:url';
 import { IPC, type ApiMethod, type ApiResponse } from '../shared/api.js';
 import { EngineClient } from './engine-client.js';
+import { secretKeyEnv } from './secret-key.js';
 import { buildMenu, type Theme } from './menu.js';
 import {
   isAllowedRequest,
@@ -71,9 +72,12 @@ function main(): void {
   let exitReady = false;
   const windows = new Set<number>(); // webContents ids of our windows
 
+  let keyEnv: Record<string, string> | null = null;
   const engine = new EngineClient({
     entry: engineEntry,
     statePath,
+    // The installation's secret key from the OS keychain (read once; the engine is only started after 'ready').
+    env: () => (keyEnv ??= secretKeyEnv(statePath)),
     onEvent(conn, event) {
       const wc = webContents.fromId(conn);
       if (wc && !wc.isDestroyed()) wc.send(IPC.event, event);

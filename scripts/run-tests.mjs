@@ -6,7 +6,7 @@
 import { spawnSync } from 'node:child_process';
 import { existsSync, readdirSync, statSync } from 'node:fs';
 import { join } from 'node:path';
-import { instances, requireMariadb, startInstance, stopInstance, urlOf } from './test-services.mjs';
+import { instances, requireMariadb, startInstance, stopInstance, tlsDirOf, urlOf } from './test-services.mjs';
 
 const root = new URL('..', import.meta.url).pathname;
 const only = process.argv.slice(2); // optional: substrings of test file paths to run
@@ -79,6 +79,9 @@ try {
     ...process.env,
     CUTOVER_TEST_SOURCE_URL: urlOf(inst.source),
     CUTOVER_TEST_SINK_URL: urlOf(inst.sink),
+    // Their TLS files (ca.pem, client-cert.pem, client-key.pem, …): the servers also accept TLS.
+    CUTOVER_TEST_SOURCE_TLS_DIR: tlsDirOf(inst.source),
+    CUTOVER_TEST_SINK_TLS_DIR: tlsDirOf(inst.sink),
     // Which instances these are, for tests that restart a server (test-services.mjs instances()).
     CUTOVER_TEST_SERVICES: JSON.stringify({ prefix, portBase }),
   };

@@ -13,6 +13,9 @@
 // in ROW format with FULL images and FULL row metadata. Starting is idempotent (a running, answering
 // instance is left alone) and ready-checked; stopping waits for the server to exit.
 // Root has no password; a user `cutover`/`cutover` with all privileges exists for TCP tests.
+// TLS is on (clients may still connect without it): each instance dir gets, once, a CA, a server
+// certificate for IP:127.0.0.1 and DNS:localhost, and a client certificate, made with openssl
+// (tls/ca.pem, server-cert.pem, server-key.pem, client-cert.pem, client-key.pem; see tlsDirOf).
 import { spawn, spawnSync } from 'node:child_process';
 import { existsSync, mkdirSync, readFileSync, rmSync, writeFileSync, openSync } from 'node:fs';
 import { join } from 'node:path';
@@ -55,7 +58,35 @@ export function requireMariadb() {
 
 function paths(inst) {
   const dir = join(BASE_DIR, inst.name);
-  return { dir, data: join(dir, 'data'), tmp: join(dir, 'tmp'), sock: join(dir, 'mysqld.sock'), pid: join(dir, 'mysqld.pid'), log: join(dir, 'error.log') };
+  return { dir, data: join(dir, 'data'), tmp: join(dir, 'tmp'), sock: join(dir, 'mysqld.sock'), pid: join(dir, 'mysqld.pid'), log: join(dir, 'error.log'), tls: join(dir, 'tls') };
+}
+
+/** The instance's TLS files: ca.pem, server-cert.pem, server-key.pem, client-cert.pem, client-key.pem. */
+export function tlsDirOf(inst) {
+  return paths(inst).tls;
+}
+
+function openssl(args, cwd) {
+  const r = spawnSync('openssl', args, { cwd, encoding: 'utf8' });
+  if (r.error?.code === 'ENOENT') throw new Error('openssl not found (the test servers get TLS certificates): sudo apt-get install -y openssl');
+  if (r.status !== 0) throw new Error(`openssl ${args.join(' ')} failed:\n${r.stderr}`);
+}
+
+/** A CA and a server and a client certificate it signed (EC P-256, 10 years), once per instance dir. */
+export function makeTlsFiles(dir, { serverNames = 'IP:127.0.0.1,DNS:localhost', cn = 'Cutover test CA' } = {}) {
+  if (existsSync(join(dir, 'client-key.pem'))) return dir;
+  mkdirSync(dir, { recursive: true });
+  const ec = ['-newkey', 'ec', '-pkeyopt', 'ec_paramgen_curve:prime256v1', '-nodes'];
+  openssl(['req', '-x509', ...ec, '-keyout', 'ca-key.pem', '-out', 'ca.pem', '-days', '3650', '-subj', `/CN=${cn}`, '-addext', 'basicConstraints=critical,CA:TRUE', '-addext', 'keyUsage=critical,keyCertSign,cRLSign'], dir);
+  for (const [name, subject, ext] of [
+    ['server', '/CN=localhost', `subjectAltName=${serverNames}\nextendedKeyUsage=serverAuth\n`],
+    ['client', '/CN=cutover', 'extendedKeyUsage=clientAuth\n'],
+  ]) {
+    writeFileSync(join(dir, `${name}.ext`), ext);
+    openssl(['req', ...ec, '-keyout', `${name}-key.pem`, '-out', `${name}.csr`, '-subj', subject], dir);
+    openssl(['x509', '-req', '-in', `${name}.csr`, '-CA', 'ca.pem', '-CAkey', 'ca-key.pem', '-CAcreateserial', '-out', `${name}-cert.pem`, '-days', '3650', '-extfile', `${name}.ext`], dir);
+  }
+  return dir;
 }
 
 function ping(inst) {
@@ -80,6 +111,7 @@ export async function startInstance(inst) {
   const p = paths(inst);
   if (existsSync(p.sock) && ping(inst)) return { ...inst, url: urlOf(inst), already: true };
   mkdirSync(p.tmp, { recursive: true });
+  makeTlsFiles(p.tls);
   if (!existsSync(join(p.data, 'mysql'))) {
     rmSync(p.data, { recursive: true, force: true });
     const r = spawnSync(
@@ -108,6 +140,9 @@ export async function startInstance(inst) {
     '--max-allowed-packet=64M',
     '--skip-name-resolve',
     '--local-infile=1',
+    `--ssl-ca=${join(p.tls, 'ca.pem')}`,
+    `--ssl-cert=${join(p.tls, 'server-cert.pem')}`,
+    `--ssl-key=${join(p.tls, 'server-key.pem')}`,
     ...inst.extra,
   ];
   const out = openSync(join(p.dir, 'stdout.log'), 'a');

@@ -1,11 +1,23 @@
 // The job file: a contract. Later work may add fields, never break these.
+//
+// Two schemas from one definition (jobSchema): JobFile is what a job file may say (endpoints by URL,
+// by saved profile, with secrets from environment variables and SSH tunnels; shared/job-endpoints.ts);
+// JobConfig is the resolved form the engine runs with (engine/connections/resolve.ts): URLs holding
+// their password and TLS parameters, a Kafka sink with concrete brokers, TLS and SASL.
 import { z } from 'zod';
 import { CutoverError } from './errors.js';
 import { parseGtid } from './positions.js';
-
-const mysqlUrl = z
-  .string()
-  .regex(/^(mysql|mariadb):\/\//, { message: 'must be a URL like mysql://user:password@host:3306' });
+import {
+  brokerAddress,
+  checkKafkaEndpoint,
+  checkMysqlEndpoint,
+  kafkaEndpointFields,
+  mysqlEndpointFields,
+  mysqlUrl,
+  SaslConfig,
+  TlsSettings,
+} from './job-endpoints.js';
+import { issueLines } from './validation-errors.js';
 
 const tablePattern = z.string().min(1).refine(isValidPattern, {
   message: 'must be "db.*", "db.table" or a /regular expression/ matching "db.table"',
@@ -26,19 +38,16 @@ export const SnapshotOptions = z
   })
   .strict();
 
-export const MysqlSinkConfig = z
-  .object({
-    type: z.literal('mysql'),
-    url: mysqlUrl,
-    /** Bytes per INSERT statement; by default a quarter of the sink's max_allowed_packet, at most 4 MiB. */
-    batchBytes: z.number().int().min(4096).optional(),
-  })
-  .strict();
+const mysqlSinkOptions = {
+  type: z.literal('mysql'),
+  /** Bytes per INSERT statement; by default a quarter of the sink's max_allowed_packet, at most 4 MiB. */
+  batchBytes: z.number().int().min(4096).optional(),
+};
 
-/** "host:port" (a host name, an IPv4 address or a bracketed IPv6 address). */
-const brokerAddress = z
-  .string()
-  .regex(/^(?:\[[0-9A-Fa-f:.]+\]|[A-Za-z0-9_.-]+):\d{1,5}$/, { message: 'must be "host:port", e.g. "127.0.0.1:9092"' });
+/** The resolved MySQL sink: its URL holds the password and TLS parameters. */
+export const MysqlSinkConfig = z.object({ ...mysqlSinkOptions, url: mysqlUrl }).strict();
+/** A MySQL sink in a job file. */
+export const MysqlSinkFile = z.object({ ...mysqlSinkOptions, ...mysqlEndpointFields }).strict();
 
 /** A topic name template: literal characters and the placeholders listed in `allowed` (e.g. {db}, {table}). */
 function topicTemplate(allowed: readonly string[]) {
@@ -57,31 +66,40 @@ function topicTemplate(allowed: readonly string[]) {
 export const KAFKA_TOPIC_DEFAULT = 'cutover.{db}.{table}';
 export const KAFKA_SCHEMA_TOPIC_DEFAULT = 'cutover.{job}.schema-changes';
 
+const kafkaSinkOptions = {
+  type: z.literal('kafka'),
+  /** Topic per table: a template with {db} and {table} (the sink names, after "rename"), or a fixed name. */
+  topic: topicTemplate(['db', 'table']).default(KAFKA_TOPIC_DEFAULT),
+  /** Message format: Debezium, Canal (flat message) or Maxwell JSON. */
+  format: z.enum(['debezium', 'canal', 'maxwell']).default('debezium'),
+  /** How partitions are chosen: by the row's primary key (hash) or one partition per table. */
+  key: z.enum(['pk', 'table']).default('pk'),
+  /** Partitions of the topics Cutover creates. */
+  partitions: z.number().int().min(1).max(10_000).default(6),
+  /** Replication factor of the topics Cutover creates. */
+  replicationFactor: z.number().int().min(1).max(32).default(1),
+  /** Kafka transactions: each batch of changes and copied chunks with the job's position, so read_committed consumers see each once. */
+  exactlyOnce: z.boolean().default(false),
+  /** A delete is followed by a tombstone (null value) for log-compacted topics (Debezium format). */
+  tombstones: z.boolean().default(false),
+  /** Where DDL statements go (streaming): a template with {job}. */
+  schemaTopic: topicTemplate(['job']).default(KAFKA_SCHEMA_TOPIC_DEFAULT),
+  /** Kafka client id (broker logs, quotas); default "cutover-<job name>". */
+  clientId: z.string().min(1).max(200).optional(),
+};
+
+/** The resolved Kafka sink: bootstrap brokers, and TLS and SASL (password included) when the cluster needs them. */
 export const KafkaSinkConfig = z
   .object({
-    type: z.literal('kafka'),
+    ...kafkaSinkOptions,
     /** Bootstrap brokers, "host:port". */
     brokers: z.array(brokerAddress).min(1),
-    /** Topic per table: a template with {db} and {table} (the sink names, after "rename"), or a fixed name. */
-    topic: topicTemplate(['db', 'table']).default(KAFKA_TOPIC_DEFAULT),
-    /** Message format: Debezium, Canal (flat message) or Maxwell JSON. */
-    format: z.enum(['debezium', 'canal', 'maxwell']).default('debezium'),
-    /** How partitions are chosen: by the row's primary key (hash) or one partition per table. */
-    key: z.enum(['pk', 'table']).default('pk'),
-    /** Partitions of the topics Cutover creates. */
-    partitions: z.number().int().min(1).max(10_000).default(6),
-    /** Replication factor of the topics Cutover creates. */
-    replicationFactor: z.number().int().min(1).max(32).default(1),
-    /** Kafka transactions: each batch of changes and copied chunks with the job's position, so read_committed consumers see each once. */
-    exactlyOnce: z.boolean().default(false),
-    /** A delete is followed by a tombstone (null value) for log-compacted topics (Debezium format). */
-    tombstones: z.boolean().default(false),
-    /** Where DDL statements go (streaming): a template with {job}. */
-    schemaTopic: topicTemplate(['job']).default(KAFKA_SCHEMA_TOPIC_DEFAULT),
-    /** Kafka client id (broker logs, quotas); default "cutover-<job name>". */
-    clientId: z.string().min(1).max(200).optional(),
+    tls: TlsSettings.optional(),
+    sasl: SaslConfig.optional(),
   })
   .strict();
+/** A Kafka sink in a job file: brokers (TLS, SASL with the password from an environment variable) or a saved profile. */
+export const KafkaSinkFile = z.object({ ...kafkaSinkOptions, ...kafkaEndpointFields }).strict();
 
 const filePosition = z
   .object({
@@ -115,54 +133,74 @@ export const StreamOptions = z
   })
   .strict();
 
-export const JobConfig = z
-  .object({
-    name: z
-      .string()
-      .min(1)
-      .max(100)
-      .regex(/^[\w.-]+$/, { message: 'may contain letters, digits, "_", "-" and "." only' }),
-    source: z.object({ url: mysqlUrl }).strict(),
-    sink: z.discriminatedUnion('type', [MysqlSinkConfig, KafkaSinkConfig]),
-    tables: z
-      .object({
-        include: z.array(tablePattern).min(1),
-        exclude: z.array(tablePattern).default([]),
-      })
-      .strict(),
-    rename: z.record(z.string().min(1), z.string().min(1)).default({}),
-    columns: z.record(z.string(), z.object({ exclude: z.array(z.string().min(1)).default([]) }).strict()).default({}),
-    where: z.record(z.string(), z.string().min(1)).default({}),
-    mode: z.enum(['snapshot', 'snapshot+stream', 'stream']),
-    snapshot: SnapshotOptions.default({
-      parallelism: 4,
-      chunkRows: 20_000,
-      onExisting: 'fail',
-      throttle: { maxThreadsRunning: 40, maxRowsPerSecond: 0 },
-    }),
-    stream: StreamOptions.optional(),
-  })
-  .strict()
-  .superRefine((cfg, ctx) => {
-    if (cfg.mode !== 'stream' && cfg.stream?.start !== undefined && cfg.stream.start !== 'current') {
-      ctx.addIssue({ code: 'custom', path: ['stream', 'start'], message: 'only "mode": "stream" takes a start position (snapshot+stream starts where its copy started)' });
-    }
-    const start = cfg.stream?.start;
-    if (start && typeof start === 'object' && 'gtid' in start && !parseGtid(start.gtid)) {
-      ctx.addIssue({ code: 'custom', path: ['stream', 'start', 'gtid'], message: 'must be a MariaDB GTID position ("0-1-100,1-2-7") or a MySQL GTID set ("uuid:1-100")' });
-    }
-    if (cfg.sink.type === 'kafka' && cfg.sink.exactlyOnce && cfg.mode === 'snapshot')
-      ctx.addIssue({
-        code: 'custom',
-        path: ['sink', 'exactlyOnce'],
-        message: 'exactly-once publishing needs a stream: in "mode": "snapshot" the copy is at-least-once (a chunk a crash interrupted is published again)',
-        params: { fix: 'Use "mode": "snapshot+stream" and run it with --exit-when-caught-up (the copy is then published in transactions, once), or set "exactlyOnce": false.' },
-      });
-  });
+/** The fields every job has, with its source and sink as given: one definition for both forms. */
+function jobSchema<Src extends z.ZodType, Snk extends z.ZodType>(source: Src, sink: Snk) {
+  return z
+    .object({
+      name: z
+        .string()
+        .min(1)
+        .max(100)
+        .regex(/^[\w.-]+$/, { message: 'may contain letters, digits, "_", "-" and "." only' }),
+      source,
+      sink,
+      tables: z
+        .object({
+          include: z.array(tablePattern).min(1),
+          exclude: z.array(tablePattern).default([]),
+        })
+        .strict(),
+      rename: z.record(z.string().min(1), z.string().min(1)).default({}),
+      columns: z.record(z.string(), z.object({ exclude: z.array(z.string().min(1)).default([]) }).strict()).default({}),
+      where: z.record(z.string(), z.string().min(1)).default({}),
+      mode: z.enum(['snapshot', 'snapshot+stream', 'stream']),
+      snapshot: SnapshotOptions.default({
+        parallelism: 4,
+        chunkRows: 20_000,
+        onExisting: 'fail',
+        throttle: { maxThreadsRunning: 40, maxRowsPerSecond: 0 },
+      }),
+      stream: StreamOptions.optional(),
+    })
+    .strict();
+}
+
+/** The rules across fields that both forms follow. */
+function checkJob(cfg: { mode: string; stream?: StreamOptions; sink: { type: string; exactlyOnce?: boolean } }, ctx: z.RefinementCtx): void {
+  if (cfg.mode !== 'stream' && cfg.stream?.start !== undefined && cfg.stream.start !== 'current') {
+    ctx.addIssue({ code: 'custom', path: ['stream', 'start'], message: 'only "mode": "stream" takes a start position (snapshot+stream starts where its copy started)' });
+  }
+  const start = cfg.stream?.start;
+  if (start && typeof start === 'object' && 'gtid' in start && !parseGtid(start.gtid)) {
+    ctx.addIssue({ code: 'custom', path: ['stream', 'start', 'gtid'], message: 'must be a MariaDB GTID position ("0-1-100,1-2-7") or a MySQL GTID set ("uuid:1-100")' });
+  }
+  if (cfg.sink.type === 'kafka' && cfg.sink.exactlyOnce && cfg.mode === 'snapshot')
+    ctx.addIssue({
+      code: 'custom',
+      path: ['sink', 'exactlyOnce'],
+      message: 'exactly-once publishing needs a stream: in "mode": "snapshot" the copy is at-least-once (a chunk a crash interrupted is published again)',
+      params: { fix: 'Use "mode": "snapshot+stream" and run it with --exit-when-caught-up (the copy is then published in transactions, once), or set "exactlyOnce": false.' },
+    });
+}
+
+/** The resolved job the engine runs: source and sink URLs hold their passwords (never stored: see JobFile). */
+export const JobConfig = jobSchema(z.object({ url: mysqlUrl }).strict(), z.discriminatedUnion('type', [MysqlSinkConfig, KafkaSinkConfig])).superRefine(checkJob);
+
+/** What a job file may say: endpoints by URL or saved profile, secrets from environment variables, SSH tunnels. */
+export const JobFile = jobSchema(z.object(mysqlEndpointFields).strict(), z.discriminatedUnion('type', [MysqlSinkFile, KafkaSinkFile])).superRefine((f, ctx) => {
+  checkJob(f, ctx);
+  checkMysqlEndpoint(f.source, ['source'], ctx);
+  if (f.sink.type === 'mysql') checkMysqlEndpoint(f.sink, ['sink'], ctx);
+  else checkKafkaEndpoint(f.sink, ['sink'], ctx);
+});
 
 export type JobConfig = z.infer<typeof JobConfig>;
+export type JobFile = z.infer<typeof JobFile>;
 export type MysqlSinkConfig = z.infer<typeof MysqlSinkConfig>;
 export type KafkaSinkConfig = z.infer<typeof KafkaSinkConfig>;
+export type MysqlSinkFile = z.infer<typeof MysqlSinkFile>;
+export type KafkaSinkFile = z.infer<typeof KafkaSinkFile>;
+export type SourceEndpoint = JobFile['source'];
 export type StreamOptions = z.infer<typeof StreamOptions>;
 
 /** The MySQL sink's URL, for code that only a MySQL sink reaches (a Kafka sink is refused with `what`). */
@@ -172,7 +210,7 @@ export function mysqlSinkUrl(cfg: Pick<JobConfig, 'sink'>, what: string): string
 }
 
 /** The stream settings with their defaults filled in. */
-export function streamOptions(cfg: JobConfig): StreamOptions {
+export function streamOptions(cfg: Pick<JobConfig, 'stream'>): StreamOptions {
   return StreamOptions.parse(cfg.stream ?? {});
 }
 export type SnapshotOptions = z.infer<typeof SnapshotOptions>;
@@ -200,32 +238,27 @@ const FIXES: Record<string, string> = {
   'sink.key': 'Use "pk" (partition by primary key) or "table" (one partition per table).',
   'sink.topic': 'Use a topic name or a template such as "cutover.{db}.{table}".',
   'sink.schemaTopic': 'Use a topic name or a template such as "cutover.{job}.schema-changes".',
+  'source.url': 'Use the form mysql://user:password@host:3306, or mysql://user@host:3306 with "passwordEnv".',
+  'sink.url': 'Use the form mysql://user:password@host:3306, or mysql://user@host:3306 with "passwordEnv".',
+  'source.profile': 'Name a profile saved in this installation (the desktop app\'s Connections), or use "url".',
+  'sink.profile': 'Name a profile saved in this installation (the desktop app\'s Connections), or use "url" / "brokers".',
+  'source.ssh.hostKey': 'Copy the fingerprint from `ssh-keygen -lf /etc/ssh/ssh_host_ed25519_key.pub` on the bastion (or from the connection test), e.g. "SHA256:…".',
+  'sink.ssh.hostKey': 'Copy the fingerprint from `ssh-keygen -lf /etc/ssh/ssh_host_ed25519_key.pub` on the bastion (or from the connection test), e.g. "SHA256:…".',
+  'sink.sasl.mechanism': 'Use "plain", "scram-sha-256" or "scram-sha-512".',
+  'sink.tls.mode': 'Use "disabled", "required", "verify-ca" or "verify-identity".',
 };
 
-function jsonPath(path: PropertyKey[]): string {
-  return '$' + path.map((p) => (typeof p === 'number' ? `[${p}]` : /^[A-Za-z_]\w*$/.test(String(p)) ? `.${String(p)}` : `[${JSON.stringify(String(p))}]`)).join('');
-}
-
 /** Validates a parsed job file; the error names every bad JSON path and its fix. */
-export function parseJobConfig(raw: unknown, origin = 'job file'): JobConfig {
-  const r = JobConfig.safeParse(raw);
+export function parseJobConfig(raw: unknown, origin = 'job file'): JobFile {
+  const r = JobFile.safeParse(raw);
   if (r.success) {
     checkRenames(r.data);
     return r.data;
   }
-  const lines = r.error.issues.map((i) => {
-    const key = i.path.map(String).join('.');
-    const own = i.code === 'custom' ? (i.params as { fix?: string } | undefined)?.fix : undefined;
-    const fix = own ?? FIXES[key] ?? FIXES[key.replace(/\.\d+(?=\.|$)/g, '')];
-    let msg = i.message;
-    if (i.code === 'unrecognized_keys') msg = `unknown field(s) ${i.keys.map((k) => `"${k}"`).join(', ')}: remove them or check the spelling`;
-    if (i.code === 'invalid_type' && /received undefined/.test(i.message)) msg = 'is required';
-    return `  ${jsonPath(i.path)}: ${msg}${fix ? ` — ${fix}` : ''}`;
-  });
-  throw new CutoverError(`The ${origin} is not valid:\n${lines.join('\n')}`, 'Correct the fields above and run again.', 'CONFIG');
+  throw new CutoverError(`The ${origin} is not valid:\n${issueLines(r.error.issues, FIXES).join('\n')}`, 'Correct the fields above and run again.', 'CONFIG');
 }
 
-function checkRenames(cfg: JobConfig): void {
+function checkRenames(cfg: Pick<JobConfig, 'rename'>): void {
   for (const [from, to] of Object.entries(cfg.rename)) {
     const fromTable = from.includes('.');
     const toTable = to.includes('.');
@@ -240,7 +273,7 @@ function checkRenames(cfg: JobConfig): void {
 }
 
 /** Parses JSON text and validates it, with a line/column hint for syntax errors. */
-export function parseJobText(text: string, origin = 'job file'): JobConfig {
+export function parseJobText(text: string, origin = 'job file'): JobFile {
   let raw: unknown;
   try {
     raw = JSON.parse(text);

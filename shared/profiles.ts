@@ -8,6 +8,9 @@ import { z } from 'zod';
 /** Profile names: what a job file's {"profile": …} says. */
 export const PROFILE_NAME = /^[\w .@()-]{1,64}$/;
 
+/** An SSH host key fingerprint as `ssh-keygen -lf` prints it: "SHA256:" and 43 base64 characters. */
+export const SSH_FINGERPRINT = /^SHA256:[A-Za-z0-9+/]{43}$/;
+
 export const TLS_MODES = ['disabled', 'required', 'verify-ca', 'verify-identity'] as const;
 export type TlsMode = (typeof TLS_MODES)[number];
 
@@ -20,7 +23,13 @@ export const TlsSettings = z
     certFile: z.string().max(4096).optional(),
     keyFile: z.string().max(4096).optional(),
   })
-  .strict();
+  .strict()
+  .superRefine((t, ctx) => {
+    if (!t.certFile !== !t.keyFile)
+      ctx.addIssue({ code: 'custom', path: [t.certFile ? 'keyFile' : 'certFile'], message: 'a client certificate and its key go together: give both files, or neither' });
+    if (t.mode === 'disabled' && (t.caFile || t.certFile || t.keyFile))
+      ctx.addIssue({ code: 'custom', path: ['mode'], message: 'TLS is disabled but files are given: choose a TLS mode, or remove the files' });
+  });
 export type TlsSettings = z.infer<typeof TlsSettings>;
 
 /** An SSH tunnel through a bastion host: the server's host and port are reached from the bastion. */
@@ -33,9 +42,13 @@ export const SshSettings = z
     /** auth "key": the private key file (OpenSSH or PEM format). */
     privateKeyFile: z.string().max(4096).optional(),
     /** The bastion's host key fingerprint, "SHA256:…" (as `ssh-keygen -lf` prints it); the tunnel refuses any other key. */
-    hostKey: z.string().max(200).optional(),
+    hostKey: z.string().regex(SSH_FINGERPRINT, { message: 'must be a fingerprint "SHA256:…" as `ssh-keygen -lf` prints it' }).optional(),
   })
-  .strict();
+  .strict()
+  .superRefine((s, ctx) => {
+    if (s.auth === 'key' && !s.privateKeyFile) ctx.addIssue({ code: 'custom', path: ['privateKeyFile'], message: 'key authentication needs the private key file' });
+    if (s.auth === 'password' && s.privateKeyFile) ctx.addIssue({ code: 'custom', path: ['privateKeyFile'], message: 'password authentication uses no key file: remove it, or choose key authentication' });
+  });
 export type SshSettings = z.infer<typeof SshSettings>;
 
 export const SASL_MECHANISMS = ['plain', 'scram-sha-256', 'scram-sha-512'] as const;
@@ -65,7 +78,11 @@ export const MysqlProfile = z
     tls: TlsSettings.default({ mode: 'disabled' }),
     ssh: SshSettings.optional(),
   })
-  .strict();
+  .strict()
+  .superRefine((p, ctx) => {
+    if (p.socket && p.ssh) ctx.addIssue({ code: 'custom', path: ['ssh'], message: 'a Unix socket is a local connection: it cannot go through an SSH tunnel (remove the socket or the tunnel)' });
+    if (p.socket && p.tls.mode !== 'disabled') ctx.addIssue({ code: 'custom', path: ['tls', 'mode'], message: 'a Unix socket is a local connection: it takes no TLS (remove the socket or disable TLS)' });
+  });
 export type MysqlProfile = z.infer<typeof MysqlProfile>;
 
 export const KafkaProfile = z

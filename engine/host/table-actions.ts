@@ -1,7 +1,8 @@
 // Per-table actions from the dashboard's table grid: retry a table whose copy failed, and re-copy a
 // table from scratch. Both only change the state file and the sink table; the job then runs again.
 import { CutoverError } from '../../shared/errors.js';
-import type { JobConfig } from '../../shared/job-config.js';
+import { parseJobConfig } from '../../shared/job-config.js';
+import { resolveMysqlEndpoint } from '../connections/resolve.js';
 import { connect, parseMysqlUrl } from '../source/mysql/connection.js';
 import { quoteTable } from '../sql/identifiers.js';
 import type { JobRow, StateStore, TableRow } from '../state/store.js';
@@ -40,18 +41,24 @@ export async function recopyTable(store: StateStore, job: JobRow, table: string,
       'STATE',
     );
   }
-  const cfg = JSON.parse(job.config) as JobConfig;
+  const cfg = parseJobConfig(JSON.parse(job.config), `stored job file of "${job.name}"`);
   await stopJob();
   // A Kafka sink has nothing to empty: the re-copy publishes the table's rows again (consumers keep the
   // last message per key).
   if (cfg.sink.type === 'mysql') {
-    const sink = await connect(parseMysqlUrl(cfg.sink.url));
+    // The stored job file may name a profile or environment variables, and go through an SSH tunnel.
+    const resolved = await resolveMysqlEndpoint(cfg.sink, 'sink', { store });
+    const sink = await connect(parseMysqlUrl(resolved.url)).catch(async (e) => {
+      await resolved.close();
+      throw e;
+    });
     try {
       await sink.query(`TRUNCATE TABLE ${quoteTable({ db: t.sink_db, table: t.sink_table })}`).catch((e: { errno?: number }) => {
         if (e.errno !== 1146) throw e; // not created yet: nothing to empty
       });
     } finally {
       await sink.end().catch(() => undefined);
+      await resolved.close();
     }
   }
   store.resetTableChunks(t.id);

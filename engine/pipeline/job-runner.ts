@@ -26,7 +26,10 @@ import { StreamStore } from '../state/stream-store.js';
 
 export interface RunJobOptions {
   store: StateStore;
+  /** The resolved job (URLs with their passwords): what the engine connects with; never stored. */
   config: JobConfig;
+  /** What the state file keeps as the job's config: the job file as written (default: `config`, for callers whose config holds no secret it did not already). */
+  storedConfig?: unknown;
   signal: AbortSignal;
   /** Echo logs at or above this level to the terminal. */
   echo?: { level: LogLevel; write: (line: string) => void };
@@ -43,7 +46,7 @@ export type RunOutcome = 'done' | 'stopped' | 'caught-up';
 
 export async function runJob(o: RunJobOptions): Promise<RunOutcome> {
   const { store, config: cfg } = o;
-  const job = store.upsertJob(cfg.name, cfg);
+  const job = store.upsertJob(cfg.name, o.storedConfig ?? cfg);
   const log = createLogger(store, cfg.name, o.echo);
   if (job.state === 'done' && cfg.mode === 'snapshot') {
     log.info('this job already finished; nothing to do (use --restart to copy again from scratch)');

@@ -1,6 +1,6 @@
 import { readFileSync } from 'node:fs';
 import { CutoverError } from '../../../shared/errors.js';
-import { mysqlSinkUrl, parseJobText, type JobConfig } from '../../../shared/job-config.js';
+import { mysqlSinkUrl, parseJobText, type JobConfig, type JobFile } from '../../../shared/job-config.js';
 import { isSelected } from '../../../shared/table-selection.js';
 import { runJob } from '../../pipeline/job-runner.js';
 import type { Logger } from '../../pipeline/logger.js';
@@ -10,6 +10,7 @@ import { StateStore, type LogLevel } from '../../state/store.js';
 import { connect, parseMysqlUrl } from '../../source/mysql/connection.js';
 import { quoteId } from '../../sql/identifiers.js';
 import { CHECKPOINT_DB, CHECKPOINT_TABLE } from '../../sink/mysql/change-applier.js';
+import { resolveJob } from '../../connections/resolve.js';
 
 interface RunOpts {
   state?: string;
@@ -22,7 +23,7 @@ interface RunOpts {
   resnapshot?: boolean;
 }
 
-function readJob(path: string): JobConfig {
+function readJob(path: string): JobFile {
   let text: string;
   try {
     text = readFileSync(path, 'utf8');
@@ -49,8 +50,19 @@ async function preflight(cfg: JobConfig, log: Logger): Promise<void> {
 }
 
 export async function runCommand(jobPath: string, opts: RunOpts): Promise<void> {
-  const cfg = readJob(jobPath);
+  const file = readJob(jobPath);
   const store = new StateStore(resolveStatePath(opts.state));
+  // Profiles, environment variables and SSH tunnels: the engine runs with the resolved config; the state
+  // file keeps the job file as written (no password that came from a profile or the environment).
+  let resolved;
+  try {
+    resolved = await resolveJob(file, { store, log: (level, line) => store.log(level, file.name, null, line) });
+  } catch (e) {
+    store.close();
+    throw e;
+  }
+  const cfg = resolved.config;
+  for (const t of resolved.tunnels) store.log('info', cfg.name, null, `${t.endpoint}: SSH tunnel through ${t.via} (host key ${t.hostKey}) on 127.0.0.1:${t.localPort}`);
   const controller = new AbortController();
   let signals = 0;
   const onSignal = (sig: NodeJS.Signals): void => {
@@ -77,6 +89,7 @@ export async function runCommand(jobPath: string, opts: RunOpts): Promise<void> 
     const outcome = await runJob({
       store,
       config: cfg,
+      storedConfig: file,
       signal: controller.signal,
       echo: { level: opts.quiet ? 'warn' : opts.logLevel, write: (l) => process.stderr.write(l + '\n') },
       preflight: opts.skipPreflight ? undefined : preflight,
@@ -90,6 +103,7 @@ export async function runCommand(jobPath: string, opts: RunOpts): Promise<void> 
     if (!opts.quiet) process.stderr.write(`peak memory: ${mem} MB; state file: ${store.path}\n`);
     if (outcome === 'stopped') process.exitCode = 130;
   } finally {
+    await resolved.close();
     store.close();
     process.off('SIGINT', onSignal);
     process.off('SIGTERM', onSignal);

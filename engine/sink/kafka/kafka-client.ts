@@ -1,8 +1,10 @@
 // The kafkajs client as the Kafka sink and its preflight use it: its logs routed into Cutover's logger,
 // its errors sorted into "the broker refused this" and "the broker could not be reached".
 import kafkajs from 'kafkajs';
-import type { Kafka, LogEntry } from 'kafkajs';
+import type { Kafka, LogEntry, SASLOptions } from 'kafkajs';
 import { CutoverError } from '../../../shared/errors.js';
+import type { SaslConfig, TlsSettings } from '../../../shared/job-endpoints.js';
+import { tlsConnectionOptions } from '../../connections/tls-files.js';
 import type { Logger } from '../../pipeline/logger.js';
 
 export { kafkajs };
@@ -19,6 +21,14 @@ export interface KafkaClientOptions {
   connectionTimeout?: number;
   /** kafkajs's own retries of one request (default: 3, starting at 300 ms). */
   retries?: number;
+  /** TLS towards the brokers (files read now) and the SASL login, from the resolved sink config. */
+  tls?: TlsSettings;
+  sasl?: SaslConfig;
+}
+
+/** The security part of KafkaClientOptions from a resolved sink config, for every client of one sink. */
+export function kafkaSecurity(cfg: { tls?: TlsSettings; sasl?: SaslConfig }): Pick<KafkaClientOptions, 'tls' | 'sasl'> {
+  return { tls: cfg.tls, sasl: cfg.sasl };
 }
 
 /**
@@ -28,9 +38,12 @@ export interface KafkaClientOptions {
  */
 export function kafkaClient(o: KafkaClientOptions): Kafka {
   const log = o.log;
+  const ssl = tlsConnectionOptions(o.tls, 'sink.tls');
   return new kafkajs.Kafka({
     clientId: o.clientId,
     brokers: o.brokers,
+    ...(ssl ? { ssl } : {}),
+    ...(o.sasl ? { sasl: { mechanism: o.sasl.mechanism, username: o.sasl.username, password: o.sasl.password } as SASLOptions } : {}),
     connectionTimeout: o.connectionTimeout ?? 3000,
     requestTimeout: 30_000,
     retry: { retries: o.retries ?? 3, initialRetryTime: 300, maxRetryTime: 5000 },

@@ -14,7 +14,7 @@ import type { TableRef } from '../../../shared/table-selection.js';
 import type { Logger } from '../../pipeline/logger.js';
 import type { BinlogStatus } from '../../source/mysql/binlog-status.js';
 import type { CopyTable, OnExisting, PreparedTable, Sink, SinkWriter } from '../sink.js';
-import { AUTHZ, kafkaClient, kafkaErrorText, protocolType, unreachable } from './kafka-client.js';
+import { AUTHZ, kafkaClient, kafkaErrorText, kafkaSecurity, protocolType, unreachable } from './kafka-client.js';
 import { KafkaWriter } from './kafka-writer.js';
 import { legalTopicName, resolveTopicTemplate } from './partition.js';
 import type { SourceInfo } from './formats/index.js';
@@ -99,7 +99,7 @@ export class KafkaSink implements Sink {
   }
 
   static async open(opts: KafkaSinkOptions): Promise<KafkaSink> {
-    const kafka = kafkaClient({ brokers: opts.config.brokers, clientId: opts.config.clientId ?? `cutover-${opts.jobName}`, log: opts.log });
+    const kafka = kafkaClient({ brokers: opts.config.brokers, clientId: opts.config.clientId ?? `cutover-${opts.jobName}`, log: opts.log, ...kafkaSecurity(opts.config) });
     const admin = kafka.admin();
     try {
       await admin.connect();

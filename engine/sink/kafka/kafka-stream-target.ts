@@ -36,6 +36,7 @@ import { copySourceInfo, type KafkaSink, type TopicInfo } from './kafka-sink.js'
 import type { KafkaBatch } from './kafka-writer.js';
 import { partitionFor } from './partition.js';
 import { RecordSender, type OutRecord } from './record-sender.js';
+import { kafkaSecurity } from './kafka-client.js';
 import { TableRenderer } from './table-renderer.js';
 
 /** A copy chunk on its way through the gate: its rendered batches and what to record once durable. */
@@ -101,6 +102,7 @@ export class KafkaStreamTarget implements StreamTarget {
     this.group = `cutover-${o.jobName}`;
     this.sender = new RecordSender({
       brokers: cfg.brokers,
+      ...kafkaSecurity(cfg),
       clientId: o.sink.clientId,
       log: o.log,
       signal: o.signal,

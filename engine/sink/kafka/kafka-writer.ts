@@ -7,6 +7,7 @@ import type { CopyTable, RawRow, SinkBatch, SinkWriter } from '../sink.js';
 import type { ChangeEventInput, SourceInfo } from './formats/index.js';
 import type { KafkaSink } from './kafka-sink.js';
 import { RecordSender, type OutRecord } from './record-sender.js';
+import { kafkaSecurity } from './kafka-client.js';
 import { TableRenderer } from './table-renderer.js';
 
 export class KafkaBatch implements SinkBatch {
@@ -42,7 +43,7 @@ export class KafkaWriter implements SinkWriter {
 
   constructor(private readonly sink: KafkaSink) {
     const o = sink.opts;
-    this.sender = new RecordSender({ brokers: o.config.brokers, clientId: sink.clientId, log: o.log, signal: o.signal, retryForMs: o.retryForMs, what: 'copied rows' });
+    this.sender = new RecordSender({ brokers: o.config.brokers, ...kafkaSecurity(o.config), clientId: sink.clientId, log: o.log, signal: o.signal, retryForMs: o.retryForMs, what: 'copied rows' });
   }
 
   async connect(): Promise<void> {

@@ -8,7 +8,7 @@ import type { TableRef } from '../../../shared/table-selection.js';
 import type { CheckItem } from '../../source/mysql/preflight.js';
 import { queryRows } from '../../source/mysql/connection.js';
 import { quoteId } from '../../sql/identifiers.js';
-import { AUTHZ, kafkaClient, kafkaErrorText, protocolType, unreachable } from './kafka-client.js';
+import { AUTHZ, kafkaClient, kafkaErrorText, kafkaSecurity, protocolType, unreachable } from './kafka-client.js';
 import { brokerMessageMaxBytes, DEFAULT_MESSAGE_MAX_BYTES } from './kafka-sink.js';
 
 /** One table's estimated largest message. */
@@ -71,7 +71,7 @@ const mib = (n: number): string => (n >= 1024 * 1024 ? `${(n / 1024 / 1024).toFi
 export async function checkKafkaSink(cfg: KafkaSinkConfig, items: CheckItem[], opts: { rows?: RowEstimate[]; clientId?: string } = {}): Promise<void> {
   const push = (i: Omit<CheckItem, 'side'>): void => void items.push({ side: 'sink', ...i });
   const brokers = cfg.brokers;
-  const admin = kafkaClient({ brokers, clientId: opts.clientId ?? 'cutover-preflight', retries: 2 }).admin();
+  const admin = kafkaClient({ brokers, clientId: opts.clientId ?? 'cutover-preflight', retries: 2, ...kafkaSecurity(cfg) }).admin();
   try {
     let cluster;
     try {

@@ -11,7 +11,7 @@
 import type { Producer, Transaction } from 'kafkajs';
 import { CutoverError } from '../../../shared/errors.js';
 import type { Logger } from '../../pipeline/logger.js';
-import { AUTHZ, isTransient, kafkaClient, kafkaErrorText, kafkajs, protocolType, TOO_LARGE, unreachable } from './kafka-client.js';
+import { AUTHZ, isTransient, kafkaClient, kafkaErrorText, kafkajs, protocolType, TOO_LARGE, unreachable, type KafkaClientOptions } from './kafka-client.js';
 
 /** One record, ready to send. */
 export interface OutRecord {
@@ -40,7 +40,7 @@ export interface TransactionCheckpoint {
   metadata: string;
 }
 
-export interface RecordSenderOptions {
+export interface RecordSenderOptions extends Pick<KafkaClientOptions, 'tls' | 'sasl'> {
   brokers: string[];
   clientId: string;
   log: Logger;
@@ -121,7 +121,7 @@ export class RecordSender {
 
   async connect(): Promise<void> {
     const o = this.o;
-    const p = kafkaClient({ brokers: o.brokers, clientId: o.clientId, log: o.log }).producer({
+    const p = kafkaClient({ brokers: o.brokers, clientId: o.clientId, log: o.log, tls: o.tls, sasl: o.sasl }).producer({
       idempotent: true,
       maxInFlightRequests: 1,
       allowAutoTopicCreation: false,

@@ -14,7 +14,7 @@ import type { AnyBinlogEvent, TableMapEvent, ZongJiOptions } from '@vlasky/zongj
 import type { FilePosition } from '../../../shared/positions.js';
 import { CutoverError } from '../../../shared/errors.js';
 import type { RawRow } from '../../sink/sink.js';
-import { connect, parseMysqlUrl, queryRows, type Connection } from './connection.js';
+import { connect, parseMysqlUrl, queryRows, targetOptions, type Connection } from './connection.js';
 import { BinlogType, converterFor, type ColumnHint } from './binlog-values.js';
 import { allPresent, sameColumns, schemaLabels, type TableState } from './binlog-table-state.js';
 import { checkBinlogSettings } from './binlog-settings.js';
@@ -133,11 +133,7 @@ export class BinlogReader {
       throw e;
     }
     const zongji = new ZongJi({
-      host: addr.host,
-      port: addr.port,
-      user: addr.user,
-      password: addr.password,
-      socketPath: addr.socketPath,
+      ...targetOptions(addr), // address, account and TLS: zongji hands them to mysql2 for both its connections
       dateStrings: true, // DATE/DATETIME/TIMESTAMP as the server's text, microseconds and zero dates kept
       timezone: '+00:00', // TIMESTAMP in UTC, as the copy's session reads it
       jsonStrings: true,

@@ -22,7 +22,7 @@
 import type { FilePosition, MariadbGtidPosition, MysqlGtidPosition } from '../../../shared/positions.js';
 import { fileSequence, formatPosition } from '../../../shared/positions.js';
 import { CutoverError } from '../../../shared/errors.js';
-import { connect, queryRows, type Connection, type ServerAddress } from './connection.js';
+import { addressOfConnection, connect, queryRows, type Connection, type ServerAddress } from './connection.js';
 import { listBinlogFiles, type BinlogFile } from './binlog-status.js';
 import { readServerInfo, versionAtLeast, type ServerInfo } from './server-info.js';
 
@@ -72,8 +72,10 @@ function keepLongerSql(info: ServerInfo, days = 7): string {
   return `${set} (${days} days; also put ${name} in my.cnf under [mysqld] so it survives a restart)`;
 }
 
-/** Where a connection goes, for a second connection to the same server. */
+/** Where a connection goes, for a second connection to the same server (with its TLS: the address it was made from). */
 function addressOf(conn: Connection): ServerAddress {
+  const known = addressOfConnection(conn);
+  if (known) return known;
   const c = (conn as unknown as { connection?: { config?: Partial<ServerAddress> } }).connection?.config ?? {};
   return { host: c.host ?? '127.0.0.1', port: c.port ?? 3306, user: c.user ?? '', password: c.password ?? '', socketPath: c.socketPath };
 }

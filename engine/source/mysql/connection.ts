@@ -1,8 +1,13 @@
 // Connections to MySQL/MariaDB with the settings that keep every value exact:
 // big numbers as strings, dates as strings, session time zone UTC, utf8mb4 for statements.
+// Every connection (data, metadata, pools, the binlog reader's) is made from a ServerAddress parsed
+// from a URL, so the URL's TLS parameters (ssl-mode, ssl-ca, …; connection-tls.ts) apply to all of them.
 import mysql from 'mysql2/promise';
 import type { Connection, ConnectionOptions, FieldPacket, Pool } from 'mysql2/promise';
 import { CutoverError } from '../../../shared/errors.js';
+import { readTlsParams, UrlTlsError, type UrlTls } from '../../../shared/mysql-url.js';
+import { endpointProblem } from '../../connections/endpoint-problems.js';
+import { explainTlsError, tlsDriverOptions } from './connection-tls.js';
 
 export interface ServerAddress {
   host: string;
@@ -11,6 +16,8 @@ export interface ServerAddress {
   password: string;
   database?: string;
   socketPath?: string;
+  /** TLS (from the URL's ssl-* parameters); absent: plain TCP. */
+  ssl?: UrlTls;
 }
 
 export function parseMysqlUrl(url: string): ServerAddress {
@@ -24,13 +31,28 @@ export function parseMysqlUrl(url: string): ServerAddress {
     throw new CutoverError(`"${redactUrl(url)}" must start with mysql://`, 'Use the form mysql://user:password@host:3306');
   }
   const socket = u.searchParams.get('socket') ?? undefined;
+  let ssl: UrlTls | null;
+  try {
+    ssl = readTlsParams(u.searchParams);
+  } catch (e) {
+    if (!(e instanceof UrlTlsError)) throw e;
+    throw new CutoverError(`"${redactUrl(url)}": ${e.message}`, e.fix, 'CONFIG');
+  }
+  if (ssl && socket) throw new CutoverError(`"${redactUrl(url)}": a Unix socket (socket=…) takes no TLS`, 'Remove the ssl-* parameters, or connect over TCP.', 'CONFIG');
+  let password: string;
+  try {
+    password = decodeURIComponent(u.password);
+  } catch {
+    throw new CutoverError(`The password in "${redactUrl(url)}" is not correctly percent-encoded`, 'Percent-encode special characters in the password (% as %25, @ as %40, : as %3A, / as %2F).', 'CONFIG');
+  }
   return {
-    host: decodeURIComponent(u.hostname || '127.0.0.1'),
+    host: decodeURIComponent(u.hostname || '127.0.0.1').replace(/^\[(.*)\]$/, '$1'),
     port: u.port ? Number(u.port) : 3306,
     user: decodeURIComponent(u.username || 'root'),
-    password: decodeURIComponent(u.password),
+    password,
     database: u.pathname.length > 1 ? decodeURIComponent(u.pathname.slice(1)) : undefined,
     socketPath: socket,
+    ...(ssl ? { ssl } : {}),
   };
 }
 
@@ -43,13 +65,21 @@ export function describeAddress(a: ServerAddress): string {
   return a.socketPath ? `${a.user}@${a.socketPath}` : `${a.user}@${a.host}:${a.port}`;
 }
 
-function baseOptions(a: ServerAddress): ConnectionOptions {
+/** Where and how to connect, as mysql2 (and zongji, which passes these on to mysql2) take it: address, account, TLS. */
+export function targetOptions(a: ServerAddress): Pick<ConnectionOptions, 'host' | 'port' | 'user' | 'password' | 'socketPath' | 'ssl' | 'stream'> {
   return {
     host: a.host,
     port: a.port,
     user: a.user,
     password: a.password,
     socketPath: a.socketPath,
+    ...tlsDriverOptions(a),
+  };
+}
+
+function baseOptions(a: ServerAddress): ConnectionOptions {
+  return {
+    ...targetOptions(a),
     charset: 'utf8mb4',
     dateStrings: true,
     supportBigNumbers: true,
@@ -64,16 +94,48 @@ function baseOptions(a: ServerAddress): ConnectionOptions {
 /** Session settings every Cutover connection runs first. */
 const SESSION_SQL = "SET time_zone = '+00:00'";
 
+/** The address each open connection was made from (a second connection to the same server needs its TLS too). */
+const addresses = new WeakMap<Connection, ServerAddress>();
+
+export function addressOfConnection(conn: Connection): ServerAddress | undefined {
+  return addresses.get(conn);
+}
+
 export async function connect(a: ServerAddress, extraSession: string[] = [], options: { multipleStatements?: boolean } = {}): Promise<Connection> {
   let conn: Connection;
   try {
     conn = await mysql.createConnection({ ...baseOptions(a), ...options });
   } catch (e) {
+    if ((e as { code?: string }).code === 'ER_ACCESS_DENIED_ERROR' && !a.ssl && !a.socketPath && (await acceptsOverTls(a))) throw requiresTls(a);
     throw explainConnectError(e, a);
   }
+  addresses.set(conn, a);
   await conn.query(SESSION_SQL);
   for (const s of extraSession) await conn.query(s);
   return conn;
+}
+
+/**
+ * An account created with REQUIRE SSL (or X509) is refused without TLS with the very error of a wrong
+ * password. After such a refusal, one attempt over TLS (certificate not checked: it only tells the
+ * two apart) that succeeds means the account needs TLS.
+ */
+async function acceptsOverTls(a: ServerAddress): Promise<boolean> {
+  try {
+    const c = await mysql.createConnection({ ...baseOptions({ ...a, ssl: { mode: 'REQUIRED' } }), connectTimeout: 5000 });
+    await c.end().catch(() => undefined);
+    return true;
+  } catch {
+    return false;
+  }
+}
+
+function requiresTls(a: ServerAddress): CutoverError {
+  return new CutoverError(
+    `The account ${a.user} on ${a.host}:${a.port} must connect over TLS (it was created with REQUIRE SSL or similar); this connection was not encrypted, so the server refused it.`,
+    'Connect over TLS: add ?ssl-mode=VERIFY_IDENTITY&ssl-ca=/path/to/ca.pem to the URL (or choose a TLS mode in the profile); ssl-mode=REQUIRED encrypts without checking the certificate.',
+    'TLS',
+  );
 }
 
 export function createPool(a: ServerAddress, size: number, extraSession: string[] = []): Pool {
@@ -100,8 +162,16 @@ export type { Connection, Pool, FieldPacket };
 
 /** Turns a driver error into what is wrong and how to fix it. */
 export function explainConnectError(e: unknown, a: ServerAddress): CutoverError {
-  const err = e as { code?: string; errno?: number; message?: string };
+  if (e instanceof CutoverError) return e;
+  const err = e as { code?: string; errno?: number; message?: string; sqlMessage?: string };
   const where = describeAddress(a);
+  // A tunnel's local port: its own error says what is wrong (the SSH connection), not the driver's.
+  if (!err.errno || err.errno < 1000) {
+    const problem = a.socketPath ? null : endpointProblem(a.host, a.port);
+    if (problem) return problem;
+  }
+  const tls = explainTlsError(err, a, `${a.host}:${a.port}`);
+  if (tls) return tls;
   switch (err.code) {
     case 'ECONNREFUSED':
       return new CutoverError(
