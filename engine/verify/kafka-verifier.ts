@@ -73,15 +73,31 @@ class TopicState {
 }
 
 interface SourceSide {
-  rows: ListedRow[];
+  /** Message key → the row image hashes of the source rows with that key (more than one when the format maps distinct keys alike). */
+  byKey: Map<string, string[]>;
+  rows: number;
   /** Message key → the key's raw values. */
   keys: Map<string, RawValue[]>;
   multiset: Map<string, number>;
 }
 
+/**
+ * The source rows as a listing by message key. Distinct source keys can share a message key when the
+ * format cannot tell them apart (Debezium writes every zero date as the epoch); the topic then holds one
+ * of them, and whichever it holds counts as equal.
+ */
+function sourceListing(src: SourceSide, sink: ReadonlyMap<string, string>): ListedRow[] {
+  const out: ListedRow[] = [];
+  for (const [key, hashes] of src.byKey) {
+    const held = sink.get(key);
+    out.push({ key: [key], hash: held !== undefined && hashes.includes(held) ? held : hashes[0]! });
+  }
+  return out;
+}
+
 /** The source table rendered as the copy publishes it: per row its message key and row image hash. */
 async function readSource(conn: Connection, t: VerifyTable, r: TableRenderer, cfg: KafkaSinkConfig, job: string): Promise<SourceSide> {
-  const out: SourceSide = { rows: [], keys: new Map(), multiset: new Map() };
+  const out: SourceSide = { byKey: new Map(), rows: 0, keys: new Map(), multiset: new Map() };
   const source = { ...copySourceInfo(job, null), tsMs: 0 };
   const records: OutRecord[] = [];
   await streamChunk(conn, side(t, 'source'), null, null, (row) => {
@@ -92,8 +108,11 @@ async function readSource(conn: Connection, t: VerifyTable, r: TableRenderer, cf
     if (!img?.after) throw new CutoverError(`${r.where}: a rendered read event has no row image`);
     const h = hashOf(img.after);
     const key = rec.key === null ? null : String(rec.key);
+    out.rows++;
     if (t.keyColumns.length && key !== null) {
-      out.rows.push({ key: [key], hash: h });
+      const hashes = out.byKey.get(key);
+      if (hashes) hashes.push(h);
+      else out.byKey.set(key, [h]);
       out.keys.set(key, r.keyValues(row));
     } else out.multiset.set(h, (out.multiset.get(h) ?? 0) + 1);
   });
@@ -126,11 +145,13 @@ export async function openKafkaVerifier(ctx: SinkVerifierContext): Promise<SinkV
     throw unreachable(cfg.brokers, e);
   }
   const sync = ctx.streaming ? streamSync({ store: ctx.store, jobId: ctx.jobId, source: ctx.sourceMeta, applied: kafkaApplied(ctx.store, ctx.jobId) }) : null;
+  const closing: Promise<void>[] = [];
   const topicOf = (t: VerifyTable): string => legalTopicName(resolveTopicTemplate(cfg.topic, { db: t.sink.db, table: t.sink.table }));
   return {
     sinkName: topicOf,
-    verifyTable: (t, r, progress) => verifyKafkaTable(ctx, cfg, kafka, admin, sync, topicOf(t), t, r, progress),
+    verifyTable: (t, r, progress) => verifyKafkaTable(ctx, cfg, kafka, admin, sync, topicOf(t), t, r, progress, closing),
     close: async () => {
+      await Promise.all(closing);
       await admin.disconnect().catch(() => undefined);
     },
   };
@@ -146,6 +167,7 @@ async function verifyKafkaTable(
   t: VerifyTable,
   r: VerifyTableResult,
   progress: () => void,
+  closing: Promise<void>[],
 ): Promise<void> {
   if (!(await admin.listTopics()).includes(topic))
     throw new CutoverError(`The topic "${topic}" does not exist.`, 'Check "sink.topic" in the job file, or run the job (it creates its topics).', 'NOT_FOUND');
@@ -154,6 +176,7 @@ async function verifyKafkaTable(
   const reader = await TopicReader.open(kafka, admin, topic, cfg.exactlyOnce, (m) => state.apply(m));
   const keyed = t.keyColumns.length > 0;
   let keys = new Map<string, RawValue[]>();
+  let warned = false;
   try {
     r.chunks = 1;
     const round = async (waitMs: number): Promise<Listing> => {
@@ -166,8 +189,13 @@ async function verifyKafkaTable(
       await reader.readTo(await reader.endOffsets(), ctx.signal);
       if (ctx.signal.aborted) throw new StopRequested();
       if (!keyed) return { diffs: diffMultiset(src.multiset, state.multiset), rowsSource: total(src.multiset), rowsSink: total(state.multiset) };
+      const shared = src.rows - src.byKey.size;
+      if (shared && !warned) {
+        warned = true;
+        ctx.log.warn(`verify: ${shared} source row(s) share their message key with another row (the ${cfg.format} format writes their key values alike, e.g. zero dates as the epoch): the topic can hold only one row per such key`, r.table);
+      }
       const sinkRows: ListedRow[] = [...state.byKey].map(([k, h]) => ({ key: [k], hash: h }));
-      return { diffs: diffKeyed(src.rows, sinkRows), rowsSource: src.rows.length, rowsSink: sinkRows.length };
+      return { diffs: diffKeyed(sourceListing(src, state.byKey), sinkRows), rowsSource: src.rows, rowsSink: sinkRows.length };
     };
     const first = await round(0);
     let found: Listing & { moving: number } = { ...first, moving: 0 };
@@ -189,7 +217,7 @@ async function verifyKafkaTable(
     r.chunksDone = 1;
     progress();
   } finally {
-    await reader.close();
+    closing.push(reader.close()); // leaving the group takes a while: done meanwhile, awaited by close()
   }
 }
 
