@@ -26,7 +26,7 @@ import { side, type VerifyTable } from './chunk-checksum.js';
 import { rawMembers } from './json-slice.js';
 import { messageImage } from './message-image.js';
 import { settle, StopRequested, type Listing } from './mysql-verifier.js';
-import { diffKeyed, diffMultiset, toMismatch, type ListedRow, type RowDiff } from './row-diff.js';
+import { diffKeyed, diffMultiset, multisetSize, toMismatch, type ListedRow, type RowDiff } from './row-diff.js';
 import type { SinkVerifier, SinkVerifierContext } from './sink-verifier.js';
 import { kafkaApplied, streamSync, type StreamSync } from './stream-sync.js';
 import { TopicReader, type TopicMessage } from './topic-reader.js';
@@ -188,7 +188,7 @@ async function verifyKafkaTable(
       }
       await reader.readTo(await reader.endOffsets(), ctx.signal);
       if (ctx.signal.aborted) throw new StopRequested();
-      if (!keyed) return { diffs: diffMultiset(src.multiset, state.multiset), rowsSource: total(src.multiset), rowsSink: total(state.multiset) };
+      if (!keyed) return { diffs: diffMultiset(src.multiset, state.multiset), rowsSource: multisetSize(src.multiset), rowsSink: multisetSize(state.multiset) };
       const shared = src.rows - src.byKey.size;
       if (shared && !warned) {
         warned = true;
@@ -227,10 +227,4 @@ function kafkaMismatch(d: RowDiff, keyColumns: VerifyTable['keyColumns'], keys: 
   const raw = keys.get(text);
   if (raw) return toMismatch({ ...d, key: raw }, keyColumns);
   return { key: keyFromMessageKey(text), hex: [], kind: d.kind };
-}
-
-function total(m: Map<string, number>): number {
-  let n = 0;
-  for (const v of m.values()) n += v;
-  return n;
 }

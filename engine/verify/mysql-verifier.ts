@@ -9,14 +9,16 @@
 // then lists the sink. A row is reported only when it differs the same way in two consecutive rounds
 // (row-diff.ts stableDiffs); rows the stream keeps changing are compared again, up to MAX_ROUNDS, and
 // then left out (logged). Without a stream, a difference is reported at once.
+import { CutoverError } from '../../shared/errors.js';
 import { mysqlSinkUrl } from '../../shared/job-config.js';
 import type { VerifyTableResult } from '../../shared/verify.js';
 import type { Logger } from '../pipeline/logger.js';
 import { connect, parseMysqlUrl, type Connection } from '../source/mysql/connection.js';
 import { nextBoundary, openDataConnection } from '../source/mysql/snapshot-reader.js';
 import type { RawRow } from '../sink/sink.js';
+import { quoteTable } from '../sql/identifiers.js';
 import { chunkSums, listChunk, rowMultiset, sameSums, side, type ChunkSums, type VerifyTable } from './chunk-checksum.js';
-import { diffKeyed, diffMultiset, stableDiffs, toMismatch, type RowDiff } from './row-diff.js';
+import { diffKeyed, diffMultiset, multisetSize, stableDiffs, toMismatch, type RowDiff } from './row-diff.js';
 import type { SinkVerifier, SinkVerifierContext } from './sink-verifier.js';
 import { mysqlApplied, streamSync, type StreamSync } from './stream-sync.js';
 
@@ -113,7 +115,7 @@ export async function verifyMysqlTable(t: VerifyTable, r: VerifyTableResult, o: 
       if (streaming) r.rechecked++;
       found = await settle(async (waitMs) => {
         const [a, b] = await both((c, w) => rowMultiset(c, w === 'source' ? src : snk), waitMs);
-        return { diffs: diffMultiset(a, b), rowsSource: total(a), rowsSink: total(b) };
+        return { diffs: diffMultiset(a, b), rowsSource: multisetSize(a), rowsSink: multisetSize(b) };
       }, streaming, o.signal);
     }
     record(sums, found);
@@ -147,11 +149,6 @@ export async function verifyMysqlTable(t: VerifyTable, r: VerifyTableResult, o: 
   r.chunks = r.chunksDone;
 }
 
-function total(m: Map<string, number>): number {
-  let n = 0;
-  for (const v of m.values()) n += v;
-  return n;
-}
 
 /** The MySQL/MariaDB sink side of a verification: its connections and, while streaming, its sync. */
 export async function openMysqlVerifier(ctx: SinkVerifierContext): Promise<SinkVerifier> {
@@ -165,7 +162,11 @@ export async function openMysqlVerifier(ctx: SinkVerifierContext): Promise<SinkV
     return {
       sinkName: (t) => `${t.sink.db}.${t.sink.table}`,
       verifyTable: (t, r, progress) =>
-        verifyMysqlTable(t, r, { source: ctx.source, sink, chunkRows: ctx.chunkRows, maxRows: ctx.maxRows, sync, signal: ctx.signal, log: ctx.log, onChunk: progress }),
+        verifyMysqlTable(t, r, { source: ctx.source, sink, chunkRows: ctx.chunkRows, maxRows: ctx.maxRows, sync, signal: ctx.signal, log: ctx.log, onChunk: progress }).catch((e: { errno?: number }) => {
+          // The source's tables were just listed: a missing table is the sink's.
+          if (e.errno !== 1146) throw e;
+          throw new CutoverError(`${quoteTable(t.sink)} does not exist on the sink.`, 'Run the job (it creates and copies its tables), or check "rename" in the job file.', 'NOT_FOUND');
+        }),
       close: async () => {
         await sink.end().catch(() => undefined);
         await sinkMeta.end().catch(() => undefined);

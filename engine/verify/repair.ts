@@ -6,10 +6,13 @@
 // commits. With the row locked at the stream's position Q, a consistent snapshot is opened on the source
 // (MariaDB reports its exact binlog position R; MySQL the position read right after it starts, never
 // earlier than the snapshot); the rows of the reported keys are read from it as the copy reads them, each
-// key is deleted on the sink and the source row (if any) written back through the copy's own writer
-// (same rendering, same warning checks); R is stored as the checkpoint's reconcile_until; COMMIT. The
-// stream then replays Q..R in reconcile mode (change-applier.ts effectiveMode), which leaves every
-// repaired row at its state at R, by the copy handoff's argument (README "Handoff"), and goes on strictly.
+// key is deleted on the sink and the source row (if any) written back as the stream's reconcile mode
+// writes it (change-statements.ts: REPLACE, so a row still holding one of its unique values "from the
+// future" gives way; that row's own change before R puts it back); R is stored as the checkpoint's
+// reconcile_until; COMMIT. The stream then replays Q..R in reconcile mode (change-applier.ts
+// effectiveMode), which leaves every repaired row at its state at R, by the copy handoff's argument
+// (README "Handoff"), and goes on strictly. Without a stream the rows go through the copy's own writer
+// (same rendering; a collision on another unique key fails the repair instead of removing a row).
 //
 // A table without a key cannot be repaired row by row while the stream runs (replaying an insert is not
 // idempotent): with the job stopped, the table is emptied and copied again in the same transaction, and R
@@ -24,7 +27,7 @@ import { startConsistentSnapshot } from '../source/mysql/binlog-status.js';
 import { connect, parseMysqlUrl, queryRows, type Connection } from '../source/mysql/connection.js';
 import { openDataConnection, rangeWhere, rawQuery, streamChunk } from '../source/mysql/snapshot-reader.js';
 import { ensureCheckpointTable, readCheckpointRow, reconcileUntilUpdate } from '../sink/mysql/change-applier.js';
-import { whereKeyRenderer } from '../sink/mysql/change-statements.js';
+import { changeStatements, planTable, whereKeyRenderer } from '../sink/mysql/change-statements.js';
 import { MysqlWriter } from '../sink/mysql/mysql-writer.js';
 import { SINK_SESSION } from '../sink/mysql/session.js';
 import type { CopyTable, RawRow, SinkBatch } from '../sink/sink.js';
@@ -108,7 +111,8 @@ export async function repairMysql(o: RepairOptions): Promise<RepairDone> {
       try {
         for (const [i, target] of o.targets.entries()) {
           const t: CopyTable = { ...target.table, stateId: -1 - i };
-          const n = t.keyColumns.length ? await rewriteKeys(source, sink, writer, t, target.result) : await recopyTable(source, sink, writer, t);
+          const write = cp ? (rows: RawRow[]) => replaceRows(sink, t, rows) : (rows: RawRow[]) => writeRows(writer, t, rows);
+          const n = t.keyColumns.length ? await rewriteKeys(source, sink, write, t, target.result) : await recopyTable(source, sink, writer, t);
           rows.set(target.result.table, n);
         }
         if (cp) {
@@ -152,7 +156,7 @@ function keyEquals(t: CopyTable, key: RawValue[]): string {
 }
 
 /** Deletes the reported keys on the sink and writes their source rows (those that exist) back. */
-async function rewriteKeys(source: Connection, sink: Connection, writer: MysqlWriter, t: CopyTable, result: VerifyTableResult): Promise<number> {
+async function rewriteKeys(source: Connection, sink: Connection, write: (rows: RawRow[]) => Promise<void>, t: CopyTable, result: VerifyTableResult): Promise<number> {
   const keys = new Map<string, RawValue[]>();
   for (const m of result.mismatches) {
     const key = keyOfMismatch(m);
@@ -165,7 +169,7 @@ async function rewriteKeys(source: Connection, sink: Connection, writer: MysqlWr
     const filter = rangeWhere(t, null, null);
     const rows = await rawQuery(source, `SELECT ${cols} FROM ${quoteTable(t.source)}${filter ? `${filter} AND` : ' WHERE'} (${where})`);
     await sink.query(`DELETE FROM ${quoteTable(t.sink)} WHERE ${where}`);
-    if (rows.length) await writeRows(writer, t, rows);
+    if (rows.length) await write(rows);
   }
   return list.length;
 }
@@ -190,6 +194,15 @@ async function recopyTable(source: Connection, sink: Connection, writer: MysqlWr
   return rows;
 }
 
+/** Rows written as the stream's reconcile mode writes them (REPLACE), one statement each. */
+async function replaceRows(sink: Connection, t: CopyTable, rows: RawRow[]): Promise<void> {
+  const plan = planTable({ sink: t.sink, info: { ...t.source, columns: t.columns } });
+  const columns = t.columns.map((c) => c.name);
+  for (const after of rows)
+    for (const s of changeStatements(plan, { db: t.source.db, table: t.source.table, type: 'insert', before: null, after, columns }, 'reconcile')) await sink.query(s.sql);
+}
+
+/** Rows written through the copy's writer (warnings checked: nothing is changed silently). */
 async function writeRows(writer: MysqlWriter, t: CopyTable, rows: RawRow[]): Promise<void> {
   const batch = writer.newBatch(t);
   for (const r of rows) batch.add(r);

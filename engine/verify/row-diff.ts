@@ -68,6 +68,13 @@ export function diffMultiset(source: ReadonlyMap<string, number>, sink: Readonly
   return out;
 }
 
+/** How many rows a multiset of row hashes holds. */
+export function multisetSize(m: ReadonlyMap<string, number>): number {
+  let n = 0;
+  for (const v of m.values()) n += v;
+  return n;
+}
+
 function diffId(d: RowDiff): string {
   return `${d.kind}|${keyId(d.key)}|${d.source ?? '-'}|${d.sink ?? '-'}|${d.count ?? ''}`;
 }

@@ -12,20 +12,13 @@ import assert from 'node:assert/strict';
 import { spawnSync } from 'node:child_process';
 import { readFileSync, rmSync } from 'node:fs';
 import { join } from 'node:path';
-import type { VerifyReport } from '../../shared/verify.js';
 import { ROOT, describeRun, exec, q, runCliWithTimeout, sourceUrl, tempDir, uniqueName, writeJob, type CliResult } from '../helpers/db.js';
 import { kcat, startTestBroker, type KafkaBroker, type KafkaInstance } from '../helpers/kafka.js';
+import { runVerify, verifyReport } from '../helpers/verify.js';
 
 let broker: KafkaBroker;
 let inst: KafkaInstance;
 
-function report(r: CliResult): VerifyReport {
-  try {
-    return JSON.parse(r.stdout) as VerifyReport;
-  } catch {
-    assert.fail(`verify --json printed no report\n${describeRun(r)}`);
-  }
-}
 
 /** Publishes one message with kcat to a partition (value null: a tombstone). */
 function publish(topic: string, partition: number, key: string, value: string | null): void {
@@ -74,11 +67,11 @@ describe('cutover verify: a Kafka sink', { timeout: 400_000 }, () => {
     const job = kafkaJob(name, types, { format: 'debezium', tombstones: true }, [`${types}.t_binary`]);
     const copy = await runCliWithTimeout(['run', job, '--state', state, '--quiet'], 180_000);
     assert.equal(copy.code, 0, describeRun(copy));
-    const verify = (...args: string[]): Promise<CliResult> => runCliWithTimeout(['verify', job, '--state', state, ...args], 180_000);
+    const verify = (...args: string[]): Promise<CliResult> => runVerify(job, state, args);
     const t0 = Date.now();
     const clean = await verify('--json');
     assert.equal(clean.code, 0, describeRun(clean));
-    const c = report(clean);
+    const c = verifyReport(clean);
     assert.equal(c.sinkType, 'kafka');
     assert.ok(c.tables.length >= 40, `${c.tables.length} tables`);
     assert.deepEqual(c.tables.filter((t) => t.state !== 'match').map((t) => `${t.table}: ${t.error ?? JSON.stringify(t.mismatches.slice(0, 2))}`), []);
@@ -95,7 +88,7 @@ describe('cutover verify: a Kafka sink', { timeout: 400_000 }, () => {
     publish(decimals, 0, '{"id":999}', wrong.value.replace('"after":{"id":3,', '"after":{"id":999,'));
     const found = await verify('--table', `${types}.t_decimal`, '--json');
     assert.equal(found.code, 1, describeRun(found));
-    const f = report(found);
+    const f = verifyReport(found);
     assert.deepEqual(
       f.tables[0]!.mismatches.map((m) => [m.kind, m.key]),
       [
@@ -120,10 +113,10 @@ describe('cutover verify: a Kafka sink', { timeout: 400_000 }, () => {
       const job = kafkaJob(name, small, { format, topic: `vk.${format}.{db}.{table}` });
       const copy = await runCliWithTimeout(['run', job, '--state', state, '--quiet'], 120_000);
       assert.equal(copy.code, 0, describeRun(copy));
-      const verify = (...args: string[]): Promise<CliResult> => runCliWithTimeout(['verify', job, '--state', state, ...args], 120_000);
+      const verify = (...args: string[]): Promise<CliResult> => runVerify(job, state, args);
       const clean = await verify('--json');
       assert.equal(clean.code, 0, describeRun(clean));
-      assert.deepEqual(report(clean).tables.map((t) => [t.table, t.state, t.rowsSource, t.rowsSink]), [
+      assert.deepEqual(verifyReport(clean).tables.map((t) => [t.table, t.state, t.rowsSource, t.rowsSink]), [
         [`${small}.k`, 'match', 300, 300],
         [`${small}.nokey`, 'match', 100, 100],
       ]);
@@ -138,7 +131,7 @@ describe('cutover verify: a Kafka sink', { timeout: 400_000 }, () => {
       publish(keyedTopic, row.partition, row.key, deleted);
       const found = await verify('--json');
       assert.equal(found.code, 1, describeRun(found));
-      const f = report(found);
+      const f = verifyReport(found);
       assert.deepEqual(
         f.tables.map((t) => [t.table, t.mismatches.map((m) => [m.kind, m.count ?? null, Object.keys(m.key)])]),
         [

@@ -13,23 +13,16 @@ import assert from 'node:assert/strict';
 import { rmSync } from 'node:fs';
 import { join } from 'node:path';
 import Database from 'better-sqlite3';
-import type { VerifyReport } from '../../shared/verify.js';
-import { describeRun, exec, q, query, runCliWithTimeout, sinkUrl, tempDir, writeJob, type CliResult } from '../helpers/db.js';
+import { describeRun, exec, q, query, sinkUrl, tempDir, writeJob, type CliResult } from '../helpers/db.js';
 import { createSourceSchema, tablesOf, type SchemaSizes } from '../helpers/source-schema.js';
 import { SourceWriter, testSeed } from '../helpers/source-writer.js';
 import { assertSinkEqualsSource, dropStreamTest, peekJob, sleep, writerTestJob, writerTestNames } from '../helpers/stream.js';
 import { assertStillRunning, killLive, startStreaming, stopWithSigterm, waitCaughtUp, type LiveCli } from '../helpers/stream-cli.js';
+import { runVerify, verifyReport } from '../helpers/verify.js';
 
 const SIZES: SchemaSizes = { uk: 3000, comp: 3000, nokey: 1500, types: 1500, log: 1000 };
 const TABLES = tablesOf(SIZES);
 
-function report(r: CliResult): VerifyReport {
-  try {
-    return JSON.parse(r.stdout) as VerifyReport;
-  } catch {
-    assert.fail(`verify --json printed no report\n${describeRun(r)}`);
-  }
-}
 
 describe('cutover verify while the job streams', { timeout: 300_000 }, () => {
   const names = writerTestNames('vs');
@@ -37,7 +30,7 @@ describe('cutover verify while the job streams', { timeout: 300_000 }, () => {
   const dir = tempDir('cutover-verify-stream-');
   const state = join(dir, 'state.db');
   const jobPath = join(dir, 'job.json');
-  const verify = (...args: string[]): Promise<CliResult> => runCliWithTimeout(['verify', jobPath, '--state', state, '--chunk-rows', '500', ...args], 180_000);
+  const verify = (...args: string[]): Promise<CliResult> => runVerify(jobPath, state, ['--chunk-rows', '500', ...args]);
 
   before(() => createSourceSchema(srcDb, SIZES));
 
@@ -60,7 +53,7 @@ describe('cutover verify while the job streams', { timeout: 300_000 }, () => {
       // 1. No false mismatch while the writer keeps changing every table.
       const clean = await verify('--json');
       assert.equal(clean.code, 0, describeRun(clean));
-      const c = report(clean);
+      const c = verifyReport(clean);
       assert.equal(c.whileStreaming, true);
       assert.deepEqual(c.tables.filter((x) => x.state !== 'match').map((x) => `${x.table}: ${JSON.stringify(x.mismatches)}`), []);
       t.diagnostic(`while streaming: ${c.tables.map((x) => `${x.table.split('.')[1]} ${x.chunks} chunks, ${x.rechecked} rechecked`).join('; ')}`);
@@ -70,11 +63,11 @@ describe('cutover verify while the job streams', { timeout: 300_000 }, () => {
       await exec(sinkUrl(), `UPDATE ${q(sinkDb)}.t_log SET payload = 'tampered' WHERE id = 5; INSERT INTO ${q(sinkDb)}.t_nokey VALUES (-999, 'extra', NULL);`);
       const logCheck = await verify('--table', `${srcDb}.t_log`, '--json');
       assert.equal(logCheck.code, 1, describeRun(logCheck));
-      const l = report(logCheck);
+      const l = verifyReport(logCheck);
       assert.deepEqual(l.tables[0]!.mismatches.map((m) => [m.kind, m.key]), [['different', { id: '5' }]]);
       const nokeyCheck = await verify('--table', `${srcDb}.t_nokey`, '--json');
       assert.equal(nokeyCheck.code, 1, describeRun(nokeyCheck));
-      const k = report(nokeyCheck);
+      const k = verifyReport(nokeyCheck);
       assert.deepEqual(k.tables[0]!.mismatches.map((m) => [m.kind, m.count]), [['extra', 1]]);
 
       // 3. The keyless table cannot be repaired while the stream runs.
@@ -85,7 +78,7 @@ describe('cutover verify while the job streams', { timeout: 300_000 }, () => {
       // 4. The changed row is repaired while the stream keeps running.
       const fixed = await verify('--repair-from', String(l.id), '--json');
       assert.equal(fixed.code, 0, describeRun(fixed));
-      assert.deepEqual(report(fixed).tables.map((x) => [x.table, x.state, x.repaired?.rows]), [[`${srcDb}.t_log`, 'match', 1]]);
+      assert.deepEqual(verifyReport(fixed).tables.map((x) => [x.table, x.state, x.repaired?.rows]), [[`${srcDb}.t_log`, 'match', 1]]);
       const [cp] = await query<{ f: string | null }>(sinkUrl(), 'SELECT reconcile_file AS f FROM _cutover.cutover_checkpoint WHERE job = ?', [jobName]);
       assert.ok(cp?.f, 'the repair stores its source position as reconcile_until');
       await assertStillRunning(live, 'after the repair');
@@ -102,7 +95,7 @@ describe('cutover verify while the job streams', { timeout: 300_000 }, () => {
       await writer.stop();
       const keyless = await verify('--repair-from', String(k.id), '--json');
       assert.equal(keyless.code, 0, describeRun(keyless));
-      assert.deepEqual(report(keyless).tables.map((x) => [x.table, x.state]), [[`${srcDb}.t_nokey`, 'match']]);
+      assert.deepEqual(verifyReport(keyless).tables.map((x) => [x.table, x.state]), [[`${srcDb}.t_nokey`, 'match']]);
       const db = new Database(state, { readonly: true });
       try {
         const row = db.prepare('SELECT snapshot_position AS p FROM job_tables WHERE src_db = ? AND src_table = ?').get(srcDb, 't_nokey') as { p: string | null };

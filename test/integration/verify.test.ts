@@ -10,23 +10,17 @@
 //   - the runs and their results are in the state file (verifications) and the job's log.
 import { after, before, describe, it } from 'node:test';
 import assert from 'node:assert/strict';
+import type { VerifyReport } from '../../shared/verify.js';
 import { readFileSync, rmSync } from 'node:fs';
 import { join } from 'node:path';
 import Database from 'better-sqlite3';
-import type { VerifyReport } from '../../shared/verify.js';
-import { ROOT, describeRun, dumpDiff, exec, q, rowDump, runCli, runCliWithTimeout, sinkUrl, sourceUrl, tempDir, uniqueName, writeJob, type CliResult } from '../helpers/db.js';
-import { STACK_TRACE } from '../helpers/stream-cli.js';
+import { ROOT, describeRun, dumpDiff, exec, q, rowDump, runCli, runCliWithTimeout, sinkUrl, sourceUrl, startCli, tempDir, uniqueName, writeJob, type CliResult } from '../helpers/db.js';
+import { STACK_TRACE, waitFor } from '../helpers/stream-cli.js';
+import { runVerify, verifyReport } from '../helpers/verify.js';
 
 const SRC = sourceUrl();
 const SINK = sinkUrl();
 
-function report(r: CliResult): VerifyReport {
-  try {
-    return JSON.parse(r.stdout) as VerifyReport;
-  } catch {
-    assert.fail(`verify --json printed no report\n${describeRun(r)}`);
-  }
-}
 
 describe('cutover verify: a snapshot copy into MariaDB', { timeout: 300_000 }, () => {
   const types = uniqueName('vf_types');
@@ -35,7 +29,7 @@ describe('cutover verify: a snapshot copy into MariaDB', { timeout: 300_000 }, (
   const state = join(dir, 'state.db');
   const name = uniqueName('verify');
   const jobPath = join(dir, 'job.json');
-  const verify = (...args: string[]): Promise<CliResult> => runCliWithTimeout(['verify', jobPath, '--state', state, ...args], 120_000);
+  const verify = (...args: string[]): Promise<CliResult> => runVerify(jobPath, state, args);
 
   before(async () => {
     await exec(SRC, `CREATE DATABASE ${q(types)} CHARACTER SET utf8mb4; USE ${q(types)};\n${readFileSync(join(ROOT, 'test/fixtures/types.sql'), 'utf8')}`);
@@ -57,7 +51,7 @@ describe('cutover verify: a snapshot copy into MariaDB', { timeout: 300_000 }, (
     assert.match(human.stdout, /verdict: PASS — (\d+) table\(s\)/);
     const small = await verify('--chunk-rows', '100', '--json');
     assert.equal(small.code, 0, describeRun(small));
-    const r = report(small);
+    const r = verifyReport(small);
     assert.equal(r.state, 'pass');
     assert.ok(r.tables.length >= 85, `only ${r.tables.length} tables verified`);
     const notMatching = r.tables.filter((t) => t.state !== 'match').map((t) => `${t.table}: ${t.state} ${t.error ?? JSON.stringify(t.mismatches.slice(0, 3))}`);
@@ -76,7 +70,7 @@ describe('cutover verify: a snapshot copy into MariaDB', { timeout: 300_000 }, (
     );
     const found = await verify('--json');
     assert.equal(found.code, 1, describeRun(found));
-    const r = report(found);
+    const r = verifyReport(found);
     assert.equal(r.state, 'fail');
     const differing = r.tables.filter((t) => t.state !== 'match');
     assert.deepEqual(
@@ -90,16 +84,17 @@ describe('cutover verify: a snapshot copy into MariaDB', { timeout: 300_000 }, (
     assert.equal(r.summary.mismatchedRows, 3);
     assert.equal(r.repair.available, true);
 
-    const human = await verify();
+    const three = [`${types}.t_composite_pk`, `${types}.t_big_unsigned_pk`, `${edge}.x_pk_bit64`].flatMap((t) => ['--table', t]);
+    const human = await verify(...three);
     assert.equal(human.code, 1, describeRun(human));
     assert.match(human.stdout, /different +name="Beta", seq="3"/);
     assert.match(human.stdout, /missing +id="18446744073709551615"/);
     assert.match(human.stdout, /extra +b="42"/);
     assert.match(human.stdout, new RegExp(`--repair-from ${r.id + 1}`));
 
-    const repaired = await verify('--repair', '--json');
+    const repaired = await verify('--repair', '--json', ...three);
     assert.equal(repaired.code, 0, describeRun(repaired));
-    const after = report(repaired);
+    const after = verifyReport(repaired);
     assert.equal(after.state, 'pass');
     assert.deepEqual(after.tables.map((t) => [t.table, t.repaired?.rows]).sort(), [
       [`${edge}.x_pk_bit64`, 1],
@@ -113,15 +108,13 @@ describe('cutover verify: a snapshot copy into MariaDB', { timeout: 300_000 }, (
       [edge, 'x_pk_bit64'],
     ] as const)
       assert.equal(dumpDiff(await rowDump(SRC, db, t), await rowDump(SINK, db, t)), null, `${db}.${t}`);
-    const all = await verify();
-    assert.equal(all.code, 0, describeRun(all));
   });
 
   it('a table without a key: a changed duplicate is found, and repaired by copying the table again', async () => {
     await exec(SINK, `UPDATE ${q(types)}.t_no_key SET b = 'changed' WHERE a = 1 AND b = 'dup' LIMIT 1`);
     const found = await verify('--table', `${types}.t_no_key`, '--json');
     assert.equal(found.code, 1, describeRun(found));
-    const r = report(found);
+    const r = verifyReport(found);
     assert.equal(r.tables.length, 1);
     const t = r.tables[0]!;
     assert.equal(t.keyless, true);
@@ -132,8 +125,34 @@ describe('cutover verify: a snapshot copy into MariaDB', { timeout: 300_000 }, (
     assert.ok(t.mismatches.every((m) => /^[0-9a-f]{32}$/.test(String(m.key.row))), JSON.stringify(t.mismatches));
     const fixed = await verify('--repair-from', String(r.id), '--json');
     assert.equal(fixed.code, 0, describeRun(fixed));
-    assert.equal(report(fixed).tables[0]!.repaired?.rows, 1506);
+    assert.equal(verifyReport(fixed).tables[0]!.repaired?.rows, 1506);
     assert.equal(dumpDiff(await rowDump(SRC, types, 't_no_key'), await rowDump(SINK, types, 't_no_key')), null);
+  });
+
+  it('SIGTERM stops a verification in progress: exit 130, recorded as stopped with the tables done so far', async () => {
+    const { child, done } = startCli(['verify', jobPath, '--state', state, '--chunk-rows', '10', '--json']);
+    const progress = (): VerifyReport | null => {
+      const db = new Database(state, { readonly: true });
+      try {
+        const row = db.prepare("SELECT v.report FROM verifications v JOIN jobs j ON j.id = v.job_id WHERE j.name = ? AND v.pid = ? ORDER BY v.id DESC LIMIT 1").get(name, child.pid) as { report: string } | undefined;
+        return row ? (JSON.parse(row.report) as VerifyReport) : null;
+      } finally {
+        db.close();
+      }
+    };
+    const running = await waitFor('a verification in progress with a finished table', 60_000, () => {
+      const r = progress();
+      return r && r.state === 'running' && r.tables.some((t) => t.state === 'match') ? r : null;
+    });
+    assert.ok(running.tables.some((t) => t.state === 'pending'), 'tables still to do');
+    child.kill('SIGTERM');
+    const r = await done;
+    assert.equal(r.code, 130, describeRun(r));
+    const stopped = progress()!;
+    assert.equal(stopped.state, 'stopped');
+    assert.ok(stopped.finishedAt);
+    assert.ok(stopped.tables.some((t) => t.state === 'match') && stopped.tables.some((t) => t.state === 'pending'));
+    assert.ok(stopped.tables.every((t) => t.state !== 'running'));
   });
 
   it('runs are recorded in the state file and the job log; bad input exits 2 with the fix and no stack trace', async () => {
@@ -141,8 +160,8 @@ describe('cutover verify: a snapshot copy into MariaDB', { timeout: 300_000 }, (
     try {
       const rows = db.prepare("SELECT v.state, v.pid, v.report FROM verifications v JOIN jobs j ON j.id = v.job_id WHERE j.name = ? ORDER BY v.id").all(name) as { state: string; pid: number; report: string }[];
       assert.ok(rows.length >= 8, `${rows.length} verifications recorded`);
-      assert.deepEqual([...new Set(rows.map((x) => x.state))].sort(), ['fail', 'pass']);
-      const last = JSON.parse(rows[rows.length - 1]!.report) as VerifyReport;
+      assert.deepEqual([...new Set(rows.map((x) => x.state))].sort(), ['fail', 'pass', 'stopped']);
+      const last = JSON.parse(rows.filter((x) => x.state === 'pass').at(-1)!.report) as VerifyReport;
       assert.equal(last.state, 'pass');
       assert.ok(last.finishedAt! >= last.startedAt);
       const logs = db.prepare("SELECT message FROM logs WHERE job = ? AND (message LIKE '%verif%' OR message LIKE 'repair%')").all(name) as { message: string }[];
