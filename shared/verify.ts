@@ -10,6 +10,8 @@ export interface RowMismatch {
   hex: (string | null)[];
   /** missing: on the source, not on the sink; extra: on the sink, not on the source; different: both, with other values. */
   kind: 'missing' | 'extra' | 'different';
+  /** A table without a key (key {"row": hash}): how many more copies of this row one side has. */
+  count?: number;
 }
 
 export type VerifyTableState = 'pending' | 'running' | 'match' | 'mismatch' | 'error';
@@ -61,6 +63,10 @@ export interface VerifyReport {
   error: { message: string; fix: string | null } | null;
   /** Operator and machine that ran it ("alice@laptop"). */
   operator: string;
+  /** Whether `cutover verify --repair-from ID` can repair what this report found, and if not, why. */
+  repair: { available: boolean; note: string | null };
+  /** This verification checked the tables a repair rewrote: the id of the verification that repair started from. */
+  repairOf: number | null;
 }
 
 export function emptySummary(): VerifyReport['summary'] {

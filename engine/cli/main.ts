@@ -1,4 +1,4 @@
-// The `cutover` CLI: check, run, status, logs, ui. Errors print what is wrong and how to fix it, never a stack trace.
+// The `cutover` CLI: check, run, status, logs, verify, ui. Errors print what is wrong and how to fix it, never a stack trace.
 import { Command, Option } from 'commander';
 import { formatError } from '../../shared/errors.js';
 import { checkCommand } from './commands/check.js';
@@ -6,6 +6,7 @@ import { runCommand } from './commands/run.js';
 import { statusCommand } from './commands/status.js';
 import { logsCommand } from './commands/logs.js';
 import { uiCommand } from './commands/ui.js';
+import { verifyCommand } from './commands/verify.js';
 
 const program = new Command('cutover')
   .description('Move a live MySQL or MariaDB database with minimal downtime: exact, resumable copy, then binlog streaming.')
@@ -55,6 +56,19 @@ program
   .option('--follow', 'keep printing new lines as they are written')
   .option('--limit <n>', 'how many of the latest lines to print first', '200')
   .action(logsCommand);
+
+program
+  .command('verify')
+  .description('Compare source and sink (checksums per key range computed by each server; the rows that differ, by key); exit 0 when equal, 1 when anything differs, 2 when it could not run')
+  .argument('<job>', 'job file (JSON)')
+  .addOption(stateOption())
+  .option('--table <db.table...>', 'only these source tables (default: every table of the job)')
+  .option('--json', 'print the report as JSON')
+  .option('--chunk-rows <n>', 'rows per compared key range', '10000')
+  .option('--max-rows <n>', 'differing rows listed per table', '1000')
+  .option('--repair', 'copy the differing rows again (a table without a key: the whole table), then verify the repaired tables again')
+  .option('--repair-from <id>', 'repair what verification <id> found (its id is printed, and stored in the state file), then verify again')
+  .action(verifyCommand);
 
 program
   .command('ui')

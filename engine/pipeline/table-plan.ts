@@ -16,6 +16,21 @@ import { rewriteCreateView } from '../sink/mysql/ddl-rewrite.js';
 import type { StateStore } from '../state/store.js';
 
 export async function planTables(conn: Connection, cfg: JobConfig, store: StateStore, jobId: number): Promise<CopyTable[]> {
+  const out: CopyTable[] = [];
+  for (const t of await resolveTables(conn, cfg)) {
+    const row = store.ensureTable(jobId, t.source, t.sink);
+    store.setTable(row.id, { key_columns: JSON.stringify(t.source.chunkKey), estimated_rows: t.source.estimatedRows });
+    out.push({ ...t, stateId: row.id });
+  }
+  return out;
+}
+
+/**
+ * The job's tables as the source has them now (no state file involved): selection, renames, excluded
+ * and generated columns left out, the chunk key and the row filter. Refuses names in the job file that
+ * match no table, two tables with one sink name, and excluded key columns.
+ */
+export async function resolveTables(conn: Connection, cfg: JobConfig): Promise<Omit<CopyTable, 'stateId'>[]> {
   const all = await listBaseTables(conn);
   const refs = all.filter((r) => isSelected(cfg, r));
   if (!refs.length) {
@@ -27,7 +42,7 @@ export async function planTables(conn: Connection, cfg: JobConfig, store: StateS
   }
   checkConfigNames(cfg, all);
   const sinkNames = new Map<string, string>();
-  const out: CopyTable[] = [];
+  const out: Omit<CopyTable, 'stateId'>[] = [];
   for (const ref of refs) {
     const info = await readTable(conn, ref);
     const sink = sinkName(cfg, ref);
@@ -58,9 +73,7 @@ export async function planTables(conn: Connection, cfg: JobConfig, store: StateS
         'CONFIG',
       );
     }
-    const row = store.ensureTable(jobId, ref, sink);
-    store.setTable(row.id, { key_columns: JSON.stringify(info.chunkKey), estimated_rows: info.estimatedRows });
-    out.push({ stateId: row.id, source: info, sink, columns, keyColumns, where: rowFilter(cfg, ref) });
+    out.push({ source: info, sink, columns, keyColumns, where: rowFilter(cfg, ref) });
   }
   return out;
 }

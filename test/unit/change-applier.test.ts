@@ -1,6 +1,6 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { checkpointUpsert, pendingTransactions } from '../../engine/sink/mysql/change-applier.js';
+import { checkpointUpsert, effectiveMode, pendingTransactions, reconcileUntilUpdate } from '../../engine/sink/mysql/change-applier.js';
 import { batchStatements, changeStatements as statements, netEffectStatements, planTable, uniqueKeyCount, type ApplyMode, type TablePlan } from '../../engine/sink/mysql/change-statements.js';
 import type { BinlogTransaction, RowChange } from '../../engine/source/mysql/binlog-reader.js';
 import type { ColumnInfo, TableInfo } from '../../engine/source/mysql/schema-reader.js';
@@ -145,4 +145,32 @@ test('transactions at or before the checkpoint are skipped', () => {
   const cp = checkpointUpsert('job', txs[2]!.end, '0-1-5');
   assert.deepEqual(cp.params, ['job', 'mysql-bin.000010', 200, '0-1-5']);
   assert.match(cp.sql, /^INSERT INTO `_cutover`\.`cutover_checkpoint` .* ON DUPLICATE KEY UPDATE/);
+});
+
+test('BIT keys are compared as the number their bytes hold (a hex literal never finds a BIT key on MariaDB)', () => {
+  const bitCols = [c('b', 'bit', { columnType: 'bit(64)' }), c('n', 'int')];
+  const plan = planTable({ sink: { db: 'd', table: 'b' }, info: info(bitCols, ['b']) });
+  const before = ['\x00\x00\x00\x00\x00\x00\x00\x27', '1'];
+  const after = ['\x00\x00\x00\x00\x00\x00\x00\x27', '5'];
+  const upd = statements(plan, { db: 's', table: 't', type: 'update', before, after, columns: ['b', 'n'] }, 'strict');
+  assert.deepEqual(upd.map((s) => s.sql), ["UPDATE `d`.`b` SET `b` = X'0000000000000027', `n` = 5 WHERE `b` = 39 LIMIT 1"]);
+  const max = ['\xff\xff\xff\xff\xff\xff\xff\xff', '1'];
+  const del = statements(plan, { db: 's', table: 't', type: 'delete', before: max, after: null, columns: ['b', 'n'] }, 'strict');
+  assert.deepEqual(del.map((s) => s.sql), ['DELETE FROM `d`.`b` WHERE `b` = 18446744073709551615']);
+});
+
+test('reconcile_until: a batch whose first transaction ends at or before it is reconciled, whatever mode it was given', () => {
+  const at = (file: string, pos: number) => ({ kind: 'file' as const, file, pos });
+  const until = at('mysql-bin.000010', 500);
+  assert.equal(effectiveMode('strict', at('mysql-bin.000010', 400), until), 'reconcile');
+  assert.equal(effectiveMode('strict', at('mysql-bin.000010', 500), until), 'reconcile');
+  assert.equal(effectiveMode('strict', at('mysql-bin.000010', 501), until), 'strict');
+  assert.equal(effectiveMode('strict', at('mysql-bin.000009', 9999), until), 'reconcile');
+  assert.equal(effectiveMode('strict', at('mysql-bin.000011', 4), until), 'strict');
+  assert.equal(effectiveMode('reconcile', at('mysql-bin.000011', 4), until), 'reconcile');
+  assert.equal(effectiveMode('strict', at('mysql-bin.000010', 400), null), 'strict');
+  assert.equal(effectiveMode('strict', at('mysql-bin.000010', 400), undefined), 'strict');
+  const u = reconcileUntilUpdate('job', until);
+  assert.deepEqual(u.params, ['mysql-bin.000010', 500, 'job']);
+  assert.match(u.sql, /^UPDATE `_cutover`\.`cutover_checkpoint` SET reconcile_file = \?, reconcile_pos = \? WHERE job = \?$/);
 });

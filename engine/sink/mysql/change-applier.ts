@@ -16,6 +16,11 @@
 // DDL is not transactional: applyDdl marks the checkpoint row with the statement's position first, so a
 // crash between the DDL and its checkpoint is recognised on replay ("already exists" / "doesn't exist"
 // errors of that statement are then taken as already applied).
+//
+// Repairs (engine/verify/repair.ts) rewrite rows to their source state at a binlog position R while the
+// stream may be behind R, and store R in the checkpoint row as `reconcile_until`: a batch whose first
+// transaction ends at or before it is applied in 'reconcile' mode whatever mode it was given, so replaying
+// the changes up to R over the rewritten rows is idempotent (the README's handoff argument).
 import type { FilePosition } from '../../../shared/positions.js';
 import { compareFilePositions, formatPosition } from '../../../shared/positions.js';
 import { CutoverError } from '../../../shared/errors.js';
@@ -30,6 +35,8 @@ export type { ApplierTable, ApplyMode } from './change-statements.js';
 export const CHECKPOINT_DB = '_cutover';
 export const CHECKPOINT_TABLE = 'cutover_checkpoint';
 const CHECKPOINT = `${quoteId(CHECKPOINT_DB)}.${quoteId(CHECKPOINT_TABLE)}`;
+/** The checkpoint table, quoted for SQL. */
+export const CHECKPOINT_TABLE_SQL = CHECKPOINT;
 
 export const CHECKPOINT_DDL = [
   `CREATE DATABASE IF NOT EXISTS ${quoteId(CHECKPOINT_DB)}`,
@@ -39,9 +46,40 @@ export const CHECKPOINT_DDL = [
   pos BIGINT UNSIGNED NOT NULL,
   gtid TEXT NULL,
   pending_ddl VARCHAR(300) NULL,
-  applied_at TIMESTAMP(6) NOT NULL DEFAULT CURRENT_TIMESTAMP(6)
+  applied_at TIMESTAMP(6) NOT NULL DEFAULT CURRENT_TIMESTAMP(6),
+  reconcile_file VARCHAR(255) NULL,
+  reconcile_pos BIGINT UNSIGNED NULL
 ) ENGINE=InnoDB DEFAULT CHARSET=utf8mb4`,
 ];
+
+/** Columns added to the checkpoint table after its first release, with their definitions (see ensureCheckpointTable). */
+const CHECKPOINT_ADDED_COLUMNS: [string, string][] = [
+  ['reconcile_file', 'VARCHAR(255) NULL'],
+  ['reconcile_pos', 'BIGINT UNSIGNED NULL'],
+];
+
+/**
+ * Creates the checkpoint table, or brings an older one up to date (MySQL has no ADD COLUMN IF NOT
+ * EXISTS: the columns are looked up first; a concurrent process adding the same column is fine).
+ */
+export async function ensureCheckpointTable(conn: Connection): Promise<void> {
+  for (const ddl of CHECKPOINT_DDL) await conn.query(ddl);
+  const have = new Set(
+    (
+      await queryRows<{ c: string }>(
+        conn,
+        'SELECT COLUMN_NAME AS c FROM information_schema.COLUMNS WHERE TABLE_SCHEMA = ? AND TABLE_NAME = ?',
+        [CHECKPOINT_DB, CHECKPOINT_TABLE],
+      )
+    ).map((r) => String(r.c).toLowerCase()),
+  );
+  for (const [name, def] of CHECKPOINT_ADDED_COLUMNS) {
+    if (have.has(name)) continue;
+    await conn.query(`ALTER TABLE ${CHECKPOINT} ADD COLUMN ${quoteId(name)} ${def}`).catch((e: ServerError) => {
+      if (e.errno !== 1060) throw e; // duplicate column: added meanwhile
+    });
+  }
+}
 
 /** Server errors a replayed DDL gives when it was already applied. */
 const ALREADY_APPLIED = new Set([1050, 1051, 1054, 1060, 1061, 1091, 1146]);
@@ -56,6 +94,8 @@ export interface Checkpoint {
   position: FilePosition;
   gtid: string | null;
   pendingDdl: string | null;
+  /** A repair rewrote rows to their state at this position: batches starting at or before it are reconciled. */
+  reconcileUntil?: FilePosition | null;
 }
 
 /** A change the sink refused: which one, the statement, and the server's message. */
@@ -82,6 +122,15 @@ export function pendingTransactions(txs: BinlogTransaction[], checkpoint: FilePo
   return txs.filter((t) => compareFilePositions(t.end, checkpoint) > 0);
 }
 
+/**
+ * The mode a batch is applied in: 'reconcile' when its first transaction ends at or before the
+ * checkpoint's reconcile_until (rows a repair rewrote may already hold its changes), else the mode the
+ * stream gave. Pure.
+ */
+export function effectiveMode(given: ApplyMode, firstEnd: FilePosition, reconcileUntil: FilePosition | null | undefined): ApplyMode {
+  return reconcileUntil && compareFilePositions(firstEnd, reconcileUntil) <= 0 ? 'reconcile' : given;
+}
+
 /** The checkpoint upsert (statement and parameters). Pure. */
 export function checkpointUpsert(job: string, end: FilePosition, gtid: string | null): { sql: string; params: unknown[] } {
   return {
@@ -97,6 +146,8 @@ interface CheckpointRow {
   pos: string | number;
   gtid: string | null;
   pending_ddl: string | null;
+  reconcile_file: string | null;
+  reconcile_pos: string | number | null;
 }
 
 interface ServerError {
@@ -131,7 +182,7 @@ export class ChangeApplier {
     }
     const applier = new ChangeApplier(await connect(parseMysqlUrl(sinkUrl), SINK_SESSION, { multipleStatements: true }), opts);
     try {
-      for (const ddl of CHECKPOINT_DDL) await applier.conn.query(ddl);
+      await ensureCheckpointTable(applier.conn);
       const [row] = await queryRows<{ v: string | number }>(applier.conn, 'SELECT @@max_allowed_packet AS v');
       applier.packetBytes = Math.max(64 << 10, Math.min(16 << 20, Math.floor(Number(row?.v ?? 4 << 20) / 2)));
     } catch (e) {
@@ -183,10 +234,12 @@ export class ChangeApplier {
   }
 
   /** Applies the transactions not yet applied, and the checkpoint, in one sink transaction. */
-  async apply(txs: BinlogTransaction[], mode: ApplyMode): Promise<number> {
+  async apply(txs: BinlogTransaction[], given: ApplyMode): Promise<number> {
     if (txs.length === 0) return 0;
-    const pending = await this.begin(txs);
-    if (!pending) return 0;
+    const begun = await this.begin(txs);
+    if (!begun) return 0;
+    const { pending } = begun;
+    const mode = effectiveMode(given, pending[0]!.end, begun.reconcileUntil);
     try {
       const changes = pending.flatMap((t) => t.changes);
       try {
@@ -237,12 +290,16 @@ export class ChangeApplier {
     await this.conn.end().catch(() => undefined);
   }
 
-  /** BEGIN, lock the checkpoint row, and keep the transactions after it; null (rolled back) when none. */
-  private async begin(txs: BinlogTransaction[]): Promise<BinlogTransaction[] | null> {
+  /**
+   * BEGIN, lock the checkpoint row (a repair holding it makes this wait), and keep the transactions after
+   * it; null (rolled back) when none.
+   */
+  private async begin(txs: BinlogTransaction[]): Promise<{ pending: BinlogTransaction[]; reconcileUntil: FilePosition | null } | null> {
     await this.conn.query('BEGIN');
     try {
-      const pending = pendingTransactions(txs, (await this.readCheckpoint(true))?.position ?? null);
-      if (pending.length) return pending;
+      const cp = await this.readCheckpoint(true);
+      const pending = pendingTransactions(txs, cp?.position ?? null);
+      if (pending.length) return { pending, reconcileUntil: cp?.reconcileUntil ?? null };
       await this.conn.query('ROLLBACK');
       return null;
     } catch (e) {
@@ -297,14 +354,29 @@ export class ChangeApplier {
   }
 
   private async readCheckpoint(lock: boolean): Promise<Checkpoint | null> {
-    const rows = await queryRows<CheckpointRow>(
-      this.conn,
-      `SELECT file, pos, gtid, pending_ddl FROM ${CHECKPOINT} WHERE job = ?${lock ? ' FOR UPDATE' : ''}`,
-      [this.opts.jobName],
-    );
-    const r = rows[0];
-    return r ? { position: { kind: 'file', file: r.file, pos: Number(r.pos) }, gtid: r.gtid, pendingDdl: r.pending_ddl } : null;
+    return readCheckpointRow(this.conn, this.opts.jobName, lock);
   }
+}
+
+/**
+ * A job's checkpoint row on the sink, or null when there is none. `lock`: read FOR UPDATE inside the
+ * caller's transaction, which holds back the stream's next batch until it ends.
+ */
+export async function readCheckpointRow(conn: Connection, job: string, lock: boolean): Promise<Checkpoint | null> {
+  const rows = await queryRows<CheckpointRow>(
+    conn,
+    `SELECT file, pos, gtid, pending_ddl, reconcile_file, reconcile_pos FROM ${CHECKPOINT} WHERE job = ?${lock ? ' FOR UPDATE' : ''}`,
+    [job],
+  );
+  const r = rows[0];
+  if (!r) return null;
+  const reconcileUntil: FilePosition | null = r.reconcile_file ? { kind: 'file', file: r.reconcile_file, pos: Number(r.reconcile_pos) } : null;
+  return { position: { kind: 'file', file: r.file, pos: Number(r.pos) }, gtid: r.gtid, pendingDdl: r.pending_ddl, reconcileUntil };
+}
+
+/** Stores `at` as the job's reconcile_until (statement and parameters; the caller never moves it back). Pure. */
+export function reconcileUntilUpdate(job: string, at: FilePosition): { sql: string; params: unknown[] } {
+  return { sql: `UPDATE ${CHECKPOINT} SET reconcile_file = ?, reconcile_pos = ? WHERE job = ?`, params: [at.file, at.pos, job] };
 }
 
 /** An error the server returned for a statement (not a lost connection). */

@@ -59,10 +59,15 @@ export interface TablePlan {
 
 const EXACT_KEY_KINDS = new Set(['number', 'temporal', 'binary', 'bit', 'enum']);
 
-/** A key literal for WHERE: charset/collation-aware for strings; ENUM and BIT by their raw value (not a number). */
-function whereKeyRenderer(c: ColumnInfo): Render {
+/**
+ * A key literal for WHERE: charset/collation-aware for strings; ENUM by its raw value (the label, not a
+ * number); BIT as the unsigned number its bytes hold — MariaDB compares a BIT key with a hex literal as
+ * a string, which never finds the row (and in strict mode fails the statement).
+ */
+export function whereKeyRenderer(c: ColumnInfo): Render {
   const kind = valueKind(c);
-  return kind === 'enum' || kind === 'bit' ? valueRenderer(c) : keyRenderer(c);
+  if (kind === 'bit') return (v) => (v === null ? 'NULL' : v.length ? BigInt('0x' + bytesToHex(v)).toString() : '0');
+  return kind === 'enum' ? valueRenderer(c) : keyRenderer(c);
 }
 
 /** Unique keys (PRIMARY KEY and UNIQUE KEY lines) in SHOW CREATE TABLE text. */

@@ -99,6 +99,14 @@ export class MysqlWriter implements SinkWriter {
     }
   }
 
+  /**
+   * Writes a batch inside the caller's open transaction, checked the same way (a repair writes the rows
+   * in the sink transaction that holds the stream's checkpoint row, see engine/verify/repair.ts).
+   */
+  async writeWithin(batch: SinkBatch): Promise<void> {
+    await this.writeRows(batch);
+  }
+
   private async writeRows(batch: SinkBatch): Promise<void> {
     const b = batch as MysqlBatch;
     const t = b.table;

@@ -17,11 +17,12 @@ export async function openDataConnection(a: ServerAddress): Promise<Connection> 
   return connect(a, DATA_SESSION);
 }
 
-function keyIndexHint(t: CopyTable): string {
+export function keyIndexHint(t: CopyTable): string {
   return t.source.chunkKeyName ? ` FORCE INDEX (${quoteId(t.source.chunkKeyName)})` : '';
 }
 
-function rangeWhere(t: CopyTable, lower: RawRow | null, upper: RawRow | null): string {
+/** ` WHERE` for the rows of `t` with lower < key <= upper (either bound may be open), and its row filter. */
+export function rangeWhere(t: CopyTable, lower: RawRow | null, upper: RawRow | null): string {
   const cols = t.keyColumns.map((c) => quoteId(c.name));
   const render = t.keyColumns.map(keyRenderer);
   const conds: string[] = [];
@@ -31,7 +32,8 @@ function rangeWhere(t: CopyTable, lower: RawRow | null, upper: RawRow | null): s
   return conds.length ? ` WHERE ${conds.join(' AND ')}` : '';
 }
 
-async function rawQuery(conn: Connection, sql: string): Promise<RawRow[]> {
+/** A query whose every value comes back as the raw bytes the server sent (see rawTypeCast). */
+export async function rawQuery(conn: Connection, sql: string): Promise<RawRow[]> {
   const [rows] = await conn.query({ sql, rowsAsArray: true, typeCast: rawTypeCast as never });
   return rows as unknown as RawRow[];
 }

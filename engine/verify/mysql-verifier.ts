@@ -1,0 +1,180 @@
+// Verifies one table against a MySQL/MariaDB sink: chunk by chunk over the key ranges the source finds
+// (keyset pagination, the copy's nextBoundary), each server computing its own aggregates of the row
+// hashes; a chunk whose aggregates differ is listed on both sides (key bytes, row hash) to name the rows.
+// A table without a key is one chunk compared as a multiset of row hashes.
+//
+// While the job streams, the two sides are read at different moments, so a difference may only be a
+// change in flight. Such a chunk is compared again (rechecked): each round lists the source, reads the
+// source's binlog position, waits (a little longer each round) until the sink has applied up to it,
+// then lists the sink. A row is reported only when it differs the same way in two consecutive rounds
+// (row-diff.ts stableDiffs); rows the stream keeps changing are compared again, up to MAX_ROUNDS, and
+// then left out (logged). Without a stream, a difference is reported at once.
+import { CutoverError } from '../../shared/errors.js';
+import { mysqlSinkUrl } from '../../shared/job-config.js';
+import type { VerifyTableResult } from '../../shared/verify.js';
+import type { Logger } from '../pipeline/logger.js';
+import { connect, parseMysqlUrl, type Connection } from '../source/mysql/connection.js';
+import { nextBoundary, openDataConnection } from '../source/mysql/snapshot-reader.js';
+import type { RawRow } from '../sink/sink.js';
+import { quoteTable } from '../sql/identifiers.js';
+import { chunkSums, listChunk, rowMultiset, sameSums, side, type ChunkSums, type VerifyTable } from './chunk-checksum.js';
+import { diffKeyed, diffMultiset, multisetSize, stableDiffs, toMismatch, type RowDiff } from './row-diff.js';
+import type { SinkVerifier, SinkVerifierContext } from './sink-verifier.js';
+import { mysqlApplied, streamSync, type StreamSync } from './stream-sync.js';
+
+/** Listing rounds of a chunk that differs while streaming, and how long each waits for the sink. */
+export const ROUND_WAITS_MS = [5_000, 10_000, 20_000, 30_000, 30_000];
+
+export interface TableCheckOptions {
+  /** Data connections (raw bytes, see snapshot-reader.ts openDataConnection). */
+  source: Connection;
+  sink: Connection;
+  chunkRows: number;
+  maxRows: number;
+  /** Set while the job streams: differences are confirmed over rounds. */
+  sync: StreamSync | null;
+  signal: AbortSignal;
+  log: Logger;
+  /** Called after each chunk (progress). */
+  onChunk: () => void;
+}
+
+/** One listing round's result. */
+export interface Listing {
+  diffs: RowDiff[];
+  rowsSource: number;
+  rowsSink: number;
+}
+
+export class StopRequested extends Error {
+  constructor() {
+    super('stop requested');
+  }
+}
+
+/**
+ * The differences that hold: at once without a stream; while streaming, those seen the same way in two
+ * consecutive rounds (`round(waitMs)` lists both sides, waiting up to waitMs for the sink in between).
+ */
+export async function settle(round: (waitMs: number) => Promise<Listing>, streaming: boolean, signal: AbortSignal): Promise<Listing & { moving: number }> {
+  if (!streaming) return { ...(await round(0)), moving: 0 };
+  let prev: RowDiff[] | null = null;
+  let last: Listing | null = null;
+  let stable: RowDiff[] = [];
+  let moving = 0;
+  for (const waitMs of ROUND_WAITS_MS) {
+    if (signal.aborted) throw new StopRequested();
+    last = await round(waitMs);
+    if (!last.diffs.length) return { ...last, moving: 0 };
+    const s = stableDiffs(prev, last.diffs);
+    stable = s.stable;
+    moving = s.moving.length;
+    if (prev && !moving) break;
+    prev = last.diffs;
+  }
+  return { ...last!, diffs: stable, moving };
+}
+
+export async function verifyMysqlTable(t: VerifyTable, r: VerifyTableResult, o: TableCheckOptions): Promise<void> {
+  const src = side(t, 'source');
+  const snk = side(t, 'sink');
+  const name = `${t.source.db}.${t.source.table}`;
+  const streaming = o.sync !== null;
+
+  /** Source then sink (after the sink applied up to the source's position) while streaming; else both at once. */
+  const both = async <T>(read: (conn: Connection, which: 'source' | 'sink') => Promise<T>, waitMs: number): Promise<[T, T]> => {
+    if (!o.sync) return Promise.all([read(o.source, 'source'), read(o.sink, 'sink')]);
+    const a = await read(o.source, 'source');
+    const at = await o.sync.sourcePosition();
+    if (waitMs > 0 && !(await o.sync.waitApplied(at, waitMs, o.signal)))
+      o.log.debug(`verify: the sink had not applied up to ${at.file}:${at.pos} after ${waitMs / 1000} s; comparing anyway`, name);
+    return [a, await read(o.sink, 'sink')];
+  };
+
+  const record = (sums: [ChunkSums, ChunkSums], found: (Listing & { moving: number }) | null): void => {
+    r.rowsSource += found ? found.rowsSource : sums[0].rows;
+    r.rowsSink += found ? found.rowsSink : sums[1].rows;
+    if (!found) return;
+    if (found.moving) o.log.info(`verify: ${found.moving} row(s) kept changing while the stream applied them; not reported`, name);
+    if (!found.diffs.length) return;
+    r.mismatchedChunks++;
+    for (const d of found.diffs) {
+      if (r.mismatches.length >= o.maxRows) {
+        r.truncated = true;
+        break;
+      }
+      r.mismatches.push(toMismatch(d, t.keyColumns));
+    }
+  };
+
+  if (!t.keyColumns.length) {
+    r.chunks = 1;
+    const sums = await both((c, w) => chunkSums(c, w === 'source' ? src : snk, null, null), 0);
+    let found: (Listing & { moving: number }) | null = null;
+    if (!sameSums(sums[0], sums[1])) {
+      if (streaming) r.rechecked++;
+      found = await settle(async (waitMs) => {
+        const [a, b] = await both((c, w) => rowMultiset(c, w === 'source' ? src : snk), waitMs);
+        return { diffs: diffMultiset(a, b), rowsSource: multisetSize(a), rowsSink: multisetSize(b) };
+      }, streaming, o.signal);
+    }
+    record(sums, found);
+    r.chunksDone = 1;
+    o.onChunk();
+    return;
+  }
+
+  r.chunks = Math.max(1, Math.ceil(t.source.estimatedRows / o.chunkRows));
+  let lower: RawRow | null = null;
+  for (;;) {
+    if (o.signal.aborted) throw new StopRequested();
+    const upper: RawRow | null = await nextBoundary(o.source, src, lower, o.chunkRows);
+    const lo = lower;
+    const sums = await both((c, w) => chunkSums(c, w === 'source' ? src : snk, lo, upper), 0);
+    let found: (Listing & { moving: number }) | null = null;
+    if (!sameSums(sums[0], sums[1])) {
+      if (streaming) r.rechecked++;
+      found = await settle(async (waitMs) => {
+        const [a, b] = await both((c, w) => listChunk(c, w === 'source' ? src : snk, lo, upper), waitMs);
+        return { diffs: diffKeyed(a, b), rowsSource: a.length, rowsSink: b.length };
+      }, streaming, o.signal);
+    }
+    record(sums, found);
+    r.chunksDone++;
+    r.chunks = Math.max(r.chunks, r.chunksDone + (upper ? 1 : 0));
+    o.onChunk();
+    if (!upper) break;
+    lower = upper;
+  }
+  r.chunks = r.chunksDone;
+}
+
+
+/** The MySQL/MariaDB sink side of a verification: its connections and, while streaming, its sync. */
+export async function openMysqlVerifier(ctx: SinkVerifierContext): Promise<SinkVerifier> {
+  const address = parseMysqlUrl(mysqlSinkUrl(ctx.cfg, 'MySQL verification'));
+  const sink = await openDataConnection(address);
+  let meta: Connection | null = null;
+  try {
+    meta = await connect(address);
+    const sinkMeta = meta;
+    const sync = ctx.streaming ? streamSync({ store: ctx.store, jobId: ctx.jobId, source: ctx.sourceMeta, applied: mysqlApplied(sinkMeta, ctx.cfg.name) }) : null;
+    return {
+      sinkName: (t) => `${t.sink.db}.${t.sink.table}`,
+      verifyTable: (t, r, progress) =>
+        verifyMysqlTable(t, r, { source: ctx.source, sink, chunkRows: ctx.chunkRows, maxRows: ctx.maxRows, sync, signal: ctx.signal, log: ctx.log, onChunk: progress }).catch((e: { errno?: number }) => {
+          // The source's tables were just listed: a missing table is the sink's.
+          if (e.errno !== 1146) throw e;
+          throw new CutoverError(`${quoteTable(t.sink)} does not exist on the sink.`, 'Run the job (it creates and copies its tables), or check "rename" in the job file.', 'NOT_FOUND');
+        }),
+      close: async () => {
+        await sink.end().catch(() => undefined);
+        await sinkMeta.end().catch(() => undefined);
+      },
+    };
+  } catch (e) {
+    await sink.end().catch(() => undefined);
+    await meta?.end().catch(() => undefined);
+    throw e;
+  }
+}

@@ -1,0 +1,31 @@
+// What the verification runner needs from each kind of sink: where a table's rows are, and the
+// comparison of one table (MySQL: mysql-verifier.ts; Kafka: kafka-verifier.ts).
+import type { JobConfig } from '../../shared/job-config.js';
+import type { VerifyTableResult } from '../../shared/verify.js';
+import type { Logger } from '../pipeline/logger.js';
+import type { Connection } from '../source/mysql/connection.js';
+import type { StateStore } from '../state/store.js';
+import type { VerifyTable } from './chunk-checksum.js';
+
+export interface SinkVerifier {
+  /** Where a table's rows are on the sink: "db.table", or the topic. */
+  sinkName(t: VerifyTable): string;
+  /** Compares one table, filling in `r` (chunks, rows, mismatches); calls `progress` now and then. */
+  verifyTable(t: VerifyTable, r: VerifyTableResult, progress: () => void): Promise<void>;
+  close(): Promise<void>;
+}
+
+export interface SinkVerifierContext {
+  cfg: JobConfig;
+  store: StateStore;
+  jobId: number;
+  log: Logger;
+  signal: AbortSignal;
+  chunkRows: number;
+  maxRows: number;
+  /** The source: a data connection (raw bytes) and a metadata connection. */
+  source: Connection;
+  sourceMeta: Connection;
+  /** The job's stream is applying changes while this runs. */
+  streaming: boolean;
+}

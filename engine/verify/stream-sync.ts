@@ -1,0 +1,91 @@
+// Verification while the job streams: is it streaming, where is the source's binlog, and has the sink
+// applied everything up to a given source position yet?
+//
+// The applied position is the sink's own (MySQL: this job's row in `_cutover`.`cutover_checkpoint`;
+// Kafka: the position the job stores in the state file once the brokers have acknowledged, or mirrors
+// from its Kafka transaction). The checkpoint only moves with transactions; a source position that no
+// transaction ends at (a binlog rotation with nothing after it) is never "reached", so a stream that
+// says it is caught up — idle reader, nothing pending — in a sample taken well after the position was
+// read counts as having applied it too.
+import type { JobConfig } from '../../shared/job-config.js';
+import type { StreamState } from '../../shared/job-status.js';
+import { compareFilePositions, type FilePosition } from '../../shared/positions.js';
+import { readBinlogStatus } from '../source/mysql/binlog-status.js';
+import type { Connection } from '../source/mysql/connection.js';
+import { effectiveState } from '../pipeline/job-status.js';
+import { sleepUnlessAborted } from '../pipeline/sleep.js';
+import { readCheckpointRow } from '../sink/mysql/change-applier.js';
+import type { JobRow, StateStore } from '../state/store.js';
+
+/** A stream sample this much newer than the moment a position was read shows the reader has seen it. */
+const SAMPLE_AFTER_MS = 1500;
+
+export interface StreamSync {
+  /** Where the source's binlog stands now. */
+  sourcePosition(): Promise<FilePosition>;
+  /** Waits until the sink has applied everything up to `at`, at most `ms`; false when it did not get there. */
+  waitApplied(at: FilePosition, ms: number, signal: AbortSignal): Promise<boolean>;
+}
+
+/** The job's process is alive (a job recorded as running whose process is gone is not). */
+export function jobRunning(job: JobRow): boolean {
+  return effectiveState(job) === 'running';
+}
+
+/** The job is running and its stream is applying changes (catching up or streaming). */
+export function jobStreaming(job: JobRow, cfg: Pick<JobConfig, 'mode'>): boolean {
+  return cfg.mode !== 'snapshot' && jobRunning(job) && (job.phase === 'streaming' || job.phase === 'catching-up');
+}
+
+export interface StreamSyncOptions {
+  store: StateStore;
+  jobId: number;
+  /** A metadata connection to the source. */
+  source: Connection;
+  /** The sink's applied position now (null: none yet). */
+  applied: () => Promise<FilePosition | null>;
+}
+
+export function streamSync(o: StreamSyncOptions): StreamSync {
+  const readAt = new Map<string, number>();
+  const key = (p: FilePosition): string => `${p.file}:${p.pos}`;
+  return {
+    async sourcePosition() {
+      const p = (await readBinlogStatus(o.source)).file;
+      readAt.set(key(p), Date.now());
+      return p;
+    },
+    async waitApplied(at, ms, signal) {
+      const until = Date.now() + ms;
+      const since = readAt.get(key(at)) ?? Date.now();
+      for (let wait = 50; ; wait = Math.min(500, wait * 2)) {
+        const applied = await o.applied();
+        if (applied && compareFilePositions(applied, at) >= 0) return true;
+        const st = streamState(o.store, o.jobId);
+        if (st?.caughtUp && st.updatedAt >= since + SAMPLE_AFTER_MS) return true;
+        if (Date.now() >= until || signal.aborted) return false;
+        await sleepUnlessAborted(wait, signal);
+      }
+    },
+  };
+}
+
+function streamState(store: StateStore, jobId: number): StreamState | null {
+  const json = store.jobById(jobId)?.stream_state;
+  return json ? (JSON.parse(json) as StreamState) : null;
+}
+
+/** A MySQL sink's applied position: the job's checkpoint row. */
+export function mysqlApplied(sink: Connection, job: string): () => Promise<FilePosition | null> {
+  return async () => (await readCheckpointRow(sink, job, false))?.position ?? null;
+}
+
+/** A Kafka sink's applied position, as the job stores it in the state file. */
+export function kafkaApplied(store: StateStore, jobId: number): () => Promise<FilePosition | null> {
+  return async () => {
+    const json = store.jobById(jobId)?.sink_checkpoint;
+    if (!json) return null;
+    const p = JSON.parse(json) as { file: string; pos: number };
+    return { kind: 'file', file: p.file, pos: p.pos };
+  };
+}
