@@ -15,6 +15,7 @@ import { EventPump } from './event-pump.js';
 import { JobProcesses, type JobExit } from './job-processes.js';
 import { recopyTable, retryTable } from './table-actions.js';
 import { DemoRunner } from './demo-runner.js';
+import { MIGRATION_METHODS, MigrationApi, type MigrationHandlers } from './migration-api.js';
 import { DEMO_JOB_NAME } from '../demo/demo.js';
 
 export interface EngineHostOptions {
@@ -38,6 +39,7 @@ export class EngineHost {
   private readonly procs: JobProcesses;
   private readonly pump: EventPump;
   private readonly demo: DemoRunner;
+  private readonly migration: MigrationApi;
   /** Jobs this host is pausing: when their process exits on request, they are marked paused, not stopped. */
   private readonly pausing = new Set<string>();
   private readonly startedAt = new Map<string, number>();
@@ -50,6 +52,13 @@ export class EngineHost {
     this.dash = new DashboardStore(store);
     this.procs = new JobProcesses(store.path, (e) => this.onJobExit(e));
     this.demo = new DemoRunner(ROOT);
+    this.migration = new MigrationApi({
+      store,
+      jobRow: (name) => this.jobRow(name),
+      openJob: (text, fileName) => this.openJob(text, fileName),
+      start: (job) => this.start(job),
+      poke: () => this.pump.poke(),
+    });
     this.pump = new EventPump({
       jobs: () => this.listJobs(),
       errors: () => this.dash.errors(),
@@ -103,7 +112,7 @@ export class EngineHost {
     this.closed = true;
     this.pump.stop();
     for (const job of this.procs.names()) this.pausing.add(job);
-    await Promise.all([this.procs.stopAll(), this.demo.stop()]);
+    await Promise.all([this.procs.stopAll(), this.demo.stop(), this.migration.shutdown()]);
     for (const job of this.pausing) this.markPaused(job, 'paused when Cutover quit; Resume to continue from where it stopped');
     this.store.close();
   }
@@ -162,7 +171,9 @@ export class EngineHost {
       this.demo.startLoad();
       return { name };
     },
-    ...notBuiltYet(),
+    // Saved connections, the wizard, verification and the cutover assistant (migration-api.ts), called
+    // through: this object is built before the constructor has made `migration`.
+    ...(Object.fromEntries(MIGRATION_METHODS.map((m) => [m, (...a: unknown[]) => (this.migration.handlers[m] as (...x: unknown[]) => unknown)(...a)])) as unknown as MigrationHandlers),
   };
 
   private listJobs(): JobSummary[] {
@@ -265,17 +276,6 @@ export class EngineHost {
     if (!row) throw new CutoverError(`There is no job named "${job}" in the state file ${this.store.path}.`, 'Open its job file first.', 'NOT_FOUND');
     return row;
   }
-}
-
-// TEMPORARY while issue 5 is assembled: the wizard, profile, verification and cutover handlers.
-function notBuiltYet(): Pick<Handlers, Exclude<ApiMethod, 'info' | 'listJobs' | 'jobStatus' | 'jobConfig' | 'openJob' | 'start' | 'pause' | 'resume' | 'stop' | 'retryTable' | 'recopyTable' | 'history' | 'logs' | 'errors' | 'dismissError' | 'startDemo'>> {
-  const no = (): never => {
-    throw new CutoverError('Not built yet.', null as unknown as undefined, 'NOT_IMPLEMENTED');
-  };
-  return {
-    listProfiles: no, saveProfile: no, deleteProfile: no, testProfile: no, getDraft: no, saveDraft: no, discardDraft: no, wizardPreflight: no, sourceCatalog: no, checkFilter: no,
-    sampleMessage: no, estimate: no, exportJob: no, createJob: no, verify: no, verification: no, repair: no, cutoverState: no, cutoverRun: no, cutoverUndo: no, cutoverReport: no,
-  };
 }
 
 function errorBody(e: unknown): { message: string; fix: string | null; code: string } {

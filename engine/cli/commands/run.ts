@@ -1,6 +1,5 @@
-import { readFileSync } from 'node:fs';
 import { CutoverError } from '../../../shared/errors.js';
-import { mysqlSinkUrl, parseJobText, type JobConfig, type JobFile } from '../../../shared/job-config.js';
+import { mysqlSinkUrl, type JobConfig } from '../../../shared/job-config.js';
 import { isSelected } from '../../../shared/table-selection.js';
 import { runJob } from '../../pipeline/job-runner.js';
 import type { Logger } from '../../pipeline/logger.js';
@@ -10,7 +9,7 @@ import { StateStore, type LogLevel } from '../../state/store.js';
 import { connect, parseMysqlUrl } from '../../source/mysql/connection.js';
 import { quoteId } from '../../sql/identifiers.js';
 import { CHECKPOINT_DB, CHECKPOINT_TABLE } from '../../sink/mysql/change-applier.js';
-import { resolveJob } from '../../connections/resolve.js';
+import { loadJob, readJobFile } from '../job-file.js';
 
 interface RunOpts {
   state?: string;
@@ -21,16 +20,6 @@ interface RunOpts {
   exitWhenCaughtUp?: boolean;
   skipDdl?: boolean;
   resnapshot?: boolean;
-}
-
-function readJob(path: string): JobFile {
-  let text: string;
-  try {
-    text = readFileSync(path, 'utf8');
-  } catch (e) {
-    throw new CutoverError(`Cannot read the job file ${path}: ${(e as Error).message}`, 'Check the path.');
-  }
-  return parseJobText(text, `job file ${path}`);
 }
 
 async function preflight(cfg: JobConfig, log: Logger): Promise<void> {
@@ -50,19 +39,18 @@ async function preflight(cfg: JobConfig, log: Logger): Promise<void> {
 }
 
 export async function runCommand(jobPath: string, opts: RunOpts): Promise<void> {
-  const file = readJob(jobPath);
+  const file = readJobFile(jobPath);
   const store = new StateStore(resolveStatePath(opts.state));
   // Profiles, environment variables and SSH tunnels: the engine runs with the resolved config; the state
   // file keeps the job file as written (no password that came from a profile or the environment).
   let resolved;
   try {
-    resolved = await resolveJob(file, { store, log: (level, line) => store.log(level, file.name, null, line) });
+    resolved = await loadJob(file, store);
   } catch (e) {
     store.close();
     throw e;
   }
   const cfg = resolved.config;
-  for (const t of resolved.tunnels) store.log('info', cfg.name, null, `${t.endpoint}: SSH tunnel through ${t.via} (host key ${t.hostKey}) on 127.0.0.1:${t.localPort}`);
   const controller = new AbortController();
   let signals = 0;
   const onSignal = (sig: NodeJS.Signals): void => {

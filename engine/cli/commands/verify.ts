@@ -7,7 +7,7 @@ import { CutoverError, formatError } from '../../../shared/errors.js';
 import type { VerifyReport } from '../../../shared/verify.js';
 import { resolveStatePath } from '../../state/default-path.js';
 import { StateStore } from '../../state/store.js';
-import { loadJobForVerify } from '../../verify/job-file.js';
+import { loadJob, readJobFile } from '../job-file.js';
 import { exitCodeOf, formatHeading, formatTable, formatVerdict } from '../../verify/verify-report.js';
 import { VerifyRunner } from '../../verify/verify-runner.js';
 
@@ -44,9 +44,12 @@ export async function verifyCommand(jobPath: string, opts: VerifyOpts): Promise<
   const human = !opts.json;
   const print = (s: string): void => void (human && process.stdout.write(s + '\n'));
   let store: StateStore | null = null;
+  let close: (() => Promise<void>) | null = null;
   try {
     store = new StateStore(resolveStatePath(opts.state));
-    const cfg = loadJobForVerify(jobPath, store);
+    const resolved = await loadJob(readJobFile(jobPath), store);
+    close = resolved.close;
+    const cfg = resolved.config;
     const runner = new VerifyRunner(store, cfg, {
       tables: opts.table,
       chunkRows,
@@ -71,6 +74,7 @@ export async function verifyCommand(jobPath: string, opts: VerifyOpts): Promise<
     process.stderr.write(`cutover: ${formatError(e)}\n`);
     process.exitCode = 2;
   } finally {
+    await close?.().catch(() => undefined);
     store?.close();
     process.off('SIGINT', onSignal);
     process.off('SIGTERM', onSignal);
