@@ -148,6 +148,8 @@ export class MigrationApi {
   /** Starts `cutover verify` for the job and answers once the run is recorded (or the process failed). */
   private async startVerification(job: string, flags: string[]): Promise<{ id: number }> {
     const row = this.h.jobRow(job);
+    // A run that has just recorded its end may still be closing its connections: let it exit.
+    if (this.verifyProcs.running(job) && !this.verifications.runningPid(row.id)) await this.verifyProcs.waitExit(job, 10_000);
     const running = this.verifications.runningPid(row.id);
     if (running || this.verifyProcs.running(job)) throw new CutoverError(`A verification of "${job}" is running.`, 'Wait for it to finish.', 'STATE');
     const before = this.verifications.latest(row.id)?.id ?? 0;
