@@ -36,7 +36,7 @@ export function CopyButton({ text, label = 'Copy', what, testId }: { text: strin
   }, [result]);
   return (
     <span className="copy">
-      <Button variant="quiet" className="copy-btn" onClick={() => void copyText(text).then((ok) => setResult(ok ? 'copied' : 'failed'))} aria-label={`${label} ${what}`} data-testid={testId}>
+      <Button className="copy-btn" onClick={() => void copyText(text).then((ok) => setResult(ok ? 'copied' : 'failed'))} aria-label={`${label} ${what}`} data-testid={testId}>
         {label}
       </Button>
       <span className={`small copy-status${result === 'failed' ? ' text-warn' : ' muted'}`} role="status">

@@ -8,7 +8,7 @@ import { ConfirmDialog } from '../../components/ConfirmDialog';
 import { ErrorBanner } from '../../components/ErrorBanner';
 import { Field } from '../../components/Field';
 import { useLoad } from '../../components/useLoad';
-import { formatDuration } from '../../format';
+import { formatDuration, formatNumber } from '../../format';
 import { jobHash } from '../route';
 import { describeSource, progressText } from './cutover-model';
 import { CutoverStepCard } from './CutoverStepCard';
@@ -82,7 +82,7 @@ export function CutoverView({ api, job, pollMs }: CutoverViewProps) {
           <p className="muted">
             Work down the list. Each step records what it found, who ran it and when; each says how to roll it back. Lag now:{' '}
             <strong className="num" data-testid="cutover-lag">
-              {state.lagSeconds === null ? 'not streaming' : formatDuration(state.lagSeconds)}
+              {state.lagSeconds === null ? 'not streaming' : state.lagSeconds < 60 ? `${formatNumber(state.lagSeconds, 1)} s` : formatDuration(state.lagSeconds)}
             </strong>
           </p>
           <h2 className="visually-hidden">Checklist</h2>

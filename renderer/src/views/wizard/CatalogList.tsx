@@ -34,6 +34,13 @@ export function CatalogList({ id, groups, all, selected, onToggle, searching }: 
   if (!rows.length) return <p className="widget-empty panel">No table matches the search.</p>;
   return (
     <div className="catalog-scroll scroll-panel" ref={scrollRef} onScroll={(e) => setScrollTop(e.currentTarget.scrollTop)} style={{ maxHeight: VIEWPORT }}>
+      <div className="catalog-row catalog-head" aria-hidden="true">
+        <span />
+        <span>Database / table</span>
+        <span className="catalog-num">Rows (estimate)</span>
+        <span className="catalog-num">Size</span>
+        <span>Warnings</span>
+      </div>
       <ul id={id} className="catalog-list" aria-label="Source tables">
         {win.padTop > 0 && <li className="catalog-spacer" aria-hidden="true" style={{ height: win.padTop }} />}
         {rows.slice(win.start, win.end).map((r, i) =>

@@ -100,6 +100,7 @@ export function ProfilePicker({ api, role, label, kinds, profiles, value, onChan
           onCancel={() => setForm(null)}
           onSaved={(saved) => {
             setForm(null);
+            checks.forgetTest(role);
             onSaved(saved);
           }}
         />

@@ -33,7 +33,19 @@ export function ReviewStep({ api, draft, ctx }: StepProps) {
   const o = draft.options;
   const totals = useMemo(() => selectionTotals(ctx.catalog ?? [], new Set(draft.tables.selected)), [ctx.catalog, draft.tables.selected]);
   const names = sinkNames(draft);
-  const renames = kind === 'kafka' ? [] : [...names].filter(([from, to]) => from !== to).map(([from, to]) => `${from} → ${to}`);
+  // Database renames once each, then the tables renamed on their own.
+  const dbs = new Set(draft.tables.selected.map((t) => t.slice(0, t.indexOf('.'))));
+  const renames =
+    kind === 'kafka'
+      ? []
+      : [
+          ...Object.entries(m.rename)
+            .filter(([from, to]) => !from.includes('.') && dbs.has(from) && to && to !== from)
+            .map(([from, to]) => `database ${from} → ${to}`),
+          ...Object.entries(m.rename)
+            .filter(([from, to]) => from.includes('.') && names.has(from) && to && to !== from)
+            .map(([from, to]) => `${from} → ${to}`),
+        ];
   const exclusions = Object.entries(m.excludeColumns)
     .filter(([t, c]) => c.length && names.has(t))
     .map(([t, c]) => `${t}: ${c.join(', ')}`);

@@ -109,7 +109,9 @@ export function WizardView({ api, saveDelayMs }: WizardViewProps) {
   const start = async () => {
     if (validateStep('review', draft, ctx).length || knownServerErrors('review', draft, checks.checks).length) return refuse();
     const created = await action.run('create', () => api.call('createJob', draft));
-    if (created) navigateToJob(created.name);
+    if (!created) return;
+    store.forget();
+    navigateToJob(created.name);
   };
   const selectError = (field: string) => {
     const s = stepOfField(field);

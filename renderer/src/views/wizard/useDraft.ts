@@ -20,6 +20,8 @@ export interface DraftStore {
   update(fn: (d: WizardDraft) => WizardDraft): void;
   /** Saves now what is pending. */
   flush(): void;
+  /** Drops what is pending (the draft became a job: the engine discarded it). */
+  forget(): void;
   discard(): Promise<void>;
 }
 
@@ -111,6 +113,11 @@ export function useDraft(api: CutoverApi, o: { saveDelayMs?: number; jobNames: r
     if (timer.current) save();
   }, [save]);
 
+  const forget = useCallback(() => {
+    if (timer.current) clearTimeout(timer.current);
+    timer.current = null;
+  }, []);
+
   const discard = useCallback(async () => {
     if (timer.current) clearTimeout(timer.current);
     timer.current = null;
@@ -123,5 +130,5 @@ export function useDraft(api: CutoverApi, o: { saveDelayMs?: number; jobNames: r
     setSaveError(null);
   }, [api]);
 
-  return { draft, resumed, loadError, saveState, saveError, update, flush, discard };
+  return { draft, resumed, loadError, saveState, saveError, update, flush, forget, discard };
 }

@@ -82,6 +82,9 @@ export function useServerChecks(api: CutoverApi, profiles: readonly ProfileSumma
     [api],
   );
 
+  /** The connection changed (edited inline): its last test no longer says anything. */
+  const forgetTest = useCallback((role: Role) => setChecks((c) => ({ ...c, tests: { ...c.tests, [role]: undefined } })), []);
+
   /** Runs what Next needs for the step (re-using earlier answers); the errors found. */
   const verifyStep = useCallback(
     async (step: WizardStep, d: WizardDraft): Promise<FieldError[]> => {
@@ -108,7 +111,7 @@ export function useServerChecks(api: CutoverApi, profiles: readonly ProfileSumma
     [checks, runTest, checkFilter],
   );
 
-  return { checks, testing, runTest, checkFilter, verifyStep };
+  return { checks, testing, runTest, checkFilter, forgetTest, verifyStep };
 }
 
 export type ServerChecks = ReturnType<typeof useServerChecks>;

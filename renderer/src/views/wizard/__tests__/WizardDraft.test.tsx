@@ -131,9 +131,10 @@ describe('wizard: Review and start', () => {
         }),
         createJob: () => ({ name: 'src-to-dst' }),
       },
-      readyDraft((d) => ({ ...d, step: 'review', mapping: { ...d.mapping, where: { 'shop.orders': 'id > 5' } } })),
+      readyDraft((d) => ({ ...d, step: 'review', mapping: { ...d.mapping, rename: { shop: 'shop_v2' }, where: { 'shop.orders': 'id > 5' } } })),
     );
     await stepShown('review');
+    expect(screen.getByTestId('review-renames').textContent).toBe('database shop → shop_v2');
     expect(screen.getByTestId('review-summary').textContent).toContain('src — cutover@src.example.com:3306');
     expect(screen.getByTestId('review-filters').textContent).toContain('shop.orders: id > 5');
     expect((await screen.findByTestId('estimate-result')).textContent).toContain('About 1m 15s');

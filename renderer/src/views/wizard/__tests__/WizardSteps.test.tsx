@@ -68,6 +68,23 @@ describe('wizard: Source', () => {
     await waitFor(() => expect(field('source.profile').value).toBe('fresh'));
     expect(fake.callsOf('listProfiles').length).toBe(2);
   });
+
+  it('an inline edit of the chosen connection makes Next test it again', async () => {
+    const { fake } = setupWizard({ saveProfile: (input) => profileSummary(input.profile) });
+    await ready();
+    change('source.profile', 'src');
+    fireEvent.click(screen.getByTestId('source-test'));
+    await screen.findByTestId('source-test-result');
+    fireEvent.click(screen.getByTestId('source-edit-connection'));
+    expect(field('host').value).toBe('src.example.com');
+    change('host', 'src2.example.com');
+    fireEvent.click(screen.getByTestId('profile-save'));
+    await waitFor(() => expect(screen.queryByTestId('profile-form')).toBeNull());
+    expect(screen.queryByTestId('source-test-result')).toBeNull();
+    next();
+    await stepShown('preflight');
+    expect(fake.callsOf('testProfile')).toHaveLength(2);
+  });
 });
 
 describe('wizard: Preflight', () => {
