@@ -84,7 +84,7 @@ describe('routes', () => {
     const fake = setup();
     window.location.hash = '#/new';
     render(<App api={fake.api} />);
-    await screen.findByTestId('step-source');
+    await screen.findByTestId('wizard-panel-source');
     await waitFor(() => expect((screen.getByTestId('field-source.profile') as HTMLSelectElement).options.length).toBe(2));
     const res = await axe.run(document.body, { rules: { 'color-contrast': { enabled: false } } });
     expect(res.violations.map((v) => `${v.id}: ${v.nodes.map((n) => n.target.join(' ')).join(', ')}`)).toEqual([]);

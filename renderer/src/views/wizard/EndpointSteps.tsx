@@ -32,7 +32,7 @@ function EndpointStep({ role, api, draft, update, errors, ctx, profiles, checks,
   const choose = (profile: string | null) => update((d) => ({ ...d, [role]: { profile } }));
   const kind = role === 'sink' ? sinkKind(draft, ctx) : null;
   return (
-    <section className="wizard-step" aria-labelledby="step-title" data-testid={`step-${role}`}>
+    <section className="wizard-step" aria-labelledby="step-title" data-testid={`wizard-panel-${role}`}>
       <h2 id="step-title" className="step-title">
         {e.title}
       </h2>

@@ -59,7 +59,7 @@ export function MappingStep(props: StepProps & { checks: ServerChecks }) {
   const toggleOpen = (t: string) => setOpen((s) => toggled(s, t));
 
   return (
-    <section className="wizard-step stack" aria-labelledby="step-title" data-testid="step-mapping">
+    <section className="wizard-step stack" aria-labelledby="step-title" data-testid="wizard-panel-mapping">
       <h2 id="step-title" className="step-title">
         How should it look on the sink?
       </h2>

@@ -22,7 +22,7 @@ export function OptionsStep({ draft, update, errors, ctx }: StepProps) {
   const o = draft.options;
   const set = (patch: Partial<WizardDraft['options']>) => update((d) => ({ ...d, options: { ...d.options, ...patch } }));
   return (
-    <section className="wizard-step stack" aria-labelledby="step-title" data-testid="step-options">
+    <section className="wizard-step stack" aria-labelledby="step-title" data-testid="wizard-panel-options">
       <h2 id="step-title" className="step-title">
         How should it run?
       </h2>

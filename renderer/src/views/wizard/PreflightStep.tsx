@@ -46,7 +46,7 @@ export function PreflightStep({ api, draft, update, errors }: StepProps) {
   const running = action.busy === 'preflight';
 
   return (
-    <section className="wizard-step" aria-labelledby="step-title" data-testid="step-preflight">
+    <section className="wizard-step" aria-labelledby="step-title" data-testid="wizard-panel-preflight">
       <h2 id="step-title" className="step-title">
         Preflight checks on {draft.source.profile ?? 'the source'}
       </h2>

@@ -54,7 +54,7 @@ export function ReviewStep({ api, draft, ctx }: StepProps) {
     .map(([t, w]) => `${t}: ${w.trim()}`);
 
   return (
-    <section className="wizard-step stack" aria-labelledby="step-title" data-testid="step-review">
+    <section className="wizard-step stack" aria-labelledby="step-title" data-testid="wizard-panel-review">
       <h2 id="step-title" className="step-title">
         Review and start
       </h2>

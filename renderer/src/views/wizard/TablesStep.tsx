@@ -46,7 +46,7 @@ export function TablesStep({ draft, update, errors, catalog }: StepProps & { cat
   const shownNames = () => shown.flatMap((g) => g.tables.map(qualifiedName));
 
   return (
-    <section className="wizard-step" aria-labelledby="step-title" data-testid="step-tables">
+    <section className="wizard-step" aria-labelledby="step-title" data-testid="wizard-panel-tables">
       <h2 id="step-title" className="step-title">
         Which tables?
       </h2>

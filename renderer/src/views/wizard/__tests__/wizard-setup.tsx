@@ -37,7 +37,7 @@ export function setupWizard(over: Handlers = {}, draft: WizardDraft | null = nul
 
 export const field = (name: string) => screen.getByTestId(`field-${name}`) as HTMLInputElement;
 export const change = (name: string, value: string) => fireEvent.change(field(name), { target: { value } });
-export const stepShown = (step: string) => screen.findByTestId(`step-${step}`);
+export const stepShown = (step: string) => screen.findByTestId(`wizard-panel-${step}`);
 export const next = () => fireEvent.click(screen.getByTestId('wizard-next'));
 export const back = () => fireEvent.click(screen.getByTestId('wizard-back'));
 
