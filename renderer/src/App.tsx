@@ -1,23 +1,26 @@
-// The app shell: header (product, state file, connection, theme), alerts, jobs list and the selected job.
+// The app shell: header (product, state file, connection, theme), alerts, the sidebar (new migration,
+// connections, jobs) and the routed view: a job, its cutover assistant, the wizard or the connections.
 import { useCallback, useEffect, useRef, useState } from 'react';
 import type { ApiError, HostInfo, JobError, JobSummary } from '../../shared/api';
 import type { AppApi } from './api/connection';
 import { toApiError } from './api/errors';
-import { Button } from './components/Button';
 import { ConnectionBanner, ConnectionIndicator, useConnection } from './components/ConnectionStatus';
 import { ErrorBanner } from './components/ErrorBanner';
 import { ThemeToggle, useTheme } from './components/ThemeToggle';
+import { ConnectionsView } from './views/connections/ConnectionsView';
+import { CutoverView } from './views/cutover/CutoverView';
 import { EmptyState } from './views/EmptyState';
 import { ErrorsPanel } from './views/ErrorsPanel';
-import { JobsList } from './views/JobsList';
 import { JobView } from './views/JobView';
-import { navigateToJob, useHashJob } from './views/route';
+import { navigate, navigateToJob, routeJob, useRoute } from './views/route';
+import { Sidebar } from './views/Sidebar';
 import { useFileDrop } from './views/useFileDrop';
+import { WizardView } from './views/wizard/WizardView';
 
 export function App({ api }: { api: AppApi }) {
   const [theme, toggleTheme] = useTheme();
   const connection = useConnection(api.connection);
-  const route = useHashJob();
+  const route = useRoute();
   const [info, setInfo] = useState<HostInfo | null>(null);
   const [jobs, setJobs] = useState<JobSummary[] | null>(null);
   const [errors, setErrors] = useState<JobError[]>([]);
@@ -25,6 +28,7 @@ export function App({ api }: { api: AppApi }) {
   const [appError, setAppError] = useState<ApiError | null>(null);
   const [demoStarting, setDemoStarting] = useState(false);
   const [refreshKey, setRefreshKey] = useState(0);
+  const [hasDraft, setHasDraft] = useState(false);
   const fileInput = useRef<HTMLInputElement>(null);
   const mainRef = useRef<HTMLElement>(null);
 
@@ -65,6 +69,19 @@ export function App({ api }: { api: AppApi }) {
       setRefreshKey((k) => k + 1);
     }
   }, [connection.state]);
+
+  // Whether a wizard draft is saved ("Continue migration draft"): asked again on every route change, as
+  // the wizard saves, discards or turns it into a job.
+  useEffect(() => {
+    let live = true;
+    api.call('getDraft').then(
+      (d) => live && setHasDraft(d !== null),
+      () => live && setHasDraft(false),
+    );
+    return () => {
+      live = false;
+    };
+  }, [api, route.view, refreshKey]);
 
   const openText = useCallback(
     async (file: File) => {
@@ -117,7 +134,7 @@ export function App({ api }: { api: AppApi }) {
     }
   };
 
-  const selected = route ?? jobs?.[0]?.name ?? null;
+  const selected = routeJob(route) ?? (route.view === 'home' ? (jobs?.[0]?.name ?? null) : null);
   const summary = jobs?.find((j) => j.name === selected);
   const openPicker = () => fileInput.current?.click();
   const hasAlerts = connection.state === 'disconnected' || appError !== null || errors.length > 0;
@@ -152,23 +169,26 @@ export function App({ api }: { api: AppApi }) {
       )}
 
       <div className="layout">
-        <nav className="sidebar" aria-labelledby="jobs-title">
-          <div className="sidebar-head">
-            <h2 id="jobs-title" className="sidebar-title">
-              Jobs {jobs && <span className="muted num">({jobs.length})</span>}
-            </h2>
-            <Button onClick={openPicker} data-testid="btn-open-job" title="Open a job file (.json), or drop one anywhere on the window">
-              Open job file…
-            </Button>
-          </div>
-          {jobs === null ? <p className="muted small">Loading…</p> : <JobsList jobs={jobs} selected={selected} />}
-        </nav>
+        <Sidebar route={route} jobs={jobs} selected={selected} hasDraft={hasDraft} onOpenJob={openPicker} />
 
         <main className="content" id="main" ref={mainRef} tabIndex={-1}>
-          {selected ? (
+          {route.view === 'new' ? (
+            <WizardView api={api} />
+          ) : route.view === 'connections' ? (
+            <ConnectionsView api={api} />
+          ) : route.view === 'cutover' ? (
+            <CutoverView key={route.job} api={api} job={route.job} />
+          ) : selected ? (
             <JobView key={selected} api={api} job={selected} controllable={summary?.controllable ?? true} refreshKey={refreshKey} />
           ) : jobs !== null ? (
-            <EmptyState demo={info?.demo ?? null} demoStarting={demoStarting} onOpenJob={openPicker} onStartDemo={() => void startDemo()} />
+            <EmptyState
+              demo={info?.demo ?? null}
+              demoStarting={demoStarting}
+              hasDraft={hasDraft}
+              onNewMigration={() => navigate({ view: 'new' })}
+              onOpenJob={openPicker}
+              onStartDemo={() => void startDemo()}
+            />
           ) : (
             <p className="muted" role="status">
               Loading…

@@ -6,6 +6,7 @@ import { App } from './App';
 import { applyTheme, initialTheme } from './components/ThemeToggle';
 import './styles/app.css';
 import './styles/controls.css';
+import './styles/forms.css';
 
 applyTheme(initialTheme());
 const api = createApi();

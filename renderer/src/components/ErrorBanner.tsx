@@ -1,6 +1,7 @@
 // An ApiError on screen: what is wrong and what to do. Stays until dismissed (when onDismiss is given).
 import type { ApiError } from '../../../shared/api';
 import { Button } from './Button';
+import { FixText } from './FixText';
 
 export function ErrorBanner({ error, onDismiss, title }: { error: ApiError | null; onDismiss?: () => void; title?: string }) {
   if (!error) return null;
@@ -9,11 +10,7 @@ export function ErrorBanner({ error, onDismiss, title }: { error: ApiError | nul
       <div className="banner-body">
         {title && <strong className="banner-title">{title}</strong>}
         <p className="banner-message">{error.message}</p>
-        {error.fix && (
-          <p className="banner-fix">
-            <span className="fix-label">What to do:</span> {error.fix}
-          </p>
-        )}
+        <FixText fix={error.fix} />
       </div>
       {onDismiss && (
         <Button variant="quiet" onClick={onDismiss} aria-label="Dismiss this error">

@@ -10,6 +10,17 @@ const TONES: Record<string, string> = {
   pending: 'neutral',
   failed: 'error',
   done: 'ok',
+  // verification and the cutover checklist
+  pass: 'ok',
+  match: 'ok',
+  created: 'ok',
+  exists: 'ok',
+  fail: 'error',
+  mismatch: 'error',
+  error: 'error',
+  skipped: 'neutral',
+  dropped: 'neutral',
+  undone: 'warn',
 };
 
 const SYMBOLS: Record<string, string> = { info: '●', warn: '❚❚', neutral: '○', error: '✕', ok: '✓' };

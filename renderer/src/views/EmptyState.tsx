@@ -1,4 +1,5 @@
-// Shown when there is no job yet: what Cutover does, and how to begin (open a job file, or the demo).
+// Shown when there is no job yet: what Cutover does, and how to begin: a new migration (the wizard),
+// a job file, or the demo.
 import { useEffect, useState } from 'react';
 import type { DemoInfo } from '../../../shared/api';
 import { Button } from '../components/Button';
@@ -7,19 +8,25 @@ import { ProgressBar } from '../components/ProgressBar';
 export interface EmptyStateProps {
   demo: DemoInfo | null;
   demoStarting: boolean;
+  /** A wizard draft is saved: the first button continues it. */
+  hasDraft: boolean;
+  onNewMigration(): void;
   onOpenJob(): void;
   onStartDemo(): void;
 }
 
-export function EmptyState({ demo, demoStarting, onOpenJob, onStartDemo }: EmptyStateProps) {
+export function EmptyState({ demo, demoStarting, hasDraft, onNewMigration, onOpenJob, onStartDemo }: EmptyStateProps) {
   const demoUnavailable = demo !== null && !demo.available;
   return (
     <section className="empty-state" aria-labelledby="empty-title" data-testid="empty-state">
       <h1 id="empty-title">Move a live MySQL or MariaDB database</h1>
       <p>Cutover copies every table exactly and resumably, then follows the source's binlog and keeps the new server in step until you cut over.</p>
-      <p>Open a job file describing the source, the sink and the tables — or try it on throwaway demo servers.</p>
+      <p>Start a migration with the guided wizard, open a job file describing the source, the sink and the tables — or try it on throwaway demo servers.</p>
       <div className="empty-actions">
-        <Button variant="primary" onClick={onOpenJob} data-testid="btn-open-job-empty">
+        <Button variant="primary" onClick={onNewMigration} data-testid="btn-new-migration-empty">
+          {hasDraft ? 'Continue migration draft' : 'New migration'}
+        </Button>
+        <Button onClick={onOpenJob} data-testid="btn-open-job-empty">
           Open a job file…
         </Button>
         <Button

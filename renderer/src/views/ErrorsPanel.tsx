@@ -1,6 +1,7 @@
 // Errors that stay until the operator dismisses them: job, table, time, message and what to do.
 import type { JobError } from '../../../shared/api';
 import { Button } from '../components/Button';
+import { FixText } from '../components/FixText';
 import { Time } from '../components/Time';
 
 export function ErrorsPanel({ errors, onDismiss, dismissing }: { errors: JobError[]; onDismiss(id: number): void; dismissing: ReadonlySet<number> }) {
@@ -28,11 +29,7 @@ export function ErrorsPanel({ errors, onDismiss, dismissing }: { errors: JobErro
                 <Time ms={e.ts} />
               </div>
               <p className="error-message">{e.message}</p>
-              {e.fix && (
-                <p className="error-fix">
-                  <span className="fix-label">What to do:</span> {e.fix}
-                </p>
-              )}
+              <FixText fix={e.fix} />
             </div>
             <Button variant="quiet" onClick={() => onDismiss(e.id)} busy={dismissing.has(e.id)} aria-label={`Dismiss error: ${e.message}`} data-testid={`dismiss-error-${e.id}`}>
               Dismiss

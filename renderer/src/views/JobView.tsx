@@ -1,4 +1,5 @@
-// One job: title, state, phase timeline, controls, summary, positions, paused DDL, charts, tables, log.
+// One job: title, state, phase timeline, controls, summary, positions, paused DDL, verification, charts,
+// tables, log; and the way to its cutover assistant once it streams.
 import { useEffect, useState } from 'react';
 import type { ApiError, CutoverApi, JobStatus } from '../../../shared/api';
 import { ConfirmDialog } from '../components/ConfirmDialog';
@@ -6,6 +7,7 @@ import { ErrorBanner } from '../components/ErrorBanner';
 import { StateBadge } from '../components/StateBadge';
 import { Time } from '../components/Time';
 import { useAction } from '../components/useAction';
+import { useLoad } from '../components/useLoad';
 import { toApiError } from '../api/errors';
 import { MetricsCharts } from '../widgets/live-chart/MetricsCharts';
 import { LogViewer } from '../widgets/log-viewer/LogViewer';
@@ -15,7 +17,11 @@ import { phaseLabel } from './JobsList';
 import { PendingDdlPanel } from './PendingDdlPanel';
 import { PhaseTimeline } from './PhaseTimeline';
 import { PositionPanel } from './PositionPanel';
+import { cutoverHash } from './route';
 import { SummaryTiles } from './SummaryTiles';
+import { phaseStep, type Proof } from './timeline';
+import { useVerification } from './verify/useVerification';
+import { VerifyPanel } from './verify/VerifyPanel';
 
 export interface JobViewProps {
   api: CutoverApi;
@@ -24,6 +30,8 @@ export interface JobViewProps {
   controllable?: boolean;
   /** Changes when the data should be loaded again (e.g. after a reconnect). */
   refreshKey?: number;
+  /** How often a running verification is polled (ms). */
+  pollMs?: number;
 }
 
 /** Follows one job's status: the initial jobStatus() call, then 'status' events. */
@@ -65,8 +73,18 @@ export function useJobStatus(api: CutoverApi, job: string, refreshKey = 0): { st
   return { status: status && status.name === job ? status : null, error };
 }
 
-export function JobView({ api, job, controllable = true, refreshKey = 0 }: JobViewProps) {
+/** Where the job's cutover assistant stands (for the timeline and the "Cut over…" link); null when unknown. */
+function useCutoverProgress(api: CutoverApi, job: string): Proof['cutover'] {
+  const state = useLoad(`cutover:${job}`, () => api.call('cutoverState', job)).data;
+  if (!state) return null;
+  if (state.complete) return 'complete';
+  return state.steps.some((s) => s.state !== 'pending') ? 'started' : null;
+}
+
+export function JobView({ api, job, controllable = true, refreshKey = 0, pollMs }: JobViewProps) {
   const { status, error: loadError } = useJobStatus(api, job, refreshKey);
+  const verification = useVerification(api, job, pollMs);
+  const cutover = useCutoverProgress(api, job);
   const action = useAction();
   const [recopy, setRecopy] = useState<string | null>(null);
 
@@ -86,6 +104,8 @@ export function JobView({ api, job, controllable = true, refreshKey = 0 }: JobVi
   }
 
   const canRecopy = status.stream === null && status.phase !== 'streaming';
+  const streams = phaseStep(status.phase) === 'streaming';
+  const proof: Proof = { verification: verification.report?.state ?? null, cutover };
   return (
     <section className="job-view" aria-labelledby="job-title" data-testid="job-view">
       <div className="job-header">
@@ -104,7 +124,14 @@ export function JobView({ api, job, controllable = true, refreshKey = 0 }: JobVi
             started <Time ms={status.startedAt} /> · updated <Time ms={status.updatedAt} relative />
           </span>
         </div>
-        <JobControls state={status.state} busy={action.busy} controllable={controllable} onAction={onAction} />
+        <div className="controls">
+          <JobControls state={status.state} busy={action.busy} controllable={controllable} onAction={onAction} />
+          {(streams || cutover !== null) && (
+            <a className="btn btn-default" href={cutoverHash(job)} data-testid="btn-cutover">
+              Cut over…
+            </a>
+          )}
+        </div>
       </div>
 
       <ErrorBanner error={action.error} onDismiss={action.clearError} />
@@ -116,7 +143,7 @@ export function JobView({ api, job, controllable = true, refreshKey = 0 }: JobVi
         </div>
       )}
 
-      <PhaseTimeline mode={status.mode} phase={status.phase} state={status.state} />
+      <PhaseTimeline mode={status.mode} phase={status.phase} state={status.state} proof={proof} />
 
       {status.stream?.pendingDdl && (
         <PendingDdlPanel
@@ -127,6 +154,8 @@ export function JobView({ api, job, controllable = true, refreshKey = 0 }: JobVi
       )}
 
       <SummaryTiles status={status} />
+
+      <VerifyPanel v={verification} />
 
       <div className="job-columns">
         <PositionPanel status={status} />

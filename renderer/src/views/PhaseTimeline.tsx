@@ -1,17 +1,17 @@
-// The job's phases as an ordered list of steps; future steps that do not exist yet are dimmed.
-import { buildTimeline, type StepState } from './timeline';
+// The job's phases as an ordered list of steps, up to "Verified" (the latest verification passed) and
+// "Cut over" (the cutover assistant is complete).
+import { buildTimeline, type Proof, type StepState } from './timeline';
 
 const STATE_TEXT: Record<StepState, string> = {
   done: 'done',
   current: 'in progress',
   pending: 'not started',
   skipped: 'skipped',
-  unavailable: 'not yet available',
 };
-const SYMBOL: Record<StepState, string> = { done: '✓', current: '●', pending: '○', skipped: '–', unavailable: '·' };
+const SYMBOL: Record<StepState, string> = { done: '✓', current: '●', pending: '○', skipped: '–' };
 
-export function PhaseTimeline({ mode, phase, state }: { mode: string; phase: string; state: string }) {
-  const steps = buildTimeline(mode, phase, state);
+export function PhaseTimeline({ mode, phase, state, proof }: { mode: string; phase: string; state: string; proof?: Proof }) {
+  const steps = buildTimeline(mode, phase, state, proof);
   return (
     <ol className="timeline" aria-label="Phases" data-testid="phase-timeline">
       {steps.map((s) => (

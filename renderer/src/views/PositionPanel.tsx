@@ -1,7 +1,7 @@
 // Binlog positions: where the copy started and ended, where the sink is, where the source is.
-import type { ReactNode } from 'react';
 import type { JobStatus } from '../../../shared/api';
 import { formatDuration, formatNumber } from '../format';
+import { KeyValue as Row } from '../components/KeyValue';
 import { Time } from '../components/Time';
 
 type Pos = { file: string; pos?: number; gtid?: string | null } | null;
@@ -18,15 +18,6 @@ function Position({ p }: { p: Pos }) {
         </>
       )}
     </span>
-  );
-}
-
-function Row({ label, children, tone }: { label: string; children: ReactNode; tone?: 'warn' }) {
-  return (
-    <div className={`kv${tone ? ` kv-${tone}` : ''}`}>
-      <dt>{label}</dt>
-      <dd>{children}</dd>
-    </div>
   );
 }
 

@@ -1,13 +1,44 @@
-// Hash routing: "#/jobs/<name>" selects a job (so a job view can be linked and reloaded).
+// Hash routing, so every view can be linked and reloaded:
+//   #/new                    the migration wizard
+//   #/connections            saved connections
+//   #/jobs/<name>            a job's dashboard
+//   #/jobs/<name>/cutover    the job's cutover assistant
+// Anything else is "home": the first job, or the empty state when there is none.
 import { useEffect, useState } from 'react';
 
-export function parseJobHash(hash: string): string | null {
-  const m = /^#\/jobs\/(.+)$/.exec(hash);
-  if (!m?.[1]) return null;
+export type Route =
+  | { view: 'home' }
+  | { view: 'new' }
+  | { view: 'connections' }
+  | { view: 'job'; job: string }
+  | { view: 'cutover'; job: string };
+
+export function parseRoute(hash: string): Route {
+  if (hash === '#/new') return { view: 'new' };
+  if (hash === '#/connections') return { view: 'connections' };
+  const m = /^#\/jobs\/([^/]+)(\/cutover)?$/.exec(hash);
+  if (!m?.[1]) return { view: 'home' };
+  let job: string;
   try {
-    return decodeURIComponent(m[1]);
+    job = decodeURIComponent(m[1]);
   } catch {
-    return null;
+    return { view: 'home' };
+  }
+  return m[2] ? { view: 'cutover', job } : { view: 'job', job };
+}
+
+export function routeHash(route: Route): string {
+  switch (route.view) {
+    case 'home':
+      return '#/';
+    case 'new':
+      return '#/new';
+    case 'connections':
+      return '#/connections';
+    case 'job':
+      return jobHash(route.job);
+    case 'cutover':
+      return cutoverHash(route.job);
   }
 }
 
@@ -15,16 +46,30 @@ export function jobHash(name: string): string {
   return `#/jobs/${encodeURIComponent(name)}`;
 }
 
-export function navigateToJob(name: string): void {
-  window.location.hash = jobHash(name);
+export function cutoverHash(name: string): string {
+  return `${jobHash(name)}/cutover`;
 }
 
-export function useHashJob(): string | null {
-  const [job, setJob] = useState(() => parseJobHash(window.location.hash));
+export function navigate(route: Route): void {
+  window.location.hash = routeHash(route);
+}
+
+export function navigateToJob(name: string): void {
+  navigate({ view: 'job', job: name });
+}
+
+/** The current route, following hash changes. */
+export function useRoute(): Route {
+  const [route, setRoute] = useState(() => parseRoute(window.location.hash));
   useEffect(() => {
-    const onChange = () => setJob(parseJobHash(window.location.hash));
+    const onChange = () => setRoute(parseRoute(window.location.hash));
     window.addEventListener('hashchange', onChange);
     return () => window.removeEventListener('hashchange', onChange);
   }, []);
-  return job;
+  return route;
+}
+
+/** The job a route shows (its dashboard or its cutover assistant), if any. */
+export function routeJob(route: Route): string | null {
+  return route.view === 'job' || route.view === 'cutover' ? route.job : null;
 }

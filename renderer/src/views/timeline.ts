@@ -1,6 +1,14 @@
 // The phase timeline: preflight → copy → catching up → streaming → verified → cut over.
 export type StepId = 'preflight' | 'copy' | 'catching-up' | 'streaming' | 'verified' | 'cutover';
-export type StepState = 'done' | 'current' | 'pending' | 'skipped' | 'unavailable';
+export type StepState = 'done' | 'current' | 'pending' | 'skipped';
+
+/** What the job view knows about the last two steps: the latest verification and the cutover assistant. */
+export interface Proof {
+  /** The latest verification's state (VerifyReport.state), or null when there is none. */
+  verification: string | null;
+  /** The cutover assistant: every required step done, some begun, or not begun. */
+  cutover: 'complete' | 'started' | null;
+}
 
 export interface Step {
   id: StepId;
@@ -39,7 +47,7 @@ export function phaseStep(phase: string): StepId | null {
   }
 }
 
-export function buildTimeline(mode: string, phase: string, state: string): Step[] {
+export function buildTimeline(mode: string, phase: string, state: string, proof: Proof = { verification: null, cutover: null }): Step[] {
   const streams = mode !== 'snapshot';
   const copies = mode !== 'stream';
   let reached = -1; // index in ORDER of the last step reached
@@ -64,9 +72,18 @@ export function buildTimeline(mode: string, phase: string, state: string): Step[
     const note = s === 'skipped' ? (id === 'copy' ? 'stream-only job' : 'snapshot job') : undefined;
     return { id, label: STEP_LABELS[id], state: s, ...(note ? { note } : {}) };
   });
+  const v = proof.verification;
   steps.push(
-    { id: 'verified', label: STEP_LABELS.verified, state: 'unavailable', note: 'not yet available' },
-    { id: 'cutover', label: STEP_LABELS.cutover, state: 'unavailable', note: 'not yet available' },
+    v === 'pass'
+      ? { id: 'verified', label: STEP_LABELS.verified, state: 'done' }
+      : v === 'running'
+        ? { id: 'verified', label: STEP_LABELS.verified, state: 'current', note: 'verifying' }
+        : { id: 'verified', label: STEP_LABELS.verified, state: 'pending', note: v === null ? 'not verified yet' : v === 'fail' ? 'differences found' : `last run: ${v}` },
+    proof.cutover === 'complete'
+      ? { id: 'cutover', label: STEP_LABELS.cutover, state: 'done' }
+      : proof.cutover === 'started'
+        ? { id: 'cutover', label: STEP_LABELS.cutover, state: 'current', note: 'in progress' }
+        : { id: 'cutover', label: STEP_LABELS.cutover, state: 'pending' },
   );
   return steps;
 }

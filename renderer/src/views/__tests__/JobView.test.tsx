@@ -15,7 +15,7 @@ const shown = () => ['start', 'pause', 'resume', 'stop'].filter((c) => screen.qu
 const enabled = () => shown().filter((c) => !button(`btn-${c}`).disabled);
 
 async function renderJob(state: string, over: Parameters<typeof status>[0] = {}, handlers: Parameters<typeof fakeApi>[0] = {}) {
-  const fake = fakeApi({ jobStatus: () => status({ state, ...over }), ...handlers });
+  const fake = fakeApi({ jobStatus: () => status({ state, ...over }), verification: () => null, ...handlers });
   render(<JobView api={fake.api} job="shop" />);
   await screen.findByTestId('job-view');
   return fake;

@@ -23,8 +23,8 @@ describe('phase timeline', () => {
       copy: 'current',
       'catching-up': 'pending',
       streaming: 'pending',
-      verified: 'unavailable',
-      cutover: 'unavailable',
+      verified: 'pending',
+      cutover: 'pending',
     });
     expect(states('snapshot+stream', 'streaming')).toMatchObject({ preflight: 'done', copy: 'done', 'catching-up': 'done', streaming: 'current' });
     expect(states('snapshot+stream', 'pending', 'idle')).toMatchObject({ preflight: 'pending', copy: 'pending' });
@@ -36,8 +36,8 @@ describe('phase timeline', () => {
       copy: 'done',
       'catching-up': 'skipped',
       streaming: 'skipped',
-      verified: 'unavailable',
-      cutover: 'unavailable',
+      verified: 'pending',
+      cutover: 'pending',
     });
   });
 
@@ -45,6 +45,16 @@ describe('phase timeline', () => {
     expect(states('stream', 'catching-up')).toMatchObject({ preflight: 'done', copy: 'skipped', 'catching-up': 'current', streaming: 'pending' });
     const steps = buildTimeline('stream', 'streaming', 'running');
     expect(steps.find((s) => s.id === 'copy')?.note).toBe('stream-only job');
-    expect(steps.find((s) => s.id === 'verified')?.note).toBe('not yet available');
+    expect(steps.find((s) => s.id === 'verified')?.note).toBe('not verified yet');
+  });
+
+  it('marks Verified done when the latest verification passed, and Cut over when the assistant is complete', () => {
+    const proof = (verification: string | null, cutover: 'complete' | 'started' | null) =>
+      Object.fromEntries(buildTimeline('snapshot+stream', 'streaming', 'running', { verification, cutover }).map((s) => [s.id, [s.state, s.note ?? null]]));
+    expect(proof(null, null)).toMatchObject({ verified: ['pending', 'not verified yet'], cutover: ['pending', null] });
+    expect(proof('running', null)).toMatchObject({ verified: ['current', 'verifying'] });
+    expect(proof('fail', 'started')).toMatchObject({ verified: ['pending', 'differences found'], cutover: ['current', 'in progress'] });
+    expect(proof('error', null)).toMatchObject({ verified: ['pending', 'last run: error'] });
+    expect(proof('pass', 'complete')).toMatchObject({ verified: ['done', null], cutover: ['done', null] });
   });
 });

@@ -1,0 +1,141 @@
+// Saved connections (#/connections): the profiles with where they point and their last test; New,
+// Edit and Delete (confirmed; the engine refuses to delete a profile a job uses and says which).
+import { useState } from 'react';
+import type { CutoverApi } from '../../../../shared/api';
+import { describeProfile, type ProfileSummary } from '../../../../shared/profiles';
+import { Button } from '../../components/Button';
+import { ConfirmDialog } from '../../components/ConfirmDialog';
+import { ErrorBanner } from '../../components/ErrorBanner';
+import { Time } from '../../components/Time';
+import { useAction } from '../../components/useAction';
+import { useLoad } from '../../components/useLoad';
+import { ProfileForm } from './ProfileForm';
+
+export function ConnectionsView({ api }: { api: CutoverApi }) {
+  const profiles = useLoad('profiles', () => api.call('listProfiles'));
+  const [editing, setEditing] = useState<ProfileSummary | 'new' | null>(null);
+  const [deleting, setDeleting] = useState<string | null>(null);
+  const [notice, setNotice] = useState<string | null>(null);
+  const action = useAction();
+
+  const remove = async (name: string) => {
+    setDeleting(null);
+    const ok = await action.run(`delete:${name}`, async () => {
+      await api.call('deleteProfile', name);
+      return true;
+    });
+    if (ok) {
+      setNotice(`Deleted the connection "${name}".`);
+      profiles.reload();
+    }
+  };
+
+  return (
+    <section className="connections-view view" aria-labelledby="connections-title" data-testid="connections-view">
+      <div className="view-header">
+        <h1 id="connections-title" className="job-title">
+          Connections
+        </h1>
+        <Button variant="primary" onClick={() => setEditing('new')} disabled={editing !== null} data-testid="btn-new-profile">
+          New connection
+        </Button>
+      </div>
+      <p className="muted">
+        Saved MySQL/MariaDB servers and Kafka clusters. Passwords are stored encrypted in the state file and never shown again; jobs refer to a connection by its
+        name.
+      </p>
+      <ErrorBanner error={profiles.error} title="Cannot list the saved connections" />
+      <ErrorBanner error={action.error} onDismiss={action.clearError} />
+      {notice && (
+        <p className="small" role="status" data-testid="connections-notice">
+          {notice}
+        </p>
+      )}
+
+      {editing !== null && (
+        <ProfileForm
+          key={editing === 'new' ? 'new' : editing.profile.name}
+          api={api}
+          editing={editing === 'new' ? null : editing}
+          onCancel={() => setEditing(null)}
+          onSaved={(saved) => {
+            setEditing(null);
+            setNotice(`Saved the connection "${saved.profile.name}".`);
+            profiles.reload();
+          }}
+        />
+      )}
+
+      {profiles.data === undefined ? (
+        profiles.loading && (
+          <p className="muted" role="status">
+            Loading…
+          </p>
+        )
+      ) : profiles.data.length === 0 ? (
+        <p className="widget-empty panel" data-testid="profiles-empty">
+          No saved connections yet. Choose <strong>New connection</strong> to add the server you migrate from.
+        </p>
+      ) : (
+        <ProfileTable profiles={profiles.data} busy={action.busy} onEdit={(p) => setEditing(p)} onDelete={(name) => setDeleting(name)} />
+      )}
+
+      {deleting && (
+        <ConfirmDialog title={`Delete the connection "${deleting}"?`} confirmLabel="Delete" danger onCancel={() => setDeleting(null)} onConfirm={() => void remove(deleting)}>
+          <p>Its settings and saved passwords are removed from this machine. A job that uses it cannot be run until it has a connection again.</p>
+        </ConfirmDialog>
+      )}
+    </section>
+  );
+}
+
+function ProfileTable({ profiles, busy, onEdit, onDelete }: { profiles: ProfileSummary[]; busy: string | null; onEdit(p: ProfileSummary): void; onDelete(name: string): void }) {
+  return (
+    <table className="data-table" data-testid="profile-list">
+      <thead>
+        <tr>
+          <th scope="col">Name</th>
+          <th scope="col">Kind</th>
+          <th scope="col">Where</th>
+          <th scope="col">Last test</th>
+          <th scope="col">
+            <span className="visually-hidden">Actions</span>
+          </th>
+        </tr>
+      </thead>
+      <tbody>
+        {profiles.map((s) => {
+          const name = s.profile.name;
+          return (
+            <tr key={name} data-testid={`profile-row-${name}`}>
+              <td>
+                <strong>{name}</strong>
+              </td>
+              <td>{s.profile.kind === 'kafka' ? 'Kafka' : 'MySQL / MariaDB'}</td>
+              <td>
+                <code>{describeProfile(s.profile)}</code>
+              </td>
+              <td>
+                {s.lastTest ? (
+                  <span className={`badge ${s.lastTest.ok ? 'badge-ok' : 'badge-error'}`}>
+                    {s.lastTest.ok ? '✓ passed' : '✕ failed'} <Time ms={s.lastTest.at} relative />
+                  </span>
+                ) : (
+                  <span className="muted">never tested</span>
+                )}
+              </td>
+              <td className="row-actions">
+                <Button variant="quiet" onClick={() => onEdit(s)} aria-label={`Edit ${name}`} data-testid={`profile-edit-${name}`}>
+                  Edit
+                </Button>
+                <Button variant="quiet" onClick={() => onDelete(name)} busy={busy === `delete:${name}`} aria-label={`Delete ${name}`} data-testid={`profile-delete-${name}`}>
+                  Delete
+                </Button>
+              </td>
+            </tr>
+          );
+        })}
+      </tbody>
+    </table>
+  );
+}

@@ -1,0 +1,100 @@
+// One step of the cutover checklist: what it does, its state, what it found (or what is wrong and the
+// fix), who ran it and when, the facts it recorded, how to roll it back, and its actions.
+import type { ReactNode } from 'react';
+import type { CutoverStep } from '../../../../shared/cutover';
+import { Button } from '../../components/Button';
+import { FixText } from '../../components/FixText';
+import { KeyValue } from '../../components/KeyValue';
+import { StateBadge } from '../../components/StateBadge';
+import { Time } from '../../components/Time';
+
+export interface CutoverStepCardProps {
+  step: CutoverStep;
+  index: number;
+  /** The action in flight ("run:lag", "undo:read-only"…), or null. */
+  busy: string | null;
+  onRun(): void;
+  onSkip(): void;
+  onUndo(): void;
+  /** Step-specific content (the lag threshold, the report's exports). */
+  children?: ReactNode;
+}
+
+export function CutoverStepCard({ step, index, busy, onRun, onSkip, onUndo, children }: CutoverStepCardProps) {
+  const id = step.id;
+  const running = step.state === 'running';
+  const again = step.state === 'done' || step.state === 'failed' || step.state === 'skipped' || step.state === 'undone';
+  const facts = Object.entries(step.facts);
+  return (
+    <li className={`panel cutover-step cutover-${step.state}`} data-testid={`cutover-step-${id}`} data-state={step.state} aria-labelledby={`cutover-title-${id}`}>
+      <div className="panel-head">
+        <span className="cutover-number" aria-hidden="true">
+          {index + 1}
+        </span>
+        <h3 id={`cutover-title-${id}`} className="panel-title">
+          {step.title}
+        </h3>
+        <StateBadge state={step.state} />
+        {step.optional && <span className="badge badge-neutral">optional</span>}
+      </div>
+      <p>{step.description}</p>
+      {step.blockedBy && step.state !== 'done' && (
+        <p className="small muted" data-testid={`cutover-blocked-${id}`}>
+          Waiting for: {step.blockedBy}
+        </p>
+      )}
+      {step.detail && (
+        <p className={step.state === 'failed' ? 'field-error' : undefined} data-testid={`cutover-detail-${id}`}>
+          {step.detail}
+        </p>
+      )}
+      <FixText fix={step.fix} />
+      {(step.startedAt || step.operator) && (
+        <p className="small muted">
+          {step.operator && <>by {step.operator} · </>}
+          started <Time ms={step.startedAt} />
+          {step.finishedAt && (
+            <>
+              {' '}
+              · finished <Time ms={step.finishedAt} />
+            </>
+          )}
+        </p>
+      )}
+      {facts.length > 0 && (
+        <dl className="kv-list small">
+          {facts.map(([k, v]) => (
+            <KeyValue key={k} label={k}>
+              {v === null ? '—' : String(v)}
+            </KeyValue>
+          ))}
+        </dl>
+      )}
+      <p className="small rollback" data-testid={`cutover-rollback-${id}`}>
+        <span className="fix-label">How to roll back:</span> {step.rollback}
+      </p>
+      {children}
+      <div className="form-actions">
+        <Button
+          variant={again ? 'default' : 'primary'}
+          onClick={onRun}
+          disabled={busy !== null || running || step.blockedBy !== null}
+          busy={busy === `run:${id}` || running}
+          data-testid={`cutover-run-${id}`}
+        >
+          {running ? 'Running…' : again ? 'Run again' : 'Run'}
+        </Button>
+        {step.optional && (step.state === 'pending' || step.state === 'failed') && (
+          <Button variant="quiet" onClick={onSkip} disabled={busy !== null} data-testid={`cutover-skip-${id}`}>
+            Skip
+          </Button>
+        )}
+        {step.canUndo && step.state === 'done' && (
+          <Button variant="danger" onClick={onUndo} disabled={busy !== null} busy={busy === `undo:${id}`} data-testid={`cutover-undo-${id}`}>
+            Undo
+          </Button>
+        )}
+      </div>
+    </li>
+  );
+}

@@ -1,0 +1,149 @@
+// The cutover assistant (#/jobs/<name>/cutover): the checklist from "lag is under the threshold" to the
+// change record — lag, read-only source (optional, confirmed, undoable), fence, final verification,
+// deferred objects, report — each with its result, who ran it and when, and how to roll it back.
+import { useState } from 'react';
+import type { CutoverApi } from '../../../../shared/api';
+import type { CutoverStep } from '../../../../shared/cutover';
+import { ConfirmDialog } from '../../components/ConfirmDialog';
+import { ErrorBanner } from '../../components/ErrorBanner';
+import { Field } from '../../components/Field';
+import { useLoad } from '../../components/useLoad';
+import { formatDuration, formatNumber } from '../../format';
+import { jobHash } from '../route';
+import { describeSource, progressText } from './cutover-model';
+import { CutoverStepCard } from './CutoverStepCard';
+import { DeferredList } from './DeferredList';
+import { ReportExport } from './ReportExport';
+import { useCutover } from './useCutover';
+import './cutover.css';
+
+export interface CutoverViewProps {
+  api: CutoverApi;
+  job: string;
+  /** How often a running step is polled (ms). */
+  pollMs?: number;
+}
+
+type Pending = { kind: 'run' | 'undo'; step: CutoverStep };
+
+export function CutoverView({ api, job, pollMs }: CutoverViewProps) {
+  const c = useCutover(api, job, pollMs);
+  const config = useLoad(`job-config:${job}`, () => api.call('jobConfig', job));
+  const [threshold, setThreshold] = useState<string | null>(null);
+  const [pending, setPending] = useState<Pending | null>(null);
+  const state = c.state;
+  const source = (config.data && describeSource(config.data)) ?? 'the source server';
+
+  const thresholdText = threshold ?? String(state?.lagThresholdSeconds ?? 5);
+  const thresholdValue = Number(thresholdText);
+  const thresholdError = thresholdText.trim() === '' || !Number.isFinite(thresholdValue) || thresholdValue < 0 || thresholdValue > 86_400 ? 'A number of seconds from 0 to 86,400.' : undefined;
+
+  const run = (step: CutoverStep) => {
+    if (step.needsConfirmation) return setPending({ kind: 'run', step });
+    if (step.id === 'lag') {
+      if (!thresholdError) c.run('lag', { lagThresholdSeconds: thresholdValue });
+      return;
+    }
+    c.run(step.id);
+  };
+
+  return (
+    <section className="view cutover-view" aria-labelledby="cutover-title" data-testid="cutover-view">
+      <div className="view-header">
+        <h1 id="cutover-title" className="job-title">
+          Cut over {job}
+        </h1>
+        {state && (
+          <span className="muted" data-testid="cutover-progress">
+            {progressText(state)}
+          </span>
+        )}
+        <span className="header-spacer" />
+        <a href={jobHash(job)} className="btn btn-quiet" data-testid="link-back-to-job">
+          Back to the dashboard
+        </a>
+      </div>
+      <ErrorBanner error={c.loadError} title="Cannot read the cutover checklist" />
+      <ErrorBanner error={c.action.error} onDismiss={c.action.clearError} />
+      {!state && !c.loadError && (
+        <p className="muted" role="status">
+          Loading…
+        </p>
+      )}
+      {state?.complete && (
+        <div className="banner banner-ok" role="status" data-testid="cutover-complete">
+          <p className="banner-message">
+            <strong>Cutover complete.</strong> Point the applications at the sink, and keep the report with the change record.
+          </p>
+        </div>
+      )}
+      {state && (
+        <>
+          <p className="muted">
+            Work down the list. Each step records what it found, who ran it and when; each says how to roll it back. Lag now:{' '}
+            <strong className="num" data-testid="cutover-lag">
+              {state.lagSeconds === null ? 'not streaming' : state.lagSeconds < 60 ? `${formatNumber(state.lagSeconds, 1)} s` : formatDuration(state.lagSeconds)}
+            </strong>
+          </p>
+          <h2 className="visually-hidden">Checklist</h2>
+          <ol className="cutover-steps" aria-label="Checklist">
+            {state.steps.map((step, i) => (
+              <CutoverStepCard
+                key={step.id}
+                step={step}
+                index={i}
+                busy={c.action.busy}
+                onRun={() => run(step)}
+                onSkip={() => c.run(step.id, { skip: true })}
+                onUndo={() => setPending({ kind: 'undo', step })}
+              >
+                {step.id === 'lag' && (
+                  <Field name="cutover.lagThreshold" label="Threshold (seconds)" error={thresholdError} hint="The step passes when the stream's lag is under this.">
+                    {(p) => <input {...p} type="number" min={0} step="any" className="narrow" value={thresholdText} onChange={(e) => setThreshold(e.target.value)} data-testid="cutover-lag-threshold" />}
+                  </Field>
+                )}
+                {step.id === 'report' && <ReportExport api={api} job={job} />}
+              </CutoverStepCard>
+            ))}
+          </ol>
+          <DeferredList objects={state.deferred} />
+        </>
+      )}
+
+      {pending && (
+        <ConfirmDialog
+          title={pending.kind === 'undo' ? `Undo "${pending.step.title}"?` : pending.step.id === 'read-only' ? `Make ${source} read-only?` : `Run "${pending.step.title}"?`}
+          confirmLabel={pending.kind === 'undo' ? 'Undo' : pending.step.id === 'read-only' ? 'Set read_only = ON' : 'Run'}
+          danger={pending.kind === 'run'}
+          onCancel={() => setPending(null)}
+          onConfirm={() => {
+            const p = pending;
+            setPending(null);
+            if (p.kind === 'undo') c.undo(p.step.id);
+            else c.run(p.step.id, { confirm: true });
+          }}
+        >
+          {pending.kind === 'undo' ? (
+            <p>{pending.step.rollback}</p>
+          ) : pending.step.id === 'read-only' ? (
+            <>
+              <p>
+                Runs <code>SET GLOBAL read_only = ON</code> on <strong>{source}</strong>.
+              </p>
+              <p>
+                From then on every write to the source by the applications fails (only accounts with SUPER or READ_ONLY ADMIN can still write), so nothing is written
+                that the sink would miss. Stop or drain the applications&apos; writes first.
+              </p>
+              <p className="small muted">Undo sets read_only = OFF again.</p>
+            </>
+          ) : (
+            <>
+              <p>{pending.step.description}</p>
+              <p className="small muted">How to roll back: {pending.step.rollback}</p>
+            </>
+          )}
+        </ConfirmDialog>
+      )}
+    </section>
+  );
+}

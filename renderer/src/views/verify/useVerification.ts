@@ -1,0 +1,41 @@
+// A job's latest verification: loaded when the job view opens, polled every second while one runs (or
+// was just asked for and has not shown up yet), and the Verify and Repair actions that start one.
+import { useEffect, useState } from 'react';
+import type { ApiError, CutoverApi, VerifyReport } from '../../../../shared/api';
+import { useAction, type Action } from '../../components/useAction';
+import { useLoad } from '../../components/useLoad';
+
+export interface Verification {
+  /** undefined while loading; null: never verified. */
+  report: VerifyReport | null | undefined;
+  loadError: ApiError | null;
+  action: Action;
+  verify(): void;
+  repair(id: number): void;
+}
+
+export function useVerification(api: CutoverApi, job: string, pollMs = 1000): Verification {
+  /** The id of a verification asked for and not seen yet. */
+  const [awaiting, setAwaiting] = useState<number | null>(null);
+  const action = useAction();
+  const q = useLoad(`verification:${job}`, () => api.call('verification', job), (r) => (r?.state === 'running' || awaiting !== null ? pollMs : null));
+  const report = q.data;
+  useEffect(() => {
+    if (awaiting !== null && report && report.id >= awaiting) setAwaiting(null);
+  }, [awaiting, report]);
+
+  const startWith = (name: string, call: () => Promise<{ id: number }>) =>
+    void action.run(name, call).then((r) => {
+      if (!r) return;
+      setAwaiting(r.id);
+      q.reload();
+    });
+
+  return {
+    report,
+    loadError: q.error,
+    action,
+    verify: () => startWith('verify', () => api.call('verify', job)),
+    repair: (id) => startWith('repair', () => api.call('repair', job, id)),
+  };
+}

@@ -1,0 +1,65 @@
+// The Source and Sink steps: which saved connection the data comes from and goes to (or a new one).
+import type { ProfileSummary } from '../../../../shared/profiles';
+import { sinkKind } from '../../../../shared/wizard';
+import type { ProfileKind } from '../connections/profile-form-model';
+import { ProfilePicker } from './ProfilePicker';
+import type { StepProps } from './step-props';
+import type { Role, ServerChecks } from './useServerChecks';
+
+interface EndpointProps extends StepProps {
+  profiles: readonly ProfileSummary[] | undefined;
+  checks: ServerChecks;
+  onProfileSaved(saved: ProfileSummary): void;
+}
+
+const ENDPOINTS: Record<Role, { title: string; text: string; label: string; kinds: readonly ProfileKind[] }> = {
+  source: {
+    title: 'Where is the data now?',
+    text: 'The MySQL or MariaDB server to copy from. Cutover reads it without locking it, then follows its binlog.',
+    label: 'Source connection',
+    kinds: ['mysql'],
+  },
+  sink: {
+    title: 'Where should it go?',
+    text: 'Another MySQL or MariaDB server (tables are created there), or a Kafka cluster (one topic per table, keyed by primary key).',
+    label: 'Sink connection',
+    kinds: ['mysql', 'kafka'],
+  },
+};
+
+function EndpointStep({ role, api, draft, update, errors, ctx, profiles, checks, onProfileSaved }: EndpointProps & { role: Role }) {
+  const e = ENDPOINTS[role];
+  const choose = (profile: string | null) => update((d) => ({ ...d, [role]: { profile } }));
+  const kind = role === 'sink' ? sinkKind(draft, ctx) : null;
+  return (
+    <section className="wizard-step" aria-labelledby="step-title" data-testid={`wizard-panel-${role}`}>
+      <h2 id="step-title" className="step-title">
+        {e.title}
+      </h2>
+      <p className="muted">{e.text}</p>
+      <ProfilePicker
+        api={api}
+        role={role}
+        label={e.label}
+        kinds={e.kinds}
+        profiles={profiles}
+        value={draft[role].profile}
+        onChange={choose}
+        error={errors.get(`${role}.profile`)}
+        checks={checks}
+        onSaved={(saved) => {
+          onProfileSaved(saved);
+          choose(saved.profile.name);
+        }}
+      />
+      {kind && (
+        <p className="small muted" data-testid="sink-kind">
+          {kind === 'kafka' ? 'Kafka sink: topics, message format and keys are set in the next step.' : 'MySQL/MariaDB sink: databases and tables can be renamed in the next step.'}
+        </p>
+      )}
+    </section>
+  );
+}
+
+export const SourceStep = (p: EndpointProps) => <EndpointStep role="source" {...p} />;
+export const SinkStep = (p: EndpointProps) => <EndpointStep role="sink" {...p} />;
