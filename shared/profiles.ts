@@ -112,10 +112,7 @@ export const ProfileInput = z
     previousName: z.string().max(64).optional(),
   })
   .strict();
-/** As callers send it (defaults may be left out). */
-export type ProfileInput = z.input<typeof ProfileInput>;
-/** As the engine has it after validation (defaults filled in). */
-export type ParsedProfileInput = z.infer<typeof ProfileInput>;
+export type ProfileInput = z.infer<typeof ProfileInput>;
 
 /** A stored profile as listed: its settings, which secrets it holds (never their values), and when it was saved. */
 export interface ProfileSummary {

@@ -3,7 +3,7 @@
 // in the `secrets` column, a JSON object {"password": "v1:…", …}. Listing needs no key (which secrets
 // a profile has is not secret); only get() decrypts. No secret ever reaches a log line or a message.
 import { CutoverError } from '../../shared/errors.js';
-import { Profile, ProfileInput, ProfileSecrets, type ParsedProfileInput, type ProfileSummary } from '../../shared/profiles.js';
+import { Profile, ProfileInput, ProfileSecrets, type ProfileSummary } from '../../shared/profiles.js';
 import { issueLines } from '../../shared/validation-errors.js';
 import type { StateStore } from '../state/store.js';
 import { SecretBox } from './secret-box.js';
@@ -23,7 +23,7 @@ const SECRET_NAMES: SecretName[] = ['password', 'sshPassword', 'sshPassphrase'];
 const SECRET_LABEL: Record<SecretName, string> = { password: 'password', sshPassword: 'SSH password', sshPassphrase: 'SSH key passphrase' };
 
 /** Validates untrusted input with the contract's schemas; the error lists every bad field and never quotes a value. */
-export function parseProfileInput(raw: unknown): ParsedProfileInput {
+export function parseProfileInput(raw: unknown): ProfileInput {
   const r = ProfileInput.safeParse(raw);
   if (r.success) return r.data;
   throw new CutoverError(`The connection profile is not valid:\n${issueLines(r.error.issues).join('\n')}`, 'Correct the fields above and save again.', 'CONFIG');

@@ -49,11 +49,11 @@ describe('a guided migration through the API', () => {
     assert.doesNotMatch(JSON.stringify(await ui.call('listProfiles')), /"(password|sshPassword|sshPassphrase|secrets)":"/, 'no secret comes back');
     await ui.call('saveProfile', { profile: { kind: 'mysql', name: 'sink', ...server(sinkUrl()), tls: { mode: 'disabled' } }, secrets: { password: password(sinkUrl()) } });
     // Test with the stored password (the input leaves it undefined).
-    const ok = await ui.call('testProfile', { profile: { kind: 'mysql', name: 'source', ...src, tls: { mode: 'disabled' } } });
+    const ok = await ui.call('testProfile', { profile: { kind: 'mysql', name: 'source', ...src, tls: { mode: 'disabled' } }, secrets: {} });
     assert.equal(ok.ok, true, ok.message);
     assert.equal(ok.server?.flavor, 'mariadb');
     assert.equal((await ui.call('listProfiles')).find((p) => p.profile.name === 'source')?.lastTest?.ok, true, 'the test is recorded');
-    const bad = await ui.call('testProfile', { profile: { kind: 'mysql', name: 'nowhere', host: '127.0.0.1', port: 1, user: 'root', tls: { mode: 'disabled' } } });
+    const bad = await ui.call('testProfile', { profile: { kind: 'mysql', name: 'nowhere', host: '127.0.0.1', port: 1, user: 'root', tls: { mode: 'disabled' } }, secrets: {} });
     assert.equal(bad.ok, false);
     assert.equal(bad.stage, 'network');
     assert.ok(bad.fix, 'a failed test says how to fix it');

@@ -92,6 +92,8 @@ export function verifyReport(tables: VerifyTableResult[], over: Partial<VerifyRe
     summary: summarize(tables),
     error: null,
     operator: 'alice@laptop',
+    repair: over.sinkType === 'kafka' ? { available: false, note: 'Repair copies rows into a MySQL or MariaDB sink; this job publishes to Kafka.' } : { available: true, note: null },
+    repairOf: null,
     ...over,
   };
 }

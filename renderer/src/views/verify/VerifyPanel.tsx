@@ -13,8 +13,6 @@ import { formatNumber } from '../../format';
 import type { Verification } from './useVerification';
 import { VerifyTable } from './VerifyTable';
 
-const KAFKA_REPAIR = 'Repair is available for MySQL/MariaDB sinks.';
-
 export function VerifyPanel({ v }: { v: Verification }) {
   const { report, action } = v;
   const [confirming, setConfirming] = useState(false);
@@ -49,16 +47,16 @@ export function VerifyPanel({ v }: { v: Verification }) {
           <Button
             variant="primary"
             onClick={() => setConfirming(true)}
-            disabled={report.sinkType === 'kafka' || busy}
+            disabled={!report.repair.available || busy}
             busy={action.busy === 'repair'}
-            aria-describedby={report.sinkType === 'kafka' ? 'repair-reason' : undefined}
+            aria-describedby={!report.repair.available ? 'repair-reason' : undefined}
             data-testid="btn-repair"
           >
             Repair the differing rows
           </Button>
-          {report.sinkType === 'kafka' && (
+          {!report.repair.available && (
             <span id="repair-reason" className="small muted" data-testid="repair-disabled-reason">
-              {KAFKA_REPAIR}
+              {report.repair.note ?? 'Repair is not available for this sink.'}
             </span>
           )}
         </div>

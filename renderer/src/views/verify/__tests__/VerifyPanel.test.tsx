@@ -96,11 +96,11 @@ describe('verification in the job view', () => {
     await waitFor(() => expect(fake.callsOf('repair')).toEqual([['shop', 7]]));
   });
 
-  it('disables Repair for Kafka sinks and says why', async () => {
-    renderJob(() => ({ ...mismatched(), sinkType: 'kafka' }));
+  it('disables Repair when the report says it is not available (Kafka sinks) and says why', async () => {
+    renderJob(() => ({ ...mismatched(), sinkType: 'kafka', repair: { available: false, note: 'Repair is not built for Kafka sinks.' } }));
     const btn = (await screen.findByTestId('btn-repair')) as HTMLButtonElement;
     expect(btn.disabled).toBe(true);
-    expect(screen.getByTestId('repair-disabled-reason').textContent).toBe('Repair is available for MySQL/MariaDB sinks.');
+    expect(screen.getByTestId('repair-disabled-reason').textContent).toBe('Repair is not built for Kafka sinks.');
     expect(btn.getAttribute('aria-describedby')).toBe('repair-reason');
   });
 
