@@ -134,6 +134,8 @@ export class VerifyRunner {
       const tables = selectTables(await resolveTables(sourceMeta, this.cfg), only);
       const job = this.store.jobById(this.job.id)!;
       report.whileStreaming = jobStreaming(job, this.cfg);
+      if (!report.whileStreaming && jobRunning(job))
+        this.log.warn(`verification #${report.id}: the job is running (phase ${job.phase}) but not streaming yet: rows it writes meanwhile may show as differences`);
       report.sourcePosition.start = await positionText(sourceMeta);
       const ctx = { cfg: this.cfg, store: this.store, jobId: this.job.id, log: this.log, signal: this.o.signal, chunkRows: this.o.chunkRows, maxRows: this.o.maxRows, source, sourceMeta, streaming: report.whileStreaming };
       sink = this.cfg.sink.type === 'kafka' ? await openKafkaVerifier(ctx) : await openMysqlVerifier(ctx);

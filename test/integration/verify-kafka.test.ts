@@ -12,6 +12,7 @@ import assert from 'node:assert/strict';
 import { spawnSync } from 'node:child_process';
 import { readFileSync, rmSync } from 'node:fs';
 import { join } from 'node:path';
+import kafkajs from 'kafkajs';
 import { ROOT, describeRun, exec, q, runCliWithTimeout, sourceUrl, tempDir, uniqueName, writeJob, type CliResult } from '../helpers/db.js';
 import { kcat, startTestBroker, type KafkaBroker, type KafkaInstance } from '../helpers/kafka.js';
 import { runVerify, verifyReport } from '../helpers/verify.js';
@@ -33,6 +34,28 @@ function lastMessage(topic: string, key: string): { partition: number; value: st
   return m;
 }
 
+/**
+ * Waits until the fresh broker creates topics (right after it starts, on a loaded machine, its first
+ * CreateTopics can still answer UNKNOWN_TOPIC_OR_PARTITION while it waits for the new partitions' leaders).
+ */
+async function brokerCreatesTopics(): Promise<void> {
+  const admin = new kafkajs.Kafka({ clientId: 'vk-setup', brokers: [inst.bootstrap], logLevel: kafkajs.logLevel.NOTHING }).admin();
+  await admin.connect();
+  try {
+    for (let attempt = 1; ; attempt++) {
+      try {
+        await admin.createTopics({ topics: [{ topic: `vk-ready-${attempt}`, numPartitions: 3, replicationFactor: 1 }], waitForLeaders: true });
+        return;
+      } catch (e) {
+        if (attempt >= 60) throw e;
+        await new Promise((r) => setTimeout(r, 500));
+      }
+    }
+  } finally {
+    await admin.disconnect();
+  }
+}
+
 describe('cutover verify: a Kafka sink', { timeout: 400_000 }, () => {
   const types = uniqueName('vk_types');
   const small = uniqueName('vk_small');
@@ -40,6 +63,7 @@ describe('cutover verify: a Kafka sink', { timeout: 400_000 }, () => {
 
   before(async () => {
     ({ broker, inst } = await startTestBroker('kafka-verify', 33660));
+    await brokerCreatesTopics();
     await exec(sourceUrl(), `CREATE DATABASE ${q(types)}; USE ${q(types)}; ${readFileSync(join(ROOT, 'test/fixtures/types.sql'), 'utf8')}`);
     await exec(
       sourceUrl(),

@@ -28,10 +28,6 @@ function positiveInt(value: string, flag: string, min: number): number {
 }
 
 export async function verifyCommand(jobPath: string, opts: VerifyOpts): Promise<void> {
-  const chunkRows = positiveInt(opts.chunkRows, '--chunk-rows', 10);
-  const maxRows = positiveInt(opts.maxRows, '--max-rows', 1);
-  const repairFrom = opts.repairFrom === undefined ? null : positiveInt(opts.repairFrom, '--repair-from', 1);
-  if (repairFrom !== null && opts.repair) throw new CutoverError('--repair and --repair-from cannot be used together.', 'Use --repair to verify and repair, or --repair-from ID to repair what verification ID found.', 'CONFIG');
   const controller = new AbortController();
   let signals = 0;
   const onSignal = (sig: NodeJS.Signals): void => {
@@ -46,6 +42,10 @@ export async function verifyCommand(jobPath: string, opts: VerifyOpts): Promise<
   let store: StateStore | null = null;
   let close: (() => Promise<void>) | null = null;
   try {
+    const chunkRows = positiveInt(opts.chunkRows, '--chunk-rows', 10);
+    const maxRows = positiveInt(opts.maxRows, '--max-rows', 1);
+    const repairFrom = opts.repairFrom === undefined ? null : positiveInt(opts.repairFrom, '--repair-from', 1);
+    if (repairFrom !== null && opts.repair) throw new CutoverError('--repair and --repair-from cannot be used together.', 'Use --repair to verify and repair, or --repair-from ID to repair what verification ID found.', 'CONFIG');
     store = new StateStore(resolveStatePath(opts.state));
     const resolved = await loadJob(readJobFile(jobPath), store);
     close = resolved.close;
