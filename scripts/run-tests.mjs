@@ -44,9 +44,16 @@ for (const [what, args] of steps) {
 }
 let files = [...findTests(join(root, 'dist/test/unit')), ...findTests(join(root, 'dist/test/integration')), ...findTests(join(root, 'dist/test/e2e'))];
 if (only.length) files = files.filter((f) => only.some((o) => f.includes(o)));
-if (!only.length || only.some((o) => 'renderer'.includes(o) || o.startsWith('renderer'))) {
+const vitest = !only.length || only.some((o) => 'renderer'.includes(o) || o.startsWith('renderer'));
+if (vitest) {
   console.log('# renderer component tests: vitest run');
   if (run('npx', ['vitest', 'run', '--reporter=dot']) !== 0) process.exit(1);
+}
+// A filter that names only the renderer (or nothing that exists) must not fall through to every test:
+// `node --test` without files runs them all.
+if (only.length && !files.length) {
+  console.log(`# no engine test file matches ${only.join(', ')}`);
+  process.exit(vitest ? 0 : 1);
 }
 const missingTools = (tools) => tools.filter((t) => spawnSync('sh', ['-c', `command -v ${t}`]).status !== 0);
 if (files.some((f) => f.includes('kafka')) && missingTools(['java', 'mvn', 'kcat']).length) {

@@ -55,6 +55,8 @@ export interface DeferredObject {
 
 export interface CutoverState {
   job: string;
+  /** The source server as the operator knows it, without a secret (a saved connection's name and address, or a URL without its password). */
+  source: string;
   sinkType: 'mysql' | 'kafka';
   lagThresholdSeconds: number;
   /** The stream's lag now (null when the job is not streaming). */

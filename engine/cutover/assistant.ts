@@ -18,7 +18,7 @@ import { CutoverStore, type StepResult } from '../state/cutover-store.js';
 import type { JobRow, StateStore } from '../state/store.js';
 import { createDeferred, dropDeferred, listDeferred } from './deferred-objects.js';
 import { fenceReached, type FenceMark } from './fence.js';
-import { buildReport, type ReportInput } from './report.js';
+import { buildReport, describeEndpoint, type ReportInput } from './report.js';
 import { blockedBy, buildSteps, definition, type StepContext } from './steps.js';
 
 export interface AssistantDeps {
@@ -64,6 +64,7 @@ export class CutoverAssistant {
     const steps = buildSteps(c);
     return {
       job,
+      source: describeEndpoint((JSON.parse(row.config) as { source?: unknown }).source),
       sinkType: c.sinkType,
       lagThresholdSeconds: this.thresholds.get(job) ?? Number(c.rows.get('lag')?.result.facts?.thresholdSeconds ?? DEFAULT_LAG_THRESHOLD_S),
       lagSeconds: effectiveState(row) === 'running' ? (status.stream?.lagSeconds ?? null) : null,

@@ -118,7 +118,7 @@ test('the report: Markdown and HTML with the checklist, tables and rollback, esc
     steps.finish(job.id, 'lag', 'done', { detail: 'The lag is 0.2 s | threshold 5 s.' }, 'alice@laptop');
     const fresh = store.job('shop<move>')!;
     const rows = steps.steps(job.id);
-    const state = { job: fresh.name, sinkType: 'mysql' as const, lagThresholdSeconds: 5, lagSeconds: 0.2, steps: buildSteps({ rows, streams: true, streaming: true, running: true, sinkType: 'mysql' }), deferred: [], complete: false };
+    const state = { job: fresh.name, source: 'mysql://app@10.0.0.1:3306', sinkType: 'mysql' as const, lagThresholdSeconds: 5, lagSeconds: 0.2, steps: buildSteps({ rows, streams: true, streaming: true, running: true, sinkType: 'mysql' }), deferred: [], complete: false };
     const r = buildReport({ store, job: fresh, state, verification: null, generatedBy: 'alice@laptop' });
     assert.match(r.markdown, /^# Cutover report: shop<move>/);
     assert.match(r.markdown, /\| shop\.orders \| shop_v2\.orders \| 1234 \| 5 \| 0 \| 0 \| — \|/);

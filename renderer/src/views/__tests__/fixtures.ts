@@ -134,6 +134,7 @@ export function cutoverState(steps: Partial<Record<CutoverStep['id'], Partial<Cu
   const list = ids.map((id) => cutoverStep(id, steps[id]));
   return {
     job: 'shop',
+    source: 'mysql://root@db1.example.com:3306',
     sinkType: 'mysql',
     lagThresholdSeconds: 5,
     lagSeconds: 0.4,

@@ -7,10 +7,9 @@ import type { CutoverStep } from '../../../../shared/cutover';
 import { ConfirmDialog } from '../../components/ConfirmDialog';
 import { ErrorBanner } from '../../components/ErrorBanner';
 import { Field } from '../../components/Field';
-import { useLoad } from '../../components/useLoad';
 import { formatDuration, formatNumber } from '../../format';
 import { jobHash } from '../route';
-import { describeSource, progressText } from './cutover-model';
+import { progressText } from './cutover-model';
 import { CutoverStepCard } from './CutoverStepCard';
 import { DeferredList } from './DeferredList';
 import { ReportExport } from './ReportExport';
@@ -28,11 +27,10 @@ type Pending = { kind: 'run' | 'undo'; step: CutoverStep };
 
 export function CutoverView({ api, job, pollMs }: CutoverViewProps) {
   const c = useCutover(api, job, pollMs);
-  const config = useLoad(`job-config:${job}`, () => api.call('jobConfig', job));
   const [threshold, setThreshold] = useState<string | null>(null);
   const [pending, setPending] = useState<Pending | null>(null);
   const state = c.state;
-  const source = (config.data && describeSource(config.data)) ?? 'the source server';
+  const source = state?.source ?? 'the source server';
 
   const thresholdText = threshold ?? String(state?.lagThresholdSeconds ?? 5);
   const thresholdValue = Number(thresholdText);

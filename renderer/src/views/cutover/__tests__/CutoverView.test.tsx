@@ -20,13 +20,10 @@ beforeEach(() => {
   });
 });
 
-const jobConfig = () => JSON.stringify({ name: 'shop', source: { url: 'mysql://root:s3cret@db1.example.com:3306' } });
-
 function setup(initial: CutoverState, handlers: Parameters<typeof fakeApi>[0] = {}) {
   let state = initial;
   const fake = fakeApi({
     cutoverState: () => state,
-    jobConfig,
     cutoverRun: (_job, step, options) => {
       state = cutoverState({ ...Object.fromEntries(state.steps.map((s) => [s.id, s])), [step]: { state: options?.skip ? 'skipped' : 'done', detail: `${step} done`, operator: 'alice@laptop', startedAt: Date.now(), finishedAt: Date.now() } });
       return state;
