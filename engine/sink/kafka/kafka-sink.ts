@@ -14,7 +14,8 @@ import type { TableRef } from '../../../shared/table-selection.js';
 import type { Logger } from '../../pipeline/logger.js';
 import type { BinlogStatus } from '../../source/mysql/binlog-status.js';
 import type { CopyTable, OnExisting, PreparedTable, Sink, SinkWriter } from '../sink.js';
-import { AUTHZ, kafkaClient, kafkaErrorText, kafkaSecurity, protocolType, unreachable } from './kafka-client.js';
+import { AUTHZ, isTransient, kafkaClient, kafkaErrorText, kafkaSecurity, protocolType, unreachable } from './kafka-client.js';
+import { sleepUnlessAborted } from '../../pipeline/sleep.js';
 import { KafkaWriter } from './kafka-writer.js';
 import { legalTopicName, resolveTopicTemplate } from './partition.js';
 import type { SourceInfo } from './formats/index.js';
@@ -138,16 +139,7 @@ export class KafkaSink implements Sink {
     tables.add(t.stateId);
 
     const cfg = this.opts.config;
-    let created = false;
-    if (!(await this.topicExists(name))) {
-      try {
-        await this.admin.createTopics({ topics: [{ topic: name, numPartitions: cfg.partitions, replicationFactor: cfg.replicationFactor }], waitForLeaders: true });
-        created = true;
-      } catch (e) {
-        if (protocolType(e) !== 'TOPIC_ALREADY_EXISTS') throw this.createError(name, e);
-      }
-      if (created) this.opts.log.info(`created topic "${name}" (${cfg.partitions} partition(s), replication factor ${cfg.replicationFactor})`, where);
-    }
+    const created = await this.ensureTopic(name, cfg.partitions, where);
     const info = await this.describeTopic(name);
     this.tableTopics.set(t.stateId, info);
     if (info.partitions < cfg.partitions)
@@ -215,13 +207,27 @@ export class KafkaSink implements Sink {
     return this.describeTopic(name);
   }
 
-  private async ensureTopic(name: string, partitions: number, what: string, configEntries?: { name: string; value: string }[]): Promise<void> {
-    if (await this.topicExists(name)) return;
-    try {
-      await this.admin.createTopics({ topics: [{ topic: name, numPartitions: partitions, replicationFactor: this.opts.config.replicationFactor, configEntries }], waitForLeaders: true });
-      this.opts.log.info(`created topic "${name}" (${partitions} partition(s), replication factor ${this.opts.config.replicationFactor})`, what);
-    } catch (e) {
-      if (protocolType(e) !== 'TOPIC_ALREADY_EXISTS') throw this.createError(name, e);
+  /**
+   * Creates the topic when it is missing. A broker that has just started (or is moving its controller)
+   * can answer CreateTopics with a transient error such as UNKNOWN_TOPIC_OR_PARTITION while it waits
+   * for the new partitions' leaders: that is retried for up to 30 s, not taken as a failure.
+   */
+  /** Returns whether this call created it. */
+  private async ensureTopic(name: string, partitions: number, what: string, configEntries?: { name: string; value: string }[]): Promise<boolean> {
+    if (await this.topicExists(name)) return false;
+    const deadline = Date.now() + 30_000;
+    for (let wait = 250; ; wait = Math.min(wait * 2, 4000)) {
+      try {
+        await this.admin.createTopics({ topics: [{ topic: name, numPartitions: partitions, replicationFactor: this.opts.config.replicationFactor, configEntries }], waitForLeaders: true });
+        this.opts.log.info(`created topic "${name}" (${partitions} partition(s), replication factor ${this.opts.config.replicationFactor})`, what);
+        return true;
+      } catch (e) {
+        if (protocolType(e) === 'TOPIC_ALREADY_EXISTS') return false;
+        if (!isTransient(e) || Date.now() + wait > deadline) throw this.createError(name, e);
+        this.opts.log.debug(`creating topic "${name}": ${kafkaErrorText(e)}; retrying in ${wait} ms`, what);
+        await sleepUnlessAborted(wait, this.opts.signal ?? new AbortController().signal);
+        if (this.opts.signal?.aborted) throw this.createError(name, e);
+      }
     }
   }
 
