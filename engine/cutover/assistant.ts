@@ -147,13 +147,14 @@ export class CutoverAssistant {
 
   report(job: string, format: 'markdown' | 'html'): CutoverReportFile {
     const row = this.job(job);
+    // Writing the report once every other step is done completes the checklist (so the report says so).
+    const c = this.context(row);
+    if (!blockedBy('report', c) && c.rows.get('report')?.state !== 'done')
+      this.steps.finish(row.id, 'report', 'done', { detail: `Report written as ${format === 'html' ? 'HTML' : 'Markdown'}.`, facts: { format } }, operatorName());
     const input: ReportInput = { store: this.d.store, job: row, state: this.state(job), verification: this.d.latestVerification(row.id), generatedBy: operatorName() };
     const r = buildReport(input);
     const safe = job.replace(/[^\w.-]+/g, '_');
     const stamp = new Date().toISOString().slice(0, 16).replace(/[:T]/g, '-');
-    const c = this.context(row);
-    if (!blockedBy('report', c) && c.rows.get('report')?.state !== 'done')
-      this.steps.finish(row.id, 'report', 'done', { detail: `Report written as ${format === 'html' ? 'HTML' : 'Markdown'}.`, facts: { format } }, operatorName());
     return format === 'html'
       ? { fileName: `cutover-report-${safe}-${stamp}.html`, mime: 'text/html', text: r.html }
       : { fileName: `cutover-report-${safe}-${stamp}.md`, mime: 'text/markdown', text: r.markdown };

@@ -89,7 +89,7 @@ export async function estimateCopy(data: Connection, input: EstimateInput): Prom
     `${Math.round(perReader).toLocaleString('en-US')} rows/s for one reader; spread over the selected tables by size with ${workers} worker${workers === 1 ? '' : 's'}` +
     `${capped ? `, capped at ${input.maxRowsPerSecond.toLocaleString('en-US')} rows/s by the throttle` : ''}. ` +
     'The sink may write more slowly than the source reads, and a busy source pauses the copy, so take it as a lower bound.';
-  return { rows, bytes, sample: { table: name, rows: sampled, bytes: sampledBytes, ms: Math.round(ms) }, rowsPerSecond: Math.round(rowsPerSecond), seconds: Math.round(seconds), basis };
+  return { rows, bytes, sample: { table: name, rows: sampled, bytes: sampledBytes, ms: Math.round(ms) }, rowsPerSecond: Math.round(rowsPerSecond), seconds: Math.round(seconds * 10) / 10, basis };
 }
 
 function formatBytes(n: number): string {

@@ -5,35 +5,14 @@
 // themes) and saves a screenshot of each view in test-artifacts/e2e/.
 import { after, before, describe, it } from 'node:test';
 import assert from 'node:assert/strict';
-import { mkdirSync, readFileSync } from 'node:fs';
-import { createRequire } from 'node:module';
 import { join } from 'node:path';
-import { chromium, type Browser, type Page } from 'playwright-core';
-import { exec, jobSpec, ROOT, sinkUrl, sourceUrl, tempDir, uniqueName, writeJob } from '../helpers/db.js';
+import type { Browser, Page } from 'playwright-core';
+import { axeViolations, launchChromium, shot } from '../helpers/browser.js';
+import { exec, jobSpec, sinkUrl, sourceUrl, tempDir, uniqueName, writeJob } from '../helpers/db.js';
 import { startUi, type RunningUi } from '../helpers/ui.js';
 
-const CHROMIUM = process.env.CUTOVER_CHROMIUM ?? '/usr/bin/chromium';
-const ARTIFACTS = join(ROOT, 'test-artifacts', 'e2e');
 const DB = uniqueName('e2e');
 const ROWS = 200_000;
-const AXE_SOURCE = readFileSync(createRequire(import.meta.url).resolve('axe-core/axe.min.js'), 'utf8');
-
-async function shot(page: Page, name: string): Promise<void> {
-  await page.screenshot({ path: join(ARTIFACTS, `${name}.png`), fullPage: true });
-}
-
-/** Serious or critical axe-core violations on the page, as readable lines. */
-async function axeViolations(page: Page): Promise<string[]> {
-  // Evaluated through the DevTools protocol: the page's CSP (rightly) refuses injected script tags.
-  await page.evaluate(AXE_SOURCE);
-  const result = await page.evaluate(async () => {
-    const axe = (window as unknown as { axe: { run: (ctx: Document, opts: unknown) => Promise<{ violations: { id: string; impact: string; help: string; nodes: { target: string[] }[] }[] }> } }).axe;
-    return axe.run(document, { resultTypes: ['violations'] });
-  });
-  return result.violations
-    .filter((v) => v.impact === 'serious' || v.impact === 'critical')
-    .map((v) => `${v.impact} ${v.id}: ${v.help} (${v.nodes.slice(0, 3).map((n) => n.target.join(' ')).join(', ')})`);
-}
 
 /** An attribute's number, or the first number of an element's text ("12,345 / ~200,000 · 6%" → 12345). */
 async function number(page: Page, selector: string, attr?: string): Promise<number> {
@@ -51,7 +30,6 @@ describe('dashboard in Chromium', () => {
   const consoleErrors: string[] = [];
 
   before(async () => {
-    mkdirSync(ARTIFACTS, { recursive: true });
     await exec(
       sourceUrl(),
       `CREATE DATABASE ${DB}; USE ${DB}; CREATE TABLE ${DB}.orders (id BIGINT UNSIGNED PRIMARY KEY, customer VARCHAR(100), total DECIMAL(12,2), note VARCHAR(300), created DATETIME(6));
@@ -59,10 +37,7 @@ describe('dashboard in Chromium', () => {
        CREATE TABLE ${DB}.customers (id INT PRIMARY KEY, name VARCHAR(100)); INSERT INTO ${DB}.customers SELECT seq, CONCAT('name ', seq) FROM seq_1_to_5000;`,
     );
     ui = await startUi(join(dir, 'state.db'));
-    browser = await chromium.launch({
-      executablePath: CHROMIUM,
-      args: ['--headless', '--no-sandbox', '--disable-gpu', '--disable-background-networking', '--disable-component-update', '--disable-quic', '--no-first-run', '--disable-sync'],
-    });
+    browser = await launchChromium();
     const context = await browser.newContext({ viewport: { width: 1440, height: 900 }, colorScheme: 'dark' });
     page = await context.newPage();
     page.on('console', (m) => {

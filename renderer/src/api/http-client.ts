@@ -121,7 +121,8 @@ export function createHttpClient(options: HttpClientOptions = {}): AppApi {
         res = await doFetch(new URL(WEB.callPrefix + method, baseUrl).toString(), {
           method: 'POST',
           headers: { 'content-type': 'application/json' },
-          body: JSON.stringify({ args }),
+          // JSON has no undefined: an optional argument left out at the end is dropped, not sent as null.
+          body: JSON.stringify({ args: withoutTrailingUndefined(args) }),
           credentials: 'same-origin',
         });
       } catch (e) {
@@ -160,4 +161,11 @@ export function createHttpClient(options: HttpClientOptions = {}): AppApi {
       ws?.close();
     },
   };
+}
+
+/** The arguments without the undefined ones at the end (optional arguments not given). */
+export function withoutTrailingUndefined(args: readonly unknown[]): unknown[] {
+  let n = args.length;
+  while (n > 0 && args[n - 1] === undefined) n--;
+  return args.slice(0, n);
 }

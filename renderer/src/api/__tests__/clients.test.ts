@@ -68,6 +68,16 @@ describe('web client (HTTP + WebSocket)', () => {
     api.close();
   });
 
+  it('leaves out optional arguments not given instead of sending null (the host refuses null)', async () => {
+    const fetchImpl = vi.fn(async () => jsonResponse({ ok: true, result: null }));
+    const { api } = httpHarness(fetchImpl as unknown as typeof fetch);
+    await api.call('cutoverRun', 'shop', 'fence', undefined);
+    await api.call('resume', 'shop', { skipDdl: true });
+    const bodies = fetchImpl.mock.calls.map((c) => JSON.parse((c as unknown as [string, RequestInit])[1].body as string));
+    expect(bodies).toEqual([{ args: ['shop', 'fence'] }, { args: ['shop', { skipDdl: true }] }]);
+    api.close();
+  });
+
   it('throws ApiError with the fix for {ok:false}, and for transport failures', async () => {
     const responses: (() => Promise<Response>)[] = [
       async () => jsonResponse({ ok: false, error: { message: 'Job is running.', fix: 'Stop it first.', code: 'RUNNING' } }, 409),

@@ -28,7 +28,7 @@ export function EstimatePanel({ api, draft }: { api: CutoverApi; draft: WizardDr
       )}
       {e && !est.loading && (
         <div data-testid="estimate-result">
-          <p className="tile-value">{e.seconds === null ? 'Unknown' : `About ${formatDuration(e.seconds)}`}</p>
+          <p className="tile-value">{e.seconds === null ? 'Unknown' : e.seconds < 1 ? 'Under a second' : `About ${formatDuration(e.seconds)}`}</p>
           <p className="small">
             ~{formatNumber(e.rows)} rows, {formatBytes(e.bytes)}
             {e.rowsPerSecond > 0 && ` at about ${formatRate(e.rowsPerSecond, 'rows/s')}`}.
