@@ -3,7 +3,7 @@
 // one round of queries per table), so a source with thousands of tables answers in about a second.
 import type { CatalogTable } from '../../shared/wizard.js';
 import { queryRows, type Connection } from '../source/mysql/connection.js';
-import { pickChunkKey, type ColumnInfo } from '../source/mysql/schema-reader.js';
+import { pickChunkKey, type ColumnInfo, type IndexRow as StatisticsRow } from '../source/mysql/schema-reader.js';
 
 const SYSTEM = "('mysql','information_schema','performance_schema','sys')";
 
@@ -27,15 +27,9 @@ interface ColumnRow {
   extra: string;
 }
 
-interface IndexRow {
+interface IndexRow extends StatisticsRow {
   db: string;
   t: string;
-  TABLE_NAME: string;
-  INDEX_NAME: string;
-  NON_UNIQUE: number | string;
-  COLUMN_NAME: string;
-  SUB_PART: number | null;
-  NULLABLE: string;
 }
 
 const keyOf = (db: string, t: string): string => `${db}\u0000${t}`;

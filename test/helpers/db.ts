@@ -1,6 +1,7 @@
 // Helpers for integration tests: the real servers started by `npm test`, SQL, checksums and the CLI.
 import { spawn, type ChildProcess } from 'node:child_process';
 import { mkdtempSync, writeFileSync } from 'node:fs';
+import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import assert from 'node:assert/strict';
@@ -192,4 +193,16 @@ export async function forEveryTable(tables: string[], check: (t: string) => Prom
     }
   }
   assert.equal(failures.length, 0, `${failures.length} of ${tables.length} tables differ:\n${failures.join('\n')}`);
+}
+
+/** A TCP port on 127.0.0.1 nothing listens on: bound by the OS, then released. */
+export async function freePort(): Promise<number> {
+  return new Promise((resolve, reject) => {
+    const srv = createServer();
+    srv.once('error', reject);
+    srv.listen(0, '127.0.0.1', () => {
+      const port = (srv.address() as { port: number }).port;
+      srv.close(() => resolve(port));
+    });
+  });
 }

@@ -4,9 +4,9 @@
 // foreground (-D -e) so it ends with the test. Fails (never skips) when sshd is missing.
 import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
 import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
-import { connect, createServer } from 'node:net';
+import { connect } from 'node:net';
 import { join } from 'node:path';
-import { tempDir } from './db.js';
+import { freePort, tempDir } from './db.js';
 
 const SSHD = '/usr/sbin/sshd';
 
@@ -36,16 +36,6 @@ function run(cmd: string, args: string[]): string {
   return r.stdout;
 }
 
-export async function freePort(): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const srv = createServer();
-    srv.once('error', reject);
-    srv.listen(0, '127.0.0.1', () => {
-      const port = (srv.address() as { port: number }).port;
-      srv.close(() => resolve(port));
-    });
-  });
-}
 
 function keygen(path: string, passphrase = ''): void {
   run('ssh-keygen', ['-q', '-t', 'ed25519', '-N', passphrase, '-C', 'cutover-test', '-f', path]);

@@ -4,9 +4,8 @@
 import { after, before, describe, it } from 'node:test';
 import assert from 'node:assert/strict';
 import { existsSync, rmSync, writeFileSync } from 'node:fs';
-import { createServer } from 'node:net';
 import { join } from 'node:path';
-import { describeRun, exec, jobSpec, q, query, runCli, sinkUrl, sourceUrl, startCli, tempDir, uniqueName, writeJob, type CliResult } from '../helpers/db.js';
+import { describeRun, exec, freePort, jobSpec, q, query, runCli, sinkUrl, sourceUrl, startCli, tempDir, uniqueName, writeJob, type CliResult } from '../helpers/db.js';
 
 const sleep = (ms: number): Promise<void> => new Promise((r) => setTimeout(r, ms));
 const STACK = /^\s+at /m;
@@ -20,17 +19,6 @@ async function waitFor(what: string, pred: () => boolean, ms = 30_000): Promise<
   }
 }
 
-/** A TCP port nothing listens on: bound by the OS, then released. */
-async function freePort(): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const srv = createServer();
-    srv.once('error', reject);
-    srv.listen(0, '127.0.0.1', () => {
-      const port = (srv.address() as { port: number }).port;
-      srv.close(() => resolve(port));
-    });
-  });
-}
 
 function withPassword(url: string, password: string): string {
   const u = new URL(url);

@@ -12,16 +12,8 @@ import { explainConnectError, parseMysqlUrl, redactUrl, targetOptions } from '..
 import { explainTlsError } from '../../engine/source/mysql/connection-tls.js';
 import { registerEndpoint } from '../../engine/connections/endpoint-problems.js';
 import { tlsConnectionOptions } from '../../engine/connections/tls-files.js';
+import { errorOf } from '../helpers/errors.js';
 
-function errorOf(fn: () => unknown): CutoverError {
-  try {
-    fn();
-  } catch (e) {
-    assert.ok(e instanceof CutoverError, `expected a CutoverError, got ${String(e)}`);
-    return e;
-  }
-  assert.fail('expected an error');
-}
 
 test('ssl-mode: DISABLED by default, case-insensitive, VERIFY_CA when only a CA is given', () => {
   assert.equal(parseMysqlUrl('mysql://u:p@h:3306').ssl, undefined);

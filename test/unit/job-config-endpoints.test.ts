@@ -4,24 +4,15 @@
 // profile (toJobFileEndpoint) that never hold a secret.
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { CutoverError } from '../../shared/errors.js';
 import { JobConfig, parseJobConfig } from '../../shared/job-config.js';
 import { toJobFileEndpoint } from '../../shared/job-endpoints.js';
 import { MysqlProfile, Profile } from '../../shared/profiles.js';
+import { errorOf } from '../helpers/errors.js';
 
 const FP = 'SHA256:J9xCU2zKv2nrUdfMpaWTvqg6GhhQSgD1+UyY3Ro6d9E';
 const base = { name: 'j', tables: { include: ['shop.*'] }, mode: 'snapshot' };
 const job = (source: unknown, sink: unknown = { type: 'mysql', url: 'mysql://u:p@127.0.0.1:3308' }): Record<string, unknown> => ({ ...base, source, sink });
 
-function errorOf(fn: () => unknown): CutoverError {
-  try {
-    fn();
-  } catch (e) {
-    assert.ok(e instanceof CutoverError, `expected a CutoverError, got ${String(e)}`);
-    return e;
-  }
-  assert.fail('expected an error');
-}
 const problem = (raw: unknown): string => errorOf(() => parseJobConfig(raw)).message;
 
 test('the endpoint forms of a job file', () => {

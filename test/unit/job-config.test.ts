@@ -2,6 +2,7 @@ import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { parseJobConfig, parseJobText } from '../../shared/job-config.js';
 import { CutoverError } from '../../shared/errors.js';
+import { errorOf } from '../helpers/errors.js';
 
 const minimal = {
   name: 'shop-to-new-host',
@@ -11,15 +12,6 @@ const minimal = {
   mode: 'snapshot',
 };
 
-function errorOf(fn: () => unknown): CutoverError {
-  try {
-    fn();
-  } catch (e) {
-    assert.ok(e instanceof CutoverError, 'expected a CutoverError');
-    return e;
-  }
-  assert.fail('expected an error');
-}
 
 test('the documented job file is valid and keeps every field', () => {
   const full = {

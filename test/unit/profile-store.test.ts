@@ -7,12 +7,12 @@ import { mkdtempSync, readFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { randomBytes } from 'node:crypto';
-import { CutoverError } from '../../shared/errors.js';
 import { describeProfile, Profile, ProfileInput } from '../../shared/profiles.js';
 import { issueLines } from '../../shared/validation-errors.js';
 import { StateStore } from '../../engine/state/store.js';
 import { ProfileStore } from '../../engine/connections/profile-store.js';
 import { SecretBox } from '../../engine/connections/secret-box.js';
+import { errorOf } from '../helpers/errors.js';
 
 const FP = 'SHA256:J9xCU2zKv2nrUdfMpaWTvqg6GhhQSgD1+UyY3Ro6d9E';
 
@@ -24,15 +24,6 @@ function open(): { store: StateStore; profiles: ProfileStore; path: string } {
   return { store, profiles: new ProfileStore(store, SecretBox.fromKey(randomBytes(32))), path };
 }
 
-function errorOf(fn: () => unknown): CutoverError {
-  try {
-    fn();
-  } catch (e) {
-    assert.ok(e instanceof CutoverError, `expected a CutoverError, got ${String(e)}`);
-    return e;
-  }
-  assert.fail('expected an error');
-}
 
 test('save and get: defaults filled, secrets decrypted; list() shows which secrets exist, never their values', () => {
   const { profiles, store, path } = open();

@@ -9,19 +9,11 @@ import { join } from 'node:path';
 import { randomBytes } from 'node:crypto';
 import { CutoverError } from '../../shared/errors.js';
 import { keyFilePath, SecretBox } from '../../engine/connections/secret-box.js';
+import { errorOf } from '../helpers/errors.js';
 
 const dir = (): string => mkdtempSync(join(tmpdir(), 'secret-box-'));
 const key = (): string => randomBytes(32).toString('base64');
 
-function errorOf(fn: () => unknown): CutoverError {
-  try {
-    fn();
-  } catch (e) {
-    assert.ok(e instanceof CutoverError, `expected a CutoverError, got ${String(e)}`);
-    return e;
-  }
-  assert.fail('expected an error');
-}
 
 test('round trip: text in, "v1:" base64 out, a fresh IV each time, any text back', () => {
   const box = SecretBox.fromKey(key());

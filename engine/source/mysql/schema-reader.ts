@@ -38,7 +38,8 @@ interface ColumnRow {
   EXTRA: string;
 }
 
-interface IndexRow {
+/** A row of information_schema.STATISTICS as the chunk key is chosen from it. */
+export interface IndexRow {
   TABLE_NAME: string;
   INDEX_NAME: string;
   NON_UNIQUE: number | string;
