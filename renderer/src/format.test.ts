@@ -1,3 +1,4 @@
+// @vitest-environment node
 import { describe, expect, it } from 'vitest';
 import { formatBytes, formatDuration, formatNumber, formatPercent, formatRate, formatTime, formatUtc } from './format.js';
 

@@ -1,3 +1,4 @@
+// @vitest-environment node
 import { describe, expect, it, vi } from 'vitest';
 import type { ApiEvent } from '../../../../shared/api';
 import { SubscriptionHub } from '../subscriptions';

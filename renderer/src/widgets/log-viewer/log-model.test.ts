@@ -1,3 +1,4 @@
+// @vitest-environment node
 import { describe, expect, it } from 'vitest';
 import type { LogLine } from '../../../../shared/api.js';
 import { formatLogFile, formatLogLine, logFileName, matchesLine, mergeLines } from './log-model.js';

@@ -1,3 +1,4 @@
+// @vitest-environment node
 import { describe, expect, it } from 'vitest';
 import { emptyForm, formFromSummary, formToInput, parsePort, secretInput, splitBrokers, validateForm, type ProfileForm } from '../profile-form-model';
 import { mysqlProfile, profileSummary } from '../../__tests__/fixtures';

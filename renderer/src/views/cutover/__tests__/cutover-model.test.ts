@@ -1,3 +1,4 @@
+// @vitest-environment node
 import { describe, expect, it } from 'vitest';
 import { anyRunning, nextStep, progressText } from '../cutover-model';
 import { cutoverState } from '../../__tests__/fixtures';

@@ -1,3 +1,4 @@
+// @vitest-environment node
 import { describe, expect, it } from 'vitest';
 import { keyText, tableVerdict } from '../VerifyTable';
 import { verifyTable } from '../../__tests__/fixtures';

@@ -1,3 +1,4 @@
+// @vitest-environment node
 import { describe, expect, it } from 'vitest';
 import { checkState, flattenRows, groupCatalog, NO_KEY_WARNING, searchCatalog, selectionTotals, setSelected, tableWarnings } from '../catalog-model';
 import { catalogTable } from '../../__tests__/fixtures';

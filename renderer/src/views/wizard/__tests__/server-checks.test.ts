@@ -1,3 +1,4 @@
+// @vitest-environment node
 import { describe, expect, it } from 'vitest';
 import { prettyJson } from '../KafkaMapping';
 import { filtersToCheck, knownServerErrors, testFailureMessage } from '../useServerChecks';

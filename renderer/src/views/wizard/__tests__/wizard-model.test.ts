@@ -1,3 +1,4 @@
+// @vitest-environment node
 import { describe, expect, it } from 'vitest';
 import { emptyDraft } from '../../../../../shared/wizard';
 import { defaultJobName, draftSavable, preflightStale, setEntry, stepMarks, stepOfField, withDefaultName } from '../wizard-model';
