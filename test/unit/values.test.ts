@@ -2,17 +2,9 @@ import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import type { ColumnInfo } from '../../engine/source/mysql/schema-reader.js';
 import { decodeKey, encodeKey, keyCompare, keyRenderer, selectExpr, valueRenderer } from '../../engine/sql/values.js';
+import { column } from '../helpers/columns.js';
 
-const col = (dataType: string, extra: Partial<ColumnInfo> = {}): ColumnInfo => ({
-  name: 'c',
-  dataType,
-  columnType: dataType,
-  charset: null,
-  collation: null,
-  nullable: true,
-  generated: false,
-  ...extra,
-});
+const col = (dataType: string, extra: Partial<ColumnInfo> = {}): ColumnInfo => column('c', dataType, extra);
 const b = (s: string, enc: BufferEncoding = 'latin1'): string => Buffer.from(s, enc).toString('latin1');
 const bytes = (a: number[]): string => Buffer.from(a).toString('latin1');
 const hexOf = (s: string): string => Buffer.from(s, 'latin1').toString('hex');

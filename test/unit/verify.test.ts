@@ -4,7 +4,6 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { summarize, type VerifyTableResult } from '../../shared/verify.js';
-import type { ColumnInfo } from '../../engine/source/mysql/schema-reader.js';
 import { columnTextExpr, rowHashExpr, rowTextExpr } from '../../engine/verify/row-hash-sql.js';
 import { diffKeyed, diffMultiset, displayBytes, keyId, keyOfMismatch, stableDiffs, toMismatch, type RowDiff } from '../../engine/verify/row-diff.js';
 import { exitCodeOf, runVerdict, tableVerdict } from '../../engine/verify/verify-report.js';
@@ -13,17 +12,9 @@ import { rawAt, rawMembers } from '../../engine/verify/json-slice.js';
 import { canonicalRow, mergeRow, messageImage } from '../../engine/verify/message-image.js';
 import { renderMessages, type ChangeEventInput, type KafkaFormat } from '../../engine/sink/kafka/formats/index.js';
 import { copySourceInfo } from '../../engine/sink/kafka/kafka-sink.js';
+import { column } from '../helpers/columns.js';
 
-const col = (name: string, dataType: string, extra: Partial<ColumnInfo> = {}): ColumnInfo => ({
-  name,
-  dataType,
-  columnType: dataType,
-  charset: null,
-  collation: null,
-  nullable: true,
-  generated: false,
-  ...extra,
-});
+const col = column;
 
 test('row text: each value as binary, length-prefixed, NULL as N; long kinds hashed per value', () => {
   const wrap = (v: string, body = v): string => `IFNULL(CONCAT(LENGTH(${v}), _binary':', ${body}), _binary'N')`;
