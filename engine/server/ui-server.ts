@@ -1,5 +1,6 @@
 // Web mode: serves the built renderer and the engine host's API on 127.0.0.1 only. Every request,
-// static files included, must carry the per-launch token (auth.ts); the WebSocket too. No CORS
+// static files included, must carry the per-launch token (auth.ts); the WebSocket too. The browser's
+// cookie lives on a per-launch `<random>.localhost` name, so no other local server receives it. No CORS
 // headers are ever sent: other origins cannot read anything.
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
@@ -7,7 +8,7 @@ import { WebSocketServer, type WebSocket } from 'ws';
 import { WEB, type ClientMessage } from '../../shared/api.js';
 import { CutoverError } from '../../shared/errors.js';
 import type { EngineHost } from '../host/engine-host.js';
-import { UiAuth, newToken } from './auth.js';
+import { UiAuth, newHostLabel, newToken } from './auth.js';
 import { serveStatic } from './static-files.js';
 
 const MAX_BODY = 8 * 1024 * 1024;
@@ -15,21 +16,24 @@ const MAX_BODY = 8 * 1024 * 1024;
 const MAX_BUFFERED = 16 * 1024 * 1024;
 
 export interface UiServer {
+  /** The dashboard's page: http://<random>.localhost:PORT/ */
   url: string;
   /** The URL that logs a browser in (the token as a query parameter). */
   loginUrl: string;
+  /** For scripts (with `Authorization: Bearer <token>`): http://127.0.0.1:PORT/ */
+  apiUrl: string;
   port: number;
   token: string;
   close(): Promise<void>;
 }
 
-export function contentSecurityPolicy(port: number): string {
+export function contentSecurityPolicy(hostName: string, port: number): string {
   return [
     "default-src 'self'",
     "script-src 'self'",
     "style-src 'self'",
     "img-src 'self' data: blob:",
-    `connect-src 'self' ws://127.0.0.1:${port} ws://localhost:${port}`,
+    `connect-src 'self' ws://${hostName}:${port}`,
     "object-src 'none'",
     "base-uri 'none'",
     "form-action 'none'",
@@ -39,7 +43,8 @@ export function contentSecurityPolicy(port: number): string {
 
 export async function startUiServer(o: { host: EngineHost; port: number; rendererDir: string; token?: string }): Promise<UiServer> {
   const token = o.token ?? newToken();
-  let auth = new UiAuth(token, o.port);
+  const hostLabel = newHostLabel();
+  let auth = new UiAuth(token, o.port, hostLabel);
   const wss = new WebSocketServer({ noServer: true, maxPayload: 64 * 1024 });
   const server = createServer((req, res) => {
     handle(req, res).catch((e) => send(res, 500, { ok: false, error: { message: (e as Error).message, fix: null, code: 'INTERNAL' } }));
@@ -48,11 +53,13 @@ export async function startUiServer(o: { host: EngineHost; port: number; rendere
   async function handle(req: IncomingMessage, res: ServerResponse): Promise<void> {
     secureHeaders(res, auth);
     const url = new URL(req.url ?? '/', 'http://127.0.0.1');
-    if (!auth.hostOk(req)) return refuse(res, 403, 'This server only answers requests addressed to 127.0.0.1 or localhost on its own port.');
+    if (!auth.hostOk(req)) return refuse(res, 403, `This server only answers requests addressed to ${auth.hostName}, 127.0.0.1 or localhost on its own port.`);
     if (!auth.originOk(req, false)) return refuse(res, 403, 'Requests from other web pages are refused.');
     if (req.method === 'GET' && url.pathname === '/' && url.searchParams.has('token')) {
       if (!auth.same(url.searchParams.get('token'))) return refuse(res, 401, 'Wrong token: open the URL `cutover ui` printed at launch.');
-      res.writeHead(303, { 'Set-Cookie': auth.cookie(), Location: '/' }).end();
+      // The cookie is only ever set on the dashboard's own name: a login on 127.0.0.1 or localhost goes there.
+      if (!auth.onOwnHost(req)) res.writeHead(303, { Location: auth.loginUrl() }).end();
+      else res.writeHead(303, { 'Set-Cookie': auth.cookie(), Location: '/' }).end();
       return;
     }
     if (!auth.tokenOk(req)) return refuse(res, 401, 'Missing or wrong token: open the URL `cutover ui` printed at launch (it ends with ?token=…).');
@@ -114,18 +121,19 @@ export async function startUiServer(o: { host: EngineHost; port: number; rendere
     server.listen(o.port, '127.0.0.1', () => resolve());
   });
   const port = (server.address() as AddressInfo).port;
-  auth = new UiAuth(token, port);
+  auth = new UiAuth(token, port, hostLabel);
   return {
     port,
     token,
-    url: `http://127.0.0.1:${port}/`,
-    loginUrl: `http://127.0.0.1:${port}/?token=${token}`,
+    url: `${auth.origin}/`,
+    loginUrl: auth.loginUrl(),
+    apiUrl: `http://127.0.0.1:${port}/`,
     close: () => closeServer(server, wss),
   };
 }
 
 function secureHeaders(res: ServerResponse, auth: UiAuth): void {
-  res.setHeader('Content-Security-Policy', contentSecurityPolicy(auth.port));
+  res.setHeader('Content-Security-Policy', contentSecurityPolicy(auth.hostName, auth.port));
   res.setHeader('X-Content-Type-Options', 'nosniff');
   res.setHeader('X-Frame-Options', 'DENY');
   res.setHeader('Referrer-Policy', 'no-referrer');

@@ -56,7 +56,7 @@ describe('dashboard in Chromium', () => {
   it('refuses a browser without the token', async () => {
     const ctx = await browser.newContext();
     const p = await ctx.newPage();
-    const res = await p.goto(ui.url);
+    const res = await p.goto(ui.pageUrl);
     assert.equal(res?.status(), 401);
     assert.match(await p.textContent('body') ?? '', /token/);
     await ctx.close();

@@ -7,8 +7,10 @@ export interface RunningUi {
   child: ChildProcess;
   port: number;
   token: string;
-  /** http://127.0.0.1:PORT/ */
+  /** http://127.0.0.1:PORT/ (for scripts: Node does not resolve *.localhost, browsers do) */
   url: string;
+  /** The dashboard's own page, http://<random>.localhost:PORT/ (the only host that gets the cookie) */
+  pageUrl: string;
   /** The URL with ?token=… that logs a browser in. */
   loginUrl: string;
   /** Calls the API with the token as a Bearer header; throws on { ok: false }. */
@@ -38,7 +40,7 @@ export async function startUi(statePath: string, extraArgs: string[] = []): Prom
   });
   const u = new URL(loginUrl);
   const token = u.searchParams.get('token')!;
-  const base = `${u.origin}/`;
+  const base = `http://127.0.0.1:${u.port}/`;
   const raw = async <M extends ApiMethod>(method: M, args: unknown[]): Promise<ApiResponse<M>> => {
     const res = await fetch(`${base}api/call/${method}`, {
       method: 'POST',
@@ -52,6 +54,7 @@ export async function startUi(statePath: string, extraArgs: string[] = []): Prom
     port: Number(u.port),
     token,
     url: base,
+    pageUrl: `${u.origin}/`,
     loginUrl,
     raw,
     async call(method, ...args) {

@@ -3,7 +3,7 @@
 // dismissed, retry of a failed table and re-copy of a finished one.
 import { after, before, describe, it } from 'node:test';
 import assert from 'node:assert/strict';
-import { request } from 'node:http';
+import { request, type IncomingHttpHeaders } from 'node:http';
 import { join } from 'node:path';
 import WebSocket from 'ws';
 import type { ApiEvent, JobStatus } from '../../shared/api.js';
@@ -27,6 +27,19 @@ function withHost(ui: RunningUi, host: string, headers: Record<string, string>):
     });
     req.on('error', reject);
     req.end('{"args":[]}');
+  });
+}
+
+/** A GET with a chosen Host header (the dashboard's *.localhost name, which Node does not resolve). */
+function onHost(ui: RunningUi, host: string, path: string, headers: Record<string, string> = {}): Promise<{ status: number; headers: IncomingHttpHeaders; body: string }> {
+  return new Promise((resolve, reject) => {
+    const req = request({ host: '127.0.0.1', port: ui.port, path, headers: { ...headers, Host: host } }, (res) => {
+      let body = '';
+      res.setEncoding('utf8').on('data', (d: string) => (body += d));
+      res.on('end', () => resolve({ status: res.statusCode ?? 0, headers: res.headers, body }));
+    });
+    req.on('error', reject);
+    req.end();
   });
 }
 
@@ -76,6 +89,9 @@ describe('cutover ui', () => {
     const auth = { Authorization: `Bearer ${ui.token}` };
     assert.equal((await raw(ui, '/api/call/listJobs', { method: 'POST', body: '{"args":[]}', headers: { ...auth, Origin: 'http://evil.example' } })).status, 403, 'a foreign Origin');
     assert.equal(await withHost(ui, 'evil.example', auth), 403, 'a rebinding Host');
+    const oldOrigin = await raw(ui, '/api/call/listJobs', { method: 'POST', body: '{"args":[]}', headers: { ...auth, Origin: `http://127.0.0.1:${ui.port}` } });
+    assert.equal(oldOrigin.status, 403, 'a page on 127.0.0.1 is not the dashboard (it lives on its own *.localhost name)');
+    assert.equal(await withHost(ui, new URL(ui.pageUrl).host, auth), 200, 'its own *.localhost name');
     assert.equal(await withHost(ui, `127.0.0.1:${ui.port}`, auth), 200, 'its own Host');
     const denied = await raw(ui, '/api/call/listJobs', { method: 'POST', body: '{"args":[]}', headers: { ...auth, Origin: 'http://evil.example' } });
     assert.equal(denied.headers.get('access-control-allow-origin'), null, 'no CORS header, ever');
@@ -83,17 +99,26 @@ describe('cutover ui', () => {
     await assert.rejects(events(ui, { ...auth, Origin: 'http://evil.example' }), /401/, 'a WebSocket from another origin');
   });
 
-  it('logs a browser in with the token as an HttpOnly cookie, and serves the page with a CSP', async () => {
-    const login = await raw(ui, `/?token=${ui.token}`);
+  it('logs a browser in with the token as an HttpOnly cookie on its own name, and serves the page with a CSP', async () => {
+    const own = new URL(ui.pageUrl).host;
+    const forwarded = await raw(ui, `/?token=${ui.token}`);
+    assert.equal(forwarded.status, 303, 'a login on 127.0.0.1 is forwarded');
+    assert.equal(forwarded.headers.get('location'), ui.loginUrl);
+    assert.equal(forwarded.headers.get('set-cookie'), null, 'no cookie for 127.0.0.1');
+    const login = await onHost(ui, own, `/?token=${ui.token}`);
     assert.equal(login.status, 303);
-    const cookie = login.headers.get('set-cookie') ?? '';
+    const cookie = login.headers['set-cookie']?.[0] ?? '';
     assert.match(cookie, /HttpOnly/);
     assert.match(cookie, /SameSite=Strict/);
-    const page = await raw(ui, '/', { headers: { Cookie: cookie.split(';')[0]! } });
+    assert.doesNotMatch(cookie, /Domain=/i, 'host-only');
+    const pair = cookie.split(';')[0]!;
+    const page = await onHost(ui, own, '/', { Cookie: pair });
     assert.equal(page.status, 200);
-    assert.match(await page.text(), /<div id="root">/);
-    assert.match(page.headers.get('content-security-policy') ?? '', /default-src 'self'/);
-    assert.equal((await raw(ui, '/../../package.json', { headers: { Cookie: cookie.split(';')[0]! } })).status, 404);
+    assert.match(page.body, /<div id="root">/);
+    assert.match(page.headers['content-security-policy'] as string, /default-src 'self'/);
+    assert.match(page.headers['content-security-policy'] as string, new RegExp(`connect-src 'self' ws://${own.replace(/\./g, '\\.')}`));
+    assert.equal((await onHost(ui, own, '/../../package.json', { Cookie: pair })).status, 404);
+    assert.equal((await raw(ui, '/', { headers: { Cookie: pair } })).status, 401, 'the cookie counts on the dashboard name only');
   });
 
   it('validates API arguments and explains bad job files', async () => {

@@ -29,7 +29,11 @@ export async function uiCommand(opts: UiOpts): Promise<void> {
     await host.shutdown();
     throw e;
   }
-  process.stdout.write(`Cutover dashboard: ${server.loginUrl}\n(state file: ${host.statePath}; only this machine can connect, and only with the token in that URL; Ctrl-C to quit)\n`);
+  process.stdout.write(
+    `Cutover dashboard: ${server.loginUrl}\n` +
+      `(state file: ${host.statePath}; only this machine can connect, and only with the token in that URL; ` +
+      `scripts: ${server.apiUrl} with "Authorization: Bearer <token>"; Ctrl-C to quit)\n`,
+  );
   if (opts.open) openBrowser(server.loginUrl);
 
   let quitting = false;
