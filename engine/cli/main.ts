@@ -28,7 +28,7 @@ program
 program
   .command('run')
   .description('Run a job file; running it again with the same state file resumes where it stopped')
-  .argument('<job>', 'job file (JSON)')
+  .argument('<job>', 'job file (JSON), or - to read it from standard input')
   .addOption(stateOption())
   .option('--restart', 'forget this job\'s progress and copy again from the start')
   .option('--skip-preflight', 'do not run the preflight checks first')
@@ -60,7 +60,7 @@ program
 program
   .command('verify')
   .description('Compare source and sink (checksums per key range computed by each server; the rows that differ, by key); exit 0 when equal, 1 when anything differs, 2 when it could not run')
-  .argument('<job>', 'job file (JSON)')
+  .argument('<job>', 'job file (JSON), or - to read it from standard input')
   .addOption(stateOption())
   .option('--table <db.table...>', 'only these source tables (default: every table of the job)')
   .option('--json', 'print the report as JSON')

@@ -2,10 +2,13 @@
 // one job never takes the host down, and a job started from the CLI is controlled the same way (by
 // its pid in the state file). Stopping is always graceful first: SIGTERM makes the job commit its
 // batch in flight and store its position, exactly as Ctrl-C does in a terminal.
+//
+// The job file goes to the process on its standard input (`cutover run -`), never through a file: a file
+// in a folder another local user can write could be swapped between writing and running it (their sink,
+// run with this user's saved connections), and it would hold the passwords the host decrypted.
 import { spawn, type ChildProcess } from 'node:child_process';
-import { chmodSync, mkdirSync, writeFileSync } from 'node:fs';
-import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { STDIN_JOB } from '../cli/job-file.js';
 import { alive } from '../pipeline/job-status.js';
 
 const CLI = fileURLToPath(new URL('../../../bin/cutover.js', import.meta.url));
@@ -29,11 +32,6 @@ export class JobProcesses {
     private readonly command: 'run' | 'verify' = 'run',
   ) {}
 
-  /** Where the host writes the job files it runs (beside the state file, readable only by the user). */
-  get jobDir(): string {
-    return join(dirname(this.statePath), 'jobs');
-  }
-
   running(job: string): boolean {
     return this.children.has(job);
   }
@@ -42,18 +40,18 @@ export class JobProcesses {
     return [...this.children.keys()];
   }
 
+  /** Runs the job file `config` (its text) in a new process, handed over on the process's standard input. */
   start(job: string, config: string, flags: string[] = []): void {
     if (this.children.has(job)) return;
-    mkdirSync(this.jobDir, { recursive: true, mode: 0o700 });
-    const file = join(this.jobDir, `${encodeURIComponent(job)}${this.command === 'run' ? '' : `.${this.command}`}.json`);
-    writeFileSync(file, config, { mode: 0o600 });
-    chmodSync(file, 0o600);
     // In Electron, process.execPath is the app itself: ELECTRON_RUN_AS_NODE makes it plain Node.
     const env = { ...process.env, ...(process.versions.electron ? { ELECTRON_RUN_AS_NODE: '1' } : {}) };
-    const child = spawn(process.execPath, [CLI, this.command, file, '--state', this.statePath, ...(this.command === 'run' ? ['--quiet'] : []), ...flags], {
+    const child = spawn(process.execPath, [CLI, this.command, STDIN_JOB, '--state', this.statePath, ...(this.command === 'run' ? ['--quiet'] : []), ...flags], {
       env,
-      stdio: ['ignore', 'ignore', 'pipe'],
+      stdio: ['pipe', 'ignore', 'pipe'],
     });
+    // A process that dies before reading it closes the pipe (EPIPE): its exit is reported below.
+    child.stdin!.on('error', () => undefined);
+    child.stdin!.end(config);
     let stderr = '';
     child.stderr!.setEncoding('utf8').on('data', (d: string) => {
       stderr = (stderr + d).slice(-STDERR_TAIL);

@@ -39,7 +39,7 @@ async function preflight(cfg: JobConfig, log: Logger): Promise<void> {
 }
 
 export async function runCommand(jobPath: string, opts: RunOpts): Promise<void> {
-  const file = readJobFile(jobPath);
+  const file = await readJobFile(jobPath);
   const store = new StateStore(resolveStatePath(opts.state));
   // Profiles, environment variables and SSH tunnels: the engine runs with the resolved config; the state
   // file keeps the job file as written (no password that came from a profile or the environment).

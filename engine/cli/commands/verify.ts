@@ -47,7 +47,7 @@ export async function verifyCommand(jobPath: string, opts: VerifyOpts): Promise<
     const repairFrom = opts.repairFrom === undefined ? null : positiveInt(opts.repairFrom, '--repair-from', 1);
     if (repairFrom !== null && opts.repair) throw new CutoverError('--repair and --repair-from cannot be used together.', 'Use --repair to verify and repair, or --repair-from ID to repair what verification ID found.', 'CONFIG');
     store = new StateStore(resolveStatePath(opts.state));
-    const resolved = await loadJob(readJobFile(jobPath), store);
+    const resolved = await loadJob(await readJobFile(jobPath), store);
     close = resolved.close;
     const cfg = resolved.config;
     const runner = new VerifyRunner(store, cfg, {
