@@ -3,12 +3,14 @@
 // The installation's 32-byte key comes from CUTOVER_SECRET_KEY (base64; the desktop app passes the key
 // it keeps with Electron's safeStorage, see electron/secret-key.ts), else from the file `secret.key`
 // beside the state file: created on first use (mode 0600, random bytes, base64 text), and refused when
-// group or others may read it. A ciphertext that does not authenticate means another key (or a damaged
-// value): a CutoverError that says so, never a stack trace and never the secret.
+// group or others may read it, or when its folder is not private (checkKeyFolder). A ciphertext that
+// does not authenticate means another key (or a damaged value): a CutoverError that says so, never a
+// stack trace and never the secret.
 import { createCipheriv, createDecipheriv, randomBytes } from 'node:crypto';
 import { chmodSync, existsSync, linkSync, readFileSync, statSync, unlinkSync, writeFileSync } from 'node:fs';
-import { dirname, join } from 'node:path';
+import { dirname, join, resolve } from 'node:path';
 import { CutoverError } from '../../shared/errors.js';
+import { appDataDir } from '../state/default-path.js';
 
 export const SECRET_KEY_ENV = 'CUTOVER_SECRET_KEY';
 export const KEY_FILE = 'secret.key';
@@ -44,6 +46,7 @@ export class SecretBox {
     if (statePath === ':memory:')
       throw new CutoverError('An in-memory state file has no folder for its secret key.', `Set ${SECRET_KEY_ENV} (32 random bytes in base64: openssl rand -base64 32).`, 'SECRET_KEY');
     const path = keyFilePath(statePath);
+    checkKeyFolder(dirname(path));
     return new SecretBox(readOrCreateKeyFile(path), path);
   }
 
@@ -73,6 +76,32 @@ export class SecretBox {
       );
     }
   }
+}
+
+/**
+ * The key file's folder must be private: the user's own, and no one else may list, read or write it
+ * (mode 0700). In a shared folder such as /tmp another user could plant their own key first (and read
+ * every secret encrypted with it) or replace it. The per-user application-data folder is tightened to
+ * 0700 when an older version made it looser; any other folder is refused, with the ways out.
+ */
+export function checkKeyFolder(dir: string, defaultDir = appDataDir()): void {
+  if (process.platform === 'win32') return;
+  const st = statSync(dir, { throwIfNoEntry: false });
+  if (!st) return; // created with the state file, 0700
+  const uid = process.getuid?.();
+  const mode = st.mode & 0o7777;
+  const ownedByUs = uid === undefined || st.uid === uid;
+  if (ownedByUs && !(mode & 0o077)) return;
+  if (ownedByUs && resolve(dir) === resolve(defaultDir)) {
+    chmodSync(dir, 0o700);
+    return;
+  }
+  const why = ownedByUs ? `other users may use it (mode ${mode.toString(8).padStart(4, '0')})` : `it belongs to another user (uid ${st.uid})`;
+  throw new CutoverError(
+    `The state file's folder ${dir} is not private: ${why}. Another user could plant or replace the secret key (${KEY_FILE}) there, so Cutover keeps no key in it.`,
+    `Keep the state file in a folder only you can use (mkdir -m 700 ~/cutover, then --state ~/cutover/state.db)${ownedByUs ? `, or make this one private (chmod 700 ${dir})` : ''}, or give the key in ${SECRET_KEY_ENV} (openssl rand -base64 32; keep it to use the same secrets again).`,
+    'SECRET_KEY',
+  );
 }
 
 function decodeKey(key: Buffer | string, source: string): Buffer {

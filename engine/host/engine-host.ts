@@ -6,7 +6,8 @@ import { readFileSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 import type { ApiArgs, ApiEvent, ApiMethod, ApiMethods, ApiResponse, HostInfo, JobSummary } from '../../shared/api.js';
 import { API_ARGS, isApiMethod } from '../../shared/api-schema.js';
-import { CutoverError } from '../../shared/errors.js';
+import { CutoverError, formatError } from '../../shared/errors.js';
+import { JobSecrets, publicJobText } from '../connections/job-secrets.js';
 import { parseJobText } from '../../shared/job-config.js';
 import { effectiveState, jobStatus } from '../pipeline/job-status.js';
 import { DashboardStore, downsample } from '../state/dashboard-store.js';
@@ -37,6 +38,7 @@ type Handlers = { [M in ApiMethod]: (...args: ApiArgs<M>) => Promise<ApiMethods[
 export class EngineHost {
   private readonly dash: DashboardStore;
   private readonly procs: JobProcesses;
+  private readonly secrets: JobSecrets;
   private readonly pump: EventPump;
   private readonly demo: DemoRunner;
   private readonly migration: MigrationApi;
@@ -50,6 +52,13 @@ export class EngineHost {
     private readonly shell: EngineHostOptions['shell'],
   ) {
     this.dash = new DashboardStore(store);
+    this.secrets = new JobSecrets(store);
+    try {
+      const moved = this.secrets.sealStoredPasswords();
+      if (moved.length) store.log('info', null, null, `moved the passwords written in the URLs of ${moved.map((j) => `"${j}"`).join(', ')} out of the stored job files, encrypted`);
+    } catch (e) {
+      store.log('warn', null, null, `the passwords in stored job files could not be encrypted: ${formatError(e)}`);
+    }
     this.procs = new JobProcesses(store.path, (e) => this.onJobExit(e));
     this.demo = new DemoRunner(ROOT);
     this.migration = new MigrationApi({
@@ -121,7 +130,8 @@ export class EngineHost {
     info: (): HostInfo => ({ version: VERSION, statePath: this.store.path, shell: this.shell, demo: this.demo.info() }),
     listJobs: () => this.listJobs(),
     jobStatus: (job) => jobStatus(this.store, this.jobRow(job)),
-    jobConfig: (job) => JSON.stringify(JSON.parse(this.jobRow(job).config), null, 2),
+    // Without the passwords of its URLs (stored apart, encrypted: job-secrets.ts).
+    jobConfig: (job) => publicJobText(this.jobRow(job).config),
     openJob: (file) => this.openJob(file.text, file.fileName),
     start: (job) => this.start(job),
     pause: async (job) => {
@@ -213,7 +223,7 @@ export class EngineHost {
     if (existing && this.isRunning(existing)) {
       throw new CutoverError(`The job "${cfg.name}" is running; its job file cannot be replaced now.`, 'Stop it first, or give the new job another "name".', 'STATE');
     }
-    const row = this.store.upsertJob(cfg.name, cfg);
+    const row = this.secrets.save(cfg);
     if (!existing) this.store.setJob(row.id, { state: 'idle', phase: 'pending' });
     this.store.log('info', cfg.name, null, `job file ${existing ? 'replaced' : 'opened'}${fileName ? ` from ${fileName}` : ''}`);
     this.pump.poke();
@@ -233,7 +243,7 @@ export class EngineHost {
     if (this.isRunning(row)) throw new CutoverError(`The job "${job}" is already running.`, 'Pause or stop it first.', 'STATE');
     this.pausing.delete(job);
     this.startedAt.set(job, Date.now());
-    this.procs.start(job, row.config, flags);
+    this.procs.start(job, this.secrets.runnableText(row), flags);
     this.pump.poke();
   }
 

@@ -9,6 +9,7 @@ import { parseJobText } from '../../shared/job-config.js';
 import { describeProfile, type ProfileInput } from '../../shared/profiles.js';
 import { testProfile } from '../connections/connection-test.js';
 import { ProfileStore } from '../connections/profile-store.js';
+import { JobSecrets } from '../connections/job-secrets.js';
 import { resolveJob, resolveMysqlEndpoint } from '../connections/resolve.js';
 import { SecretBox } from '../connections/secret-box.js';
 import { CutoverAssistant } from '../cutover/assistant.js';
@@ -41,6 +42,7 @@ const VERIFY_START_MS = 30_000;
 
 export class MigrationApi {
   readonly profiles: ProfileStore;
+  private readonly jobSecrets: JobSecrets;
   private readonly box: () => SecretBox;
   private readonly wizard: WizardService;
   private readonly verifications: VerifyStore;
@@ -53,6 +55,7 @@ export class MigrationApi {
     let box: SecretBox | null = null;
     this.box = () => (box ??= SecretBox.forStatePath(store.path));
     this.profiles = new ProfileStore(store, this.box);
+    this.jobSecrets = new JobSecrets(store, this.box);
     this.verifications = new VerifyStore(store);
     this.verifyProcs = new JobProcesses(store.path, (e) => this.onVerifyExit(e), 'verify');
     this.wizard = new WizardService({
@@ -141,8 +144,9 @@ export class MigrationApi {
     await this.verifyProcs.stopAll(10_000);
   }
 
+  /** The job file with the passwords its URLs had (job-secrets.ts), to connect with. */
   private jobFile(row: JobRow): JobFile {
-    return parseJobText(row.config, `job "${row.name}"`);
+    return parseJobText(this.jobSecrets.runnableText(row), `job "${row.name}"`);
   }
 
   /** Starts `cutover verify` for the job and answers once the run is recorded (or the process failed). */
@@ -154,7 +158,7 @@ export class MigrationApi {
     if (running || this.verifyProcs.running(job)) throw new CutoverError(`A verification of "${job}" is running.`, 'Wait for it to finish.', 'STATE');
     const before = this.verifications.latest(row.id)?.id ?? 0;
     const exited = new Promise<JobExit>((resolve) => this.verifyExits.set(job, resolve));
-    this.verifyProcs.start(job, row.config, flags);
+    this.verifyProcs.start(job, this.jobSecrets.runnableText(row), flags);
     this.h.poke();
     const deadline = Date.now() + VERIFY_START_MS;
     for (;;) {

@@ -2,6 +2,7 @@
 // table from scratch. Both only change the state file and the sink table; the job then runs again.
 import { CutoverError } from '../../shared/errors.js';
 import { parseJobConfig } from '../../shared/job-config.js';
+import { JobSecrets } from '../connections/job-secrets.js';
 import { resolveMysqlEndpoint } from '../connections/resolve.js';
 import { connect, parseMysqlUrl } from '../source/mysql/connection.js';
 import { quoteTable } from '../sql/identifiers.js';
@@ -41,7 +42,7 @@ export async function recopyTable(store: StateStore, job: JobRow, table: string,
       'STATE',
     );
   }
-  const cfg = parseJobConfig(JSON.parse(job.config), `stored job file of "${job.name}"`);
+  const cfg = parseJobConfig(new JobSecrets(store).runnable(job), `stored job file of "${job.name}"`);
   await stopJob();
   // A Kafka sink has nothing to empty: the re-copy publishes the table's rows again (consumers keep the
   // last message per key).

@@ -162,4 +162,12 @@ export const MIGRATIONS: string[] = [
     PRIMARY KEY (job_id, step)
   );
   `,
+  `
+  -- Passwords written in a job file's URLs (engine/connections/job-secrets.ts): jobs.config keeps the
+  -- job file without them; here each is encrypted with the installation's key, JSON {"source": "v1:…", "sink": "v1:…"}.
+  CREATE TABLE job_secrets (
+    job_id INTEGER PRIMARY KEY REFERENCES jobs(id) ON DELETE CASCADE,
+    secrets TEXT NOT NULL
+  );
+`,
 ];

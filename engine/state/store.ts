@@ -1,8 +1,7 @@
 // The local state file (SQLite, WAL): jobs, per-table progress, chunks, logs and metric samples.
 import Database from 'better-sqlite3';
-import { mkdirSync } from 'node:fs';
-import { dirname } from 'node:path';
 import { CutoverError } from '../../shared/errors.js';
+import { prepareStateFile, tightenStateFiles } from './private-file.js';
 import { MIGRATIONS } from './schema.js';
 
 export type LogLevel = 'debug' | 'info' | 'warn' | 'error';
@@ -89,14 +88,16 @@ export class StateStore {
 
   constructor(readonly path: string) {
     try {
-      if (path !== ':memory:') mkdirSync(dirname(path), { recursive: true });
+      prepareStateFile(path);
       this.db = new Database(path);
       this.db.pragma('journal_mode = WAL');
+      tightenStateFiles(path);
       this.db.pragma('synchronous = NORMAL');
       this.db.pragma('foreign_keys = ON');
       this.db.pragma('busy_timeout = 5000');
       this.migrate();
     } catch (e) {
+      if (e instanceof CutoverError) throw e;
       throw new CutoverError(
         `Cannot open the state file ${path}: ${(e as Error).message}`,
         'Check that the folder is writable and the disk is not full, or choose another file with --state FILE.',

@@ -10,6 +10,7 @@ import { connect, parseMysqlUrl } from '../../source/mysql/connection.js';
 import { quoteId } from '../../sql/identifiers.js';
 import { CHECKPOINT_DB, CHECKPOINT_TABLE } from '../../sink/mysql/change-applier.js';
 import { loadJob, readJobFile } from '../job-file.js';
+import { JobSecrets, splitUrlPasswords } from '../../connections/job-secrets.js';
 
 interface RunOpts {
   state?: string;
@@ -51,6 +52,16 @@ export async function runCommand(jobPath: string, opts: RunOpts): Promise<void> 
     throw e;
   }
   const cfg = resolved.config;
+  // The job file is stored as written, except for passwords in its URLs: those are encrypted apart.
+  let stored;
+  try {
+    stored = splitUrlPasswords(file).file;
+    new JobSecrets(store).save(file);
+  } catch (e) {
+    await resolved.close();
+    store.close();
+    throw e;
+  }
   const controller = new AbortController();
   let signals = 0;
   const onSignal = (sig: NodeJS.Signals): void => {
@@ -77,7 +88,7 @@ export async function runCommand(jobPath: string, opts: RunOpts): Promise<void> 
     const outcome = await runJob({
       store,
       config: cfg,
-      storedConfig: file,
+      storedConfig: stored,
       signal: controller.signal,
       echo: { level: opts.quiet ? 'warn' : opts.logLevel, write: (l) => process.stderr.write(l + '\n') },
       preflight: opts.skipPreflight ? undefined : preflight,
