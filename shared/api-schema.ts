@@ -25,7 +25,11 @@ export const WizardDraftSchema = z.strictObject({
     forProfile: name64.nullable(),
     streaming: z.boolean(),
   }),
-  tables: z.strictObject({ selected: z.array(z.string().min(3).max(400)).max(100_000) }),
+  tables: z.strictObject({
+    selected: z.array(z.string().min(3).max(400)).max(100_000),
+    patterns: z.array(z.string().min(1).max(400)).max(1000).optional(),
+    excluded: z.array(z.string().min(3).max(400)).max(100_000).optional(),
+  }),
   sink: z.strictObject({ profile: name64.nullable() }),
   mapping: z.strictObject({
     rename: stringMap,
