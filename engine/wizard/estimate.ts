@@ -2,7 +2,7 @@
 // of the largest selected table for at most a couple of seconds, and that measured rate is spread over
 // the selected tables by their size. Before the copy, the job reads each table's definition and creates
 // it on the sink, one table after another: the reading is timed on a few of the selected tables, the
-// creating is counted at a figure measured on MariaDB (a source with 1,505 tables spent 11 s there).
+// creating is counted at a figure measured on MariaDB (a job creating 1,505 tables spent 11 s on it).
 // Read-only; nothing is written anywhere. The figure leaves out the sink's write speed and a busy
 // source, and says so.
 import type { WizardEstimate } from '../../shared/wizard.js';
@@ -16,7 +16,11 @@ const SAMPLE_ROWS = 20_000;
 const SAMPLE_MS = 2_000;
 /** How many table definitions are read (as the job reads them) to time the schema phase. */
 const SCHEMA_SAMPLE_TABLES = 5;
-/** Creating one table on the sink (CREATE TABLE, the check for rows already there), in ms, as measured on MariaDB 10.11. */
+/**
+ * Creating one table on the sink (CREATE TABLE, the check for rows already there), in ms: a job that
+ * created 1,505 tables on MariaDB 10.11 spent 11 s (7.3 ms a table, reading the definition included). A
+ * busy sink takes several times longer; the basis says the figure is a lower bound.
+ */
 export const SINK_CREATE_MS_PER_TABLE = 6;
 
 export interface EstimateInput {
