@@ -209,6 +209,16 @@ describe('wizard: Tables', () => {
   });
 });
 
+describe('wizard: Review', () => {
+  it('says that the patterns are kept: tables created later that match are copied too', async () => {
+    setupWizard(
+      { estimate: () => Promise.reject(new Error('not timed here')), exportJob: () => Promise.reject(new Error('not exported here')) },
+      readyDraft((d) => ({ ...d, step: 'review', tables: { selected: ['shop.orders', 'shop.users', 'shop.log'], patterns: ['shop.*'] } })),
+    );
+    expect((await screen.findByTestId('review-patterns')).textContent).toContain('and tables created later that match shop.*');
+  });
+});
+
 describe('wizard: the sink is the source', () => {
   it('the Sink step lets it through to Mapping, which asks for new database names', async () => {
     const { view } = setupWizard({}, readyDraft((d) => ({ ...d, step: 'sink', sink: { profile: null }, tables: { selected: ['shop.orders', 'shop.users'] } })));
