@@ -171,7 +171,7 @@ export function validateForm(f: ProfileForm): FieldError[] {
       err(
         'host',
         urlFields(f.host)
-          ? 'This is a connection URL, not a host name: choose "Fill in the fields from this URL" below the field, or enter only the host name (e.g. db.example.com).'
+          ? 'This is a connection URL, not a host name: choose "Fill in the fields from this URL" beside it, or enter only the host name (e.g. db.example.com).'
           : 'Enter only the host name or IP address (e.g. db.example.com): a host has no "://", "@", "/" or "?". A URL such as mysql://user@db.example.com:3306 can be pasted here and split into the fields.',
       );
     if (parsePort(f.port) === null) err('port', 'Port: a whole number from 1 to 65535 (MySQL and MariaDB listen on 3306 by default).');
