@@ -25,7 +25,11 @@ export const WizardDraftSchema = z.strictObject({
     forProfile: name64.nullable(),
     streaming: z.boolean(),
   }),
-  tables: z.strictObject({ selected: z.array(z.string().min(3).max(400)).max(100_000) }),
+  tables: z.strictObject({
+    selected: z.array(z.string().min(3).max(400)).max(100_000),
+    patterns: z.array(z.string().min(1).max(400)).max(1000).optional(),
+    excluded: z.array(z.string().min(3).max(400)).max(100_000).optional(),
+  }),
   sink: z.strictObject({ profile: name64.nullable() }),
   mapping: z.strictObject({
     rename: stringMap,
@@ -62,6 +66,7 @@ export const API_ARGS = {
   pause: z.tuple([job]),
   resume: z.tuple([job, z.strictObject({ skipDdl: z.boolean().optional() }).optional()]),
   stop: z.tuple([job]),
+  removeJob: z.tuple([job, z.strictObject({ cleanSink: z.boolean().optional() }).optional()]),
   retryTable: z.tuple([job, table]),
   recopyTable: z.tuple([job, table]),
   history: z.tuple([job, z.strictObject({ sinceTs: z.number().int().nonnegative().optional(), maxPoints: z.number().int().min(10).max(20000).optional() }).optional()]),

@@ -120,6 +120,11 @@ export interface ApiMethods {
   resume: { args: [job: string, options?: { skipDdl?: boolean }]; result: void };
   /** Ends the job's run; Start runs it again from where it stopped. */
   stop: { args: [job: string]; result: void };
+  /**
+   * Removes a job that is not running from the state file (its progress, metrics, verifications, log);
+   * cleanSink also deletes a MySQL sink's checkpoint row of the job. `sink` says what the sink keeps.
+   */
+  removeJob: { args: [job: string, options?: { cleanSink?: boolean }]; result: { name: string; sink: string } };
   /** A table whose copy failed: copy its unfinished chunks again (the job runs again). */
   retryTable: { args: [job: string, table: string]; result: void };
   /** Empty a table on the sink and copy it again from the start (before the job streams). */

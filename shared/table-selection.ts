@@ -6,7 +6,10 @@ export interface TableRef {
   table: string;
 }
 
-export const SYSTEM_DATABASES = new Set(['mysql', 'information_schema', 'performance_schema', 'sys']);
+/** Cutover's own database (the MySQL sink's checkpoints, the source heartbeat): never offered, never copied. */
+export const CUTOVER_DATABASE = '_cutover';
+
+export const SYSTEM_DATABASES = new Set(['mysql', 'information_schema', 'performance_schema', 'sys', CUTOVER_DATABASE]);
 
 export function matchesPattern(pattern: string, ref: TableRef): boolean {
   const full = `${ref.db}.${ref.table}`;

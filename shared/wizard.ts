@@ -3,7 +3,7 @@
 // before it creates the job), and the job file the draft becomes.
 //
 // Steps: Source → Preflight → Tables → Sink → Mapping → Options → Review (→ Run opens the dashboard).
-import type { PreflightReport } from './preflight.js';
+import type { CheckItem, PreflightReport } from './preflight.js';
 import type { ProfileSummary } from './profiles.js';
 import { matchesPattern, type TableRef } from './table-selection.js';
 
@@ -42,8 +42,12 @@ export interface WizardDraft {
   source: { profile: string | null };
   /** The last preflight run on this source (Next needs one that did not fail). */
   preflight: { report: PreflightReport | null; ranAt: number | null; forProfile: string | null; streaming: boolean };
-  /** Selected source tables, "db.table". */
-  tables: { selected: string[] };
+  /**
+   * Selected source tables, "db.table". `patterns` ("shop.*", "/regex/") were added with "Select by
+   * pattern": the job file keeps them as patterns, so tables created later that match are copied too;
+   * `excluded` are tables a pattern matches that were unselected afterwards (the job file's "exclude").
+   */
+  tables: { selected: string[]; patterns?: string[]; excluded?: string[] };
   sink: { profile: string | null };
   mapping: {
     /** "db": "new_db" and/or "db.table": "new_db.new_table" (as the job file's "rename"). */
@@ -126,7 +130,9 @@ export interface WizardEstimate {
   sample: { table: string; rows: number; bytes: number; ms: number } | null;
   /** Rows per second over all workers, as measured (and capped by the throttle). */
   rowsPerSecond: number;
-  /** null when nothing could be measured (e.g. every selected table is empty). */
+  /** Reading each table's definition and creating it on the sink, before a row is copied (one table after another). */
+  schema: { tables: number; seconds: number };
+  /** The whole estimate: the schema, then the copy; null when the copy could not be measured (e.g. every selected table is empty). */
   seconds: number | null;
   /** One sentence: how the figure was made and what it leaves out. */
   basis: string;
@@ -167,13 +173,73 @@ export function catalogTable(ctx: WizardContext, name: string): CatalogTable | u
 
 /** Tables matching a pattern ("db.*", "db.table" or "/regex/"); a bad regex matches nothing. */
 export function tablesMatching(catalog: CatalogTable[], pattern: string): string[] {
-  const p = pattern.trim();
+  const p = normalizedPattern(pattern);
   if (!p) return [];
   try {
-    return catalog.filter((t) => matchesPattern(p.includes('.') || p.startsWith('/') ? p : `${p}.*`, t)).map(qualifiedName);
+    return catalog.filter((t) => matchesPattern(p, t)).map(qualifiedName);
   } catch {
     return [];
   }
+}
+
+/**
+ * The selection with these tables added or removed (order kept, new ones appended). A removed table that
+ * a kept pattern matches is remembered as excluded; an added one is no longer excluded.
+ */
+export function withSelection(tables: WizardDraft['tables'], names: readonly string[], on: boolean): WizardDraft['tables'] {
+  const patterns = tables.patterns ?? [];
+  let selected: string[];
+  let excluded = tables.excluded ?? [];
+  if (on) {
+    const have = new Set(tables.selected);
+    selected = [...tables.selected, ...names.filter((n) => !have.has(n) && have.add(n))];
+    const added = new Set(names);
+    excluded = excluded.filter((n) => !added.has(n));
+  } else {
+    const drop = new Set(names);
+    selected = tables.selected.filter((n) => !drop.has(n));
+    const known = new Set(excluded);
+    excluded = [...excluded, ...names.filter((n) => !known.has(n) && known.add(n) && patterns.some((p) => patternMatchesName(p, n)))];
+  }
+  return { selected, ...(patterns.length ? { patterns } : {}), ...(excluded.length ? { excluded } : {}) };
+}
+
+/** The selection after "Select by pattern": the matching tables selected, the pattern kept (when it matched any). */
+export function withPattern(tables: WizardDraft['tables'], pattern: string, matching: readonly string[]): WizardDraft['tables'] {
+  const next = withSelection(tables, matching, true);
+  const p = normalizedPattern(pattern);
+  const patterns = tables.patterns ?? [];
+  if (!matching.length || !p || patterns.includes(p)) return next;
+  return { ...next, patterns: [...patterns, p] };
+}
+
+/** "shop" → "shop.*"; other patterns as typed (trimmed). */
+export function normalizedPattern(pattern: string): string {
+  const p = pattern.trim();
+  if (!p) return '';
+  return p.includes('.') || p.startsWith('/') ? p : `${p}.*`;
+}
+
+function patternMatchesName(pattern: string, name: string): boolean {
+  const dot = name.indexOf('.');
+  try {
+    return matchesPattern(normalizedPattern(pattern), { db: name.slice(0, dot), table: name.slice(dot + 1) });
+  } catch {
+    return false;
+  }
+}
+
+/**
+ * The job file's "tables": the kept patterns, then each selected table no pattern covers; tables a
+ * pattern matches that were unselected are excluded.
+ */
+export function tableSelection(tables: WizardDraft['tables']): { include: string[]; exclude: string[] } {
+  const patterns = tables.patterns ?? [];
+  const covered = (n: string): boolean => patterns.some((p) => patternMatchesName(p, n));
+  const include = [...patterns, ...tables.selected.filter((n) => !covered(n)).map(tablePattern)];
+  const selected = new Set(tables.selected);
+  const exclude = (tables.excluded ?? []).filter((n) => covered(n) && !selected.has(n)).map(tablePattern);
+  return { include, exclude };
 }
 
 /** A database or table name MySQL accepts and the job file's "db.table" syntax can carry. */
@@ -193,6 +259,22 @@ function profileKind(ctx: WizardContext, name: string | null): 'mysql' | 'kafka'
 
 export function sinkKind(draft: WizardDraft, ctx: WizardContext): 'mysql' | 'kafka' | null {
   return profileKind(ctx, draft.sink.profile);
+}
+
+/** The sink is the source server itself (the same saved MySQL connection): every table must get a new name. */
+export function sinkIsSource(draft: WizardDraft, ctx: WizardContext): boolean {
+  return draft.sink.profile !== null && draft.sink.profile === draft.source.profile && sinkKind(draft, ctx) === 'mysql';
+}
+
+/** A preflight check that only a streaming job needs (binlog settings, replication privileges, server_id): a copy-only job is warned, not refused. */
+export function isStreamingOnlyCheck(item: Pick<CheckItem, 'id' | 'side'>): boolean {
+  return item.side === 'source' && (item.id.startsWith('source.binlog') || item.id.startsWith('source.privilege.replication') || item.id === 'source.server_id');
+}
+
+/** The report failed only on checks a copy-only job does not need: the wizard offers to continue as one. */
+export function copyOnlyWouldPass(report: PreflightReport | null): boolean {
+  const fails = report?.items.filter((i) => i.status === 'fail') ?? [];
+  return fails.length > 0 && fails.every(isStreamingOnlyCheck);
 }
 
 /** Where each selected table goes on the sink ("db.table" → "db.table"), after the renames. */
@@ -244,8 +326,7 @@ export function validateStep(step: WizardStep, d: WizardDraft, ctx: WizardContex
       const kind = profileKind(ctx, d.sink.profile);
       if (!d.sink.profile) err('sink.profile', 'Choose where the data goes: a saved MySQL/MariaDB or Kafka connection.');
       else if (kind === null) err('sink.profile', `There is no saved connection named "${d.sink.profile}".`);
-      else if (kind === 'mysql' && d.sink.profile === d.source.profile && !Object.keys(d.mapping.rename).length)
-        err('sink.profile', 'The sink is the source itself: choose another server, or rename the databases in the next step.');
+      // A sink that is the source itself is allowed here: the Mapping step (next) must then rename.
       break;
     }
     case 'mapping': {
@@ -257,6 +338,19 @@ export function validateStep(step: WizardStep, d: WizardDraft, ctx: WizardContex
           const p = identifierProblem(part);
           if (p) err(`mapping.rename.${from}`, `The new name "${part}" ${p}.`);
         }
+      }
+      if (sinkIsSource(d, ctx)) {
+        const onItself = new Map<string, string[]>();
+        for (const [src, dst] of sinkNames(d)) {
+          if (src.toLowerCase() !== dst.toLowerCase()) continue;
+          const db = src.slice(0, src.indexOf('.'));
+          onItself.set(db, [...(onItself.get(db) ?? []), src]);
+        }
+        for (const [db, tables] of onItself)
+          err(
+            `mapping.rename.${db}`,
+            `The sink is the source itself, so ${tables.length === 1 ? tables[0] : `${tables.length} tables of ${db}`} would be copied onto ${tables.length === 1 ? 'itself' : 'themselves'}: give ${db} a new name here (e.g. ${db}_copy), or go back to Sink and choose another server.`,
+          );
       }
       const seen = new Map<string, string>();
       for (const [src, dst] of sinkNames(d)) {
@@ -298,7 +392,7 @@ export function validateStep(step: WizardStep, d: WizardDraft, ctx: WizardContex
       if (sinkKind(d, ctx) === 'kafka' && d.mapping.kafka.exactlyOnce && o.mode === 'snapshot')
         err('options.mode', 'Exactly-once publishing needs a stream: choose "snapshot + stream", or turn exactly-once off in Mapping.');
       const streams = o.mode !== 'snapshot';
-      const binlogFails = (d.preflight.report?.items ?? []).filter((i) => i.side === 'source' && i.status === 'fail' && /binlog|replication/i.test(`${i.id} ${i.title}`));
+      const binlogFails = (d.preflight.report?.items ?? []).filter((i) => i.status === 'fail' && isStreamingOnlyCheck(i));
       if (streams && !d.preflight.streaming) err('options.mode', 'The preflight ran for a copy only: run it again for streaming (Preflight step).');
       else if (streams && binlogFails.length) err('options.mode', `Streaming needs: ${binlogFails.map((i) => i.title).join(', ')} (see Preflight).`);
       break;
@@ -328,6 +422,7 @@ export function draftToJobFile(
   const o = d.options;
   const k = d.mapping.kafka;
   const selected = new Set(d.tables.selected);
+  const selection = tableSelection(d.tables);
   const pick = <T>(m: Record<string, T>, ok: (v: T) => boolean): Record<string, T> =>
     Object.fromEntries(Object.entries(m).filter(([t, v]) => ok(v) && (selected.has(t) || [...selected].some((s) => s.startsWith(`${t}.`)))));
   const job: Record<string, unknown> = {
@@ -337,7 +432,7 @@ export function draftToJobFile(
       sinkType === 'kafka'
         ? { type: 'kafka', ...endpoints.sink, topic: k.topic, format: k.format, key: k.key, partitions: k.partitions, replicationFactor: k.replicationFactor, exactlyOnce: k.exactlyOnce, tombstones: k.tombstones }
         : { type: 'mysql', ...endpoints.sink },
-    tables: { include: d.tables.selected.map(tablePattern) },
+    tables: selection.exclude.length ? selection : { include: selection.include },
   };
   const rename = pick(d.mapping.rename, (v) => v.length > 0);
   if (Object.keys(rename).length) job.rename = rename;

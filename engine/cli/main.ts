@@ -1,10 +1,11 @@
-// The `cutover` CLI: check, run, status, logs, verify, ui. Errors print what is wrong and how to fix it, never a stack trace.
+// The `cutover` CLI: check, run, status, logs, verify, remove, ui. Errors print what is wrong and how to fix it, never a stack trace.
 import { Command, Option } from 'commander';
 import { formatError } from '../../shared/errors.js';
 import { checkCommand } from './commands/check.js';
 import { runCommand } from './commands/run.js';
 import { statusCommand } from './commands/status.js';
 import { logsCommand } from './commands/logs.js';
+import { removeCommand } from './commands/remove.js';
 import { uiCommand } from './commands/ui.js';
 import { verifyCommand } from './commands/verify.js';
 
@@ -69,6 +70,14 @@ program
   .option('--repair', 'copy the differing rows again (a table without a key: the whole table), then verify the repaired tables again')
   .option('--repair-from <id>', 'repair what verification <id> found (its id is printed, and stored in the state file), then verify again')
   .action(verifyCommand);
+
+program
+  .command('remove')
+  .description("Remove a job that is not running from the state file: its progress, metrics, verifications and log (the sink's tables and rows stay)")
+  .argument('<job>', 'the job\'s name (as `cutover status` lists it), or its job file')
+  .addOption(stateOption())
+  .option('--clean-sink', "also delete the job's checkpoint row on a MySQL sink (`_cutover`.`cutover_checkpoint`), so a new job of the same name starts fresh")
+  .action(removeCommand);
 
 program
   .command('ui')

@@ -14,6 +14,7 @@ import { DashboardStore, downsample } from '../state/dashboard-store.js';
 import { StateStore, type JobRow } from '../state/store.js';
 import { EventPump } from './event-pump.js';
 import { JobProcesses, type JobExit } from './job-processes.js';
+import { removeJob } from './remove-job.js';
 import { recopyTable, retryTable } from './table-actions.js';
 import { DemoRunner } from './demo-runner.js';
 import { MIGRATION_METHODS, MigrationApi, type MigrationHandlers } from './migration-api.js';
@@ -148,6 +149,13 @@ export class EngineHost {
       else if (row.state === 'paused') this.store.setJob(row.id, { state: 'stopped' });
       this.store.log('info', job, null, 'stopped by the operator; Start runs it again from where it stopped');
       this.pump.poke();
+    },
+    removeJob: async (job, options) => {
+      const row = this.jobRow(job);
+      const removed = await removeJob(this.store, job, { cleanSink: options?.cleanSink ?? false, running: this.isRunning(row) });
+      this.startedAt.delete(job);
+      this.pump.poke();
+      return removed;
     },
     retryTable: async (job, table) => {
       const row = this.jobRow(job);

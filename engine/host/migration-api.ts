@@ -190,7 +190,7 @@ export class MigrationApi {
     if (users.length)
       throw new CutoverError(
         `The connection "${name}" cannot be ${what}: the job${users.length === 1 ? '' : 's'} ${users.map((j) => `"${j.name}"`).join(', ')} use${users.length === 1 ? 's' : ''} it.`,
-        'Create a new connection instead, or remove those jobs first.',
+        `Create a new connection instead, or remove ${users.length === 1 ? 'that job' : 'those jobs'} first (Remove in the job's view, or \`cutover remove JOB --state ${this.h.store.path}\`).`,
         'IN_USE',
       );
   }

@@ -1,11 +1,13 @@
 // The wizard's view of a source: every database and table with its row estimate, sizes, key, columns and
 // the warnings an operator should see before choosing it. Four information_schema queries in all (not
 // one round of queries per table), so a source with thousands of tables answers in about a second.
+import { SYSTEM_DATABASES } from '../../shared/table-selection.js';
 import type { CatalogTable } from '../../shared/wizard.js';
 import { queryRows, type Connection } from '../source/mysql/connection.js';
 import { pickChunkKey, type ColumnInfo, type IndexRow as StatisticsRow } from '../source/mysql/schema-reader.js';
 
-const SYSTEM = "('mysql','information_schema','performance_schema','sys')";
+/** The system databases and Cutover's own `_cutover`: never offered for copy. */
+const SYSTEM = `(${[...SYSTEM_DATABASES].map((d) => `'${d}'`).join(',')})`;
 
 interface TableRow {
   db: string;

@@ -6,7 +6,7 @@ import assert from 'node:assert/strict';
 import { connect, parseMysqlUrl, type Connection } from '../../engine/source/mysql/connection.js';
 import { openDataConnection } from '../../engine/source/mysql/snapshot-reader.js';
 import { readCatalog } from '../../engine/wizard/catalog.js';
-import { estimateCopy } from '../../engine/wizard/estimate.js';
+import { estimateCopy, SINK_CREATE_MS_PER_TABLE } from '../../engine/wizard/estimate.js';
 import { sampleMessage } from '../../engine/wizard/sample-message.js';
 import { emptyDraft } from '../../shared/wizard.js';
 import { exec, query, sourceUrl, uniqueName } from '../helpers/db.js';
@@ -26,13 +26,17 @@ describe('the wizard reads the source', () => {
        CREATE TABLE legacy (code CHAR(3) NOT NULL, UNIQUE KEY (code)) ENGINE=MyISAM;
        CREATE TABLE child (id INT PRIMARY KEY, order_id BIGINT UNSIGNED, FOREIGN KEY (order_id) REFERENCES orders (id));
        CREATE TRIGGER audit_bi BEFORE INSERT ON audit FOR EACH ROW SET NEW.what = UPPER(NEW.what);
-       ANALYZE TABLE orders, audit;`,
+       ANALYZE TABLE orders, audit;
+       CREATE DATABASE IF NOT EXISTS _cutover;
+       CREATE TABLE IF NOT EXISTS _cutover.${DB}_probe (id INT PRIMARY KEY);
+       CREATE DATABASE ${DB}_many; USE ${DB}_many;
+       ${Array.from({ length: 120 }, (_, i) => `CREATE TABLE t${i} (id INT PRIMARY KEY, v VARCHAR(20), KEY (v));`).join('\n')}`,
     );
     conn = await connect(parseMysqlUrl(sourceUrl()));
   });
   after(async () => {
     await conn?.end();
-    await exec(sourceUrl(), `DROP DATABASE IF EXISTS ${DB}`);
+    await exec(sourceUrl(), `DROP DATABASE IF EXISTS ${DB}; DROP DATABASE IF EXISTS ${DB}_many; DROP TABLE IF EXISTS _cutover.${DB}_probe`);
   });
 
   it('lists every table with its estimate, size, key, columns and warnings', async () => {
@@ -55,6 +59,26 @@ describe('the wizard reads the source', () => {
     assert.match(byName.get('legacy')!.warnings.join('\n'), /MyISAM engine/);
     assert.match(byName.get('child')!.warnings.join('\n'), /foreign keys/);
     assert.ok(!all.some((t) => ['mysql', 'sys', 'information_schema', 'performance_schema'].includes(t.db)), 'no system schema');
+    assert.ok(!all.some((t) => t.db === '_cutover'), "Cutover's own _cutover database is never offered (nor selected by \"Select all\")");
+  });
+
+  it('counts creating the schema in the estimate: 120 empty tables are not "under a second" of nothing', async () => {
+    const tables = (await readCatalog(conn)).filter((t) => t.db === `${DB}_many`);
+    assert.equal(tables.length, 120);
+    const data = await openDataConnection(parseMysqlUrl(sourceUrl()));
+    try {
+      const e = await estimateCopy(data, { tables, excludeColumns: {}, where: {}, parallelism: 4, maxRowsPerSecond: 0 });
+      assert.equal(e.schema.tables, 120);
+      assert.ok(e.schema.seconds >= Math.floor((120 * SINK_CREATE_MS_PER_TABLE) / 100) / 10, `at least the sink's CREATE TABLE of each: ${e.schema.seconds}`);
+      assert.equal(e.seconds, e.schema.seconds, 'empty tables: the schema is the whole estimate');
+      assert.match(e.basis, /Reading and creating the schema of 120 tables comes first, one table after another/);
+      const withRows = (await readCatalog(conn)).filter((t) => t.db === DB || t.db === `${DB}_many`);
+      const full = await estimateCopy(data, { tables: withRows, excludeColumns: {}, where: {}, parallelism: 4, maxRowsPerSecond: 0 });
+      assert.equal(full.schema.tables, 124);
+      assert.ok(full.seconds! >= full.schema.seconds, 'the copy comes on top of the schema');
+    } finally {
+      data.destroy();
+    }
   });
 
   it('estimates the copy from a timed read of its first chunk, and says how', async () => {

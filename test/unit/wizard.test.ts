@@ -3,8 +3,13 @@ import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import type { ProfileSummary } from '../../shared/profiles.js';
 import { parseJobConfig } from '../../shared/job-config.js';
+import { isSelected } from '../../shared/table-selection.js';
 import {
+  copyOnlyWouldPass,
   draftToJobFile,
+  isStreamingOnlyCheck,
+  withPattern,
+  withSelection,
   emptyDraft,
   firstInvalidStep,
   identifierProblem,
@@ -101,16 +106,41 @@ test('tables: at least one, and each still on the source', () => {
   assert.deepEqual(fields('tables', d, { ...ctx, catalog: null }), [], 'not judged before the catalog is loaded');
 });
 
-test('sink: required, must exist, and is not the source unless databases are renamed', () => {
+test('sink: required and must exist; the source itself is allowed, and Mapping (then reachable) asks for new names', () => {
   const d = good();
   d.sink.profile = null;
   assert.deepEqual(fields('sink', d), ['sink.profile']);
   d.sink.profile = 'src';
-  assert.match(validateStep('sink', d, ctx)[0]!.message, /the source itself/);
-  d.mapping.rename = { shop: 'shop_copy' };
-  assert.deepEqual(fields('sink', d), []);
+  assert.deepEqual(fields('sink', d), [], 'the sink step lets it through: the renames are made in the next step');
+  assert.equal(firstInvalidStep(d, ctx), 'mapping', 'so the Mapping step can be opened');
+  d.tables.selected = ['shop.orders', 'shop.users', 'crm.leads'];
+  const errs = validateStep('mapping', d, ctx);
+  assert.deepEqual(errs.map((e) => e.field), ['mapping.rename.shop', 'mapping.rename.crm']);
+  assert.match(errs[0]!.message, /The sink is the source itself, so 2 tables of shop would be copied onto themselves: give shop a new name here/);
+  assert.match(errs[1]!.message, /crm\.leads would be copied onto itself/);
+  d.mapping.rename = { shop: 'shop_copy', 'crm.leads': 'crm.leads_copy' };
+  assert.deepEqual(fields('mapping', d), []);
+  assert.equal(firstInvalidStep(d, ctx), null);
+  d.mapping.rename = { shop: 'SHOP' };
+  assert.ok(fields('mapping', d).includes('mapping.rename.shop'), 'a change of case only is the same table');
   d.sink.profile = 'bus';
+  d.mapping.rename = {};
   assert.deepEqual(fields('sink', d), [], 'Kafka is a valid sink');
+  assert.deepEqual(fields('mapping', d), []);
+});
+
+test('preflight: a report that failed only on what streaming needs can continue as a copy-only job', () => {
+  const report = (items: [string, 'pass' | 'warn' | 'fail'][]) => ({
+    ok: !items.some(([, s]) => s === 'fail'),
+    source: { url: '' },
+    items: items.map(([id, status]) => ({ id, side: 'source' as const, title: id, status, detail: '' })),
+  });
+  assert.equal(copyOnlyWouldPass(report([['source.binlog.log_bin', 'fail'], ['source.privilege.replication-slave', 'fail'], ['source.server_id', 'fail'], ['source.version', 'pass']])), true);
+  assert.equal(copyOnlyWouldPass(report([['source.binlog.log_bin', 'fail'], ['source.connect', 'fail']])), false, 'a failure the copy needs too');
+  assert.equal(copyOnlyWouldPass(report([['source.binlog.log_bin', 'warn']])), false, 'nothing failed');
+  assert.equal(copyOnlyWouldPass(null), false);
+  assert.equal(isStreamingOnlyCheck({ id: 'source.binlog.format', side: 'source' }), true);
+  assert.equal(isStreamingOnlyCheck({ id: 'source.binlog.format', side: 'sink' }), false);
 });
 
 test('mapping: renames must be valid names of the same shape and never merge two tables', () => {
@@ -197,6 +227,33 @@ test('options: name, numbers, exactly-once needs a stream, streaming needs its p
   const b = good();
   b.preflight.report = { ok: true, source: { url: '' }, items: [{ id: 'source.binlog.format', side: 'source', title: 'Binlog format', status: 'fail', detail: '' }] };
   assert.match(validateStep('options', b, ctx)[0]!.message, /Streaming needs: Binlog format/);
+});
+
+test('a pattern stays a pattern in the job file: tables created later are taken too; unselected matches are excluded', () => {
+  const cat = ctx.catalog!;
+  let t = withPattern({ selected: ['crm.leads'] }, 'shop', tablesMatching(cat, 'shop'));
+  assert.deepEqual(t, { selected: ['crm.leads', 'shop.orders', 'shop.users'], patterns: ['shop.*'] });
+  assert.deepEqual(withPattern(t, '/^nothing$/', []).patterns, ['shop.*'], 'a pattern that matched nothing is not kept');
+  t = withSelection(t, ['shop.users'], false);
+  assert.deepEqual(t, { selected: ['crm.leads', 'shop.orders'], patterns: ['shop.*'], excluded: ['shop.users'] });
+  const d = good();
+  d.tables = t;
+  const job = draftToJobFile(d);
+  assert.deepEqual(job.tables, { include: ['shop.*', 'crm.leads'], exclude: ['shop.users'] });
+  const cfg = parseJobConfig(job);
+  assert.equal(isSelected(cfg, { db: 'shop', table: 'created_later' }), true, 'a table created after the export matches the pattern');
+  assert.equal(isSelected(cfg, { db: 'shop', table: 'users' }), false);
+  t = withSelection(t, ['shop.users'], true);
+  assert.deepEqual(t, { selected: ['crm.leads', 'shop.orders', 'shop.users'], patterns: ['shop.*'] });
+  d.tables = t;
+  assert.deepEqual(draftToJobFile(d).tables, { include: ['shop.*', 'crm.leads'] });
+});
+
+test("Cutover's own _cutover database is never selected by a job file", () => {
+  const cfg = parseJobConfig(draftToJobFile({ ...good(), tables: { selected: [], patterns: ['/.*/'] } }));
+  assert.equal(isSelected(cfg, { db: '_cutover', table: 'cutover_checkpoint' }), false);
+  assert.equal(isSelected(cfg, { db: '_cutover', table: 'heartbeat' }), false);
+  assert.equal(isSelected(cfg, { db: 'shop', table: 'orders' }), true);
 });
 
 test('select by pattern', () => {

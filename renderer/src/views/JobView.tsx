@@ -1,5 +1,5 @@
 // One job: title, state, phase timeline, controls, summary, positions, paused DDL, verification, charts,
-// tables, log; and the way to its cutover assistant once it streams.
+// tables, log; the way to its cutover assistant once it streams; Remove (when it does not run).
 import { useEffect, useState } from 'react';
 import type { ApiError, CutoverApi, JobStatus } from '../../../shared/api';
 import { ConfirmDialog } from '../components/ConfirmDialog';
@@ -17,7 +17,8 @@ import { phaseLabel } from './JobsList';
 import { PendingDdlPanel } from './PendingDdlPanel';
 import { PhaseTimeline } from './PhaseTimeline';
 import { PositionPanel } from './PositionPanel';
-import { cutoverHash } from './route';
+import { RemoveJob } from './RemoveJob';
+import { cutoverHash, navigate } from './route';
 import { SummaryTiles } from './SummaryTiles';
 import { phaseStep, type Proof } from './timeline';
 import { useVerification } from './verify/useVerification';
@@ -91,6 +92,9 @@ export function JobView({ api, job, controllable = true, refreshKey = 0, pollMs 
   const onAction = (c: Control) => {
     void action.run(c, () => (c === 'resume' ? api.call('resume', job) : api.call(c, job)));
   };
+  const remove = async (cleanSink: boolean) => {
+    if (await action.run('remove', () => api.call('removeJob', job, { cleanSink }))) navigate({ view: 'home' });
+  };
 
   if (!status) {
     return (
@@ -131,6 +135,7 @@ export function JobView({ api, job, controllable = true, refreshKey = 0, pollMs 
               Cut over…
             </a>
           )}
+          <RemoveJob api={api} job={job} state={status.state} busy={action.busy === 'remove'} onRemove={(cleanSink) => void remove(cleanSink)} />
         </div>
       </div>
 

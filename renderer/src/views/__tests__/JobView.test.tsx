@@ -161,3 +161,54 @@ describe('JobView data', () => {
     expect(screen.getByTestId('grid-stub').dataset.canRecopy).toBe('false');
   });
 });
+
+describe('JobView Remove', () => {
+  const mysqlJob = JSON.stringify({ name: 'shop', source: { profile: 'src' }, sink: { type: 'mysql', profile: 'dst' }, tables: { include: ['shop.*'] } });
+  const kafkaJob = JSON.stringify({ name: 'shop', source: { profile: 'src' }, sink: { type: 'kafka', profile: 'bus' }, tables: { include: ['shop.*'] } });
+
+  it('is refused while the job runs', async () => {
+    await renderJob('running');
+    expect(button('btn-remove-job').disabled).toBe(true);
+    expect(button('btn-remove-job').title).toContain('Stop the job first');
+  });
+
+  it('removes after confirming, offering to clean the MySQL sink checkpoint, then shows the jobs', async () => {
+    window.location.hash = '#/jobs/shop';
+    const fake = await renderJob('stopped', {}, { jobConfig: () => mysqlJob, removeJob: () => ({ name: 'shop', sink: 'kept' }) });
+    fireEvent.click(button('btn-remove-job'));
+    const dialog = screen.getByRole('dialog');
+    expect(dialog.textContent).toContain('Remove the job "shop"?');
+    expect(dialog.textContent).toContain('The tables and rows already copied to the sink stay.');
+    fireEvent.click(screen.getByTestId('confirm-cancel'));
+    expect(fake.callsOf('removeJob')).toEqual([]);
+    fireEvent.click(button('btn-remove-job'));
+    fireEvent.click(await screen.findByTestId('remove-clean-sink-check'));
+    expect(screen.getByTestId('remove-clean-sink').textContent).toContain('_cutover.cutover_checkpoint');
+    fireEvent.click(screen.getByTestId('confirm-ok'));
+    await waitFor(() => expect(fake.callsOf('removeJob')).toEqual([['shop', { cleanSink: true }]]));
+    await waitFor(() => expect(window.location.hash).toBe('#/'));
+  });
+
+  it('for a Kafka sink says what Kafka keeps, and offers no checkpoint to clean', async () => {
+    const fake = await renderJob('done', {}, { jobConfig: () => kafkaJob, removeJob: () => ({ name: 'shop', sink: 'kept' }) });
+    fireEvent.click(button('btn-remove-job'));
+    expect((await screen.findByTestId('remove-kafka-kept')).textContent).toContain('Kafka keeps the topics and their messages');
+    expect(screen.queryByTestId('remove-clean-sink')).toBeNull();
+    fireEvent.click(screen.getByTestId('confirm-ok'));
+    await waitFor(() => expect(fake.callsOf('removeJob')).toEqual([['shop', { cleanSink: false }]]));
+  });
+
+  it('shows the engine refusing (e.g. the job started meanwhile) with its fix', async () => {
+    await renderJob('stopped', {}, {
+      jobConfig: () => mysqlJob,
+      removeJob: () => {
+        throw new ApiError('The job "shop" is running (process 42); a running job cannot be removed.', 'Stop it first, then remove it.', 'STATE');
+      },
+    });
+    fireEvent.click(button('btn-remove-job'));
+    fireEvent.click(screen.getByTestId('confirm-ok'));
+    const banner = await screen.findByTestId('error-banner');
+    expect(banner.textContent).toContain('a running job cannot be removed');
+    expect(banner.textContent).toContain('Stop it first');
+  });
+});

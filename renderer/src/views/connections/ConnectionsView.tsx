@@ -82,7 +82,10 @@ export function ConnectionsView({ api }: { api: CutoverApi }) {
 
       {deleting && (
         <ConfirmDialog title={`Delete the connection "${deleting}"?`} confirmLabel="Delete" danger onCancel={() => setDeleting(null)} onConfirm={() => void remove(deleting)}>
-          <p>Its settings and saved passwords are removed from this machine. A job that uses it cannot be run until it has a connection again.</p>
+          <p>Its settings and saved passwords are removed from this machine.</p>
+          <p data-testid="delete-profile-in-use">
+            A connection that a job uses cannot be deleted: remove that job first (<strong>Remove…</strong> in the job&apos;s view, or <code>cutover remove JOB</code>).
+          </p>
         </ConfirmDialog>
       )}
     </section>

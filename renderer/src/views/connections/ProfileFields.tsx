@@ -2,7 +2,8 @@
 // SASL), and TLS for both. File paths are text: the engine reads the files on this machine.
 import { SASL_MECHANISMS, TLS_MODES, type TlsMode } from '../../../../shared/profiles';
 import { Field } from '../../components/Field';
-import type { ProfileForm, SaslMechanism } from './profile-form-model';
+import { Button } from '../../components/Button';
+import { fillFromUrl, looksLikeUrl, urlFields, type ProfileForm, type SaslMechanism } from './profile-form-model';
 import { SecretField } from './SecretField';
 
 export interface FieldsProps {
@@ -45,6 +46,14 @@ export function MysqlFields({ form, update, errors }: FieldsProps) {
       <legend>Server</legend>
       <div className="form-grid">
         <TextField name="host" label="Host" value={form.host} onChange={(host) => set({ host })} errors={errors} placeholder="db.example.com" hint={form.ssh.enabled ? 'As the bastion reaches it.' : undefined} />
+        {looksLikeUrl(form.host) && urlFields(form.host) && (
+          <p className="small" data-testid="host-is-url">
+            That is a connection URL.{' '}
+            <Button onClick={() => update(fillFromUrl)} data-testid="btn-fill-from-url">
+              Fill in the fields from this URL
+            </Button>
+          </p>
+        )}
         <TextField name="port" label="Port" value={form.port} onChange={(port) => set({ port })} errors={errors} inputMode="numeric" />
         <TextField name="user" label="User" value={form.user} onChange={(user) => set({ user })} errors={errors} placeholder="cutover" />
         <SecretField name="password" label="Password" secret={form.password} onChange={(password) => set({ password })} error={errors.get('password')} />

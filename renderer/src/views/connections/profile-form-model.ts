@@ -2,6 +2,7 @@
 // (our own messages first, then shared/profiles.ts's zod schema as the backstop). Secrets are
 // write-only: the form knows whether one is stored, never its value.
 import { Profile, PROFILE_NAME, type ConnectionTestResult, type ProfileInput, type ProfileSummary, type SASL_MECHANISMS, type TlsMode } from '../../../../shared/profiles';
+import { mysqlUrlParts, readTlsParams } from '../../../../shared/mysql-url';
 import type { FieldError } from '../../components/field-errors';
 
 /** A secret as the form holds it: typed anew (value), kept (stored and left empty) or cleared. */
@@ -166,6 +167,13 @@ export function validateForm(f: ProfileForm): FieldError[] {
     }
   } else {
     if (!f.host.trim()) err('host', "Enter the server's host name or IP address (e.g. db.example.com or 10.0.0.5).");
+    else if (looksLikeUrl(f.host))
+      err(
+        'host',
+        urlFields(f.host)
+          ? 'This is a connection URL, not a host name: choose "Fill in the fields from this URL" beside it, or enter only the host name (e.g. db.example.com).'
+          : 'Enter only the host name or IP address (e.g. db.example.com): a host has no "://", "@", "/" or "?". A URL such as mysql://user@db.example.com:3306 can be pasted here and split into the fields.',
+      );
     if (parsePort(f.port) === null) err('port', 'Port: a whole number from 1 to 65535 (MySQL and MariaDB listen on 3306 by default).');
     if (!f.user.trim()) err('user', 'Enter the user Cutover connects as.');
     tlsFiles();
@@ -188,6 +196,46 @@ export function validateForm(f: ProfileForm): FieldError[] {
     }
   }
   return errors;
+}
+
+/** Host text that is a URL or "user@host:port" rather than a host name (IPv6 "[::1]" and "::1" are host names). */
+export function looksLikeUrl(host: string): boolean {
+  return /:\/\/|[@/?]/.test(host.trim());
+}
+
+/** The form's MySQL fields read from a pasted URL ("mysql://user:password@host:port?ssl-mode=…", or "user@host:port"); null when it is not one. */
+export function urlFields(text: string): Pick<ProfileForm, 'host' | 'port' | 'user'> & { password: string | null; tls: ProfileForm['tls'] | null } | null {
+  const t = text.trim();
+  const withScheme = /^[a-z][a-z0-9+.-]*:\/\//i.test(t) ? t : `mysql://${t}`;
+  try {
+    const u = mysqlUrlParts(withScheme);
+    if (!u.host) return null;
+    const tls = readTlsParams(new URLSearchParams(u.params));
+    const mode = tls ? ({ REQUIRED: 'required', VERIFY_CA: 'verify-ca', VERIFY_IDENTITY: 'verify-identity' } as const)[tls.mode] : null;
+    return {
+      host: u.host,
+      port: String(u.port),
+      user: new URL(withScheme).username ? u.user : '',
+      password: u.password ?? null,
+      tls: mode ? { mode, caFile: tls?.ca ?? '', certFile: tls?.cert ?? '', keyFile: tls?.key ?? '' } : null,
+    };
+  } catch {
+    return null;
+  }
+}
+
+/** The form with the fields a pasted URL in Host gives (a password in it becomes the typed password; TLS only when it asks for it). */
+export function fillFromUrl(f: ProfileForm): ProfileForm {
+  const u = urlFields(f.host);
+  if (!u) return f;
+  return {
+    ...f,
+    host: u.host,
+    port: u.port,
+    user: u.user || f.user,
+    password: u.password !== null ? { ...f.password, value: u.password, clear: false } : f.password,
+    tls: u.tls ?? f.tls,
+  };
 }
 
 /** Field labels for schema messages. */

@@ -1,6 +1,6 @@
 // The Source and Sink steps: which saved connection the data comes from and goes to (or a new one).
 import type { ProfileSummary } from '../../../../shared/profiles';
-import { sinkKind } from '../../../../shared/wizard';
+import { sinkIsSource, sinkKind } from '../../../../shared/wizard';
 import type { ProfileKind } from '../connections/profile-form-model';
 import { ProfilePicker } from './ProfilePicker';
 import type { StepProps } from './step-props';
@@ -52,6 +52,11 @@ function EndpointStep({ role, api, draft, update, errors, ctx, profiles, checks,
           choose(saved.profile.name);
         }}
       />
+      {role === 'sink' && sinkIsSource(draft, ctx) && (
+        <p className="small text-warn" data-testid="sink-is-source">
+          This is the source server itself: in the next step (Mapping) give each database a new name, so that no table is copied onto itself.
+        </p>
+      )}
       {kind && (
         <p className="small muted" data-testid="sink-kind">
           {kind === 'kafka' ? 'Kafka sink: topics, message format and keys are set in the next step.' : 'MySQL/MariaDB sink: databases and tables can be renamed in the next step.'}

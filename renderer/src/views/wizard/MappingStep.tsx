@@ -3,7 +3,7 @@
 // at a time; those with problems come first and open.
 import { useMemo, useState } from 'react';
 import type { CatalogTable } from '../../../../shared/wizard';
-import { catalogTable, sinkKind, sinkNames } from '../../../../shared/wizard';
+import { catalogTable, sinkIsSource, sinkKind, sinkNames } from '../../../../shared/wizard';
 import { Button } from '../../components/Button';
 import { ErrorBanner } from '../../components/ErrorBanner';
 import { Field } from '../../components/Field';
@@ -69,6 +69,11 @@ export function MappingStep(props: StepProps & { checks: ServerChecks }) {
           <h3 id="db-rename-title" className="panel-title">
             Databases
           </h3>
+          {sinkIsSource(draft, ctx) && (
+            <p className="small" data-testid="mapping-sink-is-source">
+              The sink is the source server itself: give each database a new name (a table can be renamed on its own below).
+            </p>
+          )}
           <div className="form-grid">
             {dbs.map((db) => (
               <Field key={db} name={`mapping.rename.${db}`} label={`Rename database ${db} to`} error={errors.get(`mapping.rename.${db}`)}>

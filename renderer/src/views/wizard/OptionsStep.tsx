@@ -1,16 +1,11 @@
 // The Options step: the job's name, mode, parallelism, chunk size, throttling and what to do with sink
 // tables that already have rows — each choice explained in a sentence.
-import type { JobMode, WizardDraft } from '../../../../shared/wizard';
+import type { WizardDraft } from '../../../../shared/wizard';
 import { sinkKind } from '../../../../shared/wizard';
 import { ChoiceField, Field } from '../../components/Field';
+import { JOB_MODES } from './job-modes';
 import { NumberField } from './NumberField';
 import type { StepProps } from './step-props';
-
-const MODES: { value: JobMode; label: string; description: string }[] = [
-  { value: 'snapshot+stream', label: 'Copy, then stream', description: "Copies every table, then follows the source's binlog and keeps the sink in step until you cut over. For moving a live database." },
-  { value: 'snapshot', label: 'Copy only', description: 'Copies every table once and stops; later changes on the source are not followed. For a one-off copy or a database that is not written to.' },
-  { value: 'stream', label: 'Stream only', description: 'Follows the binlog from now on without copying: for a sink that already has the data (e.g. restored from a backup).' },
-];
 
 const ON_EXISTING: { value: WizardDraft['options']['onExisting']; label: string; description: string }[] = [
   { value: 'fail', label: 'Stop', description: 'If a sink table already has rows, the job stops before copying it. The safe choice.' },
@@ -29,7 +24,7 @@ export function OptionsStep({ draft, update, errors, ctx }: StepProps) {
       <Field name="options.name" label="Job name" error={errors.get('options.name')} hint="Letters, digits, _ - and . — it names the job in the dashboard and the CLI.">
         {(p) => <input {...p} type="text" spellCheck={false} maxLength={100} value={o.name} onChange={(e) => set({ name: e.target.value })} />}
       </Field>
-      <ChoiceField name="options.mode" legend="Mode" value={o.mode} onChange={(mode) => set({ mode })} choices={MODES} error={errors.get('options.mode')} />
+      <ChoiceField name="options.mode" legend="Mode" value={o.mode} onChange={(mode) => set({ mode })} choices={JOB_MODES} error={errors.get('options.mode')} />
       <div className="form-grid">
         <NumberField name="options.parallelism" label="Parallel workers" value={o.parallelism} onChange={(parallelism) => set({ parallelism })} error={errors.get('options.parallelism')} min={1} max={64} hint="Tables and chunks copied at once (1–64)." />
         <NumberField name="options.chunkRows" label="Chunk size (rows)" value={o.chunkRows} onChange={(chunkRows) => set({ chunkRows })} error={errors.get('options.chunkRows')} min={100} hint="Rows per key range; a chunk is the unit of resume." />

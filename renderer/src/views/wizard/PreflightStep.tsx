@@ -1,16 +1,21 @@
-// The Preflight step: the checks on the source (for streaming too unless the job only copies), grouped
-// fail / warn / pass; each problem shows the SQL or setting that fixes it, with a Copy button. Runs by
-// itself when the last report is for another source or mode; Re-run after applying a fix.
+// The Preflight step: what the job will do (copy and stream, copy only, stream only: it decides what the
+// checks require), then the checks on the source, grouped fail / warn / pass; each problem shows the SQL
+// or setting that fixes it, with a Copy button. Runs by itself when the last report is for another
+// source or mode; Re-run after applying a fix. A source that fails only what streaming needs (the binlog
+// off, no replication privilege) can go on as a copy-only job.
 import { useEffect, useRef } from 'react';
 import type { CheckItem, CheckStatus } from '../../../../shared/preflight';
+import { copyOnlyWouldPass, type JobMode, type WizardDraft } from '../../../../shared/wizard';
 import { Button } from '../../components/Button';
 import { CodeBlock } from '../../components/CopyButton';
+import { ChoiceField } from '../../components/Field';
 import { ErrorBanner } from '../../components/ErrorBanner';
 import { FieldErrorText } from '../../components/Field';
 import { fieldDomId } from '../../components/field-errors';
 import { ProgressBar } from '../../components/ProgressBar';
 import { Time } from '../../components/Time';
 import { useAction } from '../../components/useAction';
+import { JOB_MODES } from './job-modes';
 import type { StepProps } from './step-props';
 import { isStreaming, preflightStale } from './wizard-model';
 
@@ -25,11 +30,18 @@ export function PreflightStep({ api, draft, update, errors }: StepProps) {
   const p = draft.preflight;
   const report = p.forProfile === draft.source.profile ? p.report : null;
 
-  const run = async () => {
-    const forProfile = draft.source.profile;
-    const streaming = isStreaming(draft);
-    const r = await action.run('preflight', () => api.call('wizardPreflight', draft));
-    if (r) update((d) => ({ ...d, preflight: { report: r, ranAt: Date.now(), forProfile, streaming } }));
+  const run = async (d: WizardDraft = draft) => {
+    const forProfile = d.source.profile;
+    const streaming = isStreaming(d);
+    const r = await action.run('preflight', () => api.call('wizardPreflight', d));
+    if (r) update((cur) => ({ ...cur, preflight: { report: r, ranAt: Date.now(), forProfile, streaming } }));
+  };
+
+  /** Another mode: the checks run again when what they require changed (streaming or not). */
+  const chooseMode = (mode: JobMode) => {
+    const next: WizardDraft = { ...draft, options: { ...draft.options, mode } };
+    update((d) => ({ ...d, options: { ...d.options, mode } }));
+    if (report && p.streaming !== isStreaming(next)) void run(next);
   };
 
   // Once on arrival: a report for another source or mode is out of date.
@@ -50,6 +62,7 @@ export function PreflightStep({ api, draft, update, errors }: StepProps) {
       <h2 id="step-title" className="step-title">
         Preflight checks on {draft.source.profile ?? 'the source'}
       </h2>
+      <ChoiceField name="preflight.mode" legend="What will the job do?" value={draft.options.mode} onChange={chooseMode} choices={JOB_MODES} />
       <p className="muted">
         {isStreaming(draft)
           ? 'Checked for a copy and a stream: binlog settings and replication privileges included.'
@@ -87,6 +100,17 @@ export function PreflightStep({ api, draft, update, errors }: StepProps) {
               </span>
             )}
           </p>
+          {!report.ok && isStreaming(draft) && copyOnlyWouldPass(report) && (
+            <div className="panel stack-small" data-testid="preflight-copy-only">
+              <p>
+                Only what streaming needs failed (binlog settings or replication privileges). A copy-only job copies every table once without the binlog: apply the fixes below
+                to stream, or go on without streaming.
+              </p>
+              <Button onClick={() => chooseMode('snapshot')} disabled={running} data-testid="btn-continue-copy-only">
+                Continue as a copy-only job
+              </Button>
+            </div>
+          )}
           {GROUPS.map((g) => {
             const items = report.items.filter((i) => i.status === g.status);
             if (!items.length) return null;

@@ -33,6 +33,11 @@ export function EstimatePanel({ api, draft }: { api: CutoverApi; draft: WizardDr
             ~{formatNumber(e.rows)} rows, {formatBytes(e.bytes)}
             {e.rowsPerSecond > 0 && ` at about ${formatRate(e.rowsPerSecond, 'rows/s')}`}.
           </p>
+          {e.schema.tables > 0 && (
+            <p className="small" data-testid="estimate-schema">
+              Included: creating the schema of {formatNumber(e.schema.tables)} {e.schema.tables === 1 ? 'table' : 'tables'} first, {e.schema.seconds < 1 ? 'under a second' : `about ${formatDuration(e.schema.seconds)}`}.
+            </p>
+          )}
           <p className="small muted" data-testid="estimate-basis">
             {e.basis}
           </p>

@@ -68,6 +68,11 @@ export function ReviewStep({ api, draft, ctx }: StepProps) {
           <KeyValue label="Tables" testId="review-tables">
             {formatNumber(draft.tables.selected.length)} {draft.tables.selected.length === 1 ? 'table' : 'tables'}
             {ctx.catalog && `, ~${formatNumber(totals.rows)} rows, ${formatBytes(totals.bytes)}`}
+            {(draft.tables.patterns ?? []).length > 0 && (
+              <span data-testid="review-patterns">
+                ; and tables created later that match {(draft.tables.patterns ?? []).join(', ')}
+              </span>
+            )}
           </KeyValue>
           {kind !== 'kafka' && (
             <KeyValue label="Renamed">

@@ -1,9 +1,10 @@
 // The Tables step: the source's databases and tables with row estimates, sizes and warnings; a search,
-// "Select by pattern", a tri-state checkbox per database, and the totals of the selection. The list is
-// virtualized (only the rows in view are rendered), so thousands of tables stay quick.
+// "Select by pattern" (the pattern is kept in the job, so tables created later that match are copied
+// too), a tri-state checkbox per database, and the totals of the selection. The list is virtualized
+// (only the rows in view are rendered), so thousands of tables stay quick.
 import { useCallback, useMemo, useState } from 'react';
 import type { CatalogTable } from '../../../../shared/wizard';
-import { qualifiedName, tablesMatching } from '../../../../shared/wizard';
+import { qualifiedName, tablesMatching, withPattern, withSelection } from '../../../../shared/wizard';
 import { Button } from '../../components/Button';
 import { ErrorBanner } from '../../components/ErrorBanner';
 import { FieldErrorText } from '../../components/Field';
@@ -12,7 +13,7 @@ import { SearchField, ToolbarField } from '../../components/ToolbarField';
 import type { Loaded } from '../../components/useLoad';
 import { formatBytes, formatNumber } from '../../format';
 import { CatalogList } from './CatalogList';
-import { groupCatalog, searchCatalog, selectionTotals, setSelected } from './catalog-model';
+import { groupCatalog, searchCatalog, selectionTotals } from './catalog-model';
 import type { StepProps } from './step-props';
 
 export function TablesStep({ draft, update, errors, catalog }: StepProps & { catalog: Loaded<CatalogTable[]> }) {
@@ -30,17 +31,18 @@ export function TablesStep({ draft, update, errors, catalog }: StepProps & { cat
     return draft.tables.selected.filter((n) => !known.has(n));
   }, [tables, draft.tables.selected]);
 
-  const toggle = useCallback((names: string[], on: boolean) => update((d) => ({ ...d, tables: { selected: setSelected(d.tables.selected, names, on) } })), [update]);
+  const toggle = useCallback((names: string[], on: boolean) => update((d) => ({ ...d, tables: withSelection(d.tables, names, on) })), [update]);
+  const patterns = draft.tables.patterns ?? [];
 
   const addPattern = () => {
     if (!tables) return;
     const names = tablesMatching(tables, pattern);
     const added = names.filter((n) => !selected.has(n)).length;
-    toggle(names, true);
+    update((d) => ({ ...d, tables: withPattern(d.tables, pattern, names) }));
     setPatternResult(
       names.length === 0
         ? `No table matches "${pattern.trim()}". Use "db.*", "db.table" or "/regex/".`
-        : `${formatNumber(names.length)} ${names.length === 1 ? 'table matches' : 'tables match'}; ${formatNumber(added)} added to the selection.`,
+        : `${formatNumber(names.length)} ${names.length === 1 ? 'table matches' : 'tables match'}; ${formatNumber(added)} added to the selection. The job keeps the pattern: tables created later that match it are copied too.`,
     );
   };
   const shownNames = () => shown.flatMap((g) => g.tables.map(qualifiedName));
@@ -79,6 +81,24 @@ export function TablesStep({ draft, update, errors, catalog }: StepProps & { cat
             <p className="small" role="status" data-testid="tables-pattern-result">
               {patternResult}
             </p>
+          )}
+          {patterns.length > 0 && (
+            <div className="toolbar" data-testid="tables-patterns">
+              <span className="small">Patterns kept in the job (tables created later that match are copied too):</span>
+              {patterns.map((p) => (
+                <span key={p} className="badge badge-info">
+                  <code>{p}</code>{' '}
+                  <Button
+                    variant="quiet"
+                    aria-label={`Keep the tables ${p} matches now, without the pattern`}
+                    onClick={() => update((d) => ({ ...d, tables: { ...d.tables, patterns: (d.tables.patterns ?? []).filter((x) => x !== p) } }))}
+                    data-testid={`tables-pattern-remove-${p}`}
+                  >
+                    ✕
+                  </Button>
+                </span>
+              ))}
+            </div>
           )}
           <div className="toolbar tables-toolbar">
             <p className="toolbar-status" data-testid="tables-summary" aria-live="polite">

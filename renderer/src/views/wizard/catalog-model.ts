@@ -51,16 +51,6 @@ export function checkState(tables: readonly CatalogTable[], selected: ReadonlySe
   return n === 0 ? 'none' : n === tables.length ? 'all' : 'some';
 }
 
-/** The selection with these tables added or removed (order kept, new ones appended). */
-export function setSelected(selected: readonly string[], names: readonly string[], on: boolean): string[] {
-  if (on) {
-    const have = new Set(selected);
-    return [...selected, ...names.filter((n) => !have.has(n) && have.add(n))];
-  }
-  const drop = new Set(names);
-  return selected.filter((n) => !drop.has(n));
-}
-
 export interface SelectionTotals {
   tables: number;
   rows: number;

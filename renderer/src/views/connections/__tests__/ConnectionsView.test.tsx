@@ -58,6 +58,9 @@ describe('ConnectionsView', () => {
     fireEvent.click(await screen.findByTestId('profile-delete-prod'));
     const dialog = screen.getByRole('dialog');
     expect(dialog.textContent).toContain('Delete the connection "prod"?');
+    // It says what is true: a connection a job uses is refused until the job is removed.
+    expect(dialog.textContent).not.toContain('cannot be run until it has a connection again');
+    expect(within(dialog).getByTestId('delete-profile-in-use').textContent).toContain('remove that job first (Remove… in the job’s view, or cutover remove JOB)'.replace('’', "'"));
     fireEvent.click(within(dialog).getByTestId('confirm-cancel'));
     expect(fake.callsOf('deleteProfile')).toEqual([]);
     fireEvent.click(screen.getByTestId('profile-delete-prod'));

@@ -16,6 +16,25 @@ const stored = profileSummary(mysqlProfile('prod', { ssh: { host: 'bastion', por
 });
 
 describe('ProfileForm', () => {
+  it('a URL pasted into Host: says so and fills the fields from it', async () => {
+    const fake = fakeApi({ saveProfile: (input) => profileSummary(input.profile) });
+    const view = render(<ProfileForm api={fake.api} editing={null} onSaved={() => undefined} onCancel={() => undefined} />);
+    type('name', 'prod');
+    type('host', 'mysql://app:pw@db.example.com:3307');
+    fireEvent.click(screen.getByTestId('profile-save'));
+    expect((await screen.findByTestId('field-error-host')).textContent).toContain('This is a connection URL, not a host name');
+    expect(fake.callsOf('saveProfile')).toEqual([]);
+    expect(await axeViolations(view.container)).toEqual([]);
+    fireEvent.click(screen.getByTestId('btn-fill-from-url'));
+    expect([field('host').value, field('port').value, field('user').value, field('password').value]).toEqual(['db.example.com', '3307', 'app', 'pw']);
+    expect(screen.queryByTestId('host-is-url')).toBeNull();
+    fireEvent.click(screen.getByTestId('profile-save'));
+    await waitFor(() => expect(fake.callsOf('saveProfile')).toHaveLength(1));
+    const input = fake.callsOf('saveProfile')[0]![0] as ProfileInput;
+    expect(input.profile).toMatchObject({ host: 'db.example.com', port: 3307, user: 'app' });
+    expect(input.secrets).toEqual({ password: 'pw' });
+  });
+
   it('never shows a stored secret: "saved — leave empty to keep" keeps it, Clear removes it', async () => {
     const fake = fakeApi({ saveProfile: (input) => profileSummary(input.profile) });
     const onSaved = vi.fn();

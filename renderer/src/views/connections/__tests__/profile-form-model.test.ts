@@ -1,12 +1,33 @@
 // @vitest-environment node
 import { describe, expect, it } from 'vitest';
-import { emptyForm, formFromSummary, formToInput, parsePort, secretInput, splitBrokers, validateForm, type ProfileForm } from '../profile-form-model';
+import { emptyForm, fillFromUrl, formFromSummary, formToInput, looksLikeUrl, parsePort, secretInput, splitBrokers, validateForm, type ProfileForm } from '../profile-form-model';
 import { mysqlProfile, profileSummary } from '../../__tests__/fixtures';
 
 const mysql = (over: Partial<ProfileForm> = {}): ProfileForm => ({ ...emptyForm('mysql'), name: 'prod', host: 'db', user: 'cutover', ...over });
 const fields = (f: ProfileForm) => validateForm(f).map((e) => e.field);
 
 describe('profile form model', () => {
+  it('a URL pasted into Host is refused as a host name and can fill the fields', () => {
+    const pasted = mysql({ host: 'mysql://app:s%40cret@db.example.com:3307/shop?ssl-mode=VERIFY_IDENTITY&ssl-ca=/etc/ca.pem', user: '' });
+    const err = validateForm(pasted).find((e) => e.field === 'host');
+    expect(err?.message).toContain('This is a connection URL, not a host name: choose "Fill in the fields from this URL"');
+    const filled = fillFromUrl(pasted);
+    expect({ host: filled.host, port: filled.port, user: filled.user, password: filled.password.value, tls: filled.tls }).toEqual({
+      host: 'db.example.com',
+      port: '3307',
+      user: 'app',
+      password: 's@cret',
+      tls: { mode: 'verify-identity', caFile: '/etc/ca.pem', certFile: '', keyFile: '' },
+    });
+    expect(validateForm(filled).filter((e) => e.field === 'host')).toEqual([]);
+    const short = fillFromUrl(mysql({ host: 'ops@10.0.0.5:3306', user: '' }));
+    expect([short.host, short.port, short.user]).toEqual(['10.0.0.5', '3306', 'ops']);
+    expect(fillFromUrl(mysql({ host: 'db.example.com:3306', user: 'kept' })).user).toBe('kept');
+    expect(looksLikeUrl('db.example.com')).toBe(false);
+    expect(looksLikeUrl('::1')).toBe(false);
+    expect(validateForm(mysql({ host: 'https://db.example.com/' })).find((e) => e.field === 'host')?.message).toContain('Enter only the host name');
+  });
+
   it('sends a typed secret, keeps a stored one left empty, clears one on request', () => {
     expect(secretInput({ stored: true, value: '', clear: false })).toBeUndefined();
     expect(secretInput({ stored: true, value: 'new', clear: false })).toBe('new');

@@ -122,7 +122,7 @@ describe('wizard: Review and start', () => {
     Object.defineProperty(navigator, 'clipboard', { value: { writeText }, configurable: true });
     const { fake, view } = setupWizard(
       {
-        estimate: () => ({ rows: 5000, bytes: 81920, sample: { table: 'shop.orders', rows: 1000, bytes: 1, ms: 200 }, rowsPerSecond: 5000, seconds: 75, basis: 'Timed 1,000 rows of shop.orders.' }),
+        estimate: () => ({ rows: 5000, bytes: 81920, sample: { table: 'shop.orders', rows: 1000, bytes: 1, ms: 200 }, rowsPerSecond: 5000, schema: { tables: 1505, seconds: 11.2 }, seconds: 75, basis: 'Timed 1,000 rows of shop.orders.' }),
         exportJob: (_d, mode) => ({
           json: mode === 'env' ? '{"source":{"url":"${SRC_URL}"}}' : '{"source":{"profile":"src"}}',
           fileName: 'src-to-dst.json',
@@ -139,6 +139,7 @@ describe('wizard: Review and start', () => {
     expect(screen.getByTestId('review-filters').textContent).toContain('shop.orders: id > 5');
     expect((await screen.findByTestId('estimate-result')).textContent).toContain('About 1m 15s');
     expect(screen.getByTestId('estimate-basis').textContent).toBe('Timed 1,000 rows of shop.orders.');
+    expect(screen.getByTestId('estimate-schema').textContent).toBe('Included: creating the schema of 1,505 tables first, about 11s.');
     expect((await screen.findByTestId('export-json')).textContent).toBe('{"source":{"profile":"src"}}');
     fireEvent.click(screen.getByTestId('field-export-env'));
     await waitFor(() => expect(screen.getByTestId('export-json').textContent).toContain('${SRC_URL}'));

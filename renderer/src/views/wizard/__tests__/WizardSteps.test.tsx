@@ -120,6 +120,45 @@ describe('wizard: Preflight', () => {
     await stepShown('tables');
   });
 
+  it('a source with the binlog off: the mode is chosen here, and the job can go on as a copy-only job', async () => {
+    const binlogOff = (streaming: boolean) =>
+      preflightReport([
+        checkItem('source.binlog.log_bin', streaming ? 'fail' : 'warn', { title: 'Binary log', fix: 'Restart the server with log_bin' }),
+        checkItem('source.privilege.replication-slave', streaming ? 'fail' : 'warn', { title: 'REPLICATION SLAVE privilege' }),
+        checkItem('source.version', 'pass'),
+      ]);
+    const { fake, store, view } = setupWizard(
+      { wizardPreflight: (d) => binlogOff(d.options.mode !== 'snapshot') },
+      readyDraft((d) => ({ ...d, step: 'preflight', preflight: { report: null, ranAt: null, forProfile: null, streaming: true } })),
+    );
+    expect((await screen.findByTestId('preflight-item-source.binlog.log_bin')).dataset.status).toBe('fail');
+    expect((screen.getByTestId('field-preflight.mode-snapshot+stream') as HTMLInputElement).checked).toBe(true);
+    expect(screen.getByTestId('preflight-copy-only').textContent).toContain('Only what streaming needs failed');
+    expect(await axeViolations(view.container)).toEqual([]);
+    fireEvent.click(screen.getByTestId('btn-continue-copy-only'));
+    await waitFor(() => expect(screen.getByTestId('preflight-item-source.binlog.log_bin').dataset.status).toBe('warn'));
+    expect(fake.callsOf('wizardPreflight').map(([d]) => (d as { options: { mode: string } }).options.mode)).toEqual(['snapshot+stream', 'snapshot']);
+    expect(screen.getByTestId('preflight-report').dataset.ok).toBe('true');
+    expect(screen.queryByTestId('preflight-copy-only')).toBeNull();
+    expect((screen.getByTestId('field-preflight.mode-snapshot') as HTMLInputElement).checked).toBe(true);
+    next();
+    await stepShown('tables');
+    await waitFor(() => expect(store.draft?.options.mode).toBe('snapshot'));
+  });
+
+  it('choosing a streaming mode again runs the checks again', async () => {
+    const { fake } = setupWizard(
+      { wizardPreflight: (d) => preflightReport([checkItem('source.binlog.log_bin', d.options.mode === 'snapshot' ? 'warn' : 'fail')]) },
+      readyDraft((d) => ({ ...d, step: 'preflight', options: { ...d.options, mode: 'snapshot' }, preflight: { report: null, ranAt: null, forProfile: null, streaming: false } })),
+    );
+    expect((await screen.findByTestId('preflight-item-source.binlog.log_bin')).dataset.status).toBe('warn');
+    fireEvent.click(screen.getByTestId('field-preflight.mode-stream'));
+    await waitFor(() => expect(screen.getByTestId('preflight-item-source.binlog.log_bin').dataset.status).toBe('fail'));
+    expect(fake.callsOf('wizardPreflight')).toHaveLength(2);
+    next();
+    expect((await screen.findByTestId('wizard-errors')).textContent).toContain('1 check(s) failed');
+  });
+
   it('copy falls back gracefully when the clipboard is refused', async () => {
     Object.defineProperty(navigator, 'clipboard', { value: { writeText: vi.fn(async () => Promise.reject(new Error('denied'))) }, configurable: true });
     setupWizard({ wizardPreflight: () => preflightReport([checkItem('x', 'fail', { fix: 'SELECT 1;' })]) }, readyDraft((d) => ({ ...d, step: 'preflight', preflight: { ...d.preflight, report: null } })));
@@ -130,7 +169,7 @@ describe('wizard: Preflight', () => {
 
 describe('wizard: Tables', () => {
   it('selects by pattern, by database (tri-state) and by table, with totals; Next needs one', async () => {
-    const { view } = setupWizard({}, readyDraft((d) => ({ ...d, step: 'tables', tables: { selected: [] } })));
+    const { view, store } = setupWizard({}, readyDraft((d) => ({ ...d, step: 'tables', tables: { selected: [] } })));
     await screen.findByTestId('table-check-shop.orders');
     expect(screen.getByTestId('catalog-row-shop.log').textContent).toContain('no primary or unique key');
     next();
@@ -139,12 +178,15 @@ describe('wizard: Tables', () => {
     fireEvent.change(screen.getByTestId('tables-pattern'), { target: { value: 'shop.*' } });
     fireEvent.click(screen.getByTestId('tables-pattern-add'));
     expect(screen.getByTestId('tables-pattern-result').textContent).toContain('3 tables match; 3 added');
+    expect(screen.getByTestId('tables-patterns').textContent).toContain('shop.*');
     expect(screen.getByTestId('tables-summary').textContent).toContain('3 of 4 tables selected · ~5,210 rows');
     expect((screen.getByTestId('db-check-shop') as HTMLInputElement).checked).toBe(true);
     expect(screen.queryByTestId('wizard-errors')).toBeNull();
 
     fireEvent.click(screen.getByTestId('table-check-shop.users'));
     expect((screen.getByTestId('db-check-shop') as HTMLInputElement).indeterminate).toBe(true);
+    // The pattern is kept for the job file (tables created later match it); the unselected match is excluded.
+    await waitFor(() => expect(store.draft?.tables).toEqual({ selected: ['shop.orders', 'shop.log'], patterns: ['shop.*'], excluded: ['shop.users'] }));
     fireEvent.click(screen.getByTestId('db-check-crm'));
     expect(screen.getByTestId('tables-summary').textContent).toContain('3 of 4 tables selected');
     fireEvent.change(screen.getByTestId('tables-pattern'), { target: { value: '/^crm\\.nothing$/' } });
@@ -164,6 +206,36 @@ describe('wizard: Tables', () => {
     expect(screen.getByTestId('table-check-db9.t4999')).toBeTruthy();
     fireEvent.click(screen.getByTestId('tables-select-shown'));
     expect(screen.getByTestId('tables-summary').textContent).toContain('1 of 5,000 tables selected');
+  });
+});
+
+describe('wizard: Review', () => {
+  it('says that the patterns are kept: tables created later that match are copied too', async () => {
+    setupWizard(
+      { estimate: () => Promise.reject(new Error('not timed here')), exportJob: () => Promise.reject(new Error('not exported here')) },
+      readyDraft((d) => ({ ...d, step: 'review', tables: { selected: ['shop.orders', 'shop.users', 'shop.log'], patterns: ['shop.*'] } })),
+    );
+    expect((await screen.findByTestId('review-patterns')).textContent).toContain('and tables created later that match shop.*');
+  });
+});
+
+describe('wizard: the sink is the source', () => {
+  it('the Sink step lets it through to Mapping, which asks for new database names', async () => {
+    const { view } = setupWizard({}, readyDraft((d) => ({ ...d, step: 'sink', sink: { profile: null }, tables: { selected: ['shop.orders', 'shop.users'] } })));
+    await stepShown('sink');
+    change('sink.profile', 'src');
+    expect(screen.getByTestId('sink-is-source').textContent).toContain('in the next step (Mapping) give each database a new name');
+    next();
+    await stepShown('mapping');
+    expect(screen.getByTestId('mapping-sink-is-source')).toBeTruthy();
+    next();
+    const summary = await screen.findByTestId('wizard-errors');
+    expect(summary.textContent).toContain('The sink is the source itself, so 2 tables of shop would be copied onto themselves');
+    expect(screen.getByTestId('field-error-mapping.rename.shop')).toBeTruthy();
+    expect(await axeViolations(view.container)).toEqual([]);
+    change('mapping.rename.shop', 'shop_copy');
+    next();
+    await stepShown('options');
   });
 });
 

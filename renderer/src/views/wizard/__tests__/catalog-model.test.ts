@@ -1,6 +1,7 @@
 // @vitest-environment node
 import { describe, expect, it } from 'vitest';
-import { checkState, flattenRows, groupCatalog, NO_KEY_WARNING, searchCatalog, selectionTotals, setSelected, tableWarnings } from '../catalog-model';
+import { checkState, flattenRows, groupCatalog, NO_KEY_WARNING, searchCatalog, selectionTotals, tableWarnings } from '../catalog-model';
+import { withSelection } from '../../../../../shared/wizard';
 import { catalogTable } from '../../__tests__/fixtures';
 
 const catalog = [catalogTable('shop', 'orders'), catalogTable('shop', 'users', { estimatedRows: 10 }), catalogTable('crm', 'leads')];
@@ -27,8 +28,8 @@ describe('catalog model', () => {
     expect(checkState(shop, new Set())).toBe('none');
     expect(checkState(shop, new Set(['shop.orders']))).toBe('some');
     expect(checkState(shop, new Set(['shop.orders', 'shop.users']))).toBe('all');
-    expect(setSelected(['crm.leads'], ['shop.orders', 'crm.leads', 'shop.orders'], true)).toEqual(['crm.leads', 'shop.orders']);
-    expect(setSelected(['crm.leads', 'shop.orders'], ['crm.leads'], false)).toEqual(['shop.orders']);
+    expect(withSelection({ selected: ['crm.leads'] }, ['shop.orders', 'crm.leads', 'shop.orders'], true).selected).toEqual(['crm.leads', 'shop.orders']);
+    expect(withSelection({ selected: ['crm.leads', 'shop.orders'] }, ['crm.leads'], false).selected).toEqual(['shop.orders']);
     expect(selectionTotals(catalog, new Set(['shop.orders', 'shop.users']))).toEqual({ tables: 2, rows: 1010, bytes: 2 * 80 * 1024 });
   });
 
