@@ -208,7 +208,7 @@ export async function checkSource(s: Side, items: CheckItem[], opts: SourceCheck
         fix: persistSql(info, 'server_id', '1'),
       });
 
-    items.push(retentionItem(info, v));
+    items.push(retentionItem(info, v, need, restartFix));
   });
 
   // --- tables
@@ -340,9 +340,20 @@ export async function checkSource(s: Side, items: CheckItem[], opts: SourceCheck
   return { databases };
 }
 
-/** Binlog retention: how long the stream can be stopped before the position it needs is purged. */
-function retentionItem(info: ServerInfo, v: Map<string, string>): CheckItem {
+/**
+ * Binlog retention: how long the stream can be stopped before the position it needs is purged. With the
+ * binary log off there are no binlogs to keep: the item says so with the status and fix of "Binary log"
+ * (`need`: fail for a streaming job, warn for a copy). Pure.
+ */
+export function retentionItem(info: ServerInfo, v: Map<string, string>, need: CheckStatus = 'fail', binlogFix?: string): CheckItem {
   const base = { id: 'source.binlog.retention', side: 'source' as const, title: 'Binlog retention' };
+  if (!isOn(v.get('log_bin')))
+    return {
+      ...base,
+      status: need,
+      detail: 'No binlogs are written (log_bin = OFF), so none are kept: there is nothing for a stream to read or resume from.',
+      ...(binlogFix ? { fix: binlogFix } : {}),
+    };
   const seconds = Number(v.get('binlog_expire_logs_seconds') ?? '0');
   const days = Number(v.get('expire_logs_days') ?? '0');
   const effective = seconds > 0 ? seconds : days > 0 ? Math.round(days * 86400) : 0;
