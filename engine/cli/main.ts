@@ -76,7 +76,7 @@ program
   .addOption(stateOption())
   .option('--port <n>', 'port on 127.0.0.1 (0: any free port)', '7420')
   .option('--open', 'open the dashboard in the default browser')
-  .option('--demo', 'also start the demo: throwaway MariaDB servers, a sample shop with a write load, a snapshot+stream job')
+  .option('--demo', 'also start the demo: throwaway MariaDB servers, a sample shop with a write load, a snapshot+stream job (in the demo\'s own state file unless --state is given)')
   .action(uiCommand);
 
 try {

@@ -309,7 +309,8 @@ export async function runJob(o: RunJobOptions): Promise<RunOutcome> {
     }
     if (e instanceof StopRequested || (o.signal.aborted && !(e instanceof CutoverError))) {
       store.setJob(job.id, { state: 'stopped', pid: null });
-      log.warn('stopped on request; run the same job again to resume');
+      // The operator asked for it (Ctrl-C, SIGTERM, Pause in the dashboard): news, not a warning.
+      log.info('paused as requested (Ctrl-C, SIGTERM or Pause): what was in flight is committed; run the same job again to resume');
       return 'stopped';
     }
     const msg = formatError(e);

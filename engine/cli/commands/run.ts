@@ -6,6 +6,7 @@ import type { Logger } from '../../pipeline/logger.js';
 import { formatPreflight, runPreflight } from '../../source/mysql/preflight.js';
 import { resolveStatePath } from '../../state/default-path.js';
 import { StateStore, type LogLevel } from '../../state/store.js';
+import { CutoverStore } from '../../state/cutover-store.js';
 import { connect, parseMysqlUrl } from '../../source/mysql/connection.js';
 import { quoteId } from '../../sql/identifiers.js';
 import { CHECKPOINT_DB, CHECKPOINT_TABLE } from '../../sink/mysql/change-applier.js';
@@ -22,8 +23,16 @@ interface RunOpts {
   resnapshot?: boolean;
 }
 
-async function preflight(cfg: JobConfig, log: Logger): Promise<void> {
+/** When the cutover assistant created this job's triggers, routines and events on the sink (its step done), or null. */
+function deferredCreatedAt(store: StateStore, job: string): number | null {
+  const row = store.job(job);
+  const step = row ? new CutoverStore(store).steps(row.id).get('deferred') : undefined;
+  return step?.state === 'done' ? (step.finished_at ?? step.started_at) : null;
+}
+
+async function preflight(cfg: JobConfig, log: Logger, createdAt: number | null): Promise<void> {
   const report = await runPreflight({
+    deferredCreatedAt: createdAt,
     sourceUrl: cfg.source.url,
     sinkUrl: cfg.sink.type === 'mysql' ? cfg.sink.url : undefined,
     kafka: cfg.sink.type === 'kafka' ? cfg.sink : undefined,
@@ -80,7 +89,7 @@ export async function runCommand(jobPath: string, opts: RunOpts): Promise<void> 
       storedConfig: file,
       signal: controller.signal,
       echo: { level: opts.quiet ? 'warn' : opts.logLevel, write: (l) => process.stderr.write(l + '\n') },
-      preflight: opts.skipPreflight ? undefined : preflight,
+      preflight: opts.skipPreflight ? undefined : (c, l) => preflight(c, l, deferredCreatedAt(store, c.name)),
       exitWhenCaughtUp: opts.exitWhenCaughtUp,
       skipDdl: opts.skipDdl,
     }).catch((e) => {
