@@ -21,6 +21,7 @@ interface RunOpts {
   exitWhenCaughtUp?: boolean;
   skipDdl?: boolean;
   resnapshot?: boolean;
+  adoptCheckpoint?: boolean;
 }
 
 /** When the cutover assistant created this job's triggers, routines and events on the sink (its step done), or null. */
@@ -72,17 +73,16 @@ export async function runCommand(jobPath: string, opts: RunOpts): Promise<void> 
   process.on('SIGINT', onSignal);
   process.on('SIGTERM', onSignal);
   try {
+    if (opts.resnapshot && cfg.mode !== 'snapshot+stream') {
+      throw new CutoverError('--resnapshot copies the tables again before streaming; it needs "mode": "snapshot+stream".', 'Change "mode" in the job file, or, in "stream" mode, set "stream": {"start": "current"} and run with --restart.', 'CONFIG');
+    }
     if (opts.restart || opts.resnapshot) {
       const job = store.job(cfg.name);
       if (job) store.resetJob(job.id);
+      // Starting over includes the stream's position in a MySQL sink (whichever state file wrote it).
+      if (opts.resnapshot || (cfg.sink.type === 'mysql' && cfg.mode !== 'snapshot')) await forgetSinkCheckpoint(cfg, opts.resnapshot ? '--resnapshot' : '--restart');
     }
-    if (opts.resnapshot) {
-      if (cfg.mode !== 'snapshot+stream') {
-        throw new CutoverError('--resnapshot copies the tables again before streaming; it needs "mode": "snapshot+stream".', 'Change "mode" in the job file, or, in "stream" mode, set "stream": {"start": "current"} and run with --restart.', 'CONFIG');
-      }
-      await forgetSinkCheckpoint(cfg);
-      cfg.snapshot = { ...cfg.snapshot, onExisting: 'truncate' };
-    }
+    if (opts.resnapshot) cfg.snapshot = { ...cfg.snapshot, onExisting: 'truncate' };
     const outcome = await runJob({
       store,
       config: cfg,
@@ -92,6 +92,7 @@ export async function runCommand(jobPath: string, opts: RunOpts): Promise<void> 
       preflight: opts.skipPreflight ? undefined : (c, l) => preflight(c, l, deferredCreatedAt(store, c.name)),
       exitWhenCaughtUp: opts.exitWhenCaughtUp,
       skipDdl: opts.skipDdl,
+      adoptCheckpoint: opts.adoptCheckpoint,
     }).catch((e) => {
       (e as { logged?: boolean }).logged = true;
       throw e;
@@ -107,9 +108,9 @@ export async function runCommand(jobPath: string, opts: RunOpts): Promise<void> 
   }
 }
 
-/** --resnapshot: the sink's checkpoint of this job goes, so the stream starts where the new copy starts. */
-async function forgetSinkCheckpoint(cfg: JobConfig): Promise<void> {
-  const conn = await connect(parseMysqlUrl(mysqlSinkUrl(cfg, '--resnapshot')));
+/** --restart, --resnapshot: the sink's checkpoint of this job goes, so the stream starts where the new copy (or "stream.start") does. */
+async function forgetSinkCheckpoint(cfg: JobConfig, why: string): Promise<void> {
+  const conn = await connect(parseMysqlUrl(mysqlSinkUrl(cfg, why)));
   try {
     await conn.query(`DELETE FROM ${quoteId(CHECKPOINT_DB)}.${quoteId(CHECKPOINT_TABLE)} WHERE job = ?`, [cfg.name]).catch((e: { errno?: number }) => {
       if (e.errno !== 1146 && e.errno !== 1049) throw e;
