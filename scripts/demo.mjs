@@ -88,7 +88,7 @@ if (!opts.headless) {
   - starts two throwaway MariaDB servers: ${opts.prefix}-source (127.0.0.1:${opts.portBase + 1}) and ${opts.prefix}-sink (127.0.0.1:${opts.portBase + 2})
   - fills the source with a sample shop (about 300,000 rows) and keeps a light write load on it (about 20 transactions/s)
   - copies the shop to shop_copy on the sink, then streams every change (job "demo-shop")
-  - opens the Cutover UI in your browser
+  - opens the Cutover UI in your browser, on the demo's own state file (your real one is not touched)
 
 Ctrl-C stops the UI, the job and the write load. The servers keep running until you stop them:
   ${stopServers}

@@ -18,6 +18,13 @@ export interface StreamState {
   updatedAt: number;
 }
 
+/** A source binlog position as status shows it: the file name (e.g. mysql-bin.000042), the offset in it, the GTID. */
+export interface BinlogPoint {
+  file: string;
+  pos: number;
+  gtid: string | null;
+}
+
 /** The DDL statement a stream is paused at. */
 export interface PendingDdl {
   position: string;
@@ -69,10 +76,10 @@ export interface JobStatus {
   bytesPerSecond: number;
   /** Seconds until every table is copied at the current rate; null when not copying or unknown. */
   etaSeconds: number | null;
-  /** The source binlog position when the copy started: "file:pos" and GTID, if the source has a binlog. */
-  copyStartPosition: { file: string; gtid: string | null } | null;
+  /** The source binlog position when the copy started (binlog file name, byte offset, GTID), if the source has a binlog. */
+  copyStartPosition: BinlogPoint | null;
   /** The source binlog position when the copy finished (where the first catch-up ends). */
-  copyEndPosition: { file: string; gtid: string | null } | null;
+  copyEndPosition: BinlogPoint | null;
   stream: StreamStatus | null;
   tables: TableStatus[];
 }

@@ -31,7 +31,8 @@ program
   .description('Run a job file; running it again with the same state file resumes where it stopped')
   .argument('<job>', 'job file (JSON), or - to read it from standard input')
   .addOption(stateOption())
-  .option('--restart', 'forget this job\'s progress and copy again from the start')
+  .option('--restart', 'forget this job\'s progress (and, for a MySQL sink, its checkpoint row there) and start again: copy from the start, stream from "stream.start"')
+  .option('--adopt-checkpoint', 'MySQL sink: continue from the checkpoint row of this job name that another state file (or an earlier job of the name) left in the sink')
   .option('--skip-preflight', 'do not run the preflight checks first')
   .option('--exit-when-caught-up', 'streaming modes: exit 0 once the sink has applied everything up to the source position read when the copy finished (or, in stream mode, when this run began)')
   .option('--skip-ddl', 'streaming paused at a DDL statement: go on past it without applying it to the sink (apply it by hand first if needed)')
@@ -85,7 +86,7 @@ program
   .addOption(stateOption())
   .option('--port <n>', 'port on 127.0.0.1 (0: any free port)', '7420')
   .option('--open', 'open the dashboard in the default browser')
-  .option('--demo', 'also start the demo: throwaway MariaDB servers, a sample shop with a write load, a snapshot+stream job')
+  .option('--demo', 'also start the demo: throwaway MariaDB servers, a sample shop with a write load, a snapshot+stream job (in the demo\'s own state file unless --state is given)')
   .action(uiCommand);
 
 try {

@@ -66,9 +66,13 @@ export class ProfileStore {
 
   private notFound(name: string): CutoverError {
     const names = this.list().map((p) => p.profile.name);
+    // Profiles live in a state file: one saved with another (the desktop app's, or another --state) is not here.
+    const elsewhere = 'If it was saved in another state file, name that file with --state FILE (or CUTOVER_STATE=FILE).';
     return new CutoverError(
-      `There is no saved connection profile named "${name}" in the state file ${this.store.path}.`,
-      names.length ? `Use one of: ${names.map((n) => `"${n}"`).join(', ')}; or save the profile first (the desktop app's Connections).` : 'Save the profile first (the desktop app\'s Connections), or give the connection in the job file ("url").',
+      `There is no saved connection profile named "${name}" in the state file ${this.store.path} (the one this command read).`,
+      names.length
+        ? `Use one of: ${names.map((n) => `"${n}"`).join(', ')}; or save the profile first (the desktop app's Connections). ${elsewhere}`
+        : `Save the profile first (the desktop app's Connections), or give the connection in the job file ("url"). ${elsewhere}`,
       'NOT_FOUND',
     );
   }

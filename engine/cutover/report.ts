@@ -23,6 +23,7 @@ interface Section {
   table?: { head: string[]; rows: (string | number)[][] };
 }
 
+const point = (p: { file: string; pos: number } | null): string => (p ? `${p.file}:${p.pos}` : '—');
 const iso = (ms: number | null | undefined): string => (ms ? new Date(ms).toISOString().replace('T', ' ').replace(/\.\d+Z$/, ' UTC') : '—');
 
 function duration(from: number | null | undefined, to: number | null | undefined): string {
@@ -81,8 +82,8 @@ function sections(i: ReportInput): Section[] {
       table: {
         head: ['Position', 'File:position', 'GTID'],
         rows: [
-          ['Copy started', status.copyStartPosition?.file ?? '—', status.copyStartPosition?.gtid ?? '—'],
-          ['Copy finished', status.copyEndPosition?.file ?? '—', status.copyEndPosition?.gtid ?? '—'],
+          ['Copy started', point(status.copyStartPosition), status.copyStartPosition?.gtid ?? '—'],
+          ['Copy finished', point(status.copyEndPosition), status.copyEndPosition?.gtid ?? '—'],
           ['Applied on the sink', status.stream?.applied ? `${status.stream.applied.file}:${status.stream.applied.pos}` : '—', status.stream?.applied?.gtid ?? '—'],
           ['Fence', String(fence?.facts.position ?? '—'), String(fence?.facts.gtid ?? '—')],
         ],

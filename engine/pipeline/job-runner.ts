@@ -23,6 +23,9 @@ import type { KafkaSink } from '../sink/kafka/kafka-sink.js';
 import type { KafkaStreamTarget } from '../sink/kafka/kafka-stream-target.js';
 import type { StreamOutcome } from './stream-runner.js';
 import { StreamStore } from '../state/stream-store.js';
+import { jobIdentity } from '../state/identity.js';
+import { claimSinkCheckpoint } from '../sink/mysql/checkpoint-owner.js';
+import { mysqlSinkUrl } from '../../shared/job-config.js';
 
 export interface RunJobOptions {
   store: StateStore;
@@ -40,6 +43,8 @@ export interface RunJobOptions {
   exitWhenCaughtUp?: boolean;
   /** Skip the DDL statement the stream paused at. */
   skipDdl?: boolean;
+  /** --adopt-checkpoint: continue from a sink checkpoint row another state file (or job instance) wrote. */
+  adoptCheckpoint?: boolean;
 }
 
 export type RunOutcome = 'done' | 'stopped' | 'caught-up';
@@ -47,6 +52,8 @@ export type RunOutcome = 'done' | 'stopped' | 'caught-up';
 export async function runJob(o: RunJobOptions): Promise<RunOutcome> {
   const { store, config: cfg } = o;
   const job = store.upsertJob(cfg.name, o.storedConfig ?? cfg);
+  // Before this run writes any: has this state file streamed the job before (an applied position)?
+  const streamedBefore = !!(job.stream_state && (JSON.parse(job.stream_state) as { applied?: unknown }).applied);
   const log = createLogger(store, cfg.name, o.echo);
   if (job.state === 'done' && cfg.mode === 'snapshot') {
     log.info('this job already finished; nothing to do (use --restart to copy again from scratch)');
@@ -70,6 +77,10 @@ export async function runJob(o: RunJobOptions): Promise<RunOutcome> {
   let kafkaTarget: KafkaStreamTarget | null = null;
   try {
     if (o.preflight) await o.preflight(cfg, log);
+    // A MySQL sink's checkpoint row of this job's name must be this job's (checkpoint-owner.ts), before
+    // anything is copied or streamed into the sink.
+    const owner = cfg.sink.type === 'mysql' && cfg.mode !== 'snapshot' ? jobIdentity(store, job.id) : undefined;
+    if (owner) await claimSinkCheckpoint(mysqlSinkUrl(cfg, 'Streaming'), cfg.name, owner, { adopt: o.adoptCheckpoint ?? false, streamedBefore }, log);
     const sourceAddr = parseMysqlUrl(cfg.source.url);
     src = await connect(sourceAddr);
     const meta = src;
@@ -183,6 +194,7 @@ export async function runJob(o: RunJobOptions): Promise<RunOutcome> {
       exitWhenCaughtUp: o.exitWhenCaughtUp ?? false,
       skipDdl: o.skipDdl ?? false,
       previousPhase: job.phase,
+      owner,
     });
     const stream = async (tables: Awaited<ReturnType<typeof planTables>> | null): Promise<RunOutcome> => {
       if (progress) clearInterval(progress);
@@ -309,7 +321,8 @@ export async function runJob(o: RunJobOptions): Promise<RunOutcome> {
     }
     if (e instanceof StopRequested || (o.signal.aborted && !(e instanceof CutoverError))) {
       store.setJob(job.id, { state: 'stopped', pid: null });
-      log.warn('stopped on request; run the same job again to resume');
+      // The operator asked for it (Ctrl-C, SIGTERM, Pause in the dashboard): news, not a warning.
+      log.info('paused as requested (Ctrl-C, SIGTERM or Pause): what was in flight is committed; run the same job again to resume');
       return 'stopped';
     }
     const msg = formatError(e);

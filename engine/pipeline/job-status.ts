@@ -98,7 +98,7 @@ function streamStatus(store: StateStore, job: JobRow, running: boolean): StreamS
 function startPosition(json: string | null): JobStatus['copyStartPosition'] {
   if (!json) return null;
   const s = JSON.parse(json) as BinlogStatus;
-  return { file: formatPosition(s.file), gtid: s.gtid ? formatPosition(s.gtid) : null };
+  return { file: s.file.file, pos: s.file.pos, gtid: s.gtid ? formatPosition(s.gtid) : null };
 }
 
 function eta(remainingRows: number, rowsPerSecond: number): number | null {

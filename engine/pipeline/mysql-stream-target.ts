@@ -1,12 +1,12 @@
 // The stream's MySQL/MariaDB target: the change applier (checkpoint row in the sink, in the same
 // transaction as the data) and DDL mapped and run on the sink (stream-ddl.ts).
 import { mysqlSinkUrl, type JobConfig } from '../../shared/job-config.js';
-import { ChangeApplier } from '../sink/mysql/change-applier.js';
+import { ChangeApplier, type CheckpointOwnerColumns } from '../sink/mysql/change-applier.js';
 import { handleDdl } from './stream-ddl.js';
 import type { StreamTarget } from './stream-target.js';
 
-export async function openMysqlTarget(cfg: JobConfig): Promise<StreamTarget> {
-  const applier = await ChangeApplier.open(mysqlSinkUrl(cfg, 'Streaming'), { jobName: cfg.name, tables: new Map() });
+export async function openMysqlTarget(cfg: JobConfig, owner?: CheckpointOwnerColumns): Promise<StreamTarget> {
+  const applier = await ChangeApplier.open(mysqlSinkUrl(cfg, 'Streaming'), { jobName: cfg.name, tables: new Map(), owner });
   return {
     checkpoint: () => applier.checkpoint(),
     setCheckpoint: (end, gtid) => applier.setCheckpoint(end, gtid),

@@ -7,7 +7,7 @@ import { formatPosition } from '../../shared/positions.js';
 import { qualified } from '../../shared/table-selection.js';
 import { readBinlogStatus, type BinlogStatus } from '../source/mysql/binlog-status.js';
 import type { Connection } from '../source/mysql/connection.js';
-import type { ApplierTable } from '../sink/mysql/change-applier.js';
+import type { ApplierTable, CheckpointOwnerColumns } from '../sink/mysql/change-applier.js';
 import type { CopyTable } from '../sink/sink.js';
 import type { StateStore } from '../state/store.js';
 import { StreamStore } from '../state/stream-store.js';
@@ -37,6 +37,8 @@ export interface StreamPhaseOptions {
   previousPhase: string;
   /** The sink side of the stream; default: the MySQL sink's change applier. */
   openTarget?: () => Promise<StreamTarget>;
+  /** Recorded in the MySQL sink's checkpoint row when the stream creates it (checkpoint-owner.ts). */
+  owner?: CheckpointOwnerColumns;
   /**
    * Kafka "snapshot+stream": the copy runs alongside the stream (its chunks are published in binlog
    * order, see chunk-gate.ts), so there is no reconcile window, and the catch-up target is set when the
@@ -127,7 +129,7 @@ export async function prepareStreamPhase(o: StreamPhaseOptions): Promise<StreamR
     target,
     exitWhenCaughtUp: o.exitWhenCaughtUp,
     skipDdlAt: o.skipDdl && pending ? pending.position : null,
-    openTarget: o.openTarget ?? (() => openMysqlTarget(cfg)),
+    openTarget: o.openTarget ?? (() => openMysqlTarget(cfg, o.owner)),
   });
 }
 

@@ -12,3 +12,14 @@ export function appDataDir(platform = process.platform, env = process.env): stri
 export function resolveStatePath(flag?: string, env = process.env): string {
   return flag ?? env.CUTOVER_STATE ?? join(appDataDir(process.platform, env), 'state.db');
 }
+
+/** The demo's own state file: its job, connections and logs never go into the operator's real state file. */
+export function demoStatePath(env = process.env, platform = process.platform): string {
+  return join(appDataDir(platform, env), 'demo', 'state.db');
+}
+
+/** `cutover ui`'s state file: --state when given; with --demo the demo's own; else CUTOVER_STATE or the per-user one. */
+export function uiStatePath(flag: string | undefined, demo: boolean, env = process.env): string {
+  if (flag) return flag;
+  return demo ? demoStatePath(env) : resolveStatePath(undefined, env);
+}

@@ -170,4 +170,10 @@ export const MIGRATIONS: string[] = [
     secrets TEXT NOT NULL
   );
 `,
+  `
+  -- Who owns a MySQL sink's checkpoint row (engine/state/identity.ts, engine/sink/mysql/checkpoint-owner.ts):
+  -- a random id made once per state file, and a random id per job (made when the job first runs).
+  CREATE TABLE installation (id TEXT NOT NULL);
+  ALTER TABLE jobs ADD COLUMN instance_id TEXT;
+  `,
 ];

@@ -154,9 +154,12 @@ export async function startTestBroker(prefix: string, portBase: number): Promise
     if (r.status !== 0) throw new Error(`${tool} not found: sudo apt-get install -y kcat default-jdk-headless maven`);
   }
   const broker = await loadBroker();
-  const inst = broker.kafkaInstance(prefix, portBase);
+  // A suite on its own port base (CUTOVER_TEST_PORT_BASE, beside another suite on the same machine) runs
+  // its Kafka files one after another on that base's broker ports, so two suites never share a broker.
+  const base = process.env.CUTOVER_TEST_PORT_BASE ? Number(process.env.CUTOVER_TEST_PORT_BASE) : portBase;
+  const inst = broker.kafkaInstance(prefix, base);
   await broker.fetchKafkaJars();
   const r = await broker.startKafka(inst, { fresh: true });
-  assert.equal(r.bootstrap, `127.0.0.1:${portBase + 32}`);
+  assert.equal(r.bootstrap, `127.0.0.1:${base + 32}`);
   return { broker, inst };
 }

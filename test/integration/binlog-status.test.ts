@@ -45,8 +45,11 @@ test('a copy records the source binlog position it started at, and status shows 
   assert.equal(r.code, 0, r.stderr);
   assert.match(r.stderr, /copy started at source binlog position mysql-bin\.\d+:\d+ \(GTID \d+-\d+-\d+\)/);
   const s = JSON.parse((await runCli(['status', '--state', state, '--json'])).stdout) as {
-    jobs: { copyStartPosition: { file: string; gtid: string } }[];
+    jobs: { copyStartPosition: { file: string; pos: number; gtid: string } }[];
   };
-  assert.match(s.jobs[0]!.copyStartPosition.file, /^mysql-bin\.\d+:\d+$/);
+  // The file field is the file's name; the offset is its own number (it was "file:pos" in `file`).
+  assert.match(s.jobs[0]!.copyStartPosition.file, /^mysql-bin\.\d+$/);
+  assert.ok(Number.isInteger(s.jobs[0]!.copyStartPosition.pos) && s.jobs[0]!.copyStartPosition.pos >= 4, `pos: ${s.jobs[0]!.copyStartPosition.pos}`);
+  assert.match((await runCli(['status', '--state', state])).stdout, /copy started at source binlog mysql-bin\.\d+:\d+ \(GTID \d+-\d+-\d+\)/);
   assert.match(s.jobs[0]!.copyStartPosition.gtid, /^\d+-\d+-\d+/);
 });

@@ -5,6 +5,8 @@ import { after, before, describe, it } from 'node:test';
 import assert from 'node:assert/strict';
 import { existsSync, rmSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
+import { StateStore } from '../../engine/state/store.js';
+import { CutoverStore } from '../../engine/state/cutover-store.js';
 import { describeRun, exec, freePort, jobSpec, q, query, runCli, sinkUrl, sourceUrl, startCli, tempDir, uniqueName, writeJob, type CliResult } from '../helpers/db.js';
 
 const sleep = (ms: number): Promise<void> => new Promise((r) => setTimeout(r, ms));
@@ -263,6 +265,33 @@ describe('cutover CLI', { timeout: 5 * 60_000 }, () => {
     assert.match(r.stderr, /No table on the source matches "tables"/);
     assert.ok(r.stderr.includes(`${base}_nosuchdb.*`), r.stderr);
     assert.doesNotMatch(r.stderr, STACK);
+  });
+
+  it('run after the switch: the preflight no longer says triggers are created at cutover once the assistant created them', async () => {
+    const stateFile = join(dir, 'after-switch.db');
+    const p = writeJob(dir, job('after-switch', { tables: { include: [`${srcDb}.items`] }, snapshot: { onExisting: 'truncate' } }), 'after-switch.json');
+    await exec(sourceUrl(), `CREATE TRIGGER ${q(srcDb)}.items_bi BEFORE INSERT ON ${q(srcDb)}.items FOR EACH ROW SET NEW.name = NEW.name`);
+    try {
+      const first = await runCli(['run', p, '--state', stateFile]);
+      assert.equal(first.code, 0, describeRun(first));
+      assert.match(first.stderr, /preflight: Triggers: 1 trigger\(s\) found: .*Cutover creates them at cutover/);
+      // The cutover assistant's "triggers, routines and events" step has run.
+      const store = new StateStore(stateFile);
+      try {
+        const id = store.job('after-switch')!.id;
+        const steps = new CutoverStore(store);
+        steps.begin(id, 'deferred', 'dba@host');
+        steps.finish(id, 'deferred', 'done', { detail: 'created 1 trigger' });
+      } finally {
+        store.close();
+      }
+      const again = await runCli(['run', p, '--state', stateFile, '--restart']);
+      assert.equal(again.code, 0, describeRun(again));
+      assert.doesNotMatch(again.stderr, /creates them at cutover/);
+      assert.doesNotMatch(again.stderr, /preflight: Triggers/);
+    } finally {
+      await exec(sourceUrl(), `DROP TRIGGER IF EXISTS ${q(srcDb)}.items_bi`);
+    }
   });
 
   it('CUTOVER_STATE is used when --state is absent', async () => {

@@ -184,12 +184,12 @@ describe('connections: TLS, SSH tunnels, profiles in a job', { timeout: 4 * 60_0
       c.on('error', () => undefined);
       assert.deepEqual(await query(url, 'SELECT 1 AS x'), [{ x: 1 }]);
       await sshd.stop();
-      const started = Date.now();
       const e = await connect(parseMysqlUrl(url)).then(
         () => assert.fail('connected through a tunnel whose bastion is down'),
         (err: unknown) => err,
       );
-      assert.ok(Date.now() - started < 5000, 'fails fast');
+      // It fails on the refused bastion, not by running into a timeout (no duration is asserted: a loaded machine is slow).
+      assert.doesNotMatch((e as Error).message, /timed? ?out|ETIMEDOUT/i, 'failed by a timeout, not on the refused bastion');
       assert.ok(isTransient(e), `the stream retries it: ${String(e)}`);
       assert.match((e as Error).message, /bastion 127\.0\.0\.1:\d+ cannot be reached|SSH tunnel .* is down/);
       await c.end().catch(() => undefined);

@@ -174,7 +174,14 @@ describe('preflight (cutover check)', () => {
       const triggers = item(r, 'source.triggers');
       assert.equal(triggers.status, 'warn');
       assert.deepEqual(triggers.tables, [`${db}.orders_bi (on ${db}.orders)`]);
+      assert.match(triggers.detail, /Cutover creates them at cutover/);
       assert.equal(r.ok, true, 'warnings do not block');
+
+      // After the switch (the cutover assistant's trigger step has run), the same triggers were created.
+      const after = item(await runPreflight({ sourceUrl: sourceUrl(), selected: inDb, deferredCreatedAt: Date.UTC(2026, 0, 2, 3, 4, 5) }), 'source.triggers');
+      assert.equal(after.status, 'pass');
+      assert.match(after.detail, /^1 trigger\(s\) found: created on the sink by the cutover assistant \(2026-01-02 03:04:05 UTC\)\.$/);
+      assert.deepEqual(after.tables, [`${db}.orders_bi (on ${db}.orders)`]);
 
       // A selection that leaves out the keyless tables leaves out their warnings.
       const only = await runPreflight({ sourceUrl: sourceUrl(), selected: (t) => t.db === db && t.table === 'orders' });

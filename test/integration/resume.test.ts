@@ -341,8 +341,10 @@ describe('resume: crash, stop and re-run', { timeout: 10 * 60_000 }, () => {
     const s = (await status(stateFile)).jobs[0]!;
     assert.equal(s.state, 'stopped');
     assert.ok(s.tables.some((x) => x.state !== 'done'), 'SIGTERM arrived after every table was done');
-    const logs = await runCli(['logs', '--state', stateFile, '--level', 'warn']);
-    assert.match(logs.stdout, /stopped on request/);
+    // A pause the operator asked for is logged as INFO, in those words, and is no warning.
+    const logs = await runCli(['logs', '--state', stateFile, '--level', 'info']);
+    assert.match(logs.stdout, / INFO +\S+ paused as requested \(Ctrl-C, SIGTERM or Pause\)/);
+    assert.doesNotMatch((await runCli(['logs', '--state', stateFile, '--level', 'warn'])).stdout, /paused as requested|stopped on request/);
 
     const again = await runToEnd(['run', job, '--state', stateFile]);
     assert.equal(again.code, 0, describeRun(again));

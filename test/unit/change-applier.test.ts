@@ -143,7 +143,10 @@ test('transactions at or before the checkpoint are skipped', () => {
   assert.equal(pendingTransactions(txs, { kind: 'file', file: 'mysql-bin.000010', pos: 200 }).length, 0);
   assert.equal(pendingTransactions(txs, { kind: 'file', file: 'mysql-bin.000008', pos: 9999 }).length, 3);
   const cp = checkpointUpsert('job', txs[2]!.end, '0-1-5');
-  assert.deepEqual(cp.params, ['job', 'mysql-bin.000010', 200, '0-1-5']);
+  assert.deepEqual(cp.params, ['job', 'mysql-bin.000010', 200, '0-1-5', null, null, null]);
+  const owned = checkpointUpsert('job', txs[2]!.end, null, { installation: 'i-1', instance: 'j-1', label: 'dba@h:/s.db' });
+  assert.deepEqual(owned.params.slice(4), ['i-1', 'j-1', 'dba@h:/s.db']);
+  assert.doesNotMatch(owned.sql.split('ON DUPLICATE KEY UPDATE')[1]!, /owner/, 'an existing row keeps its owner');
   assert.match(cp.sql, /^INSERT INTO `_cutover`\.`cutover_checkpoint` .* ON DUPLICATE KEY UPDATE/);
 });
 

@@ -84,7 +84,7 @@ test('rename keeps the secrets and the last test; a name already taken is refuse
 });
 
 test('delete, recordTest, and a missing profile named with the ones that exist', () => {
-  const { profiles } = open();
+  const { profiles, store } = open();
   profiles.save({ profile: { kind: 'kafka', name: 'events', brokers: ['k1:9092'] } });
   profiles.recordTest('events', false, 99);
   assert.deepEqual(profiles.summary('events')?.lastTest, { at: 99, ok: false });
@@ -92,8 +92,12 @@ test('delete, recordTest, and a missing profile named with the ones that exist',
   assert.equal(e.code, 'NOT_FOUND');
   assert.match(e.message, /no saved connection profile named "prod" in the state file/);
   assert.match(e.fix ?? '', /"events"/);
+  // Which state file was read, and how to read another one.
+  assert.ok(e.message.includes(`in the state file ${store.path} (the one this command read)`), e.message);
+  assert.match(e.fix ?? '', /another state file, name that file with --state FILE/);
   profiles.delete('events');
   assert.equal(profiles.list().length, 0);
+  assert.match(errorOf(() => profiles.get('prod')).fix ?? '', /--state FILE \(or CUTOVER_STATE=FILE\)/);
   assert.equal(errorOf(() => profiles.delete('events')).code, 'NOT_FOUND');
   assert.equal(errorOf(() => profiles.recordTest('events', true)).code, 'NOT_FOUND');
 });

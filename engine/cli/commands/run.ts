@@ -6,6 +6,7 @@ import type { Logger } from '../../pipeline/logger.js';
 import { formatPreflight, runPreflight } from '../../source/mysql/preflight.js';
 import { resolveStatePath } from '../../state/default-path.js';
 import { StateStore, type LogLevel } from '../../state/store.js';
+import { CutoverStore } from '../../state/cutover-store.js';
 import { connect, parseMysqlUrl } from '../../source/mysql/connection.js';
 import { quoteId } from '../../sql/identifiers.js';
 import { CHECKPOINT_DB, CHECKPOINT_TABLE } from '../../sink/mysql/change-applier.js';
@@ -21,10 +22,19 @@ interface RunOpts {
   exitWhenCaughtUp?: boolean;
   skipDdl?: boolean;
   resnapshot?: boolean;
+  adoptCheckpoint?: boolean;
 }
 
-async function preflight(cfg: JobConfig, log: Logger): Promise<void> {
+/** When the cutover assistant created this job's triggers, routines and events on the sink (its step done), or null. */
+function deferredCreatedAt(store: StateStore, job: string): number | null {
+  const row = store.job(job);
+  const step = row ? new CutoverStore(store).steps(row.id).get('deferred') : undefined;
+  return step?.state === 'done' ? (step.finished_at ?? step.started_at) : null;
+}
+
+async function preflight(cfg: JobConfig, log: Logger, createdAt: number | null): Promise<void> {
   const report = await runPreflight({
+    deferredCreatedAt: createdAt,
     sourceUrl: cfg.source.url,
     sinkUrl: cfg.sink.type === 'mysql' ? cfg.sink.url : undefined,
     kafka: cfg.sink.type === 'kafka' ? cfg.sink : undefined,
@@ -74,26 +84,26 @@ export async function runCommand(jobPath: string, opts: RunOpts): Promise<void> 
   process.on('SIGINT', onSignal);
   process.on('SIGTERM', onSignal);
   try {
+    if (opts.resnapshot && cfg.mode !== 'snapshot+stream') {
+      throw new CutoverError('--resnapshot copies the tables again before streaming; it needs "mode": "snapshot+stream".', 'Change "mode" in the job file, or, in "stream" mode, set "stream": {"start": "current"} and run with --restart.', 'CONFIG');
+    }
     if (opts.restart || opts.resnapshot) {
       const job = store.job(cfg.name);
       if (job) store.resetJob(job.id);
+      // Starting over includes the stream's position in a MySQL sink (whichever state file wrote it).
+      if (opts.resnapshot || (cfg.sink.type === 'mysql' && cfg.mode !== 'snapshot')) await forgetSinkCheckpoint(cfg, opts.resnapshot ? '--resnapshot' : '--restart');
     }
-    if (opts.resnapshot) {
-      if (cfg.mode !== 'snapshot+stream') {
-        throw new CutoverError('--resnapshot copies the tables again before streaming; it needs "mode": "snapshot+stream".', 'Change "mode" in the job file, or, in "stream" mode, set "stream": {"start": "current"} and run with --restart.', 'CONFIG');
-      }
-      await forgetSinkCheckpoint(cfg);
-      cfg.snapshot = { ...cfg.snapshot, onExisting: 'truncate' };
-    }
+    if (opts.resnapshot) cfg.snapshot = { ...cfg.snapshot, onExisting: 'truncate' };
     const outcome = await runJob({
       store,
       config: cfg,
       storedConfig: stored,
       signal: controller.signal,
       echo: { level: opts.quiet ? 'warn' : opts.logLevel, write: (l) => process.stderr.write(l + '\n') },
-      preflight: opts.skipPreflight ? undefined : preflight,
+      preflight: opts.skipPreflight ? undefined : (c, l) => preflight(c, l, deferredCreatedAt(store, c.name)),
       exitWhenCaughtUp: opts.exitWhenCaughtUp,
       skipDdl: opts.skipDdl,
+      adoptCheckpoint: opts.adoptCheckpoint,
     }).catch((e) => {
       (e as { logged?: boolean }).logged = true;
       throw e;
@@ -109,9 +119,9 @@ export async function runCommand(jobPath: string, opts: RunOpts): Promise<void> 
   }
 }
 
-/** --resnapshot: the sink's checkpoint of this job goes, so the stream starts where the new copy starts. */
-async function forgetSinkCheckpoint(cfg: JobConfig): Promise<void> {
-  const conn = await connect(parseMysqlUrl(mysqlSinkUrl(cfg, '--resnapshot')));
+/** --restart, --resnapshot: the sink's checkpoint of this job goes, so the stream starts where the new copy (or "stream.start") does. */
+async function forgetSinkCheckpoint(cfg: JobConfig, why: string): Promise<void> {
+  const conn = await connect(parseMysqlUrl(mysqlSinkUrl(cfg, why)));
   try {
     await conn.query(`DELETE FROM ${quoteId(CHECKPOINT_DB)}.${quoteId(CHECKPOINT_TABLE)} WHERE job = ?`, [cfg.name]).catch((e: { errno?: number }) => {
       if (e.errno !== 1146 && e.errno !== 1049) throw e;

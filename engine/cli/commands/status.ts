@@ -1,3 +1,4 @@
+import { compareFilePositions } from '../../../shared/positions.js';
 import { jobStatus, type JobStatus } from '../../pipeline/job-status.js';
 import { resolveStatePath } from '../../state/default-path.js';
 import { StateStore } from '../../state/store.js';
@@ -6,7 +7,7 @@ const n = (x: number): string => Math.round(x).toLocaleString('en-US');
 const duration = (s: number | null): string =>
   s === null ? '' : s < 60 ? `${s}s` : s < 3600 ? `${Math.floor(s / 60)}m${String(s % 60).padStart(2, '0')}s` : `${Math.floor(s / 3600)}h${String(Math.floor(s / 60) % 60).padStart(2, '0')}m`;
 
-function render(s: JobStatus): string {
+export function renderStatus(s: JobStatus): string {
   const pct = s.estimatedRows ? Math.min(100, (100 * s.rowsCopied) / s.estimatedRows) : s.state === 'done' ? 100 : 0;
   const copies = s.mode !== 'stream';
   const out = [
@@ -16,7 +17,7 @@ function render(s: JobStatus): string {
           (s.state === 'running' && s.phase === 'copying' ? `, ${n(s.rowsPerSecond)} rows/s${s.etaSeconds !== null ? `, about ${duration(s.etaSeconds)} left` : ''}` : '')
         : ' (stream only, nothing copied)'),
   ];
-  const at = (p: { file: string; gtid: string | null }): string => `${p.file}${p.gtid ? ` (GTID ${p.gtid})` : ''}`;
+  const at = (p: { file: string; pos: number; gtid: string | null }): string => `${p.file}:${p.pos}${p.gtid ? ` (GTID ${p.gtid})` : ''}`;
   if (s.copyStartPosition) out.push(`  ${copies ? 'copy started' : 'stream set up'} at source binlog ${at(s.copyStartPosition)}`);
   if (s.copyEndPosition) out.push(`  copy ended at source binlog ${at(s.copyEndPosition)}`);
   if (s.stream) out.push(...renderStream(s));
@@ -43,11 +44,23 @@ function render(s: JobStatus): string {
 
 const PHASES: Record<string, string> = { 'catching-up': 'catching up' };
 
+/**
+ * Whether the stream is still on its way to the catch-up target: not once the phase is "streaming" (the
+ * target was reached, also by a run that ended with --exit-when-caught-up), nor once the applied position
+ * is at or past it. (`caughtUp` only says that nothing was waiting at the last sample.)
+ */
+export function catchingUp(s: JobStatus): boolean {
+  const st = s.stream;
+  if (!st?.target || s.phase === 'streaming' || st.caughtUp) return false;
+  if (!st.applied) return true;
+  return compareFilePositions({ kind: 'file', ...st.applied }, { kind: 'file', ...st.target }) < 0;
+}
+
 function renderStream(s: JobStatus): string[] {
   const st = s.stream!;
   const pos = (p: { file: string; pos: number; gtid?: string | null } | null): string => (p ? `${p.file}:${p.pos}${p.gtid ? ` (GTID ${p.gtid})` : ''}` : '—');
   const lines = [
-    `  stream: applied ${pos(st.applied)}; source at ${pos(st.source)}${st.target && !st.caughtUp ? `; catching up to ${st.target.file}:${st.target.pos}` : ''}`,
+    `  stream: applied ${pos(st.applied)}; source at ${pos(st.source)}${catchingUp(s) ? `; catching up to ${st.target!.file}:${st.target!.pos}` : ''}`,
     `  lag: ${st.lagSeconds === null ? 'unknown' : `${st.lagSeconds.toFixed(1)} s`}` +
       (st.behindBytes !== null ? `, ${n(st.behindBytes)} bytes behind` : '') +
       (st.behindTxs !== null ? `, ${n(st.behindTxs)} transactions behind` : '') +
@@ -66,7 +79,7 @@ export async function statusCommand(opts: { state?: string; job?: string; json?:
     const statuses = jobs.map((j) => jobStatus(store, j));
     if (opts.json) process.stdout.write(JSON.stringify({ stateFile: store.path, jobs: statuses }, null, 2) + '\n');
     else if (!statuses.length) process.stdout.write(`No jobs in ${store.path}${opts.job ? ` named ${opts.job}` : ''}. Start one with: cutover run JOB.json\n`);
-    else process.stdout.write(`state file: ${store.path}\n` + statuses.map(render).join('\n\n') + '\n');
+    else process.stdout.write(`state file: ${store.path}\n` + statuses.map(renderStatus).join('\n\n') + '\n');
   } finally {
     store.close();
   }

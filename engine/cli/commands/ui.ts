@@ -6,7 +6,7 @@ import { fileURLToPath } from 'node:url';
 import { CutoverError, formatError } from '../../../shared/errors.js';
 import { EngineHost } from '../../host/engine-host.js';
 import { startUiServer } from '../../server/ui-server.js';
-import { resolveStatePath } from '../../state/default-path.js';
+import { uiStatePath } from '../../state/default-path.js';
 
 interface UiOpts {
   port: string;
@@ -21,7 +21,8 @@ export async function uiCommand(opts: UiOpts): Promise<void> {
   const port = Number(opts.port);
   if (!Number.isInteger(port) || port < 0 || port > 65535) throw new CutoverError(`--port ${opts.port} is not a port number.`, 'Give 1–65535, or 0 for any free port.', 'CONFIG');
   if (!existsSync(`${RENDERER}index.html`)) throw new CutoverError(`The dashboard is not built (${RENDERER}index.html is missing).`, 'Run `npm run build` first.', 'CONFIG');
-  const host = EngineHost.open({ statePath: resolveStatePath(opts.state), shell: 'web' });
+  // The demo gets a state file of its own (not the operator's real one) unless --state names one.
+  const host = EngineHost.open({ statePath: uiStatePath(opts.state, opts.demo ?? false), shell: 'web' });
   let server;
   try {
     server = await startUiServer({ host, port, rendererDir: RENDERER });

@@ -1,7 +1,7 @@
 // The kafkajs client as the Kafka sink and its preflight use it: its logs routed into Cutover's logger,
 // its errors sorted into "the broker refused this" and "the broker could not be reached".
 import kafkajs from 'kafkajs';
-import type { Kafka, LogEntry, SASLOptions } from 'kafkajs';
+import type { ISocketFactory, Kafka, LogEntry, SASLOptions } from 'kafkajs';
 import { CutoverError } from '../../../shared/errors.js';
 import type { SaslConfig, TlsSettings } from '../../../shared/job-endpoints.js';
 import { tlsConnectionOptions } from '../../connections/tls-files.js';
@@ -24,6 +24,8 @@ export interface KafkaClientOptions {
   /** TLS towards the brokers (files read now) and the SASL login, from the resolved sink config. */
   tls?: TlsSettings;
   sasl?: SaslConfig;
+  /** How connections are opened (kafkajs socketFactory); default: kafkajs's own. */
+  socketFactory?: ISocketFactory;
 }
 
 /** The security part of KafkaClientOptions from a resolved sink config, for every client of one sink. */
@@ -44,6 +46,7 @@ export function kafkaClient(o: KafkaClientOptions): Kafka {
     brokers: o.brokers,
     ...(ssl ? { ssl } : {}),
     ...(o.sasl ? { sasl: { mechanism: o.sasl.mechanism, username: o.sasl.username, password: o.sasl.password } as SASLOptions } : {}),
+    ...(o.socketFactory ? { socketFactory: o.socketFactory } : {}),
     connectionTimeout: o.connectionTimeout ?? 3000,
     requestTimeout: 30_000,
     retry: { retries: o.retries ?? 3, initialRetryTime: 300, maxRetryTime: 5000 },

@@ -2,6 +2,12 @@
 // per-partition order holds through retries), requests split so that each partition's record batch stays
 // under its topic's max.message.bytes, and retries with backoff while the brokers cannot be reached.
 //
+// At-least-once sends keep the same producer through an outage: its producer id, epoch and
+// per-partition sequence numbers survive the lost connections (kafkajs rewinds a sequence whose request
+// failed), so a batch the broker wrote but whose acknowledgement was lost is sent again with the same
+// sequence and the broker drops it as a duplicate. Only a producer the broker no longer knows
+// (UNKNOWN_PRODUCER_ID, OUT_OF_ORDER_SEQUENCE_NUMBER, a fenced epoch) is replaced by a new one.
+//
 // Two ways to send:
 //   send(records)             at-least-once: resolves once the brokers acknowledged every record.
 //   transaction(records, cp)  exactly-once: a Kafka transaction holding the records and the checkpoint
@@ -51,6 +57,8 @@ export interface RecordSenderOptions extends Pick<KafkaClientOptions, 'tls' | 's
   transactionalId?: string;
   /** Names the thing being published, in log lines ("rows of db.table", "changes"). */
   what?: string;
+  /** How connections to the brokers are opened (kafkajs socketFactory; default: plain or TLS sockets). */
+  socketFactory?: KafkaClientOptions['socketFactory'];
 }
 
 /** Record batch header bytes (magic v2) and a margin for varint lengths. */
@@ -121,7 +129,7 @@ export class RecordSender {
 
   async connect(): Promise<void> {
     const o = this.o;
-    const p = kafkaClient({ brokers: o.brokers, clientId: o.clientId, log: o.log, tls: o.tls, sasl: o.sasl }).producer({
+    const p = kafkaClient({ brokers: o.brokers, clientId: o.clientId, log: o.log, tls: o.tls, sasl: o.sasl, socketFactory: o.socketFactory }).producer({
       idempotent: true,
       maxInFlightRequests: 1,
       allowAutoTopicCreation: false,
@@ -195,8 +203,9 @@ export class RecordSender {
           o.log.warn(`Kafka brokers ${o.brokers.join(', ')} unavailable (${kafkaErrorText(e)}); retrying for up to ${Math.round(retryFor / 1000)} s`);
           warned = true;
         } else o.log.debug(`publishing failed again: ${kafkaErrorText(e)}`);
-        // A fresh producer (new connections, new producer id): the old one's sequence state may be stale.
-        await this.close();
+        // A transaction is retried whole on a fresh producer; an idempotent producer is kept (its id and
+        // sequence numbers let the broker drop a batch it already wrote) unless the broker lost track of it.
+        if (this.transactional || needsNewProducer(e)) await this.close();
         await sleep(backoff);
         backoff = Math.min(backoff * 2, 5000);
       }
@@ -234,6 +243,13 @@ export class RecordSender {
     this.producer = null;
     await p?.disconnect().catch(() => undefined);
   }
+}
+
+/** Broker answers that the producer's identity or sequence is no longer valid: only a new producer id helps. */
+const PRODUCER_STATE_LOST = /UNKNOWN_PRODUCER_ID|OUT_OF_ORDER_SEQUENCE_NUMBER|INVALID_PRODUCER_EPOCH|PRODUCER_FENCED|INVALID_PRODUCER_ID_MAPPING/;
+
+export function needsNewProducer(e: unknown): boolean {
+  return PRODUCER_STATE_LOST.test(protocolType(e) ?? '');
 }
 
 /** MESSAGE_TOO_LARGE / RECORD_LIST_TOO_LARGE: name the table and the largest row of the request. */

@@ -48,7 +48,10 @@ export const CHECKPOINT_DDL = [
   pending_ddl VARCHAR(300) NULL,
   applied_at TIMESTAMP(6) NOT NULL DEFAULT CURRENT_TIMESTAMP(6),
   reconcile_file VARCHAR(255) NULL,
-  reconcile_pos BIGINT UNSIGNED NULL
+  reconcile_pos BIGINT UNSIGNED NULL,
+  owner_installation VARCHAR(64) NULL,
+  owner_instance VARCHAR(64) NULL,
+  owner_label VARCHAR(500) NULL
 ) ENGINE=InnoDB DEFAULT CHARSET=utf8mb4`,
 ];
 
@@ -56,6 +59,10 @@ export const CHECKPOINT_DDL = [
 const CHECKPOINT_ADDED_COLUMNS: [string, string][] = [
   ['reconcile_file', 'VARCHAR(255) NULL'],
   ['reconcile_pos', 'BIGINT UNSIGNED NULL'],
+  // The job that owns the row (checkpoint-owner.ts); NULL in rows written before owners were recorded.
+  ['owner_installation', 'VARCHAR(64) NULL'],
+  ['owner_instance', 'VARCHAR(64) NULL'],
+  ['owner_label', 'VARCHAR(500) NULL'],
 ];
 
 /**
@@ -88,6 +95,15 @@ export interface ChangeApplierOptions {
   jobName: string;
   /** Keyed by the source's "db.table". */
   tables: Map<string, ApplierTable>;
+  /** Recorded in a checkpoint row this applier creates (see checkpoint-owner.ts). */
+  owner?: CheckpointOwnerColumns;
+}
+
+/** The owner columns of a checkpoint row. */
+export interface CheckpointOwnerColumns {
+  installation: string;
+  instance: string;
+  label: string;
 }
 
 export interface Checkpoint {
@@ -131,13 +147,13 @@ export function effectiveMode(given: ApplyMode, firstEnd: FilePosition, reconcil
   return reconcileUntil && compareFilePositions(firstEnd, reconcileUntil) <= 0 ? 'reconcile' : given;
 }
 
-/** The checkpoint upsert (statement and parameters). Pure. */
-export function checkpointUpsert(job: string, end: FilePosition, gtid: string | null): { sql: string; params: unknown[] } {
+/** The checkpoint upsert (statement and parameters); a new row records its owner, an existing one keeps its. Pure. */
+export function checkpointUpsert(job: string, end: FilePosition, gtid: string | null, owner?: CheckpointOwnerColumns): { sql: string; params: unknown[] } {
   return {
     sql:
-      `INSERT INTO ${CHECKPOINT} (job, file, pos, gtid, pending_ddl, applied_at) VALUES (?, ?, ?, ?, NULL, NOW(6)) ` +
+      `INSERT INTO ${CHECKPOINT} (job, file, pos, gtid, pending_ddl, applied_at, owner_installation, owner_instance, owner_label) VALUES (?, ?, ?, ?, NULL, NOW(6), ?, ?, ?) ` +
       'ON DUPLICATE KEY UPDATE file = VALUES(file), pos = VALUES(pos), gtid = VALUES(gtid), pending_ddl = NULL, applied_at = VALUES(applied_at)',
-    params: [job, end.file, end.pos, gtid],
+    params: [job, end.file, end.pos, gtid, owner?.installation ?? null, owner?.instance ?? null, owner?.label ?? null],
   };
 }
 
@@ -229,7 +245,7 @@ export class ChangeApplier {
 
   /** Writes the checkpoint without changes (the starting position of a stream). */
   async setCheckpoint(end: FilePosition, gtid: string | null): Promise<void> {
-    const cp = checkpointUpsert(this.opts.jobName, end, gtid);
+    const cp = checkpointUpsert(this.opts.jobName, end, gtid, this.opts.owner);
     await this.conn.query(cp.sql, cp.params);
   }
 
@@ -251,7 +267,7 @@ export class ChangeApplier {
         await this.runOneByOne(pending, mode);
       }
       const last = pending[pending.length - 1]!;
-      const cp = checkpointUpsert(this.opts.jobName, last.end, last.gtid);
+      const cp = checkpointUpsert(this.opts.jobName, last.end, last.gtid, this.opts.owner);
       await this.conn.query(cp.sql, cp.params);
       await this.conn.query('COMMIT');
       return pending.length;

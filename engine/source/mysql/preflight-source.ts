@@ -59,6 +59,8 @@ const SYSTEM_LIST = [...SYSTEM_DATABASES];
 export interface SourceCheckOptions {
   streaming: boolean;
   selected?: (ref: TableRef) => boolean;
+  /** The cutover assistant has created the triggers, routines and events on the sink, at this time (ms). */
+  deferredCreatedAt?: number | null;
 }
 
 export async function checkSource(s: Side, items: CheckItem[], opts: SourceCheckOptions): Promise<{ databases: string[] }> {
@@ -208,7 +210,7 @@ export async function checkSource(s: Side, items: CheckItem[], opts: SourceCheck
         fix: persistSql(info, 'server_id', '1'),
       });
 
-    items.push(retentionItem(info, v));
+    items.push(retentionItem(info, v, need, restartFix));
   });
 
   // --- tables
@@ -307,7 +309,7 @@ export async function checkSource(s: Side, items: CheckItem[], opts: SourceCheck
       : { id: 'source.tables.engine', title: 'Storage engines', status: 'pass', detail: 'Every table is InnoDB.' },
   );
 
-  await objectsItem(items, 'source.triggers', 'Triggers', 'trigger', 'on the sink they would fire on copied and streamed rows and change them twice', async () => {
+  await objectsItem(items, opts.deferredCreatedAt ?? null, 'source.triggers', 'Triggers', 'trigger', 'on the sink they would fire on copied and streamed rows and change them twice', async () => {
     const rows = await queryRows<{ db: string; name: string; tdb: string; tbl: string }>(
       conn,
       `SELECT TRIGGER_SCHEMA AS db, TRIGGER_NAME AS name, EVENT_OBJECT_SCHEMA AS tdb, EVENT_OBJECT_TABLE AS tbl
@@ -318,7 +320,7 @@ export async function checkSource(s: Side, items: CheckItem[], opts: SourceCheck
       .filter((r) => tableKeys.has(key(String(r.tdb), String(r.tbl))))
       .map((r) => `${shown(String(r.db), String(r.name))} (on ${shown(String(r.tdb), String(r.tbl))})`);
   });
-  await objectsItem(items, 'source.routines', 'Stored routines', 'routine', 'the copy moves table data only', async () => {
+  await objectsItem(items, opts.deferredCreatedAt ?? null, 'source.routines', 'Stored routines', 'routine', 'the copy moves table data only', async () => {
     const rows = await queryRows<{ db: string; name: string; type: string }>(
       conn,
       `SELECT ROUTINE_SCHEMA AS db, ROUTINE_NAME AS name, ROUTINE_TYPE AS type FROM information_schema.ROUTINES
@@ -327,7 +329,7 @@ export async function checkSource(s: Side, items: CheckItem[], opts: SourceCheck
     );
     return rows.map((r) => `${shown(String(r.db), String(r.name))} (${String(r.type).toLowerCase()})`);
   });
-  await objectsItem(items, 'source.events', 'Events', 'event', 'on the sink they would run as well as on the source', async () => {
+  await objectsItem(items, opts.deferredCreatedAt ?? null, 'source.events', 'Events', 'event', 'on the sink they would run as well as on the source', async () => {
     const rows = await queryRows<{ db: string; name: string; status: string }>(
       conn,
       `SELECT EVENT_SCHEMA AS db, EVENT_NAME AS name, STATUS AS status FROM information_schema.EVENTS
@@ -340,9 +342,20 @@ export async function checkSource(s: Side, items: CheckItem[], opts: SourceCheck
   return { databases };
 }
 
-/** Binlog retention: how long the stream can be stopped before the position it needs is purged. */
-function retentionItem(info: ServerInfo, v: Map<string, string>): CheckItem {
+/**
+ * Binlog retention: how long the stream can be stopped before the position it needs is purged. With the
+ * binary log off there are no binlogs to keep: the item says so with the status and fix of "Binary log"
+ * (`need`: fail for a streaming job, warn for a copy). Pure.
+ */
+export function retentionItem(info: ServerInfo, v: Map<string, string>, need: CheckStatus = 'fail', binlogFix?: string): CheckItem {
   const base = { id: 'source.binlog.retention', side: 'source' as const, title: 'Binlog retention' };
+  if (!isOn(v.get('log_bin')))
+    return {
+      ...base,
+      status: need,
+      detail: 'No binlogs are written (log_bin = OFF), so none are kept: there is nothing for a stream to read or resume from.',
+      ...(binlogFix ? { fix: binlogFix } : {}),
+    };
   const seconds = Number(v.get('binlog_expire_logs_seconds') ?? '0');
   const days = Number(v.get('expire_logs_days') ?? '0');
   const effective = seconds > 0 ? seconds : days > 0 ? Math.round(days * 86400) : 0;
@@ -363,6 +376,7 @@ function retentionItem(info: ServerInfo, v: Map<string, string>): CheckItem {
 
 async function objectsItem(
   items: CheckItem[],
+  createdAt: number | null,
   id: string,
   title: string,
   noun: string,
@@ -371,6 +385,12 @@ async function objectsItem(
 ): Promise<void> {
   await guarded(items, { id, side: 'source', title }, async () => {
     const found = await list();
+    if (found.length && createdAt !== null) {
+      // After the switch: the cutover assistant's step has created them on the sink.
+      const when = new Date(createdAt).toISOString().replace('T', ' ').replace(/\.\d+Z$/, ' UTC');
+      items.push({ id, side: 'source', title, status: 'pass', detail: `${found.length} ${noun}(s) found: created on the sink by the cutover assistant (${when}).`, tables: found });
+      return;
+    }
     items.push(
       found.length
         ? {

@@ -22,6 +22,8 @@ export interface PreflightOptions {
   selected?: (ref: TableRef) => boolean;
   /** A Kafka sink instead of a MySQL one (sinkUrl is then ignored): brokers, message size, topic creation. */
   kafka?: KafkaSinkConfig;
+  /** When the cutover assistant created the job's triggers, routines and events on the sink (ms), if it has. */
+  deferredCreatedAt?: number | null;
 }
 
 export async function runPreflight(opts: PreflightOptions): Promise<PreflightReport> {
@@ -37,7 +39,7 @@ export async function runPreflight(opts: PreflightOptions): Promise<PreflightRep
     report.source.flavor = source.info.flavor;
     report.source.version = source.info.version;
     try {
-      const r = await checkSource(source, items, { streaming: opts.streaming ?? false, selected: opts.selected });
+      const r = await checkSource(source, items, { streaming: opts.streaming ?? false, selected: opts.selected, deferredCreatedAt: opts.deferredCreatedAt });
       sourceDbs = r.databases;
       if (kafka) rows = await kafka.estimateRows(source.conn, opts.selected ?? (() => true)).catch(() => undefined);
     } finally {
