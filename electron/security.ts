@@ -20,6 +20,7 @@ export const API_METHODS = [
   'pause',
   'resume',
   'stop',
+  'resumeTable',
   'retryTable',
   'recopyTable',
   'history',

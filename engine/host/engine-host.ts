@@ -11,6 +11,7 @@ import { parseJobText } from '../../shared/job-config.js';
 import { effectiveState, jobStatus } from '../pipeline/job-status.js';
 import { DashboardStore, downsample } from '../state/dashboard-store.js';
 import { StateStore, type JobRow } from '../state/store.js';
+import { requestHeldTable } from '../pipeline/held-tables.js';
 import { EventPump } from './event-pump.js';
 import { JobProcesses, type JobExit } from './job-processes.js';
 import { recopyTable, retryTable } from './table-actions.js';
@@ -137,6 +138,13 @@ export class EngineHost {
       if (this.isRunning(row)) await this.procs.stop(job, row.pid);
       else if (row.state === 'paused') this.store.setJob(row.id, { state: 'stopped' });
       this.store.log('info', job, null, 'stopped by the operator; Start runs it again from where it stopped');
+      this.pump.poke();
+    },
+    resumeTable: (job, table, options) => {
+      const row = this.jobRow(job);
+      if (!requestHeldTable(this.store, row.id, table, options?.skip ? 'skip' : 'resume'))
+        throw new CutoverError(`${table} is not paused at a DDL statement in job "${job}".`, 'Reload the dashboard: the table may have been resumed already.', 'STATE');
+      this.store.log('info', job, table, `${options?.skip ? 'skipped' : 'resumed'} by the operator: its held changes are applied in source order${this.isRunning(row) ? '' : ' when the job runs again'}`);
       this.pump.poke();
     },
     retryTable: async (job, table) => {
