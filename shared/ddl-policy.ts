@@ -16,8 +16,15 @@ export type DdlAction = z.infer<typeof DdlAction>;
 /** Held changes (all paused tables of a job together) before the job pauses instead. */
 export const DEFAULT_MAX_HELD_CHANGES = 1_000_000;
 
-const policyPattern = z.string().min(1).refine(isPolicyPattern, {
-  message: 'must be "db.table", a pattern with * and ? such as "shop.audit_*" or "*.log", or a /regular expression/ matching "db.table"',
+const policyTables = z.record(z.string().min(1), DdlAction).superRefine((tables, ctx) => {
+  for (const key of Object.keys(tables))
+    if (!isPolicyPattern(key))
+      ctx.addIssue({
+        code: 'custom',
+        path: [key],
+        message: 'must be "db.table", a pattern with * and ? such as "shop.audit_*" or "*.log", or a /regular expression/ matching "db.table"',
+        params: { fix: 'Name the table as "db.table" (for example "shop.orders").' },
+      });
 });
 
 export const DdlPolicy = z
@@ -25,7 +32,7 @@ export const DdlPolicy = z
     /** For tables that no entry of "tables" names. */
     default: DdlAction.default('apply'),
     /** "db.table", glob ("shop.audit_*") or /regex/ → action; an exact name wins, then the first pattern that matches. */
-    tables: z.record(policyPattern, DdlAction).default({}),
+    tables: policyTables.default({}),
     /** Bound on held changes of paused tables; reaching it pauses the job. */
     maxHeldChanges: z.number().int().min(1).max(100_000_000).default(DEFAULT_MAX_HELD_CHANGES),
   })
