@@ -21,6 +21,7 @@ const METHODS = [
   'pause',
   'resume',
   'stop',
+  'resumeTable',
   'retryTable',
   'recopyTable',
   'history',
