@@ -24,8 +24,13 @@ export const HELD_DDL = `CREATE TABLE IF NOT EXISTS ${HELD} (
 ) ENGINE=InnoDB DEFAULT CHARSET=utf8mb4`;
 
 /** The id of the last held change of `tbl` the sink has for the pause at `from` (0: none). */
-export async function heldApplied(conn: Connection, job: string, tbl: string, from: FilePosition, lock = false): Promise<number> {
+export async function heldApplied(conn: Connection, job: string, tbl: string, from: FilePosition): Promise<number> {
   await conn.query(HELD_DDL);
+  return readMarker(conn, job, tbl, from, false);
+}
+
+/** No DDL here: inside a transaction, CREATE TABLE (even IF NOT EXISTS) would commit it. */
+async function readMarker(conn: Connection, job: string, tbl: string, from: FilePosition, lock: boolean): Promise<number> {
   const rows = await queryRows<{ file: string; pos: string | number; last_id: string | number }>(
     conn,
     `SELECT file, pos, last_id FROM ${HELD} WHERE job = ? AND tbl = ?${lock ? ' FOR UPDATE' : ''}`,
@@ -53,7 +58,7 @@ export async function applyHeld(applier: ChangeApplier, job: string, tbl: string
   await conn.query('BEGIN');
   try {
     await readCheckpointRow(conn, job, true);
-    const done = await heldApplied(conn, job, tbl, from, true);
+    const done = await readMarker(conn, job, tbl, from, true);
     const pending = changes.filter((c) => c.id > done);
     if (!pending.length) {
       await conn.query('ROLLBACK');
