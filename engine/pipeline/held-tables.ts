@@ -62,10 +62,13 @@ export class HeldTables {
   private readonly held: HeldStore;
   private paused = new Map<string, HeldTable>();
   private checkedAt = 0;
+  /** Held changes of the job, counted once and then kept up to date (null: count again). */
+  private heldTotal: number | null = null;
 
   constructor(
     store: StateStore,
     private readonly jobId: number,
+    private readonly jobName: string,
     private readonly policy: DdlPolicy | undefined,
     private readonly log: Logger,
   ) {
@@ -95,16 +98,16 @@ export class HeldTables {
     const { apply, hold } = splitHeld(txs, from, mode === 'reconcile');
     if (!hold.length) return apply;
     const max = this.policy?.maxHeldChanges ?? DEFAULT_MAX_HELD_CHANGES;
-    const total = this.held.total(this.jobId);
+    const total = (this.heldTotal ??= this.held.total(this.jobId));
     if (total + hold.length > max) {
       const names = [...this.paused.keys()].join(', ');
       throw new CutoverError(
         `Streaming paused: the tables paused at a DDL statement (${names}) hold ${total.toLocaleString('en-US')} changes, and the next ${hold.length.toLocaleString('en-US')} would pass the bound of ${max.toLocaleString('en-US')} ("ddl.maxHeldChanges").`,
-        `Resolve the paused table(s): apply the statement to the sink by hand and run \`cutover resume-table <job file> <db.table>\` (or \`cutover resume-table --skip …\` to leave the sink as it is), then run the job again; or raise "ddl.maxHeldChanges" in the job file. Nothing after the last applied batch is lost.`,
+        `Resolve the paused table(s): apply the statement to the sink by hand and run \`cutover resume-table <db.table> --job ${this.jobName}\` (add --skip to leave the sink as it is), then run the job again; or raise "ddl.maxHeldChanges" in the job file. Nothing is lost: the held changes stay, and the stream goes on from the sink's checkpoint.`,
         'DDL_PAUSED',
       );
     }
-    this.held.append(this.jobId, hold);
+    this.heldTotal = total + this.held.append(this.jobId, hold);
     return apply;
   }
 
@@ -117,6 +120,7 @@ export class HeldTables {
   /** Applies the held changes of every resolved table, then lets it stream again. Call between batches only. */
   async drain(sink: HeldSink, batchRows: number): Promise<void> {
     this.reload();
+    this.heldTotal = null;
     for (const t of this.paused.values()) {
       if (!t.request) continue;
       const what = t.request === 'skip' ? 'skipped (the sink keeps its definition)' : 'resumed';
@@ -134,6 +138,7 @@ export class HeldTables {
       this.held.release(this.jobId, t.table);
       this.log.info(`streaming again after ${applied.toLocaleString('en-US')} held change(s) applied in source order`, t.table);
     }
+    this.heldTotal = null;
     this.reload();
   }
 }

@@ -79,7 +79,7 @@ export async function handleDdl(ctx: DdlContext, ev: DdlEvent, reconciling: bool
     for (const n of names)
       ctx.log.warn(
         `paused at the DDL statement ending at ${at} (${reason}); its changes are held while the other tables stream on. ` +
-          `Apply the statement to the sink by hand, then run \`cutover resume-table <job file> ${n}\` (or --skip to leave the sink as it is): ${oneLine(ev.sql)}`,
+          `Apply the statement to the sink by hand, then run \`cutover resume-table ${n} --job ${ctx.cfg.name}\` (or add --skip to leave the sink as it is): ${oneLine(ev.sql)}`,
         n,
       );
     return;

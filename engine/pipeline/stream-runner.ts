@@ -91,7 +91,7 @@ export class StreamRunner {
 
   constructor(private readonly o: StreamRunnerOptions) {
     this.streams = new StreamStore(o.store);
-    this.held = new HeldTables(o.store, o.jobId, o.cfg.ddl, o.log);
+    this.held = new HeldTables(o.store, o.jobId, o.cfg.name, o.cfg.ddl, o.log);
     this.metrics = new StreamMetrics(this.streams, o.jobId, null);
     this.metrics.target = o.target;
   }

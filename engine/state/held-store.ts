@@ -91,19 +91,21 @@ export class HeldStore {
 
   /**
    * Holds changes, durably (synchronous commit) and idempotently: a change already held (the same
-   * transaction replayed after a crash) is not held twice.
+   * transaction replayed after a crash) is not held twice. Returns how many were new.
    */
-  append(jobId: number, entries: HoldEntry[]): void {
-    if (!entries.length) return;
+  append(jobId: number, entries: HoldEntry[]): number {
+    if (!entries.length) return 0;
+    let added = 0;
     const insert = this.db.prepare('INSERT OR IGNORE INTO held_changes (job_id, tbl, file, pos, idx, reconcile, change) VALUES (?, ?, ?, ?, ?, ?, ?)');
     this.db.pragma('synchronous = FULL');
     try {
       this.db.transaction(() => {
-        for (const e of entries) insert.run(jobId, e.table, e.end.file, e.end.pos, e.idx, e.reconcile ? 1 : 0, encodeChange(e.change));
+        for (const e of entries) added += insert.run(jobId, e.table, e.end.file, e.end.pos, e.idx, e.reconcile ? 1 : 0, encodeChange(e.change)).changes;
       })();
     } finally {
       this.db.pragma('synchronous = NORMAL');
     }
+    return added;
   }
 
   /** Held changes of a table after `afterId`, in source order. */

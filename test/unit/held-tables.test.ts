@@ -39,7 +39,7 @@ test('sameModeRun cuts the held changes where the reconcile window ends', () => 
 
 test('held changes survive the state file, byte for byte, and a replayed batch is not held twice', () => {
   const { store, jobId } = newStore();
-  const held = new HeldTables(store, jobId, undefined, quiet);
+  const held = new HeldTables(store, jobId, 'j', undefined, quiet);
   held.pause(['shop.orders'], at(200), 'ALTER TABLE orders ADD c INT', 'policy');
   const binary = '\x00\xff\x80\'"\\\n';
   const batch = [tx(300, change('orders', 1, binary), change('items', 1)), tx(400, change('orders', 2, null))];
@@ -58,20 +58,20 @@ test('held changes survive the state file, byte for byte, and a replayed batch i
 
 test('reaching ddl.maxHeldChanges pauses the job with the tables, the count and the fix, and holds nothing of that batch', () => {
   const { store, jobId } = newStore();
-  const held = new HeldTables(store, jobId, { default: 'apply', tables: {}, maxHeldChanges: 3 }, quiet);
+  const held = new HeldTables(store, jobId, 'j', { default: 'apply', tables: {}, maxHeldChanges: 3 }, quiet);
   held.pause(['shop.orders'], at(200), 'ALTER TABLE orders ADD c INT', 'policy');
   held.hold([tx(300, change('orders', 1), change('orders', 2))], 'strict');
   const e = errorOf(() => held.hold([tx(400, change('orders', 3), change('orders', 4))], 'strict'));
   assert.equal(e.code, 'DDL_PAUSED');
   assert.match(e.message, /shop\.orders.* hold 2 changes.*bound of 3 \("ddl\.maxHeldChanges"\)/);
-  assert.match(e.fix ?? '', /cutover resume-table/);
+  assert.match(e.fix ?? '', /cutover resume-table <db\.table> --job j/);
   assert.equal(new HeldStore(store).total(jobId), 2);
   store.close();
 });
 
 test('a resumed table drains in source order, resumes after the sink marker when a drain was cut short, and then streams again', async () => {
   const { store, jobId } = newStore();
-  const held = new HeldTables(store, jobId, undefined, quiet);
+  const held = new HeldTables(store, jobId, 'j', undefined, quiet);
   held.pause(['shop.orders'], at(200), 'ALTER TABLE orders ADD c INT', 'policy');
   held.hold(Array.from({ length: 7 }, (_, i) => tx(300 + i, change('orders', i + 1))), 'strict');
   // The sink already has the first 3 (a drain killed after its first sink transaction).
