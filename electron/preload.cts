@@ -22,6 +22,7 @@ const METHODS = [
   'resume',
   'stop',
   'removeJob',
+  'resumeTable',
   'retryTable',
   'recopyTable',
   'history',

@@ -21,6 +21,7 @@ export const API_METHODS = [
   'resume',
   'stop',
   'removeJob',
+  'resumeTable',
   'retryTable',
   'recopyTable',
   'history',

@@ -67,6 +67,7 @@ export const API_ARGS = {
   resume: z.tuple([job, z.strictObject({ skipDdl: z.boolean().optional() }).optional()]),
   stop: z.tuple([job]),
   removeJob: z.tuple([job, z.strictObject({ cleanSink: z.boolean().optional() }).optional()]),
+  resumeTable: z.tuple([job, table, z.strictObject({ skip: z.boolean().optional() }).optional()]),
   retryTable: z.tuple([job, table]),
   recopyTable: z.tuple([job, table]),
   history: z.tuple([job, z.strictObject({ sinceTs: z.number().int().nonnegative().optional(), maxPoints: z.number().int().min(10).max(20000).optional() }).optional()]),

@@ -8,7 +8,7 @@ import type { ConnectionTestResult, ProfileInput, ProfileSummary } from './profi
 import type { VerifyReport } from './verify.js';
 import type { CatalogTable, JobExport, KafkaSample, WizardDraft, WizardEstimate } from './wizard.js';
 
-export type { JobStatus, TableStatus, StreamStatus, StreamState, PendingDdl } from './job-status.js';
+export type { JobStatus, TableStatus, StreamStatus, StreamState, PendingDdl, PausedTable } from './job-status.js';
 export type { CutoverReportFile, CutoverRunOptions, CutoverState, CutoverStep, CutoverStepId, DeferredObject } from './cutover.js';
 export type { CheckItem, PreflightReport } from './preflight.js';
 export type { ConnectionTestResult, Profile, ProfileInput, ProfileSummary } from './profiles.js';
@@ -125,6 +125,12 @@ export interface ApiMethods {
    * cleanSink also deletes a MySQL sink's checkpoint row of the job. `sink` says what the sink keeps.
    */
   removeJob: { args: [job: string, options?: { cleanSink?: boolean }]; result: { name: string; sink: string } };
+  /**
+   * A table paused at a DDL statement (DDL policy "pause-table"): the statement was applied to the sink by
+   * hand (or, `skip`, the sink stays as it is); its held changes are applied in source order and it streams
+   * again (the running job within a second, a stopped one when it runs again).
+   */
+  resumeTable: { args: [job: string, table: string, options?: { skip?: boolean }]; result: void };
   /** A table whose copy failed: copy its unfinished chunks again (the job runs again). */
   retryTable: { args: [job: string, table: string]; result: void };
   /** Empty a table on the sink and copy it again from the start (before the job streams). */

@@ -5,6 +5,7 @@
 // JobConfig is the resolved form the engine runs with (engine/connections/resolve.ts): URLs holding
 // their password and TLS parameters, a Kafka sink with concrete brokers, TLS and SASL.
 import { z } from 'zod';
+import { DdlPolicy } from './ddl-policy.js';
 import { CutoverError } from './errors.js';
 import { parseGtid } from './positions.js';
 import {
@@ -161,18 +162,30 @@ function jobSchema<Src extends z.ZodType, Snk extends z.ZodType>(source: Src, si
         throttle: { maxThreadsRunning: 40, maxRowsPerSecond: 0 },
       }),
       stream: StreamOptions.optional(),
+      /** What the stream does with DDL, per table or pattern (shared/ddl-policy.ts). */
+      ddl: DdlPolicy.optional(),
     })
     .strict();
 }
 
 /** The rules across fields that both forms follow. */
-function checkJob(cfg: { mode: string; stream?: StreamOptions; sink: { type: string; exactlyOnce?: boolean } }, ctx: z.RefinementCtx): void {
+function checkJob(cfg: { mode: string; stream?: StreamOptions; ddl?: DdlPolicy; sink: { type: string; exactlyOnce?: boolean } }, ctx: z.RefinementCtx): void {
   if (cfg.mode !== 'stream' && cfg.stream?.start !== undefined && cfg.stream.start !== 'current') {
     ctx.addIssue({ code: 'custom', path: ['stream', 'start'], message: 'only "mode": "stream" takes a start position (snapshot+stream starts where its copy started)' });
   }
   const start = cfg.stream?.start;
   if (start && typeof start === 'object' && 'gtid' in start && !parseGtid(start.gtid)) {
     ctx.addIssue({ code: 'custom', path: ['stream', 'start', 'gtid'], message: 'must be a MariaDB GTID position ("0-1-100,1-2-7") or a MySQL GTID set ("uuid:1-100")' });
+  }
+  if (cfg.sink.type === 'kafka' && cfg.ddl) {
+    const paths = [...(cfg.ddl.default === 'pause-table' ? [['ddl', 'default']] : []), ...Object.entries(cfg.ddl.tables).filter(([, a]) => a === 'pause-table').map(([k]) => ['ddl', 'tables', k])];
+    for (const path of paths)
+      ctx.addIssue({
+        code: 'custom',
+        path,
+        message: '"pause-table" needs a MySQL or MariaDB sink: a Kafka sink has no per-table position to apply held changes with, so they could be published twice or out of order',
+        params: { fix: 'Use "pause-job" (the whole job pauses at the statement) or "skip" (publish the statement to the schema-change topic, leave the consumers to adapt) for this table.' },
+      });
   }
   if (cfg.sink.type === 'kafka' && cfg.sink.exactlyOnce && cfg.mode === 'snapshot')
     ctx.addIssue({
@@ -246,6 +259,7 @@ const FIXES: Record<string, string> = {
   'sink.ssh.hostKey': 'Copy the fingerprint from `ssh-keygen -lf /etc/ssh/ssh_host_ed25519_key.pub` on the bastion (or from the connection test), e.g. "SHA256:…".',
   'sink.sasl.mechanism': 'Use "plain", "scram-sha-256" or "scram-sha-512".',
   'sink.tls.mode': 'Use "disabled", "required", "verify-ca" or "verify-identity".',
+  'ddl.default': 'Use "apply", "skip", "pause-job" or "pause-table".',
 };
 
 /** Validates a parsed job file; the error names every bad JSON path and its fix. */

@@ -33,6 +33,21 @@ export interface PendingDdl {
   reason: string;
 }
 
+/** A table paused at a DDL statement (DDL policy "pause-table") while the others stream on. */
+export interface PausedTable {
+  /** Source "db.table". */
+  table: string;
+  /** "file:pos" of the end of the statement it paused at. */
+  position: string;
+  /** The statement(s) met while paused, one per line: apply them to the sink by hand, then resume. */
+  sql: string;
+  reason: string;
+  /** Row changes held in the state file, applied in source order once the table is resumed or skipped. */
+  heldChanges: number;
+  /** What the operator chose, waiting for the stream to act on it; null while paused. */
+  request: 'resume' | 'skip' | null;
+}
+
 export interface TableStatus {
   source: string;
   sink: string;
@@ -58,6 +73,8 @@ export interface StreamStatus extends StreamState {
   eventsPerSecond: { transactions: number; inserts: number; updates: number; deletes: number; ddl: number };
   /** The DDL statement the stream is paused at, if any. */
   pendingDdl: PendingDdl | null;
+  /** Tables paused at a DDL statement while the others stream on. */
+  pausedTables: PausedTable[];
 }
 
 export interface JobStatus {

@@ -6,6 +6,7 @@ import { runCommand } from './commands/run.js';
 import { statusCommand } from './commands/status.js';
 import { logsCommand } from './commands/logs.js';
 import { removeCommand } from './commands/remove.js';
+import { resumeTableCommand } from './commands/resume-table.js';
 import { uiCommand } from './commands/ui.js';
 import { verifyCommand } from './commands/verify.js';
 
@@ -48,6 +49,15 @@ program
   .option('--job <name>', 'only this job')
   .option('--json', 'print as JSON')
   .action(statusCommand);
+
+program
+  .command('resume-table')
+  .description('A table paused at a DDL statement (DDL policy "pause-table"): after applying the statement to the sink by hand, apply its held changes and stream it again')
+  .argument('<table>', 'the paused source table, db.table (as `cutover status` lists it)')
+  .requiredOption('--job <name>', 'the job')
+  .addOption(stateOption())
+  .option('--skip', 'leave the sink as it is (the statement is not applied) and apply the held changes')
+  .action(resumeTableCommand);
 
 program
   .command('logs')

@@ -12,6 +12,7 @@ import { parseJobText } from '../../shared/job-config.js';
 import { effectiveState, jobStatus } from '../pipeline/job-status.js';
 import { DashboardStore, downsample } from '../state/dashboard-store.js';
 import { StateStore, type JobRow } from '../state/store.js';
+import { requestHeldTable } from '../pipeline/held-tables.js';
 import { EventPump } from './event-pump.js';
 import { JobProcesses, type JobExit } from './job-processes.js';
 import { removeJob } from './remove-job.js';
@@ -156,6 +157,13 @@ export class EngineHost {
       this.startedAt.delete(job);
       this.pump.poke();
       return removed;
+    },
+    resumeTable: (job, table, options) => {
+      const row = this.jobRow(job);
+      if (!requestHeldTable(this.store, row.id, table, options?.skip ? 'skip' : 'resume'))
+        throw new CutoverError(`${table} is not paused at a DDL statement in job "${job}".`, 'Reload the dashboard: the table may have been resumed already.', 'STATE');
+      this.store.log('info', job, table, `${options?.skip ? 'skipped' : 'resumed'} by the operator: its held changes are applied in source order${this.isRunning(row) ? '' : ' when the job runs again'}`);
+      this.pump.poke();
     },
     retryTable: async (job, table) => {
       const row = this.jobRow(job);

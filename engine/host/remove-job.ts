@@ -7,6 +7,7 @@
 // of the same name does not take over).
 import { CutoverError } from '../../shared/errors.js';
 import { parseJobConfig } from '../../shared/job-config.js';
+import { JobSecrets } from '../connections/job-secrets.js';
 import { resolveMysqlEndpoint } from '../connections/resolve.js';
 import { alive, effectiveState } from '../pipeline/job-status.js';
 import { CHECKPOINT_DB, CHECKPOINT_TABLE } from '../sink/mysql/change-applier.js';
@@ -52,7 +53,8 @@ export async function removeJob(store: StateStore, name: string, o: { cleanSink:
   if (verifier && alive(verifier)) {
     throw new CutoverError(`A verification of the job "${name}" is running (process ${verifier}); the job cannot be removed now.`, `Wait for it to finish, or stop it (kill -TERM ${verifier}), then remove the job.`, 'STATE');
   }
-  const cfg = parseJobConfig(JSON.parse(row.config), `stored job file of "${name}"`);
+  // With the passwords its URLs held (stored apart, encrypted): cleaning the sink connects as the job does.
+  const cfg = parseJobConfig(new JobSecrets(store).runnable(row), `stored job file of "${name}"`);
   let sink = sinkLeftovers(cfg.sink.type, name).kept;
   if (o.cleanSink && cfg.sink.type === 'mysql') {
     // Before anything is forgotten: a sink that cannot be reached leaves the job as it was.

@@ -3,6 +3,7 @@ import type { JobRow, StateStore } from '../state/store.js';
 import type { BinlogStatus } from '../source/mysql/binlog-status.js';
 import { formatPosition } from '../../shared/positions.js';
 import { StreamStore } from '../state/stream-store.js';
+import { HeldStore } from '../state/held-store.js';
 import type { JobStatus, PendingDdl, StreamState, StreamStatus, TableStatus } from '../../shared/job-status.js';
 
 export type { JobStatus, StreamStatus, TableStatus } from '../../shared/job-status.js';
@@ -92,6 +93,7 @@ function streamStatus(store: StateStore, job: JobRow, running: boolean): StreamS
       ddl: sample?.ddl_per_s ?? 0,
     },
     pendingDdl: job.pending_ddl ? (JSON.parse(job.pending_ddl) as PendingDdl) : null,
+    pausedTables: new HeldStore(store).status(job.id),
   };
 }
 

@@ -2,7 +2,8 @@
 // transaction as the data) and DDL mapped and run on the sink (stream-ddl.ts).
 import { mysqlSinkUrl, type JobConfig } from '../../shared/job-config.js';
 import { ChangeApplier, type CheckpointOwnerColumns } from '../sink/mysql/change-applier.js';
-import { handleDdl } from './stream-ddl.js';
+import { applyHeld, heldApplied } from '../sink/mysql/held-changes.js';
+import { handleDdl, refreshTables } from './stream-ddl.js';
 import type { StreamTarget } from './stream-target.js';
 
 export async function openMysqlTarget(cfg: JobConfig, owner?: CheckpointOwnerColumns): Promise<StreamTarget> {
@@ -14,6 +15,14 @@ export async function openMysqlTarget(cfg: JobConfig, owner?: CheckpointOwnerCol
     table: (name) => applier.table(name),
     apply: (txs, mode) => applier.apply(txs, mode),
     ddl: (ctx, ev, reconciling) => handleDdl({ ...ctx, applier }, ev, reconciling),
+    heldSink: (ctx) => ({
+      heldApplied: (table, from) => heldApplied(applier.connection, cfg.name, table, from),
+      applyHeld: (table, from, changes, mode) => applyHeld(applier, cfg.name, table, from, changes, mode),
+      adoptDefinition: async (table, from, ddl) => {
+        const dot = table.indexOf('.');
+        await refreshTables({ ...ctx, applier }, { end: from, sql: ddl }, [{ db: table.slice(0, dot), table: table.slice(dot + 1) }], null);
+      },
+    }),
     close: () => applier.close(),
   };
 }

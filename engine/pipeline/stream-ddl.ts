@@ -1,6 +1,9 @@
 // DDL met in the binlog while streaming: mapped to the sink (renames, exclusions) and applied, with the
 // table's new definition recorded in the schema history at the statement's position. A statement that
 // cannot be mapped, or that the sink refuses, pauses the job with the statement and the choices.
+// The job's DDL policy (shared/ddl-policy.ts) may instead skip the statement, pause the job at it, or
+// pause only its tables (held-tables.ts) while the others stream on.
+import { ddlActionForStatement } from '../../shared/ddl-policy.js';
 import { CutoverError } from '../../shared/errors.js';
 import type { JobConfig } from '../../shared/job-config.js';
 import { formatPosition } from '../../shared/positions.js';
@@ -12,6 +15,7 @@ import type { ApplierTable, ChangeApplier } from '../sink/mysql/change-applier.j
 import { mapDdl } from '../sink/mysql/ddl-mapper.js';
 import type { StateStore } from '../state/store.js';
 import type { StreamStore } from '../state/stream-store.js';
+import type { HeldTables } from './held-tables.js';
 import type { Logger } from './logger.js';
 
 /** The applier's view of a source table: its sink name and the columns that travel. */
@@ -33,6 +37,8 @@ export interface DdlContextBase {
   tableIds: Map<string, number>;
   /** "file:pos" of a paused statement the operator chose to skip (--skip-ddl), or null. */
   skipAt: string | null;
+  /** Tables paused at a DDL statement (policy "pause-table"); absent where the sink cannot hold them. */
+  held?: HeldTables;
 }
 
 export interface DdlContext extends DdlContextBase {
@@ -51,11 +57,31 @@ export async function handleDdl(ctx: DdlContext, ev: DdlEvent, reconciling: bool
     await ctx.applier.applyDdl(null, ev.end, ev.gtid);
     return;
   }
-  if (ctx.skipAt === at) {
-    ctx.log.warn(`skipped on request (--skip-ddl) the statement at ${at}: ${oneLine(ev.sql)}`);
+  const refs = action.targets.flatMap((t) => [t.source, ...(t.renamedTo ? [t.renamedTo] : [])]);
+  const names = refs.map((r) => qualified(r));
+  const policy = ctx.skipAt === at ? 'skip' : names.some((n) => ctx.held?.isPaused(n)) ? 'pause-table' : ddlActionForStatement(ctx.cfg.ddl, names);
+  if (policy === 'skip') {
+    if (ctx.skipAt === at) ctx.log.warn(`skipped on request (--skip-ddl) the statement at ${at}: ${oneLine(ev.sql)}`);
+    else ctx.log.warn(`skipped (DDL policy "skip" for ${names.join(', ')}) the statement at ${at}: ${oneLine(ev.sql)}`);
     await ctx.applier.applyDdl(null, ev.end, ev.gtid);
-    await refreshTables(ctx, ev, action.targets.flatMap((t) => [t.source, ...(t.renamedTo ? [t.renamedTo] : [])]), null);
+    await refreshTables(ctx, ev, refs, null);
     ctx.store.setJob(ctx.jobId, { pending_ddl: null });
+    return;
+  }
+  if (policy === 'pause-job') throw pause(ctx, ev, `the job's DDL policy is "pause-job" for ${names.join(', ')}`);
+  if (policy === 'pause-table') {
+    if (!names.length) throw pause(ctx, ev, `the DDL policy is "pause-table", but the statement's tables cannot be told: ${action.kind === 'unmappable' ? action.reason : 'no table named'}`);
+    if (!ctx.held) throw pause(ctx, ev, 'the DDL policy "pause-table" needs a MySQL or MariaDB sink');
+    const reason = action.kind === 'unmappable' ? action.reason : `the job's DDL policy is "pause-table" for ${names.join(', ')}`;
+    // Recorded before the checkpoint moves past the statement: a crash in between meets it again.
+    ctx.held.pause(names, ev.end, oneLine(ev.sql), reason);
+    await ctx.applier.applyDdl(null, ev.end, ev.gtid);
+    for (const n of names)
+      ctx.log.warn(
+        `paused at the DDL statement ending at ${at} (${reason}); its changes are held while the other tables stream on. ` +
+          `Apply the statement to the sink by hand, then run \`cutover resume-table ${n} --job ${ctx.cfg.name}\` (or add --skip to leave the sink as it is): ${oneLine(ev.sql)}`,
+        n,
+      );
     return;
   }
   if (action.kind === 'unmappable') throw pause(ctx, ev, action.reason);
@@ -80,8 +106,8 @@ export async function handleDdl(ctx: DdlContext, ev: DdlEvent, reconciling: bool
   ctx.store.setJob(ctx.jobId, { pending_ddl: null });
 }
 
-/** Re-reads the changed tables from the source and records them (and the dropped ones) in the schema history. */
-async function refreshTables(ctx: DdlContext, ev: DdlEvent, changed: TableRef[], dropped: TableRef[] | null): Promise<void> {
+/** Re-reads the changed tables from the sink and records them (and the dropped ones) in the schema history. */
+export async function refreshTables(ctx: DdlContext, ev: Pick<DdlEvent, 'end' | 'sql'>, changed: TableRef[], dropped: TableRef[] | null): Promise<void> {
   for (const ref of dropped ?? []) {
     ctx.applier.dropTable(qualified(ref));
     const id = ctx.tableIds.get(qualified(ref));

@@ -27,6 +27,7 @@ import { HEARTBEAT_DB, HEARTBEAT_TABLE, SourceHeartbeat, heartbeatTime } from '.
 import { isRetryable, type ApplierTable, type ApplyMode } from '../sink/mysql/change-applier.js';
 import type { StateStore } from '../state/store.js';
 import { StreamStore, type ChangeCounts } from '../state/stream-store.js';
+import { HeldTables } from './held-tables.js';
 import type { Logger } from './logger.js';
 import type { StreamTarget } from './stream-target.js';
 import { StreamMetrics } from './stream-metrics.js';
@@ -85,9 +86,12 @@ export class StreamRunner {
   private tables = new Map<string, ApplierTable>();
   /** Consecutive failed sessions (reset once a session is reading the binlog again). */
   private failures = 0;
+  /** Tables paused at DDL (policy "pause-table") and their held changes. */
+  private readonly held: HeldTables;
 
   constructor(private readonly o: StreamRunnerOptions) {
     this.streams = new StreamStore(o.store);
+    this.held = new HeldTables(o.store, o.jobId, o.cfg.name, o.cfg.ddl, o.log);
     this.metrics = new StreamMetrics(this.streams, o.jobId, null);
     this.metrics.target = o.target;
   }
@@ -171,7 +175,7 @@ export class StreamRunner {
     }));
     if (this.failures) log.info('reconnected');
     this.failures = 0;
-    const ddlCtx = { cfg, jobId: this.o.jobId, store: this.o.store, streams: this.streams, log, source, tableIds: this.o.tableIds, skipAt: this.o.skipDdlAt };
+    const ddlCtx = { cfg, jobId: this.o.jobId, store: this.o.store, streams: this.streams, log, source, tableIds: this.o.tableIds, skipAt: this.o.skipDdlAt, held: this.held };
 
     let batch: BinlogTransaction[] = [];
     let batchMode: ApplyMode = 'strict';
@@ -180,7 +184,8 @@ export class StreamRunner {
     let firstAt = 0;
     const flush = async (): Promise<void> => {
       if (!batch.length) return;
-      const txs = batch;
+      // Changes of tables paused at DDL are held (durably) before the sink moves the checkpoint past them.
+      const txs = this.held.hold(batch, batchMode);
       batch = [];
       rows = bytes = 0;
       await applier.apply(txs, batchMode);
@@ -194,6 +199,10 @@ export class StreamRunner {
         return 'stopped';
       }
       this.maybeCheckRetention(source);
+      if (this.held.hasRequests() && applier.heldSink) {
+        await flush();
+        await this.held.drain(applier.heldSink(ddlCtx), stream.batch.maxRows);
+      }
       // While catching up, a quiet binlog is looked at often (the target may lie past the last transaction).
       const wait = batch.length ? Math.max(0, stream.batch.maxDelayMs - (Date.now() - firstAt)) : this.phaseSet ? 250 : 25;
       const item = await reader.next(batch.length ? Math.min(wait, 5) : wait);

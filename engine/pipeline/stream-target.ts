@@ -6,6 +6,7 @@ import type { FilePosition } from '../../shared/positions.js';
 import type { BinlogTransaction, DdlEvent } from '../source/mysql/binlog-reader.js';
 import type { ApplierTable, ApplyMode, Checkpoint } from '../sink/mysql/change-applier.js';
 import type { DdlContextBase } from './stream-ddl.js';
+import type { HeldSink } from './held-tables.js';
 
 export interface StreamTarget {
   /** The job's stored position, or null when it has applied nothing yet. */
@@ -20,6 +21,8 @@ export interface StreamTarget {
   ddl(ctx: DdlContextBase, ev: DdlEvent, reconciling: boolean): Promise<void>;
   /** The reader has nothing more up to `at`: a chance to publish what waits for that position (Kafka copy chunks). */
   idle?(at: FilePosition): Promise<void>;
+  /** Applies the held changes of tables paused at DDL (policy "pause-table"); absent: the sink cannot. */
+  heldSink?(ctx: DdlContextBase): HeldSink;
   /** Ends this session's connections (a new session opens the target again). */
   close(): Promise<void>;
 }

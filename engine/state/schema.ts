@@ -176,4 +176,31 @@ export const MIGRATIONS: string[] = [
   CREATE TABLE installation (id TEXT NOT NULL);
   ALTER TABLE jobs ADD COLUMN instance_id TEXT;
   `,
+  `
+  -- DDL policy "pause-table" (engine/pipeline/held-tables.ts): a table paused at a DDL statement while the
+  -- others stream on, and its row changes held in binlog order until the operator resumes or skips it.
+  CREATE TABLE held_tables (
+    job_id INTEGER NOT NULL REFERENCES jobs(id) ON DELETE CASCADE,
+    tbl TEXT NOT NULL,                       -- source "db.table"
+    file TEXT NOT NULL,                      -- the end of the DDL statement it paused at: later changes are held
+    pos INTEGER NOT NULL,
+    ddl TEXT NOT NULL,                       -- the statement(s) met while paused, one per line
+    reason TEXT NOT NULL,
+    request TEXT,                            -- NULL (paused) | resume | skip: what the operator chose
+    created_at INTEGER NOT NULL,
+    PRIMARY KEY (job_id, tbl)
+  );
+  CREATE TABLE held_changes (
+    id INTEGER PRIMARY KEY AUTOINCREMENT,    -- source order; never reused (the sink records the last one applied)
+    job_id INTEGER NOT NULL REFERENCES jobs(id) ON DELETE CASCADE,
+    tbl TEXT NOT NULL,
+    file TEXT NOT NULL,                      -- the end of the source transaction
+    pos INTEGER NOT NULL,
+    idx INTEGER NOT NULL,                    -- the change's place in that transaction
+    reconcile INTEGER NOT NULL,              -- 1: inside the copy's reconcile window
+    change TEXT NOT NULL,                    -- JSON RowChange, binary values as {"b64": …}
+    UNIQUE (job_id, tbl, file, pos, idx)
+  );
+  CREATE INDEX held_changes_tbl ON held_changes (job_id, tbl, id);
+  `,
 ];

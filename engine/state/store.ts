@@ -184,6 +184,8 @@ export class StateStore {
   resetJob(id: number): void {
     this.db.prepare('DELETE FROM job_tables WHERE job_id = ?').run(id);
     this.db.prepare('DELETE FROM schema_history WHERE job_id = ?').run(id);
+    this.db.prepare('DELETE FROM held_changes WHERE job_id = ?').run(id);
+    this.db.prepare('DELETE FROM held_tables WHERE job_id = ?').run(id);
     this.setJob(id, {
       phase: 'pending',
       state: 'idle',

@@ -36,6 +36,7 @@ function status(phase: string, stream: Partial<StreamStatus>): JobStatus {
       updatedAt: 1,
       eventsPerSecond: { transactions: 5, inserts: 5, updates: 0, deletes: 0, ddl: 0 },
       pendingDdl: null,
+      pausedTables: [],
       ...stream,
     },
     tables: [],

@@ -8,7 +8,7 @@ import { readJobFile } from '../job-file.js';
 
 export async function removeCommand(job: string, opts: { state?: string; cleanSink?: boolean }): Promise<void> {
   // A job file names its job: `cutover remove shop.json` removes the job "name" in it.
-  const name = job.endsWith('.json') && existsSync(job) ? readJobFile(job).name : job;
+  const name = job.endsWith('.json') && existsSync(job) ? (await readJobFile(job)).name : job;
   const store = new StateStore(resolveStatePath(opts.state));
   try {
     const removed = await removeJob(store, name, { cleanSink: !!opts.cleanSink });

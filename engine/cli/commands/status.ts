@@ -69,6 +69,10 @@ function renderStream(s: JobStatus): string[] {
   ];
   if (st.retentionSecondsLeft !== null) lines.push(`  the source may purge the binlog the stream needs in ${duration(Math.max(0, Math.round(st.retentionSecondsLeft)))}`);
   if (st.pendingDdl) lines.push(`  paused at DDL ${st.pendingDdl.position}: ${st.pendingDdl.sql.replace(/\s+/g, ' ').slice(0, 200)} — run with --skip-ddl to go on`);
+  for (const t of st.pausedTables ?? []) {
+    const what = t.request ? `${t.request === 'skip' ? 'skipped' : 'resumed'}, applying the held changes` : `apply it to the sink, then: cutover resume-table ${t.table} --job ${s.name} (or --skip)`;
+    lines.push(`  table ${t.table} paused at DDL ${t.position}, ${n(t.heldChanges)} change(s) held: ${t.sql.replace(/\s+/g, ' ').slice(0, 200)} — ${what}`);
+  }
   return lines;
 }
 

@@ -3,6 +3,7 @@
 // and recorded in the schema history at the statement's position, before the position moves past it
 // (a crash in between re-reads them). Consumers of Kafka need no rewritten statement, so only a
 // statement whose tables cannot be told pauses the job.
+import { ddlActionForStatement } from '../../../shared/ddl-policy.js';
 import { formatPosition } from '../../../shared/positions.js';
 import { qualified, type TableRef } from '../../../shared/table-selection.js';
 import { applierTable, oneLine, pause, type DdlContextBase } from '../../pipeline/stream-ddl.js';
@@ -22,7 +23,11 @@ export async function handleKafkaDdl(ctx: DdlContextBase, ev: DdlEvent, target: 
     return;
   }
   const targets = action.targets;
-  const skip = ctx.skipAt === at;
+  const names = targets.flatMap((t) => [t.source, ...(t.renamedTo ? [t.renamedTo] : [])]).map((r) => qualified(r));
+  // The job's DDL policy: "pause-table" is refused for Kafka sinks by the job file's validation.
+  const policy = ctx.skipAt === at ? 'skip' : ddlActionForStatement(ctx.cfg.ddl, names);
+  if (policy === 'pause-job' || policy === 'pause-table') throw pause(ctx, ev, `the job's DDL policy is "pause-job" for ${names.join(', ') || 'this statement'}`);
+  const skip = policy === 'skip';
   if (!skip && action.kind === 'unmappable' && !targets.length) throw pause(ctx, ev, action.reason);
   const dropped: TableRef[] = [];
   const changed: TableRef[] = [];
@@ -52,7 +57,7 @@ export async function handleKafkaDdl(ctx: DdlContextBase, ev: DdlEvent, target: 
     ctx.tableIds.delete(qualified(ref));
     ctx.streams.recordSchema(ctx.jobId, { source: ref, from: ev.end, ddl: ev.sql, info: null });
   }
-  if (skip) ctx.log.warn(`skipped on request (--skip-ddl) the statement at ${at}: ${oneLine(ev.sql)}`);
+  if (skip) ctx.log.warn(`skipped ${ctx.skipAt === at ? 'on request (--skip-ddl)' : `(DDL policy "skip" for ${names.join(', ')})`} the statement at ${at}: ${oneLine(ev.sql)}`);
   await publish(targets.map((t) => t.source), !skip);
   if (!skip) ctx.log.info(`published DDL at ${at} to "${target.schemaTopicName}": ${oneLine(ev.sql)}`);
   ctx.store.setJob(ctx.jobId, { pending_ddl: null });

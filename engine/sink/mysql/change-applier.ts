@@ -302,6 +302,21 @@ export class ChangeApplier {
     return result;
   }
 
+  /**
+   * Applies row changes inside the caller's open transaction, whatever the checkpoint says (the held
+   * changes of a paused table, see held-changes.ts); same checks and exact fallback as apply.
+   */
+  async applyInTransaction(txs: BinlogTransaction[], mode: ApplyMode): Promise<void> {
+    await this.conn.query('SAVEPOINT cutover_held');
+    try {
+      await this.run(batchStatements(txs.flatMap((t) => t.changes), (c) => this.planFor(c), mode, true));
+    } catch (e) {
+      if (!(e instanceof Mismatch) && (!isServerError(e) || isRetryable(e))) throw e;
+      await this.conn.query('ROLLBACK TO SAVEPOINT cutover_held');
+      await this.runOneByOne(txs, mode);
+    }
+  }
+
   async close(): Promise<void> {
     await this.conn.end().catch(() => undefined);
   }

@@ -14,6 +14,7 @@ import { LogViewer } from '../widgets/log-viewer/LogViewer';
 import { TableGrid } from '../widgets/table-grid/TableGrid';
 import { JobControls, type Control } from './JobControls';
 import { phaseLabel } from './JobsList';
+import { PausedTablesPanel } from './PausedTablesPanel';
 import { PendingDdlPanel } from './PendingDdlPanel';
 import { PhaseTimeline } from './PhaseTimeline';
 import { PositionPanel } from './PositionPanel';
@@ -155,6 +156,14 @@ export function JobView({ api, job, controllable = true, refreshKey = 0, pollMs 
           ddl={status.stream.pendingDdl}
           busy={action.busy === 'skip-ddl'}
           onSkip={() => void action.run('skip-ddl', () => api.call('resume', job, { skipDdl: true }))}
+        />
+      )}
+
+      {!!status.stream?.pausedTables?.length && (
+        <PausedTablesPanel
+          tables={status.stream.pausedTables}
+          busy={action.busy}
+          onResume={(table, skip) => void action.run(`${skip ? 'skip' : 'resume'}:${table}`, () => api.call('resumeTable', job, table, { skip }))}
         />
       )}
 

@@ -147,6 +147,24 @@ describe('JobView data', () => {
     expect(fake.callsOf('resume')).toEqual([['shop', { skipDdl: true }]]);
   });
 
+  it('shows a table paused at DDL with its held changes while the job runs, and resumes or skips it after confirming', async () => {
+    const paused = { table: 'shop.orders', position: 'mysql-bin.000003:2000', sql: 'ALTER TABLE orders ADD COLUMN x INT', reason: 'the job\'s DDL policy is "pause-table" for shop.orders', heldChanges: 4535, request: null };
+    const fake = await renderJob('running', { phase: 'streaming', stream: stream({ pausedTables: [paused] }) }, { resumeTable: () => undefined });
+    const panel = screen.getByTestId('paused-tables');
+    expect(panel.textContent).toContain('ALTER TABLE orders ADD COLUMN x INT');
+    expect(panel.textContent).toContain('the others stream on');
+    expect(screen.getByTestId('held-changes').textContent).toContain('4,535 changes');
+    fireEvent.click(button('btn-resume-table'));
+    fireEvent.click(screen.getByTestId('confirm-cancel'));
+    expect(fake.callsOf('resumeTable')).toEqual([]);
+    fireEvent.click(button('btn-resume-table'));
+    fireEvent.click(screen.getByTestId('confirm-ok'));
+    await waitFor(() => expect(fake.callsOf('resumeTable')).toEqual([['shop', 'shop.orders', { skip: false }]]));
+    fireEvent.click(button('btn-skip-table-ddl'));
+    fireEvent.click(screen.getByTestId('confirm-ok'));
+    await waitFor(() => expect(fake.callsOf('resumeTable')).toEqual([['shop', 'shop.orders', { skip: false }], ['shop', 'shop.orders', { skip: true }]]));
+  });
+
   it('retries a table directly and re-copies one after confirming; re-copy only before streaming', async () => {
     const fake = await renderJob('stopped', {}, { retryTable: () => undefined, recopyTable: () => undefined });
     expect(screen.getByTestId('grid-stub').dataset.canRecopy).toBe('true');

@@ -70,6 +70,7 @@ export function stream(over: Partial<StreamStatus> = {}): StreamStatus {
     updatedAt: Date.now(),
     eventsPerSecond: { transactions: 12, inserts: 30, updates: 10, deletes: 2, ddl: 0 },
     pendingDdl: null,
+    pausedTables: [],
     ...over,
   };
 }
