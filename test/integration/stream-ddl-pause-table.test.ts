@@ -136,7 +136,7 @@ test('"pause-table": the table waits at its DDL with its changes held while the 
     // 5. Writes go on; the next run finishes the drain, streams orders again, and the sink equals the source.
     await writeBoth(7000, 20);
     run = startLive(args);
-    await waitUntil('orders to stream again', async () => ((await statusJson(state)).stream?.pausedTables.length === 0 ? true : null), { live: run, everyMs: 200 });
+    await waitUntil('orders to stream again', async () => ((await statusJson(state)).stream?.pausedTables.length === 0 ? true : null), { live: run, everyMs: 200, ms: 180_000 });
     await writeBoth(8000, 10);
     await waitCaughtUp(jobName, { live: run, everyMs: 100 });
     await assertSame('orders', ['id', 'v', 'note']);
