@@ -57,6 +57,8 @@ export class StreamMetrics {
   caughtUp = false;
   heartbeatLagMs: number | null = null;
   retentionSecondsLeft: number | null = null;
+  /** Seconds the stream has been waiting for the sink to answer, once that is long (see sink-watch.ts). */
+  sinkWaitingSeconds: () => number | null = () => null;
   private lastKnown: Pick<StreamState, 'source' | 'behindBytes' | 'behindTxs'> = { source: null, behindBytes: null, behindTxs: null };
 
   constructor(
@@ -134,6 +136,7 @@ export class StreamMetrics {
         behindBytes,
         behindTxs,
         retentionSecondsLeft: this.retentionSecondsLeft,
+        sinkWaitingSeconds: this.sinkWaitingSeconds(),
         updatedAt: nowMs,
       };
       this.streams.addSample({

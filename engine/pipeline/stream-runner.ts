@@ -31,6 +31,7 @@ import type { Logger } from './logger.js';
 import type { StreamTarget } from './stream-target.js';
 import { StreamMetrics } from './stream-metrics.js';
 import { sleepUnlessAborted as sleep } from './sleep.js';
+import { SinkWatch } from './sink-watch.js';
 
 export interface StreamRunnerOptions {
   store: StateStore;
@@ -83,13 +84,17 @@ export class StreamRunner {
   private retentionCheckedAt = 0;
   private warnedKeyless = new Set<string>();
   private tables = new Map<string, ApplierTable>();
-  /** Consecutive failed sessions (reset once a session is reading the binlog again). */
+  /** Consecutive failed sessions (reset once a session has applied a batch or applied all it read). */
   private failures = 0;
+  /** Says so when a call to the sink has waited long (a hung sink), in the log and the job status. */
+  private readonly sinkWatch: SinkWatch;
 
   constructor(private readonly o: StreamRunnerOptions) {
     this.streams = new StreamStore(o.store);
     this.metrics = new StreamMetrics(this.streams, o.jobId, null);
     this.metrics.target = o.target;
+    this.sinkWatch = new SinkWatch(o.log, sinkLabel(o.cfg));
+    this.metrics.sinkWaitingSeconds = () => this.sinkWatch.waitingSeconds;
   }
 
   async run(): Promise<StreamOutcome> {
@@ -120,6 +125,7 @@ export class StreamRunner {
         }
       }
     } finally {
+      this.sinkWatch.stop();
       await this.metrics.stop();
       await this.closeSession();
       await this.heartbeat?.stop();
@@ -139,15 +145,16 @@ export class StreamRunner {
   /** One connected stretch: from the sink's checkpoint until caught up, stopped, or a connection fails. */
   private async session(): Promise<StreamOutcome> {
     const { cfg, log, signal, stream } = this.o;
-    const applier = (this.applier = await this.o.openTarget());
-    const cp = await applier.checkpoint();
+    const watch = this.sinkWatch;
+    const applier = (this.applier = await watch.around('connecting', () => this.o.openTarget()));
+    const cp = await watch.around('reading the checkpoint', () => applier.checkpoint());
     this.tables = this.o.tablesAt(cp?.position ?? null);
     for (const [name, t] of this.tables) applier.setTable(name, t);
     const source = (this.source = await connect(parseMysqlUrl(cfg.source.url)));
     this.metrics.source = source;
     let from: FilePosition | { gtid: string } = cp?.position ?? this.o.start;
     if (!cp && 'file' in from) {
-      await applier.setCheckpoint(from, null);
+      await watch.around('writing the starting checkpoint', () => applier.setCheckpoint(from as FilePosition, null));
       this.metrics.applied = { file: from.file, pos: from.pos, gtid: null }; // the sink has everything before it
     }
     const gtid = 'file' in from ? null : parseGtid(from.gtid);
@@ -170,7 +177,6 @@ export class StreamRunner {
       pauseAfterDdl: true,
     }));
     if (this.failures) log.info('reconnected');
-    this.failures = 0;
     const ddlCtx = { cfg, jobId: this.o.jobId, store: this.o.store, streams: this.streams, log, source, tableIds: this.o.tableIds, skipAt: this.o.skipDdlAt };
 
     let batch: BinlogTransaction[] = [];
@@ -183,7 +189,8 @@ export class StreamRunner {
       const txs = batch;
       batch = [];
       rows = bytes = 0;
-      await applier.apply(txs, batchMode);
+      await watch.around(`applying ${txs.length} transaction(s) up to ${formatPosition(txs[txs.length - 1]!.end)}`, () => applier.apply(txs, batchMode));
+      this.failures = 0; // the sink took a batch: the next failure starts the backoff again
       this.afterApply(txs);
       if (this.atTarget(txs[txs.length - 1]!.end)) this.reachedTarget(txs[txs.length - 1]!.end);
     };
@@ -200,8 +207,9 @@ export class StreamRunner {
       if (item === null) throw new CutoverError('the binlog reader closed unexpectedly');
       if (item === undefined) {
         await flush();
+        this.failures = 0; // everything read is applied
         const idle = reader.idlePosition;
-        if (idle && applier.idle) await applier.idle(idle);
+        if (idle && applier.idle) await watch.around('recording the idle position', () => applier.idle!(idle));
         this.metrics.oldestPendingAt = null;
         this.checkStalled(reader);
         if (idle && this.atTarget(idle)) {
@@ -219,7 +227,7 @@ export class StreamRunner {
       if (item.kind === 'ddl') {
         await flush();
         this.metrics.countDdl();
-        await applier.ddl(ddlCtx, item, this.o.reconcileUntil !== null && compareFilePositions(item.end, this.o.reconcileUntil) <= 0);
+        await watch.around(`applying the DDL at ${formatPosition(item.end)}`, () => applier.ddl(ddlCtx, item, this.o.reconcileUntil !== null && compareFilePositions(item.end, this.o.reconcileUntil) <= 0));
         reader.ddlHandled();
         this.metrics.applied = { file: item.end.file, pos: item.end.pos, gtid: item.gtid };
         if (this.atTarget(item.end)) this.reachedTarget(item.end);
@@ -351,6 +359,17 @@ function rowBytes(c: RowChange): number {
   return n;
 }
 
+
+/** Where the sink is, for messages: host:port of a MySQL sink, the brokers of a Kafka one (no credentials). */
+function sinkLabel(cfg: JobConfig): string {
+  if (cfg.sink.type === 'kafka') return `Kafka ${cfg.sink.brokers.join(',')}`;
+  try {
+    const a = parseMysqlUrl(cfg.sink.url);
+    return `${a.host}:${a.port}`;
+  } catch {
+    return 'the sink';
+  }
+}
 
 /** A replica server id derived from the job name, away from the small ids servers usually have. */
 export function defaultServerId(job: string): number {

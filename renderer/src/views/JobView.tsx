@@ -17,6 +17,7 @@ import { phaseLabel } from './JobsList';
 import { PendingDdlPanel } from './PendingDdlPanel';
 import { PhaseTimeline } from './PhaseTimeline';
 import { PositionPanel } from './PositionPanel';
+import { SinkWaitBanner } from './SinkWaitBanner';
 import { cutoverHash } from './route';
 import { SummaryTiles } from './SummaryTiles';
 import { phaseStep, type Proof } from './timeline';
@@ -142,6 +143,8 @@ export function JobView({ api, job, controllable = true, refreshKey = 0, pollMs 
           </div>
         </div>
       )}
+
+      <SinkWaitBanner status={status} />
 
       <PhaseTimeline mode={status.mode} phase={status.phase} state={status.state} proof={proof} />
 
