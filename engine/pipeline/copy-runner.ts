@@ -15,6 +15,7 @@ import type { CopyMetrics } from './metrics.js';
 import type { Throttle } from './throttle.js';
 import type { ChunkGate } from './chunk-gate.js';
 import type { ChunkPayload } from '../sink/kafka/kafka-stream-target.js';
+import { isDiskFull } from '../state/disk-space.js';
 
 interface TableRuntime {
   t: CopyTable;
@@ -203,6 +204,7 @@ export class CopyRunner {
       if (snapshotPosition) await src.query('ROLLBACK').catch(() => undefined);
       await inflight.catch(() => undefined);
       if (e instanceof StopRequested || this.o.signal.aborted) throw new StopRequested();
+      if (isDiskFull(e)) throw e; // the state file's disk: not this table's fault (job-runner.ts says what to do)
       rt.failed = true;
       const msg = e instanceof CutoverError ? e.message : `Copying ${rt.name} failed: ${(e as Error).message}`;
       this.o.store.setTable(t.stateId, { state: 'failed', error: msg });
@@ -265,6 +267,7 @@ export class CopyRunner {
           await src.query('ROLLBACK').catch(() => undefined);
         }
         if (e instanceof StopRequested || this.o.signal.aborted) throw new StopRequested();
+        if (isDiskFull(e)) throw e;
         rt.failed = true;
         const msg = e instanceof CutoverError ? e.message : `Copying ${rt.name} failed: ${(e as Error).message}`;
         this.o.store.setTable(t.stateId, { state: 'failed', error: msg });

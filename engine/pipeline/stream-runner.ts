@@ -32,6 +32,7 @@ import type { StreamTarget } from './stream-target.js';
 import { StreamMetrics } from './stream-metrics.js';
 import { sleepUnlessAborted as sleep } from './sleep.js';
 import { SinkWatch } from './sink-watch.js';
+import { StateDiskFull, isDiskFull } from '../state/disk-space.js';
 
 export interface StreamRunnerOptions {
   store: StateStore;
@@ -95,6 +96,7 @@ export class StreamRunner {
     this.metrics.target = o.target;
     this.sinkWatch = new SinkWatch(o.log, sinkLabel(o.cfg));
     this.metrics.sinkWaitingSeconds = () => this.sinkWatch.waitingSeconds;
+    this.metrics.checkRoom = () => o.store.checkRoom();
   }
 
   async run(): Promise<StreamOutcome> {
@@ -196,6 +198,8 @@ export class StreamRunner {
     };
 
     for (;;) {
+      // The state file's disk is full: stop here (the sink holds exactly what its checkpoint says).
+      if (this.metrics.stateError) throw this.metrics.stateError instanceof StateDiskFull ? this.metrics.stateError : new StateDiskFull(this.o.store.path);
       if (signal.aborted) {
         await flush();
         return 'stopped';
@@ -329,8 +333,9 @@ export class StreamRunner {
     }
     try {
       this.streams.addCounts(counts);
-    } catch {
-      /* counters are best effort */
+    } catch (e) {
+      /* counters are best effort; a full disk stops the stream at the next change (see session) */
+      if (isDiskFull(e)) this.metrics.stateError ??= e;
     }
   }
 

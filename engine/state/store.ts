@@ -4,6 +4,7 @@ import { mkdirSync } from 'node:fs';
 import { dirname } from 'node:path';
 import { CutoverError } from '../../shared/errors.js';
 import { MIGRATIONS } from './schema.js';
+import { StateSpaceGuard } from './disk-space.js';
 
 export type LogLevel = 'debug' | 'info' | 'warn' | 'error';
 export const LOG_LEVELS: LogLevel[] = ['debug', 'info', 'warn', 'error'];
@@ -86,8 +87,10 @@ const now = (): number => Date.now();
 
 export class StateStore {
   readonly db: Database.Database;
+  private readonly space: StateSpaceGuard;
 
   constructor(readonly path: string) {
+    this.space = new StateSpaceGuard(path);
     try {
       if (path !== ':memory:') mkdirSync(dirname(path), { recursive: true });
       this.db = new Database(path);
@@ -124,6 +127,11 @@ export class StateStore {
 
   close(): void {
     this.db.close();
+  }
+
+  /** Throws StateDiskFull when the state file's disk is nearly full (checked at most once a second). */
+  checkRoom(): void {
+    this.space.check();
   }
 
   // ---- jobs
@@ -251,6 +259,7 @@ export class StateStore {
 
   /** Marks a chunk copied and adds its counts to the table, atomically; called only after the sink committed it. */
   finishChunk(chunk: ChunkRow, rows: number, bytes: number): void {
+    this.checkRoom();
     this.db.transaction(() => {
       const r = this.db
         .prepare("UPDATE chunks SET state = 'done', rows = ?, bytes = ?, finished_at = ? WHERE id = ? AND state = 'pending'")
