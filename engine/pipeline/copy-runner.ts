@@ -16,6 +16,7 @@ import type { Throttle } from './throttle.js';
 import type { ChunkGate } from './chunk-gate.js';
 import type { ChunkPayload } from '../sink/kafka/kafka-stream-target.js';
 import { isDiskFull } from '../state/disk-space.js';
+import { SinkWatch } from './sink-watch.js';
 
 interface TableRuntime {
   t: CopyTable;
@@ -55,11 +56,15 @@ export interface CopyRunnerOptions {
    * to the gate, which publishes it at its binlog position (chunk-gate.ts); done once durable there.
    */
   gate?: ChunkGate<ChunkPayload>;
+  /** Where the sink is, for the warning when a write waits long (see sink-watch.ts). */
+  sinkLabel?: string;
 }
 
 export class CopyRunner {
   private readonly runtimes: TableRuntime[] = [];
   private firstError: unknown = null;
+  /** Per worker's writer: says so when a batch write waits long (a hung sink). */
+  private readonly watches = new Map<SinkWriter, SinkWatch>();
 
   constructor(private readonly o: CopyRunnerOptions) {}
 
@@ -103,6 +108,7 @@ export class CopyRunner {
     try {
       src = await openDataConnection(this.o.source);
       writer = await this.o.sink.openWriter();
+      this.watches.set(writer, new SinkWatch(this.o.log, this.o.sinkLabel ?? 'address unknown'));
       for (;;) {
         const work = await this.next(src);
         if (!work) break;
@@ -123,6 +129,8 @@ export class CopyRunner {
       (src as unknown as { destroy?: () => void } | null)?.destroy?.();
       src = null;
     } finally {
+      if (writer) this.watches.get(writer)?.stop();
+      if (writer) this.watches.delete(writer);
       await src?.end().catch(() => undefined);
       await writer?.close().catch(() => undefined);
     }
@@ -182,7 +190,8 @@ export class CopyRunner {
       const b = batch!;
       batch = null;
       await inflight; // at most one batch being written while the next is read
-      inflight = writer.write(b).then(() => {
+      const watch = this.watches.get(writer);
+      inflight = (watch ? watch.around(`writing ${b.rows} row(s) of ${rt.name}`, () => writer.write(b)) : writer.write(b)).then(() => {
         rows += b.rows;
         bytes += b.bytes;
         this.o.metrics.add(t.stateId, b.rows, b.bytes);

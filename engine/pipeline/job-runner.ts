@@ -24,6 +24,7 @@ import type { KafkaStreamTarget } from '../sink/kafka/kafka-stream-target.js';
 import type { StreamOutcome } from './stream-runner.js';
 import { StreamStore } from '../state/stream-store.js';
 import { StateDiskFull, isDiskFull } from '../state/disk-space.js';
+import { sinkLabel } from './sink-watch.js';
 
 export interface RunJobOptions {
   store: StateStore;
@@ -279,6 +280,7 @@ export async function runJob(o: RunJobOptions): Promise<RunOutcome> {
         signal,
         recordSnapshotPositions: cfg.mode === 'snapshot+stream',
         gate,
+        sinkLabel: sinkLabel(cfg),
       }).run();
     if (copyAlongside) return await copyWithStream(tables, copy);
     await copy(o.signal);

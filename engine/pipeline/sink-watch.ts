@@ -1,9 +1,11 @@
 // A sink that stops answering (a stopped or frozen server, a lock held for minutes, a network that drops
 // packets without resetting) leaves a write waiting with nothing to report: no error, no timeout. The
-// watch times every call the stream makes to the sink; once one has waited `warnAfterMs`, it says so in
+// watch times every call the stream makes to the sink (and each batch a copy worker writes); once one has waited `warnAfterMs`, it says so in
 // the log (and again every `warnAfterMs`), and exposes the wait for the job status the dashboard shows.
 // When the sink answers, the log says after how long. It never cancels the call: a sink that comes back
 // continues where it was, exactly once (the checkpoint is written in the sink's own transaction).
+import type { JobConfig } from '../../shared/job-config.js';
+import { parseMysqlUrl } from '../source/mysql/connection.js';
 import type { Logger } from './logger.js';
 
 /** Default: warn after 30 s without an answer. CUTOVER_SINK_WAIT_WARN_SECONDS overrides it. */
@@ -12,6 +14,17 @@ export const DEFAULT_SINK_WAIT_WARN_MS = 30_000;
 export function sinkWaitWarnMs(env: NodeJS.ProcessEnv = process.env): number {
   const v = Number(env.CUTOVER_SINK_WAIT_WARN_SECONDS);
   return Number.isFinite(v) && v > 0 ? v * 1000 : DEFAULT_SINK_WAIT_WARN_MS;
+}
+
+/** Where the sink is, for messages: host:port of a MySQL sink, the brokers of a Kafka one (no credentials). */
+export function sinkLabel(cfg: JobConfig): string {
+  if (cfg.sink.type === 'kafka') return `Kafka ${cfg.sink.brokers.join(',')}`;
+  try {
+    const a = parseMysqlUrl(cfg.sink.url);
+    return `${a.host}:${a.port}`;
+  } catch {
+    return 'address unknown';
+  }
 }
 
 export class SinkWatch {
@@ -46,7 +59,7 @@ export class SinkWatch {
       return await call();
     } finally {
       const waited = Math.round((this.now() - this.since) / 1000);
-      if (this.warnings) this.log.info(`the sink (${this.sink}) answered again after ${waited} s; the stream goes on`);
+      if (this.warnings) this.log.info(`the sink (${this.sink}) answered again after ${waited} s; the job goes on`);
       this.since = null;
       this.warnings = 0;
     }

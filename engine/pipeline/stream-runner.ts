@@ -31,7 +31,7 @@ import type { Logger } from './logger.js';
 import type { StreamTarget } from './stream-target.js';
 import { StreamMetrics } from './stream-metrics.js';
 import { sleepUnlessAborted as sleep } from './sleep.js';
-import { SinkWatch } from './sink-watch.js';
+import { SinkWatch, sinkLabel } from './sink-watch.js';
 import { StateDiskFull, isDiskFull } from '../state/disk-space.js';
 
 export interface StreamRunnerOptions {
@@ -364,17 +364,6 @@ function rowBytes(c: RowChange): number {
   return n;
 }
 
-
-/** Where the sink is, for messages: host:port of a MySQL sink, the brokers of a Kafka one (no credentials). */
-function sinkLabel(cfg: JobConfig): string {
-  if (cfg.sink.type === 'kafka') return `Kafka ${cfg.sink.brokers.join(',')}`;
-  try {
-    const a = parseMysqlUrl(cfg.sink.url);
-    return `${a.host}:${a.port}`;
-  } catch {
-    return 'the sink';
-  }
-}
 
 /** A replica server id derived from the job name, away from the small ids servers usually have. */
 export function defaultServerId(job: string): number {

@@ -1,14 +1,14 @@
 // A sink that stops answering without closing its connections (its mariadbd stopped with SIGSTOP): the
-// stream says so, in the log and in the job status the dashboard shows, once a call has waited past the
+// copy says so in the log, and the stream says so, in the log and in the job status the dashboard shows, once a call has waited past the
 // threshold (CUTOVER_SINK_WAIT_WARN_SECONDS, short here); after SIGCONT it says the sink answered again,
 // goes on, and the sink ends equal to the source.
 import { after, describe, it } from 'node:test';
 import assert from 'node:assert/strict';
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { exec, q, sinkUrl, sourceUrl, writeJob } from '../helpers/db.js';
-import { TempDirs, assertSinkEqualsSource, dropStreamTest, newStreamCase, quickJob } from '../helpers/stream.js';
-import { STACK_TRACE, killLive, startStreaming, statusJson, stopWithSigterm, waitCaughtUp, waitUntil, type LiveCli } from '../helpers/stream-cli.js';
+import { describeRun, exec, q, sinkUrl, sourceUrl, writeJob } from '../helpers/db.js';
+import { TempDirs, assertSinkEqualsSource, dropStreamTest, newStreamCase, peekJob, quickJob } from '../helpers/stream.js';
+import { STACK_TRACE, killLive, startLive, startStreaming, statusJson, stopWithSigterm, waitCaughtUp, waitUntil, type LiveCli } from '../helpers/stream-cli.js';
 
 /** The pid of the test sink's mariadbd, from the services directory `npm test` started it in. */
 function sinkPid(): number {
@@ -63,6 +63,43 @@ describe('a sink that hangs', () => {
       await assertSinkEqualsSource(db, db, ['t'], 'after the sink answered again');
       const r = await stopWithSigterm(l);
       assert.doesNotMatch(r.stderr, STACK_TRACE);
+    } finally {
+      if (stopped) process.kill(pid, 'SIGCONT');
+      if (before === undefined) delete process.env.CUTOVER_SINK_WAIT_WARN_SECONDS;
+      else process.env.CUTOVER_SINK_WAIT_WARN_SECONDS = before;
+      await killLive(live);
+      await dropStreamTest(job, db, db, true);
+    }
+  });
+
+  it('during the copy: the log says how long the sink has not answered; after SIGCONT the copy goes on and ends exact', { timeout: 5 * 60_000 }, async () => {
+    const { db, job, dir, state } = newStreamCase(dirs, 'sink-hang-copy');
+    const d = q(db);
+    const jobPath = writeJob(dir, quickJob(job, db));
+    const pid = sinkPid();
+    let live: LiveCli | null = null;
+    let stopped = false;
+    const before = process.env.CUTOVER_SINK_WAIT_WARN_SECONDS;
+    process.env.CUTOVER_SINK_WAIT_WARN_SECONDS = '2';
+    try {
+      await exec(sourceUrl(), `CREATE DATABASE ${d}; USE ${d}; CREATE TABLE ${d}.t (id INT PRIMARY KEY, v VARCHAR(40)) ENGINE=InnoDB; INSERT INTO ${d}.t SELECT seq, CONCAT('v', seq) FROM seq_1_to_30000;`);
+      live = startLive(['run', jobPath, '--state', state, '--exit-when-caught-up']);
+      const l = live;
+      await waitUntil('the first copied chunks', () => (peekJob(state)?.chunksDone ?? 0) > 0, { live: l, ms: 120_000, everyMs: 20 });
+      process.kill(pid, 'SIGSTOP');
+      stopped = true;
+      const peek = peekJob(state);
+      assert.equal(peek?.phase, 'copying', `the copy is still running when the sink stops: ${JSON.stringify(peek)}`);
+      await waitUntil('the warning that the sink has not answered', () => /WARN .*the sink \(127\.0\.0\.1:\d+\) has not answered for \d+ s \(writing \d+ row\(s\) of /.test(l.out()), { live: l, ms: 60_000 });
+
+      process.kill(pid, 'SIGCONT');
+      stopped = false;
+      const r = await l.done;
+      live = null;
+      assert.equal(r.code, 0, describeRun(r));
+      assert.match(r.stderr, /the sink \(127\.0\.0\.1:\d+\) answered again after \d+ s/, describeRun(r));
+      assert.doesNotMatch(r.stderr, STACK_TRACE);
+      await assertSinkEqualsSource(db, db, ['t'], 'after the sink answered again');
     } finally {
       if (stopped) process.kill(pid, 'SIGCONT');
       if (before === undefined) delete process.env.CUTOVER_SINK_WAIT_WARN_SECONDS;
