@@ -15,6 +15,8 @@ export interface StreamState {
   behindTxs: number | null;
   /** Seconds until the binlog file holding the applied position may be purged by expiry; null when not at risk. */
   retentionSecondsLeft: number | null;
+  /** Seconds the stream has been waiting for the sink to answer, once past the warning threshold; null (or absent) when it answers. */
+  sinkWaitingSeconds?: number | null;
   updatedAt: number;
 }
 

@@ -15,6 +15,8 @@ import type { CopyMetrics } from './metrics.js';
 import type { Throttle } from './throttle.js';
 import type { ChunkGate } from './chunk-gate.js';
 import type { ChunkPayload } from '../sink/kafka/kafka-stream-target.js';
+import { isDiskFull } from '../state/disk-space.js';
+import { SinkWatch } from './sink-watch.js';
 
 interface TableRuntime {
   t: CopyTable;
@@ -54,11 +56,15 @@ export interface CopyRunnerOptions {
    * to the gate, which publishes it at its binlog position (chunk-gate.ts); done once durable there.
    */
   gate?: ChunkGate<ChunkPayload>;
+  /** Where the sink is, for the warning when a write waits long (see sink-watch.ts). */
+  sinkLabel?: string;
 }
 
 export class CopyRunner {
   private readonly runtimes: TableRuntime[] = [];
   private firstError: unknown = null;
+  /** Per worker's writer: says so when a batch write waits long (a hung sink). */
+  private readonly watches = new Map<SinkWriter, SinkWatch>();
 
   constructor(private readonly o: CopyRunnerOptions) {}
 
@@ -102,6 +108,7 @@ export class CopyRunner {
     try {
       src = await openDataConnection(this.o.source);
       writer = await this.o.sink.openWriter();
+      this.watches.set(writer, new SinkWatch(this.o.log, this.o.sinkLabel ?? 'address unknown'));
       for (;;) {
         const work = await this.next(src);
         if (!work) break;
@@ -122,6 +129,8 @@ export class CopyRunner {
       (src as unknown as { destroy?: () => void } | null)?.destroy?.();
       src = null;
     } finally {
+      if (writer) this.watches.get(writer)?.stop();
+      if (writer) this.watches.delete(writer);
       await src?.end().catch(() => undefined);
       await writer?.close().catch(() => undefined);
     }
@@ -181,7 +190,8 @@ export class CopyRunner {
       const b = batch!;
       batch = null;
       await inflight; // at most one batch being written while the next is read
-      inflight = writer.write(b).then(() => {
+      const watch = this.watches.get(writer);
+      inflight = (watch ? watch.around(`writing ${b.rows} row(s) of ${rt.name}`, () => writer.write(b)) : writer.write(b)).then(() => {
         rows += b.rows;
         bytes += b.bytes;
         this.o.metrics.add(t.stateId, b.rows, b.bytes);
@@ -203,6 +213,7 @@ export class CopyRunner {
       if (snapshotPosition) await src.query('ROLLBACK').catch(() => undefined);
       await inflight.catch(() => undefined);
       if (e instanceof StopRequested || this.o.signal.aborted) throw new StopRequested();
+      if (isDiskFull(e)) throw e; // the state file's disk: not this table's fault (job-runner.ts says what to do)
       rt.failed = true;
       const msg = e instanceof CutoverError ? e.message : `Copying ${rt.name} failed: ${(e as Error).message}`;
       this.o.store.setTable(t.stateId, { state: 'failed', error: msg });
@@ -265,6 +276,7 @@ export class CopyRunner {
           await src.query('ROLLBACK').catch(() => undefined);
         }
         if (e instanceof StopRequested || this.o.signal.aborted) throw new StopRequested();
+        if (isDiskFull(e)) throw e;
         rt.failed = true;
         const msg = e instanceof CutoverError ? e.message : `Copying ${rt.name} failed: ${(e as Error).message}`;
         this.o.store.setTable(t.stateId, { state: 'failed', error: msg });

@@ -26,6 +26,8 @@ import { StreamStore } from '../state/stream-store.js';
 import { jobIdentity } from '../state/identity.js';
 import { claimSinkCheckpoint } from '../sink/mysql/checkpoint-owner.js';
 import { mysqlSinkUrl } from '../../shared/job-config.js';
+import { StateDiskFull, isDiskFull } from '../state/disk-space.js';
+import { sinkLabel } from './sink-watch.js';
 
 export interface RunJobOptions {
   store: StateStore;
@@ -290,6 +292,7 @@ export async function runJob(o: RunJobOptions): Promise<RunOutcome> {
         signal,
         recordSnapshotPositions: cfg.mode === 'snapshot+stream',
         gate,
+        sinkLabel: sinkLabel(cfg),
       }).run();
     if (copyAlongside) return await copyWithStream(tables, copy);
     await copy(o.signal);
@@ -312,7 +315,19 @@ export async function runJob(o: RunJobOptions): Promise<RunOutcome> {
     store.setJob(job.id, { phase: 'done', state: 'done', finished_at: Date.now(), pid: null });
     log.info(`done: ${tables.length} table(s), ${copied.toLocaleString('en-US')} rows copied`);
     return 'done';
-  } catch (e) {
+  } catch (caught) {
+    const e = isDiskFull(caught) && !(caught instanceof StateDiskFull) ? new StateDiskFull(store.path) : caught;
+    if (e instanceof StateDiskFull) {
+      // Said on the terminal first: the state file may not take the log line or the job's state.
+      const msg = formatError(e);
+      log.error(msg);
+      try {
+        store.setJob(job.id, { state: 'failed', error: msg, pid: null });
+      } catch {
+        /* no room: the job shows as interrupted, and resumes when run again */
+      }
+      throw e;
+    }
     if (e instanceof CutoverError && (e.code === 'SINK_ROW' || e.code === 'DDL_PAUSED')) {
       const msg = formatError(e);
       store.setJob(job.id, { state: 'paused', error: msg, pid: null });

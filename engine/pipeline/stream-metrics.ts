@@ -5,6 +5,7 @@ import { compareFilePositions, fileSequence } from '../../shared/positions.js';
 import { listBinlogFiles, readBinlogStatus } from '../source/mysql/binlog-status.js';
 import type { Connection } from '../source/mysql/connection.js';
 import type { StreamState, StreamStore } from '../state/stream-store.js';
+import { isDiskFull } from '../state/disk-space.js';
 
 interface Counters {
   txs: number;
@@ -57,6 +58,12 @@ export class StreamMetrics {
   caughtUp = false;
   heartbeatLagMs: number | null = null;
   retentionSecondsLeft: number | null = null;
+  /** Seconds the stream has been waiting for the sink to answer, once that is long (see sink-watch.ts). */
+  sinkWaitingSeconds: () => number | null = () => null;
+  /** Throws when the state file's disk is nearly full (StateStore.checkRoom). */
+  checkRoom: () => void = () => undefined;
+  /** The state file could not be written for lack of space: the stream stops (see disk-space.ts). */
+  stateError: unknown = null;
   private lastKnown: Pick<StreamState, 'source' | 'behindBytes' | 'behindTxs'> = { source: null, behindBytes: null, behindTxs: null };
 
   constructor(
@@ -101,6 +108,7 @@ export class StreamMetrics {
     if (this.sampling) return;
     this.sampling = true;
     try {
+      this.checkRoom();
       const nowMs = Date.now();
       const secs = Math.max(0.001, (nowMs - this.lastTs) / 1000);
       this.lastTs = nowMs;
@@ -134,6 +142,7 @@ export class StreamMetrics {
         behindBytes,
         behindTxs,
         retentionSecondsLeft: this.retentionSecondsLeft,
+        sinkWaitingSeconds: this.sinkWaitingSeconds(),
         updatedAt: nowMs,
       };
       this.streams.addSample({
@@ -152,8 +161,9 @@ export class StreamMetrics {
       this.streams.setState(this.jobId, state);
       this.lastKnown = { source, behindBytes, behindTxs };
       this.last = { ...c };
-    } catch {
-      /* metrics are best effort; positions are not */
+    } catch (e) {
+      // Metrics are best effort; positions are not. A full disk under the state file stops the run.
+      if (isDiskFull(e)) this.stateError ??= e;
     } finally {
       this.sampling = false;
     }

@@ -32,6 +32,8 @@ import type { Logger } from './logger.js';
 import type { StreamTarget } from './stream-target.js';
 import { StreamMetrics } from './stream-metrics.js';
 import { sleepUnlessAborted as sleep } from './sleep.js';
+import { SinkWatch, sinkLabel } from './sink-watch.js';
+import { StateDiskFull, isDiskFull } from '../state/disk-space.js';
 
 export interface StreamRunnerOptions {
   store: StateStore;
@@ -84,16 +86,21 @@ export class StreamRunner {
   private retentionCheckedAt = 0;
   private warnedKeyless = new Set<string>();
   private tables = new Map<string, ApplierTable>();
-  /** Consecutive failed sessions (reset once a session is reading the binlog again). */
+  /** Consecutive failed sessions (reset once a session has applied a batch or applied all it read). */
   private failures = 0;
   /** Tables paused at DDL (policy "pause-table") and their held changes. */
   private readonly held: HeldTables;
+  /** Says so when a call to the sink has waited long (a hung sink), in the log and the job status. */
+  private readonly sinkWatch: SinkWatch;
 
   constructor(private readonly o: StreamRunnerOptions) {
     this.streams = new StreamStore(o.store);
     this.held = new HeldTables(o.store, o.jobId, o.cfg.name, o.cfg.ddl, o.log);
     this.metrics = new StreamMetrics(this.streams, o.jobId, null);
     this.metrics.target = o.target;
+    this.sinkWatch = new SinkWatch(o.log, sinkLabel(o.cfg));
+    this.metrics.sinkWaitingSeconds = () => this.sinkWatch.waitingSeconds;
+    this.metrics.checkRoom = () => o.store.checkRoom();
   }
 
   async run(): Promise<StreamOutcome> {
@@ -124,6 +131,7 @@ export class StreamRunner {
         }
       }
     } finally {
+      this.sinkWatch.stop();
       await this.metrics.stop();
       await this.closeSession();
       await this.heartbeat?.stop();
@@ -143,15 +151,16 @@ export class StreamRunner {
   /** One connected stretch: from the sink's checkpoint until caught up, stopped, or a connection fails. */
   private async session(): Promise<StreamOutcome> {
     const { cfg, log, signal, stream } = this.o;
-    const applier = (this.applier = await this.o.openTarget());
-    const cp = await applier.checkpoint();
+    const watch = this.sinkWatch;
+    const applier = (this.applier = await watch.around('connecting', () => this.o.openTarget()));
+    const cp = await watch.around('reading the checkpoint', () => applier.checkpoint());
     this.tables = this.o.tablesAt(cp?.position ?? null);
     for (const [name, t] of this.tables) applier.setTable(name, t);
     const source = (this.source = await connect(parseMysqlUrl(cfg.source.url)));
     this.metrics.source = source;
     let from: FilePosition | { gtid: string } = cp?.position ?? this.o.start;
     if (!cp && 'file' in from) {
-      await applier.setCheckpoint(from, null);
+      await watch.around('writing the starting checkpoint', () => applier.setCheckpoint(from as FilePosition, null));
       this.metrics.applied = { file: from.file, pos: from.pos, gtid: null }; // the sink has everything before it
     }
     const gtid = 'file' in from ? null : parseGtid(from.gtid);
@@ -174,7 +183,6 @@ export class StreamRunner {
       pauseAfterDdl: true,
     }));
     if (this.failures) log.info('reconnected');
-    this.failures = 0;
     const ddlCtx = { cfg, jobId: this.o.jobId, store: this.o.store, streams: this.streams, log, source, tableIds: this.o.tableIds, skipAt: this.o.skipDdlAt, held: this.held };
 
     let batch: BinlogTransaction[] = [];
@@ -188,12 +196,15 @@ export class StreamRunner {
       const txs = this.held.hold(batch, batchMode);
       batch = [];
       rows = bytes = 0;
-      await applier.apply(txs, batchMode);
+      await watch.around(`applying ${txs.length} transaction(s) up to ${formatPosition(txs[txs.length - 1]!.end)}`, () => applier.apply(txs, batchMode));
+      this.failures = 0; // the sink took a batch: the next failure starts the backoff again
       this.afterApply(txs);
       if (this.atTarget(txs[txs.length - 1]!.end)) this.reachedTarget(txs[txs.length - 1]!.end);
     };
 
     for (;;) {
+      // The state file's disk is full: stop here (the sink holds exactly what its checkpoint says).
+      if (this.metrics.stateError) throw this.metrics.stateError instanceof StateDiskFull ? this.metrics.stateError : new StateDiskFull(this.o.store.path);
       if (signal.aborted) {
         await flush();
         return 'stopped';
@@ -209,8 +220,9 @@ export class StreamRunner {
       if (item === null) throw new CutoverError('the binlog reader closed unexpectedly');
       if (item === undefined) {
         await flush();
+        this.failures = 0; // everything read is applied
         const idle = reader.idlePosition;
-        if (idle && applier.idle) await applier.idle(idle);
+        if (idle && applier.idle) await watch.around('recording the idle position', () => applier.idle!(idle));
         this.metrics.oldestPendingAt = null;
         this.checkStalled(reader);
         if (idle && this.atTarget(idle)) {
@@ -228,7 +240,7 @@ export class StreamRunner {
       if (item.kind === 'ddl') {
         await flush();
         this.metrics.countDdl();
-        await applier.ddl(ddlCtx, item, this.o.reconcileUntil !== null && compareFilePositions(item.end, this.o.reconcileUntil) <= 0);
+        await watch.around(`applying the DDL at ${formatPosition(item.end)}`, () => applier.ddl(ddlCtx, item, this.o.reconcileUntil !== null && compareFilePositions(item.end, this.o.reconcileUntil) <= 0));
         reader.ddlHandled();
         this.metrics.applied = { file: item.end.file, pos: item.end.pos, gtid: item.gtid };
         if (this.atTarget(item.end)) this.reachedTarget(item.end);
@@ -330,8 +342,9 @@ export class StreamRunner {
     }
     try {
       this.streams.addCounts(counts);
-    } catch {
-      /* counters are best effort */
+    } catch (e) {
+      /* counters are best effort; a full disk stops the stream at the next change (see session) */
+      if (isDiskFull(e)) this.metrics.stateError ??= e;
     }
   }
 

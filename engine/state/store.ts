@@ -3,6 +3,7 @@ import Database from 'better-sqlite3';
 import { CutoverError } from '../../shared/errors.js';
 import { prepareStateFile, tightenStateFiles } from './private-file.js';
 import { MIGRATIONS } from './schema.js';
+import { StateSpaceGuard } from './disk-space.js';
 
 export type LogLevel = 'debug' | 'info' | 'warn' | 'error';
 export const LOG_LEVELS: LogLevel[] = ['debug', 'info', 'warn', 'error'];
@@ -85,8 +86,10 @@ const now = (): number => Date.now();
 
 export class StateStore {
   readonly db: Database.Database;
+  private readonly space: StateSpaceGuard;
 
   constructor(readonly path: string) {
+    this.space = new StateSpaceGuard(path);
     try {
       prepareStateFile(path);
       this.db = new Database(path);
@@ -125,6 +128,11 @@ export class StateStore {
 
   close(): void {
     this.db.close();
+  }
+
+  /** Throws StateDiskFull when the state file's disk is nearly full (checked at most once a second). */
+  checkRoom(): void {
+    this.space.check();
   }
 
   // ---- jobs
@@ -254,6 +262,7 @@ export class StateStore {
 
   /** Marks a chunk copied and adds its counts to the table, atomically; called only after the sink committed it. */
   finishChunk(chunk: ChunkRow, rows: number, bytes: number): void {
+    this.checkRoom();
     this.db.transaction(() => {
       const r = this.db
         .prepare("UPDATE chunks SET state = 'done', rows = ?, bytes = ?, finished_at = ? WHERE id = ? AND state = 'pending'")

@@ -68,6 +68,7 @@ function renderStream(s: JobStatus): string[] {
       (s.state === 'running' ? `; ${n(st.eventsPerSecond.transactions)} tx/s (${n(st.eventsPerSecond.inserts)} ins, ${n(st.eventsPerSecond.updates)} upd, ${n(st.eventsPerSecond.deletes)} del /s)` : ''),
   ];
   if (st.retentionSecondsLeft !== null) lines.push(`  the source may purge the binlog the stream needs in ${duration(Math.max(0, Math.round(st.retentionSecondsLeft)))}`);
+  if (s.state === 'running' && st.sinkWaitingSeconds != null) lines.push(`  the sink has not answered for ${duration(st.sinkWaitingSeconds)}: the stream is waiting for it`);
   if (st.pendingDdl) lines.push(`  paused at DDL ${st.pendingDdl.position}: ${st.pendingDdl.sql.replace(/\s+/g, ' ').slice(0, 200)} — run with --skip-ddl to go on`);
   for (const t of st.pausedTables ?? []) {
     const what = t.request ? `${t.request === 'skip' ? 'skipped' : 'resumed'}, applying the held changes` : `apply it to the sink, then: cutover resume-table ${t.table} --job ${s.name} (or --skip)`;

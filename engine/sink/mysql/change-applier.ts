@@ -29,6 +29,7 @@ import { connect, parseMysqlUrl, queryRows, type Connection } from '../../source
 import { quoteId } from '../../sql/identifiers.js';
 import { batchStatements, planTable, type ApplierTable, type ApplyMode, type Statement, type TablePlan } from './change-statements.js';
 import { SINK_SESSION } from './session.js';
+import { fitsPacket, keyText, rowTooLarge } from '../../sql/packet-limit.js';
 
 export type { ApplierTable, ApplyMode } from './change-statements.js';
 
@@ -171,6 +172,9 @@ interface ServerError {
   message?: string;
 }
 
+/** A statement of several rows is over the sink's max_allowed_packet: the batch is applied one change at a time. */
+class OverPacket extends Error {}
+
 class Mismatch extends Error {
   constructor(
     readonly statement: Statement,
@@ -184,6 +188,8 @@ export class ChangeApplier {
   private readonly plans = new Map<string, TablePlan>();
   /** Text sent per round trip, below the sink's max_allowed_packet. */
   private packetBytes = 4 << 20;
+  /** The sink's max_allowed_packet: no statement may be larger. */
+  private maxPacket = 0;
 
   private constructor(
     private readonly conn: Connection,
@@ -200,7 +206,8 @@ export class ChangeApplier {
     try {
       await ensureCheckpointTable(applier.conn);
       const [row] = await queryRows<{ v: string | number }>(applier.conn, 'SELECT @@max_allowed_packet AS v');
-      applier.packetBytes = Math.max(64 << 10, Math.min(16 << 20, Math.floor(Number(row?.v ?? 4 << 20) / 2)));
+      applier.maxPacket = Number(row?.v ?? 4 << 20);
+      applier.packetBytes = Math.max(64 << 10, Math.min(16 << 20, Math.floor(applier.maxPacket / 2)));
     } catch (e) {
       await applier.close();
       throw e;
@@ -261,7 +268,7 @@ export class ChangeApplier {
       try {
         await this.run(batchStatements(changes, (c) => this.planFor(c), mode, true));
       } catch (e) {
-        if (!(e instanceof Mismatch) && (!isServerError(e) || isRetryable(e))) throw e;
+        if (!(e instanceof Mismatch) && !(e instanceof OverPacket) && (!isServerError(e) || isRetryable(e))) throw e;
         await this.conn.query('ROLLBACK');
         await this.begin(pending);
         await this.runOneByOne(pending, mode);
@@ -346,6 +353,7 @@ export class ChangeApplier {
       const group: Statement[] = [];
       let bytes = 0;
       while (i < statements.length && (group.length === 0 || bytes + statements[i]!.sql.length < this.packetBytes)) {
+        if (this.maxPacket && statements[i]!.sql.length * 3 >= this.maxPacket && !fitsPacket(Buffer.byteLength(statements[i]!.sql), this.maxPacket)) throw new OverPacket();
         bytes += statements[i]!.sql.length + 2;
         group.push(statements[i++]!);
       }
@@ -362,6 +370,7 @@ export class ChangeApplier {
   private async runOneByOne(txs: BinlogTransaction[], mode: ApplyMode): Promise<void> {
     for (const tx of txs) {
       for (const s of batchStatements(tx.changes, (c) => this.planFor(c), mode, false)) {
+        this.checkPacket(s, tx);
         let affected: number;
         try {
           const [res] = await this.conn.query(s.sql);
@@ -376,6 +385,22 @@ export class ChangeApplier {
         }
       }
     }
+  }
+
+  /** A change whose statement cannot fit in one packet pauses the job with the fix (retrying would loop). */
+  private checkPacket(s: Statement, tx: BinlogTransaction): void {
+    if (!this.maxPacket || s.sql.length * 3 < this.maxPacket) return;
+    const bytes = Buffer.byteLength(s.sql);
+    if (fitsPacket(bytes, this.maxPacket)) return;
+    const c = s.change;
+    const t = this.opts.tables.get(c.name ?? `${c.db}.${c.table}`);
+    throw rowTooLarge({
+      table: t ? `${t.sink.db}.${t.sink.table}` : `${c.db}.${c.table}`,
+      key: keyText(t?.info.chunkKey ?? [], c.columns, (c.after ?? c.before)!),
+      bytes,
+      limit: this.maxPacket,
+      during: `the ${c.type} of the source transaction ending at ${formatPosition(tx.end)}${tx.gtid ? ` (GTID ${tx.gtid})` : ''}`,
+    });
   }
 
   private planFor(change: RowChange): TablePlan {

@@ -26,6 +26,7 @@ export class MysqlSink implements Sink {
   private admin!: Connection;
   private flavor: 'mysql' | 'mariadb' = 'mariadb';
   private statementBytes = 4 * 1024 * 1024;
+  private packet = 0;
   private method: WriteMethod = 'load-data';
   private readonly createdDbs = new Set<string>();
 
@@ -37,6 +38,7 @@ export class MysqlSink implements Sink {
     const [v] = await queryRows<{ v: string; p: string | number }>(s.admin, 'SELECT VERSION() AS v, @@max_allowed_packet AS p');
     s.flavor = /mariadb/i.test(String(v?.v)) ? 'mariadb' : 'mysql';
     const packet = Number(v?.p ?? 4194304);
+    s.packet = packet;
     const [infile] = await queryRows<{ li: number | string }>(s.admin, 'SELECT @@local_infile AS li');
     s.method = Number(infile?.li) === 1 || String(infile?.li).toUpperCase() === 'ON' ? 'load-data' : 'insert';
     // Statements stay well under max_allowed_packet; larger batches do not make InnoDB faster.
@@ -172,7 +174,7 @@ export class MysqlSink implements Sink {
   }
 
   async openWriter(): Promise<SinkWriter> {
-    return new MysqlWriter(await connect(this.opts.address, SINK_SESSION), this.flavor, this.statementBytes, this.method, this.opts.streamFollows ?? false);
+    return new MysqlWriter(await connect(this.opts.address, SINK_SESSION), this.flavor, this.statementBytes, this.method, this.opts.streamFollows ?? false, this.packet);
   }
 
   async close(): Promise<void> {

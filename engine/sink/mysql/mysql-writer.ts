@@ -12,6 +12,7 @@ import type { CopyTable, RawRow, SinkBatch, SinkWriter } from '../sink.js';
 import { buildInserts, emptyEnumValues, insertTemplate, renderRow, type InsertTemplate } from './insert-builder.js';
 import { loadDataTemplate, plainColumns, TsvBuffer, type LoadTemplate } from './load-data.js';
 import { LENIENT_MODE, STRICT_MODE } from './session.js';
+import { fitsPacket, keyText, rowTooLarge } from '../../sql/packet-limit.js';
 
 export type WriteMethod = 'load-data' | 'insert';
 
@@ -30,6 +31,8 @@ class MysqlBatch implements SinkBatch {
     method: WriteMethod,
     expectedBytes: number,
     plain: boolean[],
+    /** The sink's max_allowed_packet (0: unknown, not checked). */
+    private readonly maxPacket = 0,
   ) {
     this.tsv = method === 'load-data' ? new TsvBuffer(expectedBytes, plain) : null;
     this.tuples = method === 'insert' ? [] : null;
@@ -40,9 +43,29 @@ class MysqlBatch implements SinkBatch {
     for (let i = 0; i < row.length; i++) size += row[i]?.length ?? 0;
     this.rows++;
     this.bytes += size;
+    if (this.maxPacket && !fitsPacket(size * 2, this.maxPacket)) this.checkSize(row);
     if (this.tpl.enumColumns.length && emptyEnumValues(this.tpl, row) > 0) this.enumZero.push(row);
     else if (this.tsv) this.tsv.addRow(row);
     else this.tuples!.push(renderRow(this.tpl, row));
+  }
+
+  /** A row that may not fit in one packet (escaped or hex text can double it): measured as it would be sent. */
+  private checkSize(row: RawRow): void {
+    let bytes: number;
+    if (this.tsv) {
+      const one = new TsvBuffer(64 * 1024, []);
+      one.addRow(row);
+      bytes = one.byteLength;
+    } else bytes = Buffer.byteLength(this.tpl.prefix + renderRow(this.tpl, row));
+    if (fitsPacket(bytes, this.maxPacket)) return;
+    const t = this.table;
+    throw rowTooLarge({
+      table: `${t.sink.db}.${t.sink.table}`,
+      key: keyText(t.keyColumns.map((c) => c.name), t.columns.map((c) => c.name), row),
+      bytes,
+      limit: this.maxPacket,
+      during: 'copy',
+    });
   }
 }
 
@@ -68,6 +91,8 @@ export class MysqlWriter implements SinkWriter {
     private readonly method: WriteMethod,
     /** A stream replays the source's changes after the copy: a row colliding on any unique key is left to it. */
     private readonly anyUniqueDuplicate = false,
+    /** The sink's max_allowed_packet: a row that cannot fit stops the copy with the fix (0: unknown). */
+    private readonly maxPacket = 0,
   ) {}
 
   private insertTpl(t: CopyTable): InsertTemplate {
@@ -80,7 +105,7 @@ export class MysqlWriter implements SinkWriter {
     // Sized for a full batch (half a statement, see the copy runner) so it rarely has to grow.
     let plain = this.plain.get(t.stateId);
     if (!plain) this.plain.set(t.stateId, (plain = plainColumns(t)));
-    return new MysqlBatch(t, this.insertTpl(t), this.method, Math.ceil(this.maxBytes * 0.55), plain);
+    return new MysqlBatch(t, this.insertTpl(t), this.method, Math.ceil(this.maxBytes * 0.55), plain, this.maxPacket);
   }
 
   /**
@@ -183,10 +208,10 @@ export function duplicateKeyName(message: string): string | null {
 function explainWriteError(e: unknown, t: CopyTable): CutoverError {
   const err = e as { code?: string; sqlMessage?: string; message?: string };
   const where = quoteTable(t.sink);
-  if (err.code === 'ER_NET_PACKET_TOO_LARGE')
+  if (err.code === 'ER_NET_PACKET_TOO_LARGE' || err.code === 'ECONNRESET' || err.code === 'EPIPE')
     return new CutoverError(
-      `A row of ${where} is larger than the sink's max_allowed_packet.`,
-      'SET GLOBAL max_allowed_packet = 1073741824; on the sink (and reconnect), then run again: the copy resumes.',
+      `Writing to ${where} failed: the sink closed the connection (${err.code}); a batch larger than the sink's max_allowed_packet is one cause.`,
+      "Check the sink's error log and SELECT @@max_allowed_packet; on it (SET GLOBAL max_allowed_packet = 1073741824; raises it), then run the same job again: the copy resumes.",
     );
   return new CutoverError(
     `Writing to ${where} failed: ${err.code ?? ''} ${err.sqlMessage ?? err.message ?? String(e)}`.trim(),

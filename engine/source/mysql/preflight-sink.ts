@@ -14,10 +14,12 @@ export interface SinkCheckOptions {
   databases?: string[];
 }
 
-export async function checkSink(s: Side, items: CheckItem[], opts: SinkCheckOptions): Promise<void> {
+/** Returns the sink's max_allowed_packet (null when it could not be read). */
+export async function checkSink(s: Side, items: CheckItem[], opts: SinkCheckOptions): Promise<{ maxPacket: number | null }> {
   const { conn, info, account } = s;
   const push = (i: Omit<CheckItem, 'side'>): void => void items.push({ side: 'sink', ...i });
   const targets = opts.databases ?? [];
+  let maxPacket: number | null = null;
 
   // --- privileges
   if (!s.grants) {
@@ -70,6 +72,7 @@ export async function checkSink(s: Side, items: CheckItem[], opts: SinkCheckOpti
     const v = await readVariables(conn, ['max_allowed_packet', 'local_infile', 'read_only', 'super_read_only', 'innodb_read_only']);
 
     const packet = Number(v.get('max_allowed_packet') ?? '0');
+    if (packet > 0) maxPacket = packet;
     const mib = (n: number): string => `${(n / 1024 / 1024).toFixed(n % (1024 * 1024) ? 1 : 0)} MiB`;
     if (packet >= MIN_SINK_PACKET)
       push({ id: 'sink.max_allowed_packet', title: 'Max packet size', status: 'pass', detail: `max_allowed_packet = ${mib(packet)}.` });
@@ -113,4 +116,5 @@ export async function checkSink(s: Side, items: CheckItem[], opts: SinkCheckOpti
             ].join('\n'),
       });
   });
+  return { maxPacket };
 }

@@ -63,7 +63,7 @@ export interface SourceCheckOptions {
   deferredCreatedAt?: number | null;
 }
 
-export async function checkSource(s: Side, items: CheckItem[], opts: SourceCheckOptions): Promise<{ databases: string[] }> {
+export async function checkSource(s: Side, items: CheckItem[], opts: SourceCheckOptions): Promise<{ databases: string[]; tables: TableRef[] }> {
   const { conn, info, account } = s;
   const need: CheckStatus = opts.streaming ? 'fail' : 'warn';
   const forStreaming = opts.streaming ? 'binlog streaming needs it' : 'not needed for the copy, but binlog streaming will need it';
@@ -214,7 +214,7 @@ export async function checkSource(s: Side, items: CheckItem[], opts: SourceCheck
   });
 
   // --- tables
-  if (!tablesRead) return { databases };
+  if (!tablesRead) return { databases, tables };
   push(
     tables.length
       ? { id: 'source.tables', title: 'Tables', status: 'pass', detail: `${tables.length} table(s) in ${databases.length} database(s): ${databases.join(', ')}.` }
@@ -226,7 +226,7 @@ export async function checkSource(s: Side, items: CheckItem[], opts: SourceCheck
           fix: 'Check the include/exclude patterns of the job, and that the user has SELECT on the databases.',
         },
   );
-  if (!tables.length) return { databases };
+  if (!tables.length) return { databases, tables };
 
   await guarded(items, { id: 'source.tables.keys', side: 'source', title: 'Primary keys' }, async () => {
     const rows = await queryRows<{ db: string; tbl: string; idx: string; nullable: string | number }>(
@@ -339,7 +339,7 @@ export async function checkSource(s: Side, items: CheckItem[], opts: SourceCheck
     return rows.map((r) => `${shown(String(r.db), String(r.name))} (${String(r.status).toLowerCase()})`);
   });
 
-  return { databases };
+  return { databases, tables };
 }
 
 /**

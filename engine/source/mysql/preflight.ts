@@ -10,6 +10,7 @@ import type { ServerAddress } from './connection.js';
 import { describeServer, parseGrants, readServerInfo, type GrantSet, type ServerInfo } from './server-info.js';
 import { accountLiteral, checkSource, errorText } from './preflight-source.js';
 import { checkSink } from './preflight-sink.js';
+import { largeRows, rowSizeItem } from './preflight-row-size.js';
 
 export type { CheckItem, CheckStatus, PreflightReport } from '../../../shared/preflight.js';
 
@@ -34,6 +35,7 @@ export async function runPreflight(opts: PreflightOptions): Promise<PreflightRep
   // Loaded only for Kafka jobs (kafkajs is not needed otherwise).
   const kafka = opts.kafka ? await import('../../sink/kafka/preflight.js') : null;
   let rows: import('../../sink/kafka/preflight.js').RowEstimate[] | undefined;
+  let sourceTables: TableRef[] = [];
   const source = await openSide('source', opts.sourceUrl, items);
   if (source) {
     report.source.flavor = source.info.flavor;
@@ -41,9 +43,11 @@ export async function runPreflight(opts: PreflightOptions): Promise<PreflightRep
     try {
       const r = await checkSource(source, items, { streaming: opts.streaming ?? false, selected: opts.selected, deferredCreatedAt: opts.deferredCreatedAt });
       sourceDbs = r.databases;
+      sourceTables = r.tables;
       if (kafka) rows = await kafka.estimateRows(source.conn, opts.selected ?? (() => true)).catch(() => undefined);
-    } finally {
+    } catch (e) {
       await source.conn.end().catch(() => undefined);
+      throw e;
     }
   }
 
@@ -57,12 +61,21 @@ export async function runPreflight(opts: PreflightOptions): Promise<PreflightRep
       report.sink.flavor = sink.info.flavor;
       report.sink.version = sink.info.version;
       try {
-        await checkSink(sink, items, { databases: sink.address.database ? [sink.address.database] : sourceDbs });
+        const { maxPacket } = await checkSink(sink, items, { databases: sink.address.database ? [sink.address.database] : sourceDbs });
+        // The source's largest rows against the sink's packet limit (the source stays open for this).
+        if (source && maxPacket) {
+          try {
+            items.push(rowSizeItem(await largeRows(source.conn, sourceTables, maxPacket), maxPacket));
+          } catch (e) {
+            items.push({ id: 'sink.row_size', side: 'sink', title: 'Largest row', status: 'warn', detail: `Could not be checked: ${errorText(e)}` });
+          }
+        }
       } finally {
         await sink.conn.end().catch(() => undefined);
       }
     }
   }
+  await source?.conn.end().catch(() => undefined);
 
   report.ok = !items.some((i) => i.status === 'fail');
   return report;

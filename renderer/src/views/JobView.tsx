@@ -19,6 +19,7 @@ import { PendingDdlPanel } from './PendingDdlPanel';
 import { PhaseTimeline } from './PhaseTimeline';
 import { PositionPanel } from './PositionPanel';
 import { RemoveJob } from './RemoveJob';
+import { SinkWaitBanner } from './SinkWaitBanner';
 import { cutoverHash, navigate } from './route';
 import { SummaryTiles } from './SummaryTiles';
 import { phaseStep, type Proof } from './timeline';
@@ -148,6 +149,8 @@ export function JobView({ api, job, controllable = true, refreshKey = 0, pollMs 
           </div>
         </div>
       )}
+
+      <SinkWaitBanner status={status} />
 
       <PhaseTimeline mode={status.mode} phase={status.phase} state={status.state} proof={proof} />
 

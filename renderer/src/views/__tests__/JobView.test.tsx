@@ -178,6 +178,13 @@ describe('JobView data', () => {
     fake.emit({ type: 'status', job: 'shop', status: status({ state: 'running', phase: 'streaming', stream: stream() }) });
     expect(screen.getByTestId('grid-stub').dataset.canRecopy).toBe('false');
   });
+
+  it('warns while the stream waits for a sink that does not answer, and only then', async () => {
+    const fake = await renderJob('running', { phase: 'streaming', stream: stream({ sinkWaitingSeconds: 95 }) });
+    expect(screen.getByTestId('sink-waiting').textContent).toContain('The sink has not answered for 1m 35s');
+    fake.emit({ type: 'status', job: 'shop', status: status({ state: 'running', phase: 'streaming', stream: stream({ sinkWaitingSeconds: null }) }) });
+    expect(screen.queryByTestId('sink-waiting')).toBeNull();
+  });
 });
 
 describe('JobView Remove', () => {
