@@ -33,7 +33,7 @@ describe('ProfileForm', () => {
     const input = fake.callsOf('saveProfile')[0]![0] as ProfileInput;
     expect(input.profile).toMatchObject({ host: 'db.example.com', port: 3307, user: 'app' });
     expect(input.secrets).toEqual({ password: 'pw' });
-  });
+  }, 20_000);
 
   it('never shows a stored secret: "saved — leave empty to keep" keeps it, Clear removes it', async () => {
     const fake = fakeApi({ saveProfile: (input) => profileSummary(input.profile) });
