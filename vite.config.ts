@@ -12,5 +12,8 @@ export default defineConfig({
     root: '.',
     include: ['renderer/**/*.test.tsx', 'renderer/**/*.test.ts'],
     environment: 'jsdom',
+    // A component test waits for what it asserts; on a loaded 2-core machine a render plus an axe scan has taken
+    // over Vitest's default 5 s, which failed tests that were right. The bound only ends a hung test.
+    testTimeout: 30_000,
   },
 });
