@@ -44,6 +44,7 @@ export const API_METHODS = [
   'verify',
   'verification',
   'repair',
+  'verificationHistory',
   'cutoverState',
   'cutoverRun',
   'cutoverUndo',

@@ -88,3 +88,8 @@ export function formatPercent(part: number, whole: number): string {
   if (p >= 99.5 && part < whole) return '99%';
   return p > 0 && p < 10 ? `${formatNumber(Math.floor(p * 10) / 10, 1)}%` : `${formatNumber(Math.floor(p))}%`;
 }
+
+/** "1 row", "2 rows", "1,234 rows"; an irregular plural as `plural` ("1 copy", "3 copies"). */
+export function formatCount(n: number, singular: string, plural = `${singular}s`): string {
+  return `${formatNumber(n)} ${n === 1 ? singular : plural}`;
+}
