@@ -45,6 +45,7 @@ const METHODS = [
   'verify',
   'verification',
   'repair',
+  'verificationHistory',
   'cutoverState',
   'cutoverRun',
   'cutoverUndo',
