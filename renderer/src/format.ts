@@ -93,3 +93,8 @@ export function formatPercent(part: number, whole: number): string {
 export function formatCount(n: number, singular: string, plural = `${singular}s`): string {
   return `${formatNumber(n)} ${n === 1 ? singular : plural}`;
 }
+
+/** Stream lag as the cards and the charts both show it: "0.0 s", "0.9 s", "12 s", then "3m 20s". */
+export function formatLag(seconds: number): string {
+  return seconds < 60 ? `${formatNumber(seconds, seconds < 10 ? 1 : 0)} s` : formatDuration(seconds);
+}

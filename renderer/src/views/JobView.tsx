@@ -169,7 +169,13 @@ export function JobView({ api, job, controllable = true, refreshKey = 0, pollMs 
       <div className="job-columns">
         <PositionPanel status={status} />
         <div className="panel charts-panel">
-          <MetricsCharts api={api} job={job} feed={feed} streams={streamsAtAll} />
+          <MetricsCharts
+            api={api}
+            job={job}
+            feed={feed}
+            streams={streamsAtAll}
+            live={{ copy: status.state === 'running' && phaseStep(status.phase) === 'copy', stream: status.state === 'running' && (phaseStep(status.phase) === 'catching-up' || phaseStep(status.phase) === 'streaming') }}
+          />
         </div>
       </div>
 

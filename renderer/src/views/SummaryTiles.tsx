@@ -5,7 +5,7 @@ import type { ReactNode } from 'react';
 import type { JobStatus } from '../../../shared/api';
 import { ProgressBar } from '../components/ProgressBar';
 import type { LatestSample } from '../widgets/live-chart/metric-feed';
-import { formatBytes, formatDuration, formatNumber, formatPercent, formatRate } from '../format';
+import { formatBytes, formatDuration, formatLag, formatNumber, formatPercent, formatRate } from '../format';
 
 const COPY_PHASES = new Set(['schema', 'copying', 'views']);
 const STREAM_PHASES = new Set(['catching-up', 'catching up', 'streaming']);
@@ -42,9 +42,6 @@ function streamReason(status: JobStatus): string {
   return status.mode === 'stream' ? 'stream not started' : 'starts after the copy';
 }
 
-function formatLag(seconds: number): string {
-  return seconds < 60 ? `${formatNumber(seconds, seconds < 10 ? 1 : 0)} s` : formatDuration(seconds);
-}
 
 /**
  * `latest`: the newest chart sample; when given, the events and lag cards show its numbers, the same

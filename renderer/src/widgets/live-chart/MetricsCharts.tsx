@@ -5,7 +5,7 @@ import { useEffect, useMemo, useRef, useState } from 'react';
 import type uPlot from 'uplot';
 import 'uplot/dist/uPlot.min.css';
 import type { CutoverApi } from '../../../../shared/api.js';
-import { formatDuration, formatNumber, formatRate, formatTime } from '../../format.js';
+import { formatDuration, formatLag, formatNumber, formatRate, formatTime } from '../../format.js';
 import { downsampleMinMax, visibleWindow } from './downsample.js';
 import { useMetricFeed, type MetricFeed } from './metric-feed.js';
 import type { MetricRing } from './ring-buffer.js';
@@ -18,6 +18,8 @@ export interface MetricsChartsProps {
   feed?: MetricFeed;
   /** The job streams: the stream's charts are drawn (a copy-only job shows only the copy's). */
   streams?: boolean;
+  /** Which charts measure something now (the copy runs; the stream runs): the others head "—" like the cards, not their last sample. */
+  live?: { copy: boolean; stream: boolean };
 }
 
 export const TIME_RANGES = [
@@ -42,7 +44,6 @@ interface ChartDef {
   axis(v: number): string;
 }
 
-const formatLag = (v: number): string => (v < 60 ? `${formatNumber(v, v < 10 && v !== Math.trunc(v) ? 1 : 0)} s` : formatDuration(v));
 
 const CHARTS: readonly ChartDef[] = [
   {
@@ -120,7 +121,7 @@ export function canvasAvailable(): boolean {
   return drawable;
 }
 
-export function MetricsCharts({ api, job, feed, streams = true }: MetricsChartsProps) {
+export function MetricsCharts({ api, job, feed, streams = true, live = { copy: true, stream: true } }: MetricsChartsProps) {
   const own = useMetricFeed(feed ? null : api, job);
   const { ring, version, loading, error } = feed ?? own;
   const [range, setRange] = useState<TimeRangeKey>('5m');
@@ -160,7 +161,7 @@ export function MetricsCharts({ api, job, feed, streams = true }: MetricsChartsP
       </div>
       <div className="mc-grid">
         {CHARTS.filter((def) => streams || def.series === 0).map((def) => (
-          <Chart key={def.testId} def={def} ring={ring} view={view} rangeName={rangeDef.name} theme={theme} />
+          <Chart key={def.testId} def={def} ring={ring} view={view} rangeName={rangeDef.name} theme={theme} live={def.series === 0 ? live.copy : live.stream} />
         ))}
       </div>
     </section>
@@ -178,9 +179,11 @@ interface ChartProps {
   };
   rangeName: string;
   theme: number;
+  /** The measured thing runs now: the head shows the newest sample; else "—". */
+  live: boolean;
 }
 
-function Chart({ def, ring, view, rangeName, theme }: ChartProps) {
+function Chart({ def, ring, view, rangeName, theme, live }: ChartProps) {
   const hostRef = useRef<HTMLDivElement>(null);
   const plotRef = useRef<uPlot | null>(null);
   const winRef = useRef(view.win);
@@ -188,7 +191,7 @@ function Chart({ def, ring, view, rangeName, theme }: ChartProps) {
   const [width, setWidth] = useState(0);
 
   const latest = ring.latest(def.series);
-  const current = latest && latest.ts === view.lastTs ? latest.value : null;
+  const current = live && latest && latest.ts === view.lastTs ? latest.value : null;
   const hasValues = latest !== null;
 
   const data = useMemo<uPlot.AlignedData>(() => {

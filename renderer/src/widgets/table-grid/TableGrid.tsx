@@ -1,6 +1,6 @@
 // Per-table statistics of a job (in the manner of AWS DMS's table statistics): progress, ETA, rate,
 // chunks, streamed changes and errors, sortable and filterable, virtualized for thousands of tables.
-import { memo, useCallback, useEffect, useId, useMemo, useRef, useState } from 'react';
+import { Fragment, memo, useCallback, useEffect, useId, useMemo, useRef, useState } from 'react';
 import type { TableStatus } from '../../../../shared/job-status.js';
 import { SearchField, ToolbarField } from '../../components/ToolbarField.js';
 import { formatDuration, formatNumber, formatPercent } from '../../format.js';
@@ -47,7 +47,7 @@ interface Column {
 
 const COLUMNS: readonly Column[] = [
   // Table names are the grid's key: the column takes the free width (and the full name is in a tooltip).
-  { key: 'table', label: 'Table', minWidth: 260 },
+  { key: 'table', label: 'Table', minWidth: 300 },
   { key: 'state', label: 'State', width: 92 },
   { key: 'rows', label: 'Rows copied', width: 236, numeric: true },
   { key: 'eta', label: 'ETA', width: 70, numeric: true },
@@ -241,8 +241,15 @@ const Row = memo(function Row({ t, index, canRecopy, onRetry, onRecopy, onShowEr
   return (
     <tr className={`tg-row tg-row-${stateClass(t.state)}`} data-testid={`table-row-${t.source}`} aria-rowindex={index + 2}>
       <td className="tg-name" title={t.sink !== t.source ? `${t.source} → ${t.sink}` : t.source}>
-        {t.source}
-        {t.sink !== t.source && <span className="tg-sink"> → {t.sink}</span>}
+        <span className="tg-name-text">
+          <Breakable name={t.source} />
+          {t.sink !== t.source && (
+            <span className="tg-sink">
+              {' '}
+              → <Breakable name={t.sink} />
+            </span>
+          )}
+        </span>
       </td>
       <td>
         <span className={`tg-badge tone-badge tg-badge-${stateClass(t.state)}`}>{t.state}</span>
@@ -305,6 +312,21 @@ const Row = memo(function Row({ t, index, canRecopy, onRetry, onRecopy, onShowEr
     </tr>
   );
 });
+
+/** "db.table" that may break onto a second line after the dot (and after underscores), not inside a word. */
+function Breakable({ name }: { name: string }) {
+  const parts = name.split(/(?<=[._])/);
+  return (
+    <>
+      {parts.map((p, i) => (
+        <Fragment key={i}>
+          {p}
+          {i < parts.length - 1 && <wbr />}
+        </Fragment>
+      ))}
+    </>
+  );
+}
 
 /** Percent, never 100% before the copy is complete (row estimates are approximate). */
 function cappedPercent(part: number, whole: number): string {
