@@ -47,6 +47,7 @@ const METHODS = [
   'verify',
   'verification',
   'repair',
+  'verificationHistory',
   'cutoverState',
   'cutoverRun',
   'cutoverUndo',

@@ -46,6 +46,7 @@ export const API_METHODS = [
   'verify',
   'verification',
   'repair',
+  'verificationHistory',
   'cutoverState',
   'cutoverRun',
   'cutoverUndo',

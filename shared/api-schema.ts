@@ -100,6 +100,7 @@ export const API_ARGS = {
   verify: z.tuple([job, z.strictObject({ tables: z.array(table).max(100_000).optional() }).optional()]),
   verification: z.tuple([job]),
   repair: z.tuple([job, z.number().int().positive()]),
+  verificationHistory: z.tuple([job]),
   cutoverState: z.tuple([job]),
   cutoverRun: z.tuple([
     job,

@@ -5,14 +5,14 @@ import type { JobStatus } from './job-status.js';
 import type { CutoverReportFile, CutoverRunOptions, CutoverState, CutoverStepId } from './cutover.js';
 import type { PreflightReport } from './preflight.js';
 import type { ConnectionTestResult, ProfileInput, ProfileSummary } from './profiles.js';
-import type { VerifyReport } from './verify.js';
+import type { VerifyReport, VerifyRunSummary } from './verify.js';
 import type { CatalogTable, JobExport, KafkaSample, WizardDraft, WizardEstimate } from './wizard.js';
 
 export type { JobStatus, TableStatus, StreamStatus, StreamState, PendingDdl, PausedTable } from './job-status.js';
 export type { CutoverReportFile, CutoverRunOptions, CutoverState, CutoverStep, CutoverStepId, DeferredObject } from './cutover.js';
 export type { CheckItem, PreflightReport } from './preflight.js';
 export type { ConnectionTestResult, Profile, ProfileInput, ProfileSummary } from './profiles.js';
-export type { RowMismatch, VerifyReport, VerifyTableResult } from './verify.js';
+export type { RowMismatch, VerifyReport, VerifyRunSummary, VerifyTableResult } from './verify.js';
 export type { CatalogTable, JobExport, KafkaSample, WizardDraft, WizardEstimate, WizardStep } from './wizard.js';
 
 export type LogLevel = 'debug' | 'info' | 'warn' | 'error';
@@ -177,6 +177,8 @@ export interface ApiMethods {
   verification: { args: [job: string]; result: VerifyReport | null };
   /** Copies again only the rows a verification found different, then verifies those tables again. */
   repair: { args: [job: string, verificationId: number]; result: { id: number } };
+  /** The job's verification runs, newest first (at most 20): what each compared and found. */
+  verificationHistory: { args: [job: string]; result: VerifyRunSummary[] };
 
   // ---- the cutover assistant
   cutoverState: { args: [job: string]; result: CutoverState };

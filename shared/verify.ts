@@ -12,7 +12,26 @@ export interface RowMismatch {
   kind: 'missing' | 'extra' | 'different';
   /** A table without a key (key {"row": hash}): how many more copies of this row one side has. */
   count?: number;
+  /**
+   * The row's values (column → text, long values cut) on the side that holds it: the source for
+   * `missing`, the sink for `extra`; for a keyless table the row itself. Absent when not read (only the
+   * first DESCRIBED_ROWS rows of a table are read back).
+   */
+  values?: Record<string, string | null>;
+  /** A `different` row: the columns whose values differ, source and sink side by side (text, long values cut). */
+  columns?: ColumnDifference[];
 }
+
+export interface ColumnDifference {
+  name: string;
+  source: string | null;
+  sink: string | null;
+}
+
+/** How many differing rows per table have their values read back for the report. */
+export const DESCRIBED_ROWS = 200;
+/** Longest value text shown in a report (longer values end in "…"). */
+export const VALUE_TEXT_MAX = 200;
 
 export type VerifyTableState = 'pending' | 'running' | 'match' | 'mismatch' | 'error';
 
@@ -67,6 +86,76 @@ export interface VerifyReport {
   repair: { available: boolean; note: string | null };
   /** This verification checked the tables a repair rewrote: the id of the verification that repair started from. */
   repairOf: number | null;
+  /** Which tables it compared: every table of the job, or some (named ones, or a repair's). Absent in older reports: all unless repairOf. */
+  covered?: 'all' | 'some';
+}
+
+/**
+ * Why Repair cannot run now, said before it is asked for (null: it can): a table without a key is
+ * repaired by copying it again, which cannot be done while the job's process runs.
+ */
+export function keylessRepairBlock(r: Pick<VerifyReport, 'tables'>, jobRunning: boolean): string | null {
+  if (!jobRunning) return null;
+  const keyless = r.tables.filter((t) => t.keyless && t.state === 'mismatch').map((t) => t.table);
+  if (!keyless.length) return null;
+  return (
+    `${keyless.join(', ')} ${keyless.length > 1 ? 'have' : 'has'} no primary or unique key: a repair copies such a table again, ` +
+    'which cannot be done while the job runs (replaying an insert is not idempotent). Pause the job, then repair.'
+  );
+}
+
+/** One verification run of a job's history: what it covered and what it found. */
+export interface VerifyRunSummary {
+  id: number;
+  state: VerifyState;
+  startedAt: number;
+  finishedAt: number | null;
+  covered: 'all' | 'some';
+  repairOf: number | null;
+  tables: number;
+  matched: number;
+  mismatched: number;
+  errors: number;
+  mismatchedRows: number;
+}
+
+/** Which tables a report compared (older reports lack `covered`: a repair's re-check covered some). */
+export function coverageOf(r: Pick<VerifyReport, 'covered' | 'repairOf'>): 'all' | 'some' {
+  return r.covered ?? (r.repairOf !== null ? 'some' : 'all');
+}
+
+export function runSummary(r: VerifyReport): VerifyRunSummary {
+  const s = r.summary;
+  return {
+    id: r.id,
+    state: r.state,
+    startedAt: r.startedAt,
+    finishedAt: r.finishedAt,
+    covered: coverageOf(r),
+    repairOf: r.repairOf,
+    tables: s.tables,
+    matched: s.matched,
+    mismatched: s.mismatched,
+    errors: s.errors,
+    mismatchedRows: s.mismatchedRows,
+  };
+}
+
+/**
+ * Whether the job is verified: its newest run passed and compared every table, or it re-checked the
+ * tables a repair rewrote and the run it repaired (a full one) found nothing else wrong. `runs`: newest first.
+ */
+export function verifiedState(runs: readonly VerifyRunSummary[]): { verified: boolean; full: VerifyRunSummary | null } {
+  const latest = runs[0];
+  if (!latest) return { verified: false, full: null };
+  if (latest.covered === 'all') return { verified: latest.state === 'pass', full: latest };
+  let run: VerifyRunSummary | undefined = latest;
+  // Follow the chain of repairs back to the full run they started from.
+  const byId = new Map(runs.map((r) => [r.id, r]));
+  while (run && run.covered !== 'all') run = run.repairOf !== null ? byId.get(run.repairOf) : undefined;
+  if (!run) return { verified: false, full: null };
+  const onlyDifferences = run.errors === 0;
+  return { verified: latest.state === 'pass' && latest.repairOf !== null && onlyDifferences, full: run };
 }
 
 export function emptySummary(): VerifyReport['summary'] {

@@ -7,6 +7,7 @@ import { toJobFileEndpoint } from '../../shared/job-endpoints.js';
 import type { JobFile } from '../../shared/job-config.js';
 import { parseJobText } from '../../shared/job-config.js';
 import { describeProfile, type ProfileInput } from '../../shared/profiles.js';
+import { runSummary } from '../../shared/verify.js';
 import { testProfile } from '../connections/connection-test.js';
 import { ProfileStore } from '../connections/profile-store.js';
 import { JobSecrets } from '../connections/job-secrets.js';
@@ -21,7 +22,7 @@ import { WizardService } from './wizard-service.js';
 export const MIGRATION_METHODS = [
   'listProfiles', 'saveProfile', 'deleteProfile', 'testProfile',
   'getDraft', 'saveDraft', 'discardDraft', 'wizardPreflight', 'sourceCatalog', 'checkFilter', 'sampleMessage', 'estimate', 'exportJob', 'createJob',
-  'verify', 'verification', 'repair',
+  'verify', 'verification', 'repair', 'verificationHistory',
   'cutoverState', 'cutoverRun', 'cutoverUndo', 'cutoverReport',
 ] as const;
 type MigrationMethod = (typeof MIGRATION_METHODS)[number];
@@ -127,6 +128,7 @@ export class MigrationApi {
     createJob: (d) => this.wizard.createJob(d, this.h.store.jobs().map((j) => j.name)),
     verify: (job, options) => this.startVerification(job, (options?.tables ?? []).flatMap((t) => ['--table', t])),
     verification: (job) => this.verifications.latest(this.h.jobRow(job).id),
+    verificationHistory: (job) => this.verifications.list(this.h.jobRow(job).id, 20).map(runSummary),
     repair: (job, id) => {
       const v = this.verifications.get(id);
       if (!v || v.job !== job) throw new CutoverError(`Verification ${id} is not one of the job "${job}".`, 'Run a verification first.', 'NOT_FOUND');

@@ -183,6 +183,8 @@ export class CopyRunner {
     let batch: SinkBatch | null = null; // created on the first row after a flush
     let rows = 0;
     let bytes = 0;
+    // A table without a key is one chunk: its rows count as each batch commits, not only at its end.
+    const perBatch = !t.keyColumns.length;
     let inflight: Promise<void> = Promise.resolve();
     let snapshotPosition: string | null = null;
     if (!t.keyColumns.length && this.o.recordSnapshotPositions) snapshotPosition = JSON.stringify((await startConsistentSnapshot(src)).file);
@@ -195,6 +197,7 @@ export class CopyRunner {
         rows += b.rows;
         bytes += b.bytes;
         this.o.metrics.add(t.stateId, b.rows, b.bytes);
+        if (perBatch) this.o.store.addCopiedRows(t.stateId, b.rows, b.bytes);
       });
       inflight.catch(() => undefined); // awaited below; avoid an unhandled rejection meanwhile
     };
@@ -220,7 +223,7 @@ export class CopyRunner {
       throw e instanceof CutoverError ? e : new CutoverError(msg, 'Fix the cause, then run the same job again: finished chunks are not copied again.');
     }
     if (snapshotPosition) this.o.store.setTable(t.stateId, { snapshot_position: snapshotPosition });
-    this.o.store.finishChunk(chunk, rows, bytes);
+    this.o.store.finishChunk(chunk, rows, bytes, perBatch ? { rows, bytes } : undefined);
   }
 
   /**
@@ -300,6 +303,7 @@ export class CopyRunner {
         `Empty the sink table (TRUNCATE TABLE ${sinkName};) and run again, or add a primary key on the source.`,
       );
     }
+    this.o.store.resetCopiedRows(rt.t.stateId);
     this.o.store.setTable(rt.t.stateId, { plan_cursor: 'started' });
     this.o.log.warn('has no primary key or NOT NULL unique key on whole columns: copied in one pass; an interrupted copy restarts this table from the beginning', rt.name);
   }

@@ -260,8 +260,25 @@ export class StateStore {
     return this.db.prepare('SELECT * FROM chunks WHERE table_id = ? ORDER BY seq DESC LIMIT 1').get(tableId) as ChunkRow | undefined;
   }
 
-  /** Marks a chunk copied and adds its counts to the table, atomically; called only after the sink committed it. */
-  finishChunk(chunk: ChunkRow, rows: number, bytes: number): void {
+  /**
+   * Rows of a chunk still being copied that the sink has committed, added to the table's counts now (a
+   * table without a key is one chunk: without this its progress would show only at its end). Only for
+   * chunks that restart from an empty sink table (resetCopiedRows), so a restart never counts twice.
+   */
+  addCopiedRows(tableId: number, rows: number, bytes: number): void {
+    this.db.prepare('UPDATE job_tables SET rows_copied = rows_copied + ?, bytes_copied = bytes_copied + ? WHERE id = ?').run(rows, bytes, tableId);
+  }
+
+  /** A table restarting its only chunk from an empty sink table: its counts start again from zero. */
+  resetCopiedRows(tableId: number): void {
+    this.db.prepare('UPDATE job_tables SET rows_copied = 0, bytes_copied = 0 WHERE id = ?').run(tableId);
+  }
+
+  /**
+   * Marks a chunk copied and adds its counts to the table, atomically; called only after the sink committed it.
+   * `counted`: what addCopiedRows already added for this chunk.
+   */
+  finishChunk(chunk: ChunkRow, rows: number, bytes: number, counted: { rows: number; bytes: number } = { rows: 0, bytes: 0 }): void {
     this.checkRoom();
     this.db.transaction(() => {
       const r = this.db
@@ -270,7 +287,7 @@ export class StateStore {
       if (r.changes === 1) {
         this.db
           .prepare('UPDATE job_tables SET rows_copied = rows_copied + ?, bytes_copied = bytes_copied + ?, chunks_done = chunks_done + 1 WHERE id = ?')
-          .run(rows, bytes, chunk.table_id);
+          .run(rows - counted.rows, bytes - counted.bytes, chunk.table_id);
       }
     })();
   }

@@ -19,6 +19,7 @@ import type { RawRow } from '../sink/sink.js';
 import { quoteTable } from '../sql/identifiers.js';
 import { chunkSums, listChunk, rowMultiset, sameSums, side, type ChunkSums, type VerifyTable } from './chunk-checksum.js';
 import { diffKeyed, diffMultiset, multisetSize, stableDiffs, toMismatch, type RowDiff } from './row-diff.js';
+import { describeMismatches } from './row-values.js';
 import type { SinkVerifier, SinkVerifierContext } from './sink-verifier.js';
 import { mysqlApplied, streamSync, type StreamSync } from './stream-sync.js';
 
@@ -91,13 +92,14 @@ export async function verifyMysqlTable(t: VerifyTable, r: VerifyTableResult, o: 
     return [a, await read(o.sink, 'sink')];
   };
 
-  const record = (sums: [ChunkSums, ChunkSums], found: (Listing & { moving: number }) | null): void => {
+  const record = async (sums: [ChunkSums, ChunkSums], found: (Listing & { moving: number }) | null): Promise<void> => {
     r.rowsSource += found ? found.rowsSource : sums[0].rows;
     r.rowsSink += found ? found.rowsSink : sums[1].rows;
     if (!found) return;
     if (found.moving) o.log.info(`verify: ${found.moving} row(s) kept changing while the stream applied them; not reported`, name);
     if (!found.diffs.length) return;
     r.mismatchedChunks++;
+    const from = r.mismatches.length;
     for (const d of found.diffs) {
       if (r.mismatches.length >= o.maxRows) {
         r.truncated = true;
@@ -105,6 +107,7 @@ export async function verifyMysqlTable(t: VerifyTable, r: VerifyTableResult, o: 
       }
       r.mismatches.push(toMismatch(d, t.keyColumns));
     }
+    await describeMismatches(o.source, o.sink, t, r.mismatches, from);
   };
 
   if (!t.keyColumns.length) {
@@ -118,7 +121,7 @@ export async function verifyMysqlTable(t: VerifyTable, r: VerifyTableResult, o: 
         return { diffs: diffMultiset(a, b), rowsSource: multisetSize(a), rowsSink: multisetSize(b) };
       }, streaming, o.signal);
     }
-    record(sums, found);
+    await record(sums, found);
     r.chunksDone = 1;
     o.onChunk();
     return;
@@ -139,7 +142,7 @@ export async function verifyMysqlTable(t: VerifyTable, r: VerifyTableResult, o: 
         return { diffs: diffKeyed(a, b), rowsSource: a.length, rowsSink: b.length };
       }, streaming, o.signal);
     }
-    record(sums, found);
+    await record(sums, found);
     r.chunksDone++;
     r.chunks = Math.max(r.chunks, r.chunksDone + (upper ? 1 : 0));
     o.onChunk();

@@ -116,6 +116,7 @@ export class VerifyRunner {
   /** Compares the job's tables (or `only`) and records the run; `repairOf`/`repaired`: a repair's re-check. */
   async verify(only = this.o.tables, repairOf: number | null = null, repaired?: Map<string, { at: number; rows: number }>): Promise<VerifyReport> {
     const report = newReport(this.cfg.name, this.cfg.sink.type, repairOf);
+    report.covered = only?.length || repairOf !== null ? 'some' : 'all';
     report.id = this.reports.create(this.job.id, report);
     let lastSave = 0;
     const save = (force = false): void => {

@@ -88,3 +88,13 @@ export function formatPercent(part: number, whole: number): string {
   if (p >= 99.5 && part < whole) return '99%';
   return p > 0 && p < 10 ? `${formatNumber(Math.floor(p * 10) / 10, 1)}%` : `${formatNumber(Math.floor(p))}%`;
 }
+
+/** "1 row", "2 rows", "1,234 rows"; an irregular plural as `plural` ("1 copy", "3 copies"). */
+export function formatCount(n: number, singular: string, plural = `${singular}s`): string {
+  return `${formatNumber(n)} ${n === 1 ? singular : plural}`;
+}
+
+/** Stream lag as the cards and the charts both show it: "0.0 s", "0.9 s", "12 s", then "3m 20s". */
+export function formatLag(seconds: number): string {
+  return seconds < 60 ? `${formatNumber(seconds, seconds < 10 ? 1 : 0)} s` : formatDuration(seconds);
+}

@@ -83,6 +83,16 @@ describe('cutover verify: a snapshot copy into MariaDB', { timeout: 300_000 }, (
     );
     assert.equal(r.summary.mismatchedRows, 3);
     assert.equal(r.repair.available, true);
+    assert.equal(r.covered, 'all');
+    // What differs, read back from both servers: the changed column with both values, and the values of
+    // a row on one side only (the source's for a missing row, the sink's for an extra one).
+    const first = new Map(differing.map((t) => [t.table, t.mismatches[0]!]));
+    const changed = first.get(`${types}.t_composite_pk`)!;
+    assert.deepEqual(changed.columns?.map((c) => c.name), ['val']);
+    assert.equal(Number(changed.columns![0]!.sink) - Number(changed.columns![0]!.source), 1);
+    assert.match(changed.columns![0]!.source!, /^-?\d+\.\d{6}$/, 'DECIMAL keeps its scale');
+    assert.deepEqual(first.get(`${types}.t_big_unsigned_pk`)!.values, { id: '18446744073709551615', label: 'max' });
+    assert.deepEqual(first.get(`${edge}.x_pk_bit64`)!.values, { b: '42', n: '4242' });
 
     const three = [`${types}.t_composite_pk`, `${types}.t_big_unsigned_pk`, `${edge}.x_pk_bit64`].flatMap((t) => ['--table', t]);
     const human = await verify(...three);
@@ -91,6 +101,7 @@ describe('cutover verify: a snapshot copy into MariaDB', { timeout: 300_000 }, (
     assert.match(human.stdout, /missing +id="18446744073709551615"/);
     assert.match(human.stdout, /extra +b="42"/);
     assert.match(human.stdout, new RegExp(`--repair-from ${r.id + 1}`));
+    assert.equal(verifyReport(await verify('--json', ...three)).covered, 'some', 'named tables only');
 
     const repaired = await verify('--repair', '--json', ...three);
     assert.equal(repaired.code, 0, describeRun(repaired));
@@ -101,7 +112,8 @@ describe('cutover verify: a snapshot copy into MariaDB', { timeout: 300_000 }, (
       [`${types}.t_big_unsigned_pk`, 1],
       [`${types}.t_composite_pk`, 1],
     ]);
-    assert.equal(after.repairOf, r.id + 2);
+    assert.equal(after.repairOf, r.id + 3);
+    assert.equal(after.covered, 'some');
     for (const [db, t] of [
       [types, 't_composite_pk'],
       [types, 't_big_unsigned_pk'],
@@ -123,6 +135,11 @@ describe('cutover verify: a snapshot copy into MariaDB', { timeout: 300_000 }, (
       ['missing', 1, []],
     ]);
     assert.ok(t.mismatches.every((m) => /^[0-9a-f]{32}$/.test(String(m.key.row))), JSON.stringify(t.mismatches));
+    // Each row, named only by its hash, comes with its values.
+    assert.deepEqual(t.mismatches.map((m) => [m.kind, m.values]).sort(), [
+      ['extra', { a: '1', b: 'changed', c: '2024-01-01 00:00:00.000001' }],
+      ['missing', { a: '1', b: 'dup', c: '2024-01-01 00:00:00.000001' }],
+    ]);
     const fixed = await verify('--repair-from', String(r.id), '--json');
     assert.equal(fixed.code, 0, describeRun(fixed));
     assert.equal(verifyReport(fixed).tables[0]!.repaired?.rows, 1506);

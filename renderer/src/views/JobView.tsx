@@ -10,6 +10,8 @@ import { useAction } from '../components/useAction';
 import { useLoad } from '../components/useLoad';
 import { toApiError } from '../api/errors';
 import { MetricsCharts } from '../widgets/live-chart/MetricsCharts';
+import { latestSample, useMetricFeed } from '../widgets/live-chart/metric-feed';
+import { verifiedState } from '../../../shared/verify';
 import { LogViewer } from '../widgets/log-viewer/LogViewer';
 import { TableGrid } from '../widgets/table-grid/TableGrid';
 import { JobControls, type Control } from './JobControls';
@@ -81,13 +83,18 @@ function useCutoverProgress(api: CutoverApi, job: string): Proof['cutover'] {
   const state = useLoad(`cutover:${job}`, () => api.call('cutoverState', job)).data;
   if (!state) return null;
   if (state.complete) return 'complete';
-  return state.steps.some((s) => s.state !== 'pending') ? 'started' : null;
+  // Steps the assistant marks skipped on its own (a copy-only job has no lag or fence) do not mean it began.
+  return state.steps.some((s) => s.state !== 'pending' && s.state !== 'skipped') ? 'started' : null;
 }
 
 export function JobView({ api, job, controllable = true, refreshKey = 0, pollMs }: JobViewProps) {
   const { status, error: loadError } = useJobStatus(api, job, refreshKey);
   const verification = useVerification(api, job, pollMs);
   const cutover = useCutoverProgress(api, job);
+  // One set of samples for the charts and the cards, so both show the same numbers.
+  const feed = useMetricFeed(api, job);
+  // Until the charts hold a sample (or when their history cannot be read) the cards show the status's numbers.
+  const latest = feed.loading || feed.ring.length === 0 ? undefined : (latestSample(feed.ring) ?? undefined);
   const action = useAction();
   const [recopy, setRecopy] = useState<string | null>(null);
 
@@ -111,7 +118,9 @@ export function JobView({ api, job, controllable = true, refreshKey = 0, pollMs 
 
   const canRecopy = status.stream === null && status.phase !== 'streaming';
   const streams = phaseStep(status.phase) === 'streaming';
-  const proof: Proof = { verification: verification.report?.state ?? null, cutover };
+  const history = verification.history;
+  const proof: Proof = { verification: verification.report?.state ?? null, verified: history ? verifiedState(history) : undefined, cutover };
+  const streamsAtAll = status.mode !== 'snapshot';
   return (
     <section className="job-view" aria-labelledby="job-title" data-testid="job-view">
       <div className="job-header">
@@ -170,14 +179,20 @@ export function JobView({ api, job, controllable = true, refreshKey = 0, pollMs 
         />
       )}
 
-      <SummaryTiles status={status} />
+      <SummaryTiles status={status} latest={latest} />
 
-      <VerifyPanel v={verification} />
+      <VerifyPanel v={verification} jobRunning={status.state === 'running'} />
 
       <div className="job-columns">
         <PositionPanel status={status} />
         <div className="panel charts-panel">
-          <MetricsCharts api={api} job={job} />
+          <MetricsCharts
+            api={api}
+            job={job}
+            feed={feed}
+            streams={streamsAtAll}
+            live={{ copy: status.state === 'running' && phaseStep(status.phase) === 'copy', stream: status.state === 'running' && (phaseStep(status.phase) === 'catching-up' || phaseStep(status.phase) === 'streaming') }}
+          />
         </div>
       </div>
 

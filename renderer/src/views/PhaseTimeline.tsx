@@ -11,7 +11,8 @@ const STATE_TEXT: Record<StepState, string> = {
 const SYMBOL: Record<StepState, string> = { done: '✓', current: '●', pending: '○', skipped: '–' };
 
 export function PhaseTimeline({ mode, phase, state, proof }: { mode: string; phase: string; state: string; proof?: Proof }) {
-  const steps = buildTimeline(mode, phase, state, proof);
+  // Steps the job's mode skips (a copy-only job never catches up or streams) are left out.
+  const steps = buildTimeline(mode, phase, state, proof).filter((s) => s.state !== 'skipped');
   return (
     <ol className="timeline" aria-label="Phases" data-testid="phase-timeline">
       {steps.map((s) => (

@@ -21,10 +21,35 @@ function Position({ p }: { p: Pos }) {
   );
 }
 
+/** A copy-only job has no stream and needs no binlog: when the copy ran, and where the source stood when it began. */
+function CopyOnlyPositions({ status }: { status: JobStatus }) {
+  const copyDone = status.phase === 'done' || status.state === 'done';
+  return (
+    <section className="panel" data-testid="position-panel" aria-labelledby="positions-title">
+      <h2 id="positions-title" className="panel-title">
+        Copy
+      </h2>
+      <dl className="kv-list">
+        <Row label="Copy started">{status.startedAt ? <Time ms={status.startedAt} /> : <span className="muted">not started</span>}</Row>
+        <Row label="Copy finished">{copyDone && status.finishedAt ? <Time ms={status.finishedAt} /> : <span className="muted">{status.state === 'running' ? 'in progress' : 'not yet'}</span>}</Row>
+        {status.copyStartPosition && (
+          <Row label="Source binlog at the start">
+            <Position p={status.copyStartPosition} />
+          </Row>
+        )}
+        <Row label="Stream">
+          <span className="muted">none: a copy-only job copies the tables once</span>
+        </Row>
+      </dl>
+    </section>
+  );
+}
+
 export function PositionPanel({ status }: { status: JobStatus }) {
   const s = status.stream;
   const retention = s?.retentionSecondsLeft ?? null;
   const retentionLow = retention !== null && retention < 3600;
+  if (status.mode === 'snapshot') return <CopyOnlyPositions status={status} />;
   return (
     <section className="panel" data-testid="position-panel" aria-labelledby="positions-title">
       <h2 id="positions-title" className="panel-title">

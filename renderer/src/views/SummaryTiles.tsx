@@ -4,7 +4,8 @@
 import type { ReactNode } from 'react';
 import type { JobStatus } from '../../../shared/api';
 import { ProgressBar } from '../components/ProgressBar';
-import { formatBytes, formatDuration, formatNumber, formatPercent, formatRate } from '../format';
+import type { LatestSample } from '../widgets/live-chart/metric-feed';
+import { formatBytes, formatDuration, formatLag, formatNumber, formatPercent, formatRate } from '../format';
 
 const COPY_PHASES = new Set(['schema', 'copying', 'views']);
 const STREAM_PHASES = new Set(['catching-up', 'catching up', 'streaming']);
@@ -41,31 +42,35 @@ function streamReason(status: JobStatus): string {
   return status.mode === 'stream' ? 'stream not started' : 'starts after the copy';
 }
 
-function formatLag(seconds: number): string {
-  return seconds < 60 ? `${formatNumber(seconds, seconds < 10 ? 1 : 0)} s` : formatDuration(seconds);
-}
 
-export function SummaryTiles({ status }: { status: JobStatus }) {
+/**
+ * `latest`: the newest chart sample; when given, the events and lag cards show its numbers, the same
+ * ones the charts end with (the status's own stream numbers are then not used for them).
+ */
+export function SummaryTiles({ status, latest }: { status: JobStatus; latest?: LatestSample | null }) {
   const s = status.stream;
+  const streams = status.mode !== 'snapshot';
   const copies = status.mode !== 'stream';
   const copying = COPY_PHASES.has(status.phase);
   const streaming = STREAM_PHASES.has(status.phase);
   const copyOver = AFTER_COPY_PHASES.has(status.phase);
   const ev = s?.eventsPerSecond;
-  const events = ev ? ev.inserts + ev.updates + ev.deletes : null;
+  const fromChart = latest !== undefined;
+  const events = fromChart ? (latest?.eventsPerSecond ?? null) : ev ? ev.inserts + ev.updates + ev.deletes : null;
+  const lagSeconds = fromChart ? (latest?.lagSeconds ?? null) : (s?.lagSeconds ?? null);
   const noStream = streamReason(status);
 
   let lag: ReactNode | null = null;
   let lagReason = noStream;
-  if (s?.caughtUp) {
+  if (lagSeconds === 0 && s?.caughtUp) {
     lag = (
       <>
-        {formatLag(s.lagSeconds ?? 0)}
+        {formatLag(0)}
         <span className="tile-note"> · caught up</span>
       </>
     );
-  } else if (s?.lagSeconds != null) {
-    lag = formatLag(s.lagSeconds);
+  } else if (lagSeconds != null) {
+    lag = formatLag(lagSeconds);
   } else if (s) {
     lagReason = 'not measured yet';
   }
@@ -106,30 +111,34 @@ export function SummaryTiles({ status }: { status: JobStatus }) {
           sub={formatRate(status.bytesPerSecond / 1024 / 1024, 'MiB/s')}
         />
       )}
-      <Tile
-        label="Events"
-        testId="tile-events"
-        emphasis={streaming}
-        value={events === null ? null : formatRate(events, 'events/s')}
-        reason={noStream}
-        sub={ev ? formatRate(ev.transactions, 'transactions/s') : undefined}
-      />
-      <Tile
-        label="Lag"
-        testId="tile-lag"
-        emphasis={streaming}
-        tone={s?.lagSeconds != null && s.lagSeconds > 60 && !s.caughtUp ? 'warn' : undefined}
-        value={lag}
-        reason={lagReason}
-        sub={s?.heartbeatLagMs != null ? `heartbeat ${formatNumber(s.heartbeatLagMs)} ms` : undefined}
-      />
-      <Tile
-        label="Behind"
-        testId="tile-behind"
-        value={s?.behindBytes == null ? null : formatBytes(s.behindBytes)}
-        reason={s ? 'not measured yet' : noStream}
-        sub={s?.behindTxs != null ? `${formatNumber(s.behindTxs)} transactions` : undefined}
-      />
+      {streams && (
+        <>
+          <Tile
+            label="Events"
+            testId="tile-events"
+            emphasis={streaming}
+            value={events === null ? null : formatRate(events, 'events/s')}
+            reason={noStream}
+            sub={ev && !fromChart ? formatRate(ev.transactions, 'transactions/s') : undefined}
+          />
+          <Tile
+            label="Lag"
+            testId="tile-lag"
+            emphasis={streaming}
+            tone={lagSeconds != null && lagSeconds > 60 ? 'warn' : undefined}
+            value={lag}
+            reason={lagReason}
+            sub={s?.heartbeatLagMs != null ? `heartbeat ${formatNumber(s.heartbeatLagMs)} ms` : undefined}
+          />
+          <Tile
+            label="Behind"
+            testId="tile-behind"
+            value={s?.behindBytes == null ? null : formatBytes(s.behindBytes)}
+            reason={s ? 'not measured yet' : noStream}
+            sub={s?.behindTxs != null ? `${formatNumber(s.behindTxs)} transactions` : undefined}
+          />
+        </>
+      )}
     </dl>
   );
 }

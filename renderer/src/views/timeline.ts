@@ -1,4 +1,5 @@
 // The phase timeline: preflight → copy → catching up → streaming → verified → cut over.
+import { formatCount } from '../format';
 export type StepId = 'preflight' | 'copy' | 'catching-up' | 'streaming' | 'verified' | 'cutover';
 export type StepState = 'done' | 'current' | 'pending' | 'skipped';
 
@@ -6,6 +7,11 @@ export type StepState = 'done' | 'current' | 'pending' | 'skipped';
 export interface Proof {
   /** The latest verification's state (VerifyReport.state), or null when there is none. */
   verification: string | null;
+  /**
+   * From the job's verification history (shared/verify.ts verifiedState): whether every table is proven
+   * to match, and the full run that proof rests on. Absent: the latest run's state alone decides.
+   */
+  verified?: { verified: boolean; full: { id: number; tables: number } | null };
   /** The cutover assistant: every required step done, some begun, or not begun. */
   cutover: 'complete' | 'started' | null;
 }
@@ -73,9 +79,12 @@ export function buildTimeline(mode: string, phase: string, state: string, proof:
     return { id, label: STEP_LABELS[id], state: s, ...(note ? { note } : {}) };
   });
   const v = proof.verification;
+  const h = proof.verified;
   steps.push(
-    v === 'pass'
-      ? { id: 'verified', label: STEP_LABELS.verified, state: 'done' }
+    v === 'pass' && h && !h.verified
+      ? { id: 'verified', label: STEP_LABELS.verified, state: 'pending', note: 'only some tables compared' }
+      : v === 'pass'
+      ? { id: 'verified', label: STEP_LABELS.verified, state: 'done', ...(h?.full ? { note: `all ${formatCount(h.full.tables, 'table')} match` } : {}) }
       : v === 'running'
         ? { id: 'verified', label: STEP_LABELS.verified, state: 'current', note: 'verifying' }
         : { id: 'verified', label: STEP_LABELS.verified, state: 'pending', note: v === null ? 'not verified yet' : v === 'fail' ? 'differences found' : `last run: ${v}` },

@@ -119,6 +119,35 @@ describe('JobView data', () => {
     }
   });
 
+  it('cards show the numbers the charts end with, not the status\'s own (one source for both)', async () => {
+    const ts = Math.floor(Date.now() / 1000);
+    const history = () => [
+      { ts: ts - 2, rowsPerSecond: null, eventsPerSecond: 10, lagSeconds: 0.4 },
+      { ts: ts - 1, rowsPerSecond: null, eventsPerSecond: 7, lagSeconds: 0.9 },
+    ];
+    // The status says caught up with 42 events/s; the newest sample says 0.9 s and 7 events/s.
+    await renderJob('running', { phase: 'streaming', stream: stream({ caughtUp: true, lagSeconds: 0 }) }, { history });
+    await waitFor(() => expect(screen.getByTestId('tile-lag').textContent).toContain('0.9 s'));
+    expect(screen.getByTestId('tile-lag').textContent).not.toContain('caught up');
+    expect(screen.getByTestId('tile-events').textContent).toContain('7 events/s');
+  });
+
+  it('a copy-only job shows no stream cards, no stream positions and no "in progress" cut over', async () => {
+    const { cutoverState } = await import('./fixtures');
+    await renderJob(
+      'done',
+      { mode: 'snapshot', phase: 'done', finishedAt: Date.now() },
+      { cutoverState: () => cutoverState({ lag: { state: 'skipped' }, fence: { state: 'skipped' } }) },
+    );
+    expect(screen.queryByTestId('tile-events')).toBeNull();
+    expect(screen.queryByTestId('tile-lag')).toBeNull();
+    const panel = screen.getByTestId('position-panel');
+    expect(panel.textContent).not.toContain('Copy ended at');
+    expect(panel.textContent).toContain('Copy finished');
+    expect(panel.textContent).not.toContain('Catch-up target');
+    await waitFor(() => expect(screen.getByTestId('step-cutover').textContent).not.toContain('in progress'));
+  });
+
   it('says the stream is awaited when streaming has begun but no sample has arrived', async () => {
     await renderJob('running', { phase: 'streaming', stream: null });
     expect(screen.getByTestId('tile-events').textContent).toContain('waiting for the first sample');

@@ -7,6 +7,7 @@ import { FixText } from '../../components/FixText';
 import { KeyValue } from '../../components/KeyValue';
 import { StateBadge } from '../../components/StateBadge';
 import { Time } from '../../components/Time';
+import { factText } from './cutover-model';
 
 export interface CutoverStepCardProps {
   step: CutoverStep;
@@ -63,11 +64,14 @@ export function CutoverStepCard({ step, index, busy, onRun, onSkip, onUndo, chil
       )}
       {facts.length > 0 && (
         <dl className="kv-list small">
-          {facts.map(([k, v]) => (
-            <KeyValue key={k} label={k}>
-              {v === null ? '—' : String(v)}
-            </KeyValue>
-          ))}
+          {facts.map(([k, v]) => {
+            const f = factText(k, v);
+            return (
+              <KeyValue key={k} label={f.label}>
+                {f.value}
+              </KeyValue>
+            );
+          })}
         </dl>
       )}
       <p className="small rollback" data-testid={`cutover-rollback-${id}`}>

@@ -2,19 +2,21 @@
 // results with the differing row keys; Repair copies only those rows again (MySQL/MariaDB sinks).
 import { useState } from 'react';
 import { ApiError } from '../../../../shared/api';
-import type { VerifyReport } from '../../../../shared/verify';
+import { coverageOf, keylessRepairBlock, type VerifyReport } from '../../../../shared/verify';
 import { Button } from '../../components/Button';
 import { ConfirmDialog } from '../../components/ConfirmDialog';
 import { ErrorBanner } from '../../components/ErrorBanner';
 import { KeyValue } from '../../components/KeyValue';
 import { StateBadge } from '../../components/StateBadge';
 import { Time } from '../../components/Time';
-import { formatNumber } from '../../format';
+import { formatCount, formatNumber } from '../../format';
 import type { Verification } from './useVerification';
+import { VerifyHistory } from './VerifyHistory';
 import { VerifyTable } from './VerifyTable';
 
-export function VerifyPanel({ v }: { v: Verification }) {
+export function VerifyPanel({ v, jobRunning = false }: { v: Verification; /** The job's process runs (a keyless table cannot be repaired then). */ jobRunning?: boolean }) {
   const { report, action } = v;
+  const blocked = report ? (report.repair.available ? keylessRepairBlock(report, jobRunning) : (report.repair.note ?? 'Repair is not available for this sink.')) : null;
   const [confirming, setConfirming] = useState(false);
   const [showMatched, setShowMatched] = useState(false);
   const running = report?.state === 'running';
@@ -42,28 +44,29 @@ export function VerifyPanel({ v }: { v: Verification }) {
         </p>
       )}
       {report && <ReportBody report={report} showMatched={showMatched} onShowMatched={setShowMatched} />}
+      {v.history && v.history.length > 1 && <VerifyHistory runs={v.history} />}
       {report && report.summary.mismatchedRows + report.summary.mismatched > 0 && !running && (
         <div className="form-actions">
           <Button
             variant="primary"
             onClick={() => setConfirming(true)}
-            disabled={!report.repair.available || busy}
+            disabled={blocked !== null || busy}
             busy={action.busy === 'repair'}
-            aria-describedby={!report.repair.available ? 'repair-reason' : undefined}
+            aria-describedby={blocked ? 'repair-reason' : undefined}
             data-testid="btn-repair"
           >
             Repair the differing rows
           </Button>
-          {!report.repair.available && (
+          {blocked && (
             <span id="repair-reason" className="small muted" data-testid="repair-disabled-reason">
-              {report.repair.note ?? 'Repair is not available for this sink.'}
+              {blocked}
             </span>
           )}
         </div>
       )}
       {confirming && report && (
         <ConfirmDialog
-          title={`Repair ${formatNumber(report.summary.mismatchedRows)} rows in ${formatNumber(report.summary.mismatched)} tables?`}
+          title={`Repair ${formatCount(report.summary.mismatchedRows, 'row')} in ${formatCount(report.summary.mismatched, 'table')}?`}
           confirmLabel="Repair these rows"
           onCancel={() => setConfirming(false)}
           onConfirm={() => {
@@ -96,10 +99,12 @@ function ReportBody({ report, showMatched, onShowMatched }: { report: VerifyRepo
         {report.whileStreaming && <KeyValue label="While streaming">yes: differing ranges were compared again after the sink caught up</KeyValue>}
       </dl>
       <p data-testid="verify-summary">
+        {report.repairOf !== null && <span className="muted">Re-check of the tables repaired after #{report.repairOf}: </span>}
+        {report.repairOf === null && coverageOf(report) === 'some' && <span className="muted">Selected tables only: </span>}
         <strong>
-          {formatNumber(s.matched)} of {formatNumber(s.tables)} tables match
+          {formatNumber(s.matched)} of {formatCount(s.tables, report.repairOf !== null ? 'repaired table' : 'table')} match
         </strong>
-        {s.mismatched > 0 && ` · ${formatNumber(s.mismatched)} differ (${formatNumber(s.mismatchedRows)} rows listed)`}
+        {s.mismatched > 0 && ` · ${formatNumber(s.mismatched)} differ (${formatCount(s.mismatchedRows, 'row')} listed)`}
         {s.errors > 0 && ` · ${formatNumber(s.errors)} failed`}
       </p>
       <ErrorBanner error={report.error ? new ApiError(report.error.message, report.error.fix, 'VERIFY') : null} title="The verification could not finish" />

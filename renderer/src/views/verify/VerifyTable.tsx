@@ -1,20 +1,16 @@
-// One table of a verification: its state, progress in key ranges, re-checks, row counts, and the row
-// keys that differ (missing on the sink, extra on the sink, or different).
-import type { RowMismatch, VerifyTableResult } from '../../../../shared/verify';
+// One table of a verification: its state, progress in key ranges, re-checks, row counts, and the rows
+// that differ (missing on the sink, extra on the sink, or different, with what differs); the first
+// SHOWN are listed, the rest open on request.
+import { useState } from 'react';
+import type { VerifyTableResult } from '../../../../shared/verify';
 import { ProgressBar } from '../../components/ProgressBar';
 import { StateBadge } from '../../components/StateBadge';
 import { Time } from '../../components/Time';
-import { formatNumber } from '../../format';
+import { formatCount, formatNumber } from '../../format';
+import { MismatchRow } from './MismatchRow';
 
-const KIND_TEXT: Record<RowMismatch['kind'], string> = { missing: 'missing on the sink', extra: 'extra on the sink', different: 'different' };
-const SHOWN = 50;
-
-/** "id = 5, region = eu" (NULL for SQL NULL). */
-export function keyText(key: RowMismatch['key']): string {
-  return Object.entries(key)
-    .map(([col, v]) => `${col} = ${v === null ? 'NULL' : v}`)
-    .join(', ');
-}
+export { keyText } from './MismatchRow';
+const SHOWN = 10;
 
 export function tableVerdict(t: VerifyTableResult): string {
   switch (t.state) {
@@ -34,6 +30,9 @@ export function tableVerdict(t: VerifyTableResult): string {
 }
 
 export function VerifyTable({ t }: { t: VerifyTableResult }) {
+  const [all, setAll] = useState(false);
+  const shown = all ? t.mismatches : t.mismatches.slice(0, SHOWN);
+  const more = t.mismatches.length - shown.length;
   return (
     <li className={`verify-table verify-${t.state}`} data-testid={`verify-table-${t.table}`} data-state={t.state}>
       <div className="verify-table-head">
@@ -44,32 +43,39 @@ export function VerifyTable({ t }: { t: VerifyTableResult }) {
           {tableVerdict(t)}
         </span>
         <span className="small muted num">
-          {formatNumber(t.chunksDone)} / {formatNumber(t.chunks)} key ranges
-          {t.rechecked > 0 && ` · ${formatNumber(t.rechecked)} re-checked`} · {formatNumber(t.rowsSource)} rows on the source, {formatNumber(t.rowsSink)} on the sink
+          {formatNumber(t.chunksDone)} / {formatCount(t.chunks, 'key range')}
+          {t.rechecked > 0 && ` · ${formatNumber(t.rechecked)} re-checked`} · {formatCount(t.rowsSource, 'row')} on the source, {formatNumber(t.rowsSink)} on the sink
         </span>
       </div>
       {t.state === 'running' && <ProgressBar value={t.chunksDone} max={t.chunks} label={`${t.table}: ${t.chunksDone} of ${t.chunks} key ranges compared`} />}
       {t.error && <p className="field-error">{t.error}</p>}
-      {t.keyless && <p className="small muted">No key: rows are compared as a whole; a repair empties the table on the sink and copies it again.</p>}
+      {t.keyless && <p className="small muted">No key: rows are compared as a whole (each named by a hash of its values, shown with the row); a repair empties the table on the sink and copies it again.</p>}
       {t.repaired && (
         <p className="small muted">
-          Repaired <Time ms={t.repaired.at} relative />: {formatNumber(t.repaired.rows)} rows written again.
+          Repaired <Time ms={t.repaired.at} relative />: {formatCount(t.repaired.rows, 'row')} written again.
         </p>
       )}
       {t.mismatches.length > 0 && (
         <ul className="mismatch-list" aria-label={`Rows of ${t.table} that differ`}>
-          {t.mismatches.slice(0, SHOWN).map((m, i) => (
-            <li key={i} data-testid="verify-mismatch-key" data-kind={m.kind}>
-              <span className={`badge ${m.kind === 'different' ? 'badge-warn' : 'badge-error'}`}>{KIND_TEXT[m.kind]}</span> <code>{keyText(m.key)}</code>
-            </li>
+          {shown.map((m, i) => (
+            <MismatchRow key={i} m={m} keyless={t.keyless} />
           ))}
-          {(t.mismatches.length > SHOWN || t.truncated) && (
-            <li className="small muted">
-              {t.mismatches.length > SHOWN && `and ${formatNumber(t.mismatches.length - SHOWN)} more listed`}
-              {t.truncated && ' — more rows differ than the report lists'}
-            </li>
-          )}
         </ul>
+      )}
+      {(more > 0 || t.truncated || all) && (
+        <p className="small muted mismatch-more">
+          {more > 0 && (
+            <button type="button" className="btn btn-quiet" onClick={() => setAll(true)} data-testid="verify-show-all">
+              Show {formatNumber(more)} more {more === 1 ? 'row' : 'rows'}
+            </button>
+          )}
+          {all && t.mismatches.length > SHOWN && (
+            <button type="button" className="btn btn-quiet" onClick={() => setAll(false)}>
+              Show the first {SHOWN} only
+            </button>
+          )}
+          {t.truncated && ' More rows differ than the report lists: repair these, then verify again to list the rest.'}
+        </p>
       )}
     </li>
   );

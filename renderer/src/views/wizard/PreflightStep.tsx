@@ -7,8 +7,10 @@ import { useEffect, useRef } from 'react';
 import type { CheckItem, CheckStatus } from '../../../../shared/preflight';
 import { copyOnlyWouldPass, type JobMode, type WizardDraft } from '../../../../shared/wizard';
 import { Button } from '../../components/Button';
+import { naturalSort } from '../../../../shared/natural-sort';
 import { CodeBlock } from '../../components/CopyButton';
 import { ChoiceField } from '../../components/Field';
+import { fixParts } from './fix-parts';
 import { ErrorBanner } from '../../components/ErrorBanner';
 import { FieldErrorText } from '../../components/Field';
 import { fieldDomId } from '../../components/field-errors';
@@ -146,6 +148,25 @@ export function PreflightStep({ api, draft, update, errors }: StepProps) {
 const SYMBOLS: Record<CheckStatus, string> = { fail: '✕', warn: '⚠', pass: '✓' };
 const TONES: Record<CheckStatus, string> = { fail: 'error', warn: 'warn', pass: 'ok' };
 
+/** The fix: statements and my.cnf blocks in code boxes with a Copy button, explanations as text. */
+function Fix({ fix, title, id }: { fix: string; title: string; id: string }) {
+  const parts = fixParts(fix);
+  let code = 0;
+  return (
+    <div className="check-fix" data-testid={`preflight-fix-${id}`}>
+      {parts.map((p, i) =>
+        p.kind === 'code' ? (
+          <CodeBlock key={i} code={p.text} what={`the fix for "${title}"`} copyTestId={code++ === 0 ? `preflight-copy-${id}` : undefined} />
+        ) : (
+          <p key={i} className="small">
+            {p.text}
+          </p>
+        ),
+      )}
+    </div>
+  );
+}
+
 function CheckRow({ item }: { item: CheckItem }) {
   return (
     <li className={`check check-${item.status}`} data-testid={`preflight-item-${item.id}`} data-status={item.status}>
@@ -158,11 +179,11 @@ function CheckRow({ item }: { item: CheckItem }) {
       <p className="check-detail">{item.detail}</p>
       {item.tables && item.tables.length > 0 && (
         <p className="small muted">
-          Tables: {item.tables.slice(0, 10).join(', ')}
+          Tables: {naturalSort(item.tables, (t) => t).slice(0, 10).join(', ')}
           {item.tables.length > 10 && ` and ${item.tables.length - 10} more`}
         </p>
       )}
-      {item.fix && item.status !== 'pass' && <CodeBlock code={item.fix} what={`the fix for "${item.title}"`} copyTestId={`preflight-copy-${item.id}`} />}
+      {item.fix && item.status !== 'pass' && <Fix fix={item.fix} title={item.title} id={item.id} />}
     </li>
   );
 }

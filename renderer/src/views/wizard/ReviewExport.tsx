@@ -10,7 +10,7 @@ import { CodeBlock, CopyButton } from '../../components/CopyButton';
 import { downloadText } from '../../components/download';
 import { ErrorBanner } from '../../components/ErrorBanner';
 import { useLoad } from '../../components/useLoad';
-import { formatBytes, formatDuration, formatNumber, formatRate } from '../../format';
+import { formatBytes, formatCount, formatDuration, formatNumber, formatRate } from '../../format';
 
 export function EstimatePanel({ api, draft }: { api: CutoverApi; draft: WizardDraft }) {
   const est = useLoad('estimate', () => api.call('estimate', draft));
@@ -30,7 +30,7 @@ export function EstimatePanel({ api, draft }: { api: CutoverApi; draft: WizardDr
         <div data-testid="estimate-result">
           <p className="tile-value">{e.seconds === null ? 'Unknown' : e.seconds < 1 ? 'Under a second' : `About ${formatDuration(e.seconds)}`}</p>
           <p className="small">
-            ~{formatNumber(e.rows)} rows, {formatBytes(e.bytes)}
+            ~{formatCount(e.rows, 'row')}, {formatBytes(e.bytes)} of data
             {e.rowsPerSecond > 0 && ` at about ${formatRate(e.rowsPerSecond, 'rows/s')}`}.
           </p>
           {e.schema.tables > 0 && (

@@ -5,7 +5,7 @@ import { useMemo } from 'react';
 import { describeProfile } from '../../../../shared/profiles';
 import { sinkKind, sinkNames } from '../../../../shared/wizard';
 import { KeyValue } from '../../components/KeyValue';
-import { formatBytes, formatNumber } from '../../format';
+import { formatBytes, formatCount, formatNumber } from '../../format';
 import { selectionTotals } from './catalog-model';
 import { EstimatePanel, ExportPanel } from './ReviewExport';
 import type { StepProps } from './step-props';
@@ -67,7 +67,7 @@ export function ReviewStep({ api, draft, ctx }: StepProps) {
           <KeyValue label="To">{sink ? `${sink.profile.name} (${kind === 'kafka' ? 'Kafka' : 'MySQL/MariaDB'}) — ${describeProfile(sink.profile)}` : draft.sink.profile ?? '—'}</KeyValue>
           <KeyValue label="Tables" testId="review-tables">
             {formatNumber(draft.tables.selected.length)} {draft.tables.selected.length === 1 ? 'table' : 'tables'}
-            {ctx.catalog && `, ~${formatNumber(totals.rows)} rows, ${formatBytes(totals.bytes)}`}
+            {ctx.catalog && `, ~${formatCount(totals.rows, 'row')}, ${formatBytes(totals.bytes)} of data`}
             {(draft.tables.patterns ?? []).length > 0 && (
               <span data-testid="review-patterns">
                 ; and tables created later that match {(draft.tables.patterns ?? []).join(', ')}

@@ -11,7 +11,7 @@ import { FieldErrorText } from '../../components/Field';
 import { fieldDomId } from '../../components/field-errors';
 import { SearchField, ToolbarField } from '../../components/ToolbarField';
 import type { Loaded } from '../../components/useLoad';
-import { formatBytes, formatNumber } from '../../format';
+import { formatBytes, formatCount, formatNumber } from '../../format';
 import { CatalogList } from './CatalogList';
 import { groupCatalog, searchCatalog, selectionTotals } from './catalog-model';
 import type { StepProps } from './step-props';
@@ -102,7 +102,7 @@ export function TablesStep({ draft, update, errors, catalog }: StepProps & { cat
           )}
           <div className="toolbar tables-toolbar">
             <p className="toolbar-status" data-testid="tables-summary" aria-live="polite">
-              <strong>{formatNumber(totals.tables)}</strong> of {formatNumber(tables.length)} tables selected · ~{formatNumber(totals.rows)} rows · {formatBytes(totals.bytes)}
+              <strong>{formatNumber(totals.tables)}</strong> of {formatNumber(tables.length)} tables selected · ~{formatCount(totals.rows, 'row')} · {formatBytes(totals.bytes)} of data
             </p>
             <Button variant="quiet" onClick={() => toggle(shownNames(), true)} disabled={!shown.length} data-testid="tables-select-shown">
               {search.trim() ? 'Select the tables found' : 'Select all'}

@@ -2,6 +2,7 @@
 // a virtualized list, with tri-state database checkboxes and the totals of the selection.
 import type { CatalogTable } from '../../../../shared/wizard';
 import { qualifiedName } from '../../../../shared/wizard';
+import { naturalSort } from '../../../../shared/natural-sort';
 import type { CheckState } from '../../components/Checkbox';
 
 export interface CatalogDb {
@@ -11,7 +12,7 @@ export interface CatalogDb {
 
 export type CatalogRow = { kind: 'db'; group: CatalogDb; total: number } | { kind: 'table'; table: CatalogTable };
 
-/** Tables grouped by database, databases and tables in catalog order. */
+/** Tables grouped by database: databases in catalog order, tables in natural order (t1, t2, … t10). */
 export function groupCatalog(catalog: readonly CatalogTable[]): CatalogDb[] {
   const groups = new Map<string, CatalogDb>();
   for (const t of catalog) {
@@ -19,6 +20,7 @@ export function groupCatalog(catalog: readonly CatalogTable[]): CatalogDb[] {
     if (!g) groups.set(t.db, (g = { db: t.db, tables: [] }));
     g.tables.push(t);
   }
+  for (const g of groups.values()) g.tables = naturalSort(g.tables, (t) => t.table);
   return [...groups.values()];
 }
 
@@ -54,16 +56,20 @@ export function checkState(tables: readonly CatalogTable[], selected: ReadonlySe
 export interface SelectionTotals {
   tables: number;
   rows: number;
+  /** Data bytes: what the copy reads, and the number the estimate uses (so both show the same size). */
   bytes: number;
+  /** Index bytes on the source (rebuilt on the sink, not copied). */
+  indexBytes: number;
 }
 
 export function selectionTotals(catalog: readonly CatalogTable[], selected: ReadonlySet<string>): SelectionTotals {
-  const s: SelectionTotals = { tables: 0, rows: 0, bytes: 0 };
+  const s: SelectionTotals = { tables: 0, rows: 0, bytes: 0, indexBytes: 0 };
   for (const t of catalog) {
     if (!selected.has(qualifiedName(t))) continue;
     s.tables++;
     s.rows += t.estimatedRows;
-    s.bytes += t.dataBytes + t.indexBytes;
+    s.bytes += t.dataBytes;
+    s.indexBytes += t.indexBytes;
   }
   return s;
 }

@@ -4,15 +4,22 @@
 import { useEffect, useMemo, useRef, useState } from 'react';
 import type uPlot from 'uplot';
 import 'uplot/dist/uPlot.min.css';
-import type { CutoverApi, MetricPoint } from '../../../../shared/api.js';
-import { formatDuration, formatNumber, formatRate } from '../../format.js';
+import type { CutoverApi } from '../../../../shared/api.js';
+import { formatDuration, formatLag, formatNumber, formatRate, formatTime } from '../../format.js';
 import { downsampleMinMax, visibleWindow } from './downsample.js';
-import { MetricRing } from './ring-buffer.js';
+import { useMetricFeed, type MetricFeed } from './metric-feed.js';
+import type { MetricRing } from './ring-buffer.js';
 import './MetricsCharts.css';
 
 export interface MetricsChartsProps {
   api: CutoverApi;
   job: string;
+  /** The job's samples, shared with the summary cards (metric-feed.ts); loaded here when absent. */
+  feed?: MetricFeed;
+  /** The job streams: the stream's charts are drawn (a copy-only job shows only the copy's). */
+  streams?: boolean;
+  /** Which charts measure something now (the copy runs; the stream runs): the others head "—" like the cards, not their last sample. */
+  live?: { copy: boolean; stream: boolean };
 }
 
 export const TIME_RANGES = [
@@ -23,8 +30,6 @@ export const TIME_RANGES = [
 ] as const;
 export type TimeRangeKey = (typeof TIME_RANGES)[number]['key'];
 
-/** Redraw at most this often. */
-const FLUSH_MS = 1_000;
 const CHART_HEIGHT = 160;
 
 interface ChartDef {
@@ -39,7 +44,6 @@ interface ChartDef {
   axis(v: number): string;
 }
 
-const formatLag = (v: number): string => (v < 60 ? `${formatNumber(v, v < 10 && v !== Math.trunc(v) ? 1 : 0)} s` : formatDuration(v));
 
 const CHARTS: readonly ChartDef[] = [
   {
@@ -117,74 +121,11 @@ export function canvasAvailable(): boolean {
   return drawable;
 }
 
-export function MetricsCharts({ api, job }: MetricsChartsProps) {
-  const ring = useMemo(() => new MetricRing(), [job]);
+export function MetricsCharts({ api, job, feed, streams = true, live = { copy: true, stream: true } }: MetricsChartsProps) {
+  const own = useMetricFeed(feed ? null : api, job);
+  const { ring, version, loading, error } = feed ?? own;
   const [range, setRange] = useState<TimeRangeKey>('5m');
-  const [version, setVersion] = useState(0);
-  const [error, setError] = useState<string | null>(null);
-  const [loading, setLoading] = useState(true);
   const theme = useThemeKey();
-
-  useEffect(() => {
-    ring.clear();
-    setError(null);
-    setLoading(true);
-    setVersion((v) => v + 1);
-    let active = true;
-    let historyDone = false;
-    const queued: MetricPoint[] = [];
-    let lastFlush = 0;
-    let timer: ReturnType<typeof setTimeout> | null = null;
-
-    // Leading + trailing throttle: the first change draws at once, then at most once per FLUSH_MS.
-    const schedule = () => {
-      if (!active || timer) return;
-      const wait = lastFlush + FLUSH_MS - Date.now();
-      const flush = () => {
-        timer = null;
-        if (!active) return;
-        lastFlush = Date.now();
-        setVersion((v) => v + 1);
-      };
-      if (wait <= 0) flush();
-      else timer = setTimeout(flush, wait);
-    };
-
-    const unsubscribe = api.subscribe(job, (ev) => {
-      if (ev.type !== 'metrics' || ev.job !== job || ev.points.length === 0) return;
-      if (!historyDone) {
-        queued.push(...ev.points);
-        return;
-      }
-      if (ring.pushPoints(ev.points) > 0) schedule();
-    });
-
-    api
-      .call('history', job, { maxPoints: 2000 })
-      .then(
-        (points) => {
-          if (active) ring.pushPoints(points);
-        },
-        (e: unknown) => {
-          if (active) setError(e instanceof Error ? e.message : String(e));
-        },
-      )
-      .finally(() => {
-        if (!active) return;
-        historyDone = true;
-        // Points pushed while the history was loading; those the history already had are skipped.
-        ring.pushPoints(queued);
-        queued.length = 0;
-        setLoading(false);
-        schedule();
-      });
-
-    return () => {
-      active = false;
-      unsubscribe();
-      if (timer) clearTimeout(timer);
-    };
-  }, [api, job, ring]);
 
   const rangeDef = TIME_RANGES.find((r) => r.key === range) ?? TIME_RANGES[0];
 
@@ -219,8 +160,8 @@ export function MetricsCharts({ api, job }: MetricsChartsProps) {
         )}
       </div>
       <div className="mc-grid">
-        {CHARTS.map((def) => (
-          <Chart key={def.testId} def={def} ring={ring} view={view} rangeName={rangeDef.name} theme={theme} />
+        {CHARTS.filter((def) => streams || def.series === 0).map((def) => (
+          <Chart key={def.testId} def={def} ring={ring} view={view} rangeName={rangeDef.name} theme={theme} live={def.series === 0 ? live.copy : live.stream} />
         ))}
       </div>
     </section>
@@ -238,9 +179,11 @@ interface ChartProps {
   };
   rangeName: string;
   theme: number;
+  /** The measured thing runs now: the head shows the newest sample; else "—". */
+  live: boolean;
 }
 
-function Chart({ def, ring, view, rangeName, theme }: ChartProps) {
+function Chart({ def, ring, view, rangeName, theme, live }: ChartProps) {
   const hostRef = useRef<HTMLDivElement>(null);
   const plotRef = useRef<uPlot | null>(null);
   const winRef = useRef(view.win);
@@ -248,7 +191,7 @@ function Chart({ def, ring, view, rangeName, theme }: ChartProps) {
   const [width, setWidth] = useState(0);
 
   const latest = ring.latest(def.series);
-  const current = latest && latest.ts === view.lastTs ? latest.value : null;
+  const current = live && latest && latest.ts === view.lastTs ? latest.value : null;
   const hasValues = latest !== null;
 
   const data = useMemo<uPlot.AlignedData>(() => {
@@ -317,8 +260,9 @@ function Chart({ def, ring, view, rangeName, theme }: ChartProps) {
     const opts: uPlot.Options = {
       width: Math.max(100, host.clientWidth || 600),
       height: CHART_HEIGHT,
-      legend: { show: false },
-      cursor: { drag: { x: false, y: false } },
+      // Hovering shows the time and the value under the cursor in the legend below the plot.
+      legend: { show: true, live: true },
+      cursor: { drag: { x: false, y: false }, points: { size: 7 } },
       scales: {
         x: {
           time: true,
@@ -331,9 +275,10 @@ function Chart({ def, ring, view, rangeName, theme }: ChartProps) {
       },
       axes: [axis, { ...axis, size: 48, values: (_u, splits) => splits.map((v) => def.axis(v)) }],
       series: [
-        {},
+        { label: 'Time', value: (_u, v) => (v == null ? '—' : formatTime(v * 1000)) },
         {
-          label: def.spoken,
+          label: def.title,
+          value: (_u, v) => (v == null ? '—' : def.format(v)),
           stroke,
           fill,
           width: 2,

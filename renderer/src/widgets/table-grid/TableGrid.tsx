@@ -1,6 +1,6 @@
 // Per-table statistics of a job (in the manner of AWS DMS's table statistics): progress, ETA, rate,
 // chunks, streamed changes and errors, sortable and filterable, virtualized for thousands of tables.
-import { memo, useCallback, useEffect, useId, useMemo, useRef, useState } from 'react';
+import { Fragment, memo, useCallback, useEffect, useId, useMemo, useRef, useState } from 'react';
 import type { TableStatus } from '../../../../shared/job-status.js';
 import { SearchField, ToolbarField } from '../../components/ToolbarField.js';
 import { formatDuration, formatNumber, formatPercent } from '../../format.js';
@@ -47,16 +47,17 @@ interface Column {
 
 const COLUMNS: readonly Column[] = [
   // Table names are the grid's key: the column takes the free width (and the full name is in a tooltip).
-  { key: 'table', label: 'Table', minWidth: 260 },
-  { key: 'state', label: 'State', width: 96 },
-  { key: 'rows', label: 'Rows copied', width: 264, numeric: true },
-  { key: 'eta', label: 'ETA', width: 76, numeric: true },
+  { key: 'table', label: 'Table', minWidth: 300 },
+  { key: 'state', label: 'State', width: 92 },
+  { key: 'rows', label: 'Rows copied', width: 236, numeric: true },
+  { key: 'eta', label: 'ETA', width: 70, numeric: true },
   { key: 'rate', label: 'Rows/s', width: 80, numeric: true },
-  { key: 'chunks', label: 'Chunks', width: 90, numeric: true },
-  { key: 'inserts', label: 'Inserts', width: 84, numeric: true },
+  { key: 'chunks', label: 'Chunks', width: 86, numeric: true },
+  { key: 'inserts', label: 'Inserts', width: 80, numeric: true },
   { key: 'updates', label: 'Updates', width: 84, numeric: true },
-  { key: 'deletes', label: 'Deletes', width: 84, numeric: true },
-  { key: 'error', label: 'Error', width: 160 },
+  { key: 'deletes', label: 'Deletes', width: 80, numeric: true },
+  { key: 'error', label: 'Error', width: 140 },
+  // Stays at the right edge when the grid scrolls sideways (TableGrid.css), so the actions are always in view.
   { key: null, label: 'Actions', width: 132 },
 ];
 const TOTAL_WIDTH = COLUMNS.reduce((s, c) => s + (c.width ?? c.minWidth ?? 0), 0);
@@ -85,6 +86,18 @@ export function TableGrid({ tables, onRetry, onRecopy, canRecopy }: TableGridPro
     const ro = new ResizeObserver(() => {
       if (el.clientHeight > 0) setViewport(el.clientHeight);
     });
+    ro.observe(el);
+    return () => ro.disconnect();
+  }, []);
+  // Wider than its panel (a narrow window): say so next to the grid, beside the visible scroll bar.
+  const [overflows, setOverflows] = useState(false);
+  useEffect(() => {
+    const el = scrollRef.current;
+    if (!el) return;
+    const check = () => setOverflows(el.scrollWidth > el.clientWidth + 1);
+    check();
+    if (typeof ResizeObserver === 'undefined') return;
+    const ro = new ResizeObserver(check);
     ro.observe(el);
     return () => ro.disconnect();
   }, []);
@@ -119,6 +132,11 @@ export function TableGrid({ tables, onRetry, onRecopy, canRecopy }: TableGridPro
           {formatNumber(failed)} failed
           {filteredOut && <> · showing {formatNumber(rows.length)}</>}
         </p>
+        {overflows && (
+          <p className="toolbar-status tg-scroll-hint" data-testid="table-grid-scroll-hint">
+            Scroll sideways for more columns →
+          </p>
+        )}
       </div>
 
       <div
@@ -144,7 +162,7 @@ export function TableGrid({ tables, onRetry, onRecopy, canRecopy }: TableGridPro
                   <th
                     key={c.label}
                     scope="col"
-                    className={c.numeric ? 'tg-num' : c.key === 'table' ? 'tg-name-head' : undefined}
+                    className={c.numeric ? 'tg-num' : c.key === 'table' ? 'tg-name-head' : c.key === null ? 'tg-actions-head' : undefined}
                     aria-sort={active ? (sort.dir === 'asc' ? 'ascending' : 'descending') : undefined}
                   >
                     {c.key === null ? (
@@ -223,8 +241,15 @@ const Row = memo(function Row({ t, index, canRecopy, onRetry, onRecopy, onShowEr
   return (
     <tr className={`tg-row tg-row-${stateClass(t.state)}`} data-testid={`table-row-${t.source}`} aria-rowindex={index + 2}>
       <td className="tg-name" title={t.sink !== t.source ? `${t.source} → ${t.sink}` : t.source}>
-        {t.source}
-        {t.sink !== t.source && <span className="tg-sink"> → {t.sink}</span>}
+        <span className="tg-name-text">
+          <Breakable name={t.source} />
+          {t.sink !== t.source && (
+            <span className="tg-sink">
+              {' '}
+              → <Breakable name={t.sink} />
+            </span>
+          )}
+        </span>
       </td>
       <td>
         <span className={`tg-badge tone-badge tg-badge-${stateClass(t.state)}`}>{t.state}</span>
@@ -263,7 +288,7 @@ const Row = memo(function Row({ t, index, canRecopy, onRetry, onRecopy, onShowEr
           ''
         )}
       </td>
-      <td>
+      <td className="tg-actions-cell">
         <div className="tg-actions">
         {t.state === 'failed' && (
           <button type="button" className="tool-btn tool-btn-small" aria-label={`Retry ${t.source}`} onClick={() => onRetry(t.source)}>
@@ -287,6 +312,21 @@ const Row = memo(function Row({ t, index, canRecopy, onRetry, onRecopy, onShowEr
     </tr>
   );
 });
+
+/** "db.table" that may break onto a second line after the dot (and after underscores), not inside a word. */
+function Breakable({ name }: { name: string }) {
+  const parts = name.split(/(?<=[._])/);
+  return (
+    <>
+      {parts.map((p, i) => (
+        <Fragment key={i}>
+          {p}
+          {i < parts.length - 1 && <wbr />}
+        </Fragment>
+      ))}
+    </>
+  );
+}
 
 /** Percent, never 100% before the copy is complete (row estimates are approximate). */
 function cappedPercent(part: number, whole: number): string {

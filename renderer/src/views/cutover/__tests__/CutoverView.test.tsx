@@ -42,7 +42,7 @@ describe('CutoverView', () => {
   it('shows each step with its state, result, operator and how to roll it back; passes axe', async () => {
     const { view } = setup(
       cutoverState(
-        { lag: { state: 'done', detail: 'Lag 0.4 s, under 5 s.', operator: 'alice@laptop', startedAt: Date.now() - 5000, finishedAt: Date.now(), facts: { lagSeconds: 0.4 } }, fence: { blockedBy: 'the lag step' }, verify: { state: 'failed', detail: '1 table differs.', fix: 'Repair it from the job view.' } },
+        { lag: { state: 'done', detail: 'Lag 0.4 s, under 5 s.', operator: 'alice@laptop', startedAt: Date.now() - 5000, finishedAt: Date.now(), facts: { lagSeconds: 0.4, thresholdSeconds: 5 } }, fence: { blockedBy: 'the lag step' }, verify: { state: 'failed', detail: '1 table differs.', fix: 'Repair it from the job view.' } },
         [{ kind: 'trigger', name: 'shop.trg_audit', sinkName: 'shop.trg_audit', state: 'failed', error: 'Access denied' }],
       ),
     );
@@ -50,7 +50,10 @@ describe('CutoverView', () => {
     expect(lag.dataset.state).toBe('done');
     expect(lag.textContent).toContain('Lag 0.4 s, under 5 s.');
     expect(lag.textContent).toContain('by alice@laptop');
-    expect(lag.textContent).toContain('lagSeconds');
+    // Facts in words with their units, not field names.
+    expect(lag.textContent).toContain('Lag when checked0.4 s');
+    expect(lag.textContent).toContain('Lag threshold5 s');
+    expect(lag.textContent).not.toMatch(/lagSeconds|thresholdSeconds/);
     expect(screen.getByTestId('cutover-rollback-read-only').textContent).toContain('SET GLOBAL read_only = OFF');
     expect((screen.getByTestId('cutover-run-fence') as HTMLButtonElement).disabled).toBe(true);
     expect(screen.getByTestId('cutover-blocked-fence').textContent).toContain('the lag step');

@@ -110,4 +110,57 @@ describe('verification in the job view', () => {
     expect((await screen.findByTestId('btn-cutover')).getAttribute('href')).toBe('#/jobs/shop/cutover');
     await waitFor(() => expect(screen.getByTestId('step-cutover').dataset.state).toBe('done'));
   });
+
+  it('shows what differs: the differing columns side by side, and the values of a row on one side only', async () => {
+    renderJob(() =>
+      verifyReport([
+        verifyTable('shop.orders', {
+          state: 'mismatch',
+          mismatchedChunks: 1,
+          mismatches: [
+            { key: { id: '9' }, hex: ['39'], kind: 'different', columns: [{ name: 'total', source: '10.50', sink: '99.00' }] },
+            { key: { id: '5' }, hex: ['35'], kind: 'missing', values: { id: '5', total: '3.00', note: null } },
+          ],
+        }),
+      ]),
+    );
+    const orders = await screen.findByTestId('verify-table-shop.orders');
+    const cols = within(orders).getByTestId('verify-mismatch-columns');
+    expect([...cols.querySelectorAll('tbody tr')].map((r) => [...r.children].map((c) => c.textContent))).toEqual([['total', '10.50', '99.00']]);
+    expect(within(orders).getByTestId('verify-mismatch-values').textContent).toBe('id5total3.00noteNULL');
+  });
+
+  it('a keyless table lists its rows by their values, and the rows past the first ten open on request', async () => {
+    const rows = Array.from({ length: 51 }, (_, i) => ({ key: { row: `${String(i).padStart(2, '0')}aabbccddeeff00112233445566778` }, hex: [], kind: 'missing' as const, values: { a: String(i), b: `v${i}` } }));
+    renderJob(() => verifyReport([verifyTable('shop.events', { state: 'mismatch', keyless: true, mismatchedChunks: 1, mismatches: rows })]));
+    const t = await screen.findByTestId('verify-table-shop.events');
+    expect(within(t).getAllByTestId('verify-mismatch')).toHaveLength(10);
+    expect(within(t).getAllByTestId('verify-mismatch-values')[0]!.textContent).toBe('a0bv0');
+    fireEvent.click(within(t).getByTestId('verify-show-all'));
+    expect(within(t).getAllByTestId('verify-mismatch')).toHaveLength(51);
+    expect(within(t).getAllByTestId('verify-mismatch-values')[50]!.textContent).toBe('a50bv50');
+  });
+
+  it('says before any confirmation that a keyless table cannot be repaired while the job runs', async () => {
+    const keyless = () =>
+      verifyReport([verifyTable('shop.events', { state: 'mismatch', keyless: true, mismatchedChunks: 1, mismatches: [{ key: { row: 'ab' }, hex: [], kind: 'extra', count: 1 }] })], { finishedAt: Date.now() });
+    renderJob(keyless);
+    const btn = (await screen.findByTestId('btn-repair')) as HTMLButtonElement;
+    expect(btn.disabled).toBe(true);
+    expect(screen.getByTestId('repair-disabled-reason').textContent).toMatch(/shop\.events has no primary or unique key.*Pause the job, then repair/);
+    fireEvent.click(btn);
+    expect(screen.queryByRole('dialog')).toBeNull();
+  });
+
+  it('keeps the history of runs: a repair re-check says what it covered, and Verified rests on the full run', async () => {
+    const full = { id: 7, state: 'fail' as const, startedAt: Date.now() - 60_000, finishedAt: Date.now() - 50_000, covered: 'all' as const, repairOf: null, tables: 5, matched: 4, mismatched: 1, errors: 0, mismatchedRows: 2 };
+    const recheck = { ...full, id: 8, state: 'pass' as const, covered: 'some' as const, repairOf: 7, tables: 1, matched: 1, mismatched: 0, mismatchedRows: 0 };
+    renderJob(() => verifyReport([verifyTable('shop.orders')], { id: 8, repairOf: 7, covered: 'some', finishedAt: Date.now() }), { verificationHistory: () => [recheck, full] });
+    await waitFor(() => expect(screen.getByTestId('verify-summary').textContent).toBe('Re-check of the tables repaired after #7: 1 of 1 repaired table match'));
+    await waitFor(() => expect(screen.getByTestId('step-verified').textContent).toContain('all 5 tables match'));
+    expect(screen.getByTestId('step-verified').dataset.state).toBe('done');
+    const history = screen.getByTestId('verify-history');
+    expect(within(history).getByTestId('verify-run-8').textContent).toContain('compared the table repaired after #7 · 1 of 1 match');
+    expect(within(history).getByTestId('verify-run-7').textContent).toContain('compared every table (5) · 4 of 5 match, 1 differs (2 rows)');
+  });
 });

@@ -30,7 +30,13 @@ describe('catalog model', () => {
     expect(checkState(shop, new Set(['shop.orders', 'shop.users']))).toBe('all');
     expect(withSelection({ selected: ['crm.leads'] }, ['shop.orders', 'crm.leads', 'shop.orders'], true).selected).toEqual(['crm.leads', 'shop.orders']);
     expect(withSelection({ selected: ['crm.leads', 'shop.orders'] }, ['crm.leads'], false).selected).toEqual(['shop.orders']);
-    expect(selectionTotals(catalog, new Set(['shop.orders', 'shop.users']))).toEqual({ tables: 2, rows: 1010, bytes: 2 * 80 * 1024 });
+    // The data size, the number the copy estimate uses too (indexes apart: they are rebuilt, not copied).
+    expect(selectionTotals(catalog, new Set(['shop.orders', 'shop.users']))).toEqual({ tables: 2, rows: 1010, bytes: 2 * 64 * 1024, indexBytes: 2 * 16 * 1024 });
+  });
+
+  it('lists tables in natural order: t1, t2, … t10', () => {
+    const groups = groupCatalog(['t10', 't2', 't1', 'T3', 't11b', 't11a'].map((n) => catalogTable('db', n)));
+    expect(groups[0]!.tables.map((t) => t.table)).toEqual(['t1', 't2', 'T3', 't10', 't11a', 't11b']);
   });
 
   it('warns about a table without a key unless the engine did', () => {
