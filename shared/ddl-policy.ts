@@ -8,6 +8,7 @@
 //                tables stream on; the operator applies the DDL by hand and resumes the table (or skips it),
 //                and the held changes are applied in source order before its new ones
 import { z } from 'zod';
+import { isValidPattern } from './table-selection.js';
 
 export const DDL_ACTIONS = ['apply', 'skip', 'pause-job', 'pause-table'] as const;
 export const DdlAction = z.enum(DDL_ACTIONS);
@@ -18,7 +19,7 @@ export const DEFAULT_MAX_HELD_CHANGES = 1_000_000;
 
 const policyTables = z.record(z.string().min(1), DdlAction).superRefine((tables, ctx) => {
   for (const key of Object.keys(tables))
-    if (!isPolicyPattern(key))
+    if (!isValidPattern(key))
       ctx.addIssue({
         code: 'custom',
         path: [key],
@@ -38,19 +39,6 @@ export const DdlPolicy = z
   })
   .strict();
 export type DdlPolicy = z.infer<typeof DdlPolicy>;
-
-export function isPolicyPattern(p: string): boolean {
-  if (p.startsWith('/')) {
-    if (!p.endsWith('/') || p.length < 3) return false;
-    try {
-      new RegExp(p.slice(1, -1));
-      return true;
-    } catch {
-      return false;
-    }
-  }
-  return /^[^.]+\.[^.]+$/.test(p);
-}
 
 function globToRegExp(glob: string): RegExp {
   const body = glob.replace(/[\\^$+.()|{}[\]]/g, '\\$&').replace(/\*/g, '.*').replace(/\?/g, '.');

@@ -18,6 +18,7 @@ import {
   SaslConfig,
   TlsSettings,
 } from './job-endpoints.js';
+import { isValidPattern } from './table-selection.js';
 import { issueLines } from './validation-errors.js';
 
 const tablePattern = z.string().min(1).refine(isValidPattern, {
@@ -228,18 +229,6 @@ export function streamOptions(cfg: Pick<JobConfig, 'stream'>): StreamOptions {
 }
 export type SnapshotOptions = z.infer<typeof SnapshotOptions>;
 
-export function isValidPattern(p: string): boolean {
-  if (p.startsWith('/')) {
-    if (!p.endsWith('/') || p.length < 3) return false;
-    try {
-      new RegExp(p.slice(1, -1));
-      return true;
-    } catch {
-      return false;
-    }
-  }
-  return /^[^.]+\.[^.]+$/.test(p);
-}
 
 const FIXES: Record<string, string> = {
   mode: 'Set "mode" to "snapshot", "snapshot+stream" or "stream".',

@@ -11,6 +11,19 @@ export const CUTOVER_DATABASE = '_cutover';
 
 export const SYSTEM_DATABASES = new Set(['mysql', 'information_schema', 'performance_schema', 'sys', CUTOVER_DATABASE]);
 
+/** A table pattern of a job file: `db.table`, `db.*`, or a `/regular expression/` over `db.table`. */export function isValidPattern(p: string): boolean {
+  if (p.startsWith('/')) {
+    if (!p.endsWith('/') || p.length < 3) return false;
+    try {
+      new RegExp(p.slice(1, -1));
+      return true;
+    } catch {
+      return false;
+    }
+  }
+  return /^[^.]+\.[^.]+$/.test(p);
+}
+
 export function matchesPattern(pattern: string, ref: TableRef): boolean {
   const full = `${ref.db}.${ref.table}`;
   if (pattern.startsWith('/') && pattern.endsWith('/')) return new RegExp(pattern.slice(1, -1)).test(full);

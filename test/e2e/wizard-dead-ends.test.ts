@@ -6,23 +6,13 @@
 import { after, before, describe, it } from 'node:test';
 import assert from 'node:assert/strict';
 import { join } from 'node:path';
-import { pathToFileURL } from 'node:url';
 import type { Browser, Page } from 'playwright-core';
 import { emptyDraft, type WizardDraft } from '../../shared/wizard.js';
 import { axeViolations, launchChromium, shot } from '../helpers/browser.js';
-import { exec, q, ROOT, sinkUrl, sourceUrl, tempDir, uniqueName } from '../helpers/db.js';
+import { startBinlogOffServer, type BinlogOffServer } from '../helpers/binlog-off-server.js';
+import { exec, q, sinkUrl, sourceUrl, tempDir, uniqueName } from '../helpers/db.js';
 import { startUi, type RunningUi } from '../helpers/ui.js';
 
-interface Instance {
-  name: string;
-  port: number;
-  serverId: number;
-  extra: string[];
-}
-interface Services {
-  startInstance(inst: Instance): Promise<{ url: string }>;
-  stopInstance(inst: Instance, o: { wipe: boolean }): Promise<void>;
-}
 
 const DB = uniqueName('deadend');
 const VIEWPORTS = [
@@ -37,16 +27,13 @@ function server(url: string) {
 const password = (url: string): string => decodeURIComponent(new URL(url).password);
 
 describe("the wizard's dead ends, in Chromium", { timeout: 10 * 60_000 }, () => {
-  let services: Services;
-  let inst: Instance;
+  let legacy: BinlogOffServer | undefined;
   let ui: RunningUi;
   let browser: Browser;
 
   before(async () => {
-    services = (await import(pathToFileURL(join(ROOT, 'scripts/test-services.mjs')).href)) as Services;
-    const prefix = (JSON.parse(process.env.CUTOVER_TEST_SERVICES ?? '{"prefix":"test"}') as { prefix: string }).prefix;
-    inst = { name: `${prefix}-e2e-nobinlog`, port: Number(new URL(sourceUrl()).port) + 50, serverId: 8, extra: [] };
-    const { url } = await services.startInstance(inst);
+    legacy = await startBinlogOffServer('e2e-nobinlog', 50, 8);
+    const url = legacy.url;
     await exec(url, `CREATE DATABASE IF NOT EXISTS legacy; CREATE TABLE IF NOT EXISTS legacy.t (id INT PRIMARY KEY)`);
     await exec(sourceUrl(), `CREATE DATABASE ${q(DB)}; CREATE TABLE ${q(DB)}.items (id INT PRIMARY KEY); CREATE TABLE ${q(DB)}.notes (id INT PRIMARY KEY)`);
     ui = await startUi(join(tempDir('cutover-e2e-dead-ends-'), 'state.db'));
@@ -59,7 +46,7 @@ describe("the wizard's dead ends, in Chromium", { timeout: 10 * 60_000 }, () => 
     await browser?.close();
     await ui?.stop();
     await exec(sourceUrl(), `DROP DATABASE IF EXISTS ${q(DB)}`).catch(() => undefined);
-    if (inst) await services.stopInstance(inst, { wipe: true });
+    await legacy?.stop();
   });
 
   for (const vp of VIEWPORTS) {

@@ -4,24 +4,13 @@
 import { after, before, describe, it } from 'node:test';
 import assert from 'node:assert/strict';
 import { join } from 'node:path';
-import { pathToFileURL } from 'node:url';
 import { WizardService } from '../../engine/host/wizard-service.js';
 import { StateStore } from '../../engine/state/store.js';
 import type { ProfileSummary } from '../../shared/profiles.js';
 import { copyOnlyWouldPass, emptyDraft, validateStep, type WizardContext, type WizardDraft } from '../../shared/wizard.js';
-import { ROOT, sourceUrl, tempDir } from '../helpers/db.js';
+import { startBinlogOffServer, type BinlogOffServer } from '../helpers/binlog-off-server.js';
+import { tempDir } from '../helpers/db.js';
 
-interface Instance {
-  name: string;
-  port: number;
-  serverId: number;
-  extra: string[];
-}
-
-interface Services {
-  startInstance(inst: Instance): Promise<{ url: string }>;
-  stopInstance(inst: Instance, o: { wipe: boolean }): Promise<void>;
-}
 
 const legacy: ProfileSummary = {
   profile: { kind: 'mysql', name: 'legacy', host: '127.0.0.1', port: 3306, user: 'cutover', tls: { mode: 'disabled' } },
@@ -31,18 +20,15 @@ const legacy: ProfileSummary = {
 };
 
 describe('the wizard on a source with the binlog off', () => {
-  let services: Services;
-  let inst: Instance;
+  let server: BinlogOffServer | undefined;
   let url: string;
   let store: StateStore;
   let wizard: WizardService;
 
   before(async () => {
-    services = (await import(pathToFileURL(join(ROOT, 'scripts/test-services.mjs')).href)) as Services;
-    const prefix = (JSON.parse(process.env.CUTOVER_TEST_SERVICES ?? '{"prefix":"test"}') as { prefix: string }).prefix;
     // Its own port, 50 above the suite's base (the source is base + 1).
-    inst = { name: `${prefix}-nobinlog`, port: Number(new URL(sourceUrl()).port) + 49, serverId: 9, extra: [] };
-    ({ url } = await services.startInstance(inst));
+    server = await startBinlogOffServer('nobinlog', 49, 9);
+    url = server.url;
     store = new StateStore(join(tempDir(), 'state.db'));
     wizard = new WizardService({
       store,
@@ -57,7 +43,7 @@ describe('the wizard on a source with the binlog off', () => {
   });
   after(async () => {
     store?.close();
-    if (inst) await services.stopInstance(inst, { wipe: true });
+    await server?.stop();
   });
 
   const ctx = (): WizardContext => ({ profiles: [legacy], catalog: null, jobNames: [] });
