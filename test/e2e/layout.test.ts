@@ -172,7 +172,7 @@ describe('layout at 1280×800 and 1920×1080 in Chromium', { timeout: 600_000 },
       const { context, page } = await open(size);
       try {
         await ui.call('cutoverRun', job, 'lag');
-        await page.goto(`${ui.url}#/jobs/${encodeURIComponent(job)}/cutover`);
+        await page.goto(`${ui.pageUrl}#/jobs/${encodeURIComponent(job)}/cutover`);
         await page.getByTestId('cutover-step-lag').waitFor({ timeout: 30_000 });
         // The step's recorded facts in words with units, not field names.
         const lag = (await page.getByTestId('cutover-step-lag').textContent()) ?? '';
@@ -182,7 +182,7 @@ describe('layout at 1280×800 and 1920×1080 in Chromium', { timeout: 600_000 },
         const overflow = await page.evaluate(() => document.documentElement.scrollWidth - window.innerWidth);
         assert.ok(overflow <= 0, `the cutover view does not scroll sideways (${overflow} px)`);
 
-        await page.goto(`${ui.url}#/new`);
+        await page.goto(`${ui.pageUrl}#/new`);
         await page.getByTestId('wizard-step-source').waitFor({ timeout: 30_000 });
         const tabs = await page.evaluate(() =>
           [...document.querySelectorAll('[data-testid^="wizard-step-"]')].map((li) => ({ top: li.getBoundingClientRect().top, lines: (li.querySelector('.stepper-label') as HTMLElement).getClientRects().length, height: (li.querySelector('.stepper-label') as HTMLElement).getBoundingClientRect().height })),
