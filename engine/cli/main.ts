@@ -10,6 +10,15 @@ import { resumeTableCommand } from './commands/resume-table.js';
 import { uiCommand } from './commands/ui.js';
 import { verifyCommand } from './commands/verify.js';
 
+// A reader that closes early (`cutover logs | head`) ends the output, never with a stack trace: a listing
+// command simply exits; a running job (or web mode) goes on without its terminal output, since stopping
+// there would be a stop nobody asked for.
+process.stdout.on('error', (e: NodeJS.ErrnoException) => {
+  if (e.code !== 'EPIPE') throw e;
+  if (process.argv[2] === 'run' || process.argv[2] === 'ui') process.stdout.write = () => true;
+  else process.exit(0);
+});
+
 const program = new Command('cutover')
   .description('Move a live MySQL or MariaDB database with minimal downtime: exact, resumable copy, then binlog streaming.')
   .version('0.1.0')
