@@ -54,7 +54,8 @@ describe('the state file disk fills up', () => {
     const d = q(db);
     const dir = dirs.make();
     const mnt = mkdtempSync(join(tmpdir(), 'cutover-tmpfs-'));
-    execFileSync('mount', ['-t', 'tmpfs', '-o', 'size=8m', 'tmpfs', mnt]);
+    // mode=0700: a private folder, as a state file's folder must be (the secret key is refused in a shared one).
+    execFileSync('mount', ['-t', 'tmpfs', '-o', 'size=8m,mode=0700', 'tmpfs', mnt]);
     const state = join(mnt, 'state.db');
     const jobPath = writeJob(dir, quickJob(job, db));
     const runToEnd = (): Promise<CliResult> => runCliWithTimeout(['run', jobPath, '--state', state, '--exit-when-caught-up'], 240_000);
