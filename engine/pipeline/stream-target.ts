@@ -7,6 +7,18 @@ import type { BinlogTransaction, DdlEvent } from '../source/mysql/binlog-reader.
 import type { ApplierTable, ApplyMode, Checkpoint } from '../sink/mysql/change-applier.js';
 import type { DdlContextBase } from './stream-ddl.js';
 import type { HeldSink } from './held-tables.js';
+import type { ChunkGate } from './chunk-gate.js';
+import type { ChunkPayload } from '../sink/kafka/kafka-stream-target.js';
+
+/**
+ * A sink with the `orderedCopy` capability: copy chunks pass through the gate, which publishes each at its
+ * snapshot's source position between the stream's changes; a keyless table's changes are held until its
+ * single chunk is published.
+ */
+export interface OrderedCopy {
+  readonly gate: ChunkGate<ChunkPayload>;
+  readonly held: Set<string>;
+}
 
 export interface StreamTarget {
   /** The job's stored position, or null when it has applied nothing yet. */
@@ -23,6 +35,8 @@ export interface StreamTarget {
   idle?(at: FilePosition): Promise<void>;
   /** Applies the held changes of tables paused at DDL (policy "pause-table"); absent: the sink cannot. */
   heldSink?(ctx: DdlContextBase): HeldSink;
+  /** Present on a sink with the `orderedCopy` capability (see OrderedCopy). */
+  readonly orderedCopy?: OrderedCopy;
   /** Ends this session's connections (a new session opens the target again). */
   close(): Promise<void>;
 }

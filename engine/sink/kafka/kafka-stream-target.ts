@@ -88,6 +88,8 @@ export class KafkaStreamTarget implements StreamTarget {
   private readonly renderers = new Map<string, { r: TableRenderer; positions: WeakMap<readonly string[], number[]> }>();
   /** Keyless tables whose copy is not published yet: their changes are in the chunk to come. */
   readonly held = new Set<string>();
+  /** The copy alongside the stream (the `orderedCopy` capability). */
+  readonly orderedCopy = { gate: this.gate, held: this.held };
   /** Chunks taken for publishing whose table was held: held again if publishing fails. */
   private readonly unheld = new Map<ChunkSubmission<ChunkPayload>, string>();
   private last: Checkpoint | null = null;
