@@ -1,5 +1,5 @@
 // PostgreSQL as a sink: the copy (PgSink), and the job's checkpoint row. The stream side (change sink)
-// and verification are not there yet: they refuse with a clear error.
+// is not there yet: it refuses with a clear error. Verification: verifier.ts.
 import { CutoverError } from '../../../shared/errors.js';
 import type { JobConfig } from '../../../shared/job-config.js';
 import { sinkName } from '../../../shared/table-selection.js';
@@ -7,6 +7,7 @@ import type { SinkDriver, SinkRun } from '../driver.js';
 import { connectPg, pgId, postgresSinkOf } from './connection.js';
 import { CHECKPOINT_SCHEMA, CHECKPOINT_TABLE } from './descriptor.js';
 import { PgSink } from './pg-sink.js';
+import { openPostgresVerifier } from './verifier.js';
 
 export const postgresDriver: SinkDriver = {
   kind: 'postgres',
@@ -22,8 +23,7 @@ export const postgresDriver: SinkDriver = {
       dispose: async () => undefined,
     };
   },
-  openVerifier: () =>
-    Promise.reject(new CutoverError('Verification of a PostgreSQL sink is not available in this version.', 'Compare row counts by hand (SELECT count(*) on both sides).', 'CONFIG')),
+  openVerifier: (ctx) => openPostgresVerifier(ctx),
   async forgetCheckpoint(cfg: JobConfig, why: string): Promise<boolean> {
     const c = await connectPg(postgresSinkOf(cfg, why).url);
     try {
