@@ -75,10 +75,67 @@ describe('cutover verify: MariaDB source, PostgreSQL sink', { timeout: 20 * 60_0
         assert.equal(r.sinkType, 'postgres');
         assert.equal(r.summary.rowsSource, r.summary.rowsSink);
         if (k === 'main') {
-          assert.ok(r.tables.length >= 40, `only ${r.tables.length} tables verified`);
+          assert.ok(r.tables.length >= 39, `only ${r.tables.length} tables verified`);
           if (args.length) assert.ok(r.tables.filter((t) => t.chunks > 3).length >= 10, 'keyed tables should span several 100-row chunks');
         }
       }
     }
   });
+
+  it('one value per type family changed with psql: exit 1, each row named by its key with the changed column; missing, extra and keyless rows', async () => {
+    const s = pgIdent(srcDb);
+    // [table, key, column, update] — one row of each type family.
+    const changes: [string, Record<string, string>, string, string][] = [
+      ['t_int', { id: '2' }, 'biu', `UPDATE ${s}.t_int SET biu = 18446744073709551614 WHERE id = 2`],
+      ['t_decimal', { id: '3' }, 'd65', `UPDATE ${s}.t_decimal SET d65 = 0.000000000000000000000000000002 WHERE id = 3`],
+      ['t_float', { id: '6' }, 'd', `UPDATE ${s}.t_float SET d = 0.3 WHERE id = 6`],
+      ['t_datetime', { id: '7' }, 'dt6', `UPDATE ${s}.t_datetime SET dt6 = dt6 + interval '1 microsecond' WHERE id = 7`],
+      ['t_timestamp', { id: '8' }, 'ts6', `UPDATE ${s}.t_timestamp SET ts6 = ts6 + interval '1 microsecond' WHERE id = 8`],
+      ['t_time', { id: '3' }, 't6', `UPDATE ${s}.t_time SET t6 = interval '0.5 seconds' WHERE id = 3`],
+      ['t_year', { id: '2' }, 'y', `UPDATE ${s}.t_year SET y = 1902 WHERE id = 2`],
+      ['t_json', { id: '2' }, 'j', `UPDATE ${s}.t_json SET j = jsonb_set(j, '{max}', '18446744073709551614') WHERE id = 2`],
+      ['t_bit', { id: '2' }, 'b64', `UPDATE ${s}.t_bit SET b64 = B'1111111111111111111111111111111111111111111111111111111111111110' WHERE id = 2`],
+      ['t_enum_set', { id: '4' }, 'e', `UPDATE ${s}.t_enum_set SET e = 'plain' WHERE id = 4`],
+      ['t_geo', { id: '2' }, 'p', `UPDATE ${s}.t_geo SET p = p || '\\x00'::bytea WHERE id = 2`],
+      ['t_binary', { id: '5' }, 'vb', `UPDATE ${s}.t_binary SET vb = '\\x0001' WHERE id = 5`],
+      ['t_latin1', { id: '3' }, 'l', `UPDATE ${s}.t_latin1 SET l = replace(l, '€', 'E') WHERE id = 3`],
+      ['t_char_pad', { id: '1' }, 'v', `UPDATE ${s}.t_char_pad SET v = 'abc' WHERE id = 1`],
+      ['t_utf8mb4', { id: '6' }, 'bin_v', `UPDATE ${s}.t_utf8mb4 SET bin_v = NULL WHERE id = 6`],
+      ['t_misc', { id: '1000' }, 'uuid_col', `UPDATE ${s}.t_misc SET uuid_col = '123e4567-e89b-12d3-a456-426614174001' WHERE id = 1000`],
+      ['t_ci_varchar_pk', { k: 'ß' }, 'n', `UPDATE ${s}.t_ci_varchar_pk SET n = 55 WHERE k = 'ß'`],
+      ['t_pk_enum', { e: 'alpha', n: '1' }, 's', `UPDATE ${s}.t_pk_enum SET s = 'x' WHERE e = 'alpha' AND n = 1`],
+    ];
+    await pg.rows(
+      changes.map((c) => c[3]).join(';\n') +
+        `;\nDELETE FROM ${s}.t_big_unsigned_pk WHERE id = 18446744073709551615` +
+        `;\nINSERT INTO ${s}.t_pk_double VALUES (12345.5, 12345.5)` +
+        `;\nUPDATE ${s}.t_no_key SET b = 'changed' WHERE ctid = (SELECT ctid FROM ${s}.t_no_key WHERE b = 'dup' LIMIT 1)`,
+    );
+    const res = await verify('main', '--json', '--chunk-rows', '100');
+    assert.equal(res.code, 1, describeRun(res));
+    const r = verifyReport(res);
+    assert.equal(r.state, 'fail');
+    const byTable = new Map(r.tables.map((t) => [t.table.slice(srcDb.length + 1), t]));
+    for (const [table, key, column] of changes) {
+      const t = byTable.get(table)!;
+      assert.equal(t.state, 'mismatch', `${table} should differ`);
+      assert.deepEqual(
+        t.mismatches.map((m) => [m.kind, m.key, (m.columns ?? []).map((c) => c.name)]),
+        [['different', key, [column]]],
+        `${table}: ${JSON.stringify(t.mismatches)}`,
+      );
+    }
+    const col = (table: string): { source: string | null; sink: string | null } => byTable.get(table)!.mismatches[0]!.columns![0]!;
+    assert.deepEqual(col('t_int'), { name: 'biu', source: '18446744073709551615', sink: '18446744073709551614' });
+    assert.deepEqual(col('t_utf8mb4'), { name: 'bin_v', source: '', sink: null });
+    assert.deepEqual(col('t_float'), { name: 'd', source: '0.30000000000000004', sink: '0.3' });
+    assert.match(col('t_json').sink!, /18446744073709551614/);
+    assert.deepEqual(byTable.get('t_big_unsigned_pk')!.mismatches.map((m) => [m.kind, m.key]), [['missing', { id: '18446744073709551615' }]]);
+    assert.deepEqual(byTable.get('t_pk_double')!.mismatches.map((m) => [m.kind, m.key, m.values?.f]), [['extra', { d: '12345.5' }, '12345.5']]);
+    const keyless = byTable.get('t_no_key')!;
+    assert.deepEqual(keyless.mismatches.map((m) => [m.kind, m.count, m.values?.b]).sort(), [['extra', 1, 'changed'], ['missing', 1, 'dup']]);
+    const expected = new Set([...changes.map((c) => c[0]), 't_big_unsigned_pk', 't_pk_double', 't_no_key']);
+    assert.deepEqual(r.tables.filter((t) => t.state !== 'match').map((t) => t.table.slice(srcDb.length + 1)).sort(), [...expected].sort());
+  });
 });
+

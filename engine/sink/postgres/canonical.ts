@@ -3,7 +3,7 @@
 // holds the MySQL side and the PostgreSQL side next to each other, so the two cannot drift:
 //   integers, YEAR     decimal text (ZEROFILL and YEAR's '0000' dropped: the number)
 //   DECIMAL            decimal text with the column's scale ('0.00' on both)
-//   FLOAT, DOUBLE      the shortest round-trip text of the double (FLOAT widened exactly), rewritten to
+//   FLOAT, DOUBLE      the round-trip text of the double (FLOAT widened exactly), rewritten to
 //                      "<sign><significant digits>e<exponent>" ('0.1' → '1e-1', '1e+15' → '1e15'): the
 //                      servers print the same digits but choose plain or exponent forms differently;
 //                      -0 is 0 (MariaDB prints -0 as 0)
@@ -83,7 +83,7 @@ function mysqlHoldable(q: string): string {
 /** What the copy wrote for a date the sink cannot hold, under the job's policy (MySQL side). */
 function mysqlUnholdableDate(c: ColumnInfo, q: string, text: string, policy: UnholdablePolicy): string {
   const instead = policy === 'null' && c.nullable ? 'NULL' : policy === '-infinity' ? `'-infinity'` : text;
-  return instead === text ? text : `IF(${mysqlHoldable(q)}, ${text}, ${instead})`;
+  return instead === text ? text : `IF(${q} IS NULL OR ${mysqlHoldable(q)}, ${text}, ${instead})`;
 }
 
 /** Text that PostgreSQL cannot hold (a NUL byte) under policy "null" on a nullable column: NULL on the MySQL side too. */
@@ -102,7 +102,9 @@ export function canonicalRule(c: ColumnInfo, pgType: string, policy: UnholdableP
   const kind = valueKind(c);
   const asText = (): CanonicalRule => rule('text of the value', `CONVERT(CAST(${q} AS CHAR) USING utf8mb4)`, `${p}::text`, { long: true });
 
-  if (t === 'json') return pgType === 'jsonb' || pgType === 'json' ? rule('JSON', `CONVERT(${q} USING utf8mb4)`, `${p}::text`, { json: true, long: true }) : asText();
+  // MariaDB's JSON is LONGTEXT with a JSON_VALID check, which the copy creates as jsonb too.
+  const pgJson = pgType === 'jsonb' || pgType === 'json';
+  if (t === 'json' || (kind === 'text' && pgJson)) return pgJson ? rule('JSON → jsonb', `CONVERT(${q} USING utf8mb4)`, `${p}::text`, { json: true, long: true }) : asText();
   if (GEOMETRY.has(t)) {
     if (pgType !== 'bytea') return asText();
     // MySQL stores SRID (4 bytes LE) + WKB; the copy writes EWKB: byte order, type | 0x20000000, SRID, the rest.
@@ -132,7 +134,9 @@ export function canonicalRule(c: ColumnInfo, pgType: string, policy: UnholdableP
   switch (kind) {
     case 'number':
       if (t === 'decimal' || t === 'numeric') return rule('DECIMAL → numeric (with its scale)', `CAST(${q} AS CHAR)`, `${p}::text`);
-      if (t === 'double' || t === 'real') return rule('DOUBLE → double precision', mysqlFloatCanon(`CAST(${q} + 0E0 AS CHAR)`), pgFloatCanon(`${p}::float8::text`), { mysqlShow: `CAST(${q} + 0E0 AS CHAR)`, pgShow: `${p}::float8::text` });
+      // DOUBLE as the copy reads it: DOUBLE(M,D) prints D decimals, which read back to the same double
+      // (`+ 0E0` would print spurious digits there).
+      if (t === 'double' || t === 'real') return rule('DOUBLE → double precision', mysqlFloatCanon(`CAST(${q} AS CHAR)`), pgFloatCanon(`${p}::float8::text`), { mysqlShow: `CAST(${q} AS CHAR)`, pgShow: `${p}::float8::text` });
       return rule(`${t.toUpperCase()} → integer text`, `CAST(${q} + 0 AS CHAR)`, `${p}::text`);
     case 'float':
       return rule('FLOAT → real (as double)', mysqlFloatCanon(`CAST(${q} + 0E0 AS CHAR)`), pgFloatCanon(`${p}::float8::text`), { mysqlShow: `CAST(${q} + 0E0 AS CHAR)`, pgShow: `${p}::float8::text` });
