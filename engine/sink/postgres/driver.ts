@@ -17,7 +17,7 @@ export const postgresDriver: SinkDriver = {
     const copy = await PgSink.open({ url: sink.url, sourceUrl: cfg.source.url, policy: sink.unholdable, types: sink.types, mapTable: (r) => sinkName(cfg, r), log: ctx.log });
     return {
       copy,
-      batchBytes: 4 * 1024 * 1024,
+      batchBytes: sink.batchBytes ?? 4 * 1024 * 1024,
       openChangeSink: () =>
         Promise.reject(new CutoverError('Streaming into a PostgreSQL sink is not available in this version.', 'Use "mode": "snapshot" for a PostgreSQL sink.', 'CONFIG')),
       dispose: async () => undefined,
