@@ -66,6 +66,8 @@ export interface RepairDone {
 
 /** Why these targets cannot be repaired now (null: they can). */
 export function repairRefusal(cfg: JobConfig, targets: RepairTarget[], running: boolean): CutoverError | null {
+  if (cfg.sink.type === 'postgres')
+    return new CutoverError('Repair is not available for PostgreSQL sinks yet.', 'Copy the listed tables again (Re-copy in the job view).', 'STATE');
   if (cfg.sink.type !== 'mysql') return kafkaRepairRefusal();
   const keyless = targets.filter((t) => !t.table.keyColumns.length).map((t) => t.result.table);
   if (keyless.length && running)

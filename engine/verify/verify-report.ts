@@ -32,7 +32,9 @@ export function newReport(job: string, sinkType: 'mysql' | 'kafka' | 'postgres',
     repair:
       sinkType === 'kafka'
         ? { available: false, note: 'Repair is not available for Kafka sinks yet: re-copy the table, or publish the rows of the listed keys again.' }
-        : { available: true, note: null },
+        : sinkType === 'postgres'
+          ? { available: false, note: 'Repair is not available for PostgreSQL sinks yet: copy the tables again (Re-copy in the job view).' }
+          : { available: true, note: null },
     repairOf,
   };
 }

@@ -73,6 +73,7 @@ describe('cutover verify: MariaDB source, PostgreSQL sink', { timeout: 20 * 60_0
         assert.equal(res.code, 0, describeRun(res));
         assert.equal(r.state, 'pass');
         assert.equal(r.sinkType, 'postgres');
+        assert.equal(r.repair.available, false);
         assert.equal(r.summary.rowsSource, r.summary.rowsSink);
         if (k === 'main') {
           assert.ok(r.tables.length >= 39, `only ${r.tables.length} tables verified`);

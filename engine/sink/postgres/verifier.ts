@@ -93,7 +93,7 @@ export class PostgresTableCheck {
     const types = new Map(res.rows.map((r) => [r.column_name, r.data_type]));
     const rules = t.columns.map((c) => {
       const type = types.get(c.name);
-      if (!type) throw new CutoverError(`Column ${c.name} of ${pgTable(t.sink)} is missing on the PostgreSQL sink.`, 'Copy the table again (cutover reset --table, then run the job).', 'NOT_FOUND');
+      if (!type) throw new CutoverError(`Column ${c.name} of ${pgTable(t.sink)} is missing on the PostgreSQL sink.`, 'Copy the table again (Re-copy in the job view).', 'NOT_FOUND');
       return canonicalRule(c, type, this.policy);
     });
     const keyRules = t.keyColumns.map((k) => rules[t.columns.findIndex((c) => c.name === k.name)]!);
