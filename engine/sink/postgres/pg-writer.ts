@@ -38,6 +38,17 @@ class PgBatch implements SinkBatch {
     this.isKey = names.map((n) => keys.includes(n));
   }
 
+  private data: Buffer | null = null;
+
+  /** The batch as COPY text bytes; the row lines are let go once joined (a write may be called again). */
+  encoded(): Buffer {
+    if (!this.data) {
+      this.data = Buffer.from(this.lines.join(''), 'utf8');
+      this.lines.length = 0;
+    }
+    return this.data;
+  }
+
   add(row: RawRow): void {
     this.row = row;
     let line = '';
@@ -75,10 +86,10 @@ export class PgWriter implements SinkWriter {
 
   async write(batch: SinkBatch): Promise<void> {
     const b = batch as PgBatch;
-    if (!b.lines.length) return;
+    if (!b.rows) return;
     const t = b.table;
     const cols = t.columns.map((c) => pgId(c.name)).join(', ');
-    const data = Buffer.from(b.lines.join(''), 'utf8');
+    const data = b.encoded();
     try {
       await this.inTransaction(() => this.copy(`COPY ${pgTable(t.sink)} (${cols}) FROM STDIN`, data));
     } catch (e) {
