@@ -387,7 +387,20 @@ test('the broker restarts mid-copy: writes are retried until it is back, and eve
   const { child, done } = startCli(['run', file, '--state', state]);
   const timer = setTimeout(() => child.kill('SIGKILL'), 5 * 60_000);
   try {
-    await new Promise((r) => setTimeout(r, 4000));
+    // Mid-copy, not during the preflight (which refuses unreachable brokers): once the copy has begun.
+    await new Promise<void>((resolve) => {
+      let seen = '';
+      const onData = (d: Buffer): void => {
+        seen += d.toString();
+        if (/copying \d+ table/.test(seen)) {
+          child.stderr!.off('data', onData);
+          resolve();
+        }
+      };
+      child.stderr!.on('data', onData);
+      child.once('close', () => resolve());
+    });
+    await new Promise((r) => setTimeout(r, 2000));
     await broker.stopKafka(inst);
     await new Promise((r) => setTimeout(r, 2000));
     await broker.startKafka(inst);
