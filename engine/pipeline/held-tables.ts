@@ -18,7 +18,7 @@ import type { HeldChange, HeldTable, HoldEntry } from '../state/held-store.js';
 import { HeldStore } from '../state/held-store.js';
 import type { StateStore } from '../state/store.js';
 import type { ApplyMode } from '../sink/mysql/change-applier.js';
-import type { Logger } from './logger.js';
+import type { Logger } from '../core/logger.js';
 
 /** How a stream target applies held changes (a MySQL sink; a Kafka sink refuses "pause-table"). */
 export interface HeldSink {

@@ -5,8 +5,8 @@
 // When the sink answers, the log says after how long. It never cancels the call: a sink that comes back
 // continues where it was, exactly once (the checkpoint is written in the sink's own transaction).
 import type { JobConfig } from '../../shared/job-config.js';
-import { parseMysqlUrl } from '../source/mysql/connection.js';
-import type { Logger } from './logger.js';
+import { parseMysqlUrl } from '../mysql/connection.js';
+import type { Logger } from '../core/logger.js';
 
 /** Default: warn after 30 s without an answer. CUTOVER_SINK_WAIT_WARN_SECONDS overrides it. */
 export const DEFAULT_SINK_WAIT_WARN_MS = 30_000;

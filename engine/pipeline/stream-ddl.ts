@@ -9,14 +9,14 @@ import type { JobConfig } from '../../shared/job-config.js';
 import { formatPosition } from '../../shared/positions.js';
 import { excludedColumns, qualified, sinkName, type TableRef } from '../../shared/table-selection.js';
 import type { DdlEvent } from '../source/mysql/binlog-reader.js';
-import { queryRows, type Connection } from '../source/mysql/connection.js';
+import { queryRows, type Connection } from '../mysql/connection.js';
 import { readTable, type TableInfo } from '../source/mysql/schema-reader.js';
 import type { ApplierTable, ChangeApplier } from '../sink/mysql/change-applier.js';
 import { mapDdl } from '../sink/mysql/ddl-mapper.js';
 import type { StateStore } from '../state/store.js';
 import type { StreamStore } from '../state/stream-store.js';
 import type { HeldTables } from './held-tables.js';
-import type { Logger } from './logger.js';
+import type { Logger } from '../core/logger.js';
 
 /** The applier's view of a source table: its sink name and the columns that travel. */
 export function applierTable(cfg: Pick<JobConfig, 'rename' | 'columns'>, info: TableInfo): ApplierTable {

@@ -22,16 +22,16 @@ import { compareFilePositions, formatPosition, parseGtid } from '../../shared/po
 import { isSelected } from '../../shared/table-selection.js';
 import { BinlogReader, type BinlogTransaction, type RowChange } from '../source/mysql/binlog-reader.js';
 import { checkPositionAvailable, readRetention } from '../source/mysql/binlog-retention.js';
-import { connect, parseMysqlUrl, type Connection } from '../source/mysql/connection.js';
+import { connect, parseMysqlUrl, type Connection } from '../mysql/connection.js';
 import { HEARTBEAT_DB, HEARTBEAT_TABLE, SourceHeartbeat, heartbeatTime } from '../source/mysql/heartbeat.js';
 import { isRetryable, type ApplierTable, type ApplyMode } from '../sink/mysql/change-applier.js';
 import type { StateStore } from '../state/store.js';
 import { StreamStore, type ChangeCounts } from '../state/stream-store.js';
 import { HeldTables } from './held-tables.js';
-import type { Logger } from './logger.js';
+import type { Logger } from '../core/logger.js';
 import type { StreamTarget } from './stream-target.js';
 import { StreamMetrics } from './stream-metrics.js';
-import { sleepUnlessAborted as sleep } from './sleep.js';
+import { sleepUnlessAborted as sleep } from '../core/sleep.js';
 import { SinkWatch, sinkLabel } from './sink-watch.js';
 import { StateDiskFull, isDiskFull } from '../state/disk-space.js';
 

@@ -9,7 +9,7 @@ import {
   sinkName,
   type TableRef,
 } from '../../shared/table-selection.js';
-import type { Connection } from '../source/mysql/connection.js';
+import type { Connection } from '../mysql/connection.js';
 import { listBaseTables, listViews, readTable, showCreateView } from '../source/mysql/schema-reader.js';
 import type { CopyTable } from '../sink/sink.js';
 import { rewriteCreateView } from '../sink/mysql/ddl-rewrite.js';

@@ -2,7 +2,7 @@
 // what it is given, idempotently, and says when it is durable (the returned promise resolves).
 import type { ColumnInfo, TableInfo } from '../source/mysql/schema-reader.js';
 import type { TableRef } from '../../shared/table-selection.js';
-import type { RawValue } from '../sql/values.js';
+import type { RawValue } from '../mysql/values.js';
 import type { FilePosition } from '../../shared/positions.js';
 
 /** A row as the source stored it: one byte string per written column (see RawValue), NULL as null. */

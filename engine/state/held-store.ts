@@ -4,7 +4,7 @@
 import type { FilePosition } from '../../shared/positions.js';
 import type { PausedTable } from '../../shared/job-status.js';
 import type { RowChange } from '../source/mysql/binlog-reader.js';
-import { decodeKey, encodeKey } from '../sql/values.js';
+import { decodeKey, encodeKey } from '../mysql/values.js';
 import type { StateStore } from './store.js';
 
 export interface HeldTable {

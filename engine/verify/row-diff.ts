@@ -10,7 +10,7 @@
 // key, kind and hashes on both sides — in two consecutive rounds (see stableDiffs).
 import type { RowMismatch } from '../../shared/verify.js';
 import type { ColumnInfo } from '../source/mysql/schema-reader.js';
-import { bytesToHex, valueKind, type RawValue } from '../sql/values.js';
+import { bytesToHex, valueKind, type RawValue } from '../mysql/values.js';
 
 /** A row of a listing: its key values (raw bytes) and its row hash. */
 export interface ListedRow {

@@ -7,7 +7,7 @@
 // source, and says so.
 import type { WizardEstimate } from '../../shared/wizard.js';
 import type { CopyTable } from '../sink/sink.js';
-import type { Connection } from '../source/mysql/connection.js';
+import type { Connection } from '../mysql/connection.js';
 import { readTable } from '../source/mysql/schema-reader.js';
 import { nextBoundary, streamChunk } from '../source/mysql/snapshot-reader.js';
 import type { CatalogTable } from '../../shared/wizard.js';

@@ -9,7 +9,7 @@ import { copySourceInfo } from '../sink/kafka/kafka-sink.js';
 import { TableRenderer } from '../sink/kafka/table-renderer.js';
 import type { OutRecord } from '../sink/kafka/record-sender.js';
 import type { RawRow } from '../sink/sink.js';
-import type { Connection } from '../source/mysql/connection.js';
+import type { Connection } from '../mysql/connection.js';
 import { readTable } from '../source/mysql/schema-reader.js';
 import { streamChunk } from '../source/mysql/snapshot-reader.js';
 

@@ -5,7 +5,7 @@ import { spawnSync } from 'node:child_process';
 import { join } from 'node:path';
 import { pathToFileURL } from 'node:url';
 import { ROOT, sourceUrl } from './db.js';
-import { parseMysqlUrl } from '../../engine/source/mysql/connection.js';
+import { parseMysqlUrl } from '../../engine/mysql/connection.js';
 import { readTable } from '../../engine/source/mysql/schema-reader.js';
 import { openDataConnection, streamChunk } from '../../engine/source/mysql/snapshot-reader.js';
 import type { CopyTable, RawRow } from '../../engine/sink/sink.js';

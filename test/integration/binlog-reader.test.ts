@@ -6,7 +6,7 @@ import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { BinlogReader, type BinlogItem, type BinlogTransaction, type DdlEvent } from '../../engine/source/mysql/binlog-reader.js';
 import { readBinlogStatus } from '../../engine/source/mysql/binlog-status.js';
-import { connect, parseMysqlUrl } from '../../engine/source/mysql/connection.js';
+import { connect, parseMysqlUrl } from '../../engine/mysql/connection.js';
 import { listBaseTables, readTable } from '../../engine/source/mysql/schema-reader.js';
 import { openDataConnection, streamChunk } from '../../engine/source/mysql/snapshot-reader.js';
 import type { CopyTable, RawRow } from '../../engine/sink/sink.js';

@@ -3,7 +3,7 @@
 import { after, test } from 'node:test';
 import assert from 'node:assert/strict';
 import { join } from 'node:path';
-import { connect, parseMysqlUrl } from '../../engine/source/mysql/connection.js';
+import { connect, parseMysqlUrl } from '../../engine/mysql/connection.js';
 import { readBinlogStatus } from '../../engine/source/mysql/binlog-status.js';
 import { BinlogReader, type BinlogTransaction } from '../../engine/source/mysql/binlog-reader.js';
 import { readTable } from '../../engine/source/mysql/schema-reader.js';

@@ -4,7 +4,7 @@ import { mkdtempSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { HeldTables, sameModeRun, splitHeld, type HeldSink } from '../../engine/pipeline/held-tables.js';
-import type { Logger } from '../../engine/pipeline/logger.js';
+import type { Logger } from '../../engine/core/logger.js';
 import type { BinlogTransaction, RowChange } from '../../engine/source/mysql/binlog-reader.js';
 import { HeldStore, type HeldChange } from '../../engine/state/held-store.js';
 import { StateStore } from '../../engine/state/store.js';

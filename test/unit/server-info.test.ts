@@ -8,7 +8,7 @@ import {
   parseServerVersion,
   replicaPrivilegeNames,
   versionAtLeast,
-} from '../../engine/source/mysql/server-info.js';
+} from '../../engine/mysql/server-info.js';
 import { formatPreflight, type PreflightReport } from '../../engine/source/mysql/preflight.js';
 import { accountLiteral } from '../../engine/source/mysql/preflight-source.js';
 

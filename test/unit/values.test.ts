@@ -1,7 +1,7 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import type { ColumnInfo } from '../../engine/source/mysql/schema-reader.js';
-import { decodeKey, encodeKey, keyCompare, keyRenderer, selectExpr, valueRenderer } from '../../engine/sql/values.js';
+import { decodeKey, encodeKey, keyCompare, keyRenderer, selectExpr, valueRenderer } from '../../engine/mysql/values.js';
 import { column } from '../helpers/columns.js';
 
 const col = (dataType: string, extra: Partial<ColumnInfo> = {}): ColumnInfo => column('c', dataType, extra);

@@ -8,7 +8,7 @@ import { formatPosition } from '../../../shared/positions.js';
 import { qualified, type TableRef } from '../../../shared/table-selection.js';
 import { applierTable, oneLine, pause, type DdlContextBase } from '../../pipeline/stream-ddl.js';
 import type { DdlEvent } from '../../source/mysql/binlog-reader.js';
-import { queryRows } from '../../source/mysql/connection.js';
+import { queryRows } from '../../mysql/connection.js';
 import { readTable } from '../../source/mysql/schema-reader.js';
 import { mapDdl } from '../mysql/ddl-mapper.js';
 import { sinkName } from '../../../shared/table-selection.js';

@@ -23,7 +23,7 @@ import type { FilePosition } from '../../../shared/positions.js';
 import type { TableRef } from '../../../shared/table-selection.js';
 import { compareFilePositions, formatPosition } from '../../../shared/positions.js';
 import { ChunkGate, type ChunkSubmission } from '../../pipeline/chunk-gate.js';
-import type { Logger } from '../../pipeline/logger.js';
+import type { Logger } from '../../core/logger.js';
 import type { DdlContextBase } from '../../pipeline/stream-ddl.js';
 import type { StreamTarget } from '../../pipeline/stream-target.js';
 import type { BinlogTransaction, DdlEvent, RowChange } from '../../source/mysql/binlog-reader.js';

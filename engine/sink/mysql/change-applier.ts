@@ -25,11 +25,11 @@ import type { FilePosition } from '../../../shared/positions.js';
 import { compareFilePositions, formatPosition } from '../../../shared/positions.js';
 import { CutoverError } from '../../../shared/errors.js';
 import type { BinlogTransaction, RowChange } from '../../source/mysql/binlog-reader.js';
-import { connect, parseMysqlUrl, queryRows, type Connection } from '../../source/mysql/connection.js';
-import { quoteId } from '../../sql/identifiers.js';
+import { connect, parseMysqlUrl, queryRows, type Connection } from '../../mysql/connection.js';
+import { quoteId } from '../../mysql/identifiers.js';
 import { batchStatements, planTable, type ApplierTable, type ApplyMode, type Statement, type TablePlan } from './change-statements.js';
 import { SINK_SESSION } from './session.js';
-import { fitsPacket, keyText, rowTooLarge } from '../../sql/packet-limit.js';
+import { fitsPacket, keyText, rowTooLarge } from '../../mysql/packet-limit.js';
 
 export type { ApplierTable, ApplyMode } from './change-statements.js';
 

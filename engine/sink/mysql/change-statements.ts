@@ -19,8 +19,8 @@ import { CutoverError } from '../../../shared/errors.js';
 import type { TableRef } from '../../../shared/table-selection.js';
 import type { RowChange } from '../../source/mysql/binlog-reader.js';
 import type { ColumnInfo, TableInfo } from '../../source/mysql/schema-reader.js';
-import { quoteId, quoteTable } from '../../sql/identifiers.js';
-import { bytesToHex, keyRenderer, valueKind, valueRenderer, type RawValue, type Render } from '../../sql/values.js';
+import { quoteId, quoteTable } from '../../mysql/identifiers.js';
+import { bytesToHex, keyRenderer, valueKind, valueRenderer, type RawValue, type Render } from '../../mysql/values.js';
 
 export type ApplyMode = 'reconcile' | 'strict';
 

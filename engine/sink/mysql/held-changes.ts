@@ -7,8 +7,8 @@
 import type { FilePosition } from '../../../shared/positions.js';
 import type { HeldChange } from '../../state/held-store.js';
 import type { BinlogTransaction } from '../../source/mysql/binlog-reader.js';
-import { queryRows, type Connection } from '../../source/mysql/connection.js';
-import { quoteId } from '../../sql/identifiers.js';
+import { queryRows, type Connection } from '../../mysql/connection.js';
+import { quoteId } from '../../mysql/identifiers.js';
 import { CHECKPOINT_DB, readCheckpointRow, type ApplyMode, type ChangeApplier } from './change-applier.js';
 
 const HELD = `${quoteId(CHECKPOINT_DB)}.${quoteId('cutover_held')}`;

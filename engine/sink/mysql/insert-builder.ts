@@ -2,8 +2,8 @@
 // (the writer checks that every ignored row was a duplicate of the chunk key, see mysql-writer.ts).
 // Never REPLACE: it deletes rows that collide on a secondary unique key (gh-ost #1633).
 import type { CopyTable, RawRow } from '../sink.js';
-import { quoteId, quoteTable } from '../../sql/identifiers.js';
-import { valueRenderer, type Render } from '../../sql/values.js';
+import { quoteId, quoteTable } from '../../mysql/identifiers.js';
+import { valueRenderer, type Render } from '../../mysql/values.js';
 
 export interface InsertTemplate {
   prefix: string;

@@ -14,7 +14,7 @@ import type { AnyBinlogEvent, TableMapEvent, ZongJiOptions } from '@vlasky/zongj
 import type { FilePosition } from '../../../shared/positions.js';
 import { CutoverError } from '../../../shared/errors.js';
 import type { RawRow } from '../../sink/sink.js';
-import { connect, parseMysqlUrl, queryRows, targetOptions, type Connection } from './connection.js';
+import { connect, parseMysqlUrl, queryRows, targetOptions, type Connection } from '../../mysql/connection.js';
 import { BinlogType, converterFor, type ColumnHint } from './binlog-values.js';
 import { allPresent, sameColumns, schemaLabels, type TableState } from './binlog-table-state.js';
 import { checkBinlogSettings } from './binlog-settings.js';

@@ -1,8 +1,8 @@
 // Where the source's binlog stands now, and which binlog files it still has (retention).
 import type { FilePosition, MariadbGtidPosition, MysqlGtidPosition } from '../../../shared/positions.js';
-import type { Connection } from './connection.js';
-import { queryRows } from './connection.js';
-import { binlogStatusSql, readServerInfo, type ServerInfo } from './server-info.js';
+import type { Connection } from '../../mysql/connection.js';
+import { queryRows } from '../../mysql/connection.js';
+import { binlogStatusSql, readServerInfo, type ServerInfo } from '../../mysql/server-info.js';
 
 export interface BinlogStatus {
   file: FilePosition;

@@ -1,10 +1,10 @@
 // Source-side preflight checks: privileges, binlog settings, and the tables the job would take.
 import type { Connection } from 'mysql2/promise';
 import { SYSTEM_DATABASES, type TableRef } from '../../../shared/table-selection.js';
-import { quoteId } from '../../sql/identifiers.js';
-import { queryRows } from './connection.js';
+import { quoteId } from '../../mysql/identifiers.js';
+import { queryRows } from '../../mysql/connection.js';
 import type { CheckItem, CheckStatus, Side } from './preflight.js';
-import { hasPrivilege, replicaPrivilegeNames, versionAtLeast, type ServerInfo } from './server-info.js';
+import { hasPrivilege, replicaPrivilegeNames, versionAtLeast, type ServerInfo } from '../../mysql/server-info.js';
 
 // ---------------------------------------------------------------------------------------------------
 // Helpers shared with the sink checks

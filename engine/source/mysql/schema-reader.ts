@@ -1,8 +1,8 @@
 // Reads what the copy needs to know about source tables: columns, the chunk key, DDL, views.
-import type { Connection } from './connection.js';
-import { queryRows } from './connection.js';
+import type { Connection } from '../../mysql/connection.js';
+import { queryRows } from '../../mysql/connection.js';
 import type { TableRef } from '../../../shared/table-selection.js';
-import { quoteId, quoteTable } from '../../sql/identifiers.js';
+import { quoteId, quoteTable } from '../../mysql/identifiers.js';
 
 export interface ColumnInfo {
   name: string;

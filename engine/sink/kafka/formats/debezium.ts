@@ -49,7 +49,7 @@
 // Schema-change topic value: {source, ts_ms, databaseName, schemaName: null, ddl, tableChanges: []}, key
 // {"databaseName": db}. Subset: tableChanges is always empty (Cutover does not parse DDL into column
 // metadata); consumers that need it must read the DDL.
-import type { RawValue } from '../../../sql/values.js';
+import type { RawValue } from '../../../mysql/values.js';
 import type { ChangeEventInput, KafkaColumn, KafkaMessage, SchemaChangeInput, SourceInfo } from './event.js';
 import {
   base64,

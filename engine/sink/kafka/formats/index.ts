@@ -10,7 +10,7 @@
 //   partitionKey(event, keyMode)         the string that picks the partition
 //   tombstone(message)                   the tombstone that follows a Debezium delete
 //   renderSchemaChange(format, change)   the schema-change topic record for one DDL statement (or null)
-import type { RawValue } from '../../../sql/values.js';
+import type { RawValue } from '../../../mysql/values.js';
 import { canalSchemaChange, canalValueJson } from './canal.js';
 import { debeziumKey, debeziumRecords, debeziumSchemaChange, debeziumValueJson } from './debezium.js';
 import type { ChangeEventInput, KafkaFormat, KafkaMessage, KeyMode, RenderOptions, SchemaChangeInput } from './event.js';
