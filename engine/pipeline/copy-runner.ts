@@ -7,7 +7,7 @@ import { qualified } from '../../shared/table-selection.js';
 import type { Connection, ServerAddress } from '../mysql/connection.js';
 import { nextBoundary, openDataConnection, streamChunk } from '../source/mysql/snapshot-reader.js';
 import { startConsistentSnapshot } from '../source/mysql/binlog-status.js';
-import type { CopyTable, RawRow, Sink, SinkBatch, SinkWriter } from '../sink/sink.js';
+import type { CopyTable, Sink, SinkBatch, SinkWriter } from '../sink/sink.js';
 import { decodeKey, encodeKey } from '../mysql/values.js';
 import type { ChunkRow, StateStore } from '../state/store.js';
 import type { Logger } from '../core/logger.js';
@@ -17,6 +17,7 @@ import type { ChunkGate } from './chunk-gate.js';
 import type { ChunkPayload } from '../sink/kafka/kafka-stream-target.js';
 import { isDiskFull } from '../state/disk-space.js';
 import { SinkWatch } from './sink-watch.js';
+import type { RawRow } from '../core/rows.js';
 
 interface TableRuntime {
   t: CopyTable;

@@ -13,12 +13,12 @@ import type { DdlPolicy } from '../../shared/ddl-policy.js';
 import { DEFAULT_MAX_HELD_CHANGES } from '../../shared/ddl-policy.js';
 import type { FilePosition } from '../../shared/positions.js';
 import { compareFilePositions, formatPosition } from '../../shared/positions.js';
-import type { BinlogTransaction, RowChange } from '../source/mysql/binlog-reader.js';
 import type { HeldChange, HeldTable, HoldEntry } from '../state/held-store.js';
 import { HeldStore } from '../state/held-store.js';
 import type { StateStore } from '../state/store.js';
-import type { ApplyMode } from '../sink/mysql/change-applier.js';
 import type { Logger } from '../core/logger.js';
+import type { BinlogTransaction, RowChange } from '../core/changes.js';
+import type { ApplyMode } from '../core/checkpoint.js';
 
 /** How a stream target applies held changes (a MySQL sink; a Kafka sink refuses "pause-table"). */
 export interface HeldSink {

@@ -8,10 +8,9 @@ import { CutoverError } from '../../shared/errors.js';
 import type { JobConfig } from '../../shared/job-config.js';
 import { formatPosition } from '../../shared/positions.js';
 import { excludedColumns, qualified, sinkName, type TableRef } from '../../shared/table-selection.js';
-import type { DdlEvent } from '../source/mysql/binlog-reader.js';
 import { queryRows, type Connection } from '../mysql/connection.js';
-import { readTable, type TableInfo } from '../source/mysql/schema-reader.js';
-import type { ApplierTable, ChangeApplier } from '../sink/mysql/change-applier.js';
+import { readTable } from '../source/mysql/schema-reader.js';
+import type { ChangeApplier } from '../sink/mysql/change-applier.js';
 import { mapDdl } from '../sink/mysql/ddl-mapper.js';
 import type { StateStore } from '../state/store.js';
 import type { StreamStore } from '../state/stream-store.js';
@@ -46,6 +45,9 @@ export interface DdlContext extends DdlContextBase {
 }
 
 import type { PendingDdl } from '../../shared/job-status.js';
+import type { TableInfo } from '../core/tables.js';
+import type { DdlEvent } from '../core/changes.js';
+import type { ApplierTable } from '../core/checkpoint.js';
 
 export type { PendingDdl };
 

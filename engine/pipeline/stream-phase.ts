@@ -7,7 +7,7 @@ import { formatPosition } from '../../shared/positions.js';
 import { qualified } from '../../shared/table-selection.js';
 import { readBinlogStatus, type BinlogStatus } from '../source/mysql/binlog-status.js';
 import type { Connection } from '../mysql/connection.js';
-import type { ApplierTable, CheckpointOwnerColumns } from '../sink/mysql/change-applier.js';
+import type { CheckpointOwnerColumns } from '../sink/mysql/change-applier.js';
 import type { CopyTable } from '../sink/sink.js';
 import type { StateStore } from '../state/store.js';
 import { StreamStore } from '../state/stream-store.js';
@@ -17,6 +17,7 @@ import type { PendingDdl } from './stream-ddl.js';
 import { StreamRunner, type StreamOutcome } from './stream-runner.js';
 import { openMysqlTarget } from './mysql-stream-target.js';
 import type { StreamTarget } from './stream-target.js';
+import type { ApplierTable } from '../core/checkpoint.js';
 
 /** The schema history position of the definitions read when streaming was first set up. */
 const INITIAL: FilePosition = { kind: 'file', file: 'initial.000000', pos: 0 };

@@ -20,11 +20,11 @@ import type { JobConfig, StreamOptions } from '../../shared/job-config.js';
 import type { FilePosition } from '../../shared/positions.js';
 import { compareFilePositions, formatPosition, parseGtid } from '../../shared/positions.js';
 import { isSelected } from '../../shared/table-selection.js';
-import { BinlogReader, type BinlogTransaction, type RowChange } from '../source/mysql/binlog-reader.js';
+import { BinlogReader } from '../source/mysql/binlog-reader.js';
 import { checkPositionAvailable, readRetention } from '../source/mysql/binlog-retention.js';
 import { connect, parseMysqlUrl, type Connection } from '../mysql/connection.js';
 import { HEARTBEAT_DB, HEARTBEAT_TABLE, SourceHeartbeat, heartbeatTime } from '../source/mysql/heartbeat.js';
-import { isRetryable, type ApplierTable, type ApplyMode } from '../sink/mysql/change-applier.js';
+import { isRetryable } from '../sink/mysql/change-applier.js';
 import type { StateStore } from '../state/store.js';
 import { StreamStore, type ChangeCounts } from '../state/stream-store.js';
 import { HeldTables } from './held-tables.js';
@@ -34,6 +34,8 @@ import { StreamMetrics } from './stream-metrics.js';
 import { sleepUnlessAborted as sleep } from '../core/sleep.js';
 import { SinkWatch, sinkLabel } from './sink-watch.js';
 import { StateDiskFull, isDiskFull } from '../state/disk-space.js';
+import type { BinlogTransaction, RowChange } from '../core/changes.js';
+import type { ApplierTable, ApplyMode } from '../core/checkpoint.js';
 
 export interface StreamRunnerOptions {
   store: StateStore;

@@ -3,10 +3,10 @@
 // runner reads the binlog, batches transactions, and hands them here; the target alone decides when
 // a position is durable.
 import type { FilePosition } from '../../shared/positions.js';
-import type { BinlogTransaction, DdlEvent } from '../source/mysql/binlog-reader.js';
-import type { ApplierTable, ApplyMode, Checkpoint } from '../sink/mysql/change-applier.js';
 import type { DdlContextBase } from './stream-ddl.js';
 import type { HeldSink } from './held-tables.js';
+import type { BinlogTransaction, DdlEvent } from '../core/changes.js';
+import type { ApplierTable, ApplyMode, Checkpoint } from '../core/checkpoint.js';
 
 export interface StreamTarget {
   /** The job's stored position, or null when it has applied nothing yet. */

@@ -1,12 +1,9 @@
 // The one interface every sink implements. The pipeline owns ordering and positions; a sink writes
 // what it is given, idempotently, and says when it is durable (the returned promise resolves).
-import type { ColumnInfo, TableInfo } from '../source/mysql/schema-reader.js';
 import type { TableRef } from '../../shared/table-selection.js';
-import type { RawValue } from '../mysql/values.js';
 import type { FilePosition } from '../../shared/positions.js';
-
-/** A row as the source stored it: one byte string per written column (see RawValue), NULL as null. */
-export type RawRow = RawValue[];
+import type { ColumnInfo, TableInfo } from '../core/tables.js';
+import type { RawRow } from '../core/rows.js';
 
 /** One table as the copy moves it: where it comes from, where it goes, which columns travel. */
 export interface CopyTable {

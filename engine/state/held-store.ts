@@ -3,9 +3,9 @@
 // (engine/pipeline/held-tables.ts decides what is held and drains it).
 import type { FilePosition } from '../../shared/positions.js';
 import type { PausedTable } from '../../shared/job-status.js';
-import type { RowChange } from '../source/mysql/binlog-reader.js';
 import { decodeKey, encodeKey } from '../mysql/values.js';
 import type { StateStore } from './store.js';
+import type { RowChange } from '../core/changes.js';
 
 export interface HeldTable {
   table: string;

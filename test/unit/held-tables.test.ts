@@ -5,11 +5,11 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { HeldTables, sameModeRun, splitHeld, type HeldSink } from '../../engine/pipeline/held-tables.js';
 import type { Logger } from '../../engine/core/logger.js';
-import type { BinlogTransaction, RowChange } from '../../engine/source/mysql/binlog-reader.js';
 import { HeldStore, type HeldChange } from '../../engine/state/held-store.js';
 import { StateStore } from '../../engine/state/store.js';
 import type { FilePosition } from '../../shared/positions.js';
 import { errorOf } from '../helpers/errors.js';
+import type { BinlogTransaction, RowChange } from '../../engine/core/changes.js';
 
 const at = (pos: number): FilePosition => ({ kind: 'file', file: 'bin.000001', pos });
 const change = (table: string, id: number, v: string | null = 'x'): RowChange => ({ db: 'shop', table, name: `shop.${table}`, type: 'insert', before: null, after: [String(id), v], columns: ['id', 'v'] });

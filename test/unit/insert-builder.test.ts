@@ -4,7 +4,7 @@ import { buildInserts, insertTemplate, renderRow } from '../../engine/sink/mysql
 import { encodeRows, loadDataTemplate } from '../../engine/sink/mysql/load-data.js';
 import { duplicateKeyName } from '../../engine/sink/mysql/mysql-writer.js';
 import type { CopyTable } from '../../engine/sink/sink.js';
-import type { ColumnInfo } from '../../engine/source/mysql/schema-reader.js';
+import type { ColumnInfo } from '../../engine/core/tables.js';
 
 const c = (name: string, dataType: string): ColumnInfo => ({ name, dataType, columnType: dataType, charset: 'utf8mb4', collation: 'utf8mb4_general_ci', nullable: true, generated: false });
 const cols = [c('id', 'int'), c('select', 'varchar')];

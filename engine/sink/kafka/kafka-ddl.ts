@@ -7,12 +7,12 @@ import { ddlActionForStatement } from '../../../shared/ddl-policy.js';
 import { formatPosition } from '../../../shared/positions.js';
 import { qualified, type TableRef } from '../../../shared/table-selection.js';
 import { applierTable, oneLine, pause, type DdlContextBase } from '../../pipeline/stream-ddl.js';
-import type { DdlEvent } from '../../source/mysql/binlog-reader.js';
 import { queryRows } from '../../mysql/connection.js';
 import { readTable } from '../../source/mysql/schema-reader.js';
 import { mapDdl } from '../mysql/ddl-mapper.js';
 import { sinkName } from '../../../shared/table-selection.js';
 import type { KafkaStreamTarget } from './kafka-stream-target.js';
+import type { DdlEvent } from '../../core/changes.js';
 
 /** `publish(tables, statement)`: the schema-change record (when `statement`) and the position past `ev`. */
 export async function handleKafkaDdl(ctx: DdlContextBase, ev: DdlEvent, target: KafkaStreamTarget, publish: (tables: TableRef[], statement: boolean) => Promise<void>): Promise<void> {

@@ -26,10 +26,8 @@ import { ChunkGate, type ChunkSubmission } from '../../pipeline/chunk-gate.js';
 import type { Logger } from '../../core/logger.js';
 import type { DdlContextBase } from '../../pipeline/stream-ddl.js';
 import type { StreamTarget } from '../../pipeline/stream-target.js';
-import type { BinlogTransaction, DdlEvent, RowChange } from '../../source/mysql/binlog-reader.js';
 import type { StateStore } from '../../state/store.js';
-import type { ApplierTable, Checkpoint } from '../mysql/change-applier.js';
-import type { RawRow, SinkBatch } from '../sink.js';
+import type { SinkBatch } from '../sink.js';
 import { renderSchemaChange, type ChangeEventInput, type ChangeOp, type SourceInfo } from './formats/index.js';
 import { handleKafkaDdl } from './kafka-ddl.js';
 import { copySourceInfo, type KafkaSink, type TopicInfo } from './kafka-sink.js';
@@ -38,6 +36,9 @@ import { partitionFor } from './partition.js';
 import { RecordSender, type OutRecord } from './record-sender.js';
 import { kafkaSecurity } from './kafka-client.js';
 import { TableRenderer } from './table-renderer.js';
+import type { RawRow } from '../../core/rows.js';
+import type { BinlogTransaction, DdlEvent, RowChange } from '../../core/changes.js';
+import type { ApplierTable, Checkpoint } from '../../core/checkpoint.js';
 
 /** A copy chunk on its way through the gate: its rendered batches and what to record once durable. */
 export interface ChunkPayload {

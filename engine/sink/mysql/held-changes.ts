@@ -6,10 +6,11 @@
 // marker says which.
 import type { FilePosition } from '../../../shared/positions.js';
 import type { HeldChange } from '../../state/held-store.js';
-import type { BinlogTransaction } from '../../source/mysql/binlog-reader.js';
 import { queryRows, type Connection } from '../../mysql/connection.js';
 import { quoteId } from '../../mysql/identifiers.js';
-import { CHECKPOINT_DB, readCheckpointRow, type ApplyMode, type ChangeApplier } from './change-applier.js';
+import { CHECKPOINT_DB, readCheckpointRow, type ChangeApplier } from './change-applier.js';
+import type { BinlogTransaction } from '../../core/changes.js';
+import type { ApplyMode } from '../../core/checkpoint.js';
 
 const HELD = `${quoteId(CHECKPOINT_DB)}.${quoteId('cutover_held')}`;
 

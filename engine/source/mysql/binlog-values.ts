@@ -1,10 +1,10 @@
+import type { RawValue } from '../../core/rows.js';
 // Binlog row values (as @vlasky/zongji decodes them) → the exact RawValue a snapshot SELECT returns for the
 // same column (engine/mysql/values.ts: byte strings, UTC session, character_set_results = NULL, FLOAT as
 // `col + 0E0`). Pure functions; the reader (binlog-reader.ts) sets zongji up so that these inputs are exact:
 // connection options { dateStrings: true, timezone: '+00:00' }, text decoded as latin1 byte strings, ENUM/SET
 // as member numbers, GEOMETRY as raw bytes (patches/@vlasky+zongji+0.9.0.patch). See
 // docs/research/zongji/FINDINGS.md for what zongji decodes and why.
-import type { RawValue } from '../../mysql/values.js';
 
 /** Binlog column type codes (after zongji's TableMap processing: ENUM/SET carry their real type). */
 export const BinlogType = {
