@@ -1,6 +1,6 @@
 // Changes as a source delivers them to the stream: whole committed transactions of row changes, and DDL
 // statements, each with the source position to resume from after it.
-import type { FilePosition } from '../../shared/positions.js';
+import type { FilePosition, MariadbGtidPosition, MysqlGtidPosition } from '../../shared/positions.js';
 import type { RawRow } from './rows.js';
 
 export interface RowChange {
@@ -39,3 +39,10 @@ export interface DdlEvent {
 }
 
 export type BinlogItem = BinlogTransaction | DdlEvent;
+
+/** Where a source's change stream stands: its file position and, when it has one, its GTID position. */
+export interface BinlogStatus {
+  file: FilePosition;
+  /** The server's GTID position when it has one (MariaDB gtid_binlog_pos, MySQL gtid_executed). */
+  gtid: MysqlGtidPosition | MariadbGtidPosition | null;
+}

@@ -23,3 +23,15 @@ export interface TableInfo extends TableRef {
   /** MariaDB system-versioned table: only its current rows are readable by SELECT, and copied. */
   systemVersioned: boolean;
 }
+
+/** One table as the copy moves it: where it comes from, where it goes, which columns travel. */
+export interface CopyTable {
+  stateId: number;
+  source: TableInfo;
+  sink: TableRef;
+  /** Columns read and written, in order: no generated and no excluded columns. */
+  columns: ColumnInfo[];
+  /** Chunk key columns (a subset of `columns`); empty for a table without any unique key. */
+  keyColumns: ColumnInfo[];
+  where?: string;
+}

@@ -8,7 +8,7 @@ import type { PreflightReport } from '../../shared/preflight.js';
 import type { ProfileSummary } from '../../shared/profiles.js';
 import { draftToJobFile, sinkKind, validateStep, type CatalogTable, type JobExport, type KafkaSample, type WizardContext, type WizardDraft, type WizardEstimate } from '../../shared/wizard.js';
 import { connect, parseMysqlUrl, type Connection } from '../mysql/connection.js';
-import { runPreflight } from '../source/mysql/preflight.js';
+import { runPreflight } from '../pipeline/preflight.js';
 import { openDataConnection, validateFilter } from '../source/mysql/snapshot-reader.js';
 import { readTable } from '../source/mysql/schema-reader.js';
 import type { StateStore } from '../state/store.js';

@@ -7,7 +7,7 @@ import { qualified } from '../../shared/table-selection.js';
 import type { Connection, ServerAddress } from '../mysql/connection.js';
 import { nextBoundary, openDataConnection, streamChunk } from '../source/mysql/snapshot-reader.js';
 import { startConsistentSnapshot } from '../source/mysql/binlog-status.js';
-import type { CopyTable, Sink, SinkBatch, SinkWriter } from '../sink/sink.js';
+import type { Sink, SinkBatch, SinkWriter } from '../sink/sink.js';
 import { decodeKey, encodeKey } from '../mysql/values.js';
 import type { ChunkRow, StateStore } from '../state/store.js';
 import type { Logger } from '../core/logger.js';
@@ -18,6 +18,7 @@ import type { ChunkPayload } from '../sink/kafka/kafka-stream-target.js';
 import { isDiskFull } from '../state/disk-space.js';
 import { SinkWatch } from './sink-watch.js';
 import type { RawRow } from '../core/rows.js';
+import type { CopyTable } from '../core/tables.js';
 
 interface TableRuntime {
   t: CopyTable;

@@ -1,10 +1,10 @@
 // A job's status as the CLI and the UI show it, read from the state file.
 import type { JobRow, StateStore } from '../state/store.js';
-import type { BinlogStatus } from '../source/mysql/binlog-status.js';
 import { formatPosition } from '../../shared/positions.js';
 import { StreamStore } from '../state/stream-store.js';
 import { HeldStore } from '../state/held-store.js';
 import type { JobStatus, PendingDdl, StreamState, StreamStatus, TableStatus } from '../../shared/job-status.js';
+import type { BinlogStatus } from '../core/changes.js';
 
 export type { JobStatus, StreamStatus, TableStatus } from '../../shared/job-status.js';
 

@@ -5,10 +5,9 @@ import { streamOptions, type JobConfig } from '../../shared/job-config.js';
 import type { FilePosition } from '../../shared/positions.js';
 import { formatPosition } from '../../shared/positions.js';
 import { qualified } from '../../shared/table-selection.js';
-import { readBinlogStatus, type BinlogStatus } from '../source/mysql/binlog-status.js';
+import { readBinlogStatus } from '../source/mysql/binlog-status.js';
 import type { Connection } from '../mysql/connection.js';
 import type { CheckpointOwnerColumns } from '../sink/mysql/change-applier.js';
-import type { CopyTable } from '../sink/sink.js';
 import type { StateStore } from '../state/store.js';
 import { StreamStore } from '../state/stream-store.js';
 import type { Logger } from '../core/logger.js';
@@ -18,6 +17,8 @@ import { StreamRunner, type StreamOutcome } from './stream-runner.js';
 import { openMysqlTarget } from './mysql-stream-target.js';
 import type { StreamTarget } from './stream-target.js';
 import type { ApplierTable } from '../core/checkpoint.js';
+import type { BinlogStatus } from '../core/changes.js';
+import type { CopyTable } from '../core/tables.js';
 
 /** The schema history position of the definitions read when streaming was first set up. */
 const INITIAL: FilePosition = { kind: 'file', file: 'initial.000000', pos: 0 };

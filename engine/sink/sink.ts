@@ -2,20 +2,8 @@
 // what it is given, idempotently, and says when it is durable (the returned promise resolves).
 import type { TableRef } from '../../shared/table-selection.js';
 import type { FilePosition } from '../../shared/positions.js';
-import type { ColumnInfo, TableInfo } from '../core/tables.js';
+import type { CopyTable } from '../core/tables.js';
 import type { RawRow } from '../core/rows.js';
-
-/** One table as the copy moves it: where it comes from, where it goes, which columns travel. */
-export interface CopyTable {
-  stateId: number;
-  source: TableInfo;
-  sink: TableRef;
-  /** Columns read and written, in order: no generated and no excluded columns. */
-  columns: ColumnInfo[];
-  /** Chunk key columns (a subset of `columns`); empty for a table without any unique key. */
-  keyColumns: ColumnInfo[];
-  where?: string;
-}
 
 export type OnExisting = 'fail' | 'truncate' | 'append';
 

@@ -30,7 +30,7 @@ import { ensureCheckpointTable, readCheckpointRow, reconcileUntilUpdate } from '
 import { changeStatements, planTable, whereKeyRenderer } from '../sink/mysql/change-statements.js';
 import { MysqlWriter } from '../sink/mysql/mysql-writer.js';
 import { SINK_SESSION } from '../sink/mysql/session.js';
-import type { CopyTable, SinkBatch } from '../sink/sink.js';
+import type { SinkBatch } from '../sink/sink.js';
 import { quoteId, quoteTable } from '../mysql/identifiers.js';
 import { selectExpr } from '../mysql/values.js';
 import type { StateStore } from '../state/store.js';
@@ -38,6 +38,7 @@ import type { VerifyTable } from './chunk-checksum.js';
 import { keyId, keyOfMismatch } from './row-diff.js';
 import type { RawValue } from '../core/rows.js';
 import type { RawRow } from '../core/rows.js';
+import type { CopyTable } from '../core/tables.js';
 
 /** Keys per DELETE / SELECT statement. */
 const KEYS_PER_STATEMENT = 200;

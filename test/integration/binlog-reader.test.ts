@@ -9,11 +9,11 @@ import { readBinlogStatus } from '../../engine/source/mysql/binlog-status.js';
 import { connect, parseMysqlUrl } from '../../engine/mysql/connection.js';
 import { listBaseTables, readTable } from '../../engine/source/mysql/schema-reader.js';
 import { openDataConnection, streamChunk } from '../../engine/source/mysql/snapshot-reader.js';
-import type { CopyTable } from '../../engine/sink/sink.js';
 import { compareFilePositions, type FilePosition } from '../../shared/positions.js';
 import { admin, dumpDiff, exec, q, ROOT, sourceUrl, uniqueName } from '../helpers/db.js';
 import type { RawRow } from '../../engine/core/rows.js';
 import type { BinlogItem, BinlogTransaction, DdlEvent } from '../../engine/core/changes.js';
+import type { CopyTable } from '../../engine/core/tables.js';
 
 const typesDbs: string[] = [];
 const txDb = uniqueName('binlog_tx');

@@ -5,8 +5,8 @@ import assert from 'node:assert/strict';
 import { parseMysqlUrl } from '../../engine/mysql/connection.js';
 import { readTable } from '../../engine/source/mysql/schema-reader.js';
 import { openDataConnection, streamChunk } from '../../engine/source/mysql/snapshot-reader.js';
-import type { CopyTable } from '../../engine/sink/sink.js';
 import { exec, sourceUrl, uniqueName } from '../helpers/db.js';
+import type { CopyTable } from '../../engine/core/tables.js';
 
 const db = uniqueName('reader');
 

@@ -3,7 +3,7 @@ import { mysqlSinkUrl, type JobConfig } from '../../../shared/job-config.js';
 import { isSelected } from '../../../shared/table-selection.js';
 import { runJob } from '../../pipeline/job-runner.js';
 import type { Logger } from '../../core/logger.js';
-import { formatPreflight, runPreflight } from '../../source/mysql/preflight.js';
+import { formatPreflight, runPreflight } from '../../pipeline/preflight.js';
 import { resolveStatePath } from '../../state/default-path.js';
 import { StateStore, type LogLevel } from '../../state/store.js';
 import { CutoverStore } from '../../state/cutover-store.js';

@@ -3,10 +3,10 @@
 import type { Connection as CallbackConnection } from 'mysql2';
 import type { Connection } from '../../mysql/connection.js';
 import { connect, type ServerAddress } from '../../mysql/connection.js';
-import type { CopyTable } from '../../sink/sink.js';
 import { quoteId, quoteTable } from '../../mysql/identifiers.js';
 import { keyCompare, keyRenderer, keySelectExpr, selectExpr } from '../../mysql/values.js';
 import type { RawRow } from '../../core/rows.js';
+import type { CopyTable } from '../../core/tables.js';
 
 /** Data connections receive values as stored: no conversion of strings to the connection's charset. */
 const DATA_SESSION = ['SET SESSION character_set_results = NULL'];

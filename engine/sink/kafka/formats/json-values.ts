@@ -5,9 +5,9 @@
 // it is (zerofill padding removed), so BIGINT UNSIGNED 18446744073709551615 and DECIMAL(65,30) keep every
 // digit. Dates are computed with BigInt. Text is decoded with the column's character set, strictly (an
 // undecodable byte sequence is an error, never a silent U+FFFD), keeping a leading BOM.
-import { fixedDouble } from '../../../source/mysql/binlog-values.js';
 import type { KafkaColumn } from './event.js';
 import { enumLabels } from '../../../mysql/enum-labels.js';
+import { fixedDouble } from '../../../mysql/double-text.js';
 
 // ---------------------------------------------------------------------------------------------- JSON text
 
