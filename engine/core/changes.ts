@@ -46,3 +46,13 @@ export interface BinlogStatus {
   /** The server's GTID position when it has one (MariaDB gtid_binlog_pos, MySQL gtid_executed). */
   gtid: MysqlGtidPosition | MariadbGtidPosition | null;
 }
+
+/** A change held for a table paused at DDL (policy "pause-table"), in the state file until it is applied. */
+export interface HeldChange {
+  /** Source order; the sink records the last one applied per table. */
+  id: number;
+  /** The end of its source transaction. */
+  end: FilePosition;
+  reconcile: boolean;
+  change: RowChange;
+}

@@ -13,7 +13,7 @@ import type { ChunkRow, StateStore } from '../state/store.js';
 import type { Logger } from '../core/logger.js';
 import type { CopyMetrics } from './metrics.js';
 import type { Throttle } from './throttle.js';
-import type { ChunkGate } from './chunk-gate.js';
+import type { ChunkGate } from '../core/chunk-gate.js';
 import type { ChunkPayload } from '../sink/kafka/kafka-stream-target.js';
 import { isDiskFull } from '../state/disk-space.js';
 import { SinkWatch } from './sink-watch.js';

@@ -18,7 +18,7 @@ import { Throttle } from './throttle.js';
 import { alive } from './job-status.js';
 import { planTables, planViews } from './table-plan.js';
 import { prepareStreamPhase, runStreamPhase, type StreamPhaseOptions } from './stream-phase.js';
-import type { StreamTarget } from './stream-target.js';
+import type { StreamTarget } from '../sink/stream-target.js';
 import type { KafkaSink } from '../sink/kafka/kafka-sink.js';
 import type { KafkaStreamTarget } from '../sink/kafka/kafka-stream-target.js';
 import type { StreamOutcome } from './stream-runner.js';

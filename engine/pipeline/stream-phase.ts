@@ -11,14 +11,14 @@ import type { CheckpointOwnerColumns } from '../sink/mysql/change-applier.js';
 import type { StateStore } from '../state/store.js';
 import { StreamStore } from '../state/stream-store.js';
 import type { Logger } from '../core/logger.js';
-import { applierTable } from './stream-ddl.js';
-import type { PendingDdl } from './stream-ddl.js';
+import type { DdlContextBase, PendingDdl } from './stream-ddl.js';
 import { StreamRunner, type StreamOutcome } from './stream-runner.js';
 import { openMysqlTarget } from './mysql-stream-target.js';
-import type { StreamTarget } from './stream-target.js';
+import type { StreamTarget } from '../sink/stream-target.js';
 import type { ApplierTable } from '../core/checkpoint.js';
 import type { BinlogStatus } from '../core/changes.js';
 import type { CopyTable } from '../core/tables.js';
+import { applierTable } from '../core/checkpoint.js';
 
 /** The schema history position of the definitions read when streaming was first set up. */
 const INITIAL: FilePosition = { kind: 'file', file: 'initial.000000', pos: 0 };
@@ -38,7 +38,7 @@ export interface StreamPhaseOptions {
   /** The job's phase when this run began (the run itself moves it through preflight first). */
   previousPhase: string;
   /** The sink side of the stream; default: the MySQL sink's change applier. */
-  openTarget?: () => Promise<StreamTarget>;
+  openTarget?: () => Promise<StreamTarget<DdlContextBase>>;
   /** Recorded in the MySQL sink's checkpoint row when the stream creates it (checkpoint-owner.ts). */
   owner?: CheckpointOwnerColumns;
   /**

@@ -29,7 +29,8 @@ import type { StateStore } from '../state/store.js';
 import { StreamStore, type ChangeCounts } from '../state/stream-store.js';
 import { HeldTables } from './held-tables.js';
 import type { Logger } from '../core/logger.js';
-import type { StreamTarget } from './stream-target.js';
+import type { StreamTarget } from '../sink/stream-target.js';
+import { sourceTableReader, type DdlContextBase } from './stream-ddl.js';
 import { StreamMetrics } from './stream-metrics.js';
 import { sleepUnlessAborted as sleep } from '../core/sleep.js';
 import { SinkWatch, sinkLabel } from './sink-watch.js';
@@ -58,7 +59,7 @@ export interface StreamRunnerOptions {
   exitWhenCaughtUp: boolean;
   skipDdlAt: string | null;
   /** Opens the sink side for one session (MySQL: a change applier; Kafka: the publisher). */
-  openTarget: () => Promise<StreamTarget>;
+  openTarget: () => Promise<StreamTarget<DdlContextBase>>;
 }
 
 export type StreamOutcome = 'caught-up' | 'stopped';
@@ -80,7 +81,7 @@ export function isTransient(e: unknown): boolean {
 export class StreamRunner {
   private readonly streams: StreamStore;
   private readonly metrics: StreamMetrics;
-  private applier: StreamTarget | null = null;
+  private applier: StreamTarget<DdlContextBase> | null = null;
   private reader: BinlogReader | null = null;
   private source: Connection | null = null;
   private heartbeat: SourceHeartbeat | null = null;
@@ -185,7 +186,7 @@ export class StreamRunner {
       pauseAfterDdl: true,
     }));
     if (this.failures) log.info('reconnected');
-    const ddlCtx = { cfg, jobId: this.o.jobId, store: this.o.store, streams: this.streams, log, source, tableIds: this.o.tableIds, skipAt: this.o.skipDdlAt, held: this.held };
+    const ddlCtx: DdlContextBase = { cfg, jobId: this.o.jobId, store: this.o.store, streams: this.streams, log, source, readSourceTable: sourceTableReader(source), tableIds: this.o.tableIds, skipAt: this.o.skipDdlAt, held: this.held };
 
     let batch: BinlogTransaction[] = [];
     let batchMode: ApplyMode = 'strict';

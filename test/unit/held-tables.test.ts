@@ -3,13 +3,15 @@ import assert from 'node:assert/strict';
 import { mkdtempSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { HeldTables, sameModeRun, splitHeld, type HeldSink } from '../../engine/pipeline/held-tables.js';
+import { HeldTables, sameModeRun, splitHeld } from '../../engine/pipeline/held-tables.js';
 import type { Logger } from '../../engine/core/logger.js';
-import { HeldStore, type HeldChange } from '../../engine/state/held-store.js';
+import { HeldStore } from '../../engine/state/held-store.js';
 import { StateStore } from '../../engine/state/store.js';
 import type { FilePosition } from '../../shared/positions.js';
 import { errorOf } from '../helpers/errors.js';
 import type { BinlogTransaction, RowChange } from '../../engine/core/changes.js';
+import type { HeldSink } from '../../engine/sink/stream-target.js';
+import type { HeldChange } from '../../engine/core/changes.js';
 
 const at = (pos: number): FilePosition => ({ kind: 'file', file: 'bin.000001', pos });
 const change = (table: string, id: number, v: string | null = 'x'): RowChange => ({ db: 'shop', table, name: `shop.${table}`, type: 'insert', before: null, after: [String(id), v], columns: ['id', 'v'] });

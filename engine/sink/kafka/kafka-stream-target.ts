@@ -22,14 +22,13 @@ import type { KafkaSinkConfig } from '../../../shared/job-config.js';
 import type { FilePosition } from '../../../shared/positions.js';
 import type { TableRef } from '../../../shared/table-selection.js';
 import { compareFilePositions, formatPosition } from '../../../shared/positions.js';
-import { ChunkGate, type ChunkSubmission } from '../../pipeline/chunk-gate.js';
+import { ChunkGate, type ChunkSubmission } from '../../core/chunk-gate.js';
 import type { Logger } from '../../core/logger.js';
-import type { DdlContextBase } from '../../pipeline/stream-ddl.js';
-import type { StreamTarget } from '../../pipeline/stream-target.js';
+import type { StreamTarget } from '../stream-target.js';
 import type { StateStore } from '../../state/store.js';
 import type { SinkBatch } from '../sink.js';
 import { renderSchemaChange, type ChangeEventInput, type ChangeOp, type SourceInfo } from './formats/index.js';
-import { handleKafkaDdl } from './kafka-ddl.js';
+import { handleKafkaDdl, type KafkaDdlContext } from './kafka-ddl.js';
 import { copySourceInfo, type KafkaSink, type TopicInfo } from './kafka-sink.js';
 import type { KafkaBatch } from './kafka-writer.js';
 import { partitionFor } from './partition.js';
@@ -82,7 +81,7 @@ function pick(img: RawRow | null, pos: number[]): RawRow | null {
   return out;
 }
 
-export class KafkaStreamTarget implements StreamTarget {
+export class KafkaStreamTarget implements StreamTarget<KafkaDdlContext> {
   readonly gate = new ChunkGate<ChunkPayload>();
   private readonly sender: RecordSender;
   private readonly tables = new Map<string, ApplierTable>();
@@ -347,7 +346,7 @@ export class KafkaStreamTarget implements StreamTarget {
   }
 
   /** Publishes one DDL statement to the schema-change topic and records the new table definitions. */
-  async ddl(ctx: DdlContextBase, ev: DdlEvent): Promise<void> {
+  async ddl(ctx: KafkaDdlContext, ev: DdlEvent): Promise<void> {
     if (this.last && compareFilePositions(ev.end, this.last.position) <= 0) return;
     // Chunks read before the statement go first: their rows have the old definition.
     const records: OutRecord[] = [];
