@@ -15,7 +15,6 @@ import { readBinlogStatus, readConsistentPosition } from '../source/mysql/binlog
 import { readServerInfo } from '../mysql/server-info.js';
 import { formatPosition } from '../../shared/positions.js';
 import { Throttle } from './throttle.js';
-import { alive } from './job-status.js';
 import { planTables, planViews } from './table-plan.js';
 import { prepareStreamPhase, runStreamPhase, type StreamPhaseOptions } from './stream-phase.js';
 import type { StreamTarget } from '../sink/stream-target.js';
@@ -28,6 +27,7 @@ import { claimSinkCheckpoint } from '../sink/mysql/checkpoint-owner.js';
 import { mysqlSinkUrl } from '../../shared/job-config.js';
 import { StateDiskFull, isDiskFull } from '../state/disk-space.js';
 import { sinkLabel } from './sink-watch.js';
+import { alive } from '../core/process-alive.js';
 
 export interface RunJobOptions {
   store: StateStore;

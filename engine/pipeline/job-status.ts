@@ -5,18 +5,9 @@ import { StreamStore } from '../state/stream-store.js';
 import { HeldStore } from '../state/held-store.js';
 import type { JobStatus, PendingDdl, StreamState, StreamStatus, TableStatus } from '../../shared/job-status.js';
 import type { BinlogStatus } from '../core/changes.js';
+import { alive } from '../core/process-alive.js';
 
 export type { JobStatus, StreamStatus, TableStatus } from '../../shared/job-status.js';
-
-export function alive(pid: number | null): boolean {
-  if (!pid) return false;
-  try {
-    process.kill(pid, 0);
-    return true;
-  } catch (e) {
-    return (e as NodeJS.ErrnoException).code === 'EPERM';
-  }
-}
 
 /** A job recorded as running whose process is gone was killed: it resumes when run again. */
 export function effectiveState(job: JobRow): string {
