@@ -1,4 +1,4 @@
-// The copy/stream handoff gate (engine/pipeline/chunk-gate.ts): what the stream may publish while copy
+// The copy/stream handoff gate (engine/core/chunk-gate.ts): what the stream may publish while copy
 // chunks are being read, in which order chunks come out, and chunks whose snapshot is behind the stream.
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
