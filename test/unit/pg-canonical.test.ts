@@ -5,7 +5,7 @@ import { describe, it } from 'node:test';
 import assert from 'node:assert/strict';
 import { canonicalJson, canonicalNumber } from '../../engine/sink/postgres/json-canonical.js';
 import { canonicalRule, mysqlRowHash, pgRowHash } from '../../engine/sink/postgres/canonical.js';
-import type { ColumnInfo } from '../../engine/source/mysql/schema-reader.js';
+import type { ColumnInfo } from '../../engine/core/tables.js';
 
 const col = (name: string, dataType: string, columnType = dataType, nullable = true): ColumnInfo => ({ name, dataType, columnType, charset: null, collation: null, nullable, generated: false });
 

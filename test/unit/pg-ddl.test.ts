@@ -1,7 +1,7 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import type { ColumnInfo, TableInfo } from '../../engine/source/mysql/schema-reader.js';
-import type { CopyTable } from '../../engine/sink/sink.js';
+import type { ColumnInfo, TableInfo } from '../../engine/core/tables.js';
+import type { CopyTable } from '../../engine/core/tables.js';
 import { indexName, planTable, sinkColumns } from '../../engine/sink/postgres/ddl.js';
 import { column } from '../helpers/columns.js';
 

@@ -23,9 +23,9 @@
 //
 // Row text: each column as `<bytes>:<value>`, long values (text, binary, geometry) as `<bytes>:<md5>`,
 // NULL as 'N' (so NULL differs from ''), joined with ','. The row hash is the MD5 of that text.
-import type { ColumnInfo } from '../../source/mysql/schema-reader.js';
-import { quoteId } from '../../sql/identifiers.js';
-import { valueKind } from '../../sql/values.js';
+import type { ColumnInfo } from '../../core/tables.js';
+import { quoteId } from '../../mysql/identifiers.js';
+import { valueKind } from '../../mysql/values.js';
 import { pgId } from './connection.js';
 import { fractionDigits } from './types.js';
 import type { UnholdablePolicy } from './types.js';

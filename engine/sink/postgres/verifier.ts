@@ -18,10 +18,11 @@
 import { createHash } from 'node:crypto';
 import { CutoverError } from '../../../shared/errors.js';
 import { DESCRIBED_ROWS, VALUE_TEXT_MAX, type ColumnDifference, type RowMismatch, type VerifyTableResult } from '../../../shared/verify.js';
-import type { Connection } from '../../source/mysql/connection.js';
+import type { Connection } from '../../mysql/connection.js';
 import { rawQuery } from '../../source/mysql/snapshot-reader.js';
-import { quoteId, quoteTable } from '../../sql/identifiers.js';
-import { bytesToHex, keyRenderer, keySelectExpr, type RawValue } from '../../sql/values.js';
+import { quoteId, quoteTable } from '../../mysql/identifiers.js';
+import type { RawValue } from '../../core/rows.js';
+import { bytesToHex, keyRenderer, keySelectExpr } from '../../mysql/values.js';
 import { CHUNK_AGGREGATES } from '../../verify/row-hash-sql.js';
 import type { VerifyTable } from '../../verify/chunk-checksum.js';
 import { settle, StopRequested, type Listing } from '../../verify/mysql-verifier.js';
