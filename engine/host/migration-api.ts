@@ -15,7 +15,7 @@ import { resolveJob, resolveMysqlEndpoint } from '../connections/resolve.js';
 import { SecretBox } from '../connections/secret-box.js';
 import { CutoverAssistant } from '../cutover/assistant.js';
 import { sinkKind } from '../sink/registry.js';
-import { repairUnavailable } from '../verify/repair-contract.js';
+import { repairUnavailable } from '../compare/repair-contract.js';
 import type { JobRow, StateStore } from '../state/store.js';
 import { VerifyStore } from '../state/verify-store.js';
 import { JobProcesses, type JobExit } from './job-processes.js';

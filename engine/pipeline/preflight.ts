@@ -6,6 +6,7 @@ import type { CheckItem, CheckStatus, PreflightReport } from '../../shared/prefl
 import { redactUrl } from '../mysql/connection.js';
 import { checkSource } from '../source/mysql/preflight-source.js';
 import { checkSink } from '../sink/mysql/preflight.js';
+import { sinkKind } from '../sink/registry.js';
 import { largeRows, rowSizeItem } from '../source/mysql/preflight-row-size.js';
 import { errorText, openSide } from '../mysql/preflight-side.js';
 
@@ -26,8 +27,7 @@ export interface PreflightOptions {
 
 /** The sink part of the preflight's options for a job's sink (the sink kinds this preflight checks). */
 export function sinkPreflight(sink: JobConfig['sink']): Pick<PreflightOptions, 'sinkUrl' | 'kafka'> {
-  if (sink.type === 'kafka') return { kafka: sink };
-  return 'url' in sink && typeof sink.url === 'string' ? { sinkUrl: sink.url } : {};
+  return sinkKind(sink.type).preflightOptions?.(sink) ?? {};
 }
 
 export async function runPreflight(opts: PreflightOptions): Promise<PreflightReport> {

@@ -7,8 +7,8 @@ import type { Logger } from '../core/logger.js';
 import type { StreamTarget } from './stream-target.js';
 import type { JobIdentity } from '../state/identity.js';
 import type { StateStore } from '../state/store.js';
-import type { RepairDone, RepairOptions } from '../verify/repair-contract.js';
-import type { SinkVerifier, SinkVerifierContext } from '../verify/sink-verifier.js';
+import type { RepairDone, RepairOptions } from '../compare/repair-contract.js';
+import type { SinkVerifier, SinkVerifierContext } from '../compare/sink-verifier.js';
 import type { Sink } from './sink.js';
 
 export type SinkConfig = JobConfig['sink'];
@@ -91,5 +91,7 @@ export interface SinkDescriptor {
   readonly keylessStreamNote?: string;
   /** Without the `repair` capability: why a repair cannot be done, and what to do instead (the refusal and the verification report say it). */
   readonly noRepair?: { why: string; instead: string };
+  /** What `cutover check` and the run's preflight check on this sink (absent: no sink checks yet). */
+  preflightOptions?(sink: SinkConfig): { sinkUrl?: string; kafka?: Extract<SinkConfig, { type: 'kafka' }> };
   load(): Promise<SinkDriver>;
 }

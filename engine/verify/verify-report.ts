@@ -3,8 +3,8 @@
 import { hostname, userInfo } from 'node:os';
 import { summarize, type VerifyReport, type VerifyState, type VerifyTableResult } from '../../shared/verify.js';
 import type { SinkDescriptor } from '../sink/driver.js';
-import type { VerifyTable } from './chunk-checksum.js';
-import { repairNote } from './repair-contract.js';
+import type { VerifyTable } from '../compare/chunk-checksum.js';
+import { repairNote } from '../compare/repair-contract.js';
 
 /** "alice@laptop" (the user name may be unknown in some containers). */
 export function operatorName(): string {

@@ -22,12 +22,12 @@ import { connect, parseMysqlUrl, type Connection } from '../mysql/connection.js'
 import { openDataConnection } from '../source/mysql/snapshot-reader.js';
 import type { JobRow, StateStore } from '../state/store.js';
 import { VerifyStore } from '../state/verify-store.js';
-import type { VerifyTable } from './chunk-checksum.js';
-import { StopRequested } from './settle.js';
-import { keylessRefusal, repairUnavailable, type RepairTarget } from './repair-contract.js';
+import type { VerifyTable } from '../compare/chunk-checksum.js';
+import { StopRequested } from '../compare/settle.js';
+import { keylessRefusal, repairUnavailable, type RepairTarget } from '../compare/repair-contract.js';
 import { sinkKind, sinkOf } from '../sink/registry.js';
-import type { SinkVerifier } from './sink-verifier.js';
-import { jobRunning, jobStreaming } from './stream-sync.js';
+import type { SinkVerifier } from '../compare/sink-verifier.js';
+import { jobRunning, jobStreaming } from '../compare/stream-sync.js';
 import { newReport, newTableResult, runVerdict, tableVerdict } from './verify-report.js';
 
 export interface VerifyRunOptions {

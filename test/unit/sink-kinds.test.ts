@@ -3,7 +3,7 @@
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
 import { sinkKind, sinkKinds } from '../../engine/sink/registry.js';
-import { repairNote, repairUnavailable } from '../../engine/verify/repair-contract.js';
+import { repairNote, repairUnavailable } from '../../engine/compare/repair-contract.js';
 
 test('sinkKinds lists each kind once, with a title and every capability as a boolean', () => {
   const kinds = sinkKinds();

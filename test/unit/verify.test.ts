@@ -4,10 +4,10 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { summarize, type VerifyTableResult } from '../../shared/verify.js';
-import { columnTextExpr, rowHashExpr, rowTextExpr } from '../../engine/verify/row-hash-sql.js';
-import { diffKeyed, diffMultiset, displayBytes, keyId, keyOfMismatch, stableDiffs, toMismatch, type RowDiff } from '../../engine/verify/row-diff.js';
+import { columnTextExpr, rowHashExpr, rowTextExpr } from '../../engine/compare/row-hash-sql.js';
+import { diffKeyed, diffMultiset, displayBytes, keyId, keyOfMismatch, stableDiffs, toMismatch, type RowDiff } from '../../engine/compare/row-diff.js';
 import { exitCodeOf, runVerdict, tableVerdict } from '../../engine/verify/verify-report.js';
-import { ROUND_WAITS_MS, settle, type Listing } from '../../engine/verify/settle.js';
+import { ROUND_WAITS_MS, settle, type Listing } from '../../engine/compare/settle.js';
 import { rawAt, rawMembers } from '../../engine/sink/kafka/json-slice.js';
 import { canonicalRow, mergeRow, messageImage } from '../../engine/sink/kafka/message-image.js';
 import { renderMessages, type ChangeEventInput, type KafkaFormat } from '../../engine/sink/kafka/formats/index.js';

@@ -25,5 +25,6 @@ export const kafkaSink: SinkDescriptor = {
     why: 'Cutover would have to publish the current source rows of the reported keys as new change events, in binlog order with the stream',
     instead: "Re-copy the table (the dashboard's Re-copy, or `cutover run --resnapshot`), or publish the rows of the listed keys yourself; consumers keep the last message per key",
   },
+  preflightOptions: (sink) => (sink.type === 'kafka' ? { kafka: sink } : {}),
   load: async () => (await import('./driver.js')).kafkaDriver,
 };

@@ -38,5 +38,6 @@ export const mysqlSink: SinkDescriptor = {
     };
   },
   keylessStreamNote: 'has no primary or unique key: the stream applies its updates and deletes by the whole row with LIMIT 1',
+  preflightOptions: (sink) => ('url' in sink && typeof sink.url === 'string' ? { sinkUrl: sink.url } : {}),
   load: async () => (await import('./driver.js')).mysqlDriver,
 };

@@ -36,9 +36,9 @@ import type { RawRow, RawValue } from '../../core/rows.js';
 import { quoteId, quoteTable } from '../../mysql/identifiers.js';
 import { selectExpr } from '../../mysql/values.js';
 import type { StateStore } from '../../state/store.js';
-import type { VerifyTable } from '../../verify/chunk-checksum.js';
-import { keyId, keyOfMismatch } from '../../verify/row-diff.js';
-import { keylessRefusal, type RepairDone, type RepairOptions, type RepairTarget } from '../../verify/repair-contract.js';
+import type { VerifyTable } from '../../compare/chunk-checksum.js';
+import { keyId, keyOfMismatch } from '../../compare/row-diff.js';
+import { keylessRefusal, type RepairDone, type RepairOptions, type RepairTarget } from '../../compare/repair-contract.js';
 
 /** Keys per DELETE / SELECT statement. */
 const KEYS_PER_STATEMENT = 200;

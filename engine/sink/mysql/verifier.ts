@@ -17,12 +17,12 @@ import { connect, parseMysqlUrl, type Connection } from '../../mysql/connection.
 import { nextBoundary, openDataConnection } from '../../source/mysql/snapshot-reader.js';
 import type { RawRow } from '../../core/rows.js';
 import { quoteTable } from '../../mysql/identifiers.js';
-import { chunkSums, listChunk, rowMultiset, sameSums, side, type ChunkSums, type VerifyTable } from '../../verify/chunk-checksum.js';
-import { diffKeyed, diffMultiset, multisetSize, stableDiffs, toMismatch, type RowDiff } from '../../verify/row-diff.js';
-import { settle, StopRequested, type Listing } from '../../verify/settle.js';
-import { describeMismatches } from '../../verify/row-values.js';
-import type { SinkVerifier, SinkVerifierContext } from '../../verify/sink-verifier.js';
-import { streamSync, type StreamSync } from '../../verify/stream-sync.js';
+import { chunkSums, listChunk, rowMultiset, sameSums, side, type ChunkSums, type VerifyTable } from '../../compare/chunk-checksum.js';
+import { diffKeyed, diffMultiset, multisetSize, stableDiffs, toMismatch, type RowDiff } from '../../compare/row-diff.js';
+import { settle, StopRequested, type Listing } from '../../compare/settle.js';
+import { describeMismatches } from './row-values.js';
+import type { SinkVerifier, SinkVerifierContext } from '../../compare/sink-verifier.js';
+import { streamSync, type StreamSync } from '../../compare/stream-sync.js';
 import { readCheckpointRow } from './change-applier.js';
 import type { FilePosition } from '../../../shared/positions.js';
 

@@ -12,7 +12,7 @@ import type { StreamState } from '../../shared/job-status.js';
 import { compareFilePositions, type FilePosition } from '../../shared/positions.js';
 import { readBinlogStatus } from '../source/mysql/binlog-status.js';
 import type { Connection } from '../mysql/connection.js';
-import { effectiveState } from '../pipeline/job-status.js';
+import { alive } from '../core/process-alive.js';
 import { sleepUnlessAborted } from '../core/sleep.js';
 import type { JobRow, StateStore } from '../state/store.js';
 
@@ -28,7 +28,7 @@ export interface StreamSync {
 
 /** The job's process is alive (a job recorded as running whose process is gone is not). */
 export function jobRunning(job: JobRow): boolean {
-  return effectiveState(job) === 'running';
+  return job.state === 'running' && alive(job.pid);
 }
 
 /** The job is running and its stream is applying changes (catching up or streaming). */
