@@ -19,16 +19,15 @@ import { createHash } from 'node:crypto';
 import { CutoverError } from '../../../shared/errors.js';
 import { DESCRIBED_ROWS, VALUE_TEXT_MAX, type ColumnDifference, type RowMismatch, type VerifyTableResult } from '../../../shared/verify.js';
 import type { Connection } from '../../mysql/connection.js';
-import { rawQuery } from '../../source/mysql/snapshot-reader.js';
 import { quoteId, quoteTable } from '../../mysql/identifiers.js';
 import type { RawValue } from '../../core/rows.js';
 import { bytesToHex, keyRenderer, keySelectExpr } from '../../mysql/values.js';
-import { CHUNK_AGGREGATES } from '../../verify/row-hash-sql.js';
-import type { VerifyTable } from '../../verify/chunk-checksum.js';
-import { settle, StopRequested, type Listing } from '../../verify/mysql-verifier.js';
-import { diffKeyed, diffMultiset, multisetSize, type ListedRow, type RowDiff } from '../../verify/row-diff.js';
-import type { SinkVerifier, SinkVerifierContext } from '../../verify/sink-verifier.js';
-import { streamSync, type StreamSync } from '../../verify/stream-sync.js';
+import { CHUNK_AGGREGATES } from '../../compare/row-hash-sql.js';
+import type { VerifyTable } from '../../compare/chunk-checksum.js';
+import { settle, StopRequested, type Listing } from '../../compare/settle.js';
+import { diffKeyed, diffMultiset, multisetSize, type ListedRow, type RowDiff } from '../../compare/row-diff.js';
+import type { SinkVerifier, SinkVerifierContext } from '../../compare/sink-verifier.js';
+import { streamSync, type StreamSync } from '../../compare/stream-sync.js';
 import { canonicalRule, mysqlBucket, mysqlPart, mysqlRowHash, pgBucket, pgPart, pgRowHash, PG_CHUNK_AGGREGATES, type CanonicalRule } from './canonical.js';
 import { connectPg, pgId, pgTable, postgresSinkOf, type PgClient } from './connection.js';
 import { canonicalJson } from './json-canonical.js';
@@ -59,6 +58,12 @@ interface RowInfo {
 interface SideListing {
   rows: ListedRow[];
   info: Map<string, RowInfo>;
+}
+
+/** A source query whose every value comes back as the bytes the server sent (a latin1 byte string, see RawValue). */
+async function rawQuery(conn: Connection, sql: string): Promise<RawValue[][]> {
+  const [rows] = await conn.query({ sql, rowsAsArray: true, typeCast: ((field: { string(encoding: string): string | null }) => field.string('latin1')) as never });
+  return rows as unknown as RawValue[][];
 }
 
 const utf8 = (v: RawValue): string | null => (v === null ? null : Buffer.from(v, 'latin1').toString('utf8'));
