@@ -103,6 +103,29 @@ export const KafkaSinkConfig = z
 /** A Kafka sink in a job file: brokers (TLS, SASL with the password from an environment variable) or a saved profile. */
 export const KafkaSinkFile = z.object({ ...kafkaSinkOptions, ...kafkaEndpointFields }).strict();
 
+/** A postgres:// URL (sslmode and the other libpq parameters go in its query string). */
+export const postgresUrl = z.string().regex(/^postgres(?:ql)?:\/\/[^/]+\/[^/?]+/, { message: 'must be a URL like postgres://user:password@host:5432/dbname' });
+
+const postgresSinkOptions = {
+  type: z.literal('postgres'),
+  /** A value PostgreSQL cannot hold (a zero date, a NUL byte in text): stop the copy naming it, or write NULL / -infinity / MySQL's text. */
+  unholdable: z.enum(['stop', 'null', '-infinity', 'text']).default('stop'),
+  /** PostgreSQL types by source column ("db.table.column": "text"), taken as written instead of the type rules. */
+  types: z.record(z.string().regex(/^[^.]+\.[^.]+\.[^.]+$/, { message: 'must be "db.table.column"' }), z.string().min(1).max(200)).default({}),
+};
+
+/** The resolved PostgreSQL sink: its URL holds the password. */
+export const PostgresSinkConfig = z.object({ ...postgresSinkOptions, url: postgresUrl }).strict();
+/** A PostgreSQL sink in a job file: a URL, its password inline or from an environment variable. */
+export const PostgresSinkFile = z
+  .object({
+    ...postgresSinkOptions,
+    url: postgresUrl,
+    /** The password, from this environment variable (the URL then has none). */
+    passwordEnv: z.string().regex(/^[A-Za-z_][A-Za-z0-9_]*$/, { message: 'must be an environment variable name such as CUTOVER_SINK_PASSWORD' }).optional(),
+  })
+  .strict();
+
 const filePosition = z
   .object({
     file: z.string().regex(/^.+\.\d+$/, { message: 'must be a binlog file name such as "mysql-bin.000042"' }),
@@ -198,14 +221,16 @@ function checkJob(cfg: { mode: string; stream?: StreamOptions; ddl?: DdlPolicy; 
 }
 
 /** The resolved job the engine runs: source and sink URLs hold their passwords (never stored: see JobFile). */
-export const JobConfig = jobSchema(z.object({ url: mysqlUrl }).strict(), z.discriminatedUnion('type', [MysqlSinkConfig, KafkaSinkConfig])).superRefine(checkJob);
+export const JobConfig = jobSchema(z.object({ url: mysqlUrl }).strict(), z.discriminatedUnion('type', [MysqlSinkConfig, KafkaSinkConfig, PostgresSinkConfig])).superRefine(checkJob);
 
 /** What a job file may say: endpoints by URL or saved profile, secrets from environment variables, SSH tunnels. */
-export const JobFile = jobSchema(z.object(mysqlEndpointFields).strict(), z.discriminatedUnion('type', [MysqlSinkFile, KafkaSinkFile])).superRefine((f, ctx) => {
+export const JobFile = jobSchema(z.object(mysqlEndpointFields).strict(), z.discriminatedUnion('type', [MysqlSinkFile, KafkaSinkFile, PostgresSinkFile])).superRefine((f, ctx) => {
   checkJob(f, ctx);
   checkMysqlEndpoint(f.source, ['source'], ctx);
   if (f.sink.type === 'mysql') checkMysqlEndpoint(f.sink, ['sink'], ctx);
-  else checkKafkaEndpoint(f.sink, ['sink'], ctx);
+  else if (f.sink.type === 'kafka') checkKafkaEndpoint(f.sink, ['sink'], ctx);
+  else if (f.sink.passwordEnv && /^[^:]+:\/\/[^/@]*:[^/@]*@/.test(f.sink.url))
+    ctx.addIssue({ code: 'custom', path: ['sink', 'passwordEnv'], message: 'the URL already holds a password', params: { fix: 'Remove the password from the URL (postgres://user@host:5432/db), or remove "passwordEnv".' } });
 });
 
 export type JobConfig = z.infer<typeof JobConfig>;
@@ -214,13 +239,15 @@ export type MysqlSinkConfig = z.infer<typeof MysqlSinkConfig>;
 export type KafkaSinkConfig = z.infer<typeof KafkaSinkConfig>;
 export type MysqlSinkFile = z.infer<typeof MysqlSinkFile>;
 export type KafkaSinkFile = z.infer<typeof KafkaSinkFile>;
+export type PostgresSinkConfig = z.infer<typeof PostgresSinkConfig>;
+export type PostgresSinkFile = z.infer<typeof PostgresSinkFile>;
 export type SourceEndpoint = JobFile['source'];
 export type StreamOptions = z.infer<typeof StreamOptions>;
 
 /** The MySQL sink's URL, for code that only a MySQL sink reaches (a Kafka sink is refused with `what`). */
 export function mysqlSinkUrl(cfg: Pick<JobConfig, 'sink'>, what: string): string {
   if (cfg.sink.type === 'mysql') return cfg.sink.url;
-  throw new CutoverError(`${what} needs a MySQL or MariaDB sink; this job publishes to Kafka.`, 'Use a job with "sink": {"type": "mysql", …} for this.', 'CONFIG');
+  throw new CutoverError(`${what} needs a MySQL or MariaDB sink; this job's sink is ${cfg.sink.type === 'kafka' ? 'Kafka' : 'PostgreSQL'}.`, 'Use a job with "sink": {"type": "mysql", …} for this.', 'CONFIG');
 }
 
 /** The stream settings with their defaults filled in. */
@@ -234,7 +261,8 @@ const FIXES: Record<string, string> = {
   mode: 'Set "mode" to "snapshot", "snapshot+stream" or "stream".',
   'stream.start': 'Use "current", { "file": "mysql-bin.000042", "pos": 4 } or { "gtid": "0-1-100" }.',
   'snapshot.onExisting': 'Use "fail", "truncate" or "append".',
-  'sink.type': 'Use "mysql" or "kafka".',
+  'sink.type': 'Use "mysql", "kafka" or "postgres".',
+  'sink.unholdable': 'Use "stop", "null", "-infinity" or "text".',
   'sink.brokers': 'List the bootstrap brokers: "brokers": ["127.0.0.1:9092"].',
   'sink.format': 'Use "debezium", "canal" or "maxwell".',
   'sink.key': 'Use "pk" (partition by primary key) or "table" (one partition per table).',

@@ -67,7 +67,7 @@ export interface VerifyReport {
   /** The verification's id in the state file. */
   id: number;
   job: string;
-  sinkType: 'mysql' | 'kafka';
+  sinkType: 'mysql' | 'kafka' | 'postgres';
   state: VerifyState;
   startedAt: number;
   finishedAt: number | null;

@@ -5,7 +5,7 @@
 // The resolved config holds secrets: it is handed to the engine and never stored (runJob stores the
 // job file as written); close() closes the tunnels.
 import { CutoverError } from '../../shared/errors.js';
-import type { JobConfig, JobFile, KafkaSinkConfig, KafkaSinkFile, MysqlSinkFile, SourceEndpoint } from '../../shared/job-config.js';
+import type { JobConfig, JobFile, KafkaSinkConfig, KafkaSinkFile, MysqlSinkFile, PostgresSinkConfig, PostgresSinkFile, SourceEndpoint } from '../../shared/job-config.js';
 import { buildMysqlUrl, mysqlUrlParts, sslModeOf, tlsParamsOf } from '../../shared/mysql-url.js';
 import type { KafkaProfile, MysqlProfile, Profile, ProfileSecrets } from '../../shared/profiles.js';
 import { resolveStatePath } from '../state/default-path.js';
@@ -99,7 +99,8 @@ export async function resolveJob(file: JobFile, ctx: ResolveContext = {}): Promi
     if (file.sink.type === 'mysql') {
       const { type, batchBytes } = file.sink;
       sink = { type, url: await r.mysql(file.sink, 'sink'), ...(batchBytes !== undefined ? { batchBytes } : {}) };
-    } else sink = kafkaSink(file.sink, r.env, r.profile);
+    } else if (file.sink.type === 'postgres') sink = postgresSink(file.sink, r.env);
+    else sink = kafkaSink(file.sink, r.env, r.profile);
     const { source: _s, sink: _k, ...rest } = file;
     void _s;
     void _k;
@@ -206,4 +207,13 @@ export function kafkaProfileSettings(p: KafkaProfile, secrets: ProfileSecrets): 
     ...(p.tls.mode !== 'disabled' ? { tls: p.tls } : {}),
     ...(p.sasl ? { sasl: { ...p.sasl, password: secrets.password ?? '' } } : {}),
   };
+}
+
+/** The PostgreSQL sink: the password from "passwordEnv" percent-encoded into its URL. */
+function postgresSink(f: PostgresSinkFile, env: NodeJS.ProcessEnv): PostgresSinkConfig {
+  const { passwordEnv, ...sink } = f;
+  if (!passwordEnv) return sink;
+  const u = new URL(sink.url);
+  u.password = encodeURIComponent(readEnv(env, passwordEnv, "the sink's password", '$.sink.passwordEnv'));
+  return { ...sink, url: u.toString() };
 }

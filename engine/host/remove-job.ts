@@ -11,6 +11,7 @@ import { JobSecrets } from '../connections/job-secrets.js';
 import { resolveMysqlEndpoint } from '../connections/resolve.js';
 import { alive, effectiveState } from '../pipeline/job-status.js';
 import { CHECKPOINT_DB, CHECKPOINT_TABLE } from '../sink/mysql/change-applier.js';
+import { sinkKind } from '../sink/registry.js';
 import { connect, parseMysqlUrl } from '../source/mysql/connection.js';
 import { quoteId } from '../sql/identifiers.js';
 import type { StateStore } from '../state/store.js';
@@ -23,7 +24,7 @@ export interface RemovedJob {
 }
 
 /** What a removal leaves on a sink of this kind (the confirmation says it before). */
-export function sinkLeftovers(kind: 'mysql' | 'kafka', job: string): { cleanable: string; kept: string } {
+export function sinkLeftovers(kind: string, job: string): { cleanable: string; kept: string } {
   return kind === 'mysql'
     ? {
         cleanable: `the job's checkpoint row in \`${CHECKPOINT_DB}\`.\`${CHECKPOINT_TABLE}\` on the sink (job = '${job}')`,
@@ -55,7 +56,7 @@ export async function removeJob(store: StateStore, name: string, o: { cleanSink:
   }
   // With the passwords its URLs held (stored apart, encrypted): cleaning the sink connects as the job does.
   const cfg = parseJobConfig(new JobSecrets(store).runnable(row), `stored job file of "${name}"`);
-  let sink = sinkLeftovers(cfg.sink.type, name).kept;
+  let sink = (cfg.sink.type === 'postgres' ? sinkKind('postgres').leftovers(name) : sinkLeftovers(cfg.sink.type, name)).kept;
   if (o.cleanSink && cfg.sink.type === 'mysql') {
     // Before anything is forgotten: a sink that cannot be reached leaves the job as it was.
     const deleted = await deleteCheckpointRow(store, cfg.sink, name);

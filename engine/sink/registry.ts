@@ -5,8 +5,9 @@ import type { SinkKindInfo } from '../../shared/sink-capabilities.js';
 import type { SinkConfig, SinkDescriptor, SinkDriver } from './driver.js';
 import { kafkaSink } from './kafka/descriptor.js';
 import { mysqlSink } from './mysql/descriptor.js';
+import { postgresSink } from './postgres/descriptor.js';
 
-const SINKS: readonly SinkDescriptor[] = [mysqlSink, kafkaSink];
+const SINKS: readonly SinkDescriptor[] = [mysqlSink, kafkaSink, postgresSink];
 
 /** The descriptor of a sink kind (a job file's `sink.type`, a profile's `kind`). */
 export function sinkKind(kind: string): SinkDescriptor {

@@ -15,7 +15,7 @@ export function operatorName(): string {
   return `${user}@${hostname()}`;
 }
 
-export function newReport(job: string, sinkType: 'mysql' | 'kafka', repairOf: number | null): VerifyReport {
+export function newReport(job: string, sinkType: 'mysql' | 'kafka' | 'postgres', repairOf: number | null): VerifyReport {
   return {
     id: 0,
     job,

@@ -24,6 +24,7 @@ import type { RowChange } from '../../source/mysql/binlog-reader.js';
 import type { ColumnInfo } from '../../source/mysql/schema-reader.js';
 import type { RawValue } from '../../sql/values.js';
 import type { ApplierTable, ApplyMode } from '../mysql/change-applier.js';
+import { pgId as pgIdent } from './connection.js';
 
 /** A column's value as the text parameter PostgreSQL parses (null: NULL); `key` names the row when a value cannot be held. */
 export type Encode = (raw: RawValue, key: () => string) => string | null;
@@ -60,7 +61,6 @@ export interface PgTablePlan {
   positions: WeakMap<readonly string[], number[]>;
 }
 
-export const pgIdent = (s: string): string => `"${s.replace(/"/g, '""')}"`;
 
 /** At most this many parameters in a statement (PostgreSQL's limit is 65,535). */
 const MAX_PARAMS = 60_000;

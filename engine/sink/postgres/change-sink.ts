@@ -24,17 +24,18 @@ import type { ColumnInfo } from '../../source/mysql/schema-reader.js';
 import { effectiveMode, pendingTransactions, type ApplierTable, type ApplyMode, type Checkpoint, type CheckpointOwnerColumns } from '../mysql/change-applier.js';
 import { batchStatements, planPgTable, type Encode, type PgStatement, type PgTablePlan, type SinkIndexes } from './change-plan.js';
 import { ensurePgCheckpointTable, readPgCheckpoint, writePgCheckpoint } from './checkpoint.js';
-import { handlePgDdl } from './ddl.js';
+import type { PlanOptions } from './ddl.js';
+import { pgColumnType } from './types.js';
+import { pgTextEncoder } from './values.js';
+import { handlePgDdl } from './stream-ddl.js';
 
 export interface PgChangeSinkOptions {
   url: string;
   jobName: string;
   /** Recorded in a checkpoint row this sink creates. */
   owner?: CheckpointOwnerColumns;
-  /** How a column's raw source value becomes PostgreSQL text (pgText, with the job's value policy). */
-  encoder: (t: ApplierTable, c: ColumnInfo) => Encode;
-  /** The PostgreSQL type of a source column (types.ts, with the job's overrides), for DDL. */
-  columnType: (source: TableRef, c: ColumnInfo) => string;
+  /** The job's type rules: values PostgreSQL cannot hold, and type overrides by "db.table.column". */
+  types: PlanOptions;
 }
 
 /** A change the sink refused: which one, the statement, and the server's message. */
@@ -68,12 +69,12 @@ export function asTransient(e: unknown): unknown {
 }
 
 /** Opens a client with the session every sink connection uses (UTC, exact floats). */
-export async function connectPg(url: string): Promise<pg.Client> {
+export async function openStreamClient(url: string): Promise<pg.Client> {
   const client = new pg.Client({ connectionString: url, application_name: 'cutover' });
   client.on('error', () => undefined); // a connection lost while idle: the next query fails and says so
   try {
     await client.connect();
-    await client.query("SET TIME ZONE 'UTC'; SET extra_float_digits = 3");
+    await client.query("SET TIME ZONE 'UTC'; SET extra_float_digits = 3; SET client_encoding = 'UTF8'");
   } catch (e) {
     await client.end().catch(() => undefined);
     throw asTransient(e);
@@ -98,7 +99,7 @@ export class PgChangeSink implements StreamTarget {
 
   static async open(opts: PgChangeSinkOptions): Promise<PgChangeSink> {
     if (opts.jobName.length === 0 || opts.jobName.length > 100) throw new CutoverError(`job name "${opts.jobName}" must be 1 to 100 characters for the sink checkpoint`);
-    const client = await connectPg(opts.url);
+    const client = await openStreamClient(opts.url);
     try {
       await ensurePgCheckpointTable(client);
     } catch (e) {
@@ -108,8 +109,14 @@ export class PgChangeSink implements StreamTarget {
     return new PgChangeSink(client, opts);
   }
 
+  /** The job's type options (DDL creates columns with them). */
+  get typeOptions(): PlanOptions {
+    return this.opts.types;
+  }
+
+  /** The PostgreSQL type of a source column under the job's rules and overrides. */
   columnType(source: TableRef, c: ColumnInfo): string {
-    return this.opts.columnType(source, c);
+    return pgColumnType(c, { override: this.opts.types.types[`${source.db}.${source.table}.${c.name}`], unholdable: this.opts.types.policy }).sql;
   }
 
   async checkpoint(): Promise<Checkpoint | null> {
@@ -242,7 +249,15 @@ export class PgChangeSink implements StreamTarget {
       const t = this.tables.get(name);
       if (!t) throw new CutoverError(`a binlog change on ${name}, which is not a table of this job`);
       const idx = await sinkIndexes(this.client, t.sink.db, t.sink.table, t.info.chunkKey);
-      this.plans.set(name, planPgTable(t, t.sink.db, t.sink.table, idx, (c) => this.opts.encoder(t, c)));
+      const table = `${t.sink.db}.${t.sink.table}`;
+      const policy = this.opts.types.policy;
+      this.plans.set(
+        name,
+        planPgTable(t, t.sink.db, t.sink.table, idx, (c): Encode => {
+          const enc = pgTextEncoder(c);
+          return (raw, key) => enc(raw, { table, key, policy });
+        }),
+      );
     }
   }
 

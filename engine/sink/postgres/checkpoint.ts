@@ -16,11 +16,11 @@ import type { Checkpoint, CheckpointOwnerColumns } from '../mysql/change-applier
 // The verdict is sink-neutral and pure; it lives with the MySQL sink today. It belongs in a shared
 // sink module (engine/sink/ or engine/core/) once both sinks' folders can be changed together.
 import { ownershipVerdict, type OwnershipPolicy, type OwnershipVerdict } from '../mysql/checkpoint-owner.js';
+import { pgId } from './connection.js';
+import { CHECKPOINT_SCHEMA, CHECKPOINT_TABLE } from './descriptor.js';
 
-export const PG_CHECKPOINT_SCHEMA = '_cutover';
-export const PG_CHECKPOINT_TABLE = 'cutover_checkpoint';
 /** The checkpoint table, quoted for SQL. */
-export const PG_CHECKPOINT = `"${PG_CHECKPOINT_SCHEMA}"."${PG_CHECKPOINT_TABLE}"`;
+export const PG_CHECKPOINT = `${pgId(CHECKPOINT_SCHEMA)}.${pgId(CHECKPOINT_TABLE)}`;
 
 const TABLE_DDL = `CREATE TABLE IF NOT EXISTS ${PG_CHECKPOINT} (
   job varchar(100) NOT NULL PRIMARY KEY,
@@ -43,7 +43,7 @@ const CREATE_RACE = new Set(['23505', '42P06', '42P07']);
 export async function ensurePgCheckpointTable(client: pg.ClientBase): Promise<void> {
   for (let attempt = 0; ; attempt++) {
     try {
-      await client.query(`CREATE SCHEMA IF NOT EXISTS "${PG_CHECKPOINT_SCHEMA}"`);
+      await client.query(`CREATE SCHEMA IF NOT EXISTS ${pgId(CHECKPOINT_SCHEMA)}`);
       await client.query(TABLE_DDL);
       return;
     } catch (e) {
@@ -120,12 +120,4 @@ export async function claimPgCheckpoint(client: pg.ClientBase, job: string, ours
   if (verdict === 'adopt-legacy') log.info(`the sink's checkpoint row "${job}" (at ${at}) had no owner; this state file streamed this job before, so it is recorded as this job's`);
   else log.warn(`adopted the sink's checkpoint row "${job}" at ${at} as asked (--adopt-checkpoint); it was ${row.owner_label ?? 'written without an owner'}; the stream continues from it`);
   return verdict;
-}
-
-/** Deletes the job's checkpoint row; true when there was one (false too when the table was never created). */
-export async function forgetPgCheckpoint(client: pg.ClientBase, job: string): Promise<boolean> {
-  const exists = await client.query<{ t: string | null }>(`SELECT to_regclass($1) AS t`, [PG_CHECKPOINT]);
-  if (!exists.rows[0]?.t) return false;
-  const r = await client.query(`DELETE FROM ${PG_CHECKPOINT} WHERE job = $1`, [job]);
-  return (r.rowCount ?? 0) > 0;
 }

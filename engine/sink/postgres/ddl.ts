@@ -1,245 +1,193 @@
-// DDL met by a stream into PostgreSQL. The statement is classified by the MySQL sink's mapper (which
-// tables of the selection it touches, after renames and exclusions: engine/sink/mysql/ddl-mapper.ts),
-// then translated, when it is one of these, into PostgreSQL with the copy's type rules (types.ts):
-//   CREATE TABLE (also … LIKE)            → CREATE TABLE with the source table's columns and primary key
-//   DROP TABLE                            → DROP TABLE IF EXISTS
-//   TRUNCATE                              → TRUNCATE
-//   ALTER TABLE … ADD [COLUMN] c def      → ADD COLUMN c <type> [NOT NULL] [DEFAULT literal]
-//   ALTER TABLE … DROP [COLUMN] c         → DROP COLUMN c (not a key column)
-//   ALTER TABLE … RENAME COLUMN a TO b    → RENAME COLUMN a TO b
-// (several of the ALTER clauses in one statement, ALGORITHM= and LOCK= ignored). Anything else that
-// touches a table of the job pauses the job naming the statement, why, and the fix (DDL_PAUSED).
-//
-// PostgreSQL DDL is transactional: the translated statements, the schema history's new definitions and
-// the checkpoint past the statement commit together (PgChangeSink.inCheckpointTransaction), so a crash
-// leaves either all of it or none, and the replay applies it once. The new definitions are the source's
-// current ones (read now), narrowed to the columns the sink table has after the statement; a column the
-// statement adds must still be on the source with the type the statement gives, else the job pauses.
-import { ddlActionForStatement } from '../../../shared/ddl-policy.js';
-import type { JobConfig } from '../../../shared/job-config.js';
-import { formatPosition } from '../../../shared/positions.js';
-import { qualified, sinkName, type TableRef } from '../../../shared/table-selection.js';
-import { applierTable, oneLine, pause, type DdlContextBase } from '../../pipeline/stream-ddl.js';
-import type { DdlEvent } from '../../source/mysql/binlog-reader.js';
-import { queryRows } from '../../source/mysql/connection.js';
-import { readTable, type ColumnInfo, type TableInfo } from '../../source/mysql/schema-reader.js';
-import { mapDdl, tokenize, type DdlTarget, type Tok } from '../mysql/ddl-mapper.js';
-import type { PgChangeSink } from './change-sink.js';
-import { isStatementError } from './change-sink.js';
-import { pgIdent } from './change-plan.js';
-import { translateAlter, type AlterClause } from './ddl-alter.js';
+// The PostgreSQL table for a copied MySQL table: CREATE TABLE with the mapped types (types.ts), NOT NULL,
+// defaults, identity for AUTO_INCREMENT, the primary key, ENUM checks and comments; secondary indexes and
+// unique keys as statements run after the load (finishTable), with the identity sequence set past the
+// copied maximum. Read from SHOW CREATE TABLE, whose output is regular (one definition per line).
+import { createHash } from 'node:crypto';
+import { enumLabels } from '../../sql/enum-labels.js';
+import type { ColumnInfo } from '../../source/mysql/schema-reader.js';
+import type { CopyTable } from '../sink.js';
+import { pgId, pgString, pgTable } from './connection.js';
+import { pgColumnType, type UnholdablePolicy } from './types.js';
 
-/** SQLSTATEs of a statement the sink already has (the copy read the table after it): duplicate/undefined column or table. */
-const ALREADY_APPLIED = new Set(['42701', '42703', '42P07', '42P01']);
+const ID = '`((?:[^`]|``)+)`';
+const unq = (s: string): string => s.replace(/``/g, '`');
 
-class Unmappable extends Error {}
-
-export async function handlePgDdl(ctx: DdlContextBase, ev: DdlEvent, sink: PgChangeSink, reconciling: boolean): Promise<void> {
-  const at = formatPosition(ev.end);
-  const action = mapDdl(ev.sql, ev.db, ctx.cfg);
-  if (action.kind === 'ignore') {
-    await sink.inCheckpointTransaction(ev.end, ev.gtid, async () => undefined);
-    return;
-  }
-  const names = action.targets.flatMap((t) => [t.source, ...(t.renamedTo ? [t.renamedTo] : [])]).map((r) => qualified(r));
-  const policy = ctx.skipAt === at ? 'skip' : ddlActionForStatement(ctx.cfg.ddl, names);
-  if (policy === 'skip') {
-    if (ctx.skipAt === at) ctx.log.warn(`skipped on request (--skip-ddl) the statement at ${at}: ${oneLine(ev.sql)}`);
-    else ctx.log.warn(`skipped (DDL policy "skip" for ${names.join(', ')}) the statement at ${at}: ${oneLine(ev.sql)}`);
-    // The sink keeps its tables as they are (or as the operator changed them by hand): the definitions follow the sink's columns.
-    const changed = action.targets.filter((t) => t.change !== 'drop').map((t) => t.renamedTo ?? t.source);
-    await sink.inCheckpointTransaction(ev.end, ev.gtid, async () => {
-      for (const ref of changed) await refresh(ctx, ev, sink, ref);
-    });
-    ctx.store.setJob(ctx.jobId, { pending_ddl: null });
-    return;
-  }
-  if (policy === 'pause-job') throw pause(ctx, ev, `the job's DDL policy is "pause-job" for ${names.join(', ')}`);
-  if (policy === 'pause-table') throw pause(ctx, ev, `the DDL policy "pause-table" is not available with a PostgreSQL sink (held changes need a MySQL or MariaDB sink); the whole job pauses instead`);
-  if (action.kind === 'unmappable') throw pause(ctx, ev, action.reason);
-  let plan: Translation;
-  try {
-    plan = await translate(ctx, ev, action.targets, sink);
-  } catch (e) {
-    if (e instanceof Unmappable) throw pause(ctx, ev, `${e.message} (PostgreSQL sink)`);
-    throw e;
-  }
-  try {
-    await sink.inCheckpointTransaction(ev.end, ev.gtid, async () => {
-      for (const sql of plan.statements) {
-        if (!reconciling) {
-          await sink.client.query(sql);
-          continue;
-        }
-        // Between the copy's start and end the copied table may already have this change.
-        await sink.client.query('SAVEPOINT cutover_ddl');
-        try {
-          await sink.client.query(sql);
-        } catch (e) {
-          if (!isStatementError(e) || !ALREADY_APPLIED.has(String(e.code))) throw e;
-          await sink.client.query('ROLLBACK TO SAVEPOINT cutover_ddl');
-          ctx.log.info(`DDL already on the sink at ${at}: ${oneLine(sql)}`);
-        }
-      }
-      for (const ref of plan.dropped) {
-        ctx.streams.recordSchema(ctx.jobId, { source: ref, from: ev.end, ddl: ev.sql, info: null });
-      }
-      for (const ref of plan.changed) await refresh(ctx, ev, sink, ref);
-    });
-  } catch (e) {
-    if (!isStatementError(e)) throw e;
-    throw pause(ctx, ev, `the sink refused it: ${e.message}\n  mapped statement(s): ${plan.statements.map(oneLine).join('; ')}`);
-  }
-  for (const ref of plan.dropped) {
-    sink.dropTable(qualified(ref));
-    const id = ctx.tableIds.get(qualified(ref));
-    if (id !== undefined) ctx.store.setTable(id, { state: 'dropped' });
-    ctx.tableIds.delete(qualified(ref));
-  }
-  ctx.log.info(`applied DDL at ${at}: ${plan.statements.map(oneLine).join('; ')}`);
-  ctx.store.setJob(ctx.jobId, { pending_ddl: null });
+export interface TablePlan {
+  /** CREATE SCHEMA/TABLE, the chunk key's unique index, comments: run in one transaction. */
+  create: string[];
+  /** Run once the rows are loaded: secondary indexes and unique keys, the identity sequence. Idempotent. */
+  deferred: string[];
+  warnings: string[];
 }
 
-interface Translation {
-  statements: string[];
-  changed: TableRef[];
-  dropped: TableRef[];
+export interface PlanOptions {
+  policy: UnholdablePolicy;
+  /** Type overrides by source "db.table.column". */
+  types: Record<string, string>;
 }
 
-const target = (cfg: JobConfig, ref: TableRef): string => {
-  const s = sinkName(cfg, ref);
-  return `${pgIdent(s.db)}.${pgIdent(s.table)}`;
-};
-
-async function sourceTable(ctx: DdlContextBase, ref: TableRef): Promise<TableInfo | null> {
-  const found = await queryRows(ctx.source, 'SELECT 1 AS x FROM information_schema.TABLES WHERE TABLE_SCHEMA = CAST(? AS BINARY) AND TABLE_NAME = CAST(? AS BINARY)', [ref.db, ref.table]);
-  return found.length ? readTable(ctx.source, ref) : null;
+/** Reads a MySQL string literal starting at s[i] === "'"; returns the text and the index after it. */
+function readString(s: string, i: number): [string, number] {
+  let out = '';
+  for (i++; i < s.length; i++) {
+    const ch = s[i]!;
+    if (ch === "'" && s[i + 1] === "'") (out += "'"), i++;
+    else if (ch === "'") return [out, i + 1];
+    else if (ch === '\\' && i + 1 < s.length) {
+      const n = s[++i]!;
+      out += n === 'n' ? '\n' : n === 't' ? '\t' : n === 'r' ? '\r' : n === '0' ? '\0' : n === 'Z' ? '\x1a' : n;
+    } else out += ch;
+  }
+  return [out, i];
 }
 
-async function translate(ctx: DdlContextBase, ev: DdlEvent, targets: DdlTarget[], sink: PgChangeSink): Promise<Translation> {
-  const out: Translation = { statements: [], changed: [], dropped: [] };
-  for (const t of targets) {
-    const ref = t.source;
-    if (t.change === 'drop') {
-      out.statements.push(`DROP TABLE IF EXISTS ${target(ctx.cfg, ref)}`);
-      out.dropped.push(ref);
-    } else if (t.change === 'truncate') {
-      out.statements.push(`TRUNCATE ${target(ctx.cfg, ref)}`);
-    } else if (t.change === 'create') {
-      const info = await sourceTable(ctx, ref);
-      if (!info) throw new Unmappable(`${qualified(ref)} no longer exists on the source, so its definition at this statement cannot be read: create it on the sink by hand`);
-      const named = createdColumns(tokenize(ev.sql));
-      const now = info.columns.map((c) => c.name.toLowerCase());
-      if (named && (named.length !== now.length || named.some((n, i) => n.toLowerCase() !== now[i])))
-        throw new Unmappable(`${qualified(ref)} has changed on the source since this statement (columns now: ${info.columns.map((c) => c.name).join(', ')}): create it on the sink by hand`);
-      const cols = applierTable(ctx.cfg, info).info.columns;
-      const s = sinkName(ctx.cfg, ref);
-      const key = info.chunkKeyName === 'PRIMARY' && info.chunkKey.length ? `, PRIMARY KEY (${info.chunkKey.map(pgIdent).join(', ')})` : '';
-      out.statements.push(`CREATE SCHEMA IF NOT EXISTS ${pgIdent(s.db)}`);
-      out.statements.push(
-        `CREATE TABLE ${target(ctx.cfg, ref)} (${cols.map((c) => `${pgIdent(c.name)} ${sink.columnType(ref, c)}${c.nullable ? '' : ' NOT NULL'}`).join(', ')}${key})`,
-      );
-      out.changed.push(ref);
-    } else if (t.change === 'alter') {
-      const clauses = translateAlter(tokenize(ev.sql));
-      if (typeof clauses === 'string') throw new Unmappable(clauses);
-      const info = await sourceTable(ctx, ref);
-      const old = sink.table(qualified(ref));
-      for (const c of clauses) out.statements.push(`ALTER TABLE ${target(ctx.cfg, ref)} ${await clauseSql(ctx, ref, c, info, old?.info ?? null, sink)}`);
-      out.changed.push(ref);
-    } else {
-      throw new Unmappable(`${t.change === 'rename' ? 'renaming a table' : 'index changes'} ${t.change === 'rename' ? 'is' : 'are'} not mapped to PostgreSQL: apply the equivalent statement on the sink by hand`);
+interface ColumnDef {
+  autoIncrement: boolean;
+  /** The DEFAULT clause as MySQL wrote it: a string literal's text, or the bare token; undefined when none. */
+  defaultValue?: { text: string; quoted: boolean };
+  comment?: string;
+}
+
+function parseColumnDef(def: string): ColumnDef {
+  const out: ColumnDef = { autoIncrement: /\bAUTO_INCREMENT\b/i.test(def) };
+  for (const key of ['DEFAULT', 'COMMENT'] as const) {
+    const at = def.search(new RegExp(`\\s${key}\\s`));
+    if (at < 0) continue;
+    let i = at + key.length + 2;
+    let value: { text: string; quoted: boolean };
+    if (def[i] === "'") value = { text: readString(def, i)[0], quoted: true };
+    else {
+      const m = /^(?:[\w.+-]+(?:\(\d*\))?)/.exec(def.slice(i));
+      value = { text: m?.[0] ?? '', quoted: false };
     }
+    if (key === 'DEFAULT') out.defaultValue = value;
+    else out.comment = value.text;
   }
   return out;
 }
 
-async function clauseSql(ctx: DdlContextBase, ref: TableRef, c: AlterClause, now: TableInfo | null, before: TableInfo | null, sink: PgChangeSink): Promise<string> {
-  const key = (before?.chunkKey ?? []).map((k) => k.toLowerCase());
-  if (c.kind === 'drop') {
-    if (key.includes(c.column.toLowerCase())) throw new Unmappable(`the statement drops ${c.column}, a column of the key the stream applies changes by`);
-    return `DROP COLUMN ${c.ifExists ? 'IF EXISTS ' : ''}${pgIdent(pgName(before, c.column))}`;
+/** A PostgreSQL DEFAULT for a MySQL one, or null when it has no faithful equivalent. */
+function pgDefault(c: ColumnInfo, pgType: string, d: { text: string; quoted: boolean }): string | null {
+  if (!d.quoted && /^null$/i.test(d.text)) return null;
+  if (!d.quoted && /^current_timestamp(\(\d*\))?$/i.test(d.text)) return /^timestamp|^text/.test(pgType) ? 'CURRENT_TIMESTAMP' : null;
+  if (!d.quoted && /^-?\d+(\.\d+)?(e[+-]?\d+)?$/i.test(d.text)) return /^(smallint|integer|bigint|numeric|real|double)/.test(pgType) ? d.text : null;
+  if (!d.quoted) return null;
+  if (/^(date|timestamp)/.test(pgType) && (/^0000/.test(d.text) || /-00/.test(d.text))) return null; // a zero date
+  if (pgType === 'bytea' || pgType.startsWith('bit')) return null;
+  if (/^(smallint|integer|bigint|numeric|real|double)/.test(pgType) && !/^-?\d+(\.\d+)?$/.test(d.text)) return null;
+  if (d.text.includes('\0')) return null;
+  return `${pgString(d.text)}::${pgType}`;
+}
+
+/** A PostgreSQL index name for a MySQL one: unique in the schema ("table_index"), at most 63 bytes. */
+export function indexName(table: string, index: string): string {
+  const name = `${table}_${index}`;
+  if (Buffer.byteLength(name) <= 63) return name;
+  const hash = createHash('sha1').update(name).digest('hex').slice(0, 8);
+  let cut = name;
+  while (Buffer.byteLength(cut) > 54) cut = cut.slice(0, -1);
+  return `${cut}_${hash}`;
+}
+
+/** An index's parts "`a`,`b`(10) DESC" → PostgreSQL expressions; null when a part names a column not copied. */
+function indexParts(list: string, cols: Map<string, { c: ColumnInfo; type: string }>): string[] | null {
+  const parts: string[] = [];
+  for (const m of list.matchAll(new RegExp(`${ID}(?:\\((\\d+)\\))?( DESC)?`, 'g'))) {
+    const col = cols.get(unq(m[1]!));
+    if (!col) return null;
+    const q = pgId(col.c.name);
+    const expr = m[2] ? (col.type === 'bytea' ? `(substring(${q} from 1 for ${m[2]}))` : `(left(${q}, ${m[2]}))`) : q;
+    parts.push(expr + (m[3] ?? ''));
   }
-  if (c.kind === 'rename') {
-    if (key.includes(c.column.toLowerCase())) throw new Unmappable(`the statement renames ${c.column}, a column of the key the stream applies changes by`);
-    return `RENAME COLUMN ${pgIdent(pgName(before, c.column))} TO ${pgIdent(c.to)}`;
+  return parts;
+}
+
+export function planTable(t: CopyTable, o: PlanOptions): TablePlan {
+  const table = pgTable(t.sink);
+  const warnings: string[] = [];
+  const lines = t.source.createSql.split('\n');
+  const defs = new Map<string, ColumnDef>();
+  const indexLines: string[] = [];
+  let tableComment: string | undefined;
+  let autoIncrementStart = 1;
+  for (const raw of lines.slice(1)) {
+    const line = raw.trim().replace(/,$/, '');
+    const col = new RegExp(`^${ID} `).exec(line);
+    if (col) defs.set(unq(col[1]!), parseColumnDef(line));
+    else if (line.startsWith(')')) {
+      const ai = /\bAUTO_INCREMENT=(\d+)/.exec(line);
+      if (ai) autoIncrementStart = Number(ai[1]);
+      const cm = line.search(/\sCOMMENT='/);
+      if (cm >= 0) tableComment = readString(line, cm + 9)[0];
+    } else indexLines.push(line);
   }
-  const col: ColumnInfo | undefined = now?.columns.find((x) => x.name.toLowerCase() === c.column.toLowerCase());
-  if (!col) throw new Unmappable(`the column ${c.column} it adds is no longer on the source table (a later statement changed it), so its type cannot be read: add it on the sink by hand`);
-  if (!sameType(c.typeWord, col.dataType))
-    throw new Unmappable(`the column ${c.column} it adds as ${c.typeWord.toUpperCase()} is ${col.columnType} on the source now (a later statement changed it): add it on the sink by hand`);
-  if (c.position) ctx.log.info(`the column ${col.name} is added at the end of the PostgreSQL table (PostgreSQL has no ${c.position}); values go by name`, qualified(ref));
-  const type = sink.columnType(ref, col);
-  let def = '';
-  if (c.default !== undefined) def = c.default === null ? '' : ` DEFAULT ${pgLiteral(c.default)}`;
-  else if (c.notNull) {
-    // MySQL fills the existing rows of a NOT NULL column without a DEFAULT with the type's implicit default.
-    const implicit = implicitDefault(col);
-    if (implicit === null) throw new Unmappable(`the NOT NULL column ${col.name} has no DEFAULT, and the value MySQL gave the existing rows is not known for ${col.columnType}`);
-    def = ` DEFAULT ${pgLiteral(implicit)}`;
-  }
-  return `ADD COLUMN ${c.ifNotExists ? 'IF NOT EXISTS ' : ''}${pgIdent(col.name)} ${type}${c.notNull ? ' NOT NULL' : ''}${def}`;
-}
-
-/** The sink's spelling of a column (names keep the source's case; MySQL compares them case-insensitively). */
-function pgName(info: TableInfo | null, name: string): string {
-  return info?.columns.find((c) => c.name.toLowerCase() === name.toLowerCase())?.name ?? name;
-}
-
-const SYNONYMS: Record<string, string> = { integer: 'int', bool: 'tinyint', boolean: 'tinyint', numeric: 'decimal', dec: 'decimal', fixed: 'decimal', real: 'double', 'double precision': 'double', character: 'char', nchar: 'char', nvarchar: 'varchar' };
-
-function sameType(word: string, dataType: string): boolean {
-  const w = word.toLowerCase();
-  return (SYNONYMS[w] ?? w) === dataType || w === dataType;
-}
-
-function implicitDefault(c: ColumnInfo): string | null {
-  if (['tinyint', 'smallint', 'mediumint', 'int', 'bigint', 'decimal', 'float', 'double', 'year'].includes(c.dataType)) return '0';
-  if (['char', 'varchar', 'tinytext', 'text', 'mediumtext', 'longtext'].includes(c.dataType)) return '';
-  return null;
-}
-
-const pgLiteral = (s: string): string => `'${s.replace(/'/g, "''")}'`;
-
-/** Column names of a CREATE TABLE's column list, in order; null when the statement has none (… LIKE). */
-function createdColumns(toks: Tok[]): string[] | null {
-  const open = toks.findIndex((t) => t.t === 'p' && t.v === '(');
-  if (open < 0 || toks.some((t, i) => i < open && t.t === 'w' && t.v.toUpperCase() === 'LIKE')) return null;
-  if (toks[open + 1]?.t === 'w' && toks[open + 1]!.v.toUpperCase() === 'LIKE') return null;
-  const names: string[] = [];
-  let depth = 0;
-  let first = true;
-  for (let i = open + 1; i < toks.length; i++) {
-    const t = toks[i]!;
-    if (t.t === 'p' && t.v === '(') depth++;
-    else if (t.t === 'p' && t.v === ')') {
-      if (depth-- === 0) break;
-    } else if (depth === 0 && t.t === 'p' && t.v === ',') first = true;
-    else if (first && depth === 0) {
-      first = false;
-      const w = t.v.toUpperCase();
-      if (t.t === 'q' || !['PRIMARY', 'UNIQUE', 'KEY', 'INDEX', 'CONSTRAINT', 'FOREIGN', 'CHECK', 'FULLTEXT', 'SPATIAL', 'PERIOD'].includes(w)) names.push(t.v);
+  const cols = new Map<string, { c: ColumnInfo; type: string }>();
+  const colSql: string[] = [];
+  const comments: string[] = [];
+  let identity: string | null = null;
+  for (const c of t.columns) {
+    const type = pgColumnType(c, { override: o.types[`${t.source.db}.${t.source.table}.${c.name}`], unholdable: o.policy }).sql;
+    cols.set(c.name, { c, type });
+    const d = defs.get(c.name);
+    let sql = `${pgId(c.name)} ${type}`;
+    if (d?.autoIncrement && /^(smallint|integer|bigint)$/.test(type)) {
+      sql += ' GENERATED BY DEFAULT AS IDENTITY';
+      identity = c.name;
+    } else if (d?.autoIncrement) warnings.push(`column ${c.name} is AUTO_INCREMENT, but its PostgreSQL type ${type} cannot be an identity: created without one`);
+    else if (d?.defaultValue) {
+      const def = pgDefault(c, type, d.defaultValue);
+      if (def) sql += ` DEFAULT ${def}`;
+      else if (!(!d.defaultValue.quoted && /^null$/i.test(d.defaultValue.text)))
+        warnings.push(`the default of column ${c.name} (${d.defaultValue.quoted ? `'${d.defaultValue.text}'` : d.defaultValue.text}) has no PostgreSQL equivalent: created without a default`);
     }
+    if (!c.nullable) sql += ' NOT NULL';
+    if (c.dataType === 'enum') sql += ` CHECK (${pgId(c.name)} IN (${[...new Set([...enumLabels(c.columnType), ''])].map(pgString).join(', ')}))`;
+    colSql.push(sql);
+    if (d?.comment) comments.push(`COMMENT ON COLUMN ${table}.${pgId(c.name)} IS ${pgString(d.comment)}`);
   }
-  return names;
-}
+  for (const c of t.source.columns) if (c.generated) warnings.push(`generated column ${c.name} is not created on PostgreSQL (its expression is MySQL SQL)`);
 
-/**
- * Records the definition a table has from this statement on: the source's current one, narrowed to the
- * columns the sink table has (after the statement), with the job's exclusions; nothing when the sink has no such table.
- */
-async function refresh(ctx: DdlContextBase, ev: DdlEvent, sink: PgChangeSink, ref: TableRef): Promise<void> {
-  const s = sinkName(ctx.cfg, ref);
-  const r = await sink.client.query<{ c: string }>('SELECT column_name::text AS c FROM information_schema.columns WHERE table_schema = $1 AND table_name = $2', [s.db, s.table]);
-  if (!r.rows.length) return;
-  const have = new Set(r.rows.map((x) => x.c));
-  const src = await sourceTable(ctx, ref);
-  if (!src) return;
-  const info: TableInfo = { ...src, columns: src.columns.filter((c) => have.has(c.name)) };
-  const t = applierTable(ctx.cfg, info);
-  sink.setTable(qualified(ref), t);
-  const row = ctx.store.ensureTable(ctx.jobId, ref, s);
-  if (!ctx.tableIds.has(qualified(ref))) ctx.store.setTable(row.id, { state: row.state === 'done' ? 'done' : 'streaming', key_columns: JSON.stringify(info.chunkKey) });
-  ctx.tableIds.set(qualified(ref), row.id);
-  ctx.streams.recordSchema(ctx.jobId, { source: ref, from: ev.end, ddl: ev.sql, info });
+  const create = [`CREATE SCHEMA IF NOT EXISTS ${pgId(t.sink.db)}`];
+  const deferred: string[] = [];
+  const keyNames = t.keyColumns.map((c) => c.name).join('\u0000');
+  let keyIndex: string | null = null;
+  for (const line of indexLines) {
+    const pk = /^PRIMARY KEY \((.*)\)/.exec(line);
+    const idx = new RegExp(`^(UNIQUE KEY|UNIQUE INDEX|KEY|INDEX|FULLTEXT KEY|FULLTEXT INDEX|SPATIAL KEY|SPATIAL INDEX) ${ID} \\((.*)\\)`).exec(line);
+    if (pk) {
+      const parts = indexParts(pk[1]!, cols);
+      if (parts && parts.every((p) => p.startsWith('"'))) colSql.push(`PRIMARY KEY (${parts.join(', ')})`);
+      else warnings.push(`primary key not created on PostgreSQL (it uses a column not copied or a prefix): ${line}`);
+    } else if (idx) {
+      const kind = idx[1]!.split(' ')[0]!;
+      const name = unq(idx[2]!);
+      if (kind === 'FULLTEXT' || kind === 'SPATIAL') {
+        warnings.push(`${kind.toLowerCase()} index ${name} not created on PostgreSQL (no equivalent index type)`);
+        continue;
+      }
+      const parts = indexParts(idx[3]!, cols);
+      if (!parts) {
+        warnings.push(`index ${name} not created on PostgreSQL: it uses a column not copied`);
+        continue;
+      }
+      const unique = kind === 'UNIQUE';
+      const sql = `CREATE ${unique ? 'UNIQUE ' : ''}INDEX IF NOT EXISTS ${pgId(indexName(t.sink.table, name))} ON ${table} (${parts.join(', ')})`;
+      if (unique && name === t.source.chunkKeyName && t.source.chunkKey.join('\u0000') === keyNames) keyIndex = sql;
+      else deferred.push(sql);
+    } else if (/^CONSTRAINT .* FOREIGN KEY/.test(line)) warnings.push(`foreign key not created on PostgreSQL: ${line}`);
+    else if (/^CONSTRAINT .* CHECK/.test(line)) warnings.push(`check constraint not created on PostgreSQL (its expression is MySQL SQL): ${line}`);
+    else if (line) warnings.push(`not created on PostgreSQL: ${line}`);
+  }
+  create.push(`CREATE TABLE ${table} (\n  ${colSql.join(',\n  ')}\n)`);
+  // The chunk key makes a resumed chunk idempotent (ON CONFLICT on it): it exists before the first row.
+  if (keyIndex) create.push(keyIndex);
+  if (tableComment) create.push(`COMMENT ON TABLE ${table} IS ${pgString(tableComment)}`);
+  create.push(...comments);
+  if (identity) {
+    const q = pgId(identity);
+    deferred.push(
+      `SELECT setval(pg_get_serial_sequence(${pgString(table)}, ${pgString(identity)}), GREATEST(COALESCE((SELECT max(${q}) FROM ${table}), 0) + 1, ${autoIncrementStart}), false)`,
+    );
+  }
+  return { create, deferred, warnings };
 }

@@ -1,0 +1,101 @@
+// The PostgreSQL sink's copy side: creates each source database as a schema and each table from the
+// mapped types (ddl.ts), then loads rows with COPY (pg-writer.ts) and adds indexes after the load.
+import { CutoverError } from '../../../shared/errors.js';
+import type { TableRef } from '../../../shared/table-selection.js';
+import type { Logger } from '../../pipeline/logger.js';
+import type { CopyTable, OnExisting, PreparedTable, Sink, SinkWriter } from '../sink.js';
+import { connectPg, pgTable, type PgClient } from './connection.js';
+import { planTable } from './ddl.js';
+import { PgWriter } from './pg-writer.js';
+import type { UnholdablePolicy } from './types.js';
+
+export interface PgSinkOptions {
+  url: string;
+  policy: UnholdablePolicy;
+  /** Type overrides by source "db.table.column". */
+  types: Record<string, string>;
+  mapTable: (ref: TableRef) => TableRef;
+  log?: Logger;
+}
+
+export class PgSink implements Sink {
+  readonly kind = 'postgres';
+
+  private constructor(
+    private readonly opts: PgSinkOptions,
+    private readonly admin: PgClient,
+  ) {}
+
+  static async open(opts: PgSinkOptions): Promise<PgSink> {
+    return new PgSink(opts, await connectPg(opts.url));
+  }
+
+  private async exists(ref: TableRef): Promise<boolean> {
+    const r = await this.admin.query('SELECT 1 FROM information_schema.tables WHERE table_schema = $1 AND table_name = $2', [ref.db, ref.table]);
+    return (r.rowCount ?? 0) > 0;
+  }
+
+  async prepareTable(t: CopyTable, onExisting: OnExisting, alreadyOurs: boolean): Promise<PreparedTable> {
+    const plan = planTable(t, { policy: this.opts.policy, types: this.opts.types });
+    const table = pgTable(t.sink);
+    const warnings: string[] = [];
+    if (await this.exists(t.sink)) {
+      if (alreadyOurs) return { created: true, warnings, deferredIndexes: [] };
+      const r = await this.admin.query(`SELECT 1 FROM ${table} LIMIT 1`);
+      if (!r.rowCount) return { created: true, warnings, deferredIndexes: plan.deferred };
+      if (onExisting === 'fail')
+        throw new CutoverError(
+          `The sink table ${table} already exists and has rows.`,
+          `Empty it (TRUNCATE TABLE ${table};), or set "snapshot": {"onExisting": "truncate"} to empty it automatically, or "append" to keep its rows (source rows whose key is already there are not copied).`,
+        );
+      if (onExisting === 'truncate') {
+        await this.admin.query(`TRUNCATE TABLE ${table}`);
+        warnings.push(`emptied the existing sink table ${table} (onExisting: truncate)`);
+        return { created: true, warnings, deferredIndexes: plan.deferred };
+      }
+      warnings.push(`appending to the existing rows of ${table} (onExisting: append)`);
+      return { created: false, warnings, deferredIndexes: [] };
+    }
+    await this.admin.query('BEGIN');
+    try {
+      for (const sql of plan.create) await this.admin.query(sql);
+      await this.admin.query('COMMIT');
+    } catch (e) {
+      await this.admin.query('ROLLBACK').catch(() => undefined);
+      // Two tables of one new schema prepared at once: CREATE SCHEMA IF NOT EXISTS can race; once more.
+      if ((e as { code?: string }).code === '23505' && !(await this.exists(t.sink))) return this.prepareTable(t, onExisting, alreadyOurs);
+      throw new CutoverError(
+        `Creating ${table} on the PostgreSQL sink failed: ${(e as Error).message}`,
+        `Create the table on the sink by hand (the statements were:\n${plan.create.join(';\n')};\n) and run again with "onExisting": "append".`,
+      );
+    }
+    return { created: true, warnings: [...warnings, ...plan.warnings], deferredIndexes: plan.deferred };
+  }
+
+  async finishTable(t: CopyTable, deferred: string[]): Promise<void> {
+    if (!deferred.length) return;
+    const conn = await connectPg(this.opts.url);
+    try {
+      for (const sql of deferred) await conn.query(sql);
+    } catch (e) {
+      throw new CutoverError(
+        `Adding the indexes of ${pgTable(t.sink)} after its copy failed: ${(e as Error).message}`,
+        `Run again (the copy resumes and retries them), or run them by hand:\n${deferred.join(';\n')};`,
+      );
+    } finally {
+      await conn.end().catch(() => undefined);
+    }
+  }
+
+  async createViews(views: { sql: string; name: TableRef }[]): Promise<string[]> {
+    return views.map((v) => `view ${v.name.db}.${v.name.table} not created on the PostgreSQL sink: MySQL view definitions are not translated`);
+  }
+
+  async openWriter(): Promise<SinkWriter> {
+    return new PgWriter(await connectPg(this.opts.url), this.opts.policy);
+  }
+
+  async close(): Promise<void> {
+    await this.admin.end().catch(() => undefined);
+  }
+}

@@ -1,0 +1,125 @@
+// Writes copied rows to PostgreSQL with COPY … FROM STDIN (text format). Each batch is one transaction.
+// A batch whose rows are all new goes straight into the table; when a row's key is already there (a chunk
+// resumed after a crash, an appended table) the COPY fails on the key as a whole, and the batch is written
+// again through a temporary table with INSERT … ON CONFLICT (key) DO NOTHING: rows whose key exists are
+// kept, exactly as the MySQL sink keeps them, and no row is written twice.
+import { Readable } from 'node:stream';
+import { pipeline } from 'node:stream/promises';
+import copyStreams from 'pg-copy-streams';
+import { CutoverError } from '../../../shared/errors.js';
+import { keyText } from '../../sql/packet-limit.js';
+import type { CopyTable, RawRow, SinkBatch, SinkWriter } from '../sink.js';
+import { pgId, pgTable, type PgClient } from './connection.js';
+import type { UnholdablePolicy } from './types.js';
+import { copyEscape, pgTextEncoder, type ValueContext } from './values.js';
+
+type Encoder = ReturnType<typeof pgTextEncoder>;
+
+class PgBatch implements SinkBatch {
+  rows = 0;
+  bytes = 0;
+  readonly lines: string[] = [];
+  private row: RawRow = [];
+  private readonly ctx: ValueContext;
+
+  constructor(
+    readonly table: CopyTable,
+    private readonly encoders: Encoder[],
+    policy: UnholdablePolicy,
+  ) {
+    const names = table.columns.map((c) => c.name);
+    const keys = table.keyColumns.map((c) => c.name);
+    this.ctx = { table: `${table.sink.db}.${table.sink.table}`, key: () => keyText(keys, names, this.row), policy };
+  }
+
+  add(row: RawRow): void {
+    this.row = row;
+    let line = '';
+    let size = row.length;
+    for (let i = 0; i < row.length; i++) {
+      const raw = row[i]!;
+      if (i) line += '\t';
+      if (raw === null) {
+        line += '\\N';
+        continue;
+      }
+      size += raw.length;
+      const text = this.encoders[i]!(raw, this.ctx);
+      line += text === null ? '\\N' : copyEscape(text);
+    }
+    this.lines.push(line + '\n');
+    this.rows++;
+    this.bytes += size;
+  }
+}
+
+export class PgWriter implements SinkWriter {
+  private readonly encoders = new Map<number, Encoder[]>();
+
+  constructor(
+    private readonly client: PgClient,
+    private readonly policy: UnholdablePolicy,
+  ) {}
+
+  newBatch(t: CopyTable): PgBatch {
+    let enc = this.encoders.get(t.stateId);
+    if (!enc) this.encoders.set(t.stateId, (enc = t.columns.map((c) => pgTextEncoder(c))));
+    return new PgBatch(t, enc, this.policy);
+  }
+
+  async write(batch: SinkBatch): Promise<void> {
+    const b = batch as PgBatch;
+    if (!b.lines.length) return;
+    const t = b.table;
+    const cols = t.columns.map((c) => pgId(c.name)).join(', ');
+    const data = Buffer.from(b.lines.join(''), 'utf8');
+    try {
+      await this.inTransaction(() => this.copy(`COPY ${pgTable(t.sink)} (${cols}) FROM STDIN`, data));
+    } catch (e) {
+      if ((e as { code?: string }).code !== '23505' || !t.keyColumns.length) throw explainWriteError(e, t);
+      try {
+        await this.inTransaction(async () => {
+          const tmp = pgId(`cutover_load_${t.stateId}`);
+          await this.client.query(`CREATE TEMPORARY TABLE ${tmp} ON COMMIT DROP AS SELECT ${cols} FROM ${pgTable(t.sink)} WITH NO DATA`);
+          await this.copy(`COPY ${tmp} (${cols}) FROM STDIN`, data);
+          const key = t.keyColumns.map((c) => pgId(c.name)).join(', ');
+          await this.client.query(`INSERT INTO ${pgTable(t.sink)} (${cols}) SELECT ${cols} FROM ${tmp} ON CONFLICT (${key}) DO NOTHING`);
+        });
+      } catch (e2) {
+        throw explainWriteError(e2, t);
+      }
+    }
+  }
+
+  private async copy(sql: string, data: Buffer): Promise<void> {
+    await pipeline(Readable.from([data]), this.client.query(copyStreams.from(sql)));
+  }
+
+  private async inTransaction(f: () => Promise<void>): Promise<void> {
+    await this.client.query('BEGIN');
+    try {
+      await f();
+      await this.client.query('COMMIT');
+    } catch (e) {
+      await this.client.query('ROLLBACK').catch(() => undefined);
+      throw e;
+    }
+  }
+
+  async truncate(t: CopyTable): Promise<void> {
+    await this.client.query(`TRUNCATE TABLE ${pgTable(t.sink)}`);
+  }
+
+  async close(): Promise<void> {
+    await this.client.end().catch(() => undefined);
+  }
+}
+
+function explainWriteError(e: unknown, t: CopyTable): CutoverError {
+  if (e instanceof CutoverError) return e;
+  const err = e as { code?: string; message?: string; where?: string; detail?: string };
+  return new CutoverError(
+    `Writing to ${t.sink.db}.${t.sink.table} on PostgreSQL failed: ${err.code ?? ''} ${err.message ?? String(e)}${err.detail ? ` (${err.detail})` : ''}${err.where ? ` [${err.where}]` : ''}`.replace(/\s+/g, ' ').trim(),
+    'Fix the cause on the sink (the table and row above), then run the same job again: finished chunks are not copied again.',
+  );
+}

@@ -1,0 +1,248 @@
+// DDL met by a stream into PostgreSQL. The statement is classified by the MySQL sink's mapper (which
+// tables of the selection it touches, after renames and exclusions: engine/sink/mysql/ddl-mapper.ts),
+// then translated, when it is one of these, into PostgreSQL with the copy's type rules (types.ts):
+//   CREATE TABLE (also … LIKE)            → CREATE TABLE with the source table's columns and primary key
+//   DROP TABLE                            → DROP TABLE IF EXISTS
+//   TRUNCATE                              → TRUNCATE
+//   ALTER TABLE … ADD [COLUMN] c def      → ADD COLUMN c <type> [NOT NULL] [DEFAULT literal]
+//   ALTER TABLE … DROP [COLUMN] c         → DROP COLUMN c (not a key column)
+//   ALTER TABLE … RENAME COLUMN a TO b    → RENAME COLUMN a TO b
+// (several of the ALTER clauses in one statement, ALGORITHM= and LOCK= ignored). Anything else that
+// touches a table of the job pauses the job naming the statement, why, and the fix (DDL_PAUSED).
+//
+// PostgreSQL DDL is transactional: the translated statements, the schema history's new definitions and
+// the checkpoint past the statement commit together (PgChangeSink.inCheckpointTransaction), so a crash
+// leaves either all of it or none, and the replay applies it once. The new definitions are the source's
+// current ones (read now), narrowed to the columns the sink table has after the statement; a column the
+// statement adds must still be on the source with the type the statement gives, else the job pauses.
+import { ddlActionForStatement } from '../../../shared/ddl-policy.js';
+import type { JobConfig } from '../../../shared/job-config.js';
+import { formatPosition } from '../../../shared/positions.js';
+import { qualified, sinkName, type TableRef } from '../../../shared/table-selection.js';
+import { applierTable, oneLine, pause, type DdlContextBase } from '../../pipeline/stream-ddl.js';
+import type { DdlEvent } from '../../source/mysql/binlog-reader.js';
+import { queryRows } from '../../source/mysql/connection.js';
+import { readTable, type ColumnInfo, type TableInfo } from '../../source/mysql/schema-reader.js';
+import { mapDdl, tokenize, type DdlTarget, type Tok } from '../mysql/ddl-mapper.js';
+import type { PgChangeSink } from './change-sink.js';
+import { isStatementError } from './change-sink.js';
+import { pgId as pgIdent } from './connection.js';
+import { planTable } from './ddl.js';
+import { enumLabels } from '../../sql/enum-labels.js';
+import { translateAlter, type AlterClause } from './ddl-alter.js';
+
+/** SQLSTATEs of a statement the sink already has (the copy read the table after it): duplicate/undefined column or table. */
+const ALREADY_APPLIED = new Set(['42701', '42703', '42P07', '42P01']);
+
+class Unmappable extends Error {}
+
+export async function handlePgDdl(ctx: DdlContextBase, ev: DdlEvent, sink: PgChangeSink, reconciling: boolean): Promise<void> {
+  const at = formatPosition(ev.end);
+  const action = mapDdl(ev.sql, ev.db, ctx.cfg);
+  if (action.kind === 'ignore') {
+    await sink.inCheckpointTransaction(ev.end, ev.gtid, async () => undefined);
+    return;
+  }
+  const names = action.targets.flatMap((t) => [t.source, ...(t.renamedTo ? [t.renamedTo] : [])]).map((r) => qualified(r));
+  const policy = ctx.skipAt === at ? 'skip' : ddlActionForStatement(ctx.cfg.ddl, names);
+  if (policy === 'skip') {
+    if (ctx.skipAt === at) ctx.log.warn(`skipped on request (--skip-ddl) the statement at ${at}: ${oneLine(ev.sql)}`);
+    else ctx.log.warn(`skipped (DDL policy "skip" for ${names.join(', ')}) the statement at ${at}: ${oneLine(ev.sql)}`);
+    // The sink keeps its tables as they are (or as the operator changed them by hand): the definitions follow the sink's columns.
+    const changed = action.targets.filter((t) => t.change !== 'drop').map((t) => t.renamedTo ?? t.source);
+    await sink.inCheckpointTransaction(ev.end, ev.gtid, async () => {
+      for (const ref of changed) await refresh(ctx, ev, sink, ref);
+    });
+    ctx.store.setJob(ctx.jobId, { pending_ddl: null });
+    return;
+  }
+  if (policy === 'pause-job') throw pause(ctx, ev, `the job's DDL policy is "pause-job" for ${names.join(', ')}`);
+  if (policy === 'pause-table') throw pause(ctx, ev, `the DDL policy "pause-table" is not available with a PostgreSQL sink (held changes need a MySQL or MariaDB sink); the whole job pauses instead`);
+  if (action.kind === 'unmappable') throw pause(ctx, ev, action.reason);
+  let plan: Translation;
+  try {
+    plan = await translate(ctx, ev, action.targets, sink);
+  } catch (e) {
+    if (e instanceof Unmappable) throw pause(ctx, ev, `${e.message} (PostgreSQL sink)`);
+    throw e;
+  }
+  try {
+    await sink.inCheckpointTransaction(ev.end, ev.gtid, async () => {
+      for (const sql of plan.statements) {
+        if (!reconciling) {
+          await sink.client.query(sql);
+          continue;
+        }
+        // Between the copy's start and end the copied table may already have this change.
+        await sink.client.query('SAVEPOINT cutover_ddl');
+        try {
+          await sink.client.query(sql);
+        } catch (e) {
+          if (!isStatementError(e) || !ALREADY_APPLIED.has(String(e.code))) throw e;
+          await sink.client.query('ROLLBACK TO SAVEPOINT cutover_ddl');
+          ctx.log.info(`DDL already on the sink at ${at}: ${oneLine(sql)}`);
+        }
+      }
+      for (const ref of plan.dropped) {
+        ctx.streams.recordSchema(ctx.jobId, { source: ref, from: ev.end, ddl: ev.sql, info: null });
+      }
+      for (const ref of plan.changed) await refresh(ctx, ev, sink, ref);
+    });
+  } catch (e) {
+    if (!isStatementError(e)) throw e;
+    throw pause(ctx, ev, `the sink refused it: ${e.message}\n  mapped statement(s): ${plan.statements.map(oneLine).join('; ')}`);
+  }
+  for (const ref of plan.dropped) {
+    sink.dropTable(qualified(ref));
+    const id = ctx.tableIds.get(qualified(ref));
+    if (id !== undefined) ctx.store.setTable(id, { state: 'dropped' });
+    ctx.tableIds.delete(qualified(ref));
+  }
+  ctx.log.info(`applied DDL at ${at}: ${plan.statements.map(oneLine).join('; ')}`);
+  ctx.store.setJob(ctx.jobId, { pending_ddl: null });
+}
+
+interface Translation {
+  statements: string[];
+  changed: TableRef[];
+  dropped: TableRef[];
+}
+
+const target = (cfg: JobConfig, ref: TableRef): string => {
+  const s = sinkName(cfg, ref);
+  return `${pgIdent(s.db)}.${pgIdent(s.table)}`;
+};
+
+async function sourceTable(ctx: DdlContextBase, ref: TableRef): Promise<TableInfo | null> {
+  const found = await queryRows(ctx.source, 'SELECT 1 AS x FROM information_schema.TABLES WHERE TABLE_SCHEMA = CAST(? AS BINARY) AND TABLE_NAME = CAST(? AS BINARY)', [ref.db, ref.table]);
+  return found.length ? readTable(ctx.source, ref) : null;
+}
+
+async function translate(ctx: DdlContextBase, ev: DdlEvent, targets: DdlTarget[], sink: PgChangeSink): Promise<Translation> {
+  const out: Translation = { statements: [], changed: [], dropped: [] };
+  for (const t of targets) {
+    const ref = t.source;
+    if (t.change === 'drop') {
+      out.statements.push(`DROP TABLE IF EXISTS ${target(ctx.cfg, ref)}`);
+      out.dropped.push(ref);
+    } else if (t.change === 'truncate') {
+      out.statements.push(`TRUNCATE ${target(ctx.cfg, ref)}`);
+    } else if (t.change === 'create') {
+      const info = await sourceTable(ctx, ref);
+      if (!info) throw new Unmappable(`${qualified(ref)} no longer exists on the source, so its definition at this statement cannot be read: create it on the sink by hand`);
+      const named = createdColumns(tokenize(ev.sql));
+      const now = info.columns.map((c) => c.name.toLowerCase());
+      if (named && (named.length !== now.length || named.some((n, i) => n.toLowerCase() !== now[i])))
+        throw new Unmappable(`${qualified(ref)} has changed on the source since this statement (columns now: ${info.columns.map((c) => c.name).join(', ')}): create it on the sink by hand`);
+      const travelling = applierTable(ctx.cfg, info).info;
+      const columns = travelling.columns.filter((c) => !c.generated);
+      const keyColumns = info.chunkKey.map((k) => columns.find((c) => c.name === k)).filter((c): c is ColumnInfo => c !== undefined);
+      // The copy's own table plan (ddl.ts): types, defaults, identity, keys, indexes, as a copied table gets them.
+      const table = planTable({ stateId: 0, source: info, sink: sinkName(ctx.cfg, ref), columns, keyColumns }, sink.typeOptions);
+      for (const w of table.warnings) ctx.log.warn(w, qualified(ref));
+      out.statements.push(...table.create, ...table.deferred);
+      out.changed.push(ref);
+    } else if (t.change === 'alter') {
+      const clauses = translateAlter(tokenize(ev.sql));
+      if (typeof clauses === 'string') throw new Unmappable(clauses);
+      const info = await sourceTable(ctx, ref);
+      const old = sink.table(qualified(ref));
+      for (const c of clauses) out.statements.push(`ALTER TABLE ${target(ctx.cfg, ref)} ${await clauseSql(ctx, ref, c, info, old?.info ?? null, sink)}`);
+      out.changed.push(ref);
+    } else {
+      throw new Unmappable(`${t.change === 'rename' ? 'renaming a table' : 'index changes'} ${t.change === 'rename' ? 'is' : 'are'} not mapped to PostgreSQL: apply the equivalent statement on the sink by hand`);
+    }
+  }
+  return out;
+}
+
+async function clauseSql(ctx: DdlContextBase, ref: TableRef, c: AlterClause, now: TableInfo | null, before: TableInfo | null, sink: PgChangeSink): Promise<string> {
+  const key = (before?.chunkKey ?? []).map((k) => k.toLowerCase());
+  if (c.kind === 'drop') {
+    if (key.includes(c.column.toLowerCase())) throw new Unmappable(`the statement drops ${c.column}, a column of the key the stream applies changes by`);
+    return `DROP COLUMN ${c.ifExists ? 'IF EXISTS ' : ''}${pgIdent(pgName(before, c.column))}`;
+  }
+  if (c.kind === 'rename') {
+    if (key.includes(c.column.toLowerCase())) throw new Unmappable(`the statement renames ${c.column}, a column of the key the stream applies changes by`);
+    return `RENAME COLUMN ${pgIdent(pgName(before, c.column))} TO ${pgIdent(c.to)}`;
+  }
+  const col: ColumnInfo | undefined = now?.columns.find((x) => x.name.toLowerCase() === c.column.toLowerCase());
+  if (!col) throw new Unmappable(`the column ${c.column} it adds is no longer on the source table (a later statement changed it), so its type cannot be read: add it on the sink by hand`);
+  if (!sameType(c.typeWord, col.dataType))
+    throw new Unmappable(`the column ${c.column} it adds as ${c.typeWord.toUpperCase()} is ${col.columnType} on the source now (a later statement changed it): add it on the sink by hand`);
+  if (c.position) ctx.log.info(`the column ${col.name} is added at the end of the PostgreSQL table (PostgreSQL has no ${c.position}); values go by name`, qualified(ref));
+  const type = sink.columnType(ref, col);
+  let def = '';
+  if (c.default !== undefined) def = c.default === null ? '' : ` DEFAULT ${pgLiteral(c.default)}`;
+  else if (c.notNull) {
+    // MySQL fills the existing rows of a NOT NULL column without a DEFAULT with the type's implicit default.
+    const implicit = implicitDefault(col);
+    if (implicit === null) throw new Unmappable(`the NOT NULL column ${col.name} has no DEFAULT, and the value MySQL gave the existing rows is not known for ${col.columnType}`);
+    def = ` DEFAULT ${pgLiteral(implicit)}`;
+  }
+  const check = col.dataType === 'enum' ? ` CHECK (${pgIdent(col.name)} IN (${[...new Set([...enumLabels(col.columnType), ''])].map(pgLiteral).join(', ')}))` : '';
+  return `ADD COLUMN ${c.ifNotExists ? 'IF NOT EXISTS ' : ''}${pgIdent(col.name)} ${type}${c.notNull ? ' NOT NULL' : ''}${def}${check}`;
+}
+
+/** The sink's spelling of a column (names keep the source's case; MySQL compares them case-insensitively). */
+function pgName(info: TableInfo | null, name: string): string {
+  return info?.columns.find((c) => c.name.toLowerCase() === name.toLowerCase())?.name ?? name;
+}
+
+const SYNONYMS: Record<string, string> = { integer: 'int', bool: 'tinyint', boolean: 'tinyint', numeric: 'decimal', dec: 'decimal', fixed: 'decimal', real: 'double', 'double precision': 'double', character: 'char', nchar: 'char', nvarchar: 'varchar' };
+
+function sameType(word: string, dataType: string): boolean {
+  const w = word.toLowerCase();
+  return (SYNONYMS[w] ?? w) === dataType || w === dataType;
+}
+
+function implicitDefault(c: ColumnInfo): string | null {
+  if (['tinyint', 'smallint', 'mediumint', 'int', 'bigint', 'decimal', 'float', 'double', 'year'].includes(c.dataType)) return '0';
+  if (['char', 'varchar', 'tinytext', 'text', 'mediumtext', 'longtext'].includes(c.dataType)) return '';
+  return null;
+}
+
+const pgLiteral = (s: string): string => `'${s.replace(/'/g, "''")}'`;
+
+/** Column names of a CREATE TABLE's column list, in order; null when the statement has none (… LIKE). */
+function createdColumns(toks: Tok[]): string[] | null {
+  const open = toks.findIndex((t) => t.t === 'p' && t.v === '(');
+  if (open < 0 || toks.some((t, i) => i < open && t.t === 'w' && t.v.toUpperCase() === 'LIKE')) return null;
+  if (toks[open + 1]?.t === 'w' && toks[open + 1]!.v.toUpperCase() === 'LIKE') return null;
+  const names: string[] = [];
+  let depth = 0;
+  let first = true;
+  for (let i = open + 1; i < toks.length; i++) {
+    const t = toks[i]!;
+    if (t.t === 'p' && t.v === '(') depth++;
+    else if (t.t === 'p' && t.v === ')') {
+      if (depth-- === 0) break;
+    } else if (depth === 0 && t.t === 'p' && t.v === ',') first = true;
+    else if (first && depth === 0) {
+      first = false;
+      const w = t.v.toUpperCase();
+      if (t.t === 'q' || !['PRIMARY', 'UNIQUE', 'KEY', 'INDEX', 'CONSTRAINT', 'FOREIGN', 'CHECK', 'FULLTEXT', 'SPATIAL', 'PERIOD'].includes(w)) names.push(t.v);
+    }
+  }
+  return names;
+}
+
+/**
+ * Records the definition a table has from this statement on: the source's current one, narrowed to the
+ * columns the sink table has (after the statement), with the job's exclusions; nothing when the sink has no such table.
+ */
+async function refresh(ctx: DdlContextBase, ev: DdlEvent, sink: PgChangeSink, ref: TableRef): Promise<void> {
+  const s = sinkName(ctx.cfg, ref);
+  const r = await sink.client.query<{ c: string }>('SELECT column_name::text AS c FROM information_schema.columns WHERE table_schema = $1 AND table_name = $2', [s.db, s.table]);
+  if (!r.rows.length) return;
+  const have = new Set(r.rows.map((x) => x.c));
+  const src = await sourceTable(ctx, ref);
+  if (!src) return;
+  const info: TableInfo = { ...src, columns: src.columns.filter((c) => have.has(c.name)) };
+  const t = applierTable(ctx.cfg, info);
+  sink.setTable(qualified(ref), t);
+  const row = ctx.store.ensureTable(ctx.jobId, ref, s);
+  if (!ctx.tableIds.has(qualified(ref))) ctx.store.setTable(row.id, { state: row.state === 'done' ? 'done' : 'streaming', key_columns: JSON.stringify(info.chunkKey) });
+  ctx.tableIds.set(qualified(ref), row.id);
+  ctx.streams.recordSchema(ctx.jobId, { source: ref, from: ev.end, ddl: ev.sql, info });
+}
