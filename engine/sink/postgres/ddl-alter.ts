@@ -1,7 +1,39 @@
 // The clauses of a MySQL ALTER TABLE that map to PostgreSQL (ddl.ts): ADD [COLUMN], DROP [COLUMN],
 // RENAME COLUMN, with ALGORITHM= and LOCK= ignored. Pure: tokens in (the MySQL sink's tokenizer), the
 // clauses out, or the reason the statement does not map.
+import type { ColumnInfo } from '../../source/mysql/schema-reader.js';
 import type { Tok } from '../mysql/ddl-mapper.js';
+
+/** MySQL's synonyms of a type word → the DATA_TYPE information_schema shows. */
+const SYNONYMS: Record<string, string> = { integer: 'int', int4: 'int', int8: 'bigint', bool: 'tinyint', boolean: 'tinyint', numeric: 'decimal', dec: 'decimal', fixed: 'decimal', real: 'double', character: 'char', nchar: 'char', nvarchar: 'varchar' };
+
+/** The column a definition describes: `sql` is the statement, `def` its tokens from the column's type on; `tableCharset` the default. */
+function columnOf(name: string, sql: string, def: Tok[], notNull: boolean, tableCharset: string): ColumnInfo {
+  const word = def[0]!.v.toLowerCase();
+  const dataType = SYNONYMS[word] ?? word;
+  let k = 1;
+  if (dataType === 'double' && def[1]?.t === 'w' && def[1].v.toUpperCase() === 'PRECISION') k++;
+  let args = '';
+  if (isPunct(def[k], '(')) {
+    let depth = 0;
+    const start = def[k]!.s;
+    for (; k < def.length; k++) {
+      if (isPunct(def[k], '(')) depth++;
+      else if (isPunct(def[k], ')') && --depth === 0) break;
+    }
+    args = sql.slice(start, def[k]!.e);
+    k++;
+  }
+  const words = def.slice(k).map((t) => (t.t === 'w' ? t.v.toUpperCase() : ''));
+  const after = (w: string): string | null => {
+    const i = words.indexOf(w);
+    return i >= 0 ? (def[k + i + (w === 'CHARACTER' ? 2 : 1)]?.v ?? null) : null;
+  };
+  const textual = ['char', 'varchar', 'tinytext', 'text', 'mediumtext', 'longtext', 'enum', 'set'].includes(dataType);
+  const charset = textual ? (after('CHARACTER') ?? after('CHARSET') ?? tableCharset).toLowerCase() : null;
+  const columnType = `${dataType === 'tinyint' && (word === 'bool' || word === 'boolean') ? 'tinyint(1)' : dataType + args}${words.includes('UNSIGNED') ? ' unsigned' : ''}`;
+  return { name, dataType, columnType, charset, collation: textual ? (after('COLLATE')?.toLowerCase() ?? null) : null, nullable: !notNull, generated: false };
+}
 
 export type AlterClause =
   | {
@@ -10,6 +42,8 @@ export type AlterClause =
       ifNotExists: boolean;
       /** The type's first word as written (INT, VARCHAR, …). */
       typeWord: string;
+      /** The column as the statement defines it (type, charset, nullability). */
+      info: ColumnInfo;
       notNull: boolean;
       /** The DEFAULT literal's text; null: DEFAULT NULL; undefined: none. */
       default?: string | null;
@@ -54,7 +88,7 @@ function plainString(t: Tok): string | null {
   return t.v.slice(1, -1).split(q + q).join(q);
 }
 
-function add(c: Tok[]): AlterClause | string {
+function add(c: Tok[], sql: string, tableCharset: string): AlterClause | string {
   let i = 1;
   if (isWord(c[i], 'COLUMN')) i++;
   else if (isWord(c[i], 'INDEX', 'KEY', 'UNIQUE', 'PRIMARY', 'CONSTRAINT', 'FOREIGN', 'FULLTEXT', 'SPATIAL', 'CHECK', 'PARTITION', 'PERIOD', 'SYSTEM'))
@@ -65,7 +99,7 @@ function add(c: Tok[]): AlterClause | string {
   const name = c[i];
   const type = c[i + 1];
   if (!isName(name) || !type || type.t !== 'w') return 'the ADD COLUMN clause could not be read';
-  const out: AlterClause = { kind: 'add', column: name.v, ifNotExists, typeWord: type.v, notNull: false };
+  const out: AlterClause & { kind: 'add' } = { kind: 'add', column: name.v, ifNotExists, typeWord: type.v, notNull: false, info: undefined as unknown as ColumnInfo };
   let depth = 0;
   for (let k = i + 2; k < c.length; k++) {
     const t = c[k]!;
@@ -89,6 +123,7 @@ function add(c: Tok[]): AlterClause | string {
       k += neg ? 2 : 1;
     }
   }
+  out.info = columnOf(name.v, sql, c.slice(i + 1), out.notNull, tableCharset);
   return out;
 }
 
@@ -105,14 +140,14 @@ function drop(c: Tok[]): AlterClause | string {
 }
 
 /** The clauses of an ALTER TABLE statement, or why it does not map. */
-export function translateAlter(toks: Tok[]): AlterClause[] | string {
+export function translateAlter(toks: Tok[], sql: string, tableCharset: string): AlterClause[] | string {
   const start = specStart(toks);
   if (start < 0) return 'the ALTER TABLE statement could not be read';
   const out: AlterClause[] = [];
   for (const c of clauses(toks.slice(start))) {
     const first = c[0]!;
     if (isWord(first, 'ADD')) {
-      const a = add(c);
+      const a = add(c, sql, tableCharset);
       if (typeof a === 'string') return a;
       out.push(a);
     } else if (isWord(first, 'DROP')) {

@@ -87,6 +87,7 @@ export async function handlePgDdl(ctx: DdlContextBase, ev: DdlEvent, sink: PgCha
         ctx.streams.recordSchema(ctx.jobId, { source: ref, from: ev.end, ddl: ev.sql, info: null });
       }
       for (const ref of plan.changed) await refresh(ctx, ev, sink, ref);
+      for (const { ref, info } of plan.next) record(ctx, ev, sink, ref, info);
     });
   } catch (e) {
     if (!isStatementError(e)) throw e;
@@ -104,7 +105,10 @@ export async function handlePgDdl(ctx: DdlContextBase, ev: DdlEvent, sink: PgCha
 
 interface Translation {
   statements: string[];
+  /** Tables whose new definition is read back (the source's, narrowed to the sink's columns): CREATE TABLE. */
   changed: TableRef[];
+  /** Tables whose new definition follows from the statement (ALTER). */
+  next: { ref: TableRef; info: TableInfo }[];
   dropped: TableRef[];
 }
 
@@ -119,7 +123,7 @@ async function sourceTable(ctx: DdlContextBase, ref: TableRef): Promise<TableInf
 }
 
 async function translate(ctx: DdlContextBase, ev: DdlEvent, targets: DdlTarget[], sink: PgChangeSink): Promise<Translation> {
-  const out: Translation = { statements: [], changed: [], dropped: [] };
+  const out: Translation = { statements: [], changed: [], next: [], dropped: [] };
   for (const t of targets) {
     const ref = t.source;
     if (t.change === 'drop') {
@@ -143,12 +147,18 @@ async function translate(ctx: DdlContextBase, ev: DdlEvent, targets: DdlTarget[]
       out.statements.push(...table.create, ...table.deferred);
       out.changed.push(ref);
     } else if (t.change === 'alter') {
-      const clauses = translateAlter(tokenize(ev.sql));
+      const old = sink.table(qualified(ref))?.info;
+      if (!old) throw new Unmappable(`${qualified(ref)} has no definition in the stream's schema history`);
+      const charset = /DEFAULT CHARSET=(\w+)/.exec(old.createSql)?.[1] ?? 'utf8mb4';
+      const clauses = translateAlter(tokenize(ev.sql), ev.sql, charset);
       if (typeof clauses === 'string') throw new Unmappable(clauses);
-      const info = await sourceTable(ctx, ref);
-      const old = sink.table(qualified(ref));
-      for (const c of clauses) out.statements.push(`ALTER TABLE ${target(ctx.cfg, ref)} ${await clauseSql(ctx, ref, c, info, old?.info ?? null, sink)}`);
-      out.changed.push(ref);
+      let next: TableInfo = old;
+      for (const c of clauses) {
+        const step = clauseSql(ctx, ref, c, next, sink);
+        out.statements.push(`ALTER TABLE ${target(ctx.cfg, ref)} ${step.sql}`);
+        next = step.next;
+      }
+      out.next.push({ ref, info: next });
     } else {
       throw new Unmappable(`${t.change === 'rename' ? 'renaming a table' : 'index changes'} ${t.change === 'rename' ? 'is' : 'are'} not mapped to PostgreSQL: apply the equivalent statement on the sink by hand`);
     }
@@ -156,20 +166,25 @@ async function translate(ctx: DdlContextBase, ev: DdlEvent, targets: DdlTarget[]
   return out;
 }
 
-async function clauseSql(ctx: DdlContextBase, ref: TableRef, c: AlterClause, now: TableInfo | null, before: TableInfo | null, sink: PgChangeSink): Promise<string> {
-  const key = (before?.chunkKey ?? []).map((k) => k.toLowerCase());
+/** One ALTER clause in PostgreSQL, and the table's definition after it (from the one before: the source may be further on). */
+function clauseSql(ctx: DdlContextBase, ref: TableRef, c: AlterClause, before: TableInfo, sink: PgChangeSink): { sql: string; next: TableInfo } {
+  const key = before.chunkKey.map((k) => k.toLowerCase());
+  const same = (a: string, b: string): boolean => a.toLowerCase() === b.toLowerCase();
   if (c.kind === 'drop') {
     if (key.includes(c.column.toLowerCase())) throw new Unmappable(`the statement drops ${c.column}, a column of the key the stream applies changes by`);
-    return `DROP COLUMN ${c.ifExists ? 'IF EXISTS ' : ''}${pgIdent(pgName(before, c.column))}`;
+    return {
+      sql: `DROP COLUMN ${c.ifExists ? 'IF EXISTS ' : ''}${pgIdent(pgName(before, c.column))}`,
+      next: { ...before, columns: before.columns.filter((x) => !same(x.name, c.column)) },
+    };
   }
   if (c.kind === 'rename') {
     if (key.includes(c.column.toLowerCase())) throw new Unmappable(`the statement renames ${c.column}, a column of the key the stream applies changes by`);
-    return `RENAME COLUMN ${pgIdent(pgName(before, c.column))} TO ${pgIdent(c.to)}`;
+    return {
+      sql: `RENAME COLUMN ${pgIdent(pgName(before, c.column))} TO ${pgIdent(c.to)}`,
+      next: { ...before, columns: before.columns.map((x) => (same(x.name, c.column) ? { ...x, name: c.to } : x)) },
+    };
   }
-  const col: ColumnInfo | undefined = now?.columns.find((x) => x.name.toLowerCase() === c.column.toLowerCase());
-  if (!col) throw new Unmappable(`the column ${c.column} it adds is no longer on the source table (a later statement changed it), so its type cannot be read: add it on the sink by hand`);
-  if (!sameType(c.typeWord, col.dataType))
-    throw new Unmappable(`the column ${c.column} it adds as ${c.typeWord.toUpperCase()} is ${col.columnType} on the source now (a later statement changed it): add it on the sink by hand`);
+  const col = c.info;
   if (c.position) ctx.log.info(`the column ${col.name} is added at the end of the PostgreSQL table (PostgreSQL has no ${c.position}); values go by name`, qualified(ref));
   const type = sink.columnType(ref, col);
   let def = '';
@@ -181,19 +196,16 @@ async function clauseSql(ctx: DdlContextBase, ref: TableRef, c: AlterClause, now
     def = ` DEFAULT ${pgLiteral(implicit)}`;
   }
   const check = col.dataType === 'enum' ? ` CHECK (${pgIdent(col.name)} IN (${[...new Set([...enumLabels(col.columnType), ''])].map(pgLiteral).join(', ')}))` : '';
-  return `ADD COLUMN ${c.ifNotExists ? 'IF NOT EXISTS ' : ''}${pgIdent(col.name)} ${type}${c.notNull ? ' NOT NULL' : ''}${def}${check}`;
+  const exists = before.columns.some((x) => same(x.name, col.name));
+  return {
+    sql: `ADD COLUMN ${c.ifNotExists ? 'IF NOT EXISTS ' : ''}${pgIdent(col.name)} ${type}${c.notNull ? ' NOT NULL' : ''}${def}${check}`,
+    next: exists ? before : { ...before, columns: [...before.columns, col] },
+  };
 }
 
 /** The sink's spelling of a column (names keep the source's case; MySQL compares them case-insensitively). */
 function pgName(info: TableInfo | null, name: string): string {
   return info?.columns.find((c) => c.name.toLowerCase() === name.toLowerCase())?.name ?? name;
-}
-
-const SYNONYMS: Record<string, string> = { integer: 'int', bool: 'tinyint', boolean: 'tinyint', numeric: 'decimal', dec: 'decimal', fixed: 'decimal', real: 'double', 'double precision': 'double', character: 'char', nchar: 'char', nvarchar: 'varchar' };
-
-function sameType(word: string, dataType: string): boolean {
-  const w = word.toLowerCase();
-  return (SYNONYMS[w] ?? w) === dataType || w === dataType;
 }
 
 function implicitDefault(c: ColumnInfo): string | null {
@@ -238,7 +250,12 @@ async function refresh(ctx: DdlContextBase, ev: DdlEvent, sink: PgChangeSink, re
   const have = new Set(r.rows.map((x) => x.c));
   const src = await sourceTable(ctx, ref);
   if (!src) return;
-  const info: TableInfo = { ...src, columns: src.columns.filter((c) => have.has(c.name)) };
+  record(ctx, ev, sink, ref, { ...src, columns: src.columns.filter((c) => have.has(c.name)) });
+}
+
+/** Makes `info` the table's definition from this statement on: the change sink's, the state file's and the schema history's. */
+function record(ctx: DdlContextBase, ev: DdlEvent, sink: PgChangeSink, ref: TableRef, info: TableInfo): void {
+  const s = sinkName(ctx.cfg, ref);
   const t = applierTable(ctx.cfg, info);
   sink.setTable(qualified(ref), t);
   const row = ctx.store.ensureTable(ctx.jobId, ref, s);
