@@ -100,7 +100,7 @@ test('a Kafka sink: bad fields are named with their JSON path and fix', () => {
   assert.match(e.message, /\$\.sink\.partitions: /);
   assert.match(errorOf(() => parseJobConfig({ ...kafkaJob, sink: { type: 'kafka', brokers: [] } })).message, /\$\.sink\.brokers: /);
   assert.match(errorOf(() => parseJobConfig({ ...kafkaJob, sink: { type: 'kafka', brokers: ['a:1'], url: 'mysql://x@y:1' } })).message, /\$\.sink: unknown field\(s\) "url"/);
-  assert.match(errorOf(() => parseJobConfig({ ...minimal, sink: { type: 'postgres' } })).message, /\$\.sink\.type: .* — Use "mysql" or "kafka"/);
+  assert.match(errorOf(() => parseJobConfig({ ...minimal, sink: { type: 'oracle' } })).message, /\$\.sink\.type: .* — Use "mysql", "kafka" or "postgres"/);
 });
 
 test('a Kafka sink streams, and takes exactly-once only with a stream', () => {
@@ -110,4 +110,15 @@ test('a Kafka sink streams, and takes exactly-once only with a stream', () => {
   }
   const e = errorOf(() => parseJobConfig({ ...kafkaJob, sink: { type: 'kafka', brokers: ['a:1'], exactlyOnce: true } }));
   assert.match(e.message, /\$\.sink\.exactlyOnce: exactly-once publishing needs a stream: .* — Use "mode": "snapshot\+stream" and run it with --exit-when-caught-up/);
+});
+
+test('a PostgreSQL sink: a postgres:// URL, the policy for values it cannot hold, type overrides, the password from the environment', () => {
+  const cfg = parseJobConfig({ ...minimal, sink: { type: 'postgres', url: 'postgres://app:pw@pg:5432/target?sslmode=require' } });
+  assert.deepEqual(cfg.sink, { type: 'postgres', url: 'postgres://app:pw@pg:5432/target?sslmode=require', unholdable: 'stop', types: {} });
+  const full = parseJobConfig({ ...minimal, sink: { type: 'postgres', url: 'postgresql://app@pg/target', passwordEnv: 'PG_PW', unholdable: '-infinity', types: { 'shop.t.c': 'text' } } });
+  assert.equal(full.sink.type === 'postgres' && full.sink.unholdable, '-infinity');
+  assert.match(errorOf(() => parseJobConfig({ ...minimal, sink: { type: 'postgres', url: 'postgres://app@pg:5432' } })).message, /\$\.sink\.url: must be a URL like postgres:/);
+  assert.match(errorOf(() => parseJobConfig({ ...minimal, sink: { type: 'postgres', url: 'postgres://a@pg/db', unholdable: 'zero' } })).message, /\$\.sink\.unholdable: .* — Use "stop", "null", "-infinity" or "text"/);
+  assert.match(errorOf(() => parseJobConfig({ ...minimal, sink: { type: 'postgres', url: 'postgres://a:b@pg/db', passwordEnv: 'X' } })).message, /\$\.sink\.passwordEnv: the URL already holds a password/);
+  assert.match(errorOf(() => parseJobConfig({ ...minimal, sink: { type: 'postgres', url: 'postgres://a@pg/db', types: { 'shop.t': 'text' } } })).message, /\$\.sink\.types/);
 });

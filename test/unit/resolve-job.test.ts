@@ -53,6 +53,15 @@ test('URLs and today\'s form pass through; passwordEnv puts the percent-encoded 
   await r.close();
 });
 
+test('a PostgreSQL sink: passwordEnv puts the percent-encoded password into its URL, parameters kept', async () => {
+  const r = await resolveJob(file({ url: 'mysql://u:p@h' }, { type: 'postgres', url: 'postgres://w@pg:5432/target?sslmode=require', passwordEnv: 'PG_PW' }), { env: { PG_PW: 'a%b@c:d/e' } });
+  assert.equal(r.config.sink.type, 'postgres');
+  const u = new URL(r.config.sink.type === 'postgres' ? r.config.sink.url : '');
+  assert.deepEqual([decodeURIComponent(u.password), u.username, u.host, u.pathname, u.searchParams.get('sslmode')], ['a%b@c:d/e', 'w', 'pg:5432', '/target', 'require']);
+  assert.equal('passwordEnv' in r.config.sink, false);
+  await r.close();
+});
+
 test('a missing environment variable is named, with the export that fixes it', async () => {
   const e = await rejection(resolveJob(file({ url: 'mysql://u@h', passwordEnv: 'CUTOVER_SOURCE_PASSWORD' }, { type: 'mysql', url: 'mysql://u:p@s' }), { env: {} }));
   assert.match(e.message, /The environment variable CUTOVER_SOURCE_PASSWORD is not set; the job file takes the source's password from it \(\$\.source\.passwordEnv\)/);

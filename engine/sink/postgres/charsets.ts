@@ -9,8 +9,6 @@ const ENCODINGS: Record<string, string> = {
   utf8mb4: 'utf-8',
   utf8mb3: 'utf-8',
   utf8: 'utf-8',
-  latin1: 'windows-1252',
-  ascii: 'windows-1252',
   cp1250: 'windows-1250',
   cp1251: 'windows-1251',
   cp1256: 'windows-1256',
@@ -52,10 +50,22 @@ function utf32(bytes: string): string | null {
 
 const ASCII = /^[\x00-\x7f]*$/;
 
+/**
+ * 0x80..0x9F of Windows-1252 (MySQL latin1), the five unassigned bytes as their C1 controls. Written out
+ * because Node's TextDecoder reads "windows-1252" as ISO-8859-1.
+ */
+const CP1252_HIGH = '€\u0081‚ƒ„…†‡ˆ‰Š‹Œ\u008dŽ\u008f\u0090‘’“”•–—˜™š›œ\u009džŸ';
+const CP1252_SPECIAL = /[\x80-\x9f]/g;
+
+function cp1252(bytes: string): string {
+  return bytes.replace(CP1252_SPECIAL, (ch) => CP1252_HIGH[ch.charCodeAt(0) - 0x80]!);
+}
+
 /** The decoder for a text column's charset; a CutoverError for a charset without one. */
 export function decoderFor(c: Pick<ColumnInfo, 'name' | 'charset'>): Decoder {
   const cs = c.charset ?? 'utf8mb4';
   if (cs === 'utf32') return utf32;
+  if (cs === 'latin1' || cs === 'ascii') return cp1252; // every byte is a character: never invalid
   const label = ENCODINGS[cs];
   if (!label)
     throw new CutoverError(

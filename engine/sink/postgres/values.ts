@@ -37,13 +37,13 @@ function show(v: string): string {
   return s;
 }
 
-/** What the policy makes of a value PostgreSQL cannot hold (`asText`: the value as the policy "text" keeps it). */
-function unholdable(c: ColumnInfo, raw: string, ctx: ValueContext, why: string, temporal: boolean): string | null {
+/** What the policy makes of a value PostgreSQL cannot hold (`text`: the value as the message shows it). */
+function unholdable(c: ColumnInfo, raw: string, ctx: ValueContext, why: string, temporal: boolean, text = raw): string | null {
   const p = ctx.policy;
   if (p === 'null' && c.nullable) return null;
   if (p === '-infinity' && temporal) return '-infinity';
   if (p === 'text' && temporal) return raw;
-  const shown = valueKind(c) === 'binary' || valueKind(c) === 'text' ? show(Buffer.from(raw, 'latin1').toString('utf8')) : show(raw);
+  const shown = show(text);
   const note = p === 'null' && !c.nullable ? ' The policy "null" cannot apply: the column is NOT NULL.' : p !== 'stop' && p !== 'null' && !temporal ? ` The policy "${p}" applies to dates and timestamps only.` : '';
   throw new CutoverError(
     `A row of ${ctx.table} with key ${ctx.key()} holds ${shown} in column ${c.name} (${c.columnType}), which PostgreSQL cannot hold: ${why}.${note}`,
@@ -115,10 +115,10 @@ function encoderFor(c: ColumnInfo): Encode {
     case 'enum': {
       const decode = decoderFor(c);
       return (raw, ctx) => {
-        if (raw.includes('\0')) return unholdable(c, raw, ctx, 'text cannot contain a NUL byte', false);
         const s = decode(raw);
-        if (s === null) return unholdable(c, raw, ctx, `the bytes are not valid ${c.charset ?? 'utf8mb4'}`, false);
-        if (kind === 'json' && s.includes('\\') && JSON_NUL.test(s)) return unholdable(c, raw, ctx, 'jsonb cannot hold the escape \\u0000', false);
+        if (s === null) return unholdable(c, raw, ctx, `the bytes are not valid ${c.charset ?? 'utf8mb4'}`, false, '0x' + bytesToHex(raw));
+        if (s.includes('\0')) return unholdable(c, raw, ctx, 'text cannot contain a NUL byte', false, s);
+        if (kind === 'json' && s.includes('\\') && JSON_NUL.test(s)) return unholdable(c, raw, ctx, 'jsonb cannot hold the escape \\u0000', false, s);
         return s;
       };
     }
