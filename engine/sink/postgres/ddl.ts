@@ -42,14 +42,37 @@ function readString(s: string, i: number): [string, number] {
 }
 
 interface ColumnDef {
+  /** ENUM labels as SHOW CREATE TABLE writes them (COLUMN_TYPE is lower-cased by the schema reader). */
+  labels?: string[];
   autoIncrement: boolean;
+  /** A column CHECK constraint, as MariaDB writes it in the column's line. */
+  check?: string;
   /** The DEFAULT clause as MySQL wrote it: a string literal's text, or the bare token; undefined when none. */
   defaultValue?: { text: string; quoted: boolean };
   comment?: string;
 }
 
+/** "`e` enum('a','b''c') …" → the type "enum('a','b''c')" (quotes respected); null when not ENUM/SET. */
+function enumType(def: string): string | null {
+  const m = new RegExp(`^${ID} (enum|set)\\(`).exec(def);
+  if (!m) return null;
+  let i = m[0].length;
+  while (i < def.length && def[i] !== ')') {
+    if (def[i] === "'") i = readString(def, i)[1];
+    else i++;
+  }
+  return def.slice(m[0].length - m[2]!.length - 1, i + 1);
+}
+
 function parseColumnDef(def: string): ColumnDef {
   const out: ColumnDef = { autoIncrement: /\bAUTO_INCREMENT\b/i.test(def) };
+  const check = def.search(/ CHECK \(/);
+  if (check >= 0) out.check = def.slice(check + 1);
+  const et = enumType(def);
+  if (et) {
+    out.labels = enumLabels(et);
+    def = def.replace(et, 'enum()'); // a label reading " DEFAULT " or " COMMENT " is no clause
+  }
   for (const key of ['DEFAULT', 'COMMENT'] as const) {
     const at = def.search(new RegExp(`\\s${key}\\s`));
     if (at < 0) continue;
@@ -141,7 +164,8 @@ export function planTable(t: CopyTable, o: PlanOptions): TablePlan {
         warnings.push(`the default of column ${c.name} (${d.defaultValue.quoted ? `'${d.defaultValue.text}'` : d.defaultValue.text}) has no PostgreSQL equivalent: created without a default`);
     }
     if (!c.nullable) sql += ' NOT NULL';
-    if (c.dataType === 'enum') sql += ` CHECK (${pgId(c.name)} IN (${[...new Set([...enumLabels(c.columnType), ''])].map(pgString).join(', ')}))`;
+    if (d?.check) warnings.push(`the check constraint of column ${c.name} is not created on PostgreSQL (its expression is MySQL SQL): ${d.check}`);
+    if (c.dataType === 'enum') sql += ` CHECK (${pgId(c.name)} IN (${[...new Set([...(d?.labels ?? enumLabels(c.columnType)), ''])].map(pgString).join(', ')}))`;
     colSql.push(sql);
     if (d?.comment) comments.push(`COMMENT ON COLUMN ${table}.${pgId(c.name)} IS ${pgString(d.comment)}`);
   }

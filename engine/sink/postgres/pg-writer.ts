@@ -21,6 +21,9 @@ class PgBatch implements SinkBatch {
   readonly lines: string[] = [];
   private row: RawRow = [];
   private readonly ctx: ValueContext;
+  /** For key columns: "null" and "-infinity" would make two keys one (a row lost), so they stop instead. */
+  private readonly keyCtx: ValueContext;
+  private readonly isKey: boolean[];
 
   constructor(
     readonly table: CopyTable,
@@ -30,6 +33,8 @@ class PgBatch implements SinkBatch {
     const names = table.columns.map((c) => c.name);
     const keys = table.keyColumns.map((c) => c.name);
     this.ctx = { table: `${table.sink.db}.${table.sink.table}`, key: () => keyText(keys, names, this.row), policy };
+    this.keyCtx = { ...this.ctx, policy: policy === 'text' ? 'text' : 'stop' };
+    this.isKey = names.map((n) => keys.includes(n));
   }
 
   add(row: RawRow): void {
@@ -44,7 +49,7 @@ class PgBatch implements SinkBatch {
         continue;
       }
       size += raw.length;
-      const text = this.encoders[i]!(raw, this.ctx);
+      const text = this.encoders[i]!(raw, this.isKey[i] ? this.keyCtx : this.ctx);
       line += text === null ? '\\N' : copyEscape(text);
     }
     this.lines.push(line + '\n');
