@@ -112,6 +112,8 @@ const postgresSinkOptions = {
   unholdable: z.enum(['stop', 'null', '-infinity', 'text']).default('stop'),
   /** PostgreSQL types by source column ("db.table.column": "text"), taken as written instead of the type rules. */
   types: z.record(z.string().regex(/^[^.]+\.[^.]+\.[^.]+$/, { message: 'must be "db.table.column"' }), z.string().min(1).max(200)).default({}),
+  /** Bytes of source data per COPY (one transaction); default 4 MiB. */
+  batchBytes: z.number().int().min(4096).optional(),
 };
 
 /** The resolved PostgreSQL sink: its URL holds the password. */

@@ -9,7 +9,7 @@ import { rmSync } from 'node:fs';
 import { join } from 'node:path';
 import { describeRun, exec, q, runCliWithTimeout, sourceUrl, tempDir, uniqueName, writeJob } from '../helpers/db.js';
 import { createPgDatabase, type PgTestDatabase } from '../helpers/postgres.js';
-import { assertPgEqualsSource, pgCheckpoint, type ColumnKinds } from '../helpers/pg-compare.js';
+import { assertPgEqualsSource, pgCheckpoint, type ColumnKinds } from '../helpers/pg-stream-compare.js';
 import { sourcePosition } from '../helpers/stream.js';
 
 const TYPES: ColumnKinds = {

@@ -6,7 +6,7 @@ import type { RowChange } from '../../engine/source/mysql/binlog-reader.js';
 import type { TableInfo } from '../../engine/source/mysql/schema-reader.js';
 import { batchStatements, changeStatements, netEffectStatements, planPgTable, type PgTablePlan } from '../../engine/sink/postgres/change-plan.js';
 import { inlineParams } from '../../engine/sink/postgres/change-sink.js';
-import { translateAlter } from '../../engine/sink/postgres/ddl-alter.js';
+import { translateAlter, type AlterClause } from '../../engine/sink/postgres/ddl-alter.js';
 import { tokenize } from '../../engine/sink/mysql/ddl-mapper.js';
 import { column } from '../helpers/columns.js';
 
@@ -86,12 +86,13 @@ test('ALTER TABLE clauses that map: ADD (type, NOT NULL, DEFAULT), DROP, RENAME 
   const sql = "ALTER TABLE t ADD COLUMN n INT UNSIGNED NOT NULL DEFAULT -3, ADD s VARCHAR(20) CHARACTER SET latin1 DEFAULT 'it''s' AFTER id, DROP COLUMN IF EXISTS old, RENAME COLUMN a TO b, ALGORITHM=INPLACE";
   const c = translateAlter(tokenize(sql), sql, 'utf8mb4');
   assert.ok(Array.isArray(c), String(c));
-  const [n, s, d, r] = c;
+  const [n, s0, d, r] = c;
+  const s = s0 as Extract<AlterClause, { kind: 'add' }>;
   assert.deepEqual(n, { kind: 'add', column: 'n', ifNotExists: false, typeWord: 'INT', notNull: true, default: '-3', info: column('n', 'int', { columnType: 'int unsigned', nullable: false }) });
-  assert.equal(s!.kind === 'add' && s.default, "it's");
-  assert.equal(s!.kind === 'add' && s.position, 'AFTER id');
-  assert.equal(s!.kind === 'add' && s.info.columnType, 'varchar(20)');
-  assert.equal(s!.kind === 'add' && s.info.charset, 'latin1');
+  assert.equal(s.default, "it's");
+  assert.equal(s.position, 'AFTER id');
+  assert.equal(s.info.columnType, 'varchar(20)');
+  assert.equal(s.info.charset, 'latin1');
   assert.deepEqual(d, { kind: 'drop', column: 'old', ifExists: true });
   assert.deepEqual(r, { kind: 'rename', column: 'a', to: 'b' });
   for (const [bad, why] of [

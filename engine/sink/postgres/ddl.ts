@@ -125,6 +125,18 @@ function indexParts(list: string, cols: Map<string, { c: ColumnInfo; type: strin
   return parts;
 }
 
+/**
+ * The copied columns as the sink types them: MariaDB's JSON is LONGTEXT with a JSON_VALID check
+ * (information_schema says longtext), so such a column is taken as JSON here.
+ */
+export function sinkColumns(t: CopyTable): ColumnInfo[] {
+  return t.columns.map((c) => {
+    if (c.dataType !== 'longtext') return c;
+    const id = '`' + c.name.replace(/`/g, '``') + '`';
+    return t.source.createSql.includes(`CHECK (json_valid(${id}))`) ? { ...c, dataType: 'json' } : c;
+  });
+}
+
 export function planTable(t: CopyTable, o: PlanOptions): TablePlan {
   const table = pgTable(t.sink);
   const warnings: string[] = [];
@@ -148,7 +160,7 @@ export function planTable(t: CopyTable, o: PlanOptions): TablePlan {
   const colSql: string[] = [];
   const comments: string[] = [];
   let identity: string | null = null;
-  for (const c of t.columns) {
+  for (const c of sinkColumns(t)) {
     const type = pgColumnType(c, { override: o.types[`${t.source.db}.${t.source.table}.${c.name}`], unholdable: o.policy }).sql;
     cols.set(c.name, { c, type });
     const d = defs.get(c.name);
@@ -164,7 +176,7 @@ export function planTable(t: CopyTable, o: PlanOptions): TablePlan {
         warnings.push(`the default of column ${c.name} (${d.defaultValue.quoted ? `'${d.defaultValue.text}'` : d.defaultValue.text}) has no PostgreSQL equivalent: created without a default`);
     }
     if (!c.nullable) sql += ' NOT NULL';
-    if (d?.check) warnings.push(`the check constraint of column ${c.name} is not created on PostgreSQL (its expression is MySQL SQL): ${d.check}`);
+    if (d?.check && !/^CHECK \(json_valid\(`(?:[^`]|``)+`\)\)$/.test(d.check)) warnings.push(`the check constraint of column ${c.name} is not created on PostgreSQL (its expression is MySQL SQL): ${d.check}`);
     if (c.dataType === 'enum') sql += ` CHECK (${pgId(c.name)} IN (${[...new Set([...(d?.labels ?? enumLabels(c.columnType)), ''])].map(pgString).join(', ')}))`;
     colSql.push(sql);
     if (d?.comment) comments.push(`COMMENT ON COLUMN ${table}.${pgId(c.name)} IS ${pgString(d.comment)}`);

@@ -4,6 +4,8 @@ import { CutoverError } from '../../../shared/errors.js';
 import type { TableRef } from '../../../shared/table-selection.js';
 import type { Logger } from '../../pipeline/logger.js';
 import type { CopyTable, OnExisting, PreparedTable, Sink, SinkWriter } from '../sink.js';
+import { connect, parseMysqlUrl } from '../../source/mysql/connection.js';
+import { charsetReady, loadSourceCharsets } from './charsets.js';
 import { connectPg, pgTable, type PgClient } from './connection.js';
 import { planTable } from './ddl.js';
 import { PgWriter } from './pg-writer.js';
@@ -11,6 +13,8 @@ import type { UnholdablePolicy } from './types.js';
 
 export interface PgSinkOptions {
   url: string;
+  /** The source, asked once per run how it converts its multi-byte charsets (charsets.ts). */
+  sourceUrl: string;
   policy: UnholdablePolicy;
   /** Type overrides by source "db.table.column". */
   types: Record<string, string>;
@@ -35,7 +39,19 @@ export class PgSink implements Sink {
     return (r.rowCount ?? 0) > 0;
   }
 
+  private async learnCharsets(t: CopyTable): Promise<void> {
+    const needed = new Set(t.columns.map((c) => c.charset).filter((cs): cs is string => !charsetReady(cs)));
+    if (!needed.size) return;
+    const conn = await connect(parseMysqlUrl(this.opts.sourceUrl));
+    try {
+      await loadSourceCharsets(conn, needed);
+    } finally {
+      await conn.end().catch(() => undefined);
+    }
+  }
+
   async prepareTable(t: CopyTable, onExisting: OnExisting, alreadyOurs: boolean): Promise<PreparedTable> {
+    await this.learnCharsets(t);
     const plan = planTable(t, { policy: this.opts.policy, types: this.opts.types });
     const table = pgTable(t.sink);
     const warnings: string[] = [];

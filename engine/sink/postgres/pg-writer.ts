@@ -10,6 +10,7 @@ import { CutoverError } from '../../../shared/errors.js';
 import { keyText } from '../../sql/packet-limit.js';
 import type { CopyTable, RawRow, SinkBatch, SinkWriter } from '../sink.js';
 import { pgId, pgTable, type PgClient } from './connection.js';
+import { sinkColumns } from './ddl.js';
 import type { UnholdablePolicy } from './types.js';
 import { copyEscape, pgTextEncoder, type ValueContext } from './values.js';
 
@@ -68,7 +69,7 @@ export class PgWriter implements SinkWriter {
 
   newBatch(t: CopyTable): PgBatch {
     let enc = this.encoders.get(t.stateId);
-    if (!enc) this.encoders.set(t.stateId, (enc = t.columns.map((c) => pgTextEncoder(c))));
+    if (!enc) this.encoders.set(t.stateId, (enc = sinkColumns(t).map((c) => pgTextEncoder(c))));
     return new PgBatch(t, enc, this.policy);
   }
 
