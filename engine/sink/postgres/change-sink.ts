@@ -25,12 +25,16 @@ import { effectiveMode, pendingTransactions, type ApplierTable, type ApplyMode, 
 import { batchStatements, planPgTable, type Encode, type PgStatement, type PgTablePlan, type SinkIndexes } from './change-plan.js';
 import { ensurePgCheckpointTable, readPgCheckpoint, writePgCheckpoint } from './checkpoint.js';
 import type { PlanOptions } from './ddl.js';
+import { connect, parseMysqlUrl } from '../../source/mysql/connection.js';
+import { charsetReady, loadSourceCharsets } from './charsets.js';
 import { pgColumnType } from './types.js';
 import { pgTextEncoder } from './values.js';
 import { handlePgDdl } from './stream-ddl.js';
 
 export interface PgChangeSinkOptions {
   url: string;
+  /** The source, where the conversion tables of multi-byte charsets are read (charsets.ts). */
+  sourceUrl: string;
   jobName: string;
   /** Recorded in a checkpoint row this sink creates. */
   owner?: CheckpointOwnerColumns;
@@ -286,6 +290,7 @@ export class PgChangeSink implements StreamTarget {
     for (const name of missing) {
       const t = this.tables.get(name);
       if (!t) throw new CutoverError(`a binlog change on ${name}, which is not a table of this job`);
+      await this.learnCharsets(t);
       const idx = await sinkIndexes(this.client, t.sink.db, t.sink.table, t.info.chunkKey);
       const table = `${t.sink.db}.${t.sink.table}`;
       const policy = this.opts.types.policy;
@@ -296,6 +301,18 @@ export class PgChangeSink implements StreamTarget {
           return (raw, key) => enc(raw, { table, key, policy });
         }),
       );
+    }
+  }
+
+  /** Loads, once per process, the source's conversion tables of the table's multi-byte charsets (charsets.ts). */
+  private async learnCharsets(t: ApplierTable): Promise<void> {
+    const needed = new Set(t.info.columns.map((c) => c.charset).filter((cs): cs is string => !charsetReady(cs)));
+    if (!needed.size) return;
+    const conn = await connect(parseMysqlUrl(this.opts.sourceUrl));
+    try {
+      await loadSourceCharsets(conn, needed);
+    } finally {
+      await conn.end().catch(() => undefined);
     }
   }
 
