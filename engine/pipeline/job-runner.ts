@@ -2,7 +2,7 @@
 import { CutoverError, formatError } from '../../shared/errors.js';
 import type { JobConfig } from '../../shared/job-config.js';
 import { sinkName, qualified } from '../../shared/table-selection.js';
-import { connect, parseMysqlUrl, queryRows, type Connection } from '../source/mysql/connection.js';
+import { connect, parseMysqlUrl, queryRows, type Connection } from '../mysql/connection.js';
 import { databaseDefaults } from '../source/mysql/schema-reader.js';
 import { openDataConnection, validateFilter } from '../source/mysql/snapshot-reader.js';
 import type { Sink } from '../sink/sink.js';
@@ -10,21 +10,21 @@ import { loadSink, sinkOf } from '../sink/registry.js';
 import type { SinkRun } from '../sink/driver.js';
 import type { LogLevel, StateStore } from '../state/store.js';
 import { CopyRunner, StopRequested } from './copy-runner.js';
-import { createLogger, type Logger } from './logger.js';
+import { createLogger, type Logger } from '../core/logger.js';
 import { CopyMetrics } from './metrics.js';
 import { readBinlogStatus, readConsistentPosition } from '../source/mysql/binlog-status.js';
-import { readServerInfo } from '../source/mysql/server-info.js';
+import { readServerInfo } from '../mysql/server-info.js';
 import { formatPosition } from '../../shared/positions.js';
 import { Throttle } from './throttle.js';
-import { alive } from './job-status.js';
 import { planTables, planViews } from './table-plan.js';
 import { prepareStreamPhase, runStreamPhase, type StreamPhaseOptions } from './stream-phase.js';
-import type { OrderedCopy } from './stream-target.js';
+import type { OrderedCopy } from '../sink/stream-target.js';
 import type { StreamOutcome } from './stream-runner.js';
 import { StreamStore } from '../state/stream-store.js';
 import { jobIdentity } from '../state/identity.js';
 import { StateDiskFull, isDiskFull } from '../state/disk-space.js';
 import { sinkLabel } from './sink-watch.js';
+import { alive } from '../core/process-alive.js';
 
 export interface RunJobOptions {
   store: StateStore;

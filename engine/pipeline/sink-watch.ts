@@ -6,7 +6,7 @@
 // continues where it was, exactly once (the checkpoint is written in the sink's own transaction).
 import type { JobConfig } from '../../shared/job-config.js';
 import { sinkOf } from '../sink/registry.js';
-import type { Logger } from './logger.js';
+import type { Logger } from '../core/logger.js';
 
 /** Default: warn after 30 s without an answer. CUTOVER_SINK_WAIT_WARN_SECONDS overrides it. */
 export const DEFAULT_SINK_WAIT_WARN_MS = 30_000;

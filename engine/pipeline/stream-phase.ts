@@ -5,18 +5,19 @@ import { streamOptions, type JobConfig } from '../../shared/job-config.js';
 import type { FilePosition } from '../../shared/positions.js';
 import { formatPosition } from '../../shared/positions.js';
 import { qualified } from '../../shared/table-selection.js';
-import { readBinlogStatus, type BinlogStatus } from '../source/mysql/binlog-status.js';
-import type { Connection } from '../source/mysql/connection.js';
-import type { ApplierTable } from '../sink/mysql/change-applier.js';
-import type { CopyTable } from '../sink/sink.js';
+import { readBinlogStatus } from '../source/mysql/binlog-status.js';
+import type { Connection } from '../mysql/connection.js';
 import type { StateStore } from '../state/store.js';
 import { StreamStore } from '../state/stream-store.js';
-import type { Logger } from './logger.js';
-import { applierTable } from './stream-ddl.js';
-import type { PendingDdl } from './stream-ddl.js';
+import type { Logger } from '../core/logger.js';
+import type { DdlContextBase, PendingDdl } from './stream-ddl.js';
 import { StreamRunner, type StreamOutcome } from './stream-runner.js';
 import { sinkOf } from '../sink/registry.js';
-import type { StreamTarget } from './stream-target.js';
+import type { StreamTarget } from '../sink/stream-target.js';
+import type { ApplierTable } from '../core/checkpoint.js';
+import type { BinlogStatus } from '../core/changes.js';
+import type { CopyTable } from '../core/tables.js';
+import { applierTable } from '../core/checkpoint.js';
 
 /** The schema history position of the definitions read when streaming was first set up. */
 const INITIAL: FilePosition = { kind: 'file', file: 'initial.000000', pos: 0 };
@@ -36,7 +37,7 @@ export interface StreamPhaseOptions {
   /** The job's phase when this run began (the run itself moves it through preflight first). */
   previousPhase: string;
   /** The sink side of the stream (the sink driver's change sink), opened per stream session. */
-  openTarget: () => Promise<StreamTarget>;
+  openTarget: () => Promise<StreamTarget<DdlContextBase>>;
   /**
    * Kafka "snapshot+stream": the copy runs alongside the stream (its chunks are published in binlog
    * order, see chunk-gate.ts), so there is no reconcile window, and the catch-up target is set when the

@@ -3,8 +3,8 @@
 // it (driver.ts). The pipeline, verification, the host and the CLI reach a sink only through these.
 import type { JobConfig } from '../../shared/job-config.js';
 import type { SinkCapabilities } from '../../shared/sink-capabilities.js';
-import type { Logger } from '../pipeline/logger.js';
-import type { StreamTarget } from '../pipeline/stream-target.js';
+import type { Logger } from '../core/logger.js';
+import type { StreamTarget } from './stream-target.js';
 import type { JobIdentity } from '../state/identity.js';
 import type { StateStore } from '../state/store.js';
 import type { SinkVerifier, SinkVerifierContext } from '../verify/sink-verifier.js';

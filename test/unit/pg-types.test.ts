@@ -1,6 +1,6 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import type { ColumnInfo } from '../../engine/source/mysql/schema-reader.js';
+import type { ColumnInfo } from '../../engine/core/tables.js';
 import { pgColumnType } from '../../engine/sink/postgres/types.js';
 import { column } from '../helpers/columns.js';
 

@@ -1,7 +1,7 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { CutoverError } from '../../shared/errors.js';
-import type { ColumnInfo } from '../../engine/source/mysql/schema-reader.js';
+import type { ColumnInfo } from '../../engine/core/tables.js';
 import { copyEscape, holdableDate, mysqlGeometryToEwkb, pgText, type ValueContext } from '../../engine/sink/postgres/values.js';
 import type { UnholdablePolicy } from '../../engine/sink/postgres/types.js';
 import { column } from '../helpers/columns.js';

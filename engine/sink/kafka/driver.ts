@@ -2,7 +2,7 @@
 // alongside the stream hands it chunks; its position lives in the brokers' transaction or after their
 // acknowledgement), and the verifier that reads the topics back.
 import { CutoverError } from '../../../shared/errors.js';
-import type { BinlogStatus } from '../../source/mysql/binlog-status.js';
+import type { BinlogStatus } from '../../core/changes.js';
 import { openKafkaVerifier } from '../../verify/kafka-verifier.js';
 import type { SinkDriver, SinkRun } from '../driver.js';
 import { KafkaSink } from './kafka-sink.js';

@@ -1,6 +1,6 @@
 // MySQL/MariaDB as a sink: what it can do, before its driver is loaded.
 import { CHECKPOINT_DB, CHECKPOINT_TABLE } from './change-applier.js';
-import { parseMysqlUrl } from '../../source/mysql/connection.js';
+import { parseMysqlUrl } from '../../mysql/connection.js';
 import type { SinkDescriptor } from '../driver.js';
 
 export const mysqlSink: SinkDescriptor = {

@@ -2,8 +2,8 @@
 // data's transaction), the verifier, and the checkpoint's ownership.
 import { mysqlSinkUrl, type JobConfig } from '../../../shared/job-config.js';
 import { sinkName } from '../../../shared/table-selection.js';
-import { connect, parseMysqlUrl } from '../../source/mysql/connection.js';
-import { quoteId } from '../../sql/identifiers.js';
+import { connect, parseMysqlUrl } from '../../mysql/connection.js';
+import { quoteId } from '../../mysql/identifiers.js';
 import { openMysqlTarget } from '../../pipeline/mysql-stream-target.js';
 import { openMysqlVerifier } from '../../verify/mysql-verifier.js';
 import type { SinkDriver, SinkRun } from '../driver.js';

@@ -5,8 +5,8 @@
 // big5, ujis, euckr, gb2312 differ in hundreds of codes), so those are learned from the source itself:
 // loadSourceCharsets asks the source server how it converts every code to utf8mb4, once per run.
 import { CutoverError } from '../../../shared/errors.js';
-import { queryRows, type Connection } from '../../source/mysql/connection.js';
-import type { ColumnInfo } from '../../source/mysql/schema-reader.js';
+import { queryRows, type Connection } from '../../mysql/connection.js';
+import type { ColumnInfo } from '../../core/tables.js';
 
 /** Whether decoderFor can serve this charset now (a source-learned one must be loaded first). */
 export function charsetReady(cs: string | null): boolean {

@@ -3,9 +3,9 @@
 // unique keys as statements run after the load (finishTable), with the identity sequence set past the
 // copied maximum. Read from SHOW CREATE TABLE, whose output is regular (one definition per line).
 import { createHash } from 'node:crypto';
-import { enumLabels } from '../../sql/enum-labels.js';
-import type { ColumnInfo } from '../../source/mysql/schema-reader.js';
-import type { CopyTable } from '../sink.js';
+import { enumLabels } from '../../mysql/enum-labels.js';
+import type { ColumnInfo } from '../../core/tables.js';
+import type { CopyTable } from '../../core/tables.js';
 import { pgId, pgString, pgTable } from './connection.js';
 import { pgColumnType, type UnholdablePolicy } from './types.js';
 

@@ -2,9 +2,10 @@
 // mapped types (ddl.ts), then loads rows with COPY (pg-writer.ts) and adds indexes after the load.
 import { CutoverError } from '../../../shared/errors.js';
 import type { TableRef } from '../../../shared/table-selection.js';
-import type { Logger } from '../../pipeline/logger.js';
-import type { CopyTable, OnExisting, PreparedTable, Sink, SinkWriter } from '../sink.js';
-import { connect, parseMysqlUrl } from '../../source/mysql/connection.js';
+import type { Logger } from '../../core/logger.js';
+import type { CopyTable } from '../../core/tables.js';
+import type { OnExisting, PreparedTable, Sink, SinkWriter } from '../sink.js';
+import { connect, parseMysqlUrl } from '../../mysql/connection.js';
 import { charsetReady, loadSourceCharsets } from './charsets.js';
 import { connectPg, pgTable, type PgClient } from './connection.js';
 import { planTable } from './ddl.js';

@@ -7,8 +7,10 @@ import { Readable } from 'node:stream';
 import { pipeline } from 'node:stream/promises';
 import copyStreams from 'pg-copy-streams';
 import { CutoverError } from '../../../shared/errors.js';
-import { keyText } from '../../sql/packet-limit.js';
-import type { CopyTable, RawRow, SinkBatch, SinkWriter } from '../sink.js';
+import { keyText } from '../../mysql/packet-limit.js';
+import type { RawRow } from '../../core/rows.js';
+import type { CopyTable } from '../../core/tables.js';
+import type { SinkBatch, SinkWriter } from '../sink.js';
 import { pgId, pgTable, type PgClient } from './connection.js';
 import { sinkColumns } from './ddl.js';
 import type { UnholdablePolicy } from './types.js';
@@ -36,6 +38,17 @@ class PgBatch implements SinkBatch {
     this.ctx = { table: `${table.sink.db}.${table.sink.table}`, key: () => keyText(keys, names, this.row), policy };
     this.keyCtx = { ...this.ctx, policy: policy === 'text' ? 'text' : 'stop' };
     this.isKey = names.map((n) => keys.includes(n));
+  }
+
+  private data: Buffer | null = null;
+
+  /** The batch as COPY text bytes; the row lines are let go once joined (a write may be called again). */
+  encoded(): Buffer {
+    if (!this.data) {
+      this.data = Buffer.from(this.lines.join(''), 'utf8');
+      this.lines.length = 0;
+    }
+    return this.data;
   }
 
   add(row: RawRow): void {
@@ -77,10 +90,10 @@ export class PgWriter implements SinkWriter {
 
   async write(batch: SinkBatch): Promise<void> {
     const b = batch as PgBatch;
-    if (!b.lines.length) return;
+    if (!b.rows) return;
     const t = b.table;
     const cols = t.columns.map((c) => pgId(c.name)).join(', ');
-    const data = Buffer.from(b.lines.join(''), 'utf8');
+    const data = b.encoded();
     try {
       await this.inTransaction(() => this.copy(`COPY ${pgTable(t.sink)} (${cols}) FROM STDIN`, data));
     } catch (e) {

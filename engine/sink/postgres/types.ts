@@ -1,7 +1,7 @@
 // MySQL/MariaDB column types → PostgreSQL column types. Deterministic, one rule per source type, with
 // pgloader's defaults as the anchor; README ("PostgreSQL sink: type rules") documents every rule.
 import { CutoverError } from '../../../shared/errors.js';
-import type { ColumnInfo } from '../../source/mysql/schema-reader.js';
+import type { ColumnInfo } from '../../core/tables.js';
 
 export interface PgColumnType {
   /** The PostgreSQL type, e.g. 'numeric(20)'. */

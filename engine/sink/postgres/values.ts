@@ -4,8 +4,9 @@
 // never changed silently: the policy (types.ts UnholdablePolicy) says what happens, by default a
 // CutoverError (code SINK_ROW) naming the table, column, key and value.
 import { CutoverError } from '../../../shared/errors.js';
-import type { ColumnInfo } from '../../source/mysql/schema-reader.js';
-import { bytesToHex, valueKind, type RawValue } from '../../sql/values.js';
+import type { ColumnInfo } from '../../core/tables.js';
+import type { RawValue } from '../../core/rows.js';
+import { bytesToHex, valueKind } from '../../mysql/values.js';
 import { decoderFor } from './charsets.js';
 import type { UnholdablePolicy } from './types.js';
 

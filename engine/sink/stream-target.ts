@@ -3,12 +3,10 @@
 // runner reads the binlog, batches transactions, and hands them here; the target alone decides when
 // a position is durable.
 import type { FilePosition } from '../../shared/positions.js';
-import type { BinlogTransaction, DdlEvent } from '../source/mysql/binlog-reader.js';
-import type { ApplierTable, ApplyMode, Checkpoint } from '../sink/mysql/change-applier.js';
-import type { DdlContextBase } from './stream-ddl.js';
-import type { HeldSink } from './held-tables.js';
-import type { ChunkGate } from './chunk-gate.js';
-import type { ChunkPayload } from '../sink/kafka/kafka-stream-target.js';
+import type { BinlogTransaction, DdlEvent, HeldChange } from '../core/changes.js';
+import type { ApplierTable, ApplyMode, Checkpoint } from '../core/checkpoint.js';
+import type { ChunkGate } from '../core/chunk-gate.js';
+import type { ChunkPayload } from './sink.js';
 
 /**
  * A sink with the `orderedCopy` capability: copy chunks pass through the gate, which publishes each at its
@@ -20,7 +18,11 @@ export interface OrderedCopy {
   readonly held: Set<string>;
 }
 
-export interface StreamTarget {
+/**
+ * `Ctx`: what the stream hands a target with each DDL statement (the pipeline's DdlContextBase); a target
+ * declares the part of it that it uses.
+ */
+export interface StreamTarget<Ctx = unknown> {
   /** The job's stored position, or null when it has applied nothing yet. */
   checkpoint(): Promise<Checkpoint | null>;
   /** Stores a position with no changes (where a new stream starts). */
@@ -30,13 +32,23 @@ export interface StreamTarget {
   /** Applies the transactions after the checkpoint and moves it, durably; returns how many were applied. */
   apply(txs: BinlogTransaction[], mode: ApplyMode): Promise<number>;
   /** Handles one DDL statement (apply or publish it, record the new definitions) and moves the checkpoint past it. */
-  ddl(ctx: DdlContextBase, ev: DdlEvent, reconciling: boolean): Promise<void>;
+  ddl(ctx: Ctx, ev: DdlEvent, reconciling: boolean): Promise<void>;
   /** The reader has nothing more up to `at`: a chance to publish what waits for that position (Kafka copy chunks). */
   idle?(at: FilePosition): Promise<void>;
   /** Applies the held changes of tables paused at DDL (policy "pause-table"); absent: the sink cannot. */
-  heldSink?(ctx: DdlContextBase): HeldSink;
+  heldSink?(ctx: Ctx): HeldSink;
   /** Present on a sink with the `orderedCopy` capability (see OrderedCopy). */
   readonly orderedCopy?: OrderedCopy;
   /** Ends this session's connections (a new session opens the target again). */
   close(): Promise<void>;
+}
+
+/** How a stream target applies held changes (a MySQL sink; a Kafka sink refuses "pause-table"). */
+export interface HeldSink {
+  /** The id of the last held change the sink has for the table's pause (0: none). */
+  heldApplied(table: string, from: FilePosition): Promise<number>;
+  /** Applies the changes after the sink's marker and moves it, in one sink transaction; returns the marker. */
+  applyHeld(table: string, from: FilePosition, changes: HeldChange[], mode: ApplyMode): Promise<number>;
+  /** The operator resolved the statement(s): take the table's definition from the sink as it is now, from `from` on. */
+  adoptDefinition(table: string, from: FilePosition, ddl: string): Promise<void>;
 }
