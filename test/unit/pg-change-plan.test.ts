@@ -2,8 +2,8 @@
 // clauses the stream maps (ddl-alter.ts): pure, no server.
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import type { RowChange } from '../../engine/source/mysql/binlog-reader.js';
-import type { TableInfo } from '../../engine/source/mysql/schema-reader.js';
+import type { RowChange } from '../../engine/core/changes.js';
+import type { TableInfo } from '../../engine/core/tables.js';
 import { batchStatements, changeStatements, netEffectStatements, planPgTable, type PgTablePlan } from '../../engine/sink/postgres/change-plan.js';
 import { inlineParams } from '../../engine/sink/postgres/change-sink.js';
 import { translateAlter, type AlterClause } from '../../engine/sink/postgres/ddl-alter.js';

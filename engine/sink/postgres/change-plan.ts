@@ -20,10 +20,10 @@
 // new image's key or any of its unique values are deleted before it is inserted (a row "from the
 // future" that held one of them is restored by its own later change, which the replay meets too).
 import { CutoverError } from '../../../shared/errors.js';
-import type { RowChange } from '../../source/mysql/binlog-reader.js';
-import type { ColumnInfo } from '../../source/mysql/schema-reader.js';
-import type { RawValue } from '../../sql/values.js';
-import type { ApplierTable, ApplyMode } from '../mysql/change-applier.js';
+import type { RowChange } from '../../core/changes.js';
+import type { ColumnInfo } from '../../core/tables.js';
+import type { RawValue } from '../../core/rows.js';
+import type { ApplierTable, ApplyMode } from '../../core/checkpoint.js';
 import { pgId as pgIdent } from './connection.js';
 
 /** A column's value as the text parameter PostgreSQL parses (null: NULL); `key` names the row when a value cannot be held. */

@@ -17,19 +17,19 @@ import { CutoverError } from '../../../shared/errors.js';
 import type { FilePosition } from '../../../shared/positions.js';
 import type { TableRef } from '../../../shared/table-selection.js';
 import { formatPosition } from '../../../shared/positions.js';
-import type { DdlContextBase } from '../../pipeline/stream-ddl.js';
-import type { StreamTarget } from '../../pipeline/stream-target.js';
-import type { BinlogTransaction, DdlEvent, RowChange } from '../../source/mysql/binlog-reader.js';
-import type { ColumnInfo } from '../../source/mysql/schema-reader.js';
-import { effectiveMode, pendingTransactions, type ApplierTable, type ApplyMode, type Checkpoint, type CheckpointOwnerColumns } from '../mysql/change-applier.js';
+import type { StreamTarget } from '../stream-target.js';
+import type { BinlogTransaction, DdlEvent, RowChange } from '../../core/changes.js';
+import type { ColumnInfo } from '../../core/tables.js';
+import type { ApplierTable, ApplyMode, Checkpoint } from '../../core/checkpoint.js';
+import { effectiveMode, pendingTransactions, type CheckpointOwnerColumns } from '../mysql/change-applier.js';
 import { batchStatements, planPgTable, type Encode, type PgStatement, type PgTablePlan, type SinkIndexes } from './change-plan.js';
 import { ensurePgCheckpointTable, readPgCheckpoint, writePgCheckpoint } from './checkpoint.js';
 import type { PlanOptions } from './ddl.js';
-import { connect, parseMysqlUrl } from '../../source/mysql/connection.js';
+import { connect, parseMysqlUrl } from '../../mysql/connection.js';
 import { charsetReady, loadSourceCharsets } from './charsets.js';
 import { pgColumnType } from './types.js';
 import { pgTextEncoder } from './values.js';
-import { handlePgDdl } from './stream-ddl.js';
+import { handlePgDdl, type PgDdlContext } from './stream-ddl.js';
 
 export interface PgChangeSinkOptions {
   url: string;
@@ -110,7 +110,7 @@ class Mismatch extends Error {
   }
 }
 
-export class PgChangeSink implements StreamTarget {
+export class PgChangeSink implements StreamTarget<PgDdlContext> {
   private readonly tables = new Map<string, ApplierTable>();
   private readonly plans = new Map<string, PgTablePlan>();
 
@@ -173,7 +173,7 @@ export class PgChangeSink implements StreamTarget {
     }
   }
 
-  async ddl(ctx: DdlContextBase, ev: DdlEvent, reconciling: boolean): Promise<void> {
+  async ddl(ctx: PgDdlContext, ev: DdlEvent, reconciling: boolean): Promise<void> {
     await handlePgDdl(ctx, ev, this, reconciling);
   }
 

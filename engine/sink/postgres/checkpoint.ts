@@ -10,9 +10,10 @@
 import type pg from 'pg';
 import { CutoverError } from '../../../shared/errors.js';
 import type { FilePosition } from '../../../shared/positions.js';
-import type { Logger } from '../../pipeline/logger.js';
+import type { Logger } from '../../core/logger.js';
+import type { Checkpoint } from '../../core/checkpoint.js';
 import type { JobIdentity } from '../../state/identity.js';
-import type { Checkpoint, CheckpointOwnerColumns } from '../mysql/change-applier.js';
+import type { CheckpointOwnerColumns } from '../mysql/change-applier.js';
 // The verdict is sink-neutral and pure; it lives with the MySQL sink today. It belongs in a shared
 // sink module (engine/sink/ or engine/core/) once both sinks' folders can be changed together.
 import { ownershipVerdict, type OwnershipPolicy, type OwnershipVerdict } from '../mysql/checkpoint-owner.js';

@@ -1,7 +1,7 @@
 // The clauses of a MySQL ALTER TABLE that map to PostgreSQL (ddl.ts): ADD [COLUMN], DROP [COLUMN],
 // RENAME COLUMN, with ALGORITHM= and LOCK= ignored. Pure: tokens in (the MySQL sink's tokenizer), the
 // clauses out, or the reason the statement does not map.
-import type { ColumnInfo } from '../../source/mysql/schema-reader.js';
+import type { ColumnInfo } from '../../core/tables.js';
 import type { Tok } from '../mysql/ddl-mapper.js';
 
 /** MySQL's synonyms of a type word → the DATA_TYPE information_schema shows. */

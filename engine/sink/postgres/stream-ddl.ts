@@ -19,16 +19,19 @@ import { ddlActionForStatement } from '../../../shared/ddl-policy.js';
 import type { JobConfig } from '../../../shared/job-config.js';
 import { formatPosition } from '../../../shared/positions.js';
 import { qualified, sinkName, type TableRef } from '../../../shared/table-selection.js';
-import { applierTable, oneLine, pause, type DdlContextBase } from '../../pipeline/stream-ddl.js';
-import type { DdlEvent } from '../../source/mysql/binlog-reader.js';
-import { queryRows } from '../../source/mysql/connection.js';
-import { readTable, type ColumnInfo, type TableInfo } from '../../source/mysql/schema-reader.js';
+import { applierTable } from '../../core/checkpoint.js';
+import { oneLine, pause } from '../../core/ddl-pause.js';
+import type { Logger } from '../../core/logger.js';
+import type { StateStore } from '../../state/store.js';
+import type { StreamStore } from '../../state/stream-store.js';
+import type { DdlEvent } from '../../core/changes.js';
+import type { ColumnInfo, TableInfo } from '../../core/tables.js';
 import { mapDdl, tokenize, type DdlTarget, type Tok } from '../mysql/ddl-mapper.js';
 import type { PgChangeSink } from './change-sink.js';
 import { isStatementError } from './change-sink.js';
 import { pgId as pgIdent } from './connection.js';
 import { planTable } from './ddl.js';
-import { enumLabels } from '../../sql/enum-labels.js';
+import { enumLabels } from '../../mysql/enum-labels.js';
 import { translateAlter, type AlterClause } from './ddl-alter.js';
 
 /** SQLSTATEs of a statement the sink already has (the copy read the table after it): duplicate/undefined column or table. */
@@ -36,7 +39,22 @@ const ALREADY_APPLIED = new Set(['42701', '42703', '42P07', '42P01']);
 
 class Unmappable extends Error {}
 
-export async function handlePgDdl(ctx: DdlContextBase, ev: DdlEvent, sink: PgChangeSink, reconciling: boolean): Promise<void> {
+/** What handling a statement needs from the stream (the pipeline's PgDdlContext provides it). */
+export interface PgDdlContext {
+  cfg: JobConfig;
+  jobId: number;
+  store: StateStore;
+  streams: StreamStore;
+  log: Logger;
+  /** The table's definition on the source now, or null when it no longer exists there. */
+  readSourceTable(ref: TableRef): Promise<TableInfo | null>;
+  /** State-file table ids by source "db.table" (for counters); updated here. */
+  tableIds: Map<string, number>;
+  /** "file:pos" of a paused statement the operator chose to skip (--skip-ddl), or null. */
+  skipAt: string | null;
+}
+
+export async function handlePgDdl(ctx: PgDdlContext, ev: DdlEvent, sink: PgChangeSink, reconciling: boolean): Promise<void> {
   const at = formatPosition(ev.end);
   const action = mapDdl(ev.sql, ev.db, ctx.cfg);
   if (action.kind === 'ignore') {
@@ -117,12 +135,9 @@ const target = (cfg: JobConfig, ref: TableRef): string => {
   return `${pgIdent(s.db)}.${pgIdent(s.table)}`;
 };
 
-async function sourceTable(ctx: DdlContextBase, ref: TableRef): Promise<TableInfo | null> {
-  const found = await queryRows(ctx.source, 'SELECT 1 AS x FROM information_schema.TABLES WHERE TABLE_SCHEMA = CAST(? AS BINARY) AND TABLE_NAME = CAST(? AS BINARY)', [ref.db, ref.table]);
-  return found.length ? readTable(ctx.source, ref) : null;
-}
+const sourceTable = (ctx: PgDdlContext, ref: TableRef): Promise<TableInfo | null> => ctx.readSourceTable(ref);
 
-async function translate(ctx: DdlContextBase, ev: DdlEvent, targets: DdlTarget[], sink: PgChangeSink): Promise<Translation> {
+async function translate(ctx: PgDdlContext, ev: DdlEvent, targets: DdlTarget[], sink: PgChangeSink): Promise<Translation> {
   const out: Translation = { statements: [], changed: [], next: [], dropped: [] };
   for (const t of targets) {
     const ref = t.source;
@@ -167,7 +182,7 @@ async function translate(ctx: DdlContextBase, ev: DdlEvent, targets: DdlTarget[]
 }
 
 /** One ALTER clause in PostgreSQL, and the table's definition after it (from the one before: the source may be further on). */
-function clauseSql(ctx: DdlContextBase, ref: TableRef, c: AlterClause, before: TableInfo, sink: PgChangeSink): { sql: string; next: TableInfo } {
+function clauseSql(ctx: PgDdlContext, ref: TableRef, c: AlterClause, before: TableInfo, sink: PgChangeSink): { sql: string; next: TableInfo } {
   const key = before.chunkKey.map((k) => k.toLowerCase());
   const same = (a: string, b: string): boolean => a.toLowerCase() === b.toLowerCase();
   if (c.kind === 'drop') {
@@ -243,7 +258,7 @@ function createdColumns(toks: Tok[]): string[] | null {
  * Records the definition a table has from this statement on: the source's current one, narrowed to the
  * columns the sink table has (after the statement), with the job's exclusions; nothing when the sink has no such table.
  */
-async function refresh(ctx: DdlContextBase, ev: DdlEvent, sink: PgChangeSink, ref: TableRef): Promise<void> {
+async function refresh(ctx: PgDdlContext, ev: DdlEvent, sink: PgChangeSink, ref: TableRef): Promise<void> {
   const s = sinkName(ctx.cfg, ref);
   const r = await sink.client.query<{ c: string }>('SELECT column_name::text AS c FROM information_schema.columns WHERE table_schema = $1 AND table_name = $2', [s.db, s.table]);
   if (!r.rows.length) return;
@@ -254,7 +269,7 @@ async function refresh(ctx: DdlContextBase, ev: DdlEvent, sink: PgChangeSink, re
 }
 
 /** Makes `info` the table's definition from this statement on: the change sink's, the state file's and the schema history's. */
-function record(ctx: DdlContextBase, ev: DdlEvent, sink: PgChangeSink, ref: TableRef, info: TableInfo): void {
+function record(ctx: PgDdlContext, ev: DdlEvent, sink: PgChangeSink, ref: TableRef, info: TableInfo): void {
   const s = sinkName(ctx.cfg, ref);
   const t = applierTable(ctx.cfg, info);
   sink.setTable(qualified(ref), t);
