@@ -24,6 +24,8 @@ export interface PlanOptions {
   policy: UnholdablePolicy;
   /** Type overrides by source "db.table.column". */
   types: Record<string, string>;
+  /** A binlog stream follows the copy: unique keys exist during the load (a row colliding on one is left to the replay, as on MySQL). */
+  streamFollows?: boolean;
 }
 
 /** Reads a MySQL string literal starting at s[i] === "'"; returns the text and the index after it. */
@@ -187,6 +189,7 @@ export function planTable(t: CopyTable, o: PlanOptions): TablePlan {
   const deferred: string[] = [];
   const keyNames = t.keyColumns.map((c) => c.name).join('\u0000');
   let keyIndex: string | null = null;
+  const uniqueNow: string[] = [];
   for (const line of indexLines) {
     const pk = /^PRIMARY KEY \((.*)\)/.exec(line);
     const idx = new RegExp(`^(UNIQUE KEY|UNIQUE INDEX|KEY|INDEX|FULLTEXT KEY|FULLTEXT INDEX|SPATIAL KEY|SPATIAL INDEX) ${ID} \\((.*)\\)`).exec(line);
@@ -209,6 +212,7 @@ export function planTable(t: CopyTable, o: PlanOptions): TablePlan {
       const unique = kind === 'UNIQUE';
       const sql = `CREATE ${unique ? 'UNIQUE ' : ''}INDEX IF NOT EXISTS ${pgId(indexName(t.sink.table, name))} ON ${table} (${parts.join(', ')})`;
       if (unique && name === t.source.chunkKeyName && t.source.chunkKey.join('\u0000') === keyNames) keyIndex = sql;
+      else if (unique && o.streamFollows) uniqueNow.push(sql);
       else deferred.push(sql);
     } else if (/^CONSTRAINT .* FOREIGN KEY/.test(line)) warnings.push(`foreign key not created on PostgreSQL: ${line}`);
     else if (/^CONSTRAINT .* CHECK/.test(line)) warnings.push(`check constraint not created on PostgreSQL (its expression is MySQL SQL): ${line}`);
@@ -217,6 +221,7 @@ export function planTable(t: CopyTable, o: PlanOptions): TablePlan {
   create.push(`CREATE TABLE ${table} (\n  ${colSql.join(',\n  ')}\n)`);
   // The chunk key makes a resumed chunk idempotent (ON CONFLICT on it): it exists before the first row.
   if (keyIndex) create.push(keyIndex);
+  create.push(...uniqueNow);
   if (tableComment) create.push(`COMMENT ON TABLE ${table} IS ${pgString(tableComment)}`);
   create.push(...comments);
   if (identity) {

@@ -3,7 +3,7 @@ import type { SinkDescriptor } from '../driver.js';
 
 /** The schema holding the job's checkpoint rows on the sink (like the MySQL sink's `_cutover` database). */
 export const CHECKPOINT_SCHEMA = '_cutover';
-export const CHECKPOINT_TABLE = 'checkpoint';
+export const CHECKPOINT_TABLE = 'cutover_checkpoint';
 
 /** "host:port/dbname" of a postgres:// URL, without credentials. */
 export function postgresLabel(url: string): string {

@@ -1,5 +1,5 @@
-// PostgreSQL as a sink: the copy (PgSink), and the job's checkpoint row. The stream side (change sink)
-// is not there yet: it refuses with a clear error. Verification: verifier.ts.
+// PostgreSQL as a sink: the copy (PgSink), the stream's change sink (change-sink.ts: the checkpoint row in
+// the batch's transaction), the checkpoint row's ownership, and verification (verifier.ts).
 import { CutoverError } from '../../../shared/errors.js';
 import type { JobConfig } from '../../../shared/job-config.js';
 import { sinkName } from '../../../shared/table-selection.js';
@@ -8,22 +8,31 @@ import { connectPg, pgId, postgresSinkOf } from './connection.js';
 import { CHECKPOINT_SCHEMA, CHECKPOINT_TABLE } from './descriptor.js';
 import { PgSink } from './pg-sink.js';
 import { openPostgresVerifier } from './verifier.js';
+import { PgChangeSink } from './change-sink.js';
+import { claimPgCheckpoint } from './checkpoint.js';
 
 export const postgresDriver: SinkDriver = {
   kind: 'postgres',
   async openRun(ctx): Promise<SinkRun> {
     const { cfg } = ctx;
     const sink = postgresSinkOf(cfg, 'The copy');
-    const copy = await PgSink.open({ url: sink.url, sourceUrl: cfg.source.url, policy: sink.unholdable, types: sink.types, mapTable: (r) => sinkName(cfg, r), log: ctx.log });
+    const copy = await PgSink.open({ url: sink.url, sourceUrl: cfg.source.url, policy: sink.unholdable, types: sink.types, mapTable: (r) => sinkName(cfg, r), log: ctx.log, streamFollows: cfg.mode === 'snapshot+stream' });
     return {
       copy,
       batchBytes: sink.batchBytes ?? 4 * 1024 * 1024,
-      openChangeSink: () =>
-        Promise.reject(new CutoverError('Streaming into a PostgreSQL sink is not available in this version.', 'Use "mode": "snapshot" for a PostgreSQL sink.', 'CONFIG')),
+      openChangeSink: () => PgChangeSink.open({ url: sink.url, sourceUrl: cfg.source.url, jobName: cfg.name, owner: ctx.owner, types: { policy: sink.unholdable, types: sink.types } }),
       dispose: async () => undefined,
     };
   },
   openVerifier: (ctx) => openPostgresVerifier(ctx),
+  async claimCheckpoint(cfg, owner, policy, log) {
+    const c = await connectPg(postgresSinkOf(cfg, 'Streaming').url);
+    try {
+      await claimPgCheckpoint(c, cfg.name, owner, policy, log);
+    } finally {
+      await c.end().catch(() => undefined);
+    }
+  },
   async forgetCheckpoint(cfg: JobConfig, why: string): Promise<boolean> {
     const c = await connectPg(postgresSinkOf(cfg, why).url);
     try {

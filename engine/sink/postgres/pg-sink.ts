@@ -21,6 +21,8 @@ export interface PgSinkOptions {
   types: Record<string, string>;
   mapTable: (ref: TableRef) => TableRef;
   log?: Logger;
+  /** A binlog stream follows the copy (see PlanOptions.streamFollows). */
+  streamFollows?: boolean;
 }
 
 export class PgSink implements Sink {
@@ -53,7 +55,7 @@ export class PgSink implements Sink {
 
   async prepareTable(t: CopyTable, onExisting: OnExisting, alreadyOurs: boolean): Promise<PreparedTable> {
     await this.learnCharsets(t);
-    const plan = planTable(t, { policy: this.opts.policy, types: this.opts.types });
+    const plan = planTable(t, { policy: this.opts.policy, types: this.opts.types, streamFollows: this.opts.streamFollows });
     const table = pgTable(t.sink);
     const warnings: string[] = [];
     if (await this.exists(t.sink)) {
@@ -109,7 +111,7 @@ export class PgSink implements Sink {
   }
 
   async openWriter(): Promise<SinkWriter> {
-    return new PgWriter(await connectPg(this.opts.url), this.opts.policy);
+    return new PgWriter(await connectPg(this.opts.url), this.opts.policy, this.opts.streamFollows ?? false);
   }
 
   async close(): Promise<void> {

@@ -78,6 +78,8 @@ export class PgWriter implements SinkWriter {
   constructor(
     private readonly client: PgClient,
     private readonly policy: UnholdablePolicy,
+    /** A stream follows: a row colliding on another unique key is left out too (the replay from the copy's start writes it). */
+    private readonly streamFollows = false,
   ) {}
 
   newBatch(t: CopyTable): PgBatch {
@@ -102,7 +104,7 @@ export class PgWriter implements SinkWriter {
           await this.client.query(`CREATE TEMPORARY TABLE ${tmp} ON COMMIT DROP AS SELECT ${cols} FROM ${pgTable(t.sink)} WITH NO DATA`);
           await this.copy(`COPY ${tmp} (${cols}) FROM STDIN`, data);
           const key = t.keyColumns.map((c) => pgId(c.name)).join(', ');
-          await this.client.query(`INSERT INTO ${pgTable(t.sink)} (${cols}) SELECT ${cols} FROM ${tmp} ON CONFLICT (${key}) DO NOTHING`);
+          await this.client.query(`INSERT INTO ${pgTable(t.sink)} (${cols}) SELECT ${cols} FROM ${tmp} ON CONFLICT ${this.streamFollows ? '' : `(${key}) `}DO NOTHING`);
         });
       } catch (e2) {
         throw explainWriteError(e2, t);

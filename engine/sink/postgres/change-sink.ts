@@ -1,0 +1,341 @@
+// The stream's PostgreSQL target: applies binlog transactions exactly once.
+//
+// Each apply(txs) is ONE PostgreSQL transaction: BEGIN, the job's checkpoint row read FOR UPDATE (the
+// transactions ending at or before it are skipped, so a batch replayed after a crash neither loses nor
+// doubles anything), the row changes of the whole batch as their per-key net effect (change-plan.ts),
+// the checkpoint moved to the last transaction's end, COMMIT. When a statement fails or affects another
+// number of rows than it must, the transaction is rolled back and the batch applied again one statement
+// per change in binlog order: if that succeeds it is committed (the set form only guessed wrong),
+// otherwise the exact change, statement and server message are reported (code SINK_ROW, job paused) and
+// nothing of the batch is kept.
+//
+// Lost connections, a server shutting down, deadlocks and serialization failures are passed to the stream
+// runner as transient (it reconnects and resumes from the checkpoint, which the rolled-back transaction
+// did not move).
+import pg from 'pg';
+import { CutoverError } from '../../../shared/errors.js';
+import type { FilePosition } from '../../../shared/positions.js';
+import type { TableRef } from '../../../shared/table-selection.js';
+import { formatPosition } from '../../../shared/positions.js';
+import type { StreamTarget } from '../stream-target.js';
+import type { BinlogTransaction, DdlEvent, RowChange } from '../../core/changes.js';
+import type { ColumnInfo } from '../../core/tables.js';
+import type { ApplierTable, ApplyMode, Checkpoint } from '../../core/checkpoint.js';
+import { effectiveMode, pendingTransactions, type CheckpointOwnerColumns } from '../mysql/change-applier.js';
+import { batchStatements, planPgTable, type Encode, type PgStatement, type PgTablePlan, type SinkIndexes } from './change-plan.js';
+import { ensurePgCheckpointTable, readPgCheckpoint, writePgCheckpoint } from './checkpoint.js';
+import type { PlanOptions } from './ddl.js';
+import { connect, parseMysqlUrl } from '../../mysql/connection.js';
+import { charsetReady, loadSourceCharsets } from './charsets.js';
+import { pgColumnType } from './types.js';
+import { pgTextEncoder } from './values.js';
+import { handlePgDdl, type PgDdlContext } from './stream-ddl.js';
+
+export interface PgChangeSinkOptions {
+  url: string;
+  /** The source, where the conversion tables of multi-byte charsets are read (charsets.ts). */
+  sourceUrl: string;
+  jobName: string;
+  /** Recorded in a checkpoint row this sink creates. */
+  owner?: CheckpointOwnerColumns;
+  /** The job's type rules: values PostgreSQL cannot hold, and type overrides by "db.table.column". */
+  types: PlanOptions;
+}
+
+/** A change the sink refused: which one, the statement, and the server's message. */
+export class PgChangeError extends CutoverError {
+  constructor(change: RowChange, statement: string, tx: BinlogTransaction, reason: string) {
+    const at = `${formatPosition(tx.end)}${tx.gtid ? ` (GTID ${tx.gtid})` : ''}`;
+    const sql = statement.length > 1500 ? statement.slice(0, 1500) + ' …' : statement;
+    super(
+      `The PostgreSQL sink refused ${change.type === 'insert' ? 'an' : 'a'} ${change.type} on ${change.db}.${change.table} from the source transaction ending at ${at}: ${reason}\n  statement: ${sql}`,
+      'Nothing of this transaction (nor of the transactions grouped with it in the same sink transaction) was applied and the job is paused. Correct the sink (for example remove the row that conflicts, or the constraint), then run the same job again: the transaction is retried.',
+      'SINK_ROW',
+    );
+  }
+}
+
+/** SQLSTATEs worth retrying the whole batch for: serialization failure, deadlock, lock timeout, shutdown, too many connections. */
+const RETRY_STATES = new Set(['40001', '40P01', '55P03', '57P01', '57P02', '57P03', '53300']);
+
+/** An error the server returned for a statement (the statement is wrong for the data), not a lost connection. */
+export function isStatementError(e: unknown): e is pg.DatabaseError {
+  if (!(e instanceof pg.DatabaseError)) return false;
+  const code = e.code ?? '';
+  return !RETRY_STATES.has(code) && !code.startsWith('08');
+}
+
+/** Any other failure of the client (connection lost, server gone, deadlock) becomes one the stream runner reconnects after. */
+export function asTransient(e: unknown): unknown {
+  if (e instanceof CutoverError || isStatementError(e)) return e;
+  const err = e as Error & { code?: string };
+  return Object.assign(new Error(`PostgreSQL: ${err.message}${err.code ? ` (${err.code})` : ''}`), { code: 'ECONNRESET', fatal: true, cause: e });
+}
+
+/** Opens a client with the session every sink connection uses (UTC, exact floats). */
+export async function openStreamClient(url: string): Promise<pg.Client> {
+  const client = new pg.Client({ connectionString: url, application_name: 'cutover' });
+  client.on('error', () => undefined); // a connection lost while idle: the next query fails and says so
+  try {
+    await client.connect();
+    await client.query("SET TIME ZONE 'UTC'; SET extra_float_digits = 3; SET client_encoding = 'UTF8'; SET standard_conforming_strings = on");
+  } catch (e) {
+    await client.end().catch(() => undefined);
+    throw asTransient(e);
+  }
+  return client;
+}
+
+/** Statements with at most this many parameters may share a round trip (values inlined). */
+const INLINE_PARAMS = 200;
+/** SQL text sent per round trip of inlined statements. */
+const PACKET_BYTES = 1 << 20;
+
+/**
+ * A statement with its $n parameters written as string literals (standard_conforming_strings is on in
+ * the sink session: only ' is doubled; the text never holds NUL, which pgText refuses). $n inside a quoted
+ * identifier is left alone.
+ */
+export function inlineParams(st: Pick<PgStatement, 'sql' | 'params'>): string {
+  return st.sql.replace(/"(?:[^"]|"")*"|\$(\d+)/g, (m, n: string | undefined) => {
+    if (n === undefined) return m;
+    const v = st.params[Number(n) - 1];
+    return v === null || v === undefined ? 'NULL' : `'${v.replace(/'/g, "''")}'`;
+  });
+}
+
+class Mismatch extends Error {
+  constructor(readonly statement: PgStatement, readonly affected: number) {
+    super(`it affected ${affected} row(s) where ${statement.expect} ${statement.expect === 1 ? 'was' : 'were'} expected`);
+  }
+}
+
+export class PgChangeSink implements StreamTarget<PgDdlContext> {
+  private readonly tables = new Map<string, ApplierTable>();
+  private readonly plans = new Map<string, PgTablePlan>();
+
+  private constructor(
+    readonly client: pg.Client,
+    private readonly opts: PgChangeSinkOptions,
+  ) {}
+
+  static async open(opts: PgChangeSinkOptions): Promise<PgChangeSink> {
+    if (opts.jobName.length === 0 || opts.jobName.length > 100) throw new CutoverError(`job name "${opts.jobName}" must be 1 to 100 characters for the sink checkpoint`);
+    const client = await openStreamClient(opts.url);
+    try {
+      await ensurePgCheckpointTable(client);
+    } catch (e) {
+      await client.end().catch(() => undefined);
+      throw asTransient(e);
+    }
+    return new PgChangeSink(client, opts);
+  }
+
+  /** The job's type options (DDL creates columns with them). */
+  get typeOptions(): PlanOptions {
+    return this.opts.types;
+  }
+
+  /** The PostgreSQL type of a source column under the job's rules and overrides. */
+  columnType(source: TableRef, c: ColumnInfo): string {
+    return pgColumnType(c, { override: this.opts.types.types[`${source.db}.${source.table}.${c.name}`], unholdable: this.opts.types.policy }).sql;
+  }
+
+  async checkpoint(): Promise<Checkpoint | null> {
+    return readPgCheckpoint(this.client, this.opts.jobName, false).catch((e) => Promise.reject(asTransient(e)));
+  }
+
+  async setCheckpoint(end: FilePosition, gtid: string | null): Promise<void> {
+    await writePgCheckpoint(this.client, this.opts.jobName, end, gtid, this.opts.owner).catch((e) => Promise.reject(asTransient(e)));
+  }
+
+  setTable(sourceName: string, t: ApplierTable): void {
+    this.tables.set(sourceName, t);
+    this.plans.delete(sourceName);
+  }
+
+  dropTable(sourceName: string): void {
+    this.tables.delete(sourceName);
+    this.plans.delete(sourceName);
+  }
+
+  table(sourceName: string): ApplierTable | undefined {
+    return this.tables.get(sourceName);
+  }
+
+  async apply(txs: BinlogTransaction[], given: ApplyMode): Promise<number> {
+    if (txs.length === 0) return 0;
+    try {
+      return await this.applyOnce(txs, given);
+    } catch (e) {
+      await this.client.query('ROLLBACK').catch(() => undefined);
+      throw asTransient(e);
+    }
+  }
+
+  async ddl(ctx: PgDdlContext, ev: DdlEvent, reconciling: boolean): Promise<void> {
+    await handlePgDdl(ctx, ev, this, reconciling);
+  }
+
+  /**
+   * Runs `body` in a transaction that first locks the checkpoint row and then moves it to `end`; skipped
+   * (false) when the checkpoint is already at or past `end`. For DDL, whose effect commits with the position.
+   */
+  async inCheckpointTransaction(end: FilePosition, gtid: string | null, body: () => Promise<void>): Promise<boolean> {
+    await this.client.query('BEGIN');
+    try {
+      const cp = await readPgCheckpoint(this.client, this.opts.jobName, true);
+      if (cp && pendingTransactions([{ kind: 'transaction', changes: [], gtid, end, timestamp: 0 }], cp.position).length === 0) {
+        await this.client.query('ROLLBACK');
+        return false;
+      }
+      await body();
+      await writePgCheckpoint(this.client, this.opts.jobName, end, gtid, this.opts.owner);
+      await this.client.query('COMMIT');
+      return true;
+    } catch (e) {
+      await this.client.query('ROLLBACK').catch(() => undefined);
+      throw e;
+    }
+  }
+
+  async close(): Promise<void> {
+    await this.client.end().catch(() => undefined);
+  }
+
+  private async applyOnce(txs: BinlogTransaction[], given: ApplyMode): Promise<number> {
+    const begun = await this.begin(txs);
+    if (!begun) return 0;
+    const { pending } = begun;
+    const mode = effectiveMode(given, pending[0]!.end, begun.reconcileUntil);
+    await this.preparePlans(pending);
+    try {
+      await this.run(batchStatements(pending.flatMap((t) => t.changes), (c) => this.planFor(c), mode, true));
+    } catch (e) {
+      if (!(e instanceof Mismatch) && !isStatementError(e)) throw e;
+      await this.client.query('ROLLBACK');
+      await this.begin(pending);
+      await this.runOneByOne(pending, mode);
+    }
+    const last = pending[pending.length - 1]!;
+    await writePgCheckpoint(this.client, this.opts.jobName, last.end, last.gtid, this.opts.owner);
+    await this.client.query('COMMIT');
+    return pending.length;
+  }
+
+  /** BEGIN, lock the checkpoint row, keep the transactions after it; null (rolled back) when none. */
+  private async begin(txs: BinlogTransaction[]): Promise<{ pending: BinlogTransaction[]; reconcileUntil: FilePosition | null } | null> {
+    await this.client.query('BEGIN');
+    const cp = await readPgCheckpoint(this.client, this.opts.jobName, true);
+    const pending = pendingTransactions(txs, cp?.position ?? null);
+    if (pending.length) return { pending, reconcileUntil: cp?.reconcileUntil ?? null };
+    await this.client.query('ROLLBACK');
+    return null;
+  }
+
+  /**
+   * Runs the statements and checks what each affected. Set statements go alone with their parameters;
+   * runs of small per-change statements go many to a round trip (one simple-query text, values inlined
+   * as literals), which is what makes tables applied change by change fast enough.
+   */
+  private async run(statements: PgStatement[]): Promise<void> {
+    let i = 0;
+    while (i < statements.length) {
+      const group: PgStatement[] = [];
+      let bytes = 0;
+      while (i < statements.length && statements[i]!.params.length <= INLINE_PARAMS && (group.length === 0 || bytes < PACKET_BYTES)) {
+        bytes += statements[i]!.sql.length + statements[i]!.params.reduce((n, v) => n + (v === null ? 4 : v.length + 2), 0);
+        group.push(statements[i++]!);
+      }
+      if (group.length > 1) {
+        const results = (await this.client.query(group.map(inlineParams).join(';\n'))) as unknown as pg.QueryResult[];
+        group.forEach((st, k) => {
+          const affected = results[k]?.rowCount ?? 0;
+          if (st.expect !== null && affected !== st.expect) throw new Mismatch(st, affected);
+        });
+        continue;
+      }
+      const st = group[0] ?? statements[i++]!;
+      const affected = (await this.client.query(st.sql, st.params)).rowCount ?? 0;
+      if (st.expect !== null && affected !== st.expect) throw new Mismatch(st, affected);
+    }
+  }
+
+  /** The exact path: one statement per change in binlog order; names the change that fails. */
+  private async runOneByOne(txs: BinlogTransaction[], mode: ApplyMode): Promise<void> {
+    for (const tx of txs) {
+      for (const s of batchStatements(tx.changes, (c) => this.planFor(c), mode, false)) {
+        let affected: number;
+        try {
+          affected = (await this.client.query(s.sql, s.params)).rowCount ?? 0;
+        } catch (e) {
+          if (!isStatementError(e)) throw e;
+          throw new PgChangeError(s.change, s.sql, tx, `${e.message}${e.detail ? ` (${e.detail})` : ''} [SQLSTATE ${e.code}]`);
+        }
+        if (s.expect !== null && affected !== s.expect) {
+          const what = s.change.type === 'insert' ? 'row' : affected === 0 ? 'the row is missing on the sink' : `${affected} rows matched`;
+          throw new PgChangeError(s.change, s.sql, tx, `${what} (expected ${s.expect} row affected, got ${affected}); the sink has diverged from the source`);
+        }
+      }
+    }
+  }
+
+  /** Builds the plans of the batch's tables not planned yet (their unique indexes come from the sink's catalog). */
+  private async preparePlans(txs: BinlogTransaction[]): Promise<void> {
+    const missing = new Set<string>();
+    for (const tx of txs) for (const c of tx.changes) {
+      const name = c.name ?? `${c.db}.${c.table}`;
+      if (!this.plans.has(name)) missing.add(name);
+    }
+    for (const name of missing) {
+      const t = this.tables.get(name);
+      if (!t) throw new CutoverError(`a binlog change on ${name}, which is not a table of this job`);
+      await this.learnCharsets(t);
+      const idx = await sinkIndexes(this.client, t.sink.db, t.sink.table, t.info.chunkKey);
+      const table = `${t.sink.db}.${t.sink.table}`;
+      const policy = this.opts.types.policy;
+      this.plans.set(
+        name,
+        planPgTable(t, t.sink.db, t.sink.table, idx, (c): Encode => {
+          const enc = pgTextEncoder(c);
+          return (raw, key) => enc(raw, { table, key, policy });
+        }),
+      );
+    }
+  }
+
+  /** Loads, once per process, the source's conversion tables of the table's multi-byte charsets (charsets.ts). */
+  private async learnCharsets(t: ApplierTable): Promise<void> {
+    const needed = new Set(t.info.columns.map((c) => c.charset).filter((cs): cs is string => !charsetReady(cs)));
+    if (!needed.size) return;
+    const conn = await connect(parseMysqlUrl(this.opts.sourceUrl));
+    try {
+      await loadSourceCharsets(conn, needed);
+    } finally {
+      await conn.end().catch(() => undefined);
+    }
+  }
+
+  private planFor(c: RowChange): PgTablePlan {
+    const plan = this.plans.get(c.name ?? `${c.db}.${c.table}`);
+    if (!plan) throw new CutoverError(`a binlog change on ${c.db}.${c.table}, which is not a table of this job`);
+    return plan;
+  }
+}
+
+/** The sink table's unique indexes (plain column ones; partial and expression indexes aside) against the key. */
+export async function sinkIndexes(client: pg.ClientBase, schema: string, table: string, key: string[]): Promise<SinkIndexes> {
+  const r = await client.query<{ cols: string[] }>(
+    `SELECT array_agg(a.attname::text ORDER BY k.ord) AS cols
+       FROM pg_index i
+       JOIN pg_class c ON c.oid = i.indrelid
+       JOIN pg_namespace n ON n.oid = c.relnamespace
+       CROSS JOIN LATERAL unnest(i.indkey::int2[]) WITH ORDINALITY AS k(attnum, ord)
+       JOIN pg_attribute a ON a.attrelid = c.oid AND a.attnum = k.attnum
+      WHERE n.nspname = $1 AND c.relname = $2 AND i.indisunique AND i.indpred IS NULL AND i.indexprs IS NULL AND k.ord <= i.indnkeyatts
+      GROUP BY i.indexrelid`,
+    [schema, table],
+  );
+  const sameSet = (cols: string[]): boolean => cols.length === key.length && cols.every((c) => key.includes(c));
+  return { keyIndexed: key.length > 0 && r.rows.some((x) => sameSet(x.cols)), otherUniques: r.rows.filter((x) => !sameSet(x.cols)).map((x) => x.cols) };
+}
