@@ -1,6 +1,5 @@
 // PostgreSQL as a sink: the copy (PgSink), the stream's change sink (change-sink.ts: the checkpoint row in
 // the batch's transaction), the checkpoint row's ownership, and verification (verifier.ts).
-import { CutoverError } from '../../../shared/errors.js';
 import type { JobConfig } from '../../../shared/job-config.js';
 import { sinkName } from '../../../shared/table-selection.js';
 import type { SinkDriver, SinkRun } from '../driver.js';
