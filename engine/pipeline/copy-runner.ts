@@ -248,6 +248,16 @@ export class CopyRunner {
         let batch: SinkBatch | null = null;
         let rows = 0;
         let bytes = 0;
+        // A table without a key is one chunk, published whole: its rows count as each batch of it is read
+        // (restartKeylessTable set its counts to zero), so its progress shows before its end.
+        const perBatch = !t.keyColumns.length;
+        const count = (b: SinkBatch): void => {
+          rows += b.rows;
+          bytes += b.bytes;
+          if (!perBatch) return;
+          this.o.metrics.add(t.stateId, b.rows, b.bytes);
+          this.o.store.addCopiedRows(t.stateId, b.rows, b.bytes);
+        };
         await streamChunk(src, t, lower, upper, (row) => {
           if (this.stopping()) throw new StopRequested();
           if (!batch) batches.push((batch = writer.newBatch(t, at)));
@@ -255,22 +265,18 @@ export class CopyRunner {
           if (batch.bytes >= this.o.batchBytes) {
             const b = batch;
             batch = null;
-            rows += b.rows;
-            bytes += b.bytes;
+            count(b);
             return this.o.throttle.admit(b.rows);
           }
         }, this.o.signal);
         const tail = batch as SinkBatch | null;
-        if (tail) {
-          rows += tail.rows;
-          bytes += tail.bytes;
-        }
+        if (tail) count(tail);
         await src.query('COMMIT');
         submitted = true;
         await res.submit({ batches, chunkId: chunk.id, tableId: t.stateId, table: rt.name, rows, bytes }, () => {
-          this.o.metrics.add(t.stateId, rows, bytes);
-          this.o.store.finishChunk(chunk, rows, bytes);
-          if (!t.keyColumns.length) this.o.store.setTable(t.stateId, { snapshot_position: JSON.stringify(at) });
+          if (!perBatch) this.o.metrics.add(t.stateId, rows, bytes);
+          this.o.store.finishChunk(chunk, rows, bytes, perBatch ? { rows, bytes } : undefined);
+          if (perBatch) this.o.store.setTable(t.stateId, { snapshot_position: JSON.stringify(at) });
         });
         return;
       } catch (e) {
