@@ -58,6 +58,11 @@ export interface CopyRunnerOptions {
   gate?: ChunkGate<ChunkPayload>;
   /** Where the sink is, for the warning when a write waits long (see sink-watch.ts). */
   sinkLabel?: string;
+  /**
+   * Told when the oldest batch write still unanswered began, once one has waited past the warning
+   * threshold, and null once the sink answered every such write (job-runner.ts records it for the status).
+   */
+  onSinkWait?: (since: number | null) => void;
 }
 
 export class CopyRunner {
@@ -65,11 +70,15 @@ export class CopyRunner {
   private firstError: unknown = null;
   /** Per worker's writer: says so when a batch write waits long (a hung sink). */
   private readonly watches = new Map<SinkWriter, SinkWatch>();
+  /** Writes waiting past the threshold, by watch: when each began. */
+  private readonly waiting = new Map<SinkWatch, number>();
+  private reportedWait: number | null = null;
 
   constructor(private readonly o: CopyRunnerOptions) {}
 
   async run(): Promise<void> {
     const { store } = this.o;
+    this.report(null, true); // an earlier run killed while it waited left its wait behind
     for (const t of this.o.tables) {
       const row = store.table(t.stateId);
       if (row.state === 'done') continue;
@@ -108,7 +117,9 @@ export class CopyRunner {
     try {
       src = await openDataConnection(this.o.source);
       writer = await this.o.sink.openWriter();
-      this.watches.set(writer, new SinkWatch(this.o.log, this.o.sinkLabel ?? 'address unknown'));
+      const watch = new SinkWatch(this.o.log, this.o.sinkLabel ?? 'address unknown');
+      watch.onWaiting = (since) => this.sinkWaiting(watch, since);
+      this.watches.set(writer, watch);
       for (;;) {
         const work = await this.next(src);
         if (!work) break;
@@ -129,10 +140,31 @@ export class CopyRunner {
       (src as unknown as { destroy?: () => void } | null)?.destroy?.();
       src = null;
     } finally {
-      if (writer) this.watches.get(writer)?.stop();
-      if (writer) this.watches.delete(writer);
+      const watch = writer ? this.watches.get(writer) : undefined;
+      if (watch) {
+        watch.stop();
+        this.sinkWaiting(watch, null);
+        this.watches.delete(writer!);
+      }
       await src?.end().catch(() => undefined);
       await writer?.close().catch(() => undefined);
+    }
+  }
+
+  /** One worker's write started or stopped waiting past the threshold: the job's wait is the oldest one. */
+  private sinkWaiting(watch: SinkWatch, since: number | null): void {
+    if (since === null) this.waiting.delete(watch);
+    else this.waiting.set(watch, since);
+    this.report(this.waiting.size ? Math.min(...this.waiting.values()) : null);
+  }
+
+  private report(since: number | null, always = false): void {
+    if (since === this.reportedWait && !always) return;
+    this.reportedWait = since;
+    try {
+      this.o.onSinkWait?.(since);
+    } catch {
+      /* status only, best effort (a full state disk is said where the copy writes its progress) */
     }
   }
 
