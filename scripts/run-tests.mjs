@@ -1,12 +1,24 @@
 #!/usr/bin/env node
 // `npm test`: type-check and build everything (engine, renderer, Electron shell), run the renderer's
-// component tests (Vitest, jsdom), start throwaway MariaDB source and sink, run the unit, integration
-// and end-to-end tests (Debian's Chromium driven by playwright-core) on them, stop the servers. A test
-// that cannot reach its server or browser fails; nothing is skipped.
+// component tests (Vitest, jsdom), start throwaway MariaDB source and sink and a PostgreSQL cluster, run
+// the unit, integration and end-to-end tests (Debian's Chromium driven by playwright-core) on them, stop
+// the servers. A test that cannot reach its server or browser fails; nothing is skipped.
 import { spawnSync } from 'node:child_process';
 import { existsSync, readdirSync, statSync } from 'node:fs';
 import { join } from 'node:path';
-import { instances, requireMariadb, startInstance, stopInstance, tlsDirOf, urlOf } from './test-services.mjs';
+import {
+  instances,
+  postgresInstance,
+  postgresUrlOf,
+  requireMariadb,
+  requirePostgres,
+  startInstance,
+  startPostgres,
+  stopInstance,
+  stopPostgres,
+  tlsDirOf,
+  urlOf,
+} from './test-services.mjs';
 
 const root = new URL('..', import.meta.url).pathname;
 const only = process.argv.slice(2); // optional: substrings of test file paths to run
@@ -68,6 +80,7 @@ if (files.some((f) => f.includes('/e2e/')) && !existsSync(chromium)) {
 
 try {
   requireMariadb();
+  requirePostgres();
 } catch (e) {
   console.error(e.message);
   process.exit(1);
@@ -76,16 +89,21 @@ try {
 const portBase = Number(process.env.CUTOVER_TEST_PORT_BASE ?? 33060);
 const prefix = portBase === 33060 ? 'test' : `test${portBase}`;
 const inst = instances(prefix, portBase);
+const pg = postgresInstance(prefix, portBase); // port portBase + 40
 let code = 1;
 try {
   await stopInstance(inst.source);
   await stopInstance(inst.sink);
+  await stopPostgres(pg);
   await startInstance(inst.source);
   await startInstance(inst.sink);
+  await startPostgres(pg);
   const env = {
     ...process.env,
     CUTOVER_TEST_SOURCE_URL: urlOf(inst.source),
     CUTOVER_TEST_SINK_URL: urlOf(inst.sink),
+    // The PostgreSQL cluster's maintenance database; test/helpers/postgres.ts gives each test its own.
+    CUTOVER_TEST_POSTGRES_URL: postgresUrlOf(pg),
     // Their TLS files (ca.pem, client-cert.pem, client-key.pem, …): the servers also accept TLS.
     CUTOVER_TEST_SOURCE_TLS_DIR: tlsDirOf(inst.source),
     CUTOVER_TEST_SINK_TLS_DIR: tlsDirOf(inst.sink),
@@ -97,6 +115,7 @@ try {
   if (!process.env.CUTOVER_KEEP_SERVICES) {
     await stopInstance(inst.source);
     await stopInstance(inst.sink);
+    await stopPostgres(pg);
   }
 }
 process.exit(code);

@@ -5,9 +5,12 @@
 //   node scripts/test-services.mjs stop  [source|sink|all] [--prefix NAME]
 //   node scripts/test-services.mjs status
 //   node scripts/test-services.mjs start|stop|status kafka [--prefix NAME] [--port-base N] [--fresh] [--wipe]
+//   node scripts/test-services.mjs start|stop|status postgres [--prefix NAME] [--port-base N]
 //
 // `kafka` is a single-node Apache Kafka broker on 127.0.0.1:<port-base + 32> (scripts/kafka-broker.mjs;
-// its stop keeps the data unless --wipe). `all` means the MariaDB source and sink only.
+// its stop keeps the data unless --wipe). `postgres` is a PostgreSQL cluster on 127.0.0.1:<port-base + 40>
+// (scripts/postgres-server.mjs, whose helpers are re-exported here). `all` means the MariaDB source and
+// sink only.
 // Each instance has its own temporary datadir under $CUTOVER_SERVICES_DIR (default
 // /tmp/cutover-services), its own port on 127.0.0.1 and its own socket. The source has the binlog on
 // in ROW format with FULL images and FULL row metadata. Starting is idempotent (a running, answering
@@ -19,6 +22,8 @@
 import { spawn, spawnSync } from 'node:child_process';
 import { existsSync, mkdirSync, readFileSync, rmSync, writeFileSync, openSync } from 'node:fs';
 import { join } from 'node:path';
+
+export { postgresInstance, postgresSocketDirOf, postgresUrlOf, requirePostgres, startPostgres, stopPostgres } from './postgres-server.mjs';
 
 const BASE_DIR = process.env.CUTOVER_SERVICES_DIR ?? '/tmp/cutover-services';
 
@@ -203,9 +208,13 @@ async function main() {
     const { kafkaMain } = await import('./kafka-broker.mjs');
     return kafkaMain(cmd, opt('--prefix', 'test'), Number(opt('--port-base', '33060')), rest);
   }
+  if (which_ === 'postgres') {
+    const { postgresMain } = await import('./postgres-server.mjs');
+    return postgresMain(cmd, opt('--prefix', 'test'), Number(opt('--port-base', '33060')));
+  }
   const all = instances(opt('--prefix', 'test'), Number(opt('--port-base', '33060')));
   const chosen = which_ === 'all' ? Object.values(all) : [all[which_]].filter(Boolean);
-  if (!chosen.length) throw new Error(`unknown instance "${which_}" (use source, sink, all or kafka)`);
+  if (!chosen.length) throw new Error(`unknown instance "${which_}" (use source, sink, all, postgres or kafka)`);
   for (const inst of chosen) {
     if (cmd === 'start') {
       const r = await startInstance(inst);

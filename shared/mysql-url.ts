@@ -1,6 +1,6 @@
 // MySQL/MariaDB URLs: the TLS query parameters (named as the mysql client names its options) and how a
 // URL is built from its parts. Shared by the job-file validation (an error with its JSON path), the
-// engine's connection code (engine/source/mysql/connection.ts) and the renderer's export of a job file,
+// engine's connection code (engine/mysql/connection.ts) and the renderer's export of a job file,
 // so a URL means the same thing everywhere. No Node APIs here: the renderer compiles it too.
 import type { TlsMode, TlsSettings } from './profiles.js';
 

@@ -1,5 +1,5 @@
 // The preflight report: what `cutover check`, `cutover run` and the wizard's Preflight step show. Each item
-// is pass / warn / fail with the SQL or setting that fixes it (engine/source/mysql/preflight.ts makes it).
+// is pass / warn / fail with the SQL or setting that fixes it (engine/pipeline/preflight.ts makes it).
 
 export type CheckStatus = 'pass' | 'warn' | 'fail';
 

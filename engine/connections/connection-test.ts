@@ -6,11 +6,11 @@
 import { CutoverError } from '../../shared/errors.js';
 import { Profile, type ConnectionTestResult, type KafkaProfile, type MysqlProfile, type ProfileSecrets } from '../../shared/profiles.js';
 import { issueLines } from '../../shared/validation-errors.js';
-import { connect, parseMysqlUrl, queryRows, type Connection } from '../source/mysql/connection.js';
-import { readServerInfo } from '../source/mysql/server-info.js';
+import { connect, parseMysqlUrl, queryRows, type Connection } from '../mysql/connection.js';
+import { readServerInfo } from '../mysql/server-info.js';
 import { kafkaProfileSettings, mysqlUrlOf, profileTarget, type ResolvedJob } from './resolve.js';
 import type { Tunnel } from './ssh-tunnel.js';
-import { tlsConnectionOptions } from './tls-files.js';
+import { tlsConnectionOptions } from '../core/tls-files.js';
 
 type Stage = NonNullable<ConnectionTestResult['stage']>;
 

@@ -14,7 +14,7 @@ import { createServer, type AddressInfo, type Server, type Socket } from 'node:n
 import ssh2 from 'ssh2';
 import type { Client as SshClient, ClientChannel, ConnectConfig } from 'ssh2';
 import { CutoverError } from '../../shared/errors.js';
-import { registerEndpoint } from './endpoint-problems.js';
+import { registerEndpoint } from '../core/endpoint-problems.js';
 
 const { Client, utils } = ssh2;
 

@@ -10,7 +10,7 @@ import { CutoverError, formatError } from '../../shared/errors.js';
 import type { JobConfig } from '../../shared/job-config.js';
 import type { VerifyReport } from '../../shared/verify.js';
 import { effectiveState, jobStatus } from '../pipeline/job-status.js';
-import { connect, parseMysqlUrl, queryRows } from '../source/mysql/connection.js';
+import { connect, parseMysqlUrl, queryRows } from '../mysql/connection.js';
 import { readBinlogStatus } from '../source/mysql/binlog-status.js';
 import { writeFence } from '../source/mysql/heartbeat.js';
 import { mysqlSinkUrl } from '../../shared/job-config.js';

@@ -6,10 +6,10 @@
 import type { DeferredObject } from '../../shared/cutover.js';
 import type { JobConfig } from '../../shared/job-config.js';
 import { isSelected, sinkDatabase, sinkName, type TableRef } from '../../shared/table-selection.js';
-import { queryRows, type Connection } from '../source/mysql/connection.js';
+import { queryRows, type Connection } from '../mysql/connection.js';
 import { listBaseTables, listViews } from '../source/mysql/schema-reader.js';
 import { rewriteStoredObject, type StoredObjectKind } from '../sink/mysql/ddl-rewrite.js';
-import { quoteId, quoteTable } from '../sql/identifiers.js';
+import { quoteId, quoteTable } from '../mysql/identifiers.js';
 
 export interface DeferredSpec extends DeferredObject {
   /** The statement for the sink. */

@@ -5,7 +5,7 @@
 import type { CutoverState } from '../../shared/cutover.js';
 import type { VerifyReport } from '../../shared/verify.js';
 import { jobStatus } from '../pipeline/job-status.js';
-import { redactUrl } from '../source/mysql/connection.js';
+import { redactUrl } from '../mysql/connection.js';
 import type { JobRow, StateStore } from '../state/store.js';
 
 export interface ReportInput {

@@ -6,9 +6,9 @@ import { spawn } from 'node:child_process';
 import { existsSync } from 'node:fs';
 import { delimiter, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { connect, parseMysqlUrl } from '../source/mysql/connection.js';
+import { connect, parseMysqlUrl } from '../mysql/connection.js';
 import { CHECKPOINT_DB, CHECKPOINT_TABLE } from '../sink/mysql/change-applier.js';
-import { quoteId } from '../sql/identifiers.js';
+import { quoteId } from '../mysql/identifiers.js';
 import { createShop, SHOP_DB } from './shop-data.js';
 
 export const DEMO_PREFIX = 'demo';

@@ -4,12 +4,12 @@
 // time, paced to `tps`. It never gives up: a lost connection (the source restarting) is reopened with
 // backoff, a deadlock or lock timeout is retried, any other error (the shop being recreated) is logged
 // and the load goes on.
-import type { Connection } from '../source/mysql/connection.js';
-import { connect, parseMysqlUrl } from '../source/mysql/connection.js';
-import { quoteId } from '../sql/identifiers.js';
+import type { Connection } from '../mysql/connection.js';
+import { connect, parseMysqlUrl } from '../mysql/connection.js';
+import { quoteId } from '../mysql/identifiers.js';
 import { ACTIONS, FIRST_NAMES, LAST_NAMES, SHOP_DB } from './shop-data.js';
 import { prng } from './prng.js';
-import { sleepUnlessAborted as sleep } from '../pipeline/sleep.js';
+import { sleepUnlessAborted as sleep } from '../core/sleep.js';
 
 export interface WriteLoadOptions {
   url: string;

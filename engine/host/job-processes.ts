@@ -9,7 +9,7 @@
 import { spawn, type ChildProcess } from 'node:child_process';
 import { fileURLToPath } from 'node:url';
 import { STDIN_JOB } from '../cli/job-file.js';
-import { alive } from '../pipeline/job-status.js';
+import { alive } from '../core/process-alive.js';
 
 const CLI = fileURLToPath(new URL('../../../bin/cutover.js', import.meta.url));
 const STDERR_TAIL = 4000;

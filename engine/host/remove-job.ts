@@ -9,12 +9,13 @@ import { CutoverError } from '../../shared/errors.js';
 import { parseJobConfig } from '../../shared/job-config.js';
 import { JobSecrets } from '../connections/job-secrets.js';
 import { resolveMysqlEndpoint } from '../connections/resolve.js';
-import { alive, effectiveState } from '../pipeline/job-status.js';
+import { effectiveState } from '../pipeline/job-status.js';
 import { CHECKPOINT_DB, CHECKPOINT_TABLE } from '../sink/mysql/change-applier.js';
-import { connect, parseMysqlUrl } from '../source/mysql/connection.js';
-import { quoteId } from '../sql/identifiers.js';
+import { connect, parseMysqlUrl } from '../mysql/connection.js';
+import { quoteId } from '../mysql/identifiers.js';
 import type { StateStore } from '../state/store.js';
 import { VerifyStore } from '../state/verify-store.js';
+import { alive } from '../core/process-alive.js';
 
 export interface RemovedJob {
   name: string;

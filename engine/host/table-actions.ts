@@ -4,8 +4,8 @@ import { CutoverError } from '../../shared/errors.js';
 import { parseJobConfig } from '../../shared/job-config.js';
 import { JobSecrets } from '../connections/job-secrets.js';
 import { resolveMysqlEndpoint } from '../connections/resolve.js';
-import { connect, parseMysqlUrl } from '../source/mysql/connection.js';
-import { quoteTable } from '../sql/identifiers.js';
+import { connect, parseMysqlUrl } from '../mysql/connection.js';
+import { quoteTable } from '../mysql/identifiers.js';
 import type { JobRow, StateStore, TableRow } from '../state/store.js';
 import { StreamStore } from '../state/stream-store.js';
 

@@ -4,19 +4,21 @@
 import { CutoverError } from '../../shared/errors.js';
 import type { SnapshotOptions } from '../../shared/job-config.js';
 import { qualified } from '../../shared/table-selection.js';
-import type { Connection, ServerAddress } from '../source/mysql/connection.js';
+import type { Connection, ServerAddress } from '../mysql/connection.js';
 import { nextBoundary, openDataConnection, streamChunk } from '../source/mysql/snapshot-reader.js';
 import { startConsistentSnapshot } from '../source/mysql/binlog-status.js';
-import type { CopyTable, RawRow, Sink, SinkBatch, SinkWriter } from '../sink/sink.js';
-import { decodeKey, encodeKey } from '../sql/values.js';
+import type { Sink, SinkBatch, SinkWriter } from '../sink/sink.js';
+import { decodeKey, encodeKey } from '../mysql/values.js';
 import type { ChunkRow, StateStore } from '../state/store.js';
-import type { Logger } from './logger.js';
+import type { Logger } from '../core/logger.js';
 import type { CopyMetrics } from './metrics.js';
 import type { Throttle } from './throttle.js';
-import type { ChunkGate } from './chunk-gate.js';
-import type { ChunkPayload } from '../sink/kafka/kafka-stream-target.js';
+import type { ChunkGate } from '../core/chunk-gate.js';
+import type { ChunkPayload } from '../sink/sink.js';
 import { isDiskFull } from '../state/disk-space.js';
 import { SinkWatch } from './sink-watch.js';
+import type { RawRow } from '../core/rows.js';
+import type { CopyTable } from '../core/tables.js';
 
 interface TableRuntime {
   t: CopyTable;

@@ -13,22 +13,14 @@ import type { DdlPolicy } from '../../shared/ddl-policy.js';
 import { DEFAULT_MAX_HELD_CHANGES } from '../../shared/ddl-policy.js';
 import type { FilePosition } from '../../shared/positions.js';
 import { compareFilePositions, formatPosition } from '../../shared/positions.js';
-import type { BinlogTransaction, RowChange } from '../source/mysql/binlog-reader.js';
-import type { HeldChange, HeldTable, HoldEntry } from '../state/held-store.js';
+import type { HeldTable, HoldEntry } from '../state/held-store.js';
 import { HeldStore } from '../state/held-store.js';
 import type { StateStore } from '../state/store.js';
-import type { ApplyMode } from '../sink/mysql/change-applier.js';
-import type { Logger } from './logger.js';
-
-/** How a stream target applies held changes (a MySQL sink; a Kafka sink refuses "pause-table"). */
-export interface HeldSink {
-  /** The id of the last held change the sink has for the table's pause (0: none). */
-  heldApplied(table: string, from: FilePosition): Promise<number>;
-  /** Applies the changes after the sink's marker and moves it, in one sink transaction; returns the marker. */
-  applyHeld(table: string, from: FilePosition, changes: HeldChange[], mode: ApplyMode): Promise<number>;
-  /** The operator resolved the statement(s): take the table's definition from the sink as it is now, from `from` on. */
-  adoptDefinition(table: string, from: FilePosition, ddl: string): Promise<void>;
-}
+import type { Logger } from '../core/logger.js';
+import type { BinlogTransaction, RowChange } from '../core/changes.js';
+import type { ApplyMode } from '../core/checkpoint.js';
+import type { HeldChange } from '../core/changes.js';
+import type { HeldSink } from '../sink/stream-target.js';
 
 /**
  * Splits a batch: the changes of paused tables in transactions after their pause position become hold

@@ -2,32 +2,29 @@
 import { CutoverError, formatError } from '../../shared/errors.js';
 import type { JobConfig } from '../../shared/job-config.js';
 import { sinkName, qualified } from '../../shared/table-selection.js';
-import { connect, parseMysqlUrl, queryRows, type Connection } from '../source/mysql/connection.js';
+import { connect, parseMysqlUrl, queryRows, type Connection } from '../mysql/connection.js';
 import { databaseDefaults } from '../source/mysql/schema-reader.js';
 import { openDataConnection, validateFilter } from '../source/mysql/snapshot-reader.js';
-import { MysqlSink } from '../sink/mysql/mysql-sink.js';
 import type { Sink } from '../sink/sink.js';
+import { loadSink, sinkOf } from '../sink/registry.js';
+import type { SinkRun } from '../sink/driver.js';
 import type { LogLevel, StateStore } from '../state/store.js';
 import { CopyRunner, StopRequested } from './copy-runner.js';
-import { createLogger, type Logger } from './logger.js';
+import { createLogger, type Logger } from '../core/logger.js';
 import { CopyMetrics } from './metrics.js';
 import { readBinlogStatus, readConsistentPosition } from '../source/mysql/binlog-status.js';
-import { readServerInfo } from '../source/mysql/server-info.js';
+import { readServerInfo } from '../mysql/server-info.js';
 import { formatPosition } from '../../shared/positions.js';
 import { Throttle } from './throttle.js';
-import { alive } from './job-status.js';
 import { planTables, planViews } from './table-plan.js';
 import { prepareStreamPhase, runStreamPhase, type StreamPhaseOptions } from './stream-phase.js';
-import type { StreamTarget } from './stream-target.js';
-import type { KafkaSink } from '../sink/kafka/kafka-sink.js';
-import type { KafkaStreamTarget } from '../sink/kafka/kafka-stream-target.js';
+import type { OrderedCopy } from '../sink/stream-target.js';
 import type { StreamOutcome } from './stream-runner.js';
 import { StreamStore } from '../state/stream-store.js';
 import { jobIdentity } from '../state/identity.js';
-import { claimSinkCheckpoint } from '../sink/mysql/checkpoint-owner.js';
-import { mysqlSinkUrl } from '../../shared/job-config.js';
 import { StateDiskFull, isDiskFull } from '../state/disk-space.js';
 import { sinkLabel } from './sink-watch.js';
+import { alive } from '../core/process-alive.js';
 
 export interface RunJobOptions {
   store: StateStore;
@@ -75,94 +72,78 @@ export async function runJob(o: RunJobOptions): Promise<RunOutcome> {
   let batchBytes = 0;
   let throttle: Throttle | null = null;
   let probe: Connection | null = null;
-  let kafkaSink: KafkaSink | null = null;
-  let kafkaTarget: KafkaStreamTarget | null = null;
+  let run: SinkRun | null = null;
   try {
     if (o.preflight) await o.preflight(cfg, log);
-    // A MySQL sink's checkpoint row of this job's name must be this job's (checkpoint-owner.ts), before
+    const driver = await loadSink(cfg);
+    const caps = sinkOf(cfg).capabilities;
+    // A checkpoint the sink keeps (in its own tables) must be this job's (checkpoint-owner.ts), before
     // anything is copied or streamed into the sink.
-    const owner = cfg.sink.type === 'mysql' && cfg.mode !== 'snapshot' ? jobIdentity(store, job.id) : undefined;
-    if (owner) await claimSinkCheckpoint(mysqlSinkUrl(cfg, 'Streaming'), cfg.name, owner, { adopt: o.adoptCheckpoint ?? false, streamedBefore }, log);
+    const owner = caps.checkpointInSink && cfg.mode !== 'snapshot' ? jobIdentity(store, job.id) : undefined;
+    if (owner) await driver.claimCheckpoint?.(cfg, owner, { adopt: o.adoptCheckpoint ?? false, streamedBefore }, log);
     const sourceAddr = parseMysqlUrl(cfg.source.url);
     src = await connect(sourceAddr);
     const meta = src;
-    if (cfg.sink.type === 'mysql') {
-      const mysql = await MysqlSink.open({
-        address: parseMysqlUrl(cfg.sink.url),
-        batchBytes: cfg.sink.batchBytes,
-        mapTable: (r) => sinkName(cfg, r),
-        databaseDefaults: (db) => databaseDefaults(meta, db),
-        streamFollows: cfg.mode === 'snapshot+stream',
-      });
-      sink = mysql;
-      batchBytes = Math.floor(mysql.maxStatementBytes / 2);
-    } else {
-      // Loaded only for Kafka jobs (kafkajs is not needed otherwise).
-      const { KafkaSink } = await import('../sink/kafka/kafka-sink.js');
-      const kafka = await KafkaSink.open({
-        config: cfg.sink,
-        jobName: cfg.name,
-        log,
-        signal: o.signal,
-        copyStart: () => {
-          const p = store.jobById(job.id)?.copy_start_position;
-          return p ? JSON.parse(p) : null;
-        },
-      });
-      sink = kafka;
-      kafkaSink = kafka;
-      batchBytes = kafka.batchBytes;
-    }
-    // Kafka streams publish through one target for the whole run (the copy alongside hands it chunks).
-    const openKafkaTarget = async (signal: AbortSignal): Promise<KafkaStreamTarget> => {
-      if (!kafkaTarget) {
-        const { KafkaStreamTarget } = await import('../sink/kafka/kafka-stream-target.js');
-        kafkaTarget = await KafkaStreamTarget.open({ sink: kafkaSink!, store, jobId: job.id, jobName: cfg.name, log, signal });
-      }
-      return kafkaTarget;
-    };
-    const openTarget = kafkaSink ? async (): Promise<StreamTarget> => openKafkaTarget(o.signal) : undefined;
+    run = await driver.openRun({
+      cfg,
+      store,
+      jobId: job.id,
+      log,
+      signal: o.signal,
+      databaseDefaults: (db) => databaseDefaults(meta, db),
+      copyStart: () => {
+        const p = store.jobById(job.id)?.copy_start_position;
+        return p ? JSON.parse(p) : null;
+      },
+      owner,
+    });
+    sink = run.copy;
+    batchBytes = run.batchBytes;
+    const sinkRun = run;
+    const openTarget = () => sinkRun.openChangeSink(o.signal);
 
     /**
-     * Kafka "snapshot+stream": the stream publishes from the copy's start position while the copy runs,
-     * and each copied chunk is published at its snapshot's binlog position (chunk-gate.ts). Once every
-     * chunk is published, the stream catches up with the source as it is then.
+     * "snapshot+stream" into a sink with the `orderedCopy` capability: the stream publishes from the copy's
+     * start position while the copy runs, and each copied chunk is published at its snapshot's binlog
+     * position (chunk-gate.ts). Once every chunk is published, the stream catches up with the source as it is then.
      */
-    const copyWithStream = async (tables: Awaited<ReturnType<typeof planTables>>, copy: (signal: AbortSignal, gate: KafkaStreamTarget['gate']) => Promise<void>): Promise<RunOutcome> => {
+    const copyWithStream = async (tables: Awaited<ReturnType<typeof planTables>>, copy: (signal: AbortSignal, gate: OrderedCopy['gate']) => Promise<void>): Promise<RunOutcome> => {
       const inner = new AbortController();
       const stopBoth = (): void => inner.abort();
       o.signal.addEventListener('abort', stopBoth, { once: true });
       try {
         if ((await readServerInfo(streamSource)).flavor !== 'mariadb')
           throw new CutoverError(
-            'Copying into Kafka while streaming ("mode": "snapshot+stream") publishes each chunk at the exact binlog position of its consistent snapshot, which only MariaDB reports (binlog_snapshot_position); on MySQL a chunk could be published after a change it does not contain.',
+            `Copying into ${sinkOf(cfg).title} while streaming ("mode": "snapshot+stream") publishes each chunk at the exact binlog position of its consistent snapshot, which only MariaDB reports (binlog_snapshot_position); on MySQL a chunk could be published after a change it does not contain.`,
             'Stop the writes to the selected tables while a "mode": "snapshot" copy runs, then stream from the position it logged ("mode": "stream", "stream": {"start": {"file": …, "pos": …}}); or copy into a MySQL sink.',
             'CONFIG',
           );
-        const target = await openKafkaTarget(inner.signal);
+        const target = await sinkRun.openChangeSink(inner.signal);
+        const ordered = target.orderedCopy;
+        if (!ordered) throw new Error(`the ${sinkOf(cfg).title} sink declares orderedCopy but its change sink has no copy gate`);
         for (const t of tables) {
           const row = store.table(t.stateId);
           const copied = row.state === 'done' || (row.planned_all === 1 && store.pendingChunks(t.stateId).length === 0);
-          if (!t.keyColumns.length && !copied) target.held.add(qualified(t.source));
+          if (!t.keyColumns.length && !copied) ordered.held.add(qualified(t.source));
         }
         const runner = await prepareStreamPhase({ ...streamPhase(tables, inner.signal), openTarget: async () => target, copyAlongside: true });
         store.setJob(job.id, { phase: 'copying' });
         let streamError: unknown = null;
         const streaming = runner.run().then(
           (outcome) => {
-            target.gate.fail(new StopRequested());
+            ordered.gate.fail(new StopRequested());
             return outcome;
           },
           (e) => {
             streamError = e;
-            target.gate.fail(e);
+            ordered.gate.fail(e);
             inner.abort();
             throw e;
           },
         );
         streaming.catch(() => undefined);
         try {
-          await copy(inner.signal, target.gate);
+          await copy(inner.signal, ordered.gate);
         } catch (e) {
           inner.abort();
           await streaming.catch(() => undefined);
@@ -185,7 +166,7 @@ export async function runJob(o: RunJobOptions): Promise<RunOutcome> {
 
     const streamSource = src;
     /** The stream phase's options common to a stream after the copy and one alongside it. */
-    const streamPhase = (tables: Awaited<ReturnType<typeof planTables>> | null, signal: AbortSignal): StreamPhaseOptions => ({
+    const streamPhase = (tables: Awaited<ReturnType<typeof planTables>> | null, signal: AbortSignal): Omit<StreamPhaseOptions, 'openTarget'> => ({
       store,
       jobId: job.id,
       cfg,
@@ -196,7 +177,6 @@ export async function runJob(o: RunJobOptions): Promise<RunOutcome> {
       exitWhenCaughtUp: o.exitWhenCaughtUp ?? false,
       skipDdl: o.skipDdl ?? false,
       previousPhase: job.phase,
-      owner,
     });
     const stream = async (tables: Awaited<ReturnType<typeof planTables>> | null): Promise<RunOutcome> => {
       if (progress) clearInterval(progress);
@@ -213,8 +193,8 @@ export async function runJob(o: RunJobOptions): Promise<RunOutcome> {
 
     // Once streaming has begun, the stream owns the table set (its schema history follows DDL): the
     // source is not planned or copied again.
-    // (A Kafka copy runs alongside its stream: until it has finished, a new run copies the rest.)
-    const copyAlongside = kafkaSink !== null && cfg.mode === 'snapshot+stream';
+    // (An ordered copy runs alongside its stream: until it has finished, a new run copies the rest.)
+    const copyAlongside = caps.orderedCopy && cfg.mode === 'snapshot+stream';
     const copyFinished = store.jobById(job.id)?.copy_end_position != null;
     if (cfg.mode !== 'snapshot' && new StreamStore(store).hasSchemaHistory(job.id) && (!copyAlongside || copyFinished)) return await stream(null);
 
@@ -278,7 +258,7 @@ export async function runJob(o: RunJobOptions): Promise<RunOutcome> {
     );
     probe = probeConn;
     throttle.start();
-    const copy = (signal: AbortSignal, gate?: KafkaStreamTarget['gate']): Promise<void> =>
+    const copy = (signal: AbortSignal, gate?: OrderedCopy['gate']): Promise<void> =>
       new CopyRunner({
         store,
         source: sourceAddr,
@@ -351,7 +331,7 @@ export async function runJob(o: RunJobOptions): Promise<RunOutcome> {
     await probe?.end().catch(() => undefined);
     metrics.stop();
     await src?.end().catch(() => undefined);
-    await (kafkaTarget as KafkaStreamTarget | null)?.dispose().catch(() => undefined);
+    await (run as SinkRun | null)?.dispose().catch(() => undefined);
     await sink?.close();
   }
 }

@@ -1,22 +1,13 @@
 // A job's status as the CLI and the UI show it, read from the state file.
 import type { JobRow, StateStore } from '../state/store.js';
-import type { BinlogStatus } from '../source/mysql/binlog-status.js';
 import { formatPosition } from '../../shared/positions.js';
 import { StreamStore } from '../state/stream-store.js';
 import { HeldStore } from '../state/held-store.js';
 import type { JobStatus, PendingDdl, StreamState, StreamStatus, TableStatus } from '../../shared/job-status.js';
+import type { BinlogStatus } from '../core/changes.js';
+import { alive } from '../core/process-alive.js';
 
 export type { JobStatus, StreamStatus, TableStatus } from '../../shared/job-status.js';
-
-export function alive(pid: number | null): boolean {
-  if (!pid) return false;
-  try {
-    process.kill(pid, 0);
-    return true;
-  } catch (e) {
-    return (e as NodeJS.ErrnoException).code === 'EPERM';
-  }
-}
 
 /** A job recorded as running whose process is gone was killed: it resumes when run again. */
 export function effectiveState(job: JobRow): string {

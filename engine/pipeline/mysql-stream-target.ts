@@ -3,10 +3,10 @@
 import { mysqlSinkUrl, type JobConfig } from '../../shared/job-config.js';
 import { ChangeApplier, type CheckpointOwnerColumns } from '../sink/mysql/change-applier.js';
 import { applyHeld, heldApplied } from '../sink/mysql/held-changes.js';
-import { handleDdl, refreshTables } from './stream-ddl.js';
-import type { StreamTarget } from './stream-target.js';
+import { handleDdl, refreshTables, type DdlContextBase } from './stream-ddl.js';
+import type { StreamTarget } from '../sink/stream-target.js';
 
-export async function openMysqlTarget(cfg: JobConfig, owner?: CheckpointOwnerColumns): Promise<StreamTarget> {
+export async function openMysqlTarget(cfg: JobConfig, owner?: CheckpointOwnerColumns): Promise<StreamTarget<DdlContextBase>> {
   const applier = await ChangeApplier.open(mysqlSinkUrl(cfg, 'Streaming'), { jobName: cfg.name, tables: new Map(), owner });
   return {
     checkpoint: () => applier.checkpoint(),

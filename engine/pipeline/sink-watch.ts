@@ -6,8 +6,8 @@
 // When the sink answers, the log says after how long. It never cancels the call: a sink that comes back
 // continues where it was, exactly once (the checkpoint is written in the sink's own transaction).
 import type { JobConfig } from '../../shared/job-config.js';
-import { parseMysqlUrl } from '../source/mysql/connection.js';
-import type { Logger } from './logger.js';
+import { sinkOf } from '../sink/registry.js';
+import type { Logger } from '../core/logger.js';
 
 /** Default: warn after 30 s without an answer. CUTOVER_SINK_WAIT_WARN_SECONDS overrides it. */
 export const DEFAULT_SINK_WAIT_WARN_MS = 30_000;
@@ -17,15 +17,9 @@ export function sinkWaitWarnMs(env: NodeJS.ProcessEnv = process.env): number {
   return Number.isFinite(v) && v > 0 ? v * 1000 : DEFAULT_SINK_WAIT_WARN_MS;
 }
 
-/** Where the sink is, for messages: host:port of a MySQL sink, the brokers of a Kafka one (no credentials). */
+/** Where the sink is, for messages (host:port, brokers; no credentials): the sink driver says. */
 export function sinkLabel(cfg: JobConfig): string {
-  if (cfg.sink.type === 'kafka') return `Kafka ${cfg.sink.brokers.join(',')}`;
-  try {
-    const a = parseMysqlUrl(cfg.sink.url);
-    return `${a.host}:${a.port}`;
-  } catch {
-    return 'address unknown';
-  }
+  return sinkOf(cfg).label(cfg.sink);
 }
 
 export class SinkWatch {

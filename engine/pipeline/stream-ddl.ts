@@ -4,25 +4,17 @@
 // The job's DDL policy (shared/ddl-policy.ts) may instead skip the statement, pause the job at it, or
 // pause only its tables (held-tables.ts) while the others stream on.
 import { ddlActionForStatement } from '../../shared/ddl-policy.js';
-import { CutoverError } from '../../shared/errors.js';
 import type { JobConfig } from '../../shared/job-config.js';
 import { formatPosition } from '../../shared/positions.js';
-import { excludedColumns, qualified, sinkName, type TableRef } from '../../shared/table-selection.js';
-import type { DdlEvent } from '../source/mysql/binlog-reader.js';
-import { queryRows, type Connection } from '../source/mysql/connection.js';
-import { readTable, type TableInfo } from '../source/mysql/schema-reader.js';
-import type { ApplierTable, ChangeApplier } from '../sink/mysql/change-applier.js';
+import { qualified, sinkName, type TableRef } from '../../shared/table-selection.js';
+import { queryRows, type Connection } from '../mysql/connection.js';
+import { readTable } from '../source/mysql/schema-reader.js';
+import type { ChangeApplier } from '../sink/mysql/change-applier.js';
 import { mapDdl } from '../sink/mysql/ddl-mapper.js';
 import type { StateStore } from '../state/store.js';
 import type { StreamStore } from '../state/stream-store.js';
 import type { HeldTables } from './held-tables.js';
-import type { Logger } from './logger.js';
-
-/** The applier's view of a source table: its sink name and the columns that travel. */
-export function applierTable(cfg: Pick<JobConfig, 'rename' | 'columns'>, info: TableInfo): ApplierTable {
-  const excluded = excludedColumns(cfg, info);
-  return { sink: sinkName(cfg, info), info: { ...info, columns: info.columns.filter((c) => !excluded.has(c.name)) } };
-}
+import type { Logger } from '../core/logger.js';
 
 /** What handling a DDL statement needs, whatever the sink. */
 export interface DdlContextBase {
@@ -33,6 +25,8 @@ export interface DdlContextBase {
   log: Logger;
   /** A metadata connection to the source. */
   source: Connection;
+  /** The table's definition on the source now, or null when it no longer exists there. */
+  readSourceTable(ref: TableRef): Promise<TableInfo | null>;
   /** State-file table ids by source "db.table" (for counters); updated here. */
   tableIds: Map<string, number>;
   /** "file:pos" of a paused statement the operator chose to skip (--skip-ddl), or null. */
@@ -41,11 +35,23 @@ export interface DdlContextBase {
   held?: HeldTables;
 }
 
+/** Reads a table's current definition from the source (null: the table is gone), for DdlContextBase. */
+export function sourceTableReader(source: Connection): (ref: TableRef) => Promise<TableInfo | null> {
+  return async (ref) => {
+    const found = await queryRows(source, 'SELECT 1 AS x FROM information_schema.TABLES WHERE TABLE_SCHEMA = CAST(? AS BINARY) AND TABLE_NAME = CAST(? AS BINARY)', [ref.db, ref.table]);
+    return found.length ? readTable(source, ref) : null;
+  };
+}
+
 export interface DdlContext extends DdlContextBase {
   applier: ChangeApplier;
 }
 
 import type { PendingDdl } from '../../shared/job-status.js';
+import type { TableInfo } from '../core/tables.js';
+import type { DdlEvent } from '../core/changes.js';
+import { oneLine, pause } from '../core/ddl-pause.js';
+import { applierTable } from '../core/checkpoint.js';
 
 export type { PendingDdl };
 
@@ -130,19 +136,3 @@ export async function refreshTables(ctx: DdlContext, ev: Pick<DdlEvent, 'end' | 
   }
 }
 
-export function pause(ctx: DdlContextBase, ev: DdlEvent, reason: string): CutoverError {
-  const at = formatPosition(ev.end);
-  const pending: PendingDdl = { position: at, db: ev.db, sql: ev.sql, reason };
-  ctx.store.setJob(ctx.jobId, { pending_ddl: JSON.stringify(pending) });
-  return new CutoverError(
-    `Streaming paused at the DDL statement ending at ${at}${ev.db ? ` (default database ${ev.db})` : ''}: ${reason}\n  statement: ${oneLine(ev.sql)}`,
-    `Either apply the equivalent change to the sink by hand and then run the job again with --skip-ddl (the stream goes on after this statement), ` +
-      `or run again with --skip-ddl to leave the sink as it is. Nothing after this statement has been applied.`,
-    'DDL_PAUSED',
-  );
-}
-
-export function oneLine(sql: string): string {
-  const s = sql.replace(/\s+/g, ' ').trim();
-  return s.length > 500 ? s.slice(0, 500) + ' …' : s;
-}

@@ -3,7 +3,7 @@
 import type { FilePosition } from '../../shared/positions.js';
 import { compareFilePositions, fileSequence } from '../../shared/positions.js';
 import { listBinlogFiles, readBinlogStatus } from '../source/mysql/binlog-status.js';
-import type { Connection } from '../source/mysql/connection.js';
+import type { Connection } from '../mysql/connection.js';
 import type { StreamState, StreamStore } from '../state/stream-store.js';
 import { isDiskFull } from '../state/disk-space.js';
 

@@ -5,18 +5,19 @@ import { streamOptions, type JobConfig } from '../../shared/job-config.js';
 import type { FilePosition } from '../../shared/positions.js';
 import { formatPosition } from '../../shared/positions.js';
 import { qualified } from '../../shared/table-selection.js';
-import { readBinlogStatus, type BinlogStatus } from '../source/mysql/binlog-status.js';
-import type { Connection } from '../source/mysql/connection.js';
-import type { ApplierTable, CheckpointOwnerColumns } from '../sink/mysql/change-applier.js';
-import type { CopyTable } from '../sink/sink.js';
+import { readBinlogStatus } from '../source/mysql/binlog-status.js';
+import type { Connection } from '../mysql/connection.js';
 import type { StateStore } from '../state/store.js';
 import { StreamStore } from '../state/stream-store.js';
-import type { Logger } from './logger.js';
-import { applierTable } from './stream-ddl.js';
-import type { PendingDdl } from './stream-ddl.js';
+import type { Logger } from '../core/logger.js';
+import type { DdlContextBase, PendingDdl } from './stream-ddl.js';
 import { StreamRunner, type StreamOutcome } from './stream-runner.js';
-import { openMysqlTarget } from './mysql-stream-target.js';
-import type { StreamTarget } from './stream-target.js';
+import { sinkOf } from '../sink/registry.js';
+import type { StreamTarget } from '../sink/stream-target.js';
+import type { ApplierTable } from '../core/checkpoint.js';
+import type { BinlogStatus } from '../core/changes.js';
+import type { CopyTable } from '../core/tables.js';
+import { applierTable } from '../core/checkpoint.js';
 
 /** The schema history position of the definitions read when streaming was first set up. */
 const INITIAL: FilePosition = { kind: 'file', file: 'initial.000000', pos: 0 };
@@ -35,10 +36,8 @@ export interface StreamPhaseOptions {
   skipDdl: boolean;
   /** The job's phase when this run began (the run itself moves it through preflight first). */
   previousPhase: string;
-  /** The sink side of the stream; default: the MySQL sink's change applier. */
-  openTarget?: () => Promise<StreamTarget>;
-  /** Recorded in the MySQL sink's checkpoint row when the stream creates it (checkpoint-owner.ts). */
-  owner?: CheckpointOwnerColumns;
+  /** The sink side of the stream (the sink driver's change sink), opened per stream session. */
+  openTarget: () => Promise<StreamTarget<DdlContextBase>>;
   /**
    * Kafka "snapshot+stream": the copy runs alongside the stream (its chunks are published in binlog
    * order, see chunk-gate.ts), so there is no reconcile window, and the catch-up target is set when the
@@ -88,7 +87,8 @@ export async function prepareStreamPhase(o: StreamPhaseOptions): Promise<StreamR
       );
     }
     start = s.file;
-    reconcileUntil = cfg.sink.type === 'kafka' ? null : h.file; // Kafka: the copy was published in binlog order
+    // An ordered copy was published between the changes, in binlog order: nothing to reconcile.
+    reconcileUntil = sinkOf(cfg).capabilities.orderedCopy ? null : h.file;
     // The first catch-up ends at the copy's end; once streaming, a new run catches up with the source as it is now.
     target = o.previousPhase === 'streaming' ? (await readBinlogStatus(o.source)).file : h.file;
   } else {
@@ -112,8 +112,8 @@ export async function prepareStreamPhase(o: StreamPhaseOptions): Promise<StreamR
     `streaming ${tableIds.size} table(s); ${target ? `caught up at ${formatPosition(target)}` : 'the copy is published between the changes, in binlog order'}` +
       (reconcileUntil ? ` (changes up to the copy's end at ${formatPosition(reconcileUntil)} are reconciled with the copied rows)` : ''),
   );
-  if (cfg.sink.type === 'mysql')
-    for (const t of o.tables ?? []) if (!t.keyColumns.length) log.warn('has no primary or unique key: the stream applies its updates and deletes by the whole row with LIMIT 1', qualified(t.source));
+  const keyless = sinkOf(cfg).keylessStreamNote;
+  if (keyless) for (const t of o.tables ?? []) if (!t.keyColumns.length) log.warn(keyless, qualified(t.source));
   return new StreamRunner({
     store,
     jobId,
@@ -129,7 +129,7 @@ export async function prepareStreamPhase(o: StreamPhaseOptions): Promise<StreamR
     target,
     exitWhenCaughtUp: o.exitWhenCaughtUp,
     skipDdlAt: o.skipDdl && pending ? pending.position : null,
-    openTarget: o.openTarget ?? (() => openMysqlTarget(cfg, o.owner)),
+    openTarget: o.openTarget,
   });
 }
 

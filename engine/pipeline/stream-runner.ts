@@ -20,20 +20,23 @@ import type { JobConfig, StreamOptions } from '../../shared/job-config.js';
 import type { FilePosition } from '../../shared/positions.js';
 import { compareFilePositions, formatPosition, parseGtid } from '../../shared/positions.js';
 import { isSelected } from '../../shared/table-selection.js';
-import { BinlogReader, type BinlogTransaction, type RowChange } from '../source/mysql/binlog-reader.js';
+import { BinlogReader } from '../source/mysql/binlog-reader.js';
 import { checkPositionAvailable, readRetention } from '../source/mysql/binlog-retention.js';
-import { connect, parseMysqlUrl, type Connection } from '../source/mysql/connection.js';
+import { connect, parseMysqlUrl, type Connection } from '../mysql/connection.js';
 import { HEARTBEAT_DB, HEARTBEAT_TABLE, SourceHeartbeat, heartbeatTime } from '../source/mysql/heartbeat.js';
-import { isRetryable, type ApplierTable, type ApplyMode } from '../sink/mysql/change-applier.js';
+import { isRetryable } from '../sink/mysql/change-applier.js';
 import type { StateStore } from '../state/store.js';
 import { StreamStore, type ChangeCounts } from '../state/stream-store.js';
 import { HeldTables } from './held-tables.js';
-import type { Logger } from './logger.js';
-import type { StreamTarget } from './stream-target.js';
+import type { Logger } from '../core/logger.js';
+import type { StreamTarget } from '../sink/stream-target.js';
+import { sourceTableReader, type DdlContextBase } from './stream-ddl.js';
 import { StreamMetrics } from './stream-metrics.js';
-import { sleepUnlessAborted as sleep } from './sleep.js';
+import { sleepUnlessAborted as sleep } from '../core/sleep.js';
 import { SinkWatch, sinkLabel } from './sink-watch.js';
 import { StateDiskFull, isDiskFull } from '../state/disk-space.js';
+import type { BinlogTransaction, RowChange } from '../core/changes.js';
+import type { ApplierTable, ApplyMode } from '../core/checkpoint.js';
 
 export interface StreamRunnerOptions {
   store: StateStore;
@@ -56,7 +59,7 @@ export interface StreamRunnerOptions {
   exitWhenCaughtUp: boolean;
   skipDdlAt: string | null;
   /** Opens the sink side for one session (MySQL: a change applier; Kafka: the publisher). */
-  openTarget: () => Promise<StreamTarget>;
+  openTarget: () => Promise<StreamTarget<DdlContextBase>>;
 }
 
 export type StreamOutcome = 'caught-up' | 'stopped';
@@ -78,7 +81,7 @@ export function isTransient(e: unknown): boolean {
 export class StreamRunner {
   private readonly streams: StreamStore;
   private readonly metrics: StreamMetrics;
-  private applier: StreamTarget | null = null;
+  private applier: StreamTarget<DdlContextBase> | null = null;
   private reader: BinlogReader | null = null;
   private source: Connection | null = null;
   private heartbeat: SourceHeartbeat | null = null;
@@ -183,7 +186,7 @@ export class StreamRunner {
       pauseAfterDdl: true,
     }));
     if (this.failures) log.info('reconnected');
-    const ddlCtx = { cfg, jobId: this.o.jobId, store: this.o.store, streams: this.streams, log, source, tableIds: this.o.tableIds, skipAt: this.o.skipDdlAt, held: this.held };
+    const ddlCtx: DdlContextBase = { cfg, jobId: this.o.jobId, store: this.o.store, streams: this.streams, log, source, readSourceTable: sourceTableReader(source), tableIds: this.o.tableIds, skipAt: this.o.skipDdlAt, held: this.held };
 
     let batch: BinlogTransaction[] = [];
     let batchMode: ApplyMode = 'strict';

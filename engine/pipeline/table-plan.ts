@@ -9,11 +9,11 @@ import {
   sinkName,
   type TableRef,
 } from '../../shared/table-selection.js';
-import type { Connection } from '../source/mysql/connection.js';
+import type { Connection } from '../mysql/connection.js';
 import { listBaseTables, listViews, readTable, showCreateView } from '../source/mysql/schema-reader.js';
-import type { CopyTable } from '../sink/sink.js';
 import { rewriteCreateView } from '../sink/mysql/ddl-rewrite.js';
 import type { StateStore } from '../state/store.js';
+import type { CopyTable } from '../core/tables.js';
 
 export async function planTables(conn: Connection, cfg: JobConfig, store: StateStore, jobId: number): Promise<CopyTable[]> {
   const out: CopyTable[] = [];

@@ -1,7 +1,7 @@
 // Keeps the copy from hurting production (gh-ost's --max-load, plus a rate cap): before each batch,
 // wait while the source is busier than allowed (Threads_running above the limit) and while the copy
 // is ahead of its rows-per-second budget. Waiting pauses the reader too (backpressure).
-import type { Logger } from './logger.js';
+import type { Logger } from '../core/logger.js';
 
 export interface ThrottleOptions {
   /** Pause while the source's Threads_running is above this; 0 turns the check off. */

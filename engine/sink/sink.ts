@@ -1,24 +1,9 @@
 // The one interface every sink implements. The pipeline owns ordering and positions; a sink writes
 // what it is given, idempotently, and says when it is durable (the returned promise resolves).
-import type { ColumnInfo, TableInfo } from '../source/mysql/schema-reader.js';
 import type { TableRef } from '../../shared/table-selection.js';
-import type { RawValue } from '../sql/values.js';
 import type { FilePosition } from '../../shared/positions.js';
-
-/** A row as the source stored it: one byte string per written column (see RawValue), NULL as null. */
-export type RawRow = RawValue[];
-
-/** One table as the copy moves it: where it comes from, where it goes, which columns travel. */
-export interface CopyTable {
-  stateId: number;
-  source: TableInfo;
-  sink: TableRef;
-  /** Columns read and written, in order: no generated and no excluded columns. */
-  columns: ColumnInfo[];
-  /** Chunk key columns (a subset of `columns`); empty for a table without any unique key. */
-  keyColumns: ColumnInfo[];
-  where?: string;
-}
+import type { CopyTable } from '../core/tables.js';
+import type { RawRow } from '../core/rows.js';
 
 export type OnExisting = 'fail' | 'truncate' | 'append';
 
@@ -61,4 +46,15 @@ export interface SinkWriter {
   write(batch: SinkBatch): Promise<void>;
   truncate(t: CopyTable): Promise<void>;
   close(): Promise<void>;
+}
+
+/** A copy chunk on its way through the gate: its rendered batches and what to record once durable. */
+export interface ChunkPayload {
+  batches: SinkBatch[];
+  chunkId: number;
+  tableId: number;
+  /** Source "db.table". */
+  table: string;
+  rows: number;
+  bytes: number;
 }

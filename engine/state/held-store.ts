@@ -3,9 +3,10 @@
 // (engine/pipeline/held-tables.ts decides what is held and drains it).
 import type { FilePosition } from '../../shared/positions.js';
 import type { PausedTable } from '../../shared/job-status.js';
-import type { RowChange } from '../source/mysql/binlog-reader.js';
-import { decodeKey, encodeKey } from '../sql/values.js';
+import { decodeKey, encodeKey } from '../mysql/values.js';
 import type { StateStore } from './store.js';
+import type { RowChange } from '../core/changes.js';
+import type { HeldChange } from '../core/changes.js';
 
 export interface HeldTable {
   table: string;
@@ -15,15 +16,6 @@ export interface HeldTable {
   reason: string;
   request: 'resume' | 'skip' | null;
   createdAt: number;
-}
-
-export interface HeldChange {
-  /** Source order; the sink records the last one applied per table. */
-  id: number;
-  /** The end of its source transaction. */
-  end: FilePosition;
-  reconcile: boolean;
-  change: RowChange;
 }
 
 /** One change to hold: its transaction's end and its place in that transaction. */

@@ -4,9 +4,9 @@ import { CutoverError } from '../../shared/errors.js';
 import { prepareStateFile, tightenStateFiles } from './private-file.js';
 import { MIGRATIONS } from './schema.js';
 import { StateSpaceGuard } from './disk-space.js';
+import { LOG_LEVELS } from '../core/logger.js';
 
 export type LogLevel = 'debug' | 'info' | 'warn' | 'error';
-export const LOG_LEVELS: LogLevel[] = ['debug', 'info', 'warn', 'error'];
 
 export interface JobRow {
   id: number;

@@ -3,9 +3,9 @@
 import type { FilePosition } from '../../shared/positions.js';
 import { compareFilePositions } from '../../shared/positions.js';
 import type { TableRef } from '../../shared/table-selection.js';
-import type { TableInfo } from '../source/mysql/schema-reader.js';
 import type { StateStore } from './store.js';
 import type { StreamState } from '../../shared/job-status.js';
+import type { TableInfo } from '../core/tables.js';
 
 export type { StreamState } from '../../shared/job-status.js';
 

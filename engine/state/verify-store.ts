@@ -2,8 +2,8 @@
 // repair's re-check), its report rewritten as tables finish, so the dashboard shows progress and the
 // latest result. A run recorded as running whose process is gone reads as stopped.
 import type { VerifyReport, VerifyState } from '../../shared/verify.js';
-import { alive } from '../pipeline/job-status.js';
 import type { StateStore } from './store.js';
+import { alive } from '../core/process-alive.js';
 
 interface VerificationRow {
   id: number;

@@ -6,13 +6,14 @@
 //
 // The same VerifyTable is read on both sides: `side(t, 'sink')` points it at the sink table and drops the
 // row filter, which applies on the source only (the sink holds only the rows that passed it).
-import type { Connection } from '../source/mysql/connection.js';
+import type { Connection } from '../mysql/connection.js';
 import { keyIndexHint, rangeWhere, rawQuery } from '../source/mysql/snapshot-reader.js';
-import type { CopyTable, RawRow } from '../sink/sink.js';
-import { quoteTable } from '../sql/identifiers.js';
-import { selectExpr } from '../sql/values.js';
+import { quoteTable } from '../mysql/identifiers.js';
+import { selectExpr } from '../mysql/values.js';
 import type { ListedRow } from './row-diff.js';
 import { CHUNK_AGGREGATES, rowHashExpr } from './row-hash-sql.js';
+import type { RawRow } from '../core/rows.js';
+import type { CopyTable } from '../core/tables.js';
 
 /** A table as verification compares it: the copy's view (compared columns, key, row filter). */
 export type VerifyTable = Omit<CopyTable, 'stateId'>;

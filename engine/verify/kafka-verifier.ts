@@ -15,13 +15,12 @@ import { CutoverError } from '../../shared/errors.js';
 import type { KafkaSinkConfig } from '../../shared/job-config.js';
 import type { VerifyTableResult } from '../../shared/verify.js';
 import { streamChunk } from '../source/mysql/snapshot-reader.js';
-import type { Connection } from '../source/mysql/connection.js';
+import type { Connection } from '../mysql/connection.js';
 import { kafkaClient, unreachable } from '../sink/kafka/kafka-client.js';
 import { copySourceInfo } from '../sink/kafka/kafka-sink.js';
 import { legalTopicName, resolveTopicTemplate } from '../sink/kafka/partition.js';
 import type { OutRecord } from '../sink/kafka/record-sender.js';
 import { TableRenderer } from '../sink/kafka/table-renderer.js';
-import type { RawValue } from '../sql/values.js';
 import { side, type VerifyTable } from './chunk-checksum.js';
 import { rawMembers } from './json-slice.js';
 import { messageImage } from './message-image.js';
@@ -30,6 +29,7 @@ import { diffKeyed, diffMultiset, multisetSize, toMismatch, type ListedRow, type
 import type { SinkVerifier, SinkVerifierContext } from './sink-verifier.js';
 import { kafkaApplied, streamSync, type StreamSync } from './stream-sync.js';
 import { TopicReader, type TopicMessage } from './topic-reader.js';
+import type { RawValue } from '../core/rows.js';
 
 const hashOf = (text: string): string => createHash('sha1').update(text).digest('hex');
 

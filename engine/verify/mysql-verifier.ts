@@ -12,16 +12,16 @@
 import { CutoverError } from '../../shared/errors.js';
 import { mysqlSinkUrl } from '../../shared/job-config.js';
 import type { VerifyTableResult } from '../../shared/verify.js';
-import type { Logger } from '../pipeline/logger.js';
-import { connect, parseMysqlUrl, type Connection } from '../source/mysql/connection.js';
+import type { Logger } from '../core/logger.js';
+import { connect, parseMysqlUrl, type Connection } from '../mysql/connection.js';
 import { nextBoundary, openDataConnection } from '../source/mysql/snapshot-reader.js';
-import type { RawRow } from '../sink/sink.js';
-import { quoteTable } from '../sql/identifiers.js';
+import { quoteTable } from '../mysql/identifiers.js';
 import { chunkSums, listChunk, rowMultiset, sameSums, side, type ChunkSums, type VerifyTable } from './chunk-checksum.js';
 import { diffKeyed, diffMultiset, multisetSize, stableDiffs, toMismatch, type RowDiff } from './row-diff.js';
 import { describeMismatches } from './row-values.js';
 import type { SinkVerifier, SinkVerifierContext } from './sink-verifier.js';
 import { mysqlApplied, streamSync, type StreamSync } from './stream-sync.js';
+import type { RawRow } from '../core/rows.js';
 
 /** Listing rounds of a chunk that differs while streaming, and how long each waits for the sink. */
 export const ROUND_WAITS_MS = [5_000, 10_000, 20_000, 30_000, 30_000];

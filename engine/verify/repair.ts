@@ -22,20 +22,23 @@ import { CutoverError } from '../../shared/errors.js';
 import { mysqlSinkUrl, type JobConfig } from '../../shared/job-config.js';
 import { formatPosition, compareFilePositions, type FilePosition } from '../../shared/positions.js';
 import type { VerifyTableResult } from '../../shared/verify.js';
-import type { Logger } from '../pipeline/logger.js';
+import type { Logger } from '../core/logger.js';
 import { startConsistentSnapshot } from '../source/mysql/binlog-status.js';
-import { connect, parseMysqlUrl, queryRows, type Connection } from '../source/mysql/connection.js';
+import { connect, parseMysqlUrl, queryRows, type Connection } from '../mysql/connection.js';
 import { openDataConnection, rangeWhere, rawQuery, streamChunk } from '../source/mysql/snapshot-reader.js';
 import { ensureCheckpointTable, readCheckpointRow, reconcileUntilUpdate } from '../sink/mysql/change-applier.js';
 import { changeStatements, planTable, whereKeyRenderer } from '../sink/mysql/change-statements.js';
 import { MysqlWriter } from '../sink/mysql/mysql-writer.js';
 import { SINK_SESSION } from '../sink/mysql/session.js';
-import type { CopyTable, RawRow, SinkBatch } from '../sink/sink.js';
-import { quoteId, quoteTable } from '../sql/identifiers.js';
-import { selectExpr, type RawValue } from '../sql/values.js';
+import type { SinkBatch } from '../sink/sink.js';
+import { quoteId, quoteTable } from '../mysql/identifiers.js';
+import { selectExpr } from '../mysql/values.js';
 import type { StateStore } from '../state/store.js';
 import type { VerifyTable } from './chunk-checksum.js';
 import { keyId, keyOfMismatch } from './row-diff.js';
+import type { RawValue } from '../core/rows.js';
+import type { RawRow } from '../core/rows.js';
+import type { CopyTable } from '../core/tables.js';
 
 /** Keys per DELETE / SELECT statement. */
 const KEYS_PER_STATEMENT = 200;

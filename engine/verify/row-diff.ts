@@ -9,8 +9,9 @@
 // changes yet (or had applied newer ones): a difference counts once it is seen the same way — same
 // key, kind and hashes on both sides — in two consecutive rounds (see stableDiffs).
 import type { RowMismatch } from '../../shared/verify.js';
-import type { ColumnInfo } from '../source/mysql/schema-reader.js';
-import { bytesToHex, valueKind, type RawValue } from '../sql/values.js';
+import { bytesToHex, valueKind } from '../mysql/values.js';
+import type { RawValue } from '../core/rows.js';
+import type { ColumnInfo } from '../core/tables.js';
 
 /** A row of a listing: its key values (raw bytes) and its row hash. */
 export interface ListedRow {

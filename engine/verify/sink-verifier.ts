@@ -2,8 +2,8 @@
 // comparison of one table (MySQL: mysql-verifier.ts; Kafka: kafka-verifier.ts).
 import type { JobConfig } from '../../shared/job-config.js';
 import type { VerifyTableResult } from '../../shared/verify.js';
-import type { Logger } from '../pipeline/logger.js';
-import type { Connection } from '../source/mysql/connection.js';
+import type { Logger } from '../core/logger.js';
+import type { Connection } from '../mysql/connection.js';
 import type { StateStore } from '../state/store.js';
 import type { VerifyTable } from './chunk-checksum.js';
 

@@ -11,9 +11,9 @@ import type { JobConfig } from '../../shared/job-config.js';
 import type { StreamState } from '../../shared/job-status.js';
 import { compareFilePositions, type FilePosition } from '../../shared/positions.js';
 import { readBinlogStatus } from '../source/mysql/binlog-status.js';
-import type { Connection } from '../source/mysql/connection.js';
+import type { Connection } from '../mysql/connection.js';
 import { effectiveState } from '../pipeline/job-status.js';
-import { sleepUnlessAborted } from '../pipeline/sleep.js';
+import { sleepUnlessAborted } from '../core/sleep.js';
 import { readCheckpointRow } from '../sink/mysql/change-applier.js';
 import type { JobRow, StateStore } from '../state/store.js';
 

@@ -9,7 +9,7 @@
 // END_BATCH_PROCESS), so transaction markers at the end of a partition do not keep a read waiting.
 import type { Admin, Consumer, Kafka } from 'kafkajs';
 import { CutoverError } from '../../shared/errors.js';
-import { sleepUnlessAborted } from '../pipeline/sleep.js';
+import { sleepUnlessAborted } from '../core/sleep.js';
 import { kafkaErrorText } from '../sink/kafka/kafka-client.js';
 
 export interface TopicMessage {

@@ -3,8 +3,9 @@
 // one round of queries per table), so a source with thousands of tables answers in about a second.
 import { SYSTEM_DATABASES } from '../../shared/table-selection.js';
 import type { CatalogTable } from '../../shared/wizard.js';
-import { queryRows, type Connection } from '../source/mysql/connection.js';
-import { pickChunkKey, type ColumnInfo, type IndexRow as StatisticsRow } from '../source/mysql/schema-reader.js';
+import { queryRows, type Connection } from '../mysql/connection.js';
+import { pickChunkKey, type IndexRow as StatisticsRow } from '../source/mysql/schema-reader.js';
+import type { ColumnInfo } from '../core/tables.js';
 
 /** The system databases and Cutover's own `_cutover`: never offered for copy. */
 const SYSTEM = `(${[...SYSTEM_DATABASES].map((d) => `'${d}'`).join(',')})`;

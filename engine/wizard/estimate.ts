@@ -6,11 +6,11 @@
 // Read-only; nothing is written anywhere. The figure leaves out the sink's write speed and a busy
 // source, and says so.
 import type { WizardEstimate } from '../../shared/wizard.js';
-import type { CopyTable } from '../sink/sink.js';
-import type { Connection } from '../source/mysql/connection.js';
+import type { Connection } from '../mysql/connection.js';
 import { readTable } from '../source/mysql/schema-reader.js';
 import { nextBoundary, streamChunk } from '../source/mysql/snapshot-reader.js';
 import type { CatalogTable } from '../../shared/wizard.js';
+import type { CopyTable } from '../core/tables.js';
 
 const SAMPLE_ROWS = 20_000;
 const SAMPLE_MS = 2_000;

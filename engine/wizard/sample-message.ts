@@ -8,10 +8,10 @@ import { legalTopicName, resolveTopicTemplate } from '../sink/kafka/partition.js
 import { copySourceInfo } from '../sink/kafka/kafka-sink.js';
 import { TableRenderer } from '../sink/kafka/table-renderer.js';
 import type { OutRecord } from '../sink/kafka/record-sender.js';
-import type { RawRow } from '../sink/sink.js';
-import type { Connection } from '../source/mysql/connection.js';
+import type { Connection } from '../mysql/connection.js';
 import { readTable } from '../source/mysql/schema-reader.js';
 import { streamChunk } from '../source/mysql/snapshot-reader.js';
+import type { RawRow } from '../core/rows.js';
 
 /** `data`: a connection opened like the copy's (openDataConnection), destroyed by the caller afterwards. */
 export async function sampleMessage(data: Connection, draft: WizardDraft, table: string): Promise<KafkaSample> {

@@ -13,7 +13,7 @@ import { join } from 'node:path';
 import { instances, socketOf, startInstance, stopInstance, urlOf } from '../test-services.mjs';
 import { cutoverBuildProblem, cutoverJob, runCutoverJob } from './cutover.mjs';
 import { checkTools, cutoverRatios, exitError, fmtInt, formatTable, hostInfo, intOption, outcome, parseOptions, selectOnly, sql, tail, timed, reportAndSave } from './lib.mjs';
-import { DB, clientArgs, compareChecksums, checksums, settle, shellQuote, sysbenchArgs } from './mariadb.mjs';
+import { DB, clientArgs, compareChecksums, checksums, prepareSysbenchTables, settle, shellQuote } from './mariadb.mjs';
 
 export const summary = 'snapshot copy of sysbench tables: cutover vs mariadb-dump|mariadb vs mydumper+myloader';
 
@@ -89,7 +89,7 @@ export async function main(argv) {
     await startInstance(inst.source);
     await startInstance(inst.sink);
 
-    await prepareSource(inst.source, srcSock, perTable, opts.fresh);
+    await prepareSysbenchTables(inst.source, srcSock, { tables: TABLES, perTable, fresh: opts.fresh });
     const tables = Array.from({ length: TABLES }, (_, i) => `sbtest${i + 1}`);
     const sourceSums = checksums(srcSock, tables); // also warms the source buffer pool for the first method
     console.log(`source: ${fmtInt(totalRows)} rows in ${DB}.sbtest1..${TABLES}; ${host.cpus} CPUs; methods: ${selected.join(', ')}`);
@@ -152,29 +152,6 @@ export async function main(argv) {
 }
 
 const LABELS = { 'mariadb-dump': 'mariadb-dump | mariadb', mydumper: 'mydumper -t 2 + myloader -t 2', cutover: 'cutover run' };
-
-/** Makes sure the source has exactly sbtest1..4 with `perTable` rows each; runs `sysbench prepare` otherwise. */
-async function prepareSource(source, sock, perTable, fresh) {
-  const expected = Array.from({ length: TABLES }, (_, i) => `sbtest${i + 1}`);
-  if (!fresh) {
-    const have = sql(sock, `SELECT table_name, table_rows FROM information_schema.tables WHERE table_schema='${DB}' ORDER BY table_name`).map((r) => r[0]);
-    if (have.length === TABLES && expected.every((t) => have.includes(t))) {
-      const counts = sql(sock, expected.map((t) => `SELECT COUNT(*) FROM ${DB}.${t}`).join(' UNION ALL ')).map((r) => Number(r[0]));
-      if (counts.every((c) => c === perTable)) {
-        console.log(`source already has ${TABLES} × ${fmtInt(perTable)} rows: reusing it`);
-        return;
-      }
-    }
-  }
-  console.log(`preparing source: sysbench ${TABLES} × ${fmtInt(perTable)} rows…`);
-  sql(sock, `DROP DATABASE IF EXISTS ${DB}; CREATE DATABASE ${DB}`);
-  const log = join(tmpdir(), `cutover-bench-sysbench-${process.pid}.log`);
-  const r = await timed('sysbench', [...sysbenchArgs('oltp_read_write', source, { tables: TABLES, tableSize: perTable }), `--threads=${TABLES}`, 'prepare'], { log });
-  if (r.code !== 0) throw new Error(`sysbench prepare failed (exit ${r.code}):\n${tail(log)}`);
-  rmSync(log, { force: true });
-  sql(sock, 'RESET MASTER'); // the prepare's binlog (~400 MB per million rows) is of no use to a snapshot copy
-  console.log(`  prepared in ${r.seconds.toFixed(1)} s`);
-}
 
 async function runMariadbDump(inst, work, log) {
   const dump = `mariadb-dump ${shellQuote(clientArgs(inst.source))} --single-transaction --quick ${DB}`;

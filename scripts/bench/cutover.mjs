@@ -30,12 +30,15 @@ export function cutoverBuildProblem({ suggestOnly = false } = {}) {
   return src > built ? { fatal: false, message: 'TypeScript sources are newer than dist/: run `npm run build` to bench the current code.' } : null;
 }
 
-/** A job copying DB from the bench source to the bench sink in `mode`; `settings` (snapshot, stream, …) come last. */
+/**
+ * A job copying DB from the bench source to the bench MariaDB sink in `mode`; `settings` (snapshot,
+ * stream, …) come last, and a `sink` among them replaces the MariaDB one (`inst.sink` is then unused).
+ */
 export function cutoverJob(name, inst, mode, settings = {}) {
   return {
     name,
     source: { url: urlOf(inst.source) },
-    sink: { type: 'mysql', url: urlOf(inst.sink) },
+    sink: settings.sink ?? { type: 'mysql', url: urlOf(inst.sink) },
     tables: { include: [`${DB}.*`] },
     mode,
     ...settings,

@@ -353,7 +353,7 @@ async function prerender({ source, format, work, rows }) {
   const dist = (p) => import(pathToFileURL(join(ROOT, 'dist', p)).href);
   const [{ parseMysqlUrl, connect }, { openDataConnection, streamChunk }, { readTable }, { readConsistentPosition }, formats, { partitionFor }, { copySourceInfo }] =
     await Promise.all([
-      dist('engine/source/mysql/connection.js'),
+      dist('engine/mysql/connection.js'),
       dist('engine/source/mysql/snapshot-reader.js'),
       dist('engine/source/mysql/schema-reader.js'),
       dist('engine/source/mysql/binlog-status.js'),

@@ -1,6 +1,10 @@
-// MariaDB helpers shared by the benchmarks: the sysbench database and its arguments, client arguments
-// and quoting, waiting for dirty pages to be flushed, and CHECKSUM TABLE on both sides.
-import { sleep, sql } from './lib.mjs';
+// MariaDB helpers shared by the benchmarks: the sysbench database, its arguments and its prepared
+// tables, client arguments and quoting, waiting for dirty pages to be flushed, and CHECKSUM TABLE on
+// both sides.
+import { rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { fmtInt, sleep, sql, tail, timed } from './lib.mjs';
 
 /** The database sysbench writes on the source and every method or contender fills on the sink. */
 export const DB = 'sbtest';
@@ -29,6 +33,34 @@ export function sysbenchArgs(test, source, { tables, tableSize }) {
     `--tables=${tables}`,
     `--table-size=${tableSize}`,
   ];
+}
+
+/**
+ * Makes sure the source has exactly sbtest1..`tables` with `perTable` rows each (sysbench's
+ * oltp_read_write shape: id INT AUTO_INCREMENT primary key, k INT with an index, c CHAR(120),
+ * pad CHAR(60)); runs `sysbench prepare` otherwise, or always with `fresh`. Prepared rows are reused
+ * across runs of a bench whose source is kept.
+ */
+export async function prepareSysbenchTables(source, sock, { tables, perTable, fresh = false }) {
+  const expected = Array.from({ length: tables }, (_, i) => `sbtest${i + 1}`);
+  if (!fresh) {
+    const have = sql(sock, `SELECT table_name, table_rows FROM information_schema.tables WHERE table_schema='${DB}' ORDER BY table_name`).map((r) => r[0]);
+    if (have.length === tables && expected.every((t) => have.includes(t))) {
+      const counts = sql(sock, expected.map((t) => `SELECT COUNT(*) FROM ${DB}.${t}`).join(' UNION ALL ')).map((r) => Number(r[0]));
+      if (counts.every((c) => c === perTable)) {
+        console.log(`source already has ${tables} × ${fmtInt(perTable)} rows: reusing it`);
+        return;
+      }
+    }
+  }
+  console.log(`preparing source: sysbench ${tables} × ${fmtInt(perTable)} rows…`);
+  sql(sock, `DROP DATABASE IF EXISTS ${DB}; CREATE DATABASE ${DB}`);
+  const log = join(tmpdir(), `cutover-bench-sysbench-${process.pid}.log`);
+  const r = await timed('sysbench', [...sysbenchArgs('oltp_read_write', source, { tables, tableSize: perTable }), `--threads=${tables}`, 'prepare'], { log });
+  if (r.code !== 0) throw new Error(`sysbench prepare failed (exit ${r.code}):\n${tail(log)}`);
+  rmSync(log, { force: true });
+  sql(sock, 'RESET MASTER'); // the prepare's binlog (~400 MB per million rows) is of no use to a snapshot copy
+  console.log(`  prepared in ${r.seconds.toFixed(1)} s`);
 }
 
 /**

@@ -1,5 +1,5 @@
 // A source column for unit tests: nullable, not generated, no charset, COLUMN_TYPE = DATA_TYPE unless given.
-import type { ColumnInfo } from '../../engine/source/mysql/schema-reader.js';
+import type { ColumnInfo } from '../../engine/core/tables.js';
 
 export const column = (name: string, dataType: string, extra: Partial<ColumnInfo> = {}): ColumnInfo => ({
   name,

@@ -5,12 +5,13 @@ import { spawnSync } from 'node:child_process';
 import { join } from 'node:path';
 import { pathToFileURL } from 'node:url';
 import { ROOT, sourceUrl } from './db.js';
-import { parseMysqlUrl } from '../../engine/source/mysql/connection.js';
+import { parseMysqlUrl } from '../../engine/mysql/connection.js';
 import { readTable } from '../../engine/source/mysql/schema-reader.js';
 import { openDataConnection, streamChunk } from '../../engine/source/mysql/snapshot-reader.js';
-import type { CopyTable, RawRow } from '../../engine/sink/sink.js';
 import { renderMessages, type ChangeEventInput } from '../../engine/sink/kafka/formats/index.js';
 import { copySourceInfo } from '../../engine/sink/kafka/kafka-sink.js';
+import type { RawRow } from '../../engine/core/rows.js';
+import type { CopyTable } from '../../engine/core/tables.js';
 
 export interface KafkaInstance {
   name: string;

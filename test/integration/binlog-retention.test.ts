@@ -7,7 +7,7 @@ import { after, before, test } from 'node:test';
 import assert from 'node:assert/strict';
 import { statSync } from 'node:fs';
 import { dirname, join } from 'node:path';
-import { connect, parseMysqlUrl, queryRows, type Connection } from '../../engine/source/mysql/connection.js';
+import { connect, parseMysqlUrl, queryRows, type Connection } from '../../engine/mysql/connection.js';
 import { listBinlogFiles, readBinlogStatus } from '../../engine/source/mysql/binlog-status.js';
 import {
   checkPositionAvailable,

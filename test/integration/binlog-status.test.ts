@@ -2,7 +2,7 @@
 import { after, test } from 'node:test';
 import assert from 'node:assert/strict';
 import { join } from 'node:path';
-import { connect, parseMysqlUrl } from '../../engine/source/mysql/connection.js';
+import { connect, parseMysqlUrl } from '../../engine/mysql/connection.js';
 import { listBinlogFiles, readBinlogStatus } from '../../engine/source/mysql/binlog-status.js';
 import { compareFilePositions } from '../../shared/positions.js';
 import { exec, runCli, sinkUrl, sourceUrl, tempDir, uniqueName, writeJob } from '../helpers/db.js';

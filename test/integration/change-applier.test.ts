@@ -3,13 +3,15 @@
 import { after, test } from 'node:test';
 import assert from 'node:assert/strict';
 import { join } from 'node:path';
-import { connect, parseMysqlUrl } from '../../engine/source/mysql/connection.js';
+import { connect, parseMysqlUrl } from '../../engine/mysql/connection.js';
 import { readBinlogStatus } from '../../engine/source/mysql/binlog-status.js';
-import { BinlogReader, type BinlogTransaction } from '../../engine/source/mysql/binlog-reader.js';
+import { BinlogReader } from '../../engine/source/mysql/binlog-reader.js';
 import { readTable } from '../../engine/source/mysql/schema-reader.js';
-import { ChangeApplier, type ApplierTable } from '../../engine/sink/mysql/change-applier.js';
+import { ChangeApplier } from '../../engine/sink/mysql/change-applier.js';
 import { compareFilePositions } from '../../shared/positions.js';
 import { checksum, describeRun, dumpDiff, exec, query, rowDump, runCli, sinkUrl, sourceUrl, tempDir, uniqueName, writeJob } from '../helpers/db.js';
+import type { BinlogTransaction } from '../../engine/core/changes.js';
+import type { ApplierTable } from '../../engine/core/checkpoint.js';
 
 const db = uniqueName('applier');
 const job = uniqueName('applier-job');

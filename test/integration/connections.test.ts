@@ -14,7 +14,7 @@ import { startSshd, type TestSshd } from '../helpers/sshd.js';
 import { testProfile } from '../../engine/connections/connection-test.js';
 import { openTunnel } from '../../engine/connections/ssh-tunnel.js';
 import { ProfileStore } from '../../engine/connections/profile-store.js';
-import { connect, parseMysqlUrl } from '../../engine/source/mysql/connection.js';
+import { connect, parseMysqlUrl } from '../../engine/mysql/connection.js';
 import { isTransient } from '../../engine/pipeline/stream-runner.js';
 import { StateStore } from '../../engine/state/store.js';
 import { CHECKPOINT_DB, CHECKPOINT_TABLE } from '../../engine/sink/mysql/change-applier.js';

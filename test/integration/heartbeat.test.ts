@@ -6,7 +6,7 @@ import assert from 'node:assert/strict';
 import { HEARTBEAT_DB, HEARTBEAT_TABLE, SourceHeartbeat, heartbeatTime } from '../../engine/source/mysql/heartbeat.js';
 import { BinlogReader } from '../../engine/source/mysql/binlog-reader.js';
 import { readBinlogStatus } from '../../engine/source/mysql/binlog-status.js';
-import { connect, parseMysqlUrl } from '../../engine/source/mysql/connection.js';
+import { connect, parseMysqlUrl } from '../../engine/mysql/connection.js';
 import { CutoverError } from '../../shared/errors.js';
 import { exec, query, sourceUrl, uniqueName } from '../helpers/db.js';
 

@@ -6,9 +6,9 @@ import assert from 'node:assert/strict';
 import { ChangeApplier } from '../../engine/sink/mysql/change-applier.js';
 import { applyHeld, heldApplied } from '../../engine/sink/mysql/held-changes.js';
 import { readTable } from '../../engine/source/mysql/schema-reader.js';
-import type { HeldChange } from '../../engine/state/held-store.js';
 import type { FilePosition } from '../../shared/positions.js';
 import { exec, query, rowDump, sinkUrl, uniqueName } from '../helpers/db.js';
+import type { HeldChange } from '../../engine/core/changes.js';
 
 const db = uniqueName('held');
 const job = uniqueName('held-job');

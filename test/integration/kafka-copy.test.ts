@@ -21,13 +21,14 @@ import { createRequire } from 'node:module';
 import { join } from 'node:path';
 import kafkajs from 'kafkajs';
 import { ROOT, describeRun, exec, query, q, runCliWithTimeout, sourceUrl, startCli, tempDir, uniqueName, writeJob } from '../helpers/db.js';
-import type { CopyTable, RawRow } from '../../engine/sink/sink.js';
 import { renderKey, renderMessages, type ChangeEventInput, type KafkaFormat, type SourceInfo } from '../../engine/sink/kafka/formats/index.js';
 import { copySourceInfo } from '../../engine/sink/kafka/kafka-sink.js';
 import { legalTopicName } from '../../engine/sink/kafka/partition.js';
 import { StateStore } from '../../engine/state/store.js';
 import { kcat as readTopic, startTestBroker, readSourceTable, type KafkaBroker, type KafkaInstance, type KcatRecord } from '../helpers/kafka.js';
-import type { BinlogStatus } from '../../engine/source/mysql/binlog-status.js';
+import type { RawRow } from '../../engine/core/rows.js';
+import type { BinlogStatus } from '../../engine/core/changes.js';
+import type { CopyTable } from '../../engine/core/tables.js';
 
 const FORMATS: KafkaFormat[] = ['debezium', 'canal', 'maxwell'];
 const BIG_ROWS = 50_000;
@@ -387,7 +388,20 @@ test('the broker restarts mid-copy: writes are retried until it is back, and eve
   const { child, done } = startCli(['run', file, '--state', state]);
   const timer = setTimeout(() => child.kill('SIGKILL'), 5 * 60_000);
   try {
-    await new Promise((r) => setTimeout(r, 4000));
+    // Mid-copy, not during the preflight (which refuses unreachable brokers): once the copy has begun.
+    await new Promise<void>((resolve) => {
+      let seen = '';
+      const onData = (d: Buffer): void => {
+        seen += d.toString();
+        if (/copying \d+ table/.test(seen)) {
+          child.stderr!.off('data', onData);
+          resolve();
+        }
+      };
+      child.stderr!.on('data', onData);
+      child.once('close', () => resolve());
+    });
+    await new Promise((r) => setTimeout(r, 2000));
     await broker.stopKafka(inst);
     await new Promise((r) => setTimeout(r, 2000));
     await broker.startKafka(inst);

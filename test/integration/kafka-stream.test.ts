@@ -26,7 +26,7 @@ import { SourceWriter, prng, testSeed } from '../helpers/source-writer.js';
 import { fmt, peekJob, sleep, sourcePosition, type JobPeek } from '../helpers/stream.js';
 import { assertStillRunning, killLive, startLive, stopWithSigterm, waitUntil } from '../helpers/stream-cli.js';
 import { RecordSender, type OutRecord } from '../../engine/sink/kafka/record-sender.js';
-import type { Logger } from '../../engine/pipeline/logger.js';
+import type { Logger } from '../../engine/core/logger.js';
 import { AckLoss } from '../helpers/kafka-ack-loss.js';
 
 const SIZES: SchemaSizes = { uk: 6_000, comp: 6_000, nokey: 2_000, types: 3_000, log: 3_000 };

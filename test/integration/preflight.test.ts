@@ -2,7 +2,7 @@
 import { after, before, describe, test } from 'node:test';
 import assert from 'node:assert/strict';
 import { exec, sinkUrl, sourceUrl, uniqueName } from '../helpers/db.js';
-import { formatPreflight, runPreflight, type CheckItem, type PreflightReport } from '../../engine/source/mysql/preflight.js';
+import { formatPreflight, runPreflight, type CheckItem, type PreflightReport } from '../../engine/pipeline/preflight.js';
 
 function withUser(url: string, user: string, password: string): string {
   const u = new URL(url);

@@ -2,11 +2,11 @@
 // error, and a stop request ends it at once. Columns in charsets the driver cannot name still copy.
 import { after, before, test } from 'node:test';
 import assert from 'node:assert/strict';
-import { parseMysqlUrl } from '../../engine/source/mysql/connection.js';
+import { parseMysqlUrl } from '../../engine/mysql/connection.js';
 import { readTable } from '../../engine/source/mysql/schema-reader.js';
 import { openDataConnection, streamChunk } from '../../engine/source/mysql/snapshot-reader.js';
-import type { CopyTable } from '../../engine/sink/sink.js';
 import { exec, sourceUrl, uniqueName } from '../helpers/db.js';
+import type { CopyTable } from '../../engine/core/tables.js';
 
 const db = uniqueName('reader');
 

@@ -3,7 +3,7 @@
 // from a real row by the publishing code.
 import { after, before, describe, it } from 'node:test';
 import assert from 'node:assert/strict';
-import { connect, parseMysqlUrl, type Connection } from '../../engine/source/mysql/connection.js';
+import { connect, parseMysqlUrl, type Connection } from '../../engine/mysql/connection.js';
 import { openDataConnection } from '../../engine/source/mysql/snapshot-reader.js';
 import { readCatalog } from '../../engine/wizard/catalog.js';
 import { estimateCopy, SINK_CREATE_MS_PER_TABLE } from '../../engine/wizard/estimate.js';

@@ -1,18 +1,8 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import {
-  BinlogType as T,
-  converterFor,
-  fixedDouble,
-  formatInet4,
-  formatInet6,
-  formatUuid,
-  mariadbDouble,
-  parseInet6,
-  type BinlogColumnDef,
-  type ColumnHint,
-} from '../../engine/source/mysql/binlog-values.js';
+import { BinlogType as T, converterFor, formatInet4, formatInet6, formatUuid, parseInet6, type BinlogColumnDef, type ColumnHint } from '../../engine/source/mysql/binlog-values.js';
 import { schemaLabels } from '../../engine/source/mysql/binlog-table-state.js';
+import { fixedDouble, mariadbDouble } from '../../engine/mysql/double-text.js';
 
 const bytes = (hex: string): string => Buffer.from(hex.replace(/[^0-9a-f]/gi, ''), 'hex').toString('latin1');
 const hint = (dataType: string, columnType = dataType): ColumnHint => ({ dataType, columnType, generated: false });

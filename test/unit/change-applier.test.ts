@@ -1,9 +1,10 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { checkpointUpsert, effectiveMode, pendingTransactions, reconcileUntilUpdate } from '../../engine/sink/mysql/change-applier.js';
-import { batchStatements, changeStatements as statements, netEffectStatements, planTable, uniqueKeyCount, type ApplyMode, type TablePlan } from '../../engine/sink/mysql/change-statements.js';
-import type { BinlogTransaction, RowChange } from '../../engine/source/mysql/binlog-reader.js';
-import type { ColumnInfo, TableInfo } from '../../engine/source/mysql/schema-reader.js';
+import { batchStatements, changeStatements as statements, netEffectStatements, planTable, uniqueKeyCount, type TablePlan } from '../../engine/sink/mysql/change-statements.js';
+import type { ColumnInfo, TableInfo } from '../../engine/core/tables.js';
+import type { BinlogTransaction, RowChange } from '../../engine/core/changes.js';
+import type { ApplyMode } from '../../engine/core/checkpoint.js';
 
 const c = (name: string, dataType: string, extra: Partial<ColumnInfo> = {}): ColumnInfo => ({
   name,

@@ -1,8 +1,8 @@
-// The copy/stream handoff gate (engine/pipeline/chunk-gate.ts): what the stream may publish while copy
+// The copy/stream handoff gate (engine/core/chunk-gate.ts): what the stream may publish while copy
 // chunks are being read, in which order chunks come out, and chunks whose snapshot is behind the stream.
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { ChunkGate } from '../../engine/pipeline/chunk-gate.js';
+import { ChunkGate } from '../../engine/core/chunk-gate.js';
 import type { FilePosition } from '../../shared/positions.js';
 
 const at = (pos: number, file = 'mysql-bin.000001'): FilePosition => ({ kind: 'file', file, pos });

@@ -8,10 +8,10 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { CutoverError } from '../../shared/errors.js';
 import { buildMysqlUrl, mysqlUrlParts, readTlsParams } from '../../shared/mysql-url.js';
-import { explainConnectError, parseMysqlUrl, redactUrl, targetOptions } from '../../engine/source/mysql/connection.js';
-import { explainTlsError } from '../../engine/source/mysql/connection-tls.js';
-import { registerEndpoint } from '../../engine/connections/endpoint-problems.js';
-import { tlsConnectionOptions } from '../../engine/connections/tls-files.js';
+import { explainConnectError, parseMysqlUrl, redactUrl, targetOptions } from '../../engine/mysql/connection.js';
+import { explainTlsError } from '../../engine/mysql/connection-tls.js';
+import { registerEndpoint } from '../../engine/core/endpoint-problems.js';
+import { tlsConnectionOptions } from '../../engine/core/tls-files.js';
 import { errorOf } from '../helpers/errors.js';
 
 

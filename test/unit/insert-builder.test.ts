@@ -3,8 +3,8 @@ import assert from 'node:assert/strict';
 import { buildInserts, insertTemplate, renderRow } from '../../engine/sink/mysql/insert-builder.js';
 import { encodeRows, loadDataTemplate } from '../../engine/sink/mysql/load-data.js';
 import { duplicateKeyName } from '../../engine/sink/mysql/mysql-writer.js';
-import type { CopyTable } from '../../engine/sink/sink.js';
-import type { ColumnInfo } from '../../engine/source/mysql/schema-reader.js';
+import type { ColumnInfo } from '../../engine/core/tables.js';
+import type { CopyTable } from '../../engine/core/tables.js';
 
 const c = (name: string, dataType: string): ColumnInfo => ({ name, dataType, columnType: dataType, charset: 'utf8mb4', collation: 'utf8mb4_general_ci', nullable: true, generated: false });
 const cols = [c('id', 'int'), c('select', 'varchar')];

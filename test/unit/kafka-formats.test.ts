@@ -17,7 +17,7 @@ import {
   type SourceInfo,
 } from '../../engine/sink/kafka/formats/index.js';
 import { decodeCp1252, javaNumberString, wkbToWkt } from '../../engine/sink/kafka/formats/json-values.js';
-import type { RawValue } from '../../engine/sql/values.js';
+import type { RawValue } from '../../engine/core/rows.js';
 
 // ------------------------------------------------------------------------------------------------ helpers
 

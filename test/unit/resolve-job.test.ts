@@ -9,7 +9,7 @@ import { join } from 'node:path';
 import { randomBytes } from 'node:crypto';
 import { CutoverError } from '../../shared/errors.js';
 import { parseJobConfig, type JobFile } from '../../shared/job-config.js';
-import { parseMysqlUrl } from '../../engine/source/mysql/connection.js';
+import { parseMysqlUrl } from '../../engine/mysql/connection.js';
 import { StateStore } from '../../engine/state/store.js';
 import { ProfileStore } from '../../engine/connections/profile-store.js';
 import { SecretBox } from '../../engine/connections/secret-box.js';

@@ -8,9 +8,9 @@ import {
   parseServerVersion,
   replicaPrivilegeNames,
   versionAtLeast,
-} from '../../engine/source/mysql/server-info.js';
-import { formatPreflight, type PreflightReport } from '../../engine/source/mysql/preflight.js';
-import { accountLiteral } from '../../engine/source/mysql/preflight-source.js';
+} from '../../engine/mysql/server-info.js';
+import { formatPreflight, type PreflightReport } from '../../engine/pipeline/preflight.js';
+import { accountLiteral } from '../../engine/mysql/preflight-side.js';
 
 test('parseServerVersion: MariaDB, MySQL, Percona, proxies', () => {
   assert.deepEqual(parseServerVersion('10.11.6-MariaDB-0+deb12u1-log', 'Debian 12'), {

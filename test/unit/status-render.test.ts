@@ -3,7 +3,7 @@ import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { catchingUp, renderStatus } from '../../engine/cli/commands/status.js';
 import { retentionItem } from '../../engine/source/mysql/preflight-source.js';
-import { parseServerVersion } from '../../engine/source/mysql/server-info.js';
+import { parseServerVersion } from '../../engine/mysql/server-info.js';
 import type { JobStatus, StreamStatus } from '../../shared/job-status.js';
 
 function status(phase: string, stream: Partial<StreamStatus>): JobStatus {

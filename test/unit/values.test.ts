@@ -1,8 +1,8 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import type { ColumnInfo } from '../../engine/source/mysql/schema-reader.js';
-import { decodeKey, encodeKey, keyCompare, keyRenderer, selectExpr, valueRenderer } from '../../engine/sql/values.js';
+import { decodeKey, encodeKey, keyCompare, keyRenderer, selectExpr, valueRenderer } from '../../engine/mysql/values.js';
 import { column } from '../helpers/columns.js';
+import type { ColumnInfo } from '../../engine/core/tables.js';
 
 const col = (dataType: string, extra: Partial<ColumnInfo> = {}): ColumnInfo => column('c', dataType, extra);
 const b = (s: string, enc: BufferEncoding = 'latin1'): string => Buffer.from(s, enc).toString('latin1');

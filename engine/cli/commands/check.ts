@@ -1,4 +1,4 @@
-import { formatPreflight, runPreflight } from '../../source/mysql/preflight.js';
+import { formatPreflight, runPreflight } from '../../pipeline/preflight.js';
 
 export async function checkCommand(opts: { source: string; sink?: string; json?: boolean; streaming?: boolean }): Promise<void> {
   const report = await runPreflight({ sourceUrl: opts.source, sinkUrl: opts.sink, streaming: !!opts.streaming });

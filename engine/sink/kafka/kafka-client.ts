@@ -4,8 +4,8 @@ import kafkajs from 'kafkajs';
 import type { ISocketFactory, Kafka, LogEntry, SASLOptions } from 'kafkajs';
 import { CutoverError } from '../../../shared/errors.js';
 import type { SaslConfig, TlsSettings } from '../../../shared/job-endpoints.js';
-import { tlsConnectionOptions } from '../../connections/tls-files.js';
-import type { Logger } from '../../pipeline/logger.js';
+import { tlsConnectionOptions } from '../../core/tls-files.js';
+import type { Logger } from '../../core/logger.js';
 
 export { kafkajs };
 

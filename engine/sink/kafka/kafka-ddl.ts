@@ -6,16 +6,35 @@
 import { ddlActionForStatement } from '../../../shared/ddl-policy.js';
 import { formatPosition } from '../../../shared/positions.js';
 import { qualified, type TableRef } from '../../../shared/table-selection.js';
-import { applierTable, oneLine, pause, type DdlContextBase } from '../../pipeline/stream-ddl.js';
-import type { DdlEvent } from '../../source/mysql/binlog-reader.js';
-import { queryRows } from '../../source/mysql/connection.js';
-import { readTable } from '../../source/mysql/schema-reader.js';
+import type { JobConfig } from '../../../shared/job-config.js';
+import type { Logger } from '../../core/logger.js';
+import type { TableInfo } from '../../core/tables.js';
+import type { StateStore } from '../../state/store.js';
+import type { StreamStore } from '../../state/stream-store.js';
 import { mapDdl } from '../mysql/ddl-mapper.js';
 import { sinkName } from '../../../shared/table-selection.js';
 import type { KafkaStreamTarget } from './kafka-stream-target.js';
+import type { DdlEvent } from '../../core/changes.js';
+import { oneLine, pause } from '../../core/ddl-pause.js';
+import { applierTable } from '../../core/checkpoint.js';
+
+/** What handling a statement needs from the stream (the pipeline's DdlContextBase provides it). */
+export interface KafkaDdlContext {
+  cfg: JobConfig;
+  jobId: number;
+  store: StateStore;
+  streams: StreamStore;
+  log: Logger;
+  /** The table's definition on the source now, or null when it no longer exists there. */
+  readSourceTable(ref: TableRef): Promise<TableInfo | null>;
+  /** State-file table ids by source "db.table" (for counters); updated here. */
+  tableIds: Map<string, number>;
+  /** "file:pos" of a paused statement the operator chose to skip (--skip-ddl), or null. */
+  skipAt: string | null;
+}
 
 /** `publish(tables, statement)`: the schema-change record (when `statement`) and the position past `ev`. */
-export async function handleKafkaDdl(ctx: DdlContextBase, ev: DdlEvent, target: KafkaStreamTarget, publish: (tables: TableRef[], statement: boolean) => Promise<void>): Promise<void> {
+export async function handleKafkaDdl(ctx: KafkaDdlContext, ev: DdlEvent, target: KafkaStreamTarget, publish: (tables: TableRef[], statement: boolean) => Promise<void>): Promise<void> {
   const at = formatPosition(ev.end);
   const action = mapDdl(ev.sql, ev.db, ctx.cfg);
   if (action.kind === 'ignore') {
@@ -41,9 +60,8 @@ export async function handleKafkaDdl(ctx: DdlContextBase, ev: DdlEvent, target: 
   // The source's definition now: the one in force after this statement, unless later DDL of the same
   // table has run since (the stream is behind); the row images are checked against it as they come.
   for (const ref of changed) {
-    const found = await queryRows(ctx.source, 'SELECT 1 AS x FROM information_schema.TABLES WHERE TABLE_SCHEMA = CAST(? AS BINARY) AND TABLE_NAME = CAST(? AS BINARY)', [ref.db, ref.table]);
-    if (!found.length) continue;
-    const info = await readTable(ctx.source, ref);
+    const info = await ctx.readSourceTable(ref);
+    if (!info) continue;
     target.setTable(qualified(ref), applierTable(ctx.cfg, info));
     const row = ctx.store.ensureTable(ctx.jobId, ref, sinkName(ctx.cfg, ref));
     if (!ctx.tableIds.has(qualified(ref))) ctx.store.setTable(row.id, { state: row.state === 'done' ? 'done' : 'streaming', key_columns: JSON.stringify(info.chunkKey) });

@@ -11,14 +11,15 @@ import { CutoverError } from '../../../shared/errors.js';
 import type { KafkaSinkConfig } from '../../../shared/job-config.js';
 import { formatPosition, type FilePosition } from '../../../shared/positions.js';
 import type { TableRef } from '../../../shared/table-selection.js';
-import type { Logger } from '../../pipeline/logger.js';
-import type { BinlogStatus } from '../../source/mysql/binlog-status.js';
-import type { CopyTable, OnExisting, PreparedTable, Sink, SinkWriter } from '../sink.js';
+import type { Logger } from '../../core/logger.js';
+import type { OnExisting, PreparedTable, Sink, SinkWriter } from '../sink.js';
 import { AUTHZ, isTransient, kafkaClient, kafkaErrorText, kafkaSecurity, protocolType, unreachable } from './kafka-client.js';
-import { sleepUnlessAborted } from '../../pipeline/sleep.js';
+import { sleepUnlessAborted } from '../../core/sleep.js';
 import { KafkaWriter } from './kafka-writer.js';
 import { legalTopicName, resolveTopicTemplate } from './partition.js';
 import type { SourceInfo } from './formats/index.js';
+import type { BinlogStatus } from '../../core/changes.js';
+import type { CopyTable } from '../../core/tables.js';
 
 /** The broker's default message.max.bytes (1 MiB + 12 bytes of record batch overhead). */
 export const DEFAULT_MESSAGE_MAX_BYTES = 1_048_588;

@@ -22,33 +22,22 @@ import type { KafkaSinkConfig } from '../../../shared/job-config.js';
 import type { FilePosition } from '../../../shared/positions.js';
 import type { TableRef } from '../../../shared/table-selection.js';
 import { compareFilePositions, formatPosition } from '../../../shared/positions.js';
-import { ChunkGate, type ChunkSubmission } from '../../pipeline/chunk-gate.js';
-import type { Logger } from '../../pipeline/logger.js';
-import type { DdlContextBase } from '../../pipeline/stream-ddl.js';
-import type { StreamTarget } from '../../pipeline/stream-target.js';
-import type { BinlogTransaction, DdlEvent, RowChange } from '../../source/mysql/binlog-reader.js';
+import { ChunkGate, type ChunkSubmission } from '../../core/chunk-gate.js';
+import type { Logger } from '../../core/logger.js';
+import type { StreamTarget } from '../stream-target.js';
 import type { StateStore } from '../../state/store.js';
-import type { ApplierTable, Checkpoint } from '../mysql/change-applier.js';
-import type { RawRow, SinkBatch } from '../sink.js';
+import type { ChunkPayload } from '../sink.js';
 import { renderSchemaChange, type ChangeEventInput, type ChangeOp, type SourceInfo } from './formats/index.js';
-import { handleKafkaDdl } from './kafka-ddl.js';
+import { handleKafkaDdl, type KafkaDdlContext } from './kafka-ddl.js';
 import { copySourceInfo, type KafkaSink, type TopicInfo } from './kafka-sink.js';
 import type { KafkaBatch } from './kafka-writer.js';
 import { partitionFor } from './partition.js';
 import { RecordSender, type OutRecord } from './record-sender.js';
 import { kafkaSecurity } from './kafka-client.js';
 import { TableRenderer } from './table-renderer.js';
-
-/** A copy chunk on its way through the gate: its rendered batches and what to record once durable. */
-export interface ChunkPayload {
-  batches: SinkBatch[];
-  chunkId: number;
-  tableId: number;
-  /** Source "db.table". */
-  table: string;
-  rows: number;
-  bytes: number;
-}
+import type { RawRow } from '../../core/rows.js';
+import type { BinlogTransaction, DdlEvent, RowChange } from '../../core/changes.js';
+import type { ApplierTable, Checkpoint } from '../../core/checkpoint.js';
 
 /** What an exactly-once transaction commits beside its records (offset metadata, at most 4,096 bytes). */
 interface CheckpointMeta {
@@ -81,13 +70,15 @@ function pick(img: RawRow | null, pos: number[]): RawRow | null {
   return out;
 }
 
-export class KafkaStreamTarget implements StreamTarget {
+export class KafkaStreamTarget implements StreamTarget<KafkaDdlContext> {
   readonly gate = new ChunkGate<ChunkPayload>();
   private readonly sender: RecordSender;
   private readonly tables = new Map<string, ApplierTable>();
   private readonly renderers = new Map<string, { r: TableRenderer; positions: WeakMap<readonly string[], number[]> }>();
   /** Keyless tables whose copy is not published yet: their changes are in the chunk to come. */
   readonly held = new Set<string>();
+  /** The copy alongside the stream (the `orderedCopy` capability). */
+  readonly orderedCopy = { gate: this.gate, held: this.held };
   /** Chunks taken for publishing whose table was held: held again if publishing fails. */
   private readonly unheld = new Map<ChunkSubmission<ChunkPayload>, string>();
   private last: Checkpoint | null = null;
@@ -352,7 +343,7 @@ export class KafkaStreamTarget implements StreamTarget {
   }
 
   /** Publishes one DDL statement to the schema-change topic and records the new table definitions. */
-  async ddl(ctx: DdlContextBase, ev: DdlEvent): Promise<void> {
+  async ddl(ctx: KafkaDdlContext, ev: DdlEvent): Promise<void> {
     if (this.last && compareFilePositions(ev.end, this.last.position) <= 0) return;
     // Chunks read before the statement go first: their rows have the old definition.
     const records: OutRecord[] = [];

@@ -3,12 +3,14 @@
 // requests the brokers accept), resolving only after the broker acknowledged every message — or, for
 // exactly-once jobs, once the transaction holding the batch has committed.
 import type { FilePosition } from '../../../shared/positions.js';
-import type { CopyTable, RawRow, SinkBatch, SinkWriter } from '../sink.js';
+import type { SinkBatch, SinkWriter } from '../sink.js';
 import type { ChangeEventInput, SourceInfo } from './formats/index.js';
 import type { KafkaSink } from './kafka-sink.js';
 import { RecordSender, type OutRecord } from './record-sender.js';
 import { kafkaSecurity } from './kafka-client.js';
 import { TableRenderer } from './table-renderer.js';
+import type { RawRow } from '../../core/rows.js';
+import type { CopyTable } from '../../core/tables.js';
 
 export class KafkaBatch implements SinkBatch {
   rows = 0;

@@ -5,9 +5,9 @@ import { randomBytes } from 'node:crypto';
 import type { Connection } from 'mysql2/promise';
 import type { KafkaSinkConfig } from '../../../shared/job-config.js';
 import type { TableRef } from '../../../shared/table-selection.js';
-import type { CheckItem } from '../../source/mysql/preflight.js';
-import { queryRows } from '../../source/mysql/connection.js';
-import { quoteId } from '../../sql/identifiers.js';
+import type { CheckItem } from '../../../shared/preflight.js';
+import { queryRows } from '../../mysql/connection.js';
+import { quoteId } from '../../mysql/identifiers.js';
 import { AUTHZ, kafkaClient, kafkaErrorText, kafkaSecurity, protocolType, unreachable } from './kafka-client.js';
 import { brokerMessageMaxBytes, DEFAULT_MESSAGE_MAX_BYTES } from './kafka-sink.js';
 

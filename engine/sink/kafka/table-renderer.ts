@@ -1,11 +1,11 @@
 // How one table's row changes become Kafka records: the format's messages (rendered once, kept as
 // bytes), keyed by the primary key as JSON, on the partition the key (or the table) hashes to.
 import { CutoverError } from '../../../shared/errors.js';
-import type { ColumnInfo } from '../../source/mysql/schema-reader.js';
-import type { RawRow } from '../sink.js';
 import { renderKey, renderMessages, type ChangeEventInput, type KafkaFormat, type KafkaTable, type KeyMode } from './formats/index.js';
 import { partitionFor } from './partition.js';
 import type { OutRecord, TopicLimits } from './record-sender.js';
+import type { RawRow } from '../../core/rows.js';
+import type { ColumnInfo } from '../../core/tables.js';
 
 export interface RenderedTopic extends TopicLimits {
   partitions: number;

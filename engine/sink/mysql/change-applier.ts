@@ -24,14 +24,14 @@
 import type { FilePosition } from '../../../shared/positions.js';
 import { compareFilePositions, formatPosition } from '../../../shared/positions.js';
 import { CutoverError } from '../../../shared/errors.js';
-import type { BinlogTransaction, RowChange } from '../../source/mysql/binlog-reader.js';
-import { connect, parseMysqlUrl, queryRows, type Connection } from '../../source/mysql/connection.js';
-import { quoteId } from '../../sql/identifiers.js';
-import { batchStatements, planTable, type ApplierTable, type ApplyMode, type Statement, type TablePlan } from './change-statements.js';
+import { connect, parseMysqlUrl, queryRows, type Connection } from '../../mysql/connection.js';
+import { quoteId } from '../../mysql/identifiers.js';
+import { batchStatements, planTable, type Statement, type TablePlan } from './change-statements.js';
 import { SINK_SESSION } from './session.js';
-import { fitsPacket, keyText, rowTooLarge } from '../../sql/packet-limit.js';
-
-export type { ApplierTable, ApplyMode } from './change-statements.js';
+import { fitsPacket, keyText, rowTooLarge } from '../../mysql/packet-limit.js';
+import type { BinlogTransaction, RowChange } from '../../core/changes.js';
+import type { ApplierTable, ApplyMode } from '../../core/checkpoint.js';
+import type { Checkpoint } from '../../core/checkpoint.js';
 
 export const CHECKPOINT_DB = '_cutover';
 export const CHECKPOINT_TABLE = 'cutover_checkpoint';
@@ -105,14 +105,6 @@ export interface CheckpointOwnerColumns {
   installation: string;
   instance: string;
   label: string;
-}
-
-export interface Checkpoint {
-  position: FilePosition;
-  gtid: string | null;
-  pendingDdl: string | null;
-  /** A repair rewrote rows to their state at this position: batches starting at or before it are reconciled. */
-  reconcileUntil?: FilePosition | null;
 }
 
 /** A change the sink refused: which one, the statement, and the server's message. */

@@ -16,20 +16,12 @@
 // visible anyway; per-key order is kept because only the last image of each key is written. Other
 // tables get one statement per change, in binlog order.
 import { CutoverError } from '../../../shared/errors.js';
-import type { TableRef } from '../../../shared/table-selection.js';
-import type { RowChange } from '../../source/mysql/binlog-reader.js';
-import type { ColumnInfo, TableInfo } from '../../source/mysql/schema-reader.js';
-import { quoteId, quoteTable } from '../../sql/identifiers.js';
-import { bytesToHex, keyRenderer, valueKind, valueRenderer, type RawValue, type Render } from '../../sql/values.js';
-
-export type ApplyMode = 'reconcile' | 'strict';
-
-export interface ApplierTable {
-  /** Where the rows go on the sink. */
-  sink: TableRef;
-  /** The source table (columns in table order, chunk key). */
-  info: TableInfo;
-}
+import { quoteId, quoteTable } from '../../mysql/identifiers.js';
+import { bytesToHex, keyRenderer, valueKind, valueRenderer, type Render } from '../../mysql/values.js';
+import type { RawValue } from '../../core/rows.js';
+import type { ColumnInfo } from '../../core/tables.js';
+import type { RowChange } from '../../core/changes.js';
+import type { ApplierTable, ApplyMode } from '../../core/checkpoint.js';
 
 /** One statement, the rows it must affect (null: not checked) and the change it comes from. */
 export interface Statement {

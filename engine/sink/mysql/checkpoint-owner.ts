@@ -11,8 +11,8 @@
 // file's own row from an older version. A job this state file has never streamed does not take an
 // ownerless row: it is refused like a foreign one, since it may be another state file's.
 import { CutoverError } from '../../../shared/errors.js';
-import { connect, parseMysqlUrl, queryRows, type Connection } from '../../source/mysql/connection.js';
-import type { Logger } from '../../pipeline/logger.js';
+import { connect, parseMysqlUrl, queryRows, type Connection } from '../../mysql/connection.js';
+import type { Logger } from '../../core/logger.js';
 import type { JobIdentity } from '../../state/identity.js';
 import { CHECKPOINT_TABLE_SQL, ensureCheckpointTable } from './change-applier.js';
 import { SINK_SESSION } from './session.js';

@@ -10,7 +10,7 @@
 // the child table's database. Table names compare case-sensitively, column names case-insensitively.
 import type { JobConfig } from '../../../shared/job-config.js';
 import { excludedColumns, isSelected, sinkName, type TableRef } from '../../../shared/table-selection.js';
-import { quoteTable } from '../../sql/identifiers.js';
+import { quoteTable } from '../../mysql/identifiers.js';
 
 export type DdlChange = 'create' | 'alter' | 'drop' | 'rename' | 'truncate' | 'index';
 export interface DdlTarget { source: TableRef; change: DdlChange; /** for rename: the new source name */ renamedTo?: TableRef }

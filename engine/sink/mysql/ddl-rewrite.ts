@@ -3,7 +3,7 @@
 // rewriting is exact; anything unexpected is an error, never a silent change.
 import { CutoverError } from '../../../shared/errors.js';
 import type { TableRef } from '../../../shared/table-selection.js';
-import { quoteId, quoteTable } from '../../sql/identifiers.js';
+import { quoteId, quoteTable } from '../../mysql/identifiers.js';
 
 const ID = '`((?:[^`]|``)+)`';
 const unq = (s: string): string => s.replace(/``/g, '`');

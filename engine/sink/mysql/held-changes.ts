@@ -5,11 +5,12 @@
 // never interleave. A crash at any point leaves the sink with a prefix of the held changes, and the
 // marker says which.
 import type { FilePosition } from '../../../shared/positions.js';
-import type { HeldChange } from '../../state/held-store.js';
-import type { BinlogTransaction } from '../../source/mysql/binlog-reader.js';
-import { queryRows, type Connection } from '../../source/mysql/connection.js';
-import { quoteId } from '../../sql/identifiers.js';
-import { CHECKPOINT_DB, readCheckpointRow, type ApplyMode, type ChangeApplier } from './change-applier.js';
+import { queryRows, type Connection } from '../../mysql/connection.js';
+import { quoteId } from '../../mysql/identifiers.js';
+import { CHECKPOINT_DB, readCheckpointRow, type ChangeApplier } from './change-applier.js';
+import type { BinlogTransaction } from '../../core/changes.js';
+import type { ApplyMode } from '../../core/checkpoint.js';
+import type { HeldChange } from '../../core/changes.js';
 
 const HELD = `${quoteId(CHECKPOINT_DB)}.${quoteId('cutover_held')}`;
 

@@ -1,9 +1,10 @@
 // Multi-row INSERT IGNORE statements, each kept under a byte budget. A row whose key exists is kept
 // (the writer checks that every ignored row was a duplicate of the chunk key, see mysql-writer.ts).
 // Never REPLACE: it deletes rows that collide on a secondary unique key (gh-ost #1633).
-import type { CopyTable, RawRow } from '../sink.js';
-import { quoteId, quoteTable } from '../../sql/identifiers.js';
-import { valueRenderer, type Render } from '../../sql/values.js';
+import { quoteId, quoteTable } from '../../mysql/identifiers.js';
+import { valueRenderer, type Render } from '../../mysql/values.js';
+import type { RawRow } from '../../core/rows.js';
+import type { CopyTable } from '../../core/tables.js';
 
 export interface InsertTemplate {
   prefix: string;

@@ -5,9 +5,10 @@
 // with \ \t \n \r NUL escaped and NULL as \N. LOCAL implies IGNORE (the server cannot stop the client's
 // upload), so a row whose key exists is kept as it is — and every other warning (a truncated or invalid
 // value) fails the batch: the caller checks the statement's warnings (see mysql-sink.ts).
-import type { CopyTable, RawRow } from '../sink.js';
-import { quoteId, quoteTable } from '../../sql/identifiers.js';
-import { valueKind } from '../../sql/values.js';
+import { quoteId, quoteTable } from '../../mysql/identifiers.js';
+import { valueKind } from '../../mysql/values.js';
+import type { RawRow } from '../../core/rows.js';
+import type { CopyTable } from '../../core/tables.js';
 
 export interface LoadTemplate {
   sql: string;

@@ -1,12 +1,13 @@
 // The MySQL/MariaDB sink: creates the schema from the source's DDL and writes rows idempotently.
 import { CutoverError } from '../../../shared/errors.js';
 import type { TableRef } from '../../../shared/table-selection.js';
-import { connect, queryRows, type Connection, type ServerAddress } from '../../source/mysql/connection.js';
-import { quoteId, quoteTable } from '../../sql/identifiers.js';
-import type { CopyTable, OnExisting, PreparedTable, Sink, SinkWriter } from '../sink.js';
+import { connect, queryRows, type Connection, type ServerAddress } from '../../mysql/connection.js';
+import { quoteId, quoteTable } from '../../mysql/identifiers.js';
+import type { OnExisting, PreparedTable, Sink, SinkWriter } from '../sink.js';
 import { rewriteCreateTable, type TableRewrite } from './ddl-rewrite.js';
 import { MysqlWriter, type WriteMethod } from './mysql-writer.js';
 import { SINK_SESSION } from './session.js';
+import type { CopyTable } from '../../core/tables.js';
 
 export { SINK_SESSION };
 

@@ -6,13 +6,15 @@
 // or invalid value, a collision on another unique key) fails the copy with the server's words.
 import { Readable } from 'node:stream';
 import { CutoverError } from '../../../shared/errors.js';
-import { quoteTable } from '../../sql/identifiers.js';
-import type { Connection } from '../../source/mysql/connection.js';
-import type { CopyTable, RawRow, SinkBatch, SinkWriter } from '../sink.js';
+import { quoteTable } from '../../mysql/identifiers.js';
+import type { Connection } from '../../mysql/connection.js';
+import type { SinkBatch, SinkWriter } from '../sink.js';
 import { buildInserts, emptyEnumValues, insertTemplate, renderRow, type InsertTemplate } from './insert-builder.js';
 import { loadDataTemplate, plainColumns, TsvBuffer, type LoadTemplate } from './load-data.js';
 import { LENIENT_MODE, STRICT_MODE } from './session.js';
-import { fitsPacket, keyText, rowTooLarge } from '../../sql/packet-limit.js';
+import { fitsPacket, keyText, rowTooLarge } from '../../mysql/packet-limit.js';
+import type { RawRow } from '../../core/rows.js';
+import type { CopyTable } from '../../core/tables.js';
 
 export type WriteMethod = 'load-data' | 'insert';
 

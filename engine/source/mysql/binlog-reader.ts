@@ -13,48 +13,12 @@ import ZongJi from '@vlasky/zongji';
 import type { AnyBinlogEvent, TableMapEvent, ZongJiOptions } from '@vlasky/zongji';
 import type { FilePosition } from '../../../shared/positions.js';
 import { CutoverError } from '../../../shared/errors.js';
-import type { RawRow } from '../../sink/sink.js';
-import { connect, parseMysqlUrl, queryRows, targetOptions, type Connection } from './connection.js';
+import { connect, parseMysqlUrl, queryRows, targetOptions, type Connection } from '../../mysql/connection.js';
 import { BinlogType, converterFor, type ColumnHint } from './binlog-values.js';
 import { allPresent, sameColumns, schemaLabels, type TableState } from './binlog-table-state.js';
 import { checkBinlogSettings } from './binlog-settings.js';
-
-export interface RowChange {
-  db: string;
-  table: string;
-  /** "db.table", one shared string per table (cheap map keys on the hot path). */
-  name?: string;
-  type: 'insert' | 'update' | 'delete';
-  /** Old row (update, delete), values in `columns` order. */
-  before: RawRow | null;
-  /** New row (insert, update). */
-  after: RawRow | null;
-  /** Every column of the row image in table order, generated columns included (the copy skips those). */
-  columns: string[];
-}
-
-export interface BinlogTransaction {
-  kind: 'transaction';
-  /** Row changes of the included tables, in binlog order; empty when the transaction touched none. */
-  changes: RowChange[];
-  gtid: string | null;
-  /** The position after the commit event: resume from here. */
-  end: FilePosition;
-  /** Commit event time, unix seconds. */
-  timestamp: number;
-}
-
-export interface DdlEvent {
-  kind: 'ddl';
-  /** The statement's default database (may be '' when none was selected). */
-  db: string;
-  sql: string;
-  end: FilePosition;
-  gtid: string | null;
-  timestamp: number;
-}
-
-export type BinlogItem = BinlogTransaction | DdlEvent;
+import type { RawRow } from '../../core/rows.js';
+import type { BinlogItem, RowChange } from '../../core/changes.js';
 
 export interface BinlogReaderOptions {
   /** Unique among the source's replicas. */

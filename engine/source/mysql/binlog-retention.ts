@@ -22,9 +22,9 @@
 import type { FilePosition, MariadbGtidPosition, MysqlGtidPosition } from '../../../shared/positions.js';
 import { fileSequence, formatPosition } from '../../../shared/positions.js';
 import { CutoverError } from '../../../shared/errors.js';
-import { addressOfConnection, connect, queryRows, type Connection, type ServerAddress } from './connection.js';
+import { addressOfConnection, connect, queryRows, type Connection, type ServerAddress } from '../../mysql/connection.js';
 import { listBinlogFiles, type BinlogFile } from './binlog-status.js';
-import { readServerInfo, versionAtLeast, type ServerInfo } from './server-info.js';
+import { readServerInfo, versionAtLeast, type ServerInfo } from '../../mysql/server-info.js';
 
 export interface RetentionInfo {
   /** e.g. "binlog_expire_logs_seconds = 864000 (10 days)" or "expire_logs_days = 0 (binlogs are never expired)" */

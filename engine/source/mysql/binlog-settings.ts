@@ -1,6 +1,6 @@
 // The source settings the binlog reader needs, checked when it opens.
 import { CutoverError } from '../../../shared/errors.js';
-import { queryRows, type Connection } from './connection.js';
+import { queryRows, type Connection } from '../../mysql/connection.js';
 
 /** Row events are exact only with ROW format, FULL images and (for names, charsets, ENUM labels) FULL metadata. */
 export async function checkBinlogSettings(conn: Connection): Promise<void> {

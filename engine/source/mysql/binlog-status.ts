@@ -1,14 +1,9 @@
 // Where the source's binlog stands now, and which binlog files it still has (retention).
-import type { FilePosition, MariadbGtidPosition, MysqlGtidPosition } from '../../../shared/positions.js';
-import type { Connection } from './connection.js';
-import { queryRows } from './connection.js';
-import { binlogStatusSql, readServerInfo, type ServerInfo } from './server-info.js';
-
-export interface BinlogStatus {
-  file: FilePosition;
-  /** The server's GTID position when it has one (MariaDB gtid_binlog_pos, MySQL gtid_executed). */
-  gtid: MysqlGtidPosition | MariadbGtidPosition | null;
-}
+import type { FilePosition } from '../../../shared/positions.js';
+import type { Connection } from '../../mysql/connection.js';
+import { queryRows } from '../../mysql/connection.js';
+import { binlogStatusSql, readServerInfo, type ServerInfo } from '../../mysql/server-info.js';
+import type { BinlogStatus } from '../../core/changes.js';
 
 export async function readBinlogStatus(conn: Connection, info?: ServerInfo): Promise<BinlogStatus> {
   const server = info ?? (await readServerInfo(conn));

@@ -3,7 +3,7 @@
 // come from when the binlog lacks them, and whether a row image holds every column.
 import { CutoverError } from '../../../shared/errors.js';
 import type { ValueConverter } from './binlog-values.js';
-import { enumLabels } from '../../sql/enum-labels.js';
+import { enumLabels } from '../../mysql/enum-labels.js';
 
 export interface TableState {
   db: string;

@@ -10,7 +10,7 @@
 // tries again on a new connection; the timer never throws. Ticks never overlap: a slow write delays the
 // next one.
 import { CutoverError } from '../../../shared/errors.js';
-import { connect, parseMysqlUrl, queryRows, type Connection, type ServerAddress } from './connection.js';
+import { connect, parseMysqlUrl, queryRows, type Connection, type ServerAddress } from '../../mysql/connection.js';
 
 export const HEARTBEAT_DB = '_cutover';
 export const HEARTBEAT_TABLE = 'heartbeat';

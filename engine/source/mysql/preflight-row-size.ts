@@ -8,9 +8,9 @@
 // a larger one is judged by its column bound and reported as not measured.
 import type { TableRef } from '../../../shared/table-selection.js';
 import type { CheckItem } from '../../../shared/preflight.js';
-import { quoteId } from '../../sql/identifiers.js';
-import { fitsPacket, packetFix, sizeText } from '../../sql/packet-limit.js';
-import { queryRows, type Connection } from './connection.js';
+import { quoteId } from '../../mysql/identifiers.js';
+import { fitsPacket, packetFix, sizeText } from '../../mysql/packet-limit.js';
+import { queryRows, type Connection } from '../../mysql/connection.js';
 
 /** Tables with at most this much data (information_schema DATA_LENGTH) are scanned for their largest row. */
 export const MEASURE_LIMIT_BYTES = 1024 * 1024 * 1024;

@@ -1,53 +1,10 @@
 // Source-side preflight checks: privileges, binlog settings, and the tables the job would take.
-import type { Connection } from 'mysql2/promise';
 import { SYSTEM_DATABASES, type TableRef } from '../../../shared/table-selection.js';
-import { quoteId } from '../../sql/identifiers.js';
-import { queryRows } from './connection.js';
-import type { CheckItem, CheckStatus, Side } from './preflight.js';
-import { hasPrivilege, replicaPrivilegeNames, versionAtLeast, type ServerInfo } from './server-info.js';
-
-// ---------------------------------------------------------------------------------------------------
-// Helpers shared with the sink checks
-
-export function errorText(e: unknown): string {
-  const err = e as { code?: string; sqlMessage?: string; message?: string };
-  if (err?.sqlMessage) return `${err.code ?? 'SQL error'}: ${err.sqlMessage}`;
-  return err?.message ?? String(e);
-}
-
-/** "user@host" from CURRENT_USER() → 'user'@'host', ready for GRANT. */
-export function accountLiteral(currentUser: string): string {
-  const at = currentUser.lastIndexOf('@');
-  const user = at >= 0 ? currentUser.slice(0, at) : currentUser;
-  const host = at >= 0 ? currentUser.slice(at + 1) : '%';
-  const q = (s: string): string => "'" + s.replace(/\\/g, '\\\\').replace(/'/g, "''") + "'";
-  return `${q(user)}@${q(host)}`;
-}
-
-/** Runs one check; if its queries fail, the check becomes a warning saying what could not be read. */
-export async function guarded(items: CheckItem[], base: Omit<CheckItem, 'status' | 'detail'>, fn: () => Promise<void>): Promise<void> {
-  try {
-    await fn();
-  } catch (e) {
-    items.push({ ...base, status: 'warn', detail: `Could not be checked: ${errorText(e)}` });
-  }
-}
-
-/** Global variables by lower-case name; a variable this server does not have is absent. */
-export async function readVariables(conn: Connection, names: string[]): Promise<Map<string, string>> {
-  const rows = await queryRows<{ Variable_name: string; Value: string | null }>(
-    conn,
-    'SHOW GLOBAL VARIABLES WHERE Variable_name IN (?)',
-    [names],
-  );
-  return new Map(rows.map((r) => [String(r.Variable_name).toLowerCase(), String(r.Value ?? '')]));
-}
-
-/** A ready-to-run statement that sets a variable now and keeps it across restarts where the server can. */
-export function persistSql(info: ServerInfo, name: string, value: string): string {
-  if (info.flavor === 'mysql' && info.major >= 8) return `SET PERSIST ${name} = ${value};`;
-  return `SET GLOBAL ${name} = ${value}; and in my.cnf under [mysqld]: ${name} = ${value.replace(/'/g, '')}`;
-}
+import { quoteId } from '../../mysql/identifiers.js';
+import { queryRows } from '../../mysql/connection.js';
+import type { CheckItem, CheckStatus } from '../../../shared/preflight.js';
+import { hasPrivilege, replicaPrivilegeNames, versionAtLeast, type ServerInfo } from '../../mysql/server-info.js';
+import { guarded, persistSql, readVariables, type Side } from '../../mysql/preflight-side.js';
 
 const isOn = (v: string | undefined): boolean => v !== undefined && /^(on|1|yes|true)$/i.test(v.trim());
 const key = (db: string, table: string): string => `${db}\u0000${table}`;

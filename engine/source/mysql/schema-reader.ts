@@ -1,31 +1,9 @@
 // Reads what the copy needs to know about source tables: columns, the chunk key, DDL, views.
-import type { Connection } from './connection.js';
-import { queryRows } from './connection.js';
+import type { Connection } from '../../mysql/connection.js';
+import { queryRows } from '../../mysql/connection.js';
 import type { TableRef } from '../../../shared/table-selection.js';
-import { quoteId, quoteTable } from '../../sql/identifiers.js';
-
-export interface ColumnInfo {
-  name: string;
-  dataType: string; // lower-case DATA_TYPE, e.g. "varchar", "float", "bit"
-  columnType: string; // full COLUMN_TYPE, e.g. "bigint(20) unsigned"
-  charset: string | null;
-  collation: string | null;
-  nullable: boolean;
-  generated: boolean;
-}
-
-export interface TableInfo extends TableRef {
-  columns: ColumnInfo[];
-  /** Columns of the primary key or first NOT NULL unique key, in index order; empty when none. */
-  chunkKey: string[];
-  chunkKeyName: string | null;
-  engine: string | null;
-  estimatedRows: number;
-  dataBytes: number;
-  createSql: string;
-  /** MariaDB system-versioned table: only its current rows are readable by SELECT, and copied. */
-  systemVersioned: boolean;
-}
+import { quoteId, quoteTable } from '../../mysql/identifiers.js';
+import type { ColumnInfo, TableInfo } from '../../core/tables.js';
 
 interface ColumnRow {
   TABLE_NAME: string;

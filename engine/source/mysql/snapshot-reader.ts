@@ -1,16 +1,17 @@
 // Reads a table in chunks by its key. Boundaries and comparisons are computed by the server
 // (keyset pagination: WHERE key > lower ORDER BY key LIMIT 1 OFFSET n), never in JavaScript.
 import type { Connection as CallbackConnection } from 'mysql2';
-import type { Connection } from './connection.js';
-import { connect, type ServerAddress } from './connection.js';
-import type { CopyTable, RawRow } from '../../sink/sink.js';
-import { quoteId, quoteTable } from '../../sql/identifiers.js';
-import { keyCompare, keyRenderer, keySelectExpr, selectExpr } from '../../sql/values.js';
+import type { Connection } from '../../mysql/connection.js';
+import { connect, type ServerAddress } from '../../mysql/connection.js';
+import { quoteId, quoteTable } from '../../mysql/identifiers.js';
+import { keyCompare, keyRenderer, keySelectExpr, selectExpr } from '../../mysql/values.js';
+import type { RawRow } from '../../core/rows.js';
+import type { CopyTable } from '../../core/tables.js';
 
 /** Data connections receive values as stored: no conversion of strings to the connection's charset. */
 const DATA_SESSION = ['SET SESSION character_set_results = NULL'];
 
-// Every value as the raw bytes the server sent, as a byte string (NULL as null); see engine/sql/values.ts.
+// Every value as the raw bytes the server sent, as a byte string (NULL as null); see engine/mysql/values.ts.
 const rawTypeCast = (field: { string(encoding: string): string | null }): string | null => field.string('latin1');
 
 export async function openDataConnection(a: ServerAddress): Promise<Connection> {

@@ -34,9 +34,9 @@
 // the key is null here too; the partition comes from partitionKey.
 // DDL (schema-change topic): isDdl true, data/mysqlType/old/pkNames/sqlType null, sql the statement, type
 // CREATE / ALTER / ERASE (drop table) / RENAME / TRUNCATE / CINDEX / DINDEX, or QUERY for anything else.
-import type { RawValue } from '../../../sql/values.js';
 import type { ChangeEventInput, KafkaColumn, SchemaChangeInput } from './event.js';
 import { bigOf, bitsValue, columnFacts, decodeJsonText, decodeLabel, decodeText, enumIndex, float32Digits, javaNumberString, jobj, jarr, jsonNumber, jstr, plainDecimal, setMask } from './json-values.js';
+import type { RawValue } from '../../../core/rows.js';
 
 /** java.sql.Types codes Canal puts in sqlType. */
 export const Types = {

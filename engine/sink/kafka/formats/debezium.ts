@@ -49,7 +49,6 @@
 // Schema-change topic value: {source, ts_ms, databaseName, schemaName: null, ddl, tableChanges: []}, key
 // {"databaseName": db}. Subset: tableChanges is always empty (Cutover does not parse DDL into column
 // metadata); consumers that need it must read the DDL.
-import type { RawValue } from '../../../sql/values.js';
 import type { ChangeEventInput, KafkaColumn, KafkaMessage, SchemaChangeInput, SourceInfo } from './event.js';
 import {
   base64,
@@ -76,6 +75,7 @@ import {
   type ColumnFacts,
 } from './json-values.js';
 import { tableCache, type TableCache } from './table-cache.js';
+import type { RawValue } from '../../../core/rows.js';
 
 /** One column value in Debezium's JSON form. */
 export function debeziumValue(col: KafkaColumn, v: RawValue, where: string): string {

@@ -1,8 +1,8 @@
 // The input of the Kafka message formats: one row change (a copied row or a binlog row event), kept
-// independent of the MySQL sink. Values are RawValue byte strings (engine/sql/values.ts): exactly the bytes
+// independent of the MySQL sink. Values are RawValue byte strings (engine/mysql/values.ts): exactly the bytes
 // the server stores, the same whether the row was read by the snapshot or decoded from the binlog.
-import type { ColumnInfo, TableInfo } from '../../../source/mysql/schema-reader.js';
-import type { RawValue } from '../../../sql/values.js';
+import type { RawValue } from '../../../core/rows.js';
+import type { ColumnInfo, TableInfo } from '../../../core/tables.js';
 
 /** What a format needs to know about a column: the real ColumnInfo fits (extra fields are ignored). */
 export type KafkaColumn = Pick<ColumnInfo, 'name' | 'dataType' | 'columnType' | 'charset' | 'nullable'>;

@@ -10,12 +10,12 @@
 //   partitionKey(event, keyMode)         the string that picks the partition
 //   tombstone(message)                   the tombstone that follows a Debezium delete
 //   renderSchemaChange(format, change)   the schema-change topic record for one DDL statement (or null)
-import type { RawValue } from '../../../sql/values.js';
 import { canalSchemaChange, canalValueJson } from './canal.js';
 import { debeziumKey, debeziumRecords, debeziumSchemaChange, debeziumValueJson } from './debezium.js';
 import type { ChangeEventInput, KafkaFormat, KafkaMessage, KeyMode, RenderOptions, SchemaChangeInput } from './event.js';
 import { maxwellKey, maxwellSchemaChange, maxwellValueJson } from './maxwell.js';
 import { tableCache } from './table-cache.js';
+import type { RawValue } from '../../../core/rows.js';
 
 export type { ChangeEventInput, ChangeOp, KafkaColumn, KafkaFormat, KafkaMessage, KafkaTable, KeyMode, RenderOptions, SchemaChangeInput, SourceInfo } from './event.js';
 export { debeziumValue } from './debezium.js';

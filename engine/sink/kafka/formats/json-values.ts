@@ -1,13 +1,13 @@
 // Exact JSON rendering of column values, shared by the Debezium, Canal and Maxwell formats.
 //
-// A value arrives as a RawValue byte string (engine/sql/values.ts). Nothing here goes through a JavaScript
+// A value arrives as a RawValue byte string (engine/mysql/values.ts). Nothing here goes through a JavaScript
 // Number for integers or decimals: their text is checked against the JSON number grammar and written as
 // it is (zerofill padding removed), so BIGINT UNSIGNED 18446744073709551615 and DECIMAL(65,30) keep every
 // digit. Dates are computed with BigInt. Text is decoded with the column's character set, strictly (an
 // undecodable byte sequence is an error, never a silent U+FFFD), keeping a leading BOM.
-import { fixedDouble } from '../../../source/mysql/binlog-values.js';
 import type { KafkaColumn } from './event.js';
-import { enumLabels } from '../../../sql/enum-labels.js';
+import { enumLabels } from '../../../mysql/enum-labels.js';
+import { fixedDouble } from '../../../mysql/double-text.js';
 
 // ---------------------------------------------------------------------------------------------- JSON text
 

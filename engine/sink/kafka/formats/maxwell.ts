@@ -30,9 +30,9 @@
 // "def"/"old" table definitions are not included. Other statements (TRUNCATE, CREATE VIEW …) produce no
 // Maxwell DDL message, as in Maxwell.
 import { createHash } from 'node:crypto';
-import type { RawValue } from '../../../sql/values.js';
 import type { ChangeEventInput, KafkaColumn, SchemaChangeInput } from './event.js';
 import { base64, bitsValue, columnFacts, decodeJsonText, decodeLabel, decodeText, float32Digits, jarr, jobj, jsonDouble, jsonNumber, jstr, splitGeometry, wkbToWkt } from './json-values.js';
+import type { RawValue } from '../../../core/rows.js';
 
 /** One column value in Maxwell's JSON form. */
 export function maxwellValue(col: KafkaColumn, v: RawValue, where: string): string {

@@ -1,6 +1,6 @@
 // What is known to be wrong with a local endpoint that stands in for a remote one: an SSH tunnel's
 // 127.0.0.1 port whose SSH connection is down. A driver error on such an endpoint ("connection lost")
-// says nothing useful; explainConnectError (engine/source/mysql/connection.ts) asks here first and
+// says nothing useful; explainConnectError (engine/mysql/connection.ts) asks here first and
 // reports the tunnel's own error (code UNREACHABLE, so a stream retries it like a lost server).
 import type { CutoverError } from '../../shared/errors.js';
 

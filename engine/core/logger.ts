@@ -1,6 +1,13 @@
 // Logs go to the state file (for `cutover logs` and the UI) and, when asked, to the terminal.
-import type { LogLevel, StateStore } from '../state/store.js';
-import { LOG_LEVELS } from '../state/store.js';
+import type { LogLevel } from '../../shared/api.js';
+
+/** Log levels from the least to the most severe. */
+export const LOG_LEVELS: readonly LogLevel[] = ['debug', 'info', 'warn', 'error'];
+
+/** Where log lines are kept (the state file's StateStore). */
+export interface LogStore {
+  log(level: LogLevel, job: string | null, table: string | null, message: string): void;
+}
 
 export interface Logger {
   log(level: LogLevel, message: string, table?: string): void;
@@ -11,7 +18,7 @@ export interface Logger {
 }
 
 export function createLogger(
-  store: StateStore,
+  store: LogStore,
   job: string,
   echo?: { level: LogLevel; write: (line: string) => void },
 ): Logger {

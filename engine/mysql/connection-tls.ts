@@ -5,9 +5,9 @@
 //   VERIFY_IDENTITY  the chain and the host name (ssl-servername when the host is a tunnel's 127.0.0.1)
 import { connect as netConnect, isIP, type Socket } from 'node:net';
 import type { ConnectionOptions, SslOptions } from 'mysql2/promise';
-import { CutoverError } from '../../../shared/errors.js';
-import type { UrlTls } from '../../../shared/mysql-url.js';
-import { readTlsFile } from '../../connections/tls-files.js';
+import { CutoverError } from '../../shared/errors.js';
+import type { UrlTls } from '../../shared/mysql-url.js';
+import { readTlsFile } from '../core/tls-files.js';
 
 interface Target {
   host: string;

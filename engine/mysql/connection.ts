@@ -4,9 +4,9 @@
 // from a URL, so the URL's TLS parameters (ssl-mode, ssl-ca, …; connection-tls.ts) apply to all of them.
 import mysql from 'mysql2/promise';
 import type { Connection, ConnectionOptions, FieldPacket, Pool } from 'mysql2/promise';
-import { CutoverError } from '../../../shared/errors.js';
-import { readTlsParams, UrlTlsError, type UrlTls } from '../../../shared/mysql-url.js';
-import { endpointProblem } from '../../connections/endpoint-problems.js';
+import { CutoverError } from '../../shared/errors.js';
+import { readTlsParams, UrlTlsError, type UrlTls } from '../../shared/mysql-url.js';
+import { endpointProblem } from '../core/endpoint-problems.js';
 import { explainTlsError, tlsDriverOptions } from './connection-tls.js';
 
 export interface ServerAddress {

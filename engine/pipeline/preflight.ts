@@ -1,18 +1,15 @@
 // `cutover check`: everything that would stop a copy or a stream, found before anything runs, each with
 // the SQL or my.cnf setting that fixes it. Never throws for a failed check: a failure is an item.
-import type { Connection } from 'mysql2/promise';
-import { CutoverError } from '../../../shared/errors.js';
-import type { KafkaSinkConfig } from '../../../shared/job-config.js';
-import type { TableRef } from '../../../shared/table-selection.js';
-import type { CheckItem, CheckStatus, PreflightReport } from '../../../shared/preflight.js';
-import { connect, explainConnectError, parseMysqlUrl, queryRows, redactUrl } from './connection.js';
-import type { ServerAddress } from './connection.js';
-import { describeServer, parseGrants, readServerInfo, type GrantSet, type ServerInfo } from './server-info.js';
-import { accountLiteral, checkSource, errorText } from './preflight-source.js';
-import { checkSink } from './preflight-sink.js';
-import { largeRows, rowSizeItem } from './preflight-row-size.js';
+import type { KafkaSinkConfig } from '../../shared/job-config.js';
+import type { TableRef } from '../../shared/table-selection.js';
+import type { CheckItem, CheckStatus, PreflightReport } from '../../shared/preflight.js';
+import { redactUrl } from '../mysql/connection.js';
+import { checkSource } from '../source/mysql/preflight-source.js';
+import { checkSink } from '../sink/mysql/preflight.js';
+import { largeRows, rowSizeItem } from '../source/mysql/preflight-row-size.js';
+import { errorText, openSide } from '../mysql/preflight-side.js';
 
-export type { CheckItem, CheckStatus, PreflightReport } from '../../../shared/preflight.js';
+export type { CheckItem, CheckStatus, PreflightReport } from '../../shared/preflight.js';
 
 export interface PreflightOptions {
   sourceUrl: string;
@@ -33,8 +30,8 @@ export async function runPreflight(opts: PreflightOptions): Promise<PreflightRep
 
   let sourceDbs: string[] | undefined;
   // Loaded only for Kafka jobs (kafkajs is not needed otherwise).
-  const kafka = opts.kafka ? await import('../../sink/kafka/preflight.js') : null;
-  let rows: import('../../sink/kafka/preflight.js').RowEstimate[] | undefined;
+  const kafka = opts.kafka ? await import('../sink/kafka/preflight.js') : null;
+  let rows: import('../sink/kafka/preflight.js').RowEstimate[] | undefined;
   let sourceTables: TableRef[] = [];
   const source = await openSide('source', opts.sourceUrl, items);
   if (source) {
@@ -79,99 +76,6 @@ export async function runPreflight(opts: PreflightOptions): Promise<PreflightRep
 
   report.ok = !items.some((i) => i.status === 'fail');
   return report;
-}
-
-/** An open, identified connection to one side, shared by that side's checks. */
-export interface Side {
-  side: 'source' | 'sink';
-  conn: Connection;
-  address: ServerAddress;
-  info: ServerInfo;
-  /** CURRENT_USER() as 'user'@'host', ready to paste into a GRANT. */
-  account: string;
-  /** The grants of the account and of its active roles; undefined when SHOW GRANTS failed. */
-  grants?: GrantSet;
-  grantsError?: string;
-}
-
-async function openSide(side: 'source' | 'sink', url: string, items: CheckItem[]): Promise<Side | undefined> {
-  const title = side === 'source' ? 'Source connection' : 'Sink connection';
-  let address: ServerAddress;
-  let conn: Connection;
-  try {
-    address = parseMysqlUrl(url);
-    try {
-      conn = await connect(address);
-    } catch (e) {
-      throw e instanceof CutoverError ? e : explainConnectError(e, address);
-    }
-  } catch (e) {
-    const err = e instanceof CutoverError ? e : new CutoverError((e as Error)?.message ?? String(e));
-    items.push({ id: `${side}.connect`, side, title, status: 'fail', detail: err.message, fix: err.fix });
-    return undefined;
-  }
-  try {
-    const info = await readServerInfo(conn);
-    const who = await queryRows<{ u: string }>(conn, 'SELECT CURRENT_USER() AS u');
-    const account = accountLiteral(String(who[0]?.u ?? address.user));
-    const anonymous = account.startsWith("''@") && address.user !== '';
-    items.push({
-      id: `${side}.connect`,
-      side,
-      title,
-      status: anonymous ? 'warn' : 'pass',
-      detail: anonymous
-        ? `Connected, but the server authenticated ${address.user} as the anonymous account ${account}, which has almost no privileges.`
-        : `Connected to ${redactUrl(url)} as ${account}.`,
-      fix: anonymous
-        ? `DROP USER ${account}; (the anonymous user matches before '${address.user}'@'%' for connections from its host)`
-        : undefined,
-    });
-    items.push({
-      id: `${side}.server`,
-      side,
-      title: side === 'source' ? 'Source server' : 'Sink server',
-      status: 'pass',
-      detail: `${describeServer(info)} (VERSION() = ${info.version}).`,
-    });
-    const s: Side = { side, conn, address, info, account };
-    try {
-      s.grants = parseGrants(await grantLines(conn, info));
-    } catch (e) {
-      s.grantsError = errorText(e);
-    }
-    return s;
-  } catch (e) {
-    items.push({ id: `${side}.connect`, side, title, status: 'fail', detail: `Connected, but the server did not answer: ${errorText(e)}` });
-    await conn.end().catch(() => undefined);
-    return undefined;
-  }
-}
-
-/** SHOW GRANTS for the account, plus the grants of its active roles (which SHOW GRANTS FOR CURRENT_USER() omits). */
-async function grantLines(conn: Connection, info: ServerInfo): Promise<string[]> {
-  const lines = await showGrants(conn, 'SHOW GRANTS FOR CURRENT_USER()');
-  let role: string | null = null;
-  try {
-    const r = await queryRows<{ r: string | null }>(conn, 'SELECT CURRENT_ROLE() AS r');
-    role = r[0]?.r ?? null;
-  } catch {
-    return lines; // MySQL 5.7: no roles
-  }
-  if (!role || role === 'NONE') return lines;
-  try {
-    // MariaDB: one active role, expanded recursively. MySQL 8: CURRENT_ROLE() is already a quoted list.
-    const sql = info.flavor === 'mariadb' ? 'SHOW GRANTS FOR CURRENT_ROLE' : `SHOW GRANTS FOR CURRENT_USER() USING ${role}`;
-    lines.push(...(await showGrants(conn, sql)));
-  } catch {
-    /* roles not readable: judge by the account's own grants */
-  }
-  return lines;
-}
-
-async function showGrants(conn: Connection, sql: string): Promise<string[]> {
-  const rows = await queryRows<Record<string, unknown>>(conn, sql);
-  return rows.map((r) => String(Object.values(r)[0] ?? ''));
 }
 
 const MARK: Record<CheckStatus, string> = { pass: '✓', warn: '!', fail: '✗' };

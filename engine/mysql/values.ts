@@ -5,8 +5,9 @@
 // as their canonical text in a UTC session). Each value is written back as a literal the sink parses to
 // the same bytes: numbers unquoted, temporals quoted, strings quoted when plain ASCII and hex otherwise.
 // FLOAT is selected widened to DOUBLE, because its text form is rounded to 6 digits.
-import type { ColumnInfo } from '../source/mysql/schema-reader.js';
 import { quoteId } from './identifiers.js';
+import type { ColumnInfo } from '../core/tables.js';
+import type { RawValue } from '../core/rows.js';
 
 export type ValueKind = 'number' | 'float' | 'temporal' | 'text' | 'binary' | 'bit' | 'json' | 'enum' | 'opaque';
 
@@ -47,12 +48,6 @@ export function selectExpr(c: ColumnInfo): string {
   return q;
 }
 
-/**
- * A value as the server sent it: a "byte string" whose char codes are the bytes (0–255, decoded as
- * latin1, which maps every byte to one code unit and back without loss), or null for NULL. Byte
- * strings are far cheaper for V8 than one Buffer per value.
- */
-export type RawValue = string | null;
 export type Render = (v: RawValue) => string;
 
 /** Printable ASCII without ' or \: such bytes can go between single quotes as they are. */

@@ -3,7 +3,7 @@
 // connection), and retrying sends the same row again. The copy and the stream check each row against the
 // limit before sending it, and stop with the table, the key, the row's size and the SQL that fixes it.
 import { CutoverError } from '../../shared/errors.js';
-import type { RawValue } from './values.js';
+import type { RawValue } from '../core/rows.js';
 
 /** The most a MySQL or MariaDB server accepts (1 GiB); a larger row cannot be stored in one at all. */
 export const MAX_PACKET_LIMIT = 1024 * 1024 * 1024;

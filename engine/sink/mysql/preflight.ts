@@ -1,8 +1,8 @@
 // Sink-side preflight checks: write privileges, packet size, and that the server accepts writes.
-import { quoteId } from '../../sql/identifiers.js';
-import type { CheckItem, Side } from './preflight.js';
-import { guarded, persistSql, readVariables } from './preflight-source.js';
-import { hasPrivilege } from './server-info.js';
+import { quoteId } from '../../mysql/identifiers.js';
+import type { CheckItem } from '../../../shared/preflight.js';
+import { hasPrivilege } from '../../mysql/server-info.js';
+import { guarded, persistSql, readVariables, type Side } from '../../mysql/preflight-side.js';
 
 /** What Cutover does on a sink: create databases and tables, write rows, and alter them for DDL. */
 export const SINK_PRIVILEGES = ['CREATE', 'INSERT', 'UPDATE', 'DELETE', 'DROP', 'ALTER', 'INDEX', 'CREATE VIEW', 'REFERENCES'] as const;

@@ -1,0 +1,29 @@
+// What the stream pipeline knows of a sink's stored position and of the tables it applies changes to.
+import type { FilePosition } from '../../shared/positions.js';
+import type { TableRef } from '../../shared/table-selection.js';
+import type { JobConfig } from '../../shared/job-config.js';
+import { excludedColumns, sinkName } from '../../shared/table-selection.js';
+import type { TableInfo } from './tables.js';
+
+export interface Checkpoint {
+  position: FilePosition;
+  gtid: string | null;
+  pendingDdl: string | null;
+  /** A repair rewrote rows to their state at this position: batches starting at or before it are reconciled. */
+  reconcileUntil?: FilePosition | null;
+}
+
+export type ApplyMode = 'reconcile' | 'strict';
+
+export interface ApplierTable {
+  /** Where the rows go on the sink. */
+  sink: TableRef;
+  /** The source table (columns in table order, chunk key). */
+  info: TableInfo;
+}
+
+/** The applier's view of a source table: its sink name and the columns that travel. */
+export function applierTable(cfg: Pick<JobConfig, 'rename' | 'columns'>, info: TableInfo): ApplierTable {
+  const excluded = excludedColumns(cfg, info);
+  return { sink: sinkName(cfg, info), info: { ...info, columns: info.columns.filter((c) => !excluded.has(c.name)) } };
+}

@@ -1,0 +1,25 @@
+// Kafka as a sink: what it can do, before its driver (and kafkajs) is loaded.
+import type { SinkDescriptor } from '../driver.js';
+
+export const kafkaSink: SinkDescriptor = {
+  kind: 'kafka',
+  title: 'Kafka',
+  capabilities: {
+    rename: false,
+    existingRows: false,
+    views: false,
+    deferredIndexes: false,
+    deferredObjects: false,
+    repair: false,
+    orderedCopy: true,
+    checkpointInSink: false,
+    pauseTable: false,
+    transactions: true,
+  },
+  label: (sink) => ('brokers' in sink && Array.isArray(sink.brokers) ? `Kafka ${sink.brokers.join(',')}` : 'Kafka'),
+  leftovers: (job) => ({
+    cleanable: '',
+    kept: `Kafka keeps the topics and their messages; an exactly-once job's position stays in the consumer group cutover-${job} (a new job of the same name does not take it over; kafka-consumer-groups.sh --delete --group cutover-${job} removes it).`,
+  }),
+  load: async () => (await import('./driver.js')).kafkaDriver,
+};

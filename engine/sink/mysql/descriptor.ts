@@ -1,0 +1,36 @@
+// MySQL/MariaDB as a sink: what it can do, before its driver is loaded.
+import { CHECKPOINT_DB, CHECKPOINT_TABLE } from './change-applier.js';
+import { parseMysqlUrl } from '../../mysql/connection.js';
+import type { SinkDescriptor } from '../driver.js';
+
+export const mysqlSink: SinkDescriptor = {
+  kind: 'mysql',
+  title: 'MySQL/MariaDB',
+  capabilities: {
+    rename: true,
+    existingRows: true,
+    views: true,
+    deferredIndexes: true,
+    deferredObjects: true,
+    repair: true,
+    orderedCopy: false,
+    checkpointInSink: true,
+    pauseTable: true,
+    transactions: true,
+  },
+  label(sink) {
+    if (!('url' in sink) || typeof sink.url !== 'string') return 'address unknown';
+    try {
+      const a = parseMysqlUrl(sink.url);
+      return `${a.host}:${a.port}`;
+    } catch {
+      return 'address unknown';
+    }
+  },
+  leftovers: (job) => ({
+    cleanable: `the job's checkpoint row in \`${CHECKPOINT_DB}\`.\`${CHECKPOINT_TABLE}\` on the sink (job = '${job}')`,
+    kept: 'The tables and rows already copied to the sink stay.',
+  }),
+  keylessStreamNote: 'has no primary or unique key: the stream applies its updates and deletes by the whole row with LIMIT 1',
+  load: async () => (await import('./driver.js')).mysqlDriver,
+};

@@ -1,0 +1,49 @@
+// MySQL/MariaDB as a sink: the copy writer (MysqlSink), the change sink (checkpoint row in the sink, in the
+// data's transaction), the verifier, and the checkpoint's ownership.
+import { mysqlSinkUrl, type JobConfig } from '../../../shared/job-config.js';
+import { sinkName } from '../../../shared/table-selection.js';
+import { connect, parseMysqlUrl } from '../../mysql/connection.js';
+import { quoteId } from '../../mysql/identifiers.js';
+import { openMysqlTarget } from '../../pipeline/mysql-stream-target.js';
+import { openMysqlVerifier } from '../../verify/mysql-verifier.js';
+import type { SinkDriver, SinkRun } from '../driver.js';
+import { CHECKPOINT_DB, CHECKPOINT_TABLE } from './change-applier.js';
+import { claimSinkCheckpoint } from './checkpoint-owner.js';
+import { MysqlSink } from './mysql-sink.js';
+
+export const mysqlDriver: SinkDriver = {
+  kind: 'mysql',
+  async openRun(ctx): Promise<SinkRun> {
+    const { cfg } = ctx;
+    const url = mysqlSinkUrl(cfg, 'The copy');
+    const copy = await MysqlSink.open({
+      address: parseMysqlUrl(url),
+      batchBytes: cfg.sink.type === 'mysql' ? cfg.sink.batchBytes : undefined,
+      mapTable: (r) => sinkName(cfg, r),
+      databaseDefaults: (db) => ctx.databaseDefaults(db),
+      streamFollows: cfg.mode === 'snapshot+stream',
+    });
+    return {
+      copy,
+      batchBytes: Math.floor(copy.maxStatementBytes / 2),
+      openChangeSink: () => openMysqlTarget(cfg, ctx.owner),
+      dispose: async () => undefined,
+    };
+  },
+  openVerifier: (ctx) => openMysqlVerifier(ctx),
+  async claimCheckpoint(cfg, owner, policy, log) {
+    await claimSinkCheckpoint(mysqlSinkUrl(cfg, 'Streaming'), cfg.name, owner, policy, log);
+  },
+  async forgetCheckpoint(cfg: JobConfig, why: string): Promise<boolean> {
+    const conn = await connect(parseMysqlUrl(mysqlSinkUrl(cfg, why)));
+    try {
+      const [r] = (await conn.query(`DELETE FROM ${quoteId(CHECKPOINT_DB)}.${quoteId(CHECKPOINT_TABLE)} WHERE job = ?`, [cfg.name]).catch((e: { errno?: number }) => {
+        if (e.errno === 1146 || e.errno === 1049) return [{ affectedRows: 0 }]; // never streamed here: no checkpoint table
+        throw e;
+      })) as [{ affectedRows: number }];
+      return r.affectedRows > 0;
+    } finally {
+      await conn.end().catch(() => undefined);
+    }
+  },
+};

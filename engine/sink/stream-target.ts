@@ -1,0 +1,54 @@
+// Where a stream's changes go: a MySQL/MariaDB sink (ChangeApplier, checkpoint row in the sink) or Kafka
+// (KafkaStreamTarget, checkpoint after the brokers' acknowledgement or inside the transaction). The stream
+// runner reads the binlog, batches transactions, and hands them here; the target alone decides when
+// a position is durable.
+import type { FilePosition } from '../../shared/positions.js';
+import type { BinlogTransaction, DdlEvent, HeldChange } from '../core/changes.js';
+import type { ApplierTable, ApplyMode, Checkpoint } from '../core/checkpoint.js';
+import type { ChunkGate } from '../core/chunk-gate.js';
+import type { ChunkPayload } from './sink.js';
+
+/**
+ * A sink with the `orderedCopy` capability: copy chunks pass through the gate, which publishes each at its
+ * snapshot's source position between the stream's changes; a keyless table's changes are held until its
+ * single chunk is published.
+ */
+export interface OrderedCopy {
+  readonly gate: ChunkGate<ChunkPayload>;
+  readonly held: Set<string>;
+}
+
+/**
+ * `Ctx`: what the stream hands a target with each DDL statement (the pipeline's DdlContextBase); a target
+ * declares the part of it that it uses.
+ */
+export interface StreamTarget<Ctx = unknown> {
+  /** The job's stored position, or null when it has applied nothing yet. */
+  checkpoint(): Promise<Checkpoint | null>;
+  /** Stores a position with no changes (where a new stream starts). */
+  setCheckpoint(end: FilePosition, gtid: string | null): Promise<void>;
+  setTable(sourceName: string, t: ApplierTable): void;
+  table(sourceName: string): ApplierTable | undefined;
+  /** Applies the transactions after the checkpoint and moves it, durably; returns how many were applied. */
+  apply(txs: BinlogTransaction[], mode: ApplyMode): Promise<number>;
+  /** Handles one DDL statement (apply or publish it, record the new definitions) and moves the checkpoint past it. */
+  ddl(ctx: Ctx, ev: DdlEvent, reconciling: boolean): Promise<void>;
+  /** The reader has nothing more up to `at`: a chance to publish what waits for that position (Kafka copy chunks). */
+  idle?(at: FilePosition): Promise<void>;
+  /** Applies the held changes of tables paused at DDL (policy "pause-table"); absent: the sink cannot. */
+  heldSink?(ctx: Ctx): HeldSink;
+  /** Present on a sink with the `orderedCopy` capability (see OrderedCopy). */
+  readonly orderedCopy?: OrderedCopy;
+  /** Ends this session's connections (a new session opens the target again). */
+  close(): Promise<void>;
+}
+
+/** How a stream target applies held changes (a MySQL sink; a Kafka sink refuses "pause-table"). */
+export interface HeldSink {
+  /** The id of the last held change the sink has for the table's pause (0: none). */
+  heldApplied(table: string, from: FilePosition): Promise<number>;
+  /** Applies the changes after the sink's marker and moves it, in one sink transaction; returns the marker. */
+  applyHeld(table: string, from: FilePosition, changes: HeldChange[], mode: ApplyMode): Promise<number>;
+  /** The operator resolved the statement(s): take the table's definition from the sink as it is now, from `from` on. */
+  adoptDefinition(table: string, from: FilePosition, ddl: string): Promise<void>;
+}

@@ -1,0 +1,37 @@
+// What a sink kind can do. The pipeline, verification, the cutover assistant, the CLI and the dashboard
+// ask these instead of comparing kind names; each sink driver declares its own (engine/sink/<kind>/descriptor.ts),
+// and the renderer receives them through the API (`sinkKinds`).
+
+export interface SinkCapabilities {
+  /** Databases and tables can be renamed on the way (`rename`); false: the sink names things its own way (Kafka topics). */
+  rename: boolean;
+  /** The sink has tables that may already hold rows, so `snapshot.onExisting` applies. */
+  existingRows: boolean;
+  /** Views are created on the sink after the copy. */
+  views: boolean;
+  /** Secondary indexes are added once a table's rows are loaded. */
+  deferredIndexes: boolean;
+  /** Triggers, routines and events can be created on the sink at cutover (the assistant's deferred objects). */
+  deferredObjects: boolean;
+  /** Rows that differ can be repaired from the source, in one transaction with the checkpoint. */
+  repair: boolean;
+  /**
+   * In "snapshot+stream" the copy is published alongside the stream, each chunk at its snapshot's source
+   * position, so the sink sees one history in source order (no reconcile window after the copy).
+   */
+  orderedCopy: boolean;
+  /** The stream's position is stored in the sink, in the data's own transaction (a checkpoint row the job owns). */
+  checkpointInSink: boolean;
+  /** DDL policy "pause-table": a table's changes can be held and applied once the operator resolves it. */
+  pauseTable: boolean;
+  /** The sink commits a batch of changes atomically (a transaction), position included. */
+  transactions: boolean;
+}
+
+/** A sink kind as the API lists it. */
+export interface SinkKindInfo {
+  kind: string;
+  /** For people: "MySQL/MariaDB", "Kafka", "PostgreSQL". */
+  title: string;
+  capabilities: SinkCapabilities;
+}
