@@ -13,6 +13,7 @@ void sameChannels;
 
 const METHODS = [
   'info',
+  'sinkKinds',
   'listJobs',
   'jobStatus',
   'jobConfig',

@@ -12,6 +12,7 @@ import type { ApiErrorBody, ApiMethod } from '../shared/api.js';
  */
 export const API_METHODS = [
   'info',
+  'sinkKinds',
   'listJobs',
   'jobStatus',
   'jobConfig',

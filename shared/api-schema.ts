@@ -58,6 +58,7 @@ export const WizardDraftSchema = z.strictObject({
 
 export const API_ARGS = {
   info: z.tuple([]),
+  sinkKinds: z.tuple([]),
   listJobs: z.tuple([]),
   jobStatus: z.tuple([job]),
   jobConfig: z.tuple([job]),

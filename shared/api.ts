@@ -4,6 +4,7 @@
 import type { JobStatus } from './job-status.js';
 import type { CutoverReportFile, CutoverRunOptions, CutoverState, CutoverStepId } from './cutover.js';
 import type { PreflightReport } from './preflight.js';
+import type { SinkKindInfo } from './sink-capabilities.js';
 import type { ConnectionTestResult, ProfileInput, ProfileSummary } from './profiles.js';
 import type { VerifyReport, VerifyRunSummary } from './verify.js';
 import type { CatalogTable, JobExport, KafkaSample, WizardDraft, WizardEstimate } from './wizard.js';
@@ -12,6 +13,7 @@ export type { JobStatus, TableStatus, StreamStatus, StreamState, PendingDdl, Pau
 export type { CutoverReportFile, CutoverRunOptions, CutoverState, CutoverStep, CutoverStepId, DeferredObject } from './cutover.js';
 export type { CheckItem, PreflightReport } from './preflight.js';
 export type { ConnectionTestResult, Profile, ProfileInput, ProfileSummary } from './profiles.js';
+export type { SinkCapabilities, SinkKindInfo } from './sink-capabilities.js';
 export type { RowMismatch, VerifyReport, VerifyRunSummary, VerifyTableResult } from './verify.js';
 export type { CatalogTable, JobExport, KafkaSample, WizardDraft, WizardEstimate, WizardStep } from './wizard.js';
 
@@ -108,6 +110,8 @@ export interface HistoryQuery {
 /** Every method: its arguments and its result. */
 export interface ApiMethods {
   info: { args: []; result: HostInfo };
+  /** Every sink kind the engine has, with its title and what it can do (the dashboard asks these instead of comparing kind names). */
+  sinkKinds: { args: []; result: SinkKindInfo[] };
   listJobs: { args: []; result: JobSummary[] };
   jobStatus: { args: [job: string]; result: JobStatus };
   /** The job file as JSON text (passwords included only as the file had them). */

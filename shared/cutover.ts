@@ -57,7 +57,8 @@ export interface CutoverState {
   job: string;
   /** The source server as the operator knows it, without a secret (a saved connection's name and address, or a URL without its password). */
   source: string;
-  sinkType: 'mysql' | 'kafka';
+  /** The kind of the job's sink ("mysql", "kafka", …). */
+  sinkType: string;
   lagThresholdSeconds: number;
   /** The stream's lag now (null when the job is not streaming). */
   lagSeconds: number | null;

@@ -67,7 +67,8 @@ export interface VerifyReport {
   /** The verification's id in the state file. */
   id: number;
   job: string;
-  sinkType: 'mysql' | 'kafka';
+  /** The kind of the job's sink when it ran ("mysql", "kafka", …: the engine's sink registry knows what each can do). */
+  sinkType: string;
   state: VerifyState;
   startedAt: number;
   finishedAt: number | null;

@@ -34,7 +34,7 @@ export async function testProfile(profile: Profile, secrets: ProfileSecrets, opt
     );
   });
   const sshHostKey: { value?: string } = {};
-  const run = parsed.data.kind === 'mysql' ? testMysql(parsed.data, secrets, cleanup, sshHostKey) : testKafka(parsed.data, secrets, cleanup);
+  const run = (TESTS[parsed.data.kind] as Tester<Profile>)(parsed.data, secrets, cleanup, sshHostKey);
   try {
     const r = await Promise.race([run.catch((e: unknown) => unexpected(e)), timeout]);
     return sshHostKey.value && !r.sshHostKey ? { ...r, sshHostKey: sshHostKey.value } : r;
@@ -59,6 +59,14 @@ function stageOf(e: CutoverError, errno?: number): Stage {
   if (errno === 1045 || errno === 1044 || errno === 1130 || /Access denied|not allow/i.test(e.message)) return 'auth';
   return 'network';
 }
+
+type Tester<P> = (p: P, secrets: ProfileSecrets, cleanup: (() => Promise<void>)[], hostKey: { value?: string }) => Promise<ConnectionTestResult>;
+
+/** The Test of each profile kind (a table of profile kinds: each kind's legs are its own). */
+const TESTS: { [K in Profile['kind']]: Tester<Extract<Profile, { kind: K }>> } = {
+  mysql: (p, secrets, cleanup, hostKey) => testMysql(p, secrets, cleanup, hostKey),
+  kafka: (p, secrets, cleanup) => testKafka(p, secrets, cleanup),
+};
 
 async function testMysql(p: MysqlProfile, secrets: ProfileSecrets, cleanup: (() => Promise<void>)[], hostKey: { value?: string }): Promise<ConnectionTestResult> {
   const target = profileTarget(p, secrets);

@@ -95,16 +95,24 @@ export async function resolveJob(file: JobFile, ctx: ResolveContext = {}): Promi
   const r = new Resolver(ctx);
   return r.run(async () => {
     const source = await r.mysql(file.source, 'source');
-    let sink: JobConfig['sink'];
-    if (file.sink.type === 'mysql') {
-      const { type, batchBytes } = file.sink;
-      sink = { type, url: await r.mysql(file.sink, 'sink'), ...(batchBytes !== undefined ? { batchBytes } : {}) };
-    } else sink = kafkaSink(file.sink, r.env, r.profile);
+    const sink = await sinkOfFile(r, file.sink);
     const { source: _s, sink: _k, ...rest } = file;
     void _s;
     void _k;
     return { config: { ...rest, source: { url: source }, sink }, tunnels: r.tunnels, close: r.close };
   });
+}
+
+/** A job file's sink alone, as the engine connects to it (e.g. to delete the job's checkpoint there); close() closes its tunnel. */
+export async function resolveSink(file: JobFile['sink'], ctx: ResolveContext = {}): Promise<{ sink: JobConfig['sink']; close(): Promise<void> }> {
+  const r = new Resolver(ctx);
+  return r.run(async () => ({ sink: await sinkOfFile(r, file), close: r.close }));
+}
+
+async function sinkOfFile(r: Resolver, file: JobFile['sink']): Promise<JobConfig['sink']> {
+  if (file.type === 'kafka') return kafkaSink(file, r.env, r.profile);
+  const { type, batchBytes } = file;
+  return { type, url: await r.mysql(file, 'sink'), ...(batchBytes !== undefined ? { batchBytes } : {}) };
 }
 
 /** One MySQL endpoint of a job file (e.g. only the sink, to empty a table): its URL, and close() for its tunnel. */

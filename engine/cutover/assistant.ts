@@ -19,7 +19,8 @@ import type { JobRow, StateStore } from '../state/store.js';
 import { createDeferred, dropDeferred, listDeferred } from './deferred-objects.js';
 import { fenceReached, type FenceMark } from './fence.js';
 import { buildReport, describeEndpoint, type ReportInput } from './report.js';
-import { blockedBy, buildSteps, definition, type StepContext } from './steps.js';
+import { blockedBy, buildSteps, definition, noDeferredObjects, type StepContext } from './steps.js';
+import { sinkKind } from '../sink/registry.js';
 
 export interface AssistantDeps {
   store: StateStore;
@@ -263,14 +264,16 @@ export class CutoverAssistant {
   }
 
   private context(row: JobRow): StepContext {
-    const cfg = JSON.parse(row.config) as { mode?: string; sink?: { type?: string } };
+    const cfg = JSON.parse(row.config) as { mode?: string; sink: { type: string } };
+    const kind = sinkKind(cfg.sink.type);
     const running = effectiveState(row) === 'running';
     return {
       rows: this.steps.steps(row.id),
       streams: cfg.mode !== 'snapshot',
       running,
       streaming: running && row.phase === 'streaming',
-      sinkType: cfg.sink?.type === 'kafka' ? 'kafka' : 'mysql',
+      sinkType: kind.kind,
+      sink: { title: kind.title, deferredObjects: kind.capabilities.deferredObjects },
     };
   }
 
@@ -311,7 +314,7 @@ async function setReadOnly(config: JobConfig): Promise<{ state: 'done' | 'failed
 }
 
 async function createAll(config: JobConfig, c: StepContext): Promise<{ state: 'done' | 'failed'; result: StepResult }> {
-  if (c.sinkType === 'kafka') return { state: 'done', result: { detail: 'A Kafka sink has no triggers, routines or events.', data: [] } };
+  if (!c.sink.deferredObjects) return { state: 'done', result: { detail: noDeferredObjects(c.sink.title), data: [] } };
   const src = await connect(parseMysqlUrl(config.source.url));
   let specs;
   try {

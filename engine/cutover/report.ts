@@ -6,6 +6,7 @@ import type { CutoverState } from '../../shared/cutover.js';
 import type { VerifyReport } from '../../shared/verify.js';
 import { jobStatus } from '../pipeline/job-status.js';
 import { redactUrl } from '../mysql/connection.js';
+import { sinkKinds } from '../sink/registry.js';
 import type { JobRow, StateStore } from '../state/store.js';
 
 export interface ReportInput {
@@ -39,10 +40,11 @@ function duration(from: number | null | undefined, to: number | null | undefined
 /** A job file endpoint as text without secrets: a profile name, a URL without its password, or brokers. */
 export function describeEndpoint(e: unknown): string {
   const o = (e ?? {}) as { profile?: string; url?: string; brokers?: string[]; type?: string };
-  const kind = o.type === 'kafka' ? 'Kafka ' : '';
+  // A sink names its kind (a source's endpoint has no type); a URL says it by its scheme.
+  const kind = o.type ? `${sinkKinds().find((k) => k.kind === o.type)?.title ?? o.type} ` : '';
   if (o.profile) return `${kind}saved connection “${o.profile}”`;
   if (o.url) return redactUrl(o.url).replace(/\/\/([^:@/]*):\*\*\*@/, '//$1@');
-  if (o.brokers) return `Kafka ${o.brokers.join(', ')}`;
+  if (o.brokers) return `${kind}${o.brokers.join(', ')}`;
   return '—';
 }
 

@@ -71,7 +71,10 @@ export interface StepContext {
   streaming: boolean;
   /** The job's process runs at all. */
   running: boolean;
-  sinkType: 'mysql' | 'kafka';
+  /** The job's sink: its title, and whether it can hold triggers, routines and events (capability `deferredObjects`). */
+  sink: { title: string; deferredObjects: boolean };
+  /** The sink's kind, as the assistant's state reports it. */
+  sinkType: string;
 }
 
 const settled = (s: CutoverStepState): boolean => s === 'done' || s === 'skipped';
@@ -81,15 +84,21 @@ export function stateOf(id: CutoverStepId, c: StepContext): CutoverStepState {
   const row = c.rows.get(id);
   if (row) return row.state;
   if (!c.streams && (id === 'lag' || id === 'fence')) return 'skipped';
-  if (c.sinkType === 'kafka' && id === 'deferred') return 'skipped';
+  if (!c.sink.deferredObjects && id === 'deferred') return 'skipped';
   return 'pending';
 }
 
-const NOT_APPLICABLE: Partial<Record<CutoverStepId, string>> = {
-  lag: 'A snapshot job has no stream: nothing to wait for.',
-  fence: 'A snapshot job has no stream: nothing to wait for.',
-  deferred: 'A Kafka sink has no triggers, routines or events.',
-};
+/** Why a step is skipped by nature. */
+function notApplicable(id: CutoverStepId, c: StepContext): string | null {
+  if (id === 'lag' || id === 'fence') return 'A snapshot job has no stream: nothing to wait for.';
+  if (id === 'deferred') return noDeferredObjects(c.sink.title);
+  return null;
+}
+
+/** The deferred-objects step of a sink without the `deferredObjects` capability. */
+export function noDeferredObjects(title: string): string {
+  return `A ${title} sink has no triggers, routines or events.`;
+}
 
 /** Why a step cannot run yet, or null. */
 export function blockedBy(id: CutoverStepId, c: StepContext): string | null {
@@ -108,7 +117,7 @@ export function blockedBy(id: CutoverStepId, c: StepContext): string | null {
     case 'verify':
       return needs('fence', 'Fence applied on the sink');
     case 'deferred':
-      if (c.sinkType === 'kafka') return null;
+      if (!c.sink.deferredObjects) return null;
       return (
         needs('verify', 'Final verification') ??
         (c.running && st('read-only') !== 'done' ? 'The stream still applies the source’s writes, and triggers would fire on them: set the source read-only (step 2) or stop the job first.' : null)
@@ -124,7 +133,7 @@ export function buildSteps(c: StepContext): CutoverStep[] {
   return STEP_DEFINITIONS.map((d) => {
     const row = c.rows.get(d.id);
     const state = stateOf(d.id, c);
-    const detail = row?.result.detail ?? (state === 'skipped' ? (NOT_APPLICABLE[d.id] ?? null) : null);
+    const detail = row?.result.detail ?? (state === 'skipped' ? notApplicable(d.id, c) : null);
     return {
       id: d.id,
       title: d.title,

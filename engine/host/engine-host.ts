@@ -16,6 +16,7 @@ import { requestHeldTable } from '../pipeline/held-tables.js';
 import { EventPump } from './event-pump.js';
 import { JobProcesses, type JobExit } from './job-processes.js';
 import { removeJob } from './remove-job.js';
+import { sinkKinds } from '../sink/registry.js';
 import { recopyTable, retryTable } from './table-actions.js';
 import { DemoRunner } from './demo-runner.js';
 import { MIGRATION_METHODS, MigrationApi, type MigrationHandlers } from './migration-api.js';
@@ -130,6 +131,7 @@ export class EngineHost {
 
   private readonly handlers: Handlers = {
     info: (): HostInfo => ({ version: VERSION, statePath: this.store.path, shell: this.shell, demo: this.demo.info() }),
+    sinkKinds: () => sinkKinds(),
     listJobs: () => this.listJobs(),
     jobStatus: (job) => jobStatus(this.store, this.jobRow(job)),
     // Without the passwords of its URLs (stored apart, encrypted: job-secrets.ts).

@@ -14,6 +14,8 @@ import { JobSecrets } from '../connections/job-secrets.js';
 import { resolveJob, resolveMysqlEndpoint } from '../connections/resolve.js';
 import { SecretBox } from '../connections/secret-box.js';
 import { CutoverAssistant } from '../cutover/assistant.js';
+import { sinkKind } from '../sink/registry.js';
+import { repairUnavailable } from '../compare/repair-contract.js';
 import type { JobRow, StateStore } from '../state/store.js';
 import { VerifyStore } from '../state/verify-store.js';
 import { JobProcesses, type JobExit } from './job-processes.js';
@@ -132,7 +134,8 @@ export class MigrationApi {
     repair: (job, id) => {
       const v = this.verifications.get(id);
       if (!v || v.job !== job) throw new CutoverError(`Verification ${id} is not one of the job "${job}".`, 'Run a verification first.', 'NOT_FOUND');
-      if (v.sinkType === 'kafka') throw new CutoverError('Repair copies rows into a MySQL or MariaDB sink; this job publishes to Kafka.', 'Publish the rows again with Re-copy, or from the source.', 'UNSUPPORTED');
+      const kind = sinkKind(v.sinkType);
+      if (!kind.capabilities.repair) throw repairUnavailable(kind);
       return this.startVerification(job, ['--repair-from', String(id)]);
     },
     cutoverState: (job) => this.assistant.state(job),

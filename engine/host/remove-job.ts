@@ -1,18 +1,17 @@
 // Removing a job from the state file (`cutover remove`, the dashboard's Remove): its progress, chunks,
 // schema history, metrics, verifications, cutover checklist and log lines go; a saved connection it used
-// can be deleted afterwards. Refused while the job (or a verification of it) runs. With cleanSink, a
-// MySQL sink's checkpoint row of the job (`_cutover`.`cutover_checkpoint`) is deleted first, so a new
-// job of the same name starts fresh; the sink's tables and rows stay either way. A Kafka sink keeps
-// its topics and messages (and an exactly-once job's position in its consumer group, which a new run
-// of the same name does not take over).
+// can be deleted afterwards. Refused while the job (or a verification of it) runs. With cleanSink, what
+// the sink keeps of the job's own (a MySQL sink's checkpoint row, the sink's descriptor says) is deleted
+// first through the sink's driver, so a new job of the same name starts fresh; the sink's data stays
+// either way (a Kafka sink keeps its topics and messages, and an exactly-once job's position in its
+// consumer group, which a new run of the same name does not take over).
 import { CutoverError } from '../../shared/errors.js';
 import { parseJobConfig } from '../../shared/job-config.js';
 import { JobSecrets } from '../connections/job-secrets.js';
-import { resolveMysqlEndpoint } from '../connections/resolve.js';
+import { resolveSink } from '../connections/resolve.js';
 import { effectiveState } from '../pipeline/job-status.js';
-import { CHECKPOINT_DB, CHECKPOINT_TABLE } from '../sink/mysql/change-applier.js';
-import { connect, parseMysqlUrl } from '../mysql/connection.js';
-import { quoteId } from '../mysql/identifiers.js';
+import type { SinkDescriptor } from '../sink/driver.js';
+import { sinkKind } from '../sink/registry.js';
 import type { StateStore } from '../state/store.js';
 import { VerifyStore } from '../state/verify-store.js';
 import { alive } from '../core/process-alive.js';
@@ -21,19 +20,6 @@ export interface RemovedJob {
   name: string;
   /** What happened on the sink, in a sentence. */
   sink: string;
-}
-
-/** What a removal leaves on a sink of this kind (the confirmation says it before). */
-export function sinkLeftovers(kind: 'mysql' | 'kafka', job: string): { cleanable: string; kept: string } {
-  return kind === 'mysql'
-    ? {
-        cleanable: `the job's checkpoint row in \`${CHECKPOINT_DB}\`.\`${CHECKPOINT_TABLE}\` on the sink (job = '${job}')`,
-        kept: 'The tables and rows already copied to the sink stay.',
-      }
-    : {
-        cleanable: '',
-        kept: `Kafka keeps the topics and their messages; an exactly-once job's position stays in the consumer group cutover-${job} (a new job of the same name does not take it over; kafka-consumer-groups.sh --delete --group cutover-${job} removes it).`,
-      };
 }
 
 /**
@@ -55,14 +41,16 @@ export async function removeJob(store: StateStore, name: string, o: { cleanSink:
     throw new CutoverError(`A verification of the job "${name}" is running (process ${verifier}); the job cannot be removed now.`, `Wait for it to finish, or stop it (kill -TERM ${verifier}), then remove the job.`, 'STATE');
   }
   // With the passwords its URLs held (stored apart, encrypted): cleaning the sink connects as the job does.
-  const cfg = parseJobConfig(new JobSecrets(store).runnable(row), `stored job file of "${name}"`);
-  let sink = sinkLeftovers(cfg.sink.type, name).kept;
-  if (o.cleanSink && cfg.sink.type === 'mysql') {
+  const file = parseJobConfig(new JobSecrets(store).runnable(row), `stored job file of "${name}"`);
+  const kind = sinkKind(file.sink.type);
+  const left = kind.leftovers(name);
+  let sink = left.kept;
+  if (o.cleanSink && left.cleanable && kind.capabilities.checkpointInSink) {
     // Before anything is forgotten: a sink that cannot be reached leaves the job as it was.
-    const deleted = await deleteCheckpointRow(store, cfg.sink, name);
-    sink = `${deleted ? `Deleted the job's checkpoint row in \`${CHECKPOINT_DB}\`.\`${CHECKPOINT_TABLE}\` on the sink` : `The sink had no checkpoint row of the job in \`${CHECKPOINT_DB}\`.\`${CHECKPOINT_TABLE}\``}. ${sink}`;
-  } else if (cfg.sink.type === 'mysql') {
-    sink = `The job's checkpoint row in \`${CHECKPOINT_DB}\`.\`${CHECKPOINT_TABLE}\` on the sink is kept (a new job of the same name would continue from it; remove with --clean-sink to delete it). ${sink}`;
+    const deleted = await forgetCheckpoint(store, kind, file.sink, name);
+    sink = `${left.cleaned?.(deleted) ?? ''} ${sink}`.trim();
+  } else if (left.cleanable) {
+    sink = `${left.notCleaned ?? ''} ${sink}`.trim();
   }
   store.db.transaction(() => {
     store.db.prepare('DELETE FROM metric_samples WHERE job_id = ?').run(row.id);
@@ -75,28 +63,22 @@ export async function removeJob(store: StateStore, name: string, o: { cleanSink:
   return { name, sink };
 }
 
-async function deleteCheckpointRow(store: StateStore, sinkEndpoint: Parameters<typeof resolveMysqlEndpoint>[0], job: string): Promise<boolean> {
-  const resolved = await resolveMysqlEndpoint(sinkEndpoint, 'sink', { store });
+/** The job's checkpoint in the sink, deleted through its driver (the stored sink may name a profile or a tunnel). */
+async function forgetCheckpoint(store: StateStore, kind: SinkDescriptor, file: ReturnType<typeof parseJobConfig>['sink'], job: string): Promise<boolean> {
+  const left = kind.leftovers(job);
   try {
-    const conn = await connect(parseMysqlUrl(resolved.url));
+    const driver = await kind.load();
+    const resolved = await resolveSink(file, { store });
     try {
-      const [r] = (await conn
-        .query(`DELETE FROM ${quoteId(CHECKPOINT_DB)}.${quoteId(CHECKPOINT_TABLE)} WHERE job = ?`, [job])
-        .catch((e: { errno?: number }) => {
-          if (e.errno === 1146 || e.errno === 1049) return [{ affectedRows: 0 }]; // never streamed here: no checkpoint table
-          throw e;
-        })) as [{ affectedRows: number }];
-      return r.affectedRows > 0;
+      return (await driver.forgetCheckpoint?.({ name: job, sink: resolved.sink }, 'Cleaning the sink')) ?? false;
     } finally {
-      await conn.end().catch(() => undefined);
+      await resolved.close();
     }
   } catch (e) {
     throw new CutoverError(
-      `Could not delete the job's checkpoint row on the sink: ${(e as { sqlMessage?: string; message?: string }).sqlMessage ?? (e as Error).message}. Nothing was removed.`,
-      `Make the sink reachable and try again, or remove the job without cleaning the sink and run there: DELETE FROM \`${CHECKPOINT_DB}\`.\`${CHECKPOINT_TABLE}\` WHERE job = '${job.replace(/'/g, "''")}';`,
+      `Could not delete ${left.cleanable}: ${(e as { sqlMessage?: string; message?: string }).sqlMessage ?? (e as Error).message}. Nothing was removed.`,
+      `Make the sink reachable and try again, or remove the job without cleaning the sink${left.cleanByHand ? ` and run there: ${left.cleanByHand}` : ''}.`,
       'SINK',
     );
-  } finally {
-    await resolved.close();
   }
 }

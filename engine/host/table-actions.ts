@@ -3,9 +3,8 @@
 import { CutoverError } from '../../shared/errors.js';
 import { parseJobConfig } from '../../shared/job-config.js';
 import { JobSecrets } from '../connections/job-secrets.js';
-import { resolveMysqlEndpoint } from '../connections/resolve.js';
-import { connect, parseMysqlUrl } from '../mysql/connection.js';
-import { quoteTable } from '../mysql/identifiers.js';
+import { resolveSink } from '../connections/resolve.js';
+import { sinkKind } from '../sink/registry.js';
 import type { JobRow, StateStore, TableRow } from '../state/store.js';
 import { StreamStore } from '../state/stream-store.js';
 
@@ -44,21 +43,17 @@ export async function recopyTable(store: StateStore, job: JobRow, table: string,
   }
   const cfg = parseJobConfig(new JobSecrets(store).runnable(job), `stored job file of "${job.name}"`);
   await stopJob();
-  // A Kafka sink has nothing to empty: the re-copy publishes the table's rows again (consumers keep the
-  // last message per key).
-  if (cfg.sink.type === 'mysql') {
+  // A sink without tables of rows (Kafka) has nothing to empty: the re-copy publishes the table's rows
+  // again (consumers keep the last message per key).
+  const kind = sinkKind(cfg.sink.type);
+  const empties = kind.capabilities.existingRows;
+  if (empties) {
+    const driver = await kind.load();
     // The stored job file may name a profile or environment variables, and go through an SSH tunnel.
-    const resolved = await resolveMysqlEndpoint(cfg.sink, 'sink', { store });
-    const sink = await connect(parseMysqlUrl(resolved.url)).catch(async (e) => {
-      await resolved.close();
-      throw e;
-    });
+    const resolved = await resolveSink(cfg.sink, { store });
     try {
-      await sink.query(`TRUNCATE TABLE ${quoteTable({ db: t.sink_db, table: t.sink_table })}`).catch((e: { errno?: number }) => {
-        if (e.errno !== 1146) throw e; // not created yet: nothing to empty
-      });
+      await driver.emptyTable?.({ sink: resolved.sink }, { db: t.sink_db, table: t.sink_table });
     } finally {
-      await sink.end().catch(() => undefined);
       await resolved.close();
     }
   }
@@ -69,8 +64,8 @@ export async function recopyTable(store: StateStore, job: JobRow, table: string,
     'info',
     job.name,
     table,
-    cfg.sink.type === 'mysql'
+    empties
       ? `re-copy requested: ${t.sink_db}.${t.sink_table} emptied on the sink; the table is copied again from the start`
-      : 're-copy requested: the table is published to Kafka again from the start',
+      : `re-copy requested: the table is sent to the ${kind.title} sink again from the start`,
   );
 }

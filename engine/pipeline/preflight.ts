@@ -1,11 +1,12 @@
 // `cutover check`: everything that would stop a copy or a stream, found before anything runs, each with
 // the SQL or my.cnf setting that fixes it. Never throws for a failed check: a failure is an item.
-import type { KafkaSinkConfig } from '../../shared/job-config.js';
+import type { JobConfig, KafkaSinkConfig } from '../../shared/job-config.js';
 import type { TableRef } from '../../shared/table-selection.js';
 import type { CheckItem, CheckStatus, PreflightReport } from '../../shared/preflight.js';
 import { redactUrl } from '../mysql/connection.js';
 import { checkSource } from '../source/mysql/preflight-source.js';
 import { checkSink } from '../sink/mysql/preflight.js';
+import { sinkKind } from '../sink/registry.js';
 import { largeRows, rowSizeItem } from '../source/mysql/preflight-row-size.js';
 import { errorText, openSide } from '../mysql/preflight-side.js';
 
@@ -22,6 +23,11 @@ export interface PreflightOptions {
   kafka?: KafkaSinkConfig;
   /** When the cutover assistant created the job's triggers, routines and events on the sink (ms), if it has. */
   deferredCreatedAt?: number | null;
+}
+
+/** The sink part of the preflight's options for a job's sink (the sink kinds this preflight checks). */
+export function sinkPreflight(sink: JobConfig['sink']): Pick<PreflightOptions, 'sinkUrl' | 'kafka'> {
+  return sinkKind(sink.type).preflightOptions?.(sink) ?? {};
 }
 
 export async function runPreflight(opts: PreflightOptions): Promise<PreflightReport> {

@@ -7,7 +7,8 @@ import type { Logger } from '../core/logger.js';
 import type { StreamTarget } from './stream-target.js';
 import type { JobIdentity } from '../state/identity.js';
 import type { StateStore } from '../state/store.js';
-import type { SinkVerifier, SinkVerifierContext } from '../verify/sink-verifier.js';
+import type { RepairDone, RepairOptions } from '../compare/repair-contract.js';
+import type { SinkVerifier, SinkVerifierContext } from '../compare/sink-verifier.js';
 import type { Sink } from './sink.js';
 
 export type SinkConfig = JobConfig['sink'];
@@ -17,6 +18,12 @@ export interface SinkLeftovers {
   /** What `--clean-sink` deletes; empty when there is nothing to clean. */
   cleanable: string;
   kept: string;
+  /** When there is something to clean: said after `--clean-sink` deleted it (existed) or found nothing to delete. */
+  cleaned?(existed: boolean): string;
+  /** When there is something to clean: said when a removal without `--clean-sink` leaves it. */
+  notCleaned?: string;
+  /** When there is something to clean: how to delete it by hand (a statement to run on the sink). */
+  cleanByHand?: string;
 }
 
 /** Everything a sink needs to serve one run of a job. */
@@ -64,7 +71,11 @@ export interface SinkDriver {
   /** `checkpointInSink`: refuses a checkpoint row another installation or job instance owns, unless adopted. */
   claimCheckpoint?(cfg: JobConfig, owner: JobIdentity, policy: CheckpointPolicy, log: Logger): Promise<void>;
   /** `checkpointInSink`: deletes the job's checkpoint (--restart, --resnapshot, remove --clean-sink); true when one existed. */
-  forgetCheckpoint?(cfg: JobConfig, why: string): Promise<boolean>;
+  /** `repair`: copies again the rows a verification found different (keyless tables: the whole table), in one transaction with the checkpoint. */
+  repair?(o: RepairOptions): Promise<RepairDone>;
+  /** `existingRows`: empties one table on the sink before it is copied again (a table not created yet is left alone). */
+  emptyTable?(cfg: Pick<JobConfig, 'sink'>, table: { db: string; table: string }): Promise<void>;
+  forgetCheckpoint?(cfg: Pick<JobConfig, 'name' | 'sink'>, why: string): Promise<boolean>;
 }
 
 /** A sink kind as the registry knows it before its driver is loaded. */
@@ -78,5 +89,9 @@ export interface SinkDescriptor {
   leftovers(job: string): SinkLeftovers;
   /** Said of each keyless table when a stream starts, when the sink applies its changes in a way worth knowing. */
   readonly keylessStreamNote?: string;
+  /** Without the `repair` capability: why a repair cannot be done, and what to do instead (the refusal and the verification report say it). */
+  readonly noRepair?: { why: string; instead: string };
+  /** What `cutover check` and the run's preflight check on this sink (absent: no sink checks yet). */
+  preflightOptions?(sink: SinkConfig): { sinkUrl?: string; kafka?: Extract<SinkConfig, { type: 'kafka' }> };
   load(): Promise<SinkDriver>;
 }

@@ -2,7 +2,9 @@
 // terminal. Pure apart from reading the operator's user and host names.
 import { hostname, userInfo } from 'node:os';
 import { summarize, type VerifyReport, type VerifyState, type VerifyTableResult } from '../../shared/verify.js';
-import type { VerifyTable } from './chunk-checksum.js';
+import type { SinkDescriptor } from '../sink/driver.js';
+import type { VerifyTable } from '../compare/chunk-checksum.js';
+import { repairNote } from '../compare/repair-contract.js';
 
 /** "alice@laptop" (the user name may be unknown in some containers). */
 export function operatorName(): string {
@@ -15,11 +17,12 @@ export function operatorName(): string {
   return `${user}@${hostname()}`;
 }
 
-export function newReport(job: string, sinkType: 'mysql' | 'kafka', repairOf: number | null): VerifyReport {
+/** A new report of a job whose sink is of this kind (`repairOf`: the verification a repair started from). */
+export function newReport(job: string, kind: SinkDescriptor, repairOf: number | null): VerifyReport {
   return {
     id: 0,
     job,
-    sinkType,
+    sinkType: kind.kind,
     state: 'running',
     startedAt: Date.now(),
     finishedAt: null,
@@ -29,10 +32,7 @@ export function newReport(job: string, sinkType: 'mysql' | 'kafka', repairOf: nu
     summary: summarize([]),
     error: null,
     operator: operatorName(),
-    repair:
-      sinkType === 'kafka'
-        ? { available: false, note: 'Repair is not available for Kafka sinks yet: re-copy the table, or publish the rows of the listed keys again.' }
-        : { available: true, note: null },
+    repair: repairNote(kind),
     repairOf,
   };
 }

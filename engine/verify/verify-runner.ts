@@ -3,7 +3,7 @@
 // the report is rewritten after every table and, during a long table, at most once a second.
 //
 //   verify(only?)        compares the job's tables (or those named) and records a new verification
-//   repairFrom(id)       copies again the rows verification `id` found different (repair.ts), then
+//   repairFrom(id)       copies again the rows verification `id` found different (the sink driver's repair), then
 //                        verifies the repaired tables again and records that verification
 //   verifyAndRepair()    verify, and when something differs, repairFrom that verification
 //
@@ -22,12 +22,12 @@ import { connect, parseMysqlUrl, type Connection } from '../mysql/connection.js'
 import { openDataConnection } from '../source/mysql/snapshot-reader.js';
 import type { JobRow, StateStore } from '../state/store.js';
 import { VerifyStore } from '../state/verify-store.js';
-import type { VerifyTable } from './chunk-checksum.js';
-import { openKafkaVerifier } from './kafka-verifier.js';
-import { openMysqlVerifier, StopRequested } from './mysql-verifier.js';
-import { kafkaRepairRefusal, repairMysql, repairRefusal, type RepairTarget } from './repair.js';
-import type { SinkVerifier } from './sink-verifier.js';
-import { jobRunning, jobStreaming } from './stream-sync.js';
+import type { VerifyTable } from '../compare/chunk-checksum.js';
+import { StopRequested } from '../compare/settle.js';
+import { keylessRefusal, repairUnavailable, type RepairTarget } from '../compare/repair-contract.js';
+import { sinkKind, sinkOf } from '../sink/registry.js';
+import type { SinkVerifier } from '../compare/sink-verifier.js';
+import { jobRunning, jobStreaming } from '../compare/stream-sync.js';
 import { newReport, newTableResult, runVerdict, tableVerdict } from './verify-report.js';
 
 export interface VerifyRunOptions {
@@ -71,7 +71,11 @@ export class VerifyRunner {
     const base = this.reports.get(id);
     if (!base || base.job !== this.cfg.name)
       throw new CutoverError(`There is no verification #${id} of the job "${this.cfg.name}" in ${this.store.path}.`, 'Use the id `cutover verify` printed (or --json "id"), with the same --state file.', 'NOT_FOUND');
-    if (base.sinkType === 'kafka' || this.cfg.sink.type === 'kafka') throw kafkaRepairRefusal();
+    // The report's sink (a job file may have changed its sink since) and the job's must both repair.
+    const kind = sinkOf(this.cfg);
+    for (const k of [sinkKind(base.sinkType), kind]) if (!k.capabilities.repair) throw repairUnavailable(k);
+    const driver = await kind.load();
+    if (!driver.repair) throw repairUnavailable(kind);
     const differing = base.tables.filter((t) => t.state === 'mismatch');
     if (!differing.length) {
       this.log.info(`repair: verification #${id} found no differing rows; nothing to repair`);
@@ -79,7 +83,7 @@ export class VerifyRunner {
     }
     const targets = await this.repairTargets(differing);
     const running = jobRunning(this.store.jobById(this.job.id)!);
-    const refusal = repairRefusal(this.cfg, targets, running);
+    const refusal = keylessRefusal(targets, running);
     if (refusal) {
       this.log.error(`repair of verification #${id} refused: ${refusal.message}`);
       throw refusal;
@@ -88,7 +92,7 @@ export class VerifyRunner {
     this.log.info(`repair of verification #${id} started: ${differing.map((t) => t.table).join(', ')}${running ? ' (the job keeps running)' : ''}`);
     let done;
     try {
-      done = await repairMysql({ cfg: this.cfg, store: this.store, jobId: this.job.id, targets, running, log: this.log });
+      done = await driver.repair({ cfg: this.cfg, store: this.store, jobId: this.job.id, targets, running, log: this.log });
     } catch (e) {
       this.log.error(`repair of verification #${id} failed: ${formatError(e)}`);
       throw e;
@@ -115,7 +119,8 @@ export class VerifyRunner {
 
   /** Compares the job's tables (or `only`) and records the run; `repairOf`/`repaired`: a repair's re-check. */
   async verify(only = this.o.tables, repairOf: number | null = null, repaired?: Map<string, { at: number; rows: number }>): Promise<VerifyReport> {
-    const report = newReport(this.cfg.name, this.cfg.sink.type, repairOf);
+    const kind = sinkOf(this.cfg);
+    const report = newReport(this.cfg.name, kind, repairOf);
     report.covered = only?.length || repairOf !== null ? 'some' : 'all';
     report.id = this.reports.create(this.job.id, report);
     let lastSave = 0;
@@ -139,7 +144,7 @@ export class VerifyRunner {
         this.log.warn(`verification #${report.id}: the job is running (phase ${job.phase}) but not streaming yet: rows it writes meanwhile may show as differences`);
       report.sourcePosition.start = await positionText(sourceMeta);
       const ctx = { cfg: this.cfg, store: this.store, jobId: this.job.id, log: this.log, signal: this.o.signal, chunkRows: this.o.chunkRows, maxRows: this.o.maxRows, source, sourceMeta, streaming: report.whileStreaming };
-      sink = this.cfg.sink.type === 'kafka' ? await openKafkaVerifier(ctx) : await openMysqlVerifier(ctx);
+      sink = await (await kind.load()).openVerifier(ctx);
       const open = sink;
       report.tables = tables.map((t) => ({ ...newTableResult(t, open.sinkName(t)), repaired: repaired?.get(qualified(t.source)) ?? null }));
       save(true);

@@ -15,7 +15,7 @@ function ctx(states: Partial<Record<CutoverStepId, CutoverStepState>>, extra: Pa
   const rows = new Map<CutoverStepId, CutoverStepRow>();
   for (const [id, state] of Object.entries(states) as [CutoverStepId, CutoverStepState][])
     rows.set(id, { step: id, state, started_at: 1, finished_at: 2, operator: 'op@host', result: { detail: null } });
-  return { rows, streams: true, streaming: true, running: true, sinkType: 'mysql', ...extra };
+  return { rows, streams: true, streaming: true, running: true, sinkType: 'mysql', sink: { title: 'MySQL/MariaDB', deferredObjects: true }, ...extra };
 }
 
 test('steps wait for the ones before them', () => {
@@ -46,7 +46,7 @@ test('what does not apply is skipped by nature: no stream (snapshot job), no sto
   assert.equal(stateOf('fence', snap), 'skipped');
   assert.equal(blockedBy('read-only', snap), null);
   assert.equal(blockedBy('verify', ctx({ 'read-only': 'skipped' }, { streams: false, streaming: false, running: false })), null);
-  const kafka = ctx({}, { sinkType: 'kafka' });
+  const kafka = ctx({}, { sinkType: 'kafka', sink: { title: 'Kafka', deferredObjects: false } });
   assert.equal(stateOf('deferred', kafka), 'skipped');
   const steps = buildSteps(kafka);
   assert.match(steps.find((s) => s.id === 'deferred')!.detail ?? '', /Kafka sink has no triggers/);
@@ -118,12 +118,12 @@ test('the report: Markdown and HTML with the checklist, tables and rollback, esc
     steps.finish(job.id, 'lag', 'done', { detail: 'The lag is 0.2 s | threshold 5 s.' }, 'alice@laptop');
     const fresh = store.job('shop<move>')!;
     const rows = steps.steps(job.id);
-    const state = { job: fresh.name, source: 'mysql://app@10.0.0.1:3306', sinkType: 'mysql' as const, lagThresholdSeconds: 5, lagSeconds: 0.2, steps: buildSteps({ rows, streams: true, streaming: true, running: true, sinkType: 'mysql' }), deferred: [], complete: false };
+    const state = { job: fresh.name, source: 'mysql://app@10.0.0.1:3306', sinkType: 'mysql' as const, lagThresholdSeconds: 5, lagSeconds: 0.2, steps: buildSteps({ rows, streams: true, streaming: true, running: true, sinkType: 'mysql', sink: { title: 'MySQL/MariaDB', deferredObjects: true } }), deferred: [], complete: false };
     const r = buildReport({ store, job: fresh, state, verification: null, generatedBy: 'alice@laptop' });
     assert.match(r.markdown, /^# Cutover report: shop<move>/);
     assert.match(r.markdown, /\| shop\.orders \| shop_v2\.orders \| 1234 \| 5 \| 0 \| 0 \| — \|/);
     assert.match(r.markdown, /\| Lag under the threshold \| done \| alice@laptop \|/);
-    assert.match(r.markdown, /Sink: saved connection “new-host”/);
+    assert.match(r.markdown, /Sink: MySQL\/MariaDB saved connection “new-host”/);
     assert.match(r.markdown, /The lag is 0\.2 s \\\| threshold 5 s\. \|/, 'a | in a table cell is escaped');
     assert.match(r.markdown, /## Rollback/);
     assert.match(r.markdown, /\| Copy \| 2026-01-01 10:00:00 UTC \| 2026-01-01 10:02:00 UTC \| 2 min 0 s \|/);

@@ -4,12 +4,12 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { summarize, type VerifyTableResult } from '../../shared/verify.js';
-import { columnTextExpr, rowHashExpr, rowTextExpr } from '../../engine/verify/row-hash-sql.js';
-import { diffKeyed, diffMultiset, displayBytes, keyId, keyOfMismatch, stableDiffs, toMismatch, type RowDiff } from '../../engine/verify/row-diff.js';
+import { columnTextExpr, rowHashExpr, rowTextExpr } from '../../engine/compare/row-hash-sql.js';
+import { diffKeyed, diffMultiset, displayBytes, keyId, keyOfMismatch, stableDiffs, toMismatch, type RowDiff } from '../../engine/compare/row-diff.js';
 import { exitCodeOf, runVerdict, tableVerdict } from '../../engine/verify/verify-report.js';
-import { ROUND_WAITS_MS, settle, type Listing } from '../../engine/verify/mysql-verifier.js';
-import { rawAt, rawMembers } from '../../engine/verify/json-slice.js';
-import { canonicalRow, mergeRow, messageImage } from '../../engine/verify/message-image.js';
+import { ROUND_WAITS_MS, settle, type Listing } from '../../engine/compare/settle.js';
+import { rawAt, rawMembers } from '../../engine/sink/kafka/json-slice.js';
+import { canonicalRow, mergeRow, messageImage } from '../../engine/sink/kafka/message-image.js';
 import { renderMessages, type ChangeEventInput, type KafkaFormat } from '../../engine/sink/kafka/formats/index.js';
 import { copySourceInfo } from '../../engine/sink/kafka/kafka-sink.js';
 import { column } from '../helpers/columns.js';
@@ -213,12 +213,13 @@ test('the state file keeps each verification: created running, rewritten as it g
   const { StateStore } = await import('../../engine/state/store.js');
   const { VerifyStore } = await import('../../engine/state/verify-store.js');
   const { newReport } = await import('../../engine/verify/verify-report.js');
+  const { sinkKind } = await import('../../engine/sink/registry.js');
   const store = new StateStore(':memory:');
   try {
     const job = store.upsertJob('j', {});
     const reports = new VerifyStore(store);
     assert.equal(reports.latest(job.id), null);
-    const r = newReport('j', 'mysql', null);
+    const r = newReport('j', sinkKind('mysql'), null);
     const id = reports.create(job.id, r);
     assert.equal(reports.get(id)!.id, id);
     assert.equal(reports.get(id)!.state, 'running');
@@ -226,7 +227,7 @@ test('the state file keeps each verification: created running, rewritten as it g
     reports.update({ ...r, id, state: 'fail', finishedAt: 5, tables: [result('mismatch', 1)] });
     assert.equal(reports.latest(job.id)!.state, 'fail');
     assert.equal(reports.latest(job.id)!.tables[0]!.mismatches.length, 1);
-    const dead = reports.create(job.id, newReport('j', 'kafka', id), 2 ** 22 + 12345);
+    const dead = reports.create(job.id, newReport('j', sinkKind('kafka'), id), 2 ** 22 + 12345);
     assert.equal(reports.latest(job.id)!.id, dead);
     assert.equal(reports.latest(job.id)!.state, 'stopped');
     assert.equal(reports.latest(job.id)!.repair.available, false);

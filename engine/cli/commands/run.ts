@@ -1,15 +1,13 @@
 import { CutoverError } from '../../../shared/errors.js';
-import { mysqlSinkUrl, type JobConfig } from '../../../shared/job-config.js';
+import type { JobConfig } from '../../../shared/job-config.js';
 import { isSelected } from '../../../shared/table-selection.js';
 import { runJob } from '../../pipeline/job-runner.js';
 import type { Logger } from '../../core/logger.js';
-import { formatPreflight, runPreflight } from '../../pipeline/preflight.js';
+import { formatPreflight, runPreflight, sinkPreflight } from '../../pipeline/preflight.js';
 import { resolveStatePath } from '../../state/default-path.js';
 import { StateStore, type LogLevel } from '../../state/store.js';
 import { CutoverStore } from '../../state/cutover-store.js';
-import { connect, parseMysqlUrl } from '../../mysql/connection.js';
-import { quoteId } from '../../mysql/identifiers.js';
-import { CHECKPOINT_DB, CHECKPOINT_TABLE } from '../../sink/mysql/change-applier.js';
+import { sinkOf } from '../../sink/registry.js';
 import { loadJob, readJobFile } from '../job-file.js';
 import { JobSecrets, splitUrlPasswords } from '../../connections/job-secrets.js';
 
@@ -36,8 +34,7 @@ async function preflight(cfg: JobConfig, log: Logger, createdAt: number | null):
   const report = await runPreflight({
     deferredCreatedAt: createdAt,
     sourceUrl: cfg.source.url,
-    sinkUrl: cfg.sink.type === 'mysql' ? cfg.sink.url : undefined,
-    kafka: cfg.sink.type === 'kafka' ? cfg.sink : undefined,
+    ...sinkPreflight(cfg.sink),
     streaming: cfg.mode !== 'snapshot',
     selected: (r) => isSelected(cfg, r),
   });
@@ -90,8 +87,9 @@ export async function runCommand(jobPath: string, opts: RunOpts): Promise<void> 
     if (opts.restart || opts.resnapshot) {
       const job = store.job(cfg.name);
       if (job) store.resetJob(job.id);
-      // Starting over includes the stream's position in a MySQL sink (whichever state file wrote it).
-      if (opts.resnapshot || (cfg.sink.type === 'mysql' && cfg.mode !== 'snapshot')) await forgetSinkCheckpoint(cfg, opts.resnapshot ? '--resnapshot' : '--restart');
+      // Starting over includes the stream's position in a sink that keeps it (whichever state file wrote it).
+      const sink = sinkOf(cfg);
+      if (sink.capabilities.checkpointInSink && (opts.resnapshot || cfg.mode !== 'snapshot')) await (await sink.load()).forgetCheckpoint?.(cfg, opts.resnapshot ? '--resnapshot' : '--restart');
     }
     if (opts.resnapshot) cfg.snapshot = { ...cfg.snapshot, onExisting: 'truncate' };
     const outcome = await runJob({
@@ -116,17 +114,5 @@ export async function runCommand(jobPath: string, opts: RunOpts): Promise<void> 
     store.close();
     process.off('SIGINT', onSignal);
     process.off('SIGTERM', onSignal);
-  }
-}
-
-/** --restart, --resnapshot: the sink's checkpoint of this job goes, so the stream starts where the new copy (or "stream.start") does. */
-async function forgetSinkCheckpoint(cfg: JobConfig, why: string): Promise<void> {
-  const conn = await connect(parseMysqlUrl(mysqlSinkUrl(cfg, why)));
-  try {
-    await conn.query(`DELETE FROM ${quoteId(CHECKPOINT_DB)}.${quoteId(CHECKPOINT_TABLE)} WHERE job = ?`, [cfg.name]).catch((e: { errno?: number }) => {
-      if (e.errno !== 1146 && e.errno !== 1049) throw e;
-    });
-  } finally {
-    await conn.end().catch(() => undefined);
   }
 }

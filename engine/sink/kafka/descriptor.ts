@@ -21,5 +21,10 @@ export const kafkaSink: SinkDescriptor = {
     cleanable: '',
     kept: `Kafka keeps the topics and their messages; an exactly-once job's position stays in the consumer group cutover-${job} (a new job of the same name does not take it over; kafka-consumer-groups.sh --delete --group cutover-${job} removes it).`,
   }),
+  noRepair: {
+    why: 'Cutover would have to publish the current source rows of the reported keys as new change events, in binlog order with the stream',
+    instead: "Re-copy the table (the dashboard's Re-copy, or `cutover run --resnapshot`), or publish the rows of the listed keys yourself; consumers keep the last message per key",
+  },
+  preflightOptions: (sink) => (sink.type === 'kafka' ? { kafka: sink } : {}),
   load: async () => (await import('./driver.js')).kafkaDriver,
 };

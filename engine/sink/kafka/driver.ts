@@ -3,7 +3,7 @@
 // acknowledgement), and the verifier that reads the topics back.
 import { CutoverError } from '../../../shared/errors.js';
 import type { BinlogStatus } from '../../core/changes.js';
-import { openKafkaVerifier } from '../../verify/kafka-verifier.js';
+import { openKafkaVerifier } from './verifier.js';
 import type { SinkDriver, SinkRun } from '../driver.js';
 import { KafkaSink } from './kafka-sink.js';
 import { KafkaStreamTarget } from './kafka-stream-target.js';

@@ -17,7 +17,7 @@
 // crash between the DDL and its checkpoint is recognised on replay ("already exists" / "doesn't exist"
 // errors of that statement are then taken as already applied).
 //
-// Repairs (engine/verify/repair.ts) rewrite rows to their source state at a binlog position R while the
+// Repairs (engine/sink/mysql/repair.ts) rewrite rows to their source state at a binlog position R while the
 // stream may be behind R, and store R in the checkpoint row as `reconcile_until`: a batch whose first
 // transaction ends at or before it is applied in 'reconcile' mode whatever mode it was given, so replaying
 // the changes up to R over the rewritten rows is idempotent (the README's handoff argument).

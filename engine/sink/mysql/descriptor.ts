@@ -27,10 +27,17 @@ export const mysqlSink: SinkDescriptor = {
       return 'address unknown';
     }
   },
-  leftovers: (job) => ({
-    cleanable: `the job's checkpoint row in \`${CHECKPOINT_DB}\`.\`${CHECKPOINT_TABLE}\` on the sink (job = '${job}')`,
-    kept: 'The tables and rows already copied to the sink stay.',
-  }),
+  leftovers(job) {
+    const table = `\`${CHECKPOINT_DB}\`.\`${CHECKPOINT_TABLE}\``;
+    return {
+      cleanable: `the job's checkpoint row in ${table} on the sink (job = '${job}')`,
+      kept: 'The tables and rows already copied to the sink stay.',
+      cleaned: (existed) => (existed ? `Deleted the job's checkpoint row in ${table} on the sink.` : `The sink had no checkpoint row of the job in ${table}.`),
+      notCleaned: `The job's checkpoint row in ${table} on the sink is kept (a new job of the same name would continue from it; remove with --clean-sink to delete it).`,
+      cleanByHand: `DELETE FROM ${table} WHERE job = '${job.replace(/'/g, "''")}';`,
+    };
+  },
   keylessStreamNote: 'has no primary or unique key: the stream applies its updates and deletes by the whole row with LIMIT 1',
+  preflightOptions: (sink) => ('url' in sink && typeof sink.url === 'string' ? { sinkUrl: sink.url } : {}),
   load: async () => (await import('./driver.js')).mysqlDriver,
 };

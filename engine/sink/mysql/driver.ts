@@ -3,9 +3,10 @@
 import { mysqlSinkUrl, type JobConfig } from '../../../shared/job-config.js';
 import { sinkName } from '../../../shared/table-selection.js';
 import { connect, parseMysqlUrl } from '../../mysql/connection.js';
-import { quoteId } from '../../mysql/identifiers.js';
-import { openMysqlTarget } from '../../pipeline/mysql-stream-target.js';
-import { openMysqlVerifier } from '../../verify/mysql-verifier.js';
+import { quoteId, quoteTable } from '../../mysql/identifiers.js';
+import { openMysqlTarget } from './mysql-stream-target.js';
+import { openMysqlVerifier } from './verifier.js';
+import { repairMysql } from './repair.js';
 import type { SinkDriver, SinkRun } from '../driver.js';
 import { CHECKPOINT_DB, CHECKPOINT_TABLE } from './change-applier.js';
 import { claimSinkCheckpoint } from './checkpoint-owner.js';
@@ -31,10 +32,21 @@ export const mysqlDriver: SinkDriver = {
     };
   },
   openVerifier: (ctx) => openMysqlVerifier(ctx),
+  repair: (o) => repairMysql(o),
   async claimCheckpoint(cfg, owner, policy, log) {
     await claimSinkCheckpoint(mysqlSinkUrl(cfg, 'Streaming'), cfg.name, owner, policy, log);
   },
-  async forgetCheckpoint(cfg: JobConfig, why: string): Promise<boolean> {
+  async emptyTable(cfg, table) {
+    const conn = await connect(parseMysqlUrl(mysqlSinkUrl(cfg, 'Emptying a table')));
+    try {
+      await conn.query(`TRUNCATE TABLE ${quoteTable(table)}`).catch((e: { errno?: number }) => {
+        if (e.errno !== 1146) throw e; // not created yet: nothing to empty
+      });
+    } finally {
+      await conn.end().catch(() => undefined);
+    }
+  },
+  async forgetCheckpoint(cfg: Pick<JobConfig, 'name' | 'sink'>, why: string): Promise<boolean> {
     const conn = await connect(parseMysqlUrl(mysqlSinkUrl(cfg, why)));
     try {
       const [r] = (await conn.query(`DELETE FROM ${quoteId(CHECKPOINT_DB)}.${quoteId(CHECKPOINT_TABLE)} WHERE job = ?`, [cfg.name]).catch((e: { errno?: number }) => {

@@ -128,7 +128,7 @@ export class MysqlWriter implements SinkWriter {
 
   /**
    * Writes a batch inside the caller's open transaction, checked the same way (a repair writes the rows
-   * in the sink transaction that holds the stream's checkpoint row, see engine/verify/repair.ts).
+   * in the sink transaction that holds the stream's checkpoint row, see engine/sink/mysql/repair.ts).
    */
   async writeWithin(batch: SinkBatch): Promise<void> {
     await this.writeRows(batch);

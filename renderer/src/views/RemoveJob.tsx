@@ -1,18 +1,21 @@
 // "Remove…" on a job's view: removes a job that is not running from the state file (its progress,
-// metrics, verifications and log), after a confirmation that says what the sink keeps and, for a MySQL
-// sink, offers to delete the job's checkpoint row there too. Then the jobs list (home) is shown.
+// metrics, verifications and log), after a confirmation that says what the sink keeps and, for a sink
+// that keeps the job's checkpoint (capability checkpointInSink), offers to delete it there too. Then the
+// jobs list (home) is shown.
 import { useState } from 'react';
 import type { CutoverApi } from '../../../shared/api';
 import { Button } from '../components/Button';
 import { ConfirmDialog } from '../components/ConfirmDialog';
 import { useLoad } from '../components/useLoad';
+import { endpointUi } from '../endpoints/registry';
+import { useSinkKinds } from '../sink-kinds';
 
 /** The sink kind of a stored job file (its text as jobConfig returns it); null when it cannot be read. */
-export function sinkKindOf(configText: string | undefined): 'mysql' | 'kafka' | null {
+export function sinkKindOf(configText: string | undefined): string | null {
   if (!configText) return null;
   try {
     const t = (JSON.parse(configText) as { sink?: { type?: unknown } }).sink?.type;
-    return t === 'kafka' || t === 'mysql' ? t : null;
+    return typeof t === 'string' ? t : null;
   } catch {
     return null;
   }
@@ -51,28 +54,29 @@ export function RemoveJob({ api, job, state, busy, onRemove }: { api: CutoverApi
 function RemoveDialog({ api, job, onCancel, onConfirm }: { api: CutoverApi; job: string; onCancel(): void; onConfirm(cleanSink: boolean): void }) {
   const config = useLoad(`job-config:${job}`, () => api.call('jobConfig', job));
   const kind = sinkKindOf(config.data);
+  const sinkKinds = useSinkKinds(api);
+  const ui = endpointUi(kind);
+  const cleanable = (sinkKinds.of(kind)?.capabilities.checkpointInSink ?? false) && ui?.cleanLabel !== undefined;
+  const Kept = ui?.Kept;
   const [clean, setClean] = useState(false);
   return (
-    <ConfirmDialog title={`Remove the job "${job}"?`} confirmLabel="Remove the job" danger onCancel={onCancel} onConfirm={() => onConfirm(kind === 'mysql' && clean)}>
+    <ConfirmDialog title={`Remove the job "${job}"?`} confirmLabel="Remove the job" danger onCancel={onCancel} onConfirm={() => onConfirm(cleanable && clean)}>
       <p>
         Its progress, charts, verifications, cutover checklist and log are removed from this machine&apos;s state file. The connections it used can then be deleted. The
         tables and rows already copied to the sink stay.
       </p>
-      {kind === 'mysql' && (
+      {cleanable && (
         <label className="choice" data-testid="remove-clean-sink">
           <input type="checkbox" checked={clean} onChange={(e) => setClean(e.target.checked)} data-testid="remove-clean-sink-check" />
           <span className="choice-text">
-            <span className="choice-label">
-              Also delete its checkpoint row on the sink (<code>_cutover</code>.<code>cutover_checkpoint</code>)
-            </span>
+            <span className="choice-label">{ui?.cleanLabel}</span>
             <span className="choice-description">Without it, a new job of the same name would continue streaming from where this one stopped.</span>
           </span>
         </label>
       )}
-      {kind === 'kafka' && (
-        <p data-testid="remove-kafka-kept">
-          Kafka keeps the topics and their messages. An exactly-once job&apos;s position stays in the consumer group <code>cutover-{job}</code>; a new job of the same
-          name does not take it over.
+      {Kept && (
+        <p data-testid="remove-sink-kept">
+          <Kept job={job} />
         </p>
       )}
     </ConfirmDialog>

@@ -260,7 +260,7 @@ describe('JobView Remove', () => {
   it('for a Kafka sink says what Kafka keeps, and offers no checkpoint to clean', async () => {
     const fake = await renderJob('done', {}, { jobConfig: () => kafkaJob, removeJob: () => ({ name: 'shop', sink: 'kept' }) });
     fireEvent.click(button('btn-remove-job'));
-    expect((await screen.findByTestId('remove-kafka-kept')).textContent).toContain('Kafka keeps the topics and their messages');
+    expect((await screen.findByTestId('remove-sink-kept')).textContent).toContain('Kafka keeps the topics and their messages');
     expect(screen.queryByTestId('remove-clean-sink')).toBeNull();
     fireEvent.click(screen.getByTestId('confirm-ok'));
     await waitFor(() => expect(fake.callsOf('removeJob')).toEqual([['shop', { cleanSink: false }]]));

@@ -4,6 +4,7 @@ import { vi } from 'vitest';
 import { ApiError, type ApiArgs, type ApiEvent, type ApiMethod, type ApiResult, type JobStatus, type JobSummary, type StreamStatus } from '../../../../shared/api';
 import { ConnectionStore, type AppApi } from '../../api/connection';
 import { SubscriptionHub } from '../../api/subscriptions';
+import { SINK_KINDS } from './fixtures';
 
 type Handlers = { [M in ApiMethod]?: (...args: ApiArgs<M>) => ApiResult<M> | Promise<ApiResult<M>> };
 
@@ -15,6 +16,9 @@ export interface FakeApi {
   callsOf(method: ApiMethod): unknown[][];
 }
 
+/** Answers every fake has unless a test gives its own: the engine's sink kinds. */
+const DEFAULTS: Handlers = { sinkKinds: () => SINK_KINDS };
+
 export function fakeApi(handlers: Handlers = {}): FakeApi {
   const calls: { method: ApiMethod; args: unknown[] }[] = [];
   const watches: string[][] = [];
@@ -23,7 +27,7 @@ export function fakeApi(handlers: Handlers = {}): FakeApi {
     connection: new ConnectionStore({ state: 'connected', retryAt: null, attempts: 0 }),
     async call<M extends ApiMethod>(method: M, ...args: ApiArgs<M>): Promise<ApiResult<M>> {
       calls.push({ method, args });
-      const h = handlers[method] as ((...a: unknown[]) => ApiResult<M> | Promise<ApiResult<M>>) | undefined;
+      const h = (handlers[method] ?? DEFAULTS[method]) as ((...a: unknown[]) => ApiResult<M> | Promise<ApiResult<M>>) | undefined;
       if (!h) throw new ApiError(`${method} is not faked`, null, 'TEST');
       return h(...args);
     },

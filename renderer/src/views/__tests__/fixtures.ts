@@ -2,9 +2,24 @@
 import type { CutoverState, CutoverStep, DeferredObject } from '../../../../shared/cutover';
 import type { CheckItem, PreflightReport } from '../../../../shared/preflight';
 import type { Profile, ProfileSummary } from '../../../../shared/profiles';
+import type { SinkKindInfo } from '../../../../shared/sink-capabilities';
 import type { VerifyReport, VerifyTableResult } from '../../../../shared/verify';
 import { summarize } from '../../../../shared/verify';
 import { emptyDraft, type CatalogTable, type WizardDraft } from '../../../../shared/wizard';
+
+/** The engine's sink kinds as `sinkKinds` lists them (engine/sink/<kind>/descriptor.ts). */
+export const SINK_KINDS: SinkKindInfo[] = [
+  {
+    kind: 'mysql',
+    title: 'MySQL/MariaDB',
+    capabilities: { rename: true, existingRows: true, views: true, deferredIndexes: true, deferredObjects: true, repair: true, orderedCopy: false, checkpointInSink: true, pauseTable: true, transactions: true },
+  },
+  {
+    kind: 'kafka',
+    title: 'Kafka',
+    capabilities: { rename: false, existingRows: false, views: false, deferredIndexes: false, deferredObjects: false, repair: false, orderedCopy: true, checkpointInSink: false, pauseTable: false, transactions: true },
+  },
+];
 
 export function mysqlProfile(name: string, over: Partial<Extract<Profile, { kind: 'mysql' }>> = {}): Profile {
   return { kind: 'mysql', name, host: `${name}.example.com`, port: 3306, user: 'cutover', tls: { mode: 'disabled' }, ...over };

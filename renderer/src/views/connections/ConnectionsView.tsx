@@ -9,10 +9,12 @@ import { ErrorBanner } from '../../components/ErrorBanner';
 import { Time } from '../../components/Time';
 import { useAction } from '../../components/useAction';
 import { useLoad } from '../../components/useLoad';
+import { useSinkKinds } from '../../sink-kinds';
 import { ProfileForm } from './ProfileForm';
 
 export function ConnectionsView({ api }: { api: CutoverApi }) {
   const profiles = useLoad('profiles', () => api.call('listProfiles'));
+  const sinkKinds = useSinkKinds(api);
   const [editing, setEditing] = useState<ProfileSummary | 'new' | null>(null);
   const [deleting, setDeleting] = useState<string | null>(null);
   const [notice, setNotice] = useState<string | null>(null);
@@ -77,7 +79,7 @@ export function ConnectionsView({ api }: { api: CutoverApi }) {
           No saved connections yet. Choose <strong>New connection</strong> to add the server you migrate from.
         </p>
       ) : (
-        <ProfileTable profiles={profiles.data} busy={action.busy} onEdit={(p) => setEditing(p)} onDelete={(name) => setDeleting(name)} />
+        <ProfileTable profiles={profiles.data} kindTitle={sinkKinds.title} busy={action.busy} onEdit={(p) => setEditing(p)} onDelete={(name) => setDeleting(name)} />
       )}
 
       {deleting && (
@@ -92,7 +94,7 @@ export function ConnectionsView({ api }: { api: CutoverApi }) {
   );
 }
 
-function ProfileTable({ profiles, busy, onEdit, onDelete }: { profiles: ProfileSummary[]; busy: string | null; onEdit(p: ProfileSummary): void; onDelete(name: string): void }) {
+function ProfileTable({ profiles, kindTitle, busy, onEdit, onDelete }: { profiles: ProfileSummary[]; kindTitle(kind: string): string; busy: string | null; onEdit(p: ProfileSummary): void; onDelete(name: string): void }) {
   return (
     <table className="data-table" data-testid="profile-list">
       <thead>
@@ -114,7 +116,7 @@ function ProfileTable({ profiles, busy, onEdit, onDelete }: { profiles: ProfileS
               <td>
                 <strong>{name}</strong>
               </td>
-              <td>{s.profile.kind === 'kafka' ? 'Kafka' : 'MySQL / MariaDB'}</td>
+              <td>{kindTitle(s.profile.kind)}</td>
               <td>
                 <code>{describeProfile(s.profile)}</code>
               </td>

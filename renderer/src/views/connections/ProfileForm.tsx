@@ -1,4 +1,4 @@
-// A connection profile, new or edited: MySQL/MariaDB (TLS, SSH tunnel) or Kafka (TLS, SASL). Test runs
+// A connection profile, new or edited, with the fields of its kind (renderer/src/endpoints/<kind>/). Test runs
 // testProfile with the form's values; Save runs saveProfile. Both validate the fields first. Used by the
 // Connections view and inline by the wizard's Source and Sink steps.
 import { useState } from 'react';
@@ -11,15 +11,16 @@ import { ErrorSummary } from '../../components/ErrorSummary';
 import { errorMap, type FieldError } from '../../components/field-errors';
 import { useAction } from '../../components/useAction';
 import { emptyForm, formFromSummary, formToInput, type ProfileForm as FormState, type ProfileKind } from './profile-form-model';
-import { KafkaFields, MysqlFields, TextField, TlsFields } from './ProfileFields';
-import { SshFields } from './SshFields';
+import { endpointUi, profileKinds } from '../../endpoints/registry';
+import { useSinkKinds } from '../../sink-kinds';
+import { TextField } from './ProfileFields';
 import { TestResultView } from './TestResultView';
 
 export interface ProfileFormProps {
   api: CutoverApi;
   /** The profile to edit; null for a new one. */
   editing: ProfileSummary | null;
-  /** The kinds this place accepts (a source is MySQL/MariaDB only). */
+  /** The kinds this place accepts (default: every kind with a form; a source takes the source kinds only). */
   kinds?: readonly ProfileKind[];
   onSaved(saved: ProfileSummary): void;
   onCancel(): void;
@@ -27,10 +28,10 @@ export interface ProfileFormProps {
   title?: string;
 }
 
-const KIND_LABELS: Record<ProfileKind, string> = { mysql: 'MySQL / MariaDB', kafka: 'Kafka' };
-
-export function ProfileForm({ api, editing, kinds = ['mysql', 'kafka'], onSaved, onCancel, title }: ProfileFormProps) {
-  const [form, setForm] = useState<FormState>(() => (editing ? formFromSummary(editing) : emptyForm(kinds[0] ?? 'mysql')));
+export function ProfileForm({ api, editing, kinds = profileKinds(), onSaved, onCancel, title }: ProfileFormProps) {
+  const [form, setForm] = useState<FormState>(() => (editing ? formFromSummary(editing) : emptyForm(kinds[0] ?? profileKinds()[0]!)));
+  const sinkKinds = useSinkKinds(api);
+  const ui = endpointUi(form.kind);
   const [errors, setErrors] = useState<FieldError[]>([]);
   const [attempt, setAttempt] = useState(0);
   const [result, setResult] = useState<ConnectionTestResult | null>(null);
@@ -59,7 +60,7 @@ export function ProfileForm({ api, editing, kinds = ['mysql', 'kafka'], onSaved,
 
   const map = errorMap(errors);
   const pin =
-    result?.ok && result.sshHostKey && form.kind === 'mysql' && form.ssh.enabled && form.ssh.hostKey.trim() !== result.sshHostKey
+    result?.ok && result.sshHostKey && ui?.sshTunnel && form.ssh.enabled && form.ssh.hostKey.trim() !== result.sshHostKey
       ? () => update((f) => ({ ...f, ssh: { ...f.ssh, hostKey: result.sshHostKey ?? '' } }))
       : undefined;
   const pinned = result?.ok && result.sshHostKey && form.ssh.enabled && form.ssh.hostKey.trim() === result.sshHostKey;
@@ -90,27 +91,16 @@ export function ProfileForm({ api, editing, kinds = ['mysql', 'kafka'], onSaved,
               setResult(null);
               update((f) => ({ ...f, kind }));
             }}
-            choices={kinds.map((k) => ({ value: k, label: KIND_LABELS[k] }))}
+            choices={kinds.map((k) => ({ value: k, label: sinkKinds.title(k) }))}
           />
         ) : (
           <p className="field">
-            <span className="field-label">Kind</span> <span data-testid="field-kind">{KIND_LABELS[form.kind]}</span>
+            <span className="field-label">Kind</span> <span data-testid="field-kind">{sinkKinds.title(form.kind)}</span>
           </p>
         )}
       </div>
 
-      {form.kind === 'mysql' ? (
-        <>
-          <MysqlFields form={form} update={update} errors={map} />
-          <TlsFields form={form} update={update} errors={map} />
-          <SshFields form={form} update={update} errors={map} />
-        </>
-      ) : (
-        <>
-          <KafkaFields form={form} update={update} errors={map} />
-          <TlsFields form={form} update={update} errors={map} />
-        </>
-      )}
+      {ui && <ui.Fields form={form} update={update} errors={map} />}
 
       <ErrorBanner error={action.error} onDismiss={action.clearError} />
       {result && <TestResultView result={result} testId="profile-test-result" onPin={pin} />}

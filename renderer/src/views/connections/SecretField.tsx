@@ -2,7 +2,7 @@
 // empty to keep", and Clear removes it on save (Undo takes that back).
 import { Button } from '../../components/Button';
 import { Field } from '../../components/Field';
-import type { SecretState } from './profile-form-model';
+import type { SecretState } from './profile-form-state';
 
 export interface SecretFieldProps {
   name: string;

@@ -3,7 +3,7 @@
 import { ChoiceField, Field } from '../../components/Field';
 import type { FieldsProps } from './ProfileFields';
 import { TextField } from './ProfileFields';
-import type { ProfileForm } from './profile-form-model';
+import type { ProfileForm } from './profile-form-state';
 import { SecretField } from './SecretField';
 
 export function SshFields({ form, update, errors }: FieldsProps) {

@@ -1,7 +1,8 @@
 // The Source and Sink steps: which saved connection the data comes from and goes to (or a new one).
 import type { ProfileSummary } from '../../../../shared/profiles';
 import { sinkIsSource, sinkKind } from '../../../../shared/wizard';
-import type { ProfileKind } from '../connections/profile-form-model';
+import { endpointUi, profileKinds, SOURCE_KINDS } from '../../endpoints/registry';
+import { useSinkKinds } from '../../sink-kinds';
 import { ProfilePicker } from './ProfilePicker';
 import type { StepProps } from './step-props';
 import type { Role, ServerChecks } from './useServerChecks';
@@ -12,18 +13,16 @@ interface EndpointProps extends StepProps {
   onProfileSaved(saved: ProfileSummary): void;
 }
 
-const ENDPOINTS: Record<Role, { title: string; text: string; label: string; kinds: readonly ProfileKind[] }> = {
+const ENDPOINTS: Record<Role, { title: string; text: string; label: string }> = {
   source: {
     title: 'Where is the data now?',
     text: 'The MySQL or MariaDB server to copy from. Cutover reads it without locking it, then follows its binlog.',
     label: 'Source connection',
-    kinds: ['mysql'],
   },
   sink: {
     title: 'Where should it go?',
     text: 'Another MySQL or MariaDB server (tables are created there), or a Kafka cluster (one topic per table, keyed by primary key).',
     label: 'Sink connection',
-    kinds: ['mysql', 'kafka'],
   },
 };
 
@@ -31,6 +30,10 @@ function EndpointStep({ role, api, draft, update, errors, ctx, profiles, checks,
   const e = ENDPOINTS[role];
   const choose = (profile: string | null) => update((d) => ({ ...d, [role]: { profile } }));
   const kind = role === 'sink' ? sinkKind(draft, ctx) : null;
+  const sinkKinds = useSinkKinds(api);
+  // A sink can be any kind the engine writes to and the dashboard has a form for.
+  const kinds = role === 'source' ? SOURCE_KINDS : (sinkKinds.list?.map((k) => k.kind) ?? profileKinds()).filter((k) => endpointUi(k));
+  const note = endpointUi(kind)?.sinkNote;
   return (
     <section className="wizard-step" aria-labelledby="step-title" data-testid={`wizard-panel-${role}`}>
       <h2 id="step-title" className="step-title">
@@ -41,7 +44,7 @@ function EndpointStep({ role, api, draft, update, errors, ctx, profiles, checks,
         api={api}
         role={role}
         label={e.label}
-        kinds={e.kinds}
+        kinds={kinds}
         profiles={profiles}
         value={draft[role].profile}
         onChange={choose}
@@ -57,9 +60,9 @@ function EndpointStep({ role, api, draft, update, errors, ctx, profiles, checks,
           This is the source server itself: in the next step (Mapping) give each database a new name, so that no table is copied onto itself.
         </p>
       )}
-      {kind && (
+      {note && (
         <p className="small muted" data-testid="sink-kind">
-          {kind === 'kafka' ? 'Kafka sink: topics, message format and keys are set in the next step.' : 'MySQL/MariaDB sink: databases and tables can be renamed in the next step.'}
+          {note}
         </p>
       )}
     </section>

@@ -11,7 +11,8 @@ import { SearchField } from '../../components/ToolbarField';
 import { toApiError } from '../../api/errors';
 import type { ApiError } from '../../../../shared/api';
 import { formatNumber } from '../../format';
-import { KafkaMapping } from './KafkaMapping';
+import { endpointUi } from '../../endpoints/registry';
+import { useSinkKinds } from '../../sink-kinds';
 import type { StepProps } from './step-props';
 import { TableMapping } from './TableMapping';
 import type { ServerChecks } from './useServerChecks';
@@ -27,6 +28,10 @@ export function MappingStep(props: StepProps & { checks: ServerChecks }) {
   const [checking, setChecking] = useState<ReadonlySet<string>>(() => new Set());
   const [checkError, setCheckError] = useState<ApiError | null>(null);
   const kind = sinkKind(draft, ctx);
+  const sinkKinds = useSinkKinds(props.api);
+  // Names on the sink: a sink that names things its own way (Kafka topics) has no renames.
+  const canRename = sinkKinds.of(kind)?.capabilities.rename ?? true;
+  const KindMapping = endpointUi(kind)?.Mapping;
   const names = useMemo(() => sinkNames(draft), [draft]);
   const dbs = useMemo(() => [...new Set(draft.tables.selected.map((n) => n.slice(0, n.indexOf('.'))))], [draft.tables.selected]);
 
@@ -64,7 +69,7 @@ export function MappingStep(props: StepProps & { checks: ServerChecks }) {
         How should it look on the sink?
       </h2>
       <ErrorBanner error={checkError} onDismiss={() => setCheckError(null)} title="Cannot check the row filter" />
-      {kind !== 'kafka' && (
+      {canRename && (
         <section className="panel stack-small" aria-labelledby="db-rename-title">
           <h3 id="db-rename-title" className="panel-title">
             Databases
@@ -92,7 +97,7 @@ export function MappingStep(props: StepProps & { checks: ServerChecks }) {
           </div>
         </section>
       )}
-      {kind === 'kafka' && <KafkaMapping {...props} />}
+      {KindMapping && <KindMapping {...props} />}
       <section className="panel stack-small" aria-labelledby="table-map-title">
         <h3 id="table-map-title" className="panel-title">
           Tables <span className="muted num">({formatNumber(draft.tables.selected.length)})</span>
@@ -126,7 +131,7 @@ export function MappingStep(props: StepProps & { checks: ServerChecks }) {
               <li key={t} className="mapping-item">
                 <button type="button" className="mapping-toggle" aria-expanded={isOpen} onClick={() => toggleOpen(t)} data-testid={`mapping-toggle-${t}`}>
                   <span aria-hidden="true">{isOpen ? '▾' : '▸'}</span> <span className="mono">{t}</span>
-                  {kind !== 'kafka' && names.get(t) !== t && <span className="muted"> → {names.get(t)}</span>}
+                  {canRename && names.get(t) !== t && <span className="muted"> → {names.get(t)}</span>}
                   {excluded > 0 && <span className="badge badge-neutral">{excluded} excluded</span>}
                   {filtered && <span className="badge badge-info">filtered</span>}
                   {hasError(t) && <span className="badge badge-error">needs a fix</span>}
@@ -142,7 +147,7 @@ export function MappingStep(props: StepProps & { checks: ServerChecks }) {
                     filter={checks.checks.filters[t]}
                     checking={checking.has(t)}
                     onCheckFilter={(where) => void checkFilter(t, where)}
-                    canRename={kind !== 'kafka'}
+                    canRename={canRename}
                   />
                 )}
               </li>

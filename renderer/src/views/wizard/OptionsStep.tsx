@@ -3,6 +3,7 @@
 import type { WizardDraft } from '../../../../shared/wizard';
 import { sinkKind } from '../../../../shared/wizard';
 import { ChoiceField, Field } from '../../components/Field';
+import { useSinkKinds } from '../../sink-kinds';
 import { JOB_MODES } from './job-modes';
 import { NumberField } from './NumberField';
 import type { StepProps } from './step-props';
@@ -13,8 +14,10 @@ const ON_EXISTING: { value: WizardDraft['options']['onExisting']; label: string;
   { value: 'append', label: 'Copy into it', description: 'Rows already on the sink stay; a copied row whose key is there already is left as the sink has it.' },
 ];
 
-export function OptionsStep({ draft, update, errors, ctx }: StepProps) {
+export function OptionsStep({ api, draft, update, errors, ctx }: StepProps) {
   const o = draft.options;
+  // "When a sink table already has rows" applies to sinks with tables (capability existingRows).
+  const existingRows = useSinkKinds(api).of(sinkKind(draft, ctx))?.capabilities.existingRows ?? true;
   const set = (patch: Partial<WizardDraft['options']>) => update((d) => ({ ...d, options: { ...d.options, ...patch } }));
   return (
     <section className="wizard-step stack" aria-labelledby="step-title" data-testid="wizard-panel-options">
@@ -31,7 +34,7 @@ export function OptionsStep({ draft, update, errors, ctx }: StepProps) {
         <NumberField name="options.maxRowsPerSecond" label="Max rows per second" value={o.maxRowsPerSecond} onChange={(maxRowsPerSecond) => set({ maxRowsPerSecond })} error={errors.get('options.maxRowsPerSecond')} hint="0: no cap. Spares a busy source." />
         <NumberField name="options.maxThreadsRunning" label="Pause above Threads_running" value={o.maxThreadsRunning} onChange={(maxThreadsRunning) => set({ maxThreadsRunning })} error={errors.get('options.maxThreadsRunning')} hint="The copy waits while the source is this busy; 0: off." />
       </div>
-      {sinkKind(draft, ctx) !== 'kafka' && (
+      {existingRows && (
         <ChoiceField name="options.onExisting" legend="When a sink table already has rows" value={o.onExisting} onChange={(onExisting) => set({ onExisting })} choices={ON_EXISTING} />
       )}
     </section>

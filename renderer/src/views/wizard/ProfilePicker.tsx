@@ -10,6 +10,7 @@ import { toApiError } from '../../api/errors';
 import { ProfileForm } from '../connections/ProfileForm';
 import type { ProfileKind } from '../connections/profile-form-model';
 import { TestResultView } from '../connections/TestResultView';
+import { useSinkKinds } from '../../sink-kinds';
 import type { Role, ServerChecks } from './useServerChecks';
 
 export interface ProfilePickerProps {
@@ -26,10 +27,9 @@ export interface ProfilePickerProps {
   onSaved(saved: ProfileSummary): void;
 }
 
-const KIND_GROUPS: Record<ProfileKind, string> = { mysql: 'MySQL / MariaDB', kafka: 'Kafka' };
-
 export function ProfilePicker({ api, role, label, kinds, profiles, value, onChange, error, checks, onSaved }: ProfilePickerProps) {
   const [form, setForm] = useState<'new' | 'edit' | null>(null);
+  const sinkKinds = useSinkKinds(api);
   const [testError, setTestError] = useState<ApiError | null>(null);
   const fitting = (profiles ?? []).filter((p) => kinds.includes(p.profile.kind));
   const chosen = fitting.find((p) => p.profile.name === value) ?? null;
@@ -66,7 +66,7 @@ export function ProfilePicker({ api, role, label, kinds, profiles, value, onChan
                 </option>
               ));
               return kinds.length > 1 ? (
-                <optgroup key={k} label={KIND_GROUPS[k]}>
+                <optgroup key={k} label={sinkKinds.title(k)}>
                   {options}
                 </optgroup>
               ) : (

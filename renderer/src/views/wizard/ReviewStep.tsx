@@ -5,6 +5,8 @@ import { useMemo } from 'react';
 import { describeProfile } from '../../../../shared/profiles';
 import { sinkKind, sinkNames } from '../../../../shared/wizard';
 import { KeyValue } from '../../components/KeyValue';
+import { endpointUi } from '../../endpoints/registry';
+import { useSinkKinds } from '../../sink-kinds';
 import { formatBytes, formatCount, formatNumber } from '../../format';
 import { selectionTotals } from './catalog-model';
 import { EstimatePanel, ExportPanel } from './ReviewExport';
@@ -29,6 +31,9 @@ export function ReviewStep({ api, draft, ctx }: StepProps) {
   const source = profile(draft.source.profile);
   const sink = profile(draft.sink.profile);
   const kind = sinkKind(draft, ctx);
+  const sinkKinds = useSinkKinds(api);
+  const caps = sinkKinds.of(kind)?.capabilities;
+  const KindReview = endpointUi(kind)?.Review;
   const m = draft.mapping;
   const o = draft.options;
   const totals = useMemo(() => selectionTotals(ctx.catalog ?? [], new Set(draft.tables.selected)), [ctx.catalog, draft.tables.selected]);
@@ -36,7 +41,7 @@ export function ReviewStep({ api, draft, ctx }: StepProps) {
   // Database renames once each, then the tables renamed on their own.
   const dbs = new Set(draft.tables.selected.map((t) => t.slice(0, t.indexOf('.'))));
   const renames =
-    kind === 'kafka'
+    caps && !caps.rename
       ? []
       : [
           ...Object.entries(m.rename)
@@ -64,7 +69,7 @@ export function ReviewStep({ api, draft, ctx }: StepProps) {
         </h3>
         <dl className="kv-list">
           <KeyValue label="From">{source ? `${source.profile.name} — ${describeProfile(source.profile)}` : draft.source.profile ?? '—'}</KeyValue>
-          <KeyValue label="To">{sink ? `${sink.profile.name} (${kind === 'kafka' ? 'Kafka' : 'MySQL/MariaDB'}) — ${describeProfile(sink.profile)}` : draft.sink.profile ?? '—'}</KeyValue>
+          <KeyValue label="To">{sink ? `${sink.profile.name} (${kind ? sinkKinds.title(kind) : '—'}) — ${describeProfile(sink.profile)}` : draft.sink.profile ?? '—'}</KeyValue>
           <KeyValue label="Tables" testId="review-tables">
             {formatNumber(draft.tables.selected.length)} {draft.tables.selected.length === 1 ? 'table' : 'tables'}
             {ctx.catalog && `, ~${formatCount(totals.rows, 'row')}, ${formatBytes(totals.bytes)} of data`}
@@ -74,7 +79,7 @@ export function ReviewStep({ api, draft, ctx }: StepProps) {
               </span>
             )}
           </KeyValue>
-          {kind !== 'kafka' && (
+          {(caps?.rename ?? true) && (
             <KeyValue label="Renamed">
               <Listed items={renames} empty="nothing: same names on the sink" testId="review-renames" />
             </KeyValue>
@@ -85,19 +90,13 @@ export function ReviewStep({ api, draft, ctx }: StepProps) {
           <KeyValue label="Row filters">
             <Listed items={filters} empty="none: every row" testId="review-filters" />
           </KeyValue>
-          {kind === 'kafka' && (
-            <KeyValue label="Kafka">
-              topic <code>{m.kafka.topic}</code>, {m.kafka.format} messages keyed by {m.kafka.key === 'pk' ? 'primary key' : 'table'}, {m.kafka.partitions} partitions ×{' '}
-              {m.kafka.replicationFactor} replicas{m.kafka.exactlyOnce ? ', exactly-once' : ''}
-              {m.kafka.tombstones ? ', tombstones' : ''}
-            </KeyValue>
-          )}
+          {KindReview && <KindReview draft={draft} />}
           <KeyValue label="Mode">{o.mode === 'snapshot+stream' ? 'copy, then stream' : o.mode === 'snapshot' ? 'copy only' : 'stream only'}</KeyValue>
           <KeyValue label="Copy">
             {o.parallelism} workers, chunks of {formatNumber(o.chunkRows)} rows, {o.maxRowsPerSecond ? `at most ${formatNumber(o.maxRowsPerSecond)} rows/s` : 'no rate cap'}
             {o.maxThreadsRunning ? `, pausing above ${o.maxThreadsRunning} Threads_running` : ''}
           </KeyValue>
-          {kind !== 'kafka' && <KeyValue label="Existing rows">{o.onExisting === 'fail' ? 'stop' : o.onExisting === 'truncate' ? 'empty the table first' : 'copy into the table'}</KeyValue>}
+          {(caps?.existingRows ?? true) && <KeyValue label="Existing rows">{o.onExisting === 'fail' ? 'stop' : o.onExisting === 'truncate' ? 'empty the table first' : 'copy into the table'}</KeyValue>}
         </dl>
       </section>
       <EstimatePanel api={api} draft={draft} />

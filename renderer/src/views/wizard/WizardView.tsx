@@ -24,6 +24,7 @@ import { useDraft, type DraftStore } from './useDraft';
 import { knownServerErrors, useServerChecks } from './useServerChecks';
 import { stepMarks, stepOfField } from './wizard-model';
 import './wizard.css';
+import { useSinkKinds } from '../../sink-kinds';
 
 export interface WizardViewProps {
   api: CutoverApi;
@@ -40,6 +41,8 @@ export function WizardView({ api, saveDelayMs }: WizardViewProps) {
   const store = useDraft(api, { saveDelayMs, jobNames });
   const draft = store.draft;
   const checks = useServerChecks(api, profiles.data);
+  // The steps ask the sink's capabilities (rename, existing rows…): known before the first step shows.
+  const sinkKinds = useSinkKinds(api);
   const action = useAction();
   const [attempted, setAttempted] = useState(false);
   const [attempt, setAttempt] = useState(0);
@@ -67,7 +70,7 @@ export function WizardView({ api, saveDelayMs }: WizardViewProps) {
     if (pendingFocus && focusField(pendingFocus)) setPendingFocus(null);
   });
 
-  if (!draft) {
+  if (!draft || !sinkKinds.settled) {
     return (
       <section className="view" aria-labelledby="wizard-title">
         <h1 id="wizard-title" className="job-title">

@@ -1,10 +1,10 @@
 // The stream's MySQL/MariaDB target: the change applier (checkpoint row in the sink, in the same
 // transaction as the data) and DDL mapped and run on the sink (stream-ddl.ts).
-import { mysqlSinkUrl, type JobConfig } from '../../shared/job-config.js';
-import { ChangeApplier, type CheckpointOwnerColumns } from '../sink/mysql/change-applier.js';
-import { applyHeld, heldApplied } from '../sink/mysql/held-changes.js';
-import { handleDdl, refreshTables, type DdlContextBase } from './stream-ddl.js';
-import type { StreamTarget } from '../sink/stream-target.js';
+import { mysqlSinkUrl, type JobConfig } from '../../../shared/job-config.js';
+import { ChangeApplier, type CheckpointOwnerColumns } from './change-applier.js';
+import { applyHeld, heldApplied } from './held-changes.js';
+import { handleDdl, refreshTables, type DdlContextBase } from '../../pipeline/stream-ddl.js';
+import type { StreamTarget } from '../stream-target.js';
 
 export async function openMysqlTarget(cfg: JobConfig, owner?: CheckpointOwnerColumns): Promise<StreamTarget<DdlContextBase>> {
   const applier = await ChangeApplier.open(mysqlSinkUrl(cfg, 'Streaming'), { jobName: cfg.name, tables: new Map(), owner });

@@ -4,7 +4,7 @@
 // so a row published by the copy (a read event) and the same row published by the stream compare equal.
 // Values stay as the format wrote them (no JSON.parse of numbers: BIGINT UNSIGNED and DECIMAL keep every
 // digit); members are rewritten in one canonical spelling so merged and unmerged images compare.
-import type { KafkaFormat } from '../sink/kafka/formats/index.js';
+import type { KafkaFormat } from './formats/index.js';
 import { rawAt, rawMembers } from './json-slice.js';
 
 export interface MessageImage {

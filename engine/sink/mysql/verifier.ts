@@ -9,22 +9,22 @@
 // then lists the sink. A row is reported only when it differs the same way in two consecutive rounds
 // (row-diff.ts stableDiffs); rows the stream keeps changing are compared again, up to MAX_ROUNDS, and
 // then left out (logged). Without a stream, a difference is reported at once.
-import { CutoverError } from '../../shared/errors.js';
-import { mysqlSinkUrl } from '../../shared/job-config.js';
-import type { VerifyTableResult } from '../../shared/verify.js';
-import type { Logger } from '../core/logger.js';
-import { connect, parseMysqlUrl, type Connection } from '../mysql/connection.js';
-import { nextBoundary, openDataConnection } from '../source/mysql/snapshot-reader.js';
-import { quoteTable } from '../mysql/identifiers.js';
-import { chunkSums, listChunk, rowMultiset, sameSums, side, type ChunkSums, type VerifyTable } from './chunk-checksum.js';
-import { diffKeyed, diffMultiset, multisetSize, stableDiffs, toMismatch, type RowDiff } from './row-diff.js';
+import { CutoverError } from '../../../shared/errors.js';
+import { mysqlSinkUrl } from '../../../shared/job-config.js';
+import type { VerifyTableResult } from '../../../shared/verify.js';
+import type { Logger } from '../../core/logger.js';
+import { connect, parseMysqlUrl, type Connection } from '../../mysql/connection.js';
+import { nextBoundary, openDataConnection } from '../../source/mysql/snapshot-reader.js';
+import type { RawRow } from '../../core/rows.js';
+import { quoteTable } from '../../mysql/identifiers.js';
+import { chunkSums, listChunk, rowMultiset, sameSums, side, type ChunkSums, type VerifyTable } from '../../compare/chunk-checksum.js';
+import { diffKeyed, diffMultiset, multisetSize, stableDiffs, toMismatch, type RowDiff } from '../../compare/row-diff.js';
+import { settle, StopRequested, type Listing } from '../../compare/settle.js';
 import { describeMismatches } from './row-values.js';
-import type { SinkVerifier, SinkVerifierContext } from './sink-verifier.js';
-import { mysqlApplied, streamSync, type StreamSync } from './stream-sync.js';
-import type { RawRow } from '../core/rows.js';
-
-/** Listing rounds of a chunk that differs while streaming, and how long each waits for the sink. */
-export const ROUND_WAITS_MS = [5_000, 10_000, 20_000, 30_000, 30_000];
+import type { SinkVerifier, SinkVerifierContext } from '../../compare/sink-verifier.js';
+import { streamSync, type StreamSync } from '../../compare/stream-sync.js';
+import { readCheckpointRow } from './change-applier.js';
+import type { FilePosition } from '../../../shared/positions.js';
 
 export interface TableCheckOptions {
   /** Data connections (raw bytes, see snapshot-reader.ts openDataConnection). */
@@ -38,42 +38,6 @@ export interface TableCheckOptions {
   log: Logger;
   /** Called after each chunk (progress). */
   onChunk: () => void;
-}
-
-/** One listing round's result. */
-export interface Listing {
-  diffs: RowDiff[];
-  rowsSource: number;
-  rowsSink: number;
-}
-
-export class StopRequested extends Error {
-  constructor() {
-    super('stop requested');
-  }
-}
-
-/**
- * The differences that hold: at once without a stream; while streaming, those seen the same way in two
- * consecutive rounds (`round(waitMs)` lists both sides, waiting up to waitMs for the sink in between).
- */
-export async function settle(round: (waitMs: number) => Promise<Listing>, streaming: boolean, signal: AbortSignal): Promise<Listing & { moving: number }> {
-  if (!streaming) return { ...(await round(0)), moving: 0 };
-  let prev: RowDiff[] | null = null;
-  let last: Listing | null = null;
-  let stable: RowDiff[] = [];
-  let moving = 0;
-  for (const waitMs of ROUND_WAITS_MS) {
-    if (signal.aborted) throw new StopRequested();
-    last = await round(waitMs);
-    if (!last.diffs.length) return { ...last, moving: 0 };
-    const s = stableDiffs(prev, last.diffs);
-    stable = s.stable;
-    moving = s.moving.length;
-    if (prev && !moving) break;
-    prev = last.diffs;
-  }
-  return { ...last!, diffs: stable, moving };
 }
 
 export async function verifyMysqlTable(t: VerifyTable, r: VerifyTableResult, o: TableCheckOptions): Promise<void> {
@@ -180,4 +144,9 @@ export async function openMysqlVerifier(ctx: SinkVerifierContext): Promise<SinkV
     await meta?.end().catch(() => undefined);
     throw e;
   }
+}
+
+/** A MySQL sink's applied position: the job's checkpoint row. */
+function mysqlApplied(sink: Connection, job: string): () => Promise<FilePosition | null> {
+  return async () => (await readCheckpointRow(sink, job, false))?.position ?? null;
 }

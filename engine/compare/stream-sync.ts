@@ -12,9 +12,8 @@ import type { StreamState } from '../../shared/job-status.js';
 import { compareFilePositions, type FilePosition } from '../../shared/positions.js';
 import { readBinlogStatus } from '../source/mysql/binlog-status.js';
 import type { Connection } from '../mysql/connection.js';
-import { effectiveState } from '../pipeline/job-status.js';
+import { alive } from '../core/process-alive.js';
 import { sleepUnlessAborted } from '../core/sleep.js';
-import { readCheckpointRow } from '../sink/mysql/change-applier.js';
 import type { JobRow, StateStore } from '../state/store.js';
 
 /** A stream sample this much newer than the moment a position was read shows the reader has seen it. */
@@ -29,7 +28,7 @@ export interface StreamSync {
 
 /** The job's process is alive (a job recorded as running whose process is gone is not). */
 export function jobRunning(job: JobRow): boolean {
-  return effectiveState(job) === 'running';
+  return job.state === 'running' && alive(job.pid);
 }
 
 /** The job is running and its stream is applying changes (catching up or streaming). */
@@ -73,19 +72,4 @@ export function streamSync(o: StreamSyncOptions): StreamSync {
 function streamState(store: StateStore, jobId: number): StreamState | null {
   const json = store.jobById(jobId)?.stream_state;
   return json ? (JSON.parse(json) as StreamState) : null;
-}
-
-/** A MySQL sink's applied position: the job's checkpoint row. */
-export function mysqlApplied(sink: Connection, job: string): () => Promise<FilePosition | null> {
-  return async () => (await readCheckpointRow(sink, job, false))?.position ?? null;
-}
-
-/** A Kafka sink's applied position, as the job stores it in the state file. */
-export function kafkaApplied(store: StateStore, jobId: number): () => Promise<FilePosition | null> {
-  return async () => {
-    const json = store.jobById(jobId)?.sink_checkpoint;
-    if (!json) return null;
-    const p = JSON.parse(json) as { file: string; pos: number };
-    return { kind: 'file', file: p.file, pos: p.pos };
-  };
 }

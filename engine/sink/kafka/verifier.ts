@@ -6,30 +6,32 @@
 //
 // The topic is read from its beginning up to its end offsets taken after the source was read (a
 // read_committed consumer for an exactly-once sink). While the job streams, the comparison is repeated
-// in rounds like a MySQL chunk (mysql-verifier.ts settle): each round reads the source, waits until the
+// in rounds like a MySQL chunk (verify/settle.ts): each round reads the source, waits until the
 // job has published up to the source's position, reads the topic on to its new end; a key is reported
-// only when it differs the same way twice in a row. Repair is not built for Kafka (see repair.ts).
+// only when it differs the same way twice in a row. Repair is not built for Kafka (descriptor.ts noRepair).
 import { createHash } from 'node:crypto';
 import type { Admin, Kafka } from 'kafkajs';
-import { CutoverError } from '../../shared/errors.js';
-import type { KafkaSinkConfig } from '../../shared/job-config.js';
-import type { VerifyTableResult } from '../../shared/verify.js';
-import { streamChunk } from '../source/mysql/snapshot-reader.js';
-import type { Connection } from '../mysql/connection.js';
-import { kafkaClient, unreachable } from '../sink/kafka/kafka-client.js';
-import { copySourceInfo } from '../sink/kafka/kafka-sink.js';
-import { legalTopicName, resolveTopicTemplate } from '../sink/kafka/partition.js';
-import type { OutRecord } from '../sink/kafka/record-sender.js';
-import { TableRenderer } from '../sink/kafka/table-renderer.js';
-import { side, type VerifyTable } from './chunk-checksum.js';
+import { CutoverError } from '../../../shared/errors.js';
+import type { KafkaSinkConfig } from '../../../shared/job-config.js';
+import type { VerifyTableResult } from '../../../shared/verify.js';
+import { streamChunk } from '../../source/mysql/snapshot-reader.js';
+import type { Connection } from '../../mysql/connection.js';
+import { kafkaClient, unreachable } from './kafka-client.js';
+import { copySourceInfo } from './kafka-sink.js';
+import { legalTopicName, resolveTopicTemplate } from './partition.js';
+import type { OutRecord } from './record-sender.js';
+import { TableRenderer } from './table-renderer.js';
+import { side, type VerifyTable } from '../../compare/chunk-checksum.js';
 import { rawMembers } from './json-slice.js';
 import { messageImage } from './message-image.js';
-import { settle, StopRequested, type Listing } from './mysql-verifier.js';
-import { diffKeyed, diffMultiset, multisetSize, toMismatch, type ListedRow, type RowDiff } from './row-diff.js';
-import type { SinkVerifier, SinkVerifierContext } from './sink-verifier.js';
-import { kafkaApplied, streamSync, type StreamSync } from './stream-sync.js';
+import { settle, StopRequested, type Listing } from '../../compare/settle.js';
+import { diffKeyed, diffMultiset, multisetSize, toMismatch, type ListedRow, type RowDiff } from '../../compare/row-diff.js';
+import type { SinkVerifier, SinkVerifierContext } from '../../compare/sink-verifier.js';
+import { streamSync, type StreamSync } from '../../compare/stream-sync.js';
+import type { FilePosition } from '../../../shared/positions.js';
+import type { StateStore } from '../../state/store.js';
 import { TopicReader, type TopicMessage } from './topic-reader.js';
-import type { RawValue } from '../core/rows.js';
+import type { RawValue } from '../../core/rows.js';
 
 const hashOf = (text: string): string => createHash('sha1').update(text).digest('hex');
 
@@ -227,4 +229,14 @@ function kafkaMismatch(d: RowDiff, keyColumns: VerifyTable['keyColumns'], keys: 
   const raw = keys.get(text);
   if (raw) return toMismatch({ ...d, key: raw }, keyColumns);
   return { key: keyFromMessageKey(text), hex: [], kind: d.kind };
+}
+
+/** A Kafka sink's applied position, as the job stores it in the state file. */
+function kafkaApplied(store: StateStore, jobId: number): () => Promise<FilePosition | null> {
+  return async () => {
+    const json = store.jobById(jobId)?.sink_checkpoint;
+    if (!json) return null;
+    const p = JSON.parse(json) as { file: string; pos: number };
+    return { kind: 'file', file: p.file, pos: p.pos };
+  };
 }

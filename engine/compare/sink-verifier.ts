@@ -1,5 +1,5 @@
 // What the verification runner needs from each kind of sink: where a table's rows are, and the
-// comparison of one table (MySQL: mysql-verifier.ts; Kafka: kafka-verifier.ts).
+// comparison of one table (each sink driver opens its own: engine/sink/<kind>/verifier.ts).
 import type { JobConfig } from '../../shared/job-config.js';
 import type { VerifyTableResult } from '../../shared/verify.js';
 import type { Logger } from '../core/logger.js';

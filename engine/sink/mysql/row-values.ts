@@ -3,17 +3,17 @@
 // by side); for a row on one side only, its values there; for a table without a key, the row that
 // carries the reported hash. Only the first DESCRIBED_ROWS rows of a table are read (a report lists
 // keys to act on, not a dump), and long values are cut to VALUE_TEXT_MAX characters.
-import { DESCRIBED_ROWS, VALUE_TEXT_MAX, type ColumnDifference, type RowMismatch } from '../../shared/verify.js';
-import type { Connection } from '../mysql/connection.js';
-import { rawQuery } from '../source/mysql/snapshot-reader.js';
-import { whereKeyRenderer } from '../sink/mysql/change-statements.js';
-import { quoteId, quoteTable } from '../mysql/identifiers.js';
-import { selectExpr } from '../mysql/values.js';
-import { side, type VerifyTable } from './chunk-checksum.js';
-import { displayKeyValue, keyOfMismatch } from './row-diff.js';
-import { rowHashExpr } from './row-hash-sql.js';
-import type { RawRow } from '../core/rows.js';
-import type { CopyTable } from '../core/tables.js';
+import { DESCRIBED_ROWS, VALUE_TEXT_MAX, type ColumnDifference, type RowMismatch } from '../../../shared/verify.js';
+import type { Connection } from '../../mysql/connection.js';
+import { rawQuery } from '../../source/mysql/snapshot-reader.js';
+import { whereKeyRenderer } from './change-statements.js';
+import { quoteId, quoteTable } from '../../mysql/identifiers.js';
+import { selectExpr } from '../../mysql/values.js';
+import { side, type VerifyTable } from '../../compare/chunk-checksum.js';
+import { displayKeyValue, keyOfMismatch } from '../../compare/row-diff.js';
+import { rowHashExpr } from '../../compare/row-hash-sql.js';
+import type { RawRow } from '../../core/rows.js';
+import type { CopyTable } from '../../core/tables.js';
 
 /** A value as report text: NULL stays null; cut with "…" past VALUE_TEXT_MAX characters. */
 export function valueText(t: Pick<CopyTable, 'columns'>, i: number, v: string | null): string | null {

@@ -8,9 +8,9 @@
 // A partition's progress is the last offset of each fetched batch, control records included (kafkajs's
 // END_BATCH_PROCESS), so transaction markers at the end of a partition do not keep a read waiting.
 import type { Admin, Consumer, Kafka } from 'kafkajs';
-import { CutoverError } from '../../shared/errors.js';
-import { sleepUnlessAborted } from '../core/sleep.js';
-import { kafkaErrorText } from '../sink/kafka/kafka-client.js';
+import { CutoverError } from '../../../shared/errors.js';
+import { sleepUnlessAborted } from '../../core/sleep.js';
+import { kafkaErrorText } from './kafka-client.js';
 
 export interface TopicMessage {
   partition: number;

@@ -18,79 +18,36 @@
 // idempotent): with the job stopped, the table is emptied and copied again in the same transaction, and R
 // becomes its snapshot_position in the state file, so the resumed stream skips its changes up to R.
 // A job without a checkpoint row ("mode": "snapshot") just gets its rows rewritten.
-import { CutoverError } from '../../shared/errors.js';
-import { mysqlSinkUrl, type JobConfig } from '../../shared/job-config.js';
-import { formatPosition, compareFilePositions, type FilePosition } from '../../shared/positions.js';
-import type { VerifyTableResult } from '../../shared/verify.js';
-import type { Logger } from '../core/logger.js';
-import { startConsistentSnapshot } from '../source/mysql/binlog-status.js';
-import { connect, parseMysqlUrl, queryRows, type Connection } from '../mysql/connection.js';
-import { openDataConnection, rangeWhere, rawQuery, streamChunk } from '../source/mysql/snapshot-reader.js';
-import { ensureCheckpointTable, readCheckpointRow, reconcileUntilUpdate } from '../sink/mysql/change-applier.js';
-import { changeStatements, planTable, whereKeyRenderer } from '../sink/mysql/change-statements.js';
-import { MysqlWriter } from '../sink/mysql/mysql-writer.js';
-import { SINK_SESSION } from '../sink/mysql/session.js';
-import type { SinkBatch } from '../sink/sink.js';
-import { quoteId, quoteTable } from '../mysql/identifiers.js';
-import { selectExpr } from '../mysql/values.js';
-import type { StateStore } from '../state/store.js';
-import type { VerifyTable } from './chunk-checksum.js';
-import { keyId, keyOfMismatch } from './row-diff.js';
-import type { RawValue } from '../core/rows.js';
-import type { RawRow } from '../core/rows.js';
-import type { CopyTable } from '../core/tables.js';
+import { CutoverError } from '../../../shared/errors.js';
+import { mysqlSinkUrl, type JobConfig } from '../../../shared/job-config.js';
+import { formatPosition, compareFilePositions, type FilePosition } from '../../../shared/positions.js';
+import type { VerifyTableResult } from '../../../shared/verify.js';
+import type { Logger } from '../../core/logger.js';
+import { startConsistentSnapshot } from '../../source/mysql/binlog-status.js';
+import { connect, parseMysqlUrl, queryRows, type Connection } from '../../mysql/connection.js';
+import { openDataConnection, rangeWhere, rawQuery, streamChunk } from '../../source/mysql/snapshot-reader.js';
+import { ensureCheckpointTable, readCheckpointRow, reconcileUntilUpdate } from './change-applier.js';
+import { changeStatements, planTable, whereKeyRenderer } from './change-statements.js';
+import { MysqlWriter } from './mysql-writer.js';
+import { SINK_SESSION } from './session.js';
+import type { SinkBatch } from '../sink.js';
+import type { CopyTable } from '../../core/tables.js';
+import type { RawRow, RawValue } from '../../core/rows.js';
+import { quoteId, quoteTable } from '../../mysql/identifiers.js';
+import { selectExpr } from '../../mysql/values.js';
+import type { StateStore } from '../../state/store.js';
+import type { VerifyTable } from '../../compare/chunk-checksum.js';
+import { keyId, keyOfMismatch } from '../../compare/row-diff.js';
+import { keylessRefusal, type RepairDone, type RepairOptions, type RepairTarget } from '../../compare/repair-contract.js';
 
 /** Keys per DELETE / SELECT statement. */
 const KEYS_PER_STATEMENT = 200;
 /** Bytes of rendered rows per INSERT statement. */
 const STATEMENT_BYTES = 1 << 20;
 
-export interface RepairTarget {
-  table: VerifyTable;
-  result: VerifyTableResult;
-}
-
-export interface RepairOptions {
-  cfg: JobConfig;
-  store: StateStore;
-  jobId: number;
-  targets: RepairTarget[];
-  /** The job's process is running (keyless tables are then refused). */
-  running: boolean;
-  log: Logger;
-}
-
-export interface RepairDone {
-  /** Rows rewritten (keys deleted and written again) per source table "db.table". */
-  rows: Map<string, number>;
-  /** The source position the repaired rows are at. */
-  at: FilePosition;
-}
-
-/** Why these targets cannot be repaired now (null: they can). */
-export function repairRefusal(cfg: JobConfig, targets: RepairTarget[], running: boolean): CutoverError | null {
-  if (cfg.sink.type !== 'mysql') return kafkaRepairRefusal();
-  const keyless = targets.filter((t) => !t.table.keyColumns.length).map((t) => t.result.table);
-  if (keyless.length && running)
-    return new CutoverError(
-      `${keyless.join(', ')} ${keyless.length > 1 ? 'have' : 'has'} no primary or unique key: such a table is repaired by copying it again, which cannot be done while the job's stream runs (replaying an insert is not idempotent).`,
-      'Pause the job, then repair (the resumed stream skips what the new copy holds); or repair the tables with a key first.',
-      'STATE',
-    );
-  return null;
-}
-
-export function kafkaRepairRefusal(): CutoverError {
-  return new CutoverError(
-    'Repair is not available for Kafka sinks yet: Cutover would have to publish the current source rows of the reported keys as new change events, in binlog order with the stream.',
-    'Re-copy the table (the dashboard\'s Re-copy, or `cutover run --resnapshot`), or publish the rows yourself; consumers keep the last message per key.',
-    'STATE',
-  );
-}
-
 /** Copies the targets' differing rows (keyless tables: the whole table) again; see the header. */
 export async function repairMysql(o: RepairOptions): Promise<RepairDone> {
-  const refusal = repairRefusal(o.cfg, o.targets, o.running);
+  const refusal = keylessRefusal(o.targets, o.running);
   if (refusal) throw refusal;
   const streams = o.cfg.mode !== 'snapshot';
   const sink = await connect(parseMysqlUrl(mysqlSinkUrl(o.cfg, 'Repair')), SINK_SESSION);
