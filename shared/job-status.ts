@@ -95,6 +95,11 @@ export interface JobStatus {
   bytesPerSecond: number;
   /** Seconds until every table is copied at the current rate; null when not copying or unknown. */
   etaSeconds: number | null;
+  /**
+   * Seconds the running job (its copy or its stream) has waited for the sink to answer, once past the
+   * warning threshold; null while the sink answers. The dashboard's warning reads this.
+   */
+  sinkWaitingSeconds: number | null;
   /** The source binlog position when the copy started (binlog file name, byte offset, GTID), if the source has a binlog. */
   copyStartPosition: BinlogPoint | null;
   /** The source binlog position when the copy finished (where the first catch-up ends). */

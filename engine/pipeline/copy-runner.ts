@@ -60,6 +60,11 @@ export interface CopyRunnerOptions {
   gate?: ChunkGate<ChunkPayload>;
   /** Where the sink is, for the warning when a write waits long (see sink-watch.ts). */
   sinkLabel?: string;
+  /**
+   * Told when the oldest batch write still unanswered began, once one has waited past the warning
+   * threshold, and null once the sink answered every such write (job-runner.ts records it for the status).
+   */
+  onSinkWait?: (since: number | null) => void;
 }
 
 export class CopyRunner {
@@ -67,11 +72,15 @@ export class CopyRunner {
   private firstError: unknown = null;
   /** Per worker's writer: says so when a batch write waits long (a hung sink). */
   private readonly watches = new Map<SinkWriter, SinkWatch>();
+  /** Writes waiting past the threshold, by watch: when each began. */
+  private readonly waiting = new Map<SinkWatch, number>();
+  private reportedWait: number | null = null;
 
   constructor(private readonly o: CopyRunnerOptions) {}
 
   async run(): Promise<void> {
     const { store } = this.o;
+    this.report(null, true); // an earlier run killed while it waited left its wait behind
     for (const t of this.o.tables) {
       const row = store.table(t.stateId);
       if (row.state === 'done') continue;
@@ -110,7 +119,9 @@ export class CopyRunner {
     try {
       src = await openDataConnection(this.o.source);
       writer = await this.o.sink.openWriter();
-      this.watches.set(writer, new SinkWatch(this.o.log, this.o.sinkLabel ?? 'address unknown'));
+      const watch = new SinkWatch(this.o.log, this.o.sinkLabel ?? 'address unknown');
+      watch.onWaiting = (since) => this.sinkWaiting(watch, since);
+      this.watches.set(writer, watch);
       for (;;) {
         const work = await this.next(src);
         if (!work) break;
@@ -131,10 +142,31 @@ export class CopyRunner {
       (src as unknown as { destroy?: () => void } | null)?.destroy?.();
       src = null;
     } finally {
-      if (writer) this.watches.get(writer)?.stop();
-      if (writer) this.watches.delete(writer);
+      const watch = writer ? this.watches.get(writer) : undefined;
+      if (watch) {
+        watch.stop();
+        this.sinkWaiting(watch, null);
+        this.watches.delete(writer!);
+      }
       await src?.end().catch(() => undefined);
       await writer?.close().catch(() => undefined);
+    }
+  }
+
+  /** One worker's write started or stopped waiting past the threshold: the job's wait is the oldest one. */
+  private sinkWaiting(watch: SinkWatch, since: number | null): void {
+    if (since === null) this.waiting.delete(watch);
+    else this.waiting.set(watch, since);
+    this.report(this.waiting.size ? Math.min(...this.waiting.values()) : null);
+  }
+
+  private report(since: number | null, always = false): void {
+    if (since === this.reportedWait && !always) return;
+    this.reportedWait = since;
+    try {
+      this.o.onSinkWait?.(since);
+    } catch {
+      /* status only, best effort (a full state disk is said where the copy writes its progress) */
     }
   }
 
@@ -250,6 +282,16 @@ export class CopyRunner {
         let batch: SinkBatch | null = null;
         let rows = 0;
         let bytes = 0;
+        // A table without a key is one chunk, published whole: its rows count as each batch of it is read
+        // (restartKeylessTable set its counts to zero), so its progress shows before its end.
+        const perBatch = !t.keyColumns.length;
+        const count = (b: SinkBatch): void => {
+          rows += b.rows;
+          bytes += b.bytes;
+          if (!perBatch) return;
+          this.o.metrics.add(t.stateId, b.rows, b.bytes);
+          this.o.store.addCopiedRows(t.stateId, b.rows, b.bytes);
+        };
         await streamChunk(src, t, lower, upper, (row) => {
           if (this.stopping()) throw new StopRequested();
           if (!batch) batches.push((batch = writer.newBatch(t, at)));
@@ -257,22 +299,18 @@ export class CopyRunner {
           if (batch.bytes >= this.o.batchBytes) {
             const b = batch;
             batch = null;
-            rows += b.rows;
-            bytes += b.bytes;
+            count(b);
             return this.o.throttle.admit(b.rows);
           }
         }, this.o.signal);
         const tail = batch as SinkBatch | null;
-        if (tail) {
-          rows += tail.rows;
-          bytes += tail.bytes;
-        }
+        if (tail) count(tail);
         await src.query('COMMIT');
         submitted = true;
         await res.submit({ batches, chunkId: chunk.id, tableId: t.stateId, table: rt.name, rows, bytes }, () => {
-          this.o.metrics.add(t.stateId, rows, bytes);
-          this.o.store.finishChunk(chunk, rows, bytes);
-          if (!t.keyColumns.length) this.o.store.setTable(t.stateId, { snapshot_position: JSON.stringify(at) });
+          if (!perBatch) this.o.metrics.add(t.stateId, rows, bytes);
+          this.o.store.finishChunk(chunk, rows, bytes, perBatch ? { rows, bytes } : undefined);
+          if (perBatch) this.o.store.setTable(t.stateId, { snapshot_position: JSON.stringify(at) });
         });
         return;
       } catch (e) {

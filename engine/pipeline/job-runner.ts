@@ -273,6 +273,7 @@ export async function runJob(o: RunJobOptions): Promise<RunOutcome> {
         recordSnapshotPositions: cfg.mode === 'snapshot+stream',
         gate,
         sinkLabel: sinkLabel(cfg),
+        onSinkWait: (since) => store.setJob(job.id, { sink_waiting_since: since }),
       }).run();
     if (copyAlongside) return await copyWithStream(tables, copy);
     await copy(o.signal);

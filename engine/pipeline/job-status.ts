@@ -47,6 +47,8 @@ export function jobStatus(store: StateStore, job: JobRow): JobStatus {
     };
   });
   const total = rate(null);
+  const stream = streamStatus(store, job, running);
+  const copyWait = job.sink_waiting_since == null ? null : Math.max(0, Math.floor((Date.now() - job.sink_waiting_since) / 1000));
   return {
     name: job.name,
     mode: cfg.mode ?? 'snapshot',
@@ -61,9 +63,10 @@ export function jobStatus(store: StateStore, job: JobRow): JobStatus {
     rowsPerSecond: total.r,
     bytesPerSecond: total.b,
     etaSeconds: eta(tables.reduce((n, t) => n + Math.max(0, t.estimatedRows - t.rowsCopied), 0), total.r),
+    sinkWaitingSeconds: running ? (copyWait ?? stream?.sinkWaitingSeconds ?? null) : null,
     copyStartPosition: startPosition(job.copy_start_position),
     copyEndPosition: startPosition(job.copy_end_position),
-    stream: streamStatus(store, job, running),
+    stream,
     tables,
   };
 }

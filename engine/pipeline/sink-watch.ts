@@ -1,7 +1,8 @@
 // A sink that stops answering (a stopped or frozen server, a lock held for minutes, a network that drops
 // packets without resetting) leaves a write waiting with nothing to report: no error, no timeout. The
-// watch times every call the stream makes to the sink (and each batch a copy worker writes); once one has waited `warnAfterMs`, it says so in
-// the log (and again every `warnAfterMs`), and exposes the wait for the job status the dashboard shows.
+// watch times every call the stream makes to the sink (and each batch a copy worker writes); once one has
+// waited `warnAfterMs`, it says so in the log (and again every `warnAfterMs`), and exposes the wait for
+// the job status the dashboard shows (the stream in its stream state, the copy in jobs.sink_waiting_since).
 // When the sink answers, the log says after how long. It never cancels the call: a sink that comes back
 // continues where it was, exactly once (the checkpoint is written in the sink's own transaction).
 import type { JobConfig } from '../../shared/job-config.js';
@@ -26,6 +27,11 @@ export class SinkWatch {
   private what = '';
   private warnings = 0;
   private timer: NodeJS.Timeout | null = null;
+  /**
+   * Told when a call first waits past the threshold (with when it began) and when it ends after that (null):
+   * the copy writes it to the state file for the job status (the stream samples `waitingSeconds` instead).
+   */
+  onWaiting: ((since: number | null) => void) | null = null;
 
   constructor(
     private readonly log: Logger,
@@ -53,9 +59,11 @@ export class SinkWatch {
       return await call();
     } finally {
       const waited = Math.round((this.now() - this.since) / 1000);
-      if (this.warnings) this.log.info(`the sink (${this.sink}) answered again after ${waited} s; the job goes on`);
+      const warned = this.warnings > 0;
+      if (warned) this.log.info(`the sink (${this.sink}) answered again after ${waited} s; the job goes on`);
       this.since = null;
       this.warnings = 0;
+      if (warned) this.onWaiting?.(null);
     }
   }
 
@@ -64,11 +72,13 @@ export class SinkWatch {
     if (this.since === null) return;
     const ms = this.now() - this.since;
     if (ms < this.warnAfterMs * (this.warnings + 1)) return;
+    const first = this.warnings === 0;
     this.warnings = Math.floor(ms / this.warnAfterMs);
     this.log.warn(
       `the sink (${this.sink}) has not answered for ${Math.floor(ms / 1000)} s (${this.what}); the job is waiting for it and goes on when it answers. ` +
         'Check that the sink server is running and not stopped, overloaded or waiting on a lock (SHOW PROCESSLIST; on the sink).',
     );
+    if (first) this.onWaiting?.(this.since);
   }
 
   stop(): void {

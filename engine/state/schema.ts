@@ -203,4 +203,10 @@ export const MIGRATIONS: string[] = [
   );
   CREATE INDEX held_changes_tbl ON held_changes (job_id, tbl, id);
   `,
+  `
+  -- A copy write the sink has not answered past the warning threshold (engine/pipeline/sink-watch.ts):
+  -- when that write began (ms), for the job status the dashboard shows; NULL once the sink answers.
+  -- (The stream keeps its own wait in stream_state.)
+  ALTER TABLE jobs ADD COLUMN sink_waiting_since INTEGER;
+  `,
 ];

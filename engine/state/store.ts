@@ -25,6 +25,8 @@ export interface JobRow {
   stream_state: string | null;
   pending_ddl: string | null;
   sink_checkpoint: string | null;
+  /** When a copy write still waiting for the sink began (ms), once past the warning threshold (sink-watch.ts). */
+  sink_waiting_since: number | null;
 }
 
 export interface TableRow {
@@ -180,7 +182,7 @@ export class StateStore {
 
   setJob(
     id: number,
-    fields: Partial<Pick<JobRow, 'phase' | 'state' | 'error' | 'pid' | 'started_at' | 'finished_at' | 'copy_start_position' | 'copy_end_position' | 'stream_state' | 'pending_ddl' | 'sink_checkpoint'>>,
+    fields: Partial<Pick<JobRow, 'phase' | 'state' | 'error' | 'pid' | 'started_at' | 'finished_at' | 'copy_start_position' | 'copy_end_position' | 'stream_state' | 'pending_ddl' | 'sink_checkpoint' | 'sink_waiting_since'>>,
   ): void {
     const keys = Object.keys(fields);
     if (!keys.length) return;

@@ -22,12 +22,15 @@ test('a sink call that waits past the threshold is warned about once per thresho
   const { log, lines } = recordingLogger();
   let now = 1_000_000;
   const watch = new SinkWatch(log, '127.0.0.1:3306', 10_000, () => now);
+  const told: (number | null)[] = [];
+  watch.onWaiting = (since) => void told.push(since);
   let answer!: (v: string) => void;
   const pending = watch.around('applying 3 transaction(s)', () => new Promise<string>((r) => (answer = r)));
   now += 9_000;
   watch.check();
   assert.equal(watch.waitingSeconds, null, 'under the threshold: nothing to show');
   assert.deepEqual(lines, []);
+  assert.deepEqual(told, [], 'under the threshold: nothing recorded');
   now += 2_000;
   watch.check();
   watch.check();
@@ -39,11 +42,13 @@ test('a sink call that waits past the threshold is warned about once per thresho
   watch.check();
   assert.equal(lines.length, 2);
   assert.match(lines[1]!, /has not answered for 21 s/);
+  assert.deepEqual(told, [1_000_000], 'told once, with when the call began, at the first warning');
   now += 500;
   answer('done');
   assert.equal(await pending, 'done');
   assert.match(lines[2]!, /^info the sink \(127\.0\.0\.1:3306\) answered again after 22 s/);
   assert.equal(watch.waitingSeconds, null);
+  assert.deepEqual(told, [1_000_000, null], 'and told when the sink answered');
   watch.stop();
 });
 

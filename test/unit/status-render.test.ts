@@ -21,6 +21,7 @@ function status(phase: string, stream: Partial<StreamStatus>): JobStatus {
     rowsPerSecond: 0,
     bytesPerSecond: 0,
     etaSeconds: null,
+    sinkWaitingSeconds: null,
     copyStartPosition: { file: 'mysql-bin.000002', pos: 400, gtid: '0-1-40' },
     copyEndPosition: { file: 'mysql-bin.000002', pos: 900, gtid: null },
     stream: {
@@ -60,6 +61,13 @@ test('status prints the copy positions as file:pos', () => {
   const out = renderStatus(status('streaming', {}));
   assert.match(out, /copy started at source binlog mysql-bin\.000002:400 \(GTID 0-1-40\)/);
   assert.match(out, /copy ended at source binlog mysql-bin\.000002:900\n/);
+});
+
+test('status says how long the sink has not answered, during the copy as while streaming, only while the job runs', () => {
+  assert.doesNotMatch(renderStatus(status('copying', {})), /not answered/);
+  assert.match(renderStatus({ ...status('copying', {}), sinkWaitingSeconds: 95 }), /the sink has not answered for 1m35s: the copy is waiting for it/);
+  assert.match(renderStatus({ ...status('streaming', { sinkWaitingSeconds: 7 }), sinkWaitingSeconds: 7 }), /the sink has not answered for 7s: the job is waiting for it/);
+  assert.doesNotMatch(renderStatus({ ...status('copying', {}), state: 'interrupted', sinkWaitingSeconds: 95 }), /not answered/);
 });
 
 test('binlog retention with the binary log off is not "Binlogs never expire"', () => {

@@ -21,6 +21,8 @@ export function renderStatus(s: JobStatus): string {
   if (s.copyStartPosition) out.push(`  ${copies ? 'copy started' : 'stream set up'} at source binlog ${at(s.copyStartPosition)}`);
   if (s.copyEndPosition) out.push(`  copy ended at source binlog ${at(s.copyEndPosition)}`);
   if (s.stream) out.push(...renderStream(s));
+  if (s.state === 'running' && s.sinkWaitingSeconds != null)
+    out.push(`  the sink has not answered for ${duration(s.sinkWaitingSeconds)}: the ${s.phase === 'copying' ? 'copy' : 'job'} is waiting for it`);
   if (s.error) out.push(`  error: ${s.error.replace(/\n/g, '\n  ')}`);
   const streaming = s.stream !== null;
   // Tables that only stream (stream mode, or created by DDL while streaming) and dropped ones were never copied.
@@ -68,7 +70,6 @@ function renderStream(s: JobStatus): string[] {
       (s.state === 'running' ? `; ${n(st.eventsPerSecond.transactions)} tx/s (${n(st.eventsPerSecond.inserts)} ins, ${n(st.eventsPerSecond.updates)} upd, ${n(st.eventsPerSecond.deletes)} del /s)` : ''),
   ];
   if (st.retentionSecondsLeft !== null) lines.push(`  the source may purge the binlog the stream needs in ${duration(Math.max(0, Math.round(st.retentionSecondsLeft)))}`);
-  if (s.state === 'running' && st.sinkWaitingSeconds != null) lines.push(`  the sink has not answered for ${duration(st.sinkWaitingSeconds)}: the stream is waiting for it`);
   if (st.pendingDdl) lines.push(`  paused at DDL ${st.pendingDdl.position}: ${st.pendingDdl.sql.replace(/\s+/g, ' ').slice(0, 200)} — run with --skip-ddl to go on`);
   for (const t of st.pausedTables ?? []) {
     const what = t.request ? `${t.request === 'skip' ? 'skipped' : 'resumed'}, applying the held changes` : `apply it to the sink, then: cutover resume-table ${t.table} --job ${s.name} (or --skip)`;

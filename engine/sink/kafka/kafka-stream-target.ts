@@ -144,7 +144,13 @@ export class KafkaStreamTarget implements StreamTarget<KafkaDdlContext> {
     }
     if (m.gen !== this.generation()) return null;
     // The chunks of the last transaction may have been committed to Kafka after the state file last heard.
-    for (const [id, tableId, rows, bytes] of m.chunks) this.o.store.finishChunk({ id, table_id: tableId } as never, rows, bytes);
+    // A table without a key is one chunk whose rows were counted as they were read (copy-runner.ts): what
+    // its counts hold already is not added again.
+    for (const [id, tableId, rows, bytes] of m.chunks) {
+      const t = this.o.store.table(tableId);
+      const counted = t?.key_columns === '[]' ? { rows: t.rows_copied, bytes: t.bytes_copied } : undefined;
+      this.o.store.finishChunk({ id, table_id: tableId } as never, rows, bytes, counted);
+    }
     this.o.store.setJob(this.o.jobId, { sink_checkpoint: JSON.stringify({ file: m.file, pos: m.pos, gtid: m.gtid }) });
     return { position: { kind: 'file', file: m.file, pos: m.pos }, gtid: m.gtid, pendingDdl: null };
   }

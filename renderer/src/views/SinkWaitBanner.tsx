@@ -1,9 +1,10 @@
-// A warning while the stream waits for a sink that does not answer (a stopped, frozen or locked server).
+// A warning while the job (its copy or its stream) waits for a sink that does not answer (a stopped,
+// frozen or locked server).
 import type { JobStatus } from '../../../shared/api';
 import { formatDuration } from '../format';
 
 export function SinkWaitBanner({ status }: { status: JobStatus }) {
-  const waiting = status.state === 'running' ? (status.stream?.sinkWaitingSeconds ?? null) : null;
+  const waiting = status.state === 'running' ? status.sinkWaitingSeconds : null;
   if (waiting === null) return null;
   return (
     <div className="banner banner-warn" role="status" data-testid="sink-waiting">

@@ -209,9 +209,23 @@ describe('JobView data', () => {
   });
 
   it('warns while the stream waits for a sink that does not answer, and only then', async () => {
-    const fake = await renderJob('running', { phase: 'streaming', stream: stream({ sinkWaitingSeconds: 95 }) });
+    const fake = await renderJob('running', { phase: 'streaming', sinkWaitingSeconds: 95, stream: stream({ sinkWaitingSeconds: 95 }) });
     expect(screen.getByTestId('sink-waiting').textContent).toContain('The sink has not answered for 1m 35s');
-    fake.emit({ type: 'status', job: 'shop', status: status({ state: 'running', phase: 'streaming', stream: stream({ sinkWaitingSeconds: null }) }) });
+    fake.emit({ type: 'status', job: 'shop', status: status({ state: 'running', phase: 'streaming', sinkWaitingSeconds: null, stream: stream({ sinkWaitingSeconds: null }) }) });
+    expect(screen.queryByTestId('sink-waiting')).toBeNull();
+  });
+
+  it('warns while the copy waits for a sink that does not answer (no stream yet), and clears when it answers', async () => {
+    const fake = await renderJob('running', { phase: 'copying', stream: null, sinkWaitingSeconds: 12 });
+    expect(screen.getByTestId('sink-waiting').textContent).toContain('The sink has not answered for 12s');
+    fake.emit({ type: 'status', job: 'shop', status: status({ state: 'running', phase: 'copying', stream: null, sinkWaitingSeconds: 14 }) });
+    expect(screen.getByTestId('sink-waiting').textContent).toContain('The sink has not answered for 14s');
+    fake.emit({ type: 'status', job: 'shop', status: status({ state: 'running', phase: 'copying', stream: null, sinkWaitingSeconds: null }) });
+    expect(screen.queryByTestId('sink-waiting')).toBeNull();
+  });
+
+  it('does not warn about a wait of a job that is no longer running', async () => {
+    await renderJob('interrupted', { phase: 'copying', stream: null, sinkWaitingSeconds: 40 });
     expect(screen.queryByTestId('sink-waiting')).toBeNull();
   });
 });

@@ -94,6 +94,7 @@ export function status(over: Partial<JobStatus> = {}): JobStatus {
     rowsPerSecond: 2500,
     bytesPerSecond: 1048576,
     etaSeconds: 90,
+    sinkWaitingSeconds: null,
     copyStartPosition: { file: 'mysql-bin.000003', pos: 400, gtid: '0-1-40' },
     copyEndPosition: null,
     stream: null,
