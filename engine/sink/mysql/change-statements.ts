@@ -22,6 +22,7 @@ import type { RawValue } from '../../core/rows.js';
 import type { ColumnInfo } from '../../core/tables.js';
 import type { RowChange } from '../../core/changes.js';
 import type { ApplierTable, ApplyMode } from '../../core/checkpoint.js';
+import { planBatch } from '../../core/batch-plan.js';
 
 /** One statement, the rows it must affect (null: not checked) and the change it comes from. */
 export interface Statement {
@@ -311,16 +312,5 @@ function batched<T>(items: T[], render: (t: T) => string, emit: (part: T[], text
 
 /** The statements for a batch of changes (any tables, binlog order). */
 export function batchStatements(changes: readonly RowChange[], planFor: (c: RowChange) => TablePlan, mode: ApplyMode, netEffect = true): Statement[] {
-  const out: Statement[] = [];
-  const grouped = new Map<TablePlan, RowChange[]>();
-  for (const change of changes) {
-    const plan = planFor(change);
-    if (netEffect && plan.netEffect) {
-      let list = grouped.get(plan);
-      if (!list) grouped.set(plan, (list = []));
-      list.push(change);
-    } else out.push(...changeStatements(plan, change, mode));
-  }
-  for (const [plan, list] of grouped) out.push(...netEffectStatements(plan, list, mode));
-  return out;
+  return planBatch(changes, planFor, mode, netEffect, { one: changeStatements, net: netEffectStatements });
 }

@@ -25,6 +25,7 @@ import type { ColumnInfo } from '../../core/tables.js';
 import type { RawValue } from '../../core/rows.js';
 import type { ApplierTable, ApplyMode } from '../../core/checkpoint.js';
 import { pgId as pgIdent } from './connection.js';
+import { planBatch } from '../../core/batch-plan.js';
 
 /** A column's value as the text parameter PostgreSQL parses (null: NULL); `key` names the row when a value cannot be held. */
 export type Encode = (raw: RawValue, key: () => string) => string | null;
@@ -278,16 +279,5 @@ function chunked(rows: NetRow[], paramsPerRow: number, emit: (part: NetRow[]) =>
 
 /** The statements of a batch of changes (any tables, binlog order); `netEffect` false: one statement per change. */
 export function batchStatements(changes: readonly RowChange[], planFor: (c: RowChange) => PgTablePlan, mode: ApplyMode, netEffect: boolean): PgStatement[] {
-  const out: PgStatement[] = [];
-  const grouped = new Map<PgTablePlan, RowChange[]>();
-  for (const change of changes) {
-    const plan = planFor(change);
-    if (netEffect && plan.netEffect) {
-      let list = grouped.get(plan);
-      if (!list) grouped.set(plan, (list = []));
-      list.push(change);
-    } else out.push(...changeStatements(plan, change, mode));
-  }
-  for (const [plan, list] of grouped) out.push(...netEffectStatements(plan, list, mode));
-  return out;
+  return planBatch(changes, planFor, mode, netEffect, { one: changeStatements, net: netEffectStatements });
 }

@@ -1,0 +1,28 @@
+// How a sink turns a batch of row changes (any tables, binlog order) into statements: changes of a table
+// whose plan allows it are grouped and applied as each key's net effect, the others one statement per
+// change in their order. Each sink brings its own statements; the grouping is the same for all.
+import type { RowChange } from './changes.js';
+import type { ApplyMode } from './checkpoint.js';
+
+export interface StatementPlanner<P extends { netEffect: boolean }, S> {
+  /** The statements of one change, on its own. */
+  one(plan: P, change: RowChange, mode: ApplyMode): S[];
+  /** The statements of a table's changes as each key's net effect. */
+  net(plan: P, changes: readonly RowChange[], mode: ApplyMode): S[];
+}
+
+/** `netEffect` false: one statement per change for every table (e.g. replaying a batch statement by statement). */
+export function planBatch<P extends { netEffect: boolean }, S>(changes: readonly RowChange[], planFor: (c: RowChange) => P, mode: ApplyMode, netEffect: boolean, planner: StatementPlanner<P, S>): S[] {
+  const out: S[] = [];
+  const grouped = new Map<P, RowChange[]>();
+  for (const change of changes) {
+    const plan = planFor(change);
+    if (netEffect && plan.netEffect) {
+      let list = grouped.get(plan);
+      if (!list) grouped.set(plan, (list = []));
+      list.push(change);
+    } else out.push(...planner.one(plan, change, mode));
+  }
+  for (const [plan, list] of grouped) out.push(...planner.net(plan, list, mode));
+  return out;
+}
