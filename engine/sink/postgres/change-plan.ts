@@ -60,6 +60,8 @@ export interface PgTablePlan {
   netEffect: boolean;
   columnsClause: string;
   positions: WeakMap<readonly string[], number[]>;
+  /** Columns whose sink sequence follows the streamed values (identity.ts): index into writeCols, sequence. */
+  identities: { at: number; sequence: string }[];
 }
 
 
@@ -68,7 +70,14 @@ const MAX_PARAMS = 60_000;
 /** Parameter text per statement before a set statement is split. */
 const MAX_STATEMENT_BYTES = 2 << 20;
 
-export function planPgTable(t: ApplierTable, sinkSchema: string, sinkTable: string, idx: SinkIndexes, encoder: (c: ColumnInfo) => Encode): PgTablePlan {
+export function planPgTable(
+  t: ApplierTable,
+  sinkSchema: string,
+  sinkTable: string,
+  idx: SinkIndexes,
+  encoder: (c: ColumnInfo) => Encode,
+  identities: readonly { column: string; sequence: string }[] = [],
+): PgTablePlan {
   const writeCols = t.info.columns.filter((c) => !c.generated);
   const at = (name: string): number => {
     const i = writeCols.findIndex((c) => c.name === name);
@@ -88,11 +97,12 @@ export function planPgTable(t: ApplierTable, sinkSchema: string, sinkTable: stri
     netEffect: keyAt.length > 0 && idx.otherUniques.length === 0,
     columnsClause: `(${writeCols.map((c) => pgIdent(c.name)).join(', ')})`,
     positions: new WeakMap(),
+    identities: identities.map((s) => ({ at: writeCols.findIndex((c) => c.name === s.column), sequence: s.sequence })).filter((s) => s.at >= 0),
   };
 }
 
 /** Where each written column is in a row image of this change (by name; case-insensitively as a fallback). */
-function positionsOf(plan: PgTablePlan, change: RowChange): number[] {
+export function positionsOf(plan: PgTablePlan, change: RowChange): number[] {
   const hit = plan.positions.get(change.columns);
   if (hit) return hit;
   const out = plan.writeCols.map((c) => {

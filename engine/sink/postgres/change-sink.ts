@@ -3,6 +3,7 @@
 // Each apply(txs) is ONE PostgreSQL transaction: BEGIN, the job's checkpoint row read FOR UPDATE (the
 // transactions ending at or before it are skipped, so a batch replayed after a crash neither loses nor
 // doubles anything), the row changes of the whole batch as their per-key net effect (change-plan.ts),
+// the identity sequences of the tables it inserted into moved past the values it wrote (identity.ts),
 // the checkpoint moved to the last transaction's end, COMMIT. When a statement fails or affects another
 // number of rows than it must, the transaction is rolled back and the batch applied again one statement
 // per change in binlog order: if that succeeds it is committed (the set form only guessed wrong),
@@ -30,6 +31,7 @@ import { charsetReady, loadSourceCharsets } from './charsets.js';
 import { pgColumnType } from './types.js';
 import { pgTextEncoder } from './values.js';
 import { handlePgDdl, type PgDdlContext } from './stream-ddl.js';
+import { advanceRefused, advanceStatements, identityMaxima, sinkIdentities } from './identity.js';
 
 export interface PgChangeSinkOptions {
   url: string;
@@ -217,10 +219,23 @@ export class PgChangeSink implements StreamTarget<PgDdlContext> {
       await this.begin(pending);
       await this.runOneByOne(pending, mode);
     }
+    await this.advanceIdentities(pending);
     const last = pending[pending.length - 1]!;
     await writePgCheckpoint(this.client, this.opts.jobName, last.end, last.gtid, this.opts.owner);
     await this.client.query('COMMIT');
     return pending.length;
+  }
+
+  /** Moves the identity sequences of the batch's tables past the values it wrote (identity.ts), in its transaction, one round trip. */
+  private async advanceIdentities(txs: BinlogTransaction[]): Promise<void> {
+    const statements = advanceStatements(identityMaxima(txs.flatMap((t) => t.changes), (c) => this.planFor(c)));
+    if (!statements.length) return;
+    try {
+      await this.client.query(statements.map((st) => st.sql).join(';\n'));
+    } catch (e) {
+      if (isStatementError(e)) throw advanceRefused(statements, e);
+      throw e;
+    }
   }
 
   /** BEGIN, lock the checkpoint row, keep the transactions after it; null (rolled back) when none. */
@@ -292,6 +307,7 @@ export class PgChangeSink implements StreamTarget<PgDdlContext> {
       if (!t) throw new CutoverError(`a binlog change on ${name}, which is not a table of this job`);
       await this.learnCharsets(t);
       const idx = await sinkIndexes(this.client, t.sink.db, t.sink.table, t.info.chunkKey);
+      const identities = await sinkIdentities(this.client, t.sink.db, t.sink.table);
       const table = `${t.sink.db}.${t.sink.table}`;
       const policy = this.opts.types.policy;
       this.plans.set(
@@ -299,7 +315,7 @@ export class PgChangeSink implements StreamTarget<PgDdlContext> {
         planPgTable(t, t.sink.db, t.sink.table, idx, (c): Encode => {
           const enc = pgTextEncoder(c);
           return (raw, key) => enc(raw, { table, key, policy });
-        }),
+        }, identities),
       );
     }
   }
