@@ -7,6 +7,7 @@ import { databaseDefaults } from '../source/mysql/schema-reader.js';
 import { openDataConnection, validateFilter } from '../source/mysql/snapshot-reader.js';
 import type { Sink } from '../sink/sink.js';
 import { loadSink, sinkOf } from '../sink/registry.js';
+import { refuseUnsupportedSettings } from '../sink/capability-checks.js';
 import type { SinkRun } from '../sink/driver.js';
 import type { LogLevel, StateStore } from '../state/store.js';
 import { CopyRunner, StopRequested } from './copy-runner.js';
@@ -74,6 +75,8 @@ export async function runJob(o: RunJobOptions): Promise<RunOutcome> {
   let probe: Connection | null = null;
   let run: SinkRun | null = null;
   try {
+    // Before connecting to anything: settings the sink kind cannot carry out (a DDL policy it lacks).
+    refuseUnsupportedSettings(cfg);
     if (o.preflight) await o.preflight(cfg, log);
     const driver = await loadSink(cfg);
     const caps = sinkOf(cfg).capabilities;
