@@ -3,7 +3,8 @@
 // its columns, referenced table and actions (deferrable, initially deferred), row counts are equal, and
 // the log names each view, trigger and routine as not translated. A second job appending to the same
 // schema finds the keys already there (no duplicates); a third copies keys that cannot be created (a
-// referenced table outside the job, orphan rows) and names each with the reason and the SQL.
+// referenced table outside the job, orphan rows) and names each with the reason and the SQL. Emptying a
+// referenced table ("onExisting": "truncate") stops naming the keys in the way.
 import { after, before, describe, it } from 'node:test';
 import assert from 'node:assert/strict';
 import { readFileSync, rmSync } from 'node:fs';
@@ -173,5 +174,22 @@ describe('PostgreSQL sink: a real-world schema (views, foreign keys, triggers, r
     assert.match(out, new RegExp(`foreign key ${edgeDb}\\.child\\.fk_child_parent not created on the PostgreSQL sink: rows of the sink table violate it: .*run by hand: ALTER TABLE "${edgeDb}"\\."child" ADD CONSTRAINT "fk_child_parent" FOREIGN KEY \\("parent_id"\\) REFERENCES "${edgeDb}"\\."parent" \\("id"\\) ON DELETE CASCADE`));
     assert.match(out, /foreign keys on the PostgreSQL sink: 1 created, 0 already there, 2 not created/);
     assert.deepEqual((await sinkForeignKeys(pg, edgeDb)).keys, ['fine fk_fine_parent -> parent (parent_id) (id) a n']);
+  });
+
+  it('a job that would empty a referenced table ("onExisting": "truncate") stops naming the keys and the fix', async () => {
+    const r = await run(dir, 'shop-truncate', {
+      name: 'pg-shop-truncate',
+      source: { url: sourceUrl() },
+      sink: { type: 'postgres', url: pg.url },
+      tables: { include: [`${srcDb}.actor`] },
+      rename: { [srcDb]: schema },
+      mode: 'snapshot',
+      snapshot: { onExisting: 'truncate' },
+    });
+    assert.notEqual(r.code, 0, describeRun(r));
+    const out = r.stdout + r.stderr;
+    assert.match(out, new RegExp(`The sink table "${schema}"\\."actor" cannot be emptied .*foreign keys of other tables reference it \\(.*fk_film_actor_actor\\)`));
+    assert.match(out, /ALTER TABLE .*film_actor DROP CONSTRAINT "fk_film_actor_actor";/);
+    assert.equal(await pg.value(`SELECT count(*) FROM "${schema}"."actor"`), '200', 'nothing emptied');
   });
 });

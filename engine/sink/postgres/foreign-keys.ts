@@ -3,6 +3,7 @@
 // DEFERRED (a stream batch applies its changes per key, not in the source's order: the check waits for
 // COMMIT). One that cannot be created is named in a warning with the reason and the SQL to run by hand.
 import { createHash } from 'node:crypto';
+import { CutoverError } from '../../../shared/errors.js';
 import type { TableRef } from '../../../shared/table-selection.js';
 import type { CopyTable } from '../../core/tables.js';
 import { queryRows, type Connection } from '../../mysql/connection.js';
@@ -177,4 +178,26 @@ export async function untranslatedObjects(conn: Connection, tables: CopyTable[])
   const events = await queryRows<{ s: string; n: string }>(conn, 'SELECT EVENT_SCHEMA AS s, EVENT_NAME AS n FROM information_schema.EVENTS WHERE EVENT_SCHEMA IN (?) ORDER BY 1, 2', [dbs]);
   for (const r of events) out.push(`event ${r.s}.${r.n} not created on the PostgreSQL sink: ${NOT_TRANSLATED}`);
   return out;
+}
+
+/**
+ * TRUNCATE of a sink table that foreign keys of other tables reference (a repeated job with
+ * "onExisting": "truncate"): PostgreSQL refuses it; the error names those keys and how to proceed.
+ */
+export async function truncateTable(client: PgClient, ref: TableRef): Promise<void> {
+  try {
+    await client.query(`TRUNCATE TABLE ${pgTable(ref)}`);
+  } catch (e) {
+    if ((e as { code?: string }).code !== '0A000') throw e;
+    const r = await client.query<{ t: string; c: string }>(
+      `SELECT c.conrelid::regclass::text AS t, c.conname AS c FROM pg_constraint c
+        WHERE c.contype = 'f' AND c.confrelid = $1::regclass AND c.conrelid <> c.confrelid ORDER BY 1, 2`,
+      [pgTable(ref)],
+    );
+    const drops = r.rows.map((row) => `ALTER TABLE ${row.t} DROP CONSTRAINT ${pgId(row.c)};`);
+    throw new CutoverError(
+      `The sink table ${pgTable(ref)} cannot be emptied ("onExisting": "truncate"): foreign keys of other tables reference it (${r.rows.map((row) => `${row.t}.${row.c}`).join(', ')}).`,
+      `Drop those foreign keys and run again (the job adds the foreign keys among its tables again after the load):\n${drops.join('\n')}\nor empty the tables yourself (TRUNCATE TABLE … listing them all) and run again.`,
+    );
+  }
 }

@@ -10,7 +10,7 @@ import { connect, parseMysqlUrl } from '../../mysql/connection.js';
 import { charsetReady, loadSourceCharsets } from './charsets.js';
 import { connectPg, pgTable, type PgClient } from './connection.js';
 import { planTable } from './ddl.js';
-import { NOT_TRANSLATED, applyForeignKeys, planForeignKeys, readSourceForeignKeys, untranslatedObjects, type SourceForeignKey } from './foreign-keys.js';
+import { NOT_TRANSLATED, applyForeignKeys, planForeignKeys, readSourceForeignKeys, truncateTable, untranslatedObjects, type SourceForeignKey } from './foreign-keys.js';
 import { PgWriter } from './pg-writer.js';
 import type { UnholdablePolicy } from './types.js';
 
@@ -70,7 +70,7 @@ export class PgSink implements Sink {
           `Empty it (TRUNCATE TABLE ${table};), or set "snapshot": {"onExisting": "truncate"} to empty it automatically, or "append" to keep its rows (source rows whose key is already there are not copied).`,
         );
       if (onExisting === 'truncate') {
-        await this.admin.query(`TRUNCATE TABLE ${table}`);
+        await truncateTable(this.admin, t.sink);
         warnings.push(`emptied the existing sink table ${table} (onExisting: truncate)`);
         return { created: true, warnings, deferredIndexes: plan.deferred };
       }
