@@ -4,7 +4,8 @@
 // the log names each view, trigger and routine as not translated. A second job appending to the same
 // schema finds the keys already there (no duplicates); a third copies keys that cannot be created (a
 // referenced table outside the job, orphan rows) and names each with the reason and the SQL. Emptying a
-// referenced table ("onExisting": "truncate") stops naming the keys in the way.
+// referenced table ("onExisting": "truncate") stops naming the keys in the way. A "mode": "stream" job
+// gets the keys when it sets its tables up and streams inserts, cascading deletes and updates under them.
 import { after, before, describe, it } from 'node:test';
 import assert from 'node:assert/strict';
 import { readFileSync, rmSync } from 'node:fs';
@@ -191,5 +192,54 @@ describe('PostgreSQL sink: a real-world schema (views, foreign keys, triggers, r
     assert.match(out, new RegExp(`The sink table "${schema}"\\."actor" cannot be emptied .*foreign keys of other tables reference it \\(.*fk_film_actor_actor\\)`));
     assert.match(out, /ALTER TABLE .*film_actor DROP CONSTRAINT "fk_film_actor_actor";/);
     assert.equal(await pg.value(`SELECT count(*) FROM "${schema}"."actor"`), '200', 'nothing emptied');
+  });
+});
+
+describe('PostgreSQL sink: foreign keys under a stream', { timeout: 10 * 60_000 }, () => {
+  const job = uniqueName('pgfks');
+  const src = `${job}_src`;
+  const dir = tempDir('cutover-pgfkstream-');
+  const state = join(dir, 'state.db');
+  let pg: PgTestDatabase;
+  let jobFile = '';
+  const runStream = () => runCliWithTimeout(['run', jobFile, '--state', state, '--exit-when-caught-up'], 180_000);
+  const x = (sql: string) => exec(sourceUrl(), sql);
+
+  before(async () => {
+    pg = await createPgDatabase('pgfkstream');
+    // The child's name sorts before its parent's, so a batch applied in table-name order would write it first.
+    await x(`CREATE DATABASE ${q(src)}; USE ${q(src)};
+      CREATE TABLE b_parent (id INT PRIMARY KEY, name VARCHAR(10)) ENGINE=InnoDB;
+      CREATE TABLE a_child (id INT PRIMARY KEY, parent_id INT NOT NULL,
+        CONSTRAINT fk_child_parent FOREIGN KEY (parent_id) REFERENCES b_parent (id) ON DELETE CASCADE ON UPDATE RESTRICT) ENGINE=InnoDB;`);
+    jobFile = writeJob(dir, {
+      name: job,
+      source: { url: sourceUrl() },
+      sink: { type: 'postgres', url: pg.url },
+      tables: { include: [`${src}.*`] },
+      rename: { [src]: 'app' },
+      mode: 'stream',
+      stream: { batch: { maxDelayMs: 200 } },
+    });
+  });
+
+  after(async () => {
+    await x(`DROP DATABASE IF EXISTS ${q(src)}`).catch(() => undefined);
+    await pg?.drop();
+    rmSync(dir, { recursive: true, force: true });
+  });
+
+  it('sets the keys up with the tables ("mode": "stream"), then streams parents and children under them', async () => {
+    const first = await runStream();
+    assert.equal(first.code, 0, describeRun(first));
+    assert.deepEqual((await sinkForeignKeys(pg, 'app')).keys, ['a_child fk_child_parent -> b_parent (parent_id) (id) c a']);
+    const d = q(src);
+    await x(`START TRANSACTION; INSERT INTO ${d}.b_parent VALUES (1, 'one'), (2, 'two'); INSERT INTO ${d}.a_child VALUES (10, 1), (11, 1), (20, 2); COMMIT;
+      START TRANSACTION; DELETE FROM ${d}.a_child WHERE parent_id = 2; DELETE FROM ${d}.b_parent WHERE id = 2; INSERT INTO ${d}.b_parent VALUES (3, 'three'); INSERT INTO ${d}.a_child VALUES (30, 3); COMMIT;
+      UPDATE ${d}.a_child SET parent_id = 3 WHERE id = 11;`);
+    const second = await runStream();
+    assert.equal(second.code, 0, describeRun(second));
+    assert.deepEqual(await pg.rows('SELECT id, name FROM app.b_parent ORDER BY id'), [['1', 'one'], ['3', 'three']]);
+    assert.deepEqual(await pg.rows('SELECT id, parent_id FROM app.a_child ORDER BY id'), [['10', '1'], ['11', '3'], ['30', '3']]);
   });
 });
