@@ -156,6 +156,7 @@ export async function runJob(o: RunJobOptions): Promise<RunOutcome> {
         throttle?.stop();
         const views = await planViews(streamSource, cfg);
         for (const w of await sink!.createViews(views)) log.warn(w);
+        for (const w of (await sink!.finishCopy?.(tables)) ?? []) log.warn(w);
         const end = await readBinlogStatus(streamSource);
         store.setJob(job.id, { copy_end_position: JSON.stringify(end) });
         const copied = store.tables(job.id).reduce((n, t) => n + t.rows_copied, 0);
@@ -235,6 +236,7 @@ export async function runJob(o: RunJobOptions): Promise<RunOutcome> {
           store.setTable(t.stateId, { schema_created: prepared.created ? 1 : row.schema_created, state: 'streaming' });
         }
       }
+      for (const w of (await sink.finishCopy?.(tables)) ?? []) log.warn(w);
       return await stream(tables);
     }
 
@@ -286,6 +288,7 @@ export async function runJob(o: RunJobOptions): Promise<RunOutcome> {
     const viewProblems = await sink.createViews(views);
     for (const w of viewProblems) log.warn(w);
     if (views.length) log.info(`${views.length - viewProblems.length} of ${views.length} view(s) created on the sink`);
+    for (const w of (await sink.finishCopy?.(tables)) ?? []) log.warn(w);
 
     const copied = store.tables(job.id).reduce((n, t) => n + t.rows_copied, 0);
     if (cfg.mode === 'snapshot+stream') {

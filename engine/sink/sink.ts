@@ -23,6 +23,8 @@ export interface Sink {
   finishTable(t: CopyTable, deferredIndexes: string[]): Promise<void>;
   /** Creates views once the tables exist; returns one message per view not created. */
   createViews(views: { sql: string; name: TableRef }[]): Promise<string[]>;
+  /** Once every table of the job is copied (each run): what needs them all, e.g. foreign keys; returns warnings. */
+  finishCopy?(tables: CopyTable[]): Promise<string[]>;
   openWriter(): Promise<SinkWriter>;
   close(): Promise<void>;
 }

@@ -70,6 +70,8 @@ test('CREATE TABLE: mapped types, identity, NOT NULL, faithful defaults, ENUM ch
   for (const said of [/default of column made .*0000-00-00/, /check constraint of column qty/, /generated column total/, /index ix_total not created.*not copied/, /fulltext index ft_note/, /foreign key not created.*fk_x/])
     assert.match(w, said);
   assert.doesNotMatch(w, /json_valid/, 'the JSON check of MariaDB is the jsonb type itself');
+  const later = planTable(table(ORDERS, ORDER_COLUMNS, ['id'], 'PRIMARY'), { policy: 'stop', types: {}, foreignKeysLater: true }).warnings.join('\n');
+  assert.doesNotMatch(later, /foreign key/, 'the copy adds foreign keys after the load (foreign-keys.ts): no warning per table');
   assert.equal(sinkColumns(table(ORDERS, ORDER_COLUMNS, ['id'], 'PRIMARY')).find((c) => c.name === 'doc')?.dataType, 'json');
 });
 

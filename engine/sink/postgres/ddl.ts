@@ -1,7 +1,8 @@
 // The PostgreSQL table for a copied MySQL table: CREATE TABLE with the mapped types (types.ts), NOT NULL,
 // defaults, identity for AUTO_INCREMENT, the primary key, ENUM checks and comments; secondary indexes and
 // unique keys as statements run after the load (finishTable), with the identity sequence set past the
-// copied maximum. Read from SHOW CREATE TABLE, whose output is regular (one definition per line).
+// copied maximum; foreign keys come once every table is loaded (foreign-keys.ts). Read from SHOW CREATE
+// TABLE, whose output is regular (one definition per line).
 import { createHash } from 'node:crypto';
 import { enumLabels } from '../../mysql/enum-labels.js';
 import type { ColumnInfo } from '../../core/tables.js';
@@ -26,6 +27,8 @@ export interface PlanOptions {
   types: Record<string, string>;
   /** A binlog stream follows the copy: unique keys exist during the load (a row colliding on one is left to the replay, as on MySQL). */
   streamFollows?: boolean;
+  /** The sink adds the foreign keys once every table is loaded (foreign-keys.ts): no warning per key here. */
+  foreignKeysLater?: boolean;
 }
 
 /** Reads a MySQL string literal starting at s[i] === "'"; returns the text and the index after it. */
@@ -214,7 +217,9 @@ export function planTable(t: CopyTable, o: PlanOptions): TablePlan {
       if (unique && name === t.source.chunkKeyName && t.source.chunkKey.join('\u0000') === keyNames) keyIndex = sql;
       else if (unique && o.streamFollows) uniqueNow.push(sql);
       else deferred.push(sql);
-    } else if (/^CONSTRAINT .* FOREIGN KEY/.test(line)) warnings.push(`foreign key not created on PostgreSQL: ${line}`);
+    } else if (/^CONSTRAINT .* FOREIGN KEY/.test(line)) {
+      if (!o.foreignKeysLater) warnings.push(`foreign key not created on PostgreSQL: ${line}`);
+    }
     else if (/^CONSTRAINT .* CHECK/.test(line)) warnings.push(`check constraint not created on PostgreSQL (its expression is MySQL SQL): ${line}`);
     else if (line) warnings.push(`not created on PostgreSQL: ${line}`);
   }

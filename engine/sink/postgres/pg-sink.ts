@@ -1,5 +1,6 @@
 // The PostgreSQL sink's copy side: creates each source database as a schema and each table from the
-// mapped types (ddl.ts), then loads rows with COPY (pg-writer.ts) and adds indexes after the load.
+// mapped types (ddl.ts), then loads rows with COPY (pg-writer.ts), adds indexes after each table's load
+// and foreign keys once every table is loaded (foreign-keys.ts).
 import { CutoverError } from '../../../shared/errors.js';
 import type { TableRef } from '../../../shared/table-selection.js';
 import type { Logger } from '../../core/logger.js';
@@ -9,6 +10,7 @@ import { connect, parseMysqlUrl } from '../../mysql/connection.js';
 import { charsetReady, loadSourceCharsets } from './charsets.js';
 import { connectPg, pgTable, type PgClient } from './connection.js';
 import { planTable } from './ddl.js';
+import { NOT_TRANSLATED, applyForeignKeys, planForeignKeys, readSourceForeignKeys, truncateTable, untranslatedObjects, type SourceForeignKey } from './foreign-keys.js';
 import { PgWriter } from './pg-writer.js';
 import type { UnholdablePolicy } from './types.js';
 
@@ -55,7 +57,7 @@ export class PgSink implements Sink {
 
   async prepareTable(t: CopyTable, onExisting: OnExisting, alreadyOurs: boolean): Promise<PreparedTable> {
     await this.learnCharsets(t);
-    const plan = planTable(t, { policy: this.opts.policy, types: this.opts.types, streamFollows: this.opts.streamFollows });
+    const plan = planTable(t, { policy: this.opts.policy, types: this.opts.types, streamFollows: this.opts.streamFollows, foreignKeysLater: true });
     const table = pgTable(t.sink);
     const warnings: string[] = [];
     if (await this.exists(t.sink)) {
@@ -68,7 +70,7 @@ export class PgSink implements Sink {
           `Empty it (TRUNCATE TABLE ${table};), or set "snapshot": {"onExisting": "truncate"} to empty it automatically, or "append" to keep its rows (source rows whose key is already there are not copied).`,
         );
       if (onExisting === 'truncate') {
-        await this.admin.query(`TRUNCATE TABLE ${table}`);
+        await truncateTable(this.admin, t.sink);
         warnings.push(`emptied the existing sink table ${table} (onExisting: truncate)`);
         return { created: true, warnings, deferredIndexes: plan.deferred };
       }
@@ -107,7 +109,23 @@ export class PgSink implements Sink {
   }
 
   async createViews(views: { sql: string; name: TableRef }[]): Promise<string[]> {
-    return views.map((v) => `view ${v.name.db}.${v.name.table} not created on the PostgreSQL sink: MySQL view definitions are not translated`);
+    return views.map((v) => `view ${v.name.db}.${v.name.table} not created on the PostgreSQL sink: ${NOT_TRANSLATED}`);
+  }
+
+  /** After the last table: the foreign keys among the copied tables, and the triggers, routines and events named as not translated. */
+  async finishCopy(tables: CopyTable[]): Promise<string[]> {
+    const src = await connect(parseMysqlUrl(this.opts.sourceUrl));
+    let fks: SourceForeignKey[];
+    let untranslated: string[];
+    try {
+      fks = await readSourceForeignKeys(src, [...new Set(tables.map((t) => t.source.db))]);
+      untranslated = await untranslatedObjects(src, tables);
+    } finally {
+      await src.end().catch(() => undefined);
+    }
+    const r = await applyForeignKeys(this.admin, planForeignKeys(fks, tables, this.opts.mapTable));
+    if (fks.length) this.opts.log?.info(`foreign keys on the PostgreSQL sink: ${r.created} created, ${r.existing} already there, ${r.warnings.length} not created`);
+    return [...r.warnings, ...untranslated];
   }
 
   async openWriter(): Promise<SinkWriter> {
