@@ -85,7 +85,8 @@ export async function previewPgMapping(i: MappingPreviewInput): Promise<MappingP
     const base = { table: `${i.sink.db}.${i.sink.table}`, key: () => keyText(i.keyColumns, names, row) };
     // As the copy writes keys: "null" and "-infinity" would make two keys one, so a key column stops instead.
     const job: ValueContext = { ...base, policy: key && policy !== 'text' ? 'stop' : policy };
-    const strict: ValueContext = { ...base, policy: 'stop' };
+    // What the sink cannot hold as it is ("text" creates date columns as text: their values are held).
+    const strict: ValueContext = { ...base, policy: policy === 'text' ? 'text' : 'stop' };
     const enc = pgTextEncoder(c);
     const samples = error
       ? i.rows.map((r) => ({ source: sourceText(c, r[col] ?? null), sink: null }))
