@@ -51,3 +51,22 @@ export function postgresSinkOptions(m: PostgresMapping | undefined, selected: re
   const types = selectedTypeOverrides(m, selected);
   return { unholdable: m?.unholdable ?? 'stop', ...(Object.keys(types).length ? { types } : {}) };
 }
+
+/** The Mapping step's problems of these settings: each selected table's overrides name a column it has and a type. */
+export function postgresMappingProblems(
+  m: PostgresMapping | undefined,
+  selected: readonly string[],
+  table: (name: string) => { columns: { name: string }[] } | undefined,
+): { field: string; message: string }[] {
+  const errors: { field: string; message: string }[] = [];
+  for (const [col, type] of Object.entries(m?.types ?? {})) {
+    const name = col.slice(0, col.lastIndexOf('.'));
+    if (!selected.includes(name)) continue;
+    const column = col.slice(name.length + 1);
+    const problem = pgTypeProblem(type);
+    const t = table(name);
+    if (problem) errors.push({ field: `mapping.postgres.types.${col}`, message: `The type of ${col} ${problem}.` });
+    else if (t && !t.columns.some((c) => c.name === column)) errors.push({ field: `mapping.postgres.types.${col}`, message: `${name} has no column ${column}: remove its type override.` });
+  }
+  return errors;
+}

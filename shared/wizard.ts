@@ -7,7 +7,7 @@ import type { CheckItem, PreflightReport } from './preflight.js';
 import type { ProfileSummary } from './profiles.js';
 import { matchesPattern, type TableRef } from './table-selection.js';
 import { normalizedPattern, tableSelection } from './wizard-selection.js';
-import { defaultPostgresMapping, pgTypeProblem, postgresSinkOptions, type PostgresMapping } from './wizard-postgres.js';
+import { defaultPostgresMapping, postgresMappingProblems, postgresSinkOptions, type PostgresMapping } from './wizard-postgres.js';
 
 export { normalizedPattern, tablePattern, tableSelection, withPattern, withSelection } from './wizard-selection.js';
 
@@ -327,16 +327,7 @@ export function validateStep(step: WizardStep, d: WizardDraft, ctx: WizardContex
         if (!Number.isInteger(k.partitions) || k.partitions < 1 || k.partitions > 10_000) err('mapping.kafka.partitions', 'Partitions: a whole number from 1 to 10,000.');
         if (!Number.isInteger(k.replicationFactor) || k.replicationFactor < 1 || k.replicationFactor > 32) err('mapping.kafka.replicationFactor', 'Replication factor: a whole number from 1 to 32.');
       }
-      if (sinkKind(d, ctx) === 'postgres')
-        for (const [col, type] of Object.entries(d.mapping.postgres?.types ?? {})) {
-          const table = col.slice(0, col.lastIndexOf('.'));
-          if (!d.tables.selected.includes(table)) continue;
-          const problem = pgTypeProblem(type);
-          const t = catalogTable(ctx, table);
-          const name = col.slice(table.length + 1);
-          if (problem) err(`mapping.postgres.types.${col}`, `The type of ${col} ${problem}.`);
-          else if (t && !t.columns.some((c) => c.name === name)) err(`mapping.postgres.types.${col}`, `${table} has no column ${name}: remove its type override.`);
-        }
+      errors.push(...(SINK_MAPPING_CHECKS[sinkKind(d, ctx) ?? '']?.(d, (t) => catalogTable(ctx, t)) ?? []));
       break;
     }
     case 'options': {
@@ -372,6 +363,11 @@ export function firstInvalidStep(d: WizardDraft, ctx: WizardContext): WizardStep
 const SINK_OPTIONS: Readonly<Record<string, (d: WizardDraft) => Record<string, unknown>>> = {
   kafka: ({ mapping: { kafka: k } }) => ({ topic: k.topic, format: k.format, key: k.key, partitions: k.partitions, replicationFactor: k.replicationFactor, exactlyOnce: k.exactlyOnce, tombstones: k.tombstones }),
   postgres: (d) => postgresSinkOptions(d.mapping.postgres, d.tables.selected),
+};
+
+/** Each sink kind's own Mapping settings' checks (a kind not listed has none beyond the common ones). */
+const SINK_MAPPING_CHECKS: Readonly<Record<string, (d: WizardDraft, table: (name: string) => CatalogTable | undefined) => FieldError[]>> = {
+  postgres: (d, table) => postgresMappingProblems(d.mapping.postgres, d.tables.selected, table),
 };
 
 /** The job file's options of the draft's sink of this kind (besides where it is). */

@@ -156,7 +156,7 @@ describe('a MySQL → PostgreSQL migration built in the wizard, in Chromium', ()
     await page.getByTestId('job-phase').filter({ hasText: /^done$/ }).waitFor({ timeout: 120_000 });
     await shot(page, 'wizard-pg-06-job-done');
 
-    const rows = await pg.rows(`SELECT id::text, name, coalesce(born::text, 'NULL'), score::text FROM "${DB}".people ORDER BY id`);
+    const rows = await pg.rows(`SELECT id::text, name, coalesce(born::text, 'NULL'), score::text FROM "${DB}".people p ORDER BY p.id`);
     assert.deepEqual(rows, [
       ['1', 'Zoë', '1990-04-01', '12.50'],
       ['2', 'Ünal', 'NULL', '-3.25'],
