@@ -24,7 +24,7 @@ export const postgresSink: SinkDescriptor = {
     views: false, // MySQL view definitions are not translated
     deferredIndexes: true,
     deferredObjects: false,
-    repair: false,
+    repair: true,
     orderedCopy: false,
     checkpointInSink: true,
     pauseTable: false,

@@ -1,5 +1,5 @@
 // PostgreSQL as a sink: the copy (PgSink), the stream's change sink (change-sink.ts: the checkpoint row in
-// the batch's transaction), the checkpoint row's ownership, and verification (verifier.ts).
+// the batch's transaction), the checkpoint row's ownership, verification (verifier.ts) and repair (repair.ts).
 import type { JobConfig } from '../../../shared/job-config.js';
 import { sinkName } from '../../../shared/table-selection.js';
 import type { SinkDriver, SinkRun } from '../driver.js';
@@ -9,6 +9,7 @@ import { PgSink } from './pg-sink.js';
 import { openPostgresVerifier } from './verifier.js';
 import { PgChangeSink } from './change-sink.js';
 import { claimPgCheckpoint } from './checkpoint.js';
+import { repairPostgres } from './repair.js';
 
 export const postgresDriver: SinkDriver = {
   kind: 'postgres',
@@ -24,6 +25,7 @@ export const postgresDriver: SinkDriver = {
     };
   },
   openVerifier: (ctx) => openPostgresVerifier(ctx),
+  repair: (o) => repairPostgres(o),
   async claimCheckpoint(cfg, owner, policy, log) {
     const c = await connectPg(postgresSinkOf(cfg, 'Streaming').url);
     try {

@@ -324,7 +324,9 @@ export async function verifyPostgresTable(check: PostgresTableCheck, t: VerifyTa
     const k = lk.info.get(id);
     const shown = (s ?? k)!.show;
     const key = Object.fromEntries(t.keyColumns.map((c, i) => [c.name, shown[i] ?? null]));
-    const hex = s ? s.key.map((v) => (v === null ? null : bytesToHex(v))) : k!.show.map((v) => (v === null ? null : Buffer.from(v, 'utf8').toString('hex')));
+    // A row on the source: its key as the source reads it (keySelectExpr); only on the sink: its key
+    // columns as PostgreSQL prints them (UTF-8), which PostgreSQL parses back (repair.ts looks rows up by both).
+    const hex = s ? s.key.map((v) => (v === null ? null : bytesToHex(v))) : k!.key.map((v) => (v === null ? null : Buffer.from(v, 'utf8').toString('hex')));
     chunksHit.add(bucketOf(id, p.buckets));
     const m: RowMismatch = { key, hex, kind: d.kind };
     if (!push(m)) continue;
