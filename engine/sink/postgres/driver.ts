@@ -16,11 +16,11 @@ export const postgresDriver: SinkDriver = {
   async openRun(ctx): Promise<SinkRun> {
     const { cfg } = ctx;
     const sink = postgresSinkOf(cfg, 'The copy');
-    const copy = await PgSink.open({ url: sink.url, sourceUrl: cfg.source.url, policy: sink.unholdable, types: sink.types, mapTable: (r) => sinkName(cfg, r), log: ctx.log, streamFollows: cfg.mode === 'snapshot+stream' });
+    const copy = await PgSink.open({ url: sink.url, sourceUrl: cfg.source.url, policy: sink.unholdable, types: sink.types, mapTable: (r) => sinkName(cfg, r), log: ctx.log, streamFollows: cfg.mode === 'snapshot+stream', jobName: cfg.name });
     return {
       copy,
       batchBytes: sink.batchBytes ?? 4 * 1024 * 1024,
-      openChangeSink: () => PgChangeSink.open({ url: sink.url, sourceUrl: cfg.source.url, jobName: cfg.name, owner: ctx.owner, types: { policy: sink.unholdable, types: sink.types } }),
+      openChangeSink: () => PgChangeSink.open({ url: sink.url, sourceUrl: cfg.source.url, jobName: cfg.name, owner: ctx.owner, types: { policy: sink.unholdable, types: sink.types }, log: ctx.log }),
       dispose: async () => undefined,
     };
   },
