@@ -7,6 +7,7 @@ import { redactUrl } from '../mysql/connection.js';
 import { checkSource } from '../source/mysql/preflight-source.js';
 import { checkSink } from '../sink/mysql/preflight.js';
 import { sinkKind } from '../sink/registry.js';
+import type { SinkPreflight } from '../sink/driver.js';
 import { largeRows, rowSizeItem } from '../source/mysql/preflight-row-size.js';
 import { errorText, openSide } from '../mysql/preflight-side.js';
 
@@ -23,11 +24,18 @@ export interface PreflightOptions {
   kafka?: KafkaSinkConfig;
   /** When the cutover assistant created the job's triggers, routines and events on the sink (ms), if it has. */
   deferredCreatedAt?: number | null;
+  /** A sink kind's own checks (its descriptor's preflightOptions), instead of sinkUrl / kafka. */
+  sinkCheck?: SinkPreflight;
+  /** The sink's name of a source table (the job's "rename"); default: the same name. */
+  sinkName?: (ref: TableRef) => TableRef;
+  /** The job's sink kind, when not MySQL: whether it creates triggers, routines and events at cutover (capability deferredObjects). */
+  sinkObjects?: { title: string; created: boolean };
 }
 
 /** The sink part of the preflight's options for a job's sink (the sink kinds this preflight checks). */
-export function sinkPreflight(sink: JobConfig['sink']): Pick<PreflightOptions, 'sinkUrl' | 'kafka'> {
-  return sinkKind(sink.type).preflightOptions?.(sink) ?? {};
+export function sinkPreflight(sink: JobConfig['sink'], sinkName?: (ref: TableRef) => TableRef): Pick<PreflightOptions, 'sinkUrl' | 'kafka' | 'sinkCheck' | 'sinkName' | 'sinkObjects'> {
+  const kind = sinkKind(sink.type);
+  return { ...(kind.preflightOptions?.(sink) ?? {}), ...(sinkName ? { sinkName } : {}), sinkObjects: { title: kind.title, created: kind.capabilities.deferredObjects } };
 }
 
 export async function runPreflight(opts: PreflightOptions): Promise<PreflightReport> {
@@ -44,7 +52,7 @@ export async function runPreflight(opts: PreflightOptions): Promise<PreflightRep
     report.source.flavor = source.info.flavor;
     report.source.version = source.info.version;
     try {
-      const r = await checkSource(source, items, { streaming: opts.streaming ?? false, selected: opts.selected, deferredCreatedAt: opts.deferredCreatedAt });
+      const r = await checkSource(source, items, { streaming: opts.streaming ?? false, selected: opts.selected, deferredCreatedAt: opts.deferredCreatedAt, sinkObjects: opts.sinkObjects });
       sourceDbs = r.databases;
       sourceTables = r.tables;
       if (kafka) rows = await kafka.estimateRows(source.conn, opts.selected ?? (() => true)).catch(() => undefined);
@@ -57,6 +65,10 @@ export async function runPreflight(opts: PreflightOptions): Promise<PreflightRep
   if (kafka && opts.kafka) {
     report.sink = { url: `kafka://${opts.kafka.brokers.join(',')}` };
     await kafka.checkKafkaSink(opts.kafka, items, { rows, clientId: opts.kafka.clientId });
+  } else if (opts.sinkCheck) {
+    report.sink = { url: redactUrl(opts.sinkCheck.url) };
+    const sinkName = opts.sinkName ?? ((ref: TableRef) => ref);
+    Object.assign(report.sink, await opts.sinkCheck.check({ items, sourceTables, sinkName, streaming: opts.streaming ?? false }));
   } else if (opts.sinkUrl !== undefined) {
     report.sink = { url: redactUrl(opts.sinkUrl) };
     const sink = await openSide('sink', opts.sinkUrl, items);
@@ -91,7 +103,7 @@ const MAX_LISTED = 20;
 export function formatPreflight(r: PreflightReport): string {
   const out: string[] = [];
   const header = (label: string, s: { url: string; flavor?: string; version?: string }): string =>
-    `${label}: ${s.url}${s.version ? ` (${s.flavor === 'mariadb' ? 'MariaDB' : 'MySQL'} ${s.version})` : ''}`;
+    `${label}: ${s.url}${s.version ? ` (${s.flavor === 'mariadb' ? 'MariaDB' : s.flavor === 'postgresql' ? 'PostgreSQL' : 'MySQL'} ${s.version})` : ''}`;
   for (const side of ['source', 'sink'] as const) {
     const s = side === 'source' ? r.source : r.sink;
     if (!s) continue;

@@ -14,6 +14,8 @@ import type { ColumnInfo } from '../core/tables.js';
 import type { RawRow } from '../core/rows.js';
 import type { Connection } from '../mysql/connection.js';
 import type { MappingPreviewColumn } from '../../shared/mapping-preview.js';
+import type { CheckItem } from '../../shared/preflight.js';
+import type { TableRef } from '../../shared/table-selection.js';
 
 export type SinkConfig = JobConfig['sink'];
 
@@ -112,7 +114,27 @@ export interface SinkDescriptor {
   readonly keylessStreamNote?: string;
   /** Without the `repair` capability: why a repair cannot be done, and what to do instead (the refusal and the verification report say it). */
   readonly noRepair?: { why: string; instead: string };
-  /** What `cutover check` and the run's preflight check on this sink (absent: no sink checks yet). */
-  preflightOptions?(sink: SinkConfig): { sinkUrl?: string; kafka?: Extract<SinkConfig, { type: 'kafka' }> };
+  /**
+   * What `cutover check` and the run's preflight check on this sink (absent: no sink checks yet): a MySQL
+   * URL or Kafka settings the preflight checks itself, or the sink's own checks (`sinkCheck`).
+   */
+  preflightOptions?(sink: SinkConfig): { sinkUrl?: string; kafka?: Extract<SinkConfig, { type: 'kafka' }>; sinkCheck?: SinkPreflight };
   load(): Promise<SinkDriver>;
+}
+
+/** What a sink's own preflight checks get: where to add items, and what the job will write. */
+export interface SinkPreflightContext {
+  items: CheckItem[];
+  /** The source tables the job takes (as the source names them). */
+  sourceTables: TableRef[];
+  /** The sink's name of a source table (after the job's "rename"). */
+  sinkName(ref: TableRef): TableRef;
+  /** A stream follows (or is) the job: the sink's checkpoint is written too. */
+  streaming: boolean;
+}
+
+/** A sink kind's own preflight: adds its items (never throws) and says what the report shows of the server. */
+export interface SinkPreflight {
+  url: string;
+  check(ctx: SinkPreflightContext): Promise<{ flavor?: string; version?: string }>;
 }

@@ -1,5 +1,5 @@
 // "mode": "stream" from MariaDB into PostgreSQL through the CLI: inserts, updates and deletes across the
-// type corpus checked value by value (psql reads the sink), a primary-key change, a delete and re-insert
+// type corpus (DOUBLE(M,D) and FLOAT(M,D) edge values included) checked value by value (psql reads the sink), a primary-key change, a delete and re-insert
 // of the same key in one transaction, a keyless table with duplicate rows, one transaction over many
 // tables, a unique-value swap; a replayed run applies nothing twice; DDL that maps is applied, DDL that does
 // not pauses the job naming the statement, and --skip-ddl goes on after it was applied by hand.
@@ -15,6 +15,7 @@ import { sourcePosition } from '../helpers/stream.js';
 const TYPES: ColumnKinds = {
   id: 'num', i: 'num', ti: 'num', dec: 'num', d: 'double', f: 'float', dt: 'dt', ts: 'ts', dte: 'num', tm: 'num', y: 'num',
   txt: 'text', l1: 'text', g: 'text', ch: 'text', bl: 'bin', vb: 'bin', j: 'json', e: 'num', st: 'num', b: 'bit', big: 'num',
+  dd: 'double', ff: 'float',
 };
 const COMP: ColumnKinds = { a: 'num', b: 'text', v: 'text' };
 const NOKEY: ColumnKinds = { x: 'num', y: 'text' };
@@ -25,7 +26,7 @@ function schema(d: string): string {
 CREATE TABLE ${d}.t_types (id BIGINT UNSIGNED NOT NULL PRIMARY KEY, i INT, ti TINYINT UNSIGNED, \`dec\` DECIMAL(65,30), d DOUBLE, f FLOAT,
   dt DATETIME(6), ts TIMESTAMP(6) NULL DEFAULT NULL, dte DATE, tm TIME, y YEAR, txt TEXT CHARACTER SET utf8mb4,
   l1 VARCHAR(20) CHARACTER SET latin1, g VARCHAR(20) CHARACTER SET gbk, ch CHAR(5), bl BLOB, vb VARBINARY(16), j JSON,
-  e ENUM('a','b','c d'), st SET('x','y','z'), b BIT(10), big BIGINT UNSIGNED) ENGINE=InnoDB;
+  e ENUM('a','b','c d'), st SET('x','y','z'), b BIT(10), big BIGINT UNSIGNED, dd DOUBLE(15,5), ff FLOAT(7,2)) ENGINE=InnoDB;
 CREATE TABLE ${d}.t_comp (a INT NOT NULL, b VARCHAR(10) NOT NULL, v VARCHAR(30), PRIMARY KEY (a, b)) ENGINE=InnoDB;
 CREATE TABLE ${d}.t_nokey (x INT, y VARCHAR(10)) ENGINE=InnoDB;
 CREATE TABLE ${d}.t_uk (id INT NOT NULL PRIMARY KEY, u INT NOT NULL, w VARCHAR(10), UNIQUE KEY uk_u (u)) ENGINE=InnoDB;
@@ -37,7 +38,8 @@ function typeRow(id: number | string, k: number): string {
   '${k === 1 ? '1000-01-01 00:00:00.000000' : '9999-12-31 23:59:59.999999'}', '${k === 1 ? '1970-01-01 00:00:01.000001' : '2038-01-19 03:14:07.999999'}',
   '${k === 1 ? '1000-01-01' : '9999-12-31'}', '${k === 1 ? '-838:59:59' : '838:59:59'}', ${k === 1 ? 1901 : 2155},
   'utf8mb4 😀 ${k} \\\\ '' "', X'80${(0x9f - k).toString(16)}E9', X'C4E3BAC3', 'ab', X'00FF${k.toString(16).padStart(2, '0')}0A0D', X'DEADBEEF',
-  '{"big": 12345678901234567890, "f": 0.1, "k": ${k}, "s": "é\\\\nx", "a": [1, {"z": null}]}', '${k === 1 ? 'c d' : 'a'}', 'x,z', b'1010101010', 18446744073709551615)`;
+  '{"big": 12345678901234567890, "f": 0.1, "k": ${k}, "s": "é\\\\nx", "a": [1, {"z": null}]}', '${k === 1 ? 'c d' : 'a'}', 'x,z', b'1010101010', 18446744073709551615,
+  ${k === 1 ? '9999999999.99999' : k === 2 ? '-0.00001' : '1234567890.12345'}, ${k === 1 ? '99999.99' : k === 2 ? '-0.01' : '12345.67'})`;
 }
 
 describe('stream into PostgreSQL', { timeout: 300_000 }, () => {
@@ -77,7 +79,7 @@ describe('stream into PostgreSQL', { timeout: 300_000 }, () => {
     const d = q(src);
     await x(`INSERT INTO ${d}.t_types VALUES ${typeRow(1, 1)}, ${typeRow(2, 2)}, ${typeRow(3, 3)};
       INSERT INTO ${d}.t_types (id) VALUES (4);
-      UPDATE ${d}.t_types SET txt = 'changed ✓', j = '[]', bl = NULL, b = b'0000000001', st = '', l1 = X'9C', ts = '2001-02-03 04:05:06.7' WHERE id = 3;
+      UPDATE ${d}.t_types SET txt = 'changed ✓', j = '[]', bl = NULL, b = b'0000000001', st = '', l1 = X'9C', ts = '2001-02-03 04:05:06.7', dd = 0.1, ff = -99999.99 WHERE id = 3;
       UPDATE ${d}.t_types SET id = 1000 WHERE id = 2;
       DELETE FROM ${d}.t_types WHERE id = 4;
       INSERT INTO ${d}.t_comp VALUES (1, 'x', 'one'), (1, 'y', 'two'), (2, 'x', 'three');

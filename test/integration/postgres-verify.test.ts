@@ -6,7 +6,9 @@
 //   - one value per type family changed on the PostgreSQL side with psql: exit 1, each changed row named
 //     by its key, with the changed column and its value on both sides; a row deleted and one added
 //     on the sink are named missing and extra; a keyless table's changed row is one copy missing and
-//     one extra.
+//     one extra;
+//   - --repair-from rewrites those rows (the job does not run; "mode": "snapshot": inserted strictly) and
+//     the whole keyless table, and verify passes again.
 import { after, before, describe, it } from 'node:test';
 import assert from 'node:assert/strict';
 import { readFileSync, rmSync } from 'node:fs';
@@ -62,6 +64,7 @@ describe('cutover verify: MariaDB source, PostgreSQL sink', { timeout: 20 * 60_0
     rmSync(dir, { recursive: true, force: true });
   });
 
+  let differing: VerifyReport | null = null;
   const notMatching = (r: VerifyReport): string[] => r.tables.filter((t) => t.state !== 'match').map((t) => `${t.table}: ${t.state} ${t.error ?? JSON.stringify(t.mismatches.slice(0, 3))}`);
 
   it('every table of the exactness corpus matches, under each policy, with default and 100-row chunks', async () => {
@@ -73,7 +76,7 @@ describe('cutover verify: MariaDB source, PostgreSQL sink', { timeout: 20 * 60_0
         assert.equal(res.code, 0, describeRun(res));
         assert.equal(r.state, 'pass');
         assert.equal(r.sinkType, 'postgres');
-        assert.equal(r.repair.available, false);
+        assert.equal(r.repair.available, true);
         assert.equal(r.summary.rowsSource, r.summary.rowsSink);
         if (k === 'main') {
           assert.ok(r.tables.length >= 39, `only ${r.tables.length} tables verified`);
@@ -137,6 +140,31 @@ describe('cutover verify: MariaDB source, PostgreSQL sink', { timeout: 20 * 60_0
     assert.deepEqual(keyless.mismatches.map((m) => [m.kind, m.count, m.values?.b]).sort(), [['extra', 1, 'changed'], ['missing', 1, 'dup']]);
     const expected = new Set([...changes.map((c) => c[0]), 't_big_unsigned_pk', 't_pk_double', 't_no_key']);
     assert.deepEqual(r.tables.filter((t) => t.state !== 'match').map((t) => t.table.slice(srcDb.length + 1)).sort(), [...expected].sort());
+    differing = r;
+  });
+
+  it('--repair-from rewrites exactly the named rows of every type family (keyless: the table), and verify is clean', async () => {
+    assert.ok(differing, 'the previous test found the differing rows');
+    const s = pgIdent(srcDb);
+    const before = await pg.value(`SELECT count(*) FROM ${s}.t_int`);
+    const res = await verify('main', '--repair-from', String(differing.id), '--json');
+    assert.equal(res.code, 0, describeRun(res));
+    const r = verifyReport(res);
+    assert.equal(r.repairOf, differing.id);
+    assert.deepEqual(notMatching(r), []);
+    const repaired = new Map(r.tables.map((t) => [t.table.slice(srcDb.length + 1), t.repaired?.rows]));
+    for (const t of differing.tables.filter((x) => x.state === 'mismatch')) {
+      const name = t.table.slice(srcDb.length + 1);
+      if (name === 't_no_key') assert.ok((repaired.get(name) ?? 0) >= 2, 'the keyless table is copied again whole');
+      else assert.equal(repaired.get(name), t.mismatches.length, `${name}: one row rewritten per named key`);
+    }
+    assert.equal(await pg.value(`SELECT count(*) FROM ${s}.t_int`), before, 'no row added or lost');
+    assert.equal(await pg.value(`SELECT count(*) FROM ${s}.t_pk_double WHERE d = 12345.5`), '0', 'the extra row is gone');
+    assert.equal(await pg.value(`SELECT count(*) FROM ${s}.t_big_unsigned_pk WHERE id = 18446744073709551615`), '1', 'the missing row is back');
+    assert.equal(await pg.value(`SELECT count(*) FROM ${s}.t_no_key WHERE b = 'changed'`), '0');
+    const all = await verify('main', '--json', '--chunk-rows', '100');
+    assert.equal(all.code, 0, describeRun(all));
+    assert.deepEqual(notMatching(verifyReport(all)), []);
   });
 });
 

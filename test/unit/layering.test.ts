@@ -105,6 +105,8 @@ const KNOWN_SOURCE_READS_BY_SINKS = [
   'engine/sink/mysql/repair.ts -> engine/source/mysql/snapshot-reader.ts',
   'engine/sink/mysql/row-values.ts -> engine/source/mysql/snapshot-reader.ts',
   'engine/sink/mysql/verifier.ts -> engine/source/mysql/snapshot-reader.ts',
+  'engine/sink/postgres/repair.ts -> engine/source/mysql/binlog-status.ts',
+  'engine/sink/postgres/repair.ts -> engine/source/mysql/snapshot-reader.ts',
 ];
 
 /** A ratchet over `found`: nothing beyond `known`, and every listed line still true. */

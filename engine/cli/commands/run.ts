@@ -1,6 +1,6 @@
 import { CutoverError } from '../../../shared/errors.js';
 import type { JobConfig } from '../../../shared/job-config.js';
-import { isSelected } from '../../../shared/table-selection.js';
+import { isSelected, sinkName } from '../../../shared/table-selection.js';
 import { runJob } from '../../pipeline/job-runner.js';
 import type { Logger } from '../../core/logger.js';
 import { formatPreflight, runPreflight, sinkPreflight } from '../../pipeline/preflight.js';
@@ -34,7 +34,7 @@ async function preflight(cfg: JobConfig, log: Logger, createdAt: number | null):
   const report = await runPreflight({
     deferredCreatedAt: createdAt,
     sourceUrl: cfg.source.url,
-    ...sinkPreflight(cfg.sink),
+    ...sinkPreflight(cfg.sink, (ref) => sinkName(cfg, ref)),
     streaming: cfg.mode !== 'snapshot',
     selected: (r) => isSelected(cfg, r),
   });

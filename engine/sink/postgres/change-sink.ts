@@ -32,6 +32,8 @@ import { pgColumnType } from './types.js';
 import { pgTextEncoder } from './values.js';
 import { handlePgDdl, type PgDdlContext } from './stream-ddl.js';
 import { advanceRefused, advanceStatements, identityMaxima, sinkIdentities } from './identity.js';
+import { addPendingForeignKeys } from './foreign-keys.js';
+import type { Logger } from '../../core/logger.js';
 
 export interface PgChangeSinkOptions {
   url: string;
@@ -42,7 +44,12 @@ export interface PgChangeSinkOptions {
   owner?: CheckpointOwnerColumns;
   /** The job's type rules: values PostgreSQL cannot hold, and type overrides by "db.table.column". */
   types: PlanOptions;
+  /** Where foreign keys added after the catch-up (or still refused) are told. */
+  log?: Logger;
 }
+
+/** Foreign keys still refused after a catch-up are tried again at most this often while the stream runs. */
+const RETRY_PENDING_MS = 10 * 60_000;
 
 /** A change the sink refused: which one, the statement, and the server's message. */
 export class PgChangeError extends CutoverError {
@@ -203,6 +210,28 @@ export class PgChangeSink implements StreamTarget<PgDdlContext> {
 
   async close(): Promise<void> {
     await this.client.end().catch(() => undefined);
+  }
+
+  private pendingTried = 0;
+  private pendingLeft = true;
+
+  /**
+   * The stream has applied everything the source wrote up to `at`: the foreign keys the copy could not add
+   * (rows of chunks read at different moments violated them) are added now (foreign-keys.ts); first idle
+   * of the session, then every RETRY_PENDING_MS while some are still refused.
+   */
+  async idle(_at: FilePosition): Promise<void> {
+    if (!this.pendingLeft || Date.now() - this.pendingTried < RETRY_PENDING_MS) return;
+    this.pendingTried = Date.now();
+    try {
+      const r = await addPendingForeignKeys(this.client, this.opts.jobName);
+      for (const label of r.added) this.opts.log?.info(`foreign key ${label} added on the PostgreSQL sink now that the stream has caught up`);
+      for (const w of r.warnings) this.opts.log?.warn(w);
+      this.pendingLeft = r.left > 0;
+    } catch (e) {
+      if (!isStatementError(e)) throw asTransient(e);
+      this.opts.log?.warn(`the foreign keys waiting for the stream to catch up could not be added: ${e.message}`);
+    }
   }
 
   private async applyOnce(txs: BinlogTransaction[], given: ApplyMode): Promise<number> {

@@ -24,7 +24,7 @@ export const postgresSink: SinkDescriptor = {
     views: false, // MySQL view definitions are not translated
     deferredIndexes: true,
     deferredObjects: false,
-    repair: false,
+    repair: true,
     orderedCopy: false,
     checkpointInSink: true,
     pauseTable: false,
@@ -36,5 +36,7 @@ export const postgresSink: SinkDescriptor = {
     kept: 'The schemas, tables and rows already copied to the sink stay.',
   }),
   keylessStreamNote: 'has no primary or unique key: the stream applies its updates and deletes to one row with the same values (ctid)',
+  preflightOptions: (sink) =>
+    sink.type === 'postgres' ? { sinkCheck: { url: sink.url, check: async (ctx) => (await import('./preflight.js')).checkPostgresSink(sink.url, ctx) } } : {},
   load: async () => (await import('./driver.js')).postgresDriver,
 };

@@ -1,5 +1,5 @@
 // PostgreSQL as a sink: the copy (PgSink), the stream's change sink (change-sink.ts: the checkpoint row in
-// the batch's transaction), the checkpoint row's ownership, and verification (verifier.ts).
+// the batch's transaction), the checkpoint row's ownership, verification (verifier.ts) and repair (repair.ts).
 import type { JobConfig } from '../../../shared/job-config.js';
 import { sinkName } from '../../../shared/table-selection.js';
 import type { SinkDriver, SinkRun } from '../driver.js';
@@ -10,6 +10,7 @@ import { openPostgresVerifier } from './verifier.js';
 import { PgChangeSink } from './change-sink.js';
 import { claimPgCheckpoint } from './checkpoint.js';
 import { previewPgMapping } from './mapping-preview.js';
+import { repairPostgres } from './repair.js';
 
 export const postgresDriver: SinkDriver = {
   kind: 'postgres',
@@ -17,15 +18,16 @@ export const postgresDriver: SinkDriver = {
   async openRun(ctx): Promise<SinkRun> {
     const { cfg } = ctx;
     const sink = postgresSinkOf(cfg, 'The copy');
-    const copy = await PgSink.open({ url: sink.url, sourceUrl: cfg.source.url, policy: sink.unholdable, types: sink.types, mapTable: (r) => sinkName(cfg, r), log: ctx.log, streamFollows: cfg.mode === 'snapshot+stream' });
+    const copy = await PgSink.open({ url: sink.url, sourceUrl: cfg.source.url, policy: sink.unholdable, types: sink.types, mapTable: (r) => sinkName(cfg, r), log: ctx.log, streamFollows: cfg.mode === 'snapshot+stream', jobName: cfg.name });
     return {
       copy,
       batchBytes: sink.batchBytes ?? 4 * 1024 * 1024,
-      openChangeSink: () => PgChangeSink.open({ url: sink.url, sourceUrl: cfg.source.url, jobName: cfg.name, owner: ctx.owner, types: { policy: sink.unholdable, types: sink.types } }),
+      openChangeSink: () => PgChangeSink.open({ url: sink.url, sourceUrl: cfg.source.url, jobName: cfg.name, owner: ctx.owner, types: { policy: sink.unholdable, types: sink.types }, log: ctx.log }),
       dispose: async () => undefined,
     };
   },
   openVerifier: (ctx) => openPostgresVerifier(ctx),
+  repair: (o) => repairPostgres(o),
   async claimCheckpoint(cfg, owner, policy, log) {
     const c = await connectPg(postgresSinkOf(cfg, 'Streaming').url);
     try {

@@ -1,13 +1,15 @@
 // Foreign keys on the PostgreSQL sink, added once every table of the job is copied (PgSink.finishCopy):
 // read from the source's information_schema, renamed like their tables, created DEFERRABLE INITIALLY
 // DEFERRED (a stream batch applies its changes per key, not in the source's order: the check waits for
-// COMMIT). One that cannot be created is named in a warning with the reason and the SQL to run by hand.
+// COMMIT). One that cannot be created is named in a warning with the reason and the SQL to run by hand;
+// one that rows violate after a snapshot+stream copy is added again once the stream has caught up.
 import { createHash } from 'node:crypto';
 import { CutoverError } from '../../../shared/errors.js';
 import type { TableRef } from '../../../shared/table-selection.js';
 import type { CopyTable } from '../../core/tables.js';
 import { queryRows, type Connection } from '../../mysql/connection.js';
 import { pgId, pgTable, type PgClient } from './connection.js';
+import { CHECKPOINT_SCHEMA } from './descriptor.js';
 
 export interface SourceForeignKey {
   db: string;
@@ -126,8 +128,9 @@ function reason(e: unknown): string {
  * Creates the planned foreign keys that do not exist yet (a resumed run skips those it made), each in
  * its own statement so one refused key leaves the others in place. Returns one warning per key not created.
  */
-export async function applyForeignKeys(client: PgClient, planned: PlannedForeignKey[]): Promise<{ created: number; existing: number; warnings: string[] }> {
+export async function applyForeignKeys(client: PgClient, planned: PlannedForeignKey[], retryLater?: (p: PlannedForeignKey, why: string) => string): Promise<{ created: number; existing: number; warnings: string[]; violated: PlannedForeignKey[] }> {
   const warnings: string[] = [];
+  const violated: PlannedForeignKey[] = [];
   let created = 0;
   let existing = 0;
   for (const p of planned) {
@@ -149,10 +152,55 @@ export async function applyForeignKeys(client: PgClient, planned: PlannedForeign
       await client.query(p.sql);
       created++;
     } catch (e) {
-      warnings.push(`foreign key ${p.label} not created on the PostgreSQL sink: ${reason(e)}; ${hand}`);
+      if ((e as { code?: string }).code === '23503' && retryLater) {
+        violated.push(p);
+        warnings.push(retryLater(p, reason(e)));
+      } else warnings.push(`foreign key ${p.label} not created on the PostgreSQL sink: ${reason(e)}; ${hand}`);
     }
   }
-  return { created, existing, warnings };
+  return { created, existing, warnings, violated };
+}
+
+// Keys refused after a snapshot+stream copy because rows violated them: the chunks were read at different
+// moments, so a child row may name a parent the copy read before it existed (or after it was deleted).
+// The rows agree again once the stream has replayed the copy's window, so such a key is remembered in the
+// sink (beside the checkpoint, so a restart does not forget it) and added when the stream has caught up
+// (PgChangeSink.idle); a key still refused then is named again with the reason and the statement, and
+// tried again the next time the stream catches up (a new run, or after RETRY_PENDING_MS).
+
+const PENDING = `${pgId(CHECKPOINT_SCHEMA)}.${pgId('cutover_pending_foreign_key')}`;
+
+/** Remembers the job's keys to add once its stream has caught up. */
+export async function rememberPendingForeignKeys(client: PgClient, job: string, keys: PlannedForeignKey[]): Promise<void> {
+  if (!keys.length) return;
+  await client.query(`CREATE SCHEMA IF NOT EXISTS ${pgId(CHECKPOINT_SCHEMA)}`);
+  await client.query(`CREATE TABLE IF NOT EXISTS ${PENDING} (job varchar(100) NOT NULL, label text NOT NULL, sql text NOT NULL, PRIMARY KEY (job, label))`);
+  for (const k of keys)
+    await client.query(`INSERT INTO ${PENDING} (job, label, sql) VALUES ($1, $2, $3) ON CONFLICT (job, label) DO UPDATE SET sql = EXCLUDED.sql`, [job, k.label, k.sql]);
+}
+
+/** Adds the job's remembered keys; each added (or found added) is forgotten, each still refused is named again. */
+export async function addPendingForeignKeys(client: PgClient, job: string): Promise<{ added: string[]; warnings: string[]; left: number }> {
+  const rows = await client.query<{ label: string; sql: string }>(`SELECT label, sql FROM ${PENDING} WHERE job = $1 ORDER BY label`, [job]).catch((e: { code?: string }) => {
+    if (e.code === '42P01' || e.code === '3F000') return { rows: [] }; // nothing was ever remembered here
+    throw e;
+  });
+  const added: string[] = [];
+  const warnings: string[] = [];
+  for (const r of rows.rows) {
+    try {
+      await client.query(r.sql);
+    } catch (e) {
+      if ((e as { code?: string }).code !== '42710') {
+        // 42710: a constraint of that name exists (added by hand): done.
+        warnings.push(`foreign key ${r.label} still not created on the PostgreSQL sink after the stream caught up: ${reason(e)}; run by hand: ${r.sql}; (tried again the next time the stream catches up)`);
+        continue;
+      }
+    }
+    await client.query(`DELETE FROM ${PENDING} WHERE job = $1 AND label = $2`, [job, r.label]);
+    added.push(r.label);
+  }
+  return { added, warnings, left: rows.rows.length - added.length };
 }
 
 export const NOT_TRANSLATED = 'MySQL SQL is not translated to PostgreSQL; create it by hand';

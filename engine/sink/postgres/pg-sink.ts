@@ -10,7 +10,7 @@ import { connect, parseMysqlUrl } from '../../mysql/connection.js';
 import { charsetReady, loadSourceCharsets } from './charsets.js';
 import { connectPg, pgTable, type PgClient } from './connection.js';
 import { planTable } from './ddl.js';
-import { NOT_TRANSLATED, applyForeignKeys, planForeignKeys, readSourceForeignKeys, truncateTable, untranslatedObjects, type SourceForeignKey } from './foreign-keys.js';
+import { NOT_TRANSLATED, applyForeignKeys, planForeignKeys, rememberPendingForeignKeys, readSourceForeignKeys, truncateTable, untranslatedObjects, type SourceForeignKey } from './foreign-keys.js';
 import { PgWriter } from './pg-writer.js';
 import type { UnholdablePolicy } from './types.js';
 
@@ -25,6 +25,8 @@ export interface PgSinkOptions {
   log?: Logger;
   /** A binlog stream follows the copy (see PlanOptions.streamFollows). */
   streamFollows?: boolean;
+  /** The job (its foreign keys refused by rows of the copy are remembered under it, for the stream to add). */
+  jobName?: string;
 }
 
 export class PgSink implements Sink {
@@ -123,7 +125,13 @@ export class PgSink implements Sink {
     } finally {
       await src.end().catch(() => undefined);
     }
-    const r = await applyForeignKeys(this.admin, planForeignKeys(fks, tables, this.opts.mapTable));
+    const job = this.opts.streamFollows ? this.opts.jobName : undefined;
+    const later = job
+      ? (p: { label: string; sql: string }, why: string) =>
+          `foreign key ${p.label} not created yet on the PostgreSQL sink: ${why}; the copy read its tables' chunks at different moments, so it is added once the stream has caught up (or run by hand then: ${p.sql};)`
+      : undefined;
+    const r = await applyForeignKeys(this.admin, planForeignKeys(fks, tables, this.opts.mapTable), later);
+    if (job) await rememberPendingForeignKeys(this.admin, job, r.violated);
     if (fks.length) this.opts.log?.info(`foreign keys on the PostgreSQL sink: ${r.created} created, ${r.existing} already there, ${r.warnings.length} not created`);
     return [...r.warnings, ...untranslated];
   }

@@ -32,6 +32,8 @@ import { canonicalRule, mysqlBucket, mysqlPart, mysqlRowHash, pgBucket, pgPart, 
 import { connectPg, pgId, pgTable, postgresSinkOf, type PgClient } from './connection.js';
 import { canonicalJson } from './json-canonical.js';
 import type { UnholdablePolicy } from './types.js';
+import { readPgCheckpoint } from './checkpoint.js';
+import type { FilePosition } from '../../../shared/positions.js';
 
 interface Sums {
   rows: number;
@@ -324,7 +326,9 @@ export async function verifyPostgresTable(check: PostgresTableCheck, t: VerifyTa
     const k = lk.info.get(id);
     const shown = (s ?? k)!.show;
     const key = Object.fromEntries(t.keyColumns.map((c, i) => [c.name, shown[i] ?? null]));
-    const hex = s ? s.key.map((v) => (v === null ? null : bytesToHex(v))) : k!.show.map((v) => (v === null ? null : Buffer.from(v, 'utf8').toString('hex')));
+    // A row on the source: its key as the source reads it (keySelectExpr); only on the sink: its key
+    // columns as PostgreSQL prints them (UTF-8), which PostgreSQL parses back (repair.ts looks rows up by both).
+    const hex = s ? s.key.map((v) => (v === null ? null : bytesToHex(v))) : k!.key.map((v) => (v === null ? null : Buffer.from(v, 'utf8').toString('hex')));
     chunksHit.add(bucketOf(id, p.buckets));
     const m: RowMismatch = { key, hex, kind: d.kind };
     if (!push(m)) continue;
@@ -341,9 +345,17 @@ export async function openPostgresVerifier(ctx: SinkVerifierContext): Promise<Si
   const sink = postgresSinkOf(ctx.cfg, 'PostgreSQL verification');
   const pg = await connectPg(sink.url);
   const check = new PostgresTableCheck(ctx.source, pg, sink.unholdable);
-  // The sink's applied position is not read here (the change sink's checkpoint row is its own): while
-  // streaming, a round waits until the job's stream says it has caught up past the source position.
-  const sync = ctx.streaming ? streamSync({ store: ctx.store, jobId: ctx.jobId, source: ctx.sourceMeta, applied: async () => null }) : null;
+  // While streaming, a round waits until the job's checkpoint row on the sink (written in each batch's
+  // transaction) has reached the source position read after the source side (or the stream says it is
+  // caught up past it: a position no transaction ends at is never reached by the checkpoint).
+  const applied = async (): Promise<FilePosition | null> =>
+    (
+      await readPgCheckpoint(pg, ctx.cfg.name, false).catch((e: { code?: string }) => {
+        if (e.code === '42P01' || e.code === '3F000') return null; // no checkpoint table yet
+        throw e;
+      })
+    )?.position ?? null;
+  const sync = ctx.streaming ? streamSync({ store: ctx.store, jobId: ctx.jobId, source: ctx.sourceMeta, applied }) : null;
   return {
     sinkName: (t) => `${t.sink.db}.${t.sink.table}`,
     verifyTable: (t, r, progress) => verifyPostgresTable(check, t, r, { chunkRows: ctx.chunkRows, maxRows: ctx.maxRows, sync, signal: ctx.signal, onChunk: progress, log: ctx.log }),

@@ -18,6 +18,8 @@ export interface SourceCheckOptions {
   selected?: (ref: TableRef) => boolean;
   /** The cutover assistant has created the triggers, routines and events on the sink, at this time (ms). */
   deferredCreatedAt?: number | null;
+  /** The job's sink: its name, and whether it creates triggers, routines and events at cutover (absent: a MySQL sink, which does). */
+  sinkObjects?: { title: string; created: boolean };
 }
 
 export async function checkSource(s: Side, items: CheckItem[], opts: SourceCheckOptions): Promise<{ databases: string[]; tables: TableRef[] }> {
@@ -266,7 +268,7 @@ export async function checkSource(s: Side, items: CheckItem[], opts: SourceCheck
       : { id: 'source.tables.engine', title: 'Storage engines', status: 'pass', detail: 'Every table is InnoDB.' },
   );
 
-  await objectsItem(items, opts.deferredCreatedAt ?? null, 'source.triggers', 'Triggers', 'trigger', 'on the sink they would fire on copied and streamed rows and change them twice', async () => {
+  await objectsItem(items, opts.deferredCreatedAt ?? null, opts.sinkObjects, 'source.triggers', 'Triggers', 'trigger', 'on the sink they would fire on copied and streamed rows and change them twice', async () => {
     const rows = await queryRows<{ db: string; name: string; tdb: string; tbl: string }>(
       conn,
       `SELECT TRIGGER_SCHEMA AS db, TRIGGER_NAME AS name, EVENT_OBJECT_SCHEMA AS tdb, EVENT_OBJECT_TABLE AS tbl
@@ -277,7 +279,7 @@ export async function checkSource(s: Side, items: CheckItem[], opts: SourceCheck
       .filter((r) => tableKeys.has(key(String(r.tdb), String(r.tbl))))
       .map((r) => `${shown(String(r.db), String(r.name))} (on ${shown(String(r.tdb), String(r.tbl))})`);
   });
-  await objectsItem(items, opts.deferredCreatedAt ?? null, 'source.routines', 'Stored routines', 'routine', 'the copy moves table data only', async () => {
+  await objectsItem(items, opts.deferredCreatedAt ?? null, opts.sinkObjects, 'source.routines', 'Stored routines', 'routine', 'the copy moves table data only', async () => {
     const rows = await queryRows<{ db: string; name: string; type: string }>(
       conn,
       `SELECT ROUTINE_SCHEMA AS db, ROUTINE_NAME AS name, ROUTINE_TYPE AS type FROM information_schema.ROUTINES
@@ -286,7 +288,7 @@ export async function checkSource(s: Side, items: CheckItem[], opts: SourceCheck
     );
     return rows.map((r) => `${shown(String(r.db), String(r.name))} (${String(r.type).toLowerCase()})`);
   });
-  await objectsItem(items, opts.deferredCreatedAt ?? null, 'source.events', 'Events', 'event', 'on the sink they would run as well as on the source', async () => {
+  await objectsItem(items, opts.deferredCreatedAt ?? null, opts.sinkObjects, 'source.events', 'Events', 'event', 'on the sink they would run as well as on the source', async () => {
     const rows = await queryRows<{ db: string; name: string; status: string }>(
       conn,
       `SELECT EVENT_SCHEMA AS db, EVENT_NAME AS name, STATUS AS status FROM information_schema.EVENTS
@@ -334,6 +336,7 @@ export function retentionItem(info: ServerInfo, v: Map<string, string>, need: Ch
 async function objectsItem(
   items: CheckItem[],
   createdAt: number | null,
+  sink: SourceCheckOptions['sinkObjects'],
   id: string,
   title: string,
   noun: string,
@@ -346,6 +349,19 @@ async function objectsItem(
       // After the switch: the cutover assistant's step has created them on the sink.
       const when = new Date(createdAt).toISOString().replace('T', ' ').replace(/\.\d+Z$/, ' UTC');
       items.push({ id, side: 'source', title, status: 'pass', detail: `${found.length} ${noun}(s) found: created on the sink by the cutover assistant (${when}).`, tables: found });
+      return;
+    }
+    if (found.length && sink && !sink.created) {
+      // A sink that does not take MySQL's definitions (PostgreSQL, Kafka): they are never created there.
+      items.push({
+        id,
+        side: 'source',
+        title,
+        status: 'warn',
+        detail: `${found.length} ${noun}(s) found: not translated for a ${sink.title} sink, neither during the copy nor at cutover (Cutover moves table data; MySQL ${noun} definitions do not carry over).`,
+        fix: `If the application needs them, write each ${noun} again for ${sink.title} and create it on the sink after the switch.`,
+        tables: found,
+      });
       return;
     }
     items.push(
