@@ -1,0 +1,205 @@
+// Follows the source's changes and keeps the sink in step, exactly once.
+//
+// Position: the sink's checkpoint (written in the same transaction as the data where the sink has
+// transactions) is the truth; the state file mirrors it for status. A (re)start reads it and asks the
+// source's change reader for the changes from there. Without a checkpoint the stream starts at `start`.
+//
+// Handoff after a copy: the copy recorded where the source stood before it read any row (S) and when it
+// finished (H). Changes from S to H are applied in 'reconcile' mode (REPLACE / delete-if-present), so
+// rows the copy already saw in their later state end as the source had them at H; from H on, in
+// 'strict' mode. Tables without a key are read in one consistent snapshot whose own position is
+// recorded, and their changes up to it are skipped (they are in the copy).
+//
+// The parts: reading (the source's change reader, stream-source.ts), batching (the pure batcher,
+// change-batcher.ts) and applying (one session's apply loop, stream-apply.ts). This runner owns what
+// lives across sessions: a lost source or sink connection is retried with backoff (1 s doubling to
+// 30 s), resuming from the sink's checkpoint; a change or DDL the sink refuses stops the run with the
+// job paused.
+import { CutoverError } from '../../shared/errors.js';
+import type { JobConfig, StreamOptions } from '../../shared/job-config.js';
+import type { FilePosition } from '../../shared/positions.js';
+import { compareFilePositions, formatPosition } from '../../shared/positions.js';
+import type { StateStore } from '../state/store.js';
+import { StreamStore } from '../state/stream-store.js';
+import { HeldTables } from './held-tables.js';
+import type { Logger } from '../core/logger.js';
+import type { StreamTarget } from '../sink/stream-target.js';
+import type { DdlContextBase } from './stream-ddl.js';
+import { StreamMetrics } from './stream-metrics.js';
+import { sleepUnlessAborted } from '../core/sleep.js';
+import { SinkWatch, sinkLabel } from './sink-watch.js';
+import type { ApplierTable } from '../core/checkpoint.js';
+import { ApplyLoop, type ApplyLoopContext } from './stream-apply.js';
+import type { StreamSource, StreamSourceSession, StreamStart } from './stream-source.js';
+
+export interface StreamRunnerOptions {
+  store: StateStore;
+  jobId: number;
+  cfg: JobConfig;
+  stream: StreamOptions;
+  log: Logger;
+  signal: AbortSignal;
+  /** Where the changes come from (the source driver's stream side). */
+  source: StreamSource;
+  /** Source tables by "db.table" as defined at a position (the schema history); null: before any. */
+  tablesAt: (at: FilePosition | null) => Map<string, ApplierTable>;
+  tableIds: Map<string, number>;
+  /** Where to start when the sink has no checkpoint for this job. */
+  start: StreamStart;
+  /** Apply in reconcile mode up to and including this position (the copy's end); null: strict throughout. */
+  reconcileUntil: FilePosition | null;
+  /** Keyless tables: changes at or before their snapshot position are already in the copy. */
+  snapshotPositions: Map<string, FilePosition>;
+  /** The position that counts as caught up (phase catching-up → streaming; --exit-when-caught-up); null: not yet known (a copy still runs alongside, see setTarget). */
+  target: FilePosition | null;
+  exitWhenCaughtUp: boolean;
+  skipDdlAt: string | null;
+  /** Opens the sink side for one session (MySQL: a change applier; Kafka: the publisher). */
+  openTarget: () => Promise<StreamTarget<DdlContextBase>>;
+  /** Waits between reconnect attempts (default: a timer that a stop ends early); tests pass their own. */
+  sleep?: (ms: number, signal: AbortSignal) => Promise<void>;
+  /** The clock for batching (default Date.now). */
+  now?: () => number;
+}
+
+export type StreamOutcome = 'caught-up' | 'stopped';
+
+/** Lost connections and server restarts: worth reconnecting for. */
+export function isTransient(e: unknown): boolean {
+  const err = e as { code?: string; errno?: number; fatal?: boolean };
+  if (err.code === 'UNREACHABLE') return true;
+  if (['ECONNREFUSED', 'ECONNRESET', 'EPIPE', 'ETIMEDOUT', 'PROTOCOL_CONNECTION_LOST', 'ER_SERVER_SHUTDOWN', 'ER_CONNECTION_KILLED'].includes(String(err.code))) return true;
+  // server shutdown, connection killed, cannot connect, gone away, lost; lock wait timeout and deadlock (retried)
+  if ([1053, 1927, 2002, 2003, 2006, 2013, 1205, 1213].includes(Number(err.errno))) return true;
+  return err.fatal === true && !(e instanceof CutoverError);
+}
+
+/** A sink transaction rolled back by the server (lock wait timeout, deadlock): retried like a lost connection. */
+function rolledBack(e: unknown): boolean {
+  const errno = (e as { errno?: number }).errno;
+  return errno === 1205 || errno === 1213;
+}
+
+/** The wait before reconnect attempt `failures` (1, 2, …): 1 s doubling to 30 s. */
+export function backoffMs(failures: number): number {
+  return Math.min(30_000, 1000 * 2 ** Math.min(failures - 1, 5));
+}
+
+export class StreamRunner {
+  private readonly streams: StreamStore;
+  private readonly metrics: StreamMetrics;
+  private session: { loop: ApplyLoop | null; target: StreamTarget<DdlContextBase> | null; source: StreamSourceSession | null } = { loop: null, target: null, source: null };
+  private heartbeat: { stop(): Promise<void> } | null = null;
+  private phaseSet = false;
+  /** Consecutive failed sessions (reset once a session has applied a batch or applied all it read). */
+  private failures = 0;
+  /** Tables paused at DDL (policy "pause-table") and their held changes. */
+  private readonly held: HeldTables;
+  /** Says so when a call to the sink has waited long (a hung sink), in the log and the job status. */
+  private readonly sinkWatch: SinkWatch;
+  private readonly sleep: (ms: number, signal: AbortSignal) => Promise<void>;
+
+  constructor(private readonly o: StreamRunnerOptions) {
+    this.streams = new StreamStore(o.store);
+    this.held = new HeldTables(o.store, o.jobId, o.cfg.name, o.cfg.ddl, o.log);
+    this.metrics = new StreamMetrics(this.streams, o.jobId, null);
+    this.metrics.target = o.target;
+    this.sinkWatch = new SinkWatch(o.log, sinkLabel(o.cfg));
+    this.metrics.sinkWaitingSeconds = () => this.sinkWatch.waitingSeconds;
+    this.metrics.checkRoom = () => o.store.checkRoom();
+    this.sleep = o.sleep ?? sleepUnlessAborted;
+  }
+
+  async run(): Promise<StreamOutcome> {
+    const { log, signal } = this.o;
+    this.metrics.start();
+    const hb = this.o.source.heartbeat;
+    if (hb && this.o.stream.heartbeat.enabled) {
+      this.heartbeat = await hb.start(this.o.cfg.name, this.o.stream.heartbeat.intervalMs, (e) => log.warn(`source heartbeat: ${e.message}`));
+    }
+    try {
+      for (;;) {
+        try {
+          return await this.runSession();
+        } catch (e) {
+          if (signal.aborted && !(e instanceof CutoverError)) return 'stopped';
+          if (!isTransient(e)) throw e;
+          this.failures++;
+          const wait = backoffMs(this.failures);
+          const what = rolledBack(e) ? 'the sink transaction was rolled back' : 'connection lost';
+          log.warn(`${what} (${(e as Error).message}); reconnecting in ${wait / 1000} s (attempt ${this.failures})`);
+          await this.closeSession();
+          await this.sleep(wait, signal);
+          if (signal.aborted) return 'stopped';
+        }
+      }
+    } finally {
+      this.sinkWatch.stop();
+      await this.metrics.stop();
+      await this.closeSession();
+      await this.heartbeat?.stop();
+    }
+  }
+
+  private async closeSession(): Promise<void> {
+    const { loop, target, source } = this.session;
+    this.session = { loop: null, target: null, source: null };
+    await loop?.close();
+    await target?.close();
+    await source?.close().catch(() => undefined);
+    this.metrics.source = null;
+  }
+
+  private async runSession(): Promise<StreamOutcome> {
+    const target = (this.session.target = await this.sinkWatch.around('connecting', () => this.o.openTarget()));
+    const source = (this.session.source = await this.o.source.openSession());
+    this.metrics.source = source.metadata;
+    const loop = (this.session.loop = new ApplyLoop(this.loopContext(), target, source, this.failures > 0));
+    return loop.run();
+  }
+
+  private loopContext(): ApplyLoopContext {
+    const o = this.o;
+    return {
+      store: o.store,
+      jobId: o.jobId,
+      cfg: o.cfg,
+      stream: o.stream,
+      log: o.log,
+      signal: o.signal,
+      streams: this.streams,
+      metrics: this.metrics,
+      watch: this.sinkWatch,
+      held: this.held,
+      heartbeat: o.source.heartbeat,
+      tablesAt: o.tablesAt,
+      tableIds: o.tableIds,
+      start: o.start,
+      reconcileUntil: o.reconcileUntil,
+      snapshotPositions: o.snapshotPositions,
+      exitWhenCaughtUp: o.exitWhenCaughtUp,
+      skipDdlAt: o.skipDdlAt,
+      target: () => o.target,
+      caughtUp: () => this.phaseSet,
+      reachedTarget: (at) => this.reachedTarget(at),
+      succeeded: () => (this.failures = 0),
+      now: o.now ?? Date.now,
+    };
+  }
+
+  /** The copy that ran alongside has finished: catching up ends at `at`. */
+  setTarget(at: FilePosition): void {
+    this.o.target = at;
+    this.metrics.target = at;
+    this.o.store.setJob(this.o.jobId, { phase: 'catching-up' });
+  }
+
+  /** The applied position reached the catch-up target: phase streaming (once). */
+  private reachedTarget(at: FilePosition): void {
+    if (this.phaseSet) return;
+    if (this.o.target === null || compareFilePositions(at, this.o.target) < 0) return;
+    this.phaseSet = true;
+    this.o.store.setJob(this.o.jobId, { phase: 'streaming' });
+    this.o.log.info(`caught up with the source at ${formatPosition(at)}; streaming`);
+  }
+}
