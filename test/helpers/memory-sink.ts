@@ -34,6 +34,8 @@ export class MemorySink {
   /** The copy write with this number (1-based) fails as a dropped connection; null: none. */
   failWriteAt: number | null = null;
   sessionsOpened = 0;
+  /** Copy: how often each row (by "db.table" and key) was written in a committed batch. */
+  readonly copiedTimes = new Map<string, number>();
 
   rows(table: string): RawRow[] {
     return [...(this.tables.get(table)?.values() ?? [])].sort((a, b) => Number(a[0]) - Number(b[0]));
@@ -93,6 +95,8 @@ export class MemorySink {
             const key = mb.table.keyColumns.map((k) => mb.table.columns.findIndex((c) => c.name === k.name));
             for (const r of mb.list) {
               const k = key.length ? key.map((i) => r[i]).join('\u0000') : JSON.stringify(r);
+              const id = `${mb.table.sink.db}.${mb.table.sink.table}:${k}`;
+              sink.copiedTimes.set(id, (sink.copiedTimes.get(id) ?? 0) + 1);
               if (!rows.has(k)) rows.set(k, r);
             }
           },

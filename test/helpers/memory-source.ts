@@ -7,7 +7,7 @@ import { compareFilePositions } from '../../shared/positions.js';
 import type { TableRef } from '../../shared/table-selection.js';
 import type { BinlogItem, BinlogStatus, BinlogTransaction, RowChange } from '../../engine/core/changes.js';
 import type { RawRow } from '../../engine/core/rows.js';
-import type { ColumnInfo, TableInfo } from '../../engine/core/tables.js';
+import type { ColumnInfo, CopyTable, TableInfo } from '../../engine/core/tables.js';
 import type { ChangeReader, ChangeReaderOptions, StreamSource, StreamSourceSession, StreamStart } from '../../engine/pipeline/stream-source.js';
 
 export const FILE = 'mem.000001';
@@ -34,6 +34,16 @@ export function tableInfo(db: string, table: string, columns: string[] = ['id', 
 /** A connection error the stream retries (as a lost MySQL connection reports itself). */
 export function connectionLost(what: string): Error {
   return Object.assign(new Error(`${what}: connection lost (injected)`), { code: 'PROTOCOL_CONNECTION_LOST' });
+}
+
+/** What the copy reads through a source session (the in-memory part of it). */
+export interface MemoryCopySession {
+  nextBoundary(t: CopyTable, lower: RawRow | null, chunkRows: number): Promise<RawRow | null>;
+  readChunk(t: CopyTable, lower: RawRow | null, upper: RawRow | null, onRow: (row: RawRow) => Promise<void> | void): Promise<void>;
+  startSnapshot(): Promise<BinlogStatus>;
+  endSnapshot(): Promise<void>;
+  validateFilter(t: CopyTable): Promise<string | null>;
+  close(): Promise<void>;
 }
 
 export interface MemoryTable {
@@ -102,6 +112,40 @@ export class MemorySource implements StreamSource {
     this.pos += 100;
     this.log.push({ kind: 'ddl', db, sql, end: at(this.pos), gtid: null, timestamp: Math.floor(Date.now() / 1000) });
     return at(this.pos);
+  }
+
+  /** Copy reads so far (chunks read), failed ones included. */
+  chunkReads = 0;
+
+  /**
+   * A data session for the copy: chunk boundaries and chunk rows in key order (keys compare as numbers),
+   * snapshots at the current position (every commit is visible at once).
+   */
+  copySession(): MemoryCopySession {
+    const rowsOf = (t: CopyTable): { key: number; row: RawRow }[] => {
+      const mt = this.tables.get(`${t.source.db}.${t.source.table}`)!;
+      const key = mt.info.columns.findIndex((c) => c.name === mt.info.chunkKey[0]);
+      const idx = t.columns.map((c) => mt.info.columns.findIndex((x) => x.name === c.name));
+      return [...mt.rows.values()].map((r) => ({ key: Number(r[key]), row: idx.map((i) => r[i]!) })).sort((a, b) => a.key - b.key);
+    };
+    const after = (lower: RawRow | null) => (r: { key: number }) => lower === null || r.key > Number(lower[0]);
+    return {
+      nextBoundary: async (t, lower, chunkRows) => {
+        const next = rowsOf(t).filter(after(lower))[chunkRows - 1];
+        return next ? [String(next.key)] : null;
+      },
+      readChunk: async (t, lower, upper, onRow) => {
+        this.chunkReads++;
+        for (const r of rowsOf(t).filter(after(lower))) {
+          if (upper !== null && r.key > Number(upper[0])) break;
+          await onRow(r.row);
+        }
+      },
+      startSnapshot: async () => ({ file: this.position, gtid: null }),
+      endSnapshot: async () => undefined,
+      validateFilter: async () => null,
+      close: async () => undefined,
+    };
   }
 
   async currentPosition(): Promise<BinlogStatus> {
