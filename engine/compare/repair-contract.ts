@@ -3,7 +3,7 @@
 // (SinkDriver.repair); the refusals that do not depend on the sink are here.
 import { CutoverError } from '../../shared/errors.js';
 import type { JobConfig } from '../../shared/job-config.js';
-import type { FilePosition } from '../../shared/positions.js';
+import type { SourcePosition } from '../core/position.js';
 import type { VerifyTableResult } from '../../shared/verify.js';
 import type { Logger } from '../core/logger.js';
 import type { StateStore } from '../state/store.js';
@@ -28,7 +28,7 @@ export interface RepairDone {
   /** Rows rewritten (keys deleted and written again) per source table "db.table". */
   rows: Map<string, number>;
   /** The source position the repaired rows are at. */
-  at: FilePosition;
+  at: SourcePosition;
 }
 
 /** A sink kind without the `repair` capability, as its descriptor explains it. */

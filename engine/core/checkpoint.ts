@@ -1,16 +1,16 @@
 // What the stream pipeline knows of a sink's stored position and of the tables it applies changes to.
-import type { FilePosition } from '../../shared/positions.js';
+import type { SourcePosition } from './position.js';
 import type { TableRef } from '../../shared/table-selection.js';
 import type { JobConfig } from '../../shared/job-config.js';
 import { excludedColumns, sinkName } from '../../shared/table-selection.js';
 import type { TableInfo } from './tables.js';
 
 export interface Checkpoint {
-  position: FilePosition;
+  position: SourcePosition;
   gtid: string | null;
   pendingDdl: string | null;
   /** A repair rewrote rows to their state at this position: batches starting at or before it are reconciled. */
-  reconcileUntil?: FilePosition | null;
+  reconcileUntil?: SourcePosition | null;
 }
 
 export type ApplyMode = 'reconcile' | 'strict';

@@ -15,7 +15,8 @@ import { createLogger, type Logger } from '../core/logger.js';
 import { CopyMetrics } from './metrics.js';
 import { readBinlogStatus, readConsistentPosition } from '../source/mysql/binlog-status.js';
 import { readServerInfo } from '../mysql/server-info.js';
-import { formatPosition } from '../../shared/positions.js';
+import { formatPosition } from '../core/position.js';
+import { formatGtidPosition } from '../../shared/positions.js';
 import { Throttle } from './throttle.js';
 import { planTables, planViews } from './table-plan.js';
 import { prepareStreamPhase, runStreamPhase, type StreamPhaseOptions } from './stream-phase.js';
@@ -351,7 +352,7 @@ async function recordCopyStart(store: StateStore, jobId: number, src: Connection
   try {
     const status = await readConsistentPosition(src);
     store.setJob(jobId, { copy_start_position: JSON.stringify(status) });
-    log.info(`${mode === 'stream' ? 'source binlog position when the stream was set up' : 'copy started at source binlog position'} ${formatPosition(status.file)}${status.gtid ? ` (GTID ${formatPosition(status.gtid)})` : ''}`);
+    log.info(`${mode === 'stream' ? 'source binlog position when the stream was set up' : 'copy started at source binlog position'} ${formatPosition(status.file)}${status.gtid ? ` (GTID ${formatGtidPosition(status.gtid)})` : ''}`);
   } catch (e) {
     log.info(`source binlog position not recorded: ${(e as Error).message}`);
   }

@@ -5,7 +5,7 @@
 // pause only its tables (held-tables.ts) while the others stream on.
 import { ddlActionForStatement } from '../../shared/ddl-policy.js';
 import type { JobConfig } from '../../shared/job-config.js';
-import { formatPosition } from '../../shared/positions.js';
+import { formatPosition } from '../core/position.js';
 import { qualified, sinkName, type TableRef } from '../../shared/table-selection.js';
 import { queryRows, type Connection } from '../mysql/connection.js';
 import { readTable } from '../source/mysql/schema-reader.js';

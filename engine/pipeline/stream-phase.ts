@@ -2,8 +2,8 @@
 // which definition each table has at the sink's checkpoint (schema history), and runs the stream.
 import { CutoverError } from '../../shared/errors.js';
 import { streamOptions, type JobConfig } from '../../shared/job-config.js';
-import type { FilePosition } from '../../shared/positions.js';
-import { formatPosition } from '../../shared/positions.js';
+import type { SourcePosition } from '../core/position.js';
+import { formatPosition, readStoredPosition } from '../core/position.js';
 import { qualified } from '../../shared/table-selection.js';
 import { readBinlogStatus } from '../source/mysql/binlog-status.js';
 import type { Connection } from '../mysql/connection.js';
@@ -15,12 +15,12 @@ import { StreamRunner, type StreamOutcome } from './stream-runner.js';
 import { sinkOf } from '../sink/registry.js';
 import type { StreamTarget } from '../sink/stream-target.js';
 import type { ApplierTable } from '../core/checkpoint.js';
-import type { BinlogStatus } from '../core/changes.js';
+import { readStoredStatus, type BinlogStatus } from '../core/changes.js';
 import type { CopyTable } from '../core/tables.js';
 import { applierTable } from '../core/checkpoint.js';
 
 /** The schema history position of the definitions read when streaming was first set up. */
-const INITIAL: FilePosition = { kind: 'file', file: 'initial.000000', pos: 0 };
+const INITIAL: SourcePosition = { kind: 'mysql-binlog', file: 'initial.000000', pos: 0 };
 
 export interface StreamPhaseOptions {
   store: StateStore;
@@ -59,19 +59,22 @@ export async function prepareStreamPhase(o: StreamPhaseOptions): Promise<StreamR
   if (o.tables && !streams.hasSchemaHistory(jobId)) {
     for (const t of o.tables) streams.recordSchema(jobId, { source: t.source, from: INITIAL, ddl: null, info: t.source });
   }
-  const tablesAt = (at: FilePosition | null): Map<string, ApplierTable> => {
+  const tablesAt = (at: SourcePosition | null): Map<string, ApplierTable> => {
     const out = new Map<string, ApplierTable>();
     for (const [name, v] of streams.schemaAt(jobId, at ?? INITIAL)) out.set(name, applierTable(cfg, v.info!));
     return out;
   };
   const rows = store.tables(jobId).filter((r) => r.state !== 'dropped');
   const tableIds = new Map(rows.map((r) => [`${r.src_db}.${r.src_table}`, r.id]));
-  const snapshotPositions = new Map<string, FilePosition>();
-  for (const r of rows) if (r.snapshot_position) snapshotPositions.set(`${r.src_db}.${r.src_table}`, JSON.parse(r.snapshot_position) as FilePosition);
+  const snapshotPositions = new Map<string, SourcePosition>();
+  for (const r of rows) {
+    const at = readStoredPosition(r.snapshot_position);
+    if (at) snapshotPositions.set(`${r.src_db}.${r.src_table}`, at);
+  }
 
-  let start: FilePosition | { gtid: string };
-  let reconcileUntil: FilePosition | null = null;
-  let target: FilePosition | null;
+  let start: SourcePosition | { gtid: string };
+  let reconcileUntil: SourcePosition | null = null;
+  let target: SourcePosition | null;
   if (cfg.mode === 'snapshot+stream' && o.copyAlongside) {
     const s = parseStatus(job.copy_start_position);
     if (!s) throw new CutoverError('The copy did not record the source binlog position streaming starts from.', 'Turn the binary log on (log_bin, binlog_format=ROW) and run again with --resnapshot.');
@@ -102,7 +105,7 @@ export async function prepareStreamPhase(o: StreamPhaseOptions): Promise<StreamR
         store.setJob(jobId, { copy_start_position: JSON.stringify(now) });
       }
       start = first.file;
-    } else start = 'gtid' in configured ? { gtid: configured.gtid } : { kind: 'file', file: configured.file, pos: configured.pos };
+    } else start = 'gtid' in configured ? { gtid: configured.gtid } : { kind: 'mysql-binlog', file: configured.file, pos: configured.pos };
     target = now.file;
   }
   const pending = job.pending_ddl ? (JSON.parse(job.pending_ddl) as PendingDdl) : null;
@@ -134,5 +137,5 @@ export async function prepareStreamPhase(o: StreamPhaseOptions): Promise<StreamR
 }
 
 function parseStatus(json: string | null): BinlogStatus | null {
-  return json ? (JSON.parse(json) as BinlogStatus) : null;
+  return readStoredStatus(json);
 }

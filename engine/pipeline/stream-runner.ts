@@ -17,8 +17,9 @@
 // from the sink's checkpoint; a change or DDL the sink refuses stops the run with the job paused.
 import { CutoverError } from '../../shared/errors.js';
 import type { JobConfig, StreamOptions } from '../../shared/job-config.js';
-import type { FilePosition } from '../../shared/positions.js';
-import { compareFilePositions, formatPosition, parseGtid } from '../../shared/positions.js';
+import type { SourcePosition } from '../core/position.js';
+import { comparePositions, formatPosition } from '../core/position.js';
+import { parseGtid } from '../../shared/positions.js';
 import { isSelected } from '../../shared/table-selection.js';
 import { BinlogReader } from '../source/mysql/binlog-reader.js';
 import { checkPositionAvailable, readRetention } from '../source/mysql/binlog-retention.js';
@@ -46,16 +47,16 @@ export interface StreamRunnerOptions {
   log: Logger;
   signal: AbortSignal;
   /** Source tables by "db.table" as defined at a position (the schema history); null: before any. */
-  tablesAt: (at: FilePosition | null) => Map<string, ApplierTable>;
+  tablesAt: (at: SourcePosition | null) => Map<string, ApplierTable>;
   tableIds: Map<string, number>;
   /** Where to start when the sink has no checkpoint for this job. */
-  start: FilePosition | { gtid: string };
+  start: SourcePosition | { gtid: string };
   /** Apply in reconcile mode up to and including this position (the copy's end); null: strict throughout. */
-  reconcileUntil: FilePosition | null;
+  reconcileUntil: SourcePosition | null;
   /** Keyless tables: changes at or before their snapshot position are already in the copy. */
-  snapshotPositions: Map<string, FilePosition>;
+  snapshotPositions: Map<string, SourcePosition>;
   /** The position that counts as caught up (phase catching-up → streaming; --exit-when-caught-up); null: not yet known (a copy still runs alongside, see setTarget). */
-  target: FilePosition | null;
+  target: SourcePosition | null;
   exitWhenCaughtUp: boolean;
   skipDdlAt: string | null;
   /** Opens the sink side for one session (MySQL: a change applier; Kafka: the publisher). */
@@ -161,9 +162,9 @@ export class StreamRunner {
     for (const [name, t] of this.tables) applier.setTable(name, t);
     const source = (this.source = await connect(parseMysqlUrl(cfg.source.url)));
     this.metrics.source = source;
-    let from: FilePosition | { gtid: string } = cp?.position ?? this.o.start;
+    let from: SourcePosition | { gtid: string } = cp?.position ?? this.o.start;
     if (!cp && 'file' in from) {
-      await watch.around('writing the starting checkpoint', () => applier.setCheckpoint(from as FilePosition, null));
+      await watch.around('writing the starting checkpoint', () => applier.setCheckpoint(from as SourcePosition, null));
       this.metrics.applied = { file: from.file, pos: from.pos, gtid: null }; // the sink has everything before it
     }
     const gtid = 'file' in from ? null : parseGtid(from.gtid);
@@ -243,14 +244,14 @@ export class StreamRunner {
       if (item.kind === 'ddl') {
         await flush();
         this.metrics.countDdl();
-        await watch.around(`applying the DDL at ${formatPosition(item.end)}`, () => applier.ddl(ddlCtx, item, this.o.reconcileUntil !== null && compareFilePositions(item.end, this.o.reconcileUntil) <= 0));
+        await watch.around(`applying the DDL at ${formatPosition(item.end)}`, () => applier.ddl(ddlCtx, item, this.o.reconcileUntil !== null && comparePositions(item.end, this.o.reconcileUntil) <= 0));
         reader.ddlHandled();
         this.metrics.applied = { file: item.end.file, pos: item.end.pos, gtid: item.gtid };
         if (this.atTarget(item.end)) this.reachedTarget(item.end);
         continue;
       }
       const tx = this.filter(item);
-      const mode: ApplyMode = this.o.reconcileUntil && compareFilePositions(tx.end, this.o.reconcileUntil) <= 0 ? 'reconcile' : 'strict';
+      const mode: ApplyMode = this.o.reconcileUntil && comparePositions(tx.end, this.o.reconcileUntil) <= 0 ? 'reconcile' : 'strict';
       if (batch.length && mode !== batchMode) await flush();
       if (!batch.length) {
         firstAt = Date.now();
@@ -274,7 +275,7 @@ export class StreamRunner {
     // a dead connection; without them, only silence while the source's position moves on does.
     const source = this.metrics.sourcePosition;
     const at = reader.idlePosition;
-    const movedOn = source !== null && at !== null && compareFilePositions(source, at) > 0;
+    const movedOn = source !== null && at !== null && comparePositions(source, at) > 0;
     if (reader.heartbeats === 0 && !movedOn) return;
     throw Object.assign(new Error(`no binlog event or heartbeat for ${STALL_MS / 1000} s${movedOn ? ` while the source moved on to ${formatPosition(source!)}` : ''}: the connection is stalled`), {
       code: 'ECONNRESET',
@@ -282,18 +283,18 @@ export class StreamRunner {
   }
 
   /** The copy that ran alongside has finished: catching up ends at `at`. */
-  setTarget(at: FilePosition): void {
+  setTarget(at: SourcePosition): void {
     this.o.target = at;
     this.metrics.target = at;
     this.o.store.setJob(this.o.jobId, { phase: 'catching-up' });
   }
 
-  private atTarget(at: FilePosition): boolean {
-    return this.o.target !== null && compareFilePositions(at, this.o.target) >= 0;
+  private atTarget(at: SourcePosition): boolean {
+    return this.o.target !== null && comparePositions(at, this.o.target) >= 0;
   }
 
   /** The applied position reached the catch-up target: phase streaming (once). */
-  private reachedTarget(at: FilePosition): void {
+  private reachedTarget(at: SourcePosition): void {
     if (this.phaseSet) return;
     this.phaseSet = true;
     this.o.store.setJob(this.o.jobId, { phase: 'streaming' });
@@ -310,7 +311,7 @@ export class StreamRunner {
         continue;
       }
       const snap = this.o.snapshotPositions.get(name);
-      if (snap && compareFilePositions(tx.end, snap) <= 0) continue;
+      if (snap && comparePositions(tx.end, snap) <= 0) continue;
       const t = this.tables.get(name);
       if (t && t.info.chunkKey.length === 0 && c.type !== 'insert' && !this.warnedKeyless.has(name)) {
         this.warnedKeyless.add(name);
@@ -356,7 +357,7 @@ export class StreamRunner {
     const applied = this.metrics.applied;
     if (!applied || Date.now() - this.retentionCheckedAt < 60_000) return;
     this.retentionCheckedAt = Date.now();
-    readRetention(source, { kind: 'file', file: applied.file, pos: applied.pos })
+    readRetention(source, { kind: 'mysql-binlog', file: applied.file, pos: applied.pos })
       .then((r) => {
         this.metrics.retentionSecondsLeft = r.secondsLeft;
         if (r.secondsLeft !== null && r.secondsLeft < 3600) {

@@ -12,7 +12,7 @@
 // compared (e.g. a missing privilege) is an `error` on that table only.
 import { CutoverError, formatError } from '../../shared/errors.js';
 import type { JobConfig } from '../../shared/job-config.js';
-import { formatPosition } from '../../shared/positions.js';
+import { formatPosition } from '../core/position.js';
 import { qualified } from '../../shared/table-selection.js';
 import { summarize, type VerifyReport, type VerifyTableResult } from '../../shared/verify.js';
 import { createLogger, type Logger } from '../core/logger.js';

@@ -63,7 +63,7 @@ test('each step says how to roll it back; only read-only and deferred objects ca
 });
 
 test('the fence is reached by its MariaDB GTID, or by the position after it', () => {
-  const mark = { position: { kind: 'file' as const, file: 'mysql-bin.000003', pos: 5000 }, gtid: '0-1-57' };
+  const mark = { position: { kind: 'mysql-binlog' as const, file: 'mysql-bin.000003', pos: 5000 }, gtid: '0-1-57' };
   assert.equal(fenceReached(mark, { file: 'mysql-bin.000003', pos: 4800, gtid: '0-1-57' }), true, 'the GTID itself: exact');
   assert.equal(fenceReached(mark, { file: 'mysql-bin.000003', pos: 4800, gtid: '0-1-56' }), false);
   assert.equal(fenceReached(mark, { file: 'mysql-bin.000003', pos: 4800, gtid: '1-1-900' }), false, 'another domain says nothing');

@@ -197,7 +197,6 @@ const GENERIC = /^(engine\/(pipeline|verify|compare|host|cutover|wizard|cli)\/|s
 
 /** Today's imports of specific drivers by the generic parts ("importing file -> imported module"). Only remove lines. */
 const KNOWN_DRIVER_IMPORTS = [
-  'engine/compare/chunk-checksum.ts -> engine/source/mysql/snapshot-reader.ts',
   'engine/compare/stream-sync.ts -> engine/source/mysql/binlog-status.ts',
   'engine/cutover/assistant.ts -> engine/source/mysql/binlog-status.ts',
   'engine/cutover/assistant.ts -> engine/source/mysql/heartbeat.ts',

@@ -4,7 +4,7 @@
 // (a crash in between re-reads them). Consumers of Kafka need no rewritten statement, so only a
 // statement whose tables cannot be told pauses the job.
 import { ddlActionForStatement } from '../../../shared/ddl-policy.js';
-import { formatPosition } from '../../../shared/positions.js';
+import { formatPosition } from '../../core/position.js';
 import { qualified, type TableRef } from '../../../shared/table-selection.js';
 import type { JobConfig } from '../../../shared/job-config.js';
 import type { Logger } from '../../core/logger.js';

@@ -28,7 +28,7 @@ import { settle, StopRequested, type Listing } from '../../compare/settle.js';
 import { diffKeyed, diffMultiset, multisetSize, toMismatch, type ListedRow, type RowDiff } from '../../compare/row-diff.js';
 import type { SinkVerifier, SinkVerifierContext } from '../../compare/sink-verifier.js';
 import { streamSync, type StreamSync } from '../../compare/stream-sync.js';
-import type { FilePosition } from '../../../shared/positions.js';
+import type { SourcePosition } from '../../core/position.js';
 import type { StateStore } from '../../state/store.js';
 import { TopicReader, type TopicMessage } from './topic-reader.js';
 import type { RawValue } from '../../core/rows.js';
@@ -232,11 +232,11 @@ function kafkaMismatch(d: RowDiff, keyColumns: VerifyTable['keyColumns'], keys: 
 }
 
 /** A Kafka sink's applied position, as the job stores it in the state file. */
-function kafkaApplied(store: StateStore, jobId: number): () => Promise<FilePosition | null> {
+function kafkaApplied(store: StateStore, jobId: number): () => Promise<SourcePosition | null> {
   return async () => {
     const json = store.jobById(jobId)?.sink_checkpoint;
     if (!json) return null;
     const p = JSON.parse(json) as { file: string; pos: number };
-    return { kind: 'file', file: p.file, pos: p.pos };
+    return { kind: 'mysql-binlog', file: p.file, pos: p.pos };
   };
 }

@@ -20,7 +20,7 @@
 // A job without a checkpoint row ("mode": "snapshot") just gets its rows rewritten.
 import { CutoverError } from '../../../shared/errors.js';
 import { mysqlSinkUrl, type JobConfig } from '../../../shared/job-config.js';
-import { formatPosition, compareFilePositions, type FilePosition } from '../../../shared/positions.js';
+import { formatPosition, comparePositions, type SourcePosition } from '../../core/position.js';
 import type { VerifyTableResult } from '../../../shared/verify.js';
 import type { Logger } from '../../core/logger.js';
 import { startConsistentSnapshot } from '../../source/mysql/binlog-status.js';
@@ -76,7 +76,7 @@ export async function repairMysql(o: RepairOptions): Promise<RepairDone> {
           rows.set(target.result.table, n);
         }
         if (cp) {
-          const until = cp.reconcileUntil && compareFilePositions(cp.reconcileUntil, snap.file) > 0 ? cp.reconcileUntil : snap.file;
+          const until = cp.reconcileUntil && comparePositions(cp.reconcileUntil, snap.file) > 0 ? cp.reconcileUntil : snap.file;
           const u = reconcileUntilUpdate(o.cfg.name, until);
           await sink.query(u.sql, u.params);
         }
@@ -102,7 +102,7 @@ export async function repairMysql(o: RepairOptions): Promise<RepairDone> {
 }
 
 /** Keyless tables copied again: the resumed stream skips their changes up to the repair's snapshot. */
-function recordKeylessSnapshots(o: RepairOptions, at: FilePosition): void {
+function recordKeylessSnapshots(o: RepairOptions, at: SourcePosition): void {
   for (const target of o.targets) {
     if (target.table.keyColumns.length) continue;
     const row = o.store.tables(o.jobId).find((r) => `${r.src_db}.${r.src_table}` === target.result.table);

@@ -11,7 +11,7 @@ import { quoteId, quoteTable } from '../../mysql/identifiers.js';
 import { selectExpr } from '../../mysql/values.js';
 import { side, type VerifyTable } from '../../compare/chunk-checksum.js';
 import { displayKeyValue, keyOfMismatch } from '../../compare/row-diff.js';
-import { rowHashExpr } from '../../compare/row-hash-sql.js';
+import { rowHashExpr } from '../../mysql/row-hash-sql.js';
 import type { RawRow } from '../../core/rows.js';
 import type { CopyTable } from '../../core/tables.js';
 

@@ -24,7 +24,7 @@ import { describeMismatches } from './row-values.js';
 import type { SinkVerifier, SinkVerifierContext } from '../../compare/sink-verifier.js';
 import { streamSync, type StreamSync } from '../../compare/stream-sync.js';
 import { readCheckpointRow } from './change-applier.js';
-import type { FilePosition } from '../../../shared/positions.js';
+import type { SourcePosition } from '../../core/position.js';
 
 export interface TableCheckOptions {
   /** Data connections (raw bytes, see snapshot-reader.ts openDataConnection). */
@@ -147,6 +147,6 @@ export async function openMysqlVerifier(ctx: SinkVerifierContext): Promise<SinkV
 }
 
 /** A MySQL sink's applied position: the job's checkpoint row. */
-function mysqlApplied(sink: Connection, job: string): () => Promise<FilePosition | null> {
+function mysqlApplied(sink: Connection, job: string): () => Promise<SourcePosition | null> {
   return async () => (await readCheckpointRow(sink, job, false))?.position ?? null;
 }

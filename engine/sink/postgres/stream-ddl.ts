@@ -17,7 +17,7 @@
 // statement adds must still be on the source with the type the statement gives, else the job pauses.
 import { ddlActionForStatement } from '../../../shared/ddl-policy.js';
 import type { JobConfig } from '../../../shared/job-config.js';
-import { formatPosition } from '../../../shared/positions.js';
+import { formatPosition } from '../../core/position.js';
 import { qualified, sinkName, type TableRef } from '../../../shared/table-selection.js';
 import { applierTable } from '../../core/checkpoint.js';
 import { oneLine, pause } from '../../core/ddl-pause.js';

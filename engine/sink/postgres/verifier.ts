@@ -22,7 +22,7 @@ import type { Connection } from '../../mysql/connection.js';
 import { quoteId, quoteTable } from '../../mysql/identifiers.js';
 import type { RawValue } from '../../core/rows.js';
 import { bytesToHex, keyRenderer, keySelectExpr } from '../../mysql/values.js';
-import { CHUNK_AGGREGATES } from '../../compare/row-hash-sql.js';
+import { CHUNK_AGGREGATES } from '../../mysql/row-hash-sql.js';
 import type { VerifyTable } from '../../compare/chunk-checksum.js';
 import { settle, StopRequested, type Listing } from '../../compare/settle.js';
 import { diffKeyed, diffMultiset, multisetSize, type ListedRow, type RowDiff } from '../../compare/row-diff.js';

@@ -7,36 +7,15 @@ import { quoteId, quoteTable } from '../../mysql/identifiers.js';
 import { keyCompare, keyRenderer, keySelectExpr, selectExpr } from '../../mysql/values.js';
 import type { RawRow } from '../../core/rows.js';
 import type { CopyTable } from '../../core/tables.js';
+import { chunkSelectSql, keyIndexHint, rangeWhere, rawQuery, rawTypeCast } from '../../mysql/key-range.js';
+
+export { chunkSelectSql, keyIndexHint, rangeWhere, rawQuery };
 
 /** Data connections receive values as stored: no conversion of strings to the connection's charset. */
 const DATA_SESSION = ['SET SESSION character_set_results = NULL'];
 
-// Every value as the raw bytes the server sent, as a byte string (NULL as null); see engine/mysql/values.ts.
-const rawTypeCast = (field: { string(encoding: string): string | null }): string | null => field.string('latin1');
-
 export async function openDataConnection(a: ServerAddress): Promise<Connection> {
   return connect(a, DATA_SESSION);
-}
-
-export function keyIndexHint(t: CopyTable): string {
-  return t.source.chunkKeyName ? ` FORCE INDEX (${quoteId(t.source.chunkKeyName)})` : '';
-}
-
-/** ` WHERE` for the rows of `t` with lower < key <= upper (either bound may be open), and its row filter. */
-export function rangeWhere(t: CopyTable, lower: RawRow | null, upper: RawRow | null): string {
-  const cols = t.keyColumns.map((c) => quoteId(c.name));
-  const render = t.keyColumns.map(keyRenderer);
-  const conds: string[] = [];
-  if (t.where) conds.push(`(${t.where})`);
-  if (lower) conds.push(keyCompare(cols, lower.map((v, i) => render[i]!(v)), '>'));
-  if (upper) conds.push(keyCompare(cols, upper.map((v, i) => render[i]!(v)), '<='));
-  return conds.length ? ` WHERE ${conds.join(' AND ')}` : '';
-}
-
-/** A query whose every value comes back as the raw bytes the server sent (see rawTypeCast). */
-export async function rawQuery(conn: Connection, sql: string): Promise<RawRow[]> {
-  const [rows] = await conn.query({ sql, rowsAsArray: true, typeCast: rawTypeCast as never });
-  return rows as unknown as RawRow[];
 }
 
 /**
@@ -61,12 +40,6 @@ export async function validateFilter(conn: Connection, t: CopyTable): Promise<st
   } catch (e) {
     return (e as Error).message;
   }
-}
-
-export function chunkSelectSql(t: CopyTable, lower: RawRow | null, upper: RawRow | null): string {
-  const sel = t.columns.map(selectExpr).join(', ');
-  const hint = t.keyColumns.length ? keyIndexHint(t) : '';
-  return `SELECT ${sel} FROM ${quoteTable(t.source)}${hint}${rangeWhere(t, lower, upper)}`;
 }
 
 /**
