@@ -5,7 +5,7 @@
 // shown through the driver's `positions`.
 import type { CheckItem } from '../../shared/preflight.js';
 import type { TableRef } from '../../shared/table-selection.js';
-import type { BinlogItem, BinlogStatus } from '../core/changes.js';
+import type { BinlogItem, BinlogStatus, RowChange } from '../core/changes.js';
 import type { PositionOrder, SourcePosition } from '../core/position.js';
 import type { RawRow } from '../core/rows.js';
 import type { CopyTable, TableInfo } from '../core/tables.js';
@@ -78,14 +78,28 @@ export interface ColumnHint {
 
 /** Committed transactions and DDL statements in source order, from a position. */
 export interface ChangeReader {
-  /** The next item; null when `timeoutMs` passed without one; undefined once closed. */
+  /** The next item; undefined when `timeoutMs` passed without one (everything read is handed out); null once closed. */
   next(timeoutMs?: number): Promise<BinlogItem | null | undefined>;
+  /**
+   * Where the reader stands when it has handed out everything it read and no transaction is open (the
+   * position after the last event, rotations and non-transactional events included); else null. The
+   * stream's catch-up target may lie there, past the last transaction.
+   */
+  readonly idlePosition: SourcePosition | null;
   /** After a DDL item (pauseAfterDdl): the consumer has updated its table definitions, read on. */
   ddlHandled(): void;
   /** When the last event (heartbeats included) arrived, and how many heartbeats came: for the stall watchdog. */
   readonly lastEventAt: number;
   readonly heartbeats: number;
   close(): Promise<void>;
+}
+
+/** How the stream tells the heartbeat table's changes (capability `heartbeat`). */
+export interface HeartbeatRows {
+  /** "db.table" of the heartbeat table: the change reader always includes it (the cutover fence is a heartbeat row). */
+  readonly table: string;
+  /** When this job's heartbeat row in the change was written (ms since the epoch); null for another job's row or no valid value. */
+  time(change: RowChange, job: string): number | null;
 }
 
 /** A heartbeat writer on the source (capability `heartbeat`). */
@@ -110,8 +124,8 @@ export interface SourceSession {
   /** Opens a consistent snapshot on this session and returns its position; end it with endSnapshot(). */
   startSnapshot(): Promise<SourceStatus>;
   endSnapshot(): Promise<void>;
-  /** Throws an actionable error when the changes after `at` can no longer be read (purged binlogs). */
-  checkAvailable(at: SourcePosition): Promise<void>;
+  /** Throws an actionable error when the changes after `at` (a position, or a GTID text the source understands) can no longer be read (purged binlogs). */
+  checkAvailable(at: SourcePosition | { gtid: string }): Promise<void>;
   retention(at: SourcePosition): Promise<SourceRetention>;
 
   /** The upper key of the chunk of at most `chunkRows` rows after `lower`; null when no row is left. */
@@ -139,6 +153,8 @@ export interface SourceDriver {
   openSession(address: ServerAddress, opts?: { data?: boolean }): Promise<SourceSession>;
   /** Reads the source's changes after `from` (a position, or a GTID text the source understands). */
   openChangeReader(url: string, from: SourcePosition | { gtid: string }, opts: ChangeReaderOptions): Promise<ChangeReader>;
+  /** The heartbeat rows in the change stream (capability `heartbeat`): measured by the stream, never applied. */
+  readonly heartbeatRows?: HeartbeatRows;
   /** Starts the heartbeat writer (capability `heartbeat`). */
   startHeartbeat?(url: string, opts: { job: string; intervalMs?: number; onError?: (e: Error) => void }): Promise<SourceHeartbeatWriter>;
   /** The source half of a preflight: adds its check items; returns the databases and tables it would take. */

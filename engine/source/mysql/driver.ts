@@ -1,5 +1,7 @@
 // The MySQL/MariaDB source driver: the SourceDriver contract over this folder's modules (schema reader,
 // snapshot reader, binlog status and retention, binlog reader, heartbeat, preflight).
+import { CutoverError } from '../../../shared/errors.js';
+import { parseGtid, type MariadbGtidPosition, type MysqlGtidPosition } from '../../../shared/positions.js';
 import { connect, type Connection, type ServerAddress } from '../../mysql/connection.js';
 import { chunkSums, listChunk, rowMultiset } from '../../mysql/chunk-sums.js';
 import type { SourcePosition } from '../../core/position.js';
@@ -8,7 +10,7 @@ import { mysqlSource } from './descriptor.js';
 import { BinlogReader } from './binlog-reader.js';
 import { checkPositionAvailable, readRetention } from './binlog-retention.js';
 import { readBinlogStatus, readConsistentPosition, startConsistentSnapshot } from './binlog-status.js';
-import { SourceHeartbeat } from './heartbeat.js';
+import { HEARTBEAT_DB, HEARTBEAT_TABLE, SourceHeartbeat, heartbeatTime } from './heartbeat.js';
 import { checkSource } from './preflight-source.js';
 import { databaseDefaults, listBaseTables, listViews, readTable } from './schema-reader.js';
 import { chunkSelectSql, nextBoundary, openDataConnection, rawQuery, streamChunk, validateFilter } from './snapshot-reader.js';
@@ -17,6 +19,13 @@ import { chunkSelectSql, nextBoundary, openDataConnection, rawQuery, streamChunk
 function binlog(at: SourcePosition): SourcePosition & { kind: 'mysql-binlog' } {
   if (at.kind !== 'mysql-binlog') throw new Error(`a MySQL source cannot read a ${String((at as { kind: unknown }).kind)} position`);
   return at;
+}
+
+/** A GTID text as the server's GTID position; a CONFIG error naming the setting when it is neither form. */
+function gtidOf(text: string): MariadbGtidPosition | MysqlGtidPosition {
+  const g = parseGtid(text);
+  if (!g) throw new CutoverError(`"${text}" is not a MariaDB GTID position or a MySQL GTID set`, 'Correct "stream.start.gtid" in the job file.', 'CONFIG');
+  return g;
 }
 
 /** A session over a connection: `owned` connections are closed with the session. */
@@ -30,7 +39,7 @@ export function mysqlSession(conn: Connection, owned = true): SourceSession {
     consistentStatus: () => readConsistentPosition(conn),
     startSnapshot: () => startConsistentSnapshot(conn),
     endSnapshot: async () => void (await conn.query('COMMIT')),
-    checkAvailable: (at) => checkPositionAvailable(conn, binlog(at)),
+    checkAvailable: (at) => checkPositionAvailable(conn, 'gtid' in at ? gtidOf(at.gtid) : binlog(at)),
     retention: async (at) => {
       const r = await readRetention(conn, binlog(at));
       return { settings: r.settings, secondsLeft: r.secondsLeft };
@@ -55,6 +64,7 @@ export const mysqlSourceDriver: SourceDriver = {
     return mysqlSession(opts?.data ? await openDataConnection(address) : await connect(address));
   },
   openChangeReader: (url, from, opts) => BinlogReader.open(url, from, opts),
+  heartbeatRows: { table: `${HEARTBEAT_DB}.${HEARTBEAT_TABLE}`, time: (change, job) => heartbeatTime(change, job) },
   startHeartbeat: (url, opts) => SourceHeartbeat.start(url, opts),
   preflight: (side, items, opts) => checkSource(side, items, opts),
 };
