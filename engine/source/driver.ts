@@ -143,6 +143,8 @@ export interface SourceSession {
   /** Rows of a range read as the copy reads them (repair re-reads them). */
   readRows(t: CopyTable, lower: RawRow | null, upper: RawRow | null): Promise<RawRow[]>;
 
+  /** Drops the connection at once, without waiting for a statement in flight (a failed or stopped copy worker's session). */
+  destroy?(): void;
   close(): Promise<void>;
 }
 

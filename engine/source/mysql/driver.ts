@@ -51,6 +51,9 @@ export function mysqlSession(conn: Connection, owned = true): SourceSession {
     listChunk: (t, lower, upper) => listChunk(conn, t, lower, upper),
     rowMultiset: (t) => rowMultiset(conn, t),
     readRows: (t, lower, upper) => rawQuery(conn, chunkSelectSql(t, lower, upper)),
+    destroy: () => {
+      if (owned) (conn as unknown as { destroy?: () => void }).destroy?.();
+    },
     close: async () => {
       if (owned) await conn.end();
     },
