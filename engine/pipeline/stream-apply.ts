@@ -4,8 +4,9 @@
 // The runner around it (stream-runner.ts) reconnects after a lost connection.
 import { CutoverError } from '../../shared/errors.js';
 import type { JobConfig, StreamOptions } from '../../shared/job-config.js';
-import type { FilePosition } from '../../shared/positions.js';
-import { compareFilePositions, formatPosition, parseGtid } from '../../shared/positions.js';
+import type { SourcePosition } from '../core/position.js';
+import { comparePositions, formatPosition } from '../core/position.js';
+import { parseGtid } from '../../shared/positions.js';
 import { isSelected } from '../../shared/table-selection.js';
 import type { StateStore } from '../state/store.js';
 import { StreamStore, type ChangeCounts } from '../state/stream-store.js';
@@ -19,7 +20,8 @@ import { StateDiskFull, isDiskFull } from '../state/disk-space.js';
 import type { BinlogTransaction, RowChange } from '../core/changes.js';
 import type { ApplierTable, ApplyMode } from '../core/checkpoint.js';
 import { ChangeBatcher, type ChangeBatch } from './change-batcher.js';
-import type { ChangeReader, SourceHeartbeatRows, StreamSourceSession, StreamStart } from './stream-source.js';
+import type { SourceHeartbeatRows, StreamSourceSession, StreamStart } from './stream-source.js';
+import type { ChangeReader } from '../source/driver.js';
 
 /** What the apply loop needs that lives across sessions (owned by the StreamRunner). */
 export interface ApplyLoopContext {
@@ -34,18 +36,18 @@ export interface ApplyLoopContext {
   watch: SinkWatch;
   held: HeldTables;
   heartbeat: SourceHeartbeatRows | undefined;
-  tablesAt: (at: FilePosition | null) => Map<string, ApplierTable>;
+  tablesAt: (at: SourcePosition | null) => Map<string, ApplierTable>;
   tableIds: Map<string, number>;
   start: StreamStart;
-  reconcileUntil: FilePosition | null;
-  snapshotPositions: Map<string, FilePosition>;
+  reconcileUntil: SourcePosition | null;
+  snapshotPositions: Map<string, SourcePosition>;
   exitWhenCaughtUp: boolean;
   skipDdlAt: string | null;
   /** The catch-up target (null: a copy alongside has not finished yet). */
-  target(): FilePosition | null;
+  target(): SourcePosition | null;
   /** True once the applied position has reached the target (phase streaming). */
   caughtUp(): boolean;
-  reachedTarget(at: FilePosition): void;
+  reachedTarget(at: SourcePosition): void;
   /** A batch was applied (or everything read is applied): the reconnect backoff starts over. */
   succeeded(): void;
   /** The clock (ms) for batching and stall detection. */
@@ -177,7 +179,7 @@ export class ApplyLoop {
       if (item.kind === 'ddl') {
         await apply(batcher.beforeDdl());
         metrics.countDdl();
-        const reconciling = c.reconcileUntil !== null && compareFilePositions(item.end, c.reconcileUntil) <= 0;
+        const reconciling = c.reconcileUntil !== null && comparePositions(item.end, c.reconcileUntil) <= 0;
         await watch.around(`applying the DDL at ${formatPosition(item.end)}`, () => applier.ddl(ddlCtx, item, reconciling));
         reader.ddlHandled();
         metrics.applied = { file: item.end.file, pos: item.end.pos, gtid: item.gtid };
@@ -185,7 +187,7 @@ export class ApplyLoop {
         continue;
       }
       const tx = this.filter(item);
-      const mode: ApplyMode = c.reconcileUntil && compareFilePositions(tx.end, c.reconcileUntil) <= 0 ? 'reconcile' : 'strict';
+      const mode: ApplyMode = c.reconcileUntil && comparePositions(tx.end, c.reconcileUntil) <= 0 ? 'reconcile' : 'strict';
       if (!batcher.pending) metrics.oldestPendingAt = tx.timestamp;
       await applyAll(batcher.add(tx, mode));
     }
@@ -201,16 +203,16 @@ export class ApplyLoop {
     // a dead connection; without them, only silence while the source's position moves on does.
     const source = this.c.metrics.sourcePosition;
     const at = reader.idlePosition;
-    const movedOn = source !== null && at !== null && compareFilePositions(source, at) > 0;
+    const movedOn = source !== null && at !== null && comparePositions(source, at) > 0;
     if (reader.heartbeats === 0 && !movedOn) return;
     throw Object.assign(new Error(`no change or heartbeat from the source for ${STALL_MS / 1000} s${movedOn ? ` while the source moved on to ${formatPosition(source!)}` : ''}: the connection is stalled`), {
       code: 'ECONNRESET',
     });
   }
 
-  private atTarget(at: FilePosition): boolean {
+  private atTarget(at: SourcePosition): boolean {
     const target = this.c.target();
-    return target !== null && compareFilePositions(at, target) >= 0;
+    return target !== null && comparePositions(at, target) >= 0;
   }
 
   /** Drops changes the copy already holds (keyless tables) and heartbeat rows (measured, not applied). */
@@ -225,7 +227,7 @@ export class ApplyLoop {
         continue;
       }
       const snap = this.c.snapshotPositions.get(name);
-      if (snap && compareFilePositions(tx.end, snap) <= 0) continue;
+      if (snap && comparePositions(tx.end, snap) <= 0) continue;
       const t = this.tables.get(name);
       if (t && t.info.chunkKey.length === 0 && ch.type !== 'insert' && !this.warnedKeyless.has(name)) {
         this.warnedKeyless.add(name);
@@ -268,7 +270,7 @@ export class ApplyLoop {
     if (!applied || this.c.now() - this.retentionCheckedAt < 60_000) return;
     this.retentionCheckedAt = this.c.now();
     this.source
-      .retention({ kind: 'file', file: applied.file, pos: applied.pos })
+      .retention({ kind: 'mysql-binlog', file: applied.file, pos: applied.pos })
       .then((r) => {
         this.c.metrics.retentionSecondsLeft = r.secondsLeft;
         if (r.secondsLeft !== null && r.secondsLeft < 3600) {

@@ -5,8 +5,7 @@ import { streamOptions, type JobConfig } from '../../shared/job-config.js';
 import type { SourcePosition } from '../core/position.js';
 import { formatPosition, readStoredPosition } from '../core/position.js';
 import { qualified } from '../../shared/table-selection.js';
-import { readBinlogStatus } from '../source/mysql/binlog-status.js';
-import type { Connection } from '../mysql/connection.js';
+import type { StreamSource } from './stream-source.js';
 import type { StateStore } from '../state/store.js';
 import { StreamStore } from '../state/stream-store.js';
 import type { Logger } from '../core/logger.js';
@@ -28,8 +27,8 @@ export interface StreamPhaseOptions {
   cfg: JobConfig;
   /** The tables just copied or prepared; null when resuming a stream (the schema history has them). */
   tables: CopyTable[] | null;
-  /** A source connection (metadata). */
-  source: Connection;
+  /** The source's stream side (driverStreamSource over the job's source driver; tests pass an in-memory one). */
+  source: StreamSource;
   log: Logger;
   signal: AbortSignal;
   exitWhenCaughtUp: boolean;
@@ -93,9 +92,9 @@ export async function prepareStreamPhase(o: StreamPhaseOptions): Promise<StreamR
     // An ordered copy was published between the changes, in binlog order: nothing to reconcile.
     reconcileUntil = sinkOf(cfg).capabilities.orderedCopy ? null : h.file;
     // The first catch-up ends at the copy's end; once streaming, a new run catches up with the source as it is now.
-    target = o.previousPhase === 'streaming' ? (await readBinlogStatus(o.source)).file : h.file;
+    target = o.previousPhase === 'streaming' ? (await o.source.currentPosition()).file : h.file;
   } else {
-    const now = await readBinlogStatus(o.source);
+    const now = await o.source.currentPosition();
     const configured = stream.start;
     if (configured === 'current') {
       // The first run decides "current"; later runs continue from the sink's checkpoint (or from here).
@@ -124,6 +123,7 @@ export async function prepareStreamPhase(o: StreamPhaseOptions): Promise<StreamR
     stream,
     log,
     signal: o.signal,
+    source: o.source,
     tablesAt,
     tableIds,
     start,

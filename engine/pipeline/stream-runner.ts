@@ -17,8 +17,8 @@
 // job paused.
 import { CutoverError } from '../../shared/errors.js';
 import type { JobConfig, StreamOptions } from '../../shared/job-config.js';
-import type { FilePosition } from '../../shared/positions.js';
-import { compareFilePositions, formatPosition } from '../../shared/positions.js';
+import type { SourcePosition } from '../core/position.js';
+import { comparePositions, formatPosition } from '../core/position.js';
 import type { StateStore } from '../state/store.js';
 import { StreamStore } from '../state/stream-store.js';
 import { HeldTables } from './held-tables.js';
@@ -42,16 +42,16 @@ export interface StreamRunnerOptions {
   /** Where the changes come from (the source driver's stream side). */
   source: StreamSource;
   /** Source tables by "db.table" as defined at a position (the schema history); null: before any. */
-  tablesAt: (at: FilePosition | null) => Map<string, ApplierTable>;
+  tablesAt: (at: SourcePosition | null) => Map<string, ApplierTable>;
   tableIds: Map<string, number>;
   /** Where to start when the sink has no checkpoint for this job. */
   start: StreamStart;
   /** Apply in reconcile mode up to and including this position (the copy's end); null: strict throughout. */
-  reconcileUntil: FilePosition | null;
+  reconcileUntil: SourcePosition | null;
   /** Keyless tables: changes at or before their snapshot position are already in the copy. */
-  snapshotPositions: Map<string, FilePosition>;
+  snapshotPositions: Map<string, SourcePosition>;
   /** The position that counts as caught up (phase catching-up → streaming; --exit-when-caught-up); null: not yet known (a copy still runs alongside, see setTarget). */
-  target: FilePosition | null;
+  target: SourcePosition | null;
   exitWhenCaughtUp: boolean;
   skipDdlAt: string | null;
   /** Opens the sink side for one session (MySQL: a change applier; Kafka: the publisher). */
@@ -188,16 +188,16 @@ export class StreamRunner {
   }
 
   /** The copy that ran alongside has finished: catching up ends at `at`. */
-  setTarget(at: FilePosition): void {
+  setTarget(at: SourcePosition): void {
     this.o.target = at;
     this.metrics.target = at;
     this.o.store.setJob(this.o.jobId, { phase: 'catching-up' });
   }
 
   /** The applied position reached the catch-up target: phase streaming (once). */
-  private reachedTarget(at: FilePosition): void {
+  private reachedTarget(at: SourcePosition): void {
     if (this.phaseSet) return;
-    if (this.o.target === null || compareFilePositions(at, this.o.target) < 0) return;
+    if (this.o.target === null || comparePositions(at, this.o.target) < 0) return;
     this.phaseSet = true;
     this.o.store.setJob(this.o.jobId, { phase: 'streaming' });
     this.o.log.info(`caught up with the source at ${formatPosition(at)}; streaming`);

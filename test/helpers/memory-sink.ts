@@ -4,8 +4,8 @@
 // update or delete of a missing row), so a change applied twice shows. Failure injection: the Nth batch
 // or copy write fails as a dropped connection, before anything of it is kept.
 import { CutoverError } from '../../shared/errors.js';
-import type { FilePosition } from '../../shared/positions.js';
-import { compareFilePositions } from '../../shared/positions.js';
+import type { SourcePosition } from '../../engine/core/position.js';
+import { comparePositions } from '../../engine/core/position.js';
 import type { BinlogTransaction, DdlEvent, RowChange } from '../../engine/core/changes.js';
 import type { ApplierTable, ApplyMode, Checkpoint } from '../../engine/core/checkpoint.js';
 import type { RawRow } from '../../engine/core/rows.js';
@@ -22,7 +22,7 @@ export class MemorySink {
   tables = new Map<string, Rows>();
   checkpoint: Checkpoint | null = null;
   /** Every transaction end the sink committed, in order (a double apply shows as a repeat). */
-  readonly appliedEnds: FilePosition[] = [];
+  readonly appliedEnds: SourcePosition[] = [];
   /** The mode each committed transaction was applied in, in the same order. */
   readonly appliedModes: ApplyMode[] = [];
   readonly ddl: string[] = [];
@@ -57,7 +57,7 @@ export class MemorySink {
   commit(txs: BinlogTransaction[], mode: ApplyMode, tables: Map<string, ApplierTable>): number {
     this.applyCalls++;
     if (this.failApplyAt === this.applyCalls) throw connectionLost('sink');
-    const pending = this.checkpoint ? txs.filter((t) => compareFilePositions(t.end, this.checkpoint!.position) > 0) : txs;
+    const pending = this.checkpoint ? txs.filter((t) => comparePositions(t.end, this.checkpoint!.position) > 0) : txs;
     if (!pending.length) return 0;
     const copy = new Map([...this.tables].map(([k, v]) => [k, new Map(v)]));
     for (const tx of pending) for (const c of tx.changes) applyChange(copy, tables, c, mode);
@@ -166,7 +166,7 @@ class MemoryTarget implements StreamTarget<DdlContextBase> {
     return this.sink.checkpoint;
   }
 
-  async setCheckpoint(end: FilePosition, gtid: string | null): Promise<void> {
+  async setCheckpoint(end: SourcePosition, gtid: string | null): Promise<void> {
     this.open();
     this.sink.checkpoint = { position: end, gtid, pendingDdl: null };
   }
@@ -187,7 +187,7 @@ class MemoryTarget implements StreamTarget<DdlContextBase> {
   async ddl(_ctx: DdlContextBase, ev: DdlEvent): Promise<void> {
     this.open();
     const cp = this.sink.checkpoint;
-    if (cp && compareFilePositions(ev.end, cp.position) <= 0) return;
+    if (cp && comparePositions(ev.end, cp.position) <= 0) return;
     this.sink.ddl.push(ev.sql);
     this.sink.checkpoint = { position: ev.end, gtid: ev.gtid, pendingDdl: null };
   }

@@ -2,16 +2,17 @@
 // (file "mem.000001", byte offsets that grow by 100 per transaction), and failure injection (a change
 // reader that drops its connection after N items, sessions that cannot connect). Keys compare as numbers
 // (the tests' keys are integers); every value is a string, like the byte strings a real source delivers.
-import type { FilePosition } from '../../shared/positions.js';
-import { compareFilePositions } from '../../shared/positions.js';
+import type { SourcePosition } from '../../engine/core/position.js';
+import { comparePositions } from '../../engine/core/position.js';
 import type { TableRef } from '../../shared/table-selection.js';
 import type { BinlogItem, BinlogStatus, BinlogTransaction, RowChange } from '../../engine/core/changes.js';
 import type { RawRow } from '../../engine/core/rows.js';
 import type { ColumnInfo, CopyTable, TableInfo } from '../../engine/core/tables.js';
-import type { ChangeReader, ChangeReaderOptions, StreamSource, StreamSourceSession, StreamStart } from '../../engine/pipeline/stream-source.js';
+import type { StreamReaderOptions, StreamSource, StreamSourceSession, StreamStart } from '../../engine/pipeline/stream-source.js';
+import type { ChangeReader } from '../../engine/source/driver.js';
 
 export const FILE = 'mem.000001';
-export const at = (pos: number): FilePosition => ({ kind: 'file', file: FILE, pos });
+export const at = (pos: number): SourcePosition => ({ kind: 'mysql-binlog', file: FILE, pos });
 
 const column = (name: string): ColumnInfo => ({ name, dataType: name === 'id' ? 'int' : 'varchar', columnType: name === 'id' ? 'int(11)' : 'varchar(100)', charset: null, collation: null, nullable: name !== 'id', generated: false });
 
@@ -68,7 +69,7 @@ export class MemorySource implements StreamSource {
     this.tables.set(`${info.db}.${info.table}`, t);
   }
 
-  get position(): FilePosition {
+  get position(): SourcePosition {
     return at(this.pos);
   }
 
@@ -78,7 +79,7 @@ export class MemorySource implements StreamSource {
   }
 
   /** Commits one transaction of changes (applied to the tables and appended to the change log); returns its end. */
-  commit(...changes: { table: string; type: RowChange['type']; before?: RawRow; after?: RawRow }[]): FilePosition {
+  commit(...changes: { table: string; type: RowChange['type']; before?: RawRow; after?: RawRow }[]): SourcePosition {
     const out: RowChange[] = [];
     for (const c of changes) {
       const t = this.tables.get(c.table)!;
@@ -94,21 +95,21 @@ export class MemorySource implements StreamSource {
     return tx.end;
   }
 
-  insert(table: string, row: RawRow): FilePosition {
+  insert(table: string, row: RawRow): SourcePosition {
     return this.commit({ table, type: 'insert', after: row });
   }
 
-  update(table: string, row: RawRow): FilePosition {
+  update(table: string, row: RawRow): SourcePosition {
     return this.commit({ table, type: 'update', after: row });
   }
 
-  delete(table: string, key: string): FilePosition {
+  delete(table: string, key: string): SourcePosition {
     const t = this.tables.get(table)!;
     return this.commit({ table, type: 'delete', before: t.rows.get(key)! });
   }
 
   /** Appends a DDL statement to the change log (the tables are not changed). */
-  ddl(db: string, sql: string): FilePosition {
+  ddl(db: string, sql: string): SourcePosition {
     this.pos += 100;
     this.log.push({ kind: 'ddl', db, sql, end: at(this.pos), gtid: null, timestamp: Math.floor(Date.now() / 1000) });
     return at(this.pos);
@@ -164,7 +165,7 @@ export class MemorySource implements StreamSource {
         this.readersOpened.push(from);
         const drop = this.dropReaderAfter;
         this.dropReaderAfter = null;
-        return new MemoryReader(this, from as FilePosition, o, drop);
+        return new MemoryReader(this, from as SourcePosition, o, drop);
       },
       retention: async () => ({ secondsLeft: null, settings: 'in memory: never purged' }),
       readTable: async (ref: TableRef) => this.tables.get(`${ref.db}.${ref.table}`)?.info ?? null,
@@ -183,11 +184,11 @@ class MemoryReader implements ChangeReader {
 
   constructor(
     private readonly src: MemorySource,
-    from: FilePosition,
-    private readonly o: ChangeReaderOptions,
+    from: SourcePosition,
+    private readonly o: StreamReaderOptions,
     private readonly dropAfter: number | null,
   ) {
-    while (this.next_ < src.log.length && compareFilePositions(src.log[this.next_]!.end, from) <= 0) this.next_++;
+    while (this.next_ < src.log.length && comparePositions(src.log[this.next_]!.end, from) <= 0) this.next_++;
   }
 
   async next(timeoutMs: number): Promise<BinlogItem | null | undefined> {
@@ -206,7 +207,7 @@ class MemoryReader implements ChangeReader {
     return changes.length === item.changes.length ? item : { ...item, changes };
   }
 
-  get idlePosition(): FilePosition | null {
+  get idlePosition(): SourcePosition | null {
     return this.next_ >= this.src.log.length ? this.src.position : null;
   }
 

@@ -4,11 +4,11 @@ import { mkdtempSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { parseJobConfig, streamOptions, type JobConfig } from '../../shared/job-config.js';
-import type { FilePosition } from '../../shared/positions.js';
+import type { SourcePosition } from '../../engine/core/position.js';
 import { applierTable, type ApplierTable } from '../../engine/core/checkpoint.js';
 import type { Logger } from '../../engine/core/logger.js';
 import { StateStore } from '../../engine/state/store.js';
-import { StreamRunner, type StreamRunnerOptions } from '../../engine/pipeline/stream-reconnect.js';
+import { StreamRunner, type StreamRunnerOptions } from '../../engine/pipeline/stream-runner.js';
 import type { MemorySource } from './memory-source.js';
 import type { MemorySink } from './memory-sink.js';
 
@@ -55,7 +55,7 @@ export function streamHarness(source: MemorySource, sink: MemorySink, batch: { m
       tableIds: new Map(),
       start: source.position,
       reconcileUntil: null,
-      snapshotPositions: new Map<string, FilePosition>(),
+      snapshotPositions: new Map<string, SourcePosition>(),
       target: source.position,
       exitWhenCaughtUp: true,
       skipDdlAt: null,

@@ -6,7 +6,7 @@ import { ChangeBatcher, rowBytes, type ChangeBatch } from '../../engine/pipeline
 import type { BinlogTransaction, RowChange } from '../../engine/core/changes.js';
 
 const change = (id: number, v = 'x'): RowChange => ({ db: 'shop', table: 't', name: 'shop.t', type: 'insert', before: null, after: [String(id), v], columns: ['id', 'v'] });
-const tx = (pos: number, ...changes: RowChange[]): BinlogTransaction => ({ kind: 'transaction', changes, gtid: null, end: { kind: 'file', file: 'bin.000001', pos }, timestamp: pos });
+const tx = (pos: number, ...changes: RowChange[]): BinlogTransaction => ({ kind: 'transaction', changes, gtid: null, end: { kind: 'mysql-binlog', file: 'bin.000001', pos }, timestamp: pos });
 const ends = (bs: ChangeBatch[]): number[][] => bs.map((b) => b.txs.map((t) => t.end.pos));
 const big = 1e9;
 

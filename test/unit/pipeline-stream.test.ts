@@ -6,9 +6,9 @@ import assert from 'node:assert/strict';
 import { MemorySource, tableInfo } from '../helpers/memory-source.js';
 import { MemorySink } from '../helpers/memory-sink.js';
 import { streamHarness } from '../helpers/memory-stream.js';
-import { backoffMs } from '../../engine/pipeline/stream-reconnect.js';
-import { compareFilePositions } from '../../shared/positions.js';
-import type { FilePosition } from '../../shared/positions.js';
+import { backoffMs } from '../../engine/pipeline/stream-runner.js';
+import { comparePositions } from '../../engine/core/position.js';
+import type { SourcePosition } from '../../engine/core/position.js';
 import { CutoverError } from '../../shared/errors.js';
 
 const T = 'shop.t';
@@ -26,14 +26,14 @@ function assertSameRows(source: MemorySource, sink: MemorySink): void {
 }
 
 function assertNoDoubleApply(sink: MemorySink): void {
-  for (let i = 1; i < sink.appliedEnds.length; i++) assert.ok(compareFilePositions(sink.appliedEnds[i - 1]!, sink.appliedEnds[i]!) < 0, `transaction at ${sink.appliedEnds[i]!.pos} applied twice or out of order`);
+  for (let i = 1; i < sink.appliedEnds.length; i++) assert.ok(comparePositions(sink.appliedEnds[i - 1]!, sink.appliedEnds[i]!) < 0, `transaction at ${sink.appliedEnds[i]!.pos} applied twice or out of order`);
 }
 
 /**
  * A copy that read the rows while the source changed: it started at S and ended at H, and saw some of the
  * changes in between (row 1's update, row 4's insert) but not others (row 2's delete).
  */
-function copiedDuringChanges(): { source: MemorySource; sink: MemorySink; S: FilePosition; H: FilePosition } {
+function copiedDuringChanges(): { source: MemorySource; sink: MemorySink; S: SourcePosition; H: SourcePosition } {
   const source = newSource(3);
   const sink = new MemorySink();
   const S = source.position;
@@ -150,7 +150,7 @@ test('reconnect: after a dropped reader or a failed sink write the stream resume
   assert.deepEqual(h.sleeps, [1000, 1000], 'each failure after progress waits 1 s again');
   assert.equal(source.readersOpened.length, 3);
   assert.deepEqual(source.readersOpened[0], start);
-  for (const from of source.readersOpened.slice(1)) assert.ok('file' in from && compareFilePositions(from, start) > 0, 'a reconnect starts from the checkpoint, not from the start');
+  for (const from of source.readersOpened.slice(1)) assert.ok('file' in from && comparePositions(from, start) > 0, 'a reconnect starts from the checkpoint, not from the start');
   assert.ok(sink.sessionsOpened >= 3);
 });
 
