@@ -91,13 +91,13 @@ export class ApplyLoop {
     this.tables = c.tablesAt(cp?.position ?? null);
     for (const [name, t] of this.tables) applier.setTable(name, t);
     const from: StreamStart = cp?.position ?? c.start;
-    if (!cp && 'file' in from) {
+    if (!cp && 'kind' in from) {
       await watch.around('writing the starting checkpoint', () => applier.setCheckpoint(from, null));
       metrics.applied = { file: from.file, pos: from.pos, gtid: null }; // the sink has everything before it
     }
     if ('gtid' in from && !parseGtid(from.gtid)) throw new CutoverError(`"${from.gtid}" is not a MariaDB GTID position or a MySQL GTID set`, 'Correct "stream.start.gtid" in the job file.', 'CONFIG');
     await source.checkAvailable(from);
-    log.info(`streaming from ${'file' in from ? formatPosition(from) : `GTID ${from.gtid}`}${cp ? ' (the sink checkpoint)' : ''}`);
+    log.info(`streaming from ${'kind' in from ? formatPosition(from) : `GTID ${from.gtid}`}${cp ? ' (the sink checkpoint)' : ''}`);
     if (cp) metrics.applied = { file: cp.position.file, pos: cp.position.pos, gtid: cp.gtid };
     const heartbeat = c.heartbeat?.table;
     const reader = (this.reader = await source.openReader(from, {
