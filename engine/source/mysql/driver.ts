@@ -11,7 +11,7 @@ import { readBinlogStatus, readConsistentPosition, startConsistentSnapshot } fro
 import { SourceHeartbeat } from './heartbeat.js';
 import { checkSource } from './preflight-source.js';
 import { databaseDefaults, listBaseTables, listViews, readTable } from './schema-reader.js';
-import { chunkSelectSql, nextBoundary, openDataConnection, rawQuery, streamChunk, validateFilter } from './snapshot-reader.js';
+import { chunkSelectSql, nextBoundary, openDataConnection, rangeWhere, rawQuery, streamChunk, validateFilter } from './snapshot-reader.js';
 
 /** The binlog position of a source position (this driver only ever receives its own kind). */
 function binlog(at: SourcePosition): SourcePosition & { kind: 'mysql-binlog' } {
@@ -41,7 +41,10 @@ export function mysqlSession(conn: Connection, owned = true): SourceSession {
     chunkSums: (t, lower, upper) => chunkSums(conn, t, lower, upper),
     listChunk: (t, lower, upper) => listChunk(conn, t, lower, upper),
     rowMultiset: (t) => rowMultiset(conn, t),
-    readRows: (t, lower, upper) => rawQuery(conn, chunkSelectSql(t, lower, upper)),
+    readRows: (t, lower, upper, where) => {
+      const sql = chunkSelectSql(t, lower, upper);
+      return rawQuery(conn, where ? `${sql}${rangeWhere(t, lower, upper) ? ' AND' : ' WHERE'} (${where})` : sql);
+    },
     close: async () => {
       if (owned) await conn.end();
     },
@@ -54,6 +57,7 @@ export const mysqlSourceDriver: SourceDriver = {
   async openSession(address: ServerAddress, opts) {
     return mysqlSession(opts?.data ? await openDataConnection(address) : await connect(address));
   },
+  sessionOn: (conn) => mysqlSession(conn as Connection, false),
   openChangeReader: (url, from, opts) => BinlogReader.open(url, from, opts),
   startHeartbeat: (url, opts) => SourceHeartbeat.start(url, opts),
   preflight: (side, items, opts) => checkSource(side, items, opts),
