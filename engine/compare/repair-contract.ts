@@ -3,7 +3,8 @@
 // (SinkDriver.repair); the refusals that do not depend on the sink are here.
 import { CutoverError } from '../../shared/errors.js';
 import type { JobConfig } from '../../shared/job-config.js';
-import type { SourcePosition } from '../core/position.js';
+import type { PositionOrder, SourcePosition } from '../core/position.js';
+import type { SourceSession } from '../source/driver.js';
 import type { VerifyTableResult } from '../../shared/verify.js';
 import type { Logger } from '../core/logger.js';
 import type { StateStore } from '../state/store.js';
@@ -22,6 +23,10 @@ export interface RepairOptions {
   /** The job's process is running (keyless tables are then refused). */
   running: boolean;
   log: Logger;
+  /** Opens a data session (raw bytes) on the job's source, through its driver; the repair closes it. */
+  openSource(): Promise<SourceSession>;
+  /** How the source's positions are ordered and shown. */
+  positions: PositionOrder;
 }
 
 export interface RepairDone {

@@ -9,9 +9,8 @@
 // read counts as having applied it too.
 import type { JobConfig } from '../../shared/job-config.js';
 import type { StreamState } from '../../shared/job-status.js';
-import { comparePositions, type SourcePosition } from '../core/position.js';
-import { readBinlogStatus } from '../source/mysql/binlog-status.js';
-import type { Connection } from '../mysql/connection.js';
+import { comparePositions, formatPosition, type SourcePosition } from '../core/position.js';
+import type { SourceSession } from '../source/driver.js';
 import { alive } from '../core/process-alive.js';
 import { sleepUnlessAborted } from '../core/sleep.js';
 import type { JobRow, StateStore } from '../state/store.js';
@@ -39,18 +38,18 @@ export function jobStreaming(job: JobRow, cfg: Pick<JobConfig, 'mode'>): boolean
 export interface StreamSyncOptions {
   store: StateStore;
   jobId: number;
-  /** A metadata connection to the source. */
-  source: Connection;
+  /** The source (a metadata session of its driver). */
+  source: Pick<SourceSession, 'currentStatus'>;
   /** The sink's applied position now (null: none yet). */
   applied: () => Promise<SourcePosition | null>;
 }
 
 export function streamSync(o: StreamSyncOptions): StreamSync {
   const readAt = new Map<string, number>();
-  const key = (p: SourcePosition): string => `${p.file}:${p.pos}`;
+  const key = (p: SourcePosition): string => formatPosition(p);
   return {
     async sourcePosition() {
-      const p = (await readBinlogStatus(o.source)).file;
+      const p = (await o.source.currentStatus()).file;
       readAt.set(key(p), Date.now());
       return p;
     },

@@ -1,11 +1,19 @@
 // Key ranges of a table as MySQL compares them (keyset pagination: bounds rendered with their charset and
 // collation, compared by the server, never in JavaScript), and raw-bytes reads. Shared by the MySQL source's
 // chunked copy and by both sides of a MySQL verification.
-import type { Connection } from './connection.js';
+import { connect, type Connection, type ServerAddress } from './connection.js';
 import { quoteId, quoteTable } from './identifiers.js';
 import { keyCompare, keyRenderer, selectExpr } from './values.js';
 import type { RawRow } from '../core/rows.js';
 import type { CopyTable } from '../core/tables.js';
+
+/** Data connections receive values as stored: no conversion of strings to the connection's charset. */
+const DATA_SESSION = ['SET SESSION character_set_results = NULL'];
+
+/** A connection for raw-bytes reads (copy, verification): values as the server stores them. */
+export async function openDataConnection(a: ServerAddress): Promise<Connection> {
+  return connect(a, DATA_SESSION);
+}
 
 // Every value as the raw bytes the server sent, as a byte string (NULL as null); see values.ts.
 export const rawTypeCast = (field: { string(encoding: string): string | null }): string | null => field.string('latin1');

@@ -7,6 +7,31 @@ import type { BinlogTransaction, DdlEvent, HeldChange } from '../core/changes.js
 import type { ApplierTable, ApplyMode, Checkpoint } from '../core/checkpoint.js';
 import type { ChunkGate } from '../core/chunk-gate.js';
 import type { ChunkPayload } from './sink.js';
+import type { JobConfig } from '../../shared/job-config.js';
+import type { TableRef } from '../../shared/table-selection.js';
+import type { Logger } from '../core/logger.js';
+import type { TableInfo } from '../core/tables.js';
+import type { StateStore } from '../state/store.js';
+import type { StreamStore } from '../state/stream-store.js';
+
+/**
+ * What every change sink needs to handle a DDL statement, whatever its kind: the job, the state file's
+ * stores (schema history, table ids), the source's current definition of a table, and a statement the
+ * operator chose to skip. The pipeline's context (pipeline/stream-ddl.ts DdlContextBase) extends it.
+ */
+export interface StreamDdlContext {
+  cfg: JobConfig;
+  jobId: number;
+  store: StateStore;
+  streams: StreamStore;
+  log: Logger;
+  /** The table's definition on the source now, or null when it no longer exists there. */
+  readSourceTable(ref: TableRef): Promise<TableInfo | null>;
+  /** State-file table ids by source "db.table" (for counters); updated here. */
+  tableIds: Map<string, number>;
+  /** The position text of a paused statement the operator chose to skip (--skip-ddl), or null. */
+  skipAt: string | null;
+}
 
 /**
  * A sink with the `orderedCopy` capability: copy chunks pass through the gate, which publishes each at its

@@ -140,8 +140,11 @@ export interface SourceSession {
   listChunk(t: CopyTable, lower: RawRow | null, upper: RawRow | null): Promise<ListedRow[]>;
   /** A keyless table: its row hashes and how often each occurs. */
   rowMultiset(t: CopyTable): Promise<Map<string, number>>;
-  /** Rows of a range read as the copy reads them (repair re-reads them). */
-  readRows(t: CopyTable, lower: RawRow | null, upper: RawRow | null): Promise<RawRow[]>;
+  /**
+   * Rows of a range read as the copy reads them (repair re-reads them). `where`: one more condition, in the
+   * source's SQL, from a sink of the same dialect naming rows by key (MySQL repair).
+   */
+  readRows(t: CopyTable, lower: RawRow | null, upper: RawRow | null, where?: string): Promise<RawRow[]>;
 
   /** Drops the connection at once, without waiting for a statement in flight (a failed or stopped copy worker's session). */
   destroy?(): void;
@@ -153,6 +156,11 @@ export interface SourceDriver {
   readonly positions: PositionOrder;
   /** Connects to the source (session settings for exact values applied). `data`: raw-bytes reads for copy and verify. */
   openSession(address: ServerAddress, opts?: { data?: boolean }): Promise<SourceSession>;
+  /**
+   * A session over a connection the caller opened with this kind's client (engine/mysql for MySQL): for the
+   * flows that still hold a client connection for table planning. Closing the session leaves it open.
+   */
+  sessionOn(conn: unknown): SourceSession;
   /** Reads the source's changes after `from` (a position, or a GTID text the source understands). */
   openChangeReader(url: string, from: SourcePosition | { gtid: string }, opts: ChangeReaderOptions): Promise<ChangeReader>;
   /** The heartbeat rows in the change stream (capability `heartbeat`): measured by the stream, never applied. */

@@ -9,7 +9,7 @@ import { readFileSync } from 'node:fs';
 import type { Admin } from 'kafkajs';
 import { CutoverError } from '../../../shared/errors.js';
 import type { KafkaSinkConfig } from '../../../shared/job-config.js';
-import { formatPosition, type SourcePosition } from '../../core/position.js';
+import { type SourcePosition } from '../../core/position.js';
 import { formatGtidPosition } from '../../../shared/positions.js';
 import type { TableRef } from '../../../shared/table-selection.js';
 import type { Logger } from '../../core/logger.js';

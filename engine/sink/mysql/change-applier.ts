@@ -22,6 +22,9 @@
 // transaction ends at or before it is applied in 'reconcile' mode whatever mode it was given, so replaying
 // the changes up to R over the rewritten rows is idempotent (the README's handoff argument).
 import type { SourcePosition } from '../../core/position.js';
+import { effectiveMode, pendingTransactions, type CheckpointOwnerColumns } from '../../core/checkpoint.js';
+
+export { effectiveMode, pendingTransactions, type CheckpointOwnerColumns };
 import { comparePositions, formatPosition } from '../../core/position.js';
 import { CutoverError } from '../../../shared/errors.js';
 import { connect, parseMysqlUrl, queryRows, type Connection } from '../../mysql/connection.js';
@@ -100,12 +103,6 @@ export interface ChangeApplierOptions {
   owner?: CheckpointOwnerColumns;
 }
 
-/** The owner columns of a checkpoint row. */
-export interface CheckpointOwnerColumns {
-  installation: string;
-  instance: string;
-  label: string;
-}
 
 /** A change the sink refused: which one, the statement, and the server's message. */
 export class SinkChangeError extends CutoverError {
@@ -123,21 +120,6 @@ export class SinkChangeError extends CutoverError {
       'SINK_ROW',
     );
   }
-}
-
-/** Transactions not yet applied: those ending after the checkpoint. Pure. */
-export function pendingTransactions(txs: BinlogTransaction[], checkpoint: SourcePosition | null): BinlogTransaction[] {
-  if (!checkpoint) return txs;
-  return txs.filter((t) => comparePositions(t.end, checkpoint) > 0);
-}
-
-/**
- * The mode a batch is applied in: 'reconcile' when its first transaction ends at or before the
- * checkpoint's reconcile_until (rows a repair rewrote may already hold its changes), else the mode the
- * stream gave. Pure.
- */
-export function effectiveMode(given: ApplyMode, firstEnd: SourcePosition, reconcileUntil: SourcePosition | null | undefined): ApplyMode {
-  return reconcileUntil && comparePositions(firstEnd, reconcileUntil) <= 0 ? 'reconcile' : given;
 }
 
 /** The checkpoint upsert (statement and parameters); a new row records its owner, an existing one keeps its. Pure. */

@@ -5,7 +5,7 @@
 // keys to act on, not a dump), and long values are cut to VALUE_TEXT_MAX characters.
 import { DESCRIBED_ROWS, VALUE_TEXT_MAX, type ColumnDifference, type RowMismatch } from '../../../shared/verify.js';
 import type { Connection } from '../../mysql/connection.js';
-import { rawQuery } from '../../source/mysql/snapshot-reader.js';
+import { rawQuery } from '../../mysql/key-range.js';
 import { whereKeyRenderer } from './change-statements.js';
 import { quoteId, quoteTable } from '../../mysql/identifiers.js';
 import { selectExpr } from '../../mysql/values.js';

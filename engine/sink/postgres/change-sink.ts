@@ -22,7 +22,7 @@ import type { StreamTarget } from '../stream-target.js';
 import type { BinlogTransaction, DdlEvent, RowChange } from '../../core/changes.js';
 import type { ColumnInfo } from '../../core/tables.js';
 import type { ApplierTable, ApplyMode, Checkpoint } from '../../core/checkpoint.js';
-import { effectiveMode, pendingTransactions, type CheckpointOwnerColumns } from '../mysql/change-applier.js';
+import { effectiveMode, pendingTransactions, type CheckpointOwnerColumns } from '../../core/checkpoint.js';
 import { batchStatements, planPgTable, type Encode, type PgStatement, type PgTablePlan, type SinkIndexes } from './change-plan.js';
 import { ensurePgCheckpointTable, readPgCheckpoint, writePgCheckpoint } from './checkpoint.js';
 import type { PlanOptions } from './ddl.js';

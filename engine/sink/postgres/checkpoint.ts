@@ -13,10 +13,10 @@ import type { SourcePosition } from '../../core/position.js';
 import type { Logger } from '../../core/logger.js';
 import type { Checkpoint } from '../../core/checkpoint.js';
 import type { JobIdentity } from '../../state/identity.js';
-import type { CheckpointOwnerColumns } from '../mysql/change-applier.js';
+import type { CheckpointOwnerColumns } from '../../core/checkpoint.js';
 // The verdict is sink-neutral and pure; it lives with the MySQL sink today. It belongs in a shared
 // sink module (engine/sink/ or engine/core/) once both sinks' folders can be changed together.
-import { ownershipVerdict, type OwnershipPolicy, type OwnershipVerdict } from '../mysql/checkpoint-owner.js';
+import { ownershipVerdict, type OwnershipPolicy, type OwnershipVerdict } from '../../core/checkpoint-owner.js';
 import { pgId } from './connection.js';
 import { CHECKPOINT_SCHEMA, CHECKPOINT_TABLE } from './descriptor.js';
 

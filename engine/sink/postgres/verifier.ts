@@ -343,7 +343,7 @@ export async function openPostgresVerifier(ctx: SinkVerifierContext): Promise<Si
   const check = new PostgresTableCheck(ctx.source, pg, sink.unholdable);
   // The sink's applied position is not read here (the change sink's checkpoint row is its own): while
   // streaming, a round waits until the job's stream says it has caught up past the source position.
-  const sync = ctx.streaming ? streamSync({ store: ctx.store, jobId: ctx.jobId, source: ctx.sourceMeta, applied: async () => null }) : null;
+  const sync = ctx.streaming ? streamSync({ store: ctx.store, jobId: ctx.jobId, source: ctx.sourceSessions.meta, applied: async () => null }) : null;
   return {
     sinkName: (t) => `${t.sink.db}.${t.sink.table}`,
     verifyTable: (t, r, progress) => verifyPostgresTable(check, t, r, { chunkRows: ctx.chunkRows, maxRows: ctx.maxRows, sync, signal: ctx.signal, onChunk: progress, log: ctx.log }),

@@ -13,7 +13,7 @@ import { readBinlogStatus, readConsistentPosition, startConsistentSnapshot } fro
 import { HEARTBEAT_DB, HEARTBEAT_TABLE, SourceHeartbeat, heartbeatTime } from './heartbeat.js';
 import { checkSource } from './preflight-source.js';
 import { databaseDefaults, listBaseTables, listViews, readTable } from './schema-reader.js';
-import { chunkSelectSql, nextBoundary, openDataConnection, rawQuery, streamChunk, validateFilter } from './snapshot-reader.js';
+import { chunkSelectSql, nextBoundary, openDataConnection, rangeWhere, rawQuery, streamChunk, validateFilter } from './snapshot-reader.js';
 
 /** The binlog position of a source position (this driver only ever receives its own kind). */
 function binlog(at: SourcePosition): SourcePosition & { kind: 'mysql-binlog' } {
@@ -50,7 +50,10 @@ export function mysqlSession(conn: Connection, owned = true): SourceSession {
     chunkSums: (t, lower, upper) => chunkSums(conn, t, lower, upper),
     listChunk: (t, lower, upper) => listChunk(conn, t, lower, upper),
     rowMultiset: (t) => rowMultiset(conn, t),
-    readRows: (t, lower, upper) => rawQuery(conn, chunkSelectSql(t, lower, upper)),
+    readRows: (t, lower, upper, where) => {
+      const sql = chunkSelectSql(t, lower, upper);
+      return rawQuery(conn, where ? `${sql}${rangeWhere(t, lower, upper) ? ' AND' : ' WHERE'} (${where})` : sql);
+    },
     destroy: () => {
       if (owned) (conn as unknown as { destroy?: () => void }).destroy?.();
     },
@@ -66,6 +69,7 @@ export const mysqlSourceDriver: SourceDriver = {
   async openSession(address: ServerAddress, opts) {
     return mysqlSession(opts?.data ? await openDataConnection(address) : await connect(address));
   },
+  sessionOn: (conn) => mysqlSession(conn as Connection, false),
   openChangeReader: (url, from, opts) => BinlogReader.open(url, from, opts),
   heartbeatRows: { table: `${HEARTBEAT_DB}.${HEARTBEAT_TABLE}`, time: (change, job) => heartbeatTime(change, job) },
   startHeartbeat: (url, opts) => SourceHeartbeat.start(url, opts),

@@ -2,21 +2,14 @@
 // (keyset pagination: WHERE key > lower ORDER BY key LIMIT 1 OFFSET n), never in JavaScript.
 import type { Connection as CallbackConnection } from 'mysql2';
 import type { Connection } from '../../mysql/connection.js';
-import { connect, type ServerAddress } from '../../mysql/connection.js';
 import { quoteId, quoteTable } from '../../mysql/identifiers.js';
-import { keyCompare, keyRenderer, keySelectExpr, selectExpr } from '../../mysql/values.js';
+import { keySelectExpr } from '../../mysql/values.js';
 import type { RawRow } from '../../core/rows.js';
 import type { CopyTable } from '../../core/tables.js';
-import { chunkSelectSql, keyIndexHint, rangeWhere, rawQuery, rawTypeCast } from '../../mysql/key-range.js';
+import { chunkSelectSql, keyIndexHint, openDataConnection, rangeWhere, rawQuery, rawTypeCast } from '../../mysql/key-range.js';
 
-export { chunkSelectSql, keyIndexHint, rangeWhere, rawQuery };
+export { chunkSelectSql, keyIndexHint, openDataConnection, rangeWhere, rawQuery };
 
-/** Data connections receive values as stored: no conversion of strings to the connection's charset. */
-const DATA_SESSION = ['SET SESSION character_set_results = NULL'];
-
-export async function openDataConnection(a: ServerAddress): Promise<Connection> {
-  return connect(a, DATA_SESSION);
-}
 
 /**
  * The inclusive upper key of the chunk that starts after `lower`: the key `chunkRows` rows further in
