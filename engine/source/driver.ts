@@ -132,6 +132,12 @@ export interface SourceSession {
    */
   readRows(t: CopyTable, lower: RawRow | null, upper: RawRow | null, where?: string): Promise<RawRow[]>;
 
+  /**
+   * Writes a fence (capability `heartbeat`): a row in the heartbeat table the job's stream passes, so the
+   * cutover assistant can wait until the sink applied everything up to it.
+   */
+  writeFence?(job: string): Promise<{ writtenAt: number; gtid: string | null }>;
+
   close(): Promise<void>;
 }
 

@@ -200,12 +200,6 @@ const GENERIC = /^(engine\/(pipeline|verify|compare|host|cutover|wizard|cli)\/|s
 
 /** Today's imports of specific drivers by the generic parts ("importing file -> imported module"). Only remove lines. */
 const KNOWN_DRIVER_IMPORTS = [
-  'engine/cutover/assistant.ts -> engine/source/mysql/binlog-status.ts',
-  'engine/cutover/assistant.ts -> engine/source/mysql/heartbeat.ts',
-  'engine/cutover/deferred-objects.ts -> engine/sink/mysql/ddl-rewrite.ts',
-  'engine/cutover/deferred-objects.ts -> engine/source/mysql/schema-reader.ts',
-  'engine/host/wizard-service.ts -> engine/source/mysql/schema-reader.ts',
-  'engine/host/wizard-service.ts -> engine/source/mysql/snapshot-reader.ts',
   'engine/pipeline/copy-runner.ts -> engine/source/mysql/binlog-status.ts',
   'engine/pipeline/copy-runner.ts -> engine/source/mysql/snapshot-reader.ts',
   'engine/pipeline/job-runner.ts -> engine/source/mysql/binlog-status.ts',
@@ -223,11 +217,7 @@ const KNOWN_DRIVER_IMPORTS = [
   'engine/pipeline/stream-runner.ts -> engine/source/mysql/binlog-reader.ts',
   'engine/pipeline/stream-runner.ts -> engine/source/mysql/binlog-retention.ts',
   'engine/pipeline/stream-runner.ts -> engine/source/mysql/heartbeat.ts',
-  'engine/pipeline/table-plan.ts -> engine/sink/mysql/ddl-rewrite.ts',
   'engine/pipeline/table-plan.ts -> engine/source/mysql/schema-reader.ts',
-  'engine/wizard/catalog.ts -> engine/source/mysql/schema-reader.ts',
-  'engine/wizard/estimate.ts -> engine/source/mysql/schema-reader.ts',
-  'engine/wizard/estimate.ts -> engine/source/mysql/snapshot-reader.ts',
   'engine/wizard/sample-message.ts -> engine/sink/kafka/kafka-sink.ts',
   'engine/wizard/sample-message.ts -> engine/sink/kafka/partition.ts',
   'engine/wizard/sample-message.ts -> engine/sink/kafka/record-sender.ts',

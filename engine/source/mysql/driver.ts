@@ -8,7 +8,7 @@ import { mysqlSource } from './descriptor.js';
 import { BinlogReader } from './binlog-reader.js';
 import { checkPositionAvailable, readRetention } from './binlog-retention.js';
 import { readBinlogStatus, readConsistentPosition, startConsistentSnapshot } from './binlog-status.js';
-import { SourceHeartbeat } from './heartbeat.js';
+import { SourceHeartbeat, writeFence } from './heartbeat.js';
 import { checkSource } from './preflight-source.js';
 import { databaseDefaults, listBaseTables, listViews, readTable } from './schema-reader.js';
 import { chunkSelectSql, nextBoundary, openDataConnection, rangeWhere, rawQuery, streamChunk, validateFilter } from './snapshot-reader.js';
@@ -45,6 +45,7 @@ export function mysqlSession(conn: Connection, owned = true): SourceSession {
       const sql = chunkSelectSql(t, lower, upper);
       return rawQuery(conn, where ? `${sql}${rangeWhere(t, lower, upper) ? ' AND' : ' WHERE'} (${where})` : sql);
     },
+    writeFence: (job) => writeFence(conn, job),
     close: async () => {
       if (owned) await conn.end();
     },
