@@ -10,7 +10,7 @@ import { draftToJobFile, sinkKind, validateStep, type CatalogTable, type JobExpo
 import { connect, parseMysqlUrl, type Connection } from '../mysql/connection.js';
 import { runPreflight } from '../pipeline/preflight.js';
 import { openDataConnection } from '../mysql/key-range.js';
-import { loadSource } from '../source/registry.js';
+import { loadSource, sessionOver } from '../source/registry.js';
 import type { StateStore } from '../state/store.js';
 import { readCatalog } from '../wizard/catalog.js';
 import { DraftStore, type TextCipher } from '../wizard/draft-store.js';
@@ -67,7 +67,7 @@ export class WizardService {
     if (dot < 1) throw new CutoverError(`"${table}" is not a "db.table" name.`, undefined, 'BAD_REQUEST');
     const source = await loadSource({ source: {} }); // a wizard's source profile is a MySQL/MariaDB connection (a source without a type)
     return this.withConnection(profile, async (conn) => {
-      const session = source.sessionOn(conn);
+      const session = sessionOver(source, conn);
       const info = await session.readTable({ db: table.slice(0, dot), table: table.slice(dot + 1) });
       if (!info.columns.length) return { error: `The source has no table ${table}.` };
       const error = await session.validateFilter({ stateId: 0, source: info, sink: info, columns: info.columns, keyColumns: [], where });
@@ -87,7 +87,7 @@ export class WizardService {
       const selected = new Set(d.tables.selected);
       const tables = catalog.filter((t) => selected.has(`${t.db}.${t.table}`));
       const source = await loadSource({ source: {} });
-      return estimateCopy(source.sessionOn(conn), { tables, excludeColumns: d.mapping.excludeColumns, where: d.mapping.where, parallelism: d.options.parallelism, maxRowsPerSecond: d.options.maxRowsPerSecond });
+      return estimateCopy(sessionOver(source, conn), { tables, excludeColumns: d.mapping.excludeColumns, where: d.mapping.where, parallelism: d.options.parallelism, maxRowsPerSecond: d.options.maxRowsPerSecond });
     });
   }
 

@@ -149,8 +149,9 @@ export interface SourceDriver {
   /**
    * A session over a connection the caller opened with this kind's client (engine/mysql for MySQL): for the
    * flows that still hold a client connection for table planning. Closing the session leaves it open.
+   * Optional: a driver whose flows all open sessions themselves leaves it out (registry.ts sessionOver).
    */
-  sessionOn(conn: unknown): SourceSession;
+  sessionOn?(conn: unknown): SourceSession;
   /** Reads the source's changes after `from` (a position, or a GTID text the source understands). */
   openChangeReader(url: string, from: SourcePosition | { gtid: string }, opts: ChangeReaderOptions): Promise<ChangeReader>;
   /** Starts the heartbeat writer (capability `heartbeat`). */
