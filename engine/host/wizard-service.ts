@@ -77,7 +77,7 @@ export class WizardService {
 
   async sampleMessage(d: WizardDraft, table: string): Promise<KafkaSample> {
     if (!d.tables.selected.includes(table)) throw new CutoverError(`${table} is not one of the selected tables.`, 'Choose a selected table.', 'BAD_REQUEST');
-    return this.withData(this.sourceProfile(d), (conn) => sampleMessage(conn, d, table));
+    return this.withData(this.sourceProfile(d), async (conn) => sampleMessage(sessionOver(await loadSource({ source: {} }), conn), d, table));
   }
 
   async estimate(d: WizardDraft): Promise<WizardEstimate> {
