@@ -9,8 +9,8 @@ import type { ProfileSummary } from '../../shared/profiles.js';
 import { draftToJobFile, sinkKind, validateStep, type CatalogTable, type JobExport, type KafkaSample, type WizardContext, type WizardDraft, type WizardEstimate } from '../../shared/wizard.js';
 import { connect, parseMysqlUrl, type Connection } from '../mysql/connection.js';
 import { runPreflight } from '../pipeline/preflight.js';
-import { openDataConnection, validateFilter } from '../source/mysql/snapshot-reader.js';
-import { readTable } from '../source/mysql/schema-reader.js';
+import { openDataConnection } from '../mysql/key-range.js';
+import { loadSource, sessionOver } from '../source/registry.js';
 import type { StateStore } from '../state/store.js';
 import { readCatalog } from '../wizard/catalog.js';
 import { DraftStore, type TextCipher } from '../wizard/draft-store.js';
@@ -65,17 +65,19 @@ export class WizardService {
   async checkFilter(profile: string, table: string, where: string): Promise<{ error: string | null }> {
     const dot = table.indexOf('.');
     if (dot < 1) throw new CutoverError(`"${table}" is not a "db.table" name.`, undefined, 'BAD_REQUEST');
+    const source = await loadSource({ source: {} }); // a wizard's source profile is a MySQL/MariaDB connection (a source without a type)
     return this.withConnection(profile, async (conn) => {
-      const info = await readTable(conn, { db: table.slice(0, dot), table: table.slice(dot + 1) });
+      const session = sessionOver(source, conn);
+      const info = await session.readTable({ db: table.slice(0, dot), table: table.slice(dot + 1) });
       if (!info.columns.length) return { error: `The source has no table ${table}.` };
-      const error = await validateFilter(conn, { stateId: 0, source: info, sink: info, columns: info.columns, keyColumns: [], where });
+      const error = await session.validateFilter({ stateId: 0, source: info, sink: info, columns: info.columns, keyColumns: [], where });
       return { error };
     });
   }
 
   async sampleMessage(d: WizardDraft, table: string): Promise<KafkaSample> {
     if (!d.tables.selected.includes(table)) throw new CutoverError(`${table} is not one of the selected tables.`, 'Choose a selected table.', 'BAD_REQUEST');
-    return this.withData(this.sourceProfile(d), (conn) => sampleMessage(conn, d, table));
+    return this.withData(this.sourceProfile(d), async (conn) => sampleMessage(sessionOver(await loadSource({ source: {} }), conn), d, table));
   }
 
   async estimate(d: WizardDraft): Promise<WizardEstimate> {
@@ -84,7 +86,8 @@ export class WizardService {
       const catalog = await readCatalog(conn);
       const selected = new Set(d.tables.selected);
       const tables = catalog.filter((t) => selected.has(`${t.db}.${t.table}`));
-      return estimateCopy(conn, { tables, excludeColumns: d.mapping.excludeColumns, where: d.mapping.where, parallelism: d.options.parallelism, maxRowsPerSecond: d.options.maxRowsPerSecond });
+      const source = await loadSource({ source: {} });
+      return estimateCopy(sessionOver(source, conn), { tables, excludeColumns: d.mapping.excludeColumns, where: d.mapping.where, parallelism: d.options.parallelism, maxRowsPerSecond: d.options.maxRowsPerSecond });
     });
   }
 

@@ -148,6 +148,12 @@ export interface SourceSession {
 
   /** Drops the connection at once, without waiting for a statement in flight (a failed or stopped copy worker's session). */
   destroy?(): void;
+  /**
+   * Writes a fence (capability `heartbeat`): a row in the heartbeat table the job's stream passes, so the
+   * cutover assistant can wait until the sink applied everything up to it.
+   */
+  writeFence?(job: string): Promise<{ writtenAt: number; gtid: string | null }>;
+
   close(): Promise<void>;
 }
 
@@ -159,8 +165,9 @@ export interface SourceDriver {
   /**
    * A session over a connection the caller opened with this kind's client (engine/mysql for MySQL): for the
    * flows that still hold a client connection for table planning. Closing the session leaves it open.
+   * Optional: a driver whose flows all open sessions themselves leaves it out (registry.ts sessionOver).
    */
-  sessionOn(conn: unknown): SourceSession;
+  sessionOn?(conn: unknown): SourceSession;
   /** Reads the source's changes after `from` (a position, or a GTID text the source understands). */
   openChangeReader(url: string, from: SourcePosition | { gtid: string }, opts: ChangeReaderOptions): Promise<ChangeReader>;
   /** The heartbeat rows in the change stream (capability `heartbeat`): measured by the stream, never applied. */

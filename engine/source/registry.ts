@@ -2,7 +2,7 @@
 // libraries, e.g. the binlog decoder) is loaded only when a job uses that kind. A new source is one folder
 // plus one line here.
 import { CutoverError } from '../../shared/errors.js';
-import type { SourceDescriptor, SourceDriver } from './driver.js';
+import type { SourceDescriptor, SourceDriver, SourceSession } from './driver.js';
 import { mysqlSource } from './mysql/descriptor.js';
 
 const SOURCES: readonly SourceDescriptor[] = [mysqlSource];
@@ -23,6 +23,12 @@ export function sourceOf(cfg: { source: object }): SourceDescriptor {
 /** Loads the driver of a job's source. */
 export function loadSource(cfg: { source: object }): Promise<SourceDriver> {
   return sourceOf(cfg).load();
+}
+
+/** A session of `driver` over a connection the caller opened with the kind's client (SourceDriver.sessionOn). */
+export function sessionOver(driver: SourceDriver, conn: unknown): SourceSession {
+  if (!driver.sessionOn) throw new Error(`the ${driver.kind} source driver cannot take over a connection: open a session with openSession()`);
+  return driver.sessionOn(conn);
 }
 
 /** Every source kind. */

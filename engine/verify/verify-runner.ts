@@ -19,7 +19,7 @@ import { createLogger, type Logger } from '../core/logger.js';
 import { resolveTables } from '../pipeline/table-plan.js';
 import { connect, parseMysqlUrl, type Connection } from '../mysql/connection.js';
 import { openDataConnection } from '../mysql/key-range.js';
-import { loadSource } from '../source/registry.js';
+import { loadSource, sessionOver } from '../source/registry.js';
 import type { SourceSession } from '../source/driver.js';
 import type { JobRow, StateStore } from '../state/store.js';
 import { VerifyStore } from '../state/verify-store.js';
@@ -141,7 +141,7 @@ export class VerifyRunner {
       const driver = await loadSource(this.cfg);
       sourceMeta = await connect(address);
       source = await openDataConnection(address);
-      const sessions = { data: driver.sessionOn(source), meta: driver.sessionOn(sourceMeta) };
+      const sessions = { data: sessionOver(driver, source), meta: sessionOver(driver, sourceMeta) };
       const tables = selectTables(await resolveTables(sourceMeta, this.cfg), only);
       const job = this.store.jobById(this.job.id)!;
       report.whileStreaming = jobStreaming(job, this.cfg);

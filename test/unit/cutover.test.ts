@@ -6,7 +6,7 @@ import type { CutoverStepId, CutoverStepState } from '../../shared/cutover.js';
 import { blockedBy, buildSteps, stateOf, type StepContext } from '../../engine/cutover/steps.js';
 import { fenceReached } from '../../engine/cutover/fence.js';
 import { buildReport, describeEndpoint } from '../../engine/cutover/report.js';
-import { rewriteStoredObject } from '../../engine/sink/mysql/ddl-rewrite.js';
+import { rewriteStoredObject } from '../../engine/mysql/ddl-rewrite.js';
 import type { CutoverStepRow } from '../../engine/state/cutover-store.js';
 import { CutoverStore } from '../../engine/state/cutover-store.js';
 import { StateStore } from '../../engine/state/store.js';

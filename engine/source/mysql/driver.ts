@@ -10,7 +10,7 @@ import { mysqlSource } from './descriptor.js';
 import { BinlogReader } from './binlog-reader.js';
 import { checkPositionAvailable, readRetention } from './binlog-retention.js';
 import { readBinlogStatus, readConsistentPosition, startConsistentSnapshot } from './binlog-status.js';
-import { HEARTBEAT_DB, HEARTBEAT_TABLE, SourceHeartbeat, heartbeatTime } from './heartbeat.js';
+import { HEARTBEAT_DB, HEARTBEAT_TABLE, SourceHeartbeat, heartbeatTime, writeFence } from './heartbeat.js';
 import { checkSource } from './preflight-source.js';
 import { databaseDefaults, listBaseTables, listViews, readTable } from './schema-reader.js';
 import { chunkSelectSql, nextBoundary, openDataConnection, rangeWhere, rawQuery, streamChunk, validateFilter } from './snapshot-reader.js';
@@ -57,6 +57,7 @@ export function mysqlSession(conn: Connection, owned = true): SourceSession {
     destroy: () => {
       if (owned) (conn as unknown as { destroy?: () => void }).destroy?.();
     },
+    writeFence: (job) => writeFence(conn, job),
     close: async () => {
       if (owned) await conn.end();
     },
