@@ -1,12 +1,6 @@
-// Binlog positions: where a source's binlog stands, in the three forms servers use.
-// Stored as JSON in the state file (and, for MySQL sinks, in the sink's checkpoint table).
-
-/** A file and the byte offset of the next event in it, e.g. mysql-bin.000042:4. */
-export interface FilePosition {
-  kind: 'file';
-  file: string;
-  pos: number;
-}
+// The texts of MySQL/MariaDB binlog positions a job file may name (`stream.start`): a file position and the
+// GTID forms of both servers. The engine's position type is engine/core/position.ts (opaque, tagged); these
+// are the config-side syntax checks and the GTID shapes the MySQL source reads from its server.
 
 /** A MySQL GTID set, e.g. "3e11fa47-71ca-11e1-9e33-c80aa9429562:1-5,…". */
 export interface MysqlGtidPosition {
@@ -20,17 +14,18 @@ export interface MariadbGtidPosition {
   gtidPos: string;
 }
 
-export type BinlogPosition = FilePosition | MysqlGtidPosition | MariadbGtidPosition;
+export type GtidPosition = MysqlGtidPosition | MariadbGtidPosition;
 
 const FILE_RE = /^(.+)\.(\d+)$/;
 
-export function parseFilePosition(text: string): FilePosition | null {
+/** "mysql-bin.000042:4" as its file and offset; null when the text is not one. */
+export function parseFilePosition(text: string): { file: string; pos: number } | null {
   const i = text.lastIndexOf(':');
   if (i <= 0) return null;
   const file = text.slice(0, i);
   const pos = Number(text.slice(i + 1));
   if (!FILE_RE.test(file) || !Number.isSafeInteger(pos) || pos < 4) return null;
-  return { kind: 'file', file, pos };
+  return { file, pos };
 }
 
 const MARIADB_GTID = /^\d+-\d+-\d+$/;
@@ -54,30 +49,12 @@ export function parseGtid(text: string): MysqlGtidPosition | MariadbGtidPosition
   return null;
 }
 
-export function formatPosition(p: BinlogPosition): string {
-  switch (p.kind) {
-    case 'file':
-      return `${p.file}:${p.pos}`;
-    case 'mysql-gtid':
-      return p.gtidSet;
-    case 'mariadb-gtid':
-      return p.gtidPos;
-  }
+export function formatGtidPosition(p: GtidPosition): string {
+  return p.kind === 'mysql-gtid' ? p.gtidSet : p.gtidPos;
 }
 
 /** The sequence number in a binlog file name: mysql-bin.000042 → 42. */
 export function fileSequence(file: string): number {
   const m = FILE_RE.exec(file);
   return m ? Number(m[2]) : NaN;
-}
-
-/**
- * Order of two file positions on one server: negative when a is before b. Binlog files are numbered in
- * order, so the numeric suffix decides first (names are not compared as strings: .999999 < .1000000).
- */
-export function compareFilePositions(a: FilePosition, b: FilePosition): number {
-  const fa = fileSequence(a.file);
-  const fb = fileSequence(b.file);
-  if (fa !== fb) return fa - fb;
-  return a.pos - b.pos;
 }

@@ -3,7 +3,8 @@
 // (SinkDriver.repair); the refusals that do not depend on the sink are here.
 import { CutoverError } from '../../shared/errors.js';
 import type { JobConfig } from '../../shared/job-config.js';
-import type { FilePosition } from '../../shared/positions.js';
+import type { PositionOrder, SourcePosition } from '../core/position.js';
+import type { SourceSession } from '../source/driver.js';
 import type { VerifyTableResult } from '../../shared/verify.js';
 import type { Logger } from '../core/logger.js';
 import type { StateStore } from '../state/store.js';
@@ -22,13 +23,23 @@ export interface RepairOptions {
   /** The job's process is running (keyless tables are then refused). */
   running: boolean;
   log: Logger;
+  /** Opens a data session (raw bytes) on the job's source, through its driver; the repair closes it. */
+  openSource(): Promise<SourceSession>;
+  /**
+   * A session over a connection the repair opened itself with the source kind's client, for a sink whose
+   * repair also runs the source's own SQL on the snapshot it reads (the PostgreSQL sink's canonical row
+   * hashes over a MySQL source); the repair closes the connection.
+   */
+  sessionOver(conn: unknown): SourceSession;
+  /** How the source's positions are ordered and shown. */
+  positions: PositionOrder;
 }
 
 export interface RepairDone {
   /** Rows rewritten (keys deleted and written again) per source table "db.table". */
   rows: Map<string, number>;
   /** The source position the repaired rows are at. */
-  at: FilePosition;
+  at: SourcePosition;
 }
 
 /** A sink kind without the `repair` capability, as its descriptor explains it. */

@@ -13,11 +13,8 @@ import { bytesToHex, valueKind } from '../mysql/values.js';
 import type { RawValue } from '../core/rows.js';
 import type { ColumnInfo } from '../core/tables.js';
 
-/** A row of a listing: its key values (raw bytes) and its row hash. */
-export interface ListedRow {
-  key: RawValue[];
-  hash: string;
-}
+export type { ListedRow } from '../mysql/chunk-sums.js';
+import type { ListedRow } from '../mysql/chunk-sums.js';
 
 export interface RowDiff {
   kind: RowMismatch['kind'];

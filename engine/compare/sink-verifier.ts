@@ -6,6 +6,8 @@ import type { Logger } from '../core/logger.js';
 import type { Connection } from '../mysql/connection.js';
 import type { StateStore } from '../state/store.js';
 import type { VerifyTable } from './chunk-checksum.js';
+import type { SourceSession } from '../source/driver.js';
+import type { PositionOrder } from '../core/position.js';
 
 export interface SinkVerifier {
   /** Where a table's rows are on the sink: "db.table", or the topic. */
@@ -23,7 +25,17 @@ export interface SinkVerifierContext {
   signal: AbortSignal;
   chunkRows: number;
   maxRows: number;
-  /** The source: a data connection (raw bytes) and a metadata connection. */
+  /**
+   * The source through its driver: a data session (raw bytes: chunk boundaries, rows, checksums) and a
+   * metadata session (positions).
+   */
+  sourceSessions: { data: SourceSession; meta: SourceSession };
+  /** How the source's positions are ordered and shown. */
+  positions: PositionOrder;
+  /**
+   * The same two connections to the source, for sinks that run their own SQL of the source's dialect on it
+   * (describing differing rows, the PostgreSQL sink's canonical text); the sessions above are the way.
+   */
   source: Connection;
   sourceMeta: Connection;
   /** The job's stream is applying changes while this runs. */

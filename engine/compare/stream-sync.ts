@@ -9,9 +9,8 @@
 // read counts as having applied it too.
 import type { JobConfig } from '../../shared/job-config.js';
 import type { StreamState } from '../../shared/job-status.js';
-import { compareFilePositions, type FilePosition } from '../../shared/positions.js';
-import { readBinlogStatus } from '../source/mysql/binlog-status.js';
-import type { Connection } from '../mysql/connection.js';
+import { comparePositions, formatPosition, type SourcePosition } from '../core/position.js';
+import type { SourceSession } from '../source/driver.js';
 import { alive } from '../core/process-alive.js';
 import { sleepUnlessAborted } from '../core/sleep.js';
 import type { JobRow, StateStore } from '../state/store.js';
@@ -21,9 +20,9 @@ const SAMPLE_AFTER_MS = 1500;
 
 export interface StreamSync {
   /** Where the source's binlog stands now. */
-  sourcePosition(): Promise<FilePosition>;
+  sourcePosition(): Promise<SourcePosition>;
   /** Waits until the sink has applied everything up to `at`, at most `ms`; false when it did not get there. */
-  waitApplied(at: FilePosition, ms: number, signal: AbortSignal): Promise<boolean>;
+  waitApplied(at: SourcePosition, ms: number, signal: AbortSignal): Promise<boolean>;
 }
 
 /** The job's process is alive (a job recorded as running whose process is gone is not). */
@@ -39,18 +38,18 @@ export function jobStreaming(job: JobRow, cfg: Pick<JobConfig, 'mode'>): boolean
 export interface StreamSyncOptions {
   store: StateStore;
   jobId: number;
-  /** A metadata connection to the source. */
-  source: Connection;
+  /** The source (a metadata session of its driver). */
+  source: Pick<SourceSession, 'currentStatus'>;
   /** The sink's applied position now (null: none yet). */
-  applied: () => Promise<FilePosition | null>;
+  applied: () => Promise<SourcePosition | null>;
 }
 
 export function streamSync(o: StreamSyncOptions): StreamSync {
   const readAt = new Map<string, number>();
-  const key = (p: FilePosition): string => `${p.file}:${p.pos}`;
+  const key = (p: SourcePosition): string => formatPosition(p);
   return {
     async sourcePosition() {
-      const p = (await readBinlogStatus(o.source)).file;
+      const p = (await o.source.currentStatus()).file;
       readAt.set(key(p), Date.now());
       return p;
     },
@@ -59,7 +58,7 @@ export function streamSync(o: StreamSyncOptions): StreamSync {
       const since = readAt.get(key(at)) ?? Date.now();
       for (let wait = 50; ; wait = Math.min(500, wait * 2)) {
         const applied = await o.applied();
-        if (applied && compareFilePositions(applied, at) >= 0) return true;
+        if (applied && comparePositions(applied, at) >= 0) return true;
         const st = streamState(o.store, o.jobId);
         if (st?.caughtUp && st.updatedAt >= since + SAMPLE_AFTER_MS) return true;
         if (Date.now() >= until || signal.aborted) return false;

@@ -8,11 +8,11 @@
 // has one but its rows are still being read, the stream publishes nothing past it (it waits). A chunk
 // whose position turns out to be behind what the stream already published (the snapshot started
 // between a transaction's binlog write and its commit) is refused: the worker reads it again.
-import type { FilePosition } from '../../shared/positions.js';
-import { compareFilePositions } from '../../shared/positions.js';
+import type { SourcePosition } from './position.js';
+import { comparePositions } from './position.js';
 
 export interface ChunkSubmission<T> {
-  at: FilePosition;
+  at: SourcePosition;
   payload: T;
   /** Called synchronously as soon as the chunk is durable on the sink (before anything else is published). */
   onDurable: () => void;
@@ -21,13 +21,13 @@ export interface ChunkSubmission<T> {
 }
 
 export class Reservation<T> {
-  at: FilePosition | null = null;
+  at: SourcePosition | null = null;
   submission: ChunkSubmission<T> | null = null;
   constructor(private readonly gate: ChunkGate<T>) {}
 
   /** Records the snapshot's position; false when it is behind the published stream (read the chunk again). */
-  setPosition(at: FilePosition): boolean {
-    if (this.gate.publishedUpTo && compareFilePositions(at, this.gate.publishedUpTo) < 0) {
+  setPosition(at: SourcePosition): boolean {
+    if (this.gate.publishedUpTo && comparePositions(at, this.gate.publishedUpTo) < 0) {
       this.cancel();
       return false;
     }
@@ -54,7 +54,7 @@ export class ChunkGate<T> {
   private readonly open = new Set<Reservation<T>>();
   private waiters: (() => void)[] = [];
   /** The end of the last binlog transaction handed to the sink. */
-  publishedUpTo: FilePosition | null = null;
+  publishedUpTo: SourcePosition | null = null;
   private failed: unknown = null;
 
   reserve(): Reservation<T> {
@@ -97,23 +97,23 @@ export class ChunkGate<T> {
   }
 
   /** The lowest position of a chunk still being read: binlog changes ending after it must wait. */
-  holdPosition(): FilePosition | null {
-    let min: FilePosition | null = null;
-    for (const r of this.open) if (r.at && !r.submission && (!min || compareFilePositions(r.at, min) < 0)) min = r.at;
+  holdPosition(): SourcePosition | null {
+    let min: SourcePosition | null = null;
+    for (const r of this.open) if (r.at && !r.submission && (!min || comparePositions(r.at, min) < 0)) min = r.at;
     return min;
   }
 
   /** Takes the submitted chunks whose position is before `end` (or at or before it, `inclusive`), in position order. */
-  take(end: FilePosition | null, inclusive: boolean): ChunkSubmission<T>[] {
+  take(end: SourcePosition | null, inclusive: boolean): ChunkSubmission<T>[] {
     const out: ChunkSubmission<T>[] = [];
     for (const r of this.open) {
       const s = r.submission;
       if (!s) continue;
-      const c = end ? compareFilePositions(s.at, end) : -1;
+      const c = end ? comparePositions(s.at, end) : -1;
       if (c < 0 || (inclusive && c === 0)) out.push(s);
     }
     for (const s of out) for (const r of this.open) if (r.submission === s) this.open.delete(r);
-    return out.sort((a, b) => compareFilePositions(a.at, b.at));
+    return out.sort((a, b) => comparePositions(a.at, b.at));
   }
 
   /** Puts taken chunks back (their publishing failed; they go with the next attempt). */

@@ -2,7 +2,7 @@
 // pending DDL (shown by status and the UI) and the error says how to go on.
 import { CutoverError } from '../../shared/errors.js';
 import type { PendingDdl } from '../../shared/job-status.js';
-import { formatPosition } from '../../shared/positions.js';
+import { formatPosition } from './position.js';
 import type { DdlEvent } from './changes.js';
 
 /** Where the pending statement is recorded (the state file's StateStore). */

@@ -11,8 +11,7 @@ import type { JobConfig } from '../../shared/job-config.js';
 import type { VerifyReport } from '../../shared/verify.js';
 import { effectiveState, jobStatus } from '../pipeline/job-status.js';
 import { connect, parseMysqlUrl, queryRows } from '../mysql/connection.js';
-import { readBinlogStatus } from '../source/mysql/binlog-status.js';
-import { writeFence } from '../source/mysql/heartbeat.js';
+import { loadSource, sourceOf } from '../source/registry.js';
 import { mysqlSinkUrl } from '../../shared/job-config.js';
 import { CutoverStore, type StepResult } from '../state/cutover-store.js';
 import type { JobRow, StateStore } from '../state/store.js';
@@ -201,12 +200,16 @@ export class CutoverAssistant {
   }
 
   private async fence(row: JobRow, config: JobConfig): Promise<{ state: 'done' | 'failed'; result: StepResult }> {
-    const conn = await connect(parseMysqlUrl(config.source.url));
+    const source = await loadSource(config);
+    const conn = await source.openSession(parseMysqlUrl(config.source.url));
     try {
-      const first = await writeFence(conn, row.name);
-      const position = (await readBinlogStatus(conn)).file;
+      if (!conn.writeFence)
+        return { state: 'failed', result: { detail: `A ${sourceOf(config).title} source cannot write a fence row.`, fix: 'Stop the writes on the source, wait until the lag is 0, and switch by hand.' } };
+      const writeFence = conn.writeFence.bind(conn);
+      const first = await writeFence(row.name);
+      const position = (await conn.currentStatus()).file;
       const mark: FenceMark = { position, gtid: first.gtid };
-      const facts = { writtenAt: new Date(first.writtenAt).toISOString(), position: `${position.file}:${position.pos}`, gtid: first.gtid };
+      const facts = { writtenAt: new Date(first.writtenAt).toISOString(), position: source.positions.format(position), gtid: first.gtid };
       this.steps.begin(row.id, 'fence', operatorName(), { detail: `Fence written at ${facts.position}${first.gtid ? ` (GTID ${first.gtid})` : ''}; waiting for the sink to apply it.`, facts });
       const deadline = Date.now() + FENCE_TIMEOUT_MS;
       let rewrittenAt = Date.now();
@@ -223,13 +226,13 @@ export class CutoverAssistant {
         // Another beat now and then: a transaction the stream passes, so its applied position moves on even if
         // the source writes nothing else this job follows.
         if (Date.now() - rewrittenAt > FENCE_REWRITE_MS) {
-          await writeFence(conn, row.name).catch(() => undefined);
+          await writeFence(row.name).catch(() => undefined);
           rewrittenAt = Date.now();
         }
         await new Promise((r) => setTimeout(r, 250));
       }
     } finally {
-      await conn.end().catch(() => undefined);
+      await conn.close().catch(() => undefined);
     }
   }
 

@@ -7,8 +7,8 @@ import type { DeferredObject } from '../../shared/cutover.js';
 import type { JobConfig } from '../../shared/job-config.js';
 import { isSelected, sinkDatabase, sinkName, type TableRef } from '../../shared/table-selection.js';
 import { queryRows, type Connection } from '../mysql/connection.js';
-import { listBaseTables, listViews } from '../source/mysql/schema-reader.js';
-import { rewriteStoredObject, type StoredObjectKind } from '../sink/mysql/ddl-rewrite.js';
+import { loadSource, sessionOver } from '../source/registry.js';
+import { rewriteStoredObject, type StoredObjectKind } from '../mysql/ddl-rewrite.js';
 import { quoteId, quoteTable } from '../mysql/identifiers.js';
 
 export interface DeferredSpec extends DeferredObject {
@@ -29,8 +29,9 @@ const SHOW: Record<StoredObjectKind, { show: string; column: string }> = {
 
 /** The triggers of the job's tables and the routines and events of its databases, ready for the sink. */
 export async function listDeferred(src: Connection, cfg: JobConfig): Promise<DeferredSpec[]> {
-  const tables = (await listBaseTables(src)).filter((r) => isSelected(cfg, r));
-  const known = new Set([...tables, ...(await listViews(src)).filter((r) => isSelected(cfg, r))].map((r) => `${r.db}\u0000${r.table}`));
+  const source = sessionOver(await loadSource(cfg), src);
+  const tables = (await source.listTables()).filter((r) => isSelected(cfg, r));
+  const known = new Set([...tables, ...(await source.listViews()).filter((r) => isSelected(cfg, r))].map((r) => `${r.db}\u0000${r.table}`));
   const isKnown = (r: TableRef): boolean => known.has(`${r.db}\u0000${r.table}`);
   const mapTable = (r: TableRef): TableRef => sinkName(cfg, r);
   const dbs = [...new Set(tables.map((t) => t.db))];

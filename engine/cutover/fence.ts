@@ -3,12 +3,12 @@
 // is. MariaDB gives the fence's own GTID, which is exact: the sink has it once it applied a transaction
 // of the same replication domain with at least that sequence number. Otherwise (MySQL, no GTID) the
 // binlog position read right after the fence commit is used, which is at or after the fence.
-import type { FilePosition } from '../../shared/positions.js';
-import { compareFilePositions } from '../../shared/positions.js';
+import type { SourcePosition } from '../core/position.js';
+import { comparePositions } from '../core/position.js';
 
 export interface FenceMark {
   /** The source's binlog position right after the fence committed. */
-  position: FilePosition;
+  position: SourcePosition;
   /** The fence transaction's MariaDB GTID ("domain-server-seq"), when known. */
   gtid: string | null;
 }
@@ -23,5 +23,5 @@ export function fenceReached(mark: FenceMark, applied: { file: string; pos: numb
       if (a && a[1] === f[1] && BigInt(a[3]!) >= BigInt(f[3]!)) return true;
     }
   }
-  return compareFilePositions({ kind: 'file', file: applied.file, pos: applied.pos }, mark.position) >= 0;
+  return comparePositions({ kind: 'mysql-binlog', file: applied.file, pos: applied.pos }, mark.position) >= 0;
 }

@@ -9,22 +9,17 @@ import type { ProfileSummary } from '../../shared/profiles.js';
 import { draftToJobFile, sinkKind, sinkOptionsOf, validateStep, type CatalogTable, type JobExport, type KafkaSample, type WizardContext, type WizardDraft, type WizardEstimate } from '../../shared/wizard.js';
 import { connect, parseMysqlUrl, type Connection } from '../mysql/connection.js';
 import { runPreflight } from '../pipeline/preflight.js';
-import { chunkSelectSql, openDataConnection, rawQuery, validateFilter } from '../source/mysql/snapshot-reader.js';
-import { readTable } from '../source/mysql/schema-reader.js';
+import { openDataConnection } from '../mysql/key-range.js';
+import { loadSource, sessionOver } from '../source/registry.js';
 import type { StateStore } from '../state/store.js';
 import { readCatalog } from '../wizard/catalog.js';
 import { DraftStore, type TextCipher } from '../wizard/draft-store.js';
 import { estimateCopy } from '../wizard/estimate.js';
 import { sampleMessage } from '../wizard/sample-message.js';
-import { mappingPreview, type PreviewSourceReader } from '../wizard/mapping-preview.js';
+import { mappingPreview } from '../wizard/mapping-preview.js';
 import type { MappingPreview } from '../../shared/mapping-preview.js';
 
 /** The MySQL source as the mapping preview reads it: the first rows the server sends, as the copy selects them. */
-const PREVIEW_READER: PreviewSourceReader = {
-  readTable,
-  readRows: (conn, t, limit) => rawQuery(conn, `${chunkSelectSql(t, null, null)} LIMIT ${limit}`),
-};
-
 /** What the wizard needs from the saved connections (engine/connections). */
 export interface WizardConnections {
   list(): ProfileSummary[];
@@ -73,17 +68,19 @@ export class WizardService {
   async checkFilter(profile: string, table: string, where: string): Promise<{ error: string | null }> {
     const dot = table.indexOf('.');
     if (dot < 1) throw new CutoverError(`"${table}" is not a "db.table" name.`, undefined, 'BAD_REQUEST');
+    const source = await loadSource({ source: {} }); // a wizard's source profile is a MySQL/MariaDB connection (a source without a type)
     return this.withConnection(profile, async (conn) => {
-      const info = await readTable(conn, { db: table.slice(0, dot), table: table.slice(dot + 1) });
+      const session = sessionOver(source, conn);
+      const info = await session.readTable({ db: table.slice(0, dot), table: table.slice(dot + 1) });
       if (!info.columns.length) return { error: `The source has no table ${table}.` };
-      const error = await validateFilter(conn, { stateId: 0, source: info, sink: info, columns: info.columns, keyColumns: [], where });
+      const error = await session.validateFilter({ stateId: 0, source: info, sink: info, columns: info.columns, keyColumns: [], where });
       return { error };
     });
   }
 
   async sampleMessage(d: WizardDraft, table: string): Promise<KafkaSample> {
     if (!d.tables.selected.includes(table)) throw new CutoverError(`${table} is not one of the selected tables.`, 'Choose a selected table.', 'BAD_REQUEST');
-    return this.withData(this.sourceProfile(d), (conn) => sampleMessage(conn, d, table));
+    return this.withData(this.sourceProfile(d), async (conn) => sampleMessage(sessionOver(await loadSource({ source: {} }), conn), d, table));
   }
 
   /** The sink's types for one selected table, with a few source rows as they would land (sinks with typed tables). */
@@ -91,7 +88,7 @@ export class WizardService {
     if (!d.tables.selected.includes(table)) throw new CutoverError(`${table} is not one of the selected tables.`, 'Choose a selected table.', 'BAD_REQUEST');
     const kind = sinkKind(d, this.context(null));
     if (!kind) throw new CutoverError('Choose the sink first.', undefined, 'BAD_REQUEST');
-    return this.withData(this.sourceProfile(d), (conn) => mappingPreview(conn, PREVIEW_READER, d, table, kind, sinkOptionsOf(d, kind)));
+    return this.withData(this.sourceProfile(d), async (conn) => mappingPreview(conn, sessionOver(await loadSource({ source: {} }), conn), d, table, kind, sinkOptionsOf(d, kind)));
   }
 
   async estimate(d: WizardDraft): Promise<WizardEstimate> {
@@ -100,7 +97,8 @@ export class WizardService {
       const catalog = await readCatalog(conn);
       const selected = new Set(d.tables.selected);
       const tables = catalog.filter((t) => selected.has(`${t.db}.${t.table}`));
-      return estimateCopy(conn, { tables, excludeColumns: d.mapping.excludeColumns, where: d.mapping.where, parallelism: d.options.parallelism, maxRowsPerSecond: d.options.maxRowsPerSecond });
+      const source = await loadSource({ source: {} });
+      return estimateCopy(sessionOver(source, conn), { tables, excludeColumns: d.mapping.excludeColumns, where: d.mapping.where, parallelism: d.options.parallelism, maxRowsPerSecond: d.options.maxRowsPerSecond });
     });
   }
 

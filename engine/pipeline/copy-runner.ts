@@ -4,9 +4,7 @@
 import { CutoverError } from '../../shared/errors.js';
 import type { SnapshotOptions } from '../../shared/job-config.js';
 import { qualified } from '../../shared/table-selection.js';
-import type { Connection, ServerAddress } from '../mysql/connection.js';
-import { nextBoundary, openDataConnection, streamChunk } from '../source/mysql/snapshot-reader.js';
-import { startConsistentSnapshot } from '../source/mysql/binlog-status.js';
+import type { SourceSession } from '../source/driver.js';
 import type { Sink, SinkBatch, SinkWriter } from '../sink/sink.js';
 import { decodeKey, encodeKey } from '../mysql/values.js';
 import type { ChunkRow, StateStore } from '../state/store.js';
@@ -41,7 +39,8 @@ export class StopRequested extends Error {
 
 export interface CopyRunnerOptions {
   store: StateStore;
-  source: ServerAddress;
+  /** Opens a data session on the source (raw-bytes reads), one per worker: the source driver's, or a test's. */
+  openSource: () => Promise<SourceSession>;
   sink: Sink;
   tables: CopyTable[];
   snapshot: SnapshotOptions;
@@ -114,10 +113,10 @@ export class CopyRunner {
   }
 
   private async worker(i: number): Promise<void> {
-    let src: Connection | null = null;
+    let src: SourceSession | null = null;
     let writer: SinkWriter | null = null;
     try {
-      src = await openDataConnection(this.o.source);
+      src = await this.o.openSource();
       writer = await this.o.sink.openWriter();
       const watch = new SinkWatch(this.o.log, this.o.sinkLabel ?? 'address unknown');
       watch.onWaiting = (since) => this.sinkWaiting(watch, since);
@@ -139,7 +138,8 @@ export class CopyRunner {
         this.o.log.debug(`worker ${i} stopped: ${(e as Error).message}`);
       }
       // A failed or stopped worker's connections may be mid-statement: destroy, don't reuse.
-      (src as unknown as { destroy?: () => void } | null)?.destroy?.();
+      src?.destroy?.();
+      if (src && !src.destroy) void src.close().catch(() => undefined);
       src = null;
     } finally {
       const watch = writer ? this.watches.get(writer) : undefined;
@@ -148,7 +148,7 @@ export class CopyRunner {
         this.sinkWaiting(watch, null);
         this.watches.delete(writer!);
       }
-      await src?.end().catch(() => undefined);
+      await src?.close().catch(() => undefined);
       await writer?.close().catch(() => undefined);
     }
   }
@@ -175,7 +175,7 @@ export class CopyRunner {
   }
 
   /** The next chunk to copy: the least-busy table first, planning its next chunk when none is ready. */
-  private async next(src: Connection): Promise<{ rt: TableRuntime; chunk: ChunkRow } | null> {
+  private async next(src: SourceSession): Promise<{ rt: TableRuntime; chunk: ChunkRow } | null> {
     for (;;) {
       if (this.stopping()) return null;
       const open = this.runtimes.filter((r) => !r.failed && (r.pending.length > 0 || !r.plannedAll));
@@ -197,10 +197,10 @@ export class CopyRunner {
     }
   }
 
-  private async planNext(src: Connection, rt: TableRuntime): Promise<void> {
+  private async planNext(src: SourceSession, rt: TableRuntime): Promise<void> {
     const { t } = rt;
     let upper: RawRow | null = null;
-    if (t.keyColumns.length) upper = await nextBoundary(src, t, rt.cursor, this.o.snapshot.chunkRows);
+    if (t.keyColumns.length) upper = await src.nextBoundary(t, rt.cursor, this.o.snapshot.chunkRows);
     const last = upper === null;
     const chunk = this.o.store.addChunk(t.stateId, rt.nextSeq++, rt.cursor ? encodeKey(rt.cursor) : null, upper ? encodeKey(upper) : null, last);
     rt.cursor = upper;
@@ -208,7 +208,7 @@ export class CopyRunner {
     rt.pending.push(chunk);
   }
 
-  private async copyChunk(src: Connection, writer: SinkWriter, rt: TableRuntime, chunk: ChunkRow): Promise<void> {
+  private async copyChunk(src: SourceSession, writer: SinkWriter, rt: TableRuntime, chunk: ChunkRow): Promise<void> {
     const { t } = rt;
     if (!t.keyColumns.length) await this.restartKeylessTable(writer, rt);
     if (this.o.gate) return this.copyChunkThroughGate(src, writer, rt, chunk, this.o.gate);
@@ -221,7 +221,7 @@ export class CopyRunner {
     const perBatch = !t.keyColumns.length;
     let inflight: Promise<void> = Promise.resolve();
     let snapshotPosition: string | null = null;
-    if (!t.keyColumns.length && this.o.recordSnapshotPositions) snapshotPosition = JSON.stringify((await startConsistentSnapshot(src)).file);
+    if (!t.keyColumns.length && this.o.recordSnapshotPositions) snapshotPosition = JSON.stringify((await src.startSnapshot()).file);
     const flush = async (): Promise<void> => {
       const b = batch!;
       batch = null;
@@ -236,7 +236,7 @@ export class CopyRunner {
       inflight.catch(() => undefined); // awaited below; avoid an unhandled rejection meanwhile
     };
     try {
-      await streamChunk(src, t, lower, upper, (row) => {
+      await src.readChunk(t, lower, upper, (row) => {
         if (this.stopping()) throw new StopRequested();
         batch ??= writer.newBatch(t);
         batch.add(row);
@@ -245,9 +245,9 @@ export class CopyRunner {
       const last = batch as SinkBatch | null; // assigned in the callback above
       if (last?.rows) await this.o.throttle.admit(last.rows).then(flush);
       await inflight;
-      if (snapshotPosition) await src.query('COMMIT');
+      if (snapshotPosition) await src.endSnapshot();
     } catch (e) {
-      if (snapshotPosition) await src.query('ROLLBACK').catch(() => undefined);
+      if (snapshotPosition) await src.endSnapshot().catch(() => undefined);
       await inflight.catch(() => undefined);
       if (e instanceof StopRequested || this.o.signal.aborted) throw new StopRequested();
       if (isDiskFull(e)) throw e; // the state file's disk: not this table's fault (job-runner.ts says what to do)
@@ -264,7 +264,7 @@ export class CopyRunner {
    * Reads the chunk in a consistent snapshot whose binlog position the gate publishes it at. A snapshot
    * that came out behind what the stream has already published is read again (rare: a commit racing it).
    */
-  private async copyChunkThroughGate(src: Connection, writer: SinkWriter, rt: TableRuntime, chunk: ChunkRow, gate: ChunkGate<ChunkPayload>): Promise<void> {
+  private async copyChunkThroughGate(src: SourceSession, writer: SinkWriter, rt: TableRuntime, chunk: ChunkRow, gate: ChunkGate<ChunkPayload>): Promise<void> {
     const { t } = rt;
     const lower = chunk.lower_key ? decodeKey(chunk.lower_key) : null;
     const upper = chunk.upper_key ? decodeKey(chunk.upper_key) : null;
@@ -272,9 +272,9 @@ export class CopyRunner {
       const res = gate.reserve();
       let submitted = false;
       try {
-        const at = (await startConsistentSnapshot(src)).file;
+        const at = (await src.startSnapshot()).file;
         if (!res.setPosition(at)) {
-          await src.query('ROLLBACK');
+          await src.endSnapshot();
           if (attempt % 10 === 0) this.o.log.debug(`chunk ${chunk.seq}: snapshot behind the stream ${attempt} times; reading it again`, rt.name);
           continue;
         }
@@ -292,7 +292,7 @@ export class CopyRunner {
           this.o.metrics.add(t.stateId, b.rows, b.bytes);
           this.o.store.addCopiedRows(t.stateId, b.rows, b.bytes);
         };
-        await streamChunk(src, t, lower, upper, (row) => {
+        await src.readChunk(t, lower, upper, (row) => {
           if (this.stopping()) throw new StopRequested();
           if (!batch) batches.push((batch = writer.newBatch(t, at)));
           batch.add(row);
@@ -305,7 +305,7 @@ export class CopyRunner {
         }, this.o.signal);
         const tail = batch as SinkBatch | null;
         if (tail) count(tail);
-        await src.query('COMMIT');
+        await src.endSnapshot();
         submitted = true;
         await res.submit({ batches, chunkId: chunk.id, tableId: t.stateId, table: rt.name, rows, bytes }, () => {
           if (!perBatch) this.o.metrics.add(t.stateId, rows, bytes);
@@ -316,7 +316,7 @@ export class CopyRunner {
       } catch (e) {
         if (!submitted) {
           res.cancel();
-          await src.query('ROLLBACK').catch(() => undefined);
+          await src.endSnapshot().catch(() => undefined);
         }
         if (e instanceof StopRequested || this.o.signal.aborted) throw new StopRequested();
         if (isDiskFull(e)) throw e;

@@ -11,8 +11,8 @@
 import { CutoverError } from '../../shared/errors.js';
 import type { DdlPolicy } from '../../shared/ddl-policy.js';
 import { DEFAULT_MAX_HELD_CHANGES } from '../../shared/ddl-policy.js';
-import type { FilePosition } from '../../shared/positions.js';
-import { compareFilePositions, formatPosition } from '../../shared/positions.js';
+import type { SourcePosition } from '../core/position.js';
+import { comparePositions, formatPosition } from '../core/position.js';
 import type { HeldTable, HoldEntry } from '../state/held-store.js';
 import { HeldStore } from '../state/held-store.js';
 import type { StateStore } from '../state/store.js';
@@ -26,7 +26,7 @@ import type { HeldSink } from '../sink/stream-target.js';
  * Splits a batch: the changes of paused tables in transactions after their pause position become hold
  * entries; the rest stays (a transaction left without changes still moves the checkpoint). Pure.
  */
-export function splitHeld(txs: BinlogTransaction[], paused: Map<string, FilePosition>, reconcile: boolean): { apply: BinlogTransaction[]; hold: HoldEntry[] } {
+export function splitHeld(txs: BinlogTransaction[], paused: Map<string, SourcePosition>, reconcile: boolean): { apply: BinlogTransaction[]; hold: HoldEntry[] } {
   if (!paused.size) return { apply: txs, hold: [] };
   const hold: HoldEntry[] = [];
   const apply = txs.map((tx) => {
@@ -34,7 +34,7 @@ export function splitHeld(txs: BinlogTransaction[], paused: Map<string, FilePosi
     tx.changes.forEach((c, idx) => {
       const name = c.name ?? `${c.db}.${c.table}`;
       const from = paused.get(name);
-      if (from && compareFilePositions(tx.end, from) > 0) hold.push({ table: name, end: tx.end, idx, reconcile, change: c });
+      if (from && comparePositions(tx.end, from) > 0) hold.push({ table: name, end: tx.end, idx, reconcile, change: c });
       else keep.push(c);
     });
     return keep.length === tx.changes.length ? tx : { ...tx, changes: keep };
@@ -78,7 +78,7 @@ export class HeldTables {
   }
 
   /** Pauses tables at a DDL statement (recorded before the checkpoint moves past it). */
-  pause(tables: string[], at: FilePosition, sql: string, reason: string): void {
+  pause(tables: string[], at: SourcePosition, sql: string, reason: string): void {
     for (const t of tables) this.held.pause(this.jobId, t, at, sql, reason);
     this.reload();
   }

@@ -1,10 +1,10 @@
 // A job's status as the CLI and the UI show it, read from the state file.
 import type { JobRow, StateStore } from '../state/store.js';
-import { formatPosition } from '../../shared/positions.js';
+import { formatGtidPosition } from '../../shared/positions.js';
 import { StreamStore } from '../state/stream-store.js';
 import { HeldStore } from '../state/held-store.js';
 import type { JobStatus, PendingDdl, StreamState, StreamStatus, TableStatus } from '../../shared/job-status.js';
-import type { BinlogStatus } from '../core/changes.js';
+import { readStoredStatus } from '../core/changes.js';
 import { alive } from '../core/process-alive.js';
 
 export type { JobStatus, StreamStatus, TableStatus } from '../../shared/job-status.js';
@@ -92,9 +92,9 @@ function streamStatus(store: StateStore, job: JobRow, running: boolean): StreamS
 }
 
 function startPosition(json: string | null): JobStatus['copyStartPosition'] {
-  if (!json) return null;
-  const s = JSON.parse(json) as BinlogStatus;
-  return { file: s.file.file, pos: s.file.pos, gtid: s.gtid ? formatPosition(s.gtid) : null };
+  const s = readStoredStatus(json);
+  if (!s) return null;
+  return { file: s.file.file, pos: s.file.pos, gtid: s.gtid ? formatGtidPosition(s.gtid) : null };
 }
 
 function eta(remainingRows: number, rowsPerSecond: number): number | null {

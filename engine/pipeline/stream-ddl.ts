@@ -4,33 +4,19 @@
 // The job's DDL policy (shared/ddl-policy.ts) may instead skip the statement, pause the job at it, or
 // pause only its tables (held-tables.ts) while the others stream on.
 import { ddlActionForStatement } from '../../shared/ddl-policy.js';
-import type { JobConfig } from '../../shared/job-config.js';
-import { formatPosition } from '../../shared/positions.js';
+import { formatPosition } from '../core/position.js';
 import { qualified, sinkName, type TableRef } from '../../shared/table-selection.js';
 import { queryRows, type Connection } from '../mysql/connection.js';
 import { readTable } from '../source/mysql/schema-reader.js';
 import type { ChangeApplier } from '../sink/mysql/change-applier.js';
-import { mapDdl } from '../sink/mysql/ddl-mapper.js';
-import type { StateStore } from '../state/store.js';
-import type { StreamStore } from '../state/stream-store.js';
+import { mapDdl } from '../mysql/ddl-mapper.js';
 import type { HeldTables } from './held-tables.js';
-import type { Logger } from '../core/logger.js';
+import type { StreamDdlContext } from '../sink/stream-target.js';
 
 /** What handling a DDL statement needs, whatever the sink. */
-export interface DdlContextBase {
-  cfg: JobConfig;
-  jobId: number;
-  store: StateStore;
-  streams: StreamStore;
-  log: Logger;
+export interface DdlContextBase extends StreamDdlContext {
   /** A metadata connection to the source. */
   source: Connection;
-  /** The table's definition on the source now, or null when it no longer exists there. */
-  readSourceTable(ref: TableRef): Promise<TableInfo | null>;
-  /** State-file table ids by source "db.table" (for counters); updated here. */
-  tableIds: Map<string, number>;
-  /** "file:pos" of a paused statement the operator chose to skip (--skip-ddl), or null. */
-  skipAt: string | null;
   /** Tables paused at a DDL statement (policy "pause-table"); absent where the sink cannot hold them. */
   held?: HeldTables;
 }

@@ -1,7 +1,8 @@
 // Streaming's live numbers: events per second by type, lag in seconds, and how far (bytes, transactions)
 // the sink is behind the source's current binlog position; sampled every second into the state file.
-import type { FilePosition } from '../../shared/positions.js';
-import { compareFilePositions, fileSequence } from '../../shared/positions.js';
+import type { SourcePosition } from '../core/position.js';
+import { comparePositions } from '../core/position.js';
+import { fileSequence } from '../../shared/positions.js';
 import { listBinlogFiles, readBinlogStatus } from '../source/mysql/binlog-status.js';
 import type { Connection } from '../mysql/connection.js';
 import type { StreamState, StreamStore } from '../state/stream-store.js';
@@ -18,8 +19,8 @@ interface Counters {
 const zero = (): Counters => ({ txs: 0, inserts: 0, updates: 0, deletes: 0, ddl: 0 });
 
 /** Bytes from position a to position b over the source's binlog files (b after a); null when unknown. */
-export function bytesBetween(a: FilePosition, b: FilePosition, files: { name: string; bytes: number }[]): number | null {
-  if (compareFilePositions(a, b) >= 0) return 0;
+export function bytesBetween(a: SourcePosition, b: SourcePosition, files: { name: string; bytes: number }[]): number | null {
+  if (comparePositions(a, b) >= 0) return 0;
   if (a.file === b.file) return b.pos - a.pos;
   const size = new Map(files.map((f) => [f.name, f.bytes]));
   const first = size.get(a.file);
@@ -54,7 +55,7 @@ export class StreamMetrics {
   appliedAt: number | null = null;
   oldestPendingAt: number | null = null;
   applied: { file: string; pos: number; gtid: string | null } | null = null;
-  target: FilePosition | null = null;
+  target: SourcePosition | null = null;
   caughtUp = false;
   heartbeatLagMs: number | null = null;
   retentionSecondsLeft: number | null = null;
@@ -74,9 +75,9 @@ export class StreamMetrics {
   ) {}
 
   /** The source's binlog position at the last sample, if known. */
-  get sourcePosition(): FilePosition | null {
+  get sourcePosition(): SourcePosition | null {
     const s = this.lastKnown.source;
-    return s ? { kind: 'file', file: s.file, pos: s.pos } : null;
+    return s ? { kind: 'mysql-binlog', file: s.file, pos: s.pos } : null;
   }
 
   countTransaction(changes: { type: 'insert' | 'update' | 'delete' }[]): void {
@@ -122,7 +123,7 @@ export class StreamMetrics {
           const gtid = status.gtid?.kind === 'mariadb-gtid' ? status.gtid.gtidPos : status.gtid?.kind === 'mysql-gtid' ? status.gtid.gtidSet : null;
           source = { file: status.file.file, pos: status.file.pos, gtid };
           if (this.applied) {
-            const a: FilePosition = { kind: 'file', file: this.applied.file, pos: this.applied.pos };
+            const a: SourcePosition = { kind: 'mysql-binlog', file: this.applied.file, pos: this.applied.pos };
             behindBytes = bytesBetween(a, status.file, a.file === status.file.file ? [] : await listBinlogFiles(this.source));
             behindTxs = gtidDistance(this.applied.gtid, gtid);
             if (behindBytes === 0) behindTxs = 0;

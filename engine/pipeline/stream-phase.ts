@@ -2,11 +2,10 @@
 // which definition each table has at the sink's checkpoint (schema history), and runs the stream.
 import { CutoverError } from '../../shared/errors.js';
 import { streamOptions, type JobConfig } from '../../shared/job-config.js';
-import type { FilePosition } from '../../shared/positions.js';
-import { formatPosition } from '../../shared/positions.js';
+import type { SourcePosition } from '../core/position.js';
+import { formatPosition, readStoredPosition } from '../core/position.js';
 import { qualified } from '../../shared/table-selection.js';
-import { readBinlogStatus } from '../source/mysql/binlog-status.js';
-import type { Connection } from '../mysql/connection.js';
+import type { StreamSource } from './stream-source.js';
 import type { StateStore } from '../state/store.js';
 import { StreamStore } from '../state/stream-store.js';
 import type { Logger } from '../core/logger.js';
@@ -15,12 +14,12 @@ import { StreamRunner, type StreamOutcome } from './stream-runner.js';
 import { sinkOf } from '../sink/registry.js';
 import type { StreamTarget } from '../sink/stream-target.js';
 import type { ApplierTable } from '../core/checkpoint.js';
-import type { BinlogStatus } from '../core/changes.js';
+import { readStoredStatus, type BinlogStatus } from '../core/changes.js';
 import type { CopyTable } from '../core/tables.js';
 import { applierTable } from '../core/checkpoint.js';
 
 /** The schema history position of the definitions read when streaming was first set up. */
-const INITIAL: FilePosition = { kind: 'file', file: 'initial.000000', pos: 0 };
+const INITIAL: SourcePosition = { kind: 'mysql-binlog', file: 'initial.000000', pos: 0 };
 
 export interface StreamPhaseOptions {
   store: StateStore;
@@ -28,8 +27,8 @@ export interface StreamPhaseOptions {
   cfg: JobConfig;
   /** The tables just copied or prepared; null when resuming a stream (the schema history has them). */
   tables: CopyTable[] | null;
-  /** A source connection (metadata). */
-  source: Connection;
+  /** The source's stream side (driverStreamSource over the job's source driver; tests pass an in-memory one). */
+  source: StreamSource;
   log: Logger;
   signal: AbortSignal;
   exitWhenCaughtUp: boolean;
@@ -59,19 +58,22 @@ export async function prepareStreamPhase(o: StreamPhaseOptions): Promise<StreamR
   if (o.tables && !streams.hasSchemaHistory(jobId)) {
     for (const t of o.tables) streams.recordSchema(jobId, { source: t.source, from: INITIAL, ddl: null, info: t.source });
   }
-  const tablesAt = (at: FilePosition | null): Map<string, ApplierTable> => {
+  const tablesAt = (at: SourcePosition | null): Map<string, ApplierTable> => {
     const out = new Map<string, ApplierTable>();
     for (const [name, v] of streams.schemaAt(jobId, at ?? INITIAL)) out.set(name, applierTable(cfg, v.info!));
     return out;
   };
   const rows = store.tables(jobId).filter((r) => r.state !== 'dropped');
   const tableIds = new Map(rows.map((r) => [`${r.src_db}.${r.src_table}`, r.id]));
-  const snapshotPositions = new Map<string, FilePosition>();
-  for (const r of rows) if (r.snapshot_position) snapshotPositions.set(`${r.src_db}.${r.src_table}`, JSON.parse(r.snapshot_position) as FilePosition);
+  const snapshotPositions = new Map<string, SourcePosition>();
+  for (const r of rows) {
+    const at = readStoredPosition(r.snapshot_position);
+    if (at) snapshotPositions.set(`${r.src_db}.${r.src_table}`, at);
+  }
 
-  let start: FilePosition | { gtid: string };
-  let reconcileUntil: FilePosition | null = null;
-  let target: FilePosition | null;
+  let start: SourcePosition | { gtid: string };
+  let reconcileUntil: SourcePosition | null = null;
+  let target: SourcePosition | null;
   if (cfg.mode === 'snapshot+stream' && o.copyAlongside) {
     const s = parseStatus(job.copy_start_position);
     if (!s) throw new CutoverError('The copy did not record the source binlog position streaming starts from.', 'Turn the binary log on (log_bin, binlog_format=ROW) and run again with --resnapshot.');
@@ -90,9 +92,9 @@ export async function prepareStreamPhase(o: StreamPhaseOptions): Promise<StreamR
     // An ordered copy was published between the changes, in binlog order: nothing to reconcile.
     reconcileUntil = sinkOf(cfg).capabilities.orderedCopy ? null : h.file;
     // The first catch-up ends at the copy's end; once streaming, a new run catches up with the source as it is now.
-    target = o.previousPhase === 'streaming' ? (await readBinlogStatus(o.source)).file : h.file;
+    target = o.previousPhase === 'streaming' ? (await o.source.currentPosition()).file : h.file;
   } else {
-    const now = await readBinlogStatus(o.source);
+    const now = await o.source.currentPosition();
     const configured = stream.start;
     if (configured === 'current') {
       // The first run decides "current"; later runs continue from the sink's checkpoint (or from here).
@@ -102,7 +104,7 @@ export async function prepareStreamPhase(o: StreamPhaseOptions): Promise<StreamR
         store.setJob(jobId, { copy_start_position: JSON.stringify(now) });
       }
       start = first.file;
-    } else start = 'gtid' in configured ? { gtid: configured.gtid } : { kind: 'file', file: configured.file, pos: configured.pos };
+    } else start = 'gtid' in configured ? { gtid: configured.gtid } : { kind: 'mysql-binlog', file: configured.file, pos: configured.pos };
     target = now.file;
   }
   const pending = job.pending_ddl ? (JSON.parse(job.pending_ddl) as PendingDdl) : null;
@@ -121,6 +123,7 @@ export async function prepareStreamPhase(o: StreamPhaseOptions): Promise<StreamR
     stream,
     log,
     signal: o.signal,
+    source: o.source,
     tablesAt,
     tableIds,
     start,
@@ -134,5 +137,5 @@ export async function prepareStreamPhase(o: StreamPhaseOptions): Promise<StreamR
 }
 
 function parseStatus(json: string | null): BinlogStatus | null {
-  return json ? (JSON.parse(json) as BinlogStatus) : null;
+  return readStoredStatus(json);
 }

@@ -11,7 +11,7 @@ import {
 } from '../../shared/table-selection.js';
 import type { Connection } from '../mysql/connection.js';
 import { listBaseTables, listViews, readTable, showCreateView } from '../source/mysql/schema-reader.js';
-import { rewriteCreateView } from '../sink/mysql/ddl-rewrite.js';
+import { rewriteCreateView } from '../mysql/ddl-rewrite.js';
 import type { StateStore } from '../state/store.js';
 import type { CopyTable } from '../core/tables.js';
 

@@ -1,7 +1,7 @@
 // The one interface every sink implements. The pipeline owns ordering and positions; a sink writes
 // what it is given, idempotently, and says when it is durable (the returned promise resolves).
 import type { TableRef } from '../../shared/table-selection.js';
-import type { FilePosition } from '../../shared/positions.js';
+import type { SourcePosition } from '../core/position.js';
 import type { CopyTable } from '../core/tables.js';
 import type { RawRow } from '../core/rows.js';
 
@@ -43,7 +43,7 @@ export interface SinkBatch {
 
 export interface SinkWriter {
   /** `snapshotAt`: the binlog position the rows are read at, when the copy knows it (Kafka read events carry it). */
-  newBatch(t: CopyTable, snapshotAt?: FilePosition): SinkBatch;
+  newBatch(t: CopyTable, snapshotAt?: SourcePosition): SinkBatch;
   /** Writes a batch idempotently (a row whose key exists is kept); resolves once durable. */
   write(batch: SinkBatch): Promise<void>;
   truncate(t: CopyTable): Promise<void>;

@@ -2,11 +2,36 @@
 // (KafkaStreamTarget, checkpoint after the brokers' acknowledgement or inside the transaction). The stream
 // runner reads the binlog, batches transactions, and hands them here; the target alone decides when
 // a position is durable.
-import type { FilePosition } from '../../shared/positions.js';
+import type { SourcePosition } from '../core/position.js';
 import type { BinlogTransaction, DdlEvent, HeldChange } from '../core/changes.js';
 import type { ApplierTable, ApplyMode, Checkpoint } from '../core/checkpoint.js';
 import type { ChunkGate } from '../core/chunk-gate.js';
 import type { ChunkPayload } from './sink.js';
+import type { JobConfig } from '../../shared/job-config.js';
+import type { TableRef } from '../../shared/table-selection.js';
+import type { Logger } from '../core/logger.js';
+import type { TableInfo } from '../core/tables.js';
+import type { StateStore } from '../state/store.js';
+import type { StreamStore } from '../state/stream-store.js';
+
+/**
+ * What every change sink needs to handle a DDL statement, whatever its kind: the job, the state file's
+ * stores (schema history, table ids), the source's current definition of a table, and a statement the
+ * operator chose to skip. The pipeline's context (pipeline/stream-ddl.ts DdlContextBase) extends it.
+ */
+export interface StreamDdlContext {
+  cfg: JobConfig;
+  jobId: number;
+  store: StateStore;
+  streams: StreamStore;
+  log: Logger;
+  /** The table's definition on the source now, or null when it no longer exists there. */
+  readSourceTable(ref: TableRef): Promise<TableInfo | null>;
+  /** State-file table ids by source "db.table" (for counters); updated here. */
+  tableIds: Map<string, number>;
+  /** The position text of a paused statement the operator chose to skip (--skip-ddl), or null. */
+  skipAt: string | null;
+}
 
 /**
  * A sink with the `orderedCopy` capability: copy chunks pass through the gate, which publishes each at its
@@ -26,7 +51,7 @@ export interface StreamTarget<Ctx = unknown> {
   /** The job's stored position, or null when it has applied nothing yet. */
   checkpoint(): Promise<Checkpoint | null>;
   /** Stores a position with no changes (where a new stream starts). */
-  setCheckpoint(end: FilePosition, gtid: string | null): Promise<void>;
+  setCheckpoint(end: SourcePosition, gtid: string | null): Promise<void>;
   setTable(sourceName: string, t: ApplierTable): void;
   table(sourceName: string): ApplierTable | undefined;
   /** Applies the transactions after the checkpoint and moves it, durably; returns how many were applied. */
@@ -34,7 +59,7 @@ export interface StreamTarget<Ctx = unknown> {
   /** Handles one DDL statement (apply or publish it, record the new definitions) and moves the checkpoint past it. */
   ddl(ctx: Ctx, ev: DdlEvent, reconciling: boolean): Promise<void>;
   /** The reader has nothing more up to `at`: a chance to publish what waits for that position (Kafka copy chunks). */
-  idle?(at: FilePosition): Promise<void>;
+  idle?(at: SourcePosition): Promise<void>;
   /** Applies the held changes of tables paused at DDL (policy "pause-table"); absent: the sink cannot. */
   heldSink?(ctx: Ctx): HeldSink;
   /** Present on a sink with the `orderedCopy` capability (see OrderedCopy). */
@@ -46,9 +71,9 @@ export interface StreamTarget<Ctx = unknown> {
 /** How a stream target applies held changes (a MySQL sink; a Kafka sink refuses "pause-table"). */
 export interface HeldSink {
   /** The id of the last held change the sink has for the table's pause (0: none). */
-  heldApplied(table: string, from: FilePosition): Promise<number>;
+  heldApplied(table: string, from: SourcePosition): Promise<number>;
   /** Applies the changes after the sink's marker and moves it, in one sink transaction; returns the marker. */
-  applyHeld(table: string, from: FilePosition, changes: HeldChange[], mode: ApplyMode): Promise<number>;
+  applyHeld(table: string, from: SourcePosition, changes: HeldChange[], mode: ApplyMode): Promise<number>;
   /** The operator resolved the statement(s): take the table's definition from the sink as it is now, from `from` on. */
-  adoptDefinition(table: string, from: FilePosition, ddl: string): Promise<void>;
+  adoptDefinition(table: string, from: SourcePosition, ddl: string): Promise<void>;
 }

@@ -1,7 +1,7 @@
 // The state file's part of the DDL policy "pause-table": which tables of a job are paused at a DDL
 // statement, and their row changes held in source order until the operator resumes or skips them
 // (engine/pipeline/held-tables.ts decides what is held and drains it).
-import type { FilePosition } from '../../shared/positions.js';
+import type { SourcePosition } from '../core/position.js';
 import type { PausedTable } from '../../shared/job-status.js';
 import { decodeKey, encodeKey } from '../mysql/values.js';
 import type { StateStore } from './store.js';
@@ -11,7 +11,7 @@ import type { HeldChange } from '../core/changes.js';
 export interface HeldTable {
   table: string;
   /** The end of the DDL statement it paused at: its changes in later transactions are held. */
-  from: FilePosition;
+  from: SourcePosition;
   ddl: string;
   reason: string;
   request: 'resume' | 'skip' | null;
@@ -21,7 +21,7 @@ export interface HeldTable {
 /** One change to hold: its transaction's end and its place in that transaction. */
 export interface HoldEntry {
   table: string;
-  end: FilePosition;
+  end: SourcePosition;
   idx: number;
   reconcile: boolean;
   change: RowChange;
@@ -48,7 +48,7 @@ export class HeldStore {
     const rows = this.db.prepare('SELECT tbl, file, pos, ddl, reason, request, created_at FROM held_tables WHERE job_id = ? ORDER BY created_at, tbl').all(jobId) as HeldTableRow[];
     return rows.map((r) => ({
       table: r.tbl,
-      from: { kind: 'file', file: r.file, pos: r.pos },
+      from: { kind: 'mysql-binlog', file: r.file, pos: r.pos },
       ddl: r.ddl,
       reason: r.reason,
       request: r.request === 'resume' || r.request === 'skip' ? r.request : null,
@@ -57,7 +57,7 @@ export class HeldStore {
   }
 
   /** Pauses a table at a statement (a table already paused keeps its position; the statement is added). */
-  pause(jobId: number, table: string, at: FilePosition, ddl: string, reason: string): void {
+  pause(jobId: number, table: string, at: SourcePosition, ddl: string, reason: string): void {
     const have = this.db.prepare('SELECT ddl FROM held_tables WHERE job_id = ? AND tbl = ?').get(jobId, table) as { ddl: string } | undefined;
     if (!have) {
       this.db
@@ -105,7 +105,7 @@ export class HeldStore {
     const rows = this.db
       .prepare('SELECT id, file, pos, reconcile, change FROM held_changes WHERE job_id = ? AND tbl = ? AND id > ? ORDER BY id LIMIT ?')
       .all(jobId, table, afterId, limit) as { id: number; file: string; pos: number; reconcile: number; change: string }[];
-    return rows.map((r) => ({ id: r.id, end: { kind: 'file', file: r.file, pos: r.pos }, reconcile: r.reconcile === 1, change: decodeChange(r.change) }));
+    return rows.map((r) => ({ id: r.id, end: { kind: 'mysql-binlog', file: r.file, pos: r.pos }, reconcile: r.reconcile === 1, change: decodeChange(r.change) }));
   }
 
   /** Forgets held changes the sink has applied. */

@@ -1,7 +1,7 @@
 // Streaming's part of the state file: lag/throughput samples, per-table change counters, the schema
 // history (which definition of a table holds from which binlog position) and the live stream state.
-import type { FilePosition } from '../../shared/positions.js';
-import { compareFilePositions } from '../../shared/positions.js';
+import type { SourcePosition } from '../core/position.js';
+import { comparePositions } from '../core/position.js';
 import type { TableRef } from '../../shared/table-selection.js';
 import type { StateStore } from './store.js';
 import type { StreamState } from '../../shared/job-status.js';
@@ -25,7 +25,7 @@ export interface StreamSample {
 
 export interface SchemaVersion {
   source: TableRef;
-  from: FilePosition;
+  from: SourcePosition;
   ddl: string | null;
   /** null: dropped at `from`. */
   info: TableInfo | null;
@@ -76,14 +76,14 @@ export class StreamStore {
   }
 
   /** Every table's definition in force at `at`: the last version recorded at or before it (dropped ones left out). */
-  schemaAt(jobId: number, at: FilePosition): Map<string, SchemaVersion> {
+  schemaAt(jobId: number, at: SourcePosition): Map<string, SchemaVersion> {
     const rows = this.db
       .prepare('SELECT src_db, src_table, file, pos, ddl, info FROM schema_history WHERE job_id = ? ORDER BY id')
       .all(jobId) as { src_db: string; src_table: string; file: string; pos: number; ddl: string | null; info: string | null }[];
     const out = new Map<string, SchemaVersion>();
     for (const r of rows) {
-      const from: FilePosition = { kind: 'file', file: r.file, pos: r.pos };
-      if (compareFilePositions(from, at) > 0) continue;
+      const from: SourcePosition = { kind: 'mysql-binlog', file: r.file, pos: r.pos };
+      if (comparePositions(from, at) > 0) continue;
       out.set(`${r.src_db}.${r.src_table}`, {
         source: { db: r.src_db, table: r.src_table },
         from,

@@ -12,14 +12,15 @@
 // compared (e.g. a missing privilege) is an `error` on that table only.
 import { CutoverError, formatError } from '../../shared/errors.js';
 import type { JobConfig } from '../../shared/job-config.js';
-import { formatPosition } from '../../shared/positions.js';
+import type { PositionOrder } from '../core/position.js';
 import { qualified } from '../../shared/table-selection.js';
 import { summarize, type VerifyReport, type VerifyTableResult } from '../../shared/verify.js';
 import { createLogger, type Logger } from '../core/logger.js';
 import { resolveTables } from '../pipeline/table-plan.js';
-import { readBinlogStatus } from '../source/mysql/binlog-status.js';
 import { connect, parseMysqlUrl, type Connection } from '../mysql/connection.js';
-import { openDataConnection } from '../source/mysql/snapshot-reader.js';
+import { openDataConnection } from '../mysql/key-range.js';
+import { loadSource, sessionOver } from '../source/registry.js';
+import type { SourceSession } from '../source/driver.js';
 import type { JobRow, StateStore } from '../state/store.js';
 import { VerifyStore } from '../state/verify-store.js';
 import type { VerifyTable } from '../compare/chunk-checksum.js';
@@ -92,7 +93,9 @@ export class VerifyRunner {
     this.log.info(`repair of verification #${id} started: ${differing.map((t) => t.table).join(', ')}${running ? ' (the job keeps running)' : ''}`);
     let done;
     try {
-      done = await driver.repair({ cfg: this.cfg, store: this.store, jobId: this.job.id, targets, running, log: this.log });
+      const source = await loadSource(this.cfg);
+      const openSource = (): Promise<SourceSession> => source.openSession(parseMysqlUrl(this.cfg.source.url), { data: true });
+      done = await driver.repair({ cfg: this.cfg, store: this.store, jobId: this.job.id, targets, running, log: this.log, openSource, sessionOver: (conn) => sessionOver(source, conn), positions: source.positions });
     } catch (e) {
       this.log.error(`repair of verification #${id} failed: ${formatError(e)}`);
       throw e;
@@ -135,15 +138,17 @@ export class VerifyRunner {
     let sink: SinkVerifier | null = null;
     try {
       const address = parseMysqlUrl(this.cfg.source.url);
+      const driver = await loadSource(this.cfg);
       sourceMeta = await connect(address);
       source = await openDataConnection(address);
+      const sessions = { data: sessionOver(driver, source), meta: sessionOver(driver, sourceMeta) };
       const tables = selectTables(await resolveTables(sourceMeta, this.cfg), only);
       const job = this.store.jobById(this.job.id)!;
       report.whileStreaming = jobStreaming(job, this.cfg);
       if (!report.whileStreaming && jobRunning(job))
         this.log.warn(`verification #${report.id}: the job is running (phase ${job.phase}) but not streaming yet: rows it writes meanwhile may show as differences`);
-      report.sourcePosition.start = await positionText(sourceMeta);
-      const ctx = { cfg: this.cfg, store: this.store, jobId: this.job.id, log: this.log, signal: this.o.signal, chunkRows: this.o.chunkRows, maxRows: this.o.maxRows, source, sourceMeta, streaming: report.whileStreaming };
+      report.sourcePosition.start = await positionText(sessions.meta, driver.positions);
+      const ctx = { cfg: this.cfg, store: this.store, jobId: this.job.id, log: this.log, signal: this.o.signal, chunkRows: this.o.chunkRows, maxRows: this.o.maxRows, sourceSessions: sessions, positions: driver.positions, source, sourceMeta, streaming: report.whileStreaming };
       sink = await (await kind.load()).openVerifier(ctx);
       const open = sink;
       report.tables = tables.map((t) => ({ ...newTableResult(t, open.sinkName(t)), repaired: repaired?.get(qualified(t.source)) ?? null }));
@@ -161,7 +166,7 @@ export class VerifyRunner {
         save(true);
         this.o.onTable?.(r, report);
       }
-      report.sourcePosition.end = await positionText(sourceMeta);
+      report.sourcePosition.end = await positionText(sessions.meta, driver.positions);
       report.state = runVerdict(report.tables);
     } catch (e) {
       if (e instanceof StopRequested || this.o.signal.aborted) report.state = 'stopped';
@@ -223,9 +228,9 @@ function selectTables(tables: VerifyTable[], only: string[] | undefined): Verify
 }
 
 /** The source's binlog position as text, or null when it has no binlog. */
-async function positionText(conn: Connection): Promise<string | null> {
+async function positionText(source: SourceSession, positions: PositionOrder): Promise<string | null> {
   try {
-    return formatPosition((await readBinlogStatus(conn)).file);
+    return positions.format((await source.currentStatus()).file);
   } catch {
     return null;
   }

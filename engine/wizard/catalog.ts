@@ -4,7 +4,7 @@
 import { SYSTEM_DATABASES } from '../../shared/table-selection.js';
 import type { CatalogTable } from '../../shared/wizard.js';
 import { queryRows, type Connection } from '../mysql/connection.js';
-import { pickChunkKey, type IndexRow as StatisticsRow } from '../source/mysql/schema-reader.js';
+import { pickChunkKey, type IndexRow as StatisticsRow } from '../mysql/chunk-key.js';
 import type { ColumnInfo } from '../core/tables.js';
 
 /** The system databases and Cutover's own `_cutover`: never offered for copy. */

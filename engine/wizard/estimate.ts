@@ -6,9 +6,7 @@
 // Read-only; nothing is written anywhere. The figure leaves out the sink's write speed and a busy
 // source, and says so.
 import type { WizardEstimate } from '../../shared/wizard.js';
-import type { Connection } from '../mysql/connection.js';
-import { readTable } from '../source/mysql/schema-reader.js';
-import { nextBoundary, streamChunk } from '../source/mysql/snapshot-reader.js';
+import type { SourceSession } from '../source/driver.js';
 import type { CatalogTable } from '../../shared/wizard.js';
 import type { CopyTable } from '../core/tables.js';
 
@@ -33,10 +31,10 @@ export interface EstimateInput {
 }
 
 /**
- * `data`: a connection opened like the copy's (openDataConnection); the caller destroys it afterwards (a
+ * `data`: a source session over a connection opened like the copy's; the caller destroys the connection afterwards (a
  * sample cut short by the time limit leaves its result set unread).
  */
-export async function estimateCopy(data: Connection, input: EstimateInput): Promise<WizardEstimate> {
+export async function estimateCopy(data: SourceSession, input: EstimateInput): Promise<WizardEstimate> {
   const rows = input.tables.reduce((n, t) => n + t.estimatedRows, 0);
   const bytes = input.tables.reduce((n, t) => n + t.dataBytes, 0);
   const schema = await estimateSchema(data, input.tables);
@@ -54,7 +52,7 @@ export async function estimateCopy(data: Connection, input: EstimateInput): Prom
     };
   }
   const name = `${largest.db}.${largest.table}`;
-  const info = await readTable(data, largest);
+  const info = await data.readTable(largest);
   const excluded = new Set(input.excludeColumns[name] ?? []);
   const t: CopyTable = {
     stateId: 0,
@@ -71,9 +69,8 @@ export async function estimateCopy(data: Connection, input: EstimateInput): Prom
   const timer = setTimeout(() => stop.abort(), SAMPLE_MS);
   try {
     // The copy's own first chunk: its boundary query, then its rows (a keyless table: until the limit).
-    const upper = t.keyColumns.length ? await nextBoundary(data, t, null, SAMPLE_ROWS) : null;
-    await streamChunk(
-      data,
+    const upper = t.keyColumns.length ? await data.nextBoundary(t, null, SAMPLE_ROWS) : null;
+    await data.readChunk(
       t,
       null,
       upper,
@@ -116,11 +113,11 @@ export async function estimateCopy(data: Connection, input: EstimateInput): Prom
 }
 
 /** The schema phase: the definitions of a few selected tables read as the job reads them (timed), plus creating each on the sink. */
-async function estimateSchema(data: Connection, tables: CatalogTable[]): Promise<WizardEstimate['schema']> {
+async function estimateSchema(data: SourceSession, tables: CatalogTable[]): Promise<WizardEstimate['schema']> {
   if (!tables.length) return { tables: 0, seconds: 0 };
   const sample = tables.slice(0, SCHEMA_SAMPLE_TABLES);
   const started = performance.now();
-  for (const t of sample) await readTable(data, t);
+  for (const t of sample) await data.readTable(t);
   const readMs = (performance.now() - started) / sample.length;
   const seconds = (tables.length * (readMs + SINK_CREATE_MS_PER_TABLE)) / 1000;
   return { tables: tables.length, seconds: Math.round(seconds * 10) / 10 };

@@ -8,19 +8,17 @@ import { legalTopicName, resolveTopicTemplate } from '../sink/kafka/partition.js
 import { copySourceInfo } from '../sink/kafka/kafka-sink.js';
 import { TableRenderer } from '../sink/kafka/table-renderer.js';
 import type { OutRecord } from '../sink/kafka/record-sender.js';
-import type { Connection } from '../mysql/connection.js';
-import { readTable } from '../source/mysql/schema-reader.js';
-import { streamChunk } from '../source/mysql/snapshot-reader.js';
+import type { SourceSession } from '../source/driver.js';
 import type { RawRow } from '../core/rows.js';
 
-/** `data`: a connection opened like the copy's (openDataConnection), destroyed by the caller afterwards. */
-export async function sampleMessage(data: Connection, draft: WizardDraft, table: string): Promise<KafkaSample> {
+/** `data`: a source session over a connection opened like the copy's, destroyed by the caller afterwards. */
+export async function sampleMessage(data: SourceSession, draft: WizardDraft, table: string): Promise<KafkaSample> {
   const dot = table.indexOf('.');
   const ref = { db: table.slice(0, dot), table: table.slice(dot + 1) };
   const sinkFull = sinkNames({ ...draft, tables: { selected: [table] } }).get(table)!;
   const sdot = sinkFull.indexOf('.');
   const sink = { db: sinkFull.slice(0, sdot), table: sinkFull.slice(sdot + 1) };
-  const info = await readTable(data, ref);
+  const info = await data.readTable(ref);
   if (!info.columns.length) throw new CutoverError(`The source has no table ${table}.`, 'Choose one of the selected tables.', 'NOT_FOUND');
   const excluded = new Set(draft.mapping.excludeColumns[table] ?? []);
   const columns = info.columns.filter((c) => !c.generated && !excluded.has(c.name));
@@ -29,8 +27,7 @@ export async function sampleMessage(data: Connection, draft: WizardDraft, table:
   let row: RawRow | null = null;
   // The first row the server sends (the query is cut short after it; the caller destroys the connection).
   const stop = new AbortController();
-  await streamChunk(
-    data,
+  await data.readChunk(
     t,
     null,
     null,

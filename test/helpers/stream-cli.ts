@@ -3,7 +3,7 @@
 // that run exits.
 import assert from 'node:assert/strict';
 import type { ChildProcess } from 'node:child_process';
-import type { FilePosition } from '../../shared/positions.js';
+import type { SourcePosition } from '../../engine/core/position.js';
 import type { JobStatus } from '../../engine/pipeline/job-status.js';
 import { describeRun, runCli, startCli, type CliResult } from './db.js';
 import { fmt, peekJob, reached, sinkCheckpoint, sleep, sourcePosition, type FileAndPos } from './stream.js';
@@ -142,8 +142,8 @@ export async function waitUntil<T>(what: string, check: () => Promise<T | null |
 }
 
 /** Waits until the sink checkpoint of `job` is at or past `target` (`what` names it), and returns the checkpoint. */
-export async function waitForCheckpoint(job: string, target: FilePosition, what: string, o: WaitOptions = {}): Promise<FilePosition> {
-  let last: FilePosition | null = null;
+export async function waitForCheckpoint(job: string, target: SourcePosition, what: string, o: WaitOptions = {}): Promise<SourcePosition> {
+  let last: SourcePosition | null = null;
   return waitUntil(
     `the sink checkpoint of ${job} to reach ${what} ${fmt(target)}`,
     async () => {
@@ -155,7 +155,7 @@ export async function waitForCheckpoint(job: string, target: FilePosition, what:
 }
 
 /** Waits until the sink has applied all the source has written so far (the sink checkpoint of `job` reaches the source's binlog end as of this call); returns that end. */
-export async function waitCaughtUp(job: string, o: WaitOptions = {}): Promise<FilePosition> {
+export async function waitCaughtUp(job: string, o: WaitOptions = {}): Promise<SourcePosition> {
   const target = await sourcePosition();
   await waitForCheckpoint(job, target, "the source's binlog end", o);
   return target;

@@ -6,8 +6,8 @@ import assert from 'node:assert/strict';
 import { existsSync, rmSync } from 'node:fs';
 import { join } from 'node:path';
 import Database from 'better-sqlite3';
-import type { FilePosition } from '../../shared/positions.js';
-import { compareFilePositions } from '../../shared/positions.js';
+import type { SourcePosition } from '../../engine/core/position.js';
+import { comparePositions } from '../../engine/core/position.js';
 import { checksum, dumpDiff, exec, forEveryTable, jobSpec, q, query, rowDump, sinkUrl, sourceUrl, tempDir, uniqueName } from './db.js';
 
 export const sleep = (ms: number): Promise<void> => new Promise((r) => setTimeout(r, ms));
@@ -15,24 +15,24 @@ export const sleep = (ms: number): Promise<void> => new Promise((r) => setTimeou
 // ---------------------------------------------------------------------------------------------------
 // Positions, the state file, the sink checkpoint
 
-export async function sourcePosition(): Promise<FilePosition> {
+export async function sourcePosition(): Promise<SourcePosition> {
   const [row] = await query<{ File: string; Position: number | string }>(sourceUrl(), 'SHOW MASTER STATUS');
   assert.ok(row, 'the source has no binlog (SHOW MASTER STATUS is empty)');
-  return { kind: 'file', file: String(row.File), pos: Number(row.Position) };
+  return { kind: 'mysql-binlog', file: String(row.File), pos: Number(row.Position) };
 }
 
 /**
  * The sink's checkpoint row of `job`; null while there is none (no row yet, or the `_cutover` database
  * or its table not created yet). Any other error (e.g. the sink is unreachable) is thrown.
  */
-export async function sinkCheckpoint(job: string): Promise<FilePosition | null> {
+export async function sinkCheckpoint(job: string): Promise<SourcePosition | null> {
   try {
     const [r] = await query<{ file: string; pos: string }>(
       sinkUrl(),
       'SELECT file, CAST(pos AS CHAR) AS pos FROM _cutover.cutover_checkpoint WHERE job = ?',
       [job],
     );
-    return r ? { kind: 'file', file: r.file, pos: Number(r.pos) } : null;
+    return r ? { kind: 'mysql-binlog', file: r.file, pos: Number(r.pos) } : null;
   } catch (e) {
     if ([1049, 1146].includes(Number((e as { errno?: number }).errno))) return null; // unknown database / table
     throw e;
@@ -48,20 +48,20 @@ export interface FileAndPos {
 /** `file:pos` for messages ('none' for no position). */
 export const fmt = (p: FileAndPos | null | undefined): string => (p ? `${p.file}:${p.pos}` : 'none');
 
-/** Just the file and offset of `p` as a FilePosition (drops anything else, such as a status entry's gtid), for deepEqual and comparisons. */
-export const asFilePosition = (p: FileAndPos): FilePosition => ({ kind: 'file', file: p.file, pos: p.pos });
+/** Just the file and offset of `p` as a SourcePosition (drops anything else, such as a status entry's gtid), for deepEqual and comparisons. */
+export const asFilePosition = (p: FileAndPos): SourcePosition => ({ kind: 'mysql-binlog', file: p.file, pos: p.pos });
 
 /** Whether `p` is at or past `target` in the binlog (false when there is no `p`). */
 export const reached = (p: FileAndPos | null | undefined, target: FileAndPos): boolean =>
-  !!p && compareFilePositions(asFilePosition(p), asFilePosition(target)) >= 0;
+  !!p && comparePositions(asFilePosition(p), asFilePosition(target)) >= 0;
 
 export interface JobPeek {
   pid: number | null;
   phase: string;
   state: string;
   error: string | null;
-  copyStart: FilePosition | null;
-  copyEnd: FilePosition | null;
+  copyStart: SourcePosition | null;
+  copyEnd: SourcePosition | null;
   chunksDone: number;
 }
 
@@ -76,7 +76,7 @@ export function peekJob(stateFile: string): JobPeek | null {
       | undefined;
     if (!j) return null;
     const t = db.prepare('SELECT COALESCE(SUM(chunks_done), 0) AS d FROM job_tables').get() as { d: number };
-    const pos = (s: string | null): FilePosition | null => (s ? ((JSON.parse(s) as { file: FilePosition }).file ?? null) : null);
+    const pos = (s: string | null): SourcePosition | null => (s ? ((JSON.parse(s) as { file: SourcePosition }).file ?? null) : null);
     return { pid: j.pid, phase: j.phase, state: j.state, error: j.error, copyStart: pos(j.s), copyEnd: pos(j.e), chunksDone: t.d };
   } catch {
     return null;
@@ -100,12 +100,12 @@ export function chunkFinishTimes(stateFile: string): { table: string; at: number
 }
 
 /** Transactions (Xid events) committed in the source binlog between two positions. */
-export async function transactionsBetween(from: FilePosition, to: FilePosition): Promise<number> {
+export async function transactionsBetween(from: SourcePosition, to: SourcePosition): Promise<number> {
   const files = (await query<{ Log_name: string }>(sourceUrl(), 'SHOW BINARY LOGS')).map((r) => String(r.Log_name));
   let n = 0;
   for (const file of files) {
-    if (compareFilePositions({ kind: 'file', file, pos: 0 }, { kind: 'file', file: from.file, pos: 0 }) < 0) continue;
-    if (compareFilePositions({ kind: 'file', file, pos: 0 }, { kind: 'file', file: to.file, pos: 0 }) > 0) break;
+    if (comparePositions({ kind: 'mysql-binlog', file, pos: 0 }, { kind: 'mysql-binlog', file: from.file, pos: 0 }) < 0) continue;
+    if (comparePositions({ kind: 'mysql-binlog', file, pos: 0 }, { kind: 'mysql-binlog', file: to.file, pos: 0 }) > 0) break;
     let pos = file === from.file ? from.pos : 4;
     for (;;) {
       const rows = await query<{ Event_type: string; End_log_pos: number | string; Pos: number | string }>(

@@ -9,7 +9,7 @@ import { readBinlogStatus } from '../../engine/source/mysql/binlog-status.js';
 import { connect, parseMysqlUrl } from '../../engine/mysql/connection.js';
 import { listBaseTables, readTable } from '../../engine/source/mysql/schema-reader.js';
 import { openDataConnection, streamChunk } from '../../engine/source/mysql/snapshot-reader.js';
-import { compareFilePositions, type FilePosition } from '../../shared/positions.js';
+import { comparePositions, type SourcePosition } from '../../engine/core/position.js';
 import { admin, dumpDiff, exec, q, ROOT, sourceUrl, uniqueName } from '../helpers/db.js';
 import type { RawRow } from '../../engine/core/rows.js';
 import type { BinlogItem, BinlogTransaction, DdlEvent } from '../../engine/core/changes.js';
@@ -186,7 +186,7 @@ test('transactions, positions, rotation, DDL and GTID starts', { timeout: 120_00
       await w.query("INSERT INTO a VALUES (5, 'five', 7)");
       const s1 = await readBinlogStatus(conn);
 
-      const items = await readUntil(reader, (item) => compareFilePositions(item.end, s1.file) >= 0);
+      const items = await readUntil(reader, (item) => comparePositions(item.end, s1.file) >= 0);
       const ours = txs(items).filter((t) => t.changes.length);
       assert.equal(ours.length, 6, JSON.stringify(ours.map((t) => t.changes.map((c) => c.table))));
       const [ins, multi, upd, del, afterFlush, afterDdl] = ours as [BinlogTransaction, BinlogTransaction, BinlogTransaction, BinlogTransaction, BinlogTransaction, BinlogTransaction];
@@ -219,7 +219,7 @@ test('transactions, positions, rotation, DDL and GTID starts', { timeout: 120_00
       assert.deepEqual([afterDdl.changes[0]!.columns, afterDdl.changes[0]!.after], [['id', 'v', 'w'], ['5', 'five', '7']]);
       expected = [upd, del, afterFlush];
       // ends are increasing
-      for (let i = 1; i < items.length; i++) assert.ok(compareFilePositions(items[i - 1]!.end, items[i]!.end) < 0);
+      for (let i = 1; i < items.length; i++) assert.ok(comparePositions(items[i - 1]!.end, items[i]!.end) < 0);
     } finally {
       await reader.close();
     }
@@ -253,7 +253,7 @@ test('a quiet binlog sends heartbeats: the connection is seen alive and the posi
       // The heartbeats count as events: the last one arrived while we waited (no bound on how long ago).
       assert.ok(reader.lastEventAt >= waitFrom, 'the heartbeats did not move lastEventAt');
       const idle = reader.idlePosition;
-      assert.ok(idle && compareFilePositions(idle, at) === 0, `the position stays at ${at.file}:${at.pos}, not ${JSON.stringify(idle)}`);
+      assert.ok(idle && comparePositions(idle, at) === 0, `the position stays at ${at.file}:${at.pos}, not ${JSON.stringify(idle)}`);
     } finally {
       await reader.close();
     }

@@ -18,7 +18,8 @@ import {
   readRetention,
 } from '../../engine/source/mysql/binlog-retention.js';
 import { CutoverError } from '../../shared/errors.js';
-import { fileSequence, type FilePosition } from '../../shared/positions.js';
+import { type SourcePosition } from '../../engine/core/position.js';
+import { fileSequence } from '../../shared/positions.js';
 import { exec, q, sourceUrl, uniqueName } from '../helpers/db.js';
 
 const db = uniqueName('retention');
@@ -39,7 +40,7 @@ after(async () => {
 });
 
 /** A write, then the position right after it (in the current binlog file). */
-async function writeAndMark(): Promise<FilePosition> {
+async function writeAndMark(): Promise<SourcePosition> {
   await conn.query(`INSERT INTO ${q(db)}.t (v) VALUES (1)`);
   return (await readBinlogStatus(conn)).file;
 }
@@ -152,7 +153,7 @@ test('PURGE BINARY LOGS: file positions before the oldest file, or past the end 
   await purgeTo(kept.file);
   const files = await listBinlogFiles(conn);
   await checkPositionAvailable(conn, kept);
-  await checkPositionAvailable(conn, { kind: 'file', file: kept.file, pos: 4 });
+  await checkPositionAvailable(conn, { kind: 'mysql-binlog', file: kept.file, pos: 4 });
 
   const a = await purgedError(old);
   assert.ok(a.message.includes(`binlog file ${old.file}`), a.message);
@@ -160,7 +161,7 @@ test('PURGE BINARY LOGS: file positions before the oldest file, or past the end 
   assert.ok(a.message.includes('binlog_expire_logs_seconds = 0 (binlogs are never expired)'), a.message);
 
   const size = files[0]!.bytes;
-  const b = await purgedError({ kind: 'file', file: kept.file, pos: size + 1000 });
+  const b = await purgedError({ kind: 'mysql-binlog', file: kept.file, pos: size + 1000 });
   assert.ok(b.message.includes(`${kept.file} has only`), b.message);
 });
 

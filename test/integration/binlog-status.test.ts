@@ -4,7 +4,7 @@ import assert from 'node:assert/strict';
 import { join } from 'node:path';
 import { connect, parseMysqlUrl } from '../../engine/mysql/connection.js';
 import { listBinlogFiles, readBinlogStatus } from '../../engine/source/mysql/binlog-status.js';
-import { compareFilePositions } from '../../shared/positions.js';
+import { comparePositions } from '../../engine/core/position.js';
 import { exec, runCli, sinkUrl, sourceUrl, tempDir, uniqueName, writeJob } from '../helpers/db.js';
 
 const db = uniqueName('binlog');
@@ -22,7 +22,7 @@ test('the binlog position advances with writes; files are listed oldest first', 
     assert.equal(before.gtid?.kind, 'mariadb-gtid');
     await exec(sourceUrl(), `CREATE DATABASE ${db}; CREATE TABLE ${db}.t (id INT PRIMARY KEY); INSERT INTO ${db}.t VALUES (1), (2);`);
     const after = await readBinlogStatus(conn);
-    assert.ok(compareFilePositions(after.file, before.file) > 0, `${JSON.stringify(after)} is not after ${JSON.stringify(before)}`);
+    assert.ok(comparePositions(after.file, before.file) > 0, `${JSON.stringify(after)} is not after ${JSON.stringify(before)}`);
     assert.notEqual(after.gtid?.kind === 'mariadb-gtid' && after.gtid.gtidPos, before.gtid?.kind === 'mariadb-gtid' && before.gtid.gtidPos);
     const files = await listBinlogFiles(conn);
     assert.equal(files.at(-1)?.name, after.file.file);

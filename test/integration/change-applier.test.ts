@@ -8,7 +8,7 @@ import { readBinlogStatus } from '../../engine/source/mysql/binlog-status.js';
 import { BinlogReader } from '../../engine/source/mysql/binlog-reader.js';
 import { readTable } from '../../engine/source/mysql/schema-reader.js';
 import { ChangeApplier } from '../../engine/sink/mysql/change-applier.js';
-import { compareFilePositions } from '../../shared/positions.js';
+import { comparePositions } from '../../engine/core/position.js';
 import { checksum, describeRun, dumpDiff, exec, query, rowDump, runCli, sinkUrl, sourceUrl, tempDir, uniqueName, writeJob } from '../helpers/db.js';
 import type { BinlogTransaction } from '../../engine/core/changes.js';
 import type { ApplierTable } from '../../engine/core/checkpoint.js';
@@ -94,7 +94,7 @@ test('binlog transactions apply exactly once, checkpointed with the data', async
         const item = await Promise.race([reader.next(), timeout]);
         if (!item) break;
         if (item.kind === 'transaction') txs.push(item);
-        if (compareFilePositions(item.end, end) >= 0) break;
+        if (comparePositions(item.end, end) >= 0) break;
       }
     } finally {
       await reader.close();

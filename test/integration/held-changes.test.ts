@@ -6,13 +6,13 @@ import assert from 'node:assert/strict';
 import { ChangeApplier } from '../../engine/sink/mysql/change-applier.js';
 import { applyHeld, heldApplied } from '../../engine/sink/mysql/held-changes.js';
 import { readTable } from '../../engine/source/mysql/schema-reader.js';
-import type { FilePosition } from '../../shared/positions.js';
+import type { SourcePosition } from '../../engine/core/position.js';
 import { exec, query, rowDump, sinkUrl, uniqueName } from '../helpers/db.js';
 import type { HeldChange } from '../../engine/core/changes.js';
 
 const db = uniqueName('held');
 const job = uniqueName('held-job');
-const from: FilePosition = { kind: 'file', file: 'mysql-bin.000001', pos: 1000 };
+const from: SourcePosition = { kind: 'mysql-binlog', file: 'mysql-bin.000001', pos: 1000 };
 
 after(async () => {
   await exec(sinkUrl(), `DROP DATABASE IF EXISTS ${db}`);
@@ -22,7 +22,7 @@ after(async () => {
 
 const insert = (id: number): HeldChange => ({
   id,
-  end: { kind: 'file', file: 'mysql-bin.000001', pos: 2000 + id },
+  end: { kind: 'mysql-binlog', file: 'mysql-bin.000001', pos: 2000 + id },
   reconcile: false,
   change: { db, table: 't', name: `${db}.t`, type: 'insert', before: null, after: [String(id), String(id * 10)], columns: ['id', 'v'] },
 });
@@ -32,7 +32,7 @@ test('held changes apply in one sink transaction with their marker, once', async
   const applier = await ChangeApplier.open(sinkUrl(), { jobName: job, tables: new Map() });
   try {
     applier.setTable(`${db}.t`, { sink: { db, table: 't' }, info: await readTable(applier.connection, { db, table: 't' }) });
-    await applier.setCheckpoint({ kind: 'file', file: 'mysql-bin.000001', pos: 9000 }, null);
+    await applier.setCheckpoint({ kind: 'mysql-binlog', file: 'mysql-bin.000001', pos: 9000 }, null);
     const group = [insert(1), insert(2), insert(3), insert(4)];
 
     // Row 3 is already on the sink: the change is named, and nothing of the group nor the marker is kept.

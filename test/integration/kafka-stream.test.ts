@@ -17,7 +17,7 @@ import assert from 'node:assert/strict';
 import { rmSync } from 'node:fs';
 import { join } from 'node:path';
 import kafkajs from 'kafkajs';
-import { compareFilePositions, type FilePosition } from '../../shared/positions.js';
+import { comparePositions, type SourcePosition } from '../../engine/core/position.js';
 import { StateStore } from '../../engine/state/store.js';
 import { describeRun, exec, q, runCliWithTimeout, sourceUrl, tempDir, uniqueName, writeJob, type CliResult } from '../helpers/db.js';
 import { expectedDebezium, kcat, startTestBroker, rebuildDebezium, type KafkaBroker, type KafkaInstance, type KcatRecord } from '../helpers/kafka.js';
@@ -60,7 +60,7 @@ function kafkaJob(name: string, db: string, sink: Record<string, unknown>, snaps
 }
 
 /** The position the job has durably published up to: the group offset metadata (exactlyOnce) or the state file. */
-async function publishedPosition(stateFile: string, job: string, exactlyOnce: boolean): Promise<FilePosition | null> {
+async function publishedPosition(stateFile: string, job: string, exactlyOnce: boolean): Promise<SourcePosition | null> {
   if (exactlyOnce) {
     const admin = new kafkajs.Kafka({ brokers: [inst.bootstrap], clientId: 'kafka-stream-test', logLevel: kafkajs.logLevel.NOTHING }).admin();
     await admin.connect();
@@ -69,7 +69,7 @@ async function publishedPosition(stateFile: string, job: string, exactlyOnce: bo
       const meta = o[0]?.partitions[0]?.metadata;
       if (!meta) return null;
       const m = JSON.parse(meta) as { file: string; pos: number };
-      return { kind: 'file', file: m.file, pos: m.pos };
+      return { kind: 'mysql-binlog', file: m.file, pos: m.pos };
     } finally {
       await admin.disconnect();
     }
@@ -77,20 +77,20 @@ async function publishedPosition(stateFile: string, job: string, exactlyOnce: bo
   const store = new StateStore(stateFile);
   try {
     const cp = store.job(job)?.sink_checkpoint;
-    return cp ? { kind: 'file', ...(JSON.parse(cp) as { file: string; pos: number }) } : null;
+    return cp ? { kind: 'mysql-binlog', ...(JSON.parse(cp) as { file: string; pos: number }) } : null;
   } finally {
     store.close();
   }
 }
 
 /** Runs `--exit-when-caught-up` until the published position is the source's final one. */
-async function catchUp(args: string[], stateFile: string, job: string, exactlyOnce: boolean): Promise<FilePosition> {
+async function catchUp(args: string[], stateFile: string, job: string, exactlyOnce: boolean): Promise<SourcePosition> {
   const final = await sourcePosition();
   for (let n = 0; n < 3; n++) {
     const r = await runCliWithTimeout([...args, '--exit-when-caught-up'], 180_000);
     assert.equal(r.code, 0, describeRun(r));
     const p = await publishedPosition(stateFile, job, exactlyOnce);
-    if (p && compareFilePositions(p, final) >= 0) return final;
+    if (p && comparePositions(p, final) >= 0) return final;
   }
   assert.fail(`the job did not catch up with ${fmt(final)}: published ${fmt(await publishedPosition(stateFile, job, exactlyOnce))}`);
 }
@@ -109,7 +109,7 @@ function orderOf(positions: Map<string, { file: string; pos: number; op: string;
     const seen = new Set<string>();
     for (let i = 0; i < list.length; i++) {
       const m = list[i]!;
-      if (i > 0 && compareFilePositions({ kind: 'file', file: m.file, pos: m.pos }, { kind: 'file', file: list[i - 1]!.file, pos: list[i - 1]!.pos }) < 0) r.backwards++;
+      if (i > 0 && comparePositions({ kind: 'mysql-binlog', file: m.file, pos: m.pos }, { kind: 'mysql-binlog', file: list[i - 1]!.file, pos: list[i - 1]!.pos }) < 0) r.backwards++;
       const id = `${m.op}@${m.file}:${m.pos}#${m.row}`;
       if (seen.has(id)) {
         if (m.op === 'r') r.duplicateReads++;
@@ -259,7 +259,7 @@ describe('streaming into Kafka while the broker is down for 30 s', { timeout: 30
       const final = await sourcePosition();
       await waitUntil(`the job to publish up to ${fmt(final)}`, async () => {
         const p = await publishedPosition(stateFile, job, false);
-        return p !== null && compareFilePositions(p, final) >= 0;
+        return p !== null && comparePositions(p, final) >= 0;
       }, { ms: 120_000, live });
       const r = await stopWithSigterm(live);
       assert.match(r.stderr, new RegExp(`Kafka brokers ${inst.bootstrap.replace(/\./g, '\\.')} unavailable .*retrying for up to 120 s`), 'the outage was seen');
@@ -333,7 +333,7 @@ describe('DDL and tombstones while streaming into Kafka', { timeout: 120_000 }, 
       const final = await sourcePosition();
       await waitUntil('the changes published', async () => {
         const p = await publishedPosition(stateFile, job, false);
-        return p !== null && compareFilePositions(p, final) >= 0;
+        return p !== null && comparePositions(p, final) >= 0;
       }, { ms: 60_000, live });
       await stopWithSigterm(live);
     } finally {

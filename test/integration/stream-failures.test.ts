@@ -6,7 +6,8 @@ import { after, describe, it } from 'node:test';
 import assert from 'node:assert/strict';
 import { join } from 'node:path';
 import { pathToFileURL } from 'node:url';
-import { compareFilePositions, fileSequence } from '../../shared/positions.js';
+import { comparePositions } from '../../engine/core/position.js';
+import { fileSequence } from '../../shared/positions.js';
 import { ROOT, describeRun, exec, q, query, runCliWithTimeout, sinkUrl, sourceUrl, writeJob, type CliResult } from '../helpers/db.js';
 import { TempDirs, assertSinkEqualsSource, dropStreamTest, fmt, newStreamCase, quickJob, sinkCheckpoint, sleep, sourcePosition } from '../helpers/stream.js';
 import { STACK_TRACE, killLive, startStreaming, statusJson, stopWithSigterm, waitCaughtUp, waitUntil, type LiveCli } from '../helpers/stream-cli.js';
@@ -228,7 +229,7 @@ describe('streaming failures', { timeout: 15 * 60_000 }, () => {
       const [later] = await query<{ n: number }>(sinkUrl(), `SELECT COUNT(*) AS n FROM ${d}.t WHERE id = 5001`);
       assert.equal(Number(later!.n), 0, 'the transaction after the refused one is not applied');
       const cpPaused = await sinkCheckpoint(job);
-      assert.ok(cpPaused && compareFilePositions(cpPaused, at) < 0, `the sink checkpoint ${fmt(cpPaused)} stays before the refused transaction's end ${fmt(at)}`);
+      assert.ok(cpPaused && comparePositions(cpPaused, at) < 0, `the sink checkpoint ${fmt(cpPaused)} stays before the refused transaction's end ${fmt(at)}`);
       const [sinkRow] = await query<{ v: string }>(sinkUrl(), `SELECT v FROM ${d}.t WHERE id = 5000`);
       assert.equal(sinkRow?.v, 'sink only', 'nothing of the refused transaction was applied');
 

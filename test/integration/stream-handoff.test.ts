@@ -7,7 +7,7 @@ import { after, before, describe, it } from 'node:test';
 import assert from 'node:assert/strict';
 import { rmSync } from 'node:fs';
 import { join } from 'node:path';
-import type { FilePosition } from '../../shared/positions.js';
+import type { SourcePosition } from '../../engine/core/position.js';
 import { tempDir, writeJob } from '../helpers/db.js';
 import { createSourceSchema, tablesOf, type SchemaSizes } from '../helpers/source-schema.js';
 import { SourceWriter, testSeed, type WriterStats } from '../helpers/source-writer.js';
@@ -56,7 +56,7 @@ describe('snapshot+stream handoff under concurrent writes', { timeout: 240_000 }
     const live = startLive(['run', job, '--state', stateFile]);
     const { child } = live;
     const guard = setTimeout(() => child.kill('SIGKILL'), RUN_TIMEOUT_MS);
-    let finalPos: FilePosition | null = null;
+    let finalPos: SourcePosition | null = null;
     let writerStats: WriterStats | null = null;
     try {
       await sleep(200); // the writer is already running when the copy starts

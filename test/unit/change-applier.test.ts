@@ -137,12 +137,12 @@ test('a row image missing a column fails instead of writing a wrong row', () => 
 });
 
 test('transactions at or before the checkpoint are skipped', () => {
-  const tx = (file: string, pos: number): BinlogTransaction => ({ kind: 'transaction', changes: [], gtid: null, end: { kind: 'file', file, pos }, timestamp: 0 });
+  const tx = (file: string, pos: number): BinlogTransaction => ({ kind: 'transaction', changes: [], gtid: null, end: { kind: 'mysql-binlog', file, pos }, timestamp: 0 });
   const txs = [tx('mysql-bin.000009', 500), tx('mysql-bin.000010', 100), tx('mysql-bin.000010', 200)];
   assert.equal(pendingTransactions(txs, null).length, 3);
-  assert.deepEqual(pendingTransactions(txs, { kind: 'file', file: 'mysql-bin.000010', pos: 100 }), [txs[2]]);
-  assert.equal(pendingTransactions(txs, { kind: 'file', file: 'mysql-bin.000010', pos: 200 }).length, 0);
-  assert.equal(pendingTransactions(txs, { kind: 'file', file: 'mysql-bin.000008', pos: 9999 }).length, 3);
+  assert.deepEqual(pendingTransactions(txs, { kind: 'mysql-binlog', file: 'mysql-bin.000010', pos: 100 }), [txs[2]]);
+  assert.equal(pendingTransactions(txs, { kind: 'mysql-binlog', file: 'mysql-bin.000010', pos: 200 }).length, 0);
+  assert.equal(pendingTransactions(txs, { kind: 'mysql-binlog', file: 'mysql-bin.000008', pos: 9999 }).length, 3);
   const cp = checkpointUpsert('job', txs[2]!.end, '0-1-5');
   assert.deepEqual(cp.params, ['job', 'mysql-bin.000010', 200, '0-1-5', null, null, null]);
   const owned = checkpointUpsert('job', txs[2]!.end, null, { installation: 'i-1', instance: 'j-1', label: 'dba@h:/s.db' });
@@ -164,7 +164,7 @@ test('BIT keys are compared as the number their bytes hold (a hex literal never 
 });
 
 test('reconcile_until: a batch whose first transaction ends at or before it is reconciled, whatever mode it was given', () => {
-  const at = (file: string, pos: number) => ({ kind: 'file' as const, file, pos });
+  const at = (file: string, pos: number) => ({ kind: 'mysql-binlog' as const, file, pos });
   const until = at('mysql-bin.000010', 500);
   assert.equal(effectiveMode('strict', at('mysql-bin.000010', 400), until), 'reconcile');
   assert.equal(effectiveMode('strict', at('mysql-bin.000010', 500), until), 'reconcile');

@@ -3,9 +3,9 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { ChunkGate } from '../../engine/core/chunk-gate.js';
-import type { FilePosition } from '../../shared/positions.js';
+import type { SourcePosition } from '../../engine/core/position.js';
 
-const at = (pos: number, file = 'mysql-bin.000001'): FilePosition => ({ kind: 'file', file, pos });
+const at = (pos: number, file = 'mysql-bin.000001'): SourcePosition => ({ kind: 'mysql-binlog', file, pos });
 
 test('a reservation without a position holds everything; with one, only what lies past it', () => {
   const g = new ChunkGate<string>();

@@ -6,7 +6,7 @@ import type { CutoverStepId, CutoverStepState } from '../../shared/cutover.js';
 import { blockedBy, buildSteps, stateOf, type StepContext } from '../../engine/cutover/steps.js';
 import { fenceReached } from '../../engine/cutover/fence.js';
 import { buildReport, describeEndpoint } from '../../engine/cutover/report.js';
-import { rewriteStoredObject } from '../../engine/sink/mysql/ddl-rewrite.js';
+import { rewriteStoredObject } from '../../engine/mysql/ddl-rewrite.js';
 import type { CutoverStepRow } from '../../engine/state/cutover-store.js';
 import { CutoverStore } from '../../engine/state/cutover-store.js';
 import { StateStore } from '../../engine/state/store.js';
@@ -63,7 +63,7 @@ test('each step says how to roll it back; only read-only and deferred objects ca
 });
 
 test('the fence is reached by its MariaDB GTID, or by the position after it', () => {
-  const mark = { position: { kind: 'file' as const, file: 'mysql-bin.000003', pos: 5000 }, gtid: '0-1-57' };
+  const mark = { position: { kind: 'mysql-binlog' as const, file: 'mysql-bin.000003', pos: 5000 }, gtid: '0-1-57' };
   assert.equal(fenceReached(mark, { file: 'mysql-bin.000003', pos: 4800, gtid: '0-1-57' }), true, 'the GTID itself: exact');
   assert.equal(fenceReached(mark, { file: 'mysql-bin.000003', pos: 4800, gtid: '0-1-56' }), false);
   assert.equal(fenceReached(mark, { file: 'mysql-bin.000003', pos: 4800, gtid: '1-1-900' }), false, 'another domain says nothing');

@@ -1,6 +1,6 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { mapDdl, tokenize, type DdlAction } from '../../engine/sink/mysql/ddl-mapper.js';
+import { mapDdl, tokenize, type DdlAction } from '../../engine/mysql/ddl-mapper.js';
 
 type Cfg = Parameters<typeof mapDdl>[2];
 

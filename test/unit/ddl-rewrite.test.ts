@@ -1,6 +1,6 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { rewriteCreateTable, rewriteCreateView } from '../../engine/sink/mysql/ddl-rewrite.js';
+import { rewriteCreateTable, rewriteCreateView } from '../../engine/mysql/ddl-rewrite.js';
 import { CutoverError } from '../../shared/errors.js';
 
 const create = [

@@ -7,13 +7,13 @@ import { HeldTables, sameModeRun, splitHeld } from '../../engine/pipeline/held-t
 import type { Logger } from '../../engine/core/logger.js';
 import { HeldStore } from '../../engine/state/held-store.js';
 import { StateStore } from '../../engine/state/store.js';
-import type { FilePosition } from '../../shared/positions.js';
+import type { SourcePosition } from '../../engine/core/position.js';
 import { errorOf } from '../helpers/errors.js';
 import type { BinlogTransaction, RowChange } from '../../engine/core/changes.js';
 import type { HeldSink } from '../../engine/sink/stream-target.js';
 import type { HeldChange } from '../../engine/core/changes.js';
 
-const at = (pos: number): FilePosition => ({ kind: 'file', file: 'bin.000001', pos });
+const at = (pos: number): SourcePosition => ({ kind: 'mysql-binlog', file: 'bin.000001', pos });
 const change = (table: string, id: number, v: string | null = 'x'): RowChange => ({ db: 'shop', table, name: `shop.${table}`, type: 'insert', before: null, after: [String(id), v], columns: ['id', 'v'] });
 const tx = (pos: number, ...changes: RowChange[]): BinlogTransaction => ({ kind: 'transaction', changes, gtid: null, end: at(pos), timestamp: 0 });
 const quiet: Logger = { log: () => undefined, debug: () => undefined, info: () => undefined, warn: () => undefined, error: () => undefined };

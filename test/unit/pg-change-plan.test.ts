@@ -7,7 +7,7 @@ import type { TableInfo } from '../../engine/core/tables.js';
 import { batchStatements, changeStatements, netEffectStatements, planPgTable, type PgTablePlan } from '../../engine/sink/postgres/change-plan.js';
 import { inlineParams } from '../../engine/sink/postgres/change-sink.js';
 import { translateAlter, type AlterClause } from '../../engine/sink/postgres/ddl-alter.js';
-import { tokenize } from '../../engine/sink/mysql/ddl-mapper.js';
+import { tokenize } from '../../engine/mysql/ddl-mapper.js';
 import { column } from '../helpers/columns.js';
 
 const info = (chunkKey: string[], names = ['id', 'u', 'v']): TableInfo => ({

@@ -4,7 +4,7 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { summarize, type VerifyTableResult } from '../../shared/verify.js';
-import { columnTextExpr, rowHashExpr, rowTextExpr } from '../../engine/compare/row-hash-sql.js';
+import { columnTextExpr, rowHashExpr, rowTextExpr } from '../../engine/mysql/row-hash-sql.js';
 import { diffKeyed, diffMultiset, displayBytes, keyId, keyOfMismatch, stableDiffs, toMismatch, type RowDiff } from '../../engine/compare/row-diff.js';
 import { exitCodeOf, runVerdict, tableVerdict } from '../../engine/verify/verify-report.js';
 import { ROUND_WAITS_MS, settle, type Listing } from '../../engine/compare/settle.js';

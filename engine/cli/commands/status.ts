@@ -1,4 +1,4 @@
-import { compareFilePositions } from '../../../shared/positions.js';
+import { comparePositions } from '../../core/position.js';
 import { jobStatus, type JobStatus } from '../../pipeline/job-status.js';
 import { resolveStatePath } from '../../state/default-path.js';
 import { StateStore } from '../../state/store.js';
@@ -55,7 +55,7 @@ export function catchingUp(s: JobStatus): boolean {
   const st = s.stream;
   if (!st?.target || s.phase === 'streaming' || st.caughtUp) return false;
   if (!st.applied) return true;
-  return compareFilePositions({ kind: 'file', ...st.applied }, { kind: 'file', ...st.target }) < 0;
+  return comparePositions({ kind: 'mysql-binlog', ...st.applied }, { kind: 'mysql-binlog', ...st.target }) < 0;
 }
 
 function renderStream(s: JobStatus): string[] {

@@ -3,15 +3,11 @@
 // and recorded in the schema history at the statement's position, before the position moves past it
 // (a crash in between re-reads them). Consumers of Kafka need no rewritten statement, so only a
 // statement whose tables cannot be told pauses the job.
+import type { StreamDdlContext } from '../stream-target.js';
 import { ddlActionForStatement } from '../../../shared/ddl-policy.js';
-import { formatPosition } from '../../../shared/positions.js';
+import { formatPosition } from '../../core/position.js';
 import { qualified, type TableRef } from '../../../shared/table-selection.js';
-import type { JobConfig } from '../../../shared/job-config.js';
-import type { Logger } from '../../core/logger.js';
-import type { TableInfo } from '../../core/tables.js';
-import type { StateStore } from '../../state/store.js';
-import type { StreamStore } from '../../state/stream-store.js';
-import { mapDdl } from '../mysql/ddl-mapper.js';
+import { mapDdl } from '../../mysql/ddl-mapper.js';
 import { sinkName } from '../../../shared/table-selection.js';
 import type { KafkaStreamTarget } from './kafka-stream-target.js';
 import type { DdlEvent } from '../../core/changes.js';
@@ -19,19 +15,7 @@ import { oneLine, pause } from '../../core/ddl-pause.js';
 import { applierTable } from '../../core/checkpoint.js';
 
 /** What handling a statement needs from the stream (the pipeline's DdlContextBase provides it). */
-export interface KafkaDdlContext {
-  cfg: JobConfig;
-  jobId: number;
-  store: StateStore;
-  streams: StreamStore;
-  log: Logger;
-  /** The table's definition on the source now, or null when it no longer exists there. */
-  readSourceTable(ref: TableRef): Promise<TableInfo | null>;
-  /** State-file table ids by source "db.table" (for counters); updated here. */
-  tableIds: Map<string, number>;
-  /** "file:pos" of a paused statement the operator chose to skip (--skip-ddl), or null. */
-  skipAt: string | null;
-}
+export type KafkaDdlContext = StreamDdlContext;
 
 /** `publish(tables, statement)`: the schema-change record (when `statement`) and the position past `ev`. */
 export async function handleKafkaDdl(ctx: KafkaDdlContext, ev: DdlEvent, target: KafkaStreamTarget, publish: (tables: TableRef[], statement: boolean) => Promise<void>): Promise<void> {

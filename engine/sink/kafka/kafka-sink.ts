@@ -9,7 +9,8 @@ import { readFileSync } from 'node:fs';
 import type { Admin } from 'kafkajs';
 import { CutoverError } from '../../../shared/errors.js';
 import type { KafkaSinkConfig } from '../../../shared/job-config.js';
-import { formatPosition, type FilePosition } from '../../../shared/positions.js';
+import { type SourcePosition } from '../../core/position.js';
+import { formatGtidPosition } from '../../../shared/positions.js';
 import type { TableRef } from '../../../shared/table-selection.js';
 import type { Logger } from '../../core/logger.js';
 import type { OnExisting, PreparedTable, Sink, SinkWriter } from '../sink.js';
@@ -59,12 +60,12 @@ export function engineVersion(): string {
 
 /** The source block of copied rows: the job's name and the binlog position the copy started from. */
 export function copySourceInfo(jobName: string, copyStart: BinlogStatus | null): Omit<SourceInfo, 'tsMs'> {
-  const file = copyStart?.file.kind === 'file' ? copyStart.file : null;
+  const file = copyStart?.file.kind === 'mysql-binlog' ? copyStart.file : null;
   return {
     serverId: null,
     file: file?.file ?? null,
     pos: file?.pos ?? null,
-    gtid: copyStart?.gtid ? formatPosition(copyStart.gtid) : null,
+    gtid: copyStart?.gtid ? formatGtidPosition(copyStart.gtid) : null,
     snapshot: true,
     row: 0,
     thread: null,
@@ -276,7 +277,7 @@ export class KafkaSink implements Sink {
   }
 
   /** The source block of copied rows (see copySourceInfo): read at `snapshotAt`, or the copy's start. */
-  sourceInfo(snapshotAt?: FilePosition): Omit<SourceInfo, 'tsMs'> {
+  sourceInfo(snapshotAt?: SourcePosition): Omit<SourceInfo, 'tsMs'> {
     const start = this.opts.copyStart?.() ?? null;
     return copySourceInfo(this.opts.jobName, snapshotAt ? { file: snapshotAt, gtid: null } : start);
   }

@@ -19,9 +19,9 @@
 // a table without a key are held back until its single chunk is published (the chunk holds them).
 import { CutoverError } from '../../../shared/errors.js';
 import type { KafkaSinkConfig } from '../../../shared/job-config.js';
-import type { FilePosition } from '../../../shared/positions.js';
+import type { SourcePosition } from '../../core/position.js';
 import type { TableRef } from '../../../shared/table-selection.js';
-import { compareFilePositions, formatPosition } from '../../../shared/positions.js';
+import { comparePositions, formatPosition } from '../../core/position.js';
 import { ChunkGate, type ChunkSubmission } from '../../core/chunk-gate.js';
 import type { Logger } from '../../core/logger.js';
 import type { StreamTarget } from '../stream-target.js';
@@ -128,7 +128,7 @@ export class KafkaStreamTarget implements StreamTarget<KafkaDdlContext> {
       const json = this.o.store.jobById(this.o.jobId)?.sink_checkpoint;
       if (!json) return null;
       const p = JSON.parse(json) as { file: string; pos: number; gtid: string | null };
-      return { position: { kind: 'file', file: p.file, pos: p.pos }, gtid: p.gtid, pendingDdl: null };
+      return { position: { kind: 'mysql-binlog', file: p.file, pos: p.pos }, gtid: p.gtid, pendingDdl: null };
     }
     const offsets = await this.o.sink.adminClient.fetchOffsets({ groupId: this.group, topics: [this.schemaTopicName] });
     const meta = offsets[0]?.partitions.find((p) => p.partition === 0)?.metadata;
@@ -152,14 +152,14 @@ export class KafkaStreamTarget implements StreamTarget<KafkaDdlContext> {
       this.o.store.finishChunk({ id, table_id: tableId } as never, rows, bytes, counted);
     }
     this.o.store.setJob(this.o.jobId, { sink_checkpoint: JSON.stringify({ file: m.file, pos: m.pos, gtid: m.gtid }) });
-    return { position: { kind: 'file', file: m.file, pos: m.pos }, gtid: m.gtid, pendingDdl: null };
+    return { position: { kind: 'mysql-binlog', file: m.file, pos: m.pos }, gtid: m.gtid, pendingDdl: null };
   }
 
   async checkpoint(): Promise<Checkpoint | null> {
     return this.last;
   }
 
-  async setCheckpoint(end: FilePosition, gtid: string | null): Promise<void> {
+  async setCheckpoint(end: SourcePosition, gtid: string | null): Promise<void> {
     await this.publish([], [], end, gtid);
   }
 
@@ -249,7 +249,7 @@ export class KafkaStreamTarget implements StreamTarget<KafkaDdlContext> {
    * Takes the chunks read before `end` (at or before it, `inclusive`) into `chunks` and their records into
    * `out`; a keyless table's changes after its chunk are published from here on.
    */
-  private takeChunks(end: FilePosition, inclusive: boolean, chunks: ChunkSubmission<ChunkPayload>[], out: OutRecord[]): void {
+  private takeChunks(end: SourcePosition, inclusive: boolean, chunks: ChunkSubmission<ChunkPayload>[], out: OutRecord[]): void {
     for (const s of this.gate.take(end, inclusive)) {
       chunks.push(s);
       for (const b of s.payload.batches) for (const r of (b as KafkaBatch).records) out.push(r);
@@ -262,7 +262,7 @@ export class KafkaStreamTarget implements StreamTarget<KafkaDdlContext> {
    * waits while a chunk that must come first is still being read.
    */
   async apply(txs: BinlogTransaction[]): Promise<number> {
-    const pending = this.last ? txs.filter((t) => compareFilePositions(t.end, this.last!.position) > 0) : txs;
+    const pending = this.last ? txs.filter((t) => comparePositions(t.end, this.last!.position) > 0) : txs;
     let i = 0;
     while (i < pending.length) {
       if (this.o.signal.aborted) throw new Error('stop requested');
@@ -272,7 +272,7 @@ export class KafkaStreamTarget implements StreamTarget<KafkaDdlContext> {
       }
       const hold = this.gate.holdPosition();
       let j = i;
-      while (j < pending.length && (!hold || compareFilePositions(pending[j]!.end, hold) <= 0)) j++;
+      while (j < pending.length && (!hold || comparePositions(pending[j]!.end, hold) <= 0)) j++;
       if (j === i) {
         await this.gate.wait();
         continue;
@@ -291,7 +291,7 @@ export class KafkaStreamTarget implements StreamTarget<KafkaDdlContext> {
   }
 
   /** Nothing more in the binlog up to `at`: publish the chunks read at or before it. */
-  async idle(at: FilePosition): Promise<void> {
+  async idle(at: SourcePosition): Promise<void> {
     if (this.gate.unsettled) return;
     const chunks: ChunkSubmission<ChunkPayload>[] = [];
     const records: OutRecord[] = [];
@@ -300,14 +300,14 @@ export class KafkaStreamTarget implements StreamTarget<KafkaDdlContext> {
     // Everything in the binlog up to `at` is handled: the position moves there (a resumed stream must
     // not replay changes the chunks already hold after them).
     const last = this.last;
-    const end = last && compareFilePositions(last.position, at) >= 0 ? last.position : at;
+    const end = last && comparePositions(last.position, at) >= 0 ? last.position : at;
     await this.publish(records, chunks, end, last?.gtid ?? null);
   }
 
   /** Sends the records (and commits the position with them), then records what became durable. */
-  private async publish(records: OutRecord[], chunks: ChunkSubmission<ChunkPayload>[], end: FilePosition, gtid: string | null): Promise<void> {
+  private async publish(records: OutRecord[], chunks: ChunkSubmission<ChunkPayload>[], end: SourcePosition, gtid: string | null): Promise<void> {
     const before = this.gate.publishedUpTo;
-    if (!before || compareFilePositions(end, before) > 0) this.gate.publishedUpTo = end;
+    if (!before || comparePositions(end, before) > 0) this.gate.publishedUpTo = end;
     try {
       if (this.cfg.exactlyOnce) {
         const meta: CheckpointMeta = {
@@ -344,7 +344,7 @@ export class KafkaStreamTarget implements StreamTarget<KafkaDdlContext> {
 
   /** Publishes one DDL statement to the schema-change topic and records the new table definitions. */
   async ddl(ctx: KafkaDdlContext, ev: DdlEvent): Promise<void> {
-    if (this.last && compareFilePositions(ev.end, this.last.position) <= 0) return;
+    if (this.last && comparePositions(ev.end, this.last.position) <= 0) return;
     // Chunks read before the statement go first: their rows have the old definition.
     const records: OutRecord[] = [];
     const chunks: ChunkSubmission<ChunkPayload>[] = [];

@@ -2,7 +2,7 @@
 // once, kept as bytes), and write() sends the batch (record-sender.ts: idempotent producer, acks=all,
 // requests the brokers accept), resolving only after the broker acknowledged every message — or, for
 // exactly-once jobs, once the transaction holding the batch has committed.
-import type { FilePosition } from '../../../shared/positions.js';
+import type { SourcePosition } from '../../core/position.js';
 import type { SinkBatch, SinkWriter } from '../sink.js';
 import type { ChangeEventInput, SourceInfo } from './formats/index.js';
 import type { KafkaSink } from './kafka-sink.js';
@@ -63,7 +63,7 @@ export class KafkaWriter implements SinkWriter {
   }
 
   /** A batch of read events; `snapshotAt`: the binlog position the rows were read at (else the copy's start). */
-  newBatch(t: CopyTable, snapshotAt?: FilePosition): KafkaBatch {
+  newBatch(t: CopyTable, snapshotAt?: SourcePosition): KafkaBatch {
     return new KafkaBatch(t, this.renderer(t), this.sink.sourceInfo(snapshotAt));
   }
 

@@ -14,8 +14,7 @@ import type { Admin, Kafka } from 'kafkajs';
 import { CutoverError } from '../../../shared/errors.js';
 import type { KafkaSinkConfig } from '../../../shared/job-config.js';
 import type { VerifyTableResult } from '../../../shared/verify.js';
-import { streamChunk } from '../../source/mysql/snapshot-reader.js';
-import type { Connection } from '../../mysql/connection.js';
+import type { SourceSession } from '../../source/driver.js';
 import { kafkaClient, unreachable } from './kafka-client.js';
 import { copySourceInfo } from './kafka-sink.js';
 import { legalTopicName, resolveTopicTemplate } from './partition.js';
@@ -28,7 +27,7 @@ import { settle, StopRequested, type Listing } from '../../compare/settle.js';
 import { diffKeyed, diffMultiset, multisetSize, toMismatch, type ListedRow, type RowDiff } from '../../compare/row-diff.js';
 import type { SinkVerifier, SinkVerifierContext } from '../../compare/sink-verifier.js';
 import { streamSync, type StreamSync } from '../../compare/stream-sync.js';
-import type { FilePosition } from '../../../shared/positions.js';
+import type { SourcePosition } from '../../core/position.js';
 import type { StateStore } from '../../state/store.js';
 import { TopicReader, type TopicMessage } from './topic-reader.js';
 import type { RawValue } from '../../core/rows.js';
@@ -98,11 +97,11 @@ function sourceListing(src: SourceSide, sink: ReadonlyMap<string, string>): List
 }
 
 /** The source table rendered as the copy publishes it: per row its message key and row image hash. */
-async function readSource(conn: Connection, t: VerifyTable, r: TableRenderer, cfg: KafkaSinkConfig, job: string): Promise<SourceSide> {
+async function readSource(reader: SourceSession, t: VerifyTable, r: TableRenderer, cfg: KafkaSinkConfig, job: string): Promise<SourceSide> {
   const out: SourceSide = { byKey: new Map(), rows: 0, keys: new Map(), multiset: new Map() };
   const source = { ...copySourceInfo(job, null), tsMs: 0 };
   const records: OutRecord[] = [];
-  await streamChunk(conn, side(t, 'source'), null, null, (row) => {
+  await reader.readChunk(side(t, 'source'), null, null, (row) => {
     records.length = 0;
     r.render({ op: 'r', table: r.kt, before: null, after: row, source, tsMs: 0 }, records);
     const rec = records[0]!;
@@ -146,7 +145,7 @@ export async function openKafkaVerifier(ctx: SinkVerifierContext): Promise<SinkV
     await admin.disconnect().catch(() => undefined);
     throw unreachable(cfg.brokers, e);
   }
-  const sync = ctx.streaming ? streamSync({ store: ctx.store, jobId: ctx.jobId, source: ctx.sourceMeta, applied: kafkaApplied(ctx.store, ctx.jobId) }) : null;
+  const sync = ctx.streaming ? streamSync({ store: ctx.store, jobId: ctx.jobId, source: ctx.sourceSessions.meta, applied: kafkaApplied(ctx.store, ctx.jobId) }) : null;
   const closing: Promise<void>[] = [];
   const topicOf = (t: VerifyTable): string => legalTopicName(resolveTopicTemplate(cfg.topic, { db: t.sink.db, table: t.sink.table }));
   return {
@@ -182,11 +181,11 @@ async function verifyKafkaTable(
   try {
     r.chunks = 1;
     const round = async (waitMs: number): Promise<Listing> => {
-      const src = await readSource(ctx.source, t, renderer, cfg, ctx.cfg.name);
+      const src = await readSource(ctx.sourceSessions.data, t, renderer, cfg, ctx.cfg.name);
       keys = src.keys;
       if (sync) {
         const at = await sync.sourcePosition();
-        if (!(await sync.waitApplied(at, waitMs, ctx.signal))) ctx.log.debug(`verify: the job had not published up to ${at.file}:${at.pos} after ${waitMs / 1000} s; comparing anyway`, r.table);
+        if (!(await sync.waitApplied(at, waitMs, ctx.signal))) ctx.log.debug(`verify: the job had not published up to ${ctx.positions.format(at)} after ${waitMs / 1000} s; comparing anyway`, r.table);
       }
       await reader.readTo(await reader.endOffsets(), ctx.signal);
       if (ctx.signal.aborted) throw new StopRequested();
@@ -232,11 +231,11 @@ function kafkaMismatch(d: RowDiff, keyColumns: VerifyTable['keyColumns'], keys: 
 }
 
 /** A Kafka sink's applied position, as the job stores it in the state file. */
-function kafkaApplied(store: StateStore, jobId: number): () => Promise<FilePosition | null> {
+function kafkaApplied(store: StateStore, jobId: number): () => Promise<SourcePosition | null> {
   return async () => {
     const json = store.jobById(jobId)?.sink_checkpoint;
     if (!json) return null;
     const p = JSON.parse(json) as { file: string; pos: number };
-    return { kind: 'file', file: p.file, pos: p.pos };
+    return { kind: 'mysql-binlog', file: p.file, pos: p.pos };
   };
 }

@@ -21,8 +21,11 @@
 // stream may be behind R, and store R in the checkpoint row as `reconcile_until`: a batch whose first
 // transaction ends at or before it is applied in 'reconcile' mode whatever mode it was given, so replaying
 // the changes up to R over the rewritten rows is idempotent (the README's handoff argument).
-import type { FilePosition } from '../../../shared/positions.js';
-import { compareFilePositions, formatPosition } from '../../../shared/positions.js';
+import type { SourcePosition } from '../../core/position.js';
+import { effectiveMode, pendingTransactions, type CheckpointOwnerColumns } from '../../core/checkpoint.js';
+
+export { effectiveMode, pendingTransactions, type CheckpointOwnerColumns };
+import { comparePositions, formatPosition } from '../../core/position.js';
 import { CutoverError } from '../../../shared/errors.js';
 import { connect, parseMysqlUrl, queryRows, type Connection } from '../../mysql/connection.js';
 import { quoteId } from '../../mysql/identifiers.js';
@@ -100,12 +103,6 @@ export interface ChangeApplierOptions {
   owner?: CheckpointOwnerColumns;
 }
 
-/** The owner columns of a checkpoint row. */
-export interface CheckpointOwnerColumns {
-  installation: string;
-  instance: string;
-  label: string;
-}
 
 /** A change the sink refused: which one, the statement, and the server's message. */
 export class SinkChangeError extends CutoverError {
@@ -125,23 +122,8 @@ export class SinkChangeError extends CutoverError {
   }
 }
 
-/** Transactions not yet applied: those ending after the checkpoint. Pure. */
-export function pendingTransactions(txs: BinlogTransaction[], checkpoint: FilePosition | null): BinlogTransaction[] {
-  if (!checkpoint) return txs;
-  return txs.filter((t) => compareFilePositions(t.end, checkpoint) > 0);
-}
-
-/**
- * The mode a batch is applied in: 'reconcile' when its first transaction ends at or before the
- * checkpoint's reconcile_until (rows a repair rewrote may already hold its changes), else the mode the
- * stream gave. Pure.
- */
-export function effectiveMode(given: ApplyMode, firstEnd: FilePosition, reconcileUntil: FilePosition | null | undefined): ApplyMode {
-  return reconcileUntil && compareFilePositions(firstEnd, reconcileUntil) <= 0 ? 'reconcile' : given;
-}
-
 /** The checkpoint upsert (statement and parameters); a new row records its owner, an existing one keeps its. Pure. */
-export function checkpointUpsert(job: string, end: FilePosition, gtid: string | null, owner?: CheckpointOwnerColumns): { sql: string; params: unknown[] } {
+export function checkpointUpsert(job: string, end: SourcePosition, gtid: string | null, owner?: CheckpointOwnerColumns): { sql: string; params: unknown[] } {
   return {
     sql:
       `INSERT INTO ${CHECKPOINT} (job, file, pos, gtid, pending_ddl, applied_at, owner_installation, owner_instance, owner_label) VALUES (?, ?, ?, ?, NULL, NOW(6), ?, ?, ?) ` +
@@ -238,12 +220,12 @@ export class ChangeApplier {
   }
 
   /** The end of the last applied transaction, or null when this job has applied none. */
-  async lastApplied(): Promise<FilePosition | null> {
+  async lastApplied(): Promise<SourcePosition | null> {
     return (await this.readCheckpoint(false))?.position ?? null;
   }
 
   /** Writes the checkpoint without changes (the starting position of a stream). */
-  async setCheckpoint(end: FilePosition, gtid: string | null): Promise<void> {
+  async setCheckpoint(end: SourcePosition, gtid: string | null): Promise<void> {
     const cp = checkpointUpsert(this.opts.jobName, end, gtid, this.opts.owner);
     await this.conn.query(cp.sql, cp.params);
   }
@@ -281,9 +263,9 @@ export class ChangeApplier {
    * checkpoint past it. `alreadyOk`: "already exists / does not exist" errors mean the sink has it (the
    * copy read the table after the statement). Returns 'already' when the sink had it.
    */
-  async applyDdl(sql: string | null, end: FilePosition, gtid: string | null, alreadyOk = false): Promise<'applied' | 'already'> {
+  async applyDdl(sql: string | null, end: SourcePosition, gtid: string | null, alreadyOk = false): Promise<'applied' | 'already'> {
     const before = await this.readCheckpoint(false);
-    if (before && compareFilePositions(end, before.position) <= 0) return 'already';
+    if (before && comparePositions(end, before.position) <= 0) return 'already';
     const marker = formatPosition(end);
     let result: 'applied' | 'already' = 'applied';
     if (sql) {
@@ -324,7 +306,7 @@ export class ChangeApplier {
    * BEGIN, lock the checkpoint row (a repair holding it makes this wait), and keep the transactions after
    * it; null (rolled back) when none.
    */
-  private async begin(txs: BinlogTransaction[]): Promise<{ pending: BinlogTransaction[]; reconcileUntil: FilePosition | null } | null> {
+  private async begin(txs: BinlogTransaction[]): Promise<{ pending: BinlogTransaction[]; reconcileUntil: SourcePosition | null } | null> {
     await this.conn.query('BEGIN');
     try {
       const cp = await this.readCheckpoint(true);
@@ -418,12 +400,12 @@ export async function readCheckpointRow(conn: Connection, job: string, lock: boo
   );
   const r = rows[0];
   if (!r) return null;
-  const reconcileUntil: FilePosition | null = r.reconcile_file ? { kind: 'file', file: r.reconcile_file, pos: Number(r.reconcile_pos) } : null;
-  return { position: { kind: 'file', file: r.file, pos: Number(r.pos) }, gtid: r.gtid, pendingDdl: r.pending_ddl, reconcileUntil };
+  const reconcileUntil: SourcePosition | null = r.reconcile_file ? { kind: 'mysql-binlog', file: r.reconcile_file, pos: Number(r.reconcile_pos) } : null;
+  return { position: { kind: 'mysql-binlog', file: r.file, pos: Number(r.pos) }, gtid: r.gtid, pendingDdl: r.pending_ddl, reconcileUntil };
 }
 
 /** Stores `at` as the job's reconcile_until (statement and parameters; the caller never moves it back). Pure. */
-export function reconcileUntilUpdate(job: string, at: FilePosition): { sql: string; params: unknown[] } {
+export function reconcileUntilUpdate(job: string, at: SourcePosition): { sql: string; params: unknown[] } {
   return { sql: `UPDATE ${CHECKPOINT} SET reconcile_file = ?, reconcile_pos = ? WHERE job = ?`, params: [at.file, at.pos, job] };
 }
 

@@ -16,29 +16,9 @@ import type { Logger } from '../../core/logger.js';
 import type { JobIdentity } from '../../state/identity.js';
 import { CHECKPOINT_TABLE_SQL, ensureCheckpointTable } from './change-applier.js';
 import { SINK_SESSION } from './session.js';
+import { ownershipVerdict, type OwnershipPolicy, type OwnershipVerdict } from '../../core/checkpoint-owner.js';
 
-export interface OwnershipPolicy {
-  /** --adopt-checkpoint: take over a row that another state file or job instance wrote. */
-  adopt: boolean;
-  /** This state file has streamed the job before (a row without an owner is then its own). */
-  streamedBefore: boolean;
-}
-
-export interface RowOwner {
-  installation: string | null;
-  instance: string | null;
-}
-
-export type OwnershipVerdict = 'none' | 'ours' | 'adopt-legacy' | 'adopt-foreign' | 'refuse';
-
-/** What to do with the row found for this job's name. Pure. */
-export function ownershipVerdict(row: RowOwner | null, ours: Pick<JobIdentity, 'installation' | 'instance'>, policy: OwnershipPolicy): OwnershipVerdict {
-  if (!row) return 'none';
-  if (row.installation === ours.installation && row.instance === ours.instance) return 'ours';
-  if (policy.adopt) return 'adopt-foreign';
-  if (row.installation === null && row.instance === null && policy.streamedBefore) return 'adopt-legacy';
-  return 'refuse';
-}
+export { ownershipVerdict, type OwnershipPolicy, type OwnershipVerdict, type RowOwner } from '../../core/checkpoint-owner.js';
 
 interface OwnerRow {
   file: string;

@@ -4,7 +4,7 @@
 // job's checkpoint row is locked first, as every stream batch does, so held changes and live batches
 // never interleave. A crash at any point leaves the sink with a prefix of the held changes, and the
 // marker says which.
-import type { FilePosition } from '../../../shared/positions.js';
+import type { SourcePosition } from '../../core/position.js';
 import { queryRows, type Connection } from '../../mysql/connection.js';
 import { quoteId } from '../../mysql/identifiers.js';
 import { CHECKPOINT_DB, readCheckpointRow, type ChangeApplier } from './change-applier.js';
@@ -25,13 +25,13 @@ export const HELD_DDL = `CREATE TABLE IF NOT EXISTS ${HELD} (
 ) ENGINE=InnoDB DEFAULT CHARSET=utf8mb4`;
 
 /** The id of the last held change of `tbl` the sink has for the pause at `from` (0: none). */
-export async function heldApplied(conn: Connection, job: string, tbl: string, from: FilePosition): Promise<number> {
+export async function heldApplied(conn: Connection, job: string, tbl: string, from: SourcePosition): Promise<number> {
   await conn.query(HELD_DDL);
   return readMarker(conn, job, tbl, from, false);
 }
 
 /** No DDL here: inside a transaction, CREATE TABLE (even IF NOT EXISTS) would commit it. */
-async function readMarker(conn: Connection, job: string, tbl: string, from: FilePosition, lock: boolean): Promise<number> {
+async function readMarker(conn: Connection, job: string, tbl: string, from: SourcePosition, lock: boolean): Promise<number> {
   const rows = await queryRows<{ file: string; pos: string | number; last_id: string | number }>(
     conn,
     `SELECT file, pos, last_id FROM ${HELD} WHERE job = ? AND tbl = ?${lock ? ' FOR UPDATE' : ''}`,
@@ -53,7 +53,7 @@ export function heldTransactions(changes: HeldChange[]): BinlogTransaction[] {
 }
 
 /** Applies the held changes after the sink's marker, and moves the marker, in one sink transaction; returns the marker. */
-export async function applyHeld(applier: ChangeApplier, job: string, tbl: string, from: FilePosition, changes: HeldChange[], mode: ApplyMode): Promise<number> {
+export async function applyHeld(applier: ChangeApplier, job: string, tbl: string, from: SourcePosition, changes: HeldChange[], mode: ApplyMode): Promise<number> {
   const conn = applier.connection;
   await conn.query(HELD_DDL);
   await conn.query('BEGIN');

@@ -4,7 +4,7 @@ import type { TableRef } from '../../../shared/table-selection.js';
 import { connect, queryRows, type Connection, type ServerAddress } from '../../mysql/connection.js';
 import { quoteId, quoteTable } from '../../mysql/identifiers.js';
 import type { OnExisting, PreparedTable, Sink, SinkWriter } from '../sink.js';
-import { rewriteCreateTable, type TableRewrite } from './ddl-rewrite.js';
+import { rewriteCreateTable, type TableRewrite } from '../../mysql/ddl-rewrite.js';
 import { MysqlWriter, type WriteMethod } from './mysql-writer.js';
 import { SINK_SESSION } from './session.js';
 import type { CopyTable } from '../../core/tables.js';

@@ -20,12 +20,11 @@
 // A job without a checkpoint row ("mode": "snapshot") just gets its rows rewritten.
 import { CutoverError } from '../../../shared/errors.js';
 import { mysqlSinkUrl, type JobConfig } from '../../../shared/job-config.js';
-import { formatPosition, compareFilePositions, type FilePosition } from '../../../shared/positions.js';
+import { type SourcePosition } from '../../core/position.js';
 import type { VerifyTableResult } from '../../../shared/verify.js';
 import type { Logger } from '../../core/logger.js';
-import { startConsistentSnapshot } from '../../source/mysql/binlog-status.js';
 import { connect, parseMysqlUrl, queryRows, type Connection } from '../../mysql/connection.js';
-import { openDataConnection, rangeWhere, rawQuery, streamChunk } from '../../source/mysql/snapshot-reader.js';
+import type { SourceSession } from '../../source/driver.js';
 import { ensureCheckpointTable, readCheckpointRow, reconcileUntilUpdate } from './change-applier.js';
 import { changeStatements, planTable, whereKeyRenderer } from './change-statements.js';
 import { MysqlWriter } from './mysql-writer.js';
@@ -34,7 +33,6 @@ import type { SinkBatch } from '../sink.js';
 import type { CopyTable } from '../../core/tables.js';
 import type { RawRow, RawValue } from '../../core/rows.js';
 import { quoteId, quoteTable } from '../../mysql/identifiers.js';
-import { selectExpr } from '../../mysql/values.js';
 import type { StateStore } from '../../state/store.js';
 import type { VerifyTable } from '../../compare/chunk-checksum.js';
 import { keyId, keyOfMismatch } from '../../compare/row-diff.js';
@@ -51,9 +49,9 @@ export async function repairMysql(o: RepairOptions): Promise<RepairDone> {
   if (refusal) throw refusal;
   const streams = o.cfg.mode !== 'snapshot';
   const sink = await connect(parseMysqlUrl(mysqlSinkUrl(o.cfg, 'Repair')), SINK_SESSION);
-  let source: Connection | null = null;
+  let source: SourceSession | null = null;
   try {
-    source = await openDataConnection(parseMysqlUrl(o.cfg.source.url));
+    source = await o.openSource();
     const [v] = await queryRows<{ v: string }>(sink, 'SELECT VERSION() AS v');
     const writer = new MysqlWriter(sink, /mariadb/i.test(String(v?.v)) ? 'mariadb' : 'mysql', STATEMENT_BYTES, 'insert');
     if (streams) await ensureCheckpointTable(sink);
@@ -66,7 +64,7 @@ export async function repairMysql(o: RepairOptions): Promise<RepairDone> {
           'Let the job reach the streaming phase (its handoff reconciles the copied rows), then verify and repair.',
           'STATE',
         );
-      const snap = await startConsistentSnapshot(source);
+      const snap = await source.startSnapshot();
       const rows = new Map<string, number>();
       try {
         for (const [i, target] of o.targets.entries()) {
@@ -76,18 +74,18 @@ export async function repairMysql(o: RepairOptions): Promise<RepairDone> {
           rows.set(target.result.table, n);
         }
         if (cp) {
-          const until = cp.reconcileUntil && compareFilePositions(cp.reconcileUntil, snap.file) > 0 ? cp.reconcileUntil : snap.file;
+          const until = cp.reconcileUntil && o.positions.compare(cp.reconcileUntil, snap.file) > 0 ? cp.reconcileUntil : snap.file;
           const u = reconcileUntilUpdate(o.cfg.name, until);
           await sink.query(u.sql, u.params);
         }
         await sink.query('COMMIT');
       } finally {
-        await source.query('COMMIT').catch(() => undefined);
+        await source.endSnapshot().catch(() => undefined);
       }
       if (streams) recordKeylessSnapshots(o, snap.file);
       for (const [table, n] of rows)
         o.log.info(
-          `repair: ${n} row(s) copied again at source position ${formatPosition(snap.file)}${cp ? ` (the stream, at ${formatPosition(cp.position)}, reconciles its changes up to there)` : ''}`,
+          `repair: ${n} row(s) copied again at source position ${o.positions.format(snap.file)}${cp ? ` (the stream, at ${o.positions.format(cp.position)}, reconciles its changes up to there)` : ''}`,
           table,
         );
       return { rows, at: snap.file };
@@ -96,13 +94,13 @@ export async function repairMysql(o: RepairOptions): Promise<RepairDone> {
       throw e;
     }
   } finally {
-    await source?.end().catch(() => undefined);
+    await source?.close().catch(() => undefined);
     await sink.end().catch(() => undefined);
   }
 }
 
 /** Keyless tables copied again: the resumed stream skips their changes up to the repair's snapshot. */
-function recordKeylessSnapshots(o: RepairOptions, at: FilePosition): void {
+function recordKeylessSnapshots(o: RepairOptions, at: SourcePosition): void {
   for (const target of o.targets) {
     if (target.table.keyColumns.length) continue;
     const row = o.store.tables(o.jobId).find((r) => `${r.src_db}.${r.src_table}` === target.result.table);
@@ -116,18 +114,16 @@ function keyEquals(t: CopyTable, key: RawValue[]): string {
 }
 
 /** Deletes the reported keys on the sink and writes their source rows (those that exist) back. */
-async function rewriteKeys(source: Connection, sink: Connection, write: (rows: RawRow[]) => Promise<void>, t: CopyTable, result: VerifyTableResult): Promise<number> {
+async function rewriteKeys(source: SourceSession, sink: Connection, write: (rows: RawRow[]) => Promise<void>, t: CopyTable, result: VerifyTableResult): Promise<number> {
   const keys = new Map<string, RawValue[]>();
   for (const m of result.mismatches) {
     const key = keyOfMismatch(m);
     if (key.length === t.keyColumns.length) keys.set(keyId(key), key);
   }
   const list = [...keys.values()];
-  const cols = t.columns.map(selectExpr).join(', ');
   for (let i = 0; i < list.length; i += KEYS_PER_STATEMENT) {
     const where = list.slice(i, i + KEYS_PER_STATEMENT).map((k) => `(${keyEquals(t, k)})`).join(' OR ');
-    const filter = rangeWhere(t, null, null);
-    const rows = await rawQuery(source, `SELECT ${cols} FROM ${quoteTable(t.source)}${filter ? `${filter} AND` : ' WHERE'} (${where})`);
+    const rows = await source.readRows(t, null, null, where);
     await sink.query(`DELETE FROM ${quoteTable(t.sink)} WHERE ${where}`);
     if (rows.length) await write(rows);
   }
@@ -135,11 +131,11 @@ async function rewriteKeys(source: Connection, sink: Connection, write: (rows: R
 }
 
 /** Empties the sink table and copies every source row (that passes the row filter) again. */
-async function recopyTable(source: Connection, sink: Connection, writer: MysqlWriter, t: CopyTable): Promise<number> {
+async function recopyTable(source: SourceSession, sink: Connection, writer: MysqlWriter, t: CopyTable): Promise<number> {
   await sink.query(`DELETE FROM ${quoteTable(t.sink)}`);
   let rows = 0;
   let batch: SinkBatch | null = null;
-  await streamChunk(source, t, null, null, async (row) => {
+  await source.readChunk(t, null, null, async (row) => {
     batch ??= writer.newBatch(t);
     batch.add(row);
     rows++;

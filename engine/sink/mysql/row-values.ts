@@ -5,13 +5,13 @@
 // keys to act on, not a dump), and long values are cut to VALUE_TEXT_MAX characters.
 import { DESCRIBED_ROWS, VALUE_TEXT_MAX, type ColumnDifference, type RowMismatch } from '../../../shared/verify.js';
 import type { Connection } from '../../mysql/connection.js';
-import { rawQuery } from '../../source/mysql/snapshot-reader.js';
+import { rawQuery } from '../../mysql/key-range.js';
 import { whereKeyRenderer } from './change-statements.js';
 import { quoteId, quoteTable } from '../../mysql/identifiers.js';
 import { selectExpr } from '../../mysql/values.js';
 import { side, type VerifyTable } from '../../compare/chunk-checksum.js';
 import { displayKeyValue, keyOfMismatch } from '../../compare/row-diff.js';
-import { rowHashExpr } from '../../compare/row-hash-sql.js';
+import { rowHashExpr } from '../../mysql/row-hash-sql.js';
 import type { RawRow } from '../../core/rows.js';
 import type { CopyTable } from '../../core/tables.js';
 

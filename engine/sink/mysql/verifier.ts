@@ -14,7 +14,8 @@ import { mysqlSinkUrl } from '../../../shared/job-config.js';
 import type { VerifyTableResult } from '../../../shared/verify.js';
 import type { Logger } from '../../core/logger.js';
 import { connect, parseMysqlUrl, type Connection } from '../../mysql/connection.js';
-import { nextBoundary, openDataConnection } from '../../source/mysql/snapshot-reader.js';
+import { openDataConnection } from '../../mysql/key-range.js';
+import type { SourceSession } from '../../source/driver.js';
 import type { RawRow } from '../../core/rows.js';
 import { quoteTable } from '../../mysql/identifiers.js';
 import { chunkSums, listChunk, rowMultiset, sameSums, side, type ChunkSums, type VerifyTable } from '../../compare/chunk-checksum.js';
@@ -24,11 +25,13 @@ import { describeMismatches } from './row-values.js';
 import type { SinkVerifier, SinkVerifierContext } from '../../compare/sink-verifier.js';
 import { streamSync, type StreamSync } from '../../compare/stream-sync.js';
 import { readCheckpointRow } from './change-applier.js';
-import type { FilePosition } from '../../../shared/positions.js';
+import type { SourcePosition } from '../../core/position.js';
 
 export interface TableCheckOptions {
-  /** Data connections (raw bytes, see snapshot-reader.ts openDataConnection). */
+  /** Data connections (raw bytes, see engine/mysql/key-range.ts openDataConnection). */
   source: Connection;
+  /** The source's data session: chunk boundaries are the source's to find. */
+  sourceRows: SourceSession;
   sink: Connection;
   chunkRows: number;
   maxRows: number;
@@ -95,7 +98,7 @@ export async function verifyMysqlTable(t: VerifyTable, r: VerifyTableResult, o: 
   let lower: RawRow | null = null;
   for (;;) {
     if (o.signal.aborted) throw new StopRequested();
-    const upper: RawRow | null = await nextBoundary(o.source, src, lower, o.chunkRows);
+    const upper: RawRow | null = await o.sourceRows.nextBoundary(src, lower, o.chunkRows);
     const lo = lower;
     const sums = await both((c, w) => chunkSums(c, w === 'source' ? src : snk, lo, upper), 0);
     let found: (Listing & { moving: number }) | null = null;
@@ -125,11 +128,11 @@ export async function openMysqlVerifier(ctx: SinkVerifierContext): Promise<SinkV
   try {
     meta = await connect(address);
     const sinkMeta = meta;
-    const sync = ctx.streaming ? streamSync({ store: ctx.store, jobId: ctx.jobId, source: ctx.sourceMeta, applied: mysqlApplied(sinkMeta, ctx.cfg.name) }) : null;
+    const sync = ctx.streaming ? streamSync({ store: ctx.store, jobId: ctx.jobId, source: ctx.sourceSessions.meta, applied: mysqlApplied(sinkMeta, ctx.cfg.name) }) : null;
     return {
       sinkName: (t) => `${t.sink.db}.${t.sink.table}`,
       verifyTable: (t, r, progress) =>
-        verifyMysqlTable(t, r, { source: ctx.source, sink, chunkRows: ctx.chunkRows, maxRows: ctx.maxRows, sync, signal: ctx.signal, log: ctx.log, onChunk: progress }).catch((e: { errno?: number }) => {
+        verifyMysqlTable(t, r, { source: ctx.source, sourceRows: ctx.sourceSessions.data, sink, chunkRows: ctx.chunkRows, maxRows: ctx.maxRows, sync, signal: ctx.signal, log: ctx.log, onChunk: progress }).catch((e: { errno?: number }) => {
           // The source's tables were just listed: a missing table is the sink's.
           if (e.errno !== 1146) throw e;
           throw new CutoverError(`${quoteTable(t.sink)} does not exist on the sink.`, 'Run the job (it creates and copies its tables), or check "rename" in the job file.', 'NOT_FOUND');
@@ -147,6 +150,6 @@ export async function openMysqlVerifier(ctx: SinkVerifierContext): Promise<SinkV
 }
 
 /** A MySQL sink's applied position: the job's checkpoint row. */
-function mysqlApplied(sink: Connection, job: string): () => Promise<FilePosition | null> {
+function mysqlApplied(sink: Connection, job: string): () => Promise<SourcePosition | null> {
   return async () => (await readCheckpointRow(sink, job, false))?.position ?? null;
 }

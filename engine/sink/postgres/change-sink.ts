@@ -15,14 +15,14 @@
 // did not move).
 import pg from 'pg';
 import { CutoverError } from '../../../shared/errors.js';
-import type { FilePosition } from '../../../shared/positions.js';
+import type { SourcePosition } from '../../core/position.js';
 import type { TableRef } from '../../../shared/table-selection.js';
-import { formatPosition } from '../../../shared/positions.js';
+import { formatPosition } from '../../core/position.js';
 import type { StreamTarget } from '../stream-target.js';
 import type { BinlogTransaction, DdlEvent, RowChange } from '../../core/changes.js';
 import type { ColumnInfo } from '../../core/tables.js';
 import type { ApplierTable, ApplyMode, Checkpoint } from '../../core/checkpoint.js';
-import { effectiveMode, pendingTransactions, type CheckpointOwnerColumns } from '../mysql/change-applier.js';
+import { effectiveMode, pendingTransactions, type CheckpointOwnerColumns } from '../../core/checkpoint.js';
 import { batchStatements, planPgTable, type Encode, type PgStatement, type PgTablePlan, type SinkIndexes } from './change-plan.js';
 import { ensurePgCheckpointTable, readPgCheckpoint, writePgCheckpoint } from './checkpoint.js';
 import type { PlanOptions } from './ddl.js';
@@ -154,7 +154,7 @@ export class PgChangeSink implements StreamTarget<PgDdlContext> {
     return readPgCheckpoint(this.client, this.opts.jobName, false).catch((e) => Promise.reject(asTransient(e)));
   }
 
-  async setCheckpoint(end: FilePosition, gtid: string | null): Promise<void> {
+  async setCheckpoint(end: SourcePosition, gtid: string | null): Promise<void> {
     await writePgCheckpoint(this.client, this.opts.jobName, end, gtid, this.opts.owner).catch((e) => Promise.reject(asTransient(e)));
   }
 
@@ -190,7 +190,7 @@ export class PgChangeSink implements StreamTarget<PgDdlContext> {
    * Runs `body` in a transaction that first locks the checkpoint row and then moves it to `end`; skipped
    * (false) when the checkpoint is already at or past `end`. For DDL, whose effect commits with the position.
    */
-  async inCheckpointTransaction(end: FilePosition, gtid: string | null, body: () => Promise<void>): Promise<boolean> {
+  async inCheckpointTransaction(end: SourcePosition, gtid: string | null, body: () => Promise<void>): Promise<boolean> {
     await this.client.query('BEGIN');
     try {
       const cp = await readPgCheckpoint(this.client, this.opts.jobName, true);
@@ -220,7 +220,7 @@ export class PgChangeSink implements StreamTarget<PgDdlContext> {
    * (rows of chunks read at different moments violated them) are added now (foreign-keys.ts); first idle
    * of the session, then every RETRY_PENDING_MS while some are still refused.
    */
-  async idle(_at: FilePosition): Promise<void> {
+  async idle(_at: SourcePosition): Promise<void> {
     if (!this.pendingLeft || Date.now() - this.pendingTried < RETRY_PENDING_MS) return;
     this.pendingTried = Date.now();
     try {
@@ -268,7 +268,7 @@ export class PgChangeSink implements StreamTarget<PgDdlContext> {
   }
 
   /** BEGIN, lock the checkpoint row, keep the transactions after it; null (rolled back) when none. */
-  private async begin(txs: BinlogTransaction[]): Promise<{ pending: BinlogTransaction[]; reconcileUntil: FilePosition | null } | null> {
+  private async begin(txs: BinlogTransaction[]): Promise<{ pending: BinlogTransaction[]; reconcileUntil: SourcePosition | null } | null> {
     await this.client.query('BEGIN');
     const cp = await readPgCheckpoint(this.client, this.opts.jobName, true);
     const pending = pendingTransactions(txs, cp?.position ?? null);

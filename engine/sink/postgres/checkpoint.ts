@@ -9,14 +9,14 @@
 // only by a state file that streamed the job before.
 import type pg from 'pg';
 import { CutoverError } from '../../../shared/errors.js';
-import type { FilePosition } from '../../../shared/positions.js';
+import type { SourcePosition } from '../../core/position.js';
 import type { Logger } from '../../core/logger.js';
 import type { Checkpoint } from '../../core/checkpoint.js';
 import type { JobIdentity } from '../../state/identity.js';
-import type { CheckpointOwnerColumns } from '../mysql/change-applier.js';
+import type { CheckpointOwnerColumns } from '../../core/checkpoint.js';
 // The verdict is sink-neutral and pure; it lives with the MySQL sink today. It belongs in a shared
 // sink module (engine/sink/ or engine/core/) once both sinks' folders can be changed together.
-import { ownershipVerdict, type OwnershipPolicy, type OwnershipVerdict } from '../mysql/checkpoint-owner.js';
+import { ownershipVerdict, type OwnershipPolicy, type OwnershipVerdict } from '../../core/checkpoint-owner.js';
 import { pgId } from './connection.js';
 import { CHECKPOINT_SCHEMA, CHECKPOINT_TABLE } from './descriptor.js';
 
@@ -70,12 +70,12 @@ export async function readPgCheckpoint(client: pg.ClientBase, job: string, lock:
   );
   const row = r.rows[0];
   if (!row) return null;
-  const reconcileUntil: FilePosition | null = row.reconcile_file ? { kind: 'file', file: row.reconcile_file, pos: Number(row.reconcile_pos) } : null;
-  return { position: { kind: 'file', file: row.file, pos: Number(row.pos) }, gtid: row.gtid, pendingDdl: row.pending_ddl, reconcileUntil };
+  const reconcileUntil: SourcePosition | null = row.reconcile_file ? { kind: 'mysql-binlog', file: row.reconcile_file, pos: Number(row.reconcile_pos) } : null;
+  return { position: { kind: 'mysql-binlog', file: row.file, pos: Number(row.pos) }, gtid: row.gtid, pendingDdl: row.pending_ddl, reconcileUntil };
 }
 
 /** Moves the job's checkpoint to `end` (a new row records its owner; an existing row keeps its owner). */
-export async function writePgCheckpoint(client: pg.ClientBase, job: string, end: FilePosition, gtid: string | null, owner?: CheckpointOwnerColumns): Promise<void> {
+export async function writePgCheckpoint(client: pg.ClientBase, job: string, end: SourcePosition, gtid: string | null, owner?: CheckpointOwnerColumns): Promise<void> {
   await client.query(
     `INSERT INTO ${PG_CHECKPOINT} (job, file, pos, gtid, pending_ddl, applied_at, owner_installation, owner_instance, owner_label)
      VALUES ($1, $2, $3, $4, NULL, clock_timestamp(), $5, $6, $7)

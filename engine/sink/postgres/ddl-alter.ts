@@ -2,7 +2,7 @@
 // RENAME COLUMN, with ALGORITHM= and LOCK= ignored. Pure: tokens in (the MySQL sink's tokenizer), the
 // clauses out, or the reason the statement does not map.
 import type { ColumnInfo } from '../../core/tables.js';
-import type { Tok } from '../mysql/ddl-mapper.js';
+import type { Tok } from '../../mysql/ddl-mapper.js';
 
 /** MySQL's synonyms of a type word → the DATA_TYPE information_schema shows. */
 const SYNONYMS: Record<string, string> = { integer: 'int', int4: 'int', int8: 'bigint', bool: 'tinyint', boolean: 'tinyint', numeric: 'decimal', dec: 'decimal', fixed: 'decimal', real: 'double', character: 'char', nchar: 'char', nvarchar: 'varchar' };

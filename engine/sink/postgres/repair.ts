@@ -21,7 +21,7 @@
 // run (keylessRefusal); R becomes its snapshot_position in the state file, so the resumed stream skips its
 // changes up to R.
 import { CutoverError } from '../../../shared/errors.js';
-import { compareFilePositions, formatPosition, type FilePosition } from '../../../shared/positions.js';
+import type { SourcePosition } from '../../core/position.js';
 import type { VerifyTableResult } from '../../../shared/verify.js';
 import type { RowChange } from '../../core/changes.js';
 import type { RawRow, RawValue } from '../../core/rows.js';
@@ -29,8 +29,8 @@ import type { ColumnInfo, CopyTable } from '../../core/tables.js';
 import { parseMysqlUrl, type Connection } from '../../mysql/connection.js';
 import { quoteId, quoteTable } from '../../mysql/identifiers.js';
 import { keyRenderer, selectExpr, valueKind } from '../../mysql/values.js';
-import { startConsistentSnapshot } from '../../source/mysql/binlog-status.js';
-import { openDataConnection, rawQuery, streamChunk } from '../../source/mysql/snapshot-reader.js';
+import { openDataConnection, rawQuery } from '../../mysql/key-range.js';
+import type { SourceSession } from '../../source/driver.js';
 import { keyId, keyOfMismatch } from '../../compare/row-diff.js';
 import { keylessRefusal, type RepairDone, type RepairOptions, type RepairTarget } from '../../compare/repair-contract.js';
 import { mysqlRowHash, pgRowHash } from './canonical.js';
@@ -50,7 +50,9 @@ const KEYS_PER_STATEMENT = 200;
 const ROWS_PER_INSERT = 500;
 
 interface Ctx {
+  /** The source connection the snapshot is open on (the source's own SQL), and the driver's session over it. */
   source: Connection;
+  session: SourceSession;
   pg: PgClient;
   policy: UnholdablePolicy;
   /** The stream's checkpoint is held: rows are written as the reconcile mode writes them. */
@@ -79,27 +81,28 @@ export async function repairPostgres(o: RepairOptions): Promise<RepairDone> {
           'Let the job reach the streaming phase (its handoff reconciles the copied rows), then verify and repair.',
           'STATE',
         );
-      const snap = await startConsistentSnapshot(source);
+      const session = o.sessionOver(source);
+      const snap = await session.startSnapshot();
       const rows = new Map<string, number>();
       try {
-        const ctx: Ctx = { source, pg, policy: sink.unholdable, reconcile: cp !== null };
+        const ctx: Ctx = { source, session, pg, policy: sink.unholdable, reconcile: cp !== null };
         for (const target of o.targets) {
           const plan = await planFor(pg, target.table, sink.unholdable);
           const n = target.table.keyColumns.length ? await rewriteKeys(ctx, plan, target) : await recopyTable(ctx, plan, target.table);
           rows.set(target.result.table, n);
         }
         if (cp) {
-          const until = cp.reconcileUntil && compareFilePositions(cp.reconcileUntil, snap.file) > 0 ? cp.reconcileUntil : snap.file;
+          const until = cp.reconcileUntil && o.positions.compare(cp.reconcileUntil, snap.file) > 0 ? cp.reconcileUntil : snap.file;
           await pg.query(`UPDATE ${PG_CHECKPOINT} SET reconcile_file = $1, reconcile_pos = $2 WHERE job = $3`, [until.file, String(until.pos), o.cfg.name]);
         }
         await pg.query('COMMIT');
       } finally {
-        await source.query('COMMIT').catch(() => undefined);
+        await session.endSnapshot().catch(() => undefined);
       }
       if (streams) recordKeylessSnapshots(o, snap.file);
       for (const [table, n] of rows)
         o.log.info(
-          `repair: ${n} row(s) copied again at source position ${formatPosition(snap.file)}${cp ? ` (the stream, at ${formatPosition(cp.position)}, reconciles its changes up to there)` : ''}`,
+          `repair: ${n} row(s) copied again at source position ${o.positions.format(snap.file)}${cp ? ` (the stream, at ${o.positions.format(cp.position)}, reconciles its changes up to there)` : ''}`,
           table,
         );
       return { rows, at: snap.file };
@@ -114,7 +117,7 @@ export async function repairPostgres(o: RepairOptions): Promise<RepairDone> {
 }
 
 /** Keyless tables copied again: the resumed stream skips their changes up to the repair's snapshot. */
-function recordKeylessSnapshots(o: RepairOptions, at: FilePosition): void {
+function recordKeylessSnapshots(o: RepairOptions, at: SourcePosition): void {
   for (const target of o.targets) {
     if (target.table.keyColumns.length) continue;
     const row = o.store.tables(o.jobId).find((r) => `${r.src_db}.${r.src_table}` === target.result.table);
@@ -275,7 +278,7 @@ async function recopyTable(ctx: Ctx, plan: PgTablePlan, t: RepairTarget['table']
     await advanceIdentities(ctx.pg, plan, batch);
     batch = [];
   };
-  await streamChunk(ctx.source, copy, null, null, async (row) => {
+  await ctx.session.readChunk(copy, null, null, async (row) => {
     batch.push(rowChange(t, 'insert', row));
     rows++;
     if (batch.length >= ROWS_PER_INSERT) await flush();

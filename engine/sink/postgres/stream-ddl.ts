@@ -1,5 +1,5 @@
 // DDL met by a stream into PostgreSQL. The statement is classified by the MySQL sink's mapper (which
-// tables of the selection it touches, after renames and exclusions: engine/sink/mysql/ddl-mapper.ts),
+// tables of the selection it touches, after renames and exclusions: engine/mysql/ddl-mapper.ts),
 // then translated, when it is one of these, into PostgreSQL with the copy's type rules (types.ts):
 //   CREATE TABLE (also … LIKE)            → CREATE TABLE with the source table's columns and primary key
 //   DROP TABLE                            → DROP TABLE IF EXISTS
@@ -15,18 +15,16 @@
 // leaves either all of it or none, and the replay applies it once. The new definitions are the source's
 // current ones (read now), narrowed to the columns the sink table has after the statement; a column the
 // statement adds must still be on the source with the type the statement gives, else the job pauses.
+import type { StreamDdlContext } from '../stream-target.js';
 import { ddlActionForStatement } from '../../../shared/ddl-policy.js';
 import type { JobConfig } from '../../../shared/job-config.js';
-import { formatPosition } from '../../../shared/positions.js';
+import { formatPosition } from '../../core/position.js';
 import { qualified, sinkName, type TableRef } from '../../../shared/table-selection.js';
 import { applierTable } from '../../core/checkpoint.js';
 import { oneLine, pause } from '../../core/ddl-pause.js';
-import type { Logger } from '../../core/logger.js';
-import type { StateStore } from '../../state/store.js';
-import type { StreamStore } from '../../state/stream-store.js';
 import type { DdlEvent } from '../../core/changes.js';
 import type { ColumnInfo, TableInfo } from '../../core/tables.js';
-import { mapDdl, tokenize, type DdlTarget, type Tok } from '../mysql/ddl-mapper.js';
+import { mapDdl, tokenize, type DdlTarget, type Tok } from '../../mysql/ddl-mapper.js';
 import type { PgChangeSink } from './change-sink.js';
 import { isStatementError } from './change-sink.js';
 import { pgId as pgIdent } from './connection.js';
@@ -40,19 +38,7 @@ const ALREADY_APPLIED = new Set(['42701', '42703', '42P07', '42P01']);
 class Unmappable extends Error {}
 
 /** What handling a statement needs from the stream (the pipeline's PgDdlContext provides it). */
-export interface PgDdlContext {
-  cfg: JobConfig;
-  jobId: number;
-  store: StateStore;
-  streams: StreamStore;
-  log: Logger;
-  /** The table's definition on the source now, or null when it no longer exists there. */
-  readSourceTable(ref: TableRef): Promise<TableInfo | null>;
-  /** State-file table ids by source "db.table" (for counters); updated here. */
-  tableIds: Map<string, number>;
-  /** "file:pos" of a paused statement the operator chose to skip (--skip-ddl), or null. */
-  skipAt: string | null;
-}
+export type PgDdlContext = StreamDdlContext;
 
 export async function handlePgDdl(ctx: PgDdlContext, ev: DdlEvent, sink: PgChangeSink, reconciling: boolean): Promise<void> {
   const at = formatPosition(ev.end);

@@ -22,7 +22,7 @@ import type { Connection } from '../../mysql/connection.js';
 import { quoteId, quoteTable } from '../../mysql/identifiers.js';
 import type { RawValue } from '../../core/rows.js';
 import { bytesToHex, keyRenderer, keySelectExpr } from '../../mysql/values.js';
-import { CHUNK_AGGREGATES } from '../../compare/row-hash-sql.js';
+import { CHUNK_AGGREGATES } from '../../mysql/row-hash-sql.js';
 import type { VerifyTable } from '../../compare/chunk-checksum.js';
 import { settle, StopRequested, type Listing } from '../../compare/settle.js';
 import { diffKeyed, diffMultiset, multisetSize, type ListedRow, type RowDiff } from '../../compare/row-diff.js';
@@ -33,7 +33,7 @@ import { connectPg, pgId, pgTable, postgresSinkOf, type PgClient } from './conne
 import { canonicalJson } from './json-canonical.js';
 import type { UnholdablePolicy } from './types.js';
 import { readPgCheckpoint } from './checkpoint.js';
-import type { FilePosition } from '../../../shared/positions.js';
+import type { SourcePosition } from '../../core/position.js';
 
 interface Sums {
   rows: number;
@@ -348,14 +348,14 @@ export async function openPostgresVerifier(ctx: SinkVerifierContext): Promise<Si
   // While streaming, a round waits until the job's checkpoint row on the sink (written in each batch's
   // transaction) has reached the source position read after the source side (or the stream says it is
   // caught up past it: a position no transaction ends at is never reached by the checkpoint).
-  const applied = async (): Promise<FilePosition | null> =>
+  const applied = async (): Promise<SourcePosition | null> =>
     (
       await readPgCheckpoint(pg, ctx.cfg.name, false).catch((e: { code?: string }) => {
         if (e.code === '42P01' || e.code === '3F000') return null; // no checkpoint table yet
         throw e;
       })
     )?.position ?? null;
-  const sync = ctx.streaming ? streamSync({ store: ctx.store, jobId: ctx.jobId, source: ctx.sourceMeta, applied }) : null;
+  const sync = ctx.streaming ? streamSync({ store: ctx.store, jobId: ctx.jobId, source: ctx.sourceSessions.meta, applied }) : null;
   return {
     sinkName: (t) => `${t.sink.db}.${t.sink.table}`,
     verifyTable: (t, r, progress) => verifyPostgresTable(check, t, r, { chunkRows: ctx.chunkRows, maxRows: ctx.maxRows, sync, signal: ctx.signal, onChunk: progress, log: ctx.log }),

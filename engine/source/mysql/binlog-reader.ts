@@ -11,7 +11,7 @@
 // GTID). Backpressure: the binlog connection is paused while more than `highWater` row changes wait.
 import ZongJi from '@vlasky/zongji';
 import type { AnyBinlogEvent, TableMapEvent, ZongJiOptions } from '@vlasky/zongji';
-import type { FilePosition } from '../../../shared/positions.js';
+import type { SourcePosition } from '../../core/position.js';
 import { CutoverError } from '../../../shared/errors.js';
 import { connect, parseMysqlUrl, queryRows, targetOptions, type Connection } from '../../mysql/connection.js';
 import { BinlogType, converterFor, type ColumnHint } from './binlog-values.js';
@@ -71,7 +71,7 @@ export class BinlogReader {
   private readonly tables = new Map<number, TableState>();
   private readonly hints = new Map<string, Map<string, ColumnHint>>();
   private readonly highWater: number;
-  private position: FilePosition | null = null;
+  private position: SourcePosition | null = null;
   private hintsVersion = 0;
   /** When the last event (heartbeats included) arrived, and how many heartbeats came: for the stall watchdog. */
   lastEventAt = Date.now();
@@ -87,7 +87,7 @@ export class BinlogReader {
     this.highWater = opts.highWater ?? 10_000;
   }
 
-  static async open(url: string, start: FilePosition | { gtid: string }, opts: BinlogReaderOptions): Promise<BinlogReader> {
+  static async open(url: string, start: SourcePosition | { gtid: string }, opts: BinlogReaderOptions): Promise<BinlogReader> {
     const addr = parseMysqlUrl(url);
     const meta = await connect(addr);
     try {
@@ -167,7 +167,7 @@ export class BinlogReader {
    * Where the reader stands when everything it read has been handed out and no transaction is open: the
    * position after the last event read (rotations and non-transactional events included); else null.
    */
-  get idlePosition(): FilePosition | null {
+  get idlePosition(): SourcePosition | null {
     return this.queue.length === 0 && this.group === null ? this.position : null;
   }
 
@@ -234,8 +234,8 @@ export class BinlogReader {
     }
     this.dispatch(ev);
     if (this.group !== null) return;
-    if (ev.getEventName() === 'rotate') this.position = { kind: 'file', file: this.file, pos: (ev as { position: number }).position };
-    else if (ev.nextPosition > 0) this.position = { kind: 'file', file: this.file, pos: ev.nextPosition };
+    if (ev.getEventName() === 'rotate') this.position = { kind: 'mysql-binlog', file: this.file, pos: (ev as { position: number }).position };
+    else if (ev.nextPosition > 0) this.position = { kind: 'mysql-binlog', file: this.file, pos: ev.nextPosition };
   }
 
   private dispatch(ev: AnyBinlogEvent): void {
@@ -271,7 +271,7 @@ export class BinlogReader {
   private commit(endPos: number, timestampMs: number): void {
     const g = this.group ?? { gtid: null, changes: [] };
     this.group = null;
-    this.push({ kind: 'transaction', changes: g.changes, gtid: g.gtid, end: { kind: 'file', file: this.file, pos: endPos }, timestamp: Math.floor(timestampMs / 1000) });
+    this.push({ kind: 'transaction', changes: g.changes, gtid: g.gtid, end: { kind: 'mysql-binlog', file: this.file, pos: endPos }, timestamp: Math.floor(timestampMs / 1000) });
   }
 
   private onQuery(ev: { schema: string; query: string; nextPosition: number; timestamp: number }): void {
@@ -288,7 +288,7 @@ export class BinlogReader {
     }
     if (/^(SAVEPOINT|ROLLBACK\s+TO)\b/.test(upper)) return;
     const inTx = this.group !== null && this.group.changes.length > 0;
-    this.push({ kind: 'ddl', db: ev.schema, sql, end: { kind: 'file', file: this.file, pos: ev.nextPosition }, gtid: this.group?.gtid ?? null, timestamp: Math.floor(ev.timestamp / 1000) });
+    this.push({ kind: 'ddl', db: ev.schema, sql, end: { kind: 'mysql-binlog', file: this.file, pos: ev.nextPosition }, gtid: this.group?.gtid ?? null, timestamp: Math.floor(ev.timestamp / 1000) });
     if (this.opts.pauseAfterDdl) this.pause('ddl');
     if (!inTx) this.group = null;
     this.hints.clear(); // the schema may have changed

@@ -19,8 +19,10 @@
 // (COM_BINLOG_DUMP from offset 4, non-blocking, server id 0 so no replica's dump thread is replaced; needs
 // REPLICATION SLAVE). Exact to the second when the file was closed by rotation (FLUSH BINARY LOGS,
 // max_binlog_size, PURGE); too late by the downtime when the server was stopped between the two files.
-import type { FilePosition, MariadbGtidPosition, MysqlGtidPosition } from '../../../shared/positions.js';
-import { fileSequence, formatPosition } from '../../../shared/positions.js';
+import type { MysqlBinlogPosition } from '../../core/position.js';
+import type { GtidPosition } from '../../../shared/positions.js';
+import { formatPosition } from '../../core/position.js';
+import { fileSequence } from '../../../shared/positions.js';
 import { CutoverError } from '../../../shared/errors.js';
 import { addressOfConnection, connect, queryRows, type Connection, type ServerAddress } from '../../mysql/connection.js';
 import { listBinlogFiles, type BinlogFile } from './binlog-status.js';
@@ -147,7 +149,7 @@ export async function binlogFileStartTime(address: ServerAddress, file: string):
 }
 
 /** How long the source keeps binlogs, and when the file holding `position` may expire. */
-export async function readRetention(conn: Connection, position: FilePosition, address?: ServerAddress): Promise<RetentionInfo> {
+export async function readRetention(conn: Connection, position: MysqlBinlogPosition, address?: ServerAddress): Promise<RetentionInfo> {
   const info = await readServerInfo(conn);
   const files = await listBinlogFiles(conn);
   const settings = await readSettings(conn, info);
@@ -165,7 +167,7 @@ export async function readRetention(conn: Connection, position: FilePosition, ad
 /** Throws a CutoverError when the position can no longer be read from the source's binlogs. */
 export async function checkPositionAvailable(
   conn: Connection,
-  position: FilePosition | MariadbGtidPosition | MysqlGtidPosition,
+  position: MysqlBinlogPosition | GtidPosition,
 ): Promise<void> {
   const info = await readServerInfo(conn);
   let files: BinlogFile[];
@@ -177,7 +179,7 @@ export async function checkPositionAvailable(
   }
   const oldest = files[0]?.name ?? '(none)';
   let missing: string | null = null;
-  if (position.kind === 'file') {
+  if (position.kind === 'mysql-binlog') {
     const f = files.find((x) => x.name === position.file);
     if (!f) {
       const newest = files.at(-1)?.name ?? '';

@@ -1,5 +1,5 @@
 // Where the source's binlog stands now, and which binlog files it still has (retention).
-import type { FilePosition } from '../../../shared/positions.js';
+import type { SourcePosition } from '../../core/position.js';
 import type { Connection } from '../../mysql/connection.js';
 import { queryRows } from '../../mysql/connection.js';
 import { binlogStatusSql, readServerInfo, type ServerInfo } from '../../mysql/server-info.js';
@@ -9,7 +9,7 @@ export async function readBinlogStatus(conn: Connection, info?: ServerInfo): Pro
   const server = info ?? (await readServerInfo(conn));
   const [row] = await queryRows<Record<string, string | number>>(conn, binlogStatusSql(server));
   if (!row) throw new Error('the binary log is off on the source (log_bin = OFF)');
-  const file: FilePosition = { kind: 'file', file: String(row.File), pos: Number(row.Position) };
+  const file: SourcePosition = { kind: 'mysql-binlog', file: String(row.File), pos: Number(row.Position) };
   let gtid: BinlogStatus['gtid'] = null;
   if (server.flavor === 'mariadb') {
     const [g] = await queryRows<{ g: string | null }>(conn, 'SELECT @@gtid_binlog_pos AS g');
@@ -47,7 +47,7 @@ export async function startConsistentSnapshot(conn: Connection): Promise<BinlogS
   const pos = Number(v.get('binlog_snapshot_position'));
   if (!file || !Number.isFinite(pos) || pos < 4) return readBinlogStatus(conn);
   const [g] = await queryRows<{ g: string | null }>(conn, 'SELECT BINLOG_GTID_POS(?, ?) AS g', [file, pos]).catch(() => [{ g: null }]);
-  return { file: { kind: 'file', file, pos }, gtid: g?.g ? { kind: 'mariadb-gtid', gtidPos: String(g.g) } : null };
+  return { file: { kind: 'mysql-binlog', file, pos }, gtid: g?.g ? { kind: 'mariadb-gtid', gtidPos: String(g.g) } : null };
 }
 
 /** The consistent-snapshot position alone (the snapshot is ended at once). */

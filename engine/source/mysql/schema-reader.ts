@@ -1,4 +1,5 @@
 // Reads what the copy needs to know about source tables: columns, the chunk key, DDL, views.
+import { pickChunkKey, type IndexRow } from '../../mysql/chunk-key.js';
 import type { Connection } from '../../mysql/connection.js';
 import { queryRows } from '../../mysql/connection.js';
 import type { TableRef } from '../../../shared/table-selection.js';
@@ -16,15 +17,6 @@ interface ColumnRow {
   EXTRA: string;
 }
 
-/** A row of information_schema.STATISTICS as the chunk key is chosen from it. */
-export interface IndexRow {
-  TABLE_NAME: string;
-  INDEX_NAME: string;
-  NON_UNIQUE: number | string;
-  COLUMN_NAME: string;
-  SUB_PART: number | null;
-  NULLABLE: string;
-}
 
 export async function listBaseTables(conn: Connection): Promise<TableRef[]> {
   const rows = await queryRows<{ db: string; t: string }>(
@@ -87,27 +79,6 @@ export async function readTable(conn: Connection, ref: TableRef): Promise<TableI
   };
 }
 
-/** The primary key, else the first unique index whose columns are all NOT NULL, not prefixes and not generated. */
-export function pickChunkKey(idx: IndexRow[], columns: ColumnInfo[]): { name: string; columns: string[] } | null {
-  const byName = new Map<string, IndexRow[]>();
-  for (const r of idx) {
-    const name = String(r.INDEX_NAME);
-    if (!byName.has(name)) byName.set(name, []);
-    byName.get(name)!.push(r);
-  }
-  const colByName = new Map(columns.map((c) => [c.name, c]));
-  const candidates = [...byName.entries()].filter(([, parts]) => {
-    if (Number(parts[0]!.NON_UNIQUE) !== 0) return false;
-    return parts.every((p) => {
-      const c = colByName.get(String(p.COLUMN_NAME));
-      return c && !c.nullable && !c.generated && p.SUB_PART == null;
-    });
-  });
-  candidates.sort(([a], [b]) => (a === 'PRIMARY' ? -1 : b === 'PRIMARY' ? 1 : 0));
-  const first = candidates[0];
-  return first ? { name: first[0], columns: first[1].map((p) => String(p.COLUMN_NAME)) } : null;
-}
-
 export async function showCreateView(conn: Connection, ref: TableRef): Promise<string> {
   const [row] = await queryRows<Record<string, string>>(conn, `SHOW CREATE VIEW ${quoteTable(ref)}`);
   return String(row?.['Create View'] ?? '');
@@ -122,4 +93,4 @@ export async function databaseDefaults(conn: Connection, db: string): Promise<{ 
   return { charset: row?.cs ?? 'utf8mb4', collation: row?.co ?? 'utf8mb4_general_ci' };
 }
 
-export { quoteId };
+export { quoteId, pickChunkKey, type IndexRow };

@@ -2,42 +2,14 @@
 // (keyset pagination: WHERE key > lower ORDER BY key LIMIT 1 OFFSET n), never in JavaScript.
 import type { Connection as CallbackConnection } from 'mysql2';
 import type { Connection } from '../../mysql/connection.js';
-import { connect, type ServerAddress } from '../../mysql/connection.js';
 import { quoteId, quoteTable } from '../../mysql/identifiers.js';
-import { keyCompare, keyRenderer, keySelectExpr, selectExpr } from '../../mysql/values.js';
+import { keySelectExpr } from '../../mysql/values.js';
 import type { RawRow } from '../../core/rows.js';
 import type { CopyTable } from '../../core/tables.js';
+import { chunkSelectSql, keyIndexHint, openDataConnection, rangeWhere, rawQuery, rawTypeCast } from '../../mysql/key-range.js';
 
-/** Data connections receive values as stored: no conversion of strings to the connection's charset. */
-const DATA_SESSION = ['SET SESSION character_set_results = NULL'];
+export { chunkSelectSql, keyIndexHint, openDataConnection, rangeWhere, rawQuery };
 
-// Every value as the raw bytes the server sent, as a byte string (NULL as null); see engine/mysql/values.ts.
-const rawTypeCast = (field: { string(encoding: string): string | null }): string | null => field.string('latin1');
-
-export async function openDataConnection(a: ServerAddress): Promise<Connection> {
-  return connect(a, DATA_SESSION);
-}
-
-export function keyIndexHint(t: CopyTable): string {
-  return t.source.chunkKeyName ? ` FORCE INDEX (${quoteId(t.source.chunkKeyName)})` : '';
-}
-
-/** ` WHERE` for the rows of `t` with lower < key <= upper (either bound may be open), and its row filter. */
-export function rangeWhere(t: CopyTable, lower: RawRow | null, upper: RawRow | null): string {
-  const cols = t.keyColumns.map((c) => quoteId(c.name));
-  const render = t.keyColumns.map(keyRenderer);
-  const conds: string[] = [];
-  if (t.where) conds.push(`(${t.where})`);
-  if (lower) conds.push(keyCompare(cols, lower.map((v, i) => render[i]!(v)), '>'));
-  if (upper) conds.push(keyCompare(cols, upper.map((v, i) => render[i]!(v)), '<='));
-  return conds.length ? ` WHERE ${conds.join(' AND ')}` : '';
-}
-
-/** A query whose every value comes back as the raw bytes the server sent (see rawTypeCast). */
-export async function rawQuery(conn: Connection, sql: string): Promise<RawRow[]> {
-  const [rows] = await conn.query({ sql, rowsAsArray: true, typeCast: rawTypeCast as never });
-  return rows as unknown as RawRow[];
-}
 
 /**
  * The inclusive upper key of the chunk that starts after `lower`: the key `chunkRows` rows further in
@@ -61,12 +33,6 @@ export async function validateFilter(conn: Connection, t: CopyTable): Promise<st
   } catch (e) {
     return (e as Error).message;
   }
-}
-
-export function chunkSelectSql(t: CopyTable, lower: RawRow | null, upper: RawRow | null): string {
-  const sel = t.columns.map(selectExpr).join(', ');
-  const hint = t.keyColumns.length ? keyIndexHint(t) : '';
-  return `SELECT ${sel} FROM ${quoteTable(t.source)}${hint}${rangeWhere(t, lower, upper)}`;
 }
 
 /**

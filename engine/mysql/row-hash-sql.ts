@@ -12,8 +12,8 @@
 //     instead of their bytes, so the row text stays small whatever max_allowed_packet is.
 // The row hash is MD5 of that text. A chunk's aggregates are COUNT(*), BIT_XOR of the hash's first 64
 // bits and SUM of its last 32 bits (a sum sees a duplicated row, which an XOR cancels out).
-import { quoteId } from '../mysql/identifiers.js';
-import { valueKind } from '../mysql/values.js';
+import { quoteId } from './identifiers.js';
+import { valueKind } from './values.js';
 import type { ColumnInfo } from '../core/tables.js';
 
 /** Kinds whose values may be long: hashed per value before they enter the row text. */

@@ -8,9 +8,9 @@
 // result does not depend on the sink session's default database; every other byte is kept. Unqualified
 // names resolve to the event's default database, except in REFERENCES, where the server resolves them to
 // the child table's database. Table names compare case-sensitively, column names case-insensitively.
-import type { JobConfig } from '../../../shared/job-config.js';
-import { excludedColumns, isSelected, sinkName, type TableRef } from '../../../shared/table-selection.js';
-import { quoteTable } from '../../mysql/identifiers.js';
+import type { JobConfig } from '../../shared/job-config.js';
+import { excludedColumns, isSelected, sinkName, type TableRef } from '../../shared/table-selection.js';
+import { quoteTable } from './identifiers.js';
 
 export type DdlChange = 'create' | 'alter' | 'drop' | 'rename' | 'truncate' | 'index';
 export interface DdlTarget { source: TableRef; change: DdlChange; /** for rename: the new source name */ renamedTo?: TableRef }

@@ -1,9 +1,9 @@
 // Rewrites the source's SHOW CREATE TABLE / SHOW CREATE VIEW for the sink: renames and excluded columns.
 // SHOW CREATE output is regular (one definition per line, identifiers in backticks), so line-wise
 // rewriting is exact; anything unexpected is an error, never a silent change.
-import { CutoverError } from '../../../shared/errors.js';
-import type { TableRef } from '../../../shared/table-selection.js';
-import { quoteId, quoteTable } from '../../mysql/identifiers.js';
+import { CutoverError } from '../../shared/errors.js';
+import type { TableRef } from '../../shared/table-selection.js';
+import { quoteId, quoteTable } from './identifiers.js';
 
 const ID = '`((?:[^`]|``)+)`';
 const unq = (s: string): string => s.replace(/``/g, '`');

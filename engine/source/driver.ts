@@ -1,0 +1,179 @@
+// The contract of a source kind. Each kind is one folder (engine/source/<kind>/) with a cheap descriptor
+// (descriptor.ts: name, capabilities; no heavy imports) and a driver loaded only when a job uses it
+// (driver.ts). The pipeline, verification, the cutover assistant, the wizard, the host and the CLI reach a
+// source only through these; positions stay opaque to them (engine/core/position.ts) and are ordered and
+// shown through the driver's `positions`.
+import type { CheckItem } from '../../shared/preflight.js';
+import type { TableRef } from '../../shared/table-selection.js';
+import type { BinlogItem, BinlogStatus, RowChange } from '../core/changes.js';
+import type { PositionOrder, SourcePosition } from '../core/position.js';
+import type { RawRow } from '../core/rows.js';
+import type { CopyTable, TableInfo } from '../core/tables.js';
+import type { ServerAddress } from '../mysql/connection.js';
+import type { Side } from '../mysql/preflight-side.js';
+import type { ChunkSums, ListedRow } from '../mysql/chunk-sums.js';
+
+/** What a source kind can do; generic code asks these instead of comparing kind names. */
+export interface SourceCapabilities {
+  /** A consistent snapshot can be opened at an exact change-stream position (keyless tables need it). */
+  consistentSnapshot: boolean;
+  /** Tables are read in key ranges the server compares (chunked, resumable copy). */
+  keyRanges: boolean;
+  /** A heartbeat row can be written on the source to measure lag while it is idle (and a fence for cutover). */
+  heartbeat: boolean;
+  /** Positions have a GTID form a stream can start from. */
+  gtid: boolean;
+  /** The source computes per-chunk checksums over the canonical row text (verification). */
+  checksums: boolean;
+}
+
+/** A source kind as the registry knows it before its driver is loaded. */
+export interface SourceDescriptor {
+  readonly kind: string;
+  /** For people: "MySQL/MariaDB". */
+  readonly title: string;
+  readonly capabilities: SourceCapabilities;
+  /** How positions of this source are ordered, shown and read back from stored JSON (cheap, no client). */
+  readonly positions: PositionOrder;
+  load(): Promise<SourceDriver>;
+}
+
+/** Where a source's change stream stands: the position to resume from and, when the source has one, its GTID. */
+export type SourceStatus = BinlogStatus;
+
+/** How long the source keeps the changes after a position (binlog retention). */
+export interface SourceRetention {
+  /** The setting that decides it, for people ("binlog_expire_logs_seconds = 864000 (10 days)"). */
+  settings: string;
+  /** Seconds until the changes after the position may be purged; null when not at risk. */
+  secondsLeft: number | null;
+}
+
+/** Options of a change reader. */
+export interface ChangeReaderOptions {
+  /** Unique among the source's replicas (MySQL server_id). */
+  serverId: number;
+  /** Which tables' row changes to deliver. */
+  include: (db: string, table: string) => boolean;
+  /** Buffered row changes above which reading pauses (backpressure). */
+  highWater?: number;
+  /** Stop after each DDL statement until ddlHandled() is called. */
+  pauseAfterDdl?: boolean;
+  /** Heartbeat period asked of the server while the stream is quiet (ms; 0: none). */
+  heartbeatMs?: number;
+  /**
+   * Column details of a table as the consumer knows it at this point of the stream (its schema history),
+   * used instead of the source's current schema; null: not known, read the source.
+   */
+  hints?: (db: string, table: string) => Map<string, ColumnHint> | null;
+}
+
+/** A column as the consumer's schema history knows it (information_schema's DATA_TYPE and COLUMN_TYPE, lower case). */
+export interface ColumnHint {
+  dataType: string;
+  columnType: string;
+  generated: boolean;
+  textForm?: boolean;
+}
+
+/** Committed transactions and DDL statements in source order, from a position. */
+export interface ChangeReader {
+  /** The next item; undefined when `timeoutMs` passed without one (everything read is handed out); null once closed. */
+  next(timeoutMs?: number): Promise<BinlogItem | null | undefined>;
+  /**
+   * Where the reader stands when it has handed out everything it read and no transaction is open (the
+   * position after the last event, rotations and non-transactional events included); else null. The
+   * stream's catch-up target may lie there, past the last transaction.
+   */
+  readonly idlePosition: SourcePosition | null;
+  /** After a DDL item (pauseAfterDdl): the consumer has updated its table definitions, read on. */
+  ddlHandled(): void;
+  /** When the last event (heartbeats included) arrived, and how many heartbeats came: for the stall watchdog. */
+  readonly lastEventAt: number;
+  readonly heartbeats: number;
+  close(): Promise<void>;
+}
+
+/** How the stream tells the heartbeat table's changes (capability `heartbeat`). */
+export interface HeartbeatRows {
+  /** "db.table" of the heartbeat table: the change reader always includes it (the cutover fence is a heartbeat row). */
+  readonly table: string;
+  /** When this job's heartbeat row in the change was written (ms since the epoch); null for another job's row or no valid value. */
+  time(change: RowChange, job: string): number | null;
+}
+
+/** A heartbeat writer on the source (capability `heartbeat`). */
+export interface SourceHeartbeatWriter {
+  stop(): Promise<void>;
+}
+
+/** One connection to the source: catalog, positions, chunks and checksums. */
+export interface SourceSession {
+  /** Base tables the account can read (system schemas left out). */
+  listTables(): Promise<TableRef[]>;
+  listViews(): Promise<TableRef[]>;
+  /** A table's columns, keys and chunk key. */
+  readTable(ref: TableRef): Promise<TableInfo>;
+  /** A database's default character set and collation (for a database a sink creates). */
+  databaseDefaults(db: string): Promise<{ charset: string; collation: string }>;
+
+  /** Where the change stream stands now. */
+  currentStatus(): Promise<SourceStatus>;
+  /** A consistent snapshot's exact position (the snapshot ended at once). */
+  consistentStatus(): Promise<SourceStatus>;
+  /** Opens a consistent snapshot on this session and returns its position; end it with endSnapshot(). */
+  startSnapshot(): Promise<SourceStatus>;
+  endSnapshot(): Promise<void>;
+  /** Throws an actionable error when the changes after `at` (a position, or a GTID text the source understands) can no longer be read (purged binlogs). */
+  checkAvailable(at: SourcePosition | { gtid: string }): Promise<void>;
+  retention(at: SourcePosition): Promise<SourceRetention>;
+
+  /** The upper key of the chunk of at most `chunkRows` rows after `lower`; null when no row is left. */
+  nextBoundary(t: CopyTable, lower: RawRow | null, chunkRows: number): Promise<RawRow | null>;
+  /** Streams a chunk's rows (raw values); the callback's promise is awaited before more rows are read. */
+  readChunk(t: CopyTable, lower: RawRow | null, upper: RawRow | null, onRow: (row: RawRow) => Promise<void> | void, signal?: AbortSignal): Promise<void>;
+  /** An error text when a table's row filter does not run on the source; null when it does. */
+  validateFilter(t: CopyTable): Promise<string | null>;
+  /** Per-chunk checksums over the canonical row text (capability `checksums`); lower < key <= upper. */
+  chunkSums(t: CopyTable, lower: RawRow | null, upper: RawRow | null): Promise<ChunkSums>;
+  /** Every row of a range as (key as the copy reads it, row hash): the rows of a differing chunk. */
+  listChunk(t: CopyTable, lower: RawRow | null, upper: RawRow | null): Promise<ListedRow[]>;
+  /** A keyless table: its row hashes and how often each occurs. */
+  rowMultiset(t: CopyTable): Promise<Map<string, number>>;
+  /**
+   * Rows of a range read as the copy reads them (repair re-reads them). `where`: one more condition, in the
+   * source's SQL, from a sink of the same dialect naming rows by key (MySQL repair).
+   */
+  readRows(t: CopyTable, lower: RawRow | null, upper: RawRow | null, where?: string): Promise<RawRow[]>;
+
+  /** Drops the connection at once, without waiting for a statement in flight (a failed or stopped copy worker's session). */
+  destroy?(): void;
+  /**
+   * Writes a fence (capability `heartbeat`): a row in the heartbeat table the job's stream passes, so the
+   * cutover assistant can wait until the sink applied everything up to it.
+   */
+  writeFence?(job: string): Promise<{ writtenAt: number; gtid: string | null }>;
+
+  close(): Promise<void>;
+}
+
+export interface SourceDriver {
+  readonly kind: string;
+  readonly positions: PositionOrder;
+  /** Connects to the source (session settings for exact values applied). `data`: raw-bytes reads for copy and verify. */
+  openSession(address: ServerAddress, opts?: { data?: boolean }): Promise<SourceSession>;
+  /**
+   * A session over a connection the caller opened with this kind's client (engine/mysql for MySQL): for the
+   * flows that still hold a client connection for table planning. Closing the session leaves it open.
+   * Optional: a driver whose flows all open sessions themselves leaves it out (registry.ts sessionOver).
+   */
+  sessionOn?(conn: unknown): SourceSession;
+  /** Reads the source's changes after `from` (a position, or a GTID text the source understands). */
+  openChangeReader(url: string, from: SourcePosition | { gtid: string }, opts: ChangeReaderOptions): Promise<ChangeReader>;
+  /** The heartbeat rows in the change stream (capability `heartbeat`): measured by the stream, never applied. */
+  readonly heartbeatRows?: HeartbeatRows;
+  /** Starts the heartbeat writer (capability `heartbeat`). */
+  startHeartbeat?(url: string, opts: { job: string; intervalMs?: number; onError?: (e: Error) => void }): Promise<SourceHeartbeatWriter>;
+  /** The source half of a preflight: adds its check items; returns the databases and tables it would take. */
+  preflight(side: Side, items: CheckItem[], opts: { streaming: boolean; selected?: (ref: TableRef) => boolean; deferredCreatedAt?: number | null }): Promise<{ databases: string[]; tables: TableRef[] }>;
+}

@@ -1,0 +1,17 @@
+// MySQL/MariaDB as a source: what it can do, before its driver (and zongji) is loaded.
+import { positionOrder } from '../../core/position.js';
+import type { SourceDescriptor } from '../driver.js';
+
+export const mysqlSource: SourceDescriptor = {
+  kind: 'mysql',
+  title: 'MySQL/MariaDB',
+  capabilities: {
+    consistentSnapshot: true,
+    keyRanges: true,
+    heartbeat: true,
+    gtid: true,
+    checksums: true,
+  },
+  positions: positionOrder('mysql-binlog'),
+  load: async () => (await import('./driver.js')).mysqlSourceDriver,
+};

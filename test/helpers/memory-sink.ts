@@ -1,0 +1,198 @@
+// An in-memory sink for the pipeline's unit tests: it keeps rows per sink table and one checkpoint, and
+// changes them together or not at all (a batch and its position are one "transaction"), like the MySQL
+// and PostgreSQL sinks. Strict mode refuses what a real sink would (an insert over an existing key, an
+// update or delete of a missing row), so a change applied twice shows. Failure injection: the Nth batch
+// or copy write fails as a dropped connection, before anything of it is kept.
+import { CutoverError } from '../../shared/errors.js';
+import type { SourcePosition } from '../../engine/core/position.js';
+import { comparePositions } from '../../engine/core/position.js';
+import type { BinlogTransaction, DdlEvent, RowChange } from '../../engine/core/changes.js';
+import type { ApplierTable, ApplyMode, Checkpoint } from '../../engine/core/checkpoint.js';
+import type { RawRow } from '../../engine/core/rows.js';
+import type { CopyTable } from '../../engine/core/tables.js';
+import type { StreamTarget } from '../../engine/sink/stream-target.js';
+import type { PreparedTable, Sink, SinkBatch, SinkWriter } from '../../engine/sink/sink.js';
+import type { DdlContextBase } from '../../engine/pipeline/stream-ddl.js';
+import { connectionLost } from './memory-source.js';
+
+type Rows = Map<string, RawRow>;
+
+export class MemorySink {
+  /** Sink rows by "db.table", then by key. */
+  tables = new Map<string, Rows>();
+  checkpoint: Checkpoint | null = null;
+  /** Every transaction end the sink committed, in order (a double apply shows as a repeat). */
+  readonly appliedEnds: SourcePosition[] = [];
+  /** The mode each committed transaction was applied in, in the same order. */
+  readonly appliedModes: ApplyMode[] = [];
+  readonly ddl: string[] = [];
+  /** Batches (stream) and batch writes (copy) seen, failed ones included. */
+  applyCalls = 0;
+  writeCalls = 0;
+  /** The apply call with this number (1-based) fails as a dropped connection; null: none. */
+  failApplyAt: number | null = null;
+  /** The copy write with this number (1-based) fails as a dropped connection; null: none. */
+  failWriteAt: number | null = null;
+  sessionsOpened = 0;
+  /** Copy: how often each row (by "db.table" and key) was written in a committed batch. */
+  readonly copiedTimes = new Map<string, number>();
+
+  rows(table: string): RawRow[] {
+    return [...(this.tables.get(table)?.values() ?? [])].sort((a, b) => Number(a[0]) - Number(b[0]));
+  }
+
+  private tableOf(name: string): Rows {
+    let t = this.tables.get(name);
+    if (!t) this.tables.set(name, (t = new Map()));
+    return t;
+  }
+
+  /** The change sink of one stream session. */
+  async openTarget(): Promise<StreamTarget<DdlContextBase>> {
+    this.sessionsOpened++;
+    return new MemoryTarget(this);
+  }
+
+  /** Applies a batch atomically: on any error nothing of it (nor the checkpoint) is kept. */
+  commit(txs: BinlogTransaction[], mode: ApplyMode, tables: Map<string, ApplierTable>): number {
+    this.applyCalls++;
+    if (this.failApplyAt === this.applyCalls) throw connectionLost('sink');
+    const pending = this.checkpoint ? txs.filter((t) => comparePositions(t.end, this.checkpoint!.position) > 0) : txs;
+    if (!pending.length) return 0;
+    const copy = new Map([...this.tables].map(([k, v]) => [k, new Map(v)]));
+    for (const tx of pending) for (const c of tx.changes) applyChange(copy, tables, c, mode);
+    this.tables = copy;
+    const last = pending[pending.length - 1]!;
+    this.checkpoint = { position: last.end, gtid: last.gtid, pendingDdl: null };
+    this.appliedEnds.push(...pending.map((t) => t.end));
+    this.appliedModes.push(...pending.map(() => mode));
+    return pending.length;
+  }
+
+  /** The copy side (Sink): tables are created empty; writes keep an existing key's row (idempotent). */
+  get copy(): Sink {
+    const sink = this;
+    return {
+      kind: 'memory',
+      async prepareTable(t: CopyTable): Promise<PreparedTable> {
+        const name = `${t.sink.db}.${t.sink.table}`;
+        const created = !sink.tables.has(name);
+        sink.tableOf(name);
+        return { created, warnings: [], deferredIndexes: [] };
+      },
+      async finishTable() {},
+      async createViews() {
+        return [];
+      },
+      async openWriter(): Promise<SinkWriter> {
+        return {
+          newBatch: (t) => new MemoryBatch(t),
+          write: async (b) => {
+            sink.writeCalls++;
+            if (sink.failWriteAt === sink.writeCalls) throw connectionLost('sink');
+            const mb = b as MemoryBatch;
+            const rows = sink.tableOf(`${mb.table.sink.db}.${mb.table.sink.table}`);
+            const key = mb.table.keyColumns.map((k) => mb.table.columns.findIndex((c) => c.name === k.name));
+            for (const r of mb.list) {
+              const k = key.length ? key.map((i) => r[i]).join('\u0000') : JSON.stringify(r);
+              const id = `${mb.table.sink.db}.${mb.table.sink.table}:${k}`;
+              sink.copiedTimes.set(id, (sink.copiedTimes.get(id) ?? 0) + 1);
+              if (!rows.has(k)) rows.set(k, r);
+            }
+          },
+          truncate: async (t) => void sink.tables.set(`${t.sink.db}.${t.sink.table}`, new Map()),
+          close: async () => undefined,
+        };
+      },
+      async close() {},
+    };
+  }
+}
+
+class MemoryBatch implements SinkBatch {
+  readonly list: RawRow[] = [];
+  bytes = 0;
+  constructor(readonly table: CopyTable) {}
+  get rows(): number {
+    return this.list.length;
+  }
+  add(row: RawRow): void {
+    this.list.push(row);
+    for (const v of row) this.bytes += v === null ? 1 : v.length;
+  }
+}
+
+function keyOf(t: ApplierTable, row: RawRow, columns: string[]): string {
+  if (!t.info.chunkKey.length) return JSON.stringify(row);
+  return t.info.chunkKey.map((k) => row[columns.indexOf(k)]).join('\u0000');
+}
+
+function applyChange(db: Map<string, Rows>, tables: Map<string, ApplierTable>, c: RowChange, mode: ApplyMode): void {
+  const name = c.name ?? `${c.db}.${c.table}`;
+  const t = tables.get(name);
+  if (!t) return;
+  const sinkName = `${t.sink.db}.${t.sink.table}`;
+  let rows = db.get(sinkName);
+  if (!rows) db.set(sinkName, (rows = new Map()));
+  const refuse = (what: string): never => {
+    throw new CutoverError(`strict mode: ${what} in ${sinkName}`, 'a change applied twice, or a row the copy missed', 'SINK_ROW');
+  };
+  const before = c.before ? keyOf(t, c.before, c.columns) : null;
+  const after = c.after ? keyOf(t, c.after, c.columns) : null;
+  if (c.type === 'insert') {
+    if (mode === 'strict' && rows.has(after!)) refuse(`insert of an existing key ${after}`);
+    rows.set(after!, c.after!);
+  } else if (c.type === 'update') {
+    if (mode === 'strict' && !rows.has(before!)) refuse(`update of a missing key ${before}`);
+    rows.delete(before!);
+    rows.set(after!, c.after!);
+  } else {
+    if (mode === 'strict' && !rows.has(before!)) refuse(`delete of a missing key ${before}`);
+    rows.delete(before!);
+  }
+}
+
+class MemoryTarget implements StreamTarget<DdlContextBase> {
+  private readonly tables = new Map<string, ApplierTable>();
+  private closed = false;
+  constructor(private readonly sink: MemorySink) {}
+
+  private open(): void {
+    if (this.closed) throw new Error('the memory change sink was used after close()');
+  }
+
+  async checkpoint(): Promise<Checkpoint | null> {
+    this.open();
+    return this.sink.checkpoint;
+  }
+
+  async setCheckpoint(end: SourcePosition, gtid: string | null): Promise<void> {
+    this.open();
+    this.sink.checkpoint = { position: end, gtid, pendingDdl: null };
+  }
+
+  setTable(name: string, t: ApplierTable): void {
+    this.tables.set(name, t);
+  }
+
+  table(name: string): ApplierTable | undefined {
+    return this.tables.get(name);
+  }
+
+  async apply(txs: BinlogTransaction[], mode: ApplyMode): Promise<number> {
+    this.open();
+    return this.sink.commit(txs, mode, this.tables);
+  }
+
+  async ddl(_ctx: DdlContextBase, ev: DdlEvent): Promise<void> {
+    this.open();
+    const cp = this.sink.checkpoint;
+    if (cp && comparePositions(ev.end, cp.position) <= 0) return;
+    this.sink.ddl.push(ev.sql);
+    this.sink.checkpoint = { position: ev.end, gtid: ev.gtid, pendingDdl: null };
+  }
+
+  async close(): Promise<void> {
+    this.closed = true;
+  }
+}
