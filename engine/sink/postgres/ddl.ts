@@ -30,6 +30,8 @@ export interface PlanOptions {
   streamFollows?: boolean;
   /** The sink database has the postgis extension: spatial columns become PostGIS geometry (postgis.ts). */
   postgis?: boolean;
+  /** SRID attributes of the table's spatial columns read from the source catalog (postgis.ts sourceColumnSrids); else CREATE TABLE's. */
+  srids?: Map<string, number>;
   /** The sink adds the foreign keys once every table is loaded (foreign-keys.ts): no warning per key here. */
   foreignKeysLater?: boolean;
 }
@@ -169,7 +171,7 @@ export function planTable(t: CopyTable, o: PlanOptions): TablePlan {
   const comments: string[] = [];
   let identity: string | null = null;
   for (const c of sinkColumns(t)) {
-    const srid = o.postgis && GEOMETRY_TYPES.has(c.dataType) ? columnSrid(t.source.createSql, c.name) : null;
+    const srid = o.postgis && GEOMETRY_TYPES.has(c.dataType) ? (o.srids?.get(c.name) ?? columnSrid(t.source.createSql, c.name)) : null;
     const type = pgColumnType(c, { override: o.types[`${t.source.db}.${t.source.table}.${c.name}`], unholdable: o.policy, postgis: o.postgis, srid }).sql;
     cols.set(c.name, { c, type });
     const d = defs.get(c.name);

@@ -12,7 +12,7 @@ import { connectPg, pgTable, type PgClient } from './connection.js';
 import { planTable } from './ddl.js';
 import { NOT_TRANSLATED, applyForeignKeys, planForeignKeys, rememberPendingForeignKeys, readSourceForeignKeys, truncateTable, untranslatedObjects, type SourceForeignKey } from './foreign-keys.js';
 import { PgWriter } from './pg-writer.js';
-import { postgisInstalled, sinkGeometryColumns } from './postgis.js';
+import { GEOMETRY_TYPES, postgisInstalled, sinkGeometryColumns, sourceColumnSrids } from './postgis.js';
 import type { UnholdablePolicy } from './types.js';
 
 export interface PgSinkOptions {
@@ -53,6 +53,16 @@ export class PgSink implements Sink {
     }
   }
 
+  /** The SRID attributes of the table's spatial columns on the source (typing its PostGIS columns). */
+  private async sourceSrids(t: CopyTable): Promise<Map<string, number>> {
+    const conn = await connect(parseMysqlUrl(this.opts.sourceUrl));
+    try {
+      return await sourceColumnSrids(conn, t.source.db, t.source.table);
+    } finally {
+      await conn.end().catch(() => undefined);
+    }
+  }
+
   async prepareTable(t: CopyTable, onExisting: OnExisting, alreadyOurs: boolean): Promise<PreparedTable> {
     const prepared = await this.prepare(t, onExisting, alreadyOurs);
     this.geometry.set(t.stateId, this.postgis ? await sinkGeometryColumns(this.admin, t.sink.db, t.sink.table) : new Map());
@@ -77,7 +87,8 @@ export class PgSink implements Sink {
 
   private async prepare(t: CopyTable, onExisting: OnExisting, alreadyOurs: boolean): Promise<PreparedTable> {
     await this.learnCharsets(t);
-    const plan = planTable(t, { policy: this.opts.policy, types: this.opts.types, streamFollows: this.opts.streamFollows, foreignKeysLater: true, postgis: this.postgis });
+    const srids = this.postgis && t.columns.some((c) => GEOMETRY_TYPES.has(c.dataType)) ? await this.sourceSrids(t) : undefined;
+    const plan = planTable(t, { policy: this.opts.policy, types: this.opts.types, streamFollows: this.opts.streamFollows, foreignKeysLater: true, postgis: this.postgis, srids });
     const table = pgTable(t.sink);
     const warnings: string[] = [];
     if (await this.exists(t.sink)) {

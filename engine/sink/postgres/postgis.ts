@@ -5,6 +5,7 @@
 // override ("bytea", "geometry", …) decides per column. Values are EWKB either way: the copy and the stream
 // follow the type the sink column really has (hex EWKB for geometry, \x-hex for bytea).
 import type { ColumnInfo } from '../../core/tables.js';
+import { queryRows, type Connection } from '../../mysql/connection.js';
 import type { PgClient } from './connection.js';
 
 export const GEOMETRY_TYPES = new Set(['geometry', 'point', 'linestring', 'polygon', 'multipoint', 'multilinestring', 'multipolygon', 'geometrycollection', 'geomcollection']);
@@ -31,6 +32,26 @@ export function columnSrid(createSql: string, column: string): number | null {
     return m ? Number(m[1]) : null;
   }
   return null;
+}
+
+/**
+ * The SRID attributes of a source table's spatial columns, as the source's catalog has them: MySQL 8's
+ * information_schema.COLUMNS.SRS_ID, else MariaDB's information_schema.GEOMETRY_COLUMNS (MariaDB's SHOW
+ * CREATE TABLE does not print REF_SYSTEM_ID). A column without one is absent.
+ */
+export async function sourceColumnSrids(conn: Connection, db: string, table: string): Promise<Map<string, number>> {
+  let rows: { c: string; s: number | string | null }[];
+  try {
+    rows = await queryRows(conn, 'SELECT COLUMN_NAME AS c, SRS_ID AS s FROM information_schema.COLUMNS WHERE TABLE_SCHEMA = ? AND TABLE_NAME = ? AND SRS_ID IS NOT NULL', [db, table]);
+  } catch (e) {
+    if ((e as { code?: string }).code !== 'ER_BAD_FIELD_ERROR') throw e;
+    // MariaDB: every spatial column is listed, SRID 0 when it has no REF_SYSTEM_ID.
+    // MySQL 5.7 has neither: no column there has an SRID attribute.
+    rows = await queryRows<{ c: string; s: number }>(conn, 'SELECT G_GEOMETRY_COLUMN AS c, SRID AS s FROM information_schema.GEOMETRY_COLUMNS WHERE G_TABLE_SCHEMA = ? AND G_TABLE_NAME = ? AND SRID <> 0', [db, table]).catch(
+      (e2: { code?: string }) => (e2.code === 'ER_UNKNOWN_TABLE' ? [] : Promise.reject(e2)),
+    );
+  }
+  return new Map(rows.filter((r) => r.s !== null).map((r) => [String(r.c), Number(r.s)]));
 }
 
 /** The PostGIS type of a spatial column: `geometry(Point,4326)` with an SRID attribute, else `geometry`. */
