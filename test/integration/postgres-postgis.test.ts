@@ -67,7 +67,10 @@ INSERT INTO t_places VALUES (1, ST_GeomFromText('POINT(13.4050 52.5200)', 4326),
   (2, ST_GeomFromText('POINT(-73.9857 40.7484)', 4326), ST_GeomFromText('POLYGON((0 0, 4 0, 4 4, 0 4, 0 0))', 4326));`,
     );
     pg = await createPgDatabase('pgis');
-    await pg.rows('CREATE EXTENSION postgis');
+    await pg.rows('CREATE EXTENSION postgis').catch(async (e: Error) => {
+      const major = String(await pg.value('SHOW server_version_num')).slice(0, -4);
+      throw new Error(`${e.message}\nThe test cluster has no PostGIS: sudo apt-get install -y postgresql-${major}-postgis-3 (bash .ci/run installs it)`);
+    });
     jobFile = writeJob(dir, {
       name: uniqueName('pgis_job'),
       source: { url: sourceUrl() },

@@ -105,7 +105,10 @@ export function ewkbProblem(b: Buffer): string | null {
       const n = u32();
       need(n * 16);
       if (n > 0 && n < min) throw new Error(`${closed ? 'a polygon ring' : 'a linestring'} needs at least ${min} points, this one has ${n}`);
-      if (closed && n > 0 && !b.subarray(pos, pos + 16).equals(b.subarray(pos + (n - 1) * 16, pos + n * 16))) throw new Error('a polygon ring is not closed');
+      // Closed by value, as PostGIS compares (-0 equals 0; NaN never closes).
+      const f64 = (at: number): number => (le ? b.readDoubleLE(at) : b.readDoubleBE(at));
+      const last = pos + (n - 1) * 16;
+      if (closed && n > 0 && !(f64(pos) === f64(last) && f64(pos + 8) === f64(last + 8))) throw new Error('a polygon ring is not closed');
       pos += n * 16;
     };
     switch (base) {
