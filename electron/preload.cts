@@ -42,6 +42,7 @@ const METHODS = [
   'sourceCatalog',
   'checkFilter',
   'sampleMessage',
+  'mappingPreview',
   'estimate',
   'exportJob',
   'createJob',

@@ -41,6 +41,7 @@ export const API_METHODS = [
   'sourceCatalog',
   'checkFilter',
   'sampleMessage',
+  'mappingPreview',
   'estimate',
   'exportJob',
   'createJob',

@@ -1,9 +1,10 @@
 #!/usr/bin/env node
 // `npm test`: type-check and build everything (engine, renderer, Electron shell), run the renderer's
-// component tests (Vitest, jsdom), start throwaway MariaDB source and sink and a PostgreSQL cluster, run
-// the unit, integration and end-to-end tests (Debian's Chromium driven by playwright-core) on them, stop
-// the servers. A test that cannot reach its server or browser fails; nothing is skipped.
-import { spawnSync } from 'node:child_process';
+// component tests (Vitest, jsdom) and the unit tests, start throwaway MariaDB source and sink and a
+// PostgreSQL cluster, run the integration and end-to-end tests (Debian's Chromium driven by
+// playwright-core) on them, stop the servers. A test that cannot reach its server or browser fails;
+// nothing is skipped. At the end of each `node --test` run the slowest files are listed.
+import { spawn, spawnSync } from 'node:child_process';
 import { existsSync, readdirSync, statSync } from 'node:fs';
 import { join } from 'node:path';
 import {
@@ -28,6 +29,15 @@ function run(cmd, args, env = process.env) {
   return r.status ?? 1;
 }
 
+/** `run` without blocking: resolves to the exit status. */
+function runAsync(cmd, args) {
+  return new Promise((resolve) => {
+    const child = spawn(cmd, args, { cwd: root, stdio: 'inherit' });
+    child.on('error', () => resolve(1));
+    child.on('close', (code) => resolve(code ?? 1));
+  });
+}
+
 function findTests(dir) {
   const out = [];
   let entries = [];
@@ -44,16 +54,29 @@ function findTests(dir) {
   return out;
 }
 
-const steps = [
-  ['engine and tests', ['tsc', '-p', 'tsconfig.json']],
-  ['renderer types', ['tsc', '-p', 'tsconfig.renderer.json']],
-  ['Electron shell types', ['tsc', '-p', 'tsconfig.electron.json', '--noEmit']],
-  ['renderer build', ['vite', 'build', '--logLevel', 'warn']],
+// Two lanes at once (each step is one single-threaded process; the machine has two cores). The steps are
+// independent: the engine build writes dist/ but dist/renderer, which only the renderer build writes; the
+// two type checks write nothing.
+const lanes = [
+  [
+    ['engine and tests', ['tsc', '-p', 'tsconfig.json']],
+    ['renderer build', ['vite', 'build', '--logLevel', 'warn']],
+  ],
+  [
+    ['renderer types', ['tsc', '-p', 'tsconfig.renderer.json']],
+    ['Electron shell types', ['tsc', '-p', 'tsconfig.electron.json', '--noEmit']],
+  ],
 ];
-for (const [what, args] of steps) {
-  console.log(`# ${what}: ${args.join(' ')}`);
-  if (run('npx', args) !== 0) process.exit(1);
-}
+const built = await Promise.all(
+  lanes.map(async (lane) => {
+    for (const [what, args] of lane) {
+      console.log(`# ${what}: ${args.join(' ')}`);
+      if ((await runAsync('npx', args)) !== 0) return false;
+    }
+    return true;
+  }),
+);
+if (built.includes(false)) process.exit(1);
 let files = [...findTests(join(root, 'dist/test/unit')), ...findTests(join(root, 'dist/test/integration')), ...findTests(join(root, 'dist/test/e2e'))];
 if (only.length) files = files.filter((f) => only.some((o) => f.includes(o)));
 const vitest = !only.length || only.some((o) => 'renderer'.includes(o) || o.startsWith('renderer'));
@@ -77,6 +100,17 @@ if (files.some((f) => f.includes('/e2e/')) && !existsSync(chromium)) {
   console.error(`The end-to-end tests need Debian's Chromium at ${chromium}: sudo apt-get install -y chromium (or set CUTOVER_CHROMIUM).`);
   process.exit(1);
 }
+
+// spec for every result, and at the end the slowest files and tests (scripts/test-timing-reporter.mjs).
+const reporters = ['--test-reporter=spec', '--test-reporter-destination=stdout', `--test-reporter=${join(root, 'scripts/test-timing-reporter.mjs')}`, '--test-reporter-destination=stdout'];
+// The unit tests use no server and share nothing (in memory, each in temporary folders of its own): two
+// files at a time, before the servers start. The other files share the servers, and some restart them or
+// change their global settings: one at a time.
+const unitDir = join(root, 'dist/test/unit/');
+const unitFiles = files.filter((f) => f.startsWith(unitDir));
+files = files.filter((f) => !f.startsWith(unitDir));
+const unitCode = unitFiles.length ? run(process.execPath, ['--test', '--test-concurrency=2', ...reporters, ...unitFiles]) : 0;
+if (!files.length) process.exit(unitCode);
 
 try {
   requireMariadb();
@@ -110,7 +144,7 @@ try {
     // Which instances these are, for tests that restart a server (test-services.mjs instances()).
     CUTOVER_TEST_SERVICES: JSON.stringify({ prefix, portBase }),
   };
-  code = run(process.execPath, ['--test', '--test-concurrency=1', '--test-reporter=spec', ...files], env);
+  code = run(process.execPath, ['--test', '--test-concurrency=1', ...reporters, ...files], env);
 } finally {
   if (!process.env.CUTOVER_KEEP_SERVICES) {
     await stopInstance(inst.source);
@@ -118,4 +152,4 @@ try {
     await stopPostgres(pg);
   }
 }
-process.exit(code);
+process.exit(code || unitCode);

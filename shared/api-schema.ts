@@ -44,6 +44,12 @@ export const WizardDraftSchema = z.strictObject({
       exactlyOnce: z.boolean(),
       tombstones: z.boolean(),
     }),
+    postgres: z
+      .strictObject({
+        unholdable: z.enum(['stop', 'null', '-infinity', 'text']),
+        types: z.record(z.string().max(400), z.string().max(400)),
+      })
+      .optional(),
   }),
   options: z.strictObject({
     name: z.string().max(100),
@@ -95,6 +101,7 @@ export const API_ARGS = {
   sourceCatalog: z.tuple([name64]),
   checkFilter: z.tuple([name64, table, z.string().min(1).max(64 * 1024)]),
   sampleMessage: z.tuple([WizardDraftSchema, table]),
+  mappingPreview: z.tuple([WizardDraftSchema, table]),
   estimate: z.tuple([WizardDraftSchema]),
   exportJob: z.tuple([WizardDraftSchema, z.enum(['profile', 'env'])]),
   createJob: z.tuple([WizardDraftSchema]),

@@ -7,6 +7,7 @@ import type { PreflightReport } from './preflight.js';
 import type { SinkKindInfo } from './sink-capabilities.js';
 import type { ConnectionTestResult, ProfileInput, ProfileSummary } from './profiles.js';
 import type { VerifyReport, VerifyRunSummary } from './verify.js';
+import type { MappingPreview } from './mapping-preview.js';
 import type { CatalogTable, JobExport, KafkaSample, WizardDraft, WizardEstimate } from './wizard.js';
 
 export type { JobStatus, TableStatus, StreamStatus, StreamState, PendingDdl, PausedTable } from './job-status.js';
@@ -15,6 +16,7 @@ export type { CheckItem, PreflightReport } from './preflight.js';
 export type { ConnectionTestResult, Profile, ProfileInput, ProfileSummary } from './profiles.js';
 export type { SinkCapabilities, SinkKindInfo } from './sink-capabilities.js';
 export type { RowMismatch, VerifyReport, VerifyRunSummary, VerifyTableResult } from './verify.js';
+export type { MappingPreview, MappingPreviewColumn, MappingPreviewSample } from './mapping-preview.js';
 export type { CatalogTable, JobExport, KafkaSample, WizardDraft, WizardEstimate, WizardStep } from './wizard.js';
 
 export type LogLevel = 'debug' | 'info' | 'warn' | 'error';
@@ -167,6 +169,8 @@ export interface ApiMethods {
   checkFilter: { args: [profile: string, table: string, where: string]; result: { error: string | null } };
   /** A Kafka message rendered from a real row of the table with the draft's mapping. */
   sampleMessage: { args: [draft: WizardDraft, table: string]; result: KafkaSample };
+  /** A sink with typed tables (PostgreSQL): one selected table's columns, source type → sink type, with a few real rows as they would land. */
+  mappingPreview: { args: [draft: WizardDraft, table: string]; result: MappingPreview };
   /** How long the copy should take, from a short timed read of the source. */
   estimate: { args: [draft: WizardDraft]; result: WizardEstimate };
   /** The job file (connections by profile name, or by environment variables for another machine) and the CLI command. */

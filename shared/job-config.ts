@@ -15,6 +15,7 @@ import {
   kafkaEndpointFields,
   mysqlEndpointFields,
   mysqlUrl,
+  profileName,
   SaslConfig,
   TlsSettings,
 } from './job-endpoints.js';
@@ -118,11 +119,13 @@ const postgresSinkOptions = {
 
 /** The resolved PostgreSQL sink: its URL holds the password. */
 export const PostgresSinkConfig = z.object({ ...postgresSinkOptions, url: postgresUrl }).strict();
-/** A PostgreSQL sink in a job file: a URL, its password inline or from an environment variable. */
+/** A PostgreSQL sink in a job file: a URL, its password inline or from an environment variable; or a saved profile. */
 export const PostgresSinkFile = z
   .object({
     ...postgresSinkOptions,
-    url: postgresUrl,
+    url: postgresUrl.optional(),
+    /** A saved PostgreSQL connection profile (its password and TLS settings), instead of "url". */
+    profile: profileName.optional(),
     /** The password, from this environment variable (the URL then has none). */
     passwordEnv: z.string().regex(/^[A-Za-z_][A-Za-z0-9_]*$/, { message: 'must be an environment variable name such as CUTOVER_SINK_PASSWORD' }).optional(),
   })
@@ -231,7 +234,11 @@ export const JobFile = jobSchema(z.object(mysqlEndpointFields).strict(), z.discr
   checkMysqlEndpoint(f.source, ['source'], ctx);
   if (f.sink.type === 'mysql') checkMysqlEndpoint(f.sink, ['sink'], ctx);
   else if (f.sink.type === 'kafka') checkKafkaEndpoint(f.sink, ['sink'], ctx);
-  else if (f.sink.passwordEnv && /^[^:]+:\/\/[^/@]*:[^/@]*@/.test(f.sink.url))
+  else if (!f.sink.url === !f.sink.profile)
+    ctx.addIssue({ code: 'custom', path: ['sink'], message: f.sink.url ? 'has both "url" and "profile"' : 'needs "url" or "profile"', params: { fix: 'Give "url": "postgres://user@host:5432/dbname" (with "passwordEnv"), or "profile": "<a saved PostgreSQL profile>".' } });
+  else if (f.sink.profile && f.sink.passwordEnv)
+    ctx.addIssue({ code: 'custom', path: ['sink', 'passwordEnv'], message: 'a profile carries its own password', params: { fix: 'Remove "passwordEnv", or use "url" instead of "profile".' } });
+  else if (f.sink.url && f.sink.passwordEnv && /^[^:]+:\/\/[^/@]*:[^/@]*@/.test(f.sink.url))
     ctx.addIssue({ code: 'custom', path: ['sink', 'passwordEnv'], message: 'the URL already holds a password', params: { fix: 'Remove the password from the URL (postgres://user@host:5432/db), or remove "passwordEnv".' } });
 });
 

@@ -4,7 +4,8 @@
 // TLS parameters, a Kafka sink with concrete brokers, TLS and SASL). Also toJobFileEndpoint: how a
 // saved profile is written into an exported job file without any secret.
 import { z } from 'zod';
-import { PROFILE_NAME, SASL_MECHANISMS, SSH_FINGERPRINT, TlsSettings, type KafkaProfile, type MysqlProfile, type Profile, type ProfileSummary } from './profiles.js';
+import { PROFILE_NAME, SASL_MECHANISMS, SSH_FINGERPRINT, TlsSettings, type KafkaProfile, type MysqlProfile, type PostgresProfile, type Profile, type ProfileSummary } from './profiles.js';
+import { buildPostgresUrl, pgTlsParams } from './postgres-url.js';
 import { buildMysqlUrl, mysqlUrlParts, readTlsParams, tlsParamsOf, UrlTlsError } from './mysql-url.js';
 
 /** A mysql:// URL whose TLS parameters (ssl-mode, ssl-ca, …) are valid. */
@@ -29,7 +30,7 @@ export const mysqlUrl = z
   });
 
 const envName = z.string().regex(/^[A-Za-z_][A-Za-z0-9_]*$/, { message: 'must be an environment variable name such as CUTOVER_SOURCE_PASSWORD' });
-const profileName = z.string().regex(PROFILE_NAME, { message: 'must be the name of a saved profile (1–64 letters, digits, spaces and _ . @ ( ) -)' });
+export const profileName = z.string().regex(PROFILE_NAME, { message: 'must be the name of a saved profile (1–64 letters, digits, spaces and _ . @ ( ) -)' });
 
 /** An SSH tunnel in a job file: the server's host and port (in the URL) are reached from this bastion. */
 export const SshEndpoint = z
@@ -132,6 +133,13 @@ export interface KafkaEndpointFile {
   sasl?: z.infer<typeof SaslEndpoint>;
 }
 
+/** A PostgreSQL endpoint as a job file says it. */
+export interface PostgresEndpointFile {
+  url?: string;
+  profile?: string;
+  passwordEnv?: string;
+}
+
 /**
  * The job-file fragment for a saved profile, never holding a secret: by name (`how: "profile"`, for
  * this installation), or spelled out with its secrets named as environment variables (`how: "env"`,
@@ -140,10 +148,16 @@ export interface KafkaEndpointFile {
  */
 export function toJobFileEndpoint(profile: MysqlProfile, how: 'profile' | 'env', envPrefix?: string, has?: ProfileSummary['has']): MysqlEndpointFile;
 export function toJobFileEndpoint(profile: KafkaProfile, how: 'profile' | 'env', envPrefix?: string, has?: ProfileSummary['has']): KafkaEndpointFile;
-export function toJobFileEndpoint(profile: Profile, how: 'profile' | 'env', envPrefix?: string, has?: ProfileSummary['has']): MysqlEndpointFile | KafkaEndpointFile;
-export function toJobFileEndpoint(profile: Profile, how: 'profile' | 'env', envPrefix = 'CUTOVER', has?: ProfileSummary['has']): MysqlEndpointFile | KafkaEndpointFile {
+export function toJobFileEndpoint(profile: PostgresProfile, how: 'profile' | 'env', envPrefix?: string, has?: ProfileSummary['has']): PostgresEndpointFile;
+export function toJobFileEndpoint(profile: Profile, how: 'profile' | 'env', envPrefix?: string, has?: ProfileSummary['has']): MysqlEndpointFile | KafkaEndpointFile | PostgresEndpointFile;
+export function toJobFileEndpoint(profile: Profile, how: 'profile' | 'env', envPrefix = 'CUTOVER', has?: ProfileSummary['has']): MysqlEndpointFile | KafkaEndpointFile | PostgresEndpointFile {
   if (how === 'profile') return { profile: profile.name };
   const prefix = envPrefix.toUpperCase().replace(/[^A-Z0-9_]/g, '_').replace(/^(?=\d)/, '_');
+  if (profile.kind === 'postgres') {
+    const out: PostgresEndpointFile = { url: buildPostgresUrl({ user: profile.user, host: profile.host, port: profile.port, database: profile.database, params: pgTlsParams(profile.tls) }) };
+    if (has?.password ?? true) out.passwordEnv = `${prefix}_PASSWORD`;
+    return out;
+  }
   if (profile.kind === 'kafka') {
     const out: KafkaEndpointFile = { brokers: [...profile.brokers] };
     if (profile.tls.mode !== 'disabled') out.tls = { ...profile.tls };

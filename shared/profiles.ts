@@ -1,5 +1,5 @@
 // Saved connection profiles: a MySQL/MariaDB server (optionally over TLS and/or an SSH tunnel through a
-// bastion) or a Kafka cluster (optionally over TLS and SASL). The engine stores them in the state file
+// bastion), a Kafka cluster (optionally over TLS and SASL) or a PostgreSQL database (optionally over TLS). The engine stores them in the state file
 // with every secret encrypted (engine/connections/); the renderer only ever sees ProfileSummary, never
 // a secret. A job file refers to a profile by name ({"profile": "prod-db"}) instead of carrying its
 // password.
@@ -56,7 +56,7 @@ export const SASL_MECHANISMS = ['plain', 'scram-sha-256', 'scram-sha-512'] as co
 /** The secrets of a profile. Never returned to the renderer; stored encrypted. */
 export const ProfileSecrets = z
   .object({
-    /** MySQL password, or Kafka SASL password. */
+    /** MySQL or PostgreSQL password, or Kafka SASL password. */
     password: z.string().max(1024).optional(),
     /** SSH password (auth "password"). */
     sshPassword: z.string().max(1024).optional(),
@@ -97,8 +97,23 @@ export const KafkaProfile = z
   .strict();
 export type KafkaProfile = z.infer<typeof KafkaProfile>;
 
+export const PostgresProfile = z
+  .object({
+    kind: z.literal('postgres'),
+    name: z.string().regex(PROFILE_NAME, { message: 'use 1–64 letters, digits, spaces and _ . @ ( ) -' }),
+    host: z.string().min(1).max(255),
+    port: z.number().int().min(1).max(65535).default(5432),
+    user: z.string().min(1).max(255),
+    /** The database the job's schemas go into (one schema per source database). */
+    database: z.string().min(1).max(63),
+    /** TLS as libpq's sslmode: disabled → disable, required → require, verify-ca, verify-identity → verify-full. */
+    tls: TlsSettings.default({ mode: 'disabled' }),
+  })
+  .strict();
+export type PostgresProfile = z.infer<typeof PostgresProfile>;
+
 /** A profile without its secrets: what is stored in clear and what the renderer sees. */
-export const Profile = z.discriminatedUnion('kind', [MysqlProfile, KafkaProfile]);
+export const Profile = z.discriminatedUnion('kind', [MysqlProfile, KafkaProfile, PostgresProfile]);
 export type Profile = z.infer<typeof Profile>;
 
 /**
@@ -129,10 +144,10 @@ export interface ConnectionTestResult {
   /** e.g. "Connected to MariaDB 10.11.9 as 'cutover'@'%' over TLS (TLSv1.3) through ssh bastion:22". */
   message: string;
   /** Which leg failed: the SSH tunnel, TLS, authentication, the network… */
-  stage?: 'config' | 'ssh' | 'network' | 'tls' | 'auth' | 'server';
+  stage?: 'config' | 'ssh' | 'network' | 'tls' | 'auth' | 'database' | 'privileges' | 'server';
   fix?: string | null;
-  /** The MySQL server: flavor and version. */
-  server?: { flavor: 'mysql' | 'mariadb'; version: string };
+  /** The server: flavor and version. */
+  server?: { flavor: 'mysql' | 'mariadb' | 'postgres'; version: string };
   /** The TLS protocol negotiated, when TLS is on. */
   tlsVersion?: string;
   /** The SSH bastion's host key fingerprint ("SHA256:…"), so the operator can pin it. */
@@ -147,6 +162,7 @@ export function describeProfile(p: Profile): string {
     const extras = [p.tls.mode !== 'disabled' ? `TLS ${p.tls.mode}` : null, p.sasl ? `SASL ${p.sasl.mechanism} as ${p.sasl.username}` : null].filter(Boolean);
     return `${p.brokers.join(', ')}${extras.length ? `, ${extras.join(', ')}` : ''}`;
   }
+  if (p.kind === 'postgres') return `${p.user}@${p.host}:${p.port}/${p.database}${p.tls.mode !== 'disabled' ? `, TLS ${p.tls.mode}` : ''}`;
   const at = p.socket ? `${p.user}@${p.socket}` : `${p.user}@${p.host}:${p.port}`;
   const via = p.ssh ? ` via ssh ${p.ssh.user}@${p.ssh.host}:${p.ssh.port}` : '';
   const tls = p.tls.mode !== 'disabled' ? `, TLS ${p.tls.mode}` : '';

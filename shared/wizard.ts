@@ -7,6 +7,7 @@ import type { CheckItem, PreflightReport } from './preflight.js';
 import type { ProfileSummary } from './profiles.js';
 import { matchesPattern, type TableRef } from './table-selection.js';
 import { normalizedPattern, tableSelection } from './wizard-selection.js';
+import { defaultPostgresMapping, postgresMappingProblems, postgresSinkOptions, type PostgresMapping } from './wizard-postgres.js';
 
 export { normalizedPattern, tablePattern, tableSelection, withPattern, withSelection } from './wizard-selection.js';
 
@@ -60,6 +61,8 @@ export interface WizardDraft {
     /** "db.table" → SQL condition (validated by the source with EXPLAIN before Next). */
     where: Record<string, string>;
     kafka: KafkaMapping;
+    /** A PostgreSQL sink's settings (absent in drafts saved before PostgreSQL sinks: the defaults). */
+    postgres?: PostgresMapping;
   };
   options: {
     name: string;
@@ -87,6 +90,7 @@ export function emptyDraft(): WizardDraft {
       excludeColumns: {},
       where: {},
       kafka: { topic: 'cutover.{db}.{table}', format: 'debezium', key: 'pk', partitions: 6, replicationFactor: 1, exactlyOnce: false, tombstones: false },
+      postgres: defaultPostgresMapping(),
     },
     options: { name: '', mode: 'snapshot+stream', parallelism: 4, chunkRows: 20_000, maxRowsPerSecond: 0, maxThreadsRunning: 40, onExisting: 'fail' },
   };
@@ -195,12 +199,13 @@ export function identifierProblem(name: string): string | null {
   return null;
 }
 
-function profileKind(ctx: WizardContext, name: string | null): 'mysql' | 'kafka' | null {
+function profileKind(ctx: WizardContext, name: string | null): string | null {
   if (!name) return null;
   return ctx.profiles.find((p) => p.profile.name === name)?.profile.kind ?? null;
 }
 
-export function sinkKind(draft: WizardDraft, ctx: WizardContext): 'mysql' | 'kafka' | null {
+/** The kind of the sink's saved connection ("mysql", "kafka", "postgres"), the job file's sink type; null before one is chosen. */
+export function sinkKind(draft: WizardDraft, ctx: WizardContext): string | null {
   return profileKind(ctx, draft.sink.profile);
 }
 
@@ -267,7 +272,7 @@ export function validateStep(step: WizardStep, d: WizardDraft, ctx: WizardContex
     }
     case 'sink': {
       const kind = profileKind(ctx, d.sink.profile);
-      if (!d.sink.profile) err('sink.profile', 'Choose where the data goes: a saved MySQL/MariaDB or Kafka connection.');
+      if (!d.sink.profile) err('sink.profile', 'Choose where the data goes: a saved MySQL/MariaDB, PostgreSQL or Kafka connection.');
       else if (kind === null) err('sink.profile', `There is no saved connection named "${d.sink.profile}".`);
       // A sink that is the source itself is allowed here: the Mapping step (next) must then rename.
       break;
@@ -322,6 +327,7 @@ export function validateStep(step: WizardStep, d: WizardDraft, ctx: WizardContex
         if (!Number.isInteger(k.partitions) || k.partitions < 1 || k.partitions > 10_000) err('mapping.kafka.partitions', 'Partitions: a whole number from 1 to 10,000.');
         if (!Number.isInteger(k.replicationFactor) || k.replicationFactor < 1 || k.replicationFactor > 32) err('mapping.kafka.replicationFactor', 'Replication factor: a whole number from 1 to 32.');
       }
+      errors.push(...(SINK_MAPPING_CHECKS[sinkKind(d, ctx) ?? '']?.(d, (t) => catalogTable(ctx, t)) ?? []));
       break;
     }
     case 'options': {
@@ -353,6 +359,22 @@ export function firstInvalidStep(d: WizardDraft, ctx: WizardContext): WizardStep
   return null;
 }
 
+/** Each sink kind's own options in the job file, from the draft's Mapping step (a kind not listed has none). */
+const SINK_OPTIONS: Readonly<Record<string, (d: WizardDraft) => Record<string, unknown>>> = {
+  kafka: ({ mapping: { kafka: k } }) => ({ topic: k.topic, format: k.format, key: k.key, partitions: k.partitions, replicationFactor: k.replicationFactor, exactlyOnce: k.exactlyOnce, tombstones: k.tombstones }),
+  postgres: (d) => postgresSinkOptions(d.mapping.postgres, d.tables.selected),
+};
+
+/** Each sink kind's own Mapping settings' checks (a kind not listed has none beyond the common ones). */
+const SINK_MAPPING_CHECKS: Readonly<Record<string, (d: WizardDraft, table: (name: string) => CatalogTable | undefined) => FieldError[]>> = {
+  postgres: (d, table) => postgresMappingProblems(d.mapping.postgres, d.tables.selected, table),
+};
+
+/** The job file's options of the draft's sink of this kind (besides where it is). */
+export function sinkOptionsOf(d: WizardDraft, kind: string): Record<string, unknown> {
+  return SINK_OPTIONS[kind]?.(d) ?? {};
+}
+
 /**
  * The job file the draft becomes. `endpoints` says how the source and sink are written: by profile name
  * ({"profile": "prod-db"}, the default) or as the engine's environment-variable form for another machine.
@@ -360,10 +382,9 @@ export function firstInvalidStep(d: WizardDraft, ctx: WizardContext): WizardStep
 export function draftToJobFile(
   d: WizardDraft,
   endpoints: { source: Record<string, unknown>; sink: Record<string, unknown> } = { source: { profile: d.source.profile }, sink: { profile: d.sink.profile } },
-  sinkType: 'mysql' | 'kafka' = 'mysql',
+  sinkType: string = 'mysql',
 ): Record<string, unknown> {
   const o = d.options;
-  const k = d.mapping.kafka;
   const selected = new Set(d.tables.selected);
   const selection = tableSelection(d.tables);
   const pick = <T>(m: Record<string, T>, ok: (v: T) => boolean): Record<string, T> =>
@@ -371,10 +392,7 @@ export function draftToJobFile(
   const job: Record<string, unknown> = {
     name: o.name,
     source: endpoints.source,
-    sink:
-      sinkType === 'kafka'
-        ? { type: 'kafka', ...endpoints.sink, topic: k.topic, format: k.format, key: k.key, partitions: k.partitions, replicationFactor: k.replicationFactor, exactlyOnce: k.exactlyOnce, tombstones: k.tombstones }
-        : { type: 'mysql', ...endpoints.sink },
+    sink: { type: sinkType, ...endpoints.sink, ...sinkOptionsOf(d, sinkType) },
     tables: selection.exclude.length ? selection : { include: selection.include },
   };
   const rename = pick(d.mapping.rename, (v) => v.length > 0);

@@ -33,8 +33,9 @@ export function parseProfileInput(raw: unknown): ProfileInput {
 function usedSecrets(p: Profile): Set<SecretName> {
   if (p.kind === 'kafka') return new Set(p.sasl ? ['password'] : []);
   const used = new Set<SecretName>(['password']);
-  if (p.ssh?.auth === 'password') used.add('sshPassword');
-  if (p.ssh?.auth === 'key') used.add('sshPassphrase');
+  const ssh = 'ssh' in p ? p.ssh : undefined;
+  if (ssh?.auth === 'password') used.add('sshPassword');
+  if (ssh?.auth === 'key') used.add('sshPassphrase');
   return used;
 }
 

@@ -7,7 +7,8 @@
 import { CutoverError } from '../../shared/errors.js';
 import type { JobConfig, JobFile, KafkaSinkConfig, KafkaSinkFile, MysqlSinkFile, PostgresSinkConfig, PostgresSinkFile, SourceEndpoint } from '../../shared/job-config.js';
 import { buildMysqlUrl, mysqlUrlParts, sslModeOf, tlsParamsOf } from '../../shared/mysql-url.js';
-import type { KafkaProfile, MysqlProfile, Profile, ProfileSecrets } from '../../shared/profiles.js';
+import type { KafkaProfile, MysqlProfile, PostgresProfile, Profile, ProfileSecrets } from '../../shared/profiles.js';
+import { buildPostgresUrl, pgTlsParams } from '../../shared/postgres-url.js';
 import { resolveStatePath } from '../state/default-path.js';
 import { StateStore } from '../state/store.js';
 import { ProfileStore } from './profile-store.js';
@@ -111,7 +112,7 @@ export async function resolveSink(file: JobFile['sink'], ctx: ResolveContext = {
 
 async function sinkOfFile(r: Resolver, file: JobFile['sink']): Promise<JobConfig['sink']> {
   if (file.type === 'kafka') return kafkaSink(file, r.env, r.profile);
-  if (file.type === 'postgres') return postgresSink(file, r.env);
+  if (file.type === 'postgres') return postgresSink(file, r.env, r.profile);
   const { type, batchBytes } = file;
   return { type, url: await r.mysql(file, 'sink'), ...(batchBytes !== undefined ? { batchBytes } : {}) };
 }
@@ -134,7 +135,7 @@ function mysqlTarget(e: MysqlEndpoint, side: 'source' | 'sink', env: NodeJS.Proc
   if (e.profile) {
     const { profile: p, secrets } = profile(e.profile);
     if (p.kind !== 'mysql')
-      throw new CutoverError(`The profile "${p.name}" is a Kafka profile; the ${side} needs a MySQL or MariaDB one ($.${side}.profile).`, 'Name a MySQL/MariaDB profile.', 'CONFIG');
+      throw new CutoverError(`The profile "${p.name}" is not a MySQL/MariaDB profile; the ${side} needs a MySQL or MariaDB one ($.${side}.profile).`, 'Name a MySQL/MariaDB profile.', 'CONFIG');
     return profileTarget(p, secrets);
   }
   const parts = mysqlUrlParts(e.url!);
@@ -199,7 +200,7 @@ function kafkaSink(f: KafkaSinkFile, env: NodeJS.ProcessEnv, profile: (n: string
   const { profile: name, brokers, tls, sasl, ...options } = f;
   if (name) {
     const { profile: p, secrets } = profile(name);
-    if (p.kind !== 'kafka') throw new CutoverError(`The profile "${p.name}" is a MySQL/MariaDB profile; a Kafka sink needs a Kafka one ($.sink.profile).`, 'Name a Kafka profile, or use "type": "mysql".', 'CONFIG');
+    if (p.kind !== 'kafka') throw new CutoverError(`The profile "${p.name}" is not a Kafka profile; a Kafka sink needs a Kafka one ($.sink.profile).`, 'Name a Kafka profile, or use "type": "mysql".', 'CONFIG');
     return { ...options, ...kafkaProfileSettings(p, secrets) };
   }
   const out: KafkaSinkConfig = { ...options, brokers: brokers! };
@@ -217,11 +218,23 @@ export function kafkaProfileSettings(p: KafkaProfile, secrets: ProfileSecrets): 
   };
 }
 
-/** The PostgreSQL sink: the password from "passwordEnv" percent-encoded into its URL. */
-function postgresSink(f: PostgresSinkFile, env: NodeJS.ProcessEnv): PostgresSinkConfig {
-  const { passwordEnv, ...sink } = f;
+/** The PostgreSQL sink: a saved profile's URL (password and sslmode in it), or the password from "passwordEnv" percent-encoded into its URL. */
+function postgresSink(f: PostgresSinkFile, env: NodeJS.ProcessEnv, profile: (n: string) => { profile: Profile; secrets: ProfileSecrets }): PostgresSinkConfig {
+  const { passwordEnv, profile: name, url, ...options } = f;
+  if (name) {
+    const { profile: p, secrets } = profile(name);
+    if (p.kind !== 'postgres')
+      throw new CutoverError(`The profile "${p.name}" is not a PostgreSQL profile; a PostgreSQL sink needs one ($.sink.profile).`, 'Name a PostgreSQL profile, or give "url".', 'CONFIG');
+    return { ...options, url: postgresProfileUrl(p, secrets) };
+  }
+  const sink = { ...options, url: url! };
   if (!passwordEnv) return sink;
   const u = new URL(sink.url);
   u.password = encodeURIComponent(readEnv(env, passwordEnv, "the sink's password", '$.sink.passwordEnv'));
   return { ...sink, url: u.toString() };
+}
+
+/** A saved PostgreSQL profile as the URL the sink connects with (password and sslmode parameters in it). */
+export function postgresProfileUrl(p: PostgresProfile, secrets: ProfileSecrets): string {
+  return buildPostgresUrl({ user: p.user, password: secrets.password, host: p.host, port: p.port, database: p.database, params: pgTlsParams(p.tls) });
 }

@@ -23,7 +23,7 @@ import { WizardService } from './wizard-service.js';
 
 export const MIGRATION_METHODS = [
   'listProfiles', 'saveProfile', 'deleteProfile', 'testProfile',
-  'getDraft', 'saveDraft', 'discardDraft', 'wizardPreflight', 'sourceCatalog', 'checkFilter', 'sampleMessage', 'estimate', 'exportJob', 'createJob',
+  'getDraft', 'saveDraft', 'discardDraft', 'wizardPreflight', 'sourceCatalog', 'checkFilter', 'sampleMessage', 'mappingPreview', 'estimate', 'exportJob', 'createJob',
   'verify', 'verification', 'repair', 'verificationHistory',
   'cutoverState', 'cutoverRun', 'cutoverUndo', 'cutoverReport',
 ] as const;
@@ -125,6 +125,7 @@ export class MigrationApi {
     sourceCatalog: (profile) => this.wizard.catalog(profile),
     checkFilter: (profile, table, where) => this.wizard.checkFilter(profile, table, where),
     sampleMessage: (d, table) => this.wizard.sampleMessage(d, table),
+    mappingPreview: (d, table) => this.wizard.mappingPreview(d, table),
     estimate: (d) => this.wizard.estimate(d),
     exportJob: (d, how) => this.wizard.exportJob(d, how, this.h.store.path),
     createJob: (d) => this.wizard.createJob(d, this.h.store.jobs().map((j) => j.name)),

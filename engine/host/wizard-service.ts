@@ -6,16 +6,24 @@ import { CutoverError } from '../../shared/errors.js';
 import { parseJobConfig } from '../../shared/job-config.js';
 import type { PreflightReport } from '../../shared/preflight.js';
 import type { ProfileSummary } from '../../shared/profiles.js';
-import { draftToJobFile, sinkKind, validateStep, type CatalogTable, type JobExport, type KafkaSample, type WizardContext, type WizardDraft, type WizardEstimate } from '../../shared/wizard.js';
+import { draftToJobFile, sinkKind, sinkOptionsOf, validateStep, type CatalogTable, type JobExport, type KafkaSample, type WizardContext, type WizardDraft, type WizardEstimate } from '../../shared/wizard.js';
 import { connect, parseMysqlUrl, type Connection } from '../mysql/connection.js';
 import { runPreflight } from '../pipeline/preflight.js';
-import { openDataConnection, validateFilter } from '../source/mysql/snapshot-reader.js';
+import { chunkSelectSql, openDataConnection, rawQuery, validateFilter } from '../source/mysql/snapshot-reader.js';
 import { readTable } from '../source/mysql/schema-reader.js';
 import type { StateStore } from '../state/store.js';
 import { readCatalog } from '../wizard/catalog.js';
 import { DraftStore, type TextCipher } from '../wizard/draft-store.js';
 import { estimateCopy } from '../wizard/estimate.js';
 import { sampleMessage } from '../wizard/sample-message.js';
+import { mappingPreview, type PreviewSourceReader } from '../wizard/mapping-preview.js';
+import type { MappingPreview } from '../../shared/mapping-preview.js';
+
+/** The MySQL source as the mapping preview reads it: the first rows the server sends, as the copy selects them. */
+const PREVIEW_READER: PreviewSourceReader = {
+  readTable,
+  readRows: (conn, t, limit) => rawQuery(conn, `${chunkSelectSql(t, null, null)} LIMIT ${limit}`),
+};
 
 /** What the wizard needs from the saved connections (engine/connections). */
 export interface WizardConnections {
@@ -76,6 +84,14 @@ export class WizardService {
   async sampleMessage(d: WizardDraft, table: string): Promise<KafkaSample> {
     if (!d.tables.selected.includes(table)) throw new CutoverError(`${table} is not one of the selected tables.`, 'Choose a selected table.', 'BAD_REQUEST');
     return this.withData(this.sourceProfile(d), (conn) => sampleMessage(conn, d, table));
+  }
+
+  /** The sink's types for one selected table, with a few source rows as they would land (sinks with typed tables). */
+  async mappingPreview(d: WizardDraft, table: string): Promise<MappingPreview> {
+    if (!d.tables.selected.includes(table)) throw new CutoverError(`${table} is not one of the selected tables.`, 'Choose a selected table.', 'BAD_REQUEST');
+    const kind = sinkKind(d, this.context(null));
+    if (!kind) throw new CutoverError('Choose the sink first.', undefined, 'BAD_REQUEST');
+    return this.withData(this.sourceProfile(d), (conn) => mappingPreview(conn, PREVIEW_READER, d, table, kind, sinkOptionsOf(d, kind)));
   }
 
   async estimate(d: WizardDraft): Promise<WizardEstimate> {

@@ -10,6 +10,10 @@ import type { StateStore } from '../state/store.js';
 import type { RepairDone, RepairOptions } from '../compare/repair-contract.js';
 import type { SinkVerifier, SinkVerifierContext } from '../compare/sink-verifier.js';
 import type { Sink } from './sink.js';
+import type { ColumnInfo } from '../core/tables.js';
+import type { RawRow } from '../core/rows.js';
+import type { Connection } from '../mysql/connection.js';
+import type { MappingPreviewColumn } from '../../shared/mapping-preview.js';
 import type { CheckItem } from '../../shared/preflight.js';
 import type { TableRef } from '../../shared/table-selection.js';
 
@@ -65,8 +69,25 @@ export interface CheckpointPolicy {
   streamedBefore: boolean;
 }
 
+/** What the wizard's mapping preview hands a sink: a source table's columns and a few of its rows, read like the copy reads them. */
+export interface MappingPreviewInput {
+  /** The source table ("db.table") and where it goes on the sink. */
+  table: string;
+  sink: { db: string; table: string };
+  /** The columns copied (generated and excluded ones left out), in the rows' order. */
+  columns: ColumnInfo[];
+  keyColumns: string[];
+  rows: RawRow[];
+  /** The sink's options as the job file will say them (e.g. PostgreSQL's "unholdable" and "types"). */
+  sinkOptions: Record<string, unknown>;
+  /** The source, for what the sink reads of it to convert values (e.g. multi-byte charsets' tables). */
+  source: Connection;
+}
+
 export interface SinkDriver {
   readonly kind: string;
+  /** A sink that creates typed tables: each column's source type → its type there, with the sample rows as they would land. */
+  previewMapping?(input: MappingPreviewInput): Promise<MappingPreviewColumn[]>;
   openRun(ctx: SinkRunContext): Promise<SinkRun>;
   /** Compares the source with the sink, table by table (verification). */
   openVerifier(ctx: SinkVerifierContext): Promise<SinkVerifier>;

@@ -146,7 +146,7 @@ test('every rule of shared/profiles.ts, each with its JSON path', () => {
   assert.match(invalid({ profile: mysql({ port: 70000 }) }), /\$\.profile\.port/);
   assert.match(invalid({ profile: mysql({ host: '' }) }), /\$\.profile\.host/);
   assert.match(invalid({ profile: mysql({ user: '' }) }), /\$\.profile\.user/);
-  assert.match(invalid({ profile: mysql({ kind: 'postgres' }) }), /\$\.profile\.kind/);
+  assert.match(invalid({ profile: mysql({ kind: 'oracle' }) }), /\$\.profile\.kind/);
   assert.match(invalid({ profile: mysql({ tls: { mode: 'verify' } }) }), /\$\.profile\.tls\.mode/);
   assert.match(invalid({ profile: mysql({ tls: { mode: 'required', certFile: '/c.pem' } }) }), /\$\.profile\.tls\.keyFile: a client certificate and its key go together/);
   assert.match(invalid({ profile: mysql({ tls: { mode: 'required', keyFile: '/k.pem' } }) }), /\$\.profile\.tls\.certFile: a client certificate and its key go together/);

@@ -107,8 +107,8 @@ test('a missing profile, the wrong kind of profile, and another key are refused 
   const missing = await rejection(resolveJob(file({ profile: 'nope' }, { type: 'mysql', url: 'mysql://u:p@s' }), { store, env }));
   assert.equal(missing.code, 'NOT_FOUND');
   assert.match(missing.fix ?? '', /"events", "src"/);
-  assert.match((await rejection(resolveJob(file({ profile: 'events' }, { type: 'mysql', url: 'mysql://u:p@s' }), { store, env }))).message, /"events" is a Kafka profile; the source needs a MySQL or MariaDB one/);
-  assert.match((await rejection(resolveJob(file({ url: 'mysql://u:p@s' }, { type: 'kafka', profile: 'src' }), { store, env }))).message, /"src" is a MySQL\/MariaDB profile; a Kafka sink needs a Kafka one/);
+  assert.match((await rejection(resolveJob(file({ profile: 'events' }, { type: 'mysql', url: 'mysql://u:p@s' }), { store, env }))).message, /"events" is not a MySQL\/MariaDB profile; the source needs a MySQL or MariaDB one/);
+  assert.match((await rejection(resolveJob(file({ url: 'mysql://u:p@s' }, { type: 'kafka', profile: 'src' }), { store, env }))).message, /"src" is not a Kafka profile; a Kafka sink needs a Kafka one/);
   const wrongKey = await rejection(resolveJob(file({ profile: 'src' }, { type: 'mysql', url: 'mysql://u:p@s' }), { store, env: { CUTOVER_SECRET_KEY: randomBytes(32).toString('base64') } }));
   assert.match(wrongKey.message, /The password of the profile "src" cannot be decrypted: it was encrypted with another key/);
   assert.ok(!wrongKey.message.includes('p@ss'));

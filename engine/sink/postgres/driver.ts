@@ -9,10 +9,12 @@ import { PgSink } from './pg-sink.js';
 import { openPostgresVerifier } from './verifier.js';
 import { PgChangeSink } from './change-sink.js';
 import { claimPgCheckpoint } from './checkpoint.js';
+import { previewPgMapping } from './mapping-preview.js';
 import { repairPostgres } from './repair.js';
 
 export const postgresDriver: SinkDriver = {
   kind: 'postgres',
+  previewMapping: (input) => previewPgMapping(input),
   async openRun(ctx): Promise<SinkRun> {
     const { cfg } = ctx;
     const sink = postgresSinkOf(cfg, 'The copy');

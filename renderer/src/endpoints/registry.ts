@@ -2,9 +2,10 @@
 // kinds; everything else asks the engine's capabilities (sink-kinds.ts) or the module found here.
 import { kafkaEndpoint } from './kafka/index';
 import { mysqlEndpoint } from './mysql/index';
+import { postgresEndpoint } from './postgres/index';
 import type { EndpointUi } from './types';
 
-const ENDPOINTS: Readonly<Record<string, EndpointUi>> = { mysql: mysqlEndpoint, kafka: kafkaEndpoint };
+const ENDPOINTS: Readonly<Record<string, EndpointUi>> = { mysql: mysqlEndpoint, kafka: kafkaEndpoint, postgres: postgresEndpoint };
 
 /** The kinds a source can be (the engine reads MySQL and MariaDB). */
 export const SOURCE_KINDS: readonly string[] = ['mysql'];

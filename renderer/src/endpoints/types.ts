@@ -21,6 +21,8 @@ export interface EndpointUi {
   validate(f: ProfileForm, tls: FieldError[]): FieldError[];
   /** The secrets a save sends (undefined: keep the stored one; '': clear it). */
   secrets(f: ProfileForm): Partial<ProfileInput['secrets']>;
+  /** The port the form starts with for this kind (as text), e.g. "3306". */
+  defaultPort?: string;
   /** Profiles of this kind can go through an SSH tunnel (a successful Test offers to pin the bastion's host key). */
   sshTunnel: boolean;
   /** The wizard's Sink step: what the next step (Mapping) sets for a sink of this kind. */

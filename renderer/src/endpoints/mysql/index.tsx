@@ -9,6 +9,7 @@ export const mysqlEndpoint: EndpointUi = {
   buildProfile: mysqlProfile,
   validate: (f, tls) => [...validateMysql(f), ...tls, ...validateSsh(f)],
   secrets: mysqlSecrets,
+  defaultPort: '3306',
   sshTunnel: true,
   sinkNote: 'MySQL/MariaDB sink: databases and tables can be renamed in the next step.',
   cleanLabel: (

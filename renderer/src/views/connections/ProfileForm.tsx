@@ -28,8 +28,14 @@ export interface ProfileFormProps {
   title?: string;
 }
 
+/** An empty form of a kind, with the kind's default port. */
+function newForm(kind: ProfileKind): FormState {
+  const f = emptyForm(kind);
+  return { ...f, port: endpointUi(kind)?.defaultPort ?? f.port };
+}
+
 export function ProfileForm({ api, editing, kinds = profileKinds(), onSaved, onCancel, title }: ProfileFormProps) {
-  const [form, setForm] = useState<FormState>(() => (editing ? formFromSummary(editing) : emptyForm(kinds[0] ?? profileKinds()[0]!)));
+  const [form, setForm] = useState<FormState>(() => (editing ? formFromSummary(editing) : newForm(kinds[0] ?? profileKinds()[0]!)));
   const sinkKinds = useSinkKinds(api);
   const ui = endpointUi(form.kind);
   const [errors, setErrors] = useState<FieldError[]>([]);
@@ -89,7 +95,8 @@ export function ProfileForm({ api, editing, kinds = profileKinds(), onSaved, onC
             value={form.kind}
             onChange={(kind) => {
               setResult(null);
-              update((f) => ({ ...f, kind }));
+              // A port left at the old kind's default becomes the new kind's default.
+              update((f) => ({ ...f, kind, port: f.port === (endpointUi(f.kind)?.defaultPort ?? '3306') ? (endpointUi(kind)?.defaultPort ?? f.port) : f.port }));
             }}
             choices={kinds.map((k) => ({ value: k, label: sinkKinds.title(k) }))}
           />

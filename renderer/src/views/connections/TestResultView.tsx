@@ -6,6 +6,8 @@ import { FixText } from '../../components/FixText';
 import { KeyValue as Row } from '../../components/KeyValue';
 import { STAGE_LABELS } from './profile-form-model';
 
+const FLAVORS: Record<NonNullable<ConnectionTestResult['server']>['flavor'], string> = { mysql: 'MySQL', mariadb: 'MariaDB', postgres: 'PostgreSQL' };
+
 export interface TestResultViewProps {
   result: ConnectionTestResult;
   testId: string;
@@ -35,7 +37,7 @@ export function TestResultView({ result, testId, onPin }: TestResultViewProps) {
       </p>
       <p className="test-message">{result.message}</p>
       <dl className="kv-list">
-        {result.server && <Row label="Server">{`${result.server.flavor === 'mariadb' ? 'MariaDB' : 'MySQL'} ${result.server.version}`}</Row>}
+        {result.server && <Row label="Server">{`${FLAVORS[result.server.flavor]} ${result.server.version}`}</Row>}
         <Row label="TLS">{result.tlsVersion ?? 'not used'}</Row>
         {result.sshHostKey && (
           <Row label="SSH host key">

@@ -67,6 +67,7 @@ const LABELS: Record<string, string> = {
   port: 'Port',
   user: 'User',
   socket: 'Socket',
+  database: 'Database',
   brokers: 'Brokers',
   'tls.caFile': 'CA file',
   'tls.certFile': 'Client certificate',
@@ -94,5 +95,7 @@ export const STAGE_LABELS: Record<NonNullable<ConnectionTestResult['stage']>, st
   network: 'Network',
   tls: 'TLS',
   auth: 'Authentication',
+  database: 'Database',
+  privileges: 'Privileges',
   server: 'Server',
 };

@@ -23,6 +23,8 @@ export interface ProfileForm {
   port: string;
   user: string;
   socket: string;
+  /** PostgreSQL: the database the job's schemas go into. */
+  database: string;
   password: SecretState;
   tls: { mode: TlsMode; caFile: string; certFile: string; keyFile: string };
   ssh: { enabled: boolean; host: string; port: string; user: string; auth: 'password' | 'key'; privateKeyFile: string; hostKey: string };
@@ -44,6 +46,7 @@ export function emptyForm(kind: ProfileKind): ProfileForm {
     port: '3306',
     user: '',
     socket: '',
+    database: '',
     password: noSecret(),
     tls: { mode: 'disabled', caFile: '', certFile: '', keyFile: '' },
     ssh: { enabled: false, host: '', port: '22', user: '', auth: 'key', privateKeyFile: '', hostKey: '' },

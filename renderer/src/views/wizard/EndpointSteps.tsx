@@ -21,7 +21,7 @@ const ENDPOINTS: Record<Role, { title: string; text: string; label: string }> = 
   },
   sink: {
     title: 'Where should it go?',
-    text: 'Another MySQL or MariaDB server (tables are created there), or a Kafka cluster (one topic per table, keyed by primary key).',
+    text: 'Another MySQL or MariaDB server (tables are created there), a PostgreSQL database (a schema per source database, types translated), or a Kafka cluster (one topic per table, keyed by primary key).',
     label: 'Sink connection',
   },
 };
