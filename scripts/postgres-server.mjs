@@ -5,7 +5,9 @@
 //   node scripts/test-services.mjs start|stop|status postgres [--prefix NAME] [--port-base N]
 //
 // The binaries are Debian's `postgresql` package: initdb, pg_ctl and postgres from the newest
-// /usr/lib/postgresql/<version>/bin (or $CUTOVER_PG_BIN), psql from the PATH. The instance
+// /usr/lib/postgresql/<version>/bin (or $CUTOVER_PG_BIN), psql from the PATH. Extensions are those of
+// the same major version (`postgresql-<version>-postgis-3` gives `CREATE EXTENSION postgis`, which the
+// PostGIS test runs in its own database); the cluster needs no setting for them. The instance
 // `<prefix>-postgres` lives in $CUTOVER_SERVICES_DIR (default /tmp/cutover-services)/<prefix>-postgres:
 // data/ (the cluster), sock/ (its Unix socket), server.log. It listens on 127.0.0.1:<portBase + 40>
 // (33100 for the default port base). The superuser is `cutover` with password `cutover`: TCP logins

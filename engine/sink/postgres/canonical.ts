@@ -13,6 +13,7 @@
 //   text, ENUM, SET    the UTF-8 text (MySQL: CONVERT(col USING utf8mb4); CHAR without its padding)
 //   binary → bytea     the bytes (hashed), shown as lower-case hex
 //   GEOMETRY → bytea   the EWKB the copy writes (the MySQL side rebuilds it from SRID + WKB)
+//   GEOMETRY → PostGIS the same EWKB, PostgreSQL side ST_AsEWKB(col, 'NDR')
 //   BIT → bit varying  the bit string, n digits
 //   UUID, INET4/INET6  their text (PostgreSQL inet without its full-length netmask)
 //   JSON → jsonb       not in SQL: see json-canonical.ts (compared in Node)
@@ -106,10 +107,13 @@ export function canonicalRule(c: ColumnInfo, pgType: string, policy: UnholdableP
   const pgJson = pgType === 'jsonb' || pgType === 'json';
   if (t === 'json' || (kind === 'text' && pgJson)) return pgJson ? rule('JSON → jsonb', `CONVERT(${q} USING utf8mb4)`, `${p}::text`, { json: true, long: true }) : asText();
   if (GEOMETRY.has(t)) {
-    if (pgType !== 'bytea') return asText();
+    if (pgType !== 'bytea' && pgType !== 'geometry') return asText();
     // MySQL stores SRID (4 bytes LE) + WKB; the copy writes EWKB: byte order, type | 0x20000000, SRID, the rest.
     const ewkb = `IF(SUBSTRING(${q}, 1, 4) = X'00000000', SUBSTRING(${q}, 5), CONCAT(SUBSTRING(${q}, 5, 4), X'20', SUBSTRING(${q}, 1, 4), SUBSTRING(${q}, 10)))`;
-    return rule('GEOMETRY → bytea (EWKB)', ewkb, p, { long: true, mysqlShow: `LOWER(HEX(${ewkb}))`, pgShow: `encode(${p}, 'hex')` });
+    if (pgType === 'bytea') return rule('GEOMETRY → bytea (EWKB)', ewkb, p, { long: true, mysqlShow: `LOWER(HEX(${ewkb}))`, pgShow: `encode(${p}, 'hex')` });
+    // PostGIS writes its EWKB little-endian (NDR) when asked, as MySQL stores WKB; SRID 0 gives no SRID on both sides.
+    const pg = `ST_AsEWKB(${p}, 'NDR')`;
+    return rule('GEOMETRY → PostGIS geometry (EWKB)', ewkb, pg, { long: true, mysqlShow: `LOWER(HEX(${ewkb}))`, pgShow: `encode(${pg}, 'hex')` });
   }
   if (t === 'date' || t === 'datetime' || t === 'timestamp') {
     if (PG_TEXT.has(pgType)) return rule(`${t.toUpperCase()} → text (policy "text")`, `CONVERT(CAST(${q} AS CHAR) USING utf8mb4)`, `${p}::text`);

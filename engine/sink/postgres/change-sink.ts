@@ -30,6 +30,7 @@ import { connect, parseMysqlUrl } from '../../mysql/connection.js';
 import { charsetReady, loadSourceCharsets } from './charsets.js';
 import { pgColumnType } from './types.js';
 import { pgTextEncoder } from './values.js';
+import { postgisInstalled, sinkGeometryColumns } from './postgis.js';
 import { handlePgDdl, type PgDdlContext } from './stream-ddl.js';
 import { advanceRefused, advanceStatements, identityMaxima, sinkIdentities } from './identity.js';
 import { addPendingForeignKeys } from './foreign-keys.js';
@@ -133,6 +134,7 @@ export class PgChangeSink implements StreamTarget<PgDdlContext> {
     const client = await openStreamClient(opts.url);
     try {
       await ensurePgCheckpointTable(client);
+      if (opts.types.postgis === undefined) opts = { ...opts, types: { ...opts.types, postgis: await postgisInstalled(client) } };
     } catch (e) {
       await client.end().catch(() => undefined);
       throw asTransient(e);
@@ -147,7 +149,7 @@ export class PgChangeSink implements StreamTarget<PgDdlContext> {
 
   /** The PostgreSQL type of a source column under the job's rules and overrides. */
   columnType(source: TableRef, c: ColumnInfo): string {
-    return pgColumnType(c, { override: this.opts.types.types[`${source.db}.${source.table}.${c.name}`], unholdable: this.opts.types.policy }).sql;
+    return pgColumnType(c, { override: this.opts.types.types[`${source.db}.${source.table}.${c.name}`], unholdable: this.opts.types.policy, postgis: this.opts.types.postgis }).sql;
   }
 
   async checkpoint(): Promise<Checkpoint | null> {
@@ -337,12 +339,13 @@ export class PgChangeSink implements StreamTarget<PgDdlContext> {
       await this.learnCharsets(t);
       const idx = await sinkIndexes(this.client, t.sink.db, t.sink.table, t.info.chunkKey);
       const identities = await sinkIdentities(this.client, t.sink.db, t.sink.table);
+      const geometry = this.opts.types.postgis ? await sinkGeometryColumns(this.client, t.sink.db, t.sink.table) : new Map<string, { srid: number }>();
       const table = `${t.sink.db}.${t.sink.table}`;
       const policy = this.opts.types.policy;
       this.plans.set(
         name,
         planPgTable(t, t.sink.db, t.sink.table, idx, (c): Encode => {
-          const enc = pgTextEncoder(c);
+          const enc = pgTextEncoder(c, geometry.get(c.name));
           return (raw, key) => enc(raw, { table, key, policy });
         }, identities),
       );

@@ -9,6 +9,7 @@ import type { ColumnInfo } from '../../core/tables.js';
 import type { CopyTable } from '../../core/tables.js';
 import { pgId, pgString, pgTable } from './connection.js';
 import { pgColumnType, type UnholdablePolicy } from './types.js';
+import { columnSrid, GEOMETRY_TYPES } from './postgis.js';
 
 const ID = '`((?:[^`]|``)+)`';
 const unq = (s: string): string => s.replace(/``/g, '`');
@@ -27,6 +28,10 @@ export interface PlanOptions {
   types: Record<string, string>;
   /** A binlog stream follows the copy: unique keys exist during the load (a row colliding on one is left to the replay, as on MySQL). */
   streamFollows?: boolean;
+  /** The sink database has the postgis extension: spatial columns become PostGIS geometry (postgis.ts). */
+  postgis?: boolean;
+  /** SRID attributes of the table's spatial columns read from the source catalog (postgis.ts sourceColumnSrids); else CREATE TABLE's. */
+  srids?: Map<string, number>;
   /** The sink adds the foreign keys once every table is loaded (foreign-keys.ts): no warning per key here. */
   foreignKeysLater?: boolean;
 }
@@ -166,7 +171,8 @@ export function planTable(t: CopyTable, o: PlanOptions): TablePlan {
   const comments: string[] = [];
   let identity: string | null = null;
   for (const c of sinkColumns(t)) {
-    const type = pgColumnType(c, { override: o.types[`${t.source.db}.${t.source.table}.${c.name}`], unholdable: o.policy }).sql;
+    const srid = o.postgis && GEOMETRY_TYPES.has(c.dataType) ? (o.srids?.get(c.name) ?? columnSrid(t.source.createSql, c.name)) : null;
+    const type = pgColumnType(c, { override: o.types[`${t.source.db}.${t.source.table}.${c.name}`], unholdable: o.policy, postgis: o.postgis, srid }).sql;
     cols.set(c.name, { c, type });
     const d = defs.get(c.name);
     let sql = `${pgId(c.name)} ${type}`;
@@ -203,11 +209,17 @@ export function planTable(t: CopyTable, o: PlanOptions): TablePlan {
     } else if (idx) {
       const kind = idx[1]!.split(' ')[0]!;
       const name = unq(idx[2]!);
-      if (kind === 'FULLTEXT' || kind === 'SPATIAL') {
-        warnings.push(`${kind.toLowerCase()} index ${name} not created on PostgreSQL (no equivalent index type)`);
+      const parts = indexParts(idx[3]!, cols);
+      const single = new RegExp(`^${ID}$`).exec(idx[3]!.trim());
+      if (kind === 'SPATIAL' && parts?.length === 1 && single && cols.get(unq(single[1]!))?.type.startsWith('geometry')) {
+        // A SPATIAL index of a PostGIS geometry column: its GiST index, after the load like the others.
+        deferred.push(`CREATE INDEX IF NOT EXISTS ${pgId(indexName(t.sink.table, name))} ON ${table} USING gist (${parts[0]})`);
         continue;
       }
-      const parts = indexParts(idx[3]!, cols);
+      if (kind === 'FULLTEXT' || kind === 'SPATIAL') {
+        warnings.push(`${kind.toLowerCase()} index ${name} not created on PostgreSQL (no equivalent index type${kind === 'SPATIAL' ? ' without the postgis extension in the sink database' : ''})`);
+        continue;
+      }
       if (!parts) {
         warnings.push(`index ${name} not created on PostgreSQL: it uses a column not copied`);
         continue;

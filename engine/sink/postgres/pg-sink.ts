@@ -12,6 +12,7 @@ import { connectPg, pgTable, type PgClient } from './connection.js';
 import { planTable } from './ddl.js';
 import { NOT_TRANSLATED, applyForeignKeys, planForeignKeys, rememberPendingForeignKeys, readSourceForeignKeys, truncateTable, untranslatedObjects, type SourceForeignKey } from './foreign-keys.js';
 import { PgWriter } from './pg-writer.js';
+import { GEOMETRY_TYPES, postgisInstalled, sinkGeometryColumns, sourceColumnSrids } from './postgis.js';
 import type { UnholdablePolicy } from './types.js';
 
 export interface PgSinkOptions {
@@ -32,13 +33,40 @@ export interface PgSinkOptions {
 export class PgSink implements Sink {
   readonly kind = 'postgres';
 
+  /** PostGIS geometry columns of each prepared table (by stateId), for the writers' encoders. */
+  private readonly geometry = new Map<number, Map<string, { srid: number }>>();
+
   private constructor(
     private readonly opts: PgSinkOptions,
     private readonly admin: PgClient,
+    /** The sink database has the postgis extension (postgis.ts): spatial columns become geometry. */
+    private readonly postgis: boolean,
   ) {}
 
   static async open(opts: PgSinkOptions): Promise<PgSink> {
-    return new PgSink(opts, await connectPg(opts.url));
+    const admin = await connectPg(opts.url);
+    try {
+      return new PgSink(opts, admin, await postgisInstalled(admin));
+    } catch (e) {
+      await admin.end().catch(() => undefined);
+      throw e;
+    }
+  }
+
+  /** The SRID attributes of the table's spatial columns on the source (typing its PostGIS columns). */
+  private async sourceSrids(t: CopyTable): Promise<Map<string, number>> {
+    const conn = await connect(parseMysqlUrl(this.opts.sourceUrl));
+    try {
+      return await sourceColumnSrids(conn, t.source.db, t.source.table);
+    } finally {
+      await conn.end().catch(() => undefined);
+    }
+  }
+
+  async prepareTable(t: CopyTable, onExisting: OnExisting, alreadyOurs: boolean): Promise<PreparedTable> {
+    const prepared = await this.prepare(t, onExisting, alreadyOurs);
+    this.geometry.set(t.stateId, this.postgis ? await sinkGeometryColumns(this.admin, t.sink.db, t.sink.table) : new Map());
+    return prepared;
   }
 
   private async exists(ref: TableRef): Promise<boolean> {
@@ -57,9 +85,10 @@ export class PgSink implements Sink {
     }
   }
 
-  async prepareTable(t: CopyTable, onExisting: OnExisting, alreadyOurs: boolean): Promise<PreparedTable> {
+  private async prepare(t: CopyTable, onExisting: OnExisting, alreadyOurs: boolean): Promise<PreparedTable> {
     await this.learnCharsets(t);
-    const plan = planTable(t, { policy: this.opts.policy, types: this.opts.types, streamFollows: this.opts.streamFollows, foreignKeysLater: true });
+    const srids = this.postgis && t.columns.some((c) => GEOMETRY_TYPES.has(c.dataType)) ? await this.sourceSrids(t) : undefined;
+    const plan = planTable(t, { policy: this.opts.policy, types: this.opts.types, streamFollows: this.opts.streamFollows, foreignKeysLater: true, postgis: this.postgis, srids });
     const table = pgTable(t.sink);
     const warnings: string[] = [];
     if (await this.exists(t.sink)) {
@@ -86,7 +115,7 @@ export class PgSink implements Sink {
     } catch (e) {
       await this.admin.query('ROLLBACK').catch(() => undefined);
       // Two tables of one new schema prepared at once: CREATE SCHEMA IF NOT EXISTS can race; once more.
-      if ((e as { code?: string }).code === '23505' && !(await this.exists(t.sink))) return this.prepareTable(t, onExisting, alreadyOurs);
+      if ((e as { code?: string }).code === '23505' && !(await this.exists(t.sink))) return this.prepare(t, onExisting, alreadyOurs);
       throw new CutoverError(
         `Creating ${table} on the PostgreSQL sink failed: ${(e as Error).message}`,
         `Create the table on the sink by hand (the statements were:\n${plan.create.join(';\n')};\n) and run again with "onExisting": "append".`,
@@ -137,7 +166,7 @@ export class PgSink implements Sink {
   }
 
   async openWriter(): Promise<SinkWriter> {
-    return new PgWriter(await connectPg(this.opts.url), this.opts.policy, this.opts.streamFollows ?? false);
+    return new PgWriter(await connectPg(this.opts.url), this.opts.policy, this.opts.streamFollows ?? false, (t) => this.geometry.get(t.stateId));
   }
 
   async close(): Promise<void> {

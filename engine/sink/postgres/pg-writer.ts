@@ -80,11 +80,16 @@ export class PgWriter implements SinkWriter {
     private readonly policy: UnholdablePolicy,
     /** A stream follows: a row colliding on another unique key is left out too (the replay from the copy's start writes it). */
     private readonly streamFollows = false,
+    /** The table's PostGIS geometry columns (known once the sink prepared it); none: spatial columns are bytea. */
+    private readonly geometryColumns: (t: CopyTable) => Map<string, { srid: number }> | undefined = () => undefined,
   ) {}
 
   newBatch(t: CopyTable): PgBatch {
     let enc = this.encoders.get(t.stateId);
-    if (!enc) this.encoders.set(t.stateId, (enc = sinkColumns(t).map((c) => pgTextEncoder(c))));
+    if (!enc) {
+      const geometry = this.geometryColumns(t);
+      this.encoders.set(t.stateId, (enc = sinkColumns(t).map((c) => pgTextEncoder(c, geometry?.get(c.name)))));
+    }
     return new PgBatch(t, enc, this.policy);
   }
 

@@ -41,6 +41,7 @@ import { PG_CHECKPOINT, ensurePgCheckpointTable, readPgCheckpoint } from './chec
 import { postgresSinkOf, type PgClient } from './connection.js';
 import { advanceRefused, advanceStatements, identityMaxima, sinkIdentities } from './identity.js';
 import { pgTextEncoder } from './values.js';
+import { postgisInstalled, sinkGeometryColumns } from './postgis.js';
 import { PostgresTableCheck } from './verifier.js';
 import type { UnholdablePolicy } from './types.js';
 
@@ -130,9 +131,10 @@ async function planFor(pg: PgClient, t: RepairTarget['table'], policy: Unholdabl
   const info = { ...t.source, columns: t.columns, chunkKey: t.keyColumns.map((c) => c.name) };
   const idx = await sinkIndexes(pg, t.sink.db, t.sink.table, info.chunkKey);
   const identities = await sinkIdentities(pg, t.sink.db, t.sink.table);
+  const geometry = (await postgisInstalled(pg)) ? await sinkGeometryColumns(pg, t.sink.db, t.sink.table) : new Map<string, { srid: number }>();
   const table = `${t.sink.db}.${t.sink.table}`;
   return planPgTable({ sink: t.sink, info }, t.sink.db, t.sink.table, idx, (c): Encode => {
-    const enc = pgTextEncoder(c);
+    const enc = pgTextEncoder(c, geometry.get(c.name));
     return (raw, key) => enc(raw, { table, key, policy });
   }, identities);
 }

@@ -2,6 +2,7 @@
 // pgloader's defaults as the anchor; README ("PostgreSQL sink: type rules") documents every rule.
 import { CutoverError } from '../../../shared/errors.js';
 import type { ColumnInfo } from '../../core/tables.js';
+import { GEOMETRY_TYPES, postgisType } from './postgis.js';
 
 export interface PgColumnType {
   /** The PostgreSQL type, e.g. 'numeric(20)'. */
@@ -21,11 +22,14 @@ export interface PgTypeOptions {
   /** A type given in the job file for this column (`sink.types`); taken as written. */
   override?: string;
   unholdable?: UnholdablePolicy;
+  /** The sink database has the postgis extension: spatial columns become PostGIS geometry (postgis.ts). */
+  postgis?: boolean;
+  /** The column's SRID attribute on the source (postgis.ts columnSrid), typing the geometry column. */
+  srid?: number | null;
 }
 
 const INT_SIGNED: Record<string, string> = { tinyint: 'smallint', smallint: 'smallint', mediumint: 'integer', int: 'integer', integer: 'integer', bigint: 'bigint' };
 const INT_UNSIGNED: Record<string, string> = { tinyint: 'smallint', smallint: 'integer', mediumint: 'integer', int: 'bigint', integer: 'bigint', bigint: 'numeric(20)' };
-const GEOMETRY = new Set(['geometry', 'point', 'linestring', 'polygon', 'multipoint', 'multilinestring', 'multipolygon', 'geometrycollection', 'geomcollection']);
 const BINARY = new Set(['binary', 'varbinary', 'tinyblob', 'blob', 'mediumblob', 'longblob']);
 const TEXT = new Set(['tinytext', 'text', 'mediumtext', 'longtext']);
 
@@ -94,7 +98,10 @@ export function pgColumnType(c: ColumnInfo, o: PgTypeOptions = {}): PgColumnType
   }
   if (TEXT.has(t)) return rule(t.toUpperCase(), 'text');
   if (BINARY.has(t)) return rule(t.toUpperCase(), 'bytea');
-  if (GEOMETRY.has(t)) return rule(t.toUpperCase(), 'bytea'); // EWKB: the WKB with its SRID inside (see values.ts)
+  if (GEOMETRY_TYPES.has(t)) {
+    if (!o.postgis) return rule(t.toUpperCase(), 'bytea'); // EWKB: the WKB with its SRID inside (see values.ts)
+    return o.srid == null ? rule(`${t.toUpperCase()} (postgis)`, postgisType(c, null)) : rule(`${t.toUpperCase()} SRID n (postgis)`, postgisType(c, o.srid));
+  }
   throw new CutoverError(
     `Column ${c.name} has type ${c.columnType}, which the PostgreSQL sink has no rule for.`,
     `Exclude the column ("columns": {"db.table": {"exclude": ["${c.name}"]}}), or give its PostgreSQL type in "sink.types".`,

@@ -9,6 +9,7 @@ import type { RawValue } from '../../core/rows.js';
 import { bytesToHex, valueKind } from '../../mysql/values.js';
 import { decoderFor } from './charsets.js';
 import type { UnholdablePolicy } from './types.js';
+import { ewkbProblem, ewkbSrid, GEOMETRY_TYPES } from './postgis.js';
 
 export interface ValueContext {
   /** The sink table, for messages ("schema.table"). */
@@ -20,7 +21,6 @@ export interface ValueContext {
 
 type Encode = (raw: string, ctx: ValueContext) => string | null;
 
-const GEOMETRY = new Set(['geometry', 'point', 'linestring', 'polygon', 'multipoint', 'multilinestring', 'multipolygon', 'geometrycollection', 'geomcollection']);
 const DAYS = [31, 28, 31, 30, 31, 30, 31, 31, 30, 31, 30, 31];
 
 /** A MySQL date part "YYYY-MM-DD" that PostgreSQL holds as written (no zero parts, no year 0, a real day). */
@@ -87,7 +87,25 @@ export function mysqlGeometryToEwkb(raw: string): Buffer {
 /** JSON text with the escape \u0000 outside an escaped backslash (PostgreSQL's jsonb refuses it). */
 const JSON_NUL = /(?:^|[^\\])(?:\\\\)*\\u0000/i;
 
-function encoderFor(c: ColumnInfo): Encode {
+/** A value of a PostGIS geometry column: hex EWKB, refused by name when PostGIS would refuse it (its SRID not the column's, a broken WKB). */
+function postgisEncoder(c: ColumnInfo, columnSrid: number): Encode {
+  return (raw, ctx) => {
+    const ewkb = mysqlGeometryToEwkb(raw);
+    const problem = ewkbProblem(ewkb);
+    if (problem) return unholdable(c, raw, ctx, `PostGIS refuses this geometry: ${problem}`, false, '0x' + bytesToHex(raw));
+    const srid = ewkbSrid(ewkb);
+    if (columnSrid !== 0 && srid !== columnSrid)
+      return unholdable(c, raw, ctx, `its SRID ${srid} is not the SRID ${columnSrid} of the sink column (MariaDB does not enforce REF_SYSTEM_ID)`, false, '0x' + bytesToHex(raw));
+    return ewkb.toString('hex');
+  };
+}
+
+/** How the sink column holds a geometry: PostGIS geometry (with its SRID, 0 for any) or, when absent, bytea. */
+export interface GeometryTarget {
+  srid: number;
+}
+
+function encoderFor(c: ColumnInfo, geometry?: GeometryTarget): Encode {
   const kind = valueKind(c);
   const t = c.dataType;
   if (t === 'date' || t === 'datetime' || t === 'timestamp') {
@@ -98,7 +116,7 @@ function encoderFor(c: ColumnInfo): Encode {
       return unholdable(c, raw, ctx, raw.startsWith('0000-00-00') ? 'a zero date' : raw.startsWith('0000') ? 'year 0 does not exist in PostgreSQL' : 'a date with a zero month or day, or a day the month does not have', true);
     };
   }
-  if (GEOMETRY.has(t)) return (raw) => '\\x' + mysqlGeometryToEwkb(raw).toString('hex');
+  if (GEOMETRY_TYPES.has(t)) return geometry ? postgisEncoder(c, geometry.srid) : (raw) => '\\x' + mysqlGeometryToEwkb(raw).toString('hex');
   switch (kind) {
     case 'number':
     case 'float':
@@ -128,10 +146,16 @@ function encoderFor(c: ColumnInfo): Encode {
 
 const encoders = new WeakMap<ColumnInfo, Encode>();
 
-/** The encoder of a column, made once per column object (the copy calls it for every value). */
-export function pgTextEncoder(c: ColumnInfo): (raw: RawValue, ctx: ValueContext) => string | null {
-  let e = encoders.get(c);
-  if (!e) encoders.set(c, (e = encoderFor(c)));
+/**
+ * The encoder of a column, made once per column object (the copy calls it for every value). `geometry`:
+ * the sink column is PostGIS geometry (postgis.ts sinkGeometryColumns), not bytea.
+ */
+export function pgTextEncoder(c: ColumnInfo, geometry?: GeometryTarget): (raw: RawValue, ctx: ValueContext) => string | null {
+  let e = geometry ? undefined : encoders.get(c);
+  if (!e) {
+    e = encoderFor(c, geometry);
+    if (!geometry) encoders.set(c, e);
+  }
   const enc = e;
   return (raw, ctx) => (raw === null ? null : enc(raw, ctx));
 }

@@ -93,7 +93,8 @@ export class PostgresTableCheck {
   /** The sink table's column types, and each compared column's rule. */
   async plan(t: VerifyTable, chunkRows: number): Promise<Plan> {
     const res = await this.pg.query<{ column_name: string; data_type: string }>(
-      'SELECT column_name, data_type FROM information_schema.columns WHERE table_schema = $1 AND table_name = $2',
+      // A PostGIS column is 'USER-DEFINED' there; its udt_name says geometry (canonical.ts compares its EWKB).
+      "SELECT column_name, CASE WHEN data_type = 'USER-DEFINED' AND udt_name = 'geometry' THEN 'geometry' ELSE data_type END AS data_type FROM information_schema.columns WHERE table_schema = $1 AND table_name = $2",
       [t.sink.db, t.sink.table],
     );
     if (!res.rows.length)
