@@ -77,3 +77,25 @@ export function keylessRefusal(targets: RepairTarget[], running: boolean): Cutov
     );
   return null;
 }
+
+/**
+ * After the sink committed a repair at source position `at` (a consistent snapshot's): keyless tables
+ * copied again record `at` as their snapshot position, so the resumed stream skips their changes up to
+ * it; each table's rewritten rows are logged, with where the stream (at `streamAt`, if it has a
+ * checkpoint) reconciles from.
+ */
+export function repairCommitted(o: RepairOptions, rows: Map<string, number>, at: SourcePosition, streamAt: SourcePosition | null): RepairDone {
+  if (o.cfg.mode !== 'snapshot') {
+    for (const target of o.targets) {
+      if (target.table.keyColumns.length) continue;
+      const row = o.store.tables(o.jobId).find((r) => `${r.src_db}.${r.src_table}` === target.result.table);
+      if (row) o.store.setTable(row.id, { snapshot_position: JSON.stringify(at) });
+    }
+  }
+  for (const [table, n] of rows)
+    o.log.info(
+      `repair: ${n} row(s) copied again at source position ${o.positions.format(at)}${streamAt ? ` (the stream, at ${o.positions.format(streamAt)}, reconciles its changes up to there)` : ''}`,
+      table,
+    );
+  return { rows, at };
+}

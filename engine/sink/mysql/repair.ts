@@ -20,7 +20,6 @@
 // A job without a checkpoint row ("mode": "snapshot") just gets its rows rewritten.
 import { CutoverError } from '../../../shared/errors.js';
 import { mysqlSinkUrl, type JobConfig } from '../../../shared/job-config.js';
-import { type SourcePosition } from '../../core/position.js';
 import type { VerifyTableResult } from '../../../shared/verify.js';
 import type { Logger } from '../../core/logger.js';
 import { connect, parseMysqlUrl, queryRows, type Connection } from '../../mysql/connection.js';
@@ -36,7 +35,7 @@ import { quoteId, quoteTable } from '../../mysql/identifiers.js';
 import type { StateStore } from '../../state/store.js';
 import type { VerifyTable } from '../../compare/chunk-checksum.js';
 import { keyId, keyOfMismatch } from '../../compare/row-diff.js';
-import { keylessRefusal, type RepairDone, type RepairOptions, type RepairTarget } from '../../compare/repair-contract.js';
+import { keylessRefusal, repairCommitted, type RepairDone, type RepairOptions, type RepairTarget } from '../../compare/repair-contract.js';
 
 /** Keys per DELETE / SELECT statement. */
 const KEYS_PER_STATEMENT = 200;
@@ -82,13 +81,7 @@ export async function repairMysql(o: RepairOptions): Promise<RepairDone> {
       } finally {
         await source.endSnapshot().catch(() => undefined);
       }
-      if (streams) recordKeylessSnapshots(o, snap.file);
-      for (const [table, n] of rows)
-        o.log.info(
-          `repair: ${n} row(s) copied again at source position ${o.positions.format(snap.file)}${cp ? ` (the stream, at ${o.positions.format(cp.position)}, reconciles its changes up to there)` : ''}`,
-          table,
-        );
-      return { rows, at: snap.file };
+      return repairCommitted(o, rows, snap.file, cp?.position ?? null);
     } catch (e) {
       await sink.query('ROLLBACK').catch(() => undefined);
       throw e;
@@ -99,14 +92,6 @@ export async function repairMysql(o: RepairOptions): Promise<RepairDone> {
   }
 }
 
-/** Keyless tables copied again: the resumed stream skips their changes up to the repair's snapshot. */
-function recordKeylessSnapshots(o: RepairOptions, at: SourcePosition): void {
-  for (const target of o.targets) {
-    if (target.table.keyColumns.length) continue;
-    const row = o.store.tables(o.jobId).find((r) => `${r.src_db}.${r.src_table}` === target.result.table);
-    if (row) o.store.setTable(row.id, { snapshot_position: JSON.stringify(at) });
-  }
-}
 
 /** `key = …` for one key, compared as the stream compares keys (charset/collation-aware literals). */
 function keyEquals(t: CopyTable, key: RawValue[]): string {

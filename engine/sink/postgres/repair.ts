@@ -21,7 +21,6 @@
 // run (keylessRefusal); R becomes its snapshot_position in the state file, so the resumed stream skips its
 // changes up to R.
 import { CutoverError } from '../../../shared/errors.js';
-import type { SourcePosition } from '../../core/position.js';
 import type { VerifyTableResult } from '../../../shared/verify.js';
 import type { RowChange } from '../../core/changes.js';
 import type { RawRow, RawValue } from '../../core/rows.js';
@@ -32,7 +31,7 @@ import { keyRenderer, selectExpr, valueKind } from '../../mysql/values.js';
 import { openDataConnection, rawQuery } from '../../mysql/key-range.js';
 import type { SourceSession } from '../../source/driver.js';
 import { keyId, keyOfMismatch } from '../../compare/row-diff.js';
-import { keylessRefusal, type RepairDone, type RepairOptions, type RepairTarget } from '../../compare/repair-contract.js';
+import { keylessRefusal, repairCommitted, type RepairDone, type RepairOptions, type RepairTarget } from '../../compare/repair-contract.js';
 import { mysqlRowHash, pgRowHash } from './canonical.js';
 import { changeStatements, planPgTable, type Encode, type PgStatement, type PgTablePlan } from './change-plan.js';
 import { asTransient, inlineParams, openStreamClient, sinkIndexes } from './change-sink.js';
@@ -100,13 +99,7 @@ export async function repairPostgres(o: RepairOptions): Promise<RepairDone> {
       } finally {
         await session.endSnapshot().catch(() => undefined);
       }
-      if (streams) recordKeylessSnapshots(o, snap.file);
-      for (const [table, n] of rows)
-        o.log.info(
-          `repair: ${n} row(s) copied again at source position ${o.positions.format(snap.file)}${cp ? ` (the stream, at ${o.positions.format(cp.position)}, reconciles its changes up to there)` : ''}`,
-          table,
-        );
-      return { rows, at: snap.file };
+      return repairCommitted(o, rows, snap.file, cp?.position ?? null);
     } catch (e) {
       await pg.query('ROLLBACK').catch(() => undefined);
       throw e;
@@ -117,14 +110,6 @@ export async function repairPostgres(o: RepairOptions): Promise<RepairDone> {
   }
 }
 
-/** Keyless tables copied again: the resumed stream skips their changes up to the repair's snapshot. */
-function recordKeylessSnapshots(o: RepairOptions, at: SourcePosition): void {
-  for (const target of o.targets) {
-    if (target.table.keyColumns.length) continue;
-    const row = o.store.tables(o.jobId).find((r) => `${r.src_db}.${r.src_table}` === target.result.table);
-    if (row) o.store.setTable(row.id, { snapshot_position: JSON.stringify(at) });
-  }
-}
 
 /** The stream's plan of the table (the sink's unique indexes and identity columns), over the copied columns. */
 async function planFor(pg: PgClient, t: RepairTarget['table'], policy: UnholdablePolicy): Promise<PgTablePlan> {
