@@ -83,3 +83,12 @@ test('options: defaults when absent; source values shown cut and binary as hex',
   assert.equal(sourceText(col('t', 'text', 'text', { charset: 'utf8mb4' }), 'x'.repeat(300))!.length, 201);
   assert.equal(sourceText(col('b', 'bit', 'bit(3)'), '\x05'), '0x05');
 });
+
+test('a spatial column previews as bytea and says PostGIS geometry is used instead when the sink has the extension', async () => {
+  const cols = [col('id', 'int', 'int(11)', { nullable: false }), col('place', 'point', 'point')];
+  const [, place] = await preview({}, cols, [['1', null]]);
+  assert.equal(place!.sinkType, 'bytea');
+  assert.match(place!.rule, /PostGIS geometry instead when the sink database has the postgis extension/);
+  const [, forced] = await preview({ types: { 'shop.people.place': 'geometry' } }, cols, [['1', null]]);
+  assert.doesNotMatch(forced!.rule, /PostGIS geometry instead/, 'an override is what the copy creates');
+});

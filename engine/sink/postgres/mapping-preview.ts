@@ -10,6 +10,7 @@ import { bytesToHex, valueKind } from '../../mysql/values.js';
 import type { MappingPreviewInput } from '../driver.js';
 import { charsetReady, decoderFor, loadSourceCharsets } from './charsets.js';
 import { pgColumnType, type UnholdablePolicy } from './types.js';
+import { GEOMETRY_TYPES } from './postgis.js';
 import { pgTextEncoder, type ValueContext } from './values.js';
 
 const POLICIES: readonly UnholdablePolicy[] = ['stop', 'null', '-infinity', 'text'];
@@ -76,6 +77,8 @@ export async function previewPgMapping(i: MappingPreviewInput): Promise<MappingP
       const t = pgColumnType(c, { override, unholdable: policy });
       sinkType = t.sql;
       rule = t.rule;
+      // The preview does not connect to the sink: the copy decides between bytea and PostGIS there.
+      if (!override && GEOMETRY_TYPES.has(c.dataType.toLowerCase())) rule += '; PostGIS geometry instead when the sink database has the postgis extension';
     } catch (e) {
       if (!(e instanceof CutoverError)) throw e;
       rule = `${c.columnType}: no rule`;
