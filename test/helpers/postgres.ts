@@ -3,7 +3,7 @@
 // so what a test reads with it is what the server holds, not what that driver believes it wrote.
 // Anything that goes wrong here throws: a test that cannot reach the cluster fails, never skips.
 import { spawn } from 'node:child_process';
-import { uniqueName } from './db.js';
+import { sourceUrl, uniqueName, writeJob } from './db.js';
 
 /** The cluster's maintenance database, `postgres://cutover:cutover@127.0.0.1:PORT/postgres`. */
 export function postgresUrl(): string {
@@ -136,4 +136,12 @@ export async function withPgDatabase<T>(base: string, fn: (db: PgTestDatabase) =
   } finally {
     await db.drop();
   }
+}
+
+/**
+ * A job file copying the source database `src` (every table) into the PostgreSQL database at `sinkUrl`,
+ * renamed to the schema "app"; `job` holds the name, mode and any other settings.
+ */
+export function writePgJob(dir: string, sinkUrl: string, src: string, { name, ...job }: { name: string } & Record<string, unknown>): string {
+  return writeJob(dir, { name, source: { url: sourceUrl() }, sink: { type: 'postgres', url: sinkUrl }, tables: { include: [`${src}.*`] }, rename: { [src]: 'app' }, ...job });
 }

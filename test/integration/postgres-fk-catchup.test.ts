@@ -7,8 +7,8 @@ import { after, before, describe, it } from 'node:test';
 import assert from 'node:assert/strict';
 import { rmSync } from 'node:fs';
 import { join } from 'node:path';
-import { describeRun, exec, q, runCliWithTimeout, sourceUrl, tempDir, uniqueName, writeJob } from '../helpers/db.js';
-import { createPgDatabase, type PgTestDatabase } from '../helpers/postgres.js';
+import { describeRun, exec, q, runCliWithTimeout, sourceUrl, tempDir, uniqueName } from '../helpers/db.js';
+import { createPgDatabase, type PgTestDatabase, writePgJob } from '../helpers/postgres.js';
 
 describe('PostgreSQL sink: foreign keys added once the stream has caught up', { timeout: 300_000 }, () => {
   const job = uniqueName('pgfk');
@@ -29,12 +29,8 @@ describe('PostgreSQL sink: foreign keys added once the stream has caught up', { 
        INSERT INTO ${d}.parent VALUES (1); INSERT INTO ${d}.child VALUES (1, 1);
        SET foreign_key_checks = 0; INSERT INTO ${d}.child VALUES (2, 99); SET foreign_key_checks = 1;`,
     );
-    jobFile = writeJob(dir, {
+    jobFile = writePgJob(dir, pg.url, src, {
       name: job,
-      source: { url: sourceUrl() },
-      sink: { type: 'postgres', url: pg.url },
-      tables: { include: [`${src}.*`] },
-      rename: { [src]: 'app' },
       mode: 'snapshot+stream',
       stream: { batch: { maxDelayMs: 50 } },
     });

@@ -11,8 +11,8 @@ import { after, before, describe, it } from 'node:test';
 import assert from 'node:assert/strict';
 import { rmSync } from 'node:fs';
 import { join } from 'node:path';
-import { describeRun, exec, q, sourceUrl, tempDir, uniqueName, writeJob } from '../helpers/db.js';
-import { createPgDatabase, type PgTestDatabase } from '../helpers/postgres.js';
+import { describeRun, exec, q, sourceUrl, tempDir, uniqueName } from '../helpers/db.js';
+import { createPgDatabase, type PgTestDatabase, writePgJob } from '../helpers/postgres.js';
 import { pgCheckpoint } from '../helpers/pg-stream-compare.js';
 import { sourcePosition } from '../helpers/stream.js';
 import { assertStillRunning, killLive, startStreaming, stopWithSigterm, waitUntil, type LiveCli } from '../helpers/stream-cli.js';
@@ -51,12 +51,8 @@ describe('repair on a PostgreSQL sink, while the job streams and while it does n
       CREATE TABLE ${d}.t_nk (x INT, y VARCHAR(10)) ENGINE=InnoDB;
       INSERT INTO ${d}.t_a VALUES ${values};
       INSERT INTO ${d}.t_nk VALUES (1, 'a'), (1, 'a'), (2, 'b'), (3, NULL);`);
-    jobFile = writeJob(dir, {
+    jobFile = writePgJob(dir, pg.url, src, {
       name: job,
-      source: { url: sourceUrl() },
-      sink: { type: 'postgres', url: pg.url },
-      tables: { include: [`${src}.*`] },
-      rename: { [src]: 'app' },
       mode: 'snapshot+stream',
       snapshot: { chunkRows: 100 },
       stream: { batch: { maxDelayMs: 50 } },

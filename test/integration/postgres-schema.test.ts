@@ -11,7 +11,7 @@ import assert from 'node:assert/strict';
 import { readFileSync, rmSync } from 'node:fs';
 import { join } from 'node:path';
 import { ROOT, describeRun, exec, q, query, runCliWithTimeout, sourceUrl, tempDir, uniqueName, writeJob, type CliResult } from '../helpers/db.js';
-import { createPgDatabase, pgLiteral, type PgTestDatabase } from '../helpers/postgres.js';
+import { createPgDatabase, pgLiteral, type PgTestDatabase, writePgJob } from '../helpers/postgres.js';
 
 const RUN_TIMEOUT_MS = 5 * 60_000;
 const NOT_TRANSLATED = 'MySQL SQL is not translated to PostgreSQL; create it by hand';
@@ -212,12 +212,8 @@ describe('PostgreSQL sink: foreign keys under a stream', { timeout: 10 * 60_000 
       CREATE TABLE b_parent (id INT PRIMARY KEY, name VARCHAR(10)) ENGINE=InnoDB;
       CREATE TABLE a_child (id INT PRIMARY KEY, parent_id INT NOT NULL,
         CONSTRAINT fk_child_parent FOREIGN KEY (parent_id) REFERENCES b_parent (id) ON DELETE CASCADE ON UPDATE RESTRICT) ENGINE=InnoDB;`);
-    jobFile = writeJob(dir, {
+    jobFile = writePgJob(dir, pg.url, src, {
       name: job,
-      source: { url: sourceUrl() },
-      sink: { type: 'postgres', url: pg.url },
-      tables: { include: [`${src}.*`] },
-      rename: { [src]: 'app' },
       mode: 'stream',
       stream: { batch: { maxDelayMs: 200 } },
     });

@@ -7,8 +7,8 @@ import { after, before, describe, it } from 'node:test';
 import assert from 'node:assert/strict';
 import { rmSync } from 'node:fs';
 import { join } from 'node:path';
-import { describeRun, exec, q, runCliWithTimeout, sourceUrl, tempDir, uniqueName, writeJob } from '../helpers/db.js';
-import { createPgDatabase, type PgTestDatabase } from '../helpers/postgres.js';
+import { describeRun, exec, q, runCliWithTimeout, sourceUrl, tempDir, uniqueName } from '../helpers/db.js';
+import { createPgDatabase, type PgTestDatabase, writePgJob } from '../helpers/postgres.js';
 import { assertPgEqualsSource, pgCheckpoint, type ColumnKinds } from '../helpers/pg-stream-compare.js';
 import { sourcePosition } from '../helpers/stream.js';
 
@@ -56,12 +56,8 @@ describe('stream into PostgreSQL', { timeout: 300_000 }, () => {
   before(async () => {
     pg = await createPgDatabase('pgstream');
     await x(schema(q(src)));
-    jobFile = writeJob(dir, {
+    jobFile = writePgJob(dir, pg.url, src, {
       name: job,
-      source: { url: sourceUrl() },
-      sink: { type: 'postgres', url: pg.url },
-      tables: { include: [`${src}.*`] },
-      rename: { [src]: 'app' },
       mode: 'stream',
       stream: { batch: { maxDelayMs: 50 } },
     });
