@@ -78,16 +78,22 @@ export class WizardService {
     });
   }
 
-  async sampleMessage(d: WizardDraft, table: string): Promise<KafkaSample> {
+  /** The draft's sink kind, for a preview of one of its selected tables. */
+  private previewKind(d: WizardDraft, table: string): string {
     if (!d.tables.selected.includes(table)) throw new CutoverError(`${table} is not one of the selected tables.`, 'Choose a selected table.', 'BAD_REQUEST');
-    return this.withData(this.sourceProfile(d), async (conn) => sampleMessage(sessionOver(await loadSource({ source: {} }), conn), d, table));
+    const kind = sinkKind(d, this.context(null));
+    if (!kind) throw new CutoverError('Choose the sink first.', undefined, 'BAD_REQUEST');
+    return kind;
+  }
+
+  async sampleMessage(d: WizardDraft, table: string): Promise<KafkaSample> {
+    const kind = this.previewKind(d, table);
+    return this.withData(this.sourceProfile(d), async (conn) => sampleMessage(sessionOver(await loadSource({ source: {} }), conn), d, table, kind));
   }
 
   /** The sink's types for one selected table, with a few source rows as they would land (sinks with typed tables). */
   async mappingPreview(d: WizardDraft, table: string): Promise<MappingPreview> {
-    if (!d.tables.selected.includes(table)) throw new CutoverError(`${table} is not one of the selected tables.`, 'Choose a selected table.', 'BAD_REQUEST');
-    const kind = sinkKind(d, this.context(null));
-    if (!kind) throw new CutoverError('Choose the sink first.', undefined, 'BAD_REQUEST');
+    const kind = this.previewKind(d, table);
     return this.withData(this.sourceProfile(d), async (conn) => mappingPreview(conn, sessionOver(await loadSource({ source: {} }), conn), d, table, kind, sinkOptionsOf(d, kind)));
   }
 

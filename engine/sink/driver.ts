@@ -10,7 +10,8 @@ import type { StateStore } from '../state/store.js';
 import type { RepairDone, RepairOptions } from '../compare/repair-contract.js';
 import type { SinkVerifier, SinkVerifierContext } from '../compare/sink-verifier.js';
 import type { Sink } from './sink.js';
-import type { ColumnInfo } from '../core/tables.js';
+import type { ColumnInfo, CopyTable } from '../core/tables.js';
+import type { KafkaSample, WizardDraft } from '../../shared/wizard.js';
 import type { RawRow } from '../core/rows.js';
 import type { Connection } from '../mysql/connection.js';
 import type { MappingPreviewColumn } from '../../shared/mapping-preview.js';
@@ -84,8 +85,20 @@ export interface MappingPreviewInput {
   source: Connection;
 }
 
+/** A row of a selected table, for a sink that publishes messages to render as the copy will publish it. */
+export interface SampleMessageInput {
+  draft: WizardDraft;
+  /** The source table ("db.table"). */
+  table: string;
+  /** The table as the copy reads it (columns, key, where it goes). */
+  copy: CopyTable;
+  row: RawRow;
+}
+
 export interface SinkDriver {
   readonly kind: string;
+  /** A sink that publishes messages: the wizard's sample message, a source row rendered as the copy will publish it. */
+  sampleMessage?(input: SampleMessageInput): KafkaSample;
   /** A sink that creates typed tables: each column's source type → its type there, with the sample rows as they would land. */
   previewMapping?(input: MappingPreviewInput): Promise<MappingPreviewColumn[]>;
   openRun(ctx: SinkRunContext): Promise<SinkRun>;

@@ -4,36 +4,14 @@
 // has no such hook and is refused here. Nothing is written anywhere.
 import { CutoverError } from '../../shared/errors.js';
 import type { MappingPreview } from '../../shared/mapping-preview.js';
-import { sinkNames, type WizardDraft } from '../../shared/wizard.js';
-import type { RawRow } from '../core/rows.js';
-import type { CopyTable } from '../core/tables.js';
+import type { WizardDraft } from '../../shared/wizard.js';
 import type { Connection } from '../mysql/connection.js';
 import { sinkKind } from '../sink/registry.js';
 import type { SourceSession } from '../source/driver.js';
+import { readTableSample } from './table-sample.js';
 
 /** Rows shown per table: enough to see typical values, few enough to read at a glance. */
 export const PREVIEW_ROWS = 5;
-
-/** Up to `limit` rows of the table's copied columns as the copy reads them (the query is cut short after them; the caller destroys the connection). */
-async function firstRows(session: SourceSession, t: CopyTable, limit: number): Promise<RawRow[]> {
-  const rows: RawRow[] = [];
-  const stop = new AbortController();
-  await session
-    .readChunk(
-      t,
-      null,
-      null,
-      (r) => {
-        if (rows.length < limit) rows.push(r);
-        if (rows.length >= limit) stop.abort();
-      },
-      stop.signal,
-    )
-    .catch((e: unknown) => {
-      if (!stop.signal.aborted) throw e;
-    });
-  return rows;
-}
 
 /**
  * The preview of `table` for the draft's sink (`kind`, its options as the job file will say them).
@@ -51,18 +29,7 @@ export async function mappingPreview(
   const driver = await descriptor.load();
   if (!driver.previewMapping)
     throw new CutoverError(`A ${descriptor.title} sink has no type mapping to preview.`, 'The Mapping step shows what this sink writes in its own section.', 'BAD_REQUEST');
-  const dot = table.indexOf('.');
-  const ref = { db: table.slice(0, dot), table: table.slice(dot + 1) };
-  const sinkFull = sinkNames({ ...draft, tables: { selected: [table] } }).get(table)!;
-  const sdot = sinkFull.indexOf('.');
-  const sink = { db: sinkFull.slice(0, sdot), table: sinkFull.slice(sdot + 1) };
-  const info = await session.readTable(ref);
-  if (!info.columns.length) throw new CutoverError(`The source has no table ${table}.`, 'Choose one of the selected tables.', 'NOT_FOUND');
-  const excluded = new Set(draft.mapping.excludeColumns[table] ?? []);
-  const columns = info.columns.filter((c) => !c.generated && !excluded.has(c.name));
-  const keyColumns = info.chunkKey.map((k) => info.columns.find((c) => c.name === k)!);
-  const t: CopyTable = { stateId: 0, source: info, sink, columns, keyColumns, where: draft.mapping.where[table]?.trim() || undefined };
-  const rows = await firstRows(session, t, PREVIEW_ROWS);
-  const cols = await driver.previewMapping({ table, sink, columns, keyColumns: info.chunkKey, rows, sinkOptions, source: data });
-  return { table, sinkTable: sinkFull, rows: rows.length, policy: String(sinkOptions.unholdable ?? ''), columns: cols };
+  const { table: t, sinkName, rows } = await readTableSample(session, draft, table, PREVIEW_ROWS);
+  const cols = await driver.previewMapping({ table, sink: t.sink, columns: t.columns, keyColumns: t.source.chunkKey, rows, sinkOptions, source: data });
+  return { table, sinkTable: sinkName, rows: rows.length, policy: String(sinkOptions.unholdable ?? ''), columns: cols };
 }

@@ -111,7 +111,7 @@ describe('the wizard reads the source', () => {
       d.mapping.excludeColumns = { [`${DB}.orders`]: ['note'] };
       d.mapping.where = { [`${DB}.orders`]: 'id > 41' };
       d.mapping.kafka = { ...d.mapping.kafka, topic: 'cdc.{db}.{table}', partitions: 4 };
-      const m = await sampleMessage(sessionOver(await loadSource({ source: {} }), data), d, `${DB}.orders`);
+      const m = await sampleMessage(sessionOver(await loadSource({ source: {} }), data), d, `${DB}.orders`, 'kafka');
       assert.equal(m.topic, 'cdc.shop_v2.orders');
       assert.match(m.key ?? '', /^{"id":\d+}$/, 'keyed by its primary key');
       const id = Number(JSON.parse(m.key!).id);
@@ -123,7 +123,7 @@ describe('the wizard reads the source', () => {
       assert.equal(value.after.total, src!.t, 'DECIMAL exact, as a string');
       assert.equal(value.after.note, undefined, 'an excluded column is not sent');
       d.mapping.kafka.format = 'maxwell';
-      const mw = JSON.parse((await sampleMessage(sessionOver(await loadSource({ source: {} }), data), d, `${DB}.orders`)).value) as { type: string; data: Record<string, unknown> };
+      const mw = JSON.parse((await sampleMessage(sessionOver(await loadSource({ source: {} }), data), d, `${DB}.orders`, 'kafka')).value) as { type: string; data: Record<string, unknown> };
       assert.equal(mw.type, 'bootstrap-insert');
       assert.match(String(mw.data.customer), /^customer \d+$/);
     } finally {

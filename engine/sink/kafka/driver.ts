@@ -7,9 +7,11 @@ import { openKafkaVerifier } from './verifier.js';
 import type { SinkDriver, SinkRun } from '../driver.js';
 import { KafkaSink } from './kafka-sink.js';
 import { KafkaStreamTarget } from './kafka-stream-target.js';
+import { renderSampleMessage } from './sample-message.js';
 
 export const kafkaDriver: SinkDriver = {
   kind: 'kafka',
+  sampleMessage: renderSampleMessage,
   async openRun(ctx): Promise<SinkRun> {
     const { cfg } = ctx;
     if (cfg.sink.type !== 'kafka') throw new CutoverError('The Kafka sink driver was given another kind of sink.', 'Report this as a bug.', 'CONFIG');
