@@ -7,7 +7,7 @@ import { after, before, describe, it } from 'node:test';
 import assert from 'node:assert/strict';
 import { join } from 'node:path';
 import type { Browser, Page } from 'playwright-core';
-import { axeViolations, launchChromium, shot } from '../helpers/browser.js';
+import { axeViolations, launchChromium, openPage, shot } from '../helpers/browser.js';
 import { exec, jobSpec, sinkUrl, sourceUrl, tempDir, uniqueName, writeJob } from '../helpers/db.js';
 import { startUi, type RunningUi } from '../helpers/ui.js';
 
@@ -38,12 +38,7 @@ describe('dashboard in Chromium', () => {
     );
     ui = await startUi(join(dir, 'state.db'));
     browser = await launchChromium();
-    const context = await browser.newContext({ viewport: { width: 1440, height: 900 }, colorScheme: 'dark' });
-    page = await context.newPage();
-    page.on('console', (m) => {
-      if (m.type() === 'error') consoleErrors.push(m.text());
-    });
-    page.on('pageerror', (e) => consoleErrors.push(e.message));
+    page = await openPage(browser, consoleErrors, { colorScheme: 'dark' });
   });
 
   after(async () => {

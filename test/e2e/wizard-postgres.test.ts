@@ -8,7 +8,7 @@ import { after, before, describe, it } from 'node:test';
 import assert from 'node:assert/strict';
 import { join } from 'node:path';
 import type { Browser, Page } from 'playwright-core';
-import { axeViolations, launchChromium, shot } from '../helpers/browser.js';
+import { axeViolations, launchChromium, openPage, shot } from '../helpers/browser.js';
 import { exec, q, sourceUrl, tempDir, uniqueName } from '../helpers/db.js';
 import { createPgDatabase, postgresUrl, type PgTestDatabase } from '../helpers/postgres.js';
 import { startUi, type RunningUi } from '../helpers/ui.js';
@@ -40,12 +40,7 @@ describe('a MySQL → PostgreSQL migration built in the wizard, in Chromium', ()
     pg = await createPgDatabase('e2epg');
     ui = await startUi(join(dir, 'state.db'));
     browser = await launchChromium();
-    const context = await browser.newContext({ viewport: { width: 1440, height: 900 }, colorScheme: 'light' });
-    page = await context.newPage();
-    page.on('console', (m) => {
-      if (m.type() === 'error') consoleErrors.push(m.text());
-    });
-    page.on('pageerror', (e) => consoleErrors.push(e.message));
+    page = await openPage(browser, consoleErrors, { colorScheme: 'light' });
   });
 
   after(async () => {

@@ -10,7 +10,7 @@ import assert from 'node:assert/strict';
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import type { Browser, Locator, Page } from 'playwright-core';
-import { ARTIFACTS, axeViolations, launchChromium, shot } from '../helpers/browser.js';
+import { ARTIFACTS, axeViolations, launchChromium, openPage, shot } from '../helpers/browser.js';
 import { exec, q, query, ROOT, sinkUrl, sourceUrl, tempDir, uniqueName } from '../helpers/db.js';
 import { waitUntil } from '../helpers/stream-cli.js';
 import { startUi, type RunningUi } from '../helpers/ui.js';
@@ -36,12 +36,7 @@ describe('the migration wizard, verification and cutover in Chromium', () => {
     await exec(sourceUrl(), `CREATE DATABASE ${q(DB)} CHARACTER SET utf8mb4; USE ${q(DB)};\n${sql}`);
     ui = await startUi(join(dir, 'state.db'));
     browser = await launchChromium();
-    const context = await browser.newContext({ viewport: { width: 1440, height: 900 }, colorScheme: 'light', acceptDownloads: true });
-    page = await context.newPage();
-    page.on('console', (m) => {
-      if (m.type() === 'error') consoleErrors.push(m.text());
-    });
-    page.on('pageerror', (e) => consoleErrors.push(e.message));
+    page = await openPage(browser, consoleErrors, { colorScheme: 'light', acceptDownloads: true });
   });
 
   after(async () => {
