@@ -23,26 +23,34 @@ import { ChangeBatcher, type ChangeBatch } from './change-batcher.js';
 import type { SourceHeartbeatRows, StreamSourceSession, StreamStart } from './stream-source.js';
 import type { ChangeReader } from '../source/driver.js';
 
-/** What the apply loop needs that lives across sessions (owned by the StreamRunner). */
-export interface ApplyLoopContext {
+/** The job's stream as the runner is given it and hands it on to each session's apply loop. */
+export interface StreamJobOptions {
   store: StateStore;
   jobId: number;
   cfg: JobConfig;
   stream: StreamOptions;
   log: Logger;
   signal: AbortSignal;
+  /** Source tables by "db.table" as defined at a position (the schema history); null: before any. */
+  tablesAt: (at: SourcePosition | null) => Map<string, ApplierTable>;
+  tableIds: Map<string, number>;
+  /** Where to start when the sink has no checkpoint for this job. */
+  start: StreamStart;
+  /** Apply in reconcile mode up to and including this position (the copy's end); null: strict throughout. */
+  reconcileUntil: SourcePosition | null;
+  /** Keyless tables: changes at or before their snapshot position are already in the copy. */
+  snapshotPositions: Map<string, SourcePosition>;
+  exitWhenCaughtUp: boolean;
+  skipDdlAt: string | null;
+}
+
+/** What the apply loop needs that lives across sessions (owned by the StreamRunner). */
+export interface ApplyLoopContext extends StreamJobOptions {
   streams: StreamStore;
   metrics: StreamMetrics;
   watch: SinkWatch;
   held: HeldTables;
   heartbeat: SourceHeartbeatRows | undefined;
-  tablesAt: (at: SourcePosition | null) => Map<string, ApplierTable>;
-  tableIds: Map<string, number>;
-  start: StreamStart;
-  reconcileUntil: SourcePosition | null;
-  snapshotPositions: Map<string, SourcePosition>;
-  exitWhenCaughtUp: boolean;
-  skipDdlAt: string | null;
   /** The catch-up target (null: a copy alongside has not finished yet). */
   target(): SourcePosition | null;
   /** True once the applied position has reached the target (phase streaming). */

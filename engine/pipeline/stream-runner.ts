@@ -16,44 +16,23 @@
 // 30 s), resuming from the sink's checkpoint; a change or DDL the sink refuses stops the run with the
 // job paused.
 import { CutoverError } from '../../shared/errors.js';
-import type { JobConfig, StreamOptions } from '../../shared/job-config.js';
 import type { SourcePosition } from '../core/position.js';
 import { comparePositions, formatPosition } from '../core/position.js';
-import type { StateStore } from '../state/store.js';
 import { StreamStore } from '../state/stream-store.js';
 import { HeldTables } from './held-tables.js';
-import type { Logger } from '../core/logger.js';
 import type { StreamTarget } from '../sink/stream-target.js';
 import type { DdlContextBase } from './stream-ddl.js';
 import { StreamMetrics } from './stream-metrics.js';
 import { sleepUnlessAborted } from '../core/sleep.js';
 import { SinkWatch, sinkLabel } from './sink-watch.js';
-import type { ApplierTable } from '../core/checkpoint.js';
-import { ApplyLoop, type ApplyLoopContext } from './stream-apply.js';
-import type { StreamSource, StreamSourceSession, StreamStart } from './stream-source.js';
+import { ApplyLoop, type ApplyLoopContext, type StreamJobOptions } from './stream-apply.js';
+import type { StreamSource, StreamSourceSession } from './stream-source.js';
 
-export interface StreamRunnerOptions {
-  store: StateStore;
-  jobId: number;
-  cfg: JobConfig;
-  stream: StreamOptions;
-  log: Logger;
-  signal: AbortSignal;
+export interface StreamRunnerOptions extends StreamJobOptions {
   /** Where the changes come from (the source driver's stream side). */
   source: StreamSource;
-  /** Source tables by "db.table" as defined at a position (the schema history); null: before any. */
-  tablesAt: (at: SourcePosition | null) => Map<string, ApplierTable>;
-  tableIds: Map<string, number>;
-  /** Where to start when the sink has no checkpoint for this job. */
-  start: StreamStart;
-  /** Apply in reconcile mode up to and including this position (the copy's end); null: strict throughout. */
-  reconcileUntil: SourcePosition | null;
-  /** Keyless tables: changes at or before their snapshot position are already in the copy. */
-  snapshotPositions: Map<string, SourcePosition>;
   /** The position that counts as caught up (phase catching-up → streaming; --exit-when-caught-up); null: not yet known (a copy still runs alongside, see setTarget). */
   target: SourcePosition | null;
-  exitWhenCaughtUp: boolean;
-  skipDdlAt: string | null;
   /** Opens the sink side for one session (MySQL: a change applier; Kafka: the publisher). */
   openTarget: () => Promise<StreamTarget<DdlContextBase>>;
   /** Waits between reconnect attempts (default: a timer that a stop ends early); tests pass their own. */
