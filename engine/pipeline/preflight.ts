@@ -1,30 +1,26 @@
 // `cutover check`: everything that would stop a copy or a stream, found before anything runs, each with
 // the SQL or my.cnf setting that fixes it. Never throws for a failed check: a failure is an item.
-import type { JobConfig, KafkaSinkConfig } from '../../shared/job-config.js';
+import type { JobConfig } from '../../shared/job-config.js';
 import type { TableRef } from '../../shared/table-selection.js';
 import type { CheckItem, CheckStatus, PreflightReport } from '../../shared/preflight.js';
 import { redactUrl } from '../mysql/connection.js';
-import { checkSource } from '../source/mysql/preflight-source.js';
-import { checkSink } from '../sink/mysql/preflight.js';
 import { sinkKind } from '../sink/registry.js';
 import type { SinkPreflight } from '../sink/driver.js';
-import { largeRows, rowSizeItem } from '../source/mysql/preflight-row-size.js';
-import { errorText, openSide } from '../mysql/preflight-side.js';
+import { sourceKind } from '../source/registry.js';
 
 export type { CheckItem, CheckStatus, PreflightReport } from '../../shared/preflight.js';
 
 export interface PreflightOptions {
   sourceUrl: string;
-  sinkUrl?: string;
+  /** The job's source kind (engine/source/registry.ts); default: MySQL/MariaDB, as a source without a type is. */
+  sourceType?: string;
   /** Binlog streaming will follow the copy: replication privileges and binlog settings become required. */
   streaming?: boolean;
   /** Which source tables the job takes; default: every non-system base table (of the URL's database, if it names one). */
   selected?: (ref: TableRef) => boolean;
-  /** A Kafka sink instead of a MySQL one (sinkUrl is then ignored): brokers, message size, topic creation. */
-  kafka?: KafkaSinkConfig;
   /** When the cutover assistant created the job's triggers, routines and events on the sink (ms), if it has. */
   deferredCreatedAt?: number | null;
-  /** A sink kind's own checks (its descriptor's preflightOptions), instead of sinkUrl / kafka. */
+  /** The sink kind's own checks (its descriptor's preflightOptions; sinkPreflight below); absent: the source alone. */
   sinkCheck?: SinkPreflight;
   /** The sink's name of a source table (the job's "rename"); default: the same name. */
   sinkName?: (ref: TableRef) => TableRef;
@@ -32,65 +28,41 @@ export interface PreflightOptions {
   sinkObjects?: { title: string; created: boolean };
 }
 
-/** The sink part of the preflight's options for a job's sink (the sink kinds this preflight checks). */
-export function sinkPreflight(sink: JobConfig['sink'], sinkName?: (ref: TableRef) => TableRef): Pick<PreflightOptions, 'sinkUrl' | 'kafka' | 'sinkCheck' | 'sinkName' | 'sinkObjects'> {
+/** The sink part of the preflight's options for a job's sink: its kind's checks, names and objects. */
+export function sinkPreflight(sink: JobConfig['sink'], sinkName?: (ref: TableRef) => TableRef): Pick<PreflightOptions, 'sinkCheck' | 'sinkName' | 'sinkObjects'> {
   const kind = sinkKind(sink.type);
   return { ...(kind.preflightOptions?.(sink) ?? {}), ...(sinkName ? { sinkName } : {}), sinkObjects: { title: kind.title, created: kind.capabilities.deferredObjects } };
 }
 
+/**
+ * The source driver checks the source (and stays open while the sink's checks read its rows), then the sink
+ * kind's own checks run. Drivers are reached only through the registries.
+ */
 export async function runPreflight(opts: PreflightOptions): Promise<PreflightReport> {
   const items: CheckItem[] = [];
   const report: PreflightReport = { ok: true, source: { url: redactUrl(opts.sourceUrl) }, items };
+  const streaming = opts.streaming ?? false;
 
-  let sourceDbs: string[] | undefined;
-  // Loaded only for Kafka jobs (kafkajs is not needed otherwise).
-  const kafka = opts.kafka ? await import('../sink/kafka/preflight.js') : null;
-  let rows: import('../sink/kafka/preflight.js').RowEstimate[] | undefined;
-  let sourceTables: TableRef[] = [];
-  const source = await openSide('source', opts.sourceUrl, items);
-  if (source) {
-    report.source.flavor = source.info.flavor;
-    report.source.version = source.info.version;
-    try {
-      const r = await checkSource(source, items, { streaming: opts.streaming ?? false, selected: opts.selected, deferredCreatedAt: opts.deferredCreatedAt, sinkObjects: opts.sinkObjects });
-      sourceDbs = r.databases;
-      sourceTables = r.tables;
-      if (kafka) rows = await kafka.estimateRows(source.conn, opts.selected ?? (() => true)).catch(() => undefined);
-    } catch (e) {
-      await source.conn.end().catch(() => undefined);
-      throw e;
+  const driver = await sourceKind(opts.sourceType ?? 'mysql').load();
+  const source = await driver.preflight(opts.sourceUrl, items, {
+    streaming,
+    selected: opts.selected,
+    deferredCreatedAt: opts.deferredCreatedAt,
+    sinkObjects: opts.sinkObjects,
+  });
+  try {
+    if (source.server) {
+      report.source.flavor = source.server.flavor;
+      report.source.version = source.server.version;
     }
-  }
-
-  if (kafka && opts.kafka) {
-    report.sink = { url: `kafka://${opts.kafka.brokers.join(',')}` };
-    await kafka.checkKafkaSink(opts.kafka, items, { rows, clientId: opts.kafka.clientId });
-  } else if (opts.sinkCheck) {
-    report.sink = { url: redactUrl(opts.sinkCheck.url) };
-    const sinkName = opts.sinkName ?? ((ref: TableRef) => ref);
-    Object.assign(report.sink, await opts.sinkCheck.check({ items, sourceTables, sinkName, streaming: opts.streaming ?? false }));
-  } else if (opts.sinkUrl !== undefined) {
-    report.sink = { url: redactUrl(opts.sinkUrl) };
-    const sink = await openSide('sink', opts.sinkUrl, items);
-    if (sink) {
-      report.sink.flavor = sink.info.flavor;
-      report.sink.version = sink.info.version;
-      try {
-        const { maxPacket } = await checkSink(sink, items, { databases: sink.address.database ? [sink.address.database] : sourceDbs });
-        // The source's largest rows against the sink's packet limit (the source stays open for this).
-        if (source && maxPacket) {
-          try {
-            items.push(rowSizeItem(await largeRows(source.conn, sourceTables, maxPacket), maxPacket));
-          } catch (e) {
-            items.push({ id: 'sink.row_size', side: 'sink', title: 'Largest row', status: 'warn', detail: `Could not be checked: ${errorText(e)}` });
-          }
-        }
-      } finally {
-        await sink.conn.end().catch(() => undefined);
-      }
+    if (opts.sinkCheck) {
+      report.sink = { url: redactUrl(opts.sinkCheck.url) };
+      const sinkName = opts.sinkName ?? ((ref: TableRef) => ref);
+      Object.assign(report.sink, await opts.sinkCheck.check({ items, sourceTables: source.tables, sinkName, streaming, source: source.rows }));
     }
+  } finally {
+    await source.close();
   }
-  await source?.conn.end().catch(() => undefined);
 
   report.ok = !items.some((i) => i.status === 'fail');
   return report;

@@ -17,6 +17,7 @@ import type { Connection } from '../mysql/connection.js';
 import type { MappingPreviewColumn } from '../../shared/mapping-preview.js';
 import type { CheckItem } from '../../shared/preflight.js';
 import type { TableRef } from '../../shared/table-selection.js';
+import type { SourceRowSizes } from '../core/row-sizes.js';
 
 export type SinkConfig = JobConfig['sink'];
 
@@ -128,10 +129,10 @@ export interface SinkDescriptor {
   /** Without the `repair` capability: why a repair cannot be done, and what to do instead (the refusal and the verification report say it). */
   readonly noRepair?: { why: string; instead: string };
   /**
-   * What `cutover check` and the run's preflight check on this sink (absent: no sink checks yet): a MySQL
-   * URL or Kafka settings the preflight checks itself, or the sink's own checks (`sinkCheck`).
+   * What `cutover check` and the run's preflight check on this sink: the sink's own checks, loaded with
+   * them (absent: no sink checks).
    */
-  preflightOptions?(sink: SinkConfig): { sinkUrl?: string; kafka?: Extract<SinkConfig, { type: 'kafka' }>; sinkCheck?: SinkPreflight };
+  preflightOptions?(sink: SinkConfig): { sinkCheck?: SinkPreflight };
   load(): Promise<SinkDriver>;
 }
 
@@ -144,6 +145,8 @@ export interface SinkPreflightContext {
   sinkName(ref: TableRef): TableRef;
   /** A stream follows (or is) the job: the sink's checkpoint is written too. */
   streaming: boolean;
+  /** The source's rows (largest rows, row sizes), provided by the source driver; absent when the source did not answer. */
+  source?: SourceRowSizes;
 }
 
 /** A sink kind's own preflight: adds its items (never throws) and says what the report shows of the server. */

@@ -10,7 +10,7 @@ import type { PositionOrder, SourcePosition } from '../core/position.js';
 import type { RawRow } from '../core/rows.js';
 import type { CopyTable, TableInfo } from '../core/tables.js';
 import type { ServerAddress } from '../mysql/connection.js';
-import type { Side } from '../mysql/preflight-side.js';
+import type { SourceRowSizes } from '../core/row-sizes.js';
 import type { ChunkSums, ListedRow } from '../mysql/chunk-sums.js';
 
 /** What a source kind can do; generic code asks these instead of comparing kind names. */
@@ -174,6 +174,32 @@ export interface SourceDriver {
   readonly heartbeatRows?: HeartbeatRows;
   /** Starts the heartbeat writer (capability `heartbeat`). */
   startHeartbeat?(url: string, opts: { job: string; intervalMs?: number; onError?: (e: Error) => void }): Promise<SourceHeartbeatWriter>;
-  /** The source half of a preflight: adds its check items; returns the databases and tables it would take. */
-  preflight(side: Side, items: CheckItem[], opts: { streaming: boolean; selected?: (ref: TableRef) => boolean; deferredCreatedAt?: number | null }): Promise<{ databases: string[]; tables: TableRef[] }>;
+  /**
+   * The source half of a preflight: connects to `url` and adds its check items (a connection that fails is
+   * an item too). The result stays open for the sink's checks (its `rows`) until closed.
+   */
+  preflight(url: string, items: CheckItem[], opts: SourcePreflightOptions): Promise<SourcePreflight>;
+}
+
+export interface SourcePreflightOptions {
+  /** A stream follows (or is) the job: what streaming needs becomes required. */
+  streaming: boolean;
+  /** Which source tables the job takes; default: every table (of the URL's database, if it names one). */
+  selected?: (ref: TableRef) => boolean;
+  /** When the cutover assistant created the job's triggers, routines and events on the sink (ms), if it has. */
+  deferredCreatedAt?: number | null;
+  /** The job's sink: its name, and whether it creates triggers, routines and events at cutover (absent: it does). */
+  sinkObjects?: { title: string; created: boolean };
+}
+
+/** A source's preflight, done: what the report shows of the server, the tables the job takes, and the rows for the sink's checks. */
+export interface SourcePreflight {
+  /** The server, when it answered ("mariadb", "11.4.2-MariaDB"). */
+  server?: { flavor: string; version: string };
+  /** The tables the job would take (empty when they could not be read). */
+  tables: TableRef[];
+  /** While open, when the source answered: its rows as a sink's checks measure them. */
+  rows?: SourceRowSizes;
+  /** Closes the source's connection. Safe to call more than once. */
+  close(): Promise<void>;
 }

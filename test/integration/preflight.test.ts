@@ -2,7 +2,10 @@
 import { after, before, describe, test } from 'node:test';
 import assert from 'node:assert/strict';
 import { exec, sinkUrl, sourceUrl, uniqueName } from '../helpers/db.js';
-import { formatPreflight, runPreflight, type CheckItem, type PreflightReport } from '../../engine/pipeline/preflight.js';
+import { formatPreflight, runPreflight, sinkPreflight, type CheckItem, type PreflightReport } from '../../engine/pipeline/preflight.js';
+
+/** The preflight options of a MySQL sink at `url` (as a job's sink, or `cutover check --sink`). */
+const mysqlSink = (url: string): ReturnType<typeof sinkPreflight> => sinkPreflight({ type: 'mysql', url });
 
 function withUser(url: string, user: string, password: string): string {
   const u = new URL(url);
@@ -46,7 +49,7 @@ describe('preflight (cutover check)', () => {
   });
 
   test('a well-configured source and sink pass, even for streaming, and URLs are redacted', async () => {
-    const r = await runPreflight({ sourceUrl: sourceUrl(), sinkUrl: sinkUrl(), streaming: true, selected: inDb });
+    const r = await runPreflight({ sourceUrl: sourceUrl(), ...mysqlSink(sinkUrl()), streaming: true, selected: inDb });
     const text = formatPreflight(r);
     assert.equal(r.ok, true, text);
     assert.ok(!r.items.some((i) => i.status === 'fail'), text);
@@ -116,7 +119,7 @@ describe('preflight (cutover check)', () => {
   });
 
   test('wrong password: access denied, with the anonymous-user trap in the fix, and no further source checks', async () => {
-    const r = await runPreflight({ sourceUrl: withUser(sourceUrl(), 'cutover', 'wrong-password'), sinkUrl: sinkUrl() });
+    const r = await runPreflight({ sourceUrl: withUser(sourceUrl(), 'cutover', 'wrong-password'), ...mysqlSink(sinkUrl()) });
     const c = item(r, 'source.connect');
     assert.equal(c.status, 'fail');
     assert.match(c.detail, /access denied/i);
@@ -132,7 +135,7 @@ describe('preflight (cutover check)', () => {
   });
 
   test('nothing listening: connection refused, never a throw', async () => {
-    const r = await runPreflight({ sourceUrl: 'mysql://cutover:secret@127.0.0.1:1', sinkUrl: 'mysql://cutover:secret@127.0.0.1:1' });
+    const r = await runPreflight({ sourceUrl: 'mysql://cutover:secret@127.0.0.1:1', ...mysqlSink('mysql://cutover:secret@127.0.0.1:1') });
     assert.equal(r.ok, false);
     assert.deepEqual(
       r.items.map((i) => [i.id, i.status]),
@@ -196,7 +199,7 @@ describe('preflight (cutover check)', () => {
   });
 
   test('a sink user without INSERT fails, with the GRANT that fixes it', async () => {
-    const r = await runPreflight({ sourceUrl: sourceUrl(), sinkUrl: withUser(sinkUrl(), writer, 'writer-pw'), selected: inDb });
+    const r = await runPreflight({ sourceUrl: sourceUrl(), ...mysqlSink(withUser(sinkUrl(), writer, 'writer-pw')), selected: inDb });
     const p = item(r, 'sink.privileges');
     assert.equal(p.status, 'fail', formatPreflight(r));
     assert.match(p.detail, /lacks INSERT\b/);

@@ -1,6 +1,6 @@
 // Pure parts of the silent-failure reports: a sink call that has waited long (engine/pipeline/sink-watch.ts),
 // a row over the sink's max_allowed_packet (engine/mysql/packet-limit.ts, the preflight item of
-// engine/source/mysql/preflight-row-size.ts), and the state file's disk filling up (engine/state/disk-space.ts).
+// engine/sink/mysql/preflight.ts), and the state file's disk filling up (engine/state/disk-space.ts).
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { mkdtempSync, rmSync } from 'node:fs';
@@ -9,7 +9,7 @@ import { join } from 'node:path';
 import { SinkWatch, sinkWaitWarnMs } from '../../engine/pipeline/sink-watch.js';
 import type { Logger } from '../../engine/core/logger.js';
 import { fitsPacket, keyText, packetFix, packetFor, rowTooLarge } from '../../engine/mysql/packet-limit.js';
-import { rowSizeItem } from '../../engine/source/mysql/preflight-row-size.js';
+import { rowSizeItem } from '../../engine/sink/mysql/preflight.js';
 import { StateDiskFull, StateSpaceGuard, isDiskFull } from '../../engine/state/disk-space.js';
 
 function recordingLogger(): { log: Logger; lines: string[] } {

@@ -200,10 +200,6 @@ const GENERIC = /^(engine\/(pipeline|verify|compare|host|cutover|wizard|cli)\/|s
 
 /** Today's imports of specific drivers by the generic parts ("importing file -> imported module"). Only remove lines. */
 const KNOWN_DRIVER_IMPORTS = [
-  'engine/pipeline/preflight.ts -> engine/sink/kafka/preflight.ts',
-  'engine/pipeline/preflight.ts -> engine/sink/mysql/preflight.ts',
-  'engine/pipeline/preflight.ts -> engine/source/mysql/preflight-row-size.ts',
-  'engine/pipeline/preflight.ts -> engine/source/mysql/preflight-source.ts',
   'engine/pipeline/stream-ddl.ts -> engine/sink/mysql/change-applier.ts',
   'engine/pipeline/stream-ddl.ts -> engine/source/mysql/schema-reader.ts',
   'engine/pipeline/stream-metrics.ts -> engine/source/mysql/binlog-status.ts',

@@ -1,9 +1,13 @@
 // The sink kinds as the API lists them (sinkKinds), and the decisions taken from their capabilities
-// instead of their names: repair refused with the kind's own explanation, a removal's words.
+// instead of their names: repair refused with the kind's own explanation, a removal's words; each kind's
+// own preflight checks.
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
 import { sinkKind, sinkKinds } from '../../engine/sink/registry.js';
 import { repairNote, repairUnavailable } from '../../engine/compare/repair-contract.js';
+import { messageEstimates } from '../../engine/sink/kafka/preflight.js';
+import type { SourceRowSizes } from '../../engine/core/row-sizes.js';
+import type { CheckItem } from '../../shared/preflight.js';
 
 test('sinkKinds lists each kind once, with a title and every capability as a boolean', () => {
   const kinds = sinkKinds();
@@ -37,4 +41,36 @@ test('what a removal leaves: a sink that keeps the checkpoint says how to delete
   const kafka = sinkKind('kafka').leftovers('j');
   assert.equal(kafka.cleanable, '');
   assert.match(kafka.kept, /consumer group cutover-j/);
+});
+
+test('preflight: each kind brings its own checks (sinkCheck) with where they look; the MySQL one reports a refused connection as an item', async () => {
+  const mysql = sinkKind('mysql').preflightOptions?.({ type: 'mysql', url: 'mysql://u:p@127.0.0.1:1' });
+  assert.deepEqual(Object.keys(mysql ?? {}), ['sinkCheck']);
+  assert.equal(mysql?.sinkCheck?.url, 'mysql://u:p@127.0.0.1:1');
+  const kafka = sinkKind('kafka').preflightOptions?.({ type: 'kafka', brokers: ['b1:9092', 'b2:9092'] } as never);
+  assert.equal(kafka?.sinkCheck?.url, 'kafka://b1:9092,b2:9092');
+
+  const items: CheckItem[] = [];
+  let asked = 0;
+  const source: SourceRowSizes = {
+    largestRows: async () => (asked++, []),
+    estimateRows: async () => (asked++, []),
+  };
+  const server = await mysql!.sinkCheck!.check({ items, sourceTables: [{ db: 'a', table: 't' }], sinkName: (r) => r, streaming: false, source });
+  assert.deepEqual(server, {});
+  assert.deepEqual(items.map((i) => [i.id, i.side, i.status]), [['sink.connect', 'sink', 'fail']]);
+  assert.equal(asked, 0, 'no sink, no packet limit: the source is not read');
+});
+
+test('Kafka preflight: the source rows become message estimates, largest first, measured only where the source measured', () => {
+  const est = messageEstimates([
+    { table: 'a.small', averageBytes: 100, largestBytes: null },
+    { table: 'a.blobs', averageBytes: 200, largestBytes: 3_000_000 },
+    { table: 'a.wide', averageBytes: 5000, largestBytes: null },
+  ]);
+  assert.deepEqual(est, [
+    { table: 'a.blobs', bytes: 6_001_024, measured: true },
+    { table: 'a.wide', bytes: 11_024, measured: false },
+    { table: 'a.small', bytes: 1224, measured: false },
+  ]);
 });

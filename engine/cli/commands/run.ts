@@ -8,6 +8,7 @@ import { resolveStatePath } from '../../state/default-path.js';
 import { StateStore, type LogLevel } from '../../state/store.js';
 import { CutoverStore } from '../../state/cutover-store.js';
 import { sinkOf } from '../../sink/registry.js';
+import { sourceOf } from '../../source/registry.js';
 import { loadJob, readJobFile } from '../job-file.js';
 import { JobSecrets, splitUrlPasswords } from '../../connections/job-secrets.js';
 
@@ -34,6 +35,7 @@ async function preflight(cfg: JobConfig, log: Logger, createdAt: number | null):
   const report = await runPreflight({
     deferredCreatedAt: createdAt,
     sourceUrl: cfg.source.url,
+    sourceType: sourceOf(cfg).kind,
     ...sinkPreflight(cfg.sink, (ref) => sinkName(cfg, ref)),
     streaming: cfg.mode !== 'snapshot',
     selected: (r) => isSelected(cfg, r),

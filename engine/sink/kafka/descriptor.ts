@@ -25,6 +25,9 @@ export const kafkaSink: SinkDescriptor = {
     why: 'Cutover would have to publish the current source rows of the reported keys as new change events, in binlog order with the stream',
     instead: "Re-copy the table (the dashboard's Re-copy, or `cutover run --resnapshot`), or publish the rows of the listed keys yourself; consumers keep the last message per key",
   },
-  preflightOptions: (sink) => (sink.type === 'kafka' ? { kafka: sink } : {}),
+  preflightOptions: (sink) =>
+    sink.type === 'kafka'
+      ? { sinkCheck: { url: `kafka://${sink.brokers.join(',')}`, check: async (ctx) => (await import('./preflight.js')).checkKafkaSink(sink, ctx) } }
+      : {},
   load: async () => (await import('./driver.js')).kafkaDriver,
 };

@@ -2,76 +2,45 @@
 // broker's message size limit against the largest rows the job will publish, and whether Cutover may
 // create the topics it needs.
 import { randomBytes } from 'node:crypto';
-import type { Connection } from 'mysql2/promise';
 import type { KafkaSinkConfig } from '../../../shared/job-config.js';
-import type { TableRef } from '../../../shared/table-selection.js';
 import type { CheckItem } from '../../../shared/preflight.js';
-import { queryRows } from '../../mysql/connection.js';
-import { quoteId } from '../../mysql/identifiers.js';
+import type { RowEstimate } from '../../core/row-sizes.js';
+import type { SinkPreflightContext } from '../driver.js';
 import { AUTHZ, kafkaClient, kafkaErrorText, kafkaSecurity, protocolType, unreachable } from './kafka-client.js';
 import { brokerMessageMaxBytes, DEFAULT_MESSAGE_MAX_BYTES } from './kafka-sink.js';
 
 /** One table's estimated largest message. */
-export interface RowEstimate {
+export interface MessageEstimate {
   table: string;
-  /** Estimated bytes of the largest message (JSON), and whether it was measured or guessed from averages. */
+  /** Estimated bytes of the largest message (JSON), and whether its row was measured or guessed from averages. */
   bytes: number;
   measured: boolean;
 }
 
-/** Long value types: a single value may be megabytes. */
-const LONG_TYPES = ['mediumblob', 'longblob', 'mediumtext', 'longtext', 'json', 'blob', 'text'];
-/** Tables up to this many rows have their largest row measured (one scan); larger ones are estimated. */
-const MEASURE_ROWS = 200_000;
 /** JSON of a row: base64 of binary (4/3), escapes, column names, envelope: about twice the stored bytes. */
 const JSON_FACTOR = 2;
 const ENVELOPE = 1024;
 
-/** The largest message per selected table, from the source's statistics (and a scan of small tables with long columns). */
-export async function estimateRows(conn: Connection, selected: (r: TableRef) => boolean): Promise<RowEstimate[]> {
-  const tables = await queryRows<{ db: string; tbl: string; avg: number | string | null; n: number | string | null }>(
-    conn,
-    `SELECT TABLE_SCHEMA AS db, TABLE_NAME AS tbl, AVG_ROW_LENGTH AS avg, TABLE_ROWS AS n FROM information_schema.TABLES
-      WHERE TABLE_TYPE IN ('BASE TABLE', 'SYSTEM VERSIONED') AND TABLE_SCHEMA NOT IN ('mysql','information_schema','performance_schema','sys')`,
-  );
-  const longCols = await queryRows<{ db: string; tbl: string; col: string }>(
-    conn,
-    `SELECT TABLE_SCHEMA AS db, TABLE_NAME AS tbl, COLUMN_NAME AS col FROM information_schema.COLUMNS
-      WHERE DATA_TYPE IN (?) AND TABLE_SCHEMA NOT IN ('mysql','information_schema','performance_schema','sys')`,
-    [LONG_TYPES],
-  );
-  const out: RowEstimate[] = [];
-  for (const t of tables) {
-    const ref = { db: String(t.db), table: String(t.tbl) };
-    if (!selected(ref)) continue;
-    const name = `${ref.db}.${ref.table}`;
-    const cols = longCols.filter((c) => String(c.db) === ref.db && String(c.tbl) === ref.table).map((c) => String(c.col));
-    const avg = Number(t.avg ?? 0);
-    let bytes = avg * JSON_FACTOR + ENVELOPE;
-    let measured = false;
-    if (cols.length && Number(t.n ?? 0) <= MEASURE_ROWS) {
-      try {
-        const [r] = await queryRows<{ m: number | string | null }>(
-          conn,
-          `SELECT MAX(${cols.map((c) => `IFNULL(LENGTH(${quoteId(c)}), 0)`).join(' + ')}) AS m FROM ${quoteId(ref.db)}.${quoteId(ref.table)}`,
-        );
-        bytes = (Number(r?.m ?? 0) + avg) * JSON_FACTOR + ENVELOPE;
-        measured = true;
-      } catch {
-        /* estimate from the average */
-      }
-    }
-    out.push({ table: name, bytes: Math.round(bytes), measured });
-  }
-  return out.sort((a, b) => b.bytes - a.bytes);
+/** The largest message per table from the source's row sizes (its largest row when measured, else its average row), largest first. Pure. */
+export function messageEstimates(rows: readonly RowEstimate[]): MessageEstimate[] {
+  return rows
+    .map((r) => ({ table: r.table, bytes: Math.round((r.largestBytes ?? r.averageBytes) * JSON_FACTOR + ENVELOPE), measured: r.largestBytes !== null }))
+    .sort((a, b) => b.bytes - a.bytes);
 }
 
 const mib = (n: number): string => (n >= 1024 * 1024 ? `${(n / 1024 / 1024).toFixed(1)} MiB` : `${Math.ceil(n / 1024)} KiB`);
 
-export async function checkKafkaSink(cfg: KafkaSinkConfig, items: CheckItem[], opts: { rows?: RowEstimate[]; clientId?: string } = {}): Promise<void> {
+/** The Kafka sink's preflight (its descriptor's sinkCheck): adds its items, never throws for a failed check. */
+export async function checkKafkaSink(cfg: KafkaSinkConfig, ctx: SinkPreflightContext): Promise<{ flavor?: string; version?: string }> {
+  const rows = ctx.source ? await ctx.source.estimateRows(ctx.sourceTables).then(messageEstimates, () => undefined) : undefined;
+  await checkBrokers(cfg, ctx.items, rows);
+  return {};
+}
+
+async function checkBrokers(cfg: KafkaSinkConfig, items: CheckItem[], rows: MessageEstimate[] | undefined): Promise<void> {
   const push = (i: Omit<CheckItem, 'side'>): void => void items.push({ side: 'sink', ...i });
   const brokers = cfg.brokers;
-  const admin = kafkaClient({ brokers, clientId: opts.clientId ?? 'cutover-preflight', retries: 2, ...kafkaSecurity(cfg) }).admin();
+  const admin = kafkaClient({ brokers, clientId: cfg.clientId ?? 'cutover-preflight', retries: 2, ...kafkaSecurity(cfg) }).admin();
   try {
     let cluster;
     try {
@@ -97,7 +66,7 @@ export async function checkKafkaSink(cfg: KafkaSinkConfig, items: CheckItem[], o
       push({ id: 'sink.message_max_bytes', title: 'Message size limit', status: 'warn', detail: `Could not read the broker's message.max.bytes: ${kafkaErrorText(e)}; assuming the default ${mib(DEFAULT_MESSAGE_MAX_BYTES)}.` });
     }
     const max = limit ?? DEFAULT_MESSAGE_MAX_BYTES;
-    const over = (opts.rows ?? []).filter((r) => r.bytes > max);
+    const over = (rows ?? []).filter((r) => r.bytes > max);
     if (over.length)
       push({
         id: 'sink.message_max_bytes',
@@ -109,12 +78,12 @@ export async function checkKafkaSink(cfg: KafkaSinkConfig, items: CheckItem[], o
         fix: `Raise message.max.bytes on the brokers (or max.message.bytes on the topics) to at least ${mib(over[0]!.bytes * 1.25)}, and the consumers' max.partition.fetch.bytes, or exclude the large columns ("columns": {"db.table": {"exclude": [...]}}).`,
         tables: over.map((r) => r.table),
       });
-    else if (limit !== null || opts.rows)
+    else if (limit !== null || rows)
       push({
         id: 'sink.message_max_bytes',
         title: 'Message size limit',
         status: 'pass',
-        detail: `message.max.bytes = ${mib(max)}${opts.rows?.length ? `; largest estimated message ${mib(opts.rows[0]!.bytes)} (${opts.rows[0]!.table})` : ''}.`,
+        detail: `message.max.bytes = ${mib(max)}${rows?.length ? `; largest estimated message ${mib(rows[0]!.bytes)} (${rows[0]!.table})` : ''}.`,
       });
 
     // --- topic creation: a validate-only CreateTopics request creates nothing

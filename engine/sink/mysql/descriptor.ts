@@ -38,6 +38,10 @@ export const mysqlSink: SinkDescriptor = {
     };
   },
   keylessStreamNote: 'has no primary or unique key: the stream applies its updates and deletes by the whole row with LIMIT 1',
-  preflightOptions: (sink) => ('url' in sink && typeof sink.url === 'string' ? { sinkUrl: sink.url } : {}),
+  preflightOptions: (sink) => {
+    if (!('url' in sink) || typeof sink.url !== 'string') return {};
+    const url = sink.url;
+    return { sinkCheck: { url, check: async (ctx) => (await import('./preflight.js')).checkMysqlSink(url, ctx) } };
+  },
   load: async () => (await import('./driver.js')).mysqlDriver,
 };

@@ -1,8 +1,12 @@
-// Sink-side preflight checks: write privileges, packet size, and that the server accepts writes.
+// The MySQL/MariaDB sink's preflight (its descriptor's sinkCheck): the connection, write privileges, packet
+// size and the source's largest row against it, and that the server accepts writes.
 import { quoteId } from '../../mysql/identifiers.js';
 import type { CheckItem } from '../../../shared/preflight.js';
+import type { RowSize } from '../../core/row-sizes.js';
 import { hasPrivilege } from '../../mysql/server-info.js';
-import { guarded, persistSql, readVariables, type Side } from '../../mysql/preflight-side.js';
+import { fitsPacket, packetFix, sizeText } from '../../mysql/packet-limit.js';
+import { errorText, guarded, openSide, persistSql, readVariables, type Side } from '../../mysql/preflight-side.js';
+import type { SinkPreflightContext } from '../driver.js';
 
 /** What Cutover does on a sink: create databases and tables, write rows, and alter them for DDL. */
 export const SINK_PRIVILEGES = ['CREATE', 'INSERT', 'UPDATE', 'DELETE', 'DROP', 'ALTER', 'INDEX', 'CREATE VIEW', 'REFERENCES'] as const;
@@ -12,6 +16,30 @@ export const MIN_SINK_PACKET = 16 * 1024 * 1024;
 export interface SinkCheckOptions {
   /** The databases the job writes on the sink; unknown (undefined or empty): only *.* grants count. */
   databases?: string[];
+}
+
+/**
+ * Checks the sink at `url` and, when the source answered, its largest rows against the sink's
+ * max_allowed_packet. Adds items, never throws for a failed check; returns the server for the report.
+ */
+export async function checkMysqlSink(url: string, ctx: SinkPreflightContext): Promise<{ flavor?: string; version?: string }> {
+  const sink = await openSide('sink', url, ctx.items);
+  if (!sink) return {};
+  try {
+    // The databases the job writes: the URL's, else those of the selected tables under their sink names.
+    const databases = sink.address.database ? [sink.address.database] : [...new Set(ctx.sourceTables.map((t) => ctx.sinkName(t).db))];
+    const { maxPacket } = await checkSink(sink, ctx.items, { databases });
+    if (ctx.source && maxPacket) {
+      try {
+        ctx.items.push(rowSizeItem(await ctx.source.largestRows(ctx.sourceTables, maxPacket), maxPacket));
+      } catch (e) {
+        ctx.items.push({ id: 'sink.row_size', side: 'sink', title: 'Largest row', status: 'warn', detail: `Could not be checked: ${errorText(e)}` });
+      }
+    }
+  } finally {
+    await sink.conn.end().catch(() => undefined);
+  }
+  return { flavor: sink.info.flavor, version: sink.info.version };
 }
 
 /** Returns the sink's max_allowed_packet (null when it could not be read). */
@@ -117,4 +145,46 @@ export async function checkSink(s: Side, items: CheckItem[], opts: SinkCheckOpti
       });
   });
   return { maxPacket };
+}
+
+/**
+ * The "Largest row" item (the source's largest rows against the sink's max_allowed_packet): fail when a
+ * measured row cannot fit, warn when only a column bound says it might. A row that does not fit in one
+ * packet cannot be written by any statement, so the copy or the stream would pause at it. Pure.
+ */
+export function rowSizeItem(sizes: readonly RowSize[], limit: number): CheckItem {
+  const base = { id: 'sink.row_size', side: 'sink' as const, title: 'Largest row' };
+  const over = sizes.filter((s) => s.measured && !fitsPacket(s.bytes, limit)).sort((a, b) => b.bytes - a.bytes);
+  if (over.length) {
+    const top = over[0]!;
+    return {
+      ...base,
+      status: 'fail',
+      detail:
+        `${over.map((s) => `${s.table} has a row of ${sizeText(s.bytes)} (measured)`).join('; ')}, larger than the sink's max_allowed_packet of ${sizeText(limit)}: ` +
+        'the copy or the stream would pause at it.',
+      fix: packetFix(top.bytes),
+      tables: over.map((s) => s.table),
+    };
+  }
+  const unknown = sizes.filter((s) => !s.measured);
+  if (unknown.length) {
+    return {
+      ...base,
+      status: 'warn',
+      detail:
+        `${unknown.map((s) => `${s.table} (${sizeText(s.dataBytes ?? 0)}, not measured: too large to scan here)`).join('; ')} can hold rows up to ${sizeText(Math.max(...unknown.map((s) => s.bytes)))} by its column definitions, ` +
+        `more than the sink's max_allowed_packet of ${sizeText(limit)}; a row over it would pause the job.`,
+      fix: `Measure on the source: SELECT MAX(LENGTH(col1) + LENGTH(col2) + …) FROM <table>; and if it is over ${sizeText(limit)}: ${packetFix(Math.max(...unknown.map((s) => s.bytes)))}`,
+      tables: unknown.map((s) => s.table),
+    };
+  }
+  const measured = sizes.filter((s) => s.measured).sort((a, b) => b.bytes - a.bytes)[0];
+  return {
+    ...base,
+    status: 'pass',
+    detail: measured
+      ? `The largest row (${measured.table}, ${sizeText(measured.bytes)}, measured) fits in the sink's max_allowed_packet of ${sizeText(limit)}.`
+      : `No selected table has columns that could hold a row of ${sizeText(limit)} (the sink's max_allowed_packet).`,
+  };
 }

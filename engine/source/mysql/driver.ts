@@ -11,7 +11,7 @@ import { BinlogReader } from './binlog-reader.js';
 import { checkPositionAvailable, readRetention } from './binlog-retention.js';
 import { readBinlogStatus, readConsistentPosition, startConsistentSnapshot } from './binlog-status.js';
 import { HEARTBEAT_DB, HEARTBEAT_TABLE, SourceHeartbeat, heartbeatTime, writeFence } from './heartbeat.js';
-import { checkSource } from './preflight-source.js';
+import { preflightSource } from './preflight.js';
 import { databaseDefaults, listBaseTables, listViews, readTable } from './schema-reader.js';
 import { chunkSelectSql, nextBoundary, openDataConnection, rangeWhere, rawQuery, streamChunk, validateFilter } from './snapshot-reader.js';
 
@@ -74,5 +74,5 @@ export const mysqlSourceDriver: SourceDriver = {
   openChangeReader: (url, from, opts) => BinlogReader.open(url, from, opts),
   heartbeatRows: { table: `${HEARTBEAT_DB}.${HEARTBEAT_TABLE}`, time: (change, job) => heartbeatTime(change, job) },
   startHeartbeat: (url, opts) => SourceHeartbeat.start(url, opts),
-  preflight: (side, items, opts) => checkSource(side, items, opts),
+  preflight: (url, items, opts) => preflightSource(url, items, opts),
 };

@@ -1,15 +1,16 @@
-// Preflight: the largest row of the selected tables against the sink's max_allowed_packet. A row that does
-// not fit in one packet cannot be written by any statement (the sink drops the connection), so the copy or
-// the stream would pause at it.
+// What a sink's preflight reads of the source's rows (SourceRowSizes, engine/core/row-sizes.ts): the
+// largest row of the selected tables (a MySQL sink compares it with its max_allowed_packet: a row that does
+// not fit in one packet cannot be written by any statement), and row sizes from the source's statistics
+// (a Kafka sink compares the messages they make with its message size limit).
 //
-// Cost: a table whose columns cannot hold a row near the limit (their declared byte lengths summed: the
+// Largest rows, cost: a table whose columns cannot hold a row near the limit (their declared byte lengths summed: the
 // column bound) is never read. A table whose bound exceeds it (BLOB, TEXT, JSON, long VARCHAR) is measured
 // with one scan, SELECT MAX(LENGTH(c1) + LENGTH(c2) + …), when its data is at most MEASURE_LIMIT_BYTES;
 // a larger one is judged by its column bound and reported as not measured.
 import type { TableRef } from '../../../shared/table-selection.js';
-import type { CheckItem } from '../../../shared/preflight.js';
+import type { RowEstimate, RowSize } from '../../core/row-sizes.js';
 import { quoteId } from '../../mysql/identifiers.js';
-import { fitsPacket, packetFix, sizeText } from '../../mysql/packet-limit.js';
+import { fitsPacket } from '../../mysql/packet-limit.js';
 import { queryRows, type Connection } from '../../mysql/connection.js';
 
 /** Tables with at most this much data (information_schema DATA_LENGTH) are scanned for their largest row. */
@@ -24,15 +25,6 @@ interface ColumnRow {
   col: string;
   octets: number | string | null;
   generated: string | null;
-}
-
-export interface RowSize {
-  table: string;
-  /** The largest row's bytes (measured), or the column bound (not measured). */
-  bytes: number;
-  measured: boolean;
-  /** The table's data size, when it was too large to measure. */
-  dataBytes?: number;
 }
 
 /** The largest row of each table whose columns could hold a row over `limit` (measured or bounded). */
@@ -81,40 +73,45 @@ export async function largeRows(conn: Connection, tables: readonly TableRef[], l
   return out;
 }
 
-/** The "Largest row" item: fail when a measured row cannot fit, warn when only a column bound says it might. Pure. */
-export function rowSizeItem(sizes: readonly RowSize[], limit: number): CheckItem {
-  const base = { id: 'sink.row_size', side: 'sink' as const, title: 'Largest row' };
-  const over = sizes.filter((s) => s.measured && !fitsPacket(s.bytes, limit)).sort((a, b) => b.bytes - a.bytes);
-  if (over.length) {
-    const top = over[0]!;
-    return {
-      ...base,
-      status: 'fail',
-      detail:
-        `${over.map((s) => `${s.table} has a row of ${sizeText(s.bytes)} (measured)`).join('; ')}, larger than the sink's max_allowed_packet of ${sizeText(limit)}: ` +
-        'the copy or the stream would pause at it.',
-      fix: packetFix(top.bytes),
-      tables: over.map((s) => s.table),
-    };
+/** Long value types: a single value may be megabytes. */
+const LONG_TYPES = ['mediumblob', 'longblob', 'mediumtext', 'longtext', 'json', 'blob', 'text'];
+/** Tables up to this many rows with long columns have their largest row measured (one scan); larger ones are estimated. */
+const MEASURE_ROWS = 200_000;
+
+/** Row sizes of the tables from information_schema (AVG_ROW_LENGTH), the largest row measured in small tables with long columns. */
+export async function rowEstimates(conn: Connection, wanted: readonly TableRef[]): Promise<RowEstimate[]> {
+  const names = new Set(wanted.map((t) => `${t.db}.${t.table}`));
+  const tables = await queryRows<{ db: string; tbl: string; avg: number | string | null; n: number | string | null }>(
+    conn,
+    `SELECT TABLE_SCHEMA AS db, TABLE_NAME AS tbl, AVG_ROW_LENGTH AS avg, TABLE_ROWS AS n FROM information_schema.TABLES
+      WHERE TABLE_TYPE IN ('BASE TABLE', 'SYSTEM VERSIONED') AND TABLE_SCHEMA NOT IN ('mysql','information_schema','performance_schema','sys')`,
+  );
+  const longCols = await queryRows<{ db: string; tbl: string; col: string }>(
+    conn,
+    `SELECT TABLE_SCHEMA AS db, TABLE_NAME AS tbl, COLUMN_NAME AS col FROM information_schema.COLUMNS
+      WHERE DATA_TYPE IN (?) AND TABLE_SCHEMA NOT IN ('mysql','information_schema','performance_schema','sys')`,
+    [LONG_TYPES],
+  );
+  const out: RowEstimate[] = [];
+  for (const t of tables) {
+    const ref = { db: String(t.db), table: String(t.tbl) };
+    const name = `${ref.db}.${ref.table}`;
+    if (!names.has(name)) continue;
+    const cols = longCols.filter((c) => String(c.db) === ref.db && String(c.tbl) === ref.table).map((c) => String(c.col));
+    const averageBytes = Number(t.avg ?? 0);
+    let largestBytes: number | null = null;
+    if (cols.length && Number(t.n ?? 0) <= MEASURE_ROWS) {
+      try {
+        const [r] = await queryRows<{ m: number | string | null }>(
+          conn,
+          `SELECT MAX(${cols.map((c) => `IFNULL(LENGTH(${quoteId(c)}), 0)`).join(' + ')}) AS m FROM ${quoteId(ref.db)}.${quoteId(ref.table)}`,
+        );
+        largestBytes = Number(r?.m ?? 0) + averageBytes;
+      } catch {
+        /* estimated from the average */
+      }
+    }
+    out.push({ table: name, averageBytes, largestBytes });
   }
-  const unknown = sizes.filter((s) => !s.measured);
-  if (unknown.length) {
-    return {
-      ...base,
-      status: 'warn',
-      detail:
-        `${unknown.map((s) => `${s.table} (${sizeText(s.dataBytes ?? 0)}, not measured: too large to scan here)`).join('; ')} can hold rows up to ${sizeText(Math.max(...unknown.map((s) => s.bytes)))} by its column definitions, ` +
-        `more than the sink's max_allowed_packet of ${sizeText(limit)}; a row over it would pause the job.`,
-      fix: `Measure on the source: SELECT MAX(LENGTH(col1) + LENGTH(col2) + …) FROM <table>; and if it is over ${sizeText(limit)}: ${packetFix(Math.max(...unknown.map((s) => s.bytes)))}`,
-      tables: unknown.map((s) => s.table),
-    };
-  }
-  const measured = sizes.filter((s) => s.measured).sort((a, b) => b.bytes - a.bytes)[0];
-  return {
-    ...base,
-    status: 'pass',
-    detail: measured
-      ? `The largest row (${measured.table}, ${sizeText(measured.bytes)}, measured) fits in the sink's max_allowed_packet of ${sizeText(limit)}.`
-      : `No selected table has columns that could hold a row of ${sizeText(limit)} (the sink's max_allowed_packet).`,
-  };
+  return out;
 }
