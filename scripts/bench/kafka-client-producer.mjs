@@ -56,14 +56,17 @@ export class MessageFile {
   need(n) {
     while (this.buf.length - this.at < n) {
       if (this.eof) return false;
-      const block = Buffer.allocUnsafe(this.blockSize);
-      const got = readSync(this.fd, block, 0, this.blockSize, null);
+      // Records are subarrays of their block: a new block holds the old one's unread rest, then the file's
+      // next bytes read straight into it (no second copy, no block-sized concatenation).
+      const rest = this.buf.length - this.at;
+      const block = Buffer.allocUnsafe(rest + this.blockSize);
+      this.buf.copy(block, 0, this.at);
+      const got = readSync(this.fd, block, rest, this.blockSize, null);
       if (got === 0) {
         this.eof = true;
         continue;
       }
-      // Records are subarrays of their block: the rest of the old block plus the new one, once.
-      this.buf = Buffer.concat([this.buf.subarray(this.at), block.subarray(0, got)]);
+      this.buf = block.subarray(0, rest + got);
       this.at = 0;
     }
     return true;
