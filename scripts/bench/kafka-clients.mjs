@@ -30,15 +30,14 @@
 // offsets must be the messages plus one commit marker per transaction and partition. A mismatch fails.
 // The contenders' order rotates between runs. Results go to bench-results/kafka-clients-*.json.
 import { spawn } from 'node:child_process';
-import { closeSync, mkdtempSync, openSync, readFileSync, rmSync, writeSync } from 'node:fs';
+import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { performance } from 'node:perf_hooks';
-import { pathToFileURL } from 'node:url';
 import { kafkaInstance, startKafka, stopKafka } from '../kafka-broker.mjs';
 import { cutoverBuildProblem } from './cutover.mjs';
 import { ROOT, checkTools, fmtInt, formatTable, hostInfo, intOption, parseOptions, reportAndSave, selectOnly, sleep, tail, timed } from './lib.mjs';
-import { encodeBatch } from './kafka-client-producer.mjs';
+import { render } from './kafka-clients-messages.mjs';
 import { createTopic, kcatSettings, kcatVersion, runKcat, topicCount } from './kafka.mjs';
 
 export const summary = 'the same pre-rendered messages through patched kafkajs, @platformatic/kafka (plain and transactional) and kcat -P';
@@ -53,8 +52,6 @@ const CONFLUENT =
   '@confluentinc/kafka-javascript is not installed: `npm install` cannot build it on this machine (tried, 42 s): its prebuilt ' +
   'binary is downloaded from github.com (unreachable), and the fallback source build of its bundled librdkafka downloads the ' +
   'zlib, OpenSSL, zstd and curl sources from their own sites, which fail too.';
-const JOB = 'bench-kclients';
-const WARMUP_PER_PARTITION = 20_000;
 const BATCH_OVERHEAD = 128;
 const INSTALL = 'sudo apt-get install -y kcat';
 
@@ -134,7 +131,7 @@ export async function main(argv) {
     const budget = Math.max(1024, Math.floor(maxMessageBytes * 0.9) - BATCH_OVERHEAD);
 
     process.stdout.write(`rendering ${fmtInt(n)} sysbench-like rows as Debezium messages (Cutover's formats and partitioner)… `);
-    const pr = await render({ work, rows: n, batch, budget });
+    const pr = await render({ work, rows: n, batch, budget, partitions: PARTITIONS });
     console.log(`${pr.seconds.toFixed(1)} s`);
     console.log(`  avg key+value ${pr.avgMessageBytes.toFixed(0)} B; per partition: ${pr.perPartition.map(fmtInt).join(' / ')}; ${fmtInt(pr.batches)} batches of ≤ ${fmtInt(batch)} rows in ${fmtInt(pr.requests)} requests`);
     const kcatConf = kcatSettings({ partitionBatchBytes: Math.round(Math.min(budget, pr.partitionShareBytes)) }, 1);
@@ -226,109 +223,6 @@ async function kafkaAdminClient(bootstrap) {
   return admin;
 }
 
-/** A sysbench row as `sysbench prepare` makes it: id, k (random 1..N), c (11 × 11 digits), pad (5 × 11 digits). */
-function sysbenchRow(id, rows, rand) {
-  const digits = (groups) => {
-    let s = String(1e11 + Math.floor(rand() * 1e11)).slice(1);
-    for (let g = 1; g < groups; g++) s += '-' + String(1e11 + Math.floor(rand() * 1e11)).slice(1);
-    return s;
-  };
-  return [String(id), String(1 + Math.floor(rand() * rows)), digits(11), digits(5)];
-}
-
-/** A small deterministic PRNG (mulberry32), so every run renders the same rows. */
-function prng(seed) {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
-
-/** Renders the rows with Cutover's formats (dist/) into messages.bin (batches split into requests) and kcat's files. */
-async function render({ work, rows, batch, budget }) {
-  const dist = (p) => import(pathToFileURL(join(ROOT, 'dist', p)).href);
-  const [formats, { partitionFor }, { copySourceInfo }, { splitRequests }] = await Promise.all([
-    dist('engine/sink/kafka/formats/index.js'),
-    dist('engine/sink/kafka/partition.js'),
-    dist('engine/sink/kafka/kafka-sink.js'),
-    dist('engine/sink/kafka/record-sender.js'),
-  ]);
-  const col = (name, dataType, columnType, charset) => ({ name, dataType, columnType, charset, nullable: false });
-  const table = {
-    db: 'sbtest',
-    table: 'sbtest1',
-    columns: [col('id', 'int', 'int(11)', null), col('k', 'int', 'int(11)', null), col('c', 'char', 'char(120)', 'utf8mb4'), col('pad', 'char', 'char(60)', 'utf8mb4')],
-    keyColumns: ['id'],
-  };
-  const src = copySourceInfo(JOB, { file: { kind: 'mysql-binlog', file: 'mariadb-bin.000001', pos: 328 }, gtid: null });
-  const topic = { name: 'bench', maxMessageBytes: Math.floor((budget + BATCH_OVERHEAD) / 0.9) };
-  const file = join(work, 'messages.bin');
-  const files = Array.from({ length: PARTITIONS }, (_, p) => join(work, `p${p}.tsv`));
-  const warmFiles = Array.from({ length: PARTITIONS }, (_, p) => join(work, `warm-p${p}.tsv`));
-  const fd = openSync(file, 'w');
-  const fds = files.map((f) => openSync(f, 'w'));
-  const warmFds = warmFiles.map((f) => openSync(f, 'w'));
-  const tsv = files.map(() => []);
-  const warm = files.map(() => []);
-  const perPartition = new Array(PARTITIONS).fill(0);
-  const out = [];
-  let outBytes = 0;
-  const emit = (b) => {
-    out.push(b);
-    outBytes += b.length;
-    if (outBytes >= 8 << 20) flushBin();
-  };
-  const flushBin = () => {
-    if (out.length) writeSync(fd, Buffer.concat(out));
-    out.length = 0;
-    outBytes = 0;
-  };
-  const rand = prng(17);
-  const t0 = performance.now();
-  let kvBytes = 0;
-  let batches = 0;
-  let requests = 0;
-  let shareMax = 0;
-  for (let start = 1; start <= rows; start += batch) {
-    const records = [];
-    const share = new Array(PARTITIONS).fill(0);
-    for (let id = start; id < Math.min(start + batch, rows + 1); id++) {
-      const now = Date.now();
-      const e = { op: 'r', table, before: null, after: sysbenchRow(id, rows, rand), source: { ...src, tsMs: now }, tsMs: now };
-      const [m] = formats.renderMessages('debezium', e, { keyMode: 'pk', tombstonesOnDelete: false });
-      const key = Buffer.from(m.key, 'utf8');
-      const value = Buffer.from(m.value, 'utf8');
-      const partition = partitionFor(m.partitionKey, PARTITIONS);
-      const size = key.length + value.length + 24; // KafkaBatch.add's estimate
-      records.push({ topic, key, value, partition, size, origin: () => `row ${id}` });
-      share[partition] += size;
-      kvBytes += key.length + value.length;
-      const line = `${m.key}\t${m.value}\n`;
-      if (perPartition[partition] < WARMUP_PER_PARTITION) warm[partition].push(line);
-      tsv[partition].push(line);
-      perPartition[partition]++;
-    }
-    shareMax = Math.max(shareMax, ...share);
-    const reqs = splitRequests(records);
-    for (const b of encodeBatch(reqs)) emit(b);
-    batches++;
-    requests += reqs.length;
-    for (let p = 0; p < PARTITIONS; p++) {
-      if (tsv[p].length) writeSync(fds[p], tsv[p].join(''));
-      if (warm[p].length) writeSync(warmFds[p], warm[p].join(''));
-      tsv[p] = [];
-      warm[p] = [];
-    }
-  }
-  flushBin();
-  for (const f of [fd, ...fds, ...warmFds]) closeSync(f);
-  return { file, files, warmFiles, perPartition, batches, requests, avgMessageBytes: kvBytes / rows, partitionShareBytes: shareMax, seconds: (performance.now() - t0) / 1000 };
-}
-
 async function kcatRun(kinst, topic, pr, conf, work, run) {
   const k = await runKcat(kinst.bootstrap, topic, pr.files, conf, work, `r${run}`);
   return { topic, ok: k.ok, seconds: k.seconds, peakRssMB: k.rssKiB != null ? k.rssKiB / 1024 : null, error: k.error, log: k.ok ? undefined : k.log };
@@ -356,9 +250,18 @@ async function nodeRun(who, kinst, topic, pr, producers, work, run, coordinatorI
 
 /** Counts the topic back: end offsets (plus one commit marker per transaction and partition), and a read_committed read of the transactional ones. */
 async function check(r, admin, bootstrap, topic, pr, transactional) {
-  const count = await topicCount(admin, topic);
   const expected = pr.perPartition.map((m, p) => m + (transactional ? (r.perPartitionTx?.[p] ?? 0) : 0));
-  const bad = count.parts.filter((p) => p.count !== expected[p.partition]);
+  // End offsets are read at READ_COMMITTED (the last stable offset): a committed transaction's markers are
+  // written by the coordinator after EndTxn has answered, so they may lag the producer's exit briefly.
+  const deadline = Date.now() + (transactional ? 30_000 : 0);
+  let count;
+  let bad;
+  for (;;) {
+    count = await topicCount(admin, topic);
+    bad = count.parts.filter((p) => p.count !== expected[p.partition]);
+    if ((!bad.length && count.parts.length === PARTITIONS) || Date.now() > deadline) break;
+    await sleep(250);
+  }
   if (bad.length || count.parts.length !== PARTITIONS) {
     r.ok = false;
     r.error = `end offsets of ${topic}: ${count.parts.map((p) => p.count).join('/')}, expected ${expected.join('/')}${transactional ? ' (messages + commit markers)' : ''}`;
