@@ -6,6 +6,7 @@ const BENCHES = {
   apply: () => import('./bench/apply.mjs'),
   kafka: () => import('./bench/kafka.mjs'),
   'kafka-stream': () => import('./bench/kafka-stream.mjs'),
+  'kafka-clients': () => import('./bench/kafka-clients.mjs'),
   postgres: () => import('./bench/postgres.mjs'),
 };
 

@@ -291,7 +291,7 @@ export async function main(argv) {
   return failed || streamFailed ? 1 : 0;
 }
 
-function kcatVersion() {
+export function kcatVersion() {
   const r = spawnSync('kcat', ['-V'], { encoding: 'utf8' });
   return (`${r.stdout}${r.stderr}`.split('\n').find((l) => /^Version /.test(l)) ?? '').trim() || null;
 }
@@ -326,7 +326,7 @@ async function kafkaAdmin(bootstrap) {
   return admin;
 }
 
-async function createTopic(admin, topic) {
+export async function createTopic(admin, topic) {
   await admin.createTopics({ topics: [{ topic, numPartitions: PARTITIONS, replicationFactor: 1 }], waitForLeaders: true });
 }
 
@@ -337,7 +337,7 @@ async function topicMaxMessageBytes(admin, topic) {
 }
 
 /** Messages in a topic: per partition high − low, and their sum. */
-async function topicCount(admin, topic) {
+export async function topicCount(admin, topic) {
   const offs = await admin.fetchTopicOffsets(topic);
   const parts = offs.map((p) => ({ partition: p.partition, count: Number(p.high) - Number(p.low) })).sort((a, b) => a.partition - b.partition);
   return { parts, total: parts.reduce((n, p) => n + p.count, 0) };
@@ -500,7 +500,7 @@ function cutoverBatching(pr, producers, budget) {
 }
 
 /** kcat's librdkafka settings: the same delivery guarantees, compression and (per partition) batch bytes as Cutover's. */
-function kcatSettings(batching, inflight) {
+export function kcatSettings(batching, inflight) {
   return {
     acks: 'all',
     'enable.idempotence': 'true',
@@ -513,7 +513,7 @@ function kcatSettings(batching, inflight) {
 }
 
 /** One kcat -P per partition file, in parallel; wall clock from the first spawn to the last exit. */
-async function runKcat(bootstrap, topic, files, conf, work, tag) {
+export async function runKcat(bootstrap, topic, files, conf, work, tag) {
   const xs = Object.entries(conf).flatMap(([k, v]) => ['-X', `${k}=${v}`]);
   const log = join(work, `kcat-${tag}.log`);
   const t0 = performance.now();
