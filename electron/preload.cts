@@ -54,6 +54,7 @@ const METHODS = [
   'cutoverRun',
   'cutoverUndo',
   'cutoverReport',
+  'cutoverKill',
 ] as const satisfies readonly ApiMethod[];
 type MissingMethod = Exclude<ApiMethod, (typeof METHODS)[number]>;
 const everyMethodListed: [MissingMethod] extends [never] ? true : MissingMethod = true;

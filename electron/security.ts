@@ -53,6 +53,7 @@ export const API_METHODS = [
   'cutoverRun',
   'cutoverUndo',
   'cutoverReport',
+  'cutoverKill',
 ] as const satisfies readonly ApiMethod[];
 
 type MissingMethod = Exclude<ApiMethod, (typeof API_METHODS)[number]>;

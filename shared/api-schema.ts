@@ -117,6 +117,7 @@ export const API_ARGS = {
   ]),
   cutoverUndo: z.tuple([job, z.enum(CUTOVER_STEPS)]),
   cutoverReport: z.tuple([job, z.enum(['markdown', 'html'])]),
+  cutoverKill: z.tuple([job, z.array(z.number().int().positive()).min(1).max(1000)]),
 } satisfies Record<ApiMethod, z.ZodType>;
 
 export function isApiMethod(m: string): m is ApiMethod {

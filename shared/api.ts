@@ -193,6 +193,8 @@ export interface ApiMethods {
   cutoverRun: { args: [job: string, step: CutoverStepId, options?: CutoverRunOptions]; result: CutoverState };
   cutoverUndo: { args: [job: string, step: CutoverStepId]; result: CutoverState };
   cutoverReport: { args: [job: string, format: 'markdown' | 'html']; result: CutoverReportFile };
+  /** Kills sessions on the source that the failed freeze step named (the operator confirmed them by name). */
+  cutoverKill: { args: [job: string, sessions: number[]]; result: CutoverState };
 }
 
 export type ApiMethod = keyof ApiMethods;

@@ -3,10 +3,13 @@
 // roll it back; the report exports as Markdown and HTML for change records.
 //
 //   lag        the stream's lag is under the threshold
-//   read-only  (optional) SET GLOBAL read_only = ON on the source, after confirmation; undo sets it OFF
-//   fence      a fence row written on the source, and the sink has applied the transaction holding it
+//   read-only  the proven freeze: read-only on the source (super_read_only on MySQL), after confirmation, then
+//              the source's change stream watched for the job's tables: a row change after the read-only
+//              point fails the step and names the sessions that bypass it; undo lifts read-only
+//   fence      fence, drain, stop: a fence row written on the source, the sink applies up to it, and the
+//              job's stream stops for good (the job is `switched`)
 //   verify     the final verification: every table matches
-//   deferred   triggers, routines and events created on the sink (they were held back during the copy)
+//   deferred   triggers, routines and events created on the sink, only once the stream has stopped
 //   report     the change record: timings, rows, positions, verification, who and when
 
 export const CUTOVER_STEPS = ['lag', 'read-only', 'fence', 'verify', 'deferred', 'report'] as const;
@@ -53,6 +56,40 @@ export interface DeferredObject {
   error: string | null;
 }
 
+/** A session on the source (processlist), with why it matters here. */
+export interface SourceSessionInfo {
+  id: number;
+  user: string;
+  host: string;
+  db: string | null;
+  command: string;
+  /** Seconds in its current state (processlist TIME). */
+  timeSeconds: number;
+  state: string | null;
+  /** Its statement, cut at 200 characters. */
+  info: string | null;
+  /** The account whose privilege lets it write while the source is read-only ("'app'@'%'"). */
+  account: string | null;
+  /** That privilege ("READ_ONLY ADMIN"). */
+  privilege: string | null;
+  /** How long its open transaction has run (open transactions only). */
+  transactionSeconds?: number | null;
+}
+
+/** The accounts and sessions that can still write to a read-only source. */
+export interface WriteBypass {
+  accounts: { account: string; privileges: string[]; revoke: string[]; /** Cutover's own account. */ cutover: boolean }[];
+  sessions: SourceSessionInfo[];
+}
+
+/** What freezing the source did. */
+export interface FreezeReport {
+  server: string;
+  statement: string;
+  previous: { readOnly: boolean; superReadOnly: boolean };
+  bypass: WriteBypass;
+}
+
 export interface CutoverState {
   job: string;
   /** The source server as the operator knows it, without a secret (a saved connection's name and address, or a URL without its password). */
@@ -64,6 +101,15 @@ export interface CutoverState {
   lagSeconds: number | null;
   steps: CutoverStep[];
   deferred: DeferredObject[];
+  /** Where the deferred list comes from: the source's listing (what the preflight finds) before the step ran, then the step's result; an error text when the source could not be read. */
+  deferredSource: 'source' | 'step' | 'unknown';
+  deferredError: string | null;
+  /** Transactions open on the source when last looked (before the freeze they would commit after it). */
+  openTransactions: SourceSessionInfo[];
+  /** After a failed freeze: the sessions that wrote on (or could), for the operator to kill or wait for. */
+  bypass: WriteBypass | null;
+  /** The job's stream stopped for good at the fence (job state `switched`). */
+  switched: boolean;
   /** All required steps done. */
   complete: boolean;
 }

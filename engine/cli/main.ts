@@ -46,6 +46,7 @@ program
   .option('--skip-preflight', 'do not run the preflight checks first')
   .option('--exit-when-caught-up', 'streaming modes: exit 0 once the sink has applied everything up to the source position read when the copy finished (or, in stream mode, when this run began)')
   .option('--skip-ddl', 'streaming paused at a DDL statement: go on past it without applying it to the sink (apply it by hand first if needed)')
+  .option('--force', 'a job switched over by the cutover assistant (its stream stopped for good at the fence): stream again from the sink\'s position anyway')
   .option('--resnapshot', 'snapshot+stream: forget the stream position and copy every table again (emptying the sink tables), e.g. after the source purged the binlog the stream needed')
   .addOption(new Option('--log-level <level>', 'terminal log level').choices(['debug', 'info', 'warn', 'error']).default('info'))
   .option('--quiet', 'print only warnings and errors')

@@ -1,22 +1,23 @@
 // The cutover assistant: runs the checklist's steps (steps.ts) for one job, records each result in the
 // state file (CutoverStore), undoes what can be undone, and writes the report (report.ts).
 //
-// Steps that take time run in the background of the host process and are recorded as running: the
-// fence waits for the stream to apply it (up to FENCE_TIMEOUT_MS), the final verification runs as a
-// `cutover verify` process whose report the state file holds. Every state() call settles what finished.
+// Steps that take time run in the background of the host process and are recorded as running: the freeze
+// watches the source's change stream (freeze-step.ts), the fence waits for the stream to apply it and stops
+// the job, the final verification runs as a `cutover verify` process whose report the state file holds.
+// Every state() call settles what finished. view() is what the page opens: it also lists the deferred
+// objects from the source before their step ran.
 import { hostname, userInfo } from 'node:os';
-import type { CutoverReportFile, CutoverRunOptions, CutoverState, CutoverStepId, DeferredObject } from '../../shared/cutover.js';
+import type { CutoverReportFile, CutoverRunOptions, CutoverState, CutoverStepId, DeferredObject, SourceSessionInfo } from '../../shared/cutover.js';
 import { CutoverError, formatError } from '../../shared/errors.js';
 import type { JobConfig } from '../../shared/job-config.js';
 import type { VerifyReport } from '../../shared/verify.js';
 import { effectiveState, jobStatus } from '../pipeline/job-status.js';
-import { connect, parseMysqlUrl, queryRows } from '../mysql/connection.js';
-import { loadSource, sourceOf } from '../source/registry.js';
+import { connect, parseMysqlUrl } from '../mysql/connection.js';
 import { mysqlSinkUrl } from '../../shared/job-config.js';
 import { CutoverStore, type StepResult } from '../state/cutover-store.js';
 import type { JobRow, StateStore } from '../state/store.js';
-import { createDeferred, dropDeferred, listDeferred } from './deferred-objects.js';
-import { fenceReached, type FenceMark } from './fence.js';
+import { createDeferred, dropDeferred, listDeferred, type DeferredSpec } from './deferred-objects.js';
+import { fenceStep, freezeHolds, freezeStep, JOB_SWITCHED, killStep, openTransactionsOf, thawStep, type FreezeData, type Outcome } from './freeze-step.js';
 import { buildReport, describeEndpoint, type ReportInput } from './report.js';
 import { blockedBy, buildSteps, definition, noDeferredObjects, type StepContext } from './steps.js';
 import { sinkKind } from '../sink/registry.js';
@@ -29,11 +30,16 @@ export interface AssistantDeps {
   startVerification(job: string): Promise<{ id: number }>;
   verification(id: number): VerifyReport | null;
   latestVerification(jobId: number): VerifyReport | null;
+  /** Stops the job's process and waits until it has exited (fence, drain, stop). */
+  stopJob(job: string): Promise<void>;
+  /** How long the freeze step watches the source's change stream (ms; default 3 s). */
+  freezeWatchMs?: number;
 }
 
 export const DEFAULT_LAG_THRESHOLD_S = 5;
-const FENCE_TIMEOUT_MS = 5 * 60_000;
-const FENCE_REWRITE_MS = 5_000;
+const FREEZE_WATCH_MS = 3_000;
+/** How long the source's listing of the deferred objects is reused before it is read again. */
+const DEFERRED_PREVIEW_MS = 30_000;
 
 export function operatorName(): string {
   let user = 'unknown';
@@ -50,6 +56,8 @@ export class CutoverAssistant {
   /** Steps running in this process ("job\0step"): a running row without one was interrupted. */
   private readonly inFlight = new Set<string>();
   private readonly thresholds = new Map<string, number>();
+  /** The deferred objects as the source lists them, before the step ran (job → listing). */
+  private readonly preview = new Map<string, { at: number; objects: DeferredObject[]; error: string | null }>();
 
   constructor(private readonly d: AssistantDeps) {
     this.steps = new CutoverStore(d.store);
@@ -60,8 +68,12 @@ export class CutoverAssistant {
     this.settle(row);
     const c = this.context(row);
     const status = jobStatus(this.d.store, row);
-    const deferred = (c.rows.get('deferred')?.result.data as DeferredObject[] | undefined) ?? [];
+    const stepped = c.rows.get('deferred')?.result.data as DeferredObject[] | undefined;
+    const preview = this.preview.get(job);
+    const deferred = stepped ?? preview?.objects ?? [];
     const steps = buildSteps(c);
+    const freeze = c.rows.get('read-only')?.result.data as FreezeData | undefined;
+    const lagData = c.rows.get('lag')?.result.data as { openTransactions?: SourceSessionInfo[] } | undefined;
     return {
       job,
       source: describeEndpoint((JSON.parse(row.config) as { source?: unknown }).source),
@@ -70,8 +82,47 @@ export class CutoverAssistant {
       lagSeconds: effectiveState(row) === 'running' ? (status.stream?.lagSeconds ?? null) : null,
       steps,
       deferred,
+      deferredSource: stepped ? 'step' : !c.sink.deferredObjects || (preview && !preview.error) ? 'source' : 'unknown',
+      deferredError: stepped ? null : (preview?.error ?? null),
+      openTransactions: freeze?.openTransactions ?? lagData?.openTransactions ?? [],
+      bypass: c.rows.get('read-only')?.state === 'failed' ? (freeze?.bypass ?? null) : null,
+      switched: c.switched,
       complete: steps.every((s) => s.optional || s.state === 'done' || s.state === 'skipped'),
     };
+  }
+
+  /** The state as the page opens it: the deferred objects are listed from the source before their step ran (what the preflight finds). */
+  async view(job: string): Promise<CutoverState> {
+    const row = this.job(job);
+    const c = this.context(row);
+    const cached = this.preview.get(job);
+    if (c.sink.deferredObjects && !c.rows.get('deferred')?.result.data && (!cached || Date.now() - cached.at > DEFERRED_PREVIEW_MS)) {
+      try {
+        const specs = await this.listSpecs(row);
+        this.preview.set(job, { at: Date.now(), objects: specs.map(({ sql: _s, sqlMode: _m, charsetClient: _c, collationConnection: _k, ...o }) => o), error: null });
+      } catch (e) {
+        this.preview.set(job, { at: Date.now(), objects: cached?.objects ?? [], error: errorMessage(e) });
+      }
+    }
+    return this.state(job);
+  }
+
+  /** Ends sessions the failed freeze step named (the operator confirmed them by name); then run the step again to re-check. */
+  async kill(job: string, ids: number[]): Promise<CutoverState> {
+    const row = this.job(job);
+    const r = this.steps.steps(row.id).get('read-only');
+    const named = new Set(((r?.state === 'failed' ? (r.result.data as FreezeData | undefined)?.bypass?.sessions : undefined) ?? []).map((s) => s.id));
+    const unknown = ids.filter((id) => !named.has(id));
+    if (!ids.length || unknown.length)
+      throw new CutoverError(`Session${unknown.length === 1 ? '' : 's'} ${unknown.join(', ') || '(none)'} ${unknown.length === 1 ? 'is' : 'are'} not among those the freeze step named.`, 'Run “Source read-only, proven” again to list the sessions that write through read-only.', 'STATE');
+    const { config, close } = await this.d.resolve(row);
+    try {
+      const done = await killStep(config, ids);
+      this.d.store.log('warn', job, null, `cutover: sessions ${ids.join(', ')} on the source killed by ${operatorName()} (${done.gone.length} had ended already)`);
+    } finally {
+      await close();
+    }
+    return this.state(job);
   }
 
   async run(job: string, step: CutoverStepId, opts: CutoverRunOptions = {}): Promise<CutoverState> {
@@ -104,7 +155,7 @@ export class CutoverAssistant {
         this.d.store.log(after.state === 'failed' ? 'error' : 'info', job, null, `cutover: ${definition(step).title}: ${after.state}${after.result.detail ? ` — ${after.result.detail}` : ''}`);
     });
     // Long steps go on in the background; quick ones are answered with their result.
-    if (step !== 'fence' && step !== 'verify') await done;
+    if (step !== 'fence' && step !== 'verify' && step !== 'read-only') await done;
     else void done;
     return this.state(job);
   }
@@ -118,14 +169,10 @@ export class CutoverAssistant {
     const { config, close } = await this.d.resolve(row);
     try {
       if (step === 'read-only') {
-        const previous = prev.result.facts?.previous === 'ON' ? 'ON' : 'OFF';
-        const conn = await connect(parseMysqlUrl(config.source.url));
-        try {
-          await conn.query(`SET GLOBAL read_only = ${previous}`);
-        } finally {
-          await conn.end().catch(() => undefined);
-        }
-        this.steps.finish(row.id, step, 'undone', { ...prev.result, detail: `read_only set back to ${previous} by ${op}.` }, op);
+        const data = prev.result.data as FreezeData | undefined;
+        const previous = data?.previous ?? { readOnly: prev.result.facts?.previous === 'ON', superReadOnly: false };
+        const ran = await thawStep(config, previous);
+        this.steps.finish(row.id, step, 'undone', { ...prev.result, detail: `${ran.length ? ran.join('; ') : 'read-only was already on before the cutover: left on'} (by ${op}).` }, op);
       } else {
         const objects = (prev.result.data as DeferredObject[] | undefined) ?? [];
         const conn = await connect(parseMysqlUrl(mysqlSinkUrl(config, 'Dropping triggers, routines and events')));
@@ -163,10 +210,8 @@ export class CutoverAssistant {
   // ---- the steps
 
   /** Does a step; null when it goes on elsewhere (the verification process) and settle() records its end. */
-  private async perform(row: JobRow, step: CutoverStepId, c: StepContext): Promise<{ state: 'done' | 'failed'; result: StepResult } | null> {
+  private async perform(row: JobRow, step: CutoverStepId, c: StepContext): Promise<Outcome | null> {
     switch (step) {
-      case 'lag':
-        return this.checkLag(row);
       case 'report': {
         const r = buildReport({ store: this.d.store, job: row, state: this.state(row.name), verification: this.d.latestVerification(row.id), generatedBy: operatorName() });
         return { state: 'done', result: { detail: 'Report written; export it as Markdown or HTML.', facts: { lines: r.markdown.split('\n').length } } };
@@ -181,59 +226,53 @@ export class CutoverAssistant {
     }
     const { config, close } = await this.d.resolve(row);
     try {
-      if (step === 'read-only') return await setReadOnly(config);
-      if (step === 'fence') return await this.fence(row, config);
-      return await createAll(config, c);
+      if (step === 'lag') return await this.checkLag(row, config);
+      const freeze = (c.rows.get('read-only')?.result.data as FreezeData | undefined) ?? null;
+      if (step === 'read-only') return await freezeStep(this.d.store, row, config, this.d.freezeWatchMs ?? FREEZE_WATCH_MS, freeze);
+      if (step === 'fence') {
+        if (!freeze) throw new CutoverError('The freeze has not been proven.', 'Run “Source read-only, proven” first.', 'STATE');
+        return await fenceStep({ store: this.d.store, progress: (r) => this.steps.begin(row.id, 'fence', operatorName(), r), stopJob: (j) => this.d.stopJob(j) }, row, config, freeze);
+      }
+      if (freeze && c.streams) {
+        const proof = await freezeHolds(config, row.name, freeze);
+        if (!proof.holds) {
+          const w = proof.watch.after[0]!;
+          return { state: 'failed', result: { detail: `Not created: the source took a write on ${w.table} at ${w.position}, after the freeze; the stream has stopped, so the sink lacks it.`, fix: 'Find and stop the writer (run “Source read-only, proven” again to name it), repair the sink from a verification, then run this step again.' } };
+        }
+      }
+      return await createAll(config, c, c.sink.deferredObjects ? await this.listSpecs(row, config) : []);
     } finally {
       await close();
     }
   }
 
-  private checkLag(row: JobRow): { state: 'done' | 'failed'; result: StepResult } {
+  private async listSpecs(row: JobRow, resolved?: JobConfig): Promise<DeferredSpec[]> {
+    const r = resolved ? { config: resolved, close: async () => undefined } : await this.d.resolve(row);
+    try {
+      const src = await connect(parseMysqlUrl(r.config.source.url));
+      try {
+        return await listDeferred(src, r.config);
+      } finally {
+        await src.end().catch(() => undefined);
+      }
+    } finally {
+      await r.close();
+    }
+  }
+
+  private async checkLag(row: JobRow, config: JobConfig): Promise<Outcome> {
     const status = jobStatus(this.d.store, row);
     const threshold = this.thresholds.get(row.name) ?? DEFAULT_LAG_THRESHOLD_S;
     const lag = status.stream?.lagSeconds ?? null;
-    const facts = { thresholdSeconds: threshold, lagSeconds: lag, applied: status.stream?.applied ? `${status.stream.applied.file}:${status.stream.applied.pos}` : null };
-    if (lag === null) return { state: 'failed', result: { detail: 'The stream reports no lag yet.', fix: 'Wait until the job is streaming, then run this step again.', facts } };
-    if (lag > threshold) return { state: 'failed', result: { detail: `The lag is ${lag.toFixed(1)} s, above ${threshold} s.`, fix: 'Wait for the stream to catch up (or raise the threshold), then run this step again.', facts } };
-    return { state: 'done', result: { detail: `The lag is ${lag.toFixed(1)} s (threshold ${threshold} s).`, facts } };
-  }
-
-  private async fence(row: JobRow, config: JobConfig): Promise<{ state: 'done' | 'failed'; result: StepResult }> {
-    const source = await loadSource(config);
-    const conn = await source.openSession(parseMysqlUrl(config.source.url));
-    try {
-      if (!conn.writeFence)
-        return { state: 'failed', result: { detail: `A ${sourceOf(config).title} source cannot write a fence row.`, fix: 'Stop the writes on the source, wait until the lag is 0, and switch by hand.' } };
-      const writeFence = conn.writeFence.bind(conn);
-      const first = await writeFence(row.name);
-      const position = (await conn.currentStatus()).file;
-      const mark: FenceMark = { position, gtid: first.gtid };
-      const facts = { writtenAt: new Date(first.writtenAt).toISOString(), position: source.positions.format(position), gtid: first.gtid };
-      this.steps.begin(row.id, 'fence', operatorName(), { detail: `Fence written at ${facts.position}${first.gtid ? ` (GTID ${first.gtid})` : ''}; waiting for the sink to apply it.`, facts });
-      const deadline = Date.now() + FENCE_TIMEOUT_MS;
-      let rewrittenAt = Date.now();
-      for (;;) {
-        const job = this.d.store.jobById(row.id)!;
-        const applied = job.stream_state ? (JSON.parse(job.stream_state) as { applied: { file: string; pos: number; gtid: string | null } | null }).applied : null;
-        if (applied && fenceReached(mark, applied)) {
-          const waited = ((Date.now() - first.writtenAt) / 1000).toFixed(1);
-          return { state: 'done', result: { detail: `The sink applied the fence after ${waited} s (applied position ${applied.file}:${applied.pos}).`, facts: { ...facts, appliedPosition: `${applied.file}:${applied.pos}`, waitedSeconds: Number(waited) } } };
-        }
-        if (effectiveState(job) !== 'running') return { state: 'failed', result: { detail: 'The job stopped before the sink applied the fence.', fix: 'Start the job, then run this step again.', facts } };
-        if (Date.now() > deadline)
-          return { state: 'failed', result: { detail: `The sink had not applied the fence after ${FENCE_TIMEOUT_MS / 60_000} min.`, fix: 'Look at the job’s lag and log, then run this step again.', facts } };
-        // Another beat now and then: a transaction the stream passes, so its applied position moves on even if
-        // the source writes nothing else this job follows.
-        if (Date.now() - rewrittenAt > FENCE_REWRITE_MS) {
-          await writeFence(row.name).catch(() => undefined);
-          rewrittenAt = Date.now();
-        }
-        await new Promise((r) => setTimeout(r, 250));
-      }
-    } finally {
-      await conn.close().catch(() => undefined);
-    }
+    const open = await openTransactionsOf(config).catch(() => [] as SourceSessionInfo[]);
+    const facts = { thresholdSeconds: threshold, lagSeconds: lag, applied: status.stream?.applied ? `${status.stream.applied.file}:${status.stream.applied.pos}` : null, openTransactions: open.length };
+    const txs = open.length
+      ? ` ${open.length} transaction(s) are open on the source (they would commit after the freeze, or fail): ${open.map((t) => `#${t.id} ${t.user}@${t.host}, open ${t.transactionSeconds ?? '?'} s`).join('; ')}.`
+      : '';
+    const data = { openTransactions: open };
+    if (lag === null) return { state: 'failed', result: { detail: `The stream reports no lag yet.${txs}`, fix: 'Wait until the job is streaming, then run this step again.', facts, data } };
+    if (lag > threshold) return { state: 'failed', result: { detail: `The lag is ${lag.toFixed(1)} s, above ${threshold} s.${txs}`, fix: 'Wait for the stream to catch up (or raise the threshold), then run this step again.', facts, data } };
+    return { state: 'done', result: { detail: `The lag is ${lag.toFixed(1)} s (threshold ${threshold} s).${txs}`, facts, data } };
   }
 
   // ---- bookkeeping
@@ -275,6 +314,7 @@ export class CutoverAssistant {
       streams: cfg.mode !== 'snapshot',
       running,
       streaming: running && row.phase === 'streaming',
+      switched: row.state === JOB_SWITCHED,
       sinkType: kind.kind,
       sink: { title: kind.title, deferredObjects: kind.capabilities.deferredObjects },
     };
@@ -287,44 +327,8 @@ export class CutoverAssistant {
   }
 }
 
-async function setReadOnly(config: JobConfig): Promise<{ state: 'done' | 'failed'; result: StepResult }> {
-  const conn = await connect(parseMysqlUrl(config.source.url));
-  try {
-    const [before] = await queryRows<{ v: number | string }>(conn, 'SELECT @@GLOBAL.read_only AS v');
-    const previous = Number(before?.v) === 1 ? 'ON' : 'OFF';
-    try {
-      await conn.query('SET GLOBAL read_only = ON');
-    } catch (e) {
-      const err = e as { errno?: number; sqlMessage?: string };
-      if (err.errno === 1227)
-        return {
-          state: 'failed',
-          result: { detail: `The source refused: ${err.sqlMessage}`, fix: 'GRANT SUPER ON *.* TO the Cutover user (MySQL 8: SYSTEM_VARIABLES_ADMIN; MariaDB 10.11: READ_ONLY ADMIN), or set read_only = ON yourself and skip this step.', facts: { previous } },
-        };
-      throw e;
-    }
-    const [who] = await queryRows<{ u: string }>(conn, 'SELECT CURRENT_USER() AS u');
-    return {
-      state: 'done',
-      result: {
-        detail: `read_only is ON (it was ${previous}). Accounts with SUPER (MySQL) or READ_ONLY ADMIN (MariaDB), such as ${String(who?.u ?? 'this one')}, can still write; on MySQL, SET GLOBAL super_read_only = ON stops them too.`,
-        facts: { previous, readOnly: 'ON' },
-      },
-    };
-  } finally {
-    await conn.end().catch(() => undefined);
-  }
-}
-
-async function createAll(config: JobConfig, c: StepContext): Promise<{ state: 'done' | 'failed'; result: StepResult }> {
+async function createAll(config: JobConfig, c: StepContext, specs: DeferredSpec[]): Promise<Outcome> {
   if (!c.sink.deferredObjects) return { state: 'done', result: { detail: noDeferredObjects(c.sink.title), data: [] } };
-  const src = await connect(parseMysqlUrl(config.source.url));
-  let specs;
-  try {
-    specs = await listDeferred(src, config);
-  } finally {
-    await src.end().catch(() => undefined);
-  }
   const sink = await connect(parseMysqlUrl(mysqlSinkUrl(config, 'Creating triggers, routines and events')));
   const objects: DeferredObject[] = [];
   try {

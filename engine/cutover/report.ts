@@ -48,6 +48,36 @@ export function describeEndpoint(e: unknown): string {
   return '—';
 }
 
+/**
+ * What the cutover proved, one line each, in words that claim nothing unproven: the freeze (read-only point,
+ * the last write before it, none after), the fence and the drain, the final verification (a pass counts only
+ * when it is the run the checklist's step recorded, made after the stream stopped), and the checklist.
+ */
+export function proofLines(i: Pick<ReportInput, 'state' | 'verification'>): string[] {
+  const step = (id: string) => i.state.steps.find((s) => s.id === id);
+  const freeze = step('read-only');
+  const fence = step('fence');
+  const verify = step('verify');
+  const f = freeze?.facts ?? {};
+  const lines: string[] = [];
+  if (freeze?.state === 'done')
+    lines.push(
+      `Write freeze: **proven**. Read-only from ${String(f.freezePosition)} (${String(f.statement)}); the last write to the job’s tables before it: ${String(f.lastWriteBefore)}; none after it (change stream read up to ${String(f.watchedTo)}${fence?.state === 'done' ? ', again up to the fence' : ''}).`,
+    );
+  else lines.push(`Write freeze: **not proven** (step ${freeze?.state ?? 'pending'}${freeze?.state === 'failed' && f.writesAfterFreeze ? `: ${String(f.writesAfterFreeze)} write(s) after read-only` : ''}).`);
+  if (fence?.state === 'done')
+    lines.push(`Fence: written at ${String(fence.facts.position)}, applied by the sink at ${String(fence.facts.appliedPosition)}; the stream drained to ${String(fence.facts.drainPosition)} and stopped for good at ${String(fence.facts.stoppedAt)}.`);
+  else lines.push(`Fence, drain, stop: **not done** (step ${fence?.state ?? 'pending'}).`);
+  const v = i.verification;
+  const recorded = verify?.state === 'done' && v && Number(verify.facts.verificationId) === v.id && v.state === 'pass';
+  if (recorded) lines.push(`Final verification: **pass** (verification ${v.id}, ${iso(v.finishedAt)}): every table matches.`);
+  else if (v) lines.push(`Final verification: **not proven** — the latest run (verification ${v.id}) is ${v.state}${verify?.state === 'done' ? '' : `, and the checklist's step is ${verify?.state ?? 'pending'}`}.`);
+  else lines.push('Final verification: **not run**.');
+  const open = i.state.steps.filter((s) => !s.optional && s.state !== 'done' && s.state !== 'skipped');
+  lines.push(open.length ? `Checklist: **not complete**: ${open.map((s) => `“${s.title}” is ${s.state}`).join('; ')}.` : 'Checklist: every step done.');
+  return lines;
+}
+
 function sections(i: ReportInput): Section[] {
   const { job, state } = i;
   const status = jobStatus(i.store, job);
@@ -58,13 +88,14 @@ function sections(i: ReportInput): Section[] {
   const rows = tables.reduce((n, t) => n + t.rows_copied, 0);
   const streamed = tables.reduce((n, t) => n + t.inserts + t.updates + t.deletes, 0);
   const fence = state.steps.find((s) => s.id === 'fence');
+  const freeze = state.steps.find((s) => s.id === 'read-only');
   const out: Section[] = [
     {
       title: 'Summary',
       lines: [
         `Job **${job.name}** (${cfg.mode ?? 'snapshot'}): ${tables.length} table(s), ${rows.toLocaleString('en-US')} rows copied, ${streamed.toLocaleString('en-US')} row changes streamed.`,
         `Source: ${describeEndpoint(cfg.source)}. Sink: ${describeEndpoint(cfg.sink)}.`,
-        `Checklist: ${state.complete ? 'complete' : 'not complete'}. Final verification: ${i.verification ? `${i.verification.state} (verification ${i.verification.id}, ${iso(i.verification.finishedAt)})` : 'not run'}.`,
+        ...proofLines(i),
         `Report generated ${iso(Date.now())} by ${i.generatedBy}.`,
       ],
     },
@@ -87,15 +118,18 @@ function sections(i: ReportInput): Section[] {
           ['Copy started', point(status.copyStartPosition), status.copyStartPosition?.gtid ?? '—'],
           ['Copy finished', point(status.copyEndPosition), status.copyEndPosition?.gtid ?? '—'],
           ['Applied on the sink', status.stream?.applied ? `${status.stream.applied.file}:${status.stream.applied.pos}` : '—', status.stream?.applied?.gtid ?? '—'],
+          ['Freeze (read-only from)', String(freeze?.facts.freezePosition ?? '—'), '—'],
+          ['Last write to the job’s tables before the freeze', String(freeze?.facts.lastWriteBefore ?? '—'), String(freeze?.facts.lastWriteBeforeGtid ?? '—')],
           ['Fence', String(fence?.facts.position ?? '—'), String(fence?.facts.gtid ?? '—')],
+          ['Drained to (stream stopped)', String(fence?.facts.drainPosition ?? '—'), String(fence?.facts.drainGtid ?? '—')],
         ],
       },
     },
     {
       title: 'Cutover checklist',
       table: {
-        head: ['Step', 'State', 'By', 'Finished', 'Result'],
-        rows: state.steps.map((s) => [s.title, s.state, s.operator ?? '—', iso(s.finishedAt), s.detail ?? '']),
+        head: ['Step', 'State', 'By', 'Started', 'Finished', 'Result'],
+        rows: state.steps.map((s) => [s.title, s.state, s.operator ?? '—', iso(s.startedAt), iso(s.finishedAt), s.detail ?? '']),
       },
     },
   ];

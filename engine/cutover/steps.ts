@@ -23,19 +23,21 @@ export const STEP_DEFINITIONS: readonly StepDefinition[] = [
   },
   {
     id: 'read-only',
-    title: 'Source read-only',
-    description: 'SET GLOBAL read_only = ON on the source, so the application can no longer change it while you switch over.',
-    optional: true,
+    title: 'Source read-only, proven',
+    description:
+      'Read-only on the source (MySQL: SET GLOBAL super_read_only = ON; MariaDB: SET GLOBAL read_only = ON), then its change stream is watched: a change to the job’s tables after that point fails the step and names the sessions that write through it (accounts with READ_ONLY ADMIN, or SUPER before MariaDB 10.11).',
+    optional: false,
     needsConfirmation: true,
-    rollback: 'Undo sets read_only back to the value it had (SET GLOBAL read_only = OFF): the application can write to the source again.',
+    rollback: 'Undo sets read-only back to the value it had (SET GLOBAL read_only = OFF): the application can write to the source again.',
   },
   {
     id: 'fence',
-    title: 'Fence applied on the sink',
-    description: 'A fence row is written on the source; the step waits until the sink has applied the transaction holding it, which proves the sink has every change committed before it.',
+    title: 'Fence, drain, stop',
+    description:
+      'Once the freeze is proven, a fence row is written on the source; the sink applies everything up to it, the change stream is read again to prove no write came after the freeze, and the job’s stream stops for good (the job is switched).',
     optional: false,
     needsConfirmation: false,
-    rollback: 'Nothing to roll back: the fence is this job’s row in `_cutover`.`heartbeat` on the source (DELETE FROM `_cutover`.`heartbeat` WHERE job = … removes it).',
+    rollback: 'The stream does not start again by itself: `cutover run JOB.json --force` (or Start with force) streams again from the sink’s position. The fence is this job’s row in `_cutover`.`heartbeat` on the source.',
   },
   {
     id: 'verify',
@@ -48,7 +50,7 @@ export const STEP_DEFINITIONS: readonly StepDefinition[] = [
   {
     id: 'deferred',
     title: 'Triggers, routines and events on the sink',
-    description: 'The objects held back during the copy (they would have fired on copied rows) are created on the sink, without DEFINER and under the job’s renames.',
+    description: 'The objects held back during the copy are created on the sink once its stream has stopped (a trigger would fire on the rows the stream applies), without DEFINER and under the job’s renames.',
     optional: false,
     needsConfirmation: false,
     rollback: 'Undo drops the objects this step created on the sink (DROP TRIGGER / PROCEDURE / FUNCTION / EVENT); objects that were there before are left alone.',
@@ -71,6 +73,8 @@ export interface StepContext {
   streaming: boolean;
   /** The job's process runs at all. */
   running: boolean;
+  /** The job's stream stopped for good at the fence (job state `switched`). */
+  switched: boolean;
   /** The job's sink: its title, and whether it can hold triggers, routines and events (capability `deferredObjects`). */
   sink: { title: string; deferredObjects: boolean };
   /** The sink's kind, as the assistant's state reports it. */
@@ -112,15 +116,16 @@ export function blockedBy(id: CutoverStepId, c: StepContext): string | null {
       return needs('lag', 'Lag under the threshold');
     case 'fence':
       if (!c.streams) return null;
+      if (c.switched) return 'The job is switched: its stream stopped for good at the fence.';
       if (!c.running) return 'The job is not running: the fence needs its stream to apply it. Start the job.';
-      return needs('lag', 'Lag under the threshold') ?? (st('read-only') === 'pending' || st('read-only') === 'undone' ? 'Set the source read-only, or skip that step, first.' : null);
+      return needs('lag', 'Lag under the threshold') ?? (st('read-only') === 'done' ? null : 'The freeze is not proven: run “Source read-only, proven” first (the fence is written only after it).');
     case 'verify':
       return needs('fence', 'Fence applied on the sink');
     case 'deferred':
       if (!c.sink.deferredObjects) return null;
       return (
         needs('verify', 'Final verification') ??
-        (c.running && st('read-only') !== 'done' ? 'The stream still applies the source’s writes, and triggers would fire on them: set the source read-only (step 2) or stop the job first.' : null)
+        (c.streams && !c.switched ? 'The job’s stream has not stopped at the fence, and triggers would fire on the rows it applies: do “Fence, drain, stop” first.' : null)
       );
     case 'report':
       for (const d of STEP_DEFINITIONS) if (d.id !== 'report' && !d.optional && !settled(st(d.id))) return `Do “${d.title}” first.`;

@@ -69,6 +69,11 @@ export class EngineHost {
       jobRow: (name) => this.jobRow(name),
       openJob: (text, fileName) => this.openJob(text, fileName),
       start: (job) => this.start(job),
+      stopForSwitch: async (job) => {
+        const row = this.jobRow(job);
+        if (this.isRunning(row)) await this.procs.stop(job, row.pid);
+        this.startedAt.delete(job);
+      },
       poke: () => this.pump.poke(),
     });
     this.pump = new EventPump({
@@ -259,6 +264,12 @@ export class EngineHost {
       throw new CutoverError(`The job "${job}" has finished: every table is copied.`, 'Re-copy a table from its row in the table grid, or run `cutover run JOB.json --restart` to copy everything again.', 'STATE');
     }
     if (this.isRunning(row)) throw new CutoverError(`The job "${job}" is already running.`, 'Pause or stop it first.', 'STATE');
+    if (row.state === 'switched')
+      throw new CutoverError(
+        `The job "${job}" was switched over: its stream stopped for good at the cutover fence.`,
+        `The application writes to the sink now. To stream from the source again anyway, run \`cutover run JOB.json --state ${this.store.path} --force\`.`,
+        'STATE',
+      );
     this.pausing.delete(job);
     this.startedAt.set(job, Date.now());
     this.procs.start(job, this.secrets.runnableText(row), flags);

@@ -25,7 +25,7 @@ export const MIGRATION_METHODS = [
   'listProfiles', 'saveProfile', 'deleteProfile', 'testProfile',
   'getDraft', 'saveDraft', 'discardDraft', 'wizardPreflight', 'sourceCatalog', 'checkFilter', 'sampleMessage', 'mappingPreview', 'estimate', 'exportJob', 'createJob',
   'verify', 'verification', 'repair', 'verificationHistory',
-  'cutoverState', 'cutoverRun', 'cutoverUndo', 'cutoverReport',
+  'cutoverState', 'cutoverRun', 'cutoverUndo', 'cutoverReport', 'cutoverKill',
 ] as const;
 type MigrationMethod = (typeof MIGRATION_METHODS)[number];
 
@@ -37,6 +37,8 @@ export interface MigrationHost {
   /** Adds (or replaces) a job from a job file's text, as the host's openJob does. */
   openJob(text: string, fileName?: string): { name: string };
   start(job: string): Promise<void>;
+  /** Stops the job's process for the cutover (fence, drain, stop) and waits until it has exited. */
+  stopForSwitch(job: string): Promise<void>;
   poke(): void;
 }
 
@@ -97,6 +99,10 @@ export class MigrationApi {
       startVerification: (job) => this.startVerification(job, []),
       verification: (id) => this.verifications.get(id),
       latestVerification: (jobId) => this.verifications.latest(jobId),
+      stopJob: async (job) => {
+        await h.stopForSwitch(job);
+        h.poke();
+      },
     });
   }
 
@@ -139,7 +145,8 @@ export class MigrationApi {
       if (!kind.capabilities.repair) throw repairUnavailable(kind);
       return this.startVerification(job, ['--repair-from', String(id)]);
     },
-    cutoverState: (job) => this.assistant.state(job),
+    cutoverState: (job) => this.assistant.view(job),
+    cutoverKill: (job, sessions) => this.assistant.kill(job, sessions),
     cutoverRun: (job, step, options) => this.assistant.run(job, step, options),
     cutoverUndo: (job, step) => this.assistant.undo(job, step),
     cutoverReport: (job, format) => this.assistant.report(job, format),

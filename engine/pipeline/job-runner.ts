@@ -1,7 +1,7 @@
 // Runs a job as a short sequence of phases over one job context (phases/): open (settings, preflight,
 // drivers, checkpoint owner, connections) → schema → copy → views → stream, each recorded in the state
 // file. The drivers come from the registries unless the caller injects its own.
-import { formatError } from '../../shared/errors.js';
+import { CutoverError, formatError } from '../../shared/errors.js';
 import { createLogger } from '../core/logger.js';
 import { alive } from '../core/process-alive.js';
 import { sinkOf } from '../sink/registry.js';
@@ -25,6 +25,15 @@ export async function runJob(o: RunJobOptions): Promise<RunOutcome> {
   if (job.state === 'done' && cfg.mode === 'snapshot') {
     log.info('this job already finished; nothing to do (use --restart to copy again from scratch)');
     return 'done';
+  }
+  if (job.state === 'switched' && !o.force) {
+    const e = new CutoverError(
+      `The job "${cfg.name}" was switched over: the cutover stopped its stream for good at the fence${job.finished_at ? ` (${new Date(job.finished_at).toISOString()})` : ''}, and the application writes to the sink now.`,
+      'Streaming from the source again would mix its old rows into the sink. If that is what you want, run again with --force (it streams from the sink’s position); to go back, switch the other way with a new job.',
+      'STATE',
+    );
+    log.error(formatError(e));
+    throw e;
   }
   try {
     store.claimJob(job.id, process.pid, alive);

@@ -3,6 +3,7 @@
 // (driver.ts). The pipeline, verification, the cutover assistant, the wizard, the host and the CLI reach a
 // source only through these; positions stay opaque to them (engine/core/position.ts) and are ordered and
 // shown through the driver's `positions`.
+import type { FreezeReport, SourceSessionInfo, WriteBypass } from '../../shared/cutover.js';
 import type { CheckItem } from '../../shared/preflight.js';
 import type { TableRef } from '../../shared/table-selection.js';
 import type { BinlogItem, BinlogStatus, RowChange } from '../core/changes.js';
@@ -153,6 +154,19 @@ export interface SourceSession {
    * cutover assistant can wait until the sink applied everything up to it.
    */
   writeFence?(job: string): Promise<{ writtenAt: number; gtid: string | null }>;
+  /**
+   * Cutover's write freeze (capability `heartbeat` sources): read-only on (idempotent), and what can still
+   * write (accounts and their sessions). The assistant proves it by watching the change stream.
+   */
+  freezeWrites?(): Promise<FreezeReport>;
+  /** Sets the freeze back to what it was. Returns the statements it ran. */
+  thawWrites?(previous: FreezeReport['previous']): Promise<string[]>;
+  /** The sessions of accounts that write through the freeze, as they are now. */
+  writeBypass?(): Promise<WriteBypass>;
+  /** Transactions open on the source, oldest first (they would commit after a freeze). */
+  openTransactions?(): Promise<SourceSessionInfo[]>;
+  /** Ends sessions by id (the operator confirmed them by name). */
+  killSessions?(ids: number[]): Promise<{ killed: number[]; gone: number[] }>;
 
   close(): Promise<void>;
 }

@@ -131,7 +131,9 @@ describe('a guided migration through the API', () => {
     let s = await ui.call('cutoverRun', JOB, 'lag', { lagThresholdSeconds: 30 });
     assert.equal(step(s, 'lag').state, 'done', step(s, 'lag').detail ?? '');
     await assert.rejects(ui.call('cutoverRun', JOB, 'read-only'), /confirm/);
-    s = await ui.call('cutoverRun', JOB, 'read-only', { confirm: true });
+    // The freeze is proven by watching the source's change stream: it runs in the background.
+    await ui.call('cutoverRun', JOB, 'read-only', { confirm: true });
+    s = await settled('read-only');
     assert.equal(step(s, 'read-only').state, 'done', step(s, 'read-only').detail ?? '');
     assert.equal(Number((await query<{ v: number }>(sourceUrl(), 'SELECT @@GLOBAL.read_only AS v'))[0]!.v), 1);
     await ui.call('cutoverRun', JOB, 'fence');

@@ -15,29 +15,32 @@ function ctx(states: Partial<Record<CutoverStepId, CutoverStepState>>, extra: Pa
   const rows = new Map<CutoverStepId, CutoverStepRow>();
   for (const [id, state] of Object.entries(states) as [CutoverStepId, CutoverStepState][])
     rows.set(id, { step: id, state, started_at: 1, finished_at: 2, operator: 'op@host', result: { detail: null } });
-  return { rows, streams: true, streaming: true, running: true, sinkType: 'mysql', sink: { title: 'MySQL/MariaDB', deferredObjects: true }, ...extra };
+  return { rows, streams: true, streaming: true, running: true, switched: false, sinkType: 'mysql', sink: { title: 'MySQL/MariaDB', deferredObjects: true }, ...extra };
 }
 
-test('steps wait for the ones before them', () => {
+test('steps wait for the ones before them; the fence only for a proven freeze', () => {
   assert.equal(blockedBy('lag', ctx({})), null);
   assert.match(blockedBy('lag', ctx({}, { streaming: false })) ?? '', /not streaming/);
   assert.match(blockedBy('read-only', ctx({})) ?? '', /Lag under the threshold/);
   assert.equal(blockedBy('read-only', ctx({ lag: 'done' })), null);
-  assert.match(blockedBy('fence', ctx({ lag: 'done' })) ?? '', /read-only, or skip/);
-  assert.equal(blockedBy('fence', ctx({ lag: 'done', 'read-only': 'skipped' })), null);
-  assert.match(blockedBy('fence', ctx({ lag: 'done', 'read-only': 'undone' })) ?? '', /read-only/);
+  assert.match(blockedBy('fence', ctx({ lag: 'done' })) ?? '', /freeze is not proven/);
+  assert.match(blockedBy('fence', ctx({ lag: 'done', 'read-only': 'failed' })) ?? '', /freeze is not proven/, 'a failed freeze blocks the fence');
+  assert.match(blockedBy('fence', ctx({ lag: 'done', 'read-only': 'undone' })) ?? '', /freeze is not proven/);
   assert.match(blockedBy('fence', ctx({ lag: 'done', 'read-only': 'done' }, { running: false })) ?? '', /not running/);
+  assert.equal(blockedBy('fence', ctx({ lag: 'done', 'read-only': 'done' })), null);
+  assert.match(blockedBy('fence', ctx({ lag: 'done', 'read-only': 'done', fence: 'done' }, { running: false, switched: true })) ?? '', /switched/, 'a stopped stream is not fenced twice');
   assert.match(blockedBy('verify', ctx({ lag: 'done', 'read-only': 'done' })) ?? '', /Fence/);
   assert.equal(blockedBy('verify', ctx({ lag: 'done', 'read-only': 'done', fence: 'done' })), null);
 });
 
-test('triggers wait until the stream can no longer fire them', () => {
-  const base = { lag: 'done', fence: 'done', verify: 'done' } as const;
-  assert.match(blockedBy('deferred', ctx({ ...base, 'read-only': 'skipped' })) ?? '', /triggers would fire/);
-  assert.equal(blockedBy('deferred', ctx({ ...base, 'read-only': 'skipped' }, { running: false })), null, 'a stopped job cannot fire them');
-  assert.equal(blockedBy('deferred', ctx({ ...base, 'read-only': 'done' })), null);
-  assert.match(blockedBy('report', ctx({ ...base, 'read-only': 'done' })) ?? '', /Triggers, routines and events/);
-  assert.equal(blockedBy('report', ctx({ ...base, 'read-only': 'skipped', deferred: 'done' })), null, 'read-only is optional');
+test('triggers wait until the stream has stopped for good', () => {
+  const base = { lag: 'done', 'read-only': 'done', fence: 'done', verify: 'done' } as const;
+  assert.match(blockedBy('deferred', ctx(base)) ?? '', /not stopped at the fence/, 'read-only is not enough: the stream still applies');
+  assert.match(blockedBy('deferred', ctx(base, { running: false })) ?? '', /not stopped at the fence/, 'a job merely stopped can be started again');
+  assert.equal(blockedBy('deferred', ctx(base, { running: false, switched: true })), null);
+  assert.match(blockedBy('report', ctx(base, { running: false, switched: true })) ?? '', /Triggers, routines and events/);
+  assert.equal(blockedBy('report', ctx({ ...base, deferred: 'done' }, { running: false, switched: true })), null);
+  assert.match(blockedBy('report', ctx({ lag: 'done', fence: 'done', verify: 'done', deferred: 'done' }, { switched: true })) ?? '', /read-only, proven/, 'the freeze cannot be skipped');
 });
 
 test('what does not apply is skipped by nature: no stream (snapshot job), no stored objects (Kafka)', () => {
@@ -45,7 +48,7 @@ test('what does not apply is skipped by nature: no stream (snapshot job), no sto
   assert.equal(stateOf('lag', snap), 'skipped');
   assert.equal(stateOf('fence', snap), 'skipped');
   assert.equal(blockedBy('read-only', snap), null);
-  assert.equal(blockedBy('verify', ctx({ 'read-only': 'skipped' }, { streams: false, streaming: false, running: false })), null);
+  assert.equal(blockedBy('verify', ctx({ 'read-only': 'done' }, { streams: false, streaming: false, running: false })), null);
   const kafka = ctx({}, { sinkType: 'kafka', sink: { title: 'Kafka', deferredObjects: false } });
   assert.equal(stateOf('deferred', kafka), 'skipped');
   const steps = buildSteps(kafka);
@@ -58,7 +61,7 @@ test('each step says how to roll it back; only read-only and deferred objects ca
   for (const s of steps) assert.ok(s.rollback.length > 20, `${s.id} has a rollback text`);
   assert.deepEqual(steps.filter((s) => s.canUndo).map((s) => s.id), ['read-only', 'deferred']);
   assert.equal(steps.find((s) => s.id === 'read-only')!.needsConfirmation, true);
-  assert.equal(steps.find((s) => s.id === 'read-only')!.optional, true);
+  assert.equal(steps.find((s) => s.id === 'read-only')!.optional, false, 'the freeze is proven, never skipped');
   assert.equal(steps.find((s) => s.id === 'lag')!.operator, 'op@host');
 });
 
@@ -118,7 +121,7 @@ test('the report: Markdown and HTML with the checklist, tables and rollback, esc
     steps.finish(job.id, 'lag', 'done', { detail: 'The lag is 0.2 s | threshold 5 s.' }, 'alice@laptop');
     const fresh = store.job('shop<move>')!;
     const rows = steps.steps(job.id);
-    const state = { job: fresh.name, source: 'mysql://app@10.0.0.1:3306', sinkType: 'mysql' as const, lagThresholdSeconds: 5, lagSeconds: 0.2, steps: buildSteps({ rows, streams: true, streaming: true, running: true, sinkType: 'mysql', sink: { title: 'MySQL/MariaDB', deferredObjects: true } }), deferred: [], complete: false };
+    const state = { job: fresh.name, source: 'mysql://app@10.0.0.1:3306', sinkType: 'mysql' as const, lagThresholdSeconds: 5, lagSeconds: 0.2, steps: buildSteps({ rows, streams: true, streaming: true, running: true, switched: false, sinkType: 'mysql', sink: { title: 'MySQL/MariaDB', deferredObjects: true } }), deferred: [], deferredSource: 'source' as const, deferredError: null, openTransactions: [], bypass: null, switched: false, complete: false };
     const r = buildReport({ store, job: fresh, state, verification: null, generatedBy: 'alice@laptop' });
     assert.match(r.markdown, /^# Cutover report: shop<move>/);
     assert.match(r.markdown, /\| shop\.orders \| shop_v2\.orders \| 1234 \| 5 \| 0 \| 0 \| — \|/);
@@ -126,6 +129,10 @@ test('the report: Markdown and HTML with the checklist, tables and rollback, esc
     assert.match(r.markdown, /Sink: MySQL\/MariaDB saved connection “new-host”/);
     assert.match(r.markdown, /The lag is 0\.2 s \\\| threshold 5 s\. \|/, 'a | in a table cell is escaped');
     assert.match(r.markdown, /## Rollback/);
+    assert.match(r.markdown, /Write freeze: \*\*not proven\*\* \(step pending\)/);
+    assert.match(r.markdown, /Final verification: \*\*not run\*\*/);
+    assert.match(r.markdown, /Checklist: \*\*not complete\*\*/);
+    assert.doesNotMatch(r.markdown, /\bpass\b|Checklist: complete|every step done/, 'nothing unproven is called complete or a pass');
     assert.match(r.markdown, /\| Copy \| 2026-01-01 10:00:00 UTC \| 2026-01-01 10:02:00 UTC \| 2 min 0 s \|/);
     assert.match(r.html, /<h1>Cutover report: shop&lt;move&gt;<\/h1>/);
     assert.match(r.html, /<td class="num">1,234<\/td>/);

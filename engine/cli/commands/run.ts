@@ -22,6 +22,7 @@ interface RunOpts {
   skipDdl?: boolean;
   resnapshot?: boolean;
   adoptCheckpoint?: boolean;
+  force?: boolean;
 }
 
 /** When the cutover assistant created this job's triggers, routines and events on the sink (its step done), or null. */
@@ -104,6 +105,7 @@ export async function runCommand(jobPath: string, opts: RunOpts): Promise<void> 
       exitWhenCaughtUp: opts.exitWhenCaughtUp,
       skipDdl: opts.skipDdl,
       adoptCheckpoint: opts.adoptCheckpoint,
+      force: opts.force,
     }).catch((e) => {
       (e as { logged?: boolean }).logged = true;
       throw e;

@@ -29,6 +29,8 @@ export interface RunJobOptions {
   skipDdl?: boolean;
   /** --adopt-checkpoint: continue from a sink checkpoint row another state file (or job instance) wrote. */
   adoptCheckpoint?: boolean;
+  /** --force: run a job the cutover assistant switched over (its stream stopped for good at the fence). */
+  force?: boolean;
   /** The drivers to run with (default: the job's kinds from the source and sink registries). */
   drivers?: { source?: SourceDriver; sink?: SinkDriver };
 }

@@ -12,6 +12,7 @@ import { checkPositionAvailable, readRetention } from './binlog-retention.js';
 import { readBinlogStatus, readConsistentPosition, startConsistentSnapshot } from './binlog-status.js';
 import { HEARTBEAT_DB, HEARTBEAT_TABLE, SourceHeartbeat, heartbeatTime, writeFence } from './heartbeat.js';
 import { preflightSource } from './preflight.js';
+import { freezeWrites, killSessions, openTransactions, thawWrites, writeBypass } from './freeze.js';
 import { databaseDefaults, listBaseTables, listViews, readTable } from './schema-reader.js';
 import { chunkSelectSql, nextBoundary, openDataConnection, rangeWhere, rawQuery, streamChunk, validateFilter } from './snapshot-reader.js';
 
@@ -58,6 +59,11 @@ export function mysqlSession(conn: Connection, owned = true): SourceSession {
       if (owned) (conn as unknown as { destroy?: () => void }).destroy?.();
     },
     writeFence: (job) => writeFence(conn, job),
+    freezeWrites: () => freezeWrites(conn),
+    thawWrites: (previous) => thawWrites(conn, previous),
+    writeBypass: () => writeBypass(conn),
+    openTransactions: () => openTransactions(conn),
+    killSessions: (ids) => killSessions(conn, ids),
     close: async () => {
       if (owned) await conn.end();
     },

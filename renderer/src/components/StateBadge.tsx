@@ -10,6 +10,8 @@ const TONES: Record<string, string> = {
   pending: 'neutral',
   failed: 'error',
   done: 'ok',
+  // the cutover stopped its stream for good at the fence
+  switched: 'ok',
   // verification and the cutover checklist
   pass: 'ok',
   match: 'ok',

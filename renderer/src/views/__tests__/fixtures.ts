@@ -129,7 +129,7 @@ export function cutoverStep(id: CutoverStep['id'], over: Partial<CutoverStep> = 
     title,
     description: `What ${id} does.`,
     state: 'pending',
-    optional: id === 'read-only',
+    optional: false,
     needsConfirmation: id === 'read-only',
     canUndo: id === 'read-only' || id === 'deferred',
     blockedBy: null,
@@ -155,6 +155,11 @@ export function cutoverState(steps: Partial<Record<CutoverStep['id'], Partial<Cu
     lagSeconds: 0.4,
     steps: list,
     deferred,
+    deferredSource: 'source',
+    deferredError: null,
+    openTransactions: [],
+    bypass: null,
+    switched: false,
     complete: list.every((s) => s.state === 'done' || (s.optional && s.state === 'skipped')),
   };
 }

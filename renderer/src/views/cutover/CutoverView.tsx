@@ -3,7 +3,7 @@
 // deferred objects, report — each with its result, who ran it and when, and how to roll it back.
 import { useState } from 'react';
 import type { CutoverApi } from '../../../../shared/api';
-import type { CutoverStep } from '../../../../shared/cutover';
+import type { CutoverStep, SourceSessionInfo } from '../../../../shared/cutover';
 import { ConfirmDialog } from '../../components/ConfirmDialog';
 import { ErrorBanner } from '../../components/ErrorBanner';
 import { Field } from '../../components/Field';
@@ -13,6 +13,7 @@ import { progressText } from './cutover-model';
 import { CutoverStepCard } from './CutoverStepCard';
 import { DeferredList } from './DeferredList';
 import { ReportExport } from './ReportExport';
+import { BypassSessions, OpenTransactions, sessionName } from './SourceSessions';
 import { useCutover } from './useCutover';
 import './cutover.css';
 
@@ -23,7 +24,7 @@ export interface CutoverViewProps {
   pollMs?: number;
 }
 
-type Pending = { kind: 'run' | 'undo'; step: CutoverStep };
+type Pending = { kind: 'run' | 'undo'; step: CutoverStep } | { kind: 'kill'; sessions: SourceSessionInfo[] };
 
 export function CutoverView({ api, job, pollMs }: CutoverViewProps) {
   const c = useCutover(api, job, pollMs);
@@ -100,18 +101,47 @@ export function CutoverView({ api, job, pollMs }: CutoverViewProps) {
                     {(p) => <input {...p} type="number" min={0} step="any" className="narrow" value={thresholdText} onChange={(e) => setThreshold(e.target.value)} data-testid="cutover-lag-threshold" />}
                   </Field>
                 )}
+                {step.id === 'read-only' && step.state !== 'done' && <OpenTransactions sessions={state.openTransactions} />}
+                {step.id === 'read-only' && state.bypass && (
+                  <BypassSessions bypass={state.bypass} busy={c.action.busy !== null} onKill={() => state.bypass && setPending({ kind: 'kill', sessions: state.bypass.sessions })} />
+                )}
                 {step.id === 'report' && <ReportExport api={api} job={job} />}
               </CutoverStepCard>
             ))}
           </ol>
-          <DeferredList objects={state.deferred} />
+          <DeferredList objects={state.deferred} from={state.deferredSource} error={state.deferredError} />
         </>
       )}
 
-      {pending && (
+      {pending?.kind === 'kill' && (
+        <ConfirmDialog
+          title={`Kill ${pending.sessions.length} session(s) on ${source}?`}
+          confirmLabel="Kill these sessions"
+          danger
+          onCancel={() => setPending(null)}
+          onConfirm={() => {
+            const ids = pending.sessions.map((s) => s.id);
+            setPending(null);
+            c.kill(ids);
+          }}
+        >
+          <p>
+            Runs <code>KILL CONNECTION</code> for:
+          </p>
+          <ul data-testid="cutover-kill-list">
+            {pending.sessions.map((s) => (
+              <li key={s.id}>
+                <code>{sessionName(s)}</code> ({s.command}, {s.timeSeconds} s{s.privilege ? `, ${s.privilege}` : ''})
+              </li>
+            ))}
+          </ul>
+          <p className="small muted">Their open transactions are rolled back. Then run “{'Source read-only, proven'}” again to re-check.</p>
+        </ConfirmDialog>
+      )}
+      {pending && pending.kind !== 'kill' && (
         <ConfirmDialog
           title={pending.kind === 'undo' ? `Undo "${pending.step.title}"?` : pending.step.id === 'read-only' ? `Make ${source} read-only?` : `Run "${pending.step.title}"?`}
-          confirmLabel={pending.kind === 'undo' ? 'Undo' : pending.step.id === 'read-only' ? 'Set read_only = ON' : 'Run'}
+          confirmLabel={pending.kind === 'undo' ? 'Undo' : pending.step.id === 'read-only' ? 'Set read-only' : 'Run'}
           danger={pending.kind === 'run'}
           onCancel={() => setPending(null)}
           onConfirm={() => {
@@ -126,13 +156,12 @@ export function CutoverView({ api, job, pollMs }: CutoverViewProps) {
           ) : pending.step.id === 'read-only' ? (
             <>
               <p>
-                Runs <code>SET GLOBAL read_only = ON</code> on <strong>{source}</strong>.
+                Sets <strong>{source}</strong> read-only (MySQL: <code>super_read_only = ON</code>; MariaDB: <code>read_only = ON</code>), then watches its change stream: a
+                write to the job’s tables after that point fails the step and names the sessions that made it possible.
               </p>
-              <p>
-                From then on every write to the source by the applications fails (only accounts with SUPER or READ_ONLY ADMIN can still write), so nothing is written
-                that the sink would miss. Stop or drain the applications&apos; writes first.
-              </p>
-              <p className="small muted">Undo sets read_only = OFF again.</p>
+              <p>From then on every write to the source by the applications fails. Stop or drain the applications&apos; writes first.</p>
+              {state && <OpenTransactions sessions={state.openTransactions} />}
+              <p className="small muted">Undo sets read-only back to what it was.</p>
             </>
           ) : (
             <>

@@ -12,6 +12,8 @@ export interface Cutover {
   action: Action;
   run(step: CutoverStepId, options?: CutoverRunOptions): void;
   undo(step: CutoverStepId): void;
+  /** Kills sessions the failed freeze step named. */
+  kill(sessions: number[]): void;
 }
 
 export function useCutover(api: CutoverApi, job: string, pollMs = 1000, idlePollMs = 5000): Cutover {
@@ -27,5 +29,6 @@ export function useCutover(api: CutoverApi, job: string, pollMs = 1000, idlePoll
     action,
     run: (step, options) => apply(`run:${step}`, () => api.call('cutoverRun', job, step, options)),
     undo: (step) => apply(`undo:${step}`, () => api.call('cutoverUndo', job, step)),
+    kill: (sessions) => apply('kill', () => api.call('cutoverKill', job, sessions)),
   };
 }

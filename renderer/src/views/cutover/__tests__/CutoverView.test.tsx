@@ -93,18 +93,36 @@ describe('CutoverView', () => {
     await waitFor(() => expect(screen.getByTestId('cutover-step-read-only').dataset.state).toBe('undone'));
   });
 
-  it('skips the optional read-only step', async () => {
-    const { fake } = setup(cutoverState());
-    fireEvent.click(await screen.findByTestId('cutover-skip-read-only'));
-    await waitFor(() => expect(fake.callsOf('cutoverRun')).toEqual([['shop', 'read-only', { skip: true }]]));
-    expect(screen.queryByTestId('cutover-run-fence')).toBeTruthy();
+  it('a failed freeze names the sessions that write through read-only; Kill confirms them by name and kills exactly those', async () => {
+    const session = { id: 42, user: 'app', host: '10.0.0.7:51234', db: 'shop', command: 'Query', timeSeconds: 3, state: null, info: 'INSERT INTO orders …', account: "'app'@'%'", privilege: 'READ_ONLY ADMIN' };
+    const failed = cutoverState({ lag: { state: 'done' }, 'read-only': { state: 'failed', detail: 'The freeze did not hold.' } });
+    failed.bypass = { accounts: [{ account: "'app'@'%'", privileges: ['READ_ONLY ADMIN'], revoke: ["REVOKE READ_ONLY ADMIN ON *.* FROM 'app'@'%'"], cutover: false }], sessions: [session] };
+    const { fake } = setup(failed, { cutoverKill: () => cutoverState({ lag: { state: 'done' }, 'read-only': { state: 'failed' } }) });
+    const bypass = await screen.findByTestId('cutover-bypass');
+    expect(within(bypass).getByTestId('bypass-session-42').textContent).toContain('app@10.0.0.7:51234');
+    expect(screen.getByTestId('cutover-bypass-accounts').textContent).toContain("REVOKE READ_ONLY ADMIN ON *.* FROM 'app'@'%'");
+    expect(screen.queryByTestId('cutover-skip-read-only')).toBeNull();
+    fireEvent.click(screen.getByTestId('cutover-kill-sessions'));
+    expect(screen.getByTestId('cutover-kill-list').textContent).toContain('#42 app@10.0.0.7:51234');
+    expect(fake.callsOf('cutoverKill')).toEqual([]);
+    fireEvent.click(screen.getByTestId('confirm-ok'));
+    await waitFor(() => expect(fake.callsOf('cutoverKill')).toEqual([['shop', [42]]]));
+  });
+
+  it('lists the transactions open on the source before the freeze', async () => {
+    const s = cutoverState({ lag: { state: 'done' } });
+    s.openTransactions = [{ id: 7, user: 'batch', host: 'h:1', db: null, command: 'Sleep', timeSeconds: 90, state: null, info: null, account: null, privilege: null, transactionSeconds: 95 }];
+    setup(s);
+    expect((await screen.findByTestId('open-trx-7')).textContent).toContain('95 s');
+    fireEvent.click(screen.getByTestId('cutover-run-read-only'));
+    expect(within(screen.getByRole('dialog')).getByTestId('open-trx-7')).toBeTruthy();
   });
 
   it('polls every second while a step runs, and stops when it is done', async () => {
-    const { fake, set } = setup(cutoverState({ lag: { state: 'done' }, 'read-only': { state: 'skipped' }, fence: { state: 'running' } }));
+    const { fake, set } = setup(cutoverState({ lag: { state: 'done' }, 'read-only': { state: 'done' }, fence: { state: 'running' } }));
     await screen.findByTestId('cutover-step-fence');
     await waitFor(() => expect(fake.callsOf('cutoverState').length).toBeGreaterThan(2));
-    set(cutoverState({ lag: { state: 'done' }, 'read-only': { state: 'skipped' }, fence: { state: 'done' } }));
+    set(cutoverState({ lag: { state: 'done' }, 'read-only': { state: 'done' }, fence: { state: 'done' } }));
     await waitFor(() => expect(screen.getByTestId('cutover-step-fence').dataset.state).toBe('done'));
     const n = fake.callsOf('cutoverState').length;
     await new Promise((r) => setTimeout(r, 60));
