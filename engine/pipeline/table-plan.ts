@@ -1,4 +1,5 @@
-// Turns the job file into the list of tables to copy: selection, renames, excluded columns, filters.
+// Turns the job file into the list of tables to copy: selection, renames, excluded columns, filters. The
+// source's catalog is read through a source session (engine/source/driver.ts), whatever the kind.
 import { CutoverError } from '../../shared/errors.js';
 import type { JobConfig } from '../../shared/job-config.js';
 import {
@@ -9,15 +10,20 @@ import {
   sinkName,
   type TableRef,
 } from '../../shared/table-selection.js';
-import type { Connection } from '../mysql/connection.js';
-import { listBaseTables, listViews, readTable, showCreateView } from '../source/mysql/schema-reader.js';
+import type { SourceSession } from '../source/driver.js';
 import { rewriteCreateView } from '../mysql/ddl-rewrite.js';
 import type { StateStore } from '../state/store.js';
 import type { CopyTable } from '../core/tables.js';
 
-export async function planTables(conn: Connection, cfg: JobConfig, store: StateStore, jobId: number): Promise<CopyTable[]> {
+/** What the table plan reads of the source: its catalog. */
+export type CatalogSession = Pick<SourceSession, 'listTables' | 'readTable'>;
+
+/** What the views plan reads of the source. */
+export type ViewsSession = Pick<SourceSession, 'listTables' | 'listViews' | 'viewDefinition'>;
+
+export async function planTables(session: CatalogSession, cfg: JobConfig, store: StateStore, jobId: number): Promise<CopyTable[]> {
   const out: CopyTable[] = [];
-  for (const t of await resolveTables(conn, cfg)) {
+  for (const t of await resolveTables(session, cfg)) {
     const row = store.ensureTable(jobId, t.source, t.sink);
     store.setTable(row.id, { key_columns: JSON.stringify(t.source.chunkKey), estimated_rows: t.source.estimatedRows });
     out.push({ ...t, stateId: row.id });
@@ -30,8 +36,8 @@ export async function planTables(conn: Connection, cfg: JobConfig, store: StateS
  * and generated columns left out, the chunk key and the row filter. Refuses names in the job file that
  * match no table, two tables with one sink name, and excluded key columns.
  */
-export async function resolveTables(conn: Connection, cfg: JobConfig): Promise<Omit<CopyTable, 'stateId'>[]> {
-  const all = await listBaseTables(conn);
+export async function resolveTables(session: CatalogSession, cfg: JobConfig): Promise<Omit<CopyTable, 'stateId'>[]> {
+  const all = await session.listTables();
   const refs = all.filter((r) => isSelected(cfg, r));
   if (!refs.length) {
     throw new CutoverError(
@@ -44,7 +50,7 @@ export async function resolveTables(conn: Connection, cfg: JobConfig): Promise<O
   const sinkNames = new Map<string, string>();
   const out: Omit<CopyTable, 'stateId'>[] = [];
   for (const ref of refs) {
-    const info = await readTable(conn, ref);
+    const info = await session.readTable(ref);
     const sink = sinkName(cfg, ref);
     const key = `${sink.db}.${sink.table}`;
     if (sinkNames.has(key)) {
@@ -98,13 +104,13 @@ function checkConfigNames(cfg: JobConfig, all: TableRef[]): void {
 }
 
 /** Views in the selected databases that the patterns select, rewritten for the sink. */
-export async function planViews(conn: Connection, cfg: JobConfig): Promise<{ sql: string; name: TableRef }[]> {
-  const allViews = await listViews(conn);
-  const known = new Set([...(await listBaseTables(conn)), ...allViews].map(qualified));
+export async function planViews(session: ViewsSession, cfg: JobConfig): Promise<{ sql: string; name: TableRef }[]> {
+  const allViews = await session.listViews();
+  const known = new Set([...(await session.listTables()), ...allViews].map(qualified));
   const views = allViews.filter((v) => isSelected(cfg, v));
   const out: { sql: string; name: TableRef }[] = [];
   for (const v of views) {
-    const create = await showCreateView(conn, v);
+    const create = await session.viewDefinition(v);
     const name = sinkName(cfg, v);
     out.push({
       name,

@@ -113,6 +113,8 @@ export interface SourceSession {
   /** Base tables the account can read (system schemas left out). */
   listTables(): Promise<TableRef[]>;
   listViews(): Promise<TableRef[]>;
+  /** A view's definition as the source states it (MySQL: the statement SHOW CREATE VIEW returns), for the sink to create it. */
+  viewDefinition(ref: TableRef): Promise<string>;
   /** A table's columns, keys and chunk key. */
   readTable(ref: TableRef): Promise<TableInfo>;
   /** A database's default character set and collation (for a database a sink creates). */
@@ -125,6 +127,12 @@ export interface SourceSession {
   /** Opens a consistent snapshot on this session and returns its position; end it with endSnapshot(). */
   startSnapshot(): Promise<SourceStatus>;
   endSnapshot(): Promise<void>;
+  /**
+   * Whether startSnapshot() reports each snapshot's exact position while other sessions commit (MariaDB's
+   * binlog_snapshot_position); false: the position is read just after the snapshot starts, and a commit
+   * racing the two can make it late. An ordered copy (each chunk published at its snapshot's position) needs it.
+   */
+  exactSnapshotPositions(): Promise<boolean>;
   /** Throws an actionable error when the changes after `at` (a position, or a GTID text the source understands) can no longer be read (purged binlogs). */
   checkAvailable(at: SourcePosition | { gtid: string }): Promise<void>;
   retention(at: SourcePosition): Promise<SourceRetention>;
@@ -146,6 +154,9 @@ export interface SourceSession {
    * source's SQL, from a sink of the same dialect naming rows by key (MySQL repair).
    */
   readRows(t: CopyTable, lower: RawRow | null, upper: RawRow | null, where?: string): Promise<RawRow[]>;
+
+  /** How busy the source is now (MySQL: Threads_running), for the copy's throttle; absent: the throttle's load check never pauses the copy. */
+  threadsRunning?(): Promise<number>;
 
   /** Drops the connection at once, without waiting for a statement in flight (a failed or stopped copy worker's session). */
   destroy?(): void;
@@ -171,14 +182,20 @@ export interface SourceSession {
   close(): Promise<void>;
 }
 
+/** Where a source is (host, port, account, TLS), as its driver reads it from the job's URL. */
+export type SourceAddress = ServerAddress;
+
 export interface SourceDriver {
   readonly kind: string;
   readonly positions: PositionOrder;
+  /** The address in a job's source URL; a CONFIG error saying the URL's form when it is not one. */
+  address(url: string): SourceAddress;
   /** Connects to the source (session settings for exact values applied). `data`: raw-bytes reads for copy and verify. */
-  openSession(address: ServerAddress, opts?: { data?: boolean }): Promise<SourceSession>;
+  openSession(address: SourceAddress, opts?: { data?: boolean }): Promise<SourceSession>;
   /**
    * A session over a connection the caller opened with this kind's client (engine/mysql for MySQL): for the
-   * flows that still hold a client connection for table planning. Closing the session leaves it open.
+   * flows that still hold a client connection (verification, the wizard's previews, cutover's deferred
+   * objects). Closing the session leaves it open.
    * Optional: a driver whose flows all open sessions themselves leaves it out (registry.ts sessionOver).
    */
   sessionOn?(conn: unknown): SourceSession;

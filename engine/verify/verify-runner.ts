@@ -107,7 +107,8 @@ export class VerifyRunner {
 
   /** The tables of a verification's differing results, as the source defines them now. */
   private async repairTargets(differing: VerifyTableResult[]): Promise<RepairTarget[]> {
-    const meta = await connect(parseMysqlUrl(this.cfg.source.url));
+    const source = await loadSource(this.cfg);
+    const meta = await source.openSession(source.address(this.cfg.source.url));
     try {
       const tables = await resolveTables(meta, this.cfg);
       return differing.map((result) => {
@@ -116,7 +117,7 @@ export class VerifyRunner {
         return { table, result };
       });
     } finally {
-      await meta.end().catch(() => undefined);
+      await meta.close().catch(() => undefined);
     }
   }
 
@@ -142,7 +143,7 @@ export class VerifyRunner {
       sourceMeta = await connect(address);
       source = await openDataConnection(address);
       const sessions = { data: sessionOver(driver, source), meta: sessionOver(driver, sourceMeta) };
-      const tables = selectTables(await resolveTables(sourceMeta, this.cfg), only);
+      const tables = selectTables(await resolveTables(sessions.meta, this.cfg), only);
       const job = this.store.jobById(this.job.id)!;
       report.whileStreaming = jobStreaming(job, this.cfg);
       if (!report.whileStreaming && jobRunning(job))

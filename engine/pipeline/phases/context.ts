@@ -4,10 +4,9 @@
 import type { JobConfig } from '../../../shared/job-config.js';
 import type { LogLevel, JobRow, StateStore } from '../../state/store.js';
 import type { Logger } from '../../core/logger.js';
-import type { SourceDriver, SourceSession } from '../../source/driver.js';
+import type { SourceAddress, SourceDriver, SourceSession } from '../../source/driver.js';
 import type { SinkDriver, SinkRun } from '../../sink/driver.js';
 import type { Sink } from '../../sink/sink.js';
-import type { ServerAddress, Connection } from '../../mysql/connection.js';
 import type { CopyMetrics } from '../metrics.js';
 import type { Throttle } from '../throttle.js';
 
@@ -52,11 +51,9 @@ export interface JobContext {
   /** Set by the preflight phase. */
   source: SourceDriver;
   sink: SinkDriver;
-  sourceAddress: ServerAddress;
-  /** A metadata session on the source (catalog, positions). */
+  sourceAddress: SourceAddress;
+  /** A metadata session on the source: catalog (the table and view plans), positions, the throttle's load probe. */
   meta: SourceSession;
-  /** A plain connection to the source for what still reads it directly: the table plan and views (table-plan.ts), the server flavour, the throttle's load probe. */
-  conn: Connection;
   sinkRun: SinkRun;
   copySink: Sink;
   /** Started by the copy phase; stopped when the copy ends or the run does. */

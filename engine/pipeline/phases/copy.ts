@@ -1,6 +1,5 @@
 // The copy phase: chunked, resumable copy of every planned table by parallel workers (copy-runner.ts),
 // with a progress line on the terminal and the source-load throttle. The views phase follows it.
-import { queryRows } from '../../mysql/connection.js';
 import type { ChunkGate } from '../../core/chunk-gate.js';
 import type { CopyTable } from '../../core/tables.js';
 import type { ChunkPayload } from '../../sink/sink.js';
@@ -27,16 +26,8 @@ export function startCopy(ctx: JobContext, tables: CopyTable[]): Copier {
     }, o.progressEveryMs ?? 5000);
     ctx.progress.unref();
   }
-  const conn = ctx.conn;
-  const throttle = new Throttle(
-    cfg.snapshot.throttle,
-    async () => {
-      const [row] = await queryRows<{ Value: string }>(conn, "SHOW GLOBAL STATUS LIKE 'Threads_running'");
-      return Number(row?.Value ?? 0);
-    },
-    log,
-    ctx.signal,
-  );
+  const meta = ctx.meta;
+  const throttle = new Throttle(cfg.snapshot.throttle, async () => (await meta.threadsRunning?.()) ?? 0, log, ctx.signal);
   ctx.throttle = throttle;
   throttle.start();
   return (signal, gate) =>
@@ -62,7 +53,7 @@ export function startCopy(ctx: JobContext, tables: CopyTable[]): Copier {
 export async function viewsPhase(ctx: JobContext, tables: CopyTable[], phase = true): Promise<void> {
   const { store, jobId, cfg, log, copySink: sink } = ctx;
   if (phase) store.setJob(jobId, { phase: 'views' });
-  const views = await planViews(ctx.conn, cfg);
+  const views = await planViews(ctx.meta, cfg);
   const problems = await sink.createViews(views);
   for (const w of problems) log.warn(w);
   if (phase && views.length) log.info(`${views.length - problems.length} of ${views.length} view(s) created on the sink`);

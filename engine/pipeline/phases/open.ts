@@ -4,7 +4,6 @@
 import { loadSink, sinkOf } from '../../sink/registry.js';
 import { loadSource } from '../../source/registry.js';
 import { refuseUnsupportedSettings } from '../../sink/capability-checks.js';
-import { connect, parseMysqlUrl } from '../../mysql/connection.js';
 import { jobIdentity } from '../../state/identity.js';
 import type { JobContext } from './context.js';
 
@@ -19,14 +18,10 @@ export async function openPhase(ctx: JobContext): Promise<void> {
   // anything is copied or streamed into the sink.
   const owner = sinkOf(cfg).capabilities.checkpointInSink && cfg.mode !== 'snapshot' ? jobIdentity(store, jobId) : undefined;
   if (owner) await ctx.sink.claimCheckpoint?.(cfg, owner, { adopt: o.adoptCheckpoint ?? false, streamedBefore: ctx.streamedBefore }, log);
-  ctx.sourceAddress = parseMysqlUrl(cfg.source.url);
+  ctx.sourceAddress = ctx.source.address(cfg.source.url);
   const meta = await ctx.source.openSession(ctx.sourceAddress);
   ctx.cleanup.push(() => meta.close());
   ctx.meta = meta;
-  // The table plan and the views still read the catalog over a plain connection (table-plan.ts).
-  const conn = await connect(ctx.sourceAddress);
-  ctx.cleanup.push(() => conn.end());
-  ctx.conn = conn;
   const run = await ctx.sink.openRun({
     cfg,
     store,

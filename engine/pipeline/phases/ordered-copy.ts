@@ -6,7 +6,6 @@ import { qualified } from '../../../shared/table-selection.js';
 import { formatPosition } from '../../core/position.js';
 import type { CopyTable } from '../../core/tables.js';
 import { sinkOf } from '../../sink/registry.js';
-import { readServerInfo } from '../../mysql/server-info.js';
 import { StopRequested } from '../copy-runner.js';
 import { prepareStreamPhase } from '../stream-phase.js';
 import { rowsCopied, viewsPhase, type Copier } from './copy.js';
@@ -19,7 +18,7 @@ export async function copyAlongsideStream(ctx: JobContext, tables: CopyTable[], 
   const stopBoth = (): void => inner.abort();
   ctx.signal.addEventListener('abort', stopBoth, { once: true });
   try {
-    if ((await readServerInfo(ctx.conn)).flavor !== 'mariadb')
+    if (!(await ctx.meta.exactSnapshotPositions()))
       throw new CutoverError(
         `Copying into ${sinkOf(cfg).title} while streaming ("mode": "snapshot+stream") publishes each chunk at the exact binlog position of its consistent snapshot, which only MariaDB reports (binlog_snapshot_position); on MySQL a chunk could be published after a change it does not contain.`,
         'Stop the writes to the selected tables while a "mode": "snapshot" copy runs, then stream from the position it logged ("mode": "stream", "stream": {"start": {"file": …, "pos": …}}); or copy into a MySQL sink.',

@@ -14,7 +14,7 @@ export async function schemaPhase(ctx: JobContext): Promise<CopyTable[]> {
   // Before the schema is read: DDL after this point is in the change stream replayed from here.
   await recordCopyStart(ctx);
   store.setJob(jobId, { phase: 'schema' });
-  const tables = await planTables(ctx.conn, cfg, store, jobId);
+  const tables = await planTables(ctx.meta, cfg, store, jobId);
   const data = await ctx.source.openSession(ctx.sourceAddress, { data: true });
   try {
     for (const t of tables) {

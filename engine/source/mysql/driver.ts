@@ -2,7 +2,8 @@
 // snapshot reader, binlog status and retention, binlog reader, heartbeat, preflight).
 import { CutoverError } from '../../../shared/errors.js';
 import { parseGtid, type MariadbGtidPosition, type MysqlGtidPosition } from '../../../shared/positions.js';
-import { connect, type Connection, type ServerAddress } from '../../mysql/connection.js';
+import { connect, parseMysqlUrl, queryRows, type Connection, type ServerAddress } from '../../mysql/connection.js';
+import { readServerInfo } from '../../mysql/server-info.js';
 import { chunkSums, listChunk, rowMultiset } from '../../mysql/chunk-sums.js';
 import type { SourcePosition } from '../../core/position.js';
 import type { SourceDriver, SourceSession } from '../driver.js';
@@ -13,7 +14,7 @@ import { readBinlogStatus, readConsistentPosition, startConsistentSnapshot } fro
 import { HEARTBEAT_DB, HEARTBEAT_TABLE, SourceHeartbeat, heartbeatTime, writeFence } from './heartbeat.js';
 import { preflightSource } from './preflight.js';
 import { freezeWrites, killSessions, openTransactions, thawWrites, writeBypass } from './freeze.js';
-import { databaseDefaults, listBaseTables, listViews, readTable } from './schema-reader.js';
+import { databaseDefaults, listBaseTables, listViews, readTable, showCreateView } from './schema-reader.js';
 import { chunkSelectSql, nextBoundary, openDataConnection, rangeWhere, rawQuery, streamChunk, validateFilter } from './snapshot-reader.js';
 
 /** The binlog position of a source position (this driver only ever receives its own kind). */
@@ -34,12 +35,15 @@ export function mysqlSession(conn: Connection, owned = true): SourceSession {
   return {
     listTables: () => listBaseTables(conn),
     listViews: () => listViews(conn),
+    viewDefinition: (ref) => showCreateView(conn, ref),
     readTable: (ref) => readTable(conn, ref),
     databaseDefaults: (db) => databaseDefaults(conn, db),
     currentStatus: () => readBinlogStatus(conn),
     consistentStatus: () => readConsistentPosition(conn),
     startSnapshot: () => startConsistentSnapshot(conn),
     endSnapshot: async () => void (await conn.query('COMMIT')),
+    // Only MariaDB reports a snapshot's own position (startConsistentSnapshot, binlog-status.ts).
+    exactSnapshotPositions: async () => (await readServerInfo(conn)).flavor === 'mariadb',
     checkAvailable: (at) => checkPositionAvailable(conn, 'gtid' in at ? gtidOf(at.gtid) : binlog(at)),
     retention: async (at) => {
       const r = await readRetention(conn, binlog(at));
@@ -54,6 +58,10 @@ export function mysqlSession(conn: Connection, owned = true): SourceSession {
     readRows: (t, lower, upper, where) => {
       const sql = chunkSelectSql(t, lower, upper);
       return rawQuery(conn, where ? `${sql}${rangeWhere(t, lower, upper) ? ' AND' : ' WHERE'} (${where})` : sql);
+    },
+    threadsRunning: async () => {
+      const [row] = await queryRows<{ Value: string }>(conn, "SHOW GLOBAL STATUS LIKE 'Threads_running'");
+      return Number(row?.Value ?? 0);
     },
     destroy: () => {
       if (owned) (conn as unknown as { destroy?: () => void }).destroy?.();
@@ -73,6 +81,7 @@ export function mysqlSession(conn: Connection, owned = true): SourceSession {
 export const mysqlSourceDriver: SourceDriver = {
   kind: mysqlSource.kind,
   positions: mysqlSource.positions,
+  address: (url) => parseMysqlUrl(url),
   async openSession(address: ServerAddress, opts) {
     return mysqlSession(opts?.data ? await openDataConnection(address) : await connect(address));
   },
