@@ -9,10 +9,10 @@ import type { SourceDriver, SourceSession } from '../driver.js';
 import { mysqlSource } from './descriptor.js';
 import { BinlogReader } from './binlog-reader.js';
 import { checkPositionAvailable, readRetention } from './binlog-retention.js';
-import { readBinlogStatus, readConsistentPosition, startConsistentSnapshot } from './binlog-status.js';
+import { readBinlogBacklog, readBinlogStatus, readConsistentPosition, startConsistentSnapshot } from './binlog-status.js';
 import { HEARTBEAT_DB, HEARTBEAT_TABLE, SourceHeartbeat, heartbeatTime, writeFence } from './heartbeat.js';
 import { checkSource } from './preflight-source.js';
-import { databaseDefaults, listBaseTables, listViews, readTable } from './schema-reader.js';
+import { databaseDefaults, listBaseTables, listViews, readTable, tableExists } from './schema-reader.js';
 import { chunkSelectSql, nextBoundary, openDataConnection, rangeWhere, rawQuery, streamChunk, validateFilter } from './snapshot-reader.js';
 
 /** The binlog position of a source position (this driver only ever receives its own kind). */
@@ -34,6 +34,7 @@ export function mysqlSession(conn: Connection, owned = true): SourceSession {
     listTables: () => listBaseTables(conn),
     listViews: () => listViews(conn),
     readTable: (ref) => readTable(conn, ref),
+    tableExists: (ref) => tableExists(conn, ref),
     databaseDefaults: (db) => databaseDefaults(conn, db),
     currentStatus: () => readBinlogStatus(conn),
     consistentStatus: () => readConsistentPosition(conn),
@@ -44,6 +45,7 @@ export function mysqlSession(conn: Connection, owned = true): SourceSession {
       const r = await readRetention(conn, binlog(at));
       return { settings: r.settings, secondsLeft: r.secondsLeft };
     },
+    backlog: (from) => readBinlogBacklog(conn, binlog(from)),
     nextBoundary: (t, lower, chunkRows) => nextBoundary(conn, t, lower, chunkRows),
     readChunk: (t, lower, upper, onRow, signal) => streamChunk(conn, t, lower, upper, onRow, signal),
     validateFilter: (t) => validateFilter(conn, t),
