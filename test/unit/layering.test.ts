@@ -204,9 +204,6 @@ const KNOWN_DRIVER_IMPORTS = [
   'engine/pipeline/preflight.ts -> engine/sink/mysql/preflight.ts',
   'engine/pipeline/preflight.ts -> engine/source/mysql/preflight-row-size.ts',
   'engine/pipeline/preflight.ts -> engine/source/mysql/preflight-source.ts',
-  'engine/pipeline/stream-ddl.ts -> engine/sink/mysql/change-applier.ts',
-  'engine/pipeline/stream-ddl.ts -> engine/source/mysql/schema-reader.ts',
-  'engine/pipeline/stream-metrics.ts -> engine/source/mysql/binlog-status.ts',
   'engine/pipeline/table-plan.ts -> engine/source/mysql/schema-reader.ts',
 ];
 
