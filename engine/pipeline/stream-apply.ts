@@ -126,7 +126,6 @@ export class ApplyLoop {
       store: c.store,
       streams: c.streams,
       log,
-      source: source.metadata!,
       readSourceTable: (ref) => source.readTable(ref),
       tableIds: c.tableIds,
       skipAt: c.skipDdlAt,

@@ -6,31 +6,19 @@
 import { ddlActionForStatement } from '../../shared/ddl-policy.js';
 import { formatPosition } from '../core/position.js';
 import { qualified, sinkName, type TableRef } from '../../shared/table-selection.js';
-import { queryRows, type Connection } from '../mysql/connection.js';
-import { readTable } from '../source/mysql/schema-reader.js';
-import type { ChangeApplier } from '../sink/mysql/change-applier.js';
 import { mapDdl } from '../mysql/ddl-mapper.js';
 import type { HeldTables } from './held-tables.js';
-import type { StreamDdlContext } from '../sink/stream-target.js';
+import type { DdlStatementSink, StreamDdlContext } from '../sink/stream-target.js';
 
-/** What handling a DDL statement needs, whatever the sink. */
+/** What handling a DDL statement needs, whatever the sink (the source's tables: StreamDdlContext.readSourceTable). */
 export interface DdlContextBase extends StreamDdlContext {
-  /** A metadata connection to the source. */
-  source: Connection;
   /** Tables paused at a DDL statement (policy "pause-table"); absent where the sink cannot hold them. */
   held?: HeldTables;
 }
 
-/** Reads a table's current definition from the source (null: the table is gone), for DdlContextBase. */
-export function sourceTableReader(source: Connection): (ref: TableRef) => Promise<TableInfo | null> {
-  return async (ref) => {
-    const found = await queryRows(source, 'SELECT 1 AS x FROM information_schema.TABLES WHERE TABLE_SCHEMA = CAST(? AS BINARY) AND TABLE_NAME = CAST(? AS BINARY)', [ref.db, ref.table]);
-    return found.length ? readTable(source, ref) : null;
-  };
-}
-
+/** A sink that runs the mapped statements itself (MySQL/MariaDB). */
 export interface DdlContext extends DdlContextBase {
-  applier: ChangeApplier;
+  applier: DdlStatementSink;
 }
 
 import type { PendingDdl } from '../../shared/job-status.js';
@@ -111,9 +99,9 @@ export async function refreshTables(ctx: DdlContext, ev: Pick<DdlEvent, 'end' | 
     // The sink has just run the same statement, so its definition of the table is the one in force at
     // this position (the source's may already be further on); excluded columns are absent from both views.
     const sinkRef = sinkName(ctx.cfg, ref);
-    const found = await queryRows(ctx.applier.connection, 'SELECT 1 AS x FROM information_schema.TABLES WHERE TABLE_SCHEMA = CAST(? AS BINARY) AND TABLE_NAME = CAST(? AS BINARY)', [sinkRef.db, sinkRef.table]);
-    if (!found.length) continue;
-    const info: TableInfo = { ...(await readTable(ctx.applier.connection, sinkRef)), db: ref.db, table: ref.table };
+    const onSink = await ctx.applier.readSinkTable(sinkRef);
+    if (!onSink) continue;
+    const info: TableInfo = { ...onSink, db: ref.db, table: ref.table };
     ctx.applier.setTable(qualified(ref), applierTable(ctx.cfg, info));
     const row = ctx.store.ensureTable(ctx.jobId, ref, sinkRef);
     if (!ctx.tableIds.has(qualified(ref))) ctx.store.setTable(row.id, { state: row.state === 'done' ? 'done' : 'streaming', key_columns: JSON.stringify(info.chunkKey) });

@@ -1,12 +1,14 @@
 // Streaming's live numbers: events per second by type, lag in seconds, and how far (bytes, transactions)
-// the sink is behind the source's current binlog position; sampled every second into the state file.
+// the sink is behind the source's current position; sampled every second into the state file. The source's
+// position and the bytes behind it come from the source session (SourceSession.backlog; MySQL: binlog
+// file sizes).
 import type { SourcePosition } from '../core/position.js';
-import { comparePositions } from '../core/position.js';
-import { fileSequence } from '../../shared/positions.js';
-import { listBinlogFiles, readBinlogStatus } from '../source/mysql/binlog-status.js';
-import type { Connection } from '../mysql/connection.js';
+import type { SourceSession } from '../source/driver.js';
 import type { StreamState, StreamStore } from '../state/stream-store.js';
 import { isDiskFull } from '../state/disk-space.js';
+
+/** What the metrics read of the source (a stream session). */
+export type BacklogSource = Pick<SourceSession, 'currentStatus' | 'backlog'>;
 
 interface Counters {
   txs: number;
@@ -17,21 +19,6 @@ interface Counters {
 }
 
 const zero = (): Counters => ({ txs: 0, inserts: 0, updates: 0, deletes: 0, ddl: 0 });
-
-/** Bytes from position a to position b over the source's binlog files (b after a); null when unknown. */
-export function bytesBetween(a: SourcePosition, b: SourcePosition, files: { name: string; bytes: number }[]): number | null {
-  if (comparePositions(a, b) >= 0) return 0;
-  if (a.file === b.file) return b.pos - a.pos;
-  const size = new Map(files.map((f) => [f.name, f.bytes]));
-  const first = size.get(a.file);
-  if (first === undefined) return null;
-  let total = first - a.pos;
-  for (const f of files) {
-    const seq = fileSequence(f.name);
-    if (seq > fileSequence(a.file) && seq < fileSequence(b.file)) total += f.bytes;
-  }
-  return total + b.pos;
-}
 
 /** Transactions between two MariaDB GTID positions of the same domain and server ("0-1-42"); else null. */
 export function gtidDistance(applied: string | null, source: string | null): number | null {
@@ -70,8 +57,8 @@ export class StreamMetrics {
   constructor(
     private readonly streams: StreamStore,
     private readonly jobId: number,
-    /** A source connection for its current position (may be replaced after a reconnect). */
-    public source: Connection | null,
+    /** The source session the position and backlog are read from (replaced after a reconnect; null between sessions). */
+    public source: BacklogSource | null,
   ) {}
 
   /** The source's binlog position at the last sample, if known. */
@@ -119,13 +106,14 @@ export class StreamMetrics {
       let { source, behindBytes, behindTxs } = this.lastKnown;
       if (this.source) {
         try {
-          const status = await readBinlogStatus(this.source);
+          const applied = this.applied;
+          const backlog = applied ? await this.source.backlog({ kind: 'mysql-binlog', file: applied.file, pos: applied.pos }) : null;
+          const status = backlog?.head ?? (await this.source.currentStatus());
           const gtid = status.gtid?.kind === 'mariadb-gtid' ? status.gtid.gtidPos : status.gtid?.kind === 'mysql-gtid' ? status.gtid.gtidSet : null;
           source = { file: status.file.file, pos: status.file.pos, gtid };
-          if (this.applied) {
-            const a: SourcePosition = { kind: 'mysql-binlog', file: this.applied.file, pos: this.applied.pos };
-            behindBytes = bytesBetween(a, status.file, a.file === status.file.file ? [] : await listBinlogFiles(this.source));
-            behindTxs = gtidDistance(this.applied.gtid, gtid);
+          if (applied && backlog) {
+            behindBytes = backlog.bytesBehind;
+            behindTxs = gtidDistance(applied.gtid, gtid);
             if (behindBytes === 0) behindTxs = 0;
           }
         } catch {

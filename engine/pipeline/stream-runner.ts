@@ -132,7 +132,7 @@ export class StreamRunner {
   private async runSession(): Promise<StreamOutcome> {
     const target = (this.session.target = await this.sinkWatch.around('connecting', () => this.o.openTarget()));
     const source = (this.session.source = await this.o.source.openSession());
-    this.metrics.source = source.metadata;
+    this.metrics.source = source;
     const loop = (this.session.loop = new ApplyLoop(this.loopContext(), target, source, this.failures > 0));
     return loop.run();
   }

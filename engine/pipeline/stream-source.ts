@@ -1,13 +1,16 @@
 // What the stream needs from its source, whatever the kind: a change reader from a position, a check that
-// the position is still there, where the source stands now, how long it keeps what the stream still needs,
-// table definitions for DDL, and (optionally) a heartbeat. A source driver provides it; the pipeline's unit
-// tests pass an in-memory one. driverStreamSource() makes one of a source driver.
+// the position is still there, where the source stands now and how far the applied position is behind it,
+// how long it keeps what the stream still needs, table definitions for DDL, and (optionally) a heartbeat.
+// A source driver provides it; the pipeline's unit tests pass an in-memory one. driverStreamSource() makes
+// one of a source driver.
 import type { SourcePosition } from '../core/position.js';
 import type { TableRef } from '../../shared/table-selection.js';
 import type { BinlogStatus } from '../core/changes.js';
 import type { TableInfo } from '../core/tables.js';
-import { connect, type Connection, type ServerAddress } from '../mysql/connection.js';
-import type { ChangeReader, HeartbeatRows, SourceDriver } from '../source/driver.js';
+import type { ChangeReader, HeartbeatRows, SourceDriver, SourceSession } from '../source/driver.js';
+
+/** A source's connection settings, as its driver opens sessions with them. */
+type SourceAddress = Parameters<SourceDriver['openSession']>[0];
 
 /** Where a stream starts: a source position, or a GTID text (MySQL set or MariaDB position). */
 export type StreamStart = SourcePosition | { gtid: string };
@@ -22,17 +25,15 @@ export interface StreamReaderOptions {
   hints: (db: string, table: string) => Map<string, { dataType: string; columnType: string; generated: boolean }> | null;
 }
 
-/** The source side of one stream session (one connection stretch). */
-export interface StreamSourceSession {
-  /** Throws a CutoverError naming what is missing when the source no longer has the position (or GTID). */
-  checkAvailable(from: StreamStart): Promise<void>;
+/**
+ * The source side of one stream session (one connection stretch): the part of the driver's session the
+ * stream uses (availability, retention, where the source stands and the backlog behind it for the
+ * metrics), the change reader, and table definitions for DDL handling.
+ */
+export interface StreamSourceSession extends Pick<SourceSession, 'checkAvailable' | 'retention' | 'currentStatus' | 'backlog'> {
   openReader(from: StreamStart, o: StreamReaderOptions): Promise<ChangeReader>;
-  /** How long until the source may discard what holds `at` (null: not known or never). */
-  retention(at: SourcePosition): Promise<{ secondsLeft: number | null; settings: string }>;
   /** The table's definition on the source now; null when it no longer exists. */
   readTable(ref: TableRef): Promise<TableInfo | null>;
-  /** A MySQL metadata connection, for the stream's metrics and DDL handling; null for other sources. */
-  readonly metadata: Connection | null;
   close(): Promise<void>;
 }
 
@@ -49,34 +50,24 @@ export interface StreamSource {
 }
 
 /**
- * The stream side of a source driver: per session, a driver session (availability, retention, table
- * definitions) and a metadata connection for the stream's metrics and DDL handling (MySQL sources), and
- * the driver's change reader with this job's replica id.
+ * The stream side of a source driver: per stream session, one driver session (availability, retention,
+ * positions and backlog, table definitions) and the driver's change reader with this job's replica id.
  */
-export function driverStreamSource(driver: SourceDriver, url: string, address: ServerAddress, serverId: number): StreamSource {
-  const meta = async (): Promise<Awaited<ReturnType<SourceDriver['openSession']>>> => driver.openSession(address);
+export function driverStreamSource(driver: SourceDriver, url: string, address: SourceAddress, serverId: number): StreamSource {
+  const meta = async (): Promise<SourceSession> => driver.openSession(address);
   const rows = driver.heartbeatRows;
   const start = driver.startHeartbeat;
   return {
     async openSession() {
       const session = await meta();
-      let metadata: Connection;
-      try {
-        metadata = await connect(address);
-      } catch (e) {
-        await session.close().catch(() => undefined);
-        throw e;
-      }
       return {
-        metadata,
         checkAvailable: (from) => session.checkAvailable(from),
         openReader: (from, o) => driver.openChangeReader(url, from, { ...o, serverId, pauseAfterDdl: true }),
         retention: (at) => session.retention(at),
-        readTable: async (ref) => ((await session.listTables()).some((t) => t.db === ref.db && t.table === ref.table) ? session.readTable(ref) : null),
-        close: async () => {
-          await session.close().catch(() => undefined);
-          await metadata.end().catch(() => undefined);
-        },
+        currentStatus: () => session.currentStatus(),
+        backlog: (from) => session.backlog(from),
+        readTable: async (ref) => ((await session.tableExists(ref)) ? session.readTable(ref) : null),
+        close: () => session.close().catch(() => undefined),
       };
     },
     async currentPosition() {

@@ -1,7 +1,7 @@
-// Where a stream's changes go: a MySQL/MariaDB sink (ChangeApplier, checkpoint row in the sink) or Kafka
-// (KafkaStreamTarget, checkpoint after the brokers' acknowledgement or inside the transaction). The stream
-// runner reads the binlog, batches transactions, and hands them here; the target alone decides when
-// a position is durable.
+// Where a stream's changes go: a MySQL/MariaDB sink (ChangeApplier, checkpoint row in the sink; a
+// DdlStatementSink), PostgreSQL (PgChangeSink) or Kafka (KafkaStreamTarget, checkpoint after the brokers'
+// acknowledgement or inside the transaction). The stream runner reads the binlog, batches transactions,
+// and hands them here; the target alone decides when a position is durable.
 import type { SourcePosition } from '../core/position.js';
 import type { BinlogTransaction, DdlEvent, HeldChange } from '../core/changes.js';
 import type { ApplierTable, ApplyMode, Checkpoint } from '../core/checkpoint.js';
@@ -31,6 +31,27 @@ export interface StreamDdlContext {
   tableIds: Map<string, number>;
   /** The position text of a paused statement the operator chose to skip (--skip-ddl), or null. */
   skipAt: string | null;
+}
+
+/**
+ * A change sink that runs the source's DDL statements itself, mapped to its own names (the MySQL/MariaDB
+ * sink's change applier): what the stream's DDL handling (pipeline/stream-ddl.ts: mapping, the job's DDL
+ * policy, schema history) needs of it.
+ */
+export interface DdlStatementSink {
+  /**
+   * Runs `sql` on the sink (null: nothing to run, only the checkpoint moves) and moves the checkpoint past
+   * `end`. With `alreadyOk`, an error saying the statement's effect is already there (the copy read the
+   * table after it) counts as applied: 'already'. A statement the sink refuses throws the sink's error,
+   * with its numeric `errno`.
+   */
+  applyDdl(sql: string | null, end: SourcePosition, gtid: string | null, alreadyOk?: boolean): Promise<'applied' | 'already'>;
+  /** Applies a source table's changes with this definition from now on (after a statement changed it). */
+  setTable(sourceName: string, t: ApplierTable): void;
+  /** Forgets a source table dropped (or renamed away) by a statement. */
+  dropTable(sourceName: string): void;
+  /** The sink's own table (its name on the sink) as it stands now; null when the sink has no such table. */
+  readSinkTable(ref: TableRef): Promise<TableInfo | null>;
 }
 
 /**

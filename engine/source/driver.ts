@@ -50,6 +50,14 @@ export interface SourceRetention {
   secondsLeft: number | null;
 }
 
+/** How far a position is behind the source's change stream now (the stream's backlog metrics). */
+export interface SourceBacklog {
+  /** Where the change stream stands now. */
+  head: SourceStatus;
+  /** Bytes of change log from the position to the head (0 at or past it; MySQL: binlog file sizes); null when the source cannot tell. */
+  bytesBehind: number | null;
+}
+
 /** Options of a change reader. */
 export interface ChangeReaderOptions {
   /** Unique among the source's replicas (MySQL server_id). */
@@ -117,6 +125,8 @@ export interface SourceSession {
   viewDefinition(ref: TableRef): Promise<string>;
   /** A table's columns, keys and chunk key. */
   readTable(ref: TableRef): Promise<TableInfo>;
+  /** Whether the base table exists now (false once it was dropped or renamed away; names compare exactly). */
+  tableExists(ref: TableRef): Promise<boolean>;
   /** A database's default character set and collation (for a database a sink creates). */
   databaseDefaults(db: string): Promise<{ charset: string; collation: string }>;
 
@@ -136,6 +146,8 @@ export interface SourceSession {
   /** Throws an actionable error when the changes after `at` (a position, or a GTID text the source understands) can no longer be read (purged binlogs). */
   checkAvailable(at: SourcePosition | { gtid: string }): Promise<void>;
   retention(at: SourcePosition): Promise<SourceRetention>;
+  /** Where the change stream stands now, and how far `from` (a stream's applied position) is behind it. */
+  backlog(from: SourcePosition): Promise<SourceBacklog>;
 
   /** The upper key of the chunk of at most `chunkRows` rows after `lower`; null when no row is left. */
   nextBoundary(t: CopyTable, lower: RawRow | null, chunkRows: number): Promise<RawRow | null>;

@@ -159,7 +159,6 @@ export class MemorySource implements StreamSource {
       throw connectionLost('source');
     }
     return {
-      metadata: null,
       checkAvailable: async () => undefined,
       openReader: async (from, o) => {
         this.readersOpened.push(from);
@@ -168,6 +167,9 @@ export class MemorySource implements StreamSource {
         return new MemoryReader(this, from as SourcePosition, o, drop);
       },
       retention: async () => ({ secondsLeft: null, settings: 'in memory: never purged' }),
+      currentStatus: () => this.currentPosition(),
+      // One log file: the bytes behind are the offsets between the two positions.
+      backlog: async (from) => ({ head: await this.currentPosition(), bytesBehind: Math.max(0, this.pos - from.pos) }),
       readTable: async (ref: TableRef) => this.tables.get(`${ref.db}.${ref.table}`)?.info ?? null,
       close: async () => undefined,
     };

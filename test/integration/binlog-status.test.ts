@@ -1,10 +1,13 @@
-// The source's binlog position: read from the server, advancing with writes, and recorded at copy start.
+// The source's binlog position: read from the server, advancing with writes, and recorded at copy start;
+// the source session's backlog (bytes of binlog from a position to the head, across rotated files) and
+// whether a table exists.
 import { after, test } from 'node:test';
 import assert from 'node:assert/strict';
 import { join } from 'node:path';
 import { connect, parseMysqlUrl } from '../../engine/mysql/connection.js';
 import { listBinlogFiles, readBinlogStatus } from '../../engine/source/mysql/binlog-status.js';
 import { comparePositions } from '../../engine/core/position.js';
+import { mysqlSourceDriver } from '../../engine/source/mysql/driver.js';
 import { exec, runCli, sinkUrl, sourceUrl, tempDir, uniqueName, writeJob } from '../helpers/db.js';
 
 const db = uniqueName('binlog');
@@ -28,6 +31,50 @@ test('the binlog position advances with writes; files are listed oldest first', 
     assert.equal(files.at(-1)?.name, after.file.file);
   } finally {
     await conn.end();
+  }
+});
+
+test("a source session's backlog: bytes of binlog from a position to the head, within a file and across rotated files", async () => {
+  const session = await mysqlSourceDriver.openSession(parseMysqlUrl(sourceUrl()));
+  const conn = await connect(parseMysqlUrl(sourceUrl()));
+  try {
+    await exec(sourceUrl(), `CREATE DATABASE IF NOT EXISTS ${db}; CREATE TABLE IF NOT EXISTS ${db}.b (id INT PRIMARY KEY, v TEXT)`);
+    const from = (await readBinlogStatus(conn)).file;
+    assert.deepEqual((await session.backlog(from)).bytesBehind, 0);
+    await exec(sourceUrl(), `INSERT INTO ${db}.b VALUES (1, REPEAT('x', 3000))`);
+    const same = await session.backlog(from);
+    assert.equal(same.head.file.file, from.file);
+    assert.equal(same.bytesBehind, same.head.file.pos - from.pos);
+    assert.ok(same.bytesBehind! > 3000, `${same.bytesBehind} bytes for a 3,000-byte row`);
+    assert.equal(same.head.gtid?.kind, 'mariadb-gtid');
+
+    await exec(sourceUrl(), `FLUSH BINARY LOGS; INSERT INTO ${db}.b VALUES (2, 'y'); FLUSH BINARY LOGS; INSERT INTO ${db}.b VALUES (3, 'z')`);
+    const across = await session.backlog(from);
+    assert.deepEqual(across.head.file, (await readBinlogStatus(conn)).file);
+    const files = await listBinlogFiles(conn);
+    const i = files.findIndex((f) => f.name === from.file);
+    const j = files.findIndex((f) => f.name === across.head.file.file);
+    assert.ok(i >= 0 && j - i === 2, `from ${from.file} to ${across.head.file.file} over ${files.map((f) => f.name).join(', ')}`);
+    const expected = files[i]!.bytes - from.pos + files[i + 1]!.bytes + across.head.file.pos;
+    assert.equal(across.bytesBehind, expected);
+    assert.equal((await session.backlog(across.head.file)).bytesBehind, 0);
+  } finally {
+    await conn.end();
+    await session.close();
+  }
+});
+
+test('the session tells whether a base table exists: names compare exactly, views are not tables', async () => {
+  const session = await mysqlSourceDriver.openSession(parseMysqlUrl(sourceUrl()));
+  try {
+    await exec(sourceUrl(), `CREATE DATABASE IF NOT EXISTS ${db}; CREATE TABLE IF NOT EXISTS ${db}.here (id INT PRIMARY KEY); CREATE OR REPLACE VIEW ${db}.seen AS SELECT id FROM ${db}.here`);
+    assert.equal(await session.tableExists({ db, table: 'here' }), true);
+    assert.equal(await session.tableExists({ db, table: 'HERE' }), false);
+    assert.equal(await session.tableExists({ db, table: 'seen' }), false);
+    await exec(sourceUrl(), `DROP TABLE ${db}.here`);
+    assert.equal(await session.tableExists({ db, table: 'here' }), false);
+  } finally {
+    await session.close();
   }
 });
 

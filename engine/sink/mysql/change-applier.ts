@@ -35,6 +35,10 @@ import { fitsPacket, keyText, rowTooLarge } from '../../mysql/packet-limit.js';
 import type { BinlogTransaction, RowChange } from '../../core/changes.js';
 import type { ApplierTable, ApplyMode } from '../../core/checkpoint.js';
 import type { Checkpoint } from '../../core/checkpoint.js';
+import type { TableInfo } from '../../core/tables.js';
+import type { TableRef } from '../../../shared/table-selection.js';
+import { readTable, tableExists } from '../../mysql/table-definition.js';
+import type { DdlStatementSink } from '../stream-target.js';
 
 export const CHECKPOINT_DB = '_cutover';
 export const CHECKPOINT_TABLE = 'cutover_checkpoint';
@@ -158,7 +162,7 @@ class Mismatch extends Error {
   }
 }
 
-export class ChangeApplier {
+export class ChangeApplier implements DdlStatementSink {
   private readonly plans = new Map<string, TablePlan>();
   /** Text sent per round trip, below the sink's max_allowed_packet. */
   private packetBytes = 4 << 20;
@@ -209,9 +213,14 @@ export class ChangeApplier {
     return this.opts.tables.get(sourceName);
   }
 
-  /** The sink connection, for reading table definitions after DDL (not for writes). */
+  /** The sink connection, for the held changes of a paused table (held-changes.ts). */
   get connection(): Connection {
     return this.conn;
+  }
+
+  /** A sink table's definition now (after a DDL statement ran on it); null when the sink has no such table. */
+  async readSinkTable(ref: TableRef): Promise<TableInfo | null> {
+    return (await tableExists(this.conn, ref)) ? readTable(this.conn, ref) : null;
   }
 
   /** This job's checkpoint on the sink, or null when it has applied nothing yet. */

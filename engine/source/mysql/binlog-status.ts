@@ -1,5 +1,8 @@
-// Where the source's binlog stands now, and which binlog files it still has (retention).
+// Where the source's binlog stands now, which binlog files it still has (retention), and how many bytes
+// of binlog lie between a position and the head (the stream's backlog metric).
 import type { SourcePosition } from '../../core/position.js';
+import { comparePositions } from '../../core/position.js';
+import { fileSequence } from '../../../shared/positions.js';
 import type { Connection } from '../../mysql/connection.js';
 import { queryRows } from '../../mysql/connection.js';
 import { binlogStatusSql, readServerInfo, type ServerInfo } from '../../mysql/server-info.js';
@@ -30,6 +33,28 @@ export interface BinlogFile {
 export async function listBinlogFiles(conn: Connection): Promise<BinlogFile[]> {
   const rows = await queryRows<{ Log_name: string; File_size: number | string }>(conn, 'SHOW BINARY LOGS');
   return rows.map((r) => ({ name: String(r.Log_name), bytes: Number(r.File_size) }));
+}
+
+/** Bytes from position a to position b over the source's binlog files (b after a); null when unknown. */
+export function bytesBetween(a: SourcePosition, b: SourcePosition, files: BinlogFile[]): number | null {
+  if (comparePositions(a, b) >= 0) return 0;
+  if (a.file === b.file) return b.pos - a.pos;
+  const size = new Map(files.map((f) => [f.name, f.bytes]));
+  const first = size.get(a.file);
+  if (first === undefined) return null;
+  let total = first - a.pos;
+  for (const f of files) {
+    const seq = fileSequence(f.name);
+    if (seq > fileSequence(a.file) && seq < fileSequence(b.file)) total += f.bytes;
+  }
+  return total + b.pos;
+}
+
+/** Where the binlog stands now and the bytes of binlog from `from` to there (the files are listed only when they differ). */
+export async function readBinlogBacklog(conn: Connection, from: SourcePosition): Promise<{ head: BinlogStatus; bytesBehind: number | null }> {
+  const head = await readBinlogStatus(conn);
+  const bytesBehind = bytesBetween(from, head.file, from.file === head.file.file ? [] : await listBinlogFiles(conn));
+  return { head, bytesBehind };
 }
 
 /**

@@ -10,11 +10,11 @@ import type { SourceDriver, SourceSession } from '../driver.js';
 import { mysqlSource } from './descriptor.js';
 import { BinlogReader } from './binlog-reader.js';
 import { checkPositionAvailable, readRetention } from './binlog-retention.js';
-import { readBinlogStatus, readConsistentPosition, startConsistentSnapshot } from './binlog-status.js';
+import { readBinlogBacklog, readBinlogStatus, readConsistentPosition, startConsistentSnapshot } from './binlog-status.js';
 import { HEARTBEAT_DB, HEARTBEAT_TABLE, SourceHeartbeat, heartbeatTime, writeFence } from './heartbeat.js';
 import { preflightSource } from './preflight.js';
 import { freezeWrites, killSessions, openTransactions, thawWrites, writeBypass } from './freeze.js';
-import { databaseDefaults, listBaseTables, listViews, readTable, showCreateView } from './schema-reader.js';
+import { databaseDefaults, listBaseTables, listViews, readTable, showCreateView, tableExists } from './schema-reader.js';
 import { chunkSelectSql, nextBoundary, openDataConnection, rangeWhere, rawQuery, streamChunk, validateFilter } from './snapshot-reader.js';
 
 /** The binlog position of a source position (this driver only ever receives its own kind). */
@@ -37,6 +37,7 @@ export function mysqlSession(conn: Connection, owned = true): SourceSession {
     listViews: () => listViews(conn),
     viewDefinition: (ref) => showCreateView(conn, ref),
     readTable: (ref) => readTable(conn, ref),
+    tableExists: (ref) => tableExists(conn, ref),
     databaseDefaults: (db) => databaseDefaults(conn, db),
     currentStatus: () => readBinlogStatus(conn),
     consistentStatus: () => readConsistentPosition(conn),
@@ -49,6 +50,7 @@ export function mysqlSession(conn: Connection, owned = true): SourceSession {
       const r = await readRetention(conn, binlog(at));
       return { settings: r.settings, secondsLeft: r.secondsLeft };
     },
+    backlog: (from) => readBinlogBacklog(conn, binlog(from)),
     nextBoundary: (t, lower, chunkRows) => nextBoundary(conn, t, lower, chunkRows),
     readChunk: (t, lower, upper, onRow, signal) => streamChunk(conn, t, lower, upper, onRow, signal),
     validateFilter: (t) => validateFilter(conn, t),
