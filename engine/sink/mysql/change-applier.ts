@@ -13,6 +13,13 @@
 // form only guessed wrong), otherwise the exact change, statement and server message are reported as a
 // SinkChangeError and nothing of the batch is kept.
 //
+// A source transaction larger than a batch comes in pieces (applyPiece): the first piece opens the sink
+// transaction and locks the checkpoint row, each piece is applied as its own net effect behind a savepoint
+// (its exact fallback rolls back to there, not the whole transaction, whose earlier pieces are no longer in
+// memory), and the final part, the first transaction of the next apply(), is applied the same way and
+// commits with the checkpoint. Until then the checkpoint has not moved: a crash rolls the pieces back and
+// the stream reads the whole source transaction again.
+//
 // DDL is not transactional: applyDdl marks the checkpoint row with the statement's position first, so a
 // crash between the DDL and its checkpoint is recognised on replay ("already exists" / "doesn't exist"
 // errors of that statement are then taken as already applied).
@@ -32,7 +39,7 @@ import { quoteId } from '../../mysql/identifiers.js';
 import { batchStatements, planTable, type Statement, type TablePlan } from './change-statements.js';
 import { SINK_SESSION } from './session.js';
 import { fitsPacket, keyText, rowTooLarge } from '../../mysql/packet-limit.js';
-import type { BinlogTransaction, RowChange } from '../../core/changes.js';
+import { transactionLabel, type BinlogTransaction, type RowChange, type TransactionPiece } from '../../core/changes.js';
 import type { ApplierTable, ApplyMode } from '../../core/checkpoint.js';
 import type { Checkpoint } from '../../core/checkpoint.js';
 
@@ -109,13 +116,12 @@ export class SinkChangeError extends CutoverError {
   constructor(
     readonly change: RowChange,
     readonly statement: string,
-    readonly tx: BinlogTransaction,
+    readonly tx: BinlogTransaction | TransactionPiece,
     reason: string,
   ) {
-    const at = `${formatPosition(tx.end)}${tx.gtid ? ` (GTID ${tx.gtid})` : ''}`;
     const sql = statement.length > 1500 ? statement.slice(0, 1500) + ' …' : statement;
     super(
-      `The sink refused ${change.type === 'insert' ? 'an' : 'a'} ${change.type} on ${change.db}.${change.table} from the source transaction ending at ${at}: ${reason}\n  statement: ${sql}`,
+      `The sink refused ${change.type === 'insert' ? 'an' : 'a'} ${change.type} on ${change.db}.${change.table} from ${transactionLabel(tx)}: ${reason}\n  statement: ${sql}`,
       'Nothing of this transaction (nor of the transactions grouped with it in the same sink transaction) was applied and the job is paused. Correct the sink (for example remove the row that conflicts, or the constraint), then run the same job again: the transaction is retried.',
       'SINK_ROW',
     );
@@ -164,6 +170,8 @@ export class ChangeApplier {
   private packetBytes = 4 << 20;
   /** The sink's max_allowed_packet: no statement may be larger. */
   private maxPacket = 0;
+  /** The open sink transaction of a source transaction applied in pieces (skip: the checkpoint is past it). */
+  private pieces: { mode: ApplyMode; skip: boolean } | null = null;
 
   private constructor(
     private readonly conn: Connection,
@@ -233,6 +241,7 @@ export class ChangeApplier {
   /** Applies the transactions not yet applied, and the checkpoint, in one sink transaction. */
   async apply(txs: BinlogTransaction[], given: ApplyMode): Promise<number> {
     if (txs.length === 0) return 0;
+    if (this.pieces) return this.finishPieces(txs, given);
     const begun = await this.begin(txs);
     if (!begun) return 0;
     const { pending } = begun;
@@ -255,6 +264,58 @@ export class ChangeApplier {
     } catch (e) {
       await this.conn.query('ROLLBACK').catch(() => undefined);
       throw e;
+    }
+  }
+
+  /** A piece of a source transaction (more follows), in the sink transaction it opens or continues (see the header). */
+  async applyPiece(piece: TransactionPiece, given: ApplyMode): Promise<void> {
+    try {
+      if (!this.pieces) {
+        await this.conn.query('BEGIN');
+        const cp = await this.readCheckpoint(true);
+        // Checkpoints lie between transactions: one that starts before the checkpoint ends at or before it.
+        const skip = cp !== null && comparePositions(piece.start, cp.position) < 0;
+        const reconcile = cp?.reconcileUntil && comparePositions(piece.start, cp.reconcileUntil) < 0;
+        this.pieces = { mode: reconcile ? 'reconcile' : given, skip };
+      }
+      if (!this.pieces.skip) await this.applyPart(piece, this.pieces.mode);
+    } catch (e) {
+      this.pieces = null;
+      await this.conn.query('ROLLBACK').catch(() => undefined);
+      throw e;
+    }
+  }
+
+  /** The final part of a source transaction applied in pieces (txs[0]) commits with the checkpoint; the rest as a batch. */
+  private async finishPieces(txs: BinlogTransaction[], given: ApplyMode): Promise<number> {
+    const open = this.pieces!;
+    this.pieces = null;
+    const final = txs[0]!;
+    try {
+      if (open.skip) await this.conn.query('ROLLBACK');
+      else {
+        await this.applyPart(final, open.mode);
+        const cp = checkpointUpsert(this.opts.jobName, final.end, final.gtid, this.opts.owner);
+        await this.conn.query(cp.sql, cp.params);
+        await this.conn.query('COMMIT');
+      }
+    } catch (e) {
+      await this.conn.query('ROLLBACK').catch(() => undefined);
+      throw e;
+    }
+    return (open.skip ? 0 : 1) + (txs.length > 1 ? await this.apply(txs.slice(1), given) : 0);
+  }
+
+  /** One part of a source transaction in the open sink transaction: its net effect, or (refused) one statement per change back from its savepoint. */
+  private async applyPart(part: BinlogTransaction | TransactionPiece, mode: ApplyMode): Promise<void> {
+    if (!part.changes.length) return;
+    await this.conn.query('SAVEPOINT cutover_piece');
+    try {
+      await this.run(batchStatements(part.changes, (c) => this.planFor(c), mode, true));
+    } catch (e) {
+      if (!(e instanceof Mismatch) && !(e instanceof OverPacket) && (!isServerError(e) || isRetryable(e))) throw e;
+      await this.conn.query('ROLLBACK TO SAVEPOINT cutover_piece');
+      await this.runOneByOne([part], mode);
     }
   }
 
@@ -299,6 +360,7 @@ export class ChangeApplier {
   }
 
   async close(): Promise<void> {
+    this.pieces = null; // an open sink transaction ends with the connection: rolled back
     await this.conn.end().catch(() => undefined);
   }
 
@@ -341,7 +403,7 @@ export class ChangeApplier {
   }
 
   /** The slow, exact path: one statement per change in binlog order; names the change that fails. */
-  private async runOneByOne(txs: BinlogTransaction[], mode: ApplyMode): Promise<void> {
+  private async runOneByOne(txs: (BinlogTransaction | TransactionPiece)[], mode: ApplyMode): Promise<void> {
     for (const tx of txs) {
       for (const s of batchStatements(tx.changes, (c) => this.planFor(c), mode, false)) {
         this.checkPacket(s, tx);
@@ -362,7 +424,7 @@ export class ChangeApplier {
   }
 
   /** A change whose statement cannot fit in one packet pauses the job with the fix (retrying would loop). */
-  private checkPacket(s: Statement, tx: BinlogTransaction): void {
+  private checkPacket(s: Statement, tx: BinlogTransaction | TransactionPiece): void {
     if (!this.maxPacket || s.sql.length * 3 < this.maxPacket) return;
     const bytes = Buffer.byteLength(s.sql);
     if (fitsPacket(bytes, this.maxPacket)) return;
@@ -373,7 +435,7 @@ export class ChangeApplier {
       key: keyText(t?.info.chunkKey ?? [], c.columns, (c.after ?? c.before)!),
       bytes,
       limit: this.maxPacket,
-      during: `the ${c.type} of the source transaction ending at ${formatPosition(tx.end)}${tx.gtid ? ` (GTID ${tx.gtid})` : ''}`,
+      during: `the ${c.type} of ${transactionLabel(tx).replace(/^the /, '')}`,
     });
   }
 

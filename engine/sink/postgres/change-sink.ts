@@ -10,6 +10,12 @@
 // otherwise the exact change, statement and server message are reported (code SINK_ROW, job paused) and
 // nothing of the batch is kept.
 //
+// A source transaction larger than a batch comes in pieces (applyPiece): the first piece opens the
+// transaction and locks the checkpoint row; each piece (and then the final part, the first transaction of
+// the next apply) is applied as its own net effect behind a savepoint, its exact fallback rolling back to
+// that savepoint only, and its identity sequences moved; the final part commits with the checkpoint. A
+// crash in between rolls it all back and the stream reads the whole source transaction again.
+//
 // Lost connections, a server shutting down, deadlocks and serialization failures are passed to the stream
 // runner as transient (it reconnects and resumes from the checkpoint, which the rolled-back transaction
 // did not move).
@@ -17,9 +23,9 @@ import pg from 'pg';
 import { CutoverError } from '../../../shared/errors.js';
 import type { SourcePosition } from '../../core/position.js';
 import type { TableRef } from '../../../shared/table-selection.js';
-import { formatPosition } from '../../core/position.js';
+import { comparePositions } from '../../core/position.js';
 import type { StreamTarget } from '../stream-target.js';
-import type { BinlogTransaction, DdlEvent, RowChange } from '../../core/changes.js';
+import { transactionLabel, type BinlogTransaction, type DdlEvent, type RowChange, type TransactionPiece } from '../../core/changes.js';
 import type { ColumnInfo } from '../../core/tables.js';
 import type { ApplierTable, ApplyMode, Checkpoint } from '../../core/checkpoint.js';
 import { effectiveMode, pendingTransactions, type CheckpointOwnerColumns } from '../../core/checkpoint.js';
@@ -54,11 +60,10 @@ const RETRY_PENDING_MS = 10 * 60_000;
 
 /** A change the sink refused: which one, the statement, and the server's message. */
 export class PgChangeError extends CutoverError {
-  constructor(change: RowChange, statement: string, tx: BinlogTransaction, reason: string) {
-    const at = `${formatPosition(tx.end)}${tx.gtid ? ` (GTID ${tx.gtid})` : ''}`;
+  constructor(change: RowChange, statement: string, tx: BinlogTransaction | TransactionPiece, reason: string) {
     const sql = statement.length > 1500 ? statement.slice(0, 1500) + ' …' : statement;
     super(
-      `The PostgreSQL sink refused ${change.type === 'insert' ? 'an' : 'a'} ${change.type} on ${change.db}.${change.table} from the source transaction ending at ${at}: ${reason}\n  statement: ${sql}`,
+      `The PostgreSQL sink refused ${change.type === 'insert' ? 'an' : 'a'} ${change.type} on ${change.db}.${change.table} from ${transactionLabel(tx)}: ${reason}\n  statement: ${sql}`,
       'Nothing of this transaction (nor of the transactions grouped with it in the same sink transaction) was applied and the job is paused. Correct the sink (for example remove the row that conflicts, or the constraint), then run the same job again: the transaction is retried.',
       'SINK_ROW',
     );
@@ -123,6 +128,8 @@ class Mismatch extends Error {
 export class PgChangeSink implements StreamTarget<PgDdlContext> {
   private readonly tables = new Map<string, ApplierTable>();
   private readonly plans = new Map<string, PgTablePlan>();
+  /** The open transaction of a source transaction applied in pieces (skip: the checkpoint is past it). */
+  private pieces: { mode: ApplyMode; skip: boolean } | null = null;
 
   private constructor(
     readonly client: pg.Client,
@@ -176,12 +183,68 @@ export class PgChangeSink implements StreamTarget<PgDdlContext> {
 
   async apply(txs: BinlogTransaction[], given: ApplyMode): Promise<number> {
     if (txs.length === 0) return 0;
+    let done = 0;
     try {
-      return await this.applyOnce(txs, given);
+      if (this.pieces) {
+        done = await this.finishPieces(txs[0]!);
+        txs = txs.slice(1);
+        if (!txs.length) return done;
+      }
+      return done + (await this.applyOnce(txs, given));
     } catch (e) {
+      this.pieces = null;
       await this.client.query('ROLLBACK').catch(() => undefined);
       throw asTransient(e);
     }
+  }
+
+  /** A piece of a source transaction (more follows), in the transaction it opens or continues (see the header). */
+  async applyPiece(piece: TransactionPiece, given: ApplyMode): Promise<void> {
+    try {
+      if (!this.pieces) {
+        await this.client.query('BEGIN');
+        const cp = await readPgCheckpoint(this.client, this.opts.jobName, true);
+        // Checkpoints lie between transactions: one that starts before the checkpoint ends at or before it.
+        const skip = cp !== null && comparePositions(piece.start, cp.position) < 0;
+        const reconcile = cp?.reconcileUntil && comparePositions(piece.start, cp.reconcileUntil) < 0;
+        this.pieces = { mode: reconcile ? 'reconcile' : given, skip };
+      }
+      if (!this.pieces.skip) await this.applyPart(piece, this.pieces.mode);
+    } catch (e) {
+      this.pieces = null;
+      await this.client.query('ROLLBACK').catch(() => undefined);
+      throw asTransient(e);
+    }
+  }
+
+  /** The final part of a source transaction applied in pieces: applied, then committed with the checkpoint. Returns 1 (0: skipped). */
+  private async finishPieces(final: BinlogTransaction): Promise<number> {
+    const open = this.pieces!;
+    this.pieces = null;
+    if (open.skip) {
+      await this.client.query('ROLLBACK');
+      return 0;
+    }
+    await this.applyPart(final, open.mode);
+    await writePgCheckpoint(this.client, this.opts.jobName, final.end, final.gtid, this.opts.owner);
+    await this.client.query('COMMIT');
+    return 1;
+  }
+
+  /** One part of a source transaction in the open transaction: its net effect (or, refused, one statement per change from its savepoint), then its identities. */
+  private async applyPart(part: BinlogTransaction | TransactionPiece, mode: ApplyMode): Promise<void> {
+    if (!part.changes.length) return;
+    await this.preparePlans([part]);
+    await this.client.query('SAVEPOINT cutover_piece');
+    try {
+      await this.run(batchStatements(part.changes, (c) => this.planFor(c), mode, true));
+    } catch (e) {
+      if (!(e instanceof Mismatch) && !isStatementError(e)) throw e;
+      await this.client.query('ROLLBACK TO SAVEPOINT cutover_piece');
+      await this.runOneByOne([part], mode);
+    }
+    await this.client.query('RELEASE SAVEPOINT cutover_piece');
+    await this.advanceIdentities([part]);
   }
 
   async ddl(ctx: PgDdlContext, ev: DdlEvent, reconciling: boolean): Promise<void> {
@@ -211,6 +274,7 @@ export class PgChangeSink implements StreamTarget<PgDdlContext> {
   }
 
   async close(): Promise<void> {
+    this.pieces = null; // an open transaction ends with the connection: rolled back
     await this.client.end().catch(() => undefined);
   }
 
@@ -258,7 +322,7 @@ export class PgChangeSink implements StreamTarget<PgDdlContext> {
   }
 
   /** Moves the identity sequences of the batch's tables past the values it wrote (identity.ts), in its transaction, one round trip. */
-  private async advanceIdentities(txs: BinlogTransaction[]): Promise<void> {
+  private async advanceIdentities(txs: (BinlogTransaction | TransactionPiece)[]): Promise<void> {
     const statements = advanceStatements(identityMaxima(txs.flatMap((t) => t.changes), (c) => this.planFor(c)));
     if (!statements.length) return;
     try {
@@ -308,7 +372,7 @@ export class PgChangeSink implements StreamTarget<PgDdlContext> {
   }
 
   /** The exact path: one statement per change in binlog order; names the change that fails. */
-  private async runOneByOne(txs: BinlogTransaction[], mode: ApplyMode): Promise<void> {
+  private async runOneByOne(txs: (BinlogTransaction | TransactionPiece)[], mode: ApplyMode): Promise<void> {
     for (const tx of txs) {
       for (const s of batchStatements(tx.changes, (c) => this.planFor(c), mode, false)) {
         let affected: number;
@@ -327,7 +391,7 @@ export class PgChangeSink implements StreamTarget<PgDdlContext> {
   }
 
   /** Builds the plans of the batch's tables not planned yet (their unique indexes come from the sink's catalog). */
-  private async preparePlans(txs: BinlogTransaction[]): Promise<void> {
+  private async preparePlans(txs: (BinlogTransaction | TransactionPiece)[]): Promise<void> {
     const missing = new Set<string>();
     for (const tx of txs) for (const c of tx.changes) {
       const name = c.name ?? `${c.db}.${c.table}`;
