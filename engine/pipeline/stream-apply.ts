@@ -233,6 +233,10 @@ export class ApplyLoop {
         continue;
       }
       metrics.caughtUp = false;
+      if (!pieces && c.exitWhenCaughtUp && c.caughtUp()) {
+        await apply(batcher.cut());
+        return 'caught-up';
+      }
       if (item.kind === 'piece') {
         await applyPiece(item);
         continue;
@@ -241,10 +245,6 @@ export class ApplyLoop {
         if (item.kind === 'ddl') throw new CutoverError(`a DDL statement at ${formatPosition(item.end)} inside a source transaction read in pieces`, 'Report this case; raise "stream.batch.maxRows" and "stream.batch.maxBytes" above the size of that transaction to stream it whole.');
         await applyFinal(item);
         continue;
-      }
-      if (c.exitWhenCaughtUp && c.caughtUp()) {
-        await apply(batcher.cut());
-        return 'caught-up';
       }
       if (item.kind === 'ddl') {
         await apply(batcher.beforeDdl());
