@@ -26,6 +26,12 @@ export interface SinkCapabilities {
   pauseTable: boolean;
   /** The sink commits a batch of changes atomically (a transaction), position included. */
   transactions: boolean;
+  /**
+   * A source transaction larger than a batch can be applied in pieces inside one sink transaction that
+   * commits with its final part (memory bounded whatever the transaction's size); false: the stream hands
+   * the sink whole transactions.
+   */
+  transactionPieces: boolean;
 }
 
 /** A sink kind as the API lists it. */

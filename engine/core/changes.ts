@@ -1,7 +1,11 @@
-// Changes as a source delivers them to the stream: whole committed transactions of row changes, and DDL
-// statements, each with the source position to resume from after it.
+// Changes as a source delivers them to the stream: committed transactions of row changes, and DDL
+// statements, each with the source position to resume from after it. A transaction larger than the
+// reader's piece budget (ChangeReaderOptions.piece) comes as pieces marked "more follows" (no position to
+// resume from) and then a final BinlogTransaction with the rest of its changes, its end and its GTID: memory
+// stays bounded whatever the size of a source transaction, and the sink applies the pieces and the final
+// part in one sink transaction.
 import type { SourcePosition } from './position.js';
-import { positionFromJson } from './position.js';
+import { formatPosition, positionFromJson } from './position.js';
 import type { MariadbGtidPosition, MysqlGtidPosition } from '../../shared/positions.js';
 import type { RawRow } from './rows.js';
 
@@ -30,6 +34,31 @@ export interface BinlogTransaction {
   timestamp: number;
 }
 
+/**
+ * A part of a source transaction still being read: more of it follows (further pieces, then the final part
+ * as a BinlogTransaction with the end and the GTID). There is no position to resume from inside it.
+ */
+export interface TransactionPiece {
+  kind: 'piece';
+  /** Row changes of the included tables, in binlog order, after those of the transaction's earlier pieces. */
+  changes: RowChange[];
+  gtid: string | null;
+  /**
+   * Where the transaction began (the position after the event before it). Positions a stream compares
+   * with (the copy's end, a snapshot's position) lie between transactions, so the transaction ends at or
+   * before such a position exactly when it starts before it.
+   */
+  start: SourcePosition;
+  /** Time of the transaction's first event, unix seconds. */
+  timestamp: number;
+}
+
+/** Names a transaction or piece for messages: "the source transaction ending at f:p (GTID g)" or "… after f:p (a piece)". */
+export function transactionLabel(tx: BinlogTransaction | TransactionPiece): string {
+  const gtid = tx.gtid ? ` (GTID ${tx.gtid})` : '';
+  return tx.kind === 'piece' ? `the source transaction after ${formatPosition(tx.start)}${gtid} (in a piece of it)` : `the source transaction ending at ${formatPosition(tx.end)}${gtid}`;
+}
+
 export interface DdlEvent {
   kind: 'ddl';
   /** The statement's default database (may be '' when none was selected). */
@@ -40,7 +69,14 @@ export interface DdlEvent {
   timestamp: number;
 }
 
-export type BinlogItem = BinlogTransaction | DdlEvent;
+export type BinlogItem = BinlogTransaction | DdlEvent | TransactionPiece;
+
+/** The bytes a row change counts for in batch and piece sizing: its row images' values (a NULL counts 1, a value its length + 3). */
+export function rowBytes(c: RowChange): number {
+  let n = 0;
+  for (const img of [c.before, c.after]) if (img) for (const v of img) n += v === null ? 1 : v.length + 3;
+  return n;
+}
 
 /** Where a source's change stream stands: its file position and, when it has one, its GTID position. */
 export interface BinlogStatus {

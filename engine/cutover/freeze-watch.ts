@@ -66,7 +66,8 @@ export async function watchFreeze(o: WatchOptions): Promise<FreezeWatch> {
     for (;;) {
       const item = await reader.next(250);
       if (item === null) throw new CutoverError('The source’s change stream closed while the freeze was watched.', 'Run this step again.', 'FREEZE');
-      if (item) {
+      // Pieces come only to a reader asked for them (ChangeReaderOptions); this one reads whole transactions.
+      if (item && item.kind !== 'piece') {
         lastEnd = item.end;
         out.watchedTo = order.format(item.end);
         if (item.kind === 'transaction') {

@@ -5,7 +5,7 @@
 //
 // Pure: no I/O, no timers; the clock is injected. The stream's apply loop (stream-runner.ts) feeds it
 // what the change reader delivers and applies the batches it hands back.
-import type { BinlogTransaction, RowChange } from '../core/changes.js';
+import { rowBytes, type BinlogTransaction } from '../core/changes.js';
 import type { ApplyMode } from '../core/checkpoint.js';
 
 export interface BatchLimits {
@@ -22,12 +22,7 @@ export interface ChangeBatch {
   bytes: number;
 }
 
-/** The bytes a row change counts for in batch sizing: its row images' values (a NULL counts 1, a value its length + 3). */
-export function rowBytes(c: RowChange): number {
-  let n = 0;
-  for (const img of [c.before, c.after]) if (img) for (const v of img) n += v === null ? 1 : v.length + 3;
-  return n;
-}
+export { rowBytes };
 
 export class ChangeBatcher {
   private txs: BinlogTransaction[] = [];

@@ -2,6 +2,12 @@
 // pure batcher (change-batcher.ts), and hands each batch to the change sink, which stores the position
 // with the data. Tracks the catch-up target (phase catching-up → streaming) and the stream's metrics.
 // The runner around it (stream-runner.ts) reconnects after a lost connection.
+//
+// A large source transaction arrives in pieces when the sink can take them (capability
+// `transactionPieces`): the open batch is applied first, then each piece goes to the sink inside one sink
+// transaction that stays open, and the transaction's final part is applied alone, committing that sink
+// transaction with the checkpoint. A failure in between loses the open sink transaction (rolled back with
+// its connection) and the next session reads the whole source transaction again from the checkpoint.
 import { CutoverError } from '../../shared/errors.js';
 import type { JobConfig, StreamOptions } from '../../shared/job-config.js';
 import type { SourcePosition } from '../core/position.js';
@@ -17,7 +23,7 @@ import type { DdlContextBase } from './stream-ddl.js';
 import type { StreamMetrics } from './stream-metrics.js';
 import type { SinkWatch } from './sink-watch.js';
 import { StateDiskFull, isDiskFull } from '../state/disk-space.js';
-import type { BinlogTransaction, RowChange } from '../core/changes.js';
+import type { BinlogTransaction, RowChange, TransactionPiece } from '../core/changes.js';
 import type { ApplierTable, ApplyMode } from '../core/checkpoint.js';
 import { ChangeBatcher, type ChangeBatch } from './change-batcher.js';
 import type { SourceHeartbeatRows, StreamSourceSession, StreamStart } from './stream-source.js';
@@ -42,6 +48,18 @@ export interface StreamJobOptions {
   snapshotPositions: Map<string, SourcePosition>;
   exitWhenCaughtUp: boolean;
   skipDdlAt: string | null;
+  /** The sink takes a large source transaction in pieces, in one sink transaction (capability `transactionPieces`). */
+  transactionPieces?: boolean;
+}
+
+/** A source transaction being applied in pieces: the sink transaction is open until its final part. */
+interface OpenPieces {
+  mode: ApplyMode;
+  start: SourcePosition;
+  /** Changes of tables paused at DDL, held with the transaction's end once it is known (see HeldTables). */
+  held: RowChange[];
+  /** Changes applied so far, by table and type, counted once the sink transaction commits. */
+  counts: Map<string, ChangeCounts>;
 }
 
 /** What the apply loop needs that lives across sessions (owned by the StreamRunner). */
@@ -113,6 +131,8 @@ export class ApplyLoop {
       include: (db, table) => isSelected(cfg, { db, table }) || `${db}.${table}` === heartbeat,
       // Keep decoding while a batch is being applied: room for two batches.
       highWater: Math.max(10_000, 2 * stream.batch.maxRows),
+      // A large transaction in pieces of a batch's size, when the sink takes pieces (else whole, as the sink needs).
+      piece: c.transactionPieces && applier.applyPiece ? { maxRows: stream.batch.maxRows, maxBytes: stream.batch.maxBytes } : undefined,
       // Decode with the definitions of the schema history (as updated by each DDL), not the source's current ones.
       hints: (db, table) => {
         const t = applier.table(`${db}.${table}`);
@@ -133,19 +153,52 @@ export class ApplyLoop {
     };
 
     const batcher = new ChangeBatcher(stream.batch, c.now);
-    const apply = async (b: ChangeBatch | null): Promise<void> => {
+    const apply = async (b: ChangeBatch | null, earlier?: Map<string, ChangeCounts>): Promise<void> => {
       if (!b) return;
       // Changes of tables paused at DDL are held (durably) before the sink moves the checkpoint past them.
       const txs = c.held.hold(b.txs, b.mode);
       const last = txs[txs.length - 1]!;
       await watch.around(`applying ${txs.length} transaction(s) up to ${formatPosition(last.end)}`, () => applier.apply(txs, b.mode));
       c.succeeded(); // the sink took a batch: the next failure starts the backoff again
-      this.afterApply(txs);
+      this.afterApply(txs, earlier);
       if (this.atTarget(last.end)) c.reachedTarget(last.end);
     };
     const applyAll = async (bs: ChangeBatch[]): Promise<void> => {
       for (const b of bs) await apply(b);
       metrics.oldestPendingAt = batcher.oldestPendingAt;
+    };
+
+    let pieces: OpenPieces | null = null;
+    const modeAt = (end: SourcePosition): ApplyMode => (c.reconcileUntil && comparePositions(end, c.reconcileUntil) <= 0 ? 'reconcile' : 'strict');
+    const applyPiece = async (piece: TransactionPiece): Promise<void> => {
+      if (!pieces) {
+        await apply(batcher.cut()); // what came before the transaction commits first, on its own
+        metrics.oldestPendingAt = piece.timestamp;
+        // The transaction ends at or before a boundary position exactly when it starts before it.
+        const mode: ApplyMode = c.reconcileUntil && comparePositions(piece.start, c.reconcileUntil) < 0 ? 'reconcile' : 'strict';
+        pieces = { mode, start: piece.start, held: [], counts: new Map() };
+      }
+      const open = pieces;
+      const kept = this.filterChanges(piece.changes, (snap) => comparePositions(piece.start, snap) < 0);
+      const changes: RowChange[] = [];
+      for (const ch of kept) {
+        const name = ch.name ?? `${ch.db}.${ch.table}`;
+        if (c.held.isPaused(name)) open.held.push(ch); // paused before this transaction began: all its changes are held
+        else changes.push(ch);
+      }
+      countChanges(open.counts, changes);
+      await watch.around(`applying ${changes.length} row change(s) of the source transaction after ${formatPosition(piece.start)} (more follow)`, () =>
+        applier.applyPiece!({ ...piece, changes }, open.mode),
+      );
+      c.succeeded();
+    };
+    const applyFinal = async (final: BinlogTransaction): Promise<void> => {
+      const open = pieces!;
+      const tx = this.filter(final);
+      const all = open.held.length ? { ...tx, changes: [...open.held, ...tx.changes] } : tx;
+      pieces = null;
+      await apply({ txs: [all], mode: open.mode, rows: all.changes.length, bytes: 0 }, open.counts);
+      metrics.oldestPendingAt = null;
     };
 
     for (;;) {
@@ -156,7 +209,7 @@ export class ApplyLoop {
         return 'stopped';
       }
       this.maybeCheckRetention();
-      if (c.held.hasRequests() && applier.heldSink) {
+      if (!pieces && c.held.hasRequests() && applier.heldSink) {
         await apply(batcher.cut());
         await c.held.drain(applier.heldSink(ddlCtx), stream.batch.maxRows);
       }
@@ -179,9 +232,18 @@ export class ApplyLoop {
         continue;
       }
       metrics.caughtUp = false;
-      if (c.exitWhenCaughtUp && c.caughtUp()) {
+      if (!pieces && c.exitWhenCaughtUp && c.caughtUp()) {
         await apply(batcher.cut());
         return 'caught-up';
+      }
+      if (item.kind === 'piece') {
+        await applyPiece(item);
+        continue;
+      }
+      if (pieces) {
+        if (item.kind === 'ddl') throw new CutoverError(`a DDL statement at ${formatPosition(item.end)} inside a source transaction read in pieces`, 'Report this case; raise "stream.batch.maxRows" and "stream.batch.maxBytes" above the size of that transaction to stream it whole.');
+        await applyFinal(item);
+        continue;
       }
       if (item.kind === 'ddl') {
         await apply(batcher.beforeDdl());
@@ -194,7 +256,7 @@ export class ApplyLoop {
         continue;
       }
       const tx = this.filter(item);
-      const mode: ApplyMode = c.reconcileUntil && comparePositions(tx.end, c.reconcileUntil) <= 0 ? 'reconcile' : 'strict';
+      const mode = modeAt(tx.end);
       if (!batcher.pending) metrics.oldestPendingAt = tx.timestamp;
       await applyAll(batcher.add(tx, mode));
     }
@@ -224,9 +286,15 @@ export class ApplyLoop {
 
   /** Drops changes the copy already holds (keyless tables) and heartbeat rows (measured, not applied). */
   private filter(tx: BinlogTransaction): BinlogTransaction {
+    const keep = this.filterChanges(tx.changes, (snap) => comparePositions(tx.end, snap) <= 0);
+    return keep.length === tx.changes.length ? tx : { ...tx, changes: keep };
+  }
+
+  /** The changes of a transaction (or piece) to apply; `inSnapshot`: the transaction is in a copy read at that position. */
+  private filterChanges(changes: RowChange[], inSnapshot: (snap: SourcePosition) => boolean): RowChange[] {
     const keep: RowChange[] = [];
     const hb = this.c.heartbeat;
-    for (const ch of tx.changes) {
+    for (const ch of changes) {
       const name = ch.name ?? `${ch.db}.${ch.table}`;
       if (hb && name === hb.table) {
         const written = hb.time(ch, this.c.cfg.name);
@@ -234,7 +302,7 @@ export class ApplyLoop {
         continue;
       }
       const snap = this.c.snapshotPositions.get(name);
-      if (snap && comparePositions(tx.end, snap) <= 0) continue;
+      if (snap && inSnapshot(snap)) continue;
       const t = this.tables.get(name);
       if (t && t.info.chunkKey.length === 0 && ch.type !== 'insert' && !this.warnedKeyless.has(name)) {
         this.warnedKeyless.add(name);
@@ -242,27 +310,24 @@ export class ApplyLoop {
       }
       keep.push(ch);
     }
-    return keep.length === tx.changes.length ? tx : { ...tx, changes: keep };
+    return keep;
   }
 
-  private afterApply(txs: BinlogTransaction[]): void {
+  /** `earlier`: the counts of the pieces applied before the batch's first transaction, in its sink transaction. */
+  private afterApply(txs: BinlogTransaction[], earlier?: Map<string, ChangeCounts>): void {
     const { metrics } = this.c;
     const last = txs[txs.length - 1]!;
     metrics.applied = { file: last.end.file, pos: last.end.pos, gtid: last.gtid };
     metrics.appliedAt = last.timestamp;
+    const byName = new Map(earlier ?? []);
+    for (const tx of txs) countChanges(byName, tx.changes);
     const counts = new Map<number, ChangeCounts>();
-    for (const tx of txs) {
-      metrics.countTransaction(tx.changes);
-      for (const ch of tx.changes) {
-        const id = this.c.tableIds.get(ch.name ?? `${ch.db}.${ch.table}`);
-        if (id === undefined) continue;
-        let n = counts.get(id);
-        if (!n) counts.set(id, (n = { inserts: 0, updates: 0, deletes: 0 }));
-        if (ch.type === 'insert') n.inserts++;
-        else if (ch.type === 'update') n.updates++;
-        else n.deletes++;
-      }
+    for (const [name, n] of byName) {
+      const id = this.c.tableIds.get(name);
+      if (id !== undefined) counts.set(id, n);
     }
+    for (const tx of txs) metrics.countTransaction(tx.changes);
+    if (earlier) for (const n of earlier.values()) metrics.countChanges(n);
     try {
       this.c.streams.addCounts(counts);
     } catch (e) {
@@ -288,5 +353,17 @@ export class ApplyLoop {
         }
       })
       .catch(() => undefined);
+  }
+}
+
+/** Adds changes to counts by table ("db.table") and type. */
+function countChanges(into: Map<string, ChangeCounts>, changes: RowChange[]): void {
+  for (const ch of changes) {
+    const name = ch.name ?? `${ch.db}.${ch.table}`;
+    let n = into.get(name);
+    if (!n) into.set(name, (n = { inserts: 0, updates: 0, deletes: 0 }));
+    if (ch.type === 'insert') n.inserts++;
+    else if (ch.type === 'update') n.updates++;
+    else n.deletes++;
   }
 }

@@ -76,6 +76,13 @@ export class StreamMetrics {
     }
   }
 
+  /** Row changes of a transaction counted apart from it (the pieces of a large one, see stream-apply.ts). */
+  countChanges(n: { inserts: number; updates: number; deletes: number }): void {
+    this.count.inserts += n.inserts;
+    this.count.updates += n.updates;
+    this.count.deletes += n.deletes;
+  }
+
   countDdl(): void {
     this.count.ddl++;
   }

@@ -132,6 +132,7 @@ export async function prepareStreamPhase(o: StreamPhaseOptions): Promise<StreamR
     target,
     exitWhenCaughtUp: o.exitWhenCaughtUp,
     skipDdlAt: o.skipDdl && pending ? pending.position : null,
+    transactionPieces: sinkOf(cfg).capabilities.transactionPieces,
     openTarget: o.openTarget,
   });
 }

@@ -158,6 +158,7 @@ export class StreamRunner {
       snapshotPositions: o.snapshotPositions,
       exitWhenCaughtUp: o.exitWhenCaughtUp,
       skipDdlAt: o.skipDdlAt,
+      transactionPieces: o.transactionPieces,
       target: () => o.target,
       caughtUp: () => this.phaseSet,
       reachedTarget: (at) => this.reachedTarget(at),

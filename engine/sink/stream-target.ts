@@ -3,7 +3,7 @@
 // acknowledgement or inside the transaction). The stream runner reads the binlog, batches transactions,
 // and hands them here; the target alone decides when a position is durable.
 import type { SourcePosition } from '../core/position.js';
-import type { BinlogTransaction, DdlEvent, HeldChange } from '../core/changes.js';
+import type { BinlogTransaction, DdlEvent, HeldChange, TransactionPiece } from '../core/changes.js';
 import type { ApplierTable, ApplyMode, Checkpoint } from '../core/checkpoint.js';
 import type { ChunkGate } from '../core/chunk-gate.js';
 import type { ChunkPayload } from './sink.js';
@@ -77,6 +77,14 @@ export interface StreamTarget<Ctx = unknown> {
   table(sourceName: string): ApplierTable | undefined;
   /** Applies the transactions after the checkpoint and moves it, durably; returns how many were applied. */
   apply(txs: BinlogTransaction[], mode: ApplyMode): Promise<number>;
+  /**
+   * Capability `transactionPieces`: applies a piece of a source transaction (more of it follows) inside a
+   * sink transaction that stays open: the first piece opens it (and locks the checkpoint), later pieces
+   * continue it, and the next apply() (whose first transaction is the final part) continues and commits it
+   * with the checkpoint. Each piece's changes are applied as their own net effect, in order. A failure or
+   * close() rolls it back. The piece's mode is the same for every part of one source transaction.
+   */
+  applyPiece?(piece: TransactionPiece, mode: ApplyMode): Promise<void>;
   /** Handles one DDL statement (apply or publish it, record the new definitions) and moves the checkpoint past it. */
   ddl(ctx: Ctx, ev: DdlEvent, reconciling: boolean): Promise<void>;
   /** The reader has nothing more up to `at`: a chance to publish what waits for that position (Kafka copy chunks). */

@@ -66,6 +66,12 @@ export interface ChangeReaderOptions {
   include: (db: string, table: string) => boolean;
   /** Buffered row changes above which reading pauses (backpressure). */
   highWater?: number;
+  /**
+   * A transaction being read that reaches this many row changes or bytes of row images is handed out in
+   * pieces (TransactionPiece, "more follows"), its final part as a transaction with its end; absent: whole
+   * transactions only (a consumer that cannot apply pieces).
+   */
+  piece?: { maxRows: number; maxBytes: number };
   /** Stop after each DDL statement until ddlHandled() is called. */
   pauseAfterDdl?: boolean;
   /** Heartbeat period asked of the server while the stream is quiet (ms; 0: none). */
@@ -85,7 +91,7 @@ export interface ColumnHint {
   textForm?: boolean;
 }
 
-/** Committed transactions and DDL statements in source order, from a position. */
+/** Committed transactions (or their pieces, see ChangeReaderOptions.piece) and DDL statements in source order, from a position. */
 export interface ChangeReader {
   /** The next item; undefined when `timeoutMs` passed without one (everything read is handed out); null once closed. */
   next(timeoutMs?: number): Promise<BinlogItem | null | undefined>;

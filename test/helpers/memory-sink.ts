@@ -2,11 +2,13 @@
 // changes them together or not at all (a batch and its position are one "transaction"), like the MySQL
 // and PostgreSQL sinks. Strict mode refuses what a real sink would (an insert over an existing key, an
 // update or delete of a missing row), so a change applied twice shows. Failure injection: the Nth batch
-// or copy write fails as a dropped connection, before anything of it is kept.
+// or copy write fails as a dropped connection, before anything of it is kept. A source transaction in pieces
+// (applyPiece) is applied to a private copy of the rows that only its final part commits, with the
+// checkpoint, as one commit; closing the target (a lost session) drops it.
 import { CutoverError } from '../../shared/errors.js';
 import type { SourcePosition } from '../../engine/core/position.js';
 import { comparePositions } from '../../engine/core/position.js';
-import type { BinlogTransaction, DdlEvent, RowChange } from '../../engine/core/changes.js';
+import type { BinlogTransaction, DdlEvent, RowChange, TransactionPiece } from '../../engine/core/changes.js';
 import type { ApplierTable, ApplyMode, Checkpoint } from '../../engine/core/checkpoint.js';
 import type { RawRow } from '../../engine/core/rows.js';
 import type { CopyTable } from '../../engine/core/tables.js';
@@ -16,6 +18,13 @@ import type { DdlContextBase } from '../../engine/pipeline/stream-ddl.js';
 import { connectionLost } from './memory-source.js';
 
 type Rows = Map<string, RawRow>;
+
+/** A source transaction being applied in pieces: its rows so far, private until the final part commits. */
+interface OpenTx {
+  rows: Map<string, Rows>;
+  mode: ApplyMode;
+  skip: boolean;
+}
 
 export class MemorySink {
   /** Sink rows by "db.table", then by key. */
@@ -28,6 +37,11 @@ export class MemorySink {
   readonly ddl: string[] = [];
   /** Batches (stream) and batch writes (copy) seen, failed ones included. */
   applyCalls = 0;
+  /** Pieces of source transactions seen (failed ones included), and successful commits of the stream. */
+  pieceCalls = 0;
+  commits = 0;
+  /** The piece with this number (1-based) fails as a dropped connection; null: none. */
+  failPieceAt: number | null = null;
   writeCalls = 0;
   /** The apply call with this number (1-based) fails as a dropped connection; null: none. */
   failApplyAt: number | null = null;
@@ -54,19 +68,35 @@ export class MemorySink {
   }
 
   /** Applies a batch atomically: on any error nothing of it (nor the checkpoint) is kept. */
-  commit(txs: BinlogTransaction[], mode: ApplyMode, tables: Map<string, ApplierTable>): number {
+  commit(txs: BinlogTransaction[], mode: ApplyMode, tables: Map<string, ApplierTable>, open?: OpenTx): number {
     this.applyCalls++;
     if (this.failApplyAt === this.applyCalls) throw connectionLost('sink');
+    if (open?.skip) return txs.length > 1 ? this.commit(txs.slice(1), mode, tables) : 0;
+    if (open) mode = open.mode;
     const pending = this.checkpoint ? txs.filter((t) => comparePositions(t.end, this.checkpoint!.position) > 0) : txs;
     if (!pending.length) return 0;
-    const copy = new Map([...this.tables].map(([k, v]) => [k, new Map(v)]));
+    const copy = open?.rows ?? this.snapshot();
     for (const tx of pending) for (const c of tx.changes) applyChange(copy, tables, c, mode);
     this.tables = copy;
     const last = pending[pending.length - 1]!;
     this.checkpoint = { position: last.end, gtid: last.gtid, pendingDdl: null };
     this.appliedEnds.push(...pending.map((t) => t.end));
     this.appliedModes.push(...pending.map(() => mode));
+    this.commits++;
     return pending.length;
+  }
+
+  private snapshot(): Map<string, Rows> {
+    return new Map([...this.tables].map(([k, v]) => [k, new Map(v)]));
+  }
+
+  /** A piece of a source transaction: opens the private transaction (null given) or continues it; the checkpoint stays. */
+  piece(open: OpenTx | null, piece: TransactionPiece, mode: ApplyMode, tables: Map<string, ApplierTable>): OpenTx {
+    this.pieceCalls++;
+    if (this.failPieceAt === this.pieceCalls) throw connectionLost('sink');
+    const tx = open ?? { rows: this.snapshot(), mode, skip: this.checkpoint !== null && comparePositions(piece.start, this.checkpoint.position) < 0 };
+    if (!tx.skip) for (const c of piece.changes) applyChange(tx.rows, tables, c, tx.mode);
+    return tx;
   }
 
   /** The copy side (Sink): tables are created empty; writes keep an existing key's row (idempotent). */
@@ -155,6 +185,7 @@ function applyChange(db: Map<string, Rows>, tables: Map<string, ApplierTable>, c
 class MemoryTarget implements StreamTarget<DdlContextBase> {
   private readonly tables = new Map<string, ApplierTable>();
   private closed = false;
+  private open_: OpenTx | null = null;
   constructor(private readonly sink: MemorySink) {}
 
   private open(): void {
@@ -181,7 +212,16 @@ class MemoryTarget implements StreamTarget<DdlContextBase> {
 
   async apply(txs: BinlogTransaction[], mode: ApplyMode): Promise<number> {
     this.open();
-    return this.sink.commit(txs, mode, this.tables);
+    const open = this.open_ ?? undefined;
+    this.open_ = null;
+    return this.sink.commit(txs, mode, this.tables, open);
+  }
+
+  async applyPiece(piece: TransactionPiece, mode: ApplyMode): Promise<void> {
+    this.open();
+    const open = this.open_;
+    this.open_ = null; // a failed piece loses the transaction, as a rolled-back one
+    this.open_ = this.sink.piece(open, piece, mode, this.tables);
   }
 
   async ddl(_ctx: DdlContextBase, ev: DdlEvent): Promise<void> {
@@ -193,6 +233,7 @@ class MemoryTarget implements StreamTarget<DdlContextBase> {
   }
 
   async close(): Promise<void> {
+    this.open_ = null;
     this.closed = true;
   }
 }

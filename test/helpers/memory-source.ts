@@ -1,11 +1,12 @@
 // An in-memory source for the pipeline's unit tests: tables with rows, a change log with positions
 // (file "mem.000001", byte offsets that grow by 100 per transaction), and failure injection (a change
-// reader that drops its connection after N items, sessions that cannot connect). Keys compare as numbers
+// reader that drops its connection after N items, sessions that cannot connect). Asked for pieces, the
+// reader hands out a transaction of more than `piece.maxRows` changes in pieces, as the binlog reader does. Keys compare as numbers
 // (the tests' keys are integers); every value is a string, like the byte strings a real source delivers.
 import type { SourcePosition } from '../../engine/core/position.js';
 import { comparePositions } from '../../engine/core/position.js';
 import type { TableRef } from '../../shared/table-selection.js';
-import type { BinlogItem, BinlogStatus, BinlogTransaction, RowChange } from '../../engine/core/changes.js';
+import type { BinlogItem, BinlogStatus, BinlogTransaction, DdlEvent, RowChange } from '../../engine/core/changes.js';
 import type { RawRow } from '../../engine/core/rows.js';
 import type { ColumnInfo, CopyTable, TableInfo } from '../../engine/core/tables.js';
 import type { StreamReaderOptions, StreamSource, StreamSourceSession, StreamStart } from '../../engine/pipeline/stream-source.js';
@@ -54,7 +55,7 @@ export interface MemoryTable {
 
 export class MemorySource implements StreamSource {
   readonly tables = new Map<string, MemoryTable>();
-  readonly log: BinlogItem[] = [];
+  readonly log: (BinlogTransaction | DdlEvent)[] = [];
   private pos = 4;
   /** Readers opened so far, with where each started. */
   readonly readersOpened: StreamStart[] = [];
@@ -180,6 +181,8 @@ export class MemorySource implements StreamSource {
 class MemoryReader implements ChangeReader {
   private next_ = 0;
   private delivered = 0;
+  /** The pieces and final part of the transaction being handed out in pieces. */
+  private readonly parts: BinlogItem[] = [];
   private closed = false;
   lastEventAt = Date.now();
   readonly heartbeats = 1;
@@ -196,6 +199,11 @@ class MemoryReader implements ChangeReader {
   async next(timeoutMs: number): Promise<BinlogItem | null | undefined> {
     if (this.closed) return null;
     if (this.dropAfter !== null && this.delivered >= this.dropAfter) throw connectionLost('change reader');
+    const part = this.parts.shift();
+    if (part) {
+      this.delivered++;
+      return part;
+    }
     const item = this.src.log[this.next_];
     if (!item) {
       await new Promise((r) => setTimeout(r, Math.min(timeoutMs, 2)));
@@ -206,11 +214,21 @@ class MemoryReader implements ChangeReader {
     this.lastEventAt = Date.now();
     if (item.kind === 'ddl') return item;
     const changes = item.changes.filter((c) => this.o.include(c.db, c.table));
+    const max = this.o.piece?.maxRows;
+    if (max !== undefined && changes.length > max) {
+      const start = this.next_ > 1 ? this.src.log[this.next_ - 2]!.end : at(4);
+      for (let i = 0; i < changes.length; i += max) {
+        const slice = changes.slice(i, i + max);
+        if (i + max < changes.length) this.parts.push({ kind: 'piece', changes: slice, gtid: item.gtid, start, timestamp: item.timestamp });
+        else this.parts.push({ ...item, changes: slice });
+      }
+      return this.parts.shift()!;
+    }
     return changes.length === item.changes.length ? item : { ...item, changes };
   }
 
   get idlePosition(): SourcePosition | null {
-    return this.next_ >= this.src.log.length ? this.src.position : null;
+    return this.parts.length === 0 && this.next_ >= this.src.log.length ? this.src.position : null;
   }
 
   ddlHandled(): void {}

@@ -186,7 +186,7 @@ test('transactions, positions, rotation, DDL and GTID starts', { timeout: 120_00
       await w.query("INSERT INTO a VALUES (5, 'five', 7)");
       const s1 = await readBinlogStatus(conn);
 
-      const items = await readUntil(reader, (item) => comparePositions(item.end, s1.file) >= 0);
+      const items = await readUntil(reader, (item) => item.kind !== 'piece' && comparePositions(item.end, s1.file) >= 0);
       const ours = txs(items).filter((t) => t.changes.length);
       assert.equal(ours.length, 6, JSON.stringify(ours.map((t) => t.changes.map((c) => c.table))));
       const [ins, multi, upd, del, afterFlush, afterDdl] = ours as [BinlogTransaction, BinlogTransaction, BinlogTransaction, BinlogTransaction, BinlogTransaction, BinlogTransaction];
@@ -219,7 +219,7 @@ test('transactions, positions, rotation, DDL and GTID starts', { timeout: 120_00
       assert.deepEqual([afterDdl.changes[0]!.columns, afterDdl.changes[0]!.after], [['id', 'v', 'w'], ['5', 'five', '7']]);
       expected = [upd, del, afterFlush];
       // ends are increasing
-      for (let i = 1; i < items.length; i++) assert.ok(comparePositions(items[i - 1]!.end, items[i]!.end) < 0);
+      for (let i = 1; i < items.length; i++) assert.ok(comparePositions((items[i - 1] as BinlogTransaction).end, (items[i] as BinlogTransaction).end) < 0);
     } finally {
       await reader.close();
     }

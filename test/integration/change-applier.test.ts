@@ -94,7 +94,7 @@ test('binlog transactions apply exactly once, checkpointed with the data', async
         const item = await Promise.race([reader.next(), timeout]);
         if (!item) break;
         if (item.kind === 'transaction') txs.push(item);
-        if (comparePositions(item.end, end) >= 0) break;
+        if (item.kind !== 'piece' && comparePositions(item.end, end) >= 0) break;
       }
     } finally {
       await reader.close();

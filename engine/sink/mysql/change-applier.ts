@@ -13,6 +13,13 @@
 // form only guessed wrong), otherwise the exact change, statement and server message are reported as a
 // SinkChangeError and nothing of the batch is kept.
 //
+// A source transaction larger than a batch comes in pieces (applyPiece): the first piece opens the sink
+// transaction and locks the checkpoint row, each piece is applied as its own net effect behind a savepoint
+// (its exact fallback rolls back to there, not the whole transaction, whose earlier pieces are no longer in
+// memory), and the final part, the first transaction of the next apply(), is applied the same way and
+// commits with the checkpoint. Until then the checkpoint has not moved: a crash rolls the pieces back and
+// the stream reads the whole source transaction again.
+//
 // DDL is not transactional: applyDdl marks the checkpoint row with the statement's position first, so a
 // crash between the DDL and its checkpoint is recognised on replay ("already exists" / "doesn't exist"
 // errors of that statement are then taken as already applied).
@@ -31,70 +38,17 @@ import { connect, parseMysqlUrl, queryRows, type Connection } from '../../mysql/
 import { quoteId } from '../../mysql/identifiers.js';
 import { batchStatements, planTable, type Statement, type TablePlan } from './change-statements.js';
 import { SINK_SESSION } from './session.js';
+import { CHECKPOINT_TABLE_SQL, checkpointUpsert, ensureCheckpointTable, readCheckpointRow } from './checkpoint-row.js';
+
+export * from './checkpoint-row.js';
 import { fitsPacket, keyText, rowTooLarge } from '../../mysql/packet-limit.js';
-import type { BinlogTransaction, RowChange } from '../../core/changes.js';
+import { transactionLabel, type BinlogTransaction, type RowChange, type TransactionPiece } from '../../core/changes.js';
 import type { ApplierTable, ApplyMode } from '../../core/checkpoint.js';
 import type { Checkpoint } from '../../core/checkpoint.js';
 import type { TableInfo } from '../../core/tables.js';
 import type { TableRef } from '../../../shared/table-selection.js';
 import { readTable, tableExists } from '../../mysql/table-definition.js';
 import type { DdlStatementSink } from '../stream-target.js';
-
-export const CHECKPOINT_DB = '_cutover';
-export const CHECKPOINT_TABLE = 'cutover_checkpoint';
-const CHECKPOINT = `${quoteId(CHECKPOINT_DB)}.${quoteId(CHECKPOINT_TABLE)}`;
-/** The checkpoint table, quoted for SQL. */
-export const CHECKPOINT_TABLE_SQL = CHECKPOINT;
-
-export const CHECKPOINT_DDL = [
-  `CREATE DATABASE IF NOT EXISTS ${quoteId(CHECKPOINT_DB)}`,
-  `CREATE TABLE IF NOT EXISTS ${CHECKPOINT} (
-  job VARCHAR(100) NOT NULL PRIMARY KEY,
-  file VARCHAR(255) NOT NULL,
-  pos BIGINT UNSIGNED NOT NULL,
-  gtid TEXT NULL,
-  pending_ddl VARCHAR(300) NULL,
-  applied_at TIMESTAMP(6) NOT NULL DEFAULT CURRENT_TIMESTAMP(6),
-  reconcile_file VARCHAR(255) NULL,
-  reconcile_pos BIGINT UNSIGNED NULL,
-  owner_installation VARCHAR(64) NULL,
-  owner_instance VARCHAR(64) NULL,
-  owner_label VARCHAR(500) NULL
-) ENGINE=InnoDB DEFAULT CHARSET=utf8mb4`,
-];
-
-/** Columns added to the checkpoint table after its first release, with their definitions (see ensureCheckpointTable). */
-const CHECKPOINT_ADDED_COLUMNS: [string, string][] = [
-  ['reconcile_file', 'VARCHAR(255) NULL'],
-  ['reconcile_pos', 'BIGINT UNSIGNED NULL'],
-  // The job that owns the row (checkpoint-owner.ts); NULL in rows written before owners were recorded.
-  ['owner_installation', 'VARCHAR(64) NULL'],
-  ['owner_instance', 'VARCHAR(64) NULL'],
-  ['owner_label', 'VARCHAR(500) NULL'],
-];
-
-/**
- * Creates the checkpoint table, or brings an older one up to date (MySQL has no ADD COLUMN IF NOT
- * EXISTS: the columns are looked up first; a concurrent process adding the same column is fine).
- */
-export async function ensureCheckpointTable(conn: Connection): Promise<void> {
-  for (const ddl of CHECKPOINT_DDL) await conn.query(ddl);
-  const have = new Set(
-    (
-      await queryRows<{ c: string }>(
-        conn,
-        'SELECT COLUMN_NAME AS c FROM information_schema.COLUMNS WHERE TABLE_SCHEMA = ? AND TABLE_NAME = ?',
-        [CHECKPOINT_DB, CHECKPOINT_TABLE],
-      )
-    ).map((r) => String(r.c).toLowerCase()),
-  );
-  for (const [name, def] of CHECKPOINT_ADDED_COLUMNS) {
-    if (have.has(name)) continue;
-    await conn.query(`ALTER TABLE ${CHECKPOINT} ADD COLUMN ${quoteId(name)} ${def}`).catch((e: ServerError) => {
-      if (e.errno !== 1060) throw e; // duplicate column: added meanwhile
-    });
-  }
-}
 
 /** Server errors a replayed DDL gives when it was already applied. */
 const ALREADY_APPLIED = new Set([1050, 1051, 1054, 1060, 1061, 1091, 1146]);
@@ -107,42 +61,21 @@ export interface ChangeApplierOptions {
   owner?: CheckpointOwnerColumns;
 }
 
-
 /** A change the sink refused: which one, the statement, and the server's message. */
 export class SinkChangeError extends CutoverError {
   constructor(
     readonly change: RowChange,
     readonly statement: string,
-    readonly tx: BinlogTransaction,
+    readonly tx: BinlogTransaction | TransactionPiece,
     reason: string,
   ) {
-    const at = `${formatPosition(tx.end)}${tx.gtid ? ` (GTID ${tx.gtid})` : ''}`;
     const sql = statement.length > 1500 ? statement.slice(0, 1500) + ' …' : statement;
     super(
-      `The sink refused ${change.type === 'insert' ? 'an' : 'a'} ${change.type} on ${change.db}.${change.table} from the source transaction ending at ${at}: ${reason}\n  statement: ${sql}`,
+      `The sink refused ${change.type === 'insert' ? 'an' : 'a'} ${change.type} on ${change.db}.${change.table} from ${transactionLabel(tx)}: ${reason}\n  statement: ${sql}`,
       'Nothing of this transaction (nor of the transactions grouped with it in the same sink transaction) was applied and the job is paused. Correct the sink (for example remove the row that conflicts, or the constraint), then run the same job again: the transaction is retried.',
       'SINK_ROW',
     );
   }
-}
-
-/** The checkpoint upsert (statement and parameters); a new row records its owner, an existing one keeps its. Pure. */
-export function checkpointUpsert(job: string, end: SourcePosition, gtid: string | null, owner?: CheckpointOwnerColumns): { sql: string; params: unknown[] } {
-  return {
-    sql:
-      `INSERT INTO ${CHECKPOINT} (job, file, pos, gtid, pending_ddl, applied_at, owner_installation, owner_instance, owner_label) VALUES (?, ?, ?, ?, NULL, NOW(6), ?, ?, ?) ` +
-      'ON DUPLICATE KEY UPDATE file = VALUES(file), pos = VALUES(pos), gtid = VALUES(gtid), pending_ddl = NULL, applied_at = VALUES(applied_at)',
-    params: [job, end.file, end.pos, gtid, owner?.installation ?? null, owner?.instance ?? null, owner?.label ?? null],
-  };
-}
-
-interface CheckpointRow {
-  file: string;
-  pos: string | number;
-  gtid: string | null;
-  pending_ddl: string | null;
-  reconcile_file: string | null;
-  reconcile_pos: string | number | null;
 }
 
 interface ServerError {
@@ -168,6 +101,8 @@ export class ChangeApplier implements DdlStatementSink {
   private packetBytes = 4 << 20;
   /** The sink's max_allowed_packet: no statement may be larger. */
   private maxPacket = 0;
+  /** The open sink transaction of a source transaction applied in pieces (skip: the checkpoint is past it). */
+  private pieces: { mode: ApplyMode; skip: boolean } | null = null;
 
   private constructor(
     private readonly conn: Connection,
@@ -242,6 +177,7 @@ export class ChangeApplier implements DdlStatementSink {
   /** Applies the transactions not yet applied, and the checkpoint, in one sink transaction. */
   async apply(txs: BinlogTransaction[], given: ApplyMode): Promise<number> {
     if (txs.length === 0) return 0;
+    if (this.pieces) return this.finishPieces(txs, given);
     const begun = await this.begin(txs);
     if (!begun) return 0;
     const { pending } = begun;
@@ -267,6 +203,58 @@ export class ChangeApplier implements DdlStatementSink {
     }
   }
 
+  /** A piece of a source transaction (more follows), in the sink transaction it opens or continues (see the header). */
+  async applyPiece(piece: TransactionPiece, given: ApplyMode): Promise<void> {
+    try {
+      if (!this.pieces) {
+        await this.conn.query('BEGIN');
+        const cp = await this.readCheckpoint(true);
+        // Checkpoints lie between transactions: one that starts before the checkpoint ends at or before it.
+        const skip = cp !== null && comparePositions(piece.start, cp.position) < 0;
+        const reconcile = cp?.reconcileUntil && comparePositions(piece.start, cp.reconcileUntil) < 0;
+        this.pieces = { mode: reconcile ? 'reconcile' : given, skip };
+      }
+      if (!this.pieces.skip) await this.applyPart(piece, this.pieces.mode);
+    } catch (e) {
+      this.pieces = null;
+      await this.conn.query('ROLLBACK').catch(() => undefined);
+      throw e;
+    }
+  }
+
+  /** The final part of a source transaction applied in pieces (txs[0]) commits with the checkpoint; the rest as a batch. */
+  private async finishPieces(txs: BinlogTransaction[], given: ApplyMode): Promise<number> {
+    const open = this.pieces!;
+    this.pieces = null;
+    const final = txs[0]!;
+    try {
+      if (open.skip) await this.conn.query('ROLLBACK');
+      else {
+        await this.applyPart(final, open.mode);
+        const cp = checkpointUpsert(this.opts.jobName, final.end, final.gtid, this.opts.owner);
+        await this.conn.query(cp.sql, cp.params);
+        await this.conn.query('COMMIT');
+      }
+    } catch (e) {
+      await this.conn.query('ROLLBACK').catch(() => undefined);
+      throw e;
+    }
+    return (open.skip ? 0 : 1) + (txs.length > 1 ? await this.apply(txs.slice(1), given) : 0);
+  }
+
+  /** One part of a source transaction in the open sink transaction: its net effect, or (refused) one statement per change back from its savepoint. */
+  private async applyPart(part: BinlogTransaction | TransactionPiece, mode: ApplyMode): Promise<void> {
+    if (!part.changes.length) return;
+    await this.conn.query('SAVEPOINT cutover_piece');
+    try {
+      await this.run(batchStatements(part.changes, (c) => this.planFor(c), mode, true));
+    } catch (e) {
+      if (!(e instanceof Mismatch) && !(e instanceof OverPacket) && (!isServerError(e) || isRetryable(e))) throw e;
+      await this.conn.query('ROLLBACK TO SAVEPOINT cutover_piece');
+      await this.runOneByOne([part], mode);
+    }
+  }
+
   /**
    * Applies one DDL statement (null: nothing to run on the sink, only the position moves) and moves the
    * checkpoint past it. `alreadyOk`: "already exists / does not exist" errors mean the sink has it (the
@@ -279,7 +267,7 @@ export class ChangeApplier implements DdlStatementSink {
     let result: 'applied' | 'already' = 'applied';
     if (sql) {
       const retried = before?.pendingDdl === marker;
-      await this.conn.query(`UPDATE ${CHECKPOINT} SET pending_ddl = ? WHERE job = ?`, [marker, this.opts.jobName]);
+      await this.conn.query(`UPDATE ${CHECKPOINT_TABLE_SQL} SET pending_ddl = ? WHERE job = ?`, [marker, this.opts.jobName]);
       try {
         await this.conn.query(sql);
       } catch (e) {
@@ -308,6 +296,7 @@ export class ChangeApplier implements DdlStatementSink {
   }
 
   async close(): Promise<void> {
+    this.pieces = null; // an open sink transaction ends with the connection: rolled back
     await this.conn.end().catch(() => undefined);
   }
 
@@ -350,7 +339,7 @@ export class ChangeApplier implements DdlStatementSink {
   }
 
   /** The slow, exact path: one statement per change in binlog order; names the change that fails. */
-  private async runOneByOne(txs: BinlogTransaction[], mode: ApplyMode): Promise<void> {
+  private async runOneByOne(txs: (BinlogTransaction | TransactionPiece)[], mode: ApplyMode): Promise<void> {
     for (const tx of txs) {
       for (const s of batchStatements(tx.changes, (c) => this.planFor(c), mode, false)) {
         this.checkPacket(s, tx);
@@ -371,7 +360,7 @@ export class ChangeApplier implements DdlStatementSink {
   }
 
   /** A change whose statement cannot fit in one packet pauses the job with the fix (retrying would loop). */
-  private checkPacket(s: Statement, tx: BinlogTransaction): void {
+  private checkPacket(s: Statement, tx: BinlogTransaction | TransactionPiece): void {
     if (!this.maxPacket || s.sql.length * 3 < this.maxPacket) return;
     const bytes = Buffer.byteLength(s.sql);
     if (fitsPacket(bytes, this.maxPacket)) return;
@@ -382,7 +371,7 @@ export class ChangeApplier implements DdlStatementSink {
       key: keyText(t?.info.chunkKey ?? [], c.columns, (c.after ?? c.before)!),
       bytes,
       limit: this.maxPacket,
-      during: `the ${c.type} of the source transaction ending at ${formatPosition(tx.end)}${tx.gtid ? ` (GTID ${tx.gtid})` : ''}`,
+      during: `the ${c.type} of ${transactionLabel(tx).replace(/^the /, '')}`,
     });
   }
 
@@ -395,27 +384,6 @@ export class ChangeApplier implements DdlStatementSink {
   private async readCheckpoint(lock: boolean): Promise<Checkpoint | null> {
     return readCheckpointRow(this.conn, this.opts.jobName, lock);
   }
-}
-
-/**
- * A job's checkpoint row on the sink, or null when there is none. `lock`: read FOR UPDATE inside the
- * caller's transaction, which holds back the stream's next batch until it ends.
- */
-export async function readCheckpointRow(conn: Connection, job: string, lock: boolean): Promise<Checkpoint | null> {
-  const rows = await queryRows<CheckpointRow>(
-    conn,
-    `SELECT file, pos, gtid, pending_ddl, reconcile_file, reconcile_pos FROM ${CHECKPOINT} WHERE job = ?${lock ? ' FOR UPDATE' : ''}`,
-    [job],
-  );
-  const r = rows[0];
-  if (!r) return null;
-  const reconcileUntil: SourcePosition | null = r.reconcile_file ? { kind: 'mysql-binlog', file: r.reconcile_file, pos: Number(r.reconcile_pos) } : null;
-  return { position: { kind: 'mysql-binlog', file: r.file, pos: Number(r.pos) }, gtid: r.gtid, pendingDdl: r.pending_ddl, reconcileUntil };
-}
-
-/** Stores `at` as the job's reconcile_until (statement and parameters; the caller never moves it back). Pure. */
-export function reconcileUntilUpdate(job: string, at: SourcePosition): { sql: string; params: unknown[] } {
-  return { sql: `UPDATE ${CHECKPOINT} SET reconcile_file = ?, reconcile_pos = ? WHERE job = ?`, params: [at.file, at.pos, job] };
 }
 
 /** An error the server returned for a statement (not a lost connection). */

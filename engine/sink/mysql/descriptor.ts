@@ -17,6 +17,7 @@ export const mysqlSink: SinkDescriptor = {
     checkpointInSink: true,
     pauseTable: true,
     transactions: true,
+    transactionPieces: true,
   },
   label(sink) {
     if (!('url' in sink) || typeof sink.url !== 'string') return 'address unknown';

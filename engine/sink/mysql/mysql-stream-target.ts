@@ -1,5 +1,6 @@
 // The stream's MySQL/MariaDB target: the change applier (checkpoint row in the sink, in the same
-// transaction as the data) and DDL mapped and run on the sink (stream-ddl.ts).
+// transaction as the data; a large source transaction in pieces, in one sink transaction) and DDL mapped
+// and run on the sink (stream-ddl.ts).
 import { mysqlSinkUrl, type JobConfig } from '../../../shared/job-config.js';
 import { ChangeApplier, type CheckpointOwnerColumns } from './change-applier.js';
 import { applyHeld, heldApplied } from './held-changes.js';
@@ -14,6 +15,7 @@ export async function openMysqlTarget(cfg: JobConfig, owner?: CheckpointOwnerCol
     setTable: (name, t) => applier.setTable(name, t),
     table: (name) => applier.table(name),
     apply: (txs, mode) => applier.apply(txs, mode),
+    applyPiece: (piece, mode) => applier.applyPiece(piece, mode),
     ddl: (ctx, ev, reconciling) => handleDdl({ ...ctx, applier }, ev, reconciling),
     heldSink: (ctx) => ({
       heldApplied: (table, from) => heldApplied(applier.connection, cfg.name, table, from),

@@ -10,6 +10,12 @@
 // otherwise the exact change, statement and server message are reported (code SINK_ROW, job paused) and
 // nothing of the batch is kept.
 //
+// A source transaction larger than a batch comes in pieces (applyPiece): the first piece opens the
+// transaction and locks the checkpoint row; each piece (and then the final part, the first transaction of
+// the next apply) is applied as its own net effect behind a savepoint, its exact fallback rolling back to
+// that savepoint only, and its identity sequences moved; the final part commits with the checkpoint. A
+// crash in between rolls it all back and the stream reads the whole source transaction again.
+//
 // Lost connections, a server shutting down, deadlocks and serialization failures are passed to the stream
 // runner as transient (it reconnects and resumes from the checkpoint, which the rolled-back transaction
 // did not move).
@@ -17,9 +23,9 @@ import pg from 'pg';
 import { CutoverError } from '../../../shared/errors.js';
 import type { SourcePosition } from '../../core/position.js';
 import type { TableRef } from '../../../shared/table-selection.js';
-import { formatPosition } from '../../core/position.js';
+import { comparePositions } from '../../core/position.js';
 import type { StreamTarget } from '../stream-target.js';
-import type { BinlogTransaction, DdlEvent, RowChange } from '../../core/changes.js';
+import { transactionLabel, type BinlogTransaction, type DdlEvent, type RowChange, type TransactionPiece } from '../../core/changes.js';
 import type { ColumnInfo } from '../../core/tables.js';
 import type { ApplierTable, ApplyMode, Checkpoint } from '../../core/checkpoint.js';
 import { effectiveMode, pendingTransactions, type CheckpointOwnerColumns } from '../../core/checkpoint.js';
@@ -33,6 +39,9 @@ import { pgTextEncoder } from './values.js';
 import { postgisInstalled, sinkGeometryColumns } from './postgis.js';
 import { handlePgDdl, type PgDdlContext } from './stream-ddl.js';
 import { advanceRefused, advanceStatements, identityMaxima, sinkIdentities } from './identity.js';
+import { asTransient, inlineParams, isStatementError, openStreamClient, sinkIndexes } from './stream-client.js';
+
+export { asTransient, inlineParams, isStatementError, openStreamClient, sinkIndexes } from './stream-client.js';
 import { addPendingForeignKeys } from './foreign-keys.js';
 import type { Logger } from '../../core/logger.js';
 
@@ -54,65 +63,20 @@ const RETRY_PENDING_MS = 10 * 60_000;
 
 /** A change the sink refused: which one, the statement, and the server's message. */
 export class PgChangeError extends CutoverError {
-  constructor(change: RowChange, statement: string, tx: BinlogTransaction, reason: string) {
-    const at = `${formatPosition(tx.end)}${tx.gtid ? ` (GTID ${tx.gtid})` : ''}`;
+  constructor(change: RowChange, statement: string, tx: BinlogTransaction | TransactionPiece, reason: string) {
     const sql = statement.length > 1500 ? statement.slice(0, 1500) + ' …' : statement;
     super(
-      `The PostgreSQL sink refused ${change.type === 'insert' ? 'an' : 'a'} ${change.type} on ${change.db}.${change.table} from the source transaction ending at ${at}: ${reason}\n  statement: ${sql}`,
+      `The PostgreSQL sink refused ${change.type === 'insert' ? 'an' : 'a'} ${change.type} on ${change.db}.${change.table} from ${transactionLabel(tx)}: ${reason}\n  statement: ${sql}`,
       'Nothing of this transaction (nor of the transactions grouped with it in the same sink transaction) was applied and the job is paused. Correct the sink (for example remove the row that conflicts, or the constraint), then run the same job again: the transaction is retried.',
       'SINK_ROW',
     );
   }
 }
 
-/** SQLSTATEs worth retrying the whole batch for: serialization failure, deadlock, lock timeout, shutdown, too many connections. */
-const RETRY_STATES = new Set(['40001', '40P01', '55P03', '57P01', '57P02', '57P03', '53300']);
-
-/** An error the server returned for a statement (the statement is wrong for the data), not a lost connection. */
-export function isStatementError(e: unknown): e is pg.DatabaseError {
-  if (!(e instanceof pg.DatabaseError)) return false;
-  const code = e.code ?? '';
-  return !RETRY_STATES.has(code) && !code.startsWith('08');
-}
-
-/** Any other failure of the client (connection lost, server gone, deadlock) becomes one the stream runner reconnects after. */
-export function asTransient(e: unknown): unknown {
-  if (e instanceof CutoverError || isStatementError(e)) return e;
-  const err = e as Error & { code?: string };
-  return Object.assign(new Error(`PostgreSQL: ${err.message}${err.code ? ` (${err.code})` : ''}`), { code: 'ECONNRESET', fatal: true, cause: e });
-}
-
-/** Opens a client with the session every sink connection uses (UTC, exact floats). */
-export async function openStreamClient(url: string): Promise<pg.Client> {
-  const client = new pg.Client({ connectionString: url, application_name: 'cutover' });
-  client.on('error', () => undefined); // a connection lost while idle: the next query fails and says so
-  try {
-    await client.connect();
-    await client.query("SET TIME ZONE 'UTC'; SET extra_float_digits = 3; SET client_encoding = 'UTF8'; SET standard_conforming_strings = on");
-  } catch (e) {
-    await client.end().catch(() => undefined);
-    throw asTransient(e);
-  }
-  return client;
-}
-
 /** Statements with at most this many parameters may share a round trip (values inlined). */
 const INLINE_PARAMS = 200;
 /** SQL text sent per round trip of inlined statements. */
 const PACKET_BYTES = 1 << 20;
-
-/**
- * A statement with its $n parameters written as string literals (standard_conforming_strings is on in
- * the sink session: only ' is doubled; the text never holds NUL, which pgText refuses). $n inside a quoted
- * identifier is left alone.
- */
-export function inlineParams(st: Pick<PgStatement, 'sql' | 'params'>): string {
-  return st.sql.replace(/"(?:[^"]|"")*"|\$(\d+)/g, (m, n: string | undefined) => {
-    if (n === undefined) return m;
-    const v = st.params[Number(n) - 1];
-    return v === null || v === undefined ? 'NULL' : `'${v.replace(/'/g, "''")}'`;
-  });
-}
 
 class Mismatch extends Error {
   constructor(readonly statement: PgStatement, readonly affected: number) {
@@ -123,6 +87,8 @@ class Mismatch extends Error {
 export class PgChangeSink implements StreamTarget<PgDdlContext> {
   private readonly tables = new Map<string, ApplierTable>();
   private readonly plans = new Map<string, PgTablePlan>();
+  /** The open transaction of a source transaction applied in pieces (skip: the checkpoint is past it). */
+  private pieces: { mode: ApplyMode; skip: boolean } | null = null;
 
   private constructor(
     readonly client: pg.Client,
@@ -176,12 +142,68 @@ export class PgChangeSink implements StreamTarget<PgDdlContext> {
 
   async apply(txs: BinlogTransaction[], given: ApplyMode): Promise<number> {
     if (txs.length === 0) return 0;
+    let done = 0;
     try {
-      return await this.applyOnce(txs, given);
+      if (this.pieces) {
+        done = await this.finishPieces(txs[0]!);
+        txs = txs.slice(1);
+        if (!txs.length) return done;
+      }
+      return done + (await this.applyOnce(txs, given));
     } catch (e) {
+      this.pieces = null;
       await this.client.query('ROLLBACK').catch(() => undefined);
       throw asTransient(e);
     }
+  }
+
+  /** A piece of a source transaction (more follows), in the transaction it opens or continues (see the header). */
+  async applyPiece(piece: TransactionPiece, given: ApplyMode): Promise<void> {
+    try {
+      if (!this.pieces) {
+        await this.client.query('BEGIN');
+        const cp = await readPgCheckpoint(this.client, this.opts.jobName, true);
+        // Checkpoints lie between transactions: one that starts before the checkpoint ends at or before it.
+        const skip = cp !== null && comparePositions(piece.start, cp.position) < 0;
+        const reconcile = cp?.reconcileUntil && comparePositions(piece.start, cp.reconcileUntil) < 0;
+        this.pieces = { mode: reconcile ? 'reconcile' : given, skip };
+      }
+      if (!this.pieces.skip) await this.applyPart(piece, this.pieces.mode);
+    } catch (e) {
+      this.pieces = null;
+      await this.client.query('ROLLBACK').catch(() => undefined);
+      throw asTransient(e);
+    }
+  }
+
+  /** The final part of a source transaction applied in pieces: applied, then committed with the checkpoint. Returns 1 (0: skipped). */
+  private async finishPieces(final: BinlogTransaction): Promise<number> {
+    const open = this.pieces!;
+    this.pieces = null;
+    if (open.skip) {
+      await this.client.query('ROLLBACK');
+      return 0;
+    }
+    await this.applyPart(final, open.mode);
+    await writePgCheckpoint(this.client, this.opts.jobName, final.end, final.gtid, this.opts.owner);
+    await this.client.query('COMMIT');
+    return 1;
+  }
+
+  /** One part of a source transaction in the open transaction: its net effect (or, refused, one statement per change from its savepoint), then its identities. */
+  private async applyPart(part: BinlogTransaction | TransactionPiece, mode: ApplyMode): Promise<void> {
+    if (!part.changes.length) return;
+    await this.preparePlans([part]);
+    await this.client.query('SAVEPOINT cutover_piece');
+    try {
+      await this.run(batchStatements(part.changes, (c) => this.planFor(c), mode, true));
+    } catch (e) {
+      if (!(e instanceof Mismatch) && !isStatementError(e)) throw e;
+      await this.client.query('ROLLBACK TO SAVEPOINT cutover_piece');
+      await this.runOneByOne([part], mode);
+    }
+    await this.client.query('RELEASE SAVEPOINT cutover_piece');
+    await this.advanceIdentities([part]);
   }
 
   async ddl(ctx: PgDdlContext, ev: DdlEvent, reconciling: boolean): Promise<void> {
@@ -211,6 +233,7 @@ export class PgChangeSink implements StreamTarget<PgDdlContext> {
   }
 
   async close(): Promise<void> {
+    this.pieces = null; // an open transaction ends with the connection: rolled back
     await this.client.end().catch(() => undefined);
   }
 
@@ -258,7 +281,7 @@ export class PgChangeSink implements StreamTarget<PgDdlContext> {
   }
 
   /** Moves the identity sequences of the batch's tables past the values it wrote (identity.ts), in its transaction, one round trip. */
-  private async advanceIdentities(txs: BinlogTransaction[]): Promise<void> {
+  private async advanceIdentities(txs: (BinlogTransaction | TransactionPiece)[]): Promise<void> {
     const statements = advanceStatements(identityMaxima(txs.flatMap((t) => t.changes), (c) => this.planFor(c)));
     if (!statements.length) return;
     try {
@@ -308,7 +331,7 @@ export class PgChangeSink implements StreamTarget<PgDdlContext> {
   }
 
   /** The exact path: one statement per change in binlog order; names the change that fails. */
-  private async runOneByOne(txs: BinlogTransaction[], mode: ApplyMode): Promise<void> {
+  private async runOneByOne(txs: (BinlogTransaction | TransactionPiece)[], mode: ApplyMode): Promise<void> {
     for (const tx of txs) {
       for (const s of batchStatements(tx.changes, (c) => this.planFor(c), mode, false)) {
         let affected: number;
@@ -327,7 +350,7 @@ export class PgChangeSink implements StreamTarget<PgDdlContext> {
   }
 
   /** Builds the plans of the batch's tables not planned yet (their unique indexes come from the sink's catalog). */
-  private async preparePlans(txs: BinlogTransaction[]): Promise<void> {
+  private async preparePlans(txs: (BinlogTransaction | TransactionPiece)[]): Promise<void> {
     const missing = new Set<string>();
     for (const tx of txs) for (const c of tx.changes) {
       const name = c.name ?? `${c.db}.${c.table}`;
@@ -371,19 +394,3 @@ export class PgChangeSink implements StreamTarget<PgDdlContext> {
   }
 }
 
-/** The sink table's unique indexes (plain column ones; partial and expression indexes aside) against the key. */
-export async function sinkIndexes(client: pg.ClientBase, schema: string, table: string, key: string[]): Promise<SinkIndexes> {
-  const r = await client.query<{ cols: string[] }>(
-    `SELECT array_agg(a.attname::text ORDER BY k.ord) AS cols
-       FROM pg_index i
-       JOIN pg_class c ON c.oid = i.indrelid
-       JOIN pg_namespace n ON n.oid = c.relnamespace
-       CROSS JOIN LATERAL unnest(i.indkey::int2[]) WITH ORDINALITY AS k(attnum, ord)
-       JOIN pg_attribute a ON a.attrelid = c.oid AND a.attnum = k.attnum
-      WHERE n.nspname = $1 AND c.relname = $2 AND i.indisunique AND i.indpred IS NULL AND i.indexprs IS NULL AND k.ord <= i.indnkeyatts
-      GROUP BY i.indexrelid`,
-    [schema, table],
-  );
-  const sameSet = (cols: string[]): boolean => cols.length === key.length && cols.every((c) => key.includes(c));
-  return { keyIndexed: key.length > 0 && r.rows.some((x) => sameSet(x.cols)), otherUniques: r.rows.filter((x) => !sameSet(x.cols)).map((x) => x.cols) };
-}

@@ -29,6 +29,7 @@ export const postgresSink: SinkDescriptor = {
     checkpointInSink: true,
     pauseTable: false,
     transactions: true,
+    transactionPieces: true,
   },
   label: (sink) => ('url' in sink && typeof sink.url === 'string' ? postgresLabel(sink.url) : 'address unknown'),
   leftovers: (job) => ({

@@ -8,7 +8,10 @@
 // change not yet streamed is decoded with the new definition; FULL is recommended).
 // Transactions are delivered whole, after their commit; `end` is the position right after the commit
 // event, the only safe place to resume from (a position inside a transaction would replay it without its
-// GTID). Backpressure: the binlog connection is paused while more than `highWater` row changes wait.
+// GTID). A transaction that grows past the `piece` budget while it is read is handed out in pieces
+// ("more follows", no end) and then its final part with the end: a million-row transaction never sits in
+// memory whole. Backpressure: the binlog connection is paused while more than `highWater` row changes
+// wait, pieces included, so a large transaction is read only as fast as it is applied.
 import ZongJi from '@vlasky/zongji';
 import type { AnyBinlogEvent, TableMapEvent, ZongJiOptions } from '@vlasky/zongji';
 import type { SourcePosition } from '../../core/position.js';
@@ -18,7 +21,7 @@ import { BinlogType, converterFor, type ColumnHint } from './binlog-values.js';
 import { allPresent, sameColumns, schemaLabels, type TableState } from './binlog-table-state.js';
 import { checkBinlogSettings } from './binlog-settings.js';
 import type { RawRow } from '../../core/rows.js';
-import type { BinlogItem, RowChange } from '../../core/changes.js';
+import { rowBytes, type BinlogItem, type RowChange } from '../../core/changes.js';
 
 export interface BinlogReaderOptions {
   /** Unique among the source's replicas. */
@@ -39,13 +42,21 @@ export interface BinlogReaderOptions {
   pauseAfterDdl?: boolean;
   /** Heartbeat period asked of the server while the binlog is quiet (default 5,000 ms; 0: none). */
   heartbeatMs?: number;
+  /** Hand out a transaction in pieces once its unsent part reaches this many row changes or bytes (absent: whole). */
+  piece?: { maxRows: number; maxBytes: number };
 }
 
 type PauseReason = 'backpressure' | 'schema' | 'ddl';
 
 interface OpenGroup {
   gtid: string | null;
+  /** Changes read and not yet handed out (earlier ones went out as pieces). */
   changes: RowChange[];
+  /** Bytes of `changes` (counted only when pieces are asked for). */
+  bytes: number;
+  /** Where the transaction began, and the time of its first event (unix s). */
+  start: SourcePosition | null;
+  timestamp: number;
 }
 
 /** zongji internals the reader relies on (pinned version 0.9.0, see FINDINGS.md). */
@@ -72,6 +83,8 @@ export class BinlogReader {
   private readonly hints = new Map<string, Map<string, ColumnHint>>();
   private readonly highWater: number;
   private position: SourcePosition | null = null;
+  /** Where reading started (a file position; null for a GTID start): a transaction's start before any event moved `position`. */
+  private startPosition: SourcePosition | null = null;
   private hintsVersion = 0;
   /** When the last event (heartbeats included) arrived, and how many heartbeats came: for the stall watchdog. */
   lastEventAt = Date.now();
@@ -103,6 +116,7 @@ export class BinlogReader {
       jsonStrings: true,
     });
     const reader = new BinlogReader(zongji, meta, opts, 'file' in start ? start.file : '');
+    if ('file' in start) reader.startPosition = start;
     const included = new Map<string, Map<string, boolean>>();
     (zongji as unknown as ZongJiInternals)._skipSchema = (db, table) => {
       let perDb = included.get(db);
@@ -142,7 +156,7 @@ export class BinlogReader {
     for (;;) {
       const item = this.queue.shift();
       if (item) {
-        if (item.kind === 'transaction') this.queuedChanges -= item.changes.length;
+        if (item.kind !== 'ddl') this.queuedChanges -= item.changes.length;
         if (this.pauses.has('backpressure') && this.queuedChanges + this.queue.length <= this.highWater / 2) this.unpause('backpressure');
         return item;
       }
@@ -220,7 +234,7 @@ export class BinlogReader {
       return;
     }
     this.queue.push(item);
-    if (item.kind === 'transaction') this.queuedChanges += item.changes.length;
+    if (item.kind !== 'ddl') this.queuedChanges += item.changes.length;
     if (this.queuedChanges + this.queue.length > this.highWater) this.pause('backpressure');
     this.wake();
   }
@@ -245,7 +259,7 @@ export class BinlogReader {
         return;
       case 'mariadbgtid':
       case 'gtid':
-        this.group = { gtid: (ev as { gtid: string }).gtid, changes: [] };
+        this.group = this.openGroup((ev as { gtid: string }).gtid, ev.timestamp);
         return;
       case 'tablemap':
         this.onTableMap(ev as TableMapEvent);
@@ -269,7 +283,7 @@ export class BinlogReader {
   }
 
   private commit(endPos: number, timestampMs: number): void {
-    const g = this.group ?? { gtid: null, changes: [] };
+    const g = this.group ?? this.openGroup(null, timestampMs);
     this.group = null;
     this.push({ kind: 'transaction', changes: g.changes, gtid: g.gtid, end: { kind: 'mysql-binlog', file: this.file, pos: endPos }, timestamp: Math.floor(timestampMs / 1000) });
   }
@@ -278,7 +292,7 @@ export class BinlogReader {
     const sql = ev.query.trim();
     const upper = sql.toUpperCase();
     if (upper === 'BEGIN' || upper.startsWith('XA START') || upper.startsWith('XA END')) {
-      if (!this.group) this.group = { gtid: null, changes: [] };
+      if (!this.group) this.group = this.openGroup(null, ev.timestamp);
       return;
     }
     if (upper === 'COMMIT' || upper.startsWith('XA COMMIT')) return this.commit(ev.nextPosition, ev.timestamp);
@@ -383,8 +397,10 @@ export class BinlogReader {
       for (let i = 0; i < n; i++) out[i] = convert[i]!(r[columns[i]!]);
       return out;
     };
-    if (!this.group) this.group = { gtid: null, changes: [] };
-    const changes = this.group.changes;
+    if (!this.group) this.group = this.openGroup(null, ev.timestamp);
+    const group = this.group;
+    const changes = group.changes;
+    const from = changes.length;
     const kind = ev.getEventName();
     for (const r of ev.rows) {
       if (kind === 'writerows') changes.push({ db, table, name, columns, type: 'insert', before: null, after: toRow(r as Record<string, unknown>) });
@@ -394,11 +410,26 @@ export class BinlogReader {
         changes.push({ db, table, name, columns, type: 'update', before: toRow(u.before), after: toRow(u.after) });
       }
     }
+    const piece = this.opts.piece;
+    if (!piece) return;
+    for (let i = from; i < changes.length; i++) group.bytes += rowBytes(changes[i]!);
+    if ((changes.length >= piece.maxRows || group.bytes >= piece.maxBytes) && group.start) {
+      // More of this transaction follows: hand out what is read so far (backpressure counts it).
+      this.push({ kind: 'piece', changes, gtid: group.gtid, start: group.start, timestamp: group.timestamp });
+      group.changes = [];
+      group.bytes = 0;
+    }
+  }
+
+  /** A transaction starts here: at the position after the last event read before it. */
+  private openGroup(gtid: string | null, timestampMs: number): OpenGroup {
+    return { gtid, changes: [], bytes: 0, start: this.position ?? this.startPosition, timestamp: Math.floor(timestampMs / 1000) };
   }
 }
 
 interface RowsEventLike {
   tableId: number;
+  timestamp: number;
   rows: unknown[];
   columns_present_bitmap?: Buffer;
   columns_present_bitmap2?: Buffer;
