@@ -50,3 +50,15 @@ export function pendingTransactions(txs: BinlogTransaction[], checkpoint: Source
 export function effectiveMode(given: ApplyMode, firstEnd: SourcePosition, reconcileUntil: SourcePosition | null | undefined): ApplyMode {
   return reconcileUntil && comparePositions(firstEnd, reconcileUntil) <= 0 ? 'reconcile' : given;
 }
+
+/**
+ * How the pieces of a source transaction are applied, decided once at its first piece from the sink's
+ * checkpoint (read in the sink transaction they open): skipped when the transaction starts before the
+ * checkpoint (checkpoints lie between transactions, so it ends at or before it: already applied), in
+ * 'reconcile' when it starts before the checkpoint's reconcile_until, else in the mode the stream gave. Pure.
+ */
+export function piecesPlan(start: SourcePosition, cp: Checkpoint | null, given: ApplyMode): { mode: ApplyMode; skip: boolean } {
+  const skip = cp !== null && comparePositions(start, cp.position) < 0;
+  const reconcile = !!cp?.reconcileUntil && comparePositions(start, cp.reconcileUntil) < 0;
+  return { mode: reconcile ? 'reconcile' : given, skip };
+}

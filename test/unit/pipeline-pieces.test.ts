@@ -6,30 +6,14 @@
 // transactions.
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { MemorySource, tableInfo } from '../helpers/memory-source.js';
+import type { MemorySource } from '../helpers/memory-source.js';
 import { MemorySink } from '../helpers/memory-sink.js';
 import { streamHarness } from '../helpers/memory-stream.js';
-import { comparePositions, type SourcePosition } from '../../engine/core/position.js';
+import { T, assertNoDoubleApply, assertSameRows, newSource } from '../helpers/memory-table.js';
+import type { SourcePosition } from '../../engine/core/position.js';
 import type { Checkpoint } from '../../engine/core/checkpoint.js';
 import type { RowChange } from '../../engine/core/changes.js';
 import type { RawRow } from '../../engine/core/rows.js';
-
-const T = 'shop.t';
-
-function newSource(rows = 0): MemorySource {
-  const s = new MemorySource();
-  s.addTable(tableInfo('shop', 't'), Array.from({ length: rows }, (_, i) => [String(i + 1), `v${i + 1}`]));
-  return s;
-}
-
-function assertSameRows(source: MemorySource, sink: MemorySink): void {
-  const want = [...source.tables.get(T)!.rows.values()].sort((a, b) => Number(a[0]) - Number(b[0]));
-  assert.deepEqual(sink.rows(T), want);
-}
-
-function assertNoDoubleApply(sink: MemorySink): void {
-  for (let i = 1; i < sink.appliedEnds.length; i++) assert.ok(comparePositions(sink.appliedEnds[i - 1]!, sink.appliedEnds[i]!) < 0, `transaction at ${sink.appliedEnds[i]!.pos} applied twice or out of order`);
-}
 
 type Change = { table: string; type: RowChange['type']; before?: RawRow; after?: RawRow };
 

@@ -3,31 +3,14 @@
 // transitions, and reconnect backoff resuming from the sink's checkpoint with no double apply.
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { MemorySource, tableInfo } from '../helpers/memory-source.js';
+import type { MemorySource } from '../helpers/memory-source.js';
 import { MemorySink } from '../helpers/memory-sink.js';
 import { streamHarness } from '../helpers/memory-stream.js';
+import { T, assertNoDoubleApply, assertSameRows, newSource } from '../helpers/memory-table.js';
 import { backoffMs } from '../../engine/pipeline/stream-runner.js';
 import { comparePositions } from '../../engine/core/position.js';
 import type { SourcePosition } from '../../engine/core/position.js';
 import { CutoverError } from '../../shared/errors.js';
-
-const T = 'shop.t';
-
-function newSource(rows = 3): MemorySource {
-  const s = new MemorySource();
-  s.addTable(tableInfo('shop', 't'), Array.from({ length: rows }, (_, i) => [String(i + 1), `v${i + 1}`]));
-  return s;
-}
-
-/** The sink holds what the source holds, table by table. */
-function assertSameRows(source: MemorySource, sink: MemorySink): void {
-  const want = [...source.tables.get(T)!.rows.values()].sort((a, b) => Number(a[0]) - Number(b[0]));
-  assert.deepEqual(sink.rows(T), want);
-}
-
-function assertNoDoubleApply(sink: MemorySink): void {
-  for (let i = 1; i < sink.appliedEnds.length; i++) assert.ok(comparePositions(sink.appliedEnds[i - 1]!, sink.appliedEnds[i]!) < 0, `transaction at ${sink.appliedEnds[i]!.pos} applied twice or out of order`);
-}
 
 /**
  * A copy that read the rows while the source changed: it started at S and ended at H, and saw some of the

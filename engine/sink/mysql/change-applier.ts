@@ -29,7 +29,7 @@
 // transaction ends at or before it is applied in 'reconcile' mode whatever mode it was given, so replaying
 // the changes up to R over the rewritten rows is idempotent (the README's handoff argument).
 import type { SourcePosition } from '../../core/position.js';
-import { effectiveMode, pendingTransactions, type CheckpointOwnerColumns } from '../../core/checkpoint.js';
+import { effectiveMode, pendingTransactions, piecesPlan, type CheckpointOwnerColumns } from '../../core/checkpoint.js';
 
 export { effectiveMode, pendingTransactions, type CheckpointOwnerColumns };
 import { comparePositions, formatPosition } from '../../core/position.js';
@@ -208,11 +208,7 @@ export class ChangeApplier implements DdlStatementSink {
     try {
       if (!this.pieces) {
         await this.conn.query('BEGIN');
-        const cp = await this.readCheckpoint(true);
-        // Checkpoints lie between transactions: one that starts before the checkpoint ends at or before it.
-        const skip = cp !== null && comparePositions(piece.start, cp.position) < 0;
-        const reconcile = cp?.reconcileUntil && comparePositions(piece.start, cp.reconcileUntil) < 0;
-        this.pieces = { mode: reconcile ? 'reconcile' : given, skip };
+        this.pieces = piecesPlan(piece.start, await this.readCheckpoint(true), given);
       }
       if (!this.pieces.skip) await this.applyPart(piece, this.pieces.mode);
     } catch (e) {

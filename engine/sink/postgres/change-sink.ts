@@ -23,12 +23,11 @@ import pg from 'pg';
 import { CutoverError } from '../../../shared/errors.js';
 import type { SourcePosition } from '../../core/position.js';
 import type { TableRef } from '../../../shared/table-selection.js';
-import { comparePositions } from '../../core/position.js';
 import type { StreamTarget } from '../stream-target.js';
 import { transactionLabel, type BinlogTransaction, type DdlEvent, type RowChange, type TransactionPiece } from '../../core/changes.js';
 import type { ColumnInfo } from '../../core/tables.js';
 import type { ApplierTable, ApplyMode, Checkpoint } from '../../core/checkpoint.js';
-import { effectiveMode, pendingTransactions, type CheckpointOwnerColumns } from '../../core/checkpoint.js';
+import { effectiveMode, pendingTransactions, piecesPlan, type CheckpointOwnerColumns } from '../../core/checkpoint.js';
 import { batchStatements, planPgTable, type Encode, type PgStatement, type PgTablePlan, type SinkIndexes } from './change-plan.js';
 import { ensurePgCheckpointTable, readPgCheckpoint, writePgCheckpoint } from './checkpoint.js';
 import type { PlanOptions } from './ddl.js';
@@ -162,11 +161,7 @@ export class PgChangeSink implements StreamTarget<PgDdlContext> {
     try {
       if (!this.pieces) {
         await this.client.query('BEGIN');
-        const cp = await readPgCheckpoint(this.client, this.opts.jobName, true);
-        // Checkpoints lie between transactions: one that starts before the checkpoint ends at or before it.
-        const skip = cp !== null && comparePositions(piece.start, cp.position) < 0;
-        const reconcile = cp?.reconcileUntil && comparePositions(piece.start, cp.reconcileUntil) < 0;
-        this.pieces = { mode: reconcile ? 'reconcile' : given, skip };
+        this.pieces = piecesPlan(piece.start, await readPgCheckpoint(this.client, this.opts.jobName, true), given);
       }
       if (!this.pieces.skip) await this.applyPart(piece, this.pieces.mode);
     } catch (e) {
