@@ -14,6 +14,7 @@ import { readBinlogStatus, readConsistentPosition, startConsistentSnapshot } fro
 import { HEARTBEAT_DB, HEARTBEAT_TABLE, SourceHeartbeat, heartbeatTime, writeFence } from './heartbeat.js';
 import { checkSource } from './preflight-source.js';
 import { databaseDefaults, listBaseTables, listViews, readTable, showCreateView } from './schema-reader.js';
+import { readCatalog } from './catalog.js';
 import { chunkSelectSql, nextBoundary, openDataConnection, rangeWhere, rawQuery, streamChunk, validateFilter } from './snapshot-reader.js';
 
 /** The binlog position of a source position (this driver only ever receives its own kind). */
@@ -37,6 +38,7 @@ export function mysqlSession(conn: Connection, owned = true): SourceSession {
     viewDefinition: (ref) => showCreateView(conn, ref),
     readTable: (ref) => readTable(conn, ref),
     databaseDefaults: (db) => databaseDefaults(conn, db),
+    catalog: () => readCatalog(conn),
     currentStatus: () => readBinlogStatus(conn),
     consistentStatus: () => readConsistentPosition(conn),
     startSnapshot: () => startConsistentSnapshot(conn),
@@ -58,6 +60,7 @@ export function mysqlSession(conn: Connection, owned = true): SourceSession {
       const sql = chunkSelectSql(t, lower, upper);
       return rawQuery(conn, where ? `${sql}${rangeWhere(t, lower, upper) ? ' AND' : ' WHERE'} (${where})` : sql);
     },
+    query: (sql) => rawQuery(conn, sql),
     threadsRunning: async () => {
       const [row] = await queryRows<{ Value: string }>(conn, "SHOW GLOBAL STATUS LIKE 'Threads_running'");
       return Number(row?.Value ?? 0);
