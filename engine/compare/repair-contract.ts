@@ -23,14 +23,12 @@ export interface RepairOptions {
   /** The job's process is running (keyless tables are then refused). */
   running: boolean;
   log: Logger;
-  /** Opens a data session (raw bytes) on the job's source, through its driver; the repair closes it. */
-  openSource(): Promise<SourceSession>;
   /**
-   * A session over a connection the repair opened itself with the source kind's client, for a sink whose
-   * repair also runs the source's own SQL on the snapshot it reads (the PostgreSQL sink's canonical row
-   * hashes over a MySQL source); the repair closes the connection.
+   * Opens a data session (raw bytes) on the job's source, through its driver; the repair closes it. A sink
+   * whose repair runs the source's own SQL on the snapshot it reads (the PostgreSQL sink's canonical row
+   * hashes) does so through the session's `query`.
    */
-  sessionOver(conn: unknown): SourceSession;
+  openSource(): Promise<SourceSession>;
   /** How the source's positions are ordered and shown. */
   positions: PositionOrder;
 }

@@ -3,11 +3,11 @@
 import type { JobConfig } from '../../shared/job-config.js';
 import type { VerifyTableResult } from '../../shared/verify.js';
 import type { Logger } from '../core/logger.js';
-import type { Connection } from '../mysql/connection.js';
 import type { StateStore } from '../state/store.js';
 import type { VerifyTable } from './chunk-checksum.js';
 import type { SourceSession } from '../source/driver.js';
 import type { PositionOrder } from '../core/position.js';
+import type { RawRow } from '../core/rows.js';
 
 export interface SinkVerifier {
   /** Where a table's rows are on the sink: "db.table", or the topic. */
@@ -26,18 +26,19 @@ export interface SinkVerifierContext {
   chunkRows: number;
   maxRows: number;
   /**
-   * The source through its driver: a data session (raw bytes: chunk boundaries, rows, checksums) and a
-   * metadata session (positions).
+   * The source through its driver: a data session (raw bytes: chunk boundaries, rows, checksums, and the
+   * source's own SQL for sinks that compute its side in its dialect) and a metadata session (positions).
    */
   sourceSessions: { data: SourceSession; meta: SourceSession };
   /** How the source's positions are ordered and shown. */
   positions: PositionOrder;
-  /**
-   * The same two connections to the source, for sinks that run their own SQL of the source's dialect on it
-   * (describing differing rows, the PostgreSQL sink's canonical text); the sessions above are the way.
-   */
-  source: Connection;
-  sourceMeta: Connection;
   /** The job's stream is applying changes while this runs. */
   streaming: boolean;
+}
+
+/** A session's `query` (the source's own SQL, raw values), for a sink that needs it; an error naming `what` when the source has none. */
+export function sourceSql(session: SourceSession, what: string): (sql: string) => Promise<RawRow[]> {
+  const query = session.query?.bind(session);
+  if (!query) throw new Error(`${what} runs SQL on the source, and this source kind has none`);
+  return query;
 }

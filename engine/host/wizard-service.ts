@@ -1,25 +1,22 @@
 // The wizard's side of the engine host: the draft, and everything the wizard asks of the source (its
 // preflight, its catalog, row filter checks, a sample Kafka message, a timed sample for the estimate),
-// the job file it exports, and creating the job. Each call opens its own connection through the saved
+// the job file it exports, and creating the job. Each call opens its own source session through the saved
 // profile (and its SSH tunnel) and closes it before answering.
 import { CutoverError } from '../../shared/errors.js';
 import { parseJobConfig } from '../../shared/job-config.js';
 import type { PreflightReport } from '../../shared/preflight.js';
 import type { ProfileSummary } from '../../shared/profiles.js';
 import { draftToJobFile, sinkKind, sinkOptionsOf, validateStep, type CatalogTable, type JobExport, type KafkaSample, type WizardContext, type WizardDraft, type WizardEstimate } from '../../shared/wizard.js';
-import { connect, parseMysqlUrl, type Connection } from '../mysql/connection.js';
 import { runPreflight } from '../pipeline/preflight.js';
-import { openDataConnection } from '../mysql/key-range.js';
-import { loadSource, sessionOver } from '../source/registry.js';
+import { loadSource } from '../source/registry.js';
+import type { SourceSession } from '../source/driver.js';
 import type { StateStore } from '../state/store.js';
-import { readCatalog } from '../wizard/catalog.js';
 import { DraftStore, type TextCipher } from '../wizard/draft-store.js';
 import { estimateCopy } from '../wizard/estimate.js';
 import { sampleMessage } from '../wizard/sample-message.js';
 import { mappingPreview } from '../wizard/mapping-preview.js';
 import type { MappingPreview } from '../../shared/mapping-preview.js';
 
-/** The MySQL source as the mapping preview reads it: the first rows the server sends, as the copy selects them. */
 /** What the wizard needs from the saved connections (engine/connections). */
 export interface WizardConnections {
   list(): ProfileSummary[];
@@ -62,15 +59,13 @@ export class WizardService {
   }
 
   async catalog(profile: string): Promise<CatalogTable[]> {
-    return this.withConnection(profile, (conn) => readCatalog(conn));
+    return this.withSession(profile, (session) => session.catalog());
   }
 
   async checkFilter(profile: string, table: string, where: string): Promise<{ error: string | null }> {
     const dot = table.indexOf('.');
     if (dot < 1) throw new CutoverError(`"${table}" is not a "db.table" name.`, undefined, 'BAD_REQUEST');
-    const source = await loadSource({ source: {} }); // a wizard's source profile is a MySQL/MariaDB connection (a source without a type)
-    return this.withConnection(profile, async (conn) => {
-      const session = sessionOver(source, conn);
+    return this.withSession(profile, async (session) => {
       const info = await session.readTable({ db: table.slice(0, dot), table: table.slice(dot + 1) });
       if (!info.columns.length) return { error: `The source has no table ${table}.` };
       const error = await session.validateFilter({ stateId: 0, source: info, sink: info, columns: info.columns, keyColumns: [], where });
@@ -88,23 +83,22 @@ export class WizardService {
 
   async sampleMessage(d: WizardDraft, table: string): Promise<KafkaSample> {
     const kind = this.previewKind(d, table);
-    return this.withData(this.sourceProfile(d), async (conn) => sampleMessage(sessionOver(await loadSource({ source: {} }), conn), d, table, kind));
+    return this.withData(this.sourceProfile(d), (session) => sampleMessage(session, d, table, kind));
   }
 
   /** The sink's types for one selected table, with a few source rows as they would land (sinks with typed tables). */
   async mappingPreview(d: WizardDraft, table: string): Promise<MappingPreview> {
     const kind = this.previewKind(d, table);
-    return this.withData(this.sourceProfile(d), async (conn) => mappingPreview(conn, sessionOver(await loadSource({ source: {} }), conn), d, table, kind, sinkOptionsOf(d, kind)));
+    return this.withData(this.sourceProfile(d), (session) => mappingPreview(session, d, table, kind, sinkOptionsOf(d, kind)));
   }
 
   async estimate(d: WizardDraft): Promise<WizardEstimate> {
     const profile = this.sourceProfile(d);
-    return this.withData(profile, async (conn) => {
-      const catalog = await readCatalog(conn);
+    return this.withData(profile, async (session) => {
+      const catalog = await session.catalog();
       const selected = new Set(d.tables.selected);
       const tables = catalog.filter((t) => selected.has(`${t.db}.${t.table}`));
-      const source = await loadSource({ source: {} });
-      return estimateCopy(sessionOver(source, conn), { tables, excludeColumns: d.mapping.excludeColumns, where: d.mapping.where, parallelism: d.options.parallelism, maxRowsPerSecond: d.options.maxRowsPerSecond });
+      return estimateCopy(session, { tables, excludeColumns: d.mapping.excludeColumns, where: d.mapping.where, parallelism: d.options.parallelism, maxRowsPerSecond: d.options.maxRowsPerSecond });
     });
   }
 
@@ -162,25 +156,32 @@ export class WizardService {
     }
   }
 
-  private withConnection<T>(profile: string, f: (conn: Connection) => Promise<T>): Promise<T> {
+  /** A session on the profile's source; a wizard's source profile is a MySQL/MariaDB server (a source without a type). */
+  private async openSession(url: string, data: boolean): Promise<SourceSession> {
+    const driver = await loadSource({ source: {} });
+    return driver.openSession(driver.address(url), { data });
+  }
+
+  private withSession<T>(profile: string, f: (session: SourceSession) => Promise<T>): Promise<T> {
     return this.withSource(profile, async (url) => {
-      const conn = await connect(parseMysqlUrl(url));
+      const session = await this.openSession(url, false);
       try {
-        return await f(conn);
+        return await f(session);
       } finally {
-        await conn.end().catch(() => undefined);
+        await session.close().catch(() => undefined);
       }
     });
   }
 
-  /** A connection read like the copy's; destroyed afterwards (a timed sample may leave rows unread). */
-  private withData<T>(profile: string, f: (conn: Connection) => Promise<T>): Promise<T> {
+  /** A data session, read like the copy's; destroyed afterwards (a timed sample may leave rows unread). */
+  private withData<T>(profile: string, f: (session: SourceSession) => Promise<T>): Promise<T> {
     return this.withSource(profile, async (url) => {
-      const conn = await openDataConnection(parseMysqlUrl(url));
+      const session = await this.openSession(url, true);
       try {
-        return await f(conn);
+        return await f(session);
       } finally {
-        conn.destroy();
+        if (session.destroy) session.destroy();
+        else await session.close().catch(() => undefined);
       }
     });
   }

@@ -13,7 +13,7 @@ import type { Sink } from './sink.js';
 import type { ColumnInfo, CopyTable } from '../core/tables.js';
 import type { KafkaSample, WizardDraft } from '../../shared/wizard.js';
 import type { RawRow } from '../core/rows.js';
-import type { Connection } from '../mysql/connection.js';
+import type { SourceSession } from '../source/driver.js';
 import type { MappingPreviewColumn } from '../../shared/mapping-preview.js';
 import type { CheckItem } from '../../shared/preflight.js';
 import type { TableRef } from '../../shared/table-selection.js';
@@ -82,8 +82,8 @@ export interface MappingPreviewInput {
   rows: RawRow[];
   /** The sink's options as the job file will say them (e.g. PostgreSQL's "unholdable" and "types"). */
   sinkOptions: Record<string, unknown>;
-  /** The source, for what the sink reads of it to convert values (e.g. multi-byte charsets' tables). */
-  source: Connection;
+  /** The source's session, for what the sink reads of it to convert values (e.g. multi-byte charsets' tables). */
+  source: SourceSession;
 }
 
 /** A row of a selected table, for a sink that publishes messages to render as the copy will publish it. */

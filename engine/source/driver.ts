@@ -13,6 +13,7 @@ import type { CopyTable, TableInfo } from '../core/tables.js';
 import type { ServerAddress } from '../mysql/connection.js';
 import type { SourceRowSizes } from '../core/row-sizes.js';
 import type { ChunkSums, ListedRow } from '../mysql/chunk-sums.js';
+import type { CatalogTable } from '../../shared/wizard.js';
 
 /** What a source kind can do; generic code asks these instead of comparing kind names. */
 export interface SourceCapabilities {
@@ -135,6 +136,8 @@ export interface SourceSession {
   tableExists(ref: TableRef): Promise<boolean>;
   /** A database's default character set and collation (for a database a sink creates). */
   databaseDefaults(db: string): Promise<{ charset: string; collation: string }>;
+  /** Every table the wizard offers, with row estimates, sizes, key, columns and warnings (a few queries in all). */
+  catalog(): Promise<CatalogTable[]>;
 
   /** Where the change stream stands now. */
   currentStatus(): Promise<SourceStatus>;
@@ -172,6 +175,14 @@ export interface SourceSession {
    * source's SQL, from a sink of the same dialect naming rows by key (MySQL repair).
    */
   readRows(t: CopyTable, lower: RawRow | null, upper: RawRow | null, where?: string): Promise<RawRow[]>;
+
+  /**
+   * Runs one statement of the source's own SQL and returns its rows as arrays of raw values (as the copy
+   * reads them): for a sink that computes the source's side of a comparison in the source's dialect (the
+   * PostgreSQL sink's canonical row hashes, the MySQL sink's row descriptions) or learns how the source
+   * converts a charset. Absent for a source without SQL.
+   */
+  query?(sql: string): Promise<RawRow[]>;
 
   /** How busy the source is now (MySQL: Threads_running), for the copy's throttle; absent: the throttle's load check never pauses the copy. */
   threadsRunning?(): Promise<number>;
@@ -212,8 +223,8 @@ export interface SourceDriver {
   openSession(address: SourceAddress, opts?: { data?: boolean }): Promise<SourceSession>;
   /**
    * A session over a connection the caller opened with this kind's client (engine/mysql for MySQL): for the
-   * flows that still hold a client connection (verification, the wizard's previews, cutover's deferred
-   * objects). Closing the session leaves it open.
+   * one flow that still holds a client connection (cutover's deferred objects); verification, repair and the
+   * wizard open sessions. Closing the session leaves it open.
    * Optional: a driver whose flows all open sessions themselves leaves it out (registry.ts sessionOver).
    */
   sessionOn?(conn: unknown): SourceSession;

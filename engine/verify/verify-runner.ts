@@ -17,9 +17,7 @@ import { qualified } from '../../shared/table-selection.js';
 import { summarize, type VerifyReport, type VerifyTableResult } from '../../shared/verify.js';
 import { createLogger, type Logger } from '../core/logger.js';
 import { resolveTables } from '../pipeline/table-plan.js';
-import { connect, parseMysqlUrl, type Connection } from '../mysql/connection.js';
-import { openDataConnection } from '../mysql/key-range.js';
-import { loadSource, sessionOver } from '../source/registry.js';
+import { loadSource } from '../source/registry.js';
 import type { SourceSession } from '../source/driver.js';
 import type { JobRow, StateStore } from '../state/store.js';
 import { VerifyStore } from '../state/verify-store.js';
@@ -94,8 +92,8 @@ export class VerifyRunner {
     let done;
     try {
       const source = await loadSource(this.cfg);
-      const openSource = (): Promise<SourceSession> => source.openSession(parseMysqlUrl(this.cfg.source.url), { data: true });
-      done = await driver.repair({ cfg: this.cfg, store: this.store, jobId: this.job.id, targets, running, log: this.log, openSource, sessionOver: (conn) => sessionOver(source, conn), positions: source.positions });
+      const openSource = (): Promise<SourceSession> => source.openSession(source.address(this.cfg.source.url), { data: true });
+      done = await driver.repair({ cfg: this.cfg, store: this.store, jobId: this.job.id, targets, running, log: this.log, openSource, positions: source.positions });
     } catch (e) {
       this.log.error(`repair of verification #${id} failed: ${formatError(e)}`);
       throw e;
@@ -134,22 +132,22 @@ export class VerifyRunner {
       report.summary = summarize(report.tables);
       this.reports.update(report);
     };
-    let source: Connection | null = null;
-    let sourceMeta: Connection | null = null;
+    let data: SourceSession | null = null;
+    let meta: SourceSession | null = null;
     let sink: SinkVerifier | null = null;
     try {
-      const address = parseMysqlUrl(this.cfg.source.url);
       const driver = await loadSource(this.cfg);
-      sourceMeta = await connect(address);
-      source = await openDataConnection(address);
-      const sessions = { data: sessionOver(driver, source), meta: sessionOver(driver, sourceMeta) };
+      const address = driver.address(this.cfg.source.url);
+      meta = await driver.openSession(address);
+      data = await driver.openSession(address, { data: true });
+      const sessions = { data, meta };
       const tables = selectTables(await resolveTables(sessions.meta, this.cfg), only);
       const job = this.store.jobById(this.job.id)!;
       report.whileStreaming = jobStreaming(job, this.cfg);
       if (!report.whileStreaming && jobRunning(job))
         this.log.warn(`verification #${report.id}: the job is running (phase ${job.phase}) but not streaming yet: rows it writes meanwhile may show as differences`);
       report.sourcePosition.start = await positionText(sessions.meta, driver.positions);
-      const ctx = { cfg: this.cfg, store: this.store, jobId: this.job.id, log: this.log, signal: this.o.signal, chunkRows: this.o.chunkRows, maxRows: this.o.maxRows, sourceSessions: sessions, positions: driver.positions, source, sourceMeta, streaming: report.whileStreaming };
+      const ctx = { cfg: this.cfg, store: this.store, jobId: this.job.id, log: this.log, signal: this.o.signal, chunkRows: this.o.chunkRows, maxRows: this.o.maxRows, sourceSessions: sessions, positions: driver.positions, streaming: report.whileStreaming };
       sink = await (await kind.load()).openVerifier(ctx);
       const open = sink;
       report.tables = tables.map((t) => ({ ...newTableResult(t, open.sinkName(t)), repaired: repaired?.get(qualified(t.source)) ?? null }));
@@ -178,8 +176,8 @@ export class VerifyRunner {
       for (const r of report.tables) if (r.state === 'running') r.state = 'pending';
     } finally {
       await sink?.close();
-      await source?.end().catch(() => undefined);
-      await sourceMeta?.end().catch(() => undefined);
+      await data?.close().catch(() => undefined);
+      await meta?.close().catch(() => undefined);
     }
     report.finishedAt = Date.now();
     save(true);

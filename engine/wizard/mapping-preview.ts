@@ -5,7 +5,6 @@
 import { CutoverError } from '../../shared/errors.js';
 import type { MappingPreview } from '../../shared/mapping-preview.js';
 import type { WizardDraft } from '../../shared/wizard.js';
-import type { Connection } from '../mysql/connection.js';
 import { sinkKind } from '../sink/registry.js';
 import type { SourceSession } from '../source/driver.js';
 import { readTableSample } from './table-sample.js';
@@ -15,10 +14,9 @@ export const PREVIEW_ROWS = 5;
 
 /**
  * The preview of `table` for the draft's sink (`kind`, its options as the job file will say them).
- * `data`: a connection opened like the copy's (`session` reads through it), destroyed by the caller afterwards.
+ * `session`: a data session (read like the copy's), destroyed by the caller afterwards.
  */
 export async function mappingPreview(
-  data: Connection,
   session: SourceSession,
   draft: WizardDraft,
   table: string,
@@ -30,6 +28,6 @@ export async function mappingPreview(
   if (!driver.previewMapping)
     throw new CutoverError(`A ${descriptor.title} sink has no type mapping to preview.`, 'The Mapping step shows what this sink writes in its own section.', 'BAD_REQUEST');
   const { table: t, sinkName, rows } = await readTableSample(session, draft, table, PREVIEW_ROWS);
-  const cols = await driver.previewMapping({ table, sink: t.sink, columns: t.columns, keyColumns: t.source.chunkKey, rows, sinkOptions, source: data });
+  const cols = await driver.previewMapping({ table, sink: t.sink, columns: t.columns, keyColumns: t.source.chunkKey, rows, sinkOptions, source: session });
   return { table, sinkTable: sinkName, rows: rows.length, policy: String(sinkOptions.unholdable ?? ''), columns: cols };
 }

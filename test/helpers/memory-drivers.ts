@@ -57,6 +57,9 @@ class MemorySession implements SourceSession {
     if (sql === undefined) throw new Error(`no view ${ref.db}.${ref.table} in the memory source`);
     return sql;
   }
+  async catalog(): Promise<never> {
+    return unsupported('catalog');
+  }
   async readTable(ref: TableRef): Promise<TableInfo> {
     const t = this.src.tables.get(`${ref.db}.${ref.table}`);
     if (!t) throw new Error(`no table ${ref.db}.${ref.table} in the memory source`);

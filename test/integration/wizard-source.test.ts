@@ -3,19 +3,23 @@
 // from a real row by the publishing code.
 import { after, before, describe, it } from 'node:test';
 import assert from 'node:assert/strict';
-import { connect, parseMysqlUrl, type Connection } from '../../engine/mysql/connection.js';
-import { openDataConnection } from '../../engine/source/mysql/snapshot-reader.js';
-import { readCatalog } from '../../engine/wizard/catalog.js';
 import { estimateCopy, SINK_CREATE_MS_PER_TABLE } from '../../engine/wizard/estimate.js';
-import { loadSource, sessionOver } from '../../engine/source/registry.js';
+import { loadSource } from '../../engine/source/registry.js';
+import type { SourceSession } from '../../engine/source/driver.js';
 import { sampleMessage } from '../../engine/wizard/sample-message.js';
 import { emptyDraft } from '../../shared/wizard.js';
 import { exec, query, sourceUrl, uniqueName } from '../helpers/db.js';
 
 const DB = uniqueName('wiz');
 
+/** A session on the test source; `data`: read like the copy's. */
+async function openSession(data = false): Promise<SourceSession> {
+  const driver = await loadSource({ source: {} });
+  return driver.openSession(driver.address(sourceUrl()), { data });
+}
+
 describe('the wizard reads the source', () => {
-  let conn: Connection;
+  let conn: SourceSession;
   before(async () => {
     await exec(
       sourceUrl(),
@@ -33,15 +37,15 @@ describe('the wizard reads the source', () => {
        CREATE DATABASE ${DB}_many; USE ${DB}_many;
        ${Array.from({ length: 120 }, (_, i) => `CREATE TABLE t${i} (id INT PRIMARY KEY, v VARCHAR(20), KEY (v));`).join('\n')}`,
     );
-    conn = await connect(parseMysqlUrl(sourceUrl()));
+    conn = await openSession();
   });
   after(async () => {
-    await conn?.end();
+    await conn?.close();
     await exec(sourceUrl(), `DROP DATABASE IF EXISTS ${DB}; DROP DATABASE IF EXISTS ${DB}_many; DROP TABLE IF EXISTS _cutover.${DB}_probe`);
   });
 
   it('lists every table with its estimate, size, key, columns and warnings', async () => {
-    const all = await readCatalog(conn);
+    const all = await conn.catalog();
     const mine = all.filter((t) => t.db === DB);
     assert.deepEqual(mine.map((t) => t.table), ['audit', 'child', 'legacy', 'orders']);
     const byName = new Map(mine.map((t) => [t.table, t]));
@@ -64,45 +68,45 @@ describe('the wizard reads the source', () => {
   });
 
   it('counts creating the schema in the estimate: 120 empty tables are not "under a second" of nothing', async () => {
-    const tables = (await readCatalog(conn)).filter((t) => t.db === `${DB}_many`);
+    const tables = (await conn.catalog()).filter((t) => t.db === `${DB}_many`);
     assert.equal(tables.length, 120);
-    const data = await openDataConnection(parseMysqlUrl(sourceUrl()));
+    const data = await openSession(true);
     try {
-      const e = await estimateCopy(sessionOver(await loadSource({ source: {} }), data), { tables, excludeColumns: {}, where: {}, parallelism: 4, maxRowsPerSecond: 0 });
+      const e = await estimateCopy(data, { tables, excludeColumns: {}, where: {}, parallelism: 4, maxRowsPerSecond: 0 });
       assert.equal(e.schema.tables, 120);
       assert.ok(e.schema.seconds >= Math.floor((120 * SINK_CREATE_MS_PER_TABLE) / 100) / 10, `at least the sink's CREATE TABLE of each: ${e.schema.seconds}`);
       assert.equal(e.seconds, e.schema.seconds, 'empty tables: the schema is the whole estimate');
       assert.match(e.basis, /Reading and creating the schema of 120 tables comes first, one table after another/);
-      const withRows = (await readCatalog(conn)).filter((t) => t.db === DB || t.db === `${DB}_many`);
-      const full = await estimateCopy(sessionOver(await loadSource({ source: {} }), data), { tables: withRows, excludeColumns: {}, where: {}, parallelism: 4, maxRowsPerSecond: 0 });
+      const withRows = (await conn.catalog()).filter((t) => t.db === DB || t.db === `${DB}_many`);
+      const full = await estimateCopy(data, { tables: withRows, excludeColumns: {}, where: {}, parallelism: 4, maxRowsPerSecond: 0 });
       assert.equal(full.schema.tables, 124);
       assert.ok(full.seconds! >= full.schema.seconds, 'the copy comes on top of the schema');
     } finally {
-      data.destroy();
+      data.destroy!();
     }
   });
 
   it('estimates the copy from a timed read of its first chunk, and says how', async () => {
-    const tables = (await readCatalog(conn)).filter((t) => t.db === DB);
-    const data = await openDataConnection(parseMysqlUrl(sourceUrl()));
+    const tables = (await conn.catalog()).filter((t) => t.db === DB);
+    const data = await openSession(true);
     try {
-      const e = await estimateCopy(sessionOver(await loadSource({ source: {} }), data), { tables, excludeColumns: {}, where: {}, parallelism: 2, maxRowsPerSecond: 0 });
+      const e = await estimateCopy(data, { tables, excludeColumns: {}, where: {}, parallelism: 2, maxRowsPerSecond: 0 });
       assert.equal(e.sample?.table, `${DB}.orders`, 'the largest table is timed');
       assert.equal(e.sample?.rows, 20_000, "the copy's first chunk");
       assert.ok(e.sample!.bytes > 20_000 * 100);
       assert.ok(e.rowsPerSecond > 0 && e.seconds !== null && e.seconds >= 0);
       assert.match(e.basis, /took .* s, .* rows\/s for one reader; .* 2 workers/);
-      const capped = await estimateCopy(sessionOver(await loadSource({ source: {} }), data), { tables, excludeColumns: {}, where: {}, parallelism: 2, maxRowsPerSecond: 100 });
+      const capped = await estimateCopy(data, { tables, excludeColumns: {}, where: {}, parallelism: 2, maxRowsPerSecond: 100 });
       assert.equal(capped.rowsPerSecond, 100);
       assert.ok(capped.seconds! >= Math.floor(capped.rows / 100), 'the throttle bounds the estimate');
       assert.match(capped.basis, /capped at 100 rows\/s/);
     } finally {
-      data.destroy();
+      data.destroy!();
     }
   });
 
   it('renders a sample Kafka message from a real row with the mapping', async () => {
-    const data = await openDataConnection(parseMysqlUrl(sourceUrl()));
+    const data = await openSession(true);
     try {
       const d = emptyDraft();
       d.options.name = 'wizard-sample';
@@ -111,7 +115,7 @@ describe('the wizard reads the source', () => {
       d.mapping.excludeColumns = { [`${DB}.orders`]: ['note'] };
       d.mapping.where = { [`${DB}.orders`]: 'id > 41' };
       d.mapping.kafka = { ...d.mapping.kafka, topic: 'cdc.{db}.{table}', partitions: 4 };
-      const m = await sampleMessage(sessionOver(await loadSource({ source: {} }), data), d, `${DB}.orders`, 'kafka');
+      const m = await sampleMessage(data, d, `${DB}.orders`, 'kafka');
       assert.equal(m.topic, 'cdc.shop_v2.orders');
       assert.match(m.key ?? '', /^{"id":\d+}$/, 'keyed by its primary key');
       const id = Number(JSON.parse(m.key!).id);
@@ -123,11 +127,11 @@ describe('the wizard reads the source', () => {
       assert.equal(value.after.total, src!.t, 'DECIMAL exact, as a string');
       assert.equal(value.after.note, undefined, 'an excluded column is not sent');
       d.mapping.kafka.format = 'maxwell';
-      const mw = JSON.parse((await sampleMessage(sessionOver(await loadSource({ source: {} }), data), d, `${DB}.orders`, 'kafka')).value) as { type: string; data: Record<string, unknown> };
+      const mw = JSON.parse((await sampleMessage(data, d, `${DB}.orders`, 'kafka')).value) as { type: string; data: Record<string, unknown> };
       assert.equal(mw.type, 'bootstrap-insert');
       assert.match(String(mw.data.customer), /^customer \d+$/);
     } finally {
-      data.destroy();
+      data.destroy!();
     }
   });
 });

@@ -4,7 +4,7 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import type { ColumnInfo } from '../../engine/core/tables.js';
-import type { Connection } from '../../engine/mysql/connection.js';
+import type { SourceSession } from '../../engine/source/driver.js';
 import { previewOptions, previewPgMapping, sourceText } from '../../engine/sink/postgres/mapping-preview.js';
 
 const col = (name: string, dataType: string, columnType: string, extra: Partial<ColumnInfo> = {}): ColumnInfo => ({
@@ -29,7 +29,7 @@ const rows = [
   ['2', '0000-00-00', 'a\x00b', null],
 ];
 // Only multi-byte charsets read the source; these columns never do.
-const noSource = {} as Connection;
+const noSource = {} as SourceSession;
 
 const preview = (sinkOptions: Record<string, unknown>, cols = columns, r = rows) =>
   previewPgMapping({ table: 'shop.people', sink: { db: 'shop', table: 'people' }, columns: cols, keyColumns: ['id'], rows: r, sinkOptions, source: noSource });

@@ -4,8 +4,6 @@
 // carries the reported hash. Only the first DESCRIBED_ROWS rows of a table are read (a report lists
 // keys to act on, not a dump), and long values are cut to VALUE_TEXT_MAX characters.
 import { DESCRIBED_ROWS, VALUE_TEXT_MAX, type ColumnDifference, type RowMismatch } from '../../../shared/verify.js';
-import type { Connection } from '../../mysql/connection.js';
-import { rawQuery } from '../../mysql/key-range.js';
 import { whereKeyRenderer } from './change-statements.js';
 import { quoteId, quoteTable } from '../../mysql/identifiers.js';
 import { selectExpr } from '../../mysql/values.js';
@@ -40,16 +38,19 @@ export function differingColumns(t: Pick<CopyTable, 'columns'>, source: RawRow, 
   return out;
 }
 
-async function rowByKey(conn: Connection, t: CopyTable, m: RowMismatch): Promise<RawRow | null> {
+/** Runs a statement of MySQL's SQL on one side and returns its rows raw. */
+export type RawSql = (sql: string) => Promise<RawRow[]>;
+
+async function rowByKey(run: RawSql, t: CopyTable, m: RowMismatch): Promise<RawRow | null> {
   const key = keyOfMismatch(m);
   const where = t.keyColumns.map((c, i) => `${quoteId(c.name)} = ${whereKeyRenderer(c)(key[i] ?? null)}`).join(' AND ');
-  const [row] = await rawQuery(conn, `SELECT ${t.columns.map(selectExpr).join(', ')} FROM ${quoteTable(t.source)} WHERE ${where} LIMIT 1`);
+  const [row] = await run(`SELECT ${t.columns.map(selectExpr).join(', ')} FROM ${quoteTable(t.source)} WHERE ${where} LIMIT 1`);
   return row ?? null;
 }
 
-async function rowByHash(conn: Connection, t: CopyTable, hash: string): Promise<RawRow | null> {
+async function rowByHash(run: RawSql, t: CopyTable, hash: string): Promise<RawRow | null> {
   if (!/^[0-9a-f]{32}$/.test(hash)) return null;
-  const [row] = await rawQuery(conn, `SELECT ${t.columns.map(selectExpr).join(', ')} FROM ${quoteTable(t.source)} WHERE ${rowHashExpr(t.columns)} = '${hash}' LIMIT 1`);
+  const [row] = await run(`SELECT ${t.columns.map(selectExpr).join(', ')} FROM ${quoteTable(t.source)} WHERE ${rowHashExpr(t.columns)} = '${hash}' LIMIT 1`);
   return row ?? null;
 }
 
@@ -57,7 +58,7 @@ async function rowByHash(conn: Connection, t: CopyTable, hash: string): Promise<
  * Fills `values` / `columns` of the mismatches at `from`.. of the list, up to DESCRIBED_ROWS per table.
  * A row that changed in between (the stream applies changes meanwhile) is described as it is read now.
  */
-export async function describeMismatches(source: Connection, sink: Connection, t: VerifyTable, list: RowMismatch[], from: number): Promise<void> {
+export async function describeMismatches(source: RawSql, sink: RawSql, t: VerifyTable, list: RowMismatch[], from: number): Promise<void> {
   const src = side(t, 'source');
   const snk = side(t, 'sink');
   for (let i = from; i < Math.min(list.length, DESCRIBED_ROWS); i++) {

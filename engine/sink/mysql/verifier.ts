@@ -14,7 +14,7 @@ import { mysqlSinkUrl } from '../../../shared/job-config.js';
 import type { VerifyTableResult } from '../../../shared/verify.js';
 import type { Logger } from '../../core/logger.js';
 import { connect, parseMysqlUrl, type Connection } from '../../mysql/connection.js';
-import { openDataConnection } from '../../mysql/key-range.js';
+import { openDataConnection, rawQuery } from '../../mysql/key-range.js';
 import type { SourceSession } from '../../source/driver.js';
 import type { RawRow } from '../../core/rows.js';
 import { quoteTable } from '../../mysql/identifiers.js';
@@ -22,16 +22,18 @@ import { chunkSums, listChunk, rowMultiset, sameSums, side, type ChunkSums, type
 import { diffKeyed, diffMultiset, multisetSize, stableDiffs, toMismatch, type RowDiff } from '../../compare/row-diff.js';
 import { settle, StopRequested, type Listing } from '../../compare/settle.js';
 import { describeMismatches } from './row-values.js';
-import type { SinkVerifier, SinkVerifierContext } from '../../compare/sink-verifier.js';
+import { sourceSql, type SinkVerifier, type SinkVerifierContext } from '../../compare/sink-verifier.js';
 import { streamSync, type StreamSync } from '../../compare/stream-sync.js';
 import { readCheckpointRow } from './change-applier.js';
 import type { SourcePosition } from '../../core/position.js';
 
+/** What a side's chunks are read with: the source's data session, or the sink's data connection. */
+type ChunkReader = Pick<SourceSession, 'chunkSums' | 'listChunk' | 'rowMultiset'>;
+
 export interface TableCheckOptions {
-  /** Data connections (raw bytes, see engine/mysql/key-range.ts openDataConnection). */
-  source: Connection;
-  /** The source's data session: chunk boundaries are the source's to find. */
-  sourceRows: SourceSession;
+  /** The source's data session (raw bytes): chunk boundaries are the source's to find. */
+  source: SourceSession;
+  /** The sink's data connection (raw bytes, see engine/mysql/key-range.ts openDataConnection). */
   sink: Connection;
   chunkRows: number;
   maxRows: number;
@@ -48,15 +50,20 @@ export async function verifyMysqlTable(t: VerifyTable, r: VerifyTableResult, o: 
   const snk = side(t, 'sink');
   const name = `${t.source.db}.${t.source.table}`;
   const streaming = o.sync !== null;
+  const sinkChunks: ChunkReader = {
+    chunkSums: (t, lower, upper) => chunkSums(o.sink, t, lower, upper),
+    listChunk: (t, lower, upper) => listChunk(o.sink, t, lower, upper),
+    rowMultiset: (t) => rowMultiset(o.sink, t),
+  };
 
   /** Source then sink (after the sink applied up to the source's position) while streaming; else both at once. */
-  const both = async <T>(read: (conn: Connection, which: 'source' | 'sink') => Promise<T>, waitMs: number): Promise<[T, T]> => {
-    if (!o.sync) return Promise.all([read(o.source, 'source'), read(o.sink, 'sink')]);
+  const both = async <T>(read: (reader: ChunkReader, which: 'source' | 'sink') => Promise<T>, waitMs: number): Promise<[T, T]> => {
+    if (!o.sync) return Promise.all([read(o.source, 'source'), read(sinkChunks, 'sink')]);
     const a = await read(o.source, 'source');
     const at = await o.sync.sourcePosition();
     if (waitMs > 0 && !(await o.sync.waitApplied(at, waitMs, o.signal)))
       o.log.debug(`verify: the sink had not applied up to ${at.file}:${at.pos} after ${waitMs / 1000} s; comparing anyway`, name);
-    return [a, await read(o.sink, 'sink')];
+    return [a, await read(sinkChunks, 'sink')];
   };
 
   const record = async (sums: [ChunkSums, ChunkSums], found: (Listing & { moving: number }) | null): Promise<void> => {
@@ -74,17 +81,17 @@ export async function verifyMysqlTable(t: VerifyTable, r: VerifyTableResult, o: 
       }
       r.mismatches.push(toMismatch(d, t.keyColumns));
     }
-    await describeMismatches(o.source, o.sink, t, r.mismatches, from);
+    await describeMismatches(sourceSql(o.source, 'Describing differing rows'), (sql) => rawQuery(o.sink, sql), t, r.mismatches, from);
   };
 
   if (!t.keyColumns.length) {
     r.chunks = 1;
-    const sums = await both((c, w) => chunkSums(c, w === 'source' ? src : snk, null, null), 0);
+    const sums = await both((c, w) => c.chunkSums(w === 'source' ? src : snk, null, null), 0);
     let found: (Listing & { moving: number }) | null = null;
     if (!sameSums(sums[0], sums[1])) {
       if (streaming) r.rechecked++;
       found = await settle(async (waitMs) => {
-        const [a, b] = await both((c, w) => rowMultiset(c, w === 'source' ? src : snk), waitMs);
+        const [a, b] = await both((c, w) => c.rowMultiset(w === 'source' ? src : snk), waitMs);
         return { diffs: diffMultiset(a, b), rowsSource: multisetSize(a), rowsSink: multisetSize(b) };
       }, streaming, o.signal);
     }
@@ -98,14 +105,14 @@ export async function verifyMysqlTable(t: VerifyTable, r: VerifyTableResult, o: 
   let lower: RawRow | null = null;
   for (;;) {
     if (o.signal.aborted) throw new StopRequested();
-    const upper: RawRow | null = await o.sourceRows.nextBoundary(src, lower, o.chunkRows);
+    const upper: RawRow | null = await o.source.nextBoundary(src, lower, o.chunkRows);
     const lo = lower;
-    const sums = await both((c, w) => chunkSums(c, w === 'source' ? src : snk, lo, upper), 0);
+    const sums = await both((c, w) => c.chunkSums(w === 'source' ? src : snk, lo, upper), 0);
     let found: (Listing & { moving: number }) | null = null;
     if (!sameSums(sums[0], sums[1])) {
       if (streaming) r.rechecked++;
       found = await settle(async (waitMs) => {
-        const [a, b] = await both((c, w) => listChunk(c, w === 'source' ? src : snk, lo, upper), waitMs);
+        const [a, b] = await both((c, w) => c.listChunk(w === 'source' ? src : snk, lo, upper), waitMs);
         return { diffs: diffKeyed(a, b), rowsSource: a.length, rowsSink: b.length };
       }, streaming, o.signal);
     }
@@ -132,7 +139,7 @@ export async function openMysqlVerifier(ctx: SinkVerifierContext): Promise<SinkV
     return {
       sinkName: (t) => `${t.sink.db}.${t.sink.table}`,
       verifyTable: (t, r, progress) =>
-        verifyMysqlTable(t, r, { source: ctx.source, sourceRows: ctx.sourceSessions.data, sink, chunkRows: ctx.chunkRows, maxRows: ctx.maxRows, sync, signal: ctx.signal, log: ctx.log, onChunk: progress }).catch((e: { errno?: number }) => {
+        verifyMysqlTable(t, r, { source: ctx.sourceSessions.data, sink, chunkRows: ctx.chunkRows, maxRows: ctx.maxRows, sync, signal: ctx.signal, log: ctx.log, onChunk: progress }).catch((e: { errno?: number }) => {
           // The source's tables were just listed: a missing table is the sink's.
           if (e.errno !== 1146) throw e;
           throw new CutoverError(`${quoteTable(t.sink)} does not exist on the sink.`, 'Run the job (it creates and copies its tables), or check "rename" in the job file.', 'NOT_FOUND');

@@ -32,6 +32,7 @@ import { batchStatements, planPgTable, type Encode, type PgStatement, type PgTab
 import { ensurePgCheckpointTable, readPgCheckpoint, writePgCheckpoint } from './checkpoint.js';
 import type { PlanOptions } from './ddl.js';
 import { connect, parseMysqlUrl } from '../../mysql/connection.js';
+import { rawQuery } from '../../mysql/key-range.js';
 import { charsetReady, loadSourceCharsets } from './charsets.js';
 import { pgColumnType } from './types.js';
 import { pgTextEncoder } from './values.js';
@@ -376,7 +377,7 @@ export class PgChangeSink implements StreamTarget<PgDdlContext> {
     if (!needed.size) return;
     const conn = await connect(parseMysqlUrl(this.opts.sourceUrl));
     try {
-      await loadSourceCharsets(conn, needed);
+      await loadSourceCharsets((sql) => rawQuery(conn, sql), needed);
     } finally {
       await conn.end().catch(() => undefined);
     }

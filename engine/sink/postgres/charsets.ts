@@ -5,7 +5,7 @@
 // big5, ujis, euckr, gb2312 differ in hundreds of codes), so those are learned from the source itself:
 // loadSourceCharsets asks the source server how it converts every code to utf8mb4, once per run.
 import { CutoverError } from '../../../shared/errors.js';
-import { queryRows, type Connection } from '../../mysql/connection.js';
+import type { RawRow } from '../../core/rows.js';
 import type { ColumnInfo } from '../../core/tables.js';
 
 /** Whether decoderFor can serve this charset now (a source-learned one must be loaded first). */
@@ -23,12 +23,12 @@ const learned = new Map<string, Map<string, string>>();
  * Learns how the source converts each code of `charsets` (the multi-byte ones) to Unicode: every single
  * byte 0x80–0xFF, every two-byte code 0x8140–0xFEFE, and for ujis/eucjpms the three-byte 0x8FA1A1–0x8FFEFE.
  */
-export async function loadSourceCharsets(conn: Connection, charsets: Iterable<string>): Promise<void> {
+export async function loadSourceCharsets(run: (sql: string) => Promise<RawRow[]>, charsets: Iterable<string>): Promise<void> {
   for (const cs of charsets) {
     if (!SOURCE_TABLE_CHARSETS.has(cs) || learned.has(cs)) continue;
     // Recursive CTEs stop at 1000 rows by default (MariaDB max_recursive_iterations, MySQL cte_max_recursion_depth).
-    await conn.query('SET SESSION max_recursive_iterations = 100000').catch(() => undefined);
-    await conn.query('SET SESSION cte_max_recursion_depth = 100000').catch(() => undefined);
+    await run('SET SESSION max_recursive_iterations = 100000').catch(() => undefined);
+    await run('SET SESSION cte_max_recursion_depth = 100000').catch(() => undefined);
     const map = new Map<string, string>();
     const ranges: [number, number, number][] = [
       [0x80, 0xff, 1],
@@ -36,17 +36,17 @@ export async function loadSourceCharsets(conn: Connection, charsets: Iterable<st
     ];
     if (cs === 'ujis' || cs === 'eucjpms') ranges.push([0x8fa1a1, 0x8ffefe, 3]);
     for (const [lo, hi, bytes] of ranges) {
-      const rows = await queryRows<{ c: string; u: string | null }>(
-        conn,
+      // Raw values (latin1 byte strings): the hex texts are ASCII.
+      const rows = await run(
         `WITH RECURSIVE s (n) AS (SELECT ${lo} UNION ALL SELECT n + 1 FROM s WHERE n < ${hi})
          SELECT LPAD(HEX(n), ${bytes * 2}, '0') AS c, HEX(CONVERT(CAST(UNHEX(LPAD(HEX(n), ${bytes * 2}, '0')) AS CHAR CHARACTER SET ${cs}) USING utf8mb4)) AS u
            FROM s WHERE n & 255 >= ${bytes === 1 ? 128 : 64}`,
       );
-      for (const r of rows) {
-        const ch = Buffer.from(String(r.u ?? ''), 'hex').toString('utf8');
+      for (const [c, u] of rows) {
+        const ch = Buffer.from(String(u ?? ''), 'hex').toString('utf8');
         // One character, and not the "?" the conversion gives for a code the charset does not have.
         if ([...ch].length !== 1 || ch === '?' || ch === '\ufffd') continue;
-        map.set(Buffer.from(String(r.c), 'hex').toString('latin1'), ch);
+        map.set(Buffer.from(String(c), 'hex').toString('latin1'), ch);
       }
     }
     learned.set(cs, map);

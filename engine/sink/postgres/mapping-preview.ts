@@ -8,6 +8,7 @@ import type { ColumnInfo } from '../../core/tables.js';
 import { keyText } from '../../mysql/packet-limit.js';
 import { bytesToHex, valueKind } from '../../mysql/values.js';
 import type { MappingPreviewInput } from '../driver.js';
+import { sourceSql } from '../../compare/sink-verifier.js';
 import { charsetReady, decoderFor, loadSourceCharsets } from './charsets.js';
 import { pgColumnType, type UnholdablePolicy } from './types.js';
 import { GEOMETRY_TYPES } from './postgis.js';
@@ -64,7 +65,7 @@ function sample(c: ColumnInfo, raw: RawValue, enc: ReturnType<typeof pgTextEncod
 export async function previewPgMapping(i: MappingPreviewInput): Promise<MappingPreviewColumn[]> {
   const { policy, types } = previewOptions(i.sinkOptions);
   const needed = new Set(i.columns.map((c) => c.charset).filter((cs): cs is string => !charsetReady(cs)));
-  if (needed.size) await loadSourceCharsets(i.source, needed);
+  if (needed.size) await loadSourceCharsets(sourceSql(i.source, 'The PostgreSQL mapping preview'), needed);
   const names = i.columns.map((c) => c.name);
   const [db, table] = [i.table.slice(0, i.table.indexOf('.')), i.table.slice(i.table.indexOf('.') + 1)];
   return i.columns.map((c, col) => {

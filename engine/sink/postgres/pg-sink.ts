@@ -7,6 +7,7 @@ import type { Logger } from '../../core/logger.js';
 import type { CopyTable } from '../../core/tables.js';
 import type { OnExisting, PreparedTable, Sink, SinkWriter } from '../sink.js';
 import { connect, parseMysqlUrl } from '../../mysql/connection.js';
+import { rawQuery } from '../../mysql/key-range.js';
 import { charsetReady, loadSourceCharsets } from './charsets.js';
 import { connectPg, pgTable, type PgClient } from './connection.js';
 import { planTable } from './ddl.js';
@@ -79,7 +80,7 @@ export class PgSink implements Sink {
     if (!needed.size) return;
     const conn = await connect(parseMysqlUrl(this.opts.sourceUrl));
     try {
-      await loadSourceCharsets(conn, needed);
+      await loadSourceCharsets((sql) => rawQuery(conn, sql), needed);
     } finally {
       await conn.end().catch(() => undefined);
     }

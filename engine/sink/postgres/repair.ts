@@ -25,12 +25,11 @@ import type { VerifyTableResult } from '../../../shared/verify.js';
 import type { RowChange } from '../../core/changes.js';
 import type { RawRow, RawValue } from '../../core/rows.js';
 import type { ColumnInfo, CopyTable } from '../../core/tables.js';
-import { parseMysqlUrl, type Connection } from '../../mysql/connection.js';
 import { quoteId, quoteTable } from '../../mysql/identifiers.js';
 import { keyRenderer, selectExpr, valueKind } from '../../mysql/values.js';
-import { openDataConnection, rawQuery } from '../../mysql/key-range.js';
 import type { SourceSession } from '../../source/driver.js';
 import { keyId, keyOfMismatch } from '../../compare/row-diff.js';
+import { sourceSql } from '../../compare/sink-verifier.js';
 import { keylessRefusal, repairCommitted, type RepairDone, type RepairOptions, type RepairTarget } from '../../compare/repair-contract.js';
 import { mysqlRowHash, pgRowHash } from './canonical.js';
 import { changeStatements, planPgTable, type Encode, type PgStatement, type PgTablePlan } from './change-plan.js';
@@ -50,8 +49,8 @@ const KEYS_PER_STATEMENT = 200;
 const ROWS_PER_INSERT = 500;
 
 interface Ctx {
-  /** The source connection the snapshot is open on (the source's own SQL), and the driver's session over it. */
-  source: Connection;
+  /** The source's own SQL on the session the snapshot is open on, and that session. */
+  source: (sql: string) => Promise<RawRow[]>;
   session: SourceSession;
   pg: PgClient;
   policy: UnholdablePolicy;
@@ -66,9 +65,10 @@ export async function repairPostgres(o: RepairOptions): Promise<RepairDone> {
   const streams = o.cfg.mode !== 'snapshot';
   const sink = postgresSinkOf(o.cfg, 'Repair');
   const pg = await openStreamClient(sink.url).catch((e) => Promise.reject(asTransient(e)));
-  let source: Connection | null = null;
+  let session: SourceSession | null = null;
   try {
-    source = await openDataConnection(parseMysqlUrl(o.cfg.source.url));
+    session = await o.openSource();
+    const source = sourceSql(session, 'PostgreSQL repair');
     const needed = new Set(o.targets.flatMap((t) => t.table.columns.map((c) => c.charset)).filter((cs): cs is string => !charsetReady(cs)));
     if (needed.size) await loadSourceCharsets(source, needed);
     if (streams) await ensurePgCheckpointTable(pg);
@@ -81,7 +81,6 @@ export async function repairPostgres(o: RepairOptions): Promise<RepairDone> {
           'Let the job reach the streaming phase (its handoff reconciles the copied rows), then verify and repair.',
           'STATE',
         );
-      const session = o.sessionOver(source);
       const snap = await session.startSnapshot();
       const rows = new Map<string, number>();
       try {
@@ -105,7 +104,7 @@ export async function repairPostgres(o: RepairOptions): Promise<RepairDone> {
       throw e;
     }
   } finally {
-    await source?.end().catch(() => undefined);
+    await session?.close().catch(() => undefined);
     await pg.end().catch(() => undefined);
   }
 }
@@ -194,7 +193,7 @@ async function rewriteKeys(ctx: Ctx, plan: PgTablePlan, target: RepairTarget): P
     const rawKeys = sourceKeys.slice(i, i + KEYS_PER_STATEMENT);
     const conds = rawKeys.map((k) => `(${t.keyColumns.map((c, j) => `${quoteId(c.name)} = ${keyRenderer(c)(k[j] ?? null)}`).join(' AND ')})`);
     const batch = rawKeys.map((k) => t.keyColumns.map((c, j) => keyAsRead(c, k[j] ?? null)));
-    const rows = await rawQuery(ctx.source, `SELECT ${cols} FROM ${quoteTable(t.source)} WHERE ${filter}(${conds.join(' OR ')})`);
+    const rows = await ctx.source(`SELECT ${cols} FROM ${quoteTable(t.source)} WHERE ${filter}(${conds.join(' OR ')})`);
     found.push(...rows);
     const held = new Set(rows.map((r) => keyId(keyAt.map((at) => r[at] ?? null))));
     for (const k of batch) if (!held.has(keyId(k))) gone.push(keyRowOf(plan, k));
@@ -212,7 +211,7 @@ async function rewriteKeys(ctx: Ctx, plan: PgTablePlan, target: RepairTarget): P
       await ctx.pg.query(`DELETE FROM ${plan.target} WHERE ${where}`, params);
       if (hashes.length) {
         const list = hashes.filter((h) => /^[0-9a-f]{32}$/.test(h)).map((h) => `'${h}'`).join(', ');
-        found.push(...(await rawQuery(ctx.source, `SELECT ${cols} FROM ${quoteTable(t.source)} WHERE ${filter}${mysqlRowHash(p.keyRules)} IN (${list})`)));
+        found.push(...(await ctx.source(`SELECT ${cols} FROM ${quoteTable(t.source)} WHERE ${filter}${mysqlRowHash(p.keyRules)} IN (${list})`)));
       }
     }
   }

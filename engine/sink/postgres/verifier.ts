@@ -18,15 +18,14 @@
 import { createHash } from 'node:crypto';
 import { CutoverError } from '../../../shared/errors.js';
 import { DESCRIBED_ROWS, VALUE_TEXT_MAX, type ColumnDifference, type RowMismatch, type VerifyTableResult } from '../../../shared/verify.js';
-import type { Connection } from '../../mysql/connection.js';
 import { quoteId, quoteTable } from '../../mysql/identifiers.js';
-import type { RawValue } from '../../core/rows.js';
+import type { RawRow, RawValue } from '../../core/rows.js';
 import { bytesToHex, keyRenderer, keySelectExpr } from '../../mysql/values.js';
 import { CHUNK_AGGREGATES } from '../../mysql/row-hash-sql.js';
 import type { VerifyTable } from '../../compare/chunk-checksum.js';
 import { settle, StopRequested, type Listing } from '../../compare/settle.js';
 import { diffKeyed, diffMultiset, multisetSize, type ListedRow, type RowDiff } from '../../compare/row-diff.js';
-import type { SinkVerifier, SinkVerifierContext } from '../../compare/sink-verifier.js';
+import { sourceSql, type SinkVerifier, type SinkVerifierContext } from '../../compare/sink-verifier.js';
 import { streamSync, type StreamSync } from '../../compare/stream-sync.js';
 import { canonicalRule, mysqlBucket, mysqlPart, mysqlRowHash, pgBucket, pgPart, pgRowHash, PG_CHUNK_AGGREGATES, type CanonicalRule } from './canonical.js';
 import { connectPg, pgId, pgTable, postgresSinkOf, type PgClient } from './connection.js';
@@ -62,12 +61,6 @@ interface SideListing {
   info: Map<string, RowInfo>;
 }
 
-/** A source query whose every value comes back as the bytes the server sent (a latin1 byte string, see RawValue). */
-async function rawQuery(conn: Connection, sql: string): Promise<RawValue[][]> {
-  const [rows] = await conn.query({ sql, rowsAsArray: true, typeCast: ((field: { string(encoding: string): string | null }) => field.string('latin1')) as never });
-  return rows as unknown as RawValue[][];
-}
-
 const utf8 = (v: RawValue): string | null => (v === null ? null : Buffer.from(v, 'latin1').toString('utf8'));
 const cut = (v: string | null): string | null => (v !== null && v.length > VALUE_TEXT_MAX ? `${v.slice(0, VALUE_TEXT_MAX)}…` : v);
 const md5 = (s: string): string => createHash('md5').update(s).digest('hex');
@@ -85,7 +78,8 @@ function withJson(hash: string, json: (string | null)[]): string {
 
 export class PostgresTableCheck {
   constructor(
-    private readonly source: Connection,
+    /** A source query (its own SQL) whose every value comes back as the bytes the server sent (a latin1 byte string, see RawValue). */
+    private readonly source: (sql: string) => Promise<RawRow[]>,
     private readonly pg: PgClient,
     private readonly policy: UnholdablePolicy,
   ) {}
@@ -123,7 +117,7 @@ export class PostgresTableCheck {
   async bucketSums(p: Plan, side: 'source' | 'sink'): Promise<Map<number, Sums>> {
     const rows: unknown[][] =
       side === 'source'
-        ? await rawQuery(this.source, `SELECT d.b, ${CHUNK_AGGREGATES} FROM (SELECT ${mysqlBucket(p.keyRules, p.buckets)} AS b, ${mysqlRowHash(p.rules)} AS h ${this.mysqlFrom(p)}) AS d GROUP BY d.b`)
+        ? await this.source(`SELECT d.b, ${CHUNK_AGGREGATES} FROM (SELECT ${mysqlBucket(p.keyRules, p.buckets)} AS b, ${mysqlRowHash(p.rules)} AS h ${this.mysqlFrom(p)}) AS d GROUP BY d.b`)
         : ((await this.pg.query({ text: `SELECT d.b, ${PG_CHUNK_AGGREGATES} FROM (SELECT ${pgBucket(p.keyRules, p.buckets)} AS b, ${pgRowHash(p.rules)} AS h ${this.pgFrom(p)}) AS d GROUP BY d.b`, rowMode: 'array' })).rows as unknown[][]);
     // MySQL's XOR is unsigned, PostgreSQL's bigint signed: the same 64 bits either way.
     return new Map(rows.map((r) => [Number(r[0]), { rows: Number(r[1]), xor: BigInt.asUintN(64, BigInt(String(r[2] ?? '0'))).toString(), sum: String(r[3] ?? '0') }]));
@@ -133,7 +127,7 @@ export class PostgresTableCheck {
   async multiset(p: Plan, side: 'source' | 'sink'): Promise<Map<string, number>> {
     const rows: unknown[][] =
       side === 'source'
-        ? await rawQuery(this.source, `SELECT d.h, COUNT(*) FROM (SELECT ${mysqlRowHash(p.rules)} AS h ${this.mysqlFrom(p)}) AS d GROUP BY d.h`)
+        ? await this.source(`SELECT d.h, COUNT(*) FROM (SELECT ${mysqlRowHash(p.rules)} AS h ${this.mysqlFrom(p)}) AS d GROUP BY d.h`)
         : ((await this.pg.query({ text: `SELECT d.h, count(*) FROM (SELECT ${pgRowHash(p.rules)} AS h ${this.pgFrom(p)}) AS d GROUP BY d.h`, rowMode: 'array' })).rows as unknown[][]);
     return new Map(rows.map((r) => [String(r[0]), Number(r[1])]));
   }
@@ -153,7 +147,7 @@ export class PostgresTableCheck {
       ...p.keyRules.map((r) => r.mysqlShow),
       ...json.map((r) => r.mysqlShow),
     ];
-    const rows = await rawQuery(this.source, `SELECT ${cols.join(', ')} ${this.mysqlFrom(p, buckets ? `${mysqlBucket(p.keyRules, p.buckets)} IN (${buckets.join(', ')})` : undefined)}`);
+    const rows = await this.source(`SELECT ${cols.join(', ')} ${this.mysqlFrom(p, buckets ? `${mysqlBucket(p.keyRules, p.buckets)} IN (${buckets.join(', ')})` : undefined)}`);
     const out: SideListing = { rows: [], info: new Map() };
     for (const r of rows) {
       const id = String(r[0]);
@@ -188,7 +182,7 @@ export class PostgresTableCheck {
   async sourceRow(p: Plan, key: RawValue[]): Promise<{ cmp: (string | null)[]; show: (string | null)[] } | null> {
     const where = p.t.keyColumns.map((c, i) => `${quoteId(c.name)} = ${keyRenderer(c)(key[i] ?? null)}`).join(' AND ');
     const cols = [...p.rules.map((r) => (r.json ? r.mysqlShow : mysqlPart(r))), ...p.rules.map((r) => r.mysqlShow)];
-    const [row] = await rawQuery(this.source, `SELECT ${cols.join(', ')} FROM ${quoteTable(p.t.source)} WHERE ${where} LIMIT 1`);
+    const [row] = await this.source(`SELECT ${cols.join(', ')} FROM ${quoteTable(p.t.source)} WHERE ${where} LIMIT 1`);
     if (!row) return null;
     const n = p.rules.length;
     return { cmp: row.slice(0, n).map(utf8), show: row.slice(n).map(utf8) };
@@ -208,7 +202,7 @@ export class PostgresTableCheck {
   async rowByHash(p: Plan, side: 'source' | 'sink', hash: string): Promise<(string | null)[] | null> {
     if (!/^[0-9a-f]{32}$/.test(hash)) return null;
     if (side === 'source') {
-      const [row] = await rawQuery(this.source, `SELECT ${p.rules.map((r) => r.mysqlShow).join(', ')} ${this.mysqlFrom(p, `${mysqlRowHash(p.rules)} = '${hash}'`)} LIMIT 1`);
+      const [row] = await this.source(`SELECT ${p.rules.map((r) => r.mysqlShow).join(', ')} ${this.mysqlFrom(p, `${mysqlRowHash(p.rules)} = '${hash}'`)} LIMIT 1`);
       return row ? row.map(utf8) : null;
     }
     const res = await this.pg.query({ text: `SELECT ${p.rules.map((r) => r.pgShow).join(', ')} ${this.pgFrom(p, `${pgRowHash(p.rules)} = '${hash}'`)} LIMIT 1`, rowMode: 'array' });
@@ -344,8 +338,9 @@ export async function verifyPostgresTable(check: PostgresTableCheck, t: VerifyTa
 /** The PostgreSQL sink side of a verification: one connection, and while streaming the job's stream state. */
 export async function openPostgresVerifier(ctx: SinkVerifierContext): Promise<SinkVerifier> {
   const sink = postgresSinkOf(ctx.cfg, 'PostgreSQL verification');
+  const source = sourceSql(ctx.sourceSessions.data, 'PostgreSQL verification');
   const pg = await connectPg(sink.url);
-  const check = new PostgresTableCheck(ctx.source, pg, sink.unholdable);
+  const check = new PostgresTableCheck(source, pg, sink.unholdable);
   // While streaming, a round waits until the job's checkpoint row on the sink (written in each batch's
   // transaction) has reached the source position read after the source side (or the stream says it is
   // caught up past it: a position no transaction ends at is never reached by the checkpoint).

@@ -15,6 +15,7 @@ import { HEARTBEAT_DB, HEARTBEAT_TABLE, SourceHeartbeat, heartbeatTime, writeFen
 import { preflightSource } from './preflight.js';
 import { freezeWrites, killSessions, openTransactions, thawWrites, writeBypass } from './freeze.js';
 import { databaseDefaults, listBaseTables, listViews, readTable, showCreateView, tableExists } from './schema-reader.js';
+import { readCatalog } from './catalog.js';
 import { chunkSelectSql, nextBoundary, openDataConnection, rangeWhere, rawQuery, streamChunk, validateFilter } from './snapshot-reader.js';
 
 /** The binlog position of a source position (this driver only ever receives its own kind). */
@@ -39,6 +40,7 @@ export function mysqlSession(conn: Connection, owned = true): SourceSession {
     readTable: (ref) => readTable(conn, ref),
     tableExists: (ref) => tableExists(conn, ref),
     databaseDefaults: (db) => databaseDefaults(conn, db),
+    catalog: () => readCatalog(conn),
     currentStatus: () => readBinlogStatus(conn),
     consistentStatus: () => readConsistentPosition(conn),
     startSnapshot: () => startConsistentSnapshot(conn),
@@ -61,6 +63,7 @@ export function mysqlSession(conn: Connection, owned = true): SourceSession {
       const sql = chunkSelectSql(t, lower, upper);
       return rawQuery(conn, where ? `${sql}${rangeWhere(t, lower, upper) ? ' AND' : ' WHERE'} (${where})` : sql);
     },
+    query: (sql) => rawQuery(conn, sql),
     threadsRunning: async () => {
       const [row] = await queryRows<{ Value: string }>(conn, "SHOW GLOBAL STATUS LIKE 'Threads_running'");
       return Number(row?.Value ?? 0);

@@ -1,11 +1,11 @@
-// The wizard's view of a source: every database and table with its row estimate, sizes, key, columns and
-// the warnings an operator should see before choosing it. Four information_schema queries in all (not
+// The wizard's view of a MySQL/MariaDB source (SourceSession.catalog): every database and table with its
+// row estimate, sizes, key, columns and the warnings an operator should see before choosing it. Four information_schema queries in all (not
 // one round of queries per table), so a source with thousands of tables answers in about a second.
-import { SYSTEM_DATABASES } from '../../shared/table-selection.js';
-import type { CatalogTable } from '../../shared/wizard.js';
-import { queryRows, type Connection } from '../mysql/connection.js';
-import { pickChunkKey, type IndexRow as StatisticsRow } from '../mysql/chunk-key.js';
-import type { ColumnInfo } from '../core/tables.js';
+import { SYSTEM_DATABASES } from '../../../shared/table-selection.js';
+import type { CatalogTable } from '../../../shared/wizard.js';
+import { queryRows, type Connection } from '../../mysql/connection.js';
+import { pickChunkKey, type IndexRow as StatisticsRow } from '../../mysql/chunk-key.js';
+import type { ColumnInfo } from '../../core/tables.js';
 
 /** The system databases and Cutover's own `_cutover`: never offered for copy. */
 const SYSTEM = `(${[...SYSTEM_DATABASES].map((d) => `'${d}'`).join(',')})`;
