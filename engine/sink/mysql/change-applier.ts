@@ -367,7 +367,7 @@ export class ChangeApplier implements DdlStatementSink {
       key: keyText(t?.info.chunkKey ?? [], c.columns, (c.after ?? c.before)!),
       bytes,
       limit: this.maxPacket,
-      during: `the ${c.type} of ${transactionLabel(tx).replace(/^the /, '')}`,
+      during: `the ${c.type} of ${transactionLabel(tx)}`,
     });
   }
 
