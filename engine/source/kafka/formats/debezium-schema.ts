@@ -46,14 +46,14 @@ export function columnOf(name: string, s: FieldSchema): ColumnType {
   const src = p['__debezium.source.column.type'];
   const nullable = s.optional;
   if (src) {
-    const base = src.toLowerCase().replace(/ unsigned$/, '');
-    const unsigned = / unsigned$/i.test(src) ? ' unsigned' : '';
+    const [base = '', ...mods] = src.toLowerCase().split(/\s+/);
+    const unsigned = mods.length ? ' ' + mods.join(' ') : ''; // "unsigned", "unsigned zerofill"
     const len = p['__debezium.source.column.length'];
     const scale = p['__debezium.source.column.scale'];
     let args = '';
     if (base === 'enum' || base === 'set') args = p['allowed'] !== undefined ? `(${p['allowed'].split(',').map(quote).join(',')})` : '';
     else if (len !== undefined && !/text$|blob$|^json$|^date$|^year$|^geometry|^point$/.test(base)) args = scale !== undefined && !/time|date/.test(base) ? `(${len},${scale})` : `(${len})`;
-    if (/^(datetime|timestamp|time)$/.test(base) && scale !== undefined) args = `(${scale})`;
+    if (/^(datetime|timestamp|time)$/.test(base)) args = scale !== undefined ? `(${scale})` : len !== undefined && len !== '0' ? `(${len})` : '';
     return { name, dataType: base, columnType: base + args + unsigned, nullable };
   }
   const named = (dataType: string, columnType = dataType): ColumnType => ({ name, dataType, columnType, nullable });
