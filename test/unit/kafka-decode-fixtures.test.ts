@@ -6,7 +6,7 @@ import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { DecodeError, decodeMessage, detectFormat, type ColumnType, type DecodeContext } from '../../engine/source/kafka/formats/decode.js';
 import { columnKind } from '../../engine/source/kafka/formats/column-kind.js';
-import { dateOfDays, timestampOfIso, unscaledDecimalText } from '../../engine/source/kafka/formats/raw-values.js';
+import { dateOfDays, textBytes, timestampOfIso, unscaledDecimalText } from '../../engine/source/kafka/formats/raw-values.js';
 import { wktToWkb } from '../../engine/source/kafka/formats/wkt.js';
 
 const c = (name: string, columnType: string, charset: string | null = null): ColumnType => ({ name, dataType: /^[a-z]+/.exec(columnType)![0], columnType, charset });
@@ -191,4 +191,24 @@ test('value rules: days before 1970, ISO offsets, negative unscaled decimals', (
   assert.equal(timestampOfIso('2026-01-01T00:30:00-01:30', columnKind(c('t', 'timestamp(6)'))), '2026-01-01 02:00:00.000000');
   assert.equal(unscaledDecimalText(Buffer.from([0x80]), 2, columnKind(c('x', 'decimal(5,2)'))), '-1.28');
   assert.equal(unscaledDecimalText(Buffer.from([0x00, 0x80]), 2, columnKind(c('x', 'decimal(5,2)'))), '1.28');
+});
+
+test('text in other character sets is encoded as the inverse of their WHATWG decoders, strictly', () => {
+  const samples: [string, string, string][] = [
+    ['gbk', 'gbk', '中文简体，GBK€'],
+    ['big5', 'big5', '繁體中文'],
+    ['sjis', 'shift_jis', 'ｶﾀｶﾅ 日本語'],
+    ['ujis', 'euc-jp', '日本語テキスト'],
+    ['euckr', 'euc-kr', '한국어'],
+    ['cp1251', 'windows-1251', 'Привет'],
+    ['latin2', 'iso-8859-2', 'Łódź'],
+  ];
+  for (const [charset, label, text] of samples) {
+    const bytes = textBytes(text, charset);
+    assert.equal(new TextDecoder(label, { fatal: true }).decode(Buffer.from(bytes, 'latin1')), text, charset);
+  }
+  assert.equal(textBytes('😀', 'utf16'), '\ud83d\ude00'.length === 2 ? Buffer.from('d83dde00', 'hex').toString('latin1') : '');
+  assert.throws(() => textBytes('😀', 'gbk'), /no gbk bytes/);
+  assert.throws(() => textBytes('中', 'latin1'), /no latin1/);
+  assert.throws(() => textBytes('x', 'klingon'), /no encoder/);
 });
