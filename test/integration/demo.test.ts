@@ -1,5 +1,5 @@
-// The demo (engine/demo): on its own throwaway servers (prefix demo-test, ports 33281/33282, away from
-// a real demo on 33261/33262 and from `npm test`'s 33061/33062), prepareDemo creates the sample shop
+// The demo (engine/demo): on its own throwaway servers (prefix demo-test-<base>, ports <base>+71/+72 of the
+// lane's port base, away from a real demo on 33261/33262 and from the lane's own servers), prepareDemo creates the sample shop
 // with the types it promises and deterministic rows, returns a valid job file, and the write load
 // (load-main.js) changes the shop and stops cleanly on SIGTERM. Then the demo job copies and streams
 // the shop while the load runs, and once the load stops and the job has caught up, every table on the
@@ -11,10 +11,11 @@ import { join } from 'node:path';
 import { parseJobConfig, streamOptions } from '../../shared/job-config.js';
 import { demoAvailability, prepareDemo, stopDemoServices, DEMO_SINK_DB, type PreparedDemo } from '../../engine/demo/demo.js';
 import { createShop, shopSize, SHOP_DB, SHOP_TABLES } from '../../engine/demo/shop-data.js';
-import { ROOT, checksum, describeRun, forEveryTable, query, runCliWithTimeout, tempDir, writeJob, q } from '../helpers/db.js';
+import { ROOT, lanePortBase, checksum, describeRun, forEveryTable, query, runCliWithTimeout, tempDir, writeJob, q } from '../helpers/db.js';
 
-const PREFIX = 'demo-test';
-const PORT_BASE = 33280;
+// Run alone (no lane), the demo's servers sit at 33281/33282.
+const PORT_BASE = lanePortBase(33210) + 70;
+const PREFIX = `demo-test-${PORT_BASE}`;
 const ROWS = 20_000;
 const RUN_TIMEOUT_MS = 3 * 60_000;
 const sleep = (ms: number): Promise<void> => new Promise((r) => setTimeout(r, ms));
@@ -87,7 +88,7 @@ describe('the demo', { timeout: 6 * 60_000 }, () => {
   it('uses its own instances and reports what it did', () => {
     assert.equal(src, `mysql://cutover:cutover@127.0.0.1:${PORT_BASE + 1}`);
     assert.equal(sink, `mysql://cutover:cutover@127.0.0.1:${PORT_BASE + 2}`);
-    assert.ok(log.some((l) => /demo-test-source: (started|already running)/.test(l)), log.join('\n'));
+    assert.ok(log.some((l) => l.includes(`${PREFIX}-source: started`) || l.includes(`${PREFIX}-source: already running`)), log.join('\n'));
     assert.ok(log.some((l) => /filled in/.test(l)), log.join('\n'));
   });
 
