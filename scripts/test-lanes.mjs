@@ -114,15 +114,16 @@ export function summarize(lanes, top = Number(process.env.CUTOVER_TEST_TIMING_TO
   for (const r of rows) measured[durationKey(join(root, r.file))] = Math.round(r.ms / 100) / 10;
   mkdirSync(join(root, 'test-artifacts'), { recursive: true });
   writeFileSync(LAST_DURATIONS_FILE, `${JSON.stringify(sortKeys(measured), null, 2)}\n`);
+  console.log(`\n# lanes: ${walls.join('; ')}`);
   if (!top || !rows.length) return;
   rows.sort((a, b) => b.ms - a.ms);
   const s = (ms) => `${(ms / 1000).toFixed(1)} s`.padStart(8);
-  const lines = [`# lanes: ${walls.join('; ')}`, `# the ${Math.min(top, rows.length)} slowest of ${rows.length} test files (lane, wall time)`];
+  const lines = [`# the ${Math.min(top, rows.length)} slowest of ${rows.length} test files (lane, wall time)`];
   for (const r of rows.slice(0, top)) {
     lines.push(`${s(r.ms)}  ${r.lane}  ${r.file}`);
     for (const t of [...r.tests].sort((a, b) => b.ms - a.ms).slice(0, 3)) lines.push(`${s(t.ms)}         ${t.name.slice(0, 110)}`);
   }
-  console.log(`\n${lines.join('\n')}`);
+  console.log(lines.join('\n'));
 }
 
 export function sortKeys(o) {
