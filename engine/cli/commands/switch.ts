@@ -79,8 +79,7 @@ async function drive(a: CutoverAssistant, job: string, o: Drive): Promise<number
   }
   const busy = a.state(job).steps.find((s) => s.state === 'running');
   if (busy) throw new CutoverError(`“${busy.title}” is running in another process (the dashboard, or another \`cutover switch\`).`, 'Wait for it to finish, then run this command again.', 'STATE');
-  await a.checkWritable(job);
-  o.out(`writes: ${a.state(job).writable?.detail ?? 'unknown'}`);
+  await writes(a, job, o);
 
   for (const id of CUTOVER_STEPS) {
     let s = step(a.state(job), id);
@@ -111,9 +110,13 @@ async function drive(a: CutoverAssistant, job: string, o: Drive): Promise<number
       if (o.yes || !process.stdin.isTTY) {
         o.out(`  sessions that write through read-only: ${named}`);
         o.out(`  --yes never kills sessions: end them (KILL ${sessions.map((x) => x.id).join('; KILL ')}) or stop the application, then run this command again (in a terminal it asks to kill them).`);
+        await writes(a, job, o);
         return EXIT_OPERATOR;
       }
-      if (!(await confirm(`Kill these sessions on the source: ${named}?`))) return EXIT_OPERATOR;
+      if (!(await confirm(`Kill these sessions on the source: ${named}?`))) {
+        await writes(a, job, o);
+        return EXIT_OPERATOR;
+      }
       await a.kill(job, sessions.map((x) => x.id));
       o.out(`  killed: ${sessions.map((x) => `#${x.id}`).join(', ')}; checking the freeze again`);
       s = await runStep(a, job, id, o);
@@ -122,8 +125,7 @@ async function drive(a: CutoverAssistant, job: string, o: Drive): Promise<number
     print(o, s);
   }
   const end = a.state(job);
-  await a.checkWritable(job);
-  o.out(`writes: ${a.state(job).writable?.detail ?? 'unknown'}`);
+  await writes(a, job, o);
   o.out('the way back: no reverse job keeps the source in step; to switch back, point the application at the source and lift read-only there (undo “Source read-only”: SET GLOBAL read_only = OFF). Writes made to the sink since are not copied back.');
   return end.switched || !end.steps.some((x) => x.id === 'fence' && x.state === 'done') ? EXIT_SWITCHED : EXIT_FAILED;
 }
@@ -159,10 +161,16 @@ async function settled(a: CutoverAssistant, job: string, id: CutoverStepId, firs
   return s;
 }
 
-function failed(a: CutoverAssistant, job: string, o: Drive, s: CutoverStep): number {
+async function failed(a: CutoverAssistant, job: string, o: Drive, s: CutoverStep): Promise<number> {
   print(o, s);
-  o.out(`writes: ${a.state(job).writable?.detail ?? 'unknown'}`);
+  await writes(a, job, o);
   return EXIT_FAILED;
+}
+
+/** Which server takes writes now: the journal and a live read of the source's read-only setting. */
+async function writes(a: CutoverAssistant, job: string, o: Drive): Promise<void> {
+  await a.checkWritable(job);
+  o.out(`writes: ${a.state(job).writable?.detail ?? 'unknown'}`);
 }
 
 function print(o: Drive, s: CutoverStep): void {
