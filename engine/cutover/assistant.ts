@@ -16,12 +16,13 @@ import { connect, parseMysqlUrl } from '../mysql/connection.js';
 import { mysqlSinkUrl } from '../../shared/job-config.js';
 import { CutoverStore, type StepResult } from '../state/cutover-store.js';
 import type { JobRow, StateStore } from '../state/store.js';
-import { createDeferred, dropDeferred, listDeferred, type DeferredSpec } from './deferred-objects.js';
+import { dropDeferred, listDeferred, type DeferredSpec } from './deferred-objects.js';
+import { createAll } from './deferred-step.js';
 import { fenceStep, freezeHolds, freezeStep, JOB_SWITCHED, killStep, openTransactionsOf, readOnlyNow, thawStep, type FreezeData, type Outcome } from './freeze-step.js';
 import { noCrash, type CrashHook } from './crash-point.js';
 import { interruptedSteps, journalOf, ownJournal, previousReadOnly, writableSummary } from './journal.js';
 import { buildReport, describeEndpoint, type ReportInput } from './report.js';
-import { blockedBy, buildSteps, definition, noDeferredObjects, type StepContext } from './steps.js';
+import { blockedBy, buildSteps, definition, type StepContext } from './steps.js';
 import { sinkKind } from '../sink/registry.js';
 
 export interface AssistantDeps {
@@ -398,34 +399,6 @@ export class CutoverAssistant {
     if (!row) throw new CutoverError(`There is no job named "${name}".`, 'Open its job file first.', 'NOT_FOUND');
     return row;
   }
-}
-
-async function createAll(config: JobConfig, c: StepContext, specs: DeferredSpec[], crash: CrashHook): Promise<Outcome> {
-  if (!c.sink.deferredObjects) return { state: 'done', result: { detail: noDeferredObjects(c.sink.title), data: [] } };
-  const sink = await connect(parseMysqlUrl(mysqlSinkUrl(config, 'Creating triggers, routines and events')));
-  const objects: DeferredObject[] = [];
-  try {
-    for (const s of specs) {
-      objects.push(await createDeferred(sink, s));
-      if (objects[objects.length - 1]!.state === 'created') crash('deferred:during');
-    }
-  } finally {
-    await sink.end().catch(() => undefined);
-  }
-  const count = (st: DeferredObject['state']): number => objects.filter((o) => o.state === st).length;
-  const failed = count('failed');
-  const detail = objects.length
-    ? `${count('created')} created, ${count('exists')} already on the sink${failed ? `, ${failed} failed` : ''} (of ${objects.length}).`
-    : 'The source has no triggers, routines or events for these tables.';
-  return {
-    state: failed ? 'failed' : 'done',
-    result: {
-      detail,
-      fix: failed ? 'Create the failed objects by hand (each error is listed), or fix the cause and run this step again.' : null,
-      facts: { created: count('created'), existing: count('exists'), failed },
-      data: objects,
-    },
-  };
 }
 
 function errorMessage(e: unknown): string {
