@@ -112,6 +112,28 @@ export interface CutoverState {
   switched: boolean;
   /** All required steps done. */
   complete: boolean;
+  /** Which server takes the application's writes now, from the journal and (when it could be read) the source's read-only setting. */
+  writable?: WritableSummary;
+}
+
+/**
+ * Which server takes writes now. `neither` and `both` are the states a half-done switch leaves (a crash
+ * between the freeze and the switch, or read-only lifted after it): the operator is told which, and how to
+ * complete or undo it.
+ */
+export interface WritableSummary {
+  takesWrites: 'source' | 'sink' | 'neither' | 'both' | 'unknown';
+  /** The source's read-only setting: read live (`live`), or as the journal last recorded it; null when unknown. */
+  sourceReadOnly: boolean | null;
+  sourceReadOnlyFrom: 'live' | 'journal' | 'unknown';
+  /** The job's stream runs (the sink still follows the source). */
+  streamRunning: boolean;
+  /** The stream stopped for good at the fence (job state `switched`). */
+  switched: boolean;
+  /** Steps the journal shows as begun by a process that is gone (they are resumed). */
+  interrupted: CutoverStepId[];
+  /** One or two sentences: who takes writes, and what to do when that is not one server. */
+  detail: string;
 }
 
 export interface CutoverRunOptions {

@@ -1,4 +1,4 @@
-// The `cutover` CLI: check, run, status, logs, verify, remove, ui. Errors print what is wrong and how to fix it, never a stack trace.
+// The `cutover` CLI: check, run, status, logs, verify, switch, remove, ui. Errors print what is wrong and how to fix it, never a stack trace.
 import { Command, Option } from 'commander';
 import { formatError } from '../../shared/errors.js';
 import { checkCommand } from './commands/check.js';
@@ -7,6 +7,7 @@ import { statusCommand } from './commands/status.js';
 import { logsCommand } from './commands/logs.js';
 import { removeCommand } from './commands/remove.js';
 import { resumeTableCommand } from './commands/resume-table.js';
+import { switchCommand } from './commands/switch.js';
 import { uiCommand } from './commands/ui.js';
 import { verifyCommand } from './commands/verify.js';
 
@@ -91,6 +92,16 @@ program
   .option('--repair', 'copy the differing rows again (a table without a key: the whole table), then verify the repaired tables again')
   .option('--repair-from <id>', 'repair what verification <id> found (its id is printed, and stored in the state file), then verify again')
   .action(verifyCommand);
+
+program
+  .command('switch')
+  .description('Switch over to the sink: the cutover checklist in the terminal (lag, proven read-only freeze, fence-drain-stop, final verification, triggers/routines/events, report), each step printed with its result; rerun after a crash resumes at the journal\'s step. Exit 0 switched, 1 a step failed, 2 the operator is needed')
+  .argument('<job>', 'job file (JSON) of a job whose stream runs (`cutover run JOB.json`) with the same state file')
+  .addOption(stateOption())
+  .option('--yes', 'confirm the steps that change the source (read-only) without asking; it never confirms killing sessions: sessions that write through read-only are named and the command exits 2')
+  .option('--lag-threshold <s>', 'seconds of lag under which the switch may begin', '5')
+  .option('--no-reverse', 'switch without a reverse job (recorded in the log); the way back is then by hand')
+  .action(switchCommand);
 
 program
   .command('remove')

@@ -16,10 +16,13 @@ import { connect, parseMysqlUrl } from '../mysql/connection.js';
 import { mysqlSinkUrl } from '../../shared/job-config.js';
 import { CutoverStore, type StepResult } from '../state/cutover-store.js';
 import type { JobRow, StateStore } from '../state/store.js';
-import { createDeferred, dropDeferred, listDeferred, type DeferredSpec } from './deferred-objects.js';
-import { fenceStep, freezeHolds, freezeStep, JOB_SWITCHED, killStep, openTransactionsOf, thawStep, type FreezeData, type Outcome } from './freeze-step.js';
+import { dropDeferred, listDeferred, type DeferredSpec } from './deferred-objects.js';
+import { createAll } from './deferred-step.js';
+import { fenceStep, freezeHolds, freezeStep, JOB_SWITCHED, killStep, openTransactionsOf, readOnlyNow, thawStep, type FreezeData, type Outcome } from './freeze-step.js';
+import { noCrash, type CrashHook } from './crash-point.js';
+import { interruptedSteps, journalOf, ownJournal, previousReadOnly, writableSummary } from './journal.js';
 import { buildReport, describeEndpoint, type ReportInput } from './report.js';
-import { blockedBy, buildSteps, definition, noDeferredObjects, type StepContext } from './steps.js';
+import { blockedBy, buildSteps, definition, type StepContext } from './steps.js';
 import { sinkKind } from '../sink/registry.js';
 
 export interface AssistantDeps {
@@ -34,6 +37,10 @@ export interface AssistantDeps {
   stopJob(job: string): Promise<void>;
   /** How long the freeze step watches the source's change stream (ms; default 3 s). */
   freezeWatchMs?: number;
+  /** Where a test kills the process (crash-point.ts); only `cutover switch` sets one. */
+  crash?: CrashHook;
+  /** How the operator completes an unfinished switch, as the writable summary says it (default: the page's words). */
+  completeWith?: string;
 }
 
 export const DEFAULT_LAG_THRESHOLD_S = 5;
@@ -58,6 +65,8 @@ export class CutoverAssistant {
   private readonly thresholds = new Map<string, number>();
   /** The deferred objects as the source lists them, before the step ran (job → listing). */
   private readonly preview = new Map<string, { at: number; objects: DeferredObject[]; error: string | null }>();
+  /** The source's read-only setting as last read (job → value, null when it could not be read). */
+  private readonly liveReadOnly = new Map<string, boolean | null>();
 
   constructor(private readonly d: AssistantDeps) {
     this.steps = new CutoverStore(d.store);
@@ -88,12 +97,56 @@ export class CutoverAssistant {
       bypass: c.rows.get('read-only')?.state === 'failed' ? (freeze?.bypass ?? null) : null,
       switched: c.switched,
       complete: steps.every((s) => s.optional || s.state === 'done' || s.state === 'skipped'),
+      writable: writableSummary({
+        rows: c.rows,
+        liveReadOnly: this.liveReadOnly.get(job) ?? null,
+        streamRunning: c.running,
+        switched: c.switched,
+        streams: c.streams,
+        interrupted: interruptedSteps(c.rows, (s) => this.inFlight.has(`${job}\u0000${s}`)),
+        completeWith: this.d.completeWith ?? 'open the cutover page: it resumes the interrupted step',
+      }),
     };
+  }
+
+  /** Reads the source's read-only setting now, for the writable summary (state() uses the last reading). */
+  async checkWritable(job: string): Promise<void> {
+    const row = this.job(job);
+    try {
+      const { config, close } = await this.d.resolve(row);
+      try {
+        this.liveReadOnly.set(job, await readOnlyNow(config));
+      } finally {
+        await close();
+      }
+    } catch {
+      this.liveReadOnly.set(job, null);
+    }
+  }
+
+  /**
+   * Resumes the steps the journal shows as begun by a process that is gone (a crash mid-switch): each is run
+   * again from what its journal recorded, and every step is idempotent, so the switch completes (or the
+   * rerun fails with its fix) instead of staying half-way. Returns the steps resumed; they run on in the
+   * background like run()'s.
+   */
+  async resume(job: string): Promise<CutoverStepId[]> {
+    const row = this.job(job);
+    this.settle(row);
+    const c = this.context(row);
+    const steps = interruptedSteps(c.rows, (s) => this.inFlight.has(`${job}\u0000${s}`));
+    for (const step of steps) {
+      this.d.store.log('warn', job, null, `cutover: ${definition(step).title} was interrupted (its process is gone): resuming it`);
+      this.launch(row, step, c, c.rows.get(step)?.operator || operatorName());
+    }
+    return steps;
   }
 
   /** The state as the page opens it: the deferred objects are listed from the source before their step ran (what the preflight finds). */
   async view(job: string): Promise<CutoverState> {
     const row = this.job(job);
+    await this.resume(job);
+    await this.checkWritable(job);
     const c = this.context(row);
     const cached = this.preview.get(job);
     if (c.sink.deferredObjects && !c.rows.get('deferred')?.result.data && (!cached || Date.now() - cached.at > DEFERRED_PREVIEW_MS)) {
@@ -141,23 +194,31 @@ export class CutoverAssistant {
     }
     if (definition(step).needsConfirmation && !opts.confirm) throw new CutoverError(`“${definition(step).title}” changes the source: confirm it first.`, undefined, 'CONFIRM');
     if (opts.lagThresholdSeconds !== undefined) this.thresholds.set(job, opts.lagThresholdSeconds);
-    this.steps.begin(row.id, step, op);
+    const done = this.launch(row, step, c, op);
+    // Long steps go on in the background; quick ones are answered with their result.
+    if (step !== 'fence' && step !== 'verify' && step !== 'read-only') await done;
+    return this.state(job);
+  }
+
+  /** Journals the step as begun by this process, then does it; the promise settles once its result is recorded. */
+  private launch(row: JobRow, step: CutoverStepId, c: StepContext, op: string): Promise<void> {
+    const job = row.name;
+    this.steps.begin(row.id, step, op, { detail: null, journal: ownJournal() });
     const key = `${job}\u0000${step}`;
     this.inFlight.add(key);
-    const work = this.perform(row, step, c).then(
+    const work = Promise.resolve()
+      .then(() => (this.d.crash ?? noCrash)(`${step}:before`))
+      .then(() => this.perform(row, step, c, op))
+      .then(
       (r) => r && this.steps.finish(row.id, step, r.state, r.result),
       (e: unknown) => this.steps.finish(row.id, step, 'failed', { detail: errorMessage(e), fix: e instanceof CutoverError ? (e.fix ?? null) : null }),
     );
-    const done = work.finally(() => {
+    return work.then(() => undefined).finally(() => {
       this.inFlight.delete(key);
       const after = this.steps.steps(row.id).get(step);
       if (after && after.state !== 'running')
         this.d.store.log(after.state === 'failed' ? 'error' : 'info', job, null, `cutover: ${definition(step).title}: ${after.state}${after.result.detail ? ` — ${after.result.detail}` : ''}`);
     });
-    // Long steps go on in the background; quick ones are answered with their result.
-    if (step !== 'fence' && step !== 'verify' && step !== 'read-only') await done;
-    else void done;
-    return this.state(job);
   }
 
   async undo(job: string, step: CutoverStepId): Promise<CutoverState> {
@@ -210,7 +271,8 @@ export class CutoverAssistant {
   // ---- the steps
 
   /** Does a step; null when it goes on elsewhere (the verification process) and settle() records its end. */
-  private async perform(row: JobRow, step: CutoverStepId, c: StepContext): Promise<Outcome | null> {
+  private async perform(row: JobRow, step: CutoverStepId, c: StepContext, op: string): Promise<Outcome | null> {
+    const crash = this.d.crash ?? noCrash;
     switch (step) {
       case 'report': {
         const r = buildReport({ store: this.d.store, job: row, state: this.state(row.name), verification: this.d.latestVerification(row.id), generatedBy: operatorName() });
@@ -218,7 +280,7 @@ export class CutoverAssistant {
       }
       case 'verify': {
         const { id } = await this.d.startVerification(row.name);
-        this.steps.begin(row.id, 'verify', operatorName(), { detail: `Verification ${id} is running.`, facts: { verificationId: id } });
+        this.steps.begin(row.id, 'verify', op, { detail: `Verification ${id} is running.`, facts: { verificationId: id }, journal: ownJournal() });
         return null;
       }
       default:
@@ -228,10 +290,20 @@ export class CutoverAssistant {
     try {
       if (step === 'lag') return await this.checkLag(row, config);
       const freeze = (c.rows.get('read-only')?.result.data as FreezeData | undefined) ?? null;
-      if (step === 'read-only') return await freezeStep(this.d.store, row, config, this.d.freezeWatchMs ?? FREEZE_WATCH_MS, freeze);
+      if (step === 'read-only')
+        return await freezeStep(this.d.store, row, config, this.d.freezeWatchMs ?? FREEZE_WATCH_MS, previousReadOnly(c.rows.get('read-only')), {
+          record: (previous) => this.steps.begin(row.id, 'read-only', op, { detail: 'Setting read-only on the source.', journal: ownJournal({ previous }) }),
+          crash,
+        });
       if (step === 'fence') {
         if (!freeze) throw new CutoverError('The freeze has not been proven.', 'Run “Source read-only, proven” first.', 'STATE');
-        return await fenceStep({ store: this.d.store, progress: (r) => this.steps.begin(row.id, 'fence', operatorName(), r), stopJob: (j) => this.d.stopJob(j) }, row, config, freeze);
+        let fence = journalOf(c.rows.get('fence')?.result)?.fence ?? null;
+        const earlier = fence;
+        const progress = (r: StepResult, written?: typeof fence): void => {
+          fence = written ?? fence;
+          this.steps.begin(row.id, 'fence', op, { ...r, journal: ownJournal(fence ? { fence } : {}) });
+        };
+        return await fenceStep({ store: this.d.store, progress, stopJob: (j) => this.d.stopJob(j), crash, earlier }, row, config, freeze);
       }
       if (freeze && c.streams) {
         const proof = await freezeHolds(config, row.name, freeze);
@@ -240,7 +312,7 @@ export class CutoverAssistant {
           return { state: 'failed', result: { detail: `Not created: the source took a write on ${w.table} at ${w.position}, after the freeze; the stream has stopped, so the sink lacks it.`, fix: 'Find and stop the writer (run “Source read-only, proven” again to name it), repair the sink from a verification, then run this step again.' } };
         }
       }
-      return await createAll(config, c, c.sink.deferredObjects ? await this.listSpecs(row, config) : []);
+      return await createAll(config, c, c.sink.deferredObjects ? await this.listSpecs(row, config) : [], crash);
     } finally {
       await close();
     }
@@ -281,6 +353,8 @@ export class CutoverAssistant {
   private settle(row: JobRow): void {
     for (const [step, r] of this.steps.steps(row.id)) {
       if (r.state !== 'running') continue;
+      // A journaled step belongs to the process that runs it: still running (elsewhere), or resumed by resume().
+      const journal = journalOf(r.result);
       if (step === 'verify') {
         const id = Number(r.result.facts?.verificationId ?? 0);
         const v = id ? this.d.verification(id) : null;
@@ -296,10 +370,10 @@ export class CutoverAssistant {
             fix: ok ? null : (v.error?.fix ?? 'Repair the rows from the job view, then run this step again.'),
             facts: { verificationId: id, tables: s.tables, matched: s.matched, mismatched: s.mismatched, rows: s.rowsSource },
           });
-        } else if (!v && !this.inFlight.has(`${row.name}\u0000verify`) && Date.now() - r.started_at > 10_000) {
+        } else if (!v && !journal && !this.inFlight.has(`${row.name}\u0000verify`) && Date.now() - r.started_at > 10_000) {
           this.steps.finish(row.id, 'verify', 'failed', { detail: 'The verification was interrupted.', fix: 'Run this step again.' });
         }
-      } else if (!this.inFlight.has(`${row.name}\u0000${step}`)) {
+      } else if (!journal && !this.inFlight.has(`${row.name}\u0000${step}`)) {
         this.steps.finish(row.id, step, 'failed', { ...r.result, detail: 'Interrupted (Cutover was restarted while it ran).', fix: 'Run this step again.' });
       }
     }
@@ -325,31 +399,6 @@ export class CutoverAssistant {
     if (!row) throw new CutoverError(`There is no job named "${name}".`, 'Open its job file first.', 'NOT_FOUND');
     return row;
   }
-}
-
-async function createAll(config: JobConfig, c: StepContext, specs: DeferredSpec[]): Promise<Outcome> {
-  if (!c.sink.deferredObjects) return { state: 'done', result: { detail: noDeferredObjects(c.sink.title), data: [] } };
-  const sink = await connect(parseMysqlUrl(mysqlSinkUrl(config, 'Creating triggers, routines and events')));
-  const objects: DeferredObject[] = [];
-  try {
-    for (const s of specs) objects.push(await createDeferred(sink, s));
-  } finally {
-    await sink.end().catch(() => undefined);
-  }
-  const count = (st: DeferredObject['state']): number => objects.filter((o) => o.state === st).length;
-  const failed = count('failed');
-  const detail = objects.length
-    ? `${count('created')} created, ${count('exists')} already on the sink${failed ? `, ${failed} failed` : ''} (of ${objects.length}).`
-    : 'The source has no triggers, routines or events for these tables.';
-  return {
-    state: failed ? 'failed' : 'done',
-    result: {
-      detail,
-      fix: failed ? 'Create the failed objects by hand (each error is listed), or fix the cause and run this step again.' : null,
-      facts: { created: count('created'), existing: count('exists'), failed },
-      data: objects,
-    },
-  };
 }
 
 function errorMessage(e: unknown): string {

@@ -11,8 +11,9 @@ import { parseMysqlUrl } from '../mysql/connection.js';
 import { effectiveState } from '../pipeline/job-status.js';
 import { loadSource, sourceOf } from '../source/registry.js';
 import type { SourceDriver, SourceSession } from '../source/driver.js';
-import type { StepResult } from '../state/cutover-store.js';
+import type { StepJournal, StepResult } from '../state/cutover-store.js';
 import type { JobRow, StateStore } from '../state/store.js';
+import type { CrashHook } from './crash-point.js';
 import { fenceReached, type FenceMark } from './fence.js';
 import { watchFreeze, type FreezeWatch } from './freeze-watch.js';
 
@@ -54,14 +55,27 @@ export function openTransactionsOf(config: JobConfig): Promise<SourceSessionInfo
 
 const who = (s: SourceSessionInfo): string => `#${s.id} ${s.user}@${s.host} (${s.command}, ${s.timeSeconds} s${s.privilege ? `, ${s.privilege}` : ''})`;
 
-/** Read-only on, then the proof. `earlier`: the step's previous data (a re-check keeps what read_only was before the first run). */
-export async function freezeStep(store: StateStore, row: JobRow, config: JobConfig, watchMs: number, earlier: FreezeData | null): Promise<Outcome> {
+export interface FreezeHooks {
+  /** Journals the read-only values the source had before the freeze, before read-only is set. */
+  record(previous: FreezeReport['previous']): void;
+  crash: CrashHook;
+}
+
+/**
+ * Read-only on, then the proof. `earlier`: what read_only was before the cutover, as the journal recorded it
+ * (a rerun, after a failure or a crash, keeps that value although read-only is on by then).
+ */
+export async function freezeStep(store: StateStore, row: JobRow, config: JobConfig, watchMs: number, earlier: FreezeReport['previous'] | null, hooks: FreezeHooks): Promise<Outcome> {
   return withSource(config, async (session, driver) => {
     if (!session.freezeWrites) return { state: 'failed', result: { detail: `A ${sourceOf(config).title} source cannot be set read-only by Cutover.`, fix: 'Stop the application’s writes yourself and switch by hand.' } };
     const openTransactions = session.openTransactions ? await session.openTransactions() : [];
+    const journaled = earlier ?? (session.readOnlyState ? await session.readOnlyState() : null);
+    if (journaled) hooks.record(journaled);
+    hooks.crash('read-only:before');
     let report: FreezeReport;
     try {
       report = await session.freezeWrites();
+      hooks.crash('read-only:after');
     } catch (e) {
       const err = e as { errno?: number; sqlMessage?: string };
       if (err.errno === 1227)
@@ -71,7 +85,7 @@ export async function freezeStep(store: StateStore, row: JobRow, config: JobConf
         };
       throw e;
     }
-    const previous = earlier?.previous ?? report.previous;
+    const previous = journaled ?? report.previous;
     const freezeAt = (await session.currentStatus()).file;
     const applied = appliedPosition(driver, store.jobById(row.id));
     const from = applied && driver.positions.compare(applied, freezeAt) <= 0 ? applied : freezeAt;
@@ -117,6 +131,15 @@ export async function freezeStep(store: StateStore, row: JobRow, config: JobConf
   });
 }
 
+/** The source's read-only setting now (read_only, or super_read_only on MySQL), or null when the source cannot say. */
+export async function readOnlyNow(config: JobConfig): Promise<boolean | null> {
+  return withSource(config, async (s) => {
+    if (!s.readOnlyState) return null;
+    const now = await s.readOnlyState();
+    return now.readOnly || now.superReadOnly;
+  });
+}
+
 /** Lifts the freeze (undo). */
 export async function thawStep(config: JobConfig, previous: FreezeReport['previous']): Promise<string[]> {
   return withSource(config, async (s) => {
@@ -144,15 +167,35 @@ export async function freezeHolds(config: JobConfig, job: string, freeze: Freeze
 
 export interface FenceDeps {
   store: StateStore;
-  /** Records the step's progress (running). */
-  progress(result: StepResult): void;
+  /** Records the step's progress (running); `fence`: the fence as soon as it is written, for a rerun. */
+  progress(result: StepResult, fence?: StepJournal['fence']): void;
   /** Stops the job's process and waits for it to exit. */
   stopJob(job: string): Promise<void>;
+  crash: CrashHook;
+  /** The fence an interrupted run of this step wrote (its journal), or null. */
+  earlier: StepJournal['fence'] | null;
 }
 
-/** Fence, drain, stop. */
+/**
+ * Fence, drain, stop. Idempotent: a job already switched is reported as such; a job whose stream stopped
+ * after applying the fence an interrupted run wrote (a crash between the stop and the record) is switched
+ * once the freeze is proven up to that fence; otherwise a new fence is written.
+ */
 export async function fenceStep(d: FenceDeps, row: JobRow, config: JobConfig, freeze: FreezeData): Promise<Outcome> {
   const driver = await loadSource(config);
+  const now = d.store.jobById(row.id)!;
+  const earlierMark = d.earlier ? ({ position: d.earlier.at as SourcePosition, gtid: d.earlier.gtid } satisfies FenceMark) : null;
+  const baseFacts = (m: FenceMark): Record<string, string | number | boolean | null> => ({ freezePosition: driver.positions.format(freeze.freezeAt), position: driver.positions.format(m.position), gtid: m.gtid });
+  if (now.state === JOB_SWITCHED) {
+    const drained = appliedPosition(driver, now);
+    const facts = { ...(earlierMark ? baseFacts(earlierMark) : {}), drainPosition: drained ? driver.positions.format(drained) : null, drainGtid: drained?.gtid ?? null, writesAfterFreeze: 0, resumed: true };
+    return { state: 'done', result: { detail: `The job is already switched: its stream stopped for good at ${String(facts.drainPosition)}.`, facts } };
+  }
+  if (earlierMark && effectiveState(now) !== 'running') {
+    const drained = appliedPosition(driver, now);
+    if (drained && fenceReached(earlierMark, { file: drained.file, pos: drained.pos, gtid: drained.gtid }))
+      return switchAt(d, row, config, freeze, driver, earlierMark, { ...baseFacts(earlierMark), resumed: true });
+  }
   const conn = await driver.openSession(parseMysqlUrl(config.source.url));
   let mark: FenceMark;
   let facts: Record<string, string | number | boolean | null>;
@@ -163,7 +206,9 @@ export async function fenceStep(d: FenceDeps, row: JobRow, config: JobConfig, fr
     const position = (await conn.currentStatus()).file;
     mark = { position, gtid: first.gtid };
     facts = { freezePosition: driver.positions.format(freeze.freezeAt), writtenAt: new Date(first.writtenAt).toISOString(), position: driver.positions.format(position), gtid: first.gtid };
-    d.progress({ detail: `Fence written at ${facts.position}${first.gtid ? ` (GTID ${first.gtid})` : ''}; waiting for the sink to apply it.`, facts });
+    const fence = { position: driver.positions.format(position), gtid: first.gtid, at: position };
+    d.progress({ detail: `Fence written at ${facts.position}${first.gtid ? ` (GTID ${first.gtid})` : ''}; waiting for the sink to apply it.`, facts }, fence);
+    d.crash('fence:after');
     const deadline = Date.now() + FENCE_TIMEOUT_MS;
     let rewrittenAt = Date.now();
     for (;;) {
@@ -185,6 +230,12 @@ export async function fenceStep(d: FenceDeps, row: JobRow, config: JobConfig, fr
   } finally {
     await conn.close().catch(() => undefined);
   }
+  return switchAt(d, row, config, freeze, driver, mark, facts);
+}
+
+/** The sink applied the fence: prove the freeze up to it, stop the stream (if it still runs), and mark the job switched. */
+async function switchAt(d: FenceDeps, row: JobRow, config: JobConfig, freeze: FreezeData, driver: SourceDriver, mark: FenceMark, factsIn: Record<string, string | number | boolean | null>): Promise<Outcome> {
+  let facts = factsIn;
   // The fence is applied: was anything written to the job's tables between the freeze and the fence?
   const proof = await freezeHolds(config, row.name, freeze, mark.position);
   if (!proof.holds) {
@@ -194,8 +245,9 @@ export async function fenceStep(d: FenceDeps, row: JobRow, config: JobConfig, fr
       result: { detail: `A write reached ${w.table} at ${w.position}, after the freeze at ${facts.freezePosition}: the freeze no longer holds, and the job keeps streaming.`, fix: 'Run “Source read-only, proven” again (it names the sessions), then this step.', facts },
     };
   }
-  d.progress({ detail: `The sink applied the fence at ${String(facts.appliedPosition)}; no write since the freeze. Stopping the stream.`, facts });
+  d.progress({ detail: `The sink applied the fence at ${String(facts.appliedPosition ?? facts.position)}; no write since the freeze. Stopping the stream.`, facts });
   await d.stopJob(row.name);
+  d.crash('stop:after');
   const after = d.store.jobById(row.id)!;
   if (effectiveState(after) === 'running') return { state: 'failed', result: { detail: 'The job’s process did not stop.', fix: 'Stop the job, then run this step again.', facts } };
   const drained = appliedPosition(driver, after);

@@ -199,6 +199,8 @@ export interface SourceSession {
    * write (accounts and their sessions). The assistant proves it by watching the change stream.
    */
   freezeWrites?(): Promise<FreezeReport>;
+  /** The source's read-only settings now, without changing them (the journal records them before the freeze). */
+  readOnlyState?(): Promise<FreezeReport['previous']>;
   /** Sets the freeze back to what it was. Returns the statements it ran. */
   thawWrites?(previous: FreezeReport['previous']): Promise<string[]>;
   /** The sessions of accounts that write through the freeze, as they are now. */

@@ -20,6 +20,19 @@ export interface StepResult {
   facts?: Record<string, string | number | boolean | null>;
   /** Step-specific data (the deferred objects, the report text…). */
   data?: unknown;
+  /** While the step runs: who runs it and what a rerun needs (engine/cutover/journal.ts). */
+  journal?: StepJournal;
+}
+
+/** What a running step records before it acts (engine/cutover/journal.ts reads it). */
+export interface StepJournal {
+  /** The process that runs the step, and its machine. */
+  pid: number;
+  host: string;
+  /** Read-only step: the source's read_only / super_read_only values before Cutover set them (recorded before the SET). */
+  previous?: { readOnly: boolean; superReadOnly: boolean };
+  /** Fence step: the fence as soon as it was written (formatted position, GTID, and the raw position). */
+  fence?: { position: string; gtid: string | null; at: unknown };
 }
 
 export class CutoverStore {

@@ -13,7 +13,7 @@ import { checkPositionAvailable, readRetention } from './binlog-retention.js';
 import { readBinlogBacklog, readBinlogStatus, readConsistentPosition, startConsistentSnapshot } from './binlog-status.js';
 import { HEARTBEAT_DB, HEARTBEAT_TABLE, SourceHeartbeat, heartbeatTime, writeFence } from './heartbeat.js';
 import { preflightSource } from './preflight.js';
-import { freezeWrites, killSessions, openTransactions, thawWrites, writeBypass } from './freeze.js';
+import { freezeWrites, killSessions, openTransactions, readOnlyState, thawWrites, writeBypass } from './freeze.js';
 import { databaseDefaults, listBaseTables, listViews, readTable, showCreateView, tableExists } from './schema-reader.js';
 import { readCatalog } from './catalog.js';
 import { chunkSelectSql, nextBoundary, openDataConnection, rangeWhere, rawQuery, streamChunk, validateFilter } from './snapshot-reader.js';
@@ -73,6 +73,7 @@ export function mysqlSession(conn: Connection, owned = true): SourceSession {
     },
     writeFence: (job) => writeFence(conn, job),
     freezeWrites: () => freezeWrites(conn),
+    readOnlyState: () => readOnlyState(conn),
     thawWrites: (previous) => thawWrites(conn, previous),
     writeBypass: () => writeBypass(conn),
     openTransactions: () => openTransactions(conn),

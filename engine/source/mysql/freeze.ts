@@ -107,14 +107,20 @@ export async function openTransactions(conn: Connection): Promise<SourceSessionI
   });
 }
 
+/** The source's read_only (and, on MySQL, super_read_only) settings now. */
+export async function readOnlyState(conn: Connection, server?: ServerInfo): Promise<FreezeReport['previous']> {
+  const s = server ?? (await readServerInfo(conn));
+  const [now] = await queryRows<{ ro: number | string; sro: number | string | null }>(
+    conn,
+    s.flavor === 'mysql' ? 'SELECT @@GLOBAL.read_only AS ro, @@GLOBAL.super_read_only AS sro' : 'SELECT @@GLOBAL.read_only AS ro, NULL AS sro',
+  );
+  return { readOnly: Number(now?.ro) === 1, superReadOnly: Number(now?.sro ?? 0) === 1 };
+}
+
 /** Turns the freeze on (idempotent) and says what stays able to write. */
 export async function freezeWrites(conn: Connection): Promise<FreezeReport> {
   const server = await readServerInfo(conn);
-  const [before] = await queryRows<{ ro: number | string; sro: number | string | null }>(
-    conn,
-    server.flavor === 'mysql' ? 'SELECT @@GLOBAL.read_only AS ro, @@GLOBAL.super_read_only AS sro' : 'SELECT @@GLOBAL.read_only AS ro, NULL AS sro',
-  );
-  const previous = { readOnly: Number(before?.ro) === 1, superReadOnly: Number(before?.sro ?? 0) === 1 };
+  const previous = await readOnlyState(conn, server);
   const statement = freezeStatement(server);
   const already = statement.includes('super_read_only') ? previous.superReadOnly : previous.readOnly;
   if (!already) await conn.query(statement);

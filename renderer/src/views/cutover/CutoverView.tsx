@@ -3,7 +3,7 @@
 // deferred objects, report — each with its result, who ran it and when, and how to roll it back.
 import { useState } from 'react';
 import type { CutoverApi } from '../../../../shared/api';
-import type { CutoverStep, SourceSessionInfo } from '../../../../shared/cutover';
+import type { CutoverState, CutoverStep, SourceSessionInfo } from '../../../../shared/cutover';
 import { ConfirmDialog } from '../../components/ConfirmDialog';
 import { ErrorBanner } from '../../components/ErrorBanner';
 import { Field } from '../../components/Field';
@@ -73,6 +73,18 @@ export function CutoverView({ api, job, pollMs }: CutoverViewProps) {
         <div className="banner banner-ok" role="status" data-testid="cutover-complete">
           <p className="banner-message">
             <strong>Cutover complete.</strong> Point the applications at the sink, and keep the report with the change record.
+          </p>
+        </div>
+      )}
+      {state?.writable && (
+        <div
+          className={`banner ${state.writable.takesWrites === 'neither' || state.writable.takesWrites === 'both' || state.writable.takesWrites === 'unknown' ? 'banner-warn' : 'banner-ok'}`}
+          role="status"
+          data-testid="cutover-writable"
+          data-takes-writes={state.writable.takesWrites}
+        >
+          <p className="banner-message">
+            <strong>{WRITES_TITLE[state.writable.takesWrites]}</strong> {state.writable.detail}
           </p>
         </div>
       )}
@@ -174,3 +186,12 @@ export function CutoverView({ api, job, pollMs }: CutoverViewProps) {
     </section>
   );
 }
+
+/** Which server takes writes now, as the banner's title says it. */
+const WRITES_TITLE: Record<NonNullable<CutoverState['writable']>['takesWrites'], string> = {
+  source: 'Writes go to the source.',
+  sink: 'Writes go to the sink.',
+  neither: 'Neither server takes writes.',
+  both: 'Both servers take writes.',
+  unknown: 'Which server takes writes is unknown.',
+};

@@ -1,0 +1,200 @@
+// `cutover switch JOB.json`: the cutover checklist in the terminal, with the same engine (the cutover
+// assistant) and the same state file as the dashboard. Each step is printed with its result (its fix when it
+// failed). A step the journal shows as interrupted (its process is gone) is resumed first, so a rerun after a
+// crash goes on where it stopped. Confirmations are asked on the terminal unless --yes; --yes never confirms
+// a kill: sessions that write through read-only are named and the command exits 2.
+//
+// Exit codes: 0 switched (every step done), 1 a step failed, 2 the operator is needed (a confirmation, a
+// session to kill, a job that is not streaming).
+import { createInterface } from 'node:readline/promises';
+import { CUTOVER_STEPS, type CutoverState, type CutoverStep, type CutoverStepId } from '../../../shared/cutover.js';
+import { CutoverError, formatError } from '../../../shared/errors.js';
+import { CutoverAssistant, operatorName } from '../../cutover/assistant.js';
+import { resolveStatePath } from '../../state/default-path.js';
+import { StateStore } from '../../state/store.js';
+import { readJobFile } from '../job-file.js';
+import { headlessDeps } from '../switch-deps.js';
+import { writeFileSync } from 'node:fs';
+import { dirname, join } from 'node:path';
+
+export interface SwitchOpts {
+  state?: string;
+  yes?: boolean;
+  lagThreshold?: string;
+  /** commander's --no-reverse: false when given. */
+  reverse?: boolean;
+}
+
+export const EXIT_SWITCHED = 0;
+export const EXIT_FAILED = 1;
+export const EXIT_OPERATOR = 2;
+
+/** How long the lag step is retried while the stream catches up. */
+const LAG_WAIT_MS = 120_000;
+const POLL_MS = 250;
+
+export async function switchCommand(jobPath: string, opts: SwitchOpts): Promise<void> {
+  const out = (s: string): void => void process.stdout.write(s + '\n');
+  const threshold = opts.lagThreshold === undefined ? undefined : Number(opts.lagThreshold);
+  if (threshold !== undefined && !(Number.isFinite(threshold) && threshold >= 0))
+    throw new CutoverError(`--lag-threshold must be a number of seconds (got "${opts.lagThreshold}").`, 'For example --lag-threshold 5.', 'CONFIG');
+  const file = await readJobFile(jobPath);
+  const store = new StateStore(resolveStatePath(opts.state));
+  const deps = headlessDeps(store, file, `run \`cutover switch ${jobPath} --state ${store.path}\` again`);
+  try {
+    const row = store.job(file.name);
+    if (!row)
+      throw new CutoverError(`The state file ${store.path} has no job named "${file.name}".`, `Start its stream first: cutover run ${jobPath} --state ${store.path}`, 'NOT_FOUND');
+    const a = new CutoverAssistant(deps);
+    const job = file.name;
+    out(`cutover switch: job "${job}", state file ${store.path}, operator ${operatorName()}`);
+    if (opts.reverse === false) {
+      store.log('info', job, null, `cutover: switch with --no-reverse (by ${operatorName()}): no reverse job`);
+      out('--no-reverse: no reverse job; the way back is by hand.');
+    }
+    process.exitCode = await drive(a, job, { yes: !!opts.yes, threshold, out, jobPath, statePath: store.path });
+  } catch (e) {
+    process.stderr.write(`cutover: ${formatError(e)}\n`);
+    process.exitCode = e instanceof CutoverError && (e.code === 'STATE' || e.code === 'CONFIRM') ? EXIT_OPERATOR : EXIT_FAILED;
+  } finally {
+    deps.abort();
+    store.close();
+  }
+}
+
+interface Drive {
+  yes: boolean;
+  threshold: number | undefined;
+  out(s: string): void;
+  jobPath: string;
+  statePath: string;
+}
+
+async function drive(a: CutoverAssistant, job: string, o: Drive): Promise<number> {
+  const resumed = await a.resume(job);
+  for (const id of resumed) {
+    o.out(`resuming “${title(a.state(job), id)}”: the journal shows it interrupted (its process is gone)`);
+    const s = await settled(a, job, id);
+    print(o, step(s, id));
+  }
+  const busy = a.state(job).steps.find((s) => s.state === 'running');
+  if (busy) throw new CutoverError(`“${busy.title}” is running in another process (the dashboard, or another \`cutover switch\`).`, 'Wait for it to finish, then run this command again.', 'STATE');
+  await writes(a, job, o);
+
+  for (const id of CUTOVER_STEPS) {
+    let s = step(a.state(job), id);
+    if (s.state === 'done' || s.state === 'skipped') {
+      if (!resumed.includes(id)) o.out(`✓ ${s.title}: ${s.state}${s.detail ? ` — ${s.detail}` : ''}`);
+      continue;
+    }
+    if (resumed.includes(id) && s.state === 'failed') return failed(a, job, o, s);
+    if (id === 'report') {
+      const r = a.report(job, 'markdown');
+      const path = join(dirname(o.statePath), r.fileName);
+      writeFileSync(path, r.text, { mode: 0o600 });
+      print(o, step(a.state(job), id));
+      o.out(`  report: ${path}`);
+      continue;
+    }
+    if (s.needsConfirmation && !(o.yes || (await confirm(`${s.title}: ${s.description}\nGo ahead?`)))) {
+      o.out(`✗ ${s.title}: not confirmed. Run again with --yes, or answer yes.`);
+      return EXIT_OPERATOR;
+    }
+    s = await runStep(a, job, id, o);
+    // The freeze failed and names the sessions that write through read-only: kill them only with a confirmation naming them.
+    while (id === 'read-only' && s.state === 'failed') {
+      const sessions = a.state(job).bypass?.sessions ?? [];
+      if (!sessions.length) return failed(a, job, o, s);
+      const named = sessions.map((x) => `#${x.id} ${x.user}@${x.host} (${x.command}, ${x.timeSeconds} s, ${x.privilege ?? 'bypasses read-only'})`).join('; ');
+      print(o, s);
+      if (o.yes || !process.stdin.isTTY) {
+        o.out(`  sessions that write through read-only: ${named}`);
+        o.out(`  --yes never kills sessions: end them (KILL ${sessions.map((x) => x.id).join('; KILL ')}) or stop the application, then run this command again (in a terminal it asks to kill them).`);
+        await writes(a, job, o);
+        return EXIT_OPERATOR;
+      }
+      if (!(await confirm(`Kill these sessions on the source: ${named}?`))) {
+        await writes(a, job, o);
+        return EXIT_OPERATOR;
+      }
+      await a.kill(job, sessions.map((x) => x.id));
+      o.out(`  killed: ${sessions.map((x) => `#${x.id}`).join(', ')}; checking the freeze again`);
+      s = await runStep(a, job, id, o);
+    }
+    if (s.state !== 'done' && s.state !== 'skipped') return failed(a, job, o, s);
+    print(o, s);
+  }
+  const end = a.state(job);
+  await writes(a, job, o);
+  o.out('the way back: no reverse job keeps the source in step; to switch back, point the application at the source and lift read-only there (undo “Source read-only”: SET GLOBAL read_only = OFF). Writes made to the sink since are not copied back.');
+  return end.switched || !end.steps.some((x) => x.id === 'fence' && x.state === 'done') ? EXIT_SWITCHED : EXIT_FAILED;
+}
+
+/** Runs a step and waits for its result; the lag step is retried while the stream catches up. */
+async function runStep(a: CutoverAssistant, job: string, id: CutoverStepId, o: Drive): Promise<CutoverStep> {
+  const until = Date.now() + LAG_WAIT_MS;
+  for (let n = 0; ; n++) {
+    let s: CutoverState;
+    try {
+      s = await a.run(job, id, { confirm: true, lagThresholdSeconds: o.threshold });
+    } catch (e) {
+      if (id === 'lag' && e instanceof CutoverError && e.code === 'STATE' && Date.now() < until) {
+        if (n === 0) o.out(`… ${e.message}: waiting`);
+        await sleep(1000);
+        continue;
+      }
+      throw e;
+    }
+    const r = step(await settled(a, job, id, s), id);
+    if (id !== 'lag' || r.state === 'done' || Date.now() > until) return r;
+    if (n === 0) o.out(`… ${r.title}: ${r.detail ?? 'not yet'}; waiting`);
+    await sleep(1000);
+  }
+}
+
+async function settled(a: CutoverAssistant, job: string, id: CutoverStepId, first?: CutoverState): Promise<CutoverState> {
+  let s = first ?? a.state(job);
+  while (step(s, id).state === 'running') {
+    await sleep(POLL_MS);
+    s = a.state(job);
+  }
+  return s;
+}
+
+async function failed(a: CutoverAssistant, job: string, o: Drive, s: CutoverStep): Promise<number> {
+  print(o, s);
+  await writes(a, job, o);
+  return EXIT_FAILED;
+}
+
+/** Which server takes writes now: the journal and a live read of the source's read-only setting. */
+async function writes(a: CutoverAssistant, job: string, o: Drive): Promise<void> {
+  await a.checkWritable(job);
+  o.out(`writes: ${a.state(job).writable?.detail ?? 'unknown'}`);
+}
+
+function print(o: Drive, s: CutoverStep): void {
+  const mark = s.state === 'done' || s.state === 'skipped' ? '✓' : '✗';
+  o.out(`${mark} ${s.title}: ${s.state}${s.detail ? ` — ${s.detail}` : ''}`);
+  if (s.state === 'failed' && s.fix) o.out(`  fix: ${s.fix}`);
+}
+
+function step(s: CutoverState, id: CutoverStepId): CutoverStep {
+  return s.steps.find((x) => x.id === id)!;
+}
+
+function title(s: CutoverState, id: CutoverStepId): string {
+  return step(s, id).title;
+}
+
+async function confirm(question: string): Promise<boolean> {
+  if (!process.stdin.isTTY) throw new CutoverError(`${question.split('\n')[0]} needs a confirmation, and there is no terminal to ask on.`, 'Run in a terminal, or with --yes (which confirms every step except killing sessions).', 'CONFIRM');
+  const rl = createInterface({ input: process.stdin, output: process.stdout });
+  try {
+    return /^y(es)?$/i.test((await rl.question(`${question} [y/N] `)).trim());
+  } finally {
+    rl.close();
+  }
+}
+
+const sleep = (ms: number): Promise<void> => new Promise((r) => setTimeout(r, ms));

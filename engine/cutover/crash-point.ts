@@ -1,0 +1,27 @@
+// Named points of the switch where a test kills the process (SIGKILL) to prove the journal: the step
+// functions call the hook they are given; only `cutover switch` installs one, from the environment
+// variable CUTOVER_CRASH_AT (a test hook, documented in the README; never set it in production).
+//
+//   read-only:before   the intent and the previous read_only values are recorded, read-only not yet set
+//   read-only:after    read-only is set on the source, the step's result not yet recorded
+//   fence:after        the fence row is written and its position recorded; the sink has not applied it yet
+//   stop:after         the stream has drained to the fence and stopped; the job not yet marked switched,
+//                      the step's result not yet recorded
+//   deferred:during    the first trigger/routine/event is created on the sink, the others not yet
+//   <step>:before      any step, once its row says `running` (journal written), before it acts
+export type CrashHook = (point: string) => void;
+
+export const noCrash: CrashHook = () => undefined;
+
+export const CRASH_ENV = 'CUTOVER_CRASH_AT';
+
+/** The hook `cutover switch` installs: SIGKILLs this process at the point CUTOVER_CRASH_AT names. */
+export function crashHookFromEnv(env: NodeJS.ProcessEnv = process.env): CrashHook {
+  const at = env[CRASH_ENV]?.trim();
+  if (!at) return noCrash;
+  return (point) => {
+    if (point !== at) return;
+    process.stderr.write(`${CRASH_ENV}=${at}: killing this process (SIGKILL) here\n`);
+    process.kill(process.pid, 'SIGKILL');
+  };
+}
