@@ -111,7 +111,7 @@ export function memoryKafkaConfig(exactlyOnce: boolean): KafkaSinkConfig {
 }
 
 /** The real KafkaStreamTarget with its sink's topics and admin client in memory, publishing through `pub`. */
-export async function memoryKafkaTarget(o: { pub: MemoryPublisher; store: StateStore; jobId: number; log: Logger; signal: AbortSignal }): Promise<KafkaStreamTarget> {
+export async function memoryKafkaTarget(o: { pub: MemoryPublisher; store: StateStore; jobId: number; log: Logger; signal: AbortSignal; renderBudget?: number }): Promise<KafkaStreamTarget> {
   const config = memoryKafkaConfig(o.pub.transactional);
   const topic = (name: string) => ({ name, partitions: 3, maxMessageBytes: 1_048_588 });
   const sink = {
@@ -121,5 +121,5 @@ export async function memoryKafkaTarget(o: { pub: MemoryPublisher; store: StateS
     streamTopic: async (ref: TableRef) => topic(`${ref.db}.${ref.table}`),
     adminClient: { fetchOffsets: async () => [{ partitions: [{ partition: 0, metadata: o.pub.metadata }] }] },
   } as unknown as KafkaSink;
-  return KafkaStreamTarget.open({ sink, store: o.store, jobId: o.jobId, jobName: 'mem', log: o.log, signal: o.signal, sender: o.pub });
+  return KafkaStreamTarget.open({ sink, store: o.store, jobId: o.jobId, jobName: 'mem', log: o.log, signal: o.signal, sender: o.pub, renderBudget: o.renderBudget });
 }

@@ -55,8 +55,8 @@ function updateAll(source: MemorySource, keys: number[], value: string): SourceP
 }
 
 /** The harness's runner with the Kafka target (one target for the run, as the Kafka driver opens it). */
-async function kafkaRun(h: Harness, pub: MemoryPublisher, start: SourcePosition): Promise<{ outcome: string; target: KafkaStreamTarget }> {
-  const target = await memoryKafkaTarget({ pub, store: h.store, jobId: h.jobId, log: h.log, signal: h.stop.signal });
+async function kafkaRun(h: Harness, pub: MemoryPublisher, start: SourcePosition, renderBudget?: number): Promise<{ outcome: string; target: KafkaStreamTarget }> {
+  const target = await memoryKafkaTarget({ pub, store: h.store, jobId: h.jobId, log: h.log, signal: h.stop.signal, renderBudget });
   const outcome = await h.runner({ start, transactionPieces: true, openTarget: async () => target }).run();
   await target.dispose();
   return { outcome, target };
@@ -153,4 +153,55 @@ test('kafka pieces: the stream gives the Kafka target pieces only when asked (ca
   assert.equal(pub.begins, 0);
   assert.equal(pub.commits, 2, 'the starting checkpoint, then the whole transaction in one');
   assert.deepEqual(rebuild(events(pub.committed(TOPIC))), sourceRows(source));
+});
+
+test('kafka batch in parts: a batch past the render budget is sent as it is rendered, in one Kafka transaction the last part commits', async () => {
+  const source = newSource(0);
+  const h = streamHarness(source, new MemorySink(), { maxRows: 100 });
+  const start = source.position;
+  for (let i = 1; i <= 6; i++) source.insert(T, [String(i), `v${i}`]);
+  const pub = new MemoryPublisher(true);
+  const seen: { committed: number; metadata: string | null }[] = [];
+  pub.onSend = () => void seen.push({ committed: pub.committed(TOPIC).length, metadata: pub.metadata });
+  const { outcome } = await kafkaRun(h, pub, start, 1); // every transaction's records pass the budget
+  assert.equal(outcome, 'caught-up');
+  assert.equal(pub.begins, 1, 'one Kafka transaction for the batch');
+  assert.equal(seen.length, 6, 'five parts sent ahead, then the last one with the commit');
+  assert.ok(seen.every((s) => s.committed === 0), 'nothing committed before the last part');
+  assert.deepEqual(rebuild(events(pub.committed(TOPIC))), sourceRows(source));
+  assert.equal(JSON.parse(pub.metadata!).pos, source.position.pos);
+});
+
+test('kafka batch in parts: a failure of a part aborts the batch; the rerun commits each change once', async () => {
+  const source = newSource(0);
+  const h = streamHarness(source, new MemorySink(), { maxRows: 100 });
+  const start = source.position;
+  for (let i = 1; i <= 6; i++) source.insert(T, [String(i), `v${i}`]);
+  const pub = new MemoryPublisher(true);
+  pub.failOpenAt = 3;
+  const { outcome } = await kafkaRun(h, pub, start, 1);
+  assert.equal(outcome, 'caught-up');
+  assert.equal(h.sleeps.length, 1, 'one reconnect');
+  assert.ok(pub.log.some((r) => r.state === 'aborted'));
+  const evs = events(pub.committed(TOPIC));
+  assert.equal(evs.length, 6, 'each change committed once');
+  assert.deepEqual(rebuild(evs), sourceRows(source));
+});
+
+test('kafka batch in parts, at-least-once: parts acknowledged as they are rendered, the position stored after the last', async () => {
+  const source = newSource(0);
+  const h = streamHarness(source, new MemorySink(), { maxRows: 100 });
+  const start = source.position;
+  for (let i = 1; i <= 6; i++) source.insert(T, [String(i), `v${i}`]);
+  const pub = new MemoryPublisher(false);
+  const checkpoints: (number | null)[] = [];
+  pub.onSend = () => {
+    const cp = h.store.jobById(h.jobId)?.sink_checkpoint;
+    checkpoints.push(cp ? (JSON.parse(cp) as { pos: number }).pos : null);
+  };
+  assert.equal((await kafkaRun(h, pub, start, 1)).outcome, 'caught-up');
+  assert.equal(checkpoints.length, 6);
+  assert.ok(checkpoints.every((c) => c === start.pos), 'the position stays at the start while the parts go out');
+  assert.deepEqual(rebuild(events(pub.committed(TOPIC))), sourceRows(source));
+  assert.equal((JSON.parse(h.store.jobById(h.jobId)!.sink_checkpoint!) as { pos: number }).pos, source.position.pos);
 });

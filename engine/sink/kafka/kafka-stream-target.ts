@@ -69,7 +69,17 @@ export interface KafkaStreamTargetOptions {
   signal: AbortSignal;
   /** How records reach the brokers (default: a RecordSender; the unit tests pass an in-memory one). */
   sender?: ChangePublisher;
+  /** Rendered bytes of a batch sent ahead of its end (default RENDER_BUDGET). */
+  renderBudget?: number;
 }
+
+/**
+ * A batch whose rendered records pass this many bytes is sent in parts as it is rendered (the next part
+ * rendered while the previous one is in flight), in the one Kafka transaction of the batch when
+ * exactly-once; the position still moves only with its last part. Memory then holds two parts, not the
+ * batch's every record.
+ */
+export const RENDER_BUDGET = 4 * 1024 * 1024;
 
 export class KafkaStreamTarget implements StreamTarget<KafkaDdlContext> {
   readonly gate = new ChunkGate<ChunkPayload>();
@@ -78,6 +88,8 @@ export class KafkaStreamTarget implements StreamTarget<KafkaDdlContext> {
   private readonly events: ChangeEvents;
   /** The source transaction being published in pieces (skip: the checkpoint is past it). */
   private pieces: { skip: boolean; start: SourcePosition; rows: number } | null = null;
+  /** Exactly-once: a Kafka transaction is open (a transaction in pieces, or a batch sent in parts). */
+  private txOpen = false;
   /** Keyless tables whose copy is not published yet: their changes are in the chunk to come. */
   readonly held = new Set<string>();
   /** The copy alongside the stream (the `orderedCopy` capability). */
@@ -219,12 +231,32 @@ export class KafkaStreamTarget implements StreamTarget<KafkaDdlContext> {
         await this.gate.wait();
         continue;
       }
-      const records: OutRecord[] = [];
+      let records: OutRecord[] = [];
       const chunks: ChunkSubmission<ChunkPayload>[] = [];
-      for (let k = i; k < j; k++) {
-        const tx = pending[k]!;
-        this.takeChunks(tx.end, false, chunks, records);
-        await this.events.render({ changes: tx.changes, at: tx.end, gtid: tx.gtid, timestamp: tx.timestamp, firstRow: 0, commits: true }, this.held, records);
+      let inflight: Promise<void> | null = null;
+      try {
+        let bytes = 0;
+        for (let k = i; k < j; k++) {
+          const tx = pending[k]!;
+          const from = records.length;
+          this.takeChunks(tx.end, false, chunks, records);
+          await this.events.render({ changes: tx.changes, at: tx.end, gtid: tx.gtid, timestamp: tx.timestamp, firstRow: 0, commits: true }, this.held, records);
+          for (let r = from; r < records.length; r++) bytes += records[r]!.size;
+          if (bytes >= this.renderBudget && k < j - 1) {
+            // Sent ahead while the next part is rendered; one part in flight at a time keeps the order.
+            await inflight;
+            inflight = this.sendPart(records);
+            inflight.catch(() => undefined); // awaited above or below
+            records = [];
+            bytes = 0;
+          }
+        }
+        await inflight;
+      } catch (e) {
+        await inflight?.catch(() => undefined);
+        await this.abortTx();
+        this.restoreChunks(chunks);
+        throw e;
       }
       const lastTx = pending[j - 1]!;
       await this.publish(records, chunks, lastTx.end, lastTx.gtid);
@@ -243,7 +275,7 @@ export class KafkaStreamTarget implements StreamTarget<KafkaDdlContext> {
     if (!this.pieces) {
       const skip = this.last !== null && comparePositions(piece.start, this.last.position) < 0;
       if (!skip) await this.beforePieces(piece.start);
-      if (!skip && this.cfg.exactlyOnce) await this.sender.begin();
+      if (!skip && this.cfg.exactlyOnce) await this.openTx();
       this.pieces = { skip, start: piece.start, rows: 0 };
     }
     const open = this.pieces;
@@ -252,12 +284,45 @@ export class KafkaStreamTarget implements StreamTarget<KafkaDdlContext> {
     await this.events.render({ changes: piece.changes, at: open.start, gtid: piece.gtid, timestamp: piece.timestamp, firstRow: open.rows, commits: false }, this.held, records);
     open.rows += piece.changes.length;
     try {
-      if (this.cfg.exactlyOnce) await this.sender.sendOpen(records);
+      if (this.cfg.exactlyOnce) await this.sendOpenTx(records);
       else await this.sender.send(records);
     } catch (e) {
       await this.endPieces();
       throw e;
     }
+  }
+
+  /** A part of a batch sent ahead of its end (exactly-once: into the batch's Kafka transaction, opened by the first part). */
+  private async sendPart(records: OutRecord[]): Promise<void> {
+    if (!this.cfg.exactlyOnce) return this.sender.send(records);
+    await this.openTx();
+    await this.sendOpenTx(records);
+  }
+
+  private get renderBudget(): number {
+    return this.o.renderBudget ?? RENDER_BUDGET;
+  }
+
+  private async openTx(): Promise<void> {
+    if (this.txOpen) return;
+    await this.sender.begin();
+    this.txOpen = true;
+  }
+
+  private async sendOpenTx(records: OutRecord[]): Promise<void> {
+    try {
+      await this.sender.sendOpen(records);
+    } catch (e) {
+      this.txOpen = false; // aborted by the sender
+      throw e;
+    }
+  }
+
+  /** Aborts the open Kafka transaction, if any. */
+  private async abortTx(): Promise<void> {
+    if (!this.txOpen) return;
+    this.txOpen = false;
+    await this.sender.abortOpen();
   }
 
   /** Before a transaction in pieces: waits for the chunks that must come first and publishes them on their own. */
@@ -304,9 +369,8 @@ export class KafkaStreamTarget implements StreamTarget<KafkaDdlContext> {
 
   /** Forgets the transaction in pieces; an open Kafka transaction is aborted (a committed one is already closed). */
   private async endPieces(): Promise<void> {
-    const open = this.pieces;
     this.pieces = null;
-    if (open && !open.skip && this.cfg.exactlyOnce) await this.sender.abortOpen();
+    await this.abortTx();
   }
 
   /** Nothing more in the binlog up to `at`: publish the chunks read at or before it. */
@@ -338,21 +402,18 @@ export class KafkaStreamTarget implements StreamTarget<KafkaDdlContext> {
           chunks: chunks.map((s) => [s.payload.chunkId, s.payload.tableId, s.payload.rows, s.payload.bytes]),
         };
         const cp = { group: this.group, topic: this.schemaTopicName, metadata: JSON.stringify(meta) };
-        // The final part of a transaction in pieces commits the Kafka transaction its pieces are in.
-        if (this.pieces) await this.sender.commitOpen(records, cp);
-        else await this.sender.transaction(records, cp);
+        // The last part of a batch sent in parts (or of a transaction in pieces) commits the open transaction.
+        if (this.txOpen) {
+          this.txOpen = false; // committed, or aborted by the sender
+          await this.sender.commitOpen(records, cp);
+        } else await this.sender.transaction(records, cp);
       } else if (records.length) {
         await this.sender.send(records);
       }
     } catch (e) {
       // Not published: the chunks wait again for the next attempt (the stream resumes from the last position).
       this.gate.publishedUpTo = before;
-      for (const s of chunks) {
-        const t = this.unheld.get(s);
-        if (t) this.held.add(t);
-        this.unheld.delete(s);
-      }
-      this.gate.restore(chunks);
+      this.restoreChunks(chunks);
       throw e;
     }
     this.o.store.setJob(this.o.jobId, { sink_checkpoint: JSON.stringify({ file: end.file, pos: end.pos, gtid }) });
@@ -362,6 +423,16 @@ export class KafkaStreamTarget implements StreamTarget<KafkaDdlContext> {
       this.unheld.delete(s);
     }
     for (const s of chunks) s.resolve();
+  }
+
+  /** Chunks taken for publishing that were not published: back to the gate (their keyless tables held again). */
+  private restoreChunks(chunks: ChunkSubmission<ChunkPayload>[]): void {
+    for (const s of chunks) {
+      const t = this.unheld.get(s);
+      if (t) this.held.add(t);
+      this.unheld.delete(s);
+    }
+    this.gate.restore(chunks);
   }
 
   /** Publishes one DDL statement to the schema-change topic and records the new table definitions. */
