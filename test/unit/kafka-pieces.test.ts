@@ -205,3 +205,12 @@ test('kafka batch in parts, at-least-once: parts acknowledged as they are render
   assert.deepEqual(rebuild(events(pub.committed(TOPIC))), sourceRows(source));
   assert.equal((JSON.parse(h.store.jobById(h.jobId)!.sink_checkpoint!) as { pos: number }).pos, source.position.pos);
 });
+
+test("a sink's cap on stream batch rows lowers the job's maxRows, never raises it", async () => {
+  const { capBatchRows } = await import('../../engine/pipeline/stream-phase.js');
+  const h = streamHarness(newSource(0), new MemorySink());
+  const stream = (await import('../../shared/job-config.js')).streamOptions(h.cfg);
+  assert.equal(capBatchRows(stream, 5_000).batch.maxRows, 1000, 'the harness job asks 1,000: kept');
+  assert.equal(capBatchRows({ ...stream, batch: { ...stream.batch, maxRows: 20_000 } }, 5_000).batch.maxRows, 5_000);
+  assert.equal(capBatchRows(stream, undefined), stream);
+});
