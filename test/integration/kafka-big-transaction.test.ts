@@ -83,4 +83,3 @@ describe(`one source transaction of ${ROWS.toLocaleString('en-US')} row changes 
     assertEachKeyOnce(keys(`${name}.${db}.t`, 'read_committed'), 'the topic');
   });
 });
-});
