@@ -1,7 +1,7 @@
 // Sets up the streaming phase of a job from the state file: where to start, what counts as caught up,
 // which definition each table has at the sink's checkpoint (schema history), and runs the stream.
 import { CutoverError } from '../../shared/errors.js';
-import { streamOptions, type JobConfig } from '../../shared/job-config.js';
+import { streamOptions, type JobConfig, type StreamOptions } from '../../shared/job-config.js';
 import type { SourcePosition } from '../core/position.js';
 import { formatPosition, readStoredPosition } from '../core/position.js';
 import { qualified } from '../../shared/table-selection.js';
@@ -43,6 +43,14 @@ export interface StreamPhaseOptions {
    * copy ends (StreamRunner.setTarget).
    */
   copyAlongside?: boolean;
+  /** The sink's cap on the row changes of a stream batch (SinkRun.streamBatchRows). */
+  streamBatchRows?: number;
+}
+
+/** The stream options with the batch's row limit at most `cap` (the sink's SinkRun.streamBatchRows). */
+export function capBatchRows(stream: StreamOptions, cap: number | undefined): StreamOptions {
+  if (cap === undefined || stream.batch.maxRows <= cap) return stream;
+  return { ...stream, batch: { ...stream.batch, maxRows: cap } };
 }
 
 export async function runStreamPhase(o: StreamPhaseOptions): Promise<StreamOutcome> {
@@ -53,7 +61,7 @@ export async function prepareStreamPhase(o: StreamPhaseOptions): Promise<StreamR
   const { store, jobId, cfg, log } = o;
   const streams = new StreamStore(store);
   const job = store.jobById(jobId)!;
-  const stream = streamOptions(cfg);
+  const stream = capBatchRows(streamOptions(cfg), o.streamBatchRows);
 
   if (o.tables && !streams.hasSchemaHistory(jobId)) {
     for (const t of o.tables) streams.recordSchema(jobId, { source: t.source, from: INITIAL, ddl: null, info: t.source });

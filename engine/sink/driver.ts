@@ -56,6 +56,11 @@ export interface SinkRun {
   /** Bytes of source data per copy batch this sink takes best. */
   readonly batchBytes: number;
   /**
+   * At most this many row changes per stream batch (and per piece of a large transaction), below the job's
+   * `stream.batch.maxRows` when that is larger; the change reader reads two batches ahead. Absent: the job's.
+   */
+  readonly streamBatchRows?: number;
+  /**
    * Opens where the stream's changes go. The change sink owns durability: it stores the position with the
    * data (in the same transaction where it can). Called per stream session; its close() ends the session.
    */

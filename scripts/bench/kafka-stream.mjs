@@ -10,7 +10,7 @@
 // Checks: Cutover's topics hold exactly one message per backlog row change; kcat's topics the same counts.
 // What the baseline does not do: read and decode the binlog, render JSON, run Node, store positions.
 import { spawnSync } from 'node:child_process';
-import { closeSync, mkdtempSync, openSync, rmSync, writeFileSync, writeSync } from 'node:fs';
+import { closeSync, mkdirSync, mkdtempSync, openSync, rmSync, writeFileSync, writeSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { performance } from 'node:perf_hooks';
@@ -200,6 +200,7 @@ export async function main(argv) {
     const best = (who) => Math.min(...results.filter((r) => r.who === who && !r.note).map((r) => r.seconds));
     const ratio = best('kcat') / best('cutover');
     console.log(`\nstream into Kafka: cutover / kcat throughput = ${Number.isFinite(ratio) ? ratio.toFixed(2) : '-'}× (best runs; target ≥ ${TARGET_RATIO}×)`);
+    mkdirSync(join(ROOT, 'bench-results'), { recursive: true });
     writeFileSync(join(ROOT, 'bench-results', `kafka-stream-${Date.now()}.json`), JSON.stringify({ size, results, ratio }, null, 2) + '\n', { flag: 'w' });
     return ok ? 0 : 1;
   } finally {

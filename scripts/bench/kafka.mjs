@@ -35,7 +35,7 @@
 //   would land elsewhere that way. The per-partition files are checked against topic A (above).
 // - Same delivery: acks=all, enable.idempotence=true, max.in.flight.requests.per.connection = 1 (Cutover's
 //   kafkajs producer: idempotent, acks -1, maxInFlightRequests 1), compression none on both.
-// - Comparable batching: Cutover collects a 2 MiB batch of source rows (KafkaSink.batchBytes; a 20,000-row
+// - Comparable batching: Cutover collects a 512 KiB batch of source rows (KafkaSink.batchBytes; a 20,000-row
 //   chunk ends its last batch early), renders it, and sends it per partition in record batches of at most
 //   budget = 0.9 × max.message.bytes − 128 bytes (943,601 with the broker default), all partitions in one
 //   request. kcat's batch.size is set to the bytes one partition gets from one such batch (computed from
@@ -77,7 +77,7 @@ const PARTITIONS = 6;
 const FORMATS = ['debezium', 'canal', 'maxwell'];
 const TARGET_RATIO = 0.8; // cutover throughput vs kcat -P of the same messages
 const JOB_NAME = 'bench-kafka';
-const BATCH_BYTES = 2 * 1024 * 1024; // KafkaSink.batchBytes
+const BATCH_BYTES = 512 * 1024; // KafkaSink.batchBytes
 const DEFAULT_PARALLELISM = 4; // SnapshotOptions defaults (shared/job-config.ts)
 const DEFAULT_CHUNK_ROWS = 20_000;
 const BATCH_OVERHEAD = 128; // kafka-writer.ts
@@ -479,7 +479,7 @@ async function prerender({ source, format, work, rows }) {
 }
 
 /**
- * What Cutover's requests look like on this table: rows per batch (2 MiB of source bytes, a chunk's last
+ * What Cutover's requests look like on this table: rows per batch (512 KiB of source bytes, a chunk's last
  * batch shorter), bytes per partition per batch, requests per batch (each partition's share split at the
  * budget).
  */

@@ -22,6 +22,7 @@ export function streamOptionsOf(ctx: JobContext, tables: CopyTable[] | null, sig
     exitWhenCaughtUp: ctx.o.exitWhenCaughtUp ?? false,
     skipDdl: ctx.o.skipDdl ?? false,
     previousPhase: ctx.job.phase,
+    streamBatchRows: ctx.sinkRun.streamBatchRows,
   };
 }
 

@@ -15,7 +15,7 @@ export const kafkaSink: SinkDescriptor = {
     checkpointInSink: false,
     pauseTable: false,
     transactions: true,
-    transactionPieces: false,
+    transactionPieces: true,
   },
   label: (sink) => ('brokers' in sink && Array.isArray(sink.brokers) ? `Kafka ${sink.brokers.join(',')}` : 'Kafka'),
   leftovers: (job) => ({

@@ -26,6 +26,9 @@ export const kafkaDriver: SinkDriver = {
     return {
       copy,
       batchBytes: copy.batchBytes,
+      // Stream batches of 5,000 row changes: the reader's read-ahead and the batch being published are what
+      // the stream holds (20,000: 323 MB peak RSS in the 40,000-transaction benchmark; 5,000: 257 MB, as fast).
+      streamBatchRows: 5_000,
       // One target for the whole run: the copy alongside the stream hands it its chunks.
       async openChangeSink(signal) {
         target ??= await KafkaStreamTarget.open({ sink: copy, store: ctx.store, jobId: ctx.jobId, jobName: cfg.name, log: ctx.log, signal });

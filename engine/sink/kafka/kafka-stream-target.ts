@@ -17,6 +17,16 @@
 // transactions ending at or before P and those after it, in the same request or transaction, and its
 // chunk id is committed with the position (exactly-once: a chunk is never published twice). Changes of
 // a table without a key are held back until its single chunk is published (the chunk holds them).
+//
+// A large source transaction in pieces (capability `transactionPieces`: the change reader hands it out
+// in pieces of a stream batch's size, so memory stays bounded whatever its size): the copy chunks read
+// before it are published first, on their own; then, exactly-once, every piece is sent in ONE Kafka
+// transaction that stays open, and the final part commits it together with the position (a crash
+// aborts it: a read_committed consumer sees the whole source transaction once or not at all). At-least-
+// once, each piece is sent and acknowledged as it comes, and the position moves only after the final
+// part: a crash inside the transaction publishes its earlier pieces again on resume (the same keys and
+// values), as at-least-once replays a batch. A piece's change events carry the position the transaction
+// starts at (its end is not known yet), the final part's the end; `row` counts on across the pieces.
 import { CutoverError } from '../../../shared/errors.js';
 import type { KafkaSinkConfig } from '../../../shared/job-config.js';
 import type { SourcePosition } from '../../core/position.js';
@@ -27,16 +37,15 @@ import type { Logger } from '../../core/logger.js';
 import type { StreamTarget } from '../stream-target.js';
 import type { StateStore } from '../../state/store.js';
 import type { ChunkPayload } from '../sink.js';
-import { renderSchemaChange, type ChangeEventInput, type ChangeOp, type SourceInfo } from './formats/index.js';
+import { renderSchemaChange, type SourceInfo } from './formats/index.js';
+import { ChangeEvents } from './change-events.js';
 import { handleKafkaDdl, type KafkaDdlContext } from './kafka-ddl.js';
 import { copySourceInfo, type KafkaSink, type TopicInfo } from './kafka-sink.js';
 import type { KafkaBatch } from './kafka-writer.js';
 import { partitionFor } from './partition.js';
-import { RecordSender, type OutRecord } from './record-sender.js';
+import { RecordSender, type ChangePublisher, type OutRecord } from './record-sender.js';
 import { kafkaSecurity } from './kafka-client.js';
-import { TableRenderer } from './table-renderer.js';
-import type { RawRow } from '../../core/rows.js';
-import type { BinlogTransaction, DdlEvent, RowChange } from '../../core/changes.js';
+import type { BinlogTransaction, DdlEvent, TransactionPiece } from '../../core/changes.js';
 import type { ApplierTable, Checkpoint } from '../../core/checkpoint.js';
 
 /** What an exactly-once transaction commits beside its records (offset metadata, at most 4,096 bytes). */
@@ -58,23 +67,29 @@ export interface KafkaStreamTargetOptions {
   jobName: string;
   log: Logger;
   signal: AbortSignal;
+  /** How records reach the brokers (default: a RecordSender; the unit tests pass an in-memory one). */
+  sender?: ChangePublisher;
+  /** Rendered bytes of a batch sent ahead of its end (default RENDER_BUDGET). */
+  renderBudget?: number;
 }
 
-const OPS: Record<RowChange['type'], ChangeOp> = { insert: 'c', update: 'u', delete: 'd' };
-
-/** The published columns of a row image, in the renderer's order. */
-function pick(img: RawRow | null, pos: number[]): RawRow | null {
-  if (!img) return null;
-  const out: RawRow = new Array(pos.length);
-  for (let k = 0; k < pos.length; k++) out[k] = img[pos[k]!] ?? null;
-  return out;
-}
+/**
+ * A batch whose rendered records pass this many bytes is sent in parts as it is rendered (the next part
+ * rendered while the previous one is in flight), in the one Kafka transaction of the batch when
+ * exactly-once; the position still moves only with its last part. Memory then holds two parts, not the
+ * batch's every record.
+ */
+export const RENDER_BUDGET = 4 * 1024 * 1024;
 
 export class KafkaStreamTarget implements StreamTarget<KafkaDdlContext> {
   readonly gate = new ChunkGate<ChunkPayload>();
-  private readonly sender: RecordSender;
+  private readonly sender: ChangePublisher;
   private readonly tables = new Map<string, ApplierTable>();
-  private readonly renderers = new Map<string, { r: TableRenderer; positions: WeakMap<readonly string[], number[]> }>();
+  private readonly events: ChangeEvents;
+  /** The source transaction being published in pieces (skip: the checkpoint is past it). */
+  private pieces: { skip: boolean; start: SourcePosition; rows: number } | null = null;
+  /** Exactly-once: a Kafka transaction is open (a transaction in pieces, or a batch sent in parts). */
+  private txOpen = false;
   /** Keyless tables whose copy is not published yet: their changes are in the chunk to come. */
   readonly held = new Set<string>();
   /** The copy alongside the stream (the `orderedCopy` capability). */
@@ -91,7 +106,7 @@ export class KafkaStreamTarget implements StreamTarget<KafkaDdlContext> {
     private readonly cfg: KafkaSinkConfig,
   ) {
     this.group = `cutover-${o.jobName}`;
-    this.sender = new RecordSender({
+    this.sender = o.sender ?? new RecordSender({
       brokers: cfg.brokers,
       ...kafkaSecurity(cfg),
       clientId: o.sink.clientId,
@@ -103,6 +118,7 @@ export class KafkaStreamTarget implements StreamTarget<KafkaDdlContext> {
     });
     const { serverName, version, connector } = copySourceInfo(o.jobName, null);
     this.source = { serverId: null, snapshot: false, serverName, version, connector };
+    this.events = new ChangeEvents(cfg, this.source, this.tables, (ref) => o.sink.streamTopic(ref));
   }
 
   static async open(o: KafkaStreamTargetOptions): Promise<KafkaStreamTarget> {
@@ -165,84 +181,16 @@ export class KafkaStreamTarget implements StreamTarget<KafkaDdlContext> {
 
   setTable(sourceName: string, t: ApplierTable): void {
     this.tables.set(sourceName, t);
-    this.renderers.delete(sourceName);
+    this.events.forget(sourceName);
   }
 
   dropTable(sourceName: string): void {
     this.tables.delete(sourceName);
-    this.renderers.delete(sourceName);
+    this.events.forget(sourceName);
   }
 
   table(sourceName: string): ApplierTable | undefined {
     return this.tables.get(sourceName);
-  }
-
-  private async renderer(name: string): Promise<{ r: TableRenderer; positions: WeakMap<readonly string[], number[]> } | null> {
-    const have = this.renderers.get(name);
-    if (have) return have;
-    const t = this.tables.get(name);
-    if (!t) return null;
-    const topic = await this.o.sink.streamTopic(t.sink);
-    const columns = t.info.columns.filter((c) => !c.generated);
-    const keyColumns = t.info.chunkKey.map((k) => columns.find((c) => c.name === k)!).filter(Boolean);
-    const r = new TableRenderer(t.info.db, t.info.table, columns, keyColumns, topic, { format: this.cfg.format, keyMode: this.cfg.key, tombstones: this.cfg.tombstones });
-    const entry = { r, positions: new WeakMap<readonly string[], number[]>() };
-    this.renderers.set(name, entry);
-    return entry;
-  }
-
-  /** Where each published column is in a binlog row image (cached per image column list). */
-  private positions(e: { r: TableRenderer; positions: WeakMap<readonly string[], number[]> }, c: RowChange): number[] {
-    let p = e.positions.get(c.columns);
-    if (p) return p;
-    p = e.r.columns.map((col) => {
-      let i = c.columns.indexOf(col.name);
-      if (i < 0) i = c.columns.findIndex((n) => n.toLowerCase() === col.name.toLowerCase());
-      if (i < 0)
-        throw new CutoverError(
-          `The binlog row image of ${c.db}.${c.table} has no column ${col.name} (its columns: ${c.columns.join(', ')}): the table's definition in the binlog differs from the one Cutover recorded.`,
-          'The source table changed in a way the stream did not see (a DDL statement outside the binlog, e.g. sql_log_bin=0?). Run the job again with --resnapshot to copy it afresh.',
-          'SINK_ROW',
-        );
-      return i;
-    });
-    e.positions.set(c.columns, p);
-    return p;
-  }
-
-  private async renderTx(tx: BinlogTransaction, out: OutRecord[]): Promise<void> {
-    const now = Date.now();
-    const n = tx.changes.length;
-    const base = this.source;
-    for (let i = 0; i < n; i++) {
-      const c = tx.changes[i]!;
-      const name = c.name ?? `${c.db}.${c.table}`;
-      if (this.held.has(name)) continue;
-      const e = this.renderers.get(name) ?? (await this.renderer(name));
-      if (!e) continue;
-      const pos = this.positions(e, c);
-      const ev: ChangeEventInput = {
-        op: OPS[c.type],
-        table: e.r.kt,
-        before: c.type === 'insert' ? null : pick(c.before, pos),
-        after: c.type === 'delete' ? null : pick(c.after, pos),
-        source: {
-          serverId: base.serverId,
-          snapshot: false,
-          serverName: base.serverName,
-          version: base.version,
-          connector: base.connector,
-          file: tx.end.file,
-          pos: tx.end.pos,
-          gtid: tx.gtid,
-          tsMs: tx.timestamp * 1000,
-          row: i,
-        },
-        tsMs: now,
-        txCommit: i === n - 1,
-      };
-      e.r.render(ev, out);
-    }
   }
 
   /**
@@ -262,6 +210,12 @@ export class KafkaStreamTarget implements StreamTarget<KafkaDdlContext> {
    * waits while a chunk that must come first is still being read.
    */
   async apply(txs: BinlogTransaction[]): Promise<number> {
+    let done = 0;
+    if (this.pieces) {
+      // The first transaction is the final part of the one published in pieces: it commits it.
+      done += await this.finishPieces(txs[0]!);
+      txs = txs.slice(1);
+    }
     const pending = this.last ? txs.filter((t) => comparePositions(t.end, this.last!.position) > 0) : txs;
     let i = 0;
     while (i < pending.length) {
@@ -277,22 +231,151 @@ export class KafkaStreamTarget implements StreamTarget<KafkaDdlContext> {
         await this.gate.wait();
         continue;
       }
-      const records: OutRecord[] = [];
+      let records: OutRecord[] = [];
       const chunks: ChunkSubmission<ChunkPayload>[] = [];
-      for (let k = i; k < j; k++) {
-        this.takeChunks(pending[k]!.end, false, chunks, records);
-        await this.renderTx(pending[k]!, records);
+      let inflight: Promise<void> | null = null;
+      try {
+        let bytes = 0;
+        for (let k = i; k < j; k++) {
+          const tx = pending[k]!;
+          const from = records.length;
+          this.takeChunks(tx.end, false, chunks, records);
+          await this.events.render({ changes: tx.changes, at: tx.end, gtid: tx.gtid, timestamp: tx.timestamp, firstRow: 0, commits: true }, this.held, records);
+          for (let r = from; r < records.length; r++) bytes += records[r]!.size;
+          if (bytes >= this.renderBudget && k < j - 1) {
+            // Sent ahead while the next part is rendered; one part in flight at a time keeps the order.
+            await inflight;
+            inflight = this.sendPart(records);
+            inflight.catch(() => undefined); // awaited above or below
+            records = [];
+            bytes = 0;
+          }
+        }
+        await inflight;
+      } catch (e) {
+        await inflight?.catch(() => undefined);
+        await this.abortTx();
+        this.restoreChunks(chunks);
+        throw e;
       }
       const lastTx = pending[j - 1]!;
       await this.publish(records, chunks, lastTx.end, lastTx.gtid);
       i = j;
     }
-    return pending.length;
+    return done + pending.length;
+  }
+
+  /**
+   * A piece of a source transaction (more follows): the first one publishes the copy chunks read before the
+   * transaction and, exactly-once, opens the Kafka transaction the pieces go into; each piece is sent as it
+   * comes (see the header). A failure aborts the open transaction: the stream reads the whole source
+   * transaction again from the checkpoint.
+   */
+  async applyPiece(piece: TransactionPiece): Promise<void> {
+    if (!this.pieces) {
+      const skip = this.last !== null && comparePositions(piece.start, this.last.position) < 0;
+      if (!skip) await this.beforePieces(piece.start);
+      if (!skip && this.cfg.exactlyOnce) await this.openTx();
+      this.pieces = { skip, start: piece.start, rows: 0 };
+    }
+    const open = this.pieces;
+    if (open.skip) return;
+    const records: OutRecord[] = [];
+    await this.events.render({ changes: piece.changes, at: open.start, gtid: piece.gtid, timestamp: piece.timestamp, firstRow: open.rows, commits: false }, this.held, records);
+    open.rows += piece.changes.length;
+    try {
+      if (this.cfg.exactlyOnce) await this.sendOpenTx(records);
+      else await this.sender.send(records);
+    } catch (e) {
+      await this.endPieces();
+      throw e;
+    }
+  }
+
+  /** A part of a batch sent ahead of its end (exactly-once: into the batch's Kafka transaction, opened by the first part). */
+  private async sendPart(records: OutRecord[]): Promise<void> {
+    if (!this.cfg.exactlyOnce) return this.sender.send(records);
+    await this.openTx();
+    await this.sendOpenTx(records);
+  }
+
+  private get renderBudget(): number {
+    return this.o.renderBudget ?? RENDER_BUDGET;
+  }
+
+  private async openTx(): Promise<void> {
+    if (this.txOpen) return;
+    await this.sender.begin();
+    this.txOpen = true;
+  }
+
+  private async sendOpenTx(records: OutRecord[]): Promise<void> {
+    try {
+      await this.sender.sendOpen(records);
+    } catch (e) {
+      this.txOpen = false; // aborted by the sender
+      throw e;
+    }
+  }
+
+  /** Aborts the open Kafka transaction, if any. */
+  private async abortTx(): Promise<void> {
+    if (!this.txOpen) return;
+    this.txOpen = false;
+    await this.sender.abortOpen();
+  }
+
+  /** Before a transaction in pieces: waits for the chunks that must come first and publishes them on their own. */
+  private async beforePieces(start: SourcePosition): Promise<void> {
+    for (;;) {
+      if (this.o.signal.aborted) throw new Error('stop requested');
+      if (this.gate.unsettled) {
+        await this.gate.wait(20);
+        continue;
+      }
+      // A chunk read at a position before the transaction's end (i.e. at or before its start) goes first.
+      const hold = this.gate.holdPosition();
+      if (hold && comparePositions(start, hold) >= 0) {
+        await this.gate.wait();
+        continue;
+      }
+      break;
+    }
+    const chunks: ChunkSubmission<ChunkPayload>[] = [];
+    const records: OutRecord[] = [];
+    this.takeChunks(start, true, chunks, records);
+    if (!chunks.length) return;
+    const last = this.last;
+    const end = last && comparePositions(last.position, start) >= 0 ? last.position : start;
+    await this.publish(records, chunks, end, last?.gtid ?? null);
+  }
+
+  /** The final part of the transaction published in pieces: its records, then the commit with the position. Returns 1 (0: skipped). */
+  private async finishPieces(final: BinlogTransaction): Promise<number> {
+    const open = this.pieces!;
+    if (open.skip) {
+      this.pieces = null;
+      return 0;
+    }
+    const records: OutRecord[] = [];
+    try {
+      await this.events.render({ changes: final.changes, at: final.end, gtid: final.gtid, timestamp: final.timestamp, firstRow: open.rows, commits: true }, this.held, records);
+      await this.publish(records, [], final.end, final.gtid);
+    } finally {
+      await this.endPieces();
+    }
+    return 1;
+  }
+
+  /** Forgets the transaction in pieces; an open Kafka transaction is aborted (a committed one is already closed). */
+  private async endPieces(): Promise<void> {
+    this.pieces = null;
+    await this.abortTx();
   }
 
   /** Nothing more in the binlog up to `at`: publish the chunks read at or before it. */
   async idle(at: SourcePosition): Promise<void> {
-    if (this.gate.unsettled) return;
+    if (this.gate.unsettled || this.pieces) return;
     const chunks: ChunkSubmission<ChunkPayload>[] = [];
     const records: OutRecord[] = [];
     this.takeChunks(at, true, chunks, records);
@@ -318,19 +401,19 @@ export class KafkaStreamTarget implements StreamTarget<KafkaDdlContext> {
           gtid,
           chunks: chunks.map((s) => [s.payload.chunkId, s.payload.tableId, s.payload.rows, s.payload.bytes]),
         };
-        await this.sender.transaction(records, { group: this.group, topic: this.schemaTopicName, metadata: JSON.stringify(meta) });
+        const cp = { group: this.group, topic: this.schemaTopicName, metadata: JSON.stringify(meta) };
+        // The last part of a batch sent in parts (or of a transaction in pieces) commits the open transaction.
+        if (this.txOpen) {
+          this.txOpen = false; // committed, or aborted by the sender
+          await this.sender.commitOpen(records, cp);
+        } else await this.sender.transaction(records, cp);
       } else if (records.length) {
         await this.sender.send(records);
       }
     } catch (e) {
       // Not published: the chunks wait again for the next attempt (the stream resumes from the last position).
       this.gate.publishedUpTo = before;
-      for (const s of chunks) {
-        const t = this.unheld.get(s);
-        if (t) this.held.add(t);
-        this.unheld.delete(s);
-      }
-      this.gate.restore(chunks);
+      this.restoreChunks(chunks);
       throw e;
     }
     this.o.store.setJob(this.o.jobId, { sink_checkpoint: JSON.stringify({ file: end.file, pos: end.pos, gtid }) });
@@ -340,6 +423,16 @@ export class KafkaStreamTarget implements StreamTarget<KafkaDdlContext> {
       this.unheld.delete(s);
     }
     for (const s of chunks) s.resolve();
+  }
+
+  /** Chunks taken for publishing that were not published: back to the gate (their keyless tables held again). */
+  private restoreChunks(chunks: ChunkSubmission<ChunkPayload>[]): void {
+    for (const s of chunks) {
+      const t = this.unheld.get(s);
+      if (t) this.held.add(t);
+      this.unheld.delete(s);
+    }
+    this.gate.restore(chunks);
   }
 
   /** Publishes one DDL statement to the schema-change topic and records the new table definitions. */
@@ -371,10 +464,13 @@ export class KafkaStreamTarget implements StreamTarget<KafkaDdlContext> {
     await handleKafkaDdl(ctx, ev, this, publishStatement);
   }
 
-  /** Sessions come and go (source reconnects); the producer stays until dispose(). */
-  async close(): Promise<void> {}
+  /** Sessions come and go (source reconnects); the producer stays until dispose(). A transaction in pieces ends with the session. */
+  async close(): Promise<void> {
+    await this.endPieces();
+  }
 
   async dispose(): Promise<void> {
+    await this.endPieces();
     await this.sender.close();
   }
 }

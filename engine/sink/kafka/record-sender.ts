@@ -14,6 +14,12 @@
 //                             (committed as this job's consumer-group offset metadata, atomically with
 //                             the records); retried whole on a new producer after a failure, so a
 //                             read_committed consumer sees each record once.
+//   begin() / sendOpen(records) / commitOpen(records, cp) / abortOpen()
+//                             exactly-once, a Kafka transaction kept open across calls (a large source
+//                             transaction published in pieces). It cannot be retried piece by piece: a
+//                             failure aborts it and throws an error the stream takes as a lost connection
+//                             (it reads the source transaction again from the checkpoint, which has not
+//                             moved), and a read_committed consumer never sees the aborted records.
 import type { Producer, Transaction } from 'kafkajs';
 import { CutoverError } from '../../../shared/errors.js';
 import type { Logger } from '../../core/logger.js';
@@ -118,8 +124,28 @@ function topicMessages(records: OutRecord[]): { topic: string; messages: WireMes
   return [...by].map(([topic, messages]) => ({ topic, messages }));
 }
 
-export class RecordSender {
+/** What a change sink publishes through (RecordSender; the unit tests pass an in-memory one). */
+export interface ChangePublisher {
+  readonly transactional: boolean;
+  connect(): Promise<void>;
+  send(records: OutRecord[]): Promise<void>;
+  transaction(records: OutRecord[], cp: TransactionCheckpoint | null): Promise<void>;
+  begin(): Promise<void>;
+  sendOpen(records: OutRecord[]): Promise<void>;
+  commitOpen(records: OutRecord[], cp: TransactionCheckpoint | null): Promise<void>;
+  abortOpen(): Promise<void>;
+  close(): Promise<void>;
+}
+
+/** A failure inside an open transaction: aborted; the stream reconnects and publishes the source transaction again. */
+export function openTransactionLost(e: unknown): Error {
+  return Object.assign(new Error(`the open Kafka transaction failed (${kafkaErrorText(e)}): it is aborted, and the source transaction is published again from its start`), { code: 'ECONNRESET' });
+}
+
+export class RecordSender implements ChangePublisher {
   private producer: Producer | null = null;
+  /** The transaction kept open by begin() until commitOpen() or abortOpen(). */
+  private open: Transaction | null = null;
 
   constructor(private readonly o: RecordSenderOptions) {}
 
@@ -171,16 +197,62 @@ export class RecordSender {
       try {
         tx = await this.producer!.transaction();
         for (const req of reqs) await tx.sendBatch({ acks: -1, timeout: 30_000, topicMessages: topicMessages(req) });
-        if (cp) {
-          const partitions = [{ partition: 0, offset: String(Date.now()), metadata: cp.metadata }] as unknown as { partition: number; offset: string }[];
-          await tx.sendOffsets({ consumerGroupId: cp.group, topics: [{ topic: cp.topic, partitions }] });
-        }
+        if (cp) await tx.sendOffsets({ consumerGroupId: cp.group, topics: [{ topic: cp.topic, partitions: checkpointPartitions(cp) }] });
         await tx.commit();
       } catch (e) {
         if (tx?.isActive()) await tx.abort().catch(() => undefined);
         throw e;
       }
     });
+  }
+
+  /** Opens a Kafka transaction that stays open across sendOpen() calls until commitOpen() or abortOpen(). */
+  async begin(): Promise<void> {
+    if (this.open) throw new Error('a Kafka transaction is already open');
+    try {
+      if (!this.producer) await this.connect();
+      this.open = await this.producer!.transaction();
+    } catch (e) {
+      throw await this.failOpen(e, null);
+    }
+  }
+
+  /** Sends records inside the open transaction (acknowledged, not yet committed). */
+  async sendOpen(records: OutRecord[]): Promise<void> {
+    const tx = this.open;
+    if (!tx) throw new Error('no Kafka transaction is open');
+    try {
+      for (const req of splitRequests(records)) await tx.sendBatch({ acks: -1, timeout: 30_000, topicMessages: topicMessages(req) });
+    } catch (e) {
+      throw await this.failOpen(e, records);
+    }
+  }
+
+  /** Sends the last records and the checkpoint in the open transaction and commits it. */
+  async commitOpen(records: OutRecord[], cp: TransactionCheckpoint | null): Promise<void> {
+    await this.sendOpen(records);
+    const tx = this.open!;
+    try {
+      if (cp) await tx.sendOffsets({ consumerGroupId: cp.group, topics: [{ topic: cp.topic, partitions: checkpointPartitions(cp) }] });
+      await tx.commit();
+      this.open = null;
+    } catch (e) {
+      throw await this.failOpen(e, records);
+    }
+  }
+
+  /** Aborts the open transaction, if any (the broker aborts it anyway once its producer is fenced or times out). */
+  async abortOpen(): Promise<void> {
+    const tx = this.open;
+    this.open = null;
+    if (tx?.isActive()) await tx.abort().catch(() => undefined);
+  }
+
+  /** The open transaction failed: aborted, the producer replaced; the error to throw (refused, or a lost connection). */
+  private async failOpen(e: unknown, records: OutRecord[] | null): Promise<Error> {
+    await this.abortOpen();
+    await this.close();
+    return this.classify(e, records) ?? openTransactionLost(e);
   }
 
   private async retrying(records: OutRecord[], attempt: () => Promise<void>): Promise<void> {
@@ -241,8 +313,14 @@ export class RecordSender {
   async close(): Promise<void> {
     const p = this.producer;
     this.producer = null;
+    this.open = null;
     await p?.disconnect().catch(() => undefined);
   }
+}
+
+/** The checkpoint as the offset of partition 0 of its topic, its metadata the position (kafkajs types have no metadata field). */
+function checkpointPartitions(cp: TransactionCheckpoint): { partition: number; offset: string }[] {
+  return [{ partition: 0, offset: String(Date.now()), metadata: cp.metadata }] as unknown as { partition: number; offset: string }[];
 }
 
 /** Broker answers that the producer's identity or sequence is no longer valid: only a new producer id helps. */

@@ -42,10 +42,15 @@ export class TableRenderer {
 
   /** The row's key for messages: key column = value, as text (bytes decoded as UTF-8). */
   keyText(row: RawRow): string {
+    return this.keyValuesText(this.keyValues(row));
+  }
+
+  /** keyText of the key values alone (keyValues). */
+  private keyValuesText(key: RawRow): string {
     if (!this.keyIdx.length) return '(no key)';
     return this.keyColumns
       .map((c, j) => {
-        const v = row[this.keyIdx[j]!] ?? null;
+        const v = key[j] ?? null;
         return `${c.name}=${v === null ? 'NULL' : JSON.stringify(Buffer.from(v, 'latin1').toString('utf8'))}`;
       })
       .join(', ');
@@ -69,21 +74,24 @@ export class TableRenderer {
         'SINK_ROW',
       );
     }
-    const origin = (): string => `${this.where} (${this.keyText(row)})`;
+    // Only the key values are kept for an error message: the records of a batch wait for the broker's
+    // acknowledgement, and a closure over the whole row (or the event) would keep every row image alive too.
+    const key = this.keyValues(row);
+    const origin = (): string => `${this.where} (${this.keyValuesText(key)})`;
     for (const m of msgs) {
       const keyText = o.format === 'canal' ? canalKey : m.key;
       // Strings, not Buffers: the (patched) client writes them straight into the request as UTF-8.
-      const key = keyText;
+      const k = keyText;
       const value = m.value;
       let hsize = 0;
-      if (m.headers) for (const [k, v] of Object.entries(m.headers)) hsize += k.length + Buffer.byteLength(v) + 4;
+      if (m.headers) for (const [hk, hv] of Object.entries(m.headers)) hsize += hk.length + Buffer.byteLength(hv) + 4;
       out.push({
         topic: this.topic,
-        key,
+        key: k,
         value,
         partition: partitionFor(m.partitionKey, this.topic.partitions),
         headers: m.headers,
-        size: (key === null ? 0 : Buffer.byteLength(key)) + (value === null ? 0 : Buffer.byteLength(value)) + hsize + 24,
+        size: (k === null ? 0 : Buffer.byteLength(k)) + (value === null ? 0 : Buffer.byteLength(value)) + hsize + 24,
         origin,
       });
     }
