@@ -21,6 +21,8 @@ import { fenceStep, freezeHolds, freezeStep, JOB_SWITCHED, killStep, openTransac
 import { buildReport, describeEndpoint, type ReportInput } from './report.js';
 import { blockedBy, buildSteps, definition, noDeferredObjects, type StepContext } from './steps.js';
 import { sinkKind } from '../sink/registry.js';
+import { reverseCheckStep } from './reverse-preflight.js';
+import { forwardTables, reverseStep, type ReverseData, type ReverseJobDeps } from './reverse-job.js';
 
 export interface AssistantDeps {
   store: StateStore;
@@ -34,6 +36,8 @@ export interface AssistantDeps {
   stopJob(job: string): Promise<void>;
   /** How long the freeze step watches the source's change stream (ms; default 3 s). */
   freezeWatchMs?: number;
+  /** What the 'reverse' step needs of the host: the job file with its secrets, adding and starting the reverse job. */
+  reverse?: Omit<ReverseJobDeps, 'store' | 'progress'>;
 }
 
 export const DEFAULT_LAG_THRESHOLD_S = 5;
@@ -227,6 +231,12 @@ export class CutoverAssistant {
     const { config, close } = await this.d.resolve(row);
     try {
       if (step === 'lag') return await this.checkLag(row, config);
+      if (step === 'reverse-check') return await reverseCheckStep(config, { reverse: c.reverse ?? false, title: c.sink.title }, forwardTables(this.d.store, row));
+      if (step === 'reverse') {
+        if (!this.d.reverse) throw new CutoverError('This host cannot start a reverse job.', 'Run `cutover run JOB-reverse.json` by hand.', 'STATE');
+        const progress = (r: StepResult): void => this.steps.begin(row.id, 'reverse', operatorName(), r);
+        return await reverseStep({ ...this.d.reverse, store: this.d.store, progress }, row, config, (c.rows.get('reverse')?.result.data as Partial<ReverseData> | undefined) ?? null);
+      }
       const freeze = (c.rows.get('read-only')?.result.data as FreezeData | undefined) ?? null;
       if (step === 'read-only') return await freezeStep(this.d.store, row, config, this.d.freezeWatchMs ?? FREEZE_WATCH_MS, freeze);
       if (step === 'fence') {
@@ -317,6 +327,7 @@ export class CutoverAssistant {
       switched: row.state === JOB_SWITCHED,
       sinkType: kind.kind,
       sink: { title: kind.title, deferredObjects: kind.capabilities.deferredObjects },
+      reverse: kind.capabilities.reverse,
     };
   }
 
