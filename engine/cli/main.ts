@@ -9,6 +9,7 @@ import { removeCommand } from './commands/remove.js';
 import { resumeTableCommand } from './commands/resume-table.js';
 import { uiCommand } from './commands/ui.js';
 import { verifyCommand } from './commands/verify.js';
+import { rollbackCommand } from './commands/rollback.js';
 
 // A reader that closes early (`cutover logs | head`) ends the output, never with a stack trace: a listing
 // command simply exits; a running job (or web mode) goes on without its terminal output, since stopping
@@ -91,6 +92,14 @@ program
   .option('--repair', 'copy the differing rows again (a table without a key: the whole table), then verify the repaired tables again')
   .option('--repair-from <id>', 'repair what verification <id> found (its id is printed, and stored in the state file), then verify again')
   .action(verifyCommand);
+
+program
+  .command('rollback')
+  .description('After a switch with a reverse job: freeze the new server (proven), fence, drain and stop the reverse job, verify, recreate the old server\'s held triggers, make the old server writable; exit 0 rolled back, 1 a step failed, 2 the operator is needed')
+  .argument('<job>', 'the forward job\'s file (its reverse job <name>-reverse.json is read from beside it when there)')
+  .addOption(stateOption())
+  .option('--yes', 'answer the confirmations (freezing the new server, making the old one writable)')
+  .action(rollbackCommand);
 
 program
   .command('remove')

@@ -49,7 +49,7 @@ async function globalPrivileges(conn: Connection): Promise<{ account: string; pr
 async function variables(conn: Connection): Promise<Record<string, string>> {
   const rows = await queryRows<{ Variable_name: string; Value: string }>(
     conn,
-    "SHOW GLOBAL VARIABLES WHERE Variable_name IN ('log_bin', 'binlog_format', 'binlog_row_image', 'server_id', 'read_only', 'super_read_only')",
+    "SHOW GLOBAL VARIABLES WHERE Variable_name IN ('log_bin', 'binlog_format', 'binlog_row_image', 'binlog_row_metadata', 'server_id', 'read_only', 'super_read_only')",
   );
   return Object.fromEntries(rows.map((r) => [String(r.Variable_name), String(r.Value)]));
 }
@@ -67,6 +67,10 @@ export function newServerLines(server: ServerInfo, v: Record<string, string>, ac
   lines.push({ check: 'New server: binlog_format', ok: fmt === 'ROW', detail: `binlog_format is ${fmt || 'unknown'}.`, fix: fmt === 'ROW' ? null : 'SET GLOBAL binlog_format = ROW; (and binlog_format = ROW in its configuration file)' });
   const image = (v['binlog_row_image'] ?? '').toUpperCase();
   lines.push({ check: 'New server: binlog_row_image', ok: image === 'FULL', detail: `binlog_row_image is ${image || 'unknown'}.`, fix: image === 'FULL' ? null : 'SET GLOBAL binlog_row_image = FULL; (and binlog_row_image = FULL in its configuration file)' });
+  // MySQL 8.0+ and MariaDB 10.5+ have binlog_row_metadata; the stream needs MINIMAL or FULL (MariaDB's default is NO_LOG).
+  const meta = v['binlog_row_metadata']?.toUpperCase();
+  if (meta !== undefined)
+    lines.push({ check: 'New server: binlog_row_metadata', ok: meta === 'FULL' || meta === 'MINIMAL', detail: `binlog_row_metadata is ${meta}.`, fix: meta === 'FULL' || meta === 'MINIMAL' ? null : 'SET GLOBAL binlog_row_metadata = FULL; (and binlog_row_metadata = FULL in its configuration file)' });
   const id = v['server_id'] ?? '';
   lines.push(
     id && id !== otherServerId

@@ -70,12 +70,13 @@ test('the reverse preflight: the new server’s binlog, server_id, replication a
   const good = { log_bin: 'ON', binlog_format: 'ROW', binlog_row_image: 'FULL', server_id: '2' };
   const privs = new Set(['REPLICATION SLAVE', 'BINLOG MONITOR', 'READ_ONLY ADMIN']);
   assert.deepEqual(newServerLines(maria, good, "'c'@'%'", privs, '1').filter((l) => !l.ok), []);
-  const bad = newServerLines(maria, { log_bin: 'OFF', binlog_format: 'MIXED', binlog_row_image: 'MINIMAL', server_id: '1' }, "'c'@'%'", new Set(['SUPER']), '1');
+  const bad = newServerLines(maria, { log_bin: 'OFF', binlog_format: 'MIXED', binlog_row_image: 'MINIMAL', binlog_row_metadata: 'NO_LOG', server_id: '1' }, "'c'@'%'", new Set(['SUPER']), '1');
   const fix = (check: string): string | null => bad.find((l) => l.check === check)!.fix;
   assert.match(fix('New server: binary log') ?? '', /--log-bin/);
   assert.match(fix('New server: binlog_format') ?? '', /SET GLOBAL binlog_format = ROW/);
   assert.match(fix('New server: binlog_row_image') ?? '', /SET GLOBAL binlog_row_image = FULL/);
   assert.match(fix('New server: server_id') ?? '', /SET GLOBAL server_id = 2/);
+  assert.match(fix('New server: binlog_row_metadata') ?? '', /SET GLOBAL binlog_row_metadata = FULL/, 'MariaDB’s default NO_LOG');
   assert.equal(fix('New server: replication account'), "GRANT REPLICATION SLAVE, BINLOG MONITOR ON *.* TO 'c'@'%';");
   assert.equal(fix('New server: writes while read-only'), "GRANT READ_ONLY ADMIN ON *.* TO 'c'@'%';", 'MariaDB 10.11: SUPER no longer bypasses read_only');
 
