@@ -55,6 +55,8 @@ const METHODS = [
   'cutoverUndo',
   'cutoverReport',
   'cutoverKill',
+  'rollbackState',
+  'rollbackRun',
 ] as const satisfies readonly ApiMethod[];
 type MissingMethod = Exclude<ApiMethod, (typeof METHODS)[number]>;
 const everyMethodListed: [MissingMethod] extends [never] ? true : MissingMethod = true;

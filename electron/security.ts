@@ -54,6 +54,8 @@ export const API_METHODS = [
   'cutoverUndo',
   'cutoverReport',
   'cutoverKill',
+  'rollbackState',
+  'rollbackRun',
 ] as const satisfies readonly ApiMethod[];
 
 type MissingMethod = Exclude<ApiMethod, (typeof API_METHODS)[number]>;

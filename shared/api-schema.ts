@@ -3,6 +3,7 @@
 import { z } from 'zod';
 import type { ApiMethod } from './api.js';
 import { CUTOVER_STEPS } from './cutover.js';
+import { ROLLBACK_STEPS } from './rollback.js';
 import { ProfileInput } from './profiles.js';
 import { WIZARD_STEPS } from './wizard.js';
 
@@ -118,6 +119,8 @@ export const API_ARGS = {
   cutoverUndo: z.tuple([job, z.enum(CUTOVER_STEPS)]),
   cutoverReport: z.tuple([job, z.enum(['markdown', 'html'])]),
   cutoverKill: z.tuple([job, z.array(z.number().int().positive()).min(1).max(1000)]),
+  rollbackState: z.tuple([job]),
+  rollbackRun: z.tuple([job, z.enum(ROLLBACK_STEPS), z.strictObject({ confirm: z.boolean().optional() }).optional()]),
 } satisfies Record<ApiMethod, z.ZodType>;
 
 export function isApiMethod(m: string): m is ApiMethod {

@@ -3,6 +3,7 @@
 // events. Arguments are validated by the host (shared/api-schema.ts) before anything runs.
 import type { JobStatus } from './job-status.js';
 import type { CutoverReportFile, CutoverRunOptions, CutoverState, CutoverStepId } from './cutover.js';
+import type { RollbackRunOptions, RollbackState, RollbackStepId } from './rollback.js';
 import type { PreflightReport } from './preflight.js';
 import type { SinkKindInfo } from './sink-capabilities.js';
 import type { ConnectionTestResult, ProfileInput, ProfileSummary } from './profiles.js';
@@ -12,6 +13,7 @@ import type { CatalogTable, JobExport, KafkaSample, WizardDraft, WizardEstimate 
 
 export type { JobStatus, TableStatus, StreamStatus, StreamState, PendingDdl, PausedTable } from './job-status.js';
 export type { CutoverReportFile, CutoverRunOptions, CutoverState, CutoverStep, CutoverStepId, DeferredObject } from './cutover.js';
+export type { RollbackRunOptions, RollbackState, RollbackStep, RollbackStepId } from './rollback.js';
 export type { CheckItem, PreflightReport } from './preflight.js';
 export type { ConnectionTestResult, Profile, ProfileInput, ProfileSummary } from './profiles.js';
 export type { SinkCapabilities, SinkKindInfo } from './sink-capabilities.js';
@@ -195,6 +197,9 @@ export interface ApiMethods {
   cutoverReport: { args: [job: string, format: 'markdown' | 'html']; result: CutoverReportFile };
   /** Kills sessions on the source that the failed freeze step named (the operator confirmed them by name). */
   cutoverKill: { args: [job: string, sessions: number[]]; result: CutoverState };
+  // ---- the rollback checklist (after a switch with a reverse job)
+  rollbackState: { args: [job: string]; result: RollbackState };
+  rollbackRun: { args: [job: string, step: RollbackStepId, options?: RollbackRunOptions]; result: RollbackState };
 }
 
 export type ApiMethod = keyof ApiMethods;

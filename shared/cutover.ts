@@ -3,6 +3,7 @@
 // roll it back; the report exports as Markdown and HTML for change records.
 //
 //   lag        the stream's lag is under the threshold
+//   reverse-check  the way back is checked before the freeze (reverse-preflight.ts); skipped = no way back
 //   read-only  the proven freeze: read-only on the source (super_read_only on MySQL), after confirmation, then
 //              the source's change stream watched for the job's tables: a row change after the read-only
 //              point fails the step and names the sessions that bypass it; undo lifts read-only
@@ -10,9 +11,11 @@
 //              job's stream stops for good (the job is `switched`)
 //   verify     the final verification: every table matches
 //   deferred   triggers, routines and events created on the sink, only once the stream has stopped
+//   reverse    the new server's position recorded, the old server's triggers held, the reverse job
+//              `<job>-reverse` created and started from that position (reverse-job.ts)
 //   report     the change record: timings, rows, positions, verification, who and when
 
-export const CUTOVER_STEPS = ['lag', 'read-only', 'fence', 'verify', 'deferred', 'report'] as const;
+export const CUTOVER_STEPS = ['lag', 'reverse-check', 'read-only', 'fence', 'verify', 'deferred', 'reverse', 'report'] as const;
 export type CutoverStepId = (typeof CUTOVER_STEPS)[number];
 
 export type CutoverStepState = 'pending' | 'running' | 'done' | 'failed' | 'skipped' | 'undone';

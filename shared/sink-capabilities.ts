@@ -32,6 +32,11 @@ export interface SinkCapabilities {
    * the sink whole transactions.
    */
   transactionPieces: boolean;
+  /**
+   * The way back after a cutover: the sink is a MySQL-compatible server that can be the source of a reverse
+   * job (its binlog streams the application's writes back to the old server); false: "no way back".
+   */
+  reverse: boolean;
 }
 
 /** A sink kind as the API lists it. */

@@ -10,6 +10,7 @@ import { resumeTableCommand } from './commands/resume-table.js';
 import { switchCommand } from './commands/switch.js';
 import { uiCommand } from './commands/ui.js';
 import { verifyCommand } from './commands/verify.js';
+import { rollbackCommand } from './commands/rollback.js';
 
 // A reader that closes early (`cutover logs | head`) ends the output, never with a stack trace: a listing
 // command simply exits; a running job (or web mode) goes on without its terminal output, since stopping
@@ -100,8 +101,17 @@ program
   .addOption(stateOption())
   .option('--yes', 'confirm the steps that change the source (read-only) without asking; it never confirms killing sessions: sessions that write through read-only are named and the command exits 2')
   .option('--lag-threshold <s>', 'seconds of lag under which the switch may begin', '5')
-  .option('--no-reverse', 'switch without a reverse job (recorded in the log); the way back is then by hand')
+  .option('--no-reverse', 'switch without a reverse job (the way back check is skipped, recorded in the journal); the way back is then by hand')
+  .option('--reverse-job <file>', 'where the reverse job\'s file is written (default: <job>-reverse.json beside the job file); it is started as its own `cutover run` process')
   .action(switchCommand);
+
+program
+  .command('rollback')
+  .description('After a switch with a reverse job: freeze the new server (proven), fence, drain and stop the reverse job, verify, recreate the old server\'s held triggers, make the old server writable; exit 0 rolled back, 1 a step failed, 2 the operator is needed')
+  .argument('<job>', 'the forward job\'s file (its reverse job <name>-reverse.json is read from beside it when there)')
+  .addOption(stateOption())
+  .option('--yes', 'answer the confirmations (freezing the new server, making the old one writable)')
+  .action(rollbackCommand);
 
 program
   .command('remove')

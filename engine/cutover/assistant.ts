@@ -24,6 +24,8 @@ import { interruptedSteps, journalOf, ownJournal, previousReadOnly, writableSumm
 import { buildReport, describeEndpoint, type ReportInput } from './report.js';
 import { blockedBy, buildSteps, definition, type StepContext } from './steps.js';
 import { sinkKind } from '../sink/registry.js';
+import { reverseCheckStep } from './reverse-preflight.js';
+import { forwardTables, reverseStep, type ReverseData, type ReverseJobDeps } from './reverse-job.js';
 
 export interface AssistantDeps {
   store: StateStore;
@@ -41,6 +43,8 @@ export interface AssistantDeps {
   crash?: CrashHook;
   /** How the operator completes an unfinished switch, as the writable summary says it (default: the page's words). */
   completeWith?: string;
+  /** What the 'reverse' step needs of the host: the job file with its secrets, adding and starting the reverse job. */
+  reverse?: Omit<ReverseJobDeps, 'store' | 'progress'>;
 }
 
 export const DEFAULT_LAG_THRESHOLD_S = 5;
@@ -289,6 +293,12 @@ export class CutoverAssistant {
     const { config, close } = await this.d.resolve(row);
     try {
       if (step === 'lag') return await this.checkLag(row, config);
+      if (step === 'reverse-check') return await reverseCheckStep(config, { reverse: c.reverse ?? false, title: c.sink.title }, forwardTables(this.d.store, row));
+      if (step === 'reverse') {
+        if (!this.d.reverse) throw new CutoverError('This host cannot start a reverse job.', 'Run `cutover run JOB-reverse.json` by hand.', 'STATE');
+        const progress = (r: StepResult): void => this.steps.begin(row.id, 'reverse', op, { ...r, journal: ownJournal() });
+        return await reverseStep({ ...this.d.reverse, store: this.d.store, progress }, row, config, (c.rows.get('reverse')?.result.data as Partial<ReverseData> | undefined) ?? null);
+      }
       const freeze = (c.rows.get('read-only')?.result.data as FreezeData | undefined) ?? null;
       if (step === 'read-only')
         return await freezeStep(this.d.store, row, config, this.d.freezeWatchMs ?? FREEZE_WATCH_MS, previousReadOnly(c.rows.get('read-only')), {
@@ -391,6 +401,7 @@ export class CutoverAssistant {
       switched: row.state === JOB_SWITCHED,
       sinkType: kind.kind,
       sink: { title: kind.title, deferredObjects: kind.capabilities.deferredObjects },
+      reverse: kind.capabilities.reverse,
     };
   }
 

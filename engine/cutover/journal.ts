@@ -51,7 +51,7 @@ export function interruptedSteps(rows: Map<CutoverStepId, CutoverStepRow>, inFli
 }
 
 /** The read_only values the source had before the cutover, from the journal (a rerun keeps them, even when read-only is on by then). */
-export function previousReadOnly(row: CutoverStepRow | undefined): FreezeReport['previous'] | null {
+export function previousReadOnly(row: Pick<CutoverStepRow, 'result'> | undefined): FreezeReport['previous'] | null {
   if (!row) return null;
   const data = row.result.data as { previous?: FreezeReport['previous'] } | undefined;
   return data?.previous ?? journalOf(row.result)?.previous ?? null;

@@ -73,6 +73,10 @@ export function proofLines(i: Pick<ReportInput, 'state' | 'verification'>): stri
   if (recorded) lines.push(`Final verification: **pass** (verification ${v.id}, ${iso(v.finishedAt)}): every table matches.`);
   else if (v) lines.push(`Final verification: **not proven** — the latest run (verification ${v.id}) is ${v.state}${verify?.state === 'done' ? '' : `, and the checklist's step is ${verify?.state ?? 'pending'}`}.`);
   else lines.push('Final verification: **not run**.');
+  const reverse = step('reverse');
+  if (reverse?.state === 'done') lines.push(`Way back: the reverse job ${String(reverse.facts.reverseJob)} streams the new server's changes to the old server from ${String(reverse.facts.startPosition)} (the new server's position at the switch); ${String(reverse.facts.triggersHeld)} trigger(s) of the old server held until a rollback.`);
+  else if (reverse?.state === 'skipped') lines.push(`Way back: **none** — ${reverse.detail ?? 'skipped'}`);
+  else if (reverse) lines.push(`Way back: **not started** (step ${reverse.state}).`);
   const open = i.state.steps.filter((s) => !s.optional && s.state !== 'done' && s.state !== 'skipped');
   lines.push(open.length ? `Checklist: **not complete**: ${open.map((s) => `“${s.title}” is ${s.state}`).join('; ')}.` : 'Checklist: every step done.');
   return lines;
@@ -122,6 +126,7 @@ function sections(i: ReportInput): Section[] {
           ['Last write to the job’s tables before the freeze', String(freeze?.facts.lastWriteBefore ?? '—'), String(freeze?.facts.lastWriteBeforeGtid ?? '—')],
           ['Fence', String(fence?.facts.position ?? '—'), String(fence?.facts.gtid ?? '—')],
           ['Drained to (stream stopped)', String(fence?.facts.drainPosition ?? '—'), String(fence?.facts.drainGtid ?? '—')],
+          ['Reverse job starts (new server)', String(state.steps.find((s) => s.id === 'reverse')?.facts.startPosition ?? '—'), '—'],
         ],
       },
     },

@@ -22,6 +22,15 @@ export const STEP_DEFINITIONS: readonly StepDefinition[] = [
     rollback: 'Nothing to roll back: this step only reads the stream’s lag.',
   },
   {
+    id: 'reverse-check',
+    title: 'Way back checked',
+    description:
+      'Before the freeze: the new server can be the source of a reverse job (binary log on, ROW, FULL row image, a server_id of its own, a replication account, the right to write while read-only), the old server’s account may write while it is read-only, and the job reverses exactly (no columns or where filters). Skip it to switch without a way back (--no-reverse).',
+    optional: true,
+    needsConfirmation: false,
+    rollback: 'Nothing to roll back: this step only reads both servers.',
+  },
+  {
     id: 'read-only',
     title: 'Source read-only, proven',
     description:
@@ -56,6 +65,15 @@ export const STEP_DEFINITIONS: readonly StepDefinition[] = [
     rollback: 'Undo drops the objects this step created on the sink (DROP TRIGGER / PROCEDURE / FUNCTION / EVENT); objects that were there before are left alone.',
   },
   {
+    id: 'reverse',
+    title: 'Reverse job started',
+    description:
+      'The new server’s binlog position is recorded, the old server’s triggers on the job’s tables are held (saved and dropped: the rows their twins on the new server produced arrive through the reverse stream), and the reverse job <job>-reverse streams the new server’s changes to the old server from exactly that position. Then the application may write to the new server.',
+    optional: false,
+    needsConfirmation: false,
+    rollback: 'The rollback checklist (cutover rollback JOB.json) freezes the new server, drains and stops the reverse job, verifies, recreates the held triggers and lifts read-only on the old server.',
+  },
+  {
     id: 'report',
     title: 'Cutover report',
     description: 'The change record: timings, rows, positions, verification results, who and when, as Markdown and HTML.',
@@ -79,6 +97,8 @@ export interface StepContext {
   sink: { title: string; deferredObjects: boolean };
   /** The sink's kind, as the assistant's state reports it. */
   sinkType: string;
+  /** The sink can be the source of a reverse job (capability `reverse`); absent: it cannot. */
+  reverse?: boolean;
 }
 
 const settled = (s: CutoverStepState): boolean => s === 'done' || s === 'skipped';
@@ -89,6 +109,8 @@ export function stateOf(id: CutoverStepId, c: StepContext): CutoverStepState {
   if (row) return row.state;
   if (!c.streams && (id === 'lag' || id === 'fence')) return 'skipped';
   if (!c.sink.deferredObjects && id === 'deferred') return 'skipped';
+  if ((id === 'reverse-check' || id === 'reverse') && !c.reverse) return 'skipped';
+  if (id === 'reverse' && c.rows.get('reverse-check')?.state === 'skipped') return 'skipped';
   return 'pending';
 }
 
@@ -96,12 +118,18 @@ export function stateOf(id: CutoverStepId, c: StepContext): CutoverStepState {
 function notApplicable(id: CutoverStepId, c: StepContext): string | null {
   if (id === 'lag' || id === 'fence') return 'A snapshot job has no stream: nothing to wait for.';
   if (id === 'deferred') return noDeferredObjects(c.sink.title);
+  if (id === 'reverse-check' || id === 'reverse') return c.reverse ? 'The way back was skipped by the operator (--no-reverse).' : noWayBack(c.sink.title);
   return null;
 }
 
 /** The deferred-objects step of a sink without the `deferredObjects` capability. */
 export function noDeferredObjects(title: string): string {
   return `A ${title} sink has no triggers, routines or events.`;
+}
+
+/** The reverse steps of a sink without the `reverse` capability. */
+export function noWayBack(title: string): string {
+  return `There is no way back from a ${title} sink: a reverse job needs a MySQL or MariaDB server to read.`;
 }
 
 /** Why a step cannot run yet, or null. */
@@ -112,8 +140,10 @@ export function blockedBy(id: CutoverStepId, c: StepContext): string | null {
     case 'lag':
       if (!c.streams) return null;
       return c.streaming ? null : 'The job is not streaming: start it and wait until it has caught up with the source.';
+    case 'reverse-check':
+      return null;
     case 'read-only':
-      return needs('lag', 'Lag under the threshold');
+      return needs('lag', 'Lag under the threshold') ?? needs('reverse-check', 'Way back checked');
     case 'fence':
       if (!c.streams) return null;
       if (c.switched) return 'The job is switched: its stream stopped for good at the fence.';
@@ -127,6 +157,9 @@ export function blockedBy(id: CutoverStepId, c: StepContext): string | null {
         needs('verify', 'Final verification') ??
         (c.streams && !c.switched ? 'The job’s stream has not stopped at the fence, and triggers would fire on the rows it applies: do “Fence, drain, stop” first.' : null)
       );
+    case 'reverse':
+      if (!c.reverse) return null;
+      return needs('deferred', 'Triggers, routines and events on the sink') ?? (c.streams && !c.switched ? 'The job’s stream has not stopped at the fence: do “Fence, drain, stop” first.' : null);
     case 'report':
       for (const d of STEP_DEFINITIONS) if (d.id !== 'report' && !d.optional && !settled(st(d.id))) return `Do “${d.title}” first.`;
       return null;

@@ -14,10 +14,13 @@ import { JobSecrets } from '../connections/job-secrets.js';
 import { resolveJob, resolveMysqlEndpoint } from '../connections/resolve.js';
 import { SecretBox } from '../connections/secret-box.js';
 import { CutoverAssistant } from '../cutover/assistant.js';
+import { Rollback } from '../cutover/rollback.js';
+import { verdictOf } from '../cutover/verdict.js';
 import { sinkKind } from '../sink/registry.js';
 import { repairUnavailable } from '../compare/repair-contract.js';
 import type { JobRow, StateStore } from '../state/store.js';
 import { VerifyStore } from '../state/verify-store.js';
+import { effectiveState } from '../pipeline/job-status.js';
 import { JobProcesses, type JobExit } from './job-processes.js';
 import { WizardService } from './wizard-service.js';
 
@@ -26,6 +29,7 @@ export const MIGRATION_METHODS = [
   'getDraft', 'saveDraft', 'discardDraft', 'wizardPreflight', 'sourceCatalog', 'checkFilter', 'sampleMessage', 'mappingPreview', 'estimate', 'exportJob', 'createJob',
   'verify', 'verification', 'repair', 'verificationHistory',
   'cutoverState', 'cutoverRun', 'cutoverUndo', 'cutoverReport', 'cutoverKill',
+  'rollbackState', 'rollbackRun',
 ] as const;
 type MigrationMethod = (typeof MIGRATION_METHODS)[number];
 
@@ -54,6 +58,7 @@ export class MigrationApi {
   private readonly verifyProcs: JobProcesses;
   private readonly verifyExits = new Map<string, (e: JobExit) => void>();
   readonly assistant: CutoverAssistant;
+  readonly rollback: Rollback;
 
   constructor(private readonly h: MigrationHost) {
     const store = h.store;
@@ -103,7 +108,35 @@ export class MigrationApi {
         await h.stopForSwitch(job);
         h.poke();
       },
+      reverse: {
+        jobFile: (row) => this.jobFile(row),
+        addJob: (text) => h.openJob(text, 'the cutover switch'),
+        startJob: (name) => h.start(name),
+        isRunning: (name) => {
+          const row = store.job(name);
+          return !!row && effectiveState(row) === 'running';
+        },
+      },
     });
+    this.rollback = new Rollback({
+      store,
+      resolve: async (row) => resolveJob(this.jobFile(row), { store }),
+      verify: (job) => this.verifyToEnd(job),
+      stopJob: async (job) => {
+        await h.stopForSwitch(job);
+        h.poke();
+      },
+    });
+  }
+
+  /** Runs a verification of the job to its end: its verdict. */
+  private async verifyToEnd(job: string): Promise<ReturnType<typeof verdictOf> & { id: number }> {
+    const { id } = await this.startVerification(job, []);
+    for (;;) {
+      const v = this.verifications.get(id);
+      if (v && v.state !== 'running') return { id, ...verdictOf(v) };
+      await new Promise((r) => setTimeout(r, 250));
+    }
   }
 
   readonly handlers: MigrationHandlers = {
@@ -150,6 +183,8 @@ export class MigrationApi {
     cutoverRun: (job, step, options) => this.assistant.run(job, step, options),
     cutoverUndo: (job, step) => this.assistant.undo(job, step),
     cutoverReport: (job, format) => this.assistant.report(job, format),
+    rollbackState: (job) => this.rollback.state(job),
+    rollbackRun: (job, step, options) => this.rollback.run(job, step, options),
   };
 
   /** Stops the verifications this host runs (their runs are recorded as stopped). */

@@ -4,8 +4,8 @@
 import type { CutoverStepId, CutoverStepState } from '../../shared/cutover.js';
 import type { StateStore } from './store.js';
 
-export interface CutoverStepRow {
-  step: CutoverStepId;
+export interface CutoverStepRow<S extends string = CutoverStepId> {
+  step: S;
   state: CutoverStepState;
   started_at: number;
   finished_at: number | null;
@@ -35,16 +35,26 @@ export interface StepJournal {
   fence?: { position: string; gtid: string | null; at: unknown };
 }
 
-export class CutoverStore {
-  constructor(private readonly store: StateStore) {}
+/**
+ * One checklist's steps. The cutover's are stored under their own names; another checklist kept in the same
+ * table (the rollback: `prefix` "rollback:") under prefixed names, which the cutover's listing leaves out.
+ */
+export class CutoverStore<S extends string = CutoverStepId> {
+  constructor(
+    private readonly store: StateStore,
+    private readonly prefix = '',
+  ) {}
 
-  steps(jobId: number): Map<CutoverStepId, CutoverStepRow> {
-    const rows = this.store.db.prepare('SELECT step, state, started_at, finished_at, operator, result FROM cutover_steps WHERE job_id = ?').all(jobId) as (Omit<CutoverStepRow, 'result'> & { result: string })[];
-    return new Map(rows.map((r) => [r.step, { ...r, result: JSON.parse(r.result) as StepResult }]));
+  steps(jobId: number): Map<S, CutoverStepRow<S>> {
+    const rows = (this.store.db.prepare('SELECT step, state, started_at, finished_at, operator, result FROM cutover_steps WHERE job_id = ?').all(jobId) as (Omit<CutoverStepRow<S>, 'result'> & { result: string })[]).filter(
+      (r) => (this.prefix ? r.step.startsWith(this.prefix) : !r.step.includes(':')),
+    );
+    return new Map(rows.map((r) => [r.step.slice(this.prefix.length) as S, { ...r, step: r.step.slice(this.prefix.length) as S, result: JSON.parse(r.result) as StepResult }]));
   }
 
   /** Records a step as started (replacing its earlier result). */
-  begin(jobId: number, step: CutoverStepId, operator: string, result: StepResult = { detail: null }): void {
+  begin(jobId: number, id: S, operator: string, result: StepResult = { detail: null }): void {
+    const step = this.prefix + id;
     this.store.db
       .prepare(
         `INSERT INTO cutover_steps (job_id, step, state, started_at, finished_at, operator, result) VALUES (?, ?, 'running', ?, NULL, ?, ?)
@@ -54,7 +64,8 @@ export class CutoverStore {
   }
 
   /** Records how a step ended. */
-  finish(jobId: number, step: CutoverStepId, state: Exclude<CutoverStepState, 'pending' | 'running'>, result: StepResult, operator?: string): void {
+  finish(jobId: number, id: S, state: Exclude<CutoverStepState, 'pending' | 'running'>, result: StepResult, operator?: string): void {
+    const step = this.prefix + id;
     const t = Date.now();
     this.store.db
       .prepare(
@@ -65,6 +76,6 @@ export class CutoverStore {
   }
 
   reset(jobId: number): void {
-    this.store.db.prepare('DELETE FROM cutover_steps WHERE job_id = ?').run(jobId);
+    for (const step of this.steps(jobId).keys()) this.store.db.prepare('DELETE FROM cutover_steps WHERE job_id = ? AND step = ?').run(jobId, this.prefix + step);
   }
 }

@@ -57,7 +57,7 @@ test('what does not apply is skipped by nature: no stream (snapshot job), no sto
 
 test('each step says how to roll it back; only read-only and deferred objects can be undone', () => {
   const steps = buildSteps(ctx({ lag: 'done', 'read-only': 'done', fence: 'done', verify: 'done', deferred: 'done', report: 'done' }));
-  assert.deepEqual(steps.map((s) => s.id), ['lag', 'read-only', 'fence', 'verify', 'deferred', 'report']);
+  assert.deepEqual(steps.map((s) => s.id), ['lag', 'reverse-check', 'read-only', 'fence', 'verify', 'deferred', 'reverse', 'report']);
   for (const s of steps) assert.ok(s.rollback.length > 20, `${s.id} has a rollback text`);
   assert.deepEqual(steps.filter((s) => s.canUndo).map((s) => s.id), ['read-only', 'deferred']);
   assert.equal(steps.find((s) => s.id === 'read-only')!.needsConfirmation, true);

@@ -14,8 +14,12 @@ import { resolveStatePath } from '../../state/default-path.js';
 import { StateStore } from '../../state/store.js';
 import { readJobFile } from '../job-file.js';
 import { headlessDeps } from '../switch-deps.js';
-import { writeFileSync } from 'node:fs';
-import { dirname, join } from 'node:path';
+import { spawn } from 'node:child_process';
+import { closeSync, openSync, writeFileSync } from 'node:fs';
+import { basename, dirname, join, resolve } from 'node:path';
+import { effectiveState } from '../../pipeline/job-status.js';
+import type { JobFile } from '../../../shared/job-config.js';
+import type { StateStore as Store } from '../../state/store.js';
 
 export interface SwitchOpts {
   state?: string;
@@ -23,6 +27,8 @@ export interface SwitchOpts {
   lagThreshold?: string;
   /** commander's --no-reverse: false when given. */
   reverse?: boolean;
+  /** Where the reverse job's file is written (default: `<job>-reverse.json` beside the job file). */
+  reverseJob?: string;
 }
 
 export const EXIT_SWITCHED = 0;
@@ -40,7 +46,10 @@ export async function switchCommand(jobPath: string, opts: SwitchOpts): Promise<
     throw new CutoverError(`--lag-threshold must be a number of seconds (got "${opts.lagThreshold}").`, 'For example --lag-threshold 5.', 'CONFIG');
   const file = await readJobFile(jobPath);
   const store = new StateStore(resolveStatePath(opts.state));
-  const deps = headlessDeps(store, file, `run \`cutover switch ${jobPath} --state ${store.path}\` again`);
+  const deps = {
+    ...headlessDeps(store, file, `run \`cutover switch ${jobPath} --state ${store.path}\` again`),
+    reverse: headlessReverse(store, file, opts.reverseJob ?? join(dirname(resolve(jobPath)), `${file.name}-reverse.json`)),
+  };
   try {
     const row = store.job(file.name);
     if (!row)
@@ -48,8 +57,9 @@ export async function switchCommand(jobPath: string, opts: SwitchOpts): Promise<
     const a = new CutoverAssistant(deps);
     const job = file.name;
     out(`cutover switch: job "${job}", state file ${store.path}, operator ${operatorName()}`);
-    if (opts.reverse === false) {
+    if (opts.reverse === false && !['done', 'skipped'].includes(step(a.state(job), 'reverse-check').state)) {
       store.log('info', job, null, `cutover: switch with --no-reverse (by ${operatorName()}): no reverse job`);
+      await a.run(job, 'reverse-check', { skip: true });
       out('--no-reverse: no reverse job; the way back is by hand.');
     }
     process.exitCode = await drive(a, job, { yes: !!opts.yes, threshold, out, jobPath, statePath: store.path });
@@ -126,7 +136,9 @@ async function drive(a: CutoverAssistant, job: string, o: Drive): Promise<number
   }
   const end = a.state(job);
   await writes(a, job, o);
-  o.out('the way back: no reverse job keeps the source in step; to switch back, point the application at the source and lift read-only there (undo “Source read-only”: SET GLOBAL read_only = OFF). Writes made to the sink since are not copied back.');
+  const reverse = step(end, 'reverse');
+  if (reverse.state === 'done') o.out(`the way back: ${reverse.detail ?? 'the reverse job streams'}; \`cutover rollback ${o.jobPath} --state ${o.statePath}\` rolls back.`);
+  else o.out('the way back: no reverse job keeps the source in step; to switch back, point the application at the source and lift read-only there (undo “Source read-only”: SET GLOBAL read_only = OFF). Writes made to the sink since are not copied back.');
   return end.switched || !end.steps.some((x) => x.id === 'fence' && x.state === 'done') ? EXIT_SWITCHED : EXIT_FAILED;
 }
 
@@ -198,3 +210,45 @@ async function confirm(question: string): Promise<boolean> {
 }
 
 const sleep = (ms: number): Promise<void> => new Promise((r) => setTimeout(r, ms));
+
+/**
+ * What the reverse step needs headless: the reverse job's file is written (0600) where --reverse-job says
+ * (default beside the job file), and started as a `cutover run` process of its own on the same state file,
+ * detached from this command (its output in `<file>.log`); the command is printed so the operator can run
+ * it under a supervisor instead.
+ */
+function headlessReverse(store: Store, forward: JobFile, path: string): NonNullable<ConstructorParameters<typeof CutoverAssistant>[0]['reverse']> {
+  const out = (s: string): void => void process.stdout.write(s + '\n');
+  return {
+    jobFile: () => forward,
+    addJob: (text) => {
+      writeFileSync(path, text.endsWith('\n') ? text : `${text}\n`, { mode: 0o600 });
+      const name = (JSON.parse(text) as { name: string }).name;
+      out(`  reverse job file: ${path}`);
+      return { name };
+    },
+    startJob: async (name) => {
+      const log = `${path}.log`;
+      const fd = openSync(log, 'a', 0o600);
+      try {
+        const child = spawn(process.execPath, [process.argv[1]!, 'run', path, '--state', store.path], { detached: true, stdio: ['ignore', fd, fd] });
+        child.unref();
+        out(`  reverse job ${name} started (pid ${child.pid}, output in ${basename(log)}); to run it yourself instead: cutover run ${path} --state ${store.path}`);
+      } finally {
+        closeSync(fd);
+      }
+      // Until its process records itself in the state file, a rerun must not start a second one.
+      const until = Date.now() + 30_000;
+      while (Date.now() < until) {
+        const row = store.job(name);
+        if (row && effectiveState(row) === 'running') return;
+        await sleep(200);
+      }
+      throw new CutoverError(`The reverse job ${name} did not start within 30 s.`, `Look at ${log}, then run \`cutover run ${path} --state ${store.path}\` yourself.`, 'STATE');
+    },
+    isRunning: (name) => {
+      const row = store.job(name);
+      return !!row && effectiveState(row) === 'running';
+    },
+  };
+}

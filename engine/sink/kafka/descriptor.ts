@@ -16,6 +16,7 @@ export const kafkaSink: SinkDescriptor = {
     pauseTable: false,
     transactions: true,
     transactionPieces: true,
+    reverse: false,
   },
   label: (sink) => ('brokers' in sink && Array.isArray(sink.brokers) ? `Kafka ${sink.brokers.join(',')}` : 'Kafka'),
   leftovers: (job) => ({

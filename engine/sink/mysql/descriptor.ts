@@ -18,6 +18,7 @@ export const mysqlSink: SinkDescriptor = {
     pauseTable: true,
     transactions: true,
     transactionPieces: true,
+    reverse: true,
   },
   label(sink) {
     if (!('url' in sink) || typeof sink.url !== 'string') return 'address unknown';

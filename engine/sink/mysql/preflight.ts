@@ -129,7 +129,13 @@ export async function checkSink(s: Side, items: CheckItem[], opts: SinkCheckOpti
       });
 
     const ro = ['innodb_read_only', 'super_read_only', 'read_only'].filter((n) => v.get(n)?.toUpperCase() === 'ON' || v.get(n) === '1');
+    // read_only alone, and an account that writes through it: the old server under a reverse job after a
+    // cutover (the application is kept out, Cutover writes). MariaDB 10.11+: READ_ONLY ADMIN; 10.5.2–10.10
+    // also SUPER; MySQL: SUPER or CONNECTION_ADMIN (super_read_only stops them all).
+    const through = info.flavor === 'mysql' ? ['SUPER', 'CONNECTION_ADMIN'] : info.major * 100 + info.minor >= 1011 ? ['READ_ONLY ADMIN'] : ['SUPER', 'READ_ONLY ADMIN'];
     if (!ro.length) push({ id: 'sink.read_only', title: 'Writable', status: 'pass', detail: 'read_only = OFF.' });
+    else if (ro.length === 1 && ro[0] === 'read_only' && s.grants && hasPrivilege(s.grants, through))
+      push({ id: 'sink.read_only', title: 'Writable', status: 'warn', detail: `read_only = ON, but ${account} writes through it (${through.join(' or ')}): the application cannot write here, Cutover can (as a reverse job after a cutover does).` });
     else
       push({
         id: 'sink.read_only',

@@ -30,6 +30,7 @@ export const postgresSink: SinkDescriptor = {
     pauseTable: false,
     transactions: true,
     transactionPieces: true,
+    reverse: false,
   },
   label: (sink) => ('url' in sink && typeof sink.url === 'string' ? postgresLabel(sink.url) : 'address unknown'),
   leftovers: (job) => ({

@@ -12,12 +12,12 @@ export const SINK_KINDS: SinkKindInfo[] = [
   {
     kind: 'mysql',
     title: 'MySQL/MariaDB',
-    capabilities: { rename: true, existingRows: true, views: true, deferredIndexes: true, deferredObjects: true, repair: true, orderedCopy: false, checkpointInSink: true, pauseTable: true, transactions: true, transactionPieces: true },
+    capabilities: { rename: true, existingRows: true, views: true, deferredIndexes: true, deferredObjects: true, repair: true, orderedCopy: false, checkpointInSink: true, pauseTable: true, transactions: true, transactionPieces: true, reverse: true },
   },
   {
     kind: 'kafka',
     title: 'Kafka',
-    capabilities: { rename: false, existingRows: false, views: false, deferredIndexes: false, deferredObjects: false, repair: false, orderedCopy: true, checkpointInSink: false, pauseTable: false, transactions: true, transactionPieces: false },
+    capabilities: { rename: false, existingRows: false, views: false, deferredIndexes: false, deferredObjects: false, repair: false, orderedCopy: true, checkpointInSink: false, pauseTable: false, transactions: true, transactionPieces: false, reverse: false },
   },
 ];
 
@@ -115,10 +115,12 @@ export function verifyReport(tables: VerifyTableResult[], over: Partial<VerifyRe
 
 const STEP_TEXT: Record<CutoverStep['id'], [string, string]> = {
   lag: ['Lag under the threshold', 'Nothing to roll back.'],
+  'reverse-check': ['Way back checked', 'Nothing to roll back.'],
   'read-only': ['Source read-only', 'SET GLOBAL read_only = OFF on the source.'],
   fence: ['Fence applied on the sink', 'Nothing to roll back.'],
   verify: ['Final verification', 'Nothing to roll back.'],
   deferred: ['Deferred objects created', 'Drop the created objects on the sink.'],
+  reverse: ['Reverse job started', 'Roll back with the rollback checklist.'],
   report: ['Report', 'Nothing to roll back.'],
 };
 

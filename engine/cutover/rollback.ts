@@ -1,0 +1,243 @@
+// The rollback checklist (shared/rollback.ts): back to the old server after a switch, through the reverse
+// job the switch started (reverse-job.ts). It reuses the cutover's proofs with the roles swapped — the
+// reverse job is an ordinary job whose source is the new server — so the new server's freeze is proven by
+// freezeStep on the reverse job, and fenceStep drains and stops the reverse job. Then the reverse job's
+// verification (old against new), the old server's held triggers created again (before it takes writes, so
+// no application write misses them), and read-only lifted on the old server.
+//
+// Each step is recorded (as "rollback:<step>" of the forward job) before it acts, with what it found as it
+// goes, and is idempotent: a rerun after a crash reuses the recorded freeze point, finds a reverse job that
+// already stopped at its fence, creates only the triggers that are missing, and lifts a read-only that may
+// already be off.
+import type { CutoverStepState, DeferredObject } from '../../shared/cutover.js';
+import { CutoverError, formatError } from '../../shared/errors.js';
+import type { JobConfig } from '../../shared/job-config.js';
+import { ROLLBACK_STEPS, type RollbackRunOptions, type RollbackState, type RollbackStep, type RollbackStepId } from '../../shared/rollback.js';
+import { connect, parseMysqlUrl } from '../mysql/connection.js';
+import { effectiveState } from '../pipeline/job-status.js';
+import { CutoverStore, type StepResult } from '../state/cutover-store.js';
+import type { JobRow, StateStore } from '../state/store.js';
+import { operatorName } from './assistant.js';
+import { createDeferred } from './deferred-objects.js';
+import { fenceStep, freezeStep, JOB_SWITCHED, thawStep, type FreezeData, type Outcome } from './freeze-step.js';
+import type { ReverseData } from './reverse-job.js';
+import { noCrash } from './crash-point.js';
+import { journalOf, ownJournal, previousReadOnly } from './journal.js';
+
+export interface RollbackDeps {
+  store: StateStore;
+  /** A job's connections, resolved; close() when done. */
+  resolve(job: JobRow): Promise<{ config: JobConfig; close(): Promise<void> }>;
+  /** Verifies a job (source against sink) to the end: its verdict. */
+  verify(job: string): Promise<{ id: number; pass: boolean; detail: string; fix: string | null }>;
+  /** Stops a job's process and waits until it has exited. */
+  stopJob(job: string): Promise<void>;
+  /** How long the freeze of the new server is watched (ms; default 3 s). */
+  freezeWatchMs?: number;
+}
+
+const DEFS: Record<RollbackStepId, { title: string; description: string; confirm: boolean }> = {
+  freeze: {
+    title: 'New server read-only, proven',
+    description: 'Read-only on the new server, then its binlog is watched: a change to the job’s tables after that point fails the step and names the sessions that write through it.',
+    confirm: true,
+  },
+  fence: { title: 'Reverse job: fence, drain, stop', description: 'A fence row on the new server; the reverse job applies everything up to it on the old server and stops for good.', confirm: false },
+  verify: { title: 'Old server verified against the new', description: 'The reverse job’s verification: every table compared by checksums per key range.', confirm: false },
+  triggers: { title: 'Old server’s triggers back', description: 'The triggers held while the reverse job applied rows are created again on the old server, before it takes writes.', confirm: false },
+  writable: { title: 'Old server writable', description: 'Read-only lifted on the old server (as it was before the cutover): the application may write there again.', confirm: true },
+  report: { title: 'Rollback report', description: 'What each step proved, who ran it and when.', confirm: false },
+};
+
+export class Rollback {
+  private readonly steps: CutoverStore<RollbackStepId>;
+  private readonly cutover: CutoverStore;
+  private readonly inFlight = new Set<string>();
+
+  constructor(private readonly d: RollbackDeps) {
+    this.steps = new CutoverStore<RollbackStepId>(d.store, 'rollback:');
+    this.cutover = new CutoverStore(d.store);
+  }
+
+  state(job: string): RollbackState {
+    const row = this.job(job);
+    this.settle(row);
+    const rows = this.steps.steps(row.id);
+    const reverse = this.reverseData(row);
+    const steps: RollbackStep[] = ROLLBACK_STEPS.map((id) => {
+      const r = rows.get(id);
+      const state: CutoverStepState = r?.state ?? 'pending';
+      return {
+        id,
+        title: DEFS[id].title,
+        description: DEFS[id].description,
+        state,
+        needsConfirmation: DEFS[id].confirm,
+        blockedBy: state === 'running' ? null : this.blockedBy(row, id),
+        startedAt: r?.started_at ?? null,
+        finishedAt: r?.finished_at ?? null,
+        operator: r?.operator || null,
+        detail: r?.result.detail ?? null,
+        fix: r?.result.fix ?? null,
+        facts: r?.result.facts ?? {},
+      };
+    });
+    return {
+      job,
+      reverseJob: reverse?.job ?? null,
+      steps,
+      rolledBack: steps.every((s) => s.state === 'done'),
+      report: rows.get('report')?.state === 'done' ? String(rows.get('report')!.result.data ?? '') : null,
+    };
+  }
+
+  async run(job: string, step: RollbackStepId, opts: RollbackRunOptions = {}): Promise<RollbackState> {
+    const row = this.job(job);
+    this.settle(row);
+    const earlier = this.steps.steps(row.id).get(step) ?? null;
+    if (earlier?.state === 'running') throw new CutoverError(`“${DEFS[step].title}” is running.`, 'Wait for it to finish.', 'STATE');
+    const blocked = this.blockedBy(row, step);
+    if (blocked) throw new CutoverError(blocked, 'Do the earlier steps first (cutover rollback runs them in order).', 'STATE');
+    if (DEFS[step].confirm && !opts.confirm) throw new CutoverError(`“${DEFS[step].title}” changes a server: confirm it first.`, 'Confirm it (or pass --yes).', 'CONFIRM');
+    const op = operatorName();
+    this.steps.begin(row.id, step, op, { detail: null, ...(earlier ? { data: earlier.result.data } : {}) });
+    const key = `${job}\u0000${step}`;
+    this.inFlight.add(key);
+    try {
+      const r = await this.perform(row, step, earlier?.result.data);
+      this.steps.finish(row.id, step, r.state, r.result);
+    } catch (e) {
+      this.steps.finish(row.id, step, 'failed', { detail: e instanceof CutoverError ? e.message : formatError(e), fix: e instanceof CutoverError ? (e.fix ?? null) : null });
+    } finally {
+      this.inFlight.delete(key);
+    }
+    const after = this.steps.steps(row.id).get(step)!;
+    this.d.store.log(after.state === 'failed' ? 'error' : 'info', job, null, `rollback: ${DEFS[step].title}: ${after.state}${after.result.detail ? ` — ${after.result.detail}` : ''}`);
+    return this.state(job);
+  }
+
+  private blockedBy(row: JobRow, id: RollbackStepId): string | null {
+    const reverse = this.reverseData(row);
+    if (!reverse?.started) return `The switch of "${row.name}" started no reverse job: there is no way back to roll through.`;
+    const rows = this.steps.steps(row.id);
+    const i = ROLLBACK_STEPS.indexOf(id);
+    for (const prev of ROLLBACK_STEPS.slice(0, i)) if (rows.get(prev)?.state !== 'done') return `Do “${DEFS[prev].title}” first.`;
+    if (id === 'freeze' || id === 'fence') {
+      const rev = this.d.store.job(reverse.job);
+      if (!rev) return `The reverse job ${reverse.job} is not in this state file.`;
+      if (id === 'fence' && rev.state === JOB_SWITCHED) return null;
+      if (effectiveState(rev) !== 'running') return `The reverse job ${reverse.job} is not running: start it (\`cutover run ${reverse.job}.json\`) so that it applies the new server's writes, then roll back.`;
+    }
+    return null;
+  }
+
+  private async perform(row: JobRow, step: RollbackStepId, earlier: unknown): Promise<Outcome> {
+    const reverse = this.reverseData(row)!;
+    const rev = this.d.store.job(reverse.job)!;
+    const rows = this.steps.steps(row.id);
+    const freeze = (rows.get('freeze')?.result.data as FreezeData | undefined) ?? null;
+    switch (step) {
+      case 'freeze':
+        return this.withConfig(rev, (cfg) =>
+          freezeStep(this.d.store, rev, cfg, this.d.freezeWatchMs ?? 3_000, previousReadOnly(rows.get('freeze')) ?? (earlier as FreezeData | undefined)?.previous ?? null, {
+            record: (previous) => this.steps.begin(row.id, 'freeze', operatorName(), { detail: 'Setting read-only on the new server.', journal: ownJournal({ previous }) }),
+            crash: noCrash,
+          }),
+        );
+      case 'fence':
+        if (rev.state === JOB_SWITCHED) return { state: 'done', result: { detail: `The reverse job ${rev.name} had already drained to its fence and stopped for good.`, facts: { reverseJob: rev.name } } };
+        if (!freeze) throw new CutoverError('The new server’s freeze has not been proven.', 'Run the freeze step first.', 'STATE');
+        return this.withConfig(rev, (cfg) => {
+          let fence = journalOf(rows.get('fence')?.result)?.fence ?? null;
+          const earlierFence = fence;
+          const progress = (r: StepResult, written?: typeof fence): void => {
+            fence = written ?? fence;
+            this.steps.begin(row.id, 'fence', operatorName(), { ...r, journal: ownJournal(fence ? { fence } : {}) });
+          };
+          return fenceStep({ store: this.d.store, progress, stopJob: (j) => this.d.stopJob(j), crash: noCrash, earlier: earlierFence }, rev, cfg, freeze);
+        });
+      case 'verify': {
+        const v = await this.d.verify(rev.name);
+        return { state: v.pass ? 'done' : 'failed', result: { detail: v.detail, fix: v.fix, facts: { verificationId: v.id, reverseJob: rev.name } } };
+      }
+      case 'triggers':
+        return this.withConfig(row, (cfg) => recreateTriggers(cfg, reverse.held ?? []));
+      case 'writable':
+        return this.withConfig(row, async (cfg) => {
+          const fwd = this.cutover.steps(row.id).get('read-only')?.result.data as FreezeData | undefined;
+          const previous = fwd?.previous ?? { readOnly: false, superReadOnly: false };
+          const ran = await thawStep(cfg, previous);
+          return { state: 'done', result: { detail: `${ran.length ? ran.join('; ') : 'Read-only was on before the cutover: left on'} on the old server. The application may write to the old server again; the new server stays read-only.`, facts: { statements: ran.join('; ') || null } } };
+        });
+      case 'report': {
+        const text = rollbackReport(row.name, reverse, this.state(row.name).steps);
+        return { state: 'done', result: { detail: 'Report written.', facts: { lines: text.split('\n').length }, data: text } };
+      }
+    }
+  }
+
+  private async withConfig(row: JobRow, f: (cfg: JobConfig) => Promise<Outcome>): Promise<Outcome> {
+    const { config, close } = await this.d.resolve(row);
+    try {
+      return await f(config);
+    } finally {
+      await close();
+    }
+  }
+
+  /** A step recorded as running that no run of this process owns was interrupted. */
+  private settle(row: JobRow): void {
+    for (const [step, r] of this.steps.steps(row.id))
+      if (r.state === 'running' && !this.inFlight.has(`${row.name}\u0000${step}`))
+        this.steps.finish(row.id, step, 'failed', { ...r.result, detail: `Interrupted${r.result.detail ? ` (${r.result.detail})` : ''}.`, fix: 'Run this step again: it continues from what it recorded.' });
+  }
+
+  private reverseData(row: JobRow): ReverseData | null {
+    const r = this.cutover.steps(row.id).get('reverse');
+    return r?.state === 'done' ? (r.result.data as ReverseData) : null;
+  }
+
+  private job(name: string): JobRow {
+    const row = this.d.store.job(name);
+    if (!row) throw new CutoverError(`There is no job named "${name}".`, 'Open its job file first.', 'NOT_FOUND');
+    return row;
+  }
+}
+
+async function recreateTriggers(config: JobConfig, held: ReverseData['held'] & object): Promise<Outcome> {
+  const old = await connect(parseMysqlUrl(config.source.url));
+  const objects: DeferredObject[] = [];
+  try {
+    for (const o of held) objects.push(await createDeferred(old, { ...o, state: 'pending' }));
+  } finally {
+    await old.end().catch(() => undefined);
+  }
+  const failed = objects.filter((o) => o.state === 'failed');
+  const result: StepResult = {
+    detail: held.length
+      ? `${objects.filter((o) => o.state === 'created').length} trigger(s) created again on the old server, ${objects.filter((o) => o.state === 'exists').length} already there${failed.length ? `; ${failed.length} failed: ${failed.map((o) => `${o.name}: ${o.error}`).join('; ')}` : ''}.`
+      : 'The old server had no triggers on the job’s tables.',
+    fix: failed.length ? 'Create the failed triggers by hand (their statements are in the cutover’s “Reverse job started” step), then run this step again.' : null,
+    facts: { triggers: held.length, failed: failed.length },
+    data: objects,
+  };
+  return { state: failed.length ? 'failed' : 'done', result };
+}
+
+function rollbackReport(job: string, reverse: ReverseData, steps: RollbackStep[]): string {
+  const when = (t: number | null): string => (t ? new Date(t).toISOString() : '—');
+  const lines = [
+    `# Rollback of ${job}`,
+    '',
+    `Reverse job ${reverse.job}, started at the new server's position ${reverse.start ? `${reverse.start.file}:${reverse.start.pos}` : 'unknown'} at the switch; ${reverse.held?.length ?? 0} trigger(s) of the old server held while it ran.`,
+    '',
+    '| Step | State | Operator | Started | Finished | Result |',
+    '| --- | --- | --- | --- | --- | --- |',
+    ...steps.filter((s) => s.id !== 'report').map((s) => `| ${s.title} | ${s.state} | ${s.operator ?? '—'} | ${when(s.startedAt)} | ${when(s.finishedAt)} | ${(s.detail ?? '').replace(/\|/g, '\\|')} |`),
+    '',
+    steps.filter((s) => s.id !== 'report').every((s) => s.state === 'done')
+      ? 'Rolled back: the new server is frozen (proven), the reverse job drained to its fence, the old server matches the new one, its triggers are back and it takes writes.'
+      : 'Not rolled back: the steps above that are not done say why.',
+  ];
+  return lines.join('\n') + '\n';
+}
