@@ -6,6 +6,7 @@
 import type { FreezeReport, SourceSessionInfo, WriteBypass } from '../../shared/cutover.js';
 import { CutoverError } from '../../shared/errors.js';
 import type { JobConfig } from '../../shared/job-config.js';
+import { mysqlSourceUrl } from '../../shared/job-config.js';
 import type { SourcePosition } from '../core/position.js';
 import { parseMysqlUrl } from '../mysql/connection.js';
 import { effectiveState } from '../pipeline/job-status.js';
@@ -33,7 +34,7 @@ const FENCE_REWRITE_MS = 5_000;
 
 async function withSource<T>(config: JobConfig, f: (s: SourceSession, d: SourceDriver) => Promise<T>): Promise<T> {
   const driver = await loadSource(config);
-  const session = await driver.openSession(parseMysqlUrl(config.source.url));
+  const session = await driver.openSession(parseMysqlUrl(mysqlSourceUrl(config, 'The cutover freeze')));
   try {
     return await f(session, driver);
   } finally {
@@ -153,7 +154,7 @@ export interface FenceDeps {
 /** Fence, drain, stop. */
 export async function fenceStep(d: FenceDeps, row: JobRow, config: JobConfig, freeze: FreezeData): Promise<Outcome> {
   const driver = await loadSource(config);
-  const conn = await driver.openSession(parseMysqlUrl(config.source.url));
+  const conn = await driver.openSession(parseMysqlUrl(mysqlSourceUrl(config, 'The cutover freeze')));
   let mark: FenceMark;
   let facts: Record<string, string | number | boolean | null>;
   try {

@@ -33,7 +33,7 @@ import { copySourceInfo, type KafkaSink, type TopicInfo } from './kafka-sink.js'
 import type { KafkaBatch } from './kafka-writer.js';
 import { partitionFor } from './partition.js';
 import { RecordSender, type OutRecord } from './record-sender.js';
-import { kafkaSecurity } from './kafka-client.js';
+import { kafkaSecurity } from '../../kafka/client.js';
 import { TableRenderer } from './table-renderer.js';
 import type { RawRow } from '../../core/rows.js';
 import type { BinlogTransaction, DdlEvent, RowChange } from '../../core/changes.js';
