@@ -1,0 +1,222 @@
+// Debezium change events → row changes, with or without the JsonConverter schema envelope. Reads what
+// Cutover's Kafka sink writes (decimal.handling.mode=string, adaptive_time_microseconds, base64 binary)
+// and the real connector's other modes: decimals as base64 unscaled bytes with the schema's scale
+// (precise) or as doubles; Date (days), Time (ms) / MicroTime (µs) / NanoTime, Timestamp (ms) /
+// MicroTimestamp (µs) / NanoTimestamp, ZonedTimestamp (ISO-8601, any offset, stored as UTC); Year; Bits
+// (little-endian bytes) and BIT(1) booleans; Json, Enum and EnumSet text; geometry {wkb, srid}; binary as
+// base64 (or hex / url-safe base64 per DecodeContext.debezium). With the envelope the field's schema
+// decides the unit; without it the column type does (adaptive: DATETIME(0-3) ms, (4-6) µs; TIME µs).
+// Other messages: a tombstone, a heartbeat ({"ts_ms"} alone), a transaction-metadata BEGIN/END record
+// and op "m" are skipped; op "t" (truncate) and a schema-change topic record ({"ddl", "databaseName"})
+// become DDL.
+import type { RowChange } from '../../../core/changes.js';
+import type { RawValue } from '../../../core/rows.js';
+import { fspOf, type ColumnKind } from './column-kind.js';
+import type { DebeziumSettings, DecodeContext, DecodedMessage } from './decode.js';
+import { malformed, readImage, rowChange, rowShape, tableColumns, type RowShape } from './decoded-rows.js';
+import { keyFields, rowFields, schemaColumns, type FieldSchema } from './debezium-schema.js';
+import { JsonNumber, isObject, rawText, type JsonObject, type JsonValue } from './exact-json.js';
+import {
+  ValueError,
+  base64Bytes,
+  bitBytes,
+  bitBytesLe,
+  dateOfDays,
+  dateTimeOfEpoch,
+  dateTimeText,
+  decimalText,
+  enumLabel,
+  floatText,
+  geometryBytes,
+  hexBytes,
+  intText,
+  setLabels,
+  textBytes,
+  timeOfUnits,
+  timeText,
+  timestampOfIso,
+  unscaledDecimalText,
+  yearText,
+} from './raw-values.js';
+
+const OPS: Record<string, RowChange['type']> = { r: 'insert', c: 'insert', u: 'update', d: 'delete' };
+
+const DECIMAL_TEXT = /^[+-]?\d+(\.\d+)?([eE][+-]?\d+)?$/;
+
+const numText = (v: JsonValue): string => {
+  if (v instanceof JsonNumber) return v.raw;
+  throw new ValueError(`${typeof v === 'string' ? JSON.stringify(v) : 'a JSON ' + (Array.isArray(v) ? 'array' : typeof v)} where a number belongs`);
+};
+const text = (v: JsonValue): string => {
+  if (typeof v === 'string') return v;
+  throw new ValueError('a non-string JSON value where a string belongs');
+};
+const bigText = (v: JsonValue): bigint => BigInt(/^-?\d+$/.test(numText(v)) ? numText(v) : (() => { throw new ValueError(`${numText(v)} is not an integer`); })());
+
+/** Time units (digits of a second) of a temporal field: by its semantic name, else by the connector's mode. */
+function units(s: FieldSchema | undefined, k: ColumnKind, mode: DebeziumSettings['timePrecision']): number {
+  switch (s?.name) {
+    case 'io.debezium.time.Time':
+    case 'io.debezium.time.Timestamp':
+    case 'org.apache.kafka.connect.data.Time':
+    case 'org.apache.kafka.connect.data.Timestamp':
+      return 3;
+    case 'io.debezium.time.MicroTime':
+    case 'io.debezium.time.MicroTimestamp':
+      return 6;
+    case 'io.debezium.time.NanoTime':
+    case 'io.debezium.time.NanoTimestamp':
+      return 9;
+  }
+  if (mode === 'connect') return 3;
+  if (k.kind === 'time' && mode !== 'adaptive') return 6;
+  return fspOf(k) <= 3 ? 3 : 6;
+}
+
+function bytesOf(v: string, s: FieldSchema | undefined, mode: DebeziumSettings['binaryHandling']): string {
+  if (s?.type === 'bytes' || !mode || mode === 'base64') return base64Bytes(v);
+  if (mode === 'hex') return hexBytes(v);
+  return base64Bytes(v.replace(/-/g, '+').replace(/_/g, '/').padEnd(Math.ceil(v.length / 4) * 4, '='));
+}
+
+/** One Debezium value as the column's byte string. */
+export function debeziumRaw(v: JsonValue, k: ColumnKind, s: FieldSchema | undefined, cfg: DebeziumSettings): RawValue {
+  switch (k.kind) {
+    case 'int':
+      if (typeof v === 'boolean') return v ? '1' : '0';
+      if (typeof v === 'string') {
+        // BIGINT UNSIGNED in precise mode is a Connect Decimal: base64 bytes unless the converter writes numbers
+        if (/^-?\d+$/.test(v) && s?.type !== 'bytes') return intText(v, k);
+        return intText(unscaledDecimalText(Buffer.from(base64Bytes(v), 'latin1'), 0, { ...k, args: [65, 0] }), k);
+      }
+      return intText(numText(v), k);
+    case 'decimal': {
+      if (isObject(v)) {
+        // io.debezium.data.VariableScaleDecimal {scale, value}
+        const sc = v['scale'];
+        const val = v['value'];
+        if (!(sc instanceof JsonNumber) || typeof val !== 'string') throw new ValueError('a decimal object without scale and value');
+        return unscaledDecimalText(Buffer.from(base64Bytes(val), 'latin1'), Number(sc.raw), k);
+      }
+      if (typeof v !== 'string') return decimalText(numText(v), k);
+      const precise = s ? s.type === 'bytes' : cfg.decimalHandling === 'precise' || (cfg.decimalHandling === undefined && !DECIMAL_TEXT.test(v));
+      if (!precise) return decimalText(v, k);
+      const scale = s?.parameters['scale'] !== undefined ? Number(s.parameters['scale']) : k.args[1] ?? 0;
+      return unscaledDecimalText(Buffer.from(base64Bytes(v), 'latin1'), scale, k);
+    }
+    case 'float':
+    case 'double': {
+      const x = typeof v === 'string' ? Number(v) : Number(numText(v));
+      if (Number.isNaN(x)) throw new ValueError(`${JSON.stringify(v)} is not a number`);
+      return floatText(x, k);
+    }
+    case 'year':
+      return yearText(typeof v === 'string' ? v : numText(v));
+    case 'date':
+      if (typeof v === 'string') return dateTimeText(v, k);
+      return dateOfDays(Number(bigText(v)));
+    case 'datetime':
+    case 'timestamp':
+      if (typeof v === 'string') return /(Z|[+-]\d{2}:?\d{2})$/.test(v) ? timestampOfIso(v, k) : dateTimeText(v.replace('T', ' '), k);
+      return dateTimeOfEpoch(bigText(v), units(s, k, cfg.timePrecision), k);
+    case 'time':
+      if (typeof v === 'string') return timeText(v, k);
+      return timeOfUnits(bigText(v), units(s, k, cfg.timePrecision), k);
+    case 'bit':
+      if (typeof v === 'boolean') return bitBytes(v ? 1n : 0n, k);
+      if (v instanceof JsonNumber) return bitBytes(bigText(v), k);
+      return bitBytesLe(Buffer.from(base64Bytes(text(v)), 'latin1'), k);
+    case 'enum':
+      return textBytes(enumLabel(text(v), k), k.charset);
+    case 'set':
+      return textBytes(text(v) === '' ? '' : setLabels(text(v).split(','), k), k.charset);
+    case 'json':
+      return textBytes(typeof v === 'string' ? v : (rawText(v) ?? numText(v)), 'utf8mb4');
+    case 'text':
+      return textBytes(text(v), k.charset);
+    case 'textform':
+      return text(v);
+    case 'bytes':
+    case 'opaque':
+      return bytesOf(text(v), s, cfg.binaryHandling);
+    case 'geometry': {
+      if (!isObject(v) || typeof v['wkb'] !== 'string') throw new ValueError('a geometry value without "wkb"');
+      const srid = v['srid'];
+      return geometryBytes(srid instanceof JsonNumber ? Number(srid.raw) : 0, base64Bytes(v['wkb']));
+    }
+  }
+}
+
+function originOf(src: JsonObject | null): string | null {
+  if (!src) return null;
+  const file = typeof src['file'] === 'string' ? src['file'] : null;
+  const pos = src['pos'] instanceof JsonNumber ? src['pos'].raw : null;
+  const gtid = typeof src['gtid'] === 'string' ? src['gtid'] : null;
+  const parts = [file ? `${file}:${pos ?? 0}` : null, gtid ? `GTID ${gtid}` : null].filter(Boolean);
+  return parts.length ? parts.join(' ') : null;
+}
+
+const ms = (v: JsonValue | undefined): number | null => (v instanceof JsonNumber ? Number(v.raw) : null);
+const q = (name: string): string => '`' + name.replace(/`/g, '``') + '`';
+
+export function decodeDebezium(value: JsonObject, key: JsonObject | null, ctx: DecodeContext): DecodedMessage {
+  const enveloped = Object.hasOwn(value, 'schema') && Object.hasOwn(value, 'payload');
+  const payload = enveloped ? value['payload'] : value;
+  if (payload === null) return { kind: 'skip', reason: 'tombstone (a null payload)' };
+  if (!isObject(payload)) throw malformed('debezium', 'the payload is not an object');
+  const src = isObject(payload['source']) ? payload['source'] : null;
+  const timestampMs = ms(src?.['ts_ms']) ?? ms(payload['ts_ms']);
+  // schema-change topic
+  if (typeof payload['ddl'] === 'string') {
+    const db = typeof payload['databaseName'] === 'string' ? payload['databaseName'] : typeof src?.['db'] === 'string' ? src['db'] : '';
+    return { kind: 'ddl', format: 'debezium', db, sql: payload['ddl'], timestampMs, origin: originOf(src) };
+  }
+  if (typeof payload['status'] === 'string' && (payload['status'] === 'BEGIN' || payload['status'] === 'END')) return { kind: 'skip', reason: `Debezium transaction ${payload['status']} marker` };
+  const op = payload['op'];
+  if (typeof op !== 'string') {
+    const keys = Object.keys(payload);
+    if (keys.length === 1 && keys[0] === 'ts_ms') return { kind: 'skip', reason: 'Debezium heartbeat' };
+    throw malformed('debezium', 'no "op" field (not a change event, a schema change, a heartbeat or a transaction marker)');
+  }
+  const db = src?.['db'];
+  const table = src?.['table'];
+  if (op === 'm') return { kind: 'skip', reason: 'Debezium logical-decoding message (op "m")' };
+  if (typeof db !== 'string' || typeof table !== 'string') throw malformed('debezium', 'source.db or source.table is missing');
+  if (op === 't') return { kind: 'ddl', format: 'debezium', db, sql: `TRUNCATE TABLE ${q(db)}.${q(table)}`, timestampMs, origin: originOf(src) };
+  const type = OPS[op];
+  if (!type) throw malformed('debezium', `unknown op "${op}"`);
+  const fields = enveloped ? rowFields(value['schema']) : null;
+  const keyNames = key ? (Object.hasOwn(key, 'schema') && Object.hasOwn(key, 'payload') ? keyFields(key['schema']) ?? (isObject(key['payload']) ? Object.keys(key['payload']) : null) : Object.keys(key)) : null;
+  const schema = fields ? schemaColumns(fields, keyNames) : undefined;
+  const columns = tableColumns('debezium', db, table, ctx, schema ?? null);
+  const cfg = ctx.debezium ?? {};
+  const before = payload['before'];
+  const after = payload['after'];
+  const need = type === 'insert' ? after : before;
+  if (!isObject(need)) throw malformed('debezium', `op "${op}" without the ${type === 'insert' ? 'after' : 'before'} row`);
+  if (type === 'update' && !isObject(after)) throw malformed('debezium', 'op "u" without the after row');
+  const shape: RowShape = rowShape(db, table, columns, need);
+  const read = (v: JsonValue, k: ColumnKind, name: string): RawValue => debeziumRaw(v, k, fields?.get(name), cfg);
+  let change: RowChange;
+  if (type === 'insert') change = rowChange(db, table, type, shape.columns, null, readImage(db, table, shape, need, read));
+  else if (type === 'delete') change = rowChange(db, table, type, shape.columns, readImage(db, table, shape, need, read), null);
+  else {
+    const afterShape = rowShape(db, table, columns, after as JsonObject);
+    if (afterShape.columns.join('\u0000') !== shape.columns.join('\u0000')) throw malformed('debezium', 'the before and after rows name different columns');
+    change = rowChange(db, table, type, shape.columns, readImage(db, table, shape, need, read), readImage(db, table, shape, after as JsonObject, read));
+  }
+  const tx = payload['transaction'];
+  const txId = isObject(tx) && (typeof tx['id'] === 'string' || tx['id'] instanceof JsonNumber) ? (typeof tx['id'] === 'string' ? tx['id'] : tx['id'].raw) : null;
+  return {
+    kind: 'rows',
+    format: 'debezium',
+    changes: [change],
+    timestampMs,
+    origin: originOf(src),
+    ...(schema ? { schema } : {}),
+    ...(txId !== null ? { transaction: { id: txId } } : {}),
+    ...(shape.partial ? { partialBefore: true } : {}),
+    ...(keyNames ? { key: keyNames } : {}),
+  };
+}
+
