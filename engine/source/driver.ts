@@ -231,7 +231,9 @@ export interface ConsumerOptions {
   /** Which tables' changes to deliver (db and table come from each message). */
   include(db: string, table: string): boolean;
   /** A table's columns as the sink has them (decoders that need types, e.g. Canal's and Maxwell's); null: unknown. */
-  columns(db: string, table: string): { name: string; dataType: string; columnType: string }[] | null;
+  columns(db: string, table: string): { name: string; dataType: string; columnType: string; charset?: string | null; nullable?: boolean }[] | null;
+  /** Loads a table's columns from the sink into what `columns` answers (a decoder asked for a table not known yet). */
+  loadTable(db: string, table: string): Promise<void>;
   /** Called on each assignment, before any message of these partitions: the sink's stored offsets (seek there). */
   storedOffsets(parts: TopicPartition[]): Promise<Map<string, string>>;
   /** A batch of one partition's messages, decoded; resolves once the sink has it durably. */
