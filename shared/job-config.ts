@@ -283,7 +283,20 @@ function checkJob(cfg: { mode: string; stream?: StreamOptions; ddl?: DdlPolicy; 
 export const JobConfig = jobSchema(z.union([KafkaSourceConfig, MysqlSourceConfig]), z.discriminatedUnion('type', [MysqlSinkConfig, KafkaSinkConfig, PostgresSinkConfig])).superRefine(checkJob);
 
 /** What a job file may say: endpoints by URL or saved profile, secrets from environment variables, SSH tunnels. */
-export const JobFile = jobSchema(z.union([KafkaSourceFile, MysqlSourceFile]), z.discriminatedUnion('type', [MysqlSinkFile, KafkaSinkFile, PostgresSinkFile])).superRefine((f, ctx) => {
+const SinkFile = z.discriminatedUnion('type', [MysqlSinkFile, KafkaSinkFile, PostgresSinkFile]);
+
+export const JobFile = jobSchema(z.union([KafkaSourceFile, MysqlSourceFile]), SinkFile).superRefine(checkJobFile);
+
+/**
+ * The job file with the source kind it names (a union's own error says only "Invalid input"): parsed again
+ * with it when JobFile fails, so each problem is named by its path.
+ */
+const JobFileOfKind = {
+  kafka: jobSchema(KafkaSourceFile, SinkFile).superRefine(checkJobFile),
+  mysql: jobSchema(MysqlSourceFile, SinkFile).superRefine(checkJobFile),
+};
+
+function checkJobFile(f: { mode: string; stream?: StreamOptions; ddl?: DdlPolicy; source: z.infer<typeof KafkaSourceFile> | z.infer<typeof MysqlSourceFile>; sink: z.infer<typeof SinkFile> }, ctx: z.RefinementCtx): void {
   checkJob(f, ctx);
   if (f.source.type === 'kafka') checkKafkaEndpoint(f.source, ['source'], ctx);
   else checkMysqlEndpoint(f.source, ['source'], ctx);
@@ -295,7 +308,7 @@ export const JobFile = jobSchema(z.union([KafkaSourceFile, MysqlSourceFile]), z.
     ctx.addIssue({ code: 'custom', path: ['sink', 'passwordEnv'], message: 'a profile carries its own password', params: { fix: 'Remove "passwordEnv", or use "url" instead of "profile".' } });
   else if (f.sink.url && f.sink.passwordEnv && /^[^:]+:\/\/[^/@]*:[^/@]*@/.test(f.sink.url))
     ctx.addIssue({ code: 'custom', path: ['sink', 'passwordEnv'], message: 'the URL already holds a password', params: { fix: 'Remove the password from the URL (postgres://user@host:5432/db), or remove "passwordEnv".' } });
-});
+}
 
 export type JobConfig = z.infer<typeof JobConfig>;
 export type JobFile = z.infer<typeof JobFile>;
@@ -363,7 +376,10 @@ export function parseJobConfig(raw: unknown, origin = 'job file'): JobFile {
     checkRenames(r.data);
     return r.data;
   }
-  throw new CutoverError(`The ${origin} is not valid:\n${issueLines(r.error.issues, FIXES).join('\n')}`, 'Correct the fields above and run again.', 'CONFIG');
+  const kind = (raw as { source?: { type?: unknown } } | null)?.source?.type === 'kafka' ? 'kafka' : 'mysql';
+  const precise = JobFileOfKind[kind].safeParse(raw);
+  const issues = precise.success ? r.error.issues : precise.error.issues;
+  throw new CutoverError(`The ${origin} is not valid:\n${issueLines(issues, FIXES).join('\n')}`, 'Correct the fields above and run again.', 'CONFIG');
 }
 
 function checkRenames(cfg: Pick<JobConfig, 'rename'>): void {

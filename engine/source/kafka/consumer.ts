@@ -81,42 +81,50 @@ export class KafkaConsumer implements PartitionConsumer {
     });
   }
 
-  /** Looks up where each newly assigned partition starts (the sink's offset, else `start`). */
+  /** Looks up where each newly assigned partition starts (the sink's offset, else `start`) and where it ends. */
   private async onAssignment(parts: TopicPartition[]): Promise<void> {
     this.startAt.clear();
     const stored = await this.o.storedOffsets(parts);
-    const missing = parts.filter((p) => !stored.has(partitionKey(p)));
-    const fallback = await this.startOffsets(missing);
+    const { starts, ends } = await this.partitionOffsets(parts, stored);
     this.progress.clear();
     for (const p of parts) {
       const k = partitionKey(p);
-      const at = stored.get(k) ?? fallback.get(k) ?? null;
+      const at = stored.get(k) ?? starts.get(k) ?? null;
       if (at !== null) this.startAt.set(k, at);
-      this.progress.set(k, { ...p, offset: at, end: null, lag: null, lagMs: null });
+      const end = ends.get(k) ?? null;
+      const lag = messageLag(at, end);
+      this.progress.set(k, { ...p, offset: at, end, lag, lagMs: lag === 0 ? 0 : null });
     }
     this.o.log.info(`assigned ${parts.length ? parts.map(partitionKey).join(', ') : 'no partition'}${stored.size ? ` (the sink has offsets for ${stored.size})` : ''}`);
     this.report();
   }
 
-  /** `start` for partitions the sink has nothing of: earliest / latest / the first offset at a time. */
-  private async startOffsets(parts: TopicPartition[]): Promise<Map<string, string>> {
-    const out = new Map<string, string>();
-    if (!parts.length) return out;
+  /**
+   * The partitions' ends (for lag), and `start` for those the sink has nothing of: earliest / latest / the
+   * first offset at a time.
+   */
+  private async partitionOffsets(parts: TopicPartition[], stored: Map<string, string>): Promise<{ starts: Map<string, string>; ends: Map<string, string> }> {
+    const starts = new Map<string, string>();
+    const ends = new Map<string, string>();
+    if (!parts.length) return { starts, ends };
     const admin = this.kafka.admin();
     await admin.connect();
     try {
       const start = this.cfg.start;
       for (const topic of new Set(parts.map((p) => p.topic))) {
-        const offsets =
-          typeof start === 'object'
-            ? await admin.fetchTopicOffsetsByTimestamp(topic, Date.parse(start.timestamp))
-            : (await admin.fetchTopicOffsets(topic)).map((r) => ({ partition: r.partition, offset: start === 'earliest' ? r.low : r.high }));
-        for (const r of offsets) out.set(partitionKey({ topic, partition: r.partition }), r.offset);
+        for (const r of await admin.fetchTopicOffsets(topic)) {
+          const k = partitionKey({ topic, partition: r.partition });
+          ends.set(k, r.high);
+          if (start !== 'latest' && typeof start !== 'object') starts.set(k, r.low);
+          else if (start === 'latest') starts.set(k, r.high);
+        }
+        if (typeof start === 'object' && parts.some((p) => p.topic === topic && !stored.has(partitionKey(p))))
+          for (const r of await admin.fetchTopicOffsetsByTimestamp(topic, Date.parse(start.timestamp))) starts.set(partitionKey({ topic, partition: r.partition }), r.offset);
       }
     } finally {
       await admin.disconnect().catch(() => undefined);
     }
-    return out;
+    return { starts, ends };
   }
 
   private async batch(p: EachBatchPayload): Promise<void> {
