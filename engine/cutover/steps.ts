@@ -37,7 +37,7 @@ export const STEP_DEFINITIONS: readonly StepDefinition[] = [
       'Once the freeze is proven, a fence row is written on the source; the sink applies everything up to it, the change stream is read again to prove no write came after the freeze, and the job’s stream stops for good (the job is switched).',
     optional: false,
     needsConfirmation: false,
-    rollback: 'The stream does not start again by itself: `cutover run JOB.json --force` (or Start with force) streams again from the sink’s position. The fence is this job’s row in `_cutover`.`heartbeat` on the source.',
+    rollback: 'The stream does not start again by itself: `cutover run JOB.json --force` (in a terminal, with the state file the app shows) streams again from the sink’s position. The fence is this job’s row in `_cutover`.`heartbeat` on the source.',
   },
   {
     id: 'verify',

@@ -37,7 +37,7 @@ export async function dumpSource(source, file, log) {
 
 export async function writeBacklog(source, size, log) {
   console.log(`writing the backlog: sysbench oltp_write_only, ${fmtInt(size.events)} transactions, ${size.threads} threads…`);
-  const r = await timed('sysbench', [...sysbenchArgs('oltp_write_only', source, size), `--threads=${size.threads}`, `--events=${size.events}`, '--time=0', '--rand-seed=1', 'run'], { log });
+  const r = await timed('sysbench', [...sysbenchArgs('oltp_write_only', source, size), `--threads=${size.threads}`, `--events=${size.events}`, '--time=0', `--rand-seed=${size.seed ?? 1}`, 'run'], { log });
   if (r.code !== 0) throw new Error(`sysbench run failed (exit ${r.code}):\n${tail(log)}`);
   const m = readFileSync(log, 'utf8').match(/^\s*transactions:\s+(\d+)/m);
   return { seconds: r.seconds, transactions: m ? Number(m[1]) : null };

@@ -23,26 +23,16 @@ function sysbenchRow(id, rows, rand) {
   return [String(id), String(1 + Math.floor(rand() * rows)), digits(11), digits(5)];
 }
 
-/** A small deterministic PRNG (mulberry32), so every run renders the same rows. */
-function prng(seed) {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
-
 /** Renders the rows with Cutover's formats (dist/) into messages.bin (batches split into requests) and kcat's files. */
 export async function render({ work, rows, batch, budget, partitions }) {
   const dist = (p) => import(pathToFileURL(join(ROOT, 'dist', p)).href);
-  const [formats, { partitionFor }, { copySourceInfo }, { splitRequests }] = await Promise.all([
+  // The demo's seeded PRNG (mulberry32), so every run renders the same rows.
+  const [formats, { partitionFor }, { copySourceInfo }, { splitRequests }, { prng }] = await Promise.all([
     dist('engine/sink/kafka/formats/index.js'),
     dist('engine/sink/kafka/partition.js'),
     dist('engine/sink/kafka/kafka-sink.js'),
     dist('engine/sink/kafka/record-sender.js'),
+    dist('engine/demo/prng.js'),
   ]);
   const col = (name, dataType, columnType, charset) => ({ name, dataType, columnType, charset, nullable: false });
   const table = {

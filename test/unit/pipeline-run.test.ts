@@ -11,13 +11,12 @@ import { join } from 'node:path';
 import { parseJobConfig, type JobConfig } from '../../shared/job-config.js';
 import { CutoverError } from '../../shared/errors.js';
 import { runJob, type RunJobOptions } from '../../engine/pipeline/job-runner.js';
-import { driverStreamSource } from '../../engine/pipeline/stream-source.js';
 import { formatPosition } from '../../engine/core/position.js';
 import { StateStore } from '../../engine/state/store.js';
 import type { RawRow } from '../../engine/core/rows.js';
 import { MemorySource, tableInfo } from '../helpers/memory-source.js';
 import { MemorySink } from '../helpers/memory-sink.js';
-import { MEMORY_ADDRESS, MemorySinkDriver, MemorySourceDriver, type MemorySourceOptions } from '../helpers/memory-drivers.js';
+import { MemorySinkDriver, MemorySourceDriver, type MemorySourceOptions } from '../helpers/memory-drivers.js';
 
 const rowsOf = (prefix: string, n: number): RawRow[] => Array.from({ length: n }, (_, i) => [String(i + 1), `${prefix}${i + 1}`]);
 
@@ -127,31 +126,6 @@ test('run "snapshot+stream" into a sink that publishes the copy between the chan
   assert.equal(sourceDriver.readersOpened, 0, 'no stream started');
   assert.equal(sourceDriver.sessionsOpen, 0);
 });
-
-test('run "snapshot+stream" into a sink that publishes the copy between the changes: refused when the source cannot tell its snapshots\' exact positions', async () => {
-  const { sink, store, run, jobId, sourceDriver } = setup('snapshot+stream', { sink: { type: 'kafka', brokers: ['localhost:1'] }, source: { exactSnapshotPositions: false } });
-  await assert.rejects(run(), (e) => e instanceof CutoverError && e.code === 'CONFIG' && /which only MariaDB reports \(binlog_snapshot_position\)/.test(e.message));
-  assert.equal(store.jobById(jobId())!.state, 'failed');
-  assert.equal(sink.writeCalls, 0, 'nothing copied');
-  assert.equal(sourceDriver.readersOpened, 0, 'no stream started');
-  assert.equal(sourceDriver.sessionsOpen, 0);
-});
-
-/**
- * Until the stream reaches its source only through the source driver, a stream cannot run on the memory
- * driver: engine/pipeline/stream-source.ts still opens a plain MySQL metadata connection of its own (to the
- * memory address, a socket that does not exist, so it fails at once and the stream would retry forever).
- */
-async function streamNeedsOwnConnection(): Promise<boolean> {
-  const stream = driverStreamSource(new MemorySourceDriver(new MemorySource()), 'mysql://memory@localhost:1/', MEMORY_ADDRESS, 1);
-  try {
-    await (await stream.openSession()).close();
-    return false;
-  } catch {
-    return true;
-  }
-}
-const streamSkip = (await streamNeedsOwnConnection()) && 'stream-source.ts still opens a plain MySQL connection beside the driver session';
 
 test('run "snapshot+stream": changes made during the copy are applied after it; a later run streams until stopped', async () => {
   const { source, sink, sourceDriver, sinkDriver, store, run, jobId, exact } = setup('snapshot+stream', {
