@@ -3,8 +3,8 @@
 // session, DECIMAL with its scale, FLOAT read as `col + 0E0`, zerofill padding, BIT/BLOB/GEOMETRY bytes,
 // text in the column's character set). Exact: integers and decimals never pass through a JavaScript Number,
 // dates are computed with integer arithmetic. A value that does not fit its column throws ValueError.
-import iconv from 'iconv-lite';
 import { fixedDouble, mariadbDouble } from '../../../mysql/double-text.js';
+import { encodeCharset, encodesCharset } from './charset-encode.js';
 import { fspOf, type ColumnKind } from './column-kind.js';
 
 /** A value that cannot be turned into its column's text without changing it (the decoder adds table and column). */
@@ -217,13 +217,6 @@ function cp1252Bytes(s: string): string {
   return out;
 }
 
-const ICONV: Record<string, string> = {
-  gbk: 'gbk', gb2312: 'gbk', gb18030: 'gb18030', big5: 'big5', sjis: 'shiftjis', cp932: 'cp932', ujis: 'eucjp', eucjpms: 'eucjp',
-  euckr: 'euckr', latin2: 'iso88592', greek: 'iso88597', hebrew: 'iso88598', latin5: 'windows1254', latin7: 'iso885913',
-  cp1250: 'windows1250', cp1251: 'windows1251', cp1256: 'windows1256', cp1257: 'windows1257', cp866: 'cp866', koi8r: 'koi8r',
-  koi8u: 'koi8u', macroman: 'macintosh', tis620: 'windows874', ucs2: 'utf16be', utf16: 'utf16be', utf16le: 'utf16le',
-};
-
 /** Text → the bytes of the column's character set (strict: a character the set cannot hold is an error). */
 export function textBytes(s: string, charset: string): string {
   if (charset === 'binary') return Buffer.from(s, 'utf8').toString('latin1');
@@ -246,11 +239,17 @@ export function textBytes(s: string, charset: string): string {
     }
     return out;
   }
-  const enc = ICONV[charset];
-  if (!enc) return fail(`no encoder for character set ${charset}`);
-  const buf = iconv.encode(s, enc);
-  if (iconv.decode(buf, enc) !== s) fail(`the text holds characters that ${charset} cannot store`);
-  return buf.toString('latin1');
+  if (charset === 'ucs2' || charset === 'utf16' || charset === 'utf16le') {
+    if (LONE_SURROGATE.test(s)) fail('the text holds an unpaired surrogate');
+    if (charset === 'ucs2' && /[\ud800-\udfff]/.test(s)) fail('a character outside the BMP cannot be stored in ucs2');
+    const b = Buffer.from(s, 'utf16le');
+    if (charset !== 'utf16le') b.swap16();
+    return b.toString('latin1');
+  }
+  if (!encodesCharset(charset)) return fail(`no encoder for character set ${charset}`);
+  const r = encodeCharset(s, charset);
+  if ('bad' in r) return fail(`"${r.bad}" (U+${r.bad.codePointAt(0)!.toString(16).toUpperCase()}) has no ${charset} bytes`);
+  return r.bytes;
 }
 
 // ------------------------------------------------------------------------------------------------ bytes
