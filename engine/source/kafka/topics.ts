@@ -1,5 +1,5 @@
 // The job's "topics": names, or /regular expressions/ that kafkajs matches against the cluster's topics
-// (topics created later that match are picked up when the group rebalances after a metadata refresh).
+// when the process subscribes (a matching topic created later is taken by the job's next run).
 import type { Kafka } from 'kafkajs';
 import { CutoverError } from '../../../shared/errors.js';
 
