@@ -1,9 +1,10 @@
 #!/usr/bin/env node
 // `npm test`: type-check and build everything (engine, renderer, Electron shell), run the renderer's
 // component tests (Vitest, jsdom) and the unit tests, start throwaway MariaDB source and sink and a
-// PostgreSQL cluster, run the integration and end-to-end tests (Debian's Chromium driven by
-// playwright-core) on them, stop the servers. A test that cannot reach its server or browser fails;
-// nothing is skipped. At the end of each `node --test` run the slowest files are listed.
+// PostgreSQL cluster per lane, run the integration and end-to-end tests (Debian's Chromium driven by
+// playwright-core) on them in two lanes side by side (scripts/test-lanes.mjs), stop the servers. A test
+// that cannot reach its server or browser fails; nothing is skipped. At the end the slowest files are
+// listed (per `node --test` run for the unit tests, over both lanes for the others).
 import { spawn, spawnSync } from 'node:child_process';
 import { existsSync, readdirSync, statSync } from 'node:fs';
 import { join } from 'node:path';
@@ -20,6 +21,7 @@ import {
   tlsDirOf,
   urlOf,
 } from './test-services.mjs';
+import { dealFiles, LANE_PORT_STEP, laneCount, laneName, runLane, summarize, timingFileOf } from './test-lanes.mjs';
 
 const root = new URL('..', import.meta.url).pathname;
 const only = process.argv.slice(2); // optional: substrings of test file paths to run
@@ -57,7 +59,7 @@ function findTests(dir) {
 // Two lanes at once (each step is one single-threaded process; the machine has two cores). The steps are
 // independent: the engine build writes dist/ but dist/renderer, which only the renderer build writes; the
 // two type checks write nothing.
-const lanes = [
+const buildLanes = [
   [
     ['engine and tests', ['tsc', '-p', 'tsconfig.json']],
     ['renderer build', ['vite', 'build', '--logLevel', 'warn']],
@@ -68,7 +70,7 @@ const lanes = [
   ],
 ];
 const built = await Promise.all(
-  lanes.map(async (lane) => {
+  buildLanes.map(async (lane) => {
     for (const [what, args] of lane) {
       console.log(`# ${what}: ${args.join(' ')}`);
       if ((await runAsync('npx', args)) !== 0) return false;
@@ -104,8 +106,8 @@ if (files.some((f) => f.includes('/e2e/')) && !existsSync(chromium)) {
 // spec for every result, and at the end the slowest files and tests (scripts/test-timing-reporter.mjs).
 const reporters = ['--test-reporter=spec', '--test-reporter-destination=stdout', `--test-reporter=${join(root, 'scripts/test-timing-reporter.mjs')}`, '--test-reporter-destination=stdout'];
 // The unit tests use no server and share nothing (in memory, each in temporary folders of its own): two
-// files at a time, before the servers start. The other files share the servers, and some restart them or
-// change their global settings: one at a time.
+// files at a time, before the servers start. The other files share their lane's servers, and some restart
+// them or change their global settings: one at a time in each lane.
 const unitDir = join(root, 'dist/test/unit/');
 const unitFiles = files.filter((f) => f.startsWith(unitDir));
 files = files.filter((f) => !f.startsWith(unitDir));
@@ -119,37 +121,64 @@ try {
   console.error(e.message);
   process.exit(1);
 }
-// CUTOVER_TEST_PORT_BASE runs a second suite beside one already using the default ports (33061/33062).
+// The integration and end-to-end files in lanes (scripts/test-lanes.mjs): lane A on the port base
+// (CUTOVER_TEST_PORT_BASE, default 33060), lane B on base + 100, each with its own servers and one file
+// at a time. CUTOVER_TEST_LANES=1 runs them all in one lane as before.
 const portBase = Number(process.env.CUTOVER_TEST_PORT_BASE ?? 33060);
-const prefix = portBase === 33060 ? 'test' : `test${portBase}`;
-const inst = instances(prefix, portBase);
-const pg = postgresInstance(prefix, portBase); // port portBase + 40
-let code = 1;
-try {
-  await stopInstance(inst.source);
-  await stopInstance(inst.sink);
-  await stopPostgres(pg);
-  await startInstance(inst.source);
-  await startInstance(inst.sink);
-  await startPostgres(pg);
-  const env = {
-    ...process.env,
-    CUTOVER_TEST_SOURCE_URL: urlOf(inst.source),
-    CUTOVER_TEST_SINK_URL: urlOf(inst.sink),
-    // The PostgreSQL cluster's maintenance database; test/helpers/postgres.ts gives each test its own.
-    CUTOVER_TEST_POSTGRES_URL: postgresUrlOf(pg),
-    // Their TLS files (ca.pem, client-cert.pem, client-key.pem, …): the servers also accept TLS.
-    CUTOVER_TEST_SOURCE_TLS_DIR: tlsDirOf(inst.source),
-    CUTOVER_TEST_SINK_TLS_DIR: tlsDirOf(inst.sink),
-    // Which instances these are, for tests that restart a server (test-services.mjs instances()).
-    CUTOVER_TEST_SERVICES: JSON.stringify({ prefix, portBase }),
-  };
-  code = run(process.execPath, ['--test', '--test-concurrency=1', ...reporters, ...files], env);
-} finally {
-  if (!process.env.CUTOVER_KEEP_SERVICES) {
-    await stopInstance(inst.source);
-    await stopInstance(inst.sink);
-    await stopPostgres(pg);
-  }
+const dealt = dealFiles(files, laneCount(files.length));
+const servicesDir = process.env.CUTOVER_SERVICES_DIR ?? '/tmp/cutover-services';
+const lanes = dealt.map((d, i) => {
+  const base = portBase + i * LANE_PORT_STEP;
+  const prefix = base === 33060 ? 'test' : `test${base}`;
+  const name = laneName(i);
+  return { ...d, name, base, prefix, inst: instances(prefix, base), pg: postgresInstance(prefix, base), timingFile: timingFileOf(join(servicesDir, 'timing'), name) };
+});
+async function stopServers(lane) {
+  await stopInstance(lane.inst.source);
+  await stopInstance(lane.inst.sink);
+  await stopPostgres(lane.pg);
 }
-process.exit(code || unitCode);
+const children = new Set();
+for (const sig of ['SIGINT', 'SIGTERM']) {
+  process.on(sig, () => {
+    for (const c of children) c.kill('SIGTERM');
+  });
+}
+let codes = [1];
+try {
+  for (const lane of lanes) {
+    console.log(`# lane ${lane.name}: ${lane.files.length} files, ~${Math.round(lane.seconds)} s expected, servers at port base ${lane.base} (${lane.prefix}-*)`);
+    await stopServers(lane);
+    await startInstance(lane.inst.source);
+    await startInstance(lane.inst.sink);
+    await startPostgres(lane.pg);
+  }
+  codes = await Promise.all(
+    lanes.map((lane) => {
+      const env = {
+        ...process.env,
+        CUTOVER_TEST_SOURCE_URL: urlOf(lane.inst.source),
+        CUTOVER_TEST_SINK_URL: urlOf(lane.inst.sink),
+        // The PostgreSQL cluster's maintenance database; test/helpers/postgres.ts gives each test its own.
+        CUTOVER_TEST_POSTGRES_URL: postgresUrlOf(lane.pg),
+        // Their TLS files (ca.pem, client-cert.pem, client-key.pem, …): the servers also accept TLS.
+        CUTOVER_TEST_SOURCE_TLS_DIR: tlsDirOf(lane.inst.source),
+        CUTOVER_TEST_SINK_TLS_DIR: tlsDirOf(lane.inst.sink),
+        // Which instances these are, for tests that restart a server (test-services.mjs instances()).
+        CUTOVER_TEST_SERVICES: JSON.stringify({ prefix: lane.prefix, portBase: lane.base }),
+        // The lane's port base: Kafka brokers and a file's own servers sit at offsets from it.
+        CUTOVER_TEST_PORT_BASE: String(lane.base),
+        CUTOVER_TEST_TIMING_FILE: lane.timingFile,
+        CUTOVER_TEST_TIMING_TOP: '0',
+      };
+      return runLane(lane.name, ['--test', '--test-concurrency=1', ...reporters, ...lane.files], env, children).then((code) => {
+        console.log(`# lane ${lane.name} ${code === 0 ? 'passed' : `failed (exit ${code})`}`);
+        return code;
+      });
+    }),
+  );
+  summarize(lanes);
+} finally {
+  if (!process.env.CUTOVER_KEEP_SERVICES) for (const lane of lanes) await stopServers(lane);
+}
+process.exit(codes.find((c) => c !== 0) ?? unitCode);

@@ -1,8 +1,13 @@
 // A `node --test` reporter beside spec (scripts/run-tests.mjs): at the end of the run it prints the test
 // files that took longest (wall time from the file's start to its last result, hooks and process start
 // included) and the slowest tests inside each, so the suite's time can be watched as tests are added.
-//   CUTOVER_TEST_TIMING_TOP=N   how many files to list (default 15; 0 lists none)
+//   CUTOVER_TEST_TIMING_TOP=N    how many files to list (default 15; 0 lists none)
+//   CUTOVER_TEST_TIMING_FILE=F   also write every file's time and tests to F as JSON (scripts/run-tests.mjs
+//                                merges the lanes' files into one list and the durations table)
+import { writeFileSync } from 'node:fs';
+
 const top = Number(process.env.CUTOVER_TEST_TIMING_TOP ?? 15);
+const timingFile = process.env.CUTOVER_TEST_TIMING_FILE;
 
 export default async function* timingReporter(source) {
   /** @type {Map<string, { start: number, end: number, tests: { name: string, ms: number }[] }>} */
@@ -21,10 +26,11 @@ export default async function* timingReporter(source) {
       f.tests.push({ name: ev.data.name, ms: ev.data.details?.duration_ms ?? 0 });
     }
   }
-  if (!top || !files.size) return;
   const root = new URL('..', import.meta.url).pathname;
-  const s = (ms) => `${(ms / 1000).toFixed(1)} s`.padStart(8);
   const rows = [...files].map(([file, f]) => ({ file: file.replace(root, ''), ms: f.end - f.start, tests: f.tests }));
+  if (timingFile) writeFileSync(timingFile, JSON.stringify({ ms: Date.now() - t0, files: rows }));
+  if (!top || !files.size) return;
+  const s = (ms) => `${(ms / 1000).toFixed(1)} s`.padStart(8);
   rows.sort((a, b) => b.ms - a.ms);
   const lines = [`# the ${Math.min(top, rows.length)} slowest of ${rows.length} test files (${s(Date.now() - t0).trim()} in all)`];
   for (const r of rows.slice(0, top)) {

@@ -13,7 +13,7 @@
 // The parts: reading (the source's change reader, stream-source.ts), batching (the pure batcher,
 // change-batcher.ts) and applying (one session's apply loop, stream-apply.ts). This runner owns what
 // lives across sessions: a lost source or sink connection is retried with backoff (1 s doubling to
-// 30 s), resuming from the sink's checkpoint; a change or DDL the sink refuses stops the run with the
+// 30 s, or CUTOVER_RECONNECT_MAX_SECONDS), resuming from the sink's checkpoint; a change or DDL the sink refuses stops the run with the
 // job paused.
 import { CutoverError } from '../../shared/errors.js';
 import type { SourcePosition } from '../core/position.js';
@@ -59,9 +59,17 @@ function rolledBack(e: unknown): boolean {
   return errno === 1205 || errno === 1213;
 }
 
-/** The wait before reconnect attempt `failures` (1, 2, …): 1 s doubling to 30 s. */
-export function backoffMs(failures: number): number {
-  return Math.min(30_000, 1000 * 2 ** Math.min(failures - 1, 5));
+/** Default longest wait between reconnect attempts. CUTOVER_RECONNECT_MAX_SECONDS overrides it. */
+export const DEFAULT_RECONNECT_MAX_MS = 30_000;
+
+export function reconnectMaxMs(env: NodeJS.ProcessEnv = process.env): number {
+  const v = Number(env.CUTOVER_RECONNECT_MAX_SECONDS);
+  return Number.isFinite(v) && v > 0 ? v * 1000 : DEFAULT_RECONNECT_MAX_MS;
+}
+
+/** The wait before reconnect attempt `failures` (1, 2, …): 1 s doubling to `maxMs` (30 s). */
+export function backoffMs(failures: number, maxMs = DEFAULT_RECONNECT_MAX_MS): number {
+  return Math.min(maxMs, 1000 * 2 ** Math.min(failures - 1, 5));
 }
 
 export class StreamRunner {
@@ -77,6 +85,7 @@ export class StreamRunner {
   /** Says so when a call to the sink has waited long (a hung sink), in the log and the job status. */
   private readonly sinkWatch: SinkWatch;
   private readonly sleep: (ms: number, signal: AbortSignal) => Promise<void>;
+  private readonly maxBackoffMs = reconnectMaxMs();
 
   constructor(private readonly o: StreamRunnerOptions) {
     this.streams = new StreamStore(o.store);
@@ -104,7 +113,7 @@ export class StreamRunner {
           if (signal.aborted && !(e instanceof CutoverError)) return 'stopped';
           if (!isTransient(e)) throw e;
           this.failures++;
-          const wait = backoffMs(this.failures);
+          const wait = backoffMs(this.failures, this.maxBackoffMs);
           const what = rolledBack(e) ? 'the sink transaction was rolled back' : 'connection lost';
           log.warn(`${what} (${(e as Error).message}); reconnecting in ${wait / 1000} s (attempt ${this.failures})`);
           await this.closeSession();

@@ -19,6 +19,17 @@ function requireEnv(name: string): string {
 export const sourceUrl = (): string => requireEnv('CUTOVER_TEST_SOURCE_URL');
 export const sinkUrl = (): string => requireEnv('CUTOVER_TEST_SINK_URL');
 
+/**
+ * The port base of the suite's lane (CUTOVER_TEST_PORT_BASE, set by `npm test` for each lane), or
+ * `fallback` when a file runs on its own. A test that starts servers of its own puts them at an offset
+ * from it (the lane's servers use +1, +2, +32, +33, +40, +50, +51; offsets stay below 100, where the next
+ * lane begins), so two lanes never share a port or a services folder.
+ */
+export function lanePortBase(fallback: number): number {
+  const v = process.env.CUTOVER_TEST_PORT_BASE;
+  return v ? Number(v) : fallback;
+}
+
 /** A connection that allows several statements per call and permissive sql_mode (zero dates). */
 export async function admin(url: string): Promise<mysql.Connection> {
   const u = new URL(url);

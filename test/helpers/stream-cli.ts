@@ -56,8 +56,8 @@ export interface LiveCli {
   exited: () => boolean;
 }
 
-export function startLive(args: string[]): LiveCli {
-  const { child, done } = startCli(args);
+export function startLive(args: string[], env: Record<string, string> = {}): LiveCli {
+  const { child, done } = startCli(args, env);
   let out = '';
   let exited = false;
   child.stdout!.on('data', (d) => (out += d));
@@ -67,8 +67,8 @@ export function startLive(args: string[]): LiveCli {
 }
 
 /** Starts `cutover run` of a job file in the background and waits (up to 2 min) until the job is streaming; kills it if it never gets there. */
-export async function startStreaming(jobPath: string, stateFile: string): Promise<LiveCli> {
-  const live = startLive(['run', jobPath, '--state', stateFile]);
+export async function startStreaming(jobPath: string, stateFile: string, env: Record<string, string> = {}): Promise<LiveCli> {
+  const live = startLive(['run', jobPath, '--state', stateFile], env);
   try {
     await waitUntil('the streaming phase', () => peekJob(stateFile)?.phase === 'streaming', { live, ms: 120_000 });
     return live;

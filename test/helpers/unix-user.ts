@@ -9,11 +9,19 @@ export const PROBE_USER = 'cutover-probe';
 export function probeUser(): { name: string; uid: number } {
   if (process.getuid?.() !== 0) throw new Error(`the tests of another local user need root (to create and act as ${PROBE_USER}); run them as root`);
   const uid = (): number => Number(execFileSync('id', ['-u', PROBE_USER], { encoding: 'utf8' }).trim());
-  try {
-    return { name: PROBE_USER, uid: uid() };
-  } catch {
-    execFileSync('useradd', ['-M', '-r', '-s', '/usr/sbin/nologin', PROBE_USER], { stdio: 'pipe' });
-    return { name: PROBE_USER, uid: uid() };
+  // Two test lanes may get here at once: useradd then fails in one of them (the user exists, or
+  // /etc/passwd is locked by the other's useradd) and the user is looked up again after a short wait.
+  for (let attempt = 1; ; attempt++) {
+    try {
+      return { name: PROBE_USER, uid: uid() };
+    } catch {
+      try {
+        execFileSync('useradd', ['-M', '-r', '-s', '/usr/sbin/nologin', PROBE_USER], { stdio: 'pipe' });
+      } catch (e) {
+        if (attempt >= 20) throw e;
+        execFileSync('sleep', ['0.2']);
+      }
+    }
   }
 }
 

@@ -1,5 +1,5 @@
-// The demo (engine/demo): on its own throwaway servers (prefix demo-test, ports 33281/33282, away from
-// a real demo on 33261/33262 and from `npm test`'s 33061/33062), prepareDemo creates the sample shop
+// The demo (engine/demo): on its own throwaway servers (prefix demo-test-<base>, ports <base>+71/+72 of the
+// lane's port base, away from a real demo on 33261/33262 and from the lane's own servers), prepareDemo creates the sample shop
 // with the types it promises and deterministic rows, returns a valid job file, and the write load
 // (load-main.js) changes the shop and stops cleanly on SIGTERM. Then the demo job copies and streams
 // the shop while the load runs, and once the load stops and the job has caught up, every table on the
@@ -11,10 +11,11 @@ import { join } from 'node:path';
 import { parseJobConfig, streamOptions } from '../../shared/job-config.js';
 import { demoAvailability, prepareDemo, stopDemoServices, DEMO_SINK_DB, type PreparedDemo } from '../../engine/demo/demo.js';
 import { createShop, shopSize, SHOP_DB, SHOP_TABLES } from '../../engine/demo/shop-data.js';
-import { ROOT, checksum, describeRun, forEveryTable, query, runCliWithTimeout, tempDir, writeJob, q } from '../helpers/db.js';
+import { ROOT, lanePortBase, checksum, describeRun, forEveryTable, query, runCliWithTimeout, tempDir, writeJob, q } from '../helpers/db.js';
 
-const PREFIX = 'demo-test';
-const PORT_BASE = 33280;
+// Run alone (no lane), the demo's servers sit at 33281/33282.
+const PORT_BASE = lanePortBase(33210) + 70;
+const PREFIX = `demo-test-${PORT_BASE}`;
 const ROWS = 20_000;
 const RUN_TIMEOUT_MS = 3 * 60_000;
 const sleep = (ms: number): Promise<void> => new Promise((r) => setTimeout(r, ms));
@@ -87,7 +88,7 @@ describe('the demo', { timeout: 6 * 60_000 }, () => {
   it('uses its own instances and reports what it did', () => {
     assert.equal(src, `mysql://cutover:cutover@127.0.0.1:${PORT_BASE + 1}`);
     assert.equal(sink, `mysql://cutover:cutover@127.0.0.1:${PORT_BASE + 2}`);
-    assert.ok(log.some((l) => /demo-test-source: (started|already running)/.test(l)), log.join('\n'));
+    assert.ok(log.some((l) => l.includes(`${PREFIX}-source: started`) || l.includes(`${PREFIX}-source: already running`)), log.join('\n'));
     assert.ok(log.some((l) => /filled in/.test(l)), log.join('\n'));
   });
 
@@ -175,12 +176,18 @@ describe('the demo', { timeout: 6 * 60_000 }, () => {
     const sumsBefore = await Promise.all(['orders', 'payments', 'products', 'customers'].map((t) => checksum(src, SHOP_DB, t)));
     const load = startLoad(demo.loadArgs);
     loads.push(load);
+    // 3 s from the load's own start line, not from the spawn: on a loaded machine Node's start-up alone can
+    // take seconds, and the count below would then measure the start-up rather than the load's rate.
+    for (let waited = 0; !/transactions\/s on /.test(load.output()); waited += 100) {
+      assert.ok(waited < 60_000, `the write load did not start within 60 s:\n${load.output()}`);
+      await sleep(100);
+    }
     await sleep(3000);
     const r = await load.stop();
     assert.equal(r.code, 0, `exit code ${r.code} signal ${r.signal}\n${load.output()}`);
     const m = /stopped after (\d+) transactions/.exec(load.output());
     assert.ok(m, load.output());
-    // 20/s for 3 s, less start-up time.
+    // 20/s for 3 s, less the time to connect.
     assert.ok(Number(m[1]) >= 20 && Number(m[1]) <= 90, `transactions: ${m[1]}\n${load.output()}`);
     assert.doesNotMatch(load.output(), /unreachable|going on in/, 'no transaction failed');
     const afterCounts = await counts(src, SHOP_DB);

@@ -1,5 +1,5 @@
 // The throwaway Kafka broker of scripts/kafka-broker.mjs, on its own prefix and ports (kafka-test,
-// 127.0.0.1:33392, controller 33393): it starts (formatting its KRaft storage), takes a 6-partition
+// the lane's base + 32, controller + 33; 33392/33393 alone): it starts (formatting its KRaft storage), takes a 6-partition
 // topic created with kafkajs, keeps per-key order for an idempotent producer (read back with kcat),
 // hides an aborted transaction from read_committed readers, rejects a message over 1 MB with
 // MESSAGE_TOO_LARGE, and keeps its data across a stop and a start. A broker that cannot start fails
@@ -13,6 +13,7 @@ import { spawnSync } from 'node:child_process';
 // @ts-ignore
 import type * as KafkaJS from 'kafkajs';
 import { waitFor } from '../helpers/stream-cli.js';
+import { lanePortBase } from '../helpers/db.js';
 import { kcat as readTopic, loadBroker, type KafkaBroker, type KafkaInstance } from '../helpers/kafka.js';
 
 const TOPIC = 'orders';
@@ -79,12 +80,14 @@ before(async () => {
   // The Java-compatible partitioner is chosen explicitly below; the warning about the default changing
   // in kafkajs 2 would otherwise go to the console.
   process.env.KAFKAJS_NO_PARTITIONER_WARNING = '1';
-  inst = broker.kafkaInstance('kafka-test', 33360);
+  // The lane's broker ports (base + 32), as every Kafka file (startTestBroker); 33392 when run alone.
+  const base = lanePortBase(33360);
+  inst = broker.kafkaInstance('kafka-test', base);
   await broker.fetchKafkaJars();
   const t0 = Date.now();
   const r = await broker.startKafka(inst, { fresh: true });
   assert.equal(r.already, false);
-  assert.equal(r.bootstrap, '127.0.0.1:33392');
+  assert.equal(r.bootstrap, `127.0.0.1:${base + 32}`);
   console.log(`# kafka broker started (fresh, formatted) in ${Date.now() - t0} ms`);
 });
 

@@ -1,5 +1,5 @@
 // Copying tables into Kafka ("sink": {"type": "kafka"}, "mode": "snapshot") with the real CLI, a real
-// broker (scripts/kafka-broker.mjs, prefix kafka-copy, 127.0.0.1:33492) and the MariaDB test source, read
+// broker (scripts/kafka-broker.mjs, prefix kafka-copy, the lane's port base + 32) and the MariaDB test source, read
 // back by an independent consumer (kcat):
 //   - every type family of test/fixtures/types.sql and a 50,000-row table, in Debezium, Canal and Maxwell
 //     form: one message per source row, each equal (byte for byte, but for the production time stamps) to

@@ -9,7 +9,7 @@ import { closeSync, mkdtempSync, openSync, rmSync, unlinkSync, writeSync } from 
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describeRun, exec, q, runCliWithTimeout, sourceUrl, uniqueName, writeJob, type CliResult } from '../helpers/db.js';
-import { TempDirs, assertSinkEqualsSource, dropStreamTest, peekJob, quickJob, sleep } from '../helpers/stream.js';
+import { TempDirs, assertSinkEqualsSource, dropStreamTest, peekJob, quickJob } from '../helpers/stream.js';
 import { STACK_TRACE, killLive, startLive, waitUntil, type LiveCli } from '../helpers/stream-cli.js';
 
 const MESSAGE = /The state file \S*state\.db cannot be written: its disk is full \([\d.]+ (bytes|KiB|MiB) free in \S+; Cutover stops below 1\.0 MiB\)/;
@@ -93,7 +93,8 @@ describe('the state file disk fills up', () => {
       await waitUntil('the stream to start reading the binlog', () => /streaming from /.test(s.out()) && peekJob(state)?.pid === s.child.pid, { live: s, ms: 120_000 });
       filler = fill(mnt);
       await exec(sourceUrl(), `UPDATE ${d}.t SET v = 'while full' WHERE id <= 500; DELETE FROM ${d}.t WHERE id BETWEEN 900 AND 950; INSERT INTO ${d}.t VALUES (50001, 'new', 1);`);
-      const streamRun = await Promise.race([s.done, sleep(120_000).then(() => null)]);
+      // An unref'd timer: a pending one would keep this file's process alive for its full two minutes.
+      const streamRun = await Promise.race([s.done, new Promise<null>((r) => setTimeout(() => r(null), 120_000).unref())]);
       assert.ok(streamRun, `the stream did not stop on a full disk:\n${s.out().slice(-6000)}`);
       live = null;
       assertStoppedForSpace(streamRun, 'the stream on a full disk');

@@ -104,7 +104,9 @@ describe('streaming failures', { timeout: 15 * 60_000 }, () => {
       let live: LiveCli | null = null;
       try {
         await exec(sourceUrl(), createSql(db));
-        live = await startStreaming(writeJob(dir, quickJob(job, db)), state);
+        // Reconnect attempts at most 2 s apart: a slow server restart (a loaded machine) then costs no
+        // 16 or 30 s backoff wait after the server is back.
+        live = await startStreaming(writeJob(dir, quickJob(job, db)), state, { CUTOVER_RECONNECT_MAX_SECONDS: '2' });
         const l = live;
         await writeRound(db, 1);
         await waitCaughtUp(job, { live: l, ms: CATCH_UP_MS }); // the stream was live before the restart

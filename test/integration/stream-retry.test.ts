@@ -23,12 +23,13 @@ describe('a sink transaction that keeps failing', () => {
     let holding = false;
     try {
       await exec(sourceUrl(), `CREATE DATABASE ${d}; USE ${d}; CREATE TABLE ${d}.t (id INT PRIMARY KEY, v VARCHAR(40)) ENGINE=InnoDB; INSERT INTO ${d}.t SELECT seq, CONCAT('v', seq) FROM seq_1_to_100;`);
+      // Before the stream opens its sink connection: a connection takes the global timeout when it opens,
+      // so one opened earlier would wait the server's default (50 s) on its first attempt.
+      await exec(sinkUrl(), 'SET GLOBAL innodb_lock_wait_timeout = 1');
       live = await startStreaming(jobPath, state);
       const l = live;
       await waitCaughtUp(job, { live: l });
 
-      // The stream's connection is opened again on each retry, so it takes the new global timeout.
-      await exec(sinkUrl(), 'SET GLOBAL innodb_lock_wait_timeout = 1');
       await holder.query('BEGIN');
       await holder.query('SELECT * FROM _cutover.cutover_checkpoint WHERE job = ? FOR UPDATE', [job]);
       holding = true;

@@ -7,7 +7,7 @@ import type { MemorySource } from '../helpers/memory-source.js';
 import { MemorySink } from '../helpers/memory-sink.js';
 import { streamHarness } from '../helpers/memory-stream.js';
 import { T, assertNoDoubleApply, assertSameRows, newSource } from '../helpers/memory-table.js';
-import { backoffMs } from '../../engine/pipeline/stream-runner.js';
+import { backoffMs, reconnectMaxMs } from '../../engine/pipeline/stream-runner.js';
 import { comparePositions } from '../../engine/core/position.js';
 import type { SourcePosition } from '../../engine/core/position.js';
 import { CutoverError } from '../../shared/errors.js';
@@ -103,7 +103,10 @@ test('catch-up: a copy running alongside sets the target when it ends (setTarget
 });
 
 test('reconnect: backoff doubles from 1 s to 30 s (sleep injected) and starts over after a success', async () => {
-  assert.deepEqual([1, 2, 3, 4, 5, 6, 7, 12].map(backoffMs), [1000, 2000, 4000, 8000, 16000, 30000, 30000, 30000]);
+  assert.deepEqual([1, 2, 3, 4, 5, 6, 7, 12].map((n) => backoffMs(n)), [1000, 2000, 4000, 8000, 16000, 30000, 30000, 30000]);
+  assert.deepEqual([1, 2, 3, 4, 12].map((n) => backoffMs(n, reconnectMaxMs({ CUTOVER_RECONNECT_MAX_SECONDS: '4' }))), [1000, 2000, 4000, 4000, 4000]);
+  assert.equal(reconnectMaxMs({}), 30_000);
+  assert.equal(reconnectMaxMs({ CUTOVER_RECONNECT_MAX_SECONDS: 'soon' }), 30_000);
   const source = newSource(0);
   const sink = new MemorySink();
   const h = streamHarness(source, sink, { maxRows: 1 });

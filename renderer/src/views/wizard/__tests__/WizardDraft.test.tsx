@@ -85,7 +85,8 @@ describe('wizard: Mapping', () => {
     await stepShown('mapping');
     change('mapping.rename.shop', 'shop_v2');
     fireEvent.click(screen.getByTestId('mapping-toggle-shop.users'));
-    expect((screen.getByTestId('column-shop.users-id') as HTMLInputElement).disabled).toBe(true);
+    // The columns come from an API call: on a loaded machine they are not there yet right after the click.
+    expect(((await screen.findByTestId('column-shop.users-id', {}, { timeout: 10_000 })) as HTMLInputElement).disabled).toBe(true);
     expect(screen.getByTestId('mapping-table-shop.users').textContent).toContain('key column: always copied');
     fireEvent.click(screen.getByTestId('column-shop.users-secret'));
     change('mapping.rename.shop.users', 'shop_v2.orders');
