@@ -104,6 +104,47 @@ export const KafkaSinkConfig = z
 /** A Kafka sink in a job file: brokers (TLS, SASL with the password from an environment variable) or a saved profile. */
 export const KafkaSinkFile = z.object({ ...kafkaSinkOptions, ...kafkaEndpointFields }).strict();
 
+const kafkaSourceOptions = {
+  type: z.literal('kafka'),
+  /** Topic names, or /regular expressions/ matching names (topics created later that match are picked up). */
+  topics: z
+    .array(
+      z
+        .string()
+        .min(1)
+        .max(249)
+        .refine((t) => !/^\/.*\/$/.test(t) || isValidRegex(t.slice(1, -1)), { message: 'is not a valid /regular expression/' })
+        .refine((t) => /^\/.*\/$/.test(t) || /^[A-Za-z0-9._-]+$/.test(t), { message: 'must be a topic name (letters, digits, ".", "_", "-") or a /regular expression/' }),
+    )
+    .min(1),
+  /** Message format of the topics; "auto" detects it per message. */
+  format: z.enum(['debezium', 'canal', 'maxwell', 'auto']).default('auto'),
+  /** The consumer group every process of this job joins (partitions are shared among them); default "cutover-<job name>". */
+  group: z.string().min(1).max(255).optional(),
+  /** Where a partition with no offset stored in the sink starts. */
+  start: z.union([z.enum(['earliest', 'latest']), z.object({ timestamp: z.string().datetime({ offset: true }) }).strict()]).default('earliest'),
+  /** Kafka client id (broker logs, quotas); default "cutover-<job name>". */
+  clientId: z.string().min(1).max(200).optional(),
+};
+
+/** The resolved Kafka source: bootstrap brokers, and TLS and SASL (password included) as for the Kafka sink. */
+export const KafkaSourceConfig = z.object({ ...kafkaSourceOptions, brokers: z.array(brokerAddress).min(1), tls: TlsSettings.optional(), sasl: SaslConfig.optional() }).strict();
+/** A Kafka source in a job file: brokers (TLS, SASL) or a saved profile. */
+export const KafkaSourceFile = z.object({ ...kafkaSourceOptions, ...kafkaEndpointFields }).strict();
+
+function isValidRegex(s: string): boolean {
+  try {
+    new RegExp(s);
+    return true;
+  } catch {
+    return false;
+  }
+}
+
+/** A MySQL source (the only form job files had, so "type" may be left out). */
+const MysqlSourceConfig = z.object({ type: z.literal('mysql').optional(), url: mysqlUrl }).strict();
+const MysqlSourceFile = z.object({ type: z.literal('mysql').optional(), ...mysqlEndpointFields }).strict();
+
 /** A postgres:// URL (sslmode and the other libpq parameters go in its query string). */
 export const postgresUrl = z.string().regex(/^postgres(?:ql)?:\/\/[^/]+\/[^/?]+/, { message: 'must be a URL like postgres://user:password@host:5432/dbname' });
 
@@ -198,7 +239,20 @@ function jobSchema<Src extends z.ZodType, Snk extends z.ZodType>(source: Src, si
 }
 
 /** The rules across fields that both forms follow. */
-function checkJob(cfg: { mode: string; stream?: StreamOptions; ddl?: DdlPolicy; sink: { type: string; exactlyOnce?: boolean } }, ctx: z.RefinementCtx): void {
+function checkJob(cfg: { mode: string; stream?: StreamOptions; ddl?: DdlPolicy; source: { type?: string }; sink: { type: string; exactlyOnce?: boolean } }, ctx: z.RefinementCtx): void {
+  if (cfg.source.type === 'kafka') {
+    if (cfg.mode !== 'stream')
+      ctx.addIssue({
+        code: 'custom',
+        path: ['mode'],
+        message: `a Kafka source has no consistent snapshot to copy from: its topics are a change stream, read from offsets ("mode": "${cfg.mode}" needs a MySQL/MariaDB source)`,
+        params: { fix: 'Use "mode": "stream" with "source": {"start": "earliest"} to apply the topics from their beginning, or copy the tables first with a job whose source is the MySQL server.' },
+      });
+    if (cfg.sink.type === 'kafka')
+      ctx.addIssue({ code: 'custom', path: ['sink', 'type'], message: 'a Kafka source writes to a database sink (MySQL/MariaDB or PostgreSQL), not back to Kafka', params: { fix: 'Use "sink": {"type": "mysql", …} or {"type": "postgres", …}.' } });
+    if (cfg.stream?.start !== undefined && cfg.stream.start !== 'current')
+      ctx.addIssue({ code: 'custom', path: ['stream', 'start'], message: 'is a binlog position; a Kafka source starts at "source.start"', params: { fix: 'Remove "stream.start" and set "source": {"start": "earliest" | "latest" | {"timestamp": "2026-12-01T00:00:00Z"}}.' } });
+  }
   if (cfg.mode !== 'stream' && cfg.stream?.start !== undefined && cfg.stream.start !== 'current') {
     ctx.addIssue({ code: 'custom', path: ['stream', 'start'], message: 'only "mode": "stream" takes a start position (snapshot+stream starts where its copy started)' });
   }
@@ -226,12 +280,26 @@ function checkJob(cfg: { mode: string; stream?: StreamOptions; ddl?: DdlPolicy; 
 }
 
 /** The resolved job the engine runs: source and sink URLs hold their passwords (never stored: see JobFile). */
-export const JobConfig = jobSchema(z.object({ url: mysqlUrl }).strict(), z.discriminatedUnion('type', [MysqlSinkConfig, KafkaSinkConfig, PostgresSinkConfig])).superRefine(checkJob);
+export const JobConfig = jobSchema(z.union([KafkaSourceConfig, MysqlSourceConfig]), z.discriminatedUnion('type', [MysqlSinkConfig, KafkaSinkConfig, PostgresSinkConfig])).superRefine(checkJob);
 
 /** What a job file may say: endpoints by URL or saved profile, secrets from environment variables, SSH tunnels. */
-export const JobFile = jobSchema(z.object(mysqlEndpointFields).strict(), z.discriminatedUnion('type', [MysqlSinkFile, KafkaSinkFile, PostgresSinkFile])).superRefine((f, ctx) => {
+const SinkFile = z.discriminatedUnion('type', [MysqlSinkFile, KafkaSinkFile, PostgresSinkFile]);
+
+export const JobFile = jobSchema(z.union([KafkaSourceFile, MysqlSourceFile]), SinkFile).superRefine(checkJobFile);
+
+/**
+ * The job file with the source kind it names (a union's own error says only "Invalid input"): parsed again
+ * with it when JobFile fails, so each problem is named by its path.
+ */
+const JobFileOfKind = {
+  kafka: jobSchema(KafkaSourceFile, SinkFile).superRefine(checkJobFile),
+  mysql: jobSchema(MysqlSourceFile, SinkFile).superRefine(checkJobFile),
+};
+
+function checkJobFile(f: { mode: string; stream?: StreamOptions; ddl?: DdlPolicy; source: z.infer<typeof KafkaSourceFile> | z.infer<typeof MysqlSourceFile>; sink: z.infer<typeof SinkFile> }, ctx: z.RefinementCtx): void {
   checkJob(f, ctx);
-  checkMysqlEndpoint(f.source, ['source'], ctx);
+  if (f.source.type === 'kafka') checkKafkaEndpoint(f.source, ['source'], ctx);
+  else checkMysqlEndpoint(f.source, ['source'], ctx);
   if (f.sink.type === 'mysql') checkMysqlEndpoint(f.sink, ['sink'], ctx);
   else if (f.sink.type === 'kafka') checkKafkaEndpoint(f.sink, ['sink'], ctx);
   else if (!f.sink.url === !f.sink.profile)
@@ -240,7 +308,7 @@ export const JobFile = jobSchema(z.object(mysqlEndpointFields).strict(), z.discr
     ctx.addIssue({ code: 'custom', path: ['sink', 'passwordEnv'], message: 'a profile carries its own password', params: { fix: 'Remove "passwordEnv", or use "url" instead of "profile".' } });
   else if (f.sink.url && f.sink.passwordEnv && /^[^:]+:\/\/[^/@]*:[^/@]*@/.test(f.sink.url))
     ctx.addIssue({ code: 'custom', path: ['sink', 'passwordEnv'], message: 'the URL already holds a password', params: { fix: 'Remove the password from the URL (postgres://user@host:5432/db), or remove "passwordEnv".' } });
-});
+}
 
 export type JobConfig = z.infer<typeof JobConfig>;
 export type JobFile = z.infer<typeof JobFile>;
@@ -250,7 +318,16 @@ export type MysqlSinkFile = z.infer<typeof MysqlSinkFile>;
 export type KafkaSinkFile = z.infer<typeof KafkaSinkFile>;
 export type PostgresSinkConfig = z.infer<typeof PostgresSinkConfig>;
 export type PostgresSinkFile = z.infer<typeof PostgresSinkFile>;
-export type SourceEndpoint = JobFile['source'];
+/** A MySQL source in a job file. */
+export type SourceEndpoint = z.infer<typeof MysqlSourceFile>;
+export type KafkaSourceConfig = z.infer<typeof KafkaSourceConfig>;
+export type KafkaSourceFile = z.infer<typeof KafkaSourceFile>;
+
+/** The MySQL source's URL, for code that only a MySQL/MariaDB source reaches (a Kafka source is refused with `what`). */
+export function mysqlSourceUrl(cfg: Pick<JobConfig, 'source'>, what: string): string {
+  if (cfg.source.type !== 'kafka') return cfg.source.url;
+  throw new CutoverError(`${what} needs a MySQL or MariaDB source; this job's source is Kafka topics.`, 'Use a job whose "source" is the MySQL/MariaDB server for this.', 'CONFIG');
+}
 export type StreamOptions = z.infer<typeof StreamOptions>;
 
 /** The MySQL sink's URL, for code that only a MySQL sink reaches (a Kafka sink is refused with `what`). */
@@ -277,6 +354,10 @@ const FIXES: Record<string, string> = {
   'sink.key': 'Use "pk" (partition by primary key) or "table" (one partition per table).',
   'sink.topic': 'Use a topic name or a template such as "cutover.{db}.{table}".',
   'sink.schemaTopic': 'Use a topic name or a template such as "cutover.{job}.schema-changes".',
+  'source.topics': 'List topic names or /regular expressions/: "topics": ["cutover.shop.orders", "/cutover\\\\.shop\\\\..*/"].',
+  'source.format': 'Use "debezium", "canal", "maxwell" or "auto".',
+  'source.start': 'Use "earliest", "latest" or {"timestamp": "2026-12-01T00:00:00Z"}.',
+  'source.brokers': 'List the bootstrap brokers: "brokers": ["127.0.0.1:9092"].',
   'source.url': 'Use the form mysql://user:password@host:3306, or mysql://user@host:3306 with "passwordEnv".',
   'sink.url': 'Use the form mysql://user:password@host:3306, or mysql://user@host:3306 with "passwordEnv".',
   'source.profile': 'Name a profile saved in this installation (the desktop app\'s Connections), or use "url".',
@@ -295,7 +376,10 @@ export function parseJobConfig(raw: unknown, origin = 'job file'): JobFile {
     checkRenames(r.data);
     return r.data;
   }
-  throw new CutoverError(`The ${origin} is not valid:\n${issueLines(r.error.issues, FIXES).join('\n')}`, 'Correct the fields above and run again.', 'CONFIG');
+  const kind = (raw as { source?: { type?: unknown } } | null)?.source?.type === 'kafka' ? 'kafka' : 'mysql';
+  const precise = JobFileOfKind[kind].safeParse(raw);
+  const issues = precise.success ? r.error.issues : precise.error.issues;
+  throw new CutoverError(`The ${origin} is not valid:\n${issueLines(issues, FIXES).join('\n')}`, 'Correct the fields above and run again.', 'CONFIG');
 }
 
 function checkRenames(cfg: Pick<JobConfig, 'rename'>): void {

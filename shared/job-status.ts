@@ -106,4 +106,15 @@ export interface JobStatus {
   copyEndPosition: BinlogPoint | null;
   stream: StreamStatus | null;
   tables: TableStatus[];
+  /** A source read by a consumer group (Kafka topics): each process of the job and its partitions; absent otherwise. */
+  consumers?: ConsumerProcessStatus[];
+}
+
+/** One process of a consumer-group job: its group member id and, per partition, offset, end and lag. */
+export interface ConsumerProcessStatus {
+  pid: number;
+  memberId: string | null;
+  /** When the process last recorded its progress (ms). */
+  updatedAt: number;
+  partitions: { topic: string; partition: number; offset: string | null; end: string | null; lag: number | null; lagMs: number | null }[];
 }

@@ -22,6 +22,11 @@ export interface SinkCapabilities {
   orderedCopy: boolean;
   /** The stream's position is stored in the sink, in the data's own transaction (a checkpoint row the job owns). */
   checkpointInSink: boolean;
+  /**
+   * Applies a partitioned source (Kafka topics) exactly once: stores each topic-partition's next offset with
+   * the rows, in the same transaction (SinkRun.openOffsetTarget).
+   */
+  partitionOffsets: boolean;
   /** DDL policy "pause-table": a table's changes can be held and applied once the operator resolves it. */
   pauseTable: boolean;
   /** The sink commits a batch of changes atomically (a transaction), position included. */

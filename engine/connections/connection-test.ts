@@ -127,7 +127,7 @@ async function testMysql(p: MysqlProfile, secrets: ProfileSecrets, cleanup: (() 
 
 async function testKafka(p: KafkaProfile, secrets: ProfileSecrets, cleanup: (() => Promise<void>)[]): Promise<ConnectionTestResult> {
   // Loaded only for Kafka profiles (kafkajs is not needed otherwise).
-  const { kafkaClient, kafkaErrorText, errorChain } = await import('../sink/kafka/kafka-client.js');
+  const { kafkaClient, kafkaErrorText, errorChain } = await import('../kafka/client.js');
   const settings = kafkaProfileSettings(p, secrets);
   let admin;
   try {

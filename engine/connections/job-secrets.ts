@@ -19,7 +19,7 @@ function urlOf(file: JobFile, side: Side): string | undefined {
 }
 
 function withUrl(file: JobFile, side: Side, url: string): JobFile {
-  return side === 'source' ? { ...file, source: { ...file.source, url } } : ({ ...file, sink: { ...file.sink, url } } as JobFile);
+  return side === 'source' ? ({ ...file, source: { ...file.source, url } } as JobFile) : ({ ...file, sink: { ...file.sink, url } } as JobFile);
 }
 
 /** A URL's password (decoded), or undefined. */

@@ -5,7 +5,7 @@
 // The resolved config holds secrets: it is handed to the engine and never stored (runJob stores the
 // job file as written); close() closes the tunnels.
 import { CutoverError } from '../../shared/errors.js';
-import type { JobConfig, JobFile, KafkaSinkConfig, KafkaSinkFile, MysqlSinkFile, PostgresSinkConfig, PostgresSinkFile, SourceEndpoint } from '../../shared/job-config.js';
+import type { JobConfig, JobFile, KafkaSinkConfig, KafkaSourceConfig, KafkaSourceFile, KafkaSinkFile, MysqlSinkFile, PostgresSinkConfig, PostgresSinkFile, SourceEndpoint } from '../../shared/job-config.js';
 import { buildMysqlUrl, mysqlUrlParts, sslModeOf, tlsParamsOf } from '../../shared/mysql-url.js';
 import type { KafkaProfile, MysqlProfile, PostgresProfile, Profile, ProfileSecrets } from '../../shared/profiles.js';
 import { buildPostgresUrl, pgTlsParams } from '../../shared/postgres-url.js';
@@ -95,12 +95,12 @@ class Resolver {
 export async function resolveJob(file: JobFile, ctx: ResolveContext = {}): Promise<ResolvedJob> {
   const r = new Resolver(ctx);
   return r.run(async () => {
-    const source = await r.mysql(file.source, 'source');
+    const source: JobConfig['source'] = file.source.type === 'kafka' ? kafkaSource(file.source, r.env, r.profile) : { url: await r.mysql(file.source, 'source') };
     const sink = await sinkOfFile(r, file.sink);
     const { source: _s, sink: _k, ...rest } = file;
     void _s;
     void _k;
-    return { config: { ...rest, source: { url: source }, sink }, tunnels: r.tunnels, close: r.close };
+    return { config: { ...rest, source, sink }, tunnels: r.tunnels, close: r.close };
   });
 }
 
@@ -206,6 +206,20 @@ function kafkaSink(f: KafkaSinkFile, env: NodeJS.ProcessEnv, profile: (n: string
   const out: KafkaSinkConfig = { ...options, brokers: brokers! };
   if (tls && tls.mode !== 'disabled') out.tls = tls;
   if (sasl) out.sasl = { mechanism: sasl.mechanism, username: sasl.username, password: readEnv(env, sasl.passwordEnv, `the SASL password of ${sasl.username}`, '$.sink.sasl.passwordEnv') };
+  return out;
+}
+
+/** The Kafka source: brokers, TLS and SASL resolved exactly as for the Kafka sink. */
+function kafkaSource(f: KafkaSourceFile, env: NodeJS.ProcessEnv, profile: (n: string) => { profile: Profile; secrets: ProfileSecrets }): KafkaSourceConfig {
+  const { profile: name, brokers, tls, sasl, ...options } = f;
+  if (name) {
+    const { profile: p, secrets } = profile(name);
+    if (p.kind !== 'kafka') throw new CutoverError(`The profile "${p.name}" is not a Kafka profile; a Kafka source needs a Kafka one ($.source.profile).`, 'Name a Kafka profile, or give "brokers".', 'CONFIG');
+    return { ...options, ...kafkaProfileSettings(p, secrets) };
+  }
+  const out: KafkaSourceConfig = { ...options, brokers: brokers! };
+  if (tls && tls.mode !== 'disabled') out.tls = tls;
+  if (sasl) out.sasl = { mechanism: sasl.mechanism, username: sasl.username, password: readEnv(env, sasl.passwordEnv, `the SASL password of ${sasl.username}`, '$.source.sasl.passwordEnv') };
   return out;
 }
 

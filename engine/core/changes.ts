@@ -53,8 +53,16 @@ export interface TransactionPiece {
   timestamp: number;
 }
 
+/** Row changes of one message of a partitioned source (Kafka), named for messages ("the message at topic/0 offset 42"). */
+export interface MessageChanges {
+  kind: 'message';
+  changes: RowChange[];
+  label: string;
+}
+
 /** Names a transaction or piece for messages: "the source transaction ending at f:p (GTID g)" or "… after f:p (a piece)". */
-export function transactionLabel(tx: BinlogTransaction | TransactionPiece): string {
+export function transactionLabel(tx: BinlogTransaction | TransactionPiece | MessageChanges): string {
+  if (tx.kind === 'message') return tx.label;
   const gtid = tx.gtid ? ` (GTID ${tx.gtid})` : '';
   return tx.kind === 'piece' ? `the source transaction after ${formatPosition(tx.start)}${gtid} (in a piece of it)` : `the source transaction ending at ${formatPosition(tx.end)}${gtid}`;
 }

@@ -10,6 +10,7 @@ import { hostname, userInfo } from 'node:os';
 import type { CutoverReportFile, CutoverRunOptions, CutoverState, CutoverStepId, DeferredObject, SourceSessionInfo } from '../../shared/cutover.js';
 import { CutoverError, formatError } from '../../shared/errors.js';
 import type { JobConfig } from '../../shared/job-config.js';
+import { mysqlSourceUrl } from '../../shared/job-config.js';
 import type { VerifyReport } from '../../shared/verify.js';
 import { effectiveState, jobStatus } from '../pipeline/job-status.js';
 import { connect, parseMysqlUrl } from '../mysql/connection.js';
@@ -331,7 +332,7 @@ export class CutoverAssistant {
   private async listSpecs(row: JobRow, resolved?: JobConfig): Promise<DeferredSpec[]> {
     const r = resolved ? { config: resolved, close: async () => undefined } : await this.d.resolve(row);
     try {
-      const src = await connect(parseMysqlUrl(r.config.source.url));
+      const src = await connect(parseMysqlUrl(mysqlSourceUrl(r.config, 'The cutover assistant')));
       try {
         return await listDeferred(src, r.config);
       } finally {

@@ -6,6 +6,7 @@
 import type { FreezeReport, SourceSessionInfo, WriteBypass } from '../../shared/cutover.js';
 import { CutoverError } from '../../shared/errors.js';
 import type { JobConfig } from '../../shared/job-config.js';
+import { mysqlSourceUrl } from '../../shared/job-config.js';
 import type { SourcePosition } from '../core/position.js';
 import { parseMysqlUrl } from '../mysql/connection.js';
 import { effectiveState } from '../pipeline/job-status.js';
@@ -34,7 +35,7 @@ const FENCE_REWRITE_MS = 5_000;
 
 async function withSource<T>(config: JobConfig, f: (s: SourceSession, d: SourceDriver) => Promise<T>): Promise<T> {
   const driver = await loadSource(config);
-  const session = await driver.openSession(parseMysqlUrl(config.source.url));
+  const session = await driver.openSession(parseMysqlUrl(mysqlSourceUrl(config, 'The cutover freeze')));
   try {
     return await f(session, driver);
   } finally {
@@ -196,7 +197,7 @@ export async function fenceStep(d: FenceDeps, row: JobRow, config: JobConfig, fr
     if (drained && fenceReached(earlierMark, { file: drained.file, pos: drained.pos, gtid: drained.gtid }))
       return switchAt(d, row, config, freeze, driver, earlierMark, { ...baseFacts(earlierMark), resumed: true });
   }
-  const conn = await driver.openSession(parseMysqlUrl(config.source.url));
+  const conn = await driver.openSession(parseMysqlUrl(mysqlSourceUrl(config, 'The cutover freeze')));
   let mark: FenceMark;
   let facts: Record<string, string | number | boolean | null>;
   try {

@@ -4,6 +4,7 @@
 // the watch window ended. The heartbeat table (the fence) is not the job's: its rows do not count.
 import { CutoverError } from '../../shared/errors.js';
 import type { JobConfig } from '../../shared/job-config.js';
+import { mysqlSourceUrl } from '../../shared/job-config.js';
 import { isSelected } from '../../shared/table-selection.js';
 import type { SourcePosition } from '../core/position.js';
 import type { SourceDriver } from '../source/driver.js';
@@ -52,7 +53,7 @@ const CATCH_UP_MS = 60_000;
 export async function watchFreeze(o: WatchOptions): Promise<FreezeWatch> {
   const order = o.driver.positions;
   const heartbeat = o.driver.heartbeatRows?.table ?? null;
-  const reader = await o.driver.openChangeReader(o.cfg.source.url, o.from, {
+  const reader = await o.driver.openChangeReader(mysqlSourceUrl(o.cfg, 'The cutover freeze'), o.from, {
     serverId: defaultServerId(`${o.job}\u0000freeze-watch`),
     include: (db, table) => isSelected(o.cfg, { db, table }),
     heartbeatMs: 1000,

@@ -18,7 +18,7 @@ import type { JobFile, JobConfig } from '../../shared/job-config.js';
 import { CutoverError } from '../../shared/errors.js';
 import type { TableRef } from '../../shared/table-selection.js';
 import { connect, parseMysqlUrl, queryRows } from '../mysql/connection.js';
-import { mysqlSinkUrl } from '../../shared/job-config.js';
+import { mysqlSinkUrl, mysqlSourceUrl } from '../../shared/job-config.js';
 import { loadSource } from '../source/registry.js';
 import type { StepResult } from '../state/cutover-store.js';
 import type { JobRow, StateStore } from '../state/store.js';
@@ -86,7 +86,7 @@ export async function reverseStep(d: ReverseJobDeps, row: JobRow, config: JobCon
   note(`The new server's position at the switch: ${data.start.file}:${data.start.pos}.`);
 
   // 2. The old server's triggers: saved, then dropped.
-  const old = await connect(parseMysqlUrl(config.source.url));
+  const old = await connect(parseMysqlUrl(mysqlSourceUrl(config, 'The way back')));
   try {
     const listed = (await listDeferred(old, { ...config, rename: {} })).filter((o) => o.kind === 'trigger');
     const byName = new Map((data.held ?? []).map((o) => [o.name, o]));

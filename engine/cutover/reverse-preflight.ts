@@ -13,7 +13,7 @@
 //     OFF) while the reverse job runs (reverse-job.ts), and the rollback's final step lifts read_only too.
 //   Its binlog retention does not matter (the old server is a sink now); its server_id is reported.
 import type { JobConfig } from '../../shared/job-config.js';
-import { mysqlSinkUrl } from '../../shared/job-config.js';
+import { mysqlSinkUrl, mysqlSourceUrl } from '../../shared/job-config.js';
 import { connect, parseMysqlUrl, queryRows, type Connection } from '../mysql/connection.js';
 import { readServerInfo, type ServerInfo } from '../mysql/server-info.js';
 import type { StepResult } from '../state/cutover-store.js';
@@ -118,7 +118,7 @@ export async function reverseCheckStep(config: JobConfig, sink: { reverse: boole
   const lines: ReverseCheckLine[] = refusals.map((r) => ({ check: 'The job reverses exactly', ok: false, detail: r, fix: null }));
   if (sink.reverse) {
     if (!refusals.length) lines.push({ check: 'The job reverses exactly', ok: true, detail: `${tables.length} table(s), renames inverted.`, fix: null });
-    const oldConn = await connect(parseMysqlUrl(config.source.url));
+    const oldConn = await connect(parseMysqlUrl(mysqlSourceUrl(config, 'The way back')));
     try {
       const newConn = await connect(parseMysqlUrl(mysqlSinkUrl(config, 'A reverse job')));
       try {

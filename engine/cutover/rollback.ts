@@ -11,7 +11,7 @@
 // already be off.
 import type { CutoverStepState, DeferredObject } from '../../shared/cutover.js';
 import { CutoverError, formatError } from '../../shared/errors.js';
-import type { JobConfig } from '../../shared/job-config.js';
+import { mysqlSourceUrl, type JobConfig } from '../../shared/job-config.js';
 import { ROLLBACK_STEPS, type RollbackRunOptions, type RollbackState, type RollbackStep, type RollbackStepId } from '../../shared/rollback.js';
 import { connect, parseMysqlUrl } from '../mysql/connection.js';
 import { effectiveState } from '../pipeline/job-status.js';
@@ -205,7 +205,7 @@ export class Rollback {
 }
 
 async function recreateTriggers(config: JobConfig, held: ReverseData['held'] & object): Promise<Outcome> {
-  const old = await connect(parseMysqlUrl(config.source.url));
+  const old = await connect(parseMysqlUrl(mysqlSourceUrl(config, 'The way back')));
   const objects: DeferredObject[] = [];
   try {
     for (const o of held) objects.push(await createDeferred(old, { ...o, state: 'pending' }));

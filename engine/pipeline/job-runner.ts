@@ -5,6 +5,8 @@ import { CutoverError, formatError } from '../../shared/errors.js';
 import { createLogger } from '../core/logger.js';
 import { alive } from '../core/process-alive.js';
 import { sinkOf } from '../sink/registry.js';
+import { sourceOf } from '../source/registry.js';
+import { runConsumer } from './consume-phase.js';
 import { StreamStore } from '../state/stream-store.js';
 import { CopyMetrics } from './metrics.js';
 import { formatPosition } from '../core/position.js';
@@ -35,6 +37,8 @@ export async function runJob(o: RunJobOptions): Promise<RunOutcome> {
     log.error(formatError(e));
     throw e;
   }
+  // A source read by a consumer group: every process of the job is a member, none claims the job alone.
+  if (sourceOf(cfg).capabilities.partitionOffsets) return runConsumer(o, job, log);
   try {
     store.claimJob(job.id, process.pid, alive);
   } catch (e) {

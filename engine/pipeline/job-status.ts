@@ -1,4 +1,5 @@
 // A job's status as the CLI and the UI show it, read from the state file.
+import { ConsumerStore } from '../state/consumer-store.js';
 import type { JobRow, StateStore } from '../state/store.js';
 import { formatGtidPosition } from '../../shared/positions.js';
 import { StreamStore } from '../state/stream-store.js';
@@ -24,6 +25,7 @@ export function jobStatus(store: StateStore, job: JobRow): JobStatus {
     const s = store.samples(job.id, tableId, recent).at(-1);
     return { r: s?.rows_per_s ?? 0, b: s?.bytes_per_s ?? 0 };
   };
+  const consumers = ConsumerStore.read(store, job.id, alive);
   const tables = store.tables(job.id).map((t): TableStatus => {
     const est = Math.max(t.estimated_rows, t.rows_copied);
     const keyless = t.key_columns === '[]';
@@ -68,6 +70,7 @@ export function jobStatus(store: StateStore, job: JobRow): JobStatus {
     copyEndPosition: startPosition(job.copy_end_position),
     stream,
     tables,
+    ...(consumers.length ? { consumers } : {}),
   };
 }
 

@@ -5,6 +5,7 @@ import type { JobConfig } from '../../shared/job-config.js';
 import type { SinkCapabilities } from '../../shared/sink-capabilities.js';
 import type { Logger } from '../core/logger.js';
 import type { StreamTarget } from './stream-target.js';
+import type { OffsetTarget } from '../core/partition-offsets.js';
 import type { JobIdentity } from '../state/identity.js';
 import type { StateStore } from '../state/store.js';
 import type { RepairDone, RepairOptions } from '../compare/repair-contract.js';
@@ -65,6 +66,8 @@ export interface SinkRun {
    * data (in the same transaction where it can). Called per stream session; its close() ends the session.
    */
   openChangeSink(signal: AbortSignal): Promise<StreamTarget>;
+  /** Capability `partitionOffsets`: where a partitioned source's batches go, with their offsets (engine/core/partition-offsets.ts). */
+  openOffsetTarget?(): Promise<OffsetTarget>;
   /** Ends the run: closes what lives across sessions. Safe to call more than once. */
   dispose(): Promise<void>;
 }

@@ -14,6 +14,9 @@ import type { ServerAddress } from '../mysql/connection.js';
 import type { SourceRowSizes } from '../core/row-sizes.js';
 import type { ChunkSums, ListedRow } from '../mysql/chunk-sums.js';
 import type { CatalogTable } from '../../shared/wizard.js';
+import type { JobConfig } from '../../shared/job-config.js';
+import type { Logger } from '../core/logger.js';
+import type { PartitionBatch, PartitionProgress, TopicPartition } from '../core/partition-offsets.js';
 
 /** What a source kind can do; generic code asks these instead of comparing kind names. */
 export interface SourceCapabilities {
@@ -27,6 +30,12 @@ export interface SourceCapabilities {
   gtid: boolean;
   /** The source computes per-chunk checksums over the canonical row text (verification). */
   checksums: boolean;
+  /**
+   * The source is read as partitions with offsets by the processes of a consumer group (Kafka topics): the
+   * job runs its consume phase (openConsumer) instead of copy and binlog stream, and the sink stores the
+   * offsets with the rows (engine/core/partition-offsets.ts).
+   */
+  partitionOffsets: boolean;
 }
 
 /** A source kind as the registry knows it before its driver is loaded. */
@@ -216,8 +225,36 @@ export interface SourceSession {
 /** Where a source is (host, port, account, TLS), as its driver reads it from the job's URL. */
 export type SourceAddress = ServerAddress;
 
+/** What the consume phase hands a partitioned source's consumer (capability `partitionOffsets`). */
+export interface ConsumerOptions {
+  job: string;
+  log: Logger;
+  signal: AbortSignal;
+  /** Which tables' changes to deliver (db and table come from each message). */
+  include(db: string, table: string): boolean;
+  /** A table's columns as the sink has them (decoders that need types, e.g. Canal's and Maxwell's); null: unknown. */
+  columns(db: string, table: string): { name: string; dataType: string; columnType: string; charset?: string | null; nullable?: boolean }[] | null;
+  /** Loads a table's columns from the sink into what `columns` answers (a decoder asked for a table not known yet). */
+  loadTable(db: string, table: string): Promise<void>;
+  /** Called on each assignment, before any message of these partitions: the sink's stored offsets (seek there). */
+  storedOffsets(parts: TopicPartition[]): Promise<Map<string, string>>;
+  /** A batch of one partition's messages, decoded; resolves once the sink has it durably. */
+  apply(batch: PartitionBatch): Promise<void>;
+  /** The process's partitions and their progress changed (assignment, a batch applied, ends fetched). */
+  progress(member: { memberId: string | null; partitions: PartitionProgress[] }): void;
+}
+
+/** A running member of the job's consumer group. */
+export interface PartitionConsumer {
+  /** Consumes until the signal aborts (resolves) or a failure (rejects). */
+  run(): Promise<void>;
+  close(): Promise<void>;
+}
+
 export interface SourceDriver {
   readonly kind: string;
+  /** Capability `partitionOffsets`: joins the job's consumer group and delivers its partitions' messages. */
+  openConsumer?(source: JobConfig['source'], opts: ConsumerOptions): Promise<PartitionConsumer>;
   readonly positions: PositionOrder;
   /** The address in a job's source URL; a CONFIG error saying the URL's form when it is not one. */
   address(url: string): SourceAddress;

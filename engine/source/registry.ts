@@ -4,8 +4,9 @@
 import { CutoverError } from '../../shared/errors.js';
 import type { SourceDescriptor, SourceDriver, SourceSession } from './driver.js';
 import { mysqlSource } from './mysql/descriptor.js';
+import { kafkaSource } from './kafka/descriptor.js';
 
-const SOURCES: readonly SourceDescriptor[] = [mysqlSource];
+const SOURCES: readonly SourceDescriptor[] = [mysqlSource, kafkaSource];
 
 /** The descriptor of a source kind. */
 export function sourceKind(kind: string): SourceDescriptor {

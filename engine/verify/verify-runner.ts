@@ -12,6 +12,7 @@
 // compared (e.g. a missing privilege) is an `error` on that table only.
 import { CutoverError, formatError } from '../../shared/errors.js';
 import type { JobConfig } from '../../shared/job-config.js';
+import { mysqlSourceUrl } from '../../shared/job-config.js';
 import type { PositionOrder } from '../core/position.js';
 import { qualified } from '../../shared/table-selection.js';
 import { summarize, type VerifyReport, type VerifyTableResult } from '../../shared/verify.js';
@@ -92,7 +93,7 @@ export class VerifyRunner {
     let done;
     try {
       const source = await loadSource(this.cfg);
-      const openSource = (): Promise<SourceSession> => source.openSession(source.address(this.cfg.source.url), { data: true });
+      const openSource = (): Promise<SourceSession> => source.openSession(source.address(mysqlSourceUrl(this.cfg, 'Verification')), { data: true });
       done = await driver.repair({ cfg: this.cfg, store: this.store, jobId: this.job.id, targets, running, log: this.log, openSource, positions: source.positions });
     } catch (e) {
       this.log.error(`repair of verification #${id} failed: ${formatError(e)}`);
@@ -106,7 +107,7 @@ export class VerifyRunner {
   /** The tables of a verification's differing results, as the source defines them now. */
   private async repairTargets(differing: VerifyTableResult[]): Promise<RepairTarget[]> {
     const source = await loadSource(this.cfg);
-    const meta = await source.openSession(source.address(this.cfg.source.url));
+    const meta = await source.openSession(source.address(mysqlSourceUrl(this.cfg, 'Verification')));
     try {
       const tables = await resolveTables(meta, this.cfg);
       return differing.map((result) => {
@@ -137,7 +138,7 @@ export class VerifyRunner {
     let sink: SinkVerifier | null = null;
     try {
       const driver = await loadSource(this.cfg);
-      const address = driver.address(this.cfg.source.url);
+      const address = driver.address(mysqlSourceUrl(this.cfg, 'Verification'));
       meta = await driver.openSession(address);
       data = await driver.openSession(address, { data: true });
       const sessions = { data, meta };

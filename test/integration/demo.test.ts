@@ -163,7 +163,7 @@ describe('the demo', { timeout: 6 * 60_000 }, () => {
     assert.equal(cfg.mode, 'snapshot+stream');
     assert.deepEqual(cfg.tables.include, ['shop.*']);
     assert.deepEqual(cfg.rename, { shop: DEMO_SINK_DB });
-    assert.equal(cfg.source.url, src);
+    assert.equal((cfg.source as { url?: string }).url, src);
     assert.equal(cfg.sink.type === 'mysql' ? cfg.sink.url : cfg.sink.type, sink);
     assert.ok(cfg.snapshot.chunkRows < 20_000, 'small chunks, so the progress moves');
     assert.equal(streamOptions(cfg).heartbeat.enabled, true);

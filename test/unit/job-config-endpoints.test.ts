@@ -4,7 +4,7 @@
 // profile (toJobFileEndpoint) that never hold a secret.
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { JobConfig, parseJobConfig } from '../../shared/job-config.js';
+import { JobConfig, parseJobConfig, type SourceEndpoint } from '../../shared/job-config.js';
 import { toJobFileEndpoint } from '../../shared/job-endpoints.js';
 import { MysqlProfile, Profile } from '../../shared/profiles.js';
 import { errorOf } from '../helpers/errors.js';
@@ -16,7 +16,7 @@ const job = (source: unknown, sink: unknown = { type: 'mysql', url: 'mysql://u:p
 const problem = (raw: unknown): string => errorOf(() => parseJobConfig(raw)).message;
 
 test('the endpoint forms of a job file', () => {
-  assert.equal(parseJobConfig(job({ url: 'mysql://u:p@h:3306' })).source.url, 'mysql://u:p@h:3306');
+  assert.equal((parseJobConfig(job({ url: 'mysql://u:p@h:3306' })).source as { url?: string }).url, 'mysql://u:p@h:3306');
   assert.deepEqual(parseJobConfig(job({ profile: 'prod-db' }, { type: 'mysql', profile: 'new db (2)' })).sink, { type: 'mysql', profile: 'new db (2)' });
   const env = parseJobConfig(
     job(
@@ -28,8 +28,9 @@ test('the endpoint forms of a job file', () => {
       { type: 'mysql', url: 'mysql://w@sink:3306', passwordEnv: 'SINK_PW', ssh: { host: 'b2', port: 2222, user: 'ops', passwordEnv: 'SSH_PW' }, batchBytes: 65536 },
     ),
   );
-  assert.equal(env.source.ssh?.port, 22, 'the SSH port defaults to 22');
-  assert.equal(env.source.ssh?.hostKey, FP);
+  const envSource = env.source as SourceEndpoint;
+  assert.equal(envSource.ssh?.port, 22, 'the SSH port defaults to 22');
+  assert.equal(envSource.ssh?.hostKey, FP);
   assert.equal(env.sink.type === 'mysql' && env.sink.batchBytes, 65536);
   const k = parseJobConfig(job({ profile: 'p' }, { type: 'kafka', brokers: ['k:9093'], tls: { mode: 'verify-ca', caFile: '/ca.pem' }, sasl: { mechanism: 'scram-sha-256', username: 'cutover', passwordEnv: 'KAFKA_PW' } }));
   assert.equal(k.sink.type === 'kafka' && k.sink.sasl?.passwordEnv, 'KAFKA_PW');

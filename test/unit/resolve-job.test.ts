@@ -8,7 +8,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { randomBytes } from 'node:crypto';
 import { CutoverError } from '../../shared/errors.js';
-import { parseJobConfig, type JobFile } from '../../shared/job-config.js';
+import { mysqlSourceUrl, parseJobConfig, type JobFile } from '../../shared/job-config.js';
 import { parseMysqlUrl } from '../../engine/mysql/connection.js';
 import { StateStore } from '../../engine/state/store.js';
 import { ProfileStore } from '../../engine/connections/profile-store.js';
@@ -41,7 +41,7 @@ test('URLs and today\'s form pass through; passwordEnv puts the percent-encoded 
   const r = await resolveJob(file({ url: 'mysql://u:inline@h:1/db?ssl-mode=REQUIRED' }, { type: 'mysql', url: 'mysql://w@sink:3306', passwordEnv: 'SINK_PW', batchBytes: 8192 }), {
     env: { SINK_PW: 'a%b@c:d/e' },
   });
-  const src = parseMysqlUrl(r.config.source.url);
+  const src = parseMysqlUrl(mysqlSourceUrl(r.config, 'test'));
   assert.deepEqual([src.user, src.password, src.host, src.port, src.database, src.ssl?.mode], ['u', 'inline', 'h', 1, 'db', 'REQUIRED']);
   assert.equal(r.config.sink.type, 'mysql');
   const sink = parseMysqlUrl(r.config.sink.type === 'mysql' ? r.config.sink.url : '');
@@ -79,7 +79,7 @@ test('a missing environment variable is named, with the export that fixes it', a
 test('profiles: decrypted from the state file into a URL with TLS parameters, and a Kafka sink with TLS and SASL', async () => {
   const { store, env } = stateWithProfiles();
   const r = await resolveJob(file({ profile: 'src' }, { type: 'kafka', profile: 'events', format: 'canal' }), { store, env });
-  const src = parseMysqlUrl(r.config.source.url);
+  const src = parseMysqlUrl(mysqlSourceUrl(r.config, 'test'));
   assert.deepEqual([src.user, src.password, src.host, src.port], ['reader', 'p@ss/w:rd%', 'db.internal', 3307]);
   assert.deepEqual(src.ssl, { mode: 'VERIFY_IDENTITY', ca: '/etc/ca.pem', cert: undefined, key: undefined, servername: undefined });
   assert.deepEqual(r.config.sink, {
@@ -120,6 +120,6 @@ test('the state file named by statePath is opened for profiles and closed again'
   const path = store.path;
   store.close();
   const r = await resolveJob(file({ profile: 'src' }, { type: 'mysql', url: 'mysql://u:p@s' }), { statePath: path, env });
-  assert.equal(parseMysqlUrl(r.config.source.url).user, 'reader');
+  assert.equal(parseMysqlUrl(mysqlSourceUrl(r.config, 'test')).user, 'reader');
   await r.close();
 });

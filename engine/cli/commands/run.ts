@@ -1,5 +1,6 @@
 import { CutoverError } from '../../../shared/errors.js';
 import type { JobConfig } from '../../../shared/job-config.js';
+import { mysqlSourceUrl } from '../../../shared/job-config.js';
 import { isSelected, sinkName } from '../../../shared/table-selection.js';
 import { runJob } from '../../pipeline/job-runner.js';
 import type { Logger } from '../../core/logger.js';
@@ -35,7 +36,7 @@ function deferredCreatedAt(store: StateStore, job: string): number | null {
 async function preflight(cfg: JobConfig, log: Logger, createdAt: number | null): Promise<void> {
   const report = await runPreflight({
     deferredCreatedAt: createdAt,
-    sourceUrl: cfg.source.url,
+    sourceUrl: mysqlSourceUrl(cfg, 'The preflight'),
     sourceType: sourceOf(cfg).kind,
     ...sinkPreflight(cfg.sink, (ref) => sinkName(cfg, ref)),
     streaming: cfg.mode !== 'snapshot',

@@ -21,6 +21,11 @@ export function renderStatus(s: JobStatus): string {
   if (s.copyStartPosition) out.push(`  ${copies ? 'copy started' : 'stream set up'} at source binlog ${at(s.copyStartPosition)}`);
   if (s.copyEndPosition) out.push(`  copy ended at source binlog ${at(s.copyEndPosition)}`);
   if (s.stream) out.push(...renderStream(s));
+  for (const c of s.consumers ?? []) {
+    out.push(`  consumer process ${c.pid}${c.memberId ? ` (group member ${c.memberId})` : ''}: ${c.partitions.length} partition(s)`);
+    for (const p of c.partitions)
+      out.push(`    ${p.topic} [${p.partition}]: offset ${p.offset ?? '—'}, end ${p.end ?? '—'}, lag ${p.lag === null ? '—' : `${n(p.lag)} message(s)`}${p.lagMs !== null ? `, ${duration(Math.round(p.lagMs / 1000))} behind` : ''}`);
+  }
   if (s.state === 'running' && s.sinkWaitingSeconds != null)
     out.push(`  the sink has not answered for ${duration(s.sinkWaitingSeconds)}: the ${s.phase === 'copying' ? 'copy' : 'job'} is waiting for it`);
   if (s.error) out.push(`  error: ${s.error.replace(/\n/g, '\n  ')}`);

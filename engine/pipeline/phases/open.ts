@@ -1,3 +1,4 @@
+import { mysqlSourceUrl } from '../../../shared/job-config.js';
 // The first phase of a run: refuse settings the sink cannot carry out, run the preflight hook, load the
 // drivers (injected ones win), make sure the sink's checkpoint is this job's, connect to the source and
 // open the sink for the run.
@@ -18,7 +19,7 @@ export async function openPhase(ctx: JobContext): Promise<void> {
   // anything is copied or streamed into the sink.
   const owner = sinkOf(cfg).capabilities.checkpointInSink && cfg.mode !== 'snapshot' ? jobIdentity(store, jobId) : undefined;
   if (owner) await ctx.sink.claimCheckpoint?.(cfg, owner, { adopt: o.adoptCheckpoint ?? false, streamedBefore: ctx.streamedBefore }, log);
-  ctx.sourceAddress = ctx.source.address(cfg.source.url);
+  ctx.sourceAddress = ctx.source.address(mysqlSourceUrl(cfg, 'A copy or binlog stream'));
   const meta = await ctx.source.openSession(ctx.sourceAddress);
   ctx.cleanup.push(() => meta.close());
   ctx.meta = meta;

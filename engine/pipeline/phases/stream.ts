@@ -1,6 +1,6 @@
 // The stream phase: after the copy (or on its own in "stream" mode, or when resuming a stream), follow the
 // source's changes into the sink until stopped, or until caught up when asked (--exit-when-caught-up).
-import { streamOptions } from '../../../shared/job-config.js';
+import { mysqlSourceUrl, streamOptions } from '../../../shared/job-config.js';
 import type { CopyTable } from '../../core/tables.js';
 import { defaultServerId } from '../stream-apply.js';
 import { driverStreamSource } from '../stream-source.js';
@@ -16,7 +16,7 @@ export function streamOptionsOf(ctx: JobContext, tables: CopyTable[] | null, sig
     jobId: ctx.jobId,
     cfg: ctx.cfg,
     tables,
-    source: driverStreamSource(ctx.source, ctx.cfg.source.url, ctx.sourceAddress, streamOptions(ctx.cfg).serverId ?? defaultServerId(ctx.cfg.name)),
+    source: driverStreamSource(ctx.source, mysqlSourceUrl(ctx.cfg, 'A binlog stream'), ctx.sourceAddress, streamOptions(ctx.cfg).serverId ?? defaultServerId(ctx.cfg.name)),
     log: ctx.log,
     signal,
     exitWhenCaughtUp: ctx.o.exitWhenCaughtUp ?? false,

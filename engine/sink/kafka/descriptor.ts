@@ -13,6 +13,7 @@ export const kafkaSink: SinkDescriptor = {
     repair: false,
     orderedCopy: true,
     checkpointInSink: false,
+    partitionOffsets: false,
     pauseTable: false,
     transactions: true,
     transactionPieces: true,

@@ -14,7 +14,7 @@ import { formatGtidPosition } from '../../../shared/positions.js';
 import type { TableRef } from '../../../shared/table-selection.js';
 import type { Logger } from '../../core/logger.js';
 import type { OnExisting, PreparedTable, Sink, SinkWriter } from '../sink.js';
-import { AUTHZ, isTransient, kafkaClient, kafkaErrorText, kafkaSecurity, protocolType, unreachable } from './kafka-client.js';
+import { AUTHZ, isTransient, kafkaClient, kafkaErrorText, kafkaSecurity, protocolType, unreachable } from '../../kafka/client.js';
 import { sleepUnlessAborted } from '../../core/sleep.js';
 import { KafkaWriter } from './kafka-writer.js';
 import { legalTopicName, resolveTopicTemplate } from './partition.js';

@@ -44,7 +44,7 @@ import { copySourceInfo, type KafkaSink, type TopicInfo } from './kafka-sink.js'
 import type { KafkaBatch } from './kafka-writer.js';
 import { partitionFor } from './partition.js';
 import { RecordSender, type ChangePublisher, type OutRecord } from './record-sender.js';
-import { kafkaSecurity } from './kafka-client.js';
+import { kafkaSecurity } from '../../kafka/client.js';
 import type { BinlogTransaction, DdlEvent, TransactionPiece } from '../../core/changes.js';
 import type { ApplierTable, Checkpoint } from '../../core/checkpoint.js';
 

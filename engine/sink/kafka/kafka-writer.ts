@@ -7,7 +7,7 @@ import type { SinkBatch, SinkWriter } from '../sink.js';
 import type { ChangeEventInput, SourceInfo } from './formats/index.js';
 import type { KafkaSink } from './kafka-sink.js';
 import { RecordSender, type OutRecord } from './record-sender.js';
-import { kafkaSecurity } from './kafka-client.js';
+import { kafkaSecurity } from '../../kafka/client.js';
 import { TableRenderer } from './table-renderer.js';
 import type { RawRow } from '../../core/rows.js';
 import type { CopyTable } from '../../core/tables.js';

@@ -6,7 +6,7 @@ import type { KafkaSinkConfig } from '../../../shared/job-config.js';
 import type { CheckItem } from '../../../shared/preflight.js';
 import type { RowEstimate } from '../../core/row-sizes.js';
 import type { SinkPreflightContext } from '../driver.js';
-import { AUTHZ, kafkaClient, kafkaErrorText, kafkaSecurity, protocolType, unreachable } from './kafka-client.js';
+import { AUTHZ, kafkaClient, kafkaErrorText, kafkaSecurity, protocolType, unreachable } from '../../kafka/client.js';
 import { brokerMessageMaxBytes, DEFAULT_MESSAGE_MAX_BYTES } from './kafka-sink.js';
 
 /** One table's estimated largest message. */

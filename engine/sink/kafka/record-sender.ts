@@ -23,7 +23,7 @@
 import type { Producer, Transaction } from 'kafkajs';
 import { CutoverError } from '../../../shared/errors.js';
 import type { Logger } from '../../core/logger.js';
-import { AUTHZ, isTransient, kafkaClient, kafkaErrorText, kafkajs, protocolType, TOO_LARGE, unreachable, type KafkaClientOptions } from './kafka-client.js';
+import { AUTHZ, isTransient, kafkaClient, kafkaErrorText, kafkajs, protocolType, TOO_LARGE, unreachable, type KafkaClientOptions } from '../../kafka/client.js';
 
 /** One record, ready to send. */
 export interface OutRecord {

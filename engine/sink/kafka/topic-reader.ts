@@ -10,7 +10,7 @@
 import type { Admin, Consumer, Kafka } from 'kafkajs';
 import { CutoverError } from '../../../shared/errors.js';
 import { sleepUnlessAborted } from '../../core/sleep.js';
-import { kafkaErrorText } from './kafka-client.js';
+import { kafkaErrorText } from '../../kafka/client.js';
 
 export interface TopicMessage {
   partition: number;

@@ -15,7 +15,7 @@ import { CutoverError } from '../../../shared/errors.js';
 import type { KafkaSinkConfig } from '../../../shared/job-config.js';
 import type { VerifyTableResult } from '../../../shared/verify.js';
 import type { SourceSession } from '../../source/driver.js';
-import { kafkaClient, unreachable } from './kafka-client.js';
+import { kafkaClient, unreachable } from '../../kafka/client.js';
 import { copySourceInfo } from './kafka-sink.js';
 import { legalTopicName, resolveTopicTemplate } from './partition.js';
 import type { OutRecord } from './record-sender.js';

@@ -42,7 +42,7 @@ import { CHECKPOINT_TABLE_SQL, checkpointUpsert, ensureCheckpointTable, readChec
 
 export * from './checkpoint-row.js';
 import { fitsPacket, keyText, rowTooLarge } from '../../mysql/packet-limit.js';
-import { transactionLabel, type BinlogTransaction, type RowChange, type TransactionPiece } from '../../core/changes.js';
+import { transactionLabel, type BinlogTransaction, type MessageChanges, type RowChange, type TransactionPiece } from '../../core/changes.js';
 import type { ApplierTable, ApplyMode } from '../../core/checkpoint.js';
 import type { Checkpoint } from '../../core/checkpoint.js';
 import type { TableInfo } from '../../core/tables.js';
@@ -66,7 +66,7 @@ export class SinkChangeError extends CutoverError {
   constructor(
     readonly change: RowChange,
     readonly statement: string,
-    readonly tx: BinlogTransaction | TransactionPiece,
+    readonly tx: BinlogTransaction | TransactionPiece | MessageChanges,
     reason: string,
   ) {
     const sql = statement.length > 1500 ? statement.slice(0, 1500) + ' …' : statement;
@@ -277,6 +277,38 @@ export class ChangeApplier implements DdlStatementSink {
   }
 
   /**
+   * Applies messages of a partitioned source in one sink transaction framed by the caller: `frame.begin`
+   * runs right after BEGIN (it locks the partition's offset row and returns the messages still to apply,
+   * null: nothing to do, rolled back), `frame.end` before COMMIT (it stores the offset). Same checks and
+   * exact fallback (one statement per change, naming the message) as apply. Returns the messages applied.
+   */
+  async applyFramed(frame: { begin(conn: Connection): Promise<MessageChanges[] | null>; end(conn: Connection): Promise<void> }, mode: ApplyMode): Promise<number> {
+    await this.conn.query('BEGIN');
+    try {
+      let parts = await frame.begin(this.conn);
+      if (parts === null) {
+        await this.conn.query('ROLLBACK');
+        return 0;
+      }
+      try {
+        await this.run(batchStatements(parts.flatMap((p) => p.changes), (c) => this.planFor(c), mode, true));
+      } catch (e) {
+        if (!(e instanceof Mismatch) && !(e instanceof OverPacket) && (!isServerError(e) || isRetryable(e))) throw e;
+        await this.conn.query('ROLLBACK');
+        await this.conn.query('BEGIN');
+        parts = (await frame.begin(this.conn)) ?? [];
+        await this.runOneByOne(parts, mode);
+      }
+      await frame.end(this.conn);
+      await this.conn.query('COMMIT');
+      return parts.length;
+    } catch (e) {
+      await this.conn.query('ROLLBACK').catch(() => undefined);
+      throw e;
+    }
+  }
+
+  /**
    * Applies row changes inside the caller's open transaction, whatever the checkpoint says (the held
    * changes of a paused table, see held-changes.ts); same checks and exact fallback as apply.
    */
@@ -335,7 +367,7 @@ export class ChangeApplier implements DdlStatementSink {
   }
 
   /** The slow, exact path: one statement per change in binlog order; names the change that fails. */
-  private async runOneByOne(txs: (BinlogTransaction | TransactionPiece)[], mode: ApplyMode): Promise<void> {
+  private async runOneByOne(txs: (BinlogTransaction | TransactionPiece | MessageChanges)[], mode: ApplyMode): Promise<void> {
     for (const tx of txs) {
       for (const s of batchStatements(tx.changes, (c) => this.planFor(c), mode, false)) {
         this.checkPacket(s, tx);
@@ -356,7 +388,7 @@ export class ChangeApplier implements DdlStatementSink {
   }
 
   /** A change whose statement cannot fit in one packet pauses the job with the fix (retrying would loop). */
-  private checkPacket(s: Statement, tx: BinlogTransaction | TransactionPiece): void {
+  private checkPacket(s: Statement, tx: BinlogTransaction | TransactionPiece | MessageChanges): void {
     if (!this.maxPacket || s.sql.length * 3 < this.maxPacket) return;
     const bytes = Buffer.byteLength(s.sql);
     if (fitsPacket(bytes, this.maxPacket)) return;

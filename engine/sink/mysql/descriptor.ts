@@ -15,6 +15,7 @@ export const mysqlSink: SinkDescriptor = {
     repair: true,
     orderedCopy: false,
     checkpointInSink: true,
+    partitionOffsets: true,
     pauseTable: true,
     transactions: true,
     transactionPieces: true,

@@ -11,6 +11,7 @@ import type { SinkDriver, SinkRun } from '../driver.js';
 import { CHECKPOINT_DB, CHECKPOINT_TABLE } from './change-applier.js';
 import { claimSinkCheckpoint } from './checkpoint-owner.js';
 import { MysqlSink } from './mysql-sink.js';
+import { forgetOffsets, MysqlOffsetTarget } from './offset-target.js';
 
 export const mysqlDriver: SinkDriver = {
   kind: 'mysql',
@@ -28,6 +29,7 @@ export const mysqlDriver: SinkDriver = {
       copy,
       batchBytes: Math.floor(copy.maxStatementBytes / 2),
       openChangeSink: () => openMysqlTarget(cfg, ctx.owner),
+      openOffsetTarget: () => MysqlOffsetTarget.open(url, cfg.name, ctx.owner),
       dispose: async () => undefined,
     };
   },
@@ -53,7 +55,8 @@ export const mysqlDriver: SinkDriver = {
         if (e.errno === 1146 || e.errno === 1049) return [{ affectedRows: 0 }]; // never streamed here: no checkpoint table
         throw e;
       })) as [{ affectedRows: number }];
-      return r.affectedRows > 0;
+      const offsets = await forgetOffsets(conn, cfg.name);
+      return r.affectedRows > 0 || offsets > 0;
     } finally {
       await conn.end().catch(() => undefined);
     }

@@ -27,6 +27,7 @@ export const postgresSink: SinkDescriptor = {
     repair: true,
     orderedCopy: false,
     checkpointInSink: true,
+    partitionOffsets: false,
     pauseTable: false,
     transactions: true,
     transactionPieces: true,

@@ -1,6 +1,7 @@
 // PostgreSQL as a sink: the copy (PgSink), the stream's change sink (change-sink.ts: the checkpoint row in
 // the batch's transaction), the checkpoint row's ownership, verification (verifier.ts) and repair (repair.ts).
 import type { JobConfig } from '../../../shared/job-config.js';
+import { mysqlSourceUrl } from '../../../shared/job-config.js';
 import { sinkName } from '../../../shared/table-selection.js';
 import type { SinkDriver, SinkRun } from '../driver.js';
 import { connectPg, pgId, postgresSinkOf } from './connection.js';
@@ -18,11 +19,11 @@ export const postgresDriver: SinkDriver = {
   async openRun(ctx): Promise<SinkRun> {
     const { cfg } = ctx;
     const sink = postgresSinkOf(cfg, 'The copy');
-    const copy = await PgSink.open({ url: sink.url, sourceUrl: cfg.source.url, policy: sink.unholdable, types: sink.types, mapTable: (r) => sinkName(cfg, r), log: ctx.log, streamFollows: cfg.mode === 'snapshot+stream', jobName: cfg.name });
+    const copy = await PgSink.open({ url: sink.url, sourceUrl: mysqlSourceUrl(cfg, 'The PostgreSQL sink (for now)'), policy: sink.unholdable, types: sink.types, mapTable: (r) => sinkName(cfg, r), log: ctx.log, streamFollows: cfg.mode === 'snapshot+stream', jobName: cfg.name });
     return {
       copy,
       batchBytes: sink.batchBytes ?? 4 * 1024 * 1024,
-      openChangeSink: () => PgChangeSink.open({ url: sink.url, sourceUrl: cfg.source.url, jobName: cfg.name, owner: ctx.owner, types: { policy: sink.unholdable, types: sink.types }, log: ctx.log }),
+      openChangeSink: () => PgChangeSink.open({ url: sink.url, sourceUrl: mysqlSourceUrl(cfg, 'The PostgreSQL sink (for now)'), jobName: cfg.name, owner: ctx.owner, types: { policy: sink.unholdable, types: sink.types }, log: ctx.log }),
       dispose: async () => undefined,
     };
   },

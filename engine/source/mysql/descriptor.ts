@@ -11,6 +11,7 @@ export const mysqlSource: SourceDescriptor = {
     heartbeat: true,
     gtid: true,
     checksums: true,
+    partitionOffsets: false,
   },
   positions: positionOrder('mysql-binlog'),
   load: async () => (await import('./driver.js')).mysqlSourceDriver,

@@ -1,0 +1,98 @@
+// A partitioned source (Kafka topics) applied to a MySQL/MariaDB sink exactly once: the next offset of each
+// topic-partition is a row of `_cutover`.`cutover_offsets`, written in the same transaction as the rows of
+// the partition's batch. The transaction first creates the row if it is missing and locks it (SELECT … FOR
+// UPDATE), then drops the messages below the stored offset: a consumer that lost the partition in a
+// rebalance and still applies an old batch, or a process that reads a batch again after a crash, waits
+// for the lock and then finds the messages applied. Keyless tables included: nothing is replayed.
+import { queryRows, type Connection } from '../../mysql/connection.js';
+import { quoteId } from '../../mysql/identifiers.js';
+import { CHECKPOINT_DB } from './checkpoint-row.js';
+import { ChangeApplier, type CheckpointOwnerColumns } from './change-applier.js';
+import { partitionKey, unappliedPart, type BatchOutcome, type OffsetTarget, type PartitionBatch, type TopicPartition } from '../../core/partition-offsets.js';
+import type { ApplierTable } from '../../core/checkpoint.js';
+import type { TableInfo } from '../../core/tables.js';
+import type { TableRef } from '../../../shared/table-selection.js';
+
+export const OFFSETS_TABLE = 'cutover_offsets';
+const OFFSETS = `${quoteId(CHECKPOINT_DB)}.${quoteId(OFFSETS_TABLE)}`;
+
+export const OFFSETS_DDL = `CREATE TABLE IF NOT EXISTS ${OFFSETS} (
+  job VARCHAR(100) NOT NULL,
+  topic VARCHAR(249) NOT NULL,
+  part INT UNSIGNED NOT NULL,
+  next_offset BIGINT NULL,
+  applied_at TIMESTAMP(6) NOT NULL DEFAULT CURRENT_TIMESTAMP(6),
+  PRIMARY KEY (job, topic, part)
+) ENGINE=InnoDB DEFAULT CHARSET=utf8mb4 COLLATE=utf8mb4_bin`;
+
+/** Deletes a job's offset rows (remove --clean-sink, --restart); returns how many there were. */
+export async function forgetOffsets(conn: Connection, job: string): Promise<number> {
+  const [t] = await queryRows<{ n: number }>(conn, 'SELECT COUNT(*) AS n FROM information_schema.TABLES WHERE TABLE_SCHEMA = ? AND TABLE_NAME = ?', [CHECKPOINT_DB, OFFSETS_TABLE]);
+  if (!Number(t?.n)) return 0;
+  const [res] = await conn.query(`DELETE FROM ${OFFSETS} WHERE job = ?`, [job]);
+  return (res as { affectedRows?: number }).affectedRows ?? 0;
+}
+
+export class MysqlOffsetTarget implements OffsetTarget {
+  private constructor(
+    private readonly applier: ChangeApplier,
+    private readonly job: string,
+  ) {}
+
+  static async open(url: string, job: string, owner?: CheckpointOwnerColumns): Promise<MysqlOffsetTarget> {
+    const applier = await ChangeApplier.open(url, { jobName: job, tables: new Map(), owner });
+    try {
+      await applier.connection.query(OFFSETS_DDL);
+    } catch (e) {
+      await applier.close();
+      throw e;
+    }
+    return new MysqlOffsetTarget(applier, job);
+  }
+
+  async offsets(parts: TopicPartition[]): Promise<Map<string, string>> {
+    const out = new Map<string, string>();
+    if (!parts.length) return out;
+    const rows = await queryRows<{ topic: string; part: number; next_offset: string | number | null }>(
+      this.applier.connection,
+      `SELECT topic, part, next_offset FROM ${OFFSETS} WHERE job = ? AND (${parts.map(() => '(topic = ? AND part = ?)').join(' OR ')})`,
+      [this.job, ...parts.flatMap((p) => [p.topic, p.partition])],
+    );
+    for (const r of rows) if (r.next_offset !== null) out.set(partitionKey({ topic: String(r.topic), partition: Number(r.part) }), String(r.next_offset));
+    return out;
+  }
+
+  async applyBatch(batch: PartitionBatch): Promise<BatchOutcome> {
+    let skipped = 0;
+    const applied = await this.applier.applyFramed(
+      {
+        begin: async (conn) => {
+          await conn.query(`INSERT IGNORE INTO ${OFFSETS} (job, topic, part, next_offset) VALUES (?, ?, ?, NULL)`, [this.job, batch.topic, batch.partition]);
+          const [row] = await queryRows<{ next_offset: string | number | null }>(conn, `SELECT next_offset FROM ${OFFSETS} WHERE job = ? AND topic = ? AND part = ? FOR UPDATE`, [this.job, batch.topic, batch.partition]);
+          const stored = row?.next_offset === null || row?.next_offset === undefined ? null : String(row.next_offset);
+          const part = unappliedPart(batch, stored);
+          skipped = part.skipped;
+          if (!part.move) return null;
+          return part.messages.map((m) => ({ kind: 'message' as const, changes: m.changes, label: `the message at ${batch.topic} partition ${batch.partition} offset ${m.offset}` }));
+        },
+        end: async (conn) => {
+          await conn.query(`UPDATE ${OFFSETS} SET next_offset = ?, applied_at = NOW(6) WHERE job = ? AND topic = ? AND part = ?`, [batch.next, this.job, batch.topic, batch.partition]);
+        },
+      },
+      'strict',
+    );
+    return { applied, skipped };
+  }
+
+  readSinkTable(ref: TableRef): Promise<TableInfo | null> {
+    return this.applier.readSinkTable(ref);
+  }
+
+  setTable(sourceName: string, t: ApplierTable): void {
+    this.applier.setTable(sourceName, t);
+  }
+
+  close(): Promise<void> {
+    return this.applier.close();
+  }
+}
