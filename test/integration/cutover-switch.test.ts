@@ -47,7 +47,7 @@ async function streamingCase(tag: string): Promise<Case> {
 }
 
 function switchCli(c: Case, env: Record<string, string> = {}): Promise<CliResult> {
-  return runCli(['switch', c.jobPath, '--state', c.state, '--yes', '--lag-threshold', '30'], env);
+  return runCli(['switch', c.jobPath, '--state', c.state, '--yes', '--lag-threshold', '30', '--no-reverse'], env);
 }
 
 const out = (r: CliResult): string => `exit ${r.code} ${r.signal ?? ''}\n--- stdout ---\n${r.stdout}\n--- stderr ---\n${r.stderr}`;
