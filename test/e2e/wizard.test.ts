@@ -195,6 +195,9 @@ describe('the migration wizard, verification and cutover in Chromium', () => {
     };
     await page.getByTestId('cutover-lag-threshold').fill('30');
     await runStep('lag');
+    // The way back has its own test (cutover-reverse): this walk switches without one, the operator's choice.
+    await page.getByTestId('cutover-skip-reverse-check').click();
+    await page.waitForFunction(() => document.querySelector('[data-testid="cutover-step-reverse-check"]')?.getAttribute('data-state') === 'skipped', undefined, { timeout: 30_000 });
     await runStep('read-only', true);
     assert.equal(Number((await query<{ v: number }>(sourceUrl(), 'SELECT @@GLOBAL.read_only AS v'))[0]!.v), 1, 'the source is read-only');
     await shot(page, 'wizard-13-cutover-read-only');

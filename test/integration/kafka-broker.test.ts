@@ -110,8 +110,15 @@ test('topics are not created automatically; kafkajs creates one with 6 partition
   const admin = kafka('kt-admin').admin();
   await admin.connect();
   try {
-    assert.equal(await admin.createTopics({ topics: [{ topic: TOPIC, numPartitions: 6, replicationFactor: 1 }], waitForLeaders: true }), true);
-    assert.equal(await admin.createTopics({ topics: [{ topic: TXN_TOPIC, numPartitions: 3, replicationFactor: 1 }], waitForLeaders: true }), true);
+    assert.equal(await admin.createTopics({ topics: [{ topic: TOPIC, numPartitions: 6, replicationFactor: 1 }, { topic: TXN_TOPIC, numPartitions: 3, replicationFactor: 1 }] }), true);
+    // A busy single-node KRaft broker may answer a metadata request before it has applied the new topics
+    // (UNKNOWN_TOPIC_OR_PARTITION, which kafkajs's waitForLeaders does not retry): ask until every partition has a leader.
+    const leaders = async (topic: string, n: number): Promise<boolean> => {
+      const meta = await admin.fetchTopicMetadata({ topics: [topic] }).catch(() => null);
+      const parts = meta?.topics[0]?.partitions ?? [];
+      return parts.length === n && parts.every((p) => p.leader >= 0);
+    };
+    await waitFor('the new topics to have their partitions and leaders', 30_000, async () => (await leaders(TOPIC, 6)) && (await leaders(TXN_TOPIC, 3)), undefined, 200);
     const meta = await admin.fetchTopicMetadata({ topics: [TOPIC] });
     assert.equal(meta.topics[0]?.partitions.length, 6);
     // A produce to a missing topic does not create it (auto.create.topics.enable=false).

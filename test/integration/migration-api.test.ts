@@ -130,6 +130,9 @@ describe('a guided migration through the API', () => {
   it('walks the cutover assistant to its report, with read-only undone at the end', async () => {
     let s = await ui.call('cutoverRun', JOB, 'lag', { lagThresholdSeconds: 30 });
     assert.equal(step(s, 'lag').state, 'done', step(s, 'lag').detail ?? '');
+    // The way back has its own test (cutover-reverse); this walk switches without one, the operator's choice.
+    s = await ui.call('cutoverRun', JOB, 'reverse-check', { skip: true });
+    assert.equal(step(s, 'reverse-check').state, 'skipped');
     await assert.rejects(ui.call('cutoverRun', JOB, 'read-only'), /confirm/);
     // The freeze is proven by watching the source's change stream: it runs in the background.
     await ui.call('cutoverRun', JOB, 'read-only', { confirm: true });
