@@ -22,6 +22,7 @@ import { createAll } from './deferred-step.js';
 import { fenceStep, freezeHolds, freezeStep, JOB_SWITCHED, killStep, openTransactionsOf, readOnlyNow, thawStep, type FreezeData, type Outcome } from './freeze-step.js';
 import { noCrash, type CrashHook } from './crash-point.js';
 import { interruptedSteps, journalOf, ownJournal, previousReadOnly, writableSummary } from './journal.js';
+import { verdictOf } from './verdict.js';
 import { buildReport, describeEndpoint, type ReportInput } from './report.js';
 import { blockedBy, buildSteps, definition, type StepContext } from './steps.js';
 import { sinkKind } from '../sink/registry.js';
@@ -371,14 +372,10 @@ export class CutoverAssistant {
         const v = id ? this.d.verification(id) : null;
         if (v && v.state !== 'running') {
           const s = v.summary;
-          const ok = v.state === 'pass';
-          this.steps.finish(row.id, 'verify', ok ? 'done' : 'failed', {
-            detail: ok
-              ? `All ${s.tables} table(s) match (${s.rowsSource.toLocaleString('en-US')} rows).`
-              : v.error
-                ? v.error.message
-                : `${s.mismatched} table(s) differ, ${s.mismatchedRows} row(s); ${s.errors} table(s) could not be compared.`,
-            fix: ok ? null : (v.error?.fix ?? 'Repair the rows from the job view, then run this step again.'),
+          const { pass, detail, fix } = verdictOf(v);
+          this.steps.finish(row.id, 'verify', pass ? 'done' : 'failed', {
+            detail,
+            fix,
             facts: { verificationId: id, tables: s.tables, matched: s.matched, mismatched: s.mismatched, rows: s.rowsSource },
           });
         } else if (!v && !journal && !this.inFlight.has(`${row.name}\u0000verify`) && Date.now() - r.started_at > 10_000) {

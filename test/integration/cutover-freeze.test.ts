@@ -10,7 +10,8 @@ import { join } from 'node:path';
 import mysql from 'mysql2/promise';
 import type { CutoverState } from '../../shared/api.js';
 import { exec, jobSpec, q, query, runCli, sinkUrl, sourceUrl, tempDir, uniqueName, writeJob } from '../helpers/db.js';
-import { assertSinkEqualsSource, dropStreamTest, sleep } from '../helpers/stream.js';
+import { assertSinkEqualsSource, dropStreamTest } from '../helpers/stream.js';
+import { OrderWriter } from '../helpers/order-writer.js';
 import { waitUntil } from '../helpers/stream-cli.js';
 import { startUi, type RunningUi } from '../helpers/ui.js';
 
@@ -19,47 +20,13 @@ const JOB = `${DB}-job`;
 const APP = `app_${DB}`.slice(0, 32);
 const SUPER = `su_${DB}`.slice(0, 32);
 
-/** Inserts an order every few ms as `user` until stopped or its session dies; counts what committed. */
-class Writer {
-  conn: mysql.Connection | null = null;
-  id = 0;
-  committed = 0;
-  error: { errno?: number; message: string } | null = null;
-  private stopping = false;
-  private loop: Promise<void> | null = null;
-  constructor(private readonly user: string) {}
-  async start(): Promise<void> {
-    const u = new URL(sourceUrl());
-    this.conn = await mysql.createConnection({ host: u.hostname, port: Number(u.port), user: this.user, password: 'pw', database: DB });
-    const [rows] = await this.conn.query('SELECT CONNECTION_ID() AS id');
-    this.id = Number((rows as { id: number }[])[0]!.id);
-    this.loop = (async () => {
-      while (!this.stopping) {
-        try {
-          await this.conn!.query('INSERT INTO orders (amount) VALUES (?)', [(this.committed % 97) + 0.5]);
-          this.committed++;
-        } catch (e) {
-          this.error = { errno: (e as { errno?: number }).errno, message: (e as Error).message };
-          return;
-        }
-        await sleep(20);
-      }
-    })();
-  }
-  async stop(): Promise<void> {
-    this.stopping = true;
-    await this.loop;
-    await this.conn?.end().catch(() => undefined);
-  }
-}
-
 describe('a switch with a writer that bypasses read_only', () => {
   let ui: RunningUi;
   const dir = tempDir('cutover-freeze-');
   const statePath = join(dir, 'state.db');
   let jobPath: string;
-  const app = new Writer(APP);
-  const su = new Writer(SUPER);
+  const app = new OrderWriter(APP, DB);
+  const su = new OrderWriter(SUPER, DB);
 
   before(async () => {
     await exec(

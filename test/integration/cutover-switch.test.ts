@@ -8,9 +8,9 @@
 import { after, describe, it } from 'node:test';
 import assert from 'node:assert/strict';
 import Database from 'better-sqlite3';
-import mysql from 'mysql2/promise';
 import { exec, jobSpec, q, query, runCli, sinkUrl, sourceUrl, uniqueName, writeJob, type CliResult } from '../helpers/db.js';
-import { assertSinkEqualsSource, dropStreamTest, peekJob, sleep, TempDirs } from '../helpers/stream.js';
+import { assertSinkEqualsSource, dropStreamTest, peekJob, TempDirs } from '../helpers/stream.js';
+import { OrderWriter } from '../helpers/order-writer.js';
 import { killLive, startStreaming, waitUntil, type LiveCli } from '../helpers/stream-cli.js';
 
 const dirs = new TempDirs('cutover-switch-');
@@ -145,49 +145,15 @@ describe('cutover switch: SIGKILL at each step boundary, then a rerun', () => {
   }
 });
 
-/** Inserts an order every 20 ms as `user` until its session fails (read-only, or killed) or it is stopped. */
-class Writer {
-  conn: mysql.Connection | null = null;
-  id = 0;
-  committed = 0;
-  error: { errno?: number; message: string } | null = null;
-  private stopping = false;
-  private loop: Promise<void> | null = null;
-  constructor(private readonly user: string, private readonly db: string) {}
-  async start(): Promise<void> {
-    const u = new URL(sourceUrl());
-    this.conn = await mysql.createConnection({ host: u.hostname, port: Number(u.port), user: this.user, password: 'pw', database: this.db });
-    const [rows] = await this.conn.query('SELECT CONNECTION_ID() AS id');
-    this.id = Number((rows as { id: number }[])[0]!.id);
-    this.loop = (async () => {
-      while (!this.stopping) {
-        try {
-          await this.conn!.query('INSERT INTO orders (amount) VALUES (?)', [(this.committed % 97) + 0.5]);
-          this.committed++;
-        } catch (e) {
-          this.error = { errno: (e as { errno?: number }).errno, message: (e as Error).message };
-          return;
-        }
-        await sleep(20);
-      }
-    })();
-  }
-  async stop(): Promise<void> {
-    this.stopping = true;
-    await this.loop;
-    await this.conn?.end().catch(() => undefined);
-  }
-}
-
 describe('cutover switch under writers', () => {
   it('a writer the freeze stops: switched, the sink equal to the source', async () => {
     let c: Case | null = null;
     const user = `swa_${process.pid}`.slice(0, 32);
-    let w: Writer | null = null;
+    let w: OrderWriter | null = null;
     try {
       c = await streamingCase('writer');
       await exec(sourceUrl(), `CREATE USER '${user}'@'%' IDENTIFIED BY 'pw'; GRANT SELECT, INSERT ON ${q(c.db)}.* TO '${user}'@'%'`);
-      w = new Writer(user, c.db);
+      w = new OrderWriter(user, c.db);
       await w.start();
       await waitUntil('the writer commits', () => w!.committed > 5);
       const r = await switchCli(c);
@@ -204,11 +170,11 @@ describe('cutover switch under writers', () => {
   it('a writer with READ_ONLY ADMIN: the freeze fails naming its session (exit 2); after it is killed the rerun completes', async () => {
     let c: Case | null = null;
     const user = `sws_${process.pid}`.slice(0, 32);
-    let w: Writer | null = null;
+    let w: OrderWriter | null = null;
     try {
       c = await streamingCase('super');
       await exec(sourceUrl(), `CREATE USER '${user}'@'%' IDENTIFIED BY 'pw'; GRANT SELECT, INSERT ON ${q(c.db)}.* TO '${user}'@'%'; GRANT SUPER, READ_ONLY ADMIN ON *.* TO '${user}'@'%'`);
-      w = new Writer(user, c.db);
+      w = new OrderWriter(user, c.db);
       await w.start();
       await waitUntil('the writer commits', () => w!.committed > 5);
       const refused = await switchCli(c);
