@@ -69,6 +69,8 @@ describe('a MySQL → PostgreSQL migration built in the wizard, in Chromium', ()
     await form.getByTestId('field-password').fill(src.password);
     await form.getByTestId('profile-save').click();
     await form.waitFor({ state: 'detached', timeout: 10_000 });
+    // Next once the picker holds the saved connection (its option listed and chosen).
+    await page.waitForFunction(() => (document.querySelector('[data-testid="source-picker"] select') as HTMLSelectElement | null)?.value === 'src', undefined, { timeout: 30_000 });
     await next();
 
     await onStep('preflight');
