@@ -219,7 +219,7 @@ export async function main(argv) {
           const topic = `bench.cutover.r${run}`;
           process.stdout.write(`  cutover run  … `);
           const c = await runCutover({ inst, kinst, topic, format, parallelism, work, run, profile: opts.profile });
-          const r = { topic, ok: c.ok, seconds: c.seconds, rowsPerSec: c.ok ? rows / c.seconds : null, peakRssMB: c.rssKiB != null ? c.rssKiB / 1024 : null, profiled: opts.profile };
+          const r = { topic, ok: c.ok, seconds: c.seconds, rowsPerSec: c.ok ? rows / c.seconds : null, peakRssMB: c.rssKiB != null ? c.rssKiB / 1024 : null, cpuSeconds: c.cpuSeconds, profiled: opts.profile };
           if (!c.ok) r.error = c.error;
           else {
             const count = await topicCount(admin, topic);
@@ -238,7 +238,7 @@ export async function main(argv) {
           }
           if (r.ok) {
             const sizes = r.verify.wrongSize ? `, ${fmtInt(r.verify.wrongSize)} value length(s) differ from the pre-render` : ', value lengths = pre-render';
-            console.log(`${r.seconds.toFixed(2)} s, ${fmtInt(r.rowsPerSec)} rows/s, peak RSS ${r.peakRssMB?.toFixed(0) ?? '?'} MB; ${fmtInt(r.messages)} messages, partitions = pre-render${sizes}`);
+            console.log(`${r.seconds.toFixed(2)} s, ${fmtInt(r.rowsPerSec)} rows/s, CPU ${r.cpuSeconds?.toFixed(1) ?? '?'} s, peak RSS ${r.peakRssMB?.toFixed(0) ?? '?'} MB; ${fmtInt(r.messages)} messages, partitions = pre-render${sizes}`);
           } else console.log(`FAIL (${r.error})\n--- last lines of ${c.log}:\n${tail(c.log)}\n---`);
           if (opts.profile && c.profileFile) {
             profile = summarizeProfile(c.profileFile);
@@ -574,7 +574,7 @@ async function runCutover({ inst, kinst, topic, format, parallelism, work, run, 
     rssFile: join(work, `cutover-r${run}.rss`),
   });
   const profileFile = profile && existsSync(profDir) ? readdirSync(profDir).filter((f) => f.endsWith('.cpuprofile')).map((f) => join(profDir, f))[0] : null;
-  return { ok: r.code === 0, seconds: r.seconds, rssKiB: r.rssKiB, error: r.code === 0 ? undefined : exitError(r), log, profileFile };
+  return { ok: r.code === 0, seconds: r.seconds, rssKiB: r.rssKiB, cpuSeconds: r.cpuSeconds, error: r.code === 0 ? undefined : exitError(r), log, profileFile };
 }
 
 /**
@@ -713,7 +713,12 @@ function summarize(results, rows, format, profile) {
       lines.push(
         `cutover / Debezium throughput${dbzRatios.length > 1 ? ` (mean of ${dbzRatios.length} runs: ${dbzRatios.map((x) => x.toFixed(2)).join(', ')})` : ''} = ${dm.toFixed(2)}×` +
           ` — target ≥ ${TARGET_DEBEZIUM}×: ${targets.ratioVsDebezium.met ? 'MET' : 'MISSED'}` +
-          ` (Debezium timed from the Connect JVM's spawn; JVM CPU ${results.map((r) => r.debezium?.cpuSeconds?.toFixed(1) ?? '?').join(', ')} s)`,
+          ` (Debezium timed from the Connect JVM's spawn)`,
+      );
+      // On a loaded machine wall time says little: CPU time (user + sys) of each contender's own process.
+      lines.push(
+        `CPU time (user + sys of the process alone; MariaDB and the broker not included): cutover ${results.map((r) => r.cutover?.cpuSeconds?.toFixed(1) ?? '?').join(', ')} s, ` +
+          `Debezium's Connect JVM ${results.map((r) => r.debezium?.cpuSeconds?.toFixed(1) ?? '?').join(', ')} s`,
       );
     } else lines.push(`target ≥ ${TARGET_DEBEZIUM}× vs Debezium: not measured (a contender failed)`);
   }

@@ -15,9 +15,9 @@ export function which(cmd) {
   return r.status === 0 ? r.stdout.trim() : null;
 }
 
-/** Runs a command to completion, stdout/stderr appended to `log`; with `rssFile`, under GNU time (%M → KiB). */
+/** Runs a command to completion, stdout/stderr appended to `log`; with `rssFile`, under GNU time (%M → KiB; %U + %S → cpuSeconds). */
 export function timed(cmd, args, { log, rssFile, cwd = ROOT, env = process.env } = {}) {
-  const argv = rssFile ? [GNU_TIME, '-f', '%M', '-o', rssFile, cmd, ...args] : [cmd, ...args];
+  const argv = rssFile ? [GNU_TIME, '-f', '%M %U %S', '-o', rssFile, cmd, ...args] : [cmd, ...args];
   const fd = openSync(log, 'a');
   const t0 = performance.now();
   return new Promise((resolve) => {
@@ -26,12 +26,16 @@ export function timed(cmd, args, { log, rssFile, cwd = ROOT, env = process.env }
       const seconds = (performance.now() - t0) / 1000;
       closeSync(fd);
       let rssKiB = null;
+      let cpuSeconds = null;
       if (rssFile && existsSync(rssFile)) {
         // GNU time writes "Command exited with non-zero status N" before the format line on failure.
-        const m = readFileSync(rssFile, 'utf8').trim().split('\n').pop()?.match(/^(\d+)$/);
-        if (m) rssKiB = Number(m[1]);
+        const m = readFileSync(rssFile, 'utf8').trim().split('\n').pop()?.match(/^(\d+) ([\d.]+) ([\d.]+)$/);
+        if (m) {
+          rssKiB = Number(m[1]);
+          cpuSeconds = Number(m[2]) + Number(m[3]);
+        }
       }
-      resolve({ code, seconds, rssKiB, error });
+      resolve({ code, seconds, rssKiB, cpuSeconds, error });
     };
     child.on('error', (e) => done(127, e.message));
     child.on('close', (code, signal) => done(code ?? 128, signal ? `killed by ${signal}` : undefined));
