@@ -57,6 +57,7 @@ const METHODS = [
   'cutoverKill',
   'rollbackState',
   'rollbackRun',
+  'rollbackReport',
 ] as const satisfies readonly ApiMethod[];
 type MissingMethod = Exclude<ApiMethod, (typeof METHODS)[number]>;
 const everyMethodListed: [MissingMethod] extends [never] ? true : MissingMethod = true;

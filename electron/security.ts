@@ -56,6 +56,7 @@ export const API_METHODS = [
   'cutoverKill',
   'rollbackState',
   'rollbackRun',
+  'rollbackReport',
 ] as const satisfies readonly ApiMethod[];
 
 type MissingMethod = Exclude<ApiMethod, (typeof API_METHODS)[number]>;

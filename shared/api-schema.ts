@@ -121,6 +121,7 @@ export const API_ARGS = {
   cutoverKill: z.tuple([job, z.array(z.number().int().positive()).min(1).max(1000)]),
   rollbackState: z.tuple([job]),
   rollbackRun: z.tuple([job, z.enum(ROLLBACK_STEPS), z.strictObject({ confirm: z.boolean().optional() }).optional()]),
+  rollbackReport: z.tuple([job, z.enum(['markdown', 'html'])]),
 } satisfies Record<ApiMethod, z.ZodType>;
 
 export function isApiMethod(m: string): m is ApiMethod {

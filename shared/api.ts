@@ -57,6 +57,8 @@ export interface JobSummary {
   lastActivity: number;
   /** The job's process is running under this host (it can be paused or stopped from here). */
   controllable: boolean;
+  /** A switch with a way back pairs two jobs: the forward job names its reverse job, the reverse job its forward job. */
+  pair?: { role: 'forward' | 'reverse'; job: string } | null;
 }
 
 /** One point of a job's live charts (unix seconds); null where the job had no such phase then. */
@@ -200,6 +202,8 @@ export interface ApiMethods {
   // ---- the rollback checklist (after a switch with a reverse job)
   rollbackState: { args: [job: string]; result: RollbackState };
   rollbackRun: { args: [job: string, step: RollbackStepId, options?: RollbackRunOptions]; result: RollbackState };
+  /** The rollback report as a file (once its step ran). */
+  rollbackReport: { args: [job: string, format: 'markdown' | 'html']; result: CutoverReportFile };
 }
 
 export type ApiMethod = keyof ApiMethods;

@@ -30,9 +30,22 @@ export interface RollbackStep {
   facts: Record<string, string | number | boolean | null>;
 }
 
+/**
+ * Which server takes the application's writes while the rollback runs, from its journal: the new server until
+ * the freeze began, neither between the freeze and the old server's read-only lifted, the old one after.
+ */
+export interface RollbackWritable {
+  takesWrites: 'new' | 'old' | 'neither' | 'unknown';
+  /** One or two sentences: who takes writes, and what to do when it is neither. */
+  detail: string;
+}
+
 export interface RollbackState {
   /** The forward job. */
   job: string;
+  /** The forward job's source (the old server) and sink (the new one), as the operator knows them, without a secret. */
+  oldServer: string;
+  newServer: string;
   /** Its reverse job (`<job>-reverse`), null before the switch started it. */
   reverseJob: string | null;
   steps: RollbackStep[];
@@ -40,6 +53,9 @@ export interface RollbackState {
   rolledBack: boolean;
   /** The report's Markdown once its step ran. */
   report: string | null;
+  writable: RollbackWritable;
+  /** Steps the journal showed as begun by a process that is gone, resumed when the rollback was opened here (with when). */
+  resumed: { step: RollbackStepId; at: number }[];
 }
 
 export interface RollbackRunOptions {

@@ -142,3 +142,16 @@ export async function reverseStep(d: ReverseJobDeps, row: JobRow, config: JobCon
 export function reverseJobText(forward: JobFile, tables: readonly TableRef[], start: ReverseStart): string {
   return `${JSON.stringify(reverseJobFile(forward, tables, start), null, 2)}\n`;
 }
+
+/** The jobs a switch paired with a way back: forward job → its reverse job (once the switch added it). */
+export function reversePairs(store: StateStore): Map<string, string> {
+  const rows = store.db
+    .prepare("SELECT j.name AS name, s.result AS result FROM cutover_steps s JOIN jobs j ON j.id = s.job_id WHERE s.step = 'reverse'")
+    .all() as { name: string; result: string }[];
+  const pairs = new Map<string, string>();
+  for (const r of rows) {
+    const data = (JSON.parse(r.result) as StepResult).data as Partial<ReverseData> | undefined;
+    if (data?.added && data.job && store.job(data.job)) pairs.set(r.name, data.job);
+  }
+  return pairs;
+}

@@ -9,7 +9,7 @@
 // goes, and is idempotent: a rerun after a crash reuses the recorded freeze point, finds a reverse job that
 // already stopped at its fence, creates only the triggers that are missing, and lifts a read-only that may
 // already be off.
-import type { CutoverStepState, DeferredObject } from '../../shared/cutover.js';
+import type { CutoverReportFile, CutoverStepState, DeferredObject } from '../../shared/cutover.js';
 import { CutoverError, formatError } from '../../shared/errors.js';
 import { mysqlSourceUrl, type JobConfig } from '../../shared/job-config.js';
 import { ROLLBACK_STEPS, type RollbackRunOptions, type RollbackState, type RollbackStep, type RollbackStepId } from '../../shared/rollback.js';
@@ -22,7 +22,9 @@ import { createDeferred } from './deferred-objects.js';
 import { fenceStep, freezeStep, JOB_SWITCHED, thawStep, type FreezeData, type Outcome } from './freeze-step.js';
 import type { ReverseData } from './reverse-job.js';
 import { noCrash } from './crash-point.js';
-import { journalOf, ownJournal, previousReadOnly } from './journal.js';
+import { journalOf, ownerAlive, ownJournal, previousReadOnly } from './journal.js';
+import { describeEndpoint } from './report.js';
+import { rollbackReport, rollbackReportHtml, rollbackWritable } from './rollback-summary.js';
 
 export interface RollbackDeps {
   store: StateStore;
@@ -53,6 +55,8 @@ export class Rollback {
   private readonly steps: CutoverStore<RollbackStepId>;
   private readonly cutover: CutoverStore;
   private readonly inFlight = new Set<string>();
+  /** Steps resumed after a crash (job → step → when), until the operator runs them again. */
+  private readonly resumed = new Map<string, Map<RollbackStepId, number>>();
 
   constructor(private readonly d: RollbackDeps) {
     this.steps = new CutoverStore<RollbackStepId>(d.store, 'rollback:');
@@ -82,13 +86,56 @@ export class Rollback {
         facts: r?.result.facts ?? {},
       };
     });
+    const cfg = JSON.parse(row.config) as { source?: unknown; sink?: unknown };
+    const oldServer = describeEndpoint(cfg.source);
+    const newServer = describeEndpoint(cfg.sink);
+    const rev = reverse?.started ? this.d.store.job(reverse.job) : undefined;
     return {
       job,
+      oldServer,
+      newServer,
       reverseJob: reverse?.job ?? null,
       steps,
       rolledBack: steps.every((s) => s.state === 'done'),
       report: rows.get('report')?.state === 'done' ? String(rows.get('report')!.result.data ?? '') : null,
+      writable: rollbackWritable({
+        states: Object.fromEntries(steps.map((s) => [s.id, s.state])),
+        hasReverse: !!reverse?.started,
+        reverseRunning: !!rev && effectiveState(rev) === 'running',
+        oldServer,
+        newServer,
+      }),
+      resumed: [...(this.resumed.get(job) ?? new Map<RollbackStepId, number>())].map(([step, at]) => ({ step, at })),
     };
+  }
+
+  /**
+   * The state as the page opens it: steps the journal shows as begun by a process that is gone (a crash mid-
+   * rollback) are run again from what they recorded — each step is idempotent — in the background, like a
+   * run; the state lists them as resumed. A step that cannot run now (its reverse job stopped) is settled as
+   * interrupted, with its fix.
+   */
+  view(job: string): RollbackState {
+    const row = this.job(job);
+    for (const [step, r] of this.steps.steps(row.id)) {
+      if (r.state !== 'running' || this.inFlight.has(`${job}\u0000${step}`) || this.ownedElsewhere(r.result)) continue;
+      if (this.blockedBy(row, step)) continue;
+      this.d.store.log('warn', job, null, `rollback: ${DEFS[step].title} was interrupted (its process is gone): resuming it`);
+      const at = new Map(this.resumed.get(job) ?? []);
+      this.resumed.set(job, at.set(step, Date.now()));
+      void this.execute(row, step, r.result, r.operator || operatorName());
+    }
+    return this.state(job);
+  }
+
+  /** The report as a file, once its step ran. */
+  report(job: string, format: 'markdown' | 'html'): CutoverReportFile {
+    const s = this.state(job);
+    if (s.report === null) throw new CutoverError('The rollback report has not been written yet.', 'Run the rollback’s steps to “Rollback report”.', 'STATE');
+    const safe = job.replace(/[^\w.-]+/g, '_');
+    return format === 'html'
+      ? { fileName: `rollback-report-${safe}.html`, mime: 'text/html', text: rollbackReportHtml(s.report) }
+      : { fileName: `rollback-report-${safe}.md`, mime: 'text/markdown', text: s.report };
   }
 
   async run(job: string, step: RollbackStepId, opts: RollbackRunOptions = {}): Promise<RollbackState> {
@@ -99,12 +146,20 @@ export class Rollback {
     const blocked = this.blockedBy(row, step);
     if (blocked) throw new CutoverError(blocked, 'Do the earlier steps first (cutover rollback runs them in order).', 'STATE');
     if (DEFS[step].confirm && !opts.confirm) throw new CutoverError(`“${DEFS[step].title}” changes a server: confirm it first.`, 'Confirm it (or pass --yes).', 'CONFIRM');
-    const op = operatorName();
-    this.steps.begin(row.id, step, op, { detail: null, ...(earlier ? { data: earlier.result.data } : {}) });
-    const key = `${job}\u0000${step}`;
+    this.resumed.get(job)?.delete(step);
+    await this.execute(row, step, earlier?.result, operatorName());
+    return this.state(job);
+  }
+
+  /** Records the step as begun (with this process's journal), does it, records how it ended. */
+  private async execute(row: JobRow, step: RollbackStepId, earlier: StepResult | undefined, op: string): Promise<void> {
+    const key = `${row.name}\u0000${step}`;
     this.inFlight.add(key);
     try {
-      const r = await this.perform(row, step, earlier?.result.data);
+      // What the earlier run journaled (read-only before the freeze, a fence written) stays for this one.
+      const { pid: _p, host: _h, ...recorded } = journalOf(earlier) ?? { pid: 0, host: '' };
+      this.steps.begin(row.id, step, op, { detail: null, journal: ownJournal(recorded), ...(earlier?.data !== undefined ? { data: earlier.data } : {}) });
+      const r = await this.perform(row, step, earlier?.data);
       this.steps.finish(row.id, step, r.state, r.result);
     } catch (e) {
       this.steps.finish(row.id, step, 'failed', { detail: e instanceof CutoverError ? e.message : formatError(e), fix: e instanceof CutoverError ? (e.fix ?? null) : null });
@@ -112,8 +167,13 @@ export class Rollback {
       this.inFlight.delete(key);
     }
     const after = this.steps.steps(row.id).get(step)!;
-    this.d.store.log(after.state === 'failed' ? 'error' : 'info', job, null, `rollback: ${DEFS[step].title}: ${after.state}${after.result.detail ? ` — ${after.result.detail}` : ''}`);
-    return this.state(job);
+    this.d.store.log(after.state === 'failed' ? 'error' : 'info', row.name, null, `rollback: ${DEFS[step].title}: ${after.state}${after.result.detail ? ` — ${after.result.detail}` : ''}`);
+  }
+
+  /** A running step whose journal names a live process other than this one (the CLI, another app). */
+  private ownedElsewhere(result: StepResult): boolean {
+    const j = journalOf(result);
+    return !!j && j.pid !== process.pid && ownerAlive(j);
   }
 
   private blockedBy(row: JobRow, id: RollbackStepId): string | null {
@@ -188,7 +248,7 @@ export class Rollback {
   /** A step recorded as running that no run of this process owns was interrupted. */
   private settle(row: JobRow): void {
     for (const [step, r] of this.steps.steps(row.id))
-      if (r.state === 'running' && !this.inFlight.has(`${row.name}\u0000${step}`))
+      if (r.state === 'running' && !this.inFlight.has(`${row.name}\u0000${step}`) && !this.ownedElsewhere(r.result))
         this.steps.finish(row.id, step, 'failed', { ...r.result, detail: `Interrupted${r.result.detail ? ` (${r.result.detail})` : ''}.`, fix: 'Run this step again: it continues from what it recorded.' });
   }
 
@@ -222,22 +282,4 @@ async function recreateTriggers(config: JobConfig, held: ReverseData['held'] & o
     data: objects,
   };
   return { state: failed.length ? 'failed' : 'done', result };
-}
-
-function rollbackReport(job: string, reverse: ReverseData, steps: RollbackStep[]): string {
-  const when = (t: number | null): string => (t ? new Date(t).toISOString() : '—');
-  const lines = [
-    `# Rollback of ${job}`,
-    '',
-    `Reverse job ${reverse.job}, started at the new server's position ${reverse.start ? `${reverse.start.file}:${reverse.start.pos}` : 'unknown'} at the switch; ${reverse.held?.length ?? 0} trigger(s) of the old server held while it ran.`,
-    '',
-    '| Step | State | Operator | Started | Finished | Result |',
-    '| --- | --- | --- | --- | --- | --- |',
-    ...steps.filter((s) => s.id !== 'report').map((s) => `| ${s.title} | ${s.state} | ${s.operator ?? '—'} | ${when(s.startedAt)} | ${when(s.finishedAt)} | ${(s.detail ?? '').replace(/\|/g, '\\|')} |`),
-    '',
-    steps.filter((s) => s.id !== 'report').every((s) => s.state === 'done')
-      ? 'Rolled back: the new server is frozen (proven), the reverse job drained to its fence, the old server matches the new one, its triggers are back and it takes writes.'
-      : 'Not rolled back: the steps above that are not done say why.',
-  ];
-  return lines.join('\n') + '\n';
 }

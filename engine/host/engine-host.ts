@@ -2,6 +2,7 @@
 // engine utility process (electron/engine-process.ts) both wrap it. Jobs run as `cutover run` child
 // processes (job-processes.ts), so a busy copy never blocks the API; everything shown comes from the
 // state file, which the jobs write.
+import { reversePairs } from '../cutover/reverse-job.js';
 import { readFileSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 import type { ApiArgs, ApiEvent, ApiMethod, ApiMethods, ApiResponse, HostInfo, JobSummary } from '../../shared/api.js';
@@ -220,8 +221,11 @@ export class EngineHost {
     const lastLog = new Map(
       (this.store.db.prepare('SELECT job, MAX(ts) AS ts FROM logs WHERE job IS NOT NULL GROUP BY job').all() as { job: string; ts: number }[]).map((r) => [r.job, r.ts]),
     );
+    const forward = reversePairs(this.store);
+    const reverse = new Map([...forward].map(([f, r]) => [r, f]));
     return this.store.jobs().map((j) => {
       const c = counts.get(j.id);
+      const paired = forward.get(j.name) ?? reverse.get(j.name);
       const state = effectiveState(j);
       const stream = j.stream_state ? (JSON.parse(j.stream_state) as { lagSeconds: number | null }) : null;
       return {
@@ -236,6 +240,7 @@ export class EngineHost {
         lagSeconds: state === 'running' ? (stream?.lagSeconds ?? null) : null,
         lastActivity: Math.max(j.updated_at, lastLog.get(j.name) ?? 0),
         controllable: this.isRunning(j),
+        pair: paired ? { role: forward.has(j.name) ? 'forward' : 'reverse', job: paired } : null,
       };
     });
   }

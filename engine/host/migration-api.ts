@@ -29,7 +29,7 @@ export const MIGRATION_METHODS = [
   'getDraft', 'saveDraft', 'discardDraft', 'wizardPreflight', 'sourceCatalog', 'checkFilter', 'sampleMessage', 'mappingPreview', 'estimate', 'exportJob', 'createJob',
   'verify', 'verification', 'repair', 'verificationHistory',
   'cutoverState', 'cutoverRun', 'cutoverUndo', 'cutoverReport', 'cutoverKill',
-  'rollbackState', 'rollbackRun',
+  'rollbackState', 'rollbackRun', 'rollbackReport',
 ] as const;
 type MigrationMethod = (typeof MIGRATION_METHODS)[number];
 
@@ -183,7 +183,8 @@ export class MigrationApi {
     cutoverRun: (job, step, options) => this.assistant.run(job, step, options),
     cutoverUndo: (job, step) => this.assistant.undo(job, step),
     cutoverReport: (job, format) => this.assistant.report(job, format),
-    rollbackState: (job) => this.rollback.state(job),
+    rollbackState: (job) => this.rollback.view(job),
+    rollbackReport: (job, format) => this.rollback.report(job, format),
     rollbackRun: (job, step, options) => this.rollback.run(job, step, options),
   };
 

@@ -8,6 +8,7 @@ import { ConnectionBanner, ConnectionIndicator, useConnection } from './componen
 import { ErrorBanner } from './components/ErrorBanner';
 import { ThemeToggle, useTheme } from './components/ThemeToggle';
 import { ConnectionsView } from './views/connections/ConnectionsView';
+import { RollbackView } from './views/cutover/RollbackView';
 import { CutoverView } from './views/cutover/CutoverView';
 import { EmptyState } from './views/EmptyState';
 import { ErrorsPanel } from './views/ErrorsPanel';
@@ -178,8 +179,10 @@ export function App({ api }: { api: AppApi }) {
             <ConnectionsView api={api} />
           ) : route.view === 'cutover' ? (
             <CutoverView key={route.job} api={api} job={route.job} />
+          ) : route.view === 'rollback' ? (
+            <RollbackView key={route.job} api={api} job={route.job} />
           ) : selected ? (
-            <JobView key={selected} api={api} job={selected} controllable={summary?.controllable ?? true} refreshKey={refreshKey} />
+            <JobView key={selected} api={api} job={selected} controllable={summary?.controllable ?? true} refreshKey={refreshKey} jobs={jobs ?? []} />
           ) : jobs !== null ? (
             <EmptyState
               demo={info?.demo ?? null}

@@ -1,7 +1,7 @@
 // One job: title, state, phase timeline, controls, summary, positions, paused DDL, verification, charts,
 // tables, log; the way to its cutover assistant once it streams; Remove (when it does not run).
 import { useEffect, useState } from 'react';
-import type { ApiError, CutoverApi, JobStatus } from '../../../shared/api';
+import type { ApiError, CutoverApi, JobStatus, JobSummary } from '../../../shared/api';
 import { ConfirmDialog } from '../components/ConfirmDialog';
 import { ErrorBanner } from '../components/ErrorBanner';
 import { StateBadge } from '../components/StateBadge';
@@ -16,6 +16,7 @@ import { LogViewer } from '../widgets/log-viewer/LogViewer';
 import { TableGrid } from '../widgets/table-grid/TableGrid';
 import { JobControls, type Control } from './JobControls';
 import { phaseLabel } from './JobsList';
+import { PairPanel } from './PairPanel';
 import { PausedTablesPanel } from './PausedTablesPanel';
 import { PendingDdlPanel } from './PendingDdlPanel';
 import { PhaseTimeline } from './PhaseTimeline';
@@ -37,6 +38,8 @@ export interface JobViewProps {
   refreshKey?: number;
   /** How often a running verification is polled (ms). */
   pollMs?: number;
+  /** The jobs list (for the pairing of a switched job with its reverse job). */
+  jobs?: JobSummary[];
 }
 
 /** Follows one job's status: the initial jobStatus() call, then 'status' events. */
@@ -87,7 +90,7 @@ function useCutoverProgress(api: CutoverApi, job: string): Proof['cutover'] {
   return state.steps.some((s) => s.state !== 'pending' && s.state !== 'skipped') ? 'started' : null;
 }
 
-export function JobView({ api, job, controllable = true, refreshKey = 0, pollMs }: JobViewProps) {
+export function JobView({ api, job, controllable = true, refreshKey = 0, pollMs, jobs = [] }: JobViewProps) {
   const { status, error: loadError } = useJobStatus(api, job, refreshKey);
   const verification = useVerification(api, job, pollMs);
   const cutover = useCutoverProgress(api, job);
@@ -158,6 +161,8 @@ export function JobView({ api, job, controllable = true, refreshKey = 0, pollMs 
           </div>
         </div>
       )}
+
+      <PairPanel job={job} jobs={jobs} />
 
       <SinkWaitBanner status={status} />
 

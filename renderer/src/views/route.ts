@@ -3,6 +3,7 @@
 //   #/connections            saved connections
 //   #/jobs/<name>            a job's dashboard
 //   #/jobs/<name>/cutover    the job's cutover assistant
+//   #/jobs/<name>/rollback   the rollback checklist of a switched job (through its reverse job)
 // Anything else is "home": the first job, or the empty state when there is none.
 import { useEffect, useState } from 'react';
 
@@ -11,12 +12,13 @@ export type Route =
   | { view: 'new' }
   | { view: 'connections' }
   | { view: 'job'; job: string }
-  | { view: 'cutover'; job: string };
+  | { view: 'cutover'; job: string }
+  | { view: 'rollback'; job: string };
 
 export function parseRoute(hash: string): Route {
   if (hash === '#/new') return { view: 'new' };
   if (hash === '#/connections') return { view: 'connections' };
-  const m = /^#\/jobs\/([^/]+)(\/cutover)?$/.exec(hash);
+  const m = /^#\/jobs\/([^/]+)(\/cutover|\/rollback)?$/.exec(hash);
   if (!m?.[1]) return { view: 'home' };
   let job: string;
   try {
@@ -24,7 +26,7 @@ export function parseRoute(hash: string): Route {
   } catch {
     return { view: 'home' };
   }
-  return m[2] ? { view: 'cutover', job } : { view: 'job', job };
+  return m[2] === '/cutover' ? { view: 'cutover', job } : m[2] === '/rollback' ? { view: 'rollback', job } : { view: 'job', job };
 }
 
 export function routeHash(route: Route): string {
@@ -39,6 +41,8 @@ export function routeHash(route: Route): string {
       return jobHash(route.job);
     case 'cutover':
       return cutoverHash(route.job);
+    case 'rollback':
+      return rollbackHash(route.job);
   }
 }
 
@@ -48,6 +52,10 @@ export function jobHash(name: string): string {
 
 export function cutoverHash(name: string): string {
   return `${jobHash(name)}/cutover`;
+}
+
+export function rollbackHash(name: string): string {
+  return `${jobHash(name)}/rollback`;
 }
 
 export function navigate(route: Route): void {
@@ -69,7 +77,7 @@ export function useRoute(): Route {
   return route;
 }
 
-/** The job a route shows (its dashboard or its cutover assistant), if any. */
+/** The job a route shows (its dashboard, its cutover assistant or its rollback), if any. */
 export function routeJob(route: Route): string | null {
-  return route.view === 'job' || route.view === 'cutover' ? route.job : null;
+  return route.view === 'job' || route.view === 'cutover' || route.view === 'rollback' ? route.job : null;
 }

@@ -1,5 +1,6 @@
 // Test fixtures for the wizard, connections, verification and cutover views (with fake-api.tsx).
 import type { CutoverState, CutoverStep, DeferredObject } from '../../../../shared/cutover';
+import { ROLLBACK_STEPS, type RollbackState, type RollbackStep } from '../../../../shared/rollback';
 import type { CheckItem, PreflightReport } from '../../../../shared/preflight';
 import type { Profile, ProfileSummary } from '../../../../shared/profiles';
 import type { SinkKindInfo } from '../../../../shared/sink-capabilities';
@@ -163,5 +164,55 @@ export function cutoverState(steps: Partial<Record<CutoverStep['id'], Partial<Cu
     bypass: null,
     switched: false,
     complete: list.every((s) => s.state === 'done' || (s.optional && s.state === 'skipped')),
+  };
+}
+
+const ROLLBACK_TITLES: Record<RollbackStep['id'], string> = {
+  freeze: 'New server read-only, proven',
+  fence: 'Reverse job: fence, drain, stop',
+  verify: 'Old server verified against the new',
+  triggers: 'Old server’s triggers back',
+  writable: 'Old server writable',
+  report: 'Rollback report',
+};
+
+export function rollbackStep(id: RollbackStep['id'], over: Partial<RollbackStep> = {}): RollbackStep {
+  return {
+    id,
+    title: ROLLBACK_TITLES[id],
+    description: `What ${id} does.`,
+    state: 'pending',
+    needsConfirmation: id === 'freeze' || id === 'writable',
+    blockedBy: null,
+    startedAt: null,
+    finishedAt: null,
+    operator: null,
+    detail: null,
+    fix: null,
+    facts: {},
+    ...over,
+  };
+}
+
+/** The rollback of "shop" through "shop-reverse"; the writable summary as the engine words it for these steps. */
+export function rollbackState(steps: Partial<Record<RollbackStep['id'], Partial<RollbackStep>>> = {}, over: Partial<RollbackState> = {}): RollbackState {
+  const list = ROLLBACK_STEPS.map((id) => rollbackStep(id, steps[id]));
+  const begun = list.find((s) => s.id === 'freeze')!.state !== 'pending';
+  const old = list.find((s) => s.id === 'writable')!.state === 'done';
+  return {
+    job: 'shop',
+    oldServer: 'mysql://app@old.example:3306',
+    newServer: 'mysql://app@new.example:3306',
+    reverseJob: 'shop-reverse',
+    steps: list,
+    rolledBack: list.every((s) => s.state === 'done'),
+    report: list.find((s) => s.id === 'report')!.state === 'done' ? '# Rollback of shop\n\nRolled back.\n' : null,
+    writable: old
+      ? { takesWrites: 'old', detail: 'The old server takes the writes again.' }
+      : begun
+        ? { takesWrites: 'neither', detail: 'Neither server takes the application’s writes.' }
+        : { takesWrites: 'new', detail: 'The new server takes the writes; the reverse job keeps the old server in step.' },
+    resumed: [],
+    ...over,
   };
 }

@@ -1,7 +1,8 @@
-// One step of the cutover checklist: what it does, its state, what it found (or what is wrong and the
-// fix), who ran it and when, the facts it recorded, how to roll it back, and its actions.
+// One step of the cutover checklist (or of the rollback's): what it does, its state, what it found (or what
+// is wrong and the fix), who ran it and when, the facts it recorded, how to roll it back, and its actions.
 import type { ReactNode } from 'react';
 import type { CutoverStep } from '../../../../shared/cutover';
+import type { RollbackStep } from '../../../../shared/rollback';
 import { Button } from '../../components/Button';
 import { FixText } from '../../components/FixText';
 import { KeyValue } from '../../components/KeyValue';
@@ -9,30 +10,35 @@ import { StateBadge } from '../../components/StateBadge';
 import { Time } from '../../components/Time';
 import { factText } from './cutover-model';
 
+/** A step of either checklist: the rollback's have no optional, undo or roll-back text. */
+export type StepCardStep = CutoverStep | (RollbackStep & { optional?: undefined; canUndo?: undefined; rollback?: undefined });
+
 export interface CutoverStepCardProps {
-  step: CutoverStep;
+  step: StepCardStep;
+  /** The test ids' prefix ("cutover", "rollback"). */
+  prefix?: string;
   index: number;
   /** The action in flight ("run:lag", "undo:read-only"…), or null. */
   busy: string | null;
   onRun(): void;
-  onSkip(): void;
-  onUndo(): void;
+  onSkip?(): void;
+  onUndo?(): void;
   /** Step-specific content (the lag threshold, the report's exports). */
   children?: ReactNode;
 }
 
-export function CutoverStepCard({ step, index, busy, onRun, onSkip, onUndo, children }: CutoverStepCardProps) {
+export function CutoverStepCard({ step, prefix = 'cutover', index, busy, onRun, onSkip, onUndo, children }: CutoverStepCardProps) {
   const id = step.id;
   const running = step.state === 'running';
   const again = step.state === 'done' || step.state === 'failed' || step.state === 'skipped' || step.state === 'undone';
   const facts = Object.entries(step.facts);
   return (
-    <li className={`panel cutover-step cutover-${step.state}`} data-testid={`cutover-step-${id}`} data-state={step.state} aria-labelledby={`cutover-title-${id}`}>
+    <li className={`panel cutover-step cutover-${step.state}`} data-testid={`${prefix}-step-${id}`} data-state={step.state} aria-labelledby={`${prefix}-title-${id}`}>
       <div className="panel-head">
         <span className="cutover-number" aria-hidden="true">
           {index + 1}
         </span>
-        <h3 id={`cutover-title-${id}`} className="panel-title">
+        <h3 id={`${prefix}-title-${id}`} className="panel-title">
           {step.title}
         </h3>
         <StateBadge state={step.state} />
@@ -40,12 +46,12 @@ export function CutoverStepCard({ step, index, busy, onRun, onSkip, onUndo, chil
       </div>
       <p>{step.description}</p>
       {step.blockedBy && step.state !== 'done' && (
-        <p className="small muted" data-testid={`cutover-blocked-${id}`}>
+        <p className="small muted" data-testid={`${prefix}-blocked-${id}`}>
           Waiting for: {step.blockedBy}
         </p>
       )}
       {step.detail && (
-        <p className={step.state === 'failed' ? 'field-error' : undefined} data-testid={`cutover-detail-${id}`}>
+        <p className={step.state === 'failed' ? 'field-error' : undefined} data-testid={`${prefix}-detail-${id}`}>
           {step.detail}
         </p>
       )}
@@ -74,9 +80,11 @@ export function CutoverStepCard({ step, index, busy, onRun, onSkip, onUndo, chil
           })}
         </dl>
       )}
-      <p className="small rollback" data-testid={`cutover-rollback-${id}`}>
-        <span className="fix-label">How to roll back:</span> {step.rollback}
-      </p>
+      {step.rollback && (
+        <p className="small rollback" data-testid={`${prefix}-rollback-${id}`}>
+          <span className="fix-label">How to roll back:</span> {step.rollback}
+        </p>
+      )}
       {children}
       <div className="form-actions">
         <Button
@@ -84,17 +92,17 @@ export function CutoverStepCard({ step, index, busy, onRun, onSkip, onUndo, chil
           onClick={onRun}
           disabled={busy !== null || running || step.blockedBy !== null}
           busy={busy === `run:${id}` || running}
-          data-testid={`cutover-run-${id}`}
+          data-testid={`${prefix}-run-${id}`}
         >
           {running ? 'Running…' : again ? 'Run again' : 'Run'}
         </Button>
-        {step.optional && (step.state === 'pending' || step.state === 'failed') && (
-          <Button variant="quiet" onClick={onSkip} disabled={busy !== null} data-testid={`cutover-skip-${id}`}>
+        {step.optional && onSkip && (step.state === 'pending' || step.state === 'failed') && (
+          <Button variant="quiet" onClick={onSkip} disabled={busy !== null} data-testid={`${prefix}-skip-${id}`}>
             Skip
           </Button>
         )}
-        {step.canUndo && step.state === 'done' && (
-          <Button variant="danger" onClick={onUndo} disabled={busy !== null} busy={busy === `undo:${id}`} data-testid={`cutover-undo-${id}`}>
+        {step.canUndo && onUndo && step.state === 'done' && (
+          <Button variant="danger" onClick={onUndo} disabled={busy !== null} busy={busy === `undo:${id}`} data-testid={`${prefix}-undo-${id}`}>
             Undo
           </Button>
         )}

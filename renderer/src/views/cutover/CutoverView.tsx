@@ -8,7 +8,7 @@ import { ConfirmDialog } from '../../components/ConfirmDialog';
 import { ErrorBanner } from '../../components/ErrorBanner';
 import { Field } from '../../components/Field';
 import { formatDuration, formatNumber } from '../../format';
-import { jobHash } from '../route';
+import { jobHash, rollbackHash } from '../route';
 import { progressText } from './cutover-model';
 import { CutoverStepCard } from './CutoverStepCard';
 import { DeferredList } from './DeferredList';
@@ -58,6 +58,11 @@ export function CutoverView({ api, job, pollMs }: CutoverViewProps) {
           </span>
         )}
         <span className="header-spacer" />
+        {state?.switched && state.steps.some((s) => s.id === 'reverse' && s.state === 'done') && (
+          <a href={rollbackHash(job)} className="btn btn-default" data-testid="link-rollback">
+            Roll back…
+          </a>
+        )}
         <a href={jobHash(job)} className="btn btn-quiet" data-testid="link-back-to-job">
           Back to the dashboard
         </a>

@@ -6,17 +6,18 @@ import { downloadText } from '../../components/download';
 import { ErrorBanner } from '../../components/ErrorBanner';
 import { useAction } from '../../components/useAction';
 
-export function ReportExport({ api, job }: { api: CutoverApi; job: string }) {
+/** `method`: the switch's report (default) or the rollback's. */
+export function ReportExport({ api, job, method = 'cutoverReport' }: { api: CutoverApi; job: string; method?: 'cutoverReport' | 'rollbackReport' }) {
   const action = useAction();
   const [preview, setPreview] = useState<string | null>(null);
   const exportAs = async (format: 'markdown' | 'html') => {
-    const file = await action.run(format, () => api.call('cutoverReport', job, format));
+    const file = await action.run(format, () => api.call(method, job, format));
     if (!file) return;
     downloadText(file.fileName, file.text, file.mime);
     if (format === 'markdown') setPreview(file.text);
   };
   const showPreview = async () => {
-    const file = await action.run('preview', () => api.call('cutoverReport', job, 'markdown'));
+    const file = await action.run('preview', () => api.call(method, job, 'markdown'));
     if (file) setPreview(file.text);
   };
   return (
