@@ -8,6 +8,7 @@ import { after, before, describe, it } from 'node:test';
 import assert from 'node:assert/strict';
 import { readFileSync, rmSync } from 'node:fs';
 import { join } from 'node:path';
+import { performance } from 'node:perf_hooks';
 import { checksum, describeRun, exec, q, query, runCliWithTimeout, sinkUrl, sourceUrl, startCli, tempDir, uniqueName, writeJob, type CliResult } from '../helpers/db.js';
 import { fmt, reached, sinkCheckpoint, sourcePosition } from '../helpers/stream.js';
 
@@ -70,8 +71,14 @@ describe(`one source transaction of ${CHANGES.toLocaleString('en')} row changes 
   it(`ends exact with a peak RSS under ${RSS_LIMIT_MB} MB`, async () => {
     const job = writeJob(dir, { name, source: { url: sourceUrl() }, sink: { type: 'mysql', url: sinkUrl() }, tables: { include: [`${db}.*`] }, mode: 'snapshot+stream' });
     const state = join(dir, 'state.db');
+    let t0 = performance.now();
+    const phase = (what: string): void => {
+      console.log(`# ${what}: ${((performance.now() - t0) / 1000).toFixed(1)} s`);
+      t0 = performance.now();
+    };
     const first = await runCliWithTimeout(['run', job, '--state', state, '--exit-when-caught-up', '--quiet'], 600_000);
     assert.equal(first.code, 0, describeRun(first));
+    phase(`copy of ${INITIAL} rows`);
 
     // One transaction, every row change made by the server: each initial row updated, new rows inserted
     // after them, then the first DELETED rows deleted.
@@ -85,15 +92,18 @@ describe(`one source transaction of ${CHANGES.toLocaleString('en')} row changes 
        COMMIT;`,
     );
     const target = await sourcePosition();
+    phase('the source transaction');
 
     const { result, hwmMB, selfMB } = await runMeasured(['run', job, '--state', state, '--exit-when-caught-up', '--log-level', 'warn'], 1_500_000);
     assert.equal(result.code, 0, `the stream under a ${HEAP_MB} MB heap failed:\n${describeRun(result)}`);
+    phase('its stream');
     const cp = await sinkCheckpoint(name);
     assert.ok(reached(cp, target), `sink checkpoint ${fmt(cp)} is before the source's ${fmt(target)}`);
 
     const [n] = await query<{ n: number }>(sinkUrl(), `SELECT COUNT(*) AS n FROM ${q(db)}.t`);
     assert.equal(Number(n?.n), INITIAL + INSERTED - DELETED);
     assert.equal(await checksum(sinkUrl(), db, 't'), await checksum(sourceUrl(), db, 't'), 'CHECKSUM TABLE differs between sink and source');
+    phase('count and checksums');
 
     const peak = Math.max(hwmMB, selfMB ?? 0);
     assert.ok(hwmMB > 0, 'no VmHWM sample of the run was read from /proc');
