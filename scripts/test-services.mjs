@@ -198,6 +198,15 @@ export function socketOf(inst) {
   return paths(inst).sock;
 }
 
+/** The process id of a running instance (from its pid file), or null. */
+export function pidOf(inst) {
+  try {
+    return Number(readFileSync(paths(inst).pid, 'utf8').trim()) || null;
+  } catch {
+    return null;
+  }
+}
+
 async function main() {
   const [cmd = 'status', which_ = 'all', ...rest] = process.argv.slice(2);
   const opt = (name, dflt) => {

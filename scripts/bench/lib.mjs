@@ -15,7 +15,10 @@ export function which(cmd) {
   return r.status === 0 ? r.stdout.trim() : null;
 }
 
-/** Runs a command to completion, stdout/stderr appended to `log`; with `rssFile`, under GNU time (%M → KiB; %U + %S → cpuSeconds). */
+/**
+ * Runs a command to completion, stdout/stderr appended to `log`; with `rssFile`, under GNU time: peak RSS
+ * (%M → KiB, the largest single process) and CPU seconds (%U + %S, the command and every child it waited for).
+ */
 export function timed(cmd, args, { log, rssFile, cwd = ROOT, env = process.env } = {}) {
   const argv = rssFile ? [GNU_TIME, '-f', '%M %U %S', '-o', rssFile, cmd, ...args] : [cmd, ...args];
   const fd = openSync(log, 'a');
@@ -49,8 +52,20 @@ export const exitError = (r) => `exit ${r.code}${r.error ? `, ${r.error}` : ''}`
 
 /** A `timed` run as a benchmark outcome: ok, seconds, peak RSS and, on failure, the error. */
 export function outcome(r) {
-  return { ok: r.code === 0, seconds: r.seconds, rssKiB: r.rssKiB, error: r.code === 0 ? undefined : exitError(r) };
+  return { ok: r.code === 0, seconds: r.seconds, rssKiB: r.rssKiB, cpuSeconds: r.cpuSeconds, error: r.code === 0 ? undefined : exitError(r) };
 }
+
+/** CPU seconds (user + system) a running process has used so far, from /proc/PID/stat; null if it is gone. */
+export function processCpuSeconds(pid) {
+  try {
+    const stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
+    const f = stat.slice(stat.lastIndexOf(')') + 2).split(' '); // fields from the 3rd (state) on
+    return (Number(f[11]) + Number(f[12])) / CLOCK_TICKS; // utime, stime (fields 14, 15)
+  } catch {
+    return null;
+  }
+}
+const CLOCK_TICKS = Number(spawnSync('getconf', ['CLK_TCK'], { encoding: 'utf8' }).stdout.trim()) || 100;
 
 export function tail(file, lines = 15) {
   if (!existsSync(file)) return '(no output)';

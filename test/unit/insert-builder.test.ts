@@ -1,7 +1,7 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { buildInserts, insertTemplate, renderRow } from '../../engine/sink/mysql/insert-builder.js';
-import { encodeRows, loadDataTemplate } from '../../engine/sink/mysql/load-data.js';
+import { encodeRows, loadDataTemplate, TsvBuffer } from '../../engine/sink/mysql/load-data.js';
 import { duplicateKeyName } from '../../engine/sink/mysql/mysql-writer.js';
 import type { ColumnInfo } from '../../engine/core/tables.js';
 import type { CopyTable } from '../../engine/core/tables.js';
@@ -38,6 +38,21 @@ test('LOAD DATA rows: tab-separated bytes, \\N for NULL, escapes for \\ tab newl
   ]);
   assert.equal(buf.toString('latin1'), '1\t\\N\ta\\tb\\nc\\\\d\\re\\0f\n2\t\té\n');
   assert.equal(buf.length, 27);
+});
+
+test('LOAD DATA rows gathered in blocks: every byte of many rows, across block ends, in order; the size counts unwritten lines', () => {
+  const all = Array.from({ length: 5000 }, (_, i) => [String(i), i % 7 ? null : 'x', `v\t${i}\\ \xff`.repeat(1 + (i % 5))]);
+  const line = (r: (string | null)[]): string =>
+    r.map((v) => (v === null ? '\\N' : v.replace(/\\/g, '\\\\').replace(/\t/g, '\\t'))).join('\t') + '\n';
+  const expected = all.map(line).join('');
+  assert.ok(expected.length > 3 * 64 * 1024, 'the rows span several blocks');
+  const tsv = new TsvBuffer(16, [true, false, false]);
+  for (const r of all) tsv.addRow(r);
+  assert.equal(tsv.rows, all.length);
+  assert.equal(tsv.byteLength, expected.length);
+  assert.equal(tsv.bytes().toString('latin1'), expected);
+  tsv.addRow(['1', null, 'z']);
+  assert.equal(tsv.bytes().toString('latin1'), expected + '1\t\\N\tz\n');
 });
 
 test('LOAD DATA statement: binary charset, IGNORE, BIT through a number', () => {
