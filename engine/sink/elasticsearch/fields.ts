@@ -3,11 +3,14 @@
 // sink") and the explicit mapping the index gets for it (overridable per column with "sink.mappings").
 //
 //   TINYINT…INT (signed or unsigned), YEAR   JSON number, the source's digits          long
-//                                            (ZEROFILL: JSON string with its zeros)
+//                                            (ZEROFILL, YEAR 0000: JSON string as printed)
 //   BIGINT                                   JSON string of its digits                 long (64-bit exact)
 //   BIGINT UNSIGNED                          JSON string of its digits                 keyword (beyond long)
 //   DECIMAL                                  JSON string, the source's digits          keyword
-//   FLOAT, DOUBLE                            JSON number, the source's shortest text   float / double
+//   FLOAT                                    JSON number, the shortest decimal that    float
+//                                            is the same 32-bit float (MariaDB's own
+//                                            text keeps 6 digits and can lose it)
+//   DOUBLE                                   JSON number, the source's text            double
 //   BIT(n)                                   JSON number (n ≤ 53) or string (n > 53)   long / keyword
 //   DATE, DATETIME(n), TIMESTAMP(n)          JSON string as the source prints it       date, exact format, ignore_malformed
 //                                            (TIMESTAMP in UTC)                        (a zero date stays in _source)
@@ -66,16 +69,32 @@ function bitWidth(columnType: string): number {
 
 const ascii = (raw: string): string => raw;
 
+/** The shortest decimal that reads back as the same 32-bit float as the (widened) source value. */
+export function float32Text(raw: string): string {
+  const f = Math.fround(Number(raw));
+  if (!Number.isFinite(f)) return raw;
+  for (let p = 1; p <= 9; p++) {
+    const s = String(Number(f.toPrecision(p)));
+    if (Math.fround(Number(s)) === f) return s;
+  }
+  return String(f);
+}
+
 /** The rule of one source column. */
 export function fieldRule(c: ColumnInfo): FieldRule {
   const t = c.dataType;
   const unsigned = /\bunsigned\b/i.test(c.columnType);
-  // ZEROFILL columns print their padding ("000042"): a JSON string then, so the text stays exact.
-  if (SAFE_INTEGERS.has(t)) return { render: (raw) => (JSON_NUMBER.test(raw) ? raw : str(raw)), text: ascii, mapping: { type: 'long' } };
+  // ZEROFILL columns print their padding ("000042") and YEAR 0 prints "0000": JSON strings, so the text stays exact.
+  if (SAFE_INTEGERS.has(t)) {
+    const zerofill = /\bzerofill\b/i.test(c.columnType);
+    return { render: (raw) => (!zerofill && JSON_NUMBER.test(raw) ? raw : str(raw)), text: ascii, mapping: { type: 'long' } };
+  }
   if (t === 'bigint') return { render: str, text: ascii, mapping: unsigned ? { type: 'keyword' } : { type: 'long' } };
   if (t === 'decimal' || t === 'numeric') return { render: str, text: ascii, mapping: { type: 'keyword' } };
-  if (t === 'float' || t === 'double' || t === 'real')
-    return { render: (raw) => (JSON_NUMBER.test(raw) ? raw : str(raw)), text: ascii, mapping: { type: t === 'float' ? 'float' : 'double' } };
+  // FLOAT is read widened to DOUBLE (engine/mysql/values.ts: its own text is rounded to 6 digits): written
+  // as the shortest decimal that reads back as the same 32-bit float.
+  if (t === 'float') return { render: float32Text, text: float32Text, mapping: { type: 'float' } };
+  if (t === 'double' || t === 'real') return { render: (raw) => (JSON_NUMBER.test(raw) ? raw : str(raw)), text: ascii, mapping: { type: 'double' } };
   if (t === 'bit') {
     const wide = bitWidth(c.columnType) > 53;
     return { render: (raw) => (wide ? str(bitDigits(raw)) : bitDigits(raw)), text: bitDigits, mapping: { type: wide ? 'keyword' : 'long' } };
