@@ -97,6 +97,21 @@ if (files.some((f) => f.includes('kafka')) && missingTools(['java', 'mvn', 'kcat
   console.error(`The Kafka tests need ${missingTools(['java', 'mvn', 'kcat']).join(', ')}: sudo apt-get install -y default-jdk-headless maven kcat`);
   process.exit(1);
 }
+// The search sink's tests start OpenSearch and Elasticsearch from Maven Central's test distributions
+// (scripts/search-server.mjs): Java 17, Maven and unzip; curl and python3 read the indexes back.
+if (files.some((f) => f.includes('search'))) {
+  const { requireSearchTools } = await import('./search-server.mjs');
+  try {
+    requireSearchTools();
+  } catch (e) {
+    console.error(e.message);
+    process.exit(1);
+  }
+  if (missingTools(['curl', 'python3']).length) {
+    console.error(`The search tests read the indexes back with ${missingTools(['curl', 'python3']).join(', ')}: sudo apt-get install -y curl python3`);
+    process.exit(1);
+  }
+}
 const chromium = process.env.CUTOVER_CHROMIUM ?? '/usr/bin/chromium';
 if (files.some((f) => f.includes('/e2e/')) && !existsSync(chromium)) {
   console.error(`The end-to-end tests need Debian's Chromium at ${chromium}: sudo apt-get install -y chromium (or set CUTOVER_CHROMIUM).`);

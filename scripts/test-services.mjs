@@ -6,10 +6,13 @@
 //   node scripts/test-services.mjs status
 //   node scripts/test-services.mjs start|stop|status kafka [--prefix NAME] [--port-base N] [--fresh] [--wipe]
 //   node scripts/test-services.mjs start|stop|status postgres [--prefix NAME] [--port-base N]
+//   node scripts/test-services.mjs start|stop|status search|opensearch|elasticsearch [--prefix NAME] [--port-base N]
 //
 // `kafka` is a single-node Apache Kafka broker on 127.0.0.1:<port-base + 32> (scripts/kafka-broker.mjs;
 // its stop keeps the data unless --wipe). `postgres` is a PostgreSQL cluster on 127.0.0.1:<port-base + 40>
-// (scripts/postgres-server.mjs, whose helpers are re-exported here). `all` means the MariaDB source and
+// (scripts/postgres-server.mjs, whose helpers are re-exported here). `search` is OpenSearch 2.19 on
+// <port-base + 60> and Elasticsearch 7.17 on <port-base + 62> (scripts/search-server.mjs; the search tests
+// start them themselves, as the Kafka tests start their broker). `all` means the MariaDB source and
 // sink only.
 // Each instance has its own temporary datadir under $CUTOVER_SERVICES_DIR (default
 // /tmp/cutover-services), its own port on 127.0.0.1 and its own socket. The source has the binlog on
@@ -217,13 +220,17 @@ async function main() {
     const { kafkaMain } = await import('./kafka-broker.mjs');
     return kafkaMain(cmd, opt('--prefix', 'test'), Number(opt('--port-base', '33060')), rest);
   }
+  if (which_ === 'search' || which_ === 'opensearch' || which_ === 'elasticsearch') {
+    const { searchMain } = await import('./search-server.mjs');
+    return searchMain(cmd, which_ === 'search' ? 'all' : which_, opt('--prefix', 'test'), Number(opt('--port-base', '33060')));
+  }
   if (which_ === 'postgres') {
     const { postgresMain } = await import('./postgres-server.mjs');
     return postgresMain(cmd, opt('--prefix', 'test'), Number(opt('--port-base', '33060')));
   }
   const all = instances(opt('--prefix', 'test'), Number(opt('--port-base', '33060')));
   const chosen = which_ === 'all' ? Object.values(all) : [all[which_]].filter(Boolean);
-  if (!chosen.length) throw new Error(`unknown instance "${which_}" (use source, sink, all, postgres or kafka)`);
+  if (!chosen.length) throw new Error(`unknown instance "${which_}" (use source, sink, all, postgres, kafka, search, opensearch or elasticsearch)`);
   for (const inst of chosen) {
     if (cmd === 'start') {
       const r = await startInstance(inst);

@@ -187,6 +187,53 @@ export const PostgresSinkFile = z
   })
   .strict();
 
+/** An http(s):// URL of a search cluster (Elasticsearch or OpenSearch), without credentials. */
+export const searchUrl = z.string().regex(/^https?:\/\/[^/@\s]+(\/[^\s]*)?$/, { message: 'must be a URL like http://127.0.0.1:9200 (credentials go in "usernameEnv"/"passwordEnv" or "apiKeyEnv")' });
+const envName = z.string().regex(/^[A-Za-z_][A-Za-z0-9_]*$/, { message: 'must be an environment variable name such as CUTOVER_SINK_PASSWORD' });
+export const SEARCH_INDEX_DEFAULT = '{db}.{table}';
+
+const searchSinkOptions = {
+  type: z.literal('elasticsearch'),
+  /** Index per table: a template with {db} and {table} (the sink names, after "rename"), or a fixed name. */
+  index: topicTemplate(['db', 'table']).default(SEARCH_INDEX_DEFAULT),
+  /** A PEM file of the certificate authority that signed the cluster's certificate (https URLs). */
+  caFile: z.string().min(1).optional(),
+  /**
+   * Index settings of the indexes Cutover creates (e.g. {"number_of_shards": 3, "number_of_replicas": 1}).
+   * During the copy an index has refresh_interval -1 and no replicas; these are set once its copy is done.
+   */
+  settings: z.record(z.string(), z.unknown()).default({}),
+  /** Field mappings by source column ("db.table.column": {"type": "text"}), taken as written instead of the type rules. */
+  mappings: z.record(z.string().regex(/^[^.]+\.[^.]+\.[^.]+$/, { message: 'must be "db.table.column"' }), z.record(z.string(), z.unknown())).default({}),
+  /** Bytes of documents per bulk request; default 4 MiB. */
+  batchBytes: z.number().int().min(4096).max(100 * 1024 * 1024).optional(),
+};
+
+/** The resolved search sink: its URL and credentials. */
+export const SearchSinkConfig = z
+  .object({
+    ...searchSinkOptions,
+    url: searchUrl,
+    auth: z.union([z.object({ username: z.string(), password: z.string() }).strict(), z.object({ apiKey: z.string() }).strict()]).optional(),
+  })
+  .strict();
+/** A search sink in a job file: a URL, credentials from environment variables (basic auth or an API key). */
+export const SearchSinkFile = z
+  .object({
+    ...searchSinkOptions,
+    url: searchUrl.optional(),
+    /** A saved profile (not available yet for search clusters: give "url"). */
+    profile: profileName.optional(),
+    /** Basic authentication: the user name, or the environment variable holding it. */
+    username: z.string().min(1).optional(),
+    usernameEnv: envName.optional(),
+    /** Basic authentication: the password, from this environment variable. */
+    passwordEnv: envName.optional(),
+    /** An API key ("id:key" or its base64 form as the cluster printed it), from this environment variable. */
+    apiKeyEnv: envName.optional(),
+  })
+  .strict();
+
 const filePosition = z
   .object({
     file: z.string().regex(/^.+\.\d+$/, { message: 'must be a binlog file name such as "mysql-bin.000042"' }),
@@ -285,6 +332,13 @@ function checkJob(cfg: { mode: string; stream?: StreamOptions; ddl?: DdlPolicy; 
         params: { fix: 'Use "pause-job" (the whole job pauses at the statement) or "skip" (publish the statement to the schema-change topic, leave the consumers to adapt) for this table.' },
       });
   }
+  if (cfg.sink.type === 'elasticsearch' && cfg.mode !== 'snapshot')
+    ctx.addIssue({
+      code: 'custom',
+      path: ['mode'],
+      message: `"${cfg.mode}" into Elasticsearch/OpenSearch is not available yet: the search sink copies tables ("mode": "snapshot")`,
+      params: { fix: 'Use "mode": "snapshot".' },
+    });
   if (cfg.sink.type === 'kafka' && cfg.sink.exactlyOnce && cfg.mode === 'snapshot')
     ctx.addIssue({
       code: 'custom',
@@ -295,10 +349,10 @@ function checkJob(cfg: { mode: string; stream?: StreamOptions; ddl?: DdlPolicy; 
 }
 
 /** The resolved job the engine runs: source and sink URLs hold their passwords (never stored: see JobFile). */
-export const JobConfig = jobSchema(z.union([KafkaSourceConfig, MysqlSourceConfig]), z.discriminatedUnion('type', [MysqlSinkConfig, KafkaSinkConfig, PostgresSinkConfig])).superRefine(checkJob);
+export const JobConfig = jobSchema(z.union([KafkaSourceConfig, MysqlSourceConfig]), z.discriminatedUnion('type', [MysqlSinkConfig, KafkaSinkConfig, PostgresSinkConfig, SearchSinkConfig])).superRefine(checkJob);
 
 /** What a job file may say: endpoints by URL or saved profile, secrets from environment variables, SSH tunnels. */
-const SinkFile = z.discriminatedUnion('type', [MysqlSinkFile, KafkaSinkFile, PostgresSinkFile]);
+const SinkFile = z.discriminatedUnion('type', [MysqlSinkFile, KafkaSinkFile, PostgresSinkFile, SearchSinkFile]);
 
 export const JobFile = jobSchema(z.union([KafkaSourceFile, MysqlSourceFile]), SinkFile).superRefine(checkJobFile);
 
@@ -317,6 +371,7 @@ function checkJobFile(f: { mode: string; stream?: StreamOptions; ddl?: DdlPolicy
   else checkMysqlEndpoint(f.source, ['source'], ctx);
   if (f.sink.type === 'mysql') checkMysqlEndpoint(f.sink, ['sink'], ctx);
   else if (f.sink.type === 'kafka') checkKafkaEndpoint(f.sink, ['sink'], ctx);
+  else if (f.sink.type === 'elasticsearch') checkSearchEndpoint(f.sink, ctx);
   else if (!f.sink.url === !f.sink.profile)
     ctx.addIssue({ code: 'custom', path: ['sink'], message: f.sink.url ? 'has both "url" and "profile"' : 'needs "url" or "profile"', params: { fix: 'Give "url": "postgres://user@host:5432/dbname" (with "passwordEnv"), or "profile": "<a saved PostgreSQL profile>".' } });
   else if (f.sink.profile && f.sink.passwordEnv)
@@ -325,7 +380,18 @@ function checkJobFile(f: { mode: string; stream?: StreamOptions; ddl?: DdlPolicy
     ctx.addIssue({ code: 'custom', path: ['sink', 'passwordEnv'], message: 'the URL already holds a password', params: { fix: 'Remove the password from the URL (postgres://user@host:5432/db), or remove "passwordEnv".' } });
 }
 
+function checkSearchEndpoint(s: z.infer<typeof SearchSinkFile>, ctx: z.RefinementCtx): void {
+  if (!s.url) ctx.addIssue({ code: 'custom', path: ['sink', 'url'], message: s.profile ? 'saved profiles for search clusters are not available yet: give "url"' : 'is required', params: { fix: 'Give "url": "http://127.0.0.1:9200".' } });
+  if (s.apiKeyEnv && (s.username || s.usernameEnv || s.passwordEnv))
+    ctx.addIssue({ code: 'custom', path: ['sink', 'apiKeyEnv'], message: 'an API key and basic authentication at once', params: { fix: 'Keep "apiKeyEnv", or "username"/"usernameEnv" with "passwordEnv".' } });
+  if (s.username && s.usernameEnv) ctx.addIssue({ code: 'custom', path: ['sink', 'usernameEnv'], message: 'both "username" and "usernameEnv"', params: { fix: 'Keep one of them.' } });
+  if (!(s.username || s.usernameEnv) !== !s.passwordEnv)
+    ctx.addIssue({ code: 'custom', path: ['sink', 'passwordEnv'], message: 'basic authentication needs a user name and a password', params: { fix: 'Give "username" (or "usernameEnv") and "passwordEnv" together.' } });
+}
+
 export type JobConfig = z.infer<typeof JobConfig>;
+export type SearchSinkConfig = z.infer<typeof SearchSinkConfig>;
+export type SearchSinkFile = z.infer<typeof SearchSinkFile>;
 export type JobFile = z.infer<typeof JobFile>;
 export type MysqlSinkConfig = z.infer<typeof MysqlSinkConfig>;
 export type KafkaSinkConfig = z.infer<typeof KafkaSinkConfig>;
@@ -348,7 +414,7 @@ export type StreamOptions = z.infer<typeof StreamOptions>;
 /** The MySQL sink's URL, for code that only a MySQL sink reaches (a Kafka sink is refused with `what`). */
 export function mysqlSinkUrl(cfg: Pick<JobConfig, 'sink'>, what: string): string {
   if (cfg.sink.type === 'mysql') return cfg.sink.url;
-  throw new CutoverError(`${what} needs a MySQL or MariaDB sink; this job's sink is ${cfg.sink.type === 'kafka' ? 'Kafka' : 'PostgreSQL'}.`, 'Use a job with "sink": {"type": "mysql", …} for this.', 'CONFIG');
+  throw new CutoverError(`${what} needs a MySQL or MariaDB sink; this job's sink is ${cfg.sink.type === 'kafka' ? 'Kafka' : cfg.sink.type === 'elasticsearch' ? 'Elasticsearch/OpenSearch' : 'PostgreSQL'}.`, 'Use a job with "sink": {"type": "mysql", …} for this.', 'CONFIG');
 }
 
 /** The stream settings with their defaults filled in. */
@@ -362,7 +428,8 @@ const FIXES: Record<string, string> = {
   mode: 'Set "mode" to "snapshot", "snapshot+stream" or "stream".',
   'stream.start': 'Use "current", { "file": "mysql-bin.000042", "pos": 4 } or { "gtid": "0-1-100" }.',
   'snapshot.onExisting': 'Use "fail", "truncate" or "append".',
-  'sink.type': 'Use "mysql", "kafka" or "postgres".',
+  'sink.type': 'Use "mysql", "kafka", "postgres" or "elasticsearch".',
+  'sink.index': 'Use an index name or a template such as "{db}.{table}".',
   'sink.unholdable': 'Use "stop", "null", "-infinity" or "text".',
   'sink.brokers': 'List the bootstrap brokers: "brokers": ["127.0.0.1:9092"].',
   'sink.format': 'Use "debezium", "canal" or "maxwell".',

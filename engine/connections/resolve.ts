@@ -5,7 +5,7 @@
 // The resolved config holds secrets: it is handed to the engine and never stored (runJob stores the
 // job file as written); close() closes the tunnels.
 import { CutoverError } from '../../shared/errors.js';
-import type { JobConfig, JobFile, KafkaSinkConfig, KafkaSourceConfig, KafkaSourceFile, KafkaSinkFile, MysqlSinkFile, PostgresSinkConfig, PostgresSinkFile, SourceEndpoint } from '../../shared/job-config.js';
+import type { JobConfig, JobFile, KafkaSinkConfig, KafkaSourceConfig, KafkaSourceFile, KafkaSinkFile, MysqlSinkFile, PostgresSinkConfig, PostgresSinkFile, SearchSinkConfig, SearchSinkFile, SourceEndpoint } from '../../shared/job-config.js';
 import { buildMysqlUrl, mysqlUrlParts, sslModeOf, tlsParamsOf } from '../../shared/mysql-url.js';
 import type { KafkaProfile, MysqlProfile, PostgresProfile, Profile, ProfileSecrets } from '../../shared/profiles.js';
 import { buildPostgresUrl, pgTlsParams } from '../../shared/postgres-url.js';
@@ -113,6 +113,7 @@ export async function resolveSink(file: JobFile['sink'], ctx: ResolveContext = {
 async function sinkOfFile(r: Resolver, file: JobFile['sink']): Promise<JobConfig['sink']> {
   if (file.type === 'kafka') return kafkaSink(file, r.env, r.profile);
   if (file.type === 'postgres') return postgresSink(file, r.env, r.profile);
+  if (file.type === 'elasticsearch') return searchSink(file, r.env);
   const { type, batchBytes } = file;
   return { type, url: await r.mysql(file, 'sink'), ...(batchBytes !== undefined ? { batchBytes } : {}) };
 }
@@ -246,6 +247,18 @@ function postgresSink(f: PostgresSinkFile, env: NodeJS.ProcessEnv, profile: (n: 
   const u = new URL(sink.url);
   u.password = encodeURIComponent(readEnv(env, passwordEnv, "the sink's password", '$.sink.passwordEnv'));
   return { ...sink, url: u.toString() };
+}
+
+/** A search sink: its credentials read from the environment variables the job file names. */
+function searchSink(f: SearchSinkFile, env: NodeJS.ProcessEnv): SearchSinkConfig {
+  const { profile, username, usernameEnv, passwordEnv, apiKeyEnv, url, ...options } = f;
+  if (profile || !url) throw new CutoverError('Saved profiles for search clusters are not available yet ($.sink.profile).', 'Give "url": "http://host:9200" with "usernameEnv"/"passwordEnv" or "apiKeyEnv".', 'CONFIG');
+  if (apiKeyEnv) return { ...options, url, auth: { apiKey: readEnv(env, apiKeyEnv, "the search cluster's API key", '$.sink.apiKeyEnv') } };
+  if (passwordEnv) {
+    const user = username ?? readEnv(env, usernameEnv!, "the search cluster's user name", '$.sink.usernameEnv');
+    return { ...options, url, auth: { username: user, password: readEnv(env, passwordEnv, "the search cluster's password", '$.sink.passwordEnv') } };
+  }
+  return { ...options, url };
 }
 
 /** A saved PostgreSQL profile as the URL the sink connects with (password and sslmode parameters in it). */

@@ -6,8 +6,9 @@ import type { SinkConfig, SinkDescriptor, SinkDriver } from './driver.js';
 import { kafkaSink } from './kafka/descriptor.js';
 import { mysqlSink } from './mysql/descriptor.js';
 import { postgresSink } from './postgres/descriptor.js';
+import { searchSink } from './elasticsearch/descriptor.js';
 
-const SINKS: readonly SinkDescriptor[] = [mysqlSink, kafkaSink, postgresSink];
+const SINKS: readonly SinkDescriptor[] = [mysqlSink, kafkaSink, postgresSink, searchSink];
 
 /** The descriptor of a sink kind (a job file's `sink.type`, a profile's `kind`). */
 export function sinkKind(kind: string): SinkDescriptor {

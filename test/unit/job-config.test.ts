@@ -100,7 +100,7 @@ test('a Kafka sink: bad fields are named with their JSON path and fix', () => {
   assert.match(e.message, /\$\.sink\.partitions: /);
   assert.match(errorOf(() => parseJobConfig({ ...kafkaJob, sink: { type: 'kafka', brokers: [] } })).message, /\$\.sink\.brokers: /);
   assert.match(errorOf(() => parseJobConfig({ ...kafkaJob, sink: { type: 'kafka', brokers: ['a:1'], url: 'mysql://x@y:1' } })).message, /\$\.sink: unknown field\(s\) "url"/);
-  assert.match(errorOf(() => parseJobConfig({ ...minimal, sink: { type: 'oracle' } })).message, /\$\.sink\.type: .* — Use "mysql", "kafka" or "postgres"/);
+  assert.match(errorOf(() => parseJobConfig({ ...minimal, sink: { type: 'oracle' } })).message, /\$\.sink\.type: .* — Use "mysql", "kafka", "postgres" or "elasticsearch"/);
 });
 
 test('a Kafka sink streams, and takes exactly-once only with a stream', () => {

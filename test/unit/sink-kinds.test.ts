@@ -11,7 +11,7 @@ import type { CheckItem } from '../../shared/preflight.js';
 
 test('sinkKinds lists each kind once, with a title and every capability as a boolean', () => {
   const kinds = sinkKinds();
-  assert.deepEqual(kinds.map((k) => k.kind).sort(), ['kafka', 'mysql', 'postgres']);
+  assert.deepEqual(kinds.map((k) => k.kind).sort(), ['elasticsearch', 'kafka', 'mysql', 'postgres']);
   const keys = Object.keys(kinds[0]!.capabilities).sort();
   for (const k of kinds) {
     assert.ok(k.title.length > 0, `${k.kind} has a title`);

@@ -1,0 +1,173 @@
+// Copied rows as bulk requests: each batch is one `_bulk` body (NDJSON: an `index` action with the `_id`
+// from the row's key, then the document), rendered as the rows arrive. A batch is durable once the bulk
+// response says every item succeeded: items the cluster could not take now (429) are sent again with
+// backoff; any other rejected item stops the copy naming the index, the `_id`, the cluster's reason and a
+// fix. Writing a row again (a chunk resumed after a crash) writes the same document: idempotent.
+import { CutoverError } from '../../../shared/errors.js';
+import type { RawRow } from '../../core/rows.js';
+import type { CopyTable } from '../../core/tables.js';
+import type { SinkBatch, SinkWriter } from '../sink.js';
+import { documentId, fieldRule, type FieldRule } from './fields.js';
+import { reasonOf, SearchHttpError, type SearchClient } from './http.js';
+
+/** What a table's documents need: the index, each column's rule, where the key columns are. */
+export interface DocumentShape {
+  index: string;
+  names: string[];
+  rules: FieldRule[];
+  keyIdx: number[];
+}
+
+export function documentShape(t: CopyTable, index: string): DocumentShape {
+  const names = t.columns.map((c) => c.name);
+  return { index, names, rules: t.columns.map(fieldRule), keyIdx: t.keyColumns.map((k) => names.indexOf(k.name)) };
+}
+
+/** The NDJSON document of a row (`_source`), by the field rules. */
+export function renderDocument(s: DocumentShape, row: RawRow, where: () => string): string {
+  let doc = '{';
+  for (let i = 0; i < row.length; i++) {
+    if (i) doc += ',';
+    const raw = row[i]!;
+    doc += `${JSON.stringify(s.names[i]!)}:${raw === null ? 'null' : s.rules[i]!.render(raw, `${where()} column ${s.names[i]}`)}`;
+  }
+  return `${doc}}`;
+}
+
+/** The `_id` of a row (fields.ts documentId). */
+export function rowId(s: DocumentShape, row: RawRow, where: () => string): string {
+  return documentId(
+    s.keyIdx.map((i) => {
+      const raw = row[i];
+      if (raw === null || raw === undefined) throw new Error(`${where()}: key column ${s.names[i]} is NULL`);
+      return s.rules[i]!.text(raw, `${where()} key column ${s.names[i]}`);
+    }),
+  );
+}
+
+class SearchBatch implements SinkBatch {
+  rows = 0;
+  bytes = 0;
+  readonly ids: string[] = [];
+  readonly lines: string[] = [];
+
+  constructor(
+    readonly table: CopyTable,
+    readonly shape: DocumentShape,
+  ) {}
+
+  add(row: RawRow): void {
+    const where = (): string => `${this.table.source.db}.${this.table.source.table} (row ${this.rows + 1} of the batch)`;
+    let id: string;
+    let doc: string;
+    try {
+      id = rowId(this.shape, row, where);
+      doc = renderDocument(this.shape, row, where);
+    } catch (e) {
+      throw new CutoverError(
+        `A row of ${this.table.source.db}.${this.table.source.table} cannot be written as a search document: ${(e as Error).message}`,
+        'Fix the value on the source (text: bytes valid in the column\'s character set; JSON: valid JSON), or exclude the column ("columns": {"db.table": {"exclude": [...]}}), then run the job again.',
+        'SINK_ROW',
+      );
+    }
+    if (Buffer.byteLength(id) > 512)
+      throw new CutoverError(`A row of ${this.table.source.db}.${this.table.source.table} has a key whose _id is ${Buffer.byteLength(id)} bytes (${id.slice(0, 80)}…); Elasticsearch and OpenSearch take at most 512.`, 'Exclude the table, or give it a shorter primary key on the source.', 'SINK_ROW');
+    this.ids.push(id);
+    this.lines.push(`${JSON.stringify({ index: { _index: this.shape.index, _id: id } })}\n${doc}\n`);
+    this.rows++;
+    let size = row.length;
+    for (const v of row) if (v !== null) size += v.length;
+    this.bytes += size;
+  }
+}
+
+interface BulkItem {
+  status: number;
+  _id?: string;
+  _index?: string;
+  error?: { type?: string; reason?: string; caused_by?: { type?: string; reason?: string } };
+}
+
+const sleep = (ms: number): Promise<void> => new Promise((r) => setTimeout(r, ms));
+
+/** The fix for a rejected document, by the cluster's error type. */
+export function fixForRejection(type: string, index: string): string {
+  if (/mapper_parsing|strict_dynamic_mapping|illegal_argument/.test(type))
+    return `The document does not fit the index's mapping (GET /${index}/_mapping). Give the column a mapping that takes its values in the job file ("sink": {"mappings": {"db.table.column": {"type": "keyword"}}}), delete the index (DELETE /${index}) and run the job again with --resnapshot, or exclude the column.`;
+  if (/max_bytes_length|too_long|entity_too_large|content_length/.test(type))
+    return 'The document is larger than the cluster takes: raise http.max_content_length on the cluster, lower "sink.batchBytes", or exclude the large column.';
+  if (/cluster_block|index_closed|read_only/.test(type))
+    return `The index refuses writes: PUT /${index}/_settings {"index.blocks.read_only_allow_delete": null} once the cluster has disk space again, or open the index, then run the job again.`;
+  return 'Fix the cause on the cluster (the index, _id and reason above), then run the job again: finished chunks are not copied again.';
+}
+
+export class BulkWriter implements SinkWriter {
+  constructor(
+    private readonly client: SearchClient,
+    private readonly shapeOf: (t: CopyTable) => DocumentShape,
+    /** How long items the cluster rejects with 429 are sent again. */
+    private readonly retryForMs = 10 * 60_000,
+  ) {}
+
+  newBatch(t: CopyTable): SearchBatch {
+    return new SearchBatch(t, this.shapeOf(t));
+  }
+
+  async write(batch: SinkBatch): Promise<void> {
+    const b = batch as SearchBatch;
+    let pending = b.lines.map((_, i) => i);
+    const deadline = Date.now() + this.retryForMs;
+    let delay = 250;
+    while (pending.length) {
+      const items = await this.bulk(b, pending.map((i) => b.lines[i]!).join(''));
+      if (items.length !== pending.length) throw new CutoverError(`The bulk response of ${b.shape.index} has ${items.length} items for ${pending.length} documents.`, 'Run the job again; if it repeats, check the cluster\'s logs.', 'SINK');
+      const again: number[] = [];
+      for (let k = 0; k < items.length; k++) {
+        const it = items[k]!;
+        if (it.status < 300) continue;
+        if (it.status === 429 && Date.now() < deadline) {
+          again.push(pending[k]!);
+          continue;
+        }
+        const type = it.error?.type ?? `HTTP ${it.status}`;
+        const reason = `${type}: ${it.error?.reason ?? ''}${it.error?.caused_by ? ` (${it.error.caused_by.type}: ${it.error.caused_by.reason})` : ''}`;
+        throw new CutoverError(
+          `The search cluster rejected the document _id ${JSON.stringify(b.ids[pending[k]!])} of index ${b.shape.index} (from ${b.table.source.db}.${b.table.source.table}): ${reason}`,
+          fixForRejection(`${type} ${it.error?.caused_by?.type ?? ''}`, b.shape.index),
+          'SINK_ROW',
+        );
+      }
+      pending = again;
+      if (pending.length) {
+        await sleep(delay);
+        delay = Math.min(delay * 2, 10_000);
+      }
+    }
+    b.lines.length = 0;
+  }
+
+  private async bulk(b: SearchBatch, body: string): Promise<BulkItem[]> {
+    try {
+      const r = await this.client.request('POST', '_bulk?filter_path=errors,items.*.status,items.*._id,items.*.error', body, { contentType: 'application/x-ndjson' });
+      const res = r.body as { errors?: boolean; items?: Record<string, BulkItem>[] };
+      return (res.items ?? []).map((i) => Object.values(i)[0]!);
+    } catch (e) {
+      if (e instanceof SearchHttpError)
+        throw new CutoverError(
+          `The search cluster refused a bulk request of ${b.rows} documents for ${b.shape.index}: HTTP ${e.status} ${reasonOf(e.body)}`,
+          e.status === 413 ? 'The request is larger than the cluster takes: lower "sink.batchBytes" or raise http.max_content_length on the cluster, then run the job again.' : fixForRejection(reasonOf(e.body), b.shape.index),
+          'SINK',
+        );
+      throw e;
+    }
+  }
+
+  async truncate(t: CopyTable): Promise<void> {
+    const index = this.shapeOf(t).index;
+    await this.client.request('POST', `${encodeURIComponent(index)}/_delete_by_query?refresh=true&conflicts=proceed`, { query: { match_all: {} } }, { ok: [404] });
+  }
+
+  async close(): Promise<void> {
+    /* the client is the run's */
+  }
+}

@@ -1,0 +1,37 @@
+// Elasticsearch and OpenSearch as a sink: what it can do, before its driver is loaded.
+import type { SinkDescriptor } from '../driver.js';
+
+/** "host:port" of the cluster's URL, without credentials. */
+export function searchLabel(url: string): string {
+  try {
+    return new URL(url).host || 'address unknown';
+  } catch {
+    return 'address unknown';
+  }
+}
+
+export const searchSink: SinkDescriptor = {
+  kind: 'elasticsearch',
+  title: 'Elasticsearch/OpenSearch',
+  capabilities: {
+    rename: true,
+    existingRows: true,
+    views: false,
+    deferredIndexes: false,
+    deferredObjects: false,
+    repair: false,
+    orderedCopy: false,
+    checkpointInSink: false,
+    partitionOffsets: false,
+    pauseTable: false,
+    transactions: false,
+    transactionPieces: false,
+    reverse: false,
+  },
+  label: (sink) => ('url' in sink && typeof sink.url === 'string' ? `search ${searchLabel(sink.url)}` : 'address unknown'),
+  leftovers: () => ({ cleanable: '', kept: 'The indexes and documents already copied to the search cluster stay.' }),
+  noRepair: { why: 'verification and repair of search indexes are not built yet', instead: 'Delete the index and copy the table again (--resnapshot).' },
+  preflightOptions: (sink) =>
+    sink.type === 'elasticsearch' ? { sinkCheck: { url: searchLabel(sink.url), check: async (ctx) => (await import('./preflight.js')).checkSearchSink(sink, ctx) } } : {},
+  load: async () => (await import('./driver.js')).searchDriver,
+};

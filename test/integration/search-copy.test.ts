@@ -1,0 +1,166 @@
+// The Elasticsearch/OpenSearch sink's copy (mode "snapshot") into both flavours, each a real server from
+// Maven Central's test distributions (scripts/search-server.mjs, started here; a server that cannot start
+// fails the file). test/fixtures/types.sql is copied with `cutover run` and every document is read back by
+// an independent reader (test/helpers/search-reader.py: python3 + the mariadb client) against the source's
+// text form by the documented rules; the index's mappings and restored settings; a keyless table refused by
+// name; and SIGKILL during a copy, resumed, ending exact.
+import { after, before, describe, it } from 'node:test';
+import assert from 'node:assert/strict';
+import { existsSync, readFileSync, rmSync } from 'node:fs';
+import { join } from 'node:path';
+import Database from 'better-sqlite3';
+import { ROOT, describeRun, exec, q, query, runCliWithTimeout, sourceUrl, startCli, tempDir, uniqueName, writeJob, type CliResult } from '../helpers/db.js';
+import { FLAVOURS, readBack, searchRequest, startSearchServer, stopSearchServer, type SearchInstance } from '../helpers/search.js';
+
+const RUN_TIMEOUT_MS = 8 * 60_000;
+const sleep = (ms: number): Promise<void> => new Promise((r) => setTimeout(r, ms));
+/** Keyless tables (refused: their own test), and a name that is no valid index name (a space). */
+const NOT_IN_CORPUS = ['t_no_key', 't_nullable_unique', 't_pk_prefix', 'we`ird tab'];
+
+function searchJob(name: string, inst: SearchInstance, include: string[], exclude: string[] = [], snapshot: Record<string, unknown> = {}): unknown {
+  return {
+    name,
+    source: { url: sourceUrl() },
+    sink: { type: 'elasticsearch', url: inst.url, settings: { number_of_replicas: 0 } },
+    tables: { include, exclude },
+    mode: 'snapshot',
+    snapshot: { chunkRows: 100, parallelism: 3, ...snapshot },
+  };
+}
+
+async function copy(dir: string, name: string, job: unknown): Promise<CliResult> {
+  const path = writeJob(dir, job, `${name}.json`);
+  return runCliWithTimeout(['run', path, '--state', join(dir, `${name}.db`)], RUN_TIMEOUT_MS);
+}
+
+function assertExact(inst: SearchInstance, db: string, tables: string[]): void {
+  const bad: string[] = [];
+  for (const t of tables) {
+    const r = readBack(inst, db, t, `${db}.${t}`);
+    if (!r.ok) bad.push(r.report);
+  }
+  assert.equal(bad.length, 0, bad.join('\n'));
+}
+
+const servers = new Map<string, SearchInstance>();
+
+before(async () => {
+  for (const f of FLAVOURS) servers.set(f, await startSearchServer(f));
+}, { timeout: 20 * 60_000 });
+
+after(async () => {
+  for (const inst of servers.values()) await stopSearchServer(inst);
+});
+
+describe('search sink: the exactness corpus into OpenSearch and Elasticsearch', { timeout: 30 * 60_000 }, () => {
+  const srcDb = uniqueName('esx');
+  const dir = tempDir('cutover-search-');
+  let tables: string[] = [];
+
+  before(async () => {
+    const sql = readFileSync(join(ROOT, 'test/fixtures/types.sql'), 'utf8');
+    await exec(sourceUrl(), `CREATE DATABASE ${q(srcDb)} CHARACTER SET utf8mb4; USE ${q(srcDb)};\n${sql}`);
+    tables = (await query<{ t: string }>(sourceUrl(), "SELECT TABLE_NAME AS t FROM information_schema.TABLES WHERE TABLE_SCHEMA = ? AND TABLE_TYPE = 'BASE TABLE' ORDER BY 1", [srcDb])).map((r) => String(r.t));
+    assert.ok(tables.length >= 40, `the fixture created ${tables.length} tables`);
+  });
+
+  after(async () => {
+    await exec(sourceUrl(), `DROP DATABASE IF EXISTS ${q(srcDb)}`).catch(() => undefined);
+    for (const inst of servers.values()) await searchRequest(inst, 'DELETE', `${srcDb}.*`).catch(() => undefined);
+    rmSync(dir, { recursive: true, force: true });
+  });
+
+  for (const flavour of FLAVOURS) {
+    it(`${flavour}: every document's _id and _source equal the source rows by the documented rules (100-row chunks, 3 workers)`, async () => {
+      const inst = servers.get(flavour)!;
+      const r = await copy(dir, `corpus-${flavour}`, searchJob(`search-corpus-${flavour}`, inst, [`${srcDb}.*`], NOT_IN_CORPUS.map((t) => `${srcDb}.${t}`)));
+      assert.equal(r.code, 0, describeRun(r));
+      assert.match(r.stdout + r.stderr, flavour === 'opensearch' ? /sink: OpenSearch 2\.19\.1/ : /sink: Elasticsearch 7\.17\.10/);
+      assertExact(inst, srcDb, tables.filter((t) => !NOT_IN_CORPUS.includes(t)));
+      // The explicit mappings, and the settings restored after the copy (refresh back to the default).
+      const m = await searchRequest(inst, 'GET', `${srcDb}.t_big_unsigned_pk/_mapping`);
+      const props = m.body[`${srcDb}.t_big_unsigned_pk`].mappings.properties;
+      assert.equal(props.id.type, 'keyword', JSON.stringify(props));
+      const dt = await searchRequest(inst, 'GET', `${srcDb}.t_datetime/_mapping`);
+      const dprops = dt.body[`${srcDb}.t_datetime`].mappings.properties as Record<string, { type: string; format?: string }>;
+      assert.ok(Object.values(dprops).some((p) => p.type === 'date' && p.format === 'yyyy-MM-dd HH:mm:ss.SSSSSS'), JSON.stringify(dprops));
+      const s = await searchRequest(inst, 'GET', `${srcDb}.t_int/_settings`);
+      const idx = s.body[`${srcDb}.t_int`].settings.index;
+      assert.equal(idx.refresh_interval, undefined, `refresh_interval still set: ${JSON.stringify(idx)}`);
+      assert.equal(idx.number_of_replicas, '0');
+    });
+  }
+
+  it('refuses a table without a key, naming it and the fix', async () => {
+    const inst = servers.get('opensearch')!;
+    const r = await copy(dir, 'keyless', searchJob('search-keyless', inst, [`${srcDb}.t_no_key`]));
+    assert.notEqual(r.code, 0, describeRun(r));
+    assert.match(r.stdout + r.stderr, new RegExp(`${srcDb}\\.t_no_key has no primary key or NOT NULL unique key`));
+    assert.match(r.stdout + r.stderr, /ADD PRIMARY KEY/);
+    const e = await searchRequest(inst, 'HEAD', `${srcDb}.t_no_key`);
+    assert.equal(e.status, 404, 'no index created for the refused table');
+  });
+});
+
+/** Chunks done in the copying phase by process `pid`, from the state file (read-only, for timing only). */
+function chunksDone(stateFile: string, pid: number | undefined): number {
+  if (!existsSync(stateFile)) return -1;
+  let db: Database.Database | null = null;
+  try {
+    db = new Database(stateFile, { readonly: true, fileMustExist: true });
+    const j = db.prepare('SELECT pid, phase FROM jobs LIMIT 1').get() as { pid: number | null; phase: string } | undefined;
+    if (!j || j.pid !== pid || j.phase !== 'copying') return -1;
+    return (db.prepare('SELECT COALESCE(SUM(chunks_done), 0) AS d FROM job_tables').get() as { d: number }).d;
+  } catch {
+    return -1;
+  } finally {
+    db?.close();
+  }
+}
+
+describe('search sink: SIGKILL during the copy, then resume', { timeout: 20 * 60_000 }, () => {
+  const srcDb = uniqueName('esrs');
+  const dir = tempDir('cutover-search-resume-');
+
+  before(async () => {
+    const d = q(srcDb);
+    await exec(
+      sourceUrl(),
+      `CREATE DATABASE ${d} CHARACTER SET utf8mb4; USE ${d};
+       CREATE TABLE t_int (id INT NOT NULL PRIMARY KEY, a VARCHAR(40), b BIGINT UNSIGNED, c DECIMAL(20,6), d DATETIME(6), e DOUBLE, f FLOAT) ENGINE=InnoDB;
+       INSERT INTO t_int SELECT seq, CONCAT('row-', seq, REPEAT('é', seq % 17)), seq * 4294967311, seq / 7, '2020-01-01' + INTERVAL seq * 37 SECOND + INTERVAL seq MICROSECOND, seq / 3e0, seq / 9e0 FROM seq_1_to_30000;
+       CREATE TABLE t_comp (k VARCHAR(20) NOT NULL, n INT NOT NULL, v VARCHAR(40), PRIMARY KEY (k, n)) ENGINE=InnoDB;
+       INSERT INTO t_comp SELECT CONCAT(ELT(seq % 5 + 1, 'abc', '[x', 'Abc', 'ébc', ''), seq DIV 7000), seq, MD5(seq) FROM seq_1_to_20000;`,
+    );
+  });
+
+  after(async () => {
+    await exec(sourceUrl(), `DROP DATABASE IF EXISTS ${q(srcDb)}`).catch(() => undefined);
+    await searchRequest(servers.get('opensearch')!, 'DELETE', `${srcDb}.*`).catch(() => undefined);
+    rmSync(dir, { recursive: true, force: true });
+  });
+
+  it('a copy killed with SIGKILL at a random chunk resumes and ends with every document equal to its row', async () => {
+    const inst = servers.get('opensearch')!;
+    const path = writeJob(dir, searchJob('search-resume', inst, [`${srcDb}.*`], [], { chunkRows: 500, parallelism: 2 }), 'resume.json');
+    const state = join(dir, 'resume.db');
+    const killAt = 5 + Math.floor(Math.random() * 40);
+    const { child, done } = startCli(['run', path, '--state', state]);
+    const guard = setTimeout(() => child.kill('SIGKILL'), RUN_TIMEOUT_MS);
+    let exited = false;
+    void done.then(() => (exited = true));
+    while (!exited) {
+      if (chunksDone(state, child.pid) >= killAt) {
+        child.kill('SIGKILL');
+        break;
+      }
+      await sleep(5);
+    }
+    const first = await done;
+    clearTimeout(guard);
+    assert.equal(first.signal, 'SIGKILL', `the copy ended before chunk ${killAt}: ${describeRun(first)}`);
+    const r = await runCliWithTimeout(['run', path, '--state', state], RUN_TIMEOUT_MS);
+    assert.equal(r.code, 0, describeRun(r));
+    assertExact(inst, srcDb, ['t_int', 't_comp']);
+  });
+});
