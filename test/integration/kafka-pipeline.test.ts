@@ -65,7 +65,12 @@ after(async () => {
   await pg?.drop();
 });
 
-/** Random small transactions on the source until stopped: inserts, updates (primary keys too), deletes, on keyed and keyless tables. */
+/**
+ * Random small transactions on the source until stopped: inserts, updates, deletes, on keyed and keyless
+ * tables. No primary-key changes: Canal and Maxwell carry one in a single message that the Kafka sink
+ * partitions by one of the two keys, so it can overtake or trail the other key's changes (README, Kafka
+ * source: per-key order); Debezium's delete + create has its own test (kafka-source.test.ts).
+ */
 class Writer {
   private stopped = false;
   private failure: Error | null = null;
@@ -101,7 +106,7 @@ class Writer {
           if (r < 3) ops.push(`INSERT INTO ${T('items')} (name, qty, price, at) VALUES ('w${this.transactions} ∑', ${pick(1000)}, ${pick(5) === 0 ? 'NULL' : `${pick(100000)}.${pick(100)}`}, NOW(6))`);
           else if (r < 5) ops.push(`UPDATE ${T('items')} SET qty = qty + 1, price = price + 0.01, name = CONCAT(LEFT(name, 30), '+') WHERE id = ${id}`);
           else if (r < 6) ops.push(`DELETE FROM ${T('items')} WHERE id = ${id}`);
-          else if (r < 7) ops.push(`UPDATE IGNORE ${T('items')} SET id = id + 100000 WHERE id = ${id}`);
+          else if (r < 7) ops.push(`UPDATE ${T('items')} SET at = NULL, qty = qty - 1 WHERE id = ${id}`);
           else if (r < 8) ops.push(`INSERT IGNORE INTO ${T('pairs')} VALUES (${pick(60)}, 'b${pick(8)}', ${pick(2 ** 30)})`);
           else if (r < 9) ops.push(`UPDATE ${T('pairs')} SET v = v + 1 WHERE a = ${pick(60)}`);
           else if (r < 10) ops.push(`DELETE FROM ${T('pairs')} WHERE a = ${pick(60)} AND b = 'b${pick(8)}'`);
