@@ -108,7 +108,7 @@ class Writer {
           else if (r < 6) ops.push(`DELETE FROM ${T('items')} WHERE id = ${id}`);
           else if (r < 7) ops.push(`UPDATE ${T('items')} SET at = NULL, qty = qty - 1 WHERE id = ${id}`);
           else if (r < 8) ops.push(`INSERT IGNORE INTO ${T('pairs')} VALUES (${pick(60)}, 'b${pick(8)}', ${pick(2 ** 30)})`);
-          else if (r < 9) ops.push(`UPDATE ${T('pairs')} SET v = v + 1 WHERE a = ${pick(60)}`);
+          else if (r < 9) ops.push(`UPDATE ${T('pairs')} SET v = v + 1 WHERE a = ${pick(60)} AND v < 18446744073709551615`);
           else if (r < 10) ops.push(`DELETE FROM ${T('pairs')} WHERE a = ${pick(60)} AND b = 'b${pick(8)}'`);
           else if (r < 11) ops.push(`INSERT INTO ${T('notes')} VALUES (${pick(30)}, ${pick(4) === 0 ? 'NULL' : `'w${pick(20)}'`})`);
           else ops.push(pick(2) ? `UPDATE ${T('notes')} SET note = 'u${pick(20)}' WHERE k = ${pick(30)} LIMIT 1` : `DELETE FROM ${T('notes')} WHERE k = ${pick(30)} LIMIT 1`);
