@@ -293,7 +293,16 @@ describe('the whole pipeline: MySQL → Cutover → Kafka (3 formats) → Cutove
       await waitUntil('every group applied its first rows', async () => {
         for (const g of groups) if (!((await g.items()) > 0)) return false;
         return true;
-      }, { ms: 300_000, everyMs: 500, guard });
+      }, {
+        ms: 300_000,
+        everyMs: 500,
+        guard,
+        detail: async () => {
+          const out: string[] = [`producers restarted: ${producerExits.join(' | ') || 'none'}`];
+          for (const g of groups) out.push(`${g.label}: ${await g.items().catch((e: Error) => e.message)} items rows; last lines: ${g.lives.map((l) => l.out().trim().split('\n').slice(-3).join(' / ')).join(' || ')}`);
+          return out.join('\n');
+        },
+      });
 
       // The chaos: a kill every few seconds, alternating producers and consumers; the victim restarts a
       // moment later; midway a third process joins two of the groups.
