@@ -71,7 +71,7 @@ export async function runConsumer(o: RunJobOptions, job: JobRow, log: Logger): P
   if (!sinkOf(cfg).capabilities.partitionOffsets)
     throw new CutoverError(
       `A ${sourceOf(cfg).title} source needs a sink that stores the offsets of each partition with the rows; ${sinkOf(cfg).title} does not (yet).`,
-      'Use a MySQL/MariaDB sink ("sink": {"type": "mysql", …}).',
+      'Use a MySQL/MariaDB sink ("sink": {"type": "mysql", …}) or a PostgreSQL sink ("sink": {"type": "postgres", …}).',
       'CONFIG',
     );
   const sink = o.drivers?.sink ?? (await loadSink(cfg));

@@ -18,6 +18,8 @@ import { killLive, startLive, stopWithSigterm, waitUntil, type LiveCli } from '.
 import { StateStore } from '../../engine/state/store.js';
 import { ConsumerStore } from '../../engine/state/consumer-store.js';
 import { alive } from '../../engine/core/process-alive.js';
+import { createPgDatabase, type PgTestDatabase } from '../helpers/postgres.js';
+import { compareTable } from '../helpers/pg-compare.js';
 
 const TABLES = ['keyed', 'nokey'];
 const DDL: Record<string, string> = {
@@ -96,6 +98,65 @@ async function consumerJob(name: string, sinkDb: string): Promise<string> {
   );
 }
 
+/** The same tables on PostgreSQL, with the types the sink maps the source's to (README: type rules). */
+const PG_DDL: Record<string, string> = {
+  keyed: 'CREATE TABLE keyed (id integer PRIMARY KEY, v varchar(60) NOT NULL, n numeric(12,3) NULL, t timestamp(6) NULL)',
+  nokey: 'CREATE TABLE nokey (a integer NOT NULL, b varchar(40) NULL)',
+};
+
+/** A PostgreSQL database with the source's tables in schema "shop", empty; the consumer job that fills it. */
+async function pgConsumerJob(name: string): Promise<{ job: string; pg: PgTestDatabase }> {
+  const pg = await createPgDatabase('kspg');
+  await pg.rows(`CREATE SCHEMA shop; SET search_path = shop; ${Object.values(PG_DDL).join('; ')}`);
+  const job = writeJob(
+    work,
+    {
+      name,
+      source: { type: 'kafka', brokers: [inst.bootstrap], topics: [`/${producer}\\.${srcDb}\\..*/`], format: 'debezium', group: name, start: 'earliest' },
+      sink: { type: 'postgres', url: pg.url },
+      tables: { include: [`${srcDb}.*`] },
+      rename: { [srcDb]: 'shop' },
+      mode: 'stream',
+    },
+    `${name}.json`,
+  );
+  return { job, pg };
+}
+
+async function pgDifferences(pg: PgTestDatabase): Promise<string[]> {
+  const out: string[] = [];
+  for (const t of TABLES) {
+    const d = await compareTable(sourceUrl(), srcDb, t, pg.url, 'shop', 'stop');
+    if (d) out.push(`${t}: ${d}`);
+  }
+  return out;
+}
+
+/** The PostgreSQL sink's stored next offsets against the partitions' ends. */
+async function pgOffsetsAtEnd(pg: PgTestDatabase, job: string): Promise<void> {
+  const rows = await pg.rows(`SELECT topic, part, next_offset FROM "_cutover"."cutover_offsets" WHERE job = '${job}' ORDER BY topic, part`);
+  assert.ok(rows.length >= 2, `offset rows for the job: ${JSON.stringify(rows)}`);
+  await assertAtEnds(rows.map(([topic, part, next]) => ({ topic: String(topic), part: Number(part), next_offset: String(next) })));
+}
+
+async function assertAtEnds(rows: { topic: string; part: number; next_offset: string }[]): Promise<void> {
+  const kafkajs = (await import('kafkajs')).default;
+  const admin = new kafkajs.Kafka({ brokers: [inst.bootstrap], clientId: 'kafka-source-test', logLevel: kafkajs.logLevel.NOTHING }).admin();
+  await admin.connect();
+  try {
+    for (const t of TABLES) {
+      const topic = `${producer}.${srcDb}.${t}`;
+      for (const p of await admin.fetchTopicOffsets(topic)) {
+        if (p.high === '0') continue;
+        const r = rows.find((x) => x.topic === topic && Number(x.part) === p.partition);
+        assert.equal(String(r?.next_offset), p.high, `${topic}/${p.partition}: the sink's offset is the partition's end`);
+      }
+    }
+  } finally {
+    await admin.disconnect();
+  }
+}
+
 /** The processes the state file records as members of the job's group. */
 function memberPids(state: string, job: string): number[] {
   const store = new StateStore(state);
@@ -120,21 +181,7 @@ async function differences(sinkDb: string): Promise<string[]> {
 async function offsetsAtEnd(job: string): Promise<void> {
   const rows = await query<{ topic: string; part: number; next_offset: string }>(sinkUrl(), 'SELECT topic, part, next_offset FROM _cutover.cutover_offsets WHERE job = ? ORDER BY topic, part', [job]);
   assert.ok(rows.length >= 2, `offset rows for the job: ${JSON.stringify(rows)}`);
-  const kafkajs = (await import('kafkajs')).default;
-  const admin = new kafkajs.Kafka({ brokers: [inst.bootstrap], clientId: 'kafka-source-test', logLevel: kafkajs.logLevel.NOTHING }).admin();
-  await admin.connect();
-  try {
-    for (const t of TABLES) {
-      const topic = `${producer}.${srcDb}.${t}`;
-      for (const p of await admin.fetchTopicOffsets(topic)) {
-        if (p.high === '0') continue;
-        const r = rows.find((x) => x.topic === topic && Number(x.part) === p.partition);
-        assert.equal(String(r?.next_offset), p.high, `${topic}/${p.partition}: the sink's offset is the partition's end`);
-      }
-    }
-  } finally {
-    await admin.disconnect();
-  }
+  await assertAtEnds(rows);
 }
 
 describe('Kafka topics as a source', { timeout: 15 * 60_000 }, () => {
@@ -188,6 +235,53 @@ describe('Kafka topics as a source', { timeout: 15 * 60_000 }, () => {
     } finally {
       for (const l of lives) await killLive(l);
       await exec(sinkUrl(), `DROP DATABASE IF EXISTS ${q(sinkDb)}`);
+    }
+  });
+});
+
+describe('Kafka topics as a source, into PostgreSQL', { timeout: 15 * 60_000 }, () => {
+  it('one consumer applies the Debezium topics to PostgreSQL exactly: every value equals the source', async () => {
+    const name = uniqueName('kspg_one');
+    const { job, pg } = await pgConsumerJob(name);
+    const live = startLive(['run', job, '--state', join(work, 'pg-one.sqlite')]);
+    try {
+      await waitUntil('the PostgreSQL tables equal the source', async () => (await pgDifferences(pg)).length === 0, { live, ms: 180_000, detail: async () => (await pgDifferences(pg)).join('\n') });
+      await pgOffsetsAtEnd(pg, name);
+      const r = await stopWithSigterm(live);
+      assert.doesNotMatch(r.stderr, /^\s+at /m);
+    } finally {
+      await killLive(live);
+      await pg.drop();
+    }
+  });
+
+  it('two processes into PostgreSQL, one SIGKILLed and restarted: equal again, nothing twice', async () => {
+    const name = uniqueName('kspg_two');
+    const { job, pg } = await pgConsumerJob(name);
+    const state = join(work, 'pg-two.sqlite');
+    const lives: LiveCli[] = [];
+    const start = (): LiveCli => {
+      const l = startLive(['run', job, '--state', state]);
+      lives.push(l);
+      return l;
+    };
+    try {
+      const a = start();
+      const b = start();
+      await waitUntil('the first rows applied', async () => Number(await pg.value('SELECT count(*) FROM shop.keyed')) > 0, { live: b, ms: 180_000, everyMs: 20 });
+      a.child.kill('SIGKILL');
+      await a.done;
+      const atKill = Number(await pg.value('SELECT count(*) FROM shop.keyed'));
+      const a2 = start();
+      await waitUntil('both processes recorded as members in the shared state file', () => memberPids(state, name).length === 2 && memberPids(state, name).includes(a2.child.pid!), { live: a2, ms: 180_000 });
+      await waitUntil('the PostgreSQL tables equal the source after the kill', async () => (await pgDifferences(pg)).length === 0, { live: a2, ms: 240_000, detail: async () => (await pgDifferences(pg)).join('\n') });
+      await pgOffsetsAtEnd(pg, name);
+      await stopWithSigterm(a2);
+      await stopWithSigterm(b);
+      console.log(`kafka-source → PostgreSQL: 2 processes of one group, 1 SIGKILL (${atKill} keyed rows in at the kill), 1 rebalance on restart; both tables equal value by value (psql)`);
+    } finally {
+      for (const l of lives) await killLive(l);
+      await pg.drop();
     }
   });
 });

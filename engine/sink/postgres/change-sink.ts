@@ -24,7 +24,7 @@ import { CutoverError } from '../../../shared/errors.js';
 import type { SourcePosition } from '../../core/position.js';
 import type { TableRef } from '../../../shared/table-selection.js';
 import type { StreamTarget } from '../stream-target.js';
-import { transactionLabel, type BinlogTransaction, type DdlEvent, type RowChange, type TransactionPiece } from '../../core/changes.js';
+import { type BinlogTransaction, type MessageChanges, type DdlEvent, type RowChange, type TransactionPiece } from '../../core/changes.js';
 import type { ColumnInfo } from '../../core/tables.js';
 import type { ApplierTable, ApplyMode, Checkpoint } from '../../core/checkpoint.js';
 import { effectiveMode, pendingTransactions, piecesPlan, type CheckpointOwnerColumns } from '../../core/checkpoint.js';
@@ -43,12 +43,18 @@ import { asTransient, inlineParams, isStatementError, openStreamClient, sinkInde
 
 export { asTransient, inlineParams, isStatementError, openStreamClient, sinkIndexes } from './stream-client.js';
 import { addPendingForeignKeys } from './foreign-keys.js';
+import { PgChangeError } from './change-error.js';
+
+export { PgChangeError } from './change-error.js';
 import type { Logger } from '../../core/logger.js';
 
 export interface PgChangeSinkOptions {
   url: string;
-  /** The source, where the conversion tables of multi-byte charsets are read (charsets.ts). */
-  sourceUrl: string;
+  /**
+   * The source, where the conversion tables of multi-byte charsets are read (charsets.ts); asked only when a
+   * table has such a column (a Kafka source's tables read from the sink are utf8mb4 and never ask).
+   */
+  sourceUrl: () => string;
   jobName: string;
   /** Recorded in a checkpoint row this sink creates. */
   owner?: CheckpointOwnerColumns;
@@ -60,18 +66,6 @@ export interface PgChangeSinkOptions {
 
 /** Foreign keys still refused after a catch-up are tried again at most this often while the stream runs. */
 const RETRY_PENDING_MS = 10 * 60_000;
-
-/** A change the sink refused: which one, the statement, and the server's message. */
-export class PgChangeError extends CutoverError {
-  constructor(change: RowChange, statement: string, tx: BinlogTransaction | TransactionPiece, reason: string) {
-    const sql = statement.length > 1500 ? statement.slice(0, 1500) + ' …' : statement;
-    super(
-      `The PostgreSQL sink refused ${change.type === 'insert' ? 'an' : 'a'} ${change.type} on ${change.db}.${change.table} from ${transactionLabel(tx)}: ${reason}\n  statement: ${sql}`,
-      'Nothing of this transaction (nor of the transactions grouped with it in the same sink transaction) was applied and the job is paused. Correct the sink (for example remove the row that conflicts, or the constraint), then run the same job again: the transaction is retried.',
-      'SINK_ROW',
-    );
-  }
-}
 
 /** Statements with at most this many parameters may share a round trip (values inlined). */
 const INLINE_PARAMS = 200;
@@ -202,6 +196,40 @@ export class PgChangeSink implements StreamTarget<PgDdlContext> {
     await this.advanceIdentities([part]);
   }
 
+  /**
+   * One PostgreSQL transaction framed by the caller (a partitioned source's offset row, offset-target.ts):
+   * `begin` locks what it needs and returns the messages to apply (null: nothing, rolled back); their changes
+   * go as one net effect with the same exact fallback as apply; `end` writes the offset; COMMIT. Returns the
+   * messages applied.
+   */
+  async applyFramed(frame: { begin(client: pg.Client): Promise<MessageChanges[] | null>; end(client: pg.Client): Promise<void> }, mode: ApplyMode): Promise<number> {
+    try {
+      await this.client.query('BEGIN');
+      let parts = await frame.begin(this.client);
+      if (parts === null) {
+        await this.client.query('ROLLBACK');
+        return 0;
+      }
+      await this.preparePlans(parts);
+      try {
+        await this.run(batchStatements(parts.flatMap((p) => p.changes), (c) => this.planFor(c), mode, true));
+      } catch (e) {
+        if (!(e instanceof Mismatch) && !isStatementError(e)) throw e;
+        await this.client.query('ROLLBACK');
+        await this.client.query('BEGIN');
+        parts = (await frame.begin(this.client)) ?? [];
+        await this.runOneByOne(parts, mode);
+      }
+      await this.advanceIdentities(parts);
+      await frame.end(this.client);
+      await this.client.query('COMMIT');
+      return parts.length;
+    } catch (e) {
+      await this.client.query('ROLLBACK').catch(() => undefined);
+      throw asTransient(e);
+    }
+  }
+
   async ddl(ctx: PgDdlContext, ev: DdlEvent, reconciling: boolean): Promise<void> {
     await handlePgDdl(ctx, ev, this, reconciling);
   }
@@ -277,7 +305,7 @@ export class PgChangeSink implements StreamTarget<PgDdlContext> {
   }
 
   /** Moves the identity sequences of the batch's tables past the values it wrote (identity.ts), in its transaction, one round trip. */
-  private async advanceIdentities(txs: (BinlogTransaction | TransactionPiece)[]): Promise<void> {
+  private async advanceIdentities(txs: (BinlogTransaction | TransactionPiece | MessageChanges)[]): Promise<void> {
     const statements = advanceStatements(identityMaxima(txs.flatMap((t) => t.changes), (c) => this.planFor(c)));
     if (!statements.length) return;
     try {
@@ -327,7 +355,7 @@ export class PgChangeSink implements StreamTarget<PgDdlContext> {
   }
 
   /** The exact path: one statement per change in binlog order; names the change that fails. */
-  private async runOneByOne(txs: (BinlogTransaction | TransactionPiece)[], mode: ApplyMode): Promise<void> {
+  private async runOneByOne(txs: (BinlogTransaction | TransactionPiece | MessageChanges)[], mode: ApplyMode): Promise<void> {
     for (const tx of txs) {
       for (const s of batchStatements(tx.changes, (c) => this.planFor(c), mode, false)) {
         let affected: number;
@@ -346,7 +374,7 @@ export class PgChangeSink implements StreamTarget<PgDdlContext> {
   }
 
   /** Builds the plans of the batch's tables not planned yet (their unique indexes come from the sink's catalog). */
-  private async preparePlans(txs: (BinlogTransaction | TransactionPiece)[]): Promise<void> {
+  private async preparePlans(txs: (BinlogTransaction | TransactionPiece | MessageChanges)[]): Promise<void> {
     const missing = new Set<string>();
     for (const tx of txs) for (const c of tx.changes) {
       const name = c.name ?? `${c.db}.${c.table}`;
@@ -375,7 +403,7 @@ export class PgChangeSink implements StreamTarget<PgDdlContext> {
   private async learnCharsets(t: ApplierTable): Promise<void> {
     const needed = new Set(t.info.columns.map((c) => c.charset).filter((cs): cs is string => !charsetReady(cs)));
     if (!needed.size) return;
-    const conn = await connect(parseMysqlUrl(this.opts.sourceUrl));
+    const conn = await connect(parseMysqlUrl(this.opts.sourceUrl()));
     try {
       await loadSourceCharsets((sql) => rawQuery(conn, sql), needed);
     } finally {

@@ -27,7 +27,7 @@ export const postgresSink: SinkDescriptor = {
     repair: true,
     orderedCopy: false,
     checkpointInSink: true,
-    partitionOffsets: false,
+    partitionOffsets: true,
     pauseTable: false,
     transactions: true,
     transactionPieces: true,
@@ -35,7 +35,7 @@ export const postgresSink: SinkDescriptor = {
   },
   label: (sink) => ('url' in sink && typeof sink.url === 'string' ? postgresLabel(sink.url) : 'address unknown'),
   leftovers: (job) => ({
-    cleanable: `the job's checkpoint row in "${CHECKPOINT_SCHEMA}"."${CHECKPOINT_TABLE}" on the sink (job = '${job}')`,
+    cleanable: `the job's checkpoint row in "${CHECKPOINT_SCHEMA}"."${CHECKPOINT_TABLE}" and its partition offsets in "${CHECKPOINT_SCHEMA}"."cutover_offsets" on the sink (job = '${job}')`,
     kept: 'The schemas, tables and rows already copied to the sink stay.',
   }),
   keylessStreamNote: 'has no primary or unique key: the stream applies its updates and deletes to one row with the same values (ctid)',

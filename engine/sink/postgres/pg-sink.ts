@@ -19,7 +19,8 @@ import type { UnholdablePolicy } from './types.js';
 export interface PgSinkOptions {
   url: string;
   /** The source, asked once per run how it converts its multi-byte charsets (charsets.ts). */
-  sourceUrl: string;
+  /** The MySQL source's URL, asked only when the copy reads the source (a Kafka-source job never copies). */
+  sourceUrl: () => string;
   policy: UnholdablePolicy;
   /** Type overrides by source "db.table.column". */
   types: Record<string, string>;
@@ -56,7 +57,7 @@ export class PgSink implements Sink {
 
   /** The SRID attributes of the table's spatial columns on the source (typing its PostGIS columns). */
   private async sourceSrids(t: CopyTable): Promise<Map<string, number>> {
-    const conn = await connect(parseMysqlUrl(this.opts.sourceUrl));
+    const conn = await connect(parseMysqlUrl(this.opts.sourceUrl()));
     try {
       return await sourceColumnSrids(conn, t.source.db, t.source.table);
     } finally {
@@ -78,7 +79,7 @@ export class PgSink implements Sink {
   private async learnCharsets(t: CopyTable): Promise<void> {
     const needed = new Set(t.columns.map((c) => c.charset).filter((cs): cs is string => !charsetReady(cs)));
     if (!needed.size) return;
-    const conn = await connect(parseMysqlUrl(this.opts.sourceUrl));
+    const conn = await connect(parseMysqlUrl(this.opts.sourceUrl()));
     try {
       await loadSourceCharsets((sql) => rawQuery(conn, sql), needed);
     } finally {
@@ -146,7 +147,7 @@ export class PgSink implements Sink {
 
   /** After the last table: the foreign keys among the copied tables, and the triggers, routines and events named as not translated. */
   async finishCopy(tables: CopyTable[]): Promise<string[]> {
-    const src = await connect(parseMysqlUrl(this.opts.sourceUrl));
+    const src = await connect(parseMysqlUrl(this.opts.sourceUrl()));
     let fks: SourceForeignKey[];
     let untranslated: string[];
     try {
