@@ -125,6 +125,11 @@ const kafkaSourceOptions = {
   start: z.union([z.enum(['earliest', 'latest']), z.object({ timestamp: z.string().datetime({ offset: true }) }).strict()]).default('earliest'),
   /** Kafka client id (broker logs, quotas); default "cutover-<job name>". */
   clientId: z.string().min(1).max(200).optional(),
+  /** Where messages passed over with --skip-message are sent (key and value unchanged, the reason in headers). */
+  deadLetter: z
+    .object({ topic: z.string().min(1).max(249).regex(/^[A-Za-z0-9._-]+$/, { message: 'must be a topic name (letters, digits, ".", "_", "-")' }) })
+    .strict()
+    .optional(),
 };
 
 /** The resolved Kafka source: bootstrap brokers, and TLS and SASL (password included) as for the Kafka sink. */
