@@ -3,7 +3,10 @@
 // partition stands (the offsets stored with the rows) and seeks there, so the group's committed offsets
 // (written after each sink commit, for monitoring) are never trusted over the sink's. Each fetched batch of
 // a partition is decoded and handed to the sink as one transaction; the next batch of that partition is
-// not fetched until the sink has it (backpressure).
+// not fetched until the sink has it (backpressure). A bad message (it does not decode, names a column the
+// sink lacks, or the sink refuses it) pauses its partition only (engine/core/bad-messages.ts decides, per
+// batch); every rebalance resumes the paused partitions, so whoever holds one then retries it, or passes
+// the message over when a skip was requested in the sink (--skip-message), dead-letter topic first.
 import type { Consumer, EachBatchPayload, Kafka } from 'kafkajs';
 import { CutoverError } from '../../../shared/errors.js';
 import type { KafkaSourceConfig } from '../../../shared/job-config.js';
