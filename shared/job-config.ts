@@ -140,6 +140,11 @@ const kafkaSourceOptions = {
     })
     .strict()
     .optional(),
+  /** Where messages passed over with --skip-message are sent (key and value unchanged, the reason in headers). */
+  deadLetter: z
+    .object({ topic: z.string().min(1).max(249).regex(/^[A-Za-z0-9._-]+$/, { message: 'must be a topic name (letters, digits, ".", "_", "-")' }) })
+    .strict()
+    .optional(),
 };
 
 /** The resolved Kafka source: bootstrap brokers, and TLS and SASL (password included) as for the Kafka sink. */

@@ -108,6 +108,26 @@ export interface JobStatus {
   tables: TableStatus[];
   /** A source read by a consumer group (Kafka topics): each process of the job and its partitions; absent otherwise. */
   consumers?: ConsumerProcessStatus[];
+  /** A source read by a consumer group: the messages its partitions are paused at (this state file's processes saw them); absent when none. */
+  pausedMessages?: PausedMessageStatus[];
+}
+
+/** A message a partition is paused at: it does not decode, names a column the sink lacks, or the sink refused it. */
+export interface PausedMessageStatus {
+  topic: string;
+  partition: number;
+  offset: string;
+  key: string | null;
+  /** The value as text, cut at 4,096 characters; null for a tombstone. */
+  raw: string | null;
+  /** The value's whole size in bytes. */
+  bytes: number;
+  reason: string;
+  fix: string;
+  /** When the partition paused (ms). */
+  at: number;
+  /** The process that paused it. */
+  pid: number;
 }
 
 /** One process of a consumer-group job: its group member id and, per partition, offset, end and lag. */

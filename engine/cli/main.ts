@@ -47,6 +47,7 @@ program
   .option('--adopt-checkpoint', 'MySQL sink: continue from the checkpoint row of this job name that another state file (or an earlier job of the name) left in the sink')
   .option('--skip-preflight', 'do not run the preflight checks first')
   .option('--exit-when-caught-up', 'streaming modes: exit 0 once the sink has applied everything up to the source position read when the copy finished (or, in stream mode, when this run began)')
+  .option('--skip-message <topic:partition:offset>', 'Kafka source: go past a message that paused its partition without applying it (sent to the dead-letter topic if the job names one; recorded in the sink); repeatable', (v: string, prev: string[] = []) => [...prev, v])
   .option('--skip-ddl', 'streaming paused at a DDL statement: go on past it without applying it to the sink (apply it by hand first if needed)')
   .option('--force', 'a job switched over by the cutover assistant (its stream stopped for good at the fence): stream again from the sink\'s position anyway')
   .option('--resnapshot', 'snapshot+stream: forget the stream position and copy every table again (emptying the sink tables), e.g. after the source purged the binlog the stream needed')

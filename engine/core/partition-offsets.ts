@@ -11,6 +11,7 @@ import type { RowChange } from './changes.js';
 import type { ApplierTable } from './checkpoint.js';
 import type { TableInfo } from './tables.js';
 import type { TableRef } from '../../shared/table-selection.js';
+import type { BadMessage, GatedBatch, MessageRef, SkipRequest } from './bad-messages.js';
 
 /** A topic-partition. */
 export interface TopicPartition {
@@ -52,8 +53,20 @@ export interface BatchOutcome {
 export interface OffsetTarget {
   /** The next offset the sink expects, for each of these partitions it has applied something of (others absent). */
   offsets(parts: TopicPartition[]): Promise<Map<string, string>>;
-  /** One sink transaction: lock the partition's offset row, drop what is below it, apply the rest, store `next`. */
-  applyBatch(batch: PartitionBatch): Promise<BatchOutcome>;
+  /**
+   * One sink transaction: lock the partition's offset row, drop what is below it, apply the rest, record the
+   * batch's skipped messages, store `next`. A message the sink refuses: MessageRefused (nothing applied).
+   */
+  applyBatch(batch: GatedBatch): Promise<BatchOutcome>;
+  /** Records the message a partition paused at (the sink keeps the record for the skip and its audit). */
+  recordBadMessage(b: BadMessage): Promise<void>;
+  /**
+   * Records `--skip-message` requests (who, when): only for a message that paused its partition and that the
+   * partition has not passed yet; anything else is refused with the reason (nothing recorded).
+   */
+  requestSkips(refs: MessageRef[], requestedBy: string): Promise<void>;
+  /** The skips requested and not yet carried out for these partitions. */
+  skipRequests(parts: TopicPartition[]): Promise<SkipRequest[]>;
   /** The sink's table of that name as it is now; null when the sink has none. */
   readSinkTable(ref: TableRef): Promise<TableInfo | null>;
   /** From now on, a source table's changes go to this sink table with these columns. */
@@ -88,6 +101,8 @@ export interface PartitionProgress extends TopicPartition {
   lag: number | null;
   /** Age of the last applied message (ms), null when none was applied yet. */
   lagMs: number | null;
+  /** The message the partition is paused at (it does not decode, or the sink refused it); absent when it flows. */
+  paused?: BadMessage;
 }
 
 /** Lag in messages: end − offset, never below 0; null when either is unknown. Pure. */

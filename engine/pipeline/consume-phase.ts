@@ -18,6 +18,8 @@ import type { TableInfo } from '../core/tables.js';
 import { loadSink, sinkOf } from '../sink/registry.js';
 import { loadSource, sourceOf } from '../source/registry.js';
 import { ConsumerStore } from '../state/consumer-store.js';
+import { hostname, userInfo } from 'node:os';
+import { messageRefText } from '../core/bad-messages.js';
 import type { JobRow, StateStore } from '../state/store.js';
 import type { RunJobOptions, RunOutcome } from './phases/context.js';
 
@@ -98,6 +100,11 @@ export async function runConsumer(o: RunJobOptions, job: JobRow, log: Logger): P
     const target = await run.openOffsetTarget();
     cleanup.push(() => target.close());
     const tables = new SinkTables(cfg, target, log);
+    const who = `${userName()}@${hostname()} pid ${process.pid}`;
+    if (o.skipMessages?.length) {
+      await target.requestSkips(o.skipMessages, who);
+      log.warn(`--skip-message: ${o.skipMessages.map(messageRefText).join(', ')} will be passed over (not applied; sent to the dead-letter topic when the job names one) by whichever process holds the partition; recorded in the sink (_cutover.cutover_bad_messages) as asked by ${who}`);
+    }
     let applied = 0;
     let skipped = 0;
     const consumer = await source.openConsumer(cfg.source, {
@@ -108,9 +115,17 @@ export async function runConsumer(o: RunJobOptions, job: JobRow, log: Logger): P
       columns: (db, table) => tables.columns(db, table),
       loadTable: async (db, table) => void (await tables.load(db, table)),
       storedOffsets: (parts) => target.offsets(parts),
+      who,
+      skipRequests: (parts) => target.skipRequests(parts),
+      paused: async (b) => {
+        members.recordPaused(job.id, process.pid, b);
+        await target.recordBadMessage(b);
+        log.error(`partition ${b.topic}:${b.partition} paused at offset ${b.offset} (key ${b.key ?? 'none'}), the other partitions go on: ${b.reason}\n  fix: ${b.fix}\n  message (${b.bytes} bytes): ${b.raw ?? '(null)'}`);
+      },
       apply: async (batch) => {
         await tables.prepare(batch);
         const r = await target.applyBatch(batch);
+        members.passed(job.id, batch, batch.next);
         applied += r.applied;
         skipped += r.skipped;
         if (r.skipped) log.info(`${batch.topic} partition ${batch.partition}: ${r.skipped} message(s) below the sink's offset were applied before; not applied again`);
@@ -131,6 +146,14 @@ export async function runConsumer(o: RunJobOptions, job: JobRow, log: Logger): P
     members.remove(job.id, process.pid);
     // The job stops when its last member does.
     if (!members.members(job.id, alive).length && store.jobById(job.id)?.state === 'running') store.setJob(job.id, { state: 'stopped', pid: null });
+  }
+}
+
+function userName(): string {
+  try {
+    return userInfo().username;
+  } catch {
+    return process.env.USER ?? 'unknown';
   }
 }
 

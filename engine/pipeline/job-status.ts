@@ -26,6 +26,7 @@ export function jobStatus(store: StateStore, job: JobRow): JobStatus {
     return { r: s?.rows_per_s ?? 0, b: s?.bytes_per_s ?? 0 };
   };
   const consumers = ConsumerStore.read(store, job.id, alive);
+  const pausedMessages = ConsumerStore.paused(store, job.id);
   const tables = store.tables(job.id).map((t): TableStatus => {
     const est = Math.max(t.estimated_rows, t.rows_copied);
     const keyless = t.key_columns === '[]';
@@ -71,6 +72,7 @@ export function jobStatus(store: StateStore, job: JobRow): JobStatus {
     stream,
     tables,
     ...(consumers.length ? { consumers } : {}),
+    ...(pausedMessages.length ? { pausedMessages } : {}),
   };
 }
 

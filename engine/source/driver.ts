@@ -16,7 +16,8 @@ import type { ChunkSums, ListedRow } from '../mysql/chunk-sums.js';
 import type { CatalogTable } from '../../shared/wizard.js';
 import type { JobConfig } from '../../shared/job-config.js';
 import type { Logger } from '../core/logger.js';
-import type { PartitionBatch, PartitionProgress, TopicPartition } from '../core/partition-offsets.js';
+import type { PartitionProgress, TopicPartition } from '../core/partition-offsets.js';
+import type { BadMessage, GatedBatch, SkipRequest } from '../core/bad-messages.js';
 
 /** What a source kind can do; generic code asks these instead of comparing kind names. */
 export interface SourceCapabilities {
@@ -238,8 +239,14 @@ export interface ConsumerOptions {
   loadTable(db: string, table: string): Promise<void>;
   /** Called on each assignment, before any message of these partitions: the sink's stored offsets (seek there). */
   storedOffsets(parts: TopicPartition[]): Promise<Map<string, string>>;
-  /** A batch of one partition's messages, decoded; resolves once the sink has it durably. */
-  apply(batch: PartitionBatch): Promise<void>;
+  /** A batch of one partition's messages, decoded; resolves once the sink has it durably; MessageRefused for a message the sink refuses. */
+  apply(batch: GatedBatch): Promise<void>;
+  /** The skips requested (`--skip-message`, in the sink) for these partitions, not carried out yet. */
+  skipRequests(parts: TopicPartition[]): Promise<SkipRequest[]>;
+  /** A partition paused at a bad message (recorded in the sink and the state file, logged). */
+  paused(b: BadMessage): Promise<void>;
+  /** Who passes messages over in this process: user@host pid N. */
+  who: string;
   /** The process's partitions and their progress changed (assignment, a batch applied, ends fetched). */
   progress(member: { memberId: string | null; partitions: PartitionProgress[] }): void;
 }

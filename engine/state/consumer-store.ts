@@ -3,7 +3,8 @@
 // process id, so two processes never write the same row): its group member id, and per partition the
 // offset the sink has, the partition's end and the lag. `cutover status` shows them per process.
 // The table is created on first use (IF NOT EXISTS), beside the migrations of schema.ts.
-import type { PartitionProgress } from '../core/partition-offsets.js';
+import { compareOffsets, type PartitionProgress, type TopicPartition } from '../core/partition-offsets.js';
+import type { BadMessage } from '../core/bad-messages.js';
 import type { StateStore } from './store.js';
 
 export interface ConsumerMember {
@@ -22,9 +23,42 @@ const DDL = `CREATE TABLE IF NOT EXISTS consumer_members (
   PRIMARY KEY (job_id, pid)
 )`;
 
+// The messages partitions paused at (one row per partition, the latest), kept after the process stops so
+// `cutover status` still names them; a batch that moves the partition past the message deletes its row.
+const PAUSED_DDL = `CREATE TABLE IF NOT EXISTS consumer_paused (
+  job_id INTEGER NOT NULL REFERENCES jobs(id) ON DELETE CASCADE,
+  topic TEXT NOT NULL,
+  part INTEGER NOT NULL,
+  message TEXT NOT NULL,      -- JSON BadMessage
+  pid INTEGER NOT NULL,
+  PRIMARY KEY (job_id, topic, part)
+)`;
+
 export class ConsumerStore {
   constructor(private readonly store: StateStore) {
     store.db.exec(DDL);
+    store.db.exec(PAUSED_DDL);
+  }
+
+  /** The messages the job's partitions are paused at, without creating the table. */
+  static paused(store: StateStore, jobId: number): (BadMessage & { pid: number })[] {
+    const has = store.db.prepare("SELECT 1 FROM sqlite_master WHERE type = 'table' AND name = 'consumer_paused'").get();
+    if (!has) return [];
+    const rows = store.db.prepare('SELECT message, pid FROM consumer_paused WHERE job_id = ? ORDER BY topic, part').all(jobId) as { message: string; pid: number }[];
+    return rows.map((r) => ({ ...(JSON.parse(r.message) as BadMessage), pid: r.pid }));
+  }
+
+  /** A partition paused at this message. */
+  recordPaused(jobId: number, pid: number, b: BadMessage): void {
+    this.store.db
+      .prepare('INSERT INTO consumer_paused (job_id, topic, part, message, pid) VALUES (?, ?, ?, ?, ?) ON CONFLICT (job_id, topic, part) DO UPDATE SET message = excluded.message, pid = excluded.pid')
+      .run(jobId, b.topic, b.partition, JSON.stringify(b), pid);
+  }
+
+  /** The partition's offset is now `next`: a pause at a message before it is over. */
+  passed(jobId: number, tp: TopicPartition, next: string): void {
+    const row = this.store.db.prepare('SELECT message FROM consumer_paused WHERE job_id = ? AND topic = ? AND part = ?').get(jobId, tp.topic, tp.partition) as { message: string } | undefined;
+    if (row && compareOffsets((JSON.parse(row.message) as BadMessage).offset, next) < 0) this.store.db.prepare('DELETE FROM consumer_paused WHERE job_id = ? AND topic = ? AND part = ?').run(jobId, tp.topic, tp.partition);
   }
 
   /** The members recorded for a job, without creating the table (a state file no consumer job used has none); dead processes left out. */

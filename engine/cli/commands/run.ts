@@ -11,6 +11,7 @@ import { CutoverStore } from '../../state/cutover-store.js';
 import { sinkOf } from '../../sink/registry.js';
 import { sourceOf } from '../../source/registry.js';
 import { loadJob, readJobFile } from '../job-file.js';
+import { parseMessageRef } from '../../core/bad-messages.js';
 import { JobSecrets, splitUrlPasswords } from '../../connections/job-secrets.js';
 
 interface RunOpts {
@@ -21,6 +22,7 @@ interface RunOpts {
   quiet?: boolean;
   exitWhenCaughtUp?: boolean;
   skipDdl?: boolean;
+  skipMessage?: string[];
   resnapshot?: boolean;
   adoptCheckpoint?: boolean;
   force?: boolean;
@@ -85,6 +87,9 @@ export async function runCommand(jobPath: string, opts: RunOpts): Promise<void> 
   process.on('SIGINT', onSignal);
   process.on('SIGTERM', onSignal);
   try {
+    const skipMessages = (opts.skipMessage ?? []).map(parseMessageRef);
+    if (skipMessages.length && !sourceOf(cfg).capabilities.partitionOffsets)
+      throw new CutoverError(`--skip-message passes over a message of a partitioned source (Kafka topics); this job's source is ${sourceOf(cfg).title}.`, 'A binlog stream paused at DDL goes on with --skip-ddl; a paused table with `cutover resume-table TABLE --skip`.', 'CONFIG');
     if (opts.resnapshot && cfg.mode !== 'snapshot+stream') {
       throw new CutoverError('--resnapshot copies the tables again before streaming; it needs "mode": "snapshot+stream".', 'Change "mode" in the job file, or, in "stream" mode, set "stream": {"start": "current"} and run with --restart.', 'CONFIG');
     }
@@ -105,6 +110,7 @@ export async function runCommand(jobPath: string, opts: RunOpts): Promise<void> 
       preflight: opts.skipPreflight ? undefined : (c, l) => preflight(c, l, deferredCreatedAt(store, c.name)),
       exitWhenCaughtUp: opts.exitWhenCaughtUp,
       skipDdl: opts.skipDdl,
+      skipMessages,
       adoptCheckpoint: opts.adoptCheckpoint,
       force: opts.force,
     }).catch((e) => {

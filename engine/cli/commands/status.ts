@@ -1,4 +1,5 @@
 import { comparePositions } from '../../core/position.js';
+import { pausedLines } from '../../core/bad-messages.js';
 import { jobStatus, type JobStatus } from '../../pipeline/job-status.js';
 import { resolveStatePath } from '../../state/default-path.js';
 import { StateStore } from '../../state/store.js';
@@ -24,8 +25,9 @@ export function renderStatus(s: JobStatus): string {
   for (const c of s.consumers ?? []) {
     out.push(`  consumer process ${c.pid}${c.memberId ? ` (group member ${c.memberId})` : ''}: ${c.partitions.length} partition(s)`);
     for (const p of c.partitions)
-      out.push(`    ${p.topic} [${p.partition}]: offset ${p.offset ?? '—'}, end ${p.end ?? '—'}, lag ${p.lag === null ? '—' : `${n(p.lag)} message(s)`}${p.lagMs !== null ? `, ${duration(Math.round(p.lagMs / 1000))} behind` : ''}`);
+      out.push(`    ${p.topic} [${p.partition}]: offset ${p.offset ?? '—'}, end ${p.end ?? '—'}, lag ${p.lag === null ? '—' : `${n(p.lag)} message(s)`}${p.lagMs !== null ? `, ${duration(Math.round(p.lagMs / 1000))} behind` : ''}${'paused' in p && p.paused ? ' — PAUSED at a bad message (below)' : ''}`);
   }
+  for (const b of s.pausedMessages ?? []) out.push(...pausedLines(b, '  '));
   if (s.state === 'running' && s.sinkWaitingSeconds != null)
     out.push(`  the sink has not answered for ${duration(s.sinkWaitingSeconds)}: the ${s.phase === 'copying' ? 'copy' : 'job'} is waiting for it`);
   if (s.error) out.push(`  error: ${s.error.replace(/\n/g, '\n  ')}`);

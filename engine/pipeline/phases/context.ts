@@ -4,6 +4,7 @@
 import type { JobConfig } from '../../../shared/job-config.js';
 import type { LogLevel, JobRow, StateStore } from '../../state/store.js';
 import type { Logger } from '../../core/logger.js';
+import type { MessageRef } from '../../core/bad-messages.js';
 import type { SourceAddress, SourceDriver, SourceSession } from '../../source/driver.js';
 import type { SinkDriver, SinkRun } from '../../sink/driver.js';
 import type { Sink } from '../../sink/sink.js';
@@ -24,6 +25,8 @@ export interface RunJobOptions {
   progressEveryMs?: number;
   /** Streaming modes: return once the sink has caught up with the target position. */
   exitWhenCaughtUp?: boolean;
+  /** A partitioned source (Kafka): messages that paused their partition, to pass over (--skip-message). */
+  skipMessages?: MessageRef[];
   /** Skip the DDL statement the stream paused at. */
   skipDdl?: boolean;
   /** --adopt-checkpoint: continue from a sink checkpoint row another state file (or job instance) wrote. */

@@ -7,8 +7,11 @@
 import { queryRows, type Connection } from '../../mysql/connection.js';
 import { quoteId } from '../../mysql/identifiers.js';
 import { CHECKPOINT_DB } from './checkpoint-row.js';
-import { ChangeApplier, type CheckpointOwnerColumns } from './change-applier.js';
-import { partitionKey, unappliedPart, type BatchOutcome, type OffsetTarget, type PartitionBatch, type TopicPartition } from '../../core/partition-offsets.js';
+import { ChangeApplier, SinkChangeError, type CheckpointOwnerColumns } from './change-applier.js';
+import { partitionKey, unappliedPart, type BatchOutcome, type OffsetTarget, type TopicPartition } from '../../core/partition-offsets.js';
+import { MessageRefused, type BadMessage, type GatedBatch, type MessageRef, type SkipRequest } from '../../core/bad-messages.js';
+import { BAD_MESSAGES_DDL, forgetPending, recordBadMessage, recordSkips, requestSkips, skipRequests } from './bad-message-rows.js';
+import type { MessageChanges } from '../../core/changes.js';
 import type { ApplierTable } from '../../core/checkpoint.js';
 import type { TableInfo } from '../../core/tables.js';
 import type { TableRef } from '../../../shared/table-selection.js';
@@ -29,6 +32,7 @@ export const OFFSETS_DDL = `CREATE TABLE IF NOT EXISTS ${OFFSETS} (
 export async function forgetOffsets(conn: Connection, job: string): Promise<number> {
   const [t] = await queryRows<{ n: number }>(conn, 'SELECT COUNT(*) AS n FROM information_schema.TABLES WHERE TABLE_SCHEMA = ? AND TABLE_NAME = ?', [CHECKPOINT_DB, OFFSETS_TABLE]);
   if (!Number(t?.n)) return 0;
+  await forgetPending(conn, job);
   const [res] = await conn.query(`DELETE FROM ${OFFSETS} WHERE job = ?`, [job]);
   return (res as { affectedRows?: number }).affectedRows ?? 0;
 }
@@ -43,6 +47,7 @@ export class MysqlOffsetTarget implements OffsetTarget {
     const applier = await ChangeApplier.open(url, { jobName: job, tables: new Map(), owner });
     try {
       await applier.connection.query(OFFSETS_DDL);
+      await applier.connection.query(BAD_MESSAGES_DDL);
     } catch (e) {
       await applier.close();
       throw e;
@@ -62,8 +67,10 @@ export class MysqlOffsetTarget implements OffsetTarget {
     return out;
   }
 
-  async applyBatch(batch: PartitionBatch): Promise<BatchOutcome> {
+  async applyBatch(batch: GatedBatch): Promise<BatchOutcome> {
     let skipped = 0;
+    // Which message each part is, to name the one the sink refuses.
+    const offsetOf = new Map<MessageChanges, string>();
     const applied = await this.applier.applyFramed(
       {
         begin: async (conn) => {
@@ -73,15 +80,42 @@ export class MysqlOffsetTarget implements OffsetTarget {
           const part = unappliedPart(batch, stored);
           skipped = part.skipped;
           if (!part.move) return null;
-          return part.messages.map((m) => ({ kind: 'message' as const, changes: m.changes, label: `the message at ${batch.topic} partition ${batch.partition} offset ${m.offset}` }));
+          offsetOf.clear();
+          return part.messages.map((m) => {
+            const mc: MessageChanges = { kind: 'message' as const, changes: m.changes, label: `the message at ${batch.topic} partition ${batch.partition} offset ${m.offset}` };
+            offsetOf.set(mc, m.offset);
+            return mc;
+          });
         },
         end: async (conn) => {
+          if (batch.skipped?.length) await recordSkips(conn, this.job, batch, batch.skipped);
           await conn.query(`UPDATE ${OFFSETS} SET next_offset = ?, applied_at = NOW(6) WHERE job = ? AND topic = ? AND part = ?`, [batch.next, this.job, batch.topic, batch.partition]);
         },
       },
       'strict',
-    );
+    ).catch((e: unknown) => {
+      const at = e instanceof SinkChangeError && e.tx.kind === 'message' ? offsetOf.get(e.tx) : undefined;
+      if (at === undefined) throw e;
+      const m = e as SinkChangeError;
+      throw new MessageRefused(
+        at,
+        m.message,
+        `Correct the sink (the row that conflicts, the column's type or constraint), or the producer; then run the job again: the partition is retried from this message (nothing after it was applied). To go past it instead: cutover run JOB --skip-message ${batch.topic}:${batch.partition}:${at}.`,
+      );
+    });
     return { applied, skipped };
+  }
+
+  recordBadMessage(b: BadMessage): Promise<void> {
+    return recordBadMessage(this.applier.connection, this.job, b);
+  }
+
+  requestSkips(refs: MessageRef[], requestedBy: string): Promise<void> {
+    return requestSkips(this.applier.connection, this.job, refs, requestedBy, async (tp) => (await this.offsets([tp])).get(partitionKey(tp)) ?? null);
+  }
+
+  skipRequests(parts: TopicPartition[]): Promise<SkipRequest[]> {
+    return skipRequests(this.applier.connection, this.job, parts);
   }
 
   readSinkTable(ref: TableRef): Promise<TableInfo | null> {

@@ -3,14 +3,19 @@
 // partition stands (the offsets stored with the rows) and seeks there, so the group's committed offsets
 // (written after each sink commit, for monitoring) are never trusted over the sink's. Each fetched batch of
 // a partition is decoded and handed to the sink as one transaction; the next batch of that partition is
-// not fetched until the sink has it (backpressure).
+// not fetched until the sink has it (backpressure). A bad message (it does not decode, names a column the
+// sink lacks, or the sink refuses it) pauses its partition only (engine/core/bad-messages.ts decides, per
+// batch); every rebalance resumes the paused partitions, so whoever holds one then retries it, or passes
+// the message over when a skip was requested in the sink (--skip-message), dead-letter topic first.
 import type { Consumer, EachBatchPayload, Kafka } from 'kafkajs';
 import { CutoverError } from '../../../shared/errors.js';
 import type { KafkaSourceConfig } from '../../../shared/job-config.js';
 import { kafkaClient, kafkaErrorText, isTransient, unreachable } from '../../kafka/client.js';
-import { messageLag, partitionKey, type PartitionMessage, type PartitionProgress, type TopicPartition } from '../../core/partition-offsets.js';
+import { messageLag, partitionKey, type PartitionProgress, type TopicPartition } from '../../core/partition-offsets.js';
 import type { ConsumerOptions, PartitionConsumer } from '../driver.js';
 import { decodeMessage, detectFormat, DecodeError, type DecodeContext, type KafkaSourceFormat } from './formats/decode.js';
+import { consumeBatch, type Decoded, type SkipRequest } from '../../core/bad-messages.js';
+import { DeadLetter } from './dead-letter.js';
 import { topicSubscriptions } from './topics.js';
 
 export class KafkaConsumer implements PartitionConsumer {
@@ -23,6 +28,11 @@ export class KafkaConsumer implements PartitionConsumer {
   private joined: Promise<void> = Promise.resolve();
   private failure: Error | null = null;
   private readonly ctx: DecodeContext;
+  /** Partitions this process paused at a bad message (resumed at the next rebalance, which retries them). */
+  private readonly pausedAt = new Map<string, TopicPartition>();
+  /** Skips requested in the sink for the assigned partitions, by "topic/partition/offset". */
+  private readonly skips = new Map<string, SkipRequest>();
+  private readonly deadLetter: DeadLetter | null;
 
   constructor(
     private readonly cfg: KafkaSourceConfig,
@@ -42,6 +52,7 @@ export class KafkaConsumer implements PartitionConsumer {
       retry: { retries: 5 },
     });
     this.ctx = { columns: (db, table) => o.columns(db, table), ...(cfg.debezium ? { debezium: cfg.debezium } : {}) };
+    this.deadLetter = cfg.deadLetter ? new DeadLetter(this.kafka, cfg.deadLetter.topic, o.job) : null;
   }
 
   async run(): Promise<void> {
@@ -51,6 +62,11 @@ export class KafkaConsumer implements PartitionConsumer {
       this.memberId = e.payload.memberId;
       const assigned: TopicPartition[] = [];
       for (const [topic, parts] of Object.entries(e.payload.memberAssignment)) for (const partition of parts) assigned.push({ topic, partition });
+      // A rebalance retries every paused partition: whoever holds it now reads it again from the sink's offset.
+      if (this.pausedAt.size) {
+        c.resume([...this.pausedAt.values()].map((p) => ({ topic: p.topic, partitions: [p.partition] })));
+        this.pausedAt.clear();
+      }
       this.joined = this.onAssignment(assigned).catch((err: unknown) => {
         this.failure = err instanceof Error ? err : new Error(String(err));
       });
@@ -85,6 +101,8 @@ export class KafkaConsumer implements PartitionConsumer {
   private async onAssignment(parts: TopicPartition[]): Promise<void> {
     this.startAt.clear();
     const stored = await this.o.storedOffsets(parts);
+    this.skips.clear();
+    for (const r of await this.o.skipRequests(parts)) this.skips.set(`${partitionKey(r)}/${r.offset}`, r);
     const { starts, ends } = await this.partitionOffsets(parts, stored);
     this.progress.clear();
     for (const p of parts) {
@@ -142,46 +160,67 @@ export class KafkaConsumer implements PartitionConsumer {
         return;
       }
     }
-    if (!batch.messages.length || !p.isRunning() || p.isStale()) return;
-    const messages: PartitionMessage[] = [];
-    for (const m of batch.messages) {
-      const decoded = await this.decode(batch.topic, batch.partition, m.offset, m.key, m.value);
-      if (decoded) messages.push({ offset: m.offset, changes: decoded.changes, timestampMs: decoded.timestampMs ?? Number(m.timestamp) });
+    if (!batch.messages.length || !p.isRunning() || p.isStale() || this.pausedAt.has(k)) return;
+    const byOffset = new Map(batch.messages.map((m) => [m.offset, m]));
+    const r = await consumeBatch(
+      tp,
+      batch.messages.map((m) => ({ offset: m.offset, key: m.key, value: m.value, timestampMs: Number(m.timestamp) })),
+      {
+        decode: (m) => this.decode(batch.topic, batch.partition, m.offset, m.key, m.value),
+        fault: (e) => (e instanceof DecodeError ? { reason: e.message, fix: `${e.fix ?? 'Correct the producer or the sink table.'} Then run the job again (the partition is retried from this message), or go past it: cutover run JOB --skip-message ${batch.topic}:${batch.partition}:OFFSET.` } : null),
+        skipRequest: (offset) => this.skips.get(`${k}/${offset}`),
+        deadLetter: async (m, reason) => {
+          if (!this.deadLetter) return null;
+          await this.deadLetter.send(tp, { ...m, headers: byOffset.get(m.offset)?.headers }, reason, this.o.who);
+          return this.deadLetter.topic;
+        },
+        apply: (b) => this.o.apply(b),
+        who: this.o.who,
+        now: () => Date.now(),
+      },
+    );
+    for (const s of r.skipped) {
+      this.skips.delete(`${k}/${s.offset}`);
+      this.o.log.warn(`skipped the message at ${batch.topic}:${batch.partition}:${s.offset} as asked by ${s.requestedBy} (--skip-message)${s.deadLetter ? `; sent to the dead-letter topic ${s.deadLetter}` : ''}: ${s.reason.split('\n')[0]}`);
     }
-    const last = batch.messages[batch.messages.length - 1]!;
-    const next = (BigInt(last.offset) + 1n).toString();
-    await this.o.apply({ ...tp, messages, next });
-    p.resolveOffset(last.offset);
-    await p.heartbeat().catch(() => undefined);
-    // Monitoring only: the sink's offset is the one trusted.
-    await this.consumer.commitOffsets([{ ...tp, offset: next }]).catch((e: unknown) => this.o.log.debug(`committing ${k} to the group: ${kafkaErrorText(e)}`));
+    const moved = r.delivered > 0 || r.skipped.length > 0;
+    if (moved) {
+      p.resolveOffset((BigInt(r.next) - 1n).toString());
+      await p.heartbeat().catch(() => undefined);
+      // Monitoring only: the sink's offset is the one trusted.
+      await this.consumer.commitOffsets([{ ...tp, offset: r.next }]).catch((e: unknown) => this.o.log.debug(`committing ${k} to the group: ${kafkaErrorText(e)}`));
+    }
     const end = batch.highWatermark;
-    const lag = messageLag(next, end);
-    this.progress.set(k, { ...tp, offset: next, end, lag, lagMs: lag === 0 ? 0 : Math.max(0, Date.now() - Number(last.timestamp)) });
+    const lag = messageLag(r.next, end);
+    const lastAt = moved ? Number(byOffset.get((BigInt(r.next) - 1n).toString())?.timestamp ?? Date.now()) : null;
+    const before = this.progress.get(k);
+    this.progress.set(k, { ...tp, offset: r.next, end, lag, lagMs: lag === 0 ? 0 : lastAt !== null ? Math.max(0, Date.now() - lastAt) : (before?.lagMs ?? null), ...(r.paused ? { paused: r.paused } : {}) });
+    if (r.paused) {
+      // This partition waits at the message; the others go on. A rebalance retries it (whoever gets it).
+      this.consumer.pause([{ topic: batch.topic, partitions: [batch.partition] }]);
+      this.pausedAt.set(k, tp);
+      await this.o.paused(r.paused);
+    }
     this.report();
   }
 
-  /** A message's row changes of the job's tables; null for a message without any (a tombstone, a heartbeat, DDL not applied). */
-  private async decode(topic: string, partition: number, offset: string, key: Buffer | null, value: Buffer | null): Promise<{ changes: PartitionMessage['changes']; timestampMs: number | null } | null> {
+  /** A message's row changes of the job's tables; null for a message without any (a tombstone, a heartbeat, DDL not applied). A bad message: DecodeError. */
+  private async decode(topic: string, partition: number, offset: string, key: Buffer | null, value: Buffer | null): Promise<Decoded> {
     const where = `${topic} partition ${partition} offset ${offset}`;
     try {
       return this.decodeOnce(where, key, value);
     } catch (e) {
       // A table seen for the first time: its columns are read from the sink, then the message is decoded again.
-      if (!(e instanceof DecodeError) || e.reason !== 'unknown-table' || !e.table) throw this.refused(where, key, value, e);
+      if (!(e instanceof DecodeError) || e.reason !== 'unknown-table' || !e.table) throw e;
       const dot = e.table.indexOf('.');
       const [db, table] = [e.table.slice(0, dot), e.table.slice(dot + 1)];
       if (!this.o.include(db, table)) return null; // not one of the job's tables: never decoded
       await this.o.loadTable(db, table);
-      try {
-        return this.decodeOnce(where, key, value);
-      } catch (again) {
-        throw this.refused(where, key, value, again);
-      }
+      return this.decodeOnce(where, key, value);
     }
   }
 
-  private decodeOnce(where: string, key: Buffer | null, value: Buffer | null): { changes: PartitionMessage['changes']; timestampMs: number | null } | null {
+  private decodeOnce(where: string, key: Buffer | null, value: Buffer | null): Decoded {
       let format: KafkaSourceFormat | null = this.cfg.format === 'auto' ? null : this.cfg.format;
       if (!format) {
         if (value === null || value.length === 0) return null;
@@ -198,22 +237,12 @@ export class KafkaConsumer implements PartitionConsumer {
       return { changes, timestampMs: d.timestampMs };
   }
 
-  /** A message that cannot be decoded: stops the job naming it (topic, partition, offset, key, the raw message). */
-  private refused(where: string, key: Buffer | null, value: Buffer | null, e: unknown): unknown {
-      if (!(e instanceof DecodeError)) return e;
-      const raw = value ? value.toString('utf8') : '(null)';
-      return new CutoverError(
-        `The message at ${where} (key ${key ? key.toString('utf8').slice(0, 200) : 'none'}) cannot be applied: ${e.message}\n  message: ${raw.length > 1500 ? raw.slice(0, 1500) + ' …' : raw}`,
-        `${e.fix ?? 'Correct the producer or the sink table.'} Nothing of this message was applied; the partition's offset in the sink is still before it, so running the same job again retries it.`,
-        'SINK_ROW',
-      );
-  }
-
   private report(): void {
     this.o.progress({ memberId: this.memberId, partitions: [...this.progress.values()] });
   }
 
   async close(): Promise<void> {
+    await this.deadLetter?.close();
     await this.consumer.disconnect().catch(() => undefined);
   }
 }

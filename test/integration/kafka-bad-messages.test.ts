@@ -1,0 +1,331 @@
+// Bad messages, a broker restart and a rebalance storm for a Kafka-source job, with the real CLI, a real
+// broker (scripts/kafka-broker.mjs) and the MariaDB sink test server. The topics hold schemaless Debezium
+// inserts of a KEYLESS sink table (id, p, v), written by the test's own producer: a message applied twice
+// would show as a duplicate row, one lost as a missing id.
+//   - bad messages: one that is not JSON, one naming a column the sink lacks and one the sink refuses
+//     (a value too long for its column) pause their three partitions; the fourth partition keeps
+//     applying (new messages produced while the others are paused arrive); `cutover status` names each
+//     paused message; a run with three --skip-message ends exact: every other message once, the three
+//     absent, the skips recorded in the sink (who, when), the three in the dead-letter topic with
+//     cutover.topic / partition / offset / error headers; a --skip-message of a good message is refused.
+//   - broker restart: the broker is stopped and started while a consumer runs under a writer producing into
+//     the topic; the sink ends equal to the topic (every message once).
+//   - rebalance storm: consumer processes of one group SIGKILLed and started every few seconds for about a
+//     minute under the writer; the sink ends equal to the topic. Kills and rebalances are printed.
+// A broker that cannot start fails the tests (nothing is skipped).
+import { after, before, describe, it } from 'node:test';
+import assert from 'node:assert/strict';
+import { spawnSync } from 'node:child_process';
+import { rmSync } from 'node:fs';
+import { join } from 'node:path';
+import { describeRun, exec, q, query, runCliWithTimeout, sinkUrl, tempDir, uniqueName, writeJob } from '../helpers/db.js';
+import { startTestBroker, type KafkaBroker, type KafkaInstance } from '../helpers/kafka.js';
+import { killLive, startLive, stopWithSigterm, waitUntil, statusJson, type LiveCli } from '../helpers/stream-cli.js';
+import kafkajs, { type Kafka } from 'kafkajs';
+
+let broker: KafkaBroker;
+let inst: KafkaInstance;
+let work: string;
+const SRC = uniqueName('kb_src');
+
+before(async () => {
+  ({ broker, inst } = await startTestBroker('kafka-bad', 33600));
+  work = tempDir('cutover-kafka-bad-');
+});
+
+after(async () => {
+  if (broker && inst) await broker.stopKafka(inst, { wipe: !process.env.CUTOVER_KEEP_SERVICES });
+  if (work) rmSync(work, { recursive: true, force: true });
+});
+
+const kafka = (): Kafka => new kafkajs.Kafka({ brokers: [inst.bootstrap], clientId: 'kafka-bad-test', logLevel: kafkajs.logLevel.NOTHING, retry: { retries: 12, initialRetryTime: 300, maxRetryTime: 5000 } });
+
+async function createTopic(topic: string, partitions: number): Promise<void> {
+  const admin = kafka().admin();
+  await admin.connect();
+  try {
+    await admin.createTopics({ topics: [{ topic, numPartitions: partitions }], waitForLeaders: false });
+    await waitUntil(`leaders of ${topic}`, async () => {
+      const md = await admin.fetchTopicMetadata({ topics: [topic] }).catch(() => null);
+      return md?.topics[0]?.partitions.length === partitions && md.topics[0].partitions.every((p) => p.leader >= 0);
+    }, { ms: 60_000 });
+  } finally {
+    await admin.disconnect();
+  }
+}
+
+/** A schemaless Debezium insert of (id, p, v) into SRC.ev. */
+const insert = (id: number, p: number, v = `v${id}`, extra: Record<string, unknown> = {}): string =>
+  JSON.stringify({ before: null, after: { id, p, v, ...extra }, source: { db: SRC, table: 'ev' }, op: 'c', ts_ms: Date.now() });
+
+async function sinkTable(db: string): Promise<void> {
+  await exec(sinkUrl(), `DROP DATABASE IF EXISTS ${q(db)}; CREATE DATABASE ${q(db)}; CREATE TABLE ${q(db)}.ev (id INT NOT NULL, p INT NOT NULL, v VARCHAR(20) NOT NULL) ENGINE=InnoDB`);
+}
+
+function job(name: string, topic: string, sinkDb: string, deadLetter?: string): string {
+  return writeJob(
+    work,
+    {
+      name,
+      source: { type: 'kafka', brokers: [inst.bootstrap], topics: [topic], format: 'debezium', group: name, start: 'earliest', ...(deadLetter ? { deadLetter: { topic: deadLetter } } : {}) },
+      sink: { type: 'mysql', url: sinkUrl() },
+      tables: { include: [`${SRC}.*`] },
+      rename: { [SRC]: sinkDb },
+      mode: 'stream',
+    },
+    `${name}.json`,
+  );
+}
+
+/** The sink's ids, each with how many rows hold it. */
+async function sinkIds(db: string): Promise<Map<number, number>> {
+  const rows = await query<{ id: number; n: number }>(sinkUrl(), `SELECT id, COUNT(*) AS n FROM ${q(db)}.ev GROUP BY id`);
+  return new Map(rows.map((r) => [Number(r.id), Number(r.n)]));
+}
+
+/** Every id in the topic (kcat, read_committed), each with how many messages carry it. */
+function topicIds(topic: string): Map<number, number> {
+  const r = spawnSync('kcat', ['-C', '-b', inst.bootstrap, '-t', topic, '-e', '-q', '-o', 'beginning', '-X', 'fetch.wait.max.ms=5', '-f', '%s\n'], { encoding: 'utf8', timeout: 120_000, maxBuffer: 256 << 20 });
+  assert.equal(r.status, 0, `kcat: ${r.stderr}`);
+  const out = new Map<number, number>();
+  for (const line of r.stdout.split('\n').filter(Boolean)) {
+    const id = Number((JSON.parse(line) as { after: { id: number } }).after.id);
+    out.set(id, (out.get(id) ?? 0) + 1);
+  }
+  return out;
+}
+
+function diff(want: Map<number, number>, have: Map<number, number>): string[] {
+  const out: string[] = [];
+  for (const [id, n] of want) if (have.get(id) !== n) out.push(`id ${id}: ${n} in the topic, ${have.get(id) ?? 0} in the sink`);
+  for (const [id, n] of have) if (!want.has(id)) out.push(`id ${id}: not in the topic, ${n} in the sink`);
+  return out;
+}
+
+/** A writer producing (id, p) inserts into every partition of a topic until stopped; an id is counted once the broker acknowledged it. */
+function startWriter(topic: string, partitions: number): { stop: () => Promise<{ acked: Set<number>; failures: number }> } {
+  const producer = kafka().producer({ idempotent: true, maxInFlightRequests: 1, retry: { retries: 30, initialRetryTime: 200, maxRetryTime: 3000 } });
+  const acked = new Set<number>();
+  let failures = 0;
+  let running = true;
+  const loop = (async () => {
+    await producer.connect();
+    let id = 1;
+    while (running) {
+      const batch = Array.from({ length: 8 }, (_, i) => id + i);
+      try {
+        await producer.send({ topic, acks: -1, messages: batch.map((n) => ({ key: String(n), value: insert(n, n % partitions), partition: n % partitions })) });
+        for (const n of batch) acked.add(n);
+        id += batch.length;
+      } catch {
+        // Not acknowledged (the broker is away): the next batch takes new ids; whatever of this one landed is in the topic, which the sink is compared with.
+        failures++;
+        id += batch.length;
+        await new Promise((r) => setTimeout(r, 500));
+      }
+      await new Promise((r) => setTimeout(r, 25));
+    }
+  })();
+  return {
+    stop: async () => {
+      running = false;
+      await loop;
+      await producer.disconnect().catch(() => undefined);
+      return { acked, failures };
+    },
+  };
+}
+
+describe('Kafka source: bad messages, broker restart, rebalance storm', { timeout: 20 * 60_000 }, () => {
+  it('bad messages pause only their partitions; --skip-message ends exact, the skipped ones in the dead-letter topic', async () => {
+    const topic = uniqueName('kb_bad').replace(/_/g, '.');
+    const dlq = `${topic}.dlq`;
+    const sinkDb = uniqueName('kb_sink1');
+    const name = uniqueName('kb_bad');
+    await createTopic(topic, 4);
+    await sinkTable(sinkDb);
+    // Partition 0: offset 5 is not JSON; 1: offset 7 names a column the sink lacks; 2: offset 9 is too long for v; 3: all good.
+    const bad: Record<number, { offset: number; value: string; id: number }> = {
+      0: { offset: 5, value: 'this is {not json', id: 5 },
+      1: { offset: 7, value: insert(107, 1, 'v107', { zz: 1 }), id: 107 },
+      2: { offset: 9, value: insert(209, 2, 'x'.repeat(40)), id: 209 },
+    };
+    const producer = kafka().producer({ idempotent: true, maxInFlightRequests: 1 });
+    await producer.connect();
+    const expected = new Set<number>();
+    for (let p = 0; p < 4; p++) {
+      const messages = Array.from({ length: 20 }, (_, o) => {
+        const id = p * 100 + o;
+        if (bad[p]?.offset === o) return { key: `k${id}`, value: bad[p]!.value, partition: p };
+        expected.add(id);
+        return { key: `k${id}`, value: insert(id, p), partition: p };
+      });
+      await producer.send({ topic, acks: -1, messages });
+    }
+    const state = join(work, 'bad.sqlite');
+    const file = job(name, topic, sinkDb, dlq);
+    const live = startLive(['run', file, '--state', state]);
+    let second: LiveCli | null = null;
+    try {
+      await waitUntil('three partitions paused', async () => (await statusJson(state).catch(() => null))?.pausedMessages?.length === 3, { live, ms: 180_000 });
+      const partRows = async (p: number): Promise<number> => Number((await query<{ n: number }>(sinkUrl(), `SELECT COUNT(*) AS n FROM ${q(sinkDb)}.ev WHERE p = ?`, [p]))[0]?.n);
+      await waitUntil('partition 3 applied', async () => (await partRows(3)) === 20, { live, ms: 120_000 });
+      assert.deepEqual([await partRows(0), await partRows(1), await partRows(2)], [5, 7, 9], 'each paused partition applied up to its bad message, nothing after it');
+      // The others are not blocked: new messages into partition 3 arrive while 0-2 are paused.
+      await producer.send({ topic, acks: -1, messages: Array.from({ length: 10 }, (_, i) => ({ key: `n${i}`, value: insert(1000 + i, 3), partition: 3 })) });
+      for (let i = 0; i < 10; i++) expected.add(1000 + i);
+      await waitUntil('the new messages of partition 3 applied while the others are paused', async () => (await partRows(3)) === 30, { live, ms: 120_000 });
+      assert.deepEqual([await partRows(0), await partRows(1), await partRows(2)], [5, 7, 9]);
+      const status = await runCliWithTimeout(['status', '--state', state]);
+      for (const [p, b] of Object.entries(bad)) assert.match(status.stdout, new RegExp(`PAUSED at ${topic.replace(/\./g, '\\.')}:${p}:${b.offset} \\(key k${b.id}\\)`), describeRun(status));
+      assert.match(status.stdout, /not JSON/);
+      assert.match(status.stdout, /column zz that table .* lacks/);
+      assert.match(status.stdout, /Data too long|too long/i);
+      assert.match(status.stdout, /this is \{not json/, 'the raw message is shown');
+      assert.match(status.stdout, /--skip-message /);
+      await stopWithSigterm(live);
+
+      // A message that did not pause anything is refused, nothing recorded.
+      const typo = await runCliWithTimeout(['run', file, '--state', state, '--skip-message', `${topic}:3:2`]);
+      assert.notEqual(typo.code, 0, describeRun(typo));
+      assert.match(typo.stderr, /--skip-message refused: .*already behind the partition/, describeRun(typo));
+
+      second = startLive(['run', file, '--state', state, ...Object.entries(bad).flatMap(([p, b]) => ['--skip-message', `${topic}:${p}:${b.offset}`])]);
+      await waitUntil('every good message applied', async () => diff(new Map([...expected].map((id) => [id, 1])), await sinkIds(sinkDb)).length === 0, {
+        live: second,
+        ms: 180_000,
+        detail: async () => diff(new Map([...expected].map((id) => [id, 1])), await sinkIds(sinkDb)).join('\n'),
+      });
+      const ids = await sinkIds(sinkDb);
+      for (const b of Object.values(bad)) assert.equal(ids.has(b.id), false, `the skipped id ${b.id} is absent`);
+      assert.equal([...ids.values()].every((n) => n === 1), true, 'every message applied once');
+      const offsets = await query<{ part: number; next_offset: string }>(sinkUrl(), 'SELECT part, next_offset FROM _cutover.cutover_offsets WHERE job = ? ORDER BY part', [name]);
+      assert.deepEqual(offsets.map((o) => [Number(o.part), String(o.next_offset)]), [[0, '20'], [1, '20'], [2, '20'], [3, '30']]);
+      const rec = await query<{ part: number; message_offset: string; skip_requested_by: string | null; skipped_by: string | null; skipped_at: string | null; dead_letter_topic: string | null; reason: string }>(
+        sinkUrl(),
+        'SELECT part, message_offset, skip_requested_by, skipped_by, skipped_at, dead_letter_topic, reason FROM _cutover.cutover_bad_messages WHERE job = ? ORDER BY part',
+        [name],
+      );
+      assert.deepEqual(rec.map((r) => [Number(r.part), String(r.message_offset)]), [[0, '5'], [1, '7'], [2, '9']]);
+      for (const r of rec) {
+        assert.match(String(r.skip_requested_by), /@.* pid \d+/, 'who asked');
+        assert.ok(r.skipped_at && r.skipped_by, 'when and by whom it was skipped');
+        assert.equal(r.dead_letter_topic, dlq);
+      }
+      const st = await statusJson(state);
+      assert.equal(st.pausedMessages, undefined, 'no partition paused any more');
+      // The dead-letter topic: the three messages, unchanged, with where they came from and why.
+      const dl = spawnSync('kcat', ['-C', '-b', inst.bootstrap, '-t', dlq, '-e', '-q', '-o', 'beginning', '-J'], { encoding: 'utf8', timeout: 60_000 });
+      assert.equal(dl.status, 0, dl.stderr);
+      const records = dl.stdout
+        .split('\n')
+        .filter(Boolean)
+        .map((l) => JSON.parse(l) as { key: string; payload: string; headers?: string[] });
+      assert.equal(records.length, 3, dl.stdout);
+      for (const [p, b] of Object.entries(bad)) {
+        const r = records.find((x) => x.key === `k${b.id}`);
+        assert.ok(r, `k${b.id} in the dead-letter topic:\n${dl.stdout}`);
+        assert.equal(r.payload, b.value, 'the value unchanged');
+        const h = new Map<string, string>();
+        for (let i = 0; i + 1 < (r.headers ?? []).length; i += 2) h.set(r.headers![i]!, r.headers![i + 1]!);
+        assert.equal(h.get('cutover.topic'), topic);
+        assert.equal(h.get('cutover.partition'), p);
+        assert.equal(h.get('cutover.offset'), String(b.offset));
+        assert.match(h.get('cutover.error') ?? '', p === '0' ? /not JSON/ : p === '1' ? /column zz/ : /Data too long/);
+      }
+      await stopWithSigterm(second);
+    } finally {
+      await producer.disconnect().catch(() => undefined);
+      await killLive(live);
+      await killLive(second);
+      await exec(sinkUrl(), `DROP DATABASE IF EXISTS ${q(sinkDb)}`);
+    }
+  });
+
+  it('a broker restart mid-consume under a writer ends exact', async () => {
+    const topic = uniqueName('kb_restart').replace(/_/g, '.');
+    const sinkDb = uniqueName('kb_sink2');
+    const name = uniqueName('kb_rs');
+    await createTopic(topic, 4);
+    await sinkTable(sinkDb);
+    const writer = startWriter(topic, 4);
+    const live = startLive(['run', job(name, topic, sinkDb), '--state', join(work, 'restart.sqlite')]);
+    let stopped = false;
+    try {
+      await waitUntil('rows flowing', async () => (await sinkIds(sinkDb)).size > 200, { live, ms: 180_000 });
+      const atStop = (await sinkIds(sinkDb)).size;
+      await broker.stopKafka(inst);
+      stopped = true;
+      await new Promise((r) => setTimeout(r, 5000));
+      await broker.startKafka(inst);
+      stopped = false;
+      await waitUntil('rows flowing after the restart', async () => (await sinkIds(sinkDb)).size > atStop + 200, { live, ms: 240_000 });
+      const w = await writer.stop();
+      const want = topicIds(topic);
+      for (const id of w.acked) assert.ok(want.has(id), `acknowledged id ${id} is in the topic`);
+      await waitUntil('the sink equals the topic', async () => diff(want, await sinkIds(sinkDb)).length === 0, { live, ms: 240_000, detail: async () => diff(want, await sinkIds(sinkDb)).slice(0, 20).join('\n') });
+      await stopWithSigterm(live);
+      console.log(`kafka-bad-messages: broker restart: ${want.size} messages (${w.acked.size} acknowledged, ${w.failures} sends failed while the broker was away), ${atStop} applied at the stop; sink equals the topic, each once`);
+    } finally {
+      if (stopped) await broker.startKafka(inst).catch(() => undefined);
+      await writer.stop().catch(() => undefined);
+      await killLive(live);
+      await exec(sinkUrl(), `DROP DATABASE IF EXISTS ${q(sinkDb)}`);
+    }
+  });
+
+  it('a rebalance storm (consumers SIGKILLed and started every few seconds for a minute) under a writer ends exact', async () => {
+    const topic = uniqueName('kb_storm').replace(/_/g, '.');
+    const sinkDb = uniqueName('kb_sink3');
+    const name = uniqueName('kb_st');
+    await createTopic(topic, 6);
+    await sinkTable(sinkDb);
+    const file = job(name, topic, sinkDb);
+    const state = join(work, 'storm.sqlite');
+    const lives: LiveCli[] = [];
+    const start = (): LiveCli => {
+      const l = startLive(['run', file, '--state', state]);
+      lives.push(l);
+      return l;
+    };
+    const writer = startWriter(topic, 6);
+    let kills = 0;
+    try {
+      let members = [start(), start(), start()];
+      await waitUntil('rows flowing', async () => (await sinkIds(sinkDb)).size > 100, { ms: 180_000 });
+      const atStart = (await sinkIds(sinkDb)).size;
+      const until = Date.now() + 60_000;
+      let turn = 0;
+      while (Date.now() < until) {
+        const victim = members[turn++ % members.length]!;
+        if (victim.exited()) assert.fail(`a consumer exited on its own:\n${describeRun(await victim.done)}`);
+        victim.child.kill('SIGKILL');
+        await victim.done;
+        kills++;
+        members = members.filter((m) => m !== victim);
+        members.push(start());
+        await new Promise((r) => setTimeout(r, 3000 + Math.floor(Math.random() * 2000)));
+      }
+      const atEnd = (await sinkIds(sinkDb)).size;
+      const w = await writer.stop();
+      const want = topicIds(topic);
+      for (const id of w.acked) assert.ok(want.has(id), `acknowledged id ${id} is in the topic`);
+      await waitUntil('the sink equals the topic after the storm', async () => diff(want, await sinkIds(sinkDb)).length === 0, {
+        ms: 300_000,
+        guard: async () => {
+          for (const m of members) if (m.exited()) assert.fail(`a consumer exited:\n${describeRun(await m.done)}`);
+        },
+        detail: async () => diff(want, await sinkIds(sinkDb)).slice(0, 20).join('\n'),
+      });
+      // Each process logs one "assigned …" line per group generation it joined: the rebalances it took part in.
+      const joins = lives.reduce((n, l) => n + (l.out().match(/assigned /g)?.length ?? 0), 0);
+      for (const m of members) await stopWithSigterm(m);
+      console.log(`kafka-bad-messages: rebalance storm: ${kills} SIGKILLs, ${lives.length} processes started, ${joins} completed group joins (assignments) across them, ${atEnd - atStart} messages applied during the storm minute, ${want.size} in all; sink equals the topic, each once`);
+      assert.ok(kills >= 10, `kills: ${kills}`);
+    } finally {
+      await writer.stop().catch(() => undefined);
+      for (const l of lives) await killLive(l);
+      await exec(sinkUrl(), `DROP DATABASE IF EXISTS ${q(sinkDb)}`);
+    }
+  });
+});
