@@ -16,6 +16,8 @@ import { CHECKPOINT_SCHEMA } from './descriptor.js';
 import { pgId } from './connection.js';
 import { asTransient, openStreamClient, PgChangeSink, type PgChangeSinkOptions } from './change-sink.js';
 import { readPgSinkTable } from './sink-table.js';
+import type { BadMessage, MessageRef, SkipRequest } from '../../core/bad-messages.js';
+import { CutoverError } from '../../../shared/errors.js';
 
 export const OFFSETS_TABLE = 'cutover_offsets';
 export const PG_OFFSETS = `${pgId(CHECKPOINT_SCHEMA)}.${pgId(OFFSETS_TABLE)}`;
@@ -100,6 +102,22 @@ export class PgOffsetTarget implements OffsetTarget {
       'strict',
     );
     return { applied, skipped };
+  }
+
+  /** A PostgreSQL sink keeps no record of paused messages: the state file has it (status shows it). */
+  async recordBadMessage(_b: BadMessage): Promise<void> {}
+
+  /** `--skip-message` needs the sink's record of the pause and the skip; only the MySQL/MariaDB sink keeps them so far. */
+  async requestSkips(refs: MessageRef[], _requestedBy: string): Promise<void> {
+    if (!refs.length) return;
+    throw new CutoverError(
+      '--skip-message is not available for a PostgreSQL sink yet: the skip would have to be recorded in the sink with the offset, which this sink does not do.',
+      'Correct the message at its producer or the sink table (the paused message and its reason are in `cutover status`), then run the job again; or consume the topic into a MySQL/MariaDB sink.',
+    );
+  }
+
+  async skipRequests(_parts: TopicPartition[]): Promise<SkipRequest[]> {
+    return [];
   }
 
   readSinkTable(ref: TableRef): Promise<TableInfo | null> {
