@@ -40,6 +40,23 @@ export interface RollbackState {
   rolledBack: boolean;
   /** The report's Markdown once its step ran. */
   report: string | null;
+  /** Which server takes writes now (read live by checkWritable, else null). */
+  writable?: RollbackWritable | null;
+}
+
+/**
+ * Which server takes writes during a rollback, from both servers' read-only settings read live: `neither`
+ * and `both` are what a half-done rollback leaves (a crash between the new server's freeze and the old
+ * server's read-only lifted): the operator is told which, and how to complete it.
+ */
+export interface RollbackWritable {
+  takesWrites: 'old' | 'new' | 'neither' | 'both' | 'unknown';
+  /** Read-only on the old server (the forward job's source) and on the new one (its sink); null when unreadable. */
+  oldReadOnly: boolean | null;
+  newReadOnly: boolean | null;
+  /** The reverse job's process runs (the old server follows the new one). */
+  reverseRunning: boolean;
+  detail: string;
 }
 
 export interface RollbackRunOptions {

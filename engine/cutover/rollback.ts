@@ -21,8 +21,11 @@ import { operatorName } from './assistant.js';
 import { createDeferred } from './deferred-objects.js';
 import { fenceStep, freezeStep, JOB_SWITCHED, thawStep, type FreezeData, type Outcome } from './freeze-step.js';
 import type { ReverseData } from './reverse-job.js';
-import { noCrash } from './crash-point.js';
+import { noCrash, type CrashHook } from './crash-point.js';
+import { rollbackWritable } from './rollback-writable.js';
+import { readOnlyNow } from './freeze-step.js';
 import { journalOf, ownJournal, previousReadOnly } from './journal.js';
+import type { RollbackWritable } from '../../shared/rollback.js';
 
 export interface RollbackDeps {
   store: StateStore;
@@ -34,6 +37,10 @@ export interface RollbackDeps {
   stopJob(job: string): Promise<void>;
   /** How long the freeze of the new server is watched (ms; default 3 s). */
   freezeWatchMs?: number;
+  /** Where a test kills the process (crash-point.ts, points named `rollback:…`); only `cutover rollback` sets one. */
+  crash?: CrashHook;
+  /** How the operator completes an unfinished rollback, as the writable summary says it. */
+  completeWith?: string;
 }
 
 const DEFS: Record<RollbackStepId, { title: string; description: string; confirm: boolean }> = {
@@ -53,6 +60,8 @@ export class Rollback {
   private readonly steps: CutoverStore<RollbackStepId>;
   private readonly cutover: CutoverStore;
   private readonly inFlight = new Set<string>();
+  /** The writable summary as last read live (job → summary). */
+  private readonly writable = new Map<string, RollbackWritable>();
 
   constructor(private readonly d: RollbackDeps) {
     this.steps = new CutoverStore<RollbackStepId>(d.store, 'rollback:');
@@ -88,7 +97,27 @@ export class Rollback {
       steps,
       rolledBack: steps.every((s) => s.state === 'done'),
       report: rows.get('report')?.state === 'done' ? String(rows.get('report')!.result.data ?? '') : null,
+      writable: this.writable.get(job) ?? null,
     };
+  }
+
+  /** Reads both servers' read-only settings now, for the writable summary (state() uses the last reading). */
+  async checkWritable(job: string): Promise<RollbackState> {
+    const row = this.job(job);
+    const reverse = this.reverseData(row);
+    const rev = reverse ? this.d.store.job(reverse.job) : undefined;
+    const live = async (r: JobRow | undefined): Promise<boolean | null> => {
+      if (!r) return null;
+      try {
+        return await this.withValue(r, (cfg) => readOnlyNow(cfg));
+      } catch {
+        return null;
+      }
+    };
+    const [oldReadOnly, newReadOnly] = [await live(row), await live(rev)];
+    const rolledBack = [...this.steps.steps(row.id).values()].filter((r) => r.state === 'done').length === ROLLBACK_STEPS.length;
+    this.writable.set(job, rollbackWritable({ oldReadOnly, newReadOnly, reverseRunning: !!rev && effectiveState(rev) === 'running', rolledBack, completeWith: this.d.completeWith ?? 'run the rollback’s remaining steps' }));
+    return this.state(job);
   }
 
   async run(job: string, step: RollbackStepId, opts: RollbackRunOptions = {}): Promise<RollbackState> {
@@ -100,11 +129,15 @@ export class Rollback {
     if (blocked) throw new CutoverError(blocked, 'Do the earlier steps first (cutover rollback runs them in order).', 'STATE');
     if (DEFS[step].confirm && !opts.confirm) throw new CutoverError(`“${DEFS[step].title}” changes a server: confirm it first.`, 'Confirm it (or pass --yes).', 'CONFIRM');
     const op = operatorName();
-    this.steps.begin(row.id, step, op, { detail: null, ...(earlier ? { data: earlier.result.data } : {}) });
+    // What an interrupted run journaled (read-only as it was before the freeze, the fence it wrote) is kept for this run.
+    const { pid: _pid, host: _host, ...carried } = journalOf(earlier?.result) ?? { pid: 0, host: '' };
+    this.steps.begin(row.id, step, op, { detail: null, ...(earlier ? { data: earlier.result.data } : {}), journal: ownJournal(carried) });
     const key = `${job}\u0000${step}`;
     this.inFlight.add(key);
     try {
+      this.crash(`${step}:before`);
       const r = await this.perform(row, step, earlier?.result.data);
+      if (r.state === 'done' && step === 'writable') this.crash('writable:after');
       this.steps.finish(row.id, step, r.state, r.result);
     } catch (e) {
       this.steps.finish(row.id, step, 'failed', { detail: e instanceof CutoverError ? e.message : formatError(e), fix: e instanceof CutoverError ? (e.fix ?? null) : null });
@@ -126,6 +159,8 @@ export class Rollback {
       const rev = this.d.store.job(reverse.job);
       if (!rev) return `The reverse job ${reverse.job} is not in this state file.`;
       if (id === 'fence' && rev.state === JOB_SWITCHED) return null;
+      // An interrupted run wrote a fence and may have stopped the reverse job after it drained: the step finds out.
+      if (id === 'fence' && journalOf(rows.get('fence')?.result)?.fence) return null;
       if (effectiveState(rev) !== 'running') return `The reverse job ${reverse.job} is not running: start it (\`cutover run ${reverse.job}.json\`) so that it applies the new server's writes, then roll back.`;
     }
     return null;
@@ -141,7 +176,7 @@ export class Rollback {
         return this.withConfig(rev, (cfg) =>
           freezeStep(this.d.store, rev, cfg, this.d.freezeWatchMs ?? 3_000, previousReadOnly(rows.get('freeze')) ?? (earlier as FreezeData | undefined)?.previous ?? null, {
             record: (previous) => this.steps.begin(row.id, 'freeze', operatorName(), { detail: 'Setting read-only on the new server.', journal: ownJournal({ previous }) }),
-            crash: noCrash,
+            crash: (p) => this.crash(p),
           }),
         );
       case 'fence':
@@ -154,14 +189,14 @@ export class Rollback {
             fence = written ?? fence;
             this.steps.begin(row.id, 'fence', operatorName(), { ...r, journal: ownJournal(fence ? { fence } : {}) });
           };
-          return fenceStep({ store: this.d.store, progress, stopJob: (j) => this.d.stopJob(j), crash: noCrash, earlier: earlierFence }, rev, cfg, freeze);
+          return fenceStep({ store: this.d.store, progress, stopJob: (j) => this.d.stopJob(j), crash: (p) => this.crash(p), earlier: earlierFence }, rev, cfg, freeze);
         });
       case 'verify': {
         const v = await this.d.verify(rev.name);
         return { state: v.pass ? 'done' : 'failed', result: { detail: v.detail, fix: v.fix, facts: { verificationId: v.id, reverseJob: rev.name } } };
       }
       case 'triggers':
-        return this.withConfig(row, (cfg) => recreateTriggers(cfg, reverse.held ?? []));
+        return this.withConfig(row, (cfg) => recreateTriggers(cfg, reverse.held ?? [], (p) => this.crash(p)));
       case 'writable':
         return this.withConfig(row, async (cfg) => {
           const fwd = this.cutover.steps(row.id).get('read-only')?.result.data as FreezeData | undefined;
@@ -176,7 +211,16 @@ export class Rollback {
     }
   }
 
-  private async withConfig(row: JobRow, f: (cfg: JobConfig) => Promise<Outcome>): Promise<Outcome> {
+  /** The test hook, with the rollback's points named `rollback:<point>`. */
+  private crash(point: string): void {
+    (this.d.crash ?? noCrash)(`rollback:${point}`);
+  }
+
+  private withConfig(row: JobRow, f: (cfg: JobConfig) => Promise<Outcome>): Promise<Outcome> {
+    return this.withValue(row, f);
+  }
+
+  private async withValue<T>(row: JobRow, f: (cfg: JobConfig) => Promise<T>): Promise<T> {
     const { config, close } = await this.d.resolve(row);
     try {
       return await f(config);
@@ -204,11 +248,14 @@ export class Rollback {
   }
 }
 
-async function recreateTriggers(config: JobConfig, held: ReverseData['held'] & object): Promise<Outcome> {
+async function recreateTriggers(config: JobConfig, held: ReverseData['held'] & object, crash: CrashHook): Promise<Outcome> {
   const old = await connect(parseMysqlUrl(mysqlSourceUrl(config, 'The way back')));
   const objects: DeferredObject[] = [];
   try {
-    for (const o of held) objects.push(await createDeferred(old, { ...o, state: 'pending' }));
+    for (const o of held) {
+      objects.push(await createDeferred(old, { ...o, state: 'pending' }));
+      if (objects[objects.length - 1]!.state === 'created') crash('triggers:during');
+    }
   } finally {
     await old.end().catch(() => undefined);
   }
