@@ -124,7 +124,8 @@ export async function startInstance(inst) {
     rmSync(p.data, { recursive: true, force: true });
     const r = spawnSync(
       'mariadb-install-db',
-      ['--no-defaults', `--datadir=${p.data}`, '--user=root', '--auth-root-authentication-method=normal', '--skip-test-db'],
+      // Its own temporary directory here too: a cleanup of /tmp by anything else failed the bootstrap ("Could not remove temporary table").
+      ['--no-defaults', `--datadir=${p.data}`, `--tmpdir=${p.tmp}`, '--user=root', '--auth-root-authentication-method=normal', '--skip-test-db'],
       { encoding: 'utf8' },
     );
     if (r.status !== 0) throw new Error(`mariadb-install-db failed for ${inst.name}:\n${r.stdout}\n${r.stderr}`);

@@ -56,6 +56,23 @@ export interface RollbackState {
   writable: RollbackWritable;
   /** Steps the journal showed as begun by a process that is gone, resumed when the rollback was opened here (with when). */
   resumed: { step: RollbackStepId; at: number }[];
+  /** Which server takes writes, from both servers’ read-only settings read live (by checkWritable; null until read). */
+  live?: RollbackLiveWritable | null;
+}
+
+/**
+ * Which server takes writes during a rollback, from both servers' read-only settings read live: `neither`
+ * and `both` are what a half-done rollback leaves (a crash between the new server's freeze and the old
+ * server's read-only lifted): the operator is told which, and how to complete it.
+ */
+export interface RollbackLiveWritable {
+  takesWrites: 'old' | 'new' | 'neither' | 'both' | 'unknown';
+  /** Read-only on the old server (the forward job's source) and on the new one (its sink); null when unreadable. */
+  oldReadOnly: boolean | null;
+  newReadOnly: boolean | null;
+  /** The reverse job's process runs (the old server follows the new one). */
+  reverseRunning: boolean;
+  detail: string;
 }
 
 export interface RollbackRunOptions {

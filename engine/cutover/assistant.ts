@@ -299,7 +299,7 @@ export class CutoverAssistant {
       if (step === 'reverse') {
         if (!this.d.reverse) throw new CutoverError('This host cannot start a reverse job.', 'Run `cutover run JOB-reverse.json` by hand.', 'STATE');
         const progress = (r: StepResult): void => this.steps.begin(row.id, 'reverse', op, { ...r, journal: ownJournal() });
-        return await reverseStep({ ...this.d.reverse, store: this.d.store, progress }, row, config, (c.rows.get('reverse')?.result.data as Partial<ReverseData> | undefined) ?? null);
+        return await reverseStep({ ...this.d.reverse, store: this.d.store, progress, crash }, row, config, (c.rows.get('reverse')?.result.data as Partial<ReverseData> | undefined) ?? null);
       }
       const freeze = (c.rows.get('read-only')?.result.data as FreezeData | undefined) ?? null;
       if (step === 'read-only')

@@ -1,5 +1,5 @@
 // Named points of the switch where a test kills the process (SIGKILL) to prove the journal: the step
-// functions call the hook they are given; only `cutover switch` installs one, from the environment
+// functions call the hook they are given; only `cutover switch` and `cutover rollback` install one, from the environment
 // variable CUTOVER_CRASH_AT (a test hook, documented in the README; never set it in production).
 //
 //   read-only:before   the intent and the previous read_only values are recorded, read-only not yet set
@@ -8,7 +8,16 @@
 //   stop:after         the stream has drained to the fence and stopped; the job not yet marked switched,
 //                      the step's result not yet recorded
 //   deferred:during    the first trigger/routine/event is created on the sink, the others not yet
+//   reverse:position   the new server's position is recorded, the old server's triggers not yet held
+//   reverse:held       the old server's triggers are saved and dropped, the reverse job not yet added
+//   reverse:started    the reverse job's process runs, the step's result not yet recorded
 //   <step>:before      any step, once its row says `running` (journal written), before it acts
+//
+// `cutover rollback` installs the same hook; its points are the rollback's steps prefixed `rollback:`
+// (engine/cutover/rollback.ts): rollback:<step>:before for each step, rollback:read-only:before|after
+// around read-only on the new server, rollback:fence:after and rollback:stop:after in the reverse job's
+// fence, rollback:triggers:during after the first trigger is created again on the old server, and
+// rollback:writable:after once read-only is lifted on the old server, before the step's record.
 export type CrashHook = (point: string) => void;
 
 export const noCrash: CrashHook = () => undefined;

@@ -24,6 +24,7 @@ import type { StepResult } from '../state/cutover-store.js';
 import type { JobRow, StateStore } from '../state/store.js';
 import { dropDeferred, listDeferred, type DeferredSpec } from './deferred-objects.js';
 import type { Outcome } from './freeze-step.js';
+import { noCrash, type CrashHook } from './crash-point.js';
 import { reverseJobFile, reverseJobName, type ReverseStart } from './reverse-config.js';
 
 export interface ReverseJobDeps {
@@ -38,6 +39,8 @@ export interface ReverseJobDeps {
   startJob(name: string): Promise<void>;
   /** Whether the job's process runs now. */
   isRunning(name: string): boolean;
+  /** Where a test kills the process (crash-point.ts): reverse:position, reverse:held, reverse:started. */
+  crash?: CrashHook;
 }
 
 /** What the step records (its result's data), act by act. */
@@ -71,6 +74,7 @@ export async function reverseStep(d: ReverseJobDeps, row: JobRow, config: JobCon
     started: false,
   };
   const note = (detail: string): void => d.progress({ detail, data });
+  const crash = d.crash ?? noCrash;
 
   // 1. The new server's position, once.
   if (!data.start) {
@@ -84,6 +88,7 @@ export async function reverseStep(d: ReverseJobDeps, row: JobRow, config: JobCon
     }
   }
   note(`The new server's position at the switch: ${data.start.file}:${data.start.pos}.`);
+  crash('reverse:position');
 
   // 2. The old server's triggers: saved, then dropped.
   const old = await connect(parseMysqlUrl(mysqlSourceUrl(config, 'The way back')));
@@ -108,6 +113,7 @@ export async function reverseStep(d: ReverseJobDeps, row: JobRow, config: JobCon
   } finally {
     await old.end().catch(() => undefined);
   }
+  crash('reverse:held');
 
   // 3. The reverse job, added once, then started.
   const forward = d.jobFile(row);
@@ -128,6 +134,7 @@ export async function reverseStep(d: ReverseJobDeps, row: JobRow, config: JobCon
   note(`The reverse job ${data.job} is added, from ${data.start.file}:${data.start.pos}.`);
   if (!d.isRunning(data.job)) await d.startJob(data.job);
   data.started = true;
+  crash('reverse:started');
   return {
     state: 'done',
     result: {

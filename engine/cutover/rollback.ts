@@ -21,10 +21,13 @@ import { operatorName } from './assistant.js';
 import { createDeferred } from './deferred-objects.js';
 import { fenceStep, freezeStep, JOB_SWITCHED, thawStep, type FreezeData, type Outcome } from './freeze-step.js';
 import type { ReverseData } from './reverse-job.js';
-import { noCrash } from './crash-point.js';
+import { noCrash, type CrashHook } from './crash-point.js';
 import { journalOf, ownerAlive, ownJournal, previousReadOnly } from './journal.js';
 import { describeEndpoint } from './report.js';
 import { rollbackReport, rollbackReportHtml, rollbackWritable } from './rollback-summary.js';
+import { rollbackWritable as liveWritable } from './rollback-writable.js';
+import { readOnlyNow } from './freeze-step.js';
+import type { RollbackLiveWritable } from '../../shared/rollback.js';
 
 export interface RollbackDeps {
   store: StateStore;
@@ -36,6 +39,10 @@ export interface RollbackDeps {
   stopJob(job: string): Promise<void>;
   /** How long the freeze of the new server is watched (ms; default 3 s). */
   freezeWatchMs?: number;
+  /** Where a test kills the process (crash-point.ts, points named `rollback:…`); only `cutover rollback` sets one. */
+  crash?: CrashHook;
+  /** How the operator completes an unfinished rollback, as the writable summary says it. */
+  completeWith?: string;
 }
 
 const DEFS: Record<RollbackStepId, { title: string; description: string; confirm: boolean }> = {
@@ -57,6 +64,8 @@ export class Rollback {
   private readonly inFlight = new Set<string>();
   /** Steps resumed after a crash (job → step → when), until the operator runs them again. */
   private readonly resumed = new Map<string, Map<RollbackStepId, number>>();
+  /** Which server takes writes as last read live (job → summary). */
+  private readonly writable = new Map<string, RollbackLiveWritable>();
 
   constructor(private readonly d: RollbackDeps) {
     this.steps = new CutoverStore<RollbackStepId>(d.store, 'rollback:');
@@ -106,6 +115,7 @@ export class Rollback {
         newServer,
       }),
       resumed: [...(this.resumed.get(job) ?? new Map<RollbackStepId, number>())].map(([step, at]) => ({ step, at })),
+      live: this.writable.get(job) ?? null,
     };
   }
 
@@ -138,6 +148,26 @@ export class Rollback {
       : { fileName: `rollback-report-${safe}.md`, mime: 'text/markdown', text: s.report };
   }
 
+
+  /** Reads both servers' read-only settings now, for the writable summary (state() uses the last reading). */
+  async checkWritable(job: string): Promise<RollbackState> {
+    const row = this.job(job);
+    const reverse = this.reverseData(row);
+    const rev = reverse ? this.d.store.job(reverse.job) : undefined;
+    const live = async (r: JobRow | undefined): Promise<boolean | null> => {
+      if (!r) return null;
+      try {
+        return await this.withValue(r, (cfg) => readOnlyNow(cfg));
+      } catch {
+        return null;
+      }
+    };
+    const [oldReadOnly, newReadOnly] = [await live(row), await live(rev)];
+    const rolledBack = [...this.steps.steps(row.id).values()].filter((r) => r.state === 'done').length === ROLLBACK_STEPS.length;
+    this.writable.set(job, liveWritable({ oldReadOnly, newReadOnly, reverseRunning: !!rev && effectiveState(rev) === 'running', rolledBack, completeWith: this.d.completeWith ?? 'run the rollback’s remaining steps' }));
+    return this.state(job);
+  }
+
   async run(job: string, step: RollbackStepId, opts: RollbackRunOptions = {}): Promise<RollbackState> {
     const row = this.job(job);
     this.settle(row);
@@ -159,7 +189,9 @@ export class Rollback {
       // What the earlier run journaled (read-only before the freeze, a fence written) stays for this one.
       const { pid: _p, host: _h, ...recorded } = journalOf(earlier) ?? { pid: 0, host: '' };
       this.steps.begin(row.id, step, op, { detail: null, journal: ownJournal(recorded), ...(earlier?.data !== undefined ? { data: earlier.data } : {}) });
+      this.crash(`${step}:before`);
       const r = await this.perform(row, step, earlier?.data);
+      if (r.state === 'done' && step === 'writable') this.crash('writable:after');
       this.steps.finish(row.id, step, r.state, r.result);
     } catch (e) {
       this.steps.finish(row.id, step, 'failed', { detail: e instanceof CutoverError ? e.message : formatError(e), fix: e instanceof CutoverError ? (e.fix ?? null) : null });
@@ -186,6 +218,8 @@ export class Rollback {
       const rev = this.d.store.job(reverse.job);
       if (!rev) return `The reverse job ${reverse.job} is not in this state file.`;
       if (id === 'fence' && rev.state === JOB_SWITCHED) return null;
+      // An interrupted run wrote a fence and may have stopped the reverse job after it drained: the step finds out.
+      if (id === 'fence' && journalOf(rows.get('fence')?.result)?.fence) return null;
       if (effectiveState(rev) !== 'running') return `The reverse job ${reverse.job} is not running: start it (\`cutover run ${reverse.job}.json\`) so that it applies the new server's writes, then roll back.`;
     }
     return null;
@@ -201,7 +235,7 @@ export class Rollback {
         return this.withConfig(rev, (cfg) =>
           freezeStep(this.d.store, rev, cfg, this.d.freezeWatchMs ?? 3_000, previousReadOnly(rows.get('freeze')) ?? (earlier as FreezeData | undefined)?.previous ?? null, {
             record: (previous) => this.steps.begin(row.id, 'freeze', operatorName(), { detail: 'Setting read-only on the new server.', journal: ownJournal({ previous }) }),
-            crash: noCrash,
+            crash: (p) => this.crash(p),
           }),
         );
       case 'fence':
@@ -214,14 +248,14 @@ export class Rollback {
             fence = written ?? fence;
             this.steps.begin(row.id, 'fence', operatorName(), { ...r, journal: ownJournal(fence ? { fence } : {}) });
           };
-          return fenceStep({ store: this.d.store, progress, stopJob: (j) => this.d.stopJob(j), crash: noCrash, earlier: earlierFence }, rev, cfg, freeze);
+          return fenceStep({ store: this.d.store, progress, stopJob: (j) => this.d.stopJob(j), crash: (p) => this.crash(p), earlier: earlierFence }, rev, cfg, freeze);
         });
       case 'verify': {
         const v = await this.d.verify(rev.name);
         return { state: v.pass ? 'done' : 'failed', result: { detail: v.detail, fix: v.fix, facts: { verificationId: v.id, reverseJob: rev.name } } };
       }
       case 'triggers':
-        return this.withConfig(row, (cfg) => recreateTriggers(cfg, reverse.held ?? []));
+        return this.withConfig(row, (cfg) => recreateTriggers(cfg, reverse.held ?? [], (p) => this.crash(p)));
       case 'writable':
         return this.withConfig(row, async (cfg) => {
           const fwd = this.cutover.steps(row.id).get('read-only')?.result.data as FreezeData | undefined;
@@ -236,7 +270,16 @@ export class Rollback {
     }
   }
 
-  private async withConfig(row: JobRow, f: (cfg: JobConfig) => Promise<Outcome>): Promise<Outcome> {
+  /** The test hook, with the rollback's points named `rollback:<point>`. */
+  private crash(point: string): void {
+    (this.d.crash ?? noCrash)(`rollback:${point}`);
+  }
+
+  private withConfig(row: JobRow, f: (cfg: JobConfig) => Promise<Outcome>): Promise<Outcome> {
+    return this.withValue(row, f);
+  }
+
+  private async withValue<T>(row: JobRow, f: (cfg: JobConfig) => Promise<T>): Promise<T> {
     const { config, close } = await this.d.resolve(row);
     try {
       return await f(config);
@@ -264,11 +307,14 @@ export class Rollback {
   }
 }
 
-async function recreateTriggers(config: JobConfig, held: ReverseData['held'] & object): Promise<Outcome> {
+async function recreateTriggers(config: JobConfig, held: ReverseData['held'] & object, crash: CrashHook): Promise<Outcome> {
   const old = await connect(parseMysqlUrl(mysqlSourceUrl(config, 'The way back')));
   const objects: DeferredObject[] = [];
   try {
-    for (const o of held) objects.push(await createDeferred(old, { ...o, state: 'pending' }));
+    for (const o of held) {
+      objects.push(await createDeferred(old, { ...o, state: 'pending' }));
+      if (objects[objects.length - 1]!.state === 'created') crash('triggers:during');
+    }
   } finally {
     await old.end().catch(() => undefined);
   }

@@ -9,9 +9,10 @@ import { existsSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import { CutoverError, formatError } from '../../../shared/errors.js';
 import { parseJobText } from '../../../shared/job-config.js';
-import type { RollbackStep } from '../../../shared/rollback.js';
+import { ROLLBACK_STEPS, type RollbackStep } from '../../../shared/rollback.js';
 import { JobSecrets } from '../../connections/job-secrets.js';
 import { resolveJob } from '../../connections/resolve.js';
+import { crashHookFromEnv } from '../../cutover/crash-point.js';
 import { Rollback } from '../../cutover/rollback.js';
 import { verdictOf } from '../../cutover/verdict.js';
 import { effectiveState } from '../../pipeline/job-status.js';
@@ -52,22 +53,31 @@ export async function rollbackCommand(jobPath: string, opts: RollbackOpts): Prom
         }
       },
       stopJob: (job) => stopProcess(s, job),
+      crash: crashHookFromEnv(),
+      completeWith: `run \`cutover rollback ${jobPath} --state ${s.path} --yes\` again`,
     });
+    // Which server takes writes, read live: before the checklist (after a crash, where it stopped) and at every end.
+    const writes = async (): Promise<void> => print(`writes: ${(await rollback.checkWritable(forward.name)).live?.detail ?? 'unknown'}`);
 
     let state = rollback.state(forward.name);
     print(`Rollback of ${forward.name}${state.reverseJob ? ` through ${state.reverseJob}` : ''}`);
-    for (const step of state.steps) {
+    if (state.reverseJob) await writes();
+    for (const id of ROLLBACK_STEPS) {
+      // Read afresh: what blocks a step depends on the steps this loop ran before it.
+      const step = state.steps.find((x) => x.id === id)!;
       if (step.state === 'done') {
         print(line(step, '(done earlier)'));
         continue;
       }
       if (step.blockedBy) {
         print(`  ✗ ${step.title}: ${step.blockedBy}`);
+        if (state.reverseJob) await writes();
         process.exitCode = 2;
         return;
       }
       if (step.needsConfirmation && !opts.yes) {
         print(`  ? ${step.title}: ${step.description}\n    It changes a server: run again with --yes to do it.`);
+        await writes();
         process.exitCode = 2;
         return;
       }
@@ -75,11 +85,13 @@ export async function rollbackCommand(jobPath: string, opts: RollbackOpts): Prom
       const after = state.steps.find((x) => x.id === step.id)!;
       print(line(after));
       if (after.state !== 'done') {
+        await writes();
         process.exitCode = 1;
         return;
       }
     }
     if (state.report) print(`\n${state.report}`);
+    await writes();
     process.exitCode = state.rolledBack ? 0 : 1;
   } catch (e) {
     process.stderr.write(`cutover: ${formatError(e)}\n`);

@@ -95,13 +95,13 @@ async function drive(a: CutoverAssistant, job: string, o: Drive): Promise<number
     let s = step(a.state(job), id);
     if (s.state === 'done' || s.state === 'skipped') {
       if (!resumed.includes(id)) o.out(`✓ ${s.title}: ${s.state}${s.detail ? ` — ${s.detail}` : ''}`);
+      // The report step resumed after a crash: its file was never written.
+      if (id === 'report' && resumed.includes(id)) o.out(`  report: ${writeReport(a, job, o)}`);
       continue;
     }
     if (resumed.includes(id) && s.state === 'failed') return failed(a, job, o, s);
     if (id === 'report') {
-      const r = a.report(job, 'markdown');
-      const path = join(dirname(o.statePath), r.fileName);
-      writeFileSync(path, r.text, { mode: 0o600 });
+      const path = writeReport(a, job, o);
       print(o, step(a.state(job), id));
       o.out(`  report: ${path}`);
       continue;
@@ -140,6 +140,14 @@ async function drive(a: CutoverAssistant, job: string, o: Drive): Promise<number
   if (reverse.state === 'done') o.out(`the way back: ${reverse.detail ?? 'the reverse job streams'}; \`cutover rollback ${o.jobPath} --state ${o.statePath}\` rolls back.`);
   else o.out('the way back: no reverse job keeps the source in step; to switch back, point the application at the source and lift read-only there (undo “Source read-only”: SET GLOBAL read_only = OFF). Writes made to the sink since are not copied back.');
   return end.switched || !end.steps.some((x) => x.id === 'fence' && x.state === 'done') ? EXIT_SWITCHED : EXIT_FAILED;
+}
+
+/** Writes the report as Markdown beside the state file (0600); its path. */
+function writeReport(a: CutoverAssistant, job: string, o: Drive): string {
+  const r = a.report(job, 'markdown');
+  const path = join(dirname(o.statePath), r.fileName);
+  writeFileSync(path, r.text, { mode: 0o600 });
+  return path;
 }
 
 /** Runs a step and waits for its result; the lag step is retried while the stream catches up. */
