@@ -65,13 +65,14 @@ import { pathToFileURL } from 'node:url';
 import { kafkaInstance, startKafka, stopKafka } from '../kafka-broker.mjs';
 import { instances, socketOf, startInstance, stopInstance, urlOf } from '../test-services.mjs';
 import { cutoverBuildProblem } from './cutover.mjs';
-import { ROOT, checkTools, exitError, fmtInt, formatTable, hostInfo, intOption, parseOptions, reportAndSave, sleep, sql, tail, timed } from './lib.mjs';
+import { ROOT, checkTools, exitError, fmtInt, formatTable, hostInfo, intOption, parseOptions, pidInFile, reportAndSave, sleep, sql, tail, timed, withServerCpu } from './lib.mjs';
 import { DB, sysbenchArgs } from './mariadb.mjs';
 
 export const summary = 'snapshot copy of a sysbench table into Kafka: cutover vs kcat -P of the same pre-rendered messages';
 
 const PREFIX = 'bench-kafka';
-const PORT_BASE = 33660; // MariaDB source 33661; broker 33692, its controller 33693
+// MariaDB source 33661; broker 33692, its controller 33693; CUTOVER_BENCH_PORT_BASE=B moves them to B+0+1, B+0+32, B+0+33 (for a machine shared with other benches)
+const PORT_BASE = process.env.CUTOVER_BENCH_PORT_BASE ? Number(process.env.CUTOVER_BENCH_PORT_BASE) + 0 : 33660;
 const TABLE = 'sbtest1';
 const PARTITIONS = 6;
 const FORMATS = ['debezium', 'canal', 'maxwell'];
@@ -203,8 +204,8 @@ export async function main(argv) {
         if (who === 'cutover') {
           const topic = `bench.cutover.r${run}`;
           process.stdout.write(`  cutover run  … `);
-          const c = await runCutover({ inst, kinst, topic, format, parallelism, work, run, profile: opts.profile });
-          const r = { topic, ok: c.ok, seconds: c.seconds, rowsPerSec: c.ok ? rows / c.seconds : null, peakRssMB: c.rssKiB != null ? c.rssKiB / 1024 : null, profiled: opts.profile };
+          const { result: c, cpu } = await withServerCpu(serverPids(inst, kinst), () => runCutover({ inst, kinst, topic, format, parallelism, work, run, profile: opts.profile }));
+          const r = { topic, ok: c.ok, seconds: c.seconds, rowsPerSec: c.ok ? rows / c.seconds : null, peakRssMB: c.rssKiB != null ? c.rssKiB / 1024 : null, profiled: opts.profile, cpuSeconds: c.cpuSeconds, serverCpu: cpu };
           if (!c.ok) r.error = c.error;
           else {
             const count = await topicCount(admin, topic);
@@ -224,6 +225,7 @@ export async function main(argv) {
           if (r.ok) {
             const sizes = r.verify.wrongSize ? `, ${fmtInt(r.verify.wrongSize)} value length(s) differ from the pre-render` : ', value lengths = pre-render';
             console.log(`${r.seconds.toFixed(2)} s, ${fmtInt(r.rowsPerSec)} rows/s, peak RSS ${r.peakRssMB?.toFixed(0) ?? '?'} MB; ${fmtInt(r.messages)} messages, partitions = pre-render${sizes}`);
+            console.log(`               CPU: ${cpuText(r)}`);
           } else console.log(`FAIL (${r.error})\n--- last lines of ${c.log}:\n${tail(c.log)}\n---`);
           if (opts.profile && c.profileFile) {
             profile = summarizeProfile(c.profileFile);
@@ -234,8 +236,8 @@ export async function main(argv) {
           const topic = `bench.kcat.r${run}`;
           await createTopic(admin, topic);
           process.stdout.write(`  kcat -P ×${PARTITIONS}  … `);
-          const k = await runKcat(kinst.bootstrap, topic, pr.files, kcatConf, work, `r${run}`);
-          const r = { topic, ok: k.ok, seconds: k.seconds, rowsPerSec: k.ok ? rows / k.seconds : null, peakRssMB: k.rssKiB != null ? k.rssKiB / 1024 : null };
+          const { result: k, cpu } = await withServerCpu(serverPids(inst, kinst), () => runKcat(kinst.bootstrap, topic, pr.files, kcatConf, work, `r${run}`));
+          const r = { topic, ok: k.ok, seconds: k.seconds, rowsPerSec: k.ok ? rows / k.seconds : null, peakRssMB: k.rssKiB != null ? k.rssKiB / 1024 : null, cpuSeconds: k.cpuSeconds, serverCpu: cpu };
           if (!k.ok) r.error = k.error;
           else {
             const count = await topicCount(admin, topic);
@@ -246,7 +248,7 @@ export async function main(argv) {
               r.error = `topic ${topic} holds ${fmtInt(count.total)} messages (${count.parts.map((p) => p.count).join('/')}), expected ${fmtInt(pr.messages)} (${pr.perPartition.join('/')})`;
             }
           }
-          if (r.ok) console.log(`${r.seconds.toFixed(2)} s, ${fmtInt(r.rowsPerSec)} rows/s, RSS ${r.peakRssMB?.toFixed(0) ?? '?'} MB (sum of ${PARTITIONS}); ${fmtInt(r.messages)} messages`);
+          if (r.ok) console.log(`${r.seconds.toFixed(2)} s, ${fmtInt(r.rowsPerSec)} rows/s, RSS ${r.peakRssMB?.toFixed(0) ?? '?'} MB (sum of ${PARTITIONS}); ${fmtInt(r.messages)} messages\n               CPU: ${cpuText(r)}`);
           else console.log(`FAIL (${r.error})\n--- last lines of ${k.log}:\n${tail(k.log)}\n---`);
           res.kcat = r;
         }
@@ -289,6 +291,18 @@ export async function main(argv) {
     streamFailed = (await (await import('./kafka-stream.mjs')).main(['--runs', String(runs)])) !== 0;
   }
   return failed || streamFailed ? 1 : 0;
+}
+
+/** The pids of the bench's broker and MariaDB source (for their CPU time during a run). */
+export function serverPids(inst, kinst) {
+  const services = process.env.CUTOVER_SERVICES_DIR ?? '/tmp/cutover-services';
+  return { broker: pidInFile(join(kinst.dir, 'kafka.pid')), mariadb: inst ? pidInFile(join(services, inst.source.name, 'mysqld.pid')) : null };
+}
+
+/** "contender 12.3 s, broker 4.5 s, MariaDB 1.2 s (user+sys)". */
+export function cpuText(r) {
+  const f = (x) => (x == null ? '?' : `${x.toFixed(2)} s`);
+  return `contender ${f(r.cpuSeconds)}, broker ${f(r.serverCpu?.broker)}, MariaDB source ${f(r.serverCpu?.mariadb)} (user+sys)`;
 }
 
 export function kcatVersion() {
@@ -525,7 +539,8 @@ export async function runKcat(bootstrap, topic, files, conf, work, tag) {
   const seconds = (performance.now() - t0) / 1000;
   const bad = rs.map((r, p) => [r, p]).filter(([r]) => r.code !== 0);
   const rssKiB = rs.every((r) => r.rssKiB != null) ? rs.reduce((a, r) => a + r.rssKiB, 0) : null;
-  return { ok: !bad.length, seconds, rssKiB, log, error: bad.length ? bad.map(([r, p]) => `partition ${p}: ${exitError(r)}`).join(', ') : undefined };
+  const cpuSeconds = rs.every((r) => r.cpuSeconds != null) ? rs.reduce((a, r) => a + r.cpuSeconds, 0) : null;
+  return { ok: !bad.length, seconds, rssKiB, cpuSeconds, log, error: bad.length ? bad.map(([r, p]) => `partition ${p}: ${exitError(r)}`).join(', ') : undefined };
 }
 
 /** `cutover run` of the Kafka job, timed under GNU time (optionally with --cpu-prof). */
@@ -552,7 +567,7 @@ async function runCutover({ inst, kinst, topic, format, parallelism, work, run, 
     rssFile: join(work, `cutover-r${run}.rss`),
   });
   const profileFile = profile && existsSync(profDir) ? readdirSync(profDir).filter((f) => f.endsWith('.cpuprofile')).map((f) => join(profDir, f))[0] : null;
-  return { ok: r.code === 0, seconds: r.seconds, rssKiB: r.rssKiB, error: r.code === 0 ? undefined : exitError(r), log, profileFile };
+  return { ok: r.code === 0, seconds: r.seconds, rssKiB: r.rssKiB, cpuSeconds: r.cpuSeconds, error: r.code === 0 ? undefined : exitError(r), log, profileFile };
 }
 
 /**

@@ -17,7 +17,8 @@ export function which(cmd) {
 
 /** Runs a command to completion, stdout/stderr appended to `log`; with `rssFile`, under GNU time (%M → KiB). */
 export function timed(cmd, args, { log, rssFile, cwd = ROOT, env = process.env } = {}) {
-  const argv = rssFile ? [GNU_TIME, '-f', '%M', '-o', rssFile, cmd, ...args] : [cmd, ...args];
+  // GNU time: peak RSS (KiB), user and system CPU seconds of the command and the children it waited for.
+  const argv = rssFile ? [GNU_TIME, '-f', '%M %U %S', '-o', rssFile, cmd, ...args] : [cmd, ...args];
   const fd = openSync(log, 'a');
   const t0 = performance.now();
   return new Promise((resolve) => {
@@ -26,16 +27,57 @@ export function timed(cmd, args, { log, rssFile, cwd = ROOT, env = process.env }
       const seconds = (performance.now() - t0) / 1000;
       closeSync(fd);
       let rssKiB = null;
+      let cpuSeconds = null;
       if (rssFile && existsSync(rssFile)) {
         // GNU time writes "Command exited with non-zero status N" before the format line on failure.
-        const m = readFileSync(rssFile, 'utf8').trim().split('\n').pop()?.match(/^(\d+)$/);
-        if (m) rssKiB = Number(m[1]);
+        const m = readFileSync(rssFile, 'utf8').trim().split('\n').pop()?.match(/^(\d+) ([\d.]+) ([\d.]+)$/);
+        if (m) {
+          rssKiB = Number(m[1]);
+          cpuSeconds = Number(m[2]) + Number(m[3]);
+        }
       }
-      resolve({ code, seconds, rssKiB, error });
+      resolve({ code, seconds, rssKiB, cpuSeconds, error });
     };
     child.on('error', (e) => done(127, e.message));
     child.on('close', (code, signal) => done(code ?? 128, signal ? `killed by ${signal}` : undefined));
   });
+}
+
+/** User + system CPU seconds a running process (all its threads) has used so far; null when it cannot be read. */
+export function processCpuSeconds(pid) {
+  try {
+    const stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
+    const f = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
+    return (Number(f[11]) + Number(f[12])) / 100; // utime, stime in clock ticks (USER_HZ = 100 on Linux)
+  } catch {
+    return null;
+  }
+}
+
+/** The pid in a pid file, or null. */
+export function pidInFile(file) {
+  try {
+    const pid = Number(readFileSync(file, 'utf8').trim());
+    return Number.isInteger(pid) && pid > 0 ? pid : null;
+  } catch {
+    return null;
+  }
+}
+
+/**
+ * CPU seconds that long-running servers (name → pid) spend while `fn` runs: their /proc counters before
+ * and after. On a shared machine the wall clock is noisy; CPU time is what each side costs.
+ */
+export async function withServerCpu(pids, fn) {
+  const before = Object.fromEntries(Object.entries(pids).map(([k, pid]) => [k, pid == null ? null : processCpuSeconds(pid)]));
+  const result = await fn();
+  const cpu = {};
+  for (const [k, pid] of Object.entries(pids)) {
+    const a = before[k];
+    const b = pid == null ? null : processCpuSeconds(pid);
+    cpu[k] = a == null || b == null ? null : b - a;
+  }
+  return { result, cpu };
 }
 
 export const sleep = (ms) => new Promise((r) => setTimeout(r, ms));
