@@ -666,7 +666,7 @@ function summarizeProfile(file) {
   return { file, totalMs: Math.round(total), areas: top(areas, 16), functions: top(fns, 20) };
 }
 
-function summarize(results, rows, format, profile) {
+export function summarize(results, rows, format, profile) {
   const lines = [];
   const table = [];
   const ratios = [];
@@ -675,12 +675,17 @@ function summarize(results, rows, format, profile) {
     const k = r.kcat;
     const ratio = c?.ok && k?.ok ? k.seconds / c.seconds : null; // throughput ratio = inverse time ratio
     if (ratio != null && !c.profiled) ratios.push(ratio);
-    const row = (label, x) => [`${r.run}`, label, fmtInt(rows), x?.ok ? x.seconds.toFixed(2) : 'FAIL', x?.ok ? fmtInt(x.rowsPerSec) : '-', x?.peakRssMB != null ? x.peakRssMB.toFixed(0) : '-'];
+    const cpuOf = (x) => (x?.ok && x.cpuSeconds != null ? x.cpuSeconds.toFixed(2) : '-');
+    const brokerOf = (x) => (x?.ok && x.serverCpu?.broker != null ? x.serverCpu.broker.toFixed(2) : '-');
+    const row = (label, x) => [`${r.run}`, label, fmtInt(rows), x?.ok ? x.seconds.toFixed(2) : 'FAIL', x?.ok ? fmtInt(x.rowsPerSec) : '-', x?.peakRssMB != null ? x.peakRssMB.toFixed(0) : '-', cpuOf(x), brokerOf(x)];
     table.push(row(`cutover run${c?.profiled ? ' (--cpu-prof)' : ''}`, c), row(`kcat -P ×${PARTITIONS}`, k));
-    table.push(['', `  cutover / kcat`, '', '', ratio != null ? `${ratio.toFixed(2)}×` : '-', '']);
+    // by CPU time: what each contender's own processes spent for the same messages (less sensitive to other load)
+    const cpuRatio = c?.ok && k?.ok && c.cpuSeconds && k.cpuSeconds != null ? k.cpuSeconds / c.cpuSeconds : null;
+    table.push(['', `  cutover / kcat`, '', '', ratio != null ? `${ratio.toFixed(2)}×` : '-', '', cpuRatio != null ? `${cpuRatio.toFixed(2)}×` : '-', '']);
   }
-  lines.push(formatTable(['run', 'method', 'rows', 'seconds', 'rows/s', 'peak RSS MB*'], table));
-  lines.push(`(${format} messages, ${PARTITIONS} partitions; *cutover: its process, GNU time %M; kcat: sum of its ${PARTITIONS} processes)`);
+  lines.push(formatTable(['run', 'method', 'rows', 'seconds', 'rows/s', 'peak RSS MB*', 'CPU s**', 'broker CPU s'], table));
+  lines.push(`(${format} messages, ${PARTITIONS} partitions; *cutover: its process, GNU time %M; kcat: sum of its ${PARTITIONS} processes;`);
+  lines.push(` **user+sys of the contender's processes; the ratio row: kcat's CPU / Cutover's, the CPU-time counterpart of the throughput ratio)`);
   const summaryRatio = ratios.length ? ratios.reduce((a, b) => a + b, 0) / ratios.length : null;
   const targets = {};
   lines.push('');
