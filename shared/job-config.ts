@@ -125,6 +125,21 @@ const kafkaSourceOptions = {
   start: z.union([z.enum(['earliest', 'latest']), z.object({ timestamp: z.string().datetime({ offset: true }) }).strict()]).default('earliest'),
   /** Kafka client id (broker logs, quotas); default "cutover-<job name>". */
   clientId: z.string().min(1).max(200).optional(),
+  /**
+   * The producing Debezium connector's settings, for messages without the schema envelope (with it, the
+   * schema says): decimal.handling.mode, binary.handling.mode, time.precision.mode and
+   * bigint.unsigned.handling.mode. Unset, a value's shape decides (text of digits → string/long, else
+   * base64 → precise), which a base64 value made only of digits would fool: name the mode.
+   */
+  debezium: z
+    .object({
+      decimalHandling: z.enum(['precise', 'string', 'double']).optional(),
+      binaryHandling: z.enum(['base64', 'base64-url-safe', 'hex']).optional(),
+      timePrecision: z.enum(['adaptive_time_microseconds', 'adaptive', 'connect']).optional(),
+      bigintUnsignedHandling: z.enum(['precise', 'long']).optional(),
+    })
+    .strict()
+    .optional(),
 };
 
 /** The resolved Kafka source: bootstrap brokers, and TLS and SASL (password included) as for the Kafka sink. */

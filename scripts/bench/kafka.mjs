@@ -3,6 +3,7 @@
 //
 //   npm run bench -- kafka [--rows N] [--format debezium|canal|maxwell] [--runs R] [--keep]
 //                          [--parallelism N] [--kcat-inflight N] [--profile] [--fresh]
+//                          [--no-debezium] [--port-base N]
 //
 // Prepare (untimed): sysbench table sbtest.sbtest1 with N rows on the source (prefix bench-kafka, port
 // 33661; its datadir is kept across runs and reused when it already has exactly N rows), a fresh
@@ -17,6 +18,10 @@
 //   kcat     kcat -P of the pre-rendered messages into a fresh topic B (6 partitions, created untimed):
 //            one kcat process per partition, all in parallel; timed from the first spawn to the last exit
 //            (kcat exits once every message is acknowledged).
+//   debezium Kafka Connect standalone + Debezium's MariaDB connector (scripts/bench/kafka-debezium.mjs:
+//            batch 8192, queue 32768, linger 5 ms, 6 partitions) snapshots the same table into a fresh
+//            topic prefix, timed from the spawn of the Connect JVM until the topic holds N messages; it
+//            runs after the other two in every run (--no-debezium leaves it out). Target: cutover ≥ 5×.
 // Checks: topic A must hold exactly N messages (sum of high − low offsets; a mismatch fails the bench),
 // and every message of A is read back (kcat -C) and compared with the pre-rendered one of the same key:
 // same partition (a mismatch fails: the baseline would not be the same traffic), same value length
@@ -67,6 +72,7 @@ import { instances, socketOf, startInstance, stopInstance, urlOf } from '../test
 import { cutoverBuildProblem } from './cutover.mjs';
 import { ROOT, checkTools, exitError, fmtInt, formatTable, hostInfo, intOption, parseOptions, pidInFile, reportAndSave, sleep, sql, tail, timed, withServerCpu } from './lib.mjs';
 import { DB, sysbenchArgs } from './mariadb.mjs';
+import { DEBEZIUM_SETTINGS, prepareDebezium, runDebezium } from './kafka-debezium.mjs';
 
 export const summary = 'snapshot copy of a sysbench table into Kafka: cutover vs kcat -P of the same pre-rendered messages';
 
@@ -77,6 +83,7 @@ const TABLE = 'sbtest1';
 const PARTITIONS = 6;
 const FORMATS = ['debezium', 'canal', 'maxwell'];
 const TARGET_RATIO = 0.8; // cutover throughput vs kcat -P of the same messages
+const TARGET_DEBEZIUM = 5; // cutover throughput vs Debezium (Kafka Connect standalone) snapshotting the same table
 const JOB_NAME = 'bench-kafka';
 const BATCH_BYTES = 512 * 1024; // KafkaSink.batchBytes
 const DEFAULT_PARALLELISM = 4; // SnapshotOptions defaults (shared/job-config.ts)
@@ -101,6 +108,8 @@ Options:
   --kcat-inflight N   kcat max.in.flight.requests.per.connection, 1..5 (default 1, as Cutover's producer)
   --profile           run cutover under node --cpu-prof and print where its time went (timing not comparable)
   --no-stream         skip the stream half (npm run bench -- kafka-stream)
+  --no-debezium       leave out the Debezium peer (Kafka Connect standalone + Debezium's MariaDB connector)
+  --port-base N       ports of the source (N+1), the broker (N+32, N+33) and Connect's REST API (N+60); default ${PORT_BASE}
   --keep              leave the broker and the source running (and the temp dir with files and logs)
   --fresh             drop and re-prepare the source table even if it is already there
   -h, --help          this help
@@ -118,6 +127,8 @@ export async function main(argv) {
       profile: { type: 'boolean', default: false },
       keep: { type: 'boolean', default: false },
       'no-stream': { type: 'boolean', default: false },
+      'no-debezium': { type: 'boolean', default: false },
+      'port-base': { type: 'string', default: String(PORT_BASE) },
       fresh: { type: 'boolean', default: false },
     },
     HELP,
@@ -144,8 +155,10 @@ export async function main(argv) {
   }
   if (problem) console.warn(`warning: ${problem.message}`);
 
-  const inst = instances(PREFIX, PORT_BASE);
-  const kinst = kafkaInstance(PREFIX, PORT_BASE);
+  const portBase = intOption(opts, 'port-base', 1024);
+  const debezium = !opts['no-debezium'];
+  const inst = instances(PREFIX, portBase);
+  const kinst = kafkaInstance(PREFIX, portBase);
   const srcSock = socketOf(inst.source);
   const work = mkdtempSync(join(tmpdir(), 'cutover-bench-kafka-'));
   const startedAt = new Date();
@@ -160,6 +173,7 @@ export async function main(argv) {
     console.log(`starting ${inst.source.name} (${inst.source.port}) and ${kinst.name} (${kinst.bootstrap}, fresh)…`);
     await startInstance(inst.source);
     await prepareSource(inst.source, srcSock, rows, opts.fresh);
+    if (debezium) await prepareDebezium();
     const t0 = performance.now();
     await startKafka(kinst, { fresh: true });
     console.log(`  broker started in ${((performance.now() - t0) / 1000).toFixed(1)} s`);
@@ -196,8 +210,9 @@ export async function main(argv) {
 
     for (let run = 1; run <= runs; run++) {
       const order = run % 2 === 1 ? ['cutover', 'kcat'] : ['kcat', 'cutover'];
-      const res = { run, order, cutover: null, kcat: null };
-      console.log(`run ${run}/${runs} (${order.join(' first, then ')})`);
+      if (debezium) order.push('debezium');
+      const res = { run, order, cutover: null, kcat: null, debezium: null };
+      console.log(`run ${run}/${runs} (${order[0]} first, then ${order.slice(1).join(', then ')})`);
       for (const who of order) {
         spawnSync('sync'); // the other contender's topic out of the page cache's dirty list first
         await sleep(1000);
@@ -232,6 +247,13 @@ export async function main(argv) {
             r.profile = profile;
           }
           res.cutover = r;
+        } else if (who === 'debezium') {
+          process.stdout.write(`  debezium     … `);
+          const d = await runDebezium({ prefix: PREFIX, portBase, bootstrap: kinst.bootstrap, sourcePort: inst.source.port, user: 'cutover', password: 'cutover', db: DB, table: TABLE, rows: pr.messages, topicPrefix: `bench_dbz_r${run}`, partitions: PARTITIONS, admin, serverId: 5400 + run });
+          const r = { ...d, rowsPerSec: d.ok ? rows / d.seconds : null, peakRssMB: d.rssKiB != null ? d.rssKiB / 1024 : null };
+          if (r.ok) console.log(`${r.seconds.toFixed(2)} s (connector RUNNING after ${r.runningAfter.toFixed(1)} s), ${fmtInt(r.rowsPerSec)} rows/s, JVM CPU ${r.cpuSeconds?.toFixed(1) ?? '?'} s, peak RSS ${r.peakRssMB?.toFixed(0) ?? '?'} MB; ${fmtInt(r.messages)} messages`);
+          else console.log(`FAIL (${r.error})${d.log ? `\n--- last lines of the Connect log:\n${d.log}\n---` : ''}`);
+          res.debezium = r;
         } else {
           const topic = `bench.kcat.r${run}`;
           await createTopic(admin, topic);
@@ -261,15 +283,15 @@ export async function main(argv) {
     const report = summarize(results, rows, format, profile);
     reportAndSave({ bench: 'kafka', startedAt, host, report, results, ok: !failed }, {
       data: { database: DB, table: TABLE, rows, partitions: PARTITIONS, format, messages: pr.messages, avgMessageBytes: pr.avgMessageBytes, perPartition: pr.perPartition },
-      options: { runs, parallelism: parallelism ?? null, kcatInflight: inflight, profile: opts.profile },
-      baseline: { kcat: kcatConf, cutoverBatching: batching, prerenderSeconds: pr.seconds, renderSeconds: pr.renderSeconds },
+      options: { runs, parallelism: parallelism ?? null, kcatInflight: inflight, profile: opts.profile, debezium, portBase },
+      baseline: { kcat: kcatConf, debezium: debezium ? DEBEZIUM_SETTINGS : null, cutoverBatching: batching, prerenderSeconds: pr.seconds, renderSeconds: pr.renderSeconds },
     });
     reported = true; // the report ends with STREAM_NOTE
   } finally {
     await admin?.disconnect().catch(() => undefined);
     if (opts.keep) {
       console.log(`--keep: left running: source ${urlOf(inst.source)}, broker ${kinst.bootstrap}; files and logs in ${work}`);
-      console.log(`  stop them with: node scripts/test-services.mjs stop source --prefix ${PREFIX} && node scripts/kafka-broker.mjs stop --prefix ${PREFIX} --port-base ${PORT_BASE} --wipe`);
+      console.log(`  stop them with: node scripts/test-services.mjs stop source --prefix ${PREFIX} && node scripts/kafka-broker.mjs stop --prefix ${PREFIX} --port-base ${portBase} --wipe`);
     } else {
       await stopKafka(kinst, { wipe: true });
       // The source's datadir is kept (stopped) so the next run reuses the prepared rows.
@@ -670,6 +692,7 @@ export function summarize(results, rows, format, profile) {
   const lines = [];
   const table = [];
   const ratios = [];
+  const dbzRatios = [];
   for (const r of results) {
     const c = r.cutover;
     const k = r.kcat;
@@ -682,6 +705,13 @@ export function summarize(results, rows, format, profile) {
     // by CPU time: what each contender's own processes spent for the same messages (less sensitive to other load)
     const cpuRatio = c?.ok && k?.ok && c.cpuSeconds && k.cpuSeconds != null ? k.cpuSeconds / c.cpuSeconds : null;
     table.push(['', `  cutover / kcat`, '', '', ratio != null ? `${ratio.toFixed(2)}×` : '-', '', cpuRatio != null ? `${cpuRatio.toFixed(2)}×` : '-', '']);
+    if (r.order.includes('debezium')) {
+      const d = r.debezium;
+      const dr = c?.ok && d?.ok ? d.seconds / c.seconds : null;
+      if (dr != null && !c.profiled) dbzRatios.push(dr);
+      table.push(row('debezium (Connect)', d));
+      table.push(['', `  cutover / debezium`, '', '', dr != null ? `${dr.toFixed(2)}×` : '-', '', '', '']);
+    }
   }
   lines.push(formatTable(['run', 'method', 'rows', 'seconds', 'rows/s', 'peak RSS MB*', 'CPU s**', 'broker CPU s'], table));
   lines.push(`(${format} messages, ${PARTITIONS} partitions; *cutover: its process, GNU time %M; kcat: sum of its ${PARTITIONS} processes;`);
@@ -696,6 +726,22 @@ export function summarize(results, rows, format, profile) {
         ` — target ≥ ${TARGET_RATIO}×: ${targets.ratioVsKcat.met ? 'MET' : 'MISSED'}`,
     );
   } else lines.push(`target ≥ ${TARGET_RATIO}× vs kcat: not measured (a contender failed${results.some((r) => r.cutover?.profiled) ? ', or cutover ran under --cpu-prof' : ''})`);
+  if (results.some((r) => r.order.includes('debezium'))) {
+    const dm = dbzRatios.length ? dbzRatios.reduce((a, b) => a + b, 0) / dbzRatios.length : null;
+    if (dm != null) {
+      targets.ratioVsDebezium = { target: TARGET_DEBEZIUM, value: dm, met: dm >= TARGET_DEBEZIUM };
+      lines.push(
+        `cutover / Debezium throughput${dbzRatios.length > 1 ? ` (mean of ${dbzRatios.length} runs: ${dbzRatios.map((x) => x.toFixed(2)).join(', ')})` : ''} = ${dm.toFixed(2)}×` +
+          ` — target ≥ ${TARGET_DEBEZIUM}×: ${targets.ratioVsDebezium.met ? 'MET' : 'MISSED'}` +
+          ` (Debezium timed from the Connect JVM's spawn)`,
+      );
+      // On a loaded machine wall time says little: CPU time (user + sys) of each contender's own process.
+      lines.push(
+        `CPU time (user + sys of the process alone; MariaDB and the broker not included): cutover ${results.map((r) => r.cutover?.cpuSeconds?.toFixed(1) ?? '?').join(', ')} s, ` +
+          `Debezium's Connect JVM ${results.map((r) => r.debezium?.cpuSeconds?.toFixed(1) ?? '?').join(', ')} s`,
+      );
+    } else lines.push(`target ≥ ${TARGET_DEBEZIUM}× vs Debezium: not measured (a contender failed)`);
+  }
   if (profile) {
     lines.push('', `cutover CPU profile (${(profile.totalMs / 1000).toFixed(1)} s sampled; self time, builtins charged to their nearest JS caller):`);
     for (const a of profile.areas) lines.push(`  ${a.pct.toFixed(1).padStart(5)}%  ${(a.ms / 1000).toFixed(2).padStart(7)} s  ${a.name}`);
@@ -704,5 +750,5 @@ export function summarize(results, rows, format, profile) {
     lines.push(`  profile: ${profile.file}`);
   }
   lines.push('', STREAM_NOTE);
-  return { text: lines.join('\n'), ratios: { cutoverVsKcat: summaryRatio, perRun: ratios }, targets };
+  return { text: lines.join('\n'), ratios: { cutoverVsKcat: summaryRatio, perRun: ratios, cutoverVsDebezium: dbzRatios }, targets };
 }

@@ -15,9 +15,8 @@ export function which(cmd) {
   return r.status === 0 ? r.stdout.trim() : null;
 }
 
-/** Runs a command to completion, stdout/stderr appended to `log`; with `rssFile`, under GNU time (%M → KiB). */
+/** Runs a command to completion, stdout/stderr appended to `log`; with `rssFile`, under GNU time (%M → KiB; %U + %S → cpuSeconds). */
 export function timed(cmd, args, { log, rssFile, cwd = ROOT, env = process.env } = {}) {
-  // GNU time: peak RSS (KiB), user and system CPU seconds of the command and the children it waited for.
   const argv = rssFile ? [GNU_TIME, '-f', '%M %U %S', '-o', rssFile, cmd, ...args] : [cmd, ...args];
   const fd = openSync(log, 'a');
   const t0 = performance.now();

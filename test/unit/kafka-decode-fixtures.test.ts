@@ -112,6 +112,23 @@ test('Debezium value modes of the real connector: precise decimals, connect time
   assert.deepEqual(r3.kind === 'rows' && r3.changes[0]!.after, ['400.50']);
 });
 
+test('Debezium without the envelope: a precise decimal whose base64 is all digits is not read as text', () => {
+  // "1234" is base64 of d7 6d f8, the unscaled bytes of -2658.824 in DECIMAL(12,3) (what the real connector
+  // writes for that value with decimal.handling.mode=precise). The string mode would have written "-2658.824"
+  // (the column's scale), so with a scale the shape tells; with scale 0 only the job's setting can.
+  const cols = { 'd.t': [c('d', 'decimal(12,3)'), c('d0', 'decimal(20,0)')] };
+  const msg = buf({ before: null, after: { d: '1234', d0: '1234' }, source: { ...dbzSource, db: 'd', table: 't' }, op: 'r' });
+  const guessed = decodeMessage('debezium', null, msg, ctx(cols));
+  assert.deepEqual(guessed.kind === 'rows' && guessed.changes[0]!.after, ['-2658.824', '1234']);
+  const named = decodeMessage('debezium', null, msg, ctx(cols, { debezium: { decimalHandling: 'precise' } }));
+  assert.deepEqual(named.kind === 'rows' && named.changes[0]!.after, ['-2658.824', '-2658824']);
+  const text = decodeMessage('debezium', null, buf({ before: null, after: { d: '1234.000', d0: '1234' }, source: { ...dbzSource, db: 'd', table: 't' }, op: 'r' }), ctx(cols, { debezium: { decimalHandling: 'string' } }));
+  assert.deepEqual(text.kind === 'rows' && text.changes[0]!.after, ['1234.000', '1234']);
+  // BIGINT UNSIGNED as Connect Decimal bytes: never all digits (a non-negative value's first base64 character is A–g).
+  const u = decodeMessage('debezium', null, buf({ before: null, after: { u: 'AP//////////' }, source: { ...dbzSource, db: 'd', table: 't' }, op: 'r' }), ctx({ 'd.t': [c('u', 'bigint(20) unsigned')] }, { debezium: { bigintUnsignedHandling: 'precise' } }));
+  assert.deepEqual(u.kind === 'rows' && u.changes[0]!.after, ['18446744073709551615']);
+});
+
 test('Canal flatMessage (documentation shape): several rows per message, old with the changed columns only, mysqlType, isDdl', () => {
   const msg = {
     data: [{ id: '1', name: 'a2', c_time: '2019-05-19 15:32:04', price: '1.50', flag: '1', tags: '3', raw: 'Ã¿\u0000' }, { id: '2', name: 'b', c_time: '2019-05-19 15:32:04', price: null, flag: '2', tags: '0', raw: null }],

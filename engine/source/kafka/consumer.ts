@@ -41,7 +41,7 @@ export class KafkaConsumer implements PartitionConsumer {
       maxWaitTimeInMs: 500,
       retry: { retries: 5 },
     });
-    this.ctx = { columns: (db, table) => o.columns(db, table) };
+    this.ctx = { columns: (db, table) => o.columns(db, table), ...(cfg.debezium ? { debezium: cfg.debezium } : {}) };
   }
 
   async run(): Promise<void> {

@@ -43,6 +43,18 @@ const OPS: Record<string, RowChange['type']> = { r: 'insert', c: 'insert', u: 'u
 
 const DECIMAL_TEXT = /^[+-]?\d+(\.\d+)?([eE][+-]?\d+)?$/;
 
+/**
+ * Whether a decimal without the envelope and without a named mode is text (string mode) rather than base64
+ * unscaled bytes (precise). The string mode writes the column's scale (BigDecimal.toPlainString: "1234.000"
+ * in DECIMAL(12,3)), and base64 has no ".", so with a scale a text of digits alone is base64: "1234" is
+ * the bytes d7 6d f8 of -2658.824, not 1234.000. With scale 0 an all-digit base64 (a negative value) cannot
+ * be told from text: the job's "debezium": {"decimalHandling"} decides then.
+ */
+function looksLikeDecimalText(v: string, scale: number): boolean {
+  if (!DECIMAL_TEXT.test(v)) return false;
+  return scale === 0 || /[.eE]/.test(v);
+}
+
 const numText = (v: JsonValue): string => {
   if (v instanceof JsonNumber) return v.raw;
   throw new ValueError(`${typeof v === 'string' ? JSON.stringify(v) : 'a JSON ' + (Array.isArray(v) ? 'array' : typeof v)} where a number belongs`);
@@ -86,7 +98,8 @@ export function debeziumRaw(v: JsonValue, k: ColumnKind, s: FieldSchema | undefi
       if (typeof v === 'boolean') return v ? '1' : '0';
       if (typeof v === 'string') {
         // BIGINT UNSIGNED in precise mode is a Connect Decimal: base64 bytes unless the converter writes numbers
-        if (/^-?\d+$/.test(v) && s?.type !== 'bytes') return intText(v, k);
+        const bytes = s ? s.type === 'bytes' : cfg.bigintUnsignedHandling === 'precise' || (cfg.bigintUnsignedHandling === undefined && !/^-?\d+$/.test(v));
+        if (!bytes) return intText(v, k);
         return intText(unscaledDecimalText(Buffer.from(base64Bytes(v), 'latin1'), 0, { ...k, args: [65, 0] }), k);
       }
       return intText(numText(v), k);
@@ -99,7 +112,7 @@ export function debeziumRaw(v: JsonValue, k: ColumnKind, s: FieldSchema | undefi
         return unscaledDecimalText(Buffer.from(base64Bytes(val), 'latin1'), Number(sc.raw), k);
       }
       if (typeof v !== 'string') return decimalText(numText(v), k);
-      const precise = s ? s.type === 'bytes' : cfg.decimalHandling === 'precise' || (cfg.decimalHandling === undefined && !DECIMAL_TEXT.test(v));
+      const precise = s ? s.type === 'bytes' : cfg.decimalHandling === 'precise' || (cfg.decimalHandling === undefined && !looksLikeDecimalText(v, k.args[1] ?? 0));
       if (!precise) return decimalText(v, k);
       const scale = s?.parameters['scale'] !== undefined ? Number(s.parameters['scale']) : k.args[1] ?? 0;
       return unscaledDecimalText(Buffer.from(base64Bytes(v), 'latin1'), scale, k);

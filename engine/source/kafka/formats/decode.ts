@@ -24,6 +24,8 @@ export interface DebeziumSettings {
   binaryHandling?: 'base64' | 'base64-url-safe' | 'hex';
   /** time.precision.mode: adaptive_time_microseconds (the MySQL connector's default, Cutover's), adaptive, connect. */
   timePrecision?: 'adaptive_time_microseconds' | 'adaptive' | 'connect';
+  /** bigint.unsigned.handling.mode: precise (a Connect Decimal: base64 bytes), long (a number). */
+  bigintUnsignedHandling?: 'precise' | 'long';
 }
 
 export interface DecodeContext {
