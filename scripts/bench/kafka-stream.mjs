@@ -18,13 +18,15 @@ import { kafkaInstance, startKafka, stopKafka } from '../kafka-broker.mjs';
 import { instances, socketOf, startInstance, stopInstance, urlOf } from '../test-services.mjs';
 import { countBinlogEvents, prepareSource, writeBacklog } from './backlog.mjs';
 import { cutoverBuildProblem } from './cutover.mjs';
-import { ROOT, checkTools, exitError, fmtInt, formatTable, intOption, parseOptions, sql, timed } from './lib.mjs';
+import { ROOT, checkTools, exitError, fmtInt, formatTable, intOption, parseOptions, sql, timed, withServerCpu } from './lib.mjs';
 import { DB } from './mariadb.mjs';
+import { serverPids } from './kafka.mjs';
 
 export const summary = 'a 40,000-transaction binlog backlog streamed into Kafka: cutover vs kcat -P of the same messages';
 
 const PREFIX = 'bench-kstream';
-const PORT_BASE = 33760; // MariaDB source 33761; broker 33792, its controller 33793
+// MariaDB source 33761; broker 33792, its controller 33793; CUTOVER_BENCH_PORT_BASE=B moves them to B+50+1, B+50+32, B+50+33 (for a machine shared with other benches)
+const PORT_BASE = process.env.CUTOVER_BENCH_PORT_BASE ? Number(process.env.CUTOVER_BENCH_PORT_BASE) + 50 : 33760;
 const PARTITIONS = 6;
 const TARGET_RATIO = 0.8;
 const JOB_NAME = 'bench-kafka-stream';
@@ -76,7 +78,7 @@ async function runCutover(source, bootstrap, start, prefix, work, run) {
     log,
     rssFile: join(work, `cutover-${run}.rss`),
   });
-  return { ok: r.code === 0, seconds: r.seconds, rssKiB: r.rssKiB, error: r.code === 0 ? undefined : exitError(r), log };
+  return { ok: r.code === 0, seconds: r.seconds, rssKiB: r.rssKiB, cpuSeconds: r.cpuSeconds, error: r.code === 0 ? undefined : exitError(r), log };
 }
 
 /** Cutover's messages, read back with kcat -C, as one `key<TAB>value` file per topic-partition. */
@@ -114,10 +116,11 @@ async function runKcat(admin, bootstrap, files, prefix, work, run) {
   const xs = Object.entries(KCAT_CONF).flatMap(([k, v]) => ['-X', `${k}=${v}`]);
   const log = join(work, `kcat-${run}.log`);
   const t0 = performance.now();
-  const rs = await Promise.all(files.map((f) => timed('kcat', ['-P', '-b', bootstrap, '-t', `${prefix}.${f.topic}`, '-p', String(f.partition), '-K', '\t', '-l', f.file, ...xs], { log })));
+  const rs = await Promise.all(files.map((f, i) => timed('kcat', ['-P', '-b', bootstrap, '-t', `${prefix}.${f.topic}`, '-p', String(f.partition), '-K', '\t', '-l', f.file, ...xs], { log, rssFile: join(work, `kcat-${run}-${i}.rss`) })));
   const seconds = (performance.now() - t0) / 1000;
   const bad = rs.filter((r) => r.code !== 0);
-  return { ok: !bad.length, seconds, error: bad.length ? bad.map(exitError).join(', ') : undefined, log, topics: topics.map((t) => `${prefix}.${t}`) };
+  const cpuSeconds = rs.every((r) => r.cpuSeconds != null) ? rs.reduce((a, r) => a + r.cpuSeconds, 0) : null;
+  return { ok: !bad.length, seconds, cpuSeconds, error: bad.length ? bad.map(exitError).join(', ') : undefined, log, topics: topics.map((t) => `${prefix}.${t}`) };
 }
 
 export async function main(argv) {
@@ -172,12 +175,12 @@ export async function main(argv) {
       for (const who of order) {
         if (who === 'cutover') {
           const prefix = `bks${run}`;
-          const r = await runCutover(inst.source, bootstrap, start, prefix, work, run);
+          const { result: r, cpu } = await withServerCpu(serverPids(inst, kinst), () => runCutover(inst.source, bootstrap, start, prefix, work, run));
           let total = 0;
           if (r.ok) for (const t of tables) total += await topicTotal(admin, `${prefix}.${DB}.${t}`);
           const good = r.ok && total === changes;
           ok &&= good;
-          results.push({ who, run, seconds: r.seconds, messages: total, rssKiB: r.rssKiB, note: r.ok ? (good ? '' : `expected ${changes} messages`) : `${r.error} (see ${r.log})` });
+          results.push({ who, run, seconds: r.seconds, messages: total, rssKiB: r.rssKiB, cpuSeconds: r.cpuSeconds, serverCpu: cpu, note: r.ok ? (good ? '' : `expected ${changes} messages`) : `${r.error} (see ${r.log})` });
           if (good && !files) files = exportMessages(bootstrap, tables.map((t) => `${prefix}.${DB}.${t}`), work);
         } else {
           if (!files) {
@@ -186,17 +189,19 @@ export async function main(argv) {
             if (!r.ok) throw new Error(`cutover failed: ${r.error} (see ${r.log})`);
             files = exportMessages(bootstrap, tables.map((t) => `bks0.${DB}.${t}`), work);
           }
-          const r = await runKcat(admin, bootstrap, files, `kc${run}`, work, run);
+          const { result: r, cpu } = await withServerCpu(serverPids(inst, kinst), () => runKcat(admin, bootstrap, files, `kc${run}`, work, run));
           let total = 0;
           if (r.ok) for (const t of r.topics) total += await topicTotal(admin, t);
           const expected = files.reduce((n, f) => n + f.count, 0);
           ok &&= r.ok && total === expected;
-          results.push({ who, run, seconds: r.seconds, messages: total, rssKiB: null, note: r.ok ? (total === expected ? '' : `expected ${expected}`) : r.error });
+          results.push({ who, run, seconds: r.seconds, messages: total, rssKiB: null, cpuSeconds: r.cpuSeconds, serverCpu: cpu, note: r.ok ? (total === expected ? '' : `expected ${expected}`) : r.error });
         }
       }
     }
-    const rows = results.map((r) => [r.who, String(r.run), r.seconds.toFixed(2), fmtInt(r.messages), fmtInt(r.messages / r.seconds), r.rssKiB ? `${Math.round(r.rssKiB / 1024)} MB` : '-', r.note]);
-    console.log('\n' + formatTable(['contender', 'run', 'seconds', 'messages', 'msgs/s', 'peak RSS', 'note'], rows));
+    const cpu = (x) => (x == null ? '?' : x.toFixed(2));
+    const rows = results.map((r) => [r.who, String(r.run), r.seconds.toFixed(2), fmtInt(r.messages), fmtInt(r.messages / r.seconds), r.rssKiB ? `${Math.round(r.rssKiB / 1024)} MB` : '-', cpu(r.cpuSeconds), cpu(r.serverCpu?.broker), cpu(r.serverCpu?.mariadb), r.note]);
+    console.log('\n' + formatTable(['contender', 'run', 'seconds', 'messages', 'msgs/s', 'peak RSS', 'CPU s', 'broker CPU s', 'MariaDB CPU s', 'note'], rows));
+    console.log('(CPU: user+sys seconds of the contender\'s own processes, and of the broker and the MariaDB source during its run; on a shared machine the wall clock is noisy, CPU time less so)');
     const best = (who) => Math.min(...results.filter((r) => r.who === who && !r.note).map((r) => r.seconds));
     const ratio = best('kcat') / best('cutover');
     console.log(`\nstream into Kafka: cutover / kcat throughput = ${Number.isFinite(ratio) ? ratio.toFixed(2) : '-'}× (best runs; target ≥ ${TARGET_RATIO}×)`);

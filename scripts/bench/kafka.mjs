@@ -70,14 +70,15 @@ import { pathToFileURL } from 'node:url';
 import { kafkaInstance, startKafka, stopKafka } from '../kafka-broker.mjs';
 import { instances, socketOf, startInstance, stopInstance, urlOf } from '../test-services.mjs';
 import { cutoverBuildProblem } from './cutover.mjs';
-import { ROOT, checkTools, exitError, fmtInt, formatTable, hostInfo, intOption, parseOptions, reportAndSave, sleep, sql, tail, timed } from './lib.mjs';
+import { ROOT, checkTools, exitError, fmtInt, formatTable, hostInfo, intOption, parseOptions, pidInFile, reportAndSave, sleep, sql, tail, timed, withServerCpu } from './lib.mjs';
 import { DB, sysbenchArgs } from './mariadb.mjs';
 import { DEBEZIUM_SETTINGS, prepareDebezium, runDebezium } from './kafka-debezium.mjs';
 
 export const summary = 'snapshot copy of a sysbench table into Kafka: cutover vs kcat -P of the same pre-rendered messages';
 
 const PREFIX = 'bench-kafka';
-const PORT_BASE = 33660; // MariaDB source 33661; broker 33692, its controller 33693
+// MariaDB source 33661; broker 33692, its controller 33693; CUTOVER_BENCH_PORT_BASE=B moves them to B+0+1, B+0+32, B+0+33 (for a machine shared with other benches)
+const PORT_BASE = process.env.CUTOVER_BENCH_PORT_BASE ? Number(process.env.CUTOVER_BENCH_PORT_BASE) + 0 : 33660;
 const TABLE = 'sbtest1';
 const PARTITIONS = 6;
 const FORMATS = ['debezium', 'canal', 'maxwell'];
@@ -218,8 +219,8 @@ export async function main(argv) {
         if (who === 'cutover') {
           const topic = `bench.cutover.r${run}`;
           process.stdout.write(`  cutover run  … `);
-          const c = await runCutover({ inst, kinst, topic, format, parallelism, work, run, profile: opts.profile });
-          const r = { topic, ok: c.ok, seconds: c.seconds, rowsPerSec: c.ok ? rows / c.seconds : null, peakRssMB: c.rssKiB != null ? c.rssKiB / 1024 : null, cpuSeconds: c.cpuSeconds, profiled: opts.profile };
+          const { result: c, cpu } = await withServerCpu(serverPids(inst, kinst), () => runCutover({ inst, kinst, topic, format, parallelism, work, run, profile: opts.profile }));
+          const r = { topic, ok: c.ok, seconds: c.seconds, rowsPerSec: c.ok ? rows / c.seconds : null, peakRssMB: c.rssKiB != null ? c.rssKiB / 1024 : null, profiled: opts.profile, cpuSeconds: c.cpuSeconds, serverCpu: cpu };
           if (!c.ok) r.error = c.error;
           else {
             const count = await topicCount(admin, topic);
@@ -238,7 +239,8 @@ export async function main(argv) {
           }
           if (r.ok) {
             const sizes = r.verify.wrongSize ? `, ${fmtInt(r.verify.wrongSize)} value length(s) differ from the pre-render` : ', value lengths = pre-render';
-            console.log(`${r.seconds.toFixed(2)} s, ${fmtInt(r.rowsPerSec)} rows/s, CPU ${r.cpuSeconds?.toFixed(1) ?? '?'} s, peak RSS ${r.peakRssMB?.toFixed(0) ?? '?'} MB; ${fmtInt(r.messages)} messages, partitions = pre-render${sizes}`);
+            console.log(`${r.seconds.toFixed(2)} s, ${fmtInt(r.rowsPerSec)} rows/s, peak RSS ${r.peakRssMB?.toFixed(0) ?? '?'} MB; ${fmtInt(r.messages)} messages, partitions = pre-render${sizes}`);
+            console.log(`               CPU: ${cpuText(r)}`);
           } else console.log(`FAIL (${r.error})\n--- last lines of ${c.log}:\n${tail(c.log)}\n---`);
           if (opts.profile && c.profileFile) {
             profile = summarizeProfile(c.profileFile);
@@ -256,8 +258,8 @@ export async function main(argv) {
           const topic = `bench.kcat.r${run}`;
           await createTopic(admin, topic);
           process.stdout.write(`  kcat -P ×${PARTITIONS}  … `);
-          const k = await runKcat(kinst.bootstrap, topic, pr.files, kcatConf, work, `r${run}`);
-          const r = { topic, ok: k.ok, seconds: k.seconds, rowsPerSec: k.ok ? rows / k.seconds : null, peakRssMB: k.rssKiB != null ? k.rssKiB / 1024 : null };
+          const { result: k, cpu } = await withServerCpu(serverPids(inst, kinst), () => runKcat(kinst.bootstrap, topic, pr.files, kcatConf, work, `r${run}`));
+          const r = { topic, ok: k.ok, seconds: k.seconds, rowsPerSec: k.ok ? rows / k.seconds : null, peakRssMB: k.rssKiB != null ? k.rssKiB / 1024 : null, cpuSeconds: k.cpuSeconds, serverCpu: cpu };
           if (!k.ok) r.error = k.error;
           else {
             const count = await topicCount(admin, topic);
@@ -268,7 +270,7 @@ export async function main(argv) {
               r.error = `topic ${topic} holds ${fmtInt(count.total)} messages (${count.parts.map((p) => p.count).join('/')}), expected ${fmtInt(pr.messages)} (${pr.perPartition.join('/')})`;
             }
           }
-          if (r.ok) console.log(`${r.seconds.toFixed(2)} s, ${fmtInt(r.rowsPerSec)} rows/s, RSS ${r.peakRssMB?.toFixed(0) ?? '?'} MB (sum of ${PARTITIONS}); ${fmtInt(r.messages)} messages`);
+          if (r.ok) console.log(`${r.seconds.toFixed(2)} s, ${fmtInt(r.rowsPerSec)} rows/s, RSS ${r.peakRssMB?.toFixed(0) ?? '?'} MB (sum of ${PARTITIONS}); ${fmtInt(r.messages)} messages\n               CPU: ${cpuText(r)}`);
           else console.log(`FAIL (${r.error})\n--- last lines of ${k.log}:\n${tail(k.log)}\n---`);
           res.kcat = r;
         }
@@ -311,6 +313,18 @@ export async function main(argv) {
     streamFailed = (await (await import('./kafka-stream.mjs')).main(['--runs', String(runs)])) !== 0;
   }
   return failed || streamFailed ? 1 : 0;
+}
+
+/** The pids of the bench's broker and MariaDB source (for their CPU time during a run). */
+export function serverPids(inst, kinst) {
+  const services = process.env.CUTOVER_SERVICES_DIR ?? '/tmp/cutover-services';
+  return { broker: pidInFile(join(kinst.dir, 'kafka.pid')), mariadb: inst ? pidInFile(join(services, inst.source.name, 'mysqld.pid')) : null };
+}
+
+/** "contender 12.3 s, broker 4.5 s, MariaDB 1.2 s (user+sys)". */
+export function cpuText(r) {
+  const f = (x) => (x == null ? '?' : `${x.toFixed(2)} s`);
+  return `contender ${f(r.cpuSeconds)}, broker ${f(r.serverCpu?.broker)}, MariaDB source ${f(r.serverCpu?.mariadb)} (user+sys)`;
 }
 
 export function kcatVersion() {
@@ -547,7 +561,8 @@ export async function runKcat(bootstrap, topic, files, conf, work, tag) {
   const seconds = (performance.now() - t0) / 1000;
   const bad = rs.map((r, p) => [r, p]).filter(([r]) => r.code !== 0);
   const rssKiB = rs.every((r) => r.rssKiB != null) ? rs.reduce((a, r) => a + r.rssKiB, 0) : null;
-  return { ok: !bad.length, seconds, rssKiB, log, error: bad.length ? bad.map(([r, p]) => `partition ${p}: ${exitError(r)}`).join(', ') : undefined };
+  const cpuSeconds = rs.every((r) => r.cpuSeconds != null) ? rs.reduce((a, r) => a + r.cpuSeconds, 0) : null;
+  return { ok: !bad.length, seconds, rssKiB, cpuSeconds, log, error: bad.length ? bad.map(([r, p]) => `partition ${p}: ${exitError(r)}`).join(', ') : undefined };
 }
 
 /** `cutover run` of the Kafka job, timed under GNU time (optionally with --cpu-prof). */
@@ -673,7 +688,7 @@ function summarizeProfile(file) {
   return { file, totalMs: Math.round(total), areas: top(areas, 16), functions: top(fns, 20) };
 }
 
-function summarize(results, rows, format, profile) {
+export function summarize(results, rows, format, profile) {
   const lines = [];
   const table = [];
   const ratios = [];
@@ -683,19 +698,24 @@ function summarize(results, rows, format, profile) {
     const k = r.kcat;
     const ratio = c?.ok && k?.ok ? k.seconds / c.seconds : null; // throughput ratio = inverse time ratio
     if (ratio != null && !c.profiled) ratios.push(ratio);
-    const row = (label, x) => [`${r.run}`, label, fmtInt(rows), x?.ok ? x.seconds.toFixed(2) : 'FAIL', x?.ok ? fmtInt(x.rowsPerSec) : '-', x?.peakRssMB != null ? x.peakRssMB.toFixed(0) : '-'];
+    const cpuOf = (x) => (x?.ok && x.cpuSeconds != null ? x.cpuSeconds.toFixed(2) : '-');
+    const brokerOf = (x) => (x?.ok && x.serverCpu?.broker != null ? x.serverCpu.broker.toFixed(2) : '-');
+    const row = (label, x) => [`${r.run}`, label, fmtInt(rows), x?.ok ? x.seconds.toFixed(2) : 'FAIL', x?.ok ? fmtInt(x.rowsPerSec) : '-', x?.peakRssMB != null ? x.peakRssMB.toFixed(0) : '-', cpuOf(x), brokerOf(x)];
     table.push(row(`cutover run${c?.profiled ? ' (--cpu-prof)' : ''}`, c), row(`kcat -P ×${PARTITIONS}`, k));
-    table.push(['', `  cutover / kcat`, '', '', ratio != null ? `${ratio.toFixed(2)}×` : '-', '']);
+    // by CPU time: what each contender's own processes spent for the same messages (less sensitive to other load)
+    const cpuRatio = c?.ok && k?.ok && c.cpuSeconds && k.cpuSeconds != null ? k.cpuSeconds / c.cpuSeconds : null;
+    table.push(['', `  cutover / kcat`, '', '', ratio != null ? `${ratio.toFixed(2)}×` : '-', '', cpuRatio != null ? `${cpuRatio.toFixed(2)}×` : '-', '']);
     if (r.order.includes('debezium')) {
       const d = r.debezium;
       const dr = c?.ok && d?.ok ? d.seconds / c.seconds : null;
       if (dr != null && !c.profiled) dbzRatios.push(dr);
       table.push(row('debezium (Connect)', d));
-      table.push(['', `  cutover / debezium`, '', '', dr != null ? `${dr.toFixed(2)}×` : '-', '']);
+      table.push(['', `  cutover / debezium`, '', '', dr != null ? `${dr.toFixed(2)}×` : '-', '', '', '']);
     }
   }
-  lines.push(formatTable(['run', 'method', 'rows', 'seconds', 'rows/s', 'peak RSS MB*'], table));
-  lines.push(`(${format} messages, ${PARTITIONS} partitions; *cutover: its process, GNU time %M; kcat: sum of its ${PARTITIONS} processes)`);
+  lines.push(formatTable(['run', 'method', 'rows', 'seconds', 'rows/s', 'peak RSS MB*', 'CPU s**', 'broker CPU s'], table));
+  lines.push(`(${format} messages, ${PARTITIONS} partitions; *cutover: its process, GNU time %M; kcat: sum of its ${PARTITIONS} processes;`);
+  lines.push(` **user+sys of the contender's processes; the ratio row: kcat's CPU / Cutover's, the CPU-time counterpart of the throughput ratio)`);
   const summaryRatio = ratios.length ? ratios.reduce((a, b) => a + b, 0) / ratios.length : null;
   const targets = {};
   lines.push('');

@@ -45,6 +45,43 @@ export function timed(cmd, args, { log, rssFile, cwd = ROOT, env = process.env }
   });
 }
 
+/** User + system CPU seconds a running process (all its threads) has used so far; null when it cannot be read. */
+export function processCpuSeconds(pid) {
+  try {
+    const stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
+    const f = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
+    return (Number(f[11]) + Number(f[12])) / 100; // utime, stime in clock ticks (USER_HZ = 100 on Linux)
+  } catch {
+    return null;
+  }
+}
+
+/** The pid in a pid file, or null. */
+export function pidInFile(file) {
+  try {
+    const pid = Number(readFileSync(file, 'utf8').trim());
+    return Number.isInteger(pid) && pid > 0 ? pid : null;
+  } catch {
+    return null;
+  }
+}
+
+/**
+ * CPU seconds that long-running servers (name → pid) spend while `fn` runs: their /proc counters before
+ * and after. On a shared machine the wall clock is noisy; CPU time is what each side costs.
+ */
+export async function withServerCpu(pids, fn) {
+  const before = Object.fromEntries(Object.entries(pids).map(([k, pid]) => [k, pid == null ? null : processCpuSeconds(pid)]));
+  const result = await fn();
+  const cpu = {};
+  for (const [k, pid] of Object.entries(pids)) {
+    const a = before[k];
+    const b = pid == null ? null : processCpuSeconds(pid);
+    cpu[k] = a == null || b == null ? null : b - a;
+  }
+  return { result, cpu };
+}
+
 export const sleep = (ms) => new Promise((r) => setTimeout(r, ms));
 
 /** What `timed` says of a failed run: "exit N" and, if any, why. */

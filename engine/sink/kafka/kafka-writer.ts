@@ -16,24 +16,39 @@ export class KafkaBatch implements SinkBatch {
   rows = 0;
   bytes = 0;
   readonly records: OutRecord[] = [];
+  /**
+   * One event and one source block per batch, refilled for each row: render() reads them synchronously and
+   * keeps neither (the formats memoise the source block by value), so no object is built per row here.
+   */
+  private readonly source: SourceInfo;
+  private readonly event: ChangeEventInput;
 
   constructor(
     readonly table: CopyTable,
     readonly r: TableRenderer,
-    private readonly source: Omit<SourceInfo, 'tsMs'>,
-  ) {}
+    source: Omit<SourceInfo, 'tsMs'>,
+  ) {
+    // (Object.assign, not a spread: Node 20 builds and reads spread objects far more slowly.)
+    this.source = Object.assign({}, source) as SourceInfo;
+    this.source.tsMs = 0;
+    // Copied rows are read events, snapshot "true". ("last" would need to know the copy's very last row
+    // across parallel workers and resumed runs; consumers that wait for it must use the job's state.)
+    this.event = { op: 'r', table: r.kt, before: null, after: null, source: this.source, tsMs: 0 };
+  }
 
   add(row: RawRow): void {
     let size = row.length;
     for (let i = 0; i < row.length; i++) size += row[i]?.length ?? 0;
     const now = Date.now();
-    // Copied rows are read events, snapshot "true". ("last" would need to know the copy's very last row
-    // across parallel workers and resumed runs; consumers that wait for it must use the job's state.)
-    // (Object.assign, not a spread: Node 20 builds and reads spread objects far more slowly.)
-    const source = Object.assign({}, this.source) as SourceInfo;
-    source.tsMs = now;
-    const e: ChangeEventInput = { op: 'r', table: this.r.kt, before: null, after: row, source, tsMs: now };
-    this.r.render(e, this.records);
+    const e = this.event;
+    this.source.tsMs = now;
+    e.tsMs = now;
+    e.after = row;
+    try {
+      this.r.render(e, this.records);
+    } finally {
+      e.after = null; // the batch waits for its acknowledgement: it must not keep a row image alive
+    }
     this.rows++;
     this.bytes += size;
   }

@@ -112,14 +112,16 @@ export function splitRequests(records: OutRecord[]): OutRecord[][] {
   }
 }
 
-type WireMessage = { key: string | Buffer | null; value: string | Buffer | null; partition: number; headers?: Record<string, string> };
-
-function topicMessages(records: OutRecord[]): { topic: string; messages: WireMessage[] }[] {
-  const by = new Map<string, WireMessage[]>();
+/**
+ * The records grouped by topic, as kafkajs takes them. The records themselves are the messages (kafkajs
+ * reads key, value, partition and headers, and ignores the other fields): no copy per record.
+ */
+function topicMessages(records: OutRecord[]): { topic: string; messages: OutRecord[] }[] {
+  const by = new Map<string, OutRecord[]>();
   for (const r of records) {
     let l = by.get(r.topic.name);
     if (!l) by.set(r.topic.name, (l = []));
-    l.push({ key: r.key, value: r.value, partition: r.partition, headers: r.headers });
+    l.push(r);
   }
   return [...by].map(([topic, messages]) => ({ topic, messages }));
 }

@@ -1,7 +1,8 @@
 // How one table's row changes become Kafka records: the format's messages (rendered once, kept as
 // bytes), keyed by the primary key as JSON, on the partition the key (or the table) hashes to.
 import { CutoverError } from '../../../shared/errors.js';
-import { renderKey, renderMessages, type ChangeEventInput, type KafkaFormat, type KafkaTable, type KeyMode } from './formats/index.js';
+import { partitionKey, renderKey, renderMessages, type ChangeEventInput, type KafkaFormat, type KafkaMessage, type KafkaTable, type KeyMode } from './formats/index.js';
+import { debeziumKey, debeziumValueJson } from './formats/debezium.js';
 import { partitionFor } from './partition.js';
 import type { OutRecord, TopicLimits } from './record-sender.js';
 import type { RawRow } from '../../core/rows.js';
@@ -16,6 +17,27 @@ export interface RendererOptions {
   keyMode: KeyMode;
   /** Debezium: a tombstone (null value) after each delete, for log-compacted topics. */
   tombstones: boolean;
+}
+
+/**
+ * A rendered record. Its origin (for error messages) is a method over the row's key values, not a
+ * closure: one object per record instead of an object, a closure and its context.
+ */
+class RowRecord implements OutRecord {
+  constructor(
+    readonly topic: RenderedTopic,
+    readonly key: string | null,
+    readonly value: string | null,
+    readonly partition: number,
+    readonly headers: Record<string, string> | undefined,
+    readonly size: number,
+    private readonly r: TableRenderer,
+    private readonly keyVals: RawRow,
+  ) {}
+
+  origin(): string {
+    return `${this.r.where} (${this.r.keyValuesText(this.keyVals)})`;
+  }
 }
 
 export class TableRenderer {
@@ -46,7 +68,7 @@ export class TableRenderer {
   }
 
   /** keyText of the key values alone (keyValues). */
-  private keyValuesText(key: RawRow): string {
+  keyValuesText(key: RawRow): string {
     if (!this.keyIdx.length) return '(no key)';
     return this.keyColumns
       .map((c, j) => {
@@ -60,13 +82,20 @@ export class TableRenderer {
   render(e: ChangeEventInput, out: OutRecord[]): void {
     const o = this.o;
     const row = (e.op === 'd' ? e.before : e.after)!;
-    let msgs;
+    let msgs: KafkaMessage[] | null = null;
+    let single: KafkaMessage | null = null;
     let canalKey: string | null = null;
     try {
-      msgs = renderMessages(o.format, e, { keyMode: o.keyMode, tombstonesOnDelete: o.tombstones });
-      // Canal's own producer sends no key; Cutover sends the Debezium-style primary-key JSON ({"id":1})
-      // so that log compaction and per-key consumers work. The value is Canal's message unchanged.
-      if (o.format === 'canal') canalKey = renderKey(o.keyMode, e, 'debezium');
+      if (o.format === 'debezium' && (e.op === 'r' || e.op === 'c') && e.after && e.after.length === this.columns.length) {
+        // The copy's read events and the stream's inserts: one record, rendered without the general
+        // path's intermediate arrays and objects (the same text: debeziumRecords for these ops).
+        single = { key: debeziumKey(e, e.after), value: debeziumValueJson(e), partitionKey: partitionKey(e, o.keyMode, e.after) };
+      } else {
+        msgs = renderMessages(o.format, e, { keyMode: o.keyMode, tombstonesOnDelete: o.tombstones });
+        // Canal's own producer sends no key; Cutover sends the Debezium-style primary-key JSON ({"id":1})
+        // so that log compaction and per-key consumers work. The value is Canal's message unchanged.
+        if (o.format === 'canal') canalKey = renderKey(o.keyMode, e, 'debezium');
+      }
     } catch (err) {
       throw new CutoverError(
         `A row of ${this.where} (${this.keyText(row)}) cannot be written as a ${o.format} message: ${(err as Error).message}`,
@@ -75,25 +104,21 @@ export class TableRenderer {
       );
     }
     // Only the key values are kept for an error message: the records of a batch wait for the broker's
-    // acknowledgement, and a closure over the whole row (or the event) would keep every row image alive too.
+    // acknowledgement, and a reference to the whole row (or the event) would keep every row image alive too.
     const key = this.keyValues(row);
-    const origin = (): string => `${this.where} (${this.keyValuesText(key)})`;
-    for (const m of msgs) {
-      const keyText = o.format === 'canal' ? canalKey : m.key;
-      // Strings, not Buffers: the (patched) client writes them straight into the request as UTF-8.
-      const k = keyText;
-      const value = m.value;
-      let hsize = 0;
-      if (m.headers) for (const [hk, hv] of Object.entries(m.headers)) hsize += hk.length + Buffer.byteLength(hv) + 4;
-      out.push({
-        topic: this.topic,
-        key: k,
-        value,
-        partition: partitionFor(m.partitionKey, this.topic.partitions),
-        headers: m.headers,
-        size: (k === null ? 0 : Buffer.byteLength(k)) + (value === null ? 0 : Buffer.byteLength(value)) + hsize + 24,
-        origin,
-      });
+    if (single) {
+      out.push(this.record(single, single.key, key));
+      return;
     }
+    for (const m of msgs!) out.push(this.record(m, o.format === 'canal' ? canalKey : m.key, key));
+  }
+
+  private record(m: KafkaMessage, k: string | null, key: RawRow): RowRecord {
+    // Strings, not Buffers: the (patched) client writes them straight into the request as UTF-8.
+    const value = m.value;
+    let hsize = 0;
+    if (m.headers) for (const [hk, hv] of Object.entries(m.headers)) hsize += hk.length + Buffer.byteLength(hv) + 4;
+    const size = (k === null ? 0 : Buffer.byteLength(k)) + (value === null ? 0 : Buffer.byteLength(value)) + hsize + 24;
+    return new RowRecord(this.topic, k, value, partitionFor(m.partitionKey, this.topic.partitions), m.headers, size, this, key);
   }
 }
