@@ -7,7 +7,7 @@
 // Prepare (untimed): sysbench table sbtest.sbtest1 with N rows on a throwaway MariaDB source (port base +1,
 // datadir kept across runs), a fresh broker (port base +32/+33) and the topic
 // bench_consume.sbtest.sbtest1 (6 partitions) produced once by Debezium's MariaDB connector (Kafka Connect
-// standalone, JsonConverter WITH the schema envelope: the JDBC sink needs the schemas; Cutover's Kafka sink
+// standalone, snapshot.mode=initial_only, JsonConverter WITH the schema envelope: the JDBC sink needs the schemas; Cutover's Kafka sink
 // writes the payload alone, so it cannot produce this topic). Every contender then reads that one topic.
 // The sink is a second throwaway MariaDB (port base +2, binlog on); before each contender the table
 // sbtest.sbtest1 is dropped and created empty with the source's definition, and `_cutover` is dropped.
@@ -216,7 +216,7 @@ async function produceTopic({ cinst, kinst, inst, admin, rows }) {
     topicPrefix: TOPIC_PREFIX,
     databases: [DB],
     partitions: PARTITIONS,
-    extra: { 'table.include.list': `${DB}.${TABLE}`, 'max.batch.size': 8192, 'max.queue.size': 32768, 'decimal.handling.mode': 'string', 'bigint.unsigned.handling.mode': 'precise' },
+    extra: { 'snapshot.mode': 'initial_only', 'table.include.list': `${DB}.${TABLE}`, 'max.batch.size': 8192, 'max.queue.size': 32768, 'decimal.handling.mode': 'string', 'bigint.unsigned.handling.mode': 'precise' },
   });
   const t0 = performance.now();
   try {
