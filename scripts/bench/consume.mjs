@@ -239,7 +239,7 @@ async function runCutover({ inst, kinst, sinkSock, rows, processes, work }) {
   const job = {
     name,
     source: { type: 'kafka', brokers: [kinst.bootstrap], topics: [TOPIC], format: 'debezium', group: name, start: 'earliest' },
-    sink: { url: urlOf(inst.sink) },
+    sink: { type: 'mysql', url: urlOf(inst.sink) },
     tables: { include: [`${DB}.${TABLE}`] },
     mode: 'stream',
   };
