@@ -8,6 +8,7 @@ const BENCHES = {
   'kafka-stream': () => import('./bench/kafka-stream.mjs'),
   'kafka-clients': () => import('./bench/kafka-clients.mjs'),
   postgres: () => import('./bench/postgres.mjs'),
+  consume: () => import('./bench/consume.mjs'),
 };
 
 function usage(stream) {

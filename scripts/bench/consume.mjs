@@ -1,0 +1,386 @@
+// `npm run bench -- consume`: Debezium-format messages of a sysbench table consumed from the test broker
+// into a MariaDB sink, Cutover's Kafka source (1 and 2 `cutover run` processes in one consumer group)
+// against Kafka Connect standalone with Debezium's JDBC sink connector, in one run.
+//
+//   npm run bench -- consume [--rows N] [--processes 1,2] [--no-jdbc] [--port-base N] [--keep] [--fresh]
+//
+// Prepare (untimed): sysbench table sbtest.sbtest1 with N rows on a throwaway MariaDB source (port base +1,
+// datadir kept across runs), a fresh broker (port base +32/+33) and the topic
+// bench_consume.sbtest.sbtest1 (6 partitions) produced once by Debezium's MariaDB connector (Kafka Connect
+// standalone, snapshot.mode=initial_only, JsonConverter WITH the schema envelope: the JDBC sink needs the schemas; Cutover's Kafka sink
+// writes the payload alone, so it cannot produce this topic). Every contender then reads that one topic.
+// The sink is a second throwaway MariaDB (port base +2, binlog on); before each contender the table
+// sbtest.sbtest1 is dropped and created empty with the source's definition, and `_cutover` is dropped.
+//   cutover  P processes of `node bin/cutover.js run job.json --skip-preflight --quiet` (one job file, one
+//            state file, one group), a "mode": "stream" job with "source": {"type": "kafka", "format":
+//            "debezium", "start": "earliest"}. Timed from the first spawn until the sink table holds N rows
+//            (SELECT COUNT(*) polled every 500 ms); then the processes' CPU time (user + sys, /proc) and
+//            peak RSS (VmHWM) are read and they are stopped (SIGTERM).
+//   jdbc     Kafka Connect standalone (one worker JVM, tasks.max=1) with io.debezium.connector.jdbc.
+//            JdbcSinkConnector: insert.mode=upsert, primary.key.mode=record_key, delete.enabled=true,
+//            schema.evolution=basic, the table named sbtest1 in the sink's sbtest database, other settings
+//            at their defaults. Timed from the JVM's spawn (start and plugin loading included, as node's
+//            start is in Cutover's time) until the sink table holds N rows; the JVM's CPU time and peak RSS
+//            likewise.
+// Checks: each contender must end with exactly N rows and the sink table's CHECKSUM TABLE equal to the
+// source's (a mismatch fails the bench). Target: cutover (1 process) ≥ 2× the JDBC sink's messages/s.
+// PostgreSQL sink column: not measured (the Kafka source's PostgreSQL sink is not on this branch).
+// Results go to bench-results/consume-*.json.
+import { spawn } from 'node:child_process';
+import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { performance } from 'node:perf_hooks';
+import { kafkaInstance, startKafka, stopKafka } from '../kafka-broker.mjs';
+import { connectInstance, connectLogTail, connectPaths, cpuSeconds, debeziumMariadbConnector, fetchConnectJars, startConnect, stopConnect } from '../kafka-connect.mjs';
+import { instances, socketOf, startInstance, stopInstance, urlOf } from '../test-services.mjs';
+import { cutoverBuildProblem } from './cutover.mjs';
+import { ROOT, checkTools, fmtInt, formatTable, hostInfo, intOption, parseOptions, reportAndSave, sleep, sql } from './lib.mjs';
+import { DB, prepareSysbenchTables } from './mariadb.mjs';
+
+export const summary = 'Debezium messages from Kafka into MySQL: cutover (1 and 2 consumer processes) vs Debezium\'s JDBC sink connector';
+
+const PREFIX = 'bench-consume';
+const PORT_BASE = 33760; // source +1, sink +2, broker +32/+33, Connect REST +60
+const TABLE = 'sbtest1';
+const PARTITIONS = 6;
+const TOPIC_PREFIX = 'bench_consume';
+const TOPIC = `${TOPIC_PREFIX}.${DB}.${TABLE}`;
+const TARGET_JDBC = 2; // cutover (one process) vs the JDBC sink connector
+const POLL_MS = 500;
+const TIMEOUT_MS = 60 * 60_000;
+
+const HELP = `Usage: npm run bench -- consume [options]
+
+Consumes ${TOPIC} (${PARTITIONS} partitions, Debezium messages with the schema envelope, produced once by
+Debezium's MariaDB connector from the sysbench table ${DB}.${TABLE}) into a throwaway MariaDB sink with Cutover's
+Kafka source (1 and 2 processes, one group) and with Kafka Connect + Debezium's JDBC sink connector (upsert
+by record key), timing each until the sink table holds every row. See the top of scripts/bench/consume.mjs.
+
+Options:
+  --rows N          rows in ${DB}.${TABLE} = messages in the topic (default 1000000)
+  --processes LIST  cutover consumer process counts to run, comma-separated (default 1,2)
+  --no-jdbc         leave out the JDBC sink connector
+  --port-base N     source N+1, sink N+2, broker N+32/N+33, Connect REST N+60 (default ${PORT_BASE})
+  --keep            leave the servers running and the temp dir in place
+  --fresh           re-prepare the source table even if it already has N rows
+  -h, --help        this help
+`;
+
+export async function main(argv) {
+  const { opts, exit } = parseOptions(
+    argv,
+    {
+      rows: { type: 'string', default: '1000000' },
+      processes: { type: 'string', default: '1,2' },
+      'no-jdbc': { type: 'boolean', default: false },
+      'port-base': { type: 'string', default: String(PORT_BASE) },
+      keep: { type: 'boolean', default: false },
+      fresh: { type: 'boolean', default: false },
+    },
+    HELP,
+  );
+  if (!opts) return exit;
+  const rows = intOption(opts, 'rows', 1);
+  const portBase = intOption(opts, 'port-base', 1024);
+  const counts = String(opts.processes).split(',').map((s) => Number(s.trim()));
+  if (!counts.length || counts.some((n) => !Number.isInteger(n) || n < 1 || n > PARTITIONS)) {
+    console.error(`--processes must list integers 1..${PARTITIONS} (got "${opts.processes}")`);
+    return 1;
+  }
+  if (!checkTools(['sysbench'], 'sudo apt-get install -y sysbench')) return 1;
+  const problem = cutoverBuildProblem();
+  if (problem?.fatal) {
+    console.error(problem.message);
+    return 1;
+  }
+  if (problem) console.warn(`warning: ${problem.message}`);
+
+  const inst = instances(PREFIX, portBase);
+  const kinst = kafkaInstance(PREFIX, portBase);
+  const cinst = connectInstance(PREFIX, portBase);
+  const srcSock = socketOf(inst.source);
+  const sinkSock = socketOf(inst.sink);
+  const work = mkdtempSync(join(tmpdir(), 'cutover-bench-consume-'));
+  const startedAt = new Date();
+  const host = hostInfo({ mariadb: 'mariadbd', sysbench: 'sysbench', java: 'java' });
+  const results = [];
+  let failed = false;
+  let admin = null;
+  try {
+    console.log(`starting ${inst.source.name} (${inst.source.port}), ${inst.sink.name} (${inst.sink.port}) and ${kinst.name} (${kinst.bootstrap}, fresh)…`);
+    await startInstance(inst.source);
+    await prepareSysbenchTables(inst.source, srcSock, { tables: 1, perTable: rows, fresh: opts.fresh });
+    await startInstance(inst.sink);
+    await fetchConnectJars();
+    await startKafka(kinst, { fresh: true });
+    admin = await kafkaAdmin(kinst.bootstrap);
+    const [[, createTable]] = sql(srcSock, `SHOW CREATE TABLE ${DB}.${TABLE}`);
+    const [[, sourceSum]] = sql(srcSock, `CHECKSUM TABLE ${DB}.${TABLE}`);
+
+    process.stdout.write(`producing ${TOPIC} once (Debezium MariaDB connector, schema envelope, untimed)… `);
+    const p = await produceTopic({ cinst, kinst, inst, admin, rows });
+    console.log(`${p.seconds.toFixed(1)} s, ${fmtInt(p.messages)} messages`);
+
+    const load = host.loadavgAtStart[0];
+    if (load > host.cpus / 2) console.log(`warning: load average ${load.toFixed(2)} on ${host.cpus} CPUs at start: other work is running, wall times will be noisy (CPU times less so)`);
+
+    const contenders = [...counts.map((n) => ({ who: 'cutover', processes: n })), ...(opts['no-jdbc'] ? [] : [{ who: 'jdbc', processes: 1 }])];
+    for (const c of contenders) {
+      resetSink(sinkSock, createTable);
+      const label = c.who === 'cutover' ? `cutover ×${c.processes}` : 'debezium jdbc sink';
+      process.stdout.write(`  ${label.padEnd(20)} … `);
+      const r =
+        c.who === 'cutover'
+          ? await runCutover({ inst, kinst, sinkSock, rows, processes: c.processes, work })
+          : await runJdbcSink({ cinst, kinst, inst, sinkSock, rows });
+      r.label = label;
+      r.who = c.who;
+      r.processes = c.processes;
+      if (r.ok) {
+        const [[, sum]] = sql(sinkSock, `CHECKSUM TABLE ${DB}.${TABLE}`);
+        r.checksumEqual = sum === sourceSum;
+        if (!r.checksumEqual) {
+          r.ok = false;
+          r.error = `sink CHECKSUM TABLE ${sum} ≠ source ${sourceSum}`;
+        }
+      }
+      r.messagesPerSec = r.ok ? rows / r.seconds : null;
+      if (r.ok) console.log(`${r.seconds.toFixed(2)} s, ${fmtInt(r.messagesPerSec)} messages/s, CPU ${r.cpuSeconds?.toFixed(1) ?? '?'} s, peak RSS ${r.rssMB?.toFixed(0) ?? '?'} MB, checksum = source`);
+      else console.log(`FAIL (${r.error})${r.log ? `\n--- last lines:\n${r.log}\n---` : ''}`);
+      if (!r.ok) failed = true;
+      results.push(r);
+    }
+    const report = summarize(results, rows);
+    reportAndSave({ bench: 'consume', startedAt, host, report, results, ok: !failed }, { data: { database: DB, table: TABLE, rows, partitions: PARTITIONS, topic: TOPIC, produceSeconds: p.seconds }, options: { processes: counts, jdbc: !opts['no-jdbc'], portBase } });
+  } finally {
+    await admin?.disconnect().catch(() => undefined);
+    if (opts.keep) console.log(`--keep: left running: source ${urlOf(inst.source)}, sink ${urlOf(inst.sink)}, broker ${kinst.bootstrap}; files in ${work}`);
+    else {
+      await stopConnect(cinst, { wipe: true });
+      await stopKafka(kinst, { wipe: true });
+      await stopInstance(inst.sink, { wipe: true });
+      await stopInstance(inst.source, { wipe: false }); // prepared rows kept for the next run
+      rmSync(work, { recursive: true, force: true });
+      console.log(`servers stopped; source data kept for the next run (delete it with: node scripts/test-services.mjs stop source --prefix ${PREFIX})`);
+    }
+  }
+  if (failed) console.log('FAIL: a contender failed or its sink table differs from the source (see above)');
+  return failed ? 1 : 0;
+}
+
+/** An empty sink table with the source's definition, and no `_cutover` offsets of an earlier contender. */
+function resetSink(sock, createTable) {
+  sql(sock, `DROP DATABASE IF EXISTS _cutover; DROP DATABASE IF EXISTS ${DB}; CREATE DATABASE ${DB}; USE ${DB}; ${createTable}`);
+}
+
+function sinkCount(sock) {
+  try {
+    return Number(sql(sock, `SELECT COUNT(*) FROM ${DB}.${TABLE}`)[0][0]);
+  } catch {
+    return 0;
+  }
+}
+
+/** Polls the sink table until it holds `rows` rows; seconds since t0. */
+async function waitForRows(sock, rows, t0, alive) {
+  const deadline = Date.now() + TIMEOUT_MS;
+  for (;;) {
+    const have = sinkCount(sock);
+    if (have >= rows) return { seconds: (performance.now() - t0) / 1000, have };
+    const dead = alive();
+    if (dead) throw new Error(`${dead} with ${fmtInt(have)} of ${fmtInt(rows)} rows in the sink`);
+    if (Date.now() > deadline) throw new Error(`the sink holds ${fmtInt(have)} of ${fmtInt(rows)} rows after ${TIMEOUT_MS / 1000} s`);
+    await sleep(POLL_MS);
+  }
+}
+
+/** Peak RSS (VmHWM) of a live process in KiB, or null. */
+function peakRssKiB(pid) {
+  try {
+    const m = /VmHWM:\s+(\d+)\s+kB/.exec(readFileSync(`/proc/${pid}/status`, 'utf8'));
+    return m ? Number(m[1]) : null;
+  } catch {
+    return null;
+  }
+}
+
+/** The topic, once: Debezium's MariaDB connector snapshots the table with the schema envelope. */
+async function produceTopic({ cinst, kinst, inst, admin, rows }) {
+  const connector = debeziumMariadbConnector(cinst, {
+    name: 'bench_consume_producer',
+    port: inst.source.port,
+    user: 'cutover',
+    password: 'cutover',
+    serverId: 5600,
+    topicPrefix: TOPIC_PREFIX,
+    databases: [DB],
+    partitions: PARTITIONS,
+    extra: { 'snapshot.mode': 'initial_only', 'table.include.list': `${DB}.${TABLE}`, 'max.batch.size': 8192, 'max.queue.size': 32768, 'decimal.handling.mode': 'string', 'bigint.unsigned.handling.mode': 'precise' },
+  });
+  const t0 = performance.now();
+  try {
+    await startConnect(cinst, { bootstrap: kinst.bootstrap, connectors: [connector], schemas: true });
+    const deadline = Date.now() + TIMEOUT_MS;
+    let have = 0;
+    while ((have = await topicTotal(admin, TOPIC)) < rows) {
+      if (Date.now() > deadline) throw new Error(`${TOPIC} holds ${have} of ${rows} messages`);
+      await sleep(200);
+    }
+    if (have !== rows) throw new Error(`${TOPIC} holds ${have} messages, expected ${rows}`);
+    return { seconds: (performance.now() - t0) / 1000, messages: have };
+  } finally {
+    await stopConnect(cinst, { wipe: true });
+  }
+}
+
+async function runCutover({ inst, kinst, sinkSock, rows, processes, work }) {
+  const name = `bench-consume-p${processes}`;
+  const job = {
+    name,
+    source: { type: 'kafka', brokers: [kinst.bootstrap], topics: [TOPIC], format: 'debezium', group: name, start: 'earliest' },
+    sink: { type: 'mysql', url: urlOf(inst.sink) },
+    tables: { include: [`${DB}.${TABLE}`] },
+    mode: 'stream',
+  };
+  const jobFile = join(work, `${name}.json`);
+  writeFileSync(jobFile, JSON.stringify(job, null, 2) + '\n');
+  const state = join(work, `${name}.db`);
+  const logs = [];
+  const children = [];
+  const t0 = performance.now();
+  for (let i = 0; i < processes; i++) {
+    const log = join(work, `${name}-${i}.log`);
+    logs.push(log);
+    const child = spawn(process.execPath, [join(ROOT, 'bin/cutover.js'), 'run', jobFile, '--skip-preflight', '--quiet', '--state', state], { cwd: ROOT, stdio: ['ignore', 'pipe', 'pipe'] });
+    let out = '';
+    child.stdout.on('data', (d) => (out += d));
+    child.stderr.on('data', (d) => (out += d));
+    child.exitInfo = null;
+    child.on('exit', (code, sig) => {
+      child.exitInfo = sig ?? String(code);
+      writeFileSync(log, out);
+    });
+    child.outText = () => out;
+    children.push(child);
+  }
+  try {
+    const w = await waitForRows(sinkSock, rows, t0, () => {
+      const d = children.find((c) => c.exitInfo !== null);
+      return d ? `a cutover process exited (${d.exitInfo}): ${d.outText().trim().split('\n').slice(-5).join(' | ')}` : null;
+    });
+    const cpu = children.map((c) => cpuSeconds(c.pid));
+    const rss = children.map((c) => peakRssKiB(c.pid));
+    return {
+      ok: w.have === rows,
+      seconds: w.seconds,
+      cpuSeconds: cpu.every((x) => x != null) ? cpu.reduce((a, b) => a + b, 0) : null,
+      cpuPerProcess: cpu,
+      rssMB: rss.every((x) => x != null) ? Math.max(...rss) / 1024 : null,
+      rssPerProcessMB: rss.map((x) => (x == null ? null : x / 1024)),
+      error: w.have === rows ? undefined : `the sink holds ${w.have} rows, expected ${rows}`,
+    };
+  } catch (e) {
+    return { ok: false, seconds: (performance.now() - t0) / 1000, error: e instanceof Error ? e.message : String(e), log: children.map((c) => c.outText().trim().split('\n').slice(-8).join('\n')).join('\n') };
+  } finally {
+    await Promise.all(
+      children.map(
+        (c) =>
+          new Promise((resolve) => {
+            if (c.exitInfo !== null) return resolve();
+            const kill = setTimeout(() => c.kill('SIGKILL'), 30_000);
+            c.once('exit', () => (clearTimeout(kill), resolve()));
+            c.kill('SIGTERM');
+          }),
+      ),
+    );
+  }
+}
+
+/** The JDBC sink connector's properties: upsert by the record key into the sink's sbtest.sbtest1. */
+function jdbcSinkConnector(inst) {
+  return {
+    name: 'bench_consume_jdbc',
+    'connector.class': 'io.debezium.connector.jdbc.JdbcSinkConnector',
+    'tasks.max': 1,
+    topics: TOPIC,
+    'connection.url': `jdbc:mariadb://127.0.0.1:${inst.sink.port}/${DB}`,
+    'connection.username': 'cutover',
+    'connection.password': 'cutover',
+    'insert.mode': 'upsert',
+    'primary.key.mode': 'record_key',
+    'delete.enabled': true,
+    'schema.evolution': 'basic',
+    'collection.name.format': TABLE,
+    'consumer.override.auto.offset.reset': 'earliest',
+  };
+}
+
+async function runJdbcSink({ cinst, kinst, inst, sinkSock, rows }) {
+  const t0 = performance.now();
+  let pid = null;
+  try {
+    ({ pid } = await startConnect(cinst, { bootstrap: kinst.bootstrap, connectors: [jdbcSinkConnector(inst)], schemas: true }));
+    const running = (performance.now() - t0) / 1000;
+    const w = await waitForRows(sinkSock, rows, t0, () => {
+      try {
+        process.kill(pid, 0);
+        return null;
+      } catch {
+        return 'the Connect worker exited';
+      }
+    });
+    const cpu = cpuSeconds(pid);
+    const rss = peakRssKiB(pid);
+    return { ok: w.have === rows, seconds: w.seconds, runningAfter: running, cpuSeconds: cpu, rssMB: rss == null ? null : rss / 1024, error: w.have === rows ? undefined : `the sink holds ${w.have} rows, expected ${rows}` };
+  } catch (e) {
+    return { ok: false, seconds: (performance.now() - t0) / 1000, error: e instanceof Error ? e.message : String(e), log: connectLogTail(connectPaths(cinst).out, 20) };
+  } finally {
+    await stopConnect(cinst, { wipe: true });
+  }
+}
+
+function summarize(results, rows) {
+  const table = results.map((r) => [r.label, fmtInt(rows), r.ok ? r.seconds.toFixed(2) : 'FAIL', r.ok ? fmtInt(r.messagesPerSec) : '-', r.cpuSeconds != null ? r.cpuSeconds.toFixed(1) : '-', r.rssMB != null ? r.rssMB.toFixed(0) : '-']);
+  const lines = [formatTable(['method (MySQL sink)', 'messages', 'seconds', 'messages/s', 'CPU s*', 'peak RSS MB**'], table)];
+  lines.push('(*user + sys of the consumer processes alone (sum over cutover processes; the Connect JVM): MariaDB and the broker not included;');
+  lines.push(' **cutover: the largest of its processes; JDBC sink: the Connect JVM)');
+  const one = results.find((r) => r.who === 'cutover' && r.processes === 1);
+  const jdbc = results.find((r) => r.who === 'jdbc');
+  const targets = {};
+  const ratios = {};
+  if (one?.ok && jdbc?.ok) {
+    const ratio = jdbc.seconds / one.seconds;
+    ratios.cutoverVsJdbc = ratio;
+    targets.ratioVsJdbc = { target: TARGET_JDBC, value: ratio, met: ratio >= TARGET_JDBC };
+    lines.push(`cutover (1 process) / Debezium JDBC sink throughput = ${ratio.toFixed(2)}× — target ≥ ${TARGET_JDBC}×: ${ratio >= TARGET_JDBC ? 'MET' : 'MISSED'} (JDBC sink timed from the Connect JVM's spawn)`);
+    if (one.cpuSeconds != null && jdbc.cpuSeconds != null) lines.push(`CPU time per message: cutover ×1 ${((one.cpuSeconds / rows) * 1e6).toFixed(1)} µs, JDBC sink ${((jdbc.cpuSeconds / rows) * 1e6).toFixed(1)} µs (ratio ${(jdbc.cpuSeconds / one.cpuSeconds).toFixed(2)}×)`);
+  } else if (jdbc) lines.push(`target ≥ ${TARGET_JDBC}× vs the JDBC sink: not measured (a contender failed)`);
+  const two = results.find((r) => r.who === 'cutover' && r.processes === 2);
+  if (one?.ok && two?.ok) {
+    ratios.twoVsOne = one.seconds / two.seconds;
+    lines.push(`cutover 2 processes / 1 process throughput = ${ratios.twoVsOne.toFixed(2)}× (both processes on this machine's ${hostCpus()} CPUs, beside the broker and MariaDB)`);
+  }
+  lines.push('PostgreSQL sink: not measured (the Kafka source\'s PostgreSQL sink is not on this branch yet).');
+  return { text: lines.join('\n'), ratios, targets };
+}
+
+const hostCpus = () => hostInfo({}).cpus;
+
+async function kafkaAdmin(bootstrap) {
+  const m = await import('kafkajs');
+  const { Kafka, logLevel } = m.default ?? m;
+  const admin = new Kafka({ clientId: 'cutover-bench-consume', brokers: [bootstrap], logLevel: logLevel.NOTHING }).admin();
+  await admin.connect();
+  return admin;
+}
+
+/** Sum of a topic's high − low watermarks (0 while it does not exist). */
+async function topicTotal(admin, topic) {
+  try {
+    const offs = await admin.fetchTopicOffsets(topic);
+    return offs.reduce((n, p) => n + Number(p.high) - Number(p.low), 0);
+  } catch {
+    return 0;
+  }
+}
