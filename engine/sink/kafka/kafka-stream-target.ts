@@ -146,7 +146,7 @@ export class KafkaStreamTarget implements StreamTarget<KafkaDdlContext> {
       const p = JSON.parse(json) as { file: string; pos: number; gtid: string | null };
       return { position: { kind: 'mysql-binlog', file: p.file, pos: p.pos }, gtid: p.gtid, pendingDdl: null };
     }
-    const offsets = await this.o.sink.adminClient.fetchOffsets({ groupId: this.group, topics: [this.schemaTopicName] });
+    const offsets = await this.o.sink.retrying(`reading the position of job group "${this.group}"`, () => this.o.sink.adminClient.fetchOffsets({ groupId: this.group, topics: [this.schemaTopicName] }));
     const meta = offsets[0]?.partitions.find((p) => p.partition === 0)?.metadata;
     if (!meta) return null;
     let m: CheckpointMeta;
