@@ -17,6 +17,7 @@ import type { OnExisting, PreparedTable, Sink, SinkWriter } from '../sink.js';
 import { AUTHZ, isTransient, kafkaClient, kafkaErrorText, kafkaSecurity, protocolType, unreachable } from '../../kafka/client.js';
 import { sleepUnlessAborted } from '../../core/sleep.js';
 import { KafkaWriter } from './kafka-writer.js';
+import { retryTransient, waitForTopicReady } from './topic-ready.js';
 import { legalTopicName, resolveTopicTemplate } from './partition.js';
 import type { SourceInfo } from './formats/index.js';
 import type { BinlogStatus } from '../../core/changes.js';
@@ -225,6 +226,9 @@ export class KafkaSink implements Sink {
     for (let wait = 250; ; wait = Math.min(wait * 2, 4000)) {
       try {
         await this.admin.createTopics({ topics: [{ topic: name, numPartitions: partitions, replicationFactor: this.opts.config.replicationFactor, configEntries }], waitForLeaders: true });
+        // The controller has leaders; other requests can still meet a broker that does not host the new
+        // partitions yet (UNKNOWN_TOPIC_OR_PARTITION): wait until the metadata and the offsets answer.
+        await waitForTopicReady(this.admin, name, partitions, this.retryOpts(`waiting for the new topic "${name}"`, what));
         this.opts.log.info(`created topic "${name}" (${partitions} partition(s), replication factor ${this.opts.config.replicationFactor})`, what);
         return true;
       } catch (e) {
@@ -235,6 +239,15 @@ export class KafkaSink implements Sink {
         if (this.opts.signal?.aborted) throw this.createError(name, e);
       }
     }
+  }
+
+  /** Runs an admin request, retrying retriable answers (a topic's metadata not yet everywhere) for up to 60 s. */
+  retrying<T>(what: string, fn: () => Promise<T>): Promise<T> {
+    return retryTransient(fn, this.retryOpts(what));
+  }
+
+  private retryOpts(what: string, context?: string): { what: string; signal?: AbortSignal; debug: (m: string) => void } {
+    return { what, signal: this.opts.signal, debug: (m) => this.opts.log.debug(m, context) };
   }
 
   /** The admin client (checkpoint offsets of exactly-once jobs). */
@@ -298,7 +311,7 @@ export class KafkaSink implements Sink {
   private async describeTopic(name: string): Promise<TopicInfo> {
     const known = this.topics.get(name);
     if (known) return known;
-    const meta = await this.admin.fetchTopicMetadata({ topics: [name] });
+    const meta = await this.retrying(`reading the metadata of topic "${name}"`, () => this.admin.fetchTopicMetadata({ topics: [name] }));
     const partitions = meta.topics.find((x) => x.name === name)?.partitions.length ?? 0;
     if (!partitions) throw new CutoverError(`The topic "${name}" has no partitions the broker reports.`, 'Check the topic with kafka-topics.sh --describe and run again.');
     let maxMessageBytes = this.brokerMessageMaxBytes;
@@ -315,7 +328,7 @@ export class KafkaSink implements Sink {
   }
 
   private async offsets(name: string): Promise<{ partition: number; low: number; high: number }[]> {
-    const r = await this.admin.fetchTopicOffsets(name);
+    const r = await this.retrying(`reading the offsets of topic "${name}"`, () => this.admin.fetchTopicOffsets(name));
     return r.map((p) => ({ partition: p.partition, low: Number(p.low), high: Number(p.high) }));
   }
 

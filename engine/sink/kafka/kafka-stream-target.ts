@@ -27,6 +27,7 @@
 // part: a crash inside the transaction publishes its earlier pieces again on resume (the same keys and
 // values), as at-least-once replays a batch. A piece's change events carry the position the transaction
 // starts at (its end is not known yet), the final part's the end; `row` counts on across the pieces.
+import { retryTransient } from './topic-ready.js';
 import { CutoverError } from '../../../shared/errors.js';
 import type { KafkaSinkConfig } from '../../../shared/job-config.js';
 import type { SourcePosition } from '../../core/position.js';
@@ -148,7 +149,10 @@ export class KafkaStreamTarget implements StreamTarget<KafkaDdlContext> {
       const p = JSON.parse(json) as { file: string; pos: number; gtid: string | null };
       return { position: { kind: 'mysql-binlog', file: p.file, pos: p.pos }, gtid: p.gtid, pendingDdl: null };
     }
-    const offsets = await this.o.sink.adminClient.fetchOffsets({ groupId: this.group, topics: [this.schemaTopicName] });
+    const offsets = await retryTransient(() => this.o.sink.adminClient.fetchOffsets({ groupId: this.group, topics: [this.schemaTopicName] }), {
+      what: `reading the position of job group "${this.group}"`,
+      signal: this.o.signal,
+    });
     const meta = offsets[0]?.partitions.find((p) => p.partition === 0)?.metadata;
     if (!meta) return null;
     let m: CheckpointMeta;
