@@ -194,7 +194,7 @@ export async function main(argv) {
         }
       }
       r.messagesPerSec = r.ok ? rows / r.seconds : null;
-      if (r.ok) console.log(`${r.seconds.toFixed(2)} s, ${fmtInt(r.messagesPerSec)} messages/s, CPU ${r.cpuSeconds?.toFixed(1) ?? '?'} s, peak RSS ${r.rssMB?.toFixed(0) ?? '?'} MB, checksum = source`);
+      if (r.ok) console.log(`${r.seconds.toFixed(2)} s, ${fmtInt(r.messagesPerSec)} messages/s, CPU ${r.cpuSeconds?.toFixed(1) ?? '?'} s, peak RSS ${r.rssMB?.toFixed(0) ?? '?'} MB, ${r.sink === 'mysql' ? 'CHECKSUM TABLE' : 'count + canonical checksum'} = source`);
       else console.log(`FAIL (${r.error})${r.log ? `\n--- last lines:\n${r.log}\n---` : ''}`);
       if (!r.ok) failed = true;
       results.push(r);
