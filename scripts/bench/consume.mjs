@@ -1,8 +1,9 @@
 // `npm run bench -- consume`: Debezium-format messages of a sysbench table consumed from the test broker
-// into a MariaDB sink, Cutover's Kafka source (1 and 2 `cutover run` processes in one consumer group)
-// against Kafka Connect standalone with Debezium's JDBC sink connector, in one run.
+// into a MariaDB sink and into a PostgreSQL sink, Cutover's Kafka source (1 and 2 `cutover run` processes in
+// one consumer group) against Kafka Connect standalone with Debezium's JDBC sink connector (into MariaDB),
+// in one run.
 //
-//   npm run bench -- consume [--rows N] [--processes 1,2] [--no-jdbc] [--port-base N] [--keep] [--fresh]
+//   npm run bench -- consume [--rows N] [--processes 1,2] [--no-jdbc] [--no-postgres] [--port-base N] [--keep] [--fresh]
 //
 // Prepare (untimed): sysbench table sbtest.sbtest1 with N rows on a throwaway MariaDB source (port base +1,
 // datadir kept across runs), a fresh broker (port base +32/+33) and the topic
@@ -22,9 +23,15 @@
 //            at their defaults. Timed from the JVM's spawn (start and plugin loading included, as node's
 //            start is in Cutover's time) until the sink table holds N rows; the JVM's CPU time and peak RSS
 //            likewise.
-// Checks: each contender must end with exactly N rows and the sink table's CHECKSUM TABLE equal to the
-// source's (a mismatch fails the bench). Target: cutover (1 process) ≥ 2× the JDBC sink's messages/s.
-// PostgreSQL sink column: not measured (the Kafka source's PostgreSQL sink is not on this branch).
+// PostgreSQL column: a throwaway cluster (port base +40), database bench_consume. Its sink table
+// sbtest.sbtest1 is created once (untimed) by a Cutover "mode": "snapshot" job MariaDB → PostgreSQL of the
+// source table (Cutover's type rules, as a user would create it); before each contender it is TRUNCATEd and
+// the schema "_cutover" (the partitions' offsets) is dropped. The same cutover job with "sink": {"type":
+// "postgres", …}, timed the same way (count(*) polled every 500 ms).
+// Checks: each contender must end with exactly N rows and, in MariaDB, the sink table's CHECKSUM TABLE
+// equal to the source's; in PostgreSQL, the row count and canonical checksum (canonical.mjs, computed by
+// each server) equal to the source's (a mismatch fails the bench). Target: cutover (1 process, MariaDB sink)
+// ≥ 2× the JDBC sink's messages/s.
 // Results go to bench-results/consume-*.json.
 import { spawn } from 'node:child_process';
 import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
@@ -33,15 +40,17 @@ import { join } from 'node:path';
 import { performance } from 'node:perf_hooks';
 import { kafkaInstance, startKafka, stopKafka } from '../kafka-broker.mjs';
 import { connectInstance, connectLogTail, connectPaths, cpuSeconds, debeziumMariadbConnector, fetchConnectJars, startConnect, stopConnect } from '../kafka-connect.mjs';
-import { instances, socketOf, startInstance, stopInstance, urlOf } from '../test-services.mjs';
-import { cutoverBuildProblem } from './cutover.mjs';
-import { ROOT, checkTools, fmtInt, formatTable, hostInfo, intOption, parseOptions, reportAndSave, sleep, sql } from './lib.mjs';
+import { instances, postgresInstance, postgresUrlOf, requirePostgres, socketOf, startInstance, startPostgres, stopInstance, stopPostgres, urlOf } from '../test-services.mjs';
+import { compareCanonical, mariadbCanonical, pgSql, postgresCanonical, recreatePgDatabase } from './canonical.mjs';
+import { cutoverBuildProblem, cutoverJob, runCutoverJob } from './cutover.mjs';
+import { ROOT, checkTools, fmtInt, formatTable, hostInfo, intOption, parseOptions, reportAndSave, sleep, sql, tail } from './lib.mjs';
 import { DB, prepareSysbenchTables } from './mariadb.mjs';
 
-export const summary = 'Debezium messages from Kafka into MySQL: cutover (1 and 2 consumer processes) vs Debezium\'s JDBC sink connector';
+export const summary = 'Debezium messages from Kafka into MySQL and PostgreSQL: cutover (1 and 2 consumer processes) vs Debezium\'s JDBC sink connector';
 
 const PREFIX = 'bench-consume';
-const PORT_BASE = 33760; // source +1, sink +2, broker +32/+33, Connect REST +60
+const PORT_BASE = 33760; // source +1, sink +2, broker +32/+33, PostgreSQL +40, Connect REST +60
+const PG_DB = 'bench_consume';
 const TABLE = 'sbtest1';
 const PARTITIONS = 6;
 const TOPIC_PREFIX = 'bench_consume';
@@ -55,13 +64,15 @@ const HELP = `Usage: npm run bench -- consume [options]
 Consumes ${TOPIC} (${PARTITIONS} partitions, Debezium messages with the schema envelope, produced once by
 Debezium's MariaDB connector from the sysbench table ${DB}.${TABLE}) into a throwaway MariaDB sink with Cutover's
 Kafka source (1 and 2 processes, one group) and with Kafka Connect + Debezium's JDBC sink connector (upsert
-by record key), timing each until the sink table holds every row. See the top of scripts/bench/consume.mjs.
+by record key), and into a throwaway PostgreSQL cluster with Cutover's Kafka source (1 and 2 processes),
+timing each until the sink table holds every row. See the top of scripts/bench/consume.mjs.
 
 Options:
   --rows N          rows in ${DB}.${TABLE} = messages in the topic (default 1000000)
   --processes LIST  cutover consumer process counts to run, comma-separated (default 1,2)
   --no-jdbc         leave out the JDBC sink connector
-  --port-base N     source N+1, sink N+2, broker N+32/N+33, Connect REST N+60 (default ${PORT_BASE})
+  --no-postgres     leave out the PostgreSQL sink
+  --port-base N     source N+1, sink N+2, broker N+32/N+33, PostgreSQL N+40, Connect REST N+60 (default ${PORT_BASE})
   --keep            leave the servers running and the temp dir in place
   --fresh           re-prepare the source table even if it already has N rows
   -h, --help        this help
@@ -74,6 +85,7 @@ export async function main(argv) {
       rows: { type: 'string', default: '1000000' },
       processes: { type: 'string', default: '1,2' },
       'no-jdbc': { type: 'boolean', default: false },
+      'no-postgres': { type: 'boolean', default: false },
       'port-base': { type: 'string', default: String(PORT_BASE) },
       keep: { type: 'boolean', default: false },
       fresh: { type: 'boolean', default: false },
@@ -88,7 +100,16 @@ export async function main(argv) {
     console.error(`--processes must list integers 1..${PARTITIONS} (got "${opts.processes}")`);
     return 1;
   }
-  if (!checkTools(['sysbench'], 'sudo apt-get install -y sysbench')) return 1;
+  const withPg = !opts['no-postgres'];
+  if (!checkTools(['sysbench', ...(withPg ? ['psql'] : [])], 'sudo apt-get install -y sysbench postgresql')) return 1;
+  if (withPg) {
+    try {
+      requirePostgres();
+    } catch (e) {
+      console.error(e.message);
+      return 1;
+    }
+  }
   const problem = cutoverBuildProblem();
   if (problem?.fatal) {
     console.error(problem.message);
@@ -99,6 +120,7 @@ export async function main(argv) {
   const inst = instances(PREFIX, portBase);
   const kinst = kafkaInstance(PREFIX, portBase);
   const cinst = connectInstance(PREFIX, portBase);
+  const pg = postgresInstance(PREFIX, portBase);
   const srcSock = socketOf(inst.source);
   const sinkSock = socketOf(inst.sink);
   const work = mkdtempSync(join(tmpdir(), 'cutover-bench-consume-'));
@@ -121,43 +143,70 @@ export async function main(argv) {
     process.stdout.write(`producing ${TOPIC} once (Debezium MariaDB connector, schema envelope, untimed)… `);
     const p = await produceTopic({ cinst, kinst, inst, admin, rows });
     console.log(`${p.seconds.toFixed(1)} s, ${fmtInt(p.messages)} messages`);
+    let sourceCanon = null;
+    if (withPg) {
+      process.stdout.write(`starting PostgreSQL ${pg.name} (${pg.port}) and creating its sink table with a cutover snapshot (untimed)… `);
+      await startPostgres(pg);
+      const s = await preparePgSink({ inst, pg, work });
+      console.log(`${s.seconds.toFixed(1)} s`);
+      sourceCanon = mariadbCanonical(srcSock, [TABLE]);
+    }
 
     const load = host.loadavgAtStart[0];
     if (load > host.cpus / 2) console.log(`warning: load average ${load.toFixed(2)} on ${host.cpus} CPUs at start: other work is running, wall times will be noisy (CPU times less so)`);
 
-    const contenders = [...counts.map((n) => ({ who: 'cutover', processes: n })), ...(opts['no-jdbc'] ? [] : [{ who: 'jdbc', processes: 1 }])];
+    const contenders = [
+      ...counts.map((n) => ({ who: 'cutover', sink: 'mysql', processes: n })),
+      ...(opts['no-jdbc'] ? [] : [{ who: 'jdbc', sink: 'mysql', processes: 1 }]),
+      ...(withPg ? counts.map((n) => ({ who: 'cutover', sink: 'postgres', processes: n })) : []),
+    ];
+    const sinks = {
+      mysql: { spec: { type: 'mysql', url: urlOf(inst.sink) }, count: () => sinkCount(sinkSock), reset: () => resetSink(sinkSock, createTable) },
+      postgres: { spec: { type: 'postgres', url: postgresUrlOf(pg, PG_DB) }, count: () => pgSinkCount(pg), reset: () => resetPgSink(pg) },
+    };
     for (const c of contenders) {
-      resetSink(sinkSock, createTable);
-      const label = c.who === 'cutover' ? `cutover ×${c.processes}` : 'debezium jdbc sink';
-      process.stdout.write(`  ${label.padEnd(20)} … `);
+      const sink = sinks[c.sink];
+      sink.reset();
+      const label = `${c.who === 'cutover' ? `cutover ×${c.processes}` : 'debezium jdbc sink'} → ${c.sink === 'mysql' ? 'MariaDB' : 'PostgreSQL'}`;
+      process.stdout.write(`  ${label.padEnd(30)} … `);
       const r =
         c.who === 'cutover'
-          ? await runCutover({ inst, kinst, sinkSock, rows, processes: c.processes, work })
-          : await runJdbcSink({ cinst, kinst, inst, sinkSock, rows });
+          ? await runCutover({ kinst, sink, rows, processes: c.processes, work })
+          : await runJdbcSink({ cinst, kinst, inst, count: sink.count, rows });
       r.label = label;
       r.who = c.who;
+      r.sink = c.sink;
       r.processes = c.processes;
-      if (r.ok) {
+      if (r.ok && c.sink === 'mysql') {
         const [[, sum]] = sql(sinkSock, `CHECKSUM TABLE ${DB}.${TABLE}`);
         r.checksumEqual = sum === sourceSum;
         if (!r.checksumEqual) {
           r.ok = false;
           r.error = `sink CHECKSUM TABLE ${sum} ≠ source ${sourceSum}`;
         }
+      } else if (r.ok) {
+        const { checksums, mismatch } = compareCanonical(sourceCanon, postgresCanonical(pg, PG_DB, [TABLE]));
+        r.checksums = checksums;
+        r.checksumEqual = !mismatch;
+        if (mismatch) {
+          r.ok = false;
+          r.error = mismatch;
+        }
       }
       r.messagesPerSec = r.ok ? rows / r.seconds : null;
-      if (r.ok) console.log(`${r.seconds.toFixed(2)} s, ${fmtInt(r.messagesPerSec)} messages/s, CPU ${r.cpuSeconds?.toFixed(1) ?? '?'} s, peak RSS ${r.rssMB?.toFixed(0) ?? '?'} MB, checksum = source`);
+      if (r.ok) console.log(`${r.seconds.toFixed(2)} s, ${fmtInt(r.messagesPerSec)} messages/s, CPU ${r.cpuSeconds?.toFixed(1) ?? '?'} s, peak RSS ${r.rssMB?.toFixed(0) ?? '?'} MB, ${r.sink === 'mysql' ? 'CHECKSUM TABLE' : 'count + canonical checksum'} = source`);
       else console.log(`FAIL (${r.error})${r.log ? `\n--- last lines:\n${r.log}\n---` : ''}`);
       if (!r.ok) failed = true;
       results.push(r);
     }
     const report = summarize(results, rows);
-    reportAndSave({ bench: 'consume', startedAt, host, report, results, ok: !failed }, { data: { database: DB, table: TABLE, rows, partitions: PARTITIONS, topic: TOPIC, produceSeconds: p.seconds }, options: { processes: counts, jdbc: !opts['no-jdbc'], portBase } });
+    reportAndSave({ bench: 'consume', startedAt, host, report, results, ok: !failed }, { data: { database: DB, table: TABLE, rows, partitions: PARTITIONS, topic: TOPIC, produceSeconds: p.seconds }, options: { processes: counts, jdbc: !opts['no-jdbc'], postgres: withPg, portBase } });
   } finally {
     await admin?.disconnect().catch(() => undefined);
-    if (opts.keep) console.log(`--keep: left running: source ${urlOf(inst.source)}, sink ${urlOf(inst.sink)}, broker ${kinst.bootstrap}; files in ${work}`);
+    if (opts.keep) console.log(`--keep: left running: source ${urlOf(inst.source)}, sink ${urlOf(inst.sink)}, broker ${kinst.bootstrap}${withPg ? `, PostgreSQL ${postgresUrlOf(pg, PG_DB)}` : ''}; files in ${work}`);
     else {
       await stopConnect(cinst, { wipe: true });
+      if (withPg) await stopPostgres(pg);
       await stopKafka(kinst, { wipe: true });
       await stopInstance(inst.sink, { wipe: true });
       await stopInstance(inst.source, { wipe: false }); // prepared rows kept for the next run
@@ -174,6 +223,32 @@ function resetSink(sock, createTable) {
   sql(sock, `DROP DATABASE IF EXISTS _cutover; DROP DATABASE IF EXISTS ${DB}; CREATE DATABASE ${DB}; USE ${DB}; ${createTable}`);
 }
 
+/** The PostgreSQL sink table emptied, and no "_cutover" offsets of an earlier contender. */
+function resetPgSink(pg) {
+  pgSql(pg, PG_DB, `TRUNCATE "${DB}"."${TABLE}"; DROP SCHEMA IF EXISTS "_cutover" CASCADE; CHECKPOINT`);
+}
+
+function pgSinkCount(pg) {
+  try {
+    return Number(pgSql(pg, PG_DB, `SELECT count(*) FROM "${DB}"."${TABLE}"`)[0][0]);
+  } catch {
+    return 0;
+  }
+}
+
+/**
+ * Creates the PostgreSQL sink table as a user would: a Cutover snapshot of the source table into a fresh
+ * database (schema DB, Cutover's type rules). Its rows are removed before each contender.
+ */
+async function preparePgSink({ inst, pg, work }) {
+  recreatePgDatabase(pg, PG_DB);
+  const log = join(work, 'pg-schema.log');
+  const job = cutoverJob('bench-consume-pg-schema', inst, 'snapshot', { sink: { type: 'postgres', url: postgresUrlOf(pg, PG_DB) }, tables: { include: [`${DB}.${TABLE}`] } });
+  const r = await runCutoverJob(job, work, log);
+  if (!r.ok) throw new Error(`the snapshot creating the PostgreSQL sink table failed (${r.error}):\n${tail(log)}`);
+  return r;
+}
+
 function sinkCount(sock) {
   try {
     return Number(sql(sock, `SELECT COUNT(*) FROM ${DB}.${TABLE}`)[0][0]);
@@ -183,10 +258,10 @@ function sinkCount(sock) {
 }
 
 /** Polls the sink table until it holds `rows` rows; seconds since t0. */
-async function waitForRows(sock, rows, t0, alive) {
+async function waitForRows(count, rows, t0, alive) {
   const deadline = Date.now() + TIMEOUT_MS;
   for (;;) {
-    const have = sinkCount(sock);
+    const have = count();
     if (have >= rows) return { seconds: (performance.now() - t0) / 1000, have };
     const dead = alive();
     if (dead) throw new Error(`${dead} with ${fmtInt(have)} of ${fmtInt(rows)} rows in the sink`);
@@ -234,12 +309,12 @@ async function produceTopic({ cinst, kinst, inst, admin, rows }) {
   }
 }
 
-async function runCutover({ inst, kinst, sinkSock, rows, processes, work }) {
-  const name = `bench-consume-p${processes}`;
+async function runCutover({ kinst, sink, rows, processes, work }) {
+  const name = `bench-consume-${sink.spec.type}-p${processes}`;
   const job = {
     name,
     source: { type: 'kafka', brokers: [kinst.bootstrap], topics: [TOPIC], format: 'debezium', group: name, start: 'earliest' },
-    sink: { type: 'mysql', url: urlOf(inst.sink) },
+    sink: sink.spec,
     tables: { include: [`${DB}.${TABLE}`] },
     mode: 'stream',
   };
@@ -265,7 +340,7 @@ async function runCutover({ inst, kinst, sinkSock, rows, processes, work }) {
     children.push(child);
   }
   try {
-    const w = await waitForRows(sinkSock, rows, t0, () => {
+    const w = await waitForRows(sink.count, rows, t0, () => {
       const d = children.find((c) => c.exitInfo !== null);
       return d ? `a cutover process exited (${d.exitInfo}): ${d.outText().trim().split('\n').slice(-5).join(' | ')}` : null;
     });
@@ -316,13 +391,13 @@ function jdbcSinkConnector(inst) {
   };
 }
 
-async function runJdbcSink({ cinst, kinst, inst, sinkSock, rows }) {
+async function runJdbcSink({ cinst, kinst, inst, count, rows }) {
   const t0 = performance.now();
   let pid = null;
   try {
     ({ pid } = await startConnect(cinst, { bootstrap: kinst.bootstrap, connectors: [jdbcSinkConnector(inst)], schemas: true }));
     const running = (performance.now() - t0) / 1000;
-    const w = await waitForRows(sinkSock, rows, t0, () => {
+    const w = await waitForRows(count, rows, t0, () => {
       try {
         process.kill(pid, 0);
         return null;
@@ -342,10 +417,11 @@ async function runJdbcSink({ cinst, kinst, inst, sinkSock, rows }) {
 
 function summarize(results, rows) {
   const table = results.map((r) => [r.label, fmtInt(rows), r.ok ? r.seconds.toFixed(2) : 'FAIL', r.ok ? fmtInt(r.messagesPerSec) : '-', r.cpuSeconds != null ? r.cpuSeconds.toFixed(1) : '-', r.rssMB != null ? r.rssMB.toFixed(0) : '-']);
-  const lines = [formatTable(['method (MySQL sink)', 'messages', 'seconds', 'messages/s', 'CPU s*', 'peak RSS MB**'], table)];
-  lines.push('(*user + sys of the consumer processes alone (sum over cutover processes; the Connect JVM): MariaDB and the broker not included;');
+  const lines = [formatTable(['method → sink', 'messages', 'seconds', 'messages/s', 'CPU s*', 'peak RSS MB**'], table)];
+  lines.push('(*user + sys of the consumer processes alone (sum over cutover processes; the Connect JVM): MariaDB, PostgreSQL and the broker not included;');
   lines.push(' **cutover: the largest of its processes; JDBC sink: the Connect JVM)');
-  const one = results.find((r) => r.who === 'cutover' && r.processes === 1);
+  const find = (sink, processes) => results.find((r) => r.who === 'cutover' && r.sink === sink && r.processes === processes);
+  const one = find('mysql', 1);
   const jdbc = results.find((r) => r.who === 'jdbc');
   const targets = {};
   const ratios = {};
@@ -353,15 +429,23 @@ function summarize(results, rows) {
     const ratio = jdbc.seconds / one.seconds;
     ratios.cutoverVsJdbc = ratio;
     targets.ratioVsJdbc = { target: TARGET_JDBC, value: ratio, met: ratio >= TARGET_JDBC };
-    lines.push(`cutover (1 process) / Debezium JDBC sink throughput = ${ratio.toFixed(2)}× — target ≥ ${TARGET_JDBC}×: ${ratio >= TARGET_JDBC ? 'MET' : 'MISSED'} (JDBC sink timed from the Connect JVM's spawn)`);
+    lines.push(`cutover (1 process) / Debezium JDBC sink throughput into MariaDB = ${ratio.toFixed(2)}× — target ≥ ${TARGET_JDBC}×: ${ratio >= TARGET_JDBC ? 'MET' : 'MISSED'} (JDBC sink timed from the Connect JVM's spawn)`);
     if (one.cpuSeconds != null && jdbc.cpuSeconds != null) lines.push(`CPU time per message: cutover ×1 ${((one.cpuSeconds / rows) * 1e6).toFixed(1)} µs, JDBC sink ${((jdbc.cpuSeconds / rows) * 1e6).toFixed(1)} µs (ratio ${(jdbc.cpuSeconds / one.cpuSeconds).toFixed(2)}×)`);
   } else if (jdbc) lines.push(`target ≥ ${TARGET_JDBC}× vs the JDBC sink: not measured (a contender failed)`);
-  const two = results.find((r) => r.who === 'cutover' && r.processes === 2);
-  if (one?.ok && two?.ok) {
-    ratios.twoVsOne = one.seconds / two.seconds;
-    lines.push(`cutover 2 processes / 1 process throughput = ${ratios.twoVsOne.toFixed(2)}× (both processes on this machine's ${hostCpus()} CPUs, beside the broker and MariaDB)`);
+  for (const [sink, name] of [['mysql', 'MariaDB'], ['postgres', 'PostgreSQL']]) {
+    const a = find(sink, 1);
+    const b = find(sink, 2);
+    if (a?.ok && b?.ok) {
+      ratios[sink === 'mysql' ? 'twoVsOne' : 'postgresTwoVsOne'] = a.seconds / b.seconds;
+      lines.push(`cutover → ${name}: 2 processes / 1 process throughput = ${(a.seconds / b.seconds).toFixed(2)}× (both processes on this machine's ${hostCpus()} CPUs, beside the broker and the sink's server)`);
+    }
   }
-  lines.push('PostgreSQL sink: not measured (the Kafka source\'s PostgreSQL sink is not on this branch yet).');
+  const pgOne = find('postgres', 1);
+  if (one?.ok && pgOne?.ok) {
+    ratios.postgresVsMysql = one.seconds / pgOne.seconds;
+    const cpu = one.cpuSeconds != null && pgOne.cpuSeconds != null ? `; cutover's CPU per message ${((pgOne.cpuSeconds / rows) * 1e6).toFixed(1)} µs into PostgreSQL, ${((one.cpuSeconds / rows) * 1e6).toFixed(1)} µs into MariaDB` : '';
+    lines.push(`cutover ×1 into PostgreSQL / into MariaDB throughput = ${ratios.postgresVsMysql.toFixed(2)}×${cpu}`);
+  } else if (!results.some((r) => r.sink === 'postgres')) lines.push('PostgreSQL sink: not run (--no-postgres).');
   return { text: lines.join('\n'), ratios, targets };
 }
 

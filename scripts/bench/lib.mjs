@@ -45,17 +45,6 @@ export function timed(cmd, args, { log, rssFile, cwd = ROOT, env = process.env }
   });
 }
 
-/** User + system CPU seconds a running process (all its threads) has used so far; null when it cannot be read. */
-export function processCpuSeconds(pid) {
-  try {
-    const stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
-    const f = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
-    return (Number(f[11]) + Number(f[12])) / 100; // utime, stime in clock ticks (USER_HZ = 100 on Linux)
-  } catch {
-    return null;
-  }
-}
-
 /** The pid in a pid file, or null. */
 export function pidInFile(file) {
   try {
