@@ -122,6 +122,12 @@ before(async () => {
       databases: [srcDb],
       partitions: 3,
       extra: {
+        // A keyless table's messages carry no key, so the producer spreads them over partitions and their
+        // order is lost: its topic gets one partition (Connect's topic creation group), as a user would do.
+        'topic.creation.groups': 'keyless',
+        'topic.creation.keyless.include': `${topicPrefix(v).replace(/[.]/g, '\\.')}\\.${srcDb}\\.nokey`,
+        'topic.creation.keyless.partitions': 1,
+        'topic.creation.keyless.replication.factor': 1,
         'decimal.handling.mode': v.decimal,
         'bigint.unsigned.handling.mode': 'precise',
         'key.converter': 'org.apache.kafka.connect.json.JsonConverter',
