@@ -9,6 +9,7 @@ const BENCHES = {
   'kafka-clients': () => import('./bench/kafka-clients.mjs'),
   postgres: () => import('./bench/postgres.mjs'),
   consume: () => import('./bench/consume.mjs'),
+  search: () => import('./bench/search.mjs'),
 };
 
 function usage(stream) {

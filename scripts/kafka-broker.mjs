@@ -19,6 +19,7 @@ import { connect } from 'node:net';
 import { homedir } from 'node:os';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { run } from './run-command.mjs';
 
 export const KAFKA_VERSION = '3.9.1';
 const HERE = dirname(fileURLToPath(import.meta.url));
@@ -104,35 +105,6 @@ export function requireJava({ maven = false } = {}) {
 export function kafkaCacheDir() {
   const base = process.env.XDG_CACHE_HOME || join(homedir(), '.cache');
   return join(base, 'cutover', `kafka-${KAFKA_VERSION}`);
-}
-
-/**
- * Runs a command, collecting its output; rejects on a non-zero exit or after `timeoutMs`.
- * @param {string} cmd @param {string[]} args @param {{ timeoutMs?: number, cwd?: string }} [o]
- * @returns {Promise<string>}
- */
-function run(cmd, args, { timeoutMs = 0, cwd } = {}) {
-  return new Promise((resolve, reject) => {
-    const child = spawn(cmd, args, { cwd, stdio: ['ignore', 'pipe', 'pipe'] });
-    let out = '';
-    child.stdout.on('data', (d) => (out += d));
-    child.stderr.on('data', (d) => (out += d));
-    const timer = timeoutMs ? setTimeout(() => child.kill('SIGKILL'), timeoutMs) : null;
-    child.on('error', (e) => {
-      if (timer) clearTimeout(timer);
-      reject(e);
-    });
-    child.on('close', (code, signal) => {
-      if (timer) clearTimeout(timer);
-      if (code === 0) resolve(out);
-      else {
-        const why = signal ? `was killed (${signal}${timeoutMs ? `, time limit ${timeoutMs / 1000} s` : ''})` : `exited with ${code}`;
-        const e = /** @type {Error & { output?: string }} */ (new Error(`${cmd} ${why}:\n${out.trim().split('\n').slice(-30).join('\n')}`));
-        e.output = out;
-        reject(e);
-      }
-    });
-  });
 }
 
 /**

@@ -20,6 +20,7 @@ import { homedir } from 'node:os';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { portOpen, requireJava } from './kafka-broker.mjs';
+import { run } from './run-command.mjs';
 
 const HERE = dirname(fileURLToPath(import.meta.url));
 const POM = join(HERE, 'kafka-connect', 'pom.xml');
@@ -49,30 +50,6 @@ export function connectCacheDir() {
   const base = process.env.XDG_CACHE_HOME || join(homedir(), '.cache');
   const stamp = createHash('sha256').update(readFileSync(POM)).digest('hex').slice(0, 16);
   return { dir: join(base, 'cutover', `kafka-connect-${stamp}`), stamp };
-}
-
-/**
- * Runs a command, collecting its output; rejects on a non-zero exit or after `timeoutMs`.
- * @param {string} cmd @param {string[]} args @param {{ timeoutMs?: number }} [o]
- * @returns {Promise<string>}
- */
-function run(cmd, args, { timeoutMs = 0 } = {}) {
-  return new Promise((resolve, reject) => {
-    const child = spawn(cmd, args, { stdio: ['ignore', 'pipe', 'pipe'] });
-    let out = '';
-    child.stdout.on('data', (d) => (out += d));
-    child.stderr.on('data', (d) => (out += d));
-    const timer = timeoutMs ? setTimeout(() => child.kill('SIGKILL'), timeoutMs) : null;
-    child.on('error', (e) => {
-      if (timer) clearTimeout(timer);
-      reject(e);
-    });
-    child.on('close', (code, signal) => {
-      if (timer) clearTimeout(timer);
-      if (code === 0) resolve(out);
-      else reject(new Error(`${cmd} ${signal ? `was killed (${signal})` : `exited with ${code}`}:\n${out.trim().split('\n').slice(-30).join('\n')}`));
-    });
-  });
 }
 
 /**

@@ -12,21 +12,25 @@
 // run: $CUTOVER_SEARCH_CACHE, by default /var/cache/cutover/search as root (the servers' own user must read
 // it, and root's home is closed to it) or ${XDG_CACHE_HOME:-~/.cache}/cutover/search otherwise.
 // They run on the machine's Java 17 (JAVA_HOME, ES_JAVA_HOME and OPENSEARCH_JAVA_HOME set to
-// $CUTOVER_SEARCH_JAVA_HOME, default /usr/lib/jvm/java-17-openjdk-amd64), with a small heap (-Xms256m
-// -Xmx512m), single-node discovery, bound to 127.0.0.1, the disk watermarks off (a full test disk must not
-// turn the indexes read-only). Both refuse to run as root: as root they run as the system user
-// `cutover-search`, created with useradd when missing.
+// $CUTOVER_SEARCH_JAVA_HOME, default /usr/lib/jvm/java-17-openjdk-amd64), with a 512 MB heap not touched
+// up front, no GC log, single-node discovery, bound to 127.0.0.1, the disk watermarks off (a full test disk
+// must not turn the indexes read-only), Elasticsearch's x-pack security off. The tests start them `quick`
+// (javaOptions: C1 compiler only and the serial collector: fewer threads competing for the two cores,
+// and their data is small); benchmarks start them with the full JIT. Both refuse to run as root: as root
+// they run as the system user `cutover-search`, created with useradd when missing.
 // The instance `<prefix>-opensearch` listens on 127.0.0.1:<portBase + 60> (transport + 61), and
 // `<prefix>-elasticsearch` on <portBase + 62> (transport + 63). Each lives in
 // $CUTOVER_SERVICES_DIR (default /tmp/cutover-services)/<name>: config/ (a copy of the distribution's,
-// with the settings above), data/, logs/ and server.pid. Starting is idempotent (a running, answering
-// server is left alone) and ready-checked (the cluster's health is at least yellow); a server that does
-// not answer within the limit is an error with its log's last lines. Stopping is SIGTERM, then SIGKILL
+// with the settings above), data/, logs/ (console.out: the launcher's output), tmp/ and server.pid.
+// Starting is idempotent (a running, answering server is left alone) and ready-checked (the cluster's
+// health is at least yellow, polled every 250 ms); a server whose launcher ends, or that does not answer
+// within the limit, is an error with its log's last lines. Stopping is SIGTERM, then SIGKILL
 // after 30 s, and wipes the instance folder.
 import { spawn, spawnSync } from 'node:child_process';
-import { cpSync, existsSync, mkdirSync, readFileSync, readdirSync, renameSync, rmSync, writeFileSync, appendFileSync } from 'node:fs';
+import { appendFileSync, closeSync, cpSync, existsSync, mkdirSync, openSync, readFileSync, readdirSync, renameSync, rmSync, writeFileSync } from 'node:fs';
 import { homedir } from 'node:os';
 import { join } from 'node:path';
+import { run } from './run-command.mjs';
 
 const BASE_DIR = process.env.CUTOVER_SERVICES_DIR ?? '/tmp/cutover-services';
 const JAVA_HOME = process.env.CUTOVER_SEARCH_JAVA_HOME ?? '/usr/lib/jvm/java-17-openjdk-amd64';
@@ -54,6 +58,8 @@ export const FLAVOURS = {
     confEnv: 'ES_PATH_CONF',
     optsEnv: 'ES_JAVA_OPTS',
     offset: 62,
+    // The distribution carries x-pack-security (off by default in 7.17 without a license, but initialised).
+    settings: ['xpack.security.enabled: false'],
   },
 };
 
@@ -78,7 +84,7 @@ export function searchInstance(flavour, prefix = 'test', portBase = 33060) {
 /** @param {SearchInstance} inst */
 function paths(inst) {
   const d = inst.dir;
-  return { dir: d, conf: join(d, 'config'), data: join(d, 'data'), logs: join(d, 'logs'), out: join(d, 'logs', 'console.out'), pid: join(d, 'server.pid') };
+  return { dir: d, conf: join(d, 'config'), data: join(d, 'data'), logs: join(d, 'logs'), tmp: join(d, 'tmp'), out: join(d, 'logs', 'console.out'), pid: join(d, 'server.pid') };
 }
 
 const sleep = (/** @type {number} */ ms) => new Promise((r) => setTimeout(r, ms));
@@ -101,30 +107,6 @@ export function searchCacheDir() {
   if (process.env.CUTOVER_SEARCH_CACHE) return process.env.CUTOVER_SEARCH_CACHE;
   if (process.getuid?.() === 0) return '/var/cache/cutover/search';
   return join(process.env.XDG_CACHE_HOME || join(homedir(), '.cache'), 'cutover', 'search');
-}
-
-/**
- * Runs a command, collecting its output; rejects on a non-zero exit or after `timeoutMs`.
- * @param {string} cmd @param {string[]} args @param {{ timeoutMs?: number, cwd?: string }} [o]
- * @returns {Promise<string>}
- */
-function run(cmd, args, { timeoutMs = 0, cwd } = {}) {
-  return new Promise((resolve, reject) => {
-    const child = spawn(cmd, args, { cwd, stdio: ['ignore', 'pipe', 'pipe'] });
-    let out = '';
-    child.stdout.on('data', (d) => (out += d));
-    child.stderr.on('data', (d) => (out += d));
-    const timer = timeoutMs ? setTimeout(() => child.kill('SIGKILL'), timeoutMs) : null;
-    child.on('error', (e) => {
-      if (timer) clearTimeout(timer);
-      reject(e);
-    });
-    child.on('close', (code, signal) => {
-      if (timer) clearTimeout(timer);
-      if (code === 0) resolve(out);
-      else reject(new Error(`${cmd} ${signal ? `was killed (${signal})` : `exited with ${code}`}:\n${out.trim().split('\n').slice(-30).join('\n')}`));
-    });
-  });
 }
 
 /**
@@ -210,6 +192,7 @@ function settings(inst, p) {
     'cluster.routing.allocation.disk.threshold_enabled: false',
     // Tests delete indexes by pattern when they clean up.
     'action.destructive_requires_name: false',
+    ...(FLAVOURS[inst.flavour].settings ?? []),
   ].join('\n');
 }
 
@@ -248,11 +231,26 @@ function logTail(inst) {
 }
 
 /**
- * Starts the flavour's server (fetching the distribution on first use); a running, answering one is left alone.
- * @param {SearchInstance} inst
+ * The JVM options beside the copied jvm.options: a 512 MB heap, not touched up front, and two processors.
+ * `quick` (the tests: small data, servers started often) trades the server's top speed for a cheaper
+ * start: the C1 compiler only (no C2 compilations competing for the two cores) and the serial collector
+ * (no G1 threads) — a benchmark starts without it.
+ * @param {boolean} quick
+ */
+export function javaOptions(quick) {
+  const base = ['-Xms512m', '-Xmx512m', '-XX:-AlwaysPreTouch', '-XX:ActiveProcessorCount=2'];
+  return (quick ? [...base, '-XX:TieredStopAtLevel=1', '-XX:+UseSerialGC'] : base).join(' ');
+}
+
+/**
+ * Starts the flavour's server (fetching the distribution on first use); a running, answering one is left
+ * alone. The launcher runs in the foreground of a detached process whose output goes to logs/console.out,
+ * and the cluster is polled until its health is at least yellow; ES_TMPDIR / OPENSEARCH_TMPDIR are set so
+ * the launcher starts no JVM of its own to pick a temporary folder. `quick`: see javaOptions.
+ * @param {SearchInstance} inst @param {{ quick?: boolean }} [o]
  * @returns {Promise<{ url: string, already: boolean, version: string }>}
  */
-export async function startSearch(inst) {
+export async function startSearch(inst, { quick = false } = {}) {
   const up = await searchAnswer(inst);
   if (up) return { url: inst.url, already: true, version: up.info.version?.number ?? '' };
   requireSearchTools();
@@ -265,15 +263,19 @@ export async function startSearch(inst) {
   rmSync(p.dir, { recursive: true, force: true });
   mkdirSync(p.logs, { recursive: true });
   mkdirSync(p.data, { recursive: true });
+  mkdirSync(p.tmp, { recursive: true });
   cpSync(join(home, 'config'), p.conf, { recursive: true });
   appendFileSync(join(p.conf, `${inst.flavour}.yml`), `\n# scripts/search-server.mjs\n${settings(inst, p)}\n`);
   // jvm.options names logs/ and data/ relative to the distribution (which the server's user cannot write),
-  // and a 1 GB heap: the instance's own folders, and the heap from the environment instead.
+  // a 1 GB heap and GC logging: the instance's own folders, the heap from the environment, no GC log (and,
+  // quick, no G1 for the serial collector).
   const jvm = join(p.conf, 'jvm.options');
   writeFileSync(
     jvm,
     readFileSync(jvm, 'utf8')
       .replace(/^-Xm[sx]\S+$/gm, '')
+      .replace(/^\S*-Xlog:gc\S*$/gm, '')
+      .replace(quick ? /^\S*-XX:(\+UseG1GC|G1\S+|InitiatingHeapOccupancyPercent\S+)$/gm : /$^/, '')
       .replace(/(=|file=|:)logs\//g, `$1${p.logs}/`)
       .replace(/HeapDumpPath=data/g, `HeapDumpPath=${p.data}`),
   );
@@ -284,27 +286,35 @@ export async function startSearch(inst) {
     JAVA_HOME,
     ES_JAVA_HOME: JAVA_HOME,
     OPENSEARCH_JAVA_HOME: JAVA_HOME,
+    ES_TMPDIR: p.tmp,
+    OPENSEARCH_TMPDIR: p.tmp,
     [f.confEnv]: p.conf,
-    [f.optsEnv]: '-Xms256m -Xmx512m -XX:ActiveProcessorCount=2',
+    [f.optsEnv]: javaOptions(quick),
     LANG: 'C.UTF-8',
   };
   const envArgs = Object.entries(env).map(([k, v]) => `${k}=${v}`);
-  const cmd = [join(home, f.bin), '-d', '-p', p.pid];
+  const cmd = [join(home, f.bin), '-p', p.pid];
   const [c, a] = user ? ['runuser', ['-u', user, '--', 'env', '-i', ...envArgs, ...cmd]] : ['env', ['-i', ...envArgs, ...cmd]];
-  const r = spawnSync(c, a, { encoding: 'utf8', cwd: p.dir, timeout: 120_000 });
-  appendFileSync(p.out, `${r.stdout ?? ''}${r.stderr ?? ''}`);
-  if (r.status !== 0) throw new Error(`${inst.name} did not start (${c} ${a.join(' ')} exited with ${r.status}):\n${logTail(inst)}`);
+  const out = openSync(p.out, 'a');
+  let exited = null;
+  try {
+    const child = spawn(c, a, { cwd: p.dir, detached: true, stdio: ['ignore', out, out] });
+    child.on('exit', (code, signal) => (exited = signal ?? `exit ${code}`));
+    child.on('error', (e) => (exited = e.message));
+    child.unref();
+  } finally {
+    closeSync(out);
+  }
   const deadline = Date.now() + READY_MS;
-  while (Date.now() < deadline) {
+  while (Date.now() < deadline && exited === null) {
     const ok = await searchAnswer(inst);
     if (ok) return { url: inst.url, already: false, version: ok.info.version?.number ?? '' };
-    const pid = pidOf(inst);
-    if (pid && !alive(pid)) break;
-    await sleep(500);
+    await sleep(250);
   }
   const pid = pidOf(inst);
   if (pid && alive(pid)) process.kill(pid, 'SIGKILL');
-  throw new Error(`${inst.name} did not become ready on ${inst.url} within ${READY_MS / 1000} s:\n${logTail(inst)}`);
+  const why = exited !== null ? `its launcher ended (${exited})` : `it did not become ready on ${inst.url} within ${READY_MS / 1000} s`;
+  throw new Error(`${inst.name} did not start: ${why} (${c} ${a.join(' ')}):\n${logTail(inst)}`);
 }
 
 /**

@@ -4,7 +4,9 @@
 # checks each document's _id and _source against the source row's text form by the rules README
 # documents ("Elasticsearch / OpenSearch sink"). Prints one line per difference; exit 0 when none.
 #
-#   search-reader.py --mysql 'host port user password' --db DB --table T --url http://127.0.0.1:9200 --index INDEX
+#   search-reader.py --mysql 'host port user password' --db DB --url http://127.0.0.1:9200 --table T --index INDEX [--table T2 --index INDEX2 …]
+#
+# Several tables are read in one run, each against the index named after it; the exit code is 1 when any differs.
 import argparse
 import base64
 import json
@@ -53,10 +55,20 @@ def main():
     a = argparse.ArgumentParser()
     a.add_argument('--mysql', required=True)
     a.add_argument('--db', required=True)
-    a.add_argument('--table', required=True)
+    a.add_argument('--table', required=True, action='append')
     a.add_argument('--url', required=True)
-    a.add_argument('--index', required=True)
+    a.add_argument('--index', required=True, action='append')
     o = a.parse_args()
+    if len(o.table) != len(o.index):
+        sys.exit('give one --index per --table')
+    failed = False
+    for table, index in zip(o.table, o.index):
+        if not check(argparse.Namespace(mysql=o.mysql, db=o.db, table=table, url=o.url, index=index)):
+            failed = True
+    sys.exit(1 if failed else 0)
+
+
+def check(o):
     esc = lambda s: s.replace("'", "''")
     cols = mariadb(o.mysql, 'information_schema',
                    f"SELECT COLUMN_NAME, DATA_TYPE, COLUMN_TYPE, IFNULL(CHARACTER_SET_NAME,''), EXTRA FROM COLUMNS WHERE TABLE_SCHEMA='{esc(o.db)}' AND TABLE_NAME='{esc(o.table)}' ORDER BY ORDINAL_POSITION")
@@ -152,7 +164,7 @@ def main():
     for p in problems[:50]:
         print(f'{o.db}.{o.table}: {p}')
     print(f'{o.db}.{o.table}: {len(want)} rows, {len(docs)} documents, {len(problems)} differences')
-    sys.exit(1 if problems else 0)
+    return not problems
 
 
 main()

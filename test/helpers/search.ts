@@ -21,7 +21,7 @@ export interface SearchInstance {
 
 interface SearchServerModule {
   searchInstance(flavour: Flavour, prefix: string, portBase: number): SearchInstance;
-  startSearch(inst: SearchInstance): Promise<{ url: string; already: boolean; version: string }>;
+  startSearch(inst: SearchInstance, o?: { quick?: boolean }): Promise<{ url: string; already: boolean; version: string }>;
   stopSearch(inst: SearchInstance, o?: { wipe?: boolean }): Promise<void>;
 }
 
@@ -34,12 +34,26 @@ export async function searchInstanceOf(flavour: Flavour): Promise<SearchInstance
   return (await searchServers()).searchInstance(flavour, 'search', lanePortBase(33060));
 }
 
-/** Starts the lane's server of a flavour; a server that cannot start throws (the test fails, never skips). */
+/**
+ * Starts the lane's server of a flavour, quick to start (C1 compiler, serial collector: the tests' data is
+ * small); a server that cannot start throws (the test fails, never skips).
+ */
 export async function startSearchServer(flavour: Flavour): Promise<SearchInstance> {
   const m = await searchServers();
   const inst = m.searchInstance(flavour, 'search', lanePortBase(33060));
-  await m.startSearch(inst);
+  await m.startSearch(inst, { quick: true });
   return inst;
+}
+
+/** Both flavours' servers of the lane, started side by side. */
+export async function startSearchServers(): Promise<Map<Flavour, SearchInstance>> {
+  const started = await Promise.allSettled(FLAVOURS.map((f) => startSearchServer(f)));
+  const failed = started.find((r) => r.status === 'rejected');
+  if (failed) {
+    for (const r of started) if (r.status === 'fulfilled') await stopSearchServer(r.value);
+    throw failed.reason;
+  }
+  return new Map(started.map((r, i) => [FLAVOURS[i]!, (r as PromiseFulfilledResult<SearchInstance>).value]));
 }
 
 export async function stopSearchServer(inst: SearchInstance): Promise<void> {
@@ -52,9 +66,13 @@ function mysqlArgs(): string {
   return `${u.hostname} ${u.port || '3306'} ${decodeURIComponent(u.username)} ${decodeURIComponent(u.password)}`;
 }
 
-/** Runs the independent reader on one table; returns its report (the last line counts rows, documents, differences). */
-export function readBack(inst: SearchInstance, db: string, table: string, index: string): { ok: boolean; report: string } {
-  const r = spawnSync('python3', [join(ROOT, 'test/helpers/search-reader.py'), '--mysql', mysqlArgs(), '--db', db, '--table', table, '--url', inst.url, '--index', index], {
+/**
+ * Runs the independent reader on tables of `db`, each against its index (one python process for all);
+ * returns its report (per table, a last line counting rows, documents, differences).
+ */
+export function readBack(inst: SearchInstance, db: string, tables: { table: string; index: string }[]): { ok: boolean; report: string } {
+  const each = tables.flatMap(({ table, index }) => ['--table', table, '--index', index]);
+  const r = spawnSync('python3', [join(ROOT, 'test/helpers/search-reader.py'), '--mysql', mysqlArgs(), '--db', db, '--url', inst.url, ...each], {
     encoding: 'utf8',
     timeout: 300_000,
     maxBuffer: 64 * 1024 * 1024,

@@ -5,7 +5,7 @@ import assert from 'node:assert/strict';
 import { bitDigits, dateFormat, documentId, fieldRule, float32Text, keyTextsOf } from '../../engine/sink/elasticsearch/fields.js';
 import { indexNameProblem } from '../../engine/sink/elasticsearch/index-name.js';
 import { clusterInfoOf } from '../../engine/sink/elasticsearch/cluster.js';
-import { decodeColumnText } from '../../engine/sink/elasticsearch/text.js';
+import { decodeText } from '../../engine/mysql/column-text.js';
 import { parseJobConfig } from '../../shared/job-config.js';
 import type { ColumnInfo } from '../../engine/core/tables.js';
 
@@ -43,9 +43,9 @@ test('BIT digits, date formats, the _source tokens of numbers', () => {
 });
 
 test('text: latin1 as cp1252, sjis as MySQL maps it, invalid bytes refused', () => {
-  assert.equal(decodeColumnText('\x80\x81', 'latin1', 'x'), '€\x81');
-  assert.equal(decodeColumnText('\x83\x5c\x81\x5f', 'sjis', 'x'), 'ソ\\');
-  assert.throws(() => decodeColumnText('\xff\xfe', 'utf8mb4', 'the value'), /not valid utf8mb4/);
+  assert.equal(decodeText('\x80\x81', 'latin1', 'x'), '€\x81');
+  assert.equal(decodeText('\x83\x5c\x81\x5f', 'sjis', 'x'), 'ソ\\');
+  assert.throws(() => decodeText('\xff\xfe', 'utf8mb4', 'the value'), /not valid utf8mb4/);
 });
 
 test('index names the clusters refuse are named, not changed', () => {

@@ -16,20 +16,41 @@ export interface DocumentShape {
   names: string[];
   rules: FieldRule[];
   keyIdx: number[];
+  /** Each column's `"name":` as JSON text, and the bulk action line up to the `_id` value. */
+  fieldKeys: string[];
+  actionPrefix: string;
 }
 
 export function documentShape(t: CopyTable, index: string): DocumentShape {
   const names = t.columns.map((c) => c.name);
-  return { index, names, rules: t.columns.map(fieldRule), keyIdx: t.keyColumns.map((k) => names.indexOf(k.name)) };
+  return {
+    index,
+    names,
+    rules: t.columns.map(fieldRule),
+    keyIdx: t.keyColumns.map((k) => names.indexOf(k.name)),
+    fieldKeys: names.map((n) => `${JSON.stringify(n)}:`),
+    actionPrefix: `{"index":{"_index":${JSON.stringify(index)},"_id":`,
+  };
 }
 
-/** The NDJSON document of a row (`_source`), by the field rules. */
+/**
+ * The NDJSON document of a row (`_source`), by the field rules. The rules are pure: a value they refuse is
+ * rendered again with its place (`where`, the column) for the error, which is built only then.
+ */
 export function renderDocument(s: DocumentShape, row: RawRow, where: () => string): string {
   let doc = '{';
   for (let i = 0; i < row.length; i++) {
-    if (i) doc += ',';
     const raw = row[i]!;
-    doc += `${JSON.stringify(s.names[i]!)}:${raw === null ? 'null' : s.rules[i]!.render(raw, `${where()} column ${s.names[i]}`)}`;
+    let v: string;
+    if (raw === null) v = 'null';
+    else {
+      try {
+        v = s.rules[i]!.render(raw, '');
+      } catch {
+        v = s.rules[i]!.render(raw, `${where()} column ${s.names[i]}`);
+      }
+    }
+    doc += i ? `,${s.fieldKeys[i]}${v}` : `${s.fieldKeys[i]}${v}`;
   }
   return `${doc}}`;
 }
@@ -40,7 +61,12 @@ export function rowId(s: DocumentShape, row: RawRow, where: () => string): strin
     s.keyIdx.map((i) => {
       const raw = row[i];
       if (raw === null || raw === undefined) throw new Error(`${where()}: key column ${s.names[i]} is NULL`);
-      return s.rules[i]!.text(raw, `${where()} key column ${s.names[i]}`);
+      const rule = s.rules[i]!;
+      try {
+        return rule.text(raw, '');
+      } catch {
+        return rule.text(raw, `${where()} key column ${s.names[i]}`);
+      }
     }),
   );
 }
@@ -73,7 +99,7 @@ class SearchBatch implements SinkBatch {
     if (Buffer.byteLength(id) > 512)
       throw new CutoverError(`A row of ${this.table.source.db}.${this.table.source.table} has a key whose _id is ${Buffer.byteLength(id)} bytes (${id.slice(0, 80)}…); Elasticsearch and OpenSearch take at most 512.`, 'Exclude the table, or give it a shorter primary key on the source.', 'SINK_ROW');
     this.ids.push(id);
-    this.lines.push(`${JSON.stringify({ index: { _index: this.shape.index, _id: id } })}\n${doc}\n`);
+    this.lines.push(`${this.shape.actionPrefix}${JSON.stringify(id)}}}\n${doc}\n`);
     this.rows++;
     let size = row.length;
     for (const v of row) if (v !== null) size += v.length;

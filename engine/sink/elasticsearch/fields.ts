@@ -21,7 +21,7 @@
 //   BINARY, VARBINARY, BLOBs, GEOMETRY       JSON string, base64 of the bytes          binary
 //   NULL                                     null
 import type { ColumnInfo } from '../../core/tables.js';
-import { decodeColumnText } from './text.js';
+import { decodeText } from '../../mysql/column-text.js';
 
 export type FieldMapping = Record<string, unknown>;
 
@@ -104,15 +104,15 @@ export function fieldRule(c: ColumnInfo): FieldRule {
   if (t === 'json')
     return {
       render: (raw, what) => {
-        const text = decodeColumnText(raw, 'utf8mb4', what);
+        const text = decodeText(raw, 'utf8mb4', what);
         JSON.parse(text); // the source's JSON text goes into _source as it is: it must be JSON
         return text;
       },
-      text: (raw, what) => decodeColumnText(raw, 'utf8mb4', what),
+      text: (raw, what) => decodeText(raw, 'utf8mb4', what),
       mapping: { type: 'object', enabled: false },
     };
   if (BINARY_TYPES.has(t) || GEOMETRY_TYPES.has(t) || c.charset === 'binary') return { render: (raw) => str(base64(raw)), text: base64, mapping: { type: 'binary' } };
-  const decode = (raw: string, what: string): string => decodeColumnText(raw, c.charset, what);
+  const decode = (raw: string, what: string): string => decodeText(raw, c.charset, what);
   if (TEXT_TYPES.has(t)) return { render: (raw, what) => str(decode(raw, what)), text: decode, mapping: { type: 'text' } };
   // CHAR, VARCHAR, ENUM, SET and the string-like types (UUID, INET4, INET6): exact values.
   return { render: (raw, what) => str(decode(raw, what)), text: decode, mapping: { type: 'keyword', ignore_above: 8191 } };

@@ -8,6 +8,7 @@
 import type { KafkaColumn } from './event.js';
 import { enumLabels } from '../../../mysql/enum-labels.js';
 import { fixedDouble } from '../../../mysql/double-text.js';
+import { decodeText } from '../../../mysql/column-text.js';
 
 // ---------------------------------------------------------------------------------------------- JSON text
 
@@ -213,42 +214,6 @@ export function bitsValue(raw: string): bigint {
 
 // ------------------------------------------------------------------------------------------------- text
 
-/** MySQL character set → WHATWG encoding label (TextDecoder); MySQL's latin1 is cp1252. */
-const ENCODINGS: Record<string, string> = {
-  utf8mb4: 'utf-8',
-  utf8mb3: 'utf-8',
-  utf8: 'utf-8',
-  // latin1, ascii: cp1252 below (Node 20's TextDecoder('windows-1252') decodes 0x80-0x9F as ISO-8859-1)
-  gbk: 'gbk',
-  gb2312: 'gbk',
-  gb18030: 'gb18030',
-  big5: 'big5',
-  sjis: 'shift_jis',
-  cp932: 'shift_jis',
-  ujis: 'euc-jp',
-  eucjpms: 'euc-jp',
-  euckr: 'euc-kr',
-  latin2: 'iso-8859-2',
-  greek: 'iso-8859-7',
-  hebrew: 'iso-8859-8',
-  latin5: 'windows-1254',
-  latin7: 'iso-8859-13',
-  cp1250: 'windows-1250',
-  cp1251: 'windows-1251',
-  cp1256: 'windows-1256',
-  cp1257: 'windows-1257',
-  cp866: 'ibm866',
-  koi8r: 'koi8-r',
-  koi8u: 'koi8-u',
-  macroman: 'macintosh',
-  tis620: 'windows-874',
-  ucs2: 'utf-16be',
-  utf16: 'utf-16be',
-  utf16le: 'utf-16le',
-};
-
-const decoders = new Map<string, TextDecoder>();
-
 const ASCII = /^[\x00-\x7f]*$/;
 /** Character sets whose text is UTF-8: ASCII bytes decode to themselves. */
 const UTF8_CHARSETS = new Set(['utf8mb4', 'utf8mb3', 'utf8']);
@@ -256,51 +221,8 @@ const UTF8_CHARSETS = new Set(['utf8mb4', 'utf8mb3', 'utf8']);
 export const isAsciiText = (raw: string, charset: string): boolean =>
   (UTF8_CHARSETS.has(charset) || charset === 'latin1' || charset === 'ascii') && ASCII.test(raw);
 
-/** Decodes a text value with its column's character set; throws on bytes that are not valid in it. */
-export function decodeText(raw: string, charset: string, what: string): string {
-  if (charset === 'latin1' || charset === 'ascii') return decodeCp1252(raw);
-  if (charset === 'utf32') return decodeUtf32(raw, what);
-  const label = ENCODINGS[charset];
-  if (!label) throw new Error(`${what}: no decoder for character set ${charset}; the value cannot be written as text without changing it`);
-  if (label === 'utf-8' && ASCII.test(raw)) return raw; // ASCII bytes are valid UTF-8 and decode to themselves
-  let d = decoders.get(label);
-  if (!d) decoders.set(label, (d = new TextDecoder(label, { fatal: true, ignoreBOM: true })));
-  try {
-    return d.decode(toBuffer(raw));
-  } catch {
-    throw new Error(`${what}: the value is not valid ${charset} text (bytes ${toBuffer(raw).toString('hex').slice(0, 64)})`);
-  }
-}
-
-/**
- * MySQL's latin1 is cp1252 with the five bytes cp1252 leaves undefined (0x81, 0x8D, 0x8F, 0x90, 0x9D)
- * mapped to the C1 controls of the same number (strings/ctype-latin1.cc), which is also WHATWG's table.
- */
-const CP1252_80_9F = [
-  0x20ac, 0x81, 0x201a, 0x192, 0x201e, 0x2026, 0x2020, 0x2021, 0x2c6, 0x2030, 0x160, 0x2039, 0x152, 0x8d, 0x17d, 0x8f,
-  0x90, 0x2018, 0x2019, 0x201c, 0x201d, 0x2022, 0x2013, 0x2014, 0x2dc, 0x2122, 0x161, 0x203a, 0x153, 0x9d, 0x17e, 0x178,
-];
-
-export function decodeCp1252(raw: string): string {
-  if (!/[\x80-\x9f]/.test(raw)) return raw; // a byte string is already latin1; only 0x80-0x9F differ
-  let out = '';
-  for (let i = 0; i < raw.length; i++) {
-    const c = raw.charCodeAt(i);
-    out += c >= 0x80 && c <= 0x9f ? String.fromCharCode(CP1252_80_9F[c - 0x80]!) : raw[i];
-  }
-  return out;
-}
-
-function decodeUtf32(raw: string, what: string): string {
-  if (raw.length % 4) throw new Error(`${what}: a utf32 value of ${raw.length} bytes`);
-  let out = '';
-  for (let i = 0; i < raw.length; i += 4) {
-    const cp = ((raw.charCodeAt(i) << 24) | (raw.charCodeAt(i + 1) << 16) | (raw.charCodeAt(i + 2) << 8) | raw.charCodeAt(i + 3)) >>> 0;
-    if (cp > 0x10ffff || (cp >= 0xd800 && cp <= 0xdfff)) throw new Error(`${what}: U+${cp.toString(16)} is not a character`);
-    out += String.fromCodePoint(cp);
-  }
-  return out;
-}
+/** Text values decoded with their column's character set (engine/mysql/column-text.ts). */
+export { decodeCp1252, decodeText } from '../../../mysql/column-text.js';
 
 /** JSON column text (MySQL sends utf8mb4). */
 export const decodeJsonText = (raw: string, what: string): string => decodeText(raw, 'utf8mb4', what);
