@@ -10,24 +10,10 @@ import { existsSync, readFileSync, rmSync } from 'node:fs';
 import { join } from 'node:path';
 import Database from 'better-sqlite3';
 import { ROOT, describeRun, exec, q, query, runCliWithTimeout, sourceUrl, startCli, tempDir, uniqueName, writeJob, type CliResult } from '../helpers/db.js';
-import { FLAVOURS, readBack, searchRequest, startSearchServers, stopSearchServer, type SearchInstance } from '../helpers/search.js';
+import { FLAVOURS, NOT_IN_CORPUS, readBack, searchJob, searchRequest, startSearchServers, stopSearchServer, type SearchInstance } from '../helpers/search.js';
 
 const RUN_TIMEOUT_MS = 8 * 60_000;
 const sleep = (ms: number): Promise<void> => new Promise((r) => setTimeout(r, ms));
-/** Keyless tables (refused: their own test), and a name that is no valid index name (a space). */
-const NOT_IN_CORPUS = ['t_no_key', 't_nullable_unique', 't_pk_prefix', 'we`ird tab'];
-
-function searchJob(name: string, inst: SearchInstance, include: string[], exclude: string[] = [], snapshot: Record<string, unknown> = {}): unknown {
-  return {
-    name,
-    source: { url: sourceUrl() },
-    sink: { type: 'elasticsearch', url: inst.url, settings: { number_of_replicas: 0 } },
-    tables: { include, exclude },
-    mode: 'snapshot',
-    snapshot: { chunkRows: 100, parallelism: 3, ...snapshot },
-  };
-}
-
 async function copy(dir: string, name: string, job: unknown): Promise<CliResult> {
   const path = writeJob(dir, job, `${name}.json`);
   return runCliWithTimeout(['run', path, '--state', join(dir, `${name}.db`)], RUN_TIMEOUT_MS);

@@ -19,7 +19,7 @@ export const searchSink: SinkDescriptor = {
     views: false,
     deferredIndexes: false,
     deferredObjects: false,
-    repair: false,
+    repair: true,
     orderedCopy: false,
     checkpointInSink: false,
     partitionOffsets: false,
@@ -30,7 +30,6 @@ export const searchSink: SinkDescriptor = {
   },
   label: (sink) => ('url' in sink && typeof sink.url === 'string' ? `search ${searchLabel(sink.url)}` : 'address unknown'),
   leftovers: () => ({ cleanable: '', kept: 'The indexes and documents already copied to the search cluster stay.' }),
-  noRepair: { why: 'verification and repair of search indexes are not built yet', instead: 'Delete the index and copy the table again (--resnapshot).' },
   preflightOptions: (sink) =>
     sink.type === 'elasticsearch' ? { sinkCheck: { url: searchLabel(sink.url), check: async (ctx) => (await import('./preflight.js')).checkSearchSink(sink, ctx) } } : {},
   load: async () => (await import('./driver.js')).searchDriver,

@@ -1,6 +1,6 @@
 // Elasticsearch / OpenSearch as a sink: one driver for both flavours (cluster.ts tells them apart). The
-// copy (search-sink.ts: indexes with explicit mappings, bulk-writer.ts: documents); the stream,
-// verification and repair are not built yet and are refused with the reason.
+// copy (search-sink.ts: indexes with explicit mappings, bulk-writer.ts: documents); verification
+// (verifier.ts) and repair (repair.ts); the stream is not built yet and is refused with the reason.
 import { CutoverError } from '../../../shared/errors.js';
 import type { SearchSinkConfig } from '../../../shared/job-config.js';
 import type { SinkDriver, SinkRun } from '../driver.js';
@@ -14,7 +14,7 @@ function searchSinkOf(cfg: { sink: { type: string } }): SearchSinkConfig {
 }
 
 const notYet = (what: string): CutoverError =>
-  new CutoverError(`${what} into Elasticsearch/OpenSearch is not available yet.`, 'Use "mode": "snapshot" (the copy); a stream and verification into search clusters come later.', 'CONFIG');
+  new CutoverError(`${what} into Elasticsearch/OpenSearch is not available yet.`, 'Use "mode": "snapshot" (the copy, then `cutover verify`); a stream into search clusters comes later.', 'CONFIG');
 
 export const searchDriver: SinkDriver = {
   kind: 'elasticsearch',
@@ -33,7 +33,6 @@ export const searchDriver: SinkDriver = {
       dispose: async () => client.close(),
     };
   },
-  openVerifier: async () => {
-    throw notYet('Verification');
-  },
+  openVerifier: async (ctx) => (await import('./verifier.js')).openSearchVerifier(ctx),
+  repair: async (o) => (await import('./repair.js')).repairSearch(o),
 };

@@ -20,6 +20,8 @@ export interface RequestOptions {
   ok?: number[];
   /** Content type of a string body (application/x-ndjson for _bulk). */
   contentType?: string;
+  /** A 2xx answer's body as its text, unparsed (readers that must keep every digit: exact-json.ts). */
+  raw?: boolean;
 }
 
 const RETRY_STATUS = new Set([429, 502, 503, 504]);
@@ -138,7 +140,8 @@ export class SearchClient {
         res.on('end', () => {
           const text = Buffer.concat(chunks).toString('utf8');
           let parsed: unknown = null;
-          if (text) {
+          if (text && o.raw && (res.statusCode ?? 0) < 300) parsed = text;
+          else if (text) {
             try {
               parsed = JSON.parse(text);
             } catch {
