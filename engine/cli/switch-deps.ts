@@ -5,7 +5,7 @@
 import { CutoverError } from '../../shared/errors.js';
 import type { JobFile } from '../../shared/job-config.js';
 import type { AssistantDeps } from '../cutover/assistant.js';
-import { crashHookFromEnv } from '../cutover/crash-point.js';
+import { crashHookFromEnv, freezeWatchFromEnv } from '../cutover/crash-point.js';
 import { pidAlive } from '../cutover/journal.js';
 import { effectiveState } from '../pipeline/job-status.js';
 import type { StateStore } from '../state/store.js';
@@ -54,6 +54,7 @@ export function headlessDeps(store: StateStore, file: JobFile, completeWith: str
     latestVerification: (jobId) => verifications.latest(jobId),
     stopJob: (job) => stopRunProcess(store, job),
     crash: crashHookFromEnv(),
+    freezeWatchMs: freezeWatchFromEnv(),
     completeWith,
     abort: () => controller.abort(),
   };

@@ -24,6 +24,7 @@ import { noCrash, type CrashHook } from './crash-point.js';
 import { interruptedSteps, journalOf, ownJournal, previousReadOnly, writableSummary } from './journal.js';
 import { verdictOf } from './verdict.js';
 import { buildReport, describeEndpoint, type ReportInput } from './report.js';
+import { reportFileName, reportStep } from './report-step.js';
 import { blockedBy, buildSteps, definition, type StepContext } from './steps.js';
 import { sinkKind } from '../sink/registry.js';
 import { reverseCheckStep } from './reverse-preflight.js';
@@ -45,6 +46,11 @@ export interface AssistantDeps {
   crash?: CrashHook;
   /** How the operator completes an unfinished switch, as the writable summary says it (default: the page's words). */
   completeWith?: string;
+  /**
+   * Where the report step writes the report as a Markdown file (0600), headless (`cutover switch`: beside the
+   * state file); absent, the step records it and the page exports it.
+   */
+  reportDir?: string;
   /** What the 'reverse' step needs of the host: the job file with its secrets, adding and starting the reverse job. */
   reverse?: Omit<ReverseJobDeps, 'store' | 'progress'>;
 }
@@ -267,11 +273,7 @@ export class CutoverAssistant {
       this.steps.finish(row.id, 'report', 'done', { detail: `Report written as ${format === 'html' ? 'HTML' : 'Markdown'}.`, facts: { format } }, operatorName());
     const input: ReportInput = { store: this.d.store, job: row, state: this.state(job), verification: this.d.latestVerification(row.id), generatedBy: operatorName() };
     const r = buildReport(input);
-    const safe = job.replace(/[^\w.-]+/g, '_');
-    const stamp = new Date().toISOString().slice(0, 16).replace(/[:T]/g, '-');
-    return format === 'html'
-      ? { fileName: `cutover-report-${safe}-${stamp}.html`, mime: 'text/html', text: r.html }
-      : { fileName: `cutover-report-${safe}-${stamp}.md`, mime: 'text/markdown', text: r.markdown };
+    return format === 'html' ? { fileName: reportFileName(job, 'html'), mime: 'text/html', text: r.html } : { fileName: reportFileName(job, 'markdown'), mime: 'text/markdown', text: r.markdown };
   }
 
   // ---- the steps
@@ -280,10 +282,8 @@ export class CutoverAssistant {
   private async perform(row: JobRow, step: CutoverStepId, c: StepContext, op: string): Promise<Outcome | null> {
     const crash = this.d.crash ?? noCrash;
     switch (step) {
-      case 'report': {
-        const r = buildReport({ store: this.d.store, job: row, state: this.state(row.name), verification: this.d.latestVerification(row.id), generatedBy: operatorName() });
-        return { state: 'done', result: { detail: 'Report written; export it as Markdown or HTML.', facts: { lines: r.markdown.split('\n').length } } };
-      }
+      case 'report':
+        return this.reportStep(row, c, op);
       case 'verify': {
         const { id } = await this.d.startVerification(row.name);
         this.steps.begin(row.id, 'verify', op, { detail: `Verification ${id} is running.`, facts: { verificationId: id }, journal: ownJournal() });
@@ -328,6 +328,21 @@ export class CutoverAssistant {
     } finally {
       await close();
     }
+  }
+
+  private reportStep(row: JobRow, c: StepContext, op: string): Outcome {
+    const earlier = c.rows.get('report')?.result.facts?.file;
+    return reportStep({
+      store: this.d.store,
+      job: row,
+      state: this.state(row.name),
+      verification: this.d.latestVerification(row.id),
+      generatedBy: operatorName(),
+      dir: this.d.reportDir ?? null,
+      earlierPath: typeof earlier === 'string' && earlier ? earlier : null,
+      journal: (path) => this.steps.begin(row.id, 'report', op, { detail: `Writing the report to ${path}.`, facts: { file: path }, journal: ownJournal() }),
+      crash: this.d.crash ?? noCrash,
+    });
   }
 
   private async listSpecs(row: JobRow, resolved?: JobConfig): Promise<DeferredSpec[]> {

@@ -72,7 +72,7 @@ export async function freezeStep(store: StateStore, row: JobRow, config: JobConf
     const openTransactions = session.openTransactions ? await session.openTransactions() : [];
     const journaled = earlier ?? (session.readOnlyState ? await session.readOnlyState() : null);
     if (journaled) hooks.record(journaled);
-    hooks.crash('read-only:before');
+    hooks.crash('read-only:journaled');
     let report: FreezeReport;
     try {
       report = await session.freezeWrites();

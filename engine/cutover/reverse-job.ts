@@ -6,7 +6,9 @@
 // Each act is recorded in the step's result before the next one (progress), and a rerun reuses what was
 // recorded: the position is read once (a rerun never takes a later one, which would miss the application's
 // first writes), the triggers' definitions are saved before they are dropped (DROP … IF EXISTS on a rerun),
-// the job is added once (the same start position) and started only when it is not running.
+// the job is added once (the same start position) and started only when it is not running. A process the
+// host spawned for it is recorded (pid and machine) before it has recorded itself in the state file: a rerun
+// that finds that process still alive waits for it instead of spawning a second `cutover run` of the job.
 //
 // Triggers: the old server still has the triggers of the job's tables, and the new server's binlog already
 // holds the rows its own triggers (created by the 'deferred' step) produced. Applied there by the reverse
@@ -14,6 +16,7 @@
 // triggers on its tables — saved and dropped here, while the old server is read-only and nothing writes to
 // it — and the rollback recreates them once the reverse job has drained and stopped, before the old server
 // takes writes again (rollback.ts). Routines and events stay (they do not fire on rows).
+import { hostname } from 'node:os';
 import type { JobFile, JobConfig } from '../../shared/job-config.js';
 import { CutoverError } from '../../shared/errors.js';
 import type { TableRef } from '../../shared/table-selection.js';
@@ -35,11 +38,19 @@ export interface ReverseJobDeps {
   jobFile(row: JobRow): JobFile;
   /** Adds the reverse job to the state file (as opening its job file does). */
   addJob(text: string): { name: string };
-  /** Starts a job like any other (the host's start). */
-  startJob(name: string): Promise<void>;
+  /**
+   * Starts a job like any other (the host's start) and resolves once its process has recorded itself. A host
+   * that spawns a process of its own calls `spawned` with its pid as soon as it exists, before waiting.
+   */
+  startJob(name: string, spawned?: (pid: number) => void): Promise<void>;
   /** Whether the job's process runs now. */
   isRunning(name: string): boolean;
-  /** Where a test kills the process (crash-point.ts): reverse:position, reverse:held, reverse:started. */
+  /**
+   * A process an earlier run of this step spawned for the job (`pid`, on this machine): when it still runs
+   * as that job's process, waits until it has recorded itself and resolves true; false when it is gone.
+   */
+  awaitSpawned?(name: string, pid: number): Promise<boolean>;
+  /** Where a test kills the process (crash-point.ts): reverse:position, reverse:held, reverse:spawned, reverse:started. */
   crash?: CrashHook;
 }
 
@@ -53,6 +64,8 @@ export interface ReverseData {
   /** MySQL: super_read_only was lowered to read_only so that the reverse job can write. */
   superReadOnlyLowered: boolean;
   added: boolean;
+  /** The process the host spawned for the reverse job, recorded before it recorded itself (null: none, or the host runs jobs itself). */
+  spawned?: { pid: number; host: string } | null;
   started: boolean;
 }
 
@@ -71,6 +84,7 @@ export async function reverseStep(d: ReverseJobDeps, row: JobRow, config: JobCon
     triggersDropped: false,
     superReadOnlyLowered: earlier?.superReadOnlyLowered ?? false,
     added: false,
+    spawned: earlier?.spawned ?? null,
     started: false,
   };
   const note = (detail: string): void => d.progress({ detail, data });
@@ -132,7 +146,18 @@ export async function reverseStep(d: ReverseJobDeps, row: JobRow, config: JobCon
   }
   data.added = true;
   note(`The reverse job ${data.job} is added, from ${data.start.file}:${data.start.pos}.`);
-  if (!d.isRunning(data.job)) await d.startJob(data.job);
+  if (!d.isRunning(data.job)) {
+    // A process an interrupted run spawned may not have recorded itself yet: never start a second one beside it.
+    const earlierSpawn = data.spawned;
+    const waited = !!earlierSpawn && earlierSpawn.host === hostname() && !!d.awaitSpawned && (await d.awaitSpawned(data.job, earlierSpawn.pid));
+    if (waited) note(`The reverse job's process ${earlierSpawn!.pid}, spawned by the interrupted run, has recorded itself: not started again.`);
+    else
+      await d.startJob(data.job, (pid) => {
+        data.spawned = { pid, host: hostname() };
+        note(`The reverse job's process ${pid} is spawned; waiting until it records itself in the state file.`);
+        crash('reverse:spawned');
+      });
+  }
   data.started = true;
   crash('reverse:started');
   return {

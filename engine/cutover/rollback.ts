@@ -15,7 +15,7 @@ import { mysqlSourceUrl, type JobConfig } from '../../shared/job-config.js';
 import { ROLLBACK_STEPS, type RollbackRunOptions, type RollbackState, type RollbackStep, type RollbackStepId } from '../../shared/rollback.js';
 import { connect, parseMysqlUrl } from '../mysql/connection.js';
 import { effectiveState } from '../pipeline/job-status.js';
-import { CutoverStore, type StepResult } from '../state/cutover-store.js';
+import { CutoverStore, type CutoverStepRow, type StepResult } from '../state/cutover-store.js';
 import type { JobRow, StateStore } from '../state/store.js';
 import { operatorName } from './assistant.js';
 import { createDeferred } from './deferred-objects.js';
@@ -168,7 +168,26 @@ export class Rollback {
     return this.state(job);
   }
 
+  /** Runs a step to its end (`cutover rollback`): the state once its result is recorded. */
   async run(job: string, step: RollbackStepId, opts: RollbackRunOptions = {}): Promise<RollbackState> {
+    const { row, earlier } = this.admit(job, step, opts);
+    await this.execute(row, step, earlier?.result, operatorName());
+    return this.state(job);
+  }
+
+  /**
+   * Starts a step (the API's rollbackRun) and answers as soon as it is recorded as running: a long step (the
+   * verification) goes on in the background and the page follows it through rollbackState.
+   */
+  start(job: string, step: RollbackStepId, opts: RollbackRunOptions = {}): RollbackState {
+    const { row, earlier } = this.admit(job, step, opts);
+    // execute() records the step as running before its first await, so the answer shows it running.
+    void this.execute(row, step, earlier?.result, operatorName()).catch((e: unknown) => this.d.store.log('error', job, null, `rollback: ${DEFS[step].title}: ${formatError(e)}`));
+    return this.state(job);
+  }
+
+  /** Whether the step may run now (else a CutoverError saying why); the step's earlier row. */
+  private admit(job: string, step: RollbackStepId, opts: RollbackRunOptions): { row: JobRow; earlier: CutoverStepRow<RollbackStepId> | null } {
     const row = this.job(job);
     this.settle(row);
     const earlier = this.steps.steps(row.id).get(step) ?? null;
@@ -177,8 +196,7 @@ export class Rollback {
     if (blocked) throw new CutoverError(blocked, 'Do the earlier steps first (cutover rollback runs them in order).', 'STATE');
     if (DEFS[step].confirm && !opts.confirm) throw new CutoverError(`“${DEFS[step].title}” changes a server: confirm it first.`, 'Confirm it (or pass --yes).', 'CONFIRM');
     this.resumed.get(job)?.delete(step);
-    await this.execute(row, step, earlier?.result, operatorName());
-    return this.state(job);
+    return { row, earlier };
   }
 
   /** Records the step as begun (with this process's journal), does it, records how it ended. */

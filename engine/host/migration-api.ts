@@ -185,7 +185,7 @@ export class MigrationApi {
     cutoverReport: (job, format) => this.assistant.report(job, format),
     rollbackState: (job) => this.rollback.view(job),
     rollbackReport: (job, format) => this.rollback.report(job, format),
-    rollbackRun: (job, step, options) => this.rollback.run(job, step, options),
+    rollbackRun: async (job, step, options) => this.rollback.start(job, step, options),
   };
 
   /** Stops the verifications this host runs (their runs are recorded as stopped). */

@@ -158,7 +158,12 @@ describe('a switch with a way back, then a rollback', () => {
   }
 
   async function rollback(id: string, options: Record<string, unknown> = {}): Promise<RollbackState> {
-    const s = await ui.call('rollbackRun', JOB, id as never, options);
+    // rollbackRun answers once the step is running; the step goes on in the background.
+    await ui.call('rollbackRun', JOB, id as never, options);
+    const s = await waitUntil(`rollback step ${id} ends`, async () => {
+      const st = await ui.call('rollbackState', JOB);
+      return step(st, id).state === 'running' ? null : st;
+    }, { ms: 180_000 });
     assert.equal(step(s, id).state, 'done', `rollback ${id}: ${step(s, id).detail} ${step(s, id).fix ?? ''}`);
     return s;
   }

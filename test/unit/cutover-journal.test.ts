@@ -1,11 +1,14 @@
 // The cutover journal against the state store: a step left `running` by a process that is gone is found
 // (and only such a step), what a rerun needs is read back from the journal (read_only as it was before the
 // freeze, the fence as written), the assistant resumes an interrupted fence step of a job already switched
-// as done, and the writable summary says plainly which server takes writes in every combination.
+// as done, resumes an interrupted report step by writing the journaled file, and the writable summary says
+// plainly which server takes writes in every combination.
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { spawnSync } from 'node:child_process';
-import { hostname } from 'node:os';
+import { mkdtempSync, readdirSync, readFileSync, rmSync, statSync } from 'node:fs';
+import { hostname, tmpdir } from 'node:os';
+import { join } from 'node:path';
 import type { CutoverStepId } from '../../shared/cutover.js';
 import { CutoverAssistant } from '../../engine/cutover/assistant.js';
 import { interruptedSteps, ownJournal, previousReadOnly, writableSummary, type WritableInput } from '../../engine/cutover/journal.js';
@@ -103,4 +106,40 @@ test('the assistant resumes an interrupted fence step; a job already switched ma
   assert.equal(stops, 0);
   assert.deepEqual(await a.resume('shop'), [], 'nothing left to resume');
   store.close();
+});
+
+test('the report step interrupted after its file was journaled: the resumed step writes the same file, whole, then is done', async () => {
+  const store = new StateStore(':memory:');
+  const steps = new CutoverStore(store);
+  const id = newJob(store);
+  const dir = mkdtempSync(join(tmpdir(), 'cutover-report-step-'));
+  try {
+    for (const s of ['lag', 'reverse-check', 'read-only', 'fence', 'verify', 'deferred', 'reverse'] as const) steps.finish(id, s, 'done', { detail: 'ok' }, 'op');
+    store.setJob(id, { state: 'switched', pid: null });
+    const path = join(dir, 'cutover-report-shop-journaled.md');
+    steps.begin(id, 'report', 'op', { detail: `Writing the report to ${path}.`, facts: { file: path }, journal: { pid: deadPid(), host: hostname() } });
+    const points: string[] = [];
+    const a = new CutoverAssistant({
+      store,
+      resolve: async (row) => ({ config: JSON.parse(row.config) as JobConfig, close: async () => undefined }),
+      startVerification: async () => ({ id: 1 }),
+      verification: () => null,
+      latestVerification: () => null,
+      stopJob: async () => undefined,
+      reportDir: dir,
+      crash: (p) => void points.push(p),
+    });
+    assert.deepEqual(await a.resume('shop'), ['report']);
+    for (let i = 0; i < 200 && a.state('shop').steps.find((s) => s.id === 'report')!.state === 'running'; i++) await new Promise((r) => setTimeout(r, 10));
+    const report = a.state('shop').steps.find((s) => s.id === 'report')!;
+    assert.equal(report.state, 'done', `${report.detail} ${report.fix}`);
+    assert.equal(report.facts.file, path, 'the journaled path, not a new one');
+    assert.deepEqual(readdirSync(dir), ['cutover-report-shop-journaled.md'], 'one file, no temporary left');
+    assert.match(readFileSync(path, 'utf8'), /Checklist: every step done\./);
+    assert.equal(statSync(path).mode & 0o777, 0o600);
+    assert.deepEqual(points, ['report:before', 'report:written']);
+  } finally {
+    store.close();
+    rmSync(dir, { recursive: true, force: true });
+  }
 });

@@ -12,7 +12,7 @@ import { parseJobText } from '../../../shared/job-config.js';
 import { ROLLBACK_STEPS, type RollbackStep } from '../../../shared/rollback.js';
 import { JobSecrets } from '../../connections/job-secrets.js';
 import { resolveJob } from '../../connections/resolve.js';
-import { crashHookFromEnv } from '../../cutover/crash-point.js';
+import { crashHookFromEnv, freezeWatchFromEnv } from '../../cutover/crash-point.js';
 import { Rollback } from '../../cutover/rollback.js';
 import { verdictOf } from '../../cutover/verdict.js';
 import { effectiveState } from '../../pipeline/job-status.js';
@@ -54,6 +54,7 @@ export async function rollbackCommand(jobPath: string, opts: RollbackOpts): Prom
       },
       stopJob: (job) => stopProcess(s, job),
       crash: crashHookFromEnv(),
+      freezeWatchMs: freezeWatchFromEnv(),
       completeWith: `run \`cutover rollback ${jobPath} --state ${s.path} --yes\` again`,
     });
     // Which server takes writes, read live: before the checklist (after a crash, where it stopped) and at every end.

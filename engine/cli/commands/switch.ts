@@ -15,7 +15,8 @@ import { StateStore } from '../../state/store.js';
 import { readJobFile } from '../job-file.js';
 import { headlessDeps } from '../switch-deps.js';
 import { spawn } from 'node:child_process';
-import { closeSync, openSync, writeFileSync } from 'node:fs';
+import { closeSync, openSync, readFileSync, writeFileSync } from 'node:fs';
+import { pidAlive } from '../../cutover/journal.js';
 import { basename, dirname, join, resolve } from 'node:path';
 import { effectiveState } from '../../pipeline/job-status.js';
 import type { JobFile } from '../../../shared/job-config.js';
@@ -48,6 +49,7 @@ export async function switchCommand(jobPath: string, opts: SwitchOpts): Promise<
   const store = new StateStore(resolveStatePath(opts.state));
   const deps = {
     ...headlessDeps(store, file, `run \`cutover switch ${jobPath} --state ${store.path}\` again`),
+    reportDir: dirname(store.path),
     reverse: headlessReverse(store, file, opts.reverseJob ?? join(dirname(resolve(jobPath)), `${file.name}-reverse.json`)),
   };
   try {
@@ -86,6 +88,7 @@ async function drive(a: CutoverAssistant, job: string, o: Drive): Promise<number
     o.out(`resuming “${title(a.state(job), id)}”: the journal shows it interrupted (its process is gone)`);
     const s = await settled(a, job, id);
     print(o, step(s, id));
+    if (id === 'report') reportLine(o, step(s, id));
   }
   const busy = a.state(job).steps.find((s) => s.state === 'running');
   if (busy) throw new CutoverError(`“${busy.title}” is running in another process (the dashboard, or another \`cutover switch\`).`, 'Wait for it to finish, then run this command again.', 'STATE');
@@ -95,17 +98,9 @@ async function drive(a: CutoverAssistant, job: string, o: Drive): Promise<number
     let s = step(a.state(job), id);
     if (s.state === 'done' || s.state === 'skipped') {
       if (!resumed.includes(id)) o.out(`✓ ${s.title}: ${s.state}${s.detail ? ` — ${s.detail}` : ''}`);
-      // The report step resumed after a crash: its file was never written.
-      if (id === 'report' && resumed.includes(id)) o.out(`  report: ${writeReport(a, job, o)}`);
       continue;
     }
     if (resumed.includes(id) && s.state === 'failed') return failed(a, job, o, s);
-    if (id === 'report') {
-      const path = writeReport(a, job, o);
-      print(o, step(a.state(job), id));
-      o.out(`  report: ${path}`);
-      continue;
-    }
     if (s.needsConfirmation && !(o.yes || (await confirm(`${s.title}: ${s.description}\nGo ahead?`)))) {
       o.out(`✗ ${s.title}: not confirmed. Run again with --yes, or answer yes.`);
       return EXIT_OPERATOR;
@@ -133,6 +128,7 @@ async function drive(a: CutoverAssistant, job: string, o: Drive): Promise<number
     }
     if (s.state !== 'done' && s.state !== 'skipped') return failed(a, job, o, s);
     print(o, s);
+    if (id === 'report') reportLine(o, s);
   }
   const end = a.state(job);
   await writes(a, job, o);
@@ -142,12 +138,9 @@ async function drive(a: CutoverAssistant, job: string, o: Drive): Promise<number
   return end.switched || !end.steps.some((x) => x.id === 'fence' && x.state === 'done') ? EXIT_SWITCHED : EXIT_FAILED;
 }
 
-/** Writes the report as Markdown beside the state file (0600); its path. */
-function writeReport(a: CutoverAssistant, job: string, o: Drive): string {
-  const r = a.report(job, 'markdown');
-  const path = join(dirname(o.statePath), r.fileName);
-  writeFileSync(path, r.text, { mode: 0o600 });
-  return path;
+/** Where the report step wrote the report (the step writes it, beside the state file). */
+function reportLine(o: Drive, s: CutoverStep): void {
+  if (s.state === 'done' && typeof s.facts.file === 'string') o.out(`  report: ${s.facts.file}`);
 }
 
 /** Runs a step and waits for its result; the lag step is retried while the stream catches up. */
@@ -235,28 +228,58 @@ function headlessReverse(store: Store, forward: JobFile, path: string): NonNulla
       out(`  reverse job file: ${path}`);
       return { name };
     },
-    startJob: async (name) => {
+    startJob: async (name, spawned) => {
       const log = `${path}.log`;
       const fd = openSync(log, 'a', 0o600);
+      let pid: number | undefined;
       try {
         const child = spawn(process.execPath, [process.argv[1]!, 'run', path, '--state', store.path], { detached: true, stdio: ['ignore', fd, fd] });
         child.unref();
-        out(`  reverse job ${name} started (pid ${child.pid}, output in ${basename(log)}); to run it yourself instead: cutover run ${path} --state ${store.path}`);
+        pid = child.pid;
+        out(`  reverse job ${name} started (pid ${pid}, output in ${basename(log)}); to run it yourself instead: cutover run ${path} --state ${store.path}`);
       } finally {
         closeSync(fd);
       }
-      // Until its process records itself in the state file, a rerun must not start a second one.
-      const until = Date.now() + 30_000;
-      while (Date.now() < until) {
-        const row = store.job(name);
-        if (row && effectiveState(row) === 'running') return;
-        await sleep(200);
-      }
-      throw new CutoverError(`The reverse job ${name} did not start within 30 s.`, `Look at ${log}, then run \`cutover run ${path} --state ${store.path}\` yourself.`, 'STATE');
+      // Recorded before the process records itself: a rerun after a crash here waits for it instead of starting a second one.
+      if (pid) spawned?.(pid);
+      if (!(await untilRecorded(store, name, pid ?? 0)) && !running(store, name))
+        throw new CutoverError(`The reverse job ${name} did not start within ${RECORD_WAIT_MS / 1000} s.`, `Look at ${log}, then run \`cutover run ${path} --state ${store.path}\` yourself.`, 'STATE');
     },
-    isRunning: (name) => {
-      const row = store.job(name);
-      return !!row && effectiveState(row) === 'running';
+    awaitSpawned: async (name, pid) => {
+      if (!isRunOf(pid, path)) return false;
+      out(`  reverse job ${name}: its process ${pid}, spawned by the interrupted run, has not recorded itself yet: waiting for it (no second process is started)`);
+      return untilRecorded(store, name, pid);
     },
+    isRunning: (name) => running(store, name),
   };
+}
+
+/** How long a spawned `cutover run` may take to record itself in the state file. */
+const RECORD_WAIT_MS = 30_000;
+
+function running(store: Store, name: string): boolean {
+  const row = store.job(name);
+  return !!row && effectiveState(row) === 'running';
+}
+
+/** Waits until the job's row says running (true), or the spawned process `pid` is gone or the wait is over (false). */
+async function untilRecorded(store: Store, name: string, pid: number): Promise<boolean> {
+  const until = Date.now() + RECORD_WAIT_MS;
+  while (Date.now() < until) {
+    if (running(store, name)) return true;
+    if (pid && !pidAlive(pid)) return running(store, name);
+    await sleep(200);
+  }
+  return false;
+}
+
+/** Whether `pid` is a live `cutover run` of the job file `path` (Linux: its command line; elsewhere: alive at all). */
+function isRunOf(pid: number, path: string): boolean {
+  if (!pidAlive(pid)) return false;
+  try {
+    const argv = readFileSync(`/proc/${pid}/cmdline`, 'utf8').split('\0');
+    return argv.includes('run') && argv.includes(path);
+  } catch {
+    return process.platform !== 'linux';
+  }
 }

@@ -97,6 +97,21 @@ describe('RollbackView', () => {
     await waitFor(() => expect(screen.getByTestId('rollback-writable').dataset.takesWrites).toBe('old'));
   });
 
+  it('a step answered as running (rollbackRun returns at once) shows Running… and is followed by polling to its end', async () => {
+    const base = { freeze: DONE, fence: DONE };
+    const { fake, set } = setup(rollbackState(base), {
+      rollbackRun: (_job, step) => rollbackState({ ...base, [step]: { state: 'running', operator: 'alice@laptop', startedAt: Date.now() } }),
+    });
+    fireEvent.click(await screen.findByTestId('rollback-run-verify'));
+    await waitFor(() => expect(screen.getByTestId('rollback-step-verify').dataset.state).toBe('running'));
+    expect(screen.getByTestId('rollback-run-verify').textContent).toContain('Running…');
+    const polls = fake.callsOf('rollbackState').length;
+    set(rollbackState({ ...base, verify: { ...DONE, detail: 'Every table matches.' } }));
+    await waitFor(() => expect(screen.getByTestId('rollback-step-verify').dataset.state).toBe('done'));
+    expect(fake.callsOf('rollbackState').length).toBeGreaterThan(polls);
+    expect(screen.getByTestId('rollback-step-verify').textContent).toContain('Every table matches.');
+  });
+
   it('says which step was resumed after a crash, and polls while it runs', async () => {
     const { fake, set } = setup(rollbackState({ freeze: DONE, fence: { state: 'running', operator: 'alice@laptop', startedAt: Date.now() } }, { resumed: [{ step: 'fence', at: Date.now() }] }));
     const resumed = await screen.findByTestId('rollback-resumed');
