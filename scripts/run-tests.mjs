@@ -21,6 +21,7 @@ import {
   tlsDirOf,
   urlOf,
 } from './test-services.mjs';
+import { searchInstance, stopSearch } from './search-server.mjs';
 import { dealFiles, LANE_PORT_STEP, laneCount, laneName, runLane, summarize, timingFileOf } from './test-lanes.mjs';
 
 const root = new URL('..', import.meta.url).pathname;
@@ -148,7 +149,10 @@ const lanes = dealt.map((d, i) => {
   const name = laneName(i);
   return { ...d, name, base, prefix, inst: instances(prefix, base), pg: postgresInstance(prefix, base), timingFile: timingFileOf(join(servicesDir, 'timing'), name) };
 });
+// The search clusters (scripts/search-server.mjs) are started by the first search test file of a lane and
+// kept for the lane's next one (CUTOVER_TEST_SEARCH_KEPT): stopped here, with the lane's other servers.
 async function stopServers(lane) {
+  await Promise.all(['opensearch', 'elasticsearch'].map((f) => stopSearch(searchInstance(f, 'search', lane.base))));
   await stopInstance(lane.inst.source);
   await stopInstance(lane.inst.sink);
   await stopPostgres(lane.pg);
@@ -183,6 +187,7 @@ try {
         CUTOVER_TEST_SERVICES: JSON.stringify({ prefix: lane.prefix, portBase: lane.base }),
         // The lane's port base: Kafka brokers and a file's own servers sit at offsets from it.
         CUTOVER_TEST_PORT_BASE: String(lane.base),
+        CUTOVER_TEST_SEARCH_KEPT: '1',
         CUTOVER_TEST_TIMING_FILE: lane.timingFile,
         CUTOVER_TEST_TIMING_TOP: '0',
       };

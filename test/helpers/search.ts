@@ -56,7 +56,19 @@ export async function startSearchServers(): Promise<Map<Flavour, SearchInstance>
   return new Map(started.map((r, i) => [FLAVOURS[i]!, (r as PromiseFulfilledResult<SearchInstance>).value]));
 }
 
+/**
+ * Done with a server at the end of a file. Under `npm test`'s lanes (CUTOVER_TEST_SEARCH_KEPT=1) the server
+ * stays up for the lane's next search file and the runner stops it when the lane ends (a start costs about a
+ * minute on two cores); run alone, the file stops it. A test that needs the cluster down calls
+ * haltSearchServer.
+ */
 export async function stopSearchServer(inst: SearchInstance): Promise<void> {
+  if (process.env.CUTOVER_TEST_SEARCH_KEPT === '1') return;
+  await haltSearchServer(inst);
+}
+
+/** Stops the server now, whoever started it. */
+export async function haltSearchServer(inst: SearchInstance): Promise<void> {
   await (await searchServers()).stopSearch(inst);
 }
 

@@ -13,7 +13,7 @@ import assert from 'node:assert/strict';
 import { readFileSync, rmSync } from 'node:fs';
 import { join } from 'node:path';
 import { ROOT, describeRun, exec, q, runCliWithTimeout, sourceUrl, tempDir, uniqueName, writeJob, type CliResult } from '../helpers/db.js';
-import { NOT_IN_CORPUS, searchJob, searchRequest, startSearchServer, stopSearchServer, type Flavour, type SearchInstance } from '../helpers/search.js';
+import { NOT_IN_CORPUS, searchJob, searchRequest, startSearchServers, stopSearchServer, type Flavour, type SearchInstance } from '../helpers/search.js';
 import { runVerify, verifyReport } from '../helpers/verify.js';
 import type { VerifyReport } from '../../shared/verify.js';
 
@@ -67,8 +67,8 @@ after(async () => {
 });
 
 async function setUp(flavour: Flavour, srcDb: string, dir: string, include: string[], exclude: string[] = []): Promise<{ job: string; state: string; inst: SearchInstance }> {
-  const inst = await startSearchServer(flavour);
-  servers.set(flavour, inst);
+  const inst = servers.get(flavour);
+  assert.ok(inst, `the ${flavour} server is not up`);
   const job = writeJob(dir, searchJob(uniqueName(`sv_${flavour}`), inst, include, exclude, { chunkRows: 10_000, parallelism: 2 }), `${flavour}.json`);
   const state = join(dir, `${flavour}.db`);
   const run = await runCliWithTimeout(['run', job, '--state', state, '--quiet'], RUN_TIMEOUT_MS);
@@ -84,7 +84,9 @@ describe('cutover verify: MariaDB source, search sink', { timeout: 30 * 60_000 }
   before(async () => {
     const sql = readFileSync(join(ROOT, 'test/fixtures/types.sql'), 'utf8');
     await exec(sourceUrl(), `CREATE DATABASE ${q(srcDb)} CHARACTER SET utf8mb4; USE ${q(srcDb)};\n${sql}`);
-  });
+    // Both flavours side by side (or the lane's servers an earlier search file left up).
+    for (const [f, inst] of await startSearchServers()) servers.set(f, inst);
+  }, { timeout: 15 * 60_000 });
 
   after(async () => {
     await exec(sourceUrl(), `DROP DATABASE IF EXISTS ${q(srcDb)}`).catch(() => undefined);
@@ -101,11 +103,6 @@ describe('cutover verify: MariaDB source, search sink', { timeout: 30 * 60_000 }
       os = await setUp('opensearch', srcDb, dir, [`${srcDb}.*`], NOT_IN_CORPUS.map((t) => `${srcDb}.${t}`));
     }, { timeout: 15 * 60_000 });
 
-    // One server at a time on this loaded machine: OpenSearch stops before Elasticsearch starts.
-    after(async () => {
-      await stopSearchServer(os.inst);
-      servers.delete('opensearch');
-    });
 
     it('every table of the corpus matches, in 100-row chunks', async () => {
       const res = await verify('--json', '--chunk-rows', '100');
