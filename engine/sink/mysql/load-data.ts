@@ -135,17 +135,26 @@ export class TsvBuffer {
         continue;
       }
       const e = row.end[i]!;
-      if (plain[i]) {
-        for (let j = s; j < e; j++) out[o++] = src[j]!;
-      } else {
-        for (let j = s; j < e; j++) {
+      // Most values need no escape: scanned first (two comparisons a byte), then copied.
+      let j = s;
+      if (!plain[i]) {
+        for (; j < e; j++) {
           const c = src[j]!;
-          const x = c < 0x5d ? TSV_ESCAPE[c]! : 0;
-          if (x === 0) out[o++] = c;
-          else {
-            out[o++] = 0x5c;
-            out[o++] = x;
-          }
+          if ((c <= 0x0d || c === 0x5c) && TSV_ESCAPE[c] !== 0) break;
+        }
+      } else j = e;
+      if (j === e) {
+        if (e - s > 32) o += src.copy(out, o, s, e);
+        else for (let k = s; k < e; k++) out[o++] = src[k]!;
+        continue;
+      }
+      for (let k = s; k < e; k++) {
+        const c = src[k]!;
+        const x = c < 0x5d ? TSV_ESCAPE[c]! : 0;
+        if (x === 0) out[o++] = c;
+        else {
+          out[o++] = 0x5c;
+          out[o++] = x;
         }
       }
     }
