@@ -9,3 +9,29 @@ export type RawValue = string | null;
 
 /** A row as the source stored it: one byte string per written column (see RawValue), NULL as null. */
 export type RawRow = RawValue[];
+
+/**
+ * One row's values as byte ranges of a buffer, without a string per value (the copy's fast path: a
+ * sink that writes bytes takes them as they came off the wire). Valid only during the callback that
+ * receives it: the buffer and the offsets are reused for the next row.
+ */
+export interface RowBytes {
+  /** The bytes the values lie in. */
+  readonly buf: Buffer;
+  /** Per column, the first byte of its value; -1 for NULL. */
+  readonly start: Int32Array;
+  /** Per column, one past the last byte of its value. */
+  readonly end: Int32Array;
+  /** Columns in the row. */
+  readonly count: number;
+}
+
+/** The row as byte strings (RawRow), for a consumer that needs values: the same values the string path reads. */
+export function rowFromBytes(r: RowBytes): RawRow {
+  const row: RawRow = new Array<RawValue>(r.count);
+  for (let i = 0; i < r.count; i++) {
+    const s = r.start[i]!;
+    row[i] = s < 0 ? null : r.buf.toString('latin1', s, r.end[i]!);
+  }
+  return row;
+}

@@ -15,7 +15,7 @@ import type { ChunkGate } from '../core/chunk-gate.js';
 import type { ChunkPayload } from '../sink/sink.js';
 import { isDiskFull } from '../state/disk-space.js';
 import { SinkWatch } from './sink-watch.js';
-import type { RawRow } from '../core/rows.js';
+import { rowFromBytes, type RawRow } from '../core/rows.js';
 import type { CopyTable } from '../core/tables.js';
 
 interface TableRuntime {
@@ -236,12 +236,20 @@ export class CopyRunner {
       inflight.catch(() => undefined); // awaited below; avoid an unhandled rejection meanwhile
     };
     try {
-      await src.readChunk(t, lower, upper, (row) => {
-        if (this.stopping()) throw new StopRequested();
-        batch ??= writer.newBatch(t);
-        batch.add(row);
-        if (batch.bytes >= this.o.batchBytes) return this.o.throttle.admit(batch.rows).then(flush);
-      }, this.o.signal);
+      await readChunkInto(
+        src,
+        t,
+        lower,
+        upper,
+        () => {
+          if (this.stopping()) throw new StopRequested();
+          return (batch ??= writer.newBatch(t));
+        },
+        (b) => {
+          if (b.bytes >= this.o.batchBytes) return this.o.throttle.admit(b.rows).then(flush);
+        },
+        this.o.signal,
+      );
       const last = batch as SinkBatch | null; // assigned in the callback above
       if (last?.rows) await this.o.throttle.admit(last.rows).then(flush);
       await inflight;
@@ -292,17 +300,25 @@ export class CopyRunner {
           this.o.metrics.add(t.stateId, b.rows, b.bytes);
           this.o.store.addCopiedRows(t.stateId, b.rows, b.bytes);
         };
-        await src.readChunk(t, lower, upper, (row) => {
-          if (this.stopping()) throw new StopRequested();
-          if (!batch) batches.push((batch = writer.newBatch(t, at)));
-          batch.add(row);
-          if (batch.bytes >= this.o.batchBytes) {
-            const b = batch;
-            batch = null;
-            count(b);
-            return this.o.throttle.admit(b.rows);
-          }
-        }, this.o.signal);
+        await readChunkInto(
+          src,
+          t,
+          lower,
+          upper,
+          () => {
+            if (this.stopping()) throw new StopRequested();
+            if (!batch) batches.push((batch = writer.newBatch(t, at)));
+            return batch;
+          },
+          (b) => {
+            if (b.bytes >= this.o.batchBytes) {
+              batch = null;
+              count(b);
+              return this.o.throttle.admit(b.rows);
+            }
+          },
+          this.o.signal,
+        );
         const tail = batch as SinkBatch | null;
         if (tail) count(tail);
         await src.endSnapshot();
@@ -371,4 +387,45 @@ export class CopyRunner {
     s.setTable(rt.t.stateId, { state: 'done', finished_at: Date.now(), error: null, deferred_indexes: '[]' });
     this.o.log.info(`copied ${row.rows_copied.toLocaleString('en-US')} rows in ${row.chunks_done} chunk(s)`, rt.name);
   }
+}
+
+/**
+ * Streams a chunk's rows into the batch `target()` returns, then calls `after` with it (its promise is
+ * awaited before more rows are read). Rows travel as bytes when the source can read them so
+ * (readChunkBytes): a batch that takes bytes gets them as they are, any other the same values as byte strings.
+ */
+function readChunkInto(
+  src: SourceSession,
+  t: CopyTable,
+  lower: RawRow | null,
+  upper: RawRow | null,
+  target: () => SinkBatch,
+  after: (b: SinkBatch) => Promise<void> | void,
+  signal: AbortSignal,
+): Promise<void> {
+  if (src.readChunkBytes) {
+    return src.readChunkBytes(
+      t,
+      lower,
+      upper,
+      (row) => {
+        const b = target();
+        if (b.addBytes) b.addBytes(row);
+        else b.add(rowFromBytes(row));
+        return after(b);
+      },
+      signal,
+    );
+  }
+  return src.readChunk(
+    t,
+    lower,
+    upper,
+    (row) => {
+      const b = target();
+      b.add(row);
+      return after(b);
+    },
+    signal,
+  );
 }

@@ -3,7 +3,7 @@
 import type { TableRef } from '../../shared/table-selection.js';
 import type { SourcePosition } from '../core/position.js';
 import type { CopyTable } from '../core/tables.js';
-import type { RawRow } from '../core/rows.js';
+import type { RawRow, RowBytes } from '../core/rows.js';
 
 export type OnExisting = 'fail' | 'truncate' | 'append';
 
@@ -39,6 +39,8 @@ export interface SinkBatch {
   /** Bytes of source data added (the unit of metrics and batch sizing). */
   readonly bytes: number;
   add(row: RawRow): void;
+  /** The same as add, from a row's bytes (a source's readChunkBytes); absent: the copy passes rowFromBytes to add. */
+  addBytes?(row: RowBytes): void;
 }
 
 export interface SinkWriter {

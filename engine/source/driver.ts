@@ -8,7 +8,7 @@ import type { CheckItem } from '../../shared/preflight.js';
 import type { TableRef } from '../../shared/table-selection.js';
 import type { BinlogItem, BinlogStatus, RowChange } from '../core/changes.js';
 import type { PositionOrder, SourcePosition } from '../core/position.js';
-import type { RawRow } from '../core/rows.js';
+import type { RawRow, RowBytes } from '../core/rows.js';
 import type { CopyTable, TableInfo } from '../core/tables.js';
 import type { ServerAddress } from '../mysql/connection.js';
 import type { SourceRowSizes } from '../core/row-sizes.js';
@@ -172,6 +172,12 @@ export interface SourceSession {
   nextBoundary(t: CopyTable, lower: RawRow | null, chunkRows: number): Promise<RawRow | null>;
   /** Streams a chunk's rows (raw values); the callback's promise is awaited before more rows are read. */
   readChunk(t: CopyTable, lower: RawRow | null, upper: RawRow | null, onRow: (row: RawRow) => Promise<void> | void, signal?: AbortSignal): Promise<void>;
+  /**
+   * The same rows as readChunk, as byte ranges (RowBytes, valid during the callback) without a string per
+   * value; absent when the source cannot. The copy uses it when there is one; a sink batch that takes
+   * bytes (SinkBatch.addBytes) writes them as they are, any other gets rowFromBytes.
+   */
+  readChunkBytes?(t: CopyTable, lower: RawRow | null, upper: RawRow | null, onRow: (row: RowBytes) => Promise<void> | void, signal?: AbortSignal): Promise<void>;
   /** An error text when a table's row filter does not run on the source; null when it does. */
   validateFilter(t: CopyTable): Promise<string | null>;
   /** Per-chunk checksums over the canonical row text (capability `checksums`); lower < key <= upper. */

@@ -13,7 +13,7 @@ import { buildInserts, emptyEnumValues, insertTemplate, renderRow, type InsertTe
 import { loadDataTemplate, plainColumns, TsvBuffer, type LoadTemplate } from './load-data.js';
 import { LENIENT_MODE, STRICT_MODE } from './session.js';
 import { fitsPacket, keyText, rowTooLarge } from '../../mysql/packet-limit.js';
-import type { RawRow } from '../../core/rows.js';
+import { rowFromBytes, type RawRow, type RowBytes } from '../../core/rows.js';
 import type { CopyTable } from '../../core/tables.js';
 
 export type WriteMethod = 'load-data' | 'insert';
@@ -49,6 +49,32 @@ class MysqlBatch implements SinkBatch {
     if (this.tpl.enumColumns.length && emptyEnumValues(this.tpl, row) > 0) this.enumZero.push(row);
     else if (this.tsv) this.tsv.addRow(row);
     else this.tuples!.push(renderRow(this.tpl, row));
+  }
+
+  /**
+   * add() from the row's bytes: straight into the LOAD DATA buffer. A row that needs a closer look (near
+   * the packet limit, an ENUM's invalid value) or an INSERT batch takes the byte-string path.
+   */
+  addBytes(row: RowBytes): void {
+    const tsv = this.tsv;
+    const n = row.count;
+    let size = n;
+    for (let i = 0; i < n; i++) {
+      const s = row.start[i]!;
+      if (s >= 0) size += row.end[i]! - s;
+    }
+    if (!tsv || (this.maxPacket && !fitsPacket(size * 2, this.maxPacket)) || this.hasEmptyEnum(row)) {
+      this.add(rowFromBytes(row));
+      return;
+    }
+    this.rows++;
+    this.bytes += size;
+    tsv.addRowBytes(row);
+  }
+
+  private hasEmptyEnum(row: RowBytes): boolean {
+    for (const i of this.tpl.enumColumns) if (row.start[i]! >= 0 && row.end[i] === row.start[i]) return true;
+    return false;
   }
 
   /** A row that may not fit in one packet (escaped or hex text can double it): measured as it would be sent. */

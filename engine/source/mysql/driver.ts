@@ -16,6 +16,7 @@ import { preflightSource } from './preflight.js';
 import { freezeWrites, killSessions, openTransactions, readOnlyState, thawWrites, writeBypass } from './freeze.js';
 import { databaseDefaults, listBaseTables, listViews, readTable, showCreateView, tableExists } from './schema-reader.js';
 import { readCatalog } from './catalog.js';
+import { streamChunkBytes } from './chunk-bytes-reader.js';
 import { chunkSelectSql, nextBoundary, openDataConnection, rangeWhere, rawQuery, streamChunk, validateFilter } from './snapshot-reader.js';
 
 /** The binlog position of a source position (this driver only ever receives its own kind). */
@@ -55,6 +56,7 @@ export function mysqlSession(conn: Connection, owned = true): SourceSession {
     backlog: (from) => readBinlogBacklog(conn, binlog(from)),
     nextBoundary: (t, lower, chunkRows) => nextBoundary(conn, t, lower, chunkRows),
     readChunk: (t, lower, upper, onRow, signal) => streamChunk(conn, t, lower, upper, onRow, signal),
+    readChunkBytes: (t, lower, upper, onRow, signal) => streamChunkBytes(conn, t, lower, upper, onRow, signal),
     validateFilter: (t) => validateFilter(conn, t),
     chunkSums: (t, lower, upper) => chunkSums(conn, t, lower, upper),
     listChunk: (t, lower, upper) => listChunk(conn, t, lower, upper),
