@@ -20,7 +20,7 @@ export interface ConsumerDraft {
   timestamp: string;
   /** The saved sink connection (a sink kind that applies partitioned sources exactly once). */
   sink: string | null;
-  /** Table patterns ("shop.*", "shop.orders", "/regex/"), separated by commas or spaces; empty: every table the messages name. */
+  /** Table patterns ("shop.*", "shop.orders", "/regex/"), separated by commas or spaces: the tables whose messages are applied (the job file's tables.include, required). */
   include: string;
 }
 
@@ -55,6 +55,7 @@ export function consumerProblems(d: ConsumerDraft, jobNames: readonly string[]):
   if (!JOB_NAME.test(d.name)) err('name', 'Name the job with 1–100 letters, digits, "_", "-" or ".".');
   else if (jobNames.includes(d.name)) err('name', `A job named "${d.name}" exists already: choose another name.`);
   if (d.group && d.group.length > 255) err('group', 'A group name has at most 255 characters.');
+  if (!includePatterns(d.include).length) err('include', 'Name the tables whose messages are applied: db.table, db.* or /regular expression/ (e.g. shop.*).');
   for (const p of includePatterns(d.include))
     if (!/^\/.+\/$/.test(p) && !/^[^.\s]+\.[^.\s]+$/.test(p)) err('include', `"${p}" is not a table pattern: use db.table, db.* or /regular expression/.`);
   return out;
@@ -65,8 +66,7 @@ export function consumerJobFile(d: ConsumerDraft, sinkType: string): Record<stri
   const start = d.start === 'timestamp' ? { timestamp: startTimestamp(d.timestamp) ?? d.timestamp } : d.start;
   const source: Record<string, unknown> = { type: 'kafka', profile: d.source, topics: [...d.topics], format: d.format, group: d.group.trim() || `cutover-${d.name}`, start };
   const job: Record<string, unknown> = { name: d.name, source, sink: { type: sinkType, profile: d.sink } };
-  const include = includePatterns(d.include);
-  if (include.length) job['tables'] = { include };
+  job['tables'] = { include: includePatterns(d.include) };
   job['mode'] = 'stream';
   return job;
 }

@@ -34,7 +34,7 @@ test('Canal and Maxwell messages, a tombstone and a message of no known format',
   assert.equal(describeMessage(buf('{"op":"u","before":{"id":18446744073709551615},"after":{"id":18446744073709551615},"source":{"db":"d","table":"t"}}')).table, 'd.t');
 });
 
-const draft = (over: Partial<ConsumerDraft> = {}): ConsumerDraft => ({ ...emptyConsumerDraft('cluster'), name: 'orders-consumer', topics: ['cutover.shop.orders'], sink: 'target', ...over });
+const draft = (over: Partial<ConsumerDraft> = {}): ConsumerDraft => ({ ...emptyConsumerDraft('cluster'), name: 'orders-consumer', topics: ['cutover.shop.orders'], sink: 'target', include: 'shop.*', ...over });
 
 test('the consumer draft becomes a job file the CLI accepts', () => {
   const file = consumerJobFile(draft({ format: 'debezium', include: 'shop.*, /^shop\\.o.*/' }), 'mysql');
@@ -49,14 +49,17 @@ test('the consumer draft becomes a job file the CLI accepts', () => {
   const timed = consumerJobFile(draft({ start: 'timestamp', timestamp: '2026-12-01T08:30', group: ' g1 ' }), 'postgres');
   assert.deepEqual((timed['source'] as Record<string, unknown>)['start'], { timestamp: '2026-12-01T08:30:00Z' });
   assert.equal((timed['source'] as Record<string, unknown>)['group'], 'g1');
-  assert.equal(timed['tables'], undefined, 'no include: every table the messages name');
+  assert.deepEqual(timed['tables'], { include: ['shop.*'] });
   assert.equal(JobFile.safeParse(timed).success, true, JSON.stringify(JobFile.safeParse(timed).error?.issues));
 });
 
 test('the consumer draft names what is missing or wrong', () => {
   assert.deepEqual(consumerProblems(draft(), []), []);
   const fields = (d: ConsumerDraft, jobs: string[] = []) => consumerProblems(d, jobs).map((p) => p.field);
-  assert.deepEqual(fields({ ...emptyConsumerDraft(), name: '' }), ['source', 'topics', 'sink', 'name']);
+  assert.deepEqual(fields({ ...emptyConsumerDraft(), name: '' }), ['source', 'topics', 'sink', 'name', 'include']);
+  // The job file's tables.include is required: an empty one is refused here, not by the engine later.
+  assert.deepEqual(fields(draft({ include: ' , ' })), ['include']);
+  assert.equal(JobFile.safeParse(consumerJobFile(draft({ include: '' }), 'mysql')).success, false);
   assert.deepEqual(fields(draft(), ['orders-consumer']), ['name']);
   assert.deepEqual(fields(draft({ start: 'timestamp', timestamp: 'yesterday' })), ['timestamp']);
   assert.deepEqual(fields(draft({ include: 'shop' })), ['include']);

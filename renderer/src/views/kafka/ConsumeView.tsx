@@ -170,7 +170,7 @@ export function ConsumeView({ api, profile = null }: { api: CutoverApi; profile?
         <Button variant="quiet" onClick={() => setNewConnection('sink')} data-testid="consume-new-sink">
           New sink connection…
         </Button>
-        <Field name="include" label="Tables (optional)" hint="db.table, db.* or /regular expression/, separated by commas. Empty: every table the messages name. The sink's tables must exist, or the Debezium schema envelope creates them." error={errorOf('include')}>
+        <Field name="include" label="Tables" hint="The tables whose messages are applied (each message names its database and table): db.table, db.* or /regular expression/, separated by commas. The sink's tables must exist, or the Debezium schema envelope creates them." error={errorOf('include')}>
           {(p) => <input {...p} type="text" value={draft.include} placeholder="shop.*" onChange={(e) => set({ include: e.target.value })} />}
         </Field>
         <Field name="name" label="Job name" error={errorOf('name')}>
