@@ -35,6 +35,8 @@ const METHODS = [
   'saveProfile',
   'deleteProfile',
   'testProfile',
+  'kafkaTopics',
+  'kafkaTopicSample',
   'getDraft',
   'saveDraft',
   'discardDraft',

@@ -34,6 +34,8 @@ export const API_METHODS = [
   'saveProfile',
   'deleteProfile',
   'testProfile',
+  'kafkaTopics',
+  'kafkaTopicSample',
   'getDraft',
   'saveDraft',
   'discardDraft',

@@ -95,6 +95,8 @@ export const API_ARGS = {
   saveProfile: z.tuple([ProfileInput]),
   deleteProfile: z.tuple([name64]),
   testProfile: z.tuple([ProfileInput]),
+  kafkaTopics: z.tuple([name64]),
+  kafkaTopicSample: z.tuple([name64, z.string().min(1).max(249)]),
   getDraft: z.tuple([]),
   saveDraft: z.tuple([WizardDraftSchema]),
   discardDraft: z.tuple([]),

@@ -9,6 +9,7 @@ import type { SinkKindInfo } from './sink-capabilities.js';
 import type { ConnectionTestResult, ProfileInput, ProfileSummary } from './profiles.js';
 import type { VerifyReport, VerifyRunSummary } from './verify.js';
 import type { MappingPreview } from './mapping-preview.js';
+import type { KafkaTopicInfo, KafkaTopicSample } from './kafka-topics.js';
 import type { CatalogTable, JobExport, KafkaSample, WizardDraft, WizardEstimate } from './wizard.js';
 
 export type { JobStatus, TableStatus, StreamStatus, StreamState, PendingDdl, PausedTable } from './job-status.js';
@@ -18,6 +19,7 @@ export type { CheckItem, PreflightReport } from './preflight.js';
 export type { ConnectionTestResult, Profile, ProfileInput, ProfileSummary } from './profiles.js';
 export type { SinkCapabilities, SinkKindInfo } from './sink-capabilities.js';
 export type { RowMismatch, VerifyReport, VerifyRunSummary, VerifyTableResult } from './verify.js';
+export type { KafkaMessageFormat, KafkaTopicInfo, KafkaTopicSample } from './kafka-topics.js';
 export type { MappingPreview, MappingPreviewColumn, MappingPreviewSample } from './mapping-preview.js';
 export type { CatalogTable, JobExport, KafkaSample, WizardDraft, WizardEstimate, WizardStep } from './wizard.js';
 
@@ -159,6 +161,12 @@ export interface ApiMethods {
   deleteProfile: { args: [name: string]; result: void };
   /** Connects with these settings (the stored secrets where the input leaves them undefined) and says exactly what worked or failed. */
   testProfile: { args: [input: ProfileInput]; result: ConnectionTestResult };
+
+  // ---- topics of a saved Kafka connection (the Kafka source: connections view and consumer wizard)
+  /** The cluster's topics with their partitions and the messages they hold. */
+  kafkaTopics: { args: [profile: string]; result: KafkaTopicInfo[] };
+  /** The latest message of a topic with its detected format; null when the topic holds none. */
+  kafkaTopicSample: { args: [profile: string, topic: string]; result: KafkaTopicSample | null };
 
   // ---- the migration wizard
   /** The saved draft, or null when there is none. */

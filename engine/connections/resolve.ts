@@ -233,6 +233,11 @@ export function kafkaProfileSettings(p: KafkaProfile, secrets: ProfileSecrets): 
   };
 }
 
+/** Where a saved connection's topics are (a Kafka profile: brokers, TLS, SASL with its password); null for a profile of a server without topics. */
+export function topicConnection(p: Profile, secrets: ProfileSecrets): Pick<KafkaSinkConfig, 'brokers' | 'tls' | 'sasl'> | null {
+  return p.kind === 'kafka' ? kafkaProfileSettings(p, secrets) : null;
+}
+
 /** The PostgreSQL sink: a saved profile's URL (password and sslmode in it), or the password from "passwordEnv" percent-encoded into its URL. */
 function postgresSink(f: PostgresSinkFile, env: NodeJS.ProcessEnv, profile: (n: string) => { profile: Profile; secrets: ProfileSecrets }): PostgresSinkConfig {
   const { passwordEnv, profile: name, url, ...options } = f;

@@ -11,7 +11,9 @@ import { runSummary } from '../../shared/verify.js';
 import { testProfile } from '../connections/connection-test.js';
 import { ProfileStore } from '../connections/profile-store.js';
 import { JobSecrets } from '../connections/job-secrets.js';
-import { resolveJob, resolveMysqlEndpoint } from '../connections/resolve.js';
+import { resolveJob, resolveMysqlEndpoint, topicConnection } from '../connections/resolve.js';
+import { sourceKind } from '../source/registry.js';
+import type { TopicBrowser, TopicConnection } from '../source/driver.js';
 import { SecretBox } from '../connections/secret-box.js';
 import { CutoverAssistant } from '../cutover/assistant.js';
 import { Rollback } from '../cutover/rollback.js';
@@ -26,6 +28,7 @@ import { WizardService } from './wizard-service.js';
 
 export const MIGRATION_METHODS = [
   'listProfiles', 'saveProfile', 'deleteProfile', 'testProfile',
+  'kafkaTopics', 'kafkaTopicSample',
   'getDraft', 'saveDraft', 'discardDraft', 'wizardPreflight', 'sourceCatalog', 'checkFilter', 'sampleMessage', 'mappingPreview', 'estimate', 'exportJob', 'createJob',
   'verify', 'verification', 'repair', 'verificationHistory',
   'cutoverState', 'cutoverRun', 'cutoverUndo', 'cutoverReport', 'cutoverKill',
@@ -157,6 +160,14 @@ export class MigrationApi {
       if (this.profiles.summary(input.previousName ?? profile.name) && (input.previousName ?? profile.name) === profile.name) this.profiles.recordTest(profile.name, result.ok);
       return result;
     },
+    kafkaTopics: async (profile) => {
+      const { browser, conn } = await this.topicsOf(profile);
+      return browser.listTopics(conn);
+    },
+    kafkaTopicSample: async (profile, topic) => {
+      const { browser, conn } = await this.topicsOf(profile);
+      return browser.sampleTopic(conn, topic);
+    },
     getDraft: () => this.wizard.getDraft(),
     saveDraft: (d) => this.wizard.saveDraft(d),
     discardDraft: () => this.wizard.discardDraft(),
@@ -187,6 +198,15 @@ export class MigrationApi {
     rollbackReport: (job, format) => this.rollback.report(job, format),
     rollbackRun: async (job, step, options) => this.rollback.start(job, step, options),
   };
+
+  /** The topic browser of a saved connection's source kind, and where its topics are. */
+  private async topicsOf(name: string): Promise<{ browser: TopicBrowser; conn: TopicConnection }> {
+    const { profile, secrets } = this.profiles.get(name);
+    const conn = topicConnection(profile, secrets);
+    const browser = conn ? (await sourceKind(profile.kind).load()).topics : undefined;
+    if (!conn || !browser) throw new CutoverError(`The connection "${name}" is a server, not a cluster of topics.`, 'Choose a Kafka connection.', 'BAD_REQUEST');
+    return { browser, conn };
+  }
 
   /** Stops the verifications this host runs (their runs are recorded as stopped). */
   async shutdown(): Promise<void> {

@@ -15,6 +15,8 @@ import type { SourceRowSizes } from '../core/row-sizes.js';
 import type { ChunkSums, ListedRow } from '../mysql/chunk-sums.js';
 import type { CatalogTable } from '../../shared/wizard.js';
 import type { JobConfig } from '../../shared/job-config.js';
+import type { SaslConfig, TlsSettings } from '../../shared/job-endpoints.js';
+import type { KafkaTopicInfo, KafkaTopicSample } from '../../shared/kafka-topics.js';
 import type { Logger } from '../core/logger.js';
 import type { PartitionProgress, TopicPartition } from '../core/partition-offsets.js';
 import type { BadMessage, GatedBatch, SkipRequest } from '../core/bad-messages.js';
@@ -264,8 +266,25 @@ export interface PartitionConsumer {
   close(): Promise<void>;
 }
 
+/** Where a cluster of topics is and how to log in: what a saved connection resolves to. */
+export interface TopicConnection {
+  brokers: string[];
+  tls?: TlsSettings;
+  sasl?: SaslConfig;
+}
+
+/** A source whose data lives in topics: what the app shows of them before a job reads them. */
+export interface TopicBrowser {
+  /** Every topic of the cluster, with partitions and messages held. */
+  listTopics(c: TopicConnection): Promise<KafkaTopicInfo[]>;
+  /** The latest message of a topic, described (format detected); null when the topic holds none. */
+  sampleTopic(c: TopicConnection, topic: string): Promise<KafkaTopicSample | null>;
+}
+
 export interface SourceDriver {
   readonly kind: string;
+  /** A source read from topics: the app's topic list and message sample. */
+  readonly topics?: TopicBrowser;
   /** Capability `partitionOffsets`: joins the job's consumer group and delivers its partitions' messages. */
   openConsumer?(source: JobConfig['source'], opts: ConsumerOptions): Promise<PartitionConsumer>;
   readonly positions: PositionOrder;

@@ -8,6 +8,7 @@ import { ConnectionBanner, ConnectionIndicator, useConnection } from './componen
 import { ErrorBanner } from './components/ErrorBanner';
 import { ThemeToggle, useTheme } from './components/ThemeToggle';
 import { ConnectionsView } from './views/connections/ConnectionsView';
+import { ConsumeView } from './views/kafka/ConsumeView';
 import { RollbackView } from './views/cutover/RollbackView';
 import { CutoverView } from './views/cutover/CutoverView';
 import { EmptyState } from './views/EmptyState';
@@ -177,6 +178,8 @@ export function App({ api }: { api: AppApi }) {
             <WizardView api={api} />
           ) : route.view === 'connections' ? (
             <ConnectionsView api={api} />
+          ) : route.view === 'consume' ? (
+            <ConsumeView key={route.profile ?? ''} api={api} profile={route.profile} />
           ) : route.view === 'cutover' ? (
             <CutoverView key={route.job} api={api} job={route.job} />
           ) : route.view === 'rollback' ? (

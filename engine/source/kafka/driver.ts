@@ -6,6 +6,7 @@ import { CutoverError } from '../../../shared/errors.js';
 import { positionOrder } from '../../core/position.js';
 import type { SourceDriver } from '../driver.js';
 import { KafkaConsumer } from './consumer.js';
+import { listTopics, sampleTopic } from './browse.js';
 
 function noSql(what: string): never {
   throw new CutoverError(
@@ -18,6 +19,7 @@ function noSql(what: string): never {
 export const kafkaSourceDriver: SourceDriver = {
   kind: 'kafka',
   positions: positionOrder('mysql-binlog'),
+  topics: { listTopics, sampleTopic },
   async openConsumer(source, opts) {
     if (source.type !== 'kafka') throw new Error('the Kafka source driver was given a MySQL source');
     return new KafkaConsumer(source, opts);

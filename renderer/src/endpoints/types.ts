@@ -23,6 +23,8 @@ export interface EndpointUi {
   secrets(f: ProfileForm): Partial<ProfileInput['secrets']>;
   /** The port the form starts with for this kind (as text), e.g. "3306". */
   defaultPort?: string;
+  /** A saved connection of this kind holds topics a Kafka-source job reads (the topic list, the consumer wizard). */
+  topics?: boolean;
   /** Profiles of this kind can go through an SSH tunnel (a successful Test offers to pin the bastion's host key). */
   sshTunnel: boolean;
   /** The wizard's Sink step: what the next step (Mapping) sets for a sink of this kind. */

@@ -28,6 +28,9 @@ import { SummaryTiles } from './SummaryTiles';
 import { phaseStep, type Proof } from './timeline';
 import { useVerification } from './verify/useVerification';
 import { VerifyPanel } from './verify/VerifyPanel';
+import { ConsumerPanel } from './consumers/ConsumerPanel';
+import { PausedMessagesPanel } from './consumers/PausedMessagesPanel';
+import { useLagHistory } from './consumers/lag-history';
 
 export interface JobViewProps {
   api: CutoverApi;
@@ -100,6 +103,7 @@ export function JobView({ api, job, controllable = true, refreshKey = 0, pollMs,
   const latest = feed.loading || feed.ring.length === 0 ? undefined : (latestSample(feed.ring) ?? undefined);
   const action = useAction();
   const [recopy, setRecopy] = useState<string | null>(null);
+  const lagHistory = useLagHistory(status);
 
   const onAction = (c: Control) => {
     void action.run(c, () => (c === 'resume' ? api.call('resume', job) : api.call(c, job)));
@@ -184,7 +188,11 @@ export function JobView({ api, job, controllable = true, refreshKey = 0, pollMs,
         />
       )}
 
+      {!!status.pausedMessages?.length && <PausedMessagesPanel job={job} messages={status.pausedMessages} />}
+
       <SummaryTiles status={status} latest={latest} />
+
+      {status.consumers && <ConsumerPanel consumers={status.consumers} paused={status.pausedMessages ?? []} history={lagHistory} />}
 
       <VerifyPanel v={verification} jobRunning={status.state === 'running'} />
 

@@ -28,6 +28,9 @@ export function Sidebar({ route, jobs, selected, hasDraft, onOpenJob }: SidebarP
         <a href={routeHash({ view: 'connections' })} className={`sidebar-link${route.view === 'connections' ? ' is-selected' : ''}`} data-testid="nav-connections" aria-current={route.view === 'connections' ? 'page' : undefined}>
           Connections
         </a>
+        <a href={routeHash({ view: 'consume', profile: null })} className={`sidebar-link${route.view === 'consume' ? ' is-selected' : ''}`} data-testid="nav-consume" aria-current={route.view === 'consume' ? 'page' : undefined}>
+          Kafka consumer
+        </a>
       </div>
       <div className="sidebar-head">
         <h2 id="jobs-title" className="sidebar-title">

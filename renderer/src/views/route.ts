@@ -1,6 +1,7 @@
 // Hash routing, so every view can be linked and reloaded:
 //   #/new                    the migration wizard
 //   #/connections            saved connections
+//   #/consume[/<profile>]    the Kafka consumer wizard (topics of a saved Kafka connection → a database)
 //   #/jobs/<name>            a job's dashboard
 //   #/jobs/<name>/cutover    the job's cutover assistant
 //   #/jobs/<name>/rollback   the rollback checklist of a switched job (through its reverse job)
@@ -11,6 +12,7 @@ export type Route =
   | { view: 'home' }
   | { view: 'new' }
   | { view: 'connections' }
+  | { view: 'consume'; profile: string | null }
   | { view: 'job'; job: string }
   | { view: 'cutover'; job: string }
   | { view: 'rollback'; job: string };
@@ -18,6 +20,14 @@ export type Route =
 export function parseRoute(hash: string): Route {
   if (hash === '#/new') return { view: 'new' };
   if (hash === '#/connections') return { view: 'connections' };
+  const consume = /^#\/consume(?:\/([^/]+))?$/.exec(hash);
+  if (consume) {
+    try {
+      return { view: 'consume', profile: consume[1] ? decodeURIComponent(consume[1]) : null };
+    } catch {
+      return { view: 'consume', profile: null };
+    }
+  }
   const m = /^#\/jobs\/([^/]+)(\/cutover|\/rollback)?$/.exec(hash);
   if (!m?.[1]) return { view: 'home' };
   let job: string;
@@ -37,6 +47,8 @@ export function routeHash(route: Route): string {
       return '#/new';
     case 'connections':
       return '#/connections';
+    case 'consume':
+      return route.profile ? `#/consume/${encodeURIComponent(route.profile)}` : '#/consume';
     case 'job':
       return jobHash(route.job);
     case 'cutover':

@@ -12,6 +12,7 @@ export const kafkaEndpoint: EndpointUi = {
   validate: (f, tls) => [...validateKafka(f), ...tls, ...validateSasl(f)],
   secrets: kafkaSecrets,
   sshTunnel: false,
+  topics: true,
   sinkNote: 'Kafka sink: topics, message format and keys are set in the next step.',
   Mapping: KafkaMapping,
   Review: KafkaReview,

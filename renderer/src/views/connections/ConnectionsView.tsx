@@ -11,6 +11,9 @@ import { useAction } from '../../components/useAction';
 import { useLoad } from '../../components/useLoad';
 import { useSinkKinds } from '../../sink-kinds';
 import { ProfileForm } from './ProfileForm';
+import { endpointUi } from '../../endpoints/registry';
+import { TopicBrowser } from '../kafka/TopicBrowser';
+import { routeHash } from '../route';
 
 export function ConnectionsView({ api }: { api: CutoverApi }) {
   const profiles = useLoad('profiles', () => api.call('listProfiles'));
@@ -18,6 +21,7 @@ export function ConnectionsView({ api }: { api: CutoverApi }) {
   const [editing, setEditing] = useState<ProfileSummary | 'new' | null>(null);
   const [deleting, setDeleting] = useState<string | null>(null);
   const [notice, setNotice] = useState<string | null>(null);
+  const [browsing, setBrowsing] = useState<string | null>(null);
   const action = useAction();
 
   const remove = async (name: string) => {
@@ -43,7 +47,7 @@ export function ConnectionsView({ api }: { api: CutoverApi }) {
         </Button>
       </div>
       <p className="muted">
-        Saved MySQL/MariaDB servers and Kafka clusters. Passwords are stored encrypted in the state file and never shown again; jobs refer to a connection by its
+        Saved MySQL/MariaDB servers, PostgreSQL databases and Kafka clusters (a Kafka cluster&apos;s topics can be listed, sampled and consumed into a database). Passwords are stored encrypted in the state file and never shown again; jobs refer to a connection by its
         name.
       </p>
       <ErrorBanner error={profiles.error} title="Cannot list the saved connections" />
@@ -79,7 +83,21 @@ export function ConnectionsView({ api }: { api: CutoverApi }) {
           No saved connections yet. Choose <strong>New connection</strong> to add the server you migrate from.
         </p>
       ) : (
-        <ProfileTable profiles={profiles.data} kindTitle={sinkKinds.title} busy={action.busy} onEdit={(p) => setEditing(p)} onDelete={(name) => setDeleting(name)} />
+        <ProfileTable profiles={profiles.data} kindTitle={sinkKinds.title} busy={action.busy} browsing={browsing} onBrowse={(name) => setBrowsing(browsing === name ? null : name)} onEdit={(p) => setEditing(p)} onDelete={(name) => setDeleting(name)} />
+      )}
+
+      {browsing && profiles.data?.some((p) => p.profile.name === browsing) && (
+        <section className="panel stack-small" aria-labelledby="topics-title" data-testid="connection-topics">
+          <div className="view-header">
+            <h2 id="topics-title" className="panel-title">
+              Topics of {browsing}
+            </h2>
+            <a className="btn btn-primary" href={routeHash({ view: 'consume', profile: browsing })} data-testid="btn-consume">
+              Consume topics…
+            </a>
+          </div>
+          <TopicBrowser key={browsing} api={api} profile={browsing} />
+        </section>
       )}
 
       {deleting && (
@@ -94,7 +112,18 @@ export function ConnectionsView({ api }: { api: CutoverApi }) {
   );
 }
 
-function ProfileTable({ profiles, kindTitle, busy, onEdit, onDelete }: { profiles: ProfileSummary[]; kindTitle(kind: string): string; busy: string | null; onEdit(p: ProfileSummary): void; onDelete(name: string): void }) {
+interface ProfileTableProps {
+  profiles: ProfileSummary[];
+  kindTitle(kind: string): string;
+  busy: string | null;
+  /** The connection whose topics are shown. */
+  browsing: string | null;
+  onBrowse(name: string): void;
+  onEdit(p: ProfileSummary): void;
+  onDelete(name: string): void;
+}
+
+function ProfileTable({ profiles, kindTitle, busy, browsing, onBrowse, onEdit, onDelete }: ProfileTableProps) {
   return (
     <table className="data-table" data-testid="profile-list">
       <thead>
@@ -130,6 +159,11 @@ function ProfileTable({ profiles, kindTitle, busy, onEdit, onDelete }: { profile
                 )}
               </td>
               <td className="row-actions">
+                {endpointUi(s.profile.kind)?.topics && (
+                  <Button variant="quiet" onClick={() => onBrowse(name)} aria-expanded={browsing === name} aria-label={`Topics of ${name}`} data-testid={`profile-topics-${name}`}>
+                    Topics
+                  </Button>
+                )}
                 <Button variant="quiet" onClick={() => onEdit(s)} aria-label={`Edit ${name}`} data-testid={`profile-edit-${name}`}>
                   Edit
                 </Button>

@@ -4,6 +4,7 @@ import { sinkIsSource, sinkKind } from '../../../../shared/wizard';
 import { endpointUi, profileKinds, SOURCE_KINDS } from '../../endpoints/registry';
 import { useSinkKinds } from '../../sink-kinds';
 import { ProfilePicker } from './ProfilePicker';
+import { routeHash } from '../route';
 import type { StepProps } from './step-props';
 import type { Role, ServerChecks } from './useServerChecks';
 
@@ -55,6 +56,15 @@ function EndpointStep({ role, api, draft, update, errors, ctx, profiles, checks,
           choose(saved.profile.name);
         }}
       />
+      {role === 'source' && (
+        <p className="small muted" data-testid="source-kafka-note">
+          Reading Kafka topics of Debezium, Canal or Maxwell messages instead?{' '}
+          <a href={routeHash({ view: 'consume', profile: null })} data-testid="link-consume">
+            Set up a Kafka consumer job
+          </a>
+          .
+        </p>
+      )}
       {role === 'sink' && sinkIsSource(draft, ctx) && (
         <p className="small text-warn" data-testid="sink-is-source">
           This is the source server itself: in the next step (Mapping) give each database a new name, so that no table is copied onto itself.
