@@ -152,7 +152,7 @@ const lanes = dealt.map((d, i) => {
 // The search clusters (scripts/search-server.mjs) are started by the first search test file of a lane and
 // kept for the lane's next one (CUTOVER_TEST_SEARCH_KEPT): stopped here, with the lane's other servers.
 async function stopServers(lane) {
-  await Promise.all(['opensearch', 'elasticsearch'].map((f) => stopSearch(searchInstance(f, 'search', lane.base))));
+  await Promise.all(['opensearch', 'elasticsearch'].map((f) => stopSearch(searchInstance(f, `search${lane.base}`, lane.base))));
   await stopInstance(lane.inst.source);
   await stopInstance(lane.inst.sink);
   await stopPostgres(lane.pg);

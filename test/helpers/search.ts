@@ -29,9 +29,14 @@ export async function searchServers(): Promise<SearchServerModule> {
   return (await import(pathToFileURL(join(ROOT, 'scripts/search-server.mjs')).href)) as SearchServerModule;
 }
 
-/** The lane's instance of a flavour (prefix "search"). */
+/** The lane's servers' prefix: its own folders under $CUTOVER_SERVICES_DIR, so two lanes never share one. */
+export function searchPrefix(): string {
+  return `search${lanePortBase(33060)}`;
+}
+
+/** The lane's instance of a flavour. */
 export async function searchInstanceOf(flavour: Flavour): Promise<SearchInstance> {
-  return (await searchServers()).searchInstance(flavour, 'search', lanePortBase(33060));
+  return (await searchServers()).searchInstance(flavour, searchPrefix(), lanePortBase(33060));
 }
 
 /**
@@ -40,7 +45,7 @@ export async function searchInstanceOf(flavour: Flavour): Promise<SearchInstance
  */
 export async function startSearchServer(flavour: Flavour): Promise<SearchInstance> {
   const m = await searchServers();
-  const inst = m.searchInstance(flavour, 'search', lanePortBase(33060));
+  const inst = m.searchInstance(flavour, searchPrefix(), lanePortBase(33060));
   await m.startSearch(inst, { quick: true });
   return inst;
 }
