@@ -16,7 +16,7 @@ import {
   type KafkaTable,
   type SourceInfo,
 } from '../../engine/sink/kafka/formats/index.js';
-import { decodeCp1252, javaNumberString, wkbToWkt } from '../../engine/sink/kafka/formats/json-values.js';
+import { asciiJson, decodeCp1252, javaNumberString, wkbToWkt } from '../../engine/sink/kafka/formats/json-values.js';
 import type { RawValue } from '../../engine/core/rows.js';
 
 // ------------------------------------------------------------------------------------------------ helpers
@@ -479,6 +479,25 @@ test('Maxwell: every value type, exact', () => {
   assert.equal(a.zf, 42);
   assert.equal(a.y, 2024);
   assert.equal(a.ti, 200);
+});
+
+test('asciiJson: the JSON.stringify text of every ASCII value, null for any byte ≥ 0x80', () => {
+  // every ASCII byte alone, at either end and amid plain text (quotes, backslashes, controls, DEL)
+  for (let b = 0; b < 0x80; b++) {
+    const ch = String.fromCharCode(b);
+    for (const s of [ch, `a${ch}`, `${ch}b`, `12-34${ch}${ch}56`]) assert.equal(asciiJson(s), JSON.stringify(s), `byte 0x${b.toString(16)} in ${JSON.stringify(s)}`);
+  }
+  assert.equal(asciiJson(''), '""');
+  assert.equal(asciiJson('83868641912-28773972837-60736120486-75162659906'), '"83868641912-28773972837-60736120486-75162659906"');
+  // bytes ≥ 0x80 (a UTF-8 sequence, a cp1252 letter): the full decoding decides, not this fast path
+  for (let b = 0x80; b < 0x100; b++) assert.equal(asciiJson(`ab${String.fromCharCode(b)}`), null, `byte 0x${b.toString(16)}`);
+  // through the Debezium format: text columns in UTF-8, latin1 and ascii render as before
+  const t: KafkaTable = { db: 'd', table: 't', columns: [col('id', 'int'), col('u', 'varchar', 'varchar(9)', 'utf8mb4'), col('l', 'varchar', 'varchar(9)', 'latin1'), col('a', 'char', 'char(9)', 'ascii')], keyColumns: ['id'] };
+  for (const v of ['plain', 'q"u\\o', 'tab\tnl\n', '\x7f\x00']) {
+    const e = event(t, 'c', null, ['1', v, v, v]);
+    const after = JSON.parse(renderMessage('debezium', e).value!).after;
+    assert.deepEqual(after, { id: 1, u: v, l: v, a: v });
+  }
 });
 
 test('text that is not valid in its character set is an error, never a silent replacement', () => {

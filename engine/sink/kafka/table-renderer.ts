@@ -59,7 +59,10 @@ export class TableRenderer {
   }
 
   keyValues(row: RawRow): RawRow {
-    return this.keyIdx.map((i) => row[i] ?? null);
+    const idx = this.keyIdx;
+    const out: RawRow = new Array<string | null>(idx.length);
+    for (let j = 0; j < idx.length; j++) out[j] = row[idx[j]!] ?? null;
+    return out;
   }
 
   /** The row's key for messages: key column = value, as text (bytes decoded as UTF-8). */
@@ -83,13 +86,18 @@ export class TableRenderer {
     const o = this.o;
     const row = (e.op === 'd' ? e.before : e.after)!;
     let msgs: KafkaMessage[] | null = null;
-    let single: KafkaMessage | null = null;
     let canalKey: string | null = null;
+    // The copy's read events and the stream's inserts in Debezium form: one record, rendered without the
+    // general path's intermediate arrays and objects (the same text: debeziumRecords for these ops).
+    const single = o.format === 'debezium' && (e.op === 'r' || e.op === 'c') && e.after !== null && e.after.length === this.columns.length;
+    let sKey: string | null = null;
+    let sValue = '';
+    let sPartitionKey = '';
     try {
-      if (o.format === 'debezium' && (e.op === 'r' || e.op === 'c') && e.after && e.after.length === this.columns.length) {
-        // The copy's read events and the stream's inserts: one record, rendered without the general
-        // path's intermediate arrays and objects (the same text: debeziumRecords for these ops).
-        single = { key: debeziumKey(e, e.after), value: debeziumValueJson(e), partitionKey: partitionKey(e, o.keyMode, e.after) };
+      if (single) {
+        sKey = debeziumKey(e, e.after);
+        sValue = debeziumValueJson(e);
+        sPartitionKey = partitionKey(e, o.keyMode, e.after);
       } else {
         msgs = renderMessages(o.format, e, { keyMode: o.keyMode, tombstonesOnDelete: o.tombstones });
         // Canal's own producer sends no key; Cutover sends the Debezium-style primary-key JSON ({"id":1})
@@ -107,18 +115,17 @@ export class TableRenderer {
     // acknowledgement, and a reference to the whole row (or the event) would keep every row image alive too.
     const key = this.keyValues(row);
     if (single) {
-      out.push(this.record(single, single.key, key));
+      out.push(this.record(sKey, sValue, sPartitionKey, undefined, key));
       return;
     }
-    for (const m of msgs!) out.push(this.record(m, o.format === 'canal' ? canalKey : m.key, key));
+    for (const m of msgs!) out.push(this.record(o.format === 'canal' ? canalKey : m.key, m.value, m.partitionKey, m.headers, key));
   }
 
-  private record(m: KafkaMessage, k: string | null, key: RawRow): RowRecord {
+  private record(k: string | null, value: string | null, pk: string, headers: Record<string, string> | undefined, key: RawRow): RowRecord {
     // Strings, not Buffers: the (patched) client writes them straight into the request as UTF-8.
-    const value = m.value;
     let hsize = 0;
-    if (m.headers) for (const [hk, hv] of Object.entries(m.headers)) hsize += hk.length + Buffer.byteLength(hv) + 4;
+    if (headers) for (const [hk, hv] of Object.entries(headers)) hsize += hk.length + Buffer.byteLength(hv) + 4;
     const size = (k === null ? 0 : Buffer.byteLength(k)) + (value === null ? 0 : Buffer.byteLength(value)) + hsize + 24;
-    return new RowRecord(this.topic, k, value, partitionFor(m.partitionKey, this.topic.partitions), m.headers, size, this, key);
+    return new RowRecord(this.topic, k, value, partitionFor(pk, this.topic.partitions), headers, size, this, key);
   }
 }

@@ -59,7 +59,7 @@ import {
   epochUnits,
   float32Digits,
   fsp,
-  isAsciiText,
+  asciiJson,
   isJsonNumber,
   isZeroDate,
   jobj,
@@ -92,7 +92,10 @@ function valueOf(f: ColumnFacts, v: RawValue, where: string): string {
       if (isJsonNumber(v)) return v; // what jsonNumber returns for it
       break;
     case 'text':
-      if (isAsciiText(v, f.charset)) return jstr(v); // what decodeText returns for it
+      if (f.asciiText) {
+        const j = asciiJson(v); // what jstr(decodeText(v)) returns for it
+        if (j !== null) return j;
+      }
       break;
   }
   return slowValue(f, v, `${where}.${f.col.name}`);

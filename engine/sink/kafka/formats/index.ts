@@ -48,10 +48,10 @@ function checkEvent(e: ChangeEventInput): void {
  * without a key falls back to "db.table", which keeps its changes in order.
  */
 export function partitionKey(e: ChangeEventInput, keyMode: KeyMode, row: RawValue[] | null = rowOf(e)): string {
-  const table = `${e.table.db}.${e.table.table}`;
-  if (keyMode === 'table' || !e.table.keyColumns.length || !row) return table;
-  let s = table;
-  for (const i of tableCache(e.table).keyIdx) {
+  const tc = tableCache(e.table); // its "db.table" text: no string built per row for it
+  if (keyMode === 'table' || !e.table.keyColumns.length || !row) return tc.where;
+  let s = tc.where;
+  for (const i of tc.keyIdx) {
     const v = row[i] ?? null;
     s += v === null ? '\u0000N' : `\u0000${v.length}:${v}`;
   }

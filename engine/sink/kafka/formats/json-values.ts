@@ -53,6 +53,8 @@ export interface ColumnFacts {
   /** Character set of text values; 'binary' for byte strings. */
   charset: string;
   kind: Kind;
+  /** A text column whose ASCII bytes are their own text (UTF-8, latin1/cp1252, ascii): see plainJson. */
+  asciiText: boolean;
 }
 
 export type Kind =
@@ -117,6 +119,7 @@ export function columnFacts(col: KafkaColumn): ColumnFacts {
     labels: kind === 'enum' || kind === 'set' ? enumLabels(ct) : null,
     charset,
     kind,
+    asciiText: kind === 'text' && (UTF8_CHARSETS.has(charset) || charset === 'latin1' || charset === 'ascii'),
   };
   factsCache.set(col, f);
   return f;
@@ -217,9 +220,19 @@ export function bitsValue(raw: string): bigint {
 const ASCII = /^[\x00-\x7f]*$/;
 /** Character sets whose text is UTF-8: ASCII bytes decode to themselves. */
 const UTF8_CHARSETS = new Set(['utf8mb4', 'utf8mb3', 'utf8']);
-/** decodeText's fast answer: a UTF-8 (or latin1/ascii) value made only of ASCII bytes is its own text. */
-export const isAsciiText = (raw: string, charset: string): boolean =>
-  (UTF8_CHARSETS.has(charset) || charset === 'latin1' || charset === 'ascii') && ASCII.test(raw);
+
+/** Printable ASCII without '"' and '\\': JSON.stringify writes such a string between quotes unchanged. */
+const PLAIN = /^[\x20\x21\x23-\x5b\x5d-\x7f]*$/;
+
+/**
+ * The JSON string literal of a value of an asciiText column when its bytes are ASCII (what
+ * jstr(decodeText(raw)) gives, in one regular-expression scan for the usual printable text instead of an
+ * ASCII check plus JSON.stringify); null when the value needs the full decoding.
+ */
+export function asciiJson(raw: string): string | null {
+  if (PLAIN.test(raw)) return '"' + raw + '"';
+  return ASCII.test(raw) ? JSON.stringify(raw) : null;
+}
 
 /** Text values decoded with their column's character set (engine/mysql/column-text.ts). */
 export { decodeCp1252, decodeText } from '../../../mysql/column-text.js';
