@@ -337,13 +337,6 @@ function checkJob(cfg: { mode: string; stream?: StreamOptions; ddl?: DdlPolicy; 
         params: { fix: 'Use "pause-job" (the whole job pauses at the statement) or "skip" (publish the statement to the schema-change topic, leave the consumers to adapt) for this table.' },
       });
   }
-  if (cfg.sink.type === 'elasticsearch' && cfg.mode !== 'snapshot')
-    ctx.addIssue({
-      code: 'custom',
-      path: ['mode'],
-      message: `"${cfg.mode}" into Elasticsearch/OpenSearch is not available yet: the search sink copies tables ("mode": "snapshot")`,
-      params: { fix: 'Use "mode": "snapshot".' },
-    });
   if (cfg.sink.type === 'kafka' && cfg.sink.exactlyOnce && cfg.mode === 'snapshot')
     ctx.addIssue({
       code: 'custom',

@@ -45,12 +45,16 @@ export interface StreamPhaseOptions {
   copyAlongside?: boolean;
   /** The sink's cap on the row changes of a stream batch (SinkRun.streamBatchRows). */
   streamBatchRows?: number;
+  /** The sink's cap on how long a stream batch waits (SinkRun.streamBatchDelayMs). */
+  streamBatchDelayMs?: number;
 }
 
 /** The stream options with the batch's row limit at most `cap` (the sink's SinkRun.streamBatchRows). */
-export function capBatchRows(stream: StreamOptions, cap: number | undefined): StreamOptions {
-  if (cap === undefined || stream.batch.maxRows <= cap) return stream;
-  return { ...stream, batch: { ...stream.batch, maxRows: cap } };
+export function capBatchRows(stream: StreamOptions, cap: number | undefined, delayCap?: number): StreamOptions {
+  let out = stream;
+  if (cap !== undefined && out.batch.maxRows > cap) out = { ...out, batch: { ...out.batch, maxRows: cap } };
+  if (delayCap !== undefined && out.batch.maxDelayMs > delayCap) out = { ...out, batch: { ...out.batch, maxDelayMs: delayCap } };
+  return out;
 }
 
 export async function runStreamPhase(o: StreamPhaseOptions): Promise<StreamOutcome> {
@@ -61,7 +65,7 @@ export async function prepareStreamPhase(o: StreamPhaseOptions): Promise<StreamR
   const { store, jobId, cfg, log } = o;
   const streams = new StreamStore(store);
   const job = store.jobById(jobId)!;
-  const stream = capBatchRows(streamOptions(cfg), o.streamBatchRows);
+  const stream = capBatchRows(streamOptions(cfg), o.streamBatchRows, o.streamBatchDelayMs);
 
   if (o.tables && !streams.hasSchemaHistory(jobId)) {
     for (const t of o.tables) streams.recordSchema(jobId, { source: t.source, from: INITIAL, ddl: null, info: t.source });

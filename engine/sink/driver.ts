@@ -61,6 +61,8 @@ export interface SinkRun {
    * `stream.batch.maxRows` when that is larger; the change reader reads two batches ahead. Absent: the job's.
    */
   readonly streamBatchRows?: number;
+  /** At most this long (ms) a stream batch waits for more changes, below the job's `stream.batch.maxDelayMs` when that is longer. Absent: the job's. */
+  readonly streamBatchDelayMs?: number;
   /**
    * Opens where the stream's changes go. The change sink owns durability: it stores the position with the
    * data (in the same transaction where it can). Called per stream session; its close() ends the session.

@@ -65,7 +65,7 @@ test('job file: an "elasticsearch" sink, its defaults, and what it refuses', () 
   const base = { name: 'j', source: { url: 'mysql://u@h:3306' }, tables: { include: ['shop.*'] }, mode: 'snapshot' };
   const f = parseJobConfig({ ...base, sink: { type: 'elasticsearch', url: 'http://127.0.0.1:9200' } });
   assert.equal(f.sink.type === 'elasticsearch' && f.sink.index, '{db}.{table}');
-  assert.throws(() => parseJobConfig({ ...base, mode: 'snapshot+stream', sink: { type: 'elasticsearch', url: 'http://127.0.0.1:9200' } }), /not available yet/);
+  for (const mode of ['snapshot+stream', 'stream']) assert.equal(parseJobConfig({ ...base, mode, sink: { type: 'elasticsearch', url: 'http://127.0.0.1:9200' } }).mode, mode);
   assert.throws(() => parseJobConfig({ ...base, sink: { type: 'elasticsearch', url: 'http://u:p@127.0.0.1:9200' } }), /credentials/);
   assert.throws(() => parseJobConfig({ ...base, sink: { type: 'elasticsearch', url: 'http://h:9200', passwordEnv: 'P' } }), /user name and a password/);
   assert.throws(() => parseJobConfig({ ...base, sink: { type: 'elasticsearch', url: 'http://h:9200', index: '{schema}' } }), /unknown placeholder/);

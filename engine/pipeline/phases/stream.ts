@@ -23,6 +23,7 @@ export function streamOptionsOf(ctx: JobContext, tables: CopyTable[] | null, sig
     skipDdl: ctx.o.skipDdl ?? false,
     previousPhase: ctx.job.phase,
     streamBatchRows: ctx.sinkRun.streamBatchRows,
+    streamBatchDelayMs: ctx.sinkRun.streamBatchDelayMs,
   };
 }
 

@@ -2,13 +2,16 @@
 // from the row's key, then the document), rendered as the rows arrive. A batch is durable once the bulk
 // response says every item succeeded: items the cluster could not take now (429) are sent again with
 // backoff; any other rejected item stops the copy naming the index, the `_id`, the cluster's reason and a
-// fix. Writing a row again (a chunk resumed after a crash) writes the same document: idempotent.
+// fix. Every row carries the external version of the copy's start position (external-version.ts): writing a
+// row again (a chunk resumed after a crash) meets a version conflict, which counts as already written, and a
+// change the stream applied later (a greater version) is never overwritten by a copied row.
 import { CutoverError } from '../../../shared/errors.js';
 import type { RawRow } from '../../core/rows.js';
 import type { CopyTable } from '../../core/tables.js';
 import type { SinkBatch, SinkWriter } from '../sink.js';
 import { documentId, fieldRule, type FieldRule } from './fields.js';
 import { reasonOf, SearchHttpError, type SearchClient } from './http.js';
+import { BULK_PATH, bulkItems, itemOutcome, itemReason, type BulkItem } from './bulk-items.js';
 
 /** What a table's documents need: the index, each column's rule, where the key columns are. */
 export interface DocumentShape {
@@ -80,7 +83,14 @@ class SearchBatch implements SinkBatch {
   constructor(
     readonly table: CopyTable,
     readonly shape: DocumentShape,
-  ) {}
+    /** The external version every document of the batch carries (null: the cluster's own versions). */
+    readonly version: string | null = null,
+  ) {
+    this.versionTail = version === null ? '}}' : `,"version":${version},"version_type":"external"}}`;
+  }
+
+  /** The action line's end after the _id: the external version, when there is one. */
+  private readonly versionTail: string;
 
   add(row: RawRow): void {
     const where = (): string => `${this.table.source.db}.${this.table.source.table} (row ${this.rows + 1} of the batch)`;
@@ -99,7 +109,7 @@ class SearchBatch implements SinkBatch {
     if (Buffer.byteLength(id) > 512)
       throw new CutoverError(`A row of ${this.table.source.db}.${this.table.source.table} has a key whose _id is ${Buffer.byteLength(id)} bytes (${id.slice(0, 80)}…); Elasticsearch and OpenSearch take at most 512.`, 'Exclude the table, or give it a shorter primary key on the source.', 'SINK_ROW');
     this.ids.push(id);
-    this.lines.push(`${this.shape.actionPrefix}${JSON.stringify(id)}}}\n${doc}\n`);
+    this.lines.push(`${this.shape.actionPrefix}${JSON.stringify(id)}${this.versionTail}\n${doc}\n`);
     this.rows++;
     let size = row.length;
     for (const v of row) if (v !== null) size += v.length;
@@ -107,11 +117,10 @@ class SearchBatch implements SinkBatch {
   }
 }
 
-interface BulkItem {
-  status: number;
-  _id?: string;
-  _index?: string;
-  error?: { type?: string; reason?: string; caused_by?: { type?: string; reason?: string } };
+/** A bulk action line; the version is written as its exact digits (a JSON number beyond 2^53 is not rounded here). */
+export function actionLine(op: 'index' | 'delete', index: string, id: string, version: string | null): string {
+  const head = `{${JSON.stringify(op)}:{"_index":${JSON.stringify(index)},"_id":${JSON.stringify(id)}`;
+  return version === null ? `${head}}}` : `${head},"version":${version},"version_type":"external"}}`;
 }
 
 const sleep = (ms: number): Promise<void> => new Promise((r) => setTimeout(r, ms));
@@ -133,10 +142,12 @@ export class BulkWriter implements SinkWriter {
     private readonly shapeOf: (t: CopyTable) => DocumentShape,
     /** How long items the cluster rejects with 429 are sent again. */
     private readonly retryForMs = 10 * 60_000,
+    /** The external version of copied rows (the copy's start position), or null when there is none. */
+    private readonly versionOf: () => string | null = () => null,
   ) {}
 
   newBatch(t: CopyTable): SearchBatch {
-    return new SearchBatch(t, this.shapeOf(t));
+    return new SearchBatch(t, this.shapeOf(t), this.versionOf());
   }
 
   async write(batch: SinkBatch): Promise<void> {
@@ -150,13 +161,14 @@ export class BulkWriter implements SinkWriter {
       const again: number[] = [];
       for (let k = 0; k < items.length; k++) {
         const it = items[k]!;
-        if (it.status < 300) continue;
-        if (it.status === 429 && Date.now() < deadline) {
+        const outcome = itemOutcome(it, 'index');
+        if (outcome === 'done') continue;
+        if (outcome === 'retry' && Date.now() < deadline) {
           again.push(pending[k]!);
           continue;
         }
         const type = it.error?.type ?? `HTTP ${it.status}`;
-        const reason = `${type}: ${it.error?.reason ?? ''}${it.error?.caused_by ? ` (${it.error.caused_by.type}: ${it.error.caused_by.reason})` : ''}`;
+        const reason = itemReason(it);
         throw new CutoverError(
           `The search cluster rejected the document _id ${JSON.stringify(b.ids[pending[k]!])} of index ${b.shape.index} (from ${b.table.source.db}.${b.table.source.table}): ${reason}`,
           fixForRejection(`${type} ${it.error?.caused_by?.type ?? ''}`, b.shape.index),
@@ -174,9 +186,8 @@ export class BulkWriter implements SinkWriter {
 
   private async bulk(b: SearchBatch, body: string): Promise<BulkItem[]> {
     try {
-      const r = await this.client.request('POST', '_bulk?filter_path=errors,items.*.status,items.*._id,items.*.error', body, { contentType: 'application/x-ndjson' });
-      const res = r.body as { errors?: boolean; items?: Record<string, BulkItem>[] };
-      return (res.items ?? []).map((i) => Object.values(i)[0]!);
+      const r = await this.client.request('POST', BULK_PATH, body, { contentType: 'application/x-ndjson' });
+      return bulkItems(r.body);
     } catch (e) {
       if (e instanceof SearchHttpError)
         throw new CutoverError(

@@ -15,6 +15,7 @@ import type { ClusterInfo } from './cluster.js';
 import { fieldRule, type FieldMapping } from './fields.js';
 import type { SearchClient } from './http.js';
 import { indexNameOf } from './index-name.js';
+import { GC_DELETES } from './gc-deletes.js';
 
 /** The deferred step the pipeline keeps for a table until its copy is done (finishTable). */
 export const RESTORE_SETTINGS = 'restore the index settings (refresh_interval, number_of_replicas) after the copy';
@@ -46,6 +47,8 @@ export class SearchSink implements Sink {
     private readonly client: SearchClient,
     readonly cluster: ClusterInfo,
     private readonly log: Logger,
+    /** The external version of copied rows (external-version.ts), or null. */
+    private readonly copyVersion: () => string | null = () => null,
   ) {}
 
   indexOf(ref: TableRef): string {
@@ -97,7 +100,7 @@ export class SearchSink implements Sink {
     const user = plainSettings(this.cfg.settings);
     const restore = { number_of_replicas: user.number_of_replicas ?? null, refresh_interval: user.refresh_interval ?? null };
     const body = {
-      settings: { index: { ...user, number_of_replicas: 0, refresh_interval: '-1' } },
+      settings: { index: { gc_deletes: GC_DELETES, ...user, number_of_replicas: 0, refresh_interval: '-1' } },
       mappings: indexMappings(t, this.cfg.mappings, restore),
     };
     try {
@@ -130,7 +133,7 @@ export class SearchSink implements Sink {
   }
 
   async openWriter(): Promise<SinkWriter> {
-    return new BulkWriter(this.client, (t) => this.shapeOf(t));
+    return new BulkWriter(this.client, (t) => this.shapeOf(t), undefined, this.copyVersion);
   }
 
   async close(): Promise<void> {
