@@ -13,7 +13,7 @@ import type { KafkaSourceConfig } from '../../../shared/job-config.js';
 import { kafkaClient, kafkaErrorText, isTransient, unreachable } from '../../kafka/client.js';
 import { messageLag, partitionKey, type PartitionProgress, type TopicPartition } from '../../core/partition-offsets.js';
 import type { ConsumerOptions, PartitionConsumer } from '../driver.js';
-import { decodeMessage, detectFormat, DecodeError, type DecodeContext, type KafkaSourceFormat } from './formats/decode.js';
+import { decodeMessage, detectFormat, DecodeError, type DecodeContext, type DecodedMessage, type KafkaSourceFormat } from './formats/decode.js';
 import { consumeBatch, type Decoded, type SkipRequest } from '../../core/bad-messages.js';
 import { DeadLetter } from './dead-letter.js';
 import { topicSubscriptions } from './topics.js';
@@ -207,8 +207,9 @@ export class KafkaConsumer implements PartitionConsumer {
   /** A message's row changes of the job's tables; null for a message without any (a tombstone, a heartbeat, DDL not applied). A bad message: DecodeError. */
   private async decode(topic: string, partition: number, offset: string, key: Buffer | null, value: Buffer | null): Promise<Decoded> {
     const where = `${topic} partition ${partition} offset ${offset}`;
+    let d: DecodedMessage | null;
     try {
-      return this.decodeOnce(where, key, value);
+      d = this.decodeOnce(key, value);
     } catch (e) {
       // A table seen for the first time: its columns are read from the sink, then the message is decoded again.
       if (!(e instanceof DecodeError) || e.reason !== 'unknown-table' || !e.table) throw e;
@@ -216,25 +217,38 @@ export class KafkaConsumer implements PartitionConsumer {
       const [db, table] = [e.table.slice(0, dot), e.table.slice(dot + 1)];
       if (!this.o.include(db, table)) return null; // not one of the job's tables: never decoded
       await this.o.loadTable(db, table);
-      return this.decodeOnce(where, key, value);
+      d = this.decodeOnce(key, value);
     }
+    if (d?.kind === 'rows' && d.schema) {
+      // Decoded with the message's own schema: the sink's table is loaded (created from that schema when
+      // the sink lacks it), and the message decoded again with the sink's columns.
+      const first = d.changes[0];
+      if (first && this.o.include(first.db, first.table) && !this.ctx.columns(first.db, first.table)) {
+        await this.o.loadTable(first.db, first.table, { columns: d.schema, key: d.schema.key ?? [] });
+        d = this.decodeOnce(key, value);
+      }
+    }
+    return this.rowsOf(where, d);
   }
 
-  private decodeOnce(where: string, key: Buffer | null, value: Buffer | null): Decoded {
-      let format: KafkaSourceFormat | null = this.cfg.format === 'auto' ? null : this.cfg.format;
-      if (!format) {
-        if (value === null || value.length === 0) return null;
-        format = detectFormat(value);
-        if (!format) throw new DecodeError('the message is neither Debezium, Canal nor Maxwell JSON', 'Set "format" in the job file\'s source, or skip the message.', 'malformed');
-      }
-      const d = decodeMessage(format, key, value, this.ctx);
-      if (d.kind === 'skip') return null;
-      if (d.kind === 'ddl') {
-        this.o.log.warn(`a schema change at ${where} is not applied (a Kafka source applies row changes only): ${d.sql.slice(0, 300)}`);
-        return null;
-      }
-      const changes = d.changes.filter((c) => this.o.include(c.db, c.table));
-      return { changes, timestampMs: d.timestampMs };
+  private decodeOnce(key: Buffer | null, value: Buffer | null): DecodedMessage | null {
+    let format: KafkaSourceFormat | null = this.cfg.format === 'auto' ? null : this.cfg.format;
+    if (!format) {
+      if (value === null || value.length === 0) return null;
+      format = detectFormat(value);
+      if (!format) throw new DecodeError('the message is neither Debezium, Canal nor Maxwell JSON', 'Set "format" in the job file\'s source, or skip the message.', 'malformed');
+    }
+    return decodeMessage(format, key, value, this.ctx);
+  }
+
+  private rowsOf(where: string, d: DecodedMessage | null): Decoded {
+    if (!d || d.kind === 'skip') return null;
+    if (d.kind === 'ddl') {
+      this.o.log.warn(`a schema change at ${where} is not applied (a Kafka source applies row changes only): ${d.sql.slice(0, 300)}`);
+      return null;
+    }
+    const changes = d.changes.filter((c) => this.o.include(c.db, c.table));
+    return { changes, timestampMs: d.timestampMs };
   }
 
   private report(): void {
