@@ -17,6 +17,7 @@ import type { OffsetTarget, PartitionBatch } from '../core/partition-offsets.js'
 import { alive } from '../core/process-alive.js';
 import type { CopyTable, TableInfo } from '../core/tables.js';
 import { tableInfoOf, type TableDefinition } from '../core/table-definition.js';
+import { PartitionSpread, spreadRefusal } from '../core/partition-spread.js';
 import type { Sink } from '../sink/sink.js';
 import { loadSink, sinkOf } from '../sink/registry.js';
 import { loadSource, sourceOf } from '../source/registry.js';
@@ -97,6 +98,11 @@ class SinkTables {
     return info;
   }
 
+  /** The key columns of a loaded table (source name "db.table"); empty when keyless or not loaded. */
+  key(name: string): string[] {
+    return this.known.get(name)?.info.chunkKey ?? [];
+  }
+
   /** Makes sure every table of a batch is loaded. */
   async prepare(batch: PartitionBatch): Promise<void> {
     for (const m of batch.messages) for (const c of m.changes) if (!this.known.has(`${c.db}.${c.table}`)) await this.load(c.db, c.table);
@@ -145,6 +151,7 @@ export async function runConsumer(o: RunJobOptions, job: JobRow, log: Logger): P
     }
     let applied = 0;
     let skipped = 0;
+    const spread = new PartitionSpread();
     const consumer = await source.openConsumer(cfg.source, {
       job: cfg.name,
       log,
@@ -162,6 +169,12 @@ export async function runConsumer(o: RunJobOptions, job: JobRow, log: Logger): P
       },
       apply: async (batch) => {
         await tables.prepare(batch);
+        // A table whose rows' changes are spread over partitions cannot keep their order: refused before applying.
+        const found = spread.check(batch, (t) => tables.key(t));
+        if (found) {
+          const r = spreadRefusal(found);
+          throw new CutoverError(r.message, r.fix, 'CONFIG');
+        }
         const r = await target.applyBatch(batch);
         members.passed(job.id, batch, batch.next);
         applied += r.applied;

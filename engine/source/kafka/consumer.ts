@@ -162,23 +162,33 @@ export class KafkaConsumer implements PartitionConsumer {
     }
     if (!batch.messages.length || !p.isRunning() || p.isStale() || this.pausedAt.has(k)) return;
     const byOffset = new Map(batch.messages.map((m) => [m.offset, m]));
-    const r = await consumeBatch(
-      tp,
-      batch.messages.map((m) => ({ offset: m.offset, key: m.key, value: m.value, timestampMs: Number(m.timestamp) })),
-      {
-        decode: (m) => this.decode(batch.topic, batch.partition, m.offset, m.key, m.value),
-        fault: (e) => (e instanceof DecodeError ? { reason: e.message, fix: `${e.fix ?? 'Correct the producer or the sink table.'} Then run the job again (the partition is retried from this message), or go past it: cutover run JOB --skip-message ${batch.topic}:${batch.partition}:OFFSET.` } : null),
-        skipRequest: (offset) => this.skips.get(`${k}/${offset}`),
-        deadLetter: async (m, reason) => {
-          if (!this.deadLetter) return null;
-          await this.deadLetter.send(tp, { ...m, headers: byOffset.get(m.offset)?.headers }, reason, this.o.who);
-          return this.deadLetter.topic;
+    let r: Awaited<ReturnType<typeof consumeBatch>>;
+    try {
+      r = await consumeBatch(
+        tp,
+        batch.messages.map((m) => ({ offset: m.offset, key: m.key, value: m.value, timestampMs: Number(m.timestamp) })),
+        {
+          decode: (m) => this.decode(batch.topic, batch.partition, m.offset, m.key, m.value),
+          fault: (e) => (e instanceof DecodeError ? { reason: e.message, fix: `${e.fix ?? 'Correct the producer or the sink table.'} Then run the job again (the partition is retried from this message), or go past it: cutover run JOB --skip-message ${batch.topic}:${batch.partition}:OFFSET.` } : null),
+          skipRequest: (offset) => this.skips.get(`${k}/${offset}`),
+          deadLetter: async (m, reason) => {
+            if (!this.deadLetter) return null;
+            await this.deadLetter.send(tp, { ...m, headers: byOffset.get(m.offset)?.headers }, reason, this.o.who);
+            return this.deadLetter.topic;
+          },
+          apply: (b) => this.o.apply(b),
+          who: this.o.who,
+          now: () => Date.now(),
         },
-        apply: (b) => this.o.apply(b),
-        who: this.o.who,
-        now: () => Date.now(),
-      },
-    );
+      );
+    } catch (e) {
+      // A refusal that no retry changes (a table the sink lacks and no message defines, a table spread over
+      // partitions): the job stops with it; nothing of the batch was applied, the offset stays.
+      if (!(e instanceof CutoverError) || e.code !== 'CONFIG') throw e;
+      this.consumer.pause([{ topic: batch.topic, partitions: [batch.partition] }]);
+      this.failure = e;
+      return;
+    }
     for (const s of r.skipped) {
       this.skips.delete(`${k}/${s.offset}`);
       this.o.log.warn(`skipped the message at ${batch.topic}:${batch.partition}:${s.offset} as asked by ${s.requestedBy} (--skip-message)${s.deadLetter ? `; sent to the dead-letter topic ${s.deadLetter}` : ''}: ${s.reason.split('\n')[0]}`);
