@@ -4,7 +4,8 @@
 // Maxwell by random) breaks it: an update can be read before the insert of its row. This watches the
 // batches a process applies, before they are applied, and names the first proof of such a spread:
 //   - a keyed table: one key's changes seen in two partitions (the last partition of up to `maxKeys` keys
-//     is remembered, oldest forgotten first);
+//     is remembered, oldest forgotten first; a primary-key change forgets both keys, as producers put it
+//     in either key's partition);
 //   - a keyless table: its changes seen in two partitions, once any of them is an update or a delete
 //     (inserts alone are applied in any order: nothing to refuse).
 // It sees only what this process consumes, since it started: a spread across the partitions of two
@@ -53,14 +54,20 @@ export class PartitionSpread {
 
   private keyed(here: string, table: string, key: string[], c: RowChange): { key: string; first: string } | null {
     const row = c.type === 'delete' ? c.before : c.after;
-    if (!row) return null;
-    const vals: (string | null)[] = [];
-    for (const k of key) {
-      const i = c.columns.indexOf(k);
-      if (i < 0) return null; // a partial image without the key: nothing to compare
-      vals.push(row[i] ?? null);
-    }
+    const vals = row && keyValues(key, c.columns, row);
+    if (!vals) return null; // a partial image without the key: nothing to compare
     const id = `${table}\u0000${vals.map((v) => (v === null ? '\u0001' : v)).join('\u0000')}`;
+    if (c.type === 'update' && c.before) {
+      // A primary-key change is one Canal/Maxwell message, partitioned by one of the two keys (Canal: the
+      // old, Maxwell: the new): either partition is right, so both keys start afresh.
+      const old = keyValues(key, c.columns, c.before);
+      const oldId = old && `${table}\u0000${old.map((v) => (v === null ? '\u0001' : v)).join('\u0000')}`;
+      if (oldId !== null && oldId !== id) {
+        this.keys.delete(oldId);
+        this.keys.delete(id);
+        return null;
+      }
+    }
     const was = this.keys.get(id);
     if (was !== undefined && was !== here) return { key: key.map((k, j) => `${k}=${vals[j] === null ? 'NULL' : JSON.stringify(Buffer.from(vals[j]!, 'latin1').toString('utf8'))}`).join(', '), first: was };
     this.keys.delete(id);
@@ -77,6 +84,17 @@ export class PartitionSpread {
     if (t.changed && t.partitions.size > 1) return { key: null, first: [...t.partitions].find((p) => p !== here)! };
     return null;
   }
+}
+
+/** The key columns' values of a row image; null when the image lacks one of them. */
+function keyValues(key: string[], columns: string[], row: (string | null)[]): (string | null)[] | null {
+  const out: (string | null)[] = [];
+  for (const k of key) {
+    const i = columns.indexOf(k);
+    if (i < 0) return null;
+    out.push(row[i] ?? null);
+  }
+  return out;
 }
 
 /** The refusal's text and fix for a finding (the job stops before the batch is applied). Pure. */

@@ -61,3 +61,13 @@ test('the remembered keys are bounded: the oldest is forgotten first', () => {
   assert.equal(s.check(batch(1, change('keyed', 'update', '1')), keys), null, 'key 1 was forgotten');
   assert.ok(s.check(batch(1, change('keyed', 'update', '3')), keys), 'key 3 is still remembered');
 });
+
+test('a primary-key change (one Canal/Maxwell message, in the partition of either key) is not taken for a spread', () => {
+  const s = new PartitionSpread();
+  assert.equal(s.check(batch(0, change('keyed', 'insert', '1')), keys), null);
+  // Canal partitions it by the old key (partition 0), the new key's later changes are in partition 1.
+  const pk: RowChange = { db: 'shop', table: 'keyed', name: 'shop.keyed', type: 'update', columns: ['id', 'v'], before: ['1', 'x'], after: ['5', 'x'] };
+  assert.equal(s.check(batch(0, pk), keys), null);
+  assert.equal(s.check(batch(1, change('keyed', 'update', '5'), change('keyed', 'insert', '1')), keys), null);
+  assert.ok(s.check(batch(0, change('keyed', 'delete', '5')), keys), 'then the new key is followed again');
+});
