@@ -481,3 +481,38 @@ describe('Kafka source: sink tables from the messages, tables spread over partit
     }
   });
 });
+
+describe('Kafka source: topics created while running', { timeout: 5 * 60_000 }, () => {
+  it('a topic matching the /pattern/ created while the job runs is picked up, and both end exact', async () => {
+    const prefix = uniqueName('kb_new').replace(/_/g, '.');
+    await createTopic(`${prefix}.a`, 1);
+    const producer = kafka().producer({ idempotent: true, maxInFlightRequests: 1 });
+    await producer.connect();
+    const sinkDb = uniqueName('kb_new');
+    await sinkTable(sinkDb);
+    const name = uniqueName('kb_new');
+    const file = writeJob(
+      work,
+      { name, source: { type: 'kafka', brokers: [inst.bootstrap], topics: [`/${prefix.replace(/\./g, '\\.')}\\..*/`], topicRefreshMs: 1000, format: 'debezium', group: name, start: 'earliest' }, sink: { type: 'mysql', url: sinkUrl() }, tables: { include: [`${SRC}.*`] }, rename: { [SRC]: sinkDb }, mode: 'stream' },
+      `${name}.json`,
+    );
+    const live = startLive(['run', file, '--state', join(work, 'new-topics.sqlite')]);
+    try {
+      await producer.send({ topic: `${prefix}.a`, acks: -1, messages: [1, 2, 3].map((id) => ({ key: null, value: insert(id, 0) })) });
+      await waitUntil('the first topic applied', async () => (await sinkIds(sinkDb)).size === 3, { live, ms: 120_000 });
+      await createTopic(`${prefix}.b`, 2);
+      await producer.send({ topic: `${prefix}.b`, acks: -1, messages: [11, 12, 13, 14].map((id) => ({ key: null, value: insert(id, id % 2), partition: id % 2 })) });
+      await producer.send({ topic: `${prefix}.a`, acks: -1, messages: [4].map((id) => ({ key: null, value: insert(id, 0) })) });
+      const want = new Map([1, 2, 3, 4, 11, 12, 13, 14].map((id) => [id, 1]));
+      await waitUntil('the new topic applied, the first one too, each message once', async () => diff(want, await sinkIds(sinkDb)).length === 0, { live, ms: 120_000, detail: async () => diff(want, await sinkIds(sinkDb)).join('\n') });
+      const r = await stopWithSigterm(live);
+      assert.match(r.stderr + r.stdout, new RegExp(`new topic\\(s\\) matching .*: ${prefix.replace(/\./g, '\\.')}\\.b; rejoining the group`));
+      const offsets = await query<{ topic: string; next_offset: string }>(sinkUrl(), 'SELECT topic, part, next_offset FROM _cutover.cutover_offsets WHERE job = ? ORDER BY topic, part', [name]);
+      assert.deepEqual(offsets.map((o) => `${o.topic}:${o.next_offset}`), [`${prefix}.a:4`, `${prefix}.b:2`, `${prefix}.b:2`]);
+    } finally {
+      await producer.disconnect().catch(() => undefined);
+      await killLive(live);
+      await exec(sinkUrl(), `DROP DATABASE IF EXISTS ${q(sinkDb)}`);
+    }
+  });
+});

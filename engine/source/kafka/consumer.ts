@@ -16,11 +16,13 @@ import type { ConsumerOptions, PartitionConsumer } from '../driver.js';
 import { decodeMessage, detectFormat, DecodeError, type DecodeContext, type DecodedMessage, type KafkaSourceFormat } from './formats/decode.js';
 import { consumeBatch, type Decoded, type SkipRequest } from '../../core/bad-messages.js';
 import { DeadLetter } from './dead-letter.js';
-import { topicSubscriptions } from './topics.js';
+import { topicSubscription, topicSubscriptions } from './topics.js';
 
 export class KafkaConsumer implements PartitionConsumer {
   private readonly kafka: Kafka;
-  private readonly consumer: Consumer;
+  private consumer: Consumer;
+  /** The topics the /patterns/ matched at the last subscription. */
+  private matched = new Set<string>();
   /** Where each assigned partition must start (the sink's offset, or `start`), checked against its next batch once. */
   private readonly startAt = new Map<string, string>();
   private readonly progress = new Map<string, PartitionProgress>();
@@ -40,8 +42,15 @@ export class KafkaConsumer implements PartitionConsumer {
   ) {
     const clientId = cfg.clientId ?? `cutover-${o.job}`;
     this.kafka = kafkaClient({ brokers: cfg.brokers, clientId, log: o.log, tls: cfg.tls, sasl: cfg.sasl, tlsPath: 'source.tls', retries: 5 });
-    this.consumer = this.kafka.consumer({
-      groupId: cfg.group ?? `cutover-${o.job}`,
+    this.consumer = this.newConsumer();
+    this.ctx = { columns: (db, table) => o.columns(db, table), ...(cfg.debezium ? { debezium: cfg.debezium } : {}) };
+    this.deadLetter = cfg.deadLetter ? new DeadLetter(this.kafka, cfg.deadLetter.topic, o.job) : null;
+  }
+
+  /** A group member with its event handlers; a new one replaces it when new topics join the subscription. */
+  private newConsumer(): Consumer {
+    const c = this.kafka.consumer({
+      groupId: this.cfg.group ?? `cutover-${this.o.job}`,
       readUncommitted: false,
       allowAutoTopicCreation: false,
       sessionTimeout: 10_000,
@@ -51,13 +60,6 @@ export class KafkaConsumer implements PartitionConsumer {
       maxWaitTimeInMs: 500,
       retry: { retries: 5 },
     });
-    this.ctx = { columns: (db, table) => o.columns(db, table), ...(cfg.debezium ? { debezium: cfg.debezium } : {}) };
-    this.deadLetter = cfg.deadLetter ? new DeadLetter(this.kafka, cfg.deadLetter.topic, o.job) : null;
-  }
-
-  async run(): Promise<void> {
-    const { o } = this;
-    const c = this.consumer;
     c.on(c.events.GROUP_JOIN, (e) => {
       this.memberId = e.payload.memberId;
       const assigned: TopicPartition[] = [];
@@ -74,16 +76,66 @@ export class KafkaConsumer implements PartitionConsumer {
     c.on(c.events.CRASH, (e) => {
       if (!e.payload.restart) this.failure = e.payload.error;
     });
+    return c;
+  }
+
+  /** Connects, subscribes (patterns resolved against the cluster's topics now) and starts consuming. */
+  private async start(): Promise<void> {
+    const c = this.consumer;
     try {
       await c.connect();
       const subs = await topicSubscriptions(this.kafka, this.cfg.topics);
+      this.matched = new Set(await this.patternTopics());
       await c.subscribe({ topics: subs, fromBeginning: this.cfg.start === 'earliest' });
     } catch (e) {
+      if (e instanceof CutoverError) throw e;
       if (isTransient(e)) throw unreachable(this.cfg.brokers, e, 'Joining the consumer group');
       throw new CutoverError(`The Kafka source could not subscribe to ${this.cfg.topics.join(', ')}: ${kafkaErrorText(e)}`, 'Check the topic names and that the account may read them and join the group (ACLs: Read on the topics and on the group).', 'CONFIG');
     }
     await c.run({ autoCommit: false, eachBatchAutoResolve: false, partitionsConsumedConcurrently: 1, eachBatch: (p) => this.batch(p) });
+  }
+
+  /** The cluster's topics that the job's /patterns/ match (empty when it names topics only). */
+  private async patternTopics(): Promise<string[]> {
+    const patterns = this.cfg.topics.map(topicSubscription).filter((s): s is RegExp => s instanceof RegExp);
+    if (!patterns.length) return [];
+    const admin = this.kafka.admin();
+    await admin.connect();
+    try {
+      return (await admin.listTopics()).filter((t) => patterns.some((p) => p.test(t)));
+    } finally {
+      await admin.disconnect().catch(() => undefined);
+    }
+  }
+
+  /**
+   * Matches the patterns again; topics new since the subscription join it: this member leaves the group and
+   * joins again with them (kafkajs resolves patterns only when it subscribes). The group rebalances, and
+   * every partition starts from the sink's offset (or `start` for one the sink has nothing of), as always.
+   */
+  private async refreshTopics(): Promise<void> {
+    const now = await this.patternTopics();
+    const added = now.filter((t) => !this.matched.has(t));
+    if (!added.length) return;
+    this.o.log.info(`new topic(s) matching ${this.cfg.topics.filter((t) => /^\/.*\/$/.test(t)).join(', ')}: ${added.join(', ')}; rejoining the group with them`);
+    try {
+      await this.consumer.disconnect();
+      if (this.o.signal.aborted) return;
+      this.consumer = this.newConsumer();
+      await this.start();
+    } catch (e) {
+      // Out of the group and not back in: the job stops (run it again to resume from the sink's offsets).
+      this.failure = e instanceof Error ? e : new Error(String(e));
+    }
+  }
+
+  async run(): Promise<void> {
+    const { o } = this;
+    await this.start();
     o.log.info(`consuming ${this.cfg.topics.join(', ')} as a member of group "${this.cfg.group ?? `cutover-${o.job}`}"`);
+    const patterns = this.cfg.topics.some((t) => /^\/.*\/$/.test(t));
+    let refreshing = false;
+    let refreshedAt = Date.now();
     await new Promise<void>((resolve, reject) => {
       const tick = setInterval(() => {
         if (this.failure) {
@@ -92,6 +144,15 @@ export class KafkaConsumer implements PartitionConsumer {
         } else if (o.signal.aborted) {
           clearInterval(tick);
           resolve();
+        } else if (patterns && !refreshing && Date.now() - refreshedAt >= this.cfg.topicRefreshMs) {
+          refreshing = true;
+          this.refreshTopics()
+            // A failed look leaves the subscription as it was (tried again at the next refresh).
+            .catch((e: unknown) => o.log.warn(`matching the topic patterns again: ${kafkaErrorText(e)}`))
+            .finally(() => {
+              refreshing = false;
+              refreshedAt = Date.now();
+            });
         }
       }, 100);
     });
