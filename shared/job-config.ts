@@ -117,6 +117,8 @@ const kafkaSourceOptions = {
         .refine((t) => /^\/.*\/$/.test(t) || /^[A-Za-z0-9._-]+$/.test(t), { message: 'must be a topic name (letters, digits, ".", "_", "-") or a /regular expression/' }),
     )
     .min(1),
+  /** How often (ms) /pattern/ topics are matched again against the cluster's topics while running: a new match joins the subscription. */
+  topicRefreshMs: z.number().int().min(1000).max(3_600_000).default(30_000),
   /** Message format of the topics; "auto" detects it per message. */
   format: z.enum(['debezium', 'canal', 'maxwell', 'auto']).default('auto'),
   /** The consumer group every process of this job joins (partitions are shared among them); default "cutover-<job name>". */

@@ -5,8 +5,9 @@
 // processes of the job (on one machine with one state file, or on many) share the partitions: each records
 // its own member row (engine/state/consumer-store.ts), and none claims the job for itself.
 //
-// The sink tables must exist (a Cutover copy made them, or the operator did): their columns are what the
-// decoders read messages with; a missing one stops the job naming it and the ways to provide it.
+// The sink tables are what the decoders read messages with. A table the sink lacks is created from the
+// definition its message carries (the Debezium schema envelope: engine/core/table-definition.ts); without
+// one it stops the job naming the table and the three ways to provide it.
 import { CutoverError, formatError } from '../../shared/errors.js';
 import type { JobConfig } from '../../shared/job-config.js';
 import { isSelected, qualified, sinkName } from '../../shared/table-selection.js';
@@ -14,7 +15,10 @@ import { applierTable, type ApplierTable } from '../core/checkpoint.js';
 import type { Logger } from '../core/logger.js';
 import type { OffsetTarget, PartitionBatch } from '../core/partition-offsets.js';
 import { alive } from '../core/process-alive.js';
-import type { TableInfo } from '../core/tables.js';
+import type { CopyTable, TableInfo } from '../core/tables.js';
+import { tableInfoOf, type TableDefinition } from '../core/table-definition.js';
+import { PartitionSpread, spreadRefusal } from '../core/partition-spread.js';
+import type { Sink } from '../sink/sink.js';
 import { loadSink, sinkOf } from '../sink/registry.js';
 import { loadSource, sourceOf } from '../source/registry.js';
 import { ConsumerStore } from '../state/consumer-store.js';
@@ -31,6 +35,7 @@ class SinkTables {
     private readonly cfg: JobConfig,
     private readonly target: OffsetTarget,
     private readonly log: Logger,
+    private readonly sink: Sink,
   ) {}
 
   /** The sink's columns of a source table already loaded (source names, excluded columns left out); null when not loaded. */
@@ -38,13 +43,17 @@ class SinkTables {
     return this.known.get(`${db}.${table}`)?.info.columns ?? null;
   }
 
-  /** Loads a table from the sink; a table the sink lacks stops the job naming it and the ways to provide it. */
-  async load(db: string, table: string): Promise<ApplierTable> {
+  /**
+   * Loads a table from the sink. A table the sink lacks is created from `def` (the message's own
+   * definition) when there is one; else it stops the job naming it and the ways to provide it.
+   */
+  async load(db: string, table: string, def?: TableDefinition): Promise<ApplierTable> {
     const name = `${db}.${table}`;
     const have = this.known.get(name);
     if (have) return have;
     const to = sinkName(this.cfg, { db, table });
-    const info = await this.target.readSinkTable(to);
+    let info = await this.target.readSinkTable(to);
+    if (!info && def) info = await this.create(db, table, def);
     if (!info)
       throw new CutoverError(
         `The sink has no table ${qualified(to)} for the messages of ${name}.`,
@@ -57,6 +66,41 @@ class SinkTables {
     this.target.setTable(name, out);
     this.known.set(name, out);
     return out;
+  }
+
+  /**
+   * Creates the sink table from a message's definition ("append": a table another process of the group
+   * created meanwhile is taken as it is), then reads it back: the sink's own columns decode the messages.
+   */
+  private async create(db: string, table: string, def: TableDefinition): Promise<TableInfo | null> {
+    const to = sinkName(this.cfg, { db, table });
+    let source: TableInfo;
+    try {
+      source = tableInfoOf({ db, table }, def);
+    } catch (e) {
+      throw new CutoverError(`The sink has no table ${qualified(to)}, and the schema in the messages of ${db}.${table} cannot define it: ${(e as Error).message}.`, 'Create the table on the sink (for example with a Cutover copy), then run the job again.', 'CONFIG');
+    }
+    const excluded = new Set(this.cfg.columns[`${db}.${table}`]?.exclude ?? []);
+    const columns = source.columns.filter((c) => !excluded.has(c.name));
+    const t: CopyTable = { stateId: -1, source, sink: to, columns, keyColumns: columns.filter((c) => source.chunkKey.includes(c.name)) };
+    try {
+      const r = await this.sink.prepareTable(t, 'append', false);
+      for (const w of r.warnings) this.log.warn(`${qualified(to)}: ${w}`);
+      if (r.deferredIndexes.length) await this.sink.finishTable(t, r.deferredIndexes);
+    } catch (e) {
+      // Another process of the group may have created it between the look and the CREATE.
+      const now = await this.target.readSinkTable(to);
+      if (now) return now;
+      throw e;
+    }
+    const info = await this.target.readSinkTable(to);
+    if (info) this.log.info(`created the sink table ${qualified(to)} from the schema in the messages of ${db}.${table}: ${source.columns.map((c) => `${c.name} ${c.columnType}`).join(', ')}${source.chunkKey.length ? `; primary key (${source.chunkKey.join(', ')})` : '; no key'}`);
+    return info;
+  }
+
+  /** The key columns of a loaded table (source name "db.table"); empty when keyless or not loaded. */
+  key(name: string): string[] {
+    return this.known.get(name)?.info.chunkKey ?? [];
   }
 
   /** Makes sure every table of a batch is loaded. */
@@ -99,7 +143,7 @@ export async function runConsumer(o: RunJobOptions, job: JobRow, log: Logger): P
     if (!run.openOffsetTarget) throw new Error(`the ${sink.kind} sink has no offset target`);
     const target = await run.openOffsetTarget();
     cleanup.push(() => target.close());
-    const tables = new SinkTables(cfg, target, log);
+    const tables = new SinkTables(cfg, target, log, run.copy);
     const who = `${userName()}@${hostname()} pid ${process.pid}`;
     if (o.skipMessages?.length) {
       await target.requestSkips(o.skipMessages, who);
@@ -107,13 +151,14 @@ export async function runConsumer(o: RunJobOptions, job: JobRow, log: Logger): P
     }
     let applied = 0;
     let skipped = 0;
+    const spread = new PartitionSpread();
     const consumer = await source.openConsumer(cfg.source, {
       job: cfg.name,
       log,
       signal: o.signal,
       include: (db, table) => isSelected(cfg, { db, table }),
       columns: (db, table) => tables.columns(db, table),
-      loadTable: async (db, table) => void (await tables.load(db, table)),
+      loadTable: async (db, table, def) => void (await tables.load(db, table, def)),
       storedOffsets: (parts) => target.offsets(parts),
       who,
       skipRequests: (parts) => target.skipRequests(parts),
@@ -124,6 +169,12 @@ export async function runConsumer(o: RunJobOptions, job: JobRow, log: Logger): P
       },
       apply: async (batch) => {
         await tables.prepare(batch);
+        // A table whose rows' changes are spread over partitions cannot keep their order: refused before applying.
+        const found = spread.check(batch, (t) => tables.key(t));
+        if (found) {
+          const r = spreadRefusal(found);
+          throw new CutoverError(r.message, r.fix, 'CONFIG');
+        }
         const r = await target.applyBatch(batch);
         members.passed(job.id, batch, batch.next);
         applied += r.applied;

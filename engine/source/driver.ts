@@ -20,6 +20,7 @@ import type { KafkaTopicInfo, KafkaTopicSample } from '../../shared/kafka-topics
 import type { Logger } from '../core/logger.js';
 import type { PartitionProgress, TopicPartition } from '../core/partition-offsets.js';
 import type { BadMessage, GatedBatch, SkipRequest } from '../core/bad-messages.js';
+import type { TableDefinition } from '../core/table-definition.js';
 
 /** What a source kind can do; generic code asks these instead of comparing kind names. */
 export interface SourceCapabilities {
@@ -243,8 +244,12 @@ export interface ConsumerOptions {
   include(db: string, table: string): boolean;
   /** A table's columns as the sink has them (decoders that need types, e.g. Canal's and Maxwell's); null: unknown. */
   columns(db: string, table: string): { name: string; dataType: string; columnType: string; charset?: string | null; nullable?: boolean }[] | null;
-  /** Loads a table's columns from the sink into what `columns` answers (a decoder asked for a table not known yet). */
-  loadTable(db: string, table: string): Promise<void>;
+  /**
+   * Loads a table's columns from the sink into what `columns` answers (a decoder asked for a table not known
+   * yet). `definition`: the table as the message describes it (Debezium's schema envelope), to create it
+   * on the sink when the sink lacks it.
+   */
+  loadTable(db: string, table: string, definition?: TableDefinition): Promise<void>;
   /** Called on each assignment, before any message of these partitions: the sink's stored offsets (seek there). */
   storedOffsets(parts: TopicPartition[]): Promise<Map<string, string>>;
   /** A batch of one partition's messages, decoded; resolves once the sink has it durably; MessageRefused for a message the sink refuses. */

@@ -22,6 +22,7 @@ import { describeRun, exec, q, query, runCliWithTimeout, sinkUrl, tempDir, uniqu
 import { startTestBroker, type KafkaBroker, type KafkaInstance } from '../helpers/kafka.js';
 import { killLive, startLive, stopWithSigterm, waitUntil, statusJson, type LiveCli } from '../helpers/stream-cli.js';
 import kafkajs, { type Kafka } from 'kafkajs';
+import { createPgDatabase } from '../helpers/postgres.js';
 
 let broker: KafkaBroker;
 let inst: KafkaInstance;
@@ -325,6 +326,192 @@ describe('Kafka source: bad messages, broker restart, rebalance storm', { timeou
     } finally {
       await writer.stop().catch(() => undefined);
       for (const l of lives) await killLive(l);
+      await exec(sinkUrl(), `DROP DATABASE IF EXISTS ${q(sinkDb)}`);
+    }
+  });
+});
+
+// Sink tables from the messages, and tables spread over partitions (issue 14 points 4 and 3). Debezium
+// messages with the JsonConverter schema envelope, written by the test: "made" (key id; DECIMAL(12,3) as
+// precise bytes, a MicroTimestamp, a string, bytes) and "plain" (no key).
+const MADE_FIELDS = [
+  { field: 'id', type: 'int32', optional: false },
+  { field: 'amount', type: 'bytes', optional: true, name: 'org.apache.kafka.connect.data.Decimal', parameters: { scale: '3', 'connect.decimal.precision': '12' } },
+  { field: 'at', type: 'int64', optional: true, name: 'io.debezium.time.MicroTimestamp' },
+  { field: 'note', type: 'string', optional: true },
+  { field: 'raw', type: 'bytes', optional: true },
+];
+const PLAIN_FIELDS = [
+  { field: 'n', type: 'int32', optional: false },
+  { field: 's', type: 'string', optional: true },
+];
+
+/** A Debezium change event in the schema envelope (op c/u/d), with its key in the envelope too (null: keyless). */
+function enveloped(table: string, fields: object[], op: 'c' | 'u' | 'd', before: object | null, after: object | null, key: Record<string, unknown> | null): { key: string | null; value: string } {
+  const row = { type: 'struct', optional: true, fields };
+  const schema = { type: 'struct', name: `x.${table}.Envelope`, fields: [{ ...row, field: 'before' }, { ...row, field: 'after' }, { type: 'struct', field: 'source', fields: [] }, { type: 'string', field: 'op' }, { type: 'int64', optional: true, field: 'ts_ms' }] };
+  const value = JSON.stringify({ schema, payload: { before, after, source: { db: SRC, table }, op, ts_ms: Date.now() } });
+  const keyText = key ? JSON.stringify({ schema: { type: 'struct', fields: Object.keys(key).map((f) => ({ field: f, type: 'int32', optional: false })) }, payload: key }) : null;
+  return { key: keyText, value };
+}
+
+/** DECIMAL(p,3) as Debezium's precise bytes: the unscaled value, big-endian two's complement, base64. */
+function decimalBytes(text: string): string {
+  let v = BigInt(text.replace('.', ''));
+  const bytes: number[] = [];
+  do {
+    bytes.unshift(Number(v & 0xffn));
+    v >>= 8n;
+  } while (v !== 0n && v !== -1n);
+  if (text.startsWith('-') ? (bytes[0]! & 0x80) === 0 : (bytes[0]! & 0x80) !== 0) bytes.unshift(text.startsWith('-') ? 0xff : 0);
+  return Buffer.from(bytes).toString('base64');
+}
+
+const made = (id: number, amount: string | null, at: string | null, note: string | null, raw: string | null): Record<string, unknown> => ({
+  id,
+  amount: amount === null ? null : decimalBytes(amount),
+  at: at === null ? null : Date.parse(at + 'Z') * 1000 + Number(at.slice(-3)),
+  note,
+  raw: raw === null ? null : Buffer.from(raw, 'hex').toString('base64'),
+});
+
+describe('Kafka source: sink tables from the messages, tables spread over partitions', { timeout: 10 * 60_000 }, () => {
+  it('tables the sink lacks are created from the Debezium schema envelope (MySQL and PostgreSQL); without it the job stops naming the ways', async () => {
+    const topic = uniqueName('kb_env').replace(/_/g, '.');
+    await createTopic(topic, 1);
+    const rows = [
+      made(1, '1234.567', '2026-01-02 03:04:05.123456', 'één ü€', '00ff10'),
+      made(2, '-0.001', null, null, null),
+      made(3, '9999999.999', '1999-12-31 23:59:59.000001', 'three', ''),
+    ];
+    const producer = kafka().producer({ idempotent: true, maxInFlightRequests: 1 });
+    await producer.connect();
+    try {
+      const m = [
+        ...rows.map((r) => enveloped('made', MADE_FIELDS, 'c', null, r, { id: r['id'] })),
+        enveloped('made', MADE_FIELDS, 'u', rows[1]!, { ...rows[1]!, note: 'updated' }, { id: 2 }),
+        enveloped('made', MADE_FIELDS, 'd', rows[2]!, null, { id: 3 }),
+        enveloped('plain', PLAIN_FIELDS, 'c', null, { n: 7, s: 'a' }, null),
+        enveloped('plain', PLAIN_FIELDS, 'c', null, { n: 7, s: 'a' }, null),
+        enveloped('plain', PLAIN_FIELDS, 'd', { n: 7, s: 'a' }, null, null),
+      ];
+      await producer.send({ topic, acks: -1, messages: m.map((x) => ({ key: x.key, value: x.value, partition: 0 })) });
+    } finally {
+      await producer.disconnect();
+    }
+    // MySQL: the sink database is empty.
+    const sinkDb = uniqueName('kb_env');
+    await exec(sinkUrl(), `DROP DATABASE IF EXISTS ${q(sinkDb)}`);
+    const name = uniqueName('kb_env');
+    const live = startLive(['run', job(name, topic, sinkDb), '--state', join(work, 'env.sqlite')]);
+    const pg = await createPgDatabase('kbenv');
+    try {
+      const madeRows = async (): Promise<string> => JSON.stringify(await query(sinkUrl(), `SELECT id, amount, CAST(at AS CHAR) AS at, note, HEX(raw) AS raw FROM ${q(sinkDb)}.made ORDER BY id`).catch(() => null));
+      const want = JSON.stringify([
+        { id: 1, amount: '1234.567', at: '2026-01-02 03:04:05.123456', note: 'één ü€', raw: '00FF10' },
+        { id: 2, amount: '-0.001', at: null, note: 'updated', raw: null },
+      ]);
+      await waitUntil('the created tables hold the messages', async () => (await madeRows()) === want && Number((await query<{ n: number }>(sinkUrl(), `SELECT COUNT(*) AS n FROM ${q(sinkDb)}.plain`).catch(() => [{ n: -1 }]))[0]?.n) === 1, { live, ms: 120_000, detail: madeRows });
+      const cols = await query<{ c: string }>(sinkUrl(), `SELECT CONCAT(TABLE_NAME, '.', COLUMN_NAME, ' ', COLUMN_TYPE, ' ', IS_NULLABLE, ' ', COLUMN_KEY) AS c FROM information_schema.COLUMNS WHERE TABLE_SCHEMA = ? ORDER BY TABLE_NAME, ORDINAL_POSITION`, [sinkDb]);
+      assert.deepEqual(cols.map((r) => r.c), ['made.id int(11) NO PRI', 'made.amount decimal(12,3) YES ', 'made.at datetime(6) YES ', 'made.note longtext YES ', 'made.raw longblob YES ', 'plain.n int(11) NO ', 'plain.s longtext YES ']);
+      const r = await stopWithSigterm(live);
+      assert.match(r.stderr + r.stdout, /created the sink table .*made.* from the schema in the messages/);
+
+      // PostgreSQL: the same topic, the types by the sink's rules.
+      const pgJob = writeJob(
+        work,
+        { name: `${name}_pg`, source: { type: 'kafka', brokers: [inst.bootstrap], topics: [topic], format: 'debezium', group: `${name}_pg`, start: 'earliest' }, sink: { type: 'postgres', url: pg.url }, tables: { include: [`${SRC}.*`] }, rename: { [SRC]: 'shop' }, mode: 'stream' },
+        `${name}_pg.json`,
+      );
+      const pgLive = startLive(['run', pgJob, '--state', join(work, 'env-pg.sqlite')]);
+      const pgRows = async (): Promise<string> => JSON.stringify(await pg.rows(`SELECT id, amount::text, at::text, note, encode(raw, 'hex') FROM shop.made ORDER BY id`).catch(() => null));
+      const pgWant = JSON.stringify([
+        ['1', '1234.567', '2026-01-02 03:04:05.123456', 'één ü€', '00ff10'],
+        ['2', '-0.001', null, 'updated', null],
+      ]);
+      try {
+        await waitUntil('the PostgreSQL tables hold the messages', async () => (await pgRows()) === pgWant && Number(await pg.value('SELECT count(*) FROM shop.plain').catch(() => -1)) === 1, { live: pgLive, ms: 120_000, detail: pgRows });
+        const types = await pg.rows(`SELECT table_name || '.' || column_name || ' ' || format_type(atttypid, atttypmod) FROM information_schema.columns c JOIN pg_attribute a ON a.attrelid = ('shop.' || c.table_name)::regclass AND a.attname = c.column_name WHERE table_schema = 'shop' ORDER BY table_name, ordinal_position`);
+        assert.deepEqual(types.map((t) => t[0]), ['made.id integer', 'made.amount numeric(12,3)', 'made.at timestamp(6) without time zone', 'made.note text', 'made.raw bytea', 'plain.n integer', 'plain.s text']);
+        await stopWithSigterm(pgLive);
+      } finally {
+        await killLive(pgLive);
+      }
+
+      // Without the envelope (schemaless Debezium), a table the sink lacks stops the job, naming it and the three ways.
+      const bare = `${topic}.bare`;
+      await createTopic(bare, 1);
+      const p2 = kafka().producer({ idempotent: true, maxInFlightRequests: 1 });
+      await p2.connect();
+      await p2.send({ topic: bare, acks: -1, messages: [{ key: null, value: insert(1, 0) }] });
+      await p2.disconnect();
+      const bareDb = uniqueName('kb_bare');
+      await exec(sinkUrl(), `DROP DATABASE IF EXISTS ${q(bareDb)}; CREATE DATABASE ${q(bareDb)}`);
+      const stopped = await runCliWithTimeout(['run', job(`${name}_bare`, bare, bareDb), '--state', join(work, 'bare.sqlite')]);
+      assert.notEqual(stopped.code, 0, describeRun(stopped));
+      assert.match(stopped.stderr, new RegExp(`The sink has no table ${bareDb}\\.ev for the messages of ${SRC}\\.ev`), describeRun(stopped));
+      assert.match(stopped.stderr, /create it on the sink .*schema envelope .*schema-change topic/s, describeRun(stopped));
+      assert.doesNotMatch(stopped.stderr, /^\s+at /m);
+      await exec(sinkUrl(), `DROP DATABASE IF EXISTS ${q(bareDb)}`);
+    } finally {
+      await killLive(live);
+      await pg.drop();
+      await exec(sinkUrl(), `DROP DATABASE IF EXISTS ${q(sinkDb)}`);
+    }
+  });
+
+  it('a keyless table spread over partitions is refused once an update or delete comes, with the fix', async () => {
+    const topic = uniqueName('kb_spread').replace(/_/g, '.');
+    await createTopic(topic, 2);
+    const producer = kafka().producer({ idempotent: true, maxInFlightRequests: 1 });
+    await producer.connect();
+    const update = JSON.stringify({ before: { id: 2, p: 1, v: 'v2' }, after: { id: 2, p: 1, v: 'changed' }, source: { db: SRC, table: 'ev' }, op: 'u', ts_ms: Date.now() });
+    await producer.send({ topic, acks: -1, messages: [{ key: null, value: insert(1, 0), partition: 0 }, { key: null, value: insert(2, 1), partition: 1 }, { key: null, value: update, partition: 1 }] });
+    await producer.disconnect();
+    const sinkDb = uniqueName('kb_spread');
+    await sinkTable(sinkDb);
+    try {
+      const r = await runCliWithTimeout(['run', job(uniqueName('kb_spread'), topic, sinkDb), '--state', join(work, 'spread.sqlite')]);
+      assert.notEqual(r.code, 0, describeRun(r));
+      assert.match(r.stderr, new RegExp(`${SRC}\\.ev has no key, and its changes are spread over partitions`), describeRun(r));
+      assert.match(r.stderr, /canal\.mq\.partitionHash=db\.table/, describeRun(r));
+      assert.doesNotMatch(r.stderr, /^\s+at /m);
+    } finally {
+      await exec(sinkUrl(), `DROP DATABASE IF EXISTS ${q(sinkDb)}`);
+    }
+  });
+});
+
+describe('Kafka source: topics created while running', { timeout: 5 * 60_000 }, () => {
+  it('a topic matching the /pattern/ created while the job runs is picked up, and both end exact', async () => {
+    const prefix = uniqueName('kb_new').replace(/_/g, '.');
+    await createTopic(`${prefix}.a`, 1);
+    const producer = kafka().producer({ idempotent: true, maxInFlightRequests: 1 });
+    await producer.connect();
+    const sinkDb = uniqueName('kb_new');
+    await sinkTable(sinkDb);
+    const name = uniqueName('kb_new');
+    const file = writeJob(
+      work,
+      { name, source: { type: 'kafka', brokers: [inst.bootstrap], topics: [`/${prefix.replace(/\./g, '\\.')}\\..*/`], topicRefreshMs: 1000, format: 'debezium', group: name, start: 'earliest' }, sink: { type: 'mysql', url: sinkUrl() }, tables: { include: [`${SRC}.*`] }, rename: { [SRC]: sinkDb }, mode: 'stream' },
+      `${name}.json`,
+    );
+    const live = startLive(['run', file, '--state', join(work, 'new-topics.sqlite')]);
+    try {
+      await producer.send({ topic: `${prefix}.a`, acks: -1, messages: [1, 2, 3].map((id) => ({ key: null, value: insert(id, 0) })) });
+      await waitUntil('the first topic applied', async () => (await sinkIds(sinkDb)).size === 3, { live, ms: 120_000 });
+      await createTopic(`${prefix}.b`, 2);
+      await producer.send({ topic: `${prefix}.b`, acks: -1, messages: [11, 12, 13, 14].map((id) => ({ key: null, value: insert(id, id % 2), partition: id % 2 })) });
+      await producer.send({ topic: `${prefix}.a`, acks: -1, messages: [4].map((id) => ({ key: null, value: insert(id, 0) })) });
+      const want = new Map([1, 2, 3, 4, 11, 12, 13, 14].map((id) => [id, 1]));
+      await waitUntil('the new topic applied, the first one too, each message once', async () => diff(want, await sinkIds(sinkDb)).length === 0, { live, ms: 120_000, detail: async () => diff(want, await sinkIds(sinkDb)).join('\n') });
+      const r = await stopWithSigterm(live);
+      assert.match(r.stderr + r.stdout, new RegExp(`new topic\\(s\\) matching .*: ${prefix.replace(/\./g, '\\.')}\\.b; rejoining the group`));
+      const offsets = await query<{ topic: string; next_offset: string }>(sinkUrl(), 'SELECT topic, part, next_offset FROM _cutover.cutover_offsets WHERE job = ? ORDER BY topic, part', [name]);
+      assert.deepEqual(offsets.map((o) => `${o.topic}:${o.next_offset}`), [`${prefix}.a:4`, `${prefix}.b:2`, `${prefix}.b:2`]);
+    } finally {
+      await producer.disconnect().catch(() => undefined);
+      await killLive(live);
       await exec(sinkUrl(), `DROP DATABASE IF EXISTS ${q(sinkDb)}`);
     }
   });

@@ -18,7 +18,7 @@ const contract = {
   mode: 'stream',
 };
 
-test("the issue's contract example is valid; format, start and group have their defaults", async () => {
+test("the issue's contract example is valid; format, start, group and topicRefreshMs have their defaults", async () => {
   const cfg = parseJobConfig(contract);
   assert.equal(cfg.source.type, 'kafka');
   assert.equal(sourceOf(cfg).kind, 'kafka');
@@ -27,10 +27,12 @@ test("the issue's contract example is valid; format, start and group have their 
   const bare = parseJobConfig({ ...contract, source: { type: 'kafka', brokers: ['b:9092'], topics: ['t'] } });
   assert.equal(bare.source.type === 'kafka' && bare.source.format, 'auto');
   assert.equal(bare.source.type === 'kafka' && bare.source.start, 'earliest');
+  assert.equal(bare.source.type === 'kafka' && bare.source.topicRefreshMs, 30_000);
+  assert.throws(() => parseJobConfig({ ...contract, source: { ...contract.source, topicRefreshMs: 10 } }), /topicRefreshMs/);
   const ts = parseJobConfig({ ...contract, source: { ...contract.source, start: { timestamp: '2026-12-01T00:00:00Z' } } });
   assert.deepEqual(ts.source.type === 'kafka' && ts.source.start, { timestamp: '2026-12-01T00:00:00Z' });
   const r = await resolveJob(parseJobConfig(contract));
-  assert.deepEqual(r.config.source, { ...contract.source, brokers: ['127.0.0.1:9092'] });
+  assert.deepEqual(r.config.source, { ...contract.source, brokers: ['127.0.0.1:9092'], topicRefreshMs: 30_000 });
   await r.close();
 });
 

@@ -13,14 +13,16 @@ import type { KafkaSourceConfig } from '../../../shared/job-config.js';
 import { kafkaClient, kafkaErrorText, isTransient, unreachable } from '../../kafka/client.js';
 import { messageLag, partitionKey, type PartitionProgress, type TopicPartition } from '../../core/partition-offsets.js';
 import type { ConsumerOptions, PartitionConsumer } from '../driver.js';
-import { decodeMessage, detectFormat, DecodeError, type DecodeContext, type KafkaSourceFormat } from './formats/decode.js';
+import { decodeMessage, detectFormat, DecodeError, type DecodeContext, type DecodedMessage, type KafkaSourceFormat } from './formats/decode.js';
 import { consumeBatch, type Decoded, type SkipRequest } from '../../core/bad-messages.js';
 import { DeadLetter } from './dead-letter.js';
-import { topicSubscriptions } from './topics.js';
+import { topicSubscription, topicSubscriptions } from './topics.js';
 
 export class KafkaConsumer implements PartitionConsumer {
   private readonly kafka: Kafka;
-  private readonly consumer: Consumer;
+  private consumer: Consumer;
+  /** The topics the /patterns/ matched at the last subscription. */
+  private matched = new Set<string>();
   /** Where each assigned partition must start (the sink's offset, or `start`), checked against its next batch once. */
   private readonly startAt = new Map<string, string>();
   private readonly progress = new Map<string, PartitionProgress>();
@@ -40,8 +42,15 @@ export class KafkaConsumer implements PartitionConsumer {
   ) {
     const clientId = cfg.clientId ?? `cutover-${o.job}`;
     this.kafka = kafkaClient({ brokers: cfg.brokers, clientId, log: o.log, tls: cfg.tls, sasl: cfg.sasl, tlsPath: 'source.tls', retries: 5 });
-    this.consumer = this.kafka.consumer({
-      groupId: cfg.group ?? `cutover-${o.job}`,
+    this.consumer = this.newConsumer();
+    this.ctx = { columns: (db, table) => o.columns(db, table), ...(cfg.debezium ? { debezium: cfg.debezium } : {}) };
+    this.deadLetter = cfg.deadLetter ? new DeadLetter(this.kafka, cfg.deadLetter.topic, o.job) : null;
+  }
+
+  /** A group member with its event handlers; a new one replaces it when new topics join the subscription. */
+  private newConsumer(): Consumer {
+    const c = this.kafka.consumer({
+      groupId: this.cfg.group ?? `cutover-${this.o.job}`,
       readUncommitted: false,
       allowAutoTopicCreation: false,
       sessionTimeout: 10_000,
@@ -51,13 +60,6 @@ export class KafkaConsumer implements PartitionConsumer {
       maxWaitTimeInMs: 500,
       retry: { retries: 5 },
     });
-    this.ctx = { columns: (db, table) => o.columns(db, table), ...(cfg.debezium ? { debezium: cfg.debezium } : {}) };
-    this.deadLetter = cfg.deadLetter ? new DeadLetter(this.kafka, cfg.deadLetter.topic, o.job) : null;
-  }
-
-  async run(): Promise<void> {
-    const { o } = this;
-    const c = this.consumer;
     c.on(c.events.GROUP_JOIN, (e) => {
       this.memberId = e.payload.memberId;
       const assigned: TopicPartition[] = [];
@@ -74,16 +76,66 @@ export class KafkaConsumer implements PartitionConsumer {
     c.on(c.events.CRASH, (e) => {
       if (!e.payload.restart) this.failure = e.payload.error;
     });
+    return c;
+  }
+
+  /** Connects, subscribes (patterns resolved against the cluster's topics now) and starts consuming. */
+  private async start(): Promise<void> {
+    const c = this.consumer;
     try {
       await c.connect();
       const subs = await topicSubscriptions(this.kafka, this.cfg.topics);
+      this.matched = new Set(await this.patternTopics());
       await c.subscribe({ topics: subs, fromBeginning: this.cfg.start === 'earliest' });
     } catch (e) {
+      if (e instanceof CutoverError) throw e;
       if (isTransient(e)) throw unreachable(this.cfg.brokers, e, 'Joining the consumer group');
       throw new CutoverError(`The Kafka source could not subscribe to ${this.cfg.topics.join(', ')}: ${kafkaErrorText(e)}`, 'Check the topic names and that the account may read them and join the group (ACLs: Read on the topics and on the group).', 'CONFIG');
     }
     await c.run({ autoCommit: false, eachBatchAutoResolve: false, partitionsConsumedConcurrently: 1, eachBatch: (p) => this.batch(p) });
+  }
+
+  /** The cluster's topics that the job's /patterns/ match (empty when it names topics only). */
+  private async patternTopics(): Promise<string[]> {
+    const patterns = this.cfg.topics.map(topicSubscription).filter((s): s is RegExp => s instanceof RegExp);
+    if (!patterns.length) return [];
+    const admin = this.kafka.admin();
+    await admin.connect();
+    try {
+      return (await admin.listTopics()).filter((t) => patterns.some((p) => p.test(t)));
+    } finally {
+      await admin.disconnect().catch(() => undefined);
+    }
+  }
+
+  /**
+   * Matches the patterns again; topics new since the subscription join it: this member leaves the group and
+   * joins again with them (kafkajs resolves patterns only when it subscribes). The group rebalances, and
+   * every partition starts from the sink's offset (or `start` for one the sink has nothing of), as always.
+   */
+  private async refreshTopics(): Promise<void> {
+    const now = await this.patternTopics();
+    const added = now.filter((t) => !this.matched.has(t));
+    if (!added.length) return;
+    this.o.log.info(`new topic(s) matching ${this.cfg.topics.filter((t) => /^\/.*\/$/.test(t)).join(', ')}: ${added.join(', ')}; rejoining the group with them`);
+    try {
+      await this.consumer.disconnect();
+      if (this.o.signal.aborted) return;
+      this.consumer = this.newConsumer();
+      await this.start();
+    } catch (e) {
+      // Out of the group and not back in: the job stops (run it again to resume from the sink's offsets).
+      this.failure = e instanceof Error ? e : new Error(String(e));
+    }
+  }
+
+  async run(): Promise<void> {
+    const { o } = this;
+    await this.start();
     o.log.info(`consuming ${this.cfg.topics.join(', ')} as a member of group "${this.cfg.group ?? `cutover-${o.job}`}"`);
+    const patterns = this.cfg.topics.some((t) => /^\/.*\/$/.test(t));
+    let refreshing = false;
+    let refreshedAt = Date.now();
     await new Promise<void>((resolve, reject) => {
       const tick = setInterval(() => {
         if (this.failure) {
@@ -92,6 +144,15 @@ export class KafkaConsumer implements PartitionConsumer {
         } else if (o.signal.aborted) {
           clearInterval(tick);
           resolve();
+        } else if (patterns && !refreshing && Date.now() - refreshedAt >= this.cfg.topicRefreshMs) {
+          refreshing = true;
+          this.refreshTopics()
+            // A failed look leaves the subscription as it was (tried again at the next refresh).
+            .catch((e: unknown) => o.log.warn(`matching the topic patterns again: ${kafkaErrorText(e)}`))
+            .finally(() => {
+              refreshing = false;
+              refreshedAt = Date.now();
+            });
         }
       }, 100);
     });
@@ -162,23 +223,33 @@ export class KafkaConsumer implements PartitionConsumer {
     }
     if (!batch.messages.length || !p.isRunning() || p.isStale() || this.pausedAt.has(k)) return;
     const byOffset = new Map(batch.messages.map((m) => [m.offset, m]));
-    const r = await consumeBatch(
-      tp,
-      batch.messages.map((m) => ({ offset: m.offset, key: m.key, value: m.value, timestampMs: Number(m.timestamp) })),
-      {
-        decode: (m) => this.decode(batch.topic, batch.partition, m.offset, m.key, m.value),
-        fault: (e) => (e instanceof DecodeError ? { reason: e.message, fix: `${e.fix ?? 'Correct the producer or the sink table.'} Then run the job again (the partition is retried from this message), or go past it: cutover run JOB --skip-message ${batch.topic}:${batch.partition}:OFFSET.` } : null),
-        skipRequest: (offset) => this.skips.get(`${k}/${offset}`),
-        deadLetter: async (m, reason) => {
-          if (!this.deadLetter) return null;
-          await this.deadLetter.send(tp, { ...m, headers: byOffset.get(m.offset)?.headers }, reason, this.o.who);
-          return this.deadLetter.topic;
+    let r: Awaited<ReturnType<typeof consumeBatch>>;
+    try {
+      r = await consumeBatch(
+        tp,
+        batch.messages.map((m) => ({ offset: m.offset, key: m.key, value: m.value, timestampMs: Number(m.timestamp) })),
+        {
+          decode: (m) => this.decode(batch.topic, batch.partition, m.offset, m.key, m.value),
+          fault: (e) => (e instanceof DecodeError ? { reason: e.message, fix: `${e.fix ?? 'Correct the producer or the sink table.'} Then run the job again (the partition is retried from this message), or go past it: cutover run JOB --skip-message ${batch.topic}:${batch.partition}:OFFSET.` } : null),
+          skipRequest: (offset) => this.skips.get(`${k}/${offset}`),
+          deadLetter: async (m, reason) => {
+            if (!this.deadLetter) return null;
+            await this.deadLetter.send(tp, { ...m, headers: byOffset.get(m.offset)?.headers }, reason, this.o.who);
+            return this.deadLetter.topic;
+          },
+          apply: (b) => this.o.apply(b),
+          who: this.o.who,
+          now: () => Date.now(),
         },
-        apply: (b) => this.o.apply(b),
-        who: this.o.who,
-        now: () => Date.now(),
-      },
-    );
+      );
+    } catch (e) {
+      // A refusal that no retry changes (a table the sink lacks and no message defines, a table spread over
+      // partitions): the job stops with it; nothing of the batch was applied, the offset stays.
+      if (!(e instanceof CutoverError) || e.code !== 'CONFIG') throw e;
+      this.consumer.pause([{ topic: batch.topic, partitions: [batch.partition] }]);
+      this.failure = e;
+      return;
+    }
     for (const s of r.skipped) {
       this.skips.delete(`${k}/${s.offset}`);
       this.o.log.warn(`skipped the message at ${batch.topic}:${batch.partition}:${s.offset} as asked by ${s.requestedBy} (--skip-message)${s.deadLetter ? `; sent to the dead-letter topic ${s.deadLetter}` : ''}: ${s.reason.split('\n')[0]}`);
@@ -207,8 +278,9 @@ export class KafkaConsumer implements PartitionConsumer {
   /** A message's row changes of the job's tables; null for a message without any (a tombstone, a heartbeat, DDL not applied). A bad message: DecodeError. */
   private async decode(topic: string, partition: number, offset: string, key: Buffer | null, value: Buffer | null): Promise<Decoded> {
     const where = `${topic} partition ${partition} offset ${offset}`;
+    let d: DecodedMessage | null;
     try {
-      return this.decodeOnce(where, key, value);
+      d = this.decodeOnce(key, value);
     } catch (e) {
       // A table seen for the first time: its columns are read from the sink, then the message is decoded again.
       if (!(e instanceof DecodeError) || e.reason !== 'unknown-table' || !e.table) throw e;
@@ -216,25 +288,38 @@ export class KafkaConsumer implements PartitionConsumer {
       const [db, table] = [e.table.slice(0, dot), e.table.slice(dot + 1)];
       if (!this.o.include(db, table)) return null; // not one of the job's tables: never decoded
       await this.o.loadTable(db, table);
-      return this.decodeOnce(where, key, value);
+      d = this.decodeOnce(key, value);
     }
+    if (d?.kind === 'rows' && d.schema) {
+      // Decoded with the message's own schema: the sink's table is loaded (created from that schema when
+      // the sink lacks it), and the message decoded again with the sink's columns.
+      const first = d.changes[0];
+      if (first && this.o.include(first.db, first.table) && !this.ctx.columns(first.db, first.table)) {
+        await this.o.loadTable(first.db, first.table, { columns: d.schema, key: d.schema.key ?? [] });
+        d = this.decodeOnce(key, value);
+      }
+    }
+    return this.rowsOf(where, d);
   }
 
-  private decodeOnce(where: string, key: Buffer | null, value: Buffer | null): Decoded {
-      let format: KafkaSourceFormat | null = this.cfg.format === 'auto' ? null : this.cfg.format;
-      if (!format) {
-        if (value === null || value.length === 0) return null;
-        format = detectFormat(value);
-        if (!format) throw new DecodeError('the message is neither Debezium, Canal nor Maxwell JSON', 'Set "format" in the job file\'s source, or skip the message.', 'malformed');
-      }
-      const d = decodeMessage(format, key, value, this.ctx);
-      if (d.kind === 'skip') return null;
-      if (d.kind === 'ddl') {
-        this.o.log.warn(`a schema change at ${where} is not applied (a Kafka source applies row changes only): ${d.sql.slice(0, 300)}`);
-        return null;
-      }
-      const changes = d.changes.filter((c) => this.o.include(c.db, c.table));
-      return { changes, timestampMs: d.timestampMs };
+  private decodeOnce(key: Buffer | null, value: Buffer | null): DecodedMessage | null {
+    let format: KafkaSourceFormat | null = this.cfg.format === 'auto' ? null : this.cfg.format;
+    if (!format) {
+      if (value === null || value.length === 0) return null;
+      format = detectFormat(value);
+      if (!format) throw new DecodeError('the message is neither Debezium, Canal nor Maxwell JSON', 'Set "format" in the job file\'s source, or skip the message.', 'malformed');
+    }
+    return decodeMessage(format, key, value, this.ctx);
+  }
+
+  private rowsOf(where: string, d: DecodedMessage | null): Decoded {
+    if (!d || d.kind === 'skip') return null;
+    if (d.kind === 'ddl') {
+      this.o.log.warn(`a schema change at ${where} is not applied (a Kafka source applies row changes only): ${d.sql.slice(0, 300)}`);
+      return null;
+    }
+    const changes = d.changes.filter((c) => this.o.include(c.db, c.table));
+    return { changes, timestampMs: d.timestampMs };
   }
 
   private report(): void {

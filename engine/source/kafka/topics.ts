@@ -1,5 +1,6 @@
 // The job's "topics": names, or /regular expressions/ that kafkajs matches against the cluster's topics
-// when the process subscribes (a matching topic created later is taken by the job's next run).
+// when the process subscribes; the consumer matches them again every `topicRefreshMs` and rejoins the
+// group with the topics created since (consumer.ts refreshTopics).
 import type { Kafka } from 'kafkajs';
 import { CutoverError } from '../../../shared/errors.js';
 

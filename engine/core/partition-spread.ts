@@ -1,0 +1,110 @@
+// Per-row order from a partitioned source holds only when every change of one row is in one partition
+// (producers partition by the row's key). A producer that spreads a table's messages over partitions
+// without the key (Canal with partitionHash off, a keyless Debezium table in a topic of several partitions,
+// Maxwell by random) breaks it: an update can be read before the insert of its row. This watches the
+// batches a process applies, before they are applied, and names the first proof of such a spread:
+//   - a keyed table: one key's changes seen in two partitions (the last partition of up to `maxKeys` keys
+//     is remembered, oldest forgotten first; a primary-key change forgets both keys, as producers put it
+//     in either key's partition);
+//   - a keyless table: its changes seen in two partitions, once any of them is an update or a delete
+//     (inserts alone are applied in any order: nothing to refuse).
+// It sees only what this process consumes, since it started: a spread across the partitions of two
+// processes, or over a restart, is not seen. Pure (no I/O).
+import type { RowChange } from './changes.js';
+import type { PartitionBatch, TopicPartition } from './partition-offsets.js';
+
+export interface SpreadFinding {
+  /** Source "db.table". */
+  table: string;
+  /** The row's key as "col=value, …"; null for a keyless table. */
+  key: string | null;
+  first: TopicPartition;
+  then: TopicPartition;
+  offset: string;
+}
+
+const tpText = (p: TopicPartition): string => `${p.topic}\u0000${p.partition}`;
+const tpOf = (s: string): TopicPartition => {
+  const i = s.lastIndexOf('\u0000');
+  return { topic: s.slice(0, i), partition: Number(s.slice(i + 1)) };
+};
+
+export class PartitionSpread {
+  /** "db.table\0key" → the partition ("topic\0n") its last change came from; insertion order = recency. */
+  private readonly keys = new Map<string, string>();
+  private readonly keyless = new Map<string, { partitions: Set<string>; changed: boolean }>();
+
+  constructor(private readonly maxKeys = 100_000) {}
+
+  /**
+   * The first spread the batch proves, given each table's key columns (empty: keyless); null when none.
+   * The batch is remembered up to the finding (a batch refused is not applied, so nothing of it after that counts).
+   */
+  check(batch: PartitionBatch, keyOf: (table: string) => string[]): SpreadFinding | null {
+    const here = tpText(batch);
+    for (const m of batch.messages)
+      for (const c of m.changes) {
+        const table = c.name ?? `${c.db}.${c.table}`;
+        const key = keyOf(table);
+        const found = key.length ? this.keyed(here, table, key, c) : this.keylessChange(here, table, c);
+        if (found) return { table, key: found.key, first: tpOf(found.first), then: { topic: batch.topic, partition: batch.partition }, offset: m.offset };
+      }
+    return null;
+  }
+
+  private keyed(here: string, table: string, key: string[], c: RowChange): { key: string; first: string } | null {
+    const row = c.type === 'delete' ? c.before : c.after;
+    const vals = row && keyValues(key, c.columns, row);
+    if (!vals) return null; // a partial image without the key: nothing to compare
+    const id = `${table}\u0000${vals.map((v) => (v === null ? '\u0001' : v)).join('\u0000')}`;
+    if (c.type === 'update' && c.before) {
+      // A primary-key change is one Canal/Maxwell message, partitioned by one of the two keys (Canal: the
+      // old, Maxwell: the new): either partition is right, so both keys start afresh.
+      const old = keyValues(key, c.columns, c.before);
+      const oldId = old && `${table}\u0000${old.map((v) => (v === null ? '\u0001' : v)).join('\u0000')}`;
+      if (oldId !== null && oldId !== id) {
+        this.keys.delete(oldId);
+        this.keys.delete(id);
+        return null;
+      }
+    }
+    const was = this.keys.get(id);
+    if (was !== undefined && was !== here) return { key: key.map((k, j) => `${k}=${vals[j] === null ? 'NULL' : JSON.stringify(Buffer.from(vals[j]!, 'latin1').toString('utf8'))}`).join(', '), first: was };
+    this.keys.delete(id);
+    this.keys.set(id, here);
+    if (this.keys.size > this.maxKeys) this.keys.delete(this.keys.keys().next().value!);
+    return null;
+  }
+
+  private keylessChange(here: string, table: string, c: RowChange): { key: null; first: string } | null {
+    let t = this.keyless.get(table);
+    if (!t) this.keyless.set(table, (t = { partitions: new Set(), changed: false }));
+    t.partitions.add(here);
+    if (c.type !== 'insert') t.changed = true;
+    if (t.changed && t.partitions.size > 1) return { key: null, first: [...t.partitions].find((p) => p !== here)! };
+    return null;
+  }
+}
+
+/** The key columns' values of a row image; null when the image lacks one of them. */
+function keyValues(key: string[], columns: string[], row: (string | null)[]): (string | null)[] | null {
+  const out: (string | null)[] = [];
+  for (const k of key) {
+    const i = columns.indexOf(k);
+    if (i < 0) return null;
+    out.push(row[i] ?? null);
+  }
+  return out;
+}
+
+/** The refusal's text and fix for a finding (the job stops before the batch is applied). Pure. */
+export function spreadRefusal(f: SpreadFinding): { message: string; fix: string } {
+  const where = (p: TopicPartition): string => `${p.topic} partition ${p.partition}`;
+  const message = f.key
+    ? `The changes of one row of ${f.table} (${f.key}) are in two partitions: ${where(f.first)}, then ${where(f.then)} at offset ${f.offset}. Its messages are spread over partitions without the row's key, so one row's changes can be applied out of order.`
+    : `${f.table} has no key, and its changes are spread over partitions (${where(f.first)}, then ${where(f.then)} at offset ${f.offset}, an update or delete among them): a keyless table's changes keep their order only in one partition, so an update or delete can be applied before the row it changes.`;
+  const fix = f.key
+    ? 'Partition the topic by the primary key: Canal: canal.mq.partitionHash=db.table:pk_column (or ^db\\..*$:$pk$); Debezium keys messages by the primary key (leave message.key.columns unset or name the key); Maxwell: producer_partition_by=primary_key. Then empty the sink table and consume the topic again from the start (the rows applied so far may be in the wrong order).'
+    : 'Send the table to one partition: Canal: canal.mq.partitionHash=db.table (by table); Debezium: a topic of one partition for it (topic.creation) or a message key (message.key.columns=db.table:col,…); Maxwell: producer_partition_by=table. Or give the table a primary key. Then empty the sink table and consume the topic again from the start (the rows applied so far may be in the wrong order).';
+  return { message, fix };
+}
