@@ -177,3 +177,13 @@ export function summarize(tables: VerifyTableResult[]): VerifyReport['summary'] 
   }
   return s;
 }
+
+/** Adds a differing row to a table's result unless it already lists `maxRows` (then marks it truncated); false when it did not. */
+export function recordMismatch(r: VerifyTableResult, m: RowMismatch, maxRows: number): boolean {
+  if (r.mismatches.length >= maxRows) {
+    r.truncated = true;
+    return false;
+  }
+  r.mismatches.push(m);
+  return true;
+}

@@ -17,7 +17,7 @@
 import { createHash } from 'node:crypto';
 import { CutoverError } from '../../../shared/errors.js';
 import type { SearchSinkConfig } from '../../../shared/job-config.js';
-import { DESCRIBED_ROWS, type RowMismatch, type VerifyTableResult } from '../../../shared/verify.js';
+import { DESCRIBED_ROWS, recordMismatch, type RowMismatch, type VerifyTableResult } from '../../../shared/verify.js';
 import type { Logger } from '../../core/logger.js';
 import type { RawRow } from '../../core/rows.js';
 import type { SourceSession } from '../../source/driver.js';
@@ -124,14 +124,7 @@ export async function verifySearchTable(t: VerifyTable, r: VerifyTableResult, o:
   let idsKept = true;
   let found = 0;
   let described = 0;
-  const push = (m: RowMismatch): boolean => {
-    if (r.mismatches.length >= o.maxRows) {
-      r.truncated = true;
-      return false;
-    }
-    r.mismatches.push(m);
-    return true;
-  };
+  const push = (m: RowMismatch): boolean => recordMismatch(r, m, o.maxRows);
 
   r.chunks = Math.max(1, Math.ceil(t.source.estimatedRows / o.chunkRows));
   let lower: RawRow | null = null;

@@ -11,7 +11,7 @@
 // then left out (logged). Without a stream, a difference is reported at once.
 import { CutoverError } from '../../../shared/errors.js';
 import { mysqlSinkUrl } from '../../../shared/job-config.js';
-import type { VerifyTableResult } from '../../../shared/verify.js';
+import { recordMismatch, type VerifyTableResult } from '../../../shared/verify.js';
 import type { Logger } from '../../core/logger.js';
 import { connect, parseMysqlUrl, type Connection } from '../../mysql/connection.js';
 import { openDataConnection, rawQuery } from '../../mysql/key-range.js';
@@ -74,13 +74,7 @@ export async function verifyMysqlTable(t: VerifyTable, r: VerifyTableResult, o: 
     if (!found.diffs.length) return;
     r.mismatchedChunks++;
     const from = r.mismatches.length;
-    for (const d of found.diffs) {
-      if (r.mismatches.length >= o.maxRows) {
-        r.truncated = true;
-        break;
-      }
-      r.mismatches.push(toMismatch(d, t.keyColumns));
-    }
+    for (const d of found.diffs) if (!recordMismatch(r, toMismatch(d, t.keyColumns), o.maxRows)) break;
     await describeMismatches(sourceSql(o.source, 'Describing differing rows'), (sql) => rawQuery(o.sink, sql), t, r.mismatches, from);
   };
 

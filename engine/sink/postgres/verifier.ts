@@ -17,7 +17,7 @@
 // every digit of every number kept.
 import { createHash } from 'node:crypto';
 import { CutoverError } from '../../../shared/errors.js';
-import { DESCRIBED_ROWS, VALUE_TEXT_MAX, type ColumnDifference, type RowMismatch, type VerifyTableResult } from '../../../shared/verify.js';
+import { DESCRIBED_ROWS, recordMismatch, VALUE_TEXT_MAX, type ColumnDifference, type RowMismatch, type VerifyTableResult } from '../../../shared/verify.js';
 import { quoteId, quoteTable } from '../../mysql/identifiers.js';
 import type { RawRow, RawValue } from '../../core/rows.js';
 import { bytesToHex, keyRenderer, keySelectExpr } from '../../mysql/values.js';
@@ -247,14 +247,7 @@ export async function verifyPostgresTable(check: PostgresTableCheck, t: VerifyTa
   const note = (found: Listing & { moving: number }): void => {
     if (found.moving) o.log.info(`verify: ${found.moving} row(s) kept changing while the stream applied them; not reported`, name);
   };
-  const push = (m: RowMismatch): boolean => {
-    if (r.mismatches.length >= o.maxRows) {
-      r.truncated = true;
-      return false;
-    }
-    r.mismatches.push(m);
-    return true;
-  };
+  const push = (m: RowMismatch): boolean => recordMismatch(r, m, o.maxRows);
 
   if (!t.keyColumns.length) {
     r.chunks = 1;
