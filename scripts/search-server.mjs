@@ -18,8 +18,8 @@
 // (javaOptions: C1 compiler only and the serial collector: fewer threads competing for the two cores,
 // and their data is small); benchmarks start them with the full JIT. Both refuse to run as root: as root
 // they run as the system user `cutover-search`, created with useradd when missing.
-// The instance `<prefix>-opensearch` listens on 127.0.0.1:<portBase + 60> (transport + 61), and
-// `<prefix>-elasticsearch` on <portBase + 62> (transport + 63). Each lives in
+// The instance `<prefix>-opensearch` listens on 127.0.0.1:<portBase + 80> (transport + 81), and
+// `<prefix>-elasticsearch` on <portBase + 82> (transport + 83). Each lives in
 // $CUTOVER_SERVICES_DIR (default /tmp/cutover-services)/<name>: config/ (a copy of the distribution's,
 // with the settings above), data/, logs/ (console.out: the launcher's output), tmp/ and server.pid.
 // Starting is idempotent (a running, answering server is left alone) and ready-checked (the cluster's
@@ -48,7 +48,7 @@ export const FLAVOURS = {
     bin: 'bin/opensearch',
     confEnv: 'OPENSEARCH_PATH_CONF',
     optsEnv: 'OPENSEARCH_JAVA_OPTS',
-    offset: 60,
+    offset: 80,
   },
   elasticsearch: {
     artifact: 'org.elasticsearch.distribution.integ-test-zip:elasticsearch:7.17.10:zip',
@@ -57,7 +57,7 @@ export const FLAVOURS = {
     bin: 'bin/elasticsearch',
     confEnv: 'ES_PATH_CONF',
     optsEnv: 'ES_JAVA_OPTS',
-    offset: 62,
+    offset: 82,
     // The distribution carries x-pack-security (off by default in 7.17 without a license, but initialised).
     settings: ['xpack.security.enabled: false'],
   },

@@ -11,7 +11,7 @@
 // `kafka` is a single-node Apache Kafka broker on 127.0.0.1:<port-base + 32> (scripts/kafka-broker.mjs;
 // its stop keeps the data unless --wipe). `postgres` is a PostgreSQL cluster on 127.0.0.1:<port-base + 40>
 // (scripts/postgres-server.mjs, whose helpers are re-exported here). `search` is OpenSearch 2.19 on
-// <port-base + 60> and Elasticsearch 7.17 on <port-base + 62> (scripts/search-server.mjs; the search tests
+// <port-base + 80> and Elasticsearch 7.17 on <port-base + 82> (scripts/search-server.mjs; the search tests
 // start them themselves, as the Kafka tests start their broker). `all` means the MariaDB source and
 // sink only.
 // Each instance has its own temporary datadir under $CUTOVER_SERVICES_DIR (default

@@ -36,7 +36,7 @@ const SINK_BATCH_BYTES = 4 * 1024 * 1024;
 const HELP = `Usage: npm run bench -- search [options]
 
 Copies ${TABLES} sysbench tables (${DB}.sbtest1..${TABLES}) from a throwaway MariaDB source (port base + 1,
-default ${DEFAULT_PORT_BASE + 1}) into OpenSearch 2.19.1 (port base + 60) and Elasticsearch 7.17.10 (port base + 62)
+default ${DEFAULT_PORT_BASE + 1}) into OpenSearch 2.19.1 (port base + 80) and Elasticsearch 7.17.10 (port base + 82)
 with \`cutover run\` (mode snapshot), and with the limit: the same documents rendered beforehand as NDJSON
 bulk bodies and posted by curl, the same number of documents per bulk request and the same number of
 requests in flight as Cutover (its chunk rows, bounded by its 4 MiB bulk size, and its parallelism).
@@ -50,7 +50,7 @@ Options:
   --sample N           documents per table compared with their rows after each contender (default 200)
   --warmup N           bulk requests of synthetic documents into a throwaway index before each flavour's
                        contenders, untimed, so the JVM's JIT warm-up does not fall on the first one (default 5)
-  --port-base N        ports: N+1 source, N+60/61 OpenSearch, N+62/63 Elasticsearch (default ${DEFAULT_PORT_BASE})
+  --port-base N        ports: N+1 source, N+80/81 OpenSearch, N+82/83 Elasticsearch (default ${DEFAULT_PORT_BASE})
   --keep               leave the servers running (and the temp dir) afterwards
   --fresh              drop and re-prepare the source data even if it is already there
   -h, --help           this help

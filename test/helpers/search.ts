@@ -1,5 +1,5 @@
 // Helpers for tests against the throwaway search clusters (scripts/search-server.mjs): OpenSearch 2.19 and
-// Elasticsearch 7.17 on the lane's port base + 60 / + 62, and the independent reader
+// Elasticsearch 7.17 on the lane's port base + 80 / + 82, and the independent reader
 // (test/helpers/search-reader.py: python3 and the mariadb client, no Cutover code) that checks an index's
 // documents against its source table.
 import assert from 'node:assert/strict';
