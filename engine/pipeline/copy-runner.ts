@@ -215,10 +215,8 @@ export class CopyRunner {
     const lower = chunk.lower_key ? decodeKey(chunk.lower_key) : null;
     const upper = chunk.upper_key ? decodeKey(chunk.upper_key) : null;
     let batch: SinkBatch | null = null; // created on the first row after a flush
-    let rows = 0;
-    let bytes = 0;
     // A table without a key is one chunk: its rows count as each batch commits, not only at its end.
-    const perBatch = !t.keyColumns.length;
+    const tally = this.chunkTally(rt);
     let inflight: Promise<void> = Promise.resolve();
     let snapshotPosition: string | null = null;
     if (!t.keyColumns.length && this.o.recordSnapshotPositions) snapshotPosition = JSON.stringify((await src.startSnapshot()).file);
@@ -228,10 +226,8 @@ export class CopyRunner {
       await inflight; // at most one batch being written while the next is read
       const watch = this.watches.get(writer);
       inflight = (watch ? watch.around(`writing ${b.rows} row(s) of ${rt.name}`, () => writer.write(b)) : writer.write(b)).then(() => {
-        rows += b.rows;
-        bytes += b.bytes;
-        this.o.metrics.add(t.stateId, b.rows, b.bytes);
-        if (perBatch) this.o.store.addCopiedRows(t.stateId, b.rows, b.bytes);
+        tally.count(b);
+        if (!tally.perBatch) this.o.metrics.add(t.stateId, b.rows, b.bytes);
       });
       inflight.catch(() => undefined); // awaited below; avoid an unhandled rejection meanwhile
     };
@@ -258,14 +254,10 @@ export class CopyRunner {
       if (snapshotPosition) await src.endSnapshot().catch(() => undefined);
       await inflight.catch(() => undefined);
       if (e instanceof StopRequested || this.o.signal.aborted) throw new StopRequested();
-      if (isDiskFull(e)) throw e; // the state file's disk: not this table's fault (job-runner.ts says what to do)
-      rt.failed = true;
-      const msg = e instanceof CutoverError ? e.message : `Copying ${rt.name} failed: ${(e as Error).message}`;
-      this.o.store.setTable(t.stateId, { state: 'failed', error: msg });
-      throw e instanceof CutoverError ? e : new CutoverError(msg, 'Fix the cause, then run the same job again: finished chunks are not copied again.');
+      this.failTable(rt, e);
     }
     if (snapshotPosition) this.o.store.setTable(t.stateId, { snapshot_position: snapshotPosition });
-    this.o.store.finishChunk(chunk, rows, bytes, perBatch ? { rows, bytes } : undefined);
+    this.o.store.finishChunk(chunk, tally.rows, tally.bytes, tally.perBatch ? { rows: tally.rows, bytes: tally.bytes } : undefined);
   }
 
   /**
@@ -288,18 +280,9 @@ export class CopyRunner {
         }
         const batches: SinkBatch[] = [];
         let batch: SinkBatch | null = null;
-        let rows = 0;
-        let bytes = 0;
         // A table without a key is one chunk, published whole: its rows count as each batch of it is read
         // (restartKeylessTable set its counts to zero), so its progress shows before its end.
-        const perBatch = !t.keyColumns.length;
-        const count = (b: SinkBatch): void => {
-          rows += b.rows;
-          bytes += b.bytes;
-          if (!perBatch) return;
-          this.o.metrics.add(t.stateId, b.rows, b.bytes);
-          this.o.store.addCopiedRows(t.stateId, b.rows, b.bytes);
-        };
+        const tally = this.chunkTally(rt);
         await readChunkInto(
           src,
           t,
@@ -313,16 +296,17 @@ export class CopyRunner {
           (b) => {
             if (b.bytes >= this.o.batchBytes) {
               batch = null;
-              count(b);
+              tally.count(b);
               return this.o.throttle.admit(b.rows);
             }
           },
           this.o.signal,
         );
         const tail = batch as SinkBatch | null;
-        if (tail) count(tail);
+        if (tail) tally.count(tail);
         await src.endSnapshot();
         submitted = true;
+        const { rows, bytes, perBatch } = tally;
         await res.submit({ batches, chunkId: chunk.id, tableId: t.stateId, table: rt.name, rows, bytes }, () => {
           if (!perBatch) this.o.metrics.add(t.stateId, rows, bytes);
           this.o.store.finishChunk(chunk, rows, bytes, perBatch ? { rows, bytes } : undefined);
@@ -335,13 +319,39 @@ export class CopyRunner {
           await src.endSnapshot().catch(() => undefined);
         }
         if (e instanceof StopRequested || this.o.signal.aborted) throw new StopRequested();
-        if (isDiskFull(e)) throw e;
-        rt.failed = true;
-        const msg = e instanceof CutoverError ? e.message : `Copying ${rt.name} failed: ${(e as Error).message}`;
-        this.o.store.setTable(t.stateId, { state: 'failed', error: msg });
-        throw e instanceof CutoverError ? e : new CutoverError(msg, 'Fix the cause, then run the same job again: finished chunks are not copied again.');
+        this.failTable(rt, e);
       }
     }
+  }
+
+  /**
+   * A chunk's rows and bytes as its batches are counted. A table without a key (`perBatch`) counts each
+   * batch in the table's progress and metrics at once; a keyed chunk counts when the chunk is finished.
+   */
+  private chunkTally(rt: TableRuntime): { rows: number; bytes: number; perBatch: boolean; count(b: SinkBatch): void } {
+    const { stateId } = rt.t;
+    const tally = {
+      rows: 0,
+      bytes: 0,
+      perBatch: !rt.t.keyColumns.length,
+      count: (b: SinkBatch): void => {
+        tally.rows += b.rows;
+        tally.bytes += b.bytes;
+        if (!tally.perBatch) return;
+        this.o.metrics.add(stateId, b.rows, b.bytes);
+        this.o.store.addCopiedRows(stateId, b.rows, b.bytes);
+      },
+    };
+    return tally;
+  }
+
+  /** Marks the table failed with what went wrong and throws (a full disk is the state file's, not the table's). */
+  private failTable(rt: TableRuntime, e: unknown): never {
+    if (isDiskFull(e)) throw e; // the state file's disk: not this table's fault (job-runner.ts says what to do)
+    rt.failed = true;
+    const msg = e instanceof CutoverError ? e.message : `Copying ${rt.name} failed: ${(e as Error).message}`;
+    this.o.store.setTable(rt.t.stateId, { state: 'failed', error: msg });
+    throw e instanceof CutoverError ? e : new CutoverError(msg, 'Fix the cause, then run the same job again: finished chunks are not copied again.');
   }
 
   /**
