@@ -6,7 +6,6 @@
 // the job, the final verification runs as a `cutover verify` process whose report the state file holds.
 // Every state() call settles what finished. view() is what the page opens: it also lists the deferred
 // objects from the source before their step ran.
-import { hostname, userInfo } from 'node:os';
 import type { CutoverReportFile, CutoverRunOptions, CutoverState, CutoverStepId, DeferredObject, SourceSessionInfo } from '../../shared/cutover.js';
 import { CutoverError, formatError } from '../../shared/errors.js';
 import type { JobConfig } from '../../shared/job-config.js';
@@ -19,7 +18,7 @@ import { CutoverStore, type StepResult } from '../state/cutover-store.js';
 import type { JobRow, StateStore } from '../state/store.js';
 import { dropDeferred, listDeferred, type DeferredSpec } from './deferred-objects.js';
 import { createAll } from './deferred-step.js';
-import { fenceStep, freezeHolds, freezeStep, JOB_SWITCHED, killStep, openTransactionsOf, readOnlyNow, thawStep, type FreezeData, type Outcome } from './freeze-step.js';
+import { fenceStep, freezeHolds, freezeStep, JOB_SWITCHED, killStep, readOnlyNow, thawStep, type FreezeData, type Outcome } from './freeze-step.js';
 import { noCrash, type CrashHook } from './crash-point.js';
 import { interruptedSteps, journalOf, ownJournal, previousReadOnly, writableSummary } from './journal.js';
 import { verdictOf } from './verdict.js';
@@ -28,6 +27,8 @@ import { reportFileName, reportStep } from './report-step.js';
 import { blockedBy, buildSteps, definition, type StepContext } from './steps.js';
 import { sinkKind } from '../sink/registry.js';
 import { reverseCheckStep } from './reverse-preflight.js';
+import { DEFAULT_LAG_THRESHOLD_S, lagStep } from './lag-step.js';
+import { operatorName } from '../core/operator.js';
 import { forwardTables, reverseStep, type ReverseData, type ReverseJobDeps } from './reverse-job.js';
 
 export interface AssistantDeps {
@@ -55,20 +56,9 @@ export interface AssistantDeps {
   reverse?: Omit<ReverseJobDeps, 'store' | 'progress'>;
 }
 
-export const DEFAULT_LAG_THRESHOLD_S = 5;
 const FREEZE_WATCH_MS = 3_000;
 /** How long the source's listing of the deferred objects is reused before it is read again. */
 const DEFERRED_PREVIEW_MS = 30_000;
-
-export function operatorName(): string {
-  let user = 'unknown';
-  try {
-    user = userInfo().username;
-  } catch {
-    /* no passwd entry */
-  }
-  return `${user}@${hostname()}`;
-}
 
 export class CutoverAssistant {
   private readonly steps: CutoverStore;
@@ -294,7 +284,7 @@ export class CutoverAssistant {
     }
     const { config, close } = await this.d.resolve(row);
     try {
-      if (step === 'lag') return await this.checkLag(row, config);
+      if (step === 'lag') return await lagStep(this.d.store, row, config, this.thresholds.get(row.name) ?? DEFAULT_LAG_THRESHOLD_S);
       if (step === 'reverse-check') return await reverseCheckStep(config, { reverse: c.reverse ?? false, title: c.sink.title }, forwardTables(this.d.store, row));
       if (step === 'reverse') {
         if (!this.d.reverse) throw new CutoverError('This host cannot start a reverse job.', 'Run `cutover run JOB-reverse.json` by hand.', 'STATE');
@@ -357,21 +347,6 @@ export class CutoverAssistant {
     } finally {
       await r.close();
     }
-  }
-
-  private async checkLag(row: JobRow, config: JobConfig): Promise<Outcome> {
-    const status = jobStatus(this.d.store, row);
-    const threshold = this.thresholds.get(row.name) ?? DEFAULT_LAG_THRESHOLD_S;
-    const lag = status.stream?.lagSeconds ?? null;
-    const open = await openTransactionsOf(config).catch(() => [] as SourceSessionInfo[]);
-    const facts = { thresholdSeconds: threshold, lagSeconds: lag, applied: status.stream?.applied ? `${status.stream.applied.file}:${status.stream.applied.pos}` : null, openTransactions: open.length };
-    const txs = open.length
-      ? ` ${open.length} transaction(s) are open on the source (they would commit after the freeze, or fail): ${open.map((t) => `#${t.id} ${t.user}@${t.host}, open ${t.transactionSeconds ?? '?'} s`).join('; ')}.`
-      : '';
-    const data = { openTransactions: open };
-    if (lag === null) return { state: 'failed', result: { detail: `The stream reports no lag yet.${txs}`, fix: 'Wait until the job is streaming, then run this step again.', facts, data } };
-    if (lag > threshold) return { state: 'failed', result: { detail: `The lag is ${lag.toFixed(1)} s, above ${threshold} s.${txs}`, fix: 'Wait for the stream to catch up (or raise the threshold), then run this step again.', facts, data } };
-    return { state: 'done', result: { detail: `The lag is ${lag.toFixed(1)} s (threshold ${threshold} s).${txs}`, facts, data } };
   }
 
   // ---- bookkeeping

@@ -17,7 +17,7 @@ import { connect, parseMysqlUrl } from '../mysql/connection.js';
 import { effectiveState } from '../pipeline/job-status.js';
 import { CutoverStore, type CutoverStepRow, type StepResult } from '../state/cutover-store.js';
 import type { JobRow, StateStore } from '../state/store.js';
-import { operatorName } from './assistant.js';
+import { operatorName } from '../core/operator.js';
 import { createDeferred } from './deferred-objects.js';
 import { fenceStep, freezeStep, JOB_SWITCHED, thawStep, type FreezeData, type Outcome } from './freeze-step.js';
 import type { ReverseData } from './reverse-job.js';

@@ -1,21 +1,10 @@
 // Building a verification report (shared/verify.ts) as a run goes, its verdict, and its text for a
 // terminal. Pure apart from reading the operator's user and host names.
-import { hostname, userInfo } from 'node:os';
+import { operatorName } from '../core/operator.js';
 import { summarize, type VerifyReport, type VerifyState, type VerifyTableResult } from '../../shared/verify.js';
 import type { SinkDescriptor } from '../sink/driver.js';
 import type { VerifyTable } from '../compare/chunk-checksum.js';
 import { repairNote } from '../compare/repair-contract.js';
-
-/** "alice@laptop" (the user name may be unknown in some containers). */
-export function operatorName(): string {
-  let user = process.env.USER ?? 'unknown';
-  try {
-    user = userInfo().username;
-  } catch {
-    /* no passwd entry */
-  }
-  return `${user}@${hostname()}`;
-}
 
 /** A new report of a job whose sink is of this kind (`repairOf`: the verification a repair started from). */
 export function newReport(job: string, kind: SinkDescriptor, repairOf: number | null): VerifyReport {

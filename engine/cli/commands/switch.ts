@@ -9,7 +9,8 @@
 import { createInterface } from 'node:readline/promises';
 import { CUTOVER_STEPS, type CutoverState, type CutoverStep, type CutoverStepId } from '../../../shared/cutover.js';
 import { CutoverError, formatError } from '../../../shared/errors.js';
-import { CutoverAssistant, operatorName } from '../../cutover/assistant.js';
+import { CutoverAssistant } from '../../cutover/assistant.js';
+import { operatorName } from '../../core/operator.js';
 import { resolveStatePath } from '../../state/default-path.js';
 import { StateStore } from '../../state/store.js';
 import { readJobFile } from '../job-file.js';
