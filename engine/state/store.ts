@@ -86,6 +86,9 @@ export interface MetricSample {
 
 const now = (): number => Date.now();
 
+/** How long a statement waits for another process's lock on the state file before it fails. */
+const BUSY_WAIT_MS = 30_000;
+
 export class StateStore {
   readonly db: Database.Database;
   private readonly space: StateSpaceGuard;
@@ -94,12 +97,13 @@ export class StateStore {
     this.space = new StateSpaceGuard(path);
     try {
       prepareStateFile(path);
-      this.db = new Database(path);
+      // Other processes of the same file (the job, the app, `status`) may hold its lock for a while on a
+      // loaded machine: wait up to BUSY_WAIT_MS, from the first statement on (switching to WAL takes a lock).
+      this.db = new Database(path, { timeout: BUSY_WAIT_MS });
       this.db.pragma('journal_mode = WAL');
       tightenStateFiles(path);
       this.db.pragma('synchronous = NORMAL');
       this.db.pragma('foreign_keys = ON');
-      this.db.pragma('busy_timeout = 5000');
       this.migrate();
     } catch (e) {
       if (e instanceof CutoverError) throw e;
