@@ -24,6 +24,7 @@ import type { SourceSession } from '../../source/driver.js';
 import { side, type VerifyTable } from '../../compare/chunk-checksum.js';
 import { toMismatch } from '../../compare/row-diff.js';
 import { StopRequested } from '../../compare/settle.js';
+import { walkKeyChunks } from '../../compare/chunk-walk.js';
 import type { SinkVerifier, SinkVerifierContext } from '../../compare/sink-verifier.js';
 import { documentShape, renderDocument, rowId, type DocumentShape } from './bulk-writer.js';
 import { detectCluster } from './cluster.js';
@@ -126,11 +127,7 @@ export async function verifySearchTable(t: VerifyTable, r: VerifyTableResult, o:
   let described = 0;
   const push = (m: RowMismatch): boolean => recordMismatch(r, m, o.maxRows);
 
-  r.chunks = Math.max(1, Math.ceil(t.source.estimatedRows / o.chunkRows));
-  let lower: RawRow | null = null;
-  for (;;) {
-    if (o.signal.aborted) throw new StopRequested();
-    const upper: RawRow | null = await o.source.nextBoundary(src, lower, o.chunkRows);
+  await walkKeyChunks(r, { estimatedRows: t.source.estimatedRows, chunkRows: o.chunkRows, signal: o.signal, onChunk: o.onChunk }, (lower) => o.source.nextBoundary(src, lower, o.chunkRows), async (lower, upper) => {
     const rows: { id: string; doc: string; key: RawRow }[] = [];
     let n = 0;
     await o.source.readChunk(src, lower, upper, (row) => {
@@ -161,13 +158,7 @@ export async function verifySearchTable(t: VerifyTable, r: VerifyTableResult, o:
     }
     r.rowsSource += rows.length;
     if (differs) r.mismatchedChunks++;
-    r.chunksDone++;
-    r.chunks = Math.max(r.chunks, r.chunksDone + (upper ? 1 : 0));
-    o.onChunk();
-    if (!upper) break;
-    lower = upper;
-  }
-  r.chunks = r.chunksDone;
+  });
   r.rowsSink = docCount;
 
   const extras = docCount - found;

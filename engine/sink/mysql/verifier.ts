@@ -20,7 +20,8 @@ import type { RawRow } from '../../core/rows.js';
 import { quoteTable } from '../../mysql/identifiers.js';
 import { chunkSums, listChunk, rowMultiset, sameSums, side, type ChunkSums, type VerifyTable } from '../../compare/chunk-checksum.js';
 import { diffKeyed, diffMultiset, multisetSize, stableDiffs, toMismatch, type RowDiff } from '../../compare/row-diff.js';
-import { settle, StopRequested, type Listing } from '../../compare/settle.js';
+import { settle, type Listing } from '../../compare/settle.js';
+import { walkKeyChunks } from '../../compare/chunk-walk.js';
 import { describeMismatches } from './row-values.js';
 import { sourceSql, type SinkVerifier, type SinkVerifierContext } from '../../compare/sink-verifier.js';
 import { streamSync, type StreamSync } from '../../compare/stream-sync.js';
@@ -95,12 +96,7 @@ export async function verifyMysqlTable(t: VerifyTable, r: VerifyTableResult, o: 
     return;
   }
 
-  r.chunks = Math.max(1, Math.ceil(t.source.estimatedRows / o.chunkRows));
-  let lower: RawRow | null = null;
-  for (;;) {
-    if (o.signal.aborted) throw new StopRequested();
-    const upper: RawRow | null = await o.source.nextBoundary(src, lower, o.chunkRows);
-    const lo = lower;
+  await walkKeyChunks(r, { estimatedRows: t.source.estimatedRows, chunkRows: o.chunkRows, signal: o.signal, onChunk: o.onChunk }, (lower) => o.source.nextBoundary(src, lower, o.chunkRows), async (lo, upper) => {
     const sums = await both((c, w) => c.chunkSums(w === 'source' ? src : snk, lo, upper), 0);
     let found: (Listing & { moving: number }) | null = null;
     if (!sameSums(sums[0], sums[1])) {
@@ -111,13 +107,7 @@ export async function verifyMysqlTable(t: VerifyTable, r: VerifyTableResult, o: 
       }, streaming, o.signal);
     }
     await record(sums, found);
-    r.chunksDone++;
-    r.chunks = Math.max(r.chunks, r.chunksDone + (upper ? 1 : 0));
-    o.onChunk();
-    if (!upper) break;
-    lower = upper;
-  }
-  r.chunks = r.chunksDone;
+  });
 }
 
 
