@@ -100,7 +100,7 @@ export class MysqlOffsetTarget implements OffsetTarget {
       throw new MessageRefused(
         at,
         m.message,
-        `Correct the sink (the row that conflicts, the column's type or constraint), or the producer; then run the job again: the partition is retried from this message (nothing after it was applied). To go past it instead: cutover run JOB --skip-message ${batch.topic}:${batch.partition}:${at}.`,
+        `Correct the sink (the row that conflicts, the column's type or constraint), or the producer; then run the job again: the partition is retried from this message (nothing after it was applied). To go past it instead: cutover skip-message ${batch.topic}:${batch.partition}:${at} --job JOB (or cutover run JOB --skip-message ${batch.topic}:${batch.partition}:${at}).`,
       );
     });
     return { applied, skipped };
