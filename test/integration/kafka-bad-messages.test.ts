@@ -548,23 +548,38 @@ describe('Kafka source: sink tables from the messages, tables spread over partit
     }
   });
 
-  it('a keyless table spread over partitions is refused once an update or delete comes, with the fix', async () => {
+  it('a keyless table spread over partitions is refused once an update or delete comes, also when its first partition was applied by an earlier run (recorded in the sink), with the fix', async () => {
     const topic = uniqueName('kb_spread').replace(/_/g, '.');
     await createTopic(topic, 2);
     const producer = kafka().producer({ idempotent: true, maxInFlightRequests: 1 });
     await producer.connect();
     const update = JSON.stringify({ before: { id: 2, p: 1, v: 'v2' }, after: { id: 2, p: 1, v: 'changed' }, source: { db: SRC, table: 'ev' }, op: 'u', ts_ms: Date.now() });
-    await producer.send({ topic, acks: -1, messages: [{ key: null, value: insert(1, 0), partition: 0 }, { key: null, value: insert(2, 1), partition: 1 }, { key: null, value: update, partition: 1 }] });
-    await producer.disconnect();
+    await producer.send({ topic, acks: -1, messages: [{ key: null, value: insert(1, 0), partition: 0 }, { key: null, value: insert(2, 1), partition: 1 }] });
     const sinkDb = uniqueName('kb_spread');
     await sinkTable(sinkDb);
+    const name = uniqueName('kb_spread');
+    const file = job(name, topic, sinkDb);
+    const state = join(work, 'spread.sqlite');
+    // The first run applies the two inserts (inserts alone are applied in any order) and stops.
+    const first = startLive(['run', file, '--state', state]);
     try {
-      const r = await runCliWithTimeout(['run', job(uniqueName('kb_spread'), topic, sinkDb), '--state', join(work, 'spread.sqlite')]);
+      await waitUntil('both inserts applied', async () => (await sinkIds(sinkDb)).size === 2, { live: first, ms: 120_000 });
+      await stopWithSigterm(first);
+      const recorded = await query<{ part: number }>(sinkUrl(), "SELECT part FROM _cutover.cutover_table_partitions WHERE job = ? AND part >= 0 ORDER BY part", [name]);
+      assert.deepEqual(recorded.map((r) => Number(r.part)), [0, 1], 'the sink records the partitions that carried the keyless table');
+      // The next run reads only the update (partition 1, from the sink's offset): the sink's record holds partition 0.
+      await producer.send({ topic, acks: -1, messages: [{ key: null, value: update, partition: 1 }] });
+      const r = await runCliWithTimeout(['run', file, '--state', state]);
       assert.notEqual(r.code, 0, describeRun(r));
-      assert.match(r.stderr, new RegExp(`${SRC}\\.ev has no key, and its changes are spread over partitions`), describeRun(r));
+      assert.match(r.stderr, new RegExp(`${SRC}\\.ev has no key, and its changes are spread over partitions \\(${topic.replace(/\./g, '\\.')} partition 0, then ${topic.replace(/\./g, '\\.')} partition 1 at offset 1`), describeRun(r));
       assert.match(r.stderr, /canal\.mq\.partitionHash=db\.table/, describeRun(r));
       assert.doesNotMatch(r.stderr, /^\s+at /m);
+      assert.deepEqual([...(await sinkIds(sinkDb)).keys()].sort(), [1, 2], 'nothing of the refused batch applied');
+      const v = await query<{ v: string }>(sinkUrl(), `SELECT v FROM ${q(sinkDb)}.ev WHERE id = 2`);
+      assert.equal(v[0]?.v, 'v2');
     } finally {
+      await producer.disconnect().catch(() => undefined);
+      await killLive(first);
       await exec(sinkUrl(), `DROP DATABASE IF EXISTS ${q(sinkDb)}`);
     }
   });

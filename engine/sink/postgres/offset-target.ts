@@ -22,6 +22,8 @@ import { readPgSinkTable } from './sink-table.js';
 import { MessageRefused, type BadMessage, type GatedBatch, type MessageRef, type SkipRequest } from '../../core/bad-messages.js';
 import type { MessageChanges } from '../../core/changes.js';
 import { PgChangeError } from './change-error.js';
+import { forgetPgTablePartitions, guardPgTablePartitions, PG_TABLE_PARTITIONS_DDL } from './table-partitions.js';
+import { keylessTouches } from '../../core/table-partitions.js';
 import { forgetPgPending, PG_BAD_MESSAGES_DDL, pgSkipRequests, recordPgBadMessage, recordPgSkips, requestPgSkips } from './bad-message-rows.js';
 
 export const OFFSETS_TABLE = 'cutover_offsets';
@@ -42,6 +44,7 @@ const CREATE_RACE = new Set(['23505', '42P06', '42P07']);
 /** Deletes a job's offset rows (remove --clean-sink, --restart); returns how many there were. */
 export async function forgetPgOffsets(client: pg.ClientBase, job: string): Promise<number> {
   await forgetPgPending(client, job);
+  await forgetPgTablePartitions(client, job);
   const r = await client.query(`DELETE FROM ${PG_OFFSETS} WHERE job = $1`, [job]).catch((e: { code?: string }) => {
     if (e.code === '42P01' || e.code === '3F000') return { rowCount: 0 }; // never consumed here: no offsets table
     throw e;
@@ -50,6 +53,9 @@ export async function forgetPgOffsets(client: pg.ClientBase, job: string): Promi
 }
 
 export class PgOffsetTarget implements OffsetTarget {
+  /** The job's tables without a key on the sink (source names): their partitions are recorded in the sink (table-partitions.ts). */
+  private readonly keyless = new Set<string>();
+
   private constructor(
     private readonly sink: PgChangeSink,
     /** Reads the stored offsets outside the batches' transactions (an assignment may come while one is open). */
@@ -61,7 +67,7 @@ export class PgOffsetTarget implements OffsetTarget {
     const sink = await PgChangeSink.open(opts);
     let reader: pg.Client | null = null;
     try {
-      for (const ddl of [OFFSETS_DDL, PG_BAD_MESSAGES_DDL])
+      for (const ddl of [OFFSETS_DDL, PG_BAD_MESSAGES_DDL, PG_TABLE_PARTITIONS_DDL])
         for (let attempt = 0; ; attempt++) {
           try {
             await sink.client.query(ddl);
@@ -103,6 +109,7 @@ export class PgOffsetTarget implements OffsetTarget {
             const part = unappliedPart(batch, r.rows[0]?.next_offset ?? null);
             skipped = part.skipped;
             if (!part.move) return null;
+            await guardPgTablePartitions(client, this.job, batch, keylessTouches(part.messages, (t) => this.keyless.has(t)));
             offsetOf.clear();
             return part.messages.map((m) => {
               const mc: MessageChanges = { kind: 'message' as const, changes: m.changes, label: `the message at ${batch.topic} partition ${batch.partition} offset ${m.offset}` };
@@ -146,6 +153,8 @@ export class PgOffsetTarget implements OffsetTarget {
   }
 
   setTable(sourceName: string, t: ApplierTable): void {
+    if (t.info.chunkKey.length) this.keyless.delete(sourceName);
+    else this.keyless.add(sourceName);
     this.sink.setTable(sourceName, t);
   }
 
