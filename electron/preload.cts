@@ -24,6 +24,7 @@ const METHODS = [
   'stop',
   'removeJob',
   'resumeTable',
+  'skipMessage',
   'retryTable',
   'recopyTable',
   'history',

@@ -23,6 +23,7 @@ export const API_METHODS = [
   'stop',
   'removeJob',
   'resumeTable',
+  'skipMessage',
   'retryTable',
   'recopyTable',
   'history',

@@ -76,6 +76,7 @@ export const API_ARGS = {
   stop: z.tuple([job]),
   removeJob: z.tuple([job, z.strictObject({ cleanSink: z.boolean().optional() }).optional()]),
   resumeTable: z.tuple([job, table, z.strictObject({ skip: z.boolean().optional() }).optional()]),
+  skipMessage: z.tuple([job, z.string().min(5).max(300)]),
   retryTable: z.tuple([job, table]),
   recopyTable: z.tuple([job, table]),
   history: z.tuple([job, z.strictObject({ sinceTs: z.number().int().nonnegative().optional(), maxPoints: z.number().int().min(10).max(20000).optional() }).optional()]),

@@ -143,6 +143,12 @@ export interface ApiMethods {
    * again (the running job within a second, a stopped one when it runs again).
    */
   resumeTable: { args: [job: string, table: string, options?: { skip?: boolean }]; result: void };
+  /**
+   * A Kafka-source job's partition paused at a bad message: pass it over without applying it (dead-letter
+   * topic first when the job names one; recorded in the sink). `message` is TOPIC:PARTITION:OFFSET, the one
+   * the partition is paused at. A running job takes it within seconds (`running`), a stopped one when it runs.
+   */
+  skipMessage: { args: [job: string, message: string]; result: { running: boolean } };
   /** A table whose copy failed: copy its unfinished chunks again (the job runs again). */
   retryTable: { args: [job: string, table: string]; result: void };
   /** Empty a table on the sink and copy it again from the start (before the job streams). */

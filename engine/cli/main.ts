@@ -7,6 +7,7 @@ import { statusCommand } from './commands/status.js';
 import { logsCommand } from './commands/logs.js';
 import { removeCommand } from './commands/remove.js';
 import { resumeTableCommand } from './commands/resume-table.js';
+import { skipMessageCommand } from './commands/skip-message.js';
 import { switchCommand } from './commands/switch.js';
 import { uiCommand } from './commands/ui.js';
 import { verifyCommand } from './commands/verify.js';
@@ -71,6 +72,14 @@ program
   .addOption(stateOption())
   .option('--skip', 'leave the sink as it is (the statement is not applied) and apply the held changes')
   .action(resumeTableCommand);
+
+program
+  .command('skip-message')
+  .description('Kafka source: go past the message a partition is paused at without applying it (sent to the dead-letter topic if the job names one; recorded in the sink); a running job resumes the partition within seconds')
+  .argument('<topic:partition:offset>', 'the paused message, as `cutover status` names it')
+  .requiredOption('--job <name>', 'the job')
+  .addOption(stateOption())
+  .action(skipMessageCommand);
 
 program
   .command('logs')

@@ -2,8 +2,9 @@
 // sink lacks, or is refused by the sink pauses ITS partition only; the other partitions go on. The
 // operator reads it (topic, partition, offset, key, the raw message, the reason and the fix) in
 // `cutover status`, corrects the producer or the sink and runs again (the message is retried), or goes
-// past it deliberately with `cutover run JOB --skip-message TOPIC:PARTITION:OFFSET`: the request is
-// written to the sink beside the offsets, and whichever member of the group holds the partition then
+// past it deliberately with `cutover run JOB --skip-message TOPIC:PARTITION:OFFSET` or, while the job
+// runs, `cutover skip-message TOPIC:PARTITION:OFFSET --job JOB` (engine/pipeline/skip-message.ts): the
+// request is written to the sink beside the offsets, and whichever member of the group holds the partition then
 // passes the message over (to the dead-letter topic first, when the job names one) and records the skip
 // in the same sink transaction that moves the partition's offset past it.
 //
@@ -224,7 +225,7 @@ export function pausedLines(b: BadMessage, indent = '    '): string[] {
   const out = [
     `${indent}PAUSED at ${messageRefText(b)} (key ${b.key ?? 'none'}): ${b.reason.replace(/\s+/g, ' ')}`,
     `${indent}  fix: ${b.fix.replace(/\s+/g, ' ')}`,
-    `${indent}  or go past it: cutover run JOB --skip-message ${messageRefText(b)}`,
+    `${indent}  or go past it: cutover skip-message ${messageRefText(b)} --job JOB (a running job goes on within seconds; or cutover run JOB --skip-message ${messageRefText(b)})`,
     `${indent}  message (${b.bytes.toLocaleString('en-US')} bytes): ${b.raw === null ? '(null: a tombstone)' : b.raw.replace(/\n/g, '\\n')}`,
   ];
   return out;

@@ -14,6 +14,9 @@ import { effectiveState, jobStatus } from '../pipeline/job-status.js';
 import { DashboardStore, downsample } from '../state/dashboard-store.js';
 import { StateStore, type JobRow } from '../state/store.js';
 import { requestHeldTable } from '../pipeline/held-tables.js';
+import { requestMessageSkip } from '../pipeline/skip-message.js';
+import { parseMessageRef } from '../core/bad-messages.js';
+import { operatorName } from '../core/operator-name.js';
 import { EventPump } from './event-pump.js';
 import { JobProcesses, type JobExit } from './job-processes.js';
 import { removeJob } from './remove-job.js';
@@ -172,6 +175,11 @@ export class EngineHost {
         throw new CutoverError(`${table} is not paused at a DDL statement in job "${job}".`, 'Reload the dashboard: the table may have been resumed already.', 'STATE');
       this.store.log('info', job, table, `${options?.skip ? 'skipped' : 'resumed'} by the operator: its held changes are applied in source order${this.isRunning(row) ? '' : ' when the job runs again'}`);
       this.pump.poke();
+    },
+    skipMessage: (job, message) => {
+      const r = requestMessageSkip(this.store, this.jobRow(job), parseMessageRef(message), `${operatorName()} (the app)`);
+      this.pump.poke();
+      return r;
     },
     retryTable: async (job, table) => {
       const row = this.jobRow(job);

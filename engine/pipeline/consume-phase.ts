@@ -22,7 +22,7 @@ import type { Sink } from '../sink/sink.js';
 import { loadSink, sinkOf } from '../sink/registry.js';
 import { loadSource, sourceOf } from '../source/registry.js';
 import { ConsumerStore } from '../state/consumer-store.js';
-import { hostname, userInfo } from 'node:os';
+import { operatorName } from '../core/operator-name.js';
 import { messageRefText } from '../core/bad-messages.js';
 import type { JobRow, StateStore } from '../state/store.js';
 import type { RunJobOptions, RunOutcome } from './phases/context.js';
@@ -144,11 +144,31 @@ export async function runConsumer(o: RunJobOptions, job: JobRow, log: Logger): P
     const target = await run.openOffsetTarget();
     cleanup.push(() => target.close());
     const tables = new SinkTables(cfg, target, log, run.copy);
-    const who = `${userName()}@${hostname()} pid ${process.pid}`;
+    const who = `${operatorName()} pid ${process.pid}`;
     if (o.skipMessages?.length) {
       await target.requestSkips(o.skipMessages, who);
       log.warn(`--skip-message: ${o.skipMessages.map(messageRefText).join(', ')} will be passed over (not applied; sent to the dead-letter topic when the job names one) by whichever process holds the partition; recorded in the sink (_cutover.cutover_bad_messages) as asked by ${who}`);
     }
+    // One sink connection serves the batches and the skip requests: one at a time, never inside another's transaction.
+    let chain: Promise<unknown> = Promise.resolve();
+    const serial = <T>(f: () => Promise<T>): Promise<T> => {
+      const p = chain.then(f, f);
+      chain = p.catch(() => undefined);
+      return p;
+    };
+    // Skips asked for in the state file (`cutover skip-message`, the app's Skip) go to the sink, where the member holding the partition finds them.
+    const takePending = async (): Promise<void> => {
+      for (const r of members.pendingSkips(job.id)) {
+        try {
+          await target.requestSkips([r], r.requestedBy);
+          log.warn(`the skip of ${messageRefText(r)} asked by ${r.requestedBy} is recorded in the sink: the message is passed over (not applied; sent to the dead-letter topic when the job names one) by the process that holds the partition`);
+        } catch (e) {
+          if (!(e instanceof CutoverError) || e.code !== 'CONFIG') throw e;
+          log.error(`the skip of ${messageRefText(r)} asked by ${r.requestedBy} is refused: ${e.message}`);
+        }
+        members.dropSkip(job.id, r);
+      }
+    };
     let applied = 0;
     let skipped = 0;
     const spread = new PartitionSpread();
@@ -161,10 +181,14 @@ export async function runConsumer(o: RunJobOptions, job: JobRow, log: Logger): P
       loadTable: async (db, table, def) => void (await tables.load(db, table, def)),
       storedOffsets: (parts) => target.offsets(parts),
       who,
-      skipRequests: (parts) => target.skipRequests(parts),
+      skipRequests: (parts) =>
+        serial(async () => {
+          await takePending();
+          return target.skipRequests(parts);
+        }),
       paused: async (b) => {
         members.recordPaused(job.id, process.pid, b);
-        await target.recordBadMessage(b);
+        await serial(() => target.recordBadMessage(b));
         log.error(`partition ${b.topic}:${b.partition} paused at offset ${b.offset} (key ${b.key ?? 'none'}), the other partitions go on: ${b.reason}\n  fix: ${b.fix}\n  message (${b.bytes} bytes): ${b.raw ?? '(null)'}`);
       },
       apply: async (batch) => {
@@ -175,7 +199,7 @@ export async function runConsumer(o: RunJobOptions, job: JobRow, log: Logger): P
           const r = spreadRefusal(found);
           throw new CutoverError(r.message, r.fix, 'CONFIG');
         }
-        const r = await target.applyBatch(batch);
+        const r = await serial(() => target.applyBatch(batch));
         members.passed(job.id, batch, batch.next);
         applied += r.applied;
         skipped += r.skipped;
@@ -197,14 +221,6 @@ export async function runConsumer(o: RunJobOptions, job: JobRow, log: Logger): P
     members.remove(job.id, process.pid);
     // The job stops when its last member does.
     if (!members.members(job.id, alive).length && store.jobById(job.id)?.state === 'running') store.setJob(job.id, { state: 'stopped', pid: null });
-  }
-}
-
-function userName(): string {
-  try {
-    return userInfo().username;
-  } catch {
-    return process.env.USER ?? 'unknown';
   }
 }
 

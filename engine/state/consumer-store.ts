@@ -4,7 +4,7 @@
 // offset the sink has, the partition's end and the lag. `cutover status` shows them per process.
 // The table is created on first use (IF NOT EXISTS), beside the migrations of schema.ts.
 import { compareOffsets, type PartitionProgress, type TopicPartition } from '../core/partition-offsets.js';
-import type { BadMessage } from '../core/bad-messages.js';
+import type { BadMessage, MessageRef } from '../core/bad-messages.js';
 import type { StateStore } from './store.js';
 
 export interface ConsumerMember {
@@ -34,10 +34,49 @@ const PAUSED_DDL = `CREATE TABLE IF NOT EXISTS consumer_paused (
   PRIMARY KEY (job_id, topic, part)
 )`;
 
+// Skips asked for while the job runs (`cutover skip-message`, the app's Skip): a running member of the
+// job takes each request to the sink (where every member of the group, on any machine, finds it) within
+// a second or two and deletes its row; a job not running takes it when it runs again.
+const SKIP_DDL = `CREATE TABLE IF NOT EXISTS consumer_skip_requests (
+  job_id INTEGER NOT NULL REFERENCES jobs(id) ON DELETE CASCADE,
+  topic TEXT NOT NULL,
+  part INTEGER NOT NULL,
+  msg_offset TEXT NOT NULL,
+  requested_by TEXT NOT NULL,
+  requested_at INTEGER NOT NULL,
+  PRIMARY KEY (job_id, topic, part, msg_offset)
+)`;
+
+/** A skip asked for in the state file, not yet taken to the sink. */
+export interface PendingSkip extends MessageRef {
+  requestedBy: string;
+  requestedAt: number;
+}
+
 export class ConsumerStore {
   constructor(private readonly store: StateStore) {
     store.db.exec(DDL);
     store.db.exec(PAUSED_DDL);
+    store.db.exec(SKIP_DDL);
+  }
+
+  /** Asks for a skip of a message (any member of the job takes it to the sink); true when it was new. */
+  requestSkip(jobId: number, ref: MessageRef, requestedBy: string): boolean {
+    const r = this.store.db
+      .prepare('INSERT INTO consumer_skip_requests (job_id, topic, part, msg_offset, requested_by, requested_at) VALUES (?, ?, ?, ?, ?, ?) ON CONFLICT DO NOTHING')
+      .run(jobId, ref.topic, ref.partition, ref.offset, requestedBy, Date.now());
+    return r.changes > 0;
+  }
+
+  /** The skips asked for in the state file, oldest first. */
+  pendingSkips(jobId: number): PendingSkip[] {
+    const rows = this.store.db.prepare('SELECT topic, part, msg_offset, requested_by, requested_at FROM consumer_skip_requests WHERE job_id = ? ORDER BY requested_at').all(jobId) as { topic: string; part: number; msg_offset: string; requested_by: string; requested_at: number }[];
+    return rows.map((r) => ({ topic: r.topic, partition: r.part, offset: r.msg_offset, requestedBy: r.requested_by, requestedAt: r.requested_at }));
+  }
+
+  /** A request taken to the sink (or refused there): gone from the state file. */
+  dropSkip(jobId: number, ref: MessageRef): void {
+    this.store.db.prepare('DELETE FROM consumer_skip_requests WHERE job_id = ? AND topic = ? AND part = ? AND msg_offset = ?').run(jobId, ref.topic, ref.partition, ref.offset);
   }
 
   /** The messages the job's partitions are paused at, without creating the table. */

@@ -243,6 +243,94 @@ describe('Kafka source: bad messages, broker restart, rebalance storm', { timeou
     }
   });
 
+  it('PostgreSQL sink: bad messages pause their partitions, recorded in "_cutover"; a live skip-message resumes one without a restart, --skip-message the others', async () => {
+    const topic = uniqueName('kb_pgbad').replace(/_/g, '.');
+    const dlq = `${topic}.dlq`;
+    const name = uniqueName('kb_pgbad');
+    await createTopic(topic, 3);
+    const pg = await createPgDatabase('kbpgbad');
+    await pg.rows('CREATE SCHEMA shop; CREATE TABLE shop.ev (id integer NOT NULL, p integer NOT NULL, v varchar(20) NOT NULL)');
+    // Partition 0: offset 2 is not JSON; 1: offset 3 names a column the sink lacks; 2: offset 4 is too long for v (PostgreSQL refuses it).
+    const bad: Record<number, { offset: number; value: string; id: number }> = {
+      0: { offset: 2, value: 'not {json at all', id: 2 },
+      1: { offset: 3, value: insert(103, 1, 'v103', { zz: 1 }), id: 103 },
+      2: { offset: 4, value: insert(204, 2, 'y'.repeat(30)), id: 204 },
+    };
+    const producer = kafka().producer({ idempotent: true, maxInFlightRequests: 1 });
+    await producer.connect();
+    const expected = new Set<number>();
+    for (let p = 0; p < 3; p++)
+      await producer.send({
+        topic,
+        acks: -1,
+        messages: Array.from({ length: 6 }, (_, o) => {
+          const id = p * 100 + o;
+          if (bad[p]?.offset === o) return { key: `k${id}`, value: bad[p]!.value, partition: p };
+          expected.add(id);
+          return { key: `k${id}`, value: insert(id, p), partition: p };
+        }),
+      });
+    await producer.disconnect();
+    const state = join(work, 'pg-bad.sqlite');
+    const file = writeJob(
+      work,
+      { name, source: { type: 'kafka', brokers: [inst.bootstrap], topics: [topic], format: 'debezium', group: name, start: 'earliest', deadLetter: { topic: dlq } }, sink: { type: 'postgres', url: pg.url }, tables: { include: [`${SRC}.*`] }, rename: { [SRC]: 'shop' }, mode: 'stream' },
+      `${name}.json`,
+    );
+    const pgIds = async (): Promise<Map<number, number>> => new Map((await pg.rows('SELECT id, count(*) FROM shop.ev GROUP BY id')).map((r) => [Number(r[0]), Number(r[1])]));
+    const perPartition = async (): Promise<number[]> => {
+      const rows = await pg.rows('SELECT p, count(*) FROM shop.ev GROUP BY p');
+      return [0, 1, 2].map((p) => Number(rows.find((r) => r[0] === String(p))?.[1] ?? 0));
+    };
+    const live = startLive(['run', file, '--state', state]);
+    let second: LiveCli | null = null;
+    try {
+      await waitUntil('three partitions paused', async () => (await statusJson(state).catch(() => null))?.pausedMessages?.length === 3, { live, ms: 120_000 });
+      assert.deepEqual(await perPartition(), [2, 3, 4], 'each partition applied up to its bad message, nothing after it');
+      const recorded = await pg.rows(`SELECT part, message_offset, reason FROM "_cutover".cutover_bad_messages WHERE job = '${name}' ORDER BY part`);
+      assert.deepEqual(recorded.map((r) => [r[0], r[1]]), [['0', '2'], ['1', '3'], ['2', '4']]);
+      assert.match(String(recorded[0]![2]), /not JSON/);
+      assert.match(String(recorded[1]![2]), /column zz/);
+      assert.match(String(recorded[2]![2]), /PostgreSQL sink refused .*too long/);
+      const status = await runCliWithTimeout(['status', '--state', state]);
+      assert.match(status.stdout, new RegExp(`cutover skip-message ${topic.replace(/\./g, '\\.')}:2:4 --job`), describeRun(status));
+
+      // A live skip: the running process resumes partition 2 past its message, without a restart.
+      const wrong = await runCliWithTimeout(['skip-message', `${topic}:2:1`, '--job', name, '--state', state]);
+      assert.notEqual(wrong.code, 0, describeRun(wrong));
+      assert.match(wrong.stderr, /is not a message job .* is paused at/, describeRun(wrong));
+      const asked = await runCliWithTimeout(['skip-message', `${topic}:2:4`, '--job', name, '--state', state]);
+      assert.equal(asked.code, 0, describeRun(asked));
+      assert.match(asked.stdout, /the running job passes the message over/);
+      await waitUntil('partition 2 goes on past the skipped message', async () => (await perPartition())[2] === 5, { live, ms: 60_000 });
+      assert.equal(live.exited(), false, 'the same process went on');
+      await waitUntil('two partitions paused', async () => (await statusJson(state).catch(() => null))?.pausedMessages?.length === 2, { live, ms: 30_000 });
+      assert.deepEqual((await perPartition()).slice(0, 2), [2, 3]);
+      await stopWithSigterm(live);
+
+      second = startLive(['run', file, '--state', state, '--skip-message', `${topic}:0:2`, '--skip-message', `${topic}:1:3`]);
+      const want = new Map([...expected].map((id) => [id, 1]));
+      await waitUntil('every good message applied once', async () => diff(want, await pgIds()).length === 0, { live: second, ms: 120_000, detail: async () => diff(want, await pgIds()).join('\n') });
+      const offsets = await pg.rows(`SELECT part, next_offset FROM "_cutover".cutover_offsets WHERE job = '${name}' ORDER BY part`);
+      assert.deepEqual(offsets, [['0', '6'], ['1', '6'], ['2', '6']]);
+      const skips = await pg.rows(`SELECT part, skip_requested_by, skipped_by, skipped_at IS NOT NULL, dead_letter_topic FROM "_cutover".cutover_bad_messages WHERE job = '${name}' ORDER BY part`);
+      assert.equal(skips.length, 3);
+      for (const r of skips) {
+        assert.match(String(r[1]), /@.* pid \d+/, 'who asked');
+        assert.ok(r[2] && r[3] === 't', 'who skipped it, when');
+        assert.equal(r[4], dlq);
+      }
+      const dl = spawnSync('kcat', ['-C', '-b', inst.bootstrap, '-t', dlq, '-e', '-q', '-o', 'beginning', '-f', '%k\n'], { encoding: 'utf8', timeout: 60_000 });
+      assert.deepEqual(dl.stdout.split('\n').filter(Boolean).sort(), ['k103', 'k2', 'k204'], dl.stderr);
+      await stopWithSigterm(second);
+      console.log(`kafka-bad-messages: PostgreSQL: 3 partitions paused at their bad messages, one skipped live (same process), two with --skip-message; ${want.size} messages once each, the three in ${dlq}`);
+    } finally {
+      await killLive(live);
+      await killLive(second);
+      await pg.drop();
+    }
+  });
+
   it('a broker restart mid-consume under a writer ends exact', async () => {
     const topic = uniqueName('kb_restart').replace(/_/g, '.');
     const sinkDb = uniqueName('kb_sink2');
@@ -460,23 +548,38 @@ describe('Kafka source: sink tables from the messages, tables spread over partit
     }
   });
 
-  it('a keyless table spread over partitions is refused once an update or delete comes, with the fix', async () => {
+  it('a keyless table spread over partitions is refused once an update or delete comes, also when its first partition was applied by an earlier run (recorded in the sink), with the fix', async () => {
     const topic = uniqueName('kb_spread').replace(/_/g, '.');
     await createTopic(topic, 2);
     const producer = kafka().producer({ idempotent: true, maxInFlightRequests: 1 });
     await producer.connect();
     const update = JSON.stringify({ before: { id: 2, p: 1, v: 'v2' }, after: { id: 2, p: 1, v: 'changed' }, source: { db: SRC, table: 'ev' }, op: 'u', ts_ms: Date.now() });
-    await producer.send({ topic, acks: -1, messages: [{ key: null, value: insert(1, 0), partition: 0 }, { key: null, value: insert(2, 1), partition: 1 }, { key: null, value: update, partition: 1 }] });
-    await producer.disconnect();
+    await producer.send({ topic, acks: -1, messages: [{ key: null, value: insert(1, 0), partition: 0 }, { key: null, value: insert(2, 1), partition: 1 }] });
     const sinkDb = uniqueName('kb_spread');
     await sinkTable(sinkDb);
+    const name = uniqueName('kb_spread');
+    const file = job(name, topic, sinkDb);
+    const state = join(work, 'spread.sqlite');
+    // The first run applies the two inserts (inserts alone are applied in any order) and stops.
+    const first = startLive(['run', file, '--state', state]);
     try {
-      const r = await runCliWithTimeout(['run', job(uniqueName('kb_spread'), topic, sinkDb), '--state', join(work, 'spread.sqlite')]);
+      await waitUntil('both inserts applied', async () => (await sinkIds(sinkDb)).size === 2, { live: first, ms: 120_000 });
+      await stopWithSigterm(first);
+      const recorded = await query<{ part: number }>(sinkUrl(), "SELECT part FROM _cutover.cutover_table_partitions WHERE job = ? AND part >= 0 ORDER BY part", [name]);
+      assert.deepEqual(recorded.map((r) => Number(r.part)), [0, 1], 'the sink records the partitions that carried the keyless table');
+      // The next run reads only the update (partition 1, from the sink's offset): the sink's record holds partition 0.
+      await producer.send({ topic, acks: -1, messages: [{ key: null, value: update, partition: 1 }] });
+      const r = await runCliWithTimeout(['run', file, '--state', state]);
       assert.notEqual(r.code, 0, describeRun(r));
-      assert.match(r.stderr, new RegExp(`${SRC}\\.ev has no key, and its changes are spread over partitions`), describeRun(r));
+      assert.match(r.stderr, new RegExp(`${SRC}\\.ev has no key, and its changes are spread over partitions \\(${topic.replace(/\./g, '\\.')} partition 0, then ${topic.replace(/\./g, '\\.')} partition 1 at offset 1`), describeRun(r));
       assert.match(r.stderr, /canal\.mq\.partitionHash=db\.table/, describeRun(r));
       assert.doesNotMatch(r.stderr, /^\s+at /m);
+      assert.deepEqual([...(await sinkIds(sinkDb)).keys()].sort(), [1, 2], 'nothing of the refused batch applied');
+      const v = await query<{ v: string }>(sinkUrl(), `SELECT v FROM ${q(sinkDb)}.ev WHERE id = 2`);
+      assert.equal(v[0]?.v, 'v2');
     } finally {
+      await producer.disconnect().catch(() => undefined);
+      await killLive(first);
       await exec(sinkUrl(), `DROP DATABASE IF EXISTS ${q(sinkDb)}`);
     }
   });

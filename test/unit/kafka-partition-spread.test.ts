@@ -6,6 +6,8 @@ import assert from 'node:assert/strict';
 import { PartitionSpread, spreadRefusal } from '../../engine/core/partition-spread.js';
 import type { PartitionBatch } from '../../engine/core/partition-offsets.js';
 import type { RowChange } from '../../engine/core/changes.js';
+import { keylessTouches, recordedSpread, type TablePartitionRow } from '../../engine/core/table-partitions.js';
+import type { TopicPartition } from '../../engine/core/partition-offsets.js';
 
 const change = (table: string, type: RowChange['type'], id: string, v = 'x'): RowChange => ({
   db: 'shop',
@@ -70,4 +72,65 @@ test('a primary-key change (one Canal/Maxwell message, in the partition of eithe
   assert.equal(s.check(batch(0, pk), keys), null);
   assert.equal(s.check(batch(1, change('keyed', 'update', '5'), change('keyed', 'insert', '1')), keys), null);
   assert.ok(s.check(batch(0, change('keyed', 'delete', '5')), keys), 'then the new key is followed again');
+});
+
+// Across processes (table-partitions.ts): the sink's record of the partitions that carried each keyless
+// table, shared by every member of the group; here an in-memory record stands for the sink's table.
+
+/** What a sink does in a batch's transaction: check against the record, then record the batch's partition. */
+function sinkGuard(record: Map<string, TablePartitionRow[]>, b: PartitionBatch): ReturnType<typeof recordedSpread> {
+  for (const t of keylessTouches(b.messages, (table) => keys(table).length === 0)) {
+    const rows = record.get(t.table) ?? [];
+    const found = recordedSpread(b, t, rows);
+    if (found) return found;
+    const here = rows.find((r) => r.topic === b.topic && r.partition === b.partition);
+    if (here) here.changed ||= t.changed;
+    else rows.push({ topic: b.topic, partition: b.partition, changed: t.changed });
+    record.set(t.table, rows);
+  }
+  return null;
+}
+
+test('keyless tables across processes: process B refuses an update in a second partition after process A applied inserts in the first', () => {
+  const sink = new Map<string, TablePartitionRow[]>();
+  // Two processes, each with its own per-process watcher: neither sees the other's partition.
+  const a = new PartitionSpread();
+  const b = new PartitionSpread();
+  const pa = batch(0, change('plain', 'insert', '1'), change('keyed', 'insert', '1'));
+  assert.equal(a.check(pa, keys), null);
+  assert.equal(sinkGuard(sink, pa), null);
+  const pb = batch(1, change('plain', 'insert', '2'), change('plain', 'update', '2'));
+  assert.equal(b.check(pb, keys), null, 'the per-process watcher of B has seen only partition 1');
+  const f = sinkGuard(sink, pb);
+  assert.deepEqual(f, { table: 'shop.plain', key: null, first: { topic: 't', partition: 0 } as TopicPartition, then: { topic: 't', partition: 1 }, offset: '1' });
+  assert.match(spreadRefusal(f!).message, /shop\.plain has no key, and its changes are spread over partitions \(t partition 0, then t partition 1 at offset 1/);
+  assert.deepEqual(sink.get('shop.plain'), [{ topic: 't', partition: 0, changed: false }], 'the refused batch recorded nothing');
+  assert.equal(sink.has('shop.keyed'), false, 'keyed tables are not recorded');
+});
+
+test('keyless tables across processes: inserts over partitions pass; one partition with updates passes, also after a restart; an insert after updates elsewhere is refused', () => {
+  const sink = new Map<string, TablePartitionRow[]>();
+  assert.equal(sinkGuard(sink, batch(0, change('plain', 'insert', '1'))), null);
+  assert.equal(sinkGuard(sink, batch(1, change('plain', 'insert', '2'))), null, 'inserts alone land the same in any order');
+  const solo = new Map<string, TablePartitionRow[]>();
+  assert.equal(sinkGuard(solo, batch(2, change('plain', 'insert', '1'), change('plain', 'update', '1'))), null);
+  assert.equal(sinkGuard(solo, batch(2, change('plain', 'delete', '1'))), null, 'the same partition again (a later run, another process)');
+  assert.deepEqual(solo.get('shop.plain'), [{ topic: 't', partition: 2, changed: true }]);
+  const f = sinkGuard(solo, batch(3, change('plain', 'insert', '9')));
+  assert.equal(f?.first.partition, 2);
+  assert.equal(f?.then.partition, 3);
+});
+
+test('keylessTouches: one entry per keyless table, the offset of its first update or delete', () => {
+  const b: PartitionBatch = {
+    topic: 't',
+    partition: 0,
+    messages: [
+      { offset: '10', changes: [change('plain', 'insert', '1'), change('keyed', 'update', '1')], timestampMs: null },
+      { offset: '11', changes: [change('plain', 'delete', '1')], timestampMs: null },
+      { offset: '12', changes: [change('plain', 'update', '2')], timestampMs: null },
+    ],
+    next: '13',
+  };
+  assert.deepEqual(keylessTouches(b.messages, (t) => keys(t).length === 0), [{ table: 'shop.plain', changed: true, offset: '11' }]);
 });

@@ -11,6 +11,8 @@ import { ChangeApplier, SinkChangeError, type CheckpointOwnerColumns } from './c
 import { partitionKey, unappliedPart, type BatchOutcome, type OffsetTarget, type TopicPartition } from '../../core/partition-offsets.js';
 import { MessageRefused, type BadMessage, type GatedBatch, type MessageRef, type SkipRequest } from '../../core/bad-messages.js';
 import { BAD_MESSAGES_DDL, forgetPending, recordBadMessage, recordSkips, requestSkips, skipRequests } from './bad-message-rows.js';
+import { forgetTablePartitions, guardTablePartitions, TABLE_PARTITIONS_DDL } from './table-partitions.js';
+import { keylessTouches } from '../../core/table-partitions.js';
 import type { MessageChanges } from '../../core/changes.js';
 import type { ApplierTable } from '../../core/checkpoint.js';
 import type { TableInfo } from '../../core/tables.js';
@@ -33,11 +35,15 @@ export async function forgetOffsets(conn: Connection, job: string): Promise<numb
   const [t] = await queryRows<{ n: number }>(conn, 'SELECT COUNT(*) AS n FROM information_schema.TABLES WHERE TABLE_SCHEMA = ? AND TABLE_NAME = ?', [CHECKPOINT_DB, OFFSETS_TABLE]);
   if (!Number(t?.n)) return 0;
   await forgetPending(conn, job);
+  await forgetTablePartitions(conn, job);
   const [res] = await conn.query(`DELETE FROM ${OFFSETS} WHERE job = ?`, [job]);
   return (res as { affectedRows?: number }).affectedRows ?? 0;
 }
 
 export class MysqlOffsetTarget implements OffsetTarget {
+  /** The job's tables without a key on the sink (source names): their partitions are recorded in the sink (table-partitions.ts). */
+  private readonly keyless = new Set<string>();
+
   private constructor(
     private readonly applier: ChangeApplier,
     private readonly job: string,
@@ -48,6 +54,7 @@ export class MysqlOffsetTarget implements OffsetTarget {
     try {
       await applier.connection.query(OFFSETS_DDL);
       await applier.connection.query(BAD_MESSAGES_DDL);
+      await applier.connection.query(TABLE_PARTITIONS_DDL);
     } catch (e) {
       await applier.close();
       throw e;
@@ -80,6 +87,7 @@ export class MysqlOffsetTarget implements OffsetTarget {
           const part = unappliedPart(batch, stored);
           skipped = part.skipped;
           if (!part.move) return null;
+          await guardTablePartitions(conn, this.job, batch, keylessTouches(part.messages, (t) => this.keyless.has(t)));
           offsetOf.clear();
           return part.messages.map((m) => {
             const mc: MessageChanges = { kind: 'message' as const, changes: m.changes, label: `the message at ${batch.topic} partition ${batch.partition} offset ${m.offset}` };
@@ -100,7 +108,7 @@ export class MysqlOffsetTarget implements OffsetTarget {
       throw new MessageRefused(
         at,
         m.message,
-        `Correct the sink (the row that conflicts, the column's type or constraint), or the producer; then run the job again: the partition is retried from this message (nothing after it was applied). To go past it instead: cutover run JOB --skip-message ${batch.topic}:${batch.partition}:${at}.`,
+        `Correct the sink (the row that conflicts, the column's type or constraint), or the producer; then run the job again: the partition is retried from this message (nothing after it was applied). To go past it instead: cutover skip-message ${batch.topic}:${batch.partition}:${at} --job JOB (or cutover run JOB --skip-message ${batch.topic}:${batch.partition}:${at}).`,
       );
     });
     return { applied, skipped };
@@ -123,6 +131,8 @@ export class MysqlOffsetTarget implements OffsetTarget {
   }
 
   setTable(sourceName: string, t: ApplierTable): void {
+    if (t.info.chunkKey.length) this.keyless.delete(sourceName);
+    else this.keyless.add(sourceName);
     this.applier.setTable(sourceName, t);
   }
 

@@ -5,7 +5,13 @@ import { transactionLabel, type BinlogTransaction, type MessageChanges, type Row
 
 /** A change the sink refused: which one, the statement, and the server's message. */
 export class PgChangeError extends CutoverError {
-  constructor(change: RowChange, statement: string, tx: BinlogTransaction | TransactionPiece | MessageChanges, reason: string) {
+  constructor(
+    change: RowChange,
+    statement: string,
+    /** The transaction or message the change came from (a partitioned source's offset target names the message). */
+    readonly tx: BinlogTransaction | TransactionPiece | MessageChanges,
+    reason: string,
+  ) {
     const sql = statement.length > 1500 ? statement.slice(0, 1500) + ' …' : statement;
     super(
       `The PostgreSQL sink refused ${change.type === 'insert' ? 'an' : 'a'} ${change.type} on ${change.db}.${change.table} from ${transactionLabel(tx)}: ${reason}\n  statement: ${sql}`,

@@ -6,9 +6,12 @@
 // crash, waits for the lock and then finds the messages applied. Keyless tables included: nothing is
 // replayed. The rows go through the stream's change sink (change-sink.ts: per-key net effect, exact
 // fallback, identity sequences, the value rules of values.ts); the tables' MySQL types are read back from
-// the sink's columns (sink-table.ts).
+// the sink's columns (sink-table.ts). Bad messages are recorded in "_cutover"."cutover_bad_messages"
+// (bad-message-rows.ts), and a skip with the offset that passes it, as the MySQL sink does. PostgreSQL
+// aborts a transaction at its first error, so a message the sink refuses rolls the whole batch back; the
+// caller (engine/core/bad-messages.ts) then applies the messages before it alone, in a new transaction.
 import type pg from 'pg';
-import { partitionKey, unappliedPart, type BatchOutcome, type OffsetTarget, type PartitionBatch, type TopicPartition } from '../../core/partition-offsets.js';
+import { partitionKey, unappliedPart, type BatchOutcome, type OffsetTarget, type TopicPartition } from '../../core/partition-offsets.js';
 import type { ApplierTable } from '../../core/checkpoint.js';
 import type { TableInfo } from '../../core/tables.js';
 import type { TableRef } from '../../../shared/table-selection.js';
@@ -16,8 +19,12 @@ import { CHECKPOINT_SCHEMA } from './descriptor.js';
 import { pgId } from './connection.js';
 import { asTransient, openStreamClient, PgChangeSink, type PgChangeSinkOptions } from './change-sink.js';
 import { readPgSinkTable } from './sink-table.js';
-import type { BadMessage, MessageRef, SkipRequest } from '../../core/bad-messages.js';
-import { CutoverError } from '../../../shared/errors.js';
+import { MessageRefused, type BadMessage, type GatedBatch, type MessageRef, type SkipRequest } from '../../core/bad-messages.js';
+import type { MessageChanges } from '../../core/changes.js';
+import { PgChangeError } from './change-error.js';
+import { forgetPgTablePartitions, guardPgTablePartitions, PG_TABLE_PARTITIONS_DDL } from './table-partitions.js';
+import { keylessTouches } from '../../core/table-partitions.js';
+import { forgetPgPending, PG_BAD_MESSAGES_DDL, pgSkipRequests, recordPgBadMessage, recordPgSkips, requestPgSkips } from './bad-message-rows.js';
 
 export const OFFSETS_TABLE = 'cutover_offsets';
 export const PG_OFFSETS = `${pgId(CHECKPOINT_SCHEMA)}.${pgId(OFFSETS_TABLE)}`;
@@ -36,6 +43,8 @@ const CREATE_RACE = new Set(['23505', '42P06', '42P07']);
 
 /** Deletes a job's offset rows (remove --clean-sink, --restart); returns how many there were. */
 export async function forgetPgOffsets(client: pg.ClientBase, job: string): Promise<number> {
+  await forgetPgPending(client, job);
+  await forgetPgTablePartitions(client, job);
   const r = await client.query(`DELETE FROM ${PG_OFFSETS} WHERE job = $1`, [job]).catch((e: { code?: string }) => {
     if (e.code === '42P01' || e.code === '3F000') return { rowCount: 0 }; // never consumed here: no offsets table
     throw e;
@@ -44,6 +53,9 @@ export async function forgetPgOffsets(client: pg.ClientBase, job: string): Promi
 }
 
 export class PgOffsetTarget implements OffsetTarget {
+  /** The job's tables without a key on the sink (source names): their partitions are recorded in the sink (table-partitions.ts). */
+  private readonly keyless = new Set<string>();
+
   private constructor(
     private readonly sink: PgChangeSink,
     /** Reads the stored offsets outside the batches' transactions (an assignment may come while one is open). */
@@ -55,14 +67,15 @@ export class PgOffsetTarget implements OffsetTarget {
     const sink = await PgChangeSink.open(opts);
     let reader: pg.Client | null = null;
     try {
-      for (let attempt = 0; ; attempt++) {
-        try {
-          await sink.client.query(OFFSETS_DDL);
-          break;
-        } catch (e) {
-          if (attempt > 0 || !CREATE_RACE.has(String((e as { code?: string }).code))) throw e;
+      for (const ddl of [OFFSETS_DDL, PG_BAD_MESSAGES_DDL, PG_TABLE_PARTITIONS_DDL])
+        for (let attempt = 0; ; attempt++) {
+          try {
+            await sink.client.query(ddl);
+            break;
+          } catch (e) {
+            if (attempt > 0 || !CREATE_RACE.has(String((e as { code?: string }).code))) throw e;
+          }
         }
-      }
       reader = await openStreamClient(opts.url);
     } catch (e) {
       await sink.close();
@@ -82,42 +95,57 @@ export class PgOffsetTarget implements OffsetTarget {
     return out;
   }
 
-  async applyBatch(batch: PartitionBatch): Promise<BatchOutcome> {
+  async applyBatch(batch: GatedBatch): Promise<BatchOutcome> {
     let skipped = 0;
     const key = [this.job, batch.topic, batch.partition];
-    const applied = await this.sink.applyFramed(
-      {
-        begin: async (client) => {
-          await client.query(`INSERT INTO ${PG_OFFSETS} (job, topic, part, next_offset) VALUES ($1, $2, $3, NULL) ON CONFLICT DO NOTHING`, key);
-          const r = await client.query<{ next_offset: string | null }>(`SELECT next_offset::text AS next_offset FROM ${PG_OFFSETS} WHERE job = $1 AND topic = $2 AND part = $3 FOR UPDATE`, key);
-          const part = unappliedPart(batch, r.rows[0]?.next_offset ?? null);
-          skipped = part.skipped;
-          if (!part.move) return null;
-          return part.messages.map((m) => ({ kind: 'message' as const, changes: m.changes, label: `the message at ${batch.topic} partition ${batch.partition} offset ${m.offset}` }));
+    // Which message each part is, to name the one the sink refuses.
+    const offsetOf = new Map<MessageChanges, string>();
+    const applied = await this.sink
+      .applyFramed(
+        {
+          begin: async (client) => {
+            await client.query(`INSERT INTO ${PG_OFFSETS} (job, topic, part, next_offset) VALUES ($1, $2, $3, NULL) ON CONFLICT DO NOTHING`, key);
+            const r = await client.query<{ next_offset: string | null }>(`SELECT next_offset::text AS next_offset FROM ${PG_OFFSETS} WHERE job = $1 AND topic = $2 AND part = $3 FOR UPDATE`, key);
+            const part = unappliedPart(batch, r.rows[0]?.next_offset ?? null);
+            skipped = part.skipped;
+            if (!part.move) return null;
+            await guardPgTablePartitions(client, this.job, batch, keylessTouches(part.messages, (t) => this.keyless.has(t)));
+            offsetOf.clear();
+            return part.messages.map((m) => {
+              const mc: MessageChanges = { kind: 'message' as const, changes: m.changes, label: `the message at ${batch.topic} partition ${batch.partition} offset ${m.offset}` };
+              offsetOf.set(mc, m.offset);
+              return mc;
+            });
+          },
+          end: async (client) => {
+            if (batch.skipped?.length) await recordPgSkips(client, this.job, batch, batch.skipped);
+            await client.query(`UPDATE ${PG_OFFSETS} SET next_offset = $4, applied_at = clock_timestamp() WHERE job = $1 AND topic = $2 AND part = $3`, [...key, batch.next]);
+          },
         },
-        end: async (client) => {
-          await client.query(`UPDATE ${PG_OFFSETS} SET next_offset = $4, applied_at = clock_timestamp() WHERE job = $1 AND topic = $2 AND part = $3`, [...key, batch.next]);
-        },
-      },
-      'strict',
-    );
+        'strict',
+      )
+      .catch((e: unknown) => {
+        const at = e instanceof PgChangeError && e.tx.kind === 'message' ? offsetOf.get(e.tx) : undefined;
+        if (at === undefined) throw e;
+        throw new MessageRefused(
+          at,
+          (e as PgChangeError).message,
+          `Correct the sink (the row that conflicts, the column's type or constraint), or the producer; then run the job again: the partition is retried from this message (nothing after it was applied). To go past it instead: cutover skip-message ${batch.topic}:${batch.partition}:${at} --job JOB (or cutover run JOB --skip-message ${batch.topic}:${batch.partition}:${at}).`,
+        );
+      });
     return { applied, skipped };
   }
 
-  /** A PostgreSQL sink keeps no record of paused messages: the state file has it (status shows it). */
-  async recordBadMessage(_b: BadMessage): Promise<void> {}
-
-  /** `--skip-message` needs the sink's record of the pause and the skip; only the MySQL/MariaDB sink keeps them so far. */
-  async requestSkips(refs: MessageRef[], _requestedBy: string): Promise<void> {
-    if (!refs.length) return;
-    throw new CutoverError(
-      '--skip-message is not available for a PostgreSQL sink yet: the skip would have to be recorded in the sink with the offset, which this sink does not do.',
-      'Correct the message at its producer or the sink table (the paused message and its reason are in `cutover status`), then run the job again; or consume the topic into a MySQL/MariaDB sink.',
-    );
+  recordBadMessage(b: BadMessage): Promise<void> {
+    return recordPgBadMessage(this.reader, this.job, b);
   }
 
-  async skipRequests(_parts: TopicPartition[]): Promise<SkipRequest[]> {
-    return [];
+  requestSkips(refs: MessageRef[], requestedBy: string): Promise<void> {
+    return requestPgSkips(this.reader, this.job, refs, requestedBy, async (tp) => (await this.offsets([tp])).get(partitionKey(tp)) ?? null);
+  }
+
+  skipRequests(parts: TopicPartition[]): Promise<SkipRequest[]> {
+    return pgSkipRequests(this.reader, this.job, parts);
   }
 
   readSinkTable(ref: TableRef): Promise<TableInfo | null> {
@@ -125,6 +153,8 @@ export class PgOffsetTarget implements OffsetTarget {
   }
 
   setTable(sourceName: string, t: ApplierTable): void {
+    if (t.info.chunkKey.length) this.keyless.delete(sourceName);
+    else this.keyless.add(sourceName);
     this.sink.setTable(sourceName, t);
   }
 

@@ -6,7 +6,10 @@
 // not fetched until the sink has it (backpressure). A bad message (it does not decode, names a column the
 // sink lacks, or the sink refuses it) pauses its partition only (engine/core/bad-messages.ts decides, per
 // batch); every rebalance resumes the paused partitions, so whoever holds one then retries it, or passes
-// the message over when a skip was requested in the sink (--skip-message), dead-letter topic first.
+// the message over when a skip was requested in the sink (--skip-message), dead-letter topic first. While
+// a partition is paused, the sink's skip requests are read again every SKIP_POLL_MS: a skip asked for
+// while the job runs (`cutover skip-message`, the app's Skip) resumes the partition at the message, which
+// is then passed over, without a restart.
 import type { Consumer, EachBatchPayload, Kafka } from 'kafkajs';
 import { CutoverError } from '../../../shared/errors.js';
 import type { KafkaSourceConfig } from '../../../shared/job-config.js';
@@ -17,6 +20,9 @@ import { decodeMessage, detectFormat, DecodeError, type DecodeContext, type Deco
 import { consumeBatch, type Decoded, type SkipRequest } from '../../core/bad-messages.js';
 import { DeadLetter } from './dead-letter.js';
 import { topicSubscription, topicSubscriptions } from './topics.js';
+
+/** How often a process with a paused partition reads the skip requests again. */
+const SKIP_POLL_MS = 1000;
 
 export class KafkaConsumer implements PartitionConsumer {
   private readonly kafka: Kafka;
@@ -31,7 +37,7 @@ export class KafkaConsumer implements PartitionConsumer {
   private failure: Error | null = null;
   private readonly ctx: DecodeContext;
   /** Partitions this process paused at a bad message (resumed at the next rebalance, which retries them). */
-  private readonly pausedAt = new Map<string, TopicPartition>();
+  private readonly pausedAt = new Map<string, TopicPartition & { offset: string }>();
   /** Skips requested in the sink for the assigned partitions, by "topic/partition/offset". */
   private readonly skips = new Map<string, SkipRequest>();
   private readonly deadLetter: DeadLetter | null;
@@ -136,6 +142,8 @@ export class KafkaConsumer implements PartitionConsumer {
     const patterns = this.cfg.topics.some((t) => /^\/.*\/$/.test(t));
     let refreshing = false;
     let refreshedAt = Date.now();
+    let polling = false;
+    let polledAt = Date.now();
     await new Promise<void>((resolve, reject) => {
       const tick = setInterval(() => {
         if (this.failure) {
@@ -153,9 +161,37 @@ export class KafkaConsumer implements PartitionConsumer {
               refreshing = false;
               refreshedAt = Date.now();
             });
+        } else if (this.pausedAt.size && !polling && Date.now() - polledAt >= SKIP_POLL_MS) {
+          polling = true;
+          this.takeSkips()
+            // The sink did not answer: asked again at the next poll.
+            .catch((e: unknown) => o.log.warn(`reading the skip requests of the paused partitions: ${e instanceof Error ? e.message : String(e)}`))
+            .finally(() => {
+              polling = false;
+              polledAt = Date.now();
+            });
         }
       }, 100);
     });
+  }
+
+  /**
+   * A skip requested for a message a partition of this process is paused at: the partition resumes AT the
+   * message (seek), and its next batch passes it over (consumeBatch), the skip recorded with the offset.
+   */
+  private async takeSkips(): Promise<void> {
+    const paused = [...this.pausedAt.values()];
+    if (!paused.length) return;
+    for (const r of await this.o.skipRequests(paused.map((p) => ({ topic: p.topic, partition: p.partition })))) {
+      const k = partitionKey(r);
+      this.skips.set(`${k}/${r.offset}`, r);
+      const at = this.pausedAt.get(k);
+      if (!at || at.offset !== r.offset) continue;
+      this.pausedAt.delete(k);
+      this.consumer.seek({ topic: r.topic, partition: r.partition, offset: r.offset });
+      this.consumer.resume([{ topic: r.topic, partitions: [r.partition] }]);
+      this.o.log.info(`partition ${r.topic}:${r.partition} resumes at offset ${r.offset}: the skip asked by ${r.requestedBy} is carried out`);
+    }
   }
 
   /** Looks up where each newly assigned partition starts (the sink's offset, else `start`) and where it ends. */
@@ -230,7 +266,7 @@ export class KafkaConsumer implements PartitionConsumer {
         batch.messages.map((m) => ({ offset: m.offset, key: m.key, value: m.value, timestampMs: Number(m.timestamp) })),
         {
           decode: (m) => this.decode(batch.topic, batch.partition, m.offset, m.key, m.value),
-          fault: (e) => (e instanceof DecodeError ? { reason: e.message, fix: `${e.fix ?? 'Correct the producer or the sink table.'} Then run the job again (the partition is retried from this message), or go past it: cutover run JOB --skip-message ${batch.topic}:${batch.partition}:OFFSET.` } : null),
+          fault: (e) => (e instanceof DecodeError ? { reason: e.message, fix: `${e.fix ?? 'Correct the producer or the sink table.'} Then run the job again (the partition is retried from this message), or go past it: cutover skip-message ${batch.topic}:${batch.partition}:OFFSET --job JOB.` } : null),
           skipRequest: (offset) => this.skips.get(`${k}/${offset}`),
           deadLetter: async (m, reason) => {
             if (!this.deadLetter) return null;
@@ -269,7 +305,7 @@ export class KafkaConsumer implements PartitionConsumer {
     if (r.paused) {
       // This partition waits at the message; the others go on. A rebalance retries it (whoever gets it).
       this.consumer.pause([{ topic: batch.topic, partitions: [batch.partition] }]);
-      this.pausedAt.set(k, tp);
+      this.pausedAt.set(k, { ...tp, offset: r.paused.offset });
       await this.o.paused(r.paused);
     }
     this.report();

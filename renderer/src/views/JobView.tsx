@@ -103,6 +103,7 @@ export function JobView({ api, job, controllable = true, refreshKey = 0, pollMs,
   const latest = feed.loading || feed.ring.length === 0 ? undefined : (latestSample(feed.ring) ?? undefined);
   const action = useAction();
   const [recopy, setRecopy] = useState<string | null>(null);
+  const [skipsAsked, setSkipsAsked] = useState<ReadonlySet<string>>(() => new Set());
   const lagHistory = useLagHistory(status);
 
   const onAction = (c: Control) => {
@@ -188,7 +189,19 @@ export function JobView({ api, job, controllable = true, refreshKey = 0, pollMs,
         />
       )}
 
-      {!!status.pausedMessages?.length && <PausedMessagesPanel job={job} messages={status.pausedMessages} />}
+      {!!status.pausedMessages?.length && (
+        <PausedMessagesPanel
+          job={job}
+          messages={status.pausedMessages}
+          busy={action.busy}
+          asked={skipsAsked}
+          onSkip={(message) =>
+            void action.run(`skip-message:${message}`, () => api.call('skipMessage', job, message)).then((ok) => {
+              if (ok) setSkipsAsked((s) => new Set(s).add(message));
+            })
+          }
+        />
+      )}
 
       <SummaryTiles status={status} latest={latest} />
 

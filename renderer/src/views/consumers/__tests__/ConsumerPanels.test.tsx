@@ -1,5 +1,5 @@
 import { afterEach, describe, expect, it, vi } from 'vitest';
-import { cleanup, render, screen, within } from '@testing-library/react';
+import { cleanup, fireEvent, render, screen, waitFor, within } from '@testing-library/react';
 import type { ConsumerProcessStatus, PausedMessageStatus } from '../../../../../shared/job-status';
 import { axeViolations } from '../../../widgets/axe';
 import { fakeApi, status } from '../../__tests__/fake-api';
@@ -62,8 +62,25 @@ describe('the consumer-group job dashboard', () => {
     expect(within(paused).getByTestId('paused-ref').textContent).toBe('orders [1] @ 77');
     expect(within(paused).getByTestId('paused-reason').textContent).toContain('no column "nope"');
     expect(within(paused).getByTestId('paused-raw').textContent).toContain('"nope": 1');
-    expect(within(paused).getByTestId('paused-skip-command').textContent).toBe('cutover run shop.json --skip-message orders:1:77');
+    expect(within(paused).getByTestId('paused-skip-command').textContent).toBe('cutover skip-message orders:1:77 --job shop');
     expect(await axeViolations(container)).toEqual([]);
+  });
+
+  it('skips a paused message from the panel after a confirmation that names it', async () => {
+    const fake = fakeApi({ jobStatus: () => status({ name: 'shop', mode: 'stream', phase: 'streaming', consumers: consumers(0, 12), pausedMessages: [PAUSED] }), verification: () => null, skipMessage: () => ({ running: true }) });
+    render(<JobView api={fake.api} job="shop" />);
+    const paused = await screen.findByTestId('paused-message-orders-1');
+    fireEvent.click(within(paused).getByTestId('btn-skip-message'));
+    expect(screen.getByRole('dialog').textContent).toContain('Skip the message at orders:1:77?');
+    expect(screen.getByTestId('skip-confirm-text').textContent).toContain('orders partition 1 offset 77 (key {"id":7})');
+    fireEvent.click(screen.getByTestId('confirm-cancel'));
+    expect(fake.callsOf('skipMessage')).toEqual([]);
+    expect(screen.queryByRole('dialog')).toBeNull();
+    fireEvent.click(within(paused).getByTestId('btn-skip-message'));
+    fireEvent.click(screen.getByTestId('confirm-ok'));
+    await waitFor(() => expect(fake.callsOf('skipMessage')).toEqual([['shop', 'orders:1:77']]));
+    await screen.findByTestId('paused-skip-asked');
+    expect(within(paused).queryByTestId('btn-skip-message')).toBeNull();
   });
 
   it('shows no consumer panel for a job without consumers', async () => {
