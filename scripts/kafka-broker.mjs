@@ -293,6 +293,12 @@ function writeProperties(inst) {
 }
 
 /**
+ * How long the KRaft storage format may take: a JVM start plus the tool's work, which takes a few seconds
+ * on an idle machine and over a minute on 2 cores shared with other test lanes.
+ */
+const FORMAT_TIMEOUT_MS = 180_000;
+
+/**
  * Starts the instance's broker (formatting its storage the first time) and waits until it answers a
  * metadata request; a running, answering broker is reused (`already: true`). With `fresh`, a running
  * broker is stopped and the instance's data deleted first. Throws (with the end of the broker's
@@ -306,7 +312,7 @@ export async function startKafka(inst, { fresh = false, timeoutMs = 120_000 } = 
   requireJava();
   const p = paths(inst);
   if (fresh) await stopKafka(inst, { wipe: true });
-  const deadline = Date.now() + timeoutMs;
+  let deadline = Date.now() + timeoutMs;
 
   const running = brokerPid(inst);
   if (running !== null) {
@@ -345,10 +351,12 @@ export async function startKafka(inst, { fresh = false, timeoutMs = 120_000 } = 
         p.props,
         '--ignore-formatted',
       ],
-      { timeoutMs: 60_000, cwd: p.dir },
+      { timeoutMs: FORMAT_TIMEOUT_MS, cwd: p.dir },
     ).catch((e) => {
-      throw new Error(`${inst.name}: formatting the KRaft storage failed: ${e.message}`);
+      throw new Error(`${inst.name}: formatting the KRaft storage (in ${p.dir}) failed: ${e.message}`);
     });
+    // The broker's own start gets its whole time limit: a slow format (a loaded machine) does not eat it.
+    deadline = Date.now() + timeoutMs;
   }
 
   const out = openSync(p.out, 'a');

@@ -11,6 +11,7 @@ import { spawn } from 'node:child_process';
  */
 export function run(cmd, args, { timeoutMs = 0, cwd } = {}) {
   return new Promise((resolve, reject) => {
+    const started = Date.now();
     const child = spawn(cmd, args, { cwd, stdio: ['ignore', 'pipe', 'pipe'] });
     let out = '';
     child.stdout.on('data', (d) => (out += d));
@@ -25,7 +26,8 @@ export function run(cmd, args, { timeoutMs = 0, cwd } = {}) {
       if (code === 0) resolve(out);
       else {
         const why = signal ? `was killed (${signal}${timeoutMs ? `, time limit ${timeoutMs / 1000} s` : ''})` : `exited with ${code}`;
-        const e = /** @type {Error & { output?: string }} */ (new Error(`${cmd} ${why}:\n${out.trim().split('\n').slice(-30).join('\n')}`));
+        const last = out.trim() ? out.trim().split('\n').slice(-30).join('\n') : '(it printed nothing)';
+        const e = /** @type {Error & { output?: string }} */ (new Error(`${cmd} ${why} after ${((Date.now() - started) / 1000).toFixed(1)} s:\n${last}`));
         e.output = out;
         reject(e);
       }

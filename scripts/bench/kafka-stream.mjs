@@ -1,7 +1,7 @@
 // The stream half of `npm run bench -- kafka` (also `npm run bench -- kafka-stream` alone): a sysbench
 // oltp_write_only backlog (40,000 transactions, 4 row changes each) streamed into Kafka by `cutover run`
 // of a "mode": "stream" job from the backlog's start position (--exit-when-caught-up: reading the binlog,
-// decoding, rendering Debezium change events, publishing with acks=all, idempotent, one request in
+// decoding, rendering Debezium change events, publishing with acks=all, idempotent, up to 4 requests in
 // flight, the position stored after each acknowledged batch), against kcat -P publishing the very same
 // messages (Cutover's own output, read back with kcat -C: same keys, values and partitions) into fresh
 // topics, one kcat per topic-partition in parallel, with the same delivery settings (acks=all,

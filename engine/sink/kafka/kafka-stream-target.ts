@@ -84,6 +84,18 @@ export interface KafkaStreamTargetOptions {
  */
 export const RENDER_BUDGET = 1024 * 1024;
 
+/** Parts of a batch in flight at once, when the publisher keeps concurrent sends in order (inFlight > 1). */
+const PARTS_IN_FLIGHT = 3;
+
+/** Produce requests in flight on the stream's producer (Kafka keeps order with up to 5 per partition). */
+const STREAM_IN_FLIGHT = 4;
+
+/** Waits for every promise; throws the first failure once all settled (nothing is left running behind an error). */
+async function settleAll(ps: Promise<void>[]): Promise<void> {
+  const failed = (await Promise.allSettled(ps)).find((r) => r.status === 'rejected');
+  if (failed) throw (failed as PromiseRejectedResult).reason;
+}
+
 export class KafkaStreamTarget implements StreamTarget<KafkaDdlContext> {
   readonly gate = new ChunkGate<ChunkPayload>();
   private readonly sender: ChangePublisher;
@@ -118,6 +130,7 @@ export class KafkaStreamTarget implements StreamTarget<KafkaDdlContext> {
       retryForMs: o.sink.opts.retryForMs,
       transactionalId: cfg.exactlyOnce ? `cutover-${o.jobName}` : undefined,
       what: 'changes',
+      inFlight: STREAM_IN_FLIGHT,
     });
     const { serverName, version, connector } = copySourceInfo(o.jobName, null);
     this.source = { serverId: null, snapshot: false, serverName, version, connector };
@@ -239,7 +252,9 @@ export class KafkaStreamTarget implements StreamTarget<KafkaDdlContext> {
       }
       let records: OutRecord[] = [];
       const chunks: ChunkSubmission<ChunkPayload>[] = [];
-      let inflight: Promise<void> | null = null;
+      // Parts sent ahead, in flight while the next ones render: as many as the publisher keeps in order.
+      const inflight: Promise<void>[] = [];
+      const partsInFlight = Math.min(PARTS_IN_FLIGHT, this.sender.inFlight ?? 1);
       try {
         let bytes = 0;
         for (let k = i; k < j; k++) {
@@ -249,23 +264,26 @@ export class KafkaStreamTarget implements StreamTarget<KafkaDdlContext> {
           await this.events.render({ changes: tx.changes, at: tx.end, gtid: tx.gtid, timestamp: tx.timestamp, firstRow: 0, commits: true }, this.held, records);
           for (let r = from; r < records.length; r++) bytes += records[r]!.size;
           if (bytes >= this.renderBudget && k < j - 1) {
-            // Sent ahead while the next part is rendered; one part in flight at a time keeps the order.
-            await inflight;
-            inflight = this.sendPart(records);
-            inflight.catch(() => undefined); // awaited above or below
+            // Sent ahead while the next part is rendered. With one part in flight the next waits for it;
+            // with more, the publisher sends them in the order of these calls (request-window.ts).
+            if (inflight.length >= partsInFlight) await inflight.shift();
+            if (this.cfg.exactlyOnce) await this.openTx();
+            const part = this.sendPart(records);
+            part.catch(() => undefined); // awaited above or in publish()
+            inflight.push(part);
             records = [];
             bytes = 0;
           }
         }
-        await inflight;
+        if (partsInFlight <= 1) while (inflight.length) await inflight.shift();
       } catch (e) {
-        await inflight?.catch(() => undefined);
+        await Promise.allSettled(inflight);
         await this.abortTx();
         this.restoreChunks(chunks);
         throw e;
       }
       const lastTx = pending[j - 1]!;
-      await this.publish(records, chunks, lastTx.end, lastTx.gtid);
+      await this.publish(records, chunks, lastTx.end, lastTx.gtid, inflight);
       i = j;
     }
     return done + pending.length;
@@ -298,11 +316,13 @@ export class KafkaStreamTarget implements StreamTarget<KafkaDdlContext> {
     }
   }
 
-  /** A part of a batch sent ahead of its end (exactly-once: into the batch's Kafka transaction, opened by the first part). */
-  private async sendPart(records: OutRecord[]): Promise<void> {
+  /**
+   * A part of a batch sent ahead of its end (exactly-once: into the batch's Kafka transaction, opened by the
+   * caller before the first part). The records are handed to the publisher synchronously: calls keep their order.
+   */
+  private sendPart(records: OutRecord[]): Promise<void> {
     if (!this.cfg.exactlyOnce) return this.sender.send(records);
-    await this.openTx();
-    await this.sendOpenTx(records);
+    return this.sendOpenTx(records);
   }
 
   private get renderBudget(): number {
@@ -393,8 +413,12 @@ export class KafkaStreamTarget implements StreamTarget<KafkaDdlContext> {
     await this.publish(records, chunks, end, last?.gtid ?? null);
   }
 
-  /** Sends the records (and commits the position with them), then records what became durable. */
-  private async publish(records: OutRecord[], chunks: ChunkSubmission<ChunkPayload>[], end: SourcePosition, gtid: string | null): Promise<void> {
+  /**
+   * Sends the records (and commits the position with them), then records what became durable. `earlier`:
+   * parts of the same batch still in flight (sent before these records, in order); the position moves only
+   * once they are acknowledged too.
+   */
+  private async publish(records: OutRecord[], chunks: ChunkSubmission<ChunkPayload>[], end: SourcePosition, gtid: string | null, earlier: Promise<void>[] = []): Promise<void> {
     const before = this.gate.publishedUpTo;
     if (!before || comparePositions(end, before) > 0) this.gate.publishedUpTo = end;
     try {
@@ -411,10 +435,10 @@ export class KafkaStreamTarget implements StreamTarget<KafkaDdlContext> {
         // The last part of a batch sent in parts (or of a transaction in pieces) commits the open transaction.
         if (this.txOpen) {
           this.txOpen = false; // committed, or aborted by the sender
-          await this.sender.commitOpen(records, cp);
+          await settleAll([...earlier, this.sender.commitOpen(records, cp)]);
         } else await this.sender.transaction(records, cp);
-      } else if (records.length) {
-        await this.sender.send(records);
+      } else {
+        await settleAll([...earlier, ...(records.length ? [this.sender.send(records)] : [])]);
       }
     } catch (e) {
       // Not published: the chunks wait again for the next attempt (the stream resumes from the last position).

@@ -23,6 +23,7 @@
 import type { Producer, Transaction } from 'kafkajs';
 import { CutoverError } from '../../../shared/errors.js';
 import type { Logger } from '../../core/logger.js';
+import { RequestWindow, type WindowTransport } from './request-window.js';
 import { AUTHZ, isTransient, kafkaClient, kafkaErrorText, kafkajs, protocolType, TOO_LARGE, unreachable, type KafkaClientOptions } from '../../kafka/client.js';
 
 /** One record, ready to send. */
@@ -65,6 +66,12 @@ export interface RecordSenderOptions extends Pick<KafkaClientOptions, 'tls' | 's
   what?: string;
   /** How connections to the brokers are opened (kafkajs socketFactory; default: plain or TLS sockets). */
   socketFactory?: KafkaClientOptions['socketFactory'];
+  /**
+   * Produce requests in flight at once on the producer (1 to 5; default 1). Above 1, requests are
+   * pipelined in order with sequence numbers kept across resends (request-window.ts), and concurrent
+   * send() / sendOpen() calls are sent in the order they were made.
+   */
+  inFlight?: number;
 }
 
 /** Record batch header bytes (magic v2) and a margin for varint lengths. */
@@ -129,6 +136,8 @@ function topicMessages(records: OutRecord[]): { topic: string; messages: OutReco
 /** What a change sink publishes through (RecordSender; the unit tests pass an in-memory one). */
 export interface ChangePublisher {
   readonly transactional: boolean;
+  /** Requests kept in flight, in the order of concurrent send() / sendOpen() calls; absent or 1: one call at a time. */
+  readonly inFlight?: number;
   connect(): Promise<void>;
   send(records: OutRecord[]): Promise<void>;
   transaction(records: OutRecord[], cp: TransactionCheckpoint | null): Promise<void>;
@@ -144,12 +153,85 @@ export function openTransactionLost(e: unknown): Error {
   return Object.assign(new Error(`the open Kafka transaction failed (${kafkaErrorText(e)}): it is aborted, and the source transaction is published again from its start`), { code: 'ECONNRESET' });
 }
 
+/** kafkajs's sendBatch as patched (patches/kafkajs+2.2.4.patch): `sequences` and `onQueued` pipeline idempotent requests. */
+type PipelinedSendBatch = (b: { acks: number; timeout: number; topicMessages: { topic: string; messages: OutRecord[] }[]; sequences?: Record<string, number>; onQueued?: () => void }) => Promise<unknown>;
+
 export class RecordSender implements ChangePublisher {
   private producer: Producer | null = null;
   /** The transaction kept open by begin() until commitOpen() or abortOpen(). */
   private open: Transaction | null = null;
+  /** inFlight > 1: at-least-once requests in flight in order (send()). */
+  private readonly window: RequestWindow<OutRecord[]> | null;
+  /** inFlight > 1: the open transaction's requests in flight (sendOpen()). */
+  private openWindow: RequestWindow<OutRecord[]> | null = null;
+  /** The current outage (a resend in the window failed): when it began and the next wait. */
+  private outage: { started: number; backoff: number } | null = null;
 
-  constructor(private readonly o: RecordSenderOptions) {}
+  constructor(private readonly o: RecordSenderOptions) {
+    const depth = o.inFlight ?? 1;
+    this.window = depth > 1 ? new RequestWindow(this.idempotentTransport(), depth) : null;
+  }
+
+  private get depth(): number {
+    return this.o.inFlight ?? 1;
+  }
+
+  get inFlight(): number {
+    return this.depth;
+  }
+
+  /** At-least-once requests on the kept producer, resent with their own sequence numbers after a failure. */
+  private idempotentTransport(): WindowTransport<OutRecord[]> {
+    return {
+      send: async (req, seq, queued) => {
+        if (!this.producer) await this.connect();
+        await (this.producer!.sendBatch as unknown as PipelinedSendBatch)({ acks: -1, timeout: 30_000, topicMessages: topicMessages(req), sequences: seq, onQueued: queued });
+        if (this.outage) {
+          this.outage = null;
+          this.o.log.info(`Kafka brokers reachable again; publishing goes on`);
+        }
+      },
+      judge: async (e, req) => {
+        const o = this.o;
+        const refused = this.classify(e, req);
+        if (refused) return refused;
+        const retryFor = o.retryForMs ?? 120_000;
+        if (!this.outage) {
+          this.outage = { started: Date.now(), backoff: 500 };
+          o.log.warn(`Kafka brokers ${o.brokers.join(', ')} unavailable (${kafkaErrorText(e)}); retrying for up to ${Math.round(retryFor / 1000)} s`);
+        } else o.log.debug(`publishing failed again: ${kafkaErrorText(e)}`);
+        const out = this.outage;
+        if (Date.now() - out.started >= retryFor || o.signal?.aborted)
+          return e instanceof CutoverError ? e : unreachable(o.brokers, e, `Publishing ${o.what ?? 'to Kafka'} (retried for ${Math.round((Date.now() - out.started) / 1000)} s)`);
+        await sleep(out.backoff);
+        out.backoff = Math.min(out.backoff * 2, 5000);
+        return needsNewProducer(e) ? 'new-producer' : 'retry';
+      },
+      replaceProducer: () => this.close(),
+    };
+  }
+
+  /** Requests inside a Kafka transaction: in flight in order; any failure fails the rest (the transaction is aborted and retried whole). */
+  private transactionWindow(tx: Transaction): RequestWindow<OutRecord[]> {
+    return new RequestWindow<OutRecord[]>(
+      {
+        send: async (req, seq, queued) => {
+          await (tx.sendBatch as unknown as PipelinedSendBatch)({ acks: -1, timeout: 30_000, topicMessages: topicMessages(req), sequences: seq, onQueued: queued });
+        },
+        judge: async (e) => (e instanceof Error ? e : new Error(String(e))),
+        replaceProducer: async () => undefined,
+      },
+      this.depth,
+      false,
+    );
+  }
+
+  /** Sends the requests through a window, resolving once every one is acknowledged; the first failure, after all settled. */
+  private static async through(w: RequestWindow<OutRecord[]>, reqs: OutRecord[][]): Promise<void> {
+    const results = await Promise.allSettled(reqs.map((r) => w.submit(r)));
+    const failed = results.find((r) => r.status === 'rejected');
+    if (failed) throw (failed as PromiseRejectedResult).reason;
+  }
 
   get transactional(): boolean {
     return this.o.transactionalId !== undefined;
@@ -159,7 +241,7 @@ export class RecordSender implements ChangePublisher {
     const o = this.o;
     const p = kafkaClient({ brokers: o.brokers, clientId: o.clientId, log: o.log, tls: o.tls, sasl: o.sasl, socketFactory: o.socketFactory }).producer({
       idempotent: true,
-      maxInFlightRequests: 1,
+      maxInFlightRequests: this.depth,
       allowAutoTopicCreation: false,
       transactionalId: o.transactionalId,
       // Long enough for a broker restart inside one transaction; the coordinator aborts it after this.
@@ -179,6 +261,7 @@ export class RecordSender implements ChangePublisher {
 
   /** At-least-once: sends every record, resolving once the brokers acknowledged them all. */
   async send(records: OutRecord[]): Promise<void> {
+    if (this.window) return RecordSender.through(this.window, splitRequests(records));
     for (const req of splitRequests(records)) {
       await this.retrying(req, async () => {
         if (!this.producer) await this.connect();
@@ -198,7 +281,8 @@ export class RecordSender implements ChangePublisher {
       let tx: Transaction | null = null;
       try {
         tx = await this.producer!.transaction();
-        for (const req of reqs) await tx.sendBatch({ acks: -1, timeout: 30_000, topicMessages: topicMessages(req) });
+        if (this.depth > 1) await RecordSender.through(this.transactionWindow(tx), reqs);
+        else for (const req of reqs) await tx.sendBatch({ acks: -1, timeout: 30_000, topicMessages: topicMessages(req) });
         if (cp) await tx.sendOffsets({ consumerGroupId: cp.group, topics: [{ topic: cp.topic, partitions: checkpointPartitions(cp) }] });
         await tx.commit();
       } catch (e) {
@@ -214,6 +298,7 @@ export class RecordSender implements ChangePublisher {
     try {
       if (!this.producer) await this.connect();
       this.open = await this.producer!.transaction();
+      this.openWindow = this.depth > 1 ? this.transactionWindow(this.open) : null;
     } catch (e) {
       throw await this.failOpen(e, null);
     }
@@ -223,9 +308,13 @@ export class RecordSender implements ChangePublisher {
   async sendOpen(records: OutRecord[]): Promise<void> {
     const tx = this.open;
     if (!tx) throw new Error('no Kafka transaction is open');
+    const w = this.openWindow;
     try {
-      for (const req of splitRequests(records)) await tx.sendBatch({ acks: -1, timeout: 30_000, topicMessages: topicMessages(req) });
+      if (w) await RecordSender.through(w, splitRequests(records));
+      else for (const req of splitRequests(records)) await tx.sendBatch({ acks: -1, timeout: 30_000, topicMessages: topicMessages(req) });
     } catch (e) {
+      // (Concurrent sendOpen calls fail together: the first one aborts the transaction.)
+      if (this.open !== tx) throw openTransactionLost(e);
       throw await this.failOpen(e, records);
     }
   }
@@ -235,6 +324,9 @@ export class RecordSender implements ChangePublisher {
     await this.sendOpen(records);
     const tx = this.open!;
     try {
+      // Every part sent before (concurrent sendOpen calls) acknowledged before the commit.
+      await this.openWindow?.drain();
+      if (this.openWindow?.failure) throw this.openWindow.failure;
       if (cp) await tx.sendOffsets({ consumerGroupId: cp.group, topics: [{ topic: cp.topic, partitions: checkpointPartitions(cp) }] });
       await tx.commit();
       this.open = null;
@@ -247,6 +339,8 @@ export class RecordSender implements ChangePublisher {
   async abortOpen(): Promise<void> {
     const tx = this.open;
     this.open = null;
+    await this.openWindow?.drain();
+    this.openWindow = null;
     if (tx?.isActive()) await tx.abort().catch(() => undefined);
   }
 
