@@ -31,7 +31,8 @@ import { resetReplica, runNative } from './replica.mjs';
 export const summary = 'binlog backlog applied from one position: cutover vs the native MariaDB replica (1 and 2 threads)';
 
 const PREFIX = 'bench-apply';
-const PORT_BASE = 33170; // source 33171, sink 33172
+// CUTOVER_BENCH_PORT_BASE moves the servers (source base+1, sink base+2) off the default ports, e.g. beside other runs.
+const PORT_BASE = Number(process.env.CUTOVER_BENCH_PORT_BASE) || 33170; // source 33171, sink 33172
 const CONTENDERS = ['native-1', 'native-2', 'cutover'];
 const ROW_EVENTS_PER_TRX = 4; // oltp_write_only: index update, non-index update, delete, insert
 /** Cutover's speed vs the single-threaded native replica, by backlog size: fixed costs count on the small one. */
