@@ -320,6 +320,14 @@ export class BinlogReader {
     const z = this.zongji as unknown as ZongJiInternals;
     const t = z.tableMap[ev.tableId];
     if (!t) return;
+    if ((ev as unknown as { unchanged?: boolean }).unchanged === true) {
+      // The same bytes as the TableMap that built zongji's entry (patches/@vlasky+zongji+0.9.0.patch): its
+      // columns, labels and converters hold, unless a DDL changed the hints since (then they are built again
+      // from what that TableMap said).
+      const prev = this.tables.get(ev.tableId);
+      if (prev && prev.hintsVersion !== this.hintsVersion) this.buildTable(ev, t, prev.labels, prev.selfDescribing);
+      return;
+    }
     const enumSet = (ev as unknown as { _enumSetValues?: (Buffer[] | undefined)[] })._enumSetValues;
     const labels: (string[] | null)[] = [];
     // Synchronous, before the row events of this table are parsed: raw bytes for text, numbers for ENUM/SET.
