@@ -1,17 +1,26 @@
 // The `cutover` CLI: check, run, status, logs, verify, switch, remove, ui. Errors print what is wrong and how to fix it, never a stack trace.
 import { Command, Option } from 'commander';
 import { formatError } from '../../shared/errors.js';
-import { checkCommand } from './commands/check.js';
-import { runCommand } from './commands/run.js';
-import { statusCommand } from './commands/status.js';
-import { logsCommand } from './commands/logs.js';
-import { removeCommand } from './commands/remove.js';
-import { resumeTableCommand } from './commands/resume-table.js';
-import { skipMessageCommand } from './commands/skip-message.js';
-import { switchCommand } from './commands/switch.js';
-import { uiCommand } from './commands/ui.js';
-import { verifyCommand } from './commands/verify.js';
-import { rollbackCommand } from './commands/rollback.js';
+
+// Each command's module (and what it needs: the pipeline, the web server, SSH tunnels, …) is loaded only
+// when that command runs: `cutover run` of a stream job does not pay for the modules of `ui` or `switch`.
+type Action = (...args: never[]) => unknown;
+const lazy =
+  <M,>(load: () => Promise<M>, pick: (m: M) => Action) =>
+  async (...args: unknown[]): Promise<void> => {
+    await (pick(await load()) as (...a: unknown[]) => unknown)(...args);
+  };
+const checkCommand = lazy(() => import('./commands/check.js'), (m) => m.checkCommand);
+const runCommand = lazy(() => import('./commands/run.js'), (m) => m.runCommand);
+const statusCommand = lazy(() => import('./commands/status.js'), (m) => m.statusCommand);
+const logsCommand = lazy(() => import('./commands/logs.js'), (m) => m.logsCommand);
+const removeCommand = lazy(() => import('./commands/remove.js'), (m) => m.removeCommand);
+const resumeTableCommand = lazy(() => import('./commands/resume-table.js'), (m) => m.resumeTableCommand);
+const skipMessageCommand = lazy(() => import('./commands/skip-message.js'), (m) => m.skipMessageCommand);
+const switchCommand = lazy(() => import('./commands/switch.js'), (m) => m.switchCommand);
+const uiCommand = lazy(() => import('./commands/ui.js'), (m) => m.uiCommand);
+const verifyCommand = lazy(() => import('./commands/verify.js'), (m) => m.verifyCommand);
+const rollbackCommand = lazy(() => import('./commands/rollback.js'), (m) => m.rollbackCommand);
 
 // A reader that closes early (`cutover logs | head`) ends the output, never with a stack trace: a listing
 // command simply exits; a running job (or web mode) goes on without its terminal output, since stopping

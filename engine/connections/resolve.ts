@@ -13,7 +13,8 @@ import { resolveStatePath } from '../state/default-path.js';
 import { StateStore } from '../state/store.js';
 import { ProfileStore } from './profile-store.js';
 import { SecretBox } from './secret-box.js';
-import { openTunnel, type Tunnel, type TunnelSsh } from './ssh-tunnel.js';
+// ssh-tunnel.js (and ssh2) is loaded only when a connection goes through SSH.
+import type { Tunnel, TunnelSsh } from './ssh-tunnel.js';
 
 export interface ResolveContext {
   /** The state file holding the profiles (default: CUTOVER_STATE or the per-user one); opened only when a profile is named. */
@@ -185,6 +186,7 @@ export async function mysqlUrlOf(
   let { host, port } = t;
   let params = t.params;
   if (t.ssh) {
+    const { openTunnel } = await import('./ssh-tunnel.js');
     const tunnel = await openTunnel({ ssh: t.ssh.settings, secrets: { password: t.ssh.password, passphrase: t.ssh.passphrase }, targetHost: t.host, targetPort: t.port, log });
     open.push(tunnel);
     const via = `${t.ssh.settings.user}@${t.ssh.settings.host}:${t.ssh.settings.port}`;

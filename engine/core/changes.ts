@@ -81,8 +81,16 @@ export type BinlogItem = BinlogTransaction | DdlEvent | TransactionPiece;
 
 /** The bytes a row change counts for in batch and piece sizing: its row images' values (a NULL counts 1, a value its length + 3). */
 export function rowBytes(c: RowChange): number {
+  return imageBytes(c.before) + imageBytes(c.after);
+}
+
+function imageBytes(img: RowChange['before']): number {
+  if (!img) return 0;
   let n = 0;
-  for (const img of [c.before, c.after]) if (img) for (const v of img) n += v === null ? 1 : v.length + 3;
+  for (let i = 0; i < img.length; i++) {
+    const v = img[i];
+    n += v === null || v === undefined ? 1 : v.length + 3;
+  }
   return n;
 }
 

@@ -129,8 +129,9 @@ export class ApplyLoop {
     const reader = (this.reader = await source.openReader(from, {
       // The heartbeat table always: the cutover assistant's fence is a heartbeat row (engine/cutover/fence.ts).
       include: (db, table) => isSelected(cfg, { db, table }) || `${db}.${table}` === heartbeat,
-      // Keep decoding while a batch is being applied: room for two batches.
-      highWater: Math.max(10_000, 2 * stream.batch.maxRows),
+      // Keep decoding the next batch while one is being applied: room for one more batch (a third one
+      // buffered only raised the peak memory, not the speed).
+      highWater: Math.max(10_000, stream.batch.maxRows),
       // A large transaction in pieces of a batch's size, when the sink takes pieces (else whole, as the sink needs).
       piece: c.transactionPieces && applier.applyPiece ? { maxRows: stream.batch.maxRows, maxBytes: stream.batch.maxBytes } : undefined,
       // Decode with the definitions of the schema history (as updated by each DDL), not the source's current ones.

@@ -194,8 +194,9 @@ export class ChangeApplier implements DdlStatementSink {
       }
       const last = pending[pending.length - 1]!;
       const cp = checkpointUpsert(this.opts.jobName, last.end, last.gtid, this.opts.owner);
-      await this.conn.query(cp.sql, cp.params);
-      await this.conn.query('COMMIT');
+      // One round trip: the COMMIT runs only when the checkpoint upsert succeeded (a multi-statement
+      // packet stops at the first error, which the catch below rolls back).
+      await this.conn.query(`${cp.sql};\nCOMMIT`, cp.params);
       return pending.length;
     } catch (e) {
       await this.conn.query('ROLLBACK').catch(() => undefined);

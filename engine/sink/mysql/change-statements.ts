@@ -45,9 +45,9 @@ export interface TablePlan {
   columnsClause: string;
   /** Changes of this table may be reduced to their net effect per key (see the header). */
   netEffect: boolean;
-  /** Positions of info columns in a row image, cached per RowChange.columns list. */
-  positions: Map<string, Map<string, number>>;
-  positionsByArray: WeakMap<readonly string[], Map<string, number>>;
+  /** Positions of the written and key columns in a row image, cached per RowChange.columns list. */
+  positions: Map<string, ImageIndexes>;
+  positionsByArray: WeakMap<readonly string[], ImageIndexes>;
 }
 
 const EXACT_KEY_KINDS = new Set(['number', 'temporal', 'binary', 'bit', 'enum']);
@@ -91,44 +91,45 @@ export function planTable(t: ApplierTable): TablePlan {
   };
 }
 
-function positionsOf(plan: TablePlan, change: RowChange): Map<string, number> {
+/** Where a row image holds each written column and each key column (-1: missing), for one columns list. */
+interface ImageIndexes {
+  write: number[];
+  key: number[];
+}
+
+function positionsOf(plan: TablePlan, change: RowChange): ImageIndexes {
   // The reader shares one columns array per table definition: most lookups hit the identity cache.
   const byArray = plan.positionsByArray.get(change.columns);
   if (byArray) return byArray;
   const sig = change.columns.join('\0');
-  let m: Map<string, number> | undefined = plan.positions.get(sig);
-  if (m) {
-    plan.positionsByArray.set(change.columns, m);
-    return m;
-  }
-  {
-    m = new Map();
-    change.columns.forEach((name, i) => m!.set(name, i));
+  let m = plan.positions.get(sig);
+  if (!m) {
+    const at = new Map<string, number>();
+    change.columns.forEach((name, i) => at.set(name, i));
     // Column names are case-insensitive: fall back to a case-folded match.
-    for (const c of plan.writeCols) {
-      if (m.has(c.name)) continue;
-      const i = change.columns.findIndex((n) => n.toLowerCase() === c.name.toLowerCase());
-      if (i >= 0) m.set(c.name, i);
-    }
+    const indexOf = (c: ColumnInfo): number => at.get(c.name) ?? change.columns.findIndex((n) => n.toLowerCase() === c.name.toLowerCase());
+    m = { write: plan.writeCols.map(indexOf), key: plan.keyCols.map(indexOf) };
     plan.positions.set(sig, m);
-    plan.positionsByArray.set(change.columns, m);
   }
+  plan.positionsByArray.set(change.columns, m);
   return m;
 }
 
-/** Reads one column of a row image, by name. */
+/** Reads the columns of a row image by their positions in it (computed once per columns list). */
 class Image {
-  private readonly pos: Map<string, number>;
+  private readonly write: number[];
+  private readonly key: number[];
   constructor(
     private readonly plan: TablePlan,
     private readonly change: RowChange,
   ) {
-    this.pos = positionsOf(plan, change);
+    const at = positionsOf(plan, change);
+    this.write = at.write;
+    this.key = at.key;
   }
 
-  value(row: readonly RawValue[], c: ColumnInfo): RawValue {
-    const i = this.pos.get(c.name);
-    if (i === undefined || i >= row.length) {
+  private at(row: readonly RawValue[], i: number, c: ColumnInfo): RawValue {
+    if (i < 0 || i >= row.length) {
       throw new CutoverError(
         `the binlog row image of ${this.change.db}.${this.change.table} has no column ${c.name} (columns: ${this.change.columns.join(', ')})`,
         'The source table changed in a way the stream did not see (a DDL outside the binlog?): copy the table again with --resnapshot.',
@@ -137,37 +138,50 @@ class Image {
     return row[i] ?? null;
   }
 
+  private keyValue(row: readonly RawValue[], k: number): RawValue {
+    return this.at(row, this.key[k]!, this.plan.keyCols[k]!);
+  }
+
   keyWhere(row: readonly RawValue[]): string {
-    return this.plan.keyCols.map((c, i) => `${quoteId(c.name)} = ${this.plan.keyRender[i]!(this.value(row, c))}`).join(' AND ');
+    return this.plan.keyCols.map((c, k) => `${quoteId(c.name)} = ${this.plan.keyRender[k]!(this.keyValue(row, k))}`).join(' AND ');
   }
 
   keyTuple(row: readonly RawValue[]): string {
-    const lits = this.plan.keyCols.map((c, i) => this.plan.keyRender[i]!(this.value(row, c)));
-    return lits.length === 1 ? lits[0]! : `(${lits.join(',')})`;
+    const render = this.plan.keyRender;
+    if (render.length === 1) return render[0]!(this.keyValue(row, 0));
+    let out = '(';
+    for (let k = 0; k < render.length; k++) out += (k ? ',' : '') + render[k]!(this.keyValue(row, k));
+    return out + ')';
   }
 
   /** A string identifying the key exactly (by bytes), for the net-effect map. */
   keyId(row: readonly RawValue[]): string {
-    return this.plan.keyCols.map((c) => {
-      const v = this.value(row, c);
-      return v === null ? '\u0000N' : v;
-    }).join('\u0000|');
+    let out = '';
+    for (let k = 0; k < this.key.length; k++) {
+      const v = this.keyValue(row, k);
+      out += (k ? '\u0000|' : '') + (v === null ? '\u0000N' : v);
+    }
+    return out;
   }
 
   imageWhere(row: readonly RawValue[]): string {
-    return this.plan.writeCols.map((c) => matchExpr(c, this.value(row, c))).join(' AND ');
+    return this.plan.writeCols.map((c, i) => matchExpr(c, this.at(row, this.write[i]!, c))).join(' AND ');
   }
 
   tuple(row: readonly RawValue[]): string {
-    return '(' + this.plan.writeCols.map((c, i) => this.plan.writeRender[i]!(this.value(row, c))).join(',') + ')';
+    const { writeCols, writeRender } = this.plan;
+    let out = '(';
+    for (let i = 0; i < writeCols.length; i++) out += (i ? ',' : '') + writeRender[i]!(this.at(row, this.write[i]!, writeCols[i]!));
+    return out + ')';
   }
 
   sets(row: readonly RawValue[]): string {
-    return this.plan.writeCols.map((c, i) => `${quoteId(c.name)} = ${this.plan.writeRender[i]!(this.value(row, c))}`).join(', ');
+    return this.plan.writeCols.map((c, i) => `${quoteId(c.name)} = ${this.plan.writeRender[i]!(this.at(row, this.write[i]!, c))}`).join(', ');
   }
 
   sameKey(a: readonly RawValue[], b: readonly RawValue[]): boolean {
-    return this.plan.keyCols.every((c) => this.value(a, c) === this.value(b, c));
+    for (let k = 0; k < this.key.length; k++) if (this.keyValue(a, k) !== this.keyValue(b, k)) return false;
+    return true;
   }
 }
 
@@ -246,14 +260,20 @@ export function netEffectStatements(plan: TablePlan, changes: readonly RowChange
   const remove = (img: Image, before: readonly RawValue[], change: RowChange): void => {
     const id = img.keyId(before);
     const e = rows.get(id);
-    if (e) Object.assign(e, { final: null, change, img });
-    else rows.set(id, { existed: true, final: null, change, img });
+    if (e) {
+      e.final = null;
+      e.change = change;
+      e.img = img;
+    } else rows.set(id, { existed: true, final: null, change, img });
   };
   const put = (img: Image, after: readonly RawValue[], change: RowChange, existed: boolean): void => {
     const id = img.keyId(after);
     const e = rows.get(id);
-    if (e) Object.assign(e, { final: after, change, img });
-    else rows.set(id, { existed, final: after, change, img });
+    if (e) {
+      e.final = after;
+      e.change = change;
+      e.img = img;
+    } else rows.set(id, { existed, final: after, change, img });
   };
   for (const change of changes) {
     const img = new Image(plan, change);

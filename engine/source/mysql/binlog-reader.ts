@@ -17,7 +17,7 @@ import type { AnyBinlogEvent, TableMapEvent, ZongJiOptions } from '@vlasky/zongj
 import type { SourcePosition } from '../../core/position.js';
 import { CutoverError } from '../../../shared/errors.js';
 import { connect, parseMysqlUrl, queryRows, targetOptions, type Connection } from '../../mysql/connection.js';
-import { BinlogType, converterFor, type ColumnHint } from './binlog-values.js';
+import { BinlogType, converterFor, type ColumnHint, type ValueConverter } from './binlog-values.js';
 import { allPresent, sameColumns, schemaLabels, type TableState } from './binlog-table-state.js';
 import { checkBinlogSettings } from './binlog-settings.js';
 import type { RawRow } from '../../core/rows.js';
@@ -60,8 +60,15 @@ interface OpenGroup {
 }
 
 /** zongji internals the reader relies on (pinned version 0.9.0, see FINDINGS.md). */
+interface ZongJiTable {
+  columns: { name: string; type: number; charset: string | null }[];
+  columnSchemas: Record<string, unknown>[];
+  /** Set by the reader: zongji then decodes this table's rows as arrays of these converters' results (see the zongji patch). */
+  convert?: ValueConverter[];
+}
+
 interface ZongJiInternals {
-  tableMap: Record<number, { columns: { name: string; type: number; charset: string | null }[]; columnSchemas: Record<string, unknown>[] }>;
+  tableMap: Record<number, ZongJiTable>;
   connection: { pause(): void; resume(): void } | null;
   _skipSchema(db: string, table: string): boolean;
   isMariaDb?: boolean;
@@ -313,6 +320,14 @@ export class BinlogReader {
     const z = this.zongji as unknown as ZongJiInternals;
     const t = z.tableMap[ev.tableId];
     if (!t) return;
+    if ((ev as unknown as { unchanged?: boolean }).unchanged === true) {
+      // The same bytes as the TableMap that built zongji's entry (patches/@vlasky+zongji+0.9.0.patch): its
+      // columns, labels and converters hold, unless a DDL changed the hints since (then they are built again
+      // from what that TableMap said).
+      const prev = this.tables.get(ev.tableId);
+      if (prev && prev.hintsVersion !== this.hintsVersion) this.buildTable(ev, t, prev.labels, prev.selfDescribing);
+      return;
+    }
     const enumSet = (ev as unknown as { _enumSetValues?: (Buffer[] | undefined)[] })._enumSetValues;
     const labels: (string[] | null)[] = [];
     // Synchronous, before the row events of this table are parsed: raw bytes for text, numbers for ENUM/SET.
@@ -333,10 +348,23 @@ export class BinlogReader {
     });
     // The same table is mapped again before every transaction that touches it: reuse its converters.
     const prev = this.tables.get(ev.tableId);
-    if (prev && prev.hintsVersion === this.hintsVersion && prev.db === ev.schemaName && prev.table === ev.tableName && sameColumns(prev, t.columns, labels)) return;
+    if (prev && prev.hintsVersion === this.hintsVersion && prev.db === ev.schemaName && prev.table === ev.tableName && sameColumns(prev, t.columns, labels)) {
+      t.convert = prev.convert;
+      return;
+    }
+    const e = ev as unknown as { hasSelfDescribingMetadata?: () => boolean; hasAmbiguousTemporalColumns?: () => boolean };
+    const selfDescribing = e.hasSelfDescribingMetadata?.() === true && !(z.isMariaDb && e.hasAmbiguousTemporalColumns?.() === true);
+    this.buildTable(ev, t, labels, selfDescribing);
+  }
+
+  /**
+   * The converters of a table's columns, kept by table id and set on zongji's entry (`convert`: zongji then
+   * hands out rows as arrays of converted values); with the hints this needs, read first when the binlog lacks them.
+   */
+  private buildTable(ev: TableMapEvent, t: ZongJiTable, labels: (string[] | null)[], selfDescribing: boolean): void {
     const key = `${ev.schemaName}\0${ev.tableName}`;
     const build = (hints: Map<string, ColumnHint>): void => {
-      this.tables.set(ev.tableId, {
+      const state: TableState = {
         db: ev.schemaName,
         table: ev.tableName,
         name: `${ev.schemaName}.${ev.tableName}`,
@@ -345,10 +373,11 @@ export class BinlogReader {
         types: t.columns.map((c) => c.type),
         labels,
         hintsVersion: this.hintsVersion,
-      });
+        selfDescribing,
+      };
+      this.tables.set(ev.tableId, state);
+      t.convert = state.convert;
     };
-    const e = ev as unknown as { hasSelfDescribingMetadata?: () => boolean; hasAmbiguousTemporalColumns?: () => boolean };
-    const selfDescribing = e.hasSelfDescribingMetadata?.() === true && !(z.isMariaDb && e.hasAmbiguousTemporalColumns?.() === true);
     const known = selfDescribing ? this.opts.hints?.(ev.schemaName, ev.tableName) : null;
     if (known) return build(known);
     const cached = this.hints.get(key);
@@ -392,9 +421,11 @@ export class BinlogReader {
       }
     }
     const { columns, convert, db, table, name } = t;
-    const toRow = (r: Record<string, unknown>): RawRow => {
+    // zongji converts as it decodes when it has the table's converters (an array); else a row is an object by column name.
+    const toRow = (r: Record<string, unknown> | RawRow): RawRow => {
+      if (Array.isArray(r)) return r;
       const out: RawRow = new Array(n);
-      for (let i = 0; i < n; i++) out[i] = convert[i]!(r[columns[i]!]);
+      for (let i = 0; i < n; i++) out[i] = convert[i]!((r as Record<string, unknown>)[columns[i]!]);
       return out;
     };
     if (!this.group) this.group = this.openGroup(null, ev.timestamp);

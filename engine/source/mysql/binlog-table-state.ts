@@ -15,6 +15,8 @@ export interface TableState {
   types: number[];
   labels: (string[] | null)[];
   hintsVersion: number;
+  /** The TableMap carried the columns' metadata (binlog_row_metadata=FULL), not information_schema. */
+  selfDescribing: boolean;
 }
 
 /**
