@@ -26,6 +26,7 @@ import { hostname, userInfo } from 'node:os';
 import { messageRefText } from '../core/bad-messages.js';
 import type { JobRow, StateStore } from '../state/store.js';
 import type { RunJobOptions, RunOutcome } from './phases/context.js';
+import { applyConsumedDdl } from './consume-ddl.js';
 
 /** The tables of a partitioned source's job, as the sink has them: loaded on first sight, by source name. */
 class SinkTables {
@@ -96,6 +97,11 @@ class SinkTables {
     const info = await this.target.readSinkTable(to);
     if (info) this.log.info(`created the sink table ${qualified(to)} from the schema in the messages of ${db}.${table}: ${source.columns.map((c) => `${c.name} ${c.columnType}`).join(', ')}${source.chunkKey.length ? `; primary key (${source.chunkKey.join(', ')})` : '; no key'}`);
     return info;
+  }
+
+  /** Forgets a table's definition (a schema change): read again from the sink when its next message comes. */
+  forget(name: string): void {
+    this.known.delete(name);
   }
 
   /** The key columns of a loaded table (source name "db.table"); empty when keyless or not loaded. */
@@ -181,6 +187,8 @@ export async function runConsumer(o: RunJobOptions, job: JobRow, log: Logger): P
         skipped += r.skipped;
         if (r.skipped) log.info(`${batch.topic} partition ${batch.partition}: ${r.skipped} message(s) below the sink's offset were applied before; not applied again`);
       },
+      applyDdl: (at, partitions, ddl) =>
+        applyConsumedDdl({ cfg, target, log, load: async (db, table) => void (await tables.load(db, table)), forget: (n) => tables.forget(n) }, at, partitions, ddl),
       progress: (m) => members.record(job.id, process.pid, m.memberId, m.partitions),
     });
     cleanup.push(() => consumer.close());

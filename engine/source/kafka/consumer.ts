@@ -35,6 +35,8 @@ export class KafkaConsumer implements PartitionConsumer {
   /** Skips requested in the sink for the assigned partitions, by "topic/partition/offset". */
   private readonly skips = new Map<string, SkipRequest>();
   private readonly deadLetter: DeadLetter | null;
+  /** Each subscribed topic's partition count, as last fetched (a DDL message's order depends on it). */
+  private readonly partitionCounts = new Map<string, number>();
 
   constructor(
     private readonly cfg: KafkaSourceConfig,
@@ -191,7 +193,9 @@ export class KafkaConsumer implements PartitionConsumer {
     try {
       const start = this.cfg.start;
       for (const topic of new Set(parts.map((p) => p.topic))) {
-        for (const r of await admin.fetchTopicOffsets(topic)) {
+        const all = await admin.fetchTopicOffsets(topic);
+        this.partitionCounts.set(topic, all.length);
+        for (const r of all) {
           const k = partitionKey({ topic, partition: r.partition });
           ends.set(k, r.high);
           if (start !== 'latest' && typeof start !== 'object') starts.set(k, r.low);
@@ -238,6 +242,7 @@ export class KafkaConsumer implements PartitionConsumer {
             return this.deadLetter.topic;
           },
           apply: (b) => this.o.apply(b),
+          applyDdl: (m, ddl) => this.o.applyDdl({ ...tp, offset: m.offset }, this.partitionCounts.get(batch.topic) ?? null, ddl),
           who: this.o.who,
           now: () => Date.now(),
         },
@@ -314,10 +319,8 @@ export class KafkaConsumer implements PartitionConsumer {
 
   private rowsOf(where: string, d: DecodedMessage | null): Decoded {
     if (!d || d.kind === 'skip') return null;
-    if (d.kind === 'ddl') {
-      this.o.log.warn(`a schema change at ${where} is not applied (a Kafka source applies row changes only): ${d.sql.slice(0, 300)}`);
-      return null;
-    }
+    // A schema change is applied in the partition's order (consume-ddl.ts decides whether it may be).
+    if (d.kind === 'ddl') return { changes: [], timestampMs: d.timestampMs, ddl: { db: d.db, sql: d.sql, format: d.format } };
     const changes = d.changes.filter((c) => this.o.include(c.db, c.table));
     return { changes, timestampMs: d.timestampMs };
   }
