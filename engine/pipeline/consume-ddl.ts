@@ -12,7 +12,7 @@ import { qualified } from '../../shared/table-selection.js';
 import { MessageRefused, type DdlMessage, type MessageRef } from '../core/bad-messages.js';
 import { oneLine } from '../core/ddl-pause.js';
 import type { Logger } from '../core/logger.js';
-import { ddlOrderFault } from '../core/partition-ddl.js';
+import { ddlOrderFault, type DdlHomes } from '../core/partition-ddl.js';
 import type { OffsetTarget } from '../core/partition-offsets.js';
 import { mapDdl } from '../mysql/ddl-mapper.js';
 import { crashHookFromEnv } from '../cutover/crash-point.js';
@@ -25,6 +25,8 @@ export interface ConsumeDdlDeps {
   load(db: string, table: string): Promise<void>;
   /** Forgets a table's definition: read again from the sink at its next message. */
   forget(name: string): void;
+  /** Where the tables' rows and statements come from (a statement from elsewhere pauses). */
+  homes: DdlHomes;
 }
 
 /** The test hook's point between a statement and its offset (CUTOVER_CRASH_AT=consume-ddl:applied). */
@@ -51,12 +53,13 @@ export async function applyConsumedDdl(deps: ConsumeDdlDeps, at: MessageRef, par
   }
   if (policy === 'pause-job' || policy === 'pause-table') throw refuse(`the job's DDL policy is "${policy}" for ${names.join(', ')} (a Kafka source pauses the statement's partition)`);
   if (action.kind === 'unmappable') throw refuse(action.reason);
-  const order = ddlOrderFault(at.topic, partitions, names, action.sql);
+  const order = ddlOrderFault(at.topic, partitions, names, action.sql) ?? deps.homes.ddlFault(names, at);
   if (order) throw refuse(order.reason, order.fix);
   // An ALTER translates from the table's definition on the sink.
   for (const t of action.targets) if (t.change === 'alter') await deps.load(t.source.db, t.source.table).catch(() => undefined);
   const crash = crashHookFromEnv();
   const r = await target.applyDdl({ ...at, sql: ddl.sql, db: ddl.db, mapped: { sql: action.sql, targets: action.targets } }, () => crash(CONSUME_DDL_CRASH_POINT));
+  deps.homes.applied(names, at);
   for (const t of action.targets) {
     deps.forget(qualified(t.source));
     if (t.renamedTo) deps.forget(qualified(t.renamedTo));

@@ -7,7 +7,7 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { consumeBatch, MessageRefused, type DdlMessage, type GatedBatch, type RawMessage } from '../../engine/core/bad-messages.js';
-import { ddlOrderFault } from '../../engine/core/partition-ddl.js';
+import { DdlHomes, ddlOrderFault } from '../../engine/core/partition-ddl.js';
 import { unappliedPart } from '../../engine/core/partition-offsets.js';
 import { decodeMessage, detectFormat } from '../../engine/source/kafka/formats/decode.js';
 import { renderSchemaChange } from '../../engine/sink/kafka/formats/index.js';
@@ -27,6 +27,8 @@ for (const format of ['canal', 'maxwell', 'debezium'] as const) {
     assert.equal(d.sql, change.ddl);
     assert.equal(d.db, 'shop');
     assert.equal(d.format, format);
+    // Debezium's form belongs to the schema-change topic, ordered with the data by source position (not applied by partition order).
+    assert.equal(d.schemaTopic === true, format === 'debezium');
   });
 }
 
@@ -113,4 +115,19 @@ test('a CREATE TABLE statement reads back as its columns and primary key (the Po
   assert.deepEqual(t.chunkKey, ['id']);
   assert.deepEqual(createdTable('CREATE TABLE k (a BIGINT UNSIGNED PRIMARY KEY, b TEXT)', { db: 'shop', table: 'k' })?.chunkKey, ['a']);
   assert.equal(createdTable('CREATE TABLE c LIKE shop.t2', { db: 'shop', table: 'c' }), null);
+});
+
+test("a statement from another partition than its table's rows pauses; rows from elsewhere after a statement stop the job", () => {
+  const h = new DdlHomes();
+  const data = { topic: 'shop.orders', partition: 0 };
+  const schema = { topic: 'cutover.job.schema-changes', partition: 0 };
+  assert.equal(h.sawRows('shop.orders', data), null);
+  assert.equal(h.ddlFault(['shop.orders'], data), null, 'the partition of its rows');
+  const f = h.ddlFault(['shop.orders'], schema);
+  assert.ok(f);
+  assert.match(f.reason, /rows come from shop\.orders:0/);
+  assert.equal(h.ddlFault(['shop.items'], schema), null, 'a table whose rows were not seen yet (CREATE TABLE)');
+  h.applied(['shop.items'], schema);
+  assert.equal(h.sawRows('shop.items', schema), null);
+  assert.match(h.sawRows('shop.items', data)?.reason ?? '', /schema change of shop\.items was applied from cutover\.job\.schema-changes:0/);
 });
