@@ -15,7 +15,6 @@ import type { Logger } from '../core/logger.js';
 import { ddlOrderFault, type DdlHomes } from '../core/partition-ddl.js';
 import type { OffsetTarget } from '../core/partition-offsets.js';
 import { mapDdl } from '../mysql/ddl-mapper.js';
-import { crashHookFromEnv } from '../cutover/crash-point.js';
 
 export interface ConsumeDdlDeps {
   cfg: JobConfig;
@@ -29,8 +28,15 @@ export interface ConsumeDdlDeps {
   homes: DdlHomes;
 }
 
-/** The test hook's point between a statement and its offset (CUTOVER_CRASH_AT=consume-ddl:applied). */
+/** The test hook's point between a statement and its offset (CUTOVER_CRASH_AT=consume-ddl:applied; README). */
 export const CONSUME_DDL_CRASH_POINT = 'consume-ddl:applied';
+
+/** SIGKILLs this process when the test hook CUTOVER_CRASH_AT names this point (never set in production). */
+function crashPoint(): void {
+  if (process.env.CUTOVER_CRASH_AT?.trim() !== CONSUME_DDL_CRASH_POINT) return;
+  process.stderr.write(`CUTOVER_CRASH_AT=${CONSUME_DDL_CRASH_POINT}: killing this process (SIGKILL) here\n`);
+  process.kill(process.pid, 'SIGKILL');
+}
 
 /** Applies one DDL message at `at` of a topic with `partitions` partitions; MessageRefused at its offset pauses the partition there. */
 export async function applyConsumedDdl(deps: ConsumeDdlDeps, at: MessageRef, partitions: number | null, ddl: DdlMessage): Promise<void> {
@@ -57,8 +63,7 @@ export async function applyConsumedDdl(deps: ConsumeDdlDeps, at: MessageRef, par
   if (order) throw refuse(order.reason, order.fix);
   // An ALTER translates from the table's definition on the sink.
   for (const t of action.targets) if (t.change === 'alter') await deps.load(t.source.db, t.source.table).catch(() => undefined);
-  const crash = crashHookFromEnv();
-  const r = await target.applyDdl({ ...at, sql: ddl.sql, db: ddl.db, mapped: { sql: action.sql, targets: action.targets } }, () => crash(CONSUME_DDL_CRASH_POINT));
+  const r = await target.applyDdl({ ...at, sql: ddl.sql, db: ddl.db, mapped: { sql: action.sql, targets: action.targets } }, crashPoint);
   deps.homes.applied(names, at);
   for (const t of action.targets) {
     deps.forget(qualified(t.source));
