@@ -10,7 +10,7 @@ import type { Fault } from './bad-messages.js';
 import type { TopicPartition } from './partition-offsets.js';
 
 /** The pause for a DDL message whose order with its tables' rows cannot be proven; null: apply it. */
-export function ddlOrderFault(topic: string, partitions: number | null, tables: string[], mappedSql: string | null): Fault | null {
+export function ddlOrderFault(topic: string, partitions: number | null, tables: string[], mappedSql: string | null, where = `${topic}:PARTITION:OFFSET`): Fault | null {
   if (partitions === 1) return null;
   const names = tables.length ? tables.join(', ') : 'its tables';
   return {
@@ -19,7 +19,7 @@ export function ddlOrderFault(topic: string, partitions: number | null, tables: 
         ? `a schema change for ${names} in topic ${topic}, whose partition count is not known: its order with the rows of ${names} cannot be proven`
         : `a schema change for ${names} in topic ${topic}, which has ${partitions} partitions: rows of ${names} in the other partitions may belong before or after it, and that order cannot be proven from this partition`,
     fix:
-      `Let the other partitions of ${topic} pass the statement's time, apply it to the sink yourself${mappedSql ? ` (mapped to the sink: ${mappedSql.replace(/\s+/g, ' ').slice(0, 300)})` : ''}, then go past it with cutover run JOB --skip-message ${topic}:PARTITION:OFFSET; ` +
+      `Let the other partitions of ${topic} pass the statement's time, apply it to the sink yourself${mappedSql ? ` (mapped to the sink: ${mappedSql.replace(/\s+/g, ' ').slice(0, 300)})` : ''}, then go past it with cutover run JOB --skip-message ${where}; ` +
       'or have the producer write the schema changes and the rows of a table into a topic of one partition (Canal: canal.mq.partitionsNum=1 for it; Maxwell: one partition, or producer_partition_by=database with a topic per database).',
   };
 }

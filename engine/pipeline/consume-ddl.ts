@@ -59,7 +59,7 @@ export async function applyConsumedDdl(deps: ConsumeDdlDeps, at: MessageRef, par
   }
   if (policy === 'pause-job' || policy === 'pause-table') throw refuse(`the job's DDL policy is "${policy}" for ${names.join(', ')} (a Kafka source pauses the statement's partition)`);
   if (action.kind === 'unmappable') throw refuse(action.reason);
-  const order = ddlOrderFault(at.topic, partitions, names, action.sql) ?? deps.homes.ddlFault(names, at);
+  const order = ddlOrderFault(at.topic, partitions, names, action.sql, where) ?? deps.homes.ddlFault(names, at);
   if (order) throw refuse(order.reason, order.fix);
   // An ALTER translates from the table's definition on the sink.
   for (const t of action.targets) if (t.change === 'alter') await deps.load(t.source.db, t.source.table).catch(() => undefined);

@@ -317,16 +317,16 @@ describe('Kafka source: schema changes in the data topics', { timeout: 10 * 60_0
     if (format === 'canal') return JSON.stringify({ data: [str(s.row)], database: SRC, es: 1765000000000 + i, id: i, isDdl: false, mysqlType: s.types, old: s.old ? [str(s.old)] : null, pkNames: ['id'], sql: '', table: s.table, ts: 1765000000000 + i, type: s.type.toUpperCase() });
     return JSON.stringify({ database: SRC, table: s.table, type: s.type, ts: 1765000000 + i, xid: i, commit: true, data: s.row, ...(s.old ? { old: s.old } : {}) });
   }
-  async function topicOf(format: 'canal' | 'maxwell', rename: boolean): Promise<string> {
+  async function topicOf(format: 'canal' | 'maxwell', rename: boolean, partitions = 1): Promise<string> {
     const topic = uniqueName(`kddl.${format}`);
     const k = new (await import('kafkajs')).default.Kafka({ brokers: [inst.bootstrap], clientId: 'kafka-ddl-test', logLevel: 0 });
     const admin = k.admin();
     await admin.connect();
-    await admin.createTopics({ topics: [{ topic, numPartitions: 1 }], waitForLeaders: true });
+    await admin.createTopics({ topics: [{ topic, numPartitions: partitions }], waitForLeaders: true });
     await admin.disconnect();
     const p = k.producer();
     await p.connect();
-    await p.send({ topic, acks: -1, messages: steps(rename).map((s, i) => ({ key: null, value: render(format, s, i) })) });
+    await p.send({ topic, acks: -1, messages: steps(rename).map((s, i) => ({ key: null, value: render(format, s, i), partition: 0 })) });
     await p.disconnect();
     return topic;
   }
@@ -370,6 +370,26 @@ describe('Kafka source: schema changes in the data topics', { timeout: 10 * 60_0
       }
     });
   }
+
+  it('a statement in a topic of two partitions pauses its partition at it (order not provable), with the fix; nothing applied', async () => {
+    const topic = await topicOf('maxwell', false, 2);
+    const name = uniqueName('kddl_two');
+    const sinkDb = uniqueName('kddl_two');
+    await exec(sinkUrl(), `DROP DATABASE IF EXISTS ${q(sinkDb)}; CREATE DATABASE ${q(sinkDb)}`);
+    const live = startLive(['run', job(name, topic, 'maxwell', { type: 'mysql', url: sinkUrl() }, sinkDb), '--state', join(work, `${name}.sqlite`)]);
+    try {
+      const paused = await waitUntil('the partition paused at the statement', async () => (await query<{ message_offset: string; reason: string }>(sinkUrl(), 'SELECT message_offset, reason FROM _cutover.cutover_bad_messages WHERE job = ?', [name]))[0], { live, ms: 90_000 });
+      assert.equal(String(paused.message_offset), '0');
+      assert.match(paused.reason, /2 partitions/);
+      const tables = await query(sinkUrl(), 'SELECT 1 FROM information_schema.TABLES WHERE TABLE_SCHEMA = ?', [sinkDb]);
+      assert.equal(tables.length, 0, 'the CREATE TABLE was not applied');
+      const r = await stopWithSigterm(live);
+      assert.match(r.stderr + r.stdout, /--skip-message .*:0:0/);
+    } finally {
+      await killLive(live);
+      await exec(sinkUrl(), `DROP DATABASE IF EXISTS ${q(sinkDb)}`);
+    }
+  });
 
   it('canal: CREATE / ALTER ADD COLUMN / CREATE applied in order into PostgreSQL, tables created from the statements', async () => {
     const topic = await topicOf('canal', false);
