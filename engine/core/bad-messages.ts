@@ -99,8 +99,20 @@ export interface RawMessage {
   timestampMs: number;
 }
 
-/** A message's row changes (of the job's tables); null: a message with none (tombstone, heartbeat, DDL passed over). */
-export type Decoded = { changes: RowChange[]; timestampMs: number | null } | null;
+/** A schema-change statement read from a partition (Canal `isDdl`, Maxwell `ddl`, Debezium truncate / schema change). */
+export interface DdlMessage {
+  /** The statement's default database. */
+  db: string;
+  sql: string;
+  /** The producer's format, for logs. */
+  format: string;
+}
+
+/**
+ * A message's row changes (of the job's tables), or the DDL statement it carries (then `changes` is empty);
+ * null: a message with none (tombstone, heartbeat).
+ */
+export type Decoded = { changes: RowChange[]; timestampMs: number | null; ddl?: DdlMessage } | null;
 
 /** What a message did wrong, for the pause. */
 export interface Fault {
@@ -119,6 +131,12 @@ export interface BatchGateDeps {
   deadLetter(m: RawMessage, reason: string): Promise<string | null>;
   /** Applies a batch in one sink transaction with its offset; throws MessageRefused for a message the sink refuses. */
   apply(batch: GatedBatch): Promise<void>;
+  /**
+   * Applies a DDL message (every message before it in the partition is applied) and moves the partition's
+   * stored offset past it; throws MessageRefused at its offset when it must not be applied (the partition
+   * pauses there). Absent: DDL messages are passed over like messages without rows.
+   */
+  applyDdl?(m: RawMessage, ddl: DdlMessage): Promise<void>;
   /** Who passes a message over: user@host pid N. */
   who: string;
   now(): number;
@@ -152,19 +170,50 @@ export function badMessage(tp: TopicPartition, m: RawMessage, f: Fault, at: numb
   };
 }
 
+/** One run of messages up to the first DDL message (not applied here): what segment() did, and the DDL it stopped at. */
+interface Segment extends BatchResult {
+  ddl: { m: RawMessage; ddl: DdlMessage; index: number } | null;
+}
+
 /**
  * One fetched batch of a partition (offset order): messages are decoded until the first bad one; those
  * before it go to the sink in one transaction whose offset stops AT the bad message, and the partition
  * pauses there. A message with a skip request is passed over instead (dead-letter topic first) and the
  * skip goes into the same transaction. When the sink refuses a message of the batch, the messages before
  * it are applied alone and the partition pauses at it. Nothing after a bad message is applied: per-key
- * order holds.
+ * order holds. A DDL message is applied on its own (applyDdl) once every message before it is in the sink,
+ * and before any message after it: the partition's order is the statement's order with its rows.
  */
 export async function consumeBatch(tp: TopicPartition, messages: RawMessage[], d: BatchGateDeps): Promise<BatchResult> {
+  const after = (o: string): string => (BigInt(o) + 1n).toString();
+  let from = 0;
+  let delivered = 0;
+  const skipped: SkippedMessage[] = [];
+  for (;;) {
+    const seg = await segment(tp, messages.slice(from), d);
+    delivered += seg.delivered;
+    skipped.push(...seg.skipped);
+    if (seg.paused || !seg.ddl) return { next: seg.next, delivered, paused: seg.paused, skipped };
+    // Every message before the statement is in the sink (offset = the statement's): now the statement itself.
+    const { m, ddl, index } = seg.ddl;
+    try {
+      await d.applyDdl!(m, ddl);
+    } catch (e) {
+      if (!(e instanceof MessageRefused) || e.offset !== m.offset) throw e;
+      return { next: m.offset, delivered, paused: badMessage(tp, m, { reason: e.message, fix: e.fix ?? 'Apply the statement on the sink by hand, then go past it with --skip-message.' }, d.now()), skipped };
+    }
+    delivered++;
+    from += index + 1;
+    if (from >= messages.length) return { next: after(m.offset), delivered, paused: null, skipped };
+  }
+}
+
+async function segment(tp: TopicPartition, messages: RawMessage[], d: BatchGateDeps): Promise<Segment> {
   const ready: (PartitionMessage & { raw: RawMessage })[] = [];
   const skipped: SkippedMessage[] = [];
   let paused: BadMessage | null = null;
-  for (const m of messages) {
+  let ddl: Segment['ddl'] = null;
+  for (const [index, m] of messages.entries()) {
     const req = d.skipRequest(m.offset);
     if (req) {
       // The reason recorded at the pause, else what the decoder says now, else the sink's refusal (not recorded here).
@@ -191,11 +240,16 @@ export async function consumeBatch(tp: TopicPartition, messages: RawMessage[], d
       paused = badMessage(tp, m, f, d.now());
       break;
     }
+    if (decoded?.ddl && d.applyDdl) {
+      // A statement is applied on its own, after the messages before it and before those after it.
+      ddl = { m, ddl: decoded.ddl, index };
+      break;
+    }
     ready.push({ offset: m.offset, changes: decoded?.changes ?? [], timestampMs: decoded?.timestampMs ?? m.timestampMs, raw: m });
   }
   const after = (o: string): string => (BigInt(o) + 1n).toString();
   let part = ready;
-  let next = paused ? paused.offset : ready.length ? after(ready[ready.length - 1]!.offset) : null;
+  let next = paused ? paused.offset : ddl ? ddl.m.offset : ready.length ? after(ready[ready.length - 1]!.offset) : null;
   for (;;) {
     if (next === null || !part.length) break;
     const batch: GatedBatch = { ...tp, messages: part.map(({ raw: _r, ...pm }) => pm), next };
@@ -217,7 +271,7 @@ export async function consumeBatch(tp: TopicPartition, messages: RawMessage[], d
   const delivered = part.length;
   const done = skipped.filter((s) => next === null || compareOffsets(s.offset, next) < 0);
   if (next === null) next = messages.length ? messages[0]!.offset : '0';
-  return { next, delivered, paused, skipped: done };
+  return { next, delivered, paused, skipped: done, ddl: paused ? null : ddl };
 }
 
 /** The text `cutover status` shows for a paused partition. Pure. */

@@ -49,6 +49,24 @@ export interface BatchOutcome {
   skipped: number;
 }
 
+/** What a mapped DDL statement changes (engine/mysql/ddl-mapper.ts DdlTarget, restated: core names no endpoint). */
+export interface DdlTableChange {
+  source: TableRef;
+  change: 'create' | 'alter' | 'drop' | 'rename' | 'truncate' | 'index';
+  renamedTo?: TableRef;
+}
+
+/** A DDL message of a partition, as the sink applies it with the partition's offset. */
+export interface OffsetDdl extends TopicPartition {
+  /** The DDL message's offset: the stored offset moves past it. */
+  offset: string;
+  /** The statement as the source ran it, and its default database. */
+  sql: string;
+  db: string;
+  /** The statement with the job's names (tables, renames) and what it changes; null: nothing to run, only the offset moves. */
+  mapped: { sql: string; targets: DdlTableChange[] } | null;
+}
+
 /** The sink side of a partitioned source: offsets stored with the rows (capability `partitionOffsets`). */
 export interface OffsetTarget {
   /** The next offset the sink expects, for each of these partitions it has applied something of (others absent). */
@@ -58,6 +76,16 @@ export interface OffsetTarget {
    * batch's skipped messages, store `next`. A message the sink refuses: MessageRefused (nothing applied).
    */
   applyBatch(batch: GatedBatch): Promise<BatchOutcome>;
+  /**
+   * Runs a DDL statement (mapped by the caller; the sink translates it to its own dialect) and stores the
+   * partition's offset past it, as atomically as the sink allows: PostgreSQL in one transaction; MySQL
+   * (whose DDL commits by itself) journals the statement first, so a crash between the statement and the
+   * offset is recognised on replay and the statement is not applied twice. A statement the sink refuses or
+   * cannot translate: MessageRefused at its offset (nothing changed). 'already': the offset was past it, or
+   * the journal showed the statement ran before a crash. `statementRun`: called after the statement, before
+   * the offset (a crash point for tests).
+   */
+  applyDdl(d: OffsetDdl, statementRun?: () => void): Promise<'applied' | 'already'>;
   /** Records the message a partition paused at (the sink keeps the record for the skip and its audit). */
   recordBadMessage(b: BadMessage): Promise<void>;
   /**

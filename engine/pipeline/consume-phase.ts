@@ -26,6 +26,8 @@ import { operatorName } from '../core/operator-name.js';
 import { messageRefText } from '../core/bad-messages.js';
 import type { JobRow, StateStore } from '../state/store.js';
 import type { RunJobOptions, RunOutcome } from './phases/context.js';
+import { applyConsumedDdl } from './consume-ddl.js';
+import { DdlHomes } from '../core/partition-ddl.js';
 
 /** The tables of a partitioned source's job, as the sink has them: loaded on first sight, by source name. */
 class SinkTables {
@@ -96,6 +98,11 @@ class SinkTables {
     const info = await this.target.readSinkTable(to);
     if (info) this.log.info(`created the sink table ${qualified(to)} from the schema in the messages of ${db}.${table}: ${source.columns.map((c) => `${c.name} ${c.columnType}`).join(', ')}${source.chunkKey.length ? `; primary key (${source.chunkKey.join(', ')})` : '; no key'}`);
     return info;
+  }
+
+  /** Forgets a table's definition (a schema change): read again from the sink when its next message comes. */
+  forget(name: string): void {
+    this.known.delete(name);
   }
 
   /** The key columns of a loaded table (source name "db.table"); empty when keyless or not loaded. */
@@ -172,6 +179,7 @@ export async function runConsumer(o: RunJobOptions, job: JobRow, log: Logger): P
     let applied = 0;
     let skipped = 0;
     const spread = new PartitionSpread();
+    const homes = new DdlHomes();
     const consumer = await source.openConsumer(cfg.source, {
       job: cfg.name,
       log,
@@ -199,12 +207,20 @@ export async function runConsumer(o: RunJobOptions, job: JobRow, log: Logger): P
           const r = spreadRefusal(found);
           throw new CutoverError(r.message, r.fix, 'CONFIG');
         }
+        // A table whose schema changes came from another partition than its rows: their order is not proven.
+        for (const m of batch.messages)
+          for (const c of m.changes) {
+            const f = homes.sawRows(`${c.db}.${c.table}`, batch);
+            if (f) throw new CutoverError(f.reason, f.fix, 'CONFIG');
+          }
         const r = await serial(() => target.applyBatch(batch));
         members.passed(job.id, batch, batch.next);
         applied += r.applied;
         skipped += r.skipped;
         if (r.skipped) log.info(`${batch.topic} partition ${batch.partition}: ${r.skipped} message(s) below the sink's offset were applied before; not applied again`);
       },
+      applyDdl: (at, partitions, ddl) =>
+        applyConsumedDdl({ cfg, target, log, homes, load: async (db, table) => void (await tables.load(db, table)), forget: (n) => tables.forget(n) }, at, partitions, ddl),
       progress: (m) => members.record(job.id, process.pid, m.memberId, m.partitions),
     });
     cleanup.push(() => consumer.close());

@@ -19,7 +19,7 @@ import type { SaslConfig, TlsSettings } from '../../shared/job-endpoints.js';
 import type { KafkaTopicInfo, KafkaTopicSample } from '../../shared/kafka-topics.js';
 import type { Logger } from '../core/logger.js';
 import type { PartitionProgress, TopicPartition } from '../core/partition-offsets.js';
-import type { BadMessage, GatedBatch, SkipRequest } from '../core/bad-messages.js';
+import type { BadMessage, DdlMessage, GatedBatch, MessageRef, SkipRequest } from '../core/bad-messages.js';
 import type { TableDefinition } from '../core/table-definition.js';
 
 /** What a source kind can do; generic code asks these instead of comparing kind names. */
@@ -254,6 +254,12 @@ export interface ConsumerOptions {
   storedOffsets(parts: TopicPartition[]): Promise<Map<string, string>>;
   /** A batch of one partition's messages, decoded; resolves once the sink has it durably; MessageRefused for a message the sink refuses. */
   apply(batch: GatedBatch): Promise<void>;
+  /**
+   * A DDL message of a partition, every message before it applied: runs it on the sink with the offset past
+   * it (`partitions`: the topic's partition count, null when unknown); MessageRefused at its offset pauses
+   * the partition there.
+   */
+  applyDdl(at: MessageRef, partitions: number | null, ddl: DdlMessage): Promise<void>;
   /** The skips requested (`--skip-message`, in the sink) for these partitions, not carried out yet. */
   skipRequests(parts: TopicPartition[]): Promise<SkipRequest[]>;
   /** A partition paused at a bad message (recorded in the sink and the state file, logged). */

@@ -237,7 +237,7 @@ test('schema-change records of every format decode to their DDL', () => {
   for (const format of KAFKA_FORMATS) {
     const m = renderSchemaChange(format, { db: 'shop', ddl: 'ALTER TABLE `order` ADD COLUMN note TEXT', position: { file: 'bin.000003', pos: 900 }, tsMs: 1765052875000, table: 'order' })!;
     const r = decodeMessage(format, m.key === null ? null : Buffer.from(m.key), Buffer.from(m.value!), NO_TABLES);
-    assert.deepEqual({ ...r, origin: undefined }, { kind: 'ddl', format, db: 'shop', sql: 'ALTER TABLE `order` ADD COLUMN note TEXT', timestampMs: 1765052875000, origin: undefined });
+    assert.deepEqual({ ...r, origin: undefined }, { kind: 'ddl', format, db: 'shop', sql: 'ALTER TABLE `order` ADD COLUMN note TEXT', timestampMs: 1765052875000, origin: undefined, ...(format === 'debezium' ? { schemaTopic: true } : {}) });
   }
 });
 

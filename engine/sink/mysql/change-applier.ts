@@ -51,7 +51,7 @@ import { readTable, tableExists } from '../../mysql/table-definition.js';
 import type { DdlStatementSink } from '../stream-target.js';
 
 /** Server errors a replayed DDL gives when it was already applied. */
-const ALREADY_APPLIED = new Set([1050, 1051, 1054, 1060, 1061, 1091, 1146]);
+export const ALREADY_APPLIED = new Set([1050, 1051, 1054, 1060, 1061, 1091, 1146]);
 
 export interface ChangeApplierOptions {
   jobName: string;

@@ -17,6 +17,8 @@ import type { MessageChanges } from '../../core/changes.js';
 import type { ApplierTable } from '../../core/checkpoint.js';
 import type { TableInfo } from '../../core/tables.js';
 import type { TableRef } from '../../../shared/table-selection.js';
+import type { OffsetDdl } from '../../core/partition-offsets.js';
+import { applyOffsetDdl, OFFSET_DDL_JOURNAL_DDL } from './offset-ddl.js';
 
 export const OFFSETS_TABLE = 'cutover_offsets';
 const OFFSETS = `${quoteId(CHECKPOINT_DB)}.${quoteId(OFFSETS_TABLE)}`;
@@ -55,6 +57,7 @@ export class MysqlOffsetTarget implements OffsetTarget {
       await applier.connection.query(OFFSETS_DDL);
       await applier.connection.query(BAD_MESSAGES_DDL);
       await applier.connection.query(TABLE_PARTITIONS_DDL);
+      await applier.connection.query(OFFSET_DDL_JOURNAL_DDL);
     } catch (e) {
       await applier.close();
       throw e;
@@ -112,6 +115,11 @@ export class MysqlOffsetTarget implements OffsetTarget {
       );
     });
     return { applied, skipped };
+  }
+
+  /** The statement as mapped (MySQL runs the source's DDL with the job's names), journaled: offset-ddl.ts. */
+  applyDdl(d: OffsetDdl, statementRun?: () => void): Promise<'applied' | 'already'> {
+    return applyOffsetDdl(this.applier.connection, OFFSETS, this.job, d, statementRun);
   }
 
   recordBadMessage(b: BadMessage): Promise<void> {

@@ -8,7 +8,7 @@ import type { Tok } from '../../mysql/ddl-mapper.js';
 const SYNONYMS: Record<string, string> = { integer: 'int', int4: 'int', int8: 'bigint', bool: 'tinyint', boolean: 'tinyint', numeric: 'decimal', dec: 'decimal', fixed: 'decimal', real: 'double', character: 'char', nchar: 'char', nvarchar: 'varchar' };
 
 /** The column a definition describes: `sql` is the statement, `def` its tokens from the column's type on; `tableCharset` the default. */
-function columnOf(name: string, sql: string, def: Tok[], notNull: boolean, tableCharset: string): ColumnInfo {
+export function columnOf(name: string, sql: string, def: Tok[], notNull: boolean, tableCharset: string): ColumnInfo {
   const word = def[0]!.v.toLowerCase();
   const dataType = SYNONYMS[word] ?? word;
   let k = 1;

@@ -26,7 +26,7 @@ export const postgresDriver: SinkDriver = {
       copy,
       batchBytes: sink.batchBytes ?? 4 * 1024 * 1024,
       openChangeSink: () => PgChangeSink.open(changeSinkOptions),
-      openOffsetTarget: () => PgOffsetTarget.open(changeSinkOptions),
+      openOffsetTarget: () => PgOffsetTarget.open(changeSinkOptions, cfg, ctx.log),
       dispose: async () => undefined,
     };
   },

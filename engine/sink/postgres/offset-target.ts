@@ -25,6 +25,11 @@ import { PgChangeError } from './change-error.js';
 import { forgetPgTablePartitions, guardPgTablePartitions, PG_TABLE_PARTITIONS_DDL } from './table-partitions.js';
 import { keylessTouches } from '../../core/table-partitions.js';
 import { forgetPgPending, PG_BAD_MESSAGES_DDL, pgSkipRequests, recordPgBadMessage, recordPgSkips, requestPgSkips } from './bad-message-rows.js';
+import { CutoverError } from '../../../shared/errors.js';
+import type { JobConfig } from '../../../shared/job-config.js';
+import type { Logger } from '../../core/logger.js';
+import type { OffsetDdl } from '../../core/partition-offsets.js';
+import { applyPgOffsetDdl } from './offset-ddl.js';
 
 export const OFFSETS_TABLE = 'cutover_offsets';
 export const PG_OFFSETS = `${pgId(CHECKPOINT_SCHEMA)}.${pgId(OFFSETS_TABLE)}`;
@@ -61,9 +66,11 @@ export class PgOffsetTarget implements OffsetTarget {
     /** Reads the stored offsets outside the batches' transactions (an assignment may come while one is open). */
     private readonly reader: pg.Client,
     private readonly job: string,
+    private readonly cfg: JobConfig,
+    private readonly log: Logger,
   ) {}
 
-  static async open(opts: PgChangeSinkOptions): Promise<PgOffsetTarget> {
+  static async open(opts: PgChangeSinkOptions, cfg: JobConfig, log: Logger): Promise<PgOffsetTarget> {
     const sink = await PgChangeSink.open(opts);
     let reader: pg.Client | null = null;
     try {
@@ -81,7 +88,7 @@ export class PgOffsetTarget implements OffsetTarget {
       await sink.close();
       throw asTransient(e);
     }
-    return new PgOffsetTarget(sink, reader, opts.jobName);
+    return new PgOffsetTarget(sink, reader, opts.jobName, cfg, log);
   }
 
   async offsets(parts: TopicPartition[]): Promise<Map<string, string>> {
@@ -134,6 +141,11 @@ export class PgOffsetTarget implements OffsetTarget {
         );
       });
     return { applied, skipped };
+  }
+
+  /** Translated by the stream's rules and run in one transaction with the offset: offset-ddl.ts. */
+  applyDdl(d: OffsetDdl, statementRun?: () => void): Promise<'applied' | 'already'> {
+    return applyPgOffsetDdl(this.sink, PG_OFFSETS, this.job, this.cfg, this.log, d, statementRun);
   }
 
   recordBadMessage(b: BadMessage): Promise<void> {

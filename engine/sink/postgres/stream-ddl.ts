@@ -107,7 +107,7 @@ export async function handlePgDdl(ctx: PgDdlContext, ev: DdlEvent, sink: PgChang
   ctx.store.setJob(ctx.jobId, { pending_ddl: null });
 }
 
-interface Translation {
+export interface Translation {
   statements: string[];
   /** Tables whose new definition is read back (the source's, narrowed to the sink's columns): CREATE TABLE. */
   changed: TableRef[];
@@ -121,9 +121,23 @@ const target = (cfg: JobConfig, ref: TableRef): string => {
   return `${pgIdent(s.db)}.${pgIdent(s.table)}`;
 };
 
-const sourceTable = (ctx: PgDdlContext, ref: TableRef): Promise<TableInfo | null> => ctx.readSourceTable(ref);
+/** What translating a statement needs: the job's names, a log, and the tables' definitions at the statement (CREATE). */
+export type TranslateContext = Pick<PgDdlContext, 'cfg' | 'log' | 'readSourceTable'>;
 
-async function translate(ctx: PgDdlContext, ev: DdlEvent, targets: DdlTarget[], sink: PgChangeSink): Promise<Translation> {
+const sourceTable = (ctx: TranslateContext, ref: TableRef): Promise<TableInfo | null> => ctx.readSourceTable(ref);
+
+/**
+ * A statement's PostgreSQL statements and the definitions that follow from it; an Unmappable error (exported
+ * as a plain Error with `unmappable: true`) for what does not map.
+ */
+export async function translateStatement(ctx: TranslateContext, ev: Pick<DdlEvent, 'sql'>, targets: DdlTarget[], sink: PgChangeSink): Promise<Translation> {
+  return translate(ctx, ev, targets, sink);
+}
+
+/** Whether an error of translateStatement is a statement that does not map (its message says why). */
+export const isUnmappable = (e: unknown): e is Error => e instanceof Unmappable;
+
+async function translate(ctx: TranslateContext, ev: Pick<DdlEvent, 'sql'>, targets: DdlTarget[], sink: PgChangeSink): Promise<Translation> {
   const out: Translation = { statements: [], changed: [], next: [], dropped: [] };
   for (const t of targets) {
     const ref = t.source;
@@ -168,7 +182,7 @@ async function translate(ctx: PgDdlContext, ev: DdlEvent, targets: DdlTarget[], 
 }
 
 /** One ALTER clause in PostgreSQL, and the table's definition after it (from the one before: the source may be further on). */
-function clauseSql(ctx: PgDdlContext, ref: TableRef, c: AlterClause, before: TableInfo, sink: PgChangeSink): { sql: string; next: TableInfo } {
+function clauseSql(ctx: TranslateContext, ref: TableRef, c: AlterClause, before: TableInfo, sink: PgChangeSink): { sql: string; next: TableInfo } {
   const key = before.chunkKey.map((k) => k.toLowerCase());
   const same = (a: string, b: string): boolean => a.toLowerCase() === b.toLowerCase();
   if (c.kind === 'drop') {

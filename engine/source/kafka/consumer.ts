@@ -41,6 +41,8 @@ export class KafkaConsumer implements PartitionConsumer {
   /** Skips requested in the sink for the assigned partitions, by "topic/partition/offset". */
   private readonly skips = new Map<string, SkipRequest>();
   private readonly deadLetter: DeadLetter | null;
+  /** Each subscribed topic's partition count, as last fetched (a DDL message's order depends on it). */
+  private readonly partitionCounts = new Map<string, number>();
 
   constructor(
     private readonly cfg: KafkaSourceConfig,
@@ -227,7 +229,9 @@ export class KafkaConsumer implements PartitionConsumer {
     try {
       const start = this.cfg.start;
       for (const topic of new Set(parts.map((p) => p.topic))) {
-        for (const r of await admin.fetchTopicOffsets(topic)) {
+        const all = await admin.fetchTopicOffsets(topic);
+        this.partitionCounts.set(topic, all.length);
+        for (const r of all) {
           const k = partitionKey({ topic, partition: r.partition });
           ends.set(k, r.high);
           if (start !== 'latest' && typeof start !== 'object') starts.set(k, r.low);
@@ -274,6 +278,7 @@ export class KafkaConsumer implements PartitionConsumer {
             return this.deadLetter.topic;
           },
           apply: (b) => this.o.apply(b),
+          applyDdl: (m, ddl) => this.o.applyDdl({ ...tp, offset: m.offset }, this.partitionCounts.get(batch.topic) ?? null, ddl),
           who: this.o.who,
           now: () => Date.now(),
         },
@@ -350,10 +355,13 @@ export class KafkaConsumer implements PartitionConsumer {
 
   private rowsOf(where: string, d: DecodedMessage | null): Decoded {
     if (!d || d.kind === 'skip') return null;
-    if (d.kind === 'ddl') {
-      this.o.log.warn(`a schema change at ${where} is not applied (a Kafka source applies row changes only): ${d.sql.slice(0, 300)}`);
+    if (d.kind === 'ddl' && d.schemaTopic) {
+      // Ordered with the data by source position, not by this partition: reading the schema-change topic so is not built yet.
+      this.o.log.warn(`a Debezium schema-change record at ${where} is not applied (a Kafka source applies the DDL that arrives in the data topics; Debezium's schema-change topic is not read yet): ${d.sql.slice(0, 300)}`);
       return null;
     }
+    // A schema change is applied in the partition's order (consume-ddl.ts decides whether it may be).
+    if (d.kind === 'ddl') return { changes: [], timestampMs: d.timestampMs, ddl: { db: d.db, sql: d.sql, format: d.format } };
     const changes = d.changes.filter((c) => this.o.include(c.db, c.table));
     return { changes, timestampMs: d.timestampMs };
   }

@@ -182,7 +182,7 @@ export function decodeDebezium(value: JsonObject, key: JsonObject | null, ctx: D
   // schema-change topic
   if (typeof payload['ddl'] === 'string') {
     const db = typeof payload['databaseName'] === 'string' ? payload['databaseName'] : typeof src?.['db'] === 'string' ? src['db'] : '';
-    return { kind: 'ddl', format: 'debezium', db, sql: payload['ddl'], timestampMs, origin: originOf(src) };
+    return { kind: 'ddl', format: 'debezium', db, sql: payload['ddl'], timestampMs, origin: originOf(src), schemaTopic: true };
   }
   if (typeof payload['status'] === 'string' && (payload['status'] === 'BEGIN' || payload['status'] === 'END')) return { kind: 'skip', reason: `Debezium transaction ${payload['status']} marker` };
   const op = payload['op'];

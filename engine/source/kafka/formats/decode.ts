@@ -68,7 +68,16 @@ export interface DecodedRows {
 
 export type DecodedMessage =
   | DecodedRows
-  | { kind: 'ddl'; format: KafkaSourceFormat; db: string; sql: string; timestampMs: number | null; origin: string | null }
+  | {
+      kind: 'ddl';
+      format: KafkaSourceFormat;
+      db: string;
+      sql: string;
+      timestampMs: number | null;
+      origin: string | null;
+      /** A Debezium schema-change topic record (its order with the data is by source position, not by partition). */
+      schemaTopic?: boolean;
+    }
   | { kind: 'skip'; reason: string }; // tombstones, heartbeats, Debezium transaction-metadata topics, Cutover's own control messages
 
 export { DecodeError, type DecodeErrorCode } from './decode-error.js';
