@@ -19,6 +19,7 @@ import { searchInstance, startSearch, stopSearch } from '../search-server.mjs';
 import { cutoverBuildProblem, cutoverJob, runCutoverJob } from './cutover.mjs';
 import { checkTools, fmtInt, formatTable, hostInfo, intOption, parseOptions, pidInFile, processCpuSeconds, reportAndSave, selectOnly, sql, tail } from './lib.mjs';
 import { DB, prepareSysbenchTables } from './mariadb.mjs';
+import { readSharedOptions, sharedHelp, sharedOptions } from './options.mjs';
 import { renderBodies, request, runBulkLoader } from './search-loader.mjs';
 
 export const summary = 'snapshot copy of sysbench tables into OpenSearch and Elasticsearch 7: cutover vs pre-rendered NDJSON posted by curl';
@@ -42,17 +43,14 @@ bulk bodies and posted by curl, the same number of documents per bulk request an
 requests in flight as Cutover (its chunk rows, bounded by its 4 MiB bulk size, and its parallelism).
 
 Options:
-  --rows N             total rows, split across ${TABLES} tables (default 1000000)
+${sharedHelp(['rows'], { what: `rows, split across ${TABLES} tables` })}
   --flavours LIST      opensearch, elasticsearch or both (default both)
   --only LIST          contenders: cutover, bulk (default both)
-  --parallelism N      cutover's snapshot.parallelism and the loader's concurrency (default ${JOB_PARALLELISM})
-  --chunk-rows N       cutover's snapshot.chunkRows (default ${fmtInt(JOB_CHUNK_ROWS)})
+${sharedHelp(['parallelism', 'chunk-rows'], { parallelism: `cutover's snapshot.parallelism and the loader's concurrency (default ${JOB_PARALLELISM})`, chunkRows: `cutover's snapshot.chunkRows (default ${fmtInt(JOB_CHUNK_ROWS)})` })}
   --sample N           documents per table compared with their rows after each contender (default 200)
   --warmup N           bulk requests of synthetic documents into a throwaway index before each flavour's
                        contenders, untimed, so the JVM's JIT warm-up does not fall on the first one (default 5)
-  --port-base N        ports: N+1 source, N+80/81 OpenSearch, N+82/83 Elasticsearch (default ${DEFAULT_PORT_BASE})
-  --keep               leave the servers running (and the temp dir) afterwards
-  --fresh              drop and re-prepare the source data even if it is already there
+${sharedHelp(['port-base', 'keep', 'fresh'], { ports: 'N+1 source, N+80/81 OpenSearch, N+82/83 Elasticsearch', defaultPortBase: DEFAULT_PORT_BASE })}
   -h, --help           this help
 `;
 
@@ -60,32 +58,24 @@ export async function main(argv) {
   const { opts, exit } = parseOptions(
     argv,
     {
-      rows: { type: 'string', default: '1000000' },
+      ...sharedOptions(['rows', 'parallelism', 'chunk-rows', 'port-base', 'keep', 'fresh']),
       flavours: { type: 'string' },
       only: { type: 'string' },
-      parallelism: { type: 'string' },
-      'chunk-rows': { type: 'string' },
       sample: { type: 'string', default: '200' },
       warmup: { type: 'string', default: '5' },
-      'port-base': { type: 'string' },
-      keep: { type: 'boolean', default: false },
-      fresh: { type: 'boolean', default: false },
     },
     HELP,
   );
   if (!opts) return exit;
-  const totalRequested = intOption(opts, 'rows', TABLES);
-  const perTable = Math.floor(totalRequested / TABLES);
-  const totalRows = perTable * TABLES;
-  if (totalRows !== totalRequested) console.log(`note: --rows ${totalRequested} is not a multiple of ${TABLES}; using ${totalRows}`);
-  const parallelism = intOption(opts, 'parallelism', 1) ?? JOB_PARALLELISM;
-  const chunkRows = intOption(opts, 'chunk-rows', 100) ?? JOB_CHUNK_ROWS;
+  const shared = readSharedOptions(opts, { tables: TABLES, portBaseDefault: DEFAULT_PORT_BASE, minChunkRows: 100 });
+  const { perTable, totalRows, portBase } = shared;
+  const parallelism = shared.parallelism ?? JOB_PARALLELISM;
+  const chunkRows = shared.chunkRows ?? JOB_CHUNK_ROWS;
   const sample = intOption(opts, 'sample', 0);
   const warmup = intOption(opts, 'warmup', 0);
   const flavours = selectOnly(opts.flavours, FLAVOURS, 'flavour');
   const contenders = selectOnly(opts.only, CONTENDERS, 'contender');
   if (!flavours || !contenders) return 1;
-  const portBase = intOption(opts, 'port-base', 1024) ?? DEFAULT_PORT_BASE;
   if (!checkTools(['sysbench', 'curl', 'mariadb'], 'sudo apt-get install -y sysbench curl mariadb-client')) return 1;
   if (contenders.includes('cutover')) {
     const problem = cutoverBuildProblem({ suggestOnly: true });
