@@ -40,7 +40,7 @@ export const searchDriver: SinkDriver = {
       batchBytes: sink.batchBytes ?? 4 * 1024 * 1024,
       streamBatchRows: STREAM_BULK_DOCS,
       streamBatchDelayMs: STREAM_FLUSH_MS,
-      openChangeSink: async (signal) => new SearchStreamTarget({ cfg: sink, client, store: ctx.store, jobId: ctx.jobId, log: ctx.log, signal }),
+      openChangeSink: async (signal) => new SearchStreamTarget({ cfg: sink, client, store: ctx.store, jobId: ctx.jobId, job: ctx.cfg.name, log: ctx.log, signal }),
       dispose: async () => client.close(),
     };
   },
