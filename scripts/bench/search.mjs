@@ -291,6 +291,11 @@ function summarize(results, totalRows, flavours) {
       const ct = cpuTotal(by.cutover.cpu);
       const bt = cpuTotal(by.bulk.cpu);
       if (ct && bt) lines.push(`by CPU time (all processes, the JVM and mariadbd): cutover uses ${(ct / bt).toFixed(2)}× the loader's`);
+      const rss = Math.max(...rs.filter((r) => r.contender === 'cutover' && r.peakRssMB != null).map((r) => r.peakRssMB));
+      if (Number.isFinite(rss)) {
+        targets[`peakRssMB_${flavour}`] = { target: '< 300', value: rss, met: rss < 300 };
+        lines.push(`cutover's peak RSS ${rss.toFixed(0)} MB; target < 300 MB: ${rss < 300 ? 'MET' : 'MISSED'}`);
+      }
     } else lines.push(`cutover / bulk loader: not measured (a contender did not run or failed)`);
     lines.push('');
   }
