@@ -164,7 +164,7 @@ export async function main(argv) {
     const report = summarize(results, totalRows, flavours);
     let stream = null;
     if (!opts['no-stream']) {
-      stream = await runStreamHalf({ clusters, flavours, portBase, transactions: intOption(opts, 'transactions', 1), keep: opts.keep });
+      stream = await runStreamHalf({ clusters, flavours, portBase, transactions: intOption(opts, 'transactions', 1), runs, keep: opts.keep });
       if (!stream.ok) failed = true;
       report.text += `\n\n${stream.report.text}`;
       Object.assign(report.ratios, stream.report.ratios);
