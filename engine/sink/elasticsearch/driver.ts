@@ -34,7 +34,7 @@ export const searchDriver: SinkDriver = {
       const s = ctx.copyStart() as BinlogStatus | null;
       return s?.file ? externalVersion(s.file) : null;
     };
-    const copy = new SearchSink(sink, client, cluster, ctx.log, copyVersion);
+    const copy = new SearchSink(sink, client, cluster, ctx.log, copyVersion, ctx.cfg.mode !== 'stream');
     return {
       copy,
       batchBytes: sink.batchBytes ?? 4 * 1024 * 1024,
