@@ -10,6 +10,7 @@ const BENCHES = {
   postgres: () => import('./bench/postgres.mjs'),
   consume: () => import('./bench/consume.mjs'),
   search: () => import('./bench/search.mjs'),
+  'search-stream': () => import('./bench/search-stream.mjs'),
 };
 
 function usage(stream) {

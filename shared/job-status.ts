@@ -11,6 +11,12 @@ export interface StreamState {
   caughtUp: boolean;
   lagSeconds: number | null;
   heartbeatLagMs: number | null;
+  /**
+   * Where the heartbeat lag is read when the sink keeps the heartbeat (capability `heartbeatOnSink`, e.g.
+   * "cutover-heartbeat/_doc/JOB on the search cluster"): the lag is then that record's age; absent: measured
+   * when the stream reads the heartbeat.
+   */
+  heartbeatOnSink?: string | null;
   behindBytes: number | null;
   behindTxs: number | null;
   /** Seconds until the binlog file holding the applied position may be purged by expiry; null when not at risk. */

@@ -42,6 +42,12 @@ export interface SinkCapabilities {
    * job (its binlog streams the application's writes back to the old server); false: "no way back".
    */
   reverse: boolean;
+  /**
+   * With the source heartbeat on, the sink keeps it as a record of its own (the search sink: a document of
+   * `cutover-heartbeat`) and the heartbeat lag is that record's age read back from the sink; false: the
+   * heartbeat lag is measured when the stream reads the heartbeat.
+   */
+  heartbeatOnSink: boolean;
 }
 
 /** A sink kind as the API lists it. */

@@ -113,6 +113,7 @@ export class ApplyLoop {
   async run(): Promise<SessionOutcome> {
     const { c, applier, source } = this;
     const { cfg, log, signal, stream, watch, metrics } = c;
+    metrics.sinkHeartbeat = c.heartbeat && stream.heartbeat.enabled && applier.heartbeat ? applier.heartbeat : null;
     const cp = await watch.around('reading the checkpoint', () => applier.checkpoint());
     this.tables = c.tablesAt(cp?.position ?? null);
     for (const [name, t] of this.tables) applier.setTable(name, t);
@@ -287,19 +288,24 @@ export class ApplyLoop {
 
   /** Drops changes the copy already holds (keyless tables) and heartbeat rows (measured, not applied). */
   private filter(tx: BinlogTransaction): BinlogTransaction {
-    const keep = this.filterChanges(tx.changes, (snap) => comparePositions(tx.end, snap) <= 0);
+    const keep = this.filterChanges(tx.changes, (snap) => comparePositions(tx.end, snap) <= 0, tx.end);
     return keep.length === tx.changes.length ? tx : { ...tx, changes: keep };
   }
 
-  /** The changes of a transaction (or piece) to apply; `inSnapshot`: the transaction is in a copy read at that position. */
-  private filterChanges(changes: RowChange[], inSnapshot: (snap: SourcePosition) => boolean): RowChange[] {
+  /**
+   * The changes of a transaction (or piece) to apply; `inSnapshot`: the transaction is in a copy read at that
+   * position; `at`: where the transaction ends (null for a piece). A heartbeat row is measured here, or handed
+   * to a sink that keeps the heartbeat itself (SinkHeartbeat: the lag is then its record's age on the sink).
+   */
+  private filterChanges(changes: RowChange[], inSnapshot: (snap: SourcePosition) => boolean, at: SourcePosition | null = null): RowChange[] {
     const keep: RowChange[] = [];
     const hb = this.c.heartbeat;
     for (const ch of changes) {
       const name = ch.name ?? `${ch.db}.${ch.table}`;
       if (hb && name === hb.table) {
         const written = hb.time(ch, this.c.cfg.name);
-        if (written !== null) this.c.metrics.heartbeatLagMs = Math.max(0, Date.now() - written);
+        if (written !== null && this.applier.heartbeat) this.applier.heartbeat.note(written, at);
+        else if (written !== null) this.c.metrics.heartbeatLagMs = Math.max(0, Date.now() - written);
         continue;
       }
       const snap = this.c.snapshotPositions.get(name);

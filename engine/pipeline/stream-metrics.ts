@@ -4,6 +4,7 @@
 // file sizes).
 import type { SourcePosition } from '../core/position.js';
 import type { SourceSession } from '../source/driver.js';
+import type { SinkHeartbeat } from '../sink/stream-target.js';
 import type { StreamState, StreamStore } from '../state/stream-store.js';
 import { isDiskFull } from '../state/disk-space.js';
 
@@ -45,6 +46,11 @@ export class StreamMetrics {
   target: SourcePosition | null = null;
   caughtUp = false;
   heartbeatLagMs: number | null = null;
+  /**
+   * A sink that keeps the heartbeat (SinkHeartbeat): each sample reads the lag from it (the record's age on
+   * the sink) instead of taking what the stream measured; null: the stream's measure.
+   */
+  sinkHeartbeat: Pick<SinkHeartbeat, 'ageMs' | 'where'> | null = null;
   retentionSecondsLeft: number | null = null;
   /** Seconds the stream has been waiting for the sink to answer, once that is long (see sink-watch.ts). */
   sinkWaitingSeconds: () => number | null = () => null;
@@ -127,6 +133,13 @@ export class StreamMetrics {
           /* the source is unreachable: the stream reconnects; the sample keeps what it knows */
         }
       }
+      if (this.sinkHeartbeat) {
+        try {
+          this.heartbeatLagMs = await this.sinkHeartbeat.ageMs();
+        } catch {
+          /* the sink does not answer now: the last value stands (sink-watch.ts says how long it has waited) */
+        }
+      }
       const lag = this.caughtUp || behindBytes === 0 ? 0 : this.oldestPendingAt !== null ? Math.max(0, nowMs / 1000 - this.oldestPendingAt) : this.appliedAt !== null ? Math.max(0, nowMs / 1000 - this.appliedAt) : null;
       const state: StreamState = {
         applied: this.applied,
@@ -135,6 +148,7 @@ export class StreamMetrics {
         caughtUp: this.caughtUp,
         lagSeconds: lag,
         heartbeatLagMs: this.heartbeatLagMs,
+        heartbeatOnSink: this.sinkHeartbeat ? `${this.sinkHeartbeat.where} on the sink` : null,
         behindBytes,
         behindTxs,
         retentionSecondsLeft: this.retentionSecondsLeft,

@@ -93,8 +93,25 @@ export interface StreamTarget<Ctx = unknown> {
   heldSink?(ctx: Ctx): HeldSink;
   /** Present on a sink with the `orderedCopy` capability (see OrderedCopy). */
   readonly orderedCopy?: OrderedCopy;
+  /** Present on a sink with the `heartbeatOnSink` capability (see SinkHeartbeat). */
+  readonly heartbeat?: SinkHeartbeat;
   /** Ends this session's connections (a new session opens the target again). */
   close(): Promise<void>;
+}
+
+/**
+ * A change sink that keeps the source heartbeat as a record of its own (the search sink's heartbeat
+ * document): the stream hands it each heartbeat instead of measuring the lag itself, the sink writes it with
+ * the batch that holds the transactions before it, and the heartbeat lag shown is the record's age read back
+ * from the sink.
+ */
+export interface SinkHeartbeat {
+  /** Where the record is, for people ("cutover-heartbeat/_doc/JOB"). */
+  readonly where: string;
+  /** The job's heartbeat, written on the source at `writtenMs`, read at `at` (null: inside a transaction read in pieces). */
+  note(writtenMs: number, at: SourcePosition | null): void;
+  /** Now minus the heartbeat time of the record on the sink, read from the sink; null when there is none yet. */
+  ageMs(): Promise<number | null>;
 }
 
 /** How a stream target applies held changes (a MySQL sink; a Kafka sink refuses "pause-table"). */

@@ -16,7 +16,8 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { instances, pidOf, socketOf, startInstance, stopInstance, urlOf } from '../test-services.mjs';
 import { cutoverBuildProblem, cutoverJob, runCutoverJob } from './cutover.mjs';
-import { checkTools, cutoverRatios, exitError, fmtInt, formatTable, hostInfo, intOption, outcome, parseOptions, processCpuSeconds, selectOnly, sql, tail, timed, reportAndSave } from './lib.mjs';
+import { checkTools, cutoverRatios, exitError, fmtInt, formatTable, hostInfo, outcome, parseOptions, processCpuSeconds, selectOnly, sql, tail, timed, reportAndSave } from './lib.mjs';
+import { sharedHelp, sharedOptions, readSharedOptions } from './options.mjs';
 import { DB, clientArgs, compareChecksums, checksums, prepareSysbenchTables, settle, shellQuote } from './mariadb.mjs';
 
 export const summary = 'snapshot copy of sysbench tables: cutover vs mariadb-dump|mariadb vs mydumper+myloader, sink binlog on and off';
@@ -38,15 +39,12 @@ of both servers, and checking CHECKSUM TABLE. Into the binlog-on sink myloader r
 so every method writes the sink's binlog there.
 
 Options:
-  --rows N             total rows, split across ${TABLES} tables (default 1000000)
+${sharedHelp(['rows'], { what: `rows, split across ${TABLES} tables` })}
   --only LIST          comma-separated methods to run, from: ${METHODS.join(', ')} (default all)
   --sink-binlog LIST   which sinks: on, off or on,off (default on,off)
-  --parallelism N      cutover job snapshot.parallelism (default: the job default)
-  --chunk-rows N       cutover job snapshot.chunkRows (default: the job default)
+${sharedHelp(['parallelism', 'chunk-rows'])}
   --cutover-args ARGS  extra arguments for \`cutover run\`, space-separated
-  --port-base N        ports of the servers: N+1 source, N+2 sink (binlog on), N+3 sink (binlog off) (default ${DEFAULT_PORT_BASE})
-  --keep               leave the servers running (and the temp dir with logs) afterwards
-  --fresh              drop and re-prepare the source data even if it is already there
+${sharedHelp(['port-base', 'keep', 'fresh'], { ports: 'N+1 source, N+2 sink (binlog on), N+3 sink (binlog off)', defaultPortBase: DEFAULT_PORT_BASE })}
   -h, --help           this help
 `;
 
@@ -54,30 +52,19 @@ export async function main(argv) {
   const { opts, exit } = parseOptions(
     argv,
     {
-      rows: { type: 'string', default: '1000000' },
+      ...sharedOptions(['rows', 'parallelism', 'chunk-rows', 'port-base', 'keep', 'fresh']),
       only: { type: 'string' },
-      parallelism: { type: 'string' },
-      'chunk-rows': { type: 'string' },
       'sink-binlog': { type: 'string', default: 'on,off' },
       'cutover-args': { type: 'string' },
-      'port-base': { type: 'string' },
-      keep: { type: 'boolean', default: false },
-      fresh: { type: 'boolean', default: false },
     },
     HELP,
   );
   if (!opts) return exit;
-  const totalRequested = intOption(opts, 'rows', TABLES);
-  const perTable = Math.floor(totalRequested / TABLES);
-  const totalRows = perTable * TABLES;
-  if (totalRows !== totalRequested) console.log(`note: --rows ${totalRequested} is not a multiple of ${TABLES}; using ${totalRows}`);
-  const parallelism = intOption(opts, 'parallelism', 1);
-  const chunkRows = intOption(opts, 'chunk-rows', 1);
+  const { perTable, totalRows, parallelism, chunkRows, portBase } = readSharedOptions(opts, { tables: TABLES, portBaseDefault: DEFAULT_PORT_BASE });
   const selected = selectOnly(opts.only, METHODS, 'method'); // always in the fixed order
   if (!selected) return 1;
   const modes = selectOnly(opts['sink-binlog'], BINLOG_MODES, 'sink binlog mode');
   if (!modes) return 1;
-  const portBase = intOption(opts, 'port-base', 1024) ?? DEFAULT_PORT_BASE;
   const cutoverArgs = opts['cutover-args'] ? opts['cutover-args'].split(' ').filter(Boolean) : [];
 
   // Tools. sysbench is checked up front so a missing package is reported before anything starts.

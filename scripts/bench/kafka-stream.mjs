@@ -21,12 +21,14 @@ import { cutoverBuildProblem } from './cutover.mjs';
 import { ROOT, checkTools, exitError, fmtInt, formatTable, intOption, parseOptions, sql, timed, withServerCpu } from './lib.mjs';
 import { DB } from './mariadb.mjs';
 import { serverPids } from './kafka.mjs';
+import { defaultPortBase, readSharedOptions, sharedHelp, sharedOptions } from './options.mjs';
 
 export const summary = 'a 40,000-transaction binlog backlog streamed into Kafka: cutover vs kcat -P of the same messages';
 
 const PREFIX = 'bench-kstream';
-// MariaDB source 33761; broker 33792, its controller 33793; CUTOVER_BENCH_PORT_BASE=B moves them to B+50+1, B+50+32, B+50+33 (for a machine shared with other benches)
-const PORT_BASE = process.env.CUTOVER_BENCH_PORT_BASE ? Number(process.env.CUTOVER_BENCH_PORT_BASE) + 50 : 33760;
+// MariaDB source N+1, broker N+32, its controller N+33, N = --port-base; by default 33760, or
+// CUTOVER_BENCH_PORT_BASE + 50 (`bench kafka --port-base B` runs this half with --port-base B+50).
+const PORT_BASE = defaultPortBase(33760, 50);
 const PARTITIONS = 6;
 const TARGET_RATIO = 0.8;
 const JOB_NAME = 'bench-kafka-stream';
@@ -34,18 +36,18 @@ const KCAT_CONF = { acks: 'all', 'enable.idempotence': 'true', 'max.in.flight.re
 
 const HELP = `Usage: npm run bench -- kafka-stream [options]
 
-Writes a sysbench oltp_write_only backlog on a throwaway MariaDB source (port ${PORT_BASE + 1}), streams it into a
-throwaway Kafka broker (127.0.0.1:${PORT_BASE + 32}) with \`cutover run\` (mode stream, Debezium, ${PARTITIONS} partitions per
+Writes a sysbench oltp_write_only backlog on a throwaway MariaDB source (port base + 1), streams it into a
+throwaway Kafka broker (127.0.0.1, port base + 32) with \`cutover run\` (mode stream, Debezium, ${PARTITIONS} partitions per
 table, key pk), then publishes the same messages with kcat -P into fresh topics, and prints both times.
 
 Options:
-  --events N       backlog transactions (default 40000)
-  --tables N       sysbench tables (default 4)
-  --table-size N   rows per table (default 100000)
-  --threads N      sysbench threads writing the backlog (default 4)
-  --runs R         timed runs of each contender (default 1)
-  --keep           leave the servers running and the temp dir afterwards
-  -h, --help       this help
+  --events N           backlog transactions (default 40000)
+  --tables N           sysbench tables (default 4)
+  --table-size N       rows per table (default 100000)
+  --threads N          sysbench threads writing the backlog (default 4)
+  --runs R             timed runs of each contender (default 1)
+${sharedHelp(['port-base', 'keep'], { ports: 'N+1 source, N+32/N+33 broker', defaultPortBase: PORT_BASE, keep: 'leave the servers running and the temp dir afterwards' })}
+  -h, --help           this help
 `;
 
 async function kafkaAdmin(bootstrap) {
@@ -132,7 +134,7 @@ export async function main(argv) {
       'table-size': { type: 'string', default: '100000' },
       threads: { type: 'string', default: '4' },
       runs: { type: 'string', default: '1' },
-      keep: { type: 'boolean', default: false },
+      ...sharedOptions(['port-base', 'keep']),
     },
     HELP,
   );
@@ -140,6 +142,7 @@ export async function main(argv) {
   const int = (name) => intOption(opts, name, 1);
   const size = { events: int('events'), tables: int('tables'), tableSize: int('table-size'), threads: int('threads') };
   const runs = int('runs');
+  const { portBase } = readSharedOptions(opts, { portBaseDefault: PORT_BASE });
   if (!checkTools(['sysbench', 'kcat', 'java', 'mvn', 'mariadb'], () => 'sudo apt-get install -y sysbench kcat default-jdk-headless maven mariadb-client')) return 1;
   const build = cutoverBuildProblem();
   if (build?.fatal) {
@@ -147,8 +150,8 @@ export async function main(argv) {
     return 1;
   }
   if (build) console.warn(`warning: ${build.message}`);
-  const inst = instances(PREFIX, PORT_BASE);
-  const kinst = kafkaInstance(PREFIX, PORT_BASE);
+  const inst = instances(PREFIX, portBase);
+  const kinst = kafkaInstance(PREFIX, portBase);
   const sock = socketOf(inst.source);
   const work = mkdtempSync(join(tmpdir(), 'cutover-bench-kstream-'));
   let admin = null;

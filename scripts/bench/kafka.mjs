@@ -72,13 +72,15 @@ import { instances, socketOf, startInstance, stopInstance, urlOf } from '../test
 import { cutoverBuildProblem } from './cutover.mjs';
 import { ROOT, checkTools, exitError, fmtInt, formatTable, hostInfo, intOption, parseOptions, pidInFile, reportAndSave, sleep, sql, tail, timed, withServerCpu } from './lib.mjs';
 import { DB, sysbenchArgs } from './mariadb.mjs';
+import { defaultPortBase } from './options.mjs';
 import { DEBEZIUM_SETTINGS, prepareDebezium, runDebezium } from './kafka-debezium.mjs';
 
 export const summary = 'snapshot copy of a sysbench table into Kafka: cutover vs kcat -P of the same pre-rendered messages';
 
 const PREFIX = 'bench-kafka';
-// MariaDB source 33661; broker 33692, its controller 33693; CUTOVER_BENCH_PORT_BASE=B moves them to B+0+1, B+0+32, B+0+33 (for a machine shared with other benches)
-const PORT_BASE = process.env.CUTOVER_BENCH_PORT_BASE ? Number(process.env.CUTOVER_BENCH_PORT_BASE) + 0 : 33660;
+// MariaDB source N+1, broker N+32, its controller N+33 (N = --port-base; by default 33660 or CUTOVER_BENCH_PORT_BASE);
+// the stream half runs with N+50.
+const PORT_BASE = defaultPortBase(33660);
 const TABLE = 'sbtest1';
 const PARTITIONS = 6;
 const FORMATS = ['debezium', 'canal', 'maxwell'];
@@ -107,7 +109,7 @@ Options:
   --parallelism N     cutover job snapshot.parallelism (default: the job default, ${DEFAULT_PARALLELISM})
   --kcat-inflight N   kcat max.in.flight.requests.per.connection, 1..5 (default 1, as Cutover's producer)
   --profile           run cutover under node --cpu-prof and print where its time went (timing not comparable)
-  --no-stream         skip the stream half (npm run bench -- kafka-stream)
+  --no-stream         skip the stream half (npm run bench -- kafka-stream, run with --port-base N+50)
   --no-debezium       leave out the Debezium peer (Kafka Connect standalone + Debezium's MariaDB connector)
   --port-base N       ports of the source (N+1), the broker (N+32, N+33) and Connect's REST API (N+60); default ${PORT_BASE}
   --keep              leave the broker and the source running (and the temp dir with files and logs)
@@ -310,7 +312,7 @@ export async function main(argv) {
   let streamFailed = false;
   if (!opts['no-stream']) {
     console.log('\n=== the stream half: npm run bench -- kafka-stream ===');
-    streamFailed = (await (await import('./kafka-stream.mjs')).main(['--runs', String(runs)])) !== 0;
+    streamFailed = (await (await import('./kafka-stream.mjs')).main(['--runs', String(runs), '--port-base', String(portBase + 50)])) !== 0;
   }
   return failed || streamFailed ? 1 : 0;
 }

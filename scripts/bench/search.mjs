@@ -19,7 +19,9 @@ import { searchInstance, startSearch, stopSearch } from '../search-server.mjs';
 import { cutoverBuildProblem, cutoverJob, runCutoverJob } from './cutover.mjs';
 import { checkTools, fmtInt, formatTable, hostInfo, intOption, parseOptions, pidInFile, processCpuSeconds, reportAndSave, selectOnly, sql, tail } from './lib.mjs';
 import { DB, prepareSysbenchTables } from './mariadb.mjs';
+import { readSharedOptions, sharedHelp, sharedOptions } from './options.mjs';
 import { renderBodies, request, runBulkLoader } from './search-loader.mjs';
+import { runStreamHalf } from './search-stream.mjs';
 
 export const summary = 'snapshot copy of sysbench tables into OpenSearch and Elasticsearch 7: cutover vs pre-rendered NDJSON posted by curl';
 
@@ -42,17 +44,18 @@ bulk bodies and posted by curl, the same number of documents per bulk request an
 requests in flight as Cutover (its chunk rows, bounded by its 4 MiB bulk size, and its parallelism).
 
 Options:
-  --rows N             total rows, split across ${TABLES} tables (default 1000000)
+${sharedHelp(['rows'], { what: `rows, split across ${TABLES} tables` })}
   --flavours LIST      opensearch, elasticsearch or both (default both)
   --only LIST          contenders: cutover, bulk (default both)
-  --parallelism N      cutover's snapshot.parallelism and the loader's concurrency (default ${JOB_PARALLELISM})
-  --chunk-rows N       cutover's snapshot.chunkRows (default ${fmtInt(JOB_CHUNK_ROWS)})
+${sharedHelp(['parallelism', 'chunk-rows'], { parallelism: `cutover's snapshot.parallelism and the loader's concurrency (default ${JOB_PARALLELISM})`, chunkRows: `cutover's snapshot.chunkRows (default ${fmtInt(JOB_CHUNK_ROWS)})` })}
   --sample N           documents per table compared with their rows after each contender (default 200)
+  --runs R             timed runs of each contender per flavour (default 1); the order alternates (a JVM is
+                       still warming up in the first ones: the contender that runs first pays for it)
+  --transactions N     the stream half's backlog transactions (default 40000)
+  --no-stream          skip the stream half (npm run bench -- search-stream)
   --warmup N           bulk requests of synthetic documents into a throwaway index before each flavour's
                        contenders, untimed, so the JVM's JIT warm-up does not fall on the first one (default 5)
-  --port-base N        ports: N+1 source, N+80/81 OpenSearch, N+82/83 Elasticsearch (default ${DEFAULT_PORT_BASE})
-  --keep               leave the servers running (and the temp dir) afterwards
-  --fresh              drop and re-prepare the source data even if it is already there
+${sharedHelp(['port-base', 'keep', 'fresh'], { ports: 'N+1 source, N+80/81 OpenSearch, N+82/83 Elasticsearch', defaultPortBase: DEFAULT_PORT_BASE })}
   -h, --help           this help
 `;
 
@@ -60,32 +63,28 @@ export async function main(argv) {
   const { opts, exit } = parseOptions(
     argv,
     {
-      rows: { type: 'string', default: '1000000' },
+      ...sharedOptions(['rows', 'parallelism', 'chunk-rows', 'port-base', 'keep', 'fresh']),
       flavours: { type: 'string' },
       only: { type: 'string' },
-      parallelism: { type: 'string' },
-      'chunk-rows': { type: 'string' },
       sample: { type: 'string', default: '200' },
       warmup: { type: 'string', default: '5' },
-      'port-base': { type: 'string' },
-      keep: { type: 'boolean', default: false },
-      fresh: { type: 'boolean', default: false },
+      transactions: { type: 'string', default: '40000' },
+      runs: { type: 'string', default: '1' },
+      'no-stream': { type: 'boolean', default: false },
     },
     HELP,
   );
   if (!opts) return exit;
-  const totalRequested = intOption(opts, 'rows', TABLES);
-  const perTable = Math.floor(totalRequested / TABLES);
-  const totalRows = perTable * TABLES;
-  if (totalRows !== totalRequested) console.log(`note: --rows ${totalRequested} is not a multiple of ${TABLES}; using ${totalRows}`);
-  const parallelism = intOption(opts, 'parallelism', 1) ?? JOB_PARALLELISM;
-  const chunkRows = intOption(opts, 'chunk-rows', 100) ?? JOB_CHUNK_ROWS;
+  const shared = readSharedOptions(opts, { tables: TABLES, portBaseDefault: DEFAULT_PORT_BASE, minChunkRows: 100 });
+  const { perTable, totalRows, portBase } = shared;
+  const parallelism = shared.parallelism ?? JOB_PARALLELISM;
+  const chunkRows = shared.chunkRows ?? JOB_CHUNK_ROWS;
   const sample = intOption(opts, 'sample', 0);
   const warmup = intOption(opts, 'warmup', 0);
+  const runs = intOption(opts, 'runs', 1);
   const flavours = selectOnly(opts.flavours, FLAVOURS, 'flavour');
   const contenders = selectOnly(opts.only, CONTENDERS, 'contender');
   if (!flavours || !contenders) return 1;
-  const portBase = intOption(opts, 'port-base', 1024) ?? DEFAULT_PORT_BASE;
   if (!checkTools(['sysbench', 'curl', 'mariadb'], 'sudo apt-get install -y sysbench curl mariadb-client')) return 1;
   if (contenders.includes('cutover')) {
     const problem = cutoverBuildProblem({ suggestOnly: true });
@@ -130,10 +129,11 @@ export async function main(argv) {
       await warmUp(c.url, bulkDocs, warmup);
       console.log(`  (the JVM warmed up with ${fmtInt(warmup * bulkDocs)} documents of a throwaway index in ${((Date.now() - w0) / 1000).toFixed(1)} s, untimed)`);
       let mappings = null;
-      for (const contender of contenders) {
+      const order = Array.from({ length: runs }, (_, i) => (i % 2 ? [...contenders].reverse() : contenders).map((contender) => ({ contender, run: i + 1 }))).flat();
+      for (const { contender, run } of order) {
         await deleteIndexes(c.url, tables);
-        const log = join(work, `${contender}-${flavour}.log`);
-        process.stdout.write(`  ${contender.padEnd(8)} … `);
+        const log = join(work, `${contender}-${flavour}-${run}.log`);
+        process.stdout.write(`  ${contender.padEnd(8)} ${runs > 1 ? `run ${run} ` : ''}… `);
         const pids = { search: pidInFile(join(c.dir, 'server.pid')), source: pidOf(inst.source) };
         const cpu0 = Object.fromEntries(Object.entries(pids).map(([k, p]) => [k, processCpuSeconds(p)]));
         let r;
@@ -145,7 +145,7 @@ export async function main(argv) {
           r = await runBulkLoader({ url: c.url, files, concurrency: parallelism, mappings, work: join(work, `loader-${flavour}`), log });
         }
         const cpu = { tool: r.cpuSeconds ?? null, search: delta(cpu0.search, processCpuSeconds(pids.search)), source: delta(cpu0.source, processCpuSeconds(pids.source)) };
-        const res = { flavour, contender, ok: r.ok, seconds: r.seconds, docsPerSec: r.ok ? totalRows / r.seconds : null, peakRssMB: r.rssKiB != null ? r.rssKiB / 1024 : null, cpu, error: r.error };
+        const res = { flavour, contender, run, ok: r.ok, seconds: r.seconds, docsPerSec: r.ok ? totalRows / r.seconds : null, peakRssMB: r.rssKiB != null ? r.rssKiB / 1024 : null, cpu, error: r.error };
         if (r.ok) {
           const problem = await checkDocuments(c.url, srcSock, tables, perTable, sample);
           if (problem) Object.assign(res, { ok: false, error: problem });
@@ -162,8 +162,16 @@ export async function main(argv) {
       await deleteIndexes(c.url, tables);
     }
     const report = summarize(results, totalRows, flavours);
-    reportAndSave({ bench: 'search', startedAt, host, report, results, ok: !failed }, {
-      data: { database: DB, tables: TABLES, rowsPerTable: perTable, totalRows },
+    let stream = null;
+    if (!opts['no-stream']) {
+      stream = await runStreamHalf({ clusters, flavours, portBase, transactions: intOption(opts, 'transactions', 1), runs, keep: opts.keep });
+      if (!stream.ok) failed = true;
+      report.text += `\n\n${stream.report.text}`;
+      Object.assign(report.ratios, stream.report.ratios);
+      Object.assign(report.targets, stream.report.targets);
+    }
+    reportAndSave({ bench: 'search', startedAt, host, report, results: stream ? [...results, ...stream.results.map((r) => ({ half: 'stream', ...r }))] : results, ok: !failed }, {
+      data: { database: DB, tables: TABLES, rowsPerTable: perTable, totalRows, stream: stream?.size ?? null },
       options: { flavours, only: contenders, parallelism, chunkRows, bulkDocs, sample, warmup, portBase },
       clusters: Object.fromEntries(flavours.map((f) => [f, clusters[f].version])),
     });
@@ -261,7 +269,7 @@ function summarize(results, totalRows, flavours) {
     const rs = results.filter((r) => r.flavour === flavour);
     if (!rs.length) continue;
     const rows = rs.map((r) => [
-      r.contender === 'cutover' ? 'cutover run' : 'bulk loader (curl, pre-rendered)',
+      `${r.contender === 'cutover' ? 'cutover run' : 'bulk loader (curl, pre-rendered)'}${r.run > 1 || rs.some((x) => x.run > 1) ? ` #${r.run}` : ''}`,
       r.ok ? r.seconds.toFixed(2) : 'FAIL',
       r.ok ? fmtInt(r.docsPerSec) : '-',
       r.cpu?.tool != null ? r.cpu.tool.toFixed(1) : '-',
@@ -272,7 +280,9 @@ function summarize(results, totalRows, flavours) {
     ]);
     lines.push(`${flavour}:`);
     lines.push(formatTable(['contender', 'seconds', 'docs/s', 'CPU tool', 'CPU search JVM', 'CPU mariadbd', 'CPU total', 'peak RSS MB*'], rows));
-    const by = Object.fromEntries(rs.map((r) => [r.contender, r]));
+    // Each contender's fastest run (with --runs, the warm-up falls on the first runs).
+    const by = {};
+    for (const r of rs) if (r.ok && (!by[r.contender] || r.seconds < by[r.contender].seconds)) by[r.contender] = r;
     if (by.cutover?.ok && by.bulk?.ok) {
       const ratio = by.bulk.seconds / by.cutover.seconds;
       ratios[flavour] = ratio;
@@ -281,6 +291,11 @@ function summarize(results, totalRows, flavours) {
       const ct = cpuTotal(by.cutover.cpu);
       const bt = cpuTotal(by.bulk.cpu);
       if (ct && bt) lines.push(`by CPU time (all processes, the JVM and mariadbd): cutover uses ${(ct / bt).toFixed(2)}× the loader's`);
+      const rss = Math.max(...rs.filter((r) => r.contender === 'cutover' && r.peakRssMB != null).map((r) => r.peakRssMB));
+      if (Number.isFinite(rss)) {
+        targets[`peakRssMB_${flavour}`] = { target: '< 300', value: rss, met: rss < 300 };
+        lines.push(`cutover's peak RSS ${rss.toFixed(0)} MB; target < 300 MB: ${rss < 300 ? 'MET' : 'MISSED'}`);
+      }
     } else lines.push(`cutover / bulk loader: not measured (a contender did not run or failed)`);
     lines.push('');
   }

@@ -241,3 +241,57 @@ describe('search stream: "snapshot+stream" under a concurrent writer, killed wit
     }
   });
 });
+
+/** The stream's live state as `status` shows it (the state file's job row), or null. */
+function streamState(stateFile: string): { heartbeatLagMs: number | null; heartbeatOnSink?: string | null } | null {
+  if (!existsSync(stateFile)) return null;
+  let db: Database.Database | null = null;
+  try {
+    db = new Database(stateFile, { readonly: true, fileMustExist: true });
+    const j = db.prepare('SELECT stream_state AS s FROM jobs LIMIT 1').get() as { s: string | null } | undefined;
+    return j?.s ? JSON.parse(j.s) : null;
+  } catch {
+    return null;
+  } finally {
+    db?.close();
+  }
+}
+
+describe('search stream: the source heartbeat kept as a document, its age the heartbeat lag', { timeout: 8 * 60_000 }, () => {
+  const db = uniqueName('eshb');
+  const dir = tempDir('cutover-search-heartbeat-');
+
+  after(async () => {
+    await exec(sourceUrl(), `DROP DATABASE IF EXISTS ${q(db)}`).catch(() => undefined);
+    await searchRequest(servers.get('opensearch')!, 'DELETE', `${db}.*`).catch(() => undefined);
+    rmSync(dir, { recursive: true, force: true });
+  });
+
+  it('opensearch: the heartbeat document is written with the stream, and status shows its age read back from the cluster', async () => {
+    const inst = servers.get('opensearch')!;
+    await exec(sourceUrl(), `CREATE DATABASE ${q(db)}; CREATE TABLE ${q(db)}.t (id INT PRIMARY KEY, v INT); INSERT INTO ${q(db)}.t VALUES (1, 1)`);
+    const name = `search-heartbeat-${db}`;
+    const state = join(dir, 'heartbeat.db');
+    const job = writeJob(dir, { name, source: { url: sourceUrl() }, sink: { type: 'elasticsearch', url: inst.url }, tables: { include: [`${db}.*`] }, mode: 'stream', stream: { heartbeat: { enabled: true, intervalMs: 200 } } }, 'heartbeat.json');
+    const live = startLive(['run', job, '--state', state]);
+    const doc = `cutover-heartbeat/_doc/${encodeURIComponent(name)}`;
+    try {
+      await waitUntil('the heartbeat lag read from the cluster', () => streamState(state)?.heartbeatOnSink != null && streamState(state)?.heartbeatLagMs != null, { live, ms: 240_000 });
+      assert.equal(streamState(state)!.heartbeatOnSink, `cutover-heartbeat/_doc/${name} on the sink`);
+      const d = await searchRequest(inst, 'GET', doc);
+      assert.equal(d.status, 200, JSON.stringify(d.body));
+      assert.equal(d.body._source.job, name);
+      const age = Date.now() - d.body._source.written_ms;
+      assert.ok(age >= 0 && age < 120_000, `the heartbeat document is ${age} ms old`);
+      // The lag is the document's age on the cluster, not a number the stream keeps: a document an hour old
+      // (with a version the stream's beats cannot pass) shows as an hour of lag.
+      const old = Date.now() - 3_600_000;
+      const put = await searchRequest(inst, 'PUT', `${doc}?version=9000000000000000000&version_type=external`, { job: name, written_ms: old, written: new Date(old).toISOString(), position: null });
+      assert.ok(put.status < 300, JSON.stringify(put.body));
+      await waitUntil('the hour-old heartbeat as the lag', () => (streamState(state)?.heartbeatLagMs ?? 0) >= 3_600_000, { live, ms: 60_000, detail: () => `heartbeat lag ${streamState(state)?.heartbeatLagMs} ms` });
+    } finally {
+      await killLive(live);
+      await searchRequest(inst, 'DELETE', doc).catch(() => undefined);
+    }
+  });
+});

@@ -1,12 +1,15 @@
 // The search stream's pure rules: the external version from a binlog position (monotonic across file
 // rotation, exact beyond 2^53, refused past a signed long), the bulk items' outcomes, the net writes of a
 // batch (primary-key changes, delete + re-insert, last state per _id), the bulk cuts and the 200 ms flush
-// cap on the stream batch, and the gc_deletes check.
+// cap on the stream batch, the gc_deletes check, the copy's bulk bodies and answers, and the heartbeat document.
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { externalVersion, versionParts } from '../../engine/sink/elasticsearch/external-version.js';
-import { itemOutcome } from '../../engine/sink/elasticsearch/bulk-items.js';
-import { actionLine } from '../../engine/sink/elasticsearch/bulk-writer.js';
+import { bulkAnswer, itemOutcome } from '../../engine/sink/elasticsearch/bulk-items.js';
+import { actionLine, BulkWriter, documentShape } from '../../engine/sink/elasticsearch/bulk-writer.js';
+import { SearchHeartbeat } from '../../engine/sink/elasticsearch/heartbeat-doc.js';
+import type { SearchClient } from '../../engine/sink/elasticsearch/http.js';
+import type { CopyTable } from '../../engine/core/tables.js';
 import { cutBulks, flushDelay, STREAM_FLUSH_MS } from '../../engine/sink/elasticsearch/flush-rules.js';
 import { StreamActions } from '../../engine/sink/elasticsearch/stream-actions.js';
 import { gcDeletesProblem, timeValueMs } from '../../engine/sink/elasticsearch/gc-deletes.js';
@@ -96,4 +99,66 @@ test('gc_deletes: at least an hour, the default 60 s named as too short', () => 
   assert.equal(gcDeletesProblem('i', '2d'), null);
   assert.match(gcDeletesProblem('i', undefined)!, /60s \(the default\)/);
   assert.match(gcDeletesProblem('i', '10m')!, /index i has index.gc_deletes 10m/);
+});
+
+test('bulk answers: "errors":false with every status is answered without parsing items; anything else is parsed', () => {
+  const ok = '{"errors":false,"items":[{"index":{"status":201}},{"index":{"status":200}}]}';
+  assert.equal(bulkAnswer(ok, 2), null);
+  // A count that does not match is not taken as success: the items go to the per-item check.
+  assert.equal(bulkAnswer(ok, 3)?.length, 2);
+  const mixed = '{"errors":true,"items":[{"index":{"status":201}},{"index":{"status":429,"error":{"type":"es_rejected_execution_exception","reason":"queue full"}}}]}';
+  const items = bulkAnswer(mixed, 2)!;
+  assert.deepEqual(items.map((i) => itemOutcome(i, 'index')), ['done', 'retry']);
+});
+
+test('copy bulk bodies: written as UTF-8 into one buffer; items answered 429 are sent again alone, a rejection names the _id', async () => {
+  const cols: ColumnInfo[] = [
+    { name: 'id', dataType: 'int', columnType: 'int(11)', charset: null, collation: null, nullable: false, generated: false },
+    { name: 'v', dataType: 'varchar', columnType: 'varchar(20)', charset: 'utf8mb4', collation: 'utf8mb4_general_ci', nullable: true, generated: false },
+  ];
+  const table = { stateId: 1, source: { db: 'd', table: 't' }, sink: { db: 'd', table: 't' }, columns: cols, keyColumns: [cols[0]!] } as unknown as CopyTable;
+  const bodies: string[] = [];
+  const answers = [
+    '{"errors":true,"items":[{"index":{"status":201}},{"index":{"status":429,"error":{"type":"es_rejected_execution_exception"}}},{"index":{"status":201}}]}',
+    '{"errors":false,"items":[{"index":{"status":201}}]}',
+    '{"errors":true,"items":[{"index":{"status":400,"error":{"type":"mapper_parsing_exception","reason":"bad"}}}]}',
+  ];
+  const client = {
+    request: async (_m: string, _p: string, body: Buffer) => {
+      bodies.push(body.toString('utf8'));
+      return { status: 200, body: answers.shift()! };
+    },
+  } as unknown as SearchClient;
+  const w = new BulkWriter(client, (t) => documentShape(t, 'd.t'));
+  const b = w.newBatch(table);
+  b.add(['1', 'a']);
+  b.add(['2', Buffer.from('é"ü').toString('latin1')]); // raw rows hold the source's bytes
+  b.add(['3', null]);
+  await w.write(b);
+  const line = (id: number, v: string) => `{"index":{"_index":"d.t","_id":"${id}"}}\n{"id":${id},"v":${v}}\n`;
+  assert.equal(bodies[0], line(1, '"a"') + line(2, '"é\\"ü"') + line(3, 'null'));
+  assert.equal(bodies[1], line(2, '"é\\"ü"'), 'only the item answered 429 is sent again');
+  const c = w.newBatch(table);
+  c.add(['7', 'x']);
+  await assert.rejects(w.write(c), /_id "7" of index d\.t.*mapper_parsing_exception/);
+});
+
+test('heartbeat document: written with the batch that reaches its position, the newest beat only, never an older one back', () => {
+  const hb = new SearchHeartbeat({} as SearchClient, 'job-1');
+  assert.equal(hb.where, 'cutover-heartbeat/_doc/job-1');
+  assert.equal(hb.actionFor(at('mysql-bin.000001', 500)), null, 'nothing noted');
+  hb.note(1_000, at('mysql-bin.000001', 400));
+  hb.note(2_000, at('mysql-bin.000001', 800));
+  hb.note(1_500, at('mysql-bin.000001', 600)); // older than the one noted: ignored
+  assert.equal(hb.actionFor(at('mysql-bin.000001', 700)), null, 'a batch that ends before the beat does not carry it');
+  const a = hb.actionFor(at('mysql-bin.000001', 900))!;
+  assert.equal(a.version, '2000');
+  const [action, doc] = a.body.trimEnd().split('\n');
+  assert.equal(action, '{"index":{"_index":"cutover-heartbeat","_id":"job-1","version":2000,"version_type":"external"}}');
+  assert.deepEqual(JSON.parse(doc!), { job: 'job-1', written_ms: 2000, written: new Date(2000).toISOString(), position: 'mysql-bin.000001:800' });
+  hb.note(3_000, at('mysql-bin.000001', 1000)); // came while the batch was being written
+  hb.written(a);
+  assert.equal(hb.actionFor(at('mysql-bin.000001', 1000))?.version, '3000', 'a newer beat is kept');
+  hb.written(hb.actionFor(at('mysql-bin.000001', 1000))!);
+  assert.equal(hb.actionFor(at('mysql-bin.000002', 4)), null, 'written: forgotten');
 });

@@ -73,7 +73,7 @@ function renderStream(s: JobStatus): string[] {
     `  lag: ${st.lagSeconds === null ? 'unknown' : `${st.lagSeconds.toFixed(1)} s`}` +
       (st.behindBytes !== null ? `, ${n(st.behindBytes)} bytes behind` : '') +
       (st.behindTxs !== null ? `, ${n(st.behindTxs)} transactions behind` : '') +
-      (st.heartbeatLagMs !== null ? `, heartbeat ${n(st.heartbeatLagMs)} ms` : '') +
+      (st.heartbeatLagMs !== null ? `, heartbeat ${n(st.heartbeatLagMs)} ms${st.heartbeatOnSink ? ` (the age of ${st.heartbeatOnSink})` : ''}` : '') +
       (s.state === 'running' ? `; ${n(st.eventsPerSecond.transactions)} tx/s (${n(st.eventsPerSecond.inserts)} ins, ${n(st.eventsPerSecond.updates)} upd, ${n(st.eventsPerSecond.deletes)} del /s)` : ''),
   ];
   if (st.retentionSecondsLeft !== null) lines.push(`  the source may purge the binlog the stream needs in ${duration(Math.max(0, Math.round(st.retentionSecondsLeft)))}`);

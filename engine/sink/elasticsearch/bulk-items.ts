@@ -37,5 +37,28 @@ export function itemReason(it: BulkItem): string {
   return `${type}: ${it.error?.reason ?? ''}${it.error?.caused_by ? ` (${it.error.caused_by.type}: ${it.error.caused_by.reason})` : ''}`;
 }
 
-/** The filter_path a bulk request asks for: only what the items' outcomes need. */
-export const BULK_PATH = '_bulk?filter_path=errors,items.*.status,items.*._id,items.*.error';
+/**
+ * The filter_path a bulk request asks for: only what the items' outcomes need (their status and error, in
+ * request order; ~25 bytes an item when it succeeded, where the whole item is ~190).
+ */
+export const BULK_PATH = '_bulk?filter_path=errors,items.*.status,items.*.error';
+
+/**
+ * A bulk response's text (asked with BULK_PATH): null when it says every one of the `expected` items
+ * succeeded (`"errors":false` and that many statuses: the common case, answered without building an object
+ * per item), else its items, parsed.
+ */
+export function bulkAnswer(text: string, expected: number): BulkItem[] | null {
+  if (text.startsWith('{"errors":false')) {
+    let n = 0;
+    for (let i = text.indexOf('"status":'); i >= 0; i = text.indexOf('"status":', i + 9)) n++;
+    if (n === expected) return null;
+  }
+  let body: unknown;
+  try {
+    body = JSON.parse(text);
+  } catch {
+    body = null;
+  }
+  return bulkItems(body);
+}

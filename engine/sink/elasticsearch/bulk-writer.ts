@@ -11,7 +11,7 @@ import type { CopyTable } from '../../core/tables.js';
 import type { SinkBatch, SinkWriter } from '../sink.js';
 import { documentId, fieldRule, type FieldRule } from './fields.js';
 import { reasonOf, SearchHttpError, type SearchClient } from './http.js';
-import { BULK_PATH, bulkItems, itemOutcome, itemReason, type BulkItem } from './bulk-items.js';
+import { BULK_PATH, bulkAnswer, itemOutcome, itemReason, type BulkItem } from './bulk-items.js';
 
 /** What a table's documents need: the index, each column's rule, where the key columns are. */
 export interface DocumentShape {
@@ -74,19 +74,29 @@ export function rowId(s: DocumentShape, row: RawRow, where: () => string): strin
   );
 }
 
+/**
+ * A batch's bulk body, written as UTF-8 into one buffer as the rows arrive: no string per document is kept
+ * (a document rendered piece by piece is a rope of many small strings until it is flattened, several times
+ * its size), so a batch holds its body's bytes and one offset per document, and the body is sent as it is.
+ */
 class SearchBatch implements SinkBatch {
   rows = 0;
   bytes = 0;
-  readonly ids: string[] = [];
-  readonly lines: string[] = [];
+  private buf: Buffer;
+  private len = 0;
+  /** Where each document's action line starts in the body (items answered 429 are sent again). */
+  private readonly starts: number[] = [];
 
   constructor(
     readonly table: CopyTable,
     readonly shape: DocumentShape,
     /** The external version every document of the batch carries (null: the cluster's own versions). */
     readonly version: string | null = null,
+    /** The buffer's first size (the writer's last body): a batch rarely grows it. */
+    sizeHint = 64 * 1024,
   ) {
     this.versionTail = version === null ? '}}' : `,"version":${version},"version_type":"external"}}`;
+    this.buf = Buffer.allocUnsafe(sizeHint);
   }
 
   /** The action line's end after the _id: the external version, when there is one. */
@@ -108,12 +118,52 @@ class SearchBatch implements SinkBatch {
     }
     if (Buffer.byteLength(id) > 512)
       throw new CutoverError(`A row of ${this.table.source.db}.${this.table.source.table} has a key whose _id is ${Buffer.byteLength(id)} bytes (${id.slice(0, 80)}…); Elasticsearch and OpenSearch take at most 512.`, 'Exclude the table, or give it a shorter primary key on the source.', 'SINK_ROW');
-    this.ids.push(id);
-    this.lines.push(`${this.shape.actionPrefix}${JSON.stringify(id)}${this.versionTail}\n${doc}\n`);
+    this.starts.push(this.len);
+    this.append(`${this.shape.actionPrefix}${JSON.stringify(id)}${this.versionTail}\n${doc}\n`);
     this.rows++;
     let size = row.length;
     for (const v of row) if (v !== null) size += v.length;
     this.bytes += size;
+  }
+
+  private append(s: string): void {
+    const need = this.len + s.length * 3; // UTF-8 takes at most 3 bytes per UTF-16 unit
+    if (need > this.buf.length) {
+      const next = Buffer.allocUnsafe(Math.max(need, this.buf.length * 2));
+      this.buf.copy(next, 0, 0, this.len);
+      this.buf = next;
+    }
+    this.len += this.buf.write(s, this.len, 'utf8');
+  }
+
+  /** Documents in the batch. */
+  get count(): number {
+    return this.starts.length;
+  }
+
+  /** Bytes of the body. */
+  get size(): number {
+    return this.len;
+  }
+
+  /** The body of the documents `which` (all when absent), in order. */
+  body(which?: number[]): Buffer {
+    if (!which) return this.buf.subarray(0, this.len);
+    return Buffer.concat(which.map((i) => this.buf.subarray(this.starts[i]!, this.starts[i + 1] ?? this.len)));
+  }
+
+  /** The `_id` of document i, read back from its action line (for messages). */
+  idOf(i: number): string {
+    const from = this.starts[i]!;
+    const line = this.buf.toString('utf8', from, this.buf.indexOf(10, from));
+    return (JSON.parse(line) as { index: { _id: string } }).index._id;
+  }
+
+  /** Lets the body go once it is written. */
+  release(): void {
+    this.buf = Buffer.alloc(0);
+    this.len = 0;
+    this.starts.length = 0;
   }
 }
 
@@ -146,48 +196,56 @@ export class BulkWriter implements SinkWriter {
     private readonly versionOf: () => string | null = () => null,
   ) {}
 
+  /** The size of the last body written: the next batch's buffer starts there. */
+  private sizeHint = 64 * 1024;
+
   newBatch(t: CopyTable): SearchBatch {
-    return new SearchBatch(t, this.shapeOf(t), this.versionOf());
+    return new SearchBatch(t, this.shapeOf(t), this.versionOf(), this.sizeHint);
   }
 
   async write(batch: SinkBatch): Promise<void> {
     const b = batch as SearchBatch;
-    let pending = b.lines.map((_, i) => i);
+    let pending: number[] | undefined; // undefined: every document of the batch
     const deadline = Date.now() + this.retryForMs;
     let delay = 250;
-    while (pending.length) {
-      const items = await this.bulk(b, pending.map((i) => b.lines[i]!).join(''));
-      if (items.length !== pending.length) throw new CutoverError(`The bulk response of ${b.shape.index} has ${items.length} items for ${pending.length} documents.`, 'Run the job again; if it repeats, check the cluster\'s logs.', 'SINK');
+    for (;;) {
+      const n = pending?.length ?? b.count;
+      if (!n) break;
+      const items = await this.bulk(b, b.body(pending), n);
+      if (!items) break; // every item succeeded
+      if (items.length !== n) throw new CutoverError(`The bulk response of ${b.shape.index} has ${items.length} items for ${n} documents.`, 'Run the job again; if it repeats, check the cluster\'s logs.', 'SINK');
       const again: number[] = [];
       for (let k = 0; k < items.length; k++) {
         const it = items[k]!;
+        const doc = pending ? pending[k]! : k;
         const outcome = itemOutcome(it, 'index');
         if (outcome === 'done') continue;
         if (outcome === 'retry' && Date.now() < deadline) {
-          again.push(pending[k]!);
+          again.push(doc);
           continue;
         }
         const type = it.error?.type ?? `HTTP ${it.status}`;
         const reason = itemReason(it);
         throw new CutoverError(
-          `The search cluster rejected the document _id ${JSON.stringify(b.ids[pending[k]!])} of index ${b.shape.index} (from ${b.table.source.db}.${b.table.source.table}): ${reason}`,
+          `The search cluster rejected the document _id ${JSON.stringify(b.idOf(doc))} of index ${b.shape.index} (from ${b.table.source.db}.${b.table.source.table}): ${reason}`,
           fixForRejection(`${type} ${it.error?.caused_by?.type ?? ''}`, b.shape.index),
           'SINK_ROW',
         );
       }
+      if (!again.length) break;
       pending = again;
-      if (pending.length) {
-        await sleep(delay);
-        delay = Math.min(delay * 2, 10_000);
-      }
+      await sleep(delay);
+      delay = Math.min(delay * 2, 10_000);
     }
-    b.lines.length = 0;
+    this.sizeHint = Math.max(64 * 1024, b.size);
+    b.release();
   }
 
-  private async bulk(b: SearchBatch, body: string): Promise<BulkItem[]> {
+  /** One bulk request: null when every one of its `n` items succeeded, else the items. */
+  private async bulk(b: SearchBatch, body: Buffer, n: number): Promise<BulkItem[] | null> {
     try {
-      const r = await this.client.request('POST', BULK_PATH, body, { contentType: 'application/x-ndjson' });
-      return bulkItems(r.body);
+      const r = await this.client.request('POST', BULK_PATH, body, { contentType: 'application/x-ndjson', raw: true });
+      return bulkAnswer(r.body as string, n);
     } catch (e) {
       if (e instanceof SearchHttpError)
         throw new CutoverError(

@@ -21,6 +21,7 @@ export const searchSink: SinkDescriptor = {
     deferredObjects: false,
     repair: true,
     orderedCopy: false,
+    heartbeatOnSink: true,
     checkpointInSink: false,
     partitionOffsets: false,
     pauseTable: false,

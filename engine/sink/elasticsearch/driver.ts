@@ -34,13 +34,13 @@ export const searchDriver: SinkDriver = {
       const s = ctx.copyStart() as BinlogStatus | null;
       return s?.file ? externalVersion(s.file) : null;
     };
-    const copy = new SearchSink(sink, client, cluster, ctx.log, copyVersion);
+    const copy = new SearchSink(sink, client, cluster, ctx.log, copyVersion, ctx.cfg.mode !== 'stream');
     return {
       copy,
       batchBytes: sink.batchBytes ?? 4 * 1024 * 1024,
       streamBatchRows: STREAM_BULK_DOCS,
       streamBatchDelayMs: STREAM_FLUSH_MS,
-      openChangeSink: async (signal) => new SearchStreamTarget({ cfg: sink, client, store: ctx.store, jobId: ctx.jobId, log: ctx.log, signal }),
+      openChangeSink: async (signal) => new SearchStreamTarget({ cfg: sink, client, store: ctx.store, jobId: ctx.jobId, job: ctx.cfg.name, log: ctx.log, signal }),
       dispose: async () => client.close(),
     };
   },

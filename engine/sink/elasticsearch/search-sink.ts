@@ -49,6 +49,11 @@ export class SearchSink implements Sink {
     private readonly log: Logger,
     /** The external version of copied rows (external-version.ts), or null. */
     private readonly copyVersion: () => string | null = () => null,
+    /**
+     * Whether rows are copied into the indexes it creates: false for a "stream" job, whose indexes are created
+     * with their final settings at once (no copy settings to restore, nothing to refresh).
+     */
+    private readonly copiesRows = true,
   ) {}
 
   indexOf(ref: TableRef): string {
@@ -99,8 +104,9 @@ export class SearchSink implements Sink {
     }
     const user = plainSettings(this.cfg.settings);
     const restore = { number_of_replicas: user.number_of_replicas ?? null, refresh_interval: user.refresh_interval ?? null };
+    const copySettings = this.copiesRows ? { number_of_replicas: 0, refresh_interval: '-1' } : {};
     const body = {
-      settings: { index: { gc_deletes: GC_DELETES, ...user, number_of_replicas: 0, refresh_interval: '-1' } },
+      settings: { index: { gc_deletes: GC_DELETES, ...user, ...copySettings } },
       mappings: indexMappings(t, this.cfg.mappings, restore),
     };
     try {
@@ -112,6 +118,10 @@ export class SearchSink implements Sink {
         `Create it by hand (PUT /${index} with ${JSON.stringify(body).slice(0, 2000)}) and run again with "onExisting": "append", or correct "sink.settings" / "sink.mappings".`,
         'SINK',
       );
+    }
+    if (!this.copiesRows) {
+      this.log.info(`created index ${index} on ${this.cluster.title} with its settings (nothing is copied into it)`, source);
+      return { created: true, warnings, deferredIndexes: [] };
     }
     this.log.info(`created index ${index} on ${this.cluster.title} (refresh off, no replicas until its copy is done)`, source);
     return { created: true, warnings, deferredIndexes: [RESTORE_SETTINGS] };

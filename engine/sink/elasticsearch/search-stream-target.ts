@@ -23,17 +23,20 @@ import { mapDdl } from '../../mysql/ddl-mapper.js';
 import type { StateStore } from '../../state/store.js';
 import type { StreamDdlContext, StreamTarget } from '../stream-target.js';
 import { fixForRejection } from './bulk-writer.js';
-import { BULK_PATH, bulkItems, itemOutcome, itemReason } from './bulk-items.js';
+import { BULK_PATH, bulkAnswer, itemOutcome, itemReason } from './bulk-items.js';
 import { cutBulks, STREAM_BULK_BYTES, STREAM_BULK_DOCS, type BulkLimits } from './flush-rules.js';
 import { reasonOf, SearchHttpError, type SearchClient } from './http.js';
 import { indexNameOf } from './index-name.js';
 import { StreamActions, type SearchAction } from './stream-actions.js';
+import { SearchHeartbeat } from './heartbeat-doc.js';
 
 export interface SearchStreamOptions {
   cfg: SearchSinkConfig;
   client: SearchClient;
   store: StateStore;
   jobId: number;
+  /** The job's name: its heartbeat document's _id. */
+  job: string;
   log: Logger;
   signal: AbortSignal;
   /** How long items answered 429 are sent again. */
@@ -47,8 +50,11 @@ export class SearchStreamTarget implements StreamTarget<StreamDdlContext> {
   private readonly actions: StreamActions;
   private readonly limits: BulkLimits;
   private last: Checkpoint | null;
+  /** Capability `heartbeatOnSink`: the source heartbeat as a document (heartbeat-doc.ts). */
+  readonly heartbeat: SearchHeartbeat;
 
   constructor(private readonly o: SearchStreamOptions) {
+    this.heartbeat = new SearchHeartbeat(o.client, o.job);
     this.actions = new StreamActions((n) => this.tables.get(n), (t) => indexNameOf(o.cfg.index, t.sink));
     this.limits = { maxBytes: o.cfg.batchBytes ?? STREAM_BULK_BYTES, maxDocs: STREAM_BULK_DOCS };
     this.last = this.stored();
@@ -87,12 +93,19 @@ export class SearchStreamTarget implements StreamTarget<StreamDdlContext> {
   async apply(txs: BinlogTransaction[]): Promise<number> {
     const pending = this.last ? txs.filter((t) => comparePositions(t.end, this.last!.position) > 0) : txs;
     if (!pending.length) return 0;
+    const end = pending[pending.length - 1]!;
     const writes = this.actions.plan(pending);
+    // The heartbeat read in these transactions goes with their last bulk request: everything before it is then written.
+    const beat = this.heartbeat.actionFor(end.end);
+    if (beat) {
+      await this.heartbeat.ensureIndex();
+      writes.push(beat);
+    }
     for (const bulk of cutBulks(writes, this.limits)) {
       if (this.o.signal.aborted) throw new Error('stop requested');
       await this.send(bulk);
     }
-    const end = pending[pending.length - 1]!;
+    if (beat) this.heartbeat.written(beat);
     this.store(end.end, end.gtid);
     return pending.length;
   }
@@ -105,8 +118,9 @@ export class SearchStreamTarget implements StreamTarget<StreamDdlContext> {
     while (todo.length) {
       let items;
       try {
-        const r = await this.o.client.request('POST', BULK_PATH, todo.map((a) => a.body).join(''), { contentType: 'application/x-ndjson' });
-        items = bulkItems(r.body);
+        const r = await this.o.client.request('POST', BULK_PATH, todo.map((a) => a.body).join(''), { contentType: 'application/x-ndjson', raw: true });
+        items = bulkAnswer(r.body as string, todo.length);
+        if (!items) return; // every item succeeded
       } catch (e) {
         if (e instanceof SearchHttpError)
           throw new CutoverError(

@@ -12,6 +12,7 @@ export const kafkaSink: SinkDescriptor = {
     deferredObjects: false,
     repair: false,
     orderedCopy: true,
+    heartbeatOnSink: false,
     checkpointInSink: false,
     partitionOffsets: false,
     pauseTable: false,

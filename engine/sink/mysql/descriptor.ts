@@ -14,6 +14,7 @@ export const mysqlSink: SinkDescriptor = {
     deferredObjects: true,
     repair: true,
     orderedCopy: false,
+    heartbeatOnSink: false,
     checkpointInSink: true,
     partitionOffsets: true,
     pauseTable: true,

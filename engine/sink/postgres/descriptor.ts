@@ -26,6 +26,7 @@ export const postgresSink: SinkDescriptor = {
     deferredObjects: false,
     repair: true,
     orderedCopy: false,
+    heartbeatOnSink: false,
     checkpointInSink: true,
     partitionOffsets: true,
     pauseTable: false,

@@ -87,7 +87,10 @@ export function PositionPanel({ status }: { status: JobStatus }) {
             </span>
           )}
         </Row>
-        <Row label="Heartbeat lag">{s?.heartbeatLagMs == null ? <span className="muted">—</span> : <span className="num">{formatNumber(s.heartbeatLagMs)} ms</span>}</Row>
+        <Row label="Heartbeat lag">
+          {s?.heartbeatLagMs == null ? <span className="muted">—</span> : <span className="num">{formatNumber(s.heartbeatLagMs)} ms</span>}
+          {s?.heartbeatOnSink && <span className="muted"> (the age of {s.heartbeatOnSink})</span>}
+        </Row>
         {s && (
           <Row label="Stream state updated">
             <Time ms={s.updatedAt} relative />

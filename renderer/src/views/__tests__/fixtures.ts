@@ -13,12 +13,12 @@ export const SINK_KINDS: SinkKindInfo[] = [
   {
     kind: 'mysql',
     title: 'MySQL/MariaDB',
-    capabilities: { rename: true, existingRows: true, views: true, deferredIndexes: true, deferredObjects: true, repair: true, orderedCopy: false, checkpointInSink: true, partitionOffsets: true, pauseTable: true, transactions: true, transactionPieces: true, reverse: true },
+    capabilities: { rename: true, existingRows: true, views: true, deferredIndexes: true, deferredObjects: true, repair: true, orderedCopy: false, checkpointInSink: true, partitionOffsets: true, pauseTable: true, transactions: true, transactionPieces: true, reverse: true, heartbeatOnSink: false },
   },
   {
     kind: 'kafka',
     title: 'Kafka',
-    capabilities: { rename: false, existingRows: false, views: false, deferredIndexes: false, deferredObjects: false, repair: false, orderedCopy: true, checkpointInSink: false, partitionOffsets: false, pauseTable: false, transactions: true, transactionPieces: true, reverse: false },
+    capabilities: { rename: false, existingRows: false, views: false, deferredIndexes: false, deferredObjects: false, repair: false, orderedCopy: true, checkpointInSink: false, partitionOffsets: false, pauseTable: false, transactions: true, transactionPieces: true, reverse: false, heartbeatOnSink: false },
   },
 ];
 
