@@ -12,6 +12,8 @@ import type { SinkBatch, SinkWriter } from '../sink.js';
 import { documentId, fieldRule, type FieldRule } from './fields.js';
 import { reasonOf, SearchHttpError, type SearchClient } from './http.js';
 import { BULK_PATH, bulkItems, itemOutcome, itemReason, type BulkItem } from './bulk-items.js';
+import type { DocumentJoins } from './joins.js';
+import type { JoinSpec } from './join-rules.js';
 
 /** What a table's documents need: the index, each column's rule, where the key columns are. */
 export interface DocumentShape {
@@ -79,18 +81,29 @@ class SearchBatch implements SinkBatch {
   bytes = 0;
   readonly ids: string[] = [];
   readonly lines: string[] = [];
+  /** For a table other tables write fields into: each row's document and its lookup `_id`s (joins.ts). */
+  readonly joined: { doc: string; joinIds: (string | null)[] }[] = [];
 
   constructor(
     readonly table: CopyTable,
     readonly shape: DocumentShape,
     /** The external version every document of the batch carries (null: the cluster's own versions). */
     readonly version: string | null = null,
+    private readonly joins: { with: DocumentJoins; specs: JoinSpec[] } | null = null,
   ) {
     this.versionTail = version === null ? '}}' : `,"version":${version},"version_type":"external"}}`;
   }
 
   /** The action line's end after the _id: the external version, when there is one. */
   private readonly versionTail: string;
+
+  /** The joined tables' fields added to each document (the lookups as they are now). */
+  async embedJoins(): Promise<void> {
+    if (!this.joins || !this.joined.length) return;
+    const docs = await this.joins.with.embed(this.joins.specs, this.joined);
+    for (let i = 0; i < docs.length; i++) this.lines[i] = `${this.shape.actionPrefix}${JSON.stringify(this.ids[i])}${this.versionTail}\n${docs[i]}\n`;
+    this.joined.length = 0;
+  }
 
   add(row: RawRow): void {
     const where = (): string => `${this.table.source.db}.${this.table.source.table} (row ${this.rows + 1} of the batch)`;
@@ -109,6 +122,7 @@ class SearchBatch implements SinkBatch {
     if (Buffer.byteLength(id) > 512)
       throw new CutoverError(`A row of ${this.table.source.db}.${this.table.source.table} has a key whose _id is ${Buffer.byteLength(id)} bytes (${id.slice(0, 80)}…); Elasticsearch and OpenSearch take at most 512.`, 'Exclude the table, or give it a shorter primary key on the source.', 'SINK_ROW');
     this.ids.push(id);
+    if (this.joins) this.joined.push({ doc, joinIds: this.joins.with.joinIds(this.shape, this.joins.specs, row) });
     this.lines.push(`${this.shape.actionPrefix}${JSON.stringify(id)}${this.versionTail}\n${doc}\n`);
     this.rows++;
     let size = row.length;
@@ -144,14 +158,18 @@ export class BulkWriter implements SinkWriter {
     private readonly retryForMs = 10 * 60_000,
     /** The external version of copied rows (the copy's start position), or null when there is none. */
     private readonly versionOf: () => string | null = () => null,
+    /** "sink.documents": the fields other tables write into this table's documents. */
+    private readonly joins: DocumentJoins | null = null,
   ) {}
 
   newBatch(t: CopyTable): SearchBatch {
-    return new SearchBatch(t, this.shapeOf(t), this.versionOf());
+    const specs = this.joins?.into(`${t.source.db}.${t.source.table}`) ?? [];
+    return new SearchBatch(t, this.shapeOf(t), this.versionOf(), specs.length ? { with: this.joins!, specs } : null);
   }
 
   async write(batch: SinkBatch): Promise<void> {
     const b = batch as SearchBatch;
+    await b.embedJoins();
     let pending = b.lines.map((_, i) => i);
     const deadline = Date.now() + this.retryForMs;
     let delay = 250;
