@@ -8,13 +8,12 @@
 // no deleted row has a document (the versions from the source position make replays harmless).
 import { after, before, describe, it } from 'node:test';
 import assert from 'node:assert/strict';
-import { existsSync, readFileSync, rmSync } from 'node:fs';
+import { readFileSync, rmSync } from 'node:fs';
 import { join } from 'node:path';
-import Database from 'better-sqlite3';
 import { ROOT, describeRun, exec, q, query, runCliWithTimeout, sourceUrl, tempDir, uniqueName, writeJob } from '../helpers/db.js';
-import { FLAVOURS, readBack, searchRequest, startSearchServers, stopSearchServer, type SearchInstance } from '../helpers/search.js';
+import { FLAVOURS, readBack, searchCheckpoint, searchRequest, startSearchServers, stopSearchServer, type SearchInstance } from '../helpers/search.js';
 import { createSourceSchema, type SchemaSizes } from '../helpers/source-schema.js';
-import { fmt, peekJob, reached, sourcePosition, writerTestJob, writerTestNames, type FileAndPos } from '../helpers/stream.js';
+import { fmt, peekJob, reached, sourcePosition, writerTestJob, writerTestNames } from '../helpers/stream.js';
 import { killAims, killCounts, killLive, killLoop, startLive, startSeededWriter, waitUntil } from '../helpers/stream-cli.js';
 
 const NOT_IN_CORPUS = ['t_no_key', 't_nullable_unique', 't_pk_prefix', 'we`ird tab'];
@@ -27,21 +26,6 @@ before(async () => {
 after(async () => {
   for (const inst of servers.values()) await stopSearchServer(inst);
 });
-
-/** The search sink's stored position (the state file's job row), or null. */
-function searchCheckpoint(stateFile: string): FileAndPos | null {
-  if (!existsSync(stateFile)) return null;
-  let db: Database.Database | null = null;
-  try {
-    db = new Database(stateFile, { readonly: true, fileMustExist: true });
-    const j = db.prepare('SELECT sink_checkpoint AS c FROM jobs LIMIT 1').get() as { c: string | null } | undefined;
-    return j?.c ? (JSON.parse(j.c) as FileAndPos) : null;
-  } catch {
-    return null;
-  } finally {
-    db?.close();
-  }
-}
 
 function assertExact(inst: SearchInstance, db: string, tables: string[], indexDb = db): void {
   const r = readBack(inst, db, tables.map((t) => ({ table: t, index: `${indexDb}.${t}` })));

@@ -8,6 +8,7 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { canonicalJson, parseExactJson, type JsonObject } from '../../engine/sink/elasticsearch/exact-json.js';
+import { JobFile } from '../../shared/job-config.js';
 import { embedGroups, joinSpecs, ownFields, takesGroup, withGroup, type GroupState, type JoinSpec } from '../../engine/sink/elasticsearch/join-rules.js';
 
 const spec: JoinSpec = joinSpecs({ 'shop.customers': { into: 'shop.orders', on: 'customer_id', fields: ['name'] } })[0]!;
@@ -180,3 +181,14 @@ test('every interleaving of a customer\'s and an order\'s changes, 16 ways to cu
 function ownFieldsAndGroup(d: JsonObject): JsonObject {
   return { members: d.members.filter(([k]) => k !== '_cutover') };
 }
+
+test('job file: "sink.documents" is checked for its shape', () => {
+  const job = (documents: unknown): boolean =>
+    JobFile.safeParse({ name: 'j', source: { url: 'mysql://u@127.0.0.1:3306' }, sink: { type: 'elasticsearch', url: 'http://127.0.0.1:9200', documents }, tables: { include: ['shop.*'] }, mode: 'snapshot+stream' }).success;
+  assert.equal(job({ 'shop.customers': { into: 'shop.orders', on: 'customer_id', as: 'customer', fields: ['name'] } }), true);
+  assert.equal(job({ 'shop.customers': { into: 'shop.orders', on: 'customer_id' } }), true);
+  assert.equal(job({ 'shop.customers': { into: 'orders', on: 'customer_id' } }), false, '"into" is db.table');
+  assert.equal(job({ 'shop.customers': { into: 'shop.orders', on: 'customer_id', as: '_cutover' } }), false, '"as" may not start with _');
+  assert.equal(job({ 'shop.customers': { into: 'shop.orders', on: 'customer_id', as: 'a.b' } }), false, '"as" has no dots');
+  assert.equal(job({ 'shop.customers': { into: 'shop.orders' } }), false, '"on" is required');
+});
