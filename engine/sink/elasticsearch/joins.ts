@@ -65,7 +65,13 @@ export class DocumentJoins {
     const out = new Map<string, GroupState>();
     const index = this.index(spec.from);
     for (let i = 0; i < all.length; i += JOIN_PAGE) {
-      const r = await this.client.request('POST', `${enc(index)}/_mget?realtime=true`, { ids: all.slice(i, i + JOIN_PAGE) }, { raw: true });
+      const r = await this.client.request('POST', `${enc(index)}/_mget?realtime=true`, { ids: all.slice(i, i + JOIN_PAGE) }, { raw: true, ok: [404] });
+      if (r.status === 404)
+        throw new CutoverError(
+          `The index ${index} of ${spec.from}, whose fields "sink.documents" writes into ${spec.into}, does not exist: it is the lookup those fields are read from.`,
+          `Include ${spec.from} in the job's tables, or remove it from "sink.documents"; then run the job again.`,
+          'CONFIG',
+        );
       const body = parseExactJson(String(r.body));
       const docs = isObject(body) ? memberOf(body, 'docs') : undefined;
       if (!Array.isArray(docs)) throw new Error(`the _mget answer of ${index} has no "docs": ${String(r.body).slice(0, 200)}`);
