@@ -14,7 +14,7 @@ import assert from 'node:assert/strict';
 import { spawnSync } from 'node:child_process';
 import { rmSync } from 'node:fs';
 import { join } from 'node:path';
-import { describeRun, exec, q, runCli, sourceUrl, tempDir, uniqueName, writeJob } from '../helpers/db.js';
+import { describeRun, exec, q, query, runCli, sourceUrl, tempDir, uniqueName, writeJob } from '../helpers/db.js';
 import { runVerify, verifyReport } from '../helpers/verify.js';
 import { FLAVOURS, searchCheckpoint, searchRequest, startSearchServers, stopSearchServer, type SearchInstance } from '../helpers/search.js';
 import { fmt, peekJob, reached, sourcePosition } from '../helpers/stream.js';
@@ -196,7 +196,10 @@ for (const flavour of FLAVOURS) {
           await caughtUp(`round "step by step", step ${s + 1}`);
         }
         const orders = assertEqualsJoin(inst, db, index, 'after round "step by step"');
+        await searchRequest(inst, 'POST', `${db}.customers/_refresh`);
         const customers = await searchRequest(inst, 'GET', `${db}.customers/_count`);
+        const n = (await query<{ n: number }>(sourceUrl(), `SELECT COUNT(*) AS n FROM ${q(db)}.customers`))[0]?.n;
+        assert.equal(customers.body.count, Number(n), 'one customer document per customer row');
         t.diagnostic(`${copied} orders after the copy; ${oneBatch.length + steps.length} cases (${oneBatch.length * 8 + steps.length * 8} statements); ${orders} orders and ${customers.body.count} customer documents at the end, each order equal to the join`);
       } finally {
         await killLive(live);
