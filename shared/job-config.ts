@@ -214,6 +214,24 @@ const searchSinkOptions = {
   mappings: z.record(z.string().regex(/^[^.]+\.[^.]+\.[^.]+$/, { message: 'must be "db.table.column"' }), z.record(z.string(), z.unknown())).default({}),
   /** Bytes of documents per bulk request; default 4 MiB. */
   batchBytes: z.number().int().min(4096).max(100 * 1024 * 1024).optional(),
+  /**
+   * Documents from several tables: "db.table" (a contributing table, keyed by one column) → the table whose
+   * documents get its fields ("into"), the column of "into" holding the contributing row's key ("on"), the
+   * object the fields go in ("as", default the table's name) and which fields ("fields", default all).
+   */
+  documents: z
+    .record(
+      z.string().regex(/^[^.]+\.[^.]+$/, { message: 'must be "db.table"' }),
+      z
+        .object({
+          into: z.string().regex(/^[^.]+\.[^.]+$/, { message: 'must be "db.table"' }),
+          on: z.string().min(1),
+          as: z.string().regex(/^[^._][^.]*$/, { message: 'must be a field name without dots, not starting with "_"' }).optional(),
+          fields: z.array(z.string().min(1)).min(1).optional(),
+        })
+        .strict(),
+    )
+    .default({}),
 };
 
 /** The resolved search sink: its URL and credentials. */

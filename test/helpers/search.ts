@@ -6,7 +6,10 @@ import assert from 'node:assert/strict';
 import { spawnSync } from 'node:child_process';
 import { join } from 'node:path';
 import { pathToFileURL } from 'node:url';
+import { existsSync } from 'node:fs';
+import Database from 'better-sqlite3';
 import { ROOT, lanePortBase, sourceUrl } from './db.js';
+import type { FileAndPos } from './stream.js';
 
 export type Flavour = 'opensearch' | 'elasticsearch';
 export const FLAVOURS: Flavour[] = ['opensearch', 'elasticsearch'];
@@ -118,4 +121,19 @@ export function searchJob(name: string, inst: SearchInstance, include: string[],
     mode: 'snapshot',
     snapshot: { chunkRows: 100, parallelism: 3, ...snapshot },
   };
+}
+
+/** The search sink's stored position (the state file's job row), or null. */
+export function searchCheckpoint(stateFile: string): FileAndPos | null {
+  if (!existsSync(stateFile)) return null;
+  let db: Database.Database | null = null;
+  try {
+    db = new Database(stateFile, { readonly: true, fileMustExist: true });
+    const j = db.prepare('SELECT sink_checkpoint AS c FROM jobs LIMIT 1').get() as { c: string | null } | undefined;
+    return j?.c ? (JSON.parse(j.c) as FileAndPos) : null;
+  } catch {
+    return null;
+  } finally {
+    db?.close();
+  }
 }

@@ -6,7 +6,9 @@ import type { ChildProcess } from 'node:child_process';
 import type { SourcePosition } from '../../engine/core/position.js';
 import type { JobStatus } from '../../engine/pipeline/job-status.js';
 import { describeRun, runCli, startCli, type CliResult } from './db.js';
-import { fmt, peekJob, reached, sinkCheckpoint, sleep, sourcePosition, type FileAndPos } from './stream.js';
+import type { SchemaSizes } from './source-schema.js';
+import { SourceWriter, prng, testSeed } from './source-writer.js';
+import { fmt, peekJob, reached, sinkCheckpoint, sleep, sourcePosition, type FileAndPos, type JobPeek } from './stream.js';
 
 // ---------------------------------------------------------------------------------------------------
 // `cutover status --json`, and a plain poll
@@ -159,4 +161,90 @@ export async function waitCaughtUp(job: string, o: WaitOptions = {}): Promise<So
   const target = await sourcePosition();
   await waitForCheckpoint(job, target, "the source's binlog end", o);
   return target;
+}
+
+// ---------------------------------------------------------------------------------------------------
+// The crash tests' loop: start the job, wait for the phase aimed at, SIGKILL it after a delay, repeat
+
+/** Where one kill is aimed. */
+export type KillAim = 'copy' | 'stream';
+
+export interface KillLoopOptions {
+  /** `cutover run …` arguments. */
+  args: string[];
+  stateFile: string;
+  /** One aim per run, in order. */
+  aims: KillAim[];
+  /** The delay after the aimed phase is reached, before SIGKILL (ms). */
+  delayMs: (i: number, aim: KillAim) => number;
+  /** A concurrent writer that must not have failed (checked while waiting and before each kill). */
+  writer?: { assertNotFailed(): void };
+  /** When a run counts as in the copy (default: phase "copying"). */
+  copyReady?: (p: JobPeek) => boolean;
+  /** After each kill: more for the kill's record (e.g. the sink's checkpoint). */
+  afterKill?: (p: JobPeek) => Promise<Record<string, string>> | Record<string, string>;
+}
+
+export interface KillRecord {
+  aim: KillAim;
+  /** The job's phase as the state file had it after the kill. */
+  phase: string;
+  delay: number;
+  extra: Record<string, string>;
+}
+
+/** Runs the job once per aim and SIGKILLs it at the aimed moment; each kill must leave no job error. */
+export async function killLoop(o: KillLoopOptions): Promise<KillRecord[]> {
+  const kills: KillRecord[] = [];
+  const copyReady = o.copyReady ?? ((p: JobPeek) => p.phase === 'copying');
+  for (let i = 0; i < o.aims.length; i++) {
+    const aim = o.aims[i]!;
+    const delay = Math.round(o.delayMs(i, aim));
+    const live = startLive(o.args);
+    const guard = setTimeout(() => live.child.kill('SIGKILL'), 120_000);
+    try {
+      const alive = async (): Promise<void> => {
+        o.writer?.assertNotFailed();
+        await assertStillRunning(live, `iteration ${i + 1}: the job exited on its own`);
+      };
+      await waitUntil(
+        `iteration ${i + 1}: phase ${aim === 'copy' ? 'copying' : 'catching-up/streaming'}`,
+        () => {
+          const p = peekJob(o.stateFile);
+          if (p === null || p.pid !== live.child.pid) return false;
+          return aim === 'copy' ? copyReady(p) : p.phase === 'catching-up' || p.phase === 'streaming';
+        },
+        { ms: 90_000, guard: alive, detail: () => `state ${JSON.stringify(peekJob(o.stateFile))}\n${live.out().slice(-3000)}`, everyMs: 20 },
+      );
+      await sleep(delay);
+      await alive();
+      live.child.kill('SIGKILL');
+      const r: CliResult = await live.done;
+      assert.equal(r.signal, 'SIGKILL', describeRun(r));
+    } finally {
+      clearTimeout(guard);
+      await killLive(live);
+    }
+    const p = peekJob(o.stateFile)!;
+    assert.equal(p.error, null, `iteration ${i + 1}: ${p.error}`);
+    kills.push({ aim, phase: p.phase, delay, extra: o.afterKill ? await o.afterKill(p) : {} });
+  }
+  return kills;
+}
+
+/** How many kills landed during the copy and while streaming. */
+export function killCounts(kills: KillRecord[]): { copy: number; stream: number } {
+  return { copy: kills.filter((k) => k.phase === 'copying').length, stream: kills.filter((k) => k.phase === 'catching-up' || k.phase === 'streaming').length };
+}
+
+/** `n` aims at the copy, then `m` at the stream. */
+export const killAims = (copy: number, stream: number): KillAim[] => [...Array<KillAim>(copy).fill('copy'), ...Array<KillAim>(stream).fill('stream')];
+
+/** A seeded concurrent writer, started, with the seed in the test's diagnostics. */
+export async function startSeededWriter(t: { diagnostic(s: string): void }, db: string, sizes: SchemaSizes, salt: number, threads = 3): Promise<{ writer: SourceWriter; rnd: () => number; seed: number }> {
+  const seed = testSeed();
+  t.diagnostic(`seed ${seed} (CUTOVER_TEST_SEED=${seed} repeats the writer's choices and the kill delays)`);
+  const writer = new SourceWriter(db, sizes, seed, threads);
+  await writer.start();
+  return { writer, rnd: prng(seed ^ salt), seed };
 }

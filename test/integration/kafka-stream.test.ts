@@ -25,7 +25,7 @@ import { expectedDebezium, kcat, startTestBroker, rebuildDebezium, type KafkaBro
 import { createSourceSchema, tablesOf, type SchemaSizes } from '../helpers/source-schema.js';
 import { SourceWriter, prng, testSeed } from '../helpers/source-writer.js';
 import { fmt, peekJob, sleep, sourcePosition, type JobPeek } from '../helpers/stream.js';
-import { assertStillRunning, killLive, startLive, stopWithSigterm, waitUntil } from '../helpers/stream-cli.js';
+import { assertStillRunning, killAims, killCounts, killLive, killLoop, startLive, startSeededWriter, stopWithSigterm, waitUntil } from '../helpers/stream-cli.js';
 import { RecordSender, type OutRecord } from '../../engine/sink/kafka/record-sender.js';
 import type { Logger } from '../../engine/core/logger.js';
 import { AckLoss } from '../helpers/kafka-ack-loss.js';
@@ -167,54 +167,24 @@ for (const exactlyOnce of [false, true]) {
     });
 
     it(`SIGKILL ${COPY_KILLS} times during the copy and ${STREAM_KILLS} while streaming: kcat rebuilds every table equal to the source`, async (t) => {
-      const seed = testSeed();
-      const rnd = prng(seed ^ 0x4b61);
       const stateFile = join(dir, 'state.db');
       const file = writeJob(dir, kafkaJob(job, db, { exactlyOnce }, { throttle: { maxRowsPerSecond: 2_500 } }));
       const args = ['run', file, '--state', stateFile];
-      t.diagnostic(`seed ${seed} (CUTOVER_TEST_SEED=${seed} repeats the writer's choices and the kill delays)`);
-      const writer = new SourceWriter(db, SIZES, seed, 3);
-      await writer.start();
-      const kills: { aim: string; phase: string; delay: number }[] = [];
+      const { writer, rnd } = await startSeededWriter(t, db, SIZES, 0x4b61);
       try {
-        for (let i = 0; i < COPY_KILLS + STREAM_KILLS; i++) {
-          const aim = i < COPY_KILLS ? 'copy' : 'stream';
-          const delay = Math.round(300 + rnd() * 2_500);
-          const live = startLive(args);
-          const guard = setTimeout(() => live.child.kill('SIGKILL'), 120_000);
-          try {
-            const alive = async (): Promise<void> => {
-              writer.assertNotFailed();
-              await assertStillRunning(live, `iteration ${i + 1}: the job exited on its own`);
-            };
-            const ready = (p: JobPeek): boolean => (aim === 'copy' ? p.phase === 'copying' || p.copyEnd !== null : p.phase === 'catching-up' || p.phase === 'streaming');
-            await waitUntil(
-              `iteration ${i + 1}: phase ${aim === 'copy' ? 'copying' : 'catching-up/streaming'}`,
-              () => {
-                const p = peekJob(stateFile);
-                return p !== null && p.pid === live.child.pid && ready(p);
-              },
-              { ms: 90_000, guard: alive, detail: () => `state ${JSON.stringify(peekJob(stateFile))}\n${live.out().slice(-3000)}`, everyMs: 20 },
-            );
-            await sleep(delay);
-            await alive();
-            live.child.kill('SIGKILL');
-            const r: CliResult = await live.done;
-            assert.equal(r.signal, 'SIGKILL', describeRun(r));
-          } finally {
-            clearTimeout(guard);
-            await killLive(live);
-          }
-          const p = peekJob(stateFile)!;
-          assert.equal(p.error, null, `iteration ${i + 1}: ${p.error}`);
-          kills.push({ aim, phase: p.phase, delay });
-        }
+        const kills = await killLoop({
+          args,
+          stateFile,
+          aims: killAims(COPY_KILLS, STREAM_KILLS),
+          delayMs: () => 300 + rnd() * 2_500,
+          writer,
+          copyReady: (p) => p.phase === 'copying' || p.copyEnd !== null,
+        });
         const stats = await writer.stop();
         const final = await catchUp(args, stateFile, job, exactlyOnce);
         const { order, messages, keylessNote } = await assertTopicsEqualSource(job, db, exactlyOnce);
         if (keylessNote) t.diagnostic(keylessNote);
-        const copyKills = kills.filter((k) => k.phase === 'copying').length;
-        const streamKills = kills.filter((k) => k.phase === 'catching-up' || k.phase === 'streaming').length;
+        const { copy: copyKills, stream: streamKills } = killCounts(kills);
         t.diagnostic(`${kills.length} kills: ${copyKills} during the copy, ${streamKills} while streaming; writer: ${stats.transactions} transactions, ${stats.rowChanges} row changes; final ${fmt(final)}`);
         t.diagnostic(`${messages} messages; ${order.keys} keys: ${order.backwards} steps back in source position, ${order.duplicateChanges} changes and ${order.duplicateReads} read events seen twice`);
         assert.ok(streamKills >= STREAM_KILLS, `only ${streamKills} kills landed while streaming`);

@@ -8,13 +8,12 @@ import { after, before, describe, it } from 'node:test';
 import assert from 'node:assert/strict';
 import { rmSync } from 'node:fs';
 import { join } from 'node:path';
-import { describeRun, exec, q, runCliWithTimeout, sourceUrl, tempDir, writeJob, type CliResult } from '../helpers/db.js';
+import { describeRun, exec, q, runCliWithTimeout, sourceUrl, tempDir, writeJob } from '../helpers/db.js';
 import { createPgDatabase, type PgTestDatabase } from '../helpers/postgres.js';
 import { assertPgEqualsSource, pgCheckpoint, type ColumnKinds } from '../helpers/pg-stream-compare.js';
 import { createSourceSchema, type SchemaSizes } from '../helpers/source-schema.js';
-import { SourceWriter, prng, testSeed } from '../helpers/source-writer.js';
-import { fmt, peekJob, reached, sleep, sourcePosition, writerTestJob, writerTestNames } from '../helpers/stream.js';
-import { assertStillRunning, assertStoppedWhileStreaming, killLive, startLive, waitUntil } from '../helpers/stream-cli.js';
+import { fmt, reached, sourcePosition, writerTestJob, writerTestNames } from '../helpers/stream.js';
+import { assertStoppedWhileStreaming, killAims, killCounts, killLoop, startSeededWriter } from '../helpers/stream-cli.js';
 
 const SIZES: SchemaSizes = { uk: 8_000, comp: 8_000, nokey: 2_000, types: 4_000, log: 4_000 };
 const TABLES: Record<string, ColumnKinds> = {
@@ -45,54 +44,28 @@ describe('snapshot+stream into PostgreSQL killed at random moments under writes'
   });
 
   it('SIGKILL at least 10 times (copy, reconcile window, strict streaming): no change lost, none applied twice', async (t) => {
-    const seed = testSeed();
-    const rnd = prng(seed ^ 0x9c5);
     const stateFile = join(dir, 'state.db');
     const spec = writerTestJob(names, { parallelism: 2, chunkRows: 300, throttle: { maxRowsPerSecond: 2_500 } });
     const job = writeJob(dir, { ...spec, sink: { type: 'postgres', url: pg.url }, stream: { batch: { maxDelayMs: 100, maxRows: 400 } } });
     const args = ['run', job, '--state', stateFile];
     const checkpoint = () => pgCheckpoint(pg.url, jobName);
 
-    t.diagnostic(`seed ${seed} (CUTOVER_TEST_SEED=${seed} repeats the writer's choices and the kill delays)`);
-    const writer = new SourceWriter(srcDb, SIZES, seed, 3);
-    await writer.start();
-    const kills: { aim: string; phase: string; mode: string; delay: number; checkpoint: string }[] = [];
+    const { writer, rnd } = await startSeededWriter(t, srcDb, SIZES, 0x9c5);
     try {
-      for (let i = 0; i < COPY_KILLS + STREAM_KILLS; i++) {
-        const aim = i < COPY_KILLS ? 'copy' : 'stream';
+      const kills = await killLoop({
+        args,
+        stateFile,
+        aims: killAims(COPY_KILLS, STREAM_KILLS),
         // Small stream batches: the kills land between many commits, in the reconcile window and after it.
-        const delay = Math.round(i === COPY_KILLS ? 100 + rnd() * 400 : 300 + rnd() * 3_500);
-        const live = startLive(args);
-        const guard = setTimeout(() => live.child.kill('SIGKILL'), 120_000);
-        try {
-          const alive = async (): Promise<void> => {
-            writer.assertNotFailed();
-            await assertStillRunning(live, `iteration ${i + 1}: the job exited on its own`);
-          };
-          await waitUntil(
-            `iteration ${i + 1}: phase ${aim === 'copy' ? 'copying' : 'catching-up/streaming'}`,
-            () => {
-              const p = peekJob(stateFile);
-              const ready = (aim === 'copy' && (p?.phase === 'copying' || p?.copyEnd)) || (aim === 'stream' && (p?.phase === 'catching-up' || p?.phase === 'streaming'));
-              return p !== null && p.pid === live.child.pid && !!ready;
-            },
-            { ms: 90_000, guard: alive, detail: () => `state ${JSON.stringify(peekJob(stateFile))}`, everyMs: 20 },
-          );
-          await sleep(delay);
-          await alive();
-          live.child.kill('SIGKILL');
-          const r: CliResult = await live.done;
-          assert.equal(r.signal, 'SIGKILL', describeRun(r));
-        } finally {
-          clearTimeout(guard);
-          await killLive(live);
-        }
-        const p = peekJob(stateFile)!;
-        assert.equal(p.error, null, `iteration ${i + 1}: ${p.error}`);
-        const cp = await checkpoint();
-        const mode = p.phase === 'copying' || !p.copyEnd ? '-' : cp && reached(cp, p.copyEnd) ? 'strict (past H)' : 'reconcile (before H)';
-        kills.push({ aim, phase: p.phase, mode, delay, checkpoint: fmt(cp) });
-      }
+        delayMs: (i) => (i === COPY_KILLS ? 100 + rnd() * 400 : 300 + rnd() * 3_500),
+        writer,
+        copyReady: (p) => p.phase === 'copying' || !!p.copyEnd,
+        afterKill: async (p) => {
+          const cp = await checkpoint();
+          const mode = p.phase === 'copying' || !p.copyEnd ? '-' : cp && reached(cp, p.copyEnd) ? 'strict (past H)' : 'reconcile (before H)';
+          return { mode, checkpoint: fmt(cp) };
+        },
+      });
 
       const stats = await writer.stop();
       const final = await sourcePosition();
@@ -113,13 +86,12 @@ describe('snapshot+stream into PostgreSQL killed at random moments under writes'
       const s = await assertStoppedWhileStreaming(stateFile);
       assert.deepEqual(s.stream?.applied && { file: s.stream.applied.file, pos: s.stream.applied.pos }, { file: final.file, pos: final.pos });
 
-      const copyKills = kills.filter((k) => k.phase === 'copying').length;
-      const streamKills = kills.filter((k) => k.phase === 'catching-up' || k.phase === 'streaming').length;
+      const { copy: copyKills, stream: streamKills } = killCounts(kills);
       t.diagnostic(
         `${kills.length} kills: ${copyKills} during the copy, ${streamKills} while streaming ` +
-          `(${kills.filter((k) => k.mode.startsWith('reconcile')).length} before the copy's end H, ${kills.filter((k) => k.mode.startsWith('strict')).length} after)`,
+          `(${kills.filter((k) => k.extra.mode!.startsWith('reconcile')).length} before the copy's end H, ${kills.filter((k) => k.extra.mode!.startsWith('strict')).length} after)`,
       );
-      kills.forEach((k, i) => t.diagnostic(`  kill ${i + 1}: aimed at ${k.aim}, ${k.delay} ms after the phase, phase ${k.phase}, ${k.mode}, checkpoint ${k.checkpoint}`));
+      kills.forEach((k, i) => t.diagnostic(`  kill ${i + 1}: aimed at ${k.aim}, ${k.delay} ms after the phase, phase ${k.phase}, ${k.extra.mode}, checkpoint ${k.extra.checkpoint}`));
       t.diagnostic(`writer: ${stats.transactions} transactions, ${stats.rowChanges} row changes; final catch-up ${runs} run(s) in ${catchUpMs} ms; final position ${fmt(final)}`);
       assert.ok(kills.length >= 10);
       assert.ok(copyKills >= 1, `only ${copyKills} kills landed during the copy`);

@@ -9,14 +9,13 @@
 import { after, before, describe, it } from 'node:test';
 import assert from 'node:assert/strict';
 import { existsSync, readFileSync, rmSync } from 'node:fs';
-import { join } from 'node:path';
 import Database from 'better-sqlite3';
-import { ROOT, describeRun, exec, q, query, runCliWithTimeout, sourceUrl, tempDir, uniqueName, writeJob, type CliResult } from '../helpers/db.js';
-import { FLAVOURS, readBack, searchRequest, startSearchServers, stopSearchServer, type SearchInstance } from '../helpers/search.js';
+import { join } from 'node:path';
+import { ROOT, describeRun, exec, q, query, runCliWithTimeout, sourceUrl, tempDir, uniqueName, writeJob } from '../helpers/db.js';
+import { FLAVOURS, readBack, searchCheckpoint, searchRequest, startSearchServers, stopSearchServer, type SearchInstance } from '../helpers/search.js';
 import { createSourceSchema, type SchemaSizes } from '../helpers/source-schema.js';
-import { SourceWriter, prng, testSeed } from '../helpers/source-writer.js';
-import { fmt, peekJob, reached, sleep, sourcePosition, writerTestJob, writerTestNames, type FileAndPos } from '../helpers/stream.js';
-import { assertStillRunning, killLive, startLive, waitUntil } from '../helpers/stream-cli.js';
+import { fmt, peekJob, reached, sourcePosition, writerTestJob, writerTestNames } from '../helpers/stream.js';
+import { killAims, killCounts, killLive, killLoop, startLive, startSeededWriter, waitUntil } from '../helpers/stream-cli.js';
 
 const NOT_IN_CORPUS = ['t_no_key', 't_nullable_unique', 't_pk_prefix', 'we`ird tab'];
 const servers = new Map<string, SearchInstance>();
@@ -28,21 +27,6 @@ before(async () => {
 after(async () => {
   for (const inst of servers.values()) await stopSearchServer(inst);
 });
-
-/** The search sink's stored position (the state file's job row), or null. */
-function searchCheckpoint(stateFile: string): FileAndPos | null {
-  if (!existsSync(stateFile)) return null;
-  let db: Database.Database | null = null;
-  try {
-    db = new Database(stateFile, { readonly: true, fileMustExist: true });
-    const j = db.prepare('SELECT sink_checkpoint AS c FROM jobs LIMIT 1').get() as { c: string | null } | undefined;
-    return j?.c ? (JSON.parse(j.c) as FileAndPos) : null;
-  } catch {
-    return null;
-  } finally {
-    db?.close();
-  }
-}
 
 function assertExact(inst: SearchInstance, db: string, tables: string[], indexDb = db): void {
   const r = readBack(inst, db, tables.map((t) => ({ table: t, index: `${indexDb}.${t}` })));
@@ -172,8 +156,6 @@ describe('search stream: "snapshot+stream" under a concurrent writer, killed wit
 
   it('one kill during the copy and ten while streaming; every document equals its row at the end', async (t) => {
     const inst = servers.get('opensearch')!;
-    const seed = testSeed();
-    const rnd = prng(seed ^ 0x5e4);
     const state = join(dir, 'state.db');
     const spec = writerTestJob(names, { parallelism: 2, chunkRows: 300, throttle: { maxRowsPerSecond: 2_500 } });
     const job = writeJob(dir, {
@@ -184,41 +166,16 @@ describe('search stream: "snapshot+stream" under a concurrent writer, killed wit
       stream: { batch: { maxDelayMs: 100, maxRows: 400 } },
     });
     const args = ['run', job, '--state', state];
-    t.diagnostic(`seed ${seed} (CUTOVER_TEST_SEED=${seed} repeats the writer's choices and the kill delays)`);
-    const writer = new SourceWriter(srcDb, SIZES, seed, 3);
-    await writer.start();
-    const kills: { aim: string; phase: string; checkpoint: string }[] = [];
+    const { writer, rnd } = await startSeededWriter(t, srcDb, SIZES, 0x5e4);
     try {
-      for (let i = 0; i < 1 + STREAM_KILLS; i++) {
-        const aim = i === 0 ? 'copy' : 'stream';
-        const delay = Math.round(i === 0 ? 100 + rnd() * 300 : 300 + rnd() * 1_500);
-        const live = startLive(args);
-        try {
-          const alive = async (): Promise<void> => {
-            writer.assertNotFailed();
-            await assertStillRunning(live, `iteration ${i + 1}: the job exited on its own`);
-          };
-          await waitUntil(
-            `iteration ${i + 1}: phase ${aim === 'copy' ? 'copying' : 'catching-up/streaming'}`,
-            () => {
-              const p = peekJob(state);
-              const ready = aim === 'copy' ? p?.phase === 'copying' : p?.phase === 'catching-up' || p?.phase === 'streaming';
-              return p !== null && p.pid === live.child.pid && !!ready;
-            },
-            { ms: 90_000, guard: alive, detail: () => `state ${JSON.stringify(peekJob(state))}`, everyMs: 20 },
-          );
-          await sleep(delay);
-          await alive();
-          live.child.kill('SIGKILL');
-          const r: CliResult = await live.done;
-          assert.equal(r.signal, 'SIGKILL', describeRun(r));
-        } finally {
-          await killLive(live);
-        }
-        const p = peekJob(state)!;
-        assert.equal(p.error, null, `iteration ${i + 1}: ${p.error}`);
-        kills.push({ aim, phase: p.phase, checkpoint: fmt(searchCheckpoint(state)) });
-      }
+      const kills = await killLoop({
+        args,
+        stateFile: state,
+        aims: killAims(1, STREAM_KILLS),
+        delayMs: (i) => (i === 0 ? 100 + rnd() * 300 : 300 + rnd() * 1_500),
+        writer,
+        afterKill: () => ({ checkpoint: fmt(searchCheckpoint(state)) }),
+      });
       const stats = await writer.stop();
       const final = await sourcePosition();
       // The first run after the copy's catch-up ends at the copy's end; a run once streaming catches up with the source as it is now.
@@ -229,11 +186,10 @@ describe('search stream: "snapshot+stream" under a concurrent writer, killed wit
       assert.deepEqual(searchCheckpoint(state) && { file: searchCheckpoint(state)!.file, pos: searchCheckpoint(state)!.pos }, { file: final.file, pos: final.pos }, "the checkpoint is the source's final position");
       await searchRequest(inst, 'POST', `${sinkDb}.*/_refresh`);
       assertExact(inst, srcDb, CRASH_TABLES, sinkDb);
-      const copyKills = kills.filter((k) => k.phase === 'copying').length;
-      const streamKills = kills.filter((k) => k.phase === 'catching-up' || k.phase === 'streaming').length;
+      const { copy: copyKills, stream: streamKills } = killCounts(kills);
       t.diagnostic(`${kills.length} kills: ${copyKills} during the copy, ${streamKills} while streaming`);
       console.log(`search-stream crash test: ${kills.length} SIGKILLs (${copyKills} during the copy, ${streamKills} while streaming); writer ${stats.transactions} transactions, ${stats.rowChanges} row changes`);
-      kills.forEach((k, i) => t.diagnostic(`  kill ${i + 1}: aimed at ${k.aim}, phase ${k.phase}, checkpoint ${k.checkpoint}`));
+      kills.forEach((k, i) => t.diagnostic(`  kill ${i + 1}: aimed at ${k.aim}, phase ${k.phase}, checkpoint ${k.extra.checkpoint}`));
       assert.ok(copyKills >= 1, `only ${copyKills} kills landed during the copy`);
       assert.ok(streamKills >= 10, `only ${streamKills} kills landed while streaming`);
     } finally {

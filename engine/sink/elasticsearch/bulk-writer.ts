@@ -12,6 +12,8 @@ import type { SinkBatch, SinkWriter } from '../sink.js';
 import { documentId, fieldRule, type FieldRule } from './fields.js';
 import { reasonOf, SearchHttpError, type SearchClient } from './http.js';
 import { BULK_PATH, bulkAnswer, itemOutcome, itemReason, type BulkItem } from './bulk-items.js';
+import type { DocumentJoins } from './joins.js';
+import type { JoinSpec } from './join-rules.js';
 
 /** What a table's documents need: the index, each column's rule, where the key columns are. */
 export interface DocumentShape {
@@ -86,6 +88,11 @@ class SearchBatch implements SinkBatch {
   private len = 0;
   /** Where each document's action line starts in the body (items answered 429 are sent again). */
   private readonly starts: number[] = [];
+  /**
+   * For a table other tables write fields into: each row's `_id`, document and lookup `_id`s (joins.ts),
+   * kept until embedJoins() writes them into the body with their groups.
+   */
+  private readonly joined: { id: string; doc: string; joinIds: (string | null)[] }[] = [];
 
   constructor(
     readonly table: CopyTable,
@@ -94,6 +101,7 @@ class SearchBatch implements SinkBatch {
     readonly version: string | null = null,
     /** The buffer's first size (the writer's last body): a batch rarely grows it. */
     sizeHint = 64 * 1024,
+    private readonly joins: { with: DocumentJoins; specs: JoinSpec[] } | null = null,
   ) {
     this.versionTail = version === null ? '}}' : `,"version":${version},"version_type":"external"}}`;
     this.buf = Buffer.allocUnsafe(sizeHint);
@@ -101,6 +109,17 @@ class SearchBatch implements SinkBatch {
 
   /** The action line's end after the _id: the external version, when there is one. */
   private readonly versionTail: string;
+
+  /** The joined tables' fields added to each document (the lookups as they are now), written into the body. */
+  async embedJoins(): Promise<void> {
+    if (!this.joins || !this.joined.length) return;
+    const docs = await this.joins.with.embed(this.joins.specs, this.joined);
+    for (let i = 0; i < docs.length; i++) {
+      this.starts.push(this.len);
+      this.append(`${this.shape.actionPrefix}${JSON.stringify(this.joined[i]!.id)}${this.versionTail}\n${docs[i]}\n`);
+    }
+    this.joined.length = 0;
+  }
 
   add(row: RawRow): void {
     const where = (): string => `${this.table.source.db}.${this.table.source.table} (row ${this.rows + 1} of the batch)`;
@@ -118,8 +137,12 @@ class SearchBatch implements SinkBatch {
     }
     if (Buffer.byteLength(id) > 512)
       throw new CutoverError(`A row of ${this.table.source.db}.${this.table.source.table} has a key whose _id is ${Buffer.byteLength(id)} bytes (${id.slice(0, 80)}…); Elasticsearch and OpenSearch take at most 512.`, 'Exclude the table, or give it a shorter primary key on the source.', 'SINK_ROW');
-    this.starts.push(this.len);
-    this.append(`${this.shape.actionPrefix}${JSON.stringify(id)}${this.versionTail}\n${doc}\n`);
+    if (this.joins) {
+      this.joined.push({ id, doc, joinIds: this.joins.with.joinIds(this.shape, this.joins.specs, row) });
+    } else {
+      this.starts.push(this.len);
+      this.append(`${this.shape.actionPrefix}${JSON.stringify(id)}${this.versionTail}\n${doc}\n`);
+    }
     this.rows++;
     let size = row.length;
     for (const v of row) if (v !== null) size += v.length;
@@ -136,7 +159,7 @@ class SearchBatch implements SinkBatch {
     this.len += this.buf.write(s, this.len, 'utf8');
   }
 
-  /** Documents in the batch. */
+  /** Documents in the batch's body (a joined table's are written there by embedJoins()). */
   get count(): number {
     return this.starts.length;
   }
@@ -194,17 +217,21 @@ export class BulkWriter implements SinkWriter {
     private readonly retryForMs = 10 * 60_000,
     /** The external version of copied rows (the copy's start position), or null when there is none. */
     private readonly versionOf: () => string | null = () => null,
+    /** "sink.documents": the fields other tables write into this table's documents. */
+    private readonly joins: DocumentJoins | null = null,
   ) {}
 
   /** The size of the last body written: the next batch's buffer starts there. */
   private sizeHint = 64 * 1024;
 
   newBatch(t: CopyTable): SearchBatch {
-    return new SearchBatch(t, this.shapeOf(t), this.versionOf(), this.sizeHint);
+    const specs = this.joins?.into(`${t.source.db}.${t.source.table}`) ?? [];
+    return new SearchBatch(t, this.shapeOf(t), this.versionOf(), this.sizeHint, specs.length ? { with: this.joins!, specs } : null);
   }
 
   async write(batch: SinkBatch): Promise<void> {
     const b = batch as SearchBatch;
+    await b.embedJoins();
     let pending: number[] | undefined; // undefined: every document of the batch
     const deadline = Date.now() + this.retryForMs;
     let delay = 250;

@@ -12,6 +12,7 @@ import { STREAM_BULK_DOCS, STREAM_FLUSH_MS } from './flush-rules.js';
 import { SearchClient } from './http.js';
 import { SearchSink } from './search-sink.js';
 import { SearchStreamTarget } from './search-stream-target.js';
+import { sinkName } from '../../../shared/table-selection.js';
 
 function searchSinkOf(cfg: { sink: { type: string } }): SearchSinkConfig {
   if (cfg.sink.type !== 'elasticsearch') throw new CutoverError('The search sink driver was given another kind of sink.', 'Report this as a bug.', 'CONFIG');
@@ -34,13 +35,13 @@ export const searchDriver: SinkDriver = {
       const s = ctx.copyStart() as BinlogStatus | null;
       return s?.file ? externalVersion(s.file) : null;
     };
-    const copy = new SearchSink(sink, client, cluster, ctx.log, copyVersion, ctx.cfg.mode !== 'stream');
+    const copy = new SearchSink(sink, client, cluster, ctx.log, copyVersion, ctx.cfg.mode !== 'stream', (ref) => sinkName(ctx.cfg, ref));
     return {
       copy,
       batchBytes: sink.batchBytes ?? 4 * 1024 * 1024,
       streamBatchRows: STREAM_BULK_DOCS,
       streamBatchDelayMs: STREAM_FLUSH_MS,
-      openChangeSink: async (signal) => new SearchStreamTarget({ cfg: sink, client, store: ctx.store, jobId: ctx.jobId, job: ctx.cfg.name, log: ctx.log, signal }),
+      openChangeSink: async (signal) => new SearchStreamTarget({ cfg: sink, client, store: ctx.store, jobId: ctx.jobId, job: ctx.cfg.name, log: ctx.log, signal, sinkRefOf: (ref) => sinkName(ctx.cfg, ref) }),
       dispose: async () => client.close(),
     };
   },

@@ -16,6 +16,11 @@ import { fieldRule, type FieldMapping } from './fields.js';
 import type { SearchClient } from './http.js';
 import { indexNameOf } from './index-name.js';
 import { GC_DELETES } from './gc-deletes.js';
+import { DocumentJoins } from './joins.js';
+import { BOOKKEEPING, joinSpecs, type JoinSpec } from './join-rules.js';
+
+/** "db.table" as a table reference. */
+const parseName = (name: string): TableRef => ({ db: name.slice(0, name.indexOf('.')), table: name.slice(name.indexOf('.') + 1) });
 
 /** The deferred step the pipeline keeps for a table until its copy is done (finishTable). */
 export const RESTORE_SETTINGS = 'restore the index settings (refresh_interval, number_of_replicas) after the copy';
@@ -25,10 +30,19 @@ export function plainSettings(s: Record<string, unknown>): Record<string, unknow
   return Object.fromEntries(Object.entries(s).map(([k, v]) => [k.replace(/^index\./, ''), v]));
 }
 
-/** The index's mappings: one field per column, the overrides of "sink.mappings" taken as written. */
-export function indexMappings(t: CopyTable, overrides: Record<string, FieldMapping>, restore: Record<string, unknown>): Record<string, unknown> {
+/** The mappings of a group of a contributing table's fields inside another table's documents. */
+export function groupMapping(from: CopyTable, spec: JoinSpec, overrides: Record<string, FieldMapping>): FieldMapping {
+  const properties: Record<string, FieldMapping> = {};
+  for (const c of from.columns) if (!spec.fields || spec.fields.includes(c.name)) properties[c.name] = overrides[`${spec.from}.${c.name}`] ?? fieldRule(c).mapping;
+  return { type: 'object', properties };
+}
+
+/** The index's mappings: one field per column, the overrides of "sink.mappings" taken as written; groups other tables write into it. */
+export function indexMappings(t: CopyTable, overrides: Record<string, FieldMapping>, restore: Record<string, unknown>, groups: { spec: JoinSpec; from: CopyTable | undefined }[] = []): Record<string, unknown> {
   const properties: Record<string, FieldMapping> = {};
   for (const c of t.columns) properties[c.name] = overrides[`${t.source.db}.${t.source.table}.${c.name}`] ?? fieldRule(c).mapping;
+  for (const g of groups) properties[g.spec.as] = g.from ? groupMapping(g.from, g.spec, overrides) : { type: 'object', dynamic: false };
+  if (groups.length) properties[BOOKKEEPING] = { type: 'object', enabled: false };
   return {
     dynamic: 'strict',
     _meta: { cutover: { source: `${t.source.db}.${t.source.table}`, key: t.keyColumns.map((k) => k.name), restore } },
@@ -41,6 +55,10 @@ export class SearchSink implements Sink {
   private readonly shapes = new Map<number, DocumentShape>();
   /** Index → the source table writing into it (two tables in one index would mix their _ids). */
   private readonly owners = new Map<string, string>();
+  /** Source table → its index and columns, once prepared. */
+  private readonly prepared = new Map<string, { index: string; t: CopyTable }>();
+  /** "sink.documents": tables writing fields into other tables' documents. */
+  readonly joins: DocumentJoins;
 
   constructor(
     private readonly cfg: SearchSinkConfig,
@@ -54,7 +72,50 @@ export class SearchSink implements Sink {
      * with their final settings at once (no copy settings to restore, nothing to refresh).
      */
     private readonly copiesRows = true,
-  ) {}
+    /** A source table's sink name (after "rename"): the index of a table not prepared in this run (already copied). */
+    private readonly sinkRefOf: (source: TableRef) => TableRef = (r) => r,
+  ) {
+    this.joins = new DocumentJoins(joinSpecs(cfg.documents), client, (name) => this.prepared.get(name)?.index ?? this.indexOf(this.sinkRefOf(parseName(name))));
+  }
+
+  /** A contributing table (or one others write into) as "sink.documents" needs it, or the reason it cannot be. */
+  private checkJoins(t: CopyTable): void {
+    const name = `${t.source.db}.${t.source.table}`;
+    const from = this.joins.from(name);
+    const fix = 'Correct "sink.documents" in the job file.';
+    if (from) {
+      if (t.keyColumns.length !== 1) throw new CutoverError(`"sink.documents" has ${name} write fields into ${from.into}, but ${name}'s key has ${t.keyColumns.length} columns: a join column can name one key column only.`, fix, 'CONFIG');
+      const missing = (from.fields ?? []).filter((f) => !t.columns.some((c) => c.name === f));
+      if (missing.length) throw new CutoverError(`"sink.documents"."${name}".fields names ${missing.join(', ')}, which ${name} does not have (or the job excludes).`, fix, 'CONFIG');
+      if (this.joins.into(name).length) throw new CutoverError(`${name} both writes fields into another table's documents and gets fields from another table: chains of joins are not supported.`, fix, 'CONFIG');
+    }
+    for (const spec of this.joins.into(name)) {
+      if (!t.columns.some((c) => c.name === spec.on)) throw new CutoverError(`"sink.documents"."${spec.from}".on names ${spec.on}, which ${name} does not have (or the job excludes).`, fix, 'CONFIG');
+      if (t.columns.some((c) => c.name === spec.as)) throw new CutoverError(`"sink.documents"."${spec.from}" puts its fields in "${spec.as}", which is also a column of ${name}.`, 'Give "as" another name in "sink.documents".', 'CONFIG');
+    }
+  }
+
+  /** A contributing table's group mapping added to the index of the table it writes into (when that exists). */
+  private async mapGroup(t: CopyTable): Promise<void> {
+    const spec = this.joins.from(`${t.source.db}.${t.source.table}`);
+    const target = spec && this.prepared.get(spec.into);
+    if (!spec || !target) return;
+    await this.client.request('PUT', `${encodeURIComponent(target.index)}/_mapping`, { properties: { [spec.as]: groupMapping(t, spec, this.cfg.mappings), [BOOKKEEPING]: { type: 'object', enabled: false } } });
+  }
+
+  /** Once every table is copied: the documents of joined tables get their groups as the lookups hold them now. */
+  async finishCopy(tables: CopyTable[]): Promise<string[]> {
+    const names = new Set(tables.map((t) => `${t.source.db}.${t.source.table}`));
+    for (const spec of this.joins.specs) {
+      if (!names.has(spec.from) || !names.has(spec.into)) {
+        if (names.has(spec.from) || names.has(spec.into)) throw new CutoverError(`"sink.documents" joins ${spec.from} into ${spec.into}, but the job copies only one of them.`, 'Select both tables ("tables": {"include": [...]}), or remove the entry from "sink.documents".', 'CONFIG');
+        continue;
+      }
+      const n = await this.joins.spread(spec, null);
+      this.log.info(`${spec.from}'s fields written into ${n} document(s) of ${spec.into} ("${spec.as}")`, spec.into);
+    }
+    return [];
+  }
 
   indexOf(ref: TableRef): string {
     return indexNameOf(this.cfg.index, ref);
@@ -83,7 +144,16 @@ export class SearchSink implements Sink {
     if (other && other !== source)
       throw new CutoverError(`${source} and ${other} would both write into the index ${index}: their _ids would mix.`, 'Use an "index" template with {table} (the default is "{db}.{table}"), or rename one of the tables.', 'CONFIG');
     this.owners.set(index, source);
+    this.checkJoins(t);
+    this.prepared.set(source, { index, t });
     const warnings: string[] = [];
+    const prepared = await this.prepareIndex(t, index, onExisting, alreadyOurs, warnings);
+    await this.mapGroup(t);
+    return prepared;
+  }
+
+  private async prepareIndex(t: CopyTable, index: string, onExisting: OnExisting, alreadyOurs: boolean, warnings: string[]): Promise<PreparedTable> {
+    const source = `${t.source.db}.${t.source.table}`;
     if (await this.exists(index)) {
       if (alreadyOurs) return { created: true, warnings, deferredIndexes: [] };
       const n = Number(((await this.client.request('GET', `${encodeURIComponent(index)}/_count`)).body as { count?: number }).count ?? 0);
@@ -107,12 +177,12 @@ export class SearchSink implements Sink {
     const copySettings = this.copiesRows ? { number_of_replicas: 0, refresh_interval: '-1' } : {};
     const body = {
       settings: { index: { gc_deletes: GC_DELETES, ...user, ...copySettings } },
-      mappings: indexMappings(t, this.cfg.mappings, restore),
+      mappings: indexMappings(t, this.cfg.mappings, restore, this.joins.into(source).map((spec) => ({ spec, from: this.prepared.get(spec.from)?.t }))),
     };
     try {
       await this.client.request('PUT', encodeURIComponent(index), body);
     } catch (e) {
-      if (/resource_already_exists/.test((e as Error).message)) return this.prepareTable(t, onExisting, alreadyOurs);
+      if (/resource_already_exists/.test((e as Error).message)) return this.prepareIndex(t, index, onExisting, alreadyOurs, warnings);
       throw new CutoverError(
         `Creating the index ${index} on ${this.cluster.title} failed: ${(e as Error).message}`,
         `Create it by hand (PUT /${index} with ${JSON.stringify(body).slice(0, 2000)}) and run again with "onExisting": "append", or correct "sink.settings" / "sink.mappings".`,
@@ -143,7 +213,7 @@ export class SearchSink implements Sink {
   }
 
   async openWriter(): Promise<SinkWriter> {
-    return new BulkWriter(this.client, (t) => this.shapeOf(t), undefined, this.copyVersion);
+    return new BulkWriter(this.client, (t) => this.shapeOf(t), undefined, this.copyVersion, this.joins.specs.length ? this.joins : null);
   }
 
   async close(): Promise<void> {

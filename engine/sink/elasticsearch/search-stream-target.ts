@@ -29,6 +29,9 @@ import { reasonOf, SearchHttpError, type SearchClient } from './http.js';
 import { indexNameOf } from './index-name.js';
 import { StreamActions, type SearchAction } from './stream-actions.js';
 import { SearchHeartbeat } from './heartbeat-doc.js';
+import { DocumentJoins } from './joins.js';
+import { joinSpecs } from './join-rules.js';
+import { actionLine } from './bulk-writer.js';
 
 export interface SearchStreamOptions {
   cfg: SearchSinkConfig;
@@ -41,6 +44,8 @@ export interface SearchStreamOptions {
   signal: AbortSignal;
   /** How long items answered 429 are sent again. */
   retryForMs?: number;
+  /** A source table's sink name (after "rename"), for a "sink.documents" table the stream has not seen yet. */
+  sinkRefOf?: (source: { db: string; table: string }) => { db: string; table: string };
 }
 
 const sleep = (ms: number): Promise<void> => new Promise((r) => setTimeout(r, ms));
@@ -49,13 +54,22 @@ export class SearchStreamTarget implements StreamTarget<StreamDdlContext> {
   private readonly tables = new Map<string, ApplierTable>();
   private readonly actions: StreamActions;
   private readonly limits: BulkLimits;
+  private readonly joins: DocumentJoins | null;
   private last: Checkpoint | null;
   /** Capability `heartbeatOnSink`: the source heartbeat as a document (heartbeat-doc.ts). */
   readonly heartbeat: SearchHeartbeat;
 
   constructor(private readonly o: SearchStreamOptions) {
     this.heartbeat = new SearchHeartbeat(o.client, o.job);
-    this.actions = new StreamActions((n) => this.tables.get(n), (t) => indexNameOf(o.cfg.index, t.sink));
+    const specs = joinSpecs(o.cfg.documents);
+    this.joins = specs.length
+      ? new DocumentJoins(specs, o.client, (n) => {
+          const t = this.tables.get(n);
+          const ref = { db: n.slice(0, n.indexOf('.')), table: n.slice(n.indexOf('.') + 1) };
+          return indexNameOf(o.cfg.index, t ? t.sink : (o.sinkRefOf?.(ref) ?? ref));
+        })
+      : null;
+    this.actions = new StreamActions((n) => this.tables.get(n), (t) => indexNameOf(o.cfg.index, t.sink), this.joins);
     this.limits = { maxBytes: o.cfg.batchBytes ?? STREAM_BULK_BYTES, maxDocs: STREAM_BULK_DOCS };
     this.last = this.stored();
   }
@@ -95,19 +109,46 @@ export class SearchStreamTarget implements StreamTarget<StreamDdlContext> {
     if (!pending.length) return 0;
     const end = pending[pending.length - 1]!;
     const writes = this.actions.plan(pending);
-    // The heartbeat read in these transactions goes with their last bulk request: everything before it is then written.
+    // The heartbeat read in these transactions goes after their writes: everything before it is then written.
     const beat = this.heartbeat.actionFor(end.end);
-    if (beat) {
-      await this.heartbeat.ensureIndex();
-      writes.push(beat);
-    }
+    if (beat) await this.heartbeat.ensureIndex();
+    if (this.joins) {
+      await this.applyJoined(writes, this.joins);
+      if (beat) await this.sendAll([beat]);
+    } else await this.sendAll(beat ? [...writes, beat] : writes);
+    if (beat) this.heartbeat.written(beat);
+    this.store(end.end, end.gtid);
+    return pending.length;
+  }
+
+  private async sendAll(writes: SearchAction[]): Promise<void> {
     for (const bulk of cutBulks(writes, this.limits)) {
       if (this.o.signal.aborted) throw new Error('stop requested');
       await this.send(bulk);
     }
-    if (beat) this.heartbeat.written(beat);
-    this.store(end.end, end.gtid);
-    return pending.length;
+  }
+
+  /**
+   * A batch with "sink.documents": first every write but the documents of joined tables (so the
+   * contributing tables' own indexes, the lookups, hold the batch's state), then those documents with their
+   * groups read from the lookups, then every document whose join field holds a contributing key the batch
+   * changed gets that key's state (joins.ts spread). A crash anywhere in between replays the batch, and each
+   * step again brings the documents to the lookups' state.
+   */
+  private async applyJoined(writes: SearchAction[], joins: DocumentJoins): Promise<void> {
+    await this.sendAll(writes.filter((a) => !a.joined));
+    const joined = writes.filter((a) => a.joined);
+    const byTable = new Map<string, SearchAction[]>();
+    for (const a of joined) byTable.set(a.table, [...(byTable.get(a.table) ?? []), a]);
+    for (const [table, list] of byTable) {
+      const docs = await joins.embed(joins.into(table), list.map((a) => a.joined!));
+      list.forEach((a, i) => (a.body = `${actionLine('index', a.index, a.id, a.version)}\n${docs[i]}\n`));
+    }
+    await this.sendAll(joined);
+    for (const [from, keys] of this.actions.touched) {
+      if (this.o.signal.aborted) throw new Error('stop requested');
+      await joins.spread(joins.from(from)!, keys, this.o.signal);
+    }
   }
 
   /** Sends one bulk request; resolves once every item is written or already applied. */

@@ -10,6 +10,7 @@ import type { RawRow } from '../../core/rows.js';
 import type { CopyTable } from '../../core/tables.js';
 import { actionLine, documentShape, renderDocument, rowId, type DocumentShape } from './bulk-writer.js';
 import { externalVersion } from './external-version.js';
+import type { DocumentJoins, TouchedKeys } from './joins.js';
 
 export interface SearchAction {
   op: 'index' | 'delete';
@@ -20,6 +21,8 @@ export interface SearchAction {
   body: string;
   /** "db.table", for messages. */
   table: string;
+  /** A document of a table other tables write fields into: the document and its lookup `_id`s (joins.ts). */
+  joined?: { doc: string; joinIds: (string | null)[] };
 }
 
 /** A table's document shape in the stream, and where each of its fields is in a binlog row image. */
@@ -30,10 +33,13 @@ interface StreamShape {
 
 export class StreamActions {
   private readonly shapes = new Map<string, StreamShape>();
+  /** The contributing keys the last planned batch changed, per contributing table (joins.ts spread). */
+  touched = new Map<string, TouchedKeys>();
 
   constructor(
     private readonly tables: (name: string) => ApplierTable | undefined,
     private readonly indexOf: (t: ApplierTable) => string,
+    private readonly joins: DocumentJoins | null = null,
   ) {}
 
   /** Forgets a table's shape (its definition changed). */
@@ -77,6 +83,7 @@ export class StreamActions {
   /** The net writes of the transactions, in the order each document was last changed. */
   plan(txs: BinlogTransaction[]): SearchAction[] {
     const out = new Map<string, SearchAction>();
+    this.touched = new Map();
     const put = (a: SearchAction): void => {
       const k = `${a.index}\u0000${a.id}`;
       out.delete(k); // re-inserted at the end: the order of last changes
@@ -102,6 +109,12 @@ export class StreamActions {
         };
         const oldRow = c.before ? render(() => this.pick(s, c, c.before!)) : null;
         const newRow = c.after ? render(() => this.pick(s, c, c.after!)) : null;
+        if (this.joins?.from(name)) {
+          let keys = this.touched.get(name);
+          if (!keys) this.touched.set(name, (keys = new Map()));
+          for (const r of [oldRow, newRow]) if (r) keys.set(r.id, version);
+        }
+        const into = this.joins?.into(name) ?? [];
         if (oldRow && (!newRow || oldRow.id !== newRow.id))
           put({ op: 'delete', index: shape.index, id: oldRow.id, version, table: name, body: `${actionLine('delete', shape.index, oldRow.id, version)}\n` });
         if (newRow) {
@@ -113,7 +126,15 @@ export class StreamActions {
           }
           if (Buffer.byteLength(newRow.id) > 512)
             throw new CutoverError(`A row of ${name} has a key whose _id is ${Buffer.byteLength(newRow.id)} bytes; Elasticsearch and OpenSearch take at most 512.`, 'Exclude the table, or give it a shorter primary key on the source.', 'SINK_ROW');
-          put({ op: 'index', index: shape.index, id: newRow.id, version, table: name, body: `${actionLine('index', shape.index, newRow.id, version)}\n${doc}\n` });
+          put({
+            op: 'index',
+            index: shape.index,
+            id: newRow.id,
+            version,
+            table: name,
+            body: `${actionLine('index', shape.index, newRow.id, version)}\n${doc}\n`,
+            ...(into.length ? { joined: { doc, joinIds: this.joins!.joinIds(shape, into, newRow.row) } } : {}),
+          });
         }
       }
     }

@@ -33,6 +33,7 @@ import { isObject, memberOf, parseExactJson, type ExactJson, type JsonObject } f
 import { keyTextsOf } from './fields.js';
 import { SearchClient } from './http.js';
 import { indexNameOf } from './index-name.js';
+import { joinSpecs, ownFields, type JoinSpec } from './join-rules.js';
 
 /** `_id`s per `_mget` request and documents per scroll page. */
 export const IDS_PER_REQUEST = 1000;
@@ -106,6 +107,8 @@ export interface SearchTableCheck {
   signal: AbortSignal;
   log: Logger;
   onChunk: () => void;
+  /** "sink.documents" entries writing fields into this table's documents: those fields are not compared. */
+  joined?: JoinSpec[];
 }
 
 /** Compares one table with its index; fills `r` as the other sinks' verifiers do. */
@@ -120,6 +123,8 @@ export async function verifySearchTable(t: VerifyTable, r: VerifyTableResult, o:
   await client.request('POST', `${enc(index)}/_refresh`);
   const docCount = Number(((await client.request('GET', `${enc(index)}/_count`)).body as { count?: number }).count ?? 0);
   const shape: DocumentShape = documentShape({ ...t, stateId: 0 }, index);
+  if (o.joined?.length)
+    o.log.warn(`verify: the fields other tables write into ${index} (${o.joined.map((j) => `"${j.as}" from ${j.from}`).join(', ')}) are not compared here; each of those tables is compared with its own index, the lookup they are written from`, name);
   const src = side(t, 'source');
   const ids = new Set<string>();
   let idsKept = true;
@@ -142,7 +147,8 @@ export async function verifySearchTable(t: VerifyTable, r: VerifyTableResult, o:
         if (ids.size < SOURCE_ID_LIMIT) ids.add(idHash(row.id));
         else idsKept = false;
       }
-      const actual = docs.get(row.id) ?? null;
+      const fetched = docs.get(row.id) ?? null;
+      const actual = fetched !== null && o.joined?.length && isObject(fetched) ? ownFields(fetched, o.joined) : fetched;
       const expected = parseExactJson(row.doc) as JsonObject;
       const base = toMismatch({ kind: 'missing', key: row.key, source: null, sink: null }, t.keyColumns);
       if (actual === null) {
@@ -196,10 +202,11 @@ export async function openSearchVerifier(ctx: SinkVerifierContext): Promise<Sink
     throw e;
   }
   const indexOf = (t: VerifyTable): string => indexNameOf(sink.index, t.sink);
+  const specs = joinSpecs(sink.documents);
   return {
     sinkName: indexOf,
     verifyTable: (t, r, progress) =>
-      verifySearchTable(t, r, { client, source: ctx.sourceSessions.data, index: indexOf(t), chunkRows: ctx.chunkRows, maxRows: ctx.maxRows, signal: ctx.signal, log: ctx.log, onChunk: progress }),
+      verifySearchTable(t, r, { client, source: ctx.sourceSessions.data, index: indexOf(t), chunkRows: ctx.chunkRows, maxRows: ctx.maxRows, signal: ctx.signal, log: ctx.log, onChunk: progress, joined: specs.filter((j) => j.into === `${t.source.db}.${t.source.table}`) }),
     close: async () => client.close(),
   };
 }
