@@ -212,6 +212,29 @@ const searchSinkOptions = {
   settings: z.record(z.string(), z.unknown()).default({}),
   /** Field mappings by source column ("db.table.column": {"type": "text"}), taken as written instead of the type rules. */
   mappings: z.record(z.string().regex(/^[^.]+\.[^.]+\.[^.]+$/, { message: 'must be "db.table.column"' }), z.record(z.string(), z.unknown())).default({}),
+  /**
+   * Extra representations by source column ("db.table.column": {…}), beside the exact value `_source` keeps:
+   * a DECIMAL's scaled_float copy (the multi-field "<column>.scaled"), a JSON column indexed as flattened
+   * (Elasticsearch) / flat_object (OpenSearch), a geometry's GeoJSON in the field "<column>_geo" mapped as
+   * geo_point (POINT) or geo_shape. engine/sink/elasticsearch/field-options.ts.
+   */
+  columns: z
+    .record(
+      z.string().regex(/^[^.]+\.[^.]+\.[^.]+$/, { message: 'must be "db.table.column"' }),
+      z
+        .object({
+          /** DECIMAL: a scaled_float copy with this scaling factor (100: two decimals), searchable as "<column>.scaled". */
+          scaledFloat: z.number().positive().max(1e15).optional(),
+          /** JSON: "object" (stored, not indexed; the default) or "flattened" (every leaf indexed as a keyword). */
+          json: z.enum(['object', 'flattened']).optional(),
+          /** GEOMETRY and its subtypes: GeoJSON in "<column>_geo", mapped geo_point (POINT) or geo_shape. */
+          geo: z.boolean().optional(),
+          /** With "geo": a value the geo field cannot hold stops the job naming it ("stop", the default), or leaves that field null ("omit"; the exact value stays). */
+          unholdable: z.enum(['stop', 'omit']).optional(),
+        })
+        .strict(),
+    )
+    .default({}),
   /** Bytes of documents per bulk request; default 4 MiB. */
   batchBytes: z.number().int().min(4096).max(100 * 1024 * 1024).optional(),
 };

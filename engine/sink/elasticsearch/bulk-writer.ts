@@ -9,9 +9,12 @@ import { CutoverError } from '../../../shared/errors.js';
 import type { RawRow } from '../../core/rows.js';
 import type { CopyTable } from '../../core/tables.js';
 import type { SinkBatch, SinkWriter } from '../sink.js';
-import { documentId, fieldRule, type FieldRule } from './fields.js';
+import type { SearchSinkConfig } from '../../../shared/job-config.js';
+import { documentId, type FieldRule } from './fields.js';
+import { tableRules } from './field-options.js';
 import { reasonOf, SearchHttpError, type SearchClient } from './http.js';
 import { BULK_PATH, bulkItems, itemOutcome, itemReason, type BulkItem } from './bulk-items.js';
+import type { IndexLineage } from './binlog-lineage.js';
 
 /** What a table's documents need: the index, each column's rule, where the key columns are. */
 export interface DocumentShape {
@@ -21,15 +24,20 @@ export interface DocumentShape {
   keyIdx: number[];
   /** Each column's `"name":` as JSON text, and the bulk action line up to the `_id` value. */
   fieldKeys: string[];
+  /** Each column's extra field's `,"name":` (field-options.ts), or null. */
+  extraKeys: (string | null)[];
   actionPrefix: string;
 }
 
-export function documentShape(t: CopyTable, index: string): DocumentShape {
+/** A table's document shape; `options` are the job's per-column choices ("sink.columns"). */
+export function documentShape(t: CopyTable, index: string, options: SearchSinkConfig['columns'] = {}): DocumentShape {
   const names = t.columns.map((c) => c.name);
+  const rules = tableRules(t, options);
   return {
     index,
     names,
-    rules: t.columns.map(fieldRule),
+    rules,
+    extraKeys: rules.map((r) => (r.extra ? `,${JSON.stringify(r.extra.name)}:` : null)),
     keyIdx: t.keyColumns.map((k) => names.indexOf(k.name)),
     fieldKeys: names.map((n) => `${JSON.stringify(n)}:`),
     actionPrefix: `{"index":{"_index":${JSON.stringify(index)},"_id":`,
@@ -54,6 +62,19 @@ export function renderDocument(s: DocumentShape, row: RawRow, where: () => strin
       }
     }
     doc += i ? `,${s.fieldKeys[i]}${v}` : `${s.fieldKeys[i]}${v}`;
+    const extra = s.rules[i]!.extra;
+    if (extra) {
+      let x: string;
+      if (raw === null) x = 'null';
+      else {
+        try {
+          x = extra.render(raw, '');
+        } catch {
+          x = extra.render(raw, `${where()} column ${s.names[i]}`);
+        }
+      }
+      doc += `${s.extraKeys[i]}${x}`;
+    }
   }
   return `${doc}}`;
 }
@@ -144,6 +165,8 @@ export class BulkWriter implements SinkWriter {
     private readonly retryForMs = 10 * 60_000,
     /** The external version of copied rows (the copy's start position), or null when there is none. */
     private readonly versionOf: () => string | null = () => null,
+    /** Checks and records the binlog numbering versioned writes come from (binlog-lineage.ts). */
+    private readonly lineage: IndexLineage | null = null,
   ) {}
 
   newBatch(t: CopyTable): SearchBatch {
@@ -152,6 +175,7 @@ export class BulkWriter implements SinkWriter {
 
   async write(batch: SinkBatch): Promise<void> {
     const b = batch as SearchBatch;
+    if (b.version !== null && b.lines.length) await this.lineage?.check(b.shape.index, b.version);
     let pending = b.lines.map((_, i) => i);
     const deadline = Date.now() + this.retryForMs;
     let delay = 250;
@@ -181,6 +205,7 @@ export class BulkWriter implements SinkWriter {
         delay = Math.min(delay * 2, 10_000);
       }
     }
+    if (b.version !== null && b.lines.length) await this.lineage?.raise(b.shape.index, b.version);
     b.lines.length = 0;
   }
 

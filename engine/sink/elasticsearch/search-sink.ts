@@ -10,9 +10,11 @@ import type { TableRef } from '../../../shared/table-selection.js';
 import type { Logger } from '../../core/logger.js';
 import type { CopyTable } from '../../core/tables.js';
 import type { OnExisting, PreparedTable, Sink, SinkWriter } from '../sink.js';
+import { IndexLineage } from './binlog-lineage.js';
 import { BulkWriter, documentShape, type DocumentShape } from './bulk-writer.js';
 import type { ClusterInfo } from './cluster.js';
-import { fieldRule, type FieldMapping } from './fields.js';
+import type { FieldMapping } from './fields.js';
+import { mappingFor, tableRules } from './field-options.js';
 import type { SearchClient } from './http.js';
 import { indexNameOf } from './index-name.js';
 import { GC_DELETES } from './gc-deletes.js';
@@ -25,10 +27,23 @@ export function plainSettings(s: Record<string, unknown>): Record<string, unknow
   return Object.fromEntries(Object.entries(s).map(([k, v]) => [k.replace(/^index\./, ''), v]));
 }
 
-/** The index's mappings: one field per column, the overrides of "sink.mappings" taken as written. */
-export function indexMappings(t: CopyTable, overrides: Record<string, FieldMapping>, restore: Record<string, unknown>): Record<string, unknown> {
+/**
+ * The index's mappings: one field per column by its rule and the job's per-column choices ("sink.columns",
+ * field-options.ts: an extra field beside the column's where one is chosen), or the override of
+ * "sink.mappings" taken as written.
+ */
+export function indexMappings(t: CopyTable, cfg: Pick<SearchSinkConfig, 'mappings' | 'columns'>, cluster: ClusterInfo, restore: Record<string, unknown>): Record<string, unknown> {
   const properties: Record<string, FieldMapping> = {};
-  for (const c of t.columns) properties[c.name] = overrides[`${t.source.db}.${t.source.table}.${c.name}`] ?? fieldRule(c).mapping;
+  const rules = tableRules(t, cfg.columns);
+  t.columns.forEach((c, i) => {
+    const key = `${t.source.db}.${t.source.table}.${c.name}`;
+    const override = cfg.mappings[key];
+    if (override && cfg.columns[key])
+      throw new CutoverError(`"sink.mappings" and "sink.columns" both name ${key}.`, 'Keep one: "mappings" takes the mapping as written, "columns" derives it from the choices.', 'CONFIG');
+    const rule = rules[i]!;
+    properties[c.name] = override ?? mappingFor(rule.mapping, cluster, key);
+    if (rule.extra) properties[rule.extra.name] = rule.extra.mapping;
+  });
   return {
     dynamic: 'strict',
     _meta: { cutover: { source: `${t.source.db}.${t.source.table}`, key: t.keyColumns.map((k) => k.name), restore } },
@@ -57,7 +72,7 @@ export class SearchSink implements Sink {
 
   private shapeOf(t: CopyTable): DocumentShape {
     let s = this.shapes.get(t.stateId);
-    if (!s) this.shapes.set(t.stateId, (s = documentShape(t, this.indexOf(t.sink))));
+    if (!s) this.shapes.set(t.stateId, (s = documentShape(t, this.indexOf(t.sink), this.cfg.columns)));
     return s;
   }
 
@@ -101,7 +116,7 @@ export class SearchSink implements Sink {
     const restore = { number_of_replicas: user.number_of_replicas ?? null, refresh_interval: user.refresh_interval ?? null };
     const body = {
       settings: { index: { gc_deletes: GC_DELETES, ...user, number_of_replicas: 0, refresh_interval: '-1' } },
-      mappings: indexMappings(t, this.cfg.mappings, restore),
+      mappings: indexMappings(t, this.cfg, this.cluster, restore),
     };
     try {
       await this.client.request('PUT', encodeURIComponent(index), body);
@@ -133,7 +148,7 @@ export class SearchSink implements Sink {
   }
 
   async openWriter(): Promise<SinkWriter> {
-    return new BulkWriter(this.client, (t) => this.shapeOf(t), undefined, this.copyVersion);
+    return new BulkWriter(this.client, (t) => this.shapeOf(t), undefined, this.copyVersion, new IndexLineage(this.client));
   }
 
   async close(): Promise<void> {

@@ -28,6 +28,7 @@ import { cutBulks, STREAM_BULK_BYTES, STREAM_BULK_DOCS, type BulkLimits } from '
 import { reasonOf, SearchHttpError, type SearchClient } from './http.js';
 import { indexNameOf } from './index-name.js';
 import { StreamActions, type SearchAction } from './stream-actions.js';
+import { IndexLineage } from './binlog-lineage.js';
 
 export interface SearchStreamOptions {
   cfg: SearchSinkConfig;
@@ -47,9 +48,11 @@ export class SearchStreamTarget implements StreamTarget<StreamDdlContext> {
   private readonly actions: StreamActions;
   private readonly limits: BulkLimits;
   private last: Checkpoint | null;
+  private readonly lineage: IndexLineage;
 
   constructor(private readonly o: SearchStreamOptions) {
-    this.actions = new StreamActions((n) => this.tables.get(n), (t) => indexNameOf(o.cfg.index, t.sink));
+    this.lineage = new IndexLineage(o.client);
+    this.actions = new StreamActions((n) => this.tables.get(n), (t) => indexNameOf(o.cfg.index, t.sink), o.cfg.columns);
     this.limits = { maxBytes: o.cfg.batchBytes ?? STREAM_BULK_BYTES, maxDocs: STREAM_BULK_DOCS };
     this.last = this.stored();
   }
@@ -88,12 +91,24 @@ export class SearchStreamTarget implements StreamTarget<StreamDdlContext> {
     const pending = this.last ? txs.filter((t) => comparePositions(t.end, this.last!.position) > 0) : txs;
     if (!pending.length) return 0;
     const writes = this.actions.plan(pending);
+    // The binlog numbering: each index's oldest write of the batch against what the index holds (binlog-lineage.ts).
+    const oldest = new Map<string, string>();
+    const newest = new Map<string, string>();
+    for (const w of writes) {
+      const o = oldest.get(w.index);
+      if (o === undefined || BigInt(w.version) < BigInt(o)) oldest.set(w.index, w.version);
+      const n = newest.get(w.index);
+      if (n === undefined || BigInt(w.version) > BigInt(n)) newest.set(w.index, w.version);
+    }
+    for (const [index, version] of oldest) await this.lineage.check(index, version);
     for (const bulk of cutBulks(writes, this.limits)) {
       if (this.o.signal.aborted) throw new Error('stop requested');
       await this.send(bulk);
     }
     const end = pending[pending.length - 1]!;
     this.store(end.end, end.gtid);
+    // Raised only once the checkpoint is past these writes: a replay starts at or after it, never below the record.
+    for (const [index, version] of newest) await this.lineage.raise(index, version);
     return pending.length;
   }
 

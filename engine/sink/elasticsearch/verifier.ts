@@ -105,6 +105,8 @@ export interface SearchTableCheck {
   signal: AbortSignal;
   log: Logger;
   onChunk: () => void;
+  /** The job's per-column choices ("sink.columns"): the documents hold their extra fields. */
+  columns?: SearchSinkConfig['columns'];
 }
 
 /** Compares one table with its index; fills `r` as the other sinks' verifiers do. */
@@ -118,7 +120,7 @@ export async function verifySearchTable(t: VerifyTable, r: VerifyTableResult, o:
   // Counting sees refreshed documents only: refresh first (the copy's refresh interval may be off).
   await client.request('POST', `${enc(index)}/_refresh`);
   const docCount = Number(((await client.request('GET', `${enc(index)}/_count`)).body as { count?: number }).count ?? 0);
-  const shape: DocumentShape = documentShape({ ...t, stateId: 0 }, index);
+  const shape: DocumentShape = documentShape({ ...t, stateId: 0 }, index, o.columns);
   const src = side(t, 'source');
   const ids = new Set<string>();
   let idsKept = true;
@@ -208,7 +210,7 @@ export async function openSearchVerifier(ctx: SinkVerifierContext): Promise<Sink
   return {
     sinkName: indexOf,
     verifyTable: (t, r, progress) =>
-      verifySearchTable(t, r, { client, source: ctx.sourceSessions.data, index: indexOf(t), chunkRows: ctx.chunkRows, maxRows: ctx.maxRows, signal: ctx.signal, log: ctx.log, onChunk: progress }),
+      verifySearchTable(t, r, { client, source: ctx.sourceSessions.data, index: indexOf(t), chunkRows: ctx.chunkRows, maxRows: ctx.maxRows, signal: ctx.signal, log: ctx.log, onChunk: progress, columns: sink.columns }),
     close: async () => client.close(),
   };
 }
