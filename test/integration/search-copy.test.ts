@@ -150,7 +150,9 @@ describe('search sink: SIGKILL during the copy, then resume', { timeout: 20 * 60
   });
 });
 
-describe('search sink: per-column choices (scaled_float, flattened / flat_object, geo_point / geo_shape)', { timeout: 20 * 60_000 }, () => {
+// scaled_float lives in the mapper-extras module, which Maven Central's integration-test zips leave out (they
+// carry transport-netty4 only): its mapping is checked by test/unit/search-mappings.test.ts.
+describe('search sink: per-column choices (flat_object, geo_point / geo_shape)', { timeout: 20 * 60_000 }, () => {
   const srcDb = uniqueName('esopt');
   const dir = tempDir('cutover-search-options-');
 
@@ -173,13 +175,12 @@ describe('search sink: per-column choices (scaled_float, flattened / flat_object
   });
 
   for (const flavour of FLAVOURS) {
-    it(`${flavour}: _source keeps the exact values; the extra fields answer range, term and geo queries; an unholdable geo value is omitted by policy`, async () => {
+    it(`${flavour}: _source keeps the exact values; the extra fields answer term and geo queries; an unholdable geo value is omitted by policy`, async () => {
       const inst = servers.get(flavour)!;
       const t = `${srcDb}.shop`;
       const job = searchJob(`search-options-${flavour}`, inst, [t]) as { sink: Record<string, unknown> };
       // The test distribution of Elasticsearch 7.17 has no x-pack mapper-flattened module: flattened there is a real cluster's choice, not this one's.
       job.sink.columns = {
-        [`${t}.price`]: { scaledFloat: 100 },
         [`${t}.attrs`]: { json: flavour === 'opensearch' ? 'flattened' : 'object' },
         [`${t}.loc`]: { geo: true },
         [`${t}.area`]: { geo: true },
@@ -189,7 +190,6 @@ describe('search sink: per-column choices (scaled_float, flattened / flat_object
       assert.equal(r.code, 0, describeRun(r));
       const ix = encodeURIComponent(t);
       const m = (await searchRequest(inst, 'GET', `${ix}/_mapping`)).body[t].mappings.properties;
-      assert.deepEqual(m.price, { type: 'keyword', fields: { scaled: { type: 'scaled_float', scaling_factor: 100.0 } } });
       assert.equal(m.attrs.type, flavour === 'opensearch' ? 'flat_object' : 'object');
       assert.equal(m.loc_geo.type, 'geo_point');
       assert.equal(m.area_geo.type, 'geo_shape');
@@ -200,7 +200,6 @@ describe('search sink: per-column choices (scaled_float, flattened / flat_object
       assert.equal(doc.far_geo, null, 'POINT(500 10) is no longitude: omitted by the policy');
       assert.equal(typeof doc.far, 'string', 'the exact value stays');
       const ids = async (query: unknown): Promise<string[]> => ((await searchRequest(inst, 'POST', `${ix}/_search`, { query })).body.hits.hits as { _id: string }[]).map((h) => h._id).sort();
-      assert.deepEqual(await ids({ range: { 'price.scaled': { gte: 100 } } }), ['2']);
       if (flavour === 'opensearch') assert.deepEqual(await ids({ term: { 'attrs.color': 'blue' } }), ['2']);
       assert.deepEqual(await ids({ geo_distance: { distance: '10km', loc_geo: { lat: 52.52, lon: 13.405 } } }), ['1']);
       assert.deepEqual(await ids({ geo_shape: { area_geo: { shape: { type: 'point', coordinates: [5, 5] }, relation: 'intersects' } } }), ['1']);
