@@ -252,7 +252,7 @@ export const SearchSinkFile = z
   .object({
     ...searchSinkOptions,
     url: searchUrl.optional(),
-    /** A saved profile (not available yet for search clusters: give "url"). */
+    /** A saved search cluster profile (its URL, credentials and CA file), instead of "url". */
     profile: profileName.optional(),
     /** Basic authentication: the user name, or the environment variable holding it. */
     username: z.string().min(1).optional(),
@@ -404,7 +404,10 @@ function checkJobFile(f: { mode: string; stream?: StreamOptions; ddl?: DdlPolicy
 }
 
 function checkSearchEndpoint(s: z.infer<typeof SearchSinkFile>, ctx: z.RefinementCtx): void {
-  if (!s.url) ctx.addIssue({ code: 'custom', path: ['sink', 'url'], message: s.profile ? 'saved profiles for search clusters are not available yet: give "url"' : 'is required', params: { fix: 'Give "url": "http://127.0.0.1:9200".' } });
+  if (!s.url === !s.profile)
+    ctx.addIssue({ code: 'custom', path: ['sink'], message: s.url ? 'has both "url" and "profile"' : 'needs "url" or "profile"', params: { fix: 'Give "url": "http://127.0.0.1:9200" (with "usernameEnv"/"passwordEnv" or "apiKeyEnv"), or "profile": "<a saved search connection>".' } });
+  if (s.profile && (s.username || s.usernameEnv || s.passwordEnv || s.apiKeyEnv))
+    ctx.addIssue({ code: 'custom', path: ['sink', 'profile'], message: 'a profile carries its own credentials', params: { fix: 'Remove "username"/"usernameEnv"/"passwordEnv"/"apiKeyEnv", or use "url" instead of "profile".' } });
   if (s.apiKeyEnv && (s.username || s.usernameEnv || s.passwordEnv))
     ctx.addIssue({ code: 'custom', path: ['sink', 'apiKeyEnv'], message: 'an API key and basic authentication at once', params: { fix: 'Keep "apiKeyEnv", or "username"/"usernameEnv" with "passwordEnv".' } });
   if (s.username && s.usernameEnv) ctx.addIssue({ code: 'custom', path: ['sink', 'usernameEnv'], message: 'both "username" and "usernameEnv"', params: { fix: 'Keep one of them.' } });

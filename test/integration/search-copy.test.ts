@@ -10,6 +10,7 @@ import { existsSync, readFileSync, rmSync } from 'node:fs';
 import { join } from 'node:path';
 import Database from 'better-sqlite3';
 import { ROOT, describeRun, exec, q, query, runCliWithTimeout, sourceUrl, startCli, tempDir, uniqueName, writeJob, type CliResult } from '../helpers/db.js';
+import { testProfile } from '../../engine/connections/connection-test.js';
 import { FLAVOURS, NOT_IN_CORPUS, readBack, searchJob, searchRequest, startSearchServers, stopSearchServer, type SearchInstance } from '../helpers/search.js';
 
 const RUN_TIMEOUT_MS = 8 * 60_000;
@@ -203,6 +204,10 @@ describe('search sink: per-column choices (flat_object, geo_point / geo_shape)',
       if (flavour === 'opensearch') assert.deepEqual(await ids({ term: { 'attrs.color': 'blue' } }), ['2']);
       assert.deepEqual(await ids({ geo_distance: { distance: '10km', loc_geo: { lat: 52.52, lon: 13.405 } } }), ['1']);
       assert.deepEqual(await ids({ geo_shape: { area_geo: { shape: { type: 'point', coordinates: [5, 5] }, relation: 'intersects' } } }), ['1']);
+      // A saved connection's Test names the flavour and version the cluster answered with.
+      const tested = await testProfile({ kind: 'elasticsearch', name: 'c', url: inst.url, auth: 'none' }, {});
+      assert.equal(tested.ok, true, tested.message);
+      assert.deepEqual(tested.search, flavour === 'opensearch' ? { flavour: 'opensearch', version: '2.19.1' } : { flavour: 'elasticsearch', version: '7.17.10' });
       // Verification renders the same extra fields, and finds the index equal.
       const v = await runCliWithTimeout(['verify', join(dir, `options-${flavour}.json`), '--state', join(dir, `options-${flavour}.db`)], RUN_TIMEOUT_MS);
       assert.equal(v.code, 0, describeRun(v));
