@@ -85,7 +85,7 @@ test('JSON "flattened": flat_object on OpenSearch 2.7+, flattened on Elasticsear
 
 test('geometry "geo": GeoJSON in "<column>_geo" (geo_point for POINT, geo_shape otherwise) beside the exact base64 value', () => {
   const point = wkb(4326, 1, [13.404954, 52.520008]);
-  assert.deepEqual(geometryGeoJson(point), { json: '{"type":"Point","coordinates":[13.404954,52.520008]}', type: 'Point' });
+  assert.deepEqual(geometryGeoJson(point), { json: '{"type":"Point","coordinates":[13.404954,52.520008]}', type: 'Point', coordinates: '[13.404954,52.520008]' });
   const line = wkb(0, 2, Buffer.concat([u32(2), doubles(0, 0, 1.5, -2.25)]));
   assert.equal(geometryGeoJson(line).json, '{"type":"LineString","coordinates":[[0,0],[1.5,-2.25]]}');
   const poly = wkb(0, 3, Buffer.concat([u32(1), u32(4), doubles(0, 0, 1, 0, 1, 1, 0, 0)]));
@@ -103,6 +103,8 @@ test('geometry "geo": GeoJSON in "<column>_geo" (geo_point for POINT, geo_shape 
   assert.equal(p.extra?.name, 'loc_geo');
   assert.deepEqual(p.extra?.mapping, { type: 'geo_point' });
   assert.deepEqual(columnRule(col('area', 'polygon', 'polygon'), { geo: true }, 'k').extra?.mapping, { type: 'geo_shape' });
+  assert.equal(columnRule(col('area', 'polygon', 'polygon'), { geo: true }, 'k').extra!.render(poly, 'x'), '{"type":"Polygon","coordinates":[[[0,0],[1,0],[1,1],[0,0]]]}');
+  assert.equal(p.extra!.render(point, 'x'), '[13.404954,52.520008]', 'geo_point: the GeoJSON position [lon, lat]');
   // Unholdable: out of range, empty; stop naming it, or omit (null, ignore_malformed).
   const far = wkb(0, 1, [500, 10]);
   assert.throws(() => p.extra!.render(far, 'shop.t row 4 column loc'), /shop\.t row 4 column loc: the coordinate \(500 10\) is outside.*"unholdable": "omit"/);
@@ -117,7 +119,7 @@ test('geometry "geo": GeoJSON in "<column>_geo" (geo_point for POINT, geo_shape 
   // The document: the column's base64, then its GeoJSON field; NULL → null in both.
   const t = table([col('id', 'int', 'int'), col('loc', 'point', 'point')]);
   const shape = documentShape(t, 'shop.t', { 'shop.t.loc': { geo: true } });
-  assert.equal(renderDocument(shape, ['1', point], () => 'row'), `{"id":1,"loc":${JSON.stringify(Buffer.from(point, 'latin1').toString('base64'))},"loc_geo":{"type":"Point","coordinates":[13.404954,52.520008]}}`);
+  assert.equal(renderDocument(shape, ['1', point], () => 'row'), `{"id":1,"loc":${JSON.stringify(Buffer.from(point, 'latin1').toString('base64'))},"loc_geo":[13.404954,52.520008]}`);
   assert.equal(renderDocument(shape, ['2', null], () => 'row'), '{"id":2,"loc":null,"loc_geo":null}');
   // A column already named like the geo field is refused.
   assert.throws(() => tableRules(table([col('id', 'int', 'int'), col('loc', 'point', 'point'), col('loc_geo', 'int', 'int')]), { 'shop.t.loc': { geo: true } }), /geo field loc_geo would have the name of a column/);

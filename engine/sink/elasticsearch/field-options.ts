@@ -14,7 +14,9 @@
 //                                       stops the job naming it.
 //   "geo": true             GEOMETRY    GeoJSON of the value in the field "<column>_geo" (a separate field:
 //                                       the value is transformed, so a multi-field cannot hold it),
-//                                       mapped geo_point for a POINT column, geo_shape for the others.
+//                                       mapped geo_point for a POINT column (the GeoJSON position
+//                                       [lon, lat], which every version's geo_point takes; Elasticsearch
+//                                       7.17 refuses a GeoJSON Point object there), geo_shape otherwise.
 //                                       A value a geo field cannot hold (an empty geometry, a coordinate
 //                                       outside ±180/±90, Z/M dimensions) stops the job naming it, or with
 //                                       "unholdable": "omit" that field is null for the row (and the
@@ -76,6 +78,7 @@ export function columnRule(c: ColumnInfo, o: ColumnOptions | undefined, key: str
   if (o.geo) {
     if (!isGeo) throw configError(key, `"geo" is for geometry columns; ${c.name} is ${c.columnType}`, 'Remove "geo" from this column.');
     const omit = o.unholdable === 'omit';
+    const point = c.dataType === 'point';
     const mapping: FieldMapping = { type: c.dataType === 'point' ? 'geo_point' : 'geo_shape', ...(omit ? { ignore_malformed: true } : {}) };
     rule = {
       ...rule,
@@ -84,7 +87,13 @@ export function columnRule(c: ColumnInfo, o: ColumnOptions | undefined, key: str
         mapping,
         render: (raw, what) => {
           try {
-            return geometryGeoJson(raw).json;
+            const g = geometryGeoJson(raw);
+            // geo_point takes a GeoJSON position [lon, lat] everywhere; a GeoJSON Point object only on some versions (not Elasticsearch 7.17).
+            if (point) {
+              if (g.type !== 'Point') throw new GeoUnholdable(`a ${g.type} in a POINT column`);
+              return g.coordinates;
+            }
+            return g.json;
           } catch (e) {
             if (!(e instanceof GeoUnholdable)) throw e;
             if (omit) return 'null';

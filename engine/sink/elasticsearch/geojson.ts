@@ -9,15 +9,15 @@ export class GeoUnholdable extends Error {}
 
 const TYPES = ['', 'Point', 'LineString', 'Polygon', 'MultiPoint', 'MultiLineString', 'MultiPolygon', 'GeometryCollection'];
 
-/** The geometry's GeoJSON text and its type ("Point", "Polygon", …). */
-export function geometryGeoJson(raw: string): { json: string; type: string } {
+/** The geometry's GeoJSON text, its type ("Point", "Polygon", …) and its coordinates' JSON (a Point's: "[x,y]"). */
+export function geometryGeoJson(raw: string): { json: string; type: string; coordinates: string } {
   const b = Buffer.from(raw, 'latin1');
   if (b.length < 9) throw new GeoUnholdable(`a geometry value of ${b.length} bytes`);
   let off = 4; // the SRID
   const fail = (why: string): never => {
     throw new GeoUnholdable(why);
   };
-  const geom = (): { json: string; type: string } => {
+  const geom = (): { json: string; type: string; coordinates: string } => {
     if (off + 5 > b.length) fail('malformed WKB');
     const le = b[off] !== 0;
     off += 1;
@@ -82,9 +82,9 @@ export function geometryGeoJson(raw: string): { json: string; type: string } {
         coordinates = `[${many('multipolygon', () => member(3, polygon)).join(',')}]`;
         break;
       default:
-        return { json: `{"type":"GeometryCollection","geometries":[${many('geometry collection', () => geom().json).join(',')}]}`, type };
+        return { json: `{"type":"GeometryCollection","geometries":[${many('geometry collection', () => geom().json).join(',')}]}`, type, coordinates: '' };
     }
-    return { json: `{"type":${JSON.stringify(type)},"coordinates":${coordinates}}`, type };
+    return { json: `{"type":${JSON.stringify(type)},"coordinates":${coordinates}}`, type, coordinates };
   };
   const g = geom();
   if (off !== b.length) fail('malformed WKB (bytes after the geometry)');
