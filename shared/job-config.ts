@@ -212,6 +212,29 @@ const searchSinkOptions = {
   settings: z.record(z.string(), z.unknown()).default({}),
   /** Field mappings by source column ("db.table.column": {"type": "text"}), taken as written instead of the type rules. */
   mappings: z.record(z.string().regex(/^[^.]+\.[^.]+\.[^.]+$/, { message: 'must be "db.table.column"' }), z.record(z.string(), z.unknown())).default({}),
+  /**
+   * Extra representations by source column ("db.table.column": {…}), beside the exact value `_source` keeps:
+   * a DECIMAL's scaled_float copy (the multi-field "<column>.scaled"), a JSON column indexed as flattened
+   * (Elasticsearch) / flat_object (OpenSearch), a geometry's GeoJSON in the field "<column>_geo" mapped as
+   * geo_point (POINT) or geo_shape. engine/sink/elasticsearch/field-options.ts.
+   */
+  columns: z
+    .record(
+      z.string().regex(/^[^.]+\.[^.]+\.[^.]+$/, { message: 'must be "db.table.column"' }),
+      z
+        .object({
+          /** DECIMAL: a scaled_float copy with this scaling factor (100: two decimals), searchable as "<column>.scaled". */
+          scaledFloat: z.number().positive().max(1e15).optional(),
+          /** JSON: "object" (stored, not indexed; the default) or "flattened" (every leaf indexed as a keyword). */
+          json: z.enum(['object', 'flattened']).optional(),
+          /** GEOMETRY and its subtypes: GeoJSON in "<column>_geo", mapped geo_point (POINT) or geo_shape. */
+          geo: z.boolean().optional(),
+          /** With "geo": a value the geo field cannot hold stops the job naming it ("stop", the default), or leaves that field null ("omit"; the exact value stays). */
+          unholdable: z.enum(['stop', 'omit']).optional(),
+        })
+        .strict(),
+    )
+    .default({}),
   /** Bytes of documents per bulk request; default 4 MiB. */
   batchBytes: z.number().int().min(4096).max(100 * 1024 * 1024).optional(),
   /**
@@ -247,7 +270,7 @@ export const SearchSinkFile = z
   .object({
     ...searchSinkOptions,
     url: searchUrl.optional(),
-    /** A saved profile (not available yet for search clusters: give "url"). */
+    /** A saved search cluster profile (its URL, credentials and CA file), instead of "url". */
     profile: profileName.optional(),
     /** Basic authentication: the user name, or the environment variable holding it. */
     username: z.string().min(1).optional(),
@@ -399,7 +422,10 @@ function checkJobFile(f: { mode: string; stream?: StreamOptions; ddl?: DdlPolicy
 }
 
 function checkSearchEndpoint(s: z.infer<typeof SearchSinkFile>, ctx: z.RefinementCtx): void {
-  if (!s.url) ctx.addIssue({ code: 'custom', path: ['sink', 'url'], message: s.profile ? 'saved profiles for search clusters are not available yet: give "url"' : 'is required', params: { fix: 'Give "url": "http://127.0.0.1:9200".' } });
+  if (!s.url === !s.profile)
+    ctx.addIssue({ code: 'custom', path: ['sink'], message: s.url ? 'has both "url" and "profile"' : 'needs "url" or "profile"', params: { fix: 'Give "url": "http://127.0.0.1:9200" (with "usernameEnv"/"passwordEnv" or "apiKeyEnv"), or "profile": "<a saved search connection>".' } });
+  if (s.profile && (s.username || s.usernameEnv || s.passwordEnv || s.apiKeyEnv))
+    ctx.addIssue({ code: 'custom', path: ['sink', 'profile'], message: 'a profile carries its own credentials', params: { fix: 'Remove "username"/"usernameEnv"/"passwordEnv"/"apiKeyEnv", or use "url" instead of "profile".' } });
   if (s.apiKeyEnv && (s.username || s.usernameEnv || s.passwordEnv))
     ctx.addIssue({ code: 'custom', path: ['sink', 'apiKeyEnv'], message: 'an API key and basic authentication at once', params: { fix: 'Keep "apiKeyEnv", or "username"/"usernameEnv" with "passwordEnv".' } });
   if (s.username && s.usernameEnv) ctx.addIssue({ code: 'custom', path: ['sink', 'usernameEnv'], message: 'both "username" and "usernameEnv"', params: { fix: 'Keep one of them.' } });

@@ -4,7 +4,7 @@
 // TLS parameters, a Kafka sink with concrete brokers, TLS and SASL). Also toJobFileEndpoint: how a
 // saved profile is written into an exported job file without any secret.
 import { z } from 'zod';
-import { PROFILE_NAME, SASL_MECHANISMS, SSH_FINGERPRINT, TlsSettings, type KafkaProfile, type MysqlProfile, type PostgresProfile, type Profile, type ProfileSummary } from './profiles.js';
+import { PROFILE_NAME, SASL_MECHANISMS, SSH_FINGERPRINT, TlsSettings, type KafkaProfile, type MysqlProfile, type PostgresProfile, type Profile, type SearchProfile, type ProfileSummary } from './profiles.js';
 import { buildPostgresUrl, pgTlsParams } from './postgres-url.js';
 import { buildMysqlUrl, mysqlUrlParts, readTlsParams, tlsParamsOf, UrlTlsError } from './mysql-url.js';
 
@@ -133,6 +133,16 @@ export interface KafkaEndpointFile {
   sasl?: z.infer<typeof SaslEndpoint>;
 }
 
+/** A search cluster endpoint as a job file says it. */
+export interface SearchEndpointFile {
+  url?: string;
+  profile?: string;
+  username?: string;
+  passwordEnv?: string;
+  apiKeyEnv?: string;
+  caFile?: string;
+}
+
 /** A PostgreSQL endpoint as a job file says it. */
 export interface PostgresEndpointFile {
   url?: string;
@@ -149,13 +159,21 @@ export interface PostgresEndpointFile {
 export function toJobFileEndpoint(profile: MysqlProfile, how: 'profile' | 'env', envPrefix?: string, has?: ProfileSummary['has']): MysqlEndpointFile;
 export function toJobFileEndpoint(profile: KafkaProfile, how: 'profile' | 'env', envPrefix?: string, has?: ProfileSummary['has']): KafkaEndpointFile;
 export function toJobFileEndpoint(profile: PostgresProfile, how: 'profile' | 'env', envPrefix?: string, has?: ProfileSummary['has']): PostgresEndpointFile;
-export function toJobFileEndpoint(profile: Profile, how: 'profile' | 'env', envPrefix?: string, has?: ProfileSummary['has']): MysqlEndpointFile | KafkaEndpointFile | PostgresEndpointFile;
-export function toJobFileEndpoint(profile: Profile, how: 'profile' | 'env', envPrefix = 'CUTOVER', has?: ProfileSummary['has']): MysqlEndpointFile | KafkaEndpointFile | PostgresEndpointFile {
+export function toJobFileEndpoint(profile: SearchProfile, how: 'profile' | 'env', envPrefix?: string, has?: ProfileSummary['has']): SearchEndpointFile;
+export function toJobFileEndpoint(profile: Profile, how: 'profile' | 'env', envPrefix?: string, has?: ProfileSummary['has']): MysqlEndpointFile | KafkaEndpointFile | PostgresEndpointFile | SearchEndpointFile;
+export function toJobFileEndpoint(profile: Profile, how: 'profile' | 'env', envPrefix = 'CUTOVER', has?: ProfileSummary['has']): MysqlEndpointFile | KafkaEndpointFile | PostgresEndpointFile | SearchEndpointFile {
   if (how === 'profile') return { profile: profile.name };
   const prefix = envPrefix.toUpperCase().replace(/[^A-Z0-9_]/g, '_').replace(/^(?=\d)/, '_');
   if (profile.kind === 'postgres') {
     const out: PostgresEndpointFile = { url: buildPostgresUrl({ user: profile.user, host: profile.host, port: profile.port, database: profile.database, params: pgTlsParams(profile.tls) }) };
     if (has?.password ?? true) out.passwordEnv = `${prefix}_PASSWORD`;
+    return out;
+  }
+  if (profile.kind === 'elasticsearch') {
+    const out: SearchEndpointFile = { url: profile.url };
+    if (profile.auth === 'basic') Object.assign(out, { username: profile.username, passwordEnv: `${prefix}_PASSWORD` });
+    if (profile.auth === 'apiKey') out.apiKeyEnv = `${prefix}_API_KEY`;
+    if (profile.caFile) out.caFile = profile.caFile;
     return out;
   }
   if (profile.kind === 'kafka') {

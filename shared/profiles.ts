@@ -56,7 +56,7 @@ export const SASL_MECHANISMS = ['plain', 'scram-sha-256', 'scram-sha-512'] as co
 /** The secrets of a profile. Never returned to the renderer; stored encrypted. */
 export const ProfileSecrets = z
   .object({
-    /** MySQL or PostgreSQL password, or Kafka SASL password. */
+    /** MySQL or PostgreSQL password, Kafka SASL password, or a search cluster's password or API key. */
     password: z.string().max(1024).optional(),
     /** SSH password (auth "password"). */
     sshPassword: z.string().max(1024).optional(),
@@ -112,8 +112,31 @@ export const PostgresProfile = z
   .strict();
 export type PostgresProfile = z.infer<typeof PostgresProfile>;
 
+export const SEARCH_AUTH = ['none', 'basic', 'apiKey'] as const;
+
+/** An Elasticsearch or OpenSearch cluster: its HTTP address, basic authentication or an API key (the secret "password"), a CA file for https. */
+export const SearchProfile = z
+  .object({
+    kind: z.literal('elasticsearch'),
+    name: z.string().regex(PROFILE_NAME, { message: 'use 1–64 letters, digits, spaces and _ . @ ( ) -' }),
+    /** The cluster's HTTP address without credentials, e.g. https://search.example:9200. */
+    url: z.string().max(2048).regex(/^https?:\/\/[^/@\s]+(\/[^\s]*)?$/, { message: 'must be a URL like https://search.example:9200 (no user or password in it)' }),
+    /** none; basic: user name + password; apiKey: an API key ("id:key" or its base64 form), saved as the secret "password". */
+    auth: z.enum(SEARCH_AUTH).default('none'),
+    username: z.string().min(1).max(255).optional(),
+    /** A PEM file of the CA that signed the cluster's certificate (https). */
+    caFile: z.string().min(1).max(4096).optional(),
+  })
+  .strict()
+  .superRefine((p, ctx) => {
+    if (p.auth === 'basic' && !p.username) ctx.addIssue({ code: 'custom', path: ['username'], message: 'basic authentication needs the user name' });
+    if (p.auth !== 'basic' && p.username) ctx.addIssue({ code: 'custom', path: ['username'], message: 'a user name is for basic authentication: remove it, or choose basic' });
+    if (p.caFile && !p.url.startsWith('https://')) ctx.addIssue({ code: 'custom', path: ['caFile'], message: 'a CA file is for https:// addresses' });
+  });
+export type SearchProfile = z.infer<typeof SearchProfile>;
+
 /** A profile without its secrets: what is stored in clear and what the renderer sees. */
-export const Profile = z.discriminatedUnion('kind', [MysqlProfile, KafkaProfile, PostgresProfile]);
+export const Profile = z.discriminatedUnion('kind', [MysqlProfile, KafkaProfile, PostgresProfile, SearchProfile]);
 export type Profile = z.infer<typeof Profile>;
 
 /**
@@ -154,6 +177,8 @@ export interface ConnectionTestResult {
   sshHostKey?: string;
   /** Kafka: the cluster id and brokers. */
   kafka?: { clusterId: string; brokers: string[] };
+  /** A search cluster: the flavour and version it answered with. */
+  search?: { flavour: 'elasticsearch' | 'opensearch'; version: string };
 }
 
 /** One-line description of where a profile points (no secrets): "root@db.example.com:3306 via ssh ops@bastion:22, TLS verify-identity". */
@@ -163,6 +188,7 @@ export function describeProfile(p: Profile): string {
     return `${p.brokers.join(', ')}${extras.length ? `, ${extras.join(', ')}` : ''}`;
   }
   if (p.kind === 'postgres') return `${p.user}@${p.host}:${p.port}/${p.database}${p.tls.mode !== 'disabled' ? `, TLS ${p.tls.mode}` : ''}`;
+  if (p.kind === 'elasticsearch') return `${p.url}${p.auth === 'basic' ? ` as ${p.username}` : p.auth === 'apiKey' ? ', API key' : ''}${p.caFile ? ', CA file' : ''}`;
   const at = p.socket ? `${p.user}@${p.socket}` : `${p.user}@${p.host}:${p.port}`;
   const via = p.ssh ? ` via ssh ${p.ssh.user}@${p.ssh.host}:${p.ssh.port}` : '';
   const tls = p.tls.mode !== 'disabled' ? `, TLS ${p.tls.mode}` : '';

@@ -3,14 +3,16 @@
 // pinning), the network, TLS, the login, then the server (flavor, version, CURRENT_USER(), the TLS
 // version negotiated). Kafka: the brokers answer describeCluster (cluster id, brokers). PostgreSQL: the
 // sink's own test (engine/sink/postgres/connection-test.ts: network, TLS, login, database, version,
-// privileges). Never throws,
+// privileges). Elasticsearch/OpenSearch: the root endpoint answers with its flavour and version
+// (engine/sink/elasticsearch/connection-test.ts). Never throws,
 // always closes what it opened, and gives up after a timeout.
 import { CutoverError } from '../../shared/errors.js';
-import { Profile, type ConnectionTestResult, type KafkaProfile, type MysqlProfile, type PostgresProfile, type ProfileSecrets } from '../../shared/profiles.js';
+import { Profile, type ConnectionTestResult, type KafkaProfile, type MysqlProfile, type PostgresProfile, type ProfileSecrets, type SearchProfile } from '../../shared/profiles.js';
 import { issueLines } from '../../shared/validation-errors.js';
 import { connect, parseMysqlUrl, queryRows, type Connection } from '../mysql/connection.js';
 import { readServerInfo } from '../mysql/server-info.js';
-import { kafkaProfileSettings, mysqlUrlOf, postgresProfileUrl, profileTarget, type ResolvedJob } from './resolve.js';
+import { mysqlUrlOf, profileTarget, type ResolvedJob } from './resolve.js';
+import { kafkaProfileSettings } from '../kafka/endpoint-settings.js';
 import type { Tunnel } from './ssh-tunnel.js';
 import { tlsConnectionOptions } from '../core/tls-files.js';
 
@@ -69,11 +71,19 @@ const TESTS: { [K in Profile['kind']]: Tester<Extract<Profile, { kind: K }>> } =
   mysql: (p, secrets, cleanup, hostKey) => testMysql(p, secrets, cleanup, hostKey),
   kafka: (p, secrets, cleanup) => testKafka(p, secrets, cleanup),
   postgres: (p, secrets, cleanup) => testPostgresProfile(p, secrets, cleanup),
+  elasticsearch: (p, secrets, cleanup) => testSearchProfile(p, secrets, cleanup),
 };
+
+async function testSearchProfile(p: SearchProfile, secrets: ProfileSecrets, cleanup: (() => Promise<void>)[]): Promise<ConnectionTestResult> {
+  // Loaded only for search profiles.
+  const { testSearch } = await import('../sink/elasticsearch/connection-test.js');
+  return testSearch(p, secrets, cleanup);
+}
 
 async function testPostgresProfile(p: PostgresProfile, secrets: ProfileSecrets, cleanup: (() => Promise<void>)[]): Promise<ConnectionTestResult> {
   // Loaded only for PostgreSQL profiles (pg is not needed otherwise).
   const { testPostgres } = await import('../sink/postgres/connection-test.js');
+  const { postgresProfileUrl } = await import('../sink/postgres/resolve-file.js');
   const target = { url: postgresProfileUrl(p, secrets), host: p.host, port: p.port, user: p.user, database: p.database, tlsMode: p.tls.mode, hasPassword: !!secrets.password };
   return testPostgres(target, cleanup, TIMEOUT_MS - 1000);
 }

@@ -32,6 +32,7 @@ export function parseProfileInput(raw: unknown): ProfileInput {
 /** The secrets a profile's settings use; the others are dropped (e.g. the SSH password once the tunnel uses a key). */
 function usedSecrets(p: Profile): Set<SecretName> {
   if (p.kind === 'kafka') return new Set(p.sasl ? ['password'] : []);
+  if (p.kind === 'elasticsearch') return new Set(p.auth !== 'none' ? ['password'] : []);
   const used = new Set<SecretName>(['password']);
   const ssh = 'ssh' in p ? p.ssh : undefined;
   if (ssh?.auth === 'password') used.add('sshPassword');
@@ -43,6 +44,7 @@ function usedSecrets(p: Profile): Set<SecretName> {
 function checkSecrets(p: Profile, s: ProfileSecrets): void {
   const missing: string[] = [];
   if (p.kind === 'kafka' && p.sasl && !s.password) missing.push(`  $.secrets.password: SASL ${p.sasl.mechanism} needs the password of ${p.sasl.username}`);
+  if (p.kind === 'elasticsearch' && p.auth !== 'none' && !s.password) missing.push(`  $.secrets.password: ${p.auth === 'basic' ? `basic authentication needs the password of ${p.username}` : 'the API key is missing'}`);
   if (p.kind === 'mysql' && p.ssh?.auth === 'password' && !s.sshPassword) missing.push(`  $.secrets.sshPassword: the SSH tunnel logs in with a password, and none is saved`);
   if (missing.length) throw new CutoverError(`The connection profile "${p.name}" is not complete:\n${missing.join('\n')}`, 'Enter the missing secret and save again.', 'CONFIG');
 }

@@ -9,6 +9,12 @@ export interface ColumnInfo {
   collation: string | null;
   nullable: boolean;
   generated: boolean;
+  /**
+   * A text column whose values are JSON documents: MariaDB's JSON type, which is LONGTEXT with a
+   * `CHECK (json_valid(col))` constraint (information_schema says longtext). Sinks that write JSON as
+   * JSON (search documents, PostgreSQL's jsonb) treat it like MySQL's JSON type.
+   */
+  jsonText?: boolean;
 }
 
 export interface TableInfo extends TableRef {

@@ -29,6 +29,33 @@ export async function tableExists(conn: Connection, ref: TableRef): Promise<bool
   return found.length > 0;
 }
 
+const TEXT_TYPES = new Set(['char', 'varchar', 'tinytext', 'text', 'mediumtext', 'longtext']);
+const JSON_VALID = /^json_valid\(`((?:[^`]|``)+)`\)$/i;
+
+/**
+ * The columns a `CHECK (json_valid(col))` constraint keeps JSON: MariaDB's JSON type is LONGTEXT with that
+ * check (information_schema.CHECK_CONSTRAINTS, MariaDB 10.2+). MySQL has a real JSON type, and its
+ * CHECK_CONSTRAINTS (8.0.16+) has no TABLE_NAME: the query fails there and no column is marked.
+ */
+export async function jsonTextColumns(conn: Connection, ref: TableRef): Promise<Set<string>> {
+  let rows: { c: string }[];
+  try {
+    rows = await queryRows<{ c: string }>(
+      conn,
+      'SELECT CHECK_CLAUSE AS c FROM information_schema.CHECK_CONSTRAINTS WHERE CONSTRAINT_SCHEMA = CAST(? AS BINARY) AND TABLE_NAME = CAST(? AS BINARY)',
+      [ref.db, ref.table],
+    );
+  } catch {
+    return new Set();
+  }
+  const out = new Set<string>();
+  for (const r of rows) {
+    const m = JSON_VALID.exec(String(r.c).trim());
+    if (m) out.add(m[1]!.replace(/``/g, '`'));
+  }
+  return out;
+}
+
 export async function readTable(conn: Connection, ref: TableRef): Promise<TableInfo> {
   const cols = await queryRows<ColumnRow>(
     conn,
@@ -48,6 +75,7 @@ export async function readTable(conn: Connection, ref: TableRef): Promise<TableI
     [ref.db, ref.table],
   );
   const [createRow] = await queryRows<Record<string, string>>(conn, `SHOW CREATE TABLE ${quoteTable(ref)}`);
+  const json = await jsonTextColumns(conn, ref);
   const columns: ColumnInfo[] = cols.map((c) => ({
     name: String(c.COLUMN_NAME),
     dataType: String(c.DATA_TYPE).toLowerCase(),
@@ -56,6 +84,7 @@ export async function readTable(conn: Connection, ref: TableRef): Promise<TableI
     collation: c.COLLATION_NAME,
     nullable: c.IS_NULLABLE === 'YES',
     generated: /GENERATED|PERSISTENT|VIRTUAL/i.test(String(c.EXTRA)),
+    ...(json.has(String(c.COLUMN_NAME)) && TEXT_TYPES.has(String(c.DATA_TYPE).toLowerCase()) ? { jsonText: true } : {}),
   }));
   const key = pickChunkKey(idx, columns);
   return {

@@ -1,7 +1,8 @@
 // The contract of a sink kind. Each kind is one folder (engine/sink/<kind>/) with a cheap descriptor
 // (descriptor.ts: name, capabilities, labels; no heavy imports) and a driver loaded only when a job uses
 // it (driver.ts). The pipeline, verification, the host and the CLI reach a sink only through these.
-import type { JobConfig } from '../../shared/job-config.js';
+import type { JobConfig, JobFile } from '../../shared/job-config.js';
+import type { EndpointTools } from '../core/endpoint-tools.js';
 import type { SinkCapabilities } from '../../shared/sink-capabilities.js';
 import type { Logger } from '../core/logger.js';
 import type { StreamTarget } from './stream-target.js';
@@ -21,6 +22,7 @@ import type { TableRef } from '../../shared/table-selection.js';
 import type { SourceRowSizes } from '../core/row-sizes.js';
 
 export type SinkConfig = JobConfig['sink'];
+export type SinkFile = JobFile['sink'];
 
 /** What a removal leaves on a sink of this kind (the confirmation says it before). */
 export interface SinkLeftovers {
@@ -143,6 +145,11 @@ export interface SinkDescriptor {
    * them (absent: no sink checks).
    */
   preflightOptions?(sink: SinkConfig): { sinkCheck?: SinkPreflight };
+  /**
+   * A job file's sink of this kind as the engine runs it: its saved profile (of this kind, or refused by
+   * name) or its URL, secrets read from the environment variables the file names (engine/connections).
+   */
+  resolveFile(file: SinkFile, tools: EndpointTools): Promise<SinkConfig>;
   load(): Promise<SinkDriver>;
 }
 

@@ -14,7 +14,10 @@ import type { ServerAddress } from '../mysql/connection.js';
 import type { SourceRowSizes } from '../core/row-sizes.js';
 import type { ChunkSums, ListedRow } from '../mysql/chunk-sums.js';
 import type { CatalogTable } from '../../shared/wizard.js';
-import type { JobConfig } from '../../shared/job-config.js';
+import type { JobConfig, JobFile } from '../../shared/job-config.js';
+import type { Profile, ProfileSecrets } from '../../shared/profiles.js';
+import type { EndpointTools } from '../core/endpoint-tools.js';
+import type { KafkaConnection } from '../kafka/endpoint-settings.js';
 import type { SaslConfig, TlsSettings } from '../../shared/job-endpoints.js';
 import type { KafkaTopicInfo, KafkaTopicSample } from '../../shared/kafka-topics.js';
 import type { Logger } from '../core/logger.js';
@@ -50,6 +53,10 @@ export interface SourceDescriptor {
   readonly capabilities: SourceCapabilities;
   /** How positions of this source are ordered, shown and read back from stored JSON (cheap, no client). */
   readonly positions: PositionOrder;
+  /** A job file's source of this kind as the engine runs it: its saved profile or URL, secrets from the environment (engine/connections). */
+  resolveFile(file: JobFile['source'], tools: EndpointTools): Promise<JobConfig['source']>;
+  /** Where a saved connection's topics are, when the profile is of this kind and it has topics; null otherwise. */
+  topicsOf?(profile: Profile, secrets: ProfileSecrets): KafkaConnection | null;
   load(): Promise<SourceDriver>;
 }
 

@@ -10,6 +10,7 @@ import { existsSync, readFileSync, rmSync } from 'node:fs';
 import { join } from 'node:path';
 import Database from 'better-sqlite3';
 import { ROOT, describeRun, exec, q, query, runCliWithTimeout, sourceUrl, startCli, tempDir, uniqueName, writeJob, type CliResult } from '../helpers/db.js';
+import { testProfile } from '../../engine/connections/connection-test.js';
 import { FLAVOURS, NOT_IN_CORPUS, readBack, searchJob, searchRequest, startSearchServers, stopSearchServer, type SearchInstance } from '../helpers/search.js';
 
 const RUN_TIMEOUT_MS = 8 * 60_000;
@@ -147,5 +148,81 @@ describe('search sink: SIGKILL during the copy, then resume', { timeout: 20 * 60
     const r = await runCliWithTimeout(['run', path, '--state', state], RUN_TIMEOUT_MS);
     assert.equal(r.code, 0, describeRun(r));
     assertExact(inst, srcDb, ['t_int', 't_comp']);
+  });
+});
+
+// scaled_float (the mapper-extras module) and geo_shape (x-pack spatial / OpenSearch's geo module) are not in
+// Maven Central's integration-test zips (they carry transport-netty4 only): their mappings are checked by
+// test/unit/search-mappings.test.ts; geo_point and flat_object are in the servers' core.
+describe('search sink: per-column choices (flat_object, geo_point)', { timeout: 20 * 60_000 }, () => {
+  const srcDb = uniqueName('esopt');
+  const dir = tempDir('cutover-search-options-');
+
+  before(async () => {
+    await exec(
+      sourceUrl(),
+      `CREATE DATABASE ${q(srcDb)} CHARACTER SET utf8mb4; USE ${q(srcDb)};
+       CREATE TABLE shop (id INT NOT NULL PRIMARY KEY, price DECIMAL(12,2), attrs JSON, loc POINT, area POLYGON, far POINT) ENGINE=InnoDB;
+       INSERT INTO shop VALUES
+         (1, 19.99, '{"color": "red", "big": 18446744073709551615}', ST_PointFromText('POINT(13.404954 52.520008)'), ST_PolygonFromText('POLYGON((0 0, 10 0, 10 10, 0 10, 0 0))'), ST_PointFromText('POINT(500 10)')),
+         (2, 1000.50, '{"color": "blue"}', ST_PointFromText('POINT(-0.1278 51.5074)'), NULL, ST_PointFromText('POINT(1 1)')),
+         (3, NULL, NULL, NULL, NULL, NULL);`,
+    );
+  });
+
+  after(async () => {
+    await exec(sourceUrl(), `DROP DATABASE IF EXISTS ${q(srcDb)}`).catch(() => undefined);
+    for (const inst of servers.values()) await searchRequest(inst, 'DELETE', `${srcDb}.*`).catch(() => undefined);
+    rmSync(dir, { recursive: true, force: true });
+  });
+
+  for (const flavour of FLAVOURS) {
+    it(`${flavour}: _source keeps the exact values; the extra fields answer term and geo queries; an unholdable geo value is omitted by policy`, async () => {
+      const inst = servers.get(flavour)!;
+      const t = `${srcDb}.shop`;
+      const job = searchJob(`search-options-${flavour}`, inst, [t]) as { sink: Record<string, unknown> };
+      // The test distribution of Elasticsearch 7.17 has no x-pack mapper-flattened module: flattened there is a real cluster's choice, not this one's.
+      job.sink.columns = {
+        [`${t}.attrs`]: { json: flavour === 'opensearch' ? 'flattened' : 'object' },
+        [`${t}.loc`]: { geo: true },
+        [`${t}.far`]: { geo: true, unholdable: 'omit' },
+      };
+      const r = await copy(dir, `options-${flavour}`, job);
+      assert.equal(r.code, 0, describeRun(r));
+      const ix = encodeURIComponent(t);
+      const m = (await searchRequest(inst, 'GET', `${ix}/_mapping`)).body[t].mappings.properties;
+      assert.equal(m.attrs.type, flavour === 'opensearch' ? 'flat_object' : 'object');
+      assert.equal(m.loc_geo.type, 'geo_point');
+      assert.equal(m.area_geo, undefined, 'no geo field where none was chosen');
+      const doc = (await searchRequest(inst, 'GET', `${ix}/_doc/1`)).body._source;
+      assert.equal(doc.price, '19.99');
+      assert.equal(doc.attrs.color, 'red');
+      assert.deepEqual(doc.loc_geo, [13.404954, 52.520008]);
+      assert.equal(doc.far_geo, null, 'POINT(500 10) is no longitude: omitted by the policy');
+      assert.equal(typeof doc.far, 'string', 'the exact value stays');
+      const ids = async (query: unknown): Promise<string[]> => ((await searchRequest(inst, 'POST', `${ix}/_search`, { query })).body.hits.hits as { _id: string }[]).map((h) => h._id).sort();
+      if (flavour === 'opensearch') assert.deepEqual(await ids({ term: { 'attrs.color': 'blue' } }), ['2']);
+      assert.deepEqual(await ids({ geo_distance: { distance: '10km', loc_geo: { lat: 52.52, lon: 13.405 } } }), ['1']);
+      // A saved connection's Test names the flavour and version the cluster answered with.
+      const tested = await testProfile({ kind: 'elasticsearch', name: 'c', url: inst.url, auth: 'none' }, {});
+      assert.equal(tested.ok, true, tested.message);
+      assert.deepEqual(tested.search, flavour === 'opensearch' ? { flavour: 'opensearch', version: '2.19.1' } : { flavour: 'elasticsearch', version: '7.17.10' });
+      // Verification renders the same extra fields, and finds the index equal.
+      const v = await runCliWithTimeout(['verify', join(dir, `options-${flavour}.json`), '--state', join(dir, `options-${flavour}.db`)], RUN_TIMEOUT_MS);
+      assert.equal(v.code, 0, describeRun(v));
+    });
+  }
+
+  it('a geo value the field cannot hold stops the copy naming the row and column, with the policy that lets it through', async () => {
+    const inst = servers.get('opensearch')!;
+    const t = `${srcDb}.shop`;
+    const job = searchJob('search-options-stop', inst, [t]) as { sink: Record<string, unknown>; name: string };
+    job.sink.index = 'stop-{table}';
+    job.sink.columns = { [`${t}.far`]: { geo: true } };
+    const r = await copy(dir, 'options-stop', job);
+    assert.notEqual(r.code, 0, describeRun(r));
+    assert.match(r.stdout + r.stderr, /column far: the coordinate \(500 10\) is outside/);
+    assert.match(r.stdout + r.stderr, /"unholdable": "omit"/);
+    await searchRequest(inst, 'DELETE', 'stop-shop').catch(() => undefined);
   });
 });

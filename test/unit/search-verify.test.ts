@@ -79,7 +79,7 @@ test('a key as source literals (BIT as its number, ENUM by its label, text with 
   assert.equal(keyLiteral(col('k', 'varchar', 'varchar(10)', 'utf8mb4', 'utf8mb4_bin'))('ab'), "_utf8mb4 X'6162' COLLATE utf8mb4_bin");
   const columns = [col('k', 'varchar', 'varchar(10)', 'latin1', 'latin1_swedish_ci'), col('v', 'int', 'int(11)'), col('n', 'bigint', 'bigint(20) unsigned')];
   const names = columns.map((c) => c.name);
-  const shape: DocumentShape = { index: 'i', names, rules: columns.map(fieldRule), keyIdx: [0, 2], fieldKeys: names.map((n) => `${JSON.stringify(n)}:`), actionPrefix: '' };
+  const shape: DocumentShape = { index: 'i', names, rules: columns.map(fieldRule), keyIdx: [0, 2], fieldKeys: names.map((n) => `${JSON.stringify(n)}:`), extraKeys: names.map(() => null), actionPrefix: '' };
   assert.equal(keyDocumentId(shape, ['\x80', '18446744073709551615']), '["€","18446744073709551615"]');
   assert.equal(keyDocumentId({ ...shape, keyIdx: [2] }, ['18446744073709551615']), '18446744073709551615');
 });

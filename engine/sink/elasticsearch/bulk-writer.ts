@@ -9,11 +9,14 @@ import { CutoverError } from '../../../shared/errors.js';
 import type { RawRow } from '../../core/rows.js';
 import type { CopyTable } from '../../core/tables.js';
 import type { SinkBatch, SinkWriter } from '../sink.js';
-import { documentId, fieldRule, type FieldRule } from './fields.js';
+import type { SearchSinkConfig } from '../../../shared/job-config.js';
+import { documentId, type FieldRule } from './fields.js';
+import { tableRules } from './field-options.js';
 import { reasonOf, SearchHttpError, type SearchClient } from './http.js';
 import { BULK_PATH, bulkAnswer, itemOutcome, itemReason, type BulkItem } from './bulk-items.js';
 import type { DocumentJoins } from './joins.js';
 import type { JoinSpec } from './join-rules.js';
+import type { IndexLineage } from './binlog-lineage.js';
 
 /** What a table's documents need: the index, each column's rule, where the key columns are. */
 export interface DocumentShape {
@@ -23,15 +26,20 @@ export interface DocumentShape {
   keyIdx: number[];
   /** Each column's `"name":` as JSON text, and the bulk action line up to the `_id` value. */
   fieldKeys: string[];
+  /** Each column's extra field's `,"name":` (field-options.ts), or null. */
+  extraKeys: (string | null)[];
   actionPrefix: string;
 }
 
-export function documentShape(t: CopyTable, index: string): DocumentShape {
+/** A table's document shape; `options` are the job's per-column choices ("sink.columns"). */
+export function documentShape(t: CopyTable, index: string, options: SearchSinkConfig['columns'] = {}): DocumentShape {
   const names = t.columns.map((c) => c.name);
+  const rules = tableRules(t, options);
   return {
     index,
     names,
-    rules: t.columns.map(fieldRule),
+    rules,
+    extraKeys: rules.map((r) => (r.extra ? `,${JSON.stringify(r.extra.name)}:` : null)),
     keyIdx: t.keyColumns.map((k) => names.indexOf(k.name)),
     fieldKeys: names.map((n) => `${JSON.stringify(n)}:`),
     actionPrefix: `{"index":{"_index":${JSON.stringify(index)},"_id":`,
@@ -56,6 +64,19 @@ export function renderDocument(s: DocumentShape, row: RawRow, where: () => strin
       }
     }
     doc += i ? `,${s.fieldKeys[i]}${v}` : `${s.fieldKeys[i]}${v}`;
+    const extra = s.rules[i]!.extra;
+    if (extra) {
+      let x: string;
+      if (raw === null) x = 'null';
+      else {
+        try {
+          x = extra.render(raw, '');
+        } catch {
+          x = extra.render(raw, `${where()} column ${s.names[i]}`);
+        }
+      }
+      doc += `${s.extraKeys[i]}${x}`;
+    }
   }
   return `${doc}}`;
 }
@@ -219,6 +240,8 @@ export class BulkWriter implements SinkWriter {
     private readonly versionOf: () => string | null = () => null,
     /** "sink.documents": the fields other tables write into this table's documents. */
     private readonly joins: DocumentJoins | null = null,
+    /** Checks and records the binlog numbering versioned writes come from (binlog-lineage.ts). */
+    private readonly lineage: IndexLineage | null = null,
   ) {}
 
   /** The size of the last body written: the next batch's buffer starts there. */
@@ -232,6 +255,7 @@ export class BulkWriter implements SinkWriter {
   async write(batch: SinkBatch): Promise<void> {
     const b = batch as SearchBatch;
     await b.embedJoins();
+    if (b.version !== null && b.count) await this.lineage?.check(b.shape.index, b.version);
     let pending: number[] | undefined; // undefined: every document of the batch
     const deadline = Date.now() + this.retryForMs;
     let delay = 250;
@@ -264,6 +288,7 @@ export class BulkWriter implements SinkWriter {
       await sleep(delay);
       delay = Math.min(delay * 2, 10_000);
     }
+    if (b.version !== null && b.count) await this.lineage?.raise(b.shape.index, b.version);
     this.sizeHint = Math.max(64 * 1024, b.size);
     b.release();
   }

@@ -33,5 +33,6 @@ export const searchSink: SinkDescriptor = {
   leftovers: () => ({ cleanable: '', kept: 'The indexes and documents already copied to the search cluster stay.' }),
   preflightOptions: (sink) =>
     sink.type === 'elasticsearch' ? { sinkCheck: { url: searchLabel(sink.url), check: async (ctx) => (await import('./preflight.js')).checkSearchSink(sink, ctx) } } : {},
+  resolveFile: async (file, tools) => (await import('./resolve-file.js')).resolveSearchSink(file, tools),
   load: async () => (await import('./driver.js')).searchDriver,
 };

@@ -18,10 +18,13 @@
 //   CHAR, VARCHAR, ENUM, SET, UUID, INET     JSON string, decoded from the charset     keyword
 //   TINYTEXT…LONGTEXT                        JSON string, decoded from the charset     text
 //   JSON                                     the JSON value itself, as the source has it  object, not indexed
+//   MariaDB's JSON (LONGTEXT + json_valid)   the same; a value repeating a member name     object, not indexed
+//                                            (which the clusters refuse) as its text, a JSON string
 //   BINARY, VARBINARY, BLOBs, GEOMETRY       JSON string, base64 of the bytes          binary
 //   NULL                                     null
 import type { ColumnInfo } from '../../core/tables.js';
 import { decodeText } from '../../mysql/column-text.js';
+import { isObject, parseExactJson, type ExactJson } from './exact-json.js';
 
 export type FieldMapping = Record<string, unknown>;
 
@@ -31,12 +34,33 @@ export interface FieldRule {
   /** The value's text form (the `_id` of a key column). */
   text(raw: string, what: string): string;
   mapping: FieldMapping;
+  /** A second field beside the column's, holding another representation of the value (field-options.ts). */
+  extra?: ExtraField;
+}
+
+/** A field written beside a column's own: its name, mapping and the value's JSON token (null for a NULL). */
+export interface ExtraField {
+  name: string;
+  mapping: FieldMapping;
+  render(raw: string, what: string): string;
+}
+
+/** Whether a JSON value has an object naming one member twice (the clusters refuse such a document). */
+export function repeatsMemberName(v: ExactJson): boolean {
+  if (Array.isArray(v)) return v.some(repeatsMemberName);
+  if (!isObject(v)) return false;
+  const seen = new Set<string>();
+  for (const [k, x] of v.members) {
+    if (seen.has(k) || repeatsMemberName(x)) return true;
+    seen.add(k);
+  }
+  return false;
 }
 
 const SAFE_INTEGERS = new Set(['tinyint', 'smallint', 'mediumint', 'int', 'integer', 'year']);
 const TEXT_TYPES = new Set(['tinytext', 'text', 'mediumtext', 'longtext']);
 const BINARY_TYPES = new Set(['binary', 'varbinary', 'tinyblob', 'blob', 'mediumblob', 'longblob']);
-const GEOMETRY_TYPES = new Set(['geometry', 'point', 'linestring', 'polygon', 'multipoint', 'multilinestring', 'multipolygon', 'geometrycollection', 'geomcollection']);
+export const GEOMETRY_TYPES = new Set(['geometry', 'point', 'linestring', 'polygon', 'multipoint', 'multilinestring', 'multipolygon', 'geometrycollection', 'geomcollection']);
 const JSON_NUMBER = /^-?(?:0|[1-9]\d*)(?:\.\d+)?(?:[eE][-+]?\d+)?$/;
 
 const str = (s: string): string => JSON.stringify(s);
@@ -109,6 +133,19 @@ export function fieldRule(c: ColumnInfo): FieldRule {
         return text;
       },
       text: (raw, what) => decodeText(raw, 'utf8mb4', what),
+      mapping: { type: 'object', enabled: false },
+    };
+  // MariaDB's JSON is LONGTEXT with a json_valid CHECK (the source driver marks it jsonText): the value is
+  // JSON text in the column's character set, written as the JSON value itself like MySQL's JSON. MariaDB
+  // keeps a repeated member name as written, which the clusters refuse in a document: that value is
+  // written as its text (a JSON string), so it is still exactly the source's.
+  if (c.jsonText)
+    return {
+      render: (raw, what) => {
+        const text = decodeText(raw, c.charset, what);
+        return repeatsMemberName(parseExactJson(text)) ? str(text) : text;
+      },
+      text: (raw, what) => decodeText(raw, c.charset, what),
       mapping: { type: 'object', enabled: false },
     };
   if (BINARY_TYPES.has(t) || GEOMETRY_TYPES.has(t) || c.charset === 'binary') return { render: (raw) => str(base64(raw)), text: base64, mapping: { type: 'binary' } };

@@ -50,8 +50,8 @@ export function keyDocumentId(s: DocumentShape, key: RawValue[]): string {
   );
 }
 
-async function repairTable(client: SearchClient, source: SourceSession, t: CopyTable, index: string, mismatches: RepairOptions['targets'][number]['result']['mismatches']): Promise<number> {
-  const shape = documentShape(t, index);
+async function repairTable(client: SearchClient, source: SourceSession, t: CopyTable, index: string, mismatches: RepairOptions['targets'][number]['result']['mismatches'], columns: SearchSinkConfig['columns'] = {}): Promise<number> {
+  const shape = documentShape(t, index, columns);
   const where = `${t.source.db}.${t.source.table}`;
   const byId = new Map<string, RawValue[]>();
   const extras = new Set<string>();
@@ -108,7 +108,7 @@ export async function repairSearch(o: RepairOptions): Promise<RepairDone> {
     try {
       for (const [i, target] of o.targets.entries()) {
         const t: CopyTable = { ...target.table, stateId: -1 - i };
-        rows.set(target.result.table, await repairTable(client, source, t, indexNameOf(sink.index, t.sink), target.result.mismatches));
+        rows.set(target.result.table, await repairTable(client, source, t, indexNameOf(sink.index, t.sink), target.result.mismatches, sink.columns));
       }
     } finally {
       await source.endSnapshot().catch(() => undefined);

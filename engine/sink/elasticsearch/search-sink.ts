@@ -10,9 +10,11 @@ import type { TableRef } from '../../../shared/table-selection.js';
 import type { Logger } from '../../core/logger.js';
 import type { CopyTable } from '../../core/tables.js';
 import type { OnExisting, PreparedTable, Sink, SinkWriter } from '../sink.js';
+import { IndexLineage } from './binlog-lineage.js';
 import { BulkWriter, documentShape, type DocumentShape } from './bulk-writer.js';
 import type { ClusterInfo } from './cluster.js';
 import { fieldRule, type FieldMapping } from './fields.js';
+import { mappingFor, tableRules } from './field-options.js';
 import type { SearchClient } from './http.js';
 import { indexNameOf } from './index-name.js';
 import { GC_DELETES } from './gc-deletes.js';
@@ -37,11 +39,30 @@ export function groupMapping(from: CopyTable, spec: JoinSpec, overrides: Record<
   return { type: 'object', properties };
 }
 
-/** The index's mappings: one field per column, the overrides of "sink.mappings" taken as written; groups other tables write into it. */
-export function indexMappings(t: CopyTable, overrides: Record<string, FieldMapping>, restore: Record<string, unknown>, groups: { spec: JoinSpec; from: CopyTable | undefined }[] = []): Record<string, unknown> {
+/**
+ * The index's mappings: one field per column by its rule and the job's per-column choices ("sink.columns",
+ * field-options.ts: an extra field beside the column's where one is chosen), or the override of
+ * "sink.mappings" taken as written; and the groups other tables write into it ("sink.documents").
+ */
+export function indexMappings(
+  t: CopyTable,
+  cfg: Pick<SearchSinkConfig, 'mappings' | 'columns'>,
+  cluster: ClusterInfo,
+  restore: Record<string, unknown>,
+  groups: { spec: JoinSpec; from: CopyTable | undefined }[] = [],
+): Record<string, unknown> {
   const properties: Record<string, FieldMapping> = {};
-  for (const c of t.columns) properties[c.name] = overrides[`${t.source.db}.${t.source.table}.${c.name}`] ?? fieldRule(c).mapping;
-  for (const g of groups) properties[g.spec.as] = g.from ? groupMapping(g.from, g.spec, overrides) : { type: 'object', dynamic: false };
+  const rules = tableRules(t, cfg.columns);
+  t.columns.forEach((c, i) => {
+    const key = `${t.source.db}.${t.source.table}.${c.name}`;
+    const override = cfg.mappings[key];
+    if (override && cfg.columns[key])
+      throw new CutoverError(`"sink.mappings" and "sink.columns" both name ${key}.`, 'Keep one: "mappings" takes the mapping as written, "columns" derives it from the choices.', 'CONFIG');
+    const rule = rules[i]!;
+    properties[c.name] = override ?? mappingFor(rule.mapping, cluster, key);
+    if (rule.extra) properties[rule.extra.name] = rule.extra.mapping;
+  });
+  for (const g of groups) properties[g.spec.as] = g.from ? groupMapping(g.from, g.spec, cfg.mappings) : { type: 'object', dynamic: false };
   if (groups.length) properties[BOOKKEEPING] = { type: 'object', enabled: false };
   return {
     dynamic: 'strict',
@@ -123,7 +144,7 @@ export class SearchSink implements Sink {
 
   private shapeOf(t: CopyTable): DocumentShape {
     let s = this.shapes.get(t.stateId);
-    if (!s) this.shapes.set(t.stateId, (s = documentShape(t, this.indexOf(t.sink))));
+    if (!s) this.shapes.set(t.stateId, (s = documentShape(t, this.indexOf(t.sink), this.cfg.columns)));
     return s;
   }
 
@@ -177,7 +198,7 @@ export class SearchSink implements Sink {
     const copySettings = this.copiesRows ? { number_of_replicas: 0, refresh_interval: '-1' } : {};
     const body = {
       settings: { index: { gc_deletes: GC_DELETES, ...user, ...copySettings } },
-      mappings: indexMappings(t, this.cfg.mappings, restore, this.joins.into(source).map((spec) => ({ spec, from: this.prepared.get(spec.from)?.t }))),
+      mappings: indexMappings(t, this.cfg, this.cluster, restore, this.joins.into(source).map((spec) => ({ spec, from: this.prepared.get(spec.from)?.t }))),
     };
     try {
       await this.client.request('PUT', encodeURIComponent(index), body);
@@ -213,7 +234,7 @@ export class SearchSink implements Sink {
   }
 
   async openWriter(): Promise<SinkWriter> {
-    return new BulkWriter(this.client, (t) => this.shapeOf(t), undefined, this.copyVersion, this.joins.specs.length ? this.joins : null);
+    return new BulkWriter(this.client, (t) => this.shapeOf(t), undefined, this.copyVersion, this.joins.specs.length ? this.joins : null, new IndexLineage(this.client));
   }
 
   async close(): Promise<void> {

@@ -32,6 +32,7 @@ import { SearchHeartbeat } from './heartbeat-doc.js';
 import { DocumentJoins } from './joins.js';
 import { joinSpecs } from './join-rules.js';
 import { actionLine } from './bulk-writer.js';
+import { IndexLineage } from './binlog-lineage.js';
 
 export interface SearchStreamOptions {
   cfg: SearchSinkConfig;
@@ -58,9 +59,11 @@ export class SearchStreamTarget implements StreamTarget<StreamDdlContext> {
   private last: Checkpoint | null;
   /** Capability `heartbeatOnSink`: the source heartbeat as a document (heartbeat-doc.ts). */
   readonly heartbeat: SearchHeartbeat;
+  private readonly lineage: IndexLineage;
 
   constructor(private readonly o: SearchStreamOptions) {
     this.heartbeat = new SearchHeartbeat(o.client, o.job);
+    this.lineage = new IndexLineage(o.client);
     const specs = joinSpecs(o.cfg.documents);
     this.joins = specs.length
       ? new DocumentJoins(specs, o.client, (n) => {
@@ -69,7 +72,7 @@ export class SearchStreamTarget implements StreamTarget<StreamDdlContext> {
           return indexNameOf(o.cfg.index, t ? t.sink : (o.sinkRefOf?.(ref) ?? ref));
         })
       : null;
-    this.actions = new StreamActions((n) => this.tables.get(n), (t) => indexNameOf(o.cfg.index, t.sink), this.joins);
+    this.actions = new StreamActions((n) => this.tables.get(n), (t) => indexNameOf(o.cfg.index, t.sink), this.joins, o.cfg.columns);
     this.limits = { maxBytes: o.cfg.batchBytes ?? STREAM_BULK_BYTES, maxDocs: STREAM_BULK_DOCS };
     this.last = this.stored();
   }
@@ -109,6 +112,16 @@ export class SearchStreamTarget implements StreamTarget<StreamDdlContext> {
     if (!pending.length) return 0;
     const end = pending[pending.length - 1]!;
     const writes = this.actions.plan(pending);
+    // The binlog numbering: each index's oldest write of the batch against what the index holds (binlog-lineage.ts).
+    const oldest = new Map<string, string>();
+    const newest = new Map<string, string>();
+    for (const w of writes) {
+      const o = oldest.get(w.index);
+      if (o === undefined || BigInt(w.version) < BigInt(o)) oldest.set(w.index, w.version);
+      const n = newest.get(w.index);
+      if (n === undefined || BigInt(w.version) > BigInt(n)) newest.set(w.index, w.version);
+    }
+    for (const [index, version] of oldest) await this.lineage.check(index, version);
     // The heartbeat read in these transactions goes after their writes: everything before it is then written.
     const beat = this.heartbeat.actionFor(end.end);
     if (beat) await this.heartbeat.ensureIndex();
@@ -118,6 +131,8 @@ export class SearchStreamTarget implements StreamTarget<StreamDdlContext> {
     } else await this.sendAll(beat ? [...writes, beat] : writes);
     if (beat) this.heartbeat.written(beat);
     this.store(end.end, end.gtid);
+    // Raised only once the checkpoint is past these writes: a replay starts at or after it, never below the record.
+    for (const [index, version] of newest) await this.lineage.raise(index, version);
     return pending.length;
   }
 

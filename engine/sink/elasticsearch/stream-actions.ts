@@ -4,6 +4,7 @@
 // new one. Later changes of the same document in the batch replace earlier ones (the checkpoint moves only
 // once the whole batch is written, so a crash replays all of it), so each `_id` is written once per batch.
 import { CutoverError } from '../../../shared/errors.js';
+import type { SearchSinkConfig } from '../../../shared/job-config.js';
 import type { BinlogTransaction, RowChange } from '../../core/changes.js';
 import type { ApplierTable } from '../../core/checkpoint.js';
 import type { RawRow } from '../../core/rows.js';
@@ -40,6 +41,8 @@ export class StreamActions {
     private readonly tables: (name: string) => ApplierTable | undefined,
     private readonly indexOf: (t: ApplierTable) => string,
     private readonly joins: DocumentJoins | null = null,
+    /** The job's per-column choices ("sink.columns"). */
+    private readonly columns: SearchSinkConfig['columns'] = {},
   ) {}
 
   /** Forgets a table's shape (its definition changed). */
@@ -55,7 +58,7 @@ export class StreamActions {
     const columns = t.info.columns.filter((c) => !c.generated);
     const keyColumns = t.info.chunkKey.map((k) => columns.find((c) => c.name === k)!).filter(Boolean);
     const copy = { stateId: 0, source: t.info, sink: t.sink, columns, keyColumns } as CopyTable;
-    const made = { shape: documentShape(copy, this.indexOf(t)), positions: new WeakMap<readonly string[], number[]>() };
+    const made = { shape: documentShape(copy, this.indexOf(t), this.columns), positions: new WeakMap<readonly string[], number[]>() };
     this.shapes.set(name, made);
     return made;
   }

@@ -109,6 +109,8 @@ export interface SearchTableCheck {
   onChunk: () => void;
   /** "sink.documents" entries writing fields into this table's documents: those fields are not compared. */
   joined?: JoinSpec[];
+  /** The job's per-column choices ("sink.columns"): the documents hold their extra fields. */
+  columns?: SearchSinkConfig['columns'];
 }
 
 /** Compares one table with its index; fills `r` as the other sinks' verifiers do. */
@@ -122,7 +124,7 @@ export async function verifySearchTable(t: VerifyTable, r: VerifyTableResult, o:
   // Counting sees refreshed documents only: refresh first (the copy's refresh interval may be off).
   await client.request('POST', `${enc(index)}/_refresh`);
   const docCount = Number(((await client.request('GET', `${enc(index)}/_count`)).body as { count?: number }).count ?? 0);
-  const shape: DocumentShape = documentShape({ ...t, stateId: 0 }, index);
+  const shape: DocumentShape = documentShape({ ...t, stateId: 0 }, index, o.columns);
   if (o.joined?.length)
     o.log.warn(`verify: the fields other tables write into ${index} (${o.joined.map((j) => `"${j.as}" from ${j.from}`).join(', ')}) are not compared here; each of those tables is compared with its own index, the lookup they are written from`, name);
   const src = side(t, 'source');
@@ -206,7 +208,7 @@ export async function openSearchVerifier(ctx: SinkVerifierContext): Promise<Sink
   return {
     sinkName: indexOf,
     verifyTable: (t, r, progress) =>
-      verifySearchTable(t, r, { client, source: ctx.sourceSessions.data, index: indexOf(t), chunkRows: ctx.chunkRows, maxRows: ctx.maxRows, signal: ctx.signal, log: ctx.log, onChunk: progress, joined: specs.filter((j) => j.into === `${t.source.db}.${t.source.table}`) }),
+      verifySearchTable(t, r, { client, source: ctx.sourceSessions.data, index: indexOf(t), chunkRows: ctx.chunkRows, maxRows: ctx.maxRows, signal: ctx.signal, log: ctx.log, onChunk: progress, joined: specs.filter((j) => j.into === `${t.source.db}.${t.source.table}`), columns: sink.columns }),
     close: async () => client.close(),
   };
 }

@@ -1,5 +1,6 @@
 // Kafka as a sink: what it can do, before its driver (and kafkajs) is loaded.
 import type { SinkDescriptor } from '../driver.js';
+import { resolveKafkaEndpoint } from '../../kafka/endpoint-settings.js';
 
 export const kafkaSink: SinkDescriptor = {
   kind: 'kafka',
@@ -33,5 +34,9 @@ export const kafkaSink: SinkDescriptor = {
     sink.type === 'kafka'
       ? { sinkCheck: { url: `kafka://${sink.brokers.join(',')}`, check: async (ctx) => (await import('./preflight.js')).checkKafkaSink(sink, ctx) } }
       : {},
+  resolveFile: async (file, tools) => {
+    if (file.type !== 'kafka') throw new Error('not a Kafka sink');
+    return resolveKafkaEndpoint(file, tools, 'sink');
+  },
   load: async () => (await import('./driver.js')).kafkaDriver,
 };

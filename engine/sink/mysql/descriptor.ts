@@ -47,5 +47,9 @@ export const mysqlSink: SinkDescriptor = {
     const url = sink.url;
     return { sinkCheck: { url, check: async (ctx) => (await import('./preflight.js')).checkMysqlSink(url, ctx) } };
   },
+  resolveFile: async (file, tools) => {
+    if (file.type !== 'mysql') throw new Error('not a MySQL sink');
+    return { type: file.type, url: await tools.mysqlUrl(file, 'sink'), ...(file.batchBytes !== undefined ? { batchBytes: file.batchBytes } : {}) };
+  },
   load: async () => (await import('./driver.js')).mysqlDriver,
 };

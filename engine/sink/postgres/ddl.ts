@@ -142,6 +142,7 @@ function indexParts(list: string, cols: Map<string, { c: ColumnInfo; type: strin
 export function sinkColumns(t: CopyTable): ColumnInfo[] {
   return t.columns.map((c) => {
     if (c.dataType !== 'longtext') return c;
+    if (c.jsonText) return { ...c, dataType: 'json' };
     const id = '`' + c.name.replace(/`/g, '``') + '`';
     return t.source.createSql.includes(`CHECK (json_valid(${id}))`) ? { ...c, dataType: 'json' } : c;
   });

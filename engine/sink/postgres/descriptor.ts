@@ -42,5 +42,6 @@ export const postgresSink: SinkDescriptor = {
   keylessStreamNote: 'has no primary or unique key: the stream applies its updates and deletes to one row with the same values (ctid)',
   preflightOptions: (sink) =>
     sink.type === 'postgres' ? { sinkCheck: { url: sink.url, check: async (ctx) => (await import('./preflight.js')).checkPostgresSink(sink.url, ctx) } } : {},
+  resolveFile: async (file, tools) => (await import('./resolve-file.js')).resolvePostgresSink(file, tools),
   load: async () => (await import('./driver.js')).postgresDriver,
 };

@@ -14,5 +14,9 @@ export const mysqlSource: SourceDescriptor = {
     partitionOffsets: false,
   },
   positions: positionOrder('mysql-binlog'),
+  resolveFile: async (file, tools) => {
+    if (file.type === 'kafka') throw new Error('not a MySQL source');
+    return { url: await tools.mysqlUrl(file, 'source') };
+  },
   load: async () => (await import('./driver.js')).mysqlSourceDriver,
 };

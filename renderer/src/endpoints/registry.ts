@@ -3,9 +3,10 @@
 import { kafkaEndpoint } from './kafka/index';
 import { mysqlEndpoint } from './mysql/index';
 import { postgresEndpoint } from './postgres/index';
+import { searchEndpoint } from './elasticsearch/index';
 import type { EndpointUi } from './types';
 
-const ENDPOINTS: Readonly<Record<string, EndpointUi>> = { mysql: mysqlEndpoint, kafka: kafkaEndpoint, postgres: postgresEndpoint };
+const ENDPOINTS: Readonly<Record<string, EndpointUi>> = { mysql: mysqlEndpoint, kafka: kafkaEndpoint, postgres: postgresEndpoint, elasticsearch: searchEndpoint };
 
 /** The kinds a source can be (the engine reads MySQL and MariaDB). */
 export const SOURCE_KINDS: readonly string[] = ['mysql'];

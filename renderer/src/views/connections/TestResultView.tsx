@@ -44,6 +44,11 @@ export function TestResultView({ result, testId, onPin }: TestResultViewProps) {
             <code>{result.sshHostKey}</code>
           </Row>
         )}
+        {result.search && (
+          <Row label="Search cluster">
+            <span data-testid="test-search-flavour">{`${result.search.flavour === 'opensearch' ? 'OpenSearch' : 'Elasticsearch'} ${result.search.version}`}</span>
+          </Row>
+        )}
         {result.kafka && (
           <Row label="Kafka cluster">
             <code>{result.kafka.clusterId}</code> · {result.kafka.brokers.join(', ')}

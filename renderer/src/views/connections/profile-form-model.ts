@@ -28,7 +28,7 @@ export function formFromSummary(s: ProfileSummary): ProfileForm {
     password: { stored: s.has.password, value: '', clear: false },
     sshPassword: { stored: s.has.sshPassword, value: '', clear: false },
     sshPassphrase: { stored: s.has.sshPassphrase, value: '', clear: false },
-    tls: { mode: p.tls.mode, caFile: p.tls.caFile ?? '', certFile: p.tls.certFile ?? '', keyFile: p.tls.keyFile ?? '' },
+    tls: 'tls' in p ? { mode: p.tls.mode, caFile: p.tls.caFile ?? '', certFile: p.tls.certFile ?? '', keyFile: p.tls.keyFile ?? '' } : f.tls,
   };
   return uiOf(p.kind).fromProfile(base, p);
 }
@@ -77,6 +77,9 @@ const LABELS: Record<string, string> = {
   'ssh.privateKeyFile': 'Private key file',
   'ssh.hostKey': 'Host key',
   'sasl.username': 'SASL user',
+  url: 'Address',
+  username: 'User',
+  caFile: 'CA file',
 };
 
 /** The form as a ProfileInput, or its problems. */

@@ -1,7 +1,7 @@
 // The connection form's state, common to every kind of profile (each kind reads the fields it has;
 // switching the kind keeps what was typed), and the secrets' write-only handling: the form knows whether
 // a secret is stored, never its value.
-import type { SASL_MECHANISMS, TlsMode } from '../../../../shared/profiles';
+import type { SASL_MECHANISMS, SEARCH_AUTH, TlsMode } from '../../../../shared/profiles';
 
 /** A secret as the form holds it: typed anew (value), kept (stored and left empty) or cleared. */
 export interface SecretState {
@@ -13,6 +13,7 @@ export interface SecretState {
 /** A profile kind ("mysql", "kafka", …): renderer/src/endpoints/registry.ts has a form for each. */
 export type ProfileKind = string;
 export type SaslMechanism = (typeof SASL_MECHANISMS)[number];
+export type SearchAuth = (typeof SEARCH_AUTH)[number];
 
 export interface ProfileForm {
   kind: ProfileKind;
@@ -33,6 +34,9 @@ export interface ProfileForm {
   /** Kafka: "host:port" separated by commas or new lines. */
   brokers: string;
   sasl: { mechanism: SaslMechanism | ''; username: string };
+  /** Elasticsearch/OpenSearch: the cluster's http(s) address, and how it logs in. */
+  url: string;
+  searchAuth: SearchAuth;
 }
 
 const noSecret = (stored = false): SecretState => ({ stored, value: '', clear: false });
@@ -54,6 +58,8 @@ export function emptyForm(kind: ProfileKind): ProfileForm {
     sshPassphrase: noSecret(),
     brokers: '',
     sasl: { mechanism: '', username: '' },
+    url: '',
+    searchAuth: 'none',
   };
 }
 
