@@ -99,7 +99,7 @@ export interface RawMessage {
 }
 
 /** A message's row changes (of the job's tables); null: a message with none (tombstone, heartbeat, DDL passed over). */
-export type Decoded = { changes: RowChange[]; timestampMs: number | null } | null;
+export type Decoded = { changes: RowChange[]; timestampMs: number | null; lenient?: boolean } | null;
 
 /** What a message did wrong, for the pause. */
 export interface Fault {
@@ -190,7 +190,7 @@ export async function consumeBatch(tp: TopicPartition, messages: RawMessage[], d
       paused = badMessage(tp, m, f, d.now());
       break;
     }
-    ready.push({ offset: m.offset, changes: decoded?.changes ?? [], timestampMs: decoded?.timestampMs ?? m.timestampMs, raw: m });
+    ready.push({ offset: m.offset, changes: decoded?.changes ?? [], timestampMs: decoded?.timestampMs ?? m.timestampMs, ...(decoded?.lenient ? { lenient: true } : {}), raw: m });
   }
   const after = (o: string): string => (BigInt(o) + 1n).toString();
   let part = ready;

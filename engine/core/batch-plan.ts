@@ -26,3 +26,20 @@ export function planBatch<P extends { netEffect: boolean }, S>(changes: readonly
   for (const [plan, list] of grouped) out.push(...planner.net(plan, list, mode));
   return out;
 }
+
+/**
+ * Consecutive parts that share an apply mode, in order, each with its changes (a part without a mode takes
+ * `mode`). A sink applies each run as its own net effect, one after the other in one transaction, so the
+ * changes of a lenient run never hide a strict run's divergence and per-key order holds across runs. Pure.
+ */
+export function modeRuns<T extends { changes: RowChange[]; mode?: ApplyMode }>(parts: readonly T[], mode: ApplyMode): { mode: ApplyMode; changes: RowChange[] }[] {
+  const out: { mode: ApplyMode; changes: RowChange[] }[] = [];
+  for (const p of parts) {
+    const m = p.mode ?? mode;
+    const last = out[out.length - 1];
+    if (last && last.mode === m) {
+      for (const c of p.changes) last.changes.push(c);
+    } else out.push({ mode: m, changes: [...p.changes] });
+  }
+  return out;
+}

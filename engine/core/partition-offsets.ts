@@ -31,6 +31,11 @@ export interface PartitionMessage {
   changes: RowChange[];
   /** The message's timestamp (ms since the epoch), for lag in seconds; null when unknown. */
   timestampMs: number | null;
+  /**
+   * Applied leniently ('reconcile'): a snapshot read, or a change published while its table's snapshot
+   * still had reads to come (engine/source/kafka/apply-mode.ts). Absent: strictly.
+   */
+  lenient?: boolean;
 }
 
 /** Consecutive messages of one partition, applied in one sink transaction. */

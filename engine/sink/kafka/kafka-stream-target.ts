@@ -96,7 +96,9 @@ export class KafkaStreamTarget implements StreamTarget<KafkaDdlContext> {
   /** Keyless tables whose copy is not published yet: their changes are in the chunk to come. */
   readonly held = new Set<string>();
   /** The copy alongside the stream (the `orderedCopy` capability). */
-  readonly orderedCopy = { gate: this.gate, held: this.held };
+  /** Tables whose copy may still publish chunks (OrderedCopy.copying): their changes are marked 'pending'. */
+  readonly copying = new Map<string, () => boolean>();
+  readonly orderedCopy = { gate: this.gate, held: this.held, copying: this.copying };
   /** Chunks taken for publishing whose table was held: held again if publishing fails. */
   private readonly unheld = new Map<ChunkSubmission<ChunkPayload>, string>();
   private last: Checkpoint | null = null;
@@ -211,11 +213,17 @@ export class KafkaStreamTarget implements StreamTarget<KafkaDdlContext> {
     }
   }
 
+  /** Tables whose copy is complete leave `copying`: their changes are published unmarked from now on. */
+  private forgetCopied(): void {
+    for (const [name, complete] of this.copying) if (complete()) this.copying.delete(name);
+  }
+
   /**
    * Publishes the transactions, with the copy chunks whose snapshot lies between them, in binlog order;
    * waits while a chunk that must come first is still being read.
    */
   async apply(txs: BinlogTransaction[]): Promise<number> {
+    this.forgetCopied();
     let done = 0;
     if (this.pieces) {
       // The first transaction is the final part of the one published in pieces: it commits it.
@@ -246,7 +254,7 @@ export class KafkaStreamTarget implements StreamTarget<KafkaDdlContext> {
           const tx = pending[k]!;
           const from = records.length;
           this.takeChunks(tx.end, false, chunks, records);
-          await this.events.render({ changes: tx.changes, at: tx.end, gtid: tx.gtid, timestamp: tx.timestamp, firstRow: 0, commits: true }, this.held, records);
+          await this.events.render({ changes: tx.changes, at: tx.end, gtid: tx.gtid, timestamp: tx.timestamp, firstRow: 0, commits: true }, this.held, records, this.copying);
           for (let r = from; r < records.length; r++) bytes += records[r]!.size;
           if (bytes >= this.renderBudget && k < j - 1) {
             // Sent ahead while the next part is rendered; one part in flight at a time keeps the order.
@@ -287,7 +295,7 @@ export class KafkaStreamTarget implements StreamTarget<KafkaDdlContext> {
     const open = this.pieces;
     if (open.skip) return;
     const records: OutRecord[] = [];
-    await this.events.render({ changes: piece.changes, at: open.start, gtid: piece.gtid, timestamp: piece.timestamp, firstRow: open.rows, commits: false }, this.held, records);
+    await this.events.render({ changes: piece.changes, at: open.start, gtid: piece.gtid, timestamp: piece.timestamp, firstRow: open.rows, commits: false }, this.held, records, this.copying);
     open.rows += piece.changes.length;
     try {
       if (this.cfg.exactlyOnce) await this.sendOpenTx(records);
@@ -365,7 +373,7 @@ export class KafkaStreamTarget implements StreamTarget<KafkaDdlContext> {
     }
     const records: OutRecord[] = [];
     try {
-      await this.events.render({ changes: final.changes, at: final.end, gtid: final.gtid, timestamp: final.timestamp, firstRow: open.rows, commits: true }, this.held, records);
+      await this.events.render({ changes: final.changes, at: final.end, gtid: final.gtid, timestamp: final.timestamp, firstRow: open.rows, commits: true }, this.held, records, this.copying);
       await this.publish(records, [], final.end, final.gtid);
     } finally {
       await this.endPieces();

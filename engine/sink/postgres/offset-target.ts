@@ -93,7 +93,7 @@ export class PgOffsetTarget implements OffsetTarget {
           const part = unappliedPart(batch, r.rows[0]?.next_offset ?? null);
           skipped = part.skipped;
           if (!part.move) return null;
-          return part.messages.map((m) => ({ kind: 'message' as const, changes: m.changes, label: `the message at ${batch.topic} partition ${batch.partition} offset ${m.offset}` }));
+          return part.messages.map((m) => ({ kind: 'message' as const, changes: m.changes, label: `the message at ${batch.topic} partition ${batch.partition} offset ${m.offset}`, ...(m.lenient ? { mode: 'reconcile' as const } : {}) }));
         },
         end: async (client) => {
           await client.query(`UPDATE ${PG_OFFSETS} SET next_offset = $4, applied_at = clock_timestamp() WHERE job = $1 AND topic = $2 AND part = $3`, [...key, batch.next]);

@@ -13,6 +13,7 @@ import type { KafkaSourceConfig } from '../../../shared/job-config.js';
 import { kafkaClient, kafkaErrorText, isTransient, unreachable } from '../../kafka/client.js';
 import { messageLag, partitionKey, type PartitionProgress, type TopicPartition } from '../../core/partition-offsets.js';
 import type { ConsumerOptions, PartitionConsumer } from '../driver.js';
+import { appliesLeniently, type Headers } from './apply-mode.js';
 import { decodeMessage, detectFormat, DecodeError, type DecodeContext, type DecodedMessage, type KafkaSourceFormat } from './formats/decode.js';
 import { consumeBatch, type Decoded, type SkipRequest } from '../../core/bad-messages.js';
 import { DeadLetter } from './dead-letter.js';
@@ -229,7 +230,7 @@ export class KafkaConsumer implements PartitionConsumer {
         tp,
         batch.messages.map((m) => ({ offset: m.offset, key: m.key, value: m.value, timestampMs: Number(m.timestamp) })),
         {
-          decode: (m) => this.decode(batch.topic, batch.partition, m.offset, m.key, m.value),
+          decode: (m) => this.decode(batch.topic, batch.partition, m.offset, m.key, m.value, byOffset.get(m.offset)?.headers),
           fault: (e) => (e instanceof DecodeError ? { reason: e.message, fix: `${e.fix ?? 'Correct the producer or the sink table.'} Then run the job again (the partition is retried from this message), or go past it: cutover run JOB --skip-message ${batch.topic}:${batch.partition}:OFFSET.` } : null),
           skipRequest: (offset) => this.skips.get(`${k}/${offset}`),
           deadLetter: async (m, reason) => {
@@ -276,7 +277,7 @@ export class KafkaConsumer implements PartitionConsumer {
   }
 
   /** A message's row changes of the job's tables; null for a message without any (a tombstone, a heartbeat, DDL not applied). A bad message: DecodeError. */
-  private async decode(topic: string, partition: number, offset: string, key: Buffer | null, value: Buffer | null): Promise<Decoded> {
+  private async decode(topic: string, partition: number, offset: string, key: Buffer | null, value: Buffer | null, headers?: Headers): Promise<Decoded> {
     const where = `${topic} partition ${partition} offset ${offset}`;
     let d: DecodedMessage | null;
     try {
@@ -299,7 +300,7 @@ export class KafkaConsumer implements PartitionConsumer {
         d = this.decodeOnce(key, value);
       }
     }
-    return this.rowsOf(where, d);
+    return this.rowsOf(where, d, headers);
   }
 
   private decodeOnce(key: Buffer | null, value: Buffer | null): DecodedMessage | null {
@@ -312,14 +313,14 @@ export class KafkaConsumer implements PartitionConsumer {
     return decodeMessage(format, key, value, this.ctx);
   }
 
-  private rowsOf(where: string, d: DecodedMessage | null): Decoded {
+  private rowsOf(where: string, d: DecodedMessage | null, headers?: Headers): Decoded {
     if (!d || d.kind === 'skip') return null;
     if (d.kind === 'ddl') {
       this.o.log.warn(`a schema change at ${where} is not applied (a Kafka source applies row changes only): ${d.sql.slice(0, 300)}`);
       return null;
     }
     const changes = d.changes.filter((c) => this.o.include(c.db, c.table));
-    return { changes, timestampMs: d.timestampMs };
+    return { changes, timestampMs: d.timestampMs, ...(appliesLeniently(d, headers) ? { lenient: true } : {}) };
   }
 
   private report(): void {
