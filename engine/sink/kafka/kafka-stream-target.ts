@@ -17,6 +17,8 @@
 // transactions ending at or before P and those after it, in the same request or transaction, and its
 // chunk id is committed with the position (exactly-once: a chunk is never published twice). Changes of
 // a table without a key are held back until its single chunk is published (the chunk holds them).
+// While a table still has chunks to publish, its changes carry the record header cutover.copy: pending
+// (engine/core/copy-mark.ts): a read of the same key may follow, and a consumer applies them leniently.
 //
 // A large source transaction in pieces (capability `transactionPieces`: the change reader hands it out
 // in pieces of a stream batch's size, so memory stays bounded whatever its size): the copy chunks read
@@ -95,9 +97,9 @@ export class KafkaStreamTarget implements StreamTarget<KafkaDdlContext> {
   private txOpen = false;
   /** Keyless tables whose copy is not published yet: their changes are in the chunk to come. */
   readonly held = new Set<string>();
-  /** The copy alongside the stream (the `orderedCopy` capability). */
   /** Tables whose copy may still publish chunks (OrderedCopy.copying): their changes are marked 'pending'. */
   readonly copying = new Map<string, () => boolean>();
+  /** The copy alongside the stream (the `orderedCopy` capability). */
   readonly orderedCopy = { gate: this.gate, held: this.held, copying: this.copying };
   /** Chunks taken for publishing whose table was held: held again if publishing fails. */
   private readonly unheld = new Map<ChunkSubmission<ChunkPayload>, string>();
