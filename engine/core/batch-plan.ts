@@ -43,3 +43,15 @@ export function modeRuns<T extends { changes: RowChange[]; mode?: ApplyMode }>(p
   }
   return out;
 }
+
+/**
+ * A partitioned source's lenient message ('reconcile') that touches a table where a replace could remove
+ * another row (a unique key besides the row's key) is applied strictly instead: that other row may hold the
+ * value only because its own partition is ahead of this one, and removing it would lose it for good (in one
+ * binlog stream its own later change would restore it; across partitions nothing does). A conflict then
+ * pauses the partition, named, rather than changing a row silently. Changes `parts` in place (the sinks
+ * name a refused message by its object).
+ */
+export function strictWhereReplaceUnsafe(parts: readonly { changes: RowChange[]; mode?: ApplyMode }[], replaceSafe: (c: RowChange) => boolean): void {
+  for (const p of parts) if (p.mode === 'reconcile' && !p.changes.every(replaceSafe)) delete p.mode;
+}

@@ -162,7 +162,7 @@ function producerJob(format: Format): Producer {
       mode: 'snapshot+stream',
       stream: { batch: { maxDelayMs: 100, maxRows: 300 } },
       // Several chunks per keyed table, read slowly enough that the writer's changes fall between them.
-      copy: { chunkRows: 100, throttle: { maxThreadsRunning: 40, maxRowsPerSecond: 150 } },
+      snapshot: { chunkRows: 100, throttle: { maxRowsPerSecond: 150 } },
     },
     `${name}.json`,
   );
@@ -299,7 +299,12 @@ describe('the whole pipeline: MySQL → Cutover → Kafka (3 formats) → Cutove
         await sleep(100);
       }
       for (const p of producers) p.live = startLive(['run', p.job, '--state', p.state]);
-      await waitUntil('every producer created its topics', () => topicsExist(producers), { ms: 240_000, everyMs: 500, guard });
+      await waitUntil('every producer created its topics', () => topicsExist(producers), {
+        ms: 240_000,
+        everyMs: 500,
+        guard,
+        detail: async () => `producers restarted: ${producerExits.join(' | ') || 'none'}\n` + producers.map((p) => `${p.format}: ${p.live?.out().trim().split('\n').slice(-3).join(' / ')}`).join('\n'),
+      });
       for (const g of groups) {
         startConsumer(g);
         startConsumer(g);

@@ -13,7 +13,7 @@ import type { OutRecord } from '../../engine/sink/kafka/record-sender.js';
 import { decodeMessage } from '../../engine/source/kafka/formats/decode.js';
 import { appliesLeniently, type Headers } from '../../engine/source/kafka/apply-mode.js';
 import { COPY_MARK_HEADER } from '../../engine/core/copy-mark.js';
-import { modeRuns } from '../../engine/core/batch-plan.js';
+import { modeRuns, strictWhereReplaceUnsafe } from '../../engine/core/batch-plan.js';
 import type { RowChange } from '../../engine/core/changes.js';
 import type { ApplierTable, ApplyMode } from '../../engine/core/checkpoint.js';
 import type { RawRow } from '../../engine/core/rows.js';
@@ -213,4 +213,21 @@ test('modeRuns: consecutive parts of one mode are one run, in order; a part with
   const runs = modeRuns(parts, 'strict');
   assert.deepEqual(runs.map((r) => [r.mode, r.changes.map((x) => x.after![0])]), [['reconcile', ['1', '2', '3']], ['strict', ['4']], ['reconcile', ['5']]]);
   assert.equal(parts[0]!.changes.length, 1, 'the parts are not changed');
+});
+
+test('a lenient message on a table with a further unique key is applied strictly (a replace could remove a row another partition is ahead on)', () => {
+  const withUnique: TableInfo = { ...T, createSql: 'CREATE TABLE `t` (\n  `id` int(11) NOT NULL,\n  `v` varchar(20),\n  PRIMARY KEY (`id`),\n  UNIQUE KEY `v` (`v`)\n) ENGINE=InnoDB' };
+  const onlyKey: TableInfo = { ...T, createSql: 'CREATE TABLE `t` (\n  `id` int(11) NOT NULL,\n  `v` varchar(20),\n  PRIMARY KEY (`id`)\n) ENGINE=InnoDB' };
+  assert.equal(planTable({ sink: { db: 'shop', table: 't' }, info: withUnique }).replaceSafe, false);
+  assert.equal(planTable({ sink: { db: 'shop', table: 't' }, info: onlyKey }).replaceSafe, true);
+  assert.equal(planTable({ sink: { db: 'shop', table: 'k' }, info: info('k', keyless, []) }).replaceSafe, false);
+  const t = { sink: { db: 'shop', table: 't' }, info: T };
+  assert.equal(planPgTable(t, 'shop', 't', { keyIndexed: true, otherUniques: [['v']] }, () => (raw) => raw).replaceSafe, false);
+  assert.equal(planPgTable(t, 'shop', 't', { keyIndexed: true, otherUniques: [] }, () => (raw) => raw).replaceSafe, true);
+  const c = (table: string): RowChange => ({ db: 'shop', table, type: 'insert', before: null, after: ['1', 'x'], columns: ['id', 'v'] });
+  const parts: { changes: RowChange[]; mode?: ApplyMode }[] = [{ changes: [c('safe')], mode: 'reconcile' }, { changes: [c('safe'), c('unsafe')], mode: 'reconcile' }, { changes: [c('unsafe')] }];
+  const same = parts.slice();
+  strictWhereReplaceUnsafe(parts, (x) => x.table === 'safe');
+  assert.deepEqual(parts.map((p) => p.mode ?? 'batch'), ['reconcile', 'batch', 'batch']);
+  assert.ok(parts.every((p, i) => p === same[i]), 'the same part objects (a refused message is named by its object)');
 });

@@ -37,7 +37,7 @@ import { CutoverError } from '../../../shared/errors.js';
 import { connect, parseMysqlUrl, queryRows, type Connection } from '../../mysql/connection.js';
 import { quoteId } from '../../mysql/identifiers.js';
 import { batchStatements, planTable, type Statement, type TablePlan } from './change-statements.js';
-import { modeRuns } from '../../core/batch-plan.js';
+import { modeRuns, strictWhereReplaceUnsafe } from '../../core/batch-plan.js';
 import { SINK_SESSION } from './session.js';
 import { CHECKPOINT_TABLE_SQL, checkpointUpsert, ensureCheckpointTable, readCheckpointRow } from './checkpoint-row.js';
 
@@ -291,6 +291,7 @@ export class ChangeApplier implements DdlStatementSink {
         await this.conn.query('ROLLBACK');
         return 0;
       }
+      strictWhereReplaceUnsafe(parts, (c) => this.planFor(c).replaceSafe);
       try {
         for (const run of modeRuns(parts, mode)) await this.run(batchStatements(run.changes, (c) => this.planFor(c), run.mode, true));
       } catch (e) {
@@ -298,6 +299,7 @@ export class ChangeApplier implements DdlStatementSink {
         await this.conn.query('ROLLBACK');
         await this.conn.query('BEGIN');
         parts = (await frame.begin(this.conn)) ?? [];
+        strictWhereReplaceUnsafe(parts, (c) => this.planFor(c).replaceSafe);
         await this.runOneByOne(parts, mode);
       }
       await frame.end(this.conn);

@@ -29,7 +29,7 @@ import type { ColumnInfo } from '../../core/tables.js';
 import type { ApplierTable, ApplyMode, Checkpoint } from '../../core/checkpoint.js';
 import { effectiveMode, pendingTransactions, piecesPlan, type CheckpointOwnerColumns } from '../../core/checkpoint.js';
 import { batchStatements, planPgTable, type Encode, type PgStatement, type PgTablePlan, type SinkIndexes } from './change-plan.js';
-import { modeRuns } from '../../core/batch-plan.js';
+import { modeRuns, strictWhereReplaceUnsafe } from '../../core/batch-plan.js';
 import { ensurePgCheckpointTable, readPgCheckpoint, writePgCheckpoint } from './checkpoint.js';
 import type { PlanOptions } from './ddl.js';
 import { connect, parseMysqlUrl } from '../../mysql/connection.js';
@@ -212,6 +212,7 @@ export class PgChangeSink implements StreamTarget<PgDdlContext> {
         return 0;
       }
       await this.preparePlans(parts);
+      strictWhereReplaceUnsafe(parts, (c) => this.planFor(c).replaceSafe);
       try {
         for (const run of modeRuns(parts, mode)) await this.run(batchStatements(run.changes, (c) => this.planFor(c), run.mode, true));
       } catch (e) {
@@ -219,6 +220,7 @@ export class PgChangeSink implements StreamTarget<PgDdlContext> {
         await this.client.query('ROLLBACK');
         await this.client.query('BEGIN');
         parts = (await frame.begin(this.client)) ?? [];
+        strictWhereReplaceUnsafe(parts, (c) => this.planFor(c).replaceSafe);
         await this.runOneByOne(parts, mode);
       }
       await this.advanceIdentities(parts);
