@@ -11,7 +11,7 @@
 // pieces (test/unit/kafka-bad-messages.test.ts).
 import { CutoverError } from '../../shared/errors.js';
 import type { RowChange } from './changes.js';
-import { compareOffsets, type PartitionBatch, type PartitionMessage, type TopicPartition } from './partition-offsets.js';
+import { compareOffsets, type Lenient, type PartitionBatch, type PartitionMessage, type TopicPartition } from './partition-offsets.js';
 
 /** How much of a bad message's value the state file and the sink's record keep (the dead-letter topic gets all of it). */
 export const RAW_LIMIT = 4096;
@@ -99,7 +99,7 @@ export interface RawMessage {
 }
 
 /** A message's row changes (of the job's tables); null: a message with none (tombstone, heartbeat, DDL passed over). */
-export type Decoded = { changes: RowChange[]; timestampMs: number | null; lenient?: boolean } | null;
+export type Decoded = { changes: RowChange[]; timestampMs: number | null; lenient?: Lenient } | null;
 
 /** What a message did wrong, for the pause. */
 export interface Fault {
@@ -190,7 +190,7 @@ export async function consumeBatch(tp: TopicPartition, messages: RawMessage[], d
       paused = badMessage(tp, m, f, d.now());
       break;
     }
-    ready.push({ offset: m.offset, changes: decoded?.changes ?? [], timestampMs: decoded?.timestampMs ?? m.timestampMs, ...(decoded?.lenient ? { lenient: true } : {}), raw: m });
+    ready.push({ offset: m.offset, changes: decoded?.changes ?? [], timestampMs: decoded?.timestampMs ?? m.timestampMs, ...(decoded?.lenient ? { lenient: decoded.lenient } : {}), raw: m });
   }
   const after = (o: string): string => (BigInt(o) + 1n).toString();
   let part = ready;

@@ -11,7 +11,7 @@ import { TableRenderer } from '../../engine/sink/kafka/table-renderer.js';
 import type { ChangeEventInput, KafkaFormat, SourceInfo } from '../../engine/sink/kafka/formats/index.js';
 import type { OutRecord } from '../../engine/sink/kafka/record-sender.js';
 import { decodeMessage } from '../../engine/source/kafka/formats/decode.js';
-import { appliesLeniently, type Headers } from '../../engine/source/kafka/apply-mode.js';
+import { appliesLeniently, lenientAs, type Headers } from '../../engine/source/kafka/apply-mode.js';
 import { COPY_MARK_HEADER } from '../../engine/core/copy-mark.js';
 import { modeRuns, strictWhereReplaceUnsafe } from '../../engine/core/batch-plan.js';
 import type { RowChange } from '../../engine/core/changes.js';
@@ -175,6 +175,10 @@ test('the rule without Cutover\'s mark: a Debezium read is lenient; Maxwell boot
   assert.equal(appliesLeniently({ format: 'canal' }, { [COPY_MARK_HEADER]: Buffer.from('pending') }), true);
   assert.equal(appliesLeniently({ format: 'maxwell', snapshotRead: true }, { [COPY_MARK_HEADER]: 'row' }), true);
   assert.equal(appliesLeniently({ format: 'canal' }, { [COPY_MARK_HEADER]: 'other' }), false, 'an unknown value is no mark');
+  assert.equal(lenientAs({ format: 'canal' }, { [COPY_MARK_HEADER]: 'pending' }), 'change');
+  assert.equal(lenientAs({ format: 'canal' }, { [COPY_MARK_HEADER]: 'row' }), 'read');
+  assert.equal(lenientAs({ format: 'debezium', snapshotRead: true }, {}), 'read');
+  assert.equal(lenientAs({ format: 'debezium' }, {}), null);
   // The decoders say which messages are reads.
   const maxwellBootstrap = decodeMessage('maxwell', null, Buffer.from('{"database":"shop","table":"t","type":"bootstrap-insert","ts":1,"data":{"id":1,"v":"a"}}'), { columns: () => columns });
   assert.equal(maxwellBootstrap.kind === 'rows' && maxwellBootstrap.snapshotRead, true);

@@ -32,11 +32,19 @@
 //   producer publishes a keyless table's changes only after its one chunk, so strict is exact for it.
 import { copyMarkOf, COPY_MARK_HEADER } from '../../core/copy-mark.js';
 import type { DecodedRows } from './formats/decode.js';
+import type { Lenient } from '../../core/partition-offsets.js';
 
 export type Headers = Record<string, string | Buffer | (string | Buffer)[] | undefined>;
 
-/** Whether a decoded row message is applied leniently ('reconcile'); see the header. Pure. */
+/** Whether a decoded row message is applied leniently ('reconcile'), and as what; null: strictly. See the header. Pure. */
+export function lenientAs(d: Pick<DecodedRows, 'format' | 'snapshotRead'>, headers: Headers | undefined | null): Lenient | null {
+  const mark = copyMarkOf(headers?.[COPY_MARK_HEADER]);
+  if (mark === 'pending') return d.snapshotRead ? 'read' : 'change';
+  if (mark === 'row') return 'read';
+  return d.format === 'debezium' && d.snapshotRead === true ? 'read' : null;
+}
+
+/** Whether a decoded row message is applied leniently (lenientAs is not null). Pure. */
 export function appliesLeniently(d: Pick<DecodedRows, 'format' | 'snapshotRead'>, headers: Headers | undefined | null): boolean {
-  if (copyMarkOf(headers?.[COPY_MARK_HEADER]) !== null) return true;
-  return d.format === 'debezium' && d.snapshotRead === true;
+  return lenientAs(d, headers) !== null;
 }

@@ -13,7 +13,7 @@ import type { KafkaSourceConfig } from '../../../shared/job-config.js';
 import { kafkaClient, kafkaErrorText, isTransient, unreachable } from '../../kafka/client.js';
 import { messageLag, partitionKey, type PartitionProgress, type TopicPartition } from '../../core/partition-offsets.js';
 import type { ConsumerOptions, PartitionConsumer } from '../driver.js';
-import { appliesLeniently, type Headers } from './apply-mode.js';
+import { lenientAs, type Headers } from './apply-mode.js';
 import { decodeMessage, detectFormat, DecodeError, type DecodeContext, type DecodedMessage, type KafkaSourceFormat } from './formats/decode.js';
 import { consumeBatch, type Decoded, type SkipRequest } from '../../core/bad-messages.js';
 import { DeadLetter } from './dead-letter.js';
@@ -320,7 +320,8 @@ export class KafkaConsumer implements PartitionConsumer {
       return null;
     }
     const changes = d.changes.filter((c) => this.o.include(c.db, c.table));
-    return { changes, timestampMs: d.timestampMs, ...(appliesLeniently(d, headers) ? { lenient: true } : {}) };
+    const lenient = lenientAs(d, headers);
+    return { changes, timestampMs: d.timestampMs, ...(lenient ? { lenient } : {}) };
   }
 
   private report(): void {
