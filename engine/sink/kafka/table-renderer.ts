@@ -115,7 +115,7 @@ export class TableRenderer {
     // Only the key values are kept for an error message: the records of a batch wait for the broker's
     // acknowledgement, and a reference to the whole row (or the event) would keep every row image alive too.
     const key = this.keyValues(row);
-    const mark = e.copyMark && !(o.format === 'debezium' && e.op === 'r') ? e.copyMark : null;
+    const mark = e.copyMark ?? null;
     if (single) {
       out.push(this.record(sKey, sValue, sPartitionKey, mark ? { [COPY_MARK_HEADER]: mark } : undefined, key));
       return;

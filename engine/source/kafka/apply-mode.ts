@@ -5,9 +5,7 @@
 //
 // - A topic written by a snapshot+stream producer holds, for each key, its changes up to the snapshot
 //   position P of the key's chunk, then the read of the row as it stood at P, then its changes after P
-//   (Cutover: engine/core/chunk-gate.ts; Debezium's initial snapshot reads everything at one P before it
-//   streams from P, and its incremental snapshots drop a chunk's read of a key changed inside the chunk's
-//   window). A consumer that starts from empty tables meets the changes before P with no row (or a row
+//   (Cutover: engine/core/chunk-gate.ts). A consumer that starts from empty tables meets the changes before P with no row (or a row
 //   the read replaces): updates and deletes of missing rows, inserts of keys a later read also holds.
 //   Applied leniently, those changes leave whatever they leave and the read then sets the row as it was at
 //   P (a key absent at P has a delete as its last change before P, which removes it); the changes after P
@@ -20,14 +18,17 @@
 //   (header cutover.copy: row / pending, engine/core/copy-mark.ts); once the table's last chunk is
 //   published its changes carry no mark and are applied strictly again.
 //
-// Per format, without Cutover's header:
-// - Debezium op "r" (source.snapshot true/first/last/incremental…): lenient, by the order above. Its
-//   changes carry no snapshot flag, and in an initial snapshot all follow every read: strict.
-// - Maxwell "bootstrap-insert" of the real Maxwell: strict. Maxwell bootstraps with a plain SELECT while
-//   its binlog replication goes on and the bootstrap rows carry no position, so a bootstrap row can be
-//   older than a change published before it; replacing would lose that change. A consumer of such a topic
-//   pauses at the first conflict (the fix: bootstrap with the writes stopped, or let Cutover produce it).
-// - Canal has no snapshot (a copied row is an INSERT, with no position): strict.
+// Without Cutover's header every message is applied strictly, whatever the format:
+// - Debezium op "r": the real Debezium's snapshot position is not always exact. Measured
+//   (test/integration/kafka-real-debezium.test.ts, MariaDB connector 3.5): a row inserted while the connector
+//   started was read by the snapshot (op "r", source.pos 123314) and its insert was then also streamed (op
+//   "c", source.pos 123519, after the read's position): a change positioned after a read can already be in
+//   it, and nothing in the messages says where that window ends. Applied strictly, such a pair passes only
+//   when both are in one sink batch (its net effect is one insert); otherwise the partition pauses, named.
+// - Maxwell "bootstrap-insert": Maxwell bootstraps with a plain SELECT while its binlog replication goes on
+//   and the bootstrap rows carry no position, so a bootstrap row can be older than a change published
+//   before it; replacing would lose that change.
+// - Canal has no snapshot (a copied row is an INSERT, with no position).
 // - A table without a key is always applied strictly (a row cannot be named without a key); Cutover's
 //   producer publishes a keyless table's changes only after its one chunk, so strict is exact for it.
 import { copyMarkOf, COPY_MARK_HEADER } from '../../core/copy-mark.js';
@@ -37,11 +38,9 @@ import type { Lenient } from '../../core/partition-offsets.js';
 export type Headers = Record<string, string | Buffer | (string | Buffer)[] | undefined>;
 
 /** Whether a decoded row message is applied leniently ('reconcile'), and as what; null: strictly. See the header. Pure. */
-export function lenientAs(d: Pick<DecodedRows, 'format' | 'snapshotRead'>, headers: Headers | undefined | null): Lenient | null {
+export function lenientAs(_d: Pick<DecodedRows, 'format' | 'snapshotRead'>, headers: Headers | undefined | null): Lenient | null {
   const mark = copyMarkOf(headers?.[COPY_MARK_HEADER]);
-  if (mark === 'pending') return d.snapshotRead ? 'read' : 'change';
-  if (mark === 'row') return 'read';
-  return d.format === 'debezium' && d.snapshotRead === true ? 'read' : null;
+  return mark === 'row' ? 'read' : mark === 'pending' ? 'change' : null;
 }
 
 /** Whether a decoded row message is applied leniently (lenientAs is not null). Pure. */

@@ -62,9 +62,8 @@ export interface ChangeEventInput {
   /** Maxwell: this is the last row of its transaction ("commit": true). */
   txCommit?: boolean;
   /**
-   * The record's cutover.copy header (engine/core/copy-mark.ts): 'row' on a copied row (left off a
-   * Debezium read, whose op "r" says it), 'pending' on a change published while its table's copy still
-   * had chunks to publish.
+   * The record's cutover.copy header (engine/core/copy-mark.ts): 'row' on a copied row, 'pending' on a
+   * change published while its table's copy still had chunks to publish.
    */
   copyMark?: CopyMark;
 }
