@@ -12,7 +12,7 @@
 // pieces (test/unit/kafka-bad-messages.test.ts).
 import { CutoverError } from '../../shared/errors.js';
 import type { RowChange } from './changes.js';
-import { compareOffsets, type PartitionBatch, type PartitionMessage, type TopicPartition } from './partition-offsets.js';
+import { compareOffsets, type Lenient, type PartitionBatch, type PartitionMessage, type TopicPartition } from './partition-offsets.js';
 
 /** How much of a bad message's value the state file and the sink's record keep (the dead-letter topic gets all of it). */
 export const RAW_LIMIT = 4096;
@@ -112,7 +112,7 @@ export interface DdlMessage {
  * A message's row changes (of the job's tables), or the DDL statement it carries (then `changes` is empty);
  * null: a message with none (tombstone, heartbeat).
  */
-export type Decoded = { changes: RowChange[]; timestampMs: number | null; ddl?: DdlMessage } | null;
+export type Decoded = { changes: RowChange[]; timestampMs: number | null; ddl?: DdlMessage; lenient?: Lenient } | null;
 
 /** What a message did wrong, for the pause. */
 export interface Fault {
@@ -245,7 +245,7 @@ async function segment(tp: TopicPartition, messages: RawMessage[], d: BatchGateD
       ddl = { m, ddl: decoded.ddl, index };
       break;
     }
-    ready.push({ offset: m.offset, changes: decoded?.changes ?? [], timestampMs: decoded?.timestampMs ?? m.timestampMs, raw: m });
+    ready.push({ offset: m.offset, changes: decoded?.changes ?? [], timestampMs: decoded?.timestampMs ?? m.timestampMs, ...(decoded?.lenient ? { lenient: decoded.lenient } : {}), raw: m });
   }
   const after = (o: string): string => (BigInt(o) + 1n).toString();
   let part = ready;

@@ -58,6 +58,11 @@ export interface MessageChanges {
   kind: 'message';
   changes: RowChange[];
   label: string;
+  /**
+   * 'reconcile': the message may meet a row state from before a snapshot read still to come (README,
+   * "Snapshot order in a topic"); absent: the mode the batch is applied in.
+   */
+  mode?: 'reconcile' | 'strict';
 }
 
 /** Names a transaction or piece for messages: "the source transaction ending at f:p (GTID g)" or "… after f:p (a piece)". */

@@ -31,7 +31,15 @@ export interface PartitionMessage {
   changes: RowChange[];
   /** The message's timestamp (ms since the epoch), for lag in seconds; null when unknown. */
   timestampMs: number | null;
+  /**
+   * Applied leniently ('reconcile'): a snapshot read, or a change published while its table's snapshot
+   * still had reads to come (engine/source/kafka/apply-mode.ts). Absent: strictly.
+   */
+  lenient?: Lenient;
 }
+
+/** Why a message is applied leniently: a snapshot read, or a change published while its table's copy went on. */
+export type Lenient = 'read' | 'change';
 
 /** Consecutive messages of one partition, applied in one sink transaction. */
 export interface PartitionBatch extends TopicPartition {

@@ -215,6 +215,9 @@ export async function runConsumer(o: RunJobOptions, job: JobRow, log: Logger): P
           }
         const r = await serial(() => target.applyBatch(batch));
         members.passed(job.id, batch, batch.next);
+        const during = batch.messages.filter((m) => m.lenient === 'change' && m.changes.length);
+        if (during.length && r.applied)
+          log.info(`${batch.topic} partition ${batch.partition}: ${during.length} change(s) published during their table's copy applied leniently (offsets ${during[0]!.offset}–${during[during.length - 1]!.offset}; README: Snapshot order in a topic)`);
         applied += r.applied;
         skipped += r.skipped;
         if (r.skipped) log.info(`${batch.topic} partition ${batch.partition}: ${r.skipped} message(s) below the sink's offset were applied before; not applied again`);

@@ -62,6 +62,12 @@ export interface DdlStatementSink {
 export interface OrderedCopy {
   readonly gate: ChunkGate<ChunkPayload>;
   readonly held: Set<string>;
+  /**
+   * Source tables ("db.table") whose copy may still publish chunks, each with a check that its copy is
+   * complete (every chunk published). The changes of such a table are published with the cutover.copy
+   * header 'pending' (engine/core/copy-mark.ts) until the check says so: a consumer applies them leniently.
+   */
+  readonly copying: Map<string, () => boolean>;
 }
 
 /**

@@ -157,7 +157,7 @@ function keyOf(t: ApplierTable, row: RawRow, columns: string[]): string {
   return t.info.chunkKey.map((k) => row[columns.indexOf(k)]).join('\u0000');
 }
 
-function applyChange(db: Map<string, Rows>, tables: Map<string, ApplierTable>, c: RowChange, mode: ApplyMode): void {
+export function applyChange(db: Map<string, Rows>, tables: Map<string, ApplierTable>, c: RowChange, mode: ApplyMode): void {
   const name = c.name ?? `${c.db}.${c.table}`;
   const t = tables.get(name);
   if (!t) return;

@@ -50,7 +50,7 @@ test('a job file naming a search profile resolves to its URL, credentials and CA
   profiles.save({ profile: es({ auth: 'basic', username: 'elastic', caFile: '/etc/es/ca.pem' }), secrets: { password: 'pw' } });
   profiles.save({ profile: es({ name: 'keyed', url: 'http://h:9200', auth: 'apiKey' }), secrets: { password: 'id:key' } });
   const r = await resolveJob(file({ type: 'elasticsearch', profile: 'search', index: 'x-{table}' }), { store, env });
-  assert.deepEqual(r.config.sink, { type: 'elasticsearch', index: 'x-{table}', settings: {}, mappings: {}, columns: {}, url: 'https://search.internal:9200', auth: { username: 'elastic', password: 'pw' }, caFile: '/etc/es/ca.pem' });
+  assert.deepEqual(r.config.sink, { type: 'elasticsearch', index: 'x-{table}', settings: {}, mappings: {}, columns: {}, documents: {}, url: 'https://search.internal:9200', auth: { username: 'elastic', password: 'pw' }, caFile: '/etc/es/ca.pem' });
   const k = await resolveJob(file({ type: 'elasticsearch', profile: 'keyed' }), { store, env });
   assert.deepEqual(k.config.sink.type === 'elasticsearch' && k.config.sink.auth, { apiKey: 'id:key' });
   // The URL form still takes its secrets from the environment.

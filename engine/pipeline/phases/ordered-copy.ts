@@ -27,10 +27,16 @@ export async function copyAlongsideStream(ctx: JobContext, tables: CopyTable[], 
     const target = await ctx.sinkRun.openChangeSink(inner.signal);
     const ordered = target.orderedCopy;
     if (!ordered) throw new Error(`the ${sinkOf(cfg).title} sink declares orderedCopy but its change sink has no copy gate`);
-    for (const t of tables) {
+    const copied = (t: CopyTable): boolean => {
       const row = store.table(t.stateId);
-      const copied = row.state === 'done' || (row.planned_all === 1 && store.pendingChunks(t.stateId).length === 0);
-      if (!t.keyColumns.length && !copied) ordered.held.add(qualified(t.source));
+      return row.state === 'done' || (row.planned_all === 1 && store.pendingChunks(t.stateId).length === 0);
+    };
+    for (const t of tables) {
+      if (copied(t)) continue;
+      if (!t.keyColumns.length) ordered.held.add(qualified(t.source));
+      // Until every chunk of the table is published, a read of a key may follow a change of it: its
+      // changes are marked for the consumers (README, "Snapshot order in a topic").
+      ordered.copying.set(qualified(t.source), () => copied(t));
     }
     const runner = await prepareStreamPhase({ ...streamOptionsOf(ctx, tables, inner.signal), openTarget: async () => target, copyAlongside: true });
     store.setJob(jobId, { phase: 'copying' });

@@ -87,8 +87,11 @@ export class ChangeEvents {
     return p;
   }
 
-  /** Renders the part's changes into `out`, skipping the tables in `held` and tables the job does not publish. */
-  async render(part: ChangePart, held: Set<string>, out: OutRecord[]): Promise<void> {
+  /**
+   * Renders the part's changes into `out`, skipping the tables in `held` and tables the job does not
+   * publish; the changes of tables in `copying` (their copy may still publish chunks) are marked 'pending'.
+   */
+  async render(part: ChangePart, held: Set<string>, out: OutRecord[], copying?: ReadonlyMap<string, unknown>): Promise<void> {
     const now = Date.now();
     const n = part.changes.length;
     const base = this.source;
@@ -119,6 +122,7 @@ export class ChangeEvents {
         tsMs: now,
         txCommit: part.commits && i === n - 1,
       };
+      if (copying?.size && copying.has(name)) ev.copyMark = 'pending';
       e.r.render(ev, out);
     }
   }

@@ -17,6 +17,8 @@
 // transactions ending at or before P and those after it, in the same request or transaction, and its
 // chunk id is committed with the position (exactly-once: a chunk is never published twice). Changes of
 // a table without a key are held back until its single chunk is published (the chunk holds them).
+// While a table still has chunks to publish, its changes carry the record header cutover.copy: pending
+// (engine/core/copy-mark.ts): a read of the same key may follow, and a consumer applies them leniently.
 //
 // A large source transaction in pieces (capability `transactionPieces`: the change reader hands it out
 // in pieces of a stream batch's size, so memory stays bounded whatever its size): the copy chunks read
@@ -107,8 +109,10 @@ export class KafkaStreamTarget implements StreamTarget<KafkaDdlContext> {
   private txOpen = false;
   /** Keyless tables whose copy is not published yet: their changes are in the chunk to come. */
   readonly held = new Set<string>();
+  /** Tables whose copy may still publish chunks (OrderedCopy.copying): their changes are marked 'pending'. */
+  readonly copying = new Map<string, () => boolean>();
   /** The copy alongside the stream (the `orderedCopy` capability). */
-  readonly orderedCopy = { gate: this.gate, held: this.held };
+  readonly orderedCopy = { gate: this.gate, held: this.held, copying: this.copying };
   /** Chunks taken for publishing whose table was held: held again if publishing fails. */
   private readonly unheld = new Map<ChunkSubmission<ChunkPayload>, string>();
   private last: Checkpoint | null = null;
@@ -224,11 +228,17 @@ export class KafkaStreamTarget implements StreamTarget<KafkaDdlContext> {
     }
   }
 
+  /** Tables whose copy is complete leave `copying`: their changes are published unmarked from now on. */
+  private forgetCopied(): void {
+    for (const [name, complete] of this.copying) if (complete()) this.copying.delete(name);
+  }
+
   /**
    * Publishes the transactions, with the copy chunks whose snapshot lies between them, in binlog order;
    * waits while a chunk that must come first is still being read.
    */
   async apply(txs: BinlogTransaction[]): Promise<number> {
+    this.forgetCopied();
     let done = 0;
     if (this.pieces) {
       // The first transaction is the final part of the one published in pieces: it commits it.
@@ -261,7 +271,7 @@ export class KafkaStreamTarget implements StreamTarget<KafkaDdlContext> {
           const tx = pending[k]!;
           const from = records.length;
           this.takeChunks(tx.end, false, chunks, records);
-          await this.events.render({ changes: tx.changes, at: tx.end, gtid: tx.gtid, timestamp: tx.timestamp, firstRow: 0, commits: true }, this.held, records);
+          await this.events.render({ changes: tx.changes, at: tx.end, gtid: tx.gtid, timestamp: tx.timestamp, firstRow: 0, commits: true }, this.held, records, this.copying);
           for (let r = from; r < records.length; r++) bytes += records[r]!.size;
           if (bytes >= this.renderBudget && k < j - 1) {
             // Sent ahead while the next part is rendered. With one part in flight the next waits for it;
@@ -305,7 +315,7 @@ export class KafkaStreamTarget implements StreamTarget<KafkaDdlContext> {
     const open = this.pieces;
     if (open.skip) return;
     const records: OutRecord[] = [];
-    await this.events.render({ changes: piece.changes, at: open.start, gtid: piece.gtid, timestamp: piece.timestamp, firstRow: open.rows, commits: false }, this.held, records);
+    await this.events.render({ changes: piece.changes, at: open.start, gtid: piece.gtid, timestamp: piece.timestamp, firstRow: open.rows, commits: false }, this.held, records, this.copying);
     open.rows += piece.changes.length;
     try {
       if (this.cfg.exactlyOnce) await this.sendOpenTx(records);
@@ -385,7 +395,7 @@ export class KafkaStreamTarget implements StreamTarget<KafkaDdlContext> {
     }
     const records: OutRecord[] = [];
     try {
-      await this.events.render({ changes: final.changes, at: final.end, gtid: final.gtid, timestamp: final.timestamp, firstRow: open.rows, commits: true }, this.held, records);
+      await this.events.render({ changes: final.changes, at: final.end, gtid: final.gtid, timestamp: final.timestamp, firstRow: open.rows, commits: true }, this.held, records, this.copying);
       await this.publish(records, [], final.end, final.gtid);
     } finally {
       await this.endPieces();

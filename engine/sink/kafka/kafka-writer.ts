@@ -33,7 +33,7 @@ export class KafkaBatch implements SinkBatch {
     this.source.tsMs = 0;
     // Copied rows are read events, snapshot "true". ("last" would need to know the copy's very last row
     // across parallel workers and resumed runs; consumers that wait for it must use the job's state.)
-    this.event = { op: 'r', table: r.kt, before: null, after: null, source: this.source, tsMs: 0 };
+    this.event = { op: 'r', table: r.kt, before: null, after: null, source: this.source, tsMs: 0, copyMark: 'row' };
   }
 
   add(row: RawRow): void {

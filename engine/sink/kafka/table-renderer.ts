@@ -5,6 +5,7 @@ import { partitionKey, renderKey, renderMessages, type ChangeEventInput, type Ka
 import { debeziumKey, debeziumValueJson } from './formats/debezium.js';
 import { partitionFor } from './partition.js';
 import type { OutRecord, TopicLimits } from './record-sender.js';
+import { COPY_MARK_HEADER } from '../../core/copy-mark.js';
 import type { RawRow } from '../../core/rows.js';
 import type { ColumnInfo } from '../../core/tables.js';
 
@@ -114,11 +115,16 @@ export class TableRenderer {
     // Only the key values are kept for an error message: the records of a batch wait for the broker's
     // acknowledgement, and a reference to the whole row (or the event) would keep every row image alive too.
     const key = this.keyValues(row);
+    const mark = e.copyMark ?? null;
     if (single) {
-      out.push(this.record(sKey, sValue, sPartitionKey, undefined, key));
+      out.push(this.record(sKey, sValue, sPartitionKey, mark ? { [COPY_MARK_HEADER]: mark } : undefined, key));
       return;
     }
-    for (const m of msgs!) out.push(this.record(o.format === 'canal' ? canalKey : m.key, m.value, m.partitionKey, m.headers, key));
+    for (const m of msgs!) {
+      // A tombstone (null value) carries no change, so no mark.
+      const headers = mark && m.value !== null ? { ...m.headers, [COPY_MARK_HEADER]: mark } : m.headers;
+      out.push(this.record(o.format === 'canal' ? canalKey : m.key, m.value, m.partitionKey, headers, key));
+    }
   }
 
   private record(k: string | null, value: string | null, pk: string, headers: Record<string, string> | undefined, key: RawRow): RowRecord {

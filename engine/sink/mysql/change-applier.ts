@@ -37,6 +37,7 @@ import { CutoverError } from '../../../shared/errors.js';
 import { connect, parseMysqlUrl, queryRows, type Connection } from '../../mysql/connection.js';
 import { quoteId } from '../../mysql/identifiers.js';
 import { batchStatements, planTable, type Statement, type TablePlan } from './change-statements.js';
+import { modeRuns, strictWhereReplaceUnsafe } from '../../core/batch-plan.js';
 import { SINK_SESSION } from './session.js';
 import { CHECKPOINT_TABLE_SQL, checkpointUpsert, ensureCheckpointTable, readCheckpointRow } from './checkpoint-row.js';
 
@@ -291,13 +292,15 @@ export class ChangeApplier implements DdlStatementSink {
         await this.conn.query('ROLLBACK');
         return 0;
       }
+      strictWhereReplaceUnsafe(parts, (c) => this.planFor(c).replaceSafe);
       try {
-        await this.run(batchStatements(parts.flatMap((p) => p.changes), (c) => this.planFor(c), mode, true));
+        for (const run of modeRuns(parts, mode)) await this.run(batchStatements(run.changes, (c) => this.planFor(c), run.mode, true));
       } catch (e) {
         if (!(e instanceof Mismatch) && !(e instanceof OverPacket) && (!isServerError(e) || isRetryable(e))) throw e;
         await this.conn.query('ROLLBACK');
         await this.conn.query('BEGIN');
         parts = (await frame.begin(this.conn)) ?? [];
+        strictWhereReplaceUnsafe(parts, (c) => this.planFor(c).replaceSafe);
         await this.runOneByOne(parts, mode);
       }
       await frame.end(this.conn);
@@ -370,7 +373,7 @@ export class ChangeApplier implements DdlStatementSink {
   /** The slow, exact path: one statement per change in binlog order; names the change that fails. */
   private async runOneByOne(txs: (BinlogTransaction | TransactionPiece | MessageChanges)[], mode: ApplyMode): Promise<void> {
     for (const tx of txs) {
-      for (const s of batchStatements(tx.changes, (c) => this.planFor(c), mode, false)) {
+      for (const s of batchStatements(tx.changes, (c) => this.planFor(c), (tx.kind === 'message' ? tx.mode : undefined) ?? mode, false)) {
         this.checkPacket(s, tx);
         let affected: number;
         try {

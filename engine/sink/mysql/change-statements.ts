@@ -45,6 +45,11 @@ export interface TablePlan {
   columnsClause: string;
   /** Changes of this table may be reduced to their net effect per key (see the header). */
   netEffect: boolean;
+  /**
+   * A reconcile REPLACE can remove no row but the one of its key: the table has a key and no other unique
+   * key (a partitioned source applies its lenient messages strictly otherwise, see core/batch-plan.ts).
+   */
+  replaceSafe: boolean;
   /** Positions of the written and key columns in a row image, cached per RowChange.columns list. */
   positions: Map<string, ImageIndexes>;
   positionsByArray: WeakMap<readonly string[], ImageIndexes>;
@@ -86,6 +91,7 @@ export function planTable(t: ApplierTable): TablePlan {
     keyRender: keyCols.map(whereKeyRenderer),
     columnsClause: `(${writeCols.map((c) => quoteId(c.name)).join(',')}) VALUES `,
     netEffect: keyCols.length > 0 && uniqueKeyCount(info.createSql) === 1 && keyCols.every((c) => EXACT_KEY_KINDS.has(valueKind(c))),
+    replaceSafe: keyCols.length > 0 && uniqueKeyCount(info.createSql) <= 1,
     positions: new Map(),
     positionsByArray: new WeakMap(),
   };

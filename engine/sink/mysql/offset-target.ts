@@ -93,7 +93,7 @@ export class MysqlOffsetTarget implements OffsetTarget {
           await guardTablePartitions(conn, this.job, batch, keylessTouches(part.messages, (t) => this.keyless.has(t)));
           offsetOf.clear();
           return part.messages.map((m) => {
-            const mc: MessageChanges = { kind: 'message' as const, changes: m.changes, label: `the message at ${batch.topic} partition ${batch.partition} offset ${m.offset}` };
+            const mc: MessageChanges = { kind: 'message' as const, changes: m.changes, label: `the message at ${batch.topic} partition ${batch.partition} offset ${m.offset}`, ...(m.lenient ? { mode: 'reconcile' as const } : {}) };
             offsetOf.set(mc, m.offset);
             return mc;
           });

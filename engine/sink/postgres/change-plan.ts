@@ -58,6 +58,8 @@ export interface PgTablePlan {
   uniques: number[][];
   keyIndexed: boolean;
   netEffect: boolean;
+  /** A reconcile replace can remove no row but the one of its key (a key, no other unique index; see core/batch-plan.ts). */
+  replaceSafe: boolean;
   columnsClause: string;
   positions: WeakMap<readonly string[], number[]>;
   /** Columns whose sink sequence follows the streamed values (identity.ts): index into writeCols, sequence. */
@@ -95,6 +97,7 @@ export function planPgTable(
     uniques,
     keyIndexed: idx.keyIndexed,
     netEffect: keyAt.length > 0 && idx.otherUniques.length === 0,
+    replaceSafe: keyAt.length > 0 && idx.otherUniques.length === 0,
     columnsClause: `(${writeCols.map((c) => pgIdent(c.name)).join(', ')})`,
     positions: new WeakMap(),
     identities: identities.map((s) => ({ at: writeCols.findIndex((c) => c.name === s.column), sequence: s.sequence })).filter((s) => s.at >= 0),

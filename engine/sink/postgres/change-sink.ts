@@ -29,6 +29,7 @@ import type { ColumnInfo } from '../../core/tables.js';
 import type { ApplierTable, ApplyMode, Checkpoint } from '../../core/checkpoint.js';
 import { effectiveMode, pendingTransactions, piecesPlan, type CheckpointOwnerColumns } from '../../core/checkpoint.js';
 import { batchStatements, planPgTable, type Encode, type PgStatement, type PgTablePlan, type SinkIndexes } from './change-plan.js';
+import { modeRuns, strictWhereReplaceUnsafe } from '../../core/batch-plan.js';
 import { ensurePgCheckpointTable, readPgCheckpoint, writePgCheckpoint } from './checkpoint.js';
 import type { PlanOptions } from './ddl.js';
 import { connect, parseMysqlUrl } from '../../mysql/connection.js';
@@ -211,13 +212,15 @@ export class PgChangeSink implements StreamTarget<PgDdlContext> {
         return 0;
       }
       await this.preparePlans(parts);
+      strictWhereReplaceUnsafe(parts, (c) => this.planFor(c).replaceSafe);
       try {
-        await this.run(batchStatements(parts.flatMap((p) => p.changes), (c) => this.planFor(c), mode, true));
+        for (const run of modeRuns(parts, mode)) await this.run(batchStatements(run.changes, (c) => this.planFor(c), run.mode, true));
       } catch (e) {
         if (!(e instanceof Mismatch) && !isStatementError(e)) throw e;
         await this.client.query('ROLLBACK');
         await this.client.query('BEGIN');
         parts = (await frame.begin(this.client)) ?? [];
+        strictWhereReplaceUnsafe(parts, (c) => this.planFor(c).replaceSafe);
         await this.runOneByOne(parts, mode);
       }
       await this.advanceIdentities(parts);
@@ -357,7 +360,7 @@ export class PgChangeSink implements StreamTarget<PgDdlContext> {
   /** The exact path: one statement per change in binlog order; names the change that fails. */
   private async runOneByOne(txs: (BinlogTransaction | TransactionPiece | MessageChanges)[], mode: ApplyMode): Promise<void> {
     for (const tx of txs) {
-      for (const s of batchStatements(tx.changes, (c) => this.planFor(c), mode, false)) {
+      for (const s of batchStatements(tx.changes, (c) => this.planFor(c), (tx.kind === 'message' ? tx.mode : undefined) ?? mode, false)) {
         let affected: number;
         try {
           affected = (await this.client.query(s.sql, s.params)).rowCount ?? 0;

@@ -16,6 +16,7 @@ import type { KafkaSourceConfig } from '../../../shared/job-config.js';
 import { kafkaClient, kafkaErrorText, isTransient, unreachable } from '../../kafka/client.js';
 import { messageLag, partitionKey, type PartitionProgress, type TopicPartition } from '../../core/partition-offsets.js';
 import type { ConsumerOptions, PartitionConsumer } from '../driver.js';
+import { lenientAs, type Headers } from './apply-mode.js';
 import { decodeMessage, detectFormat, DecodeError, type DecodeContext, type DecodedMessage, type KafkaSourceFormat } from './formats/decode.js';
 import { consumeBatch, type Decoded, type SkipRequest } from '../../core/bad-messages.js';
 import { DeadLetter } from './dead-letter.js';
@@ -269,7 +270,7 @@ export class KafkaConsumer implements PartitionConsumer {
         tp,
         batch.messages.map((m) => ({ offset: m.offset, key: m.key, value: m.value, timestampMs: Number(m.timestamp) })),
         {
-          decode: (m) => this.decode(batch.topic, batch.partition, m.offset, m.key, m.value),
+          decode: (m) => this.decode(batch.topic, batch.partition, m.offset, m.key, m.value, byOffset.get(m.offset)?.headers),
           fault: (e) => (e instanceof DecodeError ? { reason: e.message, fix: `${e.fix ?? 'Correct the producer or the sink table.'} Then run the job again (the partition is retried from this message), or go past it: cutover skip-message ${batch.topic}:${batch.partition}:OFFSET --job JOB.` } : null),
           skipRequest: (offset) => this.skips.get(`${k}/${offset}`),
           deadLetter: async (m, reason) => {
@@ -317,7 +318,7 @@ export class KafkaConsumer implements PartitionConsumer {
   }
 
   /** A message's row changes of the job's tables; null for a message without any (a tombstone, a heartbeat, DDL not applied). A bad message: DecodeError. */
-  private async decode(topic: string, partition: number, offset: string, key: Buffer | null, value: Buffer | null): Promise<Decoded> {
+  private async decode(topic: string, partition: number, offset: string, key: Buffer | null, value: Buffer | null, headers?: Headers): Promise<Decoded> {
     const where = `${topic} partition ${partition} offset ${offset}`;
     let d: DecodedMessage | null;
     try {
@@ -340,7 +341,7 @@ export class KafkaConsumer implements PartitionConsumer {
         d = this.decodeOnce(key, value);
       }
     }
-    return this.rowsOf(where, d);
+    return this.rowsOf(where, d, headers);
   }
 
   private decodeOnce(key: Buffer | null, value: Buffer | null): DecodedMessage | null {
@@ -353,7 +354,7 @@ export class KafkaConsumer implements PartitionConsumer {
     return decodeMessage(format, key, value, this.ctx);
   }
 
-  private rowsOf(where: string, d: DecodedMessage | null): Decoded {
+  private rowsOf(where: string, d: DecodedMessage | null, headers?: Headers): Decoded {
     if (!d || d.kind === 'skip') return null;
     if (d.kind === 'ddl' && d.schemaTopic) {
       // Ordered with the data by source position, not by this partition: reading the schema-change topic so is not built yet.
@@ -363,7 +364,8 @@ export class KafkaConsumer implements PartitionConsumer {
     // A schema change is applied in the partition's order (consume-ddl.ts decides whether it may be).
     if (d.kind === 'ddl') return { changes: [], timestampMs: d.timestampMs, ddl: { db: d.db, sql: d.sql, format: d.format } };
     const changes = d.changes.filter((c) => this.o.include(c.db, c.table));
-    return { changes, timestampMs: d.timestampMs };
+    const lenient = lenientAs(d, headers);
+    return { changes, timestampMs: d.timestampMs, ...(lenient ? { lenient } : {}) };
   }
 
   private report(): void {

@@ -3,6 +3,7 @@
 // the server stores, the same whether the row was read by the snapshot or decoded from the binlog.
 import type { RawValue } from '../../../core/rows.js';
 import type { ColumnInfo, TableInfo } from '../../../core/tables.js';
+import type { CopyMark } from '../../../core/copy-mark.js';
 
 /** What a format needs to know about a column: the real ColumnInfo fits (extra fields are ignored). */
 export type KafkaColumn = Pick<ColumnInfo, 'name' | 'dataType' | 'columnType' | 'charset' | 'nullable'>;
@@ -60,6 +61,11 @@ export interface ChangeEventInput {
   tsMs: number;
   /** Maxwell: this is the last row of its transaction ("commit": true). */
   txCommit?: boolean;
+  /**
+   * The record's cutover.copy header (engine/core/copy-mark.ts): 'row' on a copied row, 'pending' on a
+   * change published while its table's copy still had chunks to publish.
+   */
+  copyMark?: CopyMark;
 }
 
 export type KafkaFormat = 'debezium' | 'canal' | 'maxwell';

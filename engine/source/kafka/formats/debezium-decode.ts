@@ -230,6 +230,7 @@ export function decodeDebezium(value: JsonObject, key: JsonObject | null, ctx: D
     ...(txId !== null ? { transaction: { id: txId } } : {}),
     ...(shape.partial ? { partialBefore: true } : {}),
     ...(keyNames ? { key: keyNames } : {}),
+    ...(op === 'r' ? { snapshotRead: true } : {}),
   };
 }
 

@@ -64,6 +64,11 @@ export interface DecodedRows {
   partialBefore?: boolean;
   /** The key columns the message names (Debezium key, Canal pkNames, Maxwell primary_key_columns), when it does. */
   key?: string[];
+  /**
+   * A snapshot read, not a binlog change: Debezium op "r" (any source.snapshot value), Maxwell
+   * "bootstrap-insert". Canal has no snapshot (a copied row is an INSERT). See apply-mode.ts.
+   */
+  snapshotRead?: boolean;
 }
 
 export type DecodedMessage =

@@ -137,5 +137,6 @@ export function decodeMaxwell(m: JsonObject, ctx: DecodeContext): DecodedMessage
     ...(type === 'update' ? { beforeFromOld: true } : {}),
     ...(shape.partial ? { partialBefore: true } : {}),
     ...(key ? { key } : {}),
+    ...(typeText === 'bootstrap-insert' ? { snapshotRead: true } : {}),
   };
 }
