@@ -284,3 +284,31 @@ export function pausedLines(b: BadMessage, indent = '    '): string[] {
   ];
   return out;
 }
+
+/**
+ * The skip requests a sink may record: each must name a message that paused its partition (`recorded`: the
+ * sink's row of it, and whether it was skipped already) and that the partition is not already past. Throws
+ * naming every refused one, and records nothing then.
+ */
+export async function acceptedSkips(
+  refs: MessageRef[],
+  recorded: (r: MessageRef) => Promise<{ skipped: boolean } | null>,
+  storedOffset: (tp: TopicPartition) => Promise<string | null>,
+): Promise<MessageRef[]> {
+  const problems: string[] = [];
+  const todo: MessageRef[] = [];
+  for (const r of refs) {
+    const row = await recorded(r);
+    const stored = await storedOffset(r);
+    if (row?.skipped || (stored !== null && compareOffsets(stored, r.offset) > 0)) problems.push(`${messageRefText(r)} is already behind the partition (the sink's next offset is ${stored ?? 'unknown'}${row?.skipped ? '; it was skipped before' : ''})`);
+    else if (!row) problems.push(`${messageRefText(r)} did not pause its partition (the sink has no record of it)`);
+    else todo.push(r);
+  }
+  if (problems.length)
+    throw new CutoverError(
+      `--skip-message refused: ${problems.join('; ')}.`,
+      'Only a message that paused its partition can be skipped: `cutover status` names it (TOPIC:PARTITION:OFFSET) while the partition is paused. Nothing was recorded; run again with the values it shows.',
+      'CONFIG',
+    );
+  return todo;
+}

@@ -7,9 +7,8 @@
 import { queryRows, type Connection } from '../../mysql/connection.js';
 import { quoteId } from '../../mysql/identifiers.js';
 import { CHECKPOINT_DB } from './checkpoint-row.js';
-import { CutoverError } from '../../../shared/errors.js';
-import { messageRefText, type BadMessage, type MessageRef, type SkippedMessage, type SkipRequest } from '../../core/bad-messages.js';
-import { compareOffsets, type TopicPartition } from '../../core/partition-offsets.js';
+import { acceptedSkips, type BadMessage, type MessageRef, type SkippedMessage, type SkipRequest } from '../../core/bad-messages.js';
+import type { TopicPartition } from '../../core/partition-offsets.js';
 
 export const BAD_MESSAGES_TABLE = 'cutover_bad_messages';
 const BAD = `${quoteId(CHECKPOINT_DB)}.${quoteId(BAD_MESSAGES_TABLE)}`;
@@ -48,21 +47,14 @@ export async function recordBadMessage(conn: Connection, job: string, b: BadMess
  * would otherwise drop a good message), or one the partition is already past.
  */
 export async function requestSkips(conn: Connection, job: string, refs: MessageRef[], requestedBy: string, storedOffset: (tp: TopicPartition) => Promise<string | null>): Promise<void> {
-  const problems: string[] = [];
-  const todo: MessageRef[] = [];
-  for (const r of refs) {
-    const [row] = await queryRows<{ skipped_at: unknown }>(conn, `SELECT skipped_at FROM ${BAD} WHERE job = ? AND topic = ? AND part = ? AND message_offset = ?`, [job, r.topic, r.partition, r.offset]);
-    const stored = await storedOffset(r);
-    if (row?.skipped_at || (stored !== null && compareOffsets(stored, r.offset) > 0)) problems.push(`${messageRefText(r)} is already behind the partition (the sink's next offset is ${stored ?? 'unknown'}${row?.skipped_at ? '; it was skipped before' : ''})`);
-    else if (!row) problems.push(`${messageRefText(r)} did not pause its partition (the sink has no record of it)`);
-    else todo.push(r);
-  }
-  if (problems.length)
-    throw new CutoverError(
-      `--skip-message refused: ${problems.join('; ')}.`,
-      'Only a message that paused its partition can be skipped: `cutover status` names it (TOPIC:PARTITION:OFFSET) while the partition is paused. Nothing was recorded; run again with the values it shows.',
-      'CONFIG',
-    );
+  const todo = await acceptedSkips(
+    refs,
+    async (r) => {
+      const [row] = await queryRows<{ skipped_at: unknown }>(conn, `SELECT skipped_at FROM ${BAD} WHERE job = ? AND topic = ? AND part = ? AND message_offset = ?`, [job, r.topic, r.partition, r.offset]);
+      return row ? { skipped: !!row.skipped_at } : null;
+    },
+    storedOffset,
+  );
   for (const r of todo)
     await conn.query(`UPDATE ${BAD} SET skip_requested_by = ?, skip_requested_at = NOW(6) WHERE job = ? AND topic = ? AND part = ? AND message_offset = ?`, [requestedBy, job, r.topic, r.partition, r.offset]);
 }

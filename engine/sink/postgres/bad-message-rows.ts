@@ -5,9 +5,8 @@
 // the dead-letter topic), the last written in the transaction that moves the partition's offset past the
 // message. Any member of the group, on any machine, finds the request here; the rows stay as the record.
 import type pg from 'pg';
-import { CutoverError } from '../../../shared/errors.js';
-import { messageRefText, type BadMessage, type MessageRef, type SkippedMessage, type SkipRequest } from '../../core/bad-messages.js';
-import { compareOffsets, type TopicPartition } from '../../core/partition-offsets.js';
+import { acceptedSkips, type BadMessage, type MessageRef, type SkippedMessage, type SkipRequest } from '../../core/bad-messages.js';
+import type { TopicPartition } from '../../core/partition-offsets.js';
 import { CHECKPOINT_SCHEMA } from './descriptor.js';
 import { pgId } from './connection.js';
 
@@ -50,21 +49,11 @@ export async function recordPgBadMessage(client: pg.ClientBase, job: string, b: 
  * would otherwise drop a good message), or one the partition is already past.
  */
 export async function requestPgSkips(client: pg.ClientBase, job: string, refs: MessageRef[], requestedBy: string, storedOffset: (tp: TopicPartition) => Promise<string | null>): Promise<void> {
-  const problems: string[] = [];
-  const todo: MessageRef[] = [];
-  for (const r of refs) {
-    const row = (await client.query<{ skipped: boolean }>(`SELECT skipped_at IS NOT NULL AS skipped FROM ${BAD} WHERE job = $1 AND topic = $2 AND part = $3 AND message_offset = $4`, [job, r.topic, r.partition, r.offset])).rows[0];
-    const stored = await storedOffset(r);
-    if (row?.skipped || (stored !== null && compareOffsets(stored, r.offset) > 0)) problems.push(`${messageRefText(r)} is already behind the partition (the sink's next offset is ${stored ?? 'unknown'}${row?.skipped ? '; it was skipped before' : ''})`);
-    else if (!row) problems.push(`${messageRefText(r)} did not pause its partition (the sink has no record of it)`);
-    else todo.push(r);
-  }
-  if (problems.length)
-    throw new CutoverError(
-      `--skip-message refused: ${problems.join('; ')}.`,
-      'Only a message that paused its partition can be skipped: `cutover status` names it (TOPIC:PARTITION:OFFSET) while the partition is paused. Nothing was recorded; run again with the values it shows.',
-      'CONFIG',
-    );
+  const todo = await acceptedSkips(
+    refs,
+    async (r) => (await client.query<{ skipped: boolean }>(`SELECT skipped_at IS NOT NULL AS skipped FROM ${BAD} WHERE job = $1 AND topic = $2 AND part = $3 AND message_offset = $4`, [job, r.topic, r.partition, r.offset])).rows[0] ?? null,
+    storedOffset,
+  );
   for (const r of todo)
     await client.query(`UPDATE ${BAD} SET skip_requested_by = $1, skip_requested_at = clock_timestamp() WHERE job = $2 AND topic = $3 AND part = $4 AND message_offset = $5`, [requestedBy, job, r.topic, r.partition, r.offset]);
 }
