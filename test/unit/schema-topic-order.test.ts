@@ -1,0 +1,82 @@
+// The order of a schema-change topic's statements with the data topics' row messages, by source position
+// (engine/core/schema-topic-order.ts): a row past a statement of its table waits for it; rows before it go;
+// the schema topic's own order is kept; a topic of several partitions cannot prove the order and refuses.
+import assert from 'node:assert/strict';
+import { test } from 'node:test';
+import { compareSourcePos, SchemaTopicOrder, sourcePos, type SchemaStatement } from '../../engine/core/schema-topic-order.js';
+
+const at = (file: string, pos: number) => sourcePos(file, pos)!;
+const stmt = (offset: number, file: string, pos: number, tables: string[], sql = 'ALTER TABLE t ADD COLUMN c INT'): SchemaStatement => ({ offset: String(offset), position: at(file, pos), tables, db: 'shop', sql });
+
+test('binlog positions compare by file sequence number, then byte position', () => {
+  assert.equal(compareSourcePos(at('bin.000002', 4), at('bin.000010', 4)), -1, 'file 2 before file 10 (not by text)');
+  assert.equal(compareSourcePos(at('bin.000003', 900), at('bin.000003', 1200)), -1);
+  assert.equal(compareSourcePos(at('bin.000003', 1200), at('bin.000003', 1200)), 0);
+  assert.equal(compareSourcePos(at('bin.000004', 4), at('bin.000003', 99999)), 1);
+  assert.equal(sourcePos('bin.000001', 'x'), null, 'a position that is not digits is no position');
+  assert.equal(sourcePos(undefined, 4), null);
+  assert.deepEqual(sourcePos('bin.000001', '18446744073709551615'), { file: 'bin.000001', pos: 18446744073709551615n });
+});
+
+test('a row before the statement goes; a row at or past it waits for the statement, then goes', () => {
+  const o = new SchemaTopicOrder('schema');
+  o.add(stmt(0, 'bin.000001', 500, ['shop.t']));
+  assert.deepEqual(o.decide('shop.t', at('bin.000001', 499), 1, 'd:0:1'), { kind: 'go' });
+  const d = o.decide('shop.t', at('bin.000001', 500), 1, 'd:0:2');
+  assert.equal(d.kind, 'statement');
+  assert.equal(d.kind === 'statement' && d.statement.offset, '0');
+  assert.equal(o.decide('shop.t', at('bin.000002', 4), 1, 'd:0:3').kind, 'statement', 'a later file is past it too');
+  assert.deepEqual(o.decide('shop.u', at('bin.000002', 4), 1, 'd:0:3'), { kind: 'go' }, 'another table does not wait for it');
+  o.appliedThrough('1');
+  assert.deepEqual(o.decide('shop.t', at('bin.000001', 600), 1, 'd:0:2'), { kind: 'go' });
+  assert.equal(o.unapplied().length, 0);
+});
+
+test('statements are applied in the schema topic order: a row waits for an earlier statement of another table', () => {
+  const o = new SchemaTopicOrder('schema');
+  o.add(stmt(0, 'bin.000001', 100, ['shop.a']));
+  o.add(stmt(1, 'bin.000001', 200, ['shop.b']));
+  const d = o.decide('shop.b', at('bin.000001', 300), 1, 'd:0:9');
+  assert.equal(d.kind, 'wait');
+  assert.equal(d.kind === 'wait' && d.statement.offset, '0');
+  // The row of a reaches past its statement: applied, then b's row may have b's statement applied.
+  assert.equal(o.decide('shop.a', at('bin.000001', 150), 1, 'a:0:3').kind, 'statement');
+  o.appliedThrough('1');
+  const e = o.decide('shop.b', at('bin.000001', 300), 1, 'd:0:9');
+  assert.equal(e.kind === 'statement' && e.statement.offset, '1');
+});
+
+test('a statement of none of the job\'s tables is passed (only the offset moves) when a row waits behind it', () => {
+  const o = new SchemaTopicOrder('schema');
+  o.add(stmt(0, 'bin.000001', 100, []));
+  o.add(stmt(1, 'bin.000001', 200, ['shop.b']));
+  const d = o.decide('shop.b', at('bin.000001', 300), 1, 'd:0:9');
+  assert.equal(d.kind === 'statement' && d.statement.offset, '0');
+  assert.deepEqual(o.decide('shop.c', at('bin.000001', 300), 1, 'd:0:9'), { kind: 'go' }, 'a table without statements never waits');
+});
+
+test('a topic of several partitions cannot prove the order: the row is refused with the statement and the fix', () => {
+  const o = new SchemaTopicOrder('schema');
+  o.add(stmt(0, 'bin.000001', 100, ['shop.t'], 'ALTER TABLE t ADD COLUMN note TEXT'));
+  const d = o.decide('shop.t', at('bin.000001', 300), 6, 'data:3:17');
+  assert.equal(d.kind, 'refuse');
+  if (d.kind !== 'refuse') return;
+  assert.match(d.fault.reason, /6 partitions/);
+  assert.match(d.fault.fix, /ADD COLUMN note TEXT/);
+  assert.match(d.fault.fix, /data:3:17/);
+  assert.equal(o.decide('shop.t', at('bin.000001', 300), null, 'data:3:17').kind, 'refuse', 'an unknown partition count refuses too');
+  assert.deepEqual(o.decide('shop.t', at('bin.000001', 99), 6, 'data:3:16'), { kind: 'go' }, 'rows before it go in any topic');
+});
+
+test('statements read again (a replay of the schema topic) are kept once; those the sink applied are dropped', () => {
+  const o = new SchemaTopicOrder('schema');
+  o.add(stmt(0, 'bin.000001', 100, ['shop.t']));
+  o.add(stmt(1, 'bin.000001', 200, ['shop.t']));
+  o.add(stmt(1, 'bin.000001', 200, ['shop.t']));
+  assert.equal(o.unapplied().length, 2);
+  assert.equal(o.readOffset, '2');
+  o.appliedThrough('1');
+  assert.deepEqual(o.unapplied().map((s) => s.offset), ['1']);
+  o.readThrough('5');
+  assert.equal(o.readOffset, '5');
+});
