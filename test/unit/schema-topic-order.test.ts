@@ -3,6 +3,7 @@
 // the schema topic's own order is kept; a topic of several partitions cannot prove the order and refuses.
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
+import { consumeBatch, type DdlMessage, type GatedBatch, type RawMessage } from '../../engine/core/bad-messages.js';
 import { compareSourcePos, SchemaTopicOrder, sourcePos, type SchemaStatement } from '../../engine/core/schema-topic-order.js';
 
 const at = (file: string, pos: number) => sourcePos(file, pos)!;
@@ -79,4 +80,67 @@ test('statements read again (a replay of the schema topic) are kept once; those 
   assert.deepEqual(o.unapplied().map((s) => s.offset), ['1']);
   o.readThrough('5');
   assert.equal(o.readOffset, '5');
+});
+
+// The batch gate (engine/core/bad-messages.ts) with the order: a row past a statement stops the batch there,
+// the statement is applied (stored at the schema topic's offset), and the same row is decoded again.
+
+function rowsAt(rows: [table: string, pos: number][]): RawMessage[] {
+  return rows.map(([t, p], o) => ({ offset: String(o), key: null, value: Buffer.from(`${t}@${p}`), timestampMs: o }));
+}
+
+function gate(o: SchemaTopicOrder, partitions = 1) {
+  const log: string[] = [];
+  return {
+    log,
+    deps: {
+      decode: async (m: RawMessage) => {
+        const [table, pos] = m.value!.toString().split('@') as [string, string];
+        const d = o.decide(table, at('bin.000001', Number(pos)), partitions, `d:0:${m.offset}`);
+        if (d.kind === 'wait') return { changes: [], timestampMs: null, wait: true as const };
+        if (d.kind === 'refuse') throw new Error(d.fault.reason);
+        if (d.kind === 'statement') return { changes: [], timestampMs: null, ddl: { db: 'shop', sql: d.statement.sql, format: 'debezium', at: { topic: 'schema', partition: 0, offset: d.statement.offset } } };
+        const [db, tb] = table.split('.') as [string, string];
+        return { changes: [{ db, table: tb, name: table, type: 'insert' as const, before: null, after: [m.offset], columns: ['id'] }], timestampMs: m.timestampMs };
+      },
+      fault: () => null,
+      skipRequest: () => undefined,
+      deadLetter: async () => null,
+      apply: async (b: GatedBatch) => void log.push(`rows ${b.messages.map((m) => m.offset).join(',')} next ${b.next}`),
+      applyDdl: async (_m: RawMessage, ddl: DdlMessage) => {
+        assert.ok(ddl.at, 'a statement of the schema topic carries its offset there');
+        log.push(`statement schema:0:${ddl.at.offset}`);
+        o.appliedThrough(String(Number(ddl.at.offset) + 1));
+      },
+      who: 'test',
+      now: () => 0,
+    },
+  };
+}
+
+test('a batch: the rows before the statement, the statement at its schema-topic offset, then the row that needed it and the rest', async () => {
+  const o = new SchemaTopicOrder('schema');
+  o.add(stmt(0, 'bin.000001', 500, ['shop.t']));
+  const g = gate(o);
+  const r = await consumeBatch({ topic: 'd', partition: 0 }, rowsAt([['shop.t', 100], ['shop.t', 200], ['shop.t', 600], ['shop.t', 700]]), g.deps);
+  assert.deepEqual(g.log, ['rows 0,1 next 2', 'statement schema:0:0', 'rows 2,3 next 4']);
+  assert.deepEqual([r.next, r.delivered, r.paused, r.held], ['4', 4, null, undefined], 'the statement is not counted as a message of this partition');
+});
+
+test('a row waiting for another table\'s earlier statement: the batch stops before it, nothing paused, to be read again', async () => {
+  const o = new SchemaTopicOrder('schema');
+  o.add(stmt(0, 'bin.000001', 300, ['shop.a']));
+  o.add(stmt(1, 'bin.000001', 400, ['shop.b']));
+  const g = gate(o);
+  const r = await consumeBatch({ topic: 'b', partition: 0 }, rowsAt([['shop.b', 100], ['shop.b', 450], ['shop.b', 460]]), g.deps);
+  assert.deepEqual(g.log, ['rows 0 next 1']);
+  assert.deepEqual([r.next, r.delivered, r.paused, r.held], ['1', 1, null, true]);
+  // a's rows pass its statement: applied; then b's rows go on after b's statement.
+  const ga = gate(o);
+  await consumeBatch({ topic: 'a', partition: 0 }, rowsAt([['shop.a', 350]]), ga.deps);
+  assert.deepEqual(ga.log, ['statement schema:0:0', 'rows 0 next 1']);
+  const gb = gate(o);
+  const again = await consumeBatch({ topic: 'b', partition: 0 }, rowsAt([['shop.b', 450], ['shop.b', 460]]).map((m, i) => ({ ...m, offset: String(i + 1) })), gb.deps);
+  assert.deepEqual(gb.log, ['statement schema:0:1', 'rows 1,2 next 3']);
+  assert.equal(again.held, undefined);
 });
