@@ -314,8 +314,15 @@ function jobSchema<Src extends z.ZodType, Snk extends z.ZodType>(source: Src, si
 }
 
 /** The rules across fields that both forms follow. */
-function checkJob(cfg: { mode: string; stream?: StreamOptions; ddl?: DdlPolicy; source: { type?: string }; sink: { type: string; exactlyOnce?: boolean } }, ctx: z.RefinementCtx): void {
+function checkJob(cfg: { mode: string; stream?: StreamOptions; ddl?: DdlPolicy; source: { type?: string; schemaTopic?: string; format?: string }; sink: { type: string; exactlyOnce?: boolean } }, ctx: z.RefinementCtx): void {
   if (cfg.source.type === 'kafka') {
+    if (cfg.source.schemaTopic !== undefined && cfg.source.format !== 'debezium')
+      ctx.addIssue({
+        code: 'custom',
+        path: ['source', 'schemaTopic'],
+        message: `needs "format": "debezium" (not "${cfg.source.format ?? 'auto'}"): the schema-change topic's statements are ordered with the rows by binlog position, which Debezium row messages carry (source.file, source.pos); Canal's flatMessage carries none, Maxwell puts its statements in the data topics, and "auto" would let a message of another format through unordered`,
+        params: { fix: 'Set "format": "debezium" for Debezium-form topics, or remove "schemaTopic" (Canal isDdl and Maxwell ddl messages in the data topics are applied in partition order).' },
+      });
     if (cfg.mode !== 'stream')
       ctx.addIssue({
         code: 'custom',

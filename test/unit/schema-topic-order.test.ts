@@ -4,6 +4,7 @@
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
 import { consumeBatch, type DdlMessage, type GatedBatch, type RawMessage } from '../../engine/core/bad-messages.js';
+import { parseJobConfig } from '../../shared/job-config.js';
 import { compareSourcePos, SchemaTopicOrder, sourcePos, type SchemaStatement } from '../../engine/core/schema-topic-order.js';
 
 const at = (file: string, pos: number) => sourcePos(file, pos)!;
@@ -143,4 +144,11 @@ test('a row waiting for another table\'s earlier statement: the batch stops befo
   const again = await consumeBatch({ topic: 'b', partition: 0 }, rowsAt([['shop.b', 450], ['shop.b', 460]]).map((m, i) => ({ ...m, offset: String(i + 1) })), gb.deps);
   assert.deepEqual(gb.log, ['statement schema:0:1', 'rows 1,2 next 3']);
   assert.equal(again.held, undefined);
+});
+
+test('"schemaTopic" needs the Debezium format (the one whose rows carry the binlog position): others are refused with the reason', () => {
+  const file = (format?: string) => ({ name: 'c', source: { type: 'kafka', brokers: ['k:9092'], topics: ['t'], schemaTopic: 'cutover.p.schema-changes', ...(format ? { format } : {}) }, sink: { type: 'mysql', url: 'mysql://u@h:3306' }, mode: 'stream' });
+  const ok = parseJobConfig(file('debezium'));
+  assert.equal(ok.source.type === 'kafka' && ok.source.schemaTopic, 'cutover.p.schema-changes');
+  for (const f of ['canal', 'maxwell', 'auto', undefined]) assert.throws(() => parseJobConfig(file(f)), /schemaTopic.*needs "format": "debezium"[\s\S]*binlog position/, String(f));
 });
