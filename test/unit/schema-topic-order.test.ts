@@ -147,7 +147,7 @@ test('a row waiting for another table\'s earlier statement: the batch stops befo
 });
 
 test('"schemaTopic" needs the Debezium format (the one whose rows carry the binlog position): others are refused with the reason', () => {
-  const file = (format?: string) => ({ name: 'c', source: { type: 'kafka', brokers: ['k:9092'], topics: ['t'], schemaTopic: 'cutover.p.schema-changes', ...(format ? { format } : {}) }, sink: { type: 'mysql', url: 'mysql://u@h:3306' }, mode: 'stream' });
+  const file = (format?: string) => ({ name: 'c', source: { type: 'kafka', brokers: ['k:9092'], topics: ['t'], schemaTopic: 'cutover.p.schema-changes', ...(format ? { format } : {}) }, sink: { type: 'mysql', url: 'mysql://u@h:3306' }, tables: { include: ['shop.*'] }, mode: 'stream' });
   const ok = parseJobConfig(file('debezium'));
   assert.equal(ok.source.type === 'kafka' && ok.source.schemaTopic, 'cutover.p.schema-changes');
   for (const f of ['canal', 'maxwell', 'auto', undefined]) assert.throws(() => parseJobConfig(file(f)), /schemaTopic.*needs "format": "debezium"[\s\S]*binlog position/, String(f));
