@@ -7,6 +7,8 @@
 //   - two processes of one job (one group, one state file) share the partitions; one is SIGKILLed midway
 //     and started again: the tables equal the source again, nothing applied twice (the keyless table's
 //     checksum counts every row), and both members were recorded in the state file.
+//   - the schema-change topic ("source.schemaTopic"): a Cutover producer with sink.schemaTopic, CREATE TABLE
+//     and ALTER TABLE ADD COLUMN between rows, consumed into MySQL (one and two processes) and PostgreSQL.
 // A broker that cannot start fails the tests (nothing is skipped).
 import { after, before, describe, it } from 'node:test';
 import assert from 'node:assert/strict';
@@ -482,6 +484,35 @@ describe('Kafka source: the schema-change topic ("source.schemaTopic"), ordered 
       console.log(`kafka-source schemaTopic: 3 statements from ${schemaTopic} applied in order with the rows into MySQL; t0 and t1 equal the source (CHECKSUM TABLE)`);
     } finally {
       await killLive(live);
+      await exec(sinkUrl(), `DROP DATABASE IF EXISTS ${q(sinkDb)}`);
+    }
+  });
+
+  it('two processes of one group: each statement applied by one process only (whichever holds the rows that need it), equal to the source', async () => {
+    const name = uniqueName('kst_two');
+    const sinkDb = uniqueName('kst_two');
+    await exec(sinkUrl(), `DROP DATABASE IF EXISTS ${q(sinkDb)}; CREATE DATABASE ${q(sinkDb)}; USE ${q(sinkDb)}; ${T0}`);
+    const file = consumer(name, { type: 'mysql', url: sinkUrl() }, sinkDb);
+    const state = join(work, `${name}.sqlite`);
+    const lives = [startLive(['run', file, '--state', state]), startLive(['run', file, '--state', state])];
+    const diff = async (): Promise<string[]> => {
+      const out: string[] = [];
+      for (const t of ['t0', 't1']) {
+        const [a, b] = [await checksum(sourceUrl(), db, t), await checksum(sinkUrl(), sinkDb, t).catch((e: Error) => e.message)];
+        if (a !== b) out.push(`${t}: source ${a}, sink ${b}`);
+      }
+      return out;
+    };
+    try {
+      await waitUntil('the sink tables equal the source', async () => (await diff()).length === 0, { live: lives[0]!, ms: 180_000, detail: async () => (await diff()).join('\n') });
+      const [off] = await query<{ next_offset: string }>(sinkUrl(), 'SELECT next_offset FROM _cutover.cutover_offsets WHERE job = ? AND topic = ?', [name, schemaTopic]);
+      assert.equal(String(off?.next_offset), '3');
+      const outs = await Promise.all(lives.map((l) => stopWithSigterm(l)));
+      const applied = outs.map((r) => (r.stderr + r.stdout).match(/applied schema change at /g)?.length ?? 0);
+      assert.equal(applied[0]! + applied[1]!, 3, `each of the 3 statements applied by one process only (${applied.join(' + ')})`);
+      console.log(`kafka-source schemaTopic: 2 processes of one group; statements applied ${applied.join(' + ')}; t0 and t1 equal the source`);
+    } finally {
+      for (const l of lives) await killLive(l);
       await exec(sinkUrl(), `DROP DATABASE IF EXISTS ${q(sinkDb)}`);
     }
   });
