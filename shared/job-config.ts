@@ -142,6 +142,12 @@ const kafkaSourceOptions = {
     })
     .strict()
     .optional(),
+  /**
+   * The schema-change topic (Debezium's, or a Cutover Kafka sink's "sink.schemaTopic"; one partition): its
+   * statements are applied in order with the rows by source position (binlog file and position), and its
+   * CREATE TABLE creates sink tables. Needs "format": "debezium" (the format whose rows carry the position).
+   */
+  schemaTopic: z.string().min(1).max(249).regex(/^[A-Za-z0-9._-]+$/, { message: 'must be a topic name (letters, digits, ".", "_", "-")' }).optional(),
   /** Where messages passed over with --skip-message are sent (key and value unchanged, the reason in headers). */
   deadLetter: z
     .object({ topic: z.string().min(1).max(249).regex(/^[A-Za-z0-9._-]+$/, { message: 'must be a topic name (letters, digits, ".", "_", "-")' }) })
@@ -349,8 +355,15 @@ function jobSchema<Src extends z.ZodType, Snk extends z.ZodType>(source: Src, si
 }
 
 /** The rules across fields that both forms follow. */
-function checkJob(cfg: { mode: string; stream?: StreamOptions; ddl?: DdlPolicy; source: { type?: string }; sink: { type: string; exactlyOnce?: boolean } }, ctx: z.RefinementCtx): void {
+function checkJob(cfg: { mode: string; stream?: StreamOptions; ddl?: DdlPolicy; source: { type?: string; schemaTopic?: string; format?: string }; sink: { type: string; exactlyOnce?: boolean } }, ctx: z.RefinementCtx): void {
   if (cfg.source.type === 'kafka') {
+    if (cfg.source.schemaTopic !== undefined && cfg.source.format !== 'debezium')
+      ctx.addIssue({
+        code: 'custom',
+        path: ['source', 'schemaTopic'],
+        message: `needs "format": "debezium" (not "${cfg.source.format ?? 'auto'}"): the schema-change topic's statements are ordered with the rows by binlog position, which Debezium row messages carry (source.file, source.pos); Canal's flatMessage carries none, Maxwell puts its statements in the data topics, and "auto" would let a message of another format through unordered`,
+        params: { fix: 'Set "format": "debezium" for Debezium-form topics, or remove "schemaTopic" (Canal isDdl and Maxwell ddl messages in the data topics are applied in partition order).' },
+      });
     if (cfg.mode !== 'stream')
       ctx.addIssue({
         code: 'custom',
@@ -482,6 +495,7 @@ const FIXES: Record<string, string> = {
   'sink.schemaTopic': 'Use a topic name or a template such as "cutover.{job}.schema-changes".',
   'source.topics': 'List topic names or /regular expressions/: "topics": ["cutover.shop.orders", "/cutover\\\\.shop\\\\..*/"].',
   'source.format': 'Use "debezium", "canal", "maxwell" or "auto".',
+  'source.schemaTopic': 'Name the schema-change topic, e.g. "schemaTopic": "cutover.myjob.schema-changes", and set "format": "debezium".',
   'source.start': 'Use "earliest", "latest" or {"timestamp": "2026-12-01T00:00:00Z"}.',
   'source.brokers': 'List the bootstrap brokers: "brokers": ["127.0.0.1:9092"].',
   'source.url': 'Use the form mysql://user:password@host:3306, or mysql://user@host:3306 with "passwordEnv".',

@@ -106,13 +106,19 @@ export interface DdlMessage {
   sql: string;
   /** The producer's format, for logs. */
   format: string;
+  /**
+   * A statement of the schema-change topic, applied before the row message that carries it (that message is
+   * decoded again after it): stored at this message of the schema topic, ordered with the rows by source position.
+   */
+  at?: MessageRef;
 }
 
 /**
  * A message's row changes (of the job's tables), or the DDL statement it carries (then `changes` is empty);
- * null: a message with none (tombstone, heartbeat).
+ * null: a message with none (tombstone, heartbeat). `wait`: the message may not be applied yet (a statement of
+ * another table comes first in the schema-change topic): the batch stops before it, nothing paused.
  */
-export type Decoded = { changes: RowChange[]; timestampMs: number | null; ddl?: DdlMessage; lenient?: Lenient } | null;
+export type Decoded = { changes: RowChange[]; timestampMs: number | null; ddl?: DdlMessage; lenient?: Lenient; wait?: true } | null;
 
 /** What a message did wrong, for the pause. */
 export interface Fault {
@@ -150,6 +156,8 @@ export interface BatchResult {
   /** The message that paused the partition, or null: the whole batch went in. */
   paused: BadMessage | null;
   skipped: SkippedMessage[];
+  /** The batch stopped before a message that must wait (Decoded `wait`): read the partition again from `next` later. */
+  held?: boolean;
 }
 
 const keyText = (k: Buffer | null): string | null => (k === null ? null : k.length > 512 ? k.subarray(0, 512).toString('utf8') + ' …' : k.toString('utf8'));
@@ -193,14 +201,20 @@ export async function consumeBatch(tp: TopicPartition, messages: RawMessage[], d
     const seg = await segment(tp, messages.slice(from), d);
     delivered += seg.delivered;
     skipped.push(...seg.skipped);
-    if (seg.paused || !seg.ddl) return { next: seg.next, delivered, paused: seg.paused, skipped };
+    if (seg.paused || !seg.ddl) return { next: seg.next, delivered, paused: seg.paused, skipped, ...(seg.held ? { held: true } : {}) };
     // Every message before the statement is in the sink (offset = the statement's): now the statement itself.
     const { m, ddl, index } = seg.ddl;
     try {
       await d.applyDdl!(m, ddl);
     } catch (e) {
-      if (!(e instanceof MessageRefused) || e.offset !== m.offset) throw e;
+      // A statement of the schema-change topic is refused at its own offset there: this partition waits at the row that needs it.
+      if (!(e instanceof MessageRefused) || (!ddl.at && e.offset !== m.offset)) throw e;
       return { next: m.offset, delivered, paused: badMessage(tp, m, { reason: e.message, fix: e.fix ?? 'Apply the statement on the sink by hand, then go past it with --skip-message.' }, d.now()), skipped };
+    }
+    if (ddl.at) {
+      // The statement came before this row message (schema-change topic): the message itself is decoded again.
+      from += index;
+      continue;
     }
     delivered++;
     from += index + 1;
@@ -213,6 +227,7 @@ async function segment(tp: TopicPartition, messages: RawMessage[], d: BatchGateD
   const skipped: SkippedMessage[] = [];
   let paused: BadMessage | null = null;
   let ddl: Segment['ddl'] = null;
+  let heldAt: string | null = null;
   for (const [index, m] of messages.entries()) {
     const req = d.skipRequest(m.offset);
     if (req) {
@@ -240,6 +255,10 @@ async function segment(tp: TopicPartition, messages: RawMessage[], d: BatchGateD
       paused = badMessage(tp, m, f, d.now());
       break;
     }
+    if (decoded?.wait) {
+      heldAt = m.offset;
+      break;
+    }
     if (decoded?.ddl && d.applyDdl) {
       // A statement is applied on its own, after the messages before it and before those after it.
       ddl = { m, ddl: decoded.ddl, index };
@@ -249,7 +268,7 @@ async function segment(tp: TopicPartition, messages: RawMessage[], d: BatchGateD
   }
   const after = (o: string): string => (BigInt(o) + 1n).toString();
   let part = ready;
-  let next = paused ? paused.offset : ddl ? ddl.m.offset : ready.length ? after(ready[ready.length - 1]!.offset) : null;
+  let next = paused ? paused.offset : ddl ? ddl.m.offset : heldAt !== null ? heldAt : ready.length ? after(ready[ready.length - 1]!.offset) : null;
   for (;;) {
     if (next === null || !part.length) break;
     const batch: GatedBatch = { ...tp, messages: part.map(({ raw: _r, ...pm }) => pm), next };
@@ -271,7 +290,7 @@ async function segment(tp: TopicPartition, messages: RawMessage[], d: BatchGateD
   const delivered = part.length;
   const done = skipped.filter((s) => next === null || compareOffsets(s.offset, next) < 0);
   if (next === null) next = messages.length ? messages[0]!.offset : '0';
-  return { next, delivered, paused, skipped: done, ddl: paused ? null : ddl };
+  return { next, delivered, paused, skipped: done, ddl: paused ? null : ddl, ...(heldAt !== null && !paused ? { held: true } : {}) };
 }
 
 /** The text `cutover status` shows for a paused partition. Pure. */

@@ -51,7 +51,11 @@ export async function applyConsumedDdl(deps: ConsumeDdlDeps, at: MessageRef, par
     new MessageRefused(
       at.offset,
       `schema change (${ddl.format}) not applied: ${reason}\n  statement: ${oneLine(ddl.sql)}`,
-      fix ?? `Apply the equivalent change to the sink by hand${action.kind === 'apply' ? ` (mapped to the sink: ${oneLine(action.sql)})` : ''}, then go past the statement: cutover run JOB --skip-message ${where}. Nothing after it in this partition was applied.`,
+      fix ??
+        (ddl.at
+          ? `Make the sink fit the statement so that it runs as written${action.kind === 'apply' ? ` (mapped to the sink: ${oneLine(action.sql)})` : ''}, then run the job again: the statement is retried before the rows after it (going past a statement of the schema-change topic with --skip-message is not supported). Nothing after it was applied.`
+          : null) ??
+        `Apply the equivalent change to the sink by hand${action.kind === 'apply' ? ` (mapped to the sink: ${oneLine(action.sql)})` : ''}, then go past the statement: cutover run JOB --skip-message ${where}. Nothing after it in this partition was applied.`,
     );
   if (policy === 'skip') {
     log.warn(`skipped (DDL policy "skip" for ${names.join(', ')}) the schema change at ${where}: ${oneLine(ddl.sql)}`);
@@ -59,12 +63,13 @@ export async function applyConsumedDdl(deps: ConsumeDdlDeps, at: MessageRef, par
   }
   if (policy === 'pause-job' || policy === 'pause-table') throw refuse(`the job's DDL policy is "${policy}" for ${names.join(', ')} (a Kafka source pauses the statement's partition)`);
   if (action.kind === 'unmappable') throw refuse(action.reason);
-  const order = ddlOrderFault(at.topic, partitions, names, action.sql, where) ?? deps.homes.ddlFault(names, at);
+  // A statement of the schema-change topic (ddl.at) is ordered with the rows by source position, not by partition.
+  const order = ddl.at ? null : (ddlOrderFault(at.topic, partitions, names, action.sql, where) ?? deps.homes.ddlFault(names, at));
   if (order) throw refuse(order.reason, order.fix);
   // An ALTER translates from the table's definition on the sink.
   for (const t of action.targets) if (t.change === 'alter') await deps.load(t.source.db, t.source.table).catch(() => undefined);
   const r = await target.applyDdl({ ...at, sql: ddl.sql, db: ddl.db, mapped: { sql: action.sql, targets: action.targets } }, crashPoint);
-  deps.homes.applied(names, at);
+  if (!ddl.at) deps.homes.applied(names, at);
   for (const t of action.targets) {
     deps.forget(qualified(t.source));
     if (t.renamedTo) deps.forget(qualified(t.renamedTo));

@@ -28,6 +28,7 @@ import type { JobRow, StateStore } from '../state/store.js';
 import type { RunJobOptions, RunOutcome } from './phases/context.js';
 import { applyConsumedDdl } from './consume-ddl.js';
 import { DdlHomes } from '../core/partition-ddl.js';
+import { mapDdl } from '../mysql/ddl-mapper.js';
 
 /** The tables of a partitioned source's job, as the sink has them: loaded on first sight, by source name. */
 class SinkTables {
@@ -221,6 +222,10 @@ export async function runConsumer(o: RunJobOptions, job: JobRow, log: Logger): P
         applied += r.applied;
         skipped += r.skipped;
         if (r.skipped) log.info(`${batch.topic} partition ${batch.partition}: ${r.skipped} message(s) below the sink's offset were applied before; not applied again`);
+      },
+      ddlTables: (sql, db) => {
+        const a = mapDdl(sql, db, cfg);
+        return a.kind === 'ignore' ? [] : a.targets.flatMap((t) => [t.source, ...(t.renamedTo ? [t.renamedTo] : [])]).map((r) => qualified(r));
       },
       applyDdl: (at, partitions, ddl) =>
         applyConsumedDdl({ cfg, target, log, homes, load: async (db, table) => void (await tables.load(db, table)), forget: (n) => tables.forget(n) }, at, partitions, ddl),

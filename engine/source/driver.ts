@@ -267,6 +267,8 @@ export interface ConsumerOptions {
    * the partition there.
    */
   applyDdl(at: MessageRef, partitions: number | null, ddl: DdlMessage): Promise<void>;
+  /** The job's tables ("db.table", source names) a schema-change statement changes (`schemaTopic`: which rows wait for it). */
+  ddlTables(sql: string, db: string): string[];
   /** The skips requested (`--skip-message`, in the sink) for these partitions, not carried out yet. */
   skipRequests(parts: TopicPartition[]): Promise<SkipRequest[]>;
   /** A partition paused at a bad message (recorded in the sink and the state file, logged). */

@@ -7,6 +7,8 @@
 //   - two processes of one job (one group, one state file) share the partitions; one is SIGKILLed midway
 //     and started again: the tables equal the source again, nothing applied twice (the keyless table's
 //     checksum counts every row), and both members were recorded in the state file.
+//   - the schema-change topic ("source.schemaTopic"): a Cutover producer with sink.schemaTopic, CREATE TABLE
+//     and ALTER TABLE ADD COLUMN between rows, consumed into MySQL (one and two processes) and PostgreSQL.
 // A broker that cannot start fails the tests (nothing is skipped).
 import { after, before, describe, it } from 'node:test';
 import assert from 'node:assert/strict';
@@ -406,6 +408,134 @@ describe('Kafka source: schema changes in the data topics', { timeout: 10 * 60_0
       const types = await pg.rows("SELECT column_name, data_type FROM information_schema.columns WHERE table_schema = 'shop' AND table_name = 't1' ORDER BY ordinal_position");
       assert.deepEqual(types.map((r) => r.join(' ')), ['id integer', 'v character varying', 'n integer']);
       await stopWithSigterm(live);
+    } finally {
+      await killLive(live);
+    }
+  });
+});
+
+describe('Kafka source: the schema-change topic ("source.schemaTopic"), ordered with the rows by source position', { timeout: 10 * 60_000 }, () => {
+  // A Cutover producer (Debezium, sink.schemaTopic, one partition per table) with CREATE TABLE / ALTER TABLE
+  // ADD COLUMN and rows before and after each, consumed with source.schemaTopic: the sink ends equal to the source.
+  const T0 = 'CREATE TABLE t0 (id INT PRIMARY KEY, v VARCHAR(20) NOT NULL) ENGINE=InnoDB';
+  let db: string;
+  let prod: string;
+  let schemaTopic: string;
+
+  before(async () => {
+    db = uniqueName('kst_src');
+    prod = uniqueName('kstprod');
+    schemaTopic = `${prod}.schema-changes`;
+    await exec(sourceUrl(), `DROP DATABASE IF EXISTS ${q(db)}; CREATE DATABASE ${q(db)}; USE ${q(db)}; ${T0}; INSERT INTO t0 VALUES (1, 'copied')`);
+    const pjob = writeJob(
+      work,
+      { name: prod, source: { url: sourceUrl() }, sink: { type: 'kafka', brokers: [inst.bootstrap], topic: `${prod}.{db}.{table}`, format: 'debezium', partitions: 1, schemaTopic }, tables: { include: [`${db}.*`] }, mode: 'snapshot+stream' },
+      `${prod}.json`,
+    );
+    const pstate = join(work, `${prod}.sqlite`);
+    const first = await runCliWithTimeout(['run', pjob, '--state', pstate, '--exit-when-caught-up']);
+    assert.equal(first.code, 0, describeRun(first));
+    // In the stream: a table created, rows, a column added to it and to t0, rows after (old and new shape).
+    // The producer catches up after each step: it reads a changed table's definition from the source then.
+    const steps = [
+      ["INSERT INTO t0 VALUES (2, 'before')", 'CREATE TABLE t1 (id INT NOT NULL, v VARCHAR(20) NOT NULL, PRIMARY KEY (id)) ENGINE=InnoDB', "INSERT INTO t1 VALUES (1, 'a'), (2, 'b')"],
+      ['ALTER TABLE t1 ADD COLUMN n INT NULL', "INSERT INTO t1 VALUES (3, 'c', 30)", 'UPDATE t1 SET n = 10 WHERE id = 1', 'ALTER TABLE t0 ADD COLUMN note VARCHAR(30) NULL', "INSERT INTO t0 VALUES (3, 'after', 'noted')", "UPDATE t0 SET note = 'set' WHERE id = 1"],
+    ];
+    for (const step of steps) {
+      await exec(sourceUrl(), [`USE ${q(db)}`, ...step].join(';\n'));
+      const ran = await runCliWithTimeout(['run', pjob, '--state', pstate, '--exit-when-caught-up']);
+      assert.equal(ran.code, 0, describeRun(ran));
+    }
+  });
+
+  after(async () => {
+    if (db) await exec(sourceUrl(), `DROP DATABASE IF EXISTS ${q(db)}`);
+  });
+
+  const consumer = (name: string, sink: object, to: string): string =>
+    writeJob(
+      work,
+      { name, source: { type: 'kafka', brokers: [inst.bootstrap], topics: [`/${prod}\\.${db}\\..*/`], format: 'debezium', group: name, start: 'earliest', schemaTopic }, sink, tables: { include: [`${db}.*`] }, rename: { [db]: to }, mode: 'stream' },
+      `${name}.json`,
+    );
+
+  it('into MySQL: t1 created from the CREATE TABLE, both ALTERs applied between the rows before and after; equal to the source', async () => {
+    const name = uniqueName('kst_cons');
+    const sinkDb = uniqueName('kst_sink');
+    await exec(sinkUrl(), `DROP DATABASE IF EXISTS ${q(sinkDb)}; CREATE DATABASE ${q(sinkDb)}; USE ${q(sinkDb)}; ${T0}`);
+    const live = startLive(['run', consumer(name, { type: 'mysql', url: sinkUrl() }, sinkDb), '--state', join(work, `${name}.sqlite`)]);
+    const diff = async (): Promise<string[]> => {
+      const out: string[] = [];
+      for (const t of ['t0', 't1']) {
+        const [a, b] = [await checksum(sourceUrl(), db, t), await checksum(sinkUrl(), sinkDb, t).catch((e: Error) => e.message)];
+        if (a !== b) out.push(`${t}: source ${a}, sink ${b}`);
+      }
+      return out;
+    };
+    try {
+      await waitUntil('the sink tables equal the source (CREATE and ALTERs applied in order with the rows)', async () => (await diff()).length === 0, { live, ms: 180_000, detail: async () => (await diff()).join('\n') });
+      const cols = await query<{ c: string }>(sinkUrl(), 'SELECT COLUMN_NAME AS c FROM information_schema.COLUMNS WHERE TABLE_SCHEMA = ? AND TABLE_NAME = ? ORDER BY ORDINAL_POSITION', [sinkDb, 't1']);
+      assert.deepEqual(cols.map((r) => r.c), ['id', 'v', 'n']);
+      const [off] = await query<{ next_offset: string }>(sinkUrl(), 'SELECT next_offset FROM _cutover.cutover_offsets WHERE job = ? AND topic = ?', [name, schemaTopic]);
+      assert.equal(String(off?.next_offset), '3', "the schema topic's offset is stored in the sink, past its 3 statements");
+      const r = await stopWithSigterm(live);
+      assert.match(r.stderr + r.stdout, /applied schema change at .*schema-changes:0:\d+: ALTER TABLE/);
+      assert.doesNotMatch(r.stderr, /^\s+at /m);
+      console.log(`kafka-source schemaTopic: 3 statements from ${schemaTopic} applied in order with the rows into MySQL; t0 and t1 equal the source (CHECKSUM TABLE)`);
+    } finally {
+      await killLive(live);
+      await exec(sinkUrl(), `DROP DATABASE IF EXISTS ${q(sinkDb)}`);
+    }
+  });
+
+  it('two processes of one group: each statement applied by one process only (whichever holds the rows that need it), equal to the source', async () => {
+    const name = uniqueName('kst_two');
+    const sinkDb = uniqueName('kst_two');
+    await exec(sinkUrl(), `DROP DATABASE IF EXISTS ${q(sinkDb)}; CREATE DATABASE ${q(sinkDb)}; USE ${q(sinkDb)}; ${T0}`);
+    const file = consumer(name, { type: 'mysql', url: sinkUrl() }, sinkDb);
+    const state = join(work, `${name}.sqlite`);
+    const lives = [startLive(['run', file, '--state', state]), startLive(['run', file, '--state', state])];
+    const diff = async (): Promise<string[]> => {
+      const out: string[] = [];
+      for (const t of ['t0', 't1']) {
+        const [a, b] = [await checksum(sourceUrl(), db, t), await checksum(sinkUrl(), sinkDb, t).catch((e: Error) => e.message)];
+        if (a !== b) out.push(`${t}: source ${a}, sink ${b}`);
+      }
+      return out;
+    };
+    try {
+      await waitUntil('the sink tables equal the source', async () => (await diff()).length === 0, { live: lives[0]!, ms: 180_000, detail: async () => (await diff()).join('\n') });
+      const [off] = await query<{ next_offset: string }>(sinkUrl(), 'SELECT next_offset FROM _cutover.cutover_offsets WHERE job = ? AND topic = ?', [name, schemaTopic]);
+      assert.equal(String(off?.next_offset), '3');
+      const outs = await Promise.all(lives.map((l) => stopWithSigterm(l)));
+      const applied = outs.map((r) => (r.stderr + r.stdout).match(/applied schema change at /g)?.length ?? 0);
+      assert.equal(applied[0]! + applied[1]!, 3, `each of the 3 statements applied by one process only (${applied.join(' + ')})`);
+      console.log(`kafka-source schemaTopic: 2 processes of one group; statements applied ${applied.join(' + ')}; t0 and t1 equal the source`);
+    } finally {
+      for (const l of lives) await killLive(l);
+      await exec(sinkUrl(), `DROP DATABASE IF EXISTS ${q(sinkDb)}`);
+    }
+  });
+
+  it('into PostgreSQL: the same statements translated, every value equal to the source', async () => {
+    const name = uniqueName('kst_pg');
+    const pg = await createPgDatabase('kstpg');
+    await pg.rows('CREATE SCHEMA shop; CREATE TABLE shop.t0 (id integer PRIMARY KEY, v varchar(20) NOT NULL)');
+    const live = startLive(['run', consumer(name, { type: 'postgres', url: pg.url }, 'shop'), '--state', join(work, `${name}.sqlite`)]);
+    const diff = async (): Promise<string[]> => {
+      const out: string[] = [];
+      for (const t of ['t0', 't1']) {
+        const d = await compareTable(sourceUrl(), db, t, pg.url, 'shop', 'stop').catch((e: Error) => e.message);
+        if (d) out.push(`${t}: ${d}`);
+      }
+      return out;
+    };
+    try {
+      await waitUntil('the PostgreSQL tables equal the source', async () => (await diff()).length === 0, { live, ms: 180_000, detail: async () => (await diff()).join('\n') });
+      const off = await pg.rows(`SELECT next_offset FROM "_cutover"."cutover_offsets" WHERE job = '${name}' AND topic = '${schemaTopic}'`);
+      assert.equal(String(off[0]?.[0]), '3', "the schema topic's offset is stored with the statements");
+      await stopWithSigterm(live);
+      console.log(`kafka-source schemaTopic: the same 3 statements applied into PostgreSQL; t0 and t1 equal the source (every value)`);
     } finally {
       await killLive(live);
     }

@@ -8,6 +8,7 @@
 // A crash before 3 runs the statement on replay; a crash between 3 and 4 meets the journal row for the same
 // offset on replay, and the statement's "already exists / does not exist" errors (duplicate column, table
 // exists, unknown column or table) then mean the sink has it: the offset moves without a second run.
+import { createHash } from 'node:crypto';
 import { queryRows, type Connection } from '../../mysql/connection.js';
 import { quoteId } from '../../mysql/identifiers.js';
 import { CHECKPOINT_DB } from './checkpoint-row.js';
@@ -29,8 +30,23 @@ export const OFFSET_DDL_JOURNAL_DDL = `CREATE TABLE IF NOT EXISTS ${JOURNAL} (
 
 const after = (o: string): string => (BigInt(o) + 1n).toString();
 
-/** Runs the statement and moves the offset past it (steps above); `statementRun` is called between 3 and 4 (a test's crash point). */
+/**
+ * Runs the statement and moves the offset past it (steps above); `statementRun` is called between 3 and 4
+ * (a test's crash point). Processes of the job that reach the same statement (a schema-change topic's, which
+ * every process reads) take turns by a named lock on the partition: the second finds the offset past it.
+ */
 export async function applyOffsetDdl(conn: Connection, offsets: string, job: string, d: OffsetDdl, statementRun?: () => void): Promise<'applied' | 'already'> {
+  const lock = 'cutover:' + createHash('sha1').update(`${job}\u0000${d.topic}\u0000${d.partition}`).digest('hex');
+  const [got] = await queryRows<{ ok: number | null }>(conn, 'SELECT GET_LOCK(?, 300) AS ok', [lock]);
+  if (Number(got?.ok) !== 1) throw new Error(`another process of job ${job} held the lock of ${d.topic}:${d.partition}'s schema changes for 300 s`);
+  try {
+    return await applyLocked(conn, offsets, job, d, statementRun);
+  } finally {
+    await conn.query('SELECT RELEASE_LOCK(?)', [lock]).catch(() => undefined);
+  }
+}
+
+async function applyLocked(conn: Connection, offsets: string, job: string, d: OffsetDdl, statementRun?: () => void): Promise<'applied' | 'already'> {
   const key = [job, d.topic, d.partition];
   await conn.query(`INSERT IGNORE INTO ${offsets} (job, topic, part, next_offset) VALUES (?, ?, ?, NULL)`, key);
   const [row] = await queryRows<{ next_offset: string | number | null }>(conn, `SELECT next_offset FROM ${offsets} WHERE job = ? AND topic = ? AND part = ?`, key);

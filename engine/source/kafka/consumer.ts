@@ -21,6 +21,7 @@ import { decodeMessage, detectFormat, DecodeError, type DecodeContext, type Deco
 import { consumeBatch, type Decoded, type SkipRequest } from '../../core/bad-messages.js';
 import { DeadLetter } from './dead-letter.js';
 import { topicSubscription, topicSubscriptions } from './topics.js';
+import { SchemaTopicReader } from './schema-topic.js';
 
 /** How often a process with a paused partition reads the skip requests again. */
 const SKIP_POLL_MS = 1000;
@@ -44,6 +45,8 @@ export class KafkaConsumer implements PartitionConsumer {
   private readonly deadLetter: DeadLetter | null;
   /** Each subscribed topic's partition count, as last fetched (a DDL message's order depends on it). */
   private readonly partitionCounts = new Map<string, number>();
+  /** The schema-change topic the job names (`schemaTopic`), read before each batch; null: none. */
+  private readonly schema: SchemaTopicReader | null;
 
   constructor(
     private readonly cfg: KafkaSourceConfig,
@@ -54,6 +57,13 @@ export class KafkaConsumer implements PartitionConsumer {
     this.consumer = this.newConsumer();
     this.ctx = { columns: (db, table) => o.columns(db, table), ...(cfg.debezium ? { debezium: cfg.debezium } : {}) };
     this.deadLetter = cfg.deadLetter ? new DeadLetter(this.kafka, cfg.deadLetter.topic, o.job) : null;
+    if (cfg.schemaTopic && cfg.format !== 'debezium')
+      throw new CutoverError(
+        `"schemaTopic" needs "format": "debezium" (the job's format is "${cfg.format}"): a schema-change topic's statements are ordered with the rows by binlog position, which Debezium row messages carry (source.file, source.pos); Canal's flatMessage carries none, Maxwell puts its statements in the data topics (read there without "schemaTopic"), and "auto" would let a message of another format through unordered.`,
+        'Set "format": "debezium" for a Debezium-form topic, or remove "schemaTopic" (Canal isDdl and Maxwell ddl messages in the data topics are applied in partition order).',
+        'CONFIG',
+      );
+    this.schema = cfg.schemaTopic ? new SchemaTopicReader(this.kafka, cfg.schemaTopic, o.job, (sql, db) => o.ddlTables(sql, db), o.log, o.signal) : null;
   }
 
   /** A group member with its event handlers; a new one replaces it when new topics join the subscription. */
@@ -266,6 +276,7 @@ export class KafkaConsumer implements PartitionConsumer {
     const byOffset = new Map(batch.messages.map((m) => [m.offset, m]));
     let r: Awaited<ReturnType<typeof consumeBatch>>;
     try {
+      await this.readSchemaTopic();
       r = await consumeBatch(
         tp,
         batch.messages.map((m) => ({ offset: m.offset, key: m.key, value: m.value, timestampMs: Number(m.timestamp) })),
@@ -279,7 +290,12 @@ export class KafkaConsumer implements PartitionConsumer {
             return this.deadLetter.topic;
           },
           apply: (b) => this.o.apply(b),
-          applyDdl: (m, ddl) => this.o.applyDdl({ ...tp, offset: m.offset }, this.partitionCounts.get(batch.topic) ?? null, ddl),
+          applyDdl: async (m, ddl) => {
+            if (!ddl.at) return this.o.applyDdl({ ...tp, offset: m.offset }, this.partitionCounts.get(batch.topic) ?? null, ddl);
+            // A statement of the schema-change topic (one partition), before the row message that needs it.
+            await this.o.applyDdl(ddl.at, 1, ddl);
+            this.schema?.order.appliedThrough((BigInt(ddl.at.offset) + 1n).toString());
+          },
           who: this.o.who,
           now: () => Date.now(),
         },
@@ -295,6 +311,11 @@ export class KafkaConsumer implements PartitionConsumer {
     for (const s of r.skipped) {
       this.skips.delete(`${k}/${s.offset}`);
       this.o.log.warn(`skipped the message at ${batch.topic}:${batch.partition}:${s.offset} as asked by ${s.requestedBy} (--skip-message)${s.deadLetter ? `; sent to the dead-letter topic ${s.deadLetter}` : ''}: ${s.reason.split('\n')[0]}`);
+    }
+    if (r.held) {
+      // A row waits for a statement of another table that comes first in the schema-change topic: read again from it shortly.
+      this.consumer.seek({ ...tp, offset: r.next });
+      await new Promise((res) => setTimeout(res, 200));
     }
     const moved = r.delivered > 0 || r.skipped.length > 0;
     if (moved) {
@@ -317,9 +338,20 @@ export class KafkaConsumer implements PartitionConsumer {
     this.report();
   }
 
+  /** Reads the schema-change topic to its end, and drops the statements the sink has (applied by any process of the job). */
+  private async readSchemaTopic(): Promise<void> {
+    if (!this.schema) return;
+    await this.schema.catchUp();
+    const tp = { topic: this.schema.topic, partition: 0 };
+    const next = (await this.o.storedOffsets([tp])).get(partitionKey(tp));
+    if (next !== undefined) this.schema.order.appliedThrough(next);
+  }
+
   /** A message's row changes of the job's tables; null for a message without any (a tombstone, a heartbeat, DDL not applied). A bad message: DecodeError. */
   private async decode(topic: string, partition: number, offset: string, key: Buffer | null, value: Buffer | null, headers?: Headers): Promise<Decoded> {
     const where = `${topic} partition ${partition} offset ${offset}`;
+    const waits = this.schema?.rowOrder(value, `${topic}:${partition}:${offset}`, this.partitionCounts.get(topic) ?? null, (db, table) => this.o.include(db, table));
+    if (waits !== undefined) return waits;
     let d: DecodedMessage | null;
     try {
       d = this.decodeOnce(key, value);
@@ -357,8 +389,8 @@ export class KafkaConsumer implements PartitionConsumer {
   private rowsOf(where: string, d: DecodedMessage | null, headers?: Headers): Decoded {
     if (!d || d.kind === 'skip') return null;
     if (d.kind === 'ddl' && d.schemaTopic) {
-      // Ordered with the data by source position, not by this partition: reading the schema-change topic so is not built yet.
-      this.o.log.warn(`a Debezium schema-change record at ${where} is not applied (a Kafka source applies the DDL that arrives in the data topics; Debezium's schema-change topic is not read yet): ${d.sql.slice(0, 300)}`);
+      // Ordered with the data by source position, not by this partition: only from the topic "schemaTopic" names.
+      this.o.log.warn(`a Debezium schema-change record at ${where} is not applied here: schema-change records are applied from the topic the job names in "schemaTopic" (read apart, ordered with the rows by source position); do not list that topic in "topics": ${d.sql.slice(0, 300)}`);
       return null;
     }
     // A schema change is applied in the partition's order (consume-ddl.ts decides whether it may be).
@@ -373,6 +405,7 @@ export class KafkaConsumer implements PartitionConsumer {
   }
 
   async close(): Promise<void> {
+    await this.schema?.close();
     await this.deadLetter?.close();
     await this.consumer.disconnect().catch(() => undefined);
   }

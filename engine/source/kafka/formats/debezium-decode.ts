@@ -15,7 +15,7 @@ import { fspOf, type ColumnKind } from './column-kind.js';
 import type { DebeziumSettings, DecodeContext, DecodedMessage } from './decode.js';
 import { malformed, readImage, rowChange, rowShape, tableColumns, type RowShape } from './decoded-rows.js';
 import { keyFields, rowFields, schemaColumns, type FieldSchema } from './debezium-schema.js';
-import { JsonNumber, isObject, rawText, type JsonObject, type JsonValue } from './exact-json.js';
+import { JsonNumber, isObject, parseExactJson, rawText, type JsonObject, type JsonValue } from './exact-json.js';
 import {
   ValueError,
   base64Bytes,
@@ -234,3 +234,39 @@ export function decodeDebezium(value: JsonObject, key: JsonObject | null, ctx: D
   };
 }
 
+
+/** The source fields of a Debezium message that order it with a schema-change topic (`source.schemaTopic`). */
+export interface DebeziumSourceFields {
+  /** A row message (or truncate): its table; null for a schema-change record. */
+  table: { db: string; table: string } | null;
+  /** A schema-change record: its statement and default database. */
+  ddl: { db: string; sql: string } | null;
+  file: unknown;
+  pos: unknown;
+}
+
+/** Reads only where a Debezium message stands (source.db/table/file/pos, or ddl); null for what is neither (tombstone, heartbeat, marker, not JSON). */
+export function debeziumSourceFields(value: Buffer): DebeziumSourceFields | null {
+  let v: JsonValue;
+  try {
+    v = parseExactJson(value.toString('utf8'));
+  } catch {
+    return null; // the decoder reports it
+  }
+  if (!isObject(v)) return null;
+  const payload = Object.hasOwn(v, 'schema') && Object.hasOwn(v, 'payload') ? v['payload'] : v;
+  if (!isObject(payload)) return null;
+  const src = isObject(payload['source']) ? payload['source'] : null;
+  const file = src?.['file'];
+  const pos = src?.['pos'] instanceof JsonNumber ? src['pos'].raw : src?.['pos'];
+  if (typeof payload['ddl'] === 'string') {
+    const db = typeof payload['databaseName'] === 'string' ? payload['databaseName'] : typeof src?.['db'] === 'string' ? src['db'] : '';
+    return { table: null, ddl: { db, sql: payload['ddl'] }, file, pos };
+  }
+  const op = payload['op'];
+  if (typeof op !== 'string' || op === 'm') return null;
+  const db = src?.['db'];
+  const table = src?.['table'];
+  if (typeof db !== 'string' || typeof table !== 'string') return null;
+  return { table: { db, table }, ddl: null, file, pos };
+}
