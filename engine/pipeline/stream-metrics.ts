@@ -93,8 +93,10 @@ export class StreamMetrics {
     this.count.ddl++;
   }
 
+  /** Samples now (status shows the stream from its first moment), then every second. */
   start(): void {
     this.lastTs = Date.now();
+    void this.sample();
     this.timer = setInterval(() => void this.sample(), 1000);
     this.timer.unref();
   }

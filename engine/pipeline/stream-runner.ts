@@ -189,6 +189,9 @@ export class StreamRunner {
     if (this.o.target === null || comparePositions(at, this.o.target) < 0) return;
     this.phaseSet = true;
     this.o.store.setJob(this.o.jobId, { phase: 'streaming' });
+    // The stream's state (lag, position, paused tables) as of this moment, not up to a second later: a
+    // status read right after the phase changes (the cutover assistant's lag step) sees it.
+    void this.metrics.sample();
     this.o.log.info(`caught up with the source at ${formatPosition(at)}; streaming`);
   }
 }
