@@ -237,10 +237,68 @@ export async function connectRest(inst, path) {
 const sleep = (/** @type {number} */ ms) => new Promise((r) => setTimeout(r, ms));
 
 /**
+ * A Connect trace without its stack frames: its first line and its "Caused by:" lines (the last `max` − 1
+ * of them when there are more: the root cause comes last).
+ */
+export function traceSummary(trace, max = 8) {
+  const lines = String(trace ?? '').split('\n').map((l) => l.trim()).filter(Boolean);
+  if (!lines.length) return '(no trace)';
+  const causes = lines.slice(1).filter((l) => l.startsWith('Caused by:'));
+  const kept = causes.length > max - 1 ? ['…', ...causes.slice(-(max - 1))] : causes;
+  return [lines[0], ...kept].join('\n  ');
+}
+
+/**
+ * What stops the instance's connectors from working, or null: its worker `pid` exited, or a connector or
+ * one of its tasks is FAILED (named, with its trace summarized). `null` also while the REST API does not
+ * answer (the worker is still starting).
+ * @param {ConnectInstance} inst @param {string[]} names @param {number | null} pid
+ */
+export async function connectFailure(inst, names, pid) {
+  if (pid != null && !alive(pid)) return `the Kafka Connect worker (pid ${pid}) exited`;
+  for (const name of names) {
+    const s = await connectRest(inst, `/connectors/${encodeURIComponent(name)}/status`);
+    if (!s) continue;
+    if (s.connector?.state === 'FAILED') return `connector ${name} FAILED: ${traceSummary(s.connector.trace)}`;
+    const t = s.tasks?.find((/** @type {any} */ x) => x.state === 'FAILED');
+    if (t) return `connector ${name}, task ${t.id} FAILED: ${traceSummary(t.trace)}`;
+  }
+  return null;
+}
+
+/**
+ * Waits until every named connector and its tasks are RUNNING (no names: until the REST API answers).
+ * Throws with the end of the worker's log when the worker exits, a connector or task FAILED, or
+ * `timeoutMs` passes (saying which states it last saw).
+ * @param {ConnectInstance} inst @param {string[]} names @param {{ pid: number, timeoutMs: number, what?: string }} o
+ */
+export async function waitConnectorsRunning(inst, names, { pid, timeoutMs, what = 'Kafka Connect' }) {
+  const p = connectPaths(inst);
+  const deadline = Date.now() + timeoutMs;
+  let last = '(the REST API did not answer)';
+  for (;;) {
+    const failure = await connectFailure(inst, names, pid);
+    if (failure) throw new Error(`${inst.name}: ${failure}\nLast lines of ${p.out}:\n${connectLogTail(p.out)}`);
+    if (!names.length) {
+      if (await connectRest(inst, '/')) return;
+    } else {
+      const states = await Promise.all(names.map((n) => connectRest(inst, `/connectors/${encodeURIComponent(n)}/status`)));
+      if (states.every((s) => s && s.connector?.state === 'RUNNING' && s.tasks?.length && s.tasks.every((/** @type {any} */ t) => t.state === 'RUNNING'))) return;
+      last = JSON.stringify(states.map((s, i) => ({ name: names[i], connector: s?.connector?.state ?? null, tasks: s?.tasks?.map((/** @type {any} */ t) => t.state) ?? null })));
+    }
+    if (Date.now() > deadline) {
+      throw new Error(`${inst.name}: ${what}: ${names.length ? `not every connector RUNNING (${names.join(', ')})` : "the worker's REST API did not answer"} within ${timeoutMs / 1000} s (last status ${last}). Last lines of ${p.out}:\n${connectLogTail(p.out)}`);
+    }
+    await sleep(250);
+  }
+}
+
+/**
  * Starts a fresh standalone worker (an earlier one of the instance is stopped and its folder emptied:
- * offsets and schema history start anew) with the given connectors, and waits until every connector and
- * its tasks are RUNNING. Throws with the end of the worker's log when it exits, a connector or task
- * FAILED, or nothing is running within `timeoutMs`.
+ * offsets and schema history start anew) with the given connectors (none: an empty worker, whose
+ * connectors `createConnector` adds), and waits until every connector and its tasks are RUNNING (or,
+ * without connectors, until its REST API answers). Throws with the end of the worker's log when it exits,
+ * a connector or task FAILED, or that did not happen within `timeoutMs`.
  * @param {ConnectInstance} inst
  * @param {{ bootstrap: string, connectors: Props[], schemas?: boolean, worker?: Props, timeoutMs?: number, javaHome?: string }} o
  * @returns {Promise<{ pid: number, startedAt: number }>}
@@ -269,29 +327,28 @@ export async function startConnect(inst, { bootstrap, connectors, schemas = fals
   );
   closeSync(out);
   child.unref();
-  /** @type {string | null} */
-  let exited = null;
-  child.once('exit', (code, signal) => (exited = signal ?? String(code)));
-  child.once('error', (e) => (exited = e.message));
   if (!child.pid) throw new Error(`${inst.name}: ${java} did not start`);
   writeFileSync(p.pid, `${child.pid}\n`);
-  const deadline = Date.now() + timeoutMs;
-  let last = '';
-  while (Date.now() < deadline && exited === null) {
-    const states = await Promise.all(connectors.map((c) => connectRest(inst, `/connectors/${encodeURIComponent(String(c.name))}/status`)));
-    const failed = states.find((s) => s && (s.connector?.state === 'FAILED' || s.tasks?.some((/** @type {any} */ t) => t.state === 'FAILED')));
-    if (failed) {
-      await stopConnect(inst);
-      const trace = failed.connector?.trace ?? failed.tasks?.find((/** @type {any} */ t) => t.trace)?.trace ?? '';
-      throw new Error(`${inst.name}: connector ${failed.name} FAILED: ${String(trace).split('\n').slice(0, 12).join('\n')}\nLast lines of ${p.out}:\n${connectLogTail(p.out)}`);
-    }
-    if (states.every((s) => s && s.connector?.state === 'RUNNING' && s.tasks?.length && s.tasks.every((/** @type {any} */ t) => t.state === 'RUNNING'))) return { pid: child.pid, startedAt };
-    last = JSON.stringify(states);
-    await sleep(250);
+  try {
+    await waitConnectorsRunning(inst, connectors.map((c) => String(c.name)), { pid: child.pid, timeoutMs, what: `Kafka Connect against ${bootstrap}` });
+  } catch (e) {
+    await stopConnect(inst);
+    throw e;
   }
-  const why = exited !== null ? `exited (${exited})` : `had not every connector RUNNING within ${timeoutMs / 1000} s (last status ${last})`;
-  await stopConnect(inst);
-  throw new Error(`${inst.name}: Kafka Connect against ${bootstrap} ${why}. Last lines of ${p.out}:\n${connectLogTail(p.out)}`);
+  return { pid: child.pid, startedAt };
+}
+
+/**
+ * Adds a connector to a running worker (POST /connectors) and returns when the worker accepted it (the
+ * moment its work starts); `waitConnectorsRunning` then waits for its tasks. Throws with Connect's answer
+ * when it is refused.
+ * @param {ConnectInstance} inst @param {Props} props
+ */
+export async function createConnector(inst, props) {
+  const { name, ...config } = props;
+  const body = JSON.stringify({ name: String(name), config: Object.fromEntries(Object.entries(config).map(([k, v]) => [k, String(v)])) });
+  const r = await fetch(`http://127.0.0.1:${inst.restPort}/connectors`, { method: 'POST', headers: { 'content-type': 'application/json' }, body, signal: AbortSignal.timeout(60_000) });
+  if (!r.ok) throw new Error(`${inst.name}: Kafka Connect refused connector ${name} (HTTP ${r.status}): ${(await r.text()).slice(0, 2000)}`);
 }
 
 /**

@@ -23,6 +23,9 @@
 //            at their defaults. Timed from the JVM's spawn (start and plugin loading included, as node's
 //            start is in Cutover's time) until the sink table holds N rows; the JVM's CPU time and peak RSS
 //            likewise.
+// Every wait is bounded: a Connect connector or task that FAILED (checked every second through Connect's
+// REST status, its trace summarized), a worker or cutover process that exited, no new row or message for
+// 5 minutes, or 60 minutes in all, ends that contender (or the topic's production) with what it waited for.
 // PostgreSQL column: a throwaway cluster (port base +40), database bench_consume. Its sink table
 // sbtest.sbtest1 is created once (untimed) by a Cutover "mode": "snapshot" job MariaDB → PostgreSQL of the
 // source table (Cutover's type rules, as a user would create it); before each contender it is TRUNCATEd and
@@ -39,11 +42,11 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { performance } from 'node:perf_hooks';
 import { kafkaInstance, startKafka, stopKafka } from '../kafka-broker.mjs';
-import { connectInstance, connectLogTail, connectPaths, cpuSeconds, debeziumMariadbConnector, fetchConnectJars, startConnect, stopConnect } from '../kafka-connect.mjs';
+import { connectFailure, connectInstance, connectLogTail, connectPaths, cpuSeconds, debeziumMariadbConnector, fetchConnectJars, startConnect, stopConnect } from '../kafka-connect.mjs';
 import { instances, postgresInstance, postgresUrlOf, requirePostgres, socketOf, startInstance, startPostgres, stopInstance, stopPostgres, urlOf } from '../test-services.mjs';
 import { compareCanonical, mariadbCanonical, pgSql, postgresCanonical, recreatePgDatabase } from './canonical.mjs';
 import { cutoverBuildProblem, cutoverJob, runCutoverJob } from './cutover.mjs';
-import { ROOT, checkTools, fmtInt, formatTable, hostInfo, intOption, parseOptions, reportAndSave, sleep, sql, tail } from './lib.mjs';
+import { ROOT, checkTools, fmtInt, formatTable, hostInfo, intOption, parseOptions, reportAndSave, sql, tail, waitForCount } from './lib.mjs';
 import { DB, prepareSysbenchTables } from './mariadb.mjs';
 
 export const summary = 'Debezium messages from Kafka into MySQL and PostgreSQL: cutover (1 and 2 consumer processes) vs Debezium\'s JDBC sink connector';
@@ -57,7 +60,9 @@ const TOPIC_PREFIX = 'bench_consume';
 const TOPIC = `${TOPIC_PREFIX}.${DB}.${TABLE}`;
 const TARGET_JDBC = 2; // cutover (one process) vs the JDBC sink connector
 const POLL_MS = 500;
+const JDBC_CONNECTOR = 'bench_consume_jdbc';
 const TIMEOUT_MS = 60 * 60_000;
+const STALL_MS = 5 * 60_000; // no new row (or message) for this long ends a contender's wait
 
 const HELP = `Usage: npm run bench -- consume [options]
 
@@ -257,17 +262,14 @@ function sinkCount(sock) {
   }
 }
 
-/** Polls the sink table until it holds `rows` rows; seconds since t0. */
-async function waitForRows(count, rows, t0, alive) {
-  const deadline = Date.now() + TIMEOUT_MS;
-  for (;;) {
-    const have = count();
-    if (have >= rows) return { seconds: (performance.now() - t0) / 1000, have };
-    const dead = alive();
-    if (dead) throw new Error(`${dead} with ${fmtInt(have)} of ${fmtInt(rows)} rows in the sink`);
-    if (Date.now() > deadline) throw new Error(`the sink holds ${fmtInt(have)} of ${fmtInt(rows)} rows after ${TIMEOUT_MS / 1000} s`);
-    await sleep(POLL_MS);
-  }
+/**
+ * Polls the sink table until it holds `rows` rows; seconds since t0. `failure()` names what stopped the
+ * contender (checked every second); no new row for STALL_MS or none complete within TIMEOUT_MS ends the
+ * wait too, with what it waited for.
+ */
+async function waitForRows(count, rows, t0, failure) {
+  const w = await waitForCount({ what: 'rows in the sink table', want: rows, count, failure, timeoutMs: TIMEOUT_MS, stallMs: STALL_MS, pollMs: POLL_MS });
+  return { seconds: (w.at - t0) / 1000, have: w.have };
 }
 
 /** Peak RSS (VmHWM) of a live process in KiB, or null. */
@@ -295,13 +297,16 @@ async function produceTopic({ cinst, kinst, inst, admin, rows }) {
   });
   const t0 = performance.now();
   try {
-    await startConnect(cinst, { bootstrap: kinst.bootstrap, connectors: [connector], schemas: true });
-    const deadline = Date.now() + TIMEOUT_MS;
-    let have = 0;
-    while ((have = await topicTotal(admin, TOPIC)) < rows) {
-      if (Date.now() > deadline) throw new Error(`${TOPIC} holds ${have} of ${rows} messages`);
-      await sleep(200);
-    }
+    const { pid } = await startConnect(cinst, { bootstrap: kinst.bootstrap, connectors: [connector], schemas: true });
+    const { have } = await waitForCount({
+      what: `messages in ${TOPIC}`,
+      want: rows,
+      count: () => topicTotal(admin, TOPIC),
+      failure: () => connectFailure(cinst, [String(connector.name)], pid),
+      timeoutMs: TIMEOUT_MS,
+      stallMs: STALL_MS,
+      pollMs: 200,
+    });
     if (have !== rows) throw new Error(`${TOPIC} holds ${have} messages, expected ${rows}`);
     return { seconds: (performance.now() - t0) / 1000, messages: have };
   } finally {
@@ -375,7 +380,7 @@ async function runCutover({ kinst, sink, rows, processes, work }) {
 /** The JDBC sink connector's properties: upsert by the record key into the sink's sbtest.sbtest1. */
 function jdbcSinkConnector(inst) {
   return {
-    name: 'bench_consume_jdbc',
+    name: JDBC_CONNECTOR,
     'connector.class': 'io.debezium.connector.jdbc.JdbcSinkConnector',
     'tasks.max': 1,
     topics: TOPIC,
@@ -397,14 +402,7 @@ async function runJdbcSink({ cinst, kinst, inst, count, rows }) {
   try {
     ({ pid } = await startConnect(cinst, { bootstrap: kinst.bootstrap, connectors: [jdbcSinkConnector(inst)], schemas: true }));
     const running = (performance.now() - t0) / 1000;
-    const w = await waitForRows(count, rows, t0, () => {
-      try {
-        process.kill(pid, 0);
-        return null;
-      } catch {
-        return 'the Connect worker exited';
-      }
-    });
+    const w = await waitForRows(count, rows, t0, () => connectFailure(cinst, [JDBC_CONNECTOR], pid));
     const cpu = cpuSeconds(pid);
     const rss = peakRssKiB(pid);
     return { ok: w.have === rows, seconds: w.seconds, runningAfter: running, cpuSeconds: cpu, rssMB: rss == null ? null : rss / 1024, error: w.have === rows ? undefined : `the sink holds ${w.have} rows, expected ${rows}` };

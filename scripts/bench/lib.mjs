@@ -73,6 +73,33 @@ export async function withServerCpu(pids, fn) {
 
 export const sleep = (ms) => new Promise((r) => setTimeout(r, ms));
 
+/**
+ * Polls `count()` (sync or async) every `pollMs` until it reaches `want`, checking `failure()` (a problem's
+ * description, or null) every `failureEveryMs`; throws, saying what it waited for, when `failure()` names a
+ * problem, nothing new arrives for `stallMs`, or `timeoutMs` passes.
+ * @returns {Promise<{ have: number, at: number }>} the count and performance.now() when it was seen
+ */
+export async function waitForCount({ what, want, count, failure, timeoutMs, stallMs, pollMs = 100, failureEveryMs = 1000 }) {
+  const t0 = performance.now();
+  let have = 0;
+  let lastChange = t0;
+  let lastStatus = 0;
+  for (;;) {
+    const n = await count();
+    const now = performance.now();
+    if (n !== have) (have = n), (lastChange = now);
+    if (have >= want) return { have, at: now };
+    if (now - lastStatus >= failureEveryMs) {
+      lastStatus = now;
+      const f = await failure();
+      if (f) throw new Error(`${f} (while waiting for ${what}: ${fmtInt(have)} of ${fmtInt(want)} after ${((now - t0) / 1000).toFixed(1)} s)`);
+    }
+    if (now - lastChange > stallMs) throw new Error(`waited for ${what}: ${fmtInt(have)} of ${fmtInt(want)}, and none new for ${stallMs / 1000} s`);
+    if (now - t0 > timeoutMs) throw new Error(`waited for ${what}: ${fmtInt(have)} of ${fmtInt(want)} after ${timeoutMs / 1000} s (the time limit)`);
+    await sleep(pollMs);
+  }
+}
+
 /** What `timed` says of a failed run: "exit N" and, if any, why. */
 export const exitError = (r) => `exit ${r.code}${r.error ? `, ${r.error}` : ''}`;
 
