@@ -47,6 +47,17 @@ const ASCII = /^[\x00-\x7f]*$/;
  */
 const SJIS_FIXES: Record<string, string> = { '\uff3c': '\u005c', '\uff5e': '\u301c', '\u2225': '\u2016', '\uff0d': '\u2212', '\uffe0': '\u00a2', '\uffe1': '\u00a3', '\uffe2': '\u00ac' };
 
+/**
+ * Whether decodeText returns ASCII bytes as they are in this character set (every one but the UTF-16/32
+ * families and the ones without a decoder): a writer may then copy an ASCII value's bytes without decoding it.
+ */
+export function asciiAsIs(charset: string | null): boolean {
+  const cs = charset ?? 'utf8mb4';
+  if (cs === 'latin1' || cs === 'ascii' || cs === 'cp1252') return true;
+  const label = ENCODINGS[cs];
+  return label !== undefined && label !== 'utf-16be' && label !== 'utf-16le';
+}
+
 /** A byte string (engine/core/rows.ts) decoded with the column's character set (utf8mb4 when none); throws naming `what` on invalid bytes. */
 export function decodeText(raw: string, charset: string | null, what: string): string {
   const cs = charset ?? 'utf8mb4';

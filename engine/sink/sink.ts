@@ -19,6 +19,11 @@ export interface Sink {
   readonly kind: string;
   /** Creates the database and table (or checks the existing one against `onExisting`). */
   prepareTable(t: CopyTable, onExisting: OnExisting, alreadyOurs: boolean): Promise<PreparedTable>;
+  /**
+   * How many prepareTable calls may run at once (absent: 1, one table after the other). A sink whose tables
+   * are independent requests (a search cluster's indexes) lets the schema phase create them side by side.
+   */
+  readonly prepareConcurrency?: number;
   /** After a table's rows are all written: adds its deferred indexes (those it does not have yet). */
   finishTable(t: CopyTable, deferredIndexes: string[]): Promise<void>;
   /** Creates views once the tables exist; returns one message per view not created. */

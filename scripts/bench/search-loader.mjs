@@ -2,7 +2,10 @@
 // from the source as NDJSON bulk bodies, then posted by curl, one keep-alive curl process per concurrent
 // request stream (`curl -K` of a config naming each body with --data-binary), into an index created with
 // the mappings and copy settings Cutover gave its own, and restored and refreshed afterwards, as Cutover does;
-// creating the indexes is timed too, as it is in Cutover's run.
+// creating the indexes is timed too, as it is in Cutover's run. The cluster's work is Cutover's request for
+// request: the same action lines (a "snapshot" job's copy carries no external version), the same document
+// bytes, the same bulk path (BULK_PATH: each item's status and error, which a loader that checks its items
+// needs too), the same index settings (gc_deletes as Cutover sets it, refresh off, no replicas).
 import { createWriteStream, mkdirSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { spawn } from 'node:child_process';
 import { createInterface } from 'node:readline';
@@ -53,21 +56,24 @@ export async function renderBodies(sock, tables, dir, bulkDocs) {
 export async function runBulkLoader({ url, files, concurrency, mappings, work, log }) {
   for (const index of Object.keys(mappings)) await request(url, 'DELETE', encodeURIComponent(index), undefined, [404]);
   mkdirSync(work, { recursive: true });
-  // Timed like Cutover's: the indexes created one after the other (as its workers prepare its tables).
+  // Timed like Cutover's: the indexes created side by side (as its schema phase creates them).
   const create = Object.entries(mappings).map(([index, m], i) => {
     const body = join(work, `index-${i}.json`);
-    writeFileSync(body, JSON.stringify({ settings: { index: { number_of_replicas: 0, refresh_interval: '-1' } }, mappings: m }));
+    // Cutover's settings of an index it copies into (search-sink.ts; gc_deletes from gc-deletes.ts).
+    writeFileSync(body, JSON.stringify({ settings: { index: { gc_deletes: '1h', number_of_replicas: 0, refresh_interval: '-1' } }, mappings: m }));
     return `curl -sSf -o /dev/null -XPUT -H 'Content-Type: application/json' '${url}/${encodeURIComponent(index)}' --data-binary '@${body}'`;
   });
   const resp = join(work, 'responses');
   mkdirSync(resp, { recursive: true });
   const configs = [];
+  // engine/sink/elasticsearch/bulk-items.ts BULK_PATH: the answer holds each item's status and error.
+  const bulkUrl = `${url}/_bulk?filter_path=errors,items.*.status,items.*.error`;
   for (let w = 0; w < concurrency; w++) {
     const lines = [];
     files.forEach((f, i) => {
       if (i % concurrency !== w) return;
       if (lines.length) lines.push('next');
-      lines.push(`url = "${url}/_bulk?filter_path=errors,took"`, 'request = "POST"', 'header = "Content-Type: application/x-ndjson"', `data-binary = "@${f}"`, `output = "${join(resp, `${i}.json`)}"`, 'silent', 'show-error', 'fail');
+      lines.push(`url = "${bulkUrl}"`, 'request = "POST"', 'header = "Content-Type: application/x-ndjson"', `data-binary = "@${f}"`, `output = "${join(resp, `${i}.json`)}"`, 'silent', 'show-error', 'fail');
     });
     if (!lines.length) continue;
     const cfg = join(work, `curl-${w}.cfg`);
@@ -79,7 +85,7 @@ export async function runBulkLoader({ url, files, concurrency, mappings, work, l
     `curl -sSf -XPUT -H 'Content-Type: application/json' '${url}/${indexes}/_settings' -d '{"index":{"number_of_replicas":null,"refresh_interval":null}}'`,
     `curl -sSf -XPOST '${url}/${indexes}/_refresh'`,
   ].join(' && ');
-  const script = `set -e; ${create.join('; ')}; pids=(); for c in ${configs.map((c) => `'${c}'`).join(' ')}; do curl -K "$c" & pids+=($!); done; for p in "\${pids[@]}"; do wait "$p"; done; ${finish}`;
+  const script = `set -e; pids=(); ${create.map((c) => `${c} & pids+=($!);`).join(' ')} for p in "\${pids[@]}"; do wait "$p"; done; pids=(); for c in ${configs.map((c) => `'${c}'`).join(' ')}; do curl -K "$c" & pids+=($!); done; for p in "\${pids[@]}"; do wait "$p"; done; ${finish}`;
   const r = outcome(await timed('bash', ['-c', script], { log, rssFile: join(work, 'loader.rss') }));
   if (r.ok) {
     const got = readdirSync(resp);

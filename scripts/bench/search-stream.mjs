@@ -263,7 +263,10 @@ async function indexDefinitions(url, tables) {
   return out;
 }
 
-/** Timed: the indexes created as Cutover's, then the recorded bodies posted in order by one keep-alive curl. */
+/**
+ * Timed: the indexes created as Cutover's (side by side, as its schema phase creates them), then the recorded
+ * bodies posted in order by one keep-alive curl, on Cutover's bulk path (BULK_PATH: each item's status and error).
+ */
 async function replay(url, recorded, dir, log) {
   const create = Object.entries(recorded.indexes).map(([index, def], i) => {
     const body = join(dir, `index-${i}.json`);
@@ -275,11 +278,12 @@ async function replay(url, recorded, dir, log) {
   mkdirSync(resp, { recursive: true });
   recorded.files.forEach((f, i) => {
     if (lines.length) lines.push('next');
-    lines.push(`url = "${url}/_bulk?filter_path=errors,items.*.status"`, 'request = "POST"', 'header = "Content-Type: application/x-ndjson"', `data-binary = "@${f}"`, `output = "${join(resp, `${i}.json`)}"`, 'silent', 'show-error', 'fail');
+    lines.push(`url = "${url}/_bulk?filter_path=errors,items.*.status,items.*.error"`, 'request = "POST"', 'header = "Content-Type: application/x-ndjson"', `data-binary = "@${f}"`, `output = "${join(resp, `${i}.json`)}"`, 'silent', 'show-error', 'fail');
   });
   const cfg = join(dir, 'curl.cfg');
   writeFileSync(cfg, lines.join('\n') + '\n');
-  return outcome(await timed('bash', ['-c', `set -e; ${create.join('; ')}; curl -K '${cfg}'`], { log, rssFile: join(dir, 'curl.rss') }));
+  const created = `pids=(); ${create.map((c) => `${c} & pids+=($!);`).join(' ')} for p in "\${pids[@]}"; do wait "$p"; done`;
+  return outcome(await timed('bash', ['-c', `set -e; ${created}; curl -K '${cfg}'`], { log, rssFile: join(dir, 'curl.rss') }));
 }
 
 async function deleteIndexes(url, tables) {

@@ -49,12 +49,14 @@ ${sharedHelp(['rows'], { what: `rows, split across ${TABLES} tables` })}
   --only LIST          contenders: cutover, bulk (default both)
 ${sharedHelp(['parallelism', 'chunk-rows'], { parallelism: `cutover's snapshot.parallelism and the loader's concurrency (default ${JOB_PARALLELISM})`, chunkRows: `cutover's snapshot.chunkRows (default ${fmtInt(JOB_CHUNK_ROWS)})` })}
   --sample N           documents per table compared with their rows after each contender (default 200)
-  --runs R             timed runs of each contender per flavour (default 1); the order alternates (a JVM is
-                       still warming up in the first ones: the contender that runs first pays for it)
+  --runs R             timed runs of each contender per flavour (default 2), the order alternating (cutover,
+                       bulk, bulk, cutover, …): a JVM still compiling would favour whoever runs later
   --transactions N     the stream half's backlog transactions (default 40000)
   --no-stream          skip the stream half (npm run bench -- search-stream)
-  --warmup N           bulk requests of synthetic documents into a throwaway index before each flavour's
-                       contenders, untimed, so the JVM's JIT warm-up does not fall on the first one (default 5)
+  --warmup N           at most N warm-up rounds before each flavour's contenders, untimed (default 12; 0: none):
+                       a round is --parallelism concurrent bulk requests of synthetic documents as Cutover
+                       sends them into a throwaway index; it ends once 3 rounds in a row cost the JVM the same
+                       CPU (within 10%), so the JIT compilation falls on neither contender
 ${sharedHelp(['port-base', 'keep', 'fresh'], { ports: 'N+1 source, N+80/81 OpenSearch, N+82/83 Elasticsearch', defaultPortBase: DEFAULT_PORT_BASE })}
   -h, --help           this help
 `;
@@ -67,9 +69,9 @@ export async function main(argv) {
       flavours: { type: 'string' },
       only: { type: 'string' },
       sample: { type: 'string', default: '200' },
-      warmup: { type: 'string', default: '5' },
+      warmup: { type: 'string', default: '12' },
       transactions: { type: 'string', default: '40000' },
-      runs: { type: 'string', default: '1' },
+      runs: { type: 'string', default: '2' },
       'no-stream': { type: 'boolean', default: false },
     },
     HELP,
@@ -126,8 +128,12 @@ export async function main(argv) {
       const c = clusters[flavour];
       console.log(`into ${flavour} ${c.version} (${c.url}):`);
       const w0 = Date.now();
-      await warmUp(c.url, bulkDocs, warmup);
-      console.log(`  (the JVM warmed up with ${fmtInt(warmup * bulkDocs)} documents of a throwaway index in ${((Date.now() - w0) / 1000).toFixed(1)} s, untimed)`);
+      const w = await warmUp(c.url, { docs: bulkDocs, streams: parallelism, maxRounds: warmup, jvm: pidInFile(join(c.dir, 'server.pid')) });
+      if (w.rounds)
+        console.log(
+          `  (the JVM warmed up with ${fmtInt(w.rounds * parallelism * bulkDocs)} documents of a throwaway index in ${((Date.now() - w0) / 1000).toFixed(1)} s, untimed; ` +
+            `its CPU per round of ${fmtInt(parallelism * bulkDocs)}: ${w.cpu.map((x) => x.toFixed(2)).join(', ')} s${w.stable ? ', stable' : ', NOT stable yet: raise --warmup'})`,
+        );
       let mappings = null;
       const order = Array.from({ length: runs }, (_, i) => (i % 2 ? [...contenders].reverse() : contenders).map((contender) => ({ contender, run: i + 1 }))).flat();
       for (const { contender, run } of order) {
@@ -195,25 +201,46 @@ const SYSBENCH_MAPPINGS = {
 };
 
 /**
- * A fresh JVM compiles its hot paths during its first bulk requests: `bodies` bulk requests of `docs`
- * sysbench-like documents into a throwaway index, deleted afterwards, so the first contender timed does
- * not pay for the JIT compilation the second one profits from.
+ * A fresh JVM compiles its hot paths during its first bulk requests, and goes on compiling for longer than
+ * a few requests: a run after 100,000 warm-up documents still cost the JVM a third more CPU than the same
+ * run after it. So the warm-up goes by the JVM's CPU: rounds of `streams` concurrent bulk requests of `docs`
+ * sysbench-like documents (Cutover's request shape: the same action lines, bulk path and index settings)
+ * into a throwaway index, until 3 rounds in a row cost the JVM (`jvm`, its pid) the same CPU within 10%, or
+ * `maxRounds`. The index is deleted afterwards. Returns the rounds made, each one's JVM CPU seconds and
+ * whether they settled.
  */
-async function warmUp(url, docs, bodies) {
-  if (!bodies) return;
+async function warmUp(url, { docs, streams, maxRounds, jvm }) {
+  const cpu = [];
+  if (!maxRounds) return { rounds: 0, cpu, stable: false };
   const index = 'bench-warmup';
   await request(url, 'DELETE', index, undefined, [404]);
-  await request(url, 'PUT', index, { settings: { index: { number_of_replicas: 0, refresh_interval: '-1' } }, mappings: SYSBENCH_MAPPINGS });
+  await request(url, 'PUT', index, { settings: { index: { gc_deletes: '1h', number_of_replicas: 0, refresh_interval: '-1' } }, mappings: SYSBENCH_MAPPINGS });
   const digits = (n) => String(n).padStart(11, '0');
-  for (let b = 0; b < bodies; b++) {
-    let body = '';
-    for (let i = b * docs + 1; i <= (b + 1) * docs; i++)
-      body += `{"index":{"_index":"${index}","_id":"${i}"}}\n{"id":${i},"k":${(i * 7919) % 100000},"c":"${`${digits(i)}-`.repeat(10).slice(0, 119)}","pad":"${`${digits(i * 3)}-`.repeat(5).slice(0, 59)}"}\n`;
-    const r = await fetch(`${url}/_bulk?filter_path=errors`, { method: 'POST', headers: { 'content-type': 'application/x-ndjson' }, body });
+  const body = (from) => {
+    const lines = [];
+    for (let i = from; i < from + docs; i++)
+      lines.push(`{"index":{"_index":"${index}","_id":"${i}"}}\n{"id":${i},"k":${(i * 7919) % 100000},"c":"${`${digits(i)}-`.repeat(10).slice(0, 119)}","pad":"${`${digits(i * 3)}-`.repeat(5).slice(0, 59)}"}\n`);
+    return lines.join('');
+  };
+  const post = async (from) => {
+    const r = await fetch(`${url}/_bulk?filter_path=errors,items.*.status,items.*.error`, { method: 'POST', headers: { 'content-type': 'application/x-ndjson' }, body: body(from) });
     const text = await r.text();
-    if (!r.ok || !text.includes('"errors":false')) throw new Error(`warm-up bulk request: HTTP ${r.status} ${text.slice(0, 300)}`);
+    if (!r.ok || !text.startsWith('{"errors":false')) throw new Error(`warm-up bulk request: HTTP ${r.status} ${text.slice(0, 300)}`);
+  };
+  let stable = false;
+  let next = 1;
+  for (let round = 0; round < maxRounds && !stable; round++) {
+    const before = processCpuSeconds(jvm);
+    await Promise.all(Array.from({ length: streams }, (_, s) => post(next + s * docs)));
+    next += streams * docs;
+    const after = processCpuSeconds(jvm);
+    if (before == null || after == null) break;
+    cpu.push(after - before);
+    const last = cpu.slice(-3);
+    stable = last.length === 3 && Math.max(...last) <= 1.1 * Math.min(...last);
   }
   await request(url, 'DELETE', index);
+  return { rounds: cpu.length, cpu, stable };
 }
 
 const delta = (a, b) => (a != null && b != null ? b - a : null);

@@ -24,27 +24,50 @@ export async function schemaPhase(ctx: JobContext): Promise<CopyTable[]> {
   } finally {
     await data.close();
   }
-  for (const t of cfg.mode === 'stream' ? [] : tables) {
+  await eachAtMost(cfg.mode === 'stream' ? [] : tables, sink.prepareConcurrency ?? 1, async (t) => {
     const row = store.table(t.stateId);
-    if (row.state === 'done') continue;
+    if (row.state === 'done') return;
     const prepared = await sink.prepareTable(t, cfg.snapshot.onExisting, row.schema_created === 1);
     if (prepared.created && row.schema_created !== 1) store.setTable(t.stateId, { schema_created: 1, deferred_indexes: JSON.stringify(prepared.deferredIndexes) });
     for (const w of prepared.warnings) log.warn(w, qualified(t.source));
     if (t.source.systemVersioned) log.warn('is system-versioned: its current rows are copied; its history rows are not (the sink table keeps history from now on)', qualified(t.source));
-  }
+  });
   return tables;
+}
+
+/**
+ * `f` over `items`, at most `n` at once, started in order. After a failure no more are started; the first
+ * error is thrown once the running ones have settled (nothing is left half-done behind the caller's back).
+ */
+export async function eachAtMost<T>(items: T[], n: number, f: (item: T) => Promise<void>): Promise<void> {
+  let next = 0;
+  let failed = false;
+  let error: unknown;
+  const lane = async (): Promise<void> => {
+    while (!failed && next < items.length) {
+      const item = items[next++]!;
+      try {
+        await f(item);
+      } catch (e) {
+        if (!failed) error = e;
+        failed = true;
+      }
+    }
+  };
+  await Promise.all(Array.from({ length: Math.max(1, Math.min(n, items.length)) }, lane));
+  if (failed) throw error;
 }
 
 /** "stream" mode: the sink tables are created (or taken as they are) and marked streaming; nothing is copied. */
 export async function prepareStreamOnly(ctx: JobContext, tables: CopyTable[]): Promise<void> {
   const { store, copySink: sink, log } = ctx;
-  for (const t of tables) {
+  await eachAtMost(tables, sink.prepareConcurrency ?? 1, async (t) => {
     const row = store.table(t.stateId);
-    if (row.state === 'streaming') continue;
+    if (row.state === 'streaming') return;
     const prepared = await sink.prepareTable(t, 'append', row.schema_created === 1);
     if (prepared.created) await sink.finishTable(t, prepared.deferredIndexes);
     store.setTable(t.stateId, { schema_created: prepared.created ? 1 : row.schema_created, state: 'streaming' });
-  }
+  });
   for (const w of (await sink.finishCopy?.(tables)) ?? []) log.warn(w);
 }
 

@@ -41,7 +41,8 @@ const configError = (key: string, message: string, fix: string): CutoverError =>
 export function columnRule(c: ColumnInfo, o: ColumnOptions | undefined, key: string): FieldRule {
   const base = fieldRule(c);
   if (!o) return base;
-  let rule = base;
+  // An option may change what render() makes of a value: such a column's values go through render().
+  let rule: FieldRule = { ...base, bytes: undefined };
   const isDecimal = c.dataType === 'decimal' || c.dataType === 'numeric';
   const isJson = c.dataType === 'json' || !!c.jsonText;
   const isGeo = GEOMETRY_TYPES.has(c.dataType);

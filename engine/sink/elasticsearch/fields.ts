@@ -23,7 +23,7 @@
 //   BINARY, VARBINARY, BLOBs, GEOMETRY       JSON string, base64 of the bytes          binary
 //   NULL                                     null
 import type { ColumnInfo } from '../../core/tables.js';
-import { decodeText } from '../../mysql/column-text.js';
+import { asciiAsIs, decodeText } from '../../mysql/column-text.js';
 import { isObject, parseExactJson, type ExactJson } from './exact-json.js';
 
 export type FieldMapping = Record<string, unknown>;
@@ -36,6 +36,12 @@ export interface FieldRule {
   mapping: FieldMapping;
   /** A second field beside the column's, holding another representation of the value (field-options.ts). */
   extra?: ExtraField;
+  /**
+   * What render() and text() make of a value of ASCII bytes, for writers that copy bytes (document-bytes.ts):
+   * 'number': render() is the bytes themselves when they are a JSON number; 'string': render() is the bytes
+   * as a JSON string. text() is the bytes either way. Absent: the value must go through render().
+   */
+  bytes?: 'number' | 'string';
 }
 
 /** A field written beside a column's own: its name, mapping and the value's JSON token (null for a NULL). */
@@ -111,20 +117,20 @@ export function fieldRule(c: ColumnInfo): FieldRule {
   // ZEROFILL columns print their padding ("000042") and YEAR 0 prints "0000": JSON strings, so the text stays exact.
   if (SAFE_INTEGERS.has(t)) {
     const zerofill = /\bzerofill\b/i.test(c.columnType);
-    return { render: (raw) => (!zerofill && JSON_NUMBER.test(raw) ? raw : str(raw)), text: ascii, mapping: { type: 'long' } };
+    return { render: (raw) => (!zerofill && JSON_NUMBER.test(raw) ? raw : str(raw)), text: ascii, mapping: { type: 'long' }, bytes: zerofill ? 'string' : 'number' };
   }
-  if (t === 'bigint') return { render: str, text: ascii, mapping: unsigned ? { type: 'keyword' } : { type: 'long' } };
-  if (t === 'decimal' || t === 'numeric') return { render: str, text: ascii, mapping: { type: 'keyword' } };
+  if (t === 'bigint') return { render: str, text: ascii, mapping: unsigned ? { type: 'keyword' } : { type: 'long' }, bytes: 'string' };
+  if (t === 'decimal' || t === 'numeric') return { render: str, text: ascii, mapping: { type: 'keyword' }, bytes: 'string' };
   // FLOAT is read widened to DOUBLE (engine/mysql/values.ts: its own text is rounded to 6 digits): written
   // as the shortest decimal that reads back as the same 32-bit float.
   if (t === 'float') return { render: float32Text, text: float32Text, mapping: { type: 'float' } };
-  if (t === 'double' || t === 'real') return { render: (raw) => (JSON_NUMBER.test(raw) ? raw : str(raw)), text: ascii, mapping: { type: 'double' } };
+  if (t === 'double' || t === 'real') return { render: (raw) => (JSON_NUMBER.test(raw) ? raw : str(raw)), text: ascii, mapping: { type: 'double' }, bytes: 'number' };
   if (t === 'bit') {
     const wide = bitWidth(c.columnType) > 53;
     return { render: (raw) => (wide ? str(bitDigits(raw)) : bitDigits(raw)), text: bitDigits, mapping: { type: wide ? 'keyword' : 'long' } };
   }
-  if (t === 'date' || t === 'datetime' || t === 'timestamp') return { render: str, text: ascii, mapping: { type: 'date', format: dateFormat(t, c.columnType), ignore_malformed: true } };
-  if (t === 'time') return { render: str, text: ascii, mapping: { type: 'keyword' } };
+  if (t === 'date' || t === 'datetime' || t === 'timestamp') return { render: str, text: ascii, mapping: { type: 'date', format: dateFormat(t, c.columnType), ignore_malformed: true }, bytes: 'string' };
+  if (t === 'time') return { render: str, text: ascii, mapping: { type: 'keyword' }, bytes: 'string' };
   if (t === 'json')
     return {
       render: (raw, what) => {
@@ -150,9 +156,11 @@ export function fieldRule(c: ColumnInfo): FieldRule {
     };
   if (BINARY_TYPES.has(t) || GEOMETRY_TYPES.has(t) || c.charset === 'binary') return { render: (raw) => str(base64(raw)), text: base64, mapping: { type: 'binary' } };
   const decode = (raw: string, what: string): string => decodeText(raw, c.charset, what);
-  if (TEXT_TYPES.has(t)) return { render: (raw, what) => str(decode(raw, what)), text: decode, mapping: { type: 'text' } };
+  // An ASCII value decodes to its own bytes in most character sets (column-text.ts asciiAsIs).
+  const bytes = asciiAsIs(c.charset) ? ('string' as const) : undefined;
+  if (TEXT_TYPES.has(t)) return { render: (raw, what) => str(decode(raw, what)), text: decode, mapping: { type: 'text' }, bytes };
   // CHAR, VARCHAR, ENUM, SET and the string-like types (UUID, INET4, INET6): exact values.
-  return { render: (raw, what) => str(decode(raw, what)), text: decode, mapping: { type: 'keyword', ignore_above: 8191 } };
+  return { render: (raw, what) => str(decode(raw, what)), text: decode, mapping: { type: 'keyword', ignore_above: 8191 }, bytes };
 }
 
 /**

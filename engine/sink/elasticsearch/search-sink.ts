@@ -138,6 +138,14 @@ export class SearchSink implements Sink {
     return [];
   }
 
+  /**
+   * Indexes are independent requests, created side by side, unless tables write fields into other tables'
+   * documents ("sink.documents": an index's mapping then names the groups of the tables prepared before it).
+   */
+  get prepareConcurrency(): number {
+    return this.joins.specs.length ? 1 : 4;
+  }
+
   indexOf(ref: TableRef): string {
     return indexNameOf(this.cfg.index, ref);
   }
@@ -173,9 +181,13 @@ export class SearchSink implements Sink {
     return prepared;
   }
 
-  private async prepareIndex(t: CopyTable, index: string, onExisting: OnExisting, alreadyOurs: boolean, warnings: string[]): Promise<PreparedTable> {
+  /**
+   * `look`: ask first whether the index exists (an index this job made before may). Otherwise it is created
+   * at once, and only a cluster answering that it exists (or that an alias has the name) leads to the checks.
+   */
+  private async prepareIndex(t: CopyTable, index: string, onExisting: OnExisting, alreadyOurs: boolean, warnings: string[], look = alreadyOurs): Promise<PreparedTable> {
     const source = `${t.source.db}.${t.source.table}`;
-    if (await this.exists(index)) {
+    if (look && (await this.exists(index))) {
       if (alreadyOurs) return { created: true, warnings, deferredIndexes: [] };
       const n = Number(((await this.client.request('GET', `${encodeURIComponent(index)}/_count`)).body as { count?: number }).count ?? 0);
       if (n === 0) return { created: true, warnings, deferredIndexes: [] };
@@ -203,7 +215,7 @@ export class SearchSink implements Sink {
     try {
       await this.client.request('PUT', encodeURIComponent(index), body);
     } catch (e) {
-      if (/resource_already_exists/.test((e as Error).message)) return this.prepareIndex(t, index, onExisting, alreadyOurs, warnings);
+      if (/resource_already_exists|already exists as alias/.test((e as Error).message)) return this.prepareIndex(t, index, onExisting, alreadyOurs, warnings, true);
       throw new CutoverError(
         `Creating the index ${index} on ${this.cluster.title} failed: ${(e as Error).message}`,
         `Create it by hand (PUT /${index} with ${JSON.stringify(body).slice(0, 2000)}) and run again with "onExisting": "append", or correct "sink.settings" / "sink.mappings".`,
