@@ -17,7 +17,7 @@
 // tables get one statement per change, in binlog order.
 import { CutoverError } from '../../../shared/errors.js';
 import { quoteId, quoteTable } from '../../mysql/identifiers.js';
-import { bytesToHex, keyRenderer, valueKind, valueRenderer, type Render } from '../../mysql/values.js';
+import { bytesToHex, keyRenderer, valueKind, valuePartsRenderer, valueRenderer, type Render, type RenderInto } from '../../mysql/values.js';
 import type { RawValue } from '../../core/rows.js';
 import type { ColumnInfo } from '../../core/tables.js';
 import type { RowChange } from '../../core/changes.js';
@@ -38,6 +38,8 @@ export interface TablePlan {
   /** Written columns (generated ones skipped). */
   writeCols: ColumnInfo[];
   writeRender: Render[];
+  /** The same literals pushed as parts (multi-row statements, see values.ts valuePartsRenderer). */
+  writeParts: RenderInto[];
   /** Chunk-key columns, empty when the table has no usable key. */
   keyCols: ColumnInfo[];
   keyRender: Render[];
@@ -52,7 +54,8 @@ export interface TablePlan {
   replaceSafe: boolean;
   /** Positions of the written and key columns in a row image, cached per RowChange.columns list. */
   positions: Map<string, ImageIndexes>;
-  positionsByArray: WeakMap<readonly string[], ImageIndexes>;
+  /** The reader of row images per RowChange.columns array (one per table definition: shared by its changes). */
+  images: WeakMap<readonly string[], Image>;
 }
 
 const EXACT_KEY_KINDS = new Set(['number', 'temporal', 'binary', 'bit', 'enum']);
@@ -87,13 +90,14 @@ export function planTable(t: ApplierTable): TablePlan {
     target: quoteTable(t.sink),
     writeCols,
     writeRender: writeCols.map(valueRenderer),
+    writeParts: writeCols.map(valuePartsRenderer),
     keyCols,
     keyRender: keyCols.map(whereKeyRenderer),
     columnsClause: `(${writeCols.map((c) => quoteId(c.name)).join(',')}) VALUES `,
     netEffect: keyCols.length > 0 && uniqueKeyCount(info.createSql) === 1 && keyCols.every((c) => EXACT_KEY_KINDS.has(valueKind(c))),
     replaceSafe: keyCols.length > 0 && uniqueKeyCount(info.createSql) <= 1,
     positions: new Map(),
-    positionsByArray: new WeakMap(),
+    images: new WeakMap(),
   };
 }
 
@@ -104,9 +108,6 @@ interface ImageIndexes {
 }
 
 function positionsOf(plan: TablePlan, change: RowChange): ImageIndexes {
-  // The reader shares one columns array per table definition: most lookups hit the identity cache.
-  const byArray = plan.positionsByArray.get(change.columns);
-  if (byArray) return byArray;
   const sig = change.columns.join('\0');
   let m = plan.positions.get(sig);
   if (!m) {
@@ -117,8 +118,18 @@ function positionsOf(plan: TablePlan, change: RowChange): ImageIndexes {
     m = { write: plan.writeCols.map(indexOf), key: plan.keyCols.map(indexOf) };
     plan.positions.set(sig, m);
   }
-  plan.positionsByArray.set(change.columns, m);
   return m;
+}
+
+/**
+ * The row-image reader of a change. The reader shares one columns array per table definition, so one
+ * Image serves every change of that table and definition (its change is only named in errors, by table
+ * and columns, which those changes share).
+ */
+function imageOf(plan: TablePlan, change: RowChange): Image {
+  let img = plan.images.get(change.columns);
+  if (!img) plan.images.set(change.columns, (img = new Image(plan, change)));
+  return img;
 }
 
 /** Reads the columns of a row image by their positions in it (computed once per columns list). */
@@ -181,6 +192,19 @@ class Image {
     return out + ')';
   }
 
+  /** tuple(row) pushed onto `out` as parts; returns its length. */
+  tupleInto(out: string[], row: readonly RawValue[]): number {
+    const { writeCols, writeParts } = this.plan;
+    out.push('(');
+    let n = 1 + writeCols.length; // the parentheses and the commas
+    for (let i = 0; i < writeCols.length; i++) {
+      if (i) out.push(',');
+      n += writeParts[i]!(out, this.at(row, this.write[i]!, writeCols[i]!));
+    }
+    out.push(')');
+    return n;
+  }
+
   sets(row: readonly RawValue[]): string {
     return this.plan.writeCols.map((c, i) => `${quoteId(c.name)} = ${this.plan.writeRender[i]!(this.at(row, this.write[i]!, c))}`).join(', ');
   }
@@ -218,7 +242,7 @@ function need(row: readonly RawValue[] | null, what: string, change: RowChange):
 
 /** The statements that apply one row change, in order. */
 export function changeStatements(plan: TablePlan, change: RowChange, mode: ApplyMode): Statement[] {
-  const img = new Image(plan, change);
+  const img = imageOf(plan, change);
   const keyed = plan.keyCols.length > 0;
   const strict = mode === 'strict';
   const put = (row: readonly RawValue[]): Statement => ({
@@ -282,7 +306,7 @@ export function netEffectStatements(plan: TablePlan, changes: readonly RowChange
     } else rows.set(id, { existed, final: after, change, img });
   };
   for (const change of changes) {
-    const img = new Image(plan, change);
+    const img = imageOf(plan, change);
     if (change.type === 'insert') put(img, need(change.after, 'after', change), change, false);
     else if (change.type === 'delete') remove(img, need(change.before, 'before', change), change);
     else {
@@ -304,11 +328,30 @@ export function netEffectStatements(plan: TablePlan, changes: readonly RowChange
   batched(gone, (r) => r.img.keyTuple(r.final ?? beforeOf(r.change)), (part, lits) =>
     out.push({ sql: `DELETE FROM ${plan.target} WHERE ${keyList} IN (${lits.join(',')})`, expect: strict ? part.length : null, change: part[0]!.change }),
   );
-  const put2 = [...rows.values()].filter((r) => r.final !== null);
-  const verb = strict ? 'INSERT' : 'REPLACE';
-  batched(put2, (r) => r.img.tuple(r.final!), (part, tuples) =>
-    out.push({ sql: `${verb} INTO ${plan.target} ${plan.columnsClause}${tuples.join(',')}`, expect: null, change: part[0]!.change }),
-  );
+  // The multi-row INSERT/REPLACE of the final images, its text joined once from parts.
+  const head = `${strict ? 'INSERT' : 'REPLACE'} INTO ${plan.target} ${plan.columnsClause}`;
+  let parts: string[] = [];
+  let bytes = 0;
+  let first: NetRow | null = null;
+  for (const r of rows.values()) {
+    if (r.final === null) continue;
+    const mark = parts.length;
+    parts.push(first ? ',' : head);
+    const n = r.img.tupleInto(parts, r.final);
+    if (first && bytes + n + 1 > MAX_STATEMENT_BYTES) {
+      // This row starts the next statement.
+      const tuple = parts.slice(mark + 1);
+      parts.length = mark;
+      out.push({ sql: parts.join(''), expect: null, change: first.change });
+      parts = [head, ...tuple];
+      bytes = head.length + n;
+      first = r;
+    } else {
+      bytes += first ? n + 1 : head.length + n;
+      first ??= r;
+    }
+  }
+  if (first) out.push({ sql: parts.join(''), expect: null, change: first.change });
   return out;
 }
 
