@@ -87,49 +87,6 @@ export function valueRenderer(c: ColumnInfo): Render {
 }
 
 /**
- * valueRenderer's literal pushed onto `out` as parts (joined, exactly the same text), returning its length:
- * the stream's multi-row statements join the parts of thousands of rows once instead of building a string
- * per value and per row.
- */
-export type RenderInto = (out: string[], v: RawValue) => number;
-
-export function valuePartsRenderer(c: ColumnInfo): RenderInto {
-  const kind = valueKind(c);
-  const render = valueRenderer(c);
-  const whole: RenderInto = (out, v) => {
-    const s = render(v);
-    out.push(s);
-    return s.length;
-  };
-  switch (kind) {
-    case 'number':
-    case 'float':
-      return (out, v) => {
-        const s = v === null ? 'NULL' : v;
-        out.push(s);
-        return s.length;
-      };
-    case 'temporal':
-      return (out, v) => {
-        if (v === null) return whole(out, v);
-        out.push("'", v, "'");
-        return v.length + 2;
-      };
-    case 'text':
-    case 'enum':
-    case 'binary':
-      if (c.charset !== null && WIDE_CHARSETS.has(c.charset)) return whole;
-      return (out, v) => {
-        if (v === null || !PLAIN_ASCII.test(v)) return whole(out, v);
-        out.push("'", v, "'");
-        return v.length + 2;
-      };
-    default:
-      return whole;
-  }
-}
-
-/**
  * A literal for comparing a key column in WHERE: strings carry their charset and collation so the
  * server compares them as it orders the index (case-insensitive collations, multi-byte charsets).
  */

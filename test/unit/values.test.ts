@@ -1,6 +1,6 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { decodeKey, encodeKey, keyCompare, keyRenderer, selectExpr, valuePartsRenderer, valueRenderer } from '../../engine/mysql/values.js';
+import { decodeKey, encodeKey, keyCompare, keyRenderer, selectExpr, valueRenderer } from '../../engine/mysql/values.js';
 import { column } from '../helpers/columns.js';
 import type { ColumnInfo } from '../../engine/core/tables.js';
 
@@ -69,37 +69,4 @@ test('composite key comparisons are expanded for index range scans', () => {
 test('key values round-trip through the state file byte for byte', () => {
   const key = [bytes([0, 0xff, 0x80]), null, b('x')];
   assert.deepEqual(decodeKey(encodeKey(key)), key);
-});
-
-test('the parts renderer gives exactly the literal of the value renderer, and its length', () => {
-  const columns = [
-    col('int'),
-    col('bigint'),
-    col('decimal'),
-    col('float'),
-    col('datetime'),
-    col('time'),
-    col('uuid'),
-    col('varchar', { charset: 'latin1' }),
-    col('char', { charset: 'utf8mb4' }),
-    col('varchar', { charset: 'utf16' }),
-    col('enum', { charset: 'utf8mb4' }),
-    col('varbinary'),
-    col('blob'),
-    col('bit'),
-    col('json'),
-    col('geometry'),
-  ];
-  const values = [null, b(''), b('0'), b('-12.50'), b('hello world'), b("it's"), b('back\\slash'), b('tab\there'), bytes([0x80, 0x9f, 0]), b('2024-02-29 23:59:59.999999'), b('{"a":1}'), b('日本', 'utf8')];
-  for (const c of columns) {
-    const render = valueRenderer(c);
-    const parts = valuePartsRenderer(c);
-    for (const v of values) {
-      const out: string[] = ['x'];
-      const n = parts(out, v);
-      const text = out.slice(1).join('');
-      assert.equal(text, render(v), `${c.dataType} ${JSON.stringify(v)}`);
-      assert.equal(n, text.length);
-    }
-  }
 });
