@@ -7,6 +7,7 @@ import { redactUrl } from '../mysql/connection.js';
 import { sinkKind } from '../sink/registry.js';
 import type { SinkPreflight } from '../sink/driver.js';
 import { sourceKind } from '../source/registry.js';
+import type { SourcePreflight } from '../source/driver.js';
 
 export type { CheckItem, CheckStatus, PreflightReport } from '../../shared/preflight.js';
 
@@ -43,13 +44,21 @@ export async function runPreflight(opts: PreflightOptions): Promise<PreflightRep
   const report: PreflightReport = { ok: true, source: { url: redactUrl(opts.sourceUrl) }, items };
   const streaming = opts.streaming ?? false;
 
-  const driver = await sourceKind(opts.sourceType ?? 'mysql').load();
-  const source = await driver.preflight(opts.sourceUrl, items, {
-    streaming,
-    selected: opts.selected,
-    deferredCreatedAt: opts.deferredCreatedAt,
-    sinkObjects: opts.sinkObjects,
-  });
+  // The sink's connection opens while the source is checked (its items are still listed after the source's).
+  const release = opts.sinkCheck?.start?.();
+  let source: SourcePreflight;
+  try {
+    const driver = await sourceKind(opts.sourceType ?? 'mysql').load();
+    source = await driver.preflight(opts.sourceUrl, items, {
+      streaming,
+      selected: opts.selected,
+      deferredCreatedAt: opts.deferredCreatedAt,
+      sinkObjects: opts.sinkObjects,
+    });
+  } catch (e) {
+    await release?.();
+    throw e;
+  }
   try {
     if (source.server) {
       report.source.flavor = source.server.flavor;

@@ -97,6 +97,8 @@ export class ApplyLoop {
   private readonly warnedKeyless = new Set<string>();
   private retentionCheckedAt = 0;
   private reader: ChangeReader | null = null;
+  /** Waits for the batch being applied, if any, whatever its outcome (set by run). */
+  private settle: () => Promise<void> = () => Promise.resolve();
 
   constructor(
     private readonly c: ApplyLoopContext,
@@ -106,6 +108,7 @@ export class ApplyLoop {
   ) {}
 
   async close(): Promise<void> {
+    await this.settle(); // the sink transaction in flight ends (committed or not) before its connection closes
     await this.reader?.close().catch(() => undefined);
     this.reader = null;
   }
@@ -131,8 +134,9 @@ export class ApplyLoop {
       // The heartbeat table always: the cutover assistant's fence is a heartbeat row (engine/cutover/fence.ts).
       include: (db, table) => isSelected(cfg, { db, table }) || `${db}.${table}` === heartbeat,
       // Keep decoding the next batch while one is being applied: room for one more batch (a third one
-      // buffered only raised the peak memory, not the speed).
-      highWater: Math.max(10_000, stream.batch.maxRows),
+      // buffered only raised the peak memory, not the speed). A target that prepares batches has the next
+      // one open in the loop while it applies one: half a batch more is buffered here.
+      highWater: applier.prepare ? Math.max(5_000, stream.batch.maxRows >> 1) : Math.max(10_000, stream.batch.maxRows),
       // A large transaction in pieces of a batch's size, when the sink takes pieces (else whole, as the sink needs).
       piece: c.transactionPieces && applier.applyPiece ? { maxRows: stream.batch.maxRows, maxBytes: stream.batch.maxBytes } : undefined,
       // Decode with the definitions of the schema history (as updated by each DDL), not the source's current ones.
@@ -155,8 +159,7 @@ export class ApplyLoop {
     };
 
     const batcher = new ChangeBatcher(stream.batch, c.now);
-    const apply = async (b: ChangeBatch | null, earlier?: Map<string, ChangeCounts>): Promise<void> => {
-      if (!b) return;
+    const applyNow = async (b: ChangeBatch, earlier?: Map<string, ChangeCounts>): Promise<void> => {
       // Changes of tables paused at DDL are held (durably) before the sink moves the checkpoint past them.
       const txs = c.held.hold(b.txs, b.mode);
       const last = txs[txs.length - 1]!;
@@ -165,9 +168,36 @@ export class ApplyLoop {
       this.afterApply(txs, earlier);
       if (this.atTarget(last.end)) c.reachedTarget(last.end);
     };
+    // A target that prepares batches (StreamTarget.prepare) applies a full batch while the loop goes on
+    // reading and batching the next one: at most one apply runs, in order; everything else the loop does
+    // with the sink (a DDL, pieces, held changes, the idle position, stopping) waits for it first.
+    let inflight: Promise<void> | null = null;
+    const settle = async (): Promise<void> => {
+      const p = inflight;
+      inflight = null;
+      if (p) await p;
+    };
+    this.settle = () => inflight?.catch(() => undefined) ?? Promise.resolve();
+    const apply = async (b: ChangeBatch | null, earlier?: Map<string, ChangeCounts>): Promise<void> => {
+      await settle();
+      if (b) await applyNow(b, earlier);
+    };
     const applyAll = async (bs: ChangeBatch[]): Promise<void> => {
-      for (const b of bs) await apply(b);
-      metrics.oldestPendingAt = batcher.oldestPendingAt;
+      for (const b of bs) {
+        if (!applier.prepare) {
+          await apply(b);
+          continue;
+        }
+        applier.prepare(b.txs, b.mode); // while the sink may still be applying the batch before it
+        await settle();
+        const p = applyNow(b).then(() => {
+          metrics.oldestPendingAt = batcher.oldestPendingAt;
+        });
+        p.catch(() => undefined); // seen by the next settle(), which throws it
+        inflight = p;
+        metrics.oldestPendingAt = b.txs[0]?.timestamp ?? batcher.oldestPendingAt;
+      }
+      if (!inflight) metrics.oldestPendingAt = batcher.oldestPendingAt;
     };
 
     let pieces: OpenPieces | null = null;
@@ -259,7 +289,7 @@ export class ApplyLoop {
       }
       const tx = this.filter(item);
       const mode = modeAt(tx.end);
-      if (!batcher.pending) metrics.oldestPendingAt = tx.timestamp;
+      if (!batcher.pending && !inflight) metrics.oldestPendingAt = tx.timestamp;
       await applyAll(batcher.add(tx, mode));
     }
   }

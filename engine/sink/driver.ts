@@ -169,5 +169,10 @@ export interface SinkPreflightContext {
 /** A sink kind's own preflight: adds its items (never throws) and says what the report shows of the server. */
 export interface SinkPreflight {
   url: string;
+  /**
+   * Optional: begins what needs nothing of the source (connecting, identifying the server) while the
+   * source's checks run; check() then takes it over. Returns what releases it when check() is never called.
+   */
+  start?(): () => Promise<void>;
   check(ctx: SinkPreflightContext): Promise<{ flavor?: string; version?: string }>;
 }

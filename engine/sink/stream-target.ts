@@ -84,6 +84,14 @@ export interface StreamTarget<Ctx = unknown> {
   /** Applies the transactions after the checkpoint and moves it, durably; returns how many were applied. */
   apply(txs: BinlogTransaction[], mode: ApplyMode): Promise<number>;
   /**
+   * Optional: the batch the next apply() will most likely be given (the same array), handed over as soon as
+   * it is complete, while the previous apply() may still be running. A target that offers it lets the stream
+   * keep reading and batching while it applies (at most one apply() runs at a time, in order, as always):
+   * it may do the batch's CPU work here (e.g. build its statements), and must check in apply() that what
+   * it prepared still holds (the same transactions still pending, the same mode and table definitions).
+   */
+  prepare?(txs: BinlogTransaction[], mode: ApplyMode): void;
+  /**
    * Capability `transactionPieces`: applies a piece of a source transaction (more of it follows) inside a
    * sink transaction that stays open: the first piece opens it (and locks the checkpoint), later pieces
    * continue it, and the next apply() (whose first transaction is the final part) continues and commits it

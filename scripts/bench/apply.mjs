@@ -31,8 +31,8 @@ import { resetReplica, runNative } from './replica.mjs';
 export const summary = 'binlog backlog applied from one position: cutover vs the native MariaDB replica (1 and 2 threads)';
 
 const PREFIX = 'bench-apply';
-// CUTOVER_BENCH_PORT_BASE moves the servers (source base+1, sink base+2) off the default ports, e.g. beside other runs.
-const PORT_BASE = Number(process.env.CUTOVER_BENCH_PORT_BASE) || 33170; // source 33171, sink 33172
+// --port-base N (or CUTOVER_BENCH_PORT_BASE) moves the servers (source base+1, sink base+2) off the default ports, e.g. beside other runs.
+let PORT_BASE = Number(process.env.CUTOVER_BENCH_PORT_BASE) || 33170; // source 33171, sink 33172
 const CONTENDERS = ['native-1', 'native-2', 'cutover'];
 const ROW_EVENTS_PER_TRX = 4; // oltp_write_only: index update, non-index update, delete, insert
 /** Cutover's speed vs the single-threaded native replica, by backlog size: fixed costs count on the small one. */
@@ -60,6 +60,7 @@ Options:
   --threads N      sysbench threads writing the backlog (default 4)
   --only LIST      comma-separated contenders, from: ${CONTENDERS.join(', ')}; "native" = both native ones
                    (default all)
+  --port-base N    ports: N+1 source, N+2 sink (default ${PORT_BASE}; also CUTOVER_BENCH_PORT_BASE)
   --keep           leave the servers running (and the temp dir with the dump and logs) afterwards
   -h, --help       this help
 `;
@@ -75,10 +76,12 @@ export async function main(argv) {
       threads: { type: 'string', default: '4' },
       only: { type: 'string' },
       keep: { type: 'boolean', default: false },
+      'port-base': { type: 'string' },
     },
     HELP,
   );
   if (!opts) return exit;
+  PORT_BASE = intOption(opts, 'port-base', 1024) ?? PORT_BASE;
   const int = (name) => intOption(opts, name, 1);
   const sizes = [...new Set(String(opts.transactions ?? opts.events ?? '40000,160000').split(',').map((v) => Number(v.trim())))].sort((a, b) => a - b);
   if (!sizes.length || sizes.some((n) => !Number.isInteger(n) || n < 1)) {
@@ -263,10 +266,10 @@ async function measure(name, { inst, sinkSock, dumpFile, work, start, end, backl
   return res;
 }
 
-const LOCK_FILE = join(tmpdir(), `cutover-${PREFIX}-${PORT_BASE}.lock`);
 
 /** One bench-apply run at a time on this machine; a lock left by a dead process is taken over. */
 function acquireLock() {
+  const LOCK_FILE = join(tmpdir(), `cutover-${PREFIX}-${PORT_BASE}.lock`);
   for (let attempt = 0; attempt < 2; attempt++) {
     try {
       writeFileSync(LOCK_FILE, `${process.pid}\n`, { flag: 'wx' });

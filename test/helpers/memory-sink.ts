@@ -48,6 +48,17 @@ export class MemorySink {
   /** The copy write with this number (1-based) fails as a dropped connection; null: none. */
   failWriteAt: number | null = null;
   sessionsOpened = 0;
+  /**
+   * The target offers prepare() (StreamTarget.prepare) and applies a batch a timer tick later, so the
+   * stream reads on while it applies; counted: prepares, those made while an apply ran, the most applies
+   * running at once, and applies given the batch last prepared.
+   */
+  prepares = false;
+  prepareCalls = 0;
+  preparedDuringApply = 0;
+  applying = 0;
+  maxApplying = 0;
+  appliesPrepared = 0;
   /** Copy: how often each row (by "db.table" and key) was written in a committed batch. */
   readonly copiedTimes = new Map<string, number>();
 
@@ -186,7 +197,17 @@ class MemoryTarget implements StreamTarget<DdlContextBase> {
   private readonly tables = new Map<string, ApplierTable>();
   private closed = false;
   private open_: OpenTx | null = null;
-  constructor(private readonly sink: MemorySink) {}
+  private preparedTxs: BinlogTransaction[] | null = null;
+  prepare?: (txs: BinlogTransaction[], mode: ApplyMode) => void;
+  constructor(private readonly sink: MemorySink) {
+    if (sink.prepares) {
+      this.prepare = (txs) => {
+        sink.prepareCalls++;
+        if (sink.applying > 0) sink.preparedDuringApply++;
+        this.preparedTxs = txs;
+      };
+    }
+  }
 
   private open(): void {
     if (this.closed) throw new Error('the memory change sink was used after close()');
@@ -214,7 +235,18 @@ class MemoryTarget implements StreamTarget<DdlContextBase> {
     this.open();
     const open = this.open_ ?? undefined;
     this.open_ = null;
-    return this.sink.commit(txs, mode, this.tables, open);
+    if (!this.sink.prepares) return this.sink.commit(txs, mode, this.tables, open);
+    const sink = this.sink;
+    if (this.preparedTxs === txs) sink.appliesPrepared++;
+    this.preparedTxs = null;
+    sink.maxApplying = Math.max(sink.maxApplying, ++sink.applying);
+    try {
+      await new Promise((r) => setTimeout(r, 1));
+      this.open();
+      return sink.commit(txs, mode, this.tables, open);
+    } finally {
+      sink.applying--;
+    }
   }
 
   async applyPiece(piece: TransactionPiece, mode: ApplyMode): Promise<void> {

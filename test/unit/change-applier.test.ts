@@ -126,6 +126,24 @@ test('net effect: repeated changes of one key keep its last image; keys that exi
   assert.match(rec[1]!.sql, /^REPLACE INTO/);
 });
 
+test('net effect: a batch past the statement size is split into several INSERTs holding every final image once, in order', () => {
+  const r = (id: number): (string | null)[] => [String(id), 'n'.repeat(200) + id, '2024-01-02 03:04:05.000006', '0', '1.5'];
+  const changes = Array.from({ length: 12_000 }, (_, i) => ch('insert', null, r(i + 1)));
+  const out = netEffectStatements(keyed, changes, 'strict');
+  assert.ok(out.length >= 3, `${out.length} statements`);
+  const head = 'INSERT INTO `d`.`t` (`id`,`name`,`at`,`f`) VALUES ';
+  const tuples: string[] = [];
+  for (const s of out) {
+    assert.ok(s.sql.startsWith(head));
+    assert.ok(s.sql.length <= (1 << 20) + 300, `${s.sql.length} characters`);
+    tuples.push(...s.sql.slice(head.length + 1, -1).split('),('));
+  }
+  assert.equal(tuples.length, 12_000);
+  tuples.forEach((t, i) => assert.equal(t, `${i + 1},'${'n'.repeat(200)}${i + 1}','2024-01-02 03:04:05.000006',1.5`));
+  // The same batch one row per statement gives the same rows.
+  assert.equal(out.map((s) => s.sql.slice(head.length)).join(','), changes.map((c) => statements(keyed, c, 'strict')[0]!.sql.slice(head.length)).join(','));
+});
+
 test('a batch keeps one statement per change for tables that cannot use the net effect', () => {
   const out = batchStatements([ch('insert', null, row1), ch('delete', row1, null)], () => keyless, 'strict');
   assert.equal(out.length, 2);

@@ -140,6 +140,41 @@ test('reconnect: after a dropped reader or a failed sink write the stream resume
   assert.ok(sink.sessionsOpened >= 3);
 });
 
+test('a target that prepares batches: the next batch is read and prepared while one is applied, one apply at a time, each transaction once', async () => {
+  const source = newSource(0);
+  const sink = new MemorySink();
+  sink.prepares = true;
+  const h = streamHarness(source, sink, { maxRows: 2 });
+  const start = source.position;
+  for (let i = 1; i <= 40; i++) source.insert(T, [String(i), 'x']);
+  for (let i = 1; i <= 40; i += 3) source.update(T, [String(i), 'y']);
+  assert.equal(await h.runner({ start }).run(), 'caught-up');
+  assertSameRows(source, sink);
+  assertNoDoubleApply(sink);
+  assert.equal(sink.appliedEnds.length, 54);
+  assert.equal(sink.maxApplying, 1, 'never two applies at once');
+  assert.ok(sink.preparedDuringApply > 0, 'a batch was prepared while the one before it was being applied');
+  assert.ok(sink.appliesPrepared > 0, 'apply was given the batch prepared for it');
+});
+
+test('a target that prepares batches: a failed apply while the next batch is read resumes from the checkpoint, each transaction once', async () => {
+  for (const failAt of [1, 3, 7]) {
+    const source = newSource(0);
+    const sink = new MemorySink();
+    sink.prepares = true;
+    sink.failApplyAt = failAt;
+    const h = streamHarness(source, sink, { maxRows: 3 });
+    const start = source.position;
+    for (let i = 1; i <= 30; i++) source.insert(T, [String(i), 'x']);
+    for (let i = 1; i <= 30; i += 2) source.delete(T, String(i));
+    assert.equal(await h.runner({ start }).run(), 'caught-up');
+    assertSameRows(source, sink);
+    assertNoDoubleApply(sink);
+    assert.equal(sink.appliedEnds.length, 45, `apply ${failAt} failed`);
+    assert.equal(sink.maxApplying, 1);
+  }
+});
+
 test('a stop while streaming applies what was read and reports stopped; the next run continues from the checkpoint', async () => {
   const source = newSource(0);
   const sink = new MemorySink();

@@ -104,6 +104,10 @@ export class ChangeApplier implements DdlStatementSink {
   private maxPacket = 0;
   /** The open sink transaction of a source transaction applied in pieces (skip: the checkpoint is past it). */
   private pieces: { mode: ApplyMode; skip: boolean } | null = null;
+  /** Statements built ahead (prepare) for the batch the next apply() is likely given. */
+  private prepared: { txs: BinlogTransaction[]; given: ApplyMode; mode: ApplyMode; statements: Statement[] } | null = null;
+  /** `reconcile_until` as the checkpoint row last said (prepare's guess of the mode; apply reads it again). */
+  private reconcileUntil: SourcePosition | null = null;
 
   private constructor(
     private readonly conn: Connection,
@@ -131,11 +135,13 @@ export class ChangeApplier implements DdlStatementSink {
 
   /** Replaces (or adds) the definition of a source table, after DDL. */
   setTable(sourceName: string, table: ApplierTable): void {
+    this.prepared = null;
     this.opts.tables.set(sourceName, table);
     this.plans.set(sourceName, planTable(table));
   }
 
   dropTable(sourceName: string): void {
+    this.prepared = null;
     this.opts.tables.delete(sourceName);
     this.plans.delete(sourceName);
   }
@@ -175,8 +181,28 @@ export class ChangeApplier implements DdlStatementSink {
     await this.conn.query(cp.sql, cp.params);
   }
 
+  /**
+   * Builds the statements of a batch ahead, while the sink may still be applying the one before it (see
+   * StreamTarget.prepare). apply() uses them only when it is given the same array and mode, every one of
+   * its transactions is still after the checkpoint and the mode it reads with the checkpoint is the same;
+   * a DDL (setTable, dropTable) drops them. Any error here is left for apply() to raise.
+   */
+  prepare(txs: BinlogTransaction[], given: ApplyMode): void {
+    this.prepared = null;
+    if (!txs.length || this.pieces) return;
+    const mode = effectiveMode(given, txs[0]!.end, this.reconcileUntil);
+    try {
+      const statements = batchStatements(allChanges(txs), (c) => this.planFor(c), mode, true);
+      this.prepared = { txs, given, mode, statements };
+    } catch {
+      /* built again, and raised, by apply() */
+    }
+  }
+
   /** Applies the transactions not yet applied, and the checkpoint, in one sink transaction. */
   async apply(txs: BinlogTransaction[], given: ApplyMode): Promise<number> {
+    const prepared = this.prepared;
+    this.prepared = null;
     if (txs.length === 0) return 0;
     if (this.pieces) return this.finishPieces(txs, given);
     const begun = await this.begin(txs);
@@ -184,9 +210,9 @@ export class ChangeApplier implements DdlStatementSink {
     const { pending } = begun;
     const mode = effectiveMode(given, pending[0]!.end, begun.reconcileUntil);
     try {
-      const changes = pending.flatMap((t) => t.changes);
+      const ready = prepared && prepared.txs === txs && prepared.given === given && prepared.mode === mode && pending.length === txs.length ? prepared.statements : null;
       try {
-        await this.run(batchStatements(changes, (c) => this.planFor(c), mode, true));
+        await this.run(ready ?? batchStatements(allChanges(pending), (c) => this.planFor(c), mode, true));
       } catch (e) {
         if (!(e instanceof Mismatch) && !(e instanceof OverPacket) && (!isServerError(e) || isRetryable(e))) throw e;
         await this.conn.query('ROLLBACK');
@@ -341,7 +367,8 @@ export class ChangeApplier implements DdlStatementSink {
     try {
       const cp = await this.readCheckpoint(true);
       const pending = pendingTransactions(txs, cp?.position ?? null);
-      if (pending.length) return { pending, reconcileUntil: cp?.reconcileUntil ?? null };
+      this.reconcileUntil = cp?.reconcileUntil ?? null;
+      if (pending.length) return { pending, reconcileUntil: this.reconcileUntil };
       await this.conn.query('ROLLBACK');
       return null;
     } catch (e) {
@@ -416,6 +443,14 @@ export class ChangeApplier implements DdlStatementSink {
   private async readCheckpoint(lock: boolean): Promise<Checkpoint | null> {
     return readCheckpointRow(this.conn, this.opts.jobName, lock);
   }
+}
+
+/** The row changes of transactions, in order. */
+function allChanges(txs: readonly BinlogTransaction[]): RowChange[] {
+  if (txs.length === 1) return txs[0]!.changes;
+  const out: RowChange[] = [];
+  for (const t of txs) for (const c of t.changes) out.push(c);
+  return out;
 }
 
 /** An error the server returned for a statement (not a lost connection). */

@@ -45,7 +45,26 @@ export const mysqlSink: SinkDescriptor = {
   preflightOptions: (sink) => {
     if (!('url' in sink) || typeof sink.url !== 'string') return {};
     const url = sink.url;
-    return { sinkCheck: { url, check: async (ctx) => (await import('./preflight.js')).checkMysqlSink(url, ctx) } };
+    // The sink's connection is opened while the source's checks run (start); check() takes it over.
+    let opened: Promise<import('./preflight.js').OpenedSink> | undefined;
+    return {
+      sinkCheck: {
+        url,
+        start: () => {
+          opened ??= import('./preflight.js').then((m) => m.openMysqlSink(url));
+          return async () => {
+            const o = await opened?.catch(() => undefined);
+            opened = undefined;
+            await o?.side?.conn.end().catch(() => undefined);
+          };
+        },
+        check: async (ctx) => {
+          const early = opened;
+          opened = undefined;
+          return (await import('./preflight.js')).checkMysqlSink(url, ctx, early);
+        },
+      },
+    };
   },
   resolveFile: async (file, tools) => {
     if (file.type !== 'mysql') throw new Error('not a MySQL sink');

@@ -15,6 +15,7 @@ export async function openMysqlTarget(cfg: JobConfig, owner?: CheckpointOwnerCol
     setTable: (name, t) => applier.setTable(name, t),
     table: (name) => applier.table(name),
     apply: (txs, mode) => applier.apply(txs, mode),
+    prepare: (txs, mode) => applier.prepare(txs, mode),
     applyPiece: (piece, mode) => applier.applyPiece(piece, mode),
     ddl: (ctx, ev, reconciling) => handleDdl({ ...ctx, applier }, ev, reconciling),
     heldSink: (ctx) => ({

@@ -22,8 +22,10 @@ export interface SinkCheckOptions {
  * Checks the sink at `url` and, when the source answered, its largest rows against the sink's
  * max_allowed_packet. Adds items, never throws for a failed check; returns the server for the report.
  */
-export async function checkMysqlSink(url: string, ctx: SinkPreflightContext): Promise<{ flavor?: string; version?: string }> {
-  const sink = await openSide('sink', url, ctx.items);
+export async function checkMysqlSink(url: string, ctx: SinkPreflightContext, opened?: Promise<OpenedSink>): Promise<{ flavor?: string; version?: string }> {
+  const early = await opened;
+  const sink = early ? early.side : await openSide('sink', url, ctx.items);
+  if (early) ctx.items.push(...early.items);
   if (!sink) return {};
   try {
     // The databases the job writes: the URL's, else those of the selected tables under their sink names.
@@ -40,6 +42,21 @@ export async function checkMysqlSink(url: string, ctx: SinkPreflightContext): Pr
     await sink.conn.end().catch(() => undefined);
   }
   return { flavor: sink.info.flavor, version: sink.info.version };
+}
+
+/** The sink's connection opened and identified ahead (its items kept apart, to be listed in order). */
+export interface OpenedSink {
+  side: Side | undefined;
+  items: CheckItem[];
+}
+
+/**
+ * Connects to the sink and identifies it (server, account, grants) without the source's tables: the
+ * preflight does this while the source's checks run (SinkPreflight.start). Never throws.
+ */
+export async function openMysqlSink(url: string): Promise<OpenedSink> {
+  const items: CheckItem[] = [];
+  return { side: await openSide('sink', url, items).catch(() => undefined), items };
 }
 
 /** Returns the sink's max_allowed_packet (null when it could not be read). */
