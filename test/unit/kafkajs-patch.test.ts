@@ -1,6 +1,7 @@
 // The kafkajs patch (patches/kafkajs+2.2.4.patch, see DEPENDENCIES.md): the slice-by-16 CRC32C against
 // published check values and a bitwise reference, and the in-place record batch encoding against the
-// Kafka record batch layout (CRC over attributes…records, Length, varint records).
+// Kafka record batch layout (CRC over attributes…records, Length, varint records), and each record written
+// in place (headers included) byte for byte as kafkajs's own Record encodes it.
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { createRequire } from 'node:module';
@@ -70,6 +71,39 @@ test('produce request: record batches written in place have the Kafka v2 layout 
   assert.equal(batch.readInt16BE(51), 1, 'producer epoch');
   assert.equal(batch.readInt32BE(53), 5, 'first sequence');
   assert.equal(batch.readInt32BE(57), 3, 'record count');
+});
+
+test('records written in place (encodeRecordInto) are the bytes of kafkajs\'s own Record, headers included', () => {
+  const Encoder = require('kafkajs/src/protocol/encoder');
+  const Record = require('kafkajs/src/protocol/recordBatch/record/v0') as ((r: object) => { buffer: Buffer }) & { encodeRecordInto: (...a: unknown[]) => { buffer: Buffer; offset: number } };
+  const keys = [null, '', '{"id":1}', Buffer.from([0, 255, 7]), 'ключ-é€😀'];
+  const values = [null, '', 'x'.repeat(300), Buffer.from('bytes'), '{"after":{"c":"é€ text 😀"}}', 'y'.repeat(70_000)];
+  const headerSets = [
+    undefined,
+    {},
+    { 'cutover.copy': 'row' },
+    { 'cutover.copy': 'pending', '__debezium.oldkey': '{"id":2}' },
+    { bin: Buffer.from([1, 2, 3]), 'é': 'ü€', empty: '' },
+    { many: ['a', 'b'] }, // an array: the general path
+    { big: 'h'.repeat(200) },
+  ];
+  let n = 0;
+  for (const key of keys) {
+    for (const value of values) {
+      for (const headers of headerSets) {
+        for (const [offsetDelta, timestampDelta] of [[0, 0], [5, 3], [200, -2], [70_000, 100_000]] as const) {
+          const expected = Record({ offsetDelta, timestampDelta, key, value, headers }).buffer;
+          const enc = new Encoder(1);
+          enc.writeInt8(0x55); // records follow other bytes in a batch
+          Record.encodeRecordInto(enc, offsetDelta, timestampDelta, key, value, headers);
+          const got = enc.buffer.subarray(1);
+          assert.ok(got.equals(expected), `key ${String(key)?.slice(0, 20)}, value ${String(value)?.slice(0, 20)}, headers ${JSON.stringify(headers)}, deltas ${offsetDelta}/${timestampDelta}`);
+          n++;
+        }
+      }
+    }
+  }
+  assert.equal(n, 5 * 6 * 7 * 4);
 });
 
 test('partitionFor: the ASCII fast path hashes the same bytes as murmur2 of the UTF-8', () => {

@@ -5,7 +5,7 @@ import { partitionKey, renderKey, renderMessages, type ChangeEventInput, type Ka
 import { debeziumKey, debeziumValueJson } from './formats/debezium.js';
 import { partitionFor } from './partition.js';
 import type { OutRecord, TopicLimits } from './record-sender.js';
-import { COPY_MARK_HEADER } from '../../core/copy-mark.js';
+import { COPY_MARK_HEADER, type CopyMark } from '../../core/copy-mark.js';
 import type { RawRow } from '../../core/rows.js';
 import type { ColumnInfo } from '../../core/tables.js';
 
@@ -19,6 +19,25 @@ export interface RendererOptions {
   /** Debezium: a tombstone (null value) after each delete, for log-compacted topics. */
   tombstones: boolean;
 }
+
+type Headers = Record<string, string>;
+
+/** Bytes a record's headers add to its record batch (as record() counts them). */
+function headersSize(headers: Headers): number {
+  let size = 0;
+  for (const [hk, hv] of Object.entries(headers)) size += hk.length + Buffer.byteLength(hv) + 4;
+  return size;
+}
+
+/**
+ * The headers of a record that carries only its copy mark: one frozen object per mark, shared by every
+ * such record (the client only reads them), and its size counted once.
+ */
+const MARK_ONLY: Record<CopyMark, { headers: Headers; size: number }> = {
+  row: { headers: Object.freeze({ [COPY_MARK_HEADER]: 'row' }), size: 0 },
+  pending: { headers: Object.freeze({ [COPY_MARK_HEADER]: 'pending' }), size: 0 },
+};
+for (const m of Object.values(MARK_ONLY)) m.size = headersSize(m.headers);
 
 /**
  * A rendered record. Its origin (for error messages) is a method over the row's key values, not a
@@ -117,20 +136,20 @@ export class TableRenderer {
     const key = this.keyValues(row);
     const mark = e.copyMark ?? null;
     if (single) {
-      out.push(this.record(sKey, sValue, sPartitionKey, mark ? { [COPY_MARK_HEADER]: mark } : undefined, key));
+      const h = mark ? MARK_ONLY[mark] : null;
+      out.push(this.record(sKey, sValue, sPartitionKey, h ? h.headers : undefined, key, h ? h.size : 0));
       return;
     }
     for (const m of msgs!) {
       // A tombstone (null value) carries no change, so no mark.
-      const headers = mark && m.value !== null ? { ...m.headers, [COPY_MARK_HEADER]: mark } : m.headers;
+      const headers = mark && m.value !== null ? (m.headers ? { ...m.headers, [COPY_MARK_HEADER]: mark } : MARK_ONLY[mark].headers) : m.headers;
       out.push(this.record(o.format === 'canal' ? canalKey : m.key, m.value, m.partitionKey, headers, key));
     }
   }
 
-  private record(k: string | null, value: string | null, pk: string, headers: Record<string, string> | undefined, key: RawRow): RowRecord {
+  /** `hsize`: the headers' size when the caller knows it (MARK_ONLY), else counted here. */
+  private record(k: string | null, value: string | null, pk: string, headers: Headers | undefined, key: RawRow, hsize = headers ? headersSize(headers) : 0): RowRecord {
     // Strings, not Buffers: the (patched) client writes them straight into the request as UTF-8.
-    let hsize = 0;
-    if (headers) for (const [hk, hv] of Object.entries(headers)) hsize += hk.length + Buffer.byteLength(hv) + 4;
     const size = (k === null ? 0 : Buffer.byteLength(k)) + (value === null ? 0 : Buffer.byteLength(value)) + hsize + 24;
     return new RowRecord(this.topic, k, value, partitionFor(pk, this.topic.partitions), headers, size, this, key);
   }
