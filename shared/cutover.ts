@@ -20,18 +20,15 @@ export type CutoverStepId = (typeof CUTOVER_STEPS)[number];
 
 export type CutoverStepState = 'pending' | 'running' | 'done' | 'failed' | 'skipped' | 'undone';
 
-export interface CutoverStep {
-  id: CutoverStepId;
+/** A step of a checklist recorded in the state file (the cutover's and the rollback's), as the UI and the report show it. */
+export interface ChecklistStep<Id extends string> {
+  id: Id;
   title: string;
   /** What the step does, in one sentence. */
   description: string;
   state: CutoverStepState;
-  /** The step may be skipped (read-only). */
-  optional: boolean;
-  /** The operator must confirm before it runs (it changes the source). */
+  /** The operator must confirm before it runs (it changes a server). */
   needsConfirmation: boolean;
-  /** It can be undone from here. */
-  canUndo: boolean;
   /** Why it cannot run yet (an earlier step not done), or null. */
   blockedBy: string | null;
   startedAt: number | null;
@@ -42,10 +39,17 @@ export interface CutoverStep {
   detail: string | null;
   /** For a failure: the fix. */
   fix: string | null;
-  /** How to roll this step back (shown beside it). */
-  rollback: string;
   /** Step-specific facts for the report (positions, counts, names). */
   facts: Record<string, string | number | boolean | null>;
+}
+
+export interface CutoverStep extends ChecklistStep<CutoverStepId> {
+  /** The step may be skipped (read-only). */
+  optional: boolean;
+  /** It can be undone from here. */
+  canUndo: boolean;
+  /** How to roll this step back (shown beside it). */
+  rollback: string;
 }
 
 /** An object held back during the copy (it would fire on, or act on, copied rows). */

@@ -1,12 +1,11 @@
 // Where a job's source and sink are, in the two forms of shared/job-config.ts: what a job file may say
 // (a URL, a saved profile's name, secrets named by environment variables, an SSH tunnel) and what the
 // engine runs with once engine/connections/resolve.ts has resolved it (a URL holding its password and
-// TLS parameters, a Kafka sink with concrete brokers, TLS and SASL). Also toJobFileEndpoint: how a
-// saved profile is written into an exported job file without any secret.
+// TLS parameters, a Kafka sink with concrete brokers, TLS and SASL). Also the endpoint shapes a saved
+// profile is exported as (JobFileEndpoints; engine/connections/job-file-endpoint.ts writes them, no secret).
 import { z } from 'zod';
-import { PROFILE_NAME, SASL_MECHANISMS, SSH_FINGERPRINT, TlsSettings, type KafkaProfile, type MysqlProfile, type PostgresProfile, type Profile, type SearchProfile, type ProfileSummary } from './profiles.js';
-import { buildPostgresUrl, pgTlsParams } from './postgres-url.js';
-import { buildMysqlUrl, mysqlUrlParts, readTlsParams, tlsParamsOf, UrlTlsError } from './mysql-url.js';
+import { PROFILE_NAME, SASL_MECHANISMS, SSH_FINGERPRINT, TlsSettings } from './profiles.js';
+import { mysqlUrlParts, readTlsParams, UrlTlsError } from './mysql-url.js';
 
 /** A mysql:// URL whose TLS parameters (ssl-mode, ssl-ca, …) are valid. */
 export const mysqlUrl = z
@@ -150,49 +149,10 @@ export interface PostgresEndpointFile {
   passwordEnv?: string;
 }
 
-/**
- * The job-file fragment for a saved profile, never holding a secret: by name (`how: "profile"`, for
- * this installation), or spelled out with its secrets named as environment variables (`how: "env"`,
- * for another machine): `${envPrefix}_PASSWORD`, `_SSH_PASSWORD`, `_SSH_PASSPHRASE`. `has` (from the
- * profile's summary) leaves out the variables of secrets the profile does not have.
- */
-export function toJobFileEndpoint(profile: MysqlProfile, how: 'profile' | 'env', envPrefix?: string, has?: ProfileSummary['has']): MysqlEndpointFile;
-export function toJobFileEndpoint(profile: KafkaProfile, how: 'profile' | 'env', envPrefix?: string, has?: ProfileSummary['has']): KafkaEndpointFile;
-export function toJobFileEndpoint(profile: PostgresProfile, how: 'profile' | 'env', envPrefix?: string, has?: ProfileSummary['has']): PostgresEndpointFile;
-export function toJobFileEndpoint(profile: SearchProfile, how: 'profile' | 'env', envPrefix?: string, has?: ProfileSummary['has']): SearchEndpointFile;
-export function toJobFileEndpoint(profile: Profile, how: 'profile' | 'env', envPrefix?: string, has?: ProfileSummary['has']): MysqlEndpointFile | KafkaEndpointFile | PostgresEndpointFile | SearchEndpointFile;
-export function toJobFileEndpoint(profile: Profile, how: 'profile' | 'env', envPrefix = 'CUTOVER', has?: ProfileSummary['has']): MysqlEndpointFile | KafkaEndpointFile | PostgresEndpointFile | SearchEndpointFile {
-  if (how === 'profile') return { profile: profile.name };
-  const prefix = envPrefix.toUpperCase().replace(/[^A-Z0-9_]/g, '_').replace(/^(?=\d)/, '_');
-  if (profile.kind === 'postgres') {
-    const out: PostgresEndpointFile = { url: buildPostgresUrl({ user: profile.user, host: profile.host, port: profile.port, database: profile.database, params: pgTlsParams(profile.tls) }) };
-    if (has?.password ?? true) out.passwordEnv = `${prefix}_PASSWORD`;
-    return out;
-  }
-  if (profile.kind === 'elasticsearch') {
-    const out: SearchEndpointFile = { url: profile.url };
-    if (profile.auth === 'basic') Object.assign(out, { username: profile.username, passwordEnv: `${prefix}_PASSWORD` });
-    if (profile.auth === 'apiKey') out.apiKeyEnv = `${prefix}_API_KEY`;
-    if (profile.caFile) out.caFile = profile.caFile;
-    return out;
-  }
-  if (profile.kind === 'kafka') {
-    const out: KafkaEndpointFile = { brokers: [...profile.brokers] };
-    if (profile.tls.mode !== 'disabled') out.tls = { ...profile.tls };
-    if (profile.sasl) out.sasl = { ...profile.sasl, passwordEnv: `${prefix}_PASSWORD` };
-    return out;
-  }
-  const params: [string, string][] = profile.socket ? [['socket', profile.socket]] : tlsParamsOf(profile.tls);
-  const out: MysqlEndpointFile = { url: buildMysqlUrl({ user: profile.user, host: profile.socket ? 'localhost' : profile.host, port: profile.port, params }) };
-  if (has?.password ?? true) out.passwordEnv = `${prefix}_PASSWORD`;
-  const ssh = profile.ssh;
-  if (ssh) {
-    out.ssh = { host: ssh.host, port: ssh.port, user: ssh.user };
-    if (ssh.auth === 'key') {
-      out.ssh.privateKeyFile = ssh.privateKeyFile;
-      if (has?.sshPassphrase) out.ssh.passphraseEnv = `${prefix}_SSH_PASSPHRASE`;
-    } else out.ssh.passwordEnv = `${prefix}_SSH_PASSWORD`;
-    if (ssh.hostKey) out.ssh.hostKey = ssh.hostKey;
-  }
-  return out;
+/** Each profile kind's endpoint as a job file says it (engine/core/profile-rules.ts writes them from a saved profile). */
+export interface JobFileEndpoints {
+  mysql: MysqlEndpointFile;
+  kafka: KafkaEndpointFile;
+  postgres: PostgresEndpointFile;
+  elasticsearch: SearchEndpointFile;
 }

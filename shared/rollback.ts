@@ -9,26 +9,12 @@
 //   writable   read-only lifted on the old server: the application may write there again
 //   report     what was proven, step by step
 
-import type { CutoverStepState } from './cutover.js';
+import type { ChecklistStep } from './cutover.js';
 
 export const ROLLBACK_STEPS = ['freeze', 'fence', 'verify', 'triggers', 'writable', 'report'] as const;
 export type RollbackStepId = (typeof ROLLBACK_STEPS)[number];
 
-export interface RollbackStep {
-  id: RollbackStepId;
-  title: string;
-  description: string;
-  state: CutoverStepState;
-  /** The operator must confirm before it runs (it changes a server). */
-  needsConfirmation: boolean;
-  blockedBy: string | null;
-  startedAt: number | null;
-  finishedAt: number | null;
-  operator: string | null;
-  detail: string | null;
-  fix: string | null;
-  facts: Record<string, string | number | boolean | null>;
-}
+export type RollbackStep = ChecklistStep<RollbackStepId>;
 
 /**
  * Which server takes the application's writes while the rollback runs, from its journal: the new server until

@@ -2,9 +2,12 @@
 // shared/profiles.ts) and each secret encrypted on its own with the installation's key (secret-box.ts)
 // in the `secrets` column, a JSON object {"password": "v1:…", …}. Listing needs no key (which secrets
 // a profile has is not secret); only get() decrypts. No secret ever reaches a log line or a message.
+// Which secrets a profile of a kind uses and needs is asked of the kind's descriptor (core/profile-rules.ts).
 import { CutoverError } from '../../shared/errors.js';
 import { Profile, ProfileInput, ProfileSecrets, type ProfileSummary } from '../../shared/profiles.js';
 import { issueLines } from '../../shared/validation-errors.js';
+import type { ProfileRules, SecretName } from '../core/profile-rules.js';
+import { sinkKind } from '../sink/registry.js';
 import type { StateStore } from '../state/store.js';
 import { SecretBox } from './secret-box.js';
 
@@ -18,7 +21,6 @@ interface ProfileRow {
   last_test_ok: number | null;
 }
 
-type SecretName = keyof ProfileSecrets;
 const SECRET_NAMES: SecretName[] = ['password', 'sshPassword', 'sshPassphrase'];
 const SECRET_LABEL: Record<SecretName, string> = { password: 'password', sshPassword: 'SSH password', sshPassphrase: 'SSH key passphrase' };
 
@@ -29,23 +31,12 @@ export function parseProfileInput(raw: unknown): ProfileInput {
   throw new CutoverError(`The connection profile is not valid:\n${issueLines(r.error.issues).join('\n')}`, 'Correct the fields above and save again.', 'CONFIG');
 }
 
-/** The secrets a profile's settings use; the others are dropped (e.g. the SSH password once the tunnel uses a key). */
-function usedSecrets(p: Profile): Set<SecretName> {
-  if (p.kind === 'kafka') return new Set(p.sasl ? ['password'] : []);
-  if (p.kind === 'elasticsearch') return new Set(p.auth !== 'none' ? ['password'] : []);
-  const used = new Set<SecretName>(['password']);
-  const ssh = 'ssh' in p ? p.ssh : undefined;
-  if (ssh?.auth === 'password') used.add('sshPassword');
-  if (ssh?.auth === 'key') used.add('sshPassphrase');
-  return used;
-}
+/** The rules of a profile's kind: which secrets it uses, which it cannot work without (its sink descriptor's). */
+const rulesOf = (p: Profile): ProfileRules => sinkKind(p.kind).profile;
 
 /** The rules that need the secrets too: what a profile cannot work without. */
 function checkSecrets(p: Profile, s: ProfileSecrets): void {
-  const missing: string[] = [];
-  if (p.kind === 'kafka' && p.sasl && !s.password) missing.push(`  $.secrets.password: SASL ${p.sasl.mechanism} needs the password of ${p.sasl.username}`);
-  if (p.kind === 'elasticsearch' && p.auth !== 'none' && !s.password) missing.push(`  $.secrets.password: ${p.auth === 'basic' ? `basic authentication needs the password of ${p.username}` : 'the API key is missing'}`);
-  if (p.kind === 'mysql' && p.ssh?.auth === 'password' && !s.sshPassword) missing.push(`  $.secrets.sshPassword: the SSH tunnel logs in with a password, and none is saved`);
+  const missing = rulesOf(p).missingSecrets(p, s);
   if (missing.length) throw new CutoverError(`The connection profile "${p.name}" is not complete:\n${missing.join('\n')}`, 'Enter the missing secret and save again.', 'CONFIG');
 }
 
@@ -125,7 +116,7 @@ export class ProfileStore {
   resolveInput(raw: unknown): { profile: Profile; secrets: ProfileSecrets } {
     const input = parseProfileInput(raw);
     const from = this.row(input.previousName ?? input.profile.name);
-    const used = usedSecrets(input.profile);
+    const used = new Set(rulesOf(input.profile).usedSecrets(input.profile));
     // Only the stored secrets that are kept are decrypted: retyping every secret works even without the old key.
     const stored = from ? this.decryptAll(from, SECRET_NAMES.filter((k) => used.has(k) && input.secrets[k] === undefined)) : {};
     const secrets: ProfileSecrets = {};

@@ -141,11 +141,8 @@ export async function mysqlUrlOf(
   return buildMysqlUrl({ user: t.user, password: t.password, host, port, database: t.database, params });
 }
 
-/** Where a saved connection's topics are (asked of the source kinds: a Kafka profile's brokers, TLS, SASL with its password); null for a profile of a server without topics. */
+/** Where a saved connection's topics are (asked of the source kind of the profile's kind: a Kafka profile's brokers, TLS, SASL with its password); null for a profile of a server without topics. */
 export function topicConnection(p: Profile, secrets: ProfileSecrets): KafkaConnection | null {
-  for (const d of sourceKinds()) {
-    const c = sourceKind(d.kind).topicsOf?.(p, secrets);
-    if (c) return c;
-  }
-  return null;
+  const kind = sourceKinds().find((d) => d.kind === p.kind);
+  return (kind && sourceKind(kind.kind).topicsOf?.(p, secrets)) ?? null;
 }

@@ -3,7 +3,7 @@
 // engine-host.ts mixes these handlers into its own.
 import type { ApiMethods } from '../../shared/api.js';
 import { CutoverError } from '../../shared/errors.js';
-import { toJobFileEndpoint } from '../../shared/job-endpoints.js';
+import { toJobFileEndpoint } from '../connections/job-file-endpoint.js';
 import type { JobFile } from '../../shared/job-config.js';
 import { parseJobText } from '../../shared/job-config.js';
 import { describeProfile, type ProfileInput } from '../../shared/profiles.js';

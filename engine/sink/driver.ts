@@ -3,6 +3,7 @@
 // it (driver.ts). The pipeline, verification, the host and the CLI reach a sink only through these.
 import type { JobConfig, JobFile } from '../../shared/job-config.js';
 import type { EndpointTools } from '../core/endpoint-tools.js';
+import type { ProfileRules } from '../core/profile-rules.js';
 import type { SinkCapabilities } from '../../shared/sink-capabilities.js';
 import type { Logger } from '../core/logger.js';
 import type { StreamTarget } from './stream-target.js';
@@ -150,6 +151,8 @@ export interface SinkDescriptor {
    * name) or its URL, secrets read from the environment variables the file names (engine/connections).
    */
   resolveFile(file: SinkFile, tools: EndpointTools): Promise<SinkConfig>;
+  /** A saved connection profile of this kind: its secrets and its export into a job file (engine/connections). */
+  readonly profile: ProfileRules;
   load(): Promise<SinkDriver>;
 }
 

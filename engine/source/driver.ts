@@ -55,7 +55,7 @@ export interface SourceDescriptor {
   readonly positions: PositionOrder;
   /** A job file's source of this kind as the engine runs it: its saved profile or URL, secrets from the environment (engine/connections). */
   resolveFile(file: JobFile['source'], tools: EndpointTools): Promise<JobConfig['source']>;
-  /** Where a saved connection's topics are, when the profile is of this kind and it has topics; null otherwise. */
+  /** Where a saved connection's topics are, for a profile of this kind (asked only of the descriptor of the profile's kind); absent for a kind without topics. */
   topicsOf?(profile: Profile, secrets: ProfileSecrets): KafkaConnection | null;
   load(): Promise<SourceDriver>;
 }

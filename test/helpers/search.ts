@@ -2,6 +2,7 @@
 // Elasticsearch 7.17 on the lane's port base + 80 / + 82, and the independent reader
 // (test/helpers/search-reader.py: python3 and the mariadb client, no Cutover code) that checks an index's
 // documents against its source table.
+import { after, before } from 'node:test';
 import assert from 'node:assert/strict';
 import { spawnSync } from 'node:child_process';
 import { join } from 'node:path';
@@ -62,6 +63,21 @@ export async function startSearchServers(): Promise<Map<Flavour, SearchInstance>
     throw failed.reason;
   }
   return new Map(started.map((r, i) => [FLAVOURS[i]!, (r as PromiseFulfilledResult<SearchInstance>).value]));
+}
+
+/**
+ * A test file's clusters: both flavours started before its tests (side by side) and done with after them
+ * (stopSearchServer). Call at the top level of the file; the map is filled once they answer.
+ */
+export function useSearchServers(): Map<Flavour, SearchInstance> {
+  const servers = new Map<Flavour, SearchInstance>();
+  before(async () => {
+    for (const [f, inst] of await startSearchServers()) servers.set(f, inst);
+  }, { timeout: 20 * 60_000 });
+  after(async () => {
+    for (const inst of servers.values()) await stopSearchServer(inst);
+  });
+  return servers;
 }
 
 /**

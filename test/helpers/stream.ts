@@ -7,6 +7,7 @@ import { existsSync, rmSync } from 'node:fs';
 import { join } from 'node:path';
 import Database from 'better-sqlite3';
 import type { SourcePosition } from '../../engine/core/position.js';
+import type { StreamState } from '../../shared/job-status.js';
 import { comparePositions } from '../../engine/core/position.js';
 import { checksum, dumpDiff, exec, forEveryTable, jobSpec, q, query, rowDump, sinkUrl, sourceUrl, tempDir, uniqueName } from './db.js';
 
@@ -63,6 +64,8 @@ export interface JobPeek {
   copyStart: SourcePosition | null;
   copyEnd: SourcePosition | null;
   chunksDone: number;
+  /** The stream's live state as `status` shows it (stream_state), null before the stream wrote one. */
+  stream: StreamState | null;
 }
 
 /** Reads the job row of a state file (read-only; null while it is being created). For timing, not assertions. */
@@ -71,13 +74,13 @@ export function peekJob(stateFile: string): JobPeek | null {
   let db: Database.Database | null = null;
   try {
     db = new Database(stateFile, { readonly: true, fileMustExist: true });
-    const j = db.prepare('SELECT pid, phase, state, error, copy_start_position AS s, copy_end_position AS e FROM jobs LIMIT 1').get() as
-      | { pid: number | null; phase: string; state: string; error: string | null; s: string | null; e: string | null }
+    const j = db.prepare('SELECT pid, phase, state, error, copy_start_position AS s, copy_end_position AS e, stream_state AS st FROM jobs LIMIT 1').get() as
+      | { pid: number | null; phase: string; state: string; error: string | null; s: string | null; e: string | null; st: string | null }
       | undefined;
     if (!j) return null;
     const t = db.prepare('SELECT COALESCE(SUM(chunks_done), 0) AS d FROM job_tables').get() as { d: number };
     const pos = (s: string | null): SourcePosition | null => (s ? ((JSON.parse(s) as { file: SourcePosition }).file ?? null) : null);
-    return { pid: j.pid, phase: j.phase, state: j.state, error: j.error, copyStart: pos(j.s), copyEnd: pos(j.e), chunksDone: t.d };
+    return { pid: j.pid, phase: j.phase, state: j.state, error: j.error, copyStart: pos(j.s), copyEnd: pos(j.e), chunksDone: t.d, stream: j.st ? (JSON.parse(j.st) as StreamState) : null };
   } catch {
     return null;
   } finally {

@@ -21,7 +21,7 @@ import { join } from 'node:path';
 import { describeRun, exec, q, query, runCliWithTimeout, sinkUrl, tempDir, uniqueName, writeJob } from '../helpers/db.js';
 import { startTestBroker, type KafkaBroker, type KafkaInstance } from '../helpers/kafka.js';
 import { killLive, startLive, stopWithSigterm, waitUntil, statusJson, type LiveCli } from '../helpers/stream-cli.js';
-import kafkajs, { type Kafka } from 'kafkajs';
+import kafkajs, { type Kafka, type Producer } from 'kafkajs';
 import { createPgDatabase } from '../helpers/postgres.js';
 
 let broker: KafkaBroker;
@@ -58,6 +58,31 @@ async function createTopic(topic: string, partitions: number): Promise<void> {
 /** A schemaless Debezium insert of (id, p, v) into SRC.ev. */
 const insert = (id: number, p: number, v = `v${id}`, extra: Record<string, unknown> = {}): string =>
   JSON.stringify({ before: null, after: { id, p, v, ...extra }, source: { db: SRC, table: 'ev' }, op: 'c', ts_ms: Date.now() });
+
+/** Each partition's bad message: its offset, its value, the id its key names (`k<id>`). */
+type BadMessages = Record<number, { offset: number; value: string; id: number }>;
+
+/** `count` messages into each of `partitions` partitions (id p * 100 + offset, key k<id>), a partition's bad message at its offset; returns the good ids. */
+async function produceWithBad(producer: Producer, topic: string, partitions: number, count: number, bad: BadMessages): Promise<Set<number>> {
+  const good = new Set<number>();
+  for (let p = 0; p < partitions; p++)
+    await producer.send({
+      topic,
+      acks: -1,
+      messages: Array.from({ length: count }, (_, o) => {
+        const id = p * 100 + o;
+        if (bad[p]?.offset === o) return { key: `k${id}`, value: bad[p]!.value, partition: p };
+        good.add(id);
+        return { key: `k${id}`, value: insert(id, p), partition: p };
+      }),
+    });
+  return good;
+}
+
+/** Waits until the job's status names `n` paused messages (each paused partition's). */
+async function waitPaused(state: string, n: number, live: LiveCli, ms: number): Promise<void> {
+  await waitUntil(`${n} partition(s) paused`, async () => (await statusJson(state).catch(() => null))?.pausedMessages?.length === n, { live, ms });
+}
 
 async function sinkTable(db: string): Promise<void> {
   await exec(sinkUrl(), `DROP DATABASE IF EXISTS ${q(db)}; CREATE DATABASE ${q(db)}; CREATE TABLE ${q(db)}.ev (id INT NOT NULL, p INT NOT NULL, v VARCHAR(20) NOT NULL) ENGINE=InnoDB`);
@@ -146,29 +171,20 @@ describe('Kafka source: bad messages, broker restart, rebalance storm', { timeou
     await createTopic(topic, 4);
     await sinkTable(sinkDb);
     // Partition 0: offset 5 is not JSON; 1: offset 7 names a column the sink lacks; 2: offset 9 is too long for v; 3: all good.
-    const bad: Record<number, { offset: number; value: string; id: number }> = {
+    const bad: BadMessages = {
       0: { offset: 5, value: 'this is {not json', id: 5 },
       1: { offset: 7, value: insert(107, 1, 'v107', { zz: 1 }), id: 107 },
       2: { offset: 9, value: insert(209, 2, 'x'.repeat(40)), id: 209 },
     };
     const producer = kafka().producer({ idempotent: true, maxInFlightRequests: 1 });
     await producer.connect();
-    const expected = new Set<number>();
-    for (let p = 0; p < 4; p++) {
-      const messages = Array.from({ length: 20 }, (_, o) => {
-        const id = p * 100 + o;
-        if (bad[p]?.offset === o) return { key: `k${id}`, value: bad[p]!.value, partition: p };
-        expected.add(id);
-        return { key: `k${id}`, value: insert(id, p), partition: p };
-      });
-      await producer.send({ topic, acks: -1, messages });
-    }
+    const expected = await produceWithBad(producer, topic, 4, 20, bad);
     const state = join(work, 'bad.sqlite');
     const file = job(name, topic, sinkDb, dlq);
     const live = startLive(['run', file, '--state', state]);
     let second: LiveCli | null = null;
     try {
-      await waitUntil('three partitions paused', async () => (await statusJson(state).catch(() => null))?.pausedMessages?.length === 3, { live, ms: 180_000 });
+      await waitPaused(state, 3, live, 180_000);
       const partRows = async (p: number): Promise<number> => Number((await query<{ n: number }>(sinkUrl(), `SELECT COUNT(*) AS n FROM ${q(sinkDb)}.ev WHERE p = ?`, [p]))[0]?.n);
       await waitUntil('partition 3 applied', async () => (await partRows(3)) === 20, { live, ms: 120_000 });
       assert.deepEqual([await partRows(0), await partRows(1), await partRows(2)], [5, 7, 9], 'each paused partition applied up to its bad message, nothing after it');
@@ -251,25 +267,14 @@ describe('Kafka source: bad messages, broker restart, rebalance storm', { timeou
     const pg = await createPgDatabase('kbpgbad');
     await pg.rows('CREATE SCHEMA shop; CREATE TABLE shop.ev (id integer NOT NULL, p integer NOT NULL, v varchar(20) NOT NULL)');
     // Partition 0: offset 2 is not JSON; 1: offset 3 names a column the sink lacks; 2: offset 4 is too long for v (PostgreSQL refuses it).
-    const bad: Record<number, { offset: number; value: string; id: number }> = {
+    const bad: BadMessages = {
       0: { offset: 2, value: 'not {json at all', id: 2 },
       1: { offset: 3, value: insert(103, 1, 'v103', { zz: 1 }), id: 103 },
       2: { offset: 4, value: insert(204, 2, 'y'.repeat(30)), id: 204 },
     };
     const producer = kafka().producer({ idempotent: true, maxInFlightRequests: 1 });
     await producer.connect();
-    const expected = new Set<number>();
-    for (let p = 0; p < 3; p++)
-      await producer.send({
-        topic,
-        acks: -1,
-        messages: Array.from({ length: 6 }, (_, o) => {
-          const id = p * 100 + o;
-          if (bad[p]?.offset === o) return { key: `k${id}`, value: bad[p]!.value, partition: p };
-          expected.add(id);
-          return { key: `k${id}`, value: insert(id, p), partition: p };
-        }),
-      });
+    const expected = await produceWithBad(producer, topic, 3, 6, bad);
     await producer.disconnect();
     const state = join(work, 'pg-bad.sqlite');
     const file = writeJob(
@@ -285,7 +290,7 @@ describe('Kafka source: bad messages, broker restart, rebalance storm', { timeou
     const live = startLive(['run', file, '--state', state]);
     let second: LiveCli | null = null;
     try {
-      await waitUntil('three partitions paused', async () => (await statusJson(state).catch(() => null))?.pausedMessages?.length === 3, { live, ms: 120_000 });
+      await waitPaused(state, 3, live, 120_000);
       assert.deepEqual(await perPartition(), [2, 3, 4], 'each partition applied up to its bad message, nothing after it');
       const recorded = await pg.rows(`SELECT part, message_offset, reason FROM "_cutover".cutover_bad_messages WHERE job = '${name}' ORDER BY part`);
       assert.deepEqual(recorded.map((r) => [r[0], r[1]]), [['0', '2'], ['1', '3'], ['2', '4']]);
@@ -304,7 +309,7 @@ describe('Kafka source: bad messages, broker restart, rebalance storm', { timeou
       assert.match(asked.stdout, /the running job passes the message over/);
       await waitUntil('partition 2 goes on past the skipped message', async () => (await perPartition())[2] === 5, { live, ms: 60_000 });
       assert.equal(live.exited(), false, 'the same process went on');
-      await waitUntil('two partitions paused', async () => (await statusJson(state).catch(() => null))?.pausedMessages?.length === 2, { live, ms: 30_000 });
+      await waitPaused(state, 2, live, 30_000);
       assert.deepEqual((await perPartition()).slice(0, 2), [2, 3]);
       await stopWithSigterm(live);
 

@@ -459,63 +459,46 @@ describe('Kafka source: the schema-change topic ("source.schemaTopic"), ordered 
       `${name}.json`,
     );
 
-  it('into MySQL: t1 created from the CREATE TABLE, both ALTERs applied between the rows before and after; equal to the source', async () => {
-    const name = uniqueName('kst_cons');
-    const sinkDb = uniqueName('kst_sink');
-    await exec(sinkUrl(), `DROP DATABASE IF EXISTS ${q(sinkDb)}; CREATE DATABASE ${q(sinkDb)}; USE ${q(sinkDb)}; ${T0}`);
-    const live = startLive(['run', consumer(name, { type: 'mysql', url: sinkUrl() }, sinkDb), '--state', join(work, `${name}.sqlite`)]);
-    const diff = async (): Promise<string[]> => {
-      const out: string[] = [];
-      for (const t of ['t0', 't1']) {
-        const [a, b] = [await checksum(sourceUrl(), db, t), await checksum(sinkUrl(), sinkDb, t).catch((e: Error) => e.message)];
-        if (a !== b) out.push(`${t}: source ${a}, sink ${b}`);
+  // Into MySQL by one process, and by two processes of one group (each statement applied by one process only:
+  // whichever holds the rows that need it).
+  for (const processes of [1, 2]) {
+    const title =
+      processes === 1
+        ? 'into MySQL: t1 created from the CREATE TABLE, both ALTERs applied between the rows before and after; equal to the source'
+        : 'two processes of one group: each statement applied by one process only (whichever holds the rows that need it), equal to the source';
+    it(title, async () => {
+      const name = uniqueName(`kst_p${processes}`);
+      const sinkDb = uniqueName(`kst_sink${processes}`);
+      await exec(sinkUrl(), `DROP DATABASE IF EXISTS ${q(sinkDb)}; CREATE DATABASE ${q(sinkDb)}; USE ${q(sinkDb)}; ${T0}`);
+      const file = consumer(name, { type: 'mysql', url: sinkUrl() }, sinkDb);
+      const state = join(work, `${name}.sqlite`);
+      const lives = Array.from({ length: processes }, () => startLive(['run', file, '--state', state]));
+      const diff = async (): Promise<string[]> => {
+        const out: string[] = [];
+        for (const t of ['t0', 't1']) {
+          const [a, b] = [await checksum(sourceUrl(), db, t), await checksum(sinkUrl(), sinkDb, t).catch((e: Error) => e.message)];
+          if (a !== b) out.push(`${t}: source ${a}, sink ${b}`);
+        }
+        return out;
+      };
+      try {
+        await waitUntil('the sink tables equal the source (CREATE and ALTERs applied in order with the rows)', async () => (await diff()).length === 0, { live: lives[0]!, ms: 180_000, detail: async () => (await diff()).join('\n') });
+        const cols = await query<{ c: string }>(sinkUrl(), 'SELECT COLUMN_NAME AS c FROM information_schema.COLUMNS WHERE TABLE_SCHEMA = ? AND TABLE_NAME = ? ORDER BY ORDINAL_POSITION', [sinkDb, 't1']);
+        assert.deepEqual(cols.map((r) => r.c), ['id', 'v', 'n']);
+        const [off] = await query<{ next_offset: string }>(sinkUrl(), 'SELECT next_offset FROM _cutover.cutover_offsets WHERE job = ? AND topic = ?', [name, schemaTopic]);
+        assert.equal(String(off?.next_offset), '3', "the schema topic's offset is stored in the sink, past its 3 statements");
+        const outs = await Promise.all(lives.map((l) => stopWithSigterm(l)));
+        const applied = outs.map((r) => (r.stderr + r.stdout).match(/applied schema change at /g)?.length ?? 0);
+        assert.equal(applied.reduce((x, y) => x + y, 0), 3, `each of the 3 statements applied by one process only (${applied.join(' + ')})`);
+        assert.match(outs.map((r) => r.stderr + r.stdout).join('\n'), /applied schema change at .*schema-changes:0:\d+: ALTER TABLE/);
+        for (const r of outs) assert.doesNotMatch(r.stderr, /^\s+at /m);
+        console.log(`kafka-source schemaTopic: ${processes} process(es) of one group; the 3 statements from ${schemaTopic} applied ${applied.join(' + ')} in order with the rows into MySQL; t0 and t1 equal the source (CHECKSUM TABLE)`);
+      } finally {
+        for (const l of lives) await killLive(l);
+        await exec(sinkUrl(), `DROP DATABASE IF EXISTS ${q(sinkDb)}`);
       }
-      return out;
-    };
-    try {
-      await waitUntil('the sink tables equal the source (CREATE and ALTERs applied in order with the rows)', async () => (await diff()).length === 0, { live, ms: 180_000, detail: async () => (await diff()).join('\n') });
-      const cols = await query<{ c: string }>(sinkUrl(), 'SELECT COLUMN_NAME AS c FROM information_schema.COLUMNS WHERE TABLE_SCHEMA = ? AND TABLE_NAME = ? ORDER BY ORDINAL_POSITION', [sinkDb, 't1']);
-      assert.deepEqual(cols.map((r) => r.c), ['id', 'v', 'n']);
-      const [off] = await query<{ next_offset: string }>(sinkUrl(), 'SELECT next_offset FROM _cutover.cutover_offsets WHERE job = ? AND topic = ?', [name, schemaTopic]);
-      assert.equal(String(off?.next_offset), '3', "the schema topic's offset is stored in the sink, past its 3 statements");
-      const r = await stopWithSigterm(live);
-      assert.match(r.stderr + r.stdout, /applied schema change at .*schema-changes:0:\d+: ALTER TABLE/);
-      assert.doesNotMatch(r.stderr, /^\s+at /m);
-      console.log(`kafka-source schemaTopic: 3 statements from ${schemaTopic} applied in order with the rows into MySQL; t0 and t1 equal the source (CHECKSUM TABLE)`);
-    } finally {
-      await killLive(live);
-      await exec(sinkUrl(), `DROP DATABASE IF EXISTS ${q(sinkDb)}`);
-    }
-  });
-
-  it('two processes of one group: each statement applied by one process only (whichever holds the rows that need it), equal to the source', async () => {
-    const name = uniqueName('kst_two');
-    const sinkDb = uniqueName('kst_two');
-    await exec(sinkUrl(), `DROP DATABASE IF EXISTS ${q(sinkDb)}; CREATE DATABASE ${q(sinkDb)}; USE ${q(sinkDb)}; ${T0}`);
-    const file = consumer(name, { type: 'mysql', url: sinkUrl() }, sinkDb);
-    const state = join(work, `${name}.sqlite`);
-    const lives = [startLive(['run', file, '--state', state]), startLive(['run', file, '--state', state])];
-    const diff = async (): Promise<string[]> => {
-      const out: string[] = [];
-      for (const t of ['t0', 't1']) {
-        const [a, b] = [await checksum(sourceUrl(), db, t), await checksum(sinkUrl(), sinkDb, t).catch((e: Error) => e.message)];
-        if (a !== b) out.push(`${t}: source ${a}, sink ${b}`);
-      }
-      return out;
-    };
-    try {
-      await waitUntil('the sink tables equal the source', async () => (await diff()).length === 0, { live: lives[0]!, ms: 180_000, detail: async () => (await diff()).join('\n') });
-      const [off] = await query<{ next_offset: string }>(sinkUrl(), 'SELECT next_offset FROM _cutover.cutover_offsets WHERE job = ? AND topic = ?', [name, schemaTopic]);
-      assert.equal(String(off?.next_offset), '3');
-      const outs = await Promise.all(lives.map((l) => stopWithSigterm(l)));
-      const applied = outs.map((r) => (r.stderr + r.stdout).match(/applied schema change at /g)?.length ?? 0);
-      assert.equal(applied[0]! + applied[1]!, 3, `each of the 3 statements applied by one process only (${applied.join(' + ')})`);
-      console.log(`kafka-source schemaTopic: 2 processes of one group; statements applied ${applied.join(' + ')}; t0 and t1 equal the source`);
-    } finally {
-      for (const l of lives) await killLive(l);
-      await exec(sinkUrl(), `DROP DATABASE IF EXISTS ${q(sinkDb)}`);
-    }
-  });
+    });
+  }
 
   it('into PostgreSQL: the same statements translated, every value equal to the source', async () => {
     const name = uniqueName('kst_pg');

@@ -16,19 +16,11 @@ import { rmSync } from 'node:fs';
 import { join } from 'node:path';
 import { describeRun, exec, q, query, runCli, sourceUrl, tempDir, uniqueName, writeJob } from '../helpers/db.js';
 import { runVerify, verifyReport } from '../helpers/verify.js';
-import { FLAVOURS, searchCheckpoint, searchRequest, startSearchServers, stopSearchServer, type SearchInstance } from '../helpers/search.js';
+import { FLAVOURS, searchCheckpoint, searchRequest, useSearchServers, type SearchInstance } from '../helpers/search.js';
 import { fmt, peekJob, reached, sourcePosition } from '../helpers/stream.js';
 import { killLive, startLive, waitUntil, type LiveCli } from '../helpers/stream-cli.js';
 
-const servers = new Map<string, SearchInstance>();
-
-before(async () => {
-  for (const [f, inst] of await startSearchServers()) servers.set(f, inst);
-}, { timeout: 20 * 60_000 });
-
-after(async () => {
-  for (const inst of servers.values()) await stopSearchServer(inst);
-});
+const servers = useSearchServers();
 
 /** Every way to merge two sequences keeping each one's order (as lists of [which, index]). */
 export function interleavings(m: number, n: number): ('c' | 'o')[][] {

@@ -8,25 +8,15 @@
 // no deleted row has a document (the versions from the source position make replays harmless).
 import { after, before, describe, it } from 'node:test';
 import assert from 'node:assert/strict';
-import { existsSync, readFileSync, rmSync } from 'node:fs';
-import Database from 'better-sqlite3';
+import { readFileSync, rmSync } from 'node:fs';
 import { join } from 'node:path';
 import { ROOT, describeRun, exec, q, query, runCliWithTimeout, sourceUrl, tempDir, uniqueName, writeJob } from '../helpers/db.js';
-import { FLAVOURS, readBack, searchCheckpoint, searchRequest, startSearchServers, stopSearchServer, type SearchInstance } from '../helpers/search.js';
+import { FLAVOURS, NOT_IN_CORPUS, readBack, searchCheckpoint, searchRequest, useSearchServers, type SearchInstance } from '../helpers/search.js';
 import { createSourceSchema, type SchemaSizes } from '../helpers/source-schema.js';
 import { fmt, peekJob, reached, sourcePosition, writerTestJob, writerTestNames } from '../helpers/stream.js';
 import { killAims, killCounts, killLive, killLoop, startLive, startSeededWriter, waitUntil } from '../helpers/stream-cli.js';
 
-const NOT_IN_CORPUS = ['t_no_key', 't_nullable_unique', 't_pk_prefix', 'we`ird tab'];
-const servers = new Map<string, SearchInstance>();
-
-before(async () => {
-  for (const [f, inst] of await startSearchServers()) servers.set(f, inst);
-}, { timeout: 20 * 60_000 });
-
-after(async () => {
-  for (const inst of servers.values()) await stopSearchServer(inst);
-});
+const servers = useSearchServers();
 
 function assertExact(inst: SearchInstance, db: string, tables: string[], indexDb = db): void {
   const r = readBack(inst, db, tables.map((t) => ({ table: t, index: `${indexDb}.${t}` })));
@@ -198,21 +188,6 @@ describe('search stream: "snapshot+stream" under a concurrent writer, killed wit
   });
 });
 
-/** The stream's live state as `status` shows it (the state file's job row), or null. */
-function streamState(stateFile: string): { heartbeatLagMs: number | null; heartbeatOnSink?: string | null } | null {
-  if (!existsSync(stateFile)) return null;
-  let db: Database.Database | null = null;
-  try {
-    db = new Database(stateFile, { readonly: true, fileMustExist: true });
-    const j = db.prepare('SELECT stream_state AS s FROM jobs LIMIT 1').get() as { s: string | null } | undefined;
-    return j?.s ? JSON.parse(j.s) : null;
-  } catch {
-    return null;
-  } finally {
-    db?.close();
-  }
-}
-
 describe('search stream: the source heartbeat kept as a document, its age the heartbeat lag', { timeout: 8 * 60_000 }, () => {
   const db = uniqueName('eshb');
   const dir = tempDir('cutover-search-heartbeat-');
@@ -232,8 +207,8 @@ describe('search stream: the source heartbeat kept as a document, its age the he
     const live = startLive(['run', job, '--state', state]);
     const doc = `cutover-heartbeat/_doc/${encodeURIComponent(name)}`;
     try {
-      await waitUntil('the heartbeat lag read from the cluster', () => streamState(state)?.heartbeatOnSink != null && streamState(state)?.heartbeatLagMs != null, { live, ms: 240_000 });
-      assert.equal(streamState(state)!.heartbeatOnSink, `cutover-heartbeat/_doc/${name} on the sink`);
+      await waitUntil('the heartbeat lag read from the cluster', () => peekJob(state)?.stream?.heartbeatOnSink != null && peekJob(state)?.stream?.heartbeatLagMs != null, { live, ms: 240_000 });
+      assert.equal(peekJob(state)?.stream?.heartbeatOnSink, `cutover-heartbeat/_doc/${name} on the sink`);
       const d = await searchRequest(inst, 'GET', doc);
       assert.equal(d.status, 200, JSON.stringify(d.body));
       assert.equal(d.body._source.job, name);
@@ -244,7 +219,7 @@ describe('search stream: the source heartbeat kept as a document, its age the he
       const old = Date.now() - 3_600_000;
       const put = await searchRequest(inst, 'PUT', `${doc}?version=9000000000000000000&version_type=external`, { job: name, written_ms: old, written: new Date(old).toISOString(), position: null });
       assert.ok(put.status < 300, JSON.stringify(put.body));
-      await waitUntil('the hour-old heartbeat as the lag', () => (streamState(state)?.heartbeatLagMs ?? 0) >= 3_600_000, { live, ms: 60_000, detail: () => `heartbeat lag ${streamState(state)?.heartbeatLagMs} ms` });
+      await waitUntil('the hour-old heartbeat as the lag', () => (peekJob(state)?.stream?.heartbeatLagMs ?? 0) >= 3_600_000, { live, ms: 60_000, detail: () => `heartbeat lag ${peekJob(state)?.stream?.heartbeatLagMs} ms` });
     } finally {
       await killLive(live);
       await searchRequest(inst, 'DELETE', doc).catch(() => undefined);

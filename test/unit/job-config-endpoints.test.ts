@@ -5,7 +5,7 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { JobConfig, parseJobConfig, type SourceEndpoint } from '../../shared/job-config.js';
-import { toJobFileEndpoint } from '../../shared/job-endpoints.js';
+import { toJobFileEndpoint } from '../../engine/connections/job-file-endpoint.js';
 import { MysqlProfile, Profile } from '../../shared/profiles.js';
 import { errorOf } from '../helpers/errors.js';
 

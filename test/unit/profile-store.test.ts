@@ -11,6 +11,7 @@ import { describeProfile, Profile, ProfileInput } from '../../shared/profiles.js
 import { issueLines } from '../../shared/validation-errors.js';
 import { StateStore } from '../../engine/state/store.js';
 import { ProfileStore } from '../../engine/connections/profile-store.js';
+import { sinkKind } from '../../engine/sink/registry.js';
 import { SecretBox } from '../../engine/connections/secret-box.js';
 import { errorOf } from '../helpers/errors.js';
 
@@ -129,6 +130,20 @@ test('secrets a profile cannot work without are required on save', () => {
   assert.match(e.message, /\$\.secrets\.sshPassword: the SSH tunnel logs in with a password/);
   const k = errorOf(() => profiles.save({ profile: { kind: 'kafka', name: 'k', brokers: ['a:1'], sasl: { mechanism: 'scram-sha-512', username: 'u' } } }));
   assert.match(k.message, /\$\.secrets\.password: SASL scram-sha-512 needs the password of u/);
+});
+
+test('the descriptor of each kind says which secrets its profiles keep; a profile of another kind is refused by its rules', () => {
+  const { profiles } = open();
+  const all = { password: 'p', sshPassword: 's', sshPassphrase: 'k' };
+  const kept = (profile: Record<string, unknown>): string[] => Object.keys(profiles.resolveInput({ profile, secrets: all }).secrets).sort();
+  assert.deepEqual(kept(mysql({ ssh: { host: 'b', user: 'ops', auth: 'key', privateKeyFile: '/k' } })), ['password', 'sshPassphrase']);
+  assert.deepEqual(kept({ kind: 'postgres', name: 'pg', host: 'h', user: 'u', database: 'd' }), ['password']);
+  assert.deepEqual(kept({ kind: 'kafka', name: 'k', brokers: ['a:1'] }), [], 'no SASL: no password');
+  assert.deepEqual(kept({ kind: 'kafka', name: 'k', brokers: ['a:1'], sasl: { mechanism: 'plain', username: 'u' } }), ['password']);
+  assert.deepEqual(kept({ kind: 'elasticsearch', name: 'es', url: 'http://h:9200' }), [], 'no authentication: no secret');
+  assert.deepEqual(kept({ kind: 'elasticsearch', name: 'es', url: 'http://h:9200', auth: 'apiKey' }), ['password']);
+  const pg = Profile.parse({ kind: 'postgres', name: 'pg', host: 'h', user: 'u', database: 'd' });
+  assert.throws(() => sinkKind('kafka').profile.usedSecrets(pg), /"pg" \(postgres\) was handed to the rules of kafka profiles/);
 });
 
 /** The validation message of an invalid profile input (issue lines), asserting it never quotes `secret`. */

@@ -9,7 +9,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { randomBytes } from 'node:crypto';
 import { parseJobConfig, type JobFile } from '../../shared/job-config.js';
-import { toJobFileEndpoint } from '../../shared/job-endpoints.js';
+import { toJobFileEndpoint } from '../../engine/connections/job-file-endpoint.js';
 import { describeProfile, Profile, type SearchProfile } from '../../shared/profiles.js';
 import { StateStore } from '../../engine/state/store.js';
 import { ProfileStore } from '../../engine/connections/profile-store.js';

@@ -9,6 +9,7 @@ import { extraMismatch } from '../../engine/sink/elasticsearch/verifier.js';
 import { bulkLines } from '../../engine/sink/elasticsearch/document-writes.js';
 import { keyDocumentId, keyLiteral } from '../../engine/sink/elasticsearch/repair.js';
 import { fieldRule } from '../../engine/sink/elasticsearch/fields.js';
+import { fetchDocuments, type SearchClient } from '../../engine/sink/elasticsearch/http.js';
 import type { DocumentShape } from '../../engine/sink/elasticsearch/bulk-writer.js';
 import type { ColumnInfo } from '../../engine/core/tables.js';
 
@@ -82,4 +83,28 @@ test('a key as source literals (BIT as its number, ENUM by its label, text with 
   const shape: DocumentShape = { index: 'i', names, rules: columns.map(fieldRule), keyIdx: [0, 2], fieldKeys: names.map((n) => `${JSON.stringify(n)}:`), extraKeys: names.map(() => null), actionPrefix: '' };
   assert.equal(keyDocumentId(shape, ['\x80', '18446744073709551615']), '["€","18446744073709551615"]');
   assert.equal(keyDocumentId({ ...shape, keyIdx: [2] }, ['18446744073709551615']), '18446744073709551615');
+});
+
+test('_mget answers: ids a request, exact _source and _version, not found as null, a document error and a missing index refused', async () => {
+  const asked: unknown[] = [];
+  const answers = [
+    { status: 200, body: '{"docs":[{"_id":"1","found":true,"_version":18446744073709551615,"_source":{"n":18446744073709551615}},{"_id":"2","found":false}]}' },
+    { status: 200, body: '{"docs":[{"_id":"3","found":true,"_version":2}]}' },
+  ];
+  const client = {
+    request: async (_m: string, path: string, body: unknown) => {
+      asked.push([path, body]);
+      return answers.shift()!;
+    },
+  } as unknown as SearchClient;
+  const docs = await fetchDocuments(client, 'd.t', ['1', '2', '3'], { perRequest: 2 });
+  assert.deepEqual(asked, [['d.t/_mget?realtime=true', { ids: ['1', '2'] }], ['d.t/_mget?realtime=true', { ids: ['3'] }]]);
+  assert.equal(canonicalJson(docs.get('1')!.source!), '{"n":18446744073709551615}');
+  assert.deepEqual(docs.get('1')!.version, { num: '18446744073709551615' });
+  assert.equal(docs.get('2')!.source, null);
+  assert.equal(docs.get('3')!.source, null, 'found without a _source');
+  const failing = { request: async () => ({ status: 200, body: '{"docs":[{"_id":"9","error":{"type":"no_shard_available_action_exception"}}]}' }) } as unknown as SearchClient;
+  await assert.rejects(fetchDocuments(failing, 'd.t', ['9'], { perRequest: 10 }), /_id "9" in d\.t.*no_shard_available/);
+  const missing = { request: async (_m: string, _p: string, _b: unknown, o: { ok?: number[] }) => ({ status: o.ok?.includes(404) ? 404 : 500, body: null }) } as unknown as SearchClient;
+  await assert.rejects(fetchDocuments(missing, 'd.t', ['9'], { perRequest: 10, missingIndex: () => new Error('lookup d.t is missing') }), /lookup d\.t is missing/);
 });

@@ -1,5 +1,6 @@
 // Elasticsearch and OpenSearch as a sink: what it can do, before its driver is loaded.
 import type { SinkDescriptor } from '../driver.js';
+import { searchProfileRules } from './profile-rules.js';
 
 /** "host:port" of the cluster's URL, without credentials. */
 export function searchLabel(url: string): string {
@@ -34,5 +35,6 @@ export const searchSink: SinkDescriptor = {
   preflightOptions: (sink) =>
     sink.type === 'elasticsearch' ? { sinkCheck: { url: searchLabel(sink.url), check: async (ctx) => (await import('./preflight.js')).checkSearchSink(sink, ctx) } } : {},
   resolveFile: async (file, tools) => (await import('./resolve-file.js')).resolveSearchSink(file, tools),
+  profile: searchProfileRules,
   load: async () => (await import('./driver.js')).searchDriver,
 };

@@ -8,6 +8,7 @@ import { readFileSync } from 'node:fs';
 import { CutoverError } from '../../../shared/errors.js';
 import type { SearchSinkConfig } from '../../../shared/job-config.js';
 import type { Logger } from '../../core/logger.js';
+import { isObject, memberOf, parseExactJson, type ExactJson } from './exact-json.js';
 
 export interface SearchResponse {
   status: number;
@@ -161,4 +162,42 @@ export class SearchClient {
   close(): void {
     this.agent.destroy();
   }
+}
+
+/** One document of an `_mget` answer, read exactly (exact-json.ts): its `_source` (null when the index has no document with that `_id`) and its `_version`. */
+export interface FetchedDocument {
+  source: ExactJson | null;
+  version: ExactJson | undefined;
+}
+
+export interface FetchOptions {
+  /** `_id`s per `_mget` request. */
+  perRequest: number;
+  /** The error for an index that does not exist (without it, the cluster's 404 is thrown as it is). */
+  missingIndex?: () => Error;
+}
+
+/**
+ * The documents of these `_id`s in one index, as the cluster holds them now (`_mget`, real-time: refreshed
+ * or not), by `_id`. A document the cluster answers with an error (a shard not available) throws: it is
+ * neither found nor missing.
+ */
+export async function fetchDocuments(client: SearchClient, index: string, ids: readonly string[], o: FetchOptions): Promise<Map<string, FetchedDocument>> {
+  const out = new Map<string, FetchedDocument>();
+  for (let i = 0; i < ids.length; i += o.perRequest) {
+    const r = await client.request('POST', `${encodeURIComponent(index)}/_mget?realtime=true`, { ids: ids.slice(i, i + o.perRequest) }, { raw: true, ok: o.missingIndex ? [404] : [] });
+    if (r.status === 404 && o.missingIndex) throw o.missingIndex();
+    const body = parseExactJson(String(r.body));
+    const docs = isObject(body) ? memberOf(body, 'docs') : undefined;
+    if (!Array.isArray(docs)) throw new Error(`the _mget answer of ${index} has no "docs": ${String(r.body).slice(0, 200)}`);
+    for (const d of docs) {
+      if (!isObject(d)) continue;
+      const id = memberOf(d, '_id');
+      if (typeof id !== 'string') continue;
+      const err = memberOf(d, 'error');
+      if (err !== undefined) throw new Error(`_mget of _id ${JSON.stringify(id)} in ${index}: ${JSON.stringify(err)}`);
+      out.set(id, { source: memberOf(d, 'found') === true ? (memberOf(d, '_source') ?? null) : null, version: memberOf(d, '_version') });
+    }
+  }
+  return out;
 }

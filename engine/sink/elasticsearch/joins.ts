@@ -16,7 +16,7 @@ import type { RawRow } from '../../core/rows.js';
 import { fixForRejection, type DocumentShape } from './bulk-writer.js';
 import { isObject, memberOf, parseExactJson, canonicalJson, type JsonObject } from './exact-json.js';
 import { keyTextsOf } from './fields.js';
-import type { SearchClient } from './http.js';
+import { fetchDocuments, type SearchClient } from './http.js';
 import { embedGroups, groupFields, joinText, lookupId, withGroup, type GroupState, type JoinSpec } from './join-rules.js';
 
 const enc = encodeURIComponent;
@@ -64,26 +64,18 @@ export class DocumentJoins {
     const all = [...new Set(ids)];
     const out = new Map<string, GroupState>();
     const index = this.index(spec.from);
-    for (let i = 0; i < all.length; i += JOIN_PAGE) {
-      const r = await this.client.request('POST', `${enc(index)}/_mget?realtime=true`, { ids: all.slice(i, i + JOIN_PAGE) }, { raw: true, ok: [404] });
-      if (r.status === 404)
-        throw new CutoverError(
+    const docs = await fetchDocuments(this.client, index, all, {
+      perRequest: JOIN_PAGE,
+      missingIndex: () =>
+        new CutoverError(
           `The index ${index} of ${spec.from}, whose fields "sink.documents" writes into ${spec.into}, does not exist: it is the lookup those fields are read from.`,
           `Include ${spec.from} in the job's tables, or remove it from "sink.documents"; then run the job again.`,
           'CONFIG',
-        );
-      const body = parseExactJson(String(r.body));
-      const docs = isObject(body) ? memberOf(body, 'docs') : undefined;
-      if (!Array.isArray(docs)) throw new Error(`the _mget answer of ${index} has no "docs": ${String(r.body).slice(0, 200)}`);
-      for (const d of docs) {
-        if (!isObject(d)) continue;
-        const id = memberOf(d, '_id');
-        if (typeof id !== 'string') continue;
-        const src = memberOf(d, '_source');
-        const ver = memberOf(d, '_version');
-        if (memberOf(d, 'found') === true && src && isObject(src)) out.set(id, { fields: groupFields(spec, src), version: joinText(ver) });
-        else out.set(id, { fields: null, version: known?.get(id) ?? null });
-      }
+        ),
+    });
+    for (const [id, d] of docs) {
+      if (isObject(d.source)) out.set(id, { fields: groupFields(spec, d.source), version: joinText(d.version) });
+      else out.set(id, { fields: null, version: known?.get(id) ?? null });
     }
     return out;
   }

@@ -29,9 +29,9 @@ import type { SinkVerifier, SinkVerifierContext } from '../../compare/sink-verif
 import { documentShape, renderDocument, rowId, type DocumentShape } from './bulk-writer.js';
 import { detectCluster } from './cluster.js';
 import { documentDifferences, documentValues } from './doc-compare.js';
-import { isObject, memberOf, parseExactJson, type ExactJson, type JsonObject } from './exact-json.js';
+import { isObject, parseExactJson, type ExactJson, type JsonObject } from './exact-json.js';
 import { keyTextsOf } from './fields.js';
-import { SearchClient } from './http.js';
+import { fetchDocuments, SearchClient, type FetchedDocument } from './http.js';
 import { indexNameOf } from './index-name.js';
 import { joinSpecs, ownFields, type JoinSpec } from './join-rules.js';
 
@@ -42,29 +42,6 @@ export const SOURCE_ID_LIMIT = 1_000_000;
 
 const idHash = (id: string): string => createHash('sha1').update(id).digest('base64').slice(0, 16);
 const enc = encodeURIComponent;
-
-/** One fetched document: its `_source`, or null when the index has no document with that `_id`. */
-export type FetchedDocs = Map<string, ExactJson | null>;
-
-/** The documents of these `_id`s, read exactly (`_mget`, real-time). */
-export async function fetchDocuments(client: SearchClient, index: string, ids: string[]): Promise<FetchedDocs> {
-  const out: FetchedDocs = new Map();
-  for (let i = 0; i < ids.length; i += IDS_PER_REQUEST) {
-    const r = await client.request('POST', `${enc(index)}/_mget?realtime=true`, { ids: ids.slice(i, i + IDS_PER_REQUEST) }, { raw: true });
-    const body = parseExactJson(String(r.body));
-    const docs = isObject(body) ? memberOf(body, 'docs') : undefined;
-    if (!Array.isArray(docs)) throw new Error(`the _mget answer of ${index} has no "docs": ${String(r.body).slice(0, 200)}`);
-    for (const d of docs) {
-      if (!isObject(d)) continue;
-      const id = memberOf(d, '_id');
-      if (typeof id !== 'string') continue;
-      const err = memberOf(d, 'error');
-      if (err !== undefined) throw new Error(`_mget of _id ${JSON.stringify(id)} in ${index}: ${JSON.stringify(err)}`);
-      out.set(id, memberOf(d, 'found') === true ? (memberOf(d, '_source') ?? null) : null);
-    }
-  }
-  return out;
-}
 
 /** Every `_id` of the index, a page at a time (a scroll sorted by `_doc`, no `_source`). */
 export async function scanIds(client: SearchClient, index: string, onPage: (ids: string[]) => void, signal: AbortSignal): Promise<void> {
@@ -142,14 +119,14 @@ export async function verifySearchTable(t: VerifyTable, r: VerifyTableResult, o:
       const where = (): string => `${name} (row ${n} of the chunk)`;
       rows.push({ id: rowId(shape, row, where), doc: renderDocument(shape, row, where), key: shape.keyIdx.map((i) => row[i] ?? null) });
     });
-    const docs = await fetchDocuments(client, index, rows.map((x) => x.id));
+    const docs = await fetchDocuments(client, index, rows.map((x) => x.id), { perRequest: IDS_PER_REQUEST });
     let differs = false;
     for (const row of rows) {
       if (idsKept) {
         if (ids.size < SOURCE_ID_LIMIT) ids.add(idHash(row.id));
         else idsKept = false;
       }
-      const fetched = docs.get(row.id) ?? null;
+      const fetched = docs.get(row.id)?.source ?? null;
       const actual = fetched !== null && o.joined?.length && isObject(fetched) ? ownFields(fetched, o.joined) : fetched;
       const expected = parseExactJson(row.doc) as JsonObject;
       const base = toMismatch({ kind: 'missing', key: row.key, source: null, sink: null }, t.keyColumns);
@@ -182,10 +159,10 @@ export async function verifySearchTable(t: VerifyTable, r: VerifyTableResult, o:
     for (const id of page) if (!ids.has(idHash(id))) extraIds.push(id);
   }, o.signal);
   const shown = extraIds.slice(0, Math.max(0, Math.min(DESCRIBED_ROWS - described, o.maxRows - r.mismatches.length)));
-  const values = shown.length ? await fetchDocuments(client, index, shown) : new Map<string, ExactJson | null>();
+  const values = shown.length ? await fetchDocuments(client, index, shown, { perRequest: IDS_PER_REQUEST }) : new Map<string, FetchedDocument>();
   for (const id of extraIds) {
     const m = extraMismatch(id, t.keyColumns);
-    const doc = values.get(id);
+    const doc = values.get(id)?.source;
     if (doc !== undefined && doc !== null) m.values = documentValues(doc);
     if (!push(m)) break;
   }

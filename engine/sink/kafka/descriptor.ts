@@ -1,6 +1,6 @@
 // Kafka as a sink: what it can do, before its driver (and kafkajs) is loaded.
 import type { SinkDescriptor } from '../driver.js';
-import { resolveKafkaEndpoint } from '../../kafka/endpoint-settings.js';
+import { kafkaProfileRules, resolveKafkaEndpoint } from '../../kafka/endpoint-settings.js';
 
 export const kafkaSink: SinkDescriptor = {
   kind: 'kafka',
@@ -38,5 +38,6 @@ export const kafkaSink: SinkDescriptor = {
     if (file.type !== 'kafka') throw new Error('not a Kafka sink');
     return resolveKafkaEndpoint(file, tools, 'sink');
   },
+  profile: kafkaProfileRules,
   load: async () => (await import('./driver.js')).kafkaDriver,
 };

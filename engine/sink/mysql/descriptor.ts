@@ -2,6 +2,7 @@
 import { CHECKPOINT_DB, CHECKPOINT_TABLE } from './change-applier.js';
 import { parseMysqlUrl } from '../../mysql/connection.js';
 import type { SinkDescriptor } from '../driver.js';
+import { mysqlProfileRules } from '../../mysql/profile-rules.js';
 
 export const mysqlSink: SinkDescriptor = {
   kind: 'mysql',
@@ -70,5 +71,6 @@ export const mysqlSink: SinkDescriptor = {
     if (file.type !== 'mysql') throw new Error('not a MySQL sink');
     return { type: file.type, url: await tools.mysqlUrl(file, 'sink'), ...(file.batchBytes !== undefined ? { batchBytes: file.batchBytes } : {}) };
   },
+  profile: mysqlProfileRules,
   load: async () => (await import('./driver.js')).mysqlDriver,
 };

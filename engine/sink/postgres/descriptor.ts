@@ -1,5 +1,6 @@
 // PostgreSQL as a sink: what it can do, before its driver (and pg) is loaded.
 import type { SinkDescriptor } from '../driver.js';
+import { postgresProfileRules } from './profile-rules.js';
 
 /** The schema holding the job's checkpoint rows on the sink (like the MySQL sink's `_cutover` database). */
 export const CHECKPOINT_SCHEMA = '_cutover';
@@ -43,5 +44,6 @@ export const postgresSink: SinkDescriptor = {
   preflightOptions: (sink) =>
     sink.type === 'postgres' ? { sinkCheck: { url: sink.url, check: async (ctx) => (await import('./preflight.js')).checkPostgresSink(sink.url, ctx) } } : {},
   resolveFile: async (file, tools) => (await import('./resolve-file.js')).resolvePostgresSink(file, tools),
+  profile: postgresProfileRules,
   load: async () => (await import('./driver.js')).postgresDriver,
 };
