@@ -139,8 +139,16 @@ export class StreamRunner {
   }
 
   private async runSession(): Promise<StreamOutcome> {
-    const target = (this.session.target = await this.sinkWatch.around('connecting', () => this.o.openTarget()));
-    const source = (this.session.source = await this.o.source.openSession());
+    // The sink and the source are independent: connect to both at once. Each is kept in the session as soon
+    // as it is open, so that a failure of the other closes it (closeSession).
+    const [t, s] = await Promise.allSettled([
+      this.sinkWatch.around('connecting', () => this.o.openTarget()).then((x) => (this.session.target = x)),
+      this.o.source.openSession().then((x) => (this.session.source = x)),
+    ]);
+    if (t.status === 'rejected') throw t.reason;
+    if (s.status === 'rejected') throw s.reason;
+    const target = t.value;
+    const source = s.value;
     this.metrics.source = source;
     const loop = (this.session.loop = new ApplyLoop(this.loopContext(), target, source, this.failures > 0));
     return loop.run();

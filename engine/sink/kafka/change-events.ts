@@ -15,9 +15,16 @@ import { TableRenderer, type RenderedTopic } from './table-renderer.js';
 
 const OPS: Record<RowChange['type'], ChangeOp> = { insert: 'c', update: 'u', delete: 'd' };
 
+/**
+ * Where each published column is in a binlog row image; `all`: every column of the image, in its order
+ * (the image itself is then the published row, read and never changed by the renderers).
+ */
+type Positions = number[] & { all?: boolean };
+
 /** The published columns of a row image, in the renderer's order. */
-function pick(img: RawRow | null, pos: number[]): RawRow | null {
+function pick(img: RawRow | null, pos: Positions): RawRow | null {
   if (!img) return null;
+  if (pos.all === true && img.length === pos.length) return img;
   const out: RawRow = new Array(pos.length);
   for (let k = 0; k < pos.length; k++) out[k] = img[pos[k]!] ?? null;
   return out;
@@ -37,7 +44,7 @@ export interface ChangePart {
   commits: boolean;
 }
 
-type Entry = { r: TableRenderer; positions: WeakMap<readonly string[], number[]> };
+type Entry = { r: TableRenderer; positions: WeakMap<readonly string[], Positions> };
 
 export class ChangeEvents {
   private readonly renderers = new Map<string, Entry>();
@@ -63,16 +70,16 @@ export class ChangeEvents {
     const columns = t.info.columns.filter((c) => !c.generated);
     const keyColumns = t.info.chunkKey.map((k) => columns.find((c) => c.name === k)!).filter(Boolean);
     const r = new TableRenderer(t.info.db, t.info.table, columns, keyColumns, topic, { format: this.cfg.format, keyMode: this.cfg.key, tombstones: this.cfg.tombstones });
-    const entry = { r, positions: new WeakMap<readonly string[], number[]>() };
+    const entry = { r, positions: new WeakMap<readonly string[], Positions>() };
     this.renderers.set(name, entry);
     return entry;
   }
 
   /** Where each published column is in a binlog row image (cached per image column list). */
-  private positions(e: Entry, c: RowChange): number[] {
-    let p = e.positions.get(c.columns);
-    if (p) return p;
-    p = e.r.columns.map((col) => {
+  private positions(e: Entry, c: RowChange): Positions {
+    const have = e.positions.get(c.columns);
+    if (have) return have;
+    const p: Positions = e.r.columns.map((col) => {
       let i = c.columns.indexOf(col.name);
       if (i < 0) i = c.columns.findIndex((n) => n.toLowerCase() === col.name.toLowerCase());
       if (i < 0)
@@ -83,6 +90,7 @@ export class ChangeEvents {
         );
       return i;
     });
+    p.all = p.length === c.columns.length && p.every((i, k) => i === k);
     e.positions.set(c.columns, p);
     return p;
   }

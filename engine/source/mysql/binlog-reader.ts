@@ -110,12 +110,12 @@ export class BinlogReader {
   static async open(url: string, start: SourcePosition | { gtid: string }, opts: BinlogReaderOptions): Promise<BinlogReader> {
     const addr = parseMysqlUrl(url);
     const meta = await connect(addr);
-    try {
-      await checkBinlogSettings(meta);
-    } catch (e) {
-      await meta.end();
-      throw e;
-    }
+    // The settings are checked while zongji connects (its own two connections): a wrong setting then closes
+    // the reader and is the error reported.
+    const settings = checkBinlogSettings(meta).then(
+      () => null,
+      (e: unknown) => e,
+    );
     const zongji = new ZongJi({
       ...targetOptions(addr), // address, account and TLS: zongji hands them to mysql2 for both its connections
       dateStrings: true, // DATE/DATETIME/TIMESTAMP as the server's text, microseconds and zero dates kept
@@ -139,7 +139,7 @@ export class BinlogReader {
         reader.fail(e as Error);
       }
     });
-    await new Promise<void>((resolve, reject) => {
+    const started = new Promise<void>((resolve, reject) => {
       zongji.once('ready', resolve);
       zongji.on('error', (e: Error) => {
         reject(e);
@@ -147,10 +147,15 @@ export class BinlogReader {
       });
       const common = { serverId: opts.serverId, heartbeatPeriodMs: opts.heartbeatMs ?? 5000 } as ZongJiOptions; // heartbeatPeriodMs: see the zongji patch
       zongji.start('gtid' in start ? { ...common, gtidSet: start.gtid } : { ...common, filename: start.file, position: start.pos });
-    }).catch(async (e) => {
+    }).then(
+      () => null,
+      (e: unknown) => e,
+    );
+    const failed = (await settings) ?? (await started);
+    if (failed !== null) {
       await reader.close();
-      throw e;
-    });
+      throw failed;
+    }
     return reader;
   }
 
@@ -248,19 +253,20 @@ export class BinlogReader {
 
   private onEvent(ev: AnyBinlogEvent): void {
     this.lastEventAt = Date.now();
-    if (ev.getEventName() === 'heartbeat') {
+    const name = ev.getEventName();
+    if (name === 'heartbeat') {
       // Sent by the server while the binlog is quiet: the connection is alive; the position stays.
       this.heartbeats++;
       return;
     }
-    this.dispatch(ev);
+    this.dispatch(ev, name);
     if (this.group !== null) return;
-    if (ev.getEventName() === 'rotate') this.position = { kind: 'mysql-binlog', file: this.file, pos: (ev as { position: number }).position };
+    if (name === 'rotate') this.position = { kind: 'mysql-binlog', file: this.file, pos: (ev as { position: number }).position };
     else if (ev.nextPosition > 0) this.position = { kind: 'mysql-binlog', file: this.file, pos: ev.nextPosition };
   }
 
-  private dispatch(ev: AnyBinlogEvent): void {
-    switch (ev.getEventName()) {
+  private dispatch(ev: AnyBinlogEvent, name: string): void {
+    switch (name) {
       case 'rotate':
         this.file = (ev as { binlogName: string }).binlogName;
         return;
@@ -274,7 +280,7 @@ export class BinlogReader {
       case 'writerows':
       case 'updaterows':
       case 'deleterows':
-        this.onRows(ev as unknown as RowsEventLike);
+        this.onRows(ev as unknown as RowsEventLike, name);
         return;
       case 'xid':
         this.commit(ev.nextPosition, ev.timestamp);
@@ -411,34 +417,29 @@ export class BinlogReader {
       .catch((e: Error) => this.fail(e));
   }
 
-  private onRows(ev: RowsEventLike): void {
+  private onRows(ev: RowsEventLike, kind: string): void {
     const t = this.tables.get(ev.tableId);
     if (!t) throw new Error(`binlog row event for table id ${ev.tableId} without its TableMap`);
     const n = t.columns.length;
-    for (const bm of [ev.columns_present_bitmap, ev.columns_present_bitmap2]) {
-      if (bm && !allPresent(bm, n)) {
-        throw new CutoverError(`A row image of ${t.db}.${t.table} lacks columns: the source does not log full rows.`, 'SET GLOBAL binlog_row_image = FULL');
-      }
+    if ((ev.columns_present_bitmap !== undefined && !allPresent(ev.columns_present_bitmap, n)) || (ev.columns_present_bitmap2 !== undefined && !allPresent(ev.columns_present_bitmap2, n))) {
+      throw new CutoverError(`A row image of ${t.db}.${t.table} lacks columns: the source does not log full rows.`, 'SET GLOBAL binlog_row_image = FULL');
     }
-    const { columns, convert, db, table, name } = t;
-    // zongji converts as it decodes when it has the table's converters (an array); else a row is an object by column name.
-    const toRow = (r: Record<string, unknown> | RawRow): RawRow => {
-      if (Array.isArray(r)) return r;
-      const out: RawRow = new Array(n);
-      for (let i = 0; i < n; i++) out[i] = convert[i]!((r as Record<string, unknown>)[columns[i]!]);
-      return out;
-    };
     if (!this.group) this.group = this.openGroup(null, ev.timestamp);
     const group = this.group;
     const changes = group.changes;
     const from = changes.length;
-    const kind = ev.getEventName();
-    for (const r of ev.rows) {
-      if (kind === 'writerows') changes.push({ db, table, name, columns, type: 'insert', before: null, after: toRow(r as Record<string, unknown>) });
-      else if (kind === 'deleterows') changes.push({ db, table, name, columns, type: 'delete', before: toRow(r as Record<string, unknown>), after: null });
-      else {
-        const u = r as { before: Record<string, unknown>; after: Record<string, unknown> };
-        changes.push({ db, table, name, columns, type: 'update', before: toRow(u.before), after: toRow(u.after) });
+    const rows = ev.rows;
+    // zongji converts as it decodes when it has the table's converters (arrays); else a row is an object by column name.
+    if (kind === 'updaterows') {
+      for (let i = 0; i < rows.length; i++) {
+        const u = rows[i] as { before: RawRow | Record<string, unknown>; after: RawRow | Record<string, unknown> };
+        changes.push({ db: t.db, table: t.table, name: t.name, columns: t.columns, type: 'update', before: toRow(t, u.before), after: toRow(t, u.after) });
+      }
+    } else {
+      const insert = kind === 'writerows';
+      for (let i = 0; i < rows.length; i++) {
+        const r = toRow(t, rows[i] as RawRow | Record<string, unknown>);
+        changes.push({ db: t.db, table: t.table, name: t.name, columns: t.columns, type: insert ? 'insert' : 'delete', before: insert ? null : r, after: insert ? r : null });
       }
     }
     const piece = this.opts.piece;
@@ -464,7 +465,15 @@ interface RowsEventLike {
   rows: unknown[];
   columns_present_bitmap?: Buffer;
   columns_present_bitmap2?: Buffer;
-  getEventName(): string;
+}
+
+/** A row image as values in column order: as zongji decoded it with the table's converters, or converted from an object by column name. */
+function toRow(t: TableState, r: RawRow | Record<string, unknown>): RawRow {
+  if (Array.isArray(r)) return r as RawRow;
+  const { columns, convert } = t;
+  const out: RawRow = new Array(columns.length);
+  for (let i = 0; i < columns.length; i++) out[i] = convert[i]!((r as Record<string, unknown>)[columns[i]!]);
+  return out;
 }
 
 /** MariaDB GTIDs of one replication domain ("0-1-5", "0-2-9"), or both absent / both MySQL. */

@@ -193,14 +193,18 @@ function rowJson(tc: TableCache, row: RawValue[] | null): string {
 
 const snapshotText = (s: boolean | 'last'): string => (s === 'last' ? 'last' : s ? 'true' : 'false');
 
-/** The source block around its ts_ms, for the last source seen with this table (rows of one chunk share it). */
+/**
+ * The source block around its ts_ms and its row, for the last source seen with this table: the rows of one
+ * copy chunk share it, and the changes of one source transaction differ only in their row.
+ */
 interface SourceMemo {
-  s: Omit<SourceInfo, 'tsMs'>;
-  before: string;
-  after: string;
+  s: Omit<SourceInfo, 'tsMs' | 'row'>;
+  head: string;
+  middle: string;
+  tail: string;
 }
 
-const sameSource = (a: Omit<SourceInfo, 'tsMs'>, b: SourceInfo): boolean =>
+const sameSource = (a: Omit<SourceInfo, 'tsMs' | 'row'>, b: SourceInfo): boolean =>
   a.version === b.version &&
   a.connector === b.connector &&
   a.serverName === b.serverName &&
@@ -209,7 +213,6 @@ const sameSource = (a: Omit<SourceInfo, 'tsMs'>, b: SourceInfo): boolean =>
   a.gtid === b.gtid &&
   a.file === b.file &&
   a.pos === b.pos &&
-  a.row === b.row &&
   a.thread === b.thread &&
   a.query === b.query;
 
@@ -217,20 +220,24 @@ function sourceJson(e: ChangeEventInput, tc: TableCache): string {
   const s = e.source;
   let m = tc.memo.get('debezium.source') as SourceMemo | undefined;
   if (!m || !sameSource(m.s, s)) {
-    const MARK = '\u0000ts\u0000'; // not JSON text: cannot occur in the rendered block
-    const text = sourceBlock(e, MARK);
-    const at = text.indexOf(MARK);
+    // not JSON text: neither can occur in the rendered block
+    const TS = '\u0000ts\u0000';
+    const ROW = '\u0000row\u0000';
+    const text = sourceBlock(e, TS, ROW);
+    const ts = text.indexOf(TS);
+    const row = text.indexOf(ROW);
     m = {
-      s: { version: s.version, connector: s.connector, serverName: s.serverName, snapshot: s.snapshot, serverId: s.serverId, gtid: s.gtid, file: s.file, pos: s.pos, row: s.row, thread: s.thread, query: s.query },
-      before: text.slice(0, at),
-      after: text.slice(at + MARK.length),
+      s: { version: s.version, connector: s.connector, serverName: s.serverName, snapshot: s.snapshot, serverId: s.serverId, gtid: s.gtid, file: s.file, pos: s.pos, thread: s.thread, query: s.query },
+      head: text.slice(0, ts),
+      middle: text.slice(ts + TS.length, row),
+      tail: text.slice(row + ROW.length),
     };
     tc.memo.set('debezium.source', m);
   }
-  return m.before + String(Math.trunc(s.tsMs)) + m.after;
+  return m.head + String(Math.trunc(s.tsMs)) + m.middle + String(s.row) + m.tail;
 }
 
-function sourceBlock(e: ChangeEventInput, tsText: string): string {
+function sourceBlock(e: ChangeEventInput, tsText: string, rowText: string): string {
   const s = e.source;
   return jobj([
     ['version', jstr(s.version)],
@@ -245,7 +252,7 @@ function sourceBlock(e: ChangeEventInput, tsText: string): string {
     ['gtid', s.gtid === null ? 'null' : jstr(s.gtid)],
     ['file', jstr(s.file ?? '')],
     ['pos', String(s.pos ?? 0)],
-    ['row', String(s.row)],
+    ['row', rowText],
     ['thread', s.thread == null ? 'null' : String(s.thread)],
     ['query', s.query == null ? 'null' : jstr(s.query)],
   ]);
