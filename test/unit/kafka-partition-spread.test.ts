@@ -57,11 +57,12 @@ test('a keyless table: inserts over partitions pass; an update or delete once it
   assert.ok(late.check(batch(3, change('log', 'insert', '9')), keys));
 });
 
-test('the remembered keys are bounded: the oldest is forgotten first', () => {
-  const s = new PartitionSpread(2);
-  assert.equal(s.check(batch(0, change('keyed', 'insert', '1'), change('keyed', 'insert', '2'), change('keyed', 'insert', '3')), keys), null);
+test('the remembered keys are bounded: the oldest are forgotten first, the most recent half kept', () => {
+  const s = new PartitionSpread(4);
+  assert.equal(s.check(batch(0, ...['1', '2', '3', '4', '5'].map((k) => change('keyed', 'insert', k))), keys), null);
+  assert.ok(s.check(batch(1, change('keyed', 'update', '4')), keys), 'key 4 (of the 2 most recent before key 5) is still remembered');
+  assert.ok(s.check(batch(1, change('keyed', 'update', '5')), keys), 'key 5 is still remembered');
   assert.equal(s.check(batch(1, change('keyed', 'update', '1')), keys), null, 'key 1 was forgotten');
-  assert.ok(s.check(batch(1, change('keyed', 'update', '3')), keys), 'key 3 is still remembered');
 });
 
 test('a primary-key change (one Canal/Maxwell message, in the partition of either key) is not taken for a spread', () => {

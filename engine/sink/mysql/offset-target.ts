@@ -8,12 +8,11 @@ import { queryRows, type Connection } from '../../mysql/connection.js';
 import { quoteId } from '../../mysql/identifiers.js';
 import { CHECKPOINT_DB } from './checkpoint-row.js';
 import { ChangeApplier, SinkChangeError, type CheckpointOwnerColumns } from './change-applier.js';
-import { partitionKey, unappliedPart, type BatchOutcome, type OffsetTarget, type TopicPartition } from '../../core/partition-offsets.js';
-import { MessageRefused, type BadMessage, type GatedBatch, type MessageRef, type SkipRequest } from '../../core/bad-messages.js';
+import { partitionKey, type BatchOutcome, type OffsetTarget, type TopicPartition } from '../../core/partition-offsets.js';
+import { applyOffsetBatch, type OffsetStatements } from '../../core/offset-frame.js';
+import { type BadMessage, type GatedBatch, type MessageRef, type SkipRequest } from '../../core/bad-messages.js';
 import { BAD_MESSAGES_DDL, forgetPending, recordBadMessage, recordSkips, requestSkips, skipRequests } from './bad-message-rows.js';
 import { forgetTablePartitions, guardTablePartitions, TABLE_PARTITIONS_DDL } from './table-partitions.js';
-import { keylessTouches } from '../../core/table-partitions.js';
-import type { MessageChanges } from '../../core/changes.js';
 import type { ApplierTable } from '../../core/checkpoint.js';
 import type { TableInfo } from '../../core/tables.js';
 import type { TableRef } from '../../../shared/table-selection.js';
@@ -77,45 +76,23 @@ export class MysqlOffsetTarget implements OffsetTarget {
     return out;
   }
 
-  async applyBatch(batch: GatedBatch): Promise<BatchOutcome> {
-    let skipped = 0;
-    // Which message each part is, to name the one the sink refuses.
-    const offsetOf = new Map<MessageChanges, string>();
-    const applied = await this.applier.applyFramed(
-      {
-        begin: async (conn) => {
-          await conn.query(`INSERT IGNORE INTO ${OFFSETS} (job, topic, part, next_offset) VALUES (?, ?, ?, NULL)`, [this.job, batch.topic, batch.partition]);
-          const [row] = await queryRows<{ next_offset: string | number | null }>(conn, `SELECT next_offset FROM ${OFFSETS} WHERE job = ? AND topic = ? AND part = ? FOR UPDATE`, [this.job, batch.topic, batch.partition]);
-          const stored = row?.next_offset === null || row?.next_offset === undefined ? null : String(row.next_offset);
-          const part = unappliedPart(batch, stored);
-          skipped = part.skipped;
-          if (!part.move) return null;
-          await guardTablePartitions(conn, this.job, batch, keylessTouches(part.messages, (t) => this.keyless.has(t)));
-          offsetOf.clear();
-          return part.messages.map((m) => {
-            const mc: MessageChanges = { kind: 'message' as const, changes: m.changes, label: `the message at ${batch.topic} partition ${batch.partition} offset ${m.offset}`, ...(m.lenient ? { mode: 'reconcile' as const } : {}) };
-            offsetOf.set(mc, m.offset);
-            return mc;
-          });
-        },
-        end: async (conn) => {
-          if (batch.skipped?.length) await recordSkips(conn, this.job, batch, batch.skipped);
-          await conn.query(`UPDATE ${OFFSETS} SET next_offset = ?, applied_at = NOW(6) WHERE job = ? AND topic = ? AND part = ?`, [batch.next, this.job, batch.topic, batch.partition]);
-        },
-      },
-      'strict',
-    ).catch((e: unknown) => {
-      const at = e instanceof SinkChangeError && e.tx.kind === 'message' ? offsetOf.get(e.tx) : undefined;
-      if (at === undefined) throw e;
-      const m = e as SinkChangeError;
-      throw new MessageRefused(
-        at,
-        m.message,
-        `Correct the sink (the row that conflicts, the column's type or constraint), or the producer; then run the job again: the partition is retried from this message (nothing after it was applied). To go past it instead: cutover skip-message ${batch.topic}:${batch.partition}:${at} --job JOB (or cutover run JOB --skip-message ${batch.topic}:${batch.partition}:${at}).`,
-      );
-    });
-    return { applied, skipped };
+  applyBatch(batch: GatedBatch): Promise<BatchOutcome> {
+    return applyOffsetBatch(batch, (frame) => this.applier.applyFramed(frame, 'strict'), this.statements, (t) => this.keyless.has(t), (e) => (e instanceof SinkChangeError ? { tx: e.tx, message: e.message } : null));
   }
+
+  /** This sink's statements of the batch frame (engine/core/offset-frame.ts). */
+  private readonly statements: OffsetStatements<Connection> = {
+    lockOffset: async (conn, tp) => {
+      await conn.query(`INSERT IGNORE INTO ${OFFSETS} (job, topic, part, next_offset) VALUES (?, ?, ?, NULL)`, [this.job, tp.topic, tp.partition]);
+      const [row] = await queryRows<{ next_offset: string | number | null }>(conn, `SELECT next_offset FROM ${OFFSETS} WHERE job = ? AND topic = ? AND part = ? FOR UPDATE`, [this.job, tp.topic, tp.partition]);
+      return row?.next_offset === null || row?.next_offset === undefined ? null : String(row.next_offset);
+    },
+    guardPartitions: (conn, tp, touches) => guardTablePartitions(conn, this.job, tp, touches),
+    recordSkips: (conn, tp, skipped) => recordSkips(conn, this.job, tp, skipped),
+    storeOffset: async (conn, tp, next) => {
+      await conn.query(`UPDATE ${OFFSETS} SET next_offset = ?, applied_at = NOW(6) WHERE job = ? AND topic = ? AND part = ?`, [next, this.job, tp.topic, tp.partition]);
+    },
+  };
 
   /** The statement as mapped (MySQL runs the source's DDL with the job's names), journaled: offset-ddl.ts. */
   applyDdl(d: OffsetDdl, statementRun?: () => void): Promise<'applied' | 'already'> {

@@ -11,7 +11,7 @@
 // aborts a transaction at its first error, so a message the sink refuses rolls the whole batch back; the
 // caller (engine/core/bad-messages.ts) then applies the messages before it alone, in a new transaction.
 import type pg from 'pg';
-import { partitionKey, unappliedPart, type BatchOutcome, type OffsetTarget, type TopicPartition } from '../../core/partition-offsets.js';
+import { partitionKey, type BatchOutcome, type OffsetTarget, type TopicPartition } from '../../core/partition-offsets.js';
 import type { ApplierTable } from '../../core/checkpoint.js';
 import type { TableInfo } from '../../core/tables.js';
 import type { TableRef } from '../../../shared/table-selection.js';
@@ -19,11 +19,10 @@ import { CHECKPOINT_SCHEMA } from './descriptor.js';
 import { pgId } from './connection.js';
 import { asTransient, openStreamClient, PgChangeSink, type PgChangeSinkOptions } from './change-sink.js';
 import { readPgSinkTable } from './sink-table.js';
-import { MessageRefused, type BadMessage, type GatedBatch, type MessageRef, type SkipRequest } from '../../core/bad-messages.js';
-import type { MessageChanges } from '../../core/changes.js';
+import { applyOffsetBatch, type OffsetStatements } from '../../core/offset-frame.js';
+import { type BadMessage, type GatedBatch, type MessageRef, type SkipRequest } from '../../core/bad-messages.js';
 import { PgChangeError } from './change-error.js';
 import { forgetPgTablePartitions, guardPgTablePartitions, PG_TABLE_PARTITIONS_DDL } from './table-partitions.js';
-import { keylessTouches } from '../../core/table-partitions.js';
 import { forgetPgPending, PG_BAD_MESSAGES_DDL, pgSkipRequests, recordPgBadMessage, recordPgSkips, requestPgSkips } from './bad-message-rows.js';
 import { CutoverError } from '../../../shared/errors.js';
 import type { JobConfig } from '../../../shared/job-config.js';
@@ -102,46 +101,24 @@ export class PgOffsetTarget implements OffsetTarget {
     return out;
   }
 
-  async applyBatch(batch: GatedBatch): Promise<BatchOutcome> {
-    let skipped = 0;
-    const key = [this.job, batch.topic, batch.partition];
-    // Which message each part is, to name the one the sink refuses.
-    const offsetOf = new Map<MessageChanges, string>();
-    const applied = await this.sink
-      .applyFramed(
-        {
-          begin: async (client) => {
-            await client.query(`INSERT INTO ${PG_OFFSETS} (job, topic, part, next_offset) VALUES ($1, $2, $3, NULL) ON CONFLICT DO NOTHING`, key);
-            const r = await client.query<{ next_offset: string | null }>(`SELECT next_offset::text AS next_offset FROM ${PG_OFFSETS} WHERE job = $1 AND topic = $2 AND part = $3 FOR UPDATE`, key);
-            const part = unappliedPart(batch, r.rows[0]?.next_offset ?? null);
-            skipped = part.skipped;
-            if (!part.move) return null;
-            await guardPgTablePartitions(client, this.job, batch, keylessTouches(part.messages, (t) => this.keyless.has(t)));
-            offsetOf.clear();
-            return part.messages.map((m) => {
-              const mc: MessageChanges = { kind: 'message' as const, changes: m.changes, label: `the message at ${batch.topic} partition ${batch.partition} offset ${m.offset}`, ...(m.lenient ? { mode: 'reconcile' as const } : {}) };
-              offsetOf.set(mc, m.offset);
-              return mc;
-            });
-          },
-          end: async (client) => {
-            if (batch.skipped?.length) await recordPgSkips(client, this.job, batch, batch.skipped);
-            await client.query(`UPDATE ${PG_OFFSETS} SET next_offset = $4, applied_at = clock_timestamp() WHERE job = $1 AND topic = $2 AND part = $3`, [...key, batch.next]);
-          },
-        },
-        'strict',
-      )
-      .catch((e: unknown) => {
-        const at = e instanceof PgChangeError && e.tx.kind === 'message' ? offsetOf.get(e.tx) : undefined;
-        if (at === undefined) throw e;
-        throw new MessageRefused(
-          at,
-          (e as PgChangeError).message,
-          `Correct the sink (the row that conflicts, the column's type or constraint), or the producer; then run the job again: the partition is retried from this message (nothing after it was applied). To go past it instead: cutover skip-message ${batch.topic}:${batch.partition}:${at} --job JOB (or cutover run JOB --skip-message ${batch.topic}:${batch.partition}:${at}).`,
-        );
-      });
-    return { applied, skipped };
+  applyBatch(batch: GatedBatch): Promise<BatchOutcome> {
+    return applyOffsetBatch(batch, (frame) => this.sink.applyFramed(frame, 'strict'), this.statements, (t) => this.keyless.has(t), (e) => (e instanceof PgChangeError ? { tx: e.tx, message: e.message } : null));
   }
+
+  /** This sink's statements of the batch frame (engine/core/offset-frame.ts). */
+  private readonly statements: OffsetStatements<pg.Client> = {
+    lockOffset: async (client, tp) => {
+      const key = [this.job, tp.topic, tp.partition];
+      await client.query(`INSERT INTO ${PG_OFFSETS} (job, topic, part, next_offset) VALUES ($1, $2, $3, NULL) ON CONFLICT DO NOTHING`, key);
+      const r = await client.query<{ next_offset: string | null }>(`SELECT next_offset::text AS next_offset FROM ${PG_OFFSETS} WHERE job = $1 AND topic = $2 AND part = $3 FOR UPDATE`, key);
+      return r.rows[0]?.next_offset ?? null;
+    },
+    guardPartitions: (client, tp, touches) => guardPgTablePartitions(client, this.job, tp, touches),
+    recordSkips: (client, tp, skipped) => recordPgSkips(client, this.job, tp, skipped),
+    storeOffset: async (client, tp, next) => {
+      await client.query(`UPDATE ${PG_OFFSETS} SET next_offset = $4, applied_at = clock_timestamp() WHERE job = $1 AND topic = $2 AND part = $3`, [this.job, tp.topic, tp.partition, next]);
+    },
+  };
 
   /** Translated by the stream's rules and run in one transaction with the offset: offset-ddl.ts. */
   applyDdl(d: OffsetDdl, statementRun?: () => void): Promise<'applied' | 'already'> {

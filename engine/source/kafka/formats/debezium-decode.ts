@@ -11,7 +11,7 @@
 // become DDL.
 import type { RowChange } from '../../../core/changes.js';
 import type { RawValue } from '../../../core/rows.js';
-import { fspOf, type ColumnKind } from './column-kind.js';
+import { fspOf, type ColumnKind, type ColumnType } from './column-kind.js';
 import type { DebeziumSettings, DecodeContext, DecodedMessage } from './decode.js';
 import { malformed, readImage, rowChange, rowShape, tableColumns, type RowShape } from './decoded-rows.js';
 import { keyFields, rowFields, schemaColumns, type FieldSchema } from './debezium-schema.js';
@@ -172,6 +172,31 @@ function originOf(src: JsonObject | null): string | null {
 const ms = (v: JsonValue | undefined): number | null => (v instanceof JsonNumber ? Number(v.raw) : null);
 const q = (name: string): string => '`' + name.replace(/`/g, '``') + '`';
 
+/**
+ * The row fields and the table definition of a schema envelope, read once per schema object: the parser
+ * hands every message of a table the same frozen schema (exact-json.ts LeadMember), so they are computed
+ * once per table and key, not once per message. Callers only read them.
+ */
+const envelopes = new WeakMap<object, { fields: Map<string, FieldSchema> | null; schemas: Map<string, ColumnType[] & { key?: string[] }> }>();
+
+function envelopeColumns(s: JsonValue | undefined, keyNames: string[] | null): { fields: Map<string, FieldSchema> | null; schema: (ColumnType[] & { key?: string[] }) | undefined } {
+  if (!isObject(s) || !Object.isFrozen(s)) {
+    const fields = rowFields(s);
+    return { fields, schema: fields ? schemaColumns(fields, keyNames) : undefined };
+  }
+  let e = envelopes.get(s);
+  if (!e) envelopes.set(s, (e = { fields: rowFields(s), schemas: new Map() }));
+  if (!e.fields) return { fields: null, schema: undefined };
+  const k = keyNames ? keyNames.join('\u0000') : '\u0001';
+  let schema = e.schemas.get(k);
+  if (!schema) {
+    schema = schemaColumns(e.fields, keyNames);
+    for (const c of schema) Object.freeze(c);
+    e.schemas.set(k, Object.freeze(schema));
+  }
+  return { fields: e.fields, schema };
+}
+
 export function decodeDebezium(value: JsonObject, key: JsonObject | null, ctx: DecodeContext): DecodedMessage {
   const enveloped = Object.hasOwn(value, 'schema') && Object.hasOwn(value, 'payload');
   const payload = enveloped ? value['payload'] : value;
@@ -198,9 +223,8 @@ export function decodeDebezium(value: JsonObject, key: JsonObject | null, ctx: D
   if (op === 't') return { kind: 'ddl', format: 'debezium', db, sql: `TRUNCATE TABLE ${q(db)}.${q(table)}`, timestampMs, origin: originOf(src) };
   const type = OPS[op];
   if (!type) throw malformed('debezium', `unknown op "${op}"`);
-  const fields = enveloped ? rowFields(value['schema']) : null;
   const keyNames = key ? (Object.hasOwn(key, 'schema') && Object.hasOwn(key, 'payload') ? keyFields(key['schema']) ?? (isObject(key['payload']) ? Object.keys(key['payload']) : null) : Object.keys(key)) : null;
-  const schema = fields ? schemaColumns(fields, keyNames) : undefined;
+  const { fields, schema } = enveloped ? envelopeColumns(value['schema'], keyNames) : { fields: null, schema: undefined };
   const columns = tableColumns('debezium', db, table, ctx, schema ?? null);
   const cfg = ctx.debezium ?? {};
   const before = payload['before'];

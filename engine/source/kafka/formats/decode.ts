@@ -9,7 +9,7 @@ import type { RowChange } from '../../../core/changes.js';
 import type { ColumnType } from './column-kind.js';
 import { decodeCanal } from './canal-decode.js';
 import { decodeDebezium } from './debezium-decode.js';
-import { JsonSyntaxError, isObject, parseExactJson, type JsonObject } from './exact-json.js';
+import { JsonSyntaxError, LeadMember, isObject, parseExactJson, type JsonObject } from './exact-json.js';
 import { decodeMaxwell } from './maxwell-decode.js';
 
 export type { ColumnType } from './column-kind.js';
@@ -87,10 +87,17 @@ export type DecodedMessage =
 
 export { DecodeError, type DecodeErrorCode } from './decode-error.js';
 
+/**
+ * The first member of the last value and key decoded: a Debezium schema envelope, the same for every message
+ * of a table, is parsed once (exact-json.ts LeadMember). Only a text identical up to the member's end reuses it.
+ */
+const valueLead = new LeadMember();
+const keyLead = new LeadMember(64);
+
 function parseValue(value: Buffer, format: KafkaSourceFormat | 'auto'): JsonObject {
   let v;
   try {
-    v = parseExactJson(value.toString('utf8'));
+    v = parseExactJson(value.toString('utf8'), valueLead);
   } catch (e) {
     const why = e instanceof JsonSyntaxError ? e.message : String(e);
     throw new DecodeError(`the message is not JSON (${why})`, `skip it with --skip-message TOPIC:PARTITION:OFFSET, or check that the producer writes ${format === 'auto' ? 'Debezium, Canal or Maxwell' : format} JSON (Debezium: value.converter=org.apache.kafka.connect.json.JsonConverter)`, 'malformed');
@@ -138,7 +145,7 @@ export function decodeMessage(format: KafkaSourceFormat, key: Buffer | null, val
 
 function tryParse(b: Buffer): JsonObject | null {
   try {
-    const v = parseExactJson(b.toString('utf8'));
+    const v = parseExactJson(b.toString('utf8'), keyLead);
     return isObject(v) ? v : null;
   } catch {
     return null;

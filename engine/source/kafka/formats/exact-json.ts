@@ -26,7 +26,29 @@ export class JsonSyntaxError extends Error {}
 
 const NUMBER = /-?(?:0|[1-9]\d*)(?:\.\d+)?(?:[eE][+-]?\d+)?/y;
 
-export function parseExactJson(text: string): JsonValue {
+/**
+ * The first member of the last object parsed with it, kept for the next text that starts with the very same
+ * characters: Debezium's schema envelope repeats a schema of kilobytes before every payload of a table, and
+ * parsing it once per table instead of once per message is most of the decoding work. The value is frozen
+ * (shared by every message that reuses it). Holds one member: a text with another first member replaces it.
+ */
+export class LeadMember {
+  /** The text up to the end of the member's value, e.g. `{"schema":{…}`; null: nothing kept. */
+  head: string | null = null;
+  name = '';
+  value: JsonValue = null;
+  /** Members shorter than this are parsed each time (a startsWith of them saves nothing). */
+  constructor(readonly minLength = 256) {}
+}
+
+function deepFreeze(v: JsonValue): void {
+  if (v === null || typeof v !== 'object' || v instanceof JsonNumber) return;
+  Object.freeze(v);
+  for (const x of Array.isArray(v) ? v : Object.values(v)) deepFreeze(x);
+}
+
+/** Parses `text`; with `lead`, an object whose first member's text is the one `lead` keeps reuses its value. */
+export function parseExactJson(text: string, lead?: LeadMember): JsonValue {
   let i = 0;
   const n = text.length;
   const fail = (what: string): never => {
@@ -42,15 +64,17 @@ export function parseExactJson(text: string): JsonValue {
   const str = (): string => {
     const start = ++i;
     let escaped = false;
+    let control = false;
     for (; i < n; i++) {
       const c = text.charCodeAt(i);
       if (c === 92) {
         escaped = true;
         i++;
-      } else if (c === 34) {
+      } else if (c < 32) control = true;
+      else if (c === 34) {
         const body = text.slice(start, i++);
         if (!escaped) {
-          if (/[\u0000-\u001f]/.test(body)) fail('a control character in a string');
+          if (control) fail('a control character in a string');
           return body;
         }
         try {
@@ -71,19 +95,7 @@ export function parseExactJson(text: string): JsonValue {
       const o = Object.create(null) as JsonObject;
       ws();
       if (text[i] === '}') i++;
-      else
-        for (;;) {
-          ws();
-          if (text[i] !== '"') fail('a member name expected');
-          const k = str();
-          ws();
-          if (text[i++] !== ':') fail('":" expected');
-          o[k] = value();
-          ws();
-          const d = text[i++];
-          if (d === '}') break;
-          if (d !== ',') fail('"," or "}" expected');
-        }
+      else members(o, start);
       Object.defineProperty(o, RAW, { value: text.slice(start, i) });
       return o;
     }
@@ -112,7 +124,44 @@ export function parseExactJson(text: string): JsonValue {
     i += m[0].length;
     return new JsonNumber(m[0]);
   };
-  const v = value();
+  /** An object's members from `i` (its first member's name) to its closing brace; the top object's first member may be kept in `lead`. */
+  const members = (o: JsonObject, start: number): void => {
+    for (let first = true; ; first = false) {
+      ws();
+      if (text[i] !== '"') fail('a member name expected');
+      const k = str();
+      ws();
+      if (text[i++] !== ':') fail('":" expected');
+      const valueAt = i;
+      o[k] = value();
+      if (first && start === 0 && lead && i - valueAt >= lead.minLength) {
+        const v = o[k]!;
+        if (v !== null && typeof v === 'object' && !(v instanceof JsonNumber)) {
+          deepFreeze(v);
+          lead.head = text.slice(0, i);
+          lead.name = k;
+          lead.value = v;
+        }
+      }
+      ws();
+      const d = text[i++];
+      if (d === '}') break;
+      if (d !== ',') fail('"," or "}" expected');
+    }
+  };
+  let v: JsonValue;
+  if (lead?.head && text.startsWith(lead.head)) {
+    // The same first member as before (its text ends with its value: "}" or "]"): the others are parsed.
+    const o = Object.create(null) as JsonObject;
+    o[lead.name] = lead.value;
+    i = lead.head.length;
+    ws();
+    const d = text[i++];
+    if (d === ',') members(o, -1);
+    else if (d !== '}') fail('"," or "}" expected');
+    Object.defineProperty(o, RAW, { value: text.slice(0, i) });
+    v = o;
+  } else v = value();
   ws();
   if (i !== n) fail('text after the JSON value');
   return v;
