@@ -10,18 +10,21 @@
 // event, the only safe place to resume from (a position inside a transaction would replay it without its
 // GTID). A transaction that grows past the `piece` budget while it is read is handed out in pieces
 // ("more follows", no end) and then its final part with the end: a million-row transaction never sits in
-// memory whole. Backpressure: the binlog connection is paused while more than `highWater` row changes
-// wait, pieces included, so a large transaction is read only as fast as it is applied.
+// memory whole. Backpressure: the binlog connection is paused while more than `highWater` row changes or
+// `highWaterBytes` of row images wait, pieces included (read-ahead.ts), so a large transaction is read only
+// as fast as it is applied.
 import ZongJi from '@vlasky/zongji';
 import type { AnyBinlogEvent, TableMapEvent, ZongJiOptions } from '@vlasky/zongji';
 import type { SourcePosition } from '../../core/position.js';
 import { CutoverError } from '../../../shared/errors.js';
-import { connect, parseMysqlUrl, queryRows, targetOptions, type Connection } from '../../mysql/connection.js';
-import { BinlogType, converterFor, type ColumnHint, type ValueConverter } from './binlog-values.js';
-import { allPresent, sameColumns, schemaLabels, type TableState } from './binlog-table-state.js';
+import { connect, parseMysqlUrl, targetOptions, type Connection } from '../../mysql/connection.js';
+import type { ColumnHint } from './binlog-values.js';
+import { allPresent, type TableState } from './binlog-table-state.js';
+import { BinlogTableMaps, type ZongJiTables } from './binlog-table-maps.js';
 import { checkBinlogSettings } from './binlog-settings.js';
 import type { RawRow } from '../../core/rows.js';
 import { rowBytes, type BinlogItem, type RowChange } from '../../core/changes.js';
+import { ReadAhead } from './read-ahead.js';
 
 export interface BinlogReaderOptions {
   /** Unique among the source's replicas. */
@@ -30,6 +33,8 @@ export interface BinlogReaderOptions {
   include: (db: string, table: string) => boolean;
   /** Buffered row changes above which the binlog connection is paused (default 10,000). */
   highWater?: number;
+  /** Bytes of row images (core/changes.ts rowBytes) buffered above which it is paused too (default 16 MiB). */
+  highWaterBytes?: number;
   /**
    * Column details of a table as the consumer knows it at this point of the binlog (its schema history),
    * used instead of reading the source's current schema; null: not known, read the source.
@@ -52,7 +57,7 @@ interface OpenGroup {
   gtid: string | null;
   /** Changes read and not yet handed out (earlier ones went out as pieces). */
   changes: RowChange[];
-  /** Bytes of `changes` (counted only when pieces are asked for). */
+  /** Bytes of `changes` (rowBytes). */
   bytes: number;
   /** Where the transaction began, and the time of its first event (unix s). */
   start: SourcePosition | null;
@@ -60,39 +65,26 @@ interface OpenGroup {
 }
 
 /** zongji internals the reader relies on (pinned version 0.9.0, see FINDINGS.md). */
-interface ZongJiTable {
-  columns: { name: string; type: number; charset: string | null }[];
-  columnSchemas: Record<string, unknown>[];
-  /** Set by the reader: zongji then decodes this table's rows as arrays of these converters' results (see the zongji patch). */
-  convert?: ValueConverter[];
-}
-
-interface ZongJiInternals {
-  tableMap: Record<number, ZongJiTable>;
+interface ZongJiInternals extends ZongJiTables {
   connection: { pause(): void; resume(): void } | null;
   _skipSchema(db: string, table: string): boolean;
   isMariaDb?: boolean;
+  /** Called with each event instead of emitting 'binlog' (see the zongji patch). */
+  onBinlog?: (ev: AnyBinlogEvent) => void;
 }
 
-const HINT_SQL = `SELECT COLUMN_NAME AS name, DATA_TYPE AS dataType, COLUMN_TYPE AS columnType, EXTRA AS extra
-  FROM information_schema.COLUMNS WHERE TABLE_SCHEMA = CAST(? AS BINARY) AND TABLE_NAME = CAST(? AS BINARY)`;
-
 export class BinlogReader {
-  private readonly queue: BinlogItem[] = [];
-  private queuedChanges = 0;
+  private readonly queue: ReadAhead;
   private readonly pauses = new Set<PauseReason>();
   private waiter: (() => void) | null = null;
   private error: Error | null = null;
   private closed = false;
   private file: string;
   private group: OpenGroup | null = null;
-  private readonly tables = new Map<number, TableState>();
-  private readonly hints = new Map<string, Map<string, ColumnHint>>();
-  private readonly highWater: number;
+  private readonly tables: BinlogTableMaps;
   private position: SourcePosition | null = null;
   /** Where reading started (a file position; null for a GTID start): a transaction's start before any event moved `position`. */
   private startPosition: SourcePosition | null = null;
-  private hintsVersion = 0;
   /** When the last event (heartbeats included) arrived, and how many heartbeats came: for the stall watchdog. */
   lastEventAt = Date.now();
   heartbeats = 0;
@@ -104,7 +96,12 @@ export class BinlogReader {
     startFile: string,
   ) {
     this.file = startFile;
-    this.highWater = opts.highWater ?? 10_000;
+    this.queue = new ReadAhead({ rows: opts.highWater ?? 10_000, bytes: opts.highWaterBytes ?? 16 << 20 });
+    this.tables = new BinlogTableMaps(zongji as unknown as ZongJiInternals, meta, opts.hints, {
+      pause: () => this.pause('schema'),
+      resume: () => this.unpause('schema'),
+      fail: (e) => this.fail(e),
+    });
   }
 
   static async open(url: string, start: SourcePosition | { gtid: string }, opts: BinlogReaderOptions): Promise<BinlogReader> {
@@ -132,13 +129,14 @@ export class BinlogReader {
       if (yes === undefined) perDb.set(table, (yes = opts.include(db, table)));
       return !yes;
     };
-    zongji.on('binlog', (ev: AnyBinlogEvent) => {
+    // Events by a direct call rather than through the 'binlog' event (see the zongji patch).
+    (zongji as unknown as ZongJiInternals).onBinlog = (ev: AnyBinlogEvent) => {
       try {
         reader.onEvent(ev);
       } catch (e) {
         reader.fail(e as Error);
       }
-    });
+    };
     const started = new Promise<void>((resolve, reject) => {
       zongji.once('ready', resolve);
       zongji.on('error', (e: Error) => {
@@ -166,12 +164,8 @@ export class BinlogReader {
   async next(timeoutMs?: number): Promise<BinlogItem | null | undefined> {
     const deadline = timeoutMs === undefined ? Infinity : Date.now() + timeoutMs;
     for (;;) {
-      const item = this.queue.shift();
-      if (item) {
-        if (item.kind !== 'ddl') this.queuedChanges -= item.changes.length;
-        if (this.pauses.has('backpressure') && this.queuedChanges + this.queue.length <= this.highWater / 2) this.unpause('backpressure');
-        return item;
-      }
+      const item = this.poll();
+      if (item) return item;
       if (this.error) throw this.error;
       if (this.closed) return null;
       const left = deadline - Date.now();
@@ -187,6 +181,13 @@ export class BinlogReader {
         };
       });
     }
+  }
+
+  /** The next item if one is already read (no waiting); undefined otherwise. Items read come before an error or the close. */
+  poll(): BinlogItem | undefined {
+    const item = this.queue.shift();
+    if (item && this.pauses.has('backpressure') && this.queue.drained()) this.unpause('backpressure');
+    return item;
   }
 
   /**
@@ -238,16 +239,16 @@ export class BinlogReader {
     (this.zongji as unknown as ZongJiInternals).connection?.resume();
   }
 
-  private push(item: BinlogItem): void {
-    const last = this.queue[this.queue.length - 1];
+  /** Queues an item holding `bytes` of row images. */
+  private push(item: BinlogItem, bytes: number): void {
+    const last = this.queue.last();
     // A run of transactions that touched no included table needs only its last position.
     if (item.kind === 'transaction' && !item.changes.length && last?.kind === 'transaction' && !last.changes.length && sameDomain(last.gtid, item.gtid)) {
-      this.queue[this.queue.length - 1] = item;
+      this.queue.replaceLast(item);
       return;
     }
-    this.queue.push(item);
-    if (item.kind !== 'ddl') this.queuedChanges += item.changes.length;
-    if (this.queuedChanges + this.queue.length > this.highWater) this.pause('backpressure');
+    this.queue.push(item, bytes);
+    if (this.queue.full()) this.pause('backpressure');
     this.wake();
   }
 
@@ -275,7 +276,7 @@ export class BinlogReader {
         this.group = this.openGroup((ev as { gtid: string }).gtid, ev.timestamp);
         return;
       case 'tablemap':
-        this.onTableMap(ev as TableMapEvent);
+        this.tables.onTableMap(ev as TableMapEvent);
         return;
       case 'writerows':
       case 'updaterows':
@@ -298,7 +299,7 @@ export class BinlogReader {
   private commit(endPos: number, timestampMs: number): void {
     const g = this.group ?? this.openGroup(null, timestampMs);
     this.group = null;
-    this.push({ kind: 'transaction', changes: g.changes, gtid: g.gtid, end: { kind: 'mysql-binlog', file: this.file, pos: endPos }, timestamp: Math.floor(timestampMs / 1000) });
+    this.push({ kind: 'transaction', changes: g.changes, gtid: g.gtid, end: { kind: 'mysql-binlog', file: this.file, pos: endPos }, timestamp: Math.floor(timestampMs / 1000) }, g.bytes);
   }
 
   private onQuery(ev: { schema: string; query: string; nextPosition: number; timestamp: number }): void {
@@ -315,114 +316,24 @@ export class BinlogReader {
     }
     if (/^(SAVEPOINT|ROLLBACK\s+TO)\b/.test(upper)) return;
     const inTx = this.group !== null && this.group.changes.length > 0;
-    this.push({ kind: 'ddl', db: ev.schema, sql, end: { kind: 'mysql-binlog', file: this.file, pos: ev.nextPosition }, gtid: this.group?.gtid ?? null, timestamp: Math.floor(ev.timestamp / 1000) });
+    this.push({ kind: 'ddl', db: ev.schema, sql, end: { kind: 'mysql-binlog', file: this.file, pos: ev.nextPosition }, gtid: this.group?.gtid ?? null, timestamp: Math.floor(ev.timestamp / 1000) }, sql.length);
     if (this.opts.pauseAfterDdl) this.pause('ddl');
     if (!inTx) this.group = null;
-    this.hints.clear(); // the schema may have changed
-    this.hintsVersion++;
-  }
-
-  private onTableMap(ev: TableMapEvent): void {
-    const z = this.zongji as unknown as ZongJiInternals;
-    const t = z.tableMap[ev.tableId];
-    if (!t) return;
-    if ((ev as unknown as { unchanged?: boolean }).unchanged === true) {
-      // The same bytes as the TableMap that built zongji's entry (patches/@vlasky+zongji+0.9.0.patch): its
-      // columns, labels and converters hold, unless a DDL changed the hints since (then they are built again
-      // from what that TableMap said).
-      const prev = this.tables.get(ev.tableId);
-      if (prev && prev.hintsVersion !== this.hintsVersion) this.buildTable(ev, t, prev.labels, prev.selfDescribing);
-      return;
-    }
-    const enumSet = (ev as unknown as { _enumSetValues?: (Buffer[] | undefined)[] })._enumSetValues;
-    const labels: (string[] | null)[] = [];
-    // Synchronous, before the row events of this table are parsed: raw bytes for text, numbers for ENUM/SET.
-    t.columns.forEach((col, i) => {
-      const charset = col.charset;
-      if (col.charset != null) col.charset = 'binary'; // raw text: one code unit per byte (see the zongji patch)
-      const s = t.columnSchemas[i]!;
-      const isEnumSet = col.type === BinlogType.ENUM || col.type === BinlogType.SET;
-      let names: string[] | null = isEnumSet && enumSet?.[i] ? enumSet[i]!.map((b) => b.toString('latin1')) : null;
-      if (isEnumSet && !names) {
-        // binlog_row_metadata=MINIMAL: the labels come from the current schema (zongji read COLUMN_TYPE)
-        names = schemaLabels(String(s.COLUMN_TYPE ?? ''), String(s.CHARACTER_SET_NAME ?? charset ?? 'utf8mb4'), `${ev.schemaName}.${ev.tableName}`);
-      }
-      if (col.type === BinlogType.ENUM) s.ENUM_VALUES = names!.map((_, k) => k + 1);
-      if (col.type === BinlogType.SET) s.SET_VALUES = names!.map((_, k) => k);
-      if (col.type === BinlogType.GEOMETRY) s.RAW_GEOMETRY = true; // patches/@vlasky+zongji+0.9.0.patch
-      labels.push(names);
-    });
-    // The same table is mapped again before every transaction that touches it: reuse its converters.
-    const prev = this.tables.get(ev.tableId);
-    if (prev && prev.hintsVersion === this.hintsVersion && prev.db === ev.schemaName && prev.table === ev.tableName && sameColumns(prev, t.columns, labels)) {
-      t.convert = prev.convert;
-      return;
-    }
-    const e = ev as unknown as { hasSelfDescribingMetadata?: () => boolean; hasAmbiguousTemporalColumns?: () => boolean };
-    const selfDescribing = e.hasSelfDescribingMetadata?.() === true && !(z.isMariaDb && e.hasAmbiguousTemporalColumns?.() === true);
-    this.buildTable(ev, t, labels, selfDescribing);
-  }
-
-  /**
-   * The converters of a table's columns, kept by table id and set on zongji's entry (`convert`: zongji then
-   * hands out rows as arrays of converted values); with the hints this needs, read first when the binlog lacks them.
-   */
-  private buildTable(ev: TableMapEvent, t: ZongJiTable, labels: (string[] | null)[], selfDescribing: boolean): void {
-    const key = `${ev.schemaName}\0${ev.tableName}`;
-    const build = (hints: Map<string, ColumnHint>): void => {
-      const state: TableState = {
-        db: ev.schemaName,
-        table: ev.tableName,
-        name: `${ev.schemaName}.${ev.tableName}`,
-        columns: t.columns.map((c) => c.name),
-        convert: t.columns.map((c, i) => converterFor({ name: c.name, type: c.type, labels: labels[i]!, hint: hints.get(c.name) ?? null })),
-        types: t.columns.map((c) => c.type),
-        labels,
-        hintsVersion: this.hintsVersion,
-        selfDescribing,
-      };
-      this.tables.set(ev.tableId, state);
-      t.convert = state.convert;
-    };
-    const known = selfDescribing ? this.opts.hints?.(ev.schemaName, ev.tableName) : null;
-    if (known) return build(known);
-    const cached = this.hints.get(key);
-    if (cached) return build(cached);
-    if (!selfDescribing) {
-      // zongji has just read the columns from information_schema (binlog_row_metadata=MINIMAL) and will
-      // resume the connection as soon as this handler returns: take the hints from what it read.
-      const hints = new Map<string, ColumnHint>();
-      for (const c of t.columnSchemas) {
-        const columnType = String(c.COLUMN_TYPE ?? '').toLowerCase();
-        hints.set(String(c.COLUMN_NAME), { dataType: /^[a-z0-9_]+/.exec(columnType)?.[0] ?? '', columnType, generated: false, textForm: true });
-      }
-      return build(hints);
-    }
-    // Column details the binlog lacks (UUID/INET, zerofill, DOUBLE(M,D)): read them before the rows are parsed.
-    this.pause('schema');
-    queryRows<{ name: string; dataType: string; columnType: string; extra: string }>(this.meta, HINT_SQL, [ev.schemaName, ev.tableName])
-      .then((rows) => {
-        const hints = new Map<string, ColumnHint>();
-        for (const r of rows) {
-          hints.set(String(r.name), {
-            dataType: String(r.dataType).toLowerCase(),
-            columnType: String(r.columnType).toLowerCase(),
-            generated: /GENERATED|PERSISTENT|VIRTUAL|STORED/i.test(String(r.extra)),
-          });
-        }
-        this.hints.set(key, hints);
-        build(hints);
-        this.unpause('schema');
-      })
-      .catch((e: Error) => this.fail(e));
+    this.tables.schemaChanged();
   }
 
   private onRows(ev: RowsEventLike, kind: string): void {
     const t = this.tables.get(ev.tableId);
     if (!t) throw new Error(`binlog row event for table id ${ev.tableId} without its TableMap`);
-    const n = t.columns.length;
-    if ((ev.columns_present_bitmap !== undefined && !allPresent(ev.columns_present_bitmap, n)) || (ev.columns_present_bitmap2 !== undefined && !allPresent(ev.columns_present_bitmap2, n))) {
-      throw new CutoverError(`A row image of ${t.db}.${t.table} lacks columns: the source does not log full rows.`, 'SET GLOBAL binlog_row_image = FULL');
+    // zongji hands out the same bitmap object while a table's bitmaps have the same bytes: checked once per object.
+    const bm1 = ev.columns_present_bitmap;
+    const bm2 = ev.columns_present_bitmap2;
+    if ((bm1 !== undefined && bm1 !== t.fullBitmap) || (bm2 !== undefined && bm2 !== t.fullBitmap)) {
+      const n = t.columns.length;
+      if ((bm1 !== undefined && !allPresent(bm1, n)) || (bm2 !== undefined && !allPresent(bm2, n))) {
+        throw new CutoverError(`A row image of ${t.db}.${t.table} lacks columns: the source does not log full rows.`, 'SET GLOBAL binlog_row_image = FULL');
+      }
+      t.fullBitmap = bm2 ?? bm1;
     }
     if (!this.group) this.group = this.openGroup(null, ev.timestamp);
     const group = this.group;
@@ -442,12 +353,12 @@ export class BinlogReader {
         changes.push({ db: t.db, table: t.table, name: t.name, columns: t.columns, type: insert ? 'insert' : 'delete', before: insert ? null : r, after: insert ? r : null });
       }
     }
+    for (let i = from; i < changes.length; i++) group.bytes += rowBytes(changes[i]!);
     const piece = this.opts.piece;
     if (!piece) return;
-    for (let i = from; i < changes.length; i++) group.bytes += rowBytes(changes[i]!);
     if ((changes.length >= piece.maxRows || group.bytes >= piece.maxBytes) && group.start) {
       // More of this transaction follows: hand out what is read so far (backpressure counts it).
-      this.push({ kind: 'piece', changes, gtid: group.gtid, start: group.start, timestamp: group.timestamp });
+      this.push({ kind: 'piece', changes, gtid: group.gtid, start: group.start, timestamp: group.timestamp }, group.bytes);
       group.changes = [];
       group.bytes = 0;
     }

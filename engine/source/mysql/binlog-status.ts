@@ -56,30 +56,3 @@ export async function readBinlogBacklog(conn: Connection, from: SourcePosition):
   const bytesBehind = bytesBetween(from, head.file, from.file === head.file.file ? [] : await listBinlogFiles(conn));
   return { head, bytesBehind };
 }
-
-/**
- * Starts a consistent-snapshot transaction on `conn` and returns the binlog position that matches it
- * exactly: every transaction before it is visible to the snapshot, none after it. MariaDB reports it
- * (binlog_snapshot_file / binlog_snapshot_position); elsewhere the current position is read right after
- * the snapshot starts, which a commit racing the two statements could make slightly late. The caller
- * ends the transaction (COMMIT).
- */
-export async function startConsistentSnapshot(conn: Connection): Promise<BinlogStatus> {
-  await conn.query('START TRANSACTION WITH CONSISTENT SNAPSHOT');
-  const rows = await queryRows<{ Variable_name: string; Value: string }>(conn, "SHOW STATUS LIKE 'binlog_snapshot_%'");
-  const v = new Map(rows.map((r) => [String(r.Variable_name).toLowerCase(), String(r.Value)]));
-  const file = v.get('binlog_snapshot_file');
-  const pos = Number(v.get('binlog_snapshot_position'));
-  if (!file || !Number.isFinite(pos) || pos < 4) return readBinlogStatus(conn);
-  const [g] = await queryRows<{ g: string | null }>(conn, 'SELECT BINLOG_GTID_POS(?, ?) AS g', [file, pos]).catch(() => [{ g: null }]);
-  return { file: { kind: 'mysql-binlog', file, pos }, gtid: g?.g ? { kind: 'mariadb-gtid', gtidPos: String(g.g) } : null };
-}
-
-/** The consistent-snapshot position alone (the snapshot is ended at once). */
-export async function readConsistentPosition(conn: Connection): Promise<BinlogStatus> {
-  try {
-    return await startConsistentSnapshot(conn);
-  } finally {
-    await conn.query('COMMIT');
-  }
-}

@@ -17,6 +17,8 @@ export interface TableState {
   hintsVersion: number;
   /** The TableMap carried the columns' metadata (binlog_row_metadata=FULL), not information_schema. */
   selfDescribing: boolean;
+  /** The last columns-present bitmap seen to hold every column (zongji reuses the object while its bytes repeat). */
+  fullBitmap?: Buffer;
 }
 
 /**

@@ -10,7 +10,8 @@ import type { SourceDriver, SourceSession } from '../driver.js';
 import { mysqlSource } from './descriptor.js';
 import { BinlogReader } from './binlog-reader.js';
 import { checkPositionAvailable, readRetention } from './binlog-retention.js';
-import { readBinlogBacklog, readBinlogStatus, readConsistentPosition, startConsistentSnapshot } from './binlog-status.js';
+import { readBinlogBacklog, readBinlogStatus } from './binlog-status.js';
+import { readConsistentPosition, startConsistentSnapshot, withSnapshotLock } from './snapshot-position.js';
 import { HEARTBEAT_DB, HEARTBEAT_TABLE, SourceHeartbeat, heartbeatTime, writeFence } from './heartbeat.js';
 import { preflightSource } from './preflight.js';
 import { freezeWrites, killSessions, openTransactions, readOnlyState, thawWrites, writeBypass } from './freeze.js';
@@ -46,7 +47,7 @@ export function mysqlSession(conn: Connection, owned = true): SourceSession {
     consistentStatus: () => readConsistentPosition(conn),
     startSnapshot: () => startConsistentSnapshot(conn),
     endSnapshot: async () => void (await conn.query('COMMIT')),
-    // Only MariaDB reports a snapshot's own position (startConsistentSnapshot, binlog-status.ts).
+    // Only MariaDB reports a snapshot's own position (startConsistentSnapshot, snapshot-position.ts).
     exactSnapshotPositions: async () => (await readServerInfo(conn)).flavor === 'mariadb',
     checkAvailable: (at) => checkPositionAvailable(conn, 'gtid' in at ? gtidOf(at.gtid) : binlog(at)),
     retention: async (at) => {
@@ -67,7 +68,7 @@ export function mysqlSession(conn: Connection, owned = true): SourceSession {
     },
     query: (sql) => rawQuery(conn, sql),
     threadsRunning: async () => {
-      const [row] = await queryRows<{ Value: string }>(conn, "SHOW GLOBAL STATUS LIKE 'Threads_running'");
+      const [row] = await withSnapshotLock(conn, () => queryRows<{ Value: string }>(conn, "SHOW GLOBAL STATUS LIKE 'Threads_running'"));
       return Number(row?.Value ?? 0);
     },
     destroy: () => {
