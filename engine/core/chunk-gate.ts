@@ -5,9 +5,11 @@
 // read event (the row as it stood at P), changes after P.
 //
 // A copy worker `reserve()`s before it starts its snapshot; while a reservation has no position yet, or
-// has one but its rows are still being read, the stream publishes nothing past it (it waits). A chunk
-// whose position turns out to be behind what the stream already published (the snapshot started
-// between a transaction's binlog write and its commit) is refused: the worker reads it again.
+// has one but its rows are still being read, the stream places nothing past it (it waits): checked before
+// each transaction is placed in the output (advance()), not once per batch, since a snapshot can start while
+// a batch is rendered. A chunk whose position turns out to be behind what the stream already placed (the
+// snapshot started between a transaction's binlog write and its commit, or while a batch was rendered) is
+// refused: the worker reads it again.
 import type { SourcePosition } from './position.js';
 import { comparePositions } from './position.js';
 
@@ -27,7 +29,7 @@ export class Reservation<T> {
 
   /** Records the snapshot's position; false when it is behind the published stream (read the chunk again). */
   setPosition(at: SourcePosition): boolean {
-    if (this.gate.publishedUpTo && comparePositions(at, this.gate.publishedUpTo) < 0) {
+    if (this.gate.behind(at)) {
       this.cancel();
       return false;
     }
@@ -53,8 +55,14 @@ export class Reservation<T> {
 export class ChunkGate<T> {
   private readonly open = new Set<Reservation<T>>();
   private waiters: (() => void)[] = [];
-  /** The end of the last binlog transaction handed to the sink. */
+  /**
+   * The end of the last binlog transaction placed in the stream's output (rendered to be sent, in order):
+   * a snapshot behind it is refused. Advanced as each transaction is placed (advance()), not when a batch
+   * is sent, so a snapshot positioned while a batch is being rendered cannot land behind part of it.
+   */
   publishedUpTo: SourcePosition | null = null;
+  /** The start of a transaction being published in pieces (its end is not known yet): a snapshot at or before it is behind it. */
+  openAfter: SourcePosition | null = null;
   private failed: unknown = null;
 
   reserve(): Reservation<T> {
@@ -84,6 +92,25 @@ export class ChunkGate<T> {
         resolve();
       });
     });
+  }
+
+  /** Whether a snapshot at `at` lies behind what the stream has placed (its chunk must be read again). */
+  behind(at: SourcePosition): boolean {
+    if (this.publishedUpTo && comparePositions(at, this.publishedUpTo) < 0) return true;
+    return this.openAfter !== null && comparePositions(at, this.openAfter) <= 0;
+  }
+
+  /**
+   * The stream is about to place a transaction ending at `end`: false while a reservation has no position
+   * yet or a chunk read at a position before `end` is still being read (it must go first); otherwise the
+   * published frontier moves to `end` at once (synchronously, before the transaction is rendered), and true.
+   */
+  advance(end: SourcePosition): boolean {
+    if (this.unsettled) return false;
+    const hold = this.holdPosition();
+    if (hold && comparePositions(end, hold) > 0) return false;
+    if (!this.publishedUpTo || comparePositions(end, this.publishedUpTo) > 0) this.publishedUpTo = end;
+    return true;
   }
 
   get pending(): number {

@@ -8,6 +8,7 @@ import type { Logger } from '../../engine/core/logger.js';
 import type { StateStore } from '../../engine/state/store.js';
 import type { KafkaSink } from '../../engine/sink/kafka/kafka-sink.js';
 import { KafkaStreamTarget } from '../../engine/sink/kafka/kafka-stream-target.js';
+import { sentRecords } from './record-runs.js';
 import { openTransactionLost, type ChangePublisher, type OutRecord, type TransactionCheckpoint } from '../../engine/sink/kafka/record-sender.js';
 
 export interface LoggedRecord {
@@ -39,7 +40,7 @@ export class MemoryPublisher implements ChangePublisher {
   constructor(readonly transactional: boolean) {}
 
   private add(records: OutRecord[], state: LoggedRecord['state']): LoggedRecord[] {
-    const out = records.map((r) => ({ topic: r.topic.name, key: text(r.key), value: text(r.value), state }));
+    const out = sentRecords(records).map((r) => ({ topic: r.topic, key: text(r.key), value: text(r.value), state }));
     this.log.push(...out);
     return out;
   }

@@ -57,3 +57,31 @@ test('chunks whose publishing failed go back and come out again; a failed sink f
   await assert.rejects(done, /broker gone/);
   assert.throws(() => g.reserve(), /broker gone/);
 });
+
+test('each transaction is placed through advance(): a snapshot taken while a batch renders cannot land behind it', () => {
+  const g = new ChunkGate<string>();
+  assert.equal(g.advance(at(100)), true, 'nothing reserved: the transaction ending at 100 is placed');
+  assert.deepEqual(g.publishedUpTo, at(100), 'the frontier moves when the transaction is placed, before it is sent');
+  // A copy worker reserves while the stream renders the rest of its batch.
+  const r = g.reserve();
+  assert.equal(g.advance(at(200)), false, 'the next transaction waits for the snapshot position');
+  assert.equal(r.setPosition(at(150)), true);
+  assert.equal(g.advance(at(200)), false, 'the chunk read at 150 must go before the transaction ending at 200');
+  assert.equal(g.advance(at(150)), true, 'a transaction ending at 150 is in the chunk: it may go first');
+  void r.submit('rows', () => undefined);
+  assert.equal(g.advance(at(200)), true, 'submitted: it is taken before the transaction ending at 200');
+  assert.deepEqual(g.take(at(200), false).map((s) => s.payload), ['rows']);
+  // A snapshot older than a transaction already placed (rendered, not sent yet) is refused.
+  const late = g.reserve();
+  assert.equal(late.setPosition(at(180)), false, 'behind the transaction ending at 200, already placed');
+});
+
+test('while a transaction is published in pieces, a snapshot at or before its start is behind it', () => {
+  const g = new ChunkGate<string>();
+  g.publishedUpTo = at(100);
+  g.openAfter = at(300);
+  assert.equal(g.reserve().setPosition(at(300)), false, 'at its start the snapshot lacks the transaction the pieces publish');
+  assert.equal(g.reserve().setPosition(at(400)), true, 'past its start: the snapshot holds it (positions are transaction ends)');
+  g.openAfter = null;
+  assert.equal(g.reserve().setPosition(at(300)), true);
+});

@@ -234,6 +234,31 @@ test('Debezium: read (snapshot) events are op "r" with snapshot "true" / "last"'
   assert.equal(parse(renderValue('debezium', event(customers, 'r', null, anne, {}, { snapshot: 'last' }))).source.snapshot, 'last');
 });
 
+test('Debezium: the source block follows each event\'s position, file and gtid, a missing file and pos included', () => {
+  // One table, events whose positions change from one to the next (the block is rendered once per table and
+  // only the position put in per transaction): each must carry its own.
+  const steps: Partial<SourceInfo>[] = [
+    { file: null, pos: null, gtid: null },
+    { file: 'mysql-bin.000003', pos: 154, gtid: '0-1-7' },
+    { file: 'mysql-bin.000003', pos: 154, gtid: '0-1-7', row: 1 },
+    { file: 'mysql-bin.000003', pos: 900, gtid: null },
+    { file: 'mysql-bin.000004', pos: 4, gtid: '0-1-8' },
+    { file: null, pos: null, gtid: null, snapshot: true, serverId: null, thread: null },
+    { file: 'mysql-bin.000004', pos: 4, gtid: '0-1-8', serverName: 'other "name"' },
+  ];
+  for (const step of steps) {
+    const r = parse(renderValue('debezium', event(customers, 'c', null, anne, {}, step)));
+    const want = source(step);
+    assert.equal(r.source.file, want.file ?? '');
+    assert.equal(r.source.pos, want.pos ?? 0);
+    assert.equal(r.source.gtid, want.gtid);
+    assert.equal(r.source.row, want.row);
+    assert.equal(r.source.name, want.serverName);
+    assert.equal(r.source.snapshot, want.snapshot ? 'true' : 'false');
+    assert.equal(r.source.server_id, want.serverId ?? 0);
+  }
+});
+
 test('Debezium: a delete is followed by a tombstone with the same key; tombstones can be turned off', () => {
   const d = event(customers, 'd', anneMarie, null);
   const msgs = renderMessages('debezium', d);

@@ -14,6 +14,7 @@ export const kafkaSink: SinkDescriptor = {
     repair: false,
     orderedCopy: true,
     heartbeatOnSink: false,
+    topics: true,
     checkpointInSink: false,
     partitionOffsets: false,
     pauseTable: false,

@@ -13,6 +13,10 @@ import type { KafkaStreamTarget } from './kafka-stream-target.js';
 import type { DdlEvent } from '../../core/changes.js';
 import { oneLine, pause } from '../../core/ddl-pause.js';
 import { applierTable } from '../../core/checkpoint.js';
+import { renderSchemaChange, type KafkaFormat } from './formats/index.js';
+import type { TopicInfo } from './kafka-sink.js';
+import { partitionFor } from './partition.js';
+import type { OutRecord } from './record-sender.js';
 
 /** What handling a statement needs from the stream (the pipeline's DdlContextBase provides it). */
 export type KafkaDdlContext = StreamDdlContext;
@@ -63,4 +67,22 @@ export async function handleKafkaDdl(ctx: KafkaDdlContext, ev: DdlEvent, target:
   await publish(targets.map((t) => t.source), !skip);
   if (!skip) ctx.log.info(`published DDL at ${at} to "${target.schemaTopicName}": ${oneLine(ev.sql)}`);
   ctx.store.setJob(ctx.jobId, { pending_ddl: null });
+}
+
+/** The statement's record for the schema-change topic in the job's format (null: the format writes none). */
+export function schemaChangeRecord(format: KafkaFormat, schema: TopicInfo, ev: DdlEvent, tables: TableRef[], serverName: string, version: string): OutRecord | null {
+  const m = renderSchemaChange(format, {
+    db: ev.db || tables[0]?.db || '',
+    ddl: ev.sql,
+    position: { file: ev.end.file, pos: ev.end.pos, gtid: ev.gtid },
+    tsMs: ev.timestamp * 1000,
+    table: tables.length === 1 ? tables[0]!.table : null,
+    producedMs: Date.now(),
+    serverName,
+    version,
+  });
+  if (!m) return null;
+  const key = m.key === null ? null : Buffer.from(m.key, 'utf8');
+  const value = m.value === null ? null : Buffer.from(m.value, 'utf8');
+  return { topic: schema, key, value, partition: partitionFor(m.partitionKey, schema.partitions), size: (key?.length ?? 0) + (value?.length ?? 0) + 24, origin: () => `the DDL statement at ${formatPosition(ev.end)}` };
 }

@@ -256,7 +256,9 @@ export class KafkaSink implements Sink {
   }
 
   /** Nothing to do after a table: Kafka has no indexes. */
-  async finishTable(): Promise<void> {}
+  async finishTable(): Promise<null> {
+    return null;
+  }
 
   async createViews(views: { sql: string; name: TableRef }[]): Promise<string[]> {
     return views.map((v) => `view ${v.name.db}.${v.name.table}: views are not published to Kafka (a view has no rows of its own)`);

@@ -2,17 +2,12 @@
 // update / delete, and a tombstone after a delete when asked), to each table's topic, keyed and
 // partitioned by primary key, so that a consumer sees every key's changes in source order.
 //
-// Position, at-least-once ("exactlyOnce": false): the idempotent producer (acks=all, one request in
-// flight) sends a batch of transactions; once the brokers acknowledged every record, the position after
-// the batch's last transaction is stored in the state file. A crash republishes at most that batch.
+// Position (stream-checkpoint.ts): at-least-once, the idempotent producer sends a batch of transactions and
+// the position after it is stored in the state file once the brokers acknowledged every record (a crash
+// republishes at most that batch); exactly-once, each batch is one Kafka transaction that also commits the
+// position as offset metadata, and a restart fences the earlier producer before it reads it.
 //
-// Position, exactly-once ("exactlyOnce": true): each batch is one Kafka transaction (transactional.id
-// "cutover-<job>") that also commits the position, as the offset metadata of consumer group
-// "cutover-<job>" on the schema-change topic's partition 0 (TxnOffsetCommit: atomic with the records).
-// A restart first fences the earlier producer (which aborts its open transaction), then reads that
-// metadata: a read_committed consumer sees each change once, across any crash.
-//
-// Copy chunks during the stream (chunk-gate.ts): in "snapshot+stream" the copy runs while the stream
+// Copy chunks during the stream (chunk-gate.ts, stream-chunks.ts): in "snapshot+stream" the copy runs while the stream
 // publishes; each chunk, read in a consistent snapshot at binlog position P, is published between the
 // transactions ending at or before P and those after it, in the same request or transaction, and its
 // chunk id is committed with the position (exactly-once: a chunk is never published twice). Changes of
@@ -29,39 +24,25 @@
 // part: a crash inside the transaction publishes its earlier pieces again on resume (the same keys and
 // values), as at-least-once replays a batch. A piece's change events carry the position the transaction
 // starts at (its end is not known yet), the final part's the end; `row` counts on across the pieces.
-import { retryTransient } from './topic-ready.js';
-import { CutoverError } from '../../../shared/errors.js';
 import type { KafkaSinkConfig } from '../../../shared/job-config.js';
 import type { SourcePosition } from '../../core/position.js';
 import type { TableRef } from '../../../shared/table-selection.js';
-import { comparePositions, formatPosition } from '../../core/position.js';
-import { ChunkGate, type ChunkSubmission } from '../../core/chunk-gate.js';
+import { comparePositions } from '../../core/position.js';
+import type { ChunkSubmission } from '../../core/chunk-gate.js';
 import type { Logger } from '../../core/logger.js';
 import type { StreamTarget } from '../stream-target.js';
 import type { StateStore } from '../../state/store.js';
 import type { ChunkPayload } from '../sink.js';
-import { renderSchemaChange, type SourceInfo } from './formats/index.js';
+import type { SourceInfo } from './formats/index.js';
 import { ChangeEvents } from './change-events.js';
-import { handleKafkaDdl, type KafkaDdlContext } from './kafka-ddl.js';
+import { handleKafkaDdl, schemaChangeRecord, type KafkaDdlContext } from './kafka-ddl.js';
 import { copySourceInfo, type KafkaSink, type TopicInfo } from './kafka-sink.js';
-import type { KafkaBatch } from './kafka-writer.js';
-import { partitionFor } from './partition.js';
 import { RecordSender, type ChangePublisher, type OutRecord } from './record-sender.js';
 import { kafkaSecurity } from '../../kafka/client.js';
 import type { BinlogTransaction, DdlEvent, TransactionPiece } from '../../core/changes.js';
 import type { ApplierTable, Checkpoint } from '../../core/checkpoint.js';
-
-/** What an exactly-once transaction commits beside its records (offset metadata, at most 4,096 bytes). */
-interface CheckpointMeta {
-  v: 1;
-  /** The job's started_at: a reset job (--resnapshot) does not take an earlier run's position. */
-  gen: number;
-  file: string;
-  pos: number;
-  gtid: string | null;
-  /** Copy chunks committed in this transaction: [chunk id, table id, rows, bytes]. */
-  chunks: [number, number, number, number][];
-}
+import { checkpointMetadata, readStreamCheckpoint, type StreamCheckpointOptions } from './stream-checkpoint.js';
+import { StreamChunks } from './stream-chunks.js';
 
 export interface KafkaStreamTargetOptions {
   sink: KafkaSink;
@@ -99,7 +80,7 @@ async function settleAll(ps: Promise<void>[]): Promise<void> {
 }
 
 export class KafkaStreamTarget implements StreamTarget<KafkaDdlContext> {
-  readonly gate = new ChunkGate<ChunkPayload>();
+  private readonly chunks = new StreamChunks();
   private readonly sender: ChangePublisher;
   private readonly tables = new Map<string, ApplierTable>();
   private readonly events: ChangeEvents;
@@ -107,24 +88,20 @@ export class KafkaStreamTarget implements StreamTarget<KafkaDdlContext> {
   private pieces: { skip: boolean; start: SourcePosition; rows: number } | null = null;
   /** Exactly-once: a Kafka transaction is open (a transaction in pieces, or a batch sent in parts). */
   private txOpen = false;
-  /** Keyless tables whose copy is not published yet: their changes are in the chunk to come. */
-  readonly held = new Set<string>();
-  /** Tables whose copy may still publish chunks (OrderedCopy.copying): their changes are marked 'pending'. */
-  readonly copying = new Map<string, () => boolean>();
   /** The copy alongside the stream (the `orderedCopy` capability). */
-  readonly orderedCopy = { gate: this.gate, held: this.held, copying: this.copying };
-  /** Chunks taken for publishing whose table was held: held again if publishing fails. */
-  private readonly unheld = new Map<ChunkSubmission<ChunkPayload>, string>();
+  readonly orderedCopy = { gate: this.chunks.gate, held: this.chunks.held, copying: this.chunks.copying };
   private last: Checkpoint | null = null;
   private schema: TopicInfo | null = null;
   private readonly source: Omit<SourceInfo, 'tsMs' | 'file' | 'pos' | 'gtid' | 'row'>;
   readonly group: string;
+  private readonly position: StreamCheckpointOptions;
 
   private constructor(
     private readonly o: KafkaStreamTargetOptions,
     private readonly cfg: KafkaSinkConfig,
   ) {
     this.group = `cutover-${o.jobName}`;
+    this.position = { sink: o.sink, cfg, store: o.store, jobId: o.jobId, group: this.group, signal: o.signal };
     this.sender = o.sender ?? new RecordSender({
       brokers: cfg.brokers,
       ...kafkaSecurity(cfg),
@@ -146,52 +123,12 @@ export class KafkaStreamTarget implements StreamTarget<KafkaDdlContext> {
     const t = new KafkaStreamTarget(o, cfg);
     t.schema = await o.sink.schemaTopic();
     await t.sender.connect();
-    t.last = await t.readCheckpoint();
+    t.last = await readStreamCheckpoint(t.position, t.schemaTopicName);
     return t;
   }
 
   get schemaTopicName(): string {
     return this.schema!.name;
-  }
-
-  /** The job's generation (see CheckpointMeta.gen). */
-  private generation(): number {
-    return this.o.store.jobById(this.o.jobId)?.started_at ?? 0;
-  }
-
-  private async readCheckpoint(): Promise<Checkpoint | null> {
-    if (!this.cfg.exactlyOnce) {
-      const json = this.o.store.jobById(this.o.jobId)?.sink_checkpoint;
-      if (!json) return null;
-      const p = JSON.parse(json) as { file: string; pos: number; gtid: string | null };
-      return { position: { kind: 'mysql-binlog', file: p.file, pos: p.pos }, gtid: p.gtid, pendingDdl: null };
-    }
-    const offsets = await retryTransient(() => this.o.sink.adminClient.fetchOffsets({ groupId: this.group, topics: [this.schemaTopicName] }), {
-      what: `reading the position of job group "${this.group}"`,
-      signal: this.o.signal,
-    });
-    const meta = offsets[0]?.partitions.find((p) => p.partition === 0)?.metadata;
-    if (!meta) return null;
-    let m: CheckpointMeta;
-    try {
-      m = JSON.parse(meta) as CheckpointMeta;
-    } catch {
-      throw new CutoverError(
-        `The consumer group "${this.group}" holds offset metadata that is not Cutover's position: ${meta.slice(0, 200)}`,
-        `Cutover keeps an exactly-once job's position in that group; delete it (kafka-consumer-groups.sh --bootstrap-server ${this.cfg.brokers[0]} --delete --group ${this.group}) or rename the job.`,
-      );
-    }
-    if (m.gen !== this.generation()) return null;
-    // The chunks of the last transaction may have been committed to Kafka after the state file last heard.
-    // A table without a key is one chunk whose rows were counted as they were read (copy-runner.ts): what
-    // its counts hold already is not added again.
-    for (const [id, tableId, rows, bytes] of m.chunks) {
-      const t = this.o.store.table(tableId);
-      const counted = t?.key_columns === '[]' ? { rows: t.rows_copied, bytes: t.bytes_copied } : undefined;
-      this.o.store.finishChunk({ id, table_id: tableId } as never, rows, bytes, counted);
-    }
-    this.o.store.setJob(this.o.jobId, { sink_checkpoint: JSON.stringify({ file: m.file, pos: m.pos, gtid: m.gtid }) });
-    return { position: { kind: 'mysql-binlog', file: m.file, pos: m.pos }, gtid: m.gtid, pendingDdl: null };
   }
 
   async checkpoint(): Promise<Checkpoint | null> {
@@ -217,28 +154,11 @@ export class KafkaStreamTarget implements StreamTarget<KafkaDdlContext> {
   }
 
   /**
-   * Takes the chunks read before `end` (at or before it, `inclusive`) into `chunks` and their records into
-   * `out`; a keyless table's changes after its chunk are published from here on.
-   */
-  private takeChunks(end: SourcePosition, inclusive: boolean, chunks: ChunkSubmission<ChunkPayload>[], out: OutRecord[]): void {
-    for (const s of this.gate.take(end, inclusive)) {
-      chunks.push(s);
-      for (const b of s.payload.batches) for (const r of (b as KafkaBatch).records) out.push(r);
-      if (this.held.delete(s.payload.table)) this.unheld.set(s, s.payload.table);
-    }
-  }
-
-  /** Tables whose copy is complete leave `copying`: their changes are published unmarked from now on. */
-  private forgetCopied(): void {
-    for (const [name, complete] of this.copying) if (complete()) this.copying.delete(name);
-  }
-
-  /**
    * Publishes the transactions, with the copy chunks whose snapshot lies between them, in binlog order;
    * waits while a chunk that must come first is still being read.
    */
   async apply(txs: BinlogTransaction[]): Promise<number> {
-    this.forgetCopied();
+    this.chunks.forgetCopied();
     let done = 0;
     if (this.pieces) {
       // The first transaction is the final part of the one published in pieces: it commits it.
@@ -246,20 +166,17 @@ export class KafkaStreamTarget implements StreamTarget<KafkaDdlContext> {
       txs = txs.slice(1);
     }
     const pending = this.last ? txs.filter((t) => comparePositions(t.end, this.last!.position) > 0) : txs;
+    const gate = this.chunks.gate;
     let i = 0;
     while (i < pending.length) {
       if (this.o.signal.aborted) throw new Error('stop requested');
-      if (this.gate.unsettled) {
-        await this.gate.wait(20);
+      // Where the frontier stood before this part: restored if the part is not published.
+      const frontier = gate.publishedUpTo;
+      if (!gate.advance(pending[i]!.end)) {
+        await gate.wait(gate.unsettled ? 20 : 1000);
         continue;
       }
-      const hold = this.gate.holdPosition();
-      let j = i;
-      while (j < pending.length && (!hold || comparePositions(pending[j]!.end, hold) <= 0)) j++;
-      if (j === i) {
-        await this.gate.wait();
-        continue;
-      }
+      let j = i + 1;
       let records: OutRecord[] = [];
       const chunks: ChunkSubmission<ChunkPayload>[] = [];
       // Parts sent ahead, in flight while the next ones render: as many as the publisher keeps in order.
@@ -267,13 +184,19 @@ export class KafkaStreamTarget implements StreamTarget<KafkaDdlContext> {
       const partsInFlight = Math.min(PARTS_IN_FLIGHT, this.sender.inFlight ?? 1);
       try {
         let bytes = 0;
-        for (let k = i; k < j; k++) {
+        for (let k = i; ; k++) {
           const tx = pending[k]!;
           const from = records.length;
-          this.takeChunks(tx.end, false, chunks, records);
-          await this.events.render({ changes: tx.changes, at: tx.end, gtid: tx.gtid, timestamp: tx.timestamp, firstRow: 0, commits: true }, this.held, records, this.copying);
+          this.chunks.take(tx.end, false, chunks, records);
+          await this.events.render({ changes: tx.changes, at: tx.end, gtid: tx.gtid, timestamp: tx.timestamp, firstRow: 0, commits: true }, this.chunks.held, records, this.chunks.copying);
           for (let r = from; r < records.length; r++) bytes += records[r]!.size;
-          if (bytes >= this.renderBudget && k < j - 1) {
+          // The next transaction joins this part only while no chunk must come before it (checked now, after
+          // the render's await, during which a snapshot may have started).
+          if (k + 1 >= pending.length || !gate.advance(pending[k + 1]!.end)) {
+            j = k + 1;
+            break;
+          }
+          if (bytes >= this.renderBudget) {
             // Sent ahead while the next part is rendered. With one part in flight the next waits for it;
             // with more, the publisher sends them in the order of these calls (request-window.ts).
             if (inflight.length >= partsInFlight) await inflight.shift();
@@ -289,11 +212,12 @@ export class KafkaStreamTarget implements StreamTarget<KafkaDdlContext> {
       } catch (e) {
         await Promise.allSettled(inflight);
         await this.abortTx();
-        this.restoreChunks(chunks);
+        gate.publishedUpTo = frontier;
+        this.chunks.restore(chunks);
         throw e;
       }
       const lastTx = pending[j - 1]!;
-      await this.publish(records, chunks, lastTx.end, lastTx.gtid, inflight);
+      await this.publish(records, chunks, lastTx.end, lastTx.gtid, inflight, frontier);
       i = j;
     }
     return done + pending.length;
@@ -315,7 +239,7 @@ export class KafkaStreamTarget implements StreamTarget<KafkaDdlContext> {
     const open = this.pieces;
     if (open.skip) return;
     const records: OutRecord[] = [];
-    await this.events.render({ changes: piece.changes, at: open.start, gtid: piece.gtid, timestamp: piece.timestamp, firstRow: open.rows, commits: false }, this.held, records, this.copying);
+    await this.events.render({ changes: piece.changes, at: open.start, gtid: piece.gtid, timestamp: piece.timestamp, firstRow: open.rows, commits: false }, this.chunks.held, records, this.chunks.copying);
     open.rows += piece.changes.length;
     try {
       if (this.cfg.exactlyOnce) await this.sendOpenTx(records);
@@ -365,21 +289,23 @@ export class KafkaStreamTarget implements StreamTarget<KafkaDdlContext> {
   private async beforePieces(start: SourcePosition): Promise<void> {
     for (;;) {
       if (this.o.signal.aborted) throw new Error('stop requested');
-      if (this.gate.unsettled) {
-        await this.gate.wait(20);
+      if (this.chunks.gate.unsettled) {
+        await this.chunks.gate.wait(20);
         continue;
       }
       // A chunk read at a position before the transaction's end (i.e. at or before its start) goes first.
-      const hold = this.gate.holdPosition();
+      const hold = this.chunks.gate.holdPosition();
       if (hold && comparePositions(start, hold) >= 0) {
-        await this.gate.wait();
+        await this.chunks.gate.wait();
         continue;
       }
       break;
     }
+    // From here a snapshot at or before the transaction's start is behind it (its end is not known yet).
+    this.chunks.gate.openAfter = start;
     const chunks: ChunkSubmission<ChunkPayload>[] = [];
     const records: OutRecord[] = [];
-    this.takeChunks(start, true, chunks, records);
+    this.chunks.take(start, true, chunks, records);
     if (!chunks.length) return;
     const last = this.last;
     const end = last && comparePositions(last.position, start) >= 0 ? last.position : start;
@@ -395,7 +321,7 @@ export class KafkaStreamTarget implements StreamTarget<KafkaDdlContext> {
     }
     const records: OutRecord[] = [];
     try {
-      await this.events.render({ changes: final.changes, at: final.end, gtid: final.gtid, timestamp: final.timestamp, firstRow: open.rows, commits: true }, this.held, records, this.copying);
+      await this.events.render({ changes: final.changes, at: final.end, gtid: final.gtid, timestamp: final.timestamp, firstRow: open.rows, commits: true }, this.chunks.held, records, this.chunks.copying);
       await this.publish(records, [], final.end, final.gtid);
     } finally {
       await this.endPieces();
@@ -406,15 +332,16 @@ export class KafkaStreamTarget implements StreamTarget<KafkaDdlContext> {
   /** Forgets the transaction in pieces; an open Kafka transaction is aborted (a committed one is already closed). */
   private async endPieces(): Promise<void> {
     this.pieces = null;
+    this.chunks.gate.openAfter = null;
     await this.abortTx();
   }
 
   /** Nothing more in the binlog up to `at`: publish the chunks read at or before it. */
   async idle(at: SourcePosition): Promise<void> {
-    if (this.gate.unsettled || this.pieces) return;
+    if (this.chunks.gate.unsettled || this.pieces) return;
     const chunks: ChunkSubmission<ChunkPayload>[] = [];
     const records: OutRecord[] = [];
-    this.takeChunks(at, true, chunks, records);
+    this.chunks.take(at, true, chunks, records);
     if (!chunks.length) return;
     // Everything in the binlog up to `at` is handled: the position moves there (a resumed stream must
     // not replay changes the chunks already hold after them).
@@ -428,20 +355,19 @@ export class KafkaStreamTarget implements StreamTarget<KafkaDdlContext> {
    * parts of the same batch still in flight (sent before these records, in order); the position moves only
    * once they are acknowledged too.
    */
-  private async publish(records: OutRecord[], chunks: ChunkSubmission<ChunkPayload>[], end: SourcePosition, gtid: string | null, earlier: Promise<void>[] = []): Promise<void> {
-    const before = this.gate.publishedUpTo;
-    if (!before || comparePositions(end, before) > 0) this.gate.publishedUpTo = end;
+  private async publish(
+    records: OutRecord[],
+    chunks: ChunkSubmission<ChunkPayload>[],
+    end: SourcePosition,
+    gtid: string | null,
+    earlier: Promise<void>[] = [],
+    before: SourcePosition | null = this.chunks.gate.publishedUpTo,
+  ): Promise<void> {
+    const placed = this.chunks.gate.publishedUpTo;
+    if (!placed || comparePositions(end, placed) > 0) this.chunks.gate.publishedUpTo = end;
     try {
       if (this.cfg.exactlyOnce) {
-        const meta: CheckpointMeta = {
-          v: 1,
-          gen: this.generation(),
-          file: end.file,
-          pos: end.pos,
-          gtid,
-          chunks: chunks.map((s) => [s.payload.chunkId, s.payload.tableId, s.payload.rows, s.payload.bytes]),
-        };
-        const cp = { group: this.group, topic: this.schemaTopicName, metadata: JSON.stringify(meta) };
+        const cp = { group: this.group, topic: this.schemaTopicName, metadata: checkpointMetadata(this.position, end, gtid, chunks) };
         // The last part of a batch sent in parts (or of a transaction in pieces) commits the open transaction.
         if (this.txOpen) {
           this.txOpen = false; // committed, or aborted by the sender
@@ -452,27 +378,13 @@ export class KafkaStreamTarget implements StreamTarget<KafkaDdlContext> {
       }
     } catch (e) {
       // Not published: the chunks wait again for the next attempt (the stream resumes from the last position).
-      this.gate.publishedUpTo = before;
-      this.restoreChunks(chunks);
+      this.chunks.gate.publishedUpTo = before;
+      this.chunks.restore(chunks);
       throw e;
     }
     this.o.store.setJob(this.o.jobId, { sink_checkpoint: JSON.stringify({ file: end.file, pos: end.pos, gtid }) });
     this.last = { position: end, gtid, pendingDdl: null };
-    for (const s of chunks) {
-      s.onDurable();
-      this.unheld.delete(s);
-    }
-    for (const s of chunks) s.resolve();
-  }
-
-  /** Chunks taken for publishing that were not published: back to the gate (their keyless tables held again). */
-  private restoreChunks(chunks: ChunkSubmission<ChunkPayload>[]): void {
-    for (const s of chunks) {
-      const t = this.unheld.get(s);
-      if (t) this.held.add(t);
-      this.unheld.delete(s);
-    }
-    this.gate.restore(chunks);
+    this.chunks.published(chunks);
   }
 
   /** Publishes one DDL statement to the schema-change topic and records the new table definitions. */
@@ -481,24 +393,10 @@ export class KafkaStreamTarget implements StreamTarget<KafkaDdlContext> {
     // Chunks read before the statement go first: their rows have the old definition.
     const records: OutRecord[] = [];
     const chunks: ChunkSubmission<ChunkPayload>[] = [];
-    this.takeChunks(ev.end, false, chunks, records);
+    this.chunks.take(ev.end, false, chunks, records);
     const publishStatement = async (tables: TableRef[], statement: boolean): Promise<void> => {
-      const schema = this.schema!;
-      const m = statement && renderSchemaChange(this.cfg.format, {
-        db: ev.db || tables[0]?.db || '',
-        ddl: ev.sql,
-        position: { file: ev.end.file, pos: ev.end.pos, gtid: ev.gtid },
-        tsMs: ev.timestamp * 1000,
-        table: tables.length === 1 ? tables[0]!.table : null,
-        producedMs: Date.now(),
-        serverName: this.o.jobName,
-        version: this.source.version,
-      });
-      if (m) {
-        const key = m.key === null ? null : Buffer.from(m.key, 'utf8');
-        const value = m.value === null ? null : Buffer.from(m.value, 'utf8');
-        records.push({ topic: schema, key, value, partition: partitionFor(m.partitionKey, schema.partitions), size: (key?.length ?? 0) + (value?.length ?? 0) + 24, origin: () => `the DDL statement at ${formatPosition(ev.end)}` });
-      }
+      const r = statement && schemaChangeRecord(this.cfg.format, this.schema!, ev, tables, this.o.jobName, this.source.version);
+      if (r) records.push(r);
       await this.publish(records, chunks, ev.end, ev.gtid);
     };
     await handleKafkaDdl(ctx, ev, this, publishStatement);

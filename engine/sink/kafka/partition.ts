@@ -9,12 +9,17 @@ import { createHash } from 'node:crypto';
 
 /** Kafka's murmur2 (Utils.murmur2 of the Java client): a signed 32-bit hash of the bytes. */
 export function murmur2(data: Uint8Array): number {
-  const length = data.length;
+  return murmur2Range(data, 0, data.length);
+}
+
+/** murmur2 of `data[start, end)`. */
+export function murmur2Range(data: Uint8Array, start: number, end: number): number {
+  const length = end - start;
   const m = 0x5bd1e995;
   let h = (0x9747b28c ^ length) | 0;
   const length4 = length >> 2;
   for (let i = 0; i < length4; i++) {
-    const i4 = i * 4;
+    const i4 = start + i * 4;
     let k = data[i4]! | (data[i4 + 1]! << 8) | (data[i4 + 2]! << 16) | (data[i4 + 3]! << 24);
     k = Math.imul(k, m);
     k ^= k >>> 24;
@@ -22,7 +27,7 @@ export function murmur2(data: Uint8Array): number {
     h = Math.imul(h, m);
     h ^= k;
   }
-  const tail = length4 * 4;
+  const tail = start + length4 * 4;
   const rest = length & 3;
   if (rest === 3) h ^= data[tail + 2]! << 16;
   if (rest >= 2) h ^= data[tail + 1]! << 8;

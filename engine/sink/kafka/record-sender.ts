@@ -24,26 +24,10 @@ import type { Producer, Transaction } from 'kafkajs';
 import { CutoverError } from '../../../shared/errors.js';
 import type { Logger } from '../../core/logger.js';
 import { RequestWindow, type WindowTransport } from './request-window.js';
+import { splitRequests, tooLarge, topicMessages, type OutRecord } from './out-records.js';
+
+export { BATCH_OVERHEAD, batchBudget, splitRequests, type OutRecord, type TopicLimits } from './out-records.js';
 import { AUTHZ, isTransient, kafkaClient, kafkaErrorText, kafkajs, protocolType, TOO_LARGE, unreachable, type KafkaClientOptions } from '../../kafka/client.js';
-
-/** One record, ready to send. */
-export interface OutRecord {
-  topic: TopicLimits;
-  key: string | Buffer | null;
-  value: string | Buffer | null;
-  partition: number;
-  headers?: Record<string, string>;
-  /** Approximate bytes in a record batch (key, value, headers, record overhead). */
-  size: number;
-  /** Names the row in an error: "db.table (id=1)". */
-  origin: () => string;
-}
-
-export interface TopicLimits {
-  name: string;
-  /** The topic's max.message.bytes (the limit of one record batch, i.e. per partition per request). */
-  maxMessageBytes: number;
-}
 
 /** What a transaction commits beside its records: the consumer-group offset whose metadata is the checkpoint. */
 export interface TransactionCheckpoint {
@@ -74,64 +58,7 @@ export interface RecordSenderOptions extends Pick<KafkaClientOptions, 'tls' | 's
   inFlight?: number;
 }
 
-/** Record batch header bytes (magic v2) and a margin for varint lengths. */
-export const BATCH_OVERHEAD = 128;
-/** At most this many bytes in one produce request (the broker's socket.request.max.bytes is 100 MiB). */
-const MAX_REQUEST_BYTES = 16 * 1024 * 1024;
-
 const sleep = (ms: number): Promise<void> => new Promise((r) => setTimeout(r, ms));
-
-/** Bytes of a record batch for the topic, leaving room for the batch header. */
-export function batchBudget(t: TopicLimits): number {
-  return Math.max(1024, Math.floor(t.maxMessageBytes * 0.9) - BATCH_OVERHEAD);
-}
-
-/**
- * Splits records into produce requests: per topic-partition in order, each partition's share of a
- * request under its topic's budget (a message larger than that goes alone, and the broker decides).
- */
-export function splitRequests(records: OutRecord[]): OutRecord[][] {
-  const queues = new Map<string, { budget: number; q: OutRecord[]; head: number }>();
-  for (const r of records) {
-    const id = `${r.partition}\u0000${r.topic.name}`;
-    let e = queues.get(id);
-    if (!e) queues.set(id, (e = { budget: batchBudget(r.topic), q: [], head: 0 }));
-    e.q.push(r);
-  }
-  const out: OutRecord[][] = [];
-  for (;;) {
-    const send: OutRecord[] = [];
-    let total = 0;
-    for (const e of queues.values()) {
-      let part = 0;
-      while (e.head < e.q.length && total < MAX_REQUEST_BYTES) {
-        const m = e.q[e.head]!;
-        if (part > 0 && part + m.size > e.budget) break;
-        send.push(m);
-        part += m.size;
-        total += m.size;
-        e.head++;
-        if (part > e.budget) break; // an oversized message alone in its partition's batch
-      }
-    }
-    if (!send.length) return out;
-    out.push(send);
-  }
-}
-
-/**
- * The records grouped by topic, as kafkajs takes them. The records themselves are the messages (kafkajs
- * reads key, value, partition and headers, and ignores the other fields): no copy per record.
- */
-function topicMessages(records: OutRecord[]): { topic: string; messages: OutRecord[] }[] {
-  const by = new Map<string, OutRecord[]>();
-  for (const r of records) {
-    let l = by.get(r.topic.name);
-    if (!l) by.set(r.topic.name, (l = []));
-    l.push(r);
-  }
-  return [...by].map(([topic, messages]) => ({ topic, messages }));
-}
 
 /** What a change sink publishes through (RecordSender; the unit tests pass an in-memory one). */
 export interface ChangePublisher {
@@ -424,26 +351,4 @@ const PRODUCER_STATE_LOST = /UNKNOWN_PRODUCER_ID|OUT_OF_ORDER_SEQUENCE_NUMBER|IN
 
 export function needsNewProducer(e: unknown): boolean {
   return PRODUCER_STATE_LOST.test(protocolType(e) ?? '');
-}
-
-/** MESSAGE_TOO_LARGE / RECORD_LIST_TOO_LARGE: name the table and the largest row of the request. */
-function tooLarge(records: OutRecord[], type: string, broker: string): CutoverError {
-  const big = records.reduce((a, m) => (m.size > a.size ? m : a), records[0]!);
-  const topic = big.topic;
-  const origin = big.origin();
-  const table = origin.replace(/ \(.*$/, '');
-  return new CutoverError(
-    `A row of ${origin} is too large for Kafka: its message is ${big.size.toLocaleString('en-US')} bytes, ` +
-      `over the limit of topic "${topic.name}" (max.message.bytes = ${topic.maxMessageBytes.toLocaleString('en-US')}; broker said ${type}). Nothing was skipped: the job is paused.`,
-    `Raise the topic's limit (kafka-configs.sh --bootstrap-server ${broker} --alter --entity-type topics --entity-name ${topic.name} --add-config max.message.bytes=${nextPow2(big.size + 1024)}; ` +
-      `above the broker's message.max.bytes, raise that too, and the consumers' fetch.max.bytes / max.partition.fetch.bytes), ` +
-      `or exclude the large column ("columns": {"${table}": {"exclude": ["…"]}}); then run the job again: it resumes where it stopped.`,
-    'SINK_ROW',
-  );
-}
-
-function nextPow2(n: number): number {
-  let p = 1024 * 1024;
-  while (p < n) p *= 2;
-  return p;
 }

@@ -6,7 +6,9 @@ import { debeziumKey, debeziumValueJson } from './formats/debezium.js';
 import { partitionFor } from './partition.js';
 import type { OutRecord, TopicLimits } from './record-sender.js';
 import { COPY_MARK_HEADER, type CopyMark } from '../../core/copy-mark.js';
-import type { RawRow } from '../../core/rows.js';
+import type { RawRow, RowBytes } from '../../core/rows.js';
+import { keyValuesOf, readEventShape, type ReadEventFrame, type ReadEventShape, type ReadEventWriter } from './read-event-bytes.js';
+import { encodeHeaders, type RecordRuns } from './record-runs.js';
 import type { ColumnInfo } from '../../core/tables.js';
 
 export interface RenderedTopic extends TopicLimits {
@@ -60,8 +62,17 @@ class RowRecord implements OutRecord {
   }
 }
 
+/** The header bytes (record format) of a record that carries only its copy mark, or none. */
+const MARK_ONLY_BYTES: Record<CopyMark | 'none', Buffer> = {
+  row: encodeHeaders(MARK_ONLY.row.headers),
+  pending: encodeHeaders(MARK_ONLY.pending.headers),
+  none: encodeHeaders(undefined),
+};
+
 export class TableRenderer {
   readonly kt: KafkaTable;
+  /** The copy's byte path for this table's read events (Debezium only), or null: every row takes render(). */
+  readonly readShape: ReadEventShape | null;
   readonly keyIdx: number[];
   readonly where: string;
 
@@ -76,7 +87,21 @@ export class TableRenderer {
     this.kt = { db, table, columns, keyColumns: keyColumns.map((c) => c.name) };
     this.keyIdx = keyColumns.map((k) => columns.findIndex((c) => c.name === k.name));
     this.where = `${db}.${table}`;
+    this.readShape = o.format === 'debezium' ? readEventShape(this.kt, o.keyMode, topic.partitions) : null;
   }
+
+  /**
+   * A copied row's read event from its bytes (`e`: the batch's event, for its mark; `frame`: its source's),
+   * appended as a record to its partition's run; false when the row must take render() (nothing is
+   * appended then).
+   */
+  renderBytes(w: ReadEventWriter, frame: ReadEventFrame, e: ChangeEventInput, row: RowBytes, runs: RecordRuns): boolean {
+    const shape = this.readShape;
+    return shape !== null && w.write(shape, frame, row, e.tsMs, runs, MARK_ONLY_BYTES[e.copyMark ?? 'none'], this.bytesOrigin);
+  }
+
+  /** Names the row of a key the byte path wrote. */
+  private readonly bytesOrigin = (key: Buffer | null): string => `${this.where} (${this.keyValuesText(key ? keyValuesOf(this.readShape!, key) : [])})`;
 
   keyValues(row: RawRow): RawRow {
     const idx = this.keyIdx;

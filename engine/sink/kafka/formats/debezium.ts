@@ -204,55 +204,124 @@ interface SourceMemo {
   tail: string;
 }
 
-const sameSource = (a: Omit<SourceInfo, 'tsMs' | 'row'>, b: SourceInfo): boolean =>
+/**
+ * The source block's text without its position: everything but gtid, file, pos (and ts_ms, row) is the same
+ * for every change the stream reads from one server, so it is rendered once per table and the block of a
+ * new transaction only puts its position between these pieces (`head` ts_ms `beforeGtid` gtid `beforeFile`
+ * file `beforePos` pos `beforeRow` row `tail`).
+ */
+interface SourceFrame {
+  s: Omit<SourceInfo, 'tsMs' | 'row' | 'gtid' | 'file' | 'pos'>;
+  head: string;
+  beforeGtid: string;
+  beforeFile: string;
+  beforePos: string;
+  beforeRow: string;
+  tail: string;
+  /** The last file name and its JSON text (one binlog file serves thousands of transactions); undefined: none yet. */
+  file: string | null | undefined;
+  fileText: string;
+}
+
+const sameFrame = (a: SourceFrame['s'], b: SourceInfo): boolean =>
   a.version === b.version &&
   a.connector === b.connector &&
   a.serverName === b.serverName &&
   a.snapshot === b.snapshot &&
   a.serverId === b.serverId &&
-  a.gtid === b.gtid &&
-  a.file === b.file &&
-  a.pos === b.pos &&
   a.thread === b.thread &&
   a.query === b.query;
 
+const samePosition = (a: Omit<SourceInfo, 'tsMs' | 'row'>, b: SourceInfo): boolean => a.gtid === b.gtid && a.file === b.file && a.pos === b.pos;
+
+/**
+ * The source block's text around its ts_ms and its row (`head` ts_ms `middle` row `tail`) for this event's
+ * source, memoised per table while the source stays the same (the copy's byte path writes rows around it).
+ */
+export function debeziumSourceParts(e: ChangeEventInput): Readonly<Pick<SourceMemo, 'head' | 'middle' | 'tail'>> {
+  return sourceMemo(e, tableCache(e.table));
+}
+
 function sourceJson(e: ChangeEventInput, tc: TableCache): string {
   const s = e.source;
-  let m = tc.memo.get('debezium.source') as SourceMemo | undefined;
-  if (!m || !sameSource(m.s, s)) {
-    // not JSON text: neither can occur in the rendered block
-    const TS = '\u0000ts\u0000';
-    const ROW = '\u0000row\u0000';
-    const text = sourceBlock(e, TS, ROW);
-    const ts = text.indexOf(TS);
-    const row = text.indexOf(ROW);
-    m = {
-      s: { version: s.version, connector: s.connector, serverName: s.serverName, snapshot: s.snapshot, serverId: s.serverId, gtid: s.gtid, file: s.file, pos: s.pos, thread: s.thread, query: s.query },
-      head: text.slice(0, ts),
-      middle: text.slice(ts + TS.length, row),
-      tail: text.slice(row + ROW.length),
-    };
-    tc.memo.set('debezium.source', m);
-  }
+  const m = sourceMemo(e, tc);
   return m.head + String(Math.trunc(s.tsMs)) + m.middle + String(s.row) + m.tail;
 }
 
-function sourceBlock(e: ChangeEventInput, tsText: string, rowText: string): string {
+function sourceMemo(e: ChangeEventInput, tc: TableCache): SourceMemo {
+  const s = e.source;
+  const m = tc.memo.get('debezium.source') as SourceMemo | undefined;
+  if (m && samePosition(m.s, s) && sameFrame(m.s, s)) return m;
+  const f = sourceFrame(e, tc);
+  if (f.file !== s.file) {
+    f.file = s.file;
+    f.fileText = jstr(s.file ?? '');
+  }
+  // the values as sourceBlock writes them
+  const middle = f.beforeGtid + (s.gtid === null ? 'null' : jstr(s.gtid)) + f.beforeFile + f.fileText + f.beforePos + String(s.pos ?? 0) + f.beforeRow;
+  const fresh: SourceMemo = {
+    s: { version: s.version, connector: s.connector, serverName: s.serverName, snapshot: s.snapshot, serverId: s.serverId, gtid: s.gtid, file: s.file, pos: s.pos, thread: s.thread, query: s.query },
+    head: f.head,
+    middle,
+    tail: f.tail,
+  };
+  tc.memo.set('debezium.source', fresh);
+  return fresh;
+}
+
+function sourceFrame(e: ChangeEventInput, tc: TableCache): SourceFrame {
+  const s = e.source;
+  let f = tc.memo.get('debezium.frame') as SourceFrame | undefined;
+  if (f && sameFrame(f.s, s)) return f;
+  // not JSON text: none can occur in the rendered block
+  const mark = (name: string): string => `\u0000${name}\u0000`;
+  const text = sourceBlock(e, { tsMs: mark('ts'), gtid: mark('gtid'), file: mark('file'), pos: mark('pos'), row: mark('row') });
+  const [head, beforeGtid, beforeFile, beforePos, beforeRow, tail] = splitAt(text, ['ts', 'gtid', 'file', 'pos', 'row'].map(mark));
+  f = {
+    s: { version: s.version, connector: s.connector, serverName: s.serverName, snapshot: s.snapshot, serverId: s.serverId, thread: s.thread, query: s.query },
+    head: head!,
+    beforeGtid: beforeGtid!,
+    beforeFile: beforeFile!,
+    beforePos: beforePos!,
+    beforeRow: beforeRow!,
+    tail: tail!,
+    file: undefined,
+    fileText: '',
+  };
+  tc.memo.set('debezium.frame', f);
+  return f;
+}
+
+/** The text around each of `marks` (which occur in `text` once each, in this order). */
+function splitAt(text: string, marks: string[]): string[] {
+  const out: string[] = [];
+  let from = 0;
+  for (const m of marks) {
+    const at = text.indexOf(m, from);
+    out.push(text.slice(from, at));
+    from = at + m.length;
+  }
+  out.push(text.slice(from));
+  return out;
+}
+
+/** The source block with these texts in place of its ts_ms, gtid, file, pos and row (the rest from the event). */
+function sourceBlock(e: ChangeEventInput, at: { tsMs: string; gtid: string; file: string; pos: string; row: string }): string {
   const s = e.source;
   return jobj([
     ['version', jstr(s.version)],
     ['connector', jstr(s.connector)],
     ['name', jstr(s.serverName)],
-    ['ts_ms', tsText],
+    ['ts_ms', at.tsMs],
     ['snapshot', jstr(snapshotText(s.snapshot))],
     ['db', jstr(e.table.db)],
     ['sequence', 'null'],
     ['table', jstr(e.table.table)],
     ['server_id', String(s.serverId ?? 0)],
-    ['gtid', s.gtid === null ? 'null' : jstr(s.gtid)],
-    ['file', jstr(s.file ?? '')],
-    ['pos', String(s.pos ?? 0)],
-    ['row', rowText],
+    ['gtid', at.gtid],
+    ['file', at.file],
+    ['pos', at.pos],
+    ['row', at.row],
     ['thread', s.thread == null ? 'null' : String(s.thread)],
     ['query', s.query == null ? 'null' : jstr(s.query)],
   ]);
