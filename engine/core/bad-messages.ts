@@ -126,15 +126,15 @@ export interface Fault {
   fix: string;
 }
 
-export interface BatchGateDeps {
-  /** Decodes one message; a bad message throws an error that `fault` recognises. */
-  decode(m: RawMessage): Promise<Decoded>;
+export interface BatchGateDeps<M extends RawMessage = RawMessage> {
+  /** Decodes one message (a promise only when it must wait for something); a bad message throws an error that `fault` recognises. */
+  decode(m: M): Decoded | Promise<Decoded>;
   /** The fault of a message-specific error (a decode error); null for anything else (it stops the job). */
   fault(e: unknown): Fault | null;
   /** The skip asked for at this offset of the partition, if any. */
   skipRequest(offset: string): SkipRequest | undefined;
   /** Sends a skipped message to the dead-letter topic (resolves once the broker has it); returns the topic, or null when the job names none. */
-  deadLetter(m: RawMessage, reason: string): Promise<string | null>;
+  deadLetter(m: M, reason: string): Promise<string | null>;
   /** Applies a batch in one sink transaction with its offset; throws MessageRefused for a message the sink refuses. */
   apply(batch: GatedBatch): Promise<void>;
   /**
@@ -142,7 +142,7 @@ export interface BatchGateDeps {
    * stored offset past it; throws MessageRefused at its offset when it must not be applied (the partition
    * pauses there). Absent: DDL messages are passed over like messages without rows.
    */
-  applyDdl?(m: RawMessage, ddl: DdlMessage): Promise<void>;
+  applyDdl?(m: M, ddl: DdlMessage): Promise<void>;
   /** Who passes a message over: user@host pid N. */
   who: string;
   now(): number;
@@ -179,8 +179,8 @@ export function badMessage(tp: TopicPartition, m: RawMessage, f: Fault, at: numb
 }
 
 /** One run of messages up to the first DDL message (not applied here): what segment() did, and the DDL it stopped at. */
-interface Segment extends BatchResult {
-  ddl: { m: RawMessage; ddl: DdlMessage; index: number } | null;
+interface Segment<M extends RawMessage> extends BatchResult {
+  ddl: { m: M; ddl: DdlMessage; index: number } | null;
 }
 
 /**
@@ -192,7 +192,7 @@ interface Segment extends BatchResult {
  * order holds. A DDL message is applied on its own (applyDdl) once every message before it is in the sink,
  * and before any message after it: the partition's order is the statement's order with its rows.
  */
-export async function consumeBatch(tp: TopicPartition, messages: RawMessage[], d: BatchGateDeps): Promise<BatchResult> {
+export async function consumeBatch<M extends RawMessage>(tp: TopicPartition, messages: M[], d: BatchGateDeps<M>): Promise<BatchResult> {
   const after = (o: string): string => (BigInt(o) + 1n).toString();
   let from = 0;
   let delivered = 0;
@@ -222,13 +222,16 @@ export async function consumeBatch(tp: TopicPartition, messages: RawMessage[], d
   }
 }
 
-async function segment(tp: TopicPartition, messages: RawMessage[], d: BatchGateDeps): Promise<Segment> {
-  const ready: (PartitionMessage & { raw: RawMessage })[] = [];
+async function segment<M extends RawMessage>(tp: TopicPartition, messages: M[], d: BatchGateDeps<M>): Promise<Segment<M>> {
+  // The messages to apply, and beside each (same index) the message as fetched, to name a refused one.
+  const ready: PartitionMessage[] = [];
+  const raws: RawMessage[] = [];
   const skipped: SkippedMessage[] = [];
   let paused: BadMessage | null = null;
-  let ddl: Segment['ddl'] = null;
+  let ddl: Segment<M>['ddl'] = null;
   let heldAt: string | null = null;
-  for (const [index, m] of messages.entries()) {
+  for (let index = 0; index < messages.length; index++) {
+    const m = messages[index]!;
     const req = d.skipRequest(m.offset);
     if (req) {
       // The reason recorded at the pause, else what the decoder says now, else the sink's refusal (not recorded here).
@@ -243,12 +246,14 @@ async function segment(tp: TopicPartition, messages: RawMessage[], d: BatchGateD
       }
       const deadLetter = await d.deadLetter(m, reason);
       skipped.push({ offset: m.offset, reason, requestedBy: req.requestedBy, requestedAt: req.requestedAt, skippedBy: d.who, deadLetter });
-      ready.push({ offset: m.offset, changes: [], timestampMs: m.timestampMs, raw: m });
+      ready.push({ offset: m.offset, changes: [], timestampMs: m.timestampMs });
+      raws.push(m);
       continue;
     }
     let decoded: Decoded;
     try {
-      decoded = await d.decode(m);
+      const r = d.decode(m);
+      decoded = r instanceof Promise ? await r : r;
     } catch (e) {
       const f = d.fault(e);
       if (!f) throw e;
@@ -264,14 +269,17 @@ async function segment(tp: TopicPartition, messages: RawMessage[], d: BatchGateD
       ddl = { m, ddl: decoded.ddl, index };
       break;
     }
-    ready.push({ offset: m.offset, changes: decoded?.changes ?? [], timestampMs: decoded?.timestampMs ?? m.timestampMs, ...(decoded?.lenient ? { lenient: decoded.lenient } : {}), raw: m });
+    const pm: PartitionMessage = { offset: m.offset, changes: decoded?.changes ?? [], timestampMs: decoded?.timestampMs ?? m.timestampMs };
+    if (decoded?.lenient) pm.lenient = decoded.lenient;
+    ready.push(pm);
+    raws.push(m);
   }
   const after = (o: string): string => (BigInt(o) + 1n).toString();
   let part = ready;
   let next = paused ? paused.offset : ddl ? ddl.m.offset : heldAt !== null ? heldAt : ready.length ? after(ready[ready.length - 1]!.offset) : null;
   for (;;) {
     if (next === null || !part.length) break;
-    const batch: GatedBatch = { ...tp, messages: part.map(({ raw: _r, ...pm }) => pm), next };
+    const batch: GatedBatch = { topic: tp.topic, partition: tp.partition, messages: part, next };
     const skips = skipped.filter((s) => compareOffsets(s.offset, next!) < 0);
     if (skips.length) batch.skipped = skips;
     try {
@@ -282,7 +290,7 @@ async function segment(tp: TopicPartition, messages: RawMessage[], d: BatchGateD
       const i = part.findIndex((m) => m.offset === e.offset);
       if (i < 0) throw e;
       // The sink's refusal outranks a later decode failure: the partition pauses at the first bad message.
-      paused = badMessage(tp, part[i]!.raw, { reason: e.message, fix: e.fix ?? 'Correct the sink, then run the job again.' }, d.now());
+      paused = badMessage(tp, raws[i]!, { reason: e.message, fix: e.fix ?? 'Correct the sink, then run the job again.' }, d.now());
       part = part.slice(0, i);
       next = e.offset;
     }

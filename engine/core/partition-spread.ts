@@ -29,15 +29,41 @@ const tpOf = (s: string): TopicPartition => {
   return { topic: s.slice(0, i), partition: Number(s.slice(i + 1)) };
 };
 
+/**
+ * Keys → the partition ("topic\0n") of their last change, per table ("db.table"). A one-column key is its
+ * value's string itself (no text built per change; the value's hash is computed once), a longer key its
+ * values joined by "\u0000"; "\u0001" stands for NULL.
+ */
+class KeyGeneration {
+  private readonly tables = new Map<string, Map<string, string>>();
+  size = 0;
+
+  get(table: string, id: string): string | undefined {
+    return this.tables.get(table)?.get(id);
+  }
+
+  set(table: string, id: string, partition: string): void {
+    let m = this.tables.get(table);
+    if (!m) this.tables.set(table, (m = new Map()));
+    const before = m.size;
+    m.set(id, partition);
+    this.size += m.size - before;
+  }
+
+  delete(table: string, id: string): void {
+    if (this.tables.get(table)?.delete(id)) this.size--;
+  }
+}
+
 export class PartitionSpread {
   /**
-   * "db.table\0key" → the partition ("topic\0n") its last change came from, in two generations: `recent`
-   * takes every key seen; when it holds half of `maxKeys` it becomes `older` and the previous `older` is
-   * forgotten. (One Map evicting its oldest entry at each insert costs a scan over the deleted entries that
-   * V8 keeps at the front of its table until the next rehash: tens of µs per change at 100,000 keys.)
+   * The keys seen, in two generations: `recent` takes every key seen; when it holds half of `maxKeys` it
+   * becomes `older` and the previous `older` is forgotten. (One Map evicting its oldest entry at each insert
+   * costs a scan over the deleted entries that V8 keeps at the front of its table until the next rehash: tens
+   * of µs per change at 100,000 keys.)
    */
-  private recent = new Map<string, string>();
-  private older = new Map<string, string>();
+  private recent = new KeyGeneration();
+  private older = new KeyGeneration();
   private readonly generation: number;
   private readonly keyless = new Map<string, { partitions: Set<string>; changed: boolean }>();
 
@@ -51,10 +77,16 @@ export class PartitionSpread {
    */
   check(batch: PartitionBatch, keyOf: (table: string) => string[]): SpreadFinding | null {
     const here = tpText(batch);
+    // A batch's changes are mostly of one table: its key is asked once per run of that table.
+    let table = '';
+    let key: string[] = [];
     for (const m of batch.messages)
       for (const c of m.changes) {
-        const table = c.name ?? `${c.db}.${c.table}`;
-        const key = keyOf(table);
+        const name = c.name ?? `${c.db}.${c.table}`;
+        if (name !== table) {
+          table = name;
+          key = keyOf(table);
+        }
         const found = key.length ? this.keyed(here, table, key, c) : this.keylessChange(here, table, c);
         if (found) return { table, key: found.key, first: tpOf(found.first), then: { topic: batch.topic, partition: batch.partition }, offset: m.offset };
       }
@@ -63,28 +95,27 @@ export class PartitionSpread {
 
   private keyed(here: string, table: string, key: string[], c: RowChange): { key: string; first: string } | null {
     const row = c.type === 'delete' ? c.before : c.after;
-    const vals = row && keyValues(key, c.columns, row);
-    if (!vals) return null; // a partial image without the key: nothing to compare
-    const id = `${table}\u0000${vals.map((v) => (v === null ? '\u0001' : v)).join('\u0000')}`;
+    const at = keyIndexes(key, c.columns);
+    if (!row || !at) return null; // a partial image without the key: nothing to compare
+    const id = keyId(at, row);
     if (c.type === 'update' && c.before) {
       // A primary-key change is one Canal/Maxwell message, partitioned by one of the two keys (Canal: the
       // old, Maxwell: the new): either partition is right, so both keys start afresh.
-      const old = keyValues(key, c.columns, c.before);
-      const oldId = old && `${table}\u0000${old.map((v) => (v === null ? '\u0001' : v)).join('\u0000')}`;
-      if (oldId !== null && oldId !== id) {
+      const oldId = keyId(at, c.before);
+      if (oldId !== id) {
         for (const m of [this.recent, this.older]) {
-          m.delete(oldId);
-          m.delete(id);
+          m.delete(table, oldId);
+          m.delete(table, id);
         }
         return null;
       }
     }
-    const was = this.recent.get(id) ?? this.older.get(id);
-    if (was !== undefined && was !== here) return { key: key.map((k, j) => `${k}=${vals[j] === null ? 'NULL' : JSON.stringify(Buffer.from(vals[j]!, 'latin1').toString('utf8'))}`).join(', '), first: was };
-    this.recent.set(id, here);
+    const was = this.recent.get(table, id) ?? this.older.get(table, id);
+    if (was !== undefined && was !== here) return { key: key.map((k, j) => `${k}=${keyText(row[at[j]!] ?? null)}`).join(', '), first: was };
+    this.recent.set(table, id, here);
     if (this.recent.size >= this.generation) {
       this.older = this.recent;
-      this.recent = new Map();
+      this.recent = new KeyGeneration();
     }
     return null;
   }
@@ -99,15 +130,37 @@ export class PartitionSpread {
   }
 }
 
-/** The key columns' values of a row image; null when the image lacks one of them. */
-function keyValues(key: string[], columns: string[], row: (string | null)[]): (string | null)[] | null {
-  const out: (string | null)[] = [];
+const keyText = (v: string | null): string => (v === null ? 'NULL' : JSON.stringify(Buffer.from(v, 'latin1').toString('utf8')));
+
+/**
+ * Where the key columns are in a change's column list; null when one is missing. Decoders share one column
+ * list per table shape, so this is computed once per list and key (not per change).
+ */
+const indexCache = new WeakMap<readonly string[], { key: readonly string[]; at: number[] | null }>();
+
+function keyIndexes(key: readonly string[], columns: readonly string[]): number[] | null {
+  const hit = indexCache.get(columns);
+  if (hit && hit.key === key) return hit.at;
+  const at: number[] = [];
   for (const k of key) {
     const i = columns.indexOf(k);
-    if (i < 0) return null;
-    out.push(row[i] ?? null);
+    if (i < 0) {
+      indexCache.set(columns, { key, at: null });
+      return null;
+    }
+    at.push(i);
   }
-  return out;
+  indexCache.set(columns, { key, at });
+  return at;
+}
+
+/** The remembered id of a row's key within its table (KeyGeneration). */
+function keyId(at: number[], row: readonly (string | null)[]): string {
+  const one = (v: string | null | undefined): string => (v === null || v === undefined ? '\u0001' : v);
+  if (at.length === 1) return one(row[at[0]!]);
+  let id = one(row[at[0]!]);
+  for (let j = 1; j < at.length; j++) id += '\u0000' + one(row[at[j]!]);
+  return id;
 }
 
 /** The refusal's text and fix for a finding (the job stops before the batch is applied). Pure. */

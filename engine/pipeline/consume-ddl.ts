@@ -3,7 +3,8 @@
 // job's names (engine/mysql/ddl-mapper.ts), the job's DDL policy decides (shared/ddl-policy.ts), the sink
 // translates and runs it with the partition's offset (OffsetTarget.applyDdl: one transaction on
 // PostgreSQL, journaled on MySQL). What must not be applied pauses the partition AT the statement, with the
-// statement and the fix (apply it by hand, then --skip-message): a statement that cannot be mapped, a
+// statement and the fix (apply it by hand, then --skip-message; for a statement of the schema-change topic,
+// which --skip-message cannot pass, the job's DDL policy): a statement that cannot be mapped, a
 // policy of "pause-job" / "pause-table", a sink that refuses it, or a topic of several partitions, where
 // the statement's order with its tables' rows cannot be proven (engine/core/partition-ddl.ts).
 import { ddlActionForStatement } from '../../shared/ddl-policy.js';
@@ -38,6 +39,24 @@ function crashPoint(): void {
   process.kill(process.pid, 'SIGKILL');
 }
 
+/**
+ * What works for a statement of the schema-change topic that was not applied: --skip-message cannot pass it
+ * (the statement is read apart from the data partitions and retried before the rows that follow it), so
+ * either the sink is made to fit and the statement runs, or the job's DDL policy passes it over.
+ */
+export function schemaTopicFix(names: string[], stop: 'policy' | 'unmappable' | 'sink', mappedText = ''): string {
+  const tables = names.length ? names : ['DB.TABLE'];
+  const entry = `"ddl": {"tables": {${tables.map((n) => `"${n}": "skip"`).join(', ')}}}`;
+  const skip = `set the job's DDL policy to "skip" for ${tables.join(', ')} (job file: ${entry}) and run the job again: the statement is passed over (apply its equivalent on the sink by hand, if the rows after it need it); remove that entry afterwards, or later statements on ${tables.length === 1 ? 'that table' : 'those tables'} are passed over too`;
+  const head =
+    stop === 'policy'
+      ? `The job's DDL policy for ${tables.join(', ')} stops at this statement: set it to "apply" to run it${mappedText}, or ${skip}.`
+      : stop === 'unmappable'
+        ? `To go on, ${skip}.`
+        : `Make the sink table fit the statement so that it runs as written${mappedText}, then run the job again (the statement is retried before the rows after it); or ${skip}.`;
+  return `${head} --skip-message cannot pass a statement of the schema-change topic. Nothing after it was applied.`;
+}
+
 /** Applies one DDL message at `at` of a topic with `partitions` partitions; MessageRefused at its offset pauses the partition there. */
 export async function applyConsumedDdl(deps: ConsumeDdlDeps, at: MessageRef, partitions: number | null, ddl: DdlMessage): Promise<void> {
   const { cfg, target, log } = deps;
@@ -47,28 +66,36 @@ export async function applyConsumedDdl(deps: ConsumeDdlDeps, at: MessageRef, par
   if (action.kind === 'ignore') return move();
   const names = action.targets.flatMap((t) => [t.source, ...(t.renamedTo ? [t.renamedTo] : [])]).map((r) => qualified(r));
   const policy = ddlActionForStatement(cfg.ddl, names);
-  const refuse = (reason: string, fix?: string): MessageRefused =>
+  const mappedText = action.kind === 'apply' ? ` (mapped to the sink: ${oneLine(action.sql)})` : '';
+  const refuse = (reason: string, stop: 'policy' | 'unmappable', fix?: string): MessageRefused =>
     new MessageRefused(
       at.offset,
       `schema change (${ddl.format}) not applied: ${reason}\n  statement: ${oneLine(ddl.sql)}`,
       fix ??
         (ddl.at
-          ? `Make the sink fit the statement so that it runs as written${action.kind === 'apply' ? ` (mapped to the sink: ${oneLine(action.sql)})` : ''}, then run the job again: the statement is retried before the rows after it (going past a statement of the schema-change topic with --skip-message is not supported). Nothing after it was applied.`
-          : null) ??
-        `Apply the equivalent change to the sink by hand${action.kind === 'apply' ? ` (mapped to the sink: ${oneLine(action.sql)})` : ''}, then go past the statement: cutover run JOB --skip-message ${where}. Nothing after it in this partition was applied.`,
+          ? schemaTopicFix(names, stop, mappedText)
+          : `Apply the equivalent change to the sink by hand${mappedText}, then go past the statement: cutover run JOB --skip-message ${where}. Nothing after it in this partition was applied.`),
     );
   if (policy === 'skip') {
     log.warn(`skipped (DDL policy "skip" for ${names.join(', ')}) the schema change at ${where}: ${oneLine(ddl.sql)}`);
     return move();
   }
-  if (policy === 'pause-job' || policy === 'pause-table') throw refuse(`the job's DDL policy is "${policy}" for ${names.join(', ')} (a Kafka source pauses the statement's partition)`);
-  if (action.kind === 'unmappable') throw refuse(action.reason);
+  if (policy === 'pause-job' || policy === 'pause-table') throw refuse(`the job's DDL policy is "${policy}" for ${names.join(', ')} (a Kafka source pauses the statement's partition)`, 'policy');
+  if (action.kind === 'unmappable') throw refuse(action.reason, 'unmappable');
   // A statement of the schema-change topic (ddl.at) is ordered with the rows by source position, not by partition.
   const order = ddl.at ? null : (ddlOrderFault(at.topic, partitions, names, action.sql, where) ?? deps.homes.ddlFault(names, at));
-  if (order) throw refuse(order.reason, order.fix);
+  if (order) throw refuse(order.reason, 'unmappable', order.fix);
   // An ALTER translates from the table's definition on the sink.
   for (const t of action.targets) if (t.change === 'alter') await deps.load(t.source.db, t.source.table).catch(() => undefined);
-  const r = await target.applyDdl({ ...at, sql: ddl.sql, db: ddl.db, mapped: { sql: action.sql, targets: action.targets } }, crashPoint);
+  let r: 'applied' | 'already';
+  try {
+    r = await target.applyDdl({ ...at, sql: ddl.sql, db: ddl.db, mapped: { sql: action.sql, targets: action.targets } }, crashPoint);
+  } catch (e) {
+    // The sink's fix names --skip-message, which passes a message of a data partition, never a statement of
+    // the schema-change topic: keep its reason, say what does work.
+    if (ddl.at && e instanceof MessageRefused) throw new MessageRefused(e.offset, e.message, schemaTopicFix(names, 'sink', mappedText));
+    throw e;
+  }
   if (!ddl.at) deps.homes.applied(names, at);
   for (const t of action.targets) {
     deps.forget(qualified(t.source));

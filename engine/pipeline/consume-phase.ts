@@ -14,6 +14,7 @@ import { isSelected, qualified, sinkName } from '../../shared/table-selection.js
 import { applierTable, type ApplierTable } from '../core/checkpoint.js';
 import type { Logger } from '../core/logger.js';
 import type { OffsetTarget, PartitionBatch } from '../core/partition-offsets.js';
+import type { RowChange } from '../core/changes.js';
 import { alive } from '../core/process-alive.js';
 import type { CopyTable, TableInfo } from '../core/tables.js';
 import { tableInfoOf, type TableDefinition } from '../core/table-definition.js';
@@ -33,6 +34,8 @@ import { mapDdl } from '../mysql/ddl-mapper.js';
 /** The tables of a partitioned source's job, as the sink has them: loaded on first sight, by source name. */
 class SinkTables {
   private readonly known = new Map<string, ApplierTable>();
+  /** The same tables by database, then table: asked for every message without building "db.table". */
+  private readonly byDb = new Map<string, Map<string, ApplierTable>>();
 
   constructor(
     private readonly cfg: JobConfig,
@@ -43,7 +46,7 @@ class SinkTables {
 
   /** The sink's columns of a source table already loaded (source names, excluded columns left out); null when not loaded. */
   columns(db: string, table: string): TableInfo['columns'] | null {
-    return this.known.get(`${db}.${table}`)?.info.columns ?? null;
+    return this.byDb.get(db)?.get(table)?.info.columns ?? null;
   }
 
   /**
@@ -68,6 +71,9 @@ class SinkTables {
     if (!out.info.chunkKey.length) this.log.info(`${name} has no unique key on the sink: its changes are applied by whole-row match, once each (the partition's offset is stored with them)`);
     this.target.setTable(name, out);
     this.known.set(name, out);
+    let tables = this.byDb.get(db);
+    if (!tables) this.byDb.set(db, (tables = new Map()));
+    tables.set(table, out);
     return out;
   }
 
@@ -89,7 +95,8 @@ class SinkTables {
     try {
       const r = await this.sink.prepareTable(t, 'append', false);
       for (const w of r.warnings) this.log.warn(`${qualified(to)}: ${w}`);
-      if (r.deferredIndexes.length) await this.sink.finishTable(t, r.deferredIndexes);
+      const done = r.deferredIndexes.length ? await this.sink.finishTable(t, r.deferredIndexes) : null;
+      if (done) this.log.info(`${qualified(to)}: ${done}`);
     } catch (e) {
       // Another process of the group may have created it between the look and the CREATE.
       const now = await this.target.readSinkTable(to);
@@ -103,7 +110,9 @@ class SinkTables {
 
   /** Forgets a table's definition (a schema change): read again from the sink when its next message comes. */
   forget(name: string): void {
+    const t = this.known.get(name);
     this.known.delete(name);
+    if (t) for (const tables of this.byDb.values()) for (const [k, v] of tables) if (v === t) tables.delete(k);
   }
 
   /** The key columns of a loaded table (source name "db.table"); empty when keyless or not loaded. */
@@ -113,7 +122,7 @@ class SinkTables {
 
   /** Makes sure every table of a batch is loaded. */
   async prepare(batch: PartitionBatch): Promise<void> {
-    for (const m of batch.messages) for (const c of m.changes) if (!this.known.has(`${c.db}.${c.table}`)) await this.load(c.db, c.table);
+    for (const [name, c] of batchTables(batch)) if (!this.known.has(name)) await this.load(c.db, c.table);
   }
 }
 
@@ -185,7 +194,7 @@ export async function runConsumer(o: RunJobOptions, job: JobRow, log: Logger): P
       job: cfg.name,
       log,
       signal: o.signal,
-      include: (db, table) => isSelected(cfg, { db, table }),
+      include: selection(cfg),
       columns: (db, table) => tables.columns(db, table),
       loadTable: async (db, table, def) => void (await tables.load(db, table, def)),
       storedOffsets: (parts) => target.offsets(parts),
@@ -209,11 +218,10 @@ export async function runConsumer(o: RunJobOptions, job: JobRow, log: Logger): P
           throw new CutoverError(r.message, r.fix, 'CONFIG');
         }
         // A table whose schema changes came from another partition than its rows: their order is not proven.
-        for (const m of batch.messages)
-          for (const c of m.changes) {
-            const f = homes.sawRows(`${c.db}.${c.table}`, batch);
-            if (f) throw new CutoverError(f.reason, f.fix, 'CONFIG');
-          }
+        for (const table of batchTables(batch).keys()) {
+          const f = homes.sawRows(table, batch);
+          if (f) throw new CutoverError(f.reason, f.fix, 'CONFIG');
+        }
         const r = await serial(() => target.applyBatch(batch));
         members.passed(job.id, batch, batch.next);
         const during = batch.messages.filter((m) => m.lenient === 'change' && m.changes.length);
@@ -246,6 +254,34 @@ export async function runConsumer(o: RunJobOptions, job: JobRow, log: Logger): P
     // The job stops when its last member does.
     if (!members.members(job.id, alive).length && store.jobById(job.id)?.state === 'running') store.setJob(job.id, { state: 'stopped', pid: null });
   }
+}
+
+/**
+ * The source tables ("db.table") a batch's changes touch, each with its first change, in that change's
+ * order: what is done per table is done once per batch, not once per change (a batch is mostly one table's).
+ */
+function batchTables(batch: PartitionBatch): Map<string, RowChange> {
+  const out = new Map<string, RowChange>();
+  let last = '';
+  for (const m of batch.messages)
+    for (const c of m.changes) {
+      const name = c.name ?? `${c.db}.${c.table}`;
+      if (name !== last && !out.has(name)) out.set(name, c);
+      last = name;
+    }
+  return out;
+}
+
+/** Whether a source table is one of the job's (isSelected), remembered per table: it is asked for every message. */
+function selection(cfg: JobConfig): (db: string, table: string) => boolean {
+  const seen = new Map<string, Map<string, boolean>>();
+  return (db, table) => {
+    let tables = seen.get(db);
+    if (!tables) seen.set(db, (tables = new Map()));
+    let v = tables.get(table);
+    if (v === undefined) tables.set(table, (v = isSelected(cfg, { db, table })));
+    return v;
+  };
 }
 
 /** Settings a partitioned source cannot carry out yet, refused before anything connects. */

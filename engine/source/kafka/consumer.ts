@@ -18,10 +18,19 @@ import { messageLag, partitionKey, type PartitionProgress, type TopicPartition }
 import type { ConsumerOptions, PartitionConsumer } from '../driver.js';
 import { lenientAs, type Headers } from './apply-mode.js';
 import { decodeMessage, detectFormat, DecodeError, type DecodeContext, type DecodedMessage, type KafkaSourceFormat } from './formats/decode.js';
-import { consumeBatch, type Decoded, type SkipRequest } from '../../core/bad-messages.js';
+import { consumeBatch, type Decoded, type RawMessage, type SkipRequest } from '../../core/bad-messages.js';
 import { DeadLetter } from './dead-letter.js';
 import { topicSubscription, topicSubscriptions } from './topics.js';
 import { SchemaTopicReader } from './schema-topic.js';
+
+/** A fetched message as the batch logic sees it, with its headers (lenient apply, the dead-letter topic). */
+type FetchedMessage = RawMessage & { headers?: Headers };
+
+/** The timestamp of the message at `offset` (the last applied: found from the end); now when it is not there. */
+function lastTimestamp(messages: FetchedMessage[], offset: string): number {
+  for (let i = messages.length - 1; i >= 0; i--) if (messages[i]!.offset === offset) return messages[i]!.timestampMs;
+  return Date.now();
+}
 
 /** How often a process with a paused partition reads the skip requests again. */
 const SKIP_POLL_MS = 1000;
@@ -273,20 +282,21 @@ export class KafkaConsumer implements PartitionConsumer {
       }
     }
     if (!batch.messages.length || !p.isRunning() || p.isStale() || this.pausedAt.has(k)) return;
-    const byOffset = new Map(batch.messages.map((m) => [m.offset, m]));
+    const fetched: FetchedMessage[] = batch.messages.map((m) => ({ offset: m.offset, key: m.key, value: m.value, timestampMs: Number(m.timestamp), headers: m.headers }));
     let r: Awaited<ReturnType<typeof consumeBatch>>;
     try {
       await this.readSchemaTopic();
       r = await consumeBatch(
         tp,
-        batch.messages.map((m) => ({ offset: m.offset, key: m.key, value: m.value, timestampMs: Number(m.timestamp) })),
+        fetched,
         {
-          decode: (m) => this.decode(batch.topic, batch.partition, m.offset, m.key, m.value, byOffset.get(m.offset)?.headers),
+          decode: (m) => this.decode(batch.topic, batch.partition, m.offset, m.key, m.value, m.headers),
           fault: (e) => (e instanceof DecodeError ? { reason: e.message, fix: `${e.fix ?? 'Correct the producer or the sink table.'} Then run the job again (the partition is retried from this message), or go past it: cutover skip-message ${batch.topic}:${batch.partition}:OFFSET --job JOB.` } : null),
-          skipRequest: (offset) => this.skips.get(`${k}/${offset}`),
+          // Asked for every message: no key is built while no skip is pending.
+          skipRequest: (offset) => (this.skips.size ? this.skips.get(`${k}/${offset}`) : undefined),
           deadLetter: async (m, reason) => {
             if (!this.deadLetter) return null;
-            await this.deadLetter.send(tp, { ...m, headers: byOffset.get(m.offset)?.headers }, reason, this.o.who);
+            await this.deadLetter.send(tp, m, reason, this.o.who);
             return this.deadLetter.topic;
           },
           apply: (b) => this.o.apply(b),
@@ -326,7 +336,7 @@ export class KafkaConsumer implements PartitionConsumer {
     }
     const end = batch.highWatermark;
     const lag = messageLag(r.next, end);
-    const lastAt = moved ? Number(byOffset.get((BigInt(r.next) - 1n).toString())?.timestamp ?? Date.now()) : null;
+    const lastAt = moved ? lastTimestamp(fetched, (BigInt(r.next) - 1n).toString()) : null;
     const before = this.progress.get(k);
     this.progress.set(k, { ...tp, offset: r.next, end, lag, lagMs: lag === 0 ? 0 : lastAt !== null ? Math.max(0, Date.now() - lastAt) : (before?.lagMs ?? null), ...(r.paused ? { paused: r.paused } : {}) });
     if (r.paused) {
@@ -347,9 +357,13 @@ export class KafkaConsumer implements PartitionConsumer {
     if (next !== undefined) this.schema.order.appliedThrough(next);
   }
 
-  /** A message's row changes of the job's tables; null for a message without any (a tombstone, a heartbeat, DDL not applied). A bad message: DecodeError. */
-  private async decode(topic: string, partition: number, offset: string, key: Buffer | null, value: Buffer | null, headers?: Headers): Promise<Decoded> {
-    const where = `${topic} partition ${partition} offset ${offset}`;
+  /**
+   * A message's row changes of the job's tables; null for a message without any (a tombstone, a heartbeat, DDL
+   * not applied). A bad message: DecodeError. A promise only when a table must be loaded first: the usual
+   * message is decoded without one (no promise and no microtask per message).
+   */
+  private decode(topic: string, partition: number, offset: string, key: Buffer | null, value: Buffer | null, headers?: Headers): Decoded | Promise<Decoded> {
+    const where = (): string => `${topic} partition ${partition} offset ${offset}`;
     const waits = this.schema?.rowOrder(value, `${topic}:${partition}:${offset}`, this.partitionCounts.get(topic) ?? null, (db, table) => this.o.include(db, table));
     if (waits !== undefined) return waits;
     let d: DecodedMessage | null;
@@ -361,17 +375,19 @@ export class KafkaConsumer implements PartitionConsumer {
       const dot = e.table.indexOf('.');
       const [db, table] = [e.table.slice(0, dot), e.table.slice(dot + 1)];
       if (!this.o.include(db, table)) return null; // not one of the job's tables: never decoded
-      await this.o.loadTable(db, table);
-      d = this.decodeOnce(key, value);
+      return this.o.loadTable(db, table).then(() => this.withSchema(this.decodeOnce(key, value), key, value, where, headers));
     }
+    return this.withSchema(d, key, value, where, headers);
+  }
+
+  private withSchema(d: DecodedMessage | null, key: Buffer | null, value: Buffer | null, where: () => string, headers?: Headers): Decoded | Promise<Decoded> {
     if (d?.kind === 'rows' && d.schema) {
       // Decoded with the message's own schema: the sink's table is loaded (created from that schema when
       // the sink lacks it), and the message decoded again with the sink's columns.
       const first = d.changes[0];
-      if (first && this.o.include(first.db, first.table) && !this.ctx.columns(first.db, first.table)) {
-        await this.o.loadTable(first.db, first.table, { columns: d.schema, key: d.schema.key ?? [] });
-        d = this.decodeOnce(key, value);
-      }
+      const schema = d.schema;
+      if (first && this.o.include(first.db, first.table) && !this.ctx.columns(first.db, first.table))
+        return this.o.loadTable(first.db, first.table, { columns: schema, key: schema.key ?? [] }).then(() => this.rowsOf(where, this.decodeOnce(key, value), headers));
     }
     return this.rowsOf(where, d, headers);
   }
@@ -386,18 +402,21 @@ export class KafkaConsumer implements PartitionConsumer {
     return decodeMessage(format, key, value, this.ctx);
   }
 
-  private rowsOf(where: string, d: DecodedMessage | null, headers?: Headers): Decoded {
+  private rowsOf(where: () => string, d: DecodedMessage | null, headers?: Headers): Decoded {
     if (!d || d.kind === 'skip') return null;
     if (d.kind === 'ddl' && d.schemaTopic) {
       // Ordered with the data by source position, not by this partition: only from the topic "schemaTopic" names.
-      this.o.log.warn(`a Debezium schema-change record at ${where} is not applied here: schema-change records are applied from the topic the job names in "schemaTopic" (read apart, ordered with the rows by source position); do not list that topic in "topics": ${d.sql.slice(0, 300)}`);
+      this.o.log.warn(`a Debezium schema-change record at ${where()} is not applied here: schema-change records are applied from the topic the job names in "schemaTopic" (read apart, ordered with the rows by source position); do not list that topic in "topics": ${d.sql.slice(0, 300)}`);
       return null;
     }
     // A schema change is applied in the partition's order (consume-ddl.ts decides whether it may be).
     if (d.kind === 'ddl') return { changes: [], timestampMs: d.timestampMs, ddl: { db: d.db, sql: d.sql, format: d.format } };
-    const changes = d.changes.filter((c) => this.o.include(c.db, c.table));
+    // A message is mostly one change of one of the job's tables: its changes array is then used as it is.
+    const changes = d.changes.every((c) => this.o.include(c.db, c.table)) ? d.changes : d.changes.filter((c) => this.o.include(c.db, c.table));
     const lenient = lenientAs(d, headers);
-    return { changes, timestampMs: d.timestampMs, ...(lenient ? { lenient } : {}) };
+    const out: NonNullable<Decoded> = { changes, timestampMs: d.timestampMs };
+    if (lenient) out.lenient = lenient;
+    return out;
   }
 
   private report(): void {

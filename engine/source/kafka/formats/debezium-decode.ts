@@ -12,7 +12,7 @@
 import type { RowChange } from '../../../core/changes.js';
 import type { RawValue } from '../../../core/rows.js';
 import { fspOf, type ColumnKind, type ColumnType } from './column-kind.js';
-import type { DebeziumSettings, DecodeContext, DecodedMessage } from './decode.js';
+import type { DebeziumSettings, DecodeContext, DecodedMessage, DecodedRows } from './decode.js';
 import { malformed, readImage, rowChange, rowShape, tableColumns, type RowShape } from './decoded-rows.js';
 import { keyFields, rowFields, schemaColumns, type FieldSchema } from './debezium-schema.js';
 import { JsonNumber, isObject, parseExactJson, rawText, type JsonObject, type JsonValue } from './exact-json.js';
@@ -197,6 +197,23 @@ function envelopeColumns(s: JsonValue | undefined, keyNames: string[] | null): {
   return { fields: e.fields, schema };
 }
 
+/** A key schema's field names, read once per shared (frozen) key schema; callers only read them. */
+const keySchemas = new WeakMap<object, string[] | null>();
+
+function keyFieldsOf(s: JsonValue | undefined): string[] | null {
+  if (!isObject(s) || !Object.isFrozen(s)) return keyFields(s);
+  let names = keySchemas.get(s);
+  if (names === undefined) {
+    names = keyFields(s);
+    keySchemas.set(s, names && (Object.freeze(names) as string[]));
+  }
+  return names;
+}
+
+/**
+ * Of `source` it reads db, table, ts_ms, file, pos and gtid only: decode.ts parses no other member of it
+ * (DEBEZIUM_SOURCE_MEMBERS there; a new one read here must be added to it).
+ */
 export function decodeDebezium(value: JsonObject, key: JsonObject | null, ctx: DecodeContext): DecodedMessage {
   const enveloped = Object.hasOwn(value, 'schema') && Object.hasOwn(value, 'payload');
   const payload = enveloped ? value['payload'] : value;
@@ -223,7 +240,7 @@ export function decodeDebezium(value: JsonObject, key: JsonObject | null, ctx: D
   if (op === 't') return { kind: 'ddl', format: 'debezium', db, sql: `TRUNCATE TABLE ${q(db)}.${q(table)}`, timestampMs, origin: originOf(src) };
   const type = OPS[op];
   if (!type) throw malformed('debezium', `unknown op "${op}"`);
-  const keyNames = key ? (Object.hasOwn(key, 'schema') && Object.hasOwn(key, 'payload') ? keyFields(key['schema']) ?? (isObject(key['payload']) ? Object.keys(key['payload']) : null) : Object.keys(key)) : null;
+  const keyNames = key ? (Object.hasOwn(key, 'schema') && Object.hasOwn(key, 'payload') ? keyFieldsOf(key['schema']) ?? (isObject(key['payload']) ? Object.keys(key['payload']) : null) : Object.keys(key)) : null;
   const { fields, schema } = enveloped ? envelopeColumns(value['schema'], keyNames) : { fields: null, schema: undefined };
   const columns = tableColumns('debezium', db, table, ctx, schema ?? null);
   const cfg = ctx.debezium ?? {};
@@ -244,18 +261,14 @@ export function decodeDebezium(value: JsonObject, key: JsonObject | null, ctx: D
   }
   const tx = payload['transaction'];
   const txId = isObject(tx) && (typeof tx['id'] === 'string' || tx['id'] instanceof JsonNumber) ? (typeof tx['id'] === 'string' ? tx['id'] : tx['id'].raw) : null;
-  return {
-    kind: 'rows',
-    format: 'debezium',
-    changes: [change],
-    timestampMs,
-    origin: originOf(src),
-    ...(schema ? { schema } : {}),
-    ...(txId !== null ? { transaction: { id: txId } } : {}),
-    ...(shape.partial ? { partialBefore: true } : {}),
-    ...(keyNames ? { key: keyNames } : {}),
-    ...(op === 'r' ? { snapshotRead: true } : {}),
-  };
+  // Built by assignments: an object literal with spreads costs far more to build and to read, once per message.
+  const out: DecodedRows = { kind: 'rows', format: 'debezium', changes: [change], timestampMs, origin: originOf(src) };
+  if (schema) out.schema = schema;
+  if (txId !== null) out.transaction = { id: txId };
+  if (shape.partial) out.partialBefore = true;
+  if (keyNames) out.key = keyNames;
+  if (op === 'r') out.snapshotRead = true;
+  return out;
 }
 
 

@@ -9,7 +9,7 @@ import type { RowChange } from '../../../core/changes.js';
 import type { ColumnType } from './column-kind.js';
 import { decodeCanal } from './canal-decode.js';
 import { decodeDebezium } from './debezium-decode.js';
-import { JsonSyntaxError, LeadMember, isObject, parseExactJson, type JsonObject } from './exact-json.js';
+import { JsonSyntaxError, LeadMember, Prune, isObject, parseExactJsonBytes, type JsonObject } from './exact-json.js';
 import { decodeMaxwell } from './maxwell-decode.js';
 
 export type { ColumnType } from './column-kind.js';
@@ -89,15 +89,23 @@ export { DecodeError, type DecodeErrorCode } from './decode-error.js';
 
 /**
  * The first member of the last value and key decoded: a Debezium schema envelope, the same for every message
- * of a table, is parsed once (exact-json.ts LeadMember). Only a text identical up to the member's end reuses it.
+ * of a table, is parsed once (exact-json.ts LeadMember). Only a message whose bytes are identical up to the member's
+ * end reuses it, and only the bytes after it are decoded to text.
  */
 const valueLead = new LeadMember();
 const keyLead = new LeadMember(64);
+/**
+ * Debezium messages, read by decodeDebezium only: of the "source" block (17 members in MariaDB's connector)
+ * it reads these, so the parser builds only them (the others are still checked). Its own lead: a value
+ * kept from a pruned parse is only ever reused by pruned parses.
+ */
+const DEBEZIUM_SOURCE_MEMBERS = ['db', 'table', 'ts_ms', 'file', 'pos', 'gtid'];
+const debeziumLead = new LeadMember(256, 8, new Prune([['source'], ['payload', 'source']], DEBEZIUM_SOURCE_MEMBERS));
 
 function parseValue(value: Buffer, format: KafkaSourceFormat | 'auto'): JsonObject {
   let v;
   try {
-    v = parseExactJson(value.toString('utf8'), valueLead);
+    v = parseExactJsonBytes(value, format === 'debezium' ? debeziumLead : valueLead);
   } catch (e) {
     const why = e instanceof JsonSyntaxError ? e.message : String(e);
     throw new DecodeError(`the message is not JSON (${why})`, `skip it with --skip-message TOPIC:PARTITION:OFFSET, or check that the producer writes ${format === 'auto' ? 'Debezium, Canal or Maxwell' : format} JSON (Debezium: value.converter=org.apache.kafka.connect.json.JsonConverter)`, 'malformed');
@@ -145,7 +153,7 @@ export function decodeMessage(format: KafkaSourceFormat, key: Buffer | null, val
 
 function tryParse(b: Buffer): JsonObject | null {
   try {
-    const v = parseExactJson(b.toString('utf8'), keyLead);
+    const v = parseExactJsonBytes(b, keyLead);
     return isObject(v) ? v : null;
   } catch {
     return null;

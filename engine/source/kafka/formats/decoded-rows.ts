@@ -37,8 +37,24 @@ export interface RowShape {
   partial: boolean;
 }
 
+/** The shape of a row naming every column of a column list and nothing else, made once per list (callers only read it). */
+const wholeShapes = new WeakMap<ColumnType[], RowShape>();
+
+/** The shape of a row whose members are exactly the table's columns (the usual message), shared; null for any other row. */
+function wholeRowShape(columns: ColumnType[], row: JsonObject): RowShape | null {
+  let members = 0;
+  for (const _ in row) members++;
+  if (members !== columns.length) return null;
+  for (const c of columns) if (!Object.hasOwn(row, c.name)) return null;
+  let s = wholeShapes.get(columns);
+  if (!s) wholeShapes.set(columns, (s = Object.freeze({ columns: Object.freeze(columns.map((c) => c.name)) as string[], kinds: Object.freeze(columns.map((c) => columnKind(c))) as ColumnKind[], partial: false })));
+  return s;
+}
+
 /** Which of the table's columns the row members name (in table order); a member naming no column is an error. */
 export function rowShape(db: string, table: string, columns: ColumnType[], row: JsonObject): RowShape {
+  const whole = wholeRowShape(columns, row);
+  if (whole) return whole;
   const byName = new Map(columns.map((c) => [c.name, c]));
   for (const name of Object.keys(row)) {
     if (!byName.has(name)) {
