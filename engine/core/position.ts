@@ -29,10 +29,18 @@ export interface PositionOrder {
 
 const BINLOG_FILE = /^(.+)\.(\d+)$/;
 
+/** The last file name parsed and its sequence: a stream compares positions of one file over and over. */
+let lastFile = '';
+let lastSequence = NaN;
+
 /** The sequence number in a binlog file name: mysql-bin.000042 → 42. */
 function binlogFileSequence(file: string): number {
+  // The match allocated an array and two strings per call; the sink compares positions per transaction.
+  if (file === lastFile) return lastSequence;
   const m = BINLOG_FILE.exec(file);
-  return m ? Number(m[2]) : NaN;
+  lastFile = file;
+  lastSequence = m ? Number(m[2]) : NaN;
+  return lastSequence;
 }
 
 /**

@@ -1,7 +1,8 @@
 // What differs by kind in a saved connection profile (shared/profiles.ts), asked of the sink descriptor of
 // the profile's kind (every profile kind is a sink kind): which secrets its settings use (the profile store
-// encrypts those, each on its own, and drops the others), which it cannot work without, and how it is
-// written into an exported job file with its secrets named as environment variables. Here in core so that
+// encrypts those, each on its own, and drops the others), which it cannot work without, how it is
+// written into an exported job file with its secrets named as environment variables, and the one-line
+// description of where it points that the profile's summary carries to the UI. Here in core so that
 // the descriptors and engine/connections share it without importing each other.
 import type { Profile, ProfileSecrets, ProfileSummary } from '../../shared/profiles.js';
 import type { JobFileEndpoints } from '../../shared/job-endpoints.js';
@@ -21,6 +22,8 @@ export interface ProfileRules<P extends Profile = Profile> {
    * environment variable `${prefix}_…` (`has`, the profile summary's: only the variables of secrets it has).
    */
   jobFileEndpoint(p: P, prefix: string, has?: ProfileSummary['has']): JobFileEndpoints[P['kind']];
+  /** One line saying where the profile points, without secrets (ProfileSummary.description): "root@db.example.com:3306 via ssh ops@bastion:22, TLS verify-identity". */
+  describe(p: P): string;
 }
 
 /** The profile as the kind's own type; a profile of another kind is a bug of the caller (asked the wrong descriptor). */
@@ -40,5 +43,6 @@ export function profileRules<K extends ProfileKind>(kind: K, rules: ProfileRules
     usedSecrets: (p) => rules.usedSecrets(profileOfKind(p, kind)),
     missingSecrets: (p, s) => rules.missingSecrets(profileOfKind(p, kind), s),
     jobFileEndpoint: (p, prefix, has) => rules.jobFileEndpoint(profileOfKind(p, kind), prefix, has),
+    describe: (p) => rules.describe(profileOfKind(p, kind)),
   };
 }

@@ -26,6 +26,16 @@ export interface RowBytes {
   readonly count: number;
 }
 
+/** What a row counts for in a batch's byte tally: its values' bytes, plus one per column. */
+export function rowByteSize(r: RowBytes): number {
+  let size = r.count;
+  for (let i = 0; i < r.count; i++) {
+    const s = r.start[i]!;
+    if (s >= 0) size += r.end[i]! - s;
+  }
+  return size;
+}
+
 /** The row as byte strings (RawRow), for a consumer that needs values: the same values the string path reads. */
 export function rowFromBytes(r: RowBytes): RawRow {
   const row: RawRow = new Array<RawValue>(r.count);

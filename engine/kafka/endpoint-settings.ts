@@ -34,6 +34,10 @@ export const kafkaProfileRules = profileRules('kafka', {
     if (p.sasl) out.sasl = { ...p.sasl, passwordEnv: `${prefix}_PASSWORD` };
     return out;
   },
+  describe: (p) => {
+    const extras = [p.tls.mode !== 'disabled' ? `TLS ${p.tls.mode}` : null, p.sasl ? `SASL ${p.sasl.mechanism} as ${p.sasl.username}` : null].filter(Boolean);
+    return `${p.brokers.join(', ')}${extras.length ? `, ${extras.join(', ')}` : ''}`;
+  },
 });
 
 /** The endpoint's brokers, TLS and SASL, and the rest of its options as written. */

@@ -77,9 +77,19 @@ export function targetOptions(a: ServerAddress): Pick<ConnectionOptions, 'host' 
   };
 }
 
+/**
+ * A query with values is formatted exactly as mysql2 does; one without values is sent as written (mysql2
+ * would scan all its text for placeholders first: megabytes per statement group of a stream apply).
+ */
+function queryFormat(this: { config: { stringifyObjects?: boolean; timezone?: string } }, sql: string, values: unknown): string {
+  if (values === undefined || values === null || (Array.isArray(values) && values.length === 0)) return sql;
+  return mysql.format(sql, values as Parameters<typeof mysql.format>[1], this.config.stringifyObjects, this.config.timezone);
+}
+
 function baseOptions(a: ServerAddress): ConnectionOptions {
   return {
     ...targetOptions(a),
+    queryFormat,
     charset: 'utf8mb4',
     dateStrings: true,
     supportBigNumbers: true,

@@ -22,4 +22,10 @@ export const mysqlProfileRules = profileRules('mysql', {
     }
     return out;
   },
+  describe: (p) => {
+    const at = p.socket ? `${p.user}@${p.socket}` : `${p.user}@${p.host}:${p.port}`;
+    const via = p.ssh ? ` via ssh ${p.ssh.user}@${p.ssh.host}:${p.ssh.port}` : '';
+    const tls = p.tls.mode !== 'disabled' ? `, TLS ${p.tls.mode}` : '';
+    return `${at}${via}${tls}`;
+  },
 });

@@ -40,7 +40,7 @@ export async function runJob(o: RunJobOptions): Promise<RunOutcome> {
   // A source read by a consumer group: every process of the job is a member, none claims the job alone.
   if (sourceOf(cfg).capabilities.partitionOffsets) return runConsumer(o, job, log);
   try {
-    store.claimJob(job.id, process.pid, alive);
+    store.claimJob(job.id, process.pid, alive, 'preflight');
   } catch (e) {
     log.error(formatError(e));
     throw e;

@@ -124,7 +124,7 @@ export async function prepareStreamPhase(o: StreamPhaseOptions): Promise<StreamR
   if (!o.copyAlongside) store.setJob(jobId, { phase: o.previousPhase === 'streaming' ? 'streaming' : 'catching-up' });
   log.info(
     `streaming ${tableIds.size} table(s); ${target ? `caught up at ${formatPosition(target)}` : 'the copy is published between the changes, in binlog order'}` +
-      (reconcileUntil ? ` (changes up to the copy's end at ${formatPosition(reconcileUntil)} are reconciled with the copied rows)` : ''),
+      (reconcileUntil ? ` (changes up to the copy's end${samePosition(reconcileUntil, target) ? '' : ` at ${formatPosition(reconcileUntil)}`} are reconciled with the copied rows)` : ''),
   );
   const keyless = sinkOf(cfg).keylessStreamNote;
   if (keyless) for (const t of o.tables ?? []) if (!t.keyColumns.length) log.warn(keyless, qualified(t.source));
@@ -147,6 +147,11 @@ export async function prepareStreamPhase(o: StreamPhaseOptions): Promise<StreamR
     transactionPieces: sinkOf(cfg).capabilities.transactionPieces,
     openTarget: o.openTarget,
   });
+}
+
+/** Said once per line: the reconcile window's end is named only when it differs from the catch-up target. */
+function samePosition(a: SourcePosition, b: SourcePosition | null): boolean {
+  return b !== null && formatPosition(a) === formatPosition(b);
 }
 
 function parseStatus(json: string | null): BinlogStatus | null {

@@ -21,6 +21,8 @@ export interface StreamReaderOptions {
   include: (db: string, table: string) => boolean;
   /** Changes buffered before the reader pauses the source connection. */
   highWater: number;
+  /** Bytes of row images (core/changes.ts rowBytes) buffered before it pauses the connection too. */
+  highWaterBytes?: number;
   /** Hand out a large transaction in pieces of this size (see ChangeReaderOptions.piece); absent: whole. */
   piece?: { maxRows: number; maxBytes: number };
   /** A table's columns as the stream knows them at this point (its schema history); null: not known. */

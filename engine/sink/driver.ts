@@ -134,6 +134,8 @@ export interface SinkDescriptor {
   /** For people: "MySQL/MariaDB", "Kafka", "PostgreSQL". */
   readonly title: string;
   readonly capabilities: SinkCapabilities;
+  /** A saved connection of this kind can also be the wizard's source (shared/sink-capabilities.ts SinkKindInfo.sourceServer); absent: no. */
+  readonly sourceServer?: boolean;
   /** Where the sink is, for messages, without credentials ("127.0.0.1:3306", "Kafka b1:9092,b2:9092"). */
   label(sink: SinkConfig): string;
   leftovers(job: string): SinkLeftovers;

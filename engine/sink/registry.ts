@@ -29,5 +29,5 @@ export function loadSink(cfg: { sink: SinkConfig }): Promise<SinkDriver> {
 
 /** Every sink kind, for the API and the wizard. */
 export function sinkKinds(): SinkKindInfo[] {
-  return SINKS.map((s) => ({ kind: s.kind, title: s.title, capabilities: s.capabilities }));
+  return SINKS.map((s) => ({ kind: s.kind, title: s.title, capabilities: s.capabilities, sourceServer: s.sourceServer ?? false }));
 }

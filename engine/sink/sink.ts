@@ -24,8 +24,19 @@ export interface Sink {
    * are independent requests (a search cluster's indexes) lets the schema phase create them side by side.
    */
   readonly prepareConcurrency?: number;
-  /** After a table's rows are all written: adds its deferred indexes (those it does not have yet). */
-  finishTable(t: CopyTable, deferredIndexes: string[]): Promise<void>;
+  /**
+   * The copy's workers share the chunks of one table (the first with chunks left) before they start the next,
+   * rather than each taking the least busy table (absent: false). For a sink that does less work the fewer
+   * tables it is written at once: a search cluster shares one indexing buffer among the shards being written,
+   * so four indexes written side by side flush four times as many, four times smaller segments.
+   */
+  readonly copyTableByTable?: boolean;
+  /**
+   * After a table's rows are all written: carries out its deferred steps (indexes it does not have yet, an
+   * index's settings restored…). Returns what it did, in the sink's own words for the job's log ("added 2
+   * secondary index(es)"), or null when there was nothing left to do.
+   */
+  finishTable(t: CopyTable, deferredIndexes: string[]): Promise<string | null>;
   /** Creates views once the tables exist; returns one message per view not created. */
   createViews(views: { sql: string; name: TableRef }[]): Promise<string[]>;
   /** Once every table of the job is copied (each run): what needs them all, e.g. foreign keys; returns warnings. */

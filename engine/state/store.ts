@@ -155,9 +155,10 @@ export class StateStore {
 
   /**
    * Marks a job as running in this process, atomically (an IMMEDIATE transaction), and refuses when
-   * another live process already runs it: two copies of one job would race on the same chunks.
+   * another live process already runs it: two copies of one job would race on the same chunks. `phase` is
+   * written in the same update, so no reader sees this process's pid beside the last run's phase.
    */
-  claimJob(id: number, pid: number, isAlive: (pid: number) => boolean): void {
+  claimJob(id: number, pid: number, isAlive: (pid: number) => boolean, phase?: string): void {
     this.db
       .transaction(() => {
         const row = this.db.prepare('SELECT name, state, pid FROM jobs WHERE id = ?').get(id) as Pick<JobRow, 'name' | 'state' | 'pid'>;
@@ -167,7 +168,7 @@ export class StateStore {
             `Wait for it, or stop it first (kill -TERM ${row.pid}); \`cutover status\` shows its progress.`,
           );
         }
-        this.db.prepare("UPDATE jobs SET state = 'running', pid = ?, error = NULL, updated_at = ? WHERE id = ?").run(pid, now(), id);
+        this.db.prepare("UPDATE jobs SET state = 'running', pid = ?, error = NULL, phase = COALESCE(?, phase), updated_at = ? WHERE id = ?").run(pid, phase ?? null, now(), id);
       })
       .immediate();
   }
@@ -176,8 +177,12 @@ export class StateStore {
     return this.db.prepare('SELECT * FROM jobs WHERE name = ?').get(name) as JobRow | undefined;
   }
 
+  /** Prepared once: a Kafka copy reads the job's copy start for every batch it renders. */
+  private jobByIdStmt: Database.Statement | null = null;
+
   jobById(id: number): JobRow | undefined {
-    return this.db.prepare('SELECT * FROM jobs WHERE id = ?').get(id) as JobRow | undefined;
+    this.jobByIdStmt ??= this.db.prepare('SELECT * FROM jobs WHERE id = ?');
+    return this.jobByIdStmt.get(id) as JobRow | undefined;
   }
 
   jobs(): JobRow[] {

@@ -48,6 +48,8 @@ export class MemorySink {
   /** The copy write with this number (1-based) fails as a dropped connection; null: none. */
   failWriteAt: number | null = null;
   sessionsOpened = 0;
+  /** A step each created table defers until its copy is done (as a search index's settings are); finishTable reports it done. */
+  deferredStep: string | null = null;
   /**
    * The target offers prepare() (StreamTarget.prepare) and applies a batch a timer tick later, so the
    * stream reads on while it applies; counted: prepares, those made while an apply ran, the most applies
@@ -61,6 +63,15 @@ export class MemorySink {
   appliesPrepared = 0;
   /** Copy: how often each row (by "db.table" and key) was written in a committed batch. */
   readonly copiedTimes = new Map<string, number>();
+  /** Copy: the sink asks for its tables one after another (Sink.copyTableByTable). */
+  tableByTable = false;
+  /** Copy: each write is answered this many ms later (0: at once), so writes overlap the reads. */
+  writeDelayMs = 0;
+  /** Copy: the most tables written at one moment, the most writes in flight on one writer, and batches begun while their writer's write was in flight. */
+  maxTablesWriting = 0;
+  maxWritesPerWriter = 0;
+  batchesDuringWrite = 0;
+  private readonly writing = new Map<string, number>();
 
   rows(table: string): RawRow[] {
     return [...(this.tables.get(table)?.values() ?? [])].sort((a, b) => Number(a[0]) - Number(b[0]));
@@ -115,23 +126,43 @@ export class MemorySink {
     const sink = this;
     return {
       kind: 'memory',
+      copyTableByTable: sink.tableByTable,
       async prepareTable(t: CopyTable): Promise<PreparedTable> {
         const name = `${t.sink.db}.${t.sink.table}`;
         const created = !sink.tables.has(name);
         sink.tableOf(name);
-        return { created, warnings: [], deferredIndexes: [] };
+        return { created, warnings: [], deferredIndexes: sink.deferredStep ? [sink.deferredStep] : [] };
       },
-      async finishTable() {},
+      async finishTable(_t: CopyTable, deferred: string[]) {
+        return deferred.length ? `did ${deferred.join(', ')}` : null;
+      },
       async createViews() {
         return [];
       },
       async openWriter(): Promise<SinkWriter> {
+        let inFlight = 0;
         return {
-          newBatch: (t) => new MemoryBatch(t),
+          newBatch: (t) => {
+            if (inFlight) sink.batchesDuringWrite++;
+            return new MemoryBatch(t);
+          },
           write: async (b) => {
             sink.writeCalls++;
-            if (sink.failWriteAt === sink.writeCalls) throw connectionLost('sink');
             const mb = b as MemoryBatch;
+            const name = `${mb.table.sink.db}.${mb.table.sink.table}`;
+            inFlight++;
+            sink.writing.set(name, (sink.writing.get(name) ?? 0) + 1);
+            sink.maxWritesPerWriter = Math.max(sink.maxWritesPerWriter, inFlight);
+            sink.maxTablesWriting = Math.max(sink.maxTablesWriting, sink.writing.size);
+            try {
+              if (sink.writeDelayMs) await new Promise((r) => setTimeout(r, sink.writeDelayMs));
+            } finally {
+              inFlight--;
+              const n = sink.writing.get(name)! - 1;
+              if (n) sink.writing.set(name, n);
+              else sink.writing.delete(name);
+            }
+            if (sink.failWriteAt === sink.writeCalls) throw connectionLost('sink');
             const rows = sink.tableOf(`${mb.table.sink.db}.${mb.table.sink.table}`);
             const key = mb.table.keyColumns.map((k) => mb.table.columns.findIndex((c) => c.name === k.name));
             for (const r of mb.list) {

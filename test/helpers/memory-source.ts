@@ -196,6 +196,14 @@ class MemoryReader implements ChangeReader {
     while (this.next_ < src.log.length && comparePositions(src.log[this.next_]!.end, from) <= 0) this.next_++;
   }
 
+  /** A piece or final part already split off is ready: the apply loop takes it without waiting (ChangeReader.poll). */
+  poll(): BinlogItem | undefined {
+    if (this.closed || (this.dropAfter !== null && this.delivered >= this.dropAfter)) return undefined;
+    const part = this.parts.shift();
+    if (part) this.delivered++;
+    return part;
+  }
+
   async next(timeoutMs: number): Promise<BinlogItem | null | undefined> {
     if (this.closed) return null;
     if (this.dropAfter !== null && this.delivered >= this.dropAfter) throw connectionLost('change reader');

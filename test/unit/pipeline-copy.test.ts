@@ -87,3 +87,28 @@ test('copy: several tables with parallel workers, resumed after a failure, end e
   for (const t of plan) assert.equal(store.table(t.stateId).rows_copied, 20);
   assert.equal(sink.writeCalls, 21 + 1, 'each of the 21 chunks written once, plus the failed write');
 });
+
+test("copy: a worker reads its next chunk while its last write is in flight, one write at a time per worker, and a chunk counts as done only once written", async () => {
+  const { source, sink, store, plan, copy } = setup(30);
+  sink.writeDelayMs = 5;
+  await copy(1);
+  assert.ok(sink.batchesDuringWrite >= 5, `the next chunk read during the last write (${sink.batchesDuringWrite} times)`);
+  assert.equal(sink.maxWritesPerWriter, 1);
+  const row = store.table(plan[0]!.stateId);
+  assert.equal(row.chunks_done, row.chunks_planned);
+  assert.equal(row.rows_copied, 30);
+  assert.deepEqual(sink.rows('shop.t'), [...source.tables.get('shop.t')!.rows.values()]);
+  assert.deepEqual([...sink.copiedTimes.values()].filter((n) => n !== 1), [], 'no row written twice');
+});
+
+for (const byTable of [false, true]) {
+  test(`copy: ${byTable ? 'a sink that asks for table by table gets at most two tables written at once (one ending, one starting)' : 'by default the workers spread over the tables'}`, async () => {
+    const { source, sink, copy } = setup(30, ['a', 'b', 'c', 'd']);
+    sink.tableByTable = byTable;
+    sink.writeDelayMs = 3;
+    await copy(4);
+    if (byTable) assert.ok(sink.maxTablesWriting <= 2, `${sink.maxTablesWriting} tables written at once`);
+    else assert.ok(sink.maxTablesWriting >= 3, `${sink.maxTablesWriting} tables written at once`);
+    for (const name of ['a', 'b', 'c', 'd']) assert.deepEqual(sink.rows(`shop.${name}`), [...source.tables.get(`shop.${name}`)!.rows.values()], name);
+  });
+}

@@ -98,6 +98,15 @@ test('run "snapshot": every row copied exactly once, renames and views planned o
   assert.equal(sink.writeCalls, writes);
 });
 
+test('run "snapshot": a table\'s deferred step is logged in the sink\'s own words once its copy is done, not as indexes', async () => {
+  const { sink, store, run } = setup('snapshot');
+  sink.deferredStep = 'restore the settings';
+  assert.equal(await run(), 'done');
+  const lines = store.logs({ job: 'whole' }).map((l) => `${l.tbl ?? ''}: ${l.message}`);
+  for (const t of ['shop.orders', 'shop.users']) assert.ok(lines.some((l) => new RegExp(`^${t}: did restore the settings after the copy in [0-9.]+ s$`).test(l)), lines.join('\n'));
+  assert.ok(!lines.some((l) => /secondary index/.test(l)), lines.join('\n'));
+});
+
 test('run "snapshot": a sink write that fails on chunk 4 fails the run; the next run copies only the chunks not done and ends exact', async () => {
   const { source, sink, store, run, jobId } = setup('snapshot', { parallelism: 1 });
   sink.failWriteAt = 4;

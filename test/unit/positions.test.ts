@@ -19,6 +19,18 @@ test('binlog positions format and compare by file sequence, not by name', () => 
   assert.equal(laterPosition(a, null), a);
 });
 
+test('positions of several files compare by sequence whatever file was compared last', () => {
+  const files = ['mysql-bin.000009', 'mysql-bin.000010', 'mysql-bin.999999', 'mysql-bin.1000000'];
+  for (let round = 0; round < 3; round++) {
+    for (let i = 0; i < files.length - 1; i++) {
+      assert.ok(comparePositions(binlog(files[i]!, 500), binlog(files[i + 1]!, 4)) < 0, `${files[i]} before ${files[i + 1]}`);
+      assert.ok(comparePositions(binlog(files[i + 1]!, 4), binlog(files[i]!, 500)) > 0);
+      assert.equal(comparePositions(binlog(files[i]!, 7), binlog(files[i]!, 7)), 0);
+    }
+  }
+  assert.ok(Number.isNaN(comparePositions(binlog('no-sequence', 4), binlog('mysql-bin.000001', 4))), 'a name without a sequence does not order');
+});
+
 test('a job file position text parses to its file and offset', () => {
   assert.deepEqual(parseFilePosition('mysql-bin.999999:120'), { file: 'mysql-bin.999999', pos: 120 });
   assert.equal(parseFilePosition('mysql-bin:4'), null);

@@ -83,3 +83,16 @@ test('default state path: per-user app-data folder, overridable', () => {
   assert.equal(resolveStatePath('/flag.db', { CUTOVER_STATE: '/env.db' }), '/flag.db');
   assert.equal(resolveStatePath(undefined, { CUTOVER_STATE: '/env.db' }), '/env.db');
 });
+
+test("claiming a job writes the new run's phase with its pid: a reader never sees the new pid beside the last run's phase", () => {
+  const s = new StateStore(':memory:');
+  const job = s.upsertJob('j', { a: 1 });
+  s.setJob(job.id, { state: 'running', phase: 'streaming', pid: 1 });
+  s.claimJob(job.id, process.pid, () => false, 'preflight');
+  const row = s.jobById(job.id)!;
+  assert.equal(row.pid, process.pid);
+  assert.equal(row.phase, 'preflight');
+  s.claimJob(job.id, process.pid, () => false);
+  assert.equal(s.jobById(job.id)!.phase, 'preflight', 'no phase given: the phase is kept');
+  s.close();
+});

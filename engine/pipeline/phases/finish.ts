@@ -2,7 +2,7 @@
 // the operator asked for, or a failure; each recorded on the job with what to do next.
 import { CutoverError, formatError } from '../../../shared/errors.js';
 import { StateDiskFull, isDiskFull } from '../../state/disk-space.js';
-import { StopRequested } from '../copy-runner.js';
+import { StopRequested } from '../stop-requested.js';
 import type { JobContext, RunOutcome } from './context.js';
 
 /** Records the failure on the job and rethrows it, or returns 'stopped' for a requested stop. */

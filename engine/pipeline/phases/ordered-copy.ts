@@ -6,7 +6,7 @@ import { qualified } from '../../../shared/table-selection.js';
 import { formatPosition } from '../../core/position.js';
 import type { CopyTable } from '../../core/tables.js';
 import { sinkOf } from '../../sink/registry.js';
-import { StopRequested } from '../copy-runner.js';
+import { StopRequested } from '../stop-requested.js';
 import { prepareStreamPhase } from '../stream-phase.js';
 import { rowsCopied, viewsPhase, type Copier } from './copy.js';
 import { stopCopyHelpers, type JobContext, type RunOutcome } from './context.js';

@@ -65,7 +65,10 @@ export async function prepareStreamOnly(ctx: JobContext, tables: CopyTable[]): P
     const row = store.table(t.stateId);
     if (row.state === 'streaming') return;
     const prepared = await sink.prepareTable(t, 'append', row.schema_created === 1);
-    if (prepared.created) await sink.finishTable(t, prepared.deferredIndexes);
+    if (prepared.created) {
+      const done = await sink.finishTable(t, prepared.deferredIndexes);
+      if (done) log.info(done, `${t.source.db}.${t.source.table}`);
+    }
     store.setTable(t.stateId, { schema_created: prepared.created ? 1 : row.schema_created, state: 'streaming' });
   });
   for (const w of (await sink.finishCopy?.(tables)) ?? []) log.warn(w);

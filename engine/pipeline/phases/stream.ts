@@ -4,7 +4,7 @@ import { mysqlSourceUrl, streamOptions } from '../../../shared/job-config.js';
 import type { CopyTable } from '../../core/tables.js';
 import { defaultServerId } from '../stream-apply.js';
 import { driverStreamSource } from '../stream-source.js';
-import { StopRequested } from '../copy-runner.js';
+import { StopRequested } from '../stop-requested.js';
 import { runStreamPhase, type StreamPhaseOptions } from '../stream-phase.js';
 import type { StreamOutcome } from '../stream-runner.js';
 import { stopCopyHelpers, type JobContext, type RunOutcome } from './context.js';

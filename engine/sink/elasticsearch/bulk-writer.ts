@@ -6,7 +6,7 @@
 // row again (a chunk resumed after a crash) meets a version conflict, which counts as already written, and a
 // change the stream applied later (a greater version) is never overwritten by a copied row.
 import { CutoverError } from '../../../shared/errors.js';
-import { rowFromBytes, type RawRow, type RowBytes } from '../../core/rows.js';
+import { rowByteSize, rowFromBytes, type RawRow, type RowBytes } from '../../core/rows.js';
 import type { CopyTable } from '../../core/tables.js';
 import type { SinkBatch, SinkWriter } from '../sink.js';
 import type { SearchSinkConfig } from '../../../shared/job-config.js';
@@ -192,12 +192,7 @@ class SearchBatch implements SinkBatch {
     this.starts.push(this.len);
     this.len = end;
     this.rows++;
-    let size = row.count;
-    for (let i = 0; i < row.count; i++) {
-      const s = row.start[i]!;
-      if (s >= 0) size += row.end[i]! - s;
-    }
-    this.bytes += size;
+    this.bytes += rowByteSize(row);
   }
 
   /** Room for `n` more bytes in the body. */

@@ -23,6 +23,7 @@ export const searchSink: SinkDescriptor = {
     repair: true,
     orderedCopy: false,
     heartbeatOnSink: true,
+    topics: false,
     checkpointInSink: false,
     partitionOffsets: false,
     pauseTable: false,

@@ -8,6 +8,7 @@
 // it by the rules or says why it cannot.
 import type { RowBytes } from '../../core/rows.js';
 import type { DocumentShape } from './bulk-writer.js';
+import { isJsonNumberBytes, jsonStringBytes, putBytes } from '../../core/json-bytes.js';
 
 /** What the byte path needs of a table's documents, or null when its rows must take the string path. */
 export interface ByteShape {
@@ -45,66 +46,11 @@ export function rowBound(b: ByteShape, row: RowBytes): number {
   return k >= 0 ? n + 6 * (row.end[b.key]! - k) : n;
 }
 
-const HEX = '0123456789abcdef';
-/** JSON.stringify's short escapes of the control bytes it has them for: \b \t \n \f \r. */
-const SHORT: Record<number, number> = { 0x08: 0x62, 0x09: 0x74, 0x0a: 0x6e, 0x0c: 0x66, 0x0d: 0x72 };
-
-/** `src[s, e)` as a JSON string at `o`; -1 when a byte is not ASCII (the string path decodes it). */
-function jsonString(src: Buffer, s: number, e: number, out: Buffer, o: number): number {
-  out[o++] = 0x22;
-  for (let j = s; j < e; j++) {
-    const c = src[j]!;
-    if (c >= 0x20 && c !== 0x22 && c !== 0x5c) {
-      if (c >= 0x80) return -1;
-      out[o++] = c;
-    } else if (c === 0x22 || c === 0x5c) {
-      out[o++] = 0x5c;
-      out[o++] = c;
-    } else {
-      out[o++] = 0x5c;
-      const short = SHORT[c];
-      if (short !== undefined) out[o++] = short;
-      else {
-        out[o++] = 0x75; // \u00XX, lower-case hex as JSON.stringify writes it
-        out[o++] = 0x30;
-        out[o++] = 0x30;
-        out[o++] = HEX.charCodeAt(c >> 4);
-        out[o++] = HEX.charCodeAt(c & 15);
-      }
-    }
-  }
-  out[o++] = 0x22;
-  return o;
-}
-
-/** `from` copied at `o`; a loop, not Buffer.copy: these are tens of bytes, where a native call costs more. */
-function put(from: Buffer, out: Buffer, o: number): number {
-  for (let j = 0; j < from.length; j++) out[o++] = from[j]!;
-  return o;
-}
-
-const isDigit = (c: number | undefined): boolean => c !== undefined && c >= 0x30 && c <= 0x39;
-
 /** Whether `src[s, e)` is a JSON number (fields.ts JSON_NUMBER: -?(0|[1-9]\d*)(\.\d+)?([eE][-+]?\d+)?). */
-export function isJsonNumber(src: Buffer, s: number, e: number): boolean {
-  let j = s;
-  if (src[j] === 0x2d) j++;
-  if (j >= e || !isDigit(src[j])) return false;
-  if (src[j] === 0x30) j++;
-  else while (j < e && isDigit(src[j])) j++;
-  if (j < e && src[j] === 0x2e) {
-    j++;
-    if (j >= e || !isDigit(src[j])) return false;
-    while (j < e && isDigit(src[j])) j++;
-  }
-  if (j < e && (src[j] === 0x65 || src[j] === 0x45)) {
-    j++;
-    if (j < e && (src[j] === 0x2b || src[j] === 0x2d)) j++;
-    if (j >= e || !isDigit(src[j])) return false;
-    while (j < e && isDigit(src[j])) j++;
-  }
-  return j === e;
-}
+export const isJsonNumber = isJsonNumberBytes;
+
+const jsonString = jsonStringBytes;
+const put = putBytes;
 
 /**
  * The row's action line and document written at `o` of `out` (room for rowBound() bytes), `tail` the action

@@ -14,4 +14,5 @@ export const searchProfileRules = profileRules('elasticsearch', {
     if (p.caFile) out.caFile = p.caFile;
     return out;
   },
+  describe: (p) => `${p.url}${p.auth === 'basic' ? ` as ${p.username}` : p.auth === 'apiKey' ? ', API key' : ''}${p.caFile ? ', CA file' : ''}`,
 });

@@ -24,6 +24,11 @@ import { BOOKKEEPING, joinSpecs, type JoinSpec } from './join-rules.js';
 /** "db.table" as a table reference. */
 const parseName = (name: string): TableRef => ({ db: name.slice(0, name.indexOf('.')), table: name.slice(name.indexOf('.') + 1) });
 
+/** What finishTable did, for the job's log: "restored the settings of index shop_users (number_of_replicas default, refresh_interval 5s) and refreshed it". */
+export function restoredSettings(index: string, restore: Record<string, unknown>): string {
+  return `restored the settings of index ${index} (${Object.entries(restore).map(([k, v]) => `${k} ${v ?? 'default'}`).join(', ')}) and refreshed it`;
+}
+
 /** The deferred step the pipeline keeps for a table until its copy is done (finishTable). */
 export const RESTORE_SETTINGS = 'restore the index settings (refresh_interval, number_of_replicas) after the copy';
 
@@ -146,6 +151,14 @@ export class SearchSink implements Sink {
     return this.joins.specs.length ? 1 : 4;
   }
 
+  /**
+   * The copy's workers write one index at a time: the cluster shares one indexing buffer (10% of its heap)
+   * among the shards being written, and each time it fills the largest shard's part becomes a segment. Four
+   * indexes written side by side made 4–5 times as many segment writes (internal refreshes) as one, and cost
+   * OpenSearch's refresh and GC threads more CPU for the same documents (README, the search benchmark).
+   */
+  readonly copyTableByTable = true;
+
   indexOf(ref: TableRef): string {
     return indexNameOf(this.cfg.index, ref);
   }
@@ -231,14 +244,14 @@ export class SearchSink implements Sink {
   }
 
   /** After the table's copy: the settings the user asked for (or the cluster's defaults), then a refresh. */
-  async finishTable(t: CopyTable, deferred: string[]): Promise<void> {
-    if (!deferred.includes(RESTORE_SETTINGS)) return;
+  async finishTable(t: CopyTable, deferred: string[]): Promise<string | null> {
+    if (!deferred.includes(RESTORE_SETTINGS)) return null;
     const index = this.indexOf(t.sink);
     const m = (await this.client.request('GET', `${encodeURIComponent(index)}/_mapping`)).body as Record<string, { mappings?: { _meta?: { cutover?: { restore?: Record<string, unknown> } } } }>;
     const restore = Object.values(m)[0]?.mappings?._meta?.cutover?.restore ?? { number_of_replicas: null, refresh_interval: null };
     await this.client.request('PUT', `${encodeURIComponent(index)}/_settings`, { index: restore });
     await this.client.request('POST', `${encodeURIComponent(index)}/_refresh`);
-    this.log.info(`index ${index}: settings restored (${Object.entries(restore).map(([k, v]) => `${k} ${v ?? 'default'}`).join(', ')}) and refreshed`, `${t.source.db}.${t.source.table}`);
+    return restoredSettings(index, restore);
   }
 
   async createViews(views: { sql: string; name: TableRef }[]): Promise<string[]> {

@@ -7,11 +7,11 @@
 // FOR UPDATE inside the same transaction), so replaying a batch after a crash neither loses nor
 // double-applies it.
 //
-// Statements are sent many to a round trip (multi-statement packets); every result is checked against
-// what the statement must affect. When a packet fails, the transaction is rolled back and the batch is
-// applied again one statement per change, in binlog order: if that succeeds it is committed (the set
-// form only guessed wrong), otherwise the exact change, statement and server message are reported as a
-// SinkChangeError and nothing of the batch is kept.
+// Statements are sent many to a round trip (multi-statement packets, statement-sender.ts); every result is
+// checked against what the statement must affect. When a packet fails, the transaction is rolled back and
+// the batch is applied again one statement per change, in binlog order: if that succeeds it is committed
+// (the set form only guessed wrong), otherwise the exact change, statement and server message are reported
+// as a SinkChangeError and nothing of the batch is kept.
 //
 // A source transaction larger than a batch comes in pieces (applyPiece): the first piece opens the sink
 // transaction and locks the checkpoint row, each piece is applied as its own net effect behind a savepoint
@@ -35,15 +35,15 @@ export { effectiveMode, pendingTransactions, type CheckpointOwnerColumns };
 import { comparePositions, formatPosition } from '../../core/position.js';
 import { CutoverError } from '../../../shared/errors.js';
 import { connect, parseMysqlUrl, queryRows, type Connection } from '../../mysql/connection.js';
-import { quoteId } from '../../mysql/identifiers.js';
 import { batchStatements, planTable, type Statement, type TablePlan } from './change-statements.js';
 import { modeRuns, strictWhereReplaceUnsafe } from '../../core/batch-plan.js';
 import { SINK_SESSION } from './session.js';
 import { CHECKPOINT_TABLE_SQL, checkpointUpsert, ensureCheckpointTable, readCheckpointRow } from './checkpoint-row.js';
+import { StatementSender, exactPathFor } from './statement-sender.js';
 
 export * from './checkpoint-row.js';
-import { fitsPacket, keyText, rowTooLarge } from '../../mysql/packet-limit.js';
-import { transactionLabel, type BinlogTransaction, type MessageChanges, type RowChange, type TransactionPiece } from '../../core/changes.js';
+export { SinkChangeError, isRetryable, isServerError } from './statement-sender.js';
+import type { BinlogTransaction, MessageChanges, RowChange, TransactionPiece } from '../../core/changes.js';
 import type { ApplierTable, ApplyMode } from '../../core/checkpoint.js';
 import type { Checkpoint } from '../../core/checkpoint.js';
 import type { TableInfo } from '../../core/tables.js';
@@ -62,46 +62,13 @@ export interface ChangeApplierOptions {
   owner?: CheckpointOwnerColumns;
 }
 
-/** A change the sink refused: which one, the statement, and the server's message. */
-export class SinkChangeError extends CutoverError {
-  constructor(
-    readonly change: RowChange,
-    readonly statement: string,
-    readonly tx: BinlogTransaction | TransactionPiece | MessageChanges,
-    reason: string,
-  ) {
-    const sql = statement.length > 1500 ? statement.slice(0, 1500) + ' …' : statement;
-    super(
-      `The sink refused ${change.type === 'insert' ? 'an' : 'a'} ${change.type} on ${change.db}.${change.table} from ${transactionLabel(tx)}: ${reason}\n  statement: ${sql}`,
-      'Nothing of this transaction (nor of the transactions grouped with it in the same sink transaction) was applied and the job is paused. Correct the sink (for example remove the row that conflicts, or the constraint), then run the same job again: the transaction is retried.',
-      'SINK_ROW',
-    );
-  }
-}
-
 interface ServerError {
   errno?: number;
-  message?: string;
-}
-
-/** A statement of several rows is over the sink's max_allowed_packet: the batch is applied one change at a time. */
-class OverPacket extends Error {}
-
-class Mismatch extends Error {
-  constructor(
-    readonly statement: Statement,
-    readonly affected: number,
-  ) {
-    super(`it affected ${affected} row(s) where ${statement.expect} ${statement.expect === 1 ? 'was' : 'were'} expected`);
-  }
 }
 
 export class ChangeApplier implements DdlStatementSink {
   private readonly plans = new Map<string, TablePlan>();
-  /** Text sent per round trip, below the sink's max_allowed_packet. */
-  private packetBytes = 4 << 20;
-  /** The sink's max_allowed_packet: no statement may be larger. */
-  private maxPacket = 0;
+  private readonly sender: StatementSender;
   /** The open sink transaction of a source transaction applied in pieces (skip: the checkpoint is past it). */
   private pieces: { mode: ApplyMode; skip: boolean } | null = null;
   /** Statements built ahead (prepare) for the batch the next apply() is likely given. */
@@ -114,6 +81,7 @@ export class ChangeApplier implements DdlStatementSink {
     private readonly opts: ChangeApplierOptions,
   ) {
     for (const [name, t] of opts.tables) this.plans.set(name, planTable(t));
+    this.sender = new StatementSender(conn, (name) => this.opts.tables.get(name));
   }
 
   static async open(sinkUrl: string, opts: ChangeApplierOptions): Promise<ChangeApplier> {
@@ -124,8 +92,7 @@ export class ChangeApplier implements DdlStatementSink {
     try {
       await ensureCheckpointTable(applier.conn);
       const [row] = await queryRows<{ v: string | number }>(applier.conn, 'SELECT @@max_allowed_packet AS v');
-      applier.maxPacket = Number(row?.v ?? 4 << 20);
-      applier.packetBytes = Math.max(64 << 10, Math.min(16 << 20, Math.floor(applier.maxPacket / 2)));
+      applier.sender.setMaxPacket(Number(row?.v ?? 4 << 20));
     } catch (e) {
       await applier.close();
       throw e;
@@ -192,7 +159,7 @@ export class ChangeApplier implements DdlStatementSink {
     if (!txs.length || this.pieces) return;
     const mode = effectiveMode(given, txs[0]!.end, this.reconcileUntil);
     try {
-      const statements = batchStatements(allChanges(txs), (c) => this.planFor(c), mode, true);
+      const statements = this.statements(allChanges(txs), mode);
       this.prepared = { txs, given, mode, statements };
     } catch {
       /* built again, and raised, by apply() */
@@ -212,9 +179,9 @@ export class ChangeApplier implements DdlStatementSink {
     try {
       const ready = prepared && prepared.txs === txs && prepared.given === given && prepared.mode === mode && pending.length === txs.length ? prepared.statements : null;
       try {
-        await this.run(ready ?? batchStatements(allChanges(pending), (c) => this.planFor(c), mode, true));
+        await this.sender.run(ready ?? this.statements(allChanges(pending), mode));
       } catch (e) {
-        if (!(e instanceof Mismatch) && !(e instanceof OverPacket) && (!isServerError(e) || isRetryable(e))) throw e;
+        if (!exactPathFor(e)) throw e;
         await this.conn.query('ROLLBACK');
         await this.begin(pending);
         await this.runOneByOne(pending, mode);
@@ -271,9 +238,9 @@ export class ChangeApplier implements DdlStatementSink {
     if (!part.changes.length) return;
     await this.conn.query('SAVEPOINT cutover_piece');
     try {
-      await this.run(batchStatements(part.changes, (c) => this.planFor(c), mode, true));
+      await this.sender.run(this.statements(part.changes, mode));
     } catch (e) {
-      if (!(e instanceof Mismatch) && !(e instanceof OverPacket) && (!isServerError(e) || isRetryable(e))) throw e;
+      if (!exactPathFor(e)) throw e;
       await this.conn.query('ROLLBACK TO SAVEPOINT cutover_piece');
       await this.runOneByOne([part], mode);
     }
@@ -320,9 +287,9 @@ export class ChangeApplier implements DdlStatementSink {
       }
       strictWhereReplaceUnsafe(parts, (c) => this.planFor(c).replaceSafe);
       try {
-        for (const run of modeRuns(parts, mode)) await this.run(batchStatements(run.changes, (c) => this.planFor(c), run.mode, true));
+        for (const run of modeRuns(parts, mode)) await this.sender.run(this.statements(run.changes, run.mode));
       } catch (e) {
-        if (!(e instanceof Mismatch) && !(e instanceof OverPacket) && (!isServerError(e) || isRetryable(e))) throw e;
+        if (!exactPathFor(e)) throw e;
         await this.conn.query('ROLLBACK');
         await this.conn.query('BEGIN');
         parts = (await frame.begin(this.conn)) ?? [];
@@ -345,9 +312,9 @@ export class ChangeApplier implements DdlStatementSink {
   async applyInTransaction(txs: BinlogTransaction[], mode: ApplyMode): Promise<void> {
     await this.conn.query('SAVEPOINT cutover_held');
     try {
-      await this.run(batchStatements(txs.flatMap((t) => t.changes), (c) => this.planFor(c), mode, true));
+      await this.sender.run(this.statements(txs.flatMap((t) => t.changes), mode));
     } catch (e) {
-      if (!(e instanceof Mismatch) && (!isServerError(e) || isRetryable(e))) throw e;
+      if (!exactPathFor(e, false)) throw e;
       await this.conn.query('ROLLBACK TO SAVEPOINT cutover_held');
       await this.runOneByOne(txs, mode);
     }
@@ -377,61 +344,14 @@ export class ChangeApplier implements DdlStatementSink {
     }
   }
 
-  /** Sends the statements many per round trip and checks what each affected. */
-  private async run(statements: Statement[]): Promise<void> {
-    let i = 0;
-    while (i < statements.length) {
-      const group: Statement[] = [];
-      let bytes = 0;
-      while (i < statements.length && (group.length === 0 || bytes + statements[i]!.sql.length < this.packetBytes)) {
-        if (this.maxPacket && statements[i]!.sql.length * 3 >= this.maxPacket && !fitsPacket(Buffer.byteLength(statements[i]!.sql), this.maxPacket)) throw new OverPacket();
-        bytes += statements[i]!.sql.length + 2;
-        group.push(statements[i++]!);
-      }
-      const [res] = await this.conn.query(group.map((s) => s.sql).join(';\n'));
-      const results = (group.length === 1 ? [res] : res) as { affectedRows?: number }[];
-      group.forEach((s, k) => {
-        const affected = results[k]?.affectedRows ?? 0;
-        if (s.expect !== null && affected !== s.expect) throw new Mismatch(s, affected);
-      });
-    }
+  /** The statements of changes (any tables, binlog order): net effects where a table allows them. */
+  private statements(changes: readonly RowChange[], mode: ApplyMode): Statement[] {
+    return batchStatements(changes, (c) => this.planFor(c), mode, true);
   }
 
-  /** The slow, exact path: one statement per change in binlog order; names the change that fails. */
-  private async runOneByOne(txs: (BinlogTransaction | TransactionPiece | MessageChanges)[], mode: ApplyMode): Promise<void> {
-    for (const tx of txs) {
-      for (const s of batchStatements(tx.changes, (c) => this.planFor(c), (tx.kind === 'message' ? tx.mode : undefined) ?? mode, false)) {
-        this.checkPacket(s, tx);
-        let affected: number;
-        try {
-          const [res] = await this.conn.query(s.sql);
-          affected = (res as { affectedRows?: number }).affectedRows ?? 0;
-        } catch (e) {
-          if (!isServerError(e) || isRetryable(e)) throw e;
-          throw new SinkChangeError(s.change, s.sql, tx, (e as ServerError).message ?? String(e));
-        }
-        if (s.expect !== null && affected !== s.expect) {
-          const what = s.change.type === 'insert' ? 'row' : affected === 0 ? 'the row is missing on the sink' : `${affected} rows matched`;
-          throw new SinkChangeError(s.change, s.sql, tx, `${what} (expected ${s.expect} row affected, got ${affected}); the sink has diverged from the source`);
-        }
-      }
-    }
-  }
-
-  /** A change whose statement cannot fit in one packet pauses the job with the fix (retrying would loop). */
-  private checkPacket(s: Statement, tx: BinlogTransaction | TransactionPiece | MessageChanges): void {
-    if (!this.maxPacket || s.sql.length * 3 < this.maxPacket) return;
-    const bytes = Buffer.byteLength(s.sql);
-    if (fitsPacket(bytes, this.maxPacket)) return;
-    const c = s.change;
-    const t = this.opts.tables.get(c.name ?? `${c.db}.${c.table}`);
-    throw rowTooLarge({
-      table: t ? `${t.sink.db}.${t.sink.table}` : `${c.db}.${c.table}`,
-      key: keyText(t?.info.chunkKey ?? [], c.columns, (c.after ?? c.before)!),
-      bytes,
-      limit: this.maxPacket,
-      during: `the ${c.type} of ${transactionLabel(tx)}`,
-    });
+  /** The exact path: one statement per change in binlog order, naming the change that fails. */
+  private runOneByOne(txs: (BinlogTransaction | TransactionPiece | MessageChanges)[], mode: ApplyMode): Promise<void> {
+    return this.sender.runOneByOne(txs, mode, (changes, m) => batchStatements(changes, (c) => this.planFor(c), m, false));
   }
 
   private planFor(change: RowChange): TablePlan {
@@ -451,16 +371,4 @@ function allChanges(txs: readonly BinlogTransaction[]): RowChange[] {
   const out: RowChange[] = [];
   for (const t of txs) for (const c of t.changes) out.push(c);
   return out;
-}
-
-/** An error the server returned for a statement (not a lost connection). */
-export function isServerError(e: unknown): boolean {
-  const err = e as { errno?: number; fatal?: boolean; sqlState?: string };
-  return typeof err.errno === 'number' && err.errno >= 1000 && !err.fatal && err.errno !== 1053 && err.errno !== 2013 && err.errno !== 2006;
-}
-
-/** Lock wait timeout and deadlock: the whole batch is retried later, nothing is wrong with the change. */
-export function isRetryable(e: unknown): boolean {
-  const errno = (e as { errno?: number }).errno;
-  return errno === 1205 || errno === 1213;
 }

@@ -7,6 +7,7 @@ import { mysqlProfileRules } from '../../mysql/profile-rules.js';
 export const mysqlSink: SinkDescriptor = {
   kind: 'mysql',
   title: 'MySQL/MariaDB',
+  sourceServer: true,
   capabilities: {
     rename: true,
     existingRows: true,
@@ -16,6 +17,7 @@ export const mysqlSink: SinkDescriptor = {
     repair: true,
     orderedCopy: false,
     heartbeatOnSink: false,
+    topics: false,
     checkpointInSink: true,
     partitionOffsets: true,
     pauseTable: true,

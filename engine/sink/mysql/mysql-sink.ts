@@ -119,8 +119,8 @@ export class MysqlSink implements Sink {
     return { created: true, warnings, deferredIndexes };
   }
 
-  async finishTable(t: CopyTable, deferredIndexes: string[]): Promise<void> {
-    if (!deferredIndexes.length) return;
+  async finishTable(t: CopyTable, deferredIndexes: string[]): Promise<string | null> {
+    if (!deferredIndexes.length) return null;
     const existing = new Set(
       (
         await queryRows<{ n: string }>(
@@ -134,7 +134,7 @@ export class MysqlSink implements Sink {
       const name = /^(?:KEY|INDEX) `((?:[^`]|``)+)`/i.exec(d)?.[1]?.replace(/``/g, '`');
       return !name || !existing.has(name);
     });
-    if (!missing.length) return;
+    if (!missing.length) return null;
     const conn = await connect(this.opts.address, SINK_SESSION);
     try {
       await conn.query(`ALTER TABLE ${quoteTable(t.sink)} ${missing.map((d) => `ADD ${d}`).join(', ')}`);
@@ -146,6 +146,7 @@ export class MysqlSink implements Sink {
     } finally {
       await conn.end().catch(() => undefined);
     }
+    return `added ${missing.length} secondary index(es)`;
   }
 
   async createViews(views: { sql: string; name: TableRef }[]): Promise<string[]> {

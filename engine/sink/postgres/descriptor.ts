@@ -28,6 +28,7 @@ export const postgresSink: SinkDescriptor = {
     repair: true,
     orderedCopy: false,
     heartbeatOnSink: false,
+    topics: false,
     checkpointInSink: true,
     partitionOffsets: true,
     pauseTable: false,

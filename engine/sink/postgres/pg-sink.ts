@@ -126,8 +126,8 @@ export class PgSink implements Sink {
     return { created: true, warnings: [...warnings, ...plan.warnings], deferredIndexes: plan.deferred };
   }
 
-  async finishTable(t: CopyTable, deferred: string[]): Promise<void> {
-    if (!deferred.length) return;
+  async finishTable(t: CopyTable, deferred: string[]): Promise<string | null> {
+    if (!deferred.length) return null;
     const conn = await connectPg(this.opts.url);
     try {
       for (const sql of deferred) await conn.query(sql);
@@ -139,6 +139,7 @@ export class PgSink implements Sink {
     } finally {
       await conn.end().catch(() => undefined);
     }
+    return deferredSummary(deferred);
   }
 
   async createViews(views: { sql: string; name: TableRef }[]): Promise<string[]> {
@@ -174,4 +175,11 @@ export class PgSink implements Sink {
   async close(): Promise<void> {
     await this.admin.end().catch(() => undefined);
   }
+}
+
+/** What the deferred statements of a table did, for the job's log: "added 2 index(es), set the identity sequence". */
+export function deferredSummary(deferred: string[]): string {
+  const indexes = deferred.filter((sql) => /^CREATE (?:UNIQUE )?INDEX/.test(sql)).length;
+  const others = deferred.length - indexes;
+  return [indexes ? `added ${indexes} index(es)` : null, others ? 'set the identity sequence past the copied values' : null].filter(Boolean).join(', ');
 }

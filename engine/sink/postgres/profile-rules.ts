@@ -11,4 +11,5 @@ export const postgresProfileRules = profileRules('postgres', {
     if (has?.password ?? true) out.passwordEnv = `${prefix}_PASSWORD`;
     return out;
   },
+  describe: (p) => `${p.user}@${p.host}:${p.port}/${p.database}${p.tls.mode !== 'disabled' ? `, TLS ${p.tls.mode}` : ''}`,
 });
