@@ -156,3 +156,17 @@ export interface JobFileEndpoints {
   postgres: PostgresEndpointFile;
   elasticsearch: SearchEndpointFile;
 }
+
+/** A topic or index name template: literal characters and the placeholders listed in `allowed` (e.g. {db}, {table}). */
+export function topicTemplate(allowed: readonly string[]) {
+  return z
+    .string()
+    .min(1)
+    .max(249)
+    .superRefine((s, ctx) => {
+      for (const m of s.matchAll(/\{([^}]*)\}/g)) {
+        if (!allowed.includes(m[1]!))
+          ctx.addIssue({ code: 'custom', message: `unknown placeholder {${m[1]}}: use ${allowed.map((a) => `{${a}}`).join(' and ')}, or a fixed name` });
+      }
+    });
+}

@@ -159,6 +159,11 @@ export interface ProfileSummary {
   updatedAt: number;
   /** The last Test: when, and whether it passed. */
   lastTest: { at: number; ok: boolean } | null;
+  /**
+   * One line saying where the profile points, without secrets ("root@db.example.com:3306 via ssh
+   * ops@bastion:22, TLS verify-identity"), in its kind's words (the kind's descriptor writes it).
+   */
+  description: string;
 }
 
 /** The answer of a connection Test: what was reached, or exactly what failed and how to fix it. */
@@ -179,18 +184,4 @@ export interface ConnectionTestResult {
   kafka?: { clusterId: string; brokers: string[] };
   /** A search cluster: the flavour and version it answered with. */
   search?: { flavour: 'elasticsearch' | 'opensearch'; version: string };
-}
-
-/** One-line description of where a profile points (no secrets): "root@db.example.com:3306 via ssh ops@bastion:22, TLS verify-identity". */
-export function describeProfile(p: Profile): string {
-  if (p.kind === 'kafka') {
-    const extras = [p.tls.mode !== 'disabled' ? `TLS ${p.tls.mode}` : null, p.sasl ? `SASL ${p.sasl.mechanism} as ${p.sasl.username}` : null].filter(Boolean);
-    return `${p.brokers.join(', ')}${extras.length ? `, ${extras.join(', ')}` : ''}`;
-  }
-  if (p.kind === 'postgres') return `${p.user}@${p.host}:${p.port}/${p.database}${p.tls.mode !== 'disabled' ? `, TLS ${p.tls.mode}` : ''}`;
-  if (p.kind === 'elasticsearch') return `${p.url}${p.auth === 'basic' ? ` as ${p.username}` : p.auth === 'apiKey' ? ', API key' : ''}${p.caFile ? ', CA file' : ''}`;
-  const at = p.socket ? `${p.user}@${p.socket}` : `${p.user}@${p.host}:${p.port}`;
-  const via = p.ssh ? ` via ssh ${p.ssh.user}@${p.ssh.host}:${p.ssh.port}` : '';
-  const tls = p.tls.mode !== 'disabled' ? `, TLS ${p.tls.mode}` : '';
-  return `${at}${via}${tls}`;
 }

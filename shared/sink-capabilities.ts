@@ -48,6 +48,12 @@ export interface SinkCapabilities {
    * heartbeat lag is measured when the stream reads the heartbeat.
    */
   heartbeatOnSink: boolean;
+  /**
+   * The sink publishes each table's rows and changes as messages to topics (Kafka): the job names them with a
+   * topic template, partitions and a replication factor, and exactly-once publishing needs a stream; false:
+   * the sink holds tables or indexes.
+   */
+  topics: boolean;
 }
 
 /** A sink kind as the API lists it. */
@@ -56,4 +62,10 @@ export interface SinkKindInfo {
   /** For people: "MySQL/MariaDB", "Kafka", "PostgreSQL". */
   title: string;
   capabilities: SinkCapabilities;
+  /**
+   * A saved connection of this kind is a server the wizard can also take as its source (its tables copied,
+   * its binlog streamed): the same connection as both source and sink is then the same server, where every
+   * table must get a new name.
+   */
+  sourceServer: boolean;
 }

@@ -5,6 +5,7 @@
 // Steps: Source → Preflight → Tables → Sink → Mapping → Options → Review (→ Run opens the dashboard).
 import type { CheckItem, PreflightReport } from './preflight.js';
 import type { ProfileSummary } from './profiles.js';
+import type { SinkKindInfo } from './sink-capabilities.js';
 import { matchesPattern, type TableRef } from './table-selection.js';
 import { normalizedPattern, tableSelection } from './wizard-selection.js';
 import { defaultPostgresMapping, postgresMappingProblems, postgresSinkOptions, type PostgresMapping } from './wizard-postgres.js';
@@ -169,6 +170,11 @@ export interface WizardContext {
   catalog: CatalogTable[] | null;
   /** Names of the jobs already in the state file. */
   jobNames: string[];
+  /**
+   * The engine's sink kinds (every saved connection's kind is one): their titles, capabilities and whether a
+   * connection of the kind can be the source. The steps decide by these, never by comparing kind names.
+   */
+  sinkKinds: readonly SinkKindInfo[];
 }
 
 export const qualifiedName = (t: TableRef): string => `${t.db}.${t.table}`;
@@ -204,14 +210,24 @@ function profileKind(ctx: WizardContext, name: string | null): string | null {
   return ctx.profiles.find((p) => p.profile.name === name)?.profile.kind ?? null;
 }
 
+/** The engine's word on a kind (title, capabilities); null for none or a kind it does not list. */
+function kindInfo(ctx: WizardContext, kind: string | null): SinkKindInfo | null {
+  return kind === null ? null : (ctx.sinkKinds.find((k) => k.kind === kind) ?? null);
+}
+
 /** The kind of the sink's saved connection ("mysql", "kafka", "postgres"), the job file's sink type; null before one is chosen. */
 export function sinkKind(draft: WizardDraft, ctx: WizardContext): string | null {
   return profileKind(ctx, draft.sink.profile);
 }
 
-/** The sink is the source server itself (the same saved MySQL connection): every table must get a new name. */
+/** The sink publishes to topics (its Mapping step has a topic template, partitions, exactly-once). */
+export function sinkPublishesTopics(draft: WizardDraft, ctx: WizardContext): boolean {
+  return kindInfo(ctx, sinkKind(draft, ctx))?.capabilities.topics ?? false;
+}
+
+/** The sink is the source server itself (the same saved connection, of a kind that can be a source): every table must get a new name. */
 export function sinkIsSource(draft: WizardDraft, ctx: WizardContext): boolean {
-  return draft.sink.profile !== null && draft.sink.profile === draft.source.profile && sinkKind(draft, ctx) === 'mysql';
+  return draft.sink.profile !== null && draft.sink.profile === draft.source.profile && (kindInfo(ctx, sinkKind(draft, ctx))?.sourceServer ?? false);
 }
 
 /** A preflight check that only a streaming job needs (binlog settings, replication privileges, server_id): a copy-only job is warned, not refused. */
@@ -253,7 +269,10 @@ export function validateStep(step: WizardStep, d: WizardDraft, ctx: WizardContex
     case 'source': {
       if (!d.source.profile) err('source.profile', 'Choose a saved connection or create one.');
       else if (profileKind(ctx, d.source.profile) === null) err('source.profile', `There is no saved connection named "${d.source.profile}".`);
-      else if (profileKind(ctx, d.source.profile) !== 'mysql') err('source.profile', 'The source must be a MySQL or MariaDB server, not Kafka.');
+      else if (!kindInfo(ctx, profileKind(ctx, d.source.profile))?.sourceServer) {
+        const kind = profileKind(ctx, d.source.profile)!;
+        err('source.profile', `The source must be a MySQL or MariaDB server, not ${kindInfo(ctx, kind)?.title ?? kind}.`);
+      }
       break;
     }
     case 'preflight': {
@@ -319,7 +338,7 @@ export function validateStep(step: WizardStep, d: WizardDraft, ctx: WizardContex
         if (!cond.trim()) err(`mapping.where.${table}`, 'An empty row filter: remove it or write a condition.');
         else if (/;/.test(withoutLiterals(cond))) err(`mapping.where.${table}`, 'A row filter is one SQL condition, without ";" (outside quotes).');
       }
-      if (sinkKind(d, ctx) === 'kafka') {
+      if (sinkPublishesTopics(d, ctx)) {
         const k = d.mapping.kafka;
         const bad = [...k.topic.matchAll(/\{([^}]*)\}/g)].map((m) => m[1]).filter((p) => p !== 'db' && p !== 'table');
         if (!k.topic.trim()) err('mapping.kafka.topic', 'Give a topic name or a template such as cutover.{db}.{table}.');
@@ -338,7 +357,7 @@ export function validateStep(step: WizardStep, d: WizardDraft, ctx: WizardContex
       if (!Number.isInteger(o.chunkRows) || o.chunkRows < 100 || o.chunkRows > 10_000_000) err('options.chunkRows', 'Chunk size: a whole number of rows from 100 to 10,000,000.');
       if (!Number.isInteger(o.maxRowsPerSecond) || o.maxRowsPerSecond < 0) err('options.maxRowsPerSecond', 'Rows per second: 0 (no cap) or a positive whole number.');
       if (!Number.isInteger(o.maxThreadsRunning) || o.maxThreadsRunning < 0) err('options.maxThreadsRunning', 'Threads running: 0 (off) or a positive whole number.');
-      if (sinkKind(d, ctx) === 'kafka' && d.mapping.kafka.exactlyOnce && o.mode === 'snapshot')
+      if (sinkPublishesTopics(d, ctx) && d.mapping.kafka.exactlyOnce && o.mode === 'snapshot')
         err('options.mode', 'Exactly-once publishing needs a stream: choose "snapshot + stream", or turn exactly-once off in Mapping.');
       const streams = o.mode !== 'snapshot';
       const binlogFails = (d.preflight.report?.items ?? []).filter((i) => i.status === 'fail' && isStreamingOnlyCheck(i));

@@ -1,6 +1,9 @@
 // The `cutover` CLI: check, run, status, logs, verify, switch, remove, ui. Errors print what is wrong and how to fix it, never a stack trace.
 import { Command, Option } from 'commander';
 import { formatError } from '../../shared/errors.js';
+import { limitHeapGrowth } from './heap-growth.js';
+
+limitHeapGrowth();
 
 // Each command's module (and what it needs: the pipeline, the web server, SSH tunnels, …) is loaded only
 // when that command runs: `cutover run` of a stream job does not pay for the modules of `ui` or `switch`.

@@ -34,6 +34,11 @@ export function parseProfileInput(raw: unknown): ProfileInput {
 /** The rules of a profile's kind: which secrets it uses, which it cannot work without (its sink descriptor's). */
 const rulesOf = (p: Profile): ProfileRules => sinkKind(p.kind).profile;
 
+/** One line saying where a profile points, without secrets, as its kind's descriptor writes it. */
+export function describeProfile(p: Profile): string {
+  return rulesOf(p).describe(p);
+}
+
 /** The rules that need the secrets too: what a profile cannot work without. */
 function checkSecrets(p: Profile, s: ProfileSecrets): void {
   const missing = rulesOf(p).missingSecrets(p, s);
@@ -73,8 +78,10 @@ export class ProfileStore {
 
   private summaryOf(r: ProfileRow): ProfileSummary {
     const stored = r.secrets ? (JSON.parse(r.secrets) as Partial<Record<SecretName, string>>) : {};
+    const profile = Profile.parse(JSON.parse(r.settings));
     return {
-      profile: Profile.parse(JSON.parse(r.settings)),
+      profile,
+      description: describeProfile(profile),
       has: { password: !!stored.password, sshPassword: !!stored.sshPassword, sshPassphrase: !!stored.sshPassphrase },
       updatedAt: r.updated_at,
       lastTest: r.last_test_at === null ? null : { at: r.last_test_at, ok: r.last_test_ok === 1 },

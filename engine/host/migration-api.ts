@@ -6,7 +6,7 @@ import { CutoverError } from '../../shared/errors.js';
 import { toJobFileEndpoint } from '../connections/job-file-endpoint.js';
 import type { JobFile } from '../../shared/job-config.js';
 import { parseJobText } from '../../shared/job-config.js';
-import { describeProfile, type ProfileInput } from '../../shared/profiles.js';
+import type { ProfileInput } from '../../shared/profiles.js';
 import { runSummary } from '../../shared/verify.js';
 import { testProfile } from '../connections/connection-test.js';
 import { ProfileStore } from '../connections/profile-store.js';
@@ -83,7 +83,7 @@ export class MigrationApi {
           const prefix = `CUTOVER_${role.toUpperCase()}`;
           const fragment = toJobFileEndpoint(summary.profile, how, prefix, summary.has) as Record<string, unknown>;
           const env: { name: string; holds: string }[] = [];
-          const what = `${role} (${describeProfile(summary.profile)})`;
+          const what = `${role} (${summary.description})`;
           const walk = (o: Record<string, unknown>, holds: string): void => {
             for (const [k, v] of Object.entries(o)) {
               if (k === 'passwordEnv' && typeof v === 'string') env.push({ name: v, holds });

@@ -9,6 +9,7 @@ import type { ProfileSummary } from '../../shared/profiles.js';
 import { draftToJobFile, sinkKind, sinkOptionsOf, validateStep, type CatalogTable, type JobExport, type KafkaSample, type WizardContext, type WizardDraft, type WizardEstimate } from '../../shared/wizard.js';
 import { runPreflight } from '../pipeline/preflight.js';
 import { loadSource } from '../source/registry.js';
+import { sinkKinds } from '../sink/registry.js';
 import type { SourceSession } from '../source/driver.js';
 import type { StateStore } from '../state/store.js';
 import { DraftStore, type TextCipher } from '../wizard/draft-store.js';
@@ -139,7 +140,7 @@ export class WizardService {
   }
 
   context(catalog: CatalogTable[] | null, jobNames: string[] = []): WizardContext {
-    return { profiles: this.o.connections.list(), catalog, jobNames };
+    return { profiles: this.o.connections.list(), catalog, jobNames, sinkKinds: sinkKinds() };
   }
 
   private sourceProfile(d: WizardDraft): string {

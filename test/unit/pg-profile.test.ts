@@ -10,7 +10,7 @@ import { join } from 'node:path';
 import { randomBytes } from 'node:crypto';
 import { parseJobConfig, type JobFile } from '../../shared/job-config.js';
 import { toJobFileEndpoint } from '../../engine/connections/job-file-endpoint.js';
-import { describeProfile, Profile, type PostgresProfile } from '../../shared/profiles.js';
+import { Profile, type PostgresProfile } from '../../shared/profiles.js';
 import { StateStore } from '../../engine/state/store.js';
 import { ProfileStore } from '../../engine/connections/profile-store.js';
 import { SecretBox } from '../../engine/connections/secret-box.js';
@@ -34,7 +34,7 @@ test('a PostgreSQL profile: port 5432 by default, the database required, the pas
   const { store, profiles } = open();
   const s = profiles.save({ profile: pg({ tls: { mode: 'verify-identity', caFile: '/etc/pg/ca.pem' } }), secrets: { password: 'pg-secret-9', sshPassword: 'unused' } });
   assert.deepEqual(s.has, { password: true, sshPassword: false, sshPassphrase: false }, 'a secret the kind does not use is dropped');
-  assert.equal(describeProfile(s.profile), 'loader@pg.internal:5432/dw, TLS verify-identity');
+  assert.equal(s.description, 'loader@pg.internal:5432/dw, TLS verify-identity');
   const row = store.db.prepare('SELECT settings, secrets FROM profiles').get() as { settings: string; secrets: string };
   assert.ok(!row.settings.includes('pg-secret-9') && !row.secrets.includes('pg-secret-9'), 'never in clear');
   assert.deepEqual(profiles.get('warehouse').secrets, { password: 'pg-secret-9' });

@@ -7,10 +7,10 @@ import { mkdtempSync, readFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { randomBytes } from 'node:crypto';
-import { describeProfile, Profile, ProfileInput } from '../../shared/profiles.js';
+import { Profile, ProfileInput } from '../../shared/profiles.js';
 import { issueLines } from '../../shared/validation-errors.js';
 import { StateStore } from '../../engine/state/store.js';
-import { ProfileStore } from '../../engine/connections/profile-store.js';
+import { describeProfile, ProfileStore } from '../../engine/connections/profile-store.js';
 import { sinkKind } from '../../engine/sink/registry.js';
 import { SecretBox } from '../../engine/connections/secret-box.js';
 import { errorOf } from '../helpers/errors.js';
@@ -195,7 +195,7 @@ test('save refuses an invalid profile with every bad field and no secret in the 
   assert.equal(profiles.list().length, 0);
 });
 
-test('describeProfile says where a profile points, without secrets', () => {
+test('describeProfile (the kind\'s descriptor) says where a profile points, without secrets', () => {
   const p = Profile.parse(mysql({ ssh: { host: 'bastion', user: 'ops', auth: 'password' }, tls: { mode: 'verify-identity' } }));
   assert.equal(describeProfile(p), 'cutover@db.internal:3306 via ssh ops@bastion:22, TLS verify-identity');
 });

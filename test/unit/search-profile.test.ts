@@ -10,7 +10,7 @@ import { join } from 'node:path';
 import { randomBytes } from 'node:crypto';
 import { parseJobConfig, type JobFile } from '../../shared/job-config.js';
 import { toJobFileEndpoint } from '../../engine/connections/job-file-endpoint.js';
-import { describeProfile, Profile, type SearchProfile } from '../../shared/profiles.js';
+import { Profile, type SearchProfile } from '../../shared/profiles.js';
 import { StateStore } from '../../engine/state/store.js';
 import { ProfileStore } from '../../engine/connections/profile-store.js';
 import { SecretBox } from '../../engine/connections/secret-box.js';
@@ -38,7 +38,7 @@ test('a search profile: basic auth needs a user, a CA file needs https, the secr
   const { store, profiles } = open();
   const s = profiles.save({ profile: es({ auth: 'basic', username: 'elastic', caFile: '/etc/es/ca.pem' }), secrets: { password: 'es-secret-7', sshPassword: 'unused' } });
   assert.deepEqual(s.has, { password: true, sshPassword: false, sshPassphrase: false });
-  assert.equal(describeProfile(s.profile), 'https://search.internal:9200 as elastic, CA file');
+  assert.equal(s.description, 'https://search.internal:9200 as elastic, CA file');
   const row = store.db.prepare('SELECT settings, secrets FROM profiles').get() as { settings: string; secrets: string };
   assert.ok(!row.settings.includes('es-secret-7') && !row.secrets.includes('es-secret-7'), 'never in clear');
   assert.throws(() => profiles.save({ profile: es({ name: 'k', auth: 'apiKey' }), secrets: {} }), /the API key is missing/);

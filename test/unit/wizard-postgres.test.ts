@@ -8,8 +8,9 @@ import { parseJobConfig } from '../../shared/job-config.js';
 import { WizardDraftSchema } from '../../shared/api-schema.js';
 import { draftToJobFile, emptyDraft, sinkKind, sinkOptionsOf, validateStep, type CatalogTable, type WizardContext, type WizardDraft } from '../../shared/wizard.js';
 import { pgTypeProblem, selectedTypeOverrides } from '../../shared/wizard-postgres.js';
+import { sinkKinds } from '../../engine/sink/registry.js';
 
-const summary = (profile: ProfileSummary['profile']): ProfileSummary => ({ profile, has: { password: true, sshPassword: false, sshPassphrase: false }, updatedAt: 0, lastTest: null });
+const summary = (profile: ProfileSummary['profile']): ProfileSummary => ({ profile, has: { password: true, sshPassword: false, sshPassphrase: false }, updatedAt: 0, lastTest: null, description: profile.name });
 
 const table = (db: string, t: string): CatalogTable => ({
   db,
@@ -33,6 +34,7 @@ const ctx: WizardContext = {
   ],
   catalog: [table('shop', 'people'), table('shop', 'orders')],
   jobNames: [],
+  sinkKinds: sinkKinds(),
 };
 
 function draft(): WizardDraft {

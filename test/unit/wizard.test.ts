@@ -4,6 +4,7 @@ import assert from 'node:assert/strict';
 import type { ProfileSummary } from '../../shared/profiles.js';
 import { parseJobConfig } from '../../shared/job-config.js';
 import { isSelected } from '../../shared/table-selection.js';
+import { sinkKinds } from '../../engine/sink/registry.js';
 import {
   copyOnlyWouldPass,
   draftToJobFile,
@@ -31,6 +32,7 @@ const profile = (name: string, kind: 'mysql' | 'kafka'): ProfileSummary => ({
   has: { password: false, sshPassword: false, sshPassphrase: false },
   updatedAt: 0,
   lastTest: null,
+  description: name,
 });
 
 const table = (db: string, t: string, extra: Partial<CatalogTable> = {}): CatalogTable => ({
@@ -54,6 +56,7 @@ const ctx: WizardContext = {
   profiles: [profile('src', 'mysql'), profile('dst', 'mysql'), profile('bus', 'kafka')],
   catalog: [table('shop', 'orders'), table('shop', 'users'), table('crm', 'leads'), table('crm', 'log', { keyColumns: [] })],
   jobNames: ['existing'],
+  sinkKinds: sinkKinds(),
 };
 
 /** A draft that passes every step. */

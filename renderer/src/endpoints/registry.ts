@@ -8,9 +8,6 @@ import type { EndpointUi } from './types';
 
 const ENDPOINTS: Readonly<Record<string, EndpointUi>> = { mysql: mysqlEndpoint, kafka: kafkaEndpoint, postgres: postgresEndpoint, elasticsearch: searchEndpoint };
 
-/** The kinds a source can be (the engine reads MySQL and MariaDB). */
-export const SOURCE_KINDS: readonly string[] = ['mysql'];
-
 /** The form and words of a kind; null for a kind the dashboard has no form for. */
 export function endpointUi(kind: string | null | undefined): EndpointUi | null {
   return kind && Object.hasOwn(ENDPOINTS, kind) ? ENDPOINTS[kind]! : null;
@@ -19,4 +16,9 @@ export function endpointUi(kind: string | null | undefined): EndpointUi | null {
 /** Every kind a saved connection can be. */
 export function profileKinds(): string[] {
   return Object.keys(ENDPOINTS);
+}
+
+/** The kinds whose saved connections hold topics a Kafka-source job reads (EndpointUi.topics). */
+export function topicKinds(): string[] {
+  return profileKinds().filter((k) => endpointUi(k)?.topics);
 }

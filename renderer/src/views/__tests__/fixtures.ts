@@ -13,12 +13,14 @@ export const SINK_KINDS: SinkKindInfo[] = [
   {
     kind: 'mysql',
     title: 'MySQL/MariaDB',
-    capabilities: { rename: true, existingRows: true, views: true, deferredIndexes: true, deferredObjects: true, repair: true, orderedCopy: false, checkpointInSink: true, partitionOffsets: true, pauseTable: true, transactions: true, transactionPieces: true, reverse: true, heartbeatOnSink: false },
+    capabilities: { rename: true, existingRows: true, views: true, deferredIndexes: true, deferredObjects: true, repair: true, orderedCopy: false, checkpointInSink: true, partitionOffsets: true, pauseTable: true, transactions: true, transactionPieces: true, reverse: true, heartbeatOnSink: false, topics: false },
+    sourceServer: true,
   },
   {
     kind: 'kafka',
     title: 'Kafka',
-    capabilities: { rename: false, existingRows: false, views: false, deferredIndexes: false, deferredObjects: false, repair: false, orderedCopy: true, checkpointInSink: false, partitionOffsets: false, pauseTable: false, transactions: true, transactionPieces: true, reverse: false, heartbeatOnSink: false },
+    capabilities: { rename: false, existingRows: false, views: false, deferredIndexes: false, deferredObjects: false, repair: false, orderedCopy: true, checkpointInSink: false, partitionOffsets: false, pauseTable: false, transactions: true, transactionPieces: true, reverse: false, heartbeatOnSink: false, topics: true },
+    sourceServer: false,
   },
 ];
 
@@ -31,7 +33,17 @@ export function kafkaProfile(name: string): Profile {
 }
 
 export function profileSummary(profile: Profile, over: Partial<ProfileSummary> = {}): ProfileSummary {
-  return { profile, has: { password: true, sshPassword: false, sshPassphrase: false }, updatedAt: Date.now() - 60_000, lastTest: null, ...over };
+  return { profile, has: { password: true, sshPassword: false, sshPassphrase: false }, updatedAt: Date.now() - 60_000, lastTest: null, description: describedAs(profile), ...over };
+}
+
+/** The line the engine's descriptors write for these fixtures' profiles (engine/mysql/profile-rules.ts, engine/kafka/endpoint-settings.ts). */
+function describedAs(p: Profile): string {
+  if ('brokers' in p) return p.brokers.join(', ');
+  if ('host' in p) {
+    const ssh = 'ssh' in p && p.ssh ? ` via ssh ${p.ssh.user}@${p.ssh.host}:${p.ssh.port}` : '';
+    return `${p.user}@${p.host}:${p.port}${ssh}${p.tls.mode !== 'disabled' ? `, TLS ${p.tls.mode}` : ''}`;
+  }
+  return p.name;
 }
 
 export function catalogTable(db: string, table: string, over: Partial<CatalogTable> = {}): CatalogTable {

@@ -2,7 +2,7 @@
 // Edit and Delete (confirmed; the engine refuses to delete a profile a job uses and says which).
 import { useState } from 'react';
 import type { CutoverApi } from '../../../../shared/api';
-import { describeProfile, type ProfileSummary } from '../../../../shared/profiles';
+import type { ProfileSummary } from '../../../../shared/profiles';
 import { Button } from '../../components/Button';
 import { ConfirmDialog } from '../../components/ConfirmDialog';
 import { ErrorBanner } from '../../components/ErrorBanner';
@@ -147,7 +147,7 @@ function ProfileTable({ profiles, kindTitle, busy, browsing, onBrowse, onEdit, o
               </td>
               <td>{kindTitle(s.profile.kind)}</td>
               <td>
-                <code>{describeProfile(s.profile)}</code>
+                <code>{s.description}</code>
               </td>
               <td>
                 {s.lastTest ? (

@@ -7,7 +7,7 @@ import './kafka.css';
 import { useState } from 'react';
 import type { CutoverApi, KafkaTopicSample } from '../../../../shared/api';
 import { consumerJobFile, consumerProblems, emptyConsumerDraft, type ConsumerDraft, type ConsumerFormat } from '../../../../shared/kafka-consumer-job';
-import { describeProfile, type ProfileSummary } from '../../../../shared/profiles';
+import type { ProfileSummary } from '../../../../shared/profiles';
 import { Button } from '../../components/Button';
 import { ChoiceField, Field } from '../../components/Field';
 import { CodeBlock } from '../../components/CopyButton';
@@ -15,7 +15,7 @@ import { downloadText } from '../../components/download';
 import { ErrorBanner } from '../../components/ErrorBanner';
 import { useAction } from '../../components/useAction';
 import { useLoad } from '../../components/useLoad';
-import { endpointUi } from '../../endpoints/registry';
+import { endpointUi, topicKinds } from '../../endpoints/registry';
 import { useSinkKinds } from '../../sink-kinds';
 import { ProfileForm } from '../connections/ProfileForm';
 import { navigateToJob } from '../route';
@@ -94,7 +94,7 @@ export function ConsumeView({ api, profile = null }: { api: CutoverApi; profile?
           <ProfileForm
             api={api}
             editing={null}
-            kinds={newConnection === 'source' ? ['kafka'] : (sinkKinds.list ?? []).filter((k) => k.capabilities.partitionOffsets && endpointUi(k.kind)).map((k) => k.kind)}
+            kinds={newConnection === 'source' ? topicKinds() : (sinkKinds.list ?? []).filter((k) => k.capabilities.partitionOffsets && endpointUi(k.kind)).map((k) => k.kind)}
             title={newConnection === 'source' ? 'New Kafka connection' : 'New sink connection'}
             onCancel={() => setNewConnection(null)}
             onSaved={(saved: ProfileSummary) => {
@@ -219,7 +219,7 @@ function ConnectionSelect({ name, label, options, value, error, onChange }: { na
           <option value="">Choose…</option>
           {options.map((o) => (
             <option key={o.profile.name} value={o.profile.name}>
-              {o.profile.name} — {describeProfile(o.profile)}
+              {o.profile.name} — {o.description}
             </option>
           ))}
         </select>

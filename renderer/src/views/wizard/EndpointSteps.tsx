@@ -1,7 +1,7 @@
 // The Source and Sink steps: which saved connection the data comes from and goes to (or a new one).
 import type { ProfileSummary } from '../../../../shared/profiles';
 import { sinkIsSource, sinkKind } from '../../../../shared/wizard';
-import { endpointUi, profileKinds, SOURCE_KINDS } from '../../endpoints/registry';
+import { endpointUi, profileKinds } from '../../endpoints/registry';
 import { useSinkKinds } from '../../sink-kinds';
 import { ProfilePicker } from './ProfilePicker';
 import { routeHash } from '../route';
@@ -32,8 +32,11 @@ function EndpointStep({ role, api, draft, update, errors, ctx, profiles, checks,
   const choose = (profile: string | null) => update((d) => ({ ...d, [role]: { profile } }));
   const kind = role === 'sink' ? sinkKind(draft, ctx) : null;
   const sinkKinds = useSinkKinds(api);
-  // A sink can be any kind the engine writes to and the dashboard has a form for.
-  const kinds = role === 'source' ? SOURCE_KINDS : (sinkKinds.list?.map((k) => k.kind) ?? profileKinds()).filter((k) => endpointUi(k));
+  // A sink can be any kind the engine writes to and the dashboard has a form for; a source, a kind whose
+  // saved connections are servers the wizard copies and streams from (the engine's `sourceServer`: none
+  // is known if the engine could not be asked).
+  const engineKinds = role === 'source' ? (sinkKinds.list ?? []).filter((k) => k.sourceServer) : sinkKinds.list;
+  const kinds = (engineKinds?.map((k) => k.kind) ?? profileKinds()).filter((k) => endpointUi(k));
   const note = endpointUi(kind)?.sinkNote;
   return (
     <section className="wizard-step" aria-labelledby="step-title" data-testid={`wizard-panel-${role}`}>

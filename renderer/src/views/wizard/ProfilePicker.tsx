@@ -2,7 +2,7 @@
 // chosen one points, Test (with the result), and a new or edited connection inline.
 import { useState } from 'react';
 import type { ApiError, CutoverApi } from '../../../../shared/api';
-import { describeProfile, type ProfileSummary } from '../../../../shared/profiles';
+import type { ProfileSummary } from '../../../../shared/profiles';
 import { Button } from '../../components/Button';
 import { ErrorBanner } from '../../components/ErrorBanner';
 import { Field } from '../../components/Field';
@@ -52,7 +52,7 @@ export function ProfilePicker({ api, role, label, kinds, profiles, value, onChan
         name={`${role}.profile`}
         label={label}
         error={error}
-        hint={profiles && fitting.length === 0 ? 'No saved connection fits yet: create one with New connection.' : chosen ? describeProfile(chosen.profile) : undefined}
+        hint={profiles && fitting.length === 0 ? 'No saved connection fits yet: create one with New connection.' : chosen ? chosen.description : undefined}
       >
         {(p) => (
           <select {...p} value={value ?? ''} onChange={(e) => onChange(e.target.value || null)} disabled={profiles === undefined}>

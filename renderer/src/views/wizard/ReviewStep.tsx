@@ -2,7 +2,6 @@
 // exclusions, filters, options), the time estimate and the job file. "Start migration" is the wizard's
 // last button.
 import { useMemo } from 'react';
-import { describeProfile } from '../../../../shared/profiles';
 import { sinkKind, sinkNames } from '../../../../shared/wizard';
 import { KeyValue } from '../../components/KeyValue';
 import { endpointUi } from '../../endpoints/registry';
@@ -68,8 +67,8 @@ export function ReviewStep({ api, draft, ctx }: StepProps) {
           What the job {o.name ? <code>{o.name}</code> : null} will do
         </h3>
         <dl className="kv-list">
-          <KeyValue label="From">{source ? `${source.profile.name} — ${describeProfile(source.profile)}` : draft.source.profile ?? '—'}</KeyValue>
-          <KeyValue label="To">{sink ? `${sink.profile.name} (${kind ? sinkKinds.title(kind) : '—'}) — ${describeProfile(sink.profile)}` : draft.sink.profile ?? '—'}</KeyValue>
+          <KeyValue label="From">{source ? `${source.profile.name} — ${source.description}` : draft.source.profile ?? '—'}</KeyValue>
+          <KeyValue label="To">{sink ? `${sink.profile.name} (${kind ? sinkKinds.title(kind) : '—'}) — ${sink.description}` : draft.sink.profile ?? '—'}</KeyValue>
           <KeyValue label="Tables" testId="review-tables">
             {formatNumber(draft.tables.selected.length)} {draft.tables.selected.length === 1 ? 'table' : 'tables'}
             {ctx.catalog && `, ~${formatCount(totals.rows, 'row')}, ${formatBytes(totals.bytes)} of data`}

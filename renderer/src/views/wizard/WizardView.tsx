@@ -57,7 +57,7 @@ export function WizardView({ api, saveDelayMs }: WizardViewProps) {
   const catalogKey = wantCatalog && draft?.source.profile ? draft.source.profile : null;
   const catalog = useLoad(catalogKey, () => api.call('sourceCatalog', catalogKey ?? ''));
 
-  const ctx: WizardContext = useMemo(() => ({ profiles: profiles.data ?? [], catalog: catalog.data ?? null, jobNames }), [profiles.data, catalog.data, jobNames]);
+  const ctx: WizardContext = useMemo(() => ({ profiles: profiles.data ?? [], catalog: catalog.data ?? null, jobNames, sinkKinds: sinkKinds.list ?? [] }), [profiles.data, catalog.data, jobNames, sinkKinds.list]);
 
   // A new step: its content takes the focus (skipped on first display).
   const shownStep = useRef<WizardStep | null>(null);

@@ -9,7 +9,7 @@ import type { MappingPreview } from '../../../../../shared/mapping-preview';
 import type { WizardDraft } from '../../../../../shared/wizard';
 import { axeViolations } from '../../../widgets/axe';
 import { fakeApi } from '../../../views/__tests__/fake-api';
-import { readyDraft } from '../../../views/__tests__/fixtures';
+import { readyDraft, SINK_KINDS } from '../../../views/__tests__/fixtures';
 import { PostgresMapping } from '../PostgresMapping';
 
 afterEach(cleanup);
@@ -42,7 +42,7 @@ let latest: WizardDraft | null = null;
 function Harness({ api, initial }: { api: ReturnType<typeof fakeApi>['api']; initial: WizardDraft }) {
   const [draft, setDraft] = useState(initial);
   latest = draft;
-  return <PostgresMapping api={api} draft={draft} update={(fn) => setDraft((d) => fn(d))} errors={new Map()} ctx={{ profiles: [], catalog: null, jobNames: [] }} />;
+  return <PostgresMapping api={api} draft={draft} update={(fn) => setDraft((d) => fn(d))} errors={new Map()} ctx={{ profiles: [], catalog: null, jobNames: [], sinkKinds: SINK_KINDS }} />;
 }
 
 describe('PostgreSQL mapping preview', () => {

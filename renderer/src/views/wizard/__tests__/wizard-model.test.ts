@@ -2,9 +2,9 @@
 import { describe, expect, it } from 'vitest';
 import { emptyDraft } from '../../../../../shared/wizard';
 import { defaultJobName, draftSavable, preflightStale, setEntry, stepMarks, stepOfField, withDefaultName } from '../wizard-model';
-import { catalogTable, mysqlProfile, profileSummary, readyDraft } from '../../__tests__/fixtures';
+import { catalogTable, mysqlProfile, profileSummary, readyDraft, SINK_KINDS } from '../../__tests__/fixtures';
 
-const ctx = { profiles: [profileSummary(mysqlProfile('src')), profileSummary(mysqlProfile('dst'))], catalog: [catalogTable('shop', 'orders')], jobNames: [] };
+const ctx = { profiles: [profileSummary(mysqlProfile('src')), profileSummary(mysqlProfile('dst'))], catalog: [catalogTable('shop', 'orders')], jobNames: [], sinkKinds: SINK_KINDS };
 
 describe('wizard model', () => {
   it('names the job "<source>-to-<sink>" with job-name characters, unique among the jobs', () => {
