@@ -13,13 +13,13 @@
 // Starting is idempotent (a running, answering broker is reused) and ready-checked (a metadata request
 // with kafkajs); stopping is SIGTERM, then SIGKILL after 20 s, and keeps the data unless asked to wipe.
 import { spawn, spawnSync } from 'node:child_process';
-import { createHash, randomBytes } from 'node:crypto';
-import { existsSync, mkdirSync, openSync, closeSync, readFileSync, readdirSync, renameSync, rmSync, writeFileSync } from 'node:fs';
+import { randomBytes } from 'node:crypto';
+import { existsSync, mkdirSync, openSync, closeSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { connect } from 'node:net';
-import { homedir } from 'node:os';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { run } from './run-command.mjs';
+import { cutoverCacheBase, fetchMavenLibs } from './maven-libs.mjs';
 
 export const KAFKA_VERSION = '3.9.1';
 const HERE = dirname(fileURLToPath(import.meta.url));
@@ -103,68 +103,25 @@ export function requireJava({ maven = false } = {}) {
 
 /** The cache folder of this Kafka version's jars (shared by every clone and run). */
 export function kafkaCacheDir() {
-  const base = process.env.XDG_CACHE_HOME || join(homedir(), '.cache');
-  return join(base, 'cutover', `kafka-${KAFKA_VERSION}`);
+  return join(cutoverCacheBase(), `kafka-${KAFKA_VERSION}`);
 }
 
 /**
- * Makes sure the broker's jars are in the cache and returns their folder. The first call runs Maven
- * (copy-dependencies of scripts/kafka/pom.xml, quietly) into a temporary folder, writes the marker
- * `.complete` (the POM's hash) and renames it into place, so an interrupted or concurrent fetch never
- * leaves a half-filled folder that looks complete; later calls only read the marker.
+ * Makes sure the broker's jars (scripts/kafka/pom.xml) are in the cache and returns their folder
+ * (maven-libs.mjs: fetched once, complete or not there at all).
  * @param {{ log?: (line: string) => void }} [o] `log` gets one line when a fetch actually runs (stderr by default)
  * @returns {Promise<string>}
  */
-export async function fetchKafkaJars({ log = (l) => console.error(l) } = {}) {
-  const pom = join(KAFKA_DIR, 'pom.xml');
-  const stamp = createHash('sha256').update(readFileSync(pom)).digest('hex').slice(0, 16);
-  const cache = kafkaCacheDir();
-  const libs = join(cache, 'libs');
-  const complete = () => {
-    try {
-      return readFileSync(join(libs, '.complete'), 'utf8').trim() === stamp;
-    } catch {
-      return false;
-    }
-  };
-  if (complete()) return libs;
-  requireJava({ maven: true });
-  log(`kafka: fetching the Kafka ${KAFKA_VERSION} broker jars from Maven Central into ${libs} (first run only)`);
-  mkdirSync(cache, { recursive: true });
-  const tmp = join(cache, `libs.partial-${process.pid}-${Date.now()}`);
-  rmSync(tmp, { recursive: true, force: true });
-  try {
-    await run(
-      'mvn',
-      [
-        '-B',
-        '-q',
-        '-f',
-        pom,
-        'org.apache.maven.plugins:maven-dependency-plugin:3.6.1:copy-dependencies',
-        '-DincludeScope=runtime',
-        `-DoutputDirectory=${tmp}`,
-      ],
-      { timeoutMs: 20 * 60_000 },
-    );
-    const jars = existsSync(tmp) ? readdirSync(tmp) : [];
-    for (const want of [`kafka_2.13-${KAFKA_VERSION}.jar`, `kafka-clients-${KAFKA_VERSION}.jar`, 'reload4j-']) {
-      if (!jars.some((j) => j.startsWith(want))) throw new Error(`Maven finished but ${want}* is not among the ${jars.length} fetched jars`);
-    }
-    writeFileSync(join(tmp, '.complete'), `${stamp}\n`);
-    if (complete()) return libs; // another process finished first
-    rmSync(libs, { recursive: true, force: true });
-    try {
-      renameSync(tmp, libs);
-    } catch (e) {
-      if (!complete()) throw e;
-    }
-    return libs;
-  } catch (e) {
-    throw new Error(`Could not fetch the Kafka ${KAFKA_VERSION} jars with Maven (${pom}): ${/** @type {Error} */ (e).message}`);
-  } finally {
-    rmSync(tmp, { recursive: true, force: true });
-  }
+export function fetchKafkaJars({ log } = {}) {
+  return fetchMavenLibs({
+    pom: join(KAFKA_DIR, 'pom.xml'),
+    dir: kafkaCacheDir(),
+    what: `the Kafka ${KAFKA_VERSION} jars`,
+    expect: [`kafka_2.13-${KAFKA_VERSION}.jar`, `kafka-clients-${KAFKA_VERSION}.jar`, 'reload4j-'],
+    requireTools: () => requireJava({ maven: true }),
+    fetchingLine: (libs) => `kafka: fetching the Kafka ${KAFKA_VERSION} broker jars from Maven Central into ${libs} (first run only)`,
+    log,
+  });
 }
 
 /** @returns {Promise<any>} */
@@ -483,7 +440,7 @@ if (import.meta.url === `file://${process.argv[1]}`) {
     const i = rest.indexOf(name);
     return i >= 0 && rest[i + 1] !== undefined ? rest[i + 1] : dflt;
   };
-  kafkaMain(cmd, opt('--prefix', 'test'), Number(opt('--port-base', '33060')), rest).catch((e) => {
+  kafkaMain(cmd, opt('--prefix', 'test'), Number(opt('--port-base', process.env.CUTOVER_TEST_PORT_BASE ?? '33060')), rest).catch((e) => {
     console.error(e.message);
     process.exit(1);
   });

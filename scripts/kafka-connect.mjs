@@ -4,26 +4,21 @@
 //
 //   node scripts/kafka-connect.mjs fetch
 //
-// No download but Maven Central: Connect 4.1.1 (connect-runtime, connect-json) and Debezium 3.5.0.Final
-// (debezium-connector-mariadb, debezium-storage-file, debezium-connector-jdbc) come from
-// scripts/kafka-connect/pom.xml into a cache shared by every clone and run,
-// ${XDG_CACHE_HOME:-~/.cache}/cutover/kafka-connect-<pom hash>/libs. A worker `<prefix>-connect` lives in
-// $CUTOVER_SERVICES_DIR (default /tmp/cutover-services)/<prefix>-connect: worker.properties, one
+// No download but Maven Central: the jars are fetched by scripts/kafka-connect-jars.mjs (re-exported here,
+// and run by `fetch`) into ${XDG_CACHE_HOME:-~/.cache}/cutover/kafka-connect-<pom hash>/libs. A worker
+// `<prefix>-connect` lives in $CUTOVER_SERVICES_DIR (default /tmp/cutover-services)/<prefix>-connect: worker.properties, one
 // .properties file per connector, the offsets file (offset.storage.file.filename), the schema history
 // files and logs/connect.out. Its REST listener is 127.0.0.1:<portBase + 60>. Converters are JsonConverter
 // (schemas on or off per worker), plugins are found by service loading (plugin.discovery=service_load,
 // everything on one classpath).
 import { spawn, spawnSync } from 'node:child_process';
-import { createHash } from 'node:crypto';
-import { closeSync, existsSync, mkdirSync, openSync, readFileSync, readdirSync, renameSync, rmSync, writeFileSync } from 'node:fs';
-import { homedir } from 'node:os';
-import { dirname, join } from 'node:path';
-import { fileURLToPath } from 'node:url';
+import { closeSync, existsSync, mkdirSync, openSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
 import { portOpen, requireJava } from './kafka-broker.mjs';
-import { run } from './run-command.mjs';
+import { fetchConnectJars } from './kafka-connect-jars.mjs';
 
-const HERE = dirname(fileURLToPath(import.meta.url));
-const POM = join(HERE, 'kafka-connect', 'pom.xml');
+export { connectCacheDir, fetchConnectJars } from './kafka-connect-jars.mjs';
+
 const BASE_DIR = process.env.CUTOVER_SERVICES_DIR ?? '/tmp/cutover-services';
 /** Connect 4.x runs on Java 17; the JDK the broker uses is taken unless CUTOVER_CONNECT_JAVA_HOME names one. */
 const JAVA_HOMES = [process.env.CUTOVER_CONNECT_JAVA_HOME, '/usr/lib/jvm/java-17-openjdk-amd64'].filter(Boolean);
@@ -43,60 +38,6 @@ const STOP_GRACE_MS = 20_000;
 export function connectInstance(prefix = 'test', portBase = 33060) {
   const name = `${prefix}-connect`;
   return { name, restPort: portBase + 60, dir: join(BASE_DIR, name) };
-}
-
-/** The cache folder of the Connect + Debezium jars (its name carries the POM's hash). */
-export function connectCacheDir() {
-  const base = process.env.XDG_CACHE_HOME || join(homedir(), '.cache');
-  const stamp = createHash('sha256').update(readFileSync(POM)).digest('hex').slice(0, 16);
-  return { dir: join(base, 'cutover', `kafka-connect-${stamp}`), stamp };
-}
-
-/**
- * Makes sure the Connect and Debezium jars are in the cache and returns their folder (Maven
- * copy-dependencies into a temporary folder, renamed into place when complete, as for the broker).
- * @param {{ log?: (line: string) => void }} [o]
- * @returns {Promise<string>}
- */
-export async function fetchConnectJars({ log = (l) => console.error(l) } = {}) {
-  const { dir, stamp } = connectCacheDir();
-  const libs = join(dir, 'libs');
-  const complete = () => {
-    try {
-      return readFileSync(join(libs, '.complete'), 'utf8').trim() === stamp;
-    } catch {
-      return false;
-    }
-  };
-  if (complete()) return libs;
-  requireJava({ maven: true });
-  log(`kafka-connect: fetching Kafka Connect and Debezium from Maven Central into ${libs} (first run only)`);
-  mkdirSync(dir, { recursive: true });
-  const tmp = join(dir, `libs.partial-${process.pid}-${Date.now()}`);
-  try {
-    await run(
-      'mvn',
-      ['-B', '-q', '-f', POM, 'org.apache.maven.plugins:maven-dependency-plugin:3.6.1:copy-dependencies', '-DincludeScope=runtime', `-DoutputDirectory=${tmp}`],
-      { timeoutMs: 20 * 60_000 },
-    );
-    const jars = existsSync(tmp) ? readdirSync(tmp) : [];
-    for (const want of ['connect-runtime-', 'connect-json-', 'debezium-connector-mariadb-', 'debezium-storage-file-', 'debezium-connector-jdbc-']) {
-      if (!jars.some((j) => j.startsWith(want))) throw new Error(`Maven finished but ${want}* is not among the ${jars.length} fetched jars`);
-    }
-    writeFileSync(join(tmp, '.complete'), `${stamp}\n`);
-    if (complete()) return libs;
-    rmSync(libs, { recursive: true, force: true });
-    try {
-      renameSync(tmp, libs);
-    } catch (e) {
-      if (!complete()) throw e;
-    }
-    return libs;
-  } catch (e) {
-    throw new Error(`Could not fetch Kafka Connect and Debezium with Maven (${POM}): ${/** @type {Error} */ (e).message}`);
-  } finally {
-    rmSync(tmp, { recursive: true, force: true });
-  }
 }
 
 /** @param {Props} props */

@@ -13,7 +13,7 @@
 // (scripts/postgres-server.mjs, whose helpers are re-exported here). `search` is OpenSearch 2.19 on
 // <port-base + 80> and Elasticsearch 7.17 on <port-base + 82> (scripts/search-server.mjs; the search tests
 // start them themselves, as the Kafka tests start their broker). `all` means the MariaDB source and
-// sink only.
+// sink only. Without --port-base the port base is $CUTOVER_TEST_PORT_BASE (default 33060), as in the tests.
 // Each instance has its own temporary datadir under $CUTOVER_SERVICES_DIR (default
 // /tmp/cutover-services), its own port on 127.0.0.1 and its own socket. The source has the binlog on
 // in ROW format with FULL images and FULL row metadata. Starting is idempotent (a running, answering
@@ -217,19 +217,21 @@ async function main() {
     const i = rest.indexOf(name);
     return i >= 0 ? rest[i + 1] : dflt;
   };
+  // --port-base, else CUTOVER_TEST_PORT_BASE (as the tests use it), else 33060.
+  const portBase = Number(opt('--port-base', process.env.CUTOVER_TEST_PORT_BASE ?? '33060'));
   if (which_ === 'kafka') {
     const { kafkaMain } = await import('./kafka-broker.mjs');
-    return kafkaMain(cmd, opt('--prefix', 'test'), Number(opt('--port-base', '33060')), rest);
+    return kafkaMain(cmd, opt('--prefix', 'test'), portBase, rest);
   }
   if (which_ === 'search' || which_ === 'opensearch' || which_ === 'elasticsearch') {
     const { searchMain } = await import('./search-server.mjs');
-    return searchMain(cmd, which_ === 'search' ? 'all' : which_, opt('--prefix', 'test'), Number(opt('--port-base', '33060')));
+    return searchMain(cmd, which_ === 'search' ? 'all' : which_, opt('--prefix', 'test'), portBase);
   }
   if (which_ === 'postgres') {
     const { postgresMain } = await import('./postgres-server.mjs');
-    return postgresMain(cmd, opt('--prefix', 'test'), Number(opt('--port-base', '33060')));
+    return postgresMain(cmd, opt('--prefix', 'test'), portBase);
   }
-  const all = instances(opt('--prefix', 'test'), Number(opt('--port-base', '33060')));
+  const all = instances(opt('--prefix', 'test'), portBase);
   const chosen = which_ === 'all' ? Object.values(all) : [all[which_]].filter(Boolean);
   if (!chosen.length) throw new Error(`unknown instance "${which_}" (use source, sink, all, postgres, kafka, search, opensearch or elasticsearch)`);
   for (const inst of chosen) {

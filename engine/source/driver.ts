@@ -87,6 +87,8 @@ export interface ChangeReaderOptions {
   include: (db: string, table: string) => boolean;
   /** Buffered row changes above which reading pauses (backpressure). */
   highWater?: number;
+  /** Buffered bytes of row images (core/changes.ts rowBytes) above which reading pauses too. */
+  highWaterBytes?: number;
   /**
    * A transaction being read that reaches this many row changes or bytes of row images is handed out in
    * pieces (TransactionPiece, "more follows"), its final part as a transaction with its end; absent: whole
@@ -116,6 +118,11 @@ export interface ColumnHint {
 export interface ChangeReader {
   /** The next item; undefined when `timeoutMs` passed without one (everything read is handed out); null once closed. */
   next(timeoutMs?: number): Promise<BinlogItem | null | undefined>;
+  /**
+   * The next item if one is already read, else undefined (then next() waits, or reports the close or an
+   * error): the apply loop takes ready items without a promise and an await each.
+   */
+  poll?(): BinlogItem | undefined;
   /**
    * Where the reader stands when it has handed out everything it read and no transaction is open (the
    * position after the last event, rotations and non-transactional events included); else null. The

@@ -4,6 +4,7 @@
 // in one run.
 //
 //   npm run bench -- consume [--rows N] [--processes 1,2] [--no-jdbc] [--no-postgres] [--port-base N] [--keep] [--fresh]
+//                            [--baseline DIR] [--repeat N] [--profile DIR]
 //
 // Prepare (untimed): sysbench table sbtest.sbtest1 with N rows on a throwaway MariaDB source (port base +1,
 // datadir kept across runs), a fresh broker (port base +32/+33) and the topic
@@ -35,10 +36,14 @@
 // equal to the source's; in PostgreSQL, the row count and canonical checksum (canonical.mjs, computed by
 // each server) equal to the source's (a mismatch fails the bench). Target: cutover (1 process, MariaDB sink)
 // ≥ 2× the JDBC sink's messages/s.
+// --baseline DIR also runs the cutover contenders with the build of another checkout (e.g. main's), and
+// --repeat N runs every cutover contender N times (the JDBC sink once), the builds alternating, so a change is
+// compared with what it changes on one topic under the same load; --profile DIR starts each cutover process
+// with node's --cpu-prof, its profile written there. The target is judged on the first run of this build.
 // Results go to bench-results/consume-*.json.
 import { spawn } from 'node:child_process';
-import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { loadavg, tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { performance } from 'node:perf_hooks';
 import { kafkaInstance, startKafka, stopKafka } from '../kafka-broker.mjs';
@@ -80,6 +85,9 @@ Options:
   --port-base N     source N+1, sink N+2, broker N+32/N+33, PostgreSQL N+40, Connect REST N+60 (default ${PORT_BASE})
   --keep            leave the servers running and the temp dir in place
   --fresh           re-prepare the source table even if it already has N rows
+  --baseline DIR    also run the cutover contenders with DIR's build (DIR/bin/cutover.js, e.g. a checkout of main)
+  --repeat N        run each cutover contender N times (default 1), alternating with the baseline's
+  --profile DIR     node --cpu-prof for each cutover process, profiles written to DIR
   -h, --help        this help
 `;
 
@@ -94,6 +102,9 @@ export async function main(argv) {
       'port-base': { type: 'string', default: String(PORT_BASE) },
       keep: { type: 'boolean', default: false },
       fresh: { type: 'boolean', default: false },
+      baseline: { type: 'string' },
+      repeat: { type: 'string', default: '1' },
+      profile: { type: 'string' },
     },
     HELP,
   );
@@ -106,6 +117,12 @@ export async function main(argv) {
     return 1;
   }
   const withPg = !opts['no-postgres'];
+  const repeat = intOption(opts, 'repeat', 1);
+  const builds = [{ root: ROOT, tag: '' }, ...(opts.baseline ? [{ root: opts.baseline, tag: 'baseline ' }] : [])];
+  if (opts.baseline && !existsSync(join(opts.baseline, 'dist/engine/cli/main.js'))) {
+    console.error(`--baseline ${opts.baseline}: no build there (dist/engine/cli/main.js); run \`npx tsc -p tsconfig.json\` in it first`);
+    return 1;
+  }
   if (!checkTools(['sysbench', ...(withPg ? ['psql'] : [])], 'sudo apt-get install -y sysbench postgresql')) return 1;
   if (withPg) {
     try {
@@ -160,11 +177,14 @@ export async function main(argv) {
     const load = host.loadavgAtStart[0];
     if (load > host.cpus / 2) console.log(`warning: load average ${load.toFixed(2)} on ${host.cpus} CPUs at start: other work is running, wall times will be noisy (CPU times less so)`);
 
-    const contenders = [
-      ...counts.map((n) => ({ who: 'cutover', sink: 'mysql', processes: n })),
-      ...(opts['no-jdbc'] ? [] : [{ who: 'jdbc', sink: 'mysql', processes: 1 }]),
-      ...(withPg ? counts.map((n) => ({ who: 'cutover', sink: 'postgres', processes: n })) : []),
-    ];
+    // Each round runs the builds in turn (the order flipped every round), the JDBC sink after the first round.
+    const cutovers = (sinkKind, round) => counts.flatMap((n) => (round % 2 ? [...builds].reverse() : builds).map((b) => ({ who: 'cutover', sink: sinkKind, processes: n, build: b, round })));
+    const contenders = [];
+    for (let round = 0; round < repeat; round++) {
+      contenders.push(...cutovers('mysql', round));
+      if (round === 0 && !opts['no-jdbc']) contenders.push({ who: 'jdbc', sink: 'mysql', processes: 1 });
+      if (withPg) contenders.push(...cutovers('postgres', round));
+    }
     const sinks = {
       mysql: { spec: { type: 'mysql', url: urlOf(inst.sink) }, count: () => sinkCount(sinkSock), reset: () => resetSink(sinkSock, createTable) },
       postgres: { spec: { type: 'postgres', url: postgresUrlOf(pg, PG_DB) }, count: () => pgSinkCount(pg), reset: () => resetPgSink(pg) },
@@ -172,16 +192,22 @@ export async function main(argv) {
     for (const c of contenders) {
       const sink = sinks[c.sink];
       sink.reset();
-      const label = `${c.who === 'cutover' ? `cutover ×${c.processes}` : 'debezium jdbc sink'} → ${c.sink === 'mysql' ? 'MariaDB' : 'PostgreSQL'}`;
-      process.stdout.write(`  ${label.padEnd(30)} … `);
+      const label = `${c.who === 'cutover' ? `${c.build.tag}cutover ×${c.processes}` : 'debezium jdbc sink'} → ${c.sink === 'mysql' ? 'MariaDB' : 'PostgreSQL'}`;
+      const loadAtStart = loadavg()[0];
+      process.stdout.write(`  ${label.padEnd(39)} … `);
       const r =
         c.who === 'cutover'
-          ? await runCutover({ kinst, sink, rows, processes: c.processes, work })
+          ? await runCutover({ kinst, sink, rows, processes: c.processes, work, root: c.build.root, profile: opts.profile, tag: `${c.build.tag ? 'baseline-' : ''}r${c.round}` })
           : await runJdbcSink({ cinst, kinst, inst, count: sink.count, rows });
       r.label = label;
       r.who = c.who;
       r.sink = c.sink;
       r.processes = c.processes;
+      r.loadAtStart = loadAtStart;
+      if (c.who === 'cutover') {
+        r.baseline = c.build.tag !== '';
+        r.round = c.round;
+      }
       if (r.ok && c.sink === 'mysql') {
         const [[, sum]] = sql(sinkSock, `CHECKSUM TABLE ${DB}.${TABLE}`);
         r.checksumEqual = sum === sourceSum;
@@ -199,13 +225,13 @@ export async function main(argv) {
         }
       }
       r.messagesPerSec = r.ok ? rows / r.seconds : null;
-      if (r.ok) console.log(`${r.seconds.toFixed(2)} s, ${fmtInt(r.messagesPerSec)} messages/s, CPU ${r.cpuSeconds?.toFixed(1) ?? '?'} s, peak RSS ${r.rssMB?.toFixed(0) ?? '?'} MB, ${r.sink === 'mysql' ? 'CHECKSUM TABLE' : 'count + canonical checksum'} = source`);
+      if (r.ok) console.log(`${r.seconds.toFixed(2)} s, ${fmtInt(r.messagesPerSec)} messages/s, CPU ${r.cpuSeconds?.toFixed(1) ?? '?'} s, peak RSS ${r.rssMB?.toFixed(0) ?? '?'} MB, load ${loadAtStart.toFixed(1)}, ${r.sink === 'mysql' ? 'CHECKSUM TABLE' : 'count + canonical checksum'} = source`);
       else console.log(`FAIL (${r.error})${r.log ? `\n--- last lines:\n${r.log}\n---` : ''}`);
       if (!r.ok) failed = true;
       results.push(r);
     }
     const report = summarize(results, rows);
-    reportAndSave({ bench: 'consume', startedAt, host, report, results, ok: !failed }, { data: { database: DB, table: TABLE, rows, partitions: PARTITIONS, topic: TOPIC, produceSeconds: p.seconds }, options: { processes: counts, jdbc: !opts['no-jdbc'], postgres: withPg, portBase } });
+    reportAndSave({ bench: 'consume', startedAt, host, report, results, ok: !failed }, { data: { database: DB, table: TABLE, rows, partitions: PARTITIONS, topic: TOPIC, produceSeconds: p.seconds }, options: { processes: counts, jdbc: !opts['no-jdbc'], postgres: withPg, portBase, repeat, baseline: opts.baseline ?? null } });
   } finally {
     await admin?.disconnect().catch(() => undefined);
     if (opts.keep) console.log(`--keep: left running: source ${urlOf(inst.source)}, sink ${urlOf(inst.sink)}, broker ${kinst.bootstrap}${withPg ? `, PostgreSQL ${postgresUrlOf(pg, PG_DB)}` : ''}; files in ${work}`);
@@ -314,8 +340,8 @@ async function produceTopic({ cinst, kinst, inst, admin, rows }) {
   }
 }
 
-async function runCutover({ kinst, sink, rows, processes, work }) {
-  const name = `bench-consume-${sink.spec.type}-p${processes}`;
+async function runCutover({ kinst, sink, rows, processes, work, root = ROOT, profile, tag = '' }) {
+  const name = `bench-consume-${sink.spec.type}-p${processes}${tag ? `-${tag}` : ''}`;
   const job = {
     name,
     source: { type: 'kafka', brokers: [kinst.bootstrap], topics: [TOPIC], format: 'debezium', group: name, start: 'earliest' },
@@ -332,7 +358,8 @@ async function runCutover({ kinst, sink, rows, processes, work }) {
   for (let i = 0; i < processes; i++) {
     const log = join(work, `${name}-${i}.log`);
     logs.push(log);
-    const child = spawn(process.execPath, [join(ROOT, 'bin/cutover.js'), 'run', jobFile, '--skip-preflight', '--quiet', '--state', state], { cwd: ROOT, stdio: ['ignore', 'pipe', 'pipe'] });
+    const prof = profile ? ['--cpu-prof', '--cpu-prof-dir', profile, '--cpu-prof-name', `${name}-${i}.cpuprofile`] : [];
+    const child = spawn(process.execPath, [...prof, join(root, 'bin/cutover.js'), 'run', jobFile, '--skip-preflight', '--quiet', '--state', state], { cwd: root, stdio: ['ignore', 'pipe', 'pipe'] });
     let out = '';
     child.stdout.on('data', (d) => (out += d));
     child.stderr.on('data', (d) => (out += d));
@@ -418,7 +445,7 @@ function summarize(results, rows) {
   const lines = [formatTable(['method → sink', 'messages', 'seconds', 'messages/s', 'CPU s*', 'peak RSS MB**'], table)];
   lines.push('(*user + sys of the consumer processes alone (sum over cutover processes; the Connect JVM): MariaDB, PostgreSQL and the broker not included;');
   lines.push(' **cutover: the largest of its processes; JDBC sink: the Connect JVM)');
-  const find = (sink, processes) => results.find((r) => r.who === 'cutover' && r.sink === sink && r.processes === processes);
+  const find = (sink, processes) => results.find((r) => r.who === 'cutover' && !r.baseline && r.sink === sink && r.processes === processes);
   const one = find('mysql', 1);
   const jdbc = results.find((r) => r.who === 'jdbc');
   const targets = {};
@@ -438,6 +465,14 @@ function summarize(results, rows) {
       lines.push(`cutover → ${name}: 2 processes / 1 process throughput = ${(a.seconds / b.seconds).toFixed(2)}× (both processes on this machine's ${hostCpus()} CPUs, beside the broker and the sink's server)`);
     }
   }
+  const mean = (rs, f) => rs.reduce((a, r) => a + f(r), 0) / rs.length;
+  for (const sink of ['mysql', 'postgres'])
+    for (const n of new Set(results.filter((r) => r.who === 'cutover' && r.sink === sink).map((r) => r.processes))) {
+      const runs = (baseline) => results.filter((r) => r.who === 'cutover' && r.ok && r.sink === sink && r.processes === n && r.baseline === baseline && r.cpuSeconds != null);
+      const [mine, base] = [runs(false), runs(true)];
+      if (!mine.length || !base.length) continue;
+      lines.push(`cutover ×${n} → ${sink === 'mysql' ? 'MariaDB' : 'PostgreSQL'}, this build vs the baseline (mean of ${mine.length} / ${base.length} run(s)): ${mean(mine, (r) => r.seconds).toFixed(2)} s vs ${mean(base, (r) => r.seconds).toFixed(2)} s wall, CPU ${((mean(mine, (r) => r.cpuSeconds) / rows) * 1e6).toFixed(1)} vs ${((mean(base, (r) => r.cpuSeconds) / rows) * 1e6).toFixed(1)} µs per message`);
+    }
   const pgOne = find('postgres', 1);
   if (one?.ok && pgOne?.ok) {
     ratios.postgresVsMysql = one.seconds / pgOne.seconds;

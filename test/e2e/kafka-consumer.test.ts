@@ -104,7 +104,8 @@ describe('a Kafka consumer job built in the app, in Chromium', () => {
     // The consumer wizard, from the cluster's topics.
     await page.getByTestId('btn-consume').click();
     await page.getByTestId('consume-view').waitFor();
-    assert.equal(await page.getByTestId('field-source').inputValue(), 'cluster');
+    // The connection named in the link is chosen once the saved connections are listed (the select shows no value before).
+    await page.waitForFunction(() => (document.querySelector('[data-testid="field-source"]') as HTMLSelectElement | null)?.value === 'cluster', undefined, { timeout: 10_000 });
     await page.getByTestId(`topic-check-${TOPIC}`).check();
     await page.getByTestId(`topic-sample-${TOPIC}`).click();
     await page.getByTestId('consume-detected').waitFor({ timeout: 30_000 });

@@ -15,6 +15,7 @@ import { pathToFileURL } from 'node:url';
 import { ROOT, checksum, dumpDiff, exec, lanePortBase, q, query, rowDump, sinkUrl, sourceUrl, tempDir, uniqueName, writeJob } from '../helpers/db.js';
 import { kcat, parseExact, startTestBroker, type KafkaBroker, type KafkaInstance } from '../helpers/kafka.js';
 import { killLive, startLive, stopWithSigterm, waitUntil } from '../helpers/stream-cli.js';
+import { assertOffsetsAtEnds, mysqlSinkOffsets } from '../helpers/kafka-offsets.js';
 
 type Props = Record<string, string | number | boolean>;
 interface ConnectInstance {
@@ -221,25 +222,6 @@ async function differences(sinkDb: string, full = false): Promise<string[]> {
   return out;
 }
 
-/** The sink's stored next offsets of the job's partitions equal the topics' ends. */
-async function offsetsAtEnd(job: string, topics: string[]): Promise<void> {
-  const rows = await query<{ topic: string; part: number; next_offset: string }>(sinkUrl(), 'SELECT topic, part, next_offset FROM _cutover.cutover_offsets WHERE job = ?', [job]);
-  const kafkajs = (await import('kafkajs')).default;
-  const admin = new kafkajs.Kafka({ brokers: [inst.bootstrap], clientId: 'real-debezium-test', logLevel: kafkajs.logLevel.NOTHING }).admin();
-  await admin.connect();
-  try {
-    for (const topic of topics) {
-      for (const p of await admin.fetchTopicOffsets(topic)) {
-        if (p.high === '0') continue;
-        const r = rows.find((x) => x.topic === topic && Number(x.part) === p.partition);
-        assert.equal(String(r?.next_offset), p.high, `${topic}/${p.partition}: the sink's offset is the partition's end`);
-      }
-    }
-  } finally {
-    await admin.disconnect();
-  }
-}
-
 describe('real Debezium topics (Kafka Connect + the MariaDB connector) consumed by a Cutover Kafka-source job', { timeout: 20 * 60_000 }, () => {
   for (const v of VARIANTS) {
     it(`decimal.handling.mode=${v.decimal}, ${v.schemas ? 'with' : 'without'} the schema envelope: the sink tables equal the source`, async () => {
@@ -278,7 +260,7 @@ describe('real Debezium topics (Kafka Connect + the MariaDB connector) consumed 
           everyMs: 500,
           detail: async () => (await differences(sinkDb, true)).join('\n'),
         });
-        await offsetsAtEnd(name, TABLES.map((t) => `${topicPrefix(v)}.${srcDb}.${t}`));
+        await assertOffsetsAtEnds(inst.bootstrap, TABLES.map((t) => `${topicPrefix(v)}.${srcDb}.${t}`), await mysqlSinkOffsets(name));
         assert.deepEqual(await differences(sinkDb), [], 'still equal with every message applied');
         const rows = Number((await query<{ n: number }>(sinkUrl(), `SELECT COUNT(*) AS n FROM ${q(sinkDb)}.kinds`))[0]?.n);
         assert.ok(rows > 250, `the sink holds the captured rows (${rows})`);

@@ -144,7 +144,7 @@ async function assertTopicsEqualSource(job: string, db: string, exactKeyless = t
       continue;
     }
     assert.equal(got.byKey.size, want.byKey.size, `${table}: keys in the topic vs rows in the source`);
-    for (const [k, v] of want.byKey) assert.equal(got.byKey.get(k), v, `${table}: key ${k}`);
+    for (const [k, v] of want.byKey) assert.equal(got.byKey.get(k), v, `${table}: key ${k}; its messages (op@file:pos): ${(got.positions.get(k) ?? []).map((m) => `${m.op}@${m.file}:${m.pos}`).join(' ')}`);
     const o = orderOf(got.positions);
     total.keys += o.keys;
     total.backwards += o.backwards;
@@ -250,7 +250,7 @@ describe('streaming into Kafka while the broker is down', { timeout: 300_000 }, 
       if (want.byKey.size === 0) assert.deepEqual(got.keyless, want.keyless, `${table}: the keyless rows`);
       else {
         assert.equal(got.byKey.size, want.byKey.size, `${table}: keys`);
-        for (const [k, v] of want.byKey) assert.equal(got.byKey.get(k), v, `${table}: key ${k}`);
+        for (const [k, v] of want.byKey) assert.equal(got.byKey.get(k), v, `${table}: key ${k}; its messages (op@file:pos): ${(got.positions.get(k) ?? []).map((m) => `${m.op}@${m.file}:${m.pos}`).join(' ')}`);
       }
     }
   });

@@ -73,6 +73,9 @@ describe('search sink: the exactness corpus into OpenSearch and Elasticsearch', 
       const idx = s.body[`${srcDb}.t_int`].settings.index;
       assert.equal(idx.refresh_interval, undefined, `refresh_interval still set: ${JSON.stringify(idx)}`);
       assert.equal(idx.number_of_replicas, '0');
+      // The log says what the finish step did, not indexes it never added.
+      assert.match(r.stdout + r.stderr, new RegExp(`restored the settings of index ${srcDb}\\.t_int \\([^)]*refresh_interval default[^)]*\\) and refreshed it after the copy`));
+      assert.doesNotMatch(r.stdout + r.stderr, /secondary index/);
     });
   }
 

@@ -10,6 +10,7 @@ import type { ProfileSummary } from '../../shared/profiles.js';
 import { copyOnlyWouldPass, emptyDraft, validateStep, type WizardContext, type WizardDraft } from '../../shared/wizard.js';
 import { startBinlogOffServer, type BinlogOffServer } from '../helpers/binlog-off-server.js';
 import { tempDir } from '../helpers/db.js';
+import { sinkKinds } from '../../engine/sink/registry.js';
 
 
 const legacy: ProfileSummary = {
@@ -17,6 +18,7 @@ const legacy: ProfileSummary = {
   has: { password: true, sshPassword: false, sshPassphrase: false },
   updatedAt: 0,
   lastTest: null,
+  description: 'cutover@127.0.0.1:3306',
 };
 
 describe('the wizard on a source with the binlog off', () => {
@@ -46,7 +48,7 @@ describe('the wizard on a source with the binlog off', () => {
     await server?.stop();
   });
 
-  const ctx = (): WizardContext => ({ profiles: [legacy], catalog: null, jobNames: [] });
+  const ctx = (): WizardContext => ({ profiles: [legacy], catalog: null, jobNames: [], sinkKinds: sinkKinds() });
   const draftFor = (mode: WizardDraft['options']['mode']): WizardDraft => {
     const d = emptyDraft();
     d.source.profile = 'legacy';
