@@ -14,7 +14,7 @@ import { after, before, describe, it } from 'node:test';
 import assert from 'node:assert/strict';
 import { rmSync } from 'node:fs';
 import { join } from 'node:path';
-import { admin, checksum, exec, q, query, sinkUrl, sourceUrl, tempDir, uniqueName, writeJob } from '../helpers/db.js';
+import { admin, checksum, exec, q, query, rowDump, sinkUrl, sourceUrl, tempDir, uniqueName, writeJob } from '../helpers/db.js';
 import { startTestBroker, type KafkaBroker, type KafkaInstance } from '../helpers/kafka.js';
 import { killLive, startLive, waitUntil, type LiveCli } from '../helpers/stream-cli.js';
 import { createPgDatabase, type PgTestDatabase } from '../helpers/postgres.js';
@@ -62,6 +62,8 @@ before(async () => {
 
 after(async () => {
   if (broker && inst) await broker.stopKafka(inst, { wipe: !process.env.CUTOVER_KEEP_SERVICES });
+  // CUTOVER_KEEP_SERVICES: the topics, the jobs' state files and the databases stay for a look after a failure.
+  if (process.env.CUTOVER_KEEP_SERVICES) return;
   if (work) rmSync(work, { recursive: true, force: true });
   if (srcDb) await exec(sourceUrl(), `DROP DATABASE IF EXISTS ${q(srcDb)}`).catch(() => undefined);
   for (const db of sinkDbs) await exec(sinkUrl(), `DROP DATABASE IF EXISTS ${q(db)}`).catch(() => undefined);
@@ -185,10 +187,21 @@ async function mysqlGroup(p: Producer): Promise<Group> {
     const diffs: string[] = [];
     for (const t of TABLES) {
       const [a, b] = [await checksum(sourceUrl(), srcDb, t), await checksum(sinkUrl(), sinkDb, t)];
-      if (a !== b) diffs.push(`${t}: source checksum ${a}, sink ${b}`);
+      if (a !== b) diffs.push(`${t}: source checksum ${a}, sink ${b}${await rowDifferences(srcDb, sinkDb, t)}`);
     }
     return { diffs, rows: await sourceRows() };
   });
+}
+
+/** The rows only one side has (hex of each value, as rowDump gives them), at most 10 of each side. */
+async function rowDifferences(db: string, sinkDb: string, table: string): Promise<string> {
+  const [a, b] = [await rowDump(sourceUrl(), db, table), await rowDump(sinkUrl(), sinkDb, table)];
+  const onlyIn = (x: string[], y: string[]): string[] => {
+    const other = new Set(y);
+    return x.filter((r) => !other.has(r));
+  };
+  const [src, sink] = [onlyIn(a, b), onlyIn(b, a)];
+  return `; only in the source (${src.length}): ${src.slice(0, 10).join(' ; ')}; only in the sink (${sink.length}): ${sink.slice(0, 10).join(' ; ')}`;
 }
 
 async function pgGroup(p: Producer): Promise<Group> {
