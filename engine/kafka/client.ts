@@ -113,7 +113,7 @@ export function isTransient(e: unknown): boolean {
   const type = chain.find((x) => typeof x.type === 'string')?.type;
   if (type) return !TOO_LARGE.has(type) && !AUTHZ.has(type) && chain.some((x) => x.retriable === true || /NOT_LEADER|LEADER_NOT_AVAILABLE|NOT_ENOUGH_REPLICAS|REQUEST_TIMED_OUT|NETWORK_EXCEPTION|UNKNOWN_TOPIC_OR_PARTITION|OUT_OF_ORDER_SEQUENCE|UNKNOWN_PRODUCER_ID|BROKER_NOT_AVAILABLE|COORDINATOR/.test(x.type ?? ''));
   return chain.some((x) =>
-    /KafkaJS(Connection|ConnectionClosed|RequestTimeout|BrokerNotFound|MetadataNotLoaded|TopicMetadataNotLoaded|StaleTopicMetadataAssignment|Timeout|LockTimeout|NumberOfRetriesExceeded)Error?$/.test(x.name ?? '') ||
+    /KafkaJS(Connection|ConnectionClosed|RequestTimeout|BrokerNotFound|GroupCoordinatorNotFound|MetadataNotLoaded|TopicMetadataNotLoaded|StaleTopicMetadataAssignment|Timeout|LockTimeout|NumberOfRetriesExceeded)(?:Error)?$/.test(x.name ?? '') ||
     /ECONNREFUSED|ECONNRESET|ETIMEDOUT|EPIPE|EHOSTUNREACH|ENOTFOUND|Connection error|Closed connection|socket/i.test(String(x.code ?? '') + ' ' + (x.message ?? '')),
   );
 }

@@ -32,6 +32,9 @@ function lastTimestamp(messages: FetchedMessage[], offset: string): number {
   return Date.now();
 }
 
+/** How long a member that kafkajs stopped on a passing error keeps trying to join its group again. */
+const REJOIN_MS = 5 * 60_000;
+
 /** How often a process with a paused partition reads the skip requests again. */
 const SKIP_POLL_MS = 1000;
 
@@ -46,6 +49,8 @@ export class KafkaConsumer implements PartitionConsumer {
   private memberId: string | null = null;
   private joined: Promise<void> = Promise.resolve();
   private failure: Error | null = null;
+  /** A new member is joining the group after kafkajs stopped this one (rejoin()). */
+  private rejoining = false;
   private readonly ctx: DecodeContext;
   /** Partitions this process paused at a bad message (resumed at the next rebalance, which retries them). */
   private readonly pausedAt = new Map<string, TopicPartition & { offset: string }>();
@@ -102,7 +107,11 @@ export class KafkaConsumer implements PartitionConsumer {
       });
     });
     c.on(c.events.CRASH, (e) => {
-      if (!e.payload.restart) this.failure = e.payload.error;
+      if (e.payload.restart || c !== this.consumer) return;
+      // kafkajs gives up on some passing conditions (KafkaJSGroupCoordinatorNotFound when the coordinator
+      // does not answer in time on a busy broker): this member joins the group again itself.
+      if (isTransient(e.payload.error) && !this.o.signal.aborted) void this.rejoin(e.payload.error);
+      else this.failure = e.payload.error;
     });
     return c;
   }
@@ -142,6 +151,7 @@ export class KafkaConsumer implements PartitionConsumer {
    * every partition starts from the sink's offset (or `start` for one the sink has nothing of), as always.
    */
   private async refreshTopics(): Promise<void> {
+    if (this.rejoining) return;
     const now = await this.patternTopics();
     const added = now.filter((t) => !this.matched.has(t));
     if (!added.length) return;
@@ -154,6 +164,42 @@ export class KafkaConsumer implements PartitionConsumer {
     } catch (e) {
       // Out of the group and not back in: the job stops (run it again to resume from the sink's offsets).
       this.failure = e instanceof Error ? e : new Error(String(e));
+    }
+  }
+
+  /**
+   * The group member stopped on a passing error kafkajs does not restart from: a new member joins the group
+   * (every partition then starts from the sink's offset, as after any rebalance), tried again with a growing
+   * wait for up to REJOIN_MS before the job stops, naming the brokers.
+   */
+  private async rejoin(cause: Error): Promise<void> {
+    if (this.rejoining) return;
+    this.rejoining = true;
+    const since = Date.now();
+    let wait = 1_000;
+    let last: unknown = cause;
+    try {
+      for (;;) {
+        this.o.log.warn(`the consumer group member stopped (${kafkaErrorText(last)}); joining the group again in ${wait / 1000} s`);
+        await new Promise((r) => setTimeout(r, wait));
+        if (this.o.signal.aborted) return;
+        try {
+          await this.consumer.disconnect().catch(() => undefined);
+          this.consumer = this.newConsumer();
+          await this.start();
+          this.o.log.info(`joined the group again after ${Math.round((Date.now() - since) / 1000)} s`);
+          return;
+        } catch (e) {
+          last = e;
+          if (!isTransient(e) && !(e instanceof CutoverError && e.code === 'UNREACHABLE')) throw e;
+          if (Date.now() - since >= REJOIN_MS) throw unreachable(this.cfg.brokers, e, `Joining the consumer group again for ${REJOIN_MS / 60_000} minutes`);
+        }
+        wait = Math.min(wait * 2, 15_000);
+      }
+    } catch (e) {
+      this.failure = e instanceof Error ? e : new Error(String(e));
+    } finally {
+      this.rejoining = false;
     }
   }
 
