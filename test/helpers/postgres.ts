@@ -42,7 +42,7 @@ export function runPsql(url: string, sql: string, args: string[] = []): Promise<
   return new Promise((resolve, reject) => {
     // -X: no ~/.psqlrc; ON_ERROR_STOP: the first failing statement ends the script with exit code 3.
     const child = spawn('psql', ['-X', '-q', '-v', 'ON_ERROR_STOP=1', ...args, '-f', '-', url], {
-      env: { ...process.env, PGCONNECT_TIMEOUT: '5', PGAPPNAME: 'cutover-test-reader' },
+      env: { ...process.env, PGCONNECT_TIMEOUT: '10', PGAPPNAME: 'cutover-test-reader' },
       stdio: ['pipe', 'pipe', 'pipe'],
     });
     let stdout = '';
@@ -70,7 +70,11 @@ export function runPsql(url: string, sql: string, args: string[] = []): Promise<
  * encode(…, 'hex') for arbitrary bytes).
  */
 export async function psqlRows(url: string, sql: string): Promise<(string | null)[][]> {
-  const r = await runPsql(url, sql, ['-A', '-t', '-F', FIELD_SEP, '-R', RECORD_SEP, '-P', `null=${NULL_MARK}`]);
+  const args = ['-A', '-t', '-F', FIELD_SEP, '-R', RECORD_SEP, '-P', `null=${NULL_MARK}`];
+  let r = await runPsql(url, sql, args);
+  // A connection that could not be made ran nothing: tried again twice (a loaded machine can take longer
+  // than PGCONNECT_TIMEOUT to start a backend); a statement that failed is never run again.
+  for (let tries = 1; tries < 3 && r.code === 2 && /connection to server .* failed/.test(r.stderr); tries++) r = await runPsql(url, sql, args);
   if (r.code !== 0) throw new Error(`psql failed (exit ${r.code}) on ${redact(url)}:\n${r.stderr.trim()}\nSQL: ${sql.slice(0, 2000)}`);
   if (r.stdout === '') return [];
   return r.stdout
