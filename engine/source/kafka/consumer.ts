@@ -22,6 +22,8 @@ import { consumeBatch, type Decoded, type RawMessage, type SkipRequest } from '.
 import { DeadLetter } from './dead-letter.js';
 import { topicSubscription, topicSubscriptions } from './topics.js';
 import { SchemaTopicReader } from './schema-topic.js';
+import { rejoinGroup } from './rejoin.js';
+import { partitionStarts } from './partition-starts.js';
 
 /** A fetched message as the batch logic sees it, with its headers (lenient apply, the dead-letter topic). */
 type FetchedMessage = RawMessage & { headers?: Headers };
@@ -167,35 +169,20 @@ export class KafkaConsumer implements PartitionConsumer {
     }
   }
 
-  /**
-   * The group member stopped on a passing error kafkajs does not restart from: a new member joins the group
-   * (every partition then starts from the sink's offset, as after any rebalance), tried again with a growing
-   * wait for up to REJOIN_MS before the job stops, naming the brokers.
-   */
+  /** kafkajs stopped the member on a passing error: a new member joins the group (rejoin.ts); every partition then starts from the sink's offset. */
   private async rejoin(cause: Error): Promise<void> {
     if (this.rejoining) return;
     this.rejoining = true;
-    const since = Date.now();
-    let wait = 1_000;
-    let last: unknown = cause;
     try {
-      for (;;) {
-        this.o.log.warn(`the consumer group member stopped (${kafkaErrorText(last)}); joining the group again in ${wait / 1000} s`);
-        await new Promise((r) => setTimeout(r, wait));
-        if (this.o.signal.aborted) return;
-        try {
+      await rejoinGroup(
+        cause,
+        async () => {
           await this.consumer.disconnect().catch(() => undefined);
           this.consumer = this.newConsumer();
           await this.start();
-          this.o.log.info(`joined the group again after ${Math.round((Date.now() - since) / 1000)} s`);
-          return;
-        } catch (e) {
-          last = e;
-          if (!isTransient(e) && !(e instanceof CutoverError && e.code === 'UNREACHABLE')) throw e;
-          if (Date.now() - since >= REJOIN_MS) throw unreachable(this.cfg.brokers, e, `Joining the consumer group again for ${REJOIN_MS / 60_000} minutes`);
-        }
-        wait = Math.min(wait * 2, 15_000);
-      }
+        },
+        { brokers: this.cfg.brokers, log: this.o.log, signal: this.o.signal, limitMs: REJOIN_MS },
+      );
     } catch (e) {
       this.failure = e instanceof Error ? e : new Error(String(e));
     } finally {
@@ -268,7 +255,8 @@ export class KafkaConsumer implements PartitionConsumer {
     const stored = await this.o.storedOffsets(parts);
     this.skips.clear();
     for (const r of await this.o.skipRequests(parts)) this.skips.set(`${partitionKey(r)}/${r.offset}`, r);
-    const { starts, ends } = await this.partitionOffsets(parts, stored);
+    const { starts, ends, counts } = await partitionStarts(this.kafka, this.cfg.start, parts, stored);
+    for (const [topic, n] of counts) this.partitionCounts.set(topic, n);
     this.progress.clear();
     for (const p of parts) {
       const k = partitionKey(p);
@@ -280,36 +268,6 @@ export class KafkaConsumer implements PartitionConsumer {
     }
     this.o.log.info(`assigned ${parts.length ? parts.map(partitionKey).join(', ') : 'no partition'}${stored.size ? ` (the sink has offsets for ${stored.size})` : ''}`);
     this.report();
-  }
-
-  /**
-   * The partitions' ends (for lag), and `start` for those the sink has nothing of: earliest / latest / the
-   * first offset at a time.
-   */
-  private async partitionOffsets(parts: TopicPartition[], stored: Map<string, string>): Promise<{ starts: Map<string, string>; ends: Map<string, string> }> {
-    const starts = new Map<string, string>();
-    const ends = new Map<string, string>();
-    if (!parts.length) return { starts, ends };
-    const admin = this.kafka.admin();
-    await admin.connect();
-    try {
-      const start = this.cfg.start;
-      for (const topic of new Set(parts.map((p) => p.topic))) {
-        const all = await admin.fetchTopicOffsets(topic);
-        this.partitionCounts.set(topic, all.length);
-        for (const r of all) {
-          const k = partitionKey({ topic, partition: r.partition });
-          ends.set(k, r.high);
-          if (start !== 'latest' && typeof start !== 'object') starts.set(k, r.low);
-          else if (start === 'latest') starts.set(k, r.high);
-        }
-        if (typeof start === 'object' && parts.some((p) => p.topic === topic && !stored.has(partitionKey(p))))
-          for (const r of await admin.fetchTopicOffsetsByTimestamp(topic, Date.parse(start.timestamp))) starts.set(partitionKey({ topic, partition: r.partition }), r.offset);
-      }
-    } finally {
-      await admin.disconnect().catch(() => undefined);
-    }
-    return { starts, ends };
   }
 
   private async batch(p: EachBatchPayload): Promise<void> {
