@@ -80,6 +80,18 @@ export function openTransactionLost(e: unknown): Error {
   return Object.assign(new Error(`the open Kafka transaction failed (${kafkaErrorText(e)}): it is aborted, and the source transaction is published again from its start`), { code: 'ECONNRESET' });
 }
 
+/**
+ * Whether records hold a copy run (pre-encoded records, record-runs.ts). A run is its partition's whole
+ * batch in a request, so the partition's records before and after it go in other requests of the same
+ * call: inside a Kafka transaction those are sent one at a time, each after the one before is acknowledged,
+ * not pipelined. A pipelined transaction was seen to commit a chunk's run after stream changes that came
+ * after it in the records (a Debezium topic with a delete of a row before that row's earlier read).
+ */
+function hasRuns(records: OutRecord[]): boolean {
+  for (let i = 0; i < records.length; i++) if (records[i]!.encodedRecords !== undefined) return true;
+  return false;
+}
+
 /** kafkajs's sendBatch as patched (patches/kafkajs+2.2.4.patch): `sequences` and `onQueued` pipeline idempotent requests. */
 type PipelinedSendBatch = (b: { acks: number; timeout: number; topicMessages: { topic: string; messages: OutRecord[] }[]; sequences?: Record<string, number>; onQueued?: () => void }) => Promise<unknown>;
 
@@ -91,6 +103,8 @@ export class RecordSender implements ChangePublisher {
   private readonly window: RequestWindow<OutRecord[]> | null;
   /** inFlight > 1: the open transaction's requests in flight (sendOpen()). */
   private openWindow: RequestWindow<OutRecord[]> | null = null;
+  /** A sendOpen() of records with copy runs still sending: later sendOpen() calls wait for it. */
+  private openSequential: Promise<void> | null = null;
   /** The current outage (a resend in the window failed): when it began and the next wait. */
   private outage: { started: number; backoff: number } | null = null;
 
@@ -208,7 +222,7 @@ export class RecordSender implements ChangePublisher {
       let tx: Transaction | null = null;
       try {
         tx = await this.producer!.transaction();
-        if (this.depth > 1) await RecordSender.through(this.transactionWindow(tx), reqs);
+        if (this.depth > 1 && !hasRuns(records)) await RecordSender.through(this.transactionWindow(tx), reqs);
         else for (const req of reqs) await tx.sendBatch({ acks: -1, timeout: 30_000, topicMessages: topicMessages(req) });
         if (cp) await tx.sendOffsets({ consumerGroupId: cp.group, topics: [{ topic: cp.topic, partitions: checkpointPartitions(cp) }] });
         await tx.commit();
@@ -236,10 +250,25 @@ export class RecordSender implements ChangePublisher {
     const tx = this.open;
     if (!tx) throw new Error('no Kafka transaction is open');
     const w = this.openWindow;
+    // Records with copy runs go one request at a time, after every earlier part is acknowledged, and later
+    // parts wait for them (see hasRuns).
+    const runs = hasRuns(records);
+    const before = this.openSequential;
+    let done = (): void => undefined;
+    if (runs) this.openSequential = new Promise<void>((r) => (done = r));
     try {
-      if (w) await RecordSender.through(w, splitRequests(records));
-      else for (const req of splitRequests(records)) await tx.sendBatch({ acks: -1, timeout: 30_000, topicMessages: topicMessages(req) });
+      if (before) await before;
+      if (w && !runs) await RecordSender.through(w, splitRequests(records));
+      else {
+        if (w) {
+          await w.drain();
+          if (w.failure) throw w.failure;
+        }
+        for (const req of splitRequests(records)) await tx.sendBatch({ acks: -1, timeout: 30_000, topicMessages: topicMessages(req) });
+      }
+      done();
     } catch (e) {
+      done();
       // (Concurrent sendOpen calls fail together: the first one aborts the transaction.)
       if (this.open !== tx) throw openTransactionLost(e);
       throw await this.failOpen(e, records);

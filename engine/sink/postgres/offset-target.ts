@@ -43,7 +43,7 @@ const OFFSETS_DDL = `CREATE TABLE IF NOT EXISTS ${PG_OFFSETS} (
 )`;
 
 /** SQLSTATEs of a concurrent CREATE … IF NOT EXISTS that lost the race (the object exists now). */
-const CREATE_RACE = new Set(['23505', '42P06', '42P07']);
+const CREATE_RACE = new Set(['23505', '42P06', '42P07', '42710']);
 
 /** Deletes a job's offset rows (remove --clean-sink, --restart); returns how many there were. */
 export async function forgetPgOffsets(client: pg.ClientBase, job: string): Promise<number> {
@@ -79,7 +79,7 @@ export class PgOffsetTarget implements OffsetTarget {
             await sink.client.query(ddl);
             break;
           } catch (e) {
-            if (attempt > 0 || !CREATE_RACE.has(String((e as { code?: string }).code))) throw e;
+            if (attempt > 2 || !CREATE_RACE.has(String((e as { code?: string }).code))) throw e;
           }
         }
       reader = await openStreamClient(opts.url);
